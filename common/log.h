@@ -1,0 +1,32 @@
+/* log - one line per event: "TIME LEVEL MODULE FRAME-ID TEXT", so one grep
+ * follows a frame through all four programs.  Daemons only: common/ library
+ * code never logs, it returns a negative errno and lets the caller decide. */
+#ifndef GW_LOG_H
+#define GW_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+/* log_init - name the program (e.g. "ingest") and the lowest level written.
+ * Output goes to stderr, line-buffered; a supervisor or `gatewatch up`
+ * redirects it to a file. */
+void log_init(const char *program, enum log_level min);
+
+/* log_level_parse - "debug"|"info"|"warn"|"error"; returns -1 if unknown. */
+int log_level_parse(const char *s);
+
+/* frame may be NULL or "" (written as "-"). Thread-safe: one write(2) per line. */
+void log_debug(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_info(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_error(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_warn - appends ": strerror(errno)" when errno is set at the call. */
+void log_warn(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_warnx - a warning without errno. */
+void log_warnx(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* fatal - environment or config problem: log and exit(2). */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* panic - broken invariant: log and abort(). */
+void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

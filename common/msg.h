@@ -1,0 +1,209 @@
+/* msg - every message the four programs exchange, in one header.
+ *
+ * Transport: AF_UNIX SOCK_SEQPACKET (listening sockets under DIR/run/, and
+ * the dispatcher<->worker socketpair). One datagram = one message: a fixed
+ * header followed by exactly one struct of the type's size. Decoding checks
+ * magic, version and the exact size for the type; anything else is
+ * -EPROTO and the receiver drops that connection (never the process).
+ * Both sides send MSG_HELLO first; MSG_VERSION is bumped on every change
+ * to this file, so a stale binary is refused at hello, not misread later.
+ *
+ * Frame bytes never cross a socket: the spool holds them, messages carry
+ * (camera, frame id). Messages are hints, the spool is the truth.
+ *
+ * Flows:
+ *   ingest     -> dispatcher  FRAME_READY            (run/dispatcher.sock)
+ *   dispatcher -> worker      FRAME                  (socketpair; EOF = exit)
+ *   worker     -> dispatcher  FRAME_DONE
+ *   worker     -> notifier    RESULT                 (run/notifier.sock)
+ *   notifier   -> worker      RESULT_ACK             (after the SQLite commit)
+ *   ingest     -> notifier    CAMERA_STATS           (once a second per camera)
+ *   notifier   -> ingest      VERDICT                (to the camera's connection)
+ *   dispatcher -> notifier    QUEUE_STATUS           (on change, and once a second)
+ */
+#ifndef GW_MSG_H
+#define GW_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "frameid.h"
+#include "util.h"
+
+#define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
+#define MSG_VERSION 1
+#define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
+
+enum msg_type {
+	MSG_HELLO = 1,
+	MSG_FRAME_READY,
+	MSG_FRAME,
+	MSG_FRAME_DONE,
+	MSG_RESULT,
+	MSG_RESULT_ACK,
+	MSG_VERDICT,
+	MSG_CAMERA_STATS,
+	MSG_QUEUE_STATUS,
+	MSG_TYPE_MAX
+};
+
+enum msg_role {
+	MSG_ROLE_INGEST = 1,
+	MSG_ROLE_DISPATCHER,
+	MSG_ROLE_WORKER,
+	MSG_ROLE_NOTIFIER,
+	MSG_ROLE_CLI
+};
+
+struct msg_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t len;      /* body bytes, must equal msg_body_size(type) */
+	uint32_t reserved; /* 0 */
+};
+
+struct msg_hello {
+	uint32_t role;                 /* enum msg_role */
+	int32_t pid;
+	char camera[CAMERA_ID_SIZE];   /* worker: its camera; others "" */
+};
+
+/* (camera, frame id): FRAME_READY, FRAME, RESULT_ACK */
+struct msg_frame_ref {
+	char camera[CAMERA_ID_SIZE];
+	char frame_id[FRAMEID_SIZE];
+};
+
+struct msg_frame_done {
+	struct msg_frame_ref ref;
+	int32_t status;                /* 0 done (result committed), or -errno */
+	char reason[96];               /* "" or why it failed (damaged image, ...) */
+};
+
+enum msg_mask {
+	MSG_MASK_UNKNOWN = 0,          /* no face found, or not classified */
+	MSG_MASK_ON,                   /* "mask_on" */
+	MSG_MASK_OFF,                  /* "mask_off" */
+	MSG_MASK_CHIN                  /* "mask_chin": worn below the nose */
+};
+
+enum msg_verdict_kind {
+	MSG_VERDICT_NONE = 0,          /* nothing decided (no face visible) */
+	MSG_VERDICT_PASS,
+	MSG_VERDICT_DENY
+};
+
+enum msg_reason {
+	MSG_REASON_NONE = 0,
+	MSG_REASON_NO_MASK,
+	MSG_REASON_MASK_CHIN,
+	MSG_REASON_TEMPERATURE,
+	MSG_REASON_NO_FACE
+};
+
+/* Boxes are in pixels of the frame as sent; score 0 means "absent". */
+struct msg_box {
+	float x, y, w, h;
+	float score;
+};
+
+#define MSG_PERSONS_MAX 16
+
+struct msg_person {
+	struct msg_box body;           /* from ingest's person detector; score 0 for a face-only photo */
+	struct msg_box face;           /* score 0 if no face found */
+	uint32_t mask;                 /* enum msg_mask */
+	float mask_score;              /* probability of that class */
+	float mask_probs[4];           /* indexed by enum msg_mask; [0] unused */
+	int32_t track_id;              /* 0 until tracking assigns one */
+	uint32_t verdict;              /* enum msg_verdict_kind */
+	uint32_t reason;               /* enum msg_reason */
+};
+
+struct msg_result {
+	struct msg_frame_ref ref;
+	int64_t received_us;           /* when ingest received the frame (frame id time) */
+	int64_t analysed_us;           /* when the worker finished */
+	uint32_t width, height;
+	float temperature;             /* degrees C from the gate device; NAN if none */
+	float analyse_ms;              /* worker time for this frame, inference included */
+	char snapshot[96];             /* path relative to DIR, "" if none kept */
+	uint32_t npersons;
+	struct msg_person persons[MSG_PERSONS_MAX];
+};
+
+struct msg_verdict {
+	struct msg_frame_ref ref;
+	int32_t track_id;
+	uint32_t verdict;              /* enum msg_verdict_kind */
+	uint32_t reason;               /* enum msg_reason */
+	float temperature;             /* NAN if none */
+	uint32_t person;               /* index into the frame's persons */
+};
+
+struct msg_camera_stats {
+	char camera[CAMERA_ID_SIZE];
+	uint32_t connected;            /* open connections for this camera */
+	uint32_t reserved;
+	uint64_t frames_in, accepted, no_person, busy, rejected, motion_skipped;
+	float fps_in;                  /* over the last few seconds */
+	float detect_ms;               /* mean person-detector time, last second */
+};
+
+struct msg_queue_status {
+	char camera[CAMERA_ID_SIZE];
+	uint32_t depth;                /* frames queued, not counting the one in the worker */
+	int32_t worker_pid;            /* 0 = no worker */
+	uint64_t bytes;
+	uint64_t done, failed;
+};
+
+/* A received message: header and the largest body, suitably aligned. */
+struct msg {
+	struct msg_hdr hdr;
+	union {
+		struct msg_hello hello;
+		struct msg_frame_ref ref;
+		struct msg_frame_done done;
+		struct msg_result result;
+		struct msg_verdict verdict;
+		struct msg_camera_stats camera_stats;
+		struct msg_queue_status queue_status;
+		unsigned char raw[MSG_SIZE_MAX - sizeof(struct msg_hdr)];
+	} u;
+};
+
+/* msg_body_size - the exact body size for a type, 0 for an unknown type. */
+size_t msg_body_size(unsigned type);
+
+/* msg_type_name - "hello", "frame_ready", ...; "unknown" otherwise. */
+const char *msg_type_name(unsigned type);
+
+/* msg_send - send one message as one datagram, without blocking
+ * (MSG_DONTWAIT|MSG_NOSIGNAL). len must equal msg_body_size(type).
+ * Returns 0, -EAGAIN when the peer's buffer is full (caller retries later
+ * or treats the hint as lost), or another -errno (connection gone). */
+int msg_send(int fd, unsigned type, const void *body, size_t len);
+
+/* msg_recv - receive one message into m. Returns 1 with m filled,
+ * 0 on EOF, -EAGAIN if nothing is waiting (non-blocking fd), -EPROTO for a
+ * bad magic, version, type or size (drop the connection), or -errno. */
+int msg_recv(int fd, struct msg *m);
+
+/* msg_listen - bind and listen on a SOCK_SEQPACKET path, replacing a stale
+ * socket file; mode 0660. Returns the non-blocking fd or -errno. */
+int msg_listen(const char *path);
+
+/* msg_connect - connect to a listening path. Returns the fd (blocking
+ * unless nonblock) or -errno. */
+int msg_connect(const char *path, int nonblock);
+
+/* msg_hello - fill and send a hello. Returns as msg_send. */
+int msg_hello(int fd, enum msg_role role, const char *camera);
+
+/* Names used in JSON, the database and logs. */
+const char *msg_mask_name(unsigned mask);       /* "unknown","mask_on","mask_off","mask_chin" */
+const char *msg_verdict_name(unsigned verdict); /* "none","PASS","DENY" */
+const char *msg_reason_name(unsigned reason);   /* "","no_mask","mask_chin","temperature","no_face" */
+
+#endif

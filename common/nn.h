@@ -1,0 +1,54 @@
+/* nn - the darknet networks gatewatch runs, behind one small API.
+ *
+ * Each network object owns a darknet network and its buffers: one object
+ * per thread, never shared (darknet keeps state in the network). Loading
+ * reads <models_dir>/<name>.cfg and .weights, written by `make models`; a
+ * missing or unloadable file is an error with the path in err, never a
+ * silent fallback. All boxes are in pixels of the input image. */
+#ifndef GW_NN_H
+#define GW_NN_H
+
+#include <stddef.h>
+#include "image.h"
+
+struct nn_box {
+	float x, y, w, h;   /* top-left corner and size, pixels */
+	float score;
+};
+
+/* Face detector: face-api tiny_face_detector converted to darknet
+ * (models/face.cfg + face.weights). input: 224|320|416|608. Preprocessing:
+ * pad to square at top-left, TF bilinear resize (align_corners=false,
+ * half_pixel_centers=false), (px - mean) / 255; decode [region], NMS. */
+struct facedet;
+struct facedet *facedet_open(const char *models_dir, int input, char *err, size_t errlen);
+/* facedet_run - boxes sorted by score, at most max; returns the count or -errno. */
+int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max);
+void facedet_close(struct facedet *fd);
+
+/* Person detector: human-models NanoDet converted to darknet
+ * (models/person.cfg + person.weights), person class only. input: 416
+ * (320 also accepted). Preprocessing: stretch to input, RGB/255; decode
+ * strides 8/16/32 (sigmoid scores, softmax distance bins), NMS. */
+struct persondet;
+struct persondet *persondet_open(const char *models_dir, int input, char *err, size_t errlen);
+int persondet_run(struct persondet *pd, const struct image *im, float threshold, struct nn_box *out, int max);
+void persondet_close(struct persondet *pd);
+
+/* Mask classifier: trained by `make train-mask` (models/mask.cfg +
+ * mask.weights + mask.labels). Classes in this order. */
+enum maskcls_class { MASKCLS_ON = 0, MASKCLS_OFF, MASKCLS_CHIN, MASKCLS_N };
+struct maskcls;
+struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen);
+/* maskcls_run - classify the face box (expanded by the same margin used in
+ * training) of im; probs gets MASKCLS_N probabilities. Returns the argmax
+ * class or -errno. */
+int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box *face, float probs[MASKCLS_N]);
+void maskcls_close(struct maskcls *mc);
+const char *maskcls_name(int cls); /* "mask_on", "mask_off", "mask_chin" */
+
+/* nn_nms - in-place greedy NMS over boxes sorted by score; returns the kept count. */
+int nn_nms(struct nn_box *b, int n, float iou_threshold);
+float nn_iou(const struct nn_box *a, const struct nn_box *b);
+
+#endif

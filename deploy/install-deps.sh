@@ -1,0 +1,42 @@
+#!/bin/sh
+# install-deps.sh - install what gatewatch needs on Debian 12: the C
+# libraries it links, darknet, the tools its tests use, and the pinned npm
+# packages (package-lock.json). Safe to run again: it installs only what is
+# missing. Needs root (or sudo) for apt-get.
+set -eu
+
+PKGS="build-essential pkg-config darknet libwebsockets-dev libwebsockets-evlib-uv
+libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev nodejs npm python3
+python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
+ca-certificates"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+# node may come from elsewhere (nvm, a newer build): accept it if it runs.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	missing=$(echo "$missing" | tr ' ' '\n' | grep -v -x -e nodejs -e npm | tr '\n' ' ')
+fi
+
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
+	echo "install-deps: installing Debian packages:$missing"
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -q
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 18 ]; then
+	echo "install-deps: node $node_major is too old (need 18 or newer)" >&2
+	exit 1
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	echo "install-deps: installing npm packages (package-lock.json)"
+	npm ci --no-audit --no-fund
+fi

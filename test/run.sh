@@ -1,0 +1,64 @@
+#!/bin/sh
+# run.sh - run gatewatch's test suites and print one closing line
+# "tests: N passed, N failed".
+#
+# Every test program prints one line per case: "ok - what" or
+# "not ok - what: why". A program that exits non-zero without printing a
+# "not ok" line counts as one failure of its own. Suites, in order:
+#   unit     build/test/test_*           (C, one per common module)
+#   models   test/models/test_*.{sh,py,mjs}  (networks load and are right)
+#   e2e      test/e2e/test_*.py          (real programs on loopback)
+#   browser  test/browser/test_*.mjs     (Chromium via playwright-core)
+# Usage: test/run.sh [suite...]   (default: all)
+# Environment: B (build dir, default build), BIN (default bin), MODELS.
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}; BIN=${BIN:-bin}; MODELS=${MODELS:-models/out}
+export B BIN MODELS
+GW_ROOT=$(pwd); export GW_ROOT
+ART=${GW_TEST_ARTIFACTS:-test/artifacts}; mkdir -p "$ART"; export GW_TEST_ARTIFACTS="$GW_ROOT/$ART"
+
+suites=${*:-unit models e2e browser}
+passed=0; failed=0; failures=""
+
+run_one() { # $1 = name, rest = command
+	name=$1; shift
+	out=$(mktemp)
+	echo "== $name"
+	timeout 1200 "$@" >"$out" 2>&1; rc=$?
+	cat "$out"
+	p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1; echo "not ok - $name exited with status $rc"
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		f=1; echo "not ok - $name ran no case"
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$f" -gt 0 ] && failures="$failures $name"
+	rm -f "$out"
+}
+
+for s in $suites; do
+	case $s in
+	unit)
+		for t in "$B"/test/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"; done ;;
+	models)
+		for t in test/models/test_*; do
+			case $t in
+			*.sh) run_one "models/$(basename "$t")" sh "$t" ;;
+			*.py) run_one "models/$(basename "$t")" /usr/bin/python3 "$t" ;;
+			*.mjs|*.js) run_one "models/$(basename "$t")" node "$t" ;;
+			esac
+		done ;;
+	e2e)
+		for t in test/e2e/test_*.py; do [ -f "$t" ] && run_one "e2e/$(basename "$t")" /usr/bin/python3 "$t"; done ;;
+	browser)
+		for t in test/browser/test_*.mjs; do [ -f "$t" ] && run_one "browser/$(basename "$t")" node "$t"; done ;;
+	*) echo "unknown suite $s" >&2; exit 2 ;;
+	esac
+done
+
+[ -n "$failures" ] && echo "failed:$failures"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
