@@ -98,4 +98,7 @@ bench: deps all models
 clean:
 	rm -rf $(B) $(BIN)
 
+# Each area may add its own rules (models, www vendoring, test helpers).
+include $(wildcard mk/*.mk)
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

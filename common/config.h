@@ -7,6 +7,9 @@
  * override the file through config_set(). docs/CONFIG.md lists every key;
  * config_dump() prints them all with their current values.
  *
+ * State under dir: spool/ (see spool.h), gatewatch.db, run/dispatcher.sock,
+ * run/notifier.sock, snapshots/<camera>/<frameid>.jpg, log/<program>.log.
+ *
  * Cameras are keys too: camera.<id>.token, camera.<id>.mode (gate|indoor),
  * camera.<id>.name. A camera exists once its token is set. */
 #ifndef GW_CONFIG_H
@@ -31,8 +34,8 @@ struct config_camera {
 struct config {
 	/* general */
 	char dir[CONFIG_PATH_SIZE];        /* dir: state root (spool/, gatewatch.db, run/, log/, snapshots/) */
-	char models_dir[CONFIG_PATH_SIZE]; /* models.dir */
-	char www_dir[CONFIG_PATH_SIZE];    /* www.dir */
+	char models_dir[CONFIG_PATH_SIZE]; /* models.dir: default <program dir>/../models/out */
+	char www_dir[CONFIG_PATH_SIZE];    /* www.dir: default <program dir>/../www */
 	char log_level[16];                /* log.level */
 
 	/* network */
@@ -98,6 +101,17 @@ const struct config_camera *config_camera(const struct config *c, const char *id
 
 /* config_dump - write every key with its current value as a loadable file. */
 void config_dump(const struct config *c, FILE *out);
+
+/* config_args - the flags every gatewatch program accepts, applied in order
+ * over the defaults:  -c FILE | --config FILE   (load a file)
+ *                     --dir DIR                 (same as --set dir=DIR)
+ *                     --set KEY=VALUE           (any key, repeatable)
+ * Parsing stops at the first argument it does not know; *next gets its
+ * index so the program can parse its own flags from there. Afterwards
+ * relative dir/models.dir/www.dir are made absolute against the current
+ * directory, and config_check runs. Returns 0, or -1 with err set (the
+ * program prints it and exits 2 before any side effect). */
+int config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen);
 
 /* config_path - build DIR/<rel> into out (e.g. "spool", "run/notifier.sock").
  * Returns 0 or -ENAMETOOLONG. */
