@@ -17,13 +17,16 @@ struct image {
 int image_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char *err, size_t errlen);
 
 /* image_decode - decode JPEG/PNG to RGB. Refuses images over max_pixels
- * (-E2BIG) before decoding; a damaged or truncated image is -EINVAL with
- * stb's reason in err. Returns 0 or -errno. */
+ * (-E2BIG; max_pixels <= 0: no limit) before decoding; a truncated image
+ * (JPEG without its EOI marker, PNG without IEND) is -EINVAL with
+ * "truncated image (...)" in err, a damaged one -EINVAL with stb's reason.
+ * Bytes after EOI/IEND (the spool trailer) are ignored. Returns 0 or -errno. */
 int image_decode(const void *buf, size_t len, long max_pixels, struct image *out, char *err, size_t errlen);
 
 void image_free(struct image *im);
 
-/* image_crop - copy a clamped rectangle into out (owned by caller). */
+/* image_crop - copy a clamped rectangle into out (owned by caller, free with
+ * image_free). -EINVAL if nothing of the rectangle lies inside the image. */
 int image_crop(const struct image *in, int x, int y, int w, int h, struct image *out);
 
 /* image_write_jpeg - write RGB as JPEG (quality 1..100) to path, via tmp

@@ -21,7 +21,9 @@
  *
  * Thread-safety: spool functions keep no shared mutable state beyond the
  * struct's read-only fields; callers serialise per camera. All functions
- * return 0 or a negative errno; none logs. */
+ * return 0 or a negative errno; none logs. Every entry point that takes a
+ * camera id or frame id checks it (util_camera_id_valid, frameid_valid)
+ * and returns -EINVAL for a bad one, before touching the disk. */
 #ifndef GW_SPOOL_H
 #define GW_SPOOL_H
 
@@ -42,23 +44,28 @@ struct spool {
 
 enum spool_state { SPOOL_QUEUE, SPOOL_ACTIVE, SPOOL_FAILED };
 
-/* spool_open - create the directory tree if missing, remember the caps. */
+/* spool_open - create the directory tree if missing, remember the caps.
+ * A cap (max_frames, max_bytes, min_free_mb) of 0 or less means none. */
 int spool_open(struct spool *sp, const char *root, int max_frames, long max_bytes, long min_free_mb);
 
 /* spool_recover - remove stale tmp/ files and move active/ frames back to
  * queue/. Counts are optional outputs. Only the dispatcher (or a single
- * program owning the spool) calls this at start. */
+ * program owning the spool) calls this at start. A commit in flight
+ * meanwhile loses its tmp file and fails (nothing becomes visible). */
 int spool_recover(struct spool *sp, int *stale_removed, int *requeued);
 
 /* spool_admit - may this camera take one more frame of len bytes now?
  * Returns 0, -ENOSPC (disk below the floor), -EDQUOT (camera queue at its
  * frame or byte cap). Overflow policy: the newest frame is refused with
- * "busy"; frames already accepted are never dropped. */
+ * "busy"; frames already accepted are never dropped. Cost: one readdir of
+ * queue/ and active/ (plus one stat per frame when under the frame cap);
+ * nothing is cached, so it stays right while other processes claim/delete. */
 int spool_admit(const struct spool *sp, const char *camera, size_t len);
 
 /* spool_commit - make a frame durable and visible in queue/<camera>/.
- * ext: "jpg" or "png"; meta: JSON text (may be NULL). Returns 0, or a
- * negative errno; on error nothing is visible and tmp/ holds nothing. */
+ * ext: "jpg" or "png"; meta: JSON text, at most SPOOL_META_MAX bytes
+ * (-EMSGSIZE), or NULL for no trailer at all. Returns 0, or a negative
+ * errno; on error nothing is visible and tmp/ holds nothing. */
 int spool_commit(const struct spool *sp, const char *camera, const char *frame_id,
                  const char *ext, const void *img, size_t len, const char *meta);
 
@@ -76,20 +83,23 @@ int spool_unclaim(const struct spool *sp, const char *camera, const char *frame_
 /* spool_done - unlink from active (result is committed). */
 int spool_done(const struct spool *sp, const char *camera, const char *frame_id);
 
-/* spool_fail - move a frame (queued or active) to failed/ with a reason file. */
+/* spool_fail - move a frame (queued or active) to failed/ with a reason file
+ * (reason + "\n"; NULL reason: "unknown"). -ENOENT if neither queued nor active. */
 int spool_fail(const struct spool *sp, const char *camera, const char *frame_id, const char *reason);
 
 /* spool_read - read a frame file: img/meta are malloc'd, owned by the caller
  * (meta NUL-terminated, "" when the file has no trailer). Returns 0,
- * -ENOENT, or -EBADMSG for a damaged trailer. */
+ * -ENOENT, or -EBADMSG for a damaged trailer (magic present but length over
+ * SPOOL_META_MAX or the file, no "\n" before the magic, or a NUL in the JSON). */
 int spool_read(const char *path, unsigned char **img, size_t *imglen, char **meta);
 
 /* spool_list_cb - called per frame in name (= arrival) order. Return
  * non-zero to stop. */
 typedef int (*spool_list_cb)(const char *camera, const char *frame_id, size_t bytes, void *arg);
 
-/* spool_list - walk queue/ (or active/) of one camera, or of all cameras
- * when camera is NULL, in frame id order per camera. */
+/* spool_list - walk queue/ (or active/, failed/) of one camera, or of all
+ * cameras when camera is NULL (cameras in name order), in frame id order per
+ * camera. Returns 0 (also when the callback stopped it) or -errno. */
 int spool_list(const struct spool *sp, enum spool_state st, const char *camera, spool_list_cb cb, void *arg);
 
 /* spool_usage - frames and bytes queued+active for a camera. */

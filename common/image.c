@@ -1,0 +1,291 @@
+/* image - camera frames in, 8-bit RGB out, through a private (static) copy
+ * of stb_image restricted to JPEG and PNG; and JPEG out through a private
+ * stb_image_write. libdarknet exports its own stbi_* symbols, so ours must
+ * never be visible outside this file.
+ *
+ * A frame cut in transit must be refused with a reason the sender can act
+ * on. stb_image 2.27 decodes a PNG that lacks its IEND chunk without
+ * complaint, and reports a cut JPEG only as "expected marker" (older and
+ * other decoders fill the missing blocks with grey). So before decoding we
+ * walk the file's structure: a JPEG must reach its EOI marker, a PNG its
+ * IEND chunk, else "truncated image". Bytes after them (the spool's
+ * metadata trailer) are ignored, as every image reader does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#define STBI_NO_STDIO
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb/stb_image.h>
+#define STBI_WRITE_NO_STDIO
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+/* reported at the end of the file, for stb prototypes left undefined */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+static void
+image_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+image_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+image_is_jpeg(const unsigned char *p, size_t n)
+{
+	return n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF;
+}
+
+static int
+image_is_png(const unsigned char *p, size_t n)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+
+	return n >= 8 && memcmp(p, sig, 8) == 0;
+}
+
+/* image_jpeg_complete - 1 if walking the markers from SOI reaches EOI.
+ * Segments are skipped by their length (so an EXIF thumbnail's own EOI is
+ * not mistaken for ours); entropy-coded data runs to the next marker that
+ * is neither a stuffed 0xFF00 nor a restart marker. */
+static int
+image_jpeg_complete(const unsigned char *p, size_t n)
+{
+	size_t i = 2, seglen;
+	unsigned m;
+
+	while (i + 1 < n) {
+		if (p[i] != 0xFF) {   /* junk between segments: stb skips it too */
+			i++;
+			continue;
+		}
+		m = p[i + 1];
+		if (m == 0xFF) {      /* fill byte */
+			i++;
+			continue;
+		}
+		i += 2;
+		if (m == 0xD9)
+			return 1;
+		if ((m >= 0xD0 && m <= 0xD7) || m == 0x01 || m == 0x00)
+			continue;
+		if (i + 2 > n)
+			return 0;
+		seglen = (size_t)p[i] << 8 | p[i + 1];
+		if (seglen < 2 || seglen > n - i)
+			return 0;
+		i += seglen;
+		if (m != 0xDA)
+			continue;
+		while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF &&
+		    !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
+			i++;
+	}
+	return 0;
+}
+
+/* image_png_complete - 1 if the chunk chain from the signature reaches IEND. */
+static int
+image_png_complete(const unsigned char *p, size_t n)
+{
+	size_t i = 8, clen;
+
+	while (n - i >= 12) {
+		clen = (size_t)p[i] << 24 | (size_t)p[i + 1] << 16 | (size_t)p[i + 2] << 8 | p[i + 3];
+		if (clen > n - i - 12)
+			return 0;
+		if (memcmp(p + i + 4, "IEND", 4) == 0)
+			return 1;
+		i += 12 + clen;
+	}
+	return 0;
+}
+
+int
+image_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char *err, size_t errlen)
+{
+	const unsigned char *p = buf;
+	int comp, iw, ih;
+
+	if (buf == NULL || len == 0) {
+		image_err(err, errlen, "empty image");
+		return -EINVAL;
+	}
+	if (len > INT_MAX) {
+		image_err(err, errlen, "image of %zu bytes is too large", len);
+		return -E2BIG;
+	}
+	if (image_is_jpeg(p, len))
+		*ext = "jpg";
+	else if (image_is_png(p, len))
+		*ext = "png";
+	else {
+		image_err(err, errlen, "not a JPEG or PNG image");
+		return -EINVAL;
+	}
+	if (!stbi_info_from_memory(p, (int)len, &iw, &ih, &comp) || iw <= 0 || ih <= 0) {
+		image_err(err, errlen, "damaged %s header: %s", strcmp(*ext, "jpg") == 0 ? "JPEG" : "PNG",
+		          stbi_failure_reason() ? stbi_failure_reason() : "unreadable");
+		return -EINVAL;
+	}
+	*w = iw;
+	*h = ih;
+	return 0;
+}
+
+int
+image_decode(const void *buf, size_t len, long max_pixels, struct image *out, char *err, size_t errlen)
+{
+	const char *ext, *why;
+	unsigned char *rgb;
+	int w, h, comp, rc, jpeg;
+
+	out->w = out->h = 0;
+	out->rgb = NULL;
+	if ((rc = image_probe(buf, len, &ext, &w, &h, err, errlen)) < 0)
+		return rc;
+	if (max_pixels > 0 && (long long)w * h > max_pixels) {
+		image_err(err, errlen, "image %dx%d exceeds %ld pixels", w, h, max_pixels);
+		return -E2BIG;
+	}
+	jpeg = strcmp(ext, "jpg") == 0;
+	if (jpeg ? !image_jpeg_complete(buf, len) : !image_png_complete(buf, len)) {
+		image_err(err, errlen, "truncated image (no %s)", jpeg ? "JPEG end marker" : "PNG IEND chunk");
+		return -EINVAL;
+	}
+	rgb = stbi_load_from_memory(buf, (int)len, &w, &h, &comp, 3);
+	if (rgb == NULL) {
+		why = stbi_failure_reason();
+		if (why != NULL && strcmp(why, "outofmem") == 0) {
+			image_err(err, errlen, "out of memory decoding %dx%d", w, h);
+			return -ENOMEM;
+		}
+		image_err(err, errlen, "damaged %s: %s", jpeg ? "JPEG" : "PNG", why ? why : "decode failed");
+		return -EINVAL;
+	}
+	out->w = w;
+	out->h = h;
+	out->rgb = rgb;
+	return 0;
+}
+
+void
+image_free(struct image *im)
+{
+	if (im == NULL)
+		return;
+	stbi_image_free(im->rgb);
+	im->rgb = NULL;
+	im->w = im->h = 0;
+}
+
+int
+image_crop(const struct image *in, int x, int y, int w, int h, struct image *out)
+{
+	int x0, y0, x1, y1, row;
+	size_t rowlen;
+
+	out->w = out->h = 0;
+	out->rgb = NULL;
+	if (in == NULL || in->rgb == NULL || in->w <= 0 || in->h <= 0)
+		return -EINVAL;
+	/* clamp in 64 bits: x + w may overflow an int */
+	x0 = x < 0 ? 0 : x > in->w ? in->w : x;
+	y0 = y < 0 ? 0 : y > in->h ? in->h : y;
+	x1 = (long long)x + w > in->w ? in->w : (long long)x + w < 0 ? 0 : x + w;
+	y1 = (long long)y + h > in->h ? in->h : (long long)y + h < 0 ? 0 : y + h;
+	if (x1 <= x0 || y1 <= y0)
+		return -EINVAL;
+	rowlen = (size_t)(x1 - x0) * 3;
+	/* malloc, as stb does: image_free releases either through stbi_image_free */
+	if ((out->rgb = malloc(rowlen * (size_t)(y1 - y0))) == NULL)
+		return -ENOMEM;
+	for (row = y0; row < y1; row++)
+		memcpy(out->rgb + (size_t)(row - y0) * rowlen,
+		       in->rgb + ((size_t)row * (size_t)in->w + (size_t)x0) * 3, rowlen);
+	out->w = x1 - x0;
+	out->h = y1 - y0;
+	return 0;
+}
+
+struct image_sink {
+	int fd;
+	int err;   /* first write error, as errno */
+};
+
+static void
+image_sink_write(void *ctx, void *data, int size)
+{
+	struct image_sink *s = ctx;
+	const char *p = data;
+
+	while (size > 0 && s->err == 0) {
+		ssize_t n = write(s->fd, p, (size_t)size);
+
+		if (n == -1) {
+			if (errno != EINTR)
+				s->err = errno;
+			continue;
+		}
+		p += n;
+		size -= (int)n;
+	}
+}
+
+int
+image_write_jpeg(const struct image *im, const char *path, int quality)
+{
+	struct image_sink sink = { -1, 0 };
+	char tmp[PATH_MAX];
+	int rc = 0;
+
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || path == NULL ||
+	    quality < 1 || quality > 100)
+		return -EINVAL;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((sink.fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		return -errno;
+	if (!stbi_write_jpg_to_func(image_sink_write, &sink, im->w, im->h, 3, im->rgb, quality))
+		rc = sink.err ? -sink.err : -EIO;
+	else if (sink.err)
+		rc = -sink.err;
+	if (rc == 0 && fchmod(sink.fd, 0640) == -1)
+		rc = -errno;
+	if (rc == 0 && fsync(sink.fd) == -1)
+		rc = -errno;
+	if (close(sink.fd) == -1 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}

@@ -1,0 +1,411 @@
+/* test_image - decode real photos, refuse truncated/non-image/oversized
+ * input, crop with clamping, and write JPEGs that decode again. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "image.h"
+#include "util.h"
+
+#define PHOTOS "/usr/share/darknet/data"
+#define CONVERT "/usr/bin/convert"
+
+static char tdir[64];
+
+static unsigned char *
+load(const char *path, size_t *len)
+{
+	unsigned char *b = NULL;
+	int rc = util_read_file(path, 64u << 20, &b, len);
+
+	if (rc < 0)
+		printf("# cannot read %s: %s\n", path, strerror(-rc));
+	return b;
+}
+
+static void
+test_photos(void)
+{
+	static const struct { const char *name; int w, h; } ph[] = {
+		{ "person.jpg", 640, 424 }, { "dog.jpg", 768, 576 }, { "eagle.jpg", 773, 512 },
+		{ "giraffe.jpg", 500, 500 }, { "horses.jpg", 773, 512 }, { "kite.jpg", 1352, 900 },
+		{ "scream.jpg", 352, 448 },
+	};
+	char path[256], what[128], err[256];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
+		struct image im;
+		const char *ext = NULL;
+		unsigned char *b;
+		int w = 0, h = 0, rc;
+
+		snprintf(path, sizeof(path), "%s/%s", PHOTOS, ph[i].name);
+		b = load(path, &len);
+		snprintf(what, sizeof(what), "%s is readable", ph[i].name);
+		CHECK(b != NULL, what);
+		if (b == NULL)
+			continue;
+		rc = image_probe(b, len, &ext, &w, &h, err, sizeof(err));
+		snprintf(what, sizeof(what), "probe %s", ph[i].name);
+		CHECK_INT(rc, 0, what);
+		snprintf(what, sizeof(what), "probe %s says jpg", ph[i].name);
+		CHECK_STR(ext, "jpg", what);
+		snprintf(what, sizeof(what), "probe %s width", ph[i].name);
+		CHECK_INT(w, ph[i].w, what);
+		rc = image_decode(b, len, 4096L * 4096L, &im, err, sizeof(err));
+		snprintf(what, sizeof(what), "decode %s", ph[i].name);
+		if (rc != 0)
+			printf("# %s: %s\n", ph[i].name, err);
+		CHECK_INT(rc, 0, what);
+		snprintf(what, sizeof(what), "decode %s width", ph[i].name);
+		CHECK_INT(im.w, ph[i].w, what);
+		snprintf(what, sizeof(what), "decode %s height", ph[i].name);
+		CHECK_INT(im.h, ph[i].h, what);
+		image_free(&im);
+		free(b);
+	}
+}
+
+static void
+test_truncated(void)
+{
+	char err[256] = "";
+	struct image im;
+	unsigned char *b;
+	size_t len;
+	int rc;
+
+	if ((b = load(PHOTOS "/person.jpg", &len)) == NULL) {
+		CHECK(0, "person.jpg for truncation tests");
+		return;
+	}
+	/* stb alone would decode this with grey blocks and return success */
+	rc = image_decode(b, len * 6 / 10, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "JPEG cut at 60% is refused");
+	CHECK(strstr(err, "truncated") != NULL, "JPEG cut at 60% says truncated");
+	printf("# reason: %s\n", err);
+	image_free(&im);
+	rc = image_decode(b, len - 2, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "JPEG missing only its EOI marker is refused");
+	rc = image_decode(b, 400, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "JPEG cut inside its headers is refused");
+	/* trailing bytes after EOI are ignored (the spool appends metadata) */
+	{
+		unsigned char *t = malloc(len + 100);
+
+		memcpy(t, b, len);
+		memset(t + len, 'x', 100);
+		rc = image_decode(t, len + 100, 0, &im, err, sizeof(err));
+		CHECK_INT(rc, 0, "JPEG followed by trailing bytes decodes");
+		CHECK_INT(im.w, 640, "JPEG with trailing bytes width");
+		image_free(&im);
+		free(t);
+	}
+	free(b);
+}
+
+static void
+test_not_image(void)
+{
+	static const unsigned char hdr_only[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x12, 0x34, 0x56 };
+	const char *ext;
+	char err[256] = "";
+	struct image im;
+	int w, h, rc;
+
+	rc = image_decode("hello, world", 12, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "text is refused");
+	CHECK(strstr(err, "not a JPEG or PNG") != NULL, "text refusal names the formats");
+	CHECK(im.rgb == NULL, "refused image leaves no pixels");
+	rc = image_probe("GIF89a\x01\x00\x01\x00", 10, &ext, &w, &h, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "GIF is refused by probe");
+	rc = image_decode("", 0, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "empty buffer is refused");
+	rc = image_decode(hdr_only, sizeof(hdr_only), 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "JPEG magic with garbage is refused");
+	printf("# reason: %s\n", err);
+}
+
+static void
+test_max_pixels(void)
+{
+	char err[256] = "";
+	struct image im;
+	unsigned char *b;
+	size_t len;
+	int rc;
+
+	if ((b = load(PHOTOS "/kite.jpg", &len)) == NULL) {
+		CHECK(0, "kite.jpg for max_pixels");
+		return;
+	}
+	rc = image_decode(b, len, 1352L * 900 - 1, &im, err, sizeof(err));
+	CHECK_INT(rc, -E2BIG, "1352x900 over max_pixels is refused");
+	CHECK(strstr(err, "1352x900") != NULL, "max_pixels refusal names the size");
+	CHECK(im.rgb == NULL, "oversized image leaves no pixels");
+	rc = image_decode(b, len, 1352L * 900, &im, err, sizeof(err));
+	CHECK_INT(rc, 0, "1352x900 at exactly max_pixels decodes");
+	image_free(&im);
+	free(b);
+}
+
+/* A tiny PNG built by hand (stored deflate), so the PNG path needs no tool. */
+static uint32_t
+crc32_of(const unsigned char *p, size_t n, uint32_t c)
+{
+	size_t i;
+	int k;
+
+	c = ~c;
+	for (i = 0; i < n; i++) {
+		c ^= p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
+}
+
+static size_t
+chunk(unsigned char *out, const char *type, const unsigned char *data, uint32_t n)
+{
+	put32(out, n);
+	memcpy(out + 4, type, 4);
+	if (n)
+		memcpy(out + 8, data, n);
+	put32(out + 8 + n, crc32_of(out + 4, 4 + n, 0));
+	return 12 + n;
+}
+
+static size_t
+make_png(unsigned char *out, int w, int h)
+{
+	unsigned char ihdr[13], raw[1024], z[1100];
+	uint32_t a = 1, bsum = 0;
+	size_t n = 0, rn = 0, i;
+	int x, y;
+
+	memcpy(out, "\x89PNG\r\n\x1a\n", 8);
+	n = 8;
+	put32(ihdr, (uint32_t)w);
+	put32(ihdr + 4, (uint32_t)h);
+	ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+	n += chunk(out + n, "IHDR", ihdr, 13);
+	for (y = 0; y < h; y++) {
+		raw[rn++] = 0;
+		for (x = 0; x < w; x++) {
+			raw[rn++] = (unsigned char)(x * 40);
+			raw[rn++] = (unsigned char)(y * 60);
+			raw[rn++] = 200;
+		}
+	}
+	for (i = 0; i < rn; i++) {
+		a = (a + raw[i]) % 65521;
+		bsum = (bsum + a) % 65521;
+	}
+	z[0] = 0x78; z[1] = 0x01; z[2] = 1;
+	z[3] = (unsigned char)rn; z[4] = (unsigned char)(rn >> 8);
+	z[5] = (unsigned char)~rn; z[6] = (unsigned char)(~rn >> 8);
+	memcpy(z + 7, raw, rn);
+	put32(z + 7 + rn, (bsum << 16) | a);
+	n += chunk(out + n, "IDAT", z, (uint32_t)(rn + 11));
+	n += chunk(out + n, "IEND", NULL, 0);
+	return n;
+}
+
+static void
+test_png(void)
+{
+	unsigned char png[2048];
+	const char *ext = NULL;
+	char err[256] = "";
+	struct image im;
+	size_t n = make_png(png, 5, 4);
+	int w, h, rc;
+
+	rc = image_probe(png, n, &ext, &w, &h, err, sizeof(err));
+	CHECK_INT(rc, 0, "probe PNG");
+	CHECK_STR(ext, "png", "probe PNG says png");
+	rc = image_decode(png, n, 100, &im, err, sizeof(err));
+	if (rc)
+		printf("# %s\n", err);
+	CHECK_INT(rc, 0, "decode PNG");
+	CHECK_INT(im.w * 100 + im.h, 504, "PNG is 5x4");
+	if (rc == 0) {
+		const unsigned char *px = im.rgb + ((size_t)2 * 5 + 3) * 3;   /* x=3, y=2 */
+
+		CHECK_INT(px[0] * 65536 + px[1] * 256 + px[2], 120 * 65536 + 120 * 256 + 200, "PNG pixel (3,2)");
+	}
+	image_free(&im);
+	rc = image_decode(png, n - 12, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "PNG without IEND is refused");
+	CHECK(strstr(err, "truncated") != NULL, "PNG without IEND says truncated");
+	rc = image_decode(png, n / 2, 0, &im, err, sizeof(err));
+	CHECK_INT(rc, -EINVAL, "PNG cut in IDAT is refused");
+	rc = image_decode(png, n, 19, &im, err, sizeof(err));
+	CHECK_INT(rc, -E2BIG, "PNG over max_pixels is refused");
+}
+
+static void
+test_crop(void)
+{
+	struct image im = { 10, 8, NULL }, out;
+	int x, y, rc;
+
+	im.rgb = malloc(10 * 8 * 3);
+	for (y = 0; y < 8; y++)
+		for (x = 0; x < 10; x++) {
+			im.rgb[(y * 10 + x) * 3] = (unsigned char)x;
+			im.rgb[(y * 10 + x) * 3 + 1] = (unsigned char)y;
+			im.rgb[(y * 10 + x) * 3 + 2] = 7;
+		}
+	rc = image_crop(&im, 2, 3, 4, 2, &out);
+	CHECK_INT(rc, 0, "crop inside");
+	CHECK_INT(out.w * 100 + out.h, 402, "crop inside is 4x2");
+	if (rc == 0)
+		CHECK_INT(out.rgb[(1 * 4 + 3) * 3] * 256 + out.rgb[(1 * 4 + 3) * 3 + 1], 5 * 256 + 4,
+		          "crop pixel (3,1) is source (5,4)");
+	image_free(&out);
+	rc = image_crop(&im, -5, -5, 8, 7, &out);
+	CHECK_INT(rc, 0, "crop over the top-left corner");
+	CHECK_INT(out.w * 100 + out.h, 302, "crop over the top-left is clamped to 3x2");
+	if (rc == 0)
+		CHECK_INT(out.rgb[0] * 256 + out.rgb[1], 0, "clamped crop starts at (0,0)");
+	image_free(&out);
+	rc = image_crop(&im, 7, 6, 100, 100, &out);
+	CHECK_INT(out.w * 100 + out.h, 302, "crop over the bottom-right is clamped to 3x2");
+	image_free(&out);
+	rc = image_crop(&im, 20, 20, 5, 5, &out);
+	CHECK_INT(rc, -EINVAL, "crop outside the image is refused");
+	rc = image_crop(&im, 2147483000, 0, 2147483000, 5, &out);
+	CHECK_INT(rc, -EINVAL, "crop with overflowing size is refused");
+	free(im.rgb);
+}
+
+static void
+test_write_jpeg(void)
+{
+	char path[128], err[256] = "";
+	struct image src, back;
+	struct dirent *de;
+	unsigned char *b;
+	size_t len;
+	int rc, others = 0, x, y;
+	long diff = 0;
+	DIR *d;
+
+	src.w = 64;
+	src.h = 48;
+	src.rgb = malloc(64 * 48 * 3);
+	for (y = 0; y < 48; y++)
+		for (x = 0; x < 64; x++) {
+			src.rgb[(y * 64 + x) * 3] = (unsigned char)(x * 4);
+			src.rgb[(y * 64 + x) * 3 + 1] = (unsigned char)(y * 5);
+			src.rgb[(y * 64 + x) * 3 + 2] = 128;
+		}
+	snprintf(path, sizeof(path), "%s/out.jpg", tdir);
+	rc = image_write_jpeg(&src, path, 90);
+	CHECK_INT(rc, 0, "write JPEG");
+	b = load(path, &len);
+	CHECK(b != NULL, "written JPEG exists");
+	if (b != NULL) {
+		rc = image_decode(b, len, 0, &back, err, sizeof(err));
+		CHECK_INT(rc, 0, "written JPEG decodes (and has its EOI)");
+		CHECK_INT(back.w * 100 + back.h, 6448, "written JPEG is 64x48");
+		if (rc == 0) {
+			for (x = 0; x < 64 * 48 * 3; x++)
+				diff += abs((int)back.rgb[x] - (int)src.rgb[x]);
+			CHECK(diff / (64 * 48 * 3) < 6, "written JPEG is close to the source (mean abs diff < 6)");
+		}
+		image_free(&back);
+		free(b);
+	}
+	if ((d = opendir(tdir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && strcmp(de->d_name, "out.jpg") != 0)
+				others++;
+		closedir(d);
+	}
+	CHECK_INT(others, 0, "write JPEG leaves no temporary file");
+	rc = image_write_jpeg(&src, "/nonexistent-dir/x.jpg", 90);
+	CHECK_INT(rc, -ENOENT, "write JPEG into a missing dir fails");
+	rc = image_write_jpeg(&src, path, 0);
+	CHECK_INT(rc, -EINVAL, "write JPEG quality 0 is refused");
+	free(src.rgb);
+}
+
+/* Progressive JPEGs have several scans with tables between them: the
+ * end-marker walk must still find EOI. And a 640x480 PNG made by a tool. */
+static void
+test_tool_made(void)
+{
+	static const struct { const char *args, *file, *ext; int w, h; } t[] = {
+		{ "-interlace Plane", "prog.jpg", "jpg", 640, 424 },
+		{ "-resize 640x480!", "p640.png", "png", 640, 480 },
+		{ "-resize 640x480! -quality 85", "p640.jpg", "jpg", 640, 480 },
+	};
+	char cmd[512], path[128], what[128], err[256] = "";
+	size_t i, len;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct image im;
+		unsigned char *b;
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/%s", tdir, t[i].file);
+		snprintf(cmd, sizeof(cmd), CONVERT " " PHOTOS "/person.jpg %s %s", t[i].args, path);
+		snprintf(what, sizeof(what), "convert makes %s", t[i].file);
+		CHECK_INT(system(cmd), 0, what);
+		if ((b = load(path, &len)) == NULL)
+			continue;
+		rc = image_decode(b, len, 0, &im, err, sizeof(err));
+		snprintf(what, sizeof(what), "decode %s", t[i].file);
+		if (rc)
+			printf("# %s\n", err);
+		CHECK_INT(rc, 0, what);
+		snprintf(what, sizeof(what), "%s is %dx%d", t[i].file, t[i].w, t[i].h);
+		CHECK_INT(im.w * 10000 + im.h, t[i].w * 10000 + t[i].h, what);
+		image_free(&im);
+		rc = image_decode(b, len * 7 / 10, 0, &im, err, sizeof(err));
+		snprintf(what, sizeof(what), "%s cut at 70%% is refused", t[i].file);
+		CHECK_INT(rc, -EINVAL, what);
+		image_free(&im);
+		free(b);
+	}
+}
+
+int
+main(void)
+{
+	char cmd[128];
+
+	snprintf(tdir, sizeof(tdir), "/tmp/gw-test-image-XXXXXX");
+	if (mkdtemp(tdir) == NULL) {
+		printf("not ok - mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	test_photos();
+	test_truncated();
+	test_not_image();
+	test_max_pixels();
+	test_png();
+	test_crop();
+	test_write_jpeg();
+	test_tool_made();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tdir);
+	return CHECK_DONE();
+}
