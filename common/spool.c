@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -599,7 +600,10 @@ spool_list(const struct spool *sp, enum spool_state st, const char *camera, spoo
 	return rc < 0 ? rc : 0;
 }
 
-/* Remove every plain file in tmp/. */
+/* Remove the stale files in tmp/: those not modified for
+ * SPOOL_TMP_STALE_S. A commit in progress (ingest writing while the
+ * dispatcher restarts and recovers) takes milliseconds and is left alone;
+ * a file that old was left by a writer that died. */
 static int
 spool_recover_tmp(const struct spool *sp, int *removed)
 {
@@ -613,7 +617,12 @@ spool_recover_tmp(const struct spool *sp, int *removed)
 	if ((d = opendir(dir)) == NULL)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_mtime > time(NULL) - SPOOL_TMP_STALE_S)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == -1) {
 			if (errno == ENOENT)

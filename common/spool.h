@@ -34,6 +34,7 @@
 
 #define SPOOL_META_MAX 4096
 #define SPOOL_PATH_SIZE 512
+#define SPOOL_TMP_STALE_S 30 /* a tmp/ file older than this was left by a dead writer */
 
 struct spool {
 	char root[SPOOL_PATH_SIZE];

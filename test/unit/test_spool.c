@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -395,6 +396,7 @@ test_recover(void)
 	struct spool sp, sp2;
 	struct seen s;
 	int fd, stale = -1, requeued = -1;
+	char freshp[SPOOL_PATH_SIZE + 64];
 
 	fresh(&sp, root, 10, 1L << 20, 0);
 	frameid_next(a);
@@ -407,11 +409,21 @@ test_recover(void)
 	fd = open(path, O_WRONLY | O_CREAT, 0640);
 	CHECK_INT(write(fd, "half", 4), 4, "write a stale tmp file");
 	close(fd);
+	/* a commit in progress right now (another program writing) */
+	snprintf(freshp, sizeof(freshp), "%s/tmp/cam.%s.png", root, b);
+	fd = open(freshp, O_WRONLY | O_CREAT, 0640);
+	close(fd);
+	{
+		struct timespec old[2] = { { time(NULL) - SPOOL_TMP_STALE_S - 5, 0 }, { time(NULL) - SPOOL_TMP_STALE_S - 5, 0 } };
+		CHECK_INT(utimensat(AT_FDCWD, path, old, 0), 0, "age the stale tmp file");
+	}
 
 	/* a restarted program opens the same spool */
 	CHECK_INT(spool_open(&sp2, root, 10, 1L << 20, 0), 0, "reopen the spool");
 	CHECK_INT(spool_recover(&sp2, &stale, &requeued), 0, "recover");
 	CHECK_INT(stale, 1, "recover removed one stale tmp file");
+	CHECK_INT(access(freshp, F_OK), 0, "recover left a commit in progress alone");
+	unlink(freshp);
 	CHECK_INT(requeued, 1, "recover requeued one active frame");
 	snprintf(path, sizeof(path), "%s/tmp", root);
 	CHECK_INT(count_entries(path), 0, "tmp/ is empty after recover");

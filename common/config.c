@@ -1,0 +1,609 @@
+/* config - the one configuration file all four programs read, and the
+ * flags that override it. One table below names every key, its type,
+ * range and meaning: config_set, config_dump and docs/CONFIG.md all follow
+ * it, so a key cannot exist in one place and not the others. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+enum config_type { CT_STR, CT_INT, CT_LONG, CT_BYTES, CT_DOUBLE, CT_LEVEL };
+
+struct config_key {
+	const char *key;
+	enum config_type type;
+	size_t off;
+	size_t size;            /* CT_STR: buffer size */
+	double min, max;        /* numbers: inclusive range */
+	const char *doc;
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+
+static const struct config_key config_keys[] = {
+	{ "dir", CT_STR, F(dir), 0, 0, "state root: spool/, gatewatch.db, run/, log/, snapshots/" },
+	{ "models.dir", CT_STR, F(models_dir), 0, 0, "folder with face/person/mask .cfg and .weights" },
+	{ "www.dir", CT_STR, F(www_dir), 0, 0, "static files the notifier serves" },
+	{ "log.level", CT_LEVEL, F(log_level), 0, 0, "lowest level logged: debug, info, warn, error" },
+	{ "listen.address", CT_STR, F(listen_address), 0, 0, "address ingest and the notifier listen on" },
+	{ "ingest.port", CT_INT, F(ingest_port), 1, 65535, "ingest WebSocket port (cameras connect here)" },
+	{ "http.port", CT_INT, F(http_port), 1, 65535, "notifier HTTP and WebSocket port (dashboards, API)" },
+	{ "tls.cert", CT_STR, F(tls_cert), 0, 0, "PEM certificate; empty = plain ws/http; set with tls.key" },
+	{ "tls.key", CT_STR, F(tls_key), 0, 0, "PEM private key for tls.cert" },
+	{ "ingest.max_bytes", CT_BYTES, F(ingest_max_bytes), 1024, 1073741824.0, "largest frame message accepted, bytes (k/M/G suffix allowed)" },
+	{ "ingest.max_pixels", CT_LONG, F(ingest_max_pixels), 1, 268435456.0, "largest width*height accepted" },
+	{ "ingest.threads", CT_INT, F(ingest_threads), 1, 64, "decode and person-detector threads" },
+	{ "ingest.max_inflight", CT_INT, F(ingest_max_inflight), 1, 1024, "frames per connection being analysed; more are answered busy" },
+	{ "ingest.motion_threshold", CT_DOUBLE, F(motion_threshold), 0, 1, "fraction of changed cells that counts as motion (0 = always run the detector)" },
+	{ "ingest.motion_recheck_ms", CT_INT, F(motion_recheck_ms), 0, 3600000, "run the person detector at least this often even without motion" },
+	{ "ingest.person_input", CT_INT, F(person_input), 128, 1024, "person detector input size (multiple of 32)" },
+	{ "ingest.person_threshold", CT_DOUBLE, F(person_threshold), 0, 1, "person detector score threshold" },
+	{ "spool.max_frames", CT_INT, F(spool_max_frames), 1, 1000000, "per camera queue cap, frames (queued + active); newest refused as busy" },
+	{ "spool.max_bytes", CT_BYTES, F(spool_max_bytes), 1024, 1099511627776.0, "per camera queue cap, bytes (k/M/G suffix allowed)" },
+	{ "spool.min_free_mb", CT_LONG, F(spool_min_free_mb), 0, 1048576, "free disk floor, MiB; below it ingest refuses frames" },
+	{ "dispatcher.worker_idle_ms", CT_INT, F(worker_idle_ms), 0, 86400000, "a worker with nothing to do this long is told to exit" },
+	{ "dispatcher.worker_backoff_ms", CT_INT, F(worker_backoff_ms), 0, 600000, "first restart delay after a worker dies" },
+	{ "dispatcher.worker_backoff_max_ms", CT_INT, F(worker_backoff_max_ms), 0, 3600000, "restart delay cap (the delay doubles per death)" },
+	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "worker deaths on one frame before it is moved to failed/" },
+	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "face detector input size (multiple of 32: 320, 416, 608)" },
+	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "face detector score threshold" },
+	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "mask class probability below which the mask state is unknown" },
+	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
+	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
+	{ "notifier.snapshot_keep_days", CT_INT, F(snapshot_keep_days), 0, 3650, "days snapshot images are kept (0 = no snapshots)" },
+};
+
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static void
+config_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* config_exe_rel - "<dir of /proc/self/exe>/rel", resolved if it exists. */
+static void
+config_exe_rel(char *out, size_t outlen, const char *rel)
+{
+	char exe[PATH_MAX], buf[PATH_MAX + 64], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		util_strlcpy(out, rel + 3, outlen); /* "../x" -> "x" */
+		return;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	snprintf(buf, sizeof(buf), "%s/%s", exe, rel);
+	if (realpath(buf, exe) != NULL)
+		util_strlcpy(out, exe, outlen);
+	else
+		util_strlcpy(out, buf, outlen);
+}
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	util_strlcpy(c->dir, "./var", sizeof(c->dir));
+	config_exe_rel(c->models_dir, sizeof(c->models_dir), "../models/out");
+	config_exe_rel(c->www_dir, sizeof(c->www_dir), "../www");
+	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
+	util_strlcpy(c->listen_address, "127.0.0.1", sizeof(c->listen_address));
+	c->ingest_port = 8080;
+	c->http_port = 8081;
+	c->ingest_max_bytes = 4L << 20;
+	c->ingest_max_pixels = 4096L * 4096L;
+	c->ingest_threads = 2;
+	c->ingest_max_inflight = 4;
+	c->motion_threshold = 0.01;
+	c->motion_recheck_ms = 2000;
+	c->person_input = 416;
+	c->person_threshold = 0.35;
+	c->spool_max_frames = 300;
+	c->spool_max_bytes = 256L << 20;
+	c->spool_min_free_mb = 200;
+	c->worker_idle_ms = 30000;
+	c->worker_backoff_ms = 250;
+	c->worker_backoff_max_ms = 10000;
+	c->worker_max_crashes = 2;
+	c->face_input = 416;
+	c->face_threshold = 0.5;
+	c->mask_threshold = 0.6;
+	c->temp_limit = 37.8;
+	c->client_queue = 256;
+	c->snapshot_keep_days = 7;
+}
+
+/* config_number - parse a number in range; bytes allows a k/M/G suffix. */
+static int
+config_number(const struct config_key *k, const char *value, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	if (k->type == CT_DOUBLE) {
+		v = strtod(value, &end);
+		if (errno || end == value || *end != '\0' || !isfinite(v))
+			return -1;
+	} else {
+		long long ll = strtoll(value, &end, 10);
+
+		if (errno || end == value)
+			return -1;
+		v = (double)ll;
+		if (k->type == CT_BYTES && *end != '\0') {
+			if (strcmp(end, "k") == 0 || strcmp(end, "K") == 0)
+				v *= 1024.0;
+			else if (strcmp(end, "M") == 0)
+				v *= 1024.0 * 1024.0;
+			else if (strcmp(end, "G") == 0)
+				v *= 1024.0 * 1024.0 * 1024.0;
+			else
+				return -1;
+		} else if (*end != '\0')
+			return -1;
+	}
+	if (v < k->min || v > k->max)
+		return -2;
+	*out = v;
+	return 0;
+}
+
+static struct config_camera *
+config_camera_get(struct config *c, const char *id, int create)
+{
+	int i;
+
+	for (i = 0; i < c->ncameras; i++)
+		if (strcmp(c->cameras[i].id, id) == 0)
+			return &c->cameras[i];
+	if (!create || c->ncameras >= CONFIG_CAMERAS_MAX)
+		return NULL;
+	struct config_camera *cam = &c->cameras[c->ncameras++];
+
+	memset(cam, 0, sizeof(*cam));
+	util_strlcpy(cam->id, id, sizeof(cam->id));
+	util_strlcpy(cam->name, id, sizeof(cam->name));
+	cam->mode = CONFIG_MODE_GATE;
+	return cam;
+}
+
+static int
+config_printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* config_set_camera - camera.<id>.token|name|mode */
+static int
+config_set_camera(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	const char *id = key + strlen("camera."), *dot = strrchr(key, '.');
+	char idbuf[CAMERA_ID_SIZE];
+	struct config_camera *cam;
+	size_t idlen;
+
+	if (dot <= id || (idlen = (size_t)(dot - id)) >= sizeof(idbuf)) {
+		config_err(err, errlen, "bad camera key \"%s\" (camera.<id>.token|name|mode)", key);
+		return -1;
+	}
+	memcpy(idbuf, id, idlen);
+	idbuf[idlen] = '\0';
+	if (!util_camera_id_valid(idbuf)) {
+		config_err(err, errlen, "%s: camera id must be 1..31 of [A-Za-z0-9_-]", key);
+		return -1;
+	}
+	if (strcmp(dot, ".token") != 0 && strcmp(dot, ".name") != 0 && strcmp(dot, ".mode") != 0) {
+		config_err(err, errlen, "unknown key \"%s\" (camera.<id>.token|name|mode)", key);
+		return -1;
+	}
+	if (!config_printable(value)) {
+		config_err(err, errlen, "%s: control characters are not allowed", key);
+		return -1;
+	}
+	if ((cam = config_camera_get(c, idbuf, 1)) == NULL) {
+		config_err(err, errlen, "%s: more than %d cameras", key, CONFIG_CAMERAS_MAX);
+		return -1;
+	}
+	if (strcmp(dot, ".token") == 0) {
+		if (strlen(value) < 8 || strlen(value) >= sizeof(cam->token)) {
+			config_err(err, errlen, "%s: a token is 8..%zu characters", key, sizeof(cam->token) - 1);
+			return -1;
+		}
+		util_strlcpy(cam->token, value, sizeof(cam->token));
+	} else if (strcmp(dot, ".name") == 0) {
+		if (*value == '\0' || strlen(value) >= sizeof(cam->name)) {
+			config_err(err, errlen, "%s: a name is 1..%zu characters", key, sizeof(cam->name) - 1);
+			return -1;
+		}
+		util_strlcpy(cam->name, value, sizeof(cam->name));
+	} else {
+		if (strcmp(value, "gate") == 0)
+			cam->mode = CONFIG_MODE_GATE;
+		else if (strcmp(value, "indoor") == 0)
+			cam->mode = CONFIG_MODE_INDOOR;
+		else {
+			config_err(err, errlen, "%s: \"%s\" is not gate or indoor", key, value);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+	const struct config_key *k = NULL;
+	char *p;
+	double v;
+	size_t i;
+	int rc;
+
+	if (strncmp(key, "camera.", 7) == 0)
+		return config_set_camera(c, key, value, err, errlen);
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].key, key) == 0)
+			k = &config_keys[i];
+	if (k == NULL) {
+		config_err(err, errlen, "unknown key \"%s\"", key);
+		return -1;
+	}
+	p = (char *)c + k->off;
+	switch (k->type) {
+	case CT_LEVEL:
+		if (log_level_parse(value) < 0) {
+			config_err(err, errlen, "%s: \"%s\" is not debug, info, warn or error", key, value);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case CT_STR:
+		if (strlen(value) >= k->size) {
+			config_err(err, errlen, "%s: longer than %zu characters", key, k->size - 1);
+			return -1;
+		}
+		if (!config_printable(value)) {
+			config_err(err, errlen, "%s: control characters are not allowed", key);
+			return -1;
+		}
+		util_strlcpy(p, value, k->size);
+		return 0;
+	default:
+		break;
+	}
+	if ((rc = config_number(k, value, &v)) != 0) {
+		if (rc == -2)
+			config_err(err, errlen, "%s: %s is out of range %g..%g", key, value, k->min, k->max);
+		else
+			config_err(err, errlen, "%s: \"%s\" is not a %s", key, value,
+			    k->type == CT_DOUBLE ? "number" : "whole number");
+		return -1;
+	}
+	switch (k->type) {
+	case CT_INT:
+		*(int *)(void *)p = (int)v;
+		break;
+	case CT_LONG:
+	case CT_BYTES:
+		*(long *)(void *)p = (long)v;
+		break;
+	default:
+		*(double *)(void *)p = v;
+		break;
+	}
+	return 0;
+}
+
+/* config_line - split one line into key and value in place. Returns 1 for
+ * a key, 0 for a blank/comment line, -1 with err for a malformed line. */
+static int
+config_line(char *line, char **key, char **value, char *err, size_t errlen)
+{
+	char *p = line, *eq, *e, *v;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	if (*p == '\0' || *p == '#')
+		return 0;
+	if ((eq = strchr(p, '=')) == NULL) {
+		config_err(err, errlen, "expected \"key = value\"");
+		return -1;
+	}
+	e = eq;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*e = '\0';
+	if (*p == '\0') {
+		config_err(err, errlen, "missing key before '='");
+		return -1;
+	}
+	v = eq + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '"') {
+		char *q = strrchr(v + 1, '"'), *t;
+
+		if (q == NULL) {
+			config_err(err, errlen, "%s: unterminated quoted value", p);
+			return -1;
+		}
+		for (t = q + 1; *t == ' ' || *t == '\t'; t++)
+			;
+		if (*t != '\0' && *t != '#') {
+			config_err(err, errlen, "%s: text after the quoted value", p);
+			return -1;
+		}
+		*q = '\0';
+		v++;
+	} else {
+		char *hash = strchr(v, '#');
+
+		if (hash)
+			*hash = '\0';
+		e = v + strlen(v);
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+	}
+	*key = p;
+	*value = v;
+	return 1;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char line[4096], msg[512];
+	int lineno = 0, rc;
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		config_err(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *key, *value;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			config_err(err, errlen, "%s:%d: line too long", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		rc = config_line(line, &key, &value, msg, sizeof(msg));
+		if (rc == 1)
+			rc = config_set(c, key, value, msg, sizeof(msg)) == 0 ? 0 : -1;
+		if (rc < 0) {
+			config_err(err, errlen, "%s:%d: %s", path, lineno, msg);
+			fclose(f);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		config_err(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+config_input_ok(int n)
+{
+	return n % 32 == 0;
+}
+
+int
+config_check(const struct config *c, char *err, size_t errlen)
+{
+	int i, j;
+
+	if (c->dir[0] == '\0') {
+		config_err(err, errlen, "dir: must not be empty");
+		return -1;
+	}
+	if (c->listen_address[0] == '\0') {
+		config_err(err, errlen, "listen.address: must not be empty");
+		return -1;
+	}
+	if (c->ingest_port == c->http_port) {
+		config_err(err, errlen, "ingest.port and http.port are both %d", c->http_port);
+		return -1;
+	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		config_err(err, errlen, "tls.cert and tls.key: set both or neither");
+		return -1;
+	}
+	if (c->worker_backoff_ms > c->worker_backoff_max_ms) {
+		config_err(err, errlen, "dispatcher.worker_backoff_ms (%d) is above dispatcher.worker_backoff_max_ms (%d)",
+		    c->worker_backoff_ms, c->worker_backoff_max_ms);
+		return -1;
+	}
+	if (!config_input_ok(c->face_input)) {
+		config_err(err, errlen, "worker.face_input: %d is not a multiple of 32", c->face_input);
+		return -1;
+	}
+	if (!config_input_ok(c->person_input)) {
+		config_err(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
+		return -1;
+	}
+	for (i = 0; i < c->ncameras; i++) {
+		if (c->cameras[i].token[0] == '\0') {
+			config_err(err, errlen, "camera.%s.token is not set", c->cameras[i].id);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(c->cameras[i].token, c->cameras[j].token) == 0) {
+				config_err(err, errlen, "camera.%s.token and camera.%s.token are the same",
+				    c->cameras[j].id, c->cameras[i].id);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+const struct config_camera *
+config_camera(const struct config *c, const char *id)
+{
+	int i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < c->ncameras; i++)
+		if (strcmp(c->cameras[i].id, id) == 0 && c->cameras[i].token[0] != '\0')
+			return &c->cameras[i];
+	return NULL;
+}
+
+void
+config_dump(const struct config *c, FILE *out)
+{
+	size_t i;
+	int j;
+
+	fprintf(out, "# gatewatch configuration: every key with its current value\n");
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *p = (const char *)c + k->off;
+
+		fprintf(out, "\n# %s\n", k->doc);
+		switch (k->type) {
+		case CT_STR:
+		case CT_LEVEL:
+			fprintf(out, "%s = \"%s\"\n", k->key, p);
+			break;
+		case CT_INT:
+			fprintf(out, "%s = %d\n", k->key, *(const int *)(const void *)p);
+			break;
+		case CT_LONG:
+		case CT_BYTES:
+			fprintf(out, "%s = %ld\n", k->key, *(const long *)(const void *)p);
+			break;
+		case CT_DOUBLE:
+			fprintf(out, "%s = %.10g\n", k->key, *(const double *)(const void *)p);
+			break;
+		}
+	}
+	for (j = 0; j < c->ncameras; j++) {
+		const struct config_camera *cam = &c->cameras[j];
+
+		fprintf(out, "\ncamera.%s.token = \"%s\"\n", cam->id, cam->token);
+		fprintf(out, "camera.%s.name = \"%s\"\n", cam->id, cam->name);
+		fprintf(out, "camera.%s.mode = %s\n", cam->id,
+		    cam->mode == CONFIG_MODE_INDOOR ? "indoor" : "gate");
+	}
+}
+
+/* config_absolute - make a relative path absolute against the cwd. */
+static int
+config_absolute(char *path, size_t size, const char *key, char *err, size_t errlen)
+{
+	char cwd[PATH_MAX], buf[PATH_MAX * 2];
+	const char *rel = path;
+
+	if (path[0] == '/' || path[0] == '\0')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		config_err(err, errlen, "%s: cannot resolve against the current directory: %s", key, strerror(errno));
+		return -1;
+	}
+	if (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	else if (rel[0] == '.' && rel[1] == '\0')
+		rel += 1;
+	snprintf(buf, sizeof(buf), "%s%s%s", cwd, *rel ? "/" : "", rel);
+	if (util_strlcpy(path, buf, size) >= size) {
+		config_err(err, errlen, "%s: path too long", key);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen)
+{
+	char msg[512], kv[CONFIG_PATH_SIZE + 256];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
+		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) {
+			if (i + 1 >= argc) {
+				config_err(err, errlen, "%s: needs an argument", a);
+				return -1;
+			}
+			val = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
+		    strncmp(a, "--set=", 6) == 0)
+			val = strchr(a, '=') + 1;
+		else
+			break;
+		if (a[1] == 'c' || strncmp(a, "--config", 8) == 0) {
+			if (config_load(c, val, err, errlen) != 0)
+				return -1;
+		} else if (strncmp(a, "--dir", 5) == 0) {
+			if (config_set(c, "dir", val, msg, sizeof(msg)) != 0) {
+				config_err(err, errlen, "--dir: %s", msg);
+				return -1;
+			}
+		} else {
+			const char *eq = strchr(val, '=');
+			char *k, *v;
+
+			if (eq == NULL || eq == val) {
+				config_err(err, errlen, "--set %s: expected KEY=VALUE", val);
+				return -1;
+			}
+			util_strlcpy(kv, val, sizeof(kv));
+			k = kv;
+			v = kv + (eq - val);
+			*v++ = '\0';
+			if (config_set(c, k, v, msg, sizeof(msg)) != 0) {
+				config_err(err, errlen, "--set: %s", msg);
+				return -1;
+			}
+		}
+	}
+	if (next)
+		*next = i;
+	if (config_absolute(c->dir, sizeof(c->dir), "dir", err, errlen) != 0 ||
+	    config_absolute(c->models_dir, sizeof(c->models_dir), "models.dir", err, errlen) != 0 ||
+	    config_absolute(c->www_dir, sizeof(c->www_dir), "www.dir", err, errlen) != 0)
+		return -1;
+	return config_check(c, err, errlen);
+}
+
+int
+config_path(const struct config *c, const char *rel, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", c->dir, rel);
+
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}

@@ -1,0 +1,142 @@
+/* log - one line per event on stderr: "TIME LEVEL MODULE FRAME-ID TEXT".
+ * TIME is UTC with milliseconds ("2026-11-24T23:30:01.123Z"). Each line is
+ * built in a local buffer and written with one write(2), so lines from
+ * several threads (or processes sharing the file) never interleave. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define LOG_LINE_MAX 2048
+
+static char log_program[32] = "gatewatch";
+static enum log_level log_min = LOG_LEVEL_INFO;
+
+void
+log_init(const char *program, enum log_level min)
+{
+	util_strlcpy(log_program, program ? program : "gatewatch", sizeof(log_program));
+	log_min = min;
+}
+
+int
+log_level_parse(const char *s)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "debug") == 0)
+		return LOG_LEVEL_DEBUG;
+	if (strcmp(s, "info") == 0)
+		return LOG_LEVEL_INFO;
+	if (strcmp(s, "warn") == 0)
+		return LOG_LEVEL_WARN;
+	if (strcmp(s, "error") == 0)
+		return LOG_LEVEL_ERROR;
+	return -1;
+}
+
+/* log_emit - format and write one line. err > 0 appends ": strerror(err)". */
+static void
+log_emit(const char *level, const char *frame, int err, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	struct timespec ts;
+	struct tm tm;
+	size_t n, i, start;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s %s %s ",
+	    ts.tv_nsec / 1000000L, level, log_program,
+	    frame && *frame ? frame : "-");
+	if (r > 0)
+		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	start = n;
+	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (r > 0)
+		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	if (err > 0) {
+		r = snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
+		if (r > 0)
+			n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	}
+	/* One event, one line: text from outside may carry control characters. */
+	for (i = start; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	for (i = 0; i < n; ) {
+		ssize_t w = write(STDERR_FILENO, line + i, n - i);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		i += (size_t)w;
+	}
+}
+
+#define LOG_FN(name, lvl, word) \
+void \
+name(const char *frame, const char *fmt, ...) \
+{ \
+	va_list ap; \
+	int saved = errno; \
+	if (lvl < log_min) \
+		return; \
+	va_start(ap, fmt); \
+	log_emit(word, frame, 0, fmt, ap); \
+	va_end(ap); \
+	errno = saved; \
+}
+
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, "debug")
+LOG_FN(log_info, LOG_LEVEL_INFO, "info")
+LOG_FN(log_warnx, LOG_LEVEL_WARN, "warn")
+LOG_FN(log_error, LOG_LEVEL_ERROR, "error")
+
+void
+log_warn(const char *frame, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	if (LOG_LEVEL_WARN < log_min)
+		return;
+	va_start(ap, fmt);
+	log_emit("warn", frame, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit("fatal", NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(2);
+}
+
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit("panic", NULL, 0, fmt, ap);
+	va_end(ap);
+	abort();
+}

@@ -1,0 +1,285 @@
+/* test_config - defaults, file parsing, errors with file:line, flags,
+ * dump round trip, camera keys, and docs/CONFIG.md naming every key. */
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "util.h"
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+args(struct config *c, char *err, size_t errlen, int *next, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "prog";
+	va_start(ap, next);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	config_defaults(c);
+	return config_args(c, argc, argv, next, err, errlen);
+}
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/gw-test-config.XXXXXX", err[512], cwd[PATH_MAX], want[PATH_MAX + 64];
+	char *dump = NULL, exe[PATH_MAX], startdir[PATH_MAX];
+	static struct config c, d;
+	const struct config_camera *cam;
+	size_t dumplen = 0;
+	FILE *f;
+	int next, rc;
+	ssize_t n;
+
+	if (getcwd(startdir, sizeof(startdir)) == NULL)
+		return 1;
+	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
+		return 1;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return 1;
+
+	config_defaults(&c);
+	CHECK_STR(c.dir, "./var", "default dir");
+	CHECK_STR(c.listen_address, "127.0.0.1", "default listen.address");
+	CHECK_INT(c.ingest_port, 8080, "default ingest.port");
+	CHECK_INT(c.http_port, 8081, "default http.port");
+	CHECK_INT(c.ingest_max_bytes, 4 << 20, "default ingest.max_bytes");
+	CHECK_INT(c.ingest_max_pixels, 4096 * 4096, "default ingest.max_pixels");
+	CHECK_INT(c.ingest_threads, 2, "default ingest.threads");
+	CHECK_INT(c.ingest_max_inflight, 4, "default ingest.max_inflight");
+	CHECK(c.motion_threshold == 0.01, "default ingest.motion_threshold");
+	CHECK_INT(c.motion_recheck_ms, 2000, "default ingest.motion_recheck_ms");
+	CHECK_INT(c.person_input, 416, "default ingest.person_input");
+	CHECK(c.person_threshold == 0.35, "default ingest.person_threshold");
+	CHECK_INT(c.spool_max_frames, 300, "default spool.max_frames");
+	CHECK_INT(c.spool_max_bytes, 256L << 20, "default spool.max_bytes");
+	CHECK_INT(c.spool_min_free_mb, 200, "default spool.min_free_mb");
+	CHECK_INT(c.worker_idle_ms, 30000, "default dispatcher.worker_idle_ms");
+	CHECK_INT(c.worker_backoff_ms, 250, "default dispatcher.worker_backoff_ms");
+	CHECK_INT(c.worker_backoff_max_ms, 10000, "default dispatcher.worker_backoff_max_ms");
+	CHECK_INT(c.worker_max_crashes, 2, "default dispatcher.max_crashes");
+	CHECK_INT(c.face_input, 416, "default worker.face_input");
+	CHECK(c.face_threshold == 0.5, "default worker.face_threshold");
+	CHECK(c.mask_threshold == 0.6, "default worker.mask_threshold");
+	CHECK(c.temp_limit == 37.8, "default worker.temp_limit");
+	CHECK_INT(c.client_queue, 256, "default notifier.client_queue");
+	CHECK_INT(c.snapshot_keep_days, 7, "default notifier.snapshot_keep_days");
+	CHECK_STR(c.log_level, "info", "default log.level");
+	CHECK_STR(c.tls_cert, "", "default tls.cert is empty");
+	CHECK_INT(c.ncameras, 0, "no cameras by default");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	*strrchr(exe, '/') = '\0';
+	*strrchr(exe, '/') = '\0'; /* the parent of the program's dir */
+	snprintf(want, sizeof(want), "%s/models/out", exe);
+	CHECK(strncmp(c.models_dir, exe, strlen(exe)) == 0 && strstr(c.models_dir, "models/out") != NULL,
+	    "default models.dir is <program dir>/../models/out");
+	CHECK(strstr(c.www_dir, "www") != NULL && c.www_dir[0] == '/', "default www.dir is absolute, ends in www");
+	CHECK_INT(config_check(&c, err, sizeof(err)), 0, "defaults pass config_check");
+
+	/* A file with comments, quotes, cameras. */
+	write_file("gw.conf",
+	    "# comment\n"
+	    "\n"
+	    "  ingest.port = 9000   # trailing comment\n"
+	    "http.port=9001\n"
+	    "ingest.max_bytes = 2M\n"
+	    "worker.temp_limit = 38.5\n"
+	    "listen.address = \"0.0.0.0\"\n"
+	    "dir = \"state dir # not a comment\"\n"
+	    "log.level = debug\n"
+	    "camera.gate1.token = \"s3cret-token\"\n"
+	    "camera.gate1.name = \"Front gate\"\n"
+	    "camera.lobby.token = lobby-token-1\n"
+	    "camera.lobby.mode = indoor\n");
+	config_defaults(&c);
+	rc = config_load(&c, "gw.conf", err, sizeof(err));
+	CHECK_INT(rc, 0, "load a good file");
+	if (rc)
+		printf("# %s\n", err);
+	CHECK_INT(c.ingest_port, 9000, "ingest.port from file");
+	CHECK_INT(c.http_port, 9001, "http.port without spaces");
+	CHECK_INT(c.ingest_max_bytes, 2 << 20, "M suffix on a byte key");
+	CHECK(c.temp_limit == 38.5, "double from file");
+	CHECK_STR(c.listen_address, "0.0.0.0", "quoted value");
+	CHECK_STR(c.dir, "state dir # not a comment", "# inside quotes is kept");
+	CHECK_STR(c.log_level, "debug", "log.level");
+	CHECK_INT(c.ncameras, 2, "two cameras");
+	cam = config_camera(&c, "gate1");
+	CHECK(cam != NULL, "camera gate1 exists");
+	if (cam) {
+		CHECK_STR(cam->token, "s3cret-token", "gate1 token");
+		CHECK_STR(cam->name, "Front gate", "gate1 name");
+		CHECK_INT(cam->mode, CONFIG_MODE_GATE, "gate1 mode defaults to gate");
+	}
+	cam = config_camera(&c, "lobby");
+	CHECK(cam != NULL && cam->mode == CONFIG_MODE_INDOOR, "lobby is indoor");
+	CHECK(cam != NULL && strcmp(cam->name, "lobby") == 0, "name defaults to the id");
+	CHECK(config_camera(&c, "nope") == NULL, "unknown camera is NULL");
+	CHECK_INT(config_check(&c, err, sizeof(err)), 0, "file passes config_check");
+
+	/* Dump and load again: same values. */
+	f = open_memstream(&dump, &dumplen);
+	config_dump(&c, f);
+	fclose(f);
+	write_file("dump.conf", dump);
+	config_defaults(&d);
+	rc = config_load(&d, "dump.conf", err, sizeof(err));
+	CHECK_INT(rc, 0, "a dump loads back");
+	if (rc)
+		printf("# %s\n", err);
+	CHECK(memcmp(&c, &d, sizeof(c)) == 0, "dump round trip gives identical values");
+	CHECK(strstr(dump, "dispatcher.worker_backoff_max_ms = 10000\n") != NULL, "dump names dispatcher.worker_backoff_max_ms");
+	CHECK(strstr(dump, "camera.lobby.mode = indoor\n") != NULL, "dump names camera keys");
+
+	/* Errors name the file, line and key. */
+	write_file("bad1.conf", "ingest.port = 8080\nbogus.key = 1\n");
+	config_defaults(&c);
+	CHECK_INT(config_load(&c, "bad1.conf", err, sizeof(err)), -1, "unknown key fails");
+	CHECK(strstr(err, "bad1.conf:2:") && strstr(err, "bogus.key"), "error names file:line and key");
+	printf("# %s\n", err);
+	write_file("bad2.conf", "ingest.port = 99999\n");
+	CHECK_INT(config_load(&c, "bad2.conf", err, sizeof(err)), -1, "port out of range fails");
+	CHECK(strstr(err, "bad2.conf:1:") && strstr(err, "ingest.port") && strstr(err, "range"), "range error message");
+	write_file("bad3.conf", "ingest.threads = two\n");
+	CHECK_INT(config_load(&c, "bad3.conf", err, sizeof(err)), -1, "not a number fails");
+	write_file("bad4.conf", "just words\n");
+	CHECK_INT(config_load(&c, "bad4.conf", err, sizeof(err)), -1, "line without = fails");
+	CHECK(strstr(err, "bad4.conf:1:") != NULL, "malformed line names the line");
+	write_file("bad5.conf", "dir = \"unterminated\n");
+	CHECK_INT(config_load(&c, "bad5.conf", err, sizeof(err)), -1, "unterminated quote fails");
+	write_file("bad6.conf", "log.level = loud\n");
+	CHECK_INT(config_load(&c, "bad6.conf", err, sizeof(err)), -1, "bad log.level fails");
+	write_file("bad7.conf", "camera.a/b.token = 12345678\n");
+	CHECK_INT(config_load(&c, "bad7.conf", err, sizeof(err)), -1, "camera id with / fails");
+	write_file("bad8.conf", "camera.x.colour = red\n");
+	CHECK_INT(config_load(&c, "bad8.conf", err, sizeof(err)), -1, "unknown camera key fails");
+	write_file("bad9.conf", "camera.x.mode = outdoor\n");
+	CHECK_INT(config_load(&c, "bad9.conf", err, sizeof(err)), -1, "bad camera mode fails");
+	write_file("bad10.conf", "worker.mask_threshold = 1.5\n");
+	CHECK_INT(config_load(&c, "bad10.conf", err, sizeof(err)), -1, "threshold above 1 fails");
+	write_file("bad11.conf", "ingest.threads = 3x\n");
+	CHECK_INT(config_load(&c, "bad11.conf", err, sizeof(err)), -1, "trailing junk after a number fails");
+	CHECK_INT(config_load(&c, "missing.conf", err, sizeof(err)), -1, "missing file fails");
+	CHECK(strstr(err, "missing.conf") && strstr(err, "No such file"), "missing file error names it");
+
+	/* Cross-field checks. */
+	config_defaults(&c);
+	c.http_port = c.ingest_port;
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "same port twice fails");
+	config_defaults(&c);
+	util_strlcpy(c.tls_cert, "cert.pem", sizeof(c.tls_cert));
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "tls.cert without tls.key fails");
+	config_defaults(&c);
+	c.worker_backoff_ms = 20000;
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "backoff above its max fails");
+	config_defaults(&c);
+	c.face_input = 400;
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "face_input not a multiple of 32 fails");
+	config_defaults(&c);
+	CHECK_INT(config_set(&c, "camera.x.name", "X", err, sizeof(err)), 0, "camera name before token");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "camera without a token fails the check");
+	CHECK(strstr(err, "camera.x.token") != NULL, "message names camera.x.token");
+	config_defaults(&c);
+	config_set(&c, "camera.a.token", "same-token", err, sizeof(err));
+	config_set(&c, "camera.b.token", "same-token", err, sizeof(err));
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "two cameras with one token fail");
+	CHECK_INT(config_set(&c, "camera.c.token", "short", err, sizeof(err)), -1, "a token under 8 characters fails");
+
+	/* Flags. */
+	rc = args(&c, err, sizeof(err), &next, "-c", "gw.conf", "--set", "ingest.port=7000", "--dir", "v2", "--own", NULL);
+	CHECK_INT(rc, 0, "config_args with -c, --set, --dir");
+	if (rc)
+		printf("# %s\n", err);
+	CHECK_INT(next, 7, "next points at the first unknown flag");
+	CHECK_INT(c.ingest_port, 7000, "--set overrides the file");
+	CHECK_INT(c.http_port, 9001, "the file applied");
+	snprintf(want, sizeof(want), "%s/v2", cwd);
+	CHECK_STR(c.dir, want, "--dir relative is made absolute");
+	rc = args(&c, err, sizeof(err), &next, "--set", "ingest.port=7000", "-c", "gw.conf", NULL);
+	CHECK_INT(c.ingest_port, 9000, "flags apply in order: later file wins");
+	CHECK_INT(next, 5, "next is argc when all flags are known");
+	rc = args(&c, err, sizeof(err), &next, "--dir=/abs/x", "--set=http.port=1234", "--config=gw.conf", NULL);
+	CHECK_INT(rc, 0, "--flag=value forms");
+	CHECK(strstr(c.dir, "/state dir # not a comment") != NULL, "dir from the last file, made absolute");
+	rc = args(&c, err, sizeof(err), &next, NULL);
+	snprintf(want, sizeof(want), "%s/var", cwd);
+	CHECK_STR(c.dir, want, "default dir ./var becomes absolute");
+	rc = args(&c, err, sizeof(err), &next, "--set", "nokey", NULL);
+	CHECK_INT(rc, -1, "--set without = fails");
+	rc = args(&c, err, sizeof(err), &next, "--set", "x.y=1", NULL);
+	CHECK_INT(rc, -1, "--set of an unknown key fails");
+	CHECK(strstr(err, "x.y") != NULL, "message names the key");
+	rc = args(&c, err, sizeof(err), &next, "-c", NULL);
+	CHECK_INT(rc, -1, "-c without a file fails");
+	rc = args(&c, err, sizeof(err), &next, "-c", "bad1.conf", NULL);
+	CHECK_INT(rc, -1, "-c with a bad file fails");
+	CHECK(strstr(err, "bad1.conf:2:") != NULL, "config_args passes the file error on");
+	rc = args(&c, err, sizeof(err), &next, "--set", "http.port=8080", NULL);
+	CHECK_INT(rc, -1, "config_args runs config_check");
+
+	CHECK_INT(config_path(&c, "run/dispatcher.sock", want, sizeof(want)), 0, "config_path");
+	CHECK(strncmp(want, c.dir, strlen(c.dir)) == 0 && strcmp(want + strlen(c.dir), "/run/dispatcher.sock") == 0,
+	    "config_path joins dir and rel");
+	CHECK_INT(config_path(&c, "run/dispatcher.sock", want, 8), -ENAMETOOLONG, "config_path too long");
+
+	/* docs/CONFIG.md names every key config_dump writes (GW_ROOT is the
+	 * repository; without it, the directory the test was started in). */
+	{
+		const char *root = getenv("GW_ROOT");
+		char docpath[PATH_MAX + 32], *line, *save;
+		unsigned char *doc;
+		size_t doclen;
+		int missing = 0;
+
+		config_defaults(&c);
+		free(dump);
+		dump = NULL;
+		f = open_memstream(&dump, &dumplen);
+		config_dump(&c, f);
+		fclose(f);
+		snprintf(docpath, sizeof(docpath), "%s/docs/CONFIG.md", root && *root ? root : startdir);
+		if (util_read_file(docpath, 1 << 20, &doc, &doclen) != 0) {
+			printf("not ok - read %s: missing\n", docpath);
+			check_failures++;
+		} else {
+			for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+				char key[128], pat[160];
+
+				if (line[0] == '#' || sscanf(line, "%127s", key) != 1)
+					continue;
+				snprintf(pat, sizeof(pat), "`%s`", key);
+				if (strstr((char *)doc, pat) == NULL) {
+					printf("# %s not in docs/CONFIG.md\n", key);
+					missing++;
+				}
+			}
+			CHECK_INT(missing, 0, "docs/CONFIG.md names every key");
+			free(doc);
+		}
+	}
+	free(dump);
+
+	if (system("rm -f *.conf") != 0) {}
+	if (chdir("/") == 0)
+		rmdir(tmpl);
+	return CHECK_DONE();
+}

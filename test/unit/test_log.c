@@ -1,0 +1,163 @@
+/* test_log - line format, levels, errno suffix, whole lines under threads,
+ * fatal's exit status. stderr is redirected to a file in the temp dir. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "log.h"
+#include "util.h"
+
+static char *
+slurp(const char *path)
+{
+	unsigned char *buf;
+	size_t len;
+
+	if (util_read_file(path, 1 << 24, &buf, &len) != 0)
+		return strdup("");
+	return (char *)buf;
+}
+
+static int
+count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void *
+spam(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 500; i++)
+		log_info("1764026596123456-007", "thread %d line %d %s", (int)(intptr_t)arg, i,
+		    "padding padding padding padding padding padding padding padding padding");
+	return NULL;
+}
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/gw-test-log.XXXXXX", *out, *line, *save;
+	regex_t re;
+	pthread_t th[4];
+	int fd, saved_err, i, good, status;
+	pid_t pid;
+
+	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
+		return 1;
+	saved_err = dup(2);
+
+	CHECK_INT(log_level_parse("debug"), LOG_LEVEL_DEBUG, "parse debug");
+	CHECK_INT(log_level_parse("info"), LOG_LEVEL_INFO, "parse info");
+	CHECK_INT(log_level_parse("warn"), LOG_LEVEL_WARN, "parse warn");
+	CHECK_INT(log_level_parse("error"), LOG_LEVEL_ERROR, "parse error");
+	CHECK_INT(log_level_parse("loud"), -1, "parse unknown is -1");
+
+	fd = open("err.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	dup2(fd, 2);
+	close(fd);
+	log_init("ingest", LOG_LEVEL_INFO);
+	log_debug(NULL, "hidden %d", 1);
+	log_info("1764026596123456-007", "frame accepted camera=%s", "gate1");
+	log_info(NULL, "no frame");
+	log_info("", "empty frame");
+	errno = ENOENT;
+	log_warn(NULL, "open %s", "x.jpg");
+	CHECK_INT(errno, ENOENT, "log_warn keeps errno");
+	errno = ENOENT;
+	log_warnx(NULL, "plain warning");
+	log_error(NULL, "multi\nline\ttext");
+	dup2(saved_err, 2);
+
+	out = slurp("err.log");
+	CHECK_INT(count_lines(out), 6, "six lines written, debug filtered");
+	CHECK(strstr(out, "hidden") == NULL, "debug line is filtered at info");
+	regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
+	    "info ingest 1764026596123456-007 frame accepted camera=gate1$", REG_EXTENDED | REG_NOSUB);
+	line = strtok_r(out, "\n", &save);
+	CHECK(line && regexec(&re, line, 0, NULL, 0) == 0, "first line is TIME info ingest FRAME text");
+	if (line)
+		printf("# %s\n", line);
+	regfree(&re);
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strstr(line, "Z info ingest - no frame") != NULL, "NULL frame is written as -");
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strstr(line, "Z info ingest - empty frame") != NULL, "empty frame is written as -");
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strstr(line, "Z warn ingest - open x.jpg: No such file or directory") != NULL,
+	    "log_warn appends strerror(errno)");
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strstr(line, "Z warn ingest - plain warning") != NULL &&
+	    strstr(line, "No such file") == NULL, "log_warnx adds no errno");
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strstr(line, "Z error ingest - multi line text") != NULL,
+	    "control characters in text become spaces: one event, one line");
+	free(out);
+
+	/* Four threads, 2000 lines: every line whole. */
+	fd = open("threads.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	dup2(fd, 2);
+	close(fd);
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, spam, (void *)(intptr_t)i);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	dup2(saved_err, 2);
+	out = slurp("threads.log");
+	CHECK_INT(count_lines(out), 2000, "2000 lines from 4 threads");
+	regcomp(&re, "^[0-9T:.-]{23}Z info ingest 1764026596123456-007 thread [0-3] line [0-9]+ (padding ?){9}$",
+	    REG_EXTENDED | REG_NOSUB);
+	good = 0;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		good += regexec(&re, line, 0, NULL, 0) == 0;
+	regfree(&re);
+	CHECK_INT(good, 2000, "every line from the threads is whole");
+	free(out);
+
+	/* Level filter at warn. */
+	fd = open("warn.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	log_init("worker", LOG_LEVEL_WARN);
+	log_info(NULL, "quiet");
+	log_warnx(NULL, "loud");
+	dup2(saved_err, 2);
+	out = slurp("warn.log");
+	CHECK(strstr(out, "quiet") == NULL && strstr(out, "warn worker - loud") != NULL, "min level warn filters info");
+	free(out);
+
+	/* fatal exits 2 after logging. */
+	fd = open("fatal.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, 2);
+		fatal("bad config %s", "x");
+	}
+	close(fd);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "fatal exits with status 2");
+	out = slurp("fatal.log");
+	CHECK(strstr(out, "fatal worker - bad config x\n") != NULL, "fatal logs its line");
+	free(out);
+
+	unlink("err.log");
+	unlink("threads.log");
+	unlink("warn.log");
+	unlink("fatal.log");
+	if (chdir("/") == 0)
+		rmdir(tmpl);
+	return CHECK_DONE();
+}

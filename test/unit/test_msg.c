@@ -1,0 +1,152 @@
+/* test_msg - sizes, round trips over a SEQPACKET socketpair and over a
+ * listening socket, and -EPROTO for every kind of bad datagram. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "msg.h"
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/gw-test-msg.XXXXXX", path[256];
+	struct msg_frame_ref ref;
+	struct msg_hdr hdr;
+	struct msg m;
+	struct stat st;
+	unsigned char raw[MSG_SIZE_MAX + 64];
+	int sv[2], lfd, cfd, afd, t;
+
+	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
+		return 1;
+
+	CHECK_INT(msg_body_size(MSG_FRAME_READY), sizeof(struct msg_frame_ref), "frame_ready size");
+	CHECK_INT(msg_body_size(MSG_RESULT), sizeof(struct msg_result), "result size");
+	CHECK_INT(msg_body_size(0), 0, "type 0 has no size");
+	CHECK_INT(msg_body_size(MSG_TYPE_MAX), 0, "type max has no size");
+	CHECK(sizeof(struct msg) <= MSG_SIZE_MAX, "struct msg fits MSG_SIZE_MAX");
+	for (t = 1; t < MSG_TYPE_MAX; t++)
+		if (msg_body_size(t) == 0 || strcmp(msg_type_name(t), "unknown") == 0)
+			break;
+	CHECK_INT(t, MSG_TYPE_MAX, "every type has a size and a name");
+	CHECK_STR(msg_type_name(MSG_QUEUE_STATUS), "queue_status", "type name");
+	CHECK_STR(msg_type_name(99), "unknown", "unknown type name");
+	CHECK_STR(msg_mask_name(MSG_MASK_CHIN), "mask_chin", "mask name");
+	CHECK_STR(msg_verdict_name(MSG_VERDICT_DENY), "DENY", "verdict name");
+	CHECK_STR(msg_reason_name(MSG_REASON_TEMPERATURE), "temperature", "reason name");
+	CHECK_STR(msg_reason_name(77), "", "unknown reason name");
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	CHECK_INT(msg_hello(sv[0], MSG_ROLE_WORKER, "gate1"), 0, "send hello");
+	CHECK_INT(msg_recv(sv[1], &m), 1, "receive hello");
+	CHECK_INT(m.hdr.type, MSG_HELLO, "hello type");
+	CHECK_INT(m.u.hello.role, MSG_ROLE_WORKER, "hello role");
+	CHECK_INT(m.u.hello.pid, getpid(), "hello pid");
+	CHECK_STR(m.u.hello.camera, "gate1", "hello camera");
+
+	memset(&ref, 0, sizeof(ref));
+	strcpy(ref.camera, "gate1");
+	strcpy(ref.frame_id, "1764026596123456-007");
+	CHECK_INT(msg_send(sv[0], MSG_FRAME_READY, &ref, sizeof(ref)), 0, "send frame_ready");
+	CHECK_INT(msg_recv(sv[1], &m), 1, "receive frame_ready");
+	CHECK_STR(m.u.ref.frame_id, "1764026596123456-007", "frame_ready frame id");
+	CHECK_INT(msg_send(sv[0], MSG_FRAME_READY, &ref, sizeof(ref) - 1), -EINVAL, "send with a wrong size is -EINVAL");
+	CHECK_INT(msg_send(sv[0], 42, &ref, sizeof(ref)), -EINVAL, "send of an unknown type is -EINVAL");
+
+	/* Bad datagrams written by hand. */
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = MSG_MAGIC;
+	hdr.version = MSG_VERSION;
+	hdr.type = MSG_FRAME_READY;
+	hdr.len = sizeof(ref);
+	memcpy(raw, &hdr, sizeof(hdr));
+	memcpy(raw + sizeof(hdr), &ref, sizeof(ref));
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref), 0);
+	CHECK_INT(msg_recv(sv[1], &m), 1, "hand-made good datagram is accepted");
+
+	((struct msg_hdr *)raw)->magic = 0x12345678;
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref), 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "bad magic is -EPROTO");
+	((struct msg_hdr *)raw)->magic = MSG_MAGIC;
+	((struct msg_hdr *)raw)->version = MSG_VERSION + 1;
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref), 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "wrong version is -EPROTO");
+	((struct msg_hdr *)raw)->version = MSG_VERSION;
+	((struct msg_hdr *)raw)->type = 200;
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref), 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "unknown type is -EPROTO");
+	((struct msg_hdr *)raw)->type = MSG_FRAME_READY;
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref) - 4, 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "short body is -EPROTO");
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref) + 4, 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "long body is -EPROTO");
+	((struct msg_hdr *)raw)->len = sizeof(ref) + 4;
+	send(sv[0], raw, sizeof(hdr) + sizeof(ref), 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "header length not the type's size is -EPROTO");
+	send(sv[0], raw, 3, 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "3-byte datagram is -EPROTO");
+	memset(raw, 'A', sizeof(raw));
+	send(sv[0], raw, sizeof(raw), 0);
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "datagram larger than MSG_SIZE_MAX is -EPROTO");
+
+	/* Unterminated strings from a peer are terminated on receive. */
+	memset(&ref, 'x', sizeof(ref));
+	CHECK_INT(msg_send(sv[0], MSG_FRAME, &ref, sizeof(ref)), 0, "send unterminated ref");
+	CHECK_INT(msg_recv(sv[1], &m), 1, "receive unterminated ref");
+	CHECK_INT(strlen(m.u.ref.camera), CAMERA_ID_SIZE - 1, "camera string is terminated inside its field");
+
+	close(sv[0]);
+	CHECK_INT(msg_recv(sv[1], &m), 0, "EOF after the peer closes");
+	close(sv[1]);
+
+	/* Listen, connect, round trip, stale socket replaced, live one refused. */
+	snprintf(path, sizeof(path), "%s/d.sock", tmpl);
+	lfd = msg_listen(path);
+	CHECK(lfd >= 0, "listen on a fresh path");
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0660, "socket mode is 0660");
+	CHECK_INT(msg_listen(path), -EADDRINUSE, "a second listener on a live socket is -EADDRINUSE");
+	cfd = msg_connect(path, 0);
+	CHECK(cfd >= 0, "connect");
+	msg_hello(cfd, MSG_ROLE_INGEST, NULL);
+	afd = accept(lfd, NULL, NULL);
+	/* the -EADDRINUSE probe left one connection in the backlog before ours */
+	if (afd >= 0 && msg_recv(afd, &m) == 0) {
+		close(afd);
+		afd = accept(lfd, NULL, NULL);
+	}
+	CHECK(afd >= 0, "accept");
+	CHECK_INT(msg_recv(afd, &m), 1, "hello over the listening socket");
+	CHECK_INT(m.u.hello.role, MSG_ROLE_INGEST, "role ingest");
+	CHECK_STR(m.u.hello.camera, "", "no camera for ingest");
+	{
+		int nb = msg_connect(path, 1);
+		int a2 = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+
+		CHECK(nb >= 0 && a2 >= 0, "non-blocking connect");
+		CHECK_INT(msg_recv(a2, &m), -EAGAIN, "recv on an empty non-blocking socket is -EAGAIN");
+		close(nb);
+		close(a2);
+	}
+	close(cfd);
+	close(afd);
+	close(lfd);
+	/* the file stays behind, as after a crash */
+	lfd = msg_listen(path);
+	CHECK(lfd >= 0, "a stale socket file is replaced");
+	close(lfd);
+	unlink(path);
+	CHECK_INT(msg_connect(path, 1), -ENOENT, "connect to a missing path is -ENOENT");
+	mkdir("notasock", 0700);
+	snprintf(path, sizeof(path), "%s/notasock", tmpl);
+	CHECK_INT(msg_listen(path), -EEXIST, "listen refuses to replace a non-socket");
+	rmdir(path);
+
+	if (chdir("/") == 0)
+		rmdir(tmpl);
+	return CHECK_DONE();
+}
