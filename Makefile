@@ -55,7 +55,7 @@ $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 
 $(BIN)/gatewatch-notifier: $(call obj,$(NOTIFIER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) -lwebsockets -luv -lsqlite3 $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) -lwebsockets -luv -lsqlite3 -lssl -lcrypto $(LDLIBS_BASE)
 
 $(BIN)/gatewatch: $(call obj,$(CLI_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)

@@ -1,0 +1,57 @@
+/* camera - per camera: the frame FIFO and at most one worker process.
+ *
+ * A worker is `gatewatch-worker --camera CAM --fd 3 <config flags>` with one
+ * end of a SOCK_SEQPACKET socketpair as fd 3. Both sides say HELLO; the
+ * dispatcher sends one MSG_FRAME at a time only after the worker's HELLO and
+ * the next only after MSG_FRAME_DONE, so a worker that dies while loading
+ * its models never counts against a frame.
+ *
+ * A worker that dies holding a frame: the frame goes back to queue/ (if the
+ * worker had claimed it) and to the head of the FIFO, and the death is
+ * counted against it; at dispatcher.max_crashes deaths the frame is moved to
+ * failed/. Any worker exit the dispatcher did not ask for delays the next
+ * start: dispatcher.worker_backoff_ms, doubling up to
+ * dispatcher.worker_backoff_max_ms, back to the start after a frame is done.
+ * A worker with nothing to do for dispatcher.worker_idle_ms is told to exit
+ * by shutting our side for writing (it sees EOF, finishes, exits).
+ * A FRAME_DONE with a non-zero status means the worker gave up on the
+ * frame: if the frame is still in queue/ or active/ it is moved to failed/
+ * with the worker's reason.
+ *
+ * Log lines, one per event, that tests read:
+ *   info dispatcher - worker start camera=CAM pid=PID
+ *   info dispatcher - worker exit camera=CAM pid=PID status=N|signal:N */
+#ifndef GW_DISPATCHER_CAMERA_H
+#define GW_DISPATCHER_CAMERA_H
+
+#include "msg.h"
+
+/* camera_init - start the periodic spool rescan (messages are hints: a
+ * frame whose FRAME_READY was lost is found within two seconds). */
+void camera_init(void);
+
+/* camera_rescan - queue every frame in spool queue/ not yet known, in id
+ * order, and start workers as needed. Returns frames added or -errno. */
+int camera_rescan(void);
+
+/* camera_frame_ready - ingest committed a frame. Returns 1 if queued, 0 if
+ * already known or not in the spool (a stale hint), -errno otherwise. */
+int camera_frame_ready(const char *camera, const char *frame_id);
+
+/* camera_status_all - call cb with the queue status of every camera. */
+void camera_status_all(void (*cb)(const struct msg_queue_status *));
+
+/* camera_stop - stop rescans and restarts; tell every worker to finish its
+ * frame and exit. done() is called once no worker is left. */
+void camera_stop(void (*done)(void));
+
+/* camera_kill - SIGKILL every worker still running (the drain timed out). */
+void camera_kill(void);
+
+/* camera_workers - workers alive now. */
+int camera_workers(void);
+
+/* camera_close - close every handle and free every camera (after stop). */
+void camera_close(void);
+
+#endif

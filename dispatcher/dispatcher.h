@@ -1,0 +1,24 @@
+/* dispatcher - what the dispatcher's files share: the loop, the config, the
+ * spool and the flags to pass on to workers. One process, one instance. */
+#ifndef GW_DISPATCHER_H
+#define GW_DISPATCHER_H
+
+#include <limits.h>
+#include <uv.h>
+
+#include "config.h"
+#include "spool.h"
+
+struct dispatcher {
+	uv_loop_t *loop;
+	struct config cfg;
+	struct spool spool;
+	char worker_path[PATH_MAX];    /* <dir of our exe>/gatewatch-worker */
+	char **cfg_argv;               /* the config flags we were given, passed to workers as is */
+	int cfg_argc;
+	int stopping;                  /* SIGTERM seen: no new work, no new workers */
+};
+
+extern struct dispatcher dsp;
+
+#endif

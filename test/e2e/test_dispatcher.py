@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+"""test_dispatcher - gatewatch-dispatcher with the real gatewatch-worker on a
+temp spool: recovery at start, FRAME_READY from an ingest-role peer, frames
+in id order, garbage peers dropped, a worker killed twice on one frame
+(frame moved to failed/ with its reason), idle retirement, never two
+workers per camera, SIGTERM drain with exit 0, bad config exit 2.
+
+The notifier side is this test (a SEQPACKET listener that acks RESULTs and
+records QUEUE_STATUS), so it can hold one frame's ack to keep a worker busy.
+Env: GW_ROOT, BIN (default bin), MODELS (default models/out).
+Prints "ok - ..." / "not ok - ...: why" per case."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.environ.get("GW_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
+import gwmsg  # noqa: E402
+
+BIN = os.path.join(ROOT, os.environ.get("BIN", "bin"))
+MODELS = os.path.join(ROOT, os.environ.get("MODELS", "models/out"))
+PERSON = "/usr/share/darknet/data/person.jpg"
+failures = 0
+
+
+def report(cond, what, why=""):
+    global failures
+    if cond:
+        print("ok - " + what, flush=True)
+    else:
+        failures += 1
+        print("not ok - %s: %s" % (what, why), flush=True)
+    return cond
+
+
+def wait_for(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return pred()
+
+
+class Notifier:
+    """Stands in for the notifier's socket: acks results (unless held)."""
+
+    def __init__(self, path):
+        self.results = []          # frame ids in arrival order, per (camera, frame)
+        self.status = {}           # camera -> dict
+        self.hold = set()
+        self.lock = threading.Lock()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.bind(path)
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.stop = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def serve(self, c):
+        c.settimeout(0.5)
+        c.send(gwmsg.hello(gwmsg.ROLE_NOTIFIER))
+        while not self.stop:
+            try:
+                d = c.recv(16384)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not d:
+                return
+            _, _, mtype, _, _ = gwmsg.HDR.unpack_from(d)
+            body = d[gwmsg.HDR.size:]
+            if mtype == gwmsg.RESULT:
+                cam, fid = gwmsg.REF.unpack_from(body)
+                cam, fid = gwmsg.unstr(cam), gwmsg.unstr(fid)
+                with self.lock:
+                    self.results.append((cam, fid))
+                    held = fid in self.hold
+                if not held:
+                    c.send(gwmsg.pack(gwmsg.RESULT_ACK, gwmsg.REF.pack(gwmsg.cstr(cam, 32), gwmsg.cstr(fid, 24))))
+            elif mtype == gwmsg.QUEUE_STATUS:
+                cam, depth, pid, nbytes, done, failed = gwmsg.QUEUE_S.unpack(body)
+                with self.lock:
+                    self.status[gwmsg.unstr(cam)] = {"depth": depth, "pid": pid, "done": done, "failed": failed}
+
+    def got(self, cam, fid):
+        with self.lock:
+            return self.results.count((cam, fid))
+
+    def order(self, cam):
+        with self.lock:
+            return [f for c, f in self.results if c == cam]
+
+
+def commit(d, cam, fid, data):
+    """The spool's commit: tmp/, fsync, rename into queue/<cam>/, fsync dir."""
+    tmp = os.path.join(d, "spool", "tmp", "%s.%s.jpg" % (cam, fid))
+    qdir = os.path.join(d, "spool", "queue", cam)
+    os.makedirs(os.path.dirname(tmp), exist_ok=True)
+    os.makedirs(qdir, exist_ok=True)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.rename(tmp, os.path.join(qdir, fid + ".jpg"))
+
+
+def ready(conn, cam, fid):
+    conn.send(gwmsg.pack(gwmsg.FRAME_READY, gwmsg.REF.pack(gwmsg.cstr(cam, 32), gwmsg.cstr(fid, 24))))
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="gw-test-dispatcher.")
+    logpath = os.path.join(d, "dispatcher.log")
+    conf = os.path.join(d, "gw.conf")
+    with open(conf, "w") as f:
+        f.write('dir = "%s"\nmodels.dir = "%s"\nlog.level = info\n' % (d, MODELS))
+        f.write("dispatcher.worker_idle_ms = 1500\ndispatcher.worker_backoff_ms = 200\n")
+        f.write("dispatcher.worker_backoff_max_ms = 800\ndispatcher.max_crashes = 2\n")
+        f.write("notifier.snapshot_keep_days = 0\n")
+    exe = os.path.join(BIN, "gatewatch-dispatcher")
+    img = open(PERSON, "rb").read()
+
+    # Bad config: exit 2 with a message, nothing created.
+    bad_dir = os.path.join(d, "never")
+    r = subprocess.run([exe, "--dir", bad_dir, "--set", "bogus.key=1"], capture_output=True, timeout=10)
+    report(r.returncode == 2, "bad config exits 2", "status %d" % r.returncode)
+    report(b"bogus.key" in r.stderr, "bad config message names the key", r.stderr.decode(errors="replace"))
+    report(not os.path.exists(bad_dir), "bad config creates nothing")
+
+    if not report(os.path.exists(os.path.join(MODELS, "face.weights")) and
+                  os.path.exists(os.path.join(MODELS, "mask.weights")),
+                  "models are built (%s)" % MODELS, "face/mask weights missing: run make models"):
+        return
+
+    # Spool state left by a crash: two queued frames, one claimed, one stale tmp file.
+    t0 = int(time.time() * 1e6) - 10_000_000
+    a0, a1, a2 = ["%016d-000" % (t0 + i) for i in range(3)]
+    commit(d, "gate1", a2, img)
+    commit(d, "gate1", a1, img)
+    os.makedirs(os.path.join(d, "spool", "active", "gate1"))
+    with open(os.path.join(d, "spool", "active", "gate1", a0 + ".jpg"), "wb") as f:
+        f.write(img)
+    stale = os.path.join(d, "spool", "tmp", "gate1.%016d-009.jpg" % t0)
+    with open(stale, "wb") as f:
+        f.write(b"half")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))  # a dead writer's, not one in progress
+    os.makedirs(os.path.join(d, "run"), exist_ok=True)
+    nt = Notifier(os.path.join(d, "run", "notifier.sock"))
+
+    log = open(logpath, "wb")
+    p = subprocess.Popen([exe, "-c", conf], stdout=log, stderr=log, start_new_session=True)
+    logtext = lambda: open(logpath, "rb").read().decode(errors="replace")
+    try:
+        report(wait_for(lambda: "1 stale tmp file removed, 1 claimed frame requeued" in logtext(), 10),
+               "recovery: stale tmp removed, claimed frame requeued", logtext()[-500:])
+        report(wait_for(lambda: len(nt.order("gate1")) >= 3, 60), "three recovered frames analysed",
+               str(nt.order("gate1")))
+        report(nt.order("gate1")[:3] == [a0, a1, a2], "frames in id order, the recovered one first",
+               str(nt.order("gate1")))
+        report(wait_for(lambda: not os.listdir(os.path.join(d, "spool", "queue", "gate1")) and
+                        not os.listdir(os.path.join(d, "spool", "active", "gate1")), 10),
+               "done frames leave the spool")
+
+        # Second dispatcher on the same dir refuses to start.
+        r = subprocess.run([exe, "-c", conf], capture_output=True, timeout=10)
+        report(r.returncode == 2 and b"another dispatcher" in r.stderr, "a second dispatcher exits 2",
+               "%d %s" % (r.returncode, r.stderr[-300:]))
+
+        sockpath = os.path.join(d, "run", "dispatcher.sock")
+        ing = gwmsg.connect(sockpath)
+        ing.send(gwmsg.hello(gwmsg.ROLE_INGEST))
+        b1 = gwmsg.frame_id()
+        commit(d, "gate2", b1, img)
+        ready(ing, "gate2", b1)
+        ready(ing, "gate2", b1)  # a duplicate hint changes nothing
+        ready(ing, "gate2", gwmsg.frame_id())  # a hint for a frame not in the spool is ignored
+        report(wait_for(lambda: nt.got("gate2", b1), 30), "frame_ready from ingest is analysed")
+
+        # Garbage peers: each dropped with one log line; ingest still served.
+        n0 = logtext().count("dropping the connection")
+        bad = [("a short hello", gwmsg.hello(gwmsg.ROLE_INGEST, pid=1)[:-4]),
+               ("a bad magic", gwmsg.pack(gwmsg.HELLO, gwmsg.HELLO_S.pack(1, 1, b"\0" * 32), magic=0x1234)),
+               ("a wrong version", gwmsg.pack(gwmsg.HELLO, gwmsg.HELLO_S.pack(1, 1, b"\0" * 32), version=99)),
+               ("frame_ready before hello", gwmsg.pack(gwmsg.FRAME_READY, gwmsg.REF.pack(b"gate2", b"x")))]
+        for what, msg in bad:
+            s = gwmsg.connect(sockpath)
+            s.send(msg)
+            try:
+                report(s.recv(100) == b"", "a peer sending %s is disconnected" % what)
+            except socket.timeout:
+                report(False, "a peer sending %s is disconnected" % what, "still open after 5 s")
+            s.close()
+        s = gwmsg.connect(sockpath)
+        s.send(gwmsg.hello(gwmsg.ROLE_INGEST))
+        ready(s, "../etc", "1764026596123456-007")
+        report(s.recv(100) == b"", "frame_ready with a bad camera id is disconnected")
+        s.close()
+        report(wait_for(lambda: logtext().count("dropping the connection") - n0 == 5, 5),
+               "one log line per garbage peer", str(logtext().count("dropping the connection") - n0))
+        b2 = gwmsg.frame_id()
+        commit(d, "gate2", b2, img)
+        ready(ing, "gate2", b2)
+        report(wait_for(lambda: nt.got("gate2", b2), 30), "the good peer is still served")
+        report(p.poll() is None, "dispatcher still running after garbage")
+
+        # Kill the worker twice while it holds c1: c1 goes to failed/.
+        c1 = gwmsg.frame_id()
+        nt.hold.add(c1)
+        commit(d, "gate1", c1, img)
+        ready(ing, "gate1", c1)
+        for k in (1, 2):
+            if not report(wait_for(lambda: nt.got("gate1", c1) >= k, 40), "worker holds c1 (round %d)" % k):
+                break
+            pids = re.findall(r"worker start camera=gate1 pid=(\d+)", logtext())
+            os.kill(int(pids[-1]), signal.SIGKILL)
+            report(wait_for(lambda: "worker exit camera=gate1 pid=%s status=signal:9" % pids[-1] in logtext(), 10),
+                   "killed worker's exit is logged (round %d)" % k)
+        failed = os.path.join(d, "spool", "failed", "gate1", c1 + ".jpg")
+        report(wait_for(lambda: os.path.exists(failed), 10), "c1 moved to failed/ after two deaths")
+        reason = open(failed[:-4] + ".reason").read() if os.path.exists(failed[:-4] + ".reason") else ""
+        report("worker died twice on this frame (signal 9)" in reason, "failed reason names the deaths", reason)
+        c2 = gwmsg.frame_id()
+        commit(d, "gate1", c2, img)
+        ready(ing, "gate1", c2)
+        report(wait_for(lambda: nt.got("gate1", c2), 40), "a new worker (after backoff) analyses the next frame")
+
+        # Missed hint: a frame committed without FRAME_READY is found by the rescan.
+        c3 = gwmsg.frame_id()
+        commit(d, "gate1", c3, img)
+        report(wait_for(lambda: nt.got("gate1", c3), 40), "a frame without a hint is found by the rescan")
+
+        # Queue status reaches the notifier.
+        st = wait_for(lambda: nt.status.get("gate1", {}).get("failed", 0) >= 1 and
+                      nt.status.get("gate1", {}).get("done", 0) >= 5 and nt.status["gate1"], 5)
+        report(bool(st), "queue_status for gate1 counts done and failed", str(nt.status.get("gate1")))
+
+        # Idle workers are retired with an orderly exit.
+        report(wait_for(lambda: re.search(r"worker exit camera=gate2 pid=\d+ status=0", logtext()), 10),
+               "an idle worker exits with status 0")
+
+        # Last frame in flight when SIGTERM arrives: it is finished or back in queue/.
+        c4 = gwmsg.frame_id()
+        commit(d, "gate1", c4, img)
+        ready(ing, "gate1", c4)
+        wait_for(lambda: os.path.exists(os.path.join(d, "spool", "active", "gate1", c4 + ".jpg")), 10)
+        ing.close()
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(15)
+        except subprocess.TimeoutExpired:
+            rc = None
+        report(rc == 0, "SIGTERM: dispatcher exits 0", str(rc))
+        left = os.listdir(os.path.join(d, "spool", "active", "gate1"))
+        report(left == [], "nothing left in active/ after the drain", str(left))
+        report(nt.got("gate1", c4) or os.path.exists(os.path.join(d, "spool", "queue", "gate1", c4 + ".jpg")),
+               "the frame in flight at SIGTERM is done or queued again")
+
+        # Never two workers for one camera at once.
+        text = logtext()
+        alive, overlap = {}, []
+        for m in re.finditer(r"worker (start|exit) camera=(\S+) pid=(\d+)", text):
+            kind, cam, pid = m.groups()
+            if kind == "start":
+                if alive.get(cam):
+                    overlap.append((cam, alive[cam], pid))
+                alive[cam] = pid
+            elif alive.get(cam) == pid:
+                alive[cam] = None
+        starts = text.count("worker start camera=gate1")
+        report(starts >= 3 and not overlap, "never two workers per camera (%d gate1 starts)" % starts, str(overlap))
+        report(not any(alive.values()), "every started worker's exit is logged", str(alive))
+        pids = [int(x) for x in re.findall(r"worker start camera=\S+ pid=(\d+)", text)]
+        still = [x for x in pids if os.path.exists("/proc/%d" % x) and
+                 open("/proc/%d/stat" % x).read().split()[2] != "Z"]
+        report(not still, "no worker process left", str(still))
+    finally:
+        nt.stop = True
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+        if failures or os.environ.get("GW_TEST_VERBOSE"):
+            sys.stdout.write("# dispatcher log tail:\n# " + logtext()[-3000:].replace("\n", "\n# ") + "\n")
+        subprocess.run(["rm", "-rf", d])
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(1 if failures else 0)
