@@ -1,0 +1,167 @@
+/* events - `gatewatch events`: the committed results in DIR/gatewatch.db
+ * as JSON lines, oldest first, read-only (the notifier owns the database).
+ * Each line is {"id":N, ...} with the item the notifier stored in the json
+ * column, i.e. what its HTTP API serves. --follow polls for new rows. */
+#include <errno.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+
+#define EVENTS_POLL_MS 500
+
+static volatile sig_atomic_t events_stop;
+
+static void
+events_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: gatewatch events [--dir DIR | -c FILE] [--set KEY=VALUE]... [--follow]\n"
+	    "                        [--camera ID] [--limit N]\n"
+	    "Prints committed results from DIR/gatewatch.db as JSON lines, oldest first.\n"
+	    "  --limit N   only the newest N (default: all)\n"
+	    "  --follow    keep printing new results until interrupted\n");
+}
+
+static void
+events_signal(int sig)
+{
+	(void)sig;
+	events_stop = 1;
+}
+
+/* events_print - print rows with id > *last; advances *last. Returns the
+ * number printed, or -1 on a database error. */
+static int
+events_print(sqlite3 *db, const char *camera, long long limit, long long *last)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(db,
+	    "SELECT id, json FROM (SELECT id, json FROM results"
+	    " WHERE id > ?1 AND (?2 IS NULL OR camera = ?2) ORDER BY id DESC LIMIT ?3)"
+	    " ORDER BY id", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "gatewatch events: %s\n", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, *last);
+	if (camera)
+		sqlite3_bind_text(st, 2, camera, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(st, 0);
+		const char *json = (const char *)sqlite3_column_text(st, 1);
+
+		if (json != NULL && json[0] == '{' && json[1] != '}')
+			printf("{\"id\":%lld,%s\n", id, json + 1);
+		else if (json != NULL && json[0] == '{')
+			printf("{\"id\":%lld}\n", id);
+		else
+			printf("{\"id\":%lld,\"damaged\":true}\n", id);
+		*last = id;
+		n++;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_BUSY) {
+		fprintf(stderr, "gatewatch events: %s\n", sqlite3_errmsg(db));
+		n = -1;
+	}
+	sqlite3_finalize(st);
+	fflush(stdout);
+	return n;
+}
+
+int
+cmd_events(int argc, char **argv)
+{
+	struct config c;
+	char **cargv, err[512], path[CONFIG_PATH_SIZE + 32];
+	const char *camera = NULL;
+	long long limit = -1, last = 0;
+	int i, cargc = 1, next = 0, follow = 0, rc;
+	struct sigaction sa;
+	sqlite3 *db = NULL;
+
+	if ((cargv = calloc((size_t)argc + 1, sizeof(*cargv))) == NULL)
+		return 1;
+	cargv[0] = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			events_usage(stdout);
+			free(cargv);
+			return 0;
+		} else if (strcmp(a, "--follow") == 0 || strcmp(a, "-f") == 0)
+			follow = 1;
+		else if (strcmp(a, "--camera") == 0 && i + 1 < argc)
+			camera = argv[++i];
+		else if (strcmp(a, "--limit") == 0 && i + 1 < argc) {
+			char *end;
+
+			limit = strtoll(argv[++i], &end, 10);
+			if (*end != '\0' || limit < 0) {
+				fprintf(stderr, "gatewatch events: --limit %s: not a count\n", argv[i]);
+				free(cargv);
+				return 2;
+			}
+		} else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
+		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
+			cargv[cargc++] = argv[i++];
+			cargv[cargc++] = argv[i];
+		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
+		    strncmp(a, "--set=", 6) == 0)
+			cargv[cargc++] = argv[i];
+		else {
+			fprintf(stderr, "gatewatch events: unknown or incomplete argument %s\n", a);
+			events_usage(stderr);
+			free(cargv);
+			return 2;
+		}
+	}
+	config_defaults(&c);
+	rc = config_args(&c, cargc, cargv, &next, err, sizeof(err));
+	free(cargv);
+	if (rc != 0) {
+		fprintf(stderr, "gatewatch events: %s\n", err);
+		return 2;
+	}
+	if (config_path(&c, "gatewatch.db", path, sizeof(path)) != 0 || access(path, R_OK) != 0) {
+		fprintf(stderr, "gatewatch events: no database at %s (has the notifier run there?)\n", path);
+		return 1;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "gatewatch events: %s: %s\n", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return 1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = events_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = events_print(db, camera, limit, &last) < 0 ? 1 : 0;
+	while (follow && rc == 0 && !events_stop) {
+		struct timespec ts = { 0, EVENTS_POLL_MS * 1000000L };
+
+		nanosleep(&ts, NULL);
+		if (events_print(db, camera, -1, &last) < 0)
+			rc = 1;
+		if (ferror(stdout))
+			break;
+	}
+	sqlite3_close(db);
+	return rc;
+}

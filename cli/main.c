@@ -1,0 +1,83 @@
+/* gatewatch - the developer's front door: start the daemons, push frames,
+ * replay a stage, read results. Each subcommand lives in its own file. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "util.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+};
+
+static const struct cmd cmds[] = {
+	{ "up", cmd_up, "start notifier, dispatcher and ingest under DIR and supervise them" },
+	{ "push", cmd_push, "send image files to ingest as a camera and print the answers" },
+	{ "replay", cmd_replay, "run one stage (ingest or worker) over image files, no daemons" },
+	{ "events", cmd_events, "print committed results from DIR/gatewatch.db as JSON lines" },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: gatewatch COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(out, "  %-8s %s\n", "help", "this text; `gatewatch COMMAND --help` for one command");
+	fprintf(out, "\nEvery command that reads the configuration accepts -c FILE, --dir DIR\n"
+	    "and --set KEY=VALUE (repeatable), applied in that order over the defaults.\n");
+}
+
+int
+cmd_bin_path(const char *name, char *out, size_t outlen)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	int r;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	r = snprintf(out, outlen, "%s/%s", exe, name);
+	return r < 0 || (size_t)r >= outlen ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc > 2)
+			for (i = 0; i < NCMDS; i++)
+				if (strcmp(argv[2], cmds[i].name) == 0) {
+					char *hargv[] = { argv[2], "--help", NULL };
+
+					return cmds[i].fn(2, hargv);
+				}
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "gatewatch: unknown command \"%s\"\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

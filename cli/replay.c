@@ -1,0 +1,163 @@
+/* replay - `gatewatch replay --stage ingest|worker`: expand folders into
+ * their image files (sorted by name) and exec that stage's own --replay
+ * mode with them, so one stage can be checked with no daemon running. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static void
+replay_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: gatewatch replay --stage ingest|worker [-c FILE] [--dir DIR] [--set KEY=VALUE]...\n"
+	    "                        DIR_OR_FILE...\n"
+	    "Runs gatewatch-<stage> --replay over the files (folders give their *.jpg,\n"
+	    "*.jpeg, *.png, sorted by name) and prints one JSON line per file.\n");
+}
+
+static int
+replay_is_image(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot != NULL && (strcasecmp(dot, ".jpg") == 0 || strcasecmp(dot, ".jpeg") == 0 ||
+	    strcasecmp(dot, ".png") == 0);
+}
+
+static int
+replay_image_filter(const struct dirent *de)
+{
+	return de->d_name[0] != '.' && replay_is_image(de->d_name);
+}
+
+static int
+replay_name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* replay_push - append one string to a growing argv. */
+static int
+replay_push(char ***v, int *n, int *cap, char *s)
+{
+	if (*n + 2 > *cap) {
+		int ncap = *cap ? *cap * 2 : 64;
+		char **nv = realloc(*v, (size_t)ncap * sizeof(**v));
+
+		if (nv == NULL)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+	return 0;
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	char **v = NULL, bin[4096], name[64];
+	const char *stage = NULL;
+	int i, n = 0, cap = 0, nfiles = 0;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			replay_usage(stdout);
+			return 0;
+		}
+	if (replay_push(&v, &n, &cap, NULL) != 0)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--stage") == 0 && i + 1 < argc)
+			stage = argv[++i];
+		else if (strncmp(a, "--stage=", 8) == 0)
+			stage = a + 8;
+		else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
+		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
+			if (replay_push(&v, &n, &cap, argv[i]) || replay_push(&v, &n, &cap, argv[i + 1]))
+				return 1;
+			i++;
+		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
+		    strncmp(a, "--set=", 6) == 0) {
+			if (replay_push(&v, &n, &cap, argv[i]))
+				return 1;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "gatewatch replay: unknown or incomplete argument %s\n", a);
+			replay_usage(stderr);
+			return 2;
+		}
+	}
+	if (stage == NULL || (strcmp(stage, "ingest") != 0 && strcmp(stage, "worker") != 0)) {
+		fprintf(stderr, "gatewatch replay: --stage must be ingest or worker\n");
+		replay_usage(stderr);
+		return 2;
+	}
+	if (replay_push(&v, &n, &cap, "--replay"))
+		return 1;
+	/* Second pass: the files, in the order given, folders expanded. */
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		struct stat st;
+
+		if (strcmp(a, "--stage") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
+		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) {
+			i++;
+			continue;
+		}
+		if (a[0] == '-')
+			continue;
+		if (stat(a, &st) != 0) {
+			fprintf(stderr, "gatewatch replay: %s: %s\n", a, strerror(errno));
+			return 1;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			struct dirent **names;
+			int k, m = scandir(a, &names, replay_image_filter, replay_name_cmp);
+
+			if (m < 0) {
+				fprintf(stderr, "gatewatch replay: %s: %s\n", a, strerror(errno));
+				return 1;
+			}
+			for (k = 0; k < m; k++) {
+				size_t len = strlen(a) + strlen(names[k]->d_name) + 2;
+				char *p = malloc(len);
+
+				if (p == NULL)
+					return 1;
+				snprintf(p, len, "%s%s%s", a, a[strlen(a) - 1] == '/' ? "" : "/", names[k]->d_name);
+				free(names[k]);
+				if (replay_push(&v, &n, &cap, p))
+					return 1;
+				nfiles++;
+			}
+			free(names);
+		} else {
+			if (replay_push(&v, &n, &cap, (char *)a))
+				return 1;
+			nfiles++;
+		}
+	}
+	if (nfiles == 0) {
+		fprintf(stderr, "gatewatch replay: no image files given\n");
+		return 2;
+	}
+	snprintf(name, sizeof(name), "gatewatch-%s", stage);
+	if (cmd_bin_path(name, bin, sizeof(bin)) != 0) {
+		fprintf(stderr, "gatewatch replay: cannot find %s\n", name);
+		return 1;
+	}
+	v[0] = name;
+	execv(bin, v);
+	fprintf(stderr, "gatewatch replay: cannot run %s: %s\n", bin, strerror(errno));
+	return 1;
+}

@@ -1,0 +1,518 @@
+/* up - `gatewatch up`: write the effective configuration under DIR, start
+ * notifier, dispatcher and ingest (in that order, each waited for), print
+ * where to point a browser, and supervise: a child that dies is restarted
+ * with backoff. SIGINT/SIGTERM stop everything (SIGTERM, 10 s, SIGKILL).
+ * Everything runs in one process group, so a test can kill it all at once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define UP_START_WAIT_MS 60000     /* per program, to open its sockets */
+#define UP_STOP_WAIT_MS 10000
+#define UP_BACKOFF_MIN_MS 500
+#define UP_BACKOFF_MAX_MS 30000
+#define UP_STABLE_MS 30000         /* a run this long resets the backoff */
+
+enum up_ready { UP_READY_UNIX, UP_READY_TCP };
+
+struct up_child {
+	const char *prog;        /* "notifier" */
+	pid_t pid;               /* 0 = not running */
+	uint64_t started_ms;
+	uint64_t restart_at_ms;  /* 0 = no restart pending */
+	int backoff_ms;
+	char sock[CONFIG_PATH_SIZE + 32]; /* unix socket it listens on, "" if none */
+	int port;                /* TCP port it listens on, 0 if none */
+};
+
+static volatile sig_atomic_t up_stop;
+
+static struct config up_cfg;
+static char up_conf[CONFIG_PATH_SIZE + 32];
+
+static void
+up_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: gatewatch up [--dir DIR] [-c FILE] [--set KEY=VALUE]... [--http-port N]\n"
+	    "                    [--ingest-port N] [--listen ADDR] [--demo]\n"
+	    "Writes the effective configuration to DIR/gatewatch.conf, starts the notifier,\n"
+	    "the dispatcher and ingest with their logs in DIR/log/, prints the URLs, and\n"
+	    "restarts any of them that dies. Ctrl-C (or SIGTERM) stops them all.\n"
+	    "  --demo   add camera \"demo\" with a random token (kept across runs)\n");
+}
+
+static uint64_t
+up_ms(void)
+{
+	return util_mono_us() / 1000u;
+}
+
+static void
+up_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+up_signal(int sig)
+{
+	(void)sig;
+	up_stop = 1;
+}
+
+/* up_demo_token - the demo camera's token: the one DIR/gatewatch.conf
+ * already has, else a new random one. */
+static int
+up_demo_token(const char *conf, char *tok, size_t toklen)
+{
+	struct config old;
+	const struct config_camera *cam;
+	unsigned char rnd[16];
+	char err[256];
+	int fd, i;
+
+	config_defaults(&old);
+	if (access(conf, R_OK) == 0 && config_load(&old, conf, err, sizeof(err)) == 0 &&
+	    (cam = config_camera(&old, "demo")) != NULL) {
+		util_strlcpy(tok, cam->token, toklen);
+		return 0;
+	}
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (toklen < sizeof(rnd) * 2 + 1)
+		return -1;
+	for (i = 0; i < (int)sizeof(rnd); i++)
+		snprintf(tok + i * 2, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+/* up_write_conf - the effective configuration, atomically. */
+static int
+up_write_conf(const struct config *c, const char *path)
+{
+	char tmp[CONFIG_PATH_SIZE + 64];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	config_dump(c, f);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* up_tcp_open - 1 if something accepts TCP connections on host:port. */
+static int
+up_tcp_open(const char *host, int port)
+{
+	struct addrinfo hints, *res, *ai;
+	char portstr[16];
+	int fd, ok = 0;
+
+	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0' || strcmp(host, "*") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, portstr, &hints, &res) != 0)
+		return 0;
+	for (ai = res; ai != NULL && !ok; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) == -1)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			ok = 1;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return ok;
+}
+
+/* up_ready - has the child opened what it serves? Stale socket files were
+ * removed before the start, so a socket file means it is listening. */
+static int
+up_ready(const struct up_child *ch)
+{
+	struct stat st;
+
+	if (ch->sock[0] != '\0' && (stat(ch->sock, &st) != 0 || !S_ISSOCK(st.st_mode)))
+		return 0;
+	if (ch->port > 0 && !up_tcp_open(up_cfg.listen_address, ch->port))
+		return 0;
+	return 1;
+}
+
+static pid_t
+up_spawn(struct up_child *ch)
+{
+	char bin[CONFIG_PATH_SIZE], name[64], logpath[CONFIG_PATH_SIZE + 64];
+	pid_t pid;
+	int fd;
+
+	snprintf(name, sizeof(name), "gatewatch-%s", ch->prog);
+	if (cmd_bin_path(name, bin, sizeof(bin)) != 0)
+		return -1;
+	snprintf(logpath, sizeof(logpath), "%s/log/%s.log", up_cfg.dir, ch->prog);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGCHLD, &sa, NULL);
+		if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
+			dup2(fd, 0);
+			if (fd > 2)
+				close(fd);
+		}
+		if ((fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT, 0640)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+		execl(bin, name, "-c", up_conf, (char *)NULL);
+		fprintf(stderr, "gatewatch up: cannot run %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	ch->pid = pid;
+	ch->started_ms = up_ms();
+	ch->restart_at_ms = 0;
+	log_info(NULL, "started %s pid=%d", ch->prog, (int)pid);
+	return pid;
+}
+
+/* up_reap - collect dead children; schedule restarts unless stopping.
+ * Returns the number reaped. */
+static int
+up_reap(struct up_child *kids, int nkids)
+{
+	int status, i, n = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < nkids; i++) {
+			struct up_child *ch = &kids[i];
+			uint64_t ran;
+
+			if (ch->pid != pid)
+				continue;
+			n++;
+			ch->pid = 0;
+			ran = up_ms() - ch->started_ms;
+			if (ran >= UP_STABLE_MS)
+				ch->backoff_ms = UP_BACKOFF_MIN_MS;
+			if (up_stop) {
+				log_info(NULL, "%s pid=%d stopped", ch->prog, (int)pid);
+				break;
+			}
+			if (WIFSIGNALED(status))
+				log_error(NULL, "%s pid=%d killed by signal %d after %llu ms, restarting in %d ms",
+				    ch->prog, (int)pid, WTERMSIG(status), (unsigned long long)ran, ch->backoff_ms);
+			else
+				log_error(NULL, "%s pid=%d exited with status %d after %llu ms, restarting in %d ms",
+				    ch->prog, (int)pid, WEXITSTATUS(status), (unsigned long long)ran, ch->backoff_ms);
+			ch->restart_at_ms = up_ms() + (uint64_t)ch->backoff_ms;
+			ch->backoff_ms = ch->backoff_ms * 2 > UP_BACKOFF_MAX_MS ? UP_BACKOFF_MAX_MS : ch->backoff_ms * 2;
+			break;
+		}
+	}
+	return n;
+}
+
+/* up_stop_all - SIGTERM in reverse start order, wait, then SIGKILL. */
+static void
+up_stop_all(struct up_child *kids, int nkids)
+{
+	uint64_t end = up_ms() + UP_STOP_WAIT_MS;
+	int i, left;
+
+	up_stop = 1;
+	for (i = nkids - 1; i >= 0; i--)
+		if (kids[i].pid > 0)
+			kill(kids[i].pid, SIGTERM);
+	for (;;) {
+		up_reap(kids, nkids);
+		for (left = 0, i = 0; i < nkids; i++)
+			left += kids[i].pid > 0;
+		if (left == 0 || up_ms() >= end)
+			break;
+		up_sleep_ms(50);
+	}
+	for (i = 0; i < nkids; i++)
+		if (kids[i].pid > 0) {
+			log_warnx(NULL, "%s pid=%d did not stop in %d s, killing it", kids[i].prog,
+			    (int)kids[i].pid, UP_STOP_WAIT_MS / 1000);
+			kill(kids[i].pid, SIGKILL);
+			waitpid(kids[i].pid, NULL, 0);
+			kids[i].pid = 0;
+		}
+}
+
+/* up_start - spawn one child and wait until it serves. A child that exits
+ * with status 2 (bad config or environment) during the start aborts the
+ * start: running it again would not help. Returns 0, or -1. */
+static int
+up_start(struct up_child *kids, int nkids, struct up_child *ch)
+{
+	uint64_t end = up_ms() + UP_START_WAIT_MS;
+	int status;
+
+	if (up_spawn(ch) < 0) {
+		log_error(NULL, "cannot start %s: %s", ch->prog, strerror(errno));
+		return -1;
+	}
+	while (!up_stop) {
+		pid_t pid = waitpid(ch->pid, &status, WNOHANG);
+
+		if (pid == ch->pid) {
+			ch->pid = 0;
+			log_error(NULL, "%s exited during start (%s %d); see %s/log/%s.log", ch->prog,
+			    WIFSIGNALED(status) ? "signal" : "status",
+			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), up_cfg.dir, ch->prog);
+			return -1;
+		}
+		if (up_ready(ch))
+			return 0;
+		if (up_ms() >= end) {
+			log_warnx(NULL, "%s is not serving after %d s; going on (see its log)",
+			    ch->prog, UP_START_WAIT_MS / 1000);
+			return 0;
+		}
+		up_sleep_ms(50);
+	}
+	(void)kids; (void)nkids;
+	return -1;
+}
+
+/* up_running - pid of a live `gatewatch up` recorded in path, or 0. */
+static pid_t
+up_running(const char *path)
+{
+	char buf[32], proc[64], exe[256];
+	FILE *f;
+	long pid;
+	ssize_t n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) == NULL || (pid = strtol(buf, NULL, 10)) <= 1) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	if (pid == (long)getpid() || kill((pid_t)pid, 0) != 0)
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/%ld/exe", pid);
+	if ((n = readlink(proc, exe, sizeof(exe) - 1)) <= 0)
+		return 0;
+	exe[n] = '\0';
+	return strstr(exe, "gatewatch") != NULL ? (pid_t)pid : 0;
+}
+
+static void
+up_banner(const struct up_child *kids, int nkids, const char *demo_token)
+{
+	const char *host = up_cfg.listen_address;
+	int tls = up_cfg.tls_cert[0] != '\0', i;
+
+	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+		host = "127.0.0.1";
+	printf("gatewatch is up (pid %d), state in %s\n", (int)getpid(), up_cfg.dir);
+	printf("  dashboard    %s://%s:%d/\n", tls ? "https" : "http", host, up_cfg.http_port);
+	printf("  camera page  %s://%s:%d/camera.html\n", tls ? "https" : "http", host, up_cfg.http_port);
+	printf("  ingest       %s://%s:%d/\n", tls ? "wss" : "ws", host, up_cfg.ingest_port);
+	if (demo_token)
+		printf("  demo camera  id=demo token=%s\n", demo_token);
+	printf("  config       %s\n", up_conf);
+	for (i = 0; i < nkids; i++)
+		printf("  log          %s/log/%s.log\n", up_cfg.dir, kids[i].prog);
+	printf("gatewatch up: ready (Ctrl-C stops everything)\n");
+	fflush(stdout);
+}
+
+int
+cmd_up(int argc, char **argv)
+{
+	struct up_child kids[3];
+	char **cargv, err[512], path[CONFIG_PATH_SIZE + 64], token[CONFIG_TOKEN_SIZE];
+	char sets[8][CONFIG_PATH_SIZE];
+	int i, cargc = 1, nsets = 0, next = 0, demo = 0, level, nkids = 3;
+	struct sigaction sa;
+	pid_t other;
+	FILE *f;
+
+	cargv = calloc((size_t)argc + 2 * 8 + 1, sizeof(*cargv));
+	if (cargv == NULL)
+		return 1;
+	cargv[0] = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			up_usage(stdout);
+			free(cargv);
+			return 0;
+		} else if (strcmp(a, "--demo") == 0)
+			demo = 1;
+		else if ((strcmp(a, "--http-port") == 0 || strcmp(a, "--ingest-port") == 0 ||
+		    strcmp(a, "--listen") == 0) && i + 1 < argc && nsets < 8) {
+			snprintf(sets[nsets++], sizeof(sets[0]), "%s=%s",
+			    a[2] == 'h' ? "http.port" : a[2] == 'i' ? "ingest.port" : "listen.address", argv[++i]);
+		} else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
+		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
+			cargv[cargc++] = argv[i++];
+			cargv[cargc++] = argv[i];
+		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
+		    strncmp(a, "--set=", 6) == 0)
+			cargv[cargc++] = argv[i];
+		else {
+			fprintf(stderr, "gatewatch up: unknown or incomplete argument %s\n", a);
+			up_usage(stderr);
+			free(cargv);
+			return 2;
+		}
+	}
+	/* The port flags win over the file: they go last. */
+	for (i = 0; i < nsets; i++) {
+		cargv[cargc++] = "--set";
+		cargv[cargc++] = sets[i];
+	}
+	config_defaults(&up_cfg);
+	if (config_args(&up_cfg, cargc, cargv, &next, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch up: %s\n", err);
+		free(cargv);
+		return 2;
+	}
+	free(cargv);
+	level = log_level_parse(up_cfg.log_level);
+	log_init("up", level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+
+	if (util_mkdirs(up_cfg.dir) < 0) {
+		fprintf(stderr, "gatewatch up: cannot create %s: %s\n", up_cfg.dir, strerror(errno));
+		return 1;
+	}
+	snprintf(up_conf, sizeof(up_conf), "%s/gatewatch.conf", up_cfg.dir);
+	if (demo && config_camera(&up_cfg, "demo") == NULL) {
+		if (up_demo_token(up_conf, token, sizeof(token)) != 0 ||
+		    config_set(&up_cfg, "camera.demo.token", token, err, sizeof(err)) != 0 ||
+		    config_set(&up_cfg, "camera.demo.name", "Demo camera", err, sizeof(err)) != 0) {
+			fprintf(stderr, "gatewatch up: cannot add the demo camera\n");
+			return 1;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
+	if ((other = up_running(path)) > 0) {
+		fprintf(stderr, "gatewatch up: already running in %s (pid %d)\n", up_cfg.dir, (int)other);
+		return 1;
+	}
+	if (up_write_conf(&up_cfg, up_conf) != 0) {
+		fprintf(stderr, "gatewatch up: cannot write %s: %s\n", up_conf, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", up_cfg.dir, i ? "run" : "log");
+		if (util_mkdirs(path) < 0) {
+			fprintf(stderr, "gatewatch up: cannot create %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	if (up_tcp_open(up_cfg.listen_address, up_cfg.http_port) ||
+	    up_tcp_open(up_cfg.listen_address, up_cfg.ingest_port)) {
+		fprintf(stderr, "gatewatch up: port %d or %d on %s is already in use\n",
+		    up_cfg.http_port, up_cfg.ingest_port, up_cfg.listen_address);
+		return 1;
+	}
+
+	/* One process group for everything, so it can be stopped as one. */
+	if (getpgrp() != getpid())
+		setpgid(0, 0);
+	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = up_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+
+	memset(kids, 0, sizeof(kids));
+	kids[0].prog = "notifier";
+	snprintf(kids[0].sock, sizeof(kids[0].sock), "%s/run/notifier.sock", up_cfg.dir);
+	kids[0].port = up_cfg.http_port;
+	kids[1].prog = "dispatcher";
+	snprintf(kids[1].sock, sizeof(kids[1].sock), "%s/run/dispatcher.sock", up_cfg.dir);
+	kids[2].prog = "ingest";
+	kids[2].port = up_cfg.ingest_port;
+	for (i = 0; i < nkids; i++) {
+		kids[i].backoff_ms = UP_BACKOFF_MIN_MS;
+		unlink(kids[i].sock); /* stale from a previous run; nobody serves it */
+	}
+	for (i = 0; i < nkids && !up_stop; i++)
+		if (up_start(kids, nkids, &kids[i]) != 0) {
+			up_stop_all(kids, nkids);
+			snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
+			unlink(path);
+			return 1;
+		}
+	if (!up_stop)
+		up_banner(kids, nkids, config_camera(&up_cfg, "demo") ? config_camera(&up_cfg, "demo")->token : NULL);
+
+	while (!up_stop) {
+		uint64_t now;
+
+		up_reap(kids, nkids);
+		now = up_ms();
+		for (i = 0; i < nkids && !up_stop; i++)
+			if (kids[i].pid == 0 && kids[i].restart_at_ms != 0 && now >= kids[i].restart_at_ms &&
+			    up_spawn(&kids[i]) < 0) {
+				log_error(NULL, "cannot restart %s: %s", kids[i].prog, strerror(errno));
+				kids[i].restart_at_ms = now + (uint64_t)kids[i].backoff_ms;
+			}
+		up_sleep_ms(100);
+	}
+	log_info(NULL, "stopping");
+	up_stop_all(kids, nkids);
+	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
+	unlink(path);
+	log_info(NULL, "stopped");
+	return 0;
+}

@@ -1,0 +1,409 @@
+"""lib - shared helpers for gatewatch's end-to-end tests.
+
+A test starts the real programs with `gatewatch up` in a temporary state
+directory (its own process group, loopback ports), pushes real images with
+`gatewatch push`, and checks SQLite, the spool and the logs. Every wait is
+bounded; the whole process group is killed at the end, also on failure.
+
+    from lib import Gatewatch, Report, images_mixed
+    rep = Report()
+    with Gatewatch("basic", cameras=["cam1", "cam2"]) as gw:
+        gw.start()
+        answers = gw.push("cam1", files)
+        rep.check(..., "what", "why")
+    sys.exit(rep.done())
+
+Environment (set by test/run.sh): GW_ROOT (repo root), BIN (default bin),
+MODELS (default models/out), GW_TEST_ARTIFACTS (logs of failed runs).
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+GW_ROOT = os.path.abspath(os.environ.get("GW_ROOT") or os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _abs(p):
+    return p if os.path.isabs(p) else os.path.join(GW_ROOT, p)
+
+
+BIN = _abs(os.environ.get("BIN", "bin"))
+MODELS = _abs(os.environ.get("MODELS", "models/out"))
+SHARED = os.path.abspath(os.path.join(GW_ROOT, "..", "shared"))
+ARTIFACTS = os.environ.get("GW_TEST_ARTIFACTS") or os.path.join(GW_ROOT, "test", "artifacts")
+
+
+class Report:
+    """One line per case: "ok - what" / "not ok - what: why"."""
+
+    def __init__(self):
+        self.failed = 0
+        self.passed = 0
+
+    def ok(self, what):
+        self.passed += 1
+        print("ok - %s" % what, flush=True)
+
+    def fail(self, what, why):
+        self.failed += 1
+        why = str(why).replace("\n", " | ")
+        print("not ok - %s: %s" % (what, why[:2000]), flush=True)
+
+    def check(self, cond, what, why="condition is false"):
+        if cond:
+            self.ok(what)
+        else:
+            self.fail(what, why)
+        return bool(cond)
+
+    def done(self):
+        return 1 if self.failed else 0
+
+
+def free_port():
+    """A TCP port nobody listens on right now (the kernel's pick)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_until(fn, timeout, interval=0.2):
+    """Call fn until it returns something true or timeout seconds pass;
+    returns the last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(interval)
+
+
+# --- images -----------------------------------------------------------------
+
+def images_darknet():
+    """darknet's sample photos: some with people, some without (dog, eagle, ...)."""
+    return sorted(glob.glob("/usr/share/darknet/data/*.jpg"))
+
+
+def images_faceapi():
+    return sorted(glob.glob(os.path.join(GW_ROOT, "node_modules/@vladmandic/face-api/demo/sample*.jpg")))
+
+
+def images_masks(n=6):
+    """n validation photos of the mask dataset, half with and half without a mask."""
+    base = os.path.join(SHARED, "datasets", "mask-faces", "val")
+    on = sorted(glob.glob(os.path.join(base, "with_mask", "*.jpg")))[: (n + 1) // 2]
+    off = sorted(glob.glob(os.path.join(base, "without_mask", "*.jpg")))[: n // 2]
+    return on + off
+
+
+NO_PERSON_PHOTOS = ("dog.jpg", "eagle.jpg", "giraffe.jpg")
+
+
+def images_mixed():
+    """A mix of frames with and without people, all real photos."""
+    return images_darknet() + images_faceapi() + images_masks()
+
+
+# --- the system under test --------------------------------------------------
+
+class Gatewatch:
+    """One `gatewatch up` in a temp dir; a context manager that always kills
+    its process group on exit."""
+
+    def __init__(self, name, cameras=("cam1", "cam2", "cam3"), sets=None):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="gw-e2e-%s-" % name)
+        self.http_port = free_port()
+        self.ingest_port = free_port()
+        while self.ingest_port == self.http_port:
+            self.ingest_port = free_port()
+        self.tokens = {c: "tok-%s-%s" % (c, os.urandom(6).hex()) for c in cameras}
+        self.proc = None
+        self.out_path = os.path.join(self.dir, "up.out")
+        self.failed = False
+        self.conf = os.path.join(self.dir, "test.conf")
+        # Deterministic frames: the motion gate would skip repeated photos.
+        settings = {
+            "models.dir": MODELS,
+            "ingest.motion_threshold": "0",
+            "log.level": "info",
+        }
+        settings.update(sets or {})
+        with open(self.conf, "w") as f:
+            for k, v in settings.items():
+                f.write('%s = "%s"\n' % (k, v) if not re.match(r"^-?[0-9.]+$", str(v)) else "%s = %s\n" % (k, v))
+            for c, t in self.tokens.items():
+                f.write('camera.%s.token = "%s"\n' % (c, t))
+
+    # context manager: the group dies whatever happens
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        if et is not None:
+            self.failed = True
+        self.stop()
+        return False
+
+    def bin(self, prog="gatewatch"):
+        return os.path.join(BIN, prog)
+
+    def start(self, timeout=120):
+        """Run `gatewatch up` and wait for its ready line. Raises on failure."""
+        out = open(self.out_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.bin(), "up", "--dir", self.dir, "-c", self.conf,
+             "--http-port", str(self.http_port), "--ingest-port", str(self.ingest_port),
+             "--listen", "127.0.0.1"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        out.close()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if "gatewatch up: ready" in self.output():
+                return
+            if self.proc.poll() is not None:
+                self.failed = True
+                raise RuntimeError("gatewatch up exited with %s: %s" % (self.proc.returncode, self.output()[-1500:]))
+            time.sleep(0.2)
+        self.failed = True
+        raise RuntimeError("gatewatch up not ready after %d s: %s" % (timeout, self.output()[-1500:]))
+
+    def output(self):
+        try:
+            with open(self.out_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def log(self, prog):
+        try:
+            with open(os.path.join(self.dir, "log", prog + ".log"), "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self, timeout=20):
+        """SIGTERM to `gatewatch up`, bounded wait, then SIGKILL to the whole
+        group (workers included). Keeps the logs of a failed run."""
+        if self.proc is None:
+            return
+        pgid = self.proc.pid
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc = None
+        if self.failed:
+            self.keep_artifacts()
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def keep_artifacts(self):
+        dst = os.path.join(ARTIFACTS, "e2e-%s-%d" % (self.name, int(time.time())))
+        try:
+            os.makedirs(dst, exist_ok=True)
+            for p in glob.glob(os.path.join(self.dir, "log", "*.log")) + [self.out_path, self.conf]:
+                if os.path.exists(p):
+                    shutil.copy(p, dst)
+            print("# logs kept in %s (state in %s)" % (dst, self.dir), flush=True)
+        except OSError as e:
+            print("# cannot keep logs: %s" % e, flush=True)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # --- feeding frames ---
+
+    def push_cmd(self, camera, files):
+        return [self.bin(), "push", "--url", "ws://127.0.0.1:%d/" % self.ingest_port,
+                "--camera", camera, "--token", self.tokens[camera]] + list(files)
+
+    def push(self, camera, files, timeout=300):
+        """Send files as camera through `gatewatch push`; returns the answers
+        (dicts with at least "status"), in order. Raises on a push failure."""
+        r = subprocess.run(self.push_cmd(camera, files), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+        answers = parse_answers(r.stdout.decode(errors="replace"))
+        if r.returncode not in (0, 1) or not answers:
+            raise RuntimeError("gatewatch push %s exited %d: %s" % (camera, r.returncode,
+                               (r.stdout + r.stderr).decode(errors="replace")[-1500:]))
+        return answers
+
+    def push_many(self, plan, timeout=300):
+        """plan: {camera: [files]}; pushes concurrently, one thread per
+        camera. Returns {camera: answers or the exception}."""
+        res = {}
+
+        def one(cam, files):
+            try:
+                res[cam] = self.push(cam, files, timeout)
+            except Exception as e:  # reported by the caller
+                res[cam] = e
+
+        threads = [threading.Thread(target=one, args=(c, f)) for c, f in plan.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout + 10)
+        return res
+
+    # --- state ---
+
+    def db(self, sql, args=()):
+        """Rows of a read-only query on DIR/gatewatch.db ([] if it does not exist yet)."""
+        path = os.path.join(self.dir, "gatewatch.db")
+        if not os.path.exists(path):
+            return []
+        con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def results(self):
+        """{(camera, frame_id): number of stored rows}."""
+        out = {}
+        for cam, fid in self.db("SELECT camera, frame_id FROM results"):
+            out[(cam, fid)] = out.get((cam, fid), 0) + 1
+        return out
+
+    def spool(self, state):
+        """Frame files in spool/<state>/<camera>/ (state: queue, active, failed)."""
+        return sorted(p for p in glob.glob(os.path.join(self.dir, "spool", state, "*", "*"))
+                      if p.endswith((".jpg", ".png")))
+
+    def worker_pids(self, camera=None):
+        """Live worker pids (optionally of one camera), from /proc."""
+        pids = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if not argv or not argv[0].endswith(b"gatewatch-worker") or b"--camera" not in argv:
+                continue
+            i = argv.index(b"--camera")
+            if i + 1 < len(argv) and (camera is None or argv[i + 1].decode() == camera):
+                # only ours: the state dir is in its arguments or config
+                if self.dir.encode() in b" ".join(argv):
+                    pids.append(int(d))
+        return pids
+
+    def child_pid(self, prog):
+        """Pid of a running gatewatch-<prog> of this instance, or None."""
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if argv and argv[0].endswith(("gatewatch-" + prog).encode()) and self.dir.encode() in b" ".join(argv):
+                return int(d)
+        return None
+
+
+def parse_answers(text):
+    """JSON lines carrying a frame answer ("status" key)."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            o = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(o, dict) and "status" in o:
+            out.append(o)
+    return out
+
+
+WORKER_RE = re.compile(r"worker (start|exit) camera=(\S+) pid=(\d+)")
+
+
+def worker_overlaps(dispatcher_log):
+    """Times a camera got a second worker while one was running, from the
+    dispatcher's "worker start/exit camera=C pid=P" lines; returns
+    (overlaps as text, number of starts)."""
+    running = {}
+    bad = []
+    starts = 0
+    for line in dispatcher_log.splitlines():
+        m = WORKER_RE.search(line)
+        if not m:
+            continue
+        ev, cam, pid = m.group(1), m.group(2), int(m.group(3))
+        if ev == "start":
+            starts += 1
+            if running.get(cam):
+                bad.append("camera %s: pid %d started while %s ran" % (cam, pid, sorted(running[cam])))
+            running.setdefault(cam, set()).add(pid)
+        else:
+            running.get(cam, set()).discard(pid)
+    return bad, starts
+
+
+def check_pipeline(rep, gw, answers_by_cam, label, wait=120):
+    """The acceptance checks shared by the pipeline tests: every frame got an
+    answer; each accepted frame has exactly one stored result; nothing else
+    was stored; the spool drains; never two workers per camera."""
+    accepted = set()
+    for cam, answers in answers_by_cam.items():
+        for a in answers:
+            if a.get("status") == "accepted" and a.get("frame"):
+                accepted.add((cam, a["frame"]))
+
+    def drained():
+        return not gw.spool("queue") and not gw.spool("active") and \
+            all(k in gw.results() for k in accepted)
+
+    ok = wait_until(drained, wait, 0.5)
+    rep.check(ok, "%s: spool queue/ and active/ empty within %d s" % (label, wait),
+              "queue=%s active=%s" % (gw.spool("queue")[:5], gw.spool("active")[:5]))
+    res = gw.results()
+    missing = sorted(k for k in accepted if k not in res)
+    rep.check(not missing, "%s: every accepted frame has a stored result (%d frames)" % (label, len(accepted)),
+              "missing %d: %s" % (len(missing), missing[:5]))
+    dup = sorted(k for k, n in res.items() if n != 1)
+    rep.check(not dup, "%s: no frame stored twice" % label, "duplicates: %s" % dup[:5])
+    extra = sorted(k for k in res if k not in accepted)
+    rep.check(not extra, "%s: nothing stored that was not accepted (no-person frames never reach the spool)" % label,
+              "unexpected rows: %s" % extra[:5])
+    failed = gw.spool("failed")
+    rep.check(not failed, "%s: no frame moved to spool failed/" % label, "failed: %s" % failed[:5])
+    bad, starts = worker_overlaps(gw.log("dispatcher"))
+    rep.check(starts > 0 and not bad, "%s: a camera never had two workers at once (%d starts)" % (label, starts),
+              "; ".join(bad[:5]) if bad else "no 'worker start camera=' line in dispatcher.log")
+    return accepted

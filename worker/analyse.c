@@ -1,0 +1,215 @@
+/* analyse - per frame: for each person box ingest found, look for a face
+ * in the upper part of the body, classify the mask on the best face, and
+ * turn class, score and temperature into a verdict. Without person boxes
+ * (a plain photo, a tight face crop) the whole image is searched and every
+ * face is a person. Networks are loaded once and used by one thread. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyse.h"
+#include "nn.h"
+#include "util.h"
+
+#define ANALYSE_FACES_MAX 32
+#define ANALYSE_BODY_MARGIN 0.10f   /* crop grows by this on each side */
+
+struct analyse {
+	struct facedet *face;   /* owned */
+	struct maskcls *mask;   /* owned; NULL = faces only */
+	float face_threshold;
+	float mask_threshold;
+	float temp_limit;
+};
+
+struct analyse *
+analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
+{
+	struct analyse *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->face_threshold = (float)c->face_threshold;
+	a->mask_threshold = (float)c->mask_threshold;
+	a->temp_limit = (float)c->temp_limit;
+	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
+	    (with_mask && (a->mask = maskcls_open(c->models_dir, err, errlen)) == NULL)) {
+		analyse_close(a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+analyse_close(struct analyse *a)
+{
+	if (a == NULL)
+		return;
+	if (a->face)
+		facedet_close(a->face);
+	if (a->mask)
+		maskcls_close(a->mask);
+	free(a);
+}
+
+static struct msg_box
+analyse_box(const struct nn_box *b)
+{
+	struct msg_box m = { b->x, b->y, b->w, b->h, b->score };
+
+	return m;
+}
+
+/* analyse_clamp - the box grown by margin, clipped to the image; 0 if
+ * nothing of it is left. */
+static int
+analyse_clamp(const struct image *im, const struct nn_box *b, float margin,
+              int *x, int *y, int *w, int *h)
+{
+	float x0 = b->x - b->w * margin, y0 = b->y - b->h * margin;
+	float x1 = b->x + b->w * (1 + margin), y1 = b->y + b->h * (1 + margin);
+
+	if (x0 < 0) x0 = 0;
+	if (y0 < 0) y0 = 0;
+	if (x1 > im->w) x1 = (float)im->w;
+	if (y1 > im->h) y1 = (float)im->h;
+	*x = (int)x0;
+	*y = (int)y0;
+	*w = (int)(x1 - *x);
+	*h = (int)(y1 - *y);
+	return *w >= 8 && *h >= 8;
+}
+
+/* analyse_body_face - the best face in the upper part of a body box, in
+ * frame pixels. Returns 1 found, 0 none, -errno. */
+static int
+analyse_body_face(struct analyse *a, const struct image *im, const struct nn_box *body,
+                  struct nn_box *face)
+{
+	struct nn_box faces[ANALYSE_FACES_MAX];
+	struct image crop;
+	int x, y, w, h, n, rc;
+
+	if (!analyse_clamp(im, body, ANALYSE_BODY_MARGIN, &x, &y, &w, &h))
+		return 0;
+	/* A standing person's face is in the top of the box; a close-up is
+	 * mostly face. Searching a roughly square top part keeps the face large
+	 * after the detector's square padding. */
+	if (h > w) {
+		int top = h * 6 / 10 > w ? h * 6 / 10 : w;
+
+		h = top < h ? top : h;
+	}
+	if ((rc = image_crop(im, x, y, w, h, &crop)) != 0)
+		return rc < 0 ? rc : -EINVAL;
+	n = facedet_run(a->face, &crop, a->face_threshold, faces, ANALYSE_FACES_MAX);
+	image_free(&crop);
+	if (n <= 0)
+		return n;
+	*face = faces[0]; /* sorted by score */
+	face->x += (float)x;
+	face->y += (float)y;
+	return 1;
+}
+
+/* analyse_verdict - one person's verdict from what was seen. The frame's
+ * temperature comes from the gate device and denies on its own. */
+static void
+analyse_verdict(const struct analyse *a, float temperature, struct msg_person *p)
+{
+	if (!isnan(temperature) && temperature >= a->temp_limit) {
+		p->verdict = MSG_VERDICT_DENY;
+		p->reason = MSG_REASON_TEMPERATURE;
+	} else if (p->face.score <= 0) {
+		p->verdict = MSG_VERDICT_NONE;
+		p->reason = MSG_REASON_NO_FACE;
+	} else if (p->mask == MSG_MASK_UNKNOWN || p->mask_score < a->mask_threshold) {
+		p->verdict = MSG_VERDICT_NONE;   /* unsure: wait for a better frame */
+		p->reason = MSG_REASON_NONE;
+	} else if (p->mask == MSG_MASK_ON) {
+		p->verdict = MSG_VERDICT_PASS;
+		p->reason = MSG_REASON_NONE;
+	} else {
+		p->verdict = MSG_VERDICT_DENY;
+		p->reason = p->mask == MSG_MASK_CHIN ? MSG_REASON_MASK_CHIN : MSG_REASON_NO_MASK;
+	}
+}
+
+/* analyse_mask - classify the face of p (face.score > 0). */
+static int
+analyse_mask(struct analyse *a, const struct image *im, const struct nn_box *face, struct msg_person *p)
+{
+	float probs[MASKCLS_N];
+	int cls, i;
+
+	if (a->mask == NULL)
+		return 0; /* faces only: mask stays unknown */
+	cls = maskcls_run(a->mask, im, face, probs);
+	if (cls < 0)
+		return cls;
+	if (cls >= MASKCLS_N)
+		return -EINVAL;
+	/* enum maskcls_class order is mask_on, mask_off, mask_chin; msg_mask is
+	 * the same order shifted by one (0 = unknown). */
+	for (i = 0; i < MASKCLS_N; i++)
+		p->mask_probs[i + 1] = probs[i];
+	p->mask = (uint32_t)(cls + 1);
+	p->mask_score = probs[cls];
+	return 0;
+}
+
+int
+analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta,
+              struct msg_result *r, int *nfaces)
+{
+	struct nn_box faces[MSG_PERSONS_MAX];
+	uint64_t t0 = util_mono_us();
+	int i, n, rc, found = 0;
+
+	r->width = (uint32_t)im->w;
+	r->height = (uint32_t)im->h;
+	r->temperature = meta->temperature;
+	r->npersons = 0;
+	memset(r->persons, 0, sizeof(r->persons));
+
+	if (meta->npersons > 0) {
+		for (i = 0; i < meta->npersons && i < MSG_PERSONS_MAX; i++) {
+			struct msg_person *p = &r->persons[r->npersons++];
+
+			p->body = analyse_box(&meta->persons[i]);
+			if (p->body.score <= 0)
+				p->body.score = 0.01f; /* a body box is present: keep it distinct from "absent" */
+			rc = analyse_body_face(a, im, &meta->persons[i], &faces[0]);
+			if (rc < 0)
+				return rc;
+			if (rc == 1) {
+				p->face = analyse_box(&faces[0]);
+				found++;
+				if ((rc = analyse_mask(a, im, &faces[0], p)) != 0)
+					return rc;
+			}
+		}
+	} else {
+		n = facedet_run(a->face, im, a->face_threshold, faces, MSG_PERSONS_MAX);
+		if (n < 0)
+			return n;
+		for (i = 0; i < n; i++) {
+			struct msg_person *p = &r->persons[r->npersons++];
+
+			p->face = analyse_box(&faces[i]);
+			found++;
+			if ((rc = analyse_mask(a, im, &faces[i], p)) != 0)
+				return rc;
+		}
+	}
+	for (i = 0; i < (int)r->npersons; i++)
+		analyse_verdict(a, r->temperature, &r->persons[i]);
+	r->analyse_ms = (float)(util_mono_us() - t0) / 1000.0f;
+	if (nfaces)
+		*nfaces = found;
+	return 0;
+}

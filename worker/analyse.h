@@ -1,0 +1,33 @@
+/* analyse - one frame in, one struct msg_result out: faces inside the
+ * person boxes ingest found, the mask class of each face, and a verdict per
+ * person. Used by the worker loop and by `gatewatch-worker --replay`. */
+#ifndef GW_WORKER_ANALYSE_H
+#define GW_WORKER_ANALYSE_H
+
+#include <stddef.h>
+#include "config.h"
+#include "image.h"
+#include "meta.h"
+#include "msg.h"
+
+struct analyse;
+
+/* analyse_open - load the face detector and (with_mask) the mask
+ * classifier from c->models_dir, once per process. Without the classifier
+ * every face's mask is "unknown" (replay --no-mask: faces only, e.g. to cut
+ * training crops before a mask model exists). Returns NULL with the reason
+ * in err. */
+struct analyse *analyse_open(const struct config *c, int with_mask, char *err, size_t errlen);
+
+/* analyse_frame - fill r's persons, npersons, width, height, temperature
+ * and analyse_ms from the decoded frame and its metadata. With no person
+ * boxes in meta, every face in the whole image becomes a person (body
+ * score 0). r->ref, received_us, analysed_us and snapshot are the caller's.
+ * *nfaces gets the number of faces found (may be NULL). Returns 0 or -errno
+ * (a network failed to run). */
+int analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta,
+                  struct msg_result *r, int *nfaces);
+
+void analyse_close(struct analyse *a);
+
+#endif
