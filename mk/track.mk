@@ -1,0 +1,18 @@
+# track.mk - unit test binaries for worker/track.c and notifier/webhook.c.
+# The generic $(B)/test/% rule links only the test object with libgwcommon,
+# these tests also need the module under test (and its libraries).
+
+$(B)/test/test_track: $(B)/test/unit/test_track.o $(B)/worker/track.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(B)/worker/track.o -lm
+
+$(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(B)/notifier/webhook.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_webhook.o $(B)/notifier/webhook.o \
+	    -lsqlite3 -lssl -lcrypto $(LDLIBS_BASE)
+
+.PHONY: test-track
+test-track: $(B)/test/test_track $(B)/test/test_webhook
+	$(B)/test/test_track
+	$(B)/test/test_webhook
+

@@ -1,0 +1,610 @@
+/* test_track - the per-camera tracker on synthetic box sequences: ids stay
+ * with people, verdicts settle by consensus, stable people are not
+ * re-classified, indoor alerts honour their delay and cooldowns. */
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "../../worker/track.h"
+
+#define SEC 1000000ULL
+#define FRAME (SEC / 5) /* 5 fps */
+
+static struct track_box
+box(float x, float y, float w, float h)
+{
+	struct track_box b = { x, y, w, h };
+	return b;
+}
+
+static struct track_look
+look(enum track_verdict v, float score)
+{
+	struct track_look l;
+
+	memset(&l, 0, sizeof(l));
+	l.verdict = v;
+	l.score = score;
+	return l;
+}
+
+/* drain events, counting each type; the last event of each type is kept */
+struct evcount {
+	int n[5];
+	struct track_event last[5];
+	int first_settles;
+};
+
+static void
+drain(struct tracker *t, struct evcount *c)
+{
+	struct track_event e;
+
+	while (track_next_event(t, &e)) {
+		c->n[e.type]++;
+		c->last[e.type] = e;
+		if (e.type == TRACK_CHANGED && e.first_settle)
+			c->first_settles++;
+	}
+}
+
+static void
+test_walking(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct evcount ev = {0};
+	uint64_t id = 0, now = 10 * SEC;
+	int i, same = 1, new_at = -1;
+
+	for (i = 0; i < 30; i++, now += FRAME) {
+		struct track_box b = box(20 + 12 * i, 100 + 2 * i, 100 + i, 220 + 2 * i);
+		int before = ev.n[TRACK_NEW];
+
+		track_update(t, now, &b, 1, a);
+		drain(t, &ev);
+		if (i == 0)
+			id = a[0].id;
+		else if (a[0].id != id)
+			same = 0;
+		if (ev.n[TRACK_NEW] > before)
+			new_at = i;
+	}
+	CHECK(id != 0, "walking: the person gets a track id");
+	CHECK(same, "walking: the id stays the same over 30 frames");
+	CHECK_INT(ev.n[TRACK_NEW], 1, "walking: one TRACK_NEW");
+	CHECK_INT(new_at, 2, "walking: confirmed on the 3rd frame (min_hits)");
+	CHECK_INT(ev.n[TRACK_ENDED], 0, "walking: not ended while visible");
+	track_update(t, now + 3 * SEC, NULL, 0, NULL);
+	drain(t, &ev);
+	CHECK_INT(ev.n[TRACK_ENDED], 1, "walking: ended after max_missing_us without boxes");
+	CHECK_INT(ev.last[TRACK_ENDED].id, id, "walking: the ended track is the person's");
+	CHECK_INT(ev.last[TRACK_ENDED].frames, 30, "walking: ended event counts 30 frames");
+	track_free(t);
+}
+
+static void
+test_crossing(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[2];
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, ida = 0, idb = 0;
+	int i, ok_a = 1, ok_b = 1;
+
+	/* A walks right, B (nearer the camera, bigger) walks left; they cross
+	 * around frame 12, where B hides A completely for two frames. */
+	for (i = 0; i < 25; i++, now += FRAME) {
+		struct track_box b[2];
+		size_t n = 2, ia = 0, ib = 1;
+
+		b[0] = box(40 + 25 * i, 100, 90, 200);
+		b[1] = box(640 - 25 * i, 90, 110, 240);
+		if (i == 12 || i == 13) { /* only B is seen */
+			b[0] = b[1];
+			n = 1;
+			ib = 0;
+		} else if (i % 2) { /* detector order is not person order */
+			struct track_box tmp = b[0];
+
+			b[0] = b[1];
+			b[1] = tmp;
+			ia = 1;
+			ib = 0;
+		}
+		track_update(t, now, b, n, a);
+		drain(t, &ev);
+		if (i == 0) {
+			ida = a[ia].id;
+			idb = a[ib].id;
+			continue;
+		}
+		if (n == 2 && a[ia].id != ida)
+			ok_a = 0;
+		if (a[ib].id != idb)
+			ok_b = 0;
+	}
+	CHECK(ida != idb && ida && idb, "crossing: two distinct ids");
+	CHECK(ok_a, "crossing: A keeps its id through the crossing and occlusion");
+	CHECK(ok_b, "crossing: B keeps its id through the crossing");
+	CHECK_INT(ev.n[TRACK_NEW], 2, "crossing: two people confirmed");
+	CHECK_INT(ev.n[TRACK_ENDED], 0, "crossing: nobody ended");
+	track_free(t);
+}
+
+static void
+test_leave_arrive(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct evcount ev = {0};
+	struct track_stats st;
+	uint64_t now = 10 * SEC, ida = 0, idb = 0;
+	int i, ended_before_new = 0;
+
+	for (i = 0; i < 10; i++, now += FRAME) {
+		struct track_box b = box(300 + 10 * i, 100, 100, 220);
+
+		track_update(t, now, &b, 1, a);
+		ida = a[0].id;
+	}
+	drain(t, &ev);
+	now += 3 * SEC; /* frames without anybody never reach the worker */
+	for (i = 0; i < 10; i++, now += FRAME) {
+		struct track_box b = box(380 - 10 * i, 110, 100, 220);
+
+		track_update(t, now, &b, 1, a);
+		if (i == 0) {
+			struct track_event e;
+
+			if (track_next_event(t, &e) && e.type == TRACK_ENDED && e.id == ida)
+				ended_before_new = 1;
+			ev.n[e.type]++;
+		}
+		idb = a[0].id;
+		drain(t, &ev);
+	}
+	CHECK(ended_before_new, "leave/arrive: A ends before B is matched");
+	CHECK(ida != idb, "leave/arrive: B gets a new id even where A stood");
+	CHECK_INT(ev.n[TRACK_NEW], 2, "leave/arrive: two confirmed tracks");
+	CHECK_INT(ev.n[TRACK_ENDED], 1, "leave/arrive: one ended");
+	track_stats(t, &st);
+	CHECK_INT(st.live, 1, "leave/arrive: one live track left");
+	track_free(t);
+}
+
+static void
+test_flicker(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, id = 0;
+	int i, same = 1;
+
+	for (i = 0; i < 20; i++, now += FRAME) {
+		struct track_box b = box(100 + 15 * i, 100, 100, 220);
+
+		if (i == 7 || i == 12 || i == 13) { /* detector missed the person */
+			track_update(t, now, NULL, 0, NULL);
+			continue;
+		}
+		track_update(t, now, &b, 1, a);
+		if (id == 0)
+			id = a[0].id;
+		else if (a[0].id != id)
+			same = 0;
+	}
+	drain(t, &ev);
+	CHECK(same, "flicker: the track survives missed frames with its id");
+	CHECK_INT(ev.n[TRACK_NEW], 1, "flicker: one TRACK_NEW");
+	CHECK_INT(ev.n[TRACK_ENDED], 0, "flicker: no TRACK_ENDED");
+
+	/* a box seen once (a false positive) never becomes a track */
+	{
+		struct track_box fp = box(600, 10, 30, 60);
+		struct track_stats st;
+
+		track_update(t, now, &fp, 1, a);
+		now += FRAME;
+		for (i = 0; i < 5; i++, now += FRAME)
+			track_update(t, now, NULL, 0, NULL);
+		drain(t, &ev);
+		track_stats(t, &st);
+		CHECK_INT(ev.n[TRACK_NEW], 1, "flicker: a one-frame box is never confirmed");
+		CHECK_INT(ev.n[TRACK_ENDED], 0, "flicker: and ends without an event");
+		CHECK_INT(st.created, 2, "flicker: two tracks were created in all");
+	}
+	track_free(t);
+}
+
+/* a confirmed, still person; returns its id */
+static uint64_t
+still_person(struct tracker *t, uint64_t *now, struct track_box b)
+{
+	struct track_assign a[1];
+	int i;
+
+	for (i = 0; i < 3; i++, *now += FRAME)
+		track_update(t, *now, &b, 1, a);
+	return a[0].id;
+}
+
+static void
+test_consensus(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_box b = box(200, 100, 100, 220);
+	struct track_info info;
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, id = still_person(t, &now, b);
+
+	drain(t, &ev);
+	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.4f, 0, {0, 0, 0, 0}, 0 });
+	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.5f, 0, {0, 0, 0, 0}, 0 });
+	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.55f, 0, {0, 0, 0, 0}, 0 });
+	track_info(t, id, &info);
+	CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "consensus: looks below min_score do not vote");
+	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_UNKNOWN, 0.9f, 0, {0, 0, 0, 0}, 0 });
+	{
+		struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+
+		track_classify(t, id, now, &on);
+		track_classify(t, id, now, &on);
+		track_info(t, id, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "consensus: 2 votes do not settle");
+		track_classify(t, id, now, &on);
+		track_info(t, id, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "consensus: the 3rd vote settles");
+		CHECK_INT(info.looks, 7, "consensus: every look is counted");
+	}
+	drain(t, &ev);
+	CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: one TRACK_CHANGED on the first settle");
+	CHECK_INT(ev.first_settles, 1, "consensus: it is the gate decision");
+	CHECK_INT(ev.last[TRACK_CHANGED].verdict, TRACK_VERDICT_MASK_ON, "consensus: decision says mask_on");
+
+	/* one odd look does not flip it, nor does a second; the third does */
+	{
+		struct track_look off = look(TRACK_VERDICT_MASK_OFF, 0.95f);
+
+		track_classify(t, id, now, &off);
+		track_info(t, id, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "consensus: one odd look does not flip");
+		track_classify(t, id, now, &off);
+		track_info(t, id, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "consensus: two odd looks do not flip");
+		drain(t, &ev);
+		CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: no TRACK_CHANGED for odd looks");
+		track_classify(t, id, now, &off);
+		track_info(t, id, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_OFF, "consensus: 3 of the last 5 flip it");
+		drain(t, &ev);
+		CHECK_INT(ev.n[TRACK_CHANGED], 2, "consensus: the flip is one TRACK_CHANGED");
+		CHECK_INT(ev.last[TRACK_CHANGED].previous, TRACK_VERDICT_MASK_ON, "consensus: previous verdict named");
+		CHECK_INT(ev.first_settles, 1, "consensus: still one gate decision per person");
+	}
+
+	/* alternating looks: no majority of 3 until there is one */
+	{
+		struct tracker *u = track_new(NULL);
+		struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+		struct track_look chin = look(TRACK_VERDICT_MASK_CHIN, 0.9f);
+		uint64_t now2 = 10 * SEC, id2 = still_person(u, &now2, b);
+
+		track_classify(u, id2, now2, &on);
+		track_classify(u, id2, now2, &chin);
+		track_classify(u, id2, now2, &on);
+		track_classify(u, id2, now2, &chin);
+		track_info(u, id2, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "consensus: 2 vs 2 does not settle");
+		track_classify(u, id2, now2, &chin);
+		track_info(u, id2, &info);
+		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_CHIN, "consensus: 3 of 5 settles mask_chin");
+		track_free(u);
+	}
+	CHECK_INT(track_classify(t, 9999, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.9f, 0, {0, 0, 0, 0}, 0 }),
+	    -ENOENT, "consensus: unknown track id is -ENOENT");
+	CHECK_INT(track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 7.0f, 0, {0, 0, 0, 0}, 0 }),
+	    -EINVAL, "consensus: a score out of 0..1 is -EINVAL");
+	track_free(t);
+}
+
+/* a tentative track may settle before it is confirmed: NEW comes first */
+static void
+test_settle_before_confirm(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_box b = box(200, 100, 100, 220);
+	struct track_assign a[1];
+	struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+	struct track_event e1, e2;
+	uint64_t now = 10 * SEC;
+	int i, got1, got2;
+
+	for (i = 0; i < 2; i++, now += FRAME) {
+		track_update(t, now, &b, 1, a);
+		track_classify(t, a[0].id, now, &on);
+		track_classify(t, a[0].id, now, &on);
+	}
+	CHECK(track_next_event(t, &e1) == 0, "early settle: no event for a tentative track");
+	track_update(t, now, &b, 1, a);
+	got1 = track_next_event(t, &e1);
+	got2 = track_next_event(t, &e2);
+	CHECK(got1 && e1.type == TRACK_NEW, "early settle: TRACK_NEW first at confirmation");
+	CHECK(got2 && e2.type == TRACK_CHANGED && e2.first_settle && e2.verdict == TRACK_VERDICT_MASK_ON,
+	    "early settle: then the owed gate decision");
+	track_free(t);
+}
+
+static void
+test_skip_when_stable(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+	struct track_stats st;
+	struct track_info info;
+	uint64_t now = 10 * SEC, id = 0;
+	int i, asked = 0, skipped = 0, first_skip = -1, recheck_at = -1, box_at = -1;
+
+	/* 12 s standing still at 5 fps, looked at whenever asked */
+	for (i = 0; i < 60; i++, now += FRAME) {
+		struct track_box b = box(200 + (i % 2), 100, 100, 220); /* jitter */
+
+		track_update(t, now, &b, 1, a);
+		id = a[0].id;
+		if (a[0].classify) {
+			asked++;
+			if (a[0].reason == TRACK_REASON_RECHECK && recheck_at < 0)
+				recheck_at = i;
+			track_classify(t, id, now, &on);
+		} else {
+			skipped++;
+			if (first_skip < 0)
+				first_skip = i;
+		}
+	}
+	/* settled at frame 2 (3 votes); stable 3 s (15 frames) later: frame 17 */
+	CHECK_INT(first_skip, 17, "stable: classification stops stable_us after settling");
+	/* last look at frame 16, recheck 5 s (25 frames) later */
+	CHECK_INT(recheck_at, 41, "stable: re-checked after recheck_us");
+	CHECK_INT(asked, 17 + 1, "stable: 17 looks to settle and stabilise, 1 recheck in 12 s");
+	CHECK_INT(skipped, 60 - 18, "stable: the other frames were skipped");
+	track_info(t, id, &info);
+	CHECK_INT(info.skipped, 42, "stable: the track counts its skipped frames");
+	CHECK(info.stable, "stable: track_info says stable");
+
+	/* the person steps aside: the box moved by more than half its width */
+	for (i = 0; i < 3; i++, now += FRAME) {
+		struct track_box b = box(200 + 30 * i, 100, 100, 220);
+
+		track_update(t, now, &b, 1, a);
+		if (a[0].classify && box_at < 0) {
+			box_at = i;
+			CHECK_INT(a[0].reason, TRACK_REASON_BOX, "stable: the reason is the box change");
+			track_classify(t, id, now, &on);
+		}
+	}
+	CHECK_INT(box_at, 2, "stable: a big box change forces a look (60 px of 100)");
+
+	/* an odd look on a recheck makes it unstable again: looks resume */
+	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_OFF, 0.9f, 0, {0, 0, 0, 0}, 0 });
+	{
+		struct track_box b = box(260, 100, 100, 220);
+
+		track_update(t, now + FRAME, &b, 1, a);
+		CHECK(a[0].classify && a[0].reason == TRACK_REASON_UNSETTLED,
+		    "stable: a disagreeing look resumes classification");
+	}
+	track_stats(t, &st);
+	CHECK_INT(st.classify_skipped, 42 + 2, "stable: camera totals count skipped boxes");
+	CHECK_INT(st.classify_asked + st.classify_skipped, st.boxes, "stable: asked + skipped = boxes");
+	track_free(t);
+}
+
+static void
+test_best_snapshot(void)
+{
+	struct tracker *t = track_new(NULL);
+	uint64_t now = 10 * SEC, id = still_person(t, &now, box(200, 100, 100, 220));
+	struct track_look l = look(TRACK_VERDICT_MASK_ON, 0.9f);
+	struct track_info info;
+
+	l.has_face = 1;
+	l.face_quality = 0.8f;
+	l.face = box(220, 110, 40, 40);
+	CHECK_INT(track_classify(t, id, now, &l), TRACK_LOOK_BEST, "snapshot: the first face is the best");
+	l.face = box(220, 110, 30, 30);
+	CHECK_INT(track_classify(t, id, now + 1, &l), 0, "snapshot: a smaller face is not");
+	l.face = box(220, 110, 41, 41);
+	CHECK_INT(track_classify(t, id, now + 2, &l), 0, "snapshot: a barely larger face is not (best_improve)");
+	l.face = box(220, 110, 40, 40);
+	l.face_quality = 0.2f;
+	CHECK_INT(track_classify(t, id, now + 3, &l), 0, "snapshot: a less frontal face is not");
+	l.face = box(220, 110, 60, 60);
+	l.face_quality = 0.9f;
+	CHECK_INT(track_classify(t, id, now + 4, &l), TRACK_LOOK_BEST, "snapshot: a larger frontal face is");
+	l.has_face = 0;
+	CHECK_INT(track_classify(t, id, now + 5, &l), 0, "snapshot: a look without a face is not");
+	track_info(t, id, &info);
+	CHECK_INT(info.best_us, now + 4, "snapshot: best_us is the best look's time");
+	track_free(t);
+}
+
+/* indoor: a still person; verdicts fed as asked. Returns the id. */
+static void
+feed(struct tracker *t, uint64_t now, const struct track_box *b, size_t n,
+    const enum track_verdict *v, struct evcount *ev)
+{
+	struct track_assign a[4];
+	size_t i;
+
+	track_update(t, now, b, n, a);
+	for (i = 0; i < n; i++)
+		if (a[i].classify)
+			track_classify(t, a[i].id, now, &(struct track_look){ v[i], 0.9f, 0, {0, 0, 0, 0}, 0 });
+	drain(t, ev);
+}
+
+static void
+test_alert(void)
+{
+	struct track_config c;
+	struct tracker *t;
+	struct track_box b = box(200, 100, 100, 220);
+	enum track_verdict off = TRACK_VERDICT_MASK_OFF, on = TRACK_VERDICT_MASK_ON;
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, settled = 0, alert_at = 0;
+	int i, early = 0;
+
+	track_config_default(&c);
+	t = track_new(&c);
+	for (i = 0; i < 200; i++, now += FRAME) { /* 40 s */
+		int alerts = ev.n[TRACK_ALERT];
+
+		feed(t, now, &b, 1, &off, &ev);
+		if (!settled && ev.n[TRACK_CHANGED])
+			settled = ev.last[TRACK_CHANGED].at_us;
+		if (ev.n[TRACK_ALERT] > alerts && !alert_at)
+			alert_at = now;
+		if (settled && now < settled + c.alert_after_us && ev.n[TRACK_ALERT])
+			early = 1;
+	}
+	CHECK(settled != 0, "alert: the person settles as mask_off");
+	CHECK(!early, "alert: no alert before alert_after_us");
+	CHECK_INT(ev.n[TRACK_ALERT], 1, "alert: exactly one alert in 40 s of non-compliance");
+	CHECK_INT(alert_at, settled + c.alert_after_us, "alert: raised at the first frame alert_after_us after settling");
+	CHECK_INT(ev.last[TRACK_ALERT].bad_since_us, settled, "alert: event says since when");
+
+	/* complies, then takes the mask off again 10 s later: the new episode
+	 * is due at +10 s but the per-track cooldown (60 s) holds it back */
+	for (i = 0; i < 25; i++, now += FRAME)
+		feed(t, now, &b, 1, &on, &ev);
+	CHECK_INT(ev.last[TRACK_CHANGED].verdict, TRACK_VERDICT_MASK_ON, "alert: person complies again");
+	{
+		uint64_t second = 0;
+
+		for (i = 0; i < 150; i++, now += FRAME) { /* 30 s */
+			int alerts = ev.n[TRACK_ALERT];
+
+			feed(t, now, &b, 1, &off, &ev);
+			if (ev.n[TRACK_ALERT] > alerts)
+				second = now;
+		}
+		CHECK_INT(ev.n[TRACK_ALERT], 2, "alert: a new episode alerts again once the track cooldown passed");
+		CHECK(second >= alert_at + c.alert_cooldown_us, "alert: not before the per-track cooldown");
+	}
+	track_free(t);
+
+	/* gate mode: alert_after_us = 0, never alerts */
+	c.alert_after_us = 0;
+	t = track_new(&c);
+	memset(&ev, 0, sizeof(ev));
+	for (i = 0; i < 100; i++, now += FRAME)
+		feed(t, now, &b, 1, &off, &ev);
+	CHECK_INT(ev.n[TRACK_ALERT], 0, "alert: never in gate mode (alert_after_us 0)");
+	CHECK_INT(ev.first_settles, 1, "alert: gate mode still decides once");
+	track_free(t);
+}
+
+static void
+test_camera_cooldown(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_box b[2] = { box(100, 100, 100, 220), box(400, 100, 100, 220) };
+	enum track_verdict v[2] = { TRACK_VERDICT_MASK_OFF, TRACK_VERDICT_MASK_CHIN };
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, at[2] = {0, 0}, ids[2] = {0, 0};
+	int i;
+
+	for (i = 0; i < 150; i++, now += FRAME) { /* 30 s, both non-compliant */
+		struct track_event e;
+		struct track_assign a[2];
+
+		track_update(t, now, b, 2, a);
+		for (int k = 0; k < 2; k++)
+			if (a[k].classify)
+				track_classify(t, a[k].id, now, &(struct track_look){ v[k], 0.9f, 0, {0, 0, 0, 0}, 0 });
+		while (track_next_event(t, &e)) {
+			ev.n[e.type]++;
+			if (e.type == TRACK_ALERT && ev.n[TRACK_ALERT] <= 2) {
+				at[ev.n[TRACK_ALERT] - 1] = now;
+				ids[ev.n[TRACK_ALERT] - 1] = e.id;
+			}
+		}
+	}
+	CHECK_INT(ev.n[TRACK_ALERT], 2, "camera cooldown: both people alert once");
+	CHECK(ids[0] != ids[1], "camera cooldown: one alert per person");
+	CHECK_INT(at[1] - at[0], 10 * SEC, "camera cooldown: the second waits camera_cooldown_us, not dropped");
+	track_free(t);
+}
+
+static void
+test_end_all_and_room(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_box b[TRACK_MAX + 2];
+	struct track_assign a[TRACK_MAX + 2];
+	struct track_stats st;
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC;
+	int i, f;
+
+	for (i = 0; i < TRACK_MAX + 2; i++)
+		b[i] = box((float)(i % 10) * 200, (float)(i / 10) * 300, 50, 100);
+	for (f = 0; f < 3; f++, now += FRAME)
+		track_update(t, now, b, TRACK_MAX + 2, a);
+	track_stats(t, &st);
+	CHECK_INT(st.live, TRACK_MAX, "room: at most TRACK_MAX live tracks");
+	CHECK_INT(a[TRACK_MAX + 1].id, 0, "room: a box beyond that gets id 0");
+	CHECK_INT(a[TRACK_MAX + 1].classify, 0, "room: and is not classified");
+	drain(t, &ev);
+	CHECK_INT(ev.n[TRACK_NEW], TRACK_MAX, "room: every tracked one is confirmed");
+	track_end_all(t, now);
+	drain(t, &ev);
+	CHECK_INT(ev.n[TRACK_ENDED], TRACK_MAX, "end_all: every confirmed track ends");
+	track_stats(t, &st);
+	CHECK_INT(st.live, 0, "end_all: nothing left");
+	CHECK_STR(track_verdict_name(TRACK_VERDICT_MASK_CHIN), "mask_chin", "names: mask_chin");
+	CHECK_INT(track_verdict_parse("mask_off"), TRACK_VERDICT_MASK_OFF, "names: parse mask_off");
+	CHECK_INT(track_verdict_parse("hat"), -1, "names: unknown name is -1");
+	track_free(t);
+}
+
+static void
+test_id_base(void)
+{
+	struct track_config c;
+	struct tracker *t;
+	struct track_box b = box(1, 1, 10, 10);
+	struct track_assign a[1];
+
+	track_config_default(&c);
+	c.id_base = 1700000000000000ULL;
+	t = track_new(&c);
+	track_update(t, 5, &b, 1, a);
+	CHECK_INT(a[0].id, 1700000000000001LL, "ids: start after id_base");
+	/* time going backwards is taken as no time passing, not a crash */
+	track_update(t, 1, &b, 1, a);
+	CHECK_INT(a[0].id, 1700000000000001LL, "ids: a clock step back keeps the track");
+	track_free(t);
+}
+
+int
+main(void)
+{
+	test_walking();
+	test_crossing();
+	test_leave_arrive();
+	test_flicker();
+	test_consensus();
+	test_settle_before_confirm();
+	test_skip_when_stable();
+	test_best_snapshot();
+	test_alert();
+	test_camera_cooldown();
+	test_end_all_and_room();
+	test_id_base();
+	return CHECK_DONE();
+}
