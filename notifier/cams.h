@@ -1,0 +1,29 @@
+/* cams - what the notifier knows about each camera right now: the
+ * configured ones plus any a peer mentioned, with the latest ingest stats
+ * and dispatcher queue status held in memory (not in the database). */
+#ifndef GW_CAMS_H
+#define GW_CAMS_H
+
+#include "config.h"
+#include "jbuf.h"
+#include "msg.h"
+
+void cams_init(const struct config *c);
+void cams_stats(const struct msg_camera_stats *s);
+void cams_queue(const struct msg_queue_status *q);
+/* cams_result - a result for this camera was committed now. */
+void cams_result(const char *camera);
+/* cams_worker - a worker for camera connected (+1) or went away (-1). */
+void cams_worker(const char *camera, int delta);
+
+/* cams_json - append the camera's object (see cams.c); with_last adds its
+ * newest result from the database. */
+void cams_json(struct jbuf *b, int idx, int with_last);
+/* cams_list_json - append an array of every camera, with last results. */
+void cams_list_json(struct jbuf *b);
+
+/* cams_tick - call once a second: updates rates, and calls push(idx) for
+ * every camera whose state changed since the last tick. */
+void cams_tick(void (*push)(int idx));
+
+#endif

@@ -1,0 +1,127 @@
+/* gatewatch-notifier - owns the SQLite database: commits workers' results
+ * idempotently, sends verdicts back to ingest, keeps today's figures and
+ * each camera's live state, and serves www/, the JSON API and the /live
+ * WebSocket to dashboards. One libuv loop, one thread; libwebsockets runs
+ * on that loop (foreign loop, see DESIGN.md). */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cams.h"
+#include "config.h"
+#include "db.h"
+#include "fanout.h"
+#include "log.h"
+#include "msg.h"
+#include "peer.h"
+#include "prune.h"
+#include "web.h"
+
+static struct config cfg;
+static uv_signal_t sig_term, sig_int;
+static uv_timer_t tick;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: gatewatch-notifier [-c FILE] [--dir DIR] [--set KEY=VALUE]... [--print-msg-sizes]\n");
+	exit(2);
+}
+
+/* print_msg_sizes - the struct layout this binary was built with, for
+ * tests that speak the protocol from another language. */
+static void
+print_msg_sizes(void)
+{
+	printf("{\"version\":%d,\"magic\":%u,\"hdr\":%zu,\"hello\":%zu,\"frame_ref\":%zu,"
+	    "\"box\":%zu,\"person\":%zu,\"result\":%zu,\"result_persons\":%zu,\"result_npersons\":%zu,"
+	    "\"result_snapshot\":%zu,\"verdict\":%zu,\"camera_stats\":%zu,\"queue_status\":%zu}\n",
+	    MSG_VERSION, MSG_MAGIC, sizeof(struct msg_hdr), sizeof(struct msg_hello),
+	    sizeof(struct msg_frame_ref), sizeof(struct msg_box), sizeof(struct msg_person),
+	    sizeof(struct msg_result), offsetof(struct msg_result, persons),
+	    offsetof(struct msg_result, npersons), offsetof(struct msg_result, snapshot),
+	    sizeof(struct msg_verdict), sizeof(struct msg_camera_stats),
+	    sizeof(struct msg_queue_status));
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	(void)t;
+	fanout_tick();
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	log_info(NULL, "signal %d: stopping", signum);
+	uv_close((uv_handle_t *)&sig_term, NULL);
+	uv_close((uv_handle_t *)&sig_int, NULL);
+	uv_close((uv_handle_t *)&tick, NULL);
+	peer_stop();
+	prune_stop();
+	web_stop();
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512], path[CONFIG_PATH_SIZE + 64];
+	uv_loop_t loop;
+	int next, rc, i;
+
+	config_defaults(&cfg);
+	if (config_args(&cfg, argc, argv, &next, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch-notifier: %s\n", err);
+		return 2;
+	}
+	for (i = next; i < argc; i++) {
+		if (strcmp(argv[i], "--print-msg-sizes") == 0) {
+			print_msg_sizes();
+			return 0;
+		}
+		usage();
+	}
+	log_init("notifier", (enum log_level)log_level_parse(cfg.log_level));
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = util_mkdirs(cfg.dir)) != 0 || config_path(&cfg, "run", path, sizeof(path)) != 0 ||
+	    (rc = util_mkdirs(path)) != 0 || config_path(&cfg, "snapshots", path, sizeof(path)) != 0 ||
+	    (rc = util_mkdirs(path)) != 0)
+		fatal("cannot create %s and its run/, snapshots/: %s", cfg.dir, strerror(-rc));
+	if (config_path(&cfg, "gatewatch.db", path, sizeof(path)) != 0 ||
+	    db_open(path, err, sizeof(err)) != 0)
+		fatal("database: %s", err);
+	cams_init(&cfg);
+
+	if (uv_loop_init(&loop) != 0)
+		fatal("uv_loop_init failed");
+	if (config_path(&cfg, "run/notifier.sock", path, sizeof(path)) != 0 ||
+	    (rc = peer_start(&loop, path)) != 0)
+		fatal("listen on %s: %s", path, strerror(-rc));
+	if (web_start(&loop, &cfg) != 0)
+		fatal("cannot start the HTTP server");
+	uv_signal_init(&loop, &sig_term);
+	uv_signal_start(&sig_term, on_signal, SIGTERM);
+	uv_signal_init(&loop, &sig_int);
+	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_timer_init(&loop, &tick);
+	uv_timer_start(&tick, on_tick, 1000, 1000);
+	prune_start(&loop, &cfg);
+	log_info(NULL, "ready: database %s/gatewatch.db, socket run/notifier.sock, %d cameras configured",
+	    cfg.dir, cfg.ncameras);
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+
+	web_finish();
+	db_close();
+	if ((rc = uv_loop_close(&loop)) != 0)
+		log_warnx(NULL, "loop closed with handles still open: %s", uv_strerror(rc));
+	log_info(NULL, "stopped");
+	return 0;
+}

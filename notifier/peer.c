@@ -1,0 +1,281 @@
+/* peer - run/notifier.sock: one uv_poll per socket, one datagram per
+ * message (msg_recv). Each peer must send MSG_HELLO first; after that:
+ *   worker      MSG_RESULT        -> commit (db), then MSG_RESULT_ACK back,
+ *                                    then fan-out (fanout_result)
+ *   ingest      MSG_CAMERA_STATS  -> cams_stats
+ *   dispatcher  MSG_QUEUE_STATUS  -> cams_queue
+ * The ack is sent only after the commit, also for a duplicate, so a worker
+ * that replays a frame gets its ack and changes nothing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cams.h"
+#include "db.h"
+#include "fanout.h"
+#include "log.h"
+#include "msg.h"
+#include "peer.h"
+#include "result.h"
+
+#define PEER_BATCH 64 /* messages read per wakeup, so one peer cannot starve the loop */
+
+struct peer {
+	uv_poll_t poll;           /* first: handle->data is not needed */
+	int fd;                   /* owned, closed in peer_closed */
+	int hello;                /* hello received */
+	unsigned role;
+	int pid;
+	char camera[CAMERA_ID_SIZE];
+	char name[64];            /* for logs: "worker gate1 pid 123" */
+	struct peer *next;
+};
+
+static uv_poll_t listen_poll;
+static int listen_fd = -1;
+static struct peer *peers;
+static struct msg rx; /* loop thread only */
+
+static const char *
+peer_role_name(unsigned role)
+{
+	switch (role) {
+	case MSG_ROLE_INGEST: return "ingest";
+	case MSG_ROLE_DISPATCHER: return "dispatcher";
+	case MSG_ROLE_WORKER: return "worker";
+	case MSG_ROLE_NOTIFIER: return "notifier";
+	case MSG_ROLE_CLI: return "cli";
+	default: return "unknown";
+	}
+}
+
+static void
+peer_closed(uv_handle_t *h)
+{
+	struct peer *p = (struct peer *)h;
+
+	close(p->fd);
+	free(p);
+}
+
+/* peer_drop - unlink and close; the memory goes in peer_closed. */
+static void
+peer_drop(struct peer *p)
+{
+	struct peer **pp;
+
+	for (pp = &peers; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p->hello && p->role == MSG_ROLE_WORKER)
+		cams_worker(p->camera, -1);
+	uv_poll_stop(&p->poll);
+	uv_close((uv_handle_t *)&p->poll, peer_closed);
+}
+
+static int
+peer_hello(struct peer *p, const struct msg_hello *h)
+{
+	if (h->role != MSG_ROLE_INGEST && h->role != MSG_ROLE_DISPATCHER &&
+	    h->role != MSG_ROLE_WORKER && h->role != MSG_ROLE_CLI) {
+		log_warnx(NULL, "peer %s: hello with role %u: dropped", p->name, h->role);
+		return -1;
+	}
+	if (h->role == MSG_ROLE_WORKER && !util_camera_id_valid(h->camera)) {
+		log_warnx(NULL, "peer %s: worker hello without a valid camera id: dropped", p->name);
+		return -1;
+	}
+	p->hello = 1;
+	p->role = h->role;
+	p->pid = h->pid;
+	util_strlcpy(p->camera, h->camera, sizeof(p->camera));
+	snprintf(p->name, sizeof(p->name), "%s%s%s pid %d", peer_role_name(p->role),
+	    p->camera[0] ? " " : "", p->camera, p->pid);
+	if (p->role == MSG_ROLE_WORKER)
+		cams_worker(p->camera, 1);
+	log_info(NULL, "peer %s: hello", p->name);
+	return 0;
+}
+
+static int
+peer_result(struct peer *p, const struct msg_result *r)
+{
+	int64_t id = 0;
+	int fresh, rc;
+
+	if (!result_valid(r)) {
+		log_warnx(NULL, "peer %s: result with a bad camera id, frame id or person count: dropped", p->name);
+		return -1;
+	}
+	if ((fresh = db_commit_result(r, &id)) < 0) {
+		/* Not acked: the worker keeps the frame and sends it again. */
+		log_error(r->ref.frame_id, "commit %s failed: %s", r->ref.camera, db_errmsg());
+		return 0;
+	}
+	if ((rc = msg_send(p->fd, MSG_RESULT_ACK, &r->ref, sizeof(r->ref))) != 0) {
+		errno = -rc;
+		log_warn(r->ref.frame_id, "ack to %s lost", p->name);
+	}
+	if (fresh)
+		fanout_result(r, id);
+	else
+		log_info(r->ref.frame_id, "%s: duplicate of result %lld from %s: acked, nothing changed",
+		    r->ref.camera, (long long)id, p->name);
+	return 0;
+}
+
+/* peer_message - act on one message; -1 drops the peer. */
+static int
+peer_message(struct peer *p, const struct msg *m)
+{
+	if (!p->hello) {
+		if (m->hdr.type != MSG_HELLO) {
+			log_warnx(NULL, "peer %s: %s before hello: dropped", p->name, msg_type_name(m->hdr.type));
+			return -1;
+		}
+		return peer_hello(p, &m->u.hello);
+	}
+	if (m->hdr.type == MSG_RESULT && p->role == MSG_ROLE_WORKER)
+		return peer_result(p, &m->u.result);
+	if (m->hdr.type == MSG_CAMERA_STATS && p->role == MSG_ROLE_INGEST) {
+		cams_stats(&m->u.camera_stats);
+		return 0;
+	}
+	if (m->hdr.type == MSG_QUEUE_STATUS && p->role == MSG_ROLE_DISPATCHER) {
+		cams_queue(&m->u.queue_status);
+		return 0;
+	}
+	log_warnx(NULL, "peer %s: unexpected %s: dropped", p->name, msg_type_name(m->hdr.type));
+	return -1;
+}
+
+static void
+peer_readable(uv_poll_t *h, int status, int events)
+{
+	struct peer *p = (struct peer *)h;
+	int i, rc;
+
+	(void)events;
+	if (status < 0) {
+		log_warnx(NULL, "peer %s: poll: %s: dropped", p->name, uv_strerror(status));
+		peer_drop(p);
+		return;
+	}
+	for (i = 0; i < PEER_BATCH; i++) {
+		rc = msg_recv(p->fd, &rx);
+		if (rc == -EAGAIN)
+			return;
+		if (rc == 0) {
+			log_info(NULL, "peer %s: closed", p->name);
+			peer_drop(p);
+			return;
+		}
+		if (rc == -EPROTO) {
+			log_warnx(NULL, "peer %s: bad message (magic %#x version %u type %u len %u): dropped",
+			    p->name, rx.hdr.magic, rx.hdr.version, rx.hdr.type, rx.hdr.len);
+			peer_drop(p);
+			return;
+		}
+		if (rc < 0) {
+			errno = -rc;
+			log_warn(NULL, "peer %s: receive: dropped", p->name);
+			peer_drop(p);
+			return;
+		}
+		if (peer_message(p, &rx) < 0) {
+			peer_drop(p);
+			return;
+		}
+	}
+}
+
+static void
+peer_accept(uv_poll_t *h, int status, int events)
+{
+	struct peer *p;
+	int i, fd;
+
+	(void)h;
+	(void)events;
+	if (status < 0) {
+		log_warnx(NULL, "notifier.sock poll: %s", uv_strerror(status));
+		return;
+	}
+	for (i = 0; i < PEER_BATCH; i++) {
+		if ((fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn(NULL, "notifier.sock accept");
+			return;
+		}
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			log_warnx(NULL, "notifier.sock: out of memory, connection refused");
+			close(fd);
+			continue;
+		}
+		p->fd = fd;
+		snprintf(p->name, sizeof(p->name), "fd %d (no hello yet)", fd);
+		if (uv_poll_init(h->loop, &p->poll, fd) != 0) {
+			close(fd);
+			free(p);
+			continue;
+		}
+		p->next = peers;
+		peers = p;
+		uv_poll_start(&p->poll, UV_READABLE, peer_readable);
+	}
+}
+
+int
+peer_start(uv_loop_t *loop, const char *path)
+{
+	int rc;
+
+	if ((listen_fd = msg_listen(path)) < 0)
+		return listen_fd;
+	if ((rc = uv_poll_init(loop, &listen_poll, listen_fd)) != 0) {
+		close(listen_fd);
+		listen_fd = -1;
+		return -EIO;
+	}
+	uv_poll_start(&listen_poll, UV_READABLE, peer_accept);
+	return 0;
+}
+
+static void
+peer_listen_closed(uv_handle_t *h)
+{
+	(void)h;
+	close(listen_fd);
+	listen_fd = -1;
+}
+
+void
+peer_stop(void)
+{
+	if (listen_fd >= 0 && !uv_is_closing((uv_handle_t *)&listen_poll))
+		uv_close((uv_handle_t *)&listen_poll, peer_listen_closed);
+	while (peers)
+		peer_drop(peers);
+}
+
+int
+peer_send_ingest(unsigned type, const void *body, size_t len)
+{
+	struct peer *p;
+	int n = 0, rc;
+
+	for (p = peers; p; p = p->next) {
+		if (!p->hello || p->role != MSG_ROLE_INGEST)
+			continue;
+		if ((rc = msg_send(p->fd, type, body, len)) != 0) {
+			errno = -rc;
+			log_warn(NULL, "%s to %s lost", msg_type_name(type), p->name);
+		} else
+			n++;
+	}
+	return n;
+}

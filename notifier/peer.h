@@ -1,0 +1,21 @@
+/* peer - the notifier's side of run/notifier.sock: accepts ingest,
+ * dispatcher and worker connections, checks the hello, and hands each
+ * message to the part that owns it. A peer that breaks the protocol (bad
+ * magic, version, size, type, or a message its role may not send) is
+ * logged in one line and dropped; everyone else keeps being served. */
+#ifndef GW_PEER_H
+#define GW_PEER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+/* peer_start - listen on path. Returns 0 or -errno. */
+int peer_start(uv_loop_t *loop, const char *path);
+/* peer_stop - close the listener and every peer (handles close on the loop). */
+void peer_stop(void);
+
+/* peer_send_ingest - send one message to every ingest peer; a full or
+ * broken peer loses this hint (logged). Returns how many got it. */
+int peer_send_ingest(unsigned type, const void *body, size_t len);
+
+#endif

@@ -1,0 +1,116 @@
+/* prune - snapshot retention. Only files named <frame id>.jpg inside
+ * snapshots/<camera id>/ are candidates, and a file's age is its frame
+ * id's time (when ingest received the frame), so nothing else in the
+ * folder is ever touched. The scan runs in libuv's thread pool; the loop
+ * thread only starts it and logs the outcome. A result row whose snapshot
+ * was pruned keeps its URL, which then answers 404. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frameid.h"
+#include "log.h"
+#include "prune.h"
+#include "util.h"
+
+#define PRUNE_EVERY_MS (3600 * 1000)
+
+static uv_timer_t prune_timer;
+static uv_work_t prune_work;
+static int prune_busy, prune_started;
+static char prune_dir[CONFIG_PATH_SIZE + 16];
+static int prune_days;
+static struct {
+	uint64_t cutoff_us;
+	long removed, failed;
+} prune_run;
+
+/* prune_camera - runs in the thread pool. */
+static void
+prune_camera(const char *dir)
+{
+	char stem[FRAMEID_SIZE], path[CONFIG_PATH_SIZE + 128];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n != FRAMEID_LEN + 4 || strcmp(e->d_name + FRAMEID_LEN, ".jpg") != 0)
+			continue;
+		memcpy(stem, e->d_name, FRAMEID_LEN);
+		stem[FRAMEID_LEN] = '\0';
+		if (!frameid_valid(stem) || frameid_time_us(stem) >= prune_run.cutoff_us)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", dir, FRAMEID_LEN + 4, e->d_name) >= sizeof(path))
+			continue;
+		if (unlink(path) == 0)
+			prune_run.removed++;
+		else if (errno != ENOENT)
+			prune_run.failed++;
+	}
+	closedir(d);
+}
+
+static void
+prune_scan(uv_work_t *w)
+{
+	char path[CONFIG_PATH_SIZE + 64];
+	struct dirent *e;
+	DIR *d;
+
+	(void)w;
+	if ((d = opendir(prune_dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!util_camera_id_valid(e->d_name))
+			continue;
+		/* a valid camera id is under CAMERA_ID_SIZE, so this fits */
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", prune_dir, CAMERA_ID_SIZE, e->d_name) < sizeof(path))
+			prune_camera(path);
+	}
+	closedir(d);
+}
+
+static void
+prune_done(uv_work_t *w, int status)
+{
+	(void)w;
+	prune_busy = 0;
+	if (status == 0 && (prune_run.removed || prune_run.failed))
+		log_info(NULL, "snapshots older than %d days: %ld removed, %ld could not be removed",
+		    prune_days, prune_run.removed, prune_run.failed);
+}
+
+static void
+prune_tick(uv_timer_t *t)
+{
+	if (prune_busy)
+		return;
+	prune_run.cutoff_us = util_now_us() - (uint64_t)prune_days * 86400ULL * 1000000ULL;
+	prune_run.removed = prune_run.failed = 0;
+	if (uv_queue_work(t->loop, &prune_work, prune_scan, prune_done) == 0)
+		prune_busy = 1;
+}
+
+void
+prune_start(uv_loop_t *loop, const struct config *c)
+{
+	if (config_path(c, "snapshots", prune_dir, sizeof(prune_dir)) != 0)
+		return;
+	prune_days = c->snapshot_keep_days;
+	uv_timer_init(loop, &prune_timer);
+	uv_timer_start(&prune_timer, prune_tick, 0, PRUNE_EVERY_MS);
+	prune_started = 1;
+}
+
+void
+prune_stop(void)
+{
+	if (prune_started && !uv_is_closing((uv_handle_t *)&prune_timer))
+		uv_close((uv_handle_t *)&prune_timer, NULL);
+}

@@ -1,0 +1,15 @@
+/* prune - keep DIR/snapshots within notifier.snapshot_keep_days: at start
+ * and then hourly, a thread-pool job deletes snapshots whose frame id is
+ * older than that (0 days: none are kept). */
+#ifndef GW_PRUNE_H
+#define GW_PRUNE_H
+
+#include <uv.h>
+
+#include "config.h"
+
+void prune_start(uv_loop_t *loop, const struct config *c);
+/* prune_stop - no new runs; a run in progress finishes (the loop waits). */
+void prune_stop(void);
+
+#endif

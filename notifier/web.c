@@ -1,0 +1,335 @@
+/* web - one lws protocol, "gatewatch-live", serves both HTTP and the /live
+ * WebSocket: being protocols[0] it is also what an upgrade without a
+ * Sec-WebSocket-Protocol gets. Responses are written only from the
+ * WRITEABLE callbacks, in 16 KiB pieces, with LWS_PRE headroom. No
+ * permessage-deflate (it stalls on the libuv loop, see DESIGN.md). */
+#include <errno.h>
+#include <libwebsockets.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api.h"
+#include "frameid.h"
+#include "jbuf.h"
+#include "live.h"
+#include "log.h"
+#include "util.h"
+#include "web.h"
+
+#define WEB_CHUNK 16384
+
+struct web_pss {
+	struct live_client *live;  /* WebSocket: owned by live, freed in live_close */
+	struct jbuf body;          /* HTTP: answer being written; owned */
+	size_t sent;
+};
+
+static struct lws_context *web_ctx;
+static const struct config *cfg;
+
+static const struct {
+	const char *ext, *type;
+} web_types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".mjs", "text/javascript; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".json", "application/json" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+	{ ".jpg", "image/jpeg" },
+	{ ".ico", "image/x-icon" },
+	{ ".txt", "text/plain; charset=utf-8" },
+	{ ".webmanifest", "application/manifest+json" },
+};
+
+static const char *
+web_type(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	size_t i;
+
+	if (dot == NULL || strchr(dot, '/'))
+		return NULL;
+	for (i = 0; i < sizeof(web_types) / sizeof(web_types[0]); i++)
+		if (strcmp(dot, web_types[i].ext) == 0)
+			return web_types[i].type;
+	return NULL;
+}
+
+/* web_static_path_ok - 1 if a URL path may name a file under www.dir:
+ * only [A-Za-z0-9._-/], no empty component, no component starting with a
+ * dot (so no "..", no hidden files). */
+static int
+web_static_path_ok(const char *p)
+{
+	const char *s;
+
+	if (*p != '/' || strlen(p) > 200)
+		return 0;
+	for (s = p; *s; s++) {
+		if (*s == '/') {
+			if (s[1] == '/' || s[1] == '.' || s[1] == '\0')
+				return 0;
+		} else if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* web_snapshot_path - map /snapshots/<camera>/<frameid>.jpg to its file;
+ * 0, or -1 when the path is not exactly that shape. */
+static int
+web_snapshot_path(const char *uri, char *out, size_t outlen)
+{
+	char cam[CAMERA_ID_SIZE], fid[FRAMEID_SIZE];
+	const char *p = uri + strlen("/snapshots/"), *slash, *dot;
+	int n;
+
+	if ((slash = strchr(p, '/')) == NULL || (size_t)(slash - p) >= sizeof(cam))
+		return -1;
+	memcpy(cam, p, (size_t)(slash - p));
+	cam[slash - p] = '\0';
+	p = slash + 1;
+	if ((dot = strchr(p, '.')) == NULL || strcmp(dot, ".jpg") != 0 || (size_t)(dot - p) >= sizeof(fid))
+		return -1;
+	memcpy(fid, p, (size_t)(dot - p));
+	fid[dot - p] = '\0';
+	if (!util_camera_id_valid(cam) || !frameid_valid(fid))
+		return -1;
+	n = snprintf(out, outlen, "%s/snapshots/%s/%s.jpg", cfg->dir, cam, fid);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+/* web_reply - send headers for the JSON in pss->body; the body follows
+ * from HTTP_WRITEABLE. Returns what the callback should return. */
+static int
+web_reply(struct lws *wsi, struct web_pss *pss, int status)
+{
+	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+
+	if (jbuf_failed(&pss->body)) {
+		jbuf_free(&pss->body);
+		return -1;
+	}
+	pss->sent = 0;
+	if (lws_add_http_common_headers(wsi, (unsigned)status, "application/json",
+	    pss->body.len, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return 1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int
+web_error(struct lws *wsi, struct web_pss *pss, int status, const char *msg)
+{
+	jbuf_free(&pss->body);
+	jbuf_init(&pss->body, LWS_PRE);
+	jbuf_add(&pss->body, "{\"error\":");
+	jbuf_str(&pss->body, msg);
+	jbuf_add(&pss->body, "}");
+	return web_reply(wsi, pss, status);
+}
+
+/* web_file - serve a regular file, or a JSON 404. */
+static int
+web_file(struct lws *wsi, struct web_pss *pss, const char *file, const char *type)
+{
+	struct stat st;
+	int n;
+
+	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+		return web_error(wsi, pss, 404, "not found");
+	n = lws_serve_http_file(wsi, file, type, NULL, 0);
+	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
+	return 0;
+}
+
+static int
+web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
+{
+	char path[CONFIG_PATH_SIZE + 256];
+	const char *type;
+	int status;
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0 ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0) {
+		/* A request body may be on its way: answer at once and close
+		 * rather than read it. */
+		log_info(NULL, "http %s: 405 (only GET is served)", uri);
+		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
+		return -1;
+	}
+	jbuf_free(&pss->body);
+	jbuf_init(&pss->body, LWS_PRE);
+	if (strncmp(uri, "/api/", 5) == 0) {
+		status = api_handle(wsi, uri, &pss->body);
+		if (status >= 400)
+			log_info(NULL, "http %s: %d", uri, status);
+		return web_reply(wsi, pss, status);
+	}
+	if (strncmp(uri, "/snapshots/", 11) == 0) {
+		if (web_snapshot_path(uri, path, sizeof(path)) != 0) {
+			log_info(NULL, "http bad snapshot path refused");
+			return web_error(wsi, pss, 404, "not a snapshot path");
+		}
+		return web_file(wsi, pss, path, "image/jpeg");
+	}
+	if (strcmp(uri, "/") == 0)
+		uri = "/index.html";
+	if (!web_static_path_ok(uri) || (type = web_type(uri)) == NULL)
+		return web_error(wsi, pss, 404, "not found");
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", cfg->www_dir, uri) >= sizeof(path))
+		return web_error(wsi, pss, 404, "not found");
+	return web_file(wsi, pss, path, type);
+}
+
+static int
+web_http_writeable(struct lws *wsi, struct web_pss *pss)
+{
+	size_t n;
+	int last;
+
+	if (pss->body.s == NULL)
+		return 0;
+	n = pss->body.len - pss->sent;
+	if (n > WEB_CHUNK)
+		n = WEB_CHUNK;
+	last = pss->sent + n == pss->body.len;
+	/* The LWS_PRE bytes before this piece are either the headroom or text
+	 * already sent, so lws may write its framing there. */
+	if (lws_write(wsi, (unsigned char *)jbuf_text(&pss->body) + pss->sent, n,
+	    last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n) {
+		jbuf_free(&pss->body);
+		return -1;
+	}
+	pss->sent += n;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	jbuf_free(&pss->body);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int
+web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct web_pss *pss = user;
+	char uri[64];
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return web_http(wsi, pss, in ? (const char *)in : "/");
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return web_http_writeable(wsi, pss);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (pss)
+			jbuf_free(&pss->body);
+		break;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/live") != 0) {
+			log_info(NULL, "ws upgrade refused: path is not /live");
+			return 1;
+		}
+		return 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		if ((pss->live = live_open(wsi)) == NULL)
+			return -1;
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return pss->live ? live_writeable(pss->live) : -1;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		live_wake();
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		/* Dashboards only listen; what they send is ignored. */
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		live_close(pss->live);
+		pss->live = NULL;
+		return 0;
+	default:
+		break;
+	}
+	(void)len;
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols web_protocols[] = {
+	{ "gatewatch-live", web_callback, sizeof(struct web_pss), 4096, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void
+web_lws_log(int level, const char *line)
+{
+	char buf[512];
+	size_t n;
+
+	util_strlcpy(buf, line, sizeof(buf));
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level & LLL_ERR)
+		log_error(NULL, "lws: %s", buf);
+	else
+		log_warnx(NULL, "lws: %s", buf);
+}
+
+int
+web_start(uv_loop_t *loop, const struct config *c)
+{
+	struct lws_context_creation_info info;
+	static void *foreign[1];
+
+	cfg = c;
+	api_init(c);
+	live_init(c->client_queue);
+	lws_set_log_level(LLL_ERR | LLL_WARN, web_lws_log);
+	memset(&info, 0, sizeof(info));
+	foreign[0] = loop;
+	info.foreign_loops = foreign;
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8;
+	info.port = c->http_port;
+	info.iface = c->listen_address;
+	info.protocols = web_protocols;
+	info.pt_serv_buf_size = 32768;
+	if (c->tls_cert[0]) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = c->tls_cert;
+		info.ssl_private_key_filepath = c->tls_key;
+	}
+	if ((web_ctx = lws_create_context(&info)) == NULL) {
+		log_error(NULL, "http: cannot serve on %s:%d (see the lws lines above)", c->listen_address, c->http_port);
+		return -1;
+	}
+	log_info(NULL, "http%s listening on %s:%d, www %s", c->tls_cert[0] ? "s" : "",
+	    c->listen_address, c->http_port, c->www_dir);
+	return 0;
+}
+
+void
+web_stop(void)
+{
+	if (web_ctx)
+		lws_context_destroy(web_ctx);
+}
+
+void
+web_finish(void)
+{
+	/* Second call on a foreign loop frees what the first one left. */
+	if (web_ctx)
+		lws_context_destroy(web_ctx);
+	web_ctx = NULL;
+}

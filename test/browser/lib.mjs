@@ -1,0 +1,229 @@
+// lib.mjs - what gatewatch's browser tests share: starting the real
+// programs on loopback in a temp dir, feeding the notifier results (via
+// test/e2e/gwmsg.py: node has no SOCK_SEQPACKET), a fake camera made from
+// real photos, headless Chromium, screenshots, and "ok - / not ok -" lines.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = process.env.GW_ROOT || path.resolve(here, "..", "..");
+const BINDIR = path.resolve(ROOT, process.env.BIN || "bin");
+export const ARTIFACTS = process.env.GW_TEST_ARTIFACTS || path.join(ROOT, "test", "artifacts");
+export const PHOTOS = ["/usr/share/darknet/data/person.jpg", "/usr/share/darknet/data/horses.jpg"];
+const require = createRequire(import.meta.url);
+
+export function bin(name) { return path.join(BINDIR, name); }
+
+/* ---- reporting ---- */
+let failures = 0;
+export function check(cond, what, why = "") {
+	if (cond) console.log(`ok - ${what}`);
+	else { failures++; console.log(`not ok - ${what}: ${why}`); }
+	return cond;
+}
+export function eq(got, want, what) {
+	const g = JSON.stringify(got), w = JSON.stringify(want);
+	return check(g === w, what, `got ${g}, want ${w}`);
+}
+export function failed() { return failures; }
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/* waitFor - poll fn until it returns a truthy value; bounded in time. */
+export async function waitFor(fn, timeoutMs = 10000, stepMs = 100) {
+	const end = Date.now() + timeoutMs;
+	let last;
+	while (Date.now() < end) {
+		try { last = await fn(); if (last) return last; } catch (e) { last = undefined; }
+		await sleep(stepMs);
+	}
+	return last;
+}
+
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer();
+		s.on("error", reject);
+		s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+	});
+}
+
+/* ---- the programs ---- */
+const children = new Set();
+
+/* Env - one temp state dir and one set of ports shared by the programs. */
+export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall", "Hall", "indoor"]]) {
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gw-browser-"));
+	const env = {
+		tmp, dir: path.join(tmp, "var"), httpPort: await freePort(), ingestPort: await freePort(), cameras,
+		tokens: {}
+	};
+	env.sock = path.join(env.dir, "run", "notifier.sock");
+	env.args = ["--dir", env.dir, "--set", `http.port=${env.httpPort}`, "--set", `ingest.port=${env.ingestPort}`,
+		"--set", `www.dir=${path.join(ROOT, "www")}`];
+	cameras.forEach(([id, name, mode], i) => {
+		env.tokens[id] = `token-${id}-${i}-secret`;
+		env.args.push("--set", `camera.${id}.token=${env.tokens[id]}`, "--set", `camera.${id}.name=${name}`,
+			"--set", `camera.${id}.mode=${mode}`);
+	});
+	env.url = (p) => `http://127.0.0.1:${env.httpPort}${p}`;
+	return env;
+}
+
+/* start - run a program in its own process group, output to tmp/<name>.log. */
+export function start(env, name, extra = []) {
+	const log = fs.openSync(path.join(env.tmp, `${name}.log`), "a");
+	const p = spawn(bin(name), [...env.args, ...extra], { stdio: ["ignore", log, log], detached: true });
+	p.on("exit", (code) => { p.gwExit = code; p.exited = true; });
+	p.logPath = path.join(env.tmp, `${name}.log`);
+	children.add(p);
+	return p;
+}
+
+/* stop - SIGTERM the group, wait (bounded), SIGKILL if needed; exit code or null. */
+export async function stop(p, timeoutMs = 10000) {
+	if (!p || p.exited) { children.delete(p); return p ? p.gwExit : null; }
+	try { process.kill(-p.pid, "SIGTERM"); } catch (e) { /* gone */ }
+	if (!(await waitFor(() => p.exited, timeoutMs, 50))) {
+		try { process.kill(-p.pid, "SIGKILL"); } catch (e) { /* gone */ }
+		await waitFor(() => p.exited, 5000, 50);
+	}
+	children.delete(p);
+	return p.gwExit;
+}
+
+export async function stopAll() {
+	for (const p of [...children]) await stop(p);
+}
+
+export function logText(p) {
+	try { return fs.readFileSync(p.logPath, "utf8"); } catch (e) { return ""; }
+}
+
+/* startNotifier - start and wait until /api/health answers. */
+export async function startNotifier(env) {
+	const p = start(env, "gatewatch-notifier");
+	const ok = await waitFor(async () => {
+		if (p.exited) throw new Error("notifier exited");
+		const r = await fetch(env.url("/api/health"));
+		return r.ok && fs.existsSync(env.sock);
+	}, 10000);
+	if (!ok) throw new Error("notifier did not start: " + logText(p).slice(-1500));
+	return p;
+}
+
+/* startIngest - start the real ingest if it is built; resolves to the process
+ * once its port accepts connections, or null when it is absent or does not
+ * come up (the log says why). */
+export async function startIngest(env, timeoutMs = 20000) {
+	if (!fs.existsSync(bin("gatewatch-ingest"))) return null;
+	const p = start(env, "gatewatch-ingest");
+	const up = await waitFor(() => new Promise((resolve) => {
+		if (p.exited) { resolve(false); return; }
+		const s = net.connect(env.ingestPort, "127.0.0.1", () => { s.destroy(); resolve(true); });
+		s.on("error", () => resolve(false));
+	}), timeoutMs, 200);
+	if (!up) { await stop(p); return null; }
+	return p;
+}
+
+/* feed - send results to the notifier as workers would; items are dicts
+ * for gwmsg.feed (camera, frame, persons, temperature, snapshot). */
+export function feed(env, items) {
+	const r = spawnSync("/usr/bin/python3", [path.join(ROOT, "test", "e2e", "gwmsg.py"), "feed", env.sock],
+		{ input: JSON.stringify(items), encoding: "utf8", timeout: 30000 });
+	if (r.status !== 0) throw new Error("feed failed: " + r.stdout + r.stderr);
+	return JSON.parse(r.stdout);
+}
+
+/* frameId - a valid frame id at time ms (+ a per-call sequence). */
+let seq = 0;
+export function frameId(ms = Date.now()) {
+	seq = (seq + 1) % 1000;
+	return String(ms * 1000 + seq).padStart(16, "0") + "-" + String(seq).padStart(3, "0");
+}
+
+/* snapshot - copy a photo into DIR/snapshots/<camera>/<frame>.jpg, as the
+ * worker keeps them; returns the relative path for the result. */
+export function snapshot(env, camera, frame, photo = PHOTOS[0]) {
+	const d = path.join(env.dir, "snapshots", camera);
+	fs.mkdirSync(d, { recursive: true });
+	fs.copyFileSync(photo, path.join(d, `${frame}.jpg`));
+	return `snapshots/${camera}/${frame}.jpg`;
+}
+
+/* ---- the browser ---- */
+/* fakeVideo - an MJPEG file Chromium plays as the camera, made with ffmpeg
+ * from real photos (cached under the artifacts folder). */
+export function fakeVideo(photos = PHOTOS, name = "fake-camera.mjpeg") {
+	const out = path.join(ARTIFACTS, name);
+	if (fs.existsSync(out) && fs.statSync(out).size > 0) return out;
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	const list = path.join(os.tmpdir(), `gw-fake-${process.pid}.txt`);
+	fs.writeFileSync(list, photos.map((p) => `file '${p}'\nduration 1\n`).join("") + `file '${photos[photos.length - 1]}'\n`);
+	const r = spawnSync("ffmpeg", ["-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", list,
+		"-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=10",
+		"-pix_fmt", "yuvj420p", "-q:v", "5", "-f", "mjpeg", out], { encoding: "utf8", timeout: 60000 });
+	fs.rmSync(list, { force: true });
+	if (r.status !== 0) throw new Error("ffmpeg: " + r.stderr);
+	return out;
+}
+
+/* launch - a fresh headless Chromium profile; returns { context, close }. */
+export async function launch({ video = null, extraArgs = [], allowCamera = true } = {}) {
+	const { chromium } = require("playwright-core");
+	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-chromium-"));
+	const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--use-fake-device-for-media-stream", ...extraArgs];
+	// Without the fake UI the permission prompt cannot be answered: denied.
+	if (allowCamera) args.push("--use-fake-ui-for-media-stream");
+	if (video) args.push(`--use-file-for-fake-video-capture=${video}`);
+	const context = await chromium.launchPersistentContext(userDataDir, {
+		executablePath: "/usr/bin/chromium", headless: true, args, viewport: { width: 1280, height: 900 }
+	});
+	return {
+		context,
+		async close() {
+			await context.close().catch(() => {});
+			fs.rmSync(userDataDir, { recursive: true, force: true });
+		}
+	};
+}
+
+/* watch - collect a page's console errors and uncaught exceptions. */
+export function watch(page) {
+	const errors = [];
+	page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+	page.on("pageerror", (e) => errors.push(String(e)));
+	return errors;
+}
+
+export async function screenshot(page, name, opts = {}) {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	const file = path.join(ARTIFACTS, `${name}.png`);
+	await page.screenshot({ path: file, ...opts });
+	console.log(`# screenshot ${file}`);
+	return file;
+}
+
+/* run - run a test body, always clean up, exit 1 on any failure. */
+export async function run(body) {
+	let code = 0;
+	const guard = setTimeout(() => { console.log("not ok - test finished in time: 240 s guard"); process.exit(1); }, 240000);
+	try {
+		await body();
+	} catch (e) {
+		check(false, "test ran to the end", (e && e.stack) || String(e));
+	} finally {
+		await stopAll();
+		clearTimeout(guard);
+		if (failures) code = 1;
+	}
+	process.exit(code);
+}

@@ -1,0 +1,161 @@
+"""gwmsg - common/msg.h spoken from Python (stdlib only), for tests.
+
+Packs and unpacks the structs byte for byte (little-endian, natural C
+alignment, x86-64/aarch64). SIZES is what this module believes; tests
+compare it with `gatewatch-notifier --print-msg-sizes` so a change to
+msg.h that is not mirrored here fails loudly instead of misreading.
+
+Also a tiny CLI so node tests (no SOCK_SEQPACKET in node) can feed a
+notifier:  python3 gwmsg.py feed SOCK < results.json
+where results.json is a JSON list of result dicts (see result()).
+"""
+import json
+import math
+import os
+import socket
+import struct
+import sys
+import time
+
+MAGIC = 0x31574D47
+VERSION = 1
+HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS = range(1, 10)
+ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
+MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
+VERDICTS = {"none": 0, "PASS": 1, "DENY": 2}
+REASONS = {"": 0, "no_mask": 1, "mask_chin": 2, "temperature": 3, "no_face": 4}
+
+HDR = struct.Struct("<IHHII")
+HELLO_S = struct.Struct("<Ii32s")
+REF = struct.Struct("<32s24s")
+BOX = struct.Struct("<5f")
+PERSON = struct.Struct("<5f5fIf4fiII")
+RESULT_HEAD = struct.Struct("<32s24sqqIIff96sI")  # then 16 persons, then 4 bytes tail padding
+RESULT_SIZE = RESULT_HEAD.size + 16 * PERSON.size + 4
+VERDICT_S = struct.Struct("<32s24siIIfI")
+STATS_S = struct.Struct("<32sII6Qff")
+QUEUE_S = struct.Struct("<32sIi3Q")
+
+SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.size,
+         "frame_ref": REF.size, "box": BOX.size, "person": PERSON.size,
+         "result": RESULT_SIZE, "result_persons": RESULT_HEAD.size,
+         "result_npersons": RESULT_HEAD.size - 4, "result_snapshot": RESULT_HEAD.size - 4 - 96,
+         "verdict": VERDICT_S.size, "camera_stats": STATS_S.size, "queue_status": QUEUE_S.size}
+
+
+def cstr(s, n):
+    b = s.encode() if isinstance(s, str) else s
+    return b[: n - 1].ljust(n, b"\0")
+
+
+def unstr(b):
+    return b.split(b"\0", 1)[0].decode()
+
+
+def pack(mtype, body, version=VERSION, magic=MAGIC, length=None):
+    return HDR.pack(magic, version, mtype, len(body) if length is None else length, 0) + body
+
+
+def hello(role, camera="", pid=None):
+    return pack(HELLO, HELLO_S.pack(role, os.getpid() if pid is None else pid, cstr(camera, 32)))
+
+
+_seq = [0]
+
+
+def frame_id(t_us=None):
+    """A valid frame id: 16 digits of microseconds, '-', 3 digits."""
+    _seq[0] = (_seq[0] + 1) % 1000
+    t = int(time.time() * 1e6) if t_us is None else int(t_us)
+    return "%016d-%03d" % (t, _seq[0])
+
+
+def person(verdict="none", reason="", mask="unknown", mask_score=0.0, body=None, face=None, track=0):
+    b = body or (0, 0, 0, 0, 0)
+    f = face or (0, 0, 0, 0, 0)
+    probs = [0.0, 0.0, 0.0, 0.0]
+    probs[MASK[mask]] = mask_score
+    return PERSON.pack(*b, *f, MASK[mask], mask_score, *probs, track, VERDICTS[verdict], REASONS[reason])
+
+
+def result(camera, frame, persons=(), temperature=None, snapshot="", width=640, height=480,
+           analyse_ms=12.5, received_us=None):
+    """persons: list of dicts with person()'s keyword arguments."""
+    rec = int(frame[:16]) if received_us is None else received_us
+    temp = float("nan") if temperature is None else temperature
+    head = RESULT_HEAD.pack(cstr(camera, 32), cstr(frame, 24), rec, int(time.time() * 1e6),
+                            width, height, temp, analyse_ms, cstr(snapshot, 96), len(persons))
+    ps = b"".join(person(**p) for p in persons)
+    ps += b"\0" * (16 * PERSON.size - len(ps))
+    body = head + ps + b"\0" * 4
+    assert len(body) == RESULT_SIZE
+    return pack(RESULT, body)
+
+
+def camera_stats(camera, connected=1, frames_in=0, accepted=0, no_person=0, busy=0, rejected=0,
+                 motion_skipped=0, fps_in=0.0, detect_ms=0.0):
+    return pack(CAMERA_STATS, STATS_S.pack(cstr(camera, 32), connected, 0, frames_in, accepted,
+                                           no_person, busy, rejected, motion_skipped, fps_in, detect_ms))
+
+
+def queue_status(camera, depth=0, worker_pid=0, nbytes=0, done=0, failed=0):
+    return pack(QUEUE_STATUS, QUEUE_S.pack(cstr(camera, 32), depth, worker_pid, nbytes, done, failed))
+
+
+def connect(path, timeout=5.0):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    s.connect(path)
+    return s
+
+
+def recv(s, timeout=5.0):
+    """One message as (type, fields dict); None on EOF; raises socket.timeout."""
+    s.settimeout(timeout)
+    d = s.recv(16384)
+    if not d:
+        return None
+    magic, version, mtype, length, _ = HDR.unpack_from(d)
+    body = d[HDR.size:]
+    assert magic == MAGIC and version == VERSION and len(body) == length, (magic, version, length, len(body))
+    if mtype == RESULT_ACK:
+        cam, fid = REF.unpack(body)
+        return mtype, {"camera": unstr(cam), "frame": unstr(fid)}
+    if mtype == VERDICT:
+        cam, fid, track, verdict, reason, temp, idx = VERDICT_S.unpack(body)
+        return mtype, {"camera": unstr(cam), "frame": unstr(fid), "track": track, "verdict": verdict,
+                       "reason": reason, "temperature": None if math.isnan(temp) else temp, "person": idx}
+    return mtype, {"raw": body}
+
+
+def feed(sock, items, timeout=5.0):
+    """Send results as a worker of each item's camera; wait for each ack."""
+    conns = {}
+    acks = 0
+    for it in items:
+        cam = it["camera"]
+        if cam not in conns:
+            conns[cam] = connect(sock, timeout)
+            conns[cam].send(hello(ROLE_WORKER, cam))
+        fid = it.get("frame") or frame_id()
+        conns[cam].send(result(cam, fid, it.get("persons", []), it.get("temperature"),
+                               it.get("snapshot", "")))
+        m = recv(conns[cam], timeout)
+        if m and m[0] == RESULT_ACK and m[1]["frame"] == fid:
+            acks += 1
+    for c in conns.values():
+        c.close()
+    return acks
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "feed":
+        items = json.load(sys.stdin)
+        n = feed(sys.argv[2], items)
+        print(json.dumps({"acked": n, "sent": len(items)}))
+        sys.exit(0 if n == len(items) else 1)
+    if len(sys.argv) == 2 and sys.argv[1] == "sizes":
+        print(json.dumps(SIZES))
+        sys.exit(0)
+    sys.stderr.write("usage: gwmsg.py feed SOCK < items.json | gwmsg.py sizes\n")
+    sys.exit(2)

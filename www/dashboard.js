@@ -1,0 +1,359 @@
+/* dashboard.js - the live dashboard. Listens on WS /live (protocol
+ * "gatewatch-live"): "hello" carries today's figures and the cameras,
+ * then "result", "camera" and "today" messages keep the page current.
+ * After every (re)connect it also re-fetches /api/stats/today and the
+ * history (/api/results), so nothing missed while away stays missing. */
+"use strict";
+(function () {
+	const { el, timeText, agoText, reasonText, Backoff } = window.gw;
+	const FEED_MAX = 50;
+	const cams = new Map();      // id -> { info, result, tile: {...} }
+	let chart = null, lastToday = null, oldestId = 0;
+	const backoff = new Backoff();
+
+	/* ---- connection ---- */
+	function setConn(text, cls) {
+		const c = document.getElementById("conn");
+		c.textContent = text;
+		c.className = "badge conn " + cls;
+	}
+
+	function connect() {
+		const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/live";
+		let ws;
+		try {
+			ws = new WebSocket(url, "gatewatch-live");
+		} catch (e) {
+			setConn("cannot connect", "bad");
+			setTimeout(connect, backoff.next());
+			return;
+		}
+		setConn("connecting…", "warn");
+		ws.onopen = () => { backoff.reset(); setConn("live", "ok"); refetch(); };
+		ws.onmessage = (ev) => {
+			let m;
+			try { m = JSON.parse(ev.data); } catch (e) { return; }
+			onMessage(m);
+		};
+		ws.onclose = () => {
+			const d = backoff.next();
+			setConn("offline, retrying in " + Math.round(d / 1000) + " s", "bad");
+			setTimeout(connect, d);
+		};
+	}
+
+	function onMessage(m) {
+		switch (m.type) {
+		case "hello":
+			for (const c of m.cameras || []) upsertCamera(c);
+			if (m.today) showToday(m.today);
+			break;
+		case "result":
+			onResult(m);
+			break;
+		case "camera":
+			upsertCamera(m);
+			break;
+		case "today":
+			showToday(m.today);
+			break;
+		case "alert":
+			showAlert(m);
+			break;
+		}
+	}
+
+	async function refetch() {
+		try {
+			const r = await fetch("/api/stats/today", { cache: "no-store" });
+			if (r.ok) showToday(await r.json());
+		} catch (e) { /* the socket's close handler reports the outage */ }
+		loadHistory(false);
+	}
+
+	/* ---- camera tiles ---- */
+	function makeTile(id) {
+		const t = {};
+		t.root = el("div", { class: "tile", "data-camera": id });
+		t.name = el("strong");
+		t.mode = el("span", { class: "dim" });
+		t.verdict = el("span", { class: "badge none", text: "–" });
+		t.canvas = el("canvas", { width: 640, height: 480 });
+		const dl = el("dl");
+		const row = (label) => { const dd = el("dd", { text: "–" }); dl.append(el("dt", { text: label }), dd); return dd; };
+		t.fps = row("fps in / analysed");
+		t.queue = row("queue");
+		t.worker = row("worker");
+		t.seen = row("last seen");
+		t.root.append(el("div", { class: "title" }, el("span", {}, t.name, " ", t.mode), t.verdict), t.canvas, dl);
+		const tiles = document.getElementById("tiles");
+		tiles.querySelector(".empty")?.remove();
+		tiles.append(t.root);
+		const sel = document.querySelector("#filters select[name=camera]");
+		sel.append(el("option", { value: id, text: id }));
+		return t;
+	}
+
+	function camera(id) {
+		let c = cams.get(id);
+		if (!c) {
+			c = { info: { id, name: id, mode: "" }, result: null, tile: makeTile(id) };
+			cams.set(id, c);
+		}
+		return c;
+	}
+
+	function upsertCamera(info) {
+		const c = camera(info.id);
+		const last = info.last_result;
+		c.info = Object.assign({}, c.info, info);
+		delete c.info.type;
+		renderCamera(c);
+		if (last && (!c.result || last.id > c.result.id)) {
+			c.result = last;
+			renderResult(c);
+		}
+	}
+
+	function renderCamera(c) {
+		const i = c.info, t = c.tile;
+		t.name.textContent = i.name || i.id;
+		t.mode.textContent = i.mode ? "(" + i.mode + ")" : "";
+		const fpsIn = i.stats ? i.stats.fps_in : null;
+		t.fps.textContent = (fpsIn === null ? "–" : fpsIn) + " / " + (i.fps_analysed ?? "–");
+		t.queue.textContent = i.queue ? i.queue.depth + " frames" : "–";
+		const running = (i.queue && i.queue.worker_pid > 0) || i.workers > 0;
+		t.worker.textContent = running ? "running" : "idle";
+		const seen = Math.max(i.last_seen_ms || 0, c.result ? c.result.analysed_ms || 0 : 0);
+		t.seen.textContent = agoText(seen) + (i.stats && i.stats.connected ? " · connected" : "");
+	}
+
+	function renderResult(c) {
+		const r = c.result, t = c.tile;
+		t.verdict.textContent = r.verdict === "none" ? "no verdict" : r.verdict;
+		t.verdict.className = "badge " + r.verdict;
+		drawResult(t, r);
+	}
+
+	/* drawResult - snapshot (if any) with body and face boxes and labels. */
+	function drawResult(t, r) {
+		const cv = t.canvas;
+		const draw = (img) => {
+			cv.width = r.width || 640;
+			cv.height = r.height || 480;
+			const g = cv.getContext("2d");
+			g.fillStyle = "#05080b";
+			g.fillRect(0, 0, cv.width, cv.height);
+			if (img) g.drawImage(img, 0, 0, cv.width, cv.height);
+			else {
+				g.fillStyle = "#8b98a5";
+				g.font = Math.round(cv.width / 30) + "px system-ui, sans-serif";
+				g.textAlign = "center";
+				g.fillText("no snapshot kept", cv.width / 2, cv.height / 2);
+				g.textAlign = "start";
+			}
+			const lw = Math.max(2, cv.width / 240);
+			g.font = "bold " + Math.round(cv.width / 28) + "px system-ui, sans-serif";
+			g.textBaseline = "bottom";
+			for (const p of r.persons || []) {
+				if (p.body) {
+					g.strokeStyle = "rgba(56,139,253,.9)";
+					g.lineWidth = lw;
+					g.strokeRect(p.body[0], p.body[1], p.body[2], p.body[3]);
+				}
+				const box = p.face || p.body;
+				if (!box) continue;
+				const col = p.verdict === "PASS" ? "#2ea043" : p.verdict === "DENY" ? "#da3633" : "#d29922";
+				if (p.face) {
+					g.strokeStyle = col;
+					g.lineWidth = lw * 1.5;
+					g.strokeRect(p.face[0], p.face[1], p.face[2], p.face[3]);
+				}
+				let label = p.verdict === "none" ? "?" : p.verdict;
+				const why = reasonText(p.reason, r.temperature);
+				if (why) label += " · " + why;
+				else if (p.mask && p.mask !== "unknown") label += " · " + p.mask.replace("_", " ");
+				const w = g.measureText(label).width + 8, h = Math.round(cv.width / 24);
+				const y = Math.max(h, box[1]);
+				g.fillStyle = col;
+				g.fillRect(box[0], y - h, w, h);
+				g.fillStyle = "#fff";
+				g.fillText(label, box[0] + 4, y - 2);
+			}
+		};
+		if (!r.snapshot) { draw(null); return; }
+		const img = new Image();
+		img.onload = () => { if (t.drawn === r) draw(img); };
+		img.onerror = () => { if (t.drawn === r) draw(null); };
+		t.drawn = r;
+		img.src = r.snapshot;
+	}
+
+	/* ---- results: tiles, feed ---- */
+	function onResult(r) {
+		delete r.type;
+		const c = camera(r.camera);
+		if (!c.result || r.id >= c.result.id) {
+			c.result = r;
+			renderResult(c);
+		}
+		c.info.last_seen_ms = Date.now();
+		renderCamera(c);
+		addFeed(r);
+		if (matchesFilters(r) && !document.querySelector(`#history tr[data-id="${r.id}"]`)) {
+			const tb = document.querySelector("#history tbody");
+			tb.prepend(historyRow(r));
+			document.getElementById("history-msg").textContent = "";
+		}
+	}
+
+	function personsText(r) {
+		const n = (r.persons || []).length;
+		return n === 1 ? "1 person" : n + " people";
+	}
+
+	function addFeed(r) {
+		const feed = document.getElementById("feed");
+		feed.querySelector(".empty")?.remove();
+		const deny = (r.persons || []).find((p) => p.verdict === "DENY");
+		const li = el("li", { "data-id": String(r.id) },
+			el("span", { class: "dim", text: timeText(r.received_ms) }),
+			el("strong", { text: r.camera }),
+			el("span", { class: "badge " + r.verdict, text: r.verdict === "none" ? "no verdict" : r.verdict }),
+			el("span", { text: deny ? reasonText(deny.reason, r.temperature) : "" }),
+			el("span", { class: "dim", text: personsText(r) }));
+		feed.prepend(li);
+		while (feed.children.length > FEED_MAX) feed.lastChild.remove();
+	}
+
+	/* ---- today ---- */
+	function showToday(s) {
+		if (!s || !s.total) return;
+		lastToday = s;
+		document.getElementById("today-date").textContent = s.date;
+		for (const k of ["people", "passed", "denied", "frames"])
+			document.getElementById("t-" + k).textContent = s.total[k];
+		const tb = document.querySelector("#today-cams tbody");
+		tb.replaceChildren();
+		const ids = new Set([...cams.keys(), ...Object.keys(s.cameras || {})]);
+		for (const id of ids) {
+			const v = (s.cameras || {})[id] || { people: 0, passed: 0, denied: 0, frames: 0 };
+			tb.append(el("tr", { "data-camera": id }, el("td", { text: (cams.get(id)?.info.name) || id }),
+				el("td", { text: v.people }), el("td", { text: v.passed }),
+				el("td", { text: v.denied }), el("td", { text: v.frames })));
+		}
+		drawChart(s.hours || []);
+	}
+
+	function drawChart(hours) {
+		const box = document.getElementById("chart");
+		const x = hours.map((h) => h.hour);
+		const data = [x, hours.map((h) => h.people), hours.map((h) => h.passed), hours.map((h) => h.denied)];
+		if (!window.uPlot) {
+			box.textContent = "Chart unavailable (uPlot not found: run make).";
+			return;
+		}
+		const width = Math.max(260, box.clientWidth || 400);
+		if (chart) {
+			chart.setData(data);
+			if (Math.abs(chart.width - width) > 4) chart.setSize({ width, height: 220 });
+			return;
+		}
+		const bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined;
+		chart = new uPlot({
+			width, height: 220,
+			legend: { live: false },
+			scales: { x: { time: false, range: [-0.5, 23.5] } },
+			axes: [
+				{ stroke: "#8b98a5", grid: { stroke: "#2a3542" }, incrs: [1, 2, 3, 4, 6, 12], values: (u, v) => v.map((h) => h + "h") },
+				{ stroke: "#8b98a5", grid: { stroke: "#2a3542" } }
+			],
+			series: [
+				{ label: "hour" },
+				{ label: "people", stroke: "#388bfd", fill: "rgba(56,139,253,.35)", paths: bars, points: { show: false } },
+				{ label: "passed", stroke: "#2ea043", width: 2, points: { show: false } },
+				{ label: "denied", stroke: "#da3633", width: 2, points: { show: false } }
+			]
+		}, data, box);
+	}
+
+	/* ---- alerts (filled by a later version of the notifier) ---- */
+	function showAlert(a) {
+		const box = document.getElementById("alerts");
+		box.querySelector(".empty")?.remove();
+		box.prepend(el("p", {}, el("span", { class: "badge bad", text: "ALERT" }), " ",
+			el("span", { text: a.text || a.kind || JSON.stringify(a) })));
+	}
+
+	/* ---- history ---- */
+	function historyQuery(older) {
+		const f = document.getElementById("filters");
+		const q = new URLSearchParams();
+		const cam = f.camera.value, verdict = f.verdict.value;
+		if (cam) q.set("camera", cam);
+		if (verdict) q.set("verdict", verdict);
+		if (f.since.value) q.set("since", String(new Date(f.since.value).getTime()));
+		if (f.until.value) q.set("until", String(new Date(f.until.value).getTime()));
+		q.set("limit", "25");
+		if (older && oldestId) q.set("before_id", String(oldestId));
+		return q;
+	}
+
+	function historyRow(r) {
+		const thumb = r.snapshot ? el("img", { class: "thumb", src: r.snapshot, alt: "snapshot " + r.frame, loading: "lazy" }) : el("span", { class: "dim", text: "–" });
+		// A pruned snapshot (notifier.snapshot_keep_days) answers 404.
+		if (r.snapshot) thumb.onerror = () => thumb.replaceWith(el("span", { class: "dim", text: "expired" }));
+		const deny = (r.persons || []).find((p) => p.verdict === "DENY");
+		return el("tr", { "data-id": String(r.id) }, el("td", {}, thumb),
+			el("td", { text: new Date(r.received_ms).toLocaleString() }),
+			el("td", { text: r.camera }),
+			el("td", {}, el("span", { class: "badge " + r.verdict, text: r.verdict }), " ",
+				el("span", { class: "dim", text: deny ? reasonText(deny.reason, r.temperature) : "" })),
+			el("td", { text: (r.persons || []).length }),
+			el("td", { text: typeof r.temperature === "number" ? r.temperature.toFixed(1) + " °C" : "–" }));
+	}
+
+	/* matchesFilters - whether a live result belongs at the top of the
+	 * history as it is filtered now ("until" in the past excludes it). */
+	function matchesFilters(r) {
+		const f = document.getElementById("filters");
+		if (f.camera.value && f.camera.value !== r.camera) return false;
+		if (f.verdict.value && f.verdict.value !== r.verdict) return false;
+		if (f.since.value && r.received_ms < new Date(f.since.value).getTime()) return false;
+		if (f.until.value && r.received_ms >= new Date(f.until.value).getTime()) return false;
+		return true;
+	}
+
+	async function loadHistory(older) {
+		const msg = document.getElementById("history-msg");
+		const more = document.getElementById("more");
+		let items;
+		try {
+			const r = await fetch("/api/results?" + historyQuery(older), { cache: "no-store" });
+			const body = await r.json();
+			if (!r.ok) { msg.textContent = body.error || ("error " + r.status); return; }
+			items = body;
+		} catch (e) {
+			msg.textContent = "cannot load history";
+			return;
+		}
+		const tb = document.querySelector("#history tbody");
+		if (!older) tb.replaceChildren();
+		for (const r of items) {
+			if (!tb.querySelector(`tr[data-id="${r.id}"]`)) tb.append(historyRow(r));
+		}
+		if (items.length) oldestId = items[items.length - 1].id;
+		more.disabled = items.length < 25;
+		msg.textContent = tb.children.length ? "" : "No results.";
+	}
+
+	document.getElementById("filters").addEventListener("submit", (e) => {
+		e.preventDefault();
+		oldestId = 0;
+		loadHistory(false);
+	});
+	document.getElementById("more").addEventListener("click", () => loadHistory(true));
+	setInterval(() => { for (const c of cams.values()) renderCamera(c); }, 1000);
+	window.addEventListener("resize", () => { if (lastToday) drawChart(lastToday.hours || []); });
+	connect();
+})();
