@@ -1,0 +1,236 @@
+/* check - decode, motion gate, person detector for one frame.
+ *
+ * The motion gate exists because the detector costs ~300 ms a frame here:
+ * a gate camera mostly looks at an empty corridor. The frame is reduced
+ * to a CHECK_GRID_W x CHECK_GRID_H grid of mean grey levels and compared
+ * with the camera's previous grid; the detector is skipped only when few
+ * cells changed AND the last run found nobody AND that run is recent, so
+ * a person standing still is never missed for long. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "image.h"
+#include "nn.h"
+#include "util.h"
+
+#define CHECK_CELL_DELTA 12 /* grey levels a cell must move to count as changed */
+
+/* One detector per pool thread, never shared: darknet keeps state in the
+ * network. check_preload opens them all before the loop starts (loading
+ * silences fd 2 for a moment, which must not swallow other threads' log
+ * lines, and a bad model must fail at startup); a thread takes one from
+ * the spare list on its first frame. check_all keeps every detector for
+ * check_shutdown. */
+static __thread struct persondet *check_detector;
+static pthread_mutex_t check_all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct persondet *check_all[CHECK_THREADS_MAX];
+static int check_nall;
+static struct persondet *check_spare[CHECK_THREADS_MAX];
+static int check_nspare;
+
+/* check_open - open one more detector and list it. Caller holds the lock. */
+static struct persondet *
+check_open(const struct check_params *p, char *err, size_t errlen)
+{
+	struct persondet *pd;
+
+	if (check_nall == CHECK_THREADS_MAX) {
+		snprintf(err, errlen, "more than %d person detectors", CHECK_THREADS_MAX);
+		return NULL;
+	}
+	if ((pd = persondet_open(p->models_dir, p->input, err, errlen)) != NULL)
+		check_all[check_nall++] = pd;
+	return pd;
+}
+
+static struct persondet *
+check_get_detector(const struct check_params *p, char *err, size_t errlen)
+{
+	if (check_detector != NULL)
+		return check_detector;
+	pthread_mutex_lock(&check_all_lock);
+	if (check_nspare > 0)
+		check_detector = check_spare[--check_nspare];
+	else
+		check_detector = check_open(p, err, errlen);
+	pthread_mutex_unlock(&check_all_lock);
+	return check_detector;
+}
+
+int
+check_preload(const struct check_params *p, int count, char *err, size_t errlen)
+{
+	struct persondet *pd;
+	int rc = 0;
+
+	pthread_mutex_lock(&check_all_lock);
+	while (check_nspare < count && check_nspare < CHECK_THREADS_MAX) {
+		if ((pd = check_open(p, err, errlen)) == NULL) {
+			rc = -1;
+			break;
+		}
+		check_spare[check_nspare++] = pd;
+	}
+	pthread_mutex_unlock(&check_all_lock);
+	return rc;
+}
+
+void
+check_shutdown(void)
+{
+	int i;
+
+	pthread_mutex_lock(&check_all_lock);
+	for (i = 0; i < check_nall; i++)
+		persondet_close(check_all[i]);
+	check_nall = check_nspare = 0;
+	pthread_mutex_unlock(&check_all_lock);
+}
+
+/* check_grid - mean grey per cell of a coarse grid. */
+static void
+check_grid(const struct image *im, unsigned char *grid)
+{
+	unsigned long sum[CHECK_GRID_H * CHECK_GRID_W] = { 0 };
+	unsigned long cnt[CHECK_GRID_H * CHECK_GRID_W] = { 0 };
+	int x, y, i;
+
+	for (y = 0; y < im->h; y++) {
+		int gy = (int)((long)y * CHECK_GRID_H / im->h);
+		const unsigned char *row = im->rgb + (size_t)y * im->w * 3;
+
+		for (x = 0; x < im->w; x++) {
+			int gx = (int)((long)x * CHECK_GRID_W / im->w);
+			const unsigned char *px = row + x * 3;
+
+			i = gy * CHECK_GRID_W + gx;
+			sum[i] += (77u * px[0] + 150u * px[1] + 29u * px[2]) >> 8;
+			cnt[i]++;
+		}
+	}
+	for (i = 0; i < CHECK_GRID_H * CHECK_GRID_W; i++)
+		grid[i] = cnt[i] ? (unsigned char)(sum[i] / cnt[i]) : 0;
+}
+
+/* check_motion_skip - update the camera's grid; 1 if the detector may be
+ * skipped for this frame. */
+static int
+check_motion_skip(const struct check_params *p, struct check_motion *m, const struct image *im)
+{
+	unsigned char grid[CHECK_GRID_H * CHECK_GRID_W];
+	int i, changed = 0, skip = 0;
+	double frac;
+
+	check_grid(im, grid);
+	if (m->valid) {
+		for (i = 0; i < CHECK_GRID_H * CHECK_GRID_W; i++)
+			if (abs((int)grid[i] - (int)m->grid[i]) > CHECK_CELL_DELTA)
+				changed++;
+		frac = (double)changed / (CHECK_GRID_H * CHECK_GRID_W);
+		skip = frac < p->motion_threshold && !m->last_person && m->last_detect_us != 0 &&
+		    util_mono_us() - m->last_detect_us < (uint64_t)p->motion_recheck_ms * 1000u;
+	}
+	memcpy(m->grid, grid, sizeof(grid));
+	m->valid = 1;
+	return skip;
+}
+
+/* check_jpeg_complete - stb decodes a cut-off JPEG without complaint
+ * (grey rows at the bottom), so look for the EOI marker near the end. */
+static int
+check_jpeg_complete(const unsigned char *b, size_t len)
+{
+	size_t i, stop = len > 64 ? len - 64 : 0;
+
+	for (i = len; i >= stop + 2; i--)
+		if (b[i - 2] == 0xff && b[i - 1] == 0xd9)
+			return 1;
+	return 0;
+}
+
+void
+check_frame(const struct check_params *p, struct check_motion *motion,
+            const void *buf, size_t len, struct check_result *res)
+{
+	struct image im = { 0, 0, NULL };
+	struct persondet *pd;
+	char err[CHECK_REASON_SIZE - 32];
+	uint64_t t0, t1;
+	int n, w = 0, h = 0, rc;
+
+	memset(res, 0, sizeof(*res));
+	err[0] = '\0';
+	if (image_probe(buf, len, &res->ext, &w, &h, err, sizeof(err)) != 0) {
+		res->outcome = CHECK_BAD_IMAGE;
+		if (err[0] && strstr(err, "JPEG or PNG") == NULL)
+			snprintf(res->reason, sizeof(res->reason), "not a JPEG or PNG image (%s)", err);
+		else
+			snprintf(res->reason, sizeof(res->reason), "not a JPEG or PNG image");
+		return;
+	}
+	res->width = w;
+	res->height = h;
+	if (strcmp(res->ext, "jpg") == 0 && !check_jpeg_complete(buf, len)) {
+		res->outcome = CHECK_BAD_IMAGE;
+		snprintf(res->reason, sizeof(res->reason), "truncated JPEG: no end-of-image marker");
+		return;
+	}
+	t0 = util_mono_us();
+	rc = image_decode(buf, len, p->max_pixels, &im, err, sizeof(err));
+	t1 = util_mono_us();
+	res->decode_ms = (double)(t1 - t0) / 1000.0;
+	if (rc == -E2BIG) {
+		res->outcome = CHECK_BAD_IMAGE;
+		snprintf(res->reason, sizeof(res->reason), "image is %dx%d = %ld pixels, over ingest.max_pixels (%ld)",
+		    w, h, (long)w * h, p->max_pixels);
+		return;
+	}
+	if (rc != 0) {
+		res->outcome = CHECK_BAD_IMAGE;
+		snprintf(res->reason, sizeof(res->reason), "damaged or truncated image: %s",
+		    err[0] ? err : strerror(-rc));
+		return;
+	}
+	res->width = im.w;
+	res->height = im.h;
+	if (motion && check_motion_skip(p, motion, &im)) {
+		res->outcome = CHECK_NO_PERSON;
+		res->motion_skipped = 1;
+		snprintf(res->reason, sizeof(res->reason), "no motion");
+		image_free(&im);
+		return;
+	}
+	if ((pd = check_get_detector(p, err, sizeof(err))) == NULL) {
+		res->outcome = CHECK_DETECTOR_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "person detector unavailable: %s", err);
+		image_free(&im);
+		return;
+	}
+	t0 = util_mono_us();
+	n = persondet_run(pd, &im, p->threshold, res->persons, MSG_PERSONS_MAX);
+	t1 = util_mono_us();
+	res->detect_ms = (double)(t1 - t0) / 1000.0;
+	image_free(&im);
+	if (n < 0) {
+		res->outcome = CHECK_DETECTOR_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "person detector failed: %s", strerror(-n));
+		return;
+	}
+	res->npersons = n;
+	if (motion) {
+		motion->last_person = n > 0;
+		motion->last_detect_us = t1;
+	}
+	if (n > 0) {
+		res->outcome = CHECK_PERSON;
+		snprintf(res->reason, sizeof(res->reason), "%d person%s found", n, n == 1 ? "" : "s");
+	} else {
+		res->outcome = CHECK_NO_PERSON;
+		snprintf(res->reason, sizeof(res->reason), "no person found");
+	}
+}

@@ -1,0 +1,71 @@
+/* check - ingest's first-pass check of one frame: decode, motion gate,
+ * person detector. Runs on pool threads (and on the main thread for
+ * --replay); keeps one person detector per thread. */
+#ifndef GW_INGEST_CHECK_H
+#define GW_INGEST_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "nn.h"
+
+#define CHECK_GRID_W 32
+#define CHECK_GRID_H 24
+#define CHECK_REASON_SIZE 192
+#define CHECK_THREADS_MAX 80   /* detectors at most (ingest.threads <= 64) */
+
+struct check_params {
+	const char *models_dir;     /* not owned; lives as long as the config */
+	int input;                  /* ingest.person_input */
+	float threshold;            /* ingest.person_threshold */
+	long max_pixels;            /* ingest.max_pixels */
+	double motion_threshold;    /* ingest.motion_threshold */
+	int motion_recheck_ms;      /* ingest.motion_recheck_ms */
+};
+
+/* One camera's motion memory. The caller serialises access per camera
+ * (one frame of a camera is checked at a time). */
+struct check_motion {
+	int valid;                  /* grid holds the previous frame */
+	int last_person;            /* the last detector run found someone */
+	uint64_t last_detect_us;    /* util_mono_us of that run; 0 = never */
+	unsigned char grid[CHECK_GRID_H * CHECK_GRID_W];
+};
+
+enum check_outcome {
+	CHECK_PERSON,               /* persons[] holds at least one box */
+	CHECK_NO_PERSON,            /* detector found nobody, or no motion */
+	CHECK_BAD_IMAGE,            /* not decodable / too large: reason says why */
+	CHECK_DETECTOR_FAILED       /* the model could not load or run */
+};
+
+struct check_result {
+	enum check_outcome outcome;
+	char reason[CHECK_REASON_SIZE];
+	const char *ext;            /* "jpg" or "png" */
+	int width, height;
+	int motion_skipped;         /* the detector was skipped: no motion */
+	double decode_ms, detect_ms;
+	int npersons;
+	struct nn_box persons[MSG_PERSONS_MAX];
+};
+
+/* check_preload - open count detectors now (one per pool thread), before
+ * any other thread runs: a model that cannot load fails at startup, and
+ * loading's brief silencing of fd 2 swallows nobody's log lines. Threads
+ * beyond count open their own on first use. Returns 0, or -1 with err. */
+int check_preload(const struct check_params *p, int count, char *err, size_t errlen);
+
+/* check_shutdown - close every thread's detector. Only once no check
+ * can run any more (the loop is closed); the threads' cached pointers
+ * dangle afterwards. */
+void check_shutdown(void);
+
+/* check_frame - check one encoded frame. motion may be NULL (no gate:
+ * the detector always runs). Never fails as a call: res says what
+ * happened. Thread-safe across cameras. */
+void check_frame(const struct check_params *p, struct check_motion *motion,
+                 const void *buf, size_t len, struct check_result *res);
+
+#endif

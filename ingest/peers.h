@@ -1,0 +1,32 @@
+/* peers - ingest's links to the dispatcher and the notifier over their
+ * unix sockets (DIR/run/dispatcher.sock, DIR/run/notifier.sock). Both are
+ * optional at any moment: a missing peer is retried every second, and a
+ * message that cannot be sent is a lost hint, never a lost frame (the
+ * spool is the truth; the dispatcher rescans it at its start). Loop
+ * thread only. */
+#ifndef GW_INGEST_PEERS_H
+#define GW_INGEST_PEERS_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "msg.h"
+
+/* peers_verdict_cb - the notifier sent a verdict for a camera's frame. */
+typedef void (*peers_verdict_cb)(const struct msg_verdict *v);
+
+/* peers_start - connect (or start retrying). Returns 0 or -errno for a
+ * path that does not fit. */
+int peers_start(uv_loop_t *loop, const struct config *cfg, peers_verdict_cb verdict);
+
+/* peers_frame_ready - tell the dispatcher a frame is in the spool. */
+void peers_frame_ready(const char *camera, const char *frame_id);
+
+/* peers_camera_stats - send a camera's statistics to the notifier;
+ * returns 0 if sent, -ENOTCONN if the notifier is away, or -errno. */
+int peers_camera_stats(const struct msg_camera_stats *st);
+
+/* peers_stop - close both links and the retry timer (for shutdown). */
+void peers_stop(void);
+
+#endif

@@ -1,0 +1,279 @@
+/* pipeline - per-camera FIFO of frames in front of the thread pool.
+ *
+ * Why one frame per camera at a time: the motion gate compares a frame
+ * with the one before it, and the spool must hold frames in the order the
+ * camera sent them (the worker tracks people frame to frame). Different
+ * cameras run in parallel, up to ingest.threads at once. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pipeline.h"
+#include "util.h"
+
+struct pipeline_camera {
+	struct pipeline_job *head, *tail;  /* pending; head is running when running */
+	int running;
+	struct check_motion motion;        /* touched only by the pool thread running this camera's job */
+	/* statistics, loop thread */
+	uint64_t frames_in, accepted, no_person, busy, rejected, motion_skipped;
+	uint64_t win_frames;
+	double win_detect_ms;
+	int win_detects;
+};
+
+static struct {
+	uv_loop_t *loop;
+	const struct config *cfg;
+	const struct spool *sp;
+	struct check_params params;
+	pipeline_done_cb done;
+	pipeline_ready_cb ready;
+	int pending;
+	struct pipeline_camera cams[CONFIG_CAMERAS_MAX];
+} pl;
+
+void
+pipeline_init(uv_loop_t *loop, const struct config *cfg, const struct spool *sp,
+              pipeline_done_cb done, pipeline_ready_cb ready)
+{
+	pl.loop = loop;
+	pl.cfg = cfg;
+	pl.sp = sp;
+	pl.done = done;
+	pl.ready = ready;
+	pl.params.models_dir = cfg->models_dir;
+	pl.params.input = cfg->person_input;
+	pl.params.threshold = (float)cfg->person_threshold;
+	pl.params.max_pixels = cfg->ingest_max_pixels;
+	pl.params.motion_threshold = cfg->motion_threshold;
+	pl.params.motion_recheck_ms = cfg->motion_recheck_ms;
+}
+
+struct pipeline_job *
+pipeline_job_new(void *owner, uint32_t seq, int cam, unsigned char *data, size_t len)
+{
+	struct pipeline_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL) {
+		free(data);
+		return NULL;
+	}
+	job->owner = owner;
+	job->seq = seq;
+	job->cam = cam;
+	job->data = data;
+	job->len = len;
+	job->temperature = NAN;
+	job->received_us = util_now_us();
+	job->received_mono = util_mono_us();
+	job->work.data = job;
+	return job;
+}
+
+void
+pipeline_job_free(struct pipeline_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->data);
+	free(job);
+}
+
+const char *
+pipeline_status_name(enum pipeline_status st)
+{
+	switch (st) {
+	case PIPELINE_ACCEPTED: return "accepted";
+	case PIPELINE_NO_PERSON: return "no_person";
+	case PIPELINE_BUSY: return "busy";
+	default: return "rejected";
+	}
+}
+
+/* pipeline_meta - the JSON trailer of a spooled frame. */
+static void
+pipeline_meta(const struct pipeline_job *job, char *out, size_t outlen)
+{
+	const struct check_result *r = &job->res;
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(out, outlen,
+	    "{\"camera\":\"%s\",\"frame\":\"%s\",\"received_us\":%llu,\"width\":%d,\"height\":%d,",
+	    pl.cfg->cameras[job->cam].id, job->frame_id, (unsigned long long)job->received_us,
+	    r->width, r->height);
+	if (isnan(job->temperature))
+		n += (size_t)snprintf(out + n, outlen - n, "\"temperature\":null,\"persons\":[");
+	else
+		n += (size_t)snprintf(out + n, outlen - n, "\"temperature\":%.2f,\"persons\":[", job->temperature);
+	for (i = 0; i < r->npersons && n < outlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f}",
+		    i ? "," : "", r->persons[i].x, r->persons[i].y, r->persons[i].w, r->persons[i].h,
+		    r->persons[i].score);
+	if (n < outlen)
+		snprintf(out + n, outlen - n, "]}");
+}
+
+/* pipeline_work - pool thread: check, and commit a frame with a person. */
+static void
+pipeline_work(uv_work_t *w)
+{
+	struct pipeline_job *job = w->data;
+	struct pipeline_camera *pc = &pl.cams[job->cam];
+	const char *camera = pl.cfg->cameras[job->cam].id;
+	char meta[SPOOL_META_MAX];
+	int rc;
+
+	check_frame(&pl.params, &pc->motion, job->data, job->len, &job->res);
+	util_strlcpy(job->reason, job->res.reason, sizeof(job->reason));
+	switch (job->res.outcome) {
+	case CHECK_NO_PERSON:
+		job->status = PIPELINE_NO_PERSON;
+		return;
+	case CHECK_BAD_IMAGE:
+		job->status = PIPELINE_REJECTED;
+		return;
+	case CHECK_DETECTOR_FAILED:
+		job->status = PIPELINE_BUSY;
+		return;
+	case CHECK_PERSON:
+		break;
+	}
+	rc = spool_admit(pl.sp, camera, job->len);
+	if (rc == -EDQUOT) {
+		job->status = PIPELINE_BUSY;
+		snprintf(job->reason, sizeof(job->reason),
+		    "camera queue full (spool.max_frames %d / spool.max_bytes %ld): try again later",
+		    pl.sp->max_frames, pl.sp->max_bytes);
+		return;
+	}
+	if (rc == -ENOSPC) {
+		job->status = PIPELINE_BUSY;
+		snprintf(job->reason, sizeof(job->reason),
+		    "disk space below spool.min_free_mb (%ld MiB): frame refused", pl.sp->min_free_mb);
+		return;
+	}
+	if (rc == 0) {
+		pipeline_meta(job, meta, sizeof(meta));
+		rc = spool_commit(pl.sp, camera, job->frame_id, job->res.ext, job->data, job->len, meta);
+	}
+	if (rc != 0) {
+		job->status = PIPELINE_BUSY;
+		snprintf(job->reason, sizeof(job->reason), "spool write failed: %s", strerror(-rc));
+		return;
+	}
+	job->status = PIPELINE_ACCEPTED;
+}
+
+static void pipeline_start(int cam);
+
+/* pipeline_after - loop thread: account, answer, run the camera's next frame. */
+static void
+pipeline_after(uv_work_t *w, int status)
+{
+	struct pipeline_job *job = w->data;
+	struct pipeline_camera *pc = &pl.cams[job->cam];
+
+	if (status == UV_ECANCELED) {
+		job->status = PIPELINE_BUSY;
+		snprintf(job->reason, sizeof(job->reason), "server shutting down");
+	}
+	pc->head = job->next;
+	if (pc->head == NULL)
+		pc->tail = NULL;
+	pc->running = 0;
+	pl.pending--;
+	if (job->res.motion_skipped)
+		pc->motion_skipped++;
+	if (job->res.detect_ms > 0) {
+		pc->win_detect_ms += job->res.detect_ms;
+		pc->win_detects++;
+	}
+	if (job->res.outcome == CHECK_DETECTOR_FAILED)
+		log_error(job->frame_id, "camera=%s %s", pl.cfg->cameras[job->cam].id, job->reason);
+	pipeline_count(job->cam, job->status);
+	if (job->status == PIPELINE_ACCEPTED && pl.ready)
+		pl.ready(pl.cfg->cameras[job->cam].id, job->frame_id);
+	job->next = NULL;
+	pl.done(job);
+	pipeline_start((int)(pc - pl.cams));
+}
+
+static void
+pipeline_start(int cam)
+{
+	struct pipeline_camera *pc = &pl.cams[cam];
+	struct pipeline_job *job = pc->head;
+	int rc;
+
+	if (pc->running || job == NULL)
+		return;
+	pc->running = 1;
+	if ((rc = uv_queue_work(pl.loop, &job->work, pipeline_work, pipeline_after)) != 0)
+		panic("uv_queue_work: %s", uv_strerror(rc));
+}
+
+void
+pipeline_submit(struct pipeline_job *job)
+{
+	struct pipeline_camera *pc = &pl.cams[job->cam];
+
+	job->next = NULL;
+	if (pc->tail)
+		pc->tail->next = job;
+	else
+		pc->head = job;
+	pc->tail = job;
+	pl.pending++;
+	pipeline_start(job->cam);
+}
+
+int
+pipeline_pending(void)
+{
+	return pl.pending;
+}
+
+void
+pipeline_count_in(int cam)
+{
+	pl.cams[cam].frames_in++;
+	pl.cams[cam].win_frames++;
+}
+
+void
+pipeline_count(int cam, enum pipeline_status st)
+{
+	struct pipeline_camera *pc = &pl.cams[cam];
+
+	switch (st) {
+	case PIPELINE_ACCEPTED: pc->accepted++; break;
+	case PIPELINE_NO_PERSON: pc->no_person++; break;
+	case PIPELINE_BUSY: pc->busy++; break;
+	case PIPELINE_REJECTED: pc->rejected++; break;
+	}
+}
+
+void
+pipeline_stats(int cam, struct msg_camera_stats *out, double window_s)
+{
+	struct pipeline_camera *pc = &pl.cams[cam];
+
+	memset(out, 0, sizeof(*out));
+	util_strlcpy(out->camera, pl.cfg->cameras[cam].id, sizeof(out->camera));
+	out->frames_in = pc->frames_in;
+	out->accepted = pc->accepted;
+	out->no_person = pc->no_person;
+	out->busy = pc->busy;
+	out->rejected = pc->rejected;
+	out->motion_skipped = pc->motion_skipped;
+	out->fps_in = window_s > 0 ? (float)(pc->win_frames / window_s) : 0;
+	out->detect_ms = pc->win_detects ? (float)(pc->win_detect_ms / pc->win_detects) : 0;
+	pc->win_frames = 0;
+	pc->win_detect_ms = 0;
+	pc->win_detects = 0;
+}

@@ -1,0 +1,13 @@
+/* replay - `gatewatch-ingest --replay FILE...`: run the first-pass check
+ * (decode + person detector; no motion gate, no socket, no spool) on image
+ * files and print one JSON line per file on stdout. */
+#ifndef GW_INGEST_REPLAY_H
+#define GW_INGEST_REPLAY_H
+
+#include "config.h"
+
+/* replay_run - returns the exit status: 0 if every file was checked, 1 if
+ * some file could not be read or decoded (its line says why). */
+int replay_run(const struct config *cfg, char **files, int nfiles);
+
+#endif

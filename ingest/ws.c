@@ -1,0 +1,631 @@
+/* ws - the camera WebSocket endpoint.
+ *
+ * Wire protocol (fixed: the camera page, `gatewatch push` and the tests
+ * speak it): text {"type":"hello",...} first, then
+ * binary messages, one frame each, answered in order with
+ * {"type":"answer","seq":N,...}; optional {"type":"meta",...} before a
+ * frame. Every binary message gets exactly one answer.
+ *
+ * libwebsockets on this platform (see DESIGN): messages arrive in pieces,
+ * so they are reassembled here and ingest.max_bytes is enforced here;
+ * writes happen only in SERVER_WRITEABLE, from a bounded per-connection
+ * queue; a client that does not read is dropped, not buffered for.
+ *
+ * A connection (struct ws_conn) outlives its wsi while frames of it are
+ * still in the pool: refs counts the wsi plus each job in flight. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "image.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+#include "ws.h"
+
+#define WS_OUTQ 256                 /* messages queued per connection before it is dropped */
+#define WS_TEXT_MAX 65536           /* largest text message from a camera */
+#define WS_ANSWER_MAX 4096
+#define WS_RX_BUF (256 * 1024)      /* lws receive piece size */
+#define WS_CLOSE_AUTH 4001
+
+struct ws_out {
+	unsigned char *buf;             /* owned: LWS_PRE + len bytes; NULL = close marker */
+	size_t len;
+	int close_code;
+	char close_reason[96];
+};
+
+struct ws_conn {
+	struct ws_conn *prev, *next;    /* all connections with a live wsi */
+	struct lws *wsi;                /* NULL once closed */
+	int refs;                       /* wsi + jobs in flight; freed at 0 */
+	int cam;                        /* config camera index; -1 before hello */
+	uint32_t seq;                   /* binary messages received */
+	int inflight;                   /* frames in the pipeline */
+	float temperature;              /* from the last meta, for the next frame; NAN if none */
+	char peer[64];
+	/* message reassembly */
+	int rx_active, rx_binary, rx_over;
+	unsigned char *rx;              /* owned; handed to the job for frames */
+	size_t rx_len, rx_cap, rx_total;
+	uint64_t rx_mono;               /* first piece of this message */
+	/* outbound queue */
+	struct ws_out out[WS_OUTQ];
+	int out_head, out_count;
+	int dead;                       /* dropped or closing: accept nothing more */
+};
+
+struct ws_pss {
+	struct ws_conn *c;
+};
+
+static struct {
+	const struct config *cfg;
+	struct lws_context *ctx;
+	struct ws_conn *conns;
+	int stopping;
+} ws;
+
+static void ws_enqueue(struct ws_conn *c, const char *text, size_t len);
+
+static void
+ws_conn_unref(struct ws_conn *c)
+{
+	int i;
+
+	if (--c->refs > 0)
+		return;
+	for (i = 0; i < c->out_count; i++)
+		free(c->out[(c->out_head + i) % WS_OUTQ].buf);
+	free(c->rx);
+	free(c);
+}
+
+static const char *
+ws_cam_id(const struct ws_conn *c)
+{
+	return c->cam >= 0 ? ws.cfg->cameras[c->cam].id : "-";
+}
+
+/* ws_drop - a client that cannot keep up: kill it from outside the
+ * WRITEABLE path (it may never become writeable). */
+static void
+ws_drop(struct ws_conn *c, const char *why)
+{
+	if (c->dead || c->wsi == NULL)
+		return;
+	c->dead = 1;
+	log_warnx(NULL, "camera=%s peer=%s dropped: %s", ws_cam_id(c), c->peer, why);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+static struct ws_out *
+ws_out_slot(struct ws_conn *c)
+{
+	struct ws_out *o;
+
+	if (c->wsi == NULL || c->dead)
+		return NULL;
+	if (c->out_count == WS_OUTQ) {
+		ws_drop(c, "outbound queue full (client not reading)");
+		return NULL;
+	}
+	o = &c->out[(c->out_head + c->out_count) % WS_OUTQ];
+	memset(o, 0, sizeof(*o));
+	return o;
+}
+
+static void
+ws_enqueue(struct ws_conn *c, const char *text, size_t len)
+{
+	struct ws_out *o = ws_out_slot(c);
+
+	if (o == NULL)
+		return;
+	if ((o->buf = malloc(LWS_PRE + len)) == NULL) {
+		ws_drop(c, "out of memory");
+		return;
+	}
+	memcpy(o->buf + LWS_PRE, text, len);
+	o->len = len;
+	c->out_count++;
+	lws_callback_on_writable(c->wsi);
+}
+
+/* ws_enqueue_close - close after everything queued so far is sent. */
+static void
+ws_enqueue_close(struct ws_conn *c, int code, const char *reason)
+{
+	struct ws_out *o = ws_out_slot(c);
+
+	if (o == NULL)
+		return;
+	o->close_code = code;
+	util_strlcpy(o->close_reason, reason, sizeof(o->close_reason));
+	c->out_count++;
+	c->dead = 1;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void
+ws_error(struct ws_conn *c, const char *error, const char *reason)
+{
+	char buf[512], esc[300];
+	int n;
+
+	json_escape(esc, sizeof(esc), reason);
+	n = snprintf(buf, sizeof(buf), "{\"type\":\"error\",\"error\":\"%s\",\"reason\":%s}", error, esc);
+	ws_enqueue(c, buf, (size_t)n);
+}
+
+/* ws_send_answer - the one place an answer is written (and logged when
+ * it is a refusal). frame may be NULL (no id given: before hello). */
+static void
+ws_send_answer(struct ws_conn *c, uint32_t seq, const char *frame, enum pipeline_status st,
+               const char *reason, const struct nn_box *p, int np, uint64_t t0_mono)
+{
+	char buf[WS_ANSWER_MAX], esc[CHECK_REASON_SIZE * 2];
+	size_t n;
+	int i;
+
+	if (st == PIPELINE_BUSY || st == PIPELINE_REJECTED)
+		log_warnx(frame, "camera=%s peer=%s seq=%u %s: %s", ws_cam_id(c), c->peer, seq,
+		    pipeline_status_name(st), reason);
+	json_escape(esc, sizeof(esc), reason);
+	n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"answer\",\"seq\":%u,\"frame\":%s%s%s,"
+	    "\"status\":\"%s\",\"reason\":%s,\"persons\":[", seq, frame ? "\"" : "",
+	    frame ? frame : "null", frame ? "\"" : "", pipeline_status_name(st), esc);
+	for (i = 0; i < np && n < sizeof(buf) - 128; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    "%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f}",
+		    i ? "," : "", p[i].x, p[i].y, p[i].w, p[i].h, p[i].score);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "],\"ms\":%.1f}",
+	    (double)(util_mono_us() - t0_mono) / 1000.0);
+	ws_enqueue(c, buf, n);
+}
+
+void
+ws_answer(struct pipeline_job *job)
+{
+	struct ws_conn *c = job->owner;
+
+	c->inflight--;
+	if (c->wsi)
+		ws_send_answer(c, job->seq, job->frame_id, job->status, job->reason,
+		    job->res.persons, job->status == PIPELINE_NO_PERSON ? 0 : job->res.npersons,
+		    job->received_mono);
+	pipeline_job_free(job);
+	ws_conn_unref(c);
+}
+
+void
+ws_verdict(const struct msg_verdict *v)
+{
+	char buf[512], temp[32];
+	const struct config_camera *cc = config_camera(ws.cfg, v->ref.camera);
+	struct ws_conn *c;
+	int cam, n;
+
+	if (cc == NULL || !frameid_valid(v->ref.frame_id)) {
+		log_warnx(NULL, "verdict for unknown camera or bad frame id ignored");
+		return;
+	}
+	cam = (int)(cc - ws.cfg->cameras);
+	if (isnan(v->temperature))
+		snprintf(temp, sizeof(temp), "null");
+	else
+		snprintf(temp, sizeof(temp), "%.2f", v->temperature);
+	n = snprintf(buf, sizeof(buf), "{\"type\":\"verdict\",\"frame\":\"%s\",\"track\":%d,"
+	    "\"verdict\":\"%s\",\"reason\":\"%s\",\"temperature\":%s,\"person\":%u}",
+	    v->ref.frame_id, (int)v->track_id, msg_verdict_name(v->verdict),
+	    msg_reason_name(v->reason), temp, v->person);
+	for (c = ws.conns; c; c = c->next)
+		if (c->cam == cam)
+			ws_enqueue(c, buf, (size_t)n);
+}
+
+unsigned
+ws_connected(int cam)
+{
+	struct ws_conn *c;
+	unsigned n = 0;
+
+	for (c = ws.conns; c; c = c->next)
+		if (c->cam == cam && c->wsi)
+			n++;
+	return n;
+}
+
+/* ws_token_eq - compare without an early exit on the first difference. */
+static int
+ws_token_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static void
+ws_hello(struct ws_conn *c, const struct json_field *f, int n)
+{
+	const struct json_field *cam = json_find(f, n, "camera"), *tok = json_find(f, n, "token");
+	const struct config_camera *cc = NULL;
+	char buf[512];
+	int len;
+
+	if (c->cam >= 0) {
+		ws_error(c, "bad_message", "hello already received on this connection");
+		return;
+	}
+	if (cam && cam->type == JSON_STRING)
+		cc = config_camera(ws.cfg, cam->str);
+	if (cc == NULL || tok == NULL || tok->type != JSON_STRING || !ws_token_eq(tok->str, cc->token)) {
+		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
+		    cam && cam->type == JSON_STRING && util_camera_id_valid(cam->str) ? cam->str : "?", c->peer);
+		ws_error(c, "auth", "unknown camera or wrong token");
+		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
+		return;
+	}
+	c->cam = (int)(cc - ws.cfg->cameras);
+	len = snprintf(buf, sizeof(buf), "{\"type\":\"welcome\",\"camera\":\"%s\",\"mode\":\"%s\","
+	    "\"max_bytes\":%ld,\"max_inflight\":%d}", cc->id,
+	    cc->mode == CONFIG_MODE_INDOOR ? "indoor" : "gate", ws.cfg->ingest_max_bytes,
+	    ws.cfg->ingest_max_inflight);
+	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
+	ws_enqueue(c, buf, (size_t)len);
+}
+
+static void
+ws_text(struct ws_conn *c)
+{
+	struct json_field f[JSON_FIELDS_MAX];
+	const struct json_field *type, *t;
+	char err[160], why[256];
+	int n;
+
+	if (c->rx_over) {
+		snprintf(why, sizeof(why), "text message of %zu bytes is over %d bytes", c->rx_total, WS_TEXT_MAX);
+		goto bad;
+	}
+	n = json_object_parse((const char *)c->rx, c->rx_len, f, JSON_FIELDS_MAX, err, sizeof(err));
+	if (n < 0) {
+		snprintf(why, sizeof(why), "bad JSON: %s", err);
+		goto bad;
+	}
+	type = json_find(f, n, "type");
+	if (type == NULL || type->type != JSON_STRING) {
+		snprintf(why, sizeof(why), "message has no \"type\" string");
+		goto bad;
+	}
+	if (strcmp(type->str, "hello") == 0) {
+		ws_hello(c, f, n);
+		return;
+	}
+	if (strcmp(type->str, "meta") == 0) {
+		t = json_find(f, n, "temperature");
+		if (t == NULL || t->type == JSON_NULL)
+			c->temperature = NAN;
+		else if (t->type == JSON_NUMBER && t->num > -100 && t->num < 200)
+			c->temperature = (float)t->num;
+		else {
+			snprintf(why, sizeof(why), "meta: temperature must be a number of degrees C or null");
+			goto bad;
+		}
+		return;
+	}
+	snprintf(why, sizeof(why), "unknown message type \"%.64s\"", type->str);
+bad:
+	log_warnx(NULL, "camera=%s peer=%s bad_message: %s", ws_cam_id(c), c->peer, why);
+	ws_error(c, "bad_message", why);
+}
+
+static void
+ws_frame(struct ws_conn *c)
+{
+	struct pipeline_job *job;
+	char fid[FRAMEID_SIZE], reason[CHECK_REASON_SIZE];
+	const char *ext;
+	uint32_t seq = ++c->seq;
+	float temp = c->temperature;
+	int w, h;
+
+	c->temperature = NAN;
+	if (c->cam < 0) {
+		ws_send_answer(c, seq, NULL, PIPELINE_REJECTED, "send hello first", NULL, 0, c->rx_mono);
+		return;
+	}
+	frameid_next(fid);
+	pipeline_count_in(c->cam);
+	if (c->rx_over) {
+		snprintf(reason, sizeof(reason), "frame of %zu bytes is over ingest.max_bytes (%ld)",
+		    c->rx_total, ws.cfg->ingest_max_bytes);
+		goto rejected;
+	}
+	reason[0] = '\0';
+	if (image_probe(c->rx, c->rx_len, &ext, &w, &h, reason, sizeof(reason)) != 0) {
+		char why[CHECK_REASON_SIZE];
+
+		if (reason[0] && strstr(reason, "JPEG or PNG") == NULL)
+			snprintf(why, sizeof(why), "not a JPEG or PNG image (%.120s)", reason);
+		else
+			snprintf(why, sizeof(why), "not a JPEG or PNG image");
+		util_strlcpy(reason, why, sizeof(reason));
+		goto rejected;
+	}
+	if ((long)w * h > ws.cfg->ingest_max_pixels) {
+		snprintf(reason, sizeof(reason), "image is %dx%d = %ld pixels, over ingest.max_pixels (%ld)",
+		    w, h, (long)w * h, ws.cfg->ingest_max_pixels);
+		goto rejected;
+	}
+	if (ws.stopping) {
+		pipeline_count(c->cam, PIPELINE_BUSY);
+		ws_send_answer(c, seq, fid, PIPELINE_BUSY, "server shutting down", NULL, 0, c->rx_mono);
+		return;
+	}
+	if (c->inflight >= ws.cfg->ingest_max_inflight) {
+		pipeline_count(c->cam, PIPELINE_BUSY);
+		ws_send_answer(c, seq, fid, PIPELINE_BUSY, "too many frames in flight", NULL, 0, c->rx_mono);
+		return;
+	}
+	job = pipeline_job_new(c, seq, c->cam, c->rx, c->rx_len);
+	c->rx = NULL;
+	c->rx_cap = c->rx_len = 0;
+	if (job == NULL) {
+		pipeline_count(c->cam, PIPELINE_BUSY);
+		ws_send_answer(c, seq, fid, PIPELINE_BUSY, "out of memory", NULL, 0, c->rx_mono);
+		return;
+	}
+	util_strlcpy(job->frame_id, fid, sizeof(job->frame_id));
+	job->temperature = temp;
+	job->received_mono = c->rx_mono;
+	c->inflight++;
+	c->refs++;
+	pipeline_submit(job);
+	return;
+rejected:
+	pipeline_count(c->cam, PIPELINE_REJECTED);
+	ws_send_answer(c, seq, fid, PIPELINE_REJECTED, reason, NULL, 0, c->rx_mono);
+}
+
+/* ws_receive - one piece of a message; a whole message is handled when
+ * its final piece arrives. Over-limit messages are counted, not kept. */
+static int
+ws_receive(struct ws_conn *c, const void *in, size_t len)
+{
+	size_t limit;
+
+	if (!c->rx_active) {
+		c->rx_active = 1;
+		c->rx_binary = lws_frame_is_binary(c->wsi);
+		c->rx_over = 0;
+		c->rx_len = c->rx_total = 0;
+		c->rx_mono = util_mono_us();
+	}
+	limit = c->rx_binary ? (size_t)ws.cfg->ingest_max_bytes : WS_TEXT_MAX;
+	c->rx_total += len;
+	if (!c->rx_over && c->rx_len + len > limit) {
+		c->rx_over = 1;
+		free(c->rx);
+		c->rx = NULL;
+		c->rx_len = c->rx_cap = 0;
+	}
+	if (!c->rx_over && len > 0) {
+		if (c->rx_len + len + 1 > c->rx_cap) {
+			size_t cap = c->rx_cap ? c->rx_cap : 64 * 1024;
+			unsigned char *p;
+
+			while (cap < c->rx_len + len + 1)
+				cap *= 2;
+			if ((p = realloc(c->rx, cap)) == NULL)
+				return -1;
+			c->rx = p;
+			c->rx_cap = cap;
+		}
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+		c->rx[c->rx_len] = '\0';
+	}
+	if (!lws_is_final_fragment(c->wsi))
+		return 0;
+	c->rx_active = 0;
+	if (c->dead)
+		return 0;
+	if (c->rx_binary)
+		ws_frame(c);
+	else
+		ws_text(c);
+	return 0;
+}
+
+static int
+ws_writeable(struct ws_conn *c)
+{
+	struct ws_out *o;
+	int n;
+
+	if (c->out_count == 0)
+		return 0;
+	o = &c->out[c->out_head];
+	if (o->buf == NULL) {
+		/* lws_close_reason + return -1 sends no close frame from
+		 * WRITEABLE on lws 4.1 + libuv: write the close frame ourselves. */
+		unsigned char cf[LWS_PRE + 2 + sizeof(o->close_reason)];
+		size_t rl = strlen(o->close_reason);
+
+		cf[LWS_PRE] = (unsigned char)(o->close_code >> 8);
+		cf[LWS_PRE + 1] = (unsigned char)(o->close_code & 0xff);
+		memcpy(cf + LWS_PRE + 2, o->close_reason, rl);
+		lws_write(c->wsi, cf + LWS_PRE, 2 + rl, (enum lws_write_protocol)4 /* LWS_WRITE_CLOSE, private in 4.1 */);
+		return -1;
+	}
+	n = lws_write(c->wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
+	free(o->buf);
+	o->buf = NULL;
+	c->out_head = (c->out_head + 1) % WS_OUTQ;
+	c->out_count--;
+	if (n < (int)o->len)
+		return -1;
+	if (c->out_count)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct ws_pss *pss = user;
+	struct ws_conn *c;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return ws.stopping ? 1 : 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return -1;
+		c->wsi = wsi;
+		c->refs = 1;
+		c->cam = -1;
+		c->temperature = NAN;
+		if (lws_get_peer_simple(wsi, c->peer, sizeof(c->peer)) == NULL)
+			util_strlcpy(c->peer, "?", sizeof(c->peer));
+		c->next = ws.conns;
+		if (ws.conns)
+			ws.conns->prev = c;
+		ws.conns = c;
+		pss->c = c;
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (pss == NULL || (c = pss->c) == NULL)
+			return -1;
+		return ws_receive(c, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (pss == NULL || (c = pss->c) == NULL)
+			return -1;
+		return ws_writeable(c);
+	case LWS_CALLBACK_CLOSED:
+		if (pss == NULL || (c = pss->c) == NULL)
+			return 0;
+		if (c->cam >= 0)
+			log_info(NULL, "camera=%s peer=%s disconnected", ws_cam_id(c), c->peer);
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			ws.conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		c->wsi = NULL;
+		pss->c = NULL;
+		ws_conn_unref(c);
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+static struct lws_protocols ws_protocols[] = {
+	{ "gatewatch-camera", ws_callback, sizeof(struct ws_pss), WS_RX_BUF, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* "default": connections that ask for no or another subprotocol get ours. */
+static const struct lws_protocol_vhost_options ws_pvo_default = { NULL, NULL, "default", "1" };
+static const struct lws_protocol_vhost_options ws_pvo = { NULL, &ws_pvo_default, "gatewatch-camera", "" };
+
+static void
+ws_lws_log(int level, const char *line)
+{
+	char buf[512];
+	size_t n = util_strlcpy(buf, line, sizeof(buf));
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level & LLL_ERR)
+		log_error(NULL, "lws: %s", buf);
+	else
+		log_warnx(NULL, "lws: %s", buf);
+}
+
+int
+ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
+{
+	static void *foreign_loops[1];
+	struct lws_context_creation_info info;
+
+	ws.cfg = cfg;
+	/* GW_LWS_DEBUG=1 in the environment shows lws's own notices */
+	lws_set_log_level(LLL_ERR | LLL_WARN | (getenv("GW_LWS_DEBUG") ? LLL_NOTICE | LLL_INFO : 0), ws_lws_log);
+	foreign_loops[0] = loop;
+	memset(&info, 0, sizeof(info));
+	info.port = cfg->ingest_port;
+	if (strcmp(cfg->listen_address, "0.0.0.0") != 0 && strcmp(cfg->listen_address, "*") != 0)
+		info.iface = cfg->listen_address;
+	/* lws 4.1 binds an IPv4 iface on a dual-stack [::] socket (all
+	 * addresses) unless IPv6 is off for the vhost */
+	if (strchr(cfg->listen_address, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.protocols = ws_protocols;
+	info.pvo = &ws_pvo;
+	info.options |= LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	info.foreign_loops = foreign_loops;
+	info.pt_serv_buf_size = WS_RX_BUF;
+	/* info.extensions stays NULL: permessage-deflate stalls on libuv */
+	if (cfg->tls_cert[0]) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+	}
+	/* an implicit vhost that fails to bind leaves a context that listens
+	 * nowhere; an explicit one reports the failure */
+	info.options |= LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	ws.ctx = lws_create_context(&info);
+	if (ws.ctx == NULL) {
+		snprintf(err, errlen, "cannot create the libwebsockets context%s (is the "
+		    "libwebsockets-evlib-uv plugin installed?)", cfg->tls_cert[0] ? " with TLS" : "");
+		return -1;
+	}
+	if (lws_create_vhost(ws.ctx, &info) == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%d%s (port in use, bad address%s)",
+		    cfg->listen_address, cfg->ingest_port, cfg->tls_cert[0] ? " with TLS" : "",
+		    cfg->tls_cert[0] ? ", or unreadable tls.cert/tls.key" : "");
+		ws_destroy(0);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ws_stop_accepting(void)
+{
+	ws.stopping = 1;
+}
+
+int
+ws_flushed(void)
+{
+	struct ws_conn *c;
+
+	for (c = ws.conns; c; c = c->next)
+		if (c->wsi && c->out_count > 0 && !c->dead)
+			return 0;
+	return 1;
+}
+
+void
+ws_destroy(int final)
+{
+	if (ws.ctx == NULL)
+		return;
+	lws_context_destroy(ws.ctx);
+	if (final)
+		ws.ctx = NULL;
+}
