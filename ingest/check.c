@@ -140,19 +140,6 @@ check_motion_skip(const struct check_params *p, struct check_motion *m, const st
 	return skip;
 }
 
-/* check_jpeg_complete - stb decodes a cut-off JPEG without complaint
- * (grey rows at the bottom), so look for the EOI marker near the end. */
-static int
-check_jpeg_complete(const unsigned char *b, size_t len)
-{
-	size_t i, stop = len > 64 ? len - 64 : 0;
-
-	for (i = len; i >= stop + 2; i--)
-		if (b[i - 2] == 0xff && b[i - 1] == 0xd9)
-			return 1;
-	return 0;
-}
-
 void
 check_frame(const struct check_params *p, struct check_motion *motion,
             const void *buf, size_t len, struct check_result *res)
@@ -175,11 +162,6 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 	}
 	res->width = w;
 	res->height = h;
-	if (strcmp(res->ext, "jpg") == 0 && !check_jpeg_complete(buf, len)) {
-		res->outcome = CHECK_BAD_IMAGE;
-		snprintf(res->reason, sizeof(res->reason), "truncated JPEG: no end-of-image marker");
-		return;
-	}
 	t0 = util_mono_us();
 	rc = image_decode(buf, len, p->max_pixels, &im, err, sizeof(err));
 	t1 = util_mono_us();
