@@ -59,6 +59,29 @@ static const struct config_key config_keys[] = {
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
 	{ "notifier.snapshot_keep_days", CT_INT, F(snapshot_keep_days), 0, 3650, "days snapshot images are kept (0 = no snapshots)" },
+	{ "track.min_hits", CT_INT, F(track_min_hits), 1, 100, "frames a person must be matched in before it counts (a track is confirmed)" },
+	{ "track.max_missing_ms", CT_INT, F(track_max_missing_ms), 1, 3600000, "a confirmed person not seen this long has left (track ended)" },
+	{ "track.tentative_missing_ms", CT_INT, F(track_tentative_missing_ms), 1, 3600000, "an unconfirmed track not seen this long is dropped silently" },
+	{ "track.iou_match", CT_DOUBLE, F(track_iou_match), 0, 1, "overlap (IoU) with a track's predicted box that matches a box to it" },
+	{ "track.center_match", CT_DOUBLE, F(track_center_match), 0, 100, "fallback match: centre distance / track size at most this" },
+	{ "track.consensus_n", CT_INT, F(track_consensus_n), 1, 16, "votes for one mask state before a person's verdict settles" },
+	{ "track.consensus_window", CT_INT, F(track_consensus_window), 1, 16, "last votes considered for the consensus (>= track.consensus_n)" },
+	{ "track.consensus_min_score", CT_DOUBLE, F(track_consensus_min_score), 0, 1, "a look votes only with a mask score at least this" },
+	{ "track.consensus_majority", CT_DOUBLE, F(track_consensus_majority), 0, 1, "the winning state's share of the window needed to settle or flip" },
+	{ "track.stable_ms", CT_INT, F(track_stable_ms), 0, 3600000, "verdict agreed this long -> stop running the face and mask nets on the person" },
+	{ "track.recheck_ms", CT_INT, F(track_recheck_ms), 0, 3600000, "a stable person is looked at again after this long" },
+	{ "track.recheck_box_change", CT_DOUBLE, F(track_recheck_box_change), 0, 100, "...or when its box moved or resized by this share of its size" },
+	{ "track.best_improve", CT_DOUBLE, F(track_best_improve), 0, 100, "a new best snapshot must beat the old one by this share" },
+	{ "alert.after_ms", CT_INT, F(alert_after_ms), 1, 86400000, "indoor cameras: a person non-compliant this long raises an alert" },
+	{ "alert.track_cooldown_ms", CT_INT, F(alert_track_cooldown_ms), 0, 86400000, "at least this long between two alerts for one person" },
+	{ "alert.camera_cooldown_ms", CT_INT, F(alert_camera_cooldown_ms), 0, 86400000, "at least this long between two alerts of one camera (later ones wait)" },
+	{ "webhook.url", CT_STR, F(webhook_url), 0, 0, "alerts are POSTed here as JSON (http:// or https://); empty = no webhook" },
+	{ "webhook.secret", CT_STR, F(webhook_secret), 0, 0, "HMAC-SHA256 key for the X-Gatewatch-Signature header; empty = unsigned" },
+	{ "webhook.ca_file", CT_STR, F(webhook_ca_file), 0, 0, "PEM bundle trusted for https webhooks; empty = system CAs" },
+	{ "webhook.backoff_min_ms", CT_INT, F(webhook_backoff_min_ms), 1, 3600000, "first retry delay after a failed delivery (doubles per failure)" },
+	{ "webhook.backoff_max_ms", CT_INT, F(webhook_backoff_max_ms), 1, 86400000, "retry delay cap; delivery never gives up" },
+	{ "webhook.timeout_ms", CT_INT, F(webhook_timeout_ms), 100, 600000, "connect, send and answer timeout, each" },
+	{ "webhook.keep_days", CT_INT, F(webhook_keep_days), 0, 3650, "days delivered webhook rows are kept (0 = keep)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -129,6 +152,26 @@ config_defaults(struct config *c)
 	c->temp_limit = 37.8;
 	c->client_queue = 256;
 	c->snapshot_keep_days = 7;
+	c->track_min_hits = 3;
+	c->track_max_missing_ms = 2000;
+	c->track_tentative_missing_ms = 500;
+	c->track_iou_match = 0.3;
+	c->track_center_match = 0.75;
+	c->track_consensus_n = 3;
+	c->track_consensus_window = 5;
+	c->track_consensus_min_score = 0.6;
+	c->track_consensus_majority = 0.6;
+	c->track_stable_ms = 3000;
+	c->track_recheck_ms = 5000;
+	c->track_recheck_box_change = 0.5;
+	c->track_best_improve = 0.1;
+	c->alert_after_ms = 10000;
+	c->alert_track_cooldown_ms = 60000;
+	c->alert_camera_cooldown_ms = 10000;
+	c->webhook_backoff_min_ms = 1000;
+	c->webhook_backoff_max_ms = 60000;
+	c->webhook_timeout_ms = 10000;
+	c->webhook_keep_days = 7;
 }
 
 /* config_number - parse a number in range; bytes allows a k/M/G suffix. */
@@ -448,6 +491,21 @@ config_check(const struct config *c, char *err, size_t errlen)
 	}
 	if (!config_input_ok(c->person_input)) {
 		config_err(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
+		return -1;
+	}
+	if (c->track_consensus_window < c->track_consensus_n) {
+		config_err(err, errlen, "track.consensus_window (%d) is below track.consensus_n (%d)",
+		    c->track_consensus_window, c->track_consensus_n);
+		return -1;
+	}
+	if (c->webhook_backoff_min_ms > c->webhook_backoff_max_ms) {
+		config_err(err, errlen, "webhook.backoff_min_ms (%d) is above webhook.backoff_max_ms (%d)",
+		    c->webhook_backoff_min_ms, c->webhook_backoff_max_ms);
+		return -1;
+	}
+	if (c->webhook_url[0] != '\0' && strncmp(c->webhook_url, "http://", 7) != 0 &&
+	    strncmp(c->webhook_url, "https://", 8) != 0) {
+		config_err(err, errlen, "webhook.url: \"%s\" is not an http:// or https:// URL", c->webhook_url);
 		return -1;
 	}
 	for (i = 0; i < c->ncameras; i++) {

@@ -8,7 +8,8 @@
  * config_dump() prints them all with their current values.
  *
  * State under dir: spool/ (see spool.h), gatewatch.db, run/dispatcher.sock,
- * run/notifier.sock, snapshots/<camera>/<frameid>.jpg, log/<program>.log.
+ * run/notifier.sock, snapshots/<camera>/<track id>.jpg (best look per person)
+ * and snapshots/<camera>/latest.jpg (the latest frame), log/<program>.log.
  *
  * Cameras are keys too: camera.<id>.token, camera.<id>.mode (gate|indoor),
  * camera.<id>.name. A camera exists once its token is set. */
@@ -75,6 +76,35 @@ struct config {
 	/* notifier */
 	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
 	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
+
+	/* tracking (worker; docs/TRACKING.md) */
+	int track_min_hits;                /* track.min_hits: matched frames before a person counts */
+	int track_max_missing_ms;          /* track.max_missing_ms: end a person missing this long */
+	int track_tentative_missing_ms;    /* track.tentative_missing_ms: drop an unconfirmed one */
+	double track_iou_match;            /* track.iou_match */
+	double track_center_match;         /* track.center_match */
+	int track_consensus_n;             /* track.consensus_n */
+	int track_consensus_window;        /* track.consensus_window: >= consensus_n, <= 16 */
+	double track_consensus_min_score;  /* track.consensus_min_score */
+	double track_consensus_majority;   /* track.consensus_majority */
+	int track_stable_ms;               /* track.stable_ms: agreed this long -> stop classifying */
+	int track_recheck_ms;              /* track.recheck_ms */
+	double track_recheck_box_change;   /* track.recheck_box_change */
+	double track_best_improve;         /* track.best_improve */
+
+	/* indoor alerts (worker raises, notifier stores and delivers) */
+	int alert_after_ms;                /* alert.after_ms: non-compliant this long -> alert */
+	int alert_track_cooldown_ms;       /* alert.track_cooldown_ms */
+	int alert_camera_cooldown_ms;      /* alert.camera_cooldown_ms */
+
+	/* webhook (notifier; docs/TRACKING.md) */
+	char webhook_url[CONFIG_PATH_SIZE];     /* webhook.url: http[s]://...; empty = off */
+	char webhook_secret[CONFIG_TOKEN_SIZE]; /* webhook.secret: HMAC key; empty = unsigned */
+	char webhook_ca_file[CONFIG_PATH_SIZE]; /* webhook.ca_file: empty = system CAs */
+	int webhook_backoff_min_ms;        /* webhook.backoff_min_ms */
+	int webhook_backoff_max_ms;        /* webhook.backoff_max_ms */
+	int webhook_timeout_ms;            /* webhook.timeout_ms */
+	int webhook_keep_days;             /* webhook.keep_days: 0 = keep delivered rows */
 
 	int ncameras;
 	struct config_camera cameras[CONFIG_CAMERAS_MAX];

@@ -17,6 +17,13 @@
  *   worker     -> dispatcher  FRAME_DONE
  *   worker     -> notifier    RESULT                 (run/notifier.sock)
  *   notifier   -> worker      RESULT_ACK             (after the SQLite commit)
+ *                             A RESULT carries the frame's analysis (for the
+ *                             live view) and the track events it caused; the
+ *                             database is written only for events. A RESULT
+ *                             with MSG_RESULT_NOFRAME carries events that
+ *                             time alone caused (a track ended while no frame
+ *                             came): its frame id is a fresh frameid_next()
+ *                             of the worker, acked the same way.
  *   ingest     -> notifier    CAMERA_STATS           (once a second per camera)
  *   notifier   -> ingest      VERDICT                (to the camera's connection)
  *   dispatcher -> notifier    QUEUE_STATUS           (on change, and once a second)
@@ -30,7 +37,7 @@
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 1
+#define MSG_VERSION 2
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -115,13 +122,44 @@ struct msg_person {
 	uint32_t mask;                 /* enum msg_mask */
 	float mask_score;              /* probability of that class */
 	float mask_probs[4];           /* indexed by enum msg_mask; [0] unused */
-	int32_t track_id;              /* 0 until tracking assigns one */
+	int64_t track_id;              /* 0: not (yet) a confirmed track */
 	uint32_t verdict;              /* enum msg_verdict_kind */
 	uint32_t reason;               /* enum msg_reason */
 };
 
+enum msg_track_kind {
+	MSG_TRACK_NEW = 1,             /* confirmed: seen in track.min_hits frames */
+	MSG_TRACK_CHANGED,             /* settled verdict changed (the first settle too) */
+	MSG_TRACK_ENDED,               /* missing for track.max_missing_ms, or worker exit */
+	MSG_TRACK_ALERT                /* indoor: non-compliant for alert.after_ms */
+};
+
+/* One thing that changed about one person. (camera, track_id, seq) is the
+ * idempotency key: a RESULT replayed after a crash stores nothing twice. */
+struct msg_track_event {
+	int64_t track_id;              /* unique per camera: the worker's start time in us + its local id */
+	uint32_t kind;                 /* enum msg_track_kind */
+	uint32_t seq;                  /* per track, from 1 */
+	uint32_t verdict;              /* settled enum msg_verdict_kind after this event */
+	uint32_t reason;               /* enum msg_reason */
+	uint32_t mask;                 /* settled enum msg_mask */
+	uint32_t decision;             /* 1: this is the track's gate decision (its first settle) */
+	float mask_score;
+	float temperature;             /* NAN if none */
+	int64_t first_seen_us, last_seen_us;
+	struct msg_box body, face;     /* latest */
+	uint32_t looks, skipped;       /* classifications run / skipped on this track so far */
+	char snapshot[96];             /* best snapshot so far, relative to dir; "" if none */
+};
+
+#define MSG_EVENTS_MAX 16
+#define MSG_RESULT_NOFRAME 1u      /* flags: events only, no frame behind it */
+
 struct msg_result {
 	struct msg_frame_ref ref;
+	uint32_t flags;                /* MSG_RESULT_* */
+	uint32_t nevents;
+	struct msg_track_event events[MSG_EVENTS_MAX];
 	int64_t received_us;           /* when ingest received the frame (frame id time) */
 	int64_t analysed_us;           /* when the worker finished */
 	uint32_t width, height;
@@ -134,7 +172,7 @@ struct msg_result {
 
 struct msg_verdict {
 	struct msg_frame_ref ref;
-	int32_t track_id;
+	int64_t track_id;
 	uint32_t verdict;              /* enum msg_verdict_kind */
 	uint32_t reason;               /* enum msg_reason */
 	float temperature;             /* NAN if none */

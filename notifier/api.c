@@ -1,5 +1,5 @@
 /* api - JSON answers for /api/...; see api.h for the list. Every answer is
- * built whole in memory (bounded: at most 500 results) and handed to web
+ * built whole in memory (bounded: at most 500 items) and handed to web
  * for writing. */
 #include <errno.h>
 #include <libwebsockets.h>
@@ -9,6 +9,7 @@
 #include "api.h"
 #include "cams.h"
 #include "db.h"
+#include "fanout.h"
 #include "live.h"
 #include "log.h"
 #include "util.h"
@@ -61,7 +62,7 @@ api_int(const char *s, long long min, long long max, long long *out)
 }
 
 static int
-api_results(struct lws *wsi, struct jbuf *out)
+api_tracks(struct lws *wsi, struct jbuf *out)
 {
 	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
 	const char *v;
@@ -76,8 +77,8 @@ api_results(struct lws *wsi, struct jbuf *out)
 		q.camera = v;
 	}
 	if ((v = api_arg(wsi, "verdict", b2, sizeof(b2))) != NULL) {
-		if (strcmp(v, "PASS") != 0 && strcmp(v, "DENY") != 0)
-			return api_error(out, 400, "verdict: PASS or DENY");
+		if (strcmp(v, "PASS") != 0 && strcmp(v, "DENY") != 0 && strcmp(v, "none") != 0)
+			return api_error(out, 400, "verdict: PASS, DENY or none");
 		q.verdict = v;
 	}
 	if ((v = api_arg(wsi, "since", b3, sizeof(b3))) != NULL) {
@@ -95,14 +96,139 @@ api_results(struct lws *wsi, struct jbuf *out)
 			return api_error(out, 400, "limit: 1..500");
 		q.limit = (int)n;
 	}
-	if ((v = api_arg(wsi, "before_id", b6, sizeof(b6))) != NULL) {
+	if ((v = api_arg(wsi, "before", b6, sizeof(b6))) != NULL) {
 		if (api_int(v, 1, 1LL << 62, &n) != 0)
-			return api_error(out, 400, "before_id: a positive result id");
-		q.before_id = n;
+			return api_error(out, 400, "before: a positive item id");
+		q.before = n;
 	}
-	if (db_results_json(out, &q) < 0) {
-		log_warnx(NULL, "api results: %s", db_errmsg());
+	if (db_tracks_json(out, &q) < 0) {
+		log_warnx(NULL, "api tracks: %s", db_errmsg());
 		return api_error(out, 500, "database error");
+	}
+	return 200;
+}
+
+static int
+api_alerts(struct lws *wsi, struct jbuf *out)
+{
+	char b1[32], b2[32];
+	const char *v;
+	int open_only = 1;
+	long long limit = 100;
+
+	if ((v = api_arg(wsi, "state", b1, sizeof(b1))) != NULL) {
+		if (strcmp(v, "open") != 0 && strcmp(v, "all") != 0)
+			return api_error(out, 400, "state: open or all");
+		open_only = strcmp(v, "open") == 0;
+	}
+	if ((v = api_arg(wsi, "limit", b2, sizeof(b2))) != NULL && api_int(v, 1, 500, &limit) != 0)
+		return api_error(out, 400, "limit: 1..500");
+	if (db_alerts_json(out, open_only, (int)limit) < 0) {
+		log_warnx(NULL, "api alerts: %s", db_errmsg());
+		return api_error(out, 500, "database error");
+	}
+	return 200;
+}
+
+/* api_ack_path - the id in /api/alerts/<id>/ack, or 0. */
+static int64_t
+api_ack_path(const char *path)
+{
+	const char *p = path + strlen("/api/alerts/"), *slash;
+	char num[24];
+	long long id;
+
+	if (strncmp(path, "/api/alerts/", 12) != 0 || (slash = strchr(p, '/')) == NULL ||
+	    strcmp(slash, "/ack") != 0 || slash - p < 1 || (size_t)(slash - p) >= sizeof(num))
+		return 0;
+	memcpy(num, p, (size_t)(slash - p));
+	num[slash - p] = '\0';
+	return api_int(num, 1, 1LL << 62, &id) == 0 ? id : 0;
+}
+
+int
+api_is_post(const char *path)
+{
+	return strncmp(path, "/api/alerts/", 12) == 0;
+}
+
+/* api_ack_by - the "by" member of body, a JSON object: {} or
+ * {"by":"name"} (name: 1..63 printable characters, no quote or
+ * backslash). Returns 0 with by filled ("" if absent), or -1. */
+static int
+api_ack_by(const char *body, size_t len, char *by, size_t bylen)
+{
+	char buf[API_POST_MAX + 1];
+	const char *p, *q;
+	size_t n;
+
+	by[0] = '\0';
+	if (len > API_POST_MAX)
+		return -1;
+	memcpy(buf, body, len);
+	buf[len] = '\0';
+	for (p = buf; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+		;
+	if (*p == '\0')
+		return 0;       /* no body at all */
+	if (*p++ != '{')
+		return -1;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p == '}') {
+		p++;
+		goto end;
+	}
+	if (strncmp(p, "\"by\"", 4) != 0)
+		return -1;
+	p += 4;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p++ != ':')
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p++ != '"' || (q = strchr(p, '"')) == NULL)
+		return -1;
+	n = (size_t)(q - p);
+	if (n == 0 || n >= bylen)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == '\\')
+			return -1;
+	memcpy(by, p, n);
+	by[n] = '\0';
+	p = q + 1;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p++ != '}')
+		return -1;
+end:
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return *p == '\0' ? 0 : -1;
+}
+
+int
+api_post(const char *path, const char *body, size_t len, struct jbuf *out)
+{
+	char by[64];
+	int64_t id;
+	int rc;
+
+	if ((id = api_ack_path(path)) == 0)
+		return api_error(out, 404, "no such API (POST /api/alerts/<id>/ack)");
+	if (api_ack_by(body, len, by, sizeof(by)) != 0)
+		return api_error(out, 400, "body: {} or {\"by\":\"name\"} (1..63 characters)");
+	if ((rc = db_alert_ack(id, by, (int64_t)util_now_us())) == -2)
+		return api_error(out, 404, "no such alert");
+	if (rc < 0 || db_alert_json(out, id) < 0) {
+		log_warnx(NULL, "api ack %lld: %s", (long long)id, db_errmsg());
+		return api_error(out, 500, "database error");
+	}
+	if (rc == 1) {
+		log_info(NULL, "alert %lld acknowledged%s%s", (long long)id, by[0] ? " by " : "", by);
+		fanout_alert_ack(id);
 	}
 	return 200;
 }
@@ -133,7 +259,9 @@ api_handle(struct lws *wsi, const char *path, struct jbuf *out)
 		}
 		return 200;
 	}
-	if (strcmp(path, "/api/results") == 0)
-		return api_results(wsi, out);
+	if (strcmp(path, "/api/tracks") == 0)
+		return api_tracks(wsi, out);
+	if (strcmp(path, "/api/alerts") == 0)
+		return api_alerts(wsi, out);
 	return api_error(out, 404, "no such API");
 }

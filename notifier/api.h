@@ -1,11 +1,17 @@
-/* api - the notifier's JSON HTTP API (GET only, same origin):
- *   /api/health         {"ok":true,"db":"ok","live_clients":N}
- *   /api/config         {"ingest_port":N,"tls":bool}  (for the camera page)
- *   /api/cameras        [camera objects, see cams.c]
- *   /api/stats/today    today's figures, see db_stats_today
- *   /api/results        ?camera=&verdict=PASS|DENY&since=&until= (unix ms)
- *                       &limit= (1..500, default 50)&before_id=  newest first
- * Bad query values are 400 {"error":"..."}; unknown /api paths 404. */
+/* api - the notifier's JSON HTTP API (same origin):
+ *   GET  /api/health         {"ok":true,"db":"ok","live_clients":N}
+ *   GET  /api/config         {"ingest_port":N,"tls":bool}  (for the camera page)
+ *   GET  /api/cameras        [camera objects, see cams.c]
+ *   GET  /api/stats/today    today's figures, see db_stats_today
+ *   GET  /api/tracks         people: ?camera=&verdict=PASS|DENY|none&since=
+ *                            &until= (unix ms: present in [since, until))
+ *                            &limit= (1..500, default 50)&before=<id>;
+ *                            newest first, items in db.c
+ *   GET  /api/alerts         ?state=open (default)|all &limit= (1..500, 100)
+ *   POST /api/alerts/<id>/ack  body empty, {} or {"by":"name"}: acknowledge
+ *                            (idempotent); answers the alert item
+ * Bad query values or bodies are 400 {"error":"..."}; unknown /api paths
+ * and alert ids 404. */
 #ifndef GW_API_H
 #define GW_API_H
 
@@ -19,5 +25,14 @@ void api_init(const struct config *c);
 /* api_handle - answer GET path (no query string; args come from wsi).
  * Fills out with the JSON body and returns the HTTP status. */
 int api_handle(struct lws *wsi, const char *path, struct jbuf *out);
+
+#define API_POST_MAX 1024 /* bytes of a POST body; more is 413 */
+
+/* api_is_post - 1 if path takes a POST (its body is then read). */
+int api_is_post(const char *path);
+
+/* api_post - answer POST path with body (len <= API_POST_MAX bytes, not
+ * NUL-terminated). Fills out and returns the HTTP status. */
+int api_post(const char *path, const char *body, size_t len, struct jbuf *out);
 
 #endif

@@ -6,10 +6,12 @@
  *             "busy":..,"rejected":..,"motion_skipped":..,"fps_in":5,
  *             "detect_ms":..}|null,
  *    "queue":{"depth":0,"worker_pid":123,"bytes":..,"done":..,"failed":..}|null,
- *    "last_result":{..result item..}|null}            (with_last only)
+ *    "last_result":{..frame item, result.c..}|null,  (with_last only;
+ *    "last_track":{..track item, db.c..}|null}        since the notifier started)
  * Capacity: CONFIG_CAMERAS_MAX configured plus as many seen-only ones;
  * further unknown cameras are ignored here (their results are still
  * committed). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cams.h"
@@ -29,6 +31,7 @@ struct cam {
 	uint64_t last_seen_us;
 	unsigned long results, results_prev;
 	double fps_analysed;
+	char *last_frame;         /* owned: latest frame analysis JSON, or NULL */
 };
 
 static struct cam cams[CAMS_MAX];
@@ -93,15 +96,46 @@ cams_queue(const struct msg_queue_status *q)
 }
 
 void
-cams_result(const char *camera)
+cams_result(const char *camera, const char *frame_json, size_t len)
 {
 	struct cam *k = cams_get(camera);
+	char *copy;
 
 	if (k == NULL)
+		return;
+	if (frame_json && (copy = malloc(len + 1)) != NULL) {
+		memcpy(copy, frame_json, len);
+		copy[len] = '\0';
+		free(k->last_frame);
+		k->last_frame = copy;
+	}
+	if (frame_json == NULL)
 		return;
 	k->results++;
 	k->last_seen_us = util_now_us();
 	k->dirty = 1;
+}
+
+const char *
+cams_name(const char *camera)
+{
+	int i;
+
+	for (i = 0; i < ncams; i++)
+		if (strcmp(cams[i].id, camera) == 0)
+			return cams[i].name;
+	return camera;
+}
+
+int
+cams_is_indoor(const char *camera)
+{
+	int i;
+
+	for (i = 0; i < ncams; i++)
+		if (strcmp(cams[i].id, camera) == 0)
+			return strcmp(cams[i].mode, "indoor") == 0;
+	return 0;
 }
 
 void
@@ -157,10 +191,16 @@ cams_json(struct jbuf *b, int idx, int with_last)
 	else
 		jbuf_add(b, "null");
 	if (with_last) {
-		jbuf_add(b, ",\"last_result\":");
-		size_t before = b->len;
+		size_t before;
 
-		if (db_last_result_json(b, k->id) < 0) {
+		jbuf_add(b, ",\"last_result\":");
+		if (k->last_frame)
+			jbuf_mem(b, k->last_frame, strlen(k->last_frame));
+		else
+			jbuf_add(b, "null");
+		jbuf_add(b, ",\"last_track\":");
+		before = b->len;
+		if (db_last_track_json(b, k->id) < 0) {
 			jbuf_truncate(b, before); /* keep the document valid */
 			jbuf_add(b, "null");
 		}

@@ -11,13 +11,22 @@
 void cams_init(const struct config *c);
 void cams_stats(const struct msg_camera_stats *s);
 void cams_queue(const struct msg_queue_status *q);
-/* cams_result - a result for this camera was committed now. */
-void cams_result(const char *camera);
+/* cams_result - a result for this camera came now; frame_json (may be
+ * NULL: events only) is its frame analysis (result_json), copied and kept
+ * in memory as the tile's latest frame. */
+void cams_result(const char *camera, const char *frame_json, size_t len);
+
+/* cams_name - the camera's display name (its id if unnamed or unknown). */
+const char *cams_name(const char *camera);
+
+/* cams_is_indoor - 1 for a camera configured with mode indoor. Gate
+ * decisions are sent for every other camera. */
+int cams_is_indoor(const char *camera);
 /* cams_worker - a worker for camera connected (+1) or went away (-1). */
 void cams_worker(const char *camera, int delta);
 
 /* cams_json - append the camera's object (see cams.c); with_last adds its
- * newest result from the database. */
+ * latest frame (memory) and newest person (database). */
 void cams_json(struct jbuf *b, int idx, int with_last);
 /* cams_list_json - append an array of every camera, with last results. */
 void cams_list_json(struct jbuf *b);

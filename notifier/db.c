@@ -1,32 +1,39 @@
-/* db - the notifier's SQLite database: results and persons, committed
- * idempotently, and the queries the HTTP API and the dashboard need.
+/* db - the notifier's SQLite database: people (tracks), what happened to
+ * them (track events), alerts, and the queries the HTTP API and the
+ * dashboard need. docs/ARCHITECTURE.md, section Database, has the picture.
  *
- * Schema (user_version 1):
- *   results  one row per analysed frame. UNIQUE(camera, frame_id) makes a
- *            worker's replay of a frame a no-op. verdict is the frame's:
- *            'DENY' if any person was denied, 'PASS' if any passed and none
- *            was denied, else 'none'; reason is the first denial's reason.
- *            Times are unix microseconds; temperature NULL when the gate
- *            sent none; snapshot is the path under DIR ('' if none); json
- *            is the item as /api/results serves it, minus its id.
- *            npassed/ndenied count the persons with that verdict, so the
- *            day's figures need no join (db_stats_today).
- *   persons  one row per person in a result, (result_id, idx) unique;
- *            boxes in pixels, NULL when absent; track_id 0 = not tracked.
- * Room is left for user_version 2 (tracks, alerts): db_migrate steps one
- * version at a time, each step in its own transaction. */
+ * Schema (user_version 2; times are unix microseconds):
+ *   tracks        one row per person per visit, UNIQUE(camera, track_id):
+ *                 first/last seen, the settled verdict, reason and mask,
+ *                 the time of the gate decision (first settle), the best
+ *                 snapshot (path under DIR, '' if none), looks/skipped
+ *                 counts, ended_us (NULL while present). Updated only by a
+ *                 new track event.
+ *   track_events  one row per event, UNIQUE(camera, track_id, seq): a
+ *                 worker's replay of a result after a crash inserts
+ *                 nothing. kind new|changed|ended|alert; decision 1 marks
+ *                 the gate decision; at_us is when it happened (the
+ *                 frame's receive time). The day's figures are counted
+ *                 from these rows (index track_events_day covers them).
+ *   alerts        one row per alert; acked_us/acked_by NULL while open;
+ *                 json holds the details served with it.
+ *   webhook_outbox  webhook.c's delivery queue (webhook_schema).
+ * Version 1's per-frame tables (results, persons) are kept as they were,
+ * no longer written: frames without tracks say nothing about people, so
+ * nothing in them migrates. db_migrate steps one version at a time, each
+ * step in its own transaction. */
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "db.h"
 #include "result.h"
+#include "webhook.h"
 
 static sqlite3 *db;
-static sqlite3_stmt *st_insert_result, *st_insert_person, *st_find_result;
+static sqlite3_stmt *st_event, *st_track, *st_alert;
 
 static const char db_schema_v1[] =
     "CREATE TABLE results ("
@@ -63,10 +70,61 @@ static const char db_schema_v1[] =
     " track_id INTEGER NOT NULL,"
     " PRIMARY KEY (result_id, idx));";
 
+static const char db_schema_v2[] =
+    "CREATE TABLE tracks ("
+    " id INTEGER PRIMARY KEY,"
+    " camera TEXT NOT NULL,"
+    " track_id INTEGER NOT NULL,"
+    " first_seen_us INTEGER NOT NULL,"
+    " last_seen_us INTEGER NOT NULL,"
+    " verdict TEXT NOT NULL CHECK (verdict IN ('PASS','DENY','none')),"
+    " reason TEXT NOT NULL,"
+    " mask TEXT NOT NULL,"
+    " mask_score REAL,"
+    " temperature REAL,"
+    " decision_us INTEGER,"
+    " snapshot TEXT NOT NULL,"
+    " looks INTEGER NOT NULL,"
+    " skipped INTEGER NOT NULL,"
+    " ended_us INTEGER,"
+    " UNIQUE (camera, track_id));"
+    "CREATE INDEX tracks_camera_id ON tracks (camera, id);"
+    "CREATE INDEX tracks_verdict_id ON tracks (verdict, id);"
+    "CREATE TABLE track_events ("
+    " id INTEGER PRIMARY KEY,"
+    " camera TEXT NOT NULL,"
+    " track_id INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('new','changed','ended','alert')),"
+    " verdict TEXT NOT NULL CHECK (verdict IN ('PASS','DENY','none')),"
+    " reason TEXT NOT NULL,"
+    " decision INTEGER NOT NULL,"
+    " at_us INTEGER NOT NULL,"
+    " frame_id TEXT NOT NULL,"
+    " json TEXT NOT NULL,"
+    " UNIQUE (camera, track_id, seq));"
+    "CREATE INDEX track_events_day ON track_events (at_us, camera, kind, decision, verdict);"
+    "CREATE TABLE alerts ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " camera TEXT NOT NULL,"
+    " track_id INTEGER NOT NULL,"
+    " raised_us INTEGER NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " acked_us INTEGER,"
+    " acked_by TEXT,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX alerts_open ON alerts (id) WHERE acked_us IS NULL;";
+
 const char *
 db_errmsg(void)
 {
 	return db ? sqlite3_errmsg(db) : "database not open";
+}
+
+sqlite3 *
+db_handle(void)
+{
+	return db;
 }
 
 static int
@@ -96,6 +154,22 @@ db_user_version(void)
 	return v;
 }
 
+/* db_step_to - run one migration step in its own transaction. */
+static int
+db_step_to(int version, const char *sql, char *err, size_t errlen)
+{
+	char pragma[64];
+
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version);
+	if (db_exec("BEGIN IMMEDIATE", err, errlen) != 0)
+		return -1;
+	if (db_exec(sql, err, errlen) != 0 || db_exec(pragma, err, errlen) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return db_exec("COMMIT", err, errlen);
+}
+
 /* db_migrate - bring the schema from its version to DB_SCHEMA_VERSION. */
 static int
 db_migrate(char *err, size_t errlen)
@@ -110,18 +184,14 @@ db_migrate(char *err, size_t errlen)
 		snprintf(err, errlen, "schema version %d is newer than this program (%d)", v, DB_SCHEMA_VERSION);
 		return -1;
 	}
-	if (v == 0) {
-		if (db_exec("BEGIN IMMEDIATE", err, errlen) != 0)
-			return -1;
-		if (db_exec(db_schema_v1, err, errlen) != 0 ||
-		    db_exec("PRAGMA user_version = 1", err, errlen) != 0) {
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		if (db_exec("COMMIT", err, errlen) != 0)
-			return -1;
+	if (v < 1 && db_step_to(1, db_schema_v1, err, errlen) != 0)
+		return -1;
+	if (v < 2 && db_step_to(2, db_schema_v2, err, errlen) != 0)
+		return -1;
+	if (webhook_schema(db) != 0) {
+		snprintf(err, errlen, "webhook outbox: %s", sqlite3_errmsg(db));
+		return -1;
 	}
-	/* v == 1 -> 2 goes here (tracks, alerts). */
 	return 0;
 }
 
@@ -140,15 +210,25 @@ db_open(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (sqlite3_prepare_v2(db,
-	    "INSERT OR IGNORE INTO results (camera, frame_id, received_us, analysed_us, committed_us,"
-	    " width, height, temperature, analyse_ms, npersons, verdict, reason, snapshot, json,"
-	    " npassed, ndenied) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st_insert_result, NULL) != SQLITE_OK ||
+	    "INSERT OR IGNORE INTO track_events (camera, track_id, seq, kind, verdict, reason, decision,"
+	    " at_us, frame_id, json) VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &st_event, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-	    "INSERT INTO persons (result_id, idx, body_x, body_y, body_w, body_h, body_score,"
-	    " face_x, face_y, face_w, face_h, face_score, mask, mask_score, verdict, reason, track_id)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st_insert_person, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT id FROM results WHERE camera = ? AND frame_id = ?", -1,
-	    &st_find_result, NULL) != SQLITE_OK) {
+	    "INSERT INTO tracks (camera, track_id, first_seen_us, last_seen_us, verdict, reason, mask,"
+	    " mask_score, temperature, decision_us, snapshot, looks, skipped, ended_us)"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+	    " ON CONFLICT (camera, track_id) DO UPDATE SET"
+	    " first_seen_us = min(first_seen_us, excluded.first_seen_us),"
+	    " last_seen_us = max(last_seen_us, excluded.last_seen_us),"
+	    " verdict = excluded.verdict, reason = excluded.reason, mask = excluded.mask,"
+	    " mask_score = excluded.mask_score,"
+	    " temperature = coalesce(excluded.temperature, temperature),"
+	    " decision_us = coalesce(decision_us, excluded.decision_us),"
+	    " snapshot = CASE WHEN excluded.snapshot <> '' THEN excluded.snapshot ELSE snapshot END,"
+	    " looks = max(looks, excluded.looks), skipped = max(skipped, excluded.skipped),"
+	    " ended_us = coalesce(excluded.ended_us, ended_us)", -1, &st_track, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+	    "INSERT INTO alerts (camera, track_id, raised_us, reason, json) VALUES (?,?,?,?,?)", -1,
+	    &st_alert, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "preparing statements: %s", sqlite3_errmsg(db));
 		db_close();
 		return -1;
@@ -159,121 +239,240 @@ db_open(const char *path, char *err, size_t errlen)
 void
 db_close(void)
 {
-	sqlite3_finalize(st_insert_result);
-	sqlite3_finalize(st_insert_person);
-	sqlite3_finalize(st_find_result);
-	st_insert_result = st_insert_person = st_find_result = NULL;
+	sqlite3_finalize(st_event);
+	sqlite3_finalize(st_track);
+	sqlite3_finalize(st_alert);
+	st_event = st_track = st_alert = NULL;
 	if (db)
 		sqlite3_close(db);
 	db = NULL;
 }
 
-static void
-db_bind_box(sqlite3_stmt *st, int col, const struct msg_box *b)
+int
+db_begin(void)
 {
-	if (!(b->score > 0)) {
-		int i;
-
-		for (i = 0; i < 5; i++)
-			sqlite3_bind_null(st, col + i);
-		return;
-	}
-	sqlite3_bind_double(st, col, b->x);
-	sqlite3_bind_double(st, col + 1, b->y);
-	sqlite3_bind_double(st, col + 2, b->w);
-	sqlite3_bind_double(st, col + 3, b->h);
-	sqlite3_bind_double(st, col + 4, b->score);
+	return sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 int
-db_commit_result(const struct msg_result *r, int64_t *id)
+db_commit(void)
 {
-	struct jbuf j;
-	unsigned i, verdict, reason;
-	int rc = -1, fresh = 0, npassed, ndenied;
+	return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
-	jbuf_init(&j, 0);
-	result_json(&j, r);
-	if (jbuf_failed(&j)) {
-		jbuf_free(&j);
-		return -1;
-	}
-	verdict = result_frame_verdict(r, &reason);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		jbuf_free(&j);
-		return -1;
-	}
-	sqlite3_reset(st_insert_result);
-	sqlite3_bind_text(st_insert_result, 1, r->ref.camera, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_insert_result, 2, r->ref.frame_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st_insert_result, 3, r->received_us);
-	sqlite3_bind_int64(st_insert_result, 4, r->analysed_us);
-	sqlite3_bind_int64(st_insert_result, 5, (sqlite3_int64)util_now_us());
-	sqlite3_bind_int(st_insert_result, 6, (int)r->width);
-	sqlite3_bind_int(st_insert_result, 7, (int)r->height);
-	if (isfinite(r->temperature))
-		sqlite3_bind_double(st_insert_result, 8, r->temperature);
-	else
-		sqlite3_bind_null(st_insert_result, 8);
-	sqlite3_bind_double(st_insert_result, 9, isfinite(r->analyse_ms) ? r->analyse_ms : 0);
-	sqlite3_bind_int(st_insert_result, 10, (int)r->npersons);
-	sqlite3_bind_text(st_insert_result, 11, msg_verdict_name(verdict), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_insert_result, 12, msg_reason_name(reason), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_insert_result, 13, r->snapshot, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_insert_result, 14, jbuf_text(&j), (int)j.len, SQLITE_STATIC);
-	for (i = 0, npassed = ndenied = 0; i < r->npersons && i < MSG_PERSONS_MAX; i++) {
-		npassed += r->persons[i].verdict == MSG_VERDICT_PASS;
-		ndenied += r->persons[i].verdict == MSG_VERDICT_DENY;
-	}
-	sqlite3_bind_int(st_insert_result, 15, npassed);
-	sqlite3_bind_int(st_insert_result, 16, ndenied);
-	if (sqlite3_step(st_insert_result) != SQLITE_DONE)
-		goto out;
-	if (sqlite3_changes(db) == 1) {
-		fresh = 1;
-		*id = sqlite3_last_insert_rowid(db);
-		for (i = 0; i < r->npersons && i < MSG_PERSONS_MAX; i++) {
-			const struct msg_person *p = &r->persons[i];
-			sqlite3_stmt *st = st_insert_person;
-
-			sqlite3_reset(st);
-			sqlite3_bind_int64(st, 1, *id);
-			sqlite3_bind_int(st, 2, (int)i);
-			db_bind_box(st, 3, &p->body);
-			db_bind_box(st, 8, &p->face);
-			sqlite3_bind_text(st, 13, msg_mask_name(p->mask), -1, SQLITE_STATIC);
-			sqlite3_bind_double(st, 14, isfinite(p->mask_score) ? p->mask_score : 0);
-			sqlite3_bind_text(st, 15, msg_verdict_name(p->verdict), -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 16, msg_reason_name(p->reason), -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 17, p->track_id);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				goto out;
-		}
-	} else {
-		sqlite3_reset(st_find_result);
-		sqlite3_bind_text(st_find_result, 1, r->ref.camera, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st_find_result, 2, r->ref.frame_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st_find_result) != SQLITE_ROW)
-			goto out;
-		*id = sqlite3_column_int64(st_find_result, 0);
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto out;
-	rc = fresh;
-out:
-	sqlite3_reset(st_insert_result);
-	sqlite3_reset(st_insert_person);
-	sqlite3_reset(st_find_result);
-	sqlite3_clear_bindings(st_insert_result);
-	if (rc < 0)
+void
+db_rollback(void)
+{
+	if (db && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	jbuf_free(&j);
+}
+
+static void
+db_bind_real(sqlite3_stmt *st, int col, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(st, col, v);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+int
+db_event_insert(const char *camera, const struct msg_track_event *e, int64_t at_us,
+    const char *frame_id, const char *json)
+{
+	sqlite3_stmt *st = st_event;
+	int rc = -1;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->track_id);
+	sqlite3_bind_int64(st, 3, e->seq);
+	sqlite3_bind_text(st, 4, result_event_kind(e->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, msg_verdict_name(e->verdict), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, msg_reason_name(e->reason), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, e->decision ? 1 : 0);
+	sqlite3_bind_int64(st, 8, at_us);
+	sqlite3_bind_text(st, 9, frame_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	if (sqlite3_changes(db) == 0) {
+		rc = 0;
+		goto out;
+	}
+	st = st_track;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->track_id);
+	sqlite3_bind_int64(st, 3, e->first_seen_us ? e->first_seen_us : at_us);
+	sqlite3_bind_int64(st, 4, e->last_seen_us ? e->last_seen_us : at_us);
+	sqlite3_bind_text(st, 5, msg_verdict_name(e->verdict), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, msg_reason_name(e->reason), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, msg_mask_name(e->mask), -1, SQLITE_STATIC);
+	db_bind_real(st, 8, e->mask_score);
+	db_bind_real(st, 9, round(e->temperature * 100) / 100); /* a float's 36.6 is 36.59999 */
+	if (e->decision)
+		sqlite3_bind_int64(st, 10, at_us);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_text(st, 11, e->snapshot, (int)strnlen(e->snapshot, sizeof(e->snapshot)), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, e->looks);
+	sqlite3_bind_int64(st, 13, e->skipped);
+	if (e->kind == MSG_TRACK_ENDED)
+		sqlite3_bind_int64(st, 14, at_us);
+	else
+		sqlite3_bind_null(st, 14);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 1;
+out:
+	sqlite3_reset(st_event);
+	sqlite3_reset(st_track);
+	sqlite3_clear_bindings(st_event);
+	sqlite3_clear_bindings(st_track);
 	return rc;
 }
 
-/* db_items - run st (columns id, json) and append the items as a list. */
+int64_t
+db_alert_insert(const char *camera, int64_t track_id, int64_t raised_us, const char *reason,
+    const char *json)
+{
+	sqlite3_stmt *st = st_alert;
+	int64_t id = -1;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, track_id);
+	sqlite3_bind_int64(st, 3, raised_us);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return id;
+}
+
+int
+db_alert_ack(int64_t id, const char *by, int64_t now_us)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "UPDATE alerts SET acked_us = ?2, acked_by = ?3 WHERE id = ?1 AND acked_us IS NULL",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_us);
+	sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = sqlite3_changes(db) ? 1 : 0;
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -2 : -1;
+}
+
+/* db_ms - append microseconds column col as milliseconds, or null. */
+static void
+db_ms(struct jbuf *b, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		jbuf_add(b, "null");
+	else
+		jbuf_add(b, "%lld", (long long)(sqlite3_column_int64(st, col) / 1000));
+}
+
+static void
+db_real(struct jbuf *b, sqlite3_stmt *st, int col, double scale)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		jbuf_add(b, "null");
+	else
+		jbuf_num(b, round(sqlite3_column_double(st, col) * scale) / scale);
+}
+
+#define DB_TRACK_COLS "id, camera, track_id, first_seen_us, last_seen_us, verdict, reason, mask," \
+	" mask_score, temperature, decision_us, snapshot, looks, skipped, ended_us"
+
+/* db_track_item - one tracks row (DB_TRACK_COLS) as the API's item:
+ *   {"id":N,"camera":"gate1","track":1732490000000007,"first_seen_ms":..,
+ *    "last_seen_ms":..,"verdict":"PASS|DENY|none","reason":"..",
+ *    "mask":"mask_on",..,"mask_score":0.97,"temperature":36.6|null,
+ *    "decision_ms":..|null,"snapshot":"/snapshots/gate1/<track>.jpg"|null,
+ *    "looks":5,"skipped":40,"ended_ms":..|null} */
+static void
+db_track_item(struct jbuf *b, sqlite3_stmt *st)
+{
+	const char *cam = (const char *)sqlite3_column_text(st, 1);
+	const char *snap = (const char *)sqlite3_column_text(st, 11);
+	long long track = sqlite3_column_int64(st, 2);
+
+	jbuf_add(b, "{\"id\":%lld,\"camera\":", (long long)sqlite3_column_int64(st, 0));
+	jbuf_str(b, cam);
+	jbuf_add(b, ",\"track\":%lld,\"first_seen_ms\":", track);
+	db_ms(b, st, 3);
+	jbuf_add(b, ",\"last_seen_ms\":");
+	db_ms(b, st, 4);
+	jbuf_add(b, ",\"verdict\":");
+	jbuf_str(b, (const char *)sqlite3_column_text(st, 5));
+	jbuf_add(b, ",\"reason\":");
+	jbuf_str(b, (const char *)sqlite3_column_text(st, 6));
+	jbuf_add(b, ",\"mask\":");
+	jbuf_str(b, (const char *)sqlite3_column_text(st, 7));
+	jbuf_add(b, ",\"mask_score\":");
+	db_real(b, st, 8, 1000);
+	jbuf_add(b, ",\"temperature\":");
+	db_real(b, st, 9, 100);
+	jbuf_add(b, ",\"decision_ms\":");
+	db_ms(b, st, 10);
+	jbuf_add(b, ",\"snapshot\":");
+	if (snap && snap[0] && cam)
+		jbuf_add(b, "\"/snapshots/%s/%lld.jpg\"", cam, track);
+	else
+		jbuf_add(b, "null");
+	jbuf_add(b, ",\"looks\":%lld,\"skipped\":%lld,\"ended_ms\":", (long long)sqlite3_column_int64(st, 12),
+	    (long long)sqlite3_column_int64(st, 13));
+	db_ms(b, st, 14);
+	jbuf_add(b, "}");
+}
+
+#define DB_ALERT_COLS "id, camera, track_id, raised_us, reason, acked_us, acked_by, json"
+
+/* db_alert_item - one alerts row (DB_ALERT_COLS) as the API's item:
+ *   {"id":12,"camera":"hall","track":..,"raised_ms":..,"reason":"no_mask",
+ *    "acked_ms":..|null,"acked_by":".."|null, + the members of json:
+ *    "camera_name","verdict","mask","since_ms","snapshot"} */
+static void
+db_alert_item(struct jbuf *b, sqlite3_stmt *st)
+{
+	const char *json = (const char *)sqlite3_column_text(st, 7);
+
+	jbuf_add(b, "{\"id\":%lld,\"camera\":", (long long)sqlite3_column_int64(st, 0));
+	jbuf_str(b, (const char *)sqlite3_column_text(st, 1));
+	jbuf_add(b, ",\"track\":%lld,\"raised_ms\":", (long long)sqlite3_column_int64(st, 2));
+	db_ms(b, st, 3);
+	jbuf_add(b, ",\"reason\":");
+	jbuf_str(b, (const char *)sqlite3_column_text(st, 4));
+	jbuf_add(b, ",\"acked_ms\":");
+	db_ms(b, st, 5);
+	jbuf_add(b, ",\"acked_by\":");
+	jbuf_str(b, (const char *)sqlite3_column_text(st, 6));
+	if (json && json[0] == '{' && json[1] != '}' && json[1] != '\0') {
+		jbuf_add(b, ",");
+		jbuf_mem(b, json + 1, strlen(json + 1));
+	} else
+		jbuf_add(b, "}");
+}
+
+/* db_items - run st and append its rows with item(), as an array, or as
+ * one item / null. Finalizes st. Returns the row count or -1. */
 static int
-db_items(struct jbuf *b, sqlite3_stmt *st, int array)
+db_items(struct jbuf *b, sqlite3_stmt *st, int array, void (*item)(struct jbuf *, sqlite3_stmt *))
 {
 	int n = 0, rc;
 
@@ -282,8 +481,7 @@ db_items(struct jbuf *b, sqlite3_stmt *st, int array)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++)
 			jbuf_add(b, ",");
-		result_json_with_id(b, sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
+		item(b, st);
 	}
 	if (array)
 		jbuf_add(b, "]");
@@ -294,18 +492,42 @@ db_items(struct jbuf *b, sqlite3_stmt *st, int array)
 }
 
 int
-db_results_json(struct jbuf *b, const struct db_query *q)
+db_alert_json(struct jbuf *b, int64_t id)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT " DB_ALERT_COLS " FROM alerts WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return db_items(b, st, 0, db_alert_item);
+}
+
+int
+db_alerts_json(struct jbuf *b, int open_only, int limit)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, open_only ?
+	    "SELECT " DB_ALERT_COLS " FROM alerts WHERE acked_us IS NULL ORDER BY id DESC LIMIT ?" :
+	    "SELECT " DB_ALERT_COLS " FROM alerts ORDER BY id DESC LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, limit);
+	return db_items(b, st, 1, db_alert_item);
+}
+
+int
+db_tracks_json(struct jbuf *b, const struct db_query *q)
 {
 	char sql[512];
 	sqlite3_stmt *st;
 	int i = 0;
 
-	snprintf(sql, sizeof(sql), "SELECT id, json FROM results WHERE 1%s%s%s%s%s ORDER BY id DESC LIMIT ?",
+	snprintf(sql, sizeof(sql), "SELECT " DB_TRACK_COLS " FROM tracks WHERE 1%s%s%s%s%s ORDER BY id DESC LIMIT ?",
 	    q->camera ? " AND camera = ?" : "",
 	    q->verdict ? " AND verdict = ?" : "",
-	    q->since_ms ? " AND received_us >= ?" : "",
-	    q->until_ms ? " AND received_us < ?" : "",
-	    q->before_id ? " AND id < ?" : "");
+	    q->since_ms ? " AND last_seen_us >= ?" : "",
+	    q->until_ms ? " AND first_seen_us < ?" : "",
+	    q->before ? " AND id < ?" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (q->camera)
@@ -316,44 +538,42 @@ db_results_json(struct jbuf *b, const struct db_query *q)
 		sqlite3_bind_int64(st, ++i, q->since_ms * 1000);
 	if (q->until_ms)
 		sqlite3_bind_int64(st, ++i, q->until_ms * 1000);
-	if (q->before_id)
-		sqlite3_bind_int64(st, ++i, q->before_id);
+	if (q->before)
+		sqlite3_bind_int64(st, ++i, q->before);
 	sqlite3_bind_int(st, ++i, q->limit);
-	return db_items(b, st, 1);
+	return db_items(b, st, 1, db_track_item);
 }
 
 int
-db_last_result_json(struct jbuf *b, const char *camera)
+db_last_track_json(struct jbuf *b, const char *camera)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, json FROM results WHERE camera = ? ORDER BY id DESC LIMIT 1",
+	if (sqlite3_prepare_v2(db, "SELECT " DB_TRACK_COLS " FROM tracks WHERE camera = ? ORDER BY id DESC LIMIT 1",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
-	return db_items(b, st, 0);
-}
-
-int
-db_result_json(struct jbuf *b, int64_t id)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, "SELECT id, json FROM results WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return db_items(b, st, 0);
+	return db_items(b, st, 0, db_track_item);
 }
 
 struct db_counts {
-	long long frames, people, passed, denied;
+	long long people, passed, denied, alerts;
 };
 
 static void
 db_counts_json(struct jbuf *b, const struct db_counts *c)
 {
-	jbuf_add(b, "{\"frames\":%lld,\"people\":%lld,\"passed\":%lld,\"denied\":%lld}",
-	    c->frames, c->people, c->passed, c->denied);
+	jbuf_add(b, "{\"people\":%lld,\"passed\":%lld,\"denied\":%lld,\"alerts\":%lld}",
+	    c->people, c->passed, c->denied, c->alerts);
+}
+
+static void
+db_counts_add(struct db_counts *to, const struct db_counts *c)
+{
+	to->people += c->people;
+	to->passed += c->passed;
+	to->denied += c->denied;
+	to->alerts += c->alerts;
 }
 
 /* db_today - local midnight today and tomorrow, unix microseconds. */
@@ -376,13 +596,16 @@ db_today(int64_t *start, int64_t *end, char date[16])
 	*end = (int64_t)t1 * 1000000;
 }
 
-/* "people" today = persons in today's results (frames received today, local
- * time); passed/denied = persons with that verdict. When tracking lands,
- * people become distinct tracks: change it here, and only here.
- * One range scan of results (covering index results_day), no join: rows are
- * grouped by whole hours elapsed since local midnight, and each such hour
- * is named by its local clock hour in C, so a DST change day (23 or 25
- * hours) still lands in the right buckets. */
+/* What the day's figures mean, from the stored track events of today
+ * (local time), so they survive any restart:
+ *   people  tracks confirmed (a 'new' event) in that hour
+ *   passed  tracks whose gate decision (decision = 1) was PASS
+ *   denied  tracks whose gate decision was DENY
+ *   alerts  alerts raised
+ * One range scan of the covering index track_events_day, no join: rows
+ * are grouped by whole hours elapsed since local midnight, and each such
+ * hour is named by its local clock hour in C, so a DST change day (23 or
+ * 25 hours) still lands in the right buckets. */
 int
 db_stats_today(struct jbuf *b)
 {
@@ -398,9 +621,10 @@ db_stats_today(struct jbuf *b)
 	memset(hours, 0, sizeof(hours));
 	db_today(&t0, &t1, date);
 	if (sqlite3_prepare_v2(db,
-	    "SELECT camera, (received_us - ?1) / 3600000000 AS k, COUNT(*), SUM(npersons),"
-	    " SUM(npassed), SUM(ndenied) FROM results"
-	    " WHERE received_us >= ?1 AND received_us < ?2 GROUP BY camera, k ORDER BY camera", -1, &st, NULL) != SQLITE_OK)
+	    "SELECT camera, (at_us - ?1) / 3600000000 AS k, sum(kind = 'new'),"
+	    " sum(decision = 1 AND verdict = 'PASS'), sum(decision = 1 AND verdict = 'DENY'),"
+	    " sum(kind = 'alert') FROM track_events"
+	    " WHERE at_us >= ?1 AND at_us < ?2 GROUP BY camera, k ORDER BY camera", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, t0);
 	sqlite3_bind_int64(st, 2, t1);
@@ -409,14 +633,12 @@ db_stats_today(struct jbuf *b)
 		time_t mid = (time_t)(t0 / 1000000) + (time_t)sqlite3_column_int64(st, 1) * 3600 + 1800;
 		struct db_counts c;
 		struct tm tm;
-		int h;
 
 		localtime_r(&mid, &tm);
-		h = tm.tm_hour;
-		c.frames = sqlite3_column_int64(st, 2);
-		c.people = sqlite3_column_int64(st, 3);
-		c.passed = sqlite3_column_int64(st, 4);
-		c.denied = sqlite3_column_int64(st, 5);
+		c.people = sqlite3_column_int64(st, 2);
+		c.passed = sqlite3_column_int64(st, 3);
+		c.denied = sqlite3_column_int64(st, 4);
+		c.alerts = sqlite3_column_int64(st, 5);
 		for (i = 0; i < ncam; i++)
 			if (strcmp(cams[i].id, cam) == 0)
 				break;
@@ -425,22 +647,11 @@ db_stats_today(struct jbuf *b)
 			memset(&cams[i].c, 0, sizeof(cams[i].c));
 			ncam++;
 		}
-		if (i < ncam) {
-			cams[i].c.frames += c.frames;
-			cams[i].c.people += c.people;
-			cams[i].c.passed += c.passed;
-			cams[i].c.denied += c.denied;
-		}
-		total.frames += c.frames;
-		total.people += c.people;
-		total.passed += c.passed;
-		total.denied += c.denied;
-		if (h >= 0 && h < 24) {
-			hours[h].people += c.people;
-			hours[h].passed += c.passed;
-			hours[h].denied += c.denied;
-			hours[h].frames += c.frames;
-		}
+		if (i < ncam)
+			db_counts_add(&cams[i].c, &c);
+		db_counts_add(&total, &c);
+		if (tm.tm_hour >= 0 && tm.tm_hour < 24)
+			db_counts_add(&hours[tm.tm_hour], &c);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -456,8 +667,8 @@ db_stats_today(struct jbuf *b)
 	}
 	jbuf_add(b, "},\"hours\":[");
 	for (i = 0; i < 24; i++)
-		jbuf_add(b, "%s{\"hour\":%d,\"people\":%lld,\"passed\":%lld,\"denied\":%lld}", i ? "," : "",
-		    i, hours[i].people, hours[i].passed, hours[i].denied);
+		jbuf_add(b, "%s{\"hour\":%d,\"people\":%lld,\"passed\":%lld,\"denied\":%lld,\"alerts\":%lld}",
+		    i ? "," : "", i, hours[i].people, hours[i].passed, hours[i].denied, hours[i].alerts);
 	jbuf_add(b, "]}");
 	return 0;
 }

@@ -1,46 +1,75 @@
 /* db - the notifier's SQLite database (DIR/gatewatch.db): the only
  * writer is the notifier's loop thread. Every function here is called on
- * that thread and returns 0 (or a count) / a negative errno-like value;
- * SQLite errors are logged by the caller from db_errmsg(). */
+ * that thread and returns 0 (or a count) / a negative value on error;
+ * SQLite errors are logged by the caller from db_errmsg(). The database
+ * is written only when something about a person changes (a track event),
+ * never once per frame. */
 #ifndef GW_DB_H
 #define GW_DB_H
 
+#include <sqlite3.h>
 #include <stdint.h>
 
 #include "jbuf.h"
 #include "msg.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /* db_open - open or create the database, WAL + synchronous=NORMAL, and
- * create or migrate the schema to DB_SCHEMA_VERSION. Returns 0, or -1
- * with err set (a database newer than this program is an error). */
+ * create or migrate the schema to DB_SCHEMA_VERSION (plus the webhook
+ * outbox). Returns 0, or -1 with err set (a database newer than this
+ * program is an error). */
 int db_open(const char *path, char *err, size_t errlen);
 void db_close(void);
 const char *db_errmsg(void);
 
-/* db_commit_result - commit one result and its persons in one
- * transaction. Returns 1 when committed now, 0 when (camera, frame id)
- * was already there (nothing changed), -1 on a database error (nothing
- * changed). *id gets the row id in both success cases. */
-int db_commit_result(const struct msg_result *r, int64_t *id);
+/* db_handle - the connection, for webhook_enqueue inside a transaction. */
+sqlite3 *db_handle(void);
+
+/* db_begin, db_commit, db_rollback - one write transaction (BEGIN
+ * IMMEDIATE). 0 or -1. db_rollback is harmless without a transaction. */
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+
+/* db_event_insert - inside a transaction: store event e of camera, seen
+ * at at_us in frame_id ("" for none), with json (its item, see result.c);
+ * when it is new, also bring the camera's track row up to date. Returns 1
+ * when stored now, 0 when (camera, track, seq) was already stored (nothing
+ * changed), -1 on a database error. */
+int db_event_insert(const char *camera, const struct msg_track_event *e, int64_t at_us,
+    const char *frame_id, const char *json);
+
+/* db_alert_insert - inside a transaction: store an open alert. json is an
+ * object with its details (see db.c). Returns the alert id (> 0) or -1. */
+int64_t db_alert_insert(const char *camera, int64_t track_id, int64_t raised_us, const char *reason,
+    const char *json);
+
+/* db_alert_ack - acknowledge alert id by by (may be ""), now. Returns 1
+ * when acked now, 0 when it already was (nothing changed), -2 for an
+ * unknown id, -1 on a database error. */
+int db_alert_ack(int64_t id, const char *by, int64_t now_us);
+
+/* db_alert_json - append alert id's item, or null. */
+int db_alert_json(struct jbuf *b, int64_t id);
+
+/* db_alerts_json - append a JSON array of alerts, newest first: only open
+ * ones when open_only. At most limit. */
+int db_alerts_json(struct jbuf *b, int open_only, int limit);
 
 struct db_query {
 	const char *camera;    /* NULL = all */
 	const char *verdict;   /* "PASS", "DENY" or NULL */
-	int64_t since_ms, until_ms; /* received time, inclusive/exclusive; 0 = open */
-	int64_t before_id;     /* 0 = newest */
+	int64_t since_ms, until_ms; /* person present in [since, until); 0 = open */
+	int64_t before;        /* row id to page from; 0 = newest */
 	int limit;
 };
 
-/* db_results_json - append a JSON array of result items, newest first. */
-int db_results_json(struct jbuf *b, const struct db_query *q);
+/* db_tracks_json - append a JSON array of people (tracks), newest first. */
+int db_tracks_json(struct jbuf *b, const struct db_query *q);
 
-/* db_last_result_json - append the camera's newest result item, or null. */
-int db_last_result_json(struct jbuf *b, const char *camera);
-
-/* db_result_json - append the item with this row id, or null. */
-int db_result_json(struct jbuf *b, int64_t id);
+/* db_last_track_json - append the camera's newest track item, or null. */
+int db_last_track_json(struct jbuf *b, const char *camera);
 
 /* db_stats_today - append today's figures (local time) as
  * {"date":..,"total":{..},"cameras":{..},"hours":[24]}. The one place

@@ -1,11 +1,16 @@
 /* fanout - the messages the notifier pushes. To /live clients:
- *   {"type":"result", <result item, see result.c>}
- *   {"type":"camera", <camera object, see cams.c, without last_result>}
+ *   {"type":"result", <frame item, see result.c>}   every analysed frame
+ *   {"type":"track", <event item, see result.h>}    every new track event
+ *   {"type":"alert","alert":<alert item, db.c>}     a new alert
+ *   {"type":"alert_ack","alert":<alert item>}       an alert acknowledged
+ *   {"type":"camera", <camera object, see cams.c, without last_*>}
  *   {"type":"today","today":<db_stats_today>}    (at most once a second,
  *                                                 and <= 5% of the loop)
- * To ingest peers: one MSG_VERDICT per person with PASS or DENY. Camera
- * state is pushed from the 1 s tick, so a chatty ingest or dispatcher
- * costs dashboards at most one message per camera per second. */
+ * To ingest peers: one MSG_VERDICT per person, when its gate decision
+ * (the event with decision=1) is stored for the first time, on every
+ * camera not in indoor mode. Camera state is pushed from the 1 s tick, so
+ * a chatty ingest or dispatcher costs dashboards at most one message per
+ * camera per second. */
 #include <string.h>
 
 #include "cams.h"
@@ -21,46 +26,118 @@
 static int today_dirty;
 static uint64_t today_last_us, today_cost_us; /* monotonic; cost of the last computation */
 
-void
-fanout_result(const struct msg_result *r, int64_t id)
+/* fanout_push - broadcast {"type":type, + the members of item}. */
+static void
+fanout_push(const char *type, const struct jbuf *item)
 {
-	struct jbuf b, item;
-	unsigned i, reason, verdict;
-	int sent = 0;
+	struct jbuf b;
 
-	verdict = result_frame_verdict(r, &reason);
-	for (i = 0; i < r->npersons && i < MSG_PERSONS_MAX; i++) {
-		const struct msg_person *p = &r->persons[i];
-		struct msg_verdict v;
+	if (jbuf_failed(item) || item->len < 2)
+		return;
+	jbuf_init(&b, 0);
+	jbuf_add(&b, "{\"type\":\"%s\",", type);
+	jbuf_mem(&b, jbuf_text(item) + 1, item->len - 1);
+	if (!jbuf_failed(&b))
+		live_broadcast(jbuf_text(&b), b.len);
+	jbuf_free(&b);
+}
 
-		if (p->verdict != MSG_VERDICT_PASS && p->verdict != MSG_VERDICT_DENY)
-			continue;
-		memset(&v, 0, sizeof(v));
-		v.ref = r->ref;
-		v.track_id = p->track_id;
-		v.verdict = p->verdict;
-		v.reason = p->reason;
-		v.temperature = r->temperature;
-		v.person = i;
-		sent += peer_send_ingest(MSG_VERDICT, &v, sizeof(v));
-	}
-	log_info(r->ref.frame_id, "%s: committed as %lld: %u persons, %s%s%s, %d verdict messages",
-	    r->ref.camera, (long long)id, r->npersons, msg_verdict_name(verdict),
-	    reason ? " " : "", msg_reason_name(reason), sent);
-	cams_result(r->ref.camera);
-	today_dirty = 1;
+/* fanout_alert - push {"type":type,"alert":<item>} for alert id. */
+static void
+fanout_alert(const char *type, int64_t id)
+{
+	struct jbuf b;
+
 	if (live_count() == 0)
 		return;
-	jbuf_init(&item, 0);
-	result_json(&item, r);
 	jbuf_init(&b, 0);
-	jbuf_add(&b, "{\"type\":\"result\",\"id\":%lld,", (long long)id);
-	if (item.len > 1)
-		jbuf_mem(&b, jbuf_text(&item) + 1, item.len - 1);
-	if (!jbuf_failed(&b) && !jbuf_failed(&item))
+	jbuf_add(&b, "{\"type\":\"%s\",\"alert\":", type);
+	if (db_alert_json(&b, id) < 0) {
+		log_warnx(NULL, "alert %lld: %s", (long long)id, db_errmsg());
+		jbuf_free(&b);
+		return;
+	}
+	jbuf_add(&b, "}");
+	if (!jbuf_failed(&b))
 		live_broadcast(jbuf_text(&b), b.len);
-	jbuf_free(&item);
 	jbuf_free(&b);
+}
+
+void
+fanout_alert_ack(int64_t id)
+{
+	today_dirty = 1;
+	fanout_alert("alert_ack", id);
+}
+
+/* fanout_verdict - the gate decision of event e to ingest; returns how
+ * many ingest peers got it. */
+static int
+fanout_verdict(const struct msg_result *r, const struct msg_track_event *e)
+{
+	struct msg_verdict v;
+	unsigned i;
+
+	memset(&v, 0, sizeof(v));
+	v.ref = r->ref;
+	v.track_id = e->track_id;
+	v.verdict = e->verdict;
+	v.reason = e->reason;
+	v.temperature = e->temperature;
+	for (i = 0; i < r->npersons && i < MSG_PERSONS_MAX; i++)
+		if (r->persons[i].track_id == e->track_id) {
+			v.person = i;
+			break;
+		}
+	return peer_send_ingest(MSG_VERDICT, &v, sizeof(v));
+}
+
+void
+fanout_result(const struct msg_result *r, const struct events_out *out)
+{
+	int frame = !(r->flags & MSG_RESULT_NOFRAME), sent = 0, decisions = 0;
+	struct jbuf item;
+	unsigned i;
+
+	if (frame) {
+		jbuf_init(&item, 0);
+		result_json(&item, r);
+		if (!jbuf_failed(&item)) {
+			cams_result(r->ref.camera, jbuf_text(&item), item.len);
+			if (live_count())
+				fanout_push("result", &item);
+		}
+		jbuf_free(&item);
+	}
+	for (i = 0; i < r->nevents && i < MSG_EVENTS_MAX; i++) {
+		const struct msg_track_event *e = &r->events[i];
+
+		if (!out->fresh[i])
+			continue;
+		if (e->decision && (e->verdict == MSG_VERDICT_PASS || e->verdict == MSG_VERDICT_DENY) &&
+		    !cams_is_indoor(r->ref.camera)) {
+			decisions++;
+			sent += fanout_verdict(r, e);
+		}
+		if (live_count()) {
+			jbuf_init(&item, 0);
+			result_event_json(&item, r, e);
+			fanout_push("track", &item);
+			jbuf_free(&item);
+		}
+		if (out->alert_id[i] > 0) {
+			log_info(r->ref.frame_id, "%s: alert %lld: track %lld %s", r->ref.camera,
+			    (long long)out->alert_id[i], (long long)e->track_id, msg_reason_name(e->reason));
+			fanout_alert("alert", out->alert_id[i]);
+		}
+	}
+	if (out->nfresh) {
+		today_dirty = 1;
+		log_info(frame ? r->ref.frame_id : NULL, "%s: %d of %u track events stored, %d gate decisions, "
+		    "%d verdict messages", r->ref.camera, out->nfresh, r->nevents, decisions, sent);
+	} else if (r->nevents)
+		log_info(frame ? r->ref.frame_id : NULL, "%s: %u track events already stored: nothing changed",
+		    r->ref.camera, r->nevents);
 }
 
 static void

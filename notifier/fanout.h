@@ -6,10 +6,16 @@
 
 #include <stdint.h>
 
+#include "events.h"
 #include "msg.h"
 
-/* fanout_result - a result was committed now as row id. */
-void fanout_result(const struct msg_result *r, int64_t id);
+/* fanout_result - r was committed (out says which events are new): push
+ * its frame and new events to /live, its new gate decisions to ingest,
+ * its new alerts to /live. Replayed events are not pushed again. */
+void fanout_result(const struct msg_result *r, const struct events_out *out);
+
+/* fanout_alert_ack - alert id was acknowledged now: push it to /live. */
+void fanout_alert_ack(int64_t id);
 
 /* fanout_tick - once a second: changed cameras, and today's figures if
  * results came in since the last tick. */

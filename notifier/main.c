@@ -14,14 +14,17 @@
 #include "cams.h"
 #include "config.h"
 #include "db.h"
+#include "events.h"
 #include "fanout.h"
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
 #include "prune.h"
 #include "web.h"
+#include "webhook.h"
 
 static struct config cfg;
+static struct webhook *hook;
 static uv_signal_t sig_term, sig_int;
 static uv_timer_t tick;
 
@@ -38,11 +41,13 @@ static void
 print_msg_sizes(void)
 {
 	printf("{\"version\":%d,\"magic\":%u,\"hdr\":%zu,\"hello\":%zu,\"frame_ref\":%zu,"
-	    "\"box\":%zu,\"person\":%zu,\"result\":%zu,\"result_persons\":%zu,\"result_npersons\":%zu,"
+	    "\"box\":%zu,\"person\":%zu,\"track_event\":%zu,\"result\":%zu,\"result_events\":%zu,"
+	    "\"result_received\":%zu,\"result_persons\":%zu,\"result_npersons\":%zu,"
 	    "\"result_snapshot\":%zu,\"verdict\":%zu,\"camera_stats\":%zu,\"queue_status\":%zu}\n",
 	    MSG_VERSION, MSG_MAGIC, sizeof(struct msg_hdr), sizeof(struct msg_hello),
 	    sizeof(struct msg_frame_ref), sizeof(struct msg_box), sizeof(struct msg_person),
-	    sizeof(struct msg_result), offsetof(struct msg_result, persons),
+	    sizeof(struct msg_track_event), sizeof(struct msg_result), offsetof(struct msg_result, events),
+	    offsetof(struct msg_result, received_us), offsetof(struct msg_result, persons),
 	    offsetof(struct msg_result, npersons), offsetof(struct msg_result, snapshot),
 	    sizeof(struct msg_verdict), sizeof(struct msg_camera_stats),
 	    sizeof(struct msg_queue_status));
@@ -98,6 +103,27 @@ main(int argc, char **argv)
 	    db_open(path, err, sizeof(err)) != 0)
 		fatal("database: %s", err);
 	cams_init(&cfg);
+	if (cfg.webhook_url[0]) {
+		struct webhook_config wc;
+
+		webhook_config_default(&wc);
+		wc.url = cfg.webhook_url;
+		wc.secret = cfg.webhook_secret;
+		wc.ca_file = cfg.webhook_ca_file[0] ? cfg.webhook_ca_file : NULL;
+		wc.backoff_min_us = (uint64_t)cfg.webhook_backoff_min_ms * 1000;
+		wc.backoff_max_us = (uint64_t)cfg.webhook_backoff_max_ms * 1000;
+		wc.timeout_ms = cfg.webhook_timeout_ms;
+		wc.keep_delivered_us = (uint64_t)cfg.webhook_keep_days * 86400ULL * 1000000ULL;
+		if (config_path(&cfg, "gatewatch.db", path, sizeof(path)) != 0 ||
+		    webhook_open(&hook, path, &wc, err, sizeof(err)) != 0) {
+			fprintf(stderr, "gatewatch-notifier: webhook.url: %s\n", err);
+			log_error(NULL, "webhook.url: %s", err);
+			db_close();
+			return 2;
+		}
+		log_info(NULL, "webhook: alerts are delivered to %s", cfg.webhook_url);
+	}
+	events_init(hook);
 
 	if (uv_loop_init(&loop) != 0)
 		fatal("uv_loop_init failed");
@@ -119,6 +145,7 @@ main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 
 	web_finish();
+	webhook_close(hook);
 	db_close();
 	if ((rc = uv_loop_close(&loop)) != 0)
 		log_warnx(NULL, "loop closed with handles still open: %s", uv_strerror(rc));

@@ -1,11 +1,13 @@
 /* peer - run/notifier.sock: one uv_poll per socket, one datagram per
  * message (msg_recv). Each peer must send MSG_HELLO first; after that:
- *   worker      MSG_RESULT        -> commit (db), then MSG_RESULT_ACK back,
- *                                    then fan-out (fanout_result)
+ *   worker      MSG_RESULT        -> commit its track events (events),
+ *                                    then MSG_RESULT_ACK back, then
+ *                                    fan-out (fanout_result)
  *   ingest      MSG_CAMERA_STATS  -> cams_stats
  *   dispatcher  MSG_QUEUE_STATUS  -> cams_queue
- * The ack is sent only after the commit, also for a duplicate, so a worker
- * that replays a frame gets its ack and changes nothing. */
+ * The ack is sent only after the commit, also for a replay and for a
+ * result without events (nothing to write), so a worker that replays a
+ * result gets its ack and changes nothing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "cams.h"
 #include "db.h"
+#include "events.h"
 #include "fanout.h"
 #include "log.h"
 #include "msg.h"
@@ -104,14 +107,19 @@ peer_hello(struct peer *p, const struct msg_hello *h)
 static int
 peer_result(struct peer *p, const struct msg_result *r)
 {
-	int64_t id = 0;
-	int fresh, rc;
+	struct events_out out;
+	const char *why;
+	int rc;
 
-	if (!result_valid(r)) {
-		log_warnx(NULL, "peer %s: result with a bad camera id, frame id or person count: dropped", p->name);
+	if ((why = result_valid(r)) != NULL) {
+		log_warnx(NULL, "peer %s: result with %s: dropped", p->name, why);
 		return -1;
 	}
-	if ((fresh = db_commit_result(r, &id)) < 0) {
+	if (p->camera[0] && strcmp(p->camera, r->ref.camera) != 0) {
+		log_warnx(r->ref.frame_id, "peer %s: result for camera %s, not its own: dropped", p->name, r->ref.camera);
+		return -1;
+	}
+	if (events_commit(r, &out) < 0) {
 		/* Not acked: the worker keeps the frame and sends it again. */
 		log_error(r->ref.frame_id, "commit %s failed: %s", r->ref.camera, db_errmsg());
 		return 0;
@@ -120,11 +128,7 @@ peer_result(struct peer *p, const struct msg_result *r)
 		errno = -rc;
 		log_warn(r->ref.frame_id, "ack to %s lost", p->name);
 	}
-	if (fresh)
-		fanout_result(r, id);
-	else
-		log_info(r->ref.frame_id, "%s: duplicate of result %lld from %s: acked, nothing changed",
-		    r->ref.camera, (long long)id, p->name);
+	fanout_result(r, &out);
 	return 0;
 }
 

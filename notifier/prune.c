@@ -1,7 +1,9 @@
-/* prune - snapshot retention. Only files named <frame id>.jpg inside
- * snapshots/<camera id>/ are candidates, and a file's age is its frame
- * id's time (when ingest received the frame), so nothing else in the
- * folder is ever touched. The scan runs in libuv's thread pool; the loop
+/* prune - snapshot retention. Only files named <frame id>.jpg or
+ * <track id>.jpg inside snapshots/<camera id>/ are candidates, and a
+ * file's age is the time its name holds: a frame id's time (when ingest
+ * received the frame), or a track id's (the worker's start time in
+ * microseconds plus a small count, so never later than the person was
+ * seen). Nothing else in the folder is ever touched. The scan runs in libuv's thread pool; the loop
  * thread only starts it and logs the outcome. A result row whose snapshot
  * was pruned keeps its URL, which then answers 404. */
 #include <dirent.h>
@@ -27,6 +29,25 @@ static struct {
 	long removed, failed;
 } prune_run;
 
+/* prune_track_time - a track id's time in microseconds, 0 if s is not a
+ * track id (1 to 19 digits, no leading zero) or holds no time (before
+ * 2001: a worker that numbers its tracks from 0 keeps its snapshots). */
+static uint64_t
+prune_track_time(const char *s)
+{
+	uint64_t v = 0;
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > 19 || s[0] == '0')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return v >= 1000000000000000ULL ? v : 0;
+}
+
 /* prune_camera - runs in the thread pool. */
 static void
 prune_camera(const char *dir)
@@ -40,13 +61,19 @@ prune_camera(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		size_t n = strlen(e->d_name);
 
-		if (n != FRAMEID_LEN + 4 || strcmp(e->d_name + FRAMEID_LEN, ".jpg") != 0)
+		uint64_t t;
+
+		if (n < 5 || n - 4 >= sizeof(stem) || strcmp(e->d_name + n - 4, ".jpg") != 0)
 			continue;
-		memcpy(stem, e->d_name, FRAMEID_LEN);
-		stem[FRAMEID_LEN] = '\0';
-		if (!frameid_valid(stem) || frameid_time_us(stem) >= prune_run.cutoff_us)
+		memcpy(stem, e->d_name, n - 4);
+		stem[n - 4] = '\0';
+		if (frameid_valid(stem))
+			t = frameid_time_us(stem);
+		else if ((t = prune_track_time(stem)) == 0)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", dir, FRAMEID_LEN + 4, e->d_name) >= sizeof(path))
+		if (t >= prune_run.cutoff_us)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
 			continue;
 		if (unlink(path) == 0)
 			prune_run.removed++;

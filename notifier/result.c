@@ -1,13 +1,14 @@
 /* result - the frame verdict rule and the JSON shape of one analysed
- * frame. Shape (times in unix milliseconds, boxes [x,y,w,h,score] in
- * pixels of the frame as sent, null when absent):
- *   {"id":N,"camera":"gate1","frame":"1764026596123456-007",
+ * frame and of a track event. Frame shape (times in unix milliseconds,
+ * boxes [x,y,w,h,score] in pixels of the frame as sent, null when absent):
+ *   {"camera":"gate1","frame":"1764026596123456-007",
  *    "received_ms":..,"analysed_ms":..,"width":640,"height":480,
  *    "temperature":36.6|null,"analyse_ms":..,"verdict":"PASS|DENY|none",
  *    "reason":"no_mask|mask_chin|temperature|no_face|",
  *    "snapshot":"/snapshots/gate1/<frame>.jpg"|null,
  *    "persons":[{"idx":0,"body":[..]|null,"face":[..]|null,"mask":"mask_on",
- *                "mask_score":0.97,"verdict":"PASS","reason":"","track":3}]} */
+ *                "mask_score":0.97,"verdict":"PASS","reason":"","track":1732490000000007}]}
+ * The event shape is in result.h. */
 #include <math.h>
 #include <string.h>
 
@@ -32,11 +33,49 @@ result_frame_verdict(const struct msg_result *r, unsigned *reason)
 	return v;
 }
 
-int
+const char *
 result_valid(const struct msg_result *r)
 {
-	return util_camera_id_valid(r->ref.camera) && frameid_valid(r->ref.frame_id) &&
-	    r->npersons <= MSG_PERSONS_MAX;
+	unsigned i;
+
+	if (!util_camera_id_valid(r->ref.camera))
+		return "bad camera id";
+	if (!frameid_valid(r->ref.frame_id))
+		return "bad frame id";
+	if (r->npersons > MSG_PERSONS_MAX)
+		return "person count out of range";
+	if (r->nevents > MSG_EVENTS_MAX)
+		return "event count out of range";
+	if (r->flags & ~MSG_RESULT_NOFRAME)
+		return "unknown flags";
+	for (i = 0; i < r->nevents; i++) {
+		const struct msg_track_event *e = &r->events[i];
+
+		if (e->track_id <= 0 || e->seq == 0 || e->kind < MSG_TRACK_NEW || e->kind > MSG_TRACK_ALERT ||
+		    e->verdict > MSG_VERDICT_DENY)
+			return "bad track event (id, seq, kind or verdict)";
+	}
+	return NULL;
+}
+
+int64_t
+result_at_us(const struct msg_result *r)
+{
+	int64_t t = (r->flags & MSG_RESULT_NOFRAME) ? r->analysed_us : r->received_us;
+
+	return t > 0 ? t : (int64_t)util_now_us();
+}
+
+const char *
+result_event_kind(unsigned kind)
+{
+	switch (kind) {
+	case MSG_TRACK_NEW: return "new";
+	case MSG_TRACK_CHANGED: return "changed";
+	case MSG_TRACK_ENDED: return "ended";
+	case MSG_TRACK_ALERT: return "alert";
+	default: return "?";
+	}
 }
 
 static void
@@ -90,18 +129,38 @@ result_json(struct jbuf *b, const struct msg_result *r)
 		result_box(b, &p->face);
 		jbuf_add(b, ",\"mask\":\"%s\",\"mask_score\":", msg_mask_name(p->mask));
 		jbuf_num(b, round(p->mask_score * 1000) / 1000);
-		jbuf_add(b, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"track\":%d}",
-		    msg_verdict_name(p->verdict), msg_reason_name(p->reason), (int)p->track_id);
+		jbuf_add(b, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"track\":%lld}",
+		    msg_verdict_name(p->verdict), msg_reason_name(p->reason), (long long)p->track_id);
 	}
 	jbuf_add(b, "]}");
 }
 
 void
-result_json_with_id(struct jbuf *b, long long id, const char *stored)
+result_event_json(struct jbuf *b, const struct msg_result *r, const struct msg_track_event *e)
 {
-	jbuf_add(b, "{\"id\":%lld,", id);
-	if (stored && stored[0] == '{')
-		jbuf_mem(b, stored + 1, strlen(stored + 1));
+	jbuf_add(b, "{\"camera\":");
+	jbuf_str(b, r->ref.camera);
+	jbuf_add(b, ",\"track\":%lld,\"seq\":%u,\"kind\":\"%s\",\"verdict\":\"%s\",\"reason\":\"%s\","
+	    "\"mask\":\"%s\",\"mask_score\":", (long long)e->track_id, e->seq, result_event_kind(e->kind),
+	    msg_verdict_name(e->verdict), msg_reason_name(e->reason), msg_mask_name(e->mask));
+	jbuf_num(b, isfinite(e->mask_score) ? round(e->mask_score * 1000) / 1000 : NAN);
+	jbuf_add(b, ",\"decision\":%s,\"temperature\":", e->decision ? "true" : "false");
+	jbuf_num(b, isfinite(e->temperature) ? round(e->temperature * 100) / 100 : NAN);
+	jbuf_add(b, ",\"first_seen_ms\":%lld,\"last_seen_ms\":%lld,\"at_ms\":%lld,\"frame\":",
+	    (long long)(e->first_seen_us / 1000), (long long)(e->last_seen_us / 1000),
+	    (long long)(result_at_us(r) / 1000));
+	if (r->flags & MSG_RESULT_NOFRAME)
+		jbuf_add(b, "null");
 	else
-		jbuf_add(b, "\"damaged\":true}");
+		jbuf_str(b, r->ref.frame_id);
+	jbuf_add(b, ",\"body\":");
+	result_box(b, &e->body);
+	jbuf_add(b, ",\"face\":");
+	result_box(b, &e->face);
+	jbuf_add(b, ",\"looks\":%u,\"skipped\":%u,\"snapshot\":", e->looks, e->skipped);
+	if (e->snapshot[0])
+		jbuf_add(b, "\"/snapshots/%s/%lld.jpg\"", r->ref.camera, (long long)e->track_id);
+	else
+		jbuf_add(b, "null");
+	jbuf_add(b, "}");
 }

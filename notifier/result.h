@@ -1,6 +1,6 @@
-/* result - what a worker's MSG_RESULT means for people: the frame's
- * verdict, and its JSON shape (the one /api/results, /live and the
- * database's json column share). */
+/* result - what a worker's MSG_RESULT means: the frame's verdict and its
+ * JSON shape for the live view, and the JSON shape of each track event
+ * (the one /live pushes and the database's track_events.json keeps). */
 #ifndef GW_RESULT_H
 #define GW_RESULT_H
 
@@ -12,18 +12,28 @@
  * first denied person's reason (MSG_REASON_NONE otherwise). */
 unsigned result_frame_verdict(const struct msg_result *r, unsigned *reason);
 
-/* result_valid - 1 if the ids are well formed and npersons is in range
- * (what the notifier checks before committing). */
-int result_valid(const struct msg_result *r);
+/* result_valid - NULL if the ids are well formed, npersons and nevents
+ * are in range and every event has a track id, a known kind and a seq;
+ * else what is wrong (what the notifier checks before committing). */
+const char *result_valid(const struct msg_result *r);
 
-/* result_json - append the item as a complete object without its "id"
- * member ({"camera":..,"frame":..,...,"persons":[..]}); this is what the
- * database stores, and readers put the id in front with
- * result_json_with_id. */
+/* result_at_us - when r's events happened: the frame's receive time, or
+ * for a MSG_RESULT_NOFRAME result the worker's send time. */
+int64_t result_at_us(const struct msg_result *r);
+
+/* result_event_json - append event e of r as a complete object:
+ * {"camera":..,"track":..,"seq":1,"kind":"new|changed|ended|alert",
+ *  "verdict":"PASS|DENY|none","reason":..,"mask":..,"mask_score":..,
+ *  "decision":bool,"temperature":..|null,"first_seen_ms":..,"last_seen_ms":..,
+ *  "at_ms":..,"frame":"<frame id>"|null,"body":[..]|null,"face":[..]|null,
+ *  "looks":N,"skipped":N,"snapshot":"/snapshots/<camera>/<track>.jpg"|null} */
+void result_event_json(struct jbuf *b, const struct msg_result *r, const struct msg_track_event *e);
+
+/* result_event_kind - "new", "changed", "ended", "alert" or "?". */
+const char *result_event_kind(unsigned kind);
+
+/* result_json - append the frame's analysis as a complete object
+ * ({"camera":..,"frame":..,...,"persons":[..]}), for the live tile. */
 void result_json(struct jbuf *b, const struct msg_result *r);
-
-/* result_json_with_id - append {"id":id, + the members of stored (an
- * object produced by result_json). */
-void result_json_with_id(struct jbuf *b, long long id, const char *stored);
 
 #endif

@@ -1,10 +1,13 @@
 /* web - one lws protocol, "gatewatch-live", serves both HTTP and the /live
  * WebSocket: being protocols[0] it is also what an upgrade without a
- * Sec-WebSocket-Protocol gets. Responses are written only from the
+ * Sec-WebSocket-Protocol gets. GET for files and the API; POST only for
+ * the paths api_is_post() names, with a body of at most API_POST_MAX
+ * bytes (read whole, then answered); any other method is 405. Responses are written only from the
  * WRITEABLE callbacks, in 16 KiB pieces, with LWS_PRE headroom. No
  * permessage-deflate (it stalls on the libuv loop, see DESIGN.md). */
 #include <errno.h>
 #include <libwebsockets.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -22,6 +25,10 @@ struct web_pss {
 	struct live_client *live;  /* WebSocket: owned by live, freed in live_close */
 	struct jbuf body;          /* HTTP: answer being written; owned */
 	size_t sent;
+	char post_uri[96];         /* POST being read: its path */
+	char post[API_POST_MAX];   /* ...and its body so far */
+	size_t post_len;
+	int post_big;              /* the body was over API_POST_MAX */
 };
 
 static struct lws_context *web_ctx;
@@ -78,8 +85,22 @@ web_static_path_ok(const char *p)
 	return 1;
 }
 
-/* web_snapshot_path - map /snapshots/<camera>/<frameid>.jpg to its file;
- * 0, or -1 when the path is not exactly that shape. */
+/* web_track_id_valid - 1 for a track id: 1 to 19 digits, no leading 0. */
+static int
+web_track_id_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > 19 || s[0] == '0')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* web_snapshot_path - map /snapshots/<camera>/<frame id or track id>.jpg
+ * to its file; 0, or -1 when the path is not exactly that shape. */
 static int
 web_snapshot_path(const char *uri, char *out, size_t outlen)
 {
@@ -96,7 +117,7 @@ web_snapshot_path(const char *uri, char *out, size_t outlen)
 		return -1;
 	memcpy(fid, p, (size_t)(dot - p));
 	fid[dot - p] = '\0';
-	if (!util_camera_id_valid(cam) || !frameid_valid(fid))
+	if (!util_camera_id_valid(cam) || !(frameid_valid(fid) || web_track_id_valid(fid)))
 		return -1;
 	n = snprintf(out, outlen, "%s/snapshots/%s/%s.jpg", cfg->dir, cam, fid);
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
@@ -150,6 +171,24 @@ web_file(struct lws *wsi, struct web_pss *pss, const char *file, const char *typ
 	return 0;
 }
 
+/* web_post_done - the whole POST body is in: answer it. */
+static int
+web_post_done(struct lws *wsi, struct web_pss *pss)
+{
+	int status;
+
+	jbuf_free(&pss->body);
+	jbuf_init(&pss->body, LWS_PRE);
+	if (pss->post_big) {
+		jbuf_add(&pss->body, "{\"error\":\"body over %d bytes\"}", API_POST_MAX);
+		status = 413;
+	} else
+		status = api_post(pss->post_uri, pss->post, pss->post_len, &pss->body);
+	log_info(NULL, "http POST %s: %d", pss->post_uri, status);
+	pss->post_uri[0] = '\0';
+	return web_reply(wsi, pss, status);
+}
+
 static int
 web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 {
@@ -157,6 +196,23 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 	const char *type;
 	int status;
 
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 && api_is_post(uri) &&
+	    strlen(uri) < sizeof(pss->post_uri)) {
+		char cl[24];
+
+		util_strlcpy(pss->post_uri, uri, sizeof(pss->post_uri));
+		pss->post_len = 0;
+		pss->post_big = 0;
+		/* No Content-Length (or 0): no body will come, answer now. */
+		if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0)
+			return web_post_done(wsi, pss);
+		if (atoll(cl) > API_POST_MAX) {
+			log_info(NULL, "http POST %s: 413 (body over %d bytes)", uri, API_POST_MAX);
+			lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
+			return -1;
+		}
+		return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
+	}
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ||
 	    lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0 ||
 	    lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI) > 0 ||
@@ -164,7 +220,7 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 	    lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0) {
 		/* A request body may be on its way: answer at once and close
 		 * rather than read it. */
-		log_info(NULL, "http %s: 405 (only GET is served)", uri);
+		log_info(NULL, "http %s: 405 (only GET is served here)", uri);
 		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return -1;
 	}
@@ -231,6 +287,20 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 		return web_http(wsi, pss, in ? (const char *)in : "/");
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return web_http_writeable(wsi, pss);
+	case LWS_CALLBACK_HTTP_BODY:
+		if (pss && pss->post_uri[0]) {
+			if (pss->post_len + len > sizeof(pss->post))
+				pss->post_big = 1;
+			else {
+				memcpy(pss->post + pss->post_len, in, len);
+				pss->post_len += len;
+			}
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (pss && pss->post_uri[0])
+			return web_post_done(wsi, pss);
+		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		if (pss)

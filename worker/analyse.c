@@ -213,3 +213,39 @@ analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta
 		*nfaces = found;
 	return 0;
 }
+
+int
+analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, int max)
+{
+	return facedet_run(a->face, im, a->face_threshold, faces, max);
+}
+
+int
+analyse_person(struct analyse *a, const struct image *im, const struct nn_box *box,
+               int has_body, float temperature, struct msg_person *p)
+{
+	struct nn_box face;
+	int rc;
+
+	p->face = (struct msg_box){ 0, 0, 0, 0, 0 };
+	p->mask = MSG_MASK_UNKNOWN;
+	p->mask_score = 0;
+	memset(p->mask_probs, 0, sizeof(p->mask_probs));
+	if (has_body) {
+		if ((rc = analyse_body_face(a, im, box, &face)) < 0)
+			return rc;
+	} else {
+		face = *box;
+		rc = 1;
+	}
+	if (rc == 1) {
+		p->face = analyse_box(&face);
+		if (p->face.score <= 0)
+			p->face.score = 0.01f;
+		if ((rc = analyse_mask(a, im, &face, p)) != 0)
+			return rc;
+		rc = 1;
+	}
+	analyse_verdict(a, temperature, p);
+	return rc;
+}

@@ -28,6 +28,20 @@ struct analyse *analyse_open(const struct config *c, int with_mask, char *err, s
 int analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta,
                   struct msg_result *r, int *nfaces);
 
+/* analyse_faces - the faces on the whole image, best first (at most max).
+ * For frames without person boxes: each face then stands for a person.
+ * Returns the count or -errno. */
+int analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, int max);
+
+/* analyse_person - one look at one person: with has_body, search the face
+ * in the upper part of box (a body from ingest's detector); without, box is
+ * already the face. Then classify the mask and set p's face, mask,
+ * mask_score, mask_probs and a one-frame verdict (temperature denies on
+ * its own). p's body and track_id are the caller's. Returns 1 (a face),
+ * 0 (none: verdict NONE, reason NO_FACE) or -errno. */
+int analyse_person(struct analyse *a, const struct image *im, const struct nn_box *box,
+                   int has_body, float temperature, struct msg_person *p);
+
 void analyse_close(struct analyse *a);
 
 #endif

@@ -1,14 +1,26 @@
 /* gatewatch-worker - one process per camera, started by the dispatcher
  * with its end of a socketpair as --fd. Models are loaded once; each
- * MSG_FRAME is claimed in the spool, analysed, its result committed by the
- * notifier (acknowledged), and only then deleted and reported done.
- * EOF on the dispatcher socket, or SIGTERM between frames, ends it with 0.
+ * MSG_FRAME is claimed in the spool, its people followed (people.h: one
+ * tracker per camera), the face and mask networks run only on people who
+ * need a look, the frame's RESULT with the track events it caused
+ * committed by the notifier (acknowledged), and only then the frame is
+ * deleted and reported done. With no frame for WORKER_TICK_MS, time alone
+ * is applied (people who left end, alerts fall due) and its events go in a
+ * RESULT flagged MSG_RESULT_NOFRAME. EOF on the dispatcher socket, or
+ * SIGTERM between frames, ends every track, sends those events (bounded by
+ * WORKER_EXIT_FLUSH_MS) and ends it with 0.
+ *
+ * Track ids are the start time in microseconds plus a counter, so they
+ * never repeat across restarts of the camera's worker. A worker that
+ * crashes loses its tracks: the frame it was on is redelivered to the next
+ * worker, which may count that person again under a new id.
  *
  *   gatewatch-worker --camera CAM --fd N [-c FILE] [--dir DIR] [--set K=V]...
  *   gatewatch-worker [-c FILE] [--set K=V]... [--no-mask] --replay FILE...
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,9 +35,15 @@
 #include "meta.h"
 #include "msg.h"
 #include "notify.h"
+#include "people.h"
 #include "replay.h"
 #include "spool.h"
 #include "util.h"
+
+#define WORKER_TICK_MS 250          /* apply time this often when no frame comes */
+#define WORKER_EXIT_FLUSH_MS 3000    /* on exit, wait this long for the last events' ack */
+#define WORKER_LAG_MAX_US 10000000u  /* frame age taken into account at most */
+#define WORKER_SNAPSHOT_QUALITY 80
 
 static volatile sig_atomic_t worker_stop;
 
@@ -33,9 +51,12 @@ struct worker {
 	struct config cfg;
 	struct spool spool;
 	struct analyse *an;      /* owned */
+	struct people *people;   /* owned: this camera's tracks */
 	struct notify notify;
 	char camera[CAMERA_ID_SIZE];
 	int fd;                  /* dispatcher socketpair end */
+	uint64_t lag_us;         /* wall clock minus the latest frame's received_us */
+	uint64_t classified, skipped; /* people looked at / not, since start */
 	struct msg_result result; /* scratch, one frame at a time */
 };
 
@@ -90,13 +111,14 @@ worker_fail(struct worker *w, const struct msg_frame_ref *ref, int status, const
 	worker_done(w, ref, status, reason);
 }
 
-/* worker_snapshot - keep the image as sent (no trailer) under
- * snapshots/<camera>/<frameid>.<ext>; rel gets that relative path, "" if
- * none was kept. Written to a temporary name and renamed, so a reader
- * never sees half a file; not fsynced (a lost snapshot costs nothing). */
+/* worker_latest - the frame as the live view shows it: DIR/snapshots/
+ * <camera>/latest.jpg, replaced every frame (a JPEG is kept as sent, a PNG
+ * is encoded). Written to a temporary name and renamed, so a reader never
+ * sees half a file; not fsynced (a lost snapshot costs nothing). rel gets
+ * the path relative to DIR, "" if none was written. */
 static void
-worker_snapshot(struct worker *w, const struct msg_frame_ref *ref, const char *ext,
-                const unsigned char *img, size_t len, char *rel, size_t rellen)
+worker_latest(struct worker *w, const struct msg_frame_ref *ref, const char *ext,
+              const unsigned char *img, size_t len, const struct image *im, char *rel, size_t rellen)
 {
 	char dir[CONFIG_PATH_SIZE + 64], path[CONFIG_PATH_SIZE + 128], tmp[CONFIG_PATH_SIZE + 140];
 	size_t off = 0;
@@ -106,11 +128,20 @@ worker_snapshot(struct worker *w, const struct msg_frame_ref *ref, const char *e
 	if (w->cfg.snapshot_keep_days <= 0)
 		return;
 	snprintf(dir, sizeof(dir), "%s/snapshots/%s", w->cfg.dir, ref->camera);
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, ref->frame_id, ext);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%s.tmp", dir, ref->frame_id, ext);
+	snprintf(path, sizeof(path), "%s/latest.jpg", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.latest.jpg.tmp", dir);
 	if ((rc = util_mkdirs(dir)) < 0) {
 		errno = -rc;
 		log_warn(ref->frame_id, "snapshot dir %s", dir);
+		return;
+	}
+	if (strcmp(ext, "jpg") != 0) {
+		if ((rc = image_write_jpeg(im, path, WORKER_SNAPSHOT_QUALITY)) < 0) {
+			errno = -rc;
+			log_warn(ref->frame_id, "snapshot %s", path);
+			return;
+		}
+		snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
 		return;
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1) {
@@ -135,7 +166,100 @@ worker_snapshot(struct worker *w, const struct msg_frame_ref *ref, const char *e
 		unlink(tmp);
 		return;
 	}
-	snprintf(rel, rellen, "snapshots/%s/%s.%s", ref->camera, ref->frame_id, ext);
+	snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
+}
+
+/* worker_track_snapshot - the best look at a person so far: the person's
+ * box (or, for a face-only photo, the face with room around it) cut from
+ * the frame, as DIR/snapshots/<camera>/<track id>.jpg, replacing the
+ * previous best. Returns 0 or -errno (logged; the track goes on). */
+static int
+worker_track_snapshot(struct worker *w, const char *frame_id, const struct image *im,
+                      const struct msg_box *box, int has_body, uint64_t id)
+{
+	char rel[128], path[CONFIG_PATH_SIZE + 160], dir[CONFIG_PATH_SIZE + 64];
+	float mx = box->w * (has_body ? 0.10f : 0.5f), my = box->h * (has_body ? 0.05f : 0.5f);
+	struct image crop;
+	int rc;
+
+	if (w->cfg.snapshot_keep_days <= 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/snapshots/%s", w->cfg.dir, w->camera);
+	people_snapshot_rel(w->people, id, rel, sizeof(rel));
+	snprintf(path, sizeof(path), "%s/%s", w->cfg.dir, rel);
+	if ((rc = util_mkdirs(dir)) < 0 ||
+	    (rc = image_crop(im, (int)(box->x - mx), (int)(box->y - my), (int)(box->w + 2 * mx),
+	    (int)(box->h + 2 * my), &crop)) < 0) {
+		errno = -rc;
+		log_warn(frame_id, "camera=%s track=%llu snapshot", w->camera, (unsigned long long)id);
+		return rc;
+	}
+	rc = image_write_jpeg(&crop, path, WORKER_SNAPSHOT_QUALITY);
+	image_free(&crop);
+	if (rc < 0) {
+		errno = -rc;
+		log_warn(frame_id, "camera=%s snapshot %s", w->camera, path);
+		return rc;
+	}
+	people_snapshot_saved(w->people, id);
+	return 0;
+}
+
+/* worker_flush - send the events waiting in the outbox that no frame
+ * carries, as RESULTs flagged MSG_RESULT_NOFRAME with fresh frame ids.
+ * final: the worker is exiting (no stop flag, no dispatcher), give up
+ * after WORKER_EXIT_FLUSH_MS. Returns 0, or -ECANCELED / -ETIMEDOUT with
+ * the unsent events still in the outbox. */
+static int
+worker_flush(struct worker *w, int final)
+{
+	struct msg_result *r = &w->result;
+	uint64_t end = util_mono_us() + (uint64_t)WORKER_EXIT_FLUSH_MS * 1000u;
+	size_t n;
+	int rc;
+
+	while (people_pending(w->people) > 0) {
+		uint64_t now = util_mono_us();
+
+		memset(r, 0, sizeof(*r));
+		util_strlcpy(r->ref.camera, w->camera, sizeof(r->ref.camera));
+		frameid_next(r->ref.frame_id);
+		r->flags = MSG_RESULT_NOFRAME;
+		n = people_peek(w->people, r->events, MSG_EVENTS_MAX);
+		r->nevents = (uint32_t)n;
+		r->received_us = r->analysed_us = (int64_t)util_now_us();
+		r->temperature = NAN;
+		if (final)
+			rc = now >= end ? -ETIMEDOUT : notify_result_timed(&w->notify, r, (int)((end - now) / 1000u));
+		else
+			rc = notify_result(&w->notify, r, w->fd, &worker_stop);
+		if (rc < 0) {
+			if (final) {
+				log_warnx(r->ref.frame_id, "camera=%s %zu track events not acknowledged before exit",
+				    w->camera, people_pending(w->people));
+			}
+			return rc;
+		}
+		people_drop(w->people, n);
+		log_info(r->ref.frame_id, "camera=%s no frame: events=%zu", w->camera, n);
+	}
+	return 0;
+}
+
+/* worker_tick - no frame for a while: apply the time that passed, on the
+ * frames' clock (wall clock minus how late frames reach us). */
+static int
+worker_tick(struct worker *w)
+{
+	struct track_stats st;
+	int rc;
+
+	people_stats(w->people, &st);
+	if (st.live == 0 && people_pending(w->people) == 0)
+		return 0;
+	if ((rc = people_tick(w->people, util_now_us() - w->lag_us)) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	return worker_flush(w, 0);
 }
 
 /* worker_claim - take the frame into active/. A frame already there was
@@ -155,6 +279,80 @@ worker_claim(struct worker *w, const struct msg_frame_ref *ref, char *path, size
 	return spool_path(&w->spool, SPOOL_ACTIVE, ref->camera, ref->frame_id, path, pathlen);
 }
 
+/* worker_people - follow the frame's people and look at those who need
+ * it: boxes are ingest's person boxes, or for a frame without any (a
+ * plain photo) the faces on the whole image. Fills r's persons and takes
+ * the events this frame caused. Returns 0 or -errno (a network failed). */
+static int
+worker_people(struct worker *w, const struct image *im, const struct meta *meta, uint64_t now,
+              struct msg_result *r, int *nfaces, int *nclass, int *nskip)
+{
+	struct nn_box faces[MSG_PERSONS_MAX];
+	struct msg_box boxes[MSG_PERSONS_MAX];
+	struct track_assign assign[MSG_PERSONS_MAX];
+	const struct nn_box *src;
+	int i, n, rc, has_body = meta->npersons > 0;
+
+	if (has_body) {
+		src = meta->persons;
+		n = meta->npersons < MSG_PERSONS_MAX ? meta->npersons : MSG_PERSONS_MAX;
+	} else {
+		if ((n = analyse_faces(w->an, im, faces, MSG_PERSONS_MAX)) < 0)
+			return n;
+		src = faces;
+		*nfaces = n;
+	}
+	for (i = 0; i < n; i++) {
+		boxes[i] = (struct msg_box){ src[i].x, src[i].y, src[i].w, src[i].h, src[i].score };
+		if (boxes[i].score <= 0)
+			boxes[i].score = 0.01f; /* present: keep it distinct from "absent" */
+	}
+	memset(assign, 0, sizeof(assign));
+	if ((rc = people_update(w->people, now, boxes, (size_t)n, r->temperature, assign)) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	r->npersons = 0;
+	for (i = 0; i < n; i++) {
+		struct msg_person *p = &r->persons[r->npersons++];
+		uint32_t mask;
+		int looked = 0;
+
+		memset(p, 0, sizeof(*p));
+		if (has_body)
+			p->body = boxes[i];
+		else
+			p->face = boxes[i];
+		if (assign[i].classify) {
+			rc = analyse_person(w->an, im, &src[i], has_body, r->temperature, p);
+			if (rc < 0)
+				return rc;
+			if (has_body)
+				*nfaces += rc;
+			looked = 1;
+			(*nclass)++;
+			rc = people_look(w->people, assign[i].id, now, p);
+			if (rc > 0 && (rc & TRACK_LOOK_BEST))
+				worker_track_snapshot(w, r->ref.frame_id, im, has_body ? &p->body : &p->face,
+				    has_body, assign[i].id);
+		} else
+			(*nskip)++;
+		/* The live view shows the person's settled verdict, never one
+		 * frame's; "no face" only while nothing is settled. */
+		if (people_state(w->people, assign[i].id, &p->verdict, &p->reason, &mask) != 0) {
+			p->verdict = MSG_VERDICT_NONE;
+			p->reason = MSG_REASON_NONE;
+			mask = MSG_MASK_UNKNOWN;
+		}
+		if (!looked)
+			p->mask = mask; /* else this frame's look, next to the settled verdict */
+		if (p->verdict == MSG_VERDICT_NONE)
+			p->reason = looked && (has_body ? p->face.score <= 0 : 0) ? MSG_REASON_NO_FACE : MSG_REASON_NONE;
+		if (!looked)
+			p->mask_score = 0;
+		p->track_id = assign[i].confirmed ? (int64_t)assign[i].id : 0;
+	}
+	return 0;
+}
+
 /* worker_frame - one frame from claim to done. Returns 0, or -ECANCELED
  * when the worker must stop now (the frame stays in active/). */
 static int
@@ -167,9 +365,9 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 	struct image im = { 0, 0, NULL };
 	struct meta meta;
 	const char *ext;
-	size_t len;
-	uint64_t t0 = util_mono_us();
-	int rc, nfaces = 0;
+	size_t len, nev;
+	uint64_t t0 = util_mono_us(), now, wall;
+	int rc, nfaces = 0, nclass = 0, nskip = 0;
 
 	if (strcmp(ref->camera, w->camera) != 0) {
 		log_error(ref->frame_id, "frame for camera=%s sent to the worker of camera=%s", ref->camera, w->camera);
@@ -205,29 +403,46 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 	}
 	memset(r, 0, sizeof(*r));
 	r->ref = *ref;
-	rc = analyse_frame(w->an, &im, &meta, r, &nfaces);
-	image_free(&im);
+	r->width = (uint32_t)im.w;
+	r->height = (uint32_t)im.h;
+	r->temperature = meta.temperature;
+	r->received_us = meta.received_us > 0 ? meta.received_us : (int64_t)frameid_time_us(ref->frame_id);
+	/* The tracker runs on the frames' clock; how late frames reach us is
+	 * remembered so that the idle tick uses the same clock. */
+	now = r->received_us > 0 ? (uint64_t)r->received_us : util_now_us();
+	wall = util_now_us();
+	w->lag_us = wall > now ? (wall - now < WORKER_LAG_MAX_US ? wall - now : WORKER_LAG_MAX_US) : 0;
+	rc = worker_people(w, &im, &meta, now, r, &nfaces, &nclass, &nskip);
 	if (rc < 0) {
+		image_free(&im);
 		free(img);
 		snprintf(reason, sizeof(reason), "analysis failed: %s", strerror(-rc));
 		worker_fail(w, ref, rc, reason);
 		return 0;
 	}
-	worker_snapshot(w, ref, ext, img, len, r->snapshot, sizeof(r->snapshot));
+	w->classified += (uint64_t)nclass;
+	w->skipped += (uint64_t)nskip;
+	worker_latest(w, ref, ext, img, len, &im, r->snapshot, sizeof(r->snapshot));
+	image_free(&im);
 	free(img);
-	r->received_us = meta.received_us > 0 ? meta.received_us : (int64_t)frameid_time_us(ref->frame_id);
+	nev = people_peek(w->people, r->events, MSG_EVENTS_MAX);
+	r->nevents = (uint32_t)nev;
 	r->analysed_us = (int64_t)util_now_us();
 	r->analyse_ms = (float)(util_mono_us() - t0) / 1000.0f;
 
 	if ((rc = notify_result(&w->notify, r, w->fd, &worker_stop)) < 0)
 		return rc; /* stopping: the frame stays in active/ for redelivery */
+	people_drop(w->people, nev);
 	if ((rc = spool_done(&w->spool, ref->camera, ref->frame_id)) < 0 && rc != -ENOENT) {
 		errno = -rc;
 		log_warn(ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
 	}
-	log_info(ref->frame_id, "camera=%s persons=%u faces=%d ms=%.1f", ref->camera,
-	    r->npersons, nfaces, (double)(util_mono_us() - t0) / 1000.0);
+	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f",
+	    ref->camera, r->npersons, nfaces, nclass, nskip, nev, (double)(util_mono_us() - t0) / 1000.0);
 	worker_done(w, ref, 0, "");
+	/* More events than one RESULT holds: the rest without a frame. */
+	if (people_pending(w->people) > 0 && (rc = worker_flush(w, 0)) == -ECANCELED)
+		return rc;
 	return 0;
 }
 
@@ -245,10 +460,15 @@ worker_loop(struct worker *w)
 		p.fd = w->fd;
 		p.events = POLLIN;
 		p.revents = 0;
-		if (poll(&p, 1, -1) == -1) {
+		if ((rc = poll(&p, 1, WORKER_TICK_MS)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll: %s", strerror(errno));
+		}
+		if (rc == 0) {
+			if (worker_tick(w) == -ECANCELED)
+				break;
+			continue;
 		}
 		rc = msg_recv(w->fd, m);
 		if (rc == -EAGAIN || rc == -EINTR)
@@ -378,6 +598,8 @@ main(int argc, char **argv)
 		fatal("camera=%s cannot open the spool under %s: %s", camera, w.cfg.dir, strerror(rc < 0 ? -rc : ENAMETOOLONG));
 	if ((w.an = analyse_open(&w.cfg, 1, err, sizeof(err))) == NULL)
 		fatal("camera=%s cannot load models: %s", camera, err);
+	if ((w.people = people_new(&w.cfg, camera, util_now_us())) == NULL)
+		fatal("camera=%s out of memory", camera);
 	if (config_path(&w.cfg, "run/notifier.sock", path, sizeof(path)) < 0)
 		fatal("camera=%s state dir path too long", camera);
 	notify_init(&w.notify, path, camera);
@@ -393,6 +615,19 @@ main(int argc, char **argv)
 
 	rc = worker_loop(&w);
 
+	/* Every person ends with the worker: report it, bounded. */
+	{
+		struct track_stats st;
+
+		if (people_end_all(w.people, util_now_us() - w.lag_us) < 0)
+			log_warnx(NULL, "camera=%s out of memory for track events", camera);
+		worker_flush(&w, 1);
+		people_stats(w.people, &st);
+		log_info(NULL, "camera=%s worker exiting: tracks=%llu classified=%llu skipped=%llu",
+		    camera, (unsigned long long)st.confirmed, (unsigned long long)w.classified,
+		    (unsigned long long)w.skipped);
+	}
+	people_free(w.people);
 	notify_close(&w.notify);
 	analyse_close(w.an);
 	close(w.fd);

@@ -91,7 +91,8 @@ notify_wait(struct notify *n, int watch_fd, int ms, volatile sig_atomic_t *stop)
 /* notify_attempt - one send and ack wait. 0 acked, -ECANCELED, or another
  * -errno (the caller reconnects). */
 static int
-notify_attempt(struct notify *n, const struct msg_result *r, int watch_fd, volatile sig_atomic_t *stop)
+notify_attempt(struct notify *n, const struct msg_result *r, int watch_fd, volatile sig_atomic_t *stop,
+               uint64_t deadline)
 {
 	uint64_t end;
 	struct msg m;
@@ -102,6 +103,8 @@ notify_attempt(struct notify *n, const struct msg_result *r, int watch_fd, volat
 	if ((rc = msg_send(n->fd, MSG_RESULT, r, sizeof(*r))) < 0)
 		return rc;
 	end = util_mono_us() + (uint64_t)NOTIFY_ACK_TIMEOUT_MS * 1000u;
+	if (deadline && end > deadline)
+		end = deadline;
 	for (;;) {
 		uint64_t now = util_mono_us();
 
@@ -136,7 +139,7 @@ notify_result(struct notify *n, const struct msg_result *r, int watch_fd, volati
 	int rc;
 
 	for (attempt = 1; ; attempt++) {
-		rc = notify_attempt(n, r, watch_fd, stop);
+		rc = notify_attempt(n, r, watch_fd, stop, 0);
 		if (rc == 0) {
 			n->backoff_ms = NOTIFY_BACKOFF_MIN_MS;
 			return 0;
@@ -153,5 +156,29 @@ notify_result(struct notify *n, const struct msg_result *r, int watch_fd, volati
 			return rc;
 		n->backoff_ms = n->backoff_ms * 2 > NOTIFY_BACKOFF_MAX_MS ?
 		    NOTIFY_BACKOFF_MAX_MS : n->backoff_ms * 2;
+	}
+}
+
+int
+notify_result_timed(struct notify *n, const struct msg_result *r, int timeout_ms)
+{
+	uint64_t deadline = util_mono_us() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000u;
+	int rc, backoff = NOTIFY_BACKOFF_MIN_MS;
+
+	for (;;) {
+		uint64_t now = util_mono_us();
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if ((rc = notify_attempt(n, r, -1, NULL, deadline)) == 0)
+			return 0;
+		notify_close(n);
+		now = util_mono_us();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if ((uint64_t)backoff * 1000u > deadline - now)
+			backoff = (int)((deadline - now) / 1000u) + 1;
+		notify_wait(n, -1, backoff, NULL);
+		backoff *= 2;
 	}
 }

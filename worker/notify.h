@@ -34,6 +34,11 @@ int notify_connect(struct notify *n);
 int notify_result(struct notify *n, const struct msg_result *r, int watch_fd,
                   volatile sig_atomic_t *stop);
 
+/* notify_result_timed - as notify_result, for a worker on its way out:
+ * no stop flag, no dispatcher to watch, but gives up after timeout_ms in
+ * all (-ETIMEDOUT). Returns 0 once acknowledged. */
+int notify_result_timed(struct notify *n, const struct msg_result *r, int timeout_ms);
+
 void notify_close(struct notify *n);
 
 #endif

@@ -7,7 +7,11 @@
  * and closes with 4001. Then every binary message is one JPEG; each is
  * answered with {"type":"answer","seq":N,"status":"accepted"|"no_person"|
  * "busy"|"rejected","reason":..,"ms":..}, and verdicts arrive as
- * {"type":"verdict","verdict":"PASS"|"DENY","reason":..,"temperature":..}.
+ * {"type":"verdict","track":ID,"verdict":"PASS"|"DENY","reason":..,"temperature":..},
+ * once per person (the notifier sends a person's gate decision once).
+ * A verdict stays on screen at least VERDICT_HOLD_MS, then while the
+ * person is still in front of the camera, at most VERDICT_MAX_MS, and goes
+ * back to "Nobody" once no person was seen for NOBODY_AFTER_MS.
  * At most max_inflight frames are unanswered at once, so a slow server
  * slows this page down instead of queueing frames. */
 "use strict";
@@ -16,12 +20,15 @@
 	const $ = (id) => document.getElementById(id);
 	const KEYS = ["camera-id", "token", "server", "fps", "size", "inflight", "device"];
 	const VERDICT_HOLD_MS = 3000;  // a verdict stays on screen at least this long
-	const ANSWER_TIMEOUT_MS = 10000;
+	const VERDICT_MAX_MS = 8000;   // ...and at most this long
+	const NOBODY_AFTER_MS = 2000;  // no person seen this long: "Nobody"
+	const ANSWER_TIMEOUT_MS = 30000;
 
 	let stream = null, ws = null, running = false, welcomed = false, everOpened = false;
 	let timer = null, retryTimer = null, defaultServer = "";
 	let sent = 0, answered = 0, inflight = [];   // send times of unanswered frames
-	let verdictUntil = 0, verdictFrame = null, verdictShown = null;
+	let verdictAt = 0, verdictFrame = null, verdictShown = null, personAt = 0, lastAnswer = null;
+	const seenTracks = new Set();  // track ids whose verdict was shown
 	const backoff = new Backoff(1000, 15000);
 
 	/* ---- settings, remembered in localStorage ---- */
@@ -178,23 +185,47 @@
 			if (t0 !== undefined) $("rtt").textContent = Math.round(now - t0) + " ms";
 			$("last-answer").textContent = m.status + (m.reason ? " (" + m.reason + ")" : "");
 			counters();
-			if (now < verdictUntil) break;
-			if (m.status === "no_person") status("Nobody", "", "");
-			else if (m.status === "accepted") status("Checking…", "checking", "");
-			else if (m.status === "rejected") message("Frame rejected: " + (m.reason || "no reason given"));
+			if (m.status === "accepted") personAt = now;
+			if (m.status === "accepted" || m.status === "no_person") lastAnswer = m.status;
+			if (m.status === "rejected") message("Frame rejected: " + (m.reason || "no reason given"));
+			refreshStatus();
 			break;
 		}
 		case "verdict": {
-			// Several people in one frame: a DENY is not overwritten by a PASS.
-			if (verdictFrame === m.frame && verdictShown === "DENY" && m.verdict !== "DENY") break;
+			// Once per person: a repeated decision for the same track is ignored.
+			if (m.track && seenTracks.has(m.track)) break;
+			if (m.track) {
+				seenTracks.add(m.track);
+				if (seenTracks.size > 1000) seenTracks.delete(seenTracks.values().next().value);
+			}
+			// Several people at once: a DENY is not overwritten by a PASS.
+			if (verdictShown === "DENY" && m.verdict !== "DENY" && now - verdictAt < VERDICT_HOLD_MS) break;
 			verdictFrame = m.frame;
 			verdictShown = m.verdict;
-			verdictUntil = now + VERDICT_HOLD_MS;
+			verdictAt = now;
+			personAt = now;
 			const why = m.verdict === "DENY" ? reasonText(m.reason, m.temperature) : (typeof m.temperature === "number" ? m.temperature.toFixed(1) + " °C" : "");
 			status(m.verdict, m.verdict, why);
 			break;
 		}
 		}
+	}
+
+	/* refreshStatus - let a shown verdict go: after its hold, once nobody
+	 * was seen for a while, or after its maximum time; then show what the
+	 * latest answers say (somebody being checked, or nobody). */
+	function refreshStatus() {
+		if (!welcomed) return;
+		const now = performance.now();
+		if (verdictShown) {
+			const age = now - verdictAt;
+			if (age < VERDICT_HOLD_MS) return;
+			if (age < VERDICT_MAX_MS && now - personAt < NOBODY_AFTER_MS) return;
+			verdictShown = null;
+			verdictFrame = null;
+		}
+		if (lastAnswer === "accepted" && now - personAt < NOBODY_AFTER_MS) status("Checking…", "checking", "");
+		else status("Nobody", "", "");
 	}
 
 	/* ---- capture ---- */
@@ -264,6 +295,7 @@
 		return window.isSecureContext && navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
 	}
 
+	setInterval(refreshStatus, 250);
 	$("settings").addEventListener("submit", (e) => { e.preventDefault(); start(); });
 	$("stop").addEventListener("click", () => stop());
 	loadSettings();

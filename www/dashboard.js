@@ -1,13 +1,17 @@
 /* dashboard.js - the live dashboard. Listens on WS /live (protocol
  * "gatewatch-live"): "hello" carries today's figures and the cameras,
- * then "result", "camera" and "today" messages keep the page current.
- * After every (re)connect it also re-fetches /api/stats/today and the
- * history (/api/results), so nothing missed while away stays missing. */
+ * then "result" (a camera's latest analysed frame: the tile), "track" (a
+ * person confirmed, decided, changed, gone: the feed and the people
+ * list), "alert" / "alert_ack" (the alerts panel), "camera" and "today"
+ * messages keep the page current. After every (re)connect it also
+ * re-fetches /api/stats/today, the open alerts (/api/alerts) and the
+ * people (/api/tracks), so nothing missed while away stays missing. */
 "use strict";
 (function () {
 	const { el, timeText, agoText, reasonText, Backoff } = window.gw;
 	const FEED_MAX = 50;
 	const cams = new Map();      // id -> { info, result, tile: {...} }
+	const alerts = new Map();    // alert id -> <li>
 	let chart = null, lastToday = null, oldestId = 0;
 	const backoff = new Backoff();
 
@@ -57,8 +61,14 @@
 		case "today":
 			showToday(m.today);
 			break;
+		case "track":
+			onTrack(m);
+			break;
 		case "alert":
-			showAlert(m);
+			showAlert(m.alert, true);
+			break;
+		case "alert_ack":
+			removeAlert(m.alert);
 			break;
 		}
 	}
@@ -68,6 +78,7 @@
 			const r = await fetch("/api/stats/today", { cache: "no-store" });
 			if (r.ok) showToday(await r.json());
 		} catch (e) { /* the socket's close handler reports the outage */ }
+		loadAlerts();
 		loadHistory(false);
 	}
 
@@ -109,7 +120,7 @@
 		c.info = Object.assign({}, c.info, info);
 		delete c.info.type;
 		renderCamera(c);
-		if (last && (!c.result || last.id > c.result.id)) {
+		if (last && (!c.result || last.frame > c.result.frame)) {
 			c.result = last;
 			renderResult(c);
 		}
@@ -130,8 +141,9 @@
 
 	function renderResult(c) {
 		const r = c.result, t = c.tile;
-		t.verdict.textContent = r.verdict === "none" ? "no verdict" : r.verdict;
-		t.verdict.className = "badge " + r.verdict;
+		const n = (r.persons || []).length;
+		t.verdict.textContent = n === 0 ? "nobody" : r.verdict === "none" ? (n === 1 ? "1 person" : n + " people") : r.verdict;
+		t.verdict.className = "badge " + (n ? r.verdict : "");
 		drawResult(t, r);
 	}
 
@@ -149,7 +161,7 @@
 				g.fillStyle = "#8b98a5";
 				g.font = Math.round(cv.width / 30) + "px system-ui, sans-serif";
 				g.textAlign = "center";
-				g.fillText("no snapshot kept", cv.width / 2, cv.height / 2);
+				g.fillText("latest frame: boxes only (frames are not kept)", cv.width / 2, cv.height / 2);
 				g.textAlign = "start";
 			}
 			const lw = Math.max(2, cv.width / 240);
@@ -169,7 +181,7 @@
 					g.lineWidth = lw * 1.5;
 					g.strokeRect(p.face[0], p.face[1], p.face[2], p.face[3]);
 				}
-				let label = p.verdict === "none" ? "?" : p.verdict;
+				let label = (p.track ? "#" + String(p.track).slice(-4) + " " : "") + (p.verdict === "none" ? "?" : p.verdict);
 				const why = reasonText(p.reason, r.temperature);
 				if (why) label += " · " + why;
 				else if (p.mask && p.mask !== "unknown") label += " · " + p.mask.replace("_", " ");
@@ -189,41 +201,72 @@
 		img.src = r.snapshot;
 	}
 
-	/* ---- results: tiles, feed ---- */
+	/* ---- frames: tiles ---- */
 	function onResult(r) {
 		delete r.type;
 		const c = camera(r.camera);
-		if (!c.result || r.id >= c.result.id) {
+		if (!c.result || r.frame >= c.result.frame) {
 			c.result = r;
 			renderResult(c);
 		}
 		c.info.last_seen_ms = Date.now();
 		renderCamera(c);
-		addFeed(r);
-		if (matchesFilters(r) && !document.querySelector(`#history tr[data-id="${r.id}"]`)) {
-			const tb = document.querySelector("#history tbody");
-			tb.prepend(historyRow(r));
-			document.getElementById("history-msg").textContent = "";
-		}
 	}
 
-	function personsText(r) {
-		const n = (r.persons || []).length;
-		return n === 1 ? "1 person" : n + " people";
+	/* ---- people: feed and list ---- */
+	const KIND_TEXT = { new: "new person", changed: "verdict", ended: "left", alert: "ALERT" };
+
+	function shortTrack(id) { return "#" + String(id).slice(-4); }
+
+	function camName(id) { return (cams.get(id)?.info.name) || id; }
+
+	function onTrack(e) {
+		addFeed(e);
+		upsertPerson(e);
 	}
 
-	function addFeed(r) {
+	function addFeed(e) {
 		const feed = document.getElementById("feed");
 		feed.querySelector(".empty")?.remove();
-		const deny = (r.persons || []).find((p) => p.verdict === "DENY");
-		const li = el("li", { "data-id": String(r.id) },
-			el("span", { class: "dim", text: timeText(r.received_ms) }),
-			el("strong", { text: r.camera }),
-			el("span", { class: "badge " + r.verdict, text: r.verdict === "none" ? "no verdict" : r.verdict }),
-			el("span", { text: deny ? reasonText(deny.reason, r.temperature) : "" }),
-			el("span", { class: "dim", text: personsText(r) }));
+		let badge;
+		if (e.kind === "alert") badge = el("span", { class: "badge bad", text: "ALERT" });
+		else if (e.kind === "changed" || (e.kind === "ended" && e.verdict !== "none"))
+			badge = el("span", { class: "badge " + e.verdict, text: e.verdict === "none" ? "?" : e.verdict });
+		else badge = el("span", { class: "badge", text: KIND_TEXT[e.kind] || e.kind });
+		const what = e.kind === "changed" ? (e.decision ? "gate decision" : "verdict changed")
+			: e.kind === "ended" ? "left" : e.kind === "new" ? "new person" : "still without a mask";
+		const li = el("li", { "data-kind": e.kind, "data-track": String(e.track) },
+			el("span", { class: "dim", text: timeText(e.at_ms) }),
+			el("strong", { text: camName(e.camera) }),
+			el("span", { class: "dim", text: shortTrack(e.track) }),
+			badge,
+			el("span", { text: e.verdict === "DENY" ? reasonText(e.reason, e.temperature) : "" }),
+			el("span", { class: "dim", text: what }));
 		feed.prepend(li);
 		while (feed.children.length > FEED_MAX) feed.lastChild.remove();
+	}
+
+	/* upsertPerson - a live track event updates its row in the people list,
+	 * or adds it on top when it matches the filters. */
+	function upsertPerson(e) {
+		const key = e.camera + ":" + e.track;
+		const tb = document.querySelector("#history tbody");
+		const old = tb.querySelector(`tr[data-key="${key}"]`);
+		const prev = old ? old.gwItem : null;
+		const item = Object.assign({}, prev || {}, {
+			camera: e.camera, track: e.track,
+			first_seen_ms: prev && prev.first_seen_ms ? Math.min(prev.first_seen_ms, e.first_seen_ms || Infinity) : e.first_seen_ms,
+			last_seen_ms: Math.max(e.last_seen_ms || 0, prev ? prev.last_seen_ms || 0 : 0),
+			verdict: e.verdict, reason: e.reason, mask: e.mask,
+			temperature: typeof e.temperature === "number" ? e.temperature : (prev ? prev.temperature : null),
+			snapshot: e.snapshot || (prev ? prev.snapshot : null),
+			ended_ms: e.kind === "ended" ? e.at_ms : (prev ? prev.ended_ms : null),
+			id: prev ? prev.id : 0
+		});
+		if (old) { old.replaceWith(historyRow(item)); return; }
+		if (!matchesFilters(item)) return;
+		tb.prepend(historyRow(item));
+		document.getElementById("history-msg").textContent = "";
 	}
 
 	/* ---- today ---- */
@@ -231,16 +274,16 @@
 		if (!s || !s.total) return;
 		lastToday = s;
 		document.getElementById("today-date").textContent = s.date;
-		for (const k of ["people", "passed", "denied", "frames"])
+		for (const k of ["people", "passed", "denied", "alerts"])
 			document.getElementById("t-" + k).textContent = s.total[k];
 		const tb = document.querySelector("#today-cams tbody");
 		tb.replaceChildren();
 		const ids = new Set([...cams.keys(), ...Object.keys(s.cameras || {})]);
 		for (const id of ids) {
-			const v = (s.cameras || {})[id] || { people: 0, passed: 0, denied: 0, frames: 0 };
-			tb.append(el("tr", { "data-camera": id }, el("td", { text: (cams.get(id)?.info.name) || id }),
+			const v = (s.cameras || {})[id] || { people: 0, passed: 0, denied: 0, alerts: 0 };
+			tb.append(el("tr", { "data-camera": id }, el("td", { text: camName(id) }),
 				el("td", { text: v.people }), el("td", { text: v.passed }),
-				el("td", { text: v.denied }), el("td", { text: v.frames })));
+				el("td", { text: v.denied }), el("td", { text: v.alerts })));
 		}
 		drawChart(s.hours || []);
 	}
@@ -277,12 +320,71 @@
 		}, data, box);
 	}
 
-	/* ---- alerts (filled by a later version of the notifier) ---- */
-	function showAlert(a) {
+	/* ---- alerts: the open ones, each with an Acknowledge button ---- */
+	function alertCount() {
+		const n = alerts.size, b = document.getElementById("alert-count");
+		b.textContent = String(n);
+		b.className = "badge" + (n ? " open" : "");
+		const box = document.getElementById("alerts");
+		if (n === 0 && !box.querySelector(".empty")) box.append(el("li", { class: "empty", text: "No open alerts." }));
+	}
+
+	function showAlert(a, fresh) {
+		if (!a || a.acked_ms || alerts.has(a.id)) return;
 		const box = document.getElementById("alerts");
 		box.querySelector(".empty")?.remove();
-		box.prepend(el("p", {}, el("span", { class: "badge bad", text: "ALERT" }), " ",
-			el("span", { text: a.text || a.kind || JSON.stringify(a) })));
+		const btn = el("button", { type: "button", class: "ack", text: "Acknowledge" });
+		const thumb = a.snapshot ? el("img", { class: "thumb", src: a.snapshot, alt: "person " + shortTrack(a.track) }) : null;
+		if (thumb) thumb.onerror = () => thumb.remove();
+		const li = el("li", { "data-alert": String(a.id) }, thumb,
+			el("span", { class: "what" }, el("span", { class: "badge bad", text: "ALERT" }), " ",
+				el("strong", { text: a.camera_name || camName(a.camera) }), " ",
+				el("span", { text: reasonText(a.reason) || a.reason }), " ",
+				el("span", { class: "dim", text: shortTrack(a.track) + " · " + timeText(a.raised_ms) })),
+			btn);
+		btn.onclick = () => ackAlert(a.id, btn);
+		alerts.set(a.id, li);
+		box.prepend(li);
+		alertCount();
+		if (fresh && document.hidden === false) li.scrollIntoView({ block: "nearest" });
+	}
+
+	function removeAlert(a) {
+		const li = a && alerts.get(a.id);
+		if (!li) return;
+		li.remove();
+		alerts.delete(a.id);
+		alertCount();
+	}
+
+	async function ackAlert(id, btn) {
+		btn.disabled = true;
+		btn.textContent = "…";
+		try {
+			const r = await fetch("/api/alerts/" + id + "/ack", {
+				method: "POST", headers: { "Content-Type": "application/json" },
+				body: JSON.stringify({ by: localStorage.getItem("gw.dashboard.name") || "dashboard" })
+			});
+			const body = await r.json().catch(() => ({}));
+			if (!r.ok) throw new Error(body.error || "error " + r.status);
+			removeAlert(body);
+		} catch (e) {
+			btn.disabled = false;
+			btn.textContent = "Retry acknowledge";
+			btn.title = String(e.message || e);
+		}
+	}
+
+	async function loadAlerts() {
+		try {
+			const r = await fetch("/api/alerts?state=open", { cache: "no-store" });
+			if (!r.ok) return;
+			const list = await r.json();
+			const open = new Set(list.map((a) => a.id));
+			for (const [id, li] of alerts) if (!open.has(id)) { li.remove(); alerts.delete(id); }
+			for (const a of list.slice().reverse()) showAlert(a, false);
+			alertCount();
+		} catch (e) { /* offline: the connection badge says so */ }
 	}
 
 	/* ---- history ---- */
@@ -295,32 +397,33 @@
 		if (f.since.value) q.set("since", String(new Date(f.since.value).getTime()));
 		if (f.until.value) q.set("until", String(new Date(f.until.value).getTime()));
 		q.set("limit", "25");
-		if (older && oldestId) q.set("before_id", String(oldestId));
+		if (older && oldestId) q.set("before", String(oldestId));
 		return q;
 	}
 
-	function historyRow(r) {
-		const thumb = r.snapshot ? el("img", { class: "thumb", src: r.snapshot, alt: "snapshot " + r.frame, loading: "lazy" }) : el("span", { class: "dim", text: "–" });
+	function historyRow(p) {
+		const thumb = p.snapshot ? el("img", { class: "thumb", src: p.snapshot, alt: "person " + shortTrack(p.track), loading: "lazy" }) : el("span", { class: "dim", text: "–" });
 		// A pruned snapshot (notifier.snapshot_keep_days) answers 404.
-		if (r.snapshot) thumb.onerror = () => thumb.replaceWith(el("span", { class: "dim", text: "expired" }));
-		const deny = (r.persons || []).find((p) => p.verdict === "DENY");
-		return el("tr", { "data-id": String(r.id) }, el("td", {}, thumb),
-			el("td", { text: new Date(r.received_ms).toLocaleString() }),
-			el("td", { text: r.camera }),
-			el("td", {}, el("span", { class: "badge " + r.verdict, text: r.verdict }), " ",
-				el("span", { class: "dim", text: deny ? reasonText(deny.reason, r.temperature) : "" })),
-			el("td", { text: (r.persons || []).length }),
-			el("td", { text: typeof r.temperature === "number" ? r.temperature.toFixed(1) + " °C" : "–" }));
+		if (p.snapshot) thumb.onerror = () => thumb.replaceWith(el("span", { class: "dim", text: "expired" }));
+		const tr = el("tr", { "data-key": p.camera + ":" + p.track, "data-id": String(p.id || 0) }, el("td", {}, thumb),
+			el("td", { text: new Date(p.first_seen_ms).toLocaleString() }),
+			el("td", { text: p.ended_ms ? timeText(p.last_seen_ms) : "present" }),
+			el("td", { text: camName(p.camera) + " " }, el("span", { class: "dim", text: shortTrack(p.track) })),
+			el("td", {}, el("span", { class: "badge " + p.verdict, text: p.verdict === "none" ? "undecided" : p.verdict }), " ",
+				el("span", { class: "dim", text: p.verdict === "DENY" ? reasonText(p.reason, p.temperature) : "" })),
+			el("td", { text: typeof p.temperature === "number" ? p.temperature.toFixed(1) + " °C" : "–" }));
+		tr.gwItem = p;
+		return tr;
 	}
 
-	/* matchesFilters - whether a live result belongs at the top of the
-	 * history as it is filtered now ("until" in the past excludes it). */
-	function matchesFilters(r) {
+	/* matchesFilters - whether a live person belongs at the top of the
+	 * list as it is filtered now ("until" in the past excludes it). */
+	function matchesFilters(p) {
 		const f = document.getElementById("filters");
-		if (f.camera.value && f.camera.value !== r.camera) return false;
-		if (f.verdict.value && f.verdict.value !== r.verdict) return false;
-		if (f.since.value && r.received_ms < new Date(f.since.value).getTime()) return false;
-		if (f.until.value && r.received_ms >= new Date(f.until.value).getTime()) return false;
+		if (f.camera.value && f.camera.value !== p.camera) return false;
+		if (f.verdict.value && f.verdict.value !== p.verdict) return false;
+		if (f.since.value && p.last_seen_ms < new Date(f.since.value).getTime()) return false;
+		if (f.until.value && p.first_seen_ms >= new Date(f.until.value).getTime()) return false;
 		return true;
 	}
 
@@ -329,7 +432,7 @@
 		const more = document.getElementById("more");
 		let items;
 		try {
-			const r = await fetch("/api/results?" + historyQuery(older), { cache: "no-store" });
+			const r = await fetch("/api/tracks?" + historyQuery(older), { cache: "no-store" });
 			const body = await r.json();
 			if (!r.ok) { msg.textContent = body.error || ("error " + r.status); return; }
 			items = body;
@@ -339,12 +442,14 @@
 		}
 		const tb = document.querySelector("#history tbody");
 		if (!older) tb.replaceChildren();
-		for (const r of items) {
-			if (!tb.querySelector(`tr[data-id="${r.id}"]`)) tb.append(historyRow(r));
+		for (const p of items) {
+			const old = tb.querySelector(`tr[data-key="${p.camera}:${p.track}"]`);
+			if (old) old.replaceWith(historyRow(p));
+			else tb.append(historyRow(p));
 		}
 		if (items.length) oldestId = items[items.length - 1].id;
 		more.disabled = items.length < 25;
-		msg.textContent = tb.children.length ? "" : "No results.";
+		msg.textContent = tb.children.length ? "" : "Nobody yet.";
 	}
 
 	document.getElementById("filters").addEventListener("submit", (e) => {

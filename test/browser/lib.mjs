@@ -66,6 +66,8 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 	env.sock = path.join(env.dir, "run", "notifier.sock");
 	env.args = ["--dir", env.dir, "--set", `http.port=${env.httpPort}`, "--set", `ingest.port=${env.ingestPort}`,
 		"--set", `www.dir=${path.join(ROOT, "www")}`];
+	// Models: the build's default (<bin>/../models/out) unless MODELS names another folder.
+	if (process.env.MODELS) env.args.push("--set", `models.dir=${path.resolve(ROOT, process.env.MODELS)}`);
 	cameras.forEach(([id, name, mode], i) => {
 		env.tokens[id] = `token-${id}-${i}-secret`;
 		env.args.push("--set", `camera.${id}.token=${env.tokens[id]}`, "--set", `camera.${id}.name=${name}`,

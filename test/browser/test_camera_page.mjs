@@ -56,13 +56,26 @@ await gw.run(async () => {
 
 			// A verdict for this camera (as a worker's result would cause)
 			// travels notifier -> ingest -> this page.
-			const f = gw.frameId();
-			gw.feed(env, [{ camera: "gate1", frame: f, temperature: 38.2,
-				persons: [{ verdict: "DENY", reason: "temperature", mask: "mask_on", mask_score: 0.9, track: 7 }] }]);
+			// (the person's gate decision: a track event with decision set).
+			const f = gw.frameId(), track = Date.now() * 1000 + 7;
+			const decision = [{ track, kind: "new", seq: 1 },
+				{ track, kind: "changed", seq: 2, verdict: "DENY", reason: "temperature", mask: "mask_on",
+					mask_score: 0.9, decision: true, temperature: 38.2 }];
+			gw.feed(env, [{ camera: "gate1", frame: f, temperature: 38.2, events: decision,
+				persons: [{ verdict: "DENY", reason: "temperature", mask: "mask_on", mask_score: 0.9, track }] }]);
 			gw.check(await gw.waitFor(async () => (await page.textContent("#status")) === "DENY", 10000),
 				"a DENY verdict shows in big letters", await page.textContent("#status"));
 			gw.eq(await page.textContent("#reason"), "Temperature 38.2 °C", "with its reason and temperature");
 			await gw.screenshot(page, "camera-deny");
+			// It does not stick: after a few seconds it gives way to what the
+			// camera sees now (Checking… while somebody is there, else Nobody).
+			gw.check(await gw.waitFor(async () => ["Nobody", "Checking…"].includes(await page.textContent("#status")), 15000),
+				"the verdict fades after a few seconds", await page.textContent("#status"));
+			// Once per person: the same decision replayed shows nothing again.
+			gw.feed(env, [{ camera: "gate1", frame: gw.frameId(), events: decision, persons: [] }]);
+			await gw.sleep(1500);
+			gw.check((await page.textContent("#status")) !== "DENY", "a replayed decision is not shown again",
+				await page.textContent("#status"));
 			await page.click("#stop");
 			gw.eq(await page.textContent("#status"), "Stopped", "Stop stops");
 		}

@@ -1,7 +1,10 @@
 // test_dashboard - the dashboard (www/index.html) against a real notifier
-// fed with results the way workers send them: camera tiles with the
-// snapshot and boxes, the live feed, today's figures and chart, history
-// filters, and reconnecting after the notifier restarts.
+// fed with results and track events the way workers send them: camera
+// tiles with the latest frame and boxes, the live feed of people, today's
+// figures (people, passed, denied, alerts) and chart, the alerts panel and
+// its Acknowledge button, the people list with filters and best snapshots,
+// and reconnecting after the notifier restarts.
+import fs from "node:fs";
 import * as gw from "./lib.mjs";
 
 await gw.run(async () => {
@@ -18,30 +21,49 @@ await gw.run(async () => {
 		gw.eq(tiles, ["gate1", "hall"], "one tile per configured camera");
 		gw.check((await page.textContent('.tile[data-camera="gate1"] strong')) === "Front gate", "tile shows the camera's name");
 
-		// Two frames at the gate (one person passing, then one denied), one in the hall.
-		const f1 = gw.frameId(Date.now() - 3000), f2 = gw.frameId(Date.now() - 2000), f3 = gw.frameId(Date.now() - 1000);
+		// Four people: one passes the gate, one is denied at the gate (temperature),
+		// one more passes, and one in the hall is denied and raises an alert.
+		const now = Date.now();
+		const T1 = (now - 4000) * 1000 + 1, T2 = (now - 3000) * 1000 + 2, T3 = (now - 2000) * 1000 + 3,
+			T4 = (now - 2000) * 1000 + 4, T5 = now * 1000 + 5;
+		const f1 = gw.frameId(now - 3000), f2 = gw.frameId(now - 2000), f3 = gw.frameId(now - 1000);
+		const snap = (cam, track, photo = gw.PHOTOS[0]) => {
+			const d = `${env.dir}/snapshots/${cam}`;
+			fs.mkdirSync(d, { recursive: true });
+			fs.copyFileSync(photo, `${d}/${track}.jpg`);
+			return `snapshots/${cam}/${track}.jpg`;
+		};
+		const decided = (track, verdict, reason, mask, extra = {}) => [
+			{ track, kind: "new", seq: 1, first_seen_us: track - 1, last_seen_us: track + 500000 },
+			Object.assign({ track, kind: "changed", seq: 2, verdict, reason, mask, mask_score: 0.93, decision: true,
+				first_seen_us: track - 1, last_seen_us: track + 900000 }, extra)];
 		const fed = gw.feed(env, [
-			{ camera: "gate1", frame: f1, snapshot: gw.snapshot(env, "gate1", f1), temperature: 36.5,
-				persons: [{ verdict: "PASS", mask: "mask_on", mask_score: 0.96, body: [20, 20, 280, 440, 0.9], face: [110, 40, 90, 100, 0.9], track: 1 }] },
-			{ camera: "hall", frame: f2, snapshot: gw.snapshot(env, "hall", f2, gw.PHOTOS[1]),
-				persons: [{ verdict: "DENY", reason: "no_mask", mask: "mask_off", mask_score: 0.93, body: [300, 60, 200, 300, 0.8], face: [340, 80, 60, 70, 0.8], track: 2 }] },
+			{ camera: "gate1", frame: f1, temperature: 36.5,
+				events: decided(T1, "PASS", "", "mask_on", { temperature: 36.5, snapshot: snap("gate1", T1) }),
+				persons: [{ verdict: "PASS", mask: "mask_on", mask_score: 0.96, body: [20, 20, 280, 440, 0.9], face: [110, 40, 90, 100, 0.9], track: T1 }] },
+			{ camera: "hall", frame: f2,
+				events: [...decided(T2, "DENY", "no_mask", "mask_off", { snapshot: snap("hall", T2, gw.PHOTOS[1]) }),
+					{ track: T2, kind: "alert", seq: 3, verdict: "DENY", reason: "no_mask", mask: "mask_off", snapshot: `snapshots/hall/${T2}.jpg` }],
+				persons: [{ verdict: "DENY", reason: "no_mask", mask: "mask_off", mask_score: 0.93, body: [300, 60, 200, 300, 0.8], face: [340, 80, 60, 70, 0.8], track: T2 }] },
 			{ camera: "gate1", frame: f3, snapshot: gw.snapshot(env, "gate1", f3), temperature: 38.4,
-				persons: [{ verdict: "DENY", reason: "temperature", mask: "mask_on", mask_score: 0.9, body: [200, 60, 240, 400, 0.85], face: [250, 90, 80, 95, 0.85], track: 3 },
-					{ verdict: "PASS", mask: "mask_on", mask_score: 0.8, body: [10, 40, 150, 380, 0.7], face: [40, 60, 60, 70, 0.7], track: 4 }] }
+				events: [...decided(T4, "PASS", "", "mask_on"), ...decided(T3, "DENY", "temperature", "mask_on", { temperature: 38.4 })],
+				persons: [{ verdict: "DENY", reason: "temperature", mask: "mask_on", mask_score: 0.9, body: [200, 60, 240, 400, 0.85], face: [250, 90, 80, 95, 0.85], track: T3 },
+					{ verdict: "PASS", mask: "mask_on", mask_score: 0.8, body: [10, 40, 150, 380, 0.7], face: [40, 60, 60, 70, 0.7], track: T4 }] }
 		]);
 		gw.eq(fed, { acked: 3, sent: 3 }, "notifier acked the three results");
 
-		gw.check(await gw.waitFor(async () => (await page.$$("#feed li[data-id]")).length === 3),
-			"live feed shows the three results", String((await page.$$("#feed li[data-id]")).length));
+		gw.check(await gw.waitFor(async () => (await page.$$("#feed li[data-kind]")).length === 9),
+			"live feed shows the nine track events (new person, gate decision, alert)", String((await page.$$("#feed li[data-kind]")).length));
 		const firstFeed = await page.textContent("#feed li:first-child");
-		gw.check(firstFeed.includes("gate1") && firstFeed.includes("DENY") && firstFeed.includes("Temperature 38.4"),
+		gw.check(firstFeed.includes("Front gate") && firstFeed.includes("DENY") && firstFeed.includes("Temperature 38.4"),
 			"newest feed line is the gate's DENY with its temperature", firstFeed);
+		gw.check((await page.$$('#feed li[data-kind="alert"]')).length === 1, "the alert is in the feed");
 		gw.check(await gw.waitFor(async () => (await page.textContent('.tile[data-camera="gate1"] .badge')) === "DENY"),
-			"gate tile shows its last verdict", await page.textContent('.tile[data-camera="gate1"] .badge'));
+			"gate tile shows its last frame's verdict", await page.textContent('.tile[data-camera="gate1"] .badge'));
 		gw.check(await gw.waitFor(async () => (await page.textContent("#t-people")) === "4"),
-			"today's people figure updates live", await page.textContent("#t-people"));
-		gw.eq([await page.textContent("#t-passed"), await page.textContent("#t-denied"), await page.textContent("#t-frames")],
-			["2", "2", "3"], "today's passed / denied / frames");
+			"today's people figure counts people, live", await page.textContent("#t-people"));
+		gw.eq([await page.textContent("#t-passed"), await page.textContent("#t-denied"), await page.textContent("#t-alerts")],
+			["2", "2", "1"], "today's passed / denied / alerts");
 		const hallRow = await page.$$eval('#today-cams tr[data-camera="hall"] td', (tds) => tds.map((td) => td.textContent));
 		gw.eq(hallRow, ["Hall", "1", "0", "1", "1"], "per-camera figures for the hall");
 		gw.check(await page.$("#chart .uplot canvas") !== null, "per-hour chart is drawn with uPlot");
@@ -53,25 +75,39 @@ await gw.run(async () => {
 			for (let i = 0; i < d.length; i += 4 * 97) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
 			return lit > 100 ? { w: c.width, h: c.height, lit } : null;
 		}));
-		gw.check(canvas && canvas.w === 640 && canvas.h === 480, "gate tile draws the snapshot at frame size", JSON.stringify(canvas));
+		gw.check(canvas && canvas.w === 640 && canvas.h === 480, "gate tile draws the latest frame at frame size", JSON.stringify(canvas));
 
-		// History: all three, then only DENY, with snapshot thumbnails.
-		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 3),
-			"history lists the three results", String((await page.$$("#history tbody tr")).length));
+		// Alerts panel: the open alert with an Acknowledge button that works.
+		gw.check(await gw.waitFor(async () => (await page.$$("#alerts li[data-alert]")).length === 1),
+			"the alerts panel lists the open alert", String((await page.$$("#alerts li[data-alert]")).length));
+		const alertText = await page.textContent("#alerts li[data-alert]");
+		gw.check(alertText.includes("Hall") && alertText.includes("No mask"), "the alert names the camera and the reason", alertText);
+		await gw.screenshot(page, "dashboard-alert", { fullPage: true });
+		await page.click("#alerts li[data-alert] button.ack");
+		gw.check(await gw.waitFor(async () => (await page.$$("#alerts li[data-alert]")).length === 0),
+			"Acknowledge removes the alert from the panel");
+		const all = await (await fetch(env.url("/api/alerts?state=all"))).json();
+		gw.check(all.length === 1 && all[0].acked_ms > 0 && all[0].acked_by === "dashboard",
+			"the notifier has the alert acknowledged by the dashboard", JSON.stringify(all));
+		gw.eq(await (await fetch(env.url("/api/alerts"))).json(), [], "no open alert left");
+
+		// People: all four, then only DENY, with best-snapshot thumbnails.
+		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 4),
+			"people list has the four people", String((await page.$$("#history tbody tr")).length));
 		await page.selectOption('#filters select[name="verdict"]', "DENY");
 		await page.click('#filters button[type="submit"]');
 		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 2),
-			"history filter by verdict", String((await page.$$("#history tbody tr")).length));
+			"people filter by verdict", String((await page.$$("#history tbody tr")).length));
 		await page.selectOption('#filters select[name="camera"]', "hall");
 		await page.click('#filters button[type="submit"]');
 		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 1),
-			"history filter by camera and verdict", String((await page.$$("#history tbody tr")).length));
+			"people filter by camera and verdict", String((await page.$$("#history tbody tr")).length));
 		const thumbOk = await gw.waitFor(() => page.$eval("#history tbody img.thumb", (i) => i.complete && i.naturalWidth > 0));
-		gw.check(thumbOk, "history thumbnail loads from /snapshots");
+		gw.check(thumbOk, "a person's best snapshot loads from /snapshots/<camera>/<track>.jpg");
 		await page.selectOption('#filters select[name="camera"]', "");
 		await page.selectOption('#filters select[name="verdict"]', "");
 		await page.click('#filters button[type="submit"]');
-		await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 3);
+		await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 4);
 		await gw.sleep(300);
 		await gw.screenshot(page, "dashboard", { fullPage: true });
 
@@ -82,13 +118,14 @@ await gw.run(async () => {
 			"dashboard shows it is offline", await page.textContent("#conn"));
 		notifier = await gw.startNotifier(env);
 		const f4 = gw.frameId();
-		gw.feed(env, [{ camera: "hall", frame: f4, persons: [{ verdict: "PASS", mask: "mask_on", mask_score: 0.9, track: 5 }] }]);
+		gw.feed(env, [{ camera: "hall", frame: f4, events: [{ track: T5, kind: "new", seq: 1 }],
+			persons: [{ verdict: "none", track: T5 }] }]);
 		gw.check(await gw.waitFor(async () => (await page.textContent("#conn")) === "live", 20000),
 			"dashboard reconnects after the restart", await page.textContent("#conn"));
 		gw.check(await gw.waitFor(async () => (await page.textContent("#t-people")) === "5"),
 			"figures are re-fetched after reconnecting", await page.textContent("#t-people"));
-		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 4),
-			"history is re-fetched after reconnecting", String((await page.$$("#history tbody tr")).length));
+		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 5),
+			"people are re-fetched after reconnecting", String((await page.$$("#history tbody tr")).length));
 
 		// Phone-sized screen: still one readable column.
 		await page.setViewportSize({ width: 390, height: 844 });

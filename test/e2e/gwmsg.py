@@ -18,28 +18,38 @@ import sys
 import time
 
 MAGIC = 0x31574D47
-VERSION = 1
+VERSION = 2
 HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS = range(1, 10)
 ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
 MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
 VERDICTS = {"none": 0, "PASS": 1, "DENY": 2}
 REASONS = {"": 0, "no_mask": 1, "mask_chin": 2, "temperature": 3, "no_face": 4}
+KINDS = {"new": 1, "changed": 2, "ended": 3, "alert": 4}
+NOFRAME = 1
+EVENTS_MAX = 16
 
 HDR = struct.Struct("<IHHII")
 HELLO_S = struct.Struct("<Ii32s")
 REF = struct.Struct("<32s24s")
 BOX = struct.Struct("<5f")
-PERSON = struct.Struct("<5f5fIf4fiII")
-RESULT_HEAD = struct.Struct("<32s24sqqIIff96sI")  # then 16 persons, then 4 bytes tail padding
-RESULT_SIZE = RESULT_HEAD.size + 16 * PERSON.size + 4
-VERDICT_S = struct.Struct("<32s24siIIfI")
+PERSON = struct.Struct("<5f5fIf4fqII")
+EVENT = struct.Struct("<q6Iffqq5f5fII96s")
+RESULT_HEAD1 = struct.Struct("<32s24sII")           # ref, flags, nevents; then 16 events
+RESULT_HEAD2 = struct.Struct("<qqIIff96sI")         # then 4 bytes padding, then 16 persons
+RESULT_EVENTS = RESULT_HEAD1.size
+RESULT_RECEIVED = RESULT_EVENTS + EVENTS_MAX * EVENT.size
+RESULT_NPERSONS = RESULT_RECEIVED + RESULT_HEAD2.size - 4
+RESULT_PERSONS = RESULT_NPERSONS + 8
+RESULT_SIZE = RESULT_PERSONS + 16 * PERSON.size
+VERDICT_S = struct.Struct("<32s24sqIIfI")
 STATS_S = struct.Struct("<32sII6Qff")
 QUEUE_S = struct.Struct("<32sIi3Q")
 
 SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.size,
-         "frame_ref": REF.size, "box": BOX.size, "person": PERSON.size,
-         "result": RESULT_SIZE, "result_persons": RESULT_HEAD.size,
-         "result_npersons": RESULT_HEAD.size - 4, "result_snapshot": RESULT_HEAD.size - 4 - 96,
+         "frame_ref": REF.size, "box": BOX.size, "person": PERSON.size, "track_event": EVENT.size,
+         "result": RESULT_SIZE, "result_events": RESULT_EVENTS, "result_received": RESULT_RECEIVED,
+         "result_persons": RESULT_PERSONS, "result_npersons": RESULT_NPERSONS,
+         "result_snapshot": RESULT_NPERSONS - 96,
          "verdict": VERDICT_S.size, "camera_stats": STATS_S.size, "queue_status": QUEUE_S.size}
 
 
@@ -78,17 +88,35 @@ def person(verdict="none", reason="", mask="unknown", mask_score=0.0, body=None,
     return PERSON.pack(*b, *f, MASK[mask], mask_score, *probs, track, VERDICTS[verdict], REASONS[reason])
 
 
+def event(track, kind="new", seq=1, verdict="none", reason="", mask="unknown", decision=False,
+          mask_score=0.0, temperature=None, first_seen_us=None, last_seen_us=None, body=None, face=None,
+          looks=0, skipped=0, snapshot=""):
+    """One struct msg_track_event (kind: new|changed|ended|alert)."""
+    now = int(time.time() * 1e6)
+    last = now if last_seen_us is None else last_seen_us
+    first = last if first_seen_us is None else first_seen_us
+    temp = float("nan") if temperature is None else temperature
+    return EVENT.pack(int(track), KINDS[kind], seq, VERDICTS[verdict], REASONS[reason], MASK[mask],
+                      1 if decision else 0, mask_score, temp, first, last, *(body or (0, 0, 0, 0, 0)),
+                      *(face or (0, 0, 0, 0, 0)), looks, skipped, cstr(snapshot, 96))
+
+
 def result(camera, frame, persons=(), temperature=None, snapshot="", width=640, height=480,
-           analyse_ms=12.5, received_us=None):
-    """persons: list of dicts with person()'s keyword arguments."""
+           analyse_ms=12.5, received_us=None, events=(), noframe=False, analysed_us=None):
+    """persons: list of dicts with person()'s keyword arguments; events: list
+    of dicts with event()'s keyword arguments."""
     rec = int(frame[:16]) if received_us is None else received_us
     temp = float("nan") if temperature is None else temperature
-    head = RESULT_HEAD.pack(cstr(camera, 32), cstr(frame, 24), rec, int(time.time() * 1e6),
-                            width, height, temp, analyse_ms, cstr(snapshot, 96), len(persons))
+    assert len(events) <= EVENTS_MAX and len(persons) <= 16
+    evs = b"".join(event(**e) for e in events)
+    evs += b"\0" * (EVENTS_MAX * EVENT.size - len(evs))
+    head2 = RESULT_HEAD2.pack(rec, int(time.time() * 1e6) if analysed_us is None else analysed_us,
+                              width, height, temp, analyse_ms, cstr(snapshot, 96), len(persons))
     ps = b"".join(person(**p) for p in persons)
     ps += b"\0" * (16 * PERSON.size - len(ps))
-    body = head + ps + b"\0" * 4
-    assert len(body) == RESULT_SIZE
+    body = (RESULT_HEAD1.pack(cstr(camera, 32), cstr(frame, 24), NOFRAME if noframe else 0, len(events)) +
+            evs + head2 + b"\0" * 4 + ps)
+    assert len(body) == RESULT_SIZE, (len(body), RESULT_SIZE)
     return pack(RESULT, body)
 
 
@@ -129,7 +157,9 @@ def recv(s, timeout=5.0):
 
 
 def feed(sock, items, timeout=5.0):
-    """Send results as a worker of each item's camera; wait for each ack."""
+    """Send results as a worker of each item's camera; wait for each ack.
+    An item: camera, frame (optional), persons, temperature, snapshot,
+    events (dicts for event()), noframe."""
     conns = {}
     acks = 0
     for it in items:
@@ -139,7 +169,8 @@ def feed(sock, items, timeout=5.0):
             conns[cam].send(hello(ROLE_WORKER, cam))
         fid = it.get("frame") or frame_id()
         conns[cam].send(result(cam, fid, it.get("persons", []), it.get("temperature"),
-                               it.get("snapshot", "")))
+                               it.get("snapshot", ""), events=it.get("events", []),
+                               noframe=it.get("noframe", False)))
         m = recv(conns[cam], timeout)
         if m and m[0] == RESULT_ACK and m[1]["frame"] == fid:
             acks += 1

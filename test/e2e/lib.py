@@ -407,3 +407,86 @@ def check_pipeline(rep, gw, answers_by_cam, label, wait=120):
     rep.check(starts > 0 and not bad, "%s: a camera never had two workers at once (%d starts)" % (label, starts),
               "; ".join(bad[:5]) if bad else "no 'worker start camera=' line in dispatcher.log")
     return accepted
+
+
+# --- issue 4: people, not frames ---------------------------------------------
+
+# Settings that make every accepted photo its own person: a track is
+# confirmed on its first frame, settles on its first look, and ends as soon
+# as the next frame comes (photos pushed one after another are different
+# people). The pipeline tests use them to check "one person per photo".
+PER_PHOTO_TRACKING = {
+    "track.min_hits": "1",
+    "track.max_missing_ms": "1",
+    "track.tentative_missing_ms": "1",
+    "track.consensus_n": "1",
+    "track.consensus_window": "1",
+}
+
+WORKER_FRAME_RE = re.compile(r" info worker (\d{16}-\d{3}) camera=(\S+) persons=(\d+) faces=\d+ "
+                             r"classified=(\d+) skipped=(\d+) events=(\d+)")
+
+
+def worker_frames(log):
+    """{(camera, frame id): [persons of each analysis]} from the workers'
+    per-frame lines (written after the notifier acknowledged the result)."""
+    out = {}
+    for m in WORKER_FRAME_RE.finditer(log):
+        out.setdefault((m.group(2), m.group(1)), []).append(int(m.group(3)))
+    return out
+
+
+def check_pipeline_tracks(rep, gw, answers_by_cam, label, wait=120, crash=False):
+    """The pipeline acceptance checks on the people storage (issue 4):
+    every accepted frame was analysed and acknowledged (the worker's
+    per-frame line; after a kill -9 possibly twice), nothing was analysed
+    that was not accepted (no-person frames never reach the spool), the
+    spool drains, never two workers per camera, and every person found in
+    a photo produced a track whose events are stored once, numbered 1..n
+    without a gap. Needs PER_PHOTO_TRACKING. Returns the accepted set."""
+    accepted = set()
+    for cam, answers in answers_by_cam.items():
+        for a in answers:
+            if a.get("status") == "accepted" and a.get("frame"):
+                accepted.add((cam, a["frame"]))
+
+    def drained():
+        seen = worker_frames(gw.log("dispatcher"))
+        return not gw.spool("queue") and not gw.spool("active") and all(k in seen for k in accepted)
+
+    ok = wait_until(drained, wait, 0.5)
+    rep.check(ok, "%s: spool queue/ and active/ empty within %d s" % (label, wait),
+              "queue=%s active=%s" % (gw.spool("queue")[:5], gw.spool("active")[:5]))
+    seen = worker_frames(gw.log("dispatcher"))
+    missing = sorted(k for k in accepted if k not in seen)
+    rep.check(not missing, "%s: every accepted frame was analysed and acknowledged (%d frames)" % (label, len(accepted)),
+              "missing %d: %s" % (len(missing), missing[:5]))
+    most = 2 if crash else 1
+    dup = sorted(k for k, v in seen.items() if len(v) > most)
+    rep.check(not dup, "%s: no frame analysed more than %s" % (label, "twice (once more after a kill)" if crash else "once"),
+              "analysed again: %s" % dup[:5])
+    extra = sorted(k for k in seen if k not in accepted)
+    rep.check(not extra, "%s: nothing analysed that was not accepted (no-person frames never reach the spool)" % label,
+              "unexpected: %s" % extra[:5])
+    failed = gw.spool("failed")
+    rep.check(not failed, "%s: no frame moved to spool failed/" % label, "failed: %s" % failed[:5])
+    bad, starts = worker_overlaps(gw.log("dispatcher"))
+    rep.check(starts > 0 and not bad, "%s: a camera never had two workers at once (%d starts)" % (label, starts),
+              "; ".join(bad[:5]) if bad else "no 'worker start camera=' line in dispatcher.log")
+
+    # People: every person of every analysed photo is a stored track.
+    news = {}
+    for cam, fid, n in gw.db("SELECT camera, frame_id, count(*) FROM track_events WHERE kind = 'new' "
+                             "GROUP BY camera, frame_id"):
+        news[(cam, fid)] = n
+    short = sorted(k for k in accepted if k in seen and news.get(k, 0) < max(seen[k]))
+    rep.check(not short, "%s: every person in an accepted photo became a stored track (%d persons)"
+              % (label, sum(max(v) for k, v in seen.items() if k in accepted)),
+              "frames with fewer 'new' events than persons: %s" % [(k, news.get(k, 0), seen[k]) for k in short[:5]])
+    dups = gw.db("SELECT camera, track_id, seq, count(*) FROM track_events GROUP BY camera, track_id, seq "
+                 "HAVING count(*) > 1 LIMIT 5")
+    rep.check(not dups, "%s: every track event stored once" % label, dups)
+    gaps = gw.db("SELECT camera, track_id, count(*), min(seq), max(seq) FROM track_events "
+                 "GROUP BY camera, track_id HAVING min(seq) != 1 OR max(seq) != count(*) LIMIT 5")
+    rep.check(not gaps, "%s: no track event lost (seq 1..n per track)" % label, gaps)
+    return accepted

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""test_notifier_http - gatewatch-notifier's HTTP side: the JSON API with
-its filters and its 400s, snapshots (served, and strict about paths),
+"""test_notifier_http - gatewatch-notifier's HTTP side: the JSON API
+(people: /api/tracks) with its filters and its 400s, snapshots (served, and strict about paths),
 static files with their content types, 404s, and the /live upgrade
-rules. Results are fed over run/notifier.sock like a worker would."""
+rules. Results with track events are fed over run/notifier.sock like a
+worker would."""
 import os
 import shutil
 import socket
@@ -39,24 +40,35 @@ def raw_get(port, path):
 
 try:
     n = Notifier().start()
-    w = gwmsg.connect(n.sock)
-    w.send(gwmsg.hello(gwmsg.ROLE_WORKER, "gate1"))
+    workers = {}
+    tracks = []   # one person per plan line
     frames = []
     plan = [("gate1", "PASS", "", 36.4), ("gate1", "DENY", "no_mask", None), ("hall", "DENY", "temperature", 38.2),
             ("gate1", "PASS", "", None), ("hall", "none", "", None)]
     t0 = int(time.time() * 1e6) - 1000000
     for k, (cam, verdict, reason, temp) in enumerate(plan):
+        if cam not in workers:
+            workers[cam] = gwmsg.connect(n.sock)
+            workers[cam].send(gwmsg.hello(gwmsg.ROLE_WORKER, cam))
+        w = workers[cam]
         fid = gwmsg.frame_id(t0 + k * 20000)  # 20 ms apart: since/until are in ms
+        track = t0 + k * 20000 + 1
         snap = ""
         if cam == "gate1":
             os.makedirs(os.path.join(n.dir, "snapshots", cam), exist_ok=True)
-            shutil.copy(PHOTO, os.path.join(n.dir, "snapshots", cam, fid + ".jpg"))
-            snap = "snapshots/%s/%s.jpg" % (cam, fid)
-        p = [dict(verdict=verdict, reason=reason, mask="mask_on" if verdict == "PASS" else "mask_off",
-                  mask_score=0.9, face=(10, 10, 50, 60, 0.9))]
-        w.send(gwmsg.result(cam, fid, p, temperature=temp, snapshot=snap))
+            shutil.copy(PHOTO, os.path.join(n.dir, "snapshots", cam, "%d.jpg" % track))
+            snap = "snapshots/%s/%d.jpg" % (cam, track)
+        mask = "mask_on" if verdict == "PASS" else "mask_off" if verdict == "DENY" else "unknown"
+        p = [dict(verdict=verdict, reason=reason, mask=mask, mask_score=0.9, face=(10, 10, 50, 60, 0.9), track=track)]
+        ev = [dict(track=track, kind="new", seq=1, first_seen_us=t0 + k * 20000, last_seen_us=t0 + k * 20000)]
+        if verdict != "none":
+            ev.append(dict(track=track, kind="changed", seq=2, verdict=verdict, reason=reason, mask=mask,
+                           mask_score=0.9, decision=True, temperature=temp, snapshot=snap,
+                           first_seen_us=t0 + k * 20000, last_seen_us=t0 + k * 20000 + 5000))
+        w.send(gwmsg.result(cam, fid, p, temperature=temp, events=ev))
         ack = gwmsg.recv(w)
         frames.append(fid)
+        tracks.append(track)
         assert ack and ack[1]["frame"] == fid, ack
 
     st, h = n.get_json("/api/health")
@@ -64,53 +76,61 @@ try:
     st, c = n.get_json("/api/config")
     t.eq((st, c), (200, {"ingest_port": n.ingest_port, "tls": False}), "/api/config gives the ingest port")
 
-    st, hdrs, body = n.get("/api/results")
+    st, hdrs, body = n.get("/api/tracks")
     items = __import__("json").loads(body)
     t.check(st == 200 and hdrs.get("Content-Type", hdrs.get("content-type", "")).startswith("application/json"),
-            "/api/results is JSON", repr(hdrs))
-    t.eq([i["frame"] for i in items], frames[::-1], "/api/results is newest first")
-    t.check(all("persons" in i and len(i["persons"]) == 1 and i["id"] > 0 for i in items),
-            "each result carries its id and persons", repr(items[0])[:200])
-    t.eq(items[-1]["snapshot"], "/snapshots/gate1/%s.jpg" % frames[0], "snapshot URL of a kept snapshot")
+            "/api/tracks is JSON", repr(hdrs))
+    t.eq([i["track"] for i in items], tracks[::-1], "/api/tracks is newest first, one item per person")
+    t.check(all(i["id"] > 0 and i["camera"] in ("gate1", "hall") and "first_seen_ms" in i for i in items),
+            "each person carries its id, camera and times", repr(items[0])[:200])
+    t.eq(items[-1]["snapshot"], "/snapshots/gate1/%d.jpg" % tracks[0], "snapshot URL of a person's best snapshot")
     t.eq(items[2]["snapshot"], None, "no snapshot URL when none was kept")
-    t.eq(items[2]["temperature"], 38.2, "temperature in the item")
+    t.eq((items[2]["temperature"], items[2]["verdict"], items[2]["reason"]), (38.2, "DENY", "temperature"),
+         "temperature, verdict and reason in the item")
+    t.eq(items[0]["verdict"], "none", "a person without a settled verdict is 'none'")
 
-    st, r = n.get_json("/api/results?camera=hall")
-    t.eq([i["frame"] for i in r], [frames[4], frames[2]], "filter by camera")
-    st, r = n.get_json("/api/results?verdict=DENY")
-    t.eq([i["frame"] for i in r], [frames[2], frames[1]], "filter by verdict")
-    st, r = n.get_json("/api/results?limit=2")
-    t.eq([i["frame"] for i in r], [frames[4], frames[3]], "limit")
-    st, r2 = n.get_json("/api/results?limit=2&before_id=%d" % r[-1]["id"])
-    t.eq([i["frame"] for i in r2], [frames[2], frames[1]], "paging with before_id")
-    since = int(frames[2][:16]) // 1000
-    until = int(frames[3][:16]) // 1000 + 1
-    st, r = n.get_json("/api/results?since=%d&until=%d" % (since, until))
-    t.eq([i["frame"] for i in r], [frames[3], frames[2]], "since/until in unix ms")
-    st, r = n.get_json("/api/results?camera=nosuch")
+    st, r = n.get_json("/api/tracks?camera=hall")
+    t.eq([i["track"] for i in r], [tracks[4], tracks[2]], "filter by camera")
+    st, r = n.get_json("/api/tracks?verdict=DENY")
+    t.eq([i["track"] for i in r], [tracks[2], tracks[1]], "filter by verdict")
+    st, r = n.get_json("/api/tracks?limit=2")
+    t.eq([i["track"] for i in r], [tracks[4], tracks[3]], "limit")
+    st, r2 = n.get_json("/api/tracks?limit=2&before=%d" % r[-1]["id"])
+    t.eq([i["track"] for i in r2], [tracks[2], tracks[1]], "paging with before")
+    since = (t0 + 2 * 20000) // 1000
+    until = (t0 + 3 * 20000) // 1000 + 1
+    st, r = n.get_json("/api/tracks?since=%d&until=%d" % (since, until))
+    t.eq([i["track"] for i in r], [tracks[3], tracks[2]], "since/until in unix ms")
+    st, r = n.get_json("/api/tracks?camera=nosuch")
     t.eq((st, r), (200, []), "unknown camera: empty list")
 
     for q in ("limit=0", "limit=501", "limit=x", "verdict=MAYBE", "camera=../x", "since=-5", "since=12ab",
-              "before_id=0"):
-        st, r = n.get_json("/api/results?" + q)
+              "before=0"):
+        st, r = n.get_json("/api/tracks?" + q)
         t.check(st == 400 and isinstance(r.get("error"), str), "400 with a JSON error for %s" % q, repr((st, r)))
 
     st, s = n.get_json("/api/stats/today")
-    t.eq(s["total"], {"frames": 5, "people": 5, "passed": 2, "denied": 2}, "today's totals")
-    t.eq(s["cameras"].get("hall"), {"frames": 2, "people": 2, "passed": 0, "denied": 1}, "today per camera")
+    t.eq(s["total"], {"people": 5, "passed": 2, "denied": 2, "alerts": 0}, "today's totals")
+    t.eq(s["cameras"].get("hall"), {"people": 2, "passed": 0, "denied": 1, "alerts": 0}, "today per camera")
     t.check(len(s["hours"]) == 24 and sum(h["people"] for h in s["hours"]) == 5 and
             [h["hour"] for h in s["hours"]] == list(range(24)), "24 hour buckets adding up", repr(s["hours"])[:200])
     t.check(len(s["date"]) == 10 and s["date"][4] == "-", "date is YYYY-MM-DD", s["date"])
 
     st, cams = n.get_json("/api/cameras")
-    t.eq([(c["id"], c["mode"], c["last_result"]["frame"]) for c in cams],
-         [("gate1", "gate", frames[3]), ("hall", "indoor", frames[4])], "/api/cameras with last results")
+    t.eq([(c["id"], c["mode"], c["last_result"]["frame"], c["last_track"]["track"]) for c in cams],
+         [("gate1", "gate", frames[3], tracks[3]), ("hall", "indoor", frames[4], tracks[4])],
+         "/api/cameras with the last frame and the last person")
 
-    st, hdrs, body = n.get("/snapshots/gate1/%s.jpg" % frames[0])
+    st, hdrs, body = n.get("/snapshots/gate1/%d.jpg" % tracks[0])
     with open(PHOTO, "rb") as f:
         t.check(st == 200 and body == f.read() and "image/jpeg" in str(hdrs.values()),
-                "a snapshot is served as image/jpeg", repr((st, hdrs)))
+                "a person's snapshot (named by track id) is served as image/jpeg", repr((st, hdrs)))
+    shutil.copy(PHOTO, os.path.join(n.dir, "snapshots", "gate1", frames[0] + ".jpg"))
+    st, hdrs, body = n.get("/snapshots/gate1/%s.jpg" % frames[0])
+    t.eq(st, 200, "a snapshot named by frame id is still served")
     for what, bad in (("a frame without a kept snapshot", "/snapshots/gate1/%s.jpg" % frames[2]),
+                      ("a track id with a leading zero", "/snapshots/gate1/0%d.jpg" % tracks[0]),
+                      ("a track id of 20 digits", "/snapshots/gate1/12345678901234567890.jpg"),
                       ("a .. inside the camera folder", "/snapshots/gate1/../gatewatch.db"),
                       ("a .. instead of the camera", "/snapshots/../gatewatch.db"),
                       ("a name that is not a frame id", "/snapshots/gate1/notaframe.jpg"),
@@ -125,15 +145,16 @@ try:
             st, hdrs, body = n.get(path)
             ct = {k.lower(): v for k, v in hdrs.items()}.get("content-type", "")
             t.check(st == 200 and ctype in ct and len(body) > 100, "static %s as %s" % (path, ctype), repr((st, ct)))
-    for bad in ("/nosuch.html", "/../notifier/main.c", "/.gitignore", "/api/nosuch", "/www/index.html", "/x.exe"):
+    for bad in ("/nosuch.html", "/../notifier/main.c", "/.gitignore", "/api/nosuch", "/www/index.html", "/x.exe",
+                "/api/results"):
         t.eq(raw_get(n.http_port, bad), 404, "404 for %s" % bad)
 
     try:
-        urllib.request.urlopen(urllib.request.Request(n.url("/api/results"), data=b"{}", method="POST"), timeout=5)
+        urllib.request.urlopen(urllib.request.Request(n.url("/api/tracks"), data=b"{}", method="POST"), timeout=5)
         st = 200
     except urllib.error.HTTPError as e:
         st = e.code
-    t.eq(st, 405, "POST is refused with 405")
+    t.eq(st, 405, "POST to a GET-only path is refused with 405")
 
     ws = WS(n.http_port, protocol=None)
     t.eq(ws.recv().get("type"), "hello", "/live upgrade without a subprotocol gets the live protocol")
@@ -146,7 +167,8 @@ try:
     t.check(refused, "a WebSocket upgrade on another path is refused")
     st, h = n.get_json("/api/health")
     t.check(st == 200 and h["ok"], "still healthy after the bad requests")
-    w.close()
+    for w in workers.values():
+        w.close()
 
     # TLS is one config key away: the same API over https.
     n2 = None

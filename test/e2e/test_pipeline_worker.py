@@ -64,12 +64,47 @@ def ref(camera, fid):
     return cstr(camera, 32) + cstr(fid, 24)
 
 
+# struct msg_result (msg.h, version 2), little-endian, natural alignment.
+EVENT = struct.Struct("<qIIIIIIffqq5f5fII96s")
+PERSON = struct.Struct("<5f5fIf4fqII")
+RES_FLAGS, RES_EVENTS, RES_TAIL, RES_PERSONS = 56, 64, 3264, 3400
+RES_TAIL_S = struct.Struct("<qqIIff96sI")
+RESULT_SIZE = RES_PERSONS + 16 * PERSON.size
+NOFRAME = 1
+KINDS = {1: "new", 2: "changed", 3: "ended", 4: "alert"}
+
+
+def parse_result(body):
+    """A RESULT body as a dict: camera, frame, flags, events, persons, ..."""
+    if len(body) != RESULT_SIZE:
+        raise ValueError("RESULT of %d bytes, expected %d" % (len(body), RESULT_SIZE))
+    flags, nev = struct.unpack_from("<II", body, RES_FLAGS)
+    rec, ana, w, h, temp, ms, snap, npers = RES_TAIL_S.unpack_from(body, RES_TAIL)
+    events = []
+    for i in range(min(nev, 16)):
+        f = EVENT.unpack_from(body, RES_EVENTS + i * EVENT.size)
+        events.append({"track": f[0], "kind": KINDS.get(f[1], f[1]), "seq": f[2], "verdict": f[3],
+                       "reason": f[4], "mask": f[5], "decision": f[6], "mask_score": f[7],
+                       "temperature": f[8], "first_us": f[9], "last_us": f[10],
+                       "body": f[11:16], "face": f[16:21], "looks": f[21], "skipped": f[22],
+                       "snapshot": unc(f[23])})
+    persons = []
+    for i in range(min(npers, 16)):
+        f = PERSON.unpack_from(body, RES_PERSONS + i * PERSON.size)
+        persons.append({"body": f[0:5], "face": f[5:10], "mask": f[10], "mask_score": f[11],
+                        "track": f[16], "verdict": f[17], "reason": f[18]})
+    return {"camera": unc(body[:32]), "frame": unc(body[32:56]), "flags": flags, "events": events,
+            "received_us": rec, "width": w, "height": h, "temperature": temp,
+            "snapshot": unc(snap), "npersons": npers, "persons": persons}
+
+
 class FakeNotifier:
     """Accepts workers, records RESULTs, acks them while self.ack is True."""
 
     def __init__(self, path):
         self.path = path
         self.results = []          # (camera, frame_id, npersons)
+        self.parsed = []           # parse_result() of every RESULT received, in order
         self.ack = True
         self.lock = threading.Lock()
         self.stop_ev = threading.Event()
@@ -107,10 +142,11 @@ class FakeNotifier:
                     continue
                 mtype, body = unpack(data)
                 if mtype == RESULT:
-                    cam, fid = unc(body[:32]), unc(body[32:56])
-                    npersons = struct.unpack_from("<I", body, 184)[0]
+                    res = parse_result(body)
+                    cam, fid, npersons = res["camera"], res["frame"], res["npersons"]
                     with self.lock:
                         self.results.append((cam, fid, npersons))
+                        self.parsed.append(res)
                         ack = self.ack
                     if ack:
                         s.send(pack(RESULT_ACK, ref(cam, fid)))
@@ -228,9 +264,9 @@ def main():
         rep.check(notifier.count(fids[0]) == 1, "its result reached the notifier once", "%d results" % notifier.count(fids[0]))
         rep.check(fids[0] + ".jpg" not in os.listdir(q) and fids[0] + ".jpg" not in os.listdir(act),
                   "the committed frame is deleted from the spool", "still there")
-        snap = os.path.join(tmp, "snapshots", cam, fids[0] + ".jpg")
+        snap = os.path.join(tmp, "snapshots", cam, "latest.jpg")
         rep.check(os.path.exists(snap) and open(snap, "rb").read() == imgs[0],
-                  "the snapshot is the image as sent, without the trailer", "missing or different")
+                  "the live snapshot (latest.jpg) is the image as sent, without the trailer", "missing or different")
         with notifier.lock:
             np0 = [r[2] for r in notifier.results if r[1] == fids[0]]
         rep.check(np0 and np0[0] >= 1, "faces in a photo without person boxes become persons", "npersons=%s" % np0)
@@ -295,8 +331,9 @@ def main():
         rep.check(rc == 0, "EOF from the dispatcher ends the worker with 0", "exit status %s" % rc)
         with open(os.path.join(tmp, "worker.log"), errors="replace") as f:
             log = f.read()
-        rep.check(re.search(r" info worker %s camera=%s persons=\d+ faces=\d+ ms=" % (fids[0], cam), log),
-                  "one info line per frame with camera, persons, faces, ms", log[-500:])
+        rep.check(re.search(r" info worker %s camera=%s persons=\d+ faces=\d+ classified=\d+ skipped=\d+ events=\d+ ms="
+                            % (fids[0], cam), log),
+                  "one info line per frame with camera, persons, faces, classified, skipped, events, ms", log[-500:])
     finally:
         if d is not None:
             d.close(5)

@@ -82,6 +82,29 @@ main(void)
 	CHECK(c.temp_limit == 37.8, "default worker.temp_limit");
 	CHECK_INT(c.client_queue, 256, "default notifier.client_queue");
 	CHECK_INT(c.snapshot_keep_days, 7, "default notifier.snapshot_keep_days");
+	CHECK_INT(c.track_min_hits, 3, "default track.min_hits");
+	CHECK_INT(c.track_max_missing_ms, 2000, "default track.max_missing_ms");
+	CHECK_INT(c.track_tentative_missing_ms, 500, "default track.tentative_missing_ms");
+	CHECK(c.track_iou_match == 0.3, "default track.iou_match");
+	CHECK(c.track_center_match == 0.75, "default track.center_match");
+	CHECK_INT(c.track_consensus_n, 3, "default track.consensus_n");
+	CHECK_INT(c.track_consensus_window, 5, "default track.consensus_window");
+	CHECK(c.track_consensus_min_score == 0.6, "default track.consensus_min_score");
+	CHECK(c.track_consensus_majority == 0.6, "default track.consensus_majority");
+	CHECK_INT(c.track_stable_ms, 3000, "default track.stable_ms");
+	CHECK_INT(c.track_recheck_ms, 5000, "default track.recheck_ms");
+	CHECK(c.track_recheck_box_change == 0.5, "default track.recheck_box_change");
+	CHECK(c.track_best_improve == 0.1, "default track.best_improve");
+	CHECK_INT(c.alert_after_ms, 10000, "default alert.after_ms");
+	CHECK_INT(c.alert_track_cooldown_ms, 60000, "default alert.track_cooldown_ms");
+	CHECK_INT(c.alert_camera_cooldown_ms, 10000, "default alert.camera_cooldown_ms");
+	CHECK_STR(c.webhook_url, "", "default webhook.url is empty (off)");
+	CHECK_STR(c.webhook_secret, "", "default webhook.secret is empty");
+	CHECK_STR(c.webhook_ca_file, "", "default webhook.ca_file is empty");
+	CHECK_INT(c.webhook_backoff_min_ms, 1000, "default webhook.backoff_min_ms");
+	CHECK_INT(c.webhook_backoff_max_ms, 60000, "default webhook.backoff_max_ms");
+	CHECK_INT(c.webhook_timeout_ms, 10000, "default webhook.timeout_ms");
+	CHECK_INT(c.webhook_keep_days, 7, "default webhook.keep_days");
 	CHECK_STR(c.log_level, "info", "default log.level");
 	CHECK_STR(c.tls_cert, "", "default tls.cert is empty");
 	CHECK_INT(c.ncameras, 0, "no cameras by default");
@@ -109,7 +132,12 @@ main(void)
 	    "camera.gate1.token = \"s3cret-token\"\n"
 	    "camera.gate1.name = \"Front gate\"\n"
 	    "camera.lobby.token = lobby-token-1\n"
-	    "camera.lobby.mode = indoor\n");
+	    "camera.lobby.mode = indoor\n"
+	    "track.min_hits = 2\n"
+	    "track.iou_match = 0.4\n"
+	    "alert.after_ms = 1500\n"
+	    "webhook.url = \"http://127.0.0.1:9/hook\"\n"
+	    "webhook.secret = s3cret\n");
 	config_defaults(&c);
 	rc = config_load(&c, "gw.conf", err, sizeof(err));
 	CHECK_INT(rc, 0, "load a good file");
@@ -122,6 +150,11 @@ main(void)
 	CHECK_STR(c.listen_address, "0.0.0.0", "quoted value");
 	CHECK_STR(c.dir, "state dir # not a comment", "# inside quotes is kept");
 	CHECK_STR(c.log_level, "debug", "log.level");
+	CHECK_INT(c.track_min_hits, 2, "track.min_hits from file");
+	CHECK(c.track_iou_match == 0.4, "track.iou_match from file");
+	CHECK_INT(c.alert_after_ms, 1500, "alert.after_ms from file");
+	CHECK_STR(c.webhook_url, "http://127.0.0.1:9/hook", "webhook.url from file");
+	CHECK_STR(c.webhook_secret, "s3cret", "webhook.secret from file");
 	CHECK_INT(c.ncameras, 2, "two cameras");
 	cam = config_camera(&c, "gate1");
 	CHECK(cam != NULL, "camera gate1 exists");
@@ -149,6 +182,8 @@ main(void)
 	CHECK(memcmp(&c, &d, sizeof(c)) == 0, "dump round trip gives identical values");
 	CHECK(strstr(dump, "dispatcher.worker_backoff_max_ms = 10000\n") != NULL, "dump names dispatcher.worker_backoff_max_ms");
 	CHECK(strstr(dump, "camera.lobby.mode = indoor\n") != NULL, "dump names camera keys");
+	CHECK(strstr(dump, "alert.after_ms = 1500\n") != NULL, "dump names alert.after_ms");
+	CHECK(strstr(dump, "webhook.url = \"http://127.0.0.1:9/hook\"\n") != NULL, "dump names webhook.url");
 
 	/* Errors name the file, line and key. */
 	write_file("bad1.conf", "ingest.port = 8080\nbogus.key = 1\n");
@@ -178,6 +213,11 @@ main(void)
 	CHECK_INT(config_load(&c, "bad10.conf", err, sizeof(err)), -1, "threshold above 1 fails");
 	write_file("bad11.conf", "ingest.threads = 3x\n");
 	CHECK_INT(config_load(&c, "bad11.conf", err, sizeof(err)), -1, "trailing junk after a number fails");
+	write_file("bad12.conf", "track.consensus_majority = 2\n");
+	CHECK_INT(config_load(&c, "bad12.conf", err, sizeof(err)), -1, "track.consensus_majority above 1 fails");
+	write_file("bad13.conf", "alert.after_ms = 0\n");
+	CHECK_INT(config_load(&c, "bad13.conf", err, sizeof(err)), -1, "alert.after_ms 0 fails");
+	CHECK(strstr(err, "bad13.conf:1:") && strstr(err, "alert.after_ms"), "alert error names file:line and key");
 	CHECK_INT(config_load(&c, "missing.conf", err, sizeof(err)), -1, "missing file fails");
 	CHECK(strstr(err, "missing.conf") && strstr(err, "No such file"), "missing file error names it");
 
@@ -194,6 +234,19 @@ main(void)
 	config_defaults(&c);
 	c.face_input = 400;
 	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "face_input not a multiple of 32 fails");
+	config_defaults(&c);
+	c.track_consensus_window = 2;
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "consensus window below consensus_n fails");
+	CHECK(strstr(err, "track.consensus_window") != NULL, "message names track.consensus_window");
+	config_defaults(&c);
+	c.webhook_backoff_min_ms = 70000;
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "webhook backoff min above max fails");
+	config_defaults(&c);
+	CHECK_INT(config_set(&c, "webhook.url", "ftp://x/y", err, sizeof(err)), 0, "webhook.url set");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "webhook.url not http(s) fails the check");
+	CHECK(strstr(err, "webhook.url") != NULL, "message names webhook.url");
+	CHECK_INT(config_set(&c, "webhook.url", "https://hooks.example/x", err, sizeof(err)), 0, "https webhook.url");
+	CHECK_INT(config_check(&c, err, sizeof(err)), 0, "https webhook.url passes");
 	config_defaults(&c);
 	CHECK_INT(config_set(&c, "camera.x.name", "X", err, sizeof(err)), 0, "camera name before token");
 	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "camera without a token fails the check");

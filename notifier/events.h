@@ -1,0 +1,29 @@
+/* events - commit a worker's result: its track events, in one
+ * transaction, with the alerts they raise and the alerts' webhook
+ * deliveries. Loop thread only. */
+#ifndef GW_EVENTS_H
+#define GW_EVENTS_H
+
+#include <stdint.h>
+
+#include "msg.h"
+
+struct webhook;
+
+/* What a commit changed, per event of the result (same index). */
+struct events_out {
+	int nfresh;                      /* events stored now */
+	uint8_t fresh[MSG_EVENTS_MAX];   /* 1: stored now; 0: stored before (replay) */
+	int64_t alert_id[MSG_EVENTS_MAX];/* > 0: the alert this event raised now */
+};
+
+/* events_init - w receives a delivery for every alert; NULL = no webhook. */
+void events_init(struct webhook *w);
+
+/* events_commit - store r's events: INSERT OR IGNORE on (camera, track,
+ * seq), so a replayed result changes nothing and reports nothing fresh.
+ * A result without events touches no table. Returns 0 (out filled), or -1
+ * on a database error: nothing was stored, the caller must not ack. */
+int events_commit(const struct msg_result *r, struct events_out *out);
+
+#endif

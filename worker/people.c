@@ -1,0 +1,415 @@
+/* people - the worker's per-person state next to the tracker, and the
+ * conversion of tracker events to msg_track_event. See people.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "people.h"
+#include "util.h"
+
+#define PEOPLE_MAX (2 * TRACK_MAX) /* live tracks plus ones dropped this call */
+
+struct person {
+	int used;
+	uint64_t id;
+	uint32_t seq;             /* last event number sent for this track */
+	int confirmed;            /* NEW was reported */
+	int decided;              /* the gate decision was reported */
+	int has_snapshot;
+	float temp_max;           /* NAN if no temperature came */
+	uint32_t mask;            /* settled enum msg_mask */
+	float mask_score;
+	uint32_t verdict, reason; /* as last reported */
+	struct msg_box body, face;/* latest */
+};
+
+struct people {
+	struct tracker *t;
+	char camera[CAMERA_ID_SIZE];
+	char dir[CONFIG_PATH_SIZE];
+	int gate;                 /* decisions (gate) or alerts (indoor) */
+	float temp_limit;
+	struct person ps[PEOPLE_MAX];
+	struct msg_track_event *out; /* outbox out[head..len) */
+	size_t head, len, cap;
+	int lost;                 /* an event could not be queued */
+};
+
+struct people *
+people_new(const struct config *c, const char *camera, uint64_t id_base)
+{
+	const struct config_camera *cam = config_camera(c, camera);
+	struct track_config tc;
+	struct people *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	util_strlcpy(p->camera, camera, sizeof(p->camera));
+	util_strlcpy(p->dir, c->dir, sizeof(p->dir));
+	p->gate = cam == NULL || cam->mode == CONFIG_MODE_GATE;
+	p->temp_limit = (float)c->temp_limit;
+	track_config_default(&tc);
+	tc.min_hits = (unsigned)c->track_min_hits;
+	tc.max_missing_us = (uint64_t)c->track_max_missing_ms * 1000u;
+	tc.tentative_missing_us = (uint64_t)c->track_tentative_missing_ms * 1000u;
+	tc.iou_match = c->track_iou_match;
+	tc.center_match = c->track_center_match;
+	tc.consensus_n = (unsigned)c->track_consensus_n;
+	tc.consensus_window = (unsigned)c->track_consensus_window;
+	tc.consensus_min_score = c->track_consensus_min_score;
+	tc.consensus_majority = c->track_consensus_majority;
+	tc.stable_us = (uint64_t)c->track_stable_ms * 1000u;
+	tc.recheck_us = (uint64_t)c->track_recheck_ms * 1000u;
+	tc.recheck_box_change = c->track_recheck_box_change;
+	tc.best_improve = c->track_best_improve;
+	tc.alert_after_us = p->gate ? 0 : (uint64_t)c->alert_after_ms * 1000u;
+	tc.alert_cooldown_us = (uint64_t)c->alert_track_cooldown_ms * 1000u;
+	tc.camera_cooldown_us = (uint64_t)c->alert_camera_cooldown_ms * 1000u;
+	tc.id_base = id_base;
+	if ((p->t = track_new(&tc)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+people_free(struct people *p)
+{
+	if (p == NULL)
+		return;
+	track_free(p->t);
+	free(p->out);
+	free(p);
+}
+
+static struct person *
+people_find(struct people *p, uint64_t id, int create)
+{
+	struct person *free_slot = NULL;
+	int i;
+
+	if (id == 0)
+		return NULL;
+	for (i = 0; i < PEOPLE_MAX; i++) {
+		if (p->ps[i].used && p->ps[i].id == id)
+			return &p->ps[i];
+		if (!p->ps[i].used && free_slot == NULL)
+			free_slot = &p->ps[i];
+	}
+	if (!create || free_slot == NULL)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = 1;
+	free_slot->id = id;
+	free_slot->temp_max = NAN;
+	return free_slot;
+}
+
+/* people_verdict - what a person's state means at the gate. */
+static void
+people_verdict(const struct people *p, const struct person *e, uint32_t *verdict, uint32_t *reason)
+{
+	if (!isnan(e->temp_max) && e->temp_max >= p->temp_limit) {
+		*verdict = MSG_VERDICT_DENY;
+		*reason = MSG_REASON_TEMPERATURE;
+		return;
+	}
+	switch (e->mask) {
+	case MSG_MASK_ON:
+		*verdict = MSG_VERDICT_PASS;
+		*reason = MSG_REASON_NONE;
+		break;
+	case MSG_MASK_OFF:
+		*verdict = MSG_VERDICT_DENY;
+		*reason = MSG_REASON_NO_MASK;
+		break;
+	case MSG_MASK_CHIN:
+		*verdict = MSG_VERDICT_DENY;
+		*reason = MSG_REASON_MASK_CHIN;
+		break;
+	default:
+		*verdict = MSG_VERDICT_NONE;
+		*reason = MSG_REASON_NONE;
+		break;
+	}
+}
+
+static struct msg_track_event *
+people_push(struct people *p)
+{
+	if (p->head > 0 && p->head == p->len)
+		p->head = p->len = 0;
+	if (p->len == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 32;
+		struct msg_track_event *n;
+
+		if (p->head > 0) {
+			memmove(p->out, p->out + p->head, (p->len - p->head) * sizeof(*p->out));
+			p->len -= p->head;
+			p->head = 0;
+		}
+		if (p->len == p->cap) {
+			if ((n = realloc(p->out, cap * sizeof(*n))) == NULL) {
+				p->lost = 1;
+				return NULL;
+			}
+			p->out = n;
+			p->cap = cap;
+		}
+	}
+	return &p->out[p->len++];
+}
+
+/* people_emit - one event about e; te gives the tracker's view of the
+ * track (box, times, counts). */
+static void
+people_emit(struct people *p, struct person *e, enum msg_track_kind kind, const struct track_event *te)
+{
+	struct msg_track_event *m;
+	uint32_t verdict, reason;
+
+	people_verdict(p, e, &verdict, &reason);
+	if ((m = people_push(p)) == NULL)
+		return;
+	memset(m, 0, sizeof(*m));
+	m->track_id = (int64_t)e->id;
+	m->kind = kind;
+	m->seq = ++e->seq;
+	m->verdict = verdict;
+	m->reason = reason;
+	m->mask = e->mask;
+	m->mask_score = e->mask_score;
+	m->temperature = e->temp_max;
+	m->first_seen_us = (int64_t)te->first_us;
+	m->last_seen_us = (int64_t)te->last_us;
+	m->body = e->body;
+	m->body.x = te->box.x;
+	m->body.y = te->box.y;
+	m->body.w = te->box.w;
+	m->body.h = te->box.h;
+	m->face = e->face;
+	m->looks = te->looks;
+	m->skipped = te->skipped;
+	if (e->has_snapshot)
+		people_snapshot_rel(p, e->id, m->snapshot, sizeof(m->snapshot));
+	if (kind == MSG_TRACK_CHANGED && p->gate && !e->decided && verdict != MSG_VERDICT_NONE) {
+		m->decision = 1;
+		e->decided = 1;
+	}
+	e->verdict = verdict;
+	e->reason = reason;
+}
+
+/* people_collect - turn the tracker's pending events into ours, add the
+ * CHANGED that temperature alone causes, forget tracks the tracker
+ * dropped without an event (never confirmed) and their snapshot files. */
+static void
+people_collect(struct people *p)
+{
+	struct track_event te;
+	struct track_info ti;
+	struct person *e, gone;
+	int i;
+
+	while (track_next_event(p->t, &te)) {
+		if ((e = people_find(p, te.id, 1)) == NULL) {
+			memset(&gone, 0, sizeof(gone)); /* no room: report it anyway */
+			gone.id = te.id;
+			gone.temp_max = NAN;
+			e = &gone;
+		}
+		e->mask = (uint32_t)te.verdict; /* enum track_verdict == enum msg_mask */
+		if (te.verdict != TRACK_VERDICT_UNKNOWN)
+			e->mask_score = te.score;
+		switch (te.type) {
+		case TRACK_NEW:
+			e->confirmed = 1;
+			people_emit(p, e, MSG_TRACK_NEW, &te);
+			break;
+		case TRACK_CHANGED:
+			people_emit(p, e, MSG_TRACK_CHANGED, &te);
+			break;
+		case TRACK_ALERT:
+			people_emit(p, e, MSG_TRACK_ALERT, &te);
+			break;
+		case TRACK_ENDED:
+			people_emit(p, e, MSG_TRACK_ENDED, &te);
+			e->used = 0;
+			break;
+		}
+	}
+	for (i = 0; i < PEOPLE_MAX; i++) {
+		e = &p->ps[i];
+		if (!e->used)
+			continue;
+		if (track_info(p->t, e->id, &ti) != 0) {
+			if (e->has_snapshot && !e->confirmed) {
+				char rel[128], path[CONFIG_PATH_SIZE + 160];
+
+				people_snapshot_rel(p, e->id, rel, sizeof(rel));
+				snprintf(path, sizeof(path), "%s/%s", p->dir, rel);
+				unlink(path);
+			}
+			e->used = 0;
+			continue;
+		}
+		if (e->confirmed) {
+			uint32_t verdict, reason;
+
+			people_verdict(p, e, &verdict, &reason);
+			if (verdict != e->verdict || reason != e->reason) {
+				memset(&te, 0, sizeof(te));
+				te.id = e->id;
+				te.box = ti.box;
+				te.first_us = ti.first_us;
+				te.last_us = ti.last_us;
+				te.looks = ti.looks;
+				te.skipped = ti.skipped;
+				people_emit(p, e, MSG_TRACK_CHANGED, &te);
+			}
+		}
+	}
+}
+
+static int
+people_result(struct people *p, int rc)
+{
+	people_collect(p);
+	if (p->lost) {
+		p->lost = 0;
+		return -ENOMEM;
+	}
+	return rc;
+}
+
+int
+people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, size_t n,
+              float temperature, struct track_assign *assign)
+{
+	struct track_box tb[MSG_PERSONS_MAX] = { { 0, 0, 0, 0 } };
+	size_t i;
+	int rc;
+
+	if (n > MSG_PERSONS_MAX)
+		n = MSG_PERSONS_MAX;
+	for (i = 0; i < n; i++) {
+		tb[i].x = boxes[i].x;
+		tb[i].y = boxes[i].y;
+		tb[i].w = boxes[i].w;
+		tb[i].h = boxes[i].h;
+	}
+	rc = track_update(p->t, now_us, tb, n, assign);
+	/* Before the events are converted: the NEW or CHANGED of this frame
+	 * already includes its temperature and box. */
+	for (i = 0; i < n; i++) {
+		struct person *e = people_find(p, assign[i].id, 1);
+
+		if (e == NULL)
+			continue;
+		e->body = boxes[i];
+		if (!isnan(temperature) && (isnan(e->temp_max) || temperature > e->temp_max))
+			e->temp_max = temperature;
+	}
+	return people_result(p, rc);
+}
+
+int
+people_tick(struct people *p, uint64_t now_us)
+{
+	return people_result(p, track_update(p->t, now_us, NULL, 0, NULL));
+}
+
+int
+people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_person *mp)
+{
+	struct track_look l;
+	struct person *e;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.verdict = mp->face.score > 0 && mp->mask <= MSG_MASK_CHIN ?
+	    (enum track_verdict)mp->mask : TRACK_VERDICT_UNKNOWN;
+	l.score = mp->mask_score >= 0 && mp->mask_score <= 1 ? mp->mask_score : 0;
+	if (mp->face.score > 0) {
+		l.has_face = 1;
+		l.face.x = mp->face.x;
+		l.face.y = mp->face.y;
+		l.face.w = mp->face.w;
+		l.face.h = mp->face.h;
+		l.face_quality = mp->face.score <= 1 ? mp->face.score : 1;
+		if ((e = people_find(p, id, 1)) != NULL)
+			e->face = mp->face;
+	}
+	rc = track_classify(p->t, id, now_us, &l);
+	return people_result(p, rc);
+}
+
+void
+people_snapshot_rel(const struct people *p, uint64_t id, char *rel, size_t size)
+{
+	snprintf(rel, size, "snapshots/%s/%llu.jpg", p->camera, (unsigned long long)id);
+}
+
+void
+people_snapshot_saved(struct people *p, uint64_t id)
+{
+	struct person *e = people_find(p, id, 1);
+
+	if (e)
+		e->has_snapshot = 1;
+}
+
+int
+people_state(const struct people *p, uint64_t id, uint32_t *verdict, uint32_t *reason, uint32_t *mask)
+{
+	int i;
+
+	for (i = 0; i < PEOPLE_MAX; i++)
+		if (p->ps[i].used && p->ps[i].id == id) {
+			people_verdict(p, &p->ps[i], verdict, reason);
+			*mask = p->ps[i].mask;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int
+people_end_all(struct people *p, uint64_t now_us)
+{
+	return people_result(p, track_end_all(p->t, now_us));
+}
+
+size_t
+people_pending(const struct people *p)
+{
+	return p->len - p->head;
+}
+
+size_t
+people_peek(const struct people *p, struct msg_track_event *out, size_t max)
+{
+	size_t n = people_pending(p);
+
+	if (n > max)
+		n = max;
+	memcpy(out, p->out + p->head, n * sizeof(*out));
+	return n;
+}
+
+void
+people_drop(struct people *p, size_t n)
+{
+	if (n > people_pending(p))
+		n = people_pending(p);
+	p->head += n;
+}
+
+void
+people_stats(const struct people *p, struct track_stats *out)
+{
+	track_stats(p->t, out);
+}
