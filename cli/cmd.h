@@ -8,7 +8,7 @@
 
 int cmd_up(int argc, char **argv);      /* up.c: start and supervise the daemons */
 int cmd_replay(int argc, char **argv);  /* replay.c: one stage over image files */
-int cmd_events(int argc, char **argv);  /* events.c: committed results as JSON lines */
+int cmd_events(int argc, char **argv);  /* events.c: stored track events as JSON lines */
 int cmd_push(int argc, char **argv);    /* push.c: send image files as a camera */
 
 /* cmd_bin_path - "<directory of this executable>/<name>" into out, the way

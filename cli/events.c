@@ -1,7 +1,14 @@
-/* events - `gatewatch events`: the committed results in DIR/gatewatch.db
- * as JSON lines, oldest first, read-only (the notifier owns the database).
- * Each line is {"id":N, ...} with the item the notifier stored in the json
- * column, i.e. what its HTTP API serves. --follow polls for new rows. */
+/* events - `gatewatch events`: the stored track events in DIR/gatewatch.db
+ * (table track_events) as JSON lines, oldest first, read-only (the
+ * notifier owns the database). Each line is
+ *   {"id":N,"camera":"gate1","track_id":1732490000000007,"seq":1,
+ *    "kind":"new|changed|ended|alert","verdict":"PASS|DENY|none",
+ *    "reason":"..","decision":false,"at_us":..,"at":"<UTC ISO, ms>",
+ *    "frame":"<frame id>"|null,"event":{..}}
+ * where "event" is the item the notifier stored in the json column (what
+ * /live pushed), or null with "damaged":true if that column is not an
+ * object. --follow polls for new rows every EVENTS_POLL_MS until SIGINT or
+ * SIGTERM. */
 #include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -24,9 +31,10 @@ events_usage(FILE *out)
 	fprintf(out,
 	    "usage: gatewatch events [--dir DIR | -c FILE] [--set KEY=VALUE]... [--follow]\n"
 	    "                        [--camera ID] [--limit N]\n"
-	    "Prints committed results from DIR/gatewatch.db as JSON lines, oldest first.\n"
-	    "  --limit N   only the newest N (default: all)\n"
-	    "  --follow    keep printing new results until interrupted\n");
+	    "Prints the stored track events from DIR/gatewatch.db as JSON lines, oldest first.\n"
+	    "  --limit N   only the newest N, still oldest first (default: all)\n"
+	    "  --camera ID only this camera's events\n"
+	    "  --follow    keep printing new events until interrupted (SIGINT, SIGTERM)\n");
 }
 
 static void
@@ -36,8 +44,64 @@ events_signal(int sig)
 	events_stop = 1;
 }
 
-/* events_print - print rows with id > *last; advances *last. Returns the
- * number printed, or -1 on a database error. */
+/* events_str - print s as a JSON string (null for NULL). */
+static void
+events_str(const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+/* events_line - one track_events row (id, camera, track_id, seq, kind,
+ * verdict, reason, decision, at_us, frame_id, json) as a JSON line. */
+static void
+events_line(sqlite3_stmt *st)
+{
+	const char *frame = (const char *)sqlite3_column_text(st, 9);
+	const char *json = (const char *)sqlite3_column_text(st, 10);
+	long long at = sqlite3_column_int64(st, 8);
+	time_t t = (time_t)(at / 1000000);
+	char iso[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
+	printf("{\"id\":%lld,\"camera\":", (long long)sqlite3_column_int64(st, 0));
+	events_str((const char *)sqlite3_column_text(st, 1));
+	printf(",\"track_id\":%lld,\"seq\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 2),
+	    (long long)sqlite3_column_int64(st, 3));
+	events_str((const char *)sqlite3_column_text(st, 4));
+	printf(",\"verdict\":");
+	events_str((const char *)sqlite3_column_text(st, 5));
+	printf(",\"reason\":");
+	events_str((const char *)sqlite3_column_text(st, 6));
+	printf(",\"decision\":%s,\"at_us\":%lld,\"at\":\"%s.%03dZ\",\"frame\":",
+	    sqlite3_column_int(st, 7) ? "true" : "false", at, iso, (int)((at / 1000) % 1000));
+	events_str(frame && frame[0] ? frame : NULL);
+	if (json != NULL && json[0] == '{' && json[strlen(json) - 1] == '}')
+		printf(",\"event\":%s}\n", json);
+	else
+		printf(",\"event\":null,\"damaged\":true}\n");
+}
+
+/* events_print - print the rows with id > *last (only the newest limit of
+ * them if limit >= 0), oldest first; advances *last. Returns the number
+ * printed, or -1 on a database error (a busy database is tried again at
+ * the next poll). */
 static int
 events_print(sqlite3 *db, const char *camera, long long limit, long long *last)
 {
@@ -45,12 +109,13 @@ events_print(sqlite3 *db, const char *camera, long long limit, long long *last)
 	int rc, n = 0;
 
 	rc = sqlite3_prepare_v2(db,
-	    "SELECT id, json FROM (SELECT id, json FROM results"
+	    "SELECT * FROM (SELECT id, camera, track_id, seq, kind, verdict, reason, decision, at_us,"
+	    " frame_id, json FROM track_events"
 	    " WHERE id > ?1 AND (?2 IS NULL OR camera = ?2) ORDER BY id DESC LIMIT ?3)"
 	    " ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "gatewatch events: %s\n", sqlite3_errmsg(db));
-		return -1;
+		return rc == SQLITE_BUSY ? 0 : -1;
 	}
 	sqlite3_bind_int64(st, 1, *last);
 	if (camera)
@@ -59,16 +124,8 @@ events_print(sqlite3 *db, const char *camera, long long limit, long long *last)
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_int64(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long id = sqlite3_column_int64(st, 0);
-		const char *json = (const char *)sqlite3_column_text(st, 1);
-
-		if (json != NULL && json[0] == '{' && json[1] != '}')
-			printf("{\"id\":%lld,%s\n", id, json + 1);
-		else if (json != NULL && json[0] == '{')
-			printf("{\"id\":%lld}\n", id);
-		else
-			printf("{\"id\":%lld,\"damaged\":true}\n", id);
-		*last = id;
+		events_line(st);
+		*last = sqlite3_column_int64(st, 0);
 		n++;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_BUSY) {

@@ -1,5 +1,5 @@
 /* gatewatch - the developer's front door: start the daemons, push frames,
- * replay a stage, read results. Each subcommand lives in its own file. */
+ * replay a stage, read stored track events. Each subcommand lives in its own file. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +18,7 @@ static const struct cmd cmds[] = {
 	{ "up", cmd_up, "start notifier, dispatcher and ingest under DIR and supervise them" },
 	{ "push", cmd_push, "send image files to ingest as a camera and print the answers" },
 	{ "replay", cmd_replay, "run one stage (ingest or worker) over image files, no daemons" },
-	{ "events", cmd_events, "print committed results from DIR/gatewatch.db as JSON lines" },
+	{ "events", cmd_events, "print stored track events from DIR/gatewatch.db as JSON lines" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -14,6 +14,7 @@
  * A connection (struct ws_conn) outlives its wsi while frames of it are
  * still in the pool: refs counts the wsi plus each job in flight. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,9 +221,9 @@ ws_verdict(const struct msg_verdict *v)
 		snprintf(temp, sizeof(temp), "null");
 	else
 		snprintf(temp, sizeof(temp), "%.2f", v->temperature);
-	n = snprintf(buf, sizeof(buf), "{\"type\":\"verdict\",\"frame\":\"%s\",\"track\":%d,"
+	n = snprintf(buf, sizeof(buf), "{\"type\":\"verdict\",\"frame\":\"%s\",\"track\":%" PRId64 ","
 	    "\"verdict\":\"%s\",\"reason\":\"%s\",\"temperature\":%s,\"person\":%u}",
-	    v->ref.frame_id, (int)v->track_id, msg_verdict_name(v->verdict),
+	    v->ref.frame_id, v->track_id, msg_verdict_name(v->verdict),
 	    msg_reason_name(v->reason), temp, v->person);
 	for (c = ws.conns; c; c = c->next)
 		if (c->cam == cam)

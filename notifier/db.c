@@ -18,6 +18,8 @@
  *   alerts        one row per alert; acked_us/acked_by NULL while open;
  *                 json holds the details served with it.
  *   webhook_outbox  webhook.c's delivery queue (webhook_schema).
+ * Index tracks_open (open tracks only, for stale.c) is created if missing,
+ * outside the versions: it changes no table.
  * Version 1's per-frame tables (results, persons) are kept as they were,
  * no longer written: frames without tracks say nothing about people, so
  * nothing in them migrates. db_migrate steps one version at a time, each
@@ -188,6 +190,10 @@ db_migrate(char *err, size_t errlen)
 		return -1;
 	if (v < 2 && db_step_to(2, db_schema_v2, err, errlen) != 0)
 		return -1;
+	/* Open tracks, for stale.c; not part of a version: created if missing. */
+	if (db_exec("CREATE INDEX IF NOT EXISTS tracks_open ON tracks (camera, track_id) WHERE ended_us IS NULL",
+	    err, errlen) != 0)
+		return -1;
 	if (webhook_schema(db) != 0) {
 		snprintf(err, errlen, "webhook outbox: %s", sqlite3_errmsg(db));
 		return -1;
@@ -330,6 +336,63 @@ out:
 	sqlite3_clear_bindings(st_event);
 	sqlite3_clear_bindings(st_track);
 	return rc;
+}
+
+/* db_name_index - the index i < n whose name(i) is s, else 0. */
+static unsigned
+db_name_index(const char *s, const char *(*name)(unsigned), unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; s && i < n; i++)
+		if (strcmp(name(i), s) == 0)
+			return i;
+	return 0;
+}
+
+int
+db_tracks_stale(const char *camera, int64_t before_id, int64_t seen_before_us,
+    struct msg_track_event *e, int max)
+{
+	sqlite3_stmt *st;
+	int n = 0, rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db,
+	    "SELECT t.track_id, t.first_seen_us, t.last_seen_us, t.verdict, t.reason, t.mask, t.mask_score,"
+	    " t.temperature, t.snapshot, t.looks, t.skipped,"
+	    " (SELECT coalesce(max(seq), 0) FROM track_events v WHERE v.camera = t.camera AND v.track_id = t.track_id)"
+	    " FROM tracks t WHERE t.camera = ?1 AND t.ended_us IS NULL AND t.track_id >= ?2 AND t.track_id < ?3"
+	    " AND t.last_seen_us < ?4 ORDER BY t.track_id LIMIT ?5", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, DB_TRACK_ID_TIMED);
+	sqlite3_bind_int64(st, 3, before_id);
+	sqlite3_bind_int64(st, 4, seen_before_us);
+	sqlite3_bind_int(st, 5, max);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct msg_track_event *x = &e[n++];
+		const char *snap = (const char *)sqlite3_column_text(st, 8);
+
+		memset(x, 0, sizeof(*x));
+		x->track_id = sqlite3_column_int64(st, 0);
+		x->kind = MSG_TRACK_ENDED;
+		x->seq = (uint32_t)sqlite3_column_int64(st, 11) + 1;
+		x->first_seen_us = sqlite3_column_int64(st, 1);
+		x->last_seen_us = sqlite3_column_int64(st, 2);
+		x->verdict = db_name_index((const char *)sqlite3_column_text(st, 3), msg_verdict_name, 3);
+		x->reason = db_name_index((const char *)sqlite3_column_text(st, 4), msg_reason_name, 5);
+		x->mask = db_name_index((const char *)sqlite3_column_text(st, 5), msg_mask_name, 4);
+		x->mask_score = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 6);
+		x->temperature = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 7);
+		if (snap)
+			util_strlcpy(x->snapshot, snap, sizeof(x->snapshot));
+		x->looks = (uint32_t)sqlite3_column_int64(st, 9);
+		x->skipped = (uint32_t)sqlite3_column_int64(st, 10);
+	}
+	if (n == max)
+		rc = SQLITE_DONE;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
 }
 
 int64_t

@@ -40,6 +40,15 @@ void db_rollback(void);
 int db_event_insert(const char *camera, const struct msg_track_event *e, int64_t at_us,
     const char *frame_id, const char *json);
 
+/* db_tracks_stale - the camera's open tracks (ended_us NULL) whose id is
+ * below before_id and at least DB_TRACK_ID_TIMED (the id holds a time),
+ * last seen before seen_before_us: as ENDED events (e[i]) carrying the
+ * track row's state and its next seq, oldest id first, at most max.
+ * Returns the count or -1. */
+#define DB_TRACK_ID_TIMED 978307200000000LL /* 2001-01-01 in unix microseconds */
+int db_tracks_stale(const char *camera, int64_t before_id, int64_t seen_before_us,
+    struct msg_track_event *e, int max);
+
 /* db_alert_insert - inside a transaction: store an open alert. json is an
  * object with its details (see db.c). Returns the alert id (> 0) or -1. */
 int64_t db_alert_insert(const char *camera, int64_t track_id, int64_t raised_us, const char *reason,

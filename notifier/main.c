@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "peer.h"
 #include "prune.h"
+#include "stale.h"
 #include "web.h"
 #include "webhook.h"
 
@@ -58,6 +59,7 @@ on_tick(uv_timer_t *t)
 {
 	(void)t;
 	fanout_tick();
+	peer_tick();
 }
 
 static void
@@ -103,6 +105,7 @@ main(int argc, char **argv)
 	    db_open(path, err, sizeof(err)) != 0)
 		fatal("database: %s", err);
 	cams_init(&cfg);
+	stale_init(&cfg);
 	if (cfg.webhook_url[0]) {
 		struct webhook_config wc;
 

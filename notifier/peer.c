@@ -7,7 +7,9 @@
  *   dispatcher  MSG_QUEUE_STATUS  -> cams_queue
  * The ack is sent only after the commit, also for a replay and for a
  * result without events (nothing to write), so a worker that replays a
- * result gets its ack and changes nothing. */
+ * result gets its ack and changes nothing.
+ * A worker's hello also ends the open tracks of an earlier worker of its
+ * camera (stale.c), at once and at every peer_tick for PEER_SWEEP_US. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,11 @@
 #include "msg.h"
 #include "peer.h"
 #include "result.h"
+#include "stale.h"
+#include "util.h"
 
 #define PEER_BATCH 64 /* messages read per wakeup, so one peer cannot starve the loop */
+#define PEER_SWEEP_US (4 * 1000000LL) /* after a worker's hello, on top of track.max_missing_ms */
 
 struct peer {
 	uv_poll_t poll;           /* first: handle->data is not needed */
@@ -32,6 +37,8 @@ struct peer {
 	unsigned role;
 	int pid;
 	char camera[CAMERA_ID_SIZE];
+	int64_t start_us;         /* worker: its process start time; 0 unknown */
+	int64_t sweep_until_us;   /* worker: stale_close at each tick until then */
 	char name[64];            /* for logs: "worker gate1 pid 123" */
 	struct peer *next;
 };
@@ -101,7 +108,32 @@ peer_hello(struct peer *p, const struct msg_hello *h)
 	if (p->role == MSG_ROLE_WORKER)
 		cams_worker(p->camera, 1);
 	log_info(NULL, "peer %s: hello", p->name);
+	if (p->role == MSG_ROLE_WORKER) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+
+		/* The kernel's word on who connected, the hello's otherwise. */
+		if (getsockopt(p->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid <= 0)
+			cred.pid = p->pid;
+		p->start_us = stale_proc_start_us(cred.pid);
+		p->sweep_until_us = (int64_t)util_now_us() + stale_missing_us() + PEER_SWEEP_US;
+		if (p->start_us == 0)
+			log_warnx(NULL, "peer %s: start time unknown: tracks of an earlier worker stay open", p->name);
+		else
+			stale_close(p->camera, p->start_us);
+	}
 	return 0;
+}
+
+void
+peer_tick(void)
+{
+	int64_t now = (int64_t)util_now_us();
+	struct peer *p;
+
+	for (p = peers; p; p = p->next)
+		if (p->hello && p->role == MSG_ROLE_WORKER && p->start_us > 0 && now < p->sweep_until_us)
+			stale_close(p->camera, p->start_us);
 }
 
 static int

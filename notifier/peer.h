@@ -14,6 +14,10 @@ int peer_start(uv_loop_t *loop, const char *path);
 /* peer_stop - close the listener and every peer (handles close on the loop). */
 void peer_stop(void);
 
+/* peer_tick - once a second: end the tracks of earlier workers (stale.c)
+ * for the workers that said hello lately. */
+void peer_tick(void);
+
 /* peer_send_ingest - send one message to every ingest peer; a full or
  * broken peer loses this hint (logged). Returns how many got it. */
 int peer_send_ingest(unsigned type, const void *body, size_t len);

@@ -57,7 +57,7 @@ def png(width, height):
 
 
 # msg.h wire format, for the fake dispatcher and notifier
-MSG_MAGIC, MSG_VERSION = 0x31574d47, 1
+MSG_MAGIC, MSG_VERSION = 0x31574d47, 2
 MSG_HELLO, MSG_FRAME_READY, MSG_VERDICT, MSG_CAMERA_STATS = 1, 2, 7, 8
 
 
@@ -231,12 +231,16 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
 
     # 5. verdicts from the notifier reach the camera's connection
     if fid:
-        v = struct.pack("<32s24siIIfI", b"gate1", fid.encode(), 7, 2, 1, float("nan"), 0)
+        # A real track id: the worker's start time in microseconds plus a
+        # count, beyond 32 bits; the camera must get every digit.
+        track = 1732490000000007
+        v = struct.pack("<32s24sqIIfI", b"gate1", fid.encode(), track, 2, 1, float("nan"), 0)
         notifier.c.send(msg_pack(MSG_VERDICT, v))
         try:
             m = ws.recv_type("verdict")
-            report(m == {"type": "verdict", "frame": fid, "track": 7, "verdict": "DENY", "reason": "no_mask",
-                         "temperature": None, "person": 0}, "notifier verdict is forwarded to the camera", repr(m))
+            report(m == {"type": "verdict", "frame": fid, "track": track, "verdict": "DENY", "reason": "no_mask",
+                         "temperature": None, "person": 0},
+                   "notifier verdict is forwarded to the camera with the full 64-bit track id", repr(m))
         except Exception as e:
             report(False, "notifier verdict is forwarded to the camera", repr(e))
     try:

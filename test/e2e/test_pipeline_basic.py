@@ -95,17 +95,51 @@ def main():
                      "GROUP BY camera, track_id HAVING count(*) > 1 LIMIT 5")
         rep.check(not once, "at most one gate decision per person", once)
 
-        # The CLI reads the store back.
-        ev = subprocess.run([gw.bin(), "events", "--dir", gw.dir], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, timeout=30)
-        lines = [ln for ln in ev.stdout.decode(errors="replace").splitlines() if ln.strip()]
-        try:
-            [json.loads(ln) for ln in lines]
-            parsed = True
-        except ValueError:
-            parsed = False
-        rep.check(ev.returncode == 0 and parsed, "gatewatch events runs and prints JSON lines (%d)" % len(lines),
+        # The CLI reads the store back: every stored track event exactly
+        # once, oldest first, as the database holds it.
+        def events_cli(*extra):
+            r = subprocess.run([gw.bin(), "events", "--dir", gw.dir] + list(extra), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=30)
+            out = []
+            for ln in r.stdout.decode(errors="replace").splitlines():
+                try:
+                    out.append(json.loads(ln))
+                except ValueError:
+                    out.append({"unparsed": ln})
+            return r, out
+
+        def key(e):
+            return (e.get("camera"), e.get("track_id"), e.get("seq"), e.get("kind"), e.get("verdict"),
+                    e.get("reason"), e.get("at_us"))
+
+        stored = gw.db("SELECT camera, track_id, seq, kind, verdict, reason, at_us FROM track_events ORDER BY id")
+        ev, printed = events_cli()
+        rep.check(ev.returncode == 0 and printed and all("unparsed" not in e for e in printed),
+                  "gatewatch events runs and prints JSON lines (%d)" % len(printed),
                   "rc=%d stderr=%s" % (ev.returncode, ev.stderr.decode()[-300:]))
+        rep.check([key(e) for e in printed] == [tuple(r) for r in stored],
+                  "gatewatch events prints every stored track event exactly once, oldest first (%d)" % len(stored),
+                  "printed %d lines, %d stored; first difference: %s" % (
+                      len(printed), len(stored),
+                      next(((a, tuple(b)) for a, b in zip([key(e) for e in printed], stored) if a != tuple(b)),
+                           None)))
+        good = [e for e in printed if isinstance(e.get("event"), dict)]
+        rep.check(printed and len(good) == len(printed) and all(
+            e["event"].get("track") == e["track_id"] and e["event"].get("seq") == e["seq"] for e in good),
+            "each line carries its stored event item", repr(printed[:1])[:300])
+        counts = {}
+        for r in stored:
+            counts[r[0]] = counts.get(r[0], 0) + 1
+        cam = min(counts, key=lambda c: (counts[c], c)) if counts else "cam1"  # the filter drops the most
+        want = [tuple(r) for r in stored if r[0] == cam]
+        ev, printed = events_cli("--camera", cam)
+        rep.check(ev.returncode == 0 and want and [key(e) for e in printed] == want,
+                  "gatewatch events --camera %s prints only that camera's events (%d)" % (cam, len(want)),
+                  "printed %d, want %d" % (len(printed), len(want)))
+        ev, printed = events_cli("--limit", "3")
+        rep.check(ev.returncode == 0 and [key(e) for e in printed] == [tuple(r) for r in stored[-3:]],
+                  "gatewatch events --limit 3 prints the newest 3, oldest first",
+                  "got %s" % [key(e) for e in printed])
 
         if rep.failed:
             gw.failed = True
