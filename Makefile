@@ -77,8 +77,8 @@ $(MODELS)/face.weights: models/scripts/convert-face.js | deps
 	node models/scripts/convert-face.js --out $(MODELS)
 $(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
 	node models/scripts/convert-nanodet.js --out $(MODELS)
-$(MODELS)/mask.weights: models/scripts/train-mask.sh $(MODELS)/face.weights $(BIN)/gatewatch-worker
-	sh models/scripts/train-mask.sh --out $(MODELS) --bin $(BIN)
+$(MODELS)/mask.weights: models/scripts/train-mask.sh $(MODELS)/face.weights $(B)/models/facecrop
+	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
 train-mask:
 	rm -f $(MODELS)/mask.weights
 	$(MAKE) $(MODELS)/mask.weights

@@ -1,0 +1,120 @@
+/* maskcls - classify a face as mask_on / mask_off / mask_chin with the small
+ * darknet classifier trained by models/scripts/train-mask.sh. The face is
+ * cut out with nn_face_square exactly as the training crops were. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "nn_priv.h"
+
+static const char *const maskcls_names[MASKCLS_N] = { "mask_on", "mask_off", "mask_chin" };
+
+struct maskcls {
+	network *net;           /* owned */
+	int size;               /* net input, square */
+	float *in;              /* owned: 3*size*size */
+};
+
+/* check_labels - mask.labels must list the classes in nn.h's order. */
+static int check_labels(const char *dir, char *err, size_t errlen)
+{
+	char path[4096], line[128];
+	FILE *f;
+	int i = 0;
+
+	snprintf(path, sizeof(path), "%s/mask.labels", dir);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) && i <= MASKCLS_N) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[0] == 0)
+			continue;
+		if (i == MASKCLS_N || strcmp(line, maskcls_names[i]) != 0) {
+			fclose(f);
+			snprintf(err, errlen, "%s: line %d is \"%s\", want %s", path, i + 1, line,
+			    i < MASKCLS_N ? maskcls_names[i] : "end of file");
+			return -1;
+		}
+		i++;
+	}
+	fclose(f);
+	if (i != MASKCLS_N) {
+		snprintf(err, errlen, "%s: %d labels, want %d", path, i, MASKCLS_N);
+		return -1;
+	}
+	return 0;
+}
+
+struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen)
+{
+	struct maskcls *mc;
+
+	if (check_labels(models_dir, err, errlen) < 0)
+		return NULL;
+	if ((mc = calloc(1, sizeof(*mc))) == NULL) {
+		snprintf(err, errlen, "mask classifier: out of memory");
+		return NULL;
+	}
+	if ((mc->net = nn_load(models_dir, "mask", err, errlen)) == NULL) {
+		free(mc);
+		return NULL;
+	}
+	if (mc->net->w != mc->net->h || mc->net->c != 3 || mc->net->outputs != MASKCLS_N) {
+		snprintf(err, errlen, "%s/mask.cfg: want a square 3-channel input and %d outputs",
+		    models_dir, MASKCLS_N);
+		maskcls_close(mc);
+		return NULL;
+	}
+	mc->size = mc->net->w;
+	if ((mc->in = malloc(sizeof(float) * 3 * mc->size * mc->size)) == NULL) {
+		snprintf(err, errlen, "mask classifier: out of memory");
+		maskcls_close(mc);
+		return NULL;
+	}
+	return mc;
+}
+
+int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box *face, float probs[MASKCLS_N])
+{
+	struct image crop;
+	size_t plane = (size_t)mc->size * mc->size, i;
+	int c, best = 0;
+	float *p;
+
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || face == NULL ||
+	    !(face->w > 0) || !(face->h > 0))
+		return -EINVAL;
+	if (nn_face_square(im, face, NN_MASK_MARGIN, mc->size, &crop) < 0)
+		return -ENOMEM;
+	/* darknet's image loader: planar RGB, px / 255. */
+	for (i = 0; i < plane; i++)
+		for (c = 0; c < 3; c++)
+			mc->in[c * plane + i] = crop.rgb[i * 3 + c] / 255.0f;
+	free(crop.rgb);
+	p = network_predict(mc->net, mc->in);
+	for (c = 0; c < MASKCLS_N; c++) {
+		probs[c] = p[c];
+		if (p[c] > p[best])
+			best = c;
+	}
+	return best;
+}
+
+void maskcls_close(struct maskcls *mc)
+{
+	if (mc == NULL)
+		return;
+	if (mc->net)
+		free_network(mc->net);
+	free(mc->in);
+	free(mc);
+}
+
+const char *maskcls_name(int cls)
+{
+	return cls >= 0 && cls < MASKCLS_N ? maskcls_names[cls] : "unknown";
+}

@@ -1,0 +1,197 @@
+/* nn - the parts the network wrappers share: quiet darknet loading,
+ * TensorFlow-style bilinear resizing, box sorting, IoU and NMS. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn_priv.h"
+
+static pthread_mutex_t nn_load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int check_file(const char *path, long min_size, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	if (size < min_size) {
+		snprintf(err, errlen, "%s: too short (%ld bytes)", path, size);
+		return -1;
+	}
+	return 0;
+}
+
+network *nn_load(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char cfg[4096], weights[4096];
+	network *net;
+	int saved, devnull;
+
+	if (snprintf(cfg, sizeof(cfg), "%s/%s.cfg", dir, name) >= (int)sizeof(cfg) ||
+	    snprintf(weights, sizeof(weights), "%s/%s.weights", dir, name) >= (int)sizeof(weights)) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return NULL;
+	}
+	if (check_file(cfg, 8, err, errlen) < 0 || check_file(weights, 20, err, errlen) < 0)
+		return NULL;
+
+	pthread_mutex_lock(&nn_load_lock);
+	fflush(stderr);
+	saved = dup(2);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && devnull >= 0)
+		dup2(devnull, 2);
+	net = load_network(cfg, weights, 0);
+	fflush(stderr);
+	if (saved >= 0 && devnull >= 0)
+		dup2(saved, 2);
+	if (saved >= 0)
+		close(saved);
+	if (devnull >= 0)
+		close(devnull);
+	pthread_mutex_unlock(&nn_load_lock);
+
+	if (net == NULL) {
+		snprintf(err, errlen, "%s: darknet could not load it", cfg);
+		return NULL;
+	}
+	set_batch_network(net, 1);
+	return net;
+}
+
+void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
+    const float mean[3], float scale, float *dst)
+{
+	/* As tfjs-backend-cpu's ResizeBilinear: src = out * (in / out). */
+	double ry = (double)sh / dh, rx = (double)sw / dw;
+	size_t plane = (size_t)dw * dh;
+	int *x0 = malloc(sizeof(int) * dw * 2);
+	float *fx = malloc(sizeof(float) * dw);
+	int y, x, c;
+
+	if (x0 == NULL || fx == NULL) {
+		/* Degrade to nearest without tables rather than fail: cannot
+		 * happen for the sizes used (< 2k columns). */
+		free(x0);
+		free(fx);
+		memset(dst, 0, sizeof(float) * plane * 3);
+		return;
+	}
+	for (x = 0; x < dw; x++) {
+		double s = rx * x;
+		int f = (int)floor(s);
+		x0[2 * x] = f;
+		x0[2 * x + 1] = f + 1 < sw ? f + 1 : sw - 1;
+		fx[x] = (float)(s - f);
+	}
+	for (y = 0; y < dh; y++) {
+		double s = ry * y;
+		int ya = (int)floor(s), yb = ya + 1 < sh ? ya + 1 : sh - 1;
+		float fy = (float)(s - ya);
+		const unsigned char *ra = ya < im->h ? im->rgb + (size_t)ya * im->w * 3 : NULL;
+		const unsigned char *rb = yb < im->h ? im->rgb + (size_t)yb * im->w * 3 : NULL;
+
+		for (x = 0; x < dw; x++) {
+			int xa = x0[2 * x], xb = x0[2 * x + 1];
+			for (c = 0; c < 3; c++) {
+				float tl = ra && xa < im->w ? ra[xa * 3 + c] : 0;
+				float tr = ra && xb < im->w ? ra[xb * 3 + c] : 0;
+				float bl = rb && xa < im->w ? rb[xa * 3 + c] : 0;
+				float br = rb && xb < im->w ? rb[xb * 3 + c] : 0;
+				float top = tl + (tr - tl) * fx[x];
+				float bot = bl + (br - bl) * fx[x];
+				float v = top + (bot - top) * fy;
+				dst[c * plane + (size_t)y * dw + x] = (v - mean[c]) * scale;
+			}
+		}
+	}
+	free(x0);
+	free(fx);
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const struct nn_box *x = a, *y = b;
+
+	return (x->score < y->score) - (x->score > y->score);
+}
+
+void nn_sort(struct nn_box *b, int n)
+{
+	qsort(b, n, sizeof(*b), by_score);
+}
+
+float nn_iou(const struct nn_box *a, const struct nn_box *b)
+{
+	float x1 = fmaxf(a->x, b->x), y1 = fmaxf(a->y, b->y);
+	float x2 = fminf(a->x + a->w, b->x + b->w), y2 = fminf(a->y + a->h, b->y + b->h);
+	float inter, uni;
+
+	if (x2 <= x1 || y2 <= y1)
+		return 0;
+	inter = (x2 - x1) * (y2 - y1);
+	uni = a->w * a->h + b->w * b->h - inter;
+	return uni > 0 ? inter / uni : 0;
+}
+
+int nn_nms(struct nn_box *b, int n, float iou_threshold)
+{
+	int kept = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < kept; j++)
+			if (nn_iou(&b[j], &b[i]) > iou_threshold)
+				break;
+		if (j == kept)
+			b[kept++] = b[i];
+	}
+	return kept;
+}
+
+int nn_face_square(const struct image *im, const struct nn_box *face, float margin,
+    int size, struct image *out)
+{
+	float side = fmaxf(face->w, face->h) * (1 + 2 * margin);
+	float x0 = face->x + face->w / 2 - side / 2, y0 = face->y + face->h / 2 - side / 2;
+	float step = side / size;
+	int x, y, c;
+
+	if ((out->rgb = malloc((size_t)size * size * 3)) == NULL)
+		return -ENOMEM;
+	out->w = out->h = size;
+	for (y = 0; y < size; y++) {
+		float sy = fminf(fmaxf(y0 + (y + 0.5f) * step - 0.5f, 0), im->h - 1);
+		int ya = (int)sy, yb = ya + 1 < im->h ? ya + 1 : ya;
+		float fy = sy - ya;
+
+		for (x = 0; x < size; x++) {
+			float sx = fminf(fmaxf(x0 + (x + 0.5f) * step - 0.5f, 0), im->w - 1);
+			int xa = (int)sx, xb = xa + 1 < im->w ? xa + 1 : xa;
+			float fx = sx - xa;
+			const unsigned char *a = im->rgb + ((size_t)ya * im->w + xa) * 3;
+			const unsigned char *b = im->rgb + ((size_t)ya * im->w + xb) * 3;
+			const unsigned char *d = im->rgb + ((size_t)yb * im->w + xa) * 3;
+			const unsigned char *e = im->rgb + ((size_t)yb * im->w + xb) * 3;
+
+			for (c = 0; c < 3; c++) {
+				float top = a[c] + (b[c] - a[c]) * fx;
+				float bot = d[c] + (e[c] - d[c]) * fx;
+				out->rgb[((size_t)y * size + x) * 3 + c] =
+				    (unsigned char)(top + (bot - top) * fy + 0.5f);
+			}
+		}
+	}
+	return 0;
+}
