@@ -30,7 +30,7 @@ PROGRAMS = $(BIN)/gatewatch-ingest $(BIN)/gatewatch-dispatcher $(BIN)/gatewatch-
            $(BIN)/gatewatch-notifier $(BIN)/gatewatch
 UNIT_BINS = $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 
-.PHONY: all deps models train-mask run test test-unit test-models test-e2e test-browser bench clean
+.PHONY: all deps models train-mask model-tools run test test-unit test-models test-e2e test-browser bench clean
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -77,11 +77,15 @@ $(MODELS)/face.weights: models/scripts/convert-face.js | deps
 	node models/scripts/convert-face.js --out $(MODELS)
 $(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
 	node models/scripts/convert-nanodet.js --out $(MODELS)
-$(MODELS)/mask.weights: models/scripts/train-mask.sh $(MODELS)/face.weights $(B)/models/facecrop
+# The mask classifier is trained by `make train-mask` and committed in
+# models/trained/ (see its README: training is slow and clock-seeded).
+$(MODELS)/mask.weights: models/trained/mask.weights models/trained/mask.cfg models/trained/mask.labels
+	@mkdir -p $(MODELS)
+	cp models/trained/mask.cfg models/trained/mask.labels $(MODELS)/
+	cp models/trained/mask.weights $(MODELS)/mask.weights
+train-mask: $(MODELS)/face.weights $(B)/models/facecrop
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
-train-mask:
-	rm -f $(MODELS)/mask.weights
-	$(MAKE) $(MODELS)/mask.weights
+	cp $(MODELS)/mask.cfg $(MODELS)/mask.weights $(MODELS)/mask.labels models/trained/
 
 run: deps all models
 	$(BIN)/gatewatch up --dir var --demo
