@@ -1,0 +1,116 @@
+"""wsclient - a bare RFC 6455 WebSocket client on the standard library,
+shared by the e2e tests and the benchmarks: enough to talk to ingest (the
+camera protocol) and to the notifier's /live, and to misbehave on purpose
+(fragments, raw frame bytes). Text messages come back as dicts.
+
+    from wsclient import WS, WSClosed
+    ws = WS(port)                      # GET /camera
+    live = WS(http_port, path="/live")
+"""
+import base64
+import json
+import os
+import socket
+import struct
+
+
+class WSClosed(Exception):
+    def __init__(self, code, reason):
+        super().__init__("closed %s %r" % (code, reason))
+        self.code, self.reason = code, reason
+
+
+class WS:
+    """A bare RFC 6455 client: enough to talk to ingest and to misbehave."""
+
+    def __init__(self, port, protocol=None, timeout=30, path="/camera"):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (path, port, key))
+        if protocol:
+            req += "Sec-WebSocket-Protocol: %s\r\n" % protocol
+        self.s.sendall((req + "\r\n").encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = self.s.recv(4096)
+            if not d:
+                raise IOError("connection closed during handshake")
+            buf += d
+            if len(buf) > 65536:
+                raise IOError("handshake too long")
+        head, self.buf = buf.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise IOError("handshake refused: %r" % head[:80])
+
+    def send_frame(self, opcode, payload, fin=True):
+        self.s.sendall(self.frame_bytes(opcode, payload, fin))
+
+    def frame_bytes(self, opcode, payload, fin=True):
+        b0 = (0x80 if fin else 0) | opcode
+        n = len(payload)
+        if n < 126:
+            hdr = struct.pack("!BB", b0, 0x80 | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", b0, 0x80 | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", b0, 0x80 | 127, n)
+        mask = os.urandom(4)
+        # XOR in bulk: int.from_bytes keeps this fast for megabyte frames
+        m = (mask * (n // 4 + 1))[:n]
+        body = (int.from_bytes(payload, "big") ^ int.from_bytes(m, "big")).to_bytes(n, "big") if n else b""
+        return hdr + mask + body
+
+    def send_text(self, obj):
+        self.send_frame(0x1, (obj if isinstance(obj, str) else json.dumps(obj)).encode())
+
+    def send_binary(self, data, pieces=1):
+        step = max(1, (len(data) + pieces - 1) // pieces)
+        chunks = [data[i:i + step] for i in range(0, len(data), step)] or [b""]
+        for i, c in enumerate(chunks):
+            self.send_frame(0x2 if i == 0 else 0x0, c, fin=(i == len(chunks) - 1))
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            d = self.s.recv(65536)
+            if not d:
+                raise WSClosed(None, "EOF")
+            self.buf += d
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self):
+        """The next text message as a dict; raises WSClosed on close."""
+        while True:
+            b0, b1 = self._need(2)
+            n = b1 & 0x7f
+            if n == 126:
+                n = struct.unpack("!H", self._need(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self._need(8))[0]
+            payload = self._need(n)
+            op = b0 & 0x0f
+            if op == 0x8:
+                code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+                raise WSClosed(code, payload[2:].decode(errors="replace"))
+            if op == 0x9:
+                continue
+            if op == 0x1:
+                return json.loads(payload.decode())
+
+    def recv_type(self, t, limit=20):
+        for _ in range(limit):
+            m = self.recv()
+            if m.get("type") == t:
+                return m
+        raise IOError("no %s message in %d messages" % (t, limit))
+
+    def hello(self, camera, token):
+        self.send_text({"type": "hello", "camera": camera, "token": token})
+        return self.recv()
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass
