@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "config.h"
 
@@ -171,14 +172,7 @@ cmd_events(int argc, char **argv)
 				free(cargv);
 				return 2;
 			}
-		} else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
-			cargv[cargc++] = argv[i++];
-			cargv[cargc++] = argv[i];
-		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
-		    strncmp(a, "--set=", 6) == 0)
-			cargv[cargc++] = argv[i];
-		else {
+		} else if (!args_config_flag(argc, argv, &i, cargv, &cargc)) {
 			fprintf(stderr, "gatewatch events: unknown or incomplete argument %s\n", a);
 			events_usage(stderr);
 			free(cargv);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 
 static void
@@ -64,9 +65,9 @@ replay_push(char ***v, int *n, int *cap, char *s)
 int
 cmd_replay(int argc, char **argv)
 {
-	char **v = NULL, bin[4096], name[64];
+	char **v = NULL, *flag[2], bin[4096], name[64];
 	const char *stage = NULL;
-	int i, n = 0, cap = 0, nfiles = 0;
+	int i, j, n = 0, cap = 0, nfiles = 0, nflag = 0;
 
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -82,15 +83,11 @@ cmd_replay(int argc, char **argv)
 			stage = argv[++i];
 		else if (strncmp(a, "--stage=", 8) == 0)
 			stage = a + 8;
-		else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
-			if (replay_push(&v, &n, &cap, argv[i]) || replay_push(&v, &n, &cap, argv[i + 1]))
-				return 1;
-			i++;
-		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
-		    strncmp(a, "--set=", 6) == 0) {
-			if (replay_push(&v, &n, &cap, argv[i]))
-				return 1;
+		else if (args_config_flag(argc, argv, &i, flag, &nflag)) {
+			for (j = 0; j < nflag; j++)
+				if (replay_push(&v, &n, &cap, flag[j]))
+					return 1;
+			nflag = 0;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "gatewatch replay: unknown or incomplete argument %s\n", a);
 			replay_usage(stderr);

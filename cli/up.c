@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
@@ -393,14 +394,7 @@ cmd_up(int argc, char **argv)
 		    strcmp(a, "--listen") == 0) && i + 1 < argc && nsets < 8) {
 			snprintf(sets[nsets++], sizeof(sets[0]), "%s=%s",
 			    a[2] == 'h' ? "http.port" : a[2] == 'i' ? "ingest.port" : "listen.address", argv[++i]);
-		} else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
-			cargv[cargc++] = argv[i++];
-			cargv[cargc++] = argv[i];
-		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
-		    strncmp(a, "--set=", 6) == 0)
-			cargv[cargc++] = argv[i];
-		else {
+		} else if (!args_config_flag(argc, argv, &i, cargv, &cargc)) {
 			fprintf(stderr, "gatewatch up: unknown or incomplete argument %s\n", a);
 			up_usage(stderr);
 			free(cargv);

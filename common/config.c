@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,18 +84,6 @@ static const struct config_key config_keys[] = {
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
-
-static void
-config_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* config_exe_rel - "<dir of /proc/self/exe>/rel", resolved if it exists. */
 static void
@@ -248,36 +235,36 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 	size_t idlen;
 
 	if (dot <= id || (idlen = (size_t)(dot - id)) >= sizeof(idbuf)) {
-		config_err(err, errlen, "bad camera key \"%s\" (camera.<id>.token|name|mode)", key);
+		util_errf(err, errlen, "bad camera key \"%s\" (camera.<id>.token|name|mode)", key);
 		return -1;
 	}
 	memcpy(idbuf, id, idlen);
 	idbuf[idlen] = '\0';
 	if (!util_camera_id_valid(idbuf)) {
-		config_err(err, errlen, "%s: camera id must be 1..31 of [A-Za-z0-9_-]", key);
+		util_errf(err, errlen, "%s: camera id must be 1..31 of [A-Za-z0-9_-]", key);
 		return -1;
 	}
 	if (strcmp(dot, ".token") != 0 && strcmp(dot, ".name") != 0 && strcmp(dot, ".mode") != 0) {
-		config_err(err, errlen, "unknown key \"%s\" (camera.<id>.token|name|mode)", key);
+		util_errf(err, errlen, "unknown key \"%s\" (camera.<id>.token|name|mode)", key);
 		return -1;
 	}
 	if (!config_printable(value)) {
-		config_err(err, errlen, "%s: control characters are not allowed", key);
+		util_errf(err, errlen, "%s: control characters are not allowed", key);
 		return -1;
 	}
 	if ((cam = config_camera_get(c, idbuf, 1)) == NULL) {
-		config_err(err, errlen, "%s: more than %d cameras", key, CONFIG_CAMERAS_MAX);
+		util_errf(err, errlen, "%s: more than %d cameras", key, CONFIG_CAMERAS_MAX);
 		return -1;
 	}
 	if (strcmp(dot, ".token") == 0) {
 		if (strlen(value) < 8 || strlen(value) >= sizeof(cam->token)) {
-			config_err(err, errlen, "%s: a token is 8..%zu characters", key, sizeof(cam->token) - 1);
+			util_errf(err, errlen, "%s: a token is 8..%zu characters", key, sizeof(cam->token) - 1);
 			return -1;
 		}
 		util_strlcpy(cam->token, value, sizeof(cam->token));
 	} else if (strcmp(dot, ".name") == 0) {
 		if (*value == '\0' || strlen(value) >= sizeof(cam->name)) {
-			config_err(err, errlen, "%s: a name is 1..%zu characters", key, sizeof(cam->name) - 1);
+			util_errf(err, errlen, "%s: a name is 1..%zu characters", key, sizeof(cam->name) - 1);
 			return -1;
 		}
 		util_strlcpy(cam->name, value, sizeof(cam->name));
@@ -287,7 +274,7 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 		else if (strcmp(value, "indoor") == 0)
 			cam->mode = CONFIG_MODE_INDOOR;
 		else {
-			config_err(err, errlen, "%s: \"%s\" is not gate or indoor", key, value);
+			util_errf(err, errlen, "%s: \"%s\" is not gate or indoor", key, value);
 			return -1;
 		}
 	}
@@ -309,24 +296,24 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		if (strcmp(config_keys[i].key, key) == 0)
 			k = &config_keys[i];
 	if (k == NULL) {
-		config_err(err, errlen, "unknown key \"%s\"", key);
+		util_errf(err, errlen, "unknown key \"%s\"", key);
 		return -1;
 	}
 	p = (char *)c + k->off;
 	switch (k->type) {
 	case CT_LEVEL:
 		if (log_level_parse(value) < 0) {
-			config_err(err, errlen, "%s: \"%s\" is not debug, info, warn or error", key, value);
+			util_errf(err, errlen, "%s: \"%s\" is not debug, info, warn or error", key, value);
 			return -1;
 		}
 		/* FALLTHROUGH */
 	case CT_STR:
 		if (strlen(value) >= k->size) {
-			config_err(err, errlen, "%s: longer than %zu characters", key, k->size - 1);
+			util_errf(err, errlen, "%s: longer than %zu characters", key, k->size - 1);
 			return -1;
 		}
 		if (!config_printable(value)) {
-			config_err(err, errlen, "%s: control characters are not allowed", key);
+			util_errf(err, errlen, "%s: control characters are not allowed", key);
 			return -1;
 		}
 		util_strlcpy(p, value, k->size);
@@ -336,9 +323,9 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 	}
 	if ((rc = config_number(k, value, &v)) != 0) {
 		if (rc == -2)
-			config_err(err, errlen, "%s: %s is out of range %g..%g", key, value, k->min, k->max);
+			util_errf(err, errlen, "%s: %s is out of range %g..%g", key, value, k->min, k->max);
 		else
-			config_err(err, errlen, "%s: \"%s\" is not a %s", key, value,
+			util_errf(err, errlen, "%s: \"%s\" is not a %s", key, value,
 			    k->type == CT_DOUBLE ? "number" : "whole number");
 		return -1;
 	}
@@ -372,7 +359,7 @@ config_line(char *line, char **key, char **value, char *err, size_t errlen)
 	if (*p == '\0' || *p == '#')
 		return 0;
 	if ((eq = strchr(p, '=')) == NULL) {
-		config_err(err, errlen, "expected \"key = value\"");
+		util_errf(err, errlen, "expected \"key = value\"");
 		return -1;
 	}
 	e = eq;
@@ -380,7 +367,7 @@ config_line(char *line, char **key, char **value, char *err, size_t errlen)
 		e--;
 	*e = '\0';
 	if (*p == '\0') {
-		config_err(err, errlen, "missing key before '='");
+		util_errf(err, errlen, "missing key before '='");
 		return -1;
 	}
 	v = eq + 1;
@@ -390,13 +377,13 @@ config_line(char *line, char **key, char **value, char *err, size_t errlen)
 		char *q = strrchr(v + 1, '"'), *t;
 
 		if (q == NULL) {
-			config_err(err, errlen, "%s: unterminated quoted value", p);
+			util_errf(err, errlen, "%s: unterminated quoted value", p);
 			return -1;
 		}
 		for (t = q + 1; *t == ' ' || *t == '\t'; t++)
 			;
 		if (*t != '\0' && *t != '#') {
-			config_err(err, errlen, "%s: text after the quoted value", p);
+			util_errf(err, errlen, "%s: text after the quoted value", p);
 			return -1;
 		}
 		*q = '\0';
@@ -423,7 +410,7 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	FILE *f;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		config_err(err, errlen, "%s: %s", path, strerror(errno));
+		util_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -431,7 +418,7 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
-			config_err(err, errlen, "%s:%d: line too long", path, lineno);
+			util_errf(err, errlen, "%s:%d: line too long", path, lineno);
 			fclose(f);
 			return -1;
 		}
@@ -439,13 +426,13 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		if (rc == 1)
 			rc = config_set(c, key, value, msg, sizeof(msg)) == 0 ? 0 : -1;
 		if (rc < 0) {
-			config_err(err, errlen, "%s:%d: %s", path, lineno, msg);
+			util_errf(err, errlen, "%s:%d: %s", path, lineno, msg);
 			fclose(f);
 			return -1;
 		}
 	}
 	if (ferror(f)) {
-		config_err(err, errlen, "%s: %s", path, strerror(errno));
+		util_errf(err, errlen, "%s: %s", path, strerror(errno));
 		fclose(f);
 		return -1;
 	}
@@ -465,57 +452,57 @@ config_check(const struct config *c, char *err, size_t errlen)
 	int i, j;
 
 	if (c->dir[0] == '\0') {
-		config_err(err, errlen, "dir: must not be empty");
+		util_errf(err, errlen, "dir: must not be empty");
 		return -1;
 	}
 	if (c->listen_address[0] == '\0') {
-		config_err(err, errlen, "listen.address: must not be empty");
+		util_errf(err, errlen, "listen.address: must not be empty");
 		return -1;
 	}
 	if (c->ingest_port == c->http_port) {
-		config_err(err, errlen, "ingest.port and http.port are both %d", c->http_port);
+		util_errf(err, errlen, "ingest.port and http.port are both %d", c->http_port);
 		return -1;
 	}
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-		config_err(err, errlen, "tls.cert and tls.key: set both or neither");
+		util_errf(err, errlen, "tls.cert and tls.key: set both or neither");
 		return -1;
 	}
 	if (c->worker_backoff_ms > c->worker_backoff_max_ms) {
-		config_err(err, errlen, "dispatcher.worker_backoff_ms (%d) is above dispatcher.worker_backoff_max_ms (%d)",
+		util_errf(err, errlen, "dispatcher.worker_backoff_ms (%d) is above dispatcher.worker_backoff_max_ms (%d)",
 		    c->worker_backoff_ms, c->worker_backoff_max_ms);
 		return -1;
 	}
 	if (!config_input_ok(c->face_input)) {
-		config_err(err, errlen, "worker.face_input: %d is not a multiple of 32", c->face_input);
+		util_errf(err, errlen, "worker.face_input: %d is not a multiple of 32", c->face_input);
 		return -1;
 	}
 	if (!config_input_ok(c->person_input)) {
-		config_err(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
+		util_errf(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
 		return -1;
 	}
 	if (c->track_consensus_window < c->track_consensus_n) {
-		config_err(err, errlen, "track.consensus_window (%d) is below track.consensus_n (%d)",
+		util_errf(err, errlen, "track.consensus_window (%d) is below track.consensus_n (%d)",
 		    c->track_consensus_window, c->track_consensus_n);
 		return -1;
 	}
 	if (c->webhook_backoff_min_ms > c->webhook_backoff_max_ms) {
-		config_err(err, errlen, "webhook.backoff_min_ms (%d) is above webhook.backoff_max_ms (%d)",
+		util_errf(err, errlen, "webhook.backoff_min_ms (%d) is above webhook.backoff_max_ms (%d)",
 		    c->webhook_backoff_min_ms, c->webhook_backoff_max_ms);
 		return -1;
 	}
 	if (c->webhook_url[0] != '\0' && strncmp(c->webhook_url, "http://", 7) != 0 &&
 	    strncmp(c->webhook_url, "https://", 8) != 0) {
-		config_err(err, errlen, "webhook.url: \"%s\" is not an http:// or https:// URL", c->webhook_url);
+		util_errf(err, errlen, "webhook.url: \"%s\" is not an http:// or https:// URL", c->webhook_url);
 		return -1;
 	}
 	for (i = 0; i < c->ncameras; i++) {
 		if (c->cameras[i].token[0] == '\0') {
-			config_err(err, errlen, "camera.%s.token is not set", c->cameras[i].id);
+			util_errf(err, errlen, "camera.%s.token is not set", c->cameras[i].id);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(c->cameras[i].token, c->cameras[j].token) == 0) {
-				config_err(err, errlen, "camera.%s.token and camera.%s.token are the same",
+				util_errf(err, errlen, "camera.%s.token and camera.%s.token are the same",
 				    c->cameras[j].id, c->cameras[i].id);
 				return -1;
 			}
@@ -585,7 +572,7 @@ config_absolute(char *path, size_t size, const char *key, char *err, size_t errl
 	if (path[0] == '/' || path[0] == '\0')
 		return 0;
 	if (getcwd(cwd, sizeof(cwd)) == NULL) {
-		config_err(err, errlen, "%s: cannot resolve against the current directory: %s", key, strerror(errno));
+		util_errf(err, errlen, "%s: cannot resolve against the current directory: %s", key, strerror(errno));
 		return -1;
 	}
 	if (rel[0] == '.' && rel[1] == '/')
@@ -594,7 +581,7 @@ config_absolute(char *path, size_t size, const char *key, char *err, size_t errl
 		rel += 1;
 	snprintf(buf, sizeof(buf), "%s%s%s", cwd, *rel ? "/" : "", rel);
 	if (util_strlcpy(path, buf, size) >= size) {
-		config_err(err, errlen, "%s: path too long", key);
+		util_errf(err, errlen, "%s: path too long", key);
 		return -1;
 	}
 	return 0;
@@ -612,7 +599,7 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
 		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) {
 			if (i + 1 >= argc) {
-				config_err(err, errlen, "%s: needs an argument", a);
+				util_errf(err, errlen, "%s: needs an argument", a);
 				return -1;
 			}
 			val = argv[++i];
@@ -626,7 +613,7 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 				return -1;
 		} else if (strncmp(a, "--dir", 5) == 0) {
 			if (config_set(c, "dir", val, msg, sizeof(msg)) != 0) {
-				config_err(err, errlen, "--dir: %s", msg);
+				util_errf(err, errlen, "--dir: %s", msg);
 				return -1;
 			}
 		} else {
@@ -634,7 +621,7 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 			char *k, *v;
 
 			if (eq == NULL || eq == val) {
-				config_err(err, errlen, "--set %s: expected KEY=VALUE", val);
+				util_errf(err, errlen, "--set %s: expected KEY=VALUE", val);
 				return -1;
 			}
 			util_strlcpy(kv, val, sizeof(kv));
@@ -642,7 +629,7 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 			v = kv + (eq - val);
 			*v++ = '\0';
 			if (config_set(c, k, v, msg, sizeof(msg)) != 0) {
-				config_err(err, errlen, "--set: %s", msg);
+				util_errf(err, errlen, "--set: %s", msg);
 				return -1;
 			}
 		}

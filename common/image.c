@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "util.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -41,21 +41,6 @@
 #pragma GCC diagnostic pop
 /* reported at the end of the file, for stb prototypes left undefined */
 #pragma GCC diagnostic ignored "-Wunused-function"
-
-static void
-image_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-image_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 image_is_jpeg(const unsigned char *p, size_t n)
@@ -135,11 +120,11 @@ image_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char 
 	int comp, iw, ih;
 
 	if (buf == NULL || len == 0) {
-		image_err(err, errlen, "empty image");
+		util_errf(err, errlen, "empty image");
 		return -EINVAL;
 	}
 	if (len > INT_MAX) {
-		image_err(err, errlen, "image of %zu bytes is too large", len);
+		util_errf(err, errlen, "image of %zu bytes is too large", len);
 		return -E2BIG;
 	}
 	if (image_is_jpeg(p, len))
@@ -147,11 +132,11 @@ image_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char 
 	else if (image_is_png(p, len))
 		*ext = "png";
 	else {
-		image_err(err, errlen, "not a JPEG or PNG image");
+		util_errf(err, errlen, "not a JPEG or PNG image");
 		return -EINVAL;
 	}
 	if (!stbi_info_from_memory(p, (int)len, &iw, &ih, &comp) || iw <= 0 || ih <= 0) {
-		image_err(err, errlen, "damaged %s header: %s", strcmp(*ext, "jpg") == 0 ? "JPEG" : "PNG",
+		util_errf(err, errlen, "damaged %s header: %s", strcmp(*ext, "jpg") == 0 ? "JPEG" : "PNG",
 		          stbi_failure_reason() ? stbi_failure_reason() : "unreadable");
 		return -EINVAL;
 	}
@@ -172,22 +157,22 @@ image_decode(const void *buf, size_t len, long max_pixels, struct image *out, ch
 	if ((rc = image_probe(buf, len, &ext, &w, &h, err, errlen)) < 0)
 		return rc;
 	if (max_pixels > 0 && (long long)w * h > max_pixels) {
-		image_err(err, errlen, "image %dx%d exceeds %ld pixels", w, h, max_pixels);
+		util_errf(err, errlen, "image %dx%d exceeds %ld pixels", w, h, max_pixels);
 		return -E2BIG;
 	}
 	jpeg = strcmp(ext, "jpg") == 0;
 	if (jpeg ? !image_jpeg_complete(buf, len) : !image_png_complete(buf, len)) {
-		image_err(err, errlen, "truncated image (no %s)", jpeg ? "JPEG end marker" : "PNG IEND chunk");
+		util_errf(err, errlen, "truncated image (no %s)", jpeg ? "JPEG end marker" : "PNG IEND chunk");
 		return -EINVAL;
 	}
 	rgb = stbi_load_from_memory(buf, (int)len, &w, &h, &comp, 3);
 	if (rgb == NULL) {
 		why = stbi_failure_reason();
 		if (why != NULL && strcmp(why, "outofmem") == 0) {
-			image_err(err, errlen, "out of memory decoding %dx%d", w, h);
+			util_errf(err, errlen, "out of memory decoding %dx%d", w, h);
 			return -ENOMEM;
 		}
-		image_err(err, errlen, "damaged %s: %s", jpeg ? "JPEG" : "PNG", why ? why : "decode failed");
+		util_errf(err, errlen, "damaged %s: %s", jpeg ? "JPEG" : "PNG", why ? why : "decode failed");
 		return -EINVAL;
 	}
 	out->w = w;

@@ -28,4 +28,9 @@ size_t util_strlcpy(char *dst, const char *src, size_t size);
  * with -EFBIG. Returns 0 or -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **buf, size_t *len);
 
+/* util_errf - printf into err (errlen bytes, always NUL-terminated when
+ * errlen > 0); does nothing when err is NULL or errlen is 0. The common/
+ * modules' way of filling their caller's error buffer. */
+void util_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -66,6 +66,12 @@ def pack(mtype, body, version=VERSION, magic=MAGIC, length=None):
     return HDR.pack(magic, version, mtype, len(body) if length is None else length, 0) + body
 
 
+def unpack(d):
+    """(type, body) of one datagram, unchecked; body cut to the header's length."""
+    _, _, mtype, length, _ = HDR.unpack_from(d)
+    return mtype, d[HDR.size:HDR.size + length]
+
+
 def hello(role, camera="", pid=None):
     return pack(HELLO, HELLO_S.pack(role, os.getpid() if pid is None else pid, cstr(camera, 32)))
 

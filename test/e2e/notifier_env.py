@@ -12,17 +12,11 @@ import time
 import urllib.error
 import urllib.request
 
+from lib import Report, free_port
+
 ROOT = os.environ.get("GW_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("BIN", "bin")
 NOTIFIER = os.path.join(ROOT, BIN, "gatewatch-notifier") if not os.path.isabs(BIN) else os.path.join(BIN, "gatewatch-notifier")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Notifier:
@@ -164,19 +158,8 @@ class WS:
         self.s.close()
 
 
-class Cases:
-    """Prints one line per case; remembers failures for the exit status."""
-
-    def __init__(self):
-        self.failed = 0
-
-    def check(self, cond, what, why=""):
-        if cond:
-            print("ok - %s" % what, flush=True)
-        else:
-            self.failed += 1
-            print("not ok - %s: %s" % (what, why), flush=True)
-        return cond
+class Cases(Report):
+    """lib.Report (one line per case, failures counted) plus eq()."""
 
     def eq(self, got, want, what):
         return self.check(got == want, what, "got %r, want %r" % (got, want))

@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +23,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
-from notifier_env import NOTIFIER, WS, Cases, Notifier, free_port  # noqa: E402
+from lib import free_port, wait_until  # noqa: E402
+from notifier_env import NOTIFIER, WS, Cases, Notifier  # noqa: E402
 
 SECRET = b"s3cret-for-tests"
 RECEIVER = r'''
@@ -56,15 +58,16 @@ port = free_port()
 def receiver_start():
     global recv_proc
     recv_proc = subprocess.Popen([sys.executable, script, str(port), got_file], start_new_session=True)
-    end = time.time() + 10
-    while time.time() < end:
-        try:
-            import socket
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("receiver did not start")
+    if not wait_until(receiver_listens, 10, 0.05):
+        raise RuntimeError("receiver did not start")
+
+
+def receiver_listens():
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 def receiver_stop():
@@ -83,13 +86,11 @@ def received():
 
 
 def wait_received(count, timeout=20.0):
-    end = time.time() + timeout
-    while time.time() < end:
+    """received() once it holds count deliveries (count >= 1), or at the timeout."""
+    def enough():
         r = received()
-        if len(r) >= count:
-            return r
-        time.sleep(0.1)
-    return received()
+        return r if len(r) >= count else None
+    return wait_until(enough, timeout, 0.1) or received()
 
 
 def post(path, body, ctype="application/json"):
@@ -231,10 +232,8 @@ try:
     t.check(all(signed_ok(x) for x in got), "every delivery is signed")
     t.check(any(int({k.lower(): v for k, v in x["headers"].items()}.get("x-gatewatch-attempt", "1")) > 1
                 for x in got[1:]), "the late deliveries say they were retried (attempt > 1)")
-    end = time.time() + 10
-    while time.time() < end and db.execute("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NULL"
-                                           ).fetchone()[0]:
-        time.sleep(0.1)
+    wait_until(lambda: not db.execute("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NULL"
+                                      ).fetchone()[0], 10, 0.1)
     t.eq(db.execute("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NULL").fetchone()[0], 0,
          "nothing left pending")
 
@@ -268,4 +267,4 @@ finally:
     receiver_stop()
     if n is not None and t.failed:
         sys.stderr.write(n.log_text()[-3000:])
-sys.exit(1 if t.failed else 0)
+sys.exit(t.done())

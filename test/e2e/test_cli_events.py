@@ -166,4 +166,4 @@ finally:
         follow.wait(5)
     if n is not None:
         n.stop()
-sys.exit(1 if t.failed else 0)
+sys.exit(t.done())

@@ -22,31 +22,12 @@ import time
 ROOT = os.environ.get("GW_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
 import gwmsg  # noqa: E402
+from lib import Report, wait_until  # noqa: E402
 
 BIN = os.path.join(ROOT, os.environ.get("BIN", "bin"))
 MODELS = os.path.join(ROOT, os.environ.get("MODELS", "models/out"))
 PERSON = "/usr/share/darknet/data/person.jpg"
-failures = 0
-
-
-def report(cond, what, why=""):
-    global failures
-    if cond:
-        print("ok - " + what, flush=True)
-    else:
-        failures += 1
-        print("not ok - %s: %s" % (what, why), flush=True)
-    return cond
-
-
-def wait_for(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
+rep = Report()
 
 
 class Notifier:
@@ -142,11 +123,11 @@ def main():
     # Bad config: exit 2 with a message, nothing created.
     bad_dir = os.path.join(d, "never")
     r = subprocess.run([exe, "--dir", bad_dir, "--set", "bogus.key=1"], capture_output=True, timeout=10)
-    report(r.returncode == 2, "bad config exits 2", "status %d" % r.returncode)
-    report(b"bogus.key" in r.stderr, "bad config message names the key", r.stderr.decode(errors="replace"))
-    report(not os.path.exists(bad_dir), "bad config creates nothing")
+    rep.check(r.returncode == 2, "bad config exits 2", "status %d" % r.returncode)
+    rep.check(b"bogus.key" in r.stderr, "bad config message names the key", r.stderr.decode(errors="replace"))
+    rep.check(not os.path.exists(bad_dir), "bad config creates nothing")
 
-    if not report(os.path.exists(os.path.join(MODELS, "face.weights")) and
+    if not rep.check(os.path.exists(os.path.join(MODELS, "face.weights")) and
                   os.path.exists(os.path.join(MODELS, "mask.weights")),
                   "models are built (%s)" % MODELS, "face/mask weights missing: run make models"):
         return
@@ -170,19 +151,19 @@ def main():
     p = subprocess.Popen([exe, "-c", conf], stdout=log, stderr=log, start_new_session=True)
     logtext = lambda: open(logpath, "rb").read().decode(errors="replace")
     try:
-        report(wait_for(lambda: "1 stale tmp file removed, 1 claimed frame requeued" in logtext(), 10),
+        rep.check(wait_until(lambda: "1 stale tmp file removed, 1 claimed frame requeued" in logtext(), 10),
                "recovery: stale tmp removed, claimed frame requeued", logtext()[-500:])
-        report(wait_for(lambda: len(nt.order("gate1")) >= 3, 60), "three recovered frames analysed",
+        rep.check(wait_until(lambda: len(nt.order("gate1")) >= 3, 60), "three recovered frames analysed",
                str(nt.order("gate1")))
-        report(nt.order("gate1")[:3] == [a0, a1, a2], "frames in id order, the recovered one first",
+        rep.check(nt.order("gate1")[:3] == [a0, a1, a2], "frames in id order, the recovered one first",
                str(nt.order("gate1")))
-        report(wait_for(lambda: not os.listdir(os.path.join(d, "spool", "queue", "gate1")) and
+        rep.check(wait_until(lambda: not os.listdir(os.path.join(d, "spool", "queue", "gate1")) and
                         not os.listdir(os.path.join(d, "spool", "active", "gate1")), 10),
                "done frames leave the spool")
 
         # Second dispatcher on the same dir refuses to start.
         r = subprocess.run([exe, "-c", conf], capture_output=True, timeout=10)
-        report(r.returncode == 2 and b"another dispatcher" in r.stderr, "a second dispatcher exits 2",
+        rep.check(r.returncode == 2 and b"another dispatcher" in r.stderr, "a second dispatcher exits 2",
                "%d %s" % (r.returncode, r.stderr[-300:]))
 
         sockpath = os.path.join(d, "run", "dispatcher.sock")
@@ -193,7 +174,7 @@ def main():
         ready(ing, "gate2", b1)
         ready(ing, "gate2", b1)  # a duplicate hint changes nothing
         ready(ing, "gate2", gwmsg.frame_id())  # a hint for a frame not in the spool is ignored
-        report(wait_for(lambda: nt.got("gate2", b1), 30), "frame_ready from ingest is analysed")
+        rep.check(wait_until(lambda: nt.got("gate2", b1), 30), "frame_ready from ingest is analysed")
 
         # Garbage peers: each dropped with one log line; ingest still served.
         n0 = logtext().count("dropping the connection")
@@ -205,22 +186,22 @@ def main():
             s = gwmsg.connect(sockpath)
             s.send(msg)
             try:
-                report(s.recv(100) == b"", "a peer sending %s is disconnected" % what)
+                rep.check(s.recv(100) == b"", "a peer sending %s is disconnected" % what)
             except socket.timeout:
-                report(False, "a peer sending %s is disconnected" % what, "still open after 5 s")
+                rep.check(False, "a peer sending %s is disconnected" % what, "still open after 5 s")
             s.close()
         s = gwmsg.connect(sockpath)
         s.send(gwmsg.hello(gwmsg.ROLE_INGEST))
         ready(s, "../etc", "1764026596123456-007")
-        report(s.recv(100) == b"", "frame_ready with a bad camera id is disconnected")
+        rep.check(s.recv(100) == b"", "frame_ready with a bad camera id is disconnected")
         s.close()
-        report(wait_for(lambda: logtext().count("dropping the connection") - n0 == 5, 5),
+        rep.check(wait_until(lambda: logtext().count("dropping the connection") - n0 == 5, 5),
                "one log line per garbage peer", str(logtext().count("dropping the connection") - n0))
         b2 = gwmsg.frame_id()
         commit(d, "gate2", b2, img)
         ready(ing, "gate2", b2)
-        report(wait_for(lambda: nt.got("gate2", b2), 30), "the good peer is still served")
-        report(p.poll() is None, "dispatcher still running after garbage")
+        rep.check(wait_until(lambda: nt.got("gate2", b2), 30), "the good peer is still served")
+        rep.check(p.poll() is None, "dispatcher still running after garbage")
 
         # Kill the worker twice while it holds c1: c1 goes to failed/.
         c1 = gwmsg.frame_id()
@@ -228,50 +209,50 @@ def main():
         commit(d, "gate1", c1, img)
         ready(ing, "gate1", c1)
         for k in (1, 2):
-            if not report(wait_for(lambda: nt.got("gate1", c1) >= k, 40), "worker holds c1 (round %d)" % k):
+            if not rep.check(wait_until(lambda: nt.got("gate1", c1) >= k, 40), "worker holds c1 (round %d)" % k):
                 break
             pids = re.findall(r"worker start camera=gate1 pid=(\d+)", logtext())
             os.kill(int(pids[-1]), signal.SIGKILL)
-            report(wait_for(lambda: "worker exit camera=gate1 pid=%s status=signal:9" % pids[-1] in logtext(), 10),
+            rep.check(wait_until(lambda: "worker exit camera=gate1 pid=%s status=signal:9" % pids[-1] in logtext(), 10),
                    "killed worker's exit is logged (round %d)" % k)
         failed = os.path.join(d, "spool", "failed", "gate1", c1 + ".jpg")
-        report(wait_for(lambda: os.path.exists(failed), 10), "c1 moved to failed/ after two deaths")
+        rep.check(wait_until(lambda: os.path.exists(failed), 10), "c1 moved to failed/ after two deaths")
         reason = open(failed[:-4] + ".reason").read() if os.path.exists(failed[:-4] + ".reason") else ""
-        report("worker died twice on this frame (signal 9)" in reason, "failed reason names the deaths", reason)
+        rep.check("worker died twice on this frame (signal 9)" in reason, "failed reason names the deaths", reason)
         c2 = gwmsg.frame_id()
         commit(d, "gate1", c2, img)
         ready(ing, "gate1", c2)
-        report(wait_for(lambda: nt.got("gate1", c2), 40), "a new worker (after backoff) analyses the next frame")
+        rep.check(wait_until(lambda: nt.got("gate1", c2), 40), "a new worker (after backoff) analyses the next frame")
 
         # Missed hint: a frame committed without FRAME_READY is found by the rescan.
         c3 = gwmsg.frame_id()
         commit(d, "gate1", c3, img)
-        report(wait_for(lambda: nt.got("gate1", c3), 40), "a frame without a hint is found by the rescan")
+        rep.check(wait_until(lambda: nt.got("gate1", c3), 40), "a frame without a hint is found by the rescan")
 
         # Queue status reaches the notifier.
-        st = wait_for(lambda: nt.status.get("gate1", {}).get("failed", 0) >= 1 and
+        st = wait_until(lambda: nt.status.get("gate1", {}).get("failed", 0) >= 1 and
                       nt.status.get("gate1", {}).get("done", 0) >= 5 and nt.status["gate1"], 5)
-        report(bool(st), "queue_status for gate1 counts done and failed", str(nt.status.get("gate1")))
+        rep.check(bool(st), "queue_status for gate1 counts done and failed", str(nt.status.get("gate1")))
 
         # Idle workers are retired with an orderly exit.
-        report(wait_for(lambda: re.search(r"worker exit camera=gate2 pid=\d+ status=0", logtext()), 10),
+        rep.check(wait_until(lambda: re.search(r"worker exit camera=gate2 pid=\d+ status=0", logtext()), 10),
                "an idle worker exits with status 0")
 
         # Last frame in flight when SIGTERM arrives: it is finished or back in queue/.
         c4 = gwmsg.frame_id()
         commit(d, "gate1", c4, img)
         ready(ing, "gate1", c4)
-        wait_for(lambda: os.path.exists(os.path.join(d, "spool", "active", "gate1", c4 + ".jpg")), 10)
+        wait_until(lambda: os.path.exists(os.path.join(d, "spool", "active", "gate1", c4 + ".jpg")), 10)
         ing.close()
         p.send_signal(signal.SIGTERM)
         try:
             rc = p.wait(15)
         except subprocess.TimeoutExpired:
             rc = None
-        report(rc == 0, "SIGTERM: dispatcher exits 0", str(rc))
+        rep.check(rc == 0, "SIGTERM: dispatcher exits 0", str(rc))
         left = os.listdir(os.path.join(d, "spool", "active", "gate1"))
-        report(left == [], "nothing left in active/ after the drain", str(left))
-        report(nt.got("gate1", c4) or os.path.exists(os.path.join(d, "spool", "queue", "gate1", c4 + ".jpg")),
+        rep.check(left == [], "nothing left in active/ after the drain", str(left))
+        rep.check(nt.got("gate1", c4) or os.path.exists(os.path.join(d, "spool", "queue", "gate1", c4 + ".jpg")),
                "the frame in flight at SIGTERM is done or queued again")
 
         # Never two workers for one camera at once.
@@ -286,12 +267,12 @@ def main():
             elif alive.get(cam) == pid:
                 alive[cam] = None
         starts = text.count("worker start camera=gate1")
-        report(starts >= 3 and not overlap, "never two workers per camera (%d gate1 starts)" % starts, str(overlap))
-        report(not any(alive.values()), "every started worker's exit is logged", str(alive))
+        rep.check(starts >= 3 and not overlap, "never two workers per camera (%d gate1 starts)" % starts, str(overlap))
+        rep.check(not any(alive.values()), "every started worker's exit is logged", str(alive))
         pids = [int(x) for x in re.findall(r"worker start camera=\S+ pid=(\d+)", text)]
         still = [x for x in pids if os.path.exists("/proc/%d" % x) and
                  open("/proc/%d/stat" % x).read().split()[2] != "Z"]
-        report(not still, "no worker process left", str(still))
+        rep.check(not still, "no worker process left", str(still))
     finally:
         nt.stop = True
         try:
@@ -299,11 +280,11 @@ def main():
         except ProcessLookupError:
             pass
         p.wait()
-        if failures or os.environ.get("GW_TEST_VERBOSE"):
+        if rep.failed or os.environ.get("GW_TEST_VERBOSE"):
             sys.stdout.write("# dispatcher log tail:\n# " + logtext()[-3000:].replace("\n", "\n# ") + "\n")
         subprocess.run(["rm", "-rf", d])
 
 
 if __name__ == "__main__":
     main()
-    sys.exit(1 if failures else 0)
+    sys.exit(rep.done())

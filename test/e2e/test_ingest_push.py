@@ -16,8 +16,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ingest_server import BIN, MODELS, NOBODY, PERSON, free_port, report, png  # noqa: E402
-import test_ingest_server as base  # noqa: E402
+from lib import free_port  # noqa: E402
+from test_ingest_server import BIN, MODELS, NOBODY, PERSON, png, rep  # noqa: E402
 
 GW = os.path.join(BIN, "gatewatch")
 INGEST = os.path.join(BIN, "gatewatch-ingest")
@@ -46,7 +46,7 @@ def answers(lines):
 def main():
     for exe in (GW, INGEST):
         if not os.access(exe, os.X_OK):
-            report(False, os.path.basename(exe) + " exists", exe + " not built")
+            rep.check(False, os.path.basename(exe) + " exists", exe + " not built")
             return 1
     tmp = tempfile.mkdtemp(prefix="gw-push-")
     port = free_port()
@@ -66,7 +66,7 @@ def main():
             pass
         proc.wait()
         logf.close()
-        if base.failures:
+        if rep.failed:
             sys.stdout.write("# ingest log:\n" + "".join("# " + l for l in open(os.path.join(tmp, "ingest.log")).readlines()[-30:]))
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -76,7 +76,7 @@ def cases(tmp, port, proc):
     cam = ["--url", url, "--camera", "gate1", "--token", "tok-push-1234"]
     for _ in range(300):
         if proc.poll() is not None:
-            report(False, "ingest starts", "exited with %s" % proc.returncode)
+            rep.check(False, "ingest starts", "exited with %s" % proc.returncode)
             return 1
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -84,7 +84,7 @@ def cases(tmp, port, proc):
         except OSError:
             time.sleep(0.1)
     else:
-        report(False, "ingest starts", "no listener after 30 s")
+        rep.check(False, "ingest starts", "no listener after 30 s")
         return 1
 
     # files: one answer per file, in order, with the file name; exit 0
@@ -93,33 +93,33 @@ def cases(tmp, port, proc):
         f.write("not an image\n" * 20)
     rc, lines, err = push(cam + ["--temperature", "36.5", PERSON, NOBODY, bad])
     a = answers(lines)
-    report(rc == 0, "push of 3 files exits 0", "rc %d stderr %r" % (rc, err[-300:]))
-    report(lines and lines[0].get("type") == "welcome", "push prints the welcome first", repr(lines[:1]))
-    report([m.get("status") for m in a] == ["accepted", "no_person", "rejected"]
+    rep.check(rc == 0, "push of 3 files exits 0", "rc %d stderr %r" % (rc, err[-300:]))
+    rep.check(lines and lines[0].get("type") == "welcome", "push prints the welcome first", repr(lines[:1]))
+    rep.check([m.get("status") for m in a] == ["accepted", "no_person", "rejected"]
            and [m.get("file") for m in a] == [PERSON, NOBODY, bad] and [m.get("seq") for m in a] == [1, 2, 3],
            "answers: accepted, no_person, rejected, each with its file", repr(a)[:400])
     qdir = os.path.join(tmp, "spool", "queue", "gate1")
     names = sorted(os.listdir(qdir)) if os.path.isdir(qdir) else []
-    report(len(a) > 0 and names == [str(a[0].get("frame")) + ".jpg"], "only the person frame is spooled (no dispatcher running)",
+    rep.check(len(a) > 0 and names == [str(a[0].get("frame")) + ".jpg"], "only the person frame is spooled (no dispatcher running)",
            repr(names))
     if names:
         data = open(os.path.join(qdir, names[0]), "rb").read()
-        report(b'"temperature":36.50' in data, "--temperature reaches the spooled metadata", repr(data[-200:]))
+        rep.check(b'"temperature":36.50' in data, "--temperature reaches the spooled metadata", repr(data[-200:]))
 
     # motion gate: the same empty scene again skips the detector
     rc, lines, err = push(cam + [NOBODY])
     a = answers(lines)
-    report(rc == 0 and len(a) == 1 and a[0].get("status") == "no_person" and a[0].get("reason") == "no motion",
+    rep.check(rc == 0 and len(a) == 1 and a[0].get("status") == "no_person" and a[0].get("reason") == "no motion",
            "unchanged empty scene -> no_person, reason \"no motion\"", "rc %d %r" % (rc, a))
     rc, lines, err = push(cam + [PERSON])
     a = answers(lines)
-    report(rc == 0 and len(a) == 1 and a[0].get("status") == "accepted",
+    rep.check(rc == 0 and len(a) == 1 and a[0].get("status") == "accepted",
            "a changed scene runs the detector again", "rc %d %r" % (rc, a))
 
     # several frames in flight
     rc, lines, err = push(cam + ["--max-inflight", "3", NOBODY, NOBODY, NOBODY, NOBODY])
     a = answers(lines)
-    report(rc == 0 and sorted(m.get("seq") for m in a) == [1, 2, 3, 4]
+    rep.check(rc == 0 and sorted(m.get("seq") for m in a) == [1, 2, 3, 4]
            and all(m.get("status") in ("no_person", "busy") for m in a),
            "--max-inflight 3: every frame answered once", "rc %d %r" % (rc, [(m.get("seq"), m.get("status")) for m in a]))
 
@@ -127,7 +127,7 @@ def cases(tmp, port, proc):
     stream = open(PERSON, "rb").read() + open(NOBODY, "rb").read()
     rc, lines, err = push(cam + ["--stdin"], stdin=stream)
     a = answers(lines)
-    report(rc == 0 and [m.get("status") for m in a] == ["accepted", "no_person"],
+    rep.check(rc == 0 and [m.get("status") for m in a] == ["accepted", "no_person"],
            "--stdin splits concatenated JPEGs", "rc %d %r %r" % (rc, a, err[-200:]))
 
     # --stdin from ffmpeg's mjpeg image2pipe
@@ -138,50 +138,50 @@ def cases(tmp, port, proc):
                             stdout=subprocess.PIPE, timeout=60).stdout
         rc, lines, err = push(cam + ["--stdin", "--fps", "50"], stdin=mj)
         a = answers(lines)
-        report(rc == 0 and [m.get("seq") for m in a] == [1, 2, 3]
+        rep.check(rc == 0 and [m.get("seq") for m in a] == [1, 2, 3]
                and all(m.get("status") in ("no_person", "accepted") for m in a),
                "--stdin takes an ffmpeg mjpeg stream frame by frame", "rc %d %r %r" % (rc, a, err[-200:]))
     else:
-        report(False, "--stdin takes an ffmpeg mjpeg stream frame by frame", "ffmpeg not installed")
+        rep.check(False, "--stdin takes an ffmpeg mjpeg stream frame by frame", "ffmpeg not installed")
 
     # failures: auth, connection, usage
     rc, lines, err = push(["--url", url, "--camera", "gate1", "--token", "wrong-token-99", NOBODY])
-    report(rc == 1 and "authentication failed" in err, "wrong token: exit 1 with a clear message",
+    rep.check(rc == 1 and "authentication failed" in err, "wrong token: exit 1 with a clear message",
            "rc %d stderr %r" % (rc, err))
     dead = free_port()
     rc, lines, err = push(["--url", "ws://127.0.0.1:%d/" % dead, "--camera", "gate1", "--token", "x" * 12, NOBODY])
-    report(rc == 1 and "connect" in err, "nothing listening: exit 1 with a clear message", "rc %d stderr %r" % (rc, err))
+    rep.check(rc == 1 and "connect" in err, "nothing listening: exit 1 with a clear message", "rc %d stderr %r" % (rc, err))
     rc, lines, err = push(["--url", url, "--token", "tok-push-1234", NOBODY])
-    report(rc == 2 and "--camera" in err, "missing --camera: usage error, exit 2", "rc %d stderr %r" % (rc, err))
+    rep.check(rc == 2 and "--camera" in err, "missing --camera: usage error, exit 2", "rc %d stderr %r" % (rc, err))
     rc, lines, err = push(cam)
-    report(rc == 2, "no files and no --stdin: usage error, exit 2", "rc %d stderr %r" % (rc, err))
+    rep.check(rc == 2, "no files and no --stdin: usage error, exit 2", "rc %d stderr %r" % (rc, err))
     rc, lines, err = push(["--url", "http://127.0.0.1/", "--camera", "gate1", "--token", "tok-push-1234", NOBODY])
-    report(rc == 2, "non-ws URL: usage error, exit 2", "rc %d stderr %r" % (rc, err))
+    rep.check(rc == 2, "non-ws URL: usage error, exit 2", "rc %d stderr %r" % (rc, err))
 
     # the server kept serving through all of it
     rc, lines, err = push(cam + [NOBODY])
-    report(rc == 0 and [m.get("status") for m in answers(lines)] == ["no_person"], "ingest still serves after the failures",
+    rep.check(rc == 0 and [m.get("status") for m in answers(lines)] == ["no_person"], "ingest still serves after the failures",
            "rc %d %r" % (rc, lines))
 
     # startup failures are clear and exit 2 before any side effect
     other = os.path.join(tmp, "other")
     p = subprocess.run([INGEST, "--dir", other, "--set", "models.dir=" + os.path.join(tmp, "no-models")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    report(p.returncode == 2 and b"person detector" in p.stderr and not os.path.exists(other),
+    rep.check(p.returncode == 2 and b"person detector" in p.stderr and not os.path.exists(other),
            "missing person model: exit 2 naming it, nothing created", "rc %d %r" % (p.returncode, p.stderr[-200:]))
     p = subprocess.run([INGEST, "--dir", other, "--set", "ingest.port=http"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=60)
-    report(p.returncode == 2 and b"ingest.port" in p.stderr and not os.path.exists(other),
+    rep.check(p.returncode == 2 and b"ingest.port" in p.stderr and not os.path.exists(other),
            "bad config value: exit 2 naming the key", "rc %d %r" % (p.returncode, p.stderr[-200:]))
     p = subprocess.run([INGEST, "-c", conf_path(tmp)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    report(p.returncode == 2 and b"cannot listen" in p.stderr, "port already in use: exit 2 with a clear message",
+    rep.check(p.returncode == 2 and b"cannot listen" in p.stderr, "port already in use: exit 2 with a clear message",
            "rc %d %r" % (p.returncode, p.stderr[-200:]))
 
     # --replay: one JSON line per file, no socket, no spool
     p = subprocess.run([INGEST, "--dir", other, "--set", "models.dir=" + MODELS, "--replay", PERSON, NOBODY, "/nonexistent.jpg"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     rl = [json.loads(l) for l in p.stdout.decode().splitlines()]
-    report(len(rl) == 3 and rl[0].get("person") is True and len(rl[0].get("persons", [])) >= 1
+    rep.check(len(rl) == 3 and rl[0].get("person") is True and len(rl[0].get("persons", [])) >= 1
            and rl[0].get("width") == 640 and rl[1].get("person") is False and "error" in rl[2]
            and p.returncode == 1 and not os.path.exists(other),
            "--replay prints one JSON line per file (error for a missing one), touches no spool",
@@ -189,10 +189,10 @@ def cases(tmp, port, proc):
 
     os.killpg(proc.pid, signal.SIGTERM)
     try:
-        report(proc.wait(timeout=20) == 0, "ingest exits 0 on SIGTERM", "exit %s" % proc.returncode)
+        rep.check(proc.wait(timeout=20) == 0, "ingest exits 0 on SIGTERM", "exit %s" % proc.returncode)
     except subprocess.TimeoutExpired:
-        report(False, "ingest exits 0 on SIGTERM", "still running after 20 s")
-    return 1 if base.failures else 0
+        rep.check(False, "ingest exits 0 on SIGTERM", "still running after 20 s")
+    return rep.done()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import tempfile
 import time
 import zlib
 
+import gwmsg
+from lib import Report, free_port, wait_until
 from wsclient import WS, WSClosed  # shared with test/bench
 
 ROOT = os.environ.get("GW_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,25 +28,7 @@ DATA = "/usr/share/darknet/data"
 PERSON = os.path.join(DATA, "person.jpg")
 NOBODY = os.path.join(DATA, "eagle.jpg")
 
-failures = 0
-
-
-def report(cond, what, why=""):
-    global failures
-    if cond:
-        print("ok - " + what, flush=True)
-    else:
-        failures += 1
-        print("not ok - %s: %s" % (what, why), flush=True)
-    return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+rep = Report()
 
 
 def png(width, height):
@@ -54,24 +38,6 @@ def png(width, height):
         return struct.pack("!I", len(d)) + t + d + struct.pack("!I", zlib.crc32(t + d) & 0xffffffff)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack("!IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-
-
-# msg.h wire format, for the fake dispatcher and notifier
-MSG_MAGIC, MSG_VERSION = 0x31574d47, 2
-MSG_HELLO, MSG_FRAME_READY, MSG_VERDICT, MSG_CAMERA_STATS = 1, 2, 7, 8
-
-
-def msg_pack(mtype, body):
-    return struct.pack("<IHHII", MSG_MAGIC, MSG_VERSION, mtype, len(body), 0) + body
-
-
-def msg_unpack(dgram):
-    magic, ver, mtype, n, _ = struct.unpack("<IHHII", dgram[:16])
-    return mtype, dgram[16:16 + n]
-
-
-def cstr(b):
-    return b.split(b"\0", 1)[0].decode()
 
 
 class FakePeer:
@@ -87,12 +53,12 @@ class FakePeer:
         self.ls.settimeout(timeout)
         self.c, _ = self.ls.accept()
         self.c.settimeout(timeout)
-        self.c.send(msg_pack(MSG_HELLO, struct.pack("<Ii32s", 2, os.getpid(), b"")))
-        return msg_unpack(self.c.recv(8192))
+        self.c.send(gwmsg.hello(gwmsg.ROLE_DISPATCHER))
+        return gwmsg.unpack(self.c.recv(8192))
 
     def wait_for(self, mtype, limit=50):
         for _ in range(limit):
-            t, body = msg_unpack(self.c.recv(8192))
+            t, body = gwmsg.unpack(self.c.recv(8192))
             if t == mtype:
                 return body
         raise IOError("no message of type %d" % mtype)
@@ -111,16 +77,16 @@ def still_serves(port, what):
         w.send_binary(open(NOBODY, "rb").read())
         a = w.recv_type("answer")
         w.close()
-        report(m.get("type") == "welcome" and a.get("status") in ("no_person", "accepted"),
+        rep.check(m.get("type") == "welcome" and a.get("status") in ("no_person", "accepted"),
                "still serves gate2 after " + what, "got %r %r" % (m, a))
     except Exception as e:
-        report(False, "still serves gate2 after " + what, repr(e))
+        rep.check(False, "still serves gate2 after " + what, repr(e))
 
 
 def main():
     exe = os.path.join(BIN, "gatewatch-ingest")
     if not os.access(exe, os.X_OK):
-        report(False, "gatewatch-ingest exists", exe + " not built")
+        rep.check(False, "gatewatch-ingest exists", exe + " not built")
         return 1
     tmp = tempfile.mkdtemp(prefix="gw-ingest-")
     os.makedirs(os.path.join(tmp, "run"))
@@ -148,7 +114,7 @@ def main():
             pass
         proc.wait()
         logf.close()
-        if failures:
+        if rep.failed:
             sys.stdout.write("# ingest log:\n" + "".join("# " + l for l in open(os.path.join(tmp, "ingest.log")).readlines()[-40:]))
         art = os.environ.get("GW_TEST_ARTIFACTS")
         if art:
@@ -166,39 +132,39 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
     ws = None
     for _ in range(300):
         if proc.poll() is not None:
-            report(False, "ingest starts", "exited with %s" % proc.returncode)
+            rep.check(False, "ingest starts", "exited with %s" % proc.returncode)
             return 1
         try:
             ws = WS(port)
             break
         except OSError:
             time.sleep(0.1)
-    if not report(ws is not None, "ingest listens on its port", "no listener after 30 s"):
+    if not rep.check(ws is not None, "ingest listens on its port", "no listener after 30 s"):
         return 1
 
     t, body = dispatcher.accept()
-    report(t == MSG_HELLO and struct.unpack("<I", body[:4])[0] == 1, "ingest says hello to the dispatcher as ingest",
+    rep.check(t == gwmsg.HELLO and struct.unpack("<I", body[:4])[0] == 1, "ingest says hello to the dispatcher as ingest",
            "type %d body %r" % (t, body[:8]))
     t, body = notifier.accept()
-    report(t == MSG_HELLO, "ingest connects to the notifier", "type %d" % t)
+    rep.check(t == gwmsg.HELLO, "ingest connects to the notifier", "type %d" % t)
 
     # 1. welcome
     m = ws.hello("gate1", "tok-one-1234")
-    report(m == {"type": "welcome", "camera": "gate1", "mode": "gate", "max_bytes": 1048576, "max_inflight": 1},
+    rep.check(m == {"type": "welcome", "camera": "gate1", "mode": "gate", "max_bytes": 1048576, "max_inflight": 1},
            "hello -> welcome with mode and limits", repr(m))
 
     # 2. a photo with people is accepted and spooled, dispatcher told
     ws.send_text({"type": "meta", "temperature": 36.7})
     ws.send_binary(person)
     a = ws.recv_type("answer")
-    ok = report(a.get("status") == "accepted" and a.get("seq") == 1 and len(a.get("persons", [])) >= 1,
+    ok = rep.check(a.get("status") == "accepted" and a.get("seq") == 1 and len(a.get("persons", [])) >= 1,
                 "person.jpg is accepted with person boxes", repr(a))
     fid = a.get("frame")
     if ok:
         names = queued(tmp, "gate1")
-        report(names == [fid + ".jpg"], "accepted frame is in spool/queue/gate1/", "queue holds %r" % names)
+        rep.check(names == [fid + ".jpg"], "accepted frame is in spool/queue/gate1/", "queue holds %r" % names)
         data = open(os.path.join(tmp, "spool", "queue", "gate1", fid + ".jpg"), "rb").read() if names else b""
-        report(data[:len(person)] == person, "spooled file starts with the JPEG exactly as sent", "%d bytes" % len(data))
+        rep.check(data[:len(person)] == person, "spooled file starts with the JPEG exactly as sent", "%d bytes" % len(data))
         meta = {}
         if data.endswith(b"") and len(data) > len(person) + 12 and data[-12:-4] == b"GWMETA01":
             n = struct.unpack("<I", data[-4:])[0]
@@ -206,28 +172,28 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
                 meta = json.loads(data[-12 - 1 - n:-13] if data[-13:-12] == b"\n" else data[-12 - n:-12])
             except ValueError:
                 meta = {}
-        report(meta.get("camera") == "gate1" and meta.get("frame") == fid and meta.get("temperature") == 36.7
+        rep.check(meta.get("camera") == "gate1" and meta.get("frame") == fid and meta.get("temperature") == 36.7
                and meta.get("width") == 640 and len(meta.get("persons", [])) >= 1,
                "spooled metadata has camera, frame, size, temperature, persons", repr(meta)[:200])
         try:
-            body = dispatcher.wait_for(MSG_FRAME_READY)
-            report(cstr(body[:32]) == "gate1" and cstr(body[32:56]) == fid, "dispatcher gets FRAME_READY for the frame",
+            body = dispatcher.wait_for(gwmsg.FRAME_READY)
+            rep.check(gwmsg.unstr(body[:32]) == "gate1" and gwmsg.unstr(body[32:56]) == fid, "dispatcher gets FRAME_READY for the frame",
                    repr(body[:56]))
         except Exception as e:
-            report(False, "dispatcher gets FRAME_READY for the frame", repr(e))
+            rep.check(False, "dispatcher gets FRAME_READY for the frame", repr(e))
 
     # 3. a photo without people: no_person, nothing spooled
     before = queued(tmp, "gate1")
     ws.send_binary(nobody)
     a = ws.recv_type("answer")
-    report(a.get("status") == "no_person" and a.get("seq") == 2 and a.get("persons") == [],
+    rep.check(a.get("status") == "no_person" and a.get("seq") == 2 and a.get("persons") == [],
            "eagle.jpg is no_person", repr(a))
-    report(queued(tmp, "gate1") == before, "nothing spooled for no_person", repr(queued(tmp, "gate1")))
+    rep.check(queued(tmp, "gate1") == before, "nothing spooled for no_person", repr(queued(tmp, "gate1")))
 
     # 4. one frame sent in several WebSocket fragments is one frame
     ws.send_binary(person, pieces=5)
     a = ws.recv_type("answer")
-    report(a.get("status") == "accepted" and a.get("seq") == 3, "a fragmented frame is reassembled and accepted", repr(a))
+    rep.check(a.get("status") == "accepted" and a.get("seq") == 3, "a fragmented frame is reassembled and accepted", repr(a))
 
     # 5. verdicts from the notifier reach the camera's connection
     if fid:
@@ -235,34 +201,34 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
         # count, beyond 32 bits; the camera must get every digit.
         track = 1732490000000007
         v = struct.pack("<32s24sqIIfI", b"gate1", fid.encode(), track, 2, 1, float("nan"), 0)
-        notifier.c.send(msg_pack(MSG_VERDICT, v))
+        notifier.c.send(gwmsg.pack(gwmsg.VERDICT, v))
         try:
             m = ws.recv_type("verdict")
-            report(m == {"type": "verdict", "frame": fid, "track": track, "verdict": "DENY", "reason": "no_mask",
+            rep.check(m == {"type": "verdict", "frame": fid, "track": track, "verdict": "DENY", "reason": "no_mask",
                          "temperature": None, "person": 0},
                    "notifier verdict is forwarded to the camera with the full 64-bit track id", repr(m))
         except Exception as e:
-            report(False, "notifier verdict is forwarded to the camera", repr(e))
+            rep.check(False, "notifier verdict is forwarded to the camera", repr(e))
     try:
-        body = notifier.wait_for(MSG_CAMERA_STATS)
-        cam = cstr(body[:32])
+        body = notifier.wait_for(gwmsg.CAMERA_STATS)
+        cam = gwmsg.unstr(body[:32])
         frames_in = struct.unpack("<6Q", body[40:88])[0]
-        report(cam in ("gate1", "gate2", "hall"), "notifier gets CAMERA_STATS every second", repr(body[:40]))
+        rep.check(cam in ("gate1", "gate2", "hall"), "notifier gets CAMERA_STATS every second", repr(body[:40]))
     except Exception as e:
-        report(False, "notifier gets CAMERA_STATS every second", repr(e))
+        rep.check(False, "notifier gets CAMERA_STATS every second", repr(e))
 
     # 6. bad text: the connection stays and keeps answering
     ws.send_text("{not json")
     m = ws.recv()
-    report(m.get("type") == "error" and m.get("error") == "bad_message" and "JSON" in m.get("reason", ""),
+    rep.check(m.get("type") == "error" and m.get("error") == "bad_message" and "JSON" in m.get("reason", ""),
            "bad JSON -> error bad_message", repr(m))
     ws.send_text({"type": "dance"})
     m = ws.recv()
-    report(m.get("type") == "error" and m.get("error") == "bad_message" and "dance" in m.get("reason", ""),
+    rep.check(m.get("type") == "error" and m.get("error") == "bad_message" and "dance" in m.get("reason", ""),
            "unknown message type -> error bad_message", repr(m))
     ws.send_binary(nobody)
     a = ws.recv_type("answer")
-    report(a.get("seq") == 4 and a.get("status") == "no_person", "connection still answers frames after bad text", repr(a))
+    rep.check(a.get("seq") == 4 and a.get("status") == "no_person", "connection still answers frames after bad text", repr(a))
     still_serves(port, "bad text")
 
     # 7. malformed frames are rejected with a reason naming the problem
@@ -280,22 +246,22 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
         try:
             a = ws.recv_type("answer")
         except Exception as e:
-            report(False, what + " is rejected", repr(e))
+            rep.check(False, what + " is rejected", repr(e))
             ws = WS(port)
             ws.hello("gate1", "tok-one-1234")
             seq = 0
             continue
-        report(a.get("status") == "rejected" and word in a.get("reason", "") and a.get("seq") == seq
+        rep.check(a.get("status") == "rejected" and word in a.get("reason", "") and a.get("seq") == seq
                and a.get("frame"), what + " is rejected naming the problem", repr(a))
         still_serves(port, what)
-    report(queued(tmp, "gate1") == spooled, "rejected frames are not spooled", repr(queued(tmp, "gate1")))
+    rep.check(queued(tmp, "gate1") == spooled, "rejected frames are not spooled", repr(queued(tmp, "gate1")))
 
     # 8. more frames in flight than ingest.max_inflight -> busy
     # both frames in one write, so ingest reads them before the first is done
     small = png(64, 48)
     ws.s.sendall(ws.frame_bytes(0x2, small) + ws.frame_bytes(0x2, small))
     got = sorted([ws.recv_type("answer"), ws.recv_type("answer")], key=lambda m: m["seq"])
-    report(got[1].get("status") == "busy" and got[1].get("reason") == "too many frames in flight"
+    rep.check(got[1].get("status") == "busy" and got[1].get("reason") == "too many frames in flight"
            and got[0].get("status") in ("no_person", "accepted"), "over max_inflight -> busy", repr(got))
     ws.close()
 
@@ -303,7 +269,7 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
     w = WS(port)
     w.send_binary(nobody)
     a = w.recv()
-    report(a.get("type") == "answer" and a.get("status") == "rejected" and a.get("frame") is None
+    rep.check(a.get("type") == "answer" and a.get("status") == "rejected" and a.get("frame") is None
            and a.get("reason") == "send hello first" and a.get("seq") == 1, "frame before hello is rejected", repr(a))
     w.close()
     still_serves(port, "frame before hello")
@@ -312,13 +278,13 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
     for what, cam, tok in (("wrong token", "gate1", "nope"), ("unknown camera", "ghost", "tok-one-1234")):
         w = WS(port)
         m = w.hello(cam, tok)
-        report(m == {"type": "error", "error": "auth", "reason": "unknown camera or wrong token"},
+        rep.check(m == {"type": "error", "error": "auth", "reason": "unknown camera or wrong token"},
                what + " -> error auth", repr(m))
         try:
             m = w.recv()
-            report(False, what + " -> close 4001", "got %r" % m)
+            rep.check(False, what + " -> close 4001", "got %r" % m)
         except WSClosed as e:
-            report(e.code == 4001 and e.reason == "unknown camera or wrong token", what + " -> close 4001 with reason",
+            rep.check(e.code == 4001 and e.reason == "unknown camera or wrong token", what + " -> close 4001 with reason",
                    "code %r reason %r" % (e.code, e.reason))
         w.close()
         still_serves(port, what)
@@ -328,11 +294,11 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
     try:
         w = WS(port, protocol="gatewatch-camera")
         m = w.hello("hall", "tok-hall-1234")
-        report(m.get("type") == "welcome" and m.get("mode") == "indoor",
+        rep.check(m.get("type") == "welcome" and m.get("mode") == "indoor",
                "subprotocol gatewatch-camera is served; indoor mode announced", repr(m))
         w.close()
     except Exception as e:
-        report(False, "subprotocol gatewatch-camera is served; indoor mode announced", repr(e))
+        rep.check(False, "subprotocol gatewatch-camera is served; indoor mode announced", repr(e))
 
     # 12. a client that sends but never reads is dropped, not buffered for
     w = WS(port)
@@ -344,29 +310,25 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
             w.s.sendall(junk * 200)
     except OSError:
         pass
-    dropped = False
-    for _ in range(100):
-        if "dropped: outbound queue full" in open(os.path.join(tmp, "ingest.log")).read():
-            dropped = True
-            break
-        time.sleep(0.1)
+    dropped = wait_until(lambda: "dropped: outbound queue full" in open(os.path.join(tmp, "ingest.log")).read(),
+                         10, 0.1)
     w.close()
-    report(dropped, "a client that never reads is dropped (bounded outbound queue)", "no 'dropped' log line")
+    rep.check(dropped, "a client that never reads is dropped (bounded outbound queue)", "no 'dropped' log line")
     still_serves(port, "dropping a client that never reads")
 
     # 13. every refusal left one warn line naming the camera
     log = open(os.path.join(tmp, "ingest.log")).read()
-    report(log.count(" warn ingest ") >= 8 and "camera=gate1" in log and "max_pixels" in log,
+    rep.check(log.count(" warn ingest ") >= 8 and "camera=gate1" in log and "max_pixels" in log,
            "refusals are logged as 'warn ingest <frame> camera=...'", "%d warn lines" % log.count(" warn ingest "))
 
     # 14. SIGTERM: clean exit 0
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         rc = proc.wait(timeout=20)
-        report(rc == 0, "SIGTERM -> exit 0", "exit status %s" % rc)
+        rep.check(rc == 0, "SIGTERM -> exit 0", "exit status %s" % rc)
     except subprocess.TimeoutExpired:
-        report(False, "SIGTERM -> exit 0", "still running after 20 s")
-    return 1 if failures else 0
+        rep.check(False, "SIGTERM -> exit 0", "still running after 20 s")
+    return rep.done()
 
 
 if __name__ == "__main__":

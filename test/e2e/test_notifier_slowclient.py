@@ -6,10 +6,10 @@ getting every push."""
 import os
 import socket
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
+from lib import wait_until  # noqa: E402
 from notifier_env import WS, Cases, Notifier  # noqa: E402
 
 N = 1500
@@ -42,9 +42,7 @@ try:
                 print("# reading client lost at result %d: %s" % (i, e), flush=True)
                 good = None
     t.eq(acked, N, "every result acked while a client lags")
-    end = time.time() + 10
-    while time.time() < end and "fell 8 messages behind" not in n.log_text():
-        time.sleep(0.1)
+    wait_until(lambda: "fell 8 messages behind" in n.log_text(), 10, 0.1)
     t.check("fell 8 messages behind: dropped" in n.log_text(), "the lagging client is dropped with a log line")
     t.eq(got, N, "the reading client got every result, in order")
     st, h = n.get_json("/api/health")
@@ -62,4 +60,4 @@ finally:
         t.eq(n.stop(), 0, "notifier exits 0 on SIGTERM")
     if n is not None and t.failed:
         sys.stderr.write("".join(l for l in n.log_text().splitlines(True) if "committed as" not in l)[-3000:])
-sys.exit(1 if t.failed else 0)
+sys.exit(t.done())

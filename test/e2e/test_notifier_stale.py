@@ -141,4 +141,4 @@ except Exception as e:  # noqa: BLE001
 finally:
     if n is not None:
         n.stop()
-sys.exit(1 if t.failed else 0)
+sys.exit(t.done())
