@@ -164,6 +164,7 @@
 	}
 
 	function onMessage(m) {
+		if (!running) return; // a late message from a socket we closed
 		const now = performance.now();
 		switch (m.type) {
 		case "welcome":
@@ -279,6 +280,8 @@
 
 	function stop(why) {
 		running = false;
+		welcomed = false; // refreshStatus must not overwrite "Stopped"
+		verdictShown = null;
 		clearInterval(timer);
 		clearTimeout(retryTimer);
 		timer = retryTimer = null;
