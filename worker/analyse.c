@@ -15,9 +15,41 @@
 
 #define ANALYSE_FACES_MAX 32
 #define ANALYSE_BODY_MARGIN 0.10f   /* crop grows by this on each side */
+#define ANALYSE_SMALL 224           /* the cheap input for crops and retries */
+
+/* One look of the face detector: a network input and how far the view is
+ * zoomed out. The network finds faces of roughly 1.5 to 3.5 of its grid
+ * cells (about 48 to 110 pixels of its input) whatever the input size, so
+ * a face that fills much of the view (a close-up at the gate, the face in
+ * a person crop, a tight face photo) is found only at a small input or
+ * after zooming out. Zoom z puts the view at the top-left of a black square
+ * z times its larger side, as facedet's own padding does. Input 0 means
+ * worker.face_input. Measured on the mask-faces val photos: docs/MODELS.md,
+ * "Face size and input size in the worker". */
+struct analyse_look {
+	int input;
+	float zoom;
+};
+
+/* A person crop: the face is a roughly fixed share of it whatever the
+ * distance, so the cheap input finds it first; a close-up needs the zoom;
+ * worker.face_input last, for the rest. The first look with a face wins. */
+static const struct analyse_look analyse_body_looks[] = {
+	{ ANALYSE_SMALL, 1.0f }, { ANALYSE_SMALL, 2.0f }, { 0, 1.0f },
+};
+/* A whole image: faces of any size, several of them: worker.face_input
+ * first (small faces in a scene); only when it finds none, the cheap input
+ * and zooming out, for one large face (a close-up, a face photo). */
+static const struct analyse_look analyse_image_looks[] = {
+	{ 0, 1.0f }, { ANALYSE_SMALL, 1.0f }, { ANALYSE_SMALL, 2.0f }, { ANALYSE_SMALL, 3.0f },
+};
+#define ANALYSE_NLOOKS(v) ((int)(sizeof(v) / sizeof((v)[0])))
 
 struct analyse {
-	struct facedet *face;   /* owned */
+	struct facedet *face;   /* owned: input face_input */
+	struct facedet *small;  /* owned: input ANALYSE_SMALL; NULL when face_input is that */
+	int face_input;
+	unsigned char *view;    /* owned: the largest input squared, RGB */
 	struct maskcls *mask;   /* owned; NULL = faces only */
 	float face_threshold;
 	float mask_threshold;
@@ -28,6 +60,7 @@ struct analyse *
 analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 {
 	struct analyse *a;
+	int n;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -36,8 +69,17 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->face_threshold = (float)c->face_threshold;
 	a->mask_threshold = (float)c->mask_threshold;
 	a->temp_limit = (float)c->temp_limit;
+	a->face_input = c->face_input;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
+	    (c->face_input != ANALYSE_SMALL &&
+	     (a->small = facedet_open(c->models_dir, ANALYSE_SMALL, err, errlen)) == NULL) ||
 	    (with_mask && (a->mask = maskcls_open(c->models_dir, err, errlen)) == NULL)) {
+		analyse_close(a);
+		return NULL;
+	}
+	n = c->face_input > ANALYSE_SMALL ? c->face_input : ANALYSE_SMALL;
+	if ((a->view = malloc((size_t)n * n * 3)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		analyse_close(a);
 		return NULL;
 	}
@@ -51,6 +93,9 @@ analyse_close(struct analyse *a)
 		return;
 	if (a->face)
 		facedet_close(a->face);
+	if (a->small)
+		facedet_close(a->small);
+	free(a->view);
 	if (a->mask)
 		maskcls_close(a->mask);
 	free(a);
@@ -84,6 +129,91 @@ analyse_clamp(const struct image *im, const struct nn_box *b, float margin,
 	return *w >= 8 && *h >= 8;
 }
 
+/* analyse_view - the rectangle x,y,w,h of im (inside im), at the top-left
+ * of a black square of side zoom * max(w, h), resampled to input x input
+ * into a->view with TensorFlow's bilinear rule (align_corners=false,
+ * half_pixel_centers=false), the rule facedet uses: facedet then sees its
+ * input size and leaves the pixels as they are. Returns the view's scale,
+ * source pixels per view pixel. */
+static double
+analyse_view(struct analyse *a, const struct image *im, int x, int y, int w, int h,
+             float zoom, int input)
+{
+	double r = (double)(w > h ? w : h) * zoom / input;
+	unsigned char *d = a->view;
+	int dx, dy, c;
+
+	for (dy = 0; dy < input; dy++) {
+		double sy = r * dy;
+		int ya = (int)sy, yb = ya + 1 < h ? ya + 1 : h - 1;
+		float fy = (float)(sy - ya);
+		const unsigned char *ra, *rb;
+
+		if (ya >= h) {
+			memset(d, 0, (size_t)(input - dy) * input * 3);
+			break;
+		}
+		ra = im->rgb + ((size_t)(y + ya) * im->w + x) * 3;
+		rb = im->rgb + ((size_t)(y + yb) * im->w + x) * 3;
+		for (dx = 0; dx < input; dx++, d += 3) {
+			double sx = r * dx;
+			int xa = (int)sx, xb = xa + 1 < w ? xa + 1 : w - 1;
+			float fx = (float)(sx - xa);
+
+			if (xa >= w) {
+				memset(d, 0, (size_t)(input - dx) * 3);
+				d += (size_t)(input - dx) * 3;
+				break;
+			}
+			for (c = 0; c < 3; c++) {
+				float top = ra[xa * 3 + c] + (ra[xb * 3 + c] - ra[xa * 3 + c]) * fx;
+				float bot = rb[xa * 3 + c] + (rb[xb * 3 + c] - rb[xa * 3 + c]) * fx;
+
+				d[c] = (unsigned char)(top + (bot - top) * fy + 0.5f);
+			}
+		}
+	}
+	return r;
+}
+
+/* analyse_detect - the faces in the rectangle x,y,w,h of im (inside im),
+ * in frame pixels, best first: the looks in order, until one finds a face.
+ * Returns the count or -errno. */
+static int
+analyse_detect(struct analyse *a, const struct analyse_look *looks, int nlooks, const struct image *im,
+               int x, int y, int w, int h, struct nn_box *faces, int max)
+{
+	int i, j, n, input, done;
+
+	for (i = 0; i < nlooks; i++) {
+		struct image view;
+		struct facedet *fd;
+		double r;
+
+		input = looks[i].input ? looks[i].input : a->face_input;
+		for (done = 0, j = 0; j < i; j++)
+			done |= (looks[j].input ? looks[j].input : a->face_input) == input &&
+			    looks[j].zoom == looks[i].zoom;
+		if (done)
+			continue; /* face_input is ANALYSE_SMALL: that look was had */
+		fd = input == a->face_input ? a->face : a->small;
+		r = analyse_view(a, im, x, y, w, h, looks[i].zoom, input);
+		view = (struct image){ input, input, a->view };
+		if ((n = facedet_run(fd, &view, a->face_threshold, faces, max)) < 0)
+			return n;
+		if (n == 0)
+			continue;
+		for (j = 0; j < n; j++) {
+			faces[j].x = (float)(x + faces[j].x * r);
+			faces[j].y = (float)(y + faces[j].y * r);
+			faces[j].w = (float)(faces[j].w * r);
+			faces[j].h = (float)(faces[j].h * r);
+		}
+		return n;
+	}
+	return 0;
+}
+
 /* analyse_body_face - the best face in the upper part of a body box, in
  * frame pixels. Returns 1 found, 0 none, -errno. */
 static int
@@ -91,8 +221,7 @@ analyse_body_face(struct analyse *a, const struct image *im, const struct nn_box
                   struct nn_box *face)
 {
 	struct nn_box faces[ANALYSE_FACES_MAX];
-	struct image crop;
-	int x, y, w, h, n, rc;
+	int x, y, w, h, n;
 
 	if (!analyse_clamp(im, body, ANALYSE_BODY_MARGIN, &x, &y, &w, &h))
 		return 0;
@@ -104,15 +233,11 @@ analyse_body_face(struct analyse *a, const struct image *im, const struct nn_box
 
 		h = top < h ? top : h;
 	}
-	if ((rc = image_crop(im, x, y, w, h, &crop)) != 0)
-		return rc < 0 ? rc : -EINVAL;
-	n = facedet_run(a->face, &crop, a->face_threshold, faces, ANALYSE_FACES_MAX);
-	image_free(&crop);
+	n = analyse_detect(a, analyse_body_looks, ANALYSE_NLOOKS(analyse_body_looks), im, x, y, w, h,
+	    faces, ANALYSE_FACES_MAX);
 	if (n <= 0)
 		return n;
 	*face = faces[0]; /* sorted by score */
-	face->x += (float)x;
-	face->y += (float)y;
 	return 1;
 }
 
@@ -194,7 +319,7 @@ analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta
 			}
 		}
 	} else {
-		n = facedet_run(a->face, im, a->face_threshold, faces, MSG_PERSONS_MAX);
+		n = analyse_faces(a, im, faces, MSG_PERSONS_MAX);
 		if (n < 0)
 			return n;
 		for (i = 0; i < n; i++) {
@@ -217,7 +342,10 @@ analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta
 int
 analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, int max)
 {
-	return facedet_run(a->face, im, a->face_threshold, faces, max);
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
+		return -EINVAL;
+	return analyse_detect(a, analyse_image_looks, ANALYSE_NLOOKS(analyse_image_looks), im,
+	    0, 0, im->w, im->h, faces, max);
 }
 
 int

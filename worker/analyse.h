@@ -12,7 +12,8 @@
 
 struct analyse;
 
-/* analyse_open - load the face detector and (with_mask) the mask
+/* analyse_open - load the face detector (one network at worker.face_input,
+ * one at 224 for person crops and retries) and (with_mask) the mask
  * classifier from c->models_dir, once per process. Without the classifier
  * every face's mask is "unknown" (replay --no-mask: faces only, e.g. to cut
  * training crops before a mask model exists). Returns NULL with the reason
@@ -28,7 +29,9 @@ struct analyse *analyse_open(const struct config *c, int with_mask, char *err, s
 int analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta,
                   struct msg_result *r, int *nfaces);
 
-/* analyse_faces - the faces on the whole image, best first (at most max).
+/* analyse_faces - the faces on the whole image, best first (at most max);
+ * at worker.face_input, or when none is found there, at 224 and zoomed out
+ * (one large face).
  * For frames without person boxes: each face then stands for a person.
  * Returns the count or -errno. */
 int analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, int max);
