@@ -1,11 +1,17 @@
-/* check - decode, motion gate, person detector for one frame.
+/* check - decode, motion gate, person detector (face detector as the
+ * close-up fallback) for one frame.
  *
  * The motion gate exists because the detector costs ~300 ms a frame here:
  * a gate camera mostly looks at an empty corridor. The frame is reduced
  * to a CHECK_GRID_W x CHECK_GRID_H grid of mean grey levels and compared
  * with the camera's previous grid; the detector is skipped only when few
  * cells changed AND the last run found nobody AND that run is recent, so
- * a person standing still is never missed for long. */
+ * a person standing still is never missed for long.
+ *
+ * NanoDet misses close-ups (a face filling the frame: it gave a person box
+ * to 139 of 545 padded mask-faces val photos), so when it finds nobody the
+ * face detector runs; its faces become head-and-shoulders person boxes,
+ * and the gate still sees those frames. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -20,35 +26,60 @@
 
 #define CHECK_CELL_DELTA 12 /* grey levels a cell must move to count as changed */
 
-/* One detector per pool thread, never shared: darknet keeps state in the
- * network. check_preload opens them all before the loop starts (loading
- * silences fd 2 for a moment, which must not swallow other threads' log
- * lines, and a bad model must fail at startup); a thread takes one from
- * the spare list on its first frame. check_all keeps every detector for
- * check_shutdown. */
-static __thread struct persondet *check_detector;
+/* One detector pair per pool thread, never shared: darknet keeps state in
+ * the network. check_preload opens them all before the loop starts
+ * (loading silences fd 2 for a moment, which must not swallow other
+ * threads' log lines, and a bad model must fail at startup); a thread
+ * takes one from the spare list on its first frame. check_all keeps every
+ * pair for check_shutdown. */
+struct check_detectors {
+	struct persondet *person;
+	struct facedet *face;       /* input CHECK_FACE_INPUT */
+	unsigned char view[CHECK_FACE_INPUT * CHECK_FACE_INPUT * 3];
+};
+
+/* Zoom-outs of the close-up fallback, tried in order until one finds a
+ * face. The face network finds faces of about 48 to 110 pixels of its
+ * input, so a face filling the frame is found only after the frame is put
+ * at the top-left of a black square zoom times its larger side (the
+ * worker's analyse_image_looks, measured in docs/MODELS.md). */
+static const float check_face_zooms[] = { 1.0f, 2.0f, 3.0f };
+
+static __thread struct check_detectors *check_detector;
 static pthread_mutex_t check_all_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct persondet *check_all[CHECK_THREADS_MAX];
+static struct check_detectors *check_all[CHECK_THREADS_MAX];
 static int check_nall;
-static struct persondet *check_spare[CHECK_THREADS_MAX];
+static struct check_detectors *check_spare[CHECK_THREADS_MAX];
 static int check_nspare;
 
-/* check_open - open one more detector and list it. Caller holds the lock. */
-static struct persondet *
+/* check_open - open one more detector pair and list it. Caller holds the lock. */
+static struct check_detectors *
 check_open(const struct check_params *p, char *err, size_t errlen)
 {
-	struct persondet *pd;
+	struct check_detectors *d;
 
 	if (check_nall == CHECK_THREADS_MAX) {
 		snprintf(err, errlen, "more than %d person detectors", CHECK_THREADS_MAX);
 		return NULL;
 	}
-	if ((pd = persondet_open(p->models_dir, p->input, err, errlen)) != NULL)
-		check_all[check_nall++] = pd;
-	return pd;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((d->person = persondet_open(p->models_dir, p->input, err, errlen)) == NULL) {
+		free(d);
+		return NULL;
+	}
+	if ((d->face = facedet_open(p->models_dir, CHECK_FACE_INPUT, err, errlen)) == NULL) {
+		persondet_close(d->person);
+		free(d);
+		return NULL;
+	}
+	check_all[check_nall++] = d;
+	return d;
 }
 
-static struct persondet *
+static struct check_detectors *
 check_get_detector(const struct check_params *p, char *err, size_t errlen)
 {
 	if (check_detector != NULL)
@@ -65,16 +96,16 @@ check_get_detector(const struct check_params *p, char *err, size_t errlen)
 int
 check_preload(const struct check_params *p, int count, char *err, size_t errlen)
 {
-	struct persondet *pd;
+	struct check_detectors *d;
 	int rc = 0;
 
 	pthread_mutex_lock(&check_all_lock);
 	while (check_nspare < count && check_nspare < CHECK_THREADS_MAX) {
-		if ((pd = check_open(p, err, errlen)) == NULL) {
+		if ((d = check_open(p, err, errlen)) == NULL) {
 			rc = -1;
 			break;
 		}
-		check_spare[check_nspare++] = pd;
+		check_spare[check_nspare++] = d;
 	}
 	pthread_mutex_unlock(&check_all_lock);
 	return rc;
@@ -86,10 +117,116 @@ check_shutdown(void)
 	int i;
 
 	pthread_mutex_lock(&check_all_lock);
-	for (i = 0; i < check_nall; i++)
-		persondet_close(check_all[i]);
+	for (i = 0; i < check_nall; i++) {
+		persondet_close(check_all[i]->person);
+		facedet_close(check_all[i]->face);
+		free(check_all[i]);
+	}
 	check_nall = check_nspare = 0;
 	pthread_mutex_unlock(&check_all_lock);
+}
+
+const char *
+check_by_name(enum check_by by)
+{
+	return by == CHECK_BY_FACE ? "face" : "person";
+}
+
+/* check_face_view - im at the top-left of a black square of side
+ * zoom * max(w, h), resampled to CHECK_FACE_INPUT squared into d->view
+ * with TensorFlow's bilinear rule (align_corners=false,
+ * half_pixel_centers=false), the rule facedet uses, so facedet leaves
+ * the pixels as they are. Returns source pixels per view pixel. */
+static double
+check_face_view(struct check_detectors *d, const struct image *im, float zoom)
+{
+	const int n = CHECK_FACE_INPUT;
+	double r = (double)(im->w > im->h ? im->w : im->h) * zoom / n;
+	unsigned char *o = d->view;
+	int dx, dy, c;
+
+	for (dy = 0; dy < n; dy++) {
+		double sy = r * dy;
+		int ya = (int)sy, yb = ya + 1 < im->h ? ya + 1 : im->h - 1;
+		float fy = (float)(sy - ya);
+		const unsigned char *ra, *rb;
+
+		if (ya >= im->h) {
+			memset(o, 0, (size_t)(n - dy) * n * 3);
+			break;
+		}
+		ra = im->rgb + (size_t)ya * im->w * 3;
+		rb = im->rgb + (size_t)yb * im->w * 3;
+		for (dx = 0; dx < n; dx++, o += 3) {
+			double sx = r * dx;
+			int xa = (int)sx, xb = xa + 1 < im->w ? xa + 1 : im->w - 1;
+			float fx = (float)(sx - xa);
+
+			if (xa >= im->w) {
+				memset(o, 0, (size_t)(n - dx) * 3);
+				o += (size_t)(n - dx) * 3;
+				break;
+			}
+			for (c = 0; c < 3; c++) {
+				float top = ra[xa * 3 + c] + (ra[xb * 3 + c] - ra[xa * 3 + c]) * fx;
+				float bot = rb[xa * 3 + c] + (rb[xb * 3 + c] - rb[xa * 3 + c]) * fx;
+
+				o[c] = (unsigned char)(top + (bot - top) * fy + 0.5f);
+			}
+		}
+	}
+	return r;
+}
+
+/* check_faces - the close-up fallback: faces in frame pixels, best first,
+ * from the first zoom that finds any. Returns the count or -errno. */
+static int
+check_faces(struct check_detectors *d, const struct image *im, float threshold,
+            struct nn_box *out, int max)
+{
+	struct image view = { CHECK_FACE_INPUT, CHECK_FACE_INPUT, d->view };
+	size_t z;
+	double r;
+	int i, n;
+
+	for (z = 0; z < sizeof(check_face_zooms) / sizeof(check_face_zooms[0]); z++) {
+		r = check_face_view(d, im, check_face_zooms[z]);
+		if ((n = facedet_run(d->face, &view, threshold, out, max)) <= 0) {
+			if (n < 0)
+				return n;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			out[i].x = (float)(out[i].x * r);
+			out[i].y = (float)(out[i].y * r);
+			out[i].w = (float)(out[i].w * r);
+			out[i].h = (float)(out[i].h * r);
+		}
+		return n;
+	}
+	return 0;
+}
+
+/* check_face_to_person - grow a face box to a head-and-shoulders box:
+ * x - 0.5w .. x + 1.5w, y - 0.3h .. y + 2.5h, clamped to the frame. */
+static void
+check_face_to_person(struct nn_box *b, int imw, int imh)
+{
+	float x0 = b->x - 0.5f * b->w, x1 = b->x + 1.5f * b->w;
+	float y0 = b->y - 0.3f * b->h, y1 = b->y + 2.5f * b->h;
+
+	if (x0 < 0)
+		x0 = 0;
+	if (y0 < 0)
+		y0 = 0;
+	if (x1 > (float)imw)
+		x1 = (float)imw;
+	if (y1 > (float)imh)
+		y1 = (float)imh;
+	b->x = x0;
+	b->y = y0;
+	b->w = x1 > x0 ? x1 - x0 : 0;
+	b->h = y1 > y0 ? y1 - y0 : 0;
 }
 
 /* check_grid - mean grey per cell of a coarse grid. */
@@ -145,10 +282,10 @@ check_frame(const struct check_params *p, struct check_motion *motion,
             const void *buf, size_t len, struct check_result *res)
 {
 	struct image im = { 0, 0, NULL };
-	struct persondet *pd;
+	struct check_detectors *d;
 	char err[CHECK_REASON_SIZE - 32];
 	uint64_t t0, t1;
-	int n, w = 0, h = 0, rc;
+	int i, n, w = 0, h = 0, rc;
 
 	memset(res, 0, sizeof(*res));
 	err[0] = '\0';
@@ -187,14 +324,29 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 		image_free(&im);
 		return;
 	}
-	if ((pd = check_get_detector(p, err, sizeof(err))) == NULL) {
+	if ((d = check_get_detector(p, err, sizeof(err))) == NULL) {
 		res->outcome = CHECK_DETECTOR_FAILED;
 		snprintf(res->reason, sizeof(res->reason), "person detector unavailable: %s", err);
 		image_free(&im);
 		return;
 	}
 	t0 = util_mono_us();
-	n = persondet_run(pd, &im, p->threshold, res->persons, MSG_PERSONS_MAX);
+	n = persondet_run(d->person, &im, p->threshold, res->persons, MSG_PERSONS_MAX);
+	res->by = CHECK_BY_PERSON;
+	if (n == 0) {
+		n = check_faces(d, &im, p->face_threshold, res->persons, MSG_PERSONS_MAX);
+		if (n < 0) {
+			t1 = util_mono_us();
+			res->detect_ms = (double)(t1 - t0) / 1000.0;
+			image_free(&im);
+			res->outcome = CHECK_DETECTOR_FAILED;
+			snprintf(res->reason, sizeof(res->reason), "face detector failed: %s", strerror(-n));
+			return;
+		}
+		res->by = CHECK_BY_FACE;
+		for (i = 0; i < n; i++)
+			check_face_to_person(&res->persons[i], im.w, im.h);
+	}
 	t1 = util_mono_us();
 	res->detect_ms = (double)(t1 - t0) / 1000.0;
 	image_free(&im);
@@ -208,11 +360,15 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 		motion->last_person = n > 0;
 		motion->last_detect_us = t1;
 	}
-	if (n > 0) {
+	if (n > 0 && res->by == CHECK_BY_FACE) {
+		res->outcome = CHECK_PERSON;
+		snprintf(res->reason, sizeof(res->reason), "%d face%s found (close-up)", n, n == 1 ? "" : "s");
+	} else if (n > 0) {
 		res->outcome = CHECK_PERSON;
 		snprintf(res->reason, sizeof(res->reason), "%d person%s found", n, n == 1 ? "" : "s");
 	} else {
 		res->outcome = CHECK_NO_PERSON;
+		res->by = CHECK_BY_PERSON;
 		snprintf(res->reason, sizeof(res->reason), "no person found");
 	}
 }

@@ -1,6 +1,8 @@
 /* check - ingest's first-pass check of one frame: decode, motion gate,
- * person detector. Runs on pool threads (and on the main thread for
- * --replay); keeps one person detector per thread. */
+ * person detector, then the face detector when NanoDet finds nobody (a
+ * face filling the frame is no "person" to NanoDet). Runs on pool threads
+ * (and on the main thread for --replay); keeps one person detector and
+ * one face detector per thread. */
 #ifndef GW_INGEST_CHECK_H
 #define GW_INGEST_CHECK_H
 
@@ -14,11 +16,13 @@
 #define CHECK_GRID_H 24
 #define CHECK_REASON_SIZE 192
 #define CHECK_THREADS_MAX 80   /* detectors at most (ingest.threads <= 64) */
+#define CHECK_FACE_INPUT 224   /* face detector input for the close-up fallback */
 
 struct check_params {
 	const char *models_dir;     /* not owned; lives as long as the config */
 	int input;                  /* ingest.person_input */
 	float threshold;            /* ingest.person_threshold */
+	float face_threshold;       /* worker.face_threshold: close-up fallback */
 	long max_pixels;            /* ingest.max_pixels */
 	double motion_threshold;    /* ingest.motion_threshold */
 	int motion_recheck_ms;      /* ingest.motion_recheck_ms */
@@ -32,6 +36,9 @@ struct check_motion {
 	uint64_t last_detect_us;    /* util_mono_us of that run; 0 = never */
 	unsigned char grid[CHECK_GRID_H * CHECK_GRID_W];
 };
+
+/* Which detector found a box. */
+enum check_by { CHECK_BY_PERSON, CHECK_BY_FACE };
 
 enum check_outcome {
 	CHECK_PERSON,               /* persons[] holds at least one box */
@@ -49,9 +56,13 @@ struct check_result {
 	double decode_ms, detect_ms;
 	int npersons;
 	struct nn_box persons[MSG_PERSONS_MAX];
+	enum check_by by;           /* all boxes come from one detector */
 };
 
-/* check_preload - open count detectors now (one per pool thread), before
+/* check_by_name - "person" or "face". */
+const char *check_by_name(enum check_by by);
+
+/* check_preload - open count detector pairs (person + face) now (one per pool thread), before
  * any other thread runs: a model that cannot load fails at startup, and
  * loading's brief silencing of fd 2 swallows nobody's log lines. Threads
  * beyond count open their own on first use. Returns 0, or -1 with err. */
@@ -63,7 +74,10 @@ int check_preload(const struct check_params *p, int count, char *err, size_t err
 void check_shutdown(void);
 
 /* check_frame - check one encoded frame. motion may be NULL (no gate:
- * the detector always runs). Never fails as a call: res says what
+ * the detectors always run). When the person detector finds nobody the
+ * face detector runs; each face becomes one person box (the face box
+ * grown to head and shoulders, clamped to the frame, score = the face's),
+ * by = CHECK_BY_FACE. Never fails as a call: res says what
  * happened. Thread-safe across cameras. */
 void check_frame(const struct check_params *p, struct check_motion *motion,
                  const void *buf, size_t len, struct check_result *res);

@@ -131,7 +131,7 @@ main(int argc, char **argv)
 	p.models_dir = ig.cfg.models_dir;
 	p.input = ig.cfg.person_input;
 	if (check_preload(&p, replay ? 1 : ig.cfg.ingest_threads, err, sizeof(err)) != 0)
-		fatal("person detector: %s (run `make models`, or set models.dir)", err);
+		fatal("person detector / face detector: %s (run `make models`, or set models.dir)", err);
 	if (replay) {
 		rc = replay_run(&ig.cfg, argv + next + 1, argc - next - 1);
 		check_shutdown();

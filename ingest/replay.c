@@ -1,7 +1,9 @@
 /* replay - feed image files through ingest's first-pass check by hand.
  * Output, one line per file:
- *   {"file":..,"person":true|false,"persons":[{"x","y","w","h","score"}],
+ *   {"file":..,"person":true|false,"persons":[{"x","y","w","h","score","by"}],
  *    "width":..,"height":..,"ms":..}   or   {"file":..,"error":".."}
+ * "by" is "person" (NanoDet) or "face" (close-up fallback: the face box
+ * grown to head and shoulders); "reason" is check_frame's.
  * A progress bar goes to stderr when it is a terminal. */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ replay_run(const struct config *cfg, char **files, int nfiles)
 	p.models_dir = cfg->models_dir;
 	p.input = cfg->person_input;
 	p.threshold = (float)cfg->person_threshold;
+	p.face_threshold = (float)cfg->face_threshold;
 	p.max_pixels = cfg->ingest_max_pixels;
 	p.motion_threshold = cfg->motion_threshold;
 	p.motion_recheck_ms = cfg->motion_recheck_ms;
@@ -70,10 +73,11 @@ replay_run(const struct config *cfg, char **files, int nfiles)
 		}
 		printf("{\"file\":%s,\"person\":%s,\"persons\":[", file, res.npersons > 0 ? "true" : "false");
 		for (j = 0; j < res.npersons; j++)
-			printf("%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f}", j ? "," : "",
-			    res.persons[j].x, res.persons[j].y, res.persons[j].w, res.persons[j].h,
-			    res.persons[j].score);
-		printf("],\"width\":%d,\"height\":%d,\"ms\":%.1f}\n", res.width, res.height,
+			printf("%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f,\"by\":\"%s\"}",
+			    j ? "," : "", res.persons[j].x, res.persons[j].y, res.persons[j].w, res.persons[j].h,
+			    res.persons[j].score, check_by_name(res.by));
+		json_escape(err, sizeof(err), res.reason);
+		printf("],\"reason\":%s,\"width\":%d,\"height\":%d,\"ms\":%.1f}\n", err, res.width, res.height,
 		    (double)(util_mono_us() - t0) / 1000.0);
 		fflush(stdout);
 	}

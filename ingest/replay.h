@@ -1,6 +1,7 @@
 /* replay - `gatewatch-ingest --replay FILE...`: run the first-pass check
- * (decode + person detector; no motion gate, no socket, no spool) on image
- * files and print one JSON line per file on stdout. */
+ * (decode + person detector, face detector for close-ups; no motion gate,
+ * no socket, no spool) on image files and print one JSON line per file on
+ * stdout. */
 #ifndef GW_INGEST_REPLAY_H
 #define GW_INGEST_REPLAY_H
 
