@@ -140,8 +140,8 @@ config_defaults(struct config *c)
 	c->client_queue = 256;
 	c->snapshot_keep_days = 7;
 	c->track_min_hits = 3;
-	c->track_max_missing_ms = 2000;
-	c->track_tentative_missing_ms = 500;
+	c->track_max_missing_ms = 3000;
+	c->track_tentative_missing_ms = 1500;
 	c->track_iou_match = 0.3;
 	c->track_center_match = 0.75;
 	c->track_consensus_n = 3;

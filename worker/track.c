@@ -66,8 +66,8 @@ track_config_default(struct track_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->min_hits = 3;
-	c->max_missing_us = 2000000;
-	c->tentative_missing_us = 500000;
+	c->max_missing_us = 3000000;
+	c->tentative_missing_us = 1500000;
 	c->iou_match = 0.3;
 	c->center_match = 0.75;
 	c->consensus_n = 3;

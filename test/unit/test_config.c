@@ -83,8 +83,8 @@ main(void)
 	CHECK_INT(c.client_queue, 256, "default notifier.client_queue");
 	CHECK_INT(c.snapshot_keep_days, 7, "default notifier.snapshot_keep_days");
 	CHECK_INT(c.track_min_hits, 3, "default track.min_hits");
-	CHECK_INT(c.track_max_missing_ms, 2000, "default track.max_missing_ms");
-	CHECK_INT(c.track_tentative_missing_ms, 500, "default track.tentative_missing_ms");
+	CHECK_INT(c.track_max_missing_ms, 3000, "default track.max_missing_ms");
+	CHECK_INT(c.track_tentative_missing_ms, 1500, "default track.tentative_missing_ms");
 	CHECK(c.track_iou_match == 0.3, "default track.iou_match");
 	CHECK(c.track_center_match == 0.75, "default track.center_match");
 	CHECK_INT(c.track_consensus_n, 3, "default track.consensus_n");
