@@ -5,7 +5,7 @@
  *    "received_ms":..,"analysed_ms":..,"width":640,"height":480,
  *    "temperature":36.6|null,"analyse_ms":..,"verdict":"PASS|DENY|none",
  *    "reason":"no_mask|mask_chin|temperature|no_face|",
- *    "snapshot":"/snapshots/gate1/<frame>.jpg"|null,
+ *    "snapshot":"/snapshots/gate1/latest.jpg?f=<frame>"|null,
  *    "persons":[{"idx":0,"body":[..]|null,"face":[..]|null,"mask":"mask_on",
  *                "mask_score":0.97,"verdict":"PASS","reason":"","track":1732490000000007}]}
  * The event shape is in result.h. */
@@ -115,8 +115,11 @@ result_json(struct jbuf *b, const struct msg_result *r)
 	jbuf_num(b, round(r->analyse_ms * 10) / 10);
 	jbuf_add(b, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"snapshot\":",
 	    msg_verdict_name(verdict), msg_reason_name(reason));
+	/* The worker keeps one file per camera for the live view
+	 * (snapshots/<camera>/latest.jpg), overwritten per frame: the frame id
+	 * in the query makes each result's URL distinct for browser caches. */
 	if (r->snapshot[0])
-		jbuf_add(b, "\"/snapshots/%s/%s.jpg\"", r->ref.camera, r->ref.frame_id);
+		jbuf_add(b, "\"/snapshots/%s/latest.jpg?f=%s\"", r->ref.camera, r->ref.frame_id);
 	else
 		jbuf_add(b, "null");
 	jbuf_add(b, ",\"persons\":[");

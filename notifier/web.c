@@ -99,7 +99,8 @@ web_track_id_valid(const char *s)
 	return 1;
 }
 
-/* web_snapshot_path - map /snapshots/<camera>/<frame id or track id>.jpg
+/* web_snapshot_path - map /snapshots/<camera>/<frame id, track id or
+ * "latest">.jpg
  * to its file; 0, or -1 when the path is not exactly that shape. */
 static int
 web_snapshot_path(const char *uri, char *out, size_t outlen)
@@ -117,7 +118,8 @@ web_snapshot_path(const char *uri, char *out, size_t outlen)
 		return -1;
 	memcpy(fid, p, (size_t)(dot - p));
 	fid[dot - p] = '\0';
-	if (!util_camera_id_valid(cam) || !(frameid_valid(fid) || web_track_id_valid(fid)))
+	if (!util_camera_id_valid(cam) ||
+	    !(frameid_valid(fid) || web_track_id_valid(fid) || strcmp(fid, "latest") == 0))
 		return -1;
 	n = snprintf(out, outlen, "%s/snapshots/%s/%s.jpg", cfg->dir, cam, fid);
 	return n > 0 && (size_t)n < outlen ? 0 : -1;

@@ -150,13 +150,14 @@ export function frameId(ms = Date.now()) {
 	return String(ms * 1000 + seq).padStart(16, "0") + "-" + String(seq).padStart(3, "0");
 }
 
-/* snapshot - copy a photo into DIR/snapshots/<camera>/<frame>.jpg, as the
- * worker keeps them; returns the relative path for the result. */
+/* snapshot - copy a photo into DIR/snapshots/<camera>/latest.jpg, the
+ * file the worker overwrites per frame for the live view; returns the
+ * relative path for the result. */
 export function snapshot(env, camera, frame, photo = PHOTOS[0]) {
 	const d = path.join(env.dir, "snapshots", camera);
 	fs.mkdirSync(d, { recursive: true });
-	fs.copyFileSync(photo, path.join(d, `${frame}.jpg`));
-	return `snapshots/${camera}/${frame}.jpg`;
+	fs.copyFileSync(photo, path.join(d, "latest.jpg"));
+	return `snapshots/${camera}/latest.jpg`;
 }
 
 /* ---- the browser ---- */
@@ -215,9 +216,9 @@ export async function screenshot(page, name, opts = {}) {
 }
 
 /* run - run a test body, always clean up, exit 1 on any failure. */
-export async function run(body) {
+export async function run(body, guardMs = 240000) {
 	let code = 0;
-	const guard = setTimeout(() => { console.log("not ok - test finished in time: 240 s guard"); process.exit(1); }, 240000);
+	const guard = setTimeout(() => { console.log(`not ok - test finished in time: ${guardMs / 1000} s guard`); process.exit(1); }, guardMs);
 	try {
 		await body();
 	} catch (e) {
