@@ -131,7 +131,8 @@
 		t.name.textContent = i.name || i.id;
 		t.mode.textContent = i.mode ? "(" + i.mode + ")" : "";
 		const fpsIn = i.stats ? i.stats.fps_in : null;
-		t.fps.textContent = (fpsIn === null ? "–" : fpsIn) + " / " + (i.fps_analysed ?? "–");
+		const rate = (v) => (typeof v === "number" ? v.toFixed(1) : "–");
+		t.fps.textContent = rate(fpsIn) + " / " + rate(i.fps_analysed);
 		t.queue.textContent = i.queue ? i.queue.depth + " frames" : "–";
 		const running = (i.queue && i.queue.worker_pid > 0) || i.workers > 0;
 		t.worker.textContent = running ? "running" : "idle";
