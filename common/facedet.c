@@ -25,6 +25,7 @@ struct facedet {
 	network *net;           /* owned */
 	int input;
 	float *in;              /* owned: 3*input*input */
+	unsigned char *view;    /* owned: input*input RGB, facedet_run_view's square */
 	struct nn_box *cand;    /* owned: FACEDET_MAXCAND */
 };
 
@@ -56,7 +57,8 @@ struct facedet *facedet_open(const char *models_dir, int input, char *err, size_
 	fd->input = input;
 	fd->in = malloc(sizeof(float) * 3 * input * input);
 	fd->cand = malloc(sizeof(*fd->cand) * FACEDET_MAXCAND);
-	if (fd->in == NULL || fd->cand == NULL) {
+	fd->view = malloc((size_t)input * input * 3);
+	if (fd->in == NULL || fd->cand == NULL || fd->view == NULL) {
 		snprintf(err, errlen, "face detector: out of memory");
 		facedet_close(fd);
 		return NULL;
@@ -104,6 +106,76 @@ int facedet_run(struct facedet *fd, const struct image *im, float threshold, str
 	return i;
 }
 
+/* facedet_view - the rectangle x,y,w,h of im at the top-left of a black
+ * square of side zoom * max(w, h), resampled to input x input into
+ * fd->view with TensorFlow's bilinear rule (align_corners=false,
+ * half_pixel_centers=false), the rule facedet_run uses: it then sees its
+ * input size and leaves the pixels as they are. Returns source pixels per
+ * view pixel. */
+static double
+facedet_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h, float zoom)
+{
+	const int n = fd->input;
+	double r = (double)(w > h ? w : h) * zoom / n;
+	unsigned char *d = fd->view;
+	int dx, dy, c;
+
+	for (dy = 0; dy < n; dy++) {
+		double sy = r * dy;
+		int ya = (int)sy, yb = ya + 1 < h ? ya + 1 : h - 1;
+		float fy = (float)(sy - ya);
+		const unsigned char *ra, *rb;
+
+		if (ya >= h) {
+			memset(d, 0, (size_t)(n - dy) * n * 3);
+			break;
+		}
+		ra = im->rgb + ((size_t)(y + ya) * im->w + x) * 3;
+		rb = im->rgb + ((size_t)(y + yb) * im->w + x) * 3;
+		for (dx = 0; dx < n; dx++, d += 3) {
+			double sx = r * dx;
+			int xa = (int)sx, xb = xa + 1 < w ? xa + 1 : w - 1;
+			float fx = (float)(sx - xa);
+
+			if (xa >= w) {
+				memset(d, 0, (size_t)(n - dx) * 3);
+				d += (size_t)(n - dx) * 3;
+				break;
+			}
+			for (c = 0; c < 3; c++) {
+				float top = ra[xa * 3 + c] + (ra[xb * 3 + c] - ra[xa * 3 + c]) * fx;
+				float bot = rb[xa * 3 + c] + (rb[xb * 3 + c] - rb[xa * 3 + c]) * fx;
+
+				d[c] = (unsigned char)(top + (bot - top) * fy + 0.5f);
+			}
+		}
+	}
+	return r;
+}
+
+int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
+                     float zoom, float threshold, struct nn_box *out, int max)
+{
+	struct image view;
+	double r;
+	int i, n;
+
+	if (im == NULL || im->rgb == NULL || x < 0 || y < 0 || w <= 0 || h <= 0 ||
+	    x + w > im->w || y + h > im->h || !(zoom >= 1.0f))
+		return -EINVAL;
+	r = facedet_view(fd, im, x, y, w, h, zoom);
+	view = (struct image){ fd->input, fd->input, fd->view };
+	if ((n = facedet_run(fd, &view, threshold, out, max)) <= 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		out[i].x = (float)(x + out[i].x * r);
+		out[i].y = (float)(y + out[i].y * r);
+		out[i].w = (float)(out[i].w * r);
+		out[i].h = (float)(out[i].h * r);
+	}
+	return n;
+}
+
 void facedet_close(struct facedet *fd)
 {
 	if (fd == NULL)
@@ -112,5 +184,6 @@ void facedet_close(struct facedet *fd)
 		free_network(fd->net);
 	free(fd->in);
 	free(fd->cand);
+	free(fd->view);
 	free(fd);
 }

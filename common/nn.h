@@ -24,6 +24,13 @@ struct facedet;
 struct facedet *facedet_open(const char *models_dir, int input, char *err, size_t errlen);
 /* facedet_run - boxes sorted by score, at most max; returns the count or -errno. */
 int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max);
+/* facedet_run_view - faces in the rectangle x,y,w,h of im (inside im),
+ * placed at the top-left of a black square zoom (>= 1) times its larger
+ * side: zooming out shrinks a face that fills the view into the 48-110 px
+ * the network finds at its input size. Boxes in im's pixels, best first;
+ * returns the count or -errno (-EINVAL for a rectangle outside im). */
+int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
+                     float zoom, float threshold, struct nn_box *out, int max);
 void facedet_close(struct facedet *fd);
 
 /* Person detector: human-models NanoDet converted to darknet

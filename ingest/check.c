@@ -35,7 +35,6 @@
 struct check_detectors {
 	struct persondet *person;
 	struct facedet *face;       /* input CHECK_FACE_INPUT */
-	unsigned char view[CHECK_FACE_INPUT * CHECK_FACE_INPUT * 3];
 };
 
 /* Zoom-outs of the close-up fallback, tried in order until one finds a
@@ -132,78 +131,19 @@ check_by_name(enum check_by by)
 	return by == CHECK_BY_FACE ? "face" : "person";
 }
 
-/* check_face_view - im at the top-left of a black square of side
- * zoom * max(w, h), resampled to CHECK_FACE_INPUT squared into d->view
- * with TensorFlow's bilinear rule (align_corners=false,
- * half_pixel_centers=false), the rule facedet uses, so facedet leaves
- * the pixels as they are. Returns source pixels per view pixel. */
-static double
-check_face_view(struct check_detectors *d, const struct image *im, float zoom)
-{
-	const int n = CHECK_FACE_INPUT;
-	double r = (double)(im->w > im->h ? im->w : im->h) * zoom / n;
-	unsigned char *o = d->view;
-	int dx, dy, c;
-
-	for (dy = 0; dy < n; dy++) {
-		double sy = r * dy;
-		int ya = (int)sy, yb = ya + 1 < im->h ? ya + 1 : im->h - 1;
-		float fy = (float)(sy - ya);
-		const unsigned char *ra, *rb;
-
-		if (ya >= im->h) {
-			memset(o, 0, (size_t)(n - dy) * n * 3);
-			break;
-		}
-		ra = im->rgb + (size_t)ya * im->w * 3;
-		rb = im->rgb + (size_t)yb * im->w * 3;
-		for (dx = 0; dx < n; dx++, o += 3) {
-			double sx = r * dx;
-			int xa = (int)sx, xb = xa + 1 < im->w ? xa + 1 : im->w - 1;
-			float fx = (float)(sx - xa);
-
-			if (xa >= im->w) {
-				memset(o, 0, (size_t)(n - dx) * 3);
-				o += (size_t)(n - dx) * 3;
-				break;
-			}
-			for (c = 0; c < 3; c++) {
-				float top = ra[xa * 3 + c] + (ra[xb * 3 + c] - ra[xa * 3 + c]) * fx;
-				float bot = rb[xa * 3 + c] + (rb[xb * 3 + c] - rb[xa * 3 + c]) * fx;
-
-				o[c] = (unsigned char)(top + (bot - top) * fy + 0.5f);
-			}
-		}
-	}
-	return r;
-}
-
 /* check_faces - the close-up fallback: faces in frame pixels, best first,
  * from the first zoom that finds any. Returns the count or -errno. */
 static int
 check_faces(struct check_detectors *d, const struct image *im, float threshold,
             struct nn_box *out, int max)
 {
-	struct image view = { CHECK_FACE_INPUT, CHECK_FACE_INPUT, d->view };
 	size_t z;
-	double r;
-	int i, n;
+	int n;
 
-	for (z = 0; z < sizeof(check_face_zooms) / sizeof(check_face_zooms[0]); z++) {
-		r = check_face_view(d, im, check_face_zooms[z]);
-		if ((n = facedet_run(d->face, &view, threshold, out, max)) <= 0) {
-			if (n < 0)
-				return n;
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			out[i].x = (float)(out[i].x * r);
-			out[i].y = (float)(out[i].y * r);
-			out[i].w = (float)(out[i].w * r);
-			out[i].h = (float)(out[i].h * r);
-		}
-		return n;
-	}
+	for (z = 0; z < sizeof(check_face_zooms) / sizeof(check_face_zooms[0]); z++)
+		if ((n = facedet_run_view(d->face, im, 0, 0, im->w, im->h, check_face_zooms[z],
+		    threshold, out, max)) != 0)
+			return n;
 	return 0;
 }
 

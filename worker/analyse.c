@@ -49,7 +49,6 @@ struct analyse {
 	struct facedet *face;   /* owned: input face_input */
 	struct facedet *small;  /* owned: input ANALYSE_SMALL; NULL when face_input is that */
 	int face_input;
-	unsigned char *view;    /* owned: the largest input squared, RGB */
 	struct maskcls *mask;   /* owned; NULL = faces only */
 	float face_threshold;
 	float mask_threshold;
@@ -60,7 +59,6 @@ struct analyse *
 analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 {
 	struct analyse *a;
-	int n;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -77,12 +75,6 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 		analyse_close(a);
 		return NULL;
 	}
-	n = c->face_input > ANALYSE_SMALL ? c->face_input : ANALYSE_SMALL;
-	if ((a->view = malloc((size_t)n * n * 3)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		analyse_close(a);
-		return NULL;
-	}
 	return a;
 }
 
@@ -95,7 +87,6 @@ analyse_close(struct analyse *a)
 		facedet_close(a->face);
 	if (a->small)
 		facedet_close(a->small);
-	free(a->view);
 	if (a->mask)
 		maskcls_close(a->mask);
 	free(a);
@@ -129,53 +120,6 @@ analyse_clamp(const struct image *im, const struct nn_box *b, float margin,
 	return *w >= 8 && *h >= 8;
 }
 
-/* analyse_view - the rectangle x,y,w,h of im (inside im), at the top-left
- * of a black square of side zoom * max(w, h), resampled to input x input
- * into a->view with TensorFlow's bilinear rule (align_corners=false,
- * half_pixel_centers=false), the rule facedet uses: facedet then sees its
- * input size and leaves the pixels as they are. Returns the view's scale,
- * source pixels per view pixel. */
-static double
-analyse_view(struct analyse *a, const struct image *im, int x, int y, int w, int h,
-             float zoom, int input)
-{
-	double r = (double)(w > h ? w : h) * zoom / input;
-	unsigned char *d = a->view;
-	int dx, dy, c;
-
-	for (dy = 0; dy < input; dy++) {
-		double sy = r * dy;
-		int ya = (int)sy, yb = ya + 1 < h ? ya + 1 : h - 1;
-		float fy = (float)(sy - ya);
-		const unsigned char *ra, *rb;
-
-		if (ya >= h) {
-			memset(d, 0, (size_t)(input - dy) * input * 3);
-			break;
-		}
-		ra = im->rgb + ((size_t)(y + ya) * im->w + x) * 3;
-		rb = im->rgb + ((size_t)(y + yb) * im->w + x) * 3;
-		for (dx = 0; dx < input; dx++, d += 3) {
-			double sx = r * dx;
-			int xa = (int)sx, xb = xa + 1 < w ? xa + 1 : w - 1;
-			float fx = (float)(sx - xa);
-
-			if (xa >= w) {
-				memset(d, 0, (size_t)(input - dx) * 3);
-				d += (size_t)(input - dx) * 3;
-				break;
-			}
-			for (c = 0; c < 3; c++) {
-				float top = ra[xa * 3 + c] + (ra[xb * 3 + c] - ra[xa * 3 + c]) * fx;
-				float bot = rb[xa * 3 + c] + (rb[xb * 3 + c] - rb[xa * 3 + c]) * fx;
-
-				d[c] = (unsigned char)(top + (bot - top) * fy + 0.5f);
-			}
-		}
-	}
-	return r;
-}
-
 /* analyse_detect - the faces in the rectangle x,y,w,h of im (inside im),
  * in frame pixels, best first: the looks in order, until one finds a face.
  * Returns the count or -errno. */
@@ -186,30 +130,16 @@ analyse_detect(struct analyse *a, const struct analyse_look *looks, int nlooks, 
 	int i, j, n, input, done;
 
 	for (i = 0; i < nlooks; i++) {
-		struct image view;
-		struct facedet *fd;
-		double r;
-
 		input = looks[i].input ? looks[i].input : a->face_input;
 		for (done = 0, j = 0; j < i; j++)
 			done |= (looks[j].input ? looks[j].input : a->face_input) == input &&
 			    looks[j].zoom == looks[i].zoom;
 		if (done)
 			continue; /* face_input is ANALYSE_SMALL: that look was had */
-		fd = input == a->face_input ? a->face : a->small;
-		r = analyse_view(a, im, x, y, w, h, looks[i].zoom, input);
-		view = (struct image){ input, input, a->view };
-		if ((n = facedet_run(fd, &view, a->face_threshold, faces, max)) < 0)
+		n = facedet_run_view(input == a->face_input ? a->face : a->small, im, x, y, w, h,
+		    looks[i].zoom, a->face_threshold, faces, max);
+		if (n != 0)
 			return n;
-		if (n == 0)
-			continue;
-		for (j = 0; j < n; j++) {
-			faces[j].x = (float)(x + faces[j].x * r);
-			faces[j].y = (float)(y + faces[j].y * r);
-			faces[j].w = (float)(faces[j].w * r);
-			faces[j].h = (float)(faces[j].h * r);
-		}
-		return n;
 	}
 	return 0;
 }
