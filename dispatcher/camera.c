@@ -56,18 +56,25 @@ static void (*stop_done)(void);
 static void worker_start(struct camera *c);
 static void camera_kick(struct camera *c);
 
+/* camera_status - what the notifier's dashboards are told about c. */
+static void
+camera_status(const struct camera *c, struct msg_queue_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	util_strlcpy(st->camera, c->id, sizeof(st->camera));
+	st->depth = (uint32_t)fifo_len(&c->fifo);
+	st->worker_pid = c->w && !c->w->exited ? c->w->pid : 0;
+	st->bytes = c->bytes;
+	st->done = c->done;
+	st->failed = c->failed;
+}
+
 static void
 camera_changed(struct camera *c)
 {
 	struct msg_queue_status st;
 
-	memset(&st, 0, sizeof(st));
-	util_strlcpy(st.camera, c->id, sizeof(st.camera));
-	st.depth = (uint32_t)fifo_len(&c->fifo);
-	st.worker_pid = c->w && !c->w->exited ? c->w->pid : 0;
-	st.bytes = c->bytes;
-	st.done = c->done;
-	st.failed = c->failed;
+	camera_status(c, &st);
 	notify_queue_status(&st);
 }
 
@@ -584,13 +591,7 @@ camera_status_all(void (*cb)(const struct msg_queue_status *))
 
 		if (spool_usage(&dsp.spool, c->id, &frames, &bytes) == 0)
 			c->bytes = (uint64_t)bytes;
-		memset(&st, 0, sizeof(st));
-		util_strlcpy(st.camera, c->id, sizeof(st.camera));
-		st.depth = (uint32_t)fifo_len(&c->fifo);
-		st.worker_pid = c->w && !c->w->exited ? c->w->pid : 0;
-		st.bytes = c->bytes;
-		st.done = c->done;
-		st.failed = c->failed;
+		camera_status(c, &st);
 		cb(&st);
 	}
 }
