@@ -6,10 +6,12 @@
  * A frame cut in transit must be refused with a reason the sender can act
  * on. stb_image 2.27 decodes a PNG that lacks its IEND chunk without
  * complaint, and reports a cut JPEG only as "expected marker" (older and
- * other decoders fill the missing blocks with grey). So before decoding we
- * walk the file's structure: a JPEG must reach its EOI marker, a PNG its
- * IEND chunk, else "truncated image". Bytes after them (the spool's
- * metadata trailer) are ignored, as every image reader does. */
+ * other decoders fill the missing blocks with grey), and 2.27 trusts
+ * Huffman tables it should not. So before stb sees a byte, imgguard walks
+ * the file's structure: a JPEG must reach its EOI marker, a PNG its IEND
+ * chunk ("truncated image" otherwise), and every segment stb relies on must
+ * be sound. Bytes after them (the spool's metadata trailer) are ignored, as
+ * every image reader does. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "imgguard.h"
 #include "util.h"
 
 #pragma GCC diagnostic push
@@ -56,68 +59,11 @@ image_is_png(const unsigned char *p, size_t n)
 	return n >= 8 && memcmp(p, sig, 8) == 0;
 }
 
-/* image_jpeg_complete - 1 if walking the markers from SOI reaches EOI.
- * Segments are skipped by their length (so an EXIF thumbnail's own EOI is
- * not mistaken for ours); entropy-coded data runs to the next marker that
- * is neither a stuffed 0xFF00 nor a restart marker. */
-static int
-image_jpeg_complete(const unsigned char *p, size_t n)
-{
-	size_t i = 2, seglen;
-	unsigned m;
-
-	while (i + 1 < n) {
-		if (p[i] != 0xFF) {   /* junk between segments: stb skips it too */
-			i++;
-			continue;
-		}
-		m = p[i + 1];
-		if (m == 0xFF) {      /* fill byte */
-			i++;
-			continue;
-		}
-		i += 2;
-		if (m == 0xD9)
-			return 1;
-		if ((m >= 0xD0 && m <= 0xD7) || m == 0x01 || m == 0x00)
-			continue;
-		if (i + 2 > n)
-			return 0;
-		seglen = (size_t)p[i] << 8 | p[i + 1];
-		if (seglen < 2 || seglen > n - i)
-			return 0;
-		i += seglen;
-		if (m != 0xDA)
-			continue;
-		while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF &&
-		    !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
-			i++;
-	}
-	return 0;
-}
-
-/* image_png_complete - 1 if the chunk chain from the signature reaches IEND. */
-static int
-image_png_complete(const unsigned char *p, size_t n)
-{
-	size_t i = 8, clen;
-
-	while (n - i >= 12) {
-		clen = (size_t)p[i] << 24 | (size_t)p[i + 1] << 16 | (size_t)p[i + 2] << 8 | p[i + 3];
-		if (clen > n - i - 12)
-			return 0;
-		if (memcmp(p + i + 4, "IEND", 4) == 0)
-			return 1;
-		i += 12 + clen;
-	}
-	return 0;
-}
-
 int
 image_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char *err, size_t errlen)
 {
 	const unsigned char *p = buf;
-	int comp, iw, ih;
+	int iw, ih, rc;
 
 	if (buf == NULL || len == 0) {
 		util_errf(err, errlen, "empty image");
@@ -135,11 +81,10 @@ image_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char 
 		util_errf(err, errlen, "not a JPEG or PNG image");
 		return -EINVAL;
 	}
-	if (!stbi_info_from_memory(p, (int)len, &iw, &ih, &comp) || iw <= 0 || ih <= 0) {
-		util_errf(err, errlen, "damaged %s header: %s", strcmp(*ext, "jpg") == 0 ? "JPEG" : "PNG",
-		          stbi_failure_reason() ? stbi_failure_reason() : "unreadable");
-		return -EINVAL;
-	}
+	/* stb never sees bytes the guard has not walked (see imgguard.c) */
+	if ((rc = strcmp(*ext, "jpg") == 0 ? imgguard_jpeg(p, len, &iw, &ih, err, errlen) :
+	    imgguard_png(p, len, &iw, &ih, err, errlen)) < 0)
+		return rc;
 	*w = iw;
 	*h = ih;
 	return 0;
@@ -157,20 +102,20 @@ image_decode(const void *buf, size_t len, long max_pixels, struct image *out, ch
 	if ((rc = image_probe(buf, len, &ext, &w, &h, err, errlen)) < 0)
 		return rc;
 	if (max_pixels > 0 && (long long)w * h > max_pixels) {
-		util_errf(err, errlen, "image %dx%d exceeds %ld pixels", w, h, max_pixels);
+		util_errf(err, errlen, "image %dx%d is too large (more than %ld pixels)", w, h, max_pixels);
 		return -E2BIG;
 	}
 	jpeg = strcmp(ext, "jpg") == 0;
-	if (jpeg ? !image_jpeg_complete(buf, len) : !image_png_complete(buf, len)) {
-		util_errf(err, errlen, "truncated image (no %s)", jpeg ? "JPEG end marker" : "PNG IEND chunk");
-		return -EINVAL;
-	}
 	rgb = stbi_load_from_memory(buf, (int)len, &w, &h, &comp, 3);
 	if (rgb == NULL) {
 		why = stbi_failure_reason();
 		if (why != NULL && strcmp(why, "outofmem") == 0) {
 			util_errf(err, errlen, "out of memory decoding %dx%d", w, h);
 			return -ENOMEM;
+		}
+		if (why != NULL && strcmp(why, "too large") == 0) {
+			util_errf(err, errlen, "image %dx%d is too large to decode", w, h);
+			return -E2BIG;
 		}
 		util_errf(err, errlen, "damaged %s: %s", jpeg ? "JPEG" : "PNG", why ? why : "decode failed");
 		return -EINVAL;

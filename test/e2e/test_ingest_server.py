@@ -237,6 +237,11 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
         ("truncated JPEG", person[:len(person) // 2], "truncated"),
         ("frame over ingest.max_bytes", b"\xff\xd8\xff\xe0" + os.urandom(1100 * 1024), "max_bytes"),
         ("image over ingest.max_pixels", png(1200, 1000), "max_pixels"),
+        # crashed stb_image 2.27 (and with it every camera) before imgguard
+        ("crafted JPEG with a 2040-code Huffman table",
+         open(os.path.join(ROOT, "test/fixtures/bad/dht-2040-codes.jpg"), "rb").read(), "Huffman table with 2040 codes"),
+        ("JPEG whose scan uses an undefined Huffman table",
+         open(os.path.join(ROOT, "test/fixtures/bad/sos-undefined-table.jpg"), "rb").read(), "never defined"),
     ]
     spooled = queued(tmp, "gate1")
     seq = 4

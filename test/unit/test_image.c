@@ -258,6 +258,126 @@ test_png(void)
 	CHECK_INT(rc, -E2BIG, "PNG over max_pixels is refused");
 }
 
+/* find marker m's segment in a JPEG; returns its offset (at 0xFF) or 0 */
+static size_t
+find_marker(const unsigned char *b, size_t len, unsigned m)
+{
+	size_t i = 2;
+
+	while (i + 4 < len && b[i] == 0xFF) {
+		if (b[i + 1] == m)
+			return i;
+		if (b[i + 1] == 0xDA)
+			return 0;
+		i += 2 + ((size_t)b[i + 2] << 8 | b[i + 3]);
+	}
+	return 0;
+}
+
+/* expect decode and probe of b to fail with -EINVAL and `want` in the message */
+static void
+guard_refuses(const unsigned char *b, size_t len, const char *want, const char *what)
+{
+	struct image im;
+	const char *ext;
+	char err[256] = "", msg[256];
+	int w, h, rc;
+
+	rc = image_decode(b, len, 0, &im, err, sizeof(err));
+	snprintf(msg, sizeof(msg), "%s: decode refused", what);
+	CHECK_INT(rc, -EINVAL, msg);
+	if (strstr(err, want) == NULL)
+		printf("# got \"%s\", want \"%s\"\n", err, want);
+	snprintf(msg, sizeof(msg), "%s: reason names it", what);
+	CHECK(strstr(err, want) != NULL, msg);
+	if (rc == 0)
+		image_free(&im);
+	rc = image_probe(b, len, &ext, &w, &h, err, sizeof(err));
+	snprintf(msg, sizeof(msg), "%s: probe refused", what);
+	CHECK_INT(rc, -EINVAL, msg);
+}
+
+/* Files that crash or corrupt stb_image 2.27 never reach it. The fixtures:
+ * dht-2040-codes.jpg (a Huffman table of 2040 codes, SIGSEGV in
+ * stbi__jpeg_huff_decode), sos-undefined-table.jpg (found by libFuzzer: a
+ * scan using a table never defined, use-after-free under ASan). */
+static void
+test_guard(void)
+{
+	const char *root = getenv("GW_ROOT") ? getenv("GW_ROOT") : ".";
+	char path[512];
+	unsigned char *b, *c;
+	size_t len, off;
+
+	snprintf(path, sizeof(path), "%s/test/fixtures/bad/dht-2040-codes.jpg", root);
+	if ((b = load(path, &len)) != NULL)
+		guard_refuses(b, len, "Huffman table with 2040 codes (at most 256)", "crafted DHT");
+	CHECK(b != NULL, "crafted DHT fixture is readable");
+	free(b);
+	snprintf(path, sizeof(path), "%s/test/fixtures/bad/sos-undefined-table.jpg", root);
+	if ((b = load(path, &len)) != NULL)
+		guard_refuses(b, len, "never defined", "scan with an undefined table");
+	CHECK(b != NULL, "fuzzer's fixture is readable");
+	free(b);
+
+	/* edits of a real photo, one fault each */
+	b = load(PHOTOS "/person.jpg", &len);
+	CHECK(b != NULL, "person.jpg readable");
+	if (b == NULL)
+		return;
+	c = malloc(len);
+	off = find_marker(b, len, 0xC4);
+	CHECK(off != 0, "person.jpg has a DHT before its scan");
+	if (off) {
+		memcpy(c, b, len);
+		c[off + 4] = 0x05;   /* class 0, slot 5 */
+		guard_refuses(c, len, "slot 5", "DHT slot out of range");
+		memcpy(c, b, len);
+		c[off + 5] = 3;      /* three codes of 1 bit */
+		guard_refuses(c, len, "inconsistent", "DHT code lengths no prefix code");
+	}
+	off = find_marker(b, len, 0xC0);
+	CHECK(off != 0, "person.jpg has a baseline SOF");
+	if (off) {
+		memcpy(c, b, len);
+		c[off + 9] = 2;      /* two components, length still for three */
+		guard_refuses(c, len, "2 components", "SOF component count");
+		memcpy(c, b, len);
+		c[off + 11] = 0x32;  /* Y 3x2 */
+		c[off + 14] = 0x21;  /* Cb 2x1: 2 does not divide 3 */
+		guard_refuses(c, len, "do not divide", "SOF sampling factors");
+		memcpy(c, b, len);
+		c[off + 4] = 12;
+		guard_refuses(c, len, "12-bit", "SOF precision");
+	}
+	free(c);
+	free(b);
+}
+
+/* A huge PNG is called too large, not damaged (its header is fine). */
+static void
+test_png_too_large(void)
+{
+	unsigned char png[2048];
+	const char *ext = NULL;
+	char err[256] = "";
+	struct image im;
+	size_t n = make_png(png, 5, 4);
+	int w = 0, h = 0, rc;
+
+	put32(png + 16, 60000);
+	put32(png + 20, 60000);
+	rc = image_probe(png, n, &ext, &w, &h, err, sizeof(err));
+	CHECK_INT(rc, 0, "60000x60000 PNG header probes");
+	CHECK_INT(w, 60000, "its width");
+	rc = image_decode(png, n, 4096L * 4096L, &im, err, sizeof(err));
+	CHECK_INT(rc, -E2BIG, "60000x60000 PNG refused as too big");
+	CHECK(strstr(err, "60000x60000 is too large") != NULL, "the reason says too large");
+	printf("# %s\n", err);
+	memcpy(png + 8 + 25 + 4, "ABCD", 4);    /* IDAT -> unknown critical chunk */
+	guard_refuses(png, n, "critical chunk ABCD", "PNG with an unknown critical chunk");
+}
+
 static void
 test_crop(void)
 {
@@ -401,6 +521,8 @@ main(void)
 	test_not_image();
 	test_max_pixels();
 	test_png();
+	test_guard();
+	test_png_too_large();
 	test_crop();
 	test_write_jpeg();
 	test_tool_made();
