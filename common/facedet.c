@@ -53,7 +53,7 @@ struct facedet *facedet_open(const char *models_dir, int input, char *err, size_
 		facedet_close(fd);
 		return NULL;
 	}
-	resize_network(fd->net, input, input);
+	nn_resize(fd->net, input, input);
 	fd->input = input;
 	fd->in = malloc(sizeof(float) * 3 * input * input);
 	fd->cand = malloc(sizeof(*fd->cand) * FACEDET_MAXCAND);
@@ -77,7 +77,7 @@ int facedet_run(struct facedet *fd, const struct image *im, float threshold, str
 		return -EINVAL;
 	side = im->w > im->h ? im->w : im->h;
 	nn_resize_tf(im, side, side, fd->input, fd->input, facedet_mean, 1.0f / 255, fd->in);
-	o = network_predict(fd->net, fd->in);
+	o = nn_predict(fd->net, fd->in);
 	/* [region] already applied the logistic to x, y and objectness. */
 	wh = (size_t)l->w * l->h;
 	for (row = 0; row < l->h; row++)

@@ -95,7 +95,7 @@ int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box 
 		for (c = 0; c < 3; c++)
 			mc->in[c * plane + i] = crop.rgb[i * 3 + c] / 255.0f;
 	free(crop.rgb);
-	p = network_predict(mc->net, mc->in);
+	p = nn_predict(mc->net, mc->in);
 	for (c = 0; c < MASKCLS_N; c++) {
 		probs[c] = p[c];
 		if (p[c] > p[best])

@@ -1,5 +1,6 @@
-/* nn - the parts the network wrappers share: quiet darknet loading,
- * TensorFlow-style bilinear resizing, box sorting, IoU and NMS. */
+/* nn - the parts the network wrappers share: quiet darknet loading (with
+ * gatewatch's kernels attached), TensorFlow-style bilinear resizing, box
+ * sorting, IoU and NMS. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,9 +11,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels.h"
 #include "nn_priv.h"
 
 static pthread_mutex_t nn_load_lock = PTHREAD_MUTEX_INITIALIZER;
+/* nn.kernels: set once by main before any network loads, then only read */
+static int nn_stock;
+
+int nn_set_kernels(const char *mode)
+{
+	if (strcmp(mode, "auto") == 0)
+		nn_stock = 0;
+	else if (strcmp(mode, "stock") == 0)
+		nn_stock = 1;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *nn_kernels_name(void)
+{
+	return nn_stock ? "stock" : kernels_available() ? "auto" : "auto (no AVX2/FMA: stock)";
+}
+
+void nn_resize(network *net, int w, int h)
+{
+	resize_network(net, w, h);
+	if (kernels_attached(net))
+		kernels_attach(net);
+}
+
+float *nn_predict(network *net, float *input)
+{
+	if (kernels_attached(net))
+		return kernels_predict(net, input);
+	return network_predict(net, input);
+}
 
 static int check_file(const char *path, long min_size, char *err, size_t errlen)
 {
@@ -68,6 +102,8 @@ network *nn_load(const char *dir, const char *name, char *err, size_t errlen)
 		return NULL;
 	}
 	set_batch_network(net, 1);
+	if (!nn_stock)
+		kernels_attach(net);
 	return net;
 }
 

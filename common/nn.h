@@ -54,6 +54,15 @@ int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box 
 void maskcls_close(struct maskcls *mc);
 const char *maskcls_name(int cls); /* "mask_on", "mask_off", "mask_chin" */
 
+/* nn_set_kernels - which forward networks loaded from now on run: "auto"
+ * (gatewatch's kernels where the CPU has AVX2 and FMA, darknet's own
+ * otherwise; the default) or "stock" (darknet's own everywhere): the
+ * config key nn.kernels. Process-wide: call from main before loading any
+ * network. Returns 0, or -EINVAL for another mode. */
+int nn_set_kernels(const char *mode);
+/* nn_kernels_name - the mode in force, for logs ("auto", "stock", ...). */
+const char *nn_kernels_name(void);
+
 /* nn_nms - in-place greedy NMS over boxes sorted by score; returns the kept count. */
 int nn_nms(struct nn_box *b, int n, float iou_threshold);
 float nn_iou(const struct nn_box *a, const struct nn_box *b);

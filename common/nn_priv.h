@@ -14,8 +14,19 @@
  * a missing file or bad cfg, so both files are checked for readability and
  * the weights for a darknet header first. Not thread-safe against other
  * threads writing to fd 2 during the call (their output is discarded).
+ * Unless nn_set_kernels("stock") was called, gatewatch's kernels
+ * (kernels.h) run its convolutions and pools where the CPU allows.
  * Returns the network or NULL with the reason in err. */
 network *nn_load(const char *dir, const char *name, char *err, size_t errlen);
+
+/* nn_resize - resize_network, then re-attach gatewatch's kernels if the
+ * network runs them. Use it instead of resize_network. */
+void nn_resize(network *net, int w, int h);
+
+/* nn_predict - run net on input (its w*h*c planar floats) with whichever
+ * forward nn_load gave it; returns net->output (owned by net). Use it
+ * instead of network_predict (which clears every layer's delta first). */
+float *nn_predict(network *net, float *input);
 
 /* nn_resize_tf - sample the sw x sh window at the top-left of im (parts
  * outside im are zero, i.e. pad to that size at the bottom/right) to

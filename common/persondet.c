@@ -76,7 +76,7 @@ struct persondet *persondet_open(const char *models_dir, int input, char *err, s
 		return NULL;
 	}
 	if (pd->net->w != input || pd->net->h != input)
-		resize_network(pd->net, input, input);
+		nn_resize(pd->net, input, input);
 	for (i = 0; i < PERSONDET_HEADS; i++) {
 		layer *l = &pd->net->layers[pd->head[i]];
 		if (l->out_w * (8 << i) != input || l->out_h * (8 << i) != input) {
@@ -123,7 +123,7 @@ int persondet_run(struct persondet *pd, const struct image *im, float threshold,
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
 	nn_resize_tf(im, im->w, im->h, pd->input, pd->input, persondet_mean, 1.0f / 255, pd->in);
-	network_predict(pd->net, pd->in);
+	nn_predict(pd->net, pd->in);
 	sx = (float)im->w / pd->input;
 	sy = (float)im->h / pd->input;
 	for (h = 0; h < PERSONDET_HEADS; h++) {

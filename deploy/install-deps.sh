@@ -5,7 +5,7 @@
 # missing. Needs root (or sudo) for apt-get.
 set -eu
 
-PKGS="build-essential pkg-config darknet libwebsockets-dev libwebsockets-evlib-uv
+PKGS="build-essential pkg-config darknet libopenblas-dev libwebsockets-dev libwebsockets-evlib-uv
 libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev nodejs npm python3
 python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
 ca-certificates"

@@ -2,9 +2,9 @@
 # runs it; models/scripts/convert-nanodet.js writes the network it loads).
 # persondet.c is #included by the tool, so only nn.o is linked beside it.
 
-$(B)/models/person-tool: test/models/test_person_tool.c common/persondet.c $(B)/common/nn.o
+$(B)/models/person-tool: test/models/test_person_tool.c common/persondet.c $(B)/common/nn.o $(KERNELS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(GW_CFLAGS) $(CFLAGS) -o $@ test/models/test_person_tool.c $(B)/common/nn.o $(DARKNET_LIBS) -lm -pthread
+	$(CC) $(GW_CFLAGS) $(CFLAGS) -o $@ test/models/test_person_tool.c $(B)/common/nn.o $(KERNELS_OBJ) $(DARKNET_LIBS) $(KERNELS_LIBS) -lm -pthread
 
 test: $(B)/models/person-tool
 

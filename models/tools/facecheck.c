@@ -78,11 +78,11 @@ static int check_fixture(const char *models, const char *fixture)
 		result(0, fixture, why);
 		return -1;
 	}
-	resize_network(net, input, input);
+	nn_resize(net, input, input);
 	in = malloc(sizeof(float) * 3 * input * input);
 	nn_resize_tf(&im, im.w > im.h ? im.w : im.h, im.w > im.h ? im.w : im.h, input, input,
 	    face_mean, 1.0f / 255, in);
-	network_predict(net, in);
+	nn_predict(net, in);
 	raw = net->layers[net->n - 2].output;
 	snprintf(what, sizeof(what), "%s: darknet grid is %dx%d", fixture, gw, gh);
 	result(net->layers[net->n - 2].w == gw && net->layers[net->n - 2].h == gh, what, "grid differs");

@@ -1,0 +1,264 @@
+/* kernels - our forward for darknet's convolution and maxpool layers (see
+ * kernels.h): batch-norm folded once, OpenBLAS sgemm over cache-sized
+ * im2col chunks, direct AVX2 depthwise, bias and activation with the
+ * output. darknet stays the owner of the graph and of every buffer. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "kernels.h"
+#include "kernels_avx2.h"
+
+/* Exported by libdarknet but not declared in darknet.h. */
+float activate(float x, ACTIVATION a);
+/* OpenBLAS's own; not in the netlib cblas.h that may be the system's. */
+void openblas_set_num_threads(int n);
+
+/* im2col chunk size: about half of Zen 3's 512 KB L2, so the chunk and the
+ * output rows it produces stay in L2 while sgemm packs them. */
+#define KERNELS_CHUNK_FLOATS (128 * 1024 / 4 * 2)
+
+static pthread_once_t kernels_once = PTHREAD_ONCE_INIT;
+static int kernels_cpu_ok;
+
+static void kernels_init(void)
+{
+	__builtin_cpu_init();
+	kernels_cpu_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	/* gatewatch runs one network per thread: sgemm must not fan out. */
+	if (kernels_cpu_ok)
+		openblas_set_num_threads(1);
+}
+
+int kernels_available(void)
+{
+	pthread_once(&kernels_once, kernels_init);
+	return kernels_cpu_ok;
+}
+
+/* The activation the AVX2 loops apply, or -1 for "darknet's, afterwards". */
+static int kx_of(ACTIVATION a)
+{
+	switch (a) {
+	case LINEAR: return KX_LINEAR;
+	case LEAKY: return KX_LEAKY;
+	case RELU: return KX_RELU;
+	default: return -1;
+	}
+}
+
+void kernels_activate(float *x, int n, ACTIVATION a)
+{
+	int k = kx_of(a), i;
+
+	if (k >= 0 && kernels_available()) {
+		kx_act(x, n, 1, n, (enum kx_act)k);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		x[i] = activate(x[i], a);
+}
+
+void kernels_im2col(const float *im, int c, int h, int w, int size, int stride, int pad,
+    int row0, int row1, float *col)
+{
+	int ow = (w + 2 * pad - size) / stride + 1;
+	int nc = (row1 - row0) * ow;
+	int ch, ky, kx, y, x;
+
+	for (ch = 0; ch < c; ch++) {
+		const float *plane = im + (long)ch * h * w;
+
+		for (ky = 0; ky < size; ky++) {
+			for (kx = 0; kx < size; kx++) {
+				float *dst = col + ((long)(ch * size + ky) * size + kx) * nc;
+				/* output columns whose input column is inside the image */
+				int x0 = pad - kx > 0 ? (pad - kx + stride - 1) / stride : 0;
+				int x1 = (w - 1 + pad - kx) >= 0 ? (w - 1 + pad - kx) / stride + 1 : 0;
+
+				if (x1 > ow)
+					x1 = ow;
+				if (x0 > x1)
+					x0 = x1;
+				for (y = row0; y < row1; y++, dst += ow) {
+					int iy = y * stride - pad + ky;
+					const float *src;
+
+					if (iy < 0 || iy >= h) {
+						memset(dst, 0, sizeof(float) * ow);
+						continue;
+					}
+					src = plane + (long)iy * w + kx - pad;
+					for (x = 0; x < x0; x++)
+						dst[x] = 0;
+					if (stride == 1)
+						memcpy(dst + x0, src + x0, sizeof(float) * (x1 - x0));
+					else
+						for (x = x0; x < x1; x++)
+							dst[x] = src[x * stride];
+					for (x = x1; x < ow; x++)
+						dst[x] = 0;
+				}
+			}
+		}
+	}
+}
+
+/* out (m x nc, row stride ldc) = bias + a (m x k) * b (k x nc), then act. */
+static void conv_gemm(int m, int nc, int k, const float *a, const float *b, int ldb,
+    const float *bias, float *out, int ldc, int act)
+{
+	kx_bias_fill(out, ldc, m, nc, bias);
+	/* beta = 1 over the bias: OpenBLAS would zero the block first for 0 */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, nc, k, 1.0f, a, k, b, ldb,
+	    1.0f, out, ldc);
+	if (act >= 0)
+		kx_act(out, ldc, m, nc, (enum kx_act)act);
+}
+
+static void conv_forward(layer l, network net)
+{
+	int groups = l.groups > 0 ? l.groups : 1;
+	int m = l.n / groups, cg = l.c / groups, k = l.size * l.size * cg;
+	int n = l.out_w * l.out_h, act = kx_of(l.activation);
+	int g, i;
+
+	for (g = 0; g < groups; g++) {
+		const float *a = l.weights + (long)g * m * k;
+		const float *im = net.input + (long)g * cg * l.h * l.w;
+		float *out = l.output + (long)g * m * n;
+		const float *bias = l.biases + (long)g * m;
+
+		if (groups > 1 && cg == 1 && l.size > 1) {
+			/* depthwise (times m): one direct kernel per output plane */
+			for (i = 0; i < m; i++)
+				kx_depthwise(im, l.h, l.w, l.size, l.stride, l.pad, a + (long)i * k,
+				    bias[i], act >= 0 ? (enum kx_act)act : KX_LINEAR,
+				    out + (long)i * n, l.out_h, l.out_w);
+		} else if (l.size == 1) {
+			/* 1x1 stride 1: the input is already the k x n matrix */
+			int step = KERNELS_CHUNK_FLOATS / (m > k ? m : k), p;
+
+			step = step < 64 ? 64 : step & ~15;
+			for (p = 0; p < n; p += step) {
+				int nc = n - p < step ? n - p : step;
+
+				conv_gemm(m, nc, k, a, im + p, n, bias, out + p, n, act);
+			}
+		} else {
+			int rows = KERNELS_CHUNK_FLOATS / (k * l.out_w), r;
+
+			if (rows < 1)
+				rows = 1;
+			for (r = 0; r < l.out_h; r += rows) {
+				int r1 = r + rows < l.out_h ? r + rows : l.out_h;
+				int nc = (r1 - r) * l.out_w;
+
+				kernels_im2col(im, cg, l.h, l.w, l.size, l.stride, l.pad, r, r1,
+				    net.workspace);
+				conv_gemm(m, nc, k, a, net.workspace, nc, bias,
+				    out + (long)r * l.out_w, n, act);
+			}
+		}
+	}
+	if (act < 0)
+		for (i = 0; i < l.outputs; i++)
+			l.output[i] = activate(l.output[i], l.activation);
+}
+
+static void maxpool_forward(layer l, network net)
+{
+	int ch;
+
+	for (ch = 0; ch < l.c; ch++)
+		kx_maxpool(net.input + (long)ch * l.h * l.w, l.h, l.w, l.size, l.stride, l.pad,
+		    l.output + (long)ch * l.out_h * l.out_w, l.out_h, l.out_w);
+}
+
+/* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
+ * * scale + bias, into the filter weights and the bias. */
+static void fold_batchnorm(layer *l)
+{
+	int per = l->nweights / l->n, f, i;
+
+	for (f = 0; f < l->n; f++) {
+		double s = l->scales[f] / (sqrt(l->rolling_variance[f]) + .000001f);
+
+		for (i = 0; i < per; i++)
+			l->weights[(long)f * per + i] = (float)(l->weights[(long)f * per + i] * s);
+		l->biases[f] = (float)(l->biases[f] - l->rolling_mean[f] * s);
+	}
+	l->batch_normalize = 0;
+}
+
+static int conv_covered(const layer *l)
+{
+	int groups = l->groups > 0 ? l->groups : 1;
+
+	if (l->binary || l->xnor || l->batch != 1 || l->n % groups || l->c % groups)
+		return 0;
+	/* darknet reads a 1x1 input as is whatever its stride or pad: keep
+	 * its own forward for the odd ones rather than differ from it */
+	if (l->size == 1 && (l->stride != 1 || l->pad != 0))
+		return 0;
+	return 1;
+}
+
+int kernels_attach(network *net)
+{
+	int i, covered = 0;
+
+	if (!kernels_available())
+		return 0;
+	for (i = 0; i < net->n; i++) {
+		layer *l = &net->layers[i];
+
+		if (l->type == CONVOLUTIONAL && conv_covered(l)) {
+			if (l->batch_normalize)
+				fold_batchnorm(l);
+			l->forward = conv_forward;
+		} else if (l->type == MAXPOOL && l->batch == 1) {
+			l->forward = maxpool_forward;
+		} else {
+			continue;
+		}
+		covered++;
+		free(l->delta);
+		l->delta = NULL;
+	}
+	return covered;
+}
+
+int kernels_attached(const network *net)
+{
+	int i, n = 0;
+
+	for (i = 0; i < net->n; i++)
+		if (net->layers[i].forward == conv_forward || net->layers[i].forward == maxpool_forward)
+			n++;
+	return n;
+}
+
+float *kernels_predict(network *netp, float *input)
+{
+	network net = *netp;
+	int i;
+
+	net.input = input;
+	net.truth = 0;
+	net.train = 0;
+	net.delta = 0;
+	for (i = 0; i < net.n; i++) {
+		layer l = net.layers[i];
+
+		net.index = i;
+		l.forward(l, net);
+		net.input = l.output;
+		if (l.truth)
+			net.truth = l.output;
+	}
+	return netp->output;
+}

@@ -1,0 +1,57 @@
+/* kernels - gatewatch's own forward for the darknet layers that cost the
+ * time (convolution, maxpool), installed into a loaded darknet network.
+ *
+ * darknet keeps parsing the cfg, loading the weights and owning the graph;
+ * kernels_attach swaps the `forward` pointer of the layers it covers and
+ * leaves darknet's forward in place for the rest (region, softmax, route,
+ * shortcut, ...). Convolutions: batch-norm folded into weights and biases
+ * once, OpenBLAS sgemm (one thread: gatewatch runs one network per thread)
+ * over im2col row chunks that stay in cache (1x1 stride-1 without im2col),
+ * depthwise convolutions as direct AVX2/FMA kernels, bias and activation
+ * written with the output. All state lives in the network object itself
+ * (folded weights in the layer, scratch in net->workspace), so any number
+ * of networks may run in as many threads at once.
+ *
+ * Needs AVX2 and FMA at run time; without them kernels_attach changes
+ * nothing and darknet's own forward runs. Outputs agree with darknet's to
+ * float rounding (the model tests check 1e-5 of each output's largest
+ * value and identical boxes). */
+#ifndef GW_KERNELS_H
+#define GW_KERNELS_H
+
+#include <darknet.h>
+
+/* kernels_available - 1 if this CPU runs our kernels (AVX2 and FMA). */
+int kernels_available(void);
+
+/* kernels_attach - install our forward into the layers of net that we
+ * cover; call after load_network() and again after every
+ * resize_network(). Folds batch-norm on the first call only (the layer is
+ * left as an equivalent batch-norm-free darknet layer, so darknet's own
+ * forward still gives the same result on it). Frees the delta buffers of
+ * covered layers (inference does not need them; darknet's forward_network
+ * would clear them on every call). Not for networks that will be trained.
+ * Returns the number of layers covered, 0 if the CPU lacks AVX2/FMA (net
+ * unchanged). Call from the thread that owns net. */
+int kernels_attach(network *net);
+
+/* kernels_attached - number of layers of net running our forward. */
+int kernels_attached(const network *net);
+
+/* kernels_predict - network_predict without darknet's per-call clearing
+ * of every layer's delta. Returns net->output (owned by net). Works on
+ * any network, attached or not. */
+float *kernels_predict(network *net, float *input);
+
+/* kernels_im2col - rows [row0, row1) of the output of a size x size,
+ * stride, pad convolution over the c x h x w planar image im, as the
+ * (c*size*size) x ((row1-row0)*out_w) matrix darknet's im2col_cpu writes
+ * (zero outside the image). out_w = (w + 2*pad - size) / stride + 1. */
+void kernels_im2col(const float *im, int c, int h, int w, int size, int stride, int pad,
+    int row0, int row1, float *col);
+
+/* kernels_activate - darknet's activate_array, vectorised for linear,
+ * leaky and relu (darknet's own for the others). */
+void kernels_activate(float *x, int n, ACTIVATION a);
+
+#endif

@@ -1,0 +1,21 @@
+# kernels.mk - gatewatch's own layer kernels (common/kernels*.c) and the
+# fast training program. kernels_avx2.c alone is built for AVX2/FMA: the
+# rest of the code checks the CPU before calling it. OpenBLAS gives sgemm.
+KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_avx2.o
+KERNELS_LIBS = -lopenblas
+
+$(B)/common/kernels_avx2.o: CFLAGS += -mavx2 -mfma
+
+# test/models/test_kernels.sh runs it: our forward against darknet's.
+$(B)/models/kernels-check: $(B)/test/models/test_kernels.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/models/test_kernels.o $(LDLIBS_BASE)
+
+test: $(B)/models/kernels-check
+
+# test/bench/models-kernels.sh runs it: stock against ours, interleaved.
+$(B)/bench/kernels-bench: $(B)/test/bench/kernels_bench.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/bench/kernels_bench.o $(LDLIBS_BASE)
+
+bench: $(B)/bench/kernels-bench

@@ -1,0 +1,154 @@
+/* kernels_bench - time one network's forward (nn_predict, nothing else)
+ * under darknet's stock forward and under gatewatch's kernels, on a real
+ * photo, interleaved: stock, ours, stock, ours, ... so that load on the
+ * machine falls on both alike. Times are the thread's CPU time (the other
+ * jobs on a shared core do not count), the median of RUNS. With --layers,
+ * also per layer kind: the share of our forward each kind takes.
+ *
+ * Usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers]
+ * Prints one line: "NAME SIZE stock_ms ours_ms" (then "kind share%"
+ * lines with --layers). Exit 1 if a network does not load. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "image.h"
+#include "kernels.h"
+#include "nn.h"
+#include "nn_priv.h"
+#include "util.h"
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static network *load(const char *models, const char *name, const char *mode, int size)
+{
+	char err[512];
+	network *net;
+
+	nn_set_kernels(mode);
+	if ((net = nn_load(models, name, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "kernels-bench: %s\n", err);
+		exit(1);
+	}
+	if (net->w != size || net->h != size)
+		nn_resize(net, size, size);
+	return net;
+}
+
+static const char *kind(const layer *l)
+{
+	if (l->type == CONVOLUTIONAL) {
+		if (l->groups > 1 && l->c == l->groups)
+			return "depthwise";
+		return l->size == 1 ? "conv 1x1" : "conv kxk";
+	}
+	if (l->type == MAXPOOL)
+		return "maxpool";
+	if (l->type == ROUTE)
+		return "route";
+	if (l->type == SHORTCUT)
+		return "shortcut";
+	if (l->type == UPSAMPLE)
+		return "upsample";
+	return "other";
+}
+
+int main(int argc, char **argv)
+{
+	static const float zero[3] = { 0, 0, 0 };
+	network *stock, *ours;
+	struct image im;
+	unsigned char *buf;
+	size_t len;
+	char err[256];
+	double *ts, *to;
+	float *in;
+	int size, runs, r, i;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers]\n");
+		return 2;
+	}
+	size = atoi(argv[3]);
+	runs = atoi(argv[4]);
+	if (size < 16 || size > 2048 || runs < 1 || runs > 10000)
+		return 2;
+	if (util_read_file(argv[5], 64 << 20, &buf, &len) < 0 ||
+	    image_decode(buf, len, 100L << 20, &im, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kernels-bench: %s: cannot read\n", argv[5]);
+		return 1;
+	}
+	stock = load(argv[1], argv[2], "stock", size);
+	ours = load(argv[1], argv[2], "auto", size);
+	in = malloc(sizeof(float) * 3 * size * size);
+	ts = malloc(sizeof(double) * runs);
+	to = malloc(sizeof(double) * runs);
+	nn_resize_tf(&im, im.w, im.h, size, size, zero, 1.0f / 255, in);
+	nn_predict(stock, in);   /* warm-up */
+	nn_predict(ours, in);
+	for (r = 0; r < runs; r++) {
+		double t0 = cpu_ms();
+
+		nn_predict(stock, in);
+		ts[r] = cpu_ms() - t0;
+		t0 = cpu_ms();
+		nn_predict(ours, in);
+		to[r] = cpu_ms() - t0;
+	}
+	qsort(ts, runs, sizeof(double), cmp);
+	qsort(to, runs, sizeof(double), cmp);
+	printf("%s %d %.2f %.2f\n", argv[2], size, ts[runs / 2], to[runs / 2]);
+	if (argc > 6 && strcmp(argv[6], "--layers") == 0) {
+		/* our forward, layer by layer, summed by kind over RUNS runs */
+		const char *kinds[16];
+		double t[16] = { 0 }, total = 0;
+		int nk = 0, k;
+		network net = *ours;
+
+		for (r = 0; r < runs; r++) {
+			net.input = in;
+			net.train = 0;
+			for (i = 0; i < net.n; i++) {
+				layer l = net.layers[i];
+				double t0 = cpu_ms();
+
+				net.index = i;
+				l.forward(l, net);
+				net.input = l.output;
+				t0 = cpu_ms() - t0;
+				for (k = 0; k < nk && strcmp(kinds[k], kind(&l)) != 0; k++)
+					;
+				if (k == nk && nk < 16)
+					kinds[nk++] = kind(&l);
+				if (k < nk) {
+					t[k] += t0;
+					total += t0;
+				}
+			}
+		}
+		for (k = 0; k < nk; k++)
+			printf("  %-10s %5.1f%%\n", kinds[k], 100 * t[k] / total);
+	}
+	free_network(stock);
+	free_network(ours);
+	free(in);
+	free(ts);
+	free(to);
+	image_free(&im);
+	free(buf);
+	return 0;
+}

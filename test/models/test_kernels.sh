@@ -1,0 +1,24 @@
+#!/bin/sh
+# test_kernels.sh - gatewatch's kernels (common/kernels.c) against darknet's
+# own forward on real photos, for every network and the input sizes the
+# programs use (face: worker.face_input 320/416/608, the 224 of crops and
+# retries; person: ingest.person_input 416, 320; mask: 64): every layer's
+# output within 1e-5 of its largest value, the same boxes with
+# nn.kernels=stock and =auto, also after resize_network, and two networks
+# in two threads as one. See test/models/test_kernels.c.
+# Needs `make models` and $B/models/kernels-check (built by `make test`).
+set -u
+cd "$(dirname "$0")/../.."
+B=${B:-build}; MODELS=${MODELS:-models/out}
+tool=$B/models/kernels-check
+if [ ! -x "$tool" ]; then
+	echo "not ok - kernels checks: need $tool (make $tool)"
+	exit 1
+fi
+photos="/usr/share/darknet/data/person.jpg
+/usr/share/doc/libdlib19.1/examples/faces/2008_001009.jpg
+../shared/datasets/mask-scenes/images/maksssksksss5.jpg"
+set --
+for p in $photos; do [ -f "$p" ] && set -- "$@" "$p"; done
+[ $# -ge 2 ] || { echo "not ok - kernels checks: fewer than 2 of the photos exist"; exit 1; }
+exec "$tool" "$MODELS" person=416,320 face=416,224,320,608 mask=64 -- "$@"
