@@ -1,81 +1,115 @@
 /* push - `gatewatch push`: act as a camera. Connects to ingest's
  * WebSocket, says hello, sends image files (or a stream of concatenated
  * JPEGs on stdin, e.g. from `ffmpeg -f image2pipe -c:v mjpeg -`) as
- * binary frames, paced by --fps and --max-inflight, and prints every text
- * message the server sends as one JSON line on stdout (answers get
- * "file":NAME added). Exit: 0 when every frame got an answer, 1 on auth
- * failure, connection error or timeout (reason on stderr), 2 on usage.
+ * binary frames, at most --max-inflight unanswered at once and at most
+ * --fps per second, and prints every message the server sends as one JSON
+ * line on stdout, for a gate controller script: answers (with "file"
+ * added), person appeared/left, prompts, verdicts ("track" always a
+ * string), errors, and a last {"type":"end",...} line with the counts.
+ * Messages for people go to stderr.
  *
- * One thread, lws's own poll loop; a 20 ms tick paces sending and checks
- * the timeouts. */
+ * A live stream on stdin (a pipe) is read as fast as the source writes;
+ * while frames are in flight only the newest frame is kept, the others
+ * are dropped and counted, so the gate never falls behind its camera. A
+ * regular file on stdin (a recording), or --all-frames, sends every frame.
+ *
+ * A body temperature goes with each frame as a "meta" message: one value
+ * for the session (--temperature) or the sensor's latest reading, read
+ * again for every frame (--temperature-from FILE or FIFO, never blocking).
+ *
+ * Exit: 0 when every frame sent got an answer (also after SIGINT or
+ * SIGTERM), 1 on auth failure, connection error, timeout or unreadable
+ * input (reason on stderr), 2 on usage.
+ *
+ * One lws thread with lws's own poll loop (a 20 ms tick paces sending and
+ * checks the timeouts) plus, for --stdin, jpegstream's reader thread,
+ * which wakes the loop with lws_cancel_service. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libwebsockets.h>
 
 #include "cmd.h"
+#include "jpegstream.h"
+#include "sensor.h"
 #include "util.h"
 
-#define PUSH_RX_MAX (1 << 20)           /* largest text message we keep */
-#define PUSH_STDIN_MAX (64L << 20)      /* largest JPEG taken from stdin */
+#define PUSH_RX_MAX (4 << 20)           /* largest text message we keep (verdicts carry a face) */
 #define PUSH_TICK_US 20000
+#define PUSH_NAME_MAX 256
 
 enum push_state { PUSH_CONNECTING, PUSH_HELLO_SENT, PUSH_READY, PUSH_DONE };
 
 struct push_sent {
 	uint32_t seq;
-	char *name;                        /* owned */
+	char name[PUSH_NAME_MAX];
 };
 
 static struct {
 	/* options */
 	const char *camera, *token;
 	double fps;
-	int has_temp;
+	int has_temp;                      /* fixed --temperature */
 	double temperature;
+	int has_sensor;                    /* --temperature-from */
+	struct sensor sensor;
+	char sensor_problem[160];          /* the last one reported, to say it once */
 	int max_inflight;
 	long timeout_ms, linger_ms;
 	char **files;
-	int nfiles, use_stdin;
+	int nfiles, use_stdin, all_frames, live;
 	/* state */
 	struct lws_context *ctx;
 	struct lws *wsi;
 	lws_sorted_usec_list_t tick;
 	enum push_state state;
-	int hello_pending, meta_pending;
+	int hello_pending, meta_sent;
 	int next_file;                     /* files sent so far */
 	int input_done;                    /* no more frames to send */
 	unsigned char *frame;              /* owned: the frame being sent */
 	size_t frame_len;
-	char frame_name[256];
+	char frame_name[PUSH_NAME_MAX];
 	uint32_t sent, answered;
-	struct push_sent *names;           /* owned; seq -> name, grows */
-	size_t nnames, capnames;
+	struct push_sent *inflight;        /* owned: max_inflight entries, in send order */
+	int ninflight;
 	uint64_t next_send_us, last_rx_us, done_us;
+	uint64_t persons, prompts, verdicts;
 	int exit_code;                     /* -1 while running */
 	char *rx;                          /* owned: message reassembly */
 	size_t rx_len;
 	int rx_over;
-	/* stdin splitter */
-	unsigned char *in;                 /* owned */
-	size_t in_len, in_cap;
-	int in_eof;
+	struct jpegstream js;
+	int js_started;
 } ps;
+
+static volatile sig_atomic_t push_signalled;
 
 static void
 push_usage(void)
 {
 	fprintf(stderr,
 	    "usage: gatewatch push --url ws://HOST:PORT/ --camera ID --token T\n"
-	    "           [--fps N] [--temperature C] [--max-inflight N] [--timeout-ms N]\n"
-	    "           [--linger-ms N] [--insecure] FILE... | --stdin\n"
-	    "  --stdin reads concatenated JPEGs (ffmpeg -f image2pipe -c:v mjpeg -)\n"
-	    "  --insecure accepts a self-signed wss:// certificate\n");
+	    "           [--fps N] [--max-inflight N] [--timeout-ms N] [--linger-ms N] [--insecure]\n"
+	    "           [--temperature C | --temperature-from PATH [--temperature-max-age-ms N]]\n"
+	    "           FILE... | --stdin [--all-frames]\n"
+	    "  --stdin          concatenated JPEGs (ffmpeg -f image2pipe -c:v mjpeg -); from a pipe only\n"
+	    "                   the newest frame is sent while --max-inflight (default 2) are unanswered,\n"
+	    "                   the others are dropped and counted; a regular file or --all-frames sends all\n"
+	    "  --temperature-from PATH  a sensor's latest reading in degrees C, read for every frame:\n"
+	    "                   a file it rewrites, or a FIFO it writes one reading per line into\n"
+	    "                   (\"null\" = no reading); readings older than --temperature-max-age-ms\n"
+	    "                   (default 10000, 0 = no limit) are not sent\n"
+	    "  --insecure       accept a self-signed wss:// certificate\n"
+	    "stdout: every server message as a JSON line (answer, person, prompt, verdict, error),\n"
+	    "then {\"type\":\"end\",...}; messages for people on stderr.\n");
 }
 
 static void
@@ -99,164 +133,49 @@ push_finish(int code, const char *fmt, ...)
 	ps.state = PUSH_DONE;
 }
 
-/* push_jpeg_end - length of the complete JPEG at b[0..len) (b starts with
- * SOI), 0 if more bytes are needed, -1 if it is not a JPEG. Walks the
- * marker segments so that an EOI inside a thumbnail is not taken as the end. */
-static long
-push_jpeg_end(const unsigned char *b, size_t len)
+static uint64_t
+push_wall_ms(void)
 {
-	size_t i = 2;
+	struct timespec ts;
 
-	while (i + 2 <= len) {
-		unsigned m;
-		size_t seglen;
-
-		if (b[i] != 0xff)
-			return -1;
-		m = b[i + 1];
-		if (m == 0xff) {               /* fill byte */
-			i++;
-			continue;
-		}
-		if (m == 0xd9)
-			return (long)(i + 2);
-		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7)) {
-			i += 2;
-			continue;
-		}
-		if (i + 4 > len)
-			return 0;
-		seglen = (size_t)b[i + 2] << 8 | b[i + 3];
-		if (seglen < 2)
-			return -1;
-		i += 2 + seglen;
-		if (m == 0xda) {               /* entropy-coded data up to the next marker */
-			for (;;) {
-				if (i + 2 > len)
-					return 0;
-				if (b[i] == 0xff && b[i + 1] != 0x00 && !(b[i + 1] >= 0xd0 && b[i + 1] <= 0xd7))
-					break;
-				i++;
-			}
-		}
-	}
-	return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* push_stdin_next - the next JPEG from stdin into ps.frame. Returns 1,
- * 0 at end of input, -1 on damaged input (message printed). Blocks. */
-static int
-push_stdin_next(void)
-{
-	for (;;) {
-		size_t skip = 0;
-		long end;
-		ssize_t n;
-
-		while (skip + 1 < ps.in_len && !(ps.in[skip] == 0xff && ps.in[skip + 1] == 0xd8))
-			skip++;
-		if (skip && skip + 1 >= ps.in_len && ps.in_len)
-			skip = ps.in_len - 1;  /* keep a possible 0xff */
-		if (skip) {
-			memmove(ps.in, ps.in + skip, ps.in_len - skip);
-			ps.in_len -= skip;
-		}
-		if (ps.in_len >= 4) {
-			end = push_jpeg_end(ps.in, ps.in_len);
-			if (end < 0) {
-				/* not a JPEG after all: drop the SOI and resync */
-				memmove(ps.in, ps.in + 2, ps.in_len - 2);
-				ps.in_len -= 2;
-				continue;
-			}
-			if (end > 0) {
-				if ((ps.frame = malloc((size_t)end)) == NULL)
-					return -1;
-				memcpy(ps.frame, ps.in, (size_t)end);
-				ps.frame_len = (size_t)end;
-				memmove(ps.in, ps.in + end, ps.in_len - (size_t)end);
-				ps.in_len -= (size_t)end;
-				snprintf(ps.frame_name, sizeof(ps.frame_name), "stdin#%u", ps.sent + 1);
-				return 1;
-			}
-		}
-		if (ps.in_eof)
-			return 0;
-		if (ps.in_len + 65536 > ps.in_cap) {
-			size_t cap = ps.in_cap ? ps.in_cap * 2 : 1 << 20;
-			unsigned char *p;
-
-			if (cap > (size_t)PUSH_STDIN_MAX + 65536) {
-				fprintf(stderr, "gatewatch push: stdin: no JPEG end within %ld bytes\n", PUSH_STDIN_MAX);
-				return -1;
-			}
-			if ((p = realloc(ps.in, cap)) == NULL)
-				return -1;
-			ps.in = p;
-			ps.in_cap = cap;
-		}
-		n = read(0, ps.in + ps.in_len, ps.in_cap - ps.in_len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "gatewatch push: stdin: %s\n", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			ps.in_eof = 1;
-		ps.in_len += (size_t)n;
-	}
-}
-
-/* push_load_next - the next frame into ps.frame: 1, 0 when none is left,
- * -1 when the input cannot be read (fatal: the user named it). */
+/* push_load_next - the next frame into ps.frame: 1, 0 when none is ready
+ * now, -1 when none will come (input_done set; exit code set on error). */
 static int
 push_load_next(void)
 {
+	uint64_t index;
 	int rc;
 
 	if (ps.frame)
 		return 1;
-	if (ps.use_stdin)
-		return push_stdin_next();
-	if (ps.next_file >= ps.nfiles)
-		return 0;
+	if (ps.use_stdin) {
+		rc = jpegstream_take(&ps.js, &ps.frame, &ps.frame_len, &index);
+		if (rc > 0)
+			snprintf(ps.frame_name, sizeof(ps.frame_name), "stdin#%llu", (unsigned long long)index);
+		else if (rc < 0) {
+			ps.input_done = 1;
+			if (ps.js.error[0])
+				push_finish(1, "stdin: %s", ps.js.error);
+		}
+		return rc;
+	}
+	if (ps.next_file >= ps.nfiles) {
+		ps.input_done = 1;
+		return -1;
+	}
 	util_strlcpy(ps.frame_name, ps.files[ps.next_file], sizeof(ps.frame_name));
 	rc = util_read_file(ps.files[ps.next_file], (size_t)1 << 30, &ps.frame, &ps.frame_len);
 	if (rc != 0) {
-		fprintf(stderr, "gatewatch push: %s: %s\n", ps.files[ps.next_file], strerror(-rc));
+		push_finish(1, "%s: %s", ps.files[ps.next_file], strerror(-rc));
+		ps.input_done = 1;
 		return -1;
 	}
 	ps.next_file++;
 	return 1;
-}
-
-static void
-push_remember(uint32_t seq, const char *name)
-{
-	if (ps.nnames == ps.capnames) {
-		size_t cap = ps.capnames ? ps.capnames * 2 : 64;
-		struct push_sent *p = realloc(ps.names, cap * sizeof(*p));
-
-		if (p == NULL)
-			return;
-		ps.names = p;
-		ps.capnames = cap;
-	}
-	ps.names[ps.nnames].seq = seq;
-	ps.names[ps.nnames].name = strdup(name);
-	ps.nnames++;
-}
-
-static const char *
-push_name(uint32_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < ps.nnames; i++)
-		if (ps.names[i].seq == seq)
-			return ps.names[i].name;
-	return NULL;
 }
 
 static int
@@ -274,65 +193,70 @@ push_write_text(const char *text)
 	return n < (int)len ? -1 : 0;
 }
 
-/* push_json_str - s as a JSON string (no escapes needed beyond these). */
-static void
-push_json_str(char *out, size_t outlen, const char *s)
+/* push_frame_temperature - the temperature to send with the next frame:
+ * 1 with *c set, 0 for none. Says once on stderr why a sensor gives none. */
+static int
+push_frame_temperature(double *c)
 {
-	size_t n = 0;
-
-	out[n++] = '"';
-	for (; *s && n + 8 < outlen; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			out[n++] = '\\';
-			out[n++] = (char)c;
-		} else if (c < 0x20)
-			n += (size_t)snprintf(out + n, outlen - n, "\\u%04x", c);
-		else
-			out[n++] = (char)c;
+	if (ps.has_temp) {
+		*c = ps.temperature;
+		return 1;
 	}
-	out[n++] = '"';
-	out[n] = '\0';
+	if (!ps.has_sensor)
+		return 0;
+	if (sensor_read(&ps.sensor, push_wall_ms(), c)) {
+		if (ps.sensor_problem[0])
+			fprintf(stderr, "gatewatch push: temperature sensor %s: reading again (%.1f C)\n",
+			    ps.sensor.path, *c);
+		ps.sensor_problem[0] = '\0';
+		return 1;
+	}
+	if (strcmp(ps.sensor_problem, ps.sensor.problem) != 0) {
+		fprintf(stderr, "gatewatch push: temperature sensor %s: %s; frames go without a temperature\n",
+		    ps.sensor.path, ps.sensor.problem);
+		util_strlcpy(ps.sensor_problem, ps.sensor.problem, sizeof(ps.sensor_problem));
+	}
+	return 0;
 }
 
-/* push_writeable - send hello, then meta + one frame when pacing allows. */
+/* push_writeable - send hello, then (meta +) one frame when a slot is free
+ * and pacing allows. One lws_write per call. */
 static int
 push_writeable(void)
 {
-	char buf[1024], cam[128], tok[300];
+	json_t *o;
+	char *text;
 	unsigned char *b;
+	double c;
 	int rc;
 
 	if (ps.hello_pending) {
 		ps.hello_pending = 0;
-		push_json_str(cam, sizeof(cam), ps.camera);
-		push_json_str(tok, sizeof(tok), ps.token);
-		snprintf(buf, sizeof(buf), "{\"type\":\"hello\",\"camera\":%s,\"token\":%s}", cam, tok);
-		if (push_write_text(buf) != 0)
+		o = json_pack("{s:s, s:s, s:s}", "type", "hello", "camera", ps.camera, "token", ps.token);
+		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		rc = text ? push_write_text(text) : -1;
+		free(text);
+		if (rc != 0)
 			return -1;
 		ps.state = PUSH_HELLO_SENT;
 		return 0;
 	}
 	if (ps.state != PUSH_READY || ps.input_done)
 		return 0;
-	if (ps.sent - ps.answered >= (uint32_t)ps.max_inflight || lws_now_usecs() < (lws_usec_t)ps.next_send_us)
+	if (ps.ninflight >= ps.max_inflight || lws_now_usecs() < (lws_usec_t)ps.next_send_us)
 		return 0;
-	if (ps.meta_pending) {
-		ps.meta_pending = 0;
-		snprintf(buf, sizeof(buf), "{\"type\":\"meta\",\"temperature\":%.2f}", ps.temperature);
+	rc = push_load_next();
+	if (rc <= 0)
+		return 0;              /* the reader thread wakes us */
+	if (!ps.meta_sent && push_frame_temperature(&c)) {
+		char buf[96];
+
+		ps.meta_sent = 1;
+		snprintf(buf, sizeof(buf), "{\"type\":\"meta\",\"temperature\":%.2f}", c);
 		if (push_write_text(buf) != 0)
 			return -1;
 		lws_callback_on_writable(ps.wsi);
-		return 0;
-	}
-	rc = push_load_next();
-	if (rc < 0) {
-		push_finish(1, NULL);
-		return -1;
-	}
-	if (rc == 0) {
-		ps.input_done = 1;
 		return 0;
 	}
 	if ((b = malloc(LWS_PRE + ps.frame_len)) == NULL)
@@ -342,11 +266,15 @@ push_writeable(void)
 	free(b);
 	free(ps.frame);
 	ps.frame = NULL;
+	ps.meta_sent = 0;
 	if (rc < (int)ps.frame_len)
 		return -1;
 	ps.sent++;
-	push_remember(ps.sent, ps.frame_name);
-	ps.meta_pending = ps.has_temp;
+	if (ps.ninflight == 0)
+		ps.last_rx_us = (uint64_t)lws_now_usecs();   /* the answer timeout starts now */
+	ps.inflight[ps.ninflight].seq = ps.sent;
+	util_strlcpy(ps.inflight[ps.ninflight].name, ps.frame_name, PUSH_NAME_MAX);
+	ps.ninflight++;
 	if (ps.fps > 0) {
 		uint64_t step = (uint64_t)(1e6 / ps.fps), now = (uint64_t)lws_now_usecs();
 
@@ -355,36 +283,88 @@ push_writeable(void)
 	return 0;
 }
 
+/* push_answered - the file name of answered frame seq (into name), and
+ * that frame is no longer in flight. Returns 0, or -1 for a seq we did not
+ * send or that was answered already. */
+static int
+push_answered(json_int_t seq, char *name, size_t namelen)
+{
+	int i;
+
+	for (i = 0; i < ps.ninflight; i++)
+		if ((json_int_t)ps.inflight[i].seq == seq) {
+			util_strlcpy(name, ps.inflight[i].name, namelen);
+			memmove(&ps.inflight[i], &ps.inflight[i + 1], (size_t)(ps.ninflight - i - 1) * sizeof(ps.inflight[0]));
+			ps.ninflight--;
+			return 0;
+		}
+	return -1;
+}
+
+static void
+push_print(json_t *o)
+{
+	if (json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0 || fputc('\n', stdout) == EOF ||
+	    fflush(stdout) != 0)
+		push_finish(1, "cannot write to stdout: %s", strerror(errno));
+}
+
 /* push_message - one whole text message from the server. */
 static void
-push_message(char *msg, size_t len)
+push_message(const char *msg, size_t len)
 {
-	const char *p, *name;
-	char esc[600];
+	json_error_t err;
+	json_t *o, *v;
+	const char *type;
+	char name[PUSH_NAME_MAX];
 
 	ps.last_rx_us = (uint64_t)lws_now_usecs();
-	while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
-	if (strstr(msg, "\"type\":\"answer\"") && len && msg[len - 1] == '}' &&
-	    (p = strstr(msg, "\"seq\":")) != NULL) {
-		uint32_t seq = (uint32_t)strtoul(p + 6, NULL, 10);
+	o = json_loadb(msg, len, JSON_REJECT_DUPLICATES, &err);
+	if (o == NULL || !json_is_object(o) || !json_is_string(json_object_get(o, "type"))) {
+		fprintf(stderr, "gatewatch push: ignored a server message that is not a JSON object with a type (%s): %.120s\n",
+		    o ? "no \"type\" string" : err.text, msg);
+		json_decref(o);
+		return;
+	}
+	type = json_string_value(json_object_get(o, "type"));
+	/* one form for the controller: the track id as a decimal string */
+	v = json_object_get(o, "track");
+	if (json_is_integer(v)) {
+		char t[32];
 
-		if ((name = push_name(seq)) != NULL) {
-			push_json_str(esc, sizeof(esc), name);
-			printf("%.*s,\"file\":%s}\n", (int)len - 1, msg, esc);
+		snprintf(t, sizeof(t), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		json_object_set_new(o, "track", json_string(t));
+	}
+	if (strcmp(type, "answer") == 0) {
+		v = json_object_get(o, "seq");
+		if (json_is_integer(v) && push_answered(json_integer_value(v), name, sizeof(name)) == 0) {
+			json_object_set_new(o, "file", json_string(name));
+			ps.answered++;
 		} else
-			printf("%s\n", msg);
-		ps.answered++;
-	} else
-		printf("%s\n", msg);
-	fflush(stdout);
-	if (strstr(msg, "\"type\":\"welcome\"")) {
+			fprintf(stderr, "gatewatch push: an answer for a frame not in flight: %.120s\n", msg);
+	} else if (strcmp(type, "person") == 0)
+		ps.persons++;
+	else if (strcmp(type, "prompt") == 0)
+		ps.prompts++;
+	else if (strcmp(type, "verdict") == 0)
+		ps.verdicts++;
+	push_print(o);
+	if (strcmp(type, "welcome") == 0 && ps.state != PUSH_DONE) {
 		ps.state = PUSH_READY;
-		ps.meta_pending = ps.has_temp;
 		ps.next_send_us = (uint64_t)lws_now_usecs();
-	} else if (strstr(msg, "\"type\":\"error\"") && strstr(msg, "\"error\":\"auth\""))
-		push_finish(1, "authentication failed for camera %s: %s", ps.camera, msg);
-	lws_callback_on_writable(ps.wsi);
+	} else if (strcmp(type, "error") == 0) {
+		const char *e = json_string_value(json_object_get(o, "error"));
+		const char *r = json_string_value(json_object_get(o, "reason"));
+
+		if (e && strcmp(e, "auth") == 0)
+			push_finish(1, "authentication failed for camera %s: %s", ps.camera, r ? r : e);
+		else
+			fprintf(stderr, "gatewatch push: server error: %s%s%s\n", e ? e : "(no error field)",
+			    r ? ": " : "", r ? r : "");
+	}
+	json_decref(o);
+	if (ps.wsi)
+		lws_callback_on_writable(ps.wsi);
 }
 
 static void
@@ -397,14 +377,20 @@ push_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(ps.ctx, 0, &ps.tick, push_tick, PUSH_TICK_US);
 	if (ps.state == PUSH_DONE)
 		return;
-	if (ps.state == PUSH_READY && ps.input_done && ps.answered >= ps.sent) {
+	if (push_signalled) {
+		/* a stop asked for is not a failure, unanswered frames or not */
+		push_finish(0, "stopped by a signal with %u of %u frames answered", ps.answered, ps.sent);
+		return;
+	}
+	if (ps.state == PUSH_READY && ps.input_done && ps.ninflight == 0) {
 		if (ps.done_us == 0)
 			ps.done_us = now;
 		if (now - ps.done_us >= (uint64_t)ps.linger_ms * 1000u) {
 			push_finish(0, NULL);
 			return;
 		}
-	} else if (ps.timeout_ms > 0 && now - ps.last_rx_us > (uint64_t)ps.timeout_ms * 1000u) {
+	} else if (ps.timeout_ms > 0 && (ps.state != PUSH_READY || ps.ninflight > 0) &&
+	    now - ps.last_rx_us > (uint64_t)ps.timeout_ms * 1000u) {
 		push_finish(1, "timed out after %ld ms without a message from the server (%u of %u frames answered)",
 		    ps.timeout_ms, ps.answered, ps.sent);
 		return;
@@ -418,6 +404,11 @@ push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 {
 	(void)user;
 	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* the stdin reader has a frame (or the end) */
+		if (ps.wsi && ps.state == PUSH_READY)
+			lws_callback_on_writable(ps.wsi);
+		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		push_finish(1, "cannot connect: %s%s", in ? (const char *)in : "connection failed",
 		    in && strstr((const char *)in, "SSL") ? " (a self-signed certificate needs --insecure)" : "");
@@ -446,7 +437,9 @@ push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			}
 		}
 		if (lws_is_final_fragment(wsi)) {
-			if (!ps.rx_over && ps.rx)
+			if (ps.rx_over)
+				fprintf(stderr, "gatewatch push: ignored a server message over %d bytes\n", PUSH_RX_MAX);
+			else if (ps.rx)
 				push_message(ps.rx, ps.rx_len);
 			ps.rx_len = 0;
 			ps.rx_over = 0;
@@ -486,6 +479,21 @@ static const struct lws_protocols push_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+static void
+push_wake(void *arg)
+{
+	(void)arg;
+	if (ps.ctx)
+		lws_cancel_service(ps.ctx);
+}
+
+static void
+push_on_signal(int sig)
+{
+	(void)sig;
+	push_signalled = 1;
+}
+
 static int
 push_number(const char *flag, const char *v, double lo, double hi, double *out)
 {
@@ -500,25 +508,60 @@ push_number(const char *flag, const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
+/* push_summary - the counts on stderr (people) and as the last JSON line;
+ * frames, dropped, skipped: stdin's counts. */
+static void
+push_summary(uint64_t frames, uint64_t dropped, uint64_t skipped)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "type", "end", "sent", (json_int_t)ps.sent,
+	    "answered", (json_int_t)ps.answered, "persons", (json_int_t)ps.persons,
+	    "prompts", (json_int_t)ps.prompts, "verdicts", (json_int_t)ps.verdicts,
+	    "exit", (json_int_t)ps.exit_code);
+	if (o && ps.use_stdin) {
+		json_object_set_new(o, "read", json_integer((json_int_t)frames));
+		json_object_set_new(o, "dropped", json_integer((json_int_t)dropped));
+		json_object_set_new(o, "skipped_bytes", json_integer((json_int_t)skipped));
+	}
+	if (o)
+		push_print(o);
+	json_decref(o);
+	if (ps.use_stdin)
+		fprintf(stderr, "gatewatch push: %llu frames read from stdin, %u sent, %u answered, %llu dropped%s%s\n",
+		    (unsigned long long)frames, ps.sent, ps.answered, (unsigned long long)dropped,
+		    ps.live ? " (only the newest frame is kept while frames are in flight)" : "",
+		    skipped ? "; some input was not JPEG and was skipped" : "");
+	else
+		fprintf(stderr, "gatewatch push: %u frames sent, %u answered\n", ps.sent, ps.answered);
+}
+
 int
 cmd_push(int argc, char **argv)
 {
 	struct lws_context_creation_info info;
 	struct lws_client_connect_info ci;
-	const char *url = NULL, *prot, *ads, *path;
+	struct sigaction sa;
+	uint64_t frames = 0, dropped = 0, skipped = 0;
+	const char *url = NULL, *prot, *ads, *path, *sensor_path = NULL;
 	char urlbuf[1024], pathbuf[1024];
-	double d;
-	int i, port, insecure = 0;
+	double d, max_age = 10000;
+	int i, port, insecure = 0, rc;
 
 	memset(&ps, 0, sizeof(ps));
-	ps.max_inflight = 1;
+	ps.max_inflight = 2;               /* like the camera page */
 	ps.timeout_ms = 30000;
 	ps.exit_code = -1;
+	push_signalled = 0;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--stdin") == 0) {
 			ps.use_stdin = 1;
+			continue;
+		}
+		if (strcmp(a, "--all-frames") == 0) {
+			ps.all_frames = 1;
 			continue;
 		}
 		if (strcmp(a, "--insecure") == 0) {
@@ -554,6 +597,11 @@ cmd_push(int argc, char **argv)
 			if (push_number(a, v, -50, 100, &ps.temperature))
 				return 2;
 			ps.has_temp = 1;
+		} else if (strcmp(a, "--temperature-from") == 0) {
+			sensor_path = v;
+		} else if (strcmp(a, "--temperature-max-age-ms") == 0) {
+			if (push_number(a, v, 0, 86400000, &max_age))
+				return 2;
 		} else if (strcmp(a, "--max-inflight") == 0) {
 			if (push_number(a, v, 1, 1024, &d))
 				return 2;
@@ -584,6 +632,10 @@ cmd_push(int argc, char **argv)
 		push_usage();
 		return 2;
 	}
+	if (ps.has_temp && sensor_path) {
+		fprintf(stderr, "gatewatch push: --temperature and --temperature-from exclude each other\n");
+		return 2;
+	}
 	util_strlcpy(urlbuf, url, sizeof(urlbuf));
 	if (lws_parse_uri(urlbuf, &prot, &ads, &port, &path) != 0 ||
 	    (strcmp(prot, "ws") != 0 && strcmp(prot, "wss") != 0) || ads[0] == '\0') {
@@ -591,6 +643,26 @@ cmd_push(int argc, char **argv)
 		return 2;
 	}
 	snprintf(pathbuf, sizeof(pathbuf), "/%s", path);
+	if (sensor_path) {
+		if (sensor_open(&ps.sensor, sensor_path, (long)max_age) != 0) {
+			fprintf(stderr, "gatewatch push: --temperature-from %s: %s (start the sensor program first, "
+			    "or create the file or FIFO)\n", sensor_path, ps.sensor.problem);
+			return 2;
+		}
+		ps.has_sensor = 1;
+	}
+	if ((ps.inflight = calloc((size_t)ps.max_inflight, sizeof(*ps.inflight))) == NULL) {
+		fprintf(stderr, "gatewatch push: out of memory\n");
+		sensor_close(&ps.sensor);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = push_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
@@ -600,7 +672,23 @@ cmd_push(int argc, char **argv)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if ((ps.ctx = lws_create_context(&info)) == NULL) {
 		fprintf(stderr, "gatewatch push: cannot create the libwebsockets context\n");
+		free(ps.inflight);
+		sensor_close(&ps.sensor);
 		return 1;
+	}
+	if (ps.use_stdin) {
+		struct stat st;
+
+		ps.live = !ps.all_frames && !(fstat(0, &st) == 0 && S_ISREG(st.st_mode));
+		if ((rc = jpegstream_start(&ps.js, 0, !ps.live, push_wake, NULL)) != 0) {
+			fprintf(stderr, "gatewatch push: cannot start reading stdin: %s\n", strerror(-rc));
+			jpegstream_stop(&ps.js);
+			lws_context_destroy(ps.ctx);
+			free(ps.inflight);
+			sensor_close(&ps.sensor);
+			return 1;
+		}
+		ps.js_started = 1;
 	}
 	memset(&ci, 0, sizeof(ci));
 	ci.context = ps.ctx;
@@ -631,14 +719,17 @@ cmd_push(int argc, char **argv)
 			lws_service(ps.ctx, 0);
 	}
 	lws_sul_schedule(ps.ctx, 0, &ps.tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
+	if (ps.js_started) {
+		jpegstream_counts(&ps.js, &frames, &dropped, &skipped);
+		jpegstream_stop(&ps.js);   /* before the context: the reader may wake it */
+	}
+	if (ps.exit_code == 0 && ps.answered < ps.sent && !push_signalled)
+		ps.exit_code = 1;
+	push_summary(frames, dropped, skipped);
 	lws_context_destroy(ps.ctx);
-	for (i = 0; i < (int)ps.nnames; i++)
-		free(ps.names[i].name);
-	free(ps.names);
+	free(ps.inflight);
 	free(ps.frame);
 	free(ps.rx);
-	free(ps.in);
-	if (ps.exit_code == 0 && ps.answered < ps.sent)
-		return 1;
+	sensor_close(&ps.sensor);
 	return ps.exit_code;
 }
