@@ -59,7 +59,7 @@ $(BIN)/gatewatch-notifier: $(call obj,$(NOTIFIER_SRC)) $(B)/libgwcommon.a
 
 $(BIN)/gatewatch: $(call obj,$(CLI_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(CLI_SRC)) -lwebsockets -luv -lsqlite3 -ljansson $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(CLI_SRC)) -lwebsockets -luv -lsqlite3 -ljansson -lexpat $(LDLIBS_BASE)
 
 $(B)/test/%: $(B)/test/unit/%.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@ int cmd_up(int argc, char **argv);      /* up.c: start and supervise the daemons
 int cmd_replay(int argc, char **argv);  /* replay.c: one stage over image files */
 int cmd_events(int argc, char **argv);  /* events.c: stored track events as JSON lines */
 int cmd_push(int argc, char **argv);    /* push.c: send image files as a camera */
+int cmd_eval(int argc, char **argv);    /* eval.c: score the vision path on annotated photos */
 
 /* cmd_bin_path - "<directory of this executable>/<name>" into out, the way
  * sibling programs (gatewatch-ingest, ...) are found. Returns 0 or -1. */

@@ -18,6 +18,7 @@ static const struct cmd cmds[] = {
 	{ "up", cmd_up, "start notifier, dispatcher and ingest under DIR and supervise them" },
 	{ "push", cmd_push, "send image files to ingest as a camera and print the answers" },
 	{ "replay", cmd_replay, "run one stage (ingest or worker) over image files, no daemons" },
+	{ "eval", cmd_eval, "score the vision path on annotated photos (recall, precision, verdicts)" },
 	{ "events", cmd_events, "print stored track events from DIR/gatewatch.db as JSON lines" },
 };
 

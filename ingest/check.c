@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "firstpass.h"
 #include "image.h"
 #include "nn.h"
 #include "util.h"
@@ -34,15 +35,8 @@
  * pair for check_shutdown. */
 struct check_detectors {
 	struct persondet *person;
-	struct facedet *face;       /* input CHECK_FACE_INPUT */
+	struct facedet *face;       /* input FIRSTPASS_FACE_INPUT */
 };
-
-/* Zoom-outs of the close-up fallback, tried in order until one finds a
- * face. The face network finds faces of about 48 to 110 pixels of its
- * input, so a face filling the frame is found only after the frame is put
- * at the top-left of a black square zoom times its larger side (the
- * worker's analyse_image_looks, measured in docs/MODELS.md). */
-static const float check_face_zooms[] = { 1.0f, 2.0f, 3.0f };
 
 static __thread struct check_detectors *check_detector;
 static pthread_mutex_t check_all_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -69,7 +63,7 @@ check_open(const struct check_params *p, char *err, size_t errlen)
 		free(d);
 		return NULL;
 	}
-	if ((d->face = facedet_open(p->models_dir, CHECK_FACE_INPUT, err, errlen)) == NULL) {
+	if ((d->face = facedet_open(p->models_dir, FIRSTPASS_FACE_INPUT, err, errlen)) == NULL) {
 		persondet_close(d->person);
 		free(d);
 		return NULL;
@@ -131,44 +125,6 @@ check_by_name(enum check_by by)
 	return by == CHECK_BY_FACE ? "face" : "person";
 }
 
-/* check_faces - the close-up fallback: faces in frame pixels, best first,
- * from the first zoom that finds any. Returns the count or -errno. */
-static int
-check_faces(struct check_detectors *d, const struct image *im, float threshold,
-            struct nn_box *out, int max)
-{
-	size_t z;
-	int n;
-
-	for (z = 0; z < sizeof(check_face_zooms) / sizeof(check_face_zooms[0]); z++)
-		if ((n = facedet_run_view(d->face, im, 0, 0, im->w, im->h, check_face_zooms[z],
-		    threshold, out, max)) != 0)
-			return n;
-	return 0;
-}
-
-/* check_face_to_person - grow a face box to a head-and-shoulders box:
- * x - 0.5w .. x + 1.5w, y - 0.3h .. y + 2.5h, clamped to the frame. */
-static void
-check_face_to_person(struct nn_box *b, int imw, int imh)
-{
-	float x0 = b->x - 0.5f * b->w, x1 = b->x + 1.5f * b->w;
-	float y0 = b->y - 0.3f * b->h, y1 = b->y + 2.5f * b->h;
-
-	if (x0 < 0)
-		x0 = 0;
-	if (y0 < 0)
-		y0 = 0;
-	if (x1 > (float)imw)
-		x1 = (float)imw;
-	if (y1 > (float)imh)
-		y1 = (float)imh;
-	b->x = x0;
-	b->y = y0;
-	b->w = x1 > x0 ? x1 - x0 : 0;
-	b->h = y1 > y0 ? y1 - y0 : 0;
-}
-
 /* check_grid - mean grey per cell of a coarse grid. */
 static void
 check_grid(const struct image *im, unsigned char *grid)
@@ -225,7 +181,8 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 	struct check_detectors *d;
 	char err[CHECK_REASON_SIZE - 32];
 	uint64_t t0, t1;
-	int i, n, w = 0, h = 0, rc;
+	enum firstpass_by by;
+	int n, w = 0, h = 0, rc;
 
 	memset(res, 0, sizeof(*res));
 	err[0] = '\0';
@@ -271,28 +228,16 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 		return;
 	}
 	t0 = util_mono_us();
-	n = persondet_run(d->person, &im, p->threshold, res->persons, MSG_PERSONS_MAX);
-	res->by = CHECK_BY_PERSON;
-	if (n == 0) {
-		n = check_faces(d, &im, p->face_threshold, res->persons, MSG_PERSONS_MAX);
-		if (n < 0) {
-			t1 = util_mono_us();
-			res->detect_ms = (double)(t1 - t0) / 1000.0;
-			image_free(&im);
-			res->outcome = CHECK_DETECTOR_FAILED;
-			snprintf(res->reason, sizeof(res->reason), "face detector failed: %s", strerror(-n));
-			return;
-		}
-		res->by = CHECK_BY_FACE;
-		for (i = 0; i < n; i++)
-			check_face_to_person(&res->persons[i], im.w, im.h);
-	}
+	n = firstpass_run(d->person, d->face, &im, p->threshold, p->face_threshold,
+	    res->persons, MSG_PERSONS_MAX, &by);
+	res->by = by == FIRSTPASS_BY_FACE ? CHECK_BY_FACE : CHECK_BY_PERSON;
 	t1 = util_mono_us();
 	res->detect_ms = (double)(t1 - t0) / 1000.0;
 	image_free(&im);
 	if (n < 0) {
 		res->outcome = CHECK_DETECTOR_FAILED;
-		snprintf(res->reason, sizeof(res->reason), "person detector failed: %s", strerror(-n));
+		snprintf(res->reason, sizeof(res->reason), "%s detector failed: %s",
+		    by == FIRSTPASS_BY_FACE ? "face" : "person", strerror(-n));
 		return;
 	}
 	res->npersons = n;

@@ -16,7 +16,6 @@
 #define CHECK_GRID_H 24
 #define CHECK_REASON_SIZE 192
 #define CHECK_THREADS_MAX 80   /* detectors at most (ingest.threads <= 64) */
-#define CHECK_FACE_INPUT 224   /* face detector input for the close-up fallback */
 
 struct check_params {
 	const char *models_dir;     /* not owned; lives as long as the config */

@@ -120,7 +120,7 @@ replay_one(struct analyse *a, const struct config *c, const char *file, struct m
 		snprintf(why, whylen, "cannot decode: %s", err[0] ? err : strerror(-rc));
 		return -1;
 	}
-	rc = analyse_frame(a, &im, &meta, r, NULL);
+	rc = analyse_frame(a, &im, meta.persons, meta.npersons, meta.temperature, r, NULL);
 	image_free(&im);
 	if (rc < 0) {
 		snprintf(why, whylen, "analysis failed: %s", strerror(-rc));

@@ -218,8 +218,8 @@ analyse_mask(struct analyse *a, const struct image *im, const struct nn_box *fac
 }
 
 int
-analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta,
-              struct msg_result *r, int *nfaces)
+analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *persons,
+              int npersons, float temperature, struct msg_result *r, int *nfaces)
 {
 	struct nn_box faces[MSG_PERSONS_MAX];
 	uint64_t t0 = util_mono_us();
@@ -227,18 +227,18 @@ analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta
 
 	r->width = (uint32_t)im->w;
 	r->height = (uint32_t)im->h;
-	r->temperature = meta->temperature;
+	r->temperature = temperature;
 	r->npersons = 0;
 	memset(r->persons, 0, sizeof(r->persons));
 
-	if (meta->npersons > 0) {
-		for (i = 0; i < meta->npersons && i < MSG_PERSONS_MAX; i++) {
+	if (npersons > 0) {
+		for (i = 0; i < npersons && i < MSG_PERSONS_MAX; i++) {
 			struct msg_person *p = &r->persons[r->npersons++];
 
-			p->body = analyse_box(&meta->persons[i]);
+			p->body = analyse_box(&persons[i]);
 			if (p->body.score <= 0)
 				p->body.score = 0.01f; /* a body box is present: keep it distinct from "absent" */
-			rc = analyse_body_face(a, im, &meta->persons[i], &faces[0]);
+			rc = analyse_body_face(a, im, &persons[i], &faces[0]);
 			if (rc < 0)
 				return rc;
 			if (rc == 1) {

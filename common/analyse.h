@@ -1,14 +1,15 @@
-/* analyse - one frame in, one struct msg_result out: faces inside the
- * person boxes ingest found, the mask class of each face, and a verdict per
- * person. Used by the worker loop and by `gatewatch-worker --replay`. */
-#ifndef GW_WORKER_ANALYSE_H
-#define GW_WORKER_ANALYSE_H
+/* analyse - the second stage of the vision path: faces inside the person
+ * boxes ingest found, the mask class of each face, and a verdict per
+ * person. Used by the worker (its loop and `gatewatch-worker --replay`)
+ * and by `gatewatch eval`, which scores exactly this code. */
+#ifndef GW_ANALYSE_H
+#define GW_ANALYSE_H
 
 #include <stddef.h>
 #include "config.h"
 #include "image.h"
-#include "meta.h"
 #include "msg.h"
+#include "nn.h"
 
 struct analyse;
 
@@ -21,13 +22,13 @@ struct analyse;
 struct analyse *analyse_open(const struct config *c, int with_mask, char *err, size_t errlen);
 
 /* analyse_frame - fill r's persons, npersons, width, height, temperature
- * and analyse_ms from the decoded frame and its metadata. With no person
- * boxes in meta, every face in the whole image becomes a person (body
- * score 0). r->ref, received_us, analysed_us and snapshot are the caller's.
+ * and analyse_ms from the decoded frame, ingest's person boxes (npersons
+ * may be 0) and the gate's temperature (NAN: none). With no person boxes,
+ * every face in the whole image becomes a person (body score 0). r->ref, received_us, analysed_us and snapshot are the caller's.
  * *nfaces gets the number of faces found (may be NULL). Returns 0 or -errno
  * (a network failed to run). */
-int analyse_frame(struct analyse *a, const struct image *im, const struct meta *meta,
-                  struct msg_result *r, int *nfaces);
+int analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *persons,
+                  int npersons, float temperature, struct msg_result *r, int *nfaces);
 
 /* analyse_faces - the faces on the whole image, best first (at most max);
  * at worker.face_input, or when none is found there, at 224 and zoomed out

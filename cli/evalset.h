@@ -1,0 +1,54 @@
+/* evalset - an annotated photo set for `gatewatch eval`: every image with
+ * every face boxed and labelled with its mask state. Two formats:
+ *   - JSON lines, one image a line (../shared/datasets/mask-scenes):
+ *     {"file":"images/x.jpg","width":W,"height":H,
+ *      "faces":[{"x":..,"y":..,"w":..,"h":..,"label":"mask_on"}, ...]}
+ *     x, y the top-left corner, pixels; file relative to the .jsonl's folder;
+ *   - a folder of PASCAL VOC XML files (labelImg, CVAT), each naming its
+ *     image in <filename>, looked up beside the XML, in ../JPEGImages,
+ *     ../images, or the folder itself; a box is xmin..xmax, ymin..ymax.
+ * Labels: mask_on / with_mask, mask_off / without_mask, mask_chin /
+ * mask_weared_incorrect / mask_incorrect; any other label is a face of
+ * unknown mask state ("face"): it counts for finding faces only. */
+#ifndef GW_CLI_EVALSET_H
+#define GW_CLI_EVALSET_H
+
+#include <stddef.h>
+
+enum evalset_class { EVALSET_ON = 0, EVALSET_OFF, EVALSET_CHIN, EVALSET_FACE, EVALSET_NCLASS };
+
+struct evalset_face {
+	float x, y, w, h;           /* top-left corner and size, pixels */
+	enum evalset_class cls;
+};
+
+struct evalset_image {
+	char *path;                 /* owned: the image file */
+	long number;                /* the last number in its file name, -1 if none */
+	int nfaces;
+	struct evalset_face *faces; /* owned */
+};
+
+struct evalset {
+	int n, cap;
+	struct evalset_image *v;    /* owned */
+};
+
+/* evalset_load - add the images of path: a .jsonl file, a folder holding
+ * annotations.jsonl, or a folder of VOC .xml files (or one .xml file).
+ * An annotation line or file that cannot be read is an error: returns -1
+ * with the file (and line) in err, and set keeps what was read before.
+ * Returns the number of images added. */
+int evalset_load(struct evalset *set, const char *path, char *err, size_t errlen);
+
+/* evalset_is_val - the fixed validation split: the number in the image's
+ * file name is a multiple of 5 (mask-scenes: maksssksksssN.jpg). Images
+ * without a number are never validation images. */
+int evalset_is_val(const struct evalset_image *im);
+
+/* evalset_class_name - "mask_on", "mask_off", "mask_chin", "face". */
+const char *evalset_class_name(enum evalset_class c);
+
+void evalset_free(struct evalset *set);
+
+#endif

@@ -1,0 +1,28 @@
+/* firstpass - ingest's first look at a frame: is anybody there, and where?
+ * The person detector first; when it finds nobody (NanoDet misses a face
+ * that fills the frame), the close-up fallback: the face detector on the
+ * whole frame, zoomed out step by step, each face grown to a
+ * head-and-shoulders person box. Shared by ingest's check and by
+ * `gatewatch eval`, which scores this exact path. */
+#ifndef GW_FIRSTPASS_H
+#define GW_FIRSTPASS_H
+
+#include "image.h"
+#include "nn.h"
+
+#define FIRSTPASS_FACE_INPUT 224   /* face detector input of the close-up fallback */
+
+/* Which detector gave the boxes. */
+enum firstpass_by { FIRSTPASS_BY_PERSON, FIRSTPASS_BY_FACE };
+
+/* firstpass_run - the person boxes of im, best first, at most max, from
+ * pd (person_threshold) or, when it finds none, from fd (an input of
+ * FIRSTPASS_FACE_INPUT, face_threshold): each face grown to x - 0.5w ..
+ * x + 1.5w, y - 0.3h .. y + 2.5h, clamped to the frame, score kept.
+ * *by says which detector ran last. Returns the count, or -errno of the
+ * detector named by *by. Not thread-safe per detector (one per thread). */
+int firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
+                  float person_threshold, float face_threshold, struct nn_box *out, int max,
+                  enum firstpass_by *by);
+
+#endif

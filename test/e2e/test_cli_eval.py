@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""test_cli_eval - `gatewatch eval` on small annotated sets built from
+dlib's example photos: the found faces (from --details) annotated back
+give full recall and precision; an annotation nobody found is a miss; a
+box holding two found faces' centres matches one and counts the other as
+a duplicate; the class tables agree with the per-image details; a PASCAL
+VOC folder of the same annotations gives the same report; --split val
+keeps the images whose number is a multiple of 5; an unreadable image is
+left out with exit 1; bad sets exit 2 naming the file and line."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import BIN, MODELS, Report  # noqa: E402
+
+GATEWATCH = os.path.join(BIN, "gatewatch")
+FACES = "/usr/share/doc/libdlib19.1/examples/faces"
+LABELS = ["mask_on", "mask_off", "mask_chin"]
+rep = Report()
+tmp = tempfile.mkdtemp(prefix="gw-eval-")
+
+
+def run(*args, timeout=300):
+    r = subprocess.run([GATEWATCH, "eval", "--set", "models.dir=" + MODELS] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+
+
+def write_jsonl(path, images):
+    with open(path, "w") as f:
+        for file, faces in images:
+            f.write(json.dumps({"file": file, "faces": [
+                {"x": x, "y": y, "w": w, "h": h, "label": lab} for x, y, w, h, lab in faces]}) + "\n")
+
+
+def write_voc(folder, images):
+    os.makedirs(os.path.join(folder, "Annotations"))
+    os.makedirs(os.path.join(folder, "JPEGImages"))
+    for file, faces in images:
+        base = os.path.basename(file)
+        shutil.copy(os.path.join(tmp, file), os.path.join(folder, "JPEGImages", base))
+        objs = "".join("<object><name>%s</name><difficult>0</difficult><bndbox><xmin>%g</xmin><ymin>%g</ymin>"
+                       "<xmax>%g</xmax><ymax>%g</ymax></bndbox></object>" % (lab, x, y, x + w, y + h)
+                       for x, y, w, h, lab in faces)
+        with open(os.path.join(folder, "Annotations", os.path.splitext(base)[0] + ".xml"), "w") as f:
+            f.write("<annotation><folder>x</folder><filename>%s</filename><size><width>1</width>"
+                    "<height>1</height><depth>3</depth></size>%s</annotation>\n" % (base, objs))
+
+
+def inside(f, a):
+    cx, cy = f[0] + f[2] / 2, f[1] + f[3] / 2
+    return a[0] <= cx <= a[0] + a[2] and a[1] <= cy <= a[1] + a[3]
+
+
+try:
+    os.makedirs(os.path.join(tmp, "images"))
+    # numbers 5 and 7: one validation image, one training image
+    shutil.copy(os.path.join(FACES, "bald_guys.jpg"), os.path.join(tmp, "images", "img5.jpg"))
+    shutil.copy(os.path.join(FACES, "2008_001009.jpg"), os.path.join(tmp, "images", "img7.jpg"))
+    files = ["images/img5.jpg", "images/img7.jpg"]
+
+    # 1. no annotations: every found face is unmatched
+    write_jsonl(os.path.join(tmp, "empty.jsonl"), [(f, []) for f in files])
+    details = os.path.join(tmp, "details.jsonl")
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "e.json"), "--details", details,
+                       os.path.join(tmp, "empty.jsonl"))
+    lines = [json.loads(x) for x in open(details)] if rc == 0 else []
+    found = {os.path.basename(d["file"]): [f["face"] for f in d["found"]] for d in lines}
+    e = json.load(open(os.path.join(tmp, "e.json"))) if rc == 0 else {}
+    nfound = sum(len(v) for v in found.values())
+    rep.check(rc == 0 and len(lines) == 2 and nfound >= 3 and len(found.get("img5.jpg", [])) >= 2,
+              "eval runs; details list found faces (>= 2 on the group photo)", "rc=%d %s %r" % (rc, err, found))
+    rep.check(e.get("precision", {}).get("unmatched") == nfound and e["precision"]["matched"] == 0
+              and e["faces"] == 0, "no annotations: every found face matches none",
+              json.dumps(e.get("precision")))
+
+    # 2. the found faces annotated back (labels cycling), plus one face nobody found
+    ann = {}
+    i = 0
+    for f in files:
+        ann[f] = []
+        for b in found[os.path.basename(f)]:
+            ann[f].append((b[0], b[1], b[2], b[3], LABELS[i % 3]))
+            i += 1
+    ann[files[1]].append((1, 1, 12, 12, "mask_on"))
+    sets = [(f, ann[f]) for f in files]
+    write_jsonl(os.path.join(tmp, "back.jsonl"), sets)
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "b.json"), "--details", details,
+                       os.path.join(tmp, "back.jsonl"))
+    b = json.load(open(os.path.join(tmp, "b.json"))) if rc == 0 else {}
+    lines = [json.loads(x) for x in open(details)] if rc == 0 else []
+    p = b.get("precision", {})
+    rep.check(p.get("matched") == nfound and p.get("unmatched") == 0 and p.get("duplicates") == 0
+              and p.get("precision") == 1.0, "found faces annotated back: precision 100%", json.dumps(p))
+    rall = b.get("recall", {}).get("all", {})
+    rep.check(sum(rall.get("found", [])) == nfound and sum(rall.get("annotated", [])) == nfound + 1
+              and rall.get("annotated", [0])[0] >= 1 and rall["found"][0] == 0,
+              "recall: every face found but the extra <20 px one", json.dumps(rall))
+    # class tables against the details: annotated label x predicted mask / verdict
+    conf = {c: [0, 0, 0, 0] for c in LABELS}
+    verd = {c: [0, 0, 0] for c in LABELS}
+    for d in lines:
+        for a in d["annotated"]:
+            if a["found"] >= 0:
+                fo = d["found"][a["found"]]
+                conf[a["label"]][(LABELS + ["unknown"]).index(fo["mask"])] += 1
+                verd[a["label"]][["PASS", "DENY", "none"].index(fo["verdict"])] += 1
+            else:
+                verd[a["label"]][2] += 1
+    mc = b.get("mask_class", {})
+    got = {c: [sum(v) for v in zip(*[mc.get(c, {}).get(k, [0] * 4) for k in ("lt20", "20-39", "40-79", "80+")])]
+           for c in LABELS}
+    rep.check(got == conf, "mask class table = the details' annotated x predicted", "%r vs %r" % (got, conf))
+    vd = b.get("verdicts", {})
+    got = {c: [sum(v) for v in zip(*[vd.get(c, {}).get(k, [0] * 3) for k in ("lt20", "20-39", "40-79", "80+")])]
+           for c in LABELS}
+    rep.check(got == verd, "verdict table = the details' verdicts (missed face: none)", "%r vs %r" % (got, verd))
+    print(out)
+
+    # 3. the same annotations as a PASCAL VOC folder: the same report
+    write_voc(os.path.join(tmp, "voc"), sets)
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "v.json"), os.path.join(tmp, "voc"))
+    v = json.load(open(os.path.join(tmp, "v.json"))) if rc == 0 else {}
+    same = all(v.get(k) == b.get(k) for k in ("recall", "precision", "mask_class", "verdicts", "gate", "faces"))
+    rep.check(rc == 0 and same, "VOC folder gives the same report as JSON lines", "rc=%d %s" % (rc, err))
+
+    # 4. one box around two found faces' centres: one match, the others inside are duplicates
+    g = found["img5.jpg"]
+    x0, y0 = min(g[0][0], g[1][0]), min(g[0][1], g[1][1])
+    x1, y1 = max(g[0][0] + g[0][2], g[1][0] + g[1][2]), max(g[0][1] + g[0][3], g[1][1] + g[1][3])
+    box = (x0, y0, x1 - x0, y1 - y0)
+    want_dup = sum(1 for f in g if inside(f, box)) - 1
+    write_jsonl(os.path.join(tmp, "dup.jsonl"), [(files[0], [box + ("mask_on",)])])
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "d.json"), os.path.join(tmp, "dup.jsonl"))
+    d = json.load(open(os.path.join(tmp, "d.json"))) if rc == 0 else {}
+    p = d.get("precision", {})
+    rep.check(p.get("matched") == 1 and p.get("duplicates") == want_dup >= 1
+              and p.get("unmatched") == len(g) - 1 - want_dup,
+              "two found faces in one annotated box: one match, one duplicate", json.dumps(p))
+
+    # 5. the fixed split: img5 is validation, img7 training
+    rc, out, err = run("-q", "--split", "val", "--json", os.path.join(tmp, "s.json"), os.path.join(tmp, "back.jsonl"))
+    s = json.load(open(os.path.join(tmp, "s.json"))) if rc == 0 else {}
+    rc2, out2, err2 = run("-q", "--split", "train", "--json", os.path.join(tmp, "t.json"),
+                          os.path.join(tmp, "back.jsonl"))
+    t2 = json.load(open(os.path.join(tmp, "t.json"))) if rc2 == 0 else {}
+    rep.check(s.get("images") == 1 and s.get("faces") == len(ann[files[0]]) and t2.get("images") == 1
+              and t2.get("faces") == len(ann[files[1]]), "--split val / train: by the number in the file name",
+              "%r %r" % (s.get("faces"), t2.get("faces")))
+
+    # 6. an unreadable image is left out, named, exit 1; the rest is scored
+    write_jsonl(os.path.join(tmp, "missing.jsonl"), [("images/nothere10.jpg", [])] + sets[:1])
+    rc, out, err = run("-q", os.path.join(tmp, "missing.jsonl"))
+    rep.check(rc == 1 and "nothere10.jpg" in err and "1 images" in out and "1 left out" in out,
+              "missing image: left out, named, exit 1", "rc=%d %r %r" % (rc, err, out[:200]))
+
+    # 7. bad sets: exit 2 naming the file (and line)
+    with open(os.path.join(tmp, "bad.jsonl"), "w") as f:
+        f.write(json.dumps({"file": files[0], "faces": []}) + "\n{\"file\": 3}\n")
+    rc, out, err = run(os.path.join(tmp, "bad.jsonl"))
+    rep.check(rc == 2 and "bad.jsonl:2" in err, "malformed line: exit 2 naming file:line", "rc=%d %r" % (rc, err))
+    os.makedirs(os.path.join(tmp, "voc2"))
+    with open(os.path.join(tmp, "voc2", "a.xml"), "w") as f:
+        f.write("<annotation><filename>gone.jpg</filename><object><name>mask_on</name></object></annotation>")
+    rc, out, err = run(os.path.join(tmp, "voc2"))
+    rep.check(rc == 2 and "a.xml" in err, "VOC object without a box: exit 2 naming the file", "rc=%d %r" % (rc, err))
+    rc, out, err = run(os.path.join(tmp, "nothing-here"))
+    rep.check(rc == 2 and "nothing-here" in err, "missing set: exit 2", "rc=%d %r" % (rc, err))
+except Exception as ex:  # a crash is a failed case, not a silent pass
+    rep.fail("eval test ran to the end", repr(ex))
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(rep.done())
