@@ -19,3 +19,13 @@ $(B)/bench/kernels-bench: $(B)/test/bench/kernels_bench.o $(B)/libgwcommon.a
 	$(CC) $(CFLAGS) -o $@ $(B)/test/bench/kernels_bench.o $(LDLIBS_BASE)
 
 bench: $(B)/bench/kernels-bench
+
+# train: `darknet classifier train` with the fast kernels (train_fast.o
+# overrides libdarknet's gemm, im2col, ... through its PLT). -O3 for the
+# plain loops of train_fast.c.
+$(B)/models/train: $(B)/models/tools/train.o $(B)/models/tools/train_fast.o $(KERNELS_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(DARKNET_LIBS) $(KERNELS_LIBS) -lm -pthread
+
+$(B)/models/tools/train_fast.o: CFLAGS += -O3
+model-tools: $(B)/models/train
