@@ -1,34 +1,60 @@
-/* camera.js - the gate's page: streams camera frames to ingest and shows
- * the verdict in big letters.
+/* camera.js - the gate's page: streams camera frames to ingest and shows,
+ * in big letters, what the server says about the people in front of it.
  *
  * Wire protocol (ingest): after connecting, send text
  *   {"type":"hello","camera":ID,"token":T}
  * the server replies {"type":"welcome",...} or {"type":"error","error":"auth"}
  * and closes with 4001. Then every binary message is one JPEG; each is
  * answered with {"type":"answer","seq":N,"status":"accepted"|"no_person"|
- * "busy"|"rejected","reason":..,"ms":..}, and verdicts arrive as
- * {"type":"verdict","track":ID,"verdict":"PASS"|"DENY","reason":..,"temperature":..},
- * once per person (the notifier sends a person's gate decision once).
- * A verdict stays on screen at least VERDICT_HOLD_MS, then while the
- * person is still in front of the camera, at most VERDICT_MAX_MS, and goes
- * back to "Nobody" once no person was seen for NOBODY_AFTER_MS.
- * At most max_inflight frames are unanswered at once, so a slow server
- * slows this page down instead of queueing frames. */
+ * "busy"|"rejected","reason":..,"ms":..}. At most max_inflight frames are
+ * unanswered at once, so a slow server slows this page down instead of
+ * queueing frames.
+ *
+ * Gate messages (the schema every client shares):
+ *   {"type":"person","track":ID,"event":"appeared"|"left"}
+ *   {"type":"prompt","track":ID,"reason":..,"text":"Please look at the camera"}
+ *   {"type":"verdict","track":ID,"verdict":"PASS"|"DENY","reason":..,
+ *    "temperature":N|null,"override":bool,"by":..,"face":"data:image/jpeg;base64,..."}
+ * ID is a decimal string (a number from older servers); unknown types and
+ * fields are ignored.
+ *
+ * Once the server has sent a person message on this connection, the page
+ * follows the people it tracks: "Checking…" while a person is tracked
+ * without a verdict, their verdict (and face) until they leave, "Nobody"
+ * only when nobody is tracked; several people get a line each; a prompt
+ * shows big until that person is decided or leaves. Answers do not change
+ * what is shown then (a slow answer is not "nobody").
+ *
+ * A server that sends no person messages gets today's behaviour: a
+ * verdict stays at least VERDICT_HOLD_MS, then while the answers still say
+ * a person is there, at most VERDICT_MAX_MS; "Nobody" when the latest
+ * answer says nobody is in the frame. */
 "use strict";
 (function () {
 	const { reasonText, Backoff } = window.gw;
 	const $ = (id) => document.getElementById(id);
 	const KEYS = ["camera-id", "token", "server", "fps", "size", "inflight", "device"];
-	const VERDICT_HOLD_MS = 3000;  // a verdict stays on screen at least this long
+	const VERDICT_HOLD_MS = 3000;  // without person messages: a verdict stays at least this long
 	const VERDICT_MAX_MS = 8000;   // ...and at most this long
-	const NOBODY_AFTER_MS = 2000;  // no person seen this long: "Nobody"
+	const PROMPT_MS = 5000;        // without person messages: a prompt shows this long
+	// With person messages, a "left" that never comes (lost in a server
+	// restart) must not freeze the gate: when every answer for this long
+	// said nobody is in the frame, the people shown are let go.
+	const LOST_LEFT_MS = 30000;
 	const ANSWER_TIMEOUT_MS = 30000;
+	const MORE_REASONS = { face_not_visible: "Face not visible", face_too_small: "Face too small" };
 
 	let stream = null, ws = null, running = false, welcomed = false, everOpened = false;
 	let timer = null, retryTimer = null, defaultServer = "";
 	let sent = 0, answered = 0, inflight = [];   // send times of unanswered frames
-	let verdictAt = 0, verdictFrame = null, verdictShown = null, personAt = 0, lastAnswer = null;
+	// without person messages (older servers): the answers decide
+	let verdict = null, verdictAt = 0, lastAnswer = null, fallbackPrompt = null;
 	const seenTracks = new Set();  // track ids whose verdict was shown
+	// with person messages: the people the server tracks, in arrival order
+	let tracking = false;          // this connection's server sends person messages
+	const people = new Map();      // track id -> { id, verdict, prompt }
+	const gone = new Set();        // tracks that left: a late verdict for them is not shown
+	let nobodySince = 0;           // first of an unbroken run of no_person answers
 	const backoff = new Backoff(1000, 15000);
 
 	/* ---- settings, remembered in localStorage ---- */
@@ -153,6 +179,9 @@
 				stop("refused");
 				return;
 			}
+			// what the server tracked is unknown until it welcomes us again
+			resetPeople();
+			clearView("Reconnecting…");
 			const d = backoff.next();
 			if (!everOpened)
 				message("Server unreachable at " + url + ": is gatewatch-ingest running, and is the address right? Retrying in " + Math.round(d / 1000) + " s.");
@@ -163,8 +192,76 @@
 		};
 	}
 
+	/* trackId - the track id as a string (servers may send a number), or null. */
+	function trackId(t) {
+		if (typeof t === "string" && /^[0-9]{1,20}$/.test(t)) return t;
+		if (typeof t === "number" && Number.isFinite(t)) return String(t);
+		return null;
+	}
+
+	/* faceUrl - a face crop only as an inline JPEG or PNG, never a link. */
+	function faceUrl(f) {
+		return typeof f === "string" && /^data:image\/(jpeg|png);base64,[A-Za-z0-9+/=]+$/.test(f) ? f : null;
+	}
+
+	function reasonFor(v) {
+		if (!v) return "";
+		let why = v.verdict === "DENY"
+			? (MORE_REASONS[v.reason] || reasonText(v.reason, v.temperature))
+			: (typeof v.temperature === "number" ? v.temperature.toFixed(1) + " °C" : "");
+		if (v.override) why = (why ? why + " · " : "") + "decided by " + (v.by || "a supervisor");
+		return why;
+	}
+
+	function verdictOf(m) {
+		return {
+			verdict: m.verdict, reason: m.reason || "", temperature: m.temperature,
+			override: m.override === true, by: typeof m.by === "string" ? m.by : null, face: faceUrl(m.face)
+		};
+	}
+
+	function forget(id) {
+		people.delete(id);
+		gone.add(id);
+		if (gone.size > 1000) gone.delete(gone.values().next().value);
+	}
+
+	function personFor(id) {
+		let p = people.get(id);
+		if (!p) {
+			p = { id, verdict: null, prompt: null };
+			people.set(id, p);
+			gone.delete(id);
+		}
+		return p;
+	}
+
+	/* startTracking - the first person message on this connection: from now
+	 * on the server's people decide what is shown. A verdict already on
+	 * screen for a track stays with that track. */
+	function startTracking() {
+		if (tracking) return;
+		tracking = true;
+		people.clear();
+		if (verdict && verdict.track && performance.now() - verdictAt < VERDICT_MAX_MS)
+			personFor(verdict.track).verdict = verdict;
+		verdict = null;
+		fallbackPrompt = null;
+	}
+
+	function resetPeople() {
+		tracking = false;
+		people.clear();
+		gone.clear();
+		verdict = null;
+		fallbackPrompt = null;
+		lastAnswer = null;
+		nobodySince = 0;
+	}
+
 	function onMessage(m) {
 		if (!running) return; // a late message from a socket we closed
+		if (!m || typeof m !== "object") return;
 		const now = performance.now();
 		switch (m.type) {
 		case "welcome":
@@ -172,7 +269,8 @@
 			backoff.reset();
 			message("");
 			state("streaming", "ok");
-			status("Nobody", "", "");
+			resetPeople();
+			render();
 			break;
 		case "error":
 			if (m.error === "auth")
@@ -186,47 +284,151 @@
 			if (t0 !== undefined) $("rtt").textContent = Math.round(now - t0) + " ms";
 			$("last-answer").textContent = m.status + (m.reason ? " (" + m.reason + ")" : "");
 			counters();
-			if (m.status === "accepted") personAt = now;
 			if (m.status === "accepted" || m.status === "no_person") lastAnswer = m.status;
+			if (m.status === "no_person") { if (!nobodySince) nobodySince = now; }
+			else if (m.status === "accepted") nobodySince = 0;
 			if (m.status === "rejected") message("Frame rejected: " + (m.reason || "no reason given"));
 			refreshStatus();
 			break;
 		}
+		case "person": {
+			const id = trackId(m.track);
+			if (!id || (m.event !== "appeared" && m.event !== "left")) break;
+			startTracking();
+			if (m.event === "appeared") personFor(id);
+			else forget(id);
+			render();
+			break;
+		}
+		case "prompt": {
+			const id = trackId(m.track);
+			const text = typeof m.text === "string" && m.text ? m.text : "Please look at the camera";
+			if (!tracking) {
+				fallbackPrompt = { text, at: now };
+				render();
+				break;
+			}
+			if (!id || gone.has(id)) break;
+			const p = personFor(id);
+			if (!p.verdict) p.prompt = text;
+			render();
+			break;
+		}
 		case "verdict": {
-			// Once per person: a repeated decision for the same track is ignored.
-			if (m.track && seenTracks.has(m.track)) break;
-			if (m.track) {
-				seenTracks.add(m.track);
+			if (m.verdict !== "PASS" && m.verdict !== "DENY") break;
+			const id = trackId(m.track);
+			if (tracking) {
+				// a verdict for someone who left (late, or replayed) is not news,
+				// unless a supervisor changed it
+				if (!id || (gone.has(id) && !m.override)) break;
+				const p = personFor(id);
+				const v = verdictOf(m);
+				if (!v.face && p.verdict) v.face = p.verdict.face;   // an override without a crop keeps the face
+				p.verdict = v;
+				p.prompt = null;
+				render();
+				break;
+			}
+			// Older servers: once per person, a repeated decision is ignored.
+			if (id && seenTracks.has(id) && !m.override) break;
+			if (id) {
+				seenTracks.add(id);
 				if (seenTracks.size > 1000) seenTracks.delete(seenTracks.values().next().value);
 			}
 			// Several people at once: a DENY is not overwritten by a PASS.
-			if (verdictShown === "DENY" && m.verdict !== "DENY" && now - verdictAt < VERDICT_HOLD_MS) break;
-			verdictFrame = m.frame;
-			verdictShown = m.verdict;
+			if (verdict && verdict.verdict === "DENY" && m.verdict !== "DENY" && now - verdictAt < VERDICT_HOLD_MS) break;
+			verdict = verdictOf(m);
+			verdict.track = id;
 			verdictAt = now;
-			personAt = now;
-			const why = m.verdict === "DENY" ? reasonText(m.reason, m.temperature) : (typeof m.temperature === "number" ? m.temperature.toFixed(1) + " °C" : "");
-			status(m.verdict, m.verdict, why);
+			fallbackPrompt = null;
+			render();
 			break;
 		}
 		}
 	}
 
-	/* refreshStatus - let a shown verdict go: after its hold, once nobody
-	 * was seen for a while, or after its maximum time; then show what the
-	 * latest answers say (somebody being checked, or nobody). */
+	/* render - show the people the server tracks, or (older servers) the
+	 * last verdict and what the latest answer says. */
+	function render() {
+		if (!welcomed) return;
+		const now = performance.now();
+		let promptText = null;
+		const list = $("people");
+		if (tracking) {
+			const ps = [...people.values()];
+			if (ps.length === 0) showBig("Nobody", "", "", null);
+			else if (ps.length === 1) {
+				const v = ps[0].verdict;
+				if (v) showBig(v.verdict, v.verdict, reasonFor(v), v.face);
+				else showBig("Checking…", "checking", "", null);
+			} else {
+				const deny = ps.some((p) => p.verdict && p.verdict.verdict === "DENY");
+				const checking = ps.some((p) => !p.verdict);
+				showBig(deny ? "DENY" : checking ? "Checking…" : "PASS", deny ? "DENY" : checking ? "checking" : "PASS",
+					ps.length + " people in view", null);
+			}
+			for (const p of ps) if (!p.verdict && p.prompt) promptText = p.prompt;
+			renderPeople(list, ps.length > 1 ? ps : []);
+		} else {
+			if (verdict) showBig(verdict.verdict, verdict.verdict, reasonFor(verdict), verdict.face);
+			else if (lastAnswer === "accepted") showBig("Checking…", "checking", "", null);
+			else showBig("Nobody", "", "", null);
+			if (fallbackPrompt && now - fallbackPrompt.at < PROMPT_MS && !verdict) promptText = fallbackPrompt.text;
+			renderPeople(list, []);
+		}
+		$("prompt").textContent = promptText || "";
+		$("prompt").hidden = !promptText;
+	}
+
+	/* clearView - no person shown: big is the connection's state. */
+	function clearView(big) {
+		showBig(big, "", "", null);
+		$("prompt").hidden = true;
+		renderPeople($("people"), []);
+	}
+
+	function showBig(big, cls, reason, face) {
+		status(big, cls, reason);
+		const img = $("face");
+		if (face) { if (img.src !== face) img.src = face; img.hidden = false; }
+		else { img.hidden = true; img.removeAttribute("src"); }
+	}
+
+	/* renderPeople - one line per person: face, Checking…/PASS/DENY, why or prompt. */
+	function renderPeople(list, ps) {
+		const { el } = window.gw;
+		list.replaceChildren(...ps.map((p) => {
+			const v = p.verdict;
+			const face = v && v.face ? el("img", { class: "face", src: v.face, alt: "face" }) : null;
+			return el("li", { class: v ? v.verdict : "checking", "data-track": p.id },
+				face,
+				el("span", { class: "word", text: v ? v.verdict : "Checking…" }),
+				el("span", { class: v ? "why" : "why prompt", text: v ? reasonFor(v) : (p.prompt || "") }));
+		}));
+		list.hidden = ps.length === 0;
+	}
+
+	/* refreshStatus - runs every 250 ms and after each answer. Older
+	 * servers: let a shown verdict go after its hold once the answers say
+	 * nobody is there, or after its maximum time. With person messages:
+	 * only the guard against a "left" that never came. */
 	function refreshStatus() {
 		if (!welcomed) return;
 		const now = performance.now();
-		if (verdictShown) {
-			const age = now - verdictAt;
-			if (age < VERDICT_HOLD_MS) return;
-			if (age < VERDICT_MAX_MS && now - personAt < NOBODY_AFTER_MS) return;
-			verdictShown = null;
-			verdictFrame = null;
+		if (tracking) {
+			if (people.size && nobodySince && now - nobodySince > LOST_LEFT_MS) {
+				for (const id of [...people.keys()]) forget(id);
+				render();
+			}
+			return;
 		}
-		if (lastAnswer === "accepted" && now - personAt < NOBODY_AFTER_MS) status("Checking…", "checking", "");
-		else status("Nobody", "", "");
+		if (verdict) {
+			const age = now - verdictAt;
+			if (age < VERDICT_HOLD_MS) return render();
+			if (age < VERDICT_MAX_MS && lastAnswer === "accepted") return render();
+			verdict = null;
+		}
+		render();
 	}
 
 	/* ---- capture ---- */
@@ -281,7 +483,7 @@
 	function stop(why) {
 		running = false;
 		welcomed = false; // refreshStatus must not overwrite "Stopped"
-		verdictShown = null;
+		resetPeople();
 		clearInterval(timer);
 		clearTimeout(retryTimer);
 		timer = retryTimer = null;
@@ -289,7 +491,7 @@
 		ws = null;
 		closeCamera();
 		state(why || "stopped", why ? "bad" : "");
-		status("Stopped", "", "");
+		clearView("Stopped");
 		$("start").disabled = !canCapture();
 		$("stop").disabled = true;
 	}
