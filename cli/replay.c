@@ -18,9 +18,11 @@ replay_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: gatewatch replay --stage ingest|worker [-c FILE] [--dir DIR] [--set KEY=VALUE]...\n"
-	    "                        DIR_OR_FILE...\n"
+	    "                        [--stock] DIR_OR_FILE...\n"
 	    "Runs gatewatch-<stage> --replay over the files (folders give their *.jpg,\n"
-	    "*.jpeg, *.png, sorted by name) and prints one JSON line per file.\n");
+	    "*.jpeg, *.png, sorted by name) and prints one JSON line per file.\n"
+	    "--stock runs darknet's own forward (--set nn.kernels=stock) instead of\n"
+	    "gatewatch's kernels, to compare the two.\n");
 }
 
 static int
@@ -83,7 +85,10 @@ cmd_replay(int argc, char **argv)
 			stage = argv[++i];
 		else if (strncmp(a, "--stage=", 8) == 0)
 			stage = a + 8;
-		else if (args_config_flag(argc, argv, &i, flag, &nflag)) {
+		else if (strcmp(a, "--stock") == 0) {
+			if (replay_push(&v, &n, &cap, "--set") || replay_push(&v, &n, &cap, "nn.kernels=stock"))
+				return 1;
+		} else if (args_config_flag(argc, argv, &i, flag, &nflag)) {
 			for (j = 0; j < nflag; j++)
 				if (replay_push(&v, &n, &cap, flag[j]))
 					return 1;

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "nn.h"
 
 enum config_type { CT_STR, CT_INT, CT_LONG, CT_BYTES, CT_DOUBLE, CT_LEVEL };
 
@@ -30,6 +31,7 @@ struct config_key {
 static const struct config_key config_keys[] = {
 	{ "dir", CT_STR, F(dir), 0, 0, "state root: spool/, gatewatch.db, run/, log/, snapshots/" },
 	{ "models.dir", CT_STR, F(models_dir), 0, 0, "folder with face/person/mask .cfg and .weights" },
+	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "network forward: auto = gatewatch's kernels where the CPU has AVX2+FMA (else darknet's), stock = darknet's own" },
 	{ "www.dir", CT_STR, F(www_dir), 0, 0, "static files the notifier serves" },
 	{ "log.level", CT_LEVEL, F(log_level), 0, 0, "lowest level logged: debug, info, warn, error" },
 	{ "listen.address", CT_STR, F(listen_address), 0, 0, "address ingest and the notifier listen on" },
@@ -115,6 +117,7 @@ config_defaults(struct config *c)
 	config_exe_rel(c->models_dir, sizeof(c->models_dir), "../models/out");
 	config_exe_rel(c->www_dir, sizeof(c->www_dir), "../www");
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
+	util_strlcpy(c->nn_kernels, "auto", sizeof(c->nn_kernels));
 	util_strlcpy(c->listen_address, "127.0.0.1", sizeof(c->listen_address));
 	c->ingest_port = 8080;
 	c->http_port = 8081;
@@ -472,6 +475,10 @@ config_check(const struct config *c, char *err, size_t errlen)
 		    c->worker_backoff_ms, c->worker_backoff_max_ms);
 		return -1;
 	}
+	if (strcmp(c->nn_kernels, "auto") != 0 && strcmp(c->nn_kernels, "stock") != 0) {
+		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto or stock", c->nn_kernels);
+		return -1;
+	}
 	if (!config_input_ok(c->face_input)) {
 		util_errf(err, errlen, "worker.face_input: %d is not a multiple of 32", c->face_input);
 		return -1;
@@ -638,9 +645,11 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 		*next = i;
 	if (config_absolute(c->dir, sizeof(c->dir), "dir", err, errlen) != 0 ||
 	    config_absolute(c->models_dir, sizeof(c->models_dir), "models.dir", err, errlen) != 0 ||
-	    config_absolute(c->www_dir, sizeof(c->www_dir), "www.dir", err, errlen) != 0)
+	    config_absolute(c->www_dir, sizeof(c->www_dir), "www.dir", err, errlen) != 0 ||
+	    config_check(c, err, errlen) != 0)
 		return -1;
-	return config_check(c, err, errlen);
+	nn_set_kernels(c->nn_kernels);
+	return 0;
 }
 
 int

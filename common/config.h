@@ -36,6 +36,7 @@ struct config {
 	/* general */
 	char dir[CONFIG_PATH_SIZE];        /* dir: state root (spool/, gatewatch.db, run/, log/, snapshots/) */
 	char models_dir[CONFIG_PATH_SIZE]; /* models.dir: default <program dir>/../models/out */
+	char nn_kernels[8];                /* nn.kernels: auto | stock (nn_set_kernels) */
 	char www_dir[CONFIG_PATH_SIZE];    /* www.dir: default <program dir>/../www */
 	char log_level[16];                /* log.level */
 
@@ -139,7 +140,8 @@ void config_dump(const struct config *c, FILE *out);
  * Parsing stops at the first argument it does not know; *next gets its
  * index so the program can parse its own flags from there. Afterwards
  * relative dir/models.dir/www.dir are made absolute against the current
- * directory, and config_check runs. Returns 0, or -1 with err set (the
+ * directory, config_check runs, and nn.kernels is applied to the networks
+ * the program will load (nn_set_kernels). Returns 0, or -1 with err set (the
  * program prints it and exits 2 before any side effect). */
 int config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen);
 
