@@ -29,3 +29,10 @@ $(B)/models/train: $(B)/models/tools/train.o $(B)/models/tools/train_fast.o $(KE
 
 $(B)/models/tools/train_fast.o: CFLAGS += -O3
 model-tools: $(B)/models/train
+
+# test/models/test_train_fast.sh runs it: train_fast.c against libdarknet.
+$(B)/models/train-fast-check: $(B)/test/models/test_train_fast.o $(B)/models/tools/train_fast.o $(KERNELS_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(DARKNET_LIBS) $(KERNELS_LIBS) -ldl -lm -pthread
+
+test: $(B)/models/train-fast-check
