@@ -34,7 +34,7 @@ static const struct config_key config_keys[] = {
 	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "network forward: auto = gatewatch's kernels where the CPU has AVX2+FMA (else darknet's), stock = darknet's own" },
 	{ "www.dir", CT_STR, F(www_dir), 0, 0, "static files the notifier serves" },
 	{ "log.level", CT_LEVEL, F(log_level), 0, 0, "lowest level logged: debug, info, warn, error" },
-	{ "listen.address", CT_STR, F(listen_address), 0, 0, "address ingest and the notifier listen on" },
+	{ "listen.address", CT_STR, F(listen_address), 0, 0, "address ingest and the notifier listen on, exactly (IPv4 or IPv6 literal, host name, or * for all)" },
 	{ "ingest.port", CT_INT, F(ingest_port), 1, 65535, "ingest WebSocket port (cameras connect here)" },
 	{ "http.port", CT_INT, F(http_port), 1, 65535, "notifier HTTP and WebSocket port (dashboards, API)" },
 	{ "tls.cert", CT_STR, F(tls_cert), 0, 0, "PEM certificate; empty = plain ws/http; set with tls.key" },
@@ -43,6 +43,9 @@ static const struct config_key config_keys[] = {
 	{ "ingest.max_pixels", CT_LONG, F(ingest_max_pixels), 1, 268435456.0, "largest width*height accepted" },
 	{ "ingest.threads", CT_INT, F(ingest_threads), 1, 64, "decode and person-detector threads" },
 	{ "ingest.max_inflight", CT_INT, F(ingest_max_inflight), 1, 1024, "frames per connection being analysed; more are answered busy" },
+	{ "ingest.hello_timeout_ms", CT_INT, F(ingest_hello_timeout_ms), 100, 600000, "a camera connection that has not said hello this long is closed" },
+	{ "ingest.prehello_max", CT_INT, F(ingest_prehello_max), 1, 100000, "connections without hello, all addresses together; more are closed" },
+	{ "ingest.prehello_per_address", CT_INT, F(ingest_prehello_per_address), 1, 100000, "connections without hello from one address; more are closed" },
 	{ "ingest.motion_threshold", CT_DOUBLE, F(motion_threshold), 0, 1, "fraction of changed cells that counts as motion (0 = always run the detector)" },
 	{ "ingest.motion_recheck_ms", CT_INT, F(motion_recheck_ms), 0, 3600000, "run the person detector at least this often even without motion" },
 	{ "ingest.person_input", CT_INT, F(person_input), 128, 1024, "person detector input size (multiple of 32)" },
@@ -125,6 +128,9 @@ config_defaults(struct config *c)
 	c->ingest_max_pixels = 4096L * 4096L;
 	c->ingest_threads = 2;
 	c->ingest_max_inflight = 4;
+	c->ingest_hello_timeout_ms = 5000;
+	c->ingest_prehello_max = 64;
+	c->ingest_prehello_per_address = 8;
 	c->motion_threshold = 0.01;
 	c->motion_recheck_ms = 2000;
 	c->person_input = 416;

@@ -52,6 +52,9 @@ struct config {
 	long ingest_max_pixels;            /* ingest.max_pixels: width*height limit */
 	int ingest_threads;                /* ingest.threads: decode+detect pool */
 	int ingest_max_inflight;           /* ingest.max_inflight: per connection; more -> busy */
+	int ingest_hello_timeout_ms;       /* ingest.hello_timeout_ms: close a connection silent this long */
+	int ingest_prehello_max;           /* ingest.prehello_max: connections without hello, in all */
+	int ingest_prehello_per_address;   /* ingest.prehello_per_address: the same, per peer address */
 	double motion_threshold;           /* ingest.motion_threshold: fraction of changed cells */
 	int motion_recheck_ms;             /* ingest.motion_recheck_ms: run the detector at least this often */
 	int person_input;                  /* ingest.person_input: NanoDet input size */

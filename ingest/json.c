@@ -97,6 +97,9 @@ json_string(struct json_reader *r, char *out, size_t outlen)
 					u = u << 4 | (unsigned)h;
 				}
 				r->pos += 4;
+				/* a C string ends at NUL: "gate1\u0000x" would read as "gate1" */
+				if (u == 0)
+					return json_fail(r, "\\u0000 (NUL) in string");
 				if (u < 0x80)
 					tmp[tn++] = (char)u;
 				else if (u < 0x800) {

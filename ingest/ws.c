@@ -12,7 +12,15 @@
  * queue; a client that does not read is dropped, not buffered for.
  *
  * A connection (struct ws_conn) outlives its wsi while frames of it are
- * still in the pool: refs counts the wsi plus each job in flight. */
+ * still in the pool: refs counts the wsi plus each job in flight.
+ *
+ * Until its hello a connection is a stranger and costs as little as
+ * possible: nothing it sends is buffered beyond a small text message (a
+ * binary frame is an error and a close), it must say hello within
+ * ingest.hello_timeout_ms, and strangers are capped in all and per
+ * address. Failed hellos slow their address down (doubling backoff). Near
+ * the file limit ingest stops accepting for a moment instead of spinning
+ * on accept(), and says so once per interval. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -25,6 +33,7 @@
 #include "image.h"
 #include "json.h"
 #include "log.h"
+#include "netlisten.h"
 #include "util.h"
 #include "ws.h"
 
@@ -33,6 +42,15 @@
 #define WS_ANSWER_MAX 4096
 #define WS_RX_BUF (256 * 1024)      /* lws receive piece size */
 #define WS_CLOSE_AUTH 4001
+#define WS_CLOSE_PROTOCOL 4002      /* binary before hello, bad hello */
+#define WS_CLOSE_TIMEOUT 4008       /* no hello in time */
+#define WS_CLOSE_LIMIT 4029         /* too many connections without hello */
+#define WS_HELLO_TEXT_MAX 4096      /* largest text message before hello */
+#define WS_AUTH_FREE 5              /* failed hellos per address before backoff */
+#define WS_AUTH_BACKOFF_MS 1000     /* first backoff, doubling per failure */
+#define WS_AUTH_BACKOFF_MAX_MS 60000
+#define WS_AUTH_FORGET_MS 600000    /* an address quiet this long starts afresh */
+#define WS_AUTH_SLOTS 256           /* addresses remembered (least recent reused) */
 
 struct ws_out {
 	unsigned char *buf;             /* owned: LWS_PRE + len bytes; NULL = close marker */
@@ -49,6 +67,7 @@ struct ws_conn {
 	uint32_t seq;                   /* binary messages received */
 	int inflight;                   /* frames in the pipeline */
 	float temperature;              /* from the last meta, for the next frame; NAN if none */
+	uint64_t born_mono;             /* established; hello is due hello_timeout_ms later */
 	char peer[64];
 	/* message reassembly */
 	int rx_active, rx_binary, rx_over;
@@ -65,11 +84,23 @@ struct ws_pss {
 	struct ws_conn *c;
 };
 
+/* failed hellos of one address */
+struct ws_fail {
+	char addr[64];                  /* "" = free slot */
+	unsigned fails;
+	uint64_t until_mono;            /* hellos before this are refused unread */
+	uint64_t last_mono;
+};
+
 static struct {
 	const struct config *cfg;
 	struct lws_context *ctx;
 	struct ws_conn *conns;
 	int stopping;
+	uv_timer_t sweep;               /* hello timeouts */
+	int sweep_on;
+	struct netlisten listener;
+	struct ws_fail fails[WS_AUTH_SLOTS];
 } ws;
 
 static void ws_enqueue(struct ws_conn *c, const char *text, size_t len);
@@ -242,6 +273,103 @@ ws_connected(int cam)
 	return n;
 }
 
+/* ws_fail_slot - the failure record of addr; create makes one (reusing
+ * the least recently used slot). NULL if none and !create. */
+static struct ws_fail *
+ws_fail_slot(const char *addr, int create)
+{
+	struct ws_fail *f, *old = &ws.fails[0];
+	uint64_t now = util_mono_us();
+	int i;
+
+	for (i = 0; i < WS_AUTH_SLOTS; i++) {
+		f = &ws.fails[i];
+		if (f->addr[0] && now - f->last_mono > (uint64_t)WS_AUTH_FORGET_MS * 1000)
+			f->addr[0] = '\0';
+		if (f->addr[0] && strcmp(f->addr, addr) == 0)
+			return f;
+		if (f->addr[0] == '\0' || f->last_mono < old->last_mono)
+			old = f;
+	}
+	if (!create)
+		return NULL;
+	memset(old, 0, sizeof(*old));
+	util_strlcpy(old->addr, addr, sizeof(old->addr));
+	old->last_mono = now;
+	return old;
+}
+
+static void
+ws_fail_note(const char *addr)
+{
+	struct ws_fail *f = ws_fail_slot(addr, 1);
+	uint64_t now = util_mono_us(), ms;
+
+	f->fails++;
+	f->last_mono = now;
+	if (f->fails >= WS_AUTH_FREE) {
+		unsigned shift = f->fails - WS_AUTH_FREE;
+
+		ms = shift >= 6 ? WS_AUTH_BACKOFF_MAX_MS : (uint64_t)WS_AUTH_BACKOFF_MS << shift;
+		if (ms > WS_AUTH_BACKOFF_MAX_MS)
+			ms = WS_AUTH_BACKOFF_MAX_MS;
+		f->until_mono = now + ms * 1000;
+	}
+}
+
+/* ws_prehello_count - connections without hello, from addr (NULL: all). */
+static int
+ws_prehello_count(const char *addr)
+{
+	struct ws_conn *c;
+	int n = 0;
+
+	for (c = ws.conns; c; c = c->next)
+		if (c->wsi && c->cam < 0 && !c->dead && (addr == NULL || strcmp(c->peer, addr) == 0))
+			n++;
+	return n;
+}
+
+/* ws_refuse - error message, then close with code; the close is forced
+ * after 2 s if the peer does not read. */
+static void
+ws_refuse(struct ws_conn *c, const char *error, int code, const char *reason)
+{
+	if (c->dead || c->wsi == NULL)
+		return;
+	ws_error(c, error, reason);
+	ws_enqueue_close(c, code, reason);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+}
+
+/* ws_sweep - every 100 ms: close connections whose hello is overdue. */
+static void
+ws_sweep(uv_timer_t *t)
+{
+	uint64_t now = util_mono_us(), due = (uint64_t)ws.cfg->ingest_hello_timeout_ms * 1000;
+	struct ws_conn *c;
+	char why[96];
+
+	(void)t;
+	for (c = ws.conns; c; c = c->next)
+		if (c->wsi && c->cam < 0 && !c->dead && now - c->born_mono >= due) {
+			snprintf(why, sizeof(why), "no hello within %d ms", ws.cfg->ingest_hello_timeout_ms);
+			log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
+			ws_refuse(c, "timeout", WS_CLOSE_TIMEOUT, why);
+		}
+}
+
+/* ws_text_ok - no control characters (ids and tokens are compared as C
+ * strings and logged). */
+static int
+ws_text_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* ws_token_eq - compare without an early exit on the first difference. */
 static int
 ws_token_eq(const char *a, const char *b)
@@ -262,8 +390,28 @@ ws_hello(struct ws_conn *c, const struct json_field *f, int n)
 	char buf[512];
 	int len;
 
+	struct ws_fail *fl;
+	uint64_t now = util_mono_us();
+
 	if (c->cam >= 0) {
 		ws_error(c, "bad_message", "hello already received on this connection");
+		return;
+	}
+	/* an address that keeps failing waits; its token is not even read */
+	if ((fl = ws_fail_slot(c->peer, 0)) != NULL && now < fl->until_mono) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "too many failed hellos from this address; retry in %" PRIu64 " ms",
+		    (fl->until_mono - now + 999) / 1000);
+		log_warnx(NULL, "camera=? peer=%s auth refused: backoff after %u failures", c->peer, fl->fails);
+		ws_refuse(c, "auth", WS_CLOSE_AUTH, why);
+		return;
+	}
+	if ((cam && cam->type == JSON_STRING && !ws_text_ok(cam->str)) ||
+	    (tok && tok->type == JSON_STRING && !ws_text_ok(tok->str))) {
+		log_warnx(NULL, "camera=? peer=%s auth failed: control characters in camera or token", c->peer);
+		ws_fail_note(c->peer);
+		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
 		return;
 	}
 	if (cam && cam->type == JSON_STRING)
@@ -271,6 +419,7 @@ ws_hello(struct ws_conn *c, const struct json_field *f, int n)
 	if (cc == NULL || tok == NULL || tok->type != JSON_STRING || !ws_token_eq(tok->str, cc->token)) {
 		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
 		    cam && cam->type == JSON_STRING && util_camera_id_valid(cam->str) ? cam->str : "?", c->peer);
+		ws_fail_note(c->peer);
 		ws_error(c, "auth", "unknown camera or wrong token");
 		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
 		return;
@@ -299,6 +448,12 @@ ws_text(struct ws_conn *c)
 	n = json_object_parse((const char *)c->rx, c->rx_len, f, JSON_FIELDS_MAX, err, sizeof(err));
 	if (n < 0) {
 		snprintf(why, sizeof(why), "bad JSON: %s", err);
+		if (c->cam < 0) {   /* a stranger gets one chance */
+			log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
+			ws_fail_note(c->peer);
+			ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, why);
+			return;
+		}
 		goto bad;
 	}
 	type = json_find(f, n, "type");
@@ -339,10 +494,8 @@ ws_frame(struct ws_conn *c)
 	int w, h;
 
 	c->temperature = NAN;
-	if (c->cam < 0) {
-		ws_send_answer(c, seq, NULL, PIPELINE_REJECTED, "send hello first", NULL, 0, c->rx_mono);
+	if (c->cam < 0)   /* ws_receive closes these at their first piece */
 		return;
-	}
 	frameid_next(fid);
 	pipeline_count_in(c->cam);
 	if (c->rx_over) {
@@ -403,24 +556,36 @@ ws_receive(struct ws_conn *c, const void *in, size_t len)
 {
 	size_t limit;
 
+	if (c->dead)   /* closing: keep nothing */
+		return 0;
 	if (!c->rx_active) {
 		c->rx_active = 1;
 		c->rx_binary = lws_frame_is_binary(c->wsi);
 		c->rx_over = 0;
 		c->rx_len = c->rx_total = 0;
 		c->rx_mono = util_mono_us();
+		if (c->rx_binary && c->cam < 0) {
+			log_warnx(NULL, "camera=- peer=%s closed: binary frame before hello", c->peer);
+			ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "send hello first");
+			return 0;
+		}
 	}
-	limit = c->rx_binary ? (size_t)ws.cfg->ingest_max_bytes : WS_TEXT_MAX;
+	limit = c->rx_binary ? (size_t)ws.cfg->ingest_max_bytes : c->cam < 0 ? WS_HELLO_TEXT_MAX : WS_TEXT_MAX;
 	c->rx_total += len;
 	if (!c->rx_over && c->rx_len + len > limit) {
 		c->rx_over = 1;
 		free(c->rx);
 		c->rx = NULL;
 		c->rx_len = c->rx_cap = 0;
+		if (c->cam < 0) {
+			log_warnx(NULL, "camera=- peer=%s closed: text over %d bytes before hello", c->peer, WS_HELLO_TEXT_MAX);
+			ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "hello message too long");
+			return 0;
+		}
 	}
 	if (!c->rx_over && len > 0) {
 		if (c->rx_len + len + 1 > c->rx_cap) {
-			size_t cap = c->rx_cap ? c->rx_cap : 64 * 1024;
+			size_t cap = c->rx_cap ? c->rx_cap : c->cam < 0 ? 1024 : 64 * 1024;
 			unsigned char *p;
 
 			while (cap < c->rx_len + len + 1)
@@ -488,21 +653,35 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
 		return ws.stopping ? 1 : 0;
-	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_ESTABLISHED: {
+		char peer[64];
+		const char *why = NULL;
+
+		if (lws_get_peer_simple(wsi, peer, sizeof(peer)) == NULL)
+			util_strlcpy(peer, "?", sizeof(peer));
+		if (ws_prehello_count(NULL) >= ws.cfg->ingest_prehello_max)
+			why = "too many connections without hello";
+		else if (ws_prehello_count(peer) >= ws.cfg->ingest_prehello_per_address)
+			why = "too many connections without hello from this address";
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return -1;
 		c->wsi = wsi;
 		c->refs = 1;
 		c->cam = -1;
 		c->temperature = NAN;
-		if (lws_get_peer_simple(wsi, c->peer, sizeof(c->peer)) == NULL)
-			util_strlcpy(c->peer, "?", sizeof(c->peer));
+		c->born_mono = util_mono_us();
+		util_strlcpy(c->peer, peer, sizeof(c->peer));
 		c->next = ws.conns;
 		if (ws.conns)
 			ws.conns->prev = c;
 		ws.conns = c;
 		pss->c = c;
+		if (why) {
+			log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
+			ws_refuse(c, "busy", WS_CLOSE_LIMIT, why);
+		}
 		return 0;
+	}
 	case LWS_CALLBACK_RECEIVE:
 		if (pss == NULL || (c = pss->c) == NULL)
 			return -1;
@@ -544,7 +723,9 @@ static void
 ws_lws_log(int level, const char *line)
 {
 	char buf[512];
-	size_t n = util_strlcpy(buf, line, sizeof(buf));
+	size_t n;
+
+	n = util_strlcpy(buf, line, sizeof(buf));
 
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
@@ -556,29 +737,37 @@ ws_lws_log(int level, const char *line)
 		log_warnx(NULL, "lws: %s", buf);
 }
 
+static void
+ws_listen_note(void *arg, const char *why, long fd_limit, unsigned refused)
+{
+	(void)arg;
+	log_warnx(NULL, "not accepting connections for 1 s: %s (limit %ld descriptors); "
+	    "%u refused since the last such line", why, fd_limit, refused);
+}
+
 int
 ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 {
 	static void *foreign_loops[1];
 	struct lws_context_creation_info info;
 
+	struct lws_vhost *vh;
+	int fd;
+
 	ws.cfg = cfg;
 	/* GW_LWS_DEBUG=1 in the environment shows lws's own notices */
 	lws_set_log_level(LLL_ERR | LLL_WARN | (getenv("GW_LWS_DEBUG") ? LLL_NOTICE | LLL_INFO : 0), ws_lws_log);
 	foreign_loops[0] = loop;
 	memset(&info, 0, sizeof(info));
-	info.port = cfg->ingest_port;
-	if (strcmp(cfg->listen_address, "0.0.0.0") != 0 && strcmp(cfg->listen_address, "*") != 0)
-		info.iface = cfg->listen_address;
-	/* lws 4.1 binds an IPv4 iface on a dual-stack [::] socket (all
-	 * addresses) unless IPv6 is off for the vhost */
-	if (strchr(cfg->listen_address, ':') == NULL)
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* we bind and accept (netlisten.c); lws serves what we adopt */
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = ws_protocols;
 	info.pvo = &ws_pvo;
 	info.options |= LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	info.foreign_loops = foreign_loops;
 	info.pt_serv_buf_size = WS_RX_BUF;
+	/* the WebSocket handshake, too, must be done within the hello timeout */
+	info.timeout_secs = (unsigned)(cfg->ingest_hello_timeout_ms + 999) / 1000;
 	/* info.extensions stays NULL: permessage-deflate stalls on libuv */
 	if (cfg->tls_cert[0]) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -594,13 +783,20 @@ ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 		    "libwebsockets-evlib-uv plugin installed?)", cfg->tls_cert[0] ? " with TLS" : "");
 		return -1;
 	}
-	if (lws_create_vhost(ws.ctx, &info) == NULL) {
-		snprintf(err, errlen, "cannot listen on %s:%d%s (port in use, bad address%s)",
-		    cfg->listen_address, cfg->ingest_port, cfg->tls_cert[0] ? " with TLS" : "",
-		    cfg->tls_cert[0] ? ", or unreadable tls.cert/tls.key" : "");
+	if ((vh = lws_create_vhost(ws.ctx, &info)) == NULL) {
+		snprintf(err, errlen, "cannot serve on %s:%d%s", cfg->listen_address, cfg->ingest_port,
+		    cfg->tls_cert[0] ? " with TLS (unreadable tls.cert/tls.key?)" : "");
 		ws_destroy(0);
 		return -1;
 	}
+	if ((fd = netlisten_bind(cfg->listen_address, cfg->ingest_port, err, errlen)) < 0 ||
+	    netlisten_start(&ws.listener, loop, fd, vh, ws_listen_note, NULL) != 0) {
+		ws_destroy(0);
+		return -1;
+	}
+	uv_timer_init(loop, &ws.sweep);
+	uv_timer_start(&ws.sweep, ws_sweep, 100, 100);
+	ws.sweep_on = 1;
 	return 0;
 }
 
@@ -608,6 +804,11 @@ void
 ws_stop_accepting(void)
 {
 	ws.stopping = 1;
+	netlisten_stop(&ws.listener);
+	if (ws.sweep_on) {
+		uv_close((uv_handle_t *)&ws.sweep, NULL);
+		ws.sweep_on = 0;
+	}
 }
 
 int

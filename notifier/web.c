@@ -16,6 +16,7 @@
 #include "jbuf.h"
 #include "live.h"
 #include "log.h"
+#include "netlisten.h"
 #include "util.h"
 #include "web.h"
 
@@ -358,11 +359,24 @@ web_lws_log(int level, const char *line)
 		log_warnx(NULL, "lws: %s", buf);
 }
 
+static struct netlisten web_listener;
+
+static void
+web_listen_note(void *arg, const char *why, long fd_limit, unsigned refused)
+{
+	(void)arg;
+	log_warnx(NULL, "http: not accepting connections for 1 s: %s (limit %ld descriptors); "
+	    "%u refused since the last such line", why, fd_limit, refused);
+}
+
 int
 web_start(uv_loop_t *loop, const struct config *c)
 {
 	struct lws_context_creation_info info;
 	static void *foreign[1];
+	struct lws_vhost *vh;
+	char err[256];
+	int fd;
 
 	cfg = c;
 	api_init(c);
@@ -372,8 +386,10 @@ web_start(uv_loop_t *loop, const struct config *c)
 	foreign[0] = loop;
 	info.foreign_loops = foreign;
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8;
-	info.port = c->http_port;
-	info.iface = c->listen_address;
+	/* we bind listen.address exactly and accept (netlisten.c): lws 4.1
+	 * given an IPv4 iface listens on [::], every interface */
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.options |= LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	info.protocols = web_protocols;
 	info.pt_serv_buf_size = 32768;
 	if (c->tls_cert[0]) {
@@ -381,8 +397,14 @@ web_start(uv_loop_t *loop, const struct config *c)
 		info.ssl_cert_filepath = c->tls_cert;
 		info.ssl_private_key_filepath = c->tls_key;
 	}
-	if ((web_ctx = lws_create_context(&info)) == NULL) {
+	if ((web_ctx = lws_create_context(&info)) == NULL ||
+	    (vh = lws_create_vhost(web_ctx, &info)) == NULL) {
 		log_error(NULL, "http: cannot serve on %s:%d (see the lws lines above)", c->listen_address, c->http_port);
+		return -1;
+	}
+	if ((fd = netlisten_bind(c->listen_address, c->http_port, err, sizeof(err))) < 0 ||
+	    netlisten_start(&web_listener, loop, fd, vh, web_listen_note, NULL) != 0) {
+		log_error(NULL, "http: %s", fd < 0 ? err : "cannot watch the listening socket");
 		return -1;
 	}
 	log_info(NULL, "http%s listening on %s:%d, www %s", c->tls_cert[0] ? "s" : "",
@@ -393,6 +415,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 void
 web_stop(void)
 {
+	netlisten_stop(&web_listener);
 	if (web_ctx)
 		lws_context_destroy(web_ctx);
 }

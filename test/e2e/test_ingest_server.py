@@ -270,12 +270,21 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
            and got[0].get("status") in ("no_person", "accepted"), "over max_inflight -> busy", repr(got))
     ws.close()
 
-    # 9. frame before hello
+    # 9. frame before hello: an error, then the connection is closed
+    # (nothing a stranger sends is buffered)
     w = WS(port)
     w.send_binary(nobody)
     a = w.recv()
-    rep.check(a.get("type") == "answer" and a.get("status") == "rejected" and a.get("frame") is None
-           and a.get("reason") == "send hello first" and a.get("seq") == 1, "frame before hello is rejected", repr(a))
+    rep.check(a == {"type": "error", "error": "bad_message", "reason": "send hello first"},
+           "frame before hello -> error bad_message", repr(a))
+    try:
+        m = w.recv()
+        rep.check(False, "frame before hello -> close 4002", "got %r" % m)
+    except WSClosed as e:
+        rep.check(e.code == 4002 and e.reason == "send hello first", "frame before hello -> close 4002",
+               "code %r reason %r" % (e.code, e.reason))
+    except OSError as e:
+        rep.check(False, "frame before hello -> close 4002", repr(e))
     w.close()
     still_serves(port, "frame before hello")
 

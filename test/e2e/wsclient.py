@@ -23,8 +23,11 @@ class WSClosed(Exception):
 class WS:
     """A bare RFC 6455 client: enough to talk to ingest and to misbehave."""
 
-    def __init__(self, port, protocol=None, timeout=30, path="/camera"):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, protocol=None, timeout=30, path="/camera", source=None):
+        # source: a loopback address (127.0.0.2 ...) to connect from, so a
+        # test can be several peers
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (path, port, key))
