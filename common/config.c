@@ -76,6 +76,13 @@ static const struct config_key config_keys[] = {
 	{ "track.recheck_ms", CT_INT, F(track_recheck_ms), 0, 3600000, "a stable person is looked at again after this long" },
 	{ "track.recheck_box_change", CT_DOUBLE, F(track_recheck_box_change), 0, 100, "...or when its box moved or resized by this share of its size" },
 	{ "track.best_improve", CT_DOUBLE, F(track_best_improve), 0, 100, "a new best snapshot must beat the old one by this share" },
+	{ "track.missing_frames", CT_DOUBLE, F(track_missing_frames), 0, 100, "...or after this many of the camera's frame intervals, when that is longer (slow cameras)" },
+	{ "track.decide_score", CT_DOUBLE, F(track_decide_score), 0, 2, "one look at least this sure decides a person (above 1: never; then track.consensus_n looks)" },
+	{ "track.vote_max_age_ms", CT_INT, F(track_vote_max_age_ms), 1, 3600000, "looks older than this no longer count for the consensus" },
+	{ "gate.face_prompt_ms", CT_INT, F(gate_face_prompt_ms), 0, 3600000, "gate: a person without a usable face this long after arriving is asked to look at the camera (0 = never)" },
+	{ "gate.face_timeout_ms", CT_INT, F(gate_face_timeout_ms), 0, 3600000, "gate: still undecided this long after arriving -> gate.face_timeout_verdict (0 = wait for ever)" },
+	{ "gate.face_timeout_verdict", CT_STR, F(gate_face_timeout_verdict), 0, 0, "gate: the verdict after gate.face_timeout_ms: DENY, PASS (reason face_not_visible) or none" },
+	{ "gate.face_min_px", CT_INT, F(gate_face_min_px), 0, 4096, "gate: a face narrower than this (pixels) is too small to judge (the prompt says so)" },
 	{ "alert.after_ms", CT_INT, F(alert_after_ms), 1, 86400000, "indoor cameras: a person non-compliant this long raises an alert" },
 	{ "alert.track_cooldown_ms", CT_INT, F(alert_track_cooldown_ms), 0, 86400000, "at least this long between two alerts for one person" },
 	{ "alert.camera_cooldown_ms", CT_INT, F(alert_camera_cooldown_ms), 0, 86400000, "at least this long between two alerts of one camera (later ones wait)" },
@@ -148,12 +155,12 @@ config_defaults(struct config *c)
 	c->temp_limit = 37.8;
 	c->client_queue = 256;
 	c->snapshot_keep_days = 7;
-	c->track_min_hits = 3;
+	c->track_min_hits = 2;
 	c->track_max_missing_ms = 3000;
-	c->track_tentative_missing_ms = 1500;
+	c->track_tentative_missing_ms = 1000;
 	c->track_iou_match = 0.3;
 	c->track_center_match = 0.75;
-	c->track_consensus_n = 3;
+	c->track_consensus_n = 2;
 	c->track_consensus_window = 5;
 	c->track_consensus_min_score = 0.6;
 	c->track_consensus_majority = 0.6;
@@ -161,6 +168,13 @@ config_defaults(struct config *c)
 	c->track_recheck_ms = 5000;
 	c->track_recheck_box_change = 0.5;
 	c->track_best_improve = 0.1;
+	c->track_missing_frames = 2.5;
+	c->track_decide_score = 0.97;
+	c->track_vote_max_age_ms = 10000;
+	c->gate_face_prompt_ms = 1500;
+	c->gate_face_timeout_ms = 6000;
+	util_strlcpy(c->gate_face_timeout_verdict, "DENY", sizeof(c->gate_face_timeout_verdict));
+	c->gate_face_min_px = 40;
 	c->alert_after_ms = 10000;
 	c->alert_track_cooldown_ms = 60000;
 	c->alert_camera_cooldown_ms = 10000;
@@ -496,6 +510,12 @@ config_check(const struct config *c, char *err, size_t errlen)
 	if (c->track_consensus_window < c->track_consensus_n) {
 		util_errf(err, errlen, "track.consensus_window (%d) is below track.consensus_n (%d)",
 		    c->track_consensus_window, c->track_consensus_n);
+		return -1;
+	}
+	if (strcmp(c->gate_face_timeout_verdict, "DENY") != 0 && strcmp(c->gate_face_timeout_verdict, "PASS") != 0 &&
+	    strcmp(c->gate_face_timeout_verdict, "none") != 0) {
+		util_errf(err, errlen, "gate.face_timeout_verdict: \"%s\" is not DENY, PASS or none",
+		    c->gate_face_timeout_verdict);
 		return -1;
 	}
 	if (c->webhook_backoff_min_ms > c->webhook_backoff_max_ms) {

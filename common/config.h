@@ -95,6 +95,15 @@ struct config {
 	int track_recheck_ms;              /* track.recheck_ms */
 	double track_recheck_box_change;   /* track.recheck_box_change */
 	double track_best_improve;         /* track.best_improve */
+	double track_missing_frames;       /* track.missing_frames: forget after this many frame intervals, if longer */
+	double track_decide_score;         /* track.decide_score: one look this sure decides */
+	int track_vote_max_age_ms;         /* track.vote_max_age_ms: older votes do not count */
+
+	/* gate cameras: people without a usable face (worker; docs/TRACKING.md) */
+	int gate_face_prompt_ms;           /* gate.face_prompt_ms: prompt after this long (0 = never) */
+	int gate_face_timeout_ms;          /* gate.face_timeout_ms: decide after this long (0 = never) */
+	char gate_face_timeout_verdict[8]; /* gate.face_timeout_verdict: DENY, PASS or none */
+	int gate_face_min_px;              /* gate.face_min_px: narrower faces are "too small" */
 
 	/* indoor alerts (worker raises, notifier stores and delivers) */
 	int alert_after_ms;                /* alert.after_ms: non-compliant this long -> alert */

@@ -27,6 +27,8 @@ static const struct {
 	[MSG_VERDICT] = { "verdict", sizeof(struct msg_verdict) },
 	[MSG_CAMERA_STATS] = { "camera_stats", sizeof(struct msg_camera_stats) },
 	[MSG_QUEUE_STATUS] = { "queue_status", sizeof(struct msg_queue_status) },
+	[MSG_TAKEOVER] = { "takeover", sizeof(struct msg_takeover) },
+	[MSG_TRACK_STATE] = { "track_state", sizeof(struct msg_track_state) },
 };
 
 size_t
@@ -123,6 +125,15 @@ msg_recv(int fd, struct msg *m)
 	case MSG_VERDICT:
 		m->u.verdict.ref.camera[sizeof(m->u.verdict.ref.camera) - 1] = '\0';
 		m->u.verdict.ref.frame_id[sizeof(m->u.verdict.ref.frame_id) - 1] = '\0';
+		m->u.verdict.by[sizeof(m->u.verdict.by) - 1] = '\0';
+		m->u.verdict.snapshot[sizeof(m->u.verdict.snapshot) - 1] = '\0';
+		break;
+	case MSG_TAKEOVER:
+		m->u.takeover.camera[sizeof(m->u.takeover.camera) - 1] = '\0';
+		break;
+	case MSG_TRACK_STATE:
+		m->u.track_state.camera[sizeof(m->u.track_state.camera) - 1] = '\0';
+		m->u.track_state.snapshot[sizeof(m->u.track_state.snapshot) - 1] = '\0';
 		break;
 	case MSG_CAMERA_STATS:
 		m->u.camera_stats.camera[sizeof(m->u.camera_stats.camera) - 1] = '\0';
@@ -229,7 +240,19 @@ msg_verdict_name(unsigned verdict)
 const char *
 msg_reason_name(unsigned reason)
 {
-	static const char *n[] = { "", "no_mask", "mask_chin", "temperature", "no_face" };
+	static const char *n[MSG_REASONS] = { "", "no_mask", "mask_chin", "temperature", "no_face",
+	    "face_not_visible", "face_too_small", "override" };
 
-	return reason < 5 ? n[reason] : "";
+	return reason < MSG_REASONS ? n[reason] : "";
+}
+
+int
+msg_reason_parse(const char *s)
+{
+	unsigned r;
+
+	for (r = 0; r < MSG_REASONS; r++)
+		if (strcmp(s, msg_reason_name(r)) == 0)
+			return (int)r;
+	return -1;
 }

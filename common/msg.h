@@ -24,8 +24,14 @@
  *                             time alone caused (a track ended while no frame
  *                             came): its frame id is a fresh frameid_next()
  *                             of the worker, acked the same way.
+ *   worker     -> notifier    TAKEOVER               (once, after its hello: "give me my
+ *                                                     camera's open people")
+ *   notifier   -> worker      TRACK_STATE x N        (the answer: one per open track of the
+ *                                                     camera, then one with track_id 0 = end)
  *   ingest     -> notifier    CAMERA_STATS           (once a second per camera)
- *   notifier   -> ingest      VERDICT                (to the camera's connection)
+ *   notifier   -> ingest      VERDICT                (gate messages for the camera's
+ *                                                     connections: a person appeared, left,
+ *                                                     is prompted, or got a verdict)
  *   dispatcher -> notifier    QUEUE_STATUS           (on change, and once a second)
  */
 #ifndef GW_MSG_H
@@ -37,7 +43,7 @@
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 2
+#define MSG_VERSION 3
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -50,6 +56,8 @@ enum msg_type {
 	MSG_VERDICT,
 	MSG_CAMERA_STATS,
 	MSG_QUEUE_STATUS,
+	MSG_TAKEOVER,
+	MSG_TRACK_STATE,
 	MSG_TYPE_MAX
 };
 
@@ -105,7 +113,11 @@ enum msg_reason {
 	MSG_REASON_NO_MASK,
 	MSG_REASON_MASK_CHIN,
 	MSG_REASON_TEMPERATURE,
-	MSG_REASON_NO_FACE
+	MSG_REASON_NO_FACE,
+	MSG_REASON_FACE_NOT_VISIBLE,   /* no usable face for gate.face_timeout_ms (or a prompt's reason) */
+	MSG_REASON_FACE_TOO_SMALL,     /* a prompt's reason: the face is too small to judge */
+	MSG_REASON_OVERRIDE,           /* a supervisor decided (override) */
+	MSG_REASONS
 };
 
 /* Boxes are in pixels of the frame as sent; score 0 means "absent". */
@@ -131,8 +143,14 @@ enum msg_track_kind {
 	MSG_TRACK_NEW = 1,             /* confirmed: seen in track.min_hits frames */
 	MSG_TRACK_CHANGED,             /* settled verdict changed (the first settle too) */
 	MSG_TRACK_ENDED,               /* missing for track.max_missing_ms, or worker exit */
-	MSG_TRACK_ALERT                /* indoor: non-compliant for alert.after_ms */
+	MSG_TRACK_ALERT,               /* indoor: non-compliant for alert.after_ms */
+	MSG_TRACK_PROMPT,              /* gate: no usable face for gate.face_prompt_ms (prompt says why) */
+	MSG_TRACK_OVERRIDE             /* a supervisor's verdict (notifier only, never from a worker) */
 };
+
+/* Event numbers from MSG_SEQ_NOTIFIER up are the notifier's own (overrides),
+ * so they never collide with the worker's 1, 2, ... of the same track. */
+#define MSG_SEQ_NOTIFIER 0x40000000u
 
 /* One thing that changed about one person. (camera, track_id, seq) is the
  * idempotency key: a RESULT replayed after a crash stores nothing twice. */
@@ -149,6 +167,8 @@ struct msg_track_event {
 	int64_t first_seen_us, last_seen_us;
 	struct msg_box body, face;     /* latest */
 	uint32_t looks, skipped;       /* classifications run / skipped on this track so far */
+	uint32_t prompt;               /* PROMPT: enum msg_reason FACE_NOT_VISIBLE|FACE_TOO_SMALL */
+	uint32_t frames;               /* frames the person was matched in so far */
 	char snapshot[96];             /* best snapshot so far, relative to dir; "" if none */
 };
 
@@ -170,13 +190,50 @@ struct msg_result {
 	struct msg_person persons[MSG_PERSONS_MAX];
 };
 
+enum msg_gate_kind {
+	MSG_GATE_VERDICT = 0,          /* the person's verdict (once; again only by override) */
+	MSG_GATE_APPEARED,             /* a person is tracked, no verdict yet */
+	MSG_GATE_LEFT,                 /* that person is gone */
+	MSG_GATE_PROMPT                /* ask the person to show their face (reason says why) */
+};
+
+/* A gate message for the camera's connections (ingest turns it into JSON,
+ * docs/ARCHITECTURE.md "Gate messages"). ref.frame_id is the frame that
+ * caused it, or a fresh id for one that time or a supervisor caused. */
 struct msg_verdict {
 	struct msg_frame_ref ref;
 	int64_t track_id;
 	uint32_t verdict;              /* enum msg_verdict_kind */
-	uint32_t reason;               /* enum msg_reason */
+	uint32_t reason;               /* enum msg_reason (a prompt's reason too) */
 	float temperature;             /* NAN if none */
 	uint32_t person;               /* index into the frame's persons */
+	uint32_t kind;                 /* enum msg_gate_kind */
+	uint32_t override;             /* 1: a supervisor's verdict */
+	char by[64];                   /* override: who ("" otherwise) */
+	char snapshot[96];             /* the person's best snapshot, relative to dir; "" if none */
+};
+
+/* TAKEOVER: a worker asks for its camera's open people (body: its camera). */
+struct msg_takeover {
+	char camera[CAMERA_ID_SIZE];
+};
+
+/* TRACK_STATE: one open person of the camera as the database knows it, so
+ * a new worker goes on where the last one stopped: same id, next seq, the
+ * decision and alerts already made. track_id 0 ends the list. */
+struct msg_track_state {
+	char camera[CAMERA_ID_SIZE];
+	int64_t track_id;              /* 0: end of the list */
+	uint32_t seq;                  /* last event number the worker side used */
+	uint32_t verdict, reason, mask;
+	uint32_t decided;              /* the gate decision was made */
+	uint32_t prompted;             /* a prompt was sent */
+	uint32_t frames, looks, skipped;
+	float mask_score, temperature; /* NAN if none */
+	int64_t first_seen_us, last_seen_us;
+	int64_t alert_us;              /* last alert raised, 0 = none */
+	struct msg_box body, face;
+	char snapshot[96];
 };
 
 struct msg_camera_stats {
@@ -207,6 +264,8 @@ struct msg {
 		struct msg_verdict verdict;
 		struct msg_camera_stats camera_stats;
 		struct msg_queue_status queue_status;
+		struct msg_takeover takeover;
+		struct msg_track_state track_state;
 		unsigned char raw[MSG_SIZE_MAX - sizeof(struct msg_hdr)];
 	} u;
 };
@@ -242,6 +301,9 @@ int msg_hello(int fd, enum msg_role role, const char *camera);
 /* Names used in JSON, the database and logs. */
 const char *msg_mask_name(unsigned mask);       /* "unknown","mask_on","mask_off","mask_chin" */
 const char *msg_verdict_name(unsigned verdict); /* "none","PASS","DENY" */
-const char *msg_reason_name(unsigned reason);   /* "","no_mask","mask_chin","temperature","no_face" */
+const char *msg_reason_name(unsigned reason);   /* "","no_mask","mask_chin","temperature","no_face",
+                                                 * "face_not_visible","face_too_small","override" */
+/* msg_reason_parse - the inverse; -1 for an unknown name. */
+int msg_reason_parse(const char *s);
 
 #endif

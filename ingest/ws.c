@@ -235,30 +235,99 @@ ws_answer(struct pipeline_job *job)
 	ws_conn_unref(c);
 }
 
+#define WS_FACE_MAX (128 * 1024) /* a snapshot larger than this is not sent */
+
+/* ws_face - the person's best snapshot as ,"face":"data:image/jpeg;base64,..."
+ * appended at out (at most outlen), or nothing when there is none. The
+ * file is small and local (the worker wrote it moments ago). Returns the
+ * bytes written. */
+static size_t
+ws_face(const char *rel, char *out, size_t outlen)
+{
+	static const char pre[] = ",\"face\":\"data:image/jpeg;base64,";
+	char path[CONFIG_PATH_SIZE + 128];
+	unsigned char *img;
+	size_t n = 0;
+	FILE *f;
+	int b64;
+
+	if (rel[0] == '\0' || strstr(rel, "..") != NULL || outlen < sizeof(pre) + 8)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", ws.cfg->dir, rel);
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;
+	if ((img = malloc(WS_FACE_MAX)) != NULL)
+		n = fread(img, 1, WS_FACE_MAX, f);
+	fclose(f);
+	if (img == NULL || n == 0 || n == WS_FACE_MAX) {
+		free(img);
+		return 0;
+	}
+	memcpy(out, pre, sizeof(pre) - 1);
+	b64 = lws_b64_encode_string((const char *)img, (int)n, out + sizeof(pre) - 1,
+	    (int)(outlen - sizeof(pre) - 2));
+	free(img);
+	if (b64 <= 0)
+		return 0;
+	out[sizeof(pre) - 1 + (size_t)b64] = '"';
+	return sizeof(pre) + (size_t)b64;
+}
+
 void
 ws_verdict(const struct msg_verdict *v)
 {
-	char buf[512], temp[32];
+	static char buf[1024 + WS_FACE_MAX * 4 / 3 + 64];
+	char temp[32], by[160];
+	const char *text;
 	const struct config_camera *cc = config_camera(ws.cfg, v->ref.camera);
 	struct ws_conn *c;
-	int cam, n;
+	size_t n;
+	int cam;
 
-	if (cc == NULL || !frameid_valid(v->ref.frame_id)) {
-		log_warnx(NULL, "verdict for unknown camera or bad frame id ignored");
+	if (cc == NULL || !frameid_valid(v->ref.frame_id) || v->track_id <= 0) {
+		log_warnx(NULL, "gate message for unknown camera, bad frame id or track ignored");
 		return;
 	}
 	cam = (int)(cc - ws.cfg->cameras);
-	if (isnan(v->temperature))
-		snprintf(temp, sizeof(temp), "null");
-	else
-		snprintf(temp, sizeof(temp), "%.2f", v->temperature);
-	n = snprintf(buf, sizeof(buf), "{\"type\":\"verdict\",\"frame\":\"%s\",\"track\":%" PRId64 ","
-	    "\"verdict\":\"%s\",\"reason\":\"%s\",\"temperature\":%s,\"person\":%u}",
-	    v->ref.frame_id, v->track_id, msg_verdict_name(v->verdict),
-	    msg_reason_name(v->reason), temp, v->person);
+	/* The gate message schema (docs/ARCHITECTURE.md, "Gate messages"):
+	 * the track id is a decimal string of the 64-bit id. */
+	switch (v->kind) {
+	case MSG_GATE_APPEARED:
+	case MSG_GATE_LEFT:
+		n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"person\",\"track\":\"%" PRId64 "\","
+		    "\"event\":\"%s\"}", v->track_id, v->kind == MSG_GATE_APPEARED ? "appeared" : "left");
+		break;
+	case MSG_GATE_PROMPT:
+		text = v->reason == MSG_REASON_FACE_TOO_SMALL ? "Please come closer to the camera" :
+		    "Please look at the camera";
+		n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"prompt\",\"track\":\"%" PRId64 "\","
+		    "\"reason\":\"%s\",\"text\":\"%s\"}", v->track_id,
+		    v->reason == MSG_REASON_FACE_TOO_SMALL ? "face_too_small" : "face_not_visible", text);
+		break;
+	case MSG_GATE_VERDICT:
+		if (isnan(v->temperature))
+			snprintf(temp, sizeof(temp), "null");
+		else
+			snprintf(temp, sizeof(temp), "%.2f", v->temperature);
+		if (v->override && v->by[0])
+			json_escape(by, sizeof(by), v->by);
+		else
+			snprintf(by, sizeof(by), "null");
+		n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"verdict\",\"frame\":\"%s\",\"track\":\"%" PRId64 "\","
+		    "\"verdict\":\"%s\",\"reason\":\"%s\",\"temperature\":%s,\"person\":%u,"
+		    "\"override\":%s,\"by\":%s",
+		    v->ref.frame_id, v->track_id, msg_verdict_name(v->verdict),
+		    msg_reason_name(v->reason), temp, v->person, v->override ? "true" : "false", by);
+		n += ws_face(v->snapshot, buf + n, sizeof(buf) - n - 2);
+		buf[n++] = '}';
+		break;
+	default:
+		log_warnx(NULL, "gate message of unknown kind %u ignored", v->kind);
+		return;
+	}
 	for (c = ws.conns; c; c = c->next)
 		if (c->cam == cam)
-			ws_enqueue(c, buf, (size_t)n);
+			ws_enqueue(c, buf, n);
 }
 
 unsigned

@@ -10,6 +10,12 @@
  *   GET  /api/alerts         ?state=open (default)|all &limit= (1..500, 100)
  *   POST /api/alerts/<id>/ack  body empty, {} or {"by":"name"}: acknowledge
  *                            (idempotent); answers the alert item
+ *   POST /api/tracks/<camera>/<track>/override  {"verdict":"PASS"|"DENY",
+ *                            "note":"..","by":".."}: a supervisor's verdict
+ *                            for a person, to the gate (override) and the
+ *                            database; answers [the person's item]. "by" is
+ *                            unverified until accounts exist ("supervisor"
+ *                            when absent)
  * Bad query values or bodies are 400 {"error":"..."}; unknown /api paths
  * and alert ids 404. */
 #ifndef GW_API_H

@@ -2,7 +2,7 @@
  * them (track events), alerts, and the queries the HTTP API and the
  * dashboard need. docs/ARCHITECTURE.md, section Database, has the picture.
  *
- * Schema (user_version 2; times are unix microseconds):
+ * Schema (user_version 3; times are unix microseconds):
  *   tracks        one row per person per visit, UNIQUE(camera, track_id):
  *                 first/last seen, the settled verdict, reason and mask,
  *                 the time of the gate decision (first settle), the best
@@ -15,6 +15,12 @@
  *                 the gate decision; at_us is when it happened (the
  *                 frame's receive time). The day's figures are counted
  *                 from these rows (index track_events_day covers them).
+ *                 Version 3: kinds prompt (a gate asked the person to show
+ *                 their face) and override (a supervisor's verdict, seq from
+ *                 MSG_SEQ_NOTIFIER); decision 2 marks a decision that an
+ *                 override replaced, so decision = 1 is always the person's
+ *                 outcome that counts; tracks gain override_verdict,
+ *                 override_by, override_us, override_note.
  *   alerts        one row per alert; acked_us/acked_by NULL while open;
  *                 json holds the details served with it.
  *   webhook_outbox  webhook.c's delivery queue (webhook_schema).
@@ -117,6 +123,30 @@ static const char db_schema_v2[] =
     " json TEXT NOT NULL);"
     "CREATE INDEX alerts_open ON alerts (id) WHERE acked_us IS NULL;";
 
+static const char db_schema_v3[] =
+    "CREATE TABLE track_events_v3 ("
+    " id INTEGER PRIMARY KEY,"
+    " camera TEXT NOT NULL,"
+    " track_id INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('new','changed','ended','alert','prompt','override')),"
+    " verdict TEXT NOT NULL CHECK (verdict IN ('PASS','DENY','none')),"
+    " reason TEXT NOT NULL,"
+    " decision INTEGER NOT NULL,"
+    " at_us INTEGER NOT NULL,"
+    " frame_id TEXT NOT NULL,"
+    " json TEXT NOT NULL,"
+    " UNIQUE (camera, track_id, seq));"
+    "INSERT INTO track_events_v3 SELECT id, camera, track_id, seq, kind, verdict, reason, decision,"
+    " at_us, frame_id, json FROM track_events;"
+    "DROP TABLE track_events;"
+    "ALTER TABLE track_events_v3 RENAME TO track_events;"
+    "CREATE INDEX track_events_day ON track_events (at_us, camera, kind, decision, verdict);"
+    "ALTER TABLE tracks ADD COLUMN override_verdict TEXT;"
+    "ALTER TABLE tracks ADD COLUMN override_by TEXT;"
+    "ALTER TABLE tracks ADD COLUMN override_us INTEGER;"
+    "ALTER TABLE tracks ADD COLUMN override_note TEXT;";
+
 const char *
 db_errmsg(void)
 {
@@ -190,6 +220,8 @@ db_migrate(char *err, size_t errlen)
 		return -1;
 	if (v < 2 && db_step_to(2, db_schema_v2, err, errlen) != 0)
 		return -1;
+	if (v < 3 && db_step_to(3, db_schema_v3, err, errlen) != 0)
+		return -1;
 	/* Open tracks, for stale.c; not part of a version: created if missing. */
 	if (db_exec("CREATE INDEX IF NOT EXISTS tracks_open ON tracks (camera, track_id) WHERE ended_us IS NULL",
 	    err, errlen) != 0)
@@ -225,7 +257,8 @@ db_open(const char *path, char *err, size_t errlen)
 	    " ON CONFLICT (camera, track_id) DO UPDATE SET"
 	    " first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 	    " last_seen_us = max(last_seen_us, excluded.last_seen_us),"
-	    " verdict = excluded.verdict, reason = excluded.reason, mask = excluded.mask,"
+	    " verdict = CASE WHEN override_us IS NULL THEN excluded.verdict ELSE verdict END,"
+	    " reason = CASE WHEN override_us IS NULL THEN excluded.reason ELSE reason END, mask = excluded.mask,"
 	    " mask_score = excluded.mask_score,"
 	    " temperature = coalesce(excluded.temperature, temperature),"
 	    " decision_us = coalesce(decision_us, excluded.decision_us),"
@@ -460,14 +493,17 @@ db_real(struct jbuf *b, sqlite3_stmt *st, int col, double scale)
 }
 
 #define DB_TRACK_COLS "id, camera, track_id, first_seen_us, last_seen_us, verdict, reason, mask," \
-	" mask_score, temperature, decision_us, snapshot, looks, skipped, ended_us"
+	" mask_score, temperature, decision_us, snapshot, looks, skipped, ended_us," \
+	" override_verdict, override_by, override_us, override_note"
 
 /* db_track_item - one tracks row (DB_TRACK_COLS) as the API's item:
  *   {"id":N,"camera":"gate1","track":1732490000000007,"first_seen_ms":..,
  *    "last_seen_ms":..,"verdict":"PASS|DENY|none","reason":"..",
  *    "mask":"mask_on",..,"mask_score":0.97,"temperature":36.6|null,
  *    "decision_ms":..|null,"snapshot":"/snapshots/gate1/<track>.jpg"|null,
- *    "looks":5,"skipped":40,"ended_ms":..|null} */
+ *    "looks":5,"skipped":40,"ended_ms":..|null,
+ *    "override":{"verdict":"PASS","by":"..","at_ms":..,"note":".."}|null}
+ * With an override, verdict and reason ("override") are the supervisor's. */
 static void
 db_track_item(struct jbuf *b, sqlite3_stmt *st)
 {
@@ -501,6 +537,20 @@ db_track_item(struct jbuf *b, sqlite3_stmt *st)
 	jbuf_add(b, ",\"looks\":%lld,\"skipped\":%lld,\"ended_ms\":", (long long)sqlite3_column_int64(st, 12),
 	    (long long)sqlite3_column_int64(st, 13));
 	db_ms(b, st, 14);
+	jbuf_add(b, ",\"override\":");
+	if (sqlite3_column_type(st, 17) == SQLITE_NULL)
+		jbuf_add(b, "null");
+	else {
+		jbuf_add(b, "{\"verdict\":");
+		jbuf_str(b, (const char *)sqlite3_column_text(st, 15));
+		jbuf_add(b, ",\"by\":");
+		jbuf_str(b, (const char *)sqlite3_column_text(st, 16));
+		jbuf_add(b, ",\"at_ms\":");
+		db_ms(b, st, 17);
+		jbuf_add(b, ",\"note\":");
+		jbuf_str(b, (const char *)sqlite3_column_text(st, 18));
+		jbuf_add(b, "}");
+	}
 	jbuf_add(b, "}");
 }
 
@@ -585,8 +635,9 @@ db_tracks_json(struct jbuf *b, const struct db_query *q)
 	sqlite3_stmt *st;
 	int i = 0;
 
-	snprintf(sql, sizeof(sql), "SELECT " DB_TRACK_COLS " FROM tracks WHERE 1%s%s%s%s%s ORDER BY id DESC LIMIT ?",
+	snprintf(sql, sizeof(sql), "SELECT " DB_TRACK_COLS " FROM tracks WHERE 1%s%s%s%s%s%s ORDER BY id DESC LIMIT ?",
 	    q->camera ? " AND camera = ?" : "",
+	    q->track ? " AND track_id = ?" : "",
 	    q->verdict ? " AND verdict = ?" : "",
 	    q->since_ms ? " AND last_seen_us >= ?" : "",
 	    q->until_ms ? " AND first_seen_us < ?" : "",
@@ -595,6 +646,8 @@ db_tracks_json(struct jbuf *b, const struct db_query *q)
 		return -1;
 	if (q->camera)
 		sqlite3_bind_text(st, ++i, q->camera, -1, SQLITE_TRANSIENT);
+	if (q->track)
+		sqlite3_bind_int64(st, ++i, q->track);
 	if (q->verdict)
 		sqlite3_bind_text(st, ++i, q->verdict, -1, SQLITE_TRANSIENT);
 	if (q->since_ms)
@@ -620,14 +673,14 @@ db_last_track_json(struct jbuf *b, const char *camera)
 }
 
 struct db_counts {
-	long long people, passed, denied, alerts;
+	long long people, passed, denied, alerts, overrides;
 };
 
 static void
 db_counts_json(struct jbuf *b, const struct db_counts *c)
 {
-	jbuf_add(b, "{\"people\":%lld,\"passed\":%lld,\"denied\":%lld,\"alerts\":%lld}",
-	    c->people, c->passed, c->denied, c->alerts);
+	jbuf_add(b, "{\"people\":%lld,\"passed\":%lld,\"denied\":%lld,\"alerts\":%lld,\"overrides\":%lld}",
+	    c->people, c->passed, c->denied, c->alerts, c->overrides);
 }
 
 static void
@@ -637,6 +690,7 @@ db_counts_add(struct db_counts *to, const struct db_counts *c)
 	to->passed += c->passed;
 	to->denied += c->denied;
 	to->alerts += c->alerts;
+	to->overrides += c->overrides;
 }
 
 /* db_today - local midnight today and tomorrow, unix microseconds. */
@@ -664,6 +718,10 @@ db_today(int64_t *start, int64_t *end, char date[16])
  *   people  tracks confirmed (a 'new' event) in that hour
  *   passed  tracks whose gate decision (decision = 1) was PASS
  *   denied  tracks whose gate decision was DENY
+ *           (a supervisor's override is the decision that counts: the one
+ *           it replaced has decision = 2, and the person moves from denied
+ *           to passed, or back, in the hour of the override)
+ *   overrides  supervisor overrides
  *   alerts  alerts raised
  * One range scan of the covering index track_events_day, no join: rows
  * are grouped by whole hours elapsed since local midnight, and each such
@@ -686,7 +744,7 @@ db_stats_today(struct jbuf *b)
 	if (sqlite3_prepare_v2(db,
 	    "SELECT camera, (at_us - ?1) / 3600000000 AS k, sum(kind = 'new'),"
 	    " sum(decision = 1 AND verdict = 'PASS'), sum(decision = 1 AND verdict = 'DENY'),"
-	    " sum(kind = 'alert') FROM track_events"
+	    " sum(kind = 'alert'), sum(kind = 'override') FROM track_events"
 	    " WHERE at_us >= ?1 AND at_us < ?2 GROUP BY camera, k ORDER BY camera", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, t0);
@@ -702,6 +760,7 @@ db_stats_today(struct jbuf *b)
 		c.passed = sqlite3_column_int64(st, 3);
 		c.denied = sqlite3_column_int64(st, 4);
 		c.alerts = sqlite3_column_int64(st, 5);
+		c.overrides = sqlite3_column_int64(st, 6);
 		for (i = 0; i < ncam; i++)
 			if (strcmp(cams[i].id, cam) == 0)
 				break;
@@ -747,4 +806,140 @@ db_health(void)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* The last worker event of a track: its JSON carries the last boxes. */
+#define DB_LAST_EVENT(field) \
+	"(SELECT json_extract(v.json, '$." field "') FROM track_events v WHERE v.camera = t.camera" \
+	" AND v.track_id = t.track_id AND v.seq < " DB_SEQ_NOTIFIER_STR " ORDER BY v.seq DESC LIMIT 1)"
+#define DB_SEQ_NOTIFIER_STR "1073741824" /* MSG_SEQ_NOTIFIER */
+_Static_assert(MSG_SEQ_NOTIFIER == 1073741824u, "DB_SEQ_NOTIFIER_STR");
+
+static void
+db_box(sqlite3_stmt *st, int col, struct msg_box *b)
+{
+	const char *j = (const char *)sqlite3_column_text(st, col);
+
+	memset(b, 0, sizeof(*b));
+	if (j == NULL || sscanf(j, "[%f,%f,%f,%f,%f]", &b->x, &b->y, &b->w, &b->h, &b->score) != 5)
+		memset(b, 0, sizeof(*b));
+}
+
+int
+db_open_tracks(const char *camera, struct msg_track_state *s, int max)
+{
+	sqlite3_stmt *st;
+	int n = 0, rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db,
+	    "SELECT t.track_id, t.first_seen_us, t.last_seen_us, t.verdict, t.reason, t.mask, t.mask_score,"
+	    " t.temperature, t.snapshot, t.looks, t.skipped, t.decision_us IS NOT NULL OR t.override_us IS NOT NULL,"
+	    " (SELECT coalesce(max(seq), 0) FROM track_events v WHERE v.camera = t.camera AND v.track_id = t.track_id"
+	    "  AND v.seq < " DB_SEQ_NOTIFIER_STR "),"
+	    " EXISTS (SELECT 1 FROM track_events v WHERE v.camera = t.camera AND v.track_id = t.track_id"
+	    "  AND v.kind = 'prompt'),"
+	    " (SELECT max(raised_us) FROM alerts a WHERE a.camera = t.camera AND a.track_id = t.track_id),"
+	    " " DB_LAST_EVENT("body") ", " DB_LAST_EVENT("face") ", " DB_LAST_EVENT("frames")
+	    " FROM tracks t WHERE t.camera = ?1 AND t.ended_us IS NULL ORDER BY t.track_id LIMIT ?2",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, max);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct msg_track_state *x = &s[n++];
+		const char *snap = (const char *)sqlite3_column_text(st, 8);
+
+		memset(x, 0, sizeof(*x));
+		util_strlcpy(x->camera, camera, sizeof(x->camera));
+		x->track_id = sqlite3_column_int64(st, 0);
+		x->first_seen_us = sqlite3_column_int64(st, 1);
+		x->last_seen_us = sqlite3_column_int64(st, 2);
+		x->verdict = db_name_index((const char *)sqlite3_column_text(st, 3), msg_verdict_name, 3);
+		x->reason = db_name_index((const char *)sqlite3_column_text(st, 4), msg_reason_name, MSG_REASONS);
+		x->mask = db_name_index((const char *)sqlite3_column_text(st, 5), msg_mask_name, 4);
+		x->mask_score = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 6);
+		x->temperature = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 7);
+		if (snap)
+			util_strlcpy(x->snapshot, snap, sizeof(x->snapshot));
+		x->looks = (uint32_t)sqlite3_column_int64(st, 9);
+		x->skipped = (uint32_t)sqlite3_column_int64(st, 10);
+		x->decided = (uint32_t)sqlite3_column_int(st, 11);
+		x->seq = (uint32_t)sqlite3_column_int64(st, 12);
+		x->prompted = (uint32_t)sqlite3_column_int(st, 13);
+		x->alert_us = sqlite3_column_int64(st, 14);
+		db_box(st, 15, &x->body);
+		db_box(st, 16, &x->face);
+		x->frames = (uint32_t)sqlite3_column_int64(st, 17);
+	}
+	if (n == max)
+		rc = SQLITE_DONE;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+db_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
+    int64_t now_us, struct msg_track_event *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	memset(e, 0, sizeof(*e));
+	if (sqlite3_prepare_v2(db,
+	    "SELECT t.first_seen_us, t.last_seen_us, t.mask, t.mask_score, t.temperature, t.snapshot, t.looks,"
+	    " t.skipped, (SELECT coalesce(max(seq), " DB_SEQ_NOTIFIER_STR " - 1) FROM track_events v"
+	    "  WHERE v.camera = t.camera AND v.track_id = t.track_id AND v.seq >= " DB_SEQ_NOTIFIER_STR ")"
+	    " FROM tracks t WHERE t.camera = ?1 AND t.track_id = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, track_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return -2;
+	}
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	e->track_id = track_id;
+	e->kind = MSG_TRACK_OVERRIDE;
+	e->first_seen_us = sqlite3_column_int64(st, 0);
+	e->last_seen_us = sqlite3_column_int64(st, 1);
+	e->mask = db_name_index((const char *)sqlite3_column_text(st, 2), msg_mask_name, 4);
+	e->mask_score = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 3);
+	e->temperature = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 4);
+	if (sqlite3_column_text(st, 5))
+		util_strlcpy(e->snapshot, (const char *)sqlite3_column_text(st, 5), sizeof(e->snapshot));
+	e->looks = (uint32_t)sqlite3_column_int64(st, 6);
+	e->skipped = (uint32_t)sqlite3_column_int64(st, 7);
+	e->seq = (uint32_t)sqlite3_column_int64(st, 8) + 1;
+	e->verdict = verdict;
+	e->reason = MSG_REASON_OVERRIDE;
+	e->decision = 1;
+	sqlite3_finalize(st);
+
+	/* the decision it replaces stops counting; then the override's row */
+	if (sqlite3_prepare_v2(db, "UPDATE track_events SET decision = 2 WHERE camera = ?1 AND track_id = ?2"
+	    " AND decision = 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, track_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_prepare_v2(db, "UPDATE tracks SET verdict = ?3, reason = 'override', override_verdict = ?3,"
+	    " override_by = ?4, override_us = ?5, override_note = ?6, decision_us = coalesce(decision_us, ?5)"
+	    " WHERE camera = ?1 AND track_id = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, track_id);
+	sqlite3_bind_text(st, 3, msg_verdict_name(verdict), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, now_us);
+	sqlite3_bind_text(st, 6, note, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -13,7 +13,7 @@
 #include "jbuf.h"
 #include "msg.h"
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /* db_open - open or create the database, WAL + synchronous=NORMAL, and
  * create or migrate the schema to DB_SCHEMA_VERSION (plus the webhook
@@ -49,6 +49,21 @@ int db_event_insert(const char *camera, const struct msg_track_event *e, int64_t
 int db_tracks_stale(const char *camera, int64_t before_id, int64_t seen_before_us,
     struct msg_track_event *e, int max);
 
+/* db_open_tracks - the camera's open people (ended_us NULL) as a new
+ * worker takes them over: state, last boxes (from the last worker event),
+ * last worker seq, decision made, prompted, last alert. At most max.
+ * Returns the count or -1. */
+int db_open_tracks(const char *camera, struct msg_track_state *s, int max);
+
+/* db_override - inside a transaction: a supervisor's verdict for a person.
+ * The decision it replaces gets decision = 2; the track row keeps the
+ * override (verdict, by, when, note) over later worker events. e gets the
+ * override event to store with db_event_insert (kind override, seq from
+ * MSG_SEQ_NOTIFIER, decision 1). Returns 0, -2 for an unknown track, -1
+ * on a database error. */
+int db_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
+    int64_t now_us, struct msg_track_event *e);
+
 /* db_alert_insert - inside a transaction: store an open alert. json is an
  * object with its details (see db.c). Returns the alert id (> 0) or -1. */
 int64_t db_alert_insert(const char *camera, int64_t track_id, int64_t raised_us, const char *reason,
@@ -71,6 +86,7 @@ struct db_query {
 	const char *verdict;   /* "PASS", "DENY" or NULL */
 	int64_t since_ms, until_ms; /* person present in [since, until); 0 = open */
 	int64_t before;        /* row id to page from; 0 = newest */
+	int64_t track;         /* one person's track id; 0 = all */
 	int limit;
 };
 

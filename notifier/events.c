@@ -14,6 +14,8 @@
 
 #include "cams.h"
 #include "db.h"
+#include "frameid.h"
+#include "util.h"
 #include "events.h"
 #include "jbuf.h"
 #include "log.h"
@@ -90,6 +92,39 @@ events_alert(const struct msg_result *r, const struct msg_track_event *e, int64_
 	rc = jbuf_failed(&body) ? -1 : webhook_enqueue(hook, db_handle(), jbuf_text(&body), body.len);
 	jbuf_free(&body);
 	return rc > 0 ? id : -1;
+}
+
+int
+events_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
+    struct msg_result *r)
+{
+	struct msg_track_event *e = &r->events[0];
+	int64_t now = (int64_t)util_now_us();
+	struct jbuf j;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	util_strlcpy(r->ref.camera, camera, sizeof(r->ref.camera));
+	frameid_next(r->ref.frame_id);
+	r->flags = MSG_RESULT_NOFRAME;
+	r->nevents = 1;
+	r->received_us = r->analysed_us = now;
+	r->temperature = NAN;
+	if (db_begin() != 0)
+		return -1;
+	if ((rc = db_override(camera, track_id, verdict, by, note, now, e)) < 0) {
+		db_rollback();
+		return rc;
+	}
+	jbuf_init(&j, 0);
+	result_event_json(&j, r, e);
+	rc = jbuf_failed(&j) ? -1 : db_event_insert(camera, e, now, "", jbuf_text(&j));
+	jbuf_free(&j);
+	if (rc != 1 || db_commit() != 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -26,4 +26,12 @@ void events_init(struct webhook *w);
  * on a database error: nothing was stored, the caller must not ack. */
 int events_commit(const struct msg_result *r, struct events_out *out);
 
+/* events_override - a supervisor's verdict (PASS or DENY) for the
+ * camera's person track_id, by who, with a note: stored in one
+ * transaction as an override event (db_override) in r, a NOFRAME result
+ * of its own that the caller hands to fanout_override. Returns 0, -2 for
+ * an unknown person, -1 on a database error (nothing stored). */
+int events_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
+    struct msg_result *r);
+
 #endif

@@ -6,9 +6,13 @@
  *   {"type":"camera", <camera object, see cams.c, without last_*>}
  *   {"type":"today","today":<db_stats_today>}    (at most once a second,
  *                                                 and <= 5% of the loop)
- * To ingest peers: one MSG_VERDICT per person, when its gate decision
- * (the event with decision=1) is stored for the first time, on every
- * camera not in indoor mode. Camera state is pushed from the 1 s tick, so
+ * To ingest peers, for the camera's gate connections (cameras not in
+ * indoor mode), one MSG_VERDICT (a gate message) per stored event that
+ * the gate must know about, when it is stored for the first time:
+ *   new -> APPEARED, ended -> LEFT, prompt -> PROMPT (its reason),
+ *   the gate decision (decision=1, PASS/DENY) -> VERDICT,
+ *   an override -> VERDICT with override=1 and who.
+ * A replayed event was sent the first time: nothing twice. Camera state is pushed from the 1 s tick, so
  * a chatty ingest or dispatcher costs dashboards at most one message per
  * camera per second. */
 #include <string.h>
@@ -70,10 +74,10 @@ fanout_alert_ack(int64_t id)
 	fanout_alert("alert_ack", id);
 }
 
-/* fanout_verdict - the gate decision of event e to ingest; returns how
+/* fanout_gate - gate message kind about event e to ingest; returns how
  * many ingest peers got it. */
 static int
-fanout_verdict(const struct msg_result *r, const struct msg_track_event *e)
+fanout_gate(const struct msg_result *r, const struct msg_track_event *e, unsigned kind, const char *by)
 {
 	struct msg_verdict v;
 	unsigned i;
@@ -81,9 +85,14 @@ fanout_verdict(const struct msg_result *r, const struct msg_track_event *e)
 	memset(&v, 0, sizeof(v));
 	v.ref = r->ref;
 	v.track_id = e->track_id;
+	v.kind = kind;
 	v.verdict = e->verdict;
-	v.reason = e->reason;
+	v.reason = kind == MSG_GATE_PROMPT ? e->prompt : e->reason;
 	v.temperature = e->temperature;
+	v.override = e->kind == MSG_TRACK_OVERRIDE;
+	if (by)
+		util_strlcpy(v.by, by, sizeof(v.by));
+	util_strlcpy(v.snapshot, e->snapshot, sizeof(v.snapshot));
 	for (i = 0; i < r->npersons && i < MSG_PERSONS_MAX; i++)
 		if (r->persons[i].track_id == e->track_id) {
 			v.person = i;
@@ -92,10 +101,43 @@ fanout_verdict(const struct msg_result *r, const struct msg_track_event *e)
 	return peer_send_ingest(MSG_VERDICT, &v, sizeof(v));
 }
 
+/* fanout_gate_kind - which gate message event e is, or -1 for none. */
+static int
+fanout_gate_kind(const struct msg_track_event *e)
+{
+	if (e->decision == 1 && (e->verdict == MSG_VERDICT_PASS || e->verdict == MSG_VERDICT_DENY))
+		return MSG_GATE_VERDICT;
+	switch (e->kind) {
+	case MSG_TRACK_NEW: return MSG_GATE_APPEARED;
+	case MSG_TRACK_ENDED: return MSG_GATE_LEFT;
+	case MSG_TRACK_PROMPT: return MSG_GATE_PROMPT;
+	default: return -1;
+	}
+}
+
+void
+fanout_override(const struct msg_result *r, const struct msg_track_event *e, const char *by)
+{
+	struct jbuf item;
+	int sent = 0;
+
+	today_dirty = 1;
+	if (!cams_is_indoor(r->ref.camera))
+		sent = fanout_gate(r, e, MSG_GATE_VERDICT, by);
+	if (live_count()) {
+		jbuf_init(&item, 0);
+		result_event_json(&item, r, e);
+		fanout_push("track", &item);
+		jbuf_free(&item);
+	}
+	log_info(NULL, "%s: track %lld overridden: %s by %s, %d verdict messages", r->ref.camera,
+	    (long long)e->track_id, msg_verdict_name(e->verdict), by, sent);
+}
+
 void
 fanout_result(const struct msg_result *r, const struct events_out *out)
 {
-	int frame = !(r->flags & MSG_RESULT_NOFRAME), sent = 0, decisions = 0;
+	int frame = !(r->flags & MSG_RESULT_NOFRAME), sent = 0, decisions = 0, kind;
 	struct jbuf item;
 	unsigned i;
 
@@ -114,10 +156,9 @@ fanout_result(const struct msg_result *r, const struct events_out *out)
 
 		if (!out->fresh[i])
 			continue;
-		if (e->decision && (e->verdict == MSG_VERDICT_PASS || e->verdict == MSG_VERDICT_DENY) &&
-		    !cams_is_indoor(r->ref.camera)) {
-			decisions++;
-			sent += fanout_verdict(r, e);
+		if ((kind = fanout_gate_kind(e)) >= 0 && !cams_is_indoor(r->ref.camera)) {
+			decisions += kind == MSG_GATE_VERDICT;
+			sent += fanout_gate(r, e, (unsigned)kind, NULL);
 		}
 		if (live_count()) {
 			jbuf_init(&item, 0);
@@ -134,7 +175,7 @@ fanout_result(const struct msg_result *r, const struct events_out *out)
 	if (out->nfresh) {
 		today_dirty = 1;
 		log_info(frame ? r->ref.frame_id : NULL, "%s: %d of %u track events stored, %d gate decisions, "
-		    "%d verdict messages", r->ref.camera, out->nfresh, r->nevents, decisions, sent);
+		    "%d gate messages", r->ref.camera, out->nfresh, r->nevents, decisions, sent);
 	} else if (r->nevents)
 		log_info(frame ? r->ref.frame_id : NULL, "%s: %u track events already stored: nothing changed",
 		    r->ref.camera, r->nevents);

@@ -14,6 +14,11 @@
  * its new alerts to /live. Replayed events are not pushed again. */
 void fanout_result(const struct msg_result *r, const struct events_out *out);
 
+/* fanout_override - override event e (in a result r of its own, NOFRAME)
+ * was stored now: the verdict to the gate (override, by), the event to
+ * /live, the figures marked changed. */
+void fanout_override(const struct msg_result *r, const struct msg_track_event *e, const char *by);
+
 /* fanout_alert_ack - alert id was acknowledged now: push it to /live. */
 void fanout_alert_ack(int64_t id);
 

@@ -8,8 +8,11 @@
  * The ack is sent only after the commit, also for a replay and for a
  * result without events (nothing to write), so a worker that replays a
  * result gets its ack and changes nothing.
- * A worker's hello also ends the open tracks of an earlier worker of its
- * camera (stale.c), at once and at every peer_tick for PEER_SWEEP_US. */
+ *   worker      MSG_TAKEOVER      -> its camera's open people, one
+ *                                    MSG_TRACK_STATE each, then one with
+ *                                    track_id 0 (the end of the list)
+ * A camera's open people belong to its connected worker; while none is
+ * connected, peer_tick ends those not seen for stale_grace_us (stale.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,7 @@
 #include "util.h"
 
 #define PEER_BATCH 64 /* messages read per wakeup, so one peer cannot starve the loop */
-#define PEER_SWEEP_US (4 * 1000000LL) /* after a worker's hello, on top of track.max_missing_ms */
+#define PEER_TAKEOVER_MAX 64 /* open people handed to a new worker (TRACK_MAX) */
 
 struct peer {
 	uv_poll_t poll;           /* first: handle->data is not needed */
@@ -37,8 +40,6 @@ struct peer {
 	unsigned role;
 	int pid;
 	char camera[CAMERA_ID_SIZE];
-	int64_t start_us;         /* worker: its process start time; 0 unknown */
-	int64_t sweep_until_us;   /* worker: stale_close at each tick until then */
 	char name[64];            /* for logs: "worker gate1 pid 123" */
 	struct peer *next;
 };
@@ -108,32 +109,57 @@ peer_hello(struct peer *p, const struct msg_hello *h)
 	if (p->role == MSG_ROLE_WORKER)
 		cams_worker(p->camera, 1);
 	log_info(NULL, "peer %s: hello", p->name);
-	if (p->role == MSG_ROLE_WORKER) {
-		struct ucred cred;
-		socklen_t len = sizeof(cred);
+	return 0;
+}
 
-		/* The kernel's word on who connected, the hello's otherwise. */
-		if (getsockopt(p->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.pid <= 0)
-			cred.pid = p->pid;
-		p->start_us = stale_proc_start_us(cred.pid);
-		p->sweep_until_us = (int64_t)util_now_us() + stale_missing_us() + PEER_SWEEP_US;
-		if (p->start_us == 0)
-			log_warnx(NULL, "peer %s: start time unknown: tracks of an earlier worker stay open", p->name);
-		else
-			stale_close(p->camera, p->start_us);
+/* peer_takeover - a new worker of p's camera asks for its open people. */
+static int
+peer_takeover(struct peer *p, const struct msg_takeover *t)
+{
+	static struct msg_track_state s[PEER_TAKEOVER_MAX + 1]; /* loop thread only */
+	int n, i, rc;
+
+	if (strcmp(t->camera, p->camera) != 0) {
+		log_warnx(NULL, "peer %s: takeover for camera %s, not its own: dropped", p->name, t->camera);
+		return -1;
 	}
+	if ((n = db_open_tracks(p->camera, s, PEER_TAKEOVER_MAX)) < 0) {
+		log_error(NULL, "peer %s: takeover: %s", p->name, db_errmsg());
+		n = 0; /* the end marker still goes: the worker starts afresh */
+	}
+	memset(&s[n], 0, sizeof(s[n]));
+	util_strlcpy(s[n].camera, p->camera, sizeof(s[n].camera));
+	for (i = 0; i <= n; i++)
+		if ((rc = msg_send(p->fd, MSG_TRACK_STATE, &s[i], sizeof(s[i]))) != 0) {
+			errno = -rc;
+			log_warn(NULL, "peer %s: takeover message %d of %d lost", p->name, i + 1, n + 1);
+			return -1;
+		}
+	log_info(NULL, "peer %s: takes over %d open %s", p->name, n, n == 1 ? "person" : "people");
+	return 0;
+}
+
+/* peer_has_worker - a worker of camera is connected. */
+static int
+peer_has_worker(const char *camera)
+{
+	struct peer *p;
+
+	for (p = peers; p; p = p->next)
+		if (p->hello && p->role == MSG_ROLE_WORKER && strcmp(p->camera, camera) == 0)
+			return 1;
 	return 0;
 }
 
 void
-peer_tick(void)
+peer_tick(const struct config *c)
 {
-	int64_t now = (int64_t)util_now_us();
-	struct peer *p;
+	int64_t before = (int64_t)util_now_us() - stale_grace_us();
+	int i;
 
-	for (p = peers; p; p = p->next)
-		if (p->hello && p->role == MSG_ROLE_WORKER && p->start_us > 0 && now < p->sweep_until_us)
-			stale_close(p->camera, p->start_us);
+	for (i = 0; i < c->ncameras; i++)
+		if (!peer_has_worker(c->cameras[i].id))
+			stale_close(c->cameras[i].id, before);
 }
 
 static int
@@ -177,6 +203,8 @@ peer_message(struct peer *p, const struct msg *m)
 	}
 	if (m->hdr.type == MSG_RESULT && p->role == MSG_ROLE_WORKER)
 		return peer_result(p, &m->u.result);
+	if (m->hdr.type == MSG_TAKEOVER && p->role == MSG_ROLE_WORKER)
+		return peer_takeover(p, &m->u.takeover);
 	if (m->hdr.type == MSG_CAMERA_STATS && p->role == MSG_ROLE_INGEST) {
 		cams_stats(&m->u.camera_stats);
 		return 0;

@@ -9,14 +9,16 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "config.h"
+
 /* peer_start - listen on path. Returns 0 or -errno. */
 int peer_start(uv_loop_t *loop, const char *path);
 /* peer_stop - close the listener and every peer (handles close on the loop). */
 void peer_stop(void);
 
-/* peer_tick - once a second: end the tracks of earlier workers (stale.c)
- * for the workers that said hello lately. */
-void peer_tick(void);
+/* peer_tick - once a second: end the people of cameras without a
+ * connected worker that were not seen for stale_grace_us (stale.c). */
+void peer_tick(const struct config *c);
 
 /* peer_send_ingest - send one message to every ingest peer; a full or
  * broken peer loses this hint (logged). Returns how many got it. */

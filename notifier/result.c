@@ -51,9 +51,11 @@ result_valid(const struct msg_result *r)
 	for (i = 0; i < r->nevents; i++) {
 		const struct msg_track_event *e = &r->events[i];
 
-		if (e->track_id <= 0 || e->seq == 0 || e->kind < MSG_TRACK_NEW || e->kind > MSG_TRACK_ALERT ||
-		    e->verdict > MSG_VERDICT_DENY)
-			return "bad track event (id, seq, kind or verdict)";
+		/* overrides and seq numbers from MSG_SEQ_NOTIFIER are the notifier's own */
+		if (e->track_id <= 0 || e->seq == 0 || e->seq >= MSG_SEQ_NOTIFIER || e->kind < MSG_TRACK_NEW ||
+		    e->kind > MSG_TRACK_PROMPT || e->verdict > MSG_VERDICT_DENY || e->reason >= MSG_REASONS ||
+		    e->prompt >= MSG_REASONS)
+			return "bad track event (id, seq, kind, verdict or reason)";
 	}
 	return NULL;
 }
@@ -74,6 +76,8 @@ result_event_kind(unsigned kind)
 	case MSG_TRACK_CHANGED: return "changed";
 	case MSG_TRACK_ENDED: return "ended";
 	case MSG_TRACK_ALERT: return "alert";
+	case MSG_TRACK_PROMPT: return "prompt";
+	case MSG_TRACK_OVERRIDE: return "override";
 	default: return "?";
 	}
 }
@@ -160,7 +164,12 @@ result_event_json(struct jbuf *b, const struct msg_result *r, const struct msg_t
 	result_box(b, &e->body);
 	jbuf_add(b, ",\"face\":");
 	result_box(b, &e->face);
-	jbuf_add(b, ",\"looks\":%u,\"skipped\":%u,\"snapshot\":", e->looks, e->skipped);
+	jbuf_add(b, ",\"looks\":%u,\"skipped\":%u,\"frames\":%u,\"prompt\":", e->looks, e->skipped, e->frames);
+	if (e->kind == MSG_TRACK_PROMPT)
+		jbuf_add(b, "\"%s\"", msg_reason_name(e->prompt));
+	else
+		jbuf_add(b, "null");
+	jbuf_add(b, ",\"snapshot\":");
 	if (e->snapshot[0])
 		jbuf_add(b, "\"/snapshots/%s/%lld.jpg\"", r->ref.camera, (long long)e->track_id);
 	else

@@ -26,10 +26,13 @@ int64_t result_at_us(const struct msg_result *r);
  *  "verdict":"PASS|DENY|none","reason":..,"mask":..,"mask_score":..,
  *  "decision":bool,"temperature":..|null,"first_seen_ms":..,"last_seen_ms":..,
  *  "at_ms":..,"frame":"<frame id>"|null,"body":[..]|null,"face":[..]|null,
- *  "looks":N,"skipped":N,"snapshot":"/snapshots/<camera>/<track>.jpg"|null} */
+ *  "looks":N,"skipped":N,"frames":N,"prompt":"face_not_visible|face_too_small"|null,
+ *  "snapshot":"/snapshots/<camera>/<track>.jpg"|null}
+ * kind is also "prompt" (a gate asked the person to show their face) or
+ * "override" (a supervisor's verdict, stored by the notifier itself). */
 void result_event_json(struct jbuf *b, const struct msg_result *r, const struct msg_track_event *e);
 
-/* result_event_kind - "new", "changed", "ended", "alert" or "?". */
+/* result_event_kind - "new", "changed", "ended", "alert", "prompt", "override" or "?". */
 const char *result_event_kind(unsigned kind);
 
 /* result_json - append the frame's analysis as a complete object

@@ -6,14 +6,16 @@
  * committed by the notifier (acknowledged), and only then the frame is
  * deleted and reported done. With no frame for WORKER_TICK_MS, time alone
  * is applied (people who left end, alerts fall due) and its events go in a
- * RESULT flagged MSG_RESULT_NOFRAME. EOF on the dispatcher socket, or
- * SIGTERM between frames, ends every track, sends those events (bounded by
- * WORKER_EXIT_FLUSH_MS) and ends it with 0.
+ * RESULT flagged MSG_RESULT_NOFRAME. EOF on the dispatcher socket (idle
+ * exit), or SIGTERM between frames, applies the time that passed, sends
+ * what is pending (bounded by WORKER_EXIT_FLUSH_MS) and exits 0, leaving
+ * the people still in view open for the next worker.
  *
- * Track ids are the start time in microseconds plus a counter, so they
- * never repeat across restarts of the camera's worker. A worker that
- * crashes loses its tracks: the frame it was on is redelivered to the next
- * worker, which may count that person again under a new id.
+ * At start the worker takes over the camera's open people from the
+ * notifier (MSG_TAKEOVER): those an earlier worker left when it exited or
+ * crashed keep their ids, decisions and alerts, so a person still at the
+ * gate is neither counted nor decided twice. New track ids are the start
+ * time in microseconds plus a counter: they never repeat across restarts.
  *
  *   gatewatch-worker --camera CAM --fd N [-c FILE] [--dir DIR] [--set K=V]...
  *   gatewatch-worker [-c FILE] [--set K=V]... [--no-mask] --replay FILE...
@@ -43,6 +45,7 @@
 #define WORKER_TICK_MS 250          /* apply time this often when no frame comes */
 #define WORKER_EXIT_FLUSH_MS 3000    /* on exit, wait this long for the last events' ack */
 #define WORKER_LAG_MAX_US 10000000u  /* frame age taken into account at most */
+#define WORKER_TAKEOVER_MS 3000      /* wait this long for the notifier's open people */
 #define WORKER_SNAPSHOT_QUALITY 80
 
 static volatile sig_atomic_t worker_stop;
@@ -262,6 +265,23 @@ worker_tick(struct worker *w)
 	return worker_flush(w, 0);
 }
 
+/* worker_adopt - one open person of the camera, from the notifier. */
+static void
+worker_adopt(const struct msg_track_state *s, void *arg)
+{
+	struct worker *w = arg;
+	int rc;
+
+	if ((rc = people_adopt(w->people, s)) < 0) {
+		errno = -rc;
+		log_warn(NULL, "camera=%s cannot take over track %lld", w->camera, (long long)s->track_id);
+		return;
+	}
+	log_info(NULL, "camera=%s took over track %lld (seq %u, %s, last seen %.1f s ago)", w->camera,
+	    (long long)s->track_id, s->seq, s->decided ? "decided" : "undecided",
+	    (double)((int64_t)util_now_us() - s->last_seen_us) / 1e6);
+}
+
 /* worker_claim - take the frame into active/. A frame already there was
  * handed to a worker that died: this is its redelivery. Returns 0 with the
  * active path, or -errno. */
@@ -373,6 +393,17 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 		log_error(ref->frame_id, "frame for camera=%s sent to the worker of camera=%s", ref->camera, w->camera);
 		worker_done(w, ref, -EINVAL, "wrong camera");
 		return 0;
+	}
+	/* Test hook (test/e2e/test_dispatcher.py): a frame that makes the worker
+	 * crash, to show the dispatcher moves it aside after max_crashes. */
+	{
+		const char *mark = getenv("GATEWATCH_TEST_CRASH_SUFFIX");
+		size_t ml = mark ? strlen(mark) : 0, fl = strlen(ref->frame_id);
+
+		if (ml > 0 && fl >= ml && strcmp(ref->frame_id + fl - ml, mark) == 0) {
+			log_warnx(ref->frame_id, "camera=%s GATEWATCH_TEST_CRASH_SUFFIX: crashing on purpose", ref->camera);
+			raise(SIGSEGV);
+		}
 	}
 	if ((rc = worker_claim(w, ref, path, sizeof(path))) < 0) {
 		errno = -rc;
@@ -603,9 +634,9 @@ main(int argc, char **argv)
 	if (config_path(&w.cfg, "run/notifier.sock", path, sizeof(path)) < 0)
 		fatal("camera=%s state dir path too long", camera);
 	notify_init(&w.notify, path, camera);
-	if ((rc = notify_connect(&w.notify)) < 0) {
+	if ((rc = notify_takeover(&w.notify, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0) {
 		errno = -rc;
-		log_warn(NULL, "camera=%s notifier not reachable yet at %s", camera, path);
+		log_warn(NULL, "camera=%s no open people taken over from the notifier at %s", camera, path);
 	}
 	if ((rc = msg_hello(w.fd, MSG_ROLE_WORKER, camera)) < 0) {
 		errno = -rc;
@@ -615,17 +646,18 @@ main(int argc, char **argv)
 
 	rc = worker_loop(&w);
 
-	/* Every person ends with the worker: report it, bounded. */
+	/* The people still in view stay open for the next worker of the camera
+	 * (takeover); what time alone says (people who left) is sent, bounded. */
 	{
 		struct track_stats st;
 
-		if (people_end_all(w.people, util_now_us() - w.lag_us) < 0)
+		if (people_tick(w.people, util_now_us() - w.lag_us) < 0)
 			log_warnx(NULL, "camera=%s out of memory for track events", camera);
 		worker_flush(&w, 1);
 		people_stats(w.people, &st);
-		log_info(NULL, "camera=%s worker exiting: tracks=%llu classified=%llu skipped=%llu",
+		log_info(NULL, "camera=%s worker exiting: tracks=%llu classified=%llu skipped=%llu open=%u",
 		    camera, (unsigned long long)st.confirmed, (unsigned long long)w.classified,
-		    (unsigned long long)w.skipped);
+		    (unsigned long long)w.skipped, st.live);
 	}
 	people_free(w.people);
 	notify_close(&w.notify);

@@ -182,3 +182,50 @@ notify_result_timed(struct notify *n, const struct msg_result *r, int timeout_ms
 		backoff *= 2;
 	}
 }
+
+int
+notify_takeover(struct notify *n, int timeout_ms, void (*cb)(const struct msg_track_state *, void *), void *arg)
+{
+	struct msg_takeover t;
+	struct msg m;
+	uint64_t end = util_mono_us() + (uint64_t)timeout_ms * 1000u;
+	int rc, count = 0;
+
+	if ((rc = notify_connect(n)) < 0)
+		return rc;
+	memset(&t, 0, sizeof(t));
+	util_strlcpy(t.camera, n->camera, sizeof(t.camera));
+	if ((rc = msg_send(n->fd, MSG_TAKEOVER, &t, sizeof(t))) < 0)
+		goto broken;
+	for (;;) {
+		uint64_t now = util_mono_us();
+
+		if (now >= end) {
+			rc = -ETIMEDOUT;
+			goto broken;
+		}
+		if ((rc = notify_wait(n, -1, (int)((end - now) / 1000) + 1, NULL)) < 0)
+			goto broken;
+		if (rc == 0)
+			continue;
+		rc = msg_recv(n->fd, &m);
+		if (rc == -EAGAIN || rc == -EINTR)
+			continue;
+		if (rc <= 0) {
+			rc = rc == 0 ? -ECONNRESET : rc;
+			goto broken;
+		}
+		if (m.hdr.type != MSG_TRACK_STATE)
+			continue; /* the notifier's hello */
+		if (m.u.track_state.track_id == 0)
+			return count;
+		if (strcmp(m.u.track_state.camera, n->camera) == 0) {
+			cb(&m.u.track_state, arg);
+			count++;
+		}
+	}
+broken:
+	/* a half-read list must not be mistaken for the next answer */
+	notify_close(n);
+	return rc;
+}

@@ -39,6 +39,13 @@ int notify_result(struct notify *n, const struct msg_result *r, int watch_fd,
  * all (-ETIMEDOUT). Returns 0 once acknowledged. */
 int notify_result_timed(struct notify *n, const struct msg_result *r, int timeout_ms);
 
+/* notify_takeover - ask the notifier for the camera's open people (left
+ * by an earlier worker) and call cb for each, at most timeout_ms in all.
+ * Returns how many, or -errno (none taken over; the connection is closed
+ * and reopened by the next call). */
+int notify_takeover(struct notify *n, int timeout_ms, void (*cb)(const struct msg_track_state *, void *),
+                    void *arg);
+
 void notify_close(struct notify *n);
 
 #endif

@@ -18,6 +18,7 @@ struct person {
 	uint32_t seq;             /* last event number sent for this track */
 	int confirmed;            /* NEW was reported */
 	int decided;              /* the gate decision was reported */
+	int timed_out;            /* no usable face for gate.face_timeout_ms */
 	int has_snapshot;
 	float temp_max;           /* NAN if no temperature came */
 	uint32_t mask;            /* settled enum msg_mask */
@@ -32,6 +33,7 @@ struct people {
 	char dir[CONFIG_PATH_SIZE];
 	int gate;                 /* decisions (gate) or alerts (indoor) */
 	float temp_limit;
+	uint32_t timeout_verdict; /* enum msg_verdict_kind after gate.face_timeout_ms */
 	struct person ps[PEOPLE_MAX];
 	struct msg_track_event *out; /* outbox out[head..len) */
 	size_t head, len, cap;
@@ -65,6 +67,14 @@ people_new(const struct config *c, const char *camera, uint64_t id_base)
 	tc.recheck_us = (uint64_t)c->track_recheck_ms * 1000u;
 	tc.recheck_box_change = c->track_recheck_box_change;
 	tc.best_improve = c->track_best_improve;
+	tc.missing_frames = c->track_missing_frames;
+	tc.decide_score = c->track_decide_score;
+	tc.vote_max_age_us = (uint64_t)c->track_vote_max_age_ms * 1000u;
+	tc.prompt_us = p->gate ? (uint64_t)c->gate_face_prompt_ms * 1000u : 0;
+	tc.timeout_us = p->gate ? (uint64_t)c->gate_face_timeout_ms * 1000u : 0;
+	tc.face_min_px = c->gate_face_min_px;
+	p->timeout_verdict = strcmp(c->gate_face_timeout_verdict, "PASS") == 0 ? MSG_VERDICT_PASS :
+	    strcmp(c->gate_face_timeout_verdict, "DENY") == 0 ? MSG_VERDICT_DENY : MSG_VERDICT_NONE;
 	tc.alert_after_us = p->gate ? 0 : (uint64_t)c->alert_after_ms * 1000u;
 	tc.alert_cooldown_us = (uint64_t)c->alert_track_cooldown_ms * 1000u;
 	tc.camera_cooldown_us = (uint64_t)c->alert_camera_cooldown_ms * 1000u;
@@ -132,8 +142,9 @@ people_verdict(const struct people *p, const struct person *e, uint32_t *verdict
 		*reason = MSG_REASON_MASK_CHIN;
 		break;
 	default:
-		*verdict = MSG_VERDICT_NONE;
-		*reason = MSG_REASON_NONE;
+		/* nothing settled: the timeout's outcome once it has passed */
+		*verdict = e->timed_out ? p->timeout_verdict : MSG_VERDICT_NONE;
+		*reason = *verdict != MSG_VERDICT_NONE ? MSG_REASON_FACE_NOT_VISIBLE : MSG_REASON_NONE;
 		break;
 	}
 }
@@ -194,6 +205,10 @@ people_emit(struct people *p, struct person *e, enum msg_track_kind kind, const 
 	m->face = e->face;
 	m->looks = te->looks;
 	m->skipped = te->skipped;
+	m->frames = te->frames;
+	if (kind == MSG_TRACK_PROMPT)
+		m->prompt = te->prompt == TRACK_PROMPT_FACE_TOO_SMALL ? MSG_REASON_FACE_TOO_SMALL :
+		    MSG_REASON_FACE_NOT_VISIBLE;
 	if (e->has_snapshot)
 		people_snapshot_rel(p, e->id, m->snapshot, sizeof(m->snapshot));
 	if (kind == MSG_TRACK_CHANGED && p->gate && !e->decided && verdict != MSG_VERDICT_NONE) {
@@ -236,6 +251,16 @@ people_collect(struct people *p)
 		case TRACK_ALERT:
 			people_emit(p, e, MSG_TRACK_ALERT, &te);
 			break;
+		case TRACK_PROMPT:
+			people_emit(p, e, MSG_TRACK_PROMPT, &te);
+			break;
+		case TRACK_TIMEOUT:
+			/* the verdict the timeout gives (none: keep waiting) is a
+			 * CHANGED like any other, the gate decision if it is one */
+			e->timed_out = 1;
+			if (p->timeout_verdict != MSG_VERDICT_NONE)
+				people_emit(p, e, MSG_TRACK_CHANGED, &te);
+			break;
 		case TRACK_ENDED:
 			people_emit(p, e, MSG_TRACK_ENDED, &te);
 			e->used = 0;
@@ -269,6 +294,7 @@ people_collect(struct people *p)
 				te.last_us = ti.last_us;
 				te.looks = ti.looks;
 				te.skipped = ti.skipped;
+				te.frames = ti.frames;
 				people_emit(p, e, MSG_TRACK_CHANGED, &te);
 			}
 		}
@@ -375,6 +401,51 @@ people_state(const struct people *p, uint64_t id, uint32_t *verdict, uint32_t *r
 			return 0;
 		}
 	return -ENOENT;
+}
+
+int
+people_adopt(struct people *p, const struct msg_track_state *s)
+{
+	struct track_adopt a;
+	struct person *e;
+	int rc;
+
+	if (s->track_id <= 0)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	a.id = (uint64_t)s->track_id;
+	a.box.x = s->body.x;
+	a.box.y = s->body.y;
+	a.box.w = s->body.w;
+	a.box.h = s->body.h;
+	a.first_us = s->first_seen_us > 0 ? (uint64_t)s->first_seen_us : 0;
+	a.last_us = s->last_seen_us > 0 ? (uint64_t)s->last_seen_us : a.first_us;
+	a.verdict = s->mask <= MSG_MASK_CHIN ? (enum track_verdict)s->mask : TRACK_VERDICT_UNKNOWN;
+	a.score = s->mask_score >= 0 && s->mask_score <= 1 ? s->mask_score : 1;
+	a.decided = s->decided != 0;
+	a.prompted = s->prompted != 0;
+	a.alert_us = s->alert_us > 0 ? (uint64_t)s->alert_us : 0;
+	a.frames = s->frames;
+	a.looks = s->looks;
+	a.skipped = s->skipped;
+	if ((rc = track_adopt(p->t, &a)) < 0)
+		return rc;
+	if ((e = people_find(p, a.id, 1)) == NULL)
+		return -ENOSPC;
+	e->seq = s->seq;
+	e->confirmed = 1;
+	e->decided = s->decided != 0;
+	e->timed_out = s->decided && a.verdict == TRACK_VERDICT_UNKNOWN;
+	e->has_snapshot = s->snapshot[0] != '\0';
+	e->temp_max = s->temperature;
+	e->mask = (uint32_t)a.verdict;
+	e->mask_score = s->mask_score;
+	e->body = s->body;
+	e->face = s->face;
+	/* as it was last reported: no CHANGED unless something changes */
+	e->verdict = s->verdict;
+	e->reason = s->reason;
+	return 0;
 }
 
 int

@@ -65,6 +65,12 @@ void people_snapshot_saved(struct people *p, uint64_t id);
 int people_state(const struct people *p, uint64_t id, uint32_t *verdict, uint32_t *reason,
                  uint32_t *mask);
 
+/* people_adopt - take over a person of an earlier worker of the camera
+ * (from the notifier's TRACK_STATE): same id, its events numbered on from
+ * s->seq, its decision and alerts kept. Returns 0 or -errno (-EEXIST,
+ * -ENOSPC, -EINVAL). */
+int people_adopt(struct people *p, const struct msg_track_state *s);
+
 /* people_end_all - every track ends now (the worker exits). */
 int people_end_all(struct people *p, uint64_t now_us);
 

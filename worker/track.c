@@ -9,6 +9,8 @@
 #include "track.h"
 
 #define TRACK_PREDICT_MAX_US 1000000 /* extrapolate motion at most 1 s */
+#define TRACK_GAPS 8                 /* frame gaps kept for the interval estimate */
+#define TRACK_GAP_MAX_US 10000000    /* a longer gap is an empty scene, not a frame rate */
 
 struct track {
 	int used;
@@ -23,12 +25,16 @@ struct track {
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];
 	float vote_score[TRACK_WINDOW_MAX];
+	uint64_t vote_us[TRACK_WINDOW_MAX];
 	unsigned nvotes;
 	enum track_verdict settled;
 	uint64_t settled_us;        /* when settled last changed */
 	uint64_t agree_since_us;    /* votes agree with settled since then */
 	int decided;                /* first settle happened (the gate decision) */
 	int settle_unsent;          /* settled while tentative: CHANGED owed at confirm */
+	int prompted;               /* TRACK_PROMPT sent */
+	int timed_out;              /* TRACK_TIMEOUT sent: the decision was the timeout's */
+	enum track_prompt last_prompt; /* what the last look lacked */
 
 	/* re-check bookkeeping */
 	int looked;
@@ -53,6 +59,9 @@ struct tracker {
 	struct track tracks[TRACK_MAX];
 	uint64_t next_id;
 	uint64_t now_us;            /* latest time seen; time never goes back */
+	uint64_t last_frame_us;     /* last track_update with boxes; 0 = none yet */
+	uint64_t gaps[TRACK_GAPS];  /* ring of recent frame gaps */
+	unsigned ngaps, gap_next;
 	int cam_has_alerted;
 	uint64_t cam_alert_us;
 	struct track_stats st;
@@ -65,12 +74,15 @@ void
 track_config_default(struct track_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->min_hits = 3;
+	c->min_hits = 2;
 	c->max_missing_us = 3000000;
-	c->tentative_missing_us = 1500000;
+	c->tentative_missing_us = 1000000;
+	c->missing_frames = 2.5;
 	c->iou_match = 0.3;
 	c->center_match = 0.75;
-	c->consensus_n = 3;
+	c->consensus_n = 2;
+	c->decide_score = 0.97;
+	c->vote_max_age_us = 10000000;
 	c->consensus_window = 5;
 	c->consensus_min_score = 0.6;
 	c->consensus_majority = 0.6;
@@ -81,6 +93,9 @@ track_config_default(struct track_config *c)
 	c->alert_after_us = 10000000;
 	c->alert_cooldown_us = 60000000;
 	c->camera_cooldown_us = 10000000;
+	c->prompt_us = 0;
+	c->timeout_us = 0;
+	c->face_min_px = 40;
 	c->id_base = 0;
 }
 
@@ -150,6 +165,8 @@ track_event_name(enum track_event_type e)
 	case TRACK_CHANGED: return "changed";
 	case TRACK_ENDED: return "ended";
 	case TRACK_ALERT: return "alert";
+	case TRACK_PROMPT: return "prompt";
+	case TRACK_TIMEOUT: return "timeout";
 	}
 	return "unknown";
 }
@@ -220,6 +237,7 @@ emit(struct tracker *t, enum track_event_type type, const struct track *tr,
 	e->frames = tr->hits;
 	e->looks = tr->looks;
 	e->skipped = tr->skipped;
+	e->prompt = type == TRACK_PROMPT ? tr->last_prompt : TRACK_PROMPT_NONE;
 }
 
 int
@@ -320,6 +338,59 @@ check_alert(struct tracker *t, struct track *tr, uint64_t now)
 	emit(t, TRACK_ALERT, tr, tr->settled, 0);
 }
 
+/* check_face - gate: a confirmed person of whom no usable face was seen (no
+ * look voted) is prompted after prompt_us and, still so after timeout_us,
+ * handed to the caller's timeout rule. Both count from the first frame of
+ * the person. */
+static void
+check_face(struct tracker *t, struct track *tr, uint64_t now)
+{
+	if (!tr->confirmed || tr->decided || tr->settle_unsent || tr->nvotes > 0 || now < tr->first_us)
+		return;
+	if (t->c.prompt_us && !tr->prompted && tr->settled == TRACK_VERDICT_UNKNOWN &&
+	    now - tr->first_us >= t->c.prompt_us) {
+		tr->prompted = 1;
+		if (tr->last_prompt == TRACK_PROMPT_NONE)
+			tr->last_prompt = TRACK_PROMPT_FACE_NOT_VISIBLE;
+		emit(t, TRACK_PROMPT, tr, tr->settled, 0);
+	}
+	if (t->c.timeout_us && now - tr->first_us >= t->c.timeout_us) {
+		tr->timed_out = 1;
+		tr->decided = 1;
+		emit(t, TRACK_TIMEOUT, tr, tr->settled, 0);
+	}
+}
+
+/* missing_limit - how long a track may be missing: the configured time,
+ * or missing_frames of the camera's frame interval when that is longer,
+ * so that at 0.5 frames/s a person is not forgotten between two frames. */
+static uint64_t
+missing_limit(const struct tracker *t, const struct track *tr)
+{
+	uint64_t base = tr->confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
+	double by_frames = t->c.missing_frames * (double)track_frame_interval_us(t);
+
+	return by_frames > (double)base ? (uint64_t)by_frames : base;
+}
+
+uint64_t
+track_frame_interval_us(const struct tracker *t)
+{
+	uint64_t g[TRACK_GAPS], x;
+	unsigned i, j, n = t->ngaps;
+
+	if (n == 0)
+		return 0;
+	memcpy(g, t->gaps, n * sizeof(g[0]));
+	for (i = 1; i < n; i++) /* insertion sort: 8 values */
+		for (j = i; j > 0 && g[j - 1] > g[j]; j--) {
+			x = g[j];
+			g[j] = g[j - 1];
+			g[j - 1] = x;
+		}
+	return g[n / 2];
+}
+
 static void
 end_track(struct tracker *t, struct track *tr)
 {
@@ -339,8 +410,8 @@ confirm(struct tracker *t, struct track *tr)
 	emit(t, TRACK_NEW, tr, TRACK_VERDICT_UNKNOWN, 0);
 	if (tr->settle_unsent) {
 		tr->settle_unsent = 0;
+		emit(t, TRACK_CHANGED, tr, TRACK_VERDICT_UNKNOWN, !tr->decided);
 		tr->decided = 1;
-		emit(t, TRACK_CHANGED, tr, TRACK_VERDICT_UNKNOWN, 1);
 	}
 }
 
@@ -415,6 +486,14 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 		now_us = t->now_us;
 	t->now_us = now_us;
 	if (n > 0) {
+		if (t->last_frame_us && now_us > t->last_frame_us &&
+		    now_us - t->last_frame_us <= TRACK_GAP_MAX_US) {
+			t->gaps[t->gap_next] = now_us - t->last_frame_us;
+			t->gap_next = (t->gap_next + 1) % TRACK_GAPS;
+			if (t->ngaps < TRACK_GAPS)
+				t->ngaps++;
+		}
+		t->last_frame_us = now_us;
 		t->st.frames++;
 		t->st.boxes += n;
 		dmatched = calloc(n, 1);
@@ -425,9 +504,8 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 	/* 1. end what has been gone too long, before it can steal a newcomer */
 	for (k = 0; k < TRACK_MAX; k++) {
 		struct track *tr = &t->tracks[k];
-		uint64_t limit = tr->confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
 
-		if (tr->used && now_us - tr->last_us > limit)
+		if (tr->used && now_us - tr->last_us > missing_limit(t, tr))
 			end_track(t, tr);
 	}
 
@@ -517,10 +595,12 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 	}
 	free(dmatched);
 
-	/* 4. alerts fall due with time, not only with looks */
+	/* 4. alerts, prompts and timeouts fall due with time, not only with looks */
 	for (k = 0; k < TRACK_MAX; k++)
-		if (t->tracks[k].used)
+		if (t->tracks[k].used) {
 			check_alert(t, &t->tracks[k], now_us);
+			check_face(t, &t->tracks[k], now_us);
+		}
 	if (t->ev_lost) {
 		t->ev_lost = 0;
 		return -ENOMEM;
@@ -531,14 +611,23 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 /* the consensus of the last window votes: the class with the most votes if
  * it has at least consensus_n of them and a majority share, else UNKNOWN. */
 static enum track_verdict
-consensus(const struct tracker *t, const struct track *tr)
+consensus(const struct tracker *t, const struct track *tr, uint64_t now)
 {
 	unsigned count[TRACK_VERDICTS] = {0};
 	unsigned i, n = tr->nvotes < t->c.consensus_window ? tr->nvotes : t->c.consensus_window;
+	unsigned first = tr->nvotes - n;
 	int v, best = TRACK_VERDICT_UNKNOWN;
 
-	for (i = tr->nvotes - n; i < tr->nvotes; i++)
+	/* votes older than vote_max_age_us have left the window */
+	while (first < tr->nvotes && now - tr->vote_us[first] > t->c.vote_max_age_us)
+		first++;
+	n = tr->nvotes - first;
+	for (i = first; i < tr->nvotes; i++)
 		count[tr->votes[i]]++;
+	/* one very confident look decides a person nobody has decided yet */
+	if (tr->settled == TRACK_VERDICT_UNKNOWN && n > 0 && count[tr->votes[tr->nvotes - 1]] == n &&
+	    tr->vote_score[tr->nvotes - 1] >= t->c.decide_score)
+		return tr->votes[tr->nvotes - 1];
 	for (v = 1; v < TRACK_VERDICTS; v++)
 		if (count[v] > count[best] ||
 		    (count[v] == count[best] && v == (int)tr->settled))
@@ -570,6 +659,13 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 	tr->look_us = now_us;
 	tr->look_box = tr->box;
 
+	if (!look->has_face || !(look->face.w > 0))
+		tr->last_prompt = TRACK_PROMPT_FACE_NOT_VISIBLE;
+	else if (look->face.w < t->c.face_min_px)
+		tr->last_prompt = TRACK_PROMPT_FACE_TOO_SMALL;
+	else
+		tr->last_prompt = TRACK_PROMPT_FACE_NOT_VISIBLE; /* turned away, blurred: no vote */
+
 	if (look->has_face && look->face.w > 0 && look->face.h > 0) {
 		double q = look->face_quality >= 0 && look->face_quality <= 1 ? look->face_quality : 1;
 		double m = (double)look->face.w * look->face.h * (0.5 + 0.5 * q) * (0.5 + 0.5 * look->score);
@@ -588,13 +684,18 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 		if (tr->nvotes == TRACK_WINDOW_MAX) {
 			memmove(tr->votes, tr->votes + 1, TRACK_WINDOW_MAX - 1);
 			memmove(tr->vote_score, tr->vote_score + 1, (TRACK_WINDOW_MAX - 1) * sizeof(float));
+			memmove(tr->vote_us, tr->vote_us + 1, (TRACK_WINDOW_MAX - 1) * sizeof(uint64_t));
 			tr->nvotes--;
 		}
 		tr->votes[tr->nvotes] = (uint8_t)look->verdict;
 		tr->vote_score[tr->nvotes] = look->score;
+		tr->vote_us[tr->nvotes] = now_us;
 		tr->nvotes++;
+		/* a confident look at a face is a person: no need to wait for min_hits */
+		if (!tr->confirmed)
+			confirm(t, tr);
 
-		c = consensus(t, tr);
+		c = consensus(t, tr, now_us);
 		if (c != TRACK_VERDICT_UNKNOWN && c != old) {
 			tr->settled = c;
 			tr->settled_us = now_us;
@@ -620,6 +721,7 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 		}
 	}
 	check_alert(t, tr, now_us);
+	check_face(t, tr, now_us);
 	if (t->ev_lost) {
 		t->ev_lost = 0;
 		return -ENOMEM;
@@ -664,6 +766,69 @@ track_info(const struct tracker *t, uint64_t id, struct track_info *out)
 	out->frames = tr->hits;
 	out->looks = tr->looks;
 	out->skipped = tr->skipped;
+	out->decided = tr->decided;
+	out->timed_out = tr->timed_out;
+	out->prompted = tr->prompted;
+	return 0;
+}
+
+int
+track_adopt(struct tracker *t, const struct track_adopt *a)
+{
+	struct track *tr = NULL;
+	unsigned i, n;
+	int k;
+
+	if (a->id == 0 || (int)a->verdict < 0 || a->verdict >= TRACK_VERDICTS)
+		return -EINVAL;
+	if (find(t, a->id) != NULL)
+		return -EEXIST;
+	for (k = 0; k < TRACK_MAX && tr == NULL; k++)
+		if (!t->tracks[k].used)
+			tr = &t->tracks[k];
+	if (tr == NULL)
+		return -ENOSPC;
+	memset(tr, 0, sizeof(*tr));
+	tr->used = 1;
+	tr->confirmed = 1;
+	tr->id = a->id;
+	tr->box = a->box;
+	tr->first_us = a->first_us;
+	tr->last_us = a->last_us > a->first_us ? a->last_us : a->first_us;
+	tr->hits = a->frames ? a->frames : 1;
+	tr->looks = a->looks;
+	tr->skipped = a->skipped;
+	tr->settled = a->verdict;
+	tr->settled_us = tr->agree_since_us = tr->last_us;
+	if (a->verdict != TRACK_VERDICT_UNKNOWN) {
+		/* its consensus, as if the votes that made it were still here */
+		n = t->c.consensus_n;
+		for (i = 0; i < n; i++) {
+			tr->votes[i] = (uint8_t)a->verdict;
+			tr->vote_score[i] = a->score;
+			tr->vote_us[i] = tr->last_us;
+		}
+		tr->nvotes = n;
+	}
+	tr->decided = a->decided;
+	tr->timed_out = a->decided && a->verdict == TRACK_VERDICT_UNKNOWN;
+	tr->prompted = a->prompted || tr->timed_out;
+	if (noncompliant(a->verdict)) {
+		tr->bad = 1;
+		tr->bad_since_us = tr->last_us;
+	}
+	if (a->alert_us) {
+		tr->has_alerted = 1;
+		tr->alert_us = a->alert_us;
+		tr->alerted_episode = tr->bad;
+		if (!t->cam_has_alerted || a->alert_us > t->cam_alert_us) {
+			t->cam_has_alerted = 1;
+			t->cam_alert_us = a->alert_us;
+		}
+	}
+	if (a->id >= t->next_id)
+		t->next_id = a->id + 1;
+	t->st.live++;
 	return 0;
 }
 

@@ -41,12 +41,17 @@ struct track_box {
 };
 
 struct track_config {
-	unsigned min_hits;          /* matched frames before a track is confirmed (3) */
-	uint64_t max_missing_us;    /* end a confirmed track missing this long (2 s) */
-	uint64_t tentative_missing_us; /* drop a tentative track missing this long (0.5 s) */
+	unsigned min_hits;          /* matched frames before a track is confirmed (2); a
+	                             * track with a vote (a confident look) is confirmed at once */
+	uint64_t max_missing_us;    /* end a confirmed track missing this long (3 s)... */
+	uint64_t tentative_missing_us; /* drop a tentative track missing this long (1 s)... */
+	double missing_frames;      /* ...or this many of the camera's frame intervals, if
+	                             * longer (2.5): slow cameras forget by frames, not ms */
 	double iou_match;           /* IoU with the predicted box to match (0.3) */
 	double center_match;        /* fallback: centre distance / track size (0.75) */
-	unsigned consensus_n;       /* votes for the winning class to settle (3) */
+	unsigned consensus_n;       /* votes for the winning class to settle (2) */
+	double decide_score;        /* first settle from one vote this confident (0.97; >1 = never) */
+	uint64_t vote_max_age_us;   /* votes older than this do not count (10 s) */
 	unsigned consensus_window;  /* last qualifying votes considered (5, >= n) */
 	double consensus_min_score; /* a look votes only with score >= this (0.6) */
 	double consensus_majority;  /* winner's share of the window (0.6) */
@@ -57,6 +62,9 @@ struct track_config {
 	uint64_t alert_after_us;    /* indoor: non-compliant this long -> alert; 0 = never (10 s) */
 	uint64_t alert_cooldown_us; /* per track, between alerts (60 s) */
 	uint64_t camera_cooldown_us; /* per camera, between alerts (10 s) */
+	uint64_t prompt_us;         /* gate: no vote this long after first seen -> TRACK_PROMPT (0 = off) */
+	uint64_t timeout_us;        /* gate: nothing settled this long -> TRACK_TIMEOUT (0 = off) */
+	double face_min_px;         /* a found face narrower than this is "too small" (prompt reason) */
 	uint64_t id_base;           /* ids are id_base+1, id_base+2, ... (0); pass the
 	                             * start time so ids stay unique across restarts */
 };
@@ -85,6 +93,13 @@ struct track_look {
 	float face_quality;         /* 0..1, how frontal/sharp (e.g. detector score) */
 };
 
+/* Why a person is prompted (TRACK_PROMPT's prompt). */
+enum track_prompt {
+	TRACK_PROMPT_NONE = 0,
+	TRACK_PROMPT_FACE_NOT_VISIBLE, /* no face found in the last look */
+	TRACK_PROMPT_FACE_TOO_SMALL,   /* a face, narrower than face_min_px, and no vote */
+};
+
 #define TRACK_LOOK_BEST 1 /* track_classify: this look is the new best snapshot */
 
 enum track_event_type {
@@ -92,6 +107,8 @@ enum track_event_type {
 	TRACK_CHANGED,  /* its settled verdict changed; first_settle on the first one */
 	TRACK_ENDED,    /* it left (missing too long) or track_end_all() */
 	TRACK_ALERT,    /* indoor: non-compliant for alert_after_us */
+	TRACK_PROMPT,   /* gate: no usable face for prompt_us (once per track) */
+	TRACK_TIMEOUT,  /* gate: nothing settled for timeout_us: the caller decides (once) */
 };
 
 struct track_event {
@@ -109,6 +126,22 @@ struct track_event {
 	uint32_t frames;             /* frames the track was matched in */
 	uint32_t looks;              /* looks fed (classifications run) */
 	uint32_t skipped;            /* frames not classified because stable */
+	enum track_prompt prompt;    /* PROMPT: why */
+};
+
+/* A person taken over from an earlier tracker of the camera (a worker that
+ * crashed or exited): track_adopt() makes it a confirmed track with its
+ * id, decision and alert state, so it is neither counted nor decided again. */
+struct track_adopt {
+	uint64_t id;
+	struct track_box box;        /* last box */
+	uint64_t first_us, last_us;
+	enum track_verdict verdict;  /* settled, UNKNOWN if none */
+	float score;
+	int decided;                 /* the gate decision was made (or timed out) */
+	int prompted;
+	uint64_t alert_us;           /* last alert raised, 0 = none */
+	uint32_t frames, looks, skipped;
 };
 
 /* Totals for the camera since track_new(). */
@@ -132,6 +165,7 @@ struct track_info {
 	struct track_box box;
 	uint64_t first_us, last_us, settled_us, best_us;
 	uint32_t frames, looks, skipped;
+	int decided, timed_out, prompted;
 };
 
 /* track_config_default - fill c with the defaults above. */
@@ -162,6 +196,16 @@ int track_update(struct tracker *t, uint64_t now_us, const struct track_box *box
  * so, never on one odd look. */
 int track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct track_look *look);
 
+/* track_adopt - add a person taken over (see struct track_adopt). Returns
+ * 0, -EEXIST if the id is live, -ENOSPC when TRACK_MAX tracks are live,
+ * -EINVAL for id 0. Emits nothing. */
+int track_adopt(struct tracker *t, const struct track_adopt *a);
+
+/* track_frame_interval_us - the camera's typical frame interval lately
+ * (median of the last gaps between frames, gaps over 10 s ignored), 0 if
+ * not known yet. */
+uint64_t track_frame_interval_us(const struct tracker *t);
+
 /* track_next_event - pop the oldest pending event into ev; returns 1, or 0
  * when there is none. */
 int track_next_event(struct tracker *t, struct track_event *ev);
@@ -182,7 +226,7 @@ const char *track_verdict_name(enum track_verdict v);
 /* track_verdict_parse - the inverse; returns -1 for an unknown name. */
 int track_verdict_parse(const char *s);
 
-/* track_event_name - "new", "changed", "ended", "alert". */
+/* track_event_name - "new", "changed", "ended", "alert", "prompt", "timeout". */
 const char *track_event_name(enum track_event_type e);
 
 #endif

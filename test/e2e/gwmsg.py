@@ -18,13 +18,16 @@ import sys
 import time
 
 MAGIC = 0x31574D47
-VERSION = 2
-HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS = range(1, 10)
+VERSION = 3
+HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE = range(1, 12)
 ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
 MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
 VERDICTS = {"none": 0, "PASS": 1, "DENY": 2}
-REASONS = {"": 0, "no_mask": 1, "mask_chin": 2, "temperature": 3, "no_face": 4}
-KINDS = {"new": 1, "changed": 2, "ended": 3, "alert": 4}
+REASONS = {"": 0, "no_mask": 1, "mask_chin": 2, "temperature": 3, "no_face": 4, "face_not_visible": 5,
+           "face_too_small": 6, "override": 7}
+KINDS = {"new": 1, "changed": 2, "ended": 3, "alert": 4, "prompt": 5, "override": 6}
+GATE_VERDICT, GATE_APPEARED, GATE_LEFT, GATE_PROMPT = range(4)
+SEQ_NOTIFIER = 0x40000000
 NOFRAME = 1
 EVENTS_MAX = 16
 
@@ -33,7 +36,7 @@ HELLO_S = struct.Struct("<Ii32s")
 REF = struct.Struct("<32s24s")
 BOX = struct.Struct("<5f")
 PERSON = struct.Struct("<5f5fIf4fqII")
-EVENT = struct.Struct("<q6Iffqq5f5fII96s")
+EVENT = struct.Struct("<q6Iffqq5f5fIIII96s")
 RESULT_HEAD1 = struct.Struct("<32s24sII")           # ref, flags, nevents; then 16 events
 RESULT_HEAD2 = struct.Struct("<qqIIff96sI")         # then 4 bytes padding, then 16 persons
 RESULT_EVENTS = RESULT_HEAD1.size
@@ -41,7 +44,9 @@ RESULT_RECEIVED = RESULT_EVENTS + EVENTS_MAX * EVENT.size
 RESULT_NPERSONS = RESULT_RECEIVED + RESULT_HEAD2.size - 4
 RESULT_PERSONS = RESULT_NPERSONS + 8
 RESULT_SIZE = RESULT_PERSONS + 16 * PERSON.size
-VERDICT_S = struct.Struct("<32s24sqIIfI")
+VERDICT_S = struct.Struct("<32s24sqIIfIII64s96s")
+TAKEOVER_S = struct.Struct("<32s")
+TRACK_STATE_S = struct.Struct("<32sq9Iff4x3q10f96s")
 STATS_S = struct.Struct("<32sII6Qff")
 QUEUE_S = struct.Struct("<32sIi3Q")
 
@@ -50,7 +55,8 @@ SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.s
          "result": RESULT_SIZE, "result_events": RESULT_EVENTS, "result_received": RESULT_RECEIVED,
          "result_persons": RESULT_PERSONS, "result_npersons": RESULT_NPERSONS,
          "result_snapshot": RESULT_NPERSONS - 96,
-         "verdict": VERDICT_S.size, "camera_stats": STATS_S.size, "queue_status": QUEUE_S.size}
+         "verdict": VERDICT_S.size, "camera_stats": STATS_S.size, "queue_status": QUEUE_S.size,
+         "takeover": TAKEOVER_S.size, "track_state": TRACK_STATE_S.size}
 
 
 def cstr(s, n):
@@ -96,7 +102,7 @@ def person(verdict="none", reason="", mask="unknown", mask_score=0.0, body=None,
 
 def event(track, kind="new", seq=1, verdict="none", reason="", mask="unknown", decision=False,
           mask_score=0.0, temperature=None, first_seen_us=None, last_seen_us=None, body=None, face=None,
-          looks=0, skipped=0, snapshot=""):
+          looks=0, skipped=0, snapshot="", prompt="", frames=0):
     """One struct msg_track_event (kind: new|changed|ended|alert)."""
     now = int(time.time() * 1e6)
     last = now if last_seen_us is None else last_seen_us
@@ -104,7 +110,7 @@ def event(track, kind="new", seq=1, verdict="none", reason="", mask="unknown", d
     temp = float("nan") if temperature is None else temperature
     return EVENT.pack(int(track), KINDS[kind], seq, VERDICTS[verdict], REASONS[reason], MASK[mask],
                       1 if decision else 0, mask_score, temp, first, last, *(body or (0, 0, 0, 0, 0)),
-                      *(face or (0, 0, 0, 0, 0)), looks, skipped, cstr(snapshot, 96))
+                      *(face or (0, 0, 0, 0, 0)), looks, skipped, REASONS[prompt], frames, cstr(snapshot, 96))
 
 
 def result(camera, frame, persons=(), temperature=None, snapshot="", width=640, height=480,
@@ -156,10 +162,29 @@ def recv(s, timeout=5.0):
         cam, fid = REF.unpack(body)
         return mtype, {"camera": unstr(cam), "frame": unstr(fid)}
     if mtype == VERDICT:
-        cam, fid, track, verdict, reason, temp, idx = VERDICT_S.unpack(body)
+        cam, fid, track, verdict, reason, temp, idx, kind, override, by, snap = VERDICT_S.unpack(body)
         return mtype, {"camera": unstr(cam), "frame": unstr(fid), "track": track, "verdict": verdict,
-                       "reason": reason, "temperature": None if math.isnan(temp) else temp, "person": idx}
+                       "reason": reason, "temperature": None if math.isnan(temp) else temp, "person": idx,
+                       "kind": kind, "override": override, "by": unstr(by), "snapshot": unstr(snap)}
+    if mtype == TRACK_STATE:
+        return mtype, parse_track_state(body)
     return mtype, {"raw": body}
+
+
+def parse_track_state(body):
+    v = TRACK_STATE_S.unpack(body)
+    keys = ["camera", "track", "seq", "verdict", "reason", "mask", "decided", "prompted", "frames", "looks",
+            "skipped", "mask_score", "temperature", "first_seen_us", "last_seen_us", "alert_us"]
+    d = dict(zip(keys, v[:16]))
+    d["camera"] = unstr(d["camera"])
+    d["body"] = v[16:21]
+    d["face"] = v[21:26]
+    d["snapshot"] = unstr(v[26])
+    return d
+
+
+def takeover(camera):
+    return pack(TAKEOVER, TAKEOVER_S.pack(cstr(camera, 32)))
 
 
 def feed(sock, items, timeout=5.0):

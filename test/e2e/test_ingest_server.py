@@ -195,20 +195,41 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
     a = ws.recv_type("answer")
     rep.check(a.get("status") == "accepted" and a.get("seq") == 3, "a fragmented frame is reassembled and accepted", repr(a))
 
-    # 5. verdicts from the notifier reach the camera's connection
+    # 5. gate messages from the notifier reach the camera's connection, in
+    #    the schema the camera page and `gatewatch push` read
     if fid:
         # A real track id: the worker's start time in microseconds plus a
-        # count, beyond 32 bits; the camera must get every digit.
+        # count, beyond 32 bits; the camera must get every digit (a string).
         track = 1732490000000007
-        v = struct.pack("<32s24sqIIfI", b"gate1", fid.encode(), track, 2, 1, float("nan"), 0)
-        notifier.c.send(gwmsg.pack(gwmsg.VERDICT, v))
+
+        def gate(kind, verdict=0, reason=0, override=0, by=""):
+            v = gwmsg.VERDICT_S.pack(b"gate1", fid.encode(), track, verdict, reason, float("nan"), 0, kind,
+                                     override, gwmsg.cstr(by, 64), b"")
+            notifier.c.send(gwmsg.pack(gwmsg.VERDICT, v))
         try:
+            gate(gwmsg.GATE_APPEARED)
+            m = ws.recv_type("person")
+            rep.check(m == {"type": "person", "track": str(track), "event": "appeared"},
+                      "a person appearing is forwarded to the camera, full 64-bit track id as a string", repr(m))
+            gate(gwmsg.GATE_PROMPT, reason=gwmsg.REASONS["face_not_visible"])
+            m = ws.recv_type("prompt")
+            rep.check(m == {"type": "prompt", "track": str(track), "reason": "face_not_visible",
+                            "text": "Please look at the camera"}, "a prompt is forwarded to the camera", repr(m))
+            gate(gwmsg.GATE_VERDICT, 2, 1)
             m = ws.recv_type("verdict")
-            rep.check(m == {"type": "verdict", "frame": fid, "track": track, "verdict": "DENY", "reason": "no_mask",
-                         "temperature": None, "person": 0},
-                   "notifier verdict is forwarded to the camera with the full 64-bit track id", repr(m))
+            rep.check(m == {"type": "verdict", "frame": fid, "track": str(track), "verdict": "DENY", "reason": "no_mask",
+                            "temperature": None, "person": 0, "override": False, "by": None},
+                      "notifier verdict is forwarded to the camera", repr(m))
+            gate(gwmsg.GATE_VERDICT, 1, gwmsg.REASONS["override"], 1, "Ann")
+            m = ws.recv_type("verdict")
+            rep.check(m.get("override") is True and m.get("by") == "Ann" and m.get("verdict") == "PASS",
+                      "an override is forwarded with override=true and who", repr(m))
+            gate(gwmsg.GATE_LEFT)
+            m = ws.recv_type("person")
+            rep.check(m == {"type": "person", "track": str(track), "event": "left"},
+                      "a person leaving is forwarded to the camera", repr(m))
         except Exception as e:
-            rep.check(False, "notifier verdict is forwarded to the camera", repr(e))
+            rep.check(False, "gate messages are forwarded to the camera", repr(e))
     try:
         body = notifier.wait_for(gwmsg.CAMERA_STATS)
         cam = gwmsg.unstr(body[:32])

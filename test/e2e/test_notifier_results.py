@@ -23,11 +23,29 @@ n = None
 
 
 def no_message(sock, timeout=0.5):
-    """True if nothing arrives on sock within timeout."""
+    """True if no verdict arrives on sock within timeout (the gate's other
+    messages, a person appeared or left, are skipped)."""
     try:
-        return gwmsg.recv(sock, timeout) is None
+        while True:
+            m = gwmsg.recv(sock, timeout)
+            if m is None:
+                return True
+            if m[0] != gwmsg.VERDICT or m[1]["kind"] == gwmsg.GATE_VERDICT:
+                return False
     except OSError:  # socket.timeout
         return True
+
+
+seen_gate = []  # (kind, track) of the gate messages recv_verdict skipped
+
+
+def recv_verdict(sock, timeout=5.0):
+    """The next verdict message; appeared/left/prompt ones are kept in seen_gate."""
+    while True:
+        m = gwmsg.recv(sock, timeout)
+        if m is None or m[0] != gwmsg.VERDICT or m[1]["kind"] == gwmsg.GATE_VERDICT:
+            return m
+        seen_gate.append((m[1]["kind"], m[1]["track"]))
 
 
 def live_collect(live, count, timeout=5.0):
@@ -49,7 +67,7 @@ try:
     n = Notifier().start()
     db = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=5)
     t.eq(db.execute("PRAGMA journal_mode").fetchone()[0], "wal", "database is in WAL mode")
-    t.eq(db.execute("PRAGMA user_version").fetchone()[0], 2, "schema user_version is 2")
+    t.eq(db.execute("PRAGMA user_version").fetchone()[0], 3, "schema user_version is 3")
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     t.check({"tracks", "track_events", "alerts", "webhook_outbox"} <= tables, "v2 tables exist", repr(tables))
 
@@ -95,13 +113,15 @@ try:
                  ("gate1", T2, "DENY", "no_mask", "mask_off", 1, "", None, None)],
          "one tracks row per person with its settled verdict")
 
-    v1, v2 = gwmsg.recv(ingest), gwmsg.recv(ingest)
+    v1, v2 = recv_verdict(ingest), recv_verdict(ingest)
     t.check(v1[0] == gwmsg.VERDICT and v1[1]["frame"] == fa and v1[1]["verdict"] == 1 and v1[1]["track"] == T1
             and v1[1]["person"] == 0 and abs(v1[1]["temperature"] - 36.6) < 0.01,
             "ingest gets the gate decision PASS of person 1, with its 64-bit track id", repr(v1))
     t.check(v2[0] == gwmsg.VERDICT and v2[1]["verdict"] == 2 and v2[1]["reason"] == 1 and v2[1]["person"] == 1
             and v2[1]["track"] == T2, "ingest gets the gate decision DENY/no_mask of person 2", repr(v2))
     t.check(no_message(ingest), "exactly one verdict per person, not one per event")
+    t.eq(seen_gate, [(gwmsg.GATE_APPEARED, T1), (gwmsg.GATE_APPEARED, T2)],
+         "the gate hears of each person appearing, before their verdict")
 
     msgs = live_collect(live, 5)
     t.eq([m.get("type") for m in msgs], ["result", "track", "track", "track", "track"],
@@ -140,7 +160,7 @@ try:
                                      dict(track=T3, kind="changed", seq=2, verdict="PASS", mask="mask_on",
                                           decision=True)]))
     t.eq(gwmsg.recv(worker), (gwmsg.RESULT_ACK, {"camera": "gate1", "frame": fc}), "next result acked")
-    v = gwmsg.recv(ingest)
+    v = recv_verdict(ingest)
     t.check(v[1]["frame"] == fc and v[1]["track"] == T3, "the next verdict is the next person's", repr(v))
 
     # A track ends while no frame comes: a NOFRAME result.
@@ -236,9 +256,9 @@ try:
     t.eq(db.execute("SELECT count(*) FROM track_events").fetchone()[0], 10, "ten distinct events committed")
 
     st, before = n.get_json("/api/stats/today")
-    t.eq(before["total"], {"people": 4, "passed": 2, "denied": 2, "alerts": 1},
+    t.eq(before["total"], {"people": 4, "passed": 2, "denied": 2, "alerts": 1, "overrides": 0},
          "today's totals count people (tracks), gate decisions and alerts")
-    t.eq(before["cameras"].get("hall"), {"people": 1, "passed": 0, "denied": 1, "alerts": 1}, "today for the hall")
+    t.eq(before["cameras"].get("hall"), {"people": 1, "passed": 0, "denied": 1, "alerts": 1, "overrides": 0}, "today for the hall")
     t.check(len(before["hours"]) == 24 and sum(h["people"] for h in before["hours"]) == 4,
             "24 hour buckets adding up", repr(before["hours"])[:200])
     for s in (worker, hall, ingest, disp, bad, bad2, bad3, bad4, bad5, bad6):

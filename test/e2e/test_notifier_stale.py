@@ -1,17 +1,29 @@
 #!/usr/bin/python3
-"""test_notifier_stale - a worker that dies (kill -9) never sends its
-people's ENDED events; the notifier ends them when the camera's next
-worker says hello: the open tracks of an earlier worker (id = that
-worker's start time in us + a count, below the new worker's process start
-time) that were not seen for track.max_missing_ms get a stored ENDED event
-with the next seq, ended_us = last_seen_us, pushed to /live. Tracks of
-the worker itself (a reconnect after a notifier restart), of other
-cameras, already ended, or seen lately are left alone; the worker's own
-later ENDED is stored as usual. Fed over run/notifier.sock with gwmsg."""
+"""test_notifier_stale - who ends a person whose worker is gone, and a
+supervisor's override.
+
+A worker that dies (kill -9) or exits idle sends no ENDED for the people
+it follows. The camera's next worker asks the notifier for them
+(MSG_TAKEOVER) and gets each open person as a MSG_TRACK_STATE: its last
+worker seq, verdict, decision made, prompted, last alert, last boxes and
+counts, then an end marker (track 0). While a worker of the camera is
+connected its people are never ended by the notifier; while none is, the
+notifier ends those not seen for track.max_missing_ms +
+dispatcher.worker_backoff_max_ms with a stored ENDED (next seq,
+ended_us = last_seen_us), pushed to /live and to the gate.
+
+Override: POST /api/tracks/<camera>/<track>/override {"verdict","note"}
+stores an override event (seq from MSG_SEQ_NOTIFIER, decision 1, the
+replaced decision gets 2), keeps it on the person over later worker
+events, counts it in today's figures and sends the gate a verdict with
+override=1 and who. Fed over run/notifier.sock with gwmsg."""
+import json
 import os
 import sqlite3
 import sys
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
@@ -19,9 +31,10 @@ from notifier_env import WS, Cases, Notifier  # noqa: E402
 
 t = Cases()
 n = None
+GRACE = 2.0  # track.max_missing_ms 1000 + dispatcher.worker_backoff_max_ms 1000
 
 
-def send(sock, cam, events, noframe=False):
+def send(sock, cam, events, noframe=True):
     """One result with events; True when acked."""
     fid = gwmsg.frame_id()
     sock.send(gwmsg.result(cam, fid, [], events=events, noframe=noframe))
@@ -32,108 +45,181 @@ def send(sock, cam, events, noframe=False):
 def worker(cam):
     s = gwmsg.connect(n.sock)
     s.send(gwmsg.hello(gwmsg.ROLE_WORKER, cam))
-    # An empty result's ack: the hello (and what it triggered) is done.
     assert send(s, cam, [], noframe=True)
     return s
 
 
+def takeover(s, cam):
+    """The open people a new worker of cam is handed, until the end marker."""
+    s.send(gwmsg.takeover(cam))
+    out = []
+    for _ in range(100):
+        m = gwmsg.recv(s)
+        if m is None or m[0] != gwmsg.TRACK_STATE:
+            continue
+        if m[1]["track"] == 0:
+            return out
+        out.append(m[1])
+    return None
+
+
+def post(path, body):
+    req = urllib.request.Request(n.url(path), data=json.dumps(body).encode() if body is not None else b"",
+                                 method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def gate_messages(sock, timeout=1.0):
+    out = []
+    while True:
+        try:
+            m = gwmsg.recv(sock, timeout)
+        except OSError:
+            return out
+        if m is None:
+            return out
+        if m[0] == gwmsg.VERDICT:
+            out.append(m[1])
+
+
 try:
-    # track.max_missing_ms 1000: the dead worker's people were last seen
-    # longer ago than that.
-    n = Notifier(extra=["--set", "track.max_missing_ms=1000"]).start()
+    n = Notifier(extra=["--set", "track.max_missing_ms=1000",
+                        "--set", "dispatcher.worker_backoff_ms=100",
+                        "--set", "dispatcher.worker_backoff_max_ms=1000"]).start()
     db = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=5)
     live = WS(n.http_port)
+    ingest = gwmsg.connect(n.sock)
+    ingest.send(gwmsg.hello(gwmsg.ROLE_INGEST))
     now = int(time.time() * 1e6)
-    old = now - 3600 * 10**6          # an earlier worker, started an hour ago
-    O1, O2, O3 = old + 1, old + 2, old + 3
+    old = now - 3600 * 10**6          # the first worker started an hour ago
+    O1, O2, O3, HALL = old + 1, old + 2, old + 3, old + 4
     seen = now - 30 * 10**6           # last seen 30 s ago
-    HALL = old + 4
+    body = (100.0, 50.0, 120.0, 300.0, 0.9)
+    face = (140.0, 70.0, 40.0, 48.0, 0.8)
 
-    # The earlier worker (this process, before its "restart"): people
-    # O1 (decided PASS), O2 (new only), O3 (already ended), and one in the hall.
+    # The first worker: O1 decided PASS, O2 prompted and undecided, O3 ended;
+    # a hall person with an alert.
     w1 = worker("gate1")
     ok = send(w1, "gate1", [
         dict(track=O1, kind="new", seq=1, first_seen_us=seen - 10**6, last_seen_us=seen - 10**6, looks=2),
         dict(track=O1, kind="changed", seq=2, verdict="PASS", mask="mask_on", mask_score=0.95, decision=True,
-             first_seen_us=seen - 10**6, last_seen_us=seen, looks=3, skipped=7,
-             snapshot="snapshots/gate1/%d.jpg" % O1),
+             first_seen_us=seen - 10**6, last_seen_us=seen, looks=3, skipped=7, body=body, face=face,
+             frames=9, snapshot="snapshots/gate1/%d.jpg" % O1),
         dict(track=O2, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen),
+        dict(track=O2, kind="prompt", seq=2, first_seen_us=seen, last_seen_us=seen, prompt="face_not_visible"),
         dict(track=O3, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen),
         dict(track=O3, kind="ended", seq=2, first_seen_us=seen, last_seen_us=seen)])
-    t.check(ok, "the earlier worker's events are acked")
+    t.check(ok, "the first worker's events are acked")
     h1 = worker("hall")
-    t.check(send(h1, "hall", [dict(track=HALL, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen)]),
-             "a hall person is acked")
-    w1.close()  # kill -9: no ENDED for O1, O2
-    h1.close()
+    t.check(send(h1, "hall", [dict(track=HALL, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen),
+                              dict(track=HALL, kind="alert", seq=2, verdict="DENY", reason="no_mask",
+                                   mask="mask_off", first_seen_us=seen, last_seen_us=seen)]),
+            "a hall person with an alert is acked")
 
     def open_tracks(cam):
         return sorted(r[0] for r in db.execute(
             "SELECT track_id FROM tracks WHERE camera = ? AND ended_us IS NULL", (cam,)))
 
-    t.eq(open_tracks("gate1"), [O1, O2], "the dead worker's people are open before the next worker")
+    time.sleep(GRACE + 1.5)
+    t.eq(open_tracks("gate1"), [O1, O2], "while its worker is connected, nobody of the camera is ended")
+    gate_messages(ingest, 0.2)
 
-    # A person the current worker (started after this process) follows,
-    # stored before the restart below; and a track seen just now, from a
-    # worker that started earlier (judged only once max_missing_ms passed).
-    cur = now + 1
-    recent = old + 5
-
-    # The next worker of gate1 says hello (this process started after O1, O2).
+    # kill -9 of both workers; gate1's next worker comes back at once
+    w1.close()
+    h1.close()
     w2 = worker("gate1")
-    t.eq(open_tracks("gate1"), [], "the next worker's hello ends the earlier worker's people")
-    rows = db.execute("SELECT track_id, ended_us, last_seen_us, verdict, decision_us IS NOT NULL, looks, skipped "
-                      "FROM tracks WHERE camera = 'gate1' AND track_id IN (?, ?) ORDER BY track_id",
-                      (O1, O2)).fetchall()
-    t.check(len(rows) == 2 and all(r[1] == r[2] for r in rows), "ended_us = last_seen_us", repr(rows))
-    t.check(rows and rows[0][3:] == ("PASS", 1, 3, 7), "the ended person keeps verdict, decision and counts",
-            repr(rows))
-    ev = db.execute("SELECT track_id, seq, kind, verdict, decision, at_us FROM track_events "
-                    "WHERE camera = 'gate1' AND kind = 'ended' AND track_id IN (?, ?) ORDER BY track_id",
-                    (O1, O2)).fetchall()
-    t.eq(ev, [(O1, 3, "ended", "PASS", 0, seen), (O2, 2, "ended", "none", 0, seen)],
-         "a synthetic ENDED with the next seq per person, at its last_seen time")
-    t.eq(db.execute("SELECT seq, kind FROM track_events WHERE track_id = ? ORDER BY seq", (O3,)).fetchall(),
-         [(1, "new"), (2, "ended")], "the person that had ended is untouched")
-    t.eq(db.execute("SELECT count(*) FROM track_events WHERE decision = 1").fetchone()[0], 1,
-         "still one gate decision")
-    t.eq(open_tracks("hall"), [HALL], "another camera's people are left alone")
-    pushed = []
-    end = time.time() + 5
-    for _ in range(100):
-        if {O1, O2} <= set(pushed) or time.time() >= end:
-            break
-        m = live.recv(max(0.1, end - time.time()))
-        if m.get("type") == "track" and m.get("kind") == "ended" and m.get("track") in (O1, O2):
-            pushed.append(m.get("track"))
-    t.eq(sorted(pushed), [O1, O2], "the ends are pushed to /live, once each")
-    st, body = n.get_json("/api/tracks?camera=gate1")
-    t.check(st == 200 and all(x.get("ended_ms") for x in body if x.get("track") in (O1, O2)),
-            "/api/tracks shows them ended", repr(body)[:300])
+    got = takeover(w2, "gate1")
+    t.check(got is not None and [g["track"] for g in got] == [O1, O2],
+            "the next worker is handed the camera's open people, and only them", repr(got)[:300])
+    if got and len(got) == 2:
+        a, b = got
+        t.check((a["seq"], a["decided"], a["prompted"], a["verdict"], a["mask"], a["looks"], a["skipped"],
+                 a["frames"], a["first_seen_us"], a["last_seen_us"], a["snapshot"]) ==
+                (2, 1, 0, 1, 1, 3, 7, 9, seen - 10**6, seen, "snapshots/gate1/%d.jpg" % O1) and
+                [round(x, 1) for x in a["body"]] == list(body) and [round(x, 1) for x in a["face"]] == list(face),
+                "a decided person comes with its seq, decision, counts, last boxes and snapshot", repr(a))
+        t.check((b["seq"], b["decided"], b["prompted"], b["verdict"]) == (2, 0, 1, 0),
+                "an undecided person comes with its prompt", repr(b))
+    w2b = worker("hall")
+    hall = takeover(w2b, "hall")
+    t.check(hall and hall[0]["track"] == HALL and hall[0]["alert_us"] > 0,
+            "a person's last alert comes with it", repr(hall)[:200])
+    w2b.close()
 
-    # The current worker's own people, and one seen lately by an earlier one.
-    t.check(send(w2, "gate1", [dict(track=cur, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen),
-                               dict(track=recent, kind="new", seq=1)]), "the current worker's events are acked")
-    w2.close()
-    w3 = worker("gate1")  # the same worker reconnecting (a notifier restart)
-    t.eq(open_tracks("gate1"), [recent, cur] if recent < cur else [cur, recent],
-         "a reconnecting worker keeps its people; one seen lately is not ended yet")
-    left = 0
-    for _ in range(50):
-        left = open_tracks("gate1")
-        if left == [cur]:
+    # no hall worker now: its person ends after the grace; gate1's stay with w2
+    left = None
+    for _ in range(60):
+        left = open_tracks("hall")
+        if not left:
             break
         time.sleep(0.1)
-    t.eq(left, [cur], "the one seen lately ends once track.max_missing_ms has passed")
-    t.check(send(w3, "gate1", [dict(track=cur, kind="ended", seq=2, first_seen_us=seen, last_seen_us=seen)]),
-            "the worker's own ENDED is acked")
-    t.eq(db.execute("SELECT seq, kind FROM track_events WHERE track_id = ?", (cur,)).fetchall(),
-         [(1, "new"), (2, "ended")], "and stored as sent")
-    t.eq(open_tracks("gate1"), [], "nobody left open")
-    w3.close()
+    t.eq(left, [], "with no worker of the camera, its people end after the grace")
+    row = db.execute("SELECT ended_us, last_seen_us FROM tracks WHERE track_id = ?", (HALL,)).fetchone()
+    t.check(row and row[0] == row[1], "ended_us = last_seen_us", repr(row))
+    t.eq(db.execute("SELECT seq, kind FROM track_events WHERE track_id = ? ORDER BY seq", (HALL,)).fetchall(),
+         [(1, "new"), (2, "alert"), (3, "ended")], "a stored ENDED with the next seq")
+    t.eq(open_tracks("gate1"), [O1, O2], "a worker that took people over keeps them")
+
+    # the worker goes on with its own numbering: no clash with the notifier's
+    t.check(send(w2, "gate1", [dict(track=O1, kind="changed", seq=3, verdict="PASS", mask="mask_on",
+                                    first_seen_us=seen - 10**6, last_seen_us=seen + 1000)]),
+            "the next worker's events for a person taken over are acked")
+
+    # a supervisor overrides O2 (undecided) and O1 (PASS -> DENY)
+    before = n.get_json("/api/stats/today")[1]["total"]
+    st, item = post("/api/tracks/gate1/%d/override" % O2, {"verdict": "PASS", "note": "known visitor"})
+    t.check(st == 200 and item and item[0]["track"] == O2 and item[0]["verdict"] == "PASS" and
+            item[0]["override"]["by"] == "supervisor" and item[0]["override"]["note"] == "known visitor",
+            "an override answers the person with the override, who and the note", repr(item)[:300])
+    st, item = post("/api/tracks/gate1/%d/override" % O1, {"verdict": "DENY", "note": "", "by": "Ann"})
+    t.check(st == 200 and item[0]["verdict"] == "DENY" and item[0]["reason"] == "override",
+            "a decided person can be overridden", repr(item)[:300])
+    msgs = [m for m in gate_messages(ingest, 1.0) if m["kind"] == gwmsg.GATE_VERDICT]
+    t.eq([(m["track"], m["verdict"], m["override"], m["by"]) for m in msgs], [(O2, 1, 1, "supervisor"), (O1, 2, 1, "Ann")],
+         "each override goes to the gate as a verdict with override and who")
+    ev = db.execute("SELECT track_id, seq, kind, verdict, reason, decision FROM track_events WHERE kind = 'override'"
+                    " ORDER BY id").fetchall()
+    t.eq(ev, [(O2, gwmsg.SEQ_NOTIFIER, "override", "PASS", "override", 1),
+              (O1, gwmsg.SEQ_NOTIFIER, "override", "DENY", "override", 1)],
+         "overrides are stored as events numbered apart from the worker's")
+    t.eq(db.execute("SELECT decision FROM track_events WHERE track_id = ? AND seq = 2", (O1,)).fetchone(), (2,),
+         "the decision an override replaced no longer counts")
+    t.eq(db.execute("SELECT override_by, override_us IS NOT NULL FROM tracks WHERE track_id = ?", (O1,)).fetchone(),
+         ("Ann", 1), "the person keeps who overrode it and when")
+    after = n.get_json("/api/stats/today")[1]["total"]
+    t.eq((after["passed"] - before["passed"], after["denied"] - before["denied"], after["overrides"] - before["overrides"]),
+         (0, 1, 2), "the figures count the overrides (O2 passed, O1 moved from passed to denied)")
+    t.check(send(w2, "gate1", [dict(track=O1, kind="ended", seq=4, verdict="PASS", mask="mask_on",
+                                    first_seen_us=seen - 10**6, last_seen_us=seen + 1000)]),
+            "the worker's ENDED of an overridden person is acked")
+    t.eq(db.execute("SELECT verdict, reason, ended_us IS NOT NULL FROM tracks WHERE track_id = ?", (O1,)).fetchone(),
+         ("DENY", "override", 1), "a later worker event does not undo the override")
+    t.eq(post("/api/tracks/gate1/%d/override" % (old + 99), {"verdict": "PASS"})[0], 404, "unknown person: 404")
+    t.eq(post("/api/tracks/gate1/%d/override" % O2, {"verdict": "MAYBE"})[0], 400, "bad verdict: 400")
+    t.eq(post("/api/tracks/gate1/%d/override" % O2, {"verdict": "PASS", "x": "y"})[0], 400, "unknown member: 400")
+    pushed = []
+    try:
+        for _ in range(200):
+            m = live.recv(0.5)
+            if m.get("type") == "track" and m.get("kind") == "override":
+                pushed.append(m)
+    except OSError:  # nothing more within 0.5 s
+        pass
+    t.check(len(pushed) >= 2, "overrides are pushed to /live", repr(pushed)[:200])
+
+    w2.close()
+    for _ in range(60):
+        if not open_tracks("gate1"):
+            break
+        time.sleep(0.1)
+    t.eq(open_tracks("gate1"), [], "once the worker is gone for good, its people end")
     log = n.log_text()
-    t.check("track %d of an earlier worker ended" % O1 in log, "the notifier logs each end it made",
-            log[-500:])
+    t.check("takes over 2 open people" in log and "no worker took it over" in log,
+            "the notifier logs the takeover and each end it made", log[-500:])
     t.eq(n.stop(), 0, "SIGTERM -> exit 0")
     n = None
 except Exception as e:  # noqa: BLE001

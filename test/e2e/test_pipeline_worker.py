@@ -64,14 +64,16 @@ def ref(camera, fid):
     return cstr(camera, 32) + cstr(fid, 24)
 
 
-# struct msg_result (msg.h, version 2), little-endian, natural alignment.
-EVENT = struct.Struct("<qIIIIIIffqq5f5fII96s")
+# struct msg_result (msg.h, version 3), little-endian, natural alignment.
+EVENT = struct.Struct("<qIIIIIIffqq5f5fIIII96s")
 PERSON = struct.Struct("<5f5fIf4fqII")
-RES_FLAGS, RES_EVENTS, RES_TAIL, RES_PERSONS = 56, 64, 3264, 3400
+RES_FLAGS, RES_EVENTS, RES_TAIL, RES_PERSONS = 56, 64, 64 + 16 * EVENT.size, 64 + 16 * EVENT.size + 136
 RES_TAIL_S = struct.Struct("<qqIIff96sI")
 RESULT_SIZE = RES_PERSONS + 16 * PERSON.size
 NOFRAME = 1
-KINDS = {1: "new", 2: "changed", 3: "ended", 4: "alert"}
+KINDS = {1: "new", 2: "changed", 3: "ended", 4: "alert", 5: "prompt", 6: "override"}
+TAKEOVER, TRACK_STATE = 10, 11
+TRACK_STATE_S = struct.Struct("<32sq9Iff4x3q10f96s")
 
 
 def parse_result(body):
@@ -87,7 +89,7 @@ def parse_result(body):
                        "reason": f[4], "mask": f[5], "decision": f[6], "mask_score": f[7],
                        "temperature": f[8], "first_us": f[9], "last_us": f[10],
                        "body": f[11:16], "face": f[16:21], "looks": f[21], "skipped": f[22],
-                       "snapshot": unc(f[23])})
+                       "prompt": f[23], "frames": f[24], "snapshot": unc(f[25])})
     persons = []
     for i in range(min(npers, 16)):
         f = PERSON.unpack_from(body, RES_PERSONS + i * PERSON.size)
@@ -106,6 +108,8 @@ class FakeNotifier:
         self.results = []          # (camera, frame_id, npersons)
         self.parsed = []           # parse_result() of every RESULT received, in order
         self.ack = True
+        self.states = {}           # camera -> [TRACK_STATE bodies] handed to a worker that asks
+        self.takeovers = []        # cameras that asked, in order
         self.lock = threading.Lock()
         self.stop_ev = threading.Event()
         self.srv = None
@@ -141,6 +145,15 @@ class FakeNotifier:
                     s.close()
                     continue
                 mtype, body = unpack(data)
+                if mtype == TAKEOVER:
+                    cam = unc(body[:32])
+                    with self.lock:
+                        self.takeovers.append(cam)
+                        states = list(self.states.get(cam, []))
+                    for st in states + [TRACK_STATE_S.pack(cstr(cam, 32), 0, *([0] * 9), 0.0, 0.0,
+                                                            0, 0, 0, *([0.0] * 10), b"")]:
+                        s.send(pack(TRACK_STATE, st))
+                    continue
                 if mtype == RESULT:
                     res = parse_result(body)
                     cam, fid, npersons = res["camera"], res["frame"], res["npersons"]

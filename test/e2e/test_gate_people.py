@@ -1,0 +1,247 @@
+"""test_gate_people - one verdict per person at the gate, on time, exactly
+once: the real worker (real face and mask networks) fed by a stand-in
+dispatcher, the real notifier (SQLite, takeover, gate messages) and a
+stand-in ingest peer that records the gate messages.
+
+  slow   a masked person at 0.5 frames/s: one track, one PASS
+  fast   an unmasked person at 10 frames/s: one track, one DENY no_mask
+  noface a person whose face never shows: appeared, a prompt after
+         gate.face_prompt_ms, DENY face_not_visible after
+         gate.face_timeout_ms, left
+  gate1  kill -9 of the worker after the decision, the person still in
+         view: the next worker takes the person over from the notifier,
+         no second verdict, counted once, the track goes on
+  idle   the worker exits (EOF, as when idle) with the person in view and
+         comes back for the next frame with the person intact
+
+Frame times are chosen by the test (person boxes in the spool metadata),
+so the tracker's time is exact. Photos: mask-faces val, calibrated at run
+time (test_tracking_worker.pick_photos)."""
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gwmsg  # noqa: E402
+from lib import MODELS, Report, wait_until  # noqa: E402
+from notifier_env import Notifier  # noqa: E402
+from test_pipeline_worker import Dispatcher  # noqa: E402
+from test_tracking_worker import Run, pick_photos  # noqa: E402
+
+try:
+    import cv2
+    import numpy as np
+except ImportError:
+    cv2 = None
+
+CAMS = ("slow", "fast", "noface", "gate1", "idle")
+PASS, DENY = 1, 2
+
+
+class Ingest:
+    """A stand-in ingest peer of the notifier: records gate messages."""
+
+    def __init__(self, sock):
+        self.s = gwmsg.connect(sock)
+        self.s.send(gwmsg.hello(gwmsg.ROLE_INGEST))
+        self.msgs = []
+        self.lock = threading.Lock()
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                m = gwmsg.recv(self.s, 0.2)
+            except OSError:
+                continue
+            if m is None:
+                return
+            if m[0] == gwmsg.VERDICT:
+                with self.lock:
+                    self.msgs.append(m[1])
+
+    def of(self, cam):
+        with self.lock:
+            return [m for m in self.msgs if m["camera"] == cam]
+
+
+def db_rows(db, sql, args=()):
+    for _ in range(20):
+        try:
+            return db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError:
+            time.sleep(0.1)
+    return db.execute(sql, args).fetchall()
+
+
+def main():
+    rep = Report()
+    if cv2 is None:
+        rep.fail("python3-opencv", "import cv2 failed: run with /usr/bin/python3")
+        return rep.done()
+    tmp = tempfile.mkdtemp(prefix="gw-e2e-gate-")
+    n = ing = d = None
+    try:
+        photos = pick_photos(tmp, rep)
+        if photos is None:
+            return rep.done()
+        on, off = photos
+        blank = np.full((120, 100, 3), 160, np.uint8)   # a head without a face
+        cams = [(c, c, "gate") for c in CAMS]
+        sets = ["gate.face_prompt_ms=1500", "gate.face_timeout_ms=4000", "gate.face_timeout_verdict=DENY",
+                "dispatcher.worker_backoff_max_ms=1000", "log.level=info"]
+        n = Notifier(tmp=tmp, cameras=cams, extra=sum((["--set", x] for x in sets), [])).start()
+        gwdir = n.dir
+        wsets = []
+        for i, c in enumerate(CAMS):
+            wsets += ["--set", "camera.%s.token=token-%s-%d" % (c, c, i)]
+        for x in sets:
+            wsets += ["--set", x]
+        ing = Ingest(n.sock)
+        db = sqlite3.connect(os.path.join(gwdir, "gatewatch.db"), timeout=5)
+
+        def tracks(cam):
+            return db_rows(db, "SELECT track_id, verdict, reason, ended_us IS NOT NULL FROM tracks WHERE camera = ?",
+                           (cam,))
+
+        def decisions(cam):
+            return db_rows(db, "SELECT track_id, verdict, reason FROM track_events WHERE camera = ? AND decision = 1",
+                           (cam,))
+
+        def ended(cam):
+            return lambda: tracks(cam) and all(r[3] for r in tracks(cam))
+
+        # ---- one person at 0.5 and at 10 frames/s ------------------------
+        for cam, photo, fps, frames, want in (("slow", on, 0.5, 6, (PASS, "")),
+                                              ("fast", off, 10, 30, (DENY, "no_mask"))):
+            d = Dispatcher(gwdir, cam, MODELS, wsets)
+            step = int(1e6 / fps)
+            run = Run(gwdir, cam, d, int(time.time() * 1e6) - 8 * 10**6)
+            ok = True
+            for i in range(frames):
+                ok &= run.send([(photo, 300 + (i % 3) * 2, 60, 110)], gap_us=step)
+            rep.check(ok, "%s: every frame analysed (%d at %g frames/s)" % (cam, frames, fps))
+            rep.check(wait_until(ended(cam), 30), "%s: the person ends by time once gone" % cam, tracks(cam))
+            rc = d.close(20)
+            d = None
+            tr = tracks(cam)
+            dec = decisions(cam)
+            rep.check(len(tr) == 1, "%s: one person, one track" % cam, tr)
+            rep.check(len(dec) == 1 and (PASS if dec[0][1] == "PASS" else DENY, dec[0][2]) == want,
+                      "%s: exactly one gate decision, the right one" % cam, dec)
+            g = ing.of(cam)
+            rep.check([m["kind"] for m in g] == [gwmsg.GATE_APPEARED, gwmsg.GATE_VERDICT, gwmsg.GATE_LEFT] and
+                      g[1]["verdict"] == want[0],
+                      "%s: the gate hears appeared, one verdict, left" % cam, [(m["kind"], m["verdict"]) for m in g])
+            rep.check(rc == 0, "%s: the worker exits 0" % cam, rc)
+
+        # ---- a person whose face never shows ------------------------------
+        d = Dispatcher(gwdir, "noface", MODELS, wsets)
+        t0 = int(time.time() * 1e6) - 8 * 10**6
+        run = Run(gwdir, "noface", d, t0)
+        ok = True
+        for i in range(30):
+            ok &= run.send([(blank, 300, 60, 110)], gap_us=200000)
+        rep.check(ok, "noface: every frame analysed")
+        rep.check(wait_until(ended("noface"), 30), "noface: the person ends by time once gone")
+        d.close(20)
+        d = None
+        ev = db_rows(db, "SELECT kind, verdict, reason, decision, at_us, json FROM track_events WHERE camera = 'noface'"
+                     " ORDER BY seq")
+        kinds = [e[0] for e in ev]
+        first = run.frames[0][1]
+        rep.check(kinds == ["new", "prompt", "changed", "ended"], "noface: new, prompt, the timeout's decision, ended",
+                  kinds)
+        pr = [e for e in ev if e[0] == "prompt"]
+        dc = [e for e in ev if e[3] == 1]
+        rep.check(pr and 1500000 <= pr[0][4] - first < 1500000 + 200001 and '"prompt":"face_not_visible"' in pr[0][5],
+                  "noface: the prompt at the first frame after gate.face_prompt_ms, face_not_visible",
+                  pr and (pr[0][4] - first))
+        rep.check(dc and dc[0][1:3] == ("DENY", "face_not_visible") and 4000000 <= dc[0][4] - first < 4000000 + 200001,
+                  "noface: DENY face_not_visible at the first frame after gate.face_timeout_ms",
+                  dc and (dc[0][1:3], dc[0][4] - first))
+        g = ing.of("noface")
+        rep.check([m["kind"] for m in g] == [gwmsg.GATE_APPEARED, gwmsg.GATE_PROMPT, gwmsg.GATE_VERDICT,
+                                             gwmsg.GATE_LEFT] and g[1]["reason"] == gwmsg.REASONS["face_not_visible"]
+                  and g[2]["reason"] == gwmsg.REASONS["face_not_visible"],
+                  "noface: the gate hears appeared, the prompt, the verdict, left",
+                  [(m["kind"], m["verdict"], m["reason"]) for m in g])
+
+        # ---- kill -9 after the decision, the person still in view ----------
+        d = Dispatcher(gwdir, "gate1", MODELS, wsets)
+        run = Run(gwdir, "gate1", d, int(time.time() * 1e6) - 6 * 10**6)
+        ok = True
+        for i in range(5):
+            ok &= run.send([(off, 300 + i, 60, 110)])
+        decided = wait_until(lambda: len(decisions("gate1")) == 1, 10)
+        rep.check(ok and decided, "gate1: decided before the kill", decisions("gate1"))
+        d.proc.kill()            # kill -9
+        d.proc.wait(5)
+        d.sock.close()
+        d = Dispatcher(gwdir, "gate1", MODELS, wsets)
+        run.d = d
+        for i in range(5):
+            ok &= run.send([(off, 305 + i, 60, 110)])
+        rep.check(ok, "gate1: the next worker analyses the frames")
+        rep.check(wait_until(ended("gate1"), 30), "gate1: the person ends by time once gone")
+        d.close(20)
+        d = None
+        tr = tracks("gate1")
+        rep.check(len(tr) == 1, "gate1: counted once (one track over both workers)", tr)
+        rep.check(len(decisions("gate1")) == 1, "gate1: no second decision", decisions("gate1"))
+        g = ing.of("gate1")
+        rep.check([m["kind"] for m in g].count(gwmsg.GATE_VERDICT) == 1 and
+                  [m["kind"] for m in g].count(gwmsg.GATE_APPEARED) == 1,
+                  "gate1: the gate got one verdict and one 'appeared'", [(m["kind"], m["verdict"]) for m in g])
+        ev = db_rows(db, "SELECT seq, kind, json FROM track_events WHERE camera = 'gate1' ORDER BY seq")
+        rep.check([e[0] for e in ev] == list(range(1, len(ev) + 1)), "gate1: events numbered on by the next worker",
+                  [(e[0], e[1]) for e in ev])
+        last = db_rows(db, "SELECT last_seen_us FROM tracks WHERE camera = 'gate1'")
+        rep.check(last and last[0][0] == run.frames[-1][1], "gate1: the track goes on to the last frame",
+                  (last, run.frames[-1][1]))
+        with open(os.path.join(gwdir, "worker.log"), errors="replace") as f:
+            log = f.read()
+        rep.check("camera=gate1 took over track %d" % (tr[0][0] if tr else 0) in log,
+                  "gate1: the next worker logs the takeover")
+
+        # ---- idle exit with the person in view, and back --------------------
+        d = Dispatcher(gwdir, "idle", MODELS, wsets)
+        run = Run(gwdir, "idle", d, int(time.time() * 1e6) - 6 * 10**6)
+        ok = True
+        for i in range(4):
+            ok &= run.send([(on, 300, 60, 110)])
+        rc = d.close(20)     # EOF: what the dispatcher does to an idle worker
+        rep.check(ok and rc == 0, "idle: the worker exits 0 on EOF", rc)
+        rep.check(tracks("idle") and not tracks("idle")[0][3], "idle: the person in view stays open", tracks("idle"))
+        d = Dispatcher(gwdir, "idle", MODELS, wsets)
+        run.d = d
+        for i in range(4):
+            ok &= run.send([(on, 300, 60, 110)])
+        rep.check(wait_until(ended("idle"), 30), "idle: the person ends by time once gone")
+        d.close(20)
+        d = None
+        rep.check(len(tracks("idle")) == 1 and len(decisions("idle")) == 1,
+                  "idle: the worker came back with the person: one track, one decision",
+                  (tracks("idle"), decisions("idle")))
+    finally:
+        if d is not None:
+            d.close(5)
+        if ing is not None:
+            ing.stop = True
+        if n is not None:
+            n.stop()
+        if rep.failed:
+            print("# state kept in %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
