@@ -38,6 +38,17 @@ struct worker {
 	int killed;             /* we sent SIGKILL (drain timeout): not the frame's fault */
 };
 
+/* worker_crashed - the worker died of its own fault: a signal the kernel
+ * sends for what the process did (or abort()). A SIGKILL or SIGTERM comes
+ * from outside (an operator, the OOM killer, a shutdown), and an exit
+ * status is the worker's decision: neither counts against the frame. */
+static int
+worker_crashed(int term_signal)
+{
+	return term_signal == SIGSEGV || term_signal == SIGBUS || term_signal == SIGFPE ||
+	    term_signal == SIGILL || term_signal == SIGABRT;
+}
+
 struct camera {
 	char id[CAMERA_ID_SIZE];
 	struct fifo fifo;
@@ -206,8 +217,9 @@ worker_feed(struct camera *c)
 		camera_changed(c);
 		return;
 	}
-	/* nothing to do: retire after the idle time */
-	if (!c->backoff_wait && !dsp.stopping)
+	/* nothing to do: retire after the idle time, counted from the last
+	 * frame (a rescan or a duplicate hint must not restart the count) */
+	if (!c->backoff_wait && !dsp.stopping && !uv_is_active((uv_handle_t *)&c->timer))
 		uv_timer_start(&c->timer, idle_cb, (uint64_t)dsp.cfg.worker_idle_ms, 0);
 	camera_changed(c);
 }
@@ -381,7 +393,12 @@ worker_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
 		if (!camera_in_spool(c, SPOOL_QUEUE, id)) {
 			/* finished (or failed) by the worker; its FRAME_DONE was lost */
 			fifo_done(&c->fifo, id);
-		} else if (w->orderly || w->killed || (dsp.stopping && !w->broken && !term_signal)) {
+		} else if (w->orderly || w->killed || (dsp.stopping && !w->broken && !term_signal) ||
+		    !worker_crashed(term_signal)) {
+			if (!w->orderly && !w->killed && !dsp.stopping)
+				log_warnx(id, "camera=%s worker ended by %s %d from outside while holding the frame; "
+				    "not the frame's fault, it goes back to the queue", c->id,
+				    term_signal ? "signal" : "status", term_signal ? term_signal : (int)exit_status);
 			fifo_giveback(&c->fifo);
 		} else if (fifo_crash(&c->fifo, dsp.cfg.worker_max_crashes, failed, &count) == 1) {
 			char reason[128];
