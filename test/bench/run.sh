@@ -3,7 +3,8 @@
 # docs/BENCHMARKS.md (or $BENCH_OUT). Parts:
 #   Networks   test/bench/models.sh (face + mask), test/bench/models-person.sh
 #              (NanoDet): each prints markdown, included verbatim
-#   Pipeline   test/bench/pipeline.py (the four programs on loopback)
+#   Pipeline   test/bench/pipeline.py (the four programs on loopback),
+#              test/bench/push_lag.py (push --stdin behind a live camera)
 # A part that is missing or fails is named in the report, with the end of
 # its stderr; the report is still written, and run.sh exits 1 at the end.
 # Benchmarks, not tests: no figure is compared with a limit.
@@ -75,6 +76,7 @@ for s in models models-person; do
 done
 BENCH_BUDGET_S=${BENCH_BUDGET_S:-420}; export BENCH_BUDGET_S
 part pipeline $((BENCH_BUDGET_S + 90)) /usr/bin/python3 test/bench/pipeline.py
+part push-lag 300 /usr/bin/python3 test/bench/push_lag.py
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain 2>/dev/null | grep -v '^??' | head -n 1)" ] && commit="$commit (plus uncommitted changes)"
@@ -112,6 +114,7 @@ mkdir -p "$(dirname "$OUT")"
 	echo "## Pipeline"
 	echo
 	emit pipeline test/bench/pipeline.py
+	emit push-lag test/bench/push_lag.py
 	echo "## Re-measuring"
 	echo
 	echo '```sh'
@@ -119,6 +122,7 @@ mkdir -p "$(dirname "$OUT")"
 	echo 'BENCH_OUT=/tmp/b.md BENCH_QUICK=1 sh test/bench/run.sh   # a quick look, fewer frames'
 	echo 'sh test/bench/models-person.sh              # one part alone (markdown on stdout)'
 	echo '/usr/bin/python3 test/bench/pipeline.py     # the pipeline part alone'
+	echo '/usr/bin/python3 test/bench/push_lag.py     # push --stdin behind a live camera'
 	echo "$B/bench/decode_bench decode FRAME.jpg 300   # stb decode rate of one JPEG"
 	echo "$B/bench/decode_bench commit DIR FRAME.jpg 200   # spool_commit (fsync) time"
 	echo 'bin/gatewatch replay --stage ingest FRAMES/  # first pass alone, ms per frame'
