@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "util.h"
@@ -60,6 +61,8 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/* secrets and people's data are never world-readable (issue 11) */
+	umask(027);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

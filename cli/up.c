@@ -1,8 +1,14 @@
 /* up - `gatewatch up`: write the effective configuration under DIR, start
  * notifier, dispatcher and ingest (in that order, each waited for), print
  * where to point a browser, and supervise: a child that dies is restarted
- * with backoff. SIGINT/SIGTERM stop everything (SIGTERM, 10 s, SIGKILL).
- * Everything runs in one process group, so a test can kill it all at once. */
+ * with backoff. SIGINT/SIGTERM stop everything, one program after the
+ * other: ingest first (no new frames), then the dispatcher (its workers
+ * finish what they hold and report it), the notifier last (it commits what
+ * they report); each gets SIGTERM, a bounded wait, then SIGKILL.
+ * Everything runs in one process group, so a test can kill it all at once;
+ * the children also die with `up` itself (PR_SET_PDEATHSIG), so a kill -9
+ * of `up` leaves nothing behind. DIR/run/up.lock (flock) holds one `up`
+ * per DIR and names its pid. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -10,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,7 +31,8 @@
 #include "util.h"
 
 #define UP_START_WAIT_MS 60000     /* per program, to open its sockets */
-#define UP_STOP_WAIT_MS 10000
+#define UP_STOP_WAIT_MS 10000      /* ingest, notifier */
+#define UP_DRAIN_WAIT_MS 30000     /* dispatcher: its workers finish their frames */
 #define UP_BACKOFF_MIN_MS 500
 #define UP_BACKOFF_MAX_MS 30000
 #define UP_STABLE_MS 30000         /* a run this long resets the backoff */
@@ -115,10 +124,17 @@ up_write_conf(const struct config *c, const char *path)
 {
 	char tmp[CONFIG_PATH_SIZE + 64];
 	FILE *f;
+	int fd;
 
+	/* camera tokens and secrets: owner only */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
 		return -1;
+	if (fchmod(fd, 0600) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
 	config_dump(c, f);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		fclose(f);
@@ -178,18 +194,23 @@ static pid_t
 up_spawn(struct up_child *ch)
 {
 	char bin[CONFIG_PATH_SIZE], name[64], logpath[CONFIG_PATH_SIZE + 64];
-	pid_t pid;
+	pid_t pid, parent;
 	int fd;
 
 	snprintf(name, sizeof(name), "gatewatch-%s", ch->prog);
 	if (cmd_bin_path(name, bin, sizeof(bin)) != 0)
 		return -1;
 	snprintf(logpath, sizeof(logpath), "%s/log/%s.log", up_cfg.dir, ch->prog);
+	parent = getpid();
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
 		struct sigaction sa;
 
+		/* die with `up` (SIGTERM: a clean stop); if `up` died before
+		 * this line, the parent is already someone else */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+			_exit(1);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGINT, &sa, NULL);
@@ -255,33 +276,70 @@ up_reap(struct up_child *kids, int nkids)
 	return n;
 }
 
-/* up_stop_all - SIGTERM in reverse start order, wait, then SIGKILL. */
+/* up_stop_all - in reverse start order (ingest, dispatcher, notifier),
+ * one at a time: SIGTERM, wait until it has exited, SIGKILL after its
+ * limit. The notifier goes last so that what the workers report while the
+ * dispatcher drains them is still committed. */
 static void
 up_stop_all(struct up_child *kids, int nkids)
 {
-	uint64_t end = up_ms() + UP_STOP_WAIT_MS;
-	int i, left;
+	int i;
 
 	up_stop = 1;
-	for (i = nkids - 1; i >= 0; i--)
-		if (kids[i].pid > 0)
-			kill(kids[i].pid, SIGTERM);
-	for (;;) {
-		up_reap(kids, nkids);
-		for (left = 0, i = 0; i < nkids; i++)
-			left += kids[i].pid > 0;
-		if (left == 0 || up_ms() >= end)
-			break;
-		up_sleep_ms(50);
-	}
-	for (i = 0; i < nkids; i++)
-		if (kids[i].pid > 0) {
-			log_warnx(NULL, "%s pid=%d did not stop in %d s, killing it", kids[i].prog,
-			    (int)kids[i].pid, UP_STOP_WAIT_MS / 1000);
-			kill(kids[i].pid, SIGKILL);
-			waitpid(kids[i].pid, NULL, 0);
-			kids[i].pid = 0;
+	for (i = nkids - 1; i >= 0; i--) {
+		struct up_child *ch = &kids[i];
+		int wait_ms = strcmp(ch->prog, "dispatcher") == 0 ? UP_DRAIN_WAIT_MS : UP_STOP_WAIT_MS;
+		uint64_t end = up_ms() + (uint64_t)wait_ms;
+
+		if (ch->pid <= 0)
+			continue;
+		kill(ch->pid, SIGTERM);
+		while (ch->pid > 0 && up_ms() < end) {
+			up_reap(kids, nkids);
+			if (ch->pid > 0)
+				up_sleep_ms(20);
 		}
+		if (ch->pid > 0) {
+			log_warnx(NULL, "%s pid=%d did not stop in %d s, killing it", ch->prog,
+			    (int)ch->pid, wait_ms / 1000);
+			kill(ch->pid, SIGKILL);
+			waitpid(ch->pid, NULL, 0);
+			ch->pid = 0;
+		}
+	}
+}
+
+/* up_lock - hold DIR/run/up.lock for the life of this process (flock:
+ * released by the kernel however `up` ends) and write our pid in it.
+ * Returns the descriptor, or -1 with *other set to the holder's pid (0 if
+ * unknown) when another `up` holds it, -2 on another error. */
+static int
+up_lock(const char *path, pid_t *other)
+{
+	char buf[32];
+	ssize_t n;
+	int fd, len;
+
+	*other = 0;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		return -2;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int e = errno;
+
+		if (e == EWOULDBLOCK && (n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+			buf[n] = '\0';
+			*other = (pid_t)strtol(buf, NULL, 10);
+		}
+		close(fd);
+		errno = e;
+		return e == EWOULDBLOCK ? -1 : -2;
+	}
+	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		close(fd);
+		return -2;
+	}
+	return fd;
 }
 
 /* up_start - spawn one child and wait until it serves. A child that exits
@@ -372,7 +430,7 @@ cmd_up(int argc, char **argv)
 	struct up_child kids[3];
 	char **cargv, err[512], path[CONFIG_PATH_SIZE + 64], token[CONFIG_TOKEN_SIZE];
 	char sets[8][CONFIG_PATH_SIZE];
-	int i, cargc = 1, nsets = 0, next = 0, demo = 0, level, nkids = 3;
+	int i, cargc = 1, nsets = 0, next = 0, demo = 0, level, nkids = 3, lockfd;
 	struct sigaction sa;
 	pid_t other;
 	FILE *f;
@@ -428,6 +486,20 @@ cmd_up(int argc, char **argv)
 			fprintf(stderr, "gatewatch up: cannot add the demo camera\n");
 			return 1;
 		}
+	}
+	snprintf(path, sizeof(path), "%s/run", up_cfg.dir);
+	if (util_mkdirs(path) < 0) {
+		fprintf(stderr, "gatewatch up: cannot create %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/run/up.lock", up_cfg.dir);
+	if ((lockfd = up_lock(path, &other)) < 0) {
+		if (lockfd == -1)
+			fprintf(stderr, "gatewatch up: already running in %s (pid %d holds %s)\n",
+			    up_cfg.dir, (int)other, path);
+		else
+			fprintf(stderr, "gatewatch up: cannot lock %s: %s\n", path, strerror(errno));
+		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
 	if ((other = up_running(path)) > 0) {

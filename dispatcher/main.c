@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "camera.h"
 #include "dispatcher.h"
@@ -90,6 +91,8 @@ main(int argc, char **argv)
 	char err[1024], path[CONFIG_PATH_SIZE + 64];
 	int next, rc, stale = 0, requeued = 0, level;
 
+	/* secrets and people's data are never world-readable (issue 11) */
+	umask(027);
 	config_defaults(&dsp.cfg);
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <uv.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "config.h"
@@ -104,6 +105,8 @@ main(int argc, char **argv)
 	struct check_params p;
 	int next = 0, level, rc, replay = 0;
 
+	/* secrets and people's data are never world-readable (issue 11) */
+	umask(027);
 	config_defaults(&ig.cfg);
 	if (config_args(&ig.cfg, argc, argv, &next, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch-ingest: %s\n", err);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
+#include <sys/stat.h>
 
 #include "cams.h"
 #include "config.h"
@@ -83,6 +84,8 @@ main(int argc, char **argv)
 	uv_loop_t loop;
 	int next, rc, i;
 
+	/* secrets and people's data are never world-readable (issue 11) */
+	umask(027);
 	config_defaults(&cfg);
 	if (config_args(&cfg, argc, argv, &next, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch-notifier: %s\n", err);
@@ -105,6 +108,18 @@ main(int argc, char **argv)
 	if (config_path(&cfg, "gatewatch.db", path, sizeof(path)) != 0 ||
 	    db_open(path, err, sizeof(err)) != 0)
 		fatal("database: %s", err);
+	{
+		/* a database made by an older version (0644): people's data */
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+		char f[sizeof(path) + 8];
+		struct stat st;
+
+		for (i = 0; i < 3; i++) {
+			snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
+			if (stat(f, &st) == 0 && (st.st_mode & 007) && chmod(f, st.st_mode & 0750) == 0)
+				log_info(NULL, "%s was readable by others; now mode %03o", f, (unsigned)(st.st_mode & 0750));
+		}
+	}
 	cams_init(&cfg);
 	stale_init(&cfg);
 	if (cfg.webhook_url[0]) {

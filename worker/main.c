@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "analyse.h"
 #include "config.h"
@@ -541,6 +542,8 @@ main(int argc, char **argv)
 	const char *camera = NULL;
 	long fd = -1;
 
+	/* secrets and people's data are never world-readable (issue 11) */
+	umask(027);
 	/* Own flags anywhere; config flags are handed to config_args. */
 	cargv = calloc((size_t)argc + 1, sizeof(*cargv));
 	files = calloc((size_t)argc + 1, sizeof(*files));

@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""test_up_lifecycle - `gatewatch up` as a user runs it (issue 11):
+files under DIR are not readable by others (umask 027; the config 0600);
+a second `up` on the same DIR refuses and names the pid that runs there;
+a clean stop (SIGTERM) stops ingest, then the dispatcher (its workers end
+their tracks), then the notifier, so no track is left open; kill -9 of
+`up` leaves no gatewatch process behind and a new `up` starts.
+
+Env: GW_ROOT, BIN, MODELS. Prints "ok - ..." / "not ok - ...: why"."""
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import Gatewatch, Report, wait_until  # noqa: E402
+
+PERSON = "/usr/share/darknet/data/person.jpg"
+rep = Report()
+
+
+def ours(gw):
+    """Pids of gatewatch programs that belong to this instance."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"gatewatch" in os.path.basename(argv[0]) and gw.dir.encode() in b" ".join(argv):
+            pids.append(int(d))
+    return pids
+
+
+def modes(gw):
+    bad = []
+    for root, dirs, files in os.walk(gw.dir):
+        for n in dirs + files:
+            p = os.path.join(root, n)
+            if p in (gw.conf, gw.out_path):   # made by this test, not by gatewatch
+                continue
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                continue
+            if st.st_mode & 0o007:
+                bad.append("%s %o" % (os.path.relpath(p, gw.dir), st.st_mode & 0o777))
+    return bad
+
+
+def up_args(gw):
+    return [gw.bin(), "up", "--dir", gw.dir, "-c", gw.conf, "--http-port", str(gw.http_port),
+            "--ingest-port", str(gw.ingest_port), "--listen", "127.0.0.1"]
+
+
+def main():
+    with Gatewatch("lifecycle", cameras=("cam1",), sets={"notifier.snapshot_keep_days": 1}) as gw:
+        try:
+            gw.start()
+        except Exception as e:
+            rep.check(False, "gatewatch up starts", repr(e))
+            return rep.done()
+        answers = gw.push("cam1", [PERSON] * 4)
+        rep.check(any(a.get("status") == "accepted" for a in answers), "frames with a person are accepted",
+                  repr(answers)[:300])
+        tracked = wait_until(lambda: gw.db("SELECT count(*) FROM tracks")[0][0] if gw.db("SELECT 1") else 0, 120, 0.5)
+        rep.check(tracked, "a track is stored", gw.log("worker")[-500:] if not tracked else "")
+
+        # files: nothing for others; the config for the owner only
+        bad = modes(gw)
+        rep.check(not bad, "no file or directory under DIR is readable by others (umask 027)", ", ".join(bad[:12]))
+        st = os.stat(os.path.join(gw.dir, "gatewatch.conf"))
+        rep.check(st.st_mode & 0o777 == 0o600, "gatewatch.conf (camera tokens) is 0600", "%o" % (st.st_mode & 0o777))
+        rep.check(os.path.exists(os.path.join(gw.dir, "gatewatch.db")), "the database exists (and was checked)",
+                  "no gatewatch.db")
+
+        # a second up on the same DIR
+        try:
+            r = subprocess.run(up_args(gw), capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+            msg = r.stdout + r.stderr
+            rep.check(r.returncode != 0 and ("pid %d" % gw.proc.pid) in msg and "already running" in msg,
+                      "a second up on the same DIR refuses and names the running pid", "rc %d: %s" % (r.returncode, msg[-300:]))
+        except subprocess.TimeoutExpired:
+            rep.check(False, "a second up on the same DIR refuses and names the running pid", "still running after 30 s")
+        rep.check(gw.alive(), "the first up is still running", gw.output()[-300:])
+
+        # clean stop: ingest -> dispatcher (workers end tracks) -> notifier
+        os.kill(gw.proc.pid, signal.SIGTERM)
+        try:
+            gw.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            pass
+        rep.check(gw.proc.poll() == 0, "SIGTERM: up exits 0", "status %r" % gw.proc.poll())
+        open_tracks = gw.db("SELECT camera, track_id FROM tracks WHERE ended_us IS NULL")
+        rep.check(tracked and not open_tracks, "a clean stop leaves no open track",
+                  "open: %r; up: %s" % (open_tracks, gw.output()[-600:]))
+        out = gw.output()
+        up_log = [l for l in out.splitlines() if " stopped" in l and "pid=" in l]
+        names = [l.split(" pid=")[0].split()[-1] for l in up_log]
+        rep.check(names[-3:] == ["ingest", "dispatcher", "notifier"], "stop order: ingest, dispatcher, notifier",
+                  repr(up_log[-3:]))
+
+        # kill -9 of up: its children go too, and a new up starts
+        gw.proc = None
+        open(gw.out_path, "w").close()   # start() waits for a new ready line
+        gw.start()
+        kids = ours(gw)
+        rep.check(len(kids) >= 4, "up runs its three programs", repr(kids))
+        os.kill(gw.proc.pid, signal.SIGKILL)
+        gw.proc.wait(10)
+        left = wait_until(lambda: not ours(gw), 40, 0.2)
+        rep.check(left, "kill -9 of up leaves no gatewatch process behind", "still running: %r" % ours(gw))
+        gw.proc = None
+        open(gw.out_path, "w").close()
+        try:
+            gw.start()
+            rep.check(True, "a new up starts on the same DIR")
+        except Exception as e:
+            rep.check(False, "a new up starts on the same DIR", repr(e))
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
