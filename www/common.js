@@ -7,6 +7,9 @@ window.gw = (function () {
 		mask_chin: "Mask below the nose",
 		temperature: "Temperature",
 		no_face: "Face not visible",
+		face_not_visible: "Face not visible",
+		face_too_small: "Face too small",
+		override: "Supervisor override",
 		"": ""
 	};
 

@@ -215,7 +215,7 @@
 	}
 
 	/* ---- people: feed and list ---- */
-	const KIND_TEXT = { new: "new person", changed: "verdict", ended: "left", alert: "ALERT" };
+	const KIND_TEXT = { new: "new person", changed: "verdict", ended: "left", alert: "ALERT", prompt: "prompt" };
 
 	function shortTrack(id) { return "#" + String(id).slice(-4); }
 
@@ -231,11 +231,13 @@
 		feed.querySelector(".empty")?.remove();
 		let badge;
 		if (e.kind === "alert") badge = el("span", { class: "badge bad", text: "ALERT" });
-		else if (e.kind === "changed" || (e.kind === "ended" && e.verdict !== "none"))
+		else if (e.kind === "changed" || e.kind === "override" || (e.kind === "ended" && e.verdict !== "none"))
 			badge = el("span", { class: "badge " + e.verdict, text: e.verdict === "none" ? "?" : e.verdict });
 		else badge = el("span", { class: "badge", text: KIND_TEXT[e.kind] || e.kind });
 		const what = e.kind === "changed" ? (e.decision ? "gate decision" : "verdict changed")
-			: e.kind === "ended" ? "left" : e.kind === "new" ? "new person" : "still without a mask";
+			: e.kind === "ended" ? "left" : e.kind === "new" ? "new person"
+			: e.kind === "override" ? "supervisor override"
+			: e.kind === "prompt" ? "asked to look at the camera" : "still without a mask";
 		const li = el("li", { "data-kind": e.kind, "data-track": String(e.track) },
 			el("span", { class: "dim", text: timeText(e.at_ms) }),
 			el("strong", { text: camName(e.camera) }),
@@ -262,8 +264,15 @@
 			temperature: typeof e.temperature === "number" ? e.temperature : (prev ? prev.temperature : null),
 			snapshot: e.snapshot || (prev ? prev.snapshot : null),
 			ended_ms: e.kind === "ended" ? e.at_ms : (prev ? prev.ended_ms : null),
+			// the pushed event has no who and note: the POST's answer (or the
+			// next fetch of the list) has them, and is kept when it came first
+			override: e.kind !== "override" ? (prev ? prev.override : null)
+				: prev && prev.override && prev.override.verdict === e.verdict ? prev.override
+				: { verdict: e.verdict, by: null, at_ms: e.at_ms, note: "" },
 			id: prev ? prev.id : 0
 		});
+		// an override stays the person's verdict whatever the worker says later
+		if (item.override) { item.verdict = item.override.verdict; item.reason = "override"; }
 		if (old) { old.replaceWith(historyRow(item)); return; }
 		if (!matchesFilters(item)) return;
 		tb.prepend(historyRow(item));
@@ -412,9 +421,48 @@
 			el("td", { text: camName(p.camera) + " " }, el("span", { class: "dim", text: shortTrack(p.track) })),
 			el("td", {}, el("span", { class: "badge " + p.verdict, text: p.verdict === "none" ? "undecided" : p.verdict }), " ",
 				el("span", { class: "dim", text: p.verdict === "DENY" ? reasonText(p.reason, p.temperature) : "" })),
-			el("td", { text: typeof p.temperature === "number" ? p.temperature.toFixed(1) + " °C" : "–" }));
+			el("td", { text: typeof p.temperature === "number" ? p.temperature.toFixed(1) + " °C" : "–" }),
+			overrideCell(p));
 		tr.gwItem = p;
 		return tr;
+	}
+
+	/* overrideCell - PASS / DENY buttons: a supervisor's verdict for the
+	 * person, with a note; it goes to the gate and is stored with who and
+	 * when. Who: the name this browser was given (no accounts yet). */
+	function overrideCell(p) {
+		const td = el("td", { class: "override" });
+		if (p.override) td.append(el("span", { class: "dim", text: "by " + (p.override.by || "supervisor") +
+			(p.override.note ? ": " + p.override.note : "") + " " }));
+		for (const v of ["PASS", "DENY"]) {
+			const b = el("button", { type: "button", class: "secondary", text: v, title: "Override: " + v });
+			b.setAttribute("data-override", v);
+			b.onclick = () => overridePerson(p, v, b, td);
+			td.append(b, " ");
+		}
+		return td;
+	}
+
+	async function overridePerson(p, verdict, btn, td) {
+		const note = window.prompt("Override " + shortTrack(p.track) + " to " + verdict + ": note (optional)", "");
+		if (note === null) return;
+		btn.disabled = true;
+		try {
+			const r = await fetch("/api/tracks/" + encodeURIComponent(p.camera) + "/" + p.track + "/override", {
+				method: "POST", headers: { "Content-Type": "application/json" },
+				body: JSON.stringify({ verdict, note: note.replace(/["\\\u0000-\u001f]/g, " ").slice(0, 200),
+					by: localStorage.getItem("gw.dashboard.name") || "supervisor" })
+			});
+			const body = await r.json().catch(() => ({}));
+			if (!r.ok || !Array.isArray(body) || !body[0]) throw new Error(body.error || "error " + r.status);
+			// the live push may have redrawn the row meanwhile: find it again
+			const row = document.querySelector(`#history tbody tr[data-key="${p.camera}:${p.track}"]`);
+			if (row) row.replaceWith(historyRow(body[0]));
+		} catch (e) {
+			btn.disabled = false;
+			btn.title = "Override failed: " + String(e.message || e);
+			td.append(el("span", { class: "dim", text: " failed" }));
+		}
 	}
 
 	/* matchesFilters - whether a live person belongs at the top of the

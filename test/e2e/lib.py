@@ -419,6 +419,7 @@ PER_PHOTO_TRACKING = {
     "track.min_hits": "1",
     "track.max_missing_ms": "1",
     "track.tentative_missing_ms": "1",
+    "track.missing_frames": "0",
     "track.consensus_n": "1",
     "track.consensus_window": "1",
 }
