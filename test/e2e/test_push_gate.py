@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""test_push_gate - `gatewatch push --stdin` as a headless gate against the
+whole system (`gatewatch up`: ingest, dispatcher, worker, notifier, real
+networks): a live 5 fps stream of a person seen from behind (no usable
+face), then an empty scene. The gate controller's view on push's stdout:
+the person appeared, was asked to look at the camera, got DENY
+face_not_visible (gate.face_timeout_ms), and left, in that order, one
+track id (a string) throughout, one verdict; the end line counts every
+source frame as sent or dropped.
+
+Env: GW_ROOT, BIN, MODELS (as the other e2e tests)."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import BIN, Gatewatch, Report  # noqa: E402
+
+rep = Report()
+PERSON = "/usr/share/darknet/data/person.jpg"    # a man from behind: a person, no face
+NOBODY = "/usr/share/darknet/data/eagle.jpg"
+FPS, PERSON_S, NOBODY_S = 5, 14, 8
+
+
+def jpeg(src):
+    return subprocess.run(["ffmpeg", "-loglevel", "error", "-i", src, "-vf", "scale=640:480", "-f", "mjpeg", "-"],
+                          stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=60, check=True).stdout
+
+
+def main():
+    person, nobody = jpeg(PERSON), jpeg(NOBODY)
+    sets = {"camera.gate1.mode": "gate", "gate.face_prompt_ms": 1500, "gate.face_timeout_ms": 6000,
+            "gate.face_timeout_verdict": "DENY", "track.max_missing_ms": 3000}
+    with Gatewatch("pushgate", cameras=["gate1"], sets=sets) as gw:
+        gw.start()
+        p = subprocess.Popen([os.path.join(BIN, "gatewatch"), "push", "--url", "ws://127.0.0.1:%d/" % gw.ingest_port,
+                              "--camera", "gate1", "--token", gw.tokens["gate1"], "--stdin", "--timeout-ms", "120000"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        total = FPS * (PERSON_S + NOBODY_S)
+
+        def generator():
+            t0 = time.monotonic()
+            try:
+                for i in range(total):
+                    time.sleep(max(0.0, t0 + i / FPS - time.monotonic()))
+                    p.stdin.write(person if i < FPS * PERSON_S else nobody)
+                    p.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                pass
+            finally:
+                try:
+                    p.stdin.close()
+                except BrokenPipeError:
+                    pass
+
+        th = threading.Thread(target=generator)
+        th.start()
+        err = []
+        te = threading.Thread(target=lambda: err.append(p.stderr.read()))
+        te.start()
+        lines = []
+        for line in p.stdout:
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                lines.append({"unparsed": line.decode(errors="replace")})
+        try:
+            p.wait(180)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        th.join(30)
+        te.join(10)
+        err = (err[0] if err else b"").decode(errors="replace")
+        gate = [m for m in lines if m.get("type") in ("person", "prompt", "verdict")]
+        seq = [m["type"] + ":" + (m.get("event") or m.get("verdict") or m.get("reason") or "") for m in gate]
+        print("# gate messages: %s" % seq)
+        end = ([m for m in lines if m.get("type") == "end"] or [{}])[-1]
+        rep.check(p.returncode == 0 and not any("unparsed" in m for m in lines), "push exits 0, stdout is JSON lines",
+                  "rc %s stderr %r" % (p.returncode, err[-400:]))
+        rep.check(seq == ["person:appeared", "prompt:face_not_visible", "verdict:DENY", "person:left"],
+                  "appeared, prompt, DENY, left, in that order", repr(seq))
+        tracks = set(m.get("track") for m in gate)
+        rep.check(len(tracks) == 1 and all(isinstance(t, str) and t.isdigit() for t in tracks),
+                  "one track id, a decimal string, throughout", repr(tracks))
+        v = ([m for m in gate if m["type"] == "verdict"] or [{}])[0]
+        rep.check(v.get("reason") == "face_not_visible" and v.get("override") is False,
+                  "the verdict says why: face_not_visible, not an override", repr(v)[:300])
+        rep.check(end.get("read") == total and end.get("sent", 0) + end.get("dropped", -1) == total
+                  and end.get("answered") == end.get("sent") and end.get("verdicts") == 1,
+                  "the end line: every source frame sent or dropped, every one sent answered, one verdict", repr(end))
+        if rep.failed:
+            gw.failed = True
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
