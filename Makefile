@@ -14,7 +14,7 @@ DARKNET_INC  = -I/usr/lib/darknet/include
 DARKNET_LIBS = -L/usr/lib/darknet -Wl,-rpath,/usr/lib/darknet -ldarknet
 
 GW_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Icommon $(DARKNET_INC) -MMD -MP
-LDLIBS_BASE = $(B)/libgwcommon.a $(DARKNET_LIBS) $(KERNELS_LIBS) -lm -pthread
+LDLIBS_BASE = $(PATHS_O) $(B)/libgwcommon.a $(DARKNET_LIBS) $(KERNELS_LIBS) -lsystemd -lm -pthread
 
 COMMON_SRC     = $(wildcard common/*.c)
 INGEST_SRC     = $(wildcard ingest/*.c)

@@ -12,7 +12,7 @@ int cmd_events(int argc, char **argv);  /* events.c: stored track events as JSON
 int cmd_push(int argc, char **argv);    /* push.c: send image files as a camera */
 int cmd_eval(int argc, char **argv);    /* eval.c: score the vision path on annotated photos */
 
-/* cmd_bin_path - "<directory of this executable>/<name>" into out, the way
+/* cmd_bin_path - "<compiled-in program folder>/<name>" (paths.h) into out, the way
  * sibling programs (gatewatch-ingest, ...) are found. Returns 0 or -1. */
 int cmd_bin_path(const char *name, char *out, size_t outlen);
 

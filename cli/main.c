@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "paths.h"
 #include "util.h"
 
 struct cmd {
@@ -41,18 +42,8 @@ usage(FILE *out)
 int
 cmd_bin_path(const char *name, char *out, size_t outlen)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-	int r;
+	int r = snprintf(out, outlen, "%s/%s", paths_libexec_dir, name);
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return -1;
-	*slash = '\0';
-	r = snprintf(out, outlen, "%s/%s", exe, name);
 	return r < 0 || (size_t)r >= outlen ? -1 : 0;
 }
 

@@ -542,10 +542,10 @@ cmd_up(int argc, char **argv)
 
 	memset(kids, 0, sizeof(kids));
 	kids[0].prog = "notifier";
-	snprintf(kids[0].sock, sizeof(kids[0].sock), "%s/run/notifier.sock", up_cfg.dir);
+	config_path(&up_cfg, "run/notifier.sock", kids[0].sock, sizeof(kids[0].sock));
 	kids[0].port = up_cfg.http_port;
 	kids[1].prog = "dispatcher";
-	snprintf(kids[1].sock, sizeof(kids[1].sock), "%s/run/dispatcher.sock", up_cfg.dir);
+	config_path(&up_cfg, "run/dispatcher.sock", kids[1].sock, sizeof(kids[1].sock));
 	kids[2].prog = "ingest";
 	kids[2].port = up_cfg.ingest_port;
 	for (i = 0; i < nkids; i++) {

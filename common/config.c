@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "nn.h"
+#include "paths.h"
 
 enum config_type { CT_STR, CT_INT, CT_LONG, CT_BYTES, CT_DOUBLE, CT_LEVEL };
 
@@ -30,6 +31,7 @@ struct config_key {
 
 static const struct config_key config_keys[] = {
 	{ "dir", CT_STR, F(dir), 0, 0, "state root: spool/, gatewatch.db, run/, log/, snapshots/" },
+	{ "run.dir", CT_STR, F(run_dir), 0, 0, "sockets (notifier.sock, dispatcher.sock); empty = DIR/run" },
 	{ "models.dir", CT_STR, F(models_dir), 0, 0, "folder with face/person/mask .cfg and .weights" },
 	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "network forward: auto = gatewatch's kernels where the CPU has AVX2+FMA (else darknet's), stock = darknet's own" },
 	{ "www.dir", CT_STR, F(www_dir), 0, 0, "static files the notifier serves" },
@@ -97,35 +99,13 @@ static const struct config_key config_keys[] = {
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
-/* config_exe_rel - "<dir of /proc/self/exe>/rel", resolved if it exists. */
-static void
-config_exe_rel(char *out, size_t outlen, const char *rel)
-{
-	char exe[PATH_MAX], buf[PATH_MAX + 64], *slash;
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		util_strlcpy(out, rel + 3, outlen); /* "../x" -> "x" */
-		return;
-	}
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL)
-		*slash = '\0';
-	snprintf(buf, sizeof(buf), "%s/%s", exe, rel);
-	if (realpath(buf, exe) != NULL)
-		util_strlcpy(out, exe, outlen);
-	else
-		util_strlcpy(out, buf, outlen);
-}
-
 void
 config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	util_strlcpy(c->dir, "./var", sizeof(c->dir));
-	config_exe_rel(c->models_dir, sizeof(c->models_dir), "../models/out");
-	config_exe_rel(c->www_dir, sizeof(c->www_dir), "../www");
+	util_strlcpy(c->dir, paths_state_dir, sizeof(c->dir));
+	util_strlcpy(c->models_dir, paths_models_dir, sizeof(c->models_dir));
+	util_strlcpy(c->www_dir, paths_www_dir, sizeof(c->www_dir));
 	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
 	util_strlcpy(c->nn_kernels, "auto", sizeof(c->nn_kernels));
 	util_strlcpy(c->listen_address, "127.0.0.1", sizeof(c->listen_address));
@@ -670,6 +650,7 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 	if (next)
 		*next = i;
 	if (config_absolute(c->dir, sizeof(c->dir), "dir", err, errlen) != 0 ||
+	    config_absolute(c->run_dir, sizeof(c->run_dir), "run.dir", err, errlen) != 0 ||
 	    config_absolute(c->models_dir, sizeof(c->models_dir), "models.dir", err, errlen) != 0 ||
 	    config_absolute(c->www_dir, sizeof(c->www_dir), "www.dir", err, errlen) != 0 ||
 	    config_check(c, err, errlen) != 0)
@@ -681,7 +662,12 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 int
 config_path(const struct config *c, const char *rel, char *out, size_t outlen)
 {
-	int n = snprintf(out, outlen, "%s/%s", c->dir, rel);
+	int n;
+
+	if (c->run_dir[0] != '\0' && strncmp(rel, "run", 3) == 0 && (rel[3] == '/' || rel[3] == '\0'))
+		n = snprintf(out, outlen, "%s%s", c->run_dir, rel + 3);
+	else
+		n = snprintf(out, outlen, "%s/%s", c->dir, rel);
 
 	if (n < 0 || (size_t)n >= outlen)
 		return -ENAMETOOLONG;

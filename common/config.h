@@ -35,9 +35,10 @@ struct config_camera {
 struct config {
 	/* general */
 	char dir[CONFIG_PATH_SIZE];        /* dir: state root (spool/, gatewatch.db, run/, log/, snapshots/) */
-	char models_dir[CONFIG_PATH_SIZE]; /* models.dir: default <program dir>/../models/out */
+	char run_dir[CONFIG_PATH_SIZE];    /* run.dir: sockets; empty = DIR/run */
+	char models_dir[CONFIG_PATH_SIZE]; /* models.dir: default compiled in (paths.h) */
 	char nn_kernels[8];                /* nn.kernels: auto | stock (nn_set_kernels) */
-	char www_dir[CONFIG_PATH_SIZE];    /* www.dir: default <program dir>/../www */
+	char www_dir[CONFIG_PATH_SIZE];    /* www.dir: default compiled in (paths.h) */
 	char log_level[16];                /* log.level */
 
 	/* network */
@@ -157,8 +158,8 @@ void config_dump(const struct config *c, FILE *out);
  * program prints it and exits 2 before any side effect). */
 int config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen);
 
-/* config_path - build DIR/<rel> into out (e.g. "spool", "run/notifier.sock").
- * Returns 0 or -ENAMETOOLONG. */
+/* config_path - build DIR/<rel> into out (e.g. "spool", "run/notifier.sock");
+ * "run/..." goes under run.dir when that is set. Returns 0 or -ENAMETOOLONG. */
 int config_path(const struct config *c, const char *rel, char *out, size_t outlen);
 
 #endif

@@ -11,11 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include "camera.h"
 #include "dispatcher.h"
 #include "listen.h"
 #include "log.h"
+#include "paths.h"
 #include "notify.h"
 #include "util.h"
 
@@ -60,6 +62,7 @@ signal_cb(uv_signal_t *s, int signum)
 		camera_kill();
 		return;
 	}
+	sd_notify(0, "STOPPING=1");
 	log_info(NULL, "signal %d: stopping; %d worker%s finishing their frame", signum,
 	    camera_workers(), camera_workers() == 1 ? "" : "s");
 	listen_stop();
@@ -67,20 +70,11 @@ signal_cb(uv_signal_t *s, int signum)
 	camera_stop(all_gone);
 }
 
-/* worker_path - <dir of our own executable>/gatewatch-worker */
+/* worker_path - the compiled-in program folder's gatewatch-worker (paths.h). */
 static int
 worker_path(char *out, size_t outlen)
 {
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return -EINVAL;
-	*slash = '\0';
-	if ((size_t)snprintf(out, outlen, "%s/gatewatch-worker", exe) >= outlen)
+	if ((size_t)snprintf(out, outlen, "%s/gatewatch-worker", paths_libexec_dir) >= outlen)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -150,6 +144,7 @@ main(int argc, char **argv)
 	uv_signal_start(&sigterm, signal_cb, SIGTERM);
 	uv_signal_start(&sigint, signal_cb, SIGINT);
 
+	sd_notify(0, "READY=1\nSTATUS=serving run/dispatcher.sock"); /* Type=notify; no-op elsewhere */
 	uv_run(dsp.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(dsp.loop);
 	if (rc != 0)

@@ -13,6 +13,7 @@
 
 #include <uv.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include "check.h"
 #include "config.h"
@@ -90,6 +91,7 @@ ingest_signal(uv_signal_t *s, int signum)
 	if (ig.stopping)
 		return;
 	ig.stopping = 1;
+	sd_notify(0, "STOPPING=1");
 	log_info(NULL, "signal %d: refusing new connections, finishing %d frames in flight",
 	    signum, pipeline_pending());
 	ws_stop_accepting();
@@ -173,6 +175,8 @@ main(int argc, char **argv)
 	log_info(NULL, "listening on %s://%s:%d for %d camera(s); spool %s/spool; %d threads",
 	    ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address, ig.cfg.ingest_port,
 	    ig.cfg.ncameras, ig.cfg.dir, ig.cfg.ingest_threads);
+	sd_notifyf(0, "READY=1\nSTATUS=serving %s://%s:%d/ for %d camera(s)", ig.cfg.tls_cert[0] ? "wss" : "ws",
+	    ig.cfg.listen_address, ig.cfg.ingest_port, ig.cfg.ncameras); /* Type=notify; no-op elsewhere */
 	uv_run(&ig.loop, UV_RUN_DEFAULT);
 
 	/* lws on a foreign loop: destroy, let it close its handles, destroy again */

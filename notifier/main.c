@@ -11,6 +11,7 @@
 #include <string.h>
 #include <uv.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include "cams.h"
 #include "config.h"
@@ -69,6 +70,7 @@ on_signal(uv_signal_t *s, int signum)
 {
 	(void)s;
 	log_info(NULL, "signal %d: stopping", signum);
+	sd_notify(0, "STOPPING=1");
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&tick, NULL);
@@ -160,6 +162,8 @@ main(int argc, char **argv)
 	prune_start(&loop, &cfg);
 	log_info(NULL, "ready: database %s/gatewatch.db, socket run/notifier.sock, %d cameras configured",
 	    cfg.dir, cfg.ncameras);
+	sd_notifyf(0, "READY=1\nSTATUS=serving http://%s:%d/, %d cameras", cfg.listen_address, cfg.http_port,
+	    cfg.ncameras); /* under systemd (Type=notify); a no-op elsewhere */
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "paths.h"
 #include "util.h"
 
 static void
@@ -41,13 +42,12 @@ int
 main(void)
 {
 	char tmpl[] = "/tmp/gw-test-config.XXXXXX", err[512], cwd[PATH_MAX], want[PATH_MAX + 64];
-	char *dump = NULL, exe[PATH_MAX], startdir[PATH_MAX];
+	char *dump = NULL, startdir[PATH_MAX];
 	static struct config c, d;
 	const struct config_camera *cam;
 	size_t dumplen = 0;
 	FILE *f;
 	int next, rc;
-	ssize_t n;
 
 	if (getcwd(startdir, sizeof(startdir)) == NULL)
 		return 1;
@@ -112,13 +112,12 @@ main(void)
 	CHECK_STR(c.log_level, "info", "default log.level");
 	CHECK_STR(c.tls_cert, "", "default tls.cert is empty");
 	CHECK_INT(c.ncameras, 0, "no cameras by default");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	*strrchr(exe, '/') = '\0';
-	*strrchr(exe, '/') = '\0'; /* the parent of the program's dir */
-	snprintf(want, sizeof(want), "%s/models/out", exe);
-	CHECK(strncmp(c.models_dir, exe, strlen(exe)) == 0 && strstr(c.models_dir, "models/out") != NULL,
-	    "default models.dir is <program dir>/../models/out");
+	/* The tree build compiles in the tree's own folders (mk/install.mk). */
+	CHECK_STR(c.models_dir, paths_models_dir, "default models.dir is the compiled-in one");
+	CHECK(c.models_dir[0] == '/' && strstr(c.models_dir, "models") != NULL, "default models.dir is absolute");
+	CHECK_STR(c.www_dir, paths_www_dir, "default www.dir is the compiled-in one");
+	CHECK_STR(c.run_dir, "", "default run.dir is empty (DIR/run)");
+	CHECK(access(paths_www_dir, R_OK) == 0, "the compiled-in www.dir exists in a tree build");
 	CHECK(strstr(c.www_dir, "www") != NULL && c.www_dir[0] == '/', "default www.dir is absolute, ends in www");
 	CHECK_INT(config_check(&c, err, sizeof(err)), 0, "defaults pass config_check");
 
@@ -301,6 +300,11 @@ main(void)
 	CHECK(strncmp(want, c.dir, strlen(c.dir)) == 0 && strcmp(want + strlen(c.dir), "/run/dispatcher.sock") == 0,
 	    "config_path joins dir and rel");
 	CHECK_INT(config_path(&c, "run/dispatcher.sock", want, 8), -ENAMETOOLONG, "config_path too long");
+	CHECK_INT(config_set(&c, "run.dir", "/run/gatewatch", err, sizeof(err)), 0, "set run.dir");
+	CHECK_INT(config_path(&c, "run/dispatcher.sock", want, sizeof(want)), 0, "config_path with run.dir");
+	CHECK_STR(want, "/run/gatewatch/dispatcher.sock", "run/ goes under run.dir");
+	CHECK_INT(config_path(&c, "spool", want, sizeof(want)), 0, "config_path spool with run.dir");
+	CHECK(strncmp(want, c.dir, strlen(c.dir)) == 0, "other paths stay under dir");
 
 	/* docs/CONFIG.md names every key config_dump writes (GW_ROOT is the
 	 * repository; without it, the directory the test was started in). */
