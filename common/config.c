@@ -64,6 +64,9 @@ static const struct config_key config_keys[] = {
 	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "mask class probability below which the mask state is unknown" },
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
+	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
+	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
+	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
 	{ "notifier.snapshot_keep_days", CT_INT, F(snapshot_keep_days), 0, 3650, "days snapshot images are kept (0 = no snapshots)" },
 	{ "track.min_hits", CT_INT, F(track_min_hits), 1, 100, "frames a person must be matched in before it counts (a track is confirmed)" },
 	{ "track.max_missing_ms", CT_INT, F(track_max_missing_ms), 1, 3600000, "a confirmed person not seen this long has left (track ended)" },
@@ -135,6 +138,9 @@ config_defaults(struct config *c)
 	c->temp_limit = 37.8;
 	c->client_queue = 256;
 	c->snapshot_keep_days = 7;
+	c->retention_days = 90;
+	c->log_max_bytes = 10L << 20;
+	c->log_keep = 5;
 	c->track_min_hits = 2;
 	c->track_max_missing_ms = 3000;
 	c->track_tentative_missing_ms = 1000;

@@ -81,6 +81,9 @@ struct config {
 	/* notifier */
 	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
 	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
+	int retention_days;                /* retention.days: database rows; 0 = keep */
+	long log_max_bytes;                /* log.max_bytes: gatewatch up rotates past this */
+	int log_keep;                      /* log.keep: rotated files per program */
 
 	/* tracking (worker; docs/TRACKING.md) */
 	int track_min_hits;                /* track.min_hits: matched frames before a person counts */

@@ -22,6 +22,7 @@
 #include "msg.h"
 #include "peer.h"
 #include "prune.h"
+#include "retention.h"
 #include "stale.h"
 #include "web.h"
 #include "webhook.h"
@@ -76,6 +77,7 @@ on_signal(uv_signal_t *s, int signum)
 	uv_close((uv_handle_t *)&tick, NULL);
 	peer_stop();
 	prune_stop();
+	retention_stop();
 	web_stop();
 }
 
@@ -160,6 +162,7 @@ main(int argc, char **argv)
 	uv_timer_init(&loop, &tick);
 	uv_timer_start(&tick, on_tick, 1000, 1000);
 	prune_start(&loop, &cfg);
+	retention_start(&loop, &cfg);
 	log_info(NULL, "ready: database %s/gatewatch.db, socket run/notifier.sock, %d cameras configured",
 	    cfg.dir, cfg.ncameras);
 	sd_notifyf(0, "READY=1\nSTATUS=serving http://%s:%d/, %d cameras", cfg.listen_address, cfg.http_port,

@@ -1,15 +1,18 @@
 /* prune - snapshot retention. Only files named <frame id>.jpg or
  * <track id>.jpg inside snapshots/<camera id>/ are candidates, and a
- * file's age is the time its name holds: a frame id's time (when ingest
- * received the frame), or a track id's (the worker's start time in
- * microseconds plus a small count, so never later than the person was
- * seen). Nothing else in the folder is ever touched. The scan runs in libuv's thread pool; the loop
- * thread only starts it and logs the outcome. A result row whose snapshot
- * was pruned keeps its URL, which then answers 404. */
+ * file's age is the snapshot's own time: when it was last written (its
+ * modification time), so a person's best look taken today is kept however
+ * long the worker that numbered the track has run. Nothing else in the
+ * folder is ever touched (latest.jpg, links, other files). The scan runs
+ * in libuv's thread pool; the loop thread only starts it and logs the
+ * outcome. A result row whose snapshot was pruned keeps its URL, which
+ * then answers 404. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "frameid.h"
@@ -31,7 +34,8 @@ static struct {
 
 /* prune_track_time - a track id's time in microseconds, 0 if s is not a
  * track id (1 to 19 digits, no leading zero) or holds no time (before
- * 2001: a worker that numbers its tracks from 0 keeps its snapshots). */
+ * 2001: a worker that numbers its tracks from 0 keeps its snapshots).
+ * Only used to recognise a snapshot's name; its age is its mtime. */
 static uint64_t
 prune_track_time(const char *s)
 {
@@ -54,6 +58,7 @@ prune_camera(const char *dir)
 {
 	char stem[FRAMEID_SIZE], path[CONFIG_PATH_SIZE + 128];
 	struct dirent *e;
+	struct stat st;
 	DIR *d;
 
 	if ((d = opendir(dir)) == NULL)
@@ -67,10 +72,11 @@ prune_camera(const char *dir)
 			continue;
 		memcpy(stem, e->d_name, n - 4);
 		stem[n - 4] = '\0';
-		if (frameid_valid(stem))
-			t = frameid_time_us(stem);
-		else if ((t = prune_track_time(stem)) == 0)
+		if (!frameid_valid(stem) && prune_track_time(stem) == 0)
 			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		t = (uint64_t)st.st_mtim.tv_sec * 1000000ULL + (uint64_t)st.st_mtim.tv_nsec / 1000ULL;
 		if (t >= prune_run.cutoff_us)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))

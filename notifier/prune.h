@@ -1,6 +1,6 @@
 /* prune - keep DIR/snapshots within notifier.snapshot_keep_days: at start
- * and then hourly, a thread-pool job deletes snapshots whose frame id is
- * older than that (0 days: none are kept). */
+ * and then hourly, a thread-pool job deletes snapshots written longer ago
+ * than that (their mtime; 0 days: none are kept). */
 #ifndef GW_PRUNE_H
 #define GW_PRUNE_H
 

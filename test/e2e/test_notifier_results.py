@@ -277,18 +277,26 @@ try:
     old, older, recent = (gwmsg.frame_id(now_us - 8 * day_us), gwmsg.frame_id(now_us - 30 * day_us),
                           gwmsg.frame_id(now_us - 6 * day_us))
     old_track, new_track = str(now_us - 9 * day_us + 7), str(now_us - day_us + 3)
-    for name in (old + ".jpg", older + ".jpg", recent + ".jpg", "notes.txt", old + ".jpg.bak",
-                 old_track + ".jpg", new_track + ".jpg", "12.jpg"):
+    # A worker running for 20 days numbers today's people from its start
+    # time: the snapshot's own time (mtime) decides, not the name.
+    long_worker_track = str(now_us - 20 * day_us + 12345)
+    ages = {old + ".jpg": 8, older + ".jpg": 30, recent + ".jpg": 6, "notes.txt": 30, old + ".jpg.bak": 30,
+            old_track + ".jpg": 9, new_track + ".jpg": 1, "12.jpg": 30, long_worker_track + ".jpg": 0}
+    for name, days in ages.items():
         with open(os.path.join(sdir, name), "wb") as f:
             f.write(b"x")
+        at = time.time() - days * 86400
+        os.utime(os.path.join(sdir, name), (at, at))
     n.start()
     end = time.time() + 10
     while time.time() < end and (os.path.exists(os.path.join(sdir, old + ".jpg")) or
                                  os.path.exists(os.path.join(sdir, old_track + ".jpg"))):
         time.sleep(0.1)
     left = sorted(os.listdir(sdir))
-    t.eq(left, sorted([recent + ".jpg", "notes.txt", old + ".jpg.bak", new_track + ".jpg", "12.jpg"]),
-         "snapshots older than 7 days (by frame id or track id) are pruned at start; other files are left alone")
+    t.eq(left, sorted([recent + ".jpg", "notes.txt", old + ".jpg.bak", new_track + ".jpg", "12.jpg",
+                       long_worker_track + ".jpg"]),
+         "snapshots written more than 7 days ago (named by frame or track id) are pruned at start, a fresh one"
+         " of a long-running worker's track is kept; other files are left alone")
     _, after = n.get_json("/api/stats/today")
     t.eq(after, before, "today's figures are the same after a restart (counted from stored track events)")
     ingest = gwmsg.connect(n.sock)
