@@ -373,12 +373,13 @@ spool_path(const struct spool *sp, enum spool_state st, const char *camera,
 	return spool_find(sp, st, camera, frame_id, out, outlen, NULL);
 }
 
-/* Rename a frame between two states, creating the target camera dir. */
+/* Rename a frame between two states, creating the target camera dir;
+ * durable: fsync both directories before returning. */
 static int
 spool_move(const struct spool *sp, enum spool_state from, enum spool_state to,
-           const char *camera, const char *frame_id)
+           const char *camera, const char *frame_id, int durable)
 {
-	char src[SPOOL_PATH_SIZE], dir[SPOOL_PATH_SIZE], dst[SPOOL_PATH_SIZE];
+	char src[SPOOL_PATH_SIZE], dir[SPOOL_PATH_SIZE], dst[SPOOL_PATH_SIZE], sdir[SPOOL_PATH_SIZE];
 	const char *ext;
 	int rc;
 
@@ -398,22 +399,30 @@ spool_move(const struct spool *sp, enum spool_state from, enum spool_state to,
 		if (rename(src, dst) == -1)
 			return -errno;
 	}
-	return 0;
+	if (!durable)
+		return 0;
+	if ((rc = util_fsync_dir(dir)) < 0 ||
+	    (rc = spool_dir(sp, from, camera, sdir, sizeof(sdir))) < 0)
+		return rc;
+	return util_fsync_dir(sdir);
 }
 
-/* Claim, unclaim and done do not fsync: if a crash loses one of them,
- * recovery puts the frame back in queue/ and it is analysed again, which
- * the idempotent result commit makes harmless. */
+/* Claim and done are made durable (fsync of the directories): a frame
+ * whose claim or deletion a power loss undid would be analysed again by a
+ * worker that no longer knows its people, after its result was committed
+ * and acknowledged, and its people would be counted twice (issue 11).
+ * Unclaim is not: losing it leaves the frame in active/, which recovery
+ * puts back in queue/ anyway. */
 int
 spool_claim(const struct spool *sp, const char *camera, const char *frame_id)
 {
-	return spool_move(sp, SPOOL_QUEUE, SPOOL_ACTIVE, camera, frame_id);
+	return spool_move(sp, SPOOL_QUEUE, SPOOL_ACTIVE, camera, frame_id, 1);
 }
 
 int
 spool_unclaim(const struct spool *sp, const char *camera, const char *frame_id)
 {
-	return spool_move(sp, SPOOL_ACTIVE, SPOOL_QUEUE, camera, frame_id);
+	return spool_move(sp, SPOOL_ACTIVE, SPOOL_QUEUE, camera, frame_id, 0);
 }
 
 int
@@ -428,7 +437,9 @@ spool_done(const struct spool *sp, const char *camera, const char *frame_id)
 		return rc;
 	if (unlink(path) == -1)
 		return -errno;
-	return 0;
+	if ((rc = spool_dir(sp, SPOOL_ACTIVE, camera, path, sizeof(path))) < 0)
+		return rc;
+	return util_fsync_dir(path);
 }
 
 int
@@ -455,9 +466,9 @@ spool_fail(const struct spool *sp, const char *camera, const char *frame_id, con
 	iov[1].iov_len = 1;
 	if ((rc = spool_write_file(rtmp, iov, 2)) < 0)
 		return rc;
-	rc = spool_move(sp, SPOOL_ACTIVE, SPOOL_FAILED, camera, frame_id);
+	rc = spool_move(sp, SPOOL_ACTIVE, SPOOL_FAILED, camera, frame_id, 0);
 	if (rc == -ENOENT)
-		rc = spool_move(sp, SPOOL_QUEUE, SPOOL_FAILED, camera, frame_id);
+		rc = spool_move(sp, SPOOL_QUEUE, SPOOL_FAILED, camera, frame_id, 0);
 	if (rc < 0) {
 		unlink(rtmp);
 		return rc;

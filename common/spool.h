@@ -75,13 +75,15 @@ int spool_commit(const struct spool *sp, const char *camera, const char *frame_i
 int spool_path(const struct spool *sp, enum spool_state st, const char *camera,
                const char *frame_id, char *out, size_t outlen);
 
-/* spool_claim - rename queue -> active. -ENOENT if not queued. */
+/* spool_claim - rename queue -> active, durably (both directories
+ * fsynced). -ENOENT if not queued. */
 int spool_claim(const struct spool *sp, const char *camera, const char *frame_id);
 
 /* spool_unclaim - rename active -> queue (worker gives a frame back). */
 int spool_unclaim(const struct spool *sp, const char *camera, const char *frame_id);
 
-/* spool_done - unlink from active (result is committed). */
+/* spool_done - unlink from active (result is committed), durably (the
+ * directory fsynced). */
 int spool_done(const struct spool *sp, const char *camera, const char *frame_id);
 
 /* spool_fail - move a frame (queued or active) to failed/ with a reason file

@@ -5,6 +5,7 @@
 #              (NanoDet): each prints markdown, included verbatim
 #   Pipeline   test/bench/pipeline.py (the four programs on loopback),
 #              test/bench/push_lag.py (push --stdin behind a live camera)
+#   Durability test/bench/sync_cost.py (what synchronous=FULL costs)
 # A part that is missing or fails is named in the report, with the end of
 # its stderr; the report is still written, and run.sh exits 1 at the end.
 # Benchmarks, not tests: no figure is compared with a limit.
@@ -77,6 +78,7 @@ done
 BENCH_BUDGET_S=${BENCH_BUDGET_S:-420}; export BENCH_BUDGET_S
 part pipeline $((BENCH_BUDGET_S + 90)) /usr/bin/python3 test/bench/pipeline.py
 part push-lag 300 /usr/bin/python3 test/bench/push_lag.py
+part sync-cost 600 /usr/bin/python3 test/bench/sync_cost.py
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain 2>/dev/null | grep -v '^??' | head -n 1)" ] && commit="$commit (plus uncommitted changes)"
@@ -115,6 +117,9 @@ mkdir -p "$(dirname "$OUT")"
 	echo
 	emit pipeline test/bench/pipeline.py
 	emit push-lag test/bench/push_lag.py
+	echo "## Durability"
+	echo
+	emit sync-cost test/bench/sync_cost.py
 	echo "## Re-measuring"
 	echo
 	echo '```sh'
@@ -123,6 +128,7 @@ mkdir -p "$(dirname "$OUT")"
 	echo 'sh test/bench/models-person.sh              # one part alone (markdown on stdout)'
 	echo '/usr/bin/python3 test/bench/pipeline.py     # the pipeline part alone'
 	echo '/usr/bin/python3 test/bench/push_lag.py     # push --stdin behind a live camera'
+	echo '/usr/bin/python3 test/bench/sync_cost.py    # synchronous=FULL against NORMAL'
 	echo "$B/bench/decode_bench decode FRAME.jpg 300   # stb decode rate of one JPEG"
 	echo "$B/bench/decode_bench commit DIR FRAME.jpg 200   # spool_commit (fsync) time"
 	echo 'bin/gatewatch replay --stage ingest FRAMES/  # first pass alone, ms per frame'
