@@ -256,9 +256,9 @@ evalset_voc_end(void *data, const XML_Char *el)
 	for (e = t + strlen(t); e > t && isspace((unsigned char)e[-1]); e--)
 		e[-1] = '\0';
 	if (strcmp(el, "filename") == 0 && strcmp(parent, "annotation") == 0)
-		snprintf(v->filename, sizeof(v->filename), "%s", t);
+		snprintf(v->filename, sizeof(v->filename), "%.*s", (int)sizeof(v->filename) - 1, t);
 	else if (strcmp(el, "name") == 0 && strcmp(parent, "object") == 0)
-		snprintf(v->name, sizeof(v->name), "%s", t);
+		snprintf(v->name, sizeof(v->name), "%.*s", (int)sizeof(v->name) - 1, t);
 	else if (strcmp(parent, "bndbox") == 0) {
 		num = strtof(t, &e);
 		if (e != t) {

@@ -4,7 +4,8 @@
 KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_avx2.o
 KERNELS_LIBS = -lopenblas
 
-$(B)/common/kernels_avx2.o: CFLAGS += -mavx2 -mfma
+# override: also when CFLAGS is given on the command line (sanitizer builds)
+$(B)/common/kernels_avx2.o: override CFLAGS += -mavx2 -mfma
 
 # test/models/test_kernels.sh runs it: our forward against darknet's.
 $(B)/models/kernels-check: $(B)/test/models/test_kernels.o $(B)/libgwcommon.a

@@ -428,7 +428,8 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 	free(metatext);
 	err[0] = '\0';
 	if ((rc = image_decode(img, len, w->cfg.ingest_max_pixels, &im, err, sizeof(err))) < 0) {
-		snprintf(reason, sizeof(reason), "damaged image: %s", err[0] ? err : strerror(-rc));
+		/* reason is the short form (96 bytes); the log line has all of err */
+		snprintf(reason, sizeof(reason), "damaged image: %.80s", err[0] ? err : strerror(-rc));
 		free(img);
 		worker_fail(w, ref, -EINVAL, reason);
 		return 0;

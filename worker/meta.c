@@ -257,14 +257,24 @@ meta_top_each(struct meta_cur *c, const char *key, int index, int depth, void *a
 			return meta_lit(c, "null");
 		if (meta_number(c, &v) != 0)
 			return -1;
-		if (key[0] == 'w')
-			m->width = (int)v;
-		else if (key[0] == 'h')
-			m->height = (int)v;
-		else if (key[0] == 'r')
+		/* A double outside the target's range converted to an integer is
+		 * undefined behaviour: the trailer is outside input (issue 11). */
+		if (key[0] == 'w' || key[0] == 'h') {
+			if (!(v >= 0 && v <= 1e6))
+				return meta_fail(c, "width/height out of range (0..1000000)");
+			if (key[0] == 'w')
+				m->width = (int)v;
+			else
+				m->height = (int)v;
+		} else if (key[0] == 'r') {
+			if (!(v >= 0 && v <= 9e15))   /* microseconds: until the year 2255 */
+				return meta_fail(c, "received_us out of range");
 			m->received_us = (int64_t)v;
-		else
+		} else {
+			if (!(v > -1000 && v < 1000))
+				return meta_fail(c, "temperature out of range");
 			m->temperature = (float)v;
+		}
 		return 0;
 	}
 	return meta_skip(c, depth);
