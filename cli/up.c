@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "logpump.h"
 #include "util.h"
 
 #define UP_START_WAIT_MS 60000     /* per program, to open its sockets */
@@ -47,6 +49,7 @@ struct up_child {
 	int backoff_ms;
 	char sock[CONFIG_PATH_SIZE + 32]; /* unix socket it listens on, "" if none */
 	int port;                /* TCP port it listens on, 0 if none */
+	struct logpump log;      /* its stdout+stderr -> DIR/log/<prog>.log, rotated */
 };
 
 static volatile sig_atomic_t up_stop;
@@ -72,12 +75,31 @@ up_ms(void)
 	return util_mono_us() / 1000u;
 }
 
+/* up_pump - wait up to ms for output from the programs, copying what
+ * comes into their log files; returns after ms (or a signal). */
 static void
-up_sleep_ms(int ms)
+up_pump(struct up_child *kids, int nkids, int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct pollfd pfd[8];
+	uint64_t end = up_ms() + (uint64_t)ms;
+	int i, n;
 
-	nanosleep(&ts, NULL);
+	for (;;) {
+		uint64_t now = up_ms();
+
+		for (n = 0, i = 0; i < nkids && n < 8; i++)
+			if (kids[i].log.rfd >= 0) {
+				pfd[n].fd = kids[i].log.rfd;
+				pfd[n].events = POLLIN;
+				n++;
+			}
+		if (poll(pfd, (nfds_t)n, now >= end ? 0 : (int)(end - now)) > 0)
+			for (i = 0; i < nkids; i++)
+				if (logpump_drain(&kids[i].log) < 0)
+					log_warnx(NULL, "cannot write %s: its output is dropped", kids[i].log.path);
+		if (up_stop || up_ms() >= end)
+			return;
+	}
 }
 
 static void
@@ -193,14 +215,13 @@ up_ready(const struct up_child *ch)
 static pid_t
 up_spawn(struct up_child *ch)
 {
-	char bin[CONFIG_PATH_SIZE], name[64], logpath[CONFIG_PATH_SIZE + 64];
+	char bin[CONFIG_PATH_SIZE], name[64];
 	pid_t pid, parent;
 	int fd;
 
 	snprintf(name, sizeof(name), "gatewatch-%s", ch->prog);
 	if (cmd_bin_path(name, bin, sizeof(bin)) != 0)
 		return -1;
-	snprintf(logpath, sizeof(logpath), "%s/log/%s.log", up_cfg.dir, ch->prog);
 	parent = getpid();
 	if ((pid = fork()) == -1)
 		return -1;
@@ -221,12 +242,9 @@ up_spawn(struct up_child *ch)
 			if (fd > 2)
 				close(fd);
 		}
-		if ((fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT, 0640)) >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
+		/* the pipe `up` drains into the log file (logpump.h) */
+		dup2(ch->log.wfd, 1);
+		dup2(ch->log.wfd, 2);
 		execl(bin, name, "-c", up_conf, (char *)NULL);
 		fprintf(stderr, "gatewatch up: cannot run %s: %s\n", bin, strerror(errno));
 		_exit(127);
@@ -297,7 +315,7 @@ up_stop_all(struct up_child *kids, int nkids)
 		while (ch->pid > 0 && up_ms() < end) {
 			up_reap(kids, nkids);
 			if (ch->pid > 0)
-				up_sleep_ms(20);
+				up_pump(kids, nkids, 20);
 		}
 		if (ch->pid > 0) {
 			log_warnx(NULL, "%s pid=%d did not stop in %d s, killing it", ch->prog,
@@ -372,9 +390,8 @@ up_start(struct up_child *kids, int nkids, struct up_child *ch)
 			    ch->prog, UP_START_WAIT_MS / 1000);
 			return 0;
 		}
-		up_sleep_ms(50);
+		up_pump(kids, nkids, 50);
 	}
-	(void)kids; (void)nkids;
 	return -1;
 }
 
@@ -549,12 +566,23 @@ cmd_up(int argc, char **argv)
 	kids[2].prog = "ingest";
 	kids[2].port = up_cfg.ingest_port;
 	for (i = 0; i < nkids; i++) {
+		int rc;
+
 		kids[i].backoff_ms = UP_BACKOFF_MIN_MS;
 		unlink(kids[i].sock); /* stale from a previous run; nobody serves it */
+		snprintf(path, sizeof(path), "%s/log/%s.log", up_cfg.dir, kids[i].prog);
+		if ((rc = logpump_open(&kids[i].log, path, up_cfg.log_max_bytes, up_cfg.log_keep)) != 0) {
+			fprintf(stderr, "gatewatch up: cannot open %s: %s\n", path, strerror(-rc));
+			while (--i >= 0)
+				logpump_close(&kids[i].log);
+			return 1;
+		}
 	}
 	for (i = 0; i < nkids && !up_stop; i++)
 		if (up_start(kids, nkids, &kids[i]) != 0) {
 			up_stop_all(kids, nkids);
+			for (i = 0; i < nkids; i++)
+				logpump_close(&kids[i].log);
 			snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
 			unlink(path);
 			return 1;
@@ -573,10 +601,12 @@ cmd_up(int argc, char **argv)
 				log_error(NULL, "cannot restart %s: %s", kids[i].prog, strerror(errno));
 				kids[i].restart_at_ms = now + (uint64_t)kids[i].backoff_ms;
 			}
-		up_sleep_ms(100);
+		up_pump(kids, nkids, 100);
 	}
 	log_info(NULL, "stopping");
 	up_stop_all(kids, nkids);
+	for (i = 0; i < nkids; i++)
+		logpump_close(&kids[i].log);
 	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
 	unlink(path);
 	log_info(NULL, "stopped");

@@ -1,4 +1,6 @@
-/* log - one line per event on stderr: "TIME LEVEL MODULE FRAME-ID TEXT".
+/* log - one line per event on stderr: "TIME LEVEL MODULE FRAME-ID TEXT";
+ * under systemd (stderr is the journal) "<N>LEVEL MODULE FRAME-ID TEXT"
+ * instead, N the syslog priority, so journald keeps the levels.
  * TIME is UTC with milliseconds ("2026-11-24T23:30:01.123Z"). Each line is
  * built in a local buffer and written with one write(2), so lines from
  * several threads (or processes sharing the file) never interleave. */
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -17,12 +20,43 @@
 
 static char log_program[32] = "gatewatch";
 static enum log_level log_min = LOG_LEVEL_INFO;
+static int log_journal; /* stderr is the journal: "<N>" prefixes, no time */
+
+/* log_to_journal - is stderr the stream systemd connected to journald?
+ * systemd sets JOURNAL_STREAM=<dev>:<inode> of that stream; a program whose
+ * stderr was redirected elsewhere (a file, `gatewatch up`'s pipe) keeps the
+ * variable but not the stream, so both must match. */
+static int
+log_to_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (v == NULL || sscanf(v, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *program, enum log_level min)
 {
 	util_strlcpy(log_program, program ? program : "gatewatch", sizeof(log_program));
 	log_min = min;
+	log_journal = log_to_journal();
+}
+
+/* log_priority - syslog priority of a level word, for journald. */
+static int
+log_priority(const char *level)
+{
+	switch (level[0]) {
+	case 'd': return 7;              /* debug */
+	case 'i': return 6;              /* info */
+	case 'w': return 4;              /* warning */
+	case 'e': return 3;              /* err */
+	default: return 2;               /* fatal, panic: crit */
+	}
 }
 
 int
@@ -51,12 +85,19 @@ log_emit(const char *level, const char *frame, int err, const char *fmt, va_list
 	size_t n, i, start;
 	int r;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s %s %s ",
-	    ts.tv_nsec / 1000000L, level, log_program,
-	    frame && *frame ? frame : "-");
+	if (log_journal) {
+		/* journald keeps the time and turns <N> into the priority */
+		r = snprintf(line, sizeof(line), "<%d>%s %s %s ", log_priority(level), level, log_program,
+		    frame && *frame ? frame : "-");
+		n = 0;
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+		r = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s %s %s ",
+		    ts.tv_nsec / 1000000L, level, log_program,
+		    frame && *frame ? frame : "-");
+	}
 	if (r > 0)
 		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
 	start = n;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +153,44 @@ main(void)
 	out = slurp("fatal.log");
 	CHECK(strstr(out, "fatal worker - bad config x\n") != NULL, "fatal logs its line");
 	free(out);
+
+	/* Under systemd: stderr is the journal stream JOURNAL_STREAM names. */
+	{
+		struct stat st;
+		char env[64];
+
+		fd = open("journal.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+		fstat(fd, &st);
+		snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", env, 1);
+		dup2(fd, 2);
+		close(fd);
+		log_init("notifier", LOG_LEVEL_DEBUG);
+		log_debug(NULL, "d");
+		log_info("1764026596123456-007", "i");
+		log_warnx(NULL, "w");
+		log_error(NULL, "e");
+		dup2(saved_err, 2);
+		out = slurp("journal.log");
+		CHECK_STR(out, "<7>debug notifier - d\n<6>info notifier 1764026596123456-007 i\n"
+		    "<4>warn notifier - w\n<3>error notifier - e\n",
+		    "stderr is the journal: <N> syslog priority prefixes, no time of our own");
+		free(out);
+		/* The variable alone (inherited, stderr now a file) changes nothing. */
+		fd = open("notjournal.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+		dup2(fd, 2);
+		close(fd);
+		log_init("notifier", LOG_LEVEL_INFO);
+		log_info(NULL, "plain");
+		dup2(saved_err, 2);
+		out = slurp("notjournal.log");
+		CHECK(out[0] != '<' && strstr(out, "Z info notifier - plain\n") != NULL,
+		    "JOURNAL_STREAM naming another stream: the usual timed lines");
+		free(out);
+		unsetenv("JOURNAL_STREAM");
+		unlink("journal.log");
+		unlink("notjournal.log");
+	}
 
 	unlink("err.log");
 	unlink("threads.log");

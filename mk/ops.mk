@@ -1,0 +1,8 @@
+# ops.mk - unit test of gatewatch up's log files (test/unit/test_logpump.c),
+# linked with cli/logpump.o (the generic $(B)/test/% rule links only
+# libgwcommon).
+$(B)/test/unit/test_logpump.o: GW_CFLAGS += -Icli
+
+$(B)/test/test_logpump: $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(LDLIBS_BASE)
