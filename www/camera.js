@@ -318,9 +318,9 @@
 			if (m.verdict !== "PASS" && m.verdict !== "DENY") break;
 			const id = trackId(m.track);
 			if (tracking) {
-				// a verdict for someone who left (late, or replayed) is not news,
-				// unless a supervisor changed it
-				if (!id || (gone.has(id) && !m.override)) break;
+				// a verdict for someone who left (late, replayed, or a supervisor's
+				// change after they went) is not for the people at the gate now
+				if (!id || gone.has(id)) break;
 				const p = personFor(id);
 				const v = verdictOf(m);
 				if (!v.face && p.verdict) v.face = p.verdict.face;   // an override without a crop keeps the face

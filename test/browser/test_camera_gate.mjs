@@ -181,6 +181,9 @@ await gw.run(async () => {
 		peer.present = false;
 		peer.send({ type: "person", track: "103", event: "left" });
 		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 5000), "both gone: Nobody", await big(page));
+		peer.send({ type: "verdict", track: "102", verdict: "DENY", reason: "", temperature: null, override: true, by: "bob" });
+		await gw.sleep(1000);
+		gw.eq(await big(page), "Nobody", "an override for someone who already left does not bring them back");
 		const log2 = (await statusLog(page)).slice(mark);
 		gw.check(!log2.slice(0, -1).includes("Nobody"), "Nobody only once the last person left", JSON.stringify(log2));
 
