@@ -44,6 +44,44 @@ struct peer {
 	struct peer *next;
 };
 
+/* Per camera: since when no worker of it is connected (wall clock); 0
+ * while one is. Set when the last worker goes, so a short visit of a
+ * worker between two ticks restarts the grace. */
+static struct {
+	char camera[CAMERA_ID_SIZE];
+	int64_t since;
+} gone[CONFIG_CAMERAS_MAX];
+
+static void
+peer_gone_set(const char *camera, int64_t since)
+{
+	int i, free_i = -1;
+
+	for (i = 0; i < CONFIG_CAMERAS_MAX; i++) {
+		if (strcmp(gone[i].camera, camera) == 0) {
+			gone[i].since = since;
+			return;
+		}
+		if (gone[i].camera[0] == '\0' && free_i < 0)
+			free_i = i;
+	}
+	if (free_i >= 0) {
+		util_strlcpy(gone[free_i].camera, camera, sizeof(gone[free_i].camera));
+		gone[free_i].since = since;
+	}
+}
+
+static int64_t
+peer_gone_get(const char *camera)
+{
+	int i;
+
+	for (i = 0; i < CONFIG_CAMERAS_MAX; i++)
+		if (strcmp(gone[i].camera, camera) == 0)
+			return gone[i].since;
+	return 0;
+}
+
 static uv_poll_t listen_poll;
 static int listen_fd = -1;
 static struct peer *peers;
@@ -82,8 +120,10 @@ peer_drop(struct peer *p)
 			*pp = p->next;
 			break;
 		}
-	if (p->hello && p->role == MSG_ROLE_WORKER)
+	if (p->hello && p->role == MSG_ROLE_WORKER) {
 		cams_worker(p->camera, -1);
+		peer_gone_set(p->camera, (int64_t)util_now_us());
+	}
 	uv_poll_stop(&p->poll);
 	uv_close((uv_handle_t *)&p->poll, peer_closed);
 }
@@ -154,12 +194,20 @@ peer_has_worker(const char *camera)
 void
 peer_tick(const struct config *c)
 {
-	int64_t before = (int64_t)util_now_us() - stale_grace_us();
+	int64_t now = (int64_t)util_now_us(), since;
 	int i;
 
-	for (i = 0; i < c->ncameras; i++)
-		if (!peer_has_worker(c->cameras[i].id))
-			stale_close(c->cameras[i].id, before);
+	/* Wall time without a worker, not the people's last-seen time (frame
+	 * time, which lags behind when frames queue up): a worker that comes
+	 * back within the grace takes them over, however late its frames. */
+	for (i = 0; i < c->ncameras; i++) {
+		if (peer_has_worker(c->cameras[i].id))
+			continue;
+		if ((since = peer_gone_get(c->cameras[i].id)) == 0)
+			peer_gone_set(c->cameras[i].id, since = now); /* none since the notifier started */
+		if (now - since >= stale_grace_us())
+			stale_close(c->cameras[i].id, now);
+	}
 }
 
 static int

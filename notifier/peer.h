@@ -16,8 +16,8 @@ int peer_start(uv_loop_t *loop, const char *path);
 /* peer_stop - close the listener and every peer (handles close on the loop). */
 void peer_stop(void);
 
-/* peer_tick - once a second: end the people of cameras without a
- * connected worker that were not seen for stale_grace_us (stale.c). */
+/* peer_tick - once a second: end the open people of cameras that have had
+ * no connected worker for stale_grace_us (stale.c). */
 void peer_tick(const struct config *c);
 
 /* peer_send_ingest - send one message to every ingest peer; a full or

@@ -4,9 +4,9 @@
  * open in the database. The next worker of the camera asks for them
  * (MSG_TAKEOVER) and goes on following them under the same ids, so a
  * person still at the gate is neither counted nor decided twice. Only
- * while no worker of the camera is connected does the notifier end them
- * itself (peer_tick, once a second), and only those not seen for
- * stale_grace_us(): longer than any restart of a worker waits.
+ * once no worker of the camera has been connected for stale_grace_us()
+ * (wall time: longer than any restart of a worker waits) does the
+ * notifier end them itself (peer_tick, once a second).
  *
  * How: each such track gets the ENDED event its worker would have sent,
  * committed through events_commit in a result of its own (NOFRAME, at its

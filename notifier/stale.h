@@ -2,10 +2,10 @@
  * come back. A worker killed with kill -9 (or crashing, or exiting idle)
  * sends no ENDED for the people it follows; the next worker of the camera
  * takes them over (MSG_TAKEOVER, peer.c) and ends them itself when they
- * have left. While no worker of the camera is connected, the notifier
- * ends the ones not seen for track.max_missing_ms plus
- * dispatcher.worker_backoff_max_ms (the longest a restart waits), so a
- * person is never left open for ever. Loop thread only. */
+ * have left. Once no worker of the camera has been connected for
+ * track.max_missing_ms plus dispatcher.worker_backoff_max_ms (the longest
+ * a restart waits), the notifier ends them, so a person is never left
+ * open for ever. Loop thread only. */
 #ifndef GW_STALE_H
 #define GW_STALE_H
 

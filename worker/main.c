@@ -60,6 +60,7 @@ struct worker {
 	char camera[CAMERA_ID_SIZE];
 	int fd;                  /* dispatcher socketpair end */
 	uint64_t lag_us;         /* wall clock minus the latest frame's received_us */
+	int have_clock;          /* a frame was analysed: lag_us says how late frames come */
 	uint64_t classified, skipped; /* people looked at / not, since start */
 	struct msg_result result; /* scratch, one frame at a time */
 };
@@ -261,6 +262,12 @@ worker_tick(struct worker *w)
 	people_stats(w->people, &st);
 	if (st.live == 0 && people_pending(w->people) == 0)
 		return 0;
+	/* Before the first frame the frames' clock is unknown: people taken
+	 * over from the last worker wait for the frame that was redelivered
+	 * (or the next one) instead of being ended by the wall clock while
+	 * the models load. */
+	if (!w->have_clock)
+		return worker_flush(w, 0);
 	if ((rc = people_tick(w->people, util_now_us() - w->lag_us)) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	return worker_flush(w, 0);
@@ -445,6 +452,7 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 	now = r->received_us > 0 ? (uint64_t)r->received_us : util_now_us();
 	wall = util_now_us();
 	w->lag_us = wall > now ? (wall - now < WORKER_LAG_MAX_US ? wall - now : WORKER_LAG_MAX_US) : 0;
+	w->have_clock = 1;
 	rc = worker_people(w, &im, &meta, now, r, &nfaces, &nclass, &nskip);
 	if (rc < 0) {
 		image_free(&im);
@@ -655,7 +663,7 @@ main(int argc, char **argv)
 	{
 		struct track_stats st;
 
-		if (people_tick(w.people, util_now_us() - w.lag_us) < 0)
+		if (w.have_clock && people_tick(w.people, util_now_us() - w.lag_us) < 0)
 			log_warnx(NULL, "camera=%s out of memory for track events", camera);
 		worker_flush(&w, 1);
 		people_stats(w.people, &st);

@@ -11,6 +11,7 @@
 #define TRACK_PREDICT_MAX_US 1000000 /* extrapolate motion at most 1 s */
 #define TRACK_GAPS 8                 /* frame gaps kept for the interval estimate */
 #define TRACK_GAP_MAX_US 10000000    /* a longer gap is an empty scene, not a frame rate */
+#define TRACK_CONTAIN_MATCH 0.7      /* last pass: this share of the smaller box inside the other */
 
 struct track {
 	int used;
@@ -293,6 +294,21 @@ center_dist(const struct track_box *p, const struct track_box *d)
 	return sqrt(dx * dx + dy * dy) / size;
 }
 
+/* the share of the smaller of a and b that lies inside the other: a face
+ * box inside the body box of the same person (ingest gives one or the
+ * other, frame by frame, when the person detector misses a close-up) */
+static double
+containment(const struct track_box *a, const struct track_box *b)
+{
+	double x0 = fmax(a->x, b->x), y0 = fmax(a->y, b->y);
+	double x1 = fmin(a->x + a->w, b->x + b->w), y1 = fmin(a->y + a->h, b->y + b->h);
+	double small = fmin((double)a->w * a->h, (double)b->w * b->h);
+
+	if (x1 <= x0 || y1 <= y0 || small <= 0)
+		return 0;
+	return (x1 - x0) * (y1 - y0) / small;
+}
+
 /* how much b moved or resized relative to a, as a share of a's size */
 static double
 box_change(const struct track_box *a, const struct track_box *b)
@@ -515,12 +531,13 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 			pred[k] = predict(&t->tracks[k], now_us);
 	}
 
-	/* 2. greedy association: best IoU pair first, then nearest centres.
+	/* 2. greedy association: best IoU pair first, then nearest centres,
+	 * then a box inside the other (face box vs body box of one person).
 	 * Confirmed tracks win ties over tentative ones. O(T*D) per pick,
 	 * fine for the handful of people one camera sees. */
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
 		for (;;) {
-			double best = pass == 0 ? t->c.iou_match : t->c.center_match;
+			double best = pass == 0 ? t->c.iou_match : pass == 1 ? t->c.center_match : TRACK_CONTAIN_MATCH;
 			int bk = -1;
 			size_t bj = 0;
 
@@ -532,8 +549,8 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 
 					if (dmatched[j])
 						continue;
-					if (pass == 0) {
-						s = iou(&pred[k], &boxes[j]);
+					if (pass == 0 || pass == 2) {
+						s = pass == 0 ? iou(&pred[k], &boxes[j]) : containment(&pred[k], &boxes[j]);
 						if (t->tracks[k].confirmed)
 							s += 1e-6;
 						if (s >= best && (bk < 0 || s > best)) {
@@ -558,6 +575,8 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 			tmatched[bk] = 1;
 			dmatched[bj] = 1;
 			match(&t->tracks[bk], &boxes[bj], now_us);
+			if (pass == 2) /* another kind of box: its centre jump is no motion */
+				t->tracks[bk].vx = t->tracks[bk].vy = 0;
 			if (!t->tracks[bk].confirmed && t->tracks[bk].hits >= t->c.min_hits)
 				confirm(t, &t->tracks[bk]);
 			decide_classify(t, &t->tracks[bk], now_us, &assign[bj]);

@@ -3,6 +3,8 @@
 # docs/BENCHMARKS.md (or $BENCH_OUT). Parts:
 #   Networks   test/bench/models.sh (face + mask), test/bench/models-person.sh
 #              (NanoDet): each prints markdown, included verbatim
+#   Gate       test/bench/gate.py: time to verdict, the headline (a scripted
+#              gate scene through the camera protocol)
 #   Pipeline   test/bench/pipeline.py (the four programs on loopback),
 #              test/bench/push_lag.py (push --stdin behind a live camera)
 #   Durability test/bench/sync_cost.py (what synchronous=FULL costs)
@@ -75,6 +77,7 @@ for s in models models-person; do
 		echo "bench: test/bench/$s.sh is missing" >&2
 	fi
 done
+part gate 400 /usr/bin/python3 test/bench/gate.py
 BENCH_BUDGET_S=${BENCH_BUDGET_S:-420}; export BENCH_BUDGET_S
 part pipeline $((BENCH_BUDGET_S + 90)) /usr/bin/python3 test/bench/pipeline.py
 part push-lag 300 /usr/bin/python3 test/bench/push_lag.py
@@ -109,6 +112,7 @@ mkdir -p "$(dirname "$OUT")"
 		echo "takes on an idle core); ratios measured within the same run hold up better."
 		echo
 	fi
+	emit gate test/bench/gate.py
 	echo "## Networks"
 	echo
 	emit models test/bench/models.sh
@@ -126,6 +130,8 @@ mkdir -p "$(dirname "$OUT")"
 	echo 'make bench                                  # everything, rewrites docs/BENCHMARKS.md'
 	echo 'BENCH_OUT=/tmp/b.md BENCH_QUICK=1 sh test/bench/run.sh   # a quick look, fewer frames'
 	echo 'sh test/bench/models-person.sh              # one part alone (markdown on stdout)'
+	echo '/usr/bin/python3 test/bench/gate.py         # time to verdict alone (the headline)'
+	echo '/usr/bin/python3 test/bench/looks.py        # one look right by score: track.decide_score'
 	echo '/usr/bin/python3 test/bench/pipeline.py     # the pipeline part alone'
 	echo '/usr/bin/python3 test/bench/push_lag.py     # push --stdin behind a live camera'
 	echo '/usr/bin/python3 test/bench/sync_cost.py    # synchronous=FULL against NORMAL'

@@ -9,8 +9,9 @@ stand-in ingest peer that records the gate messages.
          gate.face_prompt_ms, DENY face_not_visible after
          gate.face_timeout_ms, left
   gate1  kill -9 of the worker after the decision, the person still in
-         view: the next worker takes the person over from the notifier,
-         no second verdict, counted once, the track goes on
+         view: the next worker takes the person over from the notifier
+         (and keeps them while its first frame is late), no second
+         verdict, counted once, the track goes on
   idle   the worker exits (EOF, as when idle) with the person in view and
          comes back for the next frame with the person intact
 
@@ -186,6 +187,10 @@ def main():
         d.sock.close()
         d = Dispatcher(gwdir, "gate1", MODELS, wsets)
         run.d = d
+        # The frames queued meanwhile come only after a while (backoff, model
+        # loading): the new worker must not end the person it took over by
+        # the wall clock before it has seen a frame.
+        time.sleep(4)
         for i in range(5):
             ok &= run.send([(off, 305 + i, 60, 110)])
         rep.check(ok, "gate1: the next worker analyses the frames")

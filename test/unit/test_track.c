@@ -780,9 +780,38 @@ test_adopt(void)
 	track_free(t);
 }
 
+/* ingest gives a close-up person a body box in some frames and a
+ * head-and-shoulders box (from the face) in others: one person */
+static void
+test_face_and_body_boxes(void)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[2];
+	struct track_box body = box(100, 40, 400, 440), head = box(200, 60, 160, 180);
+	struct track_box two[2] = { { 20, 40, 200, 400 }, { 400, 40, 200, 400 } };
+	uint64_t now = 10 * SEC, id = 0;
+	int i, same = 1;
+
+	for (i = 0; i < 10; i++, now += FRAME) {
+		track_update(t, now, i % 2 ? &head : &body, 1, a);
+		if (i == 0)
+			id = a[0].id;
+		else if (a[0].id != id)
+			same = 0;
+	}
+	CHECK(same, "face and body boxes of one person, frame by frame: one track");
+	track_free(t);
+	t = track_new(NULL);
+	for (i = 0; i < 5; i++, now += FRAME)
+		track_update(t, now, two, 2, a);
+	CHECK(a[0].id != a[1].id, "two people side by side: two tracks");
+	track_free(t);
+}
+
 int
 main(void)
 {
+	test_face_and_body_boxes();
 	test_frame_rates();
 	test_prompt_timeout();
 	test_vote_age();

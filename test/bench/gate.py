@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""gate - the headline part of `make bench`: time to verdict at a gate.
+
+From the first frame that shows a person to the PASS/DENY on their gate,
+measured through the real camera protocol (ingest's WebSocket) on the four
+real programs (`gatewatch up` on loopback, test/e2e/lib.py's Gatewatch),
+with a scripted gate scene sent like the camera page sends it: 5 frames/s,
+at most 2 frames in flight (a frame due while 2 are unanswered is dropped,
+as a live camera does). The scene: empty, a person steps in and stands
+(PERSON_S), leaves (empty for EMPTY_S, longer than track.max_missing_ms so
+the next person is a new person), the next person, ... People: real
+single-person photos, the mask-scenes validation images (N % 5 == 0) with
+exactly one face of 50 px or more, the first PER_CLASS of each class in
+file order (masked, unmasked, mask below the nose), each letterboxed into a
+640x480 frame, with one pixel of jitter per frame like a live sensor.
+
+Per person: the verdict's track says which person it is for: the
+notifier's /live results name the tracks in each frame, and the answer
+with that frame id gives the frame's number in the scene (the first frame
+of a track decides); failing that, the verdict's own frame. Time to verdict
+= when the verdict arrived - when the person's first frame was sent.
+Prints a markdown section on stdout; progress on stderr. A benchmark, not
+a test: nothing is compared with a limit. Exit 1 if it could not run.
+
+Environment: BIN, MODELS (lib.py), BENCH_QUICK=1 (2 people per class)."""
+import json
+import os
+import re
+import statistics
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from lib import SHARED, Gatewatch  # noqa: E402
+from wsclient import WS, WSClosed  # noqa: E402
+
+try:
+    import cv2
+    import numpy as np
+except ImportError:
+    cv2 = None
+
+FPS = 5.0
+INFLIGHT = 2
+PERSON_S = 4.0
+EMPTY_S = 3.6
+LEAD_S = 2.0
+PER_CLASS = 2 if os.environ.get("BENCH_QUICK") == "1" else 4
+W, H = 640, 480
+WANT = {"mask_on": ("PASS", ""), "mask_off": ("DENY", "no_mask"), "mask_chin": ("DENY", "mask_chin")}
+NAMES = {"mask_on": "masked", "mask_off": "unmasked", "mask_chin": "mask below the nose"}
+
+
+def log(*a):
+    print("gate bench:", *a, file=sys.stderr, flush=True)
+
+
+def people():
+    base = os.path.join(SHARED, "datasets", "mask-scenes")
+    got = {k: [] for k in WANT}
+    with open(os.path.join(base, "annotations.jsonl")) as f:
+        rows = [json.loads(line) for line in f]
+    rows.sort(key=lambda d: int(re.findall(r"(\d+)\.jpg", d["file"])[0]))
+    for d in rows:
+        n = int(re.findall(r"(\d+)\.jpg", d["file"])[0])
+        if n % 5 or len(d["faces"]) != 1 or d["faces"][0]["w"] < 50:
+            continue
+        lab = d["faces"][0]["label"]
+        if len(got[lab]) < PER_CLASS:
+            got[lab].append(os.path.join(base, d["file"]))
+    # interleave the classes: masked, unmasked, chin, masked, ...
+    out = []
+    for i in range(PER_CLASS):
+        for lab in WANT:
+            if i < len(got[lab]):
+                out.append((lab, got[lab][i]))
+    return out
+
+
+def frame(photo, jitter):
+    c = np.full((H, W, 3), 112, np.uint8)
+    if photo is not None:
+        h, w = photo.shape[:2]
+        s = min(W / w, H / h)
+        im = cv2.resize(photo, (int(w * s), int(h * s)))
+        x, y = (W - im.shape[1]) // 2 + jitter, (H - im.shape[0]) // 2
+        x = max(0, min(W - im.shape[1], x))
+        c[y:y + im.shape[0], x:x + im.shape[1]] = im
+    else:
+        c[:, :] += np.uint8(jitter % 2)  # a live sensor never repeats a frame exactly
+    ok, buf = cv2.imencode(".jpg", c, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return buf.tobytes()
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = max(0, min(len(xs) - 1, int(round(p / 100.0 * len(xs) + 0.5)) - 1))
+    return xs[k]
+
+
+def fmt(x):
+    return "–" if x is None else "%.2f" % x
+
+
+def main():
+    if cv2 is None:
+        print("**gate bench: python3-opencv missing (run with /usr/bin/python3): not measured.**")
+        return 1
+    cast = people()
+    # the scene, frame by frame: person index or None
+    plan = [None] * int(LEAD_S * FPS)
+    for i in range(len(cast)):
+        plan += [i] * int(PERSON_S * FPS) + [None] * int(EMPTY_S * FPS)
+    imgs = [cv2.imread(p) for _, p in cast]
+    frames = [frame(imgs[p] if p is not None else None, (k % 3) - 1) for k, p in enumerate(plan)]
+    log("%d people, %d frames (%.0f s at %g frames/s)" % (len(cast), len(plan), len(plan) / FPS, FPS))
+
+    with Gatewatch("bench-gate", cameras=("gate1",)) as gw:
+        gw.start()
+        ws = WS(gw.ingest_port)
+        welcome = ws.hello("gate1", gw.tokens["gate1"])
+        if welcome.get("type") != "welcome":
+            print("**gate bench: no welcome from ingest: %s**" % welcome)
+            return 1
+        msgs, lock = [], threading.Lock()
+        answered = [0]
+
+        def receive():
+            try:
+                while True:
+                    m = ws.recv()
+                    t = time.monotonic()
+                    with lock:
+                        msgs.append((t, m))
+                        if m.get("type") == "answer":
+                            answered[0] += 1
+            except (WSClosed, OSError, ValueError):
+                return
+        rt = threading.Thread(target=receive, daemon=True)
+        rt.start()
+        live = WS(gw.http_port, path="/live", timeout=1)
+        track_frame = {}     # track id -> the first frame id it was seen in
+
+        def watch_live():
+            while True:
+                try:
+                    m = live.recv()
+                except OSError:
+                    if stop_live[0]:
+                        return
+                    continue
+                except (WSClosed, ValueError):
+                    return
+                if m.get("type") == "result":
+                    if len(m.get("persons") or []) > 1:
+                        with lock:
+                            multi[0] += 1
+                    for p in m.get("persons") or []:
+                        if p.get("track"):
+                            with lock:
+                                track_frame.setdefault(str(p["track"]), m.get("frame"))
+        stop_live = [False]
+        multi = [0]          # frames in which more than one person box was found
+        lt = threading.Thread(target=watch_live, daemon=True)
+        lt.start()
+        sent = []        # (scene index, send time), in send order: answer seq n <-> sent[n-1]
+        dropped = 0
+        t0 = time.monotonic()
+        for k, data in enumerate(frames):
+            due = t0 + k / FPS
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            with lock:
+                inflight = len(sent) - answered[0]
+            if inflight >= INFLIGHT:
+                dropped += 1
+                continue
+            sent.append((k, time.monotonic()))
+            ws.send_binary(data)
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            with lock:
+                if answered[0] >= len(sent):
+                    break
+            time.sleep(0.1)
+        time.sleep(4)    # the last person's verdict and 'left'
+        ws.close()
+        stop_live[0] = True
+        lt.join(3)
+        live.close()
+        with lock:
+            got = list(msgs)
+            tframe = dict(track_frame)
+
+    seq_frame = {}
+    for t, m in got:
+        if m.get("type") == "answer" and m.get("frame") and 1 <= m.get("seq", 0) <= len(sent):
+            seq_frame[m["frame"]] = sent[m["seq"] - 1][0]
+    first_sent = {}
+    for k, t in sent:
+        p = plan[k]
+        if p is not None and p not in first_sent:
+            first_sent[p] = t
+    verdicts = {}    # person -> [(time, msg)]
+    stray = 0
+    for t, m in got:
+        if m.get("type") != "verdict":
+            continue
+        k = seq_frame.get(tframe.get(str(m.get("track"))))
+        if k is None:
+            k = seq_frame.get(m.get("frame"))
+        p = plan[k] if k is not None else None
+        if p is None:
+            stray += 1
+            continue
+        verdicts.setdefault(p, []).append((t, m))
+    prompts = sum(1 for _, m in got if m.get("type") == "prompt")
+    statuses = {}
+    for _, m in got:
+        if m.get("type") == "answer":
+            statuses[m.get("status")] = statuses.get(m.get("status"), 0) + 1
+
+    accepted = {}
+    for _, m in got:
+        if m.get("type") == "answer" and m.get("status") == "accepted" and 1 <= m.get("seq", 0) <= len(sent):
+            p = plan[sent[m["seq"] - 1][0]]
+            if p is not None:
+                accepted[p] = accepted.get(p, 0) + 1
+    rows, all_t = [], []
+    per = {lab: {"n": 0, "decided": 0, "right": 0, "reason": 0, "extra": 0, "t": []} for lab in WANT}
+    detail = []
+    for i, (lab, path) in enumerate(cast):
+        r = per[lab]
+        r["n"] += 1
+        v = verdicts.get(i, [])
+        if v and i in first_sent:
+            t, m = v[0]
+            ttv = t - first_sent[i]
+            r["decided"] += 1
+            r["t"].append(ttv)
+            all_t.append(ttv)
+            r["right"] += m.get("verdict") == WANT[lab][0]
+            r["reason"] += (m.get("verdict"), m.get("reason") if m.get("verdict") == "DENY" else "") == WANT[lab]
+            r["extra"] += len(v) - 1
+            detail.append("| %s | %s | %d | %s %s | %.2f | %d |" % (
+                os.path.basename(path), NAMES[lab], accepted.get(i, 0), m.get("verdict"), m.get("reason") or "", ttv, len(v)))
+        else:
+            detail.append("| %s | %s | %d | none | – | 0 |" % (os.path.basename(path), NAMES[lab], accepted.get(i, 0)))
+
+    print("## Time to verdict (headline)\n")
+    print("From the first frame that shows a person to the PASS/DENY on their gate, through the real camera "
+          "protocol: `test/bench/gate.py` runs `gatewatch up` (one gate camera, `ingest.motion_threshold = 0`: "
+          "the person detector runs on every frame; every other key at its default) and sends a scripted gate "
+          "scene like the camera page: %g frames/s, at most %d frames in flight (a frame due while %d are "
+          "unanswered is dropped), 640x480 JPEG. Empty for %g s, then each person stands %g s and leaves; "
+          "%g s of empty scene before the next. People: the mask-scenes validation images (N %% 5 == 0) with "
+          "exactly one face of 50 px or more, the first %d of each class in file order, letterboxed.\n"
+          % (FPS, INFLIGHT, INFLIGHT, LEAD_S, PERSON_S, EMPTY_S, PER_CLASS))
+    print("| people | n | decided | right PASS/DENY | right reason | extra verdicts | p50 s | p95 s | max s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for lab in WANT:
+        r = per[lab]
+        print("| %s | %d | %d | %d | %d | %d | %s | %s | %s |" % (
+            NAMES[lab], r["n"], r["decided"], r["right"], r["reason"], r["extra"], fmt(pct(r["t"], 50)),
+            fmt(pct(r["t"], 95)), fmt(max(r["t"]) if r["t"] else None)))
+    tot = {k: sum(per[lab][k] for lab in WANT) for k in ("n", "decided", "right", "reason", "extra")}
+    print("| **all** | %d | %d | %d | %d | %d | **%s** | **%s** | %s |\n" % (
+        tot["n"], tot["decided"], tot["right"], tot["reason"], tot["extra"], fmt(pct(all_t, 50)),
+        fmt(pct(all_t, 95)), fmt(max(all_t) if all_t else None)))
+    print("Time to verdict counts the people decided; a person never decided is in `decided`, not in the "
+          "times. Right PASS/DENY and reason are the system's accuracy on these photos (face detector and "
+          "mask classifier, docs/MODELS.md), not the tracker's.\n")
+    print("Frames: %d in the scene, %d sent, %d dropped by the sender (2 in flight); answers: %s. "
+          "Prompts: %d. Verdicts not traced to a person: %d. Frames where more than one person box was found "
+          "(one photo, one person): %d. Mean time to verdict %s s.\n"
+          % (len(plan), len(sent), dropped, ", ".join("%s %d" % kv for kv in sorted(statuses.items())),
+             prompts, stray, multi[0], fmt(statistics.mean(all_t)) if all_t else "–"))
+    print("<details><summary>Per person</summary>\n")
+    print("| photo | class | frames accepted (a person found) | verdict | time to verdict s | verdicts |")
+    print("|---|---|---|---|---|---|")
+    for line in detail:
+        print(line)
+    print("\n</details>\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
