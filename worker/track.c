@@ -354,23 +354,78 @@ check_alert(struct tracker *t, struct track *tr, uint64_t now)
 	emit(t, TRACK_ALERT, tr, tr->settled, 0);
 }
 
+/* settle - the person's verdict is c now: CHANGED (the gate decision if
+ * it is the first), or owed until confirmation. */
+static void
+settle(struct tracker *t, struct track *tr, enum track_verdict c, uint64_t now)
+{
+	enum track_verdict old = tr->settled;
+
+	tr->settled = c;
+	tr->settled_us = now;
+	tr->agree_since_us = now;
+	if (noncompliant(c)) {
+		if (!tr->bad) {
+			tr->bad = 1;
+			tr->bad_since_us = now;
+			tr->alerted_episode = 0;
+		}
+	} else {
+		tr->bad = 0;
+		tr->alerted_episode = 0;
+	}
+	if (!tr->confirmed) {
+		tr->settle_unsent = 1;
+	} else {
+		emit(t, TRACK_CHANGED, tr, old, !tr->decided);
+		tr->decided = 1;
+	}
+}
+
+/* plurality - the class with the most votes not yet too old (ties: the
+ * higher total score), UNKNOWN if there is none: what the looks say when
+ * they never agreed enough to settle. */
+static enum track_verdict
+plurality(const struct tracker *t, const struct track *tr, uint64_t now)
+{
+	unsigned count[TRACK_VERDICTS] = {0}, i;
+	double sum[TRACK_VERDICTS] = {0};
+	int v, best = TRACK_VERDICT_UNKNOWN;
+
+	for (i = 0; i < tr->nvotes; i++)
+		if (now - tr->vote_us[i] <= t->c.vote_max_age_us) {
+			count[tr->votes[i]]++;
+			sum[tr->votes[i]] += tr->vote_score[i];
+		}
+	for (v = 1; v < TRACK_VERDICTS; v++)
+		if (count[v] > count[best] || (count[v] && count[v] == count[best] && sum[v] > sum[best]))
+			best = v;
+	return best;
+}
+
 /* check_face - gate: a confirmed person of whom no usable face was seen (no
- * look voted) is prompted after prompt_us and, still so after timeout_us,
- * handed to the caller's timeout rule. Both count from the first frame of
- * the person. */
+ * look voted) is prompted after prompt_us. Still undecided after
+ * timeout_us: decided by the votes there are (looks that never agreed
+ * enough), or, with none, handed to the caller's timeout rule. Both count
+ * from the first frame of the person: nobody stays undecided. */
 static void
 check_face(struct tracker *t, struct track *tr, uint64_t now)
 {
-	if (!tr->confirmed || tr->decided || tr->settle_unsent || tr->nvotes > 0 || now < tr->first_us)
+	enum track_verdict v;
+
+	if (!tr->confirmed || tr->decided || tr->settle_unsent || now < tr->first_us)
 		return;
-	if (t->c.prompt_us && !tr->prompted && tr->settled == TRACK_VERDICT_UNKNOWN &&
-	    now - tr->first_us >= t->c.prompt_us) {
+	if (t->c.prompt_us && !tr->prompted && tr->nvotes == 0 && now - tr->first_us >= t->c.prompt_us) {
 		tr->prompted = 1;
 		if (tr->last_prompt == TRACK_PROMPT_NONE)
 			tr->last_prompt = TRACK_PROMPT_FACE_NOT_VISIBLE;
 		emit(t, TRACK_PROMPT, tr, tr->settled, 0);
 	}
 	if (t->c.timeout_us && now - tr->first_us >= t->c.timeout_us) {
+		if ((v = plurality(t, tr, now)) != TRACK_VERDICT_UNKNOWN) {
+			settle(t, tr, v, now);
+			return;
+		}
 		tr->timed_out = 1;
 		tr->decided = 1;
 		emit(t, TRACK_TIMEOUT, tr, tr->settled, 0);
@@ -716,25 +771,7 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 
 		c = consensus(t, tr, now_us);
 		if (c != TRACK_VERDICT_UNKNOWN && c != old) {
-			tr->settled = c;
-			tr->settled_us = now_us;
-			tr->agree_since_us = now_us;
-			if (noncompliant(c)) {
-				if (!tr->bad) {
-					tr->bad = 1;
-					tr->bad_since_us = now_us;
-					tr->alerted_episode = 0;
-				}
-			} else {
-				tr->bad = 0;
-				tr->alerted_episode = 0;
-			}
-			if (!tr->confirmed) {
-				tr->settle_unsent = 1;
-			} else {
-				emit(t, TRACK_CHANGED, tr, old, !tr->decided);
-				tr->decided = 1;
-			}
+			settle(t, tr, c, now_us);
 		} else if (look->verdict != tr->settled) {
 			tr->agree_since_us = now_us; /* an odd vote: look more, flip nothing */
 		}

@@ -708,6 +708,36 @@ test_prompt_timeout(void)
 	}
 }
 
+/* looks that never agree enough: at timeout_us the votes there are decide */
+static void
+test_timeout_with_votes(void)
+{
+	struct track_config c;
+	struct tracker *t;
+	struct track_assign a[1];
+	struct track_box b = box(200, 100, 120, 300);
+	struct evcount ev = {0};
+	uint64_t now = 50 * SEC;
+	int i;
+
+	track_config_default(&c);
+	c.prompt_us = 1500000;
+	c.timeout_us = 6000000;
+	t = track_new(&c);
+	for (i = 0; i < 40; i++, now += FRAME) { /* chin, off, chin, off ... with low scores */
+		track_update(t, now, &b, 1, a);
+		if (a[0].classify && i < 2)
+			track_classify(t, a[0].id, now, &(struct track_look){ i % 2 ? TRACK_VERDICT_MASK_OFF :
+			    TRACK_VERDICT_MASK_CHIN, i % 2 ? 0.7f : 0.8f, 1, {230, 120, 60, 70}, 0.8f });
+		drain(t, &ev);
+	}
+	CHECK_INT(ev.n[TRACK_PROMPT], 0, "timeout with votes: a face was seen, no prompt");
+	CHECK(ev.first_settles == 1 && ev.n[TRACK_TIMEOUT] == 0 && ev.last[TRACK_CHANGED].verdict == TRACK_VERDICT_MASK_CHIN &&
+	    ev.last[TRACK_CHANGED].at_us >= 50 * SEC + c.timeout_us,
+	    "timeout with votes: decided at timeout_us by the votes (1 vs 1: the surer one)");
+	track_free(t);
+}
+
 /* votes older than vote_max_age_us no longer count */
 static void
 test_vote_age(void)
@@ -815,6 +845,7 @@ main(void)
 	test_frame_rates();
 	test_prompt_timeout();
 	test_vote_age();
+	test_timeout_with_votes();
 	test_adopt();
 	test_walking();
 	test_crossing();
