@@ -1,8 +1,8 @@
 /* push - `gatewatch push`: act as a camera. Connects to ingest's
  * WebSocket, says hello, sends image files (or a stream of concatenated
  * JPEGs on stdin, e.g. from `ffmpeg -f image2pipe -c:v mjpeg -`) as
- * binary frames, at most --max-inflight unanswered at once and at most
- * --fps per second, and prints every message the server sends as one JSON
+ * binary frames, at most --max-inflight unanswered at once (or fewer when
+ * the welcome says the server takes fewer) and at most --fps per second, and prints every message the server sends as one JSON
  * line on stdout, for a gate controller script: answers (with "file"
  * added), person appeared/left, prompts, verdicts ("track" always a
  * string), errors, and a last {"type":"end",...} line with the counts.
@@ -350,6 +350,14 @@ push_message(const char *msg, size_t len)
 		ps.verdicts++;
 	push_print(o);
 	if (strcmp(type, "welcome") == 0 && ps.state != PUSH_DONE) {
+		v = json_object_get(o, "max_inflight");
+		if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) < ps.max_inflight) {
+			/* more would only be answered busy */
+			fprintf(stderr, "gatewatch push: the server analyses at most %" JSON_INTEGER_FORMAT
+			    " frames of a camera at once: %" JSON_INTEGER_FORMAT " in flight, not %d\n",
+			    json_integer_value(v), json_integer_value(v), ps.max_inflight);
+			ps.max_inflight = (int)json_integer_value(v);
+		}
 		ps.state = PUSH_READY;
 		ps.next_send_us = (uint64_t)lws_now_usecs();
 	} else if (strcmp(type, "error") == 0) {

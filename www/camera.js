@@ -45,7 +45,7 @@
 	const MORE_REASONS = { face_not_visible: "Face not visible", face_too_small: "Face too small" };
 
 	let stream = null, ws = null, running = false, welcomed = false, everOpened = false;
-	let timer = null, retryTimer = null, defaultServer = "";
+	let timer = null, retryTimer = null, defaultServer = "", authReason = "", serverMaxInflight = Infinity;
 	let sent = 0, answered = 0, inflight = [];   // send times of unanswered frames
 	// without person messages (older servers): the answers decide
 	let verdict = null, verdictAt = 0, lastAnswer = null, fallbackPrompt = null;
@@ -147,6 +147,7 @@
 		if (!running) return;
 		welcomed = false;
 		everOpened = false;
+		authReason = "";
 		inflight = [];
 		const url = serverUrl();
 		state("connecting", "warn");
@@ -175,21 +176,36 @@
 			inflight = [];
 			if (!running) return;
 			if (ev.code === 4001) {
-				message("Wrong camera id or token: the server refused them (check both, then press Start).");
+				message(authMessage(authReason || ev.reason));
 				stop("refused");
 				return;
 			}
 			// what the server tracked is unknown until it welcomes us again
 			resetPeople();
 			clearView("Reconnecting…");
-			const d = backoff.next();
+			const d = backoff.next(), again = " Reconnecting in " + Math.round(d / 1000) + " s.";
+			const why = ev.reason ? ": " + ev.reason : "";
 			if (!everOpened)
 				message("Server unreachable at " + url + ": is gatewatch-ingest running, and is the address right? Retrying in " + Math.round(d / 1000) + " s.");
+			else if (ev.code === 4029)
+				message("The server turns away new cameras from this address for now (too many connecting at once" + why + ")." + again);
+			else if (ev.code === 4008)
+				message("The server closed the connection: the camera's hello did not arrive in time (a very slow network?)." + again);
+			else if (ev.code === 4002)
+				message("The server refused this page's messages (code 4002" + why + "): is the page older than the server? Reload it." + again);
 			else
-				message("Connection lost (code " + ev.code + "). Reconnecting in " + Math.round(d / 1000) + " s.");
+				message("Connection lost (code " + ev.code + why + ")." + again);
 			state("reconnecting", "bad");
 			retryTimer = setTimeout(connect, d);
 		};
+	}
+
+	/* authMessage - why the server refused the camera, in words. */
+	function authMessage(reason) {
+		if (reason && /retry in/.test(reason))
+			return "The server refuses this computer for a while after several wrong tokens (" + reason +
+				"). Check the camera id and token, then press Start.";
+		return "Wrong camera id or token: the server refused them (check both, then press Start).";
 	}
 
 	/* trackId - the track id as a string (servers may send a number), or null. */
@@ -266,6 +282,7 @@
 		switch (m.type) {
 		case "welcome":
 			welcomed = true;
+			serverMaxInflight = Number.isInteger(m.max_inflight) && m.max_inflight > 0 ? m.max_inflight : Infinity;
 			backoff.reset();
 			message("");
 			state("streaming", "ok");
@@ -273,9 +290,10 @@
 			render();
 			break;
 		case "error":
-			if (m.error === "auth")
-				message("Wrong camera id or token: the server refused them (check both, then press Start).");
-			else
+			if (m.error === "auth") {
+				authReason = typeof m.reason === "string" ? m.reason : "";
+				message(authMessage(authReason));
+			} else
 				message("Server error: " + (m.reason || m.error || "unknown"));
 			break;
 		case "answer": {
@@ -436,7 +454,8 @@
 		if (!running || !ws || ws.readyState !== WebSocket.OPEN || !welcomed) return;
 		const now = performance.now();
 		while (inflight.length && now - inflight[0] > ANSWER_TIMEOUT_MS) inflight.shift();
-		const max = Math.max(1, Number($("inflight").value) || 2);
+		// the user's setting, within what the server said it analyses at once
+		const max = Math.min(serverMaxInflight, Math.max(1, Number($("inflight").value) || 2));
 		if (inflight.length >= max) return;
 		const v = $("video");
 		if (!v.videoWidth) return;

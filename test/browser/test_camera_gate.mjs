@@ -20,7 +20,8 @@
 //   verdict for someone who left is not shown; a supervisor's override is;
 // - two people in view get a line each; the big status is the worst;
 // - a server that sends no person messages gets the answer-based page;
-// - a lost connection says so and shows no stale verdict.
+// - a lost connection says so and shows no stale verdict; close code 4029
+//   is explained; the page keeps to the welcome's max_inflight.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as gw from "./lib.mjs";
@@ -32,24 +33,29 @@ const DELAY_MS = 2500;
 /* startPeer - a camera-protocol server answering each frame DELAY_MS after
  * the previous answer (one frame at a time), "accepted" while present. */
 function startPeer() {
-	const peer = { socket: null, present: false, frames: 0, hellos: 0 };
+	// conns: per connection, the most frames it ever had unanswered
+	const peer = { socket: null, present: false, frames: 0, hellos: 0, welcome: {}, conns: [] };
 	const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
 	peer.wss = wss;
 	peer.ready = new Promise((resolve) => wss.on("listening", () => { peer.port = wss.address().port; resolve(); }));
 	wss.on("connection", (sock) => {
 		peer.socket = sock;
+		const conn = { inflight: 0, max: 0 };
+		peer.conns.push(conn);
 		let seq = 0, busyUntil = 0;
 		sock.on("message", (data, isBinary) => {
 			if (!isBinary) {
 				let m;
 				try { m = JSON.parse(String(data)); } catch (e) { return; }
-				if (m.type === "hello") { peer.hellos++; sock.send(JSON.stringify({ type: "welcome", camera: m.camera })); }
+				if (m.type === "hello") { peer.hellos++; sock.send(JSON.stringify({ type: "welcome", camera: m.camera, ...peer.welcome })); }
 				return;
 			}
 			const s = ++seq;
 			peer.frames++;
+			conn.max = Math.max(conn.max, ++conn.inflight);
 			busyUntil = Math.max(Date.now(), busyUntil) + DELAY_MS;
 			setTimeout(() => {
+				conn.inflight--;
 				if (sock.readyState === 1)
 					sock.send(JSON.stringify({ type: "answer", seq: s, status: peer.present ? "accepted" : "no_person",
 						reason: peer.present ? "1 person found" : "no person found", ms: DELAY_MS }));
@@ -193,7 +199,9 @@ await gw.run(async () => {
 		peer.send({ type: "person", track: "104", event: "appeared" });
 		peer.send({ type: "verdict", track: "104", verdict: "DENY", reason: "no_mask", temperature: null, override: false, by: null });
 		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 5000), "a verdict before the connection drops", await big(page));
+		gw.eq(peer.conns[0].max, 2, "2 frames in flight, as set");
 		const hellos = peer.hellos;
+		peer.welcome = { mode: "gate", max_inflight: 1 };   // the next server analyses one at a time
 		peer.socket.terminate();
 		gw.check(await gw.waitFor(async () => (await text(page, "#message")).includes("Connection lost"), 5000),
 			"a lost connection is said", await text(page, "#message"));
@@ -211,6 +219,17 @@ await gw.run(async () => {
 		peer.present = false;
 		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 20000),
 			"older server: the verdict gives way to Nobody once the answers say nobody", await big(page));
+
+		gw.eq([peer.conns.length, peer.conns[1] && peer.conns[1].max], [2, 1],
+			"after the welcome said max_inflight 1, never more than 1 frame in flight");
+
+		// --- a server turning away connections from this address
+		const hellos2 = peer.hellos;
+		peer.socket.close(4029, "too many connections waiting for their hello");
+		gw.check(await gw.waitFor(async () => (await text(page, "#message")).includes("turns away new cameras"), 5000),
+			"close code 4029 is explained", await text(page, "#message"));
+		gw.check(await gw.waitFor(async () => peer.hellos > hellos2 && (await text(page, "#state")) === "streaming", 20000),
+			"and the page comes back", await text(page, "#state"));
 
 		gw.eq(errors.filter((e) => !e.includes("WebSocket")), [], "no console errors or page exceptions");
 		await page.click("#stop");

@@ -33,8 +33,11 @@ def jpeg_mark(jpeg, n):
 
 
 class CamPeer:
-    def __init__(self, delay=0.0, on_frame=None, token=None):
+    def __init__(self, delay=0.0, on_frame=None, token=None, welcome=None):
         self.delay = delay
+        self.welcome = welcome or {}     # extra welcome fields (max_inflight, ...)
+        self.inflight = 0                # frames received, not answered yet
+        self.max_inflight = 0            # the most there ever were
         self.on_frame = on_frame
         self.token = token
         self.frames = []
@@ -152,7 +155,7 @@ class CamPeer:
                         self.send({"type": "error", "error": "auth", "reason": "unknown camera or wrong token"})
                         self.send_raw(8, struct.pack(">H", 4001) + b"auth")
                         return
-                    self.send({"type": "welcome", "camera": m.get("camera")})
+                    self.send(dict({"type": "welcome", "camera": m.get("camera")}, **self.welcome))
                 elif m.get("type") == "meta":
                     temperature = m.get("temperature")
                 continue
@@ -163,6 +166,8 @@ class CamPeer:
             temperature = None
             with self.lock:
                 self.frames.append(rec)
+                self.inflight += 1
+                self.max_inflight = max(self.max_inflight, self.inflight)
             if self.on_frame:
                 self.on_frame(self, rec)
             with self.cv:
@@ -186,6 +191,8 @@ class CamPeer:
             if wait > 0:
                 time.sleep(wait)
             free_at = time.monotonic()
+            with self.lock:
+                self.inflight -= 1
             try:
                 self.send({"type": "answer", "seq": rec["seq"], "status": "accepted", "ms": int(self.delay * 1000)})
             except OSError:

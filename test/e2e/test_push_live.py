@@ -215,6 +215,26 @@ def file_sensor_case(tmp, jpeg):
               err[-400:])
 
 
+def server_limit_case(tmp, jpeg):
+    files = []
+    for i in range(6):
+        f = os.path.join(tmp, "g%d.jpg" % i)
+        open(f, "wb").write(jpeg_mark(jpeg, i + 1))
+        files.append(f)
+    wide = CamPeer(delay=0.2)
+    p1 = subprocess.run(cam(wide, *files), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    wide.close()
+    narrow = CamPeer(delay=0.2, welcome={"max_inflight": 1, "mode": "gate"})
+    p2 = subprocess.run(cam(narrow, *files), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    narrow.close()
+    err = p2.stderr.decode(errors="replace")
+    rep.check(p1.returncode == 0 and wide.max_inflight == 2 and p2.returncode == 0 and narrow.max_inflight == 1
+              and len(narrow.frames) == 6 and "at most 1" in err,
+              "2 frames in flight by default, 1 when the welcome says the server takes 1",
+              "default: rc %d max %d; limited: rc %d max %d frames %d stderr %r"
+              % (p1.returncode, wide.max_inflight, p2.returncode, narrow.max_inflight, len(narrow.frames), err[-200:]))
+
+
 def fifo_no_writer_case(tmp, jpeg):
     fifo = os.path.join(tmp, "silent.fifo")
     os.mkfifo(fifo)
@@ -277,6 +297,7 @@ def main():
         live_case(tmp, jpeg)
         file_sensor_case(tmp, jpeg)
         fifo_no_writer_case(tmp, jpeg)
+        server_limit_case(tmp, jpeg)
         sigterm_case(tmp, jpeg)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
