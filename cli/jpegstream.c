@@ -51,10 +51,10 @@ jpegstream_jpeg_end(const unsigned char *b, size_t len)
 	return 0;
 }
 
-/* put - hand a complete frame over (reader thread). Returns -1 when
+/* jpegstream_put - hand a complete frame over (reader thread). Returns -1 when
  * stopping. */
 static int
-put(struct jpegstream *js, unsigned char *frame, size_t len)
+jpegstream_put(struct jpegstream *js, unsigned char *frame, size_t len)
 {
 	pthread_mutex_lock(&js->mu);
 	while (js->keep_all && js->slot && !js->stopping)
@@ -77,10 +77,10 @@ put(struct jpegstream *js, unsigned char *frame, size_t len)
 	return 0;
 }
 
-/* split - hand over every complete JPEG in js->in. Returns -1 when
- * stopping or out of memory. */
+/* jpegstream_split - hand over every complete JPEG in js->in. Returns 0,
+ * -1 when out of memory, -2 when stopping. */
 static int
-split(struct jpegstream *js)
+jpegstream_split(struct jpegstream *js)
 {
 	for (;;) {
 		size_t skip = 0;
@@ -119,13 +119,13 @@ split(struct jpegstream *js)
 		memcpy(f, js->in, (size_t)end);
 		memmove(js->in, js->in + end, js->in_len - (size_t)end);
 		js->in_len -= (size_t)end;
-		if (put(js, f, (size_t)end) != 0)
-			return -1;
+		if (jpegstream_put(js, f, (size_t)end) != 0)
+			return -2;
 	}
 }
 
 static void
-finish(struct jpegstream *js, const char *error)
+jpegstream_finish(struct jpegstream *js, const char *error)
 {
 	pthread_mutex_lock(&js->mu);
 	js->ended = 1;
@@ -137,7 +137,7 @@ finish(struct jpegstream *js, const char *error)
 }
 
 static void *
-reader(void *arg)
+jpegstream_reader(void *arg)
 {
 	struct jpegstream *js = arg;
 	char why[160];
@@ -150,7 +150,7 @@ reader(void *arg)
 			if (errno == EINTR)
 				continue;
 			snprintf(why, sizeof(why), "poll: %s", strerror(errno));
-			finish(js, why);
+			jpegstream_finish(js, why);
 			return NULL;
 		}
 		if (p[1].revents)
@@ -161,11 +161,11 @@ reader(void *arg)
 
 			if (cap > (size_t)JPEGSTREAM_MAX + 65536) {
 				snprintf(why, sizeof(why), "no JPEG end within %ld bytes", JPEGSTREAM_MAX);
-				finish(js, why);
+				jpegstream_finish(js, why);
 				return NULL;
 			}
 			if ((q = realloc(js->in, cap)) == NULL) {
-				finish(js, "out of memory");
+				jpegstream_finish(js, "out of memory");
 				return NULL;
 			}
 			js->in = q;
@@ -176,7 +176,7 @@ reader(void *arg)
 			continue;
 		if (n < 0) {
 			snprintf(why, sizeof(why), "read: %s", strerror(errno));
-			finish(js, why);
+			jpegstream_finish(js, why);
 			return NULL;
 		}
 		if (n == 0) {
@@ -186,12 +186,12 @@ reader(void *arg)
 				pthread_mutex_unlock(&js->mu);
 				js->in_len = 0;
 			}
-			finish(js, NULL);
+			jpegstream_finish(js, NULL);
 			return NULL;
 		}
 		js->in_len += (size_t)n;
-		if (split(js) != 0) {
-			finish(js, js->stopping ? NULL : "out of memory");
+		if ((n = jpegstream_split(js)) != 0) {
+			jpegstream_finish(js, n == -2 ? NULL : "out of memory");
 			return NULL;
 		}
 	}
@@ -212,7 +212,7 @@ jpegstream_start(struct jpegstream *js, int fd, int keep_all, jpegstream_wake_fn
 	pthread_cond_init(&js->cv, NULL);
 	if (pipe(js->stop_pipe) != 0)
 		return -errno;
-	if ((e = pthread_create(&js->thread, NULL, reader, js)) != 0)
+	if ((e = pthread_create(&js->thread, NULL, jpegstream_reader, js)) != 0)
 		return -e;
 	js->started = 1;
 	return 0;
