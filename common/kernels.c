@@ -1,7 +1,11 @@
 /* kernels - our forward for darknet's convolution and maxpool layers (see
- * kernels.h): batch-norm folded once, OpenBLAS sgemm over cache-sized
- * im2col chunks, direct AVX2 depthwise, bias and activation with the
- * output. darknet stays the owner of the graph and of every buffer. */
+ * kernels.h): batch-norm folded once; 3x3 stride-1 convolutions by a
+ * direct AVX2/FMA kernel (4 channels x 24 pixels per tile, weights packed
+ * at attach time); other convolutions by OpenBLAS sgemm over cache-sized
+ * im2col chunks (1x1 without im2col); depthwise and small-group
+ * convolutions by direct kernels over padded planes, skipping zero taps;
+ * bias and activation written with the output. darknet stays the owner
+ * of the graph and of every buffer. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,8 +22,9 @@ float activate(float x, ACTIVATION a);
 void openblas_set_num_threads(int n);
 
 /* im2col chunk size: about half of Zen 3's 512 KB L2, so the chunk and the
- * output rows it produces stay in L2 while sgemm packs them. */
-#define KERNELS_CHUNK_FLOATS (128 * 1024 / 4 * 2)
+ * output rows it produces stay in L2 while sgemm packs them. (Measured:
+ * 256 KB to whole-layer chunks are within the noise of a loaded machine.) */
+#define KERNELS_CHUNK_FLOATS (256 * 1024 / 4)
 
 static pthread_once_t kernels_once = PTHREAD_ONCE_INIT;
 static int kernels_cpu_ok;
@@ -119,6 +124,32 @@ static void conv_gemm(int m, int nc, int k, const float *a, const float *b, int 
 		kx_act(out, ldc, m, nc, (enum kx_act)act);
 }
 
+/* Bytes in net->workspace: darknet allocates the largest layer's
+ * workspace_size (parse_network_cfg, resize_network). */
+static long ws_bytes(const network *net)
+{
+	long m = 0;
+	int i;
+
+	for (i = 0; i < net->n; i++)
+		if ((long)net->layers[i].workspace_size > m)
+			m = (long)net->layers[i].workspace_size;
+	return m;
+}
+
+/* 3x3 stride-1 convolutions run our direct kernel, with the weights
+ * packed for it in the layer's weight_updates (same size; unused by
+ * inference) and the padded input in the network's workspace. */
+static int conv3_direct(const layer *l, const network *net)
+{
+	int groups = l->groups > 0 ? l->groups : 1;
+	long need = ((long)l->c * (l->h + 2 * l->pad) * (l->w + 2 * l->pad) + KX_CONV3_SLACK) *
+	    (long)sizeof(float);
+
+	return l->size == 3 && l->stride == 1 && groups == 1 && l->n % 4 == 0 &&
+	    l->weight_updates != NULL && need <= ws_bytes(net);
+}
+
 static void conv_forward(layer l, network net)
 {
 	int groups = l.groups > 0 ? l.groups : 1;
@@ -132,10 +163,26 @@ static void conv_forward(layer l, network net)
 		float *out = l.output + (long)g * m * n;
 		const float *bias = l.biases + (long)g * m;
 
-		if (groups > 1 && cg == 1 && l.size > 1) {
-			/* depthwise (times m): one direct kernel per output plane */
+		if (conv3_direct(&l, &net)) {
+			kx_conv3(im, cg, l.h, l.w, l.pad, l.weight_updates, bias, m,
+			    act >= 0 ? (enum kx_act)act : KX_LINEAR, out, net.workspace);
+		} else if (groups > 1 && cg <= 4 && l.size > 1 &&
+		    cg * l.size * l.size <= 64 && ((long)cg * (l.h + 2 * l.pad) * (l.w + 2 * l.pad) +
+		    KX_CONV3_SLACK) * (long)sizeof(float) <= ws_bytes(&net)) {
+			/* depthwise or small groups: pad the group's planes once,
+			 * then rows without border cases (vectors at stride 1) */
+			int ph = l.h + 2 * l.pad, pw = l.w + 2 * l.pad;
+
+			kx_pad_planes(im, cg, l.h, l.w, l.pad, net.workspace);
 			for (i = 0; i < m; i++)
-				kx_depthwise(im, l.h, l.w, l.size, l.stride, l.pad, a + (long)i * k,
+				kx_depthwise_padded(net.workspace, cg, ph, pw, l.size, l.stride, a + (long)i * k,
+				    bias[i], act >= 0 ? (enum kx_act)act : KX_LINEAR,
+				    out + (long)i * n, l.out_h, l.out_w);
+		} else if (groups > 1 && cg <= 4 && l.size > 1) {
+			/* depthwise, or groups of a few channels: one direct kernel
+			 * per output plane (sgemm would run a k <= 36 product per group) */
+			for (i = 0; i < m; i++)
+				kx_depthwise(im, cg, l.h, l.w, l.size, l.stride, l.pad, a + (long)i * k,
 				    bias[i], act >= 0 ? (enum kx_act)act : KX_LINEAR,
 				    out + (long)i * n, l.out_h, l.out_w);
 		} else if (l.size == 1) {
@@ -219,6 +266,8 @@ int kernels_attach(network *net)
 		if (l->type == CONVOLUTIONAL && conv_covered(l)) {
 			if (l->batch_normalize)
 				fold_batchnorm(l);
+			if (conv3_direct(l, net))
+				kx_conv3_pack(l->weights, l->n, l->c, l->weight_updates);
 			l->forward = conv_forward;
 		} else if (l->type == MAXPOOL && l->batch == 1) {
 			l->forward = maxpool_forward;

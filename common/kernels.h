@@ -5,12 +5,15 @@
  * kernels_attach swaps the `forward` pointer of the layers it covers and
  * leaves darknet's forward in place for the rest (region, softmax, route,
  * shortcut, ...). Convolutions: batch-norm folded into weights and biases
- * once, OpenBLAS sgemm (one thread: gatewatch runs one network per thread)
- * over im2col row chunks that stay in cache (1x1 stride-1 without im2col),
- * depthwise convolutions as direct AVX2/FMA kernels, bias and activation
- * written with the output. All state lives in the network object itself
- * (folded weights in the layer, scratch in net->workspace), so any number
- * of networks may run in as many threads at once.
+ * once; 3x3 stride-1 ones by a direct AVX2/FMA kernel; the others by
+ * OpenBLAS sgemm (one thread: gatewatch runs one network per thread) over
+ * im2col row chunks that stay in cache (1x1 stride-1 without im2col);
+ * depthwise and small-group convolutions as direct AVX2/FMA kernels; bias
+ * and activation written with the output. All state lives in the network
+ * object itself (folded weights in the layer, the 3x3 kernel's packed
+ * weights in the layer's weight_updates, which inference never uses,
+ * scratch in net->workspace), so any number of networks may run in as
+ * many threads at once.
  *
  * Needs AVX2 and FMA at run time; without them kernels_attach changes
  * nothing and darknet's own forward runs. Outputs agree with darknet's to

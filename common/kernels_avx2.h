@@ -12,15 +12,40 @@ void kx_bias_fill(float *c, int ldc, int m, int n, const float *bias);
 /* kx_act - apply act in place to the m x n block at c (row stride ldc). */
 void kx_act(float *c, int ldc, int m, int n, enum kx_act act);
 
-/* kx_depthwise - one channel of a depthwise convolution: the h x w plane in
- * through the size x size kernel wt (row-major) at stride and pad, plus
- * bias, then act, into the oh x ow plane out. */
-void kx_depthwise(const float *in, int h, int w, int size, int stride, int pad,
+/* kx_depthwise - one output channel of a depthwise or grouped
+ * convolution: the cg h x w planes at in (one group's input) through the
+ * cg x size x size kernel wt (row-major) at stride and pad, plus bias,
+ * then act, into the oh x ow plane out. */
+void kx_depthwise(const float *in, int cg, int h, int w, int size, int stride, int pad,
     const float *wt, float bias, enum kx_act act, float *out, int oh, int ow);
 
 /* kx_maxpool - one channel of darknet's maxpool: window size, stride,
  * offset -pad/2 (pad as darknet's l.pad), cells outside the plane ignored. */
 void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
     float *out, int oh, int ow);
+
+/* kx_conv3_pack - reorder m x c x 3 x 3 filter weights (m % 4 == 0) for
+ * kx_conv3: [m/4][c][9][4], m*c*9 floats into packed. */
+void kx_conv3_pack(const float *w, int m, int c, float *packed);
+
+/* Floats kx_conv3 may read past the padded input (masked-off lanes). */
+#define KX_CONV3_SLACK 32
+
+/* kx_conv3 - direct 3x3 stride-1 convolution of the c x h x w planar in
+ * with zero padding pad, weights packed by kx_conv3_pack, plus bias, then
+ * act, into the m x oh x ow out (oh = h + 2pad - 2). ws: scratch of
+ * c*(h+2pad)*(w+2pad) + KX_CONV3_SLACK floats. m % 4 == 0. */
+void kx_conv3(const float *in, int c, int h, int w, int pad, const float *packed,
+    const float *bias, int m, enum kx_act act, float *out, float *ws);
+
+/* kx_pad_planes - the c h x w planes of in with pad zeros around each,
+ * into out (c*(h+2pad)*(w+2pad) + KX_CONV3_SLACK floats, slack zeroed). */
+void kx_pad_planes(const float *in, int c, int h, int w, int pad, float *out);
+
+/* kx_depthwise_padded - kx_depthwise over planes padded by kx_pad_planes
+ * (ph x pw each): nonzero taps only (at most 64 of them); vectorised at
+ * stride 1. */
+void kx_depthwise_padded(const float *pin, int cg, int ph, int pw, int size, int stride,
+    const float *wt, float bias, enum kx_act act, float *out, int oh, int ow);
 
 #endif

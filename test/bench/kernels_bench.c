@@ -6,12 +6,18 @@
  * also per layer kind: the share of our forward each kind takes.
  *
  * Usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers]
- * Prints one line: "NAME SIZE stock_ms ours_ms" (then "kind share%"
- * lines with --layers). Exit 1 if a network does not load. */
+ *        kernels-bench --peak
+ * Prints one line: "NAME SIZE GFLOP stock_ms ours_ms" (GFLOP: 2 x the
+ * multiply-adds of its convolutions; then "kind share%" lines with
+ * --layers). --peak prints "peak GFLOPS" of one core: a loop of
+ * independent 8-wide FMAs, the most this core can do. Exit 1 if a network
+ * does not load. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <immintrin.h>
 
 #include "image.h"
 #include "kernels.h"
@@ -67,6 +73,56 @@ static const char *kind(const layer *l)
 	return "other";
 }
 
+/* 12 independent FMA chains, 8 floats each: 2 x 8 x 12 FLOP per step
+ * (12 chains cover the FMA latency of both pipes). */
+__attribute__((target("avx2,fma"))) static double peak_gflops(void)
+{
+	__m256 m = _mm256_set1_ps(0.9999f), c = _mm256_set1_ps(1e-6f);
+	long steps = 20 * 1000 * 1000, i;
+	double best = 0, t0;
+	float sink = 0;
+	int r;
+
+	for (r = 0; r < 5; r++) {
+		__m256 a0 = _mm256_set1_ps(0), a1 = _mm256_set1_ps(1), a2 = _mm256_set1_ps(2);
+		__m256 a3 = _mm256_set1_ps(3), a4 = _mm256_set1_ps(4), a5 = _mm256_set1_ps(5);
+		__m256 a6 = _mm256_set1_ps(6), a7 = _mm256_set1_ps(7), a8 = _mm256_set1_ps(8);
+		__m256 a9 = _mm256_set1_ps(9), a10 = _mm256_set1_ps(10), a11 = _mm256_set1_ps(11);
+
+		t0 = cpu_ms();
+		for (i = 0; i < steps; i++) {
+			a0 = _mm256_fmadd_ps(a0, m, c); a1 = _mm256_fmadd_ps(a1, m, c);
+			a2 = _mm256_fmadd_ps(a2, m, c); a3 = _mm256_fmadd_ps(a3, m, c);
+			a4 = _mm256_fmadd_ps(a4, m, c); a5 = _mm256_fmadd_ps(a5, m, c);
+			a6 = _mm256_fmadd_ps(a6, m, c); a7 = _mm256_fmadd_ps(a7, m, c);
+			a8 = _mm256_fmadd_ps(a8, m, c); a9 = _mm256_fmadd_ps(a9, m, c);
+			a10 = _mm256_fmadd_ps(a10, m, c); a11 = _mm256_fmadd_ps(a11, m, c);
+		}
+		t0 = cpu_ms() - t0;
+		a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+		    _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+		a0 = _mm256_add_ps(a0, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+		sink += _mm256_cvtss_f32(a0);
+		if (t0 > 0 && 2.0 * 8 * 12 * steps / (t0 * 1e6) > best)
+			best = 2.0 * 8 * 12 * steps / (t0 * 1e6);
+	}
+	return sink == 12345 ? 0 : best;   /* sink keeps the loop alive */
+}
+
+static double gflop(const network *net)
+{
+	double f = 0;
+	int i;
+
+	for (i = 0; i < net->n; i++) {
+		const layer *l = &net->layers[i];
+
+		if (l->type == CONVOLUTIONAL)
+			f += 2.0 * l->n * l->out_h * l->out_w * l->size * l->size * (l->c / (l->groups > 0 ? l->groups : 1));
+	}
+	return f / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	static const float zero[3] = { 0, 0, 0 };
@@ -79,6 +135,10 @@ int main(int argc, char **argv)
 	float *in;
 	int size, runs, r, i;
 
+	if (argc == 2 && strcmp(argv[1], "--peak") == 0) {
+		printf("peak %.1f\n", peak_gflops());
+		return 0;
+	}
 	if (argc < 6) {
 		fprintf(stderr, "usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers]\n");
 		return 2;
@@ -111,7 +171,36 @@ int main(int argc, char **argv)
 	}
 	qsort(ts, runs, sizeof(double), cmp);
 	qsort(to, runs, sizeof(double), cmp);
-	printf("%s %d %.2f %.2f\n", argv[2], size, ts[runs / 2], to[runs / 2]);
+	printf("%s %d %.4f %.3f %.3f\n", argv[2], size, gflop(ours), ts[runs / 2], to[runs / 2]);
+	if (argc > 6 && strcmp(argv[6], "--each") == 0) {
+		/* our forward, layer by layer: ms and GFLOP/s of each */
+		network net = *ours;
+		double *t = calloc(net.n, sizeof(double));
+
+		for (r = 0; r < runs; r++) {
+			net.input = in;
+			net.train = 0;
+			for (i = 0; i < net.n; i++) {
+				layer l = net.layers[i];
+				double t0 = cpu_ms();
+
+				net.index = i;
+				l.forward(l, net);
+				net.input = l.output;
+				t[i] += cpu_ms() - t0;
+			}
+		}
+		for (i = 0; i < net.n; i++) {
+			const layer *l = &net.layers[i];
+			double f = l->type == CONVOLUTIONAL ? 2.0 * l->n * l->out_h * l->out_w * l->size *
+			    l->size * (l->c / (l->groups > 0 ? l->groups : 1)) : 0;
+
+			printf("%3d %-9s %4d -> %4d %dx%d/%d %4dx%-4d %7.3f ms %6.1f GFLOP/s\n", i, kind(l),
+			    l->c, l->out_c, l->size, l->size, l->stride, l->out_w, l->out_h, t[i] / runs,
+			    f / (t[i] / runs) / 1e6);
+		}
+		free(t);
+	}
 	if (argc > 6 && strcmp(argv[6], "--layers") == 0) {
 		/* our forward, layer by layer, summed by kind over RUNS runs */
 		const char *kinds[16];
