@@ -339,7 +339,7 @@ db_event_insert(const char *camera, const struct msg_track_event *e, int64_t at_
 	sqlite3_bind_text(st, 4, result_event_kind(e->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, msg_verdict_name(e->verdict), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, msg_reason_name(e->reason), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, e->decision ? 1 : 0);
+	sqlite3_bind_int(st, 7, e->decision <= 2 ? (int)e->decision : 1); /* 2: replaced by an override */
 	sqlite3_bind_int64(st, 8, at_us);
 	sqlite3_bind_text(st, 9, frame_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, json, -1, SQLITE_STATIC);
@@ -360,7 +360,7 @@ db_event_insert(const char *camera, const struct msg_track_event *e, int64_t at_
 	sqlite3_bind_text(st, 7, msg_mask_name(e->mask), -1, SQLITE_STATIC);
 	db_bind_real(st, 8, e->mask_score);
 	db_bind_real(st, 9, round(e->temperature * 100) / 100); /* a float's 36.6 is 36.59999 */
-	if (e->decision)
+	if (e->decision == 1)
 		sqlite3_bind_int64(st, 10, at_us);
 	else
 		sqlite3_bind_null(st, 10);
@@ -952,4 +952,21 @@ db_override(const char *camera, int64_t track_id, unsigned verdict, const char *
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_track_overridden(const char *camera, int64_t track_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT override_us IS NOT NULL FROM tracks WHERE camera = ? AND track_id = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, track_id);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -64,6 +64,10 @@ int db_open_tracks(const char *camera, struct msg_track_state *s, int max);
 int db_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
     int64_t now_us, struct msg_track_event *e);
 
+/* db_track_overridden - 1 if a supervisor overrode the camera's person
+ * track_id, 0 if not (or unknown), -1 on a database error. */
+int db_track_overridden(const char *camera, int64_t track_id);
+
 /* db_alert_insert - inside a transaction: store an open alert. json is an
  * object with its details (see db.c). Returns the alert id (> 0) or -1. */
 int64_t db_alert_insert(const char *camera, int64_t track_id, int64_t raised_us, const char *reason,

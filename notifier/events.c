@@ -141,9 +141,22 @@ events_commit(const struct msg_result *r, struct events_out *out)
 		return -1;
 	for (i = 0; i < r->nevents && i < MSG_EVENTS_MAX; i++) {
 		const struct msg_track_event *e = &r->events[i];
+		struct msg_track_event late;
 		struct jbuf j;
 		int rc;
 
+		/* The worker does not know of an override: its first settle after
+		 * one is stored as replaced (decision 2) and never reaches the gate. */
+		if (e->decision == 1) {
+			if ((rc = db_track_overridden(r->ref.camera, e->track_id)) < 0)
+				goto fail;
+			if (rc == 1) {
+				late = *e;
+				late.decision = 2;
+				e = &late;
+				out->superseded[i] = 1;
+			}
+		}
 		jbuf_init(&j, 0);
 		result_event_json(&j, r, e);
 		rc = jbuf_failed(&j) ? -1 : db_event_insert(r->ref.camera, e, at,

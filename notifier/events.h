@@ -15,6 +15,9 @@ struct events_out {
 	int nfresh;                      /* events stored now */
 	uint8_t fresh[MSG_EVENTS_MAX];   /* 1: stored now; 0: stored before (replay) */
 	int64_t alert_id[MSG_EVENTS_MAX];/* > 0: the alert this event raised now */
+	uint8_t superseded[MSG_EVENTS_MAX]; /* 1: a worker's decision for a person a
+	                                  * supervisor had already decided: stored
+	                                  * with decision 2, not sent to the gate */
 };
 
 /* events_init - w receives a delivery for every alert; NULL = no webhook. */

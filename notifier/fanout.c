@@ -156,7 +156,8 @@ fanout_result(const struct msg_result *r, const struct events_out *out)
 
 		if (!out->fresh[i])
 			continue;
-		if ((kind = fanout_gate_kind(e)) >= 0 && !cams_is_indoor(r->ref.camera)) {
+		if ((kind = fanout_gate_kind(e)) >= 0 && !cams_is_indoor(r->ref.camera) &&
+		    !(kind == MSG_GATE_VERDICT && out->superseded[i])) {
 			decisions += kind == MSG_GATE_VERDICT;
 			sent += fanout_gate(r, e, (unsigned)kind, NULL);
 		}

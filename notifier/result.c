@@ -54,7 +54,7 @@ result_valid(const struct msg_result *r)
 		/* overrides and seq numbers from MSG_SEQ_NOTIFIER are the notifier's own */
 		if (e->track_id <= 0 || e->seq == 0 || e->seq >= MSG_SEQ_NOTIFIER || e->kind < MSG_TRACK_NEW ||
 		    e->kind > MSG_TRACK_PROMPT || e->verdict > MSG_VERDICT_DENY || e->reason >= MSG_REASONS ||
-		    e->prompt >= MSG_REASONS)
+		    e->prompt >= MSG_REASONS || e->decision > 1)
 			return "bad track event (id, seq, kind, verdict or reason)";
 	}
 	return NULL;

@@ -193,6 +193,16 @@ try:
     after = n.get_json("/api/stats/today")[1]["total"]
     t.eq((after["passed"] - before["passed"], after["denied"] - before["denied"], after["overrides"] - before["overrides"]),
          (0, 1, 2), "the figures count the overrides (O2 passed, O1 moved from passed to denied)")
+    # the worker, unaware of the override, settles O2 later: stored as replaced, not sent to the gate
+    t.check(send(w2, "gate1", [dict(track=O2, kind="changed", seq=3, verdict="DENY", reason="no_mask",
+                                    mask="mask_off", decision=True, first_seen_us=seen, last_seen_us=seen + 1000)]),
+            "the worker's own first settle of an overridden person is acked")
+    t.eq(db.execute("SELECT decision FROM track_events WHERE track_id = ? AND seq = 3", (O2,)).fetchone(), (2,),
+         "it is stored as a decision the override replaced")
+    t.eq([m for m in gate_messages(ingest, 0.5) if m["kind"] == gwmsg.GATE_VERDICT], [],
+         "and the gate keeps the supervisor's verdict (no second verdict)")
+    t.eq(db.execute("SELECT verdict, reason FROM tracks WHERE track_id = ?", (O2,)).fetchone(), ("PASS", "override"),
+         "the person keeps the override")
     t.check(send(w2, "gate1", [dict(track=O1, kind="ended", seq=4, verdict="PASS", mask="mask_on",
                                     first_seen_us=seen - 10**6, last_seen_us=seen + 1000)]),
             "the worker's ENDED of an overridden person is acked")
