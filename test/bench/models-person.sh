@@ -15,7 +15,7 @@ tool=$B/models/person-tool
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 /usr/bin/convert /usr/share/darknet/data/person.jpg -colorspace sRGB -type TrueColor -depth 8 "ppm:$tmp/p.ppm"
 
-echo "| person detector (NanoDet, $(nproc) cpus, load $(cut -d' ' -f1 /proc/loadavg)) | input | darknet ms | OpenCV DNN ms |"
+echo "| person detector (NanoDet, $(nproc) cpus, load $(cut -d' ' -f1 /proc/loadavg)) | input | persondet ms (nn.kernels=auto) | OpenCV DNN ms |"
 echo "|---|---|---|---|"
 for size in 416 320; do
 	dn=$(taskset -c 0 "$tool" "$MODELS" "$size" "$tmp/p.ppm" 0.5 --bench "$N" 2>&1 >/dev/null |

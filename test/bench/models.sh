@@ -14,7 +14,7 @@ taskset -c 0 "$B/models/nnbench" "$MODELS" "$IMAGE" "$RUNS" >"$dn" 2>/dev/null |
 	{ echo "models.sh: nnbench failed (make models model-tools?)" >&2; exit 1; }
 taskset -c 0 /usr/bin/python3 test/bench/models-opencv.py "$MODELS" "$IMAGE" "$RUNS" >"$cv" 2>/dev/null ||
 	echo "models.sh: OpenCV DNN run failed" >&2
-echo "| model | input | libdarknet ms (1 core, nn.h) | OpenCV DNN ms (1 core, forward) |"
+echo "| model | input | nn.h ms (1 core, nn.kernels=auto, with pre/post-processing) | OpenCV DNN ms (1 core, forward) |"
 echo "|---|---|---|---|"
 while read -r name input ms; do
 	ocv=$(awk -v n="$name" -v i="$input" '$1 == n && $2 == i { print $3 }' "$cv")

@@ -1,8 +1,10 @@
 #!/bin/sh
 # run.sh - what `make bench` runs: every benchmark part, assembled into
 # docs/BENCHMARKS.md (or $BENCH_OUT). Parts:
-#   Networks   test/bench/models.sh (face + mask), test/bench/models-person.sh
-#              (NanoDet): each prints markdown, included verbatim
+#   Networks   test/bench/models-kernels.sh (every network x input x runtime:
+#              darknet stock, gatewatch kernels, OpenCV DNN), test/bench/models.sh
+#              (face + mask through nn.h), test/bench/models-person.sh
+#              (NanoDet through persondet): each prints markdown, included verbatim
 #   Gate       test/bench/gate.py: time to verdict, the headline (a scripted
 #              gate scene through the camera protocol)
 #   Pipeline   test/bench/pipeline.py (the four programs on loopback),
@@ -69,9 +71,11 @@ emit() {
 [ -x "$B/bench/decode_bench" ] || make -s B="$B" BIN="$BIN" "$B/bench/decode_bench" >&2
 [ -f test/bench/models.sh ] && [ ! -x "$B/models/nnbench" ] && make -s B="$B" BIN="$BIN" "$B/models/nnbench" >&2
 
-for s in models models-person; do
+[ -f test/bench/models-kernels.sh ] && [ ! -x "$B/bench/kernels-bench" ] && make -s B="$B" BIN="$BIN" "$B/bench/kernels-bench" >&2
+for s in models-kernels models models-person; do
 	if [ -f "test/bench/$s.sh" ]; then
-		part "$s" 300 sh "test/bench/$s.sh"
+		limit=300; [ "$s" = models-kernels ] && limit=900
+		part "$s" "$limit" sh "test/bench/$s.sh"
 	else
 		failed="$failed $s"
 		echo "bench: test/bench/$s.sh is missing" >&2
@@ -115,6 +119,7 @@ mkdir -p "$(dirname "$OUT")"
 	emit gate test/bench/gate.py
 	echo "## Networks"
 	echo
+	emit models-kernels test/bench/models-kernels.sh
 	emit models test/bench/models.sh
 	emit models-person test/bench/models-person.sh
 	echo "## Pipeline"
@@ -130,6 +135,8 @@ mkdir -p "$(dirname "$OUT")"
 	echo 'make bench                                  # everything, rewrites docs/BENCHMARKS.md'
 	echo 'BENCH_OUT=/tmp/b.md BENCH_QUICK=1 sh test/bench/run.sh   # a quick look, fewer frames'
 	echo 'sh test/bench/models-person.sh              # one part alone (markdown on stdout)'
+	echo 'sh test/bench/models-kernels.sh             # networks x runtimes (ROUNDS=1 N=3 for a quick look)'
+	echo "$B/bench/kernels-bench models/out person 416 5 IMAGE --each   # ms and GFLOP/s per layer"
 	echo '/usr/bin/python3 test/bench/gate.py         # time to verdict alone (the headline)'
 	echo '/usr/bin/python3 test/bench/looks.py        # one look right by score: track.decide_score'
 	echo '/usr/bin/python3 test/bench/pipeline.py     # the pipeline part alone'

@@ -21,4 +21,9 @@ photos="/usr/share/darknet/data/person.jpg
 set --
 for p in $photos; do [ -f "$p" ] && set -- "$@" "$p"; done
 [ $# -ge 2 ] || { echo "not ok - kernels checks: fewer than 2 of the photos exist"; exit 1; }
-exec "$tool" "$MODELS" person=416,320 face=416,224,320,608 mask=64 -- "$@"
+# face sizes: today's face.cfg (416 wide) runs at these; a replacement
+# network is checked at its own cfg size
+face=416,224,320,608
+w=$(sed -n 's/^width *= *//p' "$MODELS/face.cfg" 2>/dev/null | head -n 1)
+[ -n "$w" ] && [ "$w" != 416 ] && face=$w
+exec "$tool" "$MODELS" person=416,320 face=$face mask=64 -- "$@"

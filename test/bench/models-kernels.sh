@@ -1,0 +1,82 @@
+#!/bin/sh
+# models-kernels.sh - each network x input size x runtime on one core
+# (taskset -c 0): darknet's stock forward, gatewatch's kernels
+# (common/kernels.c; both in $B/bench/kernels-bench, run alternately), and
+# OpenCV DNN (python3-opencv, one thread) on the same cfg/weights.
+# ROUNDS rounds, each running every runtime on every network in turn
+# (interleaved, so load on the machine falls on all alike); each figure is
+# the median over rounds of the median of N forward passes, thread CPU
+# time. Also the core's peak (an FMA loop, same run) and, for our
+# forward, the share of time per layer kind. Prints markdown on stdout.
+# A benchmark, not a test: nothing is compared with a limit.
+# Environment: B, MODELS, N (passes per round, default 5), ROUNDS (3),
+# NETS (default "person:416 person:320 face:CFG face:416 mask:CFG", CFG =
+# the cfg's own input size), IMAGE.
+set -eu
+cd "$(dirname "$0")/../.."
+B=${B:-build}; MODELS=${MODELS:-models/out}; N=${N:-5}; ROUNDS=${ROUNDS:-3}
+IMAGE=${IMAGE:-/usr/share/darknet/data/person.jpg}
+tool=$B/bench/kernels-bench
+[ -x "$tool" ] || make -s B="$B" "$tool" >&2
+cfgsize() { sed -n 's/^width *= *//p' "$MODELS/$1.cfg" | head -n 1; }
+nets=""
+for s in ${NETS:-person:416 person:320 face:CFG face:416 mask:CFG}; do
+	name=${s%%:*}; size=${s#*:}
+	[ -f "$MODELS/$name.cfg" ] || { echo "models-kernels: $MODELS/$name.cfg missing, skipped" >&2; continue; }
+	[ "$size" = CFG ] && size=$(cfgsize "$name")
+	case " $nets " in *" $name:$size "*) ;; *) nets="$nets $name:$size" ;; esac
+done
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+load0=$(cut -d' ' -f1 /proc/loadavg)
+peak=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak //p')
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	for s in $nets; do
+		taskset -c 0 "$tool" "$MODELS" "${s%%:*}" "${s#*:}" "$N" "$IMAGE" 2>/dev/null >>"$tmp/c.txt" ||
+			echo "models-kernels: kernels-bench $s failed" >&2
+	done
+	# shellcheck disable=SC2086
+	taskset -c 0 /usr/bin/python3 test/bench/kernels-opencv.py "$MODELS" "$IMAGE" "$N" $nets \
+		>>"$tmp/cv.txt" 2>"$tmp/cv.err" || echo "models-kernels: OpenCV DNN failed: $(tail -n 1 "$tmp/cv.err")" >&2
+	r=$((r + 1))
+done
+peak2=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak //p')
+
+echo "One core (taskset -c 0), thread CPU time, median over $ROUNDS interleaved rounds of the"
+echo "median of $N passes; network forward only (no preprocessing or decoding). Peak of"
+echo "this core measured in the same run with an FMA loop: $peak GFLOP/s (start), $peak2 (end)."
+echo "GFLOP = 2 x the multiply-adds of the network's convolutions. Load average at start: $load0."
+echo "OpenBLAS is the system BLAS here (libopenblas-dev), so OpenCV may use it too."
+echo
+echo "| network | input | GFLOP | runtime | ms | GFLOP/s | % of peak | time / OpenCV's | speed-up over stock |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for s in $nets; do
+	name=${s%%:*}; size=${s#*:}
+	awk -v n="$name" -v s="$size" -v peak="$peak" -f /dev/stdin "$tmp/c.txt" "$tmp/cv.txt" <<'AWK'
+function median(a, k,   i, j, t) {
+	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+}
+FNR == 1 { file++ }
+file == 1 && $1 == n && $2 == s { gf = $3; st[++ns] = $4; ou[++no] = $5 }
+file == 2 && $1 == n && $2 == s { cv[++nc] = $3 }
+END {
+	if (ns == 0) { printf "| %s | %d | | (no figures) | | | | | |\n", n, s; exit }
+	ms = median(st, ns); mo = median(ou, no); mc = nc ? median(cv, nc) : 0
+	row("darknet stock", ms); row("gatewatch kernels", mo)
+	if (nc) row("OpenCV DNN", mc)
+}
+function row(what, t) {
+	printf "| %s | %d | %.3f | %s | %.2f | %.1f | %.0f%% | %s | %s |\n", n, s, gf, what, t, gf / t * 1e3,
+	    100 * gf / t * 1e3 / peak, mc ? sprintf("%.2f", t / mc) : "n/a", sprintf("%.1fx", ms / t)
+}
+AWK
+done
+echo
+echo "Where gatewatch's forward spends its time (share per layer kind, same core):"
+echo
+for s in $nets; do
+	printf '%s %s: ' "${s%%:*}" "${s#*:}"
+	taskset -c 0 "$tool" "$MODELS" "${s%%:*}" "${s#*:}" 3 "$IMAGE" --layers 2>/dev/null |
+		sed -n 's/^  *\([a-z0-9x ]*[a-z0-9]\)  *\([0-9.]*%\)$/\1 \2/p' | paste -sd, - | sed 's/,/, /g'
+done
