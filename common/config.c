@@ -64,6 +64,7 @@ static const struct config_key config_keys[] = {
 	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "mask class probability below which the mask state is unknown" },
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
+	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
 	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
 	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
 	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
@@ -139,6 +140,7 @@ config_defaults(struct config *c)
 	c->client_queue = 256;
 	c->snapshot_keep_days = 7;
 	c->retention_days = 90;
+	c->camera_offline_after_ms = 60000;
 	c->log_max_bytes = 10L << 20;
 	c->log_keep = 5;
 	c->track_min_hits = 2;
@@ -299,7 +301,7 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 	size_t i;
 	int rc;
 
-	if (strncmp(key, "camera.", 7) == 0)
+	if (strncmp(key, "camera.", 7) == 0 && strchr(key + 7, '.') != NULL)
 		return config_set_camera(c, key, value, err, errlen);
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(config_keys[i].key, key) == 0)

@@ -81,6 +81,7 @@ struct config {
 	/* notifier */
 	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
 	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
+	int camera_offline_after_ms;       /* camera.offline_after_ms: 0 = no offline alert */
 	int retention_days;                /* retention.days: database rows; 0 = keep */
 	long log_max_bytes;                /* log.max_bytes: gatewatch up rotates past this */
 	int log_keep;                      /* log.keep: rotated files per program */

@@ -6,3 +6,6 @@ $(B)/test/unit/test_logpump.o: GW_CFLAGS += -Icli
 $(B)/test/test_logpump: $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(LDLIBS_BASE)
+
+# The notifier writes its operational alerts' JSON with jansson (health.c).
+$(BIN)/gatewatch-notifier: LDLIBS_BASE += -ljansson

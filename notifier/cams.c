@@ -29,6 +29,7 @@ struct cam {
 	struct msg_camera_stats stats;
 	struct msg_queue_status queue;
 	uint64_t last_seen_us;
+	uint64_t last_frame_us;   /* a frame from it last came in (ingest's count grew, or a result) */
 	unsigned long results, results_prev;
 	double fps_analysed;
 	char *last_frame;         /* owned: latest frame analysis JSON, or NULL */
@@ -78,6 +79,8 @@ cams_stats(const struct msg_camera_stats *s)
 
 	if (k == NULL)
 		return;
+	if (s->frames_in > 0 && (!k->has_stats || s->frames_in != k->stats.frames_in))
+		k->last_frame_us = util_now_us();
 	k->stats = *s;
 	k->has_stats = k->dirty = 1;
 	if (s->connected)
@@ -112,7 +115,7 @@ cams_result(const char *camera, const char *frame_json, size_t len)
 	if (frame_json == NULL)
 		return;
 	k->results++;
-	k->last_seen_us = util_now_us();
+	k->last_seen_us = k->last_frame_us = util_now_us();
 	k->dirty = 1;
 }
 
@@ -243,4 +246,22 @@ cams_tick(void (*push)(int idx))
 			push(i);
 		k->dirty = 0;
 	}
+}
+
+int
+cams_count(void)
+{
+	return ncams;
+}
+
+const char *
+cams_id(int idx)
+{
+	return cams[idx].id;
+}
+
+uint64_t
+cams_last_frame_us(int idx)
+{
+	return cams[idx].last_frame_us;
 }

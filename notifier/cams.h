@@ -4,6 +4,8 @@
 #ifndef GW_CAMS_H
 #define GW_CAMS_H
 
+#include <stdint.h>
+
 #include "config.h"
 #include "jbuf.h"
 #include "msg.h"
@@ -34,5 +36,12 @@ void cams_list_json(struct jbuf *b);
 /* cams_tick - call once a second: updates rates, and calls push(idx) for
  * every camera whose state changed since the last tick. */
 void cams_tick(void (*push)(int idx));
+
+/* cams_count, cams_id - the cameras known now (indexes stay valid; the
+ * list only grows). cams_last_frame_us - when a frame of camera idx last
+ * came in (ingest counted one, or a result), 0 if none since the start. */
+int cams_count(void);
+const char *cams_id(int idx);
+uint64_t cams_last_frame_us(int idx);
 
 #endif

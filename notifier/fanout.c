@@ -68,6 +68,13 @@ fanout_alert(const char *type, int64_t id)
 }
 
 void
+fanout_alert_new(int64_t id)
+{
+	today_dirty = 1;
+	fanout_alert("alert", id);
+}
+
+void
 fanout_alert_ack(int64_t id)
 {
 	today_dirty = 1;

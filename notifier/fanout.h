@@ -19,6 +19,10 @@ void fanout_result(const struct msg_result *r, const struct events_out *out);
  * /live, the figures marked changed. */
 void fanout_override(const struct msg_result *r, const struct msg_track_event *e, const char *by);
 
+/* fanout_alert_new - alert id (an operational one, health.c) was stored
+ * now: push it to /live. */
+void fanout_alert_new(int64_t id);
+
 /* fanout_alert_ack - alert id was acknowledged now: push it to /live. */
 void fanout_alert_ack(int64_t id);
 

@@ -18,6 +18,7 @@
 #include "db.h"
 #include "events.h"
 #include "fanout.h"
+#include "health.h"
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
@@ -64,6 +65,7 @@ on_tick(uv_timer_t *t)
 	(void)t;
 	fanout_tick();
 	peer_tick(&cfg);
+	health_tick();
 }
 
 static void
@@ -147,6 +149,7 @@ main(int argc, char **argv)
 		log_info(NULL, "webhook: alerts are delivered to %s", cfg.webhook_url);
 	}
 	events_init(hook);
+	health_init(&cfg, hook);
 
 	if (uv_loop_init(&loop) != 0)
 		fatal("uv_loop_init failed");

@@ -10,6 +10,7 @@ window.gw = (function () {
 		face_not_visible: "Face not visible",
 		face_too_small: "Face too small",
 		override: "Supervisor override",
+		camera_offline: "Camera stopped sending",
 		"": ""
 	};
 
