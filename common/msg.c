@@ -205,7 +205,27 @@ msg_connect(const char *path, int nonblock)
 		close(fd);
 		return rc;
 	}
+	/* a socket file another user put there is not our program */
+	if ((rc = msg_peer_check(fd, NULL, NULL)) < 0) {
+		close(fd);
+		return rc;
+	}
 	return fd;
+}
+
+int
+msg_peer_check(int fd, int *pid, int *uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return -errno;
+	if (pid)
+		*pid = (int)cr.pid;
+	if (uid)
+		*uid = (int)cr.uid;
+	return cr.uid == geteuid() || cr.uid == 0 ? 0 : -EPERM;
 }
 
 int

@@ -291,9 +291,16 @@ int msg_recv(int fd, struct msg *m);
  * socket file; mode 0660. Returns the non-blocking fd or -errno. */
 int msg_listen(const char *path);
 
-/* msg_connect - connect to a listening path. Returns the fd (blocking
- * unless nonblock) or -errno. */
+/* msg_connect - connect to a listening path whose server runs as our user
+ * or root (SO_PEERCRED). Returns the fd (blocking unless nonblock), -EPERM
+ * for a server of another user, or -errno. */
 int msg_connect(const char *path, int nonblock);
+
+/* msg_peer_check - the process at the other end of a connected unix socket
+ * (SO_PEERCRED): 0 with *pid set if it runs as our user or as root,
+ * -EPERM (with *pid, *uid set) if not, -errno if the kernel cannot say.
+ * pid or uid may be NULL. */
+int msg_peer_check(int fd, int *pid, int *uid);
 
 /* msg_hello - fill and send a hello. Returns as msg_send. */
 int msg_hello(int fd, enum msg_role role, const char *camera);

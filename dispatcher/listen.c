@@ -134,7 +134,7 @@ static void
 listen_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct peer *p;
-	int fd, n;
+	int fd, n, rc, pid = 0, uid = -1;
 
 	(void)h;
 	(void)events;
@@ -148,6 +148,13 @@ listen_poll_cb(uv_poll_t *h, int status, int events)
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				log_warn(NULL, "accept");
 			return;
+		}
+		/* only our own user (or root) may speak to us (SO_PEERCRED) */
+		if ((rc = msg_peer_check(fd, &pid, &uid)) < 0) {
+			log_warnx(NULL, "dispatcher.sock: connection from pid %d uid %d refused: %s", pid, uid,
+			    rc == -EPERM ? "another user" : strerror(-rc));
+			close(fd);
+			continue;
 		}
 		if (npeers >= LISTEN_PEERS_MAX || (p = calloc(1, sizeof(*p))) == NULL) {
 			log_warnx(NULL, "refusing a connection: %d peers already", npeers);

@@ -32,13 +32,15 @@
 
 #define PEER_BATCH 64 /* messages read per wakeup, so one peer cannot starve the loop */
 #define PEER_TAKEOVER_MAX 64 /* open people handed to a new worker (TRACK_MAX) */
+#define PEER_ANNOUNCED_MAX 256 /* cameras whose worker pid the dispatcher announced */
 
 struct peer {
 	uv_poll_t poll;           /* first: handle->data is not needed */
 	int fd;                   /* owned, closed in peer_closed */
 	int hello;                /* hello received */
 	unsigned role;
-	int pid;
+	int pid;                  /* from SO_PEERCRED, not from the hello */
+	int announced;            /* worker: the dispatcher announced this pid for camera */
 	char camera[CAMERA_ID_SIZE];
 	char name[64];            /* for logs: "worker gate1 pid 123" */
 	struct peer *next;
@@ -86,6 +88,97 @@ static uv_poll_t listen_poll;
 static int listen_fd = -1;
 static struct peer *peers;
 static struct msg rx; /* loop thread only */
+
+/* Which process is each camera's worker: the dispatcher says so in its
+ * QUEUE_STATUS (worker_pid), sent as soon as it forks one. A RESULT from
+ * any other process claiming to be a worker could make a gate show PASS
+ * (issue 11). */
+static struct {
+	char camera[CAMERA_ID_SIZE];
+	int pid;
+} announced[PEER_ANNOUNCED_MAX];
+
+static void
+peer_announce(const char *camera, int pid)
+{
+	int i, free_slot = -1;
+
+	for (i = 0; i < PEER_ANNOUNCED_MAX; i++) {
+		if (strcmp(announced[i].camera, camera) == 0) {
+			announced[i].pid = pid;
+			return;
+		}
+		if (announced[i].camera[0] == '\0' && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0 && pid > 0) {
+		util_strlcpy(announced[free_slot].camera, camera, sizeof(announced[free_slot].camera));
+		announced[free_slot].pid = pid;
+	}
+}
+
+static int
+peer_is_announced(const char *camera, int pid)
+{
+	int i;
+
+	for (i = 0; i < PEER_ANNOUNCED_MAX; i++)
+		if (strcmp(announced[i].camera, camera) == 0)
+			return pid > 0 && announced[i].pid == pid;
+	return 0;
+}
+
+static int peer_message(struct peer *p, const struct msg *m);
+static void peer_drop(struct peer *p);
+static void peer_accept(uv_poll_t *h, int status, int events);
+
+/* peer_drain_dispatchers - act on what the dispatcher has already sent:
+ * an announcement sent before a worker's message must count, though it
+ * travels on another socket (perhaps not even accepted yet) that the loop
+ * would serve later. Connections without hello get their hello read. */
+static void
+peer_drain_dispatchers(struct peer *self)
+{
+	static struct msg drx; /* loop thread only; rx holds the worker's message */
+	static int draining;
+	struct peer *d, *next;
+	int i, rc;
+
+	if (draining)
+		return;
+	draining = 1;
+	peer_accept(&listen_poll, 0, 0);
+	for (d = peers; d; d = next) {
+		next = d->next;
+		if (d == self || (d->hello && d->role != MSG_ROLE_DISPATCHER))
+			continue;
+		for (i = 0; i < PEER_BATCH && (!d->hello || d->role == MSG_ROLE_DISPATCHER); i++) {
+			if ((rc = msg_recv(d->fd, &drx)) == -EAGAIN)
+				break;
+			if (rc <= 0 || peer_message(d, &drx) < 0) {
+				log_info(NULL, "peer %s: closed", d->name);
+				peer_drop(d);
+				break;
+			}
+		}
+	}
+	draining = 0;
+}
+
+/* peer_worker_ok - may this worker peer send results? Checked again at
+ * each message until it is. */
+static int
+peer_worker_ok(struct peer *p, const char *what)
+{
+	if (p->announced || (p->announced = peer_is_announced(p->camera, p->pid)))
+		return 1;
+	peer_drain_dispatchers(p);
+	if ((p->announced = peer_is_announced(p->camera, p->pid)))
+		return 1;
+	log_warnx(NULL, "peer %s: %s from a process the dispatcher did not announce as camera %s's worker: dropped",
+	    p->name, what, p->camera);
+	return 0;
+}
 
 static const char *
 peer_role_name(unsigned role)
@@ -142,8 +235,10 @@ peer_hello(struct peer *p, const struct msg_hello *h)
 	}
 	p->hello = 1;
 	p->role = h->role;
-	p->pid = h->pid;
+	/* p->pid is the kernel's word (SO_PEERCRED); h->pid is only claimed */
 	util_strlcpy(p->camera, h->camera, sizeof(p->camera));
+	if (p->role == MSG_ROLE_WORKER)
+		p->announced = peer_is_announced(p->camera, p->pid);
 	snprintf(p->name, sizeof(p->name), "%s%s%s pid %d", peer_role_name(p->role),
 	    p->camera[0] ? " " : "", p->camera, p->pid);
 	if (p->role == MSG_ROLE_WORKER)
@@ -250,14 +345,19 @@ peer_message(struct peer *p, const struct msg *m)
 		return peer_hello(p, &m->u.hello);
 	}
 	if (m->hdr.type == MSG_RESULT && p->role == MSG_ROLE_WORKER)
-		return peer_result(p, &m->u.result);
+		return peer_worker_ok(p, "result") ? peer_result(p, &m->u.result) : -1;
 	if (m->hdr.type == MSG_TAKEOVER && p->role == MSG_ROLE_WORKER)
-		return peer_takeover(p, &m->u.takeover);
+		return peer_worker_ok(p, "takeover") ? peer_takeover(p, &m->u.takeover) : -1;
 	if (m->hdr.type == MSG_CAMERA_STATS && p->role == MSG_ROLE_INGEST) {
 		cams_stats(&m->u.camera_stats);
 		return 0;
 	}
 	if (m->hdr.type == MSG_QUEUE_STATUS && p->role == MSG_ROLE_DISPATCHER) {
+		char cam[CAMERA_ID_SIZE];
+
+		util_strlcpy(cam, m->u.queue_status.camera, sizeof(cam));
+		if (util_camera_id_valid(cam))
+			peer_announce(cam, m->u.queue_status.worker_pid);
 		cams_queue(&m->u.queue_status);
 		return 0;
 	}
@@ -309,7 +409,7 @@ static void
 peer_accept(uv_poll_t *h, int status, int events)
 {
 	struct peer *p;
-	int i, fd;
+	int i, fd, rc, uid = -1;
 
 	(void)h;
 	(void)events;
@@ -330,6 +430,14 @@ peer_accept(uv_poll_t *h, int status, int events)
 		}
 		p->fd = fd;
 		snprintf(p->name, sizeof(p->name), "fd %d (no hello yet)", fd);
+		/* only our own user (or root) may speak to us (SO_PEERCRED) */
+		if ((rc = msg_peer_check(fd, &p->pid, &uid)) < 0) {
+			log_warnx(NULL, "notifier.sock: connection from pid %d uid %d refused: %s", p->pid, uid,
+			    rc == -EPERM ? "another user" : strerror(-rc));
+			close(fd);
+			free(p);
+			continue;
+		}
 		if (uv_poll_init(h->loop, &p->poll, fd) != 0) {
 			close(fd);
 			free(p);

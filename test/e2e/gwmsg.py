@@ -78,7 +78,39 @@ def unpack(d):
     return mtype, d[HDR.size:HDR.size + length]
 
 
+# The notifier takes results only from the process the dispatcher announced
+# as the camera's worker (QUEUE_STATUS worker_pid, checked with
+# SO_PEERCRED). A test that plays a worker is announced here, through a
+# dispatcher connection of its own to the socket it last connected to, as
+# the real dispatcher does when it forks a worker. announce_workers = False
+# turns that off (a test of a forged worker).
+announce_workers = True
+_last_path = [None]
+_dispatchers = {}
+
+
+def announce(path, camera, pid=None):
+    """Say, as the dispatcher, that pid (default: this process) is camera's worker."""
+    msg = queue_status(camera, worker_pid=os.getpid() if pid is None else pid)
+    for _ in range(2):
+        d = _dispatchers.get(path)
+        if d is None:
+            d = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            d.settimeout(5)
+            d.connect(path)
+            d.send(pack(HELLO, HELLO_S.pack(ROLE_DISPATCHER, os.getpid(), cstr("", 32))))
+            _dispatchers[path] = d
+        try:
+            d.send(msg)
+            return
+        except OSError:   # a notifier restarted since: connect again
+            _dispatchers.pop(path, None)
+            d.close()
+
+
 def hello(role, camera="", pid=None):
+    if role == ROLE_WORKER and announce_workers and _last_path[0] and camera:
+        announce(_last_path[0], camera)
     return pack(HELLO, HELLO_S.pack(role, os.getpid() if pid is None else pid, cstr(camera, 32)))
 
 
@@ -146,6 +178,7 @@ def connect(path, timeout=5.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(timeout)
     s.connect(path)
+    _last_path[0] = path
     return s
 
 
