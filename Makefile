@@ -59,11 +59,11 @@ $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 
 $(BIN)/gatewatch-notifier: $(call obj,$(NOTIFIER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) -lwebsockets -luv -lsqlite3 -lssl -lcrypto $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) -lwebsockets -luv -lsqlite3 -ljansson -lssl -lcrypto $(LDLIBS_BASE) -lsodium -lsqlite3
 
 $(BIN)/gatewatch: $(call obj,$(CLI_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(CLI_SRC)) -lwebsockets -luv -lsqlite3 -ljansson -lexpat $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(CLI_SRC)) -lwebsockets -luv -lsqlite3 -ljansson -lexpat $(LDLIBS_BASE) -lsodium -lsqlite3
 
 $(B)/test/%: $(B)/test/unit/%.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)

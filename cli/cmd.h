@@ -11,6 +11,8 @@ int cmd_replay(int argc, char **argv);  /* replay.c: one stage over image files 
 int cmd_events(int argc, char **argv);  /* events.c: stored track events as JSON lines */
 int cmd_push(int argc, char **argv);    /* push.c: send image files as a camera */
 int cmd_eval(int argc, char **argv);    /* eval.c: score the vision path on annotated photos */
+int cmd_user(int argc, char **argv);    /* account.c: people's accounts */
+int cmd_token(int argc, char **argv);   /* account.c: API tokens */
 
 /* cmd_bin_path - "<compiled-in program folder>/<name>" (paths.h) into out, the way
  * sibling programs (gatewatch-ingest, ...) are found. Returns 0 or -1. */

@@ -22,6 +22,8 @@ static const struct cmd cmds[] = {
 	{ "replay", cmd_replay, "run one stage (ingest or worker) over image files, no daemons" },
 	{ "eval", cmd_eval, "score the vision path on annotated photos (recall, precision, verdicts)" },
 	{ "events", cmd_events, "print stored track events from DIR/gatewatch.db as JSON lines" },
+	{ "user", cmd_user, "add, list, delete users and change their password or role" },
+	{ "token", cmd_token, "add, list and revoke API (bearer) tokens" },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

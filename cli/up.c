@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "account.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
@@ -56,6 +57,7 @@ static volatile sig_atomic_t up_stop;
 
 static struct config up_cfg;
 static char up_conf[CONFIG_PATH_SIZE + 32];
+static char up_admin_pw[64];   /* the first admin's generated password, or "" */
 
 static void
 up_usage(FILE *out)
@@ -434,6 +436,14 @@ up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 	printf("  ingest       %s://%s:%d/\n", tls ? "wss" : "ws", host, up_cfg.ingest_port);
 	if (demo_token)
 		printf("  demo camera  id=demo token=%s\n", demo_token);
+	if (up_admin_pw[0])
+		printf("  log in as    user=%s password=%s  (change it: gatewatch user passwd %s --dir %s)\n",
+		    ACCOUNT_FIRST_ADMIN, up_admin_pw, ACCOUNT_FIRST_ADMIN, up_cfg.dir);
+	else
+		printf("  accounts     gatewatch user list|add|passwd --dir %s\n", up_cfg.dir);
+	if (strcmp(up_cfg.listen_address, "0.0.0.0") == 0 || strcmp(up_cfg.listen_address, "::") == 0)
+		printf("  warning      listening on every interface%s: anyone on the network can reach the login page\n",
+		    tls ? "" : " WITHOUT TLS (passwords and faces cross the network in clear; set tls.cert/tls.key)");
 	printf("  config       %s\n", up_conf);
 	for (i = 0; i < nkids; i++)
 		printf("  log          %s/log/%s.log\n", up_cfg.dir, kids[i].prog);
@@ -533,6 +543,11 @@ cmd_up(int argc, char **argv)
 			fprintf(stderr, "gatewatch up: cannot create %s: %s\n", path, strerror(errno));
 			return 1;
 		}
+	}
+	/* The first admin, so a newcomer can log in at once (account.c). */
+	if (account_first_admin(up_cfg.dir, up_admin_pw, sizeof(up_admin_pw), err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch up: %s\n", err);
+		return 1;
 	}
 	if (up_tcp_open(up_cfg.listen_address, up_cfg.http_port) ||
 	    up_tcp_open(up_cfg.listen_address, up_cfg.ingest_port)) {

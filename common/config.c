@@ -68,6 +68,8 @@ static const struct config_key config_keys[] = {
 	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
 	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
 	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
+	{ "session.idle_s", CT_INT, F(session_idle_s), 2, 31536000, "a login session unused this long ends (each use renews it)" },
+	{ "session.max_s", CT_INT, F(session_max_s), 2, 31536000, "a login session ends this long after the login, however used" },
 	{ "notifier.snapshot_keep_days", CT_INT, F(snapshot_keep_days), 0, 3650, "days snapshot images are kept (0 = no snapshots)" },
 	{ "track.min_hits", CT_INT, F(track_min_hits), 1, 100, "frames a person must be matched in before it counts (a track is confirmed)" },
 	{ "track.max_missing_ms", CT_INT, F(track_max_missing_ms), 1, 3600000, "a confirmed person not seen this long has left (track ended)" },
@@ -138,6 +140,8 @@ config_defaults(struct config *c)
 	c->mask_threshold = 0.6;
 	c->temp_limit = 37.8;
 	c->client_queue = 256;
+	c->session_idle_s = 28800;
+	c->session_max_s = 604800;
 	c->snapshot_keep_days = 7;
 	c->retention_days = 90;
 	c->camera_offline_after_ms = 60000;

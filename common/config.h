@@ -79,6 +79,8 @@ struct config {
 	double temp_limit;                 /* worker.temp_limit: degrees C, >= denies */
 
 	/* notifier */
+	int session_idle_s;                /* session.idle_s: an unused login session ends */
+	int session_max_s;                 /* session.max_s: a login session ends whatever */
 	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
 	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
 	int camera_offline_after_ms;       /* camera.offline_after_ms: 0 = no offline alert */

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "cams.h"
 #include "db.h"
 #include "events.h"
 #include "fanout.h"
 #include "live.h"
 #include "log.h"
+#include "problem.h"
 #include "util.h"
 
 static const struct config *cfg;
@@ -26,11 +28,7 @@ api_init(const struct config *c)
 static int
 api_error(struct jbuf *out, int status, const char *msg)
 {
-	jbuf_truncate(out, 0);
-	jbuf_add(out, "{\"error\":");
-	jbuf_str(out, msg);
-	jbuf_add(out, "}");
-	return status;
+	return problem_json(out, status, msg);
 }
 
 /* api_arg - the value of name (without '='), or NULL if absent or empty. */
@@ -215,8 +213,9 @@ api_members(const char *body, size_t len, char *buf, const char **keys, const ch
 
 /* api_override - POST /api/tracks/<camera>/<track>/override with
  * {"verdict":"PASS"|"DENY","note":"...","by":"..."} (note and by optional).
- * Until accounts exist (the accounts issue) nothing says who is asking:
- * "by" is taken as given, API_OVERRIDE_WHO when absent. */
+ * Who overrode is who is logged in (auth.h), whatever "by" says; "by" is
+ * only used when nobody is (never through web.c, which refuses that),
+ * API_OVERRIDE_WHO when absent. */
 #define API_OVERRIDE_WHO "supervisor"
 #define API_NOTE_MAX 200
 static int
@@ -257,6 +256,8 @@ api_override(const char *path, const char *body, size_t len, struct jbuf *out)
 		return api_error(out, 400, "verdict: PASS or DENY");
 	if (strlen(note) > API_NOTE_MAX || strlen(by) > 63)
 		return api_error(out, 400, "note: at most 200 characters, by: at most 63");
+	if (auth_who_label()[0])
+		by = auth_who_label();
 	v = strcmp(verdict, "PASS") == 0 ? MSG_VERDICT_PASS : MSG_VERDICT_DENY;
 	if ((rc = events_override(camera, (int64_t)track, v, by, note, &r)) == -2)
 		return api_error(out, 404, "no such person");
@@ -265,6 +266,18 @@ api_override(const char *path, const char *body, size_t len, struct jbuf *out)
 		return api_error(out, 500, "database error");
 	}
 	fanout_override(&r, &r.events[0], by);
+	{
+		struct jbuf d;
+		char target[CAMERA_ID_SIZE + 24];
+
+		jbuf_init(&d, 0);
+		jbuf_add(&d, "{\"verdict\":\"%s\",\"note\":", verdict);
+		jbuf_str(&d, note);
+		jbuf_add(&d, "}");
+		snprintf(target, sizeof(target), "%s/%lld", camera, track);
+		auth_audit("override", target, jbuf_failed(&d) ? NULL : jbuf_text(&d));
+		jbuf_free(&d);
+	}
 	{
 		struct db_query q;
 
@@ -348,6 +361,10 @@ api_post(const char *path, const char *body, size_t len, struct jbuf *out)
 		return api_error(out, 404, "no such API (POST /api/alerts/<id>/ack)");
 	if (api_ack_by(body, len, by, sizeof(by)) != 0)
 		return api_error(out, 400, "body: {} or {\"by\":\"name\"} (1..63 characters)");
+	/* Who acknowledged is who is logged in (or the token), not what the
+	 * body claims. */
+	if (auth_who_label()[0])
+		util_strlcpy(by, auth_who_label(), sizeof(by));
 	if ((rc = db_alert_ack(id, by, (int64_t)util_now_us())) == -2)
 		return api_error(out, 404, "no such alert");
 	if (rc < 0 || db_alert_json(out, id) < 0) {
@@ -355,7 +372,11 @@ api_post(const char *path, const char *body, size_t len, struct jbuf *out)
 		return api_error(out, 500, "database error");
 	}
 	if (rc == 1) {
+		char target[24];
+
 		log_info(NULL, "alert %lld acknowledged%s%s", (long long)id, by[0] ? " by " : "", by);
+		snprintf(target, sizeof(target), "%lld", (long long)id);
+		auth_audit("alert_ack", target, NULL);
 		fanout_alert_ack(id);
 	}
 	return 200;

@@ -9,15 +9,16 @@
  *                            newest first, items in db.c
  *   GET  /api/alerts         ?state=open (default)|all &limit= (1..500, 100)
  *   POST /api/alerts/<id>/ack  body empty, {} or {"by":"name"}: acknowledge
- *                            (idempotent); answers the alert item
+ *                            (idempotent); answers the alert item. The ack
+ *                            is recorded as by the logged-in user (or
+ *                            "token:NAME"), whatever "by" says.
  *   POST /api/tracks/<camera>/<track>/override  {"verdict":"PASS"|"DENY",
  *                            "note":"..","by":".."}: a supervisor's verdict
  *                            for a person, to the gate (override) and the
- *                            database; answers [the person's item]. "by" is
- *                            unverified until accounts exist ("supervisor"
- *                            when absent)
- * Bad query values or bodies are 400 {"error":"..."}; unknown /api paths
- * and alert ids 404. */
+ *                            database; answers [the person's item]. Recorded
+ *                            as by the logged-in user, like an ack.
+ * Bad query values or bodies are 400, unknown /api paths and alert ids
+ * 404, as problem+json (problem.h). Who may call what: web.c, auth.h. */
 #ifndef GW_API_H
 #define GW_API_H
 

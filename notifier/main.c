@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "auth.h"
 #include "cams.h"
 #include "config.h"
 #include "db.h"
@@ -64,6 +65,7 @@ on_tick(uv_timer_t *t)
 {
 	(void)t;
 	fanout_tick();
+	auth_tick();
 	peer_tick(&cfg);
 	health_tick();
 }

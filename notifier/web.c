@@ -1,22 +1,35 @@
 /* web - one lws protocol, "gatewatch-live", serves both HTTP and the /live
  * WebSocket: being protocols[0] it is also what an upgrade without a
- * Sec-WebSocket-Protocol gets. GET for files and the API; POST only for
- * the paths api_is_post() names, with a body of at most API_POST_MAX
- * bytes (read whole, then answered); any other method is 405. Responses are written only from the
- * WRITEABLE callbacks, in 16 KiB pieces, with LWS_PRE headroom. No
- * permessage-deflate (it stalls on the libuv loop, see DESIGN.md). */
+ * Sec-WebSocket-Protocol gets. GET for files and the API; POST for the
+ * paths api_is_post() names and POST/PATCH/DELETE for the account
+ * resources (accounts.h), with a body of at most API_POST_MAX bytes (read
+ * whole, then answered); any other method is 405. Responses are written
+ * only from the WRITEABLE callbacks, in 16 KiB pieces, with LWS_PRE
+ * headroom. No permessage-deflate (it stalls on the libuv loop, see
+ * DESIGN.md).
+ *
+ * Who may ask (auth.h): only the login page, the camera page (the
+ * browser side of the camera protocol, whose credential is the camera
+ * token), /api/config (the camera page's ingest port) and /api/session
+ * answer without a session or bearer token. Other pages redirect to the
+ * login page, everything else is 401. Anything but GET, and /live, must
+ * come from the server's own origin (403). api.c's POSTs (acknowledge,
+ * override) need the supervisor role. */
 #include <errno.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "accounts.h"
 #include "api.h"
+#include "auth.h"
 #include "frameid.h"
 #include "jbuf.h"
 #include "live.h"
 #include "log.h"
 #include "netlisten.h"
+#include "problem.h"
 #include "util.h"
 #include "web.h"
 
@@ -26,7 +39,10 @@ struct web_pss {
 	struct live_client *live;  /* WebSocket: owned by live, freed in live_close */
 	struct jbuf body;          /* HTTP: answer being written; owned */
 	size_t sent;
-	char post_uri[96];         /* POST being read: its path */
+	struct auth_req req;       /* HTTP: who is asking */
+	struct accounts_out ao;    /* extra headers of the answer */
+	char method[8];            /* request with a body being read: its method */
+	char post_uri[96];         /* ...its path */
 	char post[API_POST_MAX];   /* ...and its body so far */
 	size_t post_len;
 	int post_big;              /* the body was over API_POST_MAX */
@@ -126,6 +142,34 @@ web_snapshot_path(const char *uri, char *out, size_t outlen)
 	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
+/* web_extra_headers - Set-Cookie, Location, Allow, Retry-After and
+ * WWW-Authenticate as the answer needs them. Nonzero if they do not fit. */
+static int
+web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned char **p, unsigned char *end)
+{
+	char num[16];
+
+	if (pss->req.set_cookie[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+	    (const unsigned char *)pss->req.set_cookie, (int)strlen(pss->req.set_cookie), p, end))
+		return 1;
+	if (pss->ao.location[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
+	    (const unsigned char *)pss->ao.location, (int)strlen(pss->ao.location), p, end))
+		return 1;
+	if (pss->ao.allow[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
+	    (const unsigned char *)pss->ao.allow, (int)strlen(pss->ao.allow), p, end))
+		return 1;
+	if (status == 429 && pss->ao.retry_after > 0) {
+		snprintf(num, sizeof(num), "%d", pss->ao.retry_after);
+		if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_RETRY_AFTER, (const unsigned char *)num,
+		    (int)strlen(num), p, end))
+			return 1;
+	}
+	if (status == 401 && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_WWW_AUTHENTICATE,
+	    (const unsigned char *)"Bearer realm=\"gatewatch\"", 24, p, end))
+		return 1;
+	return 0;
+}
+
 /* web_reply - send headers for the JSON in pss->body; the body follows
  * from HTTP_WRITEABLE. Returns what the callback should return. */
 static int
@@ -138,12 +182,20 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 		return -1;
 	}
 	pss->sent = 0;
-	if (lws_add_http_common_headers(wsi, (unsigned)status, "application/json",
-	    pss->body.len, &p, end) ||
+	if (status == 204)
+		jbuf_truncate(&pss->body, 0);
+	if (lws_add_http_common_headers(wsi, (unsigned)status,
+	    status >= 400 ? "application/problem+json" : "application/json", pss->body.len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    web_extra_headers(wsi, pss, status, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return 1;
+	memset(&pss->ao, 0, sizeof(pss->ao));
+	if (pss->body.len == 0) {
+		jbuf_free(&pss->body);
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -153,10 +205,24 @@ web_error(struct lws *wsi, struct web_pss *pss, int status, const char *msg)
 {
 	jbuf_free(&pss->body);
 	jbuf_init(&pss->body, LWS_PRE);
-	jbuf_add(&pss->body, "{\"error\":");
-	jbuf_str(&pss->body, msg);
-	jbuf_add(&pss->body, "}");
+	problem_json(&pss->body, status, msg);
 	return web_reply(wsi, pss, status);
+}
+
+/* web_redirect - 302 to location (a page that needs a login). */
+static int
+web_redirect(struct lws *wsi, const char *location)
+{
+	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_FOUND, "text/plain", 0, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION, (const unsigned char *)location,
+	    (int)strlen(location), &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 /* web_file - serve a regular file, or a JSON 404. */
@@ -168,73 +234,155 @@ web_file(struct lws *wsi, struct web_pss *pss, const char *file, const char *typ
 
 	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
 		return web_error(wsi, pss, 404, "not found");
-	n = lws_serve_http_file(wsi, file, type, NULL, 0);
+	char extra[300];
+
+	/* Pages carry people's data once logged in: no shared caches. */
+	snprintf(extra, sizeof(extra), "cache-control: private, no-cache\x0d\x0a%s%s%s",
+	    pss->req.set_cookie[0] ? "set-cookie: " : "", pss->req.set_cookie, pss->req.set_cookie[0] ? "\x0d\x0a" : "");
+	n = lws_serve_http_file(wsi, file, type, extra, (int)strlen(extra));
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
 		return -1;
 	return 0;
 }
 
-/* web_post_done - the whole POST body is in: answer it. */
+/* web_method - the request's method, from the header lws filled. */
+static const char *
+web_method(struct lws *wsi)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+		return "GET";
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0)
+		return "POST";
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI) > 0)
+		return "PATCH";
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0)
+		return "PUT";
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0)
+		return "DELETE";
+	return "OTHER";
+}
+
+/* web_public - 1 for what answers without credentials (see the top). */
 static int
-web_post_done(struct lws *wsi, struct web_pss *pss)
+web_public(const char *uri)
+{
+	static const char *const open_paths[] = {
+		"/login.html", "/login.js", "/style.css", "/favicon.svg",
+		"/camera.html", "/camera.js", "/common.js", "/api/config", "/api/session",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(open_paths) / sizeof(open_paths[0]); i++)
+		if (strcmp(uri, open_paths[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* web_api_call - answer an API request whose body (if any) is in. */
+static int
+web_api_call(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, const char *body,
+    size_t len)
 {
 	int status;
 
 	jbuf_free(&pss->body);
 	jbuf_init(&pss->body, LWS_PRE);
-	if (pss->post_big) {
-		jbuf_add(&pss->body, "{\"error\":\"body over %d bytes\"}", API_POST_MAX);
-		status = 413;
+	auth_set_current(&pss->req);
+	if (accounts_owns(uri))
+		status = accounts_handle(wsi, method, uri, body, len, &pss->req, &pss->body, &pss->ao);
+	else if (strcmp(method, "POST") == 0) {
+		if (pss->req.who.role < AUTHDB_SUPERVISOR)
+			status = problem_json(&pss->body, 403, "acknowledging and overriding need the supervisor role");
+		else
+			status = api_post(uri, body, len, &pss->body);
 	} else
-		status = api_post(pss->post_uri, pss->post, pss->post_len, &pss->body);
-	log_info(NULL, "http POST %s: %d", pss->post_uri, status);
-	pss->post_uri[0] = '\0';
+		status = api_handle(wsi, uri, &pss->body);
+	auth_set_current(NULL);
+	if (status >= 400 || strcmp(method, "GET") != 0)
+		log_info(NULL, "http %s %s: %d%s%s", method, uri, status, pss->req.who.name[0] ? " by " : "",
+		    pss->req.who.name);
 	return web_reply(wsi, pss, status);
+}
+
+/* web_post_done - the whole request body is in: answer it. */
+static int
+web_post_done(struct lws *wsi, struct web_pss *pss)
+{
+	char uri[sizeof(pss->post_uri)];
+
+	util_strlcpy(uri, pss->post_uri, sizeof(uri));
+	pss->post_uri[0] = '\0';
+	if (pss->post_big) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "body over %d bytes", API_POST_MAX);
+		log_info(NULL, "http %s %s: 413 (%s)", pss->method, uri, msg);
+		return web_error(wsi, pss, 413, msg);
+	}
+	return web_api_call(wsi, pss, pss->method, uri, pss->post, pss->post_len);
 }
 
 static int
 web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 {
 	char path[CONFIG_PATH_SIZE + 256];
-	const char *type;
-	int status;
+	const char *type, *method = web_method(wsi);
+	int api = strncmp(uri, "/api", 4) == 0 && (uri[4] == '\0' || uri[4] == '/');
+	int get = strcmp(method, "GET") == 0;
 
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 && api_is_post(uri) &&
-	    strlen(uri) < sizeof(pss->post_uri)) {
-		char cl[24];
-
-		util_strlcpy(pss->post_uri, uri, sizeof(pss->post_uri));
-		pss->post_len = 0;
-		pss->post_big = 0;
-		/* No Content-Length (or 0): no body will come, answer now. */
-		if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0)
-			return web_post_done(wsi, pss);
-		if (atoll(cl) > API_POST_MAX) {
-			log_info(NULL, "http POST %s: 413 (body over %d bytes)", uri, API_POST_MAX);
-			lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
-			return -1;
-		}
-		return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
+	auth_identify(wsi, &pss->req);
+	if (pss->req.bad_bearer) {
+		log_info(NULL, "http %s %s from %s: 401 (unknown or revoked bearer token)", method, uri, pss->req.addr);
+		return web_error(wsi, pss, 401, "bearer token unknown or revoked");
 	}
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ||
-	    lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0 ||
-	    lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI) > 0 ||
-	    lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0 ||
-	    lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0) {
+	if (pss->req.who.kind == AUTHDB_ANON && !web_public(uri)) {
+		if (get && !api && (strcmp(uri, "/") == 0 || strstr(uri, ".html") != NULL)) {
+			char loc[300];
+
+			snprintf(loc, sizeof(loc), "/login.html?next=%s", strlen(uri) < 200 ? uri : "/");
+			return web_redirect(wsi, loc);
+		}
+		return web_error(wsi, pss, 401, "log in first (POST /api/session) or send a bearer token");
+	}
+	if (!get && !auth_origin_ok(wsi, &pss->req)) {
+		log_info(NULL, "http %s %s from %s: 403 (cross-origin)", method, uri, pss->req.addr);
+		return web_error(wsi, pss, 403, "cross-origin request refused (Origin is not this server)");
+	}
+	if (api && !get) {
+		int accounts = accounts_owns(uri);
+
+		if (strcmp(method, "DELETE") == 0 && accounts)
+			return web_api_call(wsi, pss, method, uri, "", 0);
+		if (((strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0) && accounts) ||
+		    (strcmp(method, "POST") == 0 && api_is_post(uri))) {
+			char cl[24];
+
+			if (strlen(uri) >= sizeof(pss->post_uri))
+				return web_error(wsi, pss, 404, "no such API");
+			util_strlcpy(pss->post_uri, uri, sizeof(pss->post_uri));
+			util_strlcpy(pss->method, method, sizeof(pss->method));
+			pss->post_len = 0;
+			pss->post_big = 0;
+			/* No Content-Length (or 0): no body will come, answer now. */
+			if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0)
+				return web_post_done(wsi, pss);
+			if (atoll(cl) > API_POST_MAX) {
+				log_info(NULL, "http %s %s: 413 (body over %d bytes)", method, uri, API_POST_MAX);
+				lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
+				return -1;
+			}
+			return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
+		}
+	}
+	if (!get) {
 		/* A request body may be on its way: answer at once and close
 		 * rather than read it. */
-		log_info(NULL, "http %s: 405 (only GET is served here)", uri);
+		log_info(NULL, "http %s %s: 405", method, uri);
 		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return -1;
 	}
-	jbuf_free(&pss->body);
-	jbuf_init(&pss->body, LWS_PRE);
-	if (strncmp(uri, "/api/", 5) == 0) {
-		status = api_handle(wsi, uri, &pss->body);
-		if (status >= 400)
-			log_info(NULL, "http %s: %d", uri, status);
-		return web_reply(wsi, pss, status);
-	}
+	if (api)
+		return web_api_call(wsi, pss, method, uri, "", 0);
 	if (strncmp(uri, "/snapshots/", 11) == 0) {
 		if (web_snapshot_path(uri, path, sizeof(path)) != 0) {
 			log_info(NULL, "http bad snapshot path refused");
@@ -309,12 +457,26 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 		if (pss)
 			jbuf_free(&pss->body);
 		break;
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+		struct auth_req r;
+
 		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/live") != 0) {
 			log_info(NULL, "ws upgrade refused: path is not /live");
 			return 1;
 		}
+		auth_identify(wsi, &r);
+		if (r.who.kind == AUTHDB_ANON) {
+			log_info(NULL, "ws upgrade from %s refused: no session or token", r.addr);
+			lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, NULL);
+			return 1;
+		}
+		if (!auth_origin_ok(wsi, &r)) {
+			log_info(NULL, "ws upgrade from %s refused: cross-origin", r.addr);
+			lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+			return 1;
+		}
 		return 0;
+	}
 	case LWS_CALLBACK_ESTABLISHED:
 		if ((pss->live = live_open(wsi)) == NULL)
 			return -1;
@@ -380,6 +542,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 
 	cfg = c;
 	api_init(c);
+	auth_init(c);
 	live_init(c->client_queue);
 	lws_set_log_level(LLL_ERR | LLL_WARN, web_lws_log);
 	memset(&info, 0, sizeof(info));

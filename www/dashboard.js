@@ -22,6 +22,52 @@
 		c.className = "badge conn " + cls;
 	}
 
+	/* ---- who is logged in ---- */
+	let me = null;   // GET /api/session: { user, role, kind, expires }
+
+	function canAct() {
+		return !!me && (me.role === "supervisor" || me.role === "admin");
+	}
+
+	function toLogin() {
+		location.replace("/login.html?next=" + encodeURIComponent(location.pathname + location.search));
+	}
+
+	/* whoami - the session, or to the login page when there is none. */
+	async function whoami() {
+		const r = await fetch("/api/session", { cache: "no-store" });
+		if (!r.ok) throw new Error("error " + r.status);
+		const s = await r.json();
+		if (!s.user) { toLogin(); return null; }
+		return s;
+	}
+
+	function showMe() {
+		const box = document.getElementById("me");
+		if (!box || !me) return;
+		const out = el("button", { type: "button", class: "secondary", id: "logout", text: "Log out" });
+		out.onclick = async () => {
+			out.disabled = true;
+			await fetch("/api/session", { method: "DELETE" }).catch(() => {});
+			location.replace("/login.html");
+		};
+		box.replaceChildren(el("span", { class: "dim", text: me.user + " (" + me.role + ") " }), out);
+		document.body.setAttribute("data-role", me.role);
+	}
+
+	async function start() {
+		try {
+			me = await whoami();
+		} catch (e) {
+			setConn("cannot reach the server", "bad");
+			setTimeout(start, backoff.next());
+			return;
+		}
+		if (!me) return;
+		showMe();
+		connect();
+	}
+
 	function connect() {
 		const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/live";
 		let ws;
@@ -39,7 +85,10 @@
 			try { m = JSON.parse(ev.data); } catch (e) { return; }
 			onMessage(m);
 		};
-		ws.onclose = () => {
+		ws.onclose = async () => {
+			// A session that ended (logout elsewhere, expiry) is why /live
+			// refuses: go to the login page rather than retry forever.
+			try { if (!(await whoami())) return; } catch (e) { /* offline: retry below */ }
 			const d = backoff.next();
 			setConn("offline, retrying in " + Math.round(d / 1000) + " s", "bad");
 			setTimeout(connect, d);
@@ -343,7 +392,8 @@
 		if (!a || a.acked_ms || alerts.has(a.id)) return;
 		const box = document.getElementById("alerts");
 		box.querySelector(".empty")?.remove();
-		const btn = el("button", { type: "button", class: "ack", text: "Acknowledge" });
+		// Only a supervisor or an admin may acknowledge (the server checks too).
+		const btn = canAct() ? el("button", { type: "button", class: "ack", text: "Acknowledge" }) : null;
 		const thumb = a.snapshot ? el("img", { class: "thumb", src: a.snapshot, alt: "person " + shortTrack(a.track) }) : null;
 		if (thumb) thumb.onerror = () => thumb.remove();
 		const li = el("li", { "data-alert": String(a.id) }, thumb,
@@ -352,7 +402,7 @@
 				el("span", { text: reasonText(a.reason) || a.reason }), " ",
 				el("span", { class: "dim", text: shortTrack(a.track) + " · " + timeText(a.raised_ms) })),
 			btn);
-		btn.onclick = () => ackAlert(a.id, btn);
+		if (btn) btn.onclick = () => ackAlert(a.id, btn);
 		alerts.set(a.id, li);
 		box.prepend(li);
 		alertCount();
@@ -373,8 +423,9 @@
 		try {
 			const r = await fetch("/api/alerts/" + id + "/ack", {
 				method: "POST", headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({ by: localStorage.getItem("gw.dashboard.name") || "dashboard" })
+				body: "{}"  // the server records who is logged in
 			});
+			if (r.status === 401) return toLogin();
 			const body = await r.json().catch(() => ({}));
 			if (!r.ok) throw new Error(body.error || "error " + r.status);
 			removeAlert(body);
@@ -429,12 +480,12 @@
 
 	/* overrideCell - PASS / DENY buttons: a supervisor's verdict for the
 	 * person, with a note; it goes to the gate and is stored with who and
-	 * when. Who: the name this browser was given (no accounts yet). */
+	 * when. Who: the logged-in user; only supervisors and admins see them. */
 	function overrideCell(p) {
 		const td = el("td", { class: "override" });
 		if (p.override) td.append(el("span", { class: "dim", text: "by " + (p.override.by || "supervisor") +
 			(p.override.note ? ": " + p.override.note : "") + " " }));
-		for (const v of ["PASS", "DENY"]) {
+		for (const v of canAct() ? ["PASS", "DENY"] : []) {
 			const b = el("button", { type: "button", class: "secondary", text: v, title: "Override: " + v });
 			b.setAttribute("data-override", v);
 			b.onclick = () => overridePerson(p, v, b, td);
@@ -450,9 +501,9 @@
 		try {
 			const r = await fetch("/api/tracks/" + encodeURIComponent(p.camera) + "/" + p.track + "/override", {
 				method: "POST", headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({ verdict, note: note.replace(/["\\\u0000-\u001f]/g, " ").slice(0, 200),
-					by: localStorage.getItem("gw.dashboard.name") || "supervisor" })
+				body: JSON.stringify({ verdict, note: note.replace(/["\\\u0000-\u001f]/g, " ").slice(0, 200) })
 			});
+			if (r.status === 401) return toLogin();
 			const body = await r.json().catch(() => ({}));
 			if (!r.ok || !Array.isArray(body) || !body[0]) throw new Error(body.error || "error " + r.status);
 			// the live push may have redrawn the row meanwhile: find it again
@@ -509,5 +560,5 @@
 	document.getElementById("more").addEventListener("click", () => loadHistory(true));
 	setInterval(() => { for (const c of cams.values()) renderCamera(c); }, 1000);
 	window.addEventListener("resize", () => { if (lastToday) drawChart(lastToday.hours || []); });
-	connect();
+	start();
 })();

@@ -55,6 +55,7 @@ export function freePort() {
 
 /* ---- the programs ---- */
 const children = new Set();
+let lastEnv = null;   // the env launch() logs in to by default
 
 /* Env - one temp state dir and one set of ports shared by the programs. */
 export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall", "Hall", "indoor"]]) {
@@ -74,6 +75,32 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 			"--set", `camera.${id}.mode=${mode}`);
 	});
 	env.url = (p) => `http://127.0.0.1:${env.httpPort}${p}`;
+	// Every page but the login page needs an account: startNotifier makes
+	// this admin; launch() logs its browser in; env.fetch asks as the admin.
+	env.admin = { user: "admin", password: "pw-" + Math.random().toString(36).slice(2) + Date.now().toString(36) };
+	env.cookies = {};
+	env.addUser = (name, role, password = "pw-" + Math.random().toString(36).slice(2, 12) + "x") => {
+		const r = spawnSync(bin("gatewatch"), ["user", "add", name, "--role", role, "--dir", env.dir],
+			{ input: password + "\n", encoding: "utf8", timeout: 60000 });
+		if (r.status !== 0) throw new Error(`gatewatch user add ${name}: ${r.stderr}`);
+		return password;
+	};
+	/* env.login - a session cookie value for user (cached), via POST /api/session. */
+	env.login = async (user = env.admin.user, password = env.admin.password) => {
+		if (env.cookies[user]) return env.cookies[user];
+		const r = await fetch(env.url("/api/session"), {
+			method: "POST", headers: { "Content-Type": "application/json", Origin: env.url("") },
+			body: JSON.stringify({ user, password })
+		});
+		const m = /gw_session=([^;]+)/.exec(r.headers.get("set-cookie") || "");
+		if (r.status !== 201 || !m) throw new Error(`login as ${user}: ${r.status}`);
+		return (env.cookies[user] = m[1]);
+	};
+	/* env.fetch - fetch(env.url(p)) as the admin (cookie and this server's Origin). */
+	env.fetch = async (p, opts = {}) => fetch(env.url(p), Object.assign({}, opts, {
+		headers: Object.assign({ Cookie: `gw_session=${await env.login()}`, Origin: env.url("") }, opts.headers || {})
+	}));
+	lastEnv = env;
 	return env;
 }
 
@@ -107,13 +134,15 @@ export function logText(p) {
 	try { return fs.readFileSync(p.logPath, "utf8"); } catch (e) { return ""; }
 }
 
-/* startNotifier - start and wait until /api/health answers. */
+/* startNotifier - make the admin account (first time), start, and wait
+ * until the HTTP server answers (401 to /api/health without a login). */
 export async function startNotifier(env) {
+	if (!fs.existsSync(path.join(env.dir, "gatewatch.db"))) env.addUser(env.admin.user, "admin", env.admin.password);
 	const p = start(env, "gatewatch-notifier");
 	const ok = await waitFor(async () => {
 		if (p.exited) throw new Error("notifier exited");
 		const r = await fetch(env.url("/api/health"));
-		return r.ok && fs.existsSync(env.sock);
+		return r.status === 401 && fs.existsSync(env.sock);
 	}, 10000);
 	if (!ok) throw new Error("notifier did not start: " + logText(p).slice(-1500));
 	return p;
@@ -177,8 +206,16 @@ export function fakeVideo(photos = PHOTOS, name = "fake-camera.mjpeg") {
 	return out;
 }
 
-/* launch - a fresh headless Chromium profile; returns { context, close }. */
-export async function launch({ video = null, extraArgs = [], allowCamera = true } = {}) {
+/* loginContext - put user's session cookie (see env.login) into a browser context. */
+export async function loginContext(context, env, user = env.admin.user, password = env.admin.password) {
+	const value = await env.login(user, password);
+	await context.addCookies([{ name: "gw_session", value, url: env.url("/"), httpOnly: true, sameSite: "Strict" }]);
+}
+
+/* launch - a fresh headless Chromium profile; returns { context, close }.
+ * login: the user whose session the browser starts with (default: the
+ * admin of the last makeEnv, once its notifier runs; null: nobody). */
+export async function launch({ video = null, extraArgs = [], allowCamera = true, login = "admin", env = lastEnv } = {}) {
 	const { chromium } = require("playwright-core");
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-chromium-"));
 	const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -190,6 +227,10 @@ export async function launch({ video = null, extraArgs = [], allowCamera = true 
 	const context = await chromium.launchPersistentContext(userDataDir, {
 		executablePath: "/usr/bin/chromium", headless: true, args, viewport: { width: 1280, height: 900 }
 	});
+	if (login && env && fs.existsSync(path.join(env.dir, "gatewatch.db"))) {
+		if (login === "admin") await loginContext(context, env);
+		else await loginContext(context, env, login.user, login.password);
+	}
 	return {
 		context,
 		async close() {

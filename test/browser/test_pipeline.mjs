@@ -105,7 +105,17 @@ await gw.run(async () => {
 		const errors = gw.watch(page);
 		const missing = [];
 		page.on("response", (r) => { if (r.status() >= 400) missing.push(r.status() + " " + r.url()); });
+		// Not logged in: the dashboard sends us to the login page, where the
+		// first admin's password (printed by `gatewatch up`) lets us in.
 		await page.goto(env.url("/"));
+		gw.check(/\/login\.html/.test(page.url()), "the dashboard asks for a login first", page.url());
+		const banner = fs.readFileSync(path.join(env.tmp, "up.out"), "utf8");
+		const pw = (/log in as +user=admin password=(\S+)/.exec(banner) || [])[1];
+		gw.check(!!pw, "gatewatch up prints the first admin's password", banner.slice(-600));
+		await page.fill("#user", "admin");
+		await page.fill("#password", pw || "");
+		await page.click("#submit");
+		await gw.waitFor(async () => !/login\.html/.test(page.url()), 10000);
 		gw.check(await gw.waitFor(async () => (await page.locator("#tiles .tile").count()) === 2, 15000),
 			"the dashboard has a tile per camera", String(await page.locator("#tiles .tile").count()));
 		gw.check(await gw.waitFor(async () => (await page.textContent("#tiles")).includes("DENY"), 15000),

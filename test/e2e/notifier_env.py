@@ -1,10 +1,19 @@
 """notifier_env - start and stop a real gatewatch-notifier for tests, and
-speak HTTP and the /live WebSocket to it (stdlib only)."""
+speak HTTP and the /live WebSocket to it (stdlib only).
+
+Every page, API call and /live needs a login now: start() creates an
+admin account with `gatewatch user add` (n.admin = (name, password)) and
+the first request logs in (POST /api/session); n.get()/n.request() then
+send its session cookie and the server's own Origin, and WS(port) does the
+same for the notifier listening on port. Session(n, user, password) is a
+second login; n.add_user(name, role) adds an account; pass auth=None to
+n.get()/n.request() to ask as nobody."""
 import base64
 import json
 import os
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
@@ -17,6 +26,72 @@ from lib import Report, free_port
 ROOT = os.environ.get("GW_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("BIN", "bin")
 NOTIFIER = os.path.join(ROOT, BIN, "gatewatch-notifier") if not os.path.isabs(BIN) else os.path.join(BIN, "gatewatch-notifier")
+GATEWATCH = os.path.join(os.path.dirname(NOTIFIER), "gatewatch")
+
+# port -> headers (Cookie, Origin) WS sends by default: the notifier's admin session.
+_ws_headers = {}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+_ssl_ctx = ssl.create_default_context()
+_ssl_ctx.check_hostname = False
+_ssl_ctx.verify_mode = ssl.CERT_NONE  # the tests' self-signed certificates
+_opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=_ssl_ctx))
+
+
+def http(url, method, path, body=None, headers=None, timeout=5.0):
+    """(status, headers, body bytes) for one request to url + path
+    (url: "http://127.0.0.1:PORT" or a port), redirects not followed."""
+    if isinstance(url, int):
+        url = "http://127.0.0.1:%d" % url
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url + path, data=data, method=method, headers=dict(headers or {}))
+    if data is not None and "Content-Type" not in req.headers:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with _opener.open(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def cookie_of(headers, name="gw_session"):
+    """The value a Set-Cookie header gives cookie name, or None."""
+    for k, v in headers.items():
+        if k.lower() == "set-cookie" and v.startswith(name + "="):
+            return v.split(";", 1)[0].split("=", 1)[1]
+    return None
+
+
+class Session:
+    """A login (POST /api/session) as user; headers() are what a browser
+    on the server's own page would send."""
+
+    def __init__(self, n, user, password):
+        self.n, self.user = n, user
+        self.origin = n.url("")
+        st, h, b = http(self.origin, "POST", "/api/session", json.dumps({"user": user, "password": password}),
+                        {"Origin": self.origin})
+        self.status, self.login_headers, self.login_body = st, h, b
+        self.cookie = cookie_of(h) if st == 201 else None
+        if self.cookie is None:
+            raise RuntimeError("login as %s: %d %r" % (user, st, b[:300]))
+
+    def headers(self, extra=None):
+        h = {"Cookie": "gw_session=%s" % self.cookie, "Origin": self.origin}
+        h.update(extra or {})
+        return h
+
+    def request(self, method, path, body=None, headers=None):
+        return http(self.origin, method, path, body, self.headers(headers))
+
+    def json(self, method, path, body=None):
+        st, _, b = self.request(method, path, None if body is None else json.dumps(body))
+        return st, (json.loads(b) if b else None)
 
 
 class Notifier:
@@ -37,8 +112,34 @@ class Notifier:
         self.args += list(extra)
         self.proc = None
         self.log = os.path.join(self.tmp, "notifier.log")
+        self.admin = ("admin", "pw-" + os.urandom(9).hex())
+        self.session = None
+
+    def add_user(self, name, role, password=None):
+        """Create an account with the CLI (as an operator would); returns its password."""
+        password = password or "pw-" + os.urandom(9).hex()
+        r = subprocess.run([GATEWATCH, "user", "add", name, "--role", role, "--dir", self.dir],
+                           input=password + "\n", capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("gatewatch user add %s: %s" % (name, r.stderr))
+        return password
+
+    def login(self, user=None, password=None):
+        """A new Session (default: the admin)."""
+        if user is None:
+            user, password = self.admin
+        return Session(self, user, password)
+
+    def auth(self):
+        """The admin's session, logged in on first use."""
+        if self.session is None:
+            self.session = self.login()
+            _ws_headers[self.http_port] = self.session.headers()
+        return self.session
 
     def start(self, timeout=10.0):
+        if not os.path.exists(os.path.join(self.dir, "gatewatch.db")):
+            self.add_user(self.admin[0], "admin", self.admin[1])
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.args, stdout=self.logf, stderr=self.logf, start_new_session=True)
         end = time.time() + timeout
@@ -46,7 +147,9 @@ class Notifier:
             if self.proc.poll() is not None:
                 raise RuntimeError("notifier exited with %s: %s" % (self.proc.returncode, self.log_text()[-2000:]))
             try:
-                if self.get("/api/health")[0] == 200 and os.path.exists(self.sock):
+                # Without a login /api/health is 401: the server is up.
+                if self.get("/api/health", auth=None)[0] == 401 and os.path.exists(self.sock):
+                    self.auth()
                     return self
             except OSError:
                 pass
@@ -77,29 +180,42 @@ class Notifier:
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.http_port, path)
 
-    def get(self, path, timeout=5.0):
-        """(status, headers, body bytes) without raising on 4xx/5xx."""
-        try:
-            with urllib.request.urlopen(self.url(path), timeout=timeout) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
+    def request(self, method, path, body=None, headers=None, auth="admin", timeout=5.0):
+        """(status, headers, body bytes) without raising on 4xx/5xx; as the
+        admin's session unless auth is None (nobody) or a Session."""
+        h = {}
+        if auth == "admin":
+            auth = self.auth()
+        if auth is not None:
+            h.update(auth.headers())
+        h.update(headers or {})
+        return http(self.url(""), method, path, body, h, timeout)
 
-    def get_json(self, path):
-        st, _, body = self.get(path)
+    def get(self, path, timeout=5.0, auth="admin"):
+        """(status, headers, body bytes) without raising on 4xx/5xx."""
+        return self.request("GET", path, auth=auth, timeout=timeout)
+
+    def get_json(self, path, auth="admin"):
+        st, _, body = self.get(path, auth=auth)
         return st, json.loads(body)
 
 
 class WS:
     """A minimal RFC 6455 client: text messages in, nothing out but the handshake."""
 
-    def __init__(self, port, path="/live", protocol="gatewatch-live", timeout=5.0):
+    def __init__(self, port, path="/live", protocol="gatewatch-live", timeout=5.0, headers="default"):
+        """headers: extra request headers; "default" = the login of the
+        Notifier on port (see the top), None = none."""
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (path, port, key))
         if protocol:
             req += "Sec-WebSocket-Protocol: %s\r\n" % protocol
+        if headers == "default":
+            headers = _ws_headers.get(port, {})
+        for k, v in (headers or {}).items():
+            req += "%s: %s\r\n" % (k, v)
         self.s.sendall((req + "\r\n").encode())
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:

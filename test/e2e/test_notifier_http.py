@@ -24,10 +24,11 @@ t = Cases()
 n = None
 
 
-def raw_get(port, path):
+def raw_get(port, path, headers=None):
     """Status of a GET with the path sent byte for byte (urllib would normalise it)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
+    extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n" % (path, extra)).encode())
     data = b""
     while b"\r\n" not in data:
         d = s.recv(4096)
@@ -137,7 +138,7 @@ try:
                       ("an encoded .. in the camera", "/snapshots/ga%2e%2e/x.jpg"),
                       ("another extension", "/snapshots/gate1/%s.png" % frames[0]),
                       ("a path below a snapshot", "/snapshots/gate1/%s.jpg/x" % frames[0])):
-        t.eq(raw_get(n.http_port, bad), 404, "snapshot 404 for %s" % what)
+        t.eq(raw_get(n.http_port, bad, n.auth().headers()), 404, "snapshot 404 for %s" % what)
 
     if os.path.exists(os.path.join(ROOT, "www", "index.html")):
         for path, ctype in (("/", "text/html"), ("/camera.html", "text/html"), ("/dashboard.js", "javascript"),
@@ -147,13 +148,9 @@ try:
             t.check(st == 200 and ctype in ct and len(body) > 100, "static %s as %s" % (path, ctype), repr((st, ct)))
     for bad in ("/nosuch.html", "/../notifier/main.c", "/.gitignore", "/api/nosuch", "/www/index.html", "/x.exe",
                 "/api/results"):
-        t.eq(raw_get(n.http_port, bad), 404, "404 for %s" % bad)
+        t.eq(raw_get(n.http_port, bad, n.auth().headers()), 404, "404 for %s" % bad)
 
-    try:
-        urllib.request.urlopen(urllib.request.Request(n.url("/api/tracks"), data=b"{}", method="POST"), timeout=5)
-        st = 200
-    except urllib.error.HTTPError as e:
-        st = e.code
+    st, _, _ = n.request("POST", "/api/tracks", b"{}")
     t.eq(st, 405, "POST to a GET-only path is refused with 405")
 
     ws = WS(n.http_port, protocol=None)
@@ -189,6 +186,10 @@ try:
             t.eq((st, c.get("tls")), (200, True), "with tls.cert/tls.key the API is served over https")
             st, hdrs, body = n2.get("/camera.html")
             t.check(st == 200 and b"camera.js" in body, "the camera page is served over https")
+            lh = {k.lower(): v for k, v in n2.auth().login_headers.items()}
+            flags = [f.strip().lower() for f in lh.get("set-cookie", "").split(";")]
+            t.check("secure" in flags and "httponly" in flags and "samesite=strict" in flags,
+                    "under TLS the session cookie is Secure, HttpOnly, SameSite=Strict", repr(flags))
         finally:
             t.eq(n2.stop(), 0, "TLS notifier exits 0 on SIGTERM")
 except Exception as e:

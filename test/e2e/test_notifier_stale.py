@@ -63,14 +63,11 @@ def takeover(s, cam):
     return None
 
 
-def post(path, body):
-    req = urllib.request.Request(n.url(path), data=json.dumps(body).encode() if body is not None else b"",
-                                 method="POST", headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+def post(path, body, who=None):
+    """POST as a supervisor's session (who: a Session; default the
+    supervisor named "supervisor"): the override is recorded as by them."""
+    st, _, data = (who or sup).request("POST", path, json.dumps(body) if body is not None else b"")
+    return st, json.loads(data or b"null")
 
 
 def gate_messages(sock, timeout=1.0):
@@ -90,6 +87,7 @@ try:
     n = Notifier(extra=["--set", "track.max_missing_ms=1000",
                         "--set", "dispatcher.worker_backoff_ms=100",
                         "--set", "dispatcher.worker_backoff_max_ms=1000"]).start()
+    sup = n.login("supervisor", n.add_user("supervisor", "supervisor"))
     db = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=5)
     live = WS(n.http_port)
     ingest = gwmsg.connect(n.sock)
@@ -171,11 +169,15 @@ try:
 
     # a supervisor overrides O2 (undecided) and O1 (PASS -> DENY)
     before = n.get_json("/api/stats/today")[1]["total"]
+    viewer = n.login("vic", n.add_user("vic", "viewer"))
+    st, _ = post("/api/tracks/gate1/%d/override" % O2, {"verdict": "PASS", "note": "no"}, viewer)
+    t.eq(st, 403, "a viewer cannot override a gate decision")
     st, item = post("/api/tracks/gate1/%d/override" % O2, {"verdict": "PASS", "note": "known visitor"})
     t.check(st == 200 and item and item[0]["track"] == O2 and item[0]["verdict"] == "PASS" and
             item[0]["override"]["by"] == "supervisor" and item[0]["override"]["note"] == "known visitor",
             "an override answers the person with the override, who and the note", repr(item)[:300])
-    st, item = post("/api/tracks/gate1/%d/override" % O1, {"verdict": "DENY", "note": "", "by": "Ann"})
+    ann = n.login("Ann", n.add_user("Ann", "supervisor"))
+    st, item = post("/api/tracks/gate1/%d/override" % O1, {"verdict": "DENY", "note": "", "by": "Ann"}, ann)
     t.check(st == 200 and item[0]["verdict"] == "DENY" and item[0]["reason"] == "override",
             "a decided person can be overridden", repr(item)[:300])
     msgs = [m for m in gate_messages(ingest, 1.0) if m["kind"] == gwmsg.GATE_VERDICT]

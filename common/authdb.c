@@ -1,0 +1,550 @@
+/* authdb - accounts, sessions, API tokens and the audit trail in SQLite
+ * (see authdb.h for the contracts). */
+#include <errno.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "authdb.h"
+
+#define AUTHDB_RENEW_US 60000000LL  /* sliding renewal / last_used writes: at most once a minute */
+
+static const char authdb_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS users ("
+    " name TEXT PRIMARY KEY,"
+    " role TEXT NOT NULL CHECK (role IN ('viewer','supervisor','admin')),"
+    " hash TEXT NOT NULL,"                 /* argon2id string */
+    " created_us INTEGER NOT NULL,"
+    " changed_us INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " hash TEXT PRIMARY KEY,"              /* BLAKE2b-256 of the cookie value, hex */
+    " user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,"
+    " created_us INTEGER NOT NULL,"
+    " seen_us INTEGER NOT NULL,"
+    " expires_us INTEGER NOT NULL,"        /* seen_us + idle, never past max_us */
+    " max_us INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user);"
+    "CREATE TABLE IF NOT EXISTS tokens ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('viewer','supervisor','admin')),"
+    " hash TEXT NOT NULL UNIQUE,"
+    " created_by TEXT NOT NULL,"
+    " created_us INTEGER NOT NULL,"
+    " last_used_us INTEGER,"
+    " revoked_us INTEGER);"
+    "CREATE TABLE IF NOT EXISTS audit ("
+    " id INTEGER PRIMARY KEY,"
+    " at_us INTEGER NOT NULL,"
+    " who TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " target TEXT,"
+    " detail TEXT,"                        /* JSON object or NULL */
+    " addr TEXT);"
+    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at_us);";
+
+static char authdb_dummy[crypto_pwhash_STRBYTES]; /* hash that matches nothing, for unknown users */
+
+int
+authdb_init(void)
+{
+	return sodium_init() < 0 ? -EIO : 0;
+}
+
+int
+authdb_schema(sqlite3 *db)
+{
+	return sqlite3_exec(db, authdb_schema_sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+const char *
+authdb_role_name(int role)
+{
+	switch (role) {
+	case AUTHDB_VIEWER: return "viewer";
+	case AUTHDB_SUPERVISOR: return "supervisor";
+	case AUTHDB_ADMIN: return "admin";
+	default: return "none";
+	}
+}
+
+int
+authdb_role_parse(const char *s)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "viewer") == 0)
+		return AUTHDB_VIEWER;
+	if (strcmp(s, "supervisor") == 0)
+		return AUTHDB_SUPERVISOR;
+	if (strcmp(s, "admin") == 0)
+		return AUTHDB_ADMIN;
+	return -1;
+}
+
+static int
+authdb_role_valid(int role)
+{
+	return role >= AUTHDB_VIEWER && role <= AUTHDB_ADMIN;
+}
+
+int
+authdb_name_valid(const char *s)
+{
+	size_t i, n;
+
+	if (s == NULL || (n = strlen(s)) < 1 || n >= AUTHDB_NAME_SIZE)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '@' && c != '-')))
+			return 0;
+	}
+	return 1;
+}
+
+int
+authdb_password_ok(const char *pw)
+{
+	size_t n;
+	const unsigned char *p;
+
+	if (pw == NULL || (n = strlen(pw)) < AUTHDB_PASSWORD_MIN || n > AUTHDB_PASSWORD_MAX)
+		return 0;
+	for (p = (const unsigned char *)pw; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+void
+authdb_random_secret(const char *prefix, char *out)
+{
+	unsigned char rnd[32];
+	size_t n = strlen(prefix);
+
+	randombytes_buf(rnd, sizeof(rnd));
+	memcpy(out, prefix, n);
+	sodium_bin2base64(out + n, AUTHDB_SECRET_SIZE - n, rnd, sizeof(rnd),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(rnd, sizeof(rnd));
+}
+
+/* authdb_secret_hash - hex BLAKE2b-256 of a secret, into out[65]. */
+static void
+authdb_secret_hash(const char *secret, char out[65])
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)secret, strlen(secret), NULL, 0);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+/* authdb_exec1 - prepare sql, bind the text/int64 arguments described by
+ * fmt ('s' text, 'i' int64, 'n' NULL) and step once. Returns the number
+ * of rows changed, or -EIO. */
+static int
+authdb_exec1(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	va_start(ap, fmt);
+	for (i = 0; fmt[i]; i++) {
+		if (fmt[i] == 's') {
+			const char *s = va_arg(ap, const char *);
+
+			if (s)
+				sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, i + 1);
+		} else if (fmt[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return -EIO;
+	return sqlite3_changes(db);
+}
+
+static int
+authdb_hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
+{
+	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+authdb_user_add(sqlite3 *db, const char *name, int role, const char *password, int64_t now_us)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int rc;
+
+	if (!authdb_name_valid(name) || !authdb_role_valid(role) || !authdb_password_ok(password))
+		return -EINVAL;
+	if (authdb_user_get(db, name, NULL) == 0)
+		return -EEXIST;
+	if ((rc = authdb_hash_password(password, hash)) != 0)
+		return rc;
+	rc = authdb_exec1(db, "INSERT INTO users (name, role, hash, created_us, changed_us) VALUES (?,?,?,?,?)",
+	    "sssii", name, authdb_role_name(role), hash, now_us, now_us);
+	sodium_memzero(hash, sizeof(hash));
+	return rc < 0 ? rc : 0;
+}
+
+int
+authdb_user_del(sqlite3 *db, const char *name)
+{
+	int rc;
+
+	/* Sessions go with the user (ON DELETE CASCADE needs foreign_keys,
+	 * so say it here too). */
+	if (authdb_exec1(db, "DELETE FROM sessions WHERE user = ?", "s", name) < 0)
+		return -EIO;
+	rc = authdb_exec1(db, "DELETE FROM users WHERE name = ?", "s", name);
+	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+int
+authdb_user_passwd(sqlite3 *db, const char *name, const char *password, int64_t now_us)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int rc;
+
+	if (!authdb_password_ok(password))
+		return -EINVAL;
+	if (authdb_user_get(db, name, NULL) != 0)
+		return -ENOENT;
+	if ((rc = authdb_hash_password(password, hash)) != 0)
+		return rc;
+	rc = authdb_exec1(db, "UPDATE users SET hash = ?, changed_us = ? WHERE name = ?", "sis", hash, now_us, name);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOENT;
+	return authdb_exec1(db, "DELETE FROM sessions WHERE user = ?", "s", name) < 0 ? -EIO : 0;
+}
+
+int
+authdb_user_set_role(sqlite3 *db, const char *name, int role, int64_t now_us)
+{
+	int rc;
+
+	if (!authdb_role_valid(role))
+		return -EINVAL;
+	rc = authdb_exec1(db, "UPDATE users SET role = ?, changed_us = ? WHERE name = ?", "sis",
+	    authdb_role_name(role), now_us, name);
+	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+static void
+authdb_user_row(sqlite3_stmt *st, struct authdb_user *u)
+{
+	const unsigned char *s = sqlite3_column_text(st, 0);
+
+	snprintf(u->name, sizeof(u->name), "%s", s ? (const char *)s : "");
+	u->role = authdb_role_parse((const char *)sqlite3_column_text(st, 1));
+	u->created_us = sqlite3_column_int64(st, 2);
+	u->changed_us = sqlite3_column_int64(st, 3);
+}
+
+int
+authdb_user_get(sqlite3 *db, const char *name, struct authdb_user *u)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, role, created_us, changed_us FROM users WHERE name = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && u)
+		authdb_user_row(st, u);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int
+authdb_users(sqlite3 *db, void (*fn)(const struct authdb_user *, void *), void *arg)
+{
+	struct authdb_user u;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, role, created_us, changed_us FROM users ORDER BY name",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		authdb_user_row(st, &u);
+		fn(&u, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int
+authdb_count_role(sqlite3 *db, int role)
+{
+	sqlite3_stmt *st;
+	int n = -EIO;
+
+	if (sqlite3_prepare_v2(db, role ? "SELECT count(*) FROM users WHERE role = ?" :
+	    "SELECT count(*) FROM users", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (role)
+		sqlite3_bind_text(st, 1, authdb_role_name(role), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+authdb_login(sqlite3 *db, const char *name, const char *password, int *role)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	sqlite3_stmt *st;
+	int rc, r = -1, ok;
+
+	hash[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT hash, role FROM users WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(hash, sizeof(hash), "%s", (const char *)sqlite3_column_text(st, 0));
+		r = authdb_role_parse((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -EIO;
+	if (rc == SQLITE_DONE || r < 0) {
+		/* Same work for an unknown user as for a wrong password. */
+		if (authdb_dummy[0] == '\0' && authdb_hash_password("not a password of anyone", authdb_dummy) != 0)
+			return -ENOMEM;
+		if (crypto_pwhash_str_verify(authdb_dummy, password, strlen(password)) == 0)
+			return 0; /* cannot happen: nobody knows that password */
+		return 0;
+	}
+	ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+	sodium_memzero(hash, sizeof(hash));
+	if (ok)
+		*role = r;
+	return ok;
+}
+
+int
+authdb_session_new(sqlite3 *db, const char *user, int64_t now_us, int64_t idle_us, int64_t max_us, char *sid)
+{
+	char hash[65];
+	int64_t end = now_us + max_us, exp = now_us + idle_us;
+	int rc;
+
+	authdb_random_secret("", sid);
+	authdb_secret_hash(sid, hash);
+	rc = authdb_exec1(db, "INSERT INTO sessions (hash, user, created_us, seen_us, expires_us, max_us)"
+	    " VALUES (?,?,?,?,?,?)", "ssiiii", hash, user, now_us, now_us, exp < end ? exp : end, end);
+	return rc < 0 ? rc : 0;
+}
+
+int
+authdb_session_get(sqlite3 *db, const char *sid, int64_t now_us, int64_t idle_us, struct authdb_who *who,
+    int *renewed)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int64_t seen, exp, end;
+	int rc;
+
+	*renewed = 0;
+	if (sid == NULL || strlen(sid) >= AUTHDB_SECRET_SIZE)
+		return 0;
+	authdb_secret_hash(sid, hash);
+	if (sqlite3_prepare_v2(db, "SELECT s.user, u.role, s.seen_us, s.expires_us, s.max_us FROM sessions s"
+	    " JOIN users u ON u.name = s.user WHERE s.hash = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -EIO;
+	}
+	memset(who, 0, sizeof(*who));
+	who->kind = AUTHDB_SESSION;
+	snprintf(who->name, sizeof(who->name), "%s", (const char *)sqlite3_column_text(st, 0));
+	who->role = authdb_role_parse((const char *)sqlite3_column_text(st, 1));
+	seen = sqlite3_column_int64(st, 2);
+	exp = sqlite3_column_int64(st, 3);
+	end = sqlite3_column_int64(st, 4);
+	sqlite3_finalize(st);
+	if (now_us >= exp || who->role < 0) {
+		authdb_exec1(db, "DELETE FROM sessions WHERE hash = ?", "s", hash);
+		memset(who, 0, sizeof(*who));
+		return 0;
+	}
+	/* Renew at most once a minute (a write per request would be waste),
+	 * sooner for sessions that live less than a few minutes. */
+	if (now_us - seen >= (idle_us / 4 < AUTHDB_RENEW_US ? idle_us / 4 : AUTHDB_RENEW_US)) {
+		exp = now_us + idle_us < end ? now_us + idle_us : end;
+		if (authdb_exec1(db, "UPDATE sessions SET seen_us = ?, expires_us = ? WHERE hash = ?", "iis",
+		    now_us, exp, hash) < 0)
+			return -EIO;
+		*renewed = 1;
+	}
+	who->expires_us = exp;
+	return 1;
+}
+
+int
+authdb_session_del(sqlite3 *db, const char *sid)
+{
+	char hash[65];
+	int rc;
+
+	if (sid == NULL || strlen(sid) >= AUTHDB_SECRET_SIZE)
+		return -ENOENT;
+	authdb_secret_hash(sid, hash);
+	rc = authdb_exec1(db, "DELETE FROM sessions WHERE hash = ?", "s", hash);
+	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+int
+authdb_sessions_prune(sqlite3 *db, int64_t now_us)
+{
+	return authdb_exec1(db, "DELETE FROM sessions WHERE expires_us <= ?", "i", now_us);
+}
+
+int64_t
+authdb_token_add(sqlite3 *db, const char *name, int role, const char *by, int64_t now_us, char *tok)
+{
+	char hash[65];
+	int rc;
+
+	if (!authdb_name_valid(name) || !authdb_role_valid(role))
+		return -EINVAL;
+	authdb_random_secret("gwt_", tok);
+	authdb_secret_hash(tok, hash);
+	rc = authdb_exec1(db, "INSERT INTO tokens (name, role, hash, created_by, created_us) VALUES (?,?,?,?,?)",
+	    "ssssi", name, authdb_role_name(role), hash, by ? by : "", now_us);
+	return rc < 0 ? rc : sqlite3_last_insert_rowid(db);
+}
+
+int
+authdb_token_check(sqlite3 *db, const char *tok, int64_t now_us, struct authdb_who *who)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int64_t used;
+	int rc;
+
+	if (tok == NULL || strlen(tok) >= AUTHDB_SECRET_SIZE)
+		return 0;
+	authdb_secret_hash(tok, hash);
+	if (sqlite3_prepare_v2(db, "SELECT id, name, role, coalesce(last_used_us, 0) FROM tokens"
+	    " WHERE hash = ? AND revoked_us IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -EIO;
+	}
+	memset(who, 0, sizeof(*who));
+	who->kind = AUTHDB_TOKEN;
+	who->token_id = sqlite3_column_int64(st, 0);
+	snprintf(who->name, sizeof(who->name), "%s", (const char *)sqlite3_column_text(st, 1));
+	who->role = authdb_role_parse((const char *)sqlite3_column_text(st, 2));
+	used = sqlite3_column_int64(st, 3);
+	sqlite3_finalize(st);
+	if (who->role < 0)
+		return 0;
+	if (now_us - used >= AUTHDB_RENEW_US)
+		authdb_exec1(db, "UPDATE tokens SET last_used_us = ? WHERE id = ?", "ii", now_us, who->token_id);
+	return 1;
+}
+
+int
+authdb_token_revoke(sqlite3 *db, int64_t id, int64_t now_us)
+{
+	int rc;
+
+	if (authdb_token_get(db, id, NULL) != 0)
+		return -ENOENT;
+	rc = authdb_exec1(db, "UPDATE tokens SET revoked_us = ? WHERE id = ? AND revoked_us IS NULL", "ii",
+	    now_us, id);
+	return rc < 0 ? rc : 0;
+}
+
+static void
+authdb_token_row(sqlite3_stmt *st, struct authdb_token *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	snprintf(t->name, sizeof(t->name), "%s", (const char *)sqlite3_column_text(st, 1));
+	t->role = authdb_role_parse((const char *)sqlite3_column_text(st, 2));
+	snprintf(t->created_by, sizeof(t->created_by), "%s", (const char *)sqlite3_column_text(st, 3));
+	t->created_us = sqlite3_column_int64(st, 4);
+	t->last_used_us = sqlite3_column_int64(st, 5);
+	t->revoked_us = sqlite3_column_int64(st, 6);
+}
+
+#define AUTHDB_TOKEN_COLS "id, name, role, created_by, created_us, coalesce(last_used_us, 0)," \
+	" coalesce(revoked_us, 0)"
+
+int
+authdb_token_get(sqlite3 *db, int64_t id, struct authdb_token *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT " AUTHDB_TOKEN_COLS " FROM tokens WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && t)
+		authdb_token_row(st, t);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int
+authdb_tokens(sqlite3 *db, void (*fn)(const struct authdb_token *, void *), void *arg)
+{
+	struct authdb_token t;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT " AUTHDB_TOKEN_COLS " FROM tokens ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		authdb_token_row(st, &t);
+		fn(&t, arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : -EIO;
+}
+
+int64_t
+authdb_audit(sqlite3 *db, int64_t now_us, const char *who, const char *action, const char *target,
+    const char *detail, const char *addr)
+{
+	int rc = authdb_exec1(db, "INSERT INTO audit (at_us, who, action, target, detail, addr) VALUES (?,?,?,?,?,?)",
+	    "isssss", now_us, who, action, target, detail, addr);
+
+	return rc < 0 ? rc : sqlite3_last_insert_rowid(db);
+}

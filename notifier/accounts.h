@@ -1,0 +1,45 @@
+/* accounts - the HTTP resources for people and scripts:
+ *   GET    /api/session        who am I: {"user","role","kind","expires",_links}; "user":null if nobody
+ *   POST   /api/session        {"user","password"} -> 201 + cookie; 401 wrong; 429 slowed (Retry-After)
+ *   DELETE /api/session        log out: 204, cookie cleared
+ *   GET    /api/users          admin: {"items":[user...],"_links"}
+ *   POST   /api/users          admin: {"name","role","password"} -> 201 + Location; 409 taken
+ *   GET    /api/users/NAME     admin, or the user themself
+ *   PATCH  /api/users/NAME     admin: {"role"} and/or {"password"}; a user may change their own password
+ *   DELETE /api/users/NAME     admin: 204 (not the last admin: 409)
+ *   GET    /api/tokens         admin: every token (revoked ones too), never the secret
+ *   POST   /api/tokens         admin: {"name","role"} -> 201 + Location, the token shown once
+ *   GET    /api/tokens/ID      admin
+ *   DELETE /api/tokens/ID      admin: revoke, 204
+ *   GET    /api/audit          admin: ?limit=1..500 (100) &before=ID &action=A &who=W, newest first
+ *   GET    /api/audit/ID       admin
+ * Errors are problem+json (problem.h). Every change is written to the
+ * audit trail. Loop thread only. */
+#ifndef GW_ACCOUNTS_H
+#define GW_ACCOUNTS_H
+
+#include <stddef.h>
+
+#include "auth.h"
+#include "jbuf.h"
+
+struct lws;
+
+/* What a handler tells web.c besides status and body. */
+struct accounts_out {
+	char location[160];   /* Location header for a 201, or "" */
+	int retry_after;      /* seconds, for a 429; 0 = none */
+	char allow[48];       /* Allow header for a 405, or "" */
+};
+
+/* accounts_owns - 1 if path is one of the resources above. */
+int accounts_owns(const char *path);
+
+/* accounts_handle - answer method (GET, POST, PATCH, DELETE) on path with
+ * body (len bytes, not NUL-terminated; may be empty) for requester r
+ * (login and logout change r). wsi gives the query string (GET). Fills out
+ * and returns the HTTP status (204: out is empty). */
+int accounts_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
+    struct auth_req *r, struct jbuf *out, struct accounts_out *ao);
+
+#endif

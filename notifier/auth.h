@@ -1,0 +1,67 @@
+/* auth - who is asking: every HTTP request and /live upgrade is matched
+ * to a login session (cookie gw_session) or an API token (Authorization:
+ * Bearer), checked for a same-origin Origin when it changes something,
+ * and failed logins are slowed per address and per user. Loop thread
+ * only. */
+#ifndef GW_AUTH_H
+#define GW_AUTH_H
+
+#include <stdint.h>
+
+#include "authdb.h"
+#include "config.h"
+
+struct lws;
+
+#define AUTH_COOKIE "gw_session"
+
+/* One request's credentials, kept in the connection's state while it is
+ * answered. */
+struct auth_req {
+	struct authdb_who who;          /* kind AUTHDB_ANON when none */
+	int bad_bearer;                 /* an Authorization header that names no live token */
+	char addr[64];                  /* the peer's address */
+	char sid[AUTHDB_SECRET_SIZE];   /* the session cookie's value, if one came */
+	char set_cookie[200];           /* a Set-Cookie value to send with the answer, or "" */
+};
+
+/* auth_init - remember the settings (session lifetimes, TLS). */
+void auth_init(const struct config *c);
+
+/* auth_identify - fill r from wsi's headers (cookie, bearer, peer).
+ * A database error leaves r anonymous (and is logged). */
+void auth_identify(struct lws *wsi, struct auth_req *r);
+
+/* auth_origin_ok - 1 when the request may change something or open
+ * /live: its Origin is the server's own (scheme://Host), or it has no
+ * Origin and uses a bearer token (not a browser). 0 otherwise. */
+int auth_origin_ok(struct lws *wsi, const struct auth_req *r);
+
+/* auth_set_current, auth_current - the request being answered now (set
+ * by web.c around each API call), so handlers can check roles and say who
+ * did something. auth_current never returns NULL (anonymous outside a
+ * request). */
+void auth_set_current(const struct auth_req *r);
+const struct auth_req *auth_current(void);
+/* auth_who_label - who did it, for the audit trail and "by" fields: the
+ * user's name, "token:NAME", or "" when anonymous. */
+const char *auth_who_label(void);
+
+/* auth_login - POST /api/session: check user/password against the
+ * throttle and the database; on success start a session and put its cookie
+ * in r->set_cookie. Returns 201, 401 (wrong), 429 (*retry_s set: slowed
+ * down), 500. */
+int auth_login(struct auth_req *r, const char *user, const char *password, int *retry_s);
+
+/* auth_logout - DELETE /api/session: end r's session (if any) and clear
+ * the cookie. */
+void auth_logout(struct auth_req *r);
+
+/* auth_audit - record an action by the current requester (see authdb_audit). */
+void auth_audit(const char *action, const char *target, const char *detail);
+
+/* auth_tick - once a second: forget old throttle entries; prune expired
+ * sessions now and then. */
+void auth_tick(void);
+
+#endif

@@ -1,0 +1,36 @@
+/* problem - RFC 9457 problem details (see problem.h). */
+#include "problem.h"
+
+const char *
+problem_title(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+int
+problem_json(struct jbuf *out, int status, const char *detail)
+{
+	jbuf_truncate(out, 0);
+	jbuf_add(out, "{\"type\":\"about:blank\",\"title\":");
+	jbuf_str(out, problem_title(status));
+	jbuf_add(out, ",\"status\":%d,\"detail\":", status);
+	jbuf_str(out, detail);
+	jbuf_add(out, ",\"error\":");
+	jbuf_str(out, detail);
+	jbuf_add(out, "}");
+	return status;
+}

@@ -1,0 +1,18 @@
+/* problem - error answers as RFC 9457 problem details:
+ *   {"type":"about:blank","title":"Forbidden","status":403,
+ *    "detail":"...","error":"..."}
+ * ("error" repeats the detail for clients written before this format).
+ * web.c sends them as application/problem+json. */
+#ifndef GW_PROBLEM_H
+#define GW_PROBLEM_H
+
+#include "jbuf.h"
+
+/* problem_json - replace out's text with a problem for status; returns
+ * status, so handlers can `return problem_json(out, 404, "no such user")`. */
+int problem_json(struct jbuf *out, int status, const char *detail);
+
+/* problem_title - the reason phrase for an HTTP status. */
+const char *problem_title(int status);
+
+#endif
