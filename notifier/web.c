@@ -267,11 +267,13 @@ static int
 web_public(const char *uri)
 {
 	static const char *const open_paths[] = {
-		"/login.html", "/login.js", "/style.css", "/favicon.svg",
-		"/camera.html", "/camera.js", "/common.js", "/api/config", "/api/session",
+		"/style.css", "/favicon.svg", "/common.js", "/api/config", "/api/session",
 	};
 	size_t i;
 
+	/* the login page's and the camera page's own files: /login.*, /camera.* */
+	if (strncmp(uri, "/login.", 7) == 0 || strncmp(uri, "/camera.", 8) == 0)
+		return 1;
 	for (i = 0; i < sizeof(open_paths) / sizeof(open_paths[0]); i++)
 		if (strcmp(uri, open_paths[i]) == 0)
 			return 1;

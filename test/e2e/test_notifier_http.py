@@ -111,8 +111,9 @@ try:
         t.check(st == 400 and isinstance(r.get("error"), str), "400 with a JSON error for %s" % q, repr((st, r)))
 
     st, s = n.get_json("/api/stats/today")
-    t.eq(s["total"], {"people": 5, "passed": 2, "denied": 2, "alerts": 0}, "today's totals")
-    t.eq(s["cameras"].get("hall"), {"people": 2, "passed": 0, "denied": 1, "alerts": 0}, "today per camera")
+    t.eq(s["total"], {"people": 5, "passed": 2, "denied": 2, "alerts": 0, "overrides": 0}, "today's totals")
+    t.eq(s["cameras"].get("hall"), {"people": 2, "passed": 0, "denied": 1, "alerts": 0, "overrides": 0},
+         "today per camera")
     t.check(len(s["hours"]) == 24 and sum(h["people"] for h in s["hours"]) == 5 and
             [h["hour"] for h in s["hours"]] == list(range(24)), "24 hour buckets adding up", repr(s["hours"])[:200])
     t.check(len(s["date"]) == 10 and s["date"][4] == "-", "date is YYYY-MM-DD", s["date"])
