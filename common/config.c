@@ -65,6 +65,7 @@ static const struct config_key config_keys[] = {
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
 	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
+	{ "metrics.listen", CT_STR, F(metrics_listen), 0, 0, "ADDRESS:PORT of the notifier's Prometheus /metrics listener; empty = off" },
 	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
 	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
 	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
@@ -145,6 +146,7 @@ config_defaults(struct config *c)
 	c->snapshot_keep_days = 7;
 	c->retention_days = 90;
 	c->camera_offline_after_ms = 60000;
+	util_strlcpy(c->metrics_listen, "127.0.0.1:9469", sizeof(c->metrics_listen));
 	c->log_max_bytes = 10L << 20;
 	c->log_keep = 5;
 	c->track_min_hits = 2;

@@ -83,6 +83,7 @@ struct config {
 	int session_max_s;                 /* session.max_s: a login session ends whatever */
 	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
 	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
+	char metrics_listen[80];           /* metrics.listen: ADDRESS:PORT of /metrics; "" = off */
 	int camera_offline_after_ms;       /* camera.offline_after_ms: 0 = no offline alert */
 	int retention_days;                /* retention.days: database rows; 0 = keep */
 	long log_max_bytes;                /* log.max_bytes: gatewatch up rotates past this */

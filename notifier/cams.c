@@ -29,6 +29,7 @@ struct cam {
 	struct msg_camera_stats stats;
 	struct msg_queue_status queue;
 	uint64_t last_seen_us;
+	unsigned long worker_starts; /* distinct worker pids seen */
 	uint64_t last_frame_us;   /* a frame from it last came in (ingest's count grew, or a result) */
 	unsigned long results, results_prev;
 	double fps_analysed;
@@ -94,6 +95,8 @@ cams_queue(const struct msg_queue_status *q)
 
 	if (k == NULL)
 		return;
+	if (q->worker_pid > 0 && q->worker_pid != k->queue.worker_pid)
+		k->worker_starts++;
 	k->queue = *q;
 	k->has_queue = k->dirty = 1;
 }
@@ -264,4 +267,16 @@ uint64_t
 cams_last_frame_us(int idx)
 {
 	return cams[idx].last_frame_us;
+}
+
+void
+cams_counts(int idx, const struct msg_camera_stats **stats, const struct msg_queue_status **queue,
+    unsigned long *analysed, unsigned long *worker_starts)
+{
+	const struct cam *k = &cams[idx];
+
+	*stats = k->has_stats ? &k->stats : NULL;
+	*queue = k->has_queue ? &k->queue : NULL;
+	*analysed = k->results;
+	*worker_starts = k->worker_starts;
 }

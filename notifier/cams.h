@@ -43,5 +43,10 @@ void cams_tick(void (*push)(int idx));
 int cams_count(void);
 const char *cams_id(int idx);
 uint64_t cams_last_frame_us(int idx);
+/* cams_counts - camera idx's latest ingest stats and queue status (NULL
+ * when none came yet), results received and worker processes seen (a new
+ * worker pid in the queue status) since the notifier started. */
+void cams_counts(int idx, const struct msg_camera_stats **stats, const struct msg_queue_status **queue,
+    unsigned long *analysed, unsigned long *worker_starts);
 
 #endif

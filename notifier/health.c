@@ -24,6 +24,7 @@
 #include "fanout.h"
 #include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 struct health_cam {
@@ -121,6 +122,7 @@ health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
 	hc->alert_id = id;
 	hc->alerted_frame_us = last_us;
 	hl.raised++;
+	metrics_alert(HEALTH_REASON_OFFLINE);
 	log_warnx(NULL, "camera %s: no frame for %llu s (alert %lld)", hc->id,
 	    (unsigned long long)((now - last_us) / 1000000), (long long)id);
 	fanout_alert_new(id);

@@ -21,6 +21,7 @@
 #include "fanout.h"
 #include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 #include "peer.h"
 #include "prune.h"
@@ -82,6 +83,7 @@ on_signal(uv_signal_t *s, int signum)
 	peer_stop();
 	prune_stop();
 	retention_stop();
+	metrics_stop();
 	web_stop();
 }
 
@@ -160,6 +162,7 @@ main(int argc, char **argv)
 		fatal("listen on %s: %s", path, strerror(-rc));
 	if (web_start(&loop, &cfg) != 0)
 		fatal("cannot start the HTTP server");
+	metrics_start(&loop, &cfg);
 	uv_signal_init(&loop, &sig_term);
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_init(&loop, &sig_int);

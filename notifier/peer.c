@@ -24,6 +24,7 @@
 #include "events.h"
 #include "fanout.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 #include "peer.h"
 #include "result.h"
@@ -329,6 +330,7 @@ peer_result(struct peer *p, const struct msg_result *r)
 		errno = -rc;
 		log_warn(r->ref.frame_id, "ack to %s lost", p->name);
 	}
+	metrics_result(r, &out);
 	fanout_result(r, &out);
 	return 0;
 }
@@ -350,6 +352,7 @@ peer_message(struct peer *p, const struct msg *m)
 		return peer_worker_ok(p, "takeover") ? peer_takeover(p, &m->u.takeover) : -1;
 	if (m->hdr.type == MSG_CAMERA_STATS && p->role == MSG_ROLE_INGEST) {
 		cams_stats(&m->u.camera_stats);
+		metrics_stats(&m->u.camera_stats);
 		return 0;
 	}
 	if (m->hdr.type == MSG_QUEUE_STATUS && p->role == MSG_ROLE_DISPATCHER) {

@@ -1,0 +1,500 @@
+/* metrics - the /metrics endpoint. See metrics.h and docs/METRICS.md.
+ *
+ * A tiny HTTP/1.1 server on libuv: one request per connection (GET or
+ * HEAD /metrics; anything else 404/405, a request over 4 KiB 431), the
+ * answer built on the loop thread from memory and a few indexed SQLite
+ * counts, then the connection closes. At most METRICS_CONNS at once, each
+ * closed after METRICS_TIMEOUT_MS, so a slow client holds nothing long. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cams.h"
+#include "db.h"
+#include "jbuf.h"
+#include "log.h"
+#include "metrics.h"
+#include "netlisten.h"
+#include "util.h"
+
+#define METRICS_CONNS 16
+#define METRICS_REQ_MAX 4096
+#define METRICS_TIMEOUT_MS 10000
+#define METRICS_REASONS 16
+
+struct histo {
+	const char *name, *help;
+	const double *bounds;      /* seconds, ascending */
+	int nb;
+	unsigned long long counts[16]; /* per bound, not cumulative; [nb] = +Inf */
+	unsigned long long n;
+	double sum;
+};
+
+static const double histo_fast[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double histo_slow[] = { 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120 };
+#define NB(a) ((int)(sizeof(a) / sizeof(a[0])))
+
+static struct histo h_analyse = { "gatewatch_inference_seconds", NULL, histo_fast, NB(histo_fast), {0}, 0, 0 };
+static struct histo h_detect = { "gatewatch_inference_seconds", NULL, histo_fast, NB(histo_fast), {0}, 0, 0 };
+static struct histo h_latency = { "gatewatch_frame_latency_seconds",
+	"Frame received by ingest to its result committed by the notifier.", histo_slow, NB(histo_slow), {0}, 0, 0 };
+static struct histo h_verdict = { "gatewatch_time_to_verdict_seconds",
+	"A gate person first seen to the frame that settled their verdict (gate decisions).",
+	histo_slow, NB(histo_slow), {0}, 0, 0 };
+
+struct metrics_conn {
+	uv_tcp_t tcp;              /* data = this */
+	uv_timer_t timer;
+	uv_write_t wr;
+	struct jbuf out;           /* owned: the answer being written */
+	char req[METRICS_REQ_MAX];
+	size_t len;
+	int answered, closing, handles;
+	struct metrics_conn *next, **prevp; /* the open connections, for metrics_stop */
+};
+
+static struct {
+	uv_loop_t *loop;
+	uv_tcp_t server;
+	int started, nconns;
+	struct metrics_conn *conns;
+	char db_path[CONFIG_PATH_SIZE + 32];
+	char reasons[METRICS_REASONS][32];
+	unsigned long long alerts[METRICS_REASONS];
+	unsigned long long results, decisions;
+} mt;
+
+static void
+histo_add(struct histo *h, double v)
+{
+	int i;
+
+	if (!(v >= 0) || isinf(v))
+		return;
+	for (i = 0; i < h->nb && v > h->bounds[i]; i++)
+		;
+	h->counts[i]++;
+	h->n++;
+	h->sum += v;
+}
+
+/* histo_text - the histogram's series, with labels ("" or `k="v"`). */
+static void
+histo_text(struct jbuf *b, const struct histo *h, const char *labels)
+{
+	unsigned long long cum = 0;
+	int i;
+
+	for (i = 0; i < h->nb; i++) {
+		cum += h->counts[i];
+		jbuf_add(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", h->name, labels, *labels ? "," : "", h->bounds[i], cum);
+	}
+	cum += h->counts[h->nb];
+	jbuf_add(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", h->name, labels, *labels ? "," : "", cum);
+	jbuf_add(b, "%s_sum%s%s%s %.6f\n", h->name, *labels ? "{" : "", labels, *labels ? "}" : "", h->sum);
+	jbuf_add(b, "%s_count%s%s%s %llu\n", h->name, *labels ? "{" : "", labels, *labels ? "}" : "", h->n);
+}
+
+static void
+metrics_head(struct jbuf *b, const char *name, const char *type, const char *help)
+{
+	jbuf_add(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void
+metrics_alert(const char *reason)
+{
+	int i;
+
+	for (i = 0; i < METRICS_REASONS && mt.reasons[i][0]; i++)
+		if (strcmp(mt.reasons[i], reason) == 0)
+			break;
+	if (i == METRICS_REASONS)
+		return;
+	if (!mt.reasons[i][0])
+		util_strlcpy(mt.reasons[i], reason, sizeof(mt.reasons[i]));
+	mt.alerts[i]++;
+}
+
+void
+metrics_result(const struct msg_result *r, const struct events_out *out)
+{
+	int64_t now = (int64_t)util_now_us();
+	unsigned i;
+
+	if (!(r->flags & MSG_RESULT_NOFRAME)) {
+		mt.results++;
+		histo_add(&h_analyse, r->analyse_ms / 1000.0);
+		if (r->received_us > 0 && now >= r->received_us)
+			histo_add(&h_latency, (double)(now - r->received_us) / 1e6);
+	}
+	for (i = 0; i < r->nevents && i < MSG_EVENTS_MAX; i++) {
+		const struct msg_track_event *e = &r->events[i];
+
+		if (!out->fresh[i])
+			continue;
+		if (e->decision == 1 && e->first_seen_us > 0) {
+			int64_t at = (r->flags & MSG_RESULT_NOFRAME) ? e->last_seen_us : r->received_us;
+
+			mt.decisions++;
+			if (at >= e->first_seen_us)
+				histo_add(&h_verdict, (double)(at - e->first_seen_us) / 1e6);
+		}
+		if (e->kind == MSG_TRACK_ALERT && out->alert_id[i] > 0)
+			metrics_alert(msg_reason_name(e->reason));
+	}
+}
+
+void
+metrics_stats(const struct msg_camera_stats *s)
+{
+	/* ingest reports the person detector's mean over the last second */
+	if (s->detect_ms > 0)
+		histo_add(&h_detect, s->detect_ms / 1000.0);
+}
+
+/* metrics_rss - resident bytes of a process from /proc/<pid>/status, -1. */
+static long long
+metrics_rss(const char *pid)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+static long long
+metrics_count(const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* metrics_text - the whole page. */
+static void
+metrics_text(struct jbuf *b)
+{
+	static const char *outcome[] = { "received", "accepted", "no_person", "busy", "rejected", "motion_skipped" };
+	const struct msg_camera_stats *st;
+	const struct msg_queue_status *q;
+	unsigned long analysed, starts;
+	char path[CONFIG_PATH_SIZE + 40];
+	struct stat sb;
+	long long v, bytes;
+	int i, k, n = cams_count();
+
+	metrics_head(b, "gatewatch_frames_total", "counter",
+	    "Frames from each camera by ingest's answer (received counts all; since ingest started).");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		if (st == NULL)
+			continue;
+		{
+			const uint64_t c[] = { st->frames_in, st->accepted, st->no_person, st->busy, st->rejected,
+				st->motion_skipped };
+
+			for (k = 0; k < 6; k++)
+				jbuf_add(b, "gatewatch_frames_total{camera=\"%s\",outcome=\"%s\"} %llu\n", cams_id(i),
+				    outcome[k], (unsigned long long)c[k]);
+		}
+	}
+	metrics_head(b, "gatewatch_camera_connections", "gauge", "Open camera connections to ingest.");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		jbuf_add(b, "gatewatch_camera_connections{camera=\"%s\"} %u\n", cams_id(i), st ? st->connected : 0);
+	}
+	metrics_head(b, "gatewatch_camera_last_frame_seconds", "gauge",
+	    "Unix time a frame of the camera last came in (0: none since the notifier started).");
+	for (i = 0; i < n; i++)
+		jbuf_add(b, "gatewatch_camera_last_frame_seconds{camera=\"%s\"} %.3f\n", cams_id(i),
+		    (double)cams_last_frame_us(i) / 1e6);
+	metrics_head(b, "gatewatch_frames_analysed_total", "counter",
+	    "Frames the workers analysed and the notifier committed (since the notifier started).");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		jbuf_add(b, "gatewatch_frames_analysed_total{camera=\"%s\"} %lu\n", cams_id(i), analysed);
+	}
+	metrics_head(b, "gatewatch_queue_depth", "gauge", "Frames spooled for the camera's worker, waiting.");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		if (q)
+			jbuf_add(b, "gatewatch_queue_depth{camera=\"%s\"} %u\n", cams_id(i), q->depth);
+	}
+	metrics_head(b, "gatewatch_queue_bytes", "gauge", "Bytes spooled for the camera's worker.");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		if (q)
+			jbuf_add(b, "gatewatch_queue_bytes{camera=\"%s\"} %llu\n", cams_id(i), (unsigned long long)q->bytes);
+	}
+	metrics_head(b, "gatewatch_frames_failed_total", "counter",
+	    "Frames set aside in spool/failed/ after crashing workers (since the dispatcher started).");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		if (q)
+			jbuf_add(b, "gatewatch_frames_failed_total{camera=\"%s\"} %llu\n", cams_id(i),
+			    (unsigned long long)q->failed);
+	}
+	metrics_head(b, "gatewatch_worker_starts_total", "counter",
+	    "Worker processes started for the camera (a new pid; restarts after a crash or idle exit).");
+	for (i = 0; i < n; i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		jbuf_add(b, "gatewatch_worker_starts_total{camera=\"%s\"} %lu\n", cams_id(i), starts);
+	}
+	metrics_head(b, "gatewatch_worker_resident_bytes", "gauge", "Resident memory of the camera's worker.");
+	for (i = 0; i < n; i++) {
+		char pid[16];
+
+		cams_counts(i, &st, &q, &analysed, &starts);
+		if (q == NULL || q->worker_pid <= 0)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)q->worker_pid);
+		if ((v = metrics_rss(pid)) >= 0)
+			jbuf_add(b, "gatewatch_worker_resident_bytes{camera=\"%s\"} %lld\n", cams_id(i), v);
+	}
+	metrics_head(b, "gatewatch_inference_seconds", "histogram",
+	    "Network time: stage=worker is a frame's face detector and mask classifier together, "
+	    "stage=person_detector ingest's person detector (one observation per camera-second: that second's mean).");
+	histo_text(b, &h_analyse, "stage=\"worker\"");
+	histo_text(b, &h_detect, "stage=\"person_detector\"");
+	metrics_head(b, h_latency.name, "histogram", h_latency.help);
+	histo_text(b, &h_latency, "");
+	metrics_head(b, h_verdict.name, "histogram", h_verdict.help);
+	histo_text(b, &h_verdict, "");
+	metrics_head(b, "gatewatch_gate_decisions_total", "counter", "Gate decisions stored (since the notifier started).");
+	jbuf_add(b, "gatewatch_gate_decisions_total %llu\n", mt.decisions);
+	metrics_head(b, "gatewatch_alerts_total", "counter", "Alerts raised, by reason (since the notifier started).");
+	for (i = 0; i < METRICS_REASONS && mt.reasons[i][0]; i++)
+		jbuf_add(b, "gatewatch_alerts_total{reason=\"%s\"} %llu\n", mt.reasons[i], mt.alerts[i]);
+	metrics_head(b, "gatewatch_alerts_open", "gauge", "Alerts not acknowledged.");
+	if ((v = metrics_count("SELECT count(*) FROM alerts WHERE acked_us IS NULL")) >= 0)
+		jbuf_add(b, "gatewatch_alerts_open %lld\n", v);
+	metrics_head(b, "gatewatch_deliveries", "gauge",
+	    "Alert deliveries in the outbox by channel and state (delivered rows are kept webhook.keep_days).");
+	if ((v = metrics_count("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NOT NULL")) >= 0)
+		jbuf_add(b, "gatewatch_deliveries{channel=\"webhook\",state=\"delivered\"} %lld\n", v);
+	if ((v = metrics_count("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NULL")) >= 0)
+		jbuf_add(b, "gatewatch_deliveries{channel=\"webhook\",state=\"pending\"} %lld\n", v);
+	metrics_head(b, "gatewatch_delivery_failed_attempts", "gauge",
+	    "Failed delivery attempts of the deliveries in the outbox, by channel.");
+	if ((v = metrics_count("SELECT coalesce(sum(CASE WHEN delivered_us IS NULL THEN attempts"
+	    " ELSE max(attempts - 1, 0) END), 0) FROM webhook_outbox")) >= 0)
+		jbuf_add(b, "gatewatch_delivery_failed_attempts{channel=\"webhook\"} %lld\n", v);
+	metrics_head(b, "gatewatch_database_bytes", "gauge", "Size of gatewatch.db with its write-ahead log.");
+	bytes = stat(mt.db_path, &sb) == 0 ? (long long)sb.st_size : 0;
+	snprintf(path, sizeof(path), "%s-wal", mt.db_path);
+	bytes += stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+	jbuf_add(b, "gatewatch_database_bytes %lld\n", bytes);
+	metrics_head(b, "process_resident_memory_bytes", "gauge", "Resident memory of the notifier.");
+	if ((v = metrics_rss("self")) >= 0)
+		jbuf_add(b, "process_resident_memory_bytes %lld\n", v);
+}
+
+/* ---- the HTTP side ---- */
+
+static void
+conn_closed(uv_handle_t *h)
+{
+	struct metrics_conn *c = h->data;
+
+	if (--c->handles == 0) {
+		if ((*c->prevp = c->next) != NULL)
+			c->next->prevp = c->prevp;
+		jbuf_free(&c->out);
+		free(c);
+		mt.nconns--;
+	}
+}
+
+static void
+conn_close(struct metrics_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	uv_close((uv_handle_t *)&c->timer, conn_closed);
+	uv_close((uv_handle_t *)&c->tcp, conn_closed);
+}
+
+static void
+conn_written(uv_write_t *w, int status)
+{
+	(void)status;
+	conn_close(w->data);
+}
+
+static void
+conn_answer(struct metrics_conn *c, int code, const char *reason, int head_only)
+{
+	struct jbuf body;
+	uv_buf_t buf;
+
+	c->answered = 1;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	jbuf_init(&body, 0);
+	if (code == 200)
+		metrics_text(&body);
+	else
+		jbuf_add(&body, "%d %s\n", code, reason);
+	jbuf_init(&c->out, 0);
+	jbuf_add(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n%s\r\n", code, reason, body.len,
+	    code == 405 ? "Allow: GET, HEAD\r\n" : "");
+	if (!head_only)
+		jbuf_mem(&c->out, jbuf_text(&body), body.len);
+	jbuf_free(&body);
+	if (jbuf_failed(&c->out)) {
+		conn_close(c);
+		return;
+	}
+	buf = uv_buf_init(jbuf_text(&c->out), (unsigned)c->out.len);
+	c->wr.data = c;
+	if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &buf, 1, conn_written) != 0)
+		conn_close(c);
+}
+
+static void
+conn_request(struct metrics_conn *c)
+{
+	char method[8], target[256];
+	int head;
+
+	c->req[c->len] = '\0';
+	if (sscanf(c->req, "%7s %255s HTTP/1.", method, target) != 2) {
+		conn_answer(c, 400, "Bad Request", 0);
+		return;
+	}
+	head = strcmp(method, "HEAD") == 0;
+	if (strcmp(target, "/metrics") != 0 && strncmp(target, "/metrics?", 9) != 0)
+		conn_answer(c, 404, "Not Found", head);
+	else if (strcmp(method, "GET") != 0 && !head)
+		conn_answer(c, 405, "Method Not Allowed", 0);
+	else
+		conn_answer(c, 200, "OK", head);
+}
+
+static void
+conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct metrics_conn *c = h->data;
+
+	(void)suggested;
+	*buf = uv_buf_init(c->req + c->len, (unsigned)(sizeof(c->req) - 1 - c->len));
+}
+
+static void
+conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct metrics_conn *c = s->data;
+
+	(void)buf;
+	if (c->answered || c->closing)
+		return;
+	if (n < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->req[c->len] = '\0';
+	if (strstr(c->req, "\r\n\r\n") != NULL || strstr(c->req, "\n\n") != NULL)
+		conn_request(c);
+	else if (c->len >= sizeof(c->req) - 1)
+		conn_answer(c, 431, "Request Header Fields Too Large", 0);
+}
+
+static void
+conn_timeout(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void
+metrics_accept(uv_stream_t *server, int status)
+{
+	struct metrics_conn *c;
+
+	if (status < 0)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return;
+	uv_tcp_init(mt.loop, &c->tcp);
+	uv_timer_init(mt.loop, &c->timer);
+	c->tcp.data = c->timer.data = c;
+	c->handles = 2;
+	mt.nconns++;
+	if ((c->next = mt.conns) != NULL)
+		c->next->prevp = &c->next;
+	mt.conns = c;
+	c->prevp = &mt.conns;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || mt.nconns > METRICS_CONNS) {
+		conn_close(c);
+		return;
+	}
+	uv_timer_start(&c->timer, conn_timeout, METRICS_TIMEOUT_MS, 0);
+	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0)
+		conn_close(c);
+}
+
+int
+metrics_start(uv_loop_t *loop, const struct config *c)
+{
+	char addr[80], err[256], *colon;
+	long port;
+	int fd, rc;
+
+	mt.loop = loop;
+	config_path(c, "gatewatch.db", mt.db_path, sizeof(mt.db_path));
+	if (c->metrics_listen[0] == '\0') {
+		log_info(NULL, "metrics: off (metrics.listen is empty)");
+		return 0;
+	}
+	util_strlcpy(addr, c->metrics_listen, sizeof(addr));
+	if ((colon = strrchr(addr, ':')) == NULL || (port = strtol(colon + 1, NULL, 10)) < 1 || port > 65535) {
+		log_error(NULL, "metrics.listen %s: not ADDRESS:PORT; metrics off", c->metrics_listen);
+		return -1;
+	}
+	*colon = '\0';
+	if ((fd = netlisten_bind(addr, (int)port, err, sizeof(err))) < 0) {
+		log_error(NULL, "metrics.listen %s: %s; metrics off, the notifier serves on", c->metrics_listen, err);
+		return -1;
+	}
+	uv_tcp_init(loop, &mt.server);
+	if ((rc = uv_tcp_open(&mt.server, fd)) != 0 || (rc = uv_listen((uv_stream_t *)&mt.server, 16, metrics_accept)) != 0) {
+		log_error(NULL, "metrics.listen %s: %s; metrics off", c->metrics_listen, uv_strerror(rc));
+		uv_close((uv_handle_t *)&mt.server, NULL);
+		return -1;
+	}
+	mt.started = 1;
+	log_info(NULL, "metrics: http://%s/metrics", c->metrics_listen);
+	return 0;
+}
+
+void
+metrics_stop(void)
+{
+	struct metrics_conn *c;
+
+	if (mt.started && !uv_is_closing((uv_handle_t *)&mt.server))
+		uv_close((uv_handle_t *)&mt.server, NULL);
+	mt.started = 0;
+	for (c = mt.conns; c != NULL; c = c->next)
+		conn_close(c);
+}

@@ -1,0 +1,32 @@
+/* metrics - GET /metrics in the Prometheus text format (0.0.4) on its own
+ * listener, metrics.listen (127.0.0.1:9469 by default; "" = off), so that
+ * monitoring never needs the dashboard's port or credentials and stays on
+ * loopback unless an operator says otherwise. docs/METRICS.md lists every
+ * series. Loop thread only. */
+#ifndef GW_METRICS_H
+#define GW_METRICS_H
+
+#include <uv.h>
+
+#include "config.h"
+#include "events.h"
+#include "msg.h"
+
+/* metrics_start - listen on metrics.listen. A port already taken is
+ * logged and metrics stay off; the notifier serves on. Returns 0 or -1. */
+int metrics_start(uv_loop_t *loop, const struct config *c);
+void metrics_stop(void);
+
+/* metrics_result - r was committed (out: which events are new): count the
+ * frame, its latency and analysis time, new gate decisions' time to
+ * verdict, new alerts by reason. */
+void metrics_result(const struct msg_result *r, const struct events_out *out);
+
+/* metrics_stats - ingest's stats for a camera came in (the person
+ * detector's mean time over the last second). */
+void metrics_stats(const struct msg_camera_stats *s);
+
+/* metrics_alert - an alert with this reason was stored (operational ones). */
+void metrics_alert(const char *reason);
+
+#endif

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""test_metrics - the whole system with the notifier's /metrics listener:
+the page parses as Prometheus text (prometheus_client's own parser, plus
+checks that every sample's family is declared and histograms add up), and
+the counters move with traffic: frames, analysed frames, inference and
+latency histograms, queue and worker series, database size, memory.
+Other paths answer 404, other methods 405.
+
+Env: GW_ROOT, BIN, MODELS."""
+import os
+import socket
+import sys
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import Gatewatch, Report, free_port, images_darknet, images_masks, wait_until  # noqa: E402
+
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+rep = Report()
+
+
+def scrape(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+
+
+def parse(text):
+    """{(name, frozenset(labels)): value} from prometheus_client's parser;
+    raises on a malformed page."""
+    out = {}
+    types = {}
+    for fam in text_string_to_metric_families(text):
+        types[fam.name] = fam.type
+        for s in fam.samples:
+            out[(s.name, frozenset(s.labels.items()))] = s.value
+    return out, types
+
+
+def val(m, name, **labels):
+    return m.get((name, frozenset(labels.items())))
+
+
+def histogram_ok(m, name, labels):
+    buckets = sorted(((float(dict(k)["le"]), v) for (n, k), v in m.items()
+                      if n == name + "_bucket" and all(dict(k).get(a) == b for a, b in labels.items())))
+    count = val(m, name + "_count", **labels)
+    cum = [v for _, v in buckets]
+    return bool(buckets) and cum == sorted(cum) and buckets[-1][0] == float("inf") and buckets[-1][1] == count
+
+
+port = free_port()
+with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127.0.0.1:%d" % port}) as gw:
+    gw.start()
+    st, ctype, text = scrape(port)
+    rep.check(st == 200 and ctype.startswith("text/plain; version=0.0.4"), "GET /metrics: 200, Prometheus text",
+              "%s %s" % (st, ctype))
+    try:
+        before, types = parse(text)
+        rep.ok("the page parses as Prometheus text (prometheus_client)")
+    except Exception as e:  # noqa: BLE001
+        before, types = {}, {}
+        rep.fail("the page parses as Prometheus text (prometheus_client)", "%s: %s" % (e, text[:500]))
+    declared = {ln.split()[2] for ln in text.splitlines() if ln.startswith("# TYPE ")}
+    undeclared = {ln.split("{")[0].split(" ")[0] for ln in text.splitlines() if ln and not ln.startswith("#")}
+    undeclared = {n for n in undeclared if n not in declared and
+                  not any(n == d + suf for d in declared for suf in ("_bucket", "_sum", "_count"))}
+    rep.check(not undeclared, "every sample belongs to a declared family", str(undeclared))
+    rep.check(types.get("gatewatch_inference_seconds") == "histogram" and
+              types.get("gatewatch_time_to_verdict_seconds") == "histogram" and
+              types.get("gatewatch_frame_latency_seconds") == "histogram", "the histograms are typed histogram",
+              str(types))
+    rep.check(val(before, "gatewatch_database_bytes") > 0, "database size is reported")
+    rep.check(val(before, "process_resident_memory_bytes") > 1e6, "the notifier's memory is reported")
+
+    files = images_darknet()[:4] + images_masks(4)
+    gw.push("cam1", files)
+    gw.push("cam2", files[:2])
+
+    def moved():
+        m, _ = parse(scrape(port)[2])
+        return m if (val(m, "gatewatch_frames_total", camera="cam1", outcome="received") or 0) >= len(files) and \
+            (val(m, "gatewatch_frames_analysed_total", camera="cam1") or 0) > 0 else None
+    after = wait_until(moved, 20, 0.5) or parse(scrape(port)[2])[0]
+    rec = val(after, "gatewatch_frames_total", camera="cam1", outcome="received")
+    rep.check(rec == len(files), "frames received by cam1 counted (%s of %d)" % (rec, len(files)))
+    acc = val(after, "gatewatch_frames_total", camera="cam1", outcome="accepted") or 0
+    nop = val(after, "gatewatch_frames_total", camera="cam1", outcome="no_person") or 0
+    rep.check(acc > 0 and acc + nop <= rec, "accepted (%s) and no-person (%s) frames counted" % (acc, nop))
+    rep.check(val(after, "gatewatch_frames_total", camera="cam2", outcome="received") == 2,
+              "cam2 counted on its own")
+    an = val(after, "gatewatch_frames_analysed_total", camera="cam1") or 0
+    rep.check(0 < an <= acc, "analysed frames counted (%s)" % an)
+    n_inf = val(after, "gatewatch_inference_seconds_count", stage="worker") or 0
+    rep.check(n_inf >= an and val(after, "gatewatch_inference_seconds_sum", stage="worker") > 0,
+              "worker inference histogram moved (%s observations)" % n_inf)
+    rep.check(histogram_ok(after, "gatewatch_inference_seconds", {"stage": "worker"}) and
+              histogram_ok(after, "gatewatch_frame_latency_seconds", {}) and
+              histogram_ok(after, "gatewatch_time_to_verdict_seconds", {}),
+              "histogram buckets are cumulative and end in +Inf = count")
+    rep.check((val(after, "gatewatch_frame_latency_seconds_count") or 0) >= an, "frame latency observed per frame")
+    rep.check((val(after, "gatewatch_inference_seconds_count", stage="person_detector") or 0) > 0,
+              "person detector time observed")
+    rep.check((val(after, "gatewatch_worker_starts_total", camera="cam1") or 0) >= 1 and
+              val(after, "gatewatch_queue_depth", camera="cam1") is not None, "worker and queue series for cam1")
+    rep.check(val(after, "gatewatch_database_bytes") >= val(before, "gatewatch_database_bytes"),
+              "database size after traffic")
+
+    # Not /metrics, not GET.
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%d/other" % port, timeout=5)
+        rep.fail("another path is 404", "200")
+    except urllib.error.HTTPError as e:
+        rep.check(e.code == 404, "another path is 404", e.code)
+    try:
+        urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d/metrics" % port, data=b"x",
+                                                      method="POST"), timeout=5)
+        rep.fail("POST is 405", "200")
+    except urllib.error.HTTPError as e:
+        rep.check(e.code == 405, "POST is 405", e.code)
+    # A client that sends half a request and stalls does not stop others.
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /metr")
+    rep.check(scrape(port)[0] == 200, "a stalled client does not block the next scrape")
+    s.close()
+    rep.check("metrics: http://127.0.0.1:%d/metrics" % port in gw.log("notifier"), "the notifier logs where")
+sys.exit(rep.done())
