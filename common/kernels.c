@@ -18,6 +18,7 @@
 
 /* Exported by libdarknet but not declared in darknet.h. */
 float activate(float x, ACTIVATION a);
+void forward_maxpool_layer(layer l, network net);
 /* OpenBLAS's own; not in the netlib cblas.h that may be the system's. */
 void openblas_set_num_threads(int n);
 
@@ -218,11 +219,29 @@ static void conv_forward(layer l, network net)
 
 static void maxpool_forward(layer l, network net)
 {
+	float *tmp = malloc(sizeof(float) * l.w);
 	int ch;
 
+	if (tmp == NULL) {   /* cannot happen for real widths; darknet's then */
+		forward_maxpool_layer(l, net);
+		return;
+	}
 	for (ch = 0; ch < l.c; ch++)
 		kx_maxpool(net.input + (long)ch * l.h * l.w, l.h, l.w, l.size, l.stride, l.pad,
-		    l.output + (long)ch * l.out_h * l.out_w, l.out_h, l.out_w);
+		    l.output + (long)ch * l.out_h * l.out_w, l.out_h, l.out_w, tmp);
+	free(tmp);
+}
+
+/* Shortcut of two outputs of the same shape (darknet's handles others). */
+static void shortcut_forward(layer l, network net)
+{
+	int act = kx_of(l.activation), i;
+
+	kx_shortcut(net.input, net.layers[l.index].output, l.alpha, l.beta, l.outputs,
+	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output);
+	if (act < 0)
+		for (i = 0; i < l.outputs; i++)
+			l.output[i] = activate(l.output[i], l.activation);
 }
 
 /* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
@@ -271,6 +290,9 @@ int kernels_attach(network *net)
 			l->forward = conv_forward;
 		} else if (l->type == MAXPOOL && l->batch == 1) {
 			l->forward = maxpool_forward;
+		} else if (l->type == SHORTCUT && l->batch == 1 && l->w == l->out_w &&
+		    l->h == l->out_h && l->c == l->out_c) {
+			l->forward = shortcut_forward;
 		} else {
 			continue;
 		}
@@ -286,7 +308,8 @@ int kernels_attached(const network *net)
 	int i, n = 0;
 
 	for (i = 0; i < net->n; i++)
-		if (net->layers[i].forward == conv_forward || net->layers[i].forward == maxpool_forward)
+		if (net->layers[i].forward == conv_forward || net->layers[i].forward == maxpool_forward ||
+		    net->layers[i].forward == shortcut_forward)
 			n++;
 	return n;
 }

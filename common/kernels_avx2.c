@@ -172,7 +172,7 @@ static inline __m256 pool2x2(const float *a, const float *b)
 }
 
 void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
-    float *out, int oh, int ow)
+    float *out, int oh, int ow, float *tmp)
 {
 	int off = -pad / 2, oy, ox, y, x;
 
@@ -191,6 +191,18 @@ void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
 			for (; ox + 8 <= ow && 2 * ox + 16 <= w; ox += 8)
 				_mm256_storeu_ps(o + ox, pool2x2(a + 2 * ox, b + 2 * ox));
 		}
+		if (ox >= ow)
+			continue;
+		/* the window's rows reduced first (vectors), then its columns */
+		memcpy(tmp, in + (long)y0 * w, sizeof(float) * w);
+		for (y = y0 + 1; y < y1; y++) {
+			const float *r = in + (long)y * w;
+
+			for (x = 0; x + 8 <= w; x += 8)
+				_mm256_storeu_ps(tmp + x, _mm256_max_ps(_mm256_loadu_ps(tmp + x), _mm256_loadu_ps(r + x)));
+			for (; x < w; x++)
+				tmp[x] = r[x] > tmp[x] ? r[x] : tmp[x];
+		}
 		for (; ox < ow; ox++) {
 			int x0 = off + ox * stride, x1 = x0 + size;
 			float m = -FLT_MAX;
@@ -199,10 +211,8 @@ void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
 				x0 = 0;
 			if (x1 > w)
 				x1 = w;
-			for (y = y0; y < y1; y++)
-				for (x = x0; x < x1; x++)
-					if (in[(long)y * w + x] > m)
-						m = in[(long)y * w + x];
+			for (x = x0; x < x1; x++)
+				m = tmp[x] > m ? tmp[x] : m;
 			o[ox] = m;
 		}
 	}
@@ -222,90 +232,50 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed)
 
 #define BCAST(k) _mm256_broadcast_ss(wk + (k))
 
-/* 4 output channels x 24 pixels of one output row. */
-static inline void conv3_tile3(const float *pin, long cplane, int pw, int c, const float *wp,
-    const float *bias, enum kx_act act, float *o, long oplane)
+/* 4 output channels x V vectors (8 pixels each) of one output row; only
+ * n pixels of the last vector are written. Inputs may be read past the
+ * row (into the next one or the slack): those lanes are never stored. */
+static inline __attribute__((always_inline)) void conv3_tile(const float *pin, long cplane,
+    int pw, int c, const float *wp, const float *bias, enum kx_act act, float *o, long oplane,
+    const int V, int n)
 {
-	__m256 a00 = _mm256_set1_ps(bias[0]), a01 = a00, a02 = a00;
-	__m256 a10 = _mm256_set1_ps(bias[1]), a11 = a10, a12 = a10;
-	__m256 a20 = _mm256_set1_ps(bias[2]), a21 = a20, a22 = a20;
-	__m256 a30 = _mm256_set1_ps(bias[3]), a31 = a30, a32 = a30;
-	int ic, ky, kx;
+	__m256 a[4][3];
+	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	int ic, ky, kx, j, v;
 
+#pragma GCC unroll 4
+	for (j = 0; j < 4; j++)
+#pragma GCC unroll 3
+		for (v = 0; v < V; v++)
+			a[j][v] = _mm256_set1_ps(bias[j]);
 	for (ic = 0; ic < c; ic++) {
 		const float *r = pin + ic * cplane, *wk = wp + ic * 36;
 
 		for (ky = 0; ky < 3; ky++, r += pw)
+#pragma GCC unroll 3
 			for (kx = 0; kx < 3; kx++, wk += 4) {
-				__m256 i0 = _mm256_loadu_ps(r + kx), i1 = _mm256_loadu_ps(r + kx + 8);
-				__m256 i2 = _mm256_loadu_ps(r + kx + 16), w;
+				__m256 in[3];
 
-				w = BCAST(0);
-				a00 = _mm256_fmadd_ps(w, i0, a00); a01 = _mm256_fmadd_ps(w, i1, a01);
-				a02 = _mm256_fmadd_ps(w, i2, a02);
-				w = BCAST(1);
-				a10 = _mm256_fmadd_ps(w, i0, a10); a11 = _mm256_fmadd_ps(w, i1, a11);
-				a12 = _mm256_fmadd_ps(w, i2, a12);
-				w = BCAST(2);
-				a20 = _mm256_fmadd_ps(w, i0, a20); a21 = _mm256_fmadd_ps(w, i1, a21);
-				a22 = _mm256_fmadd_ps(w, i2, a22);
-				w = BCAST(3);
-				a30 = _mm256_fmadd_ps(w, i0, a30); a31 = _mm256_fmadd_ps(w, i1, a31);
-				a32 = _mm256_fmadd_ps(w, i2, a32);
+#pragma GCC unroll 3
+				for (v = 0; v < V; v++)
+					in[v] = _mm256_loadu_ps(r + kx + 8 * v);
+#pragma GCC unroll 4
+				for (j = 0; j < 4; j++) {
+					__m256 w = _mm256_broadcast_ss(wk + j);
+
+#pragma GCC unroll 3
+					for (v = 0; v < V; v++)
+						a[j][v] = _mm256_fmadd_ps(w, in[v], a[j][v]);
+				}
 			}
 	}
-	_mm256_storeu_ps(o, act8(a00, act)); _mm256_storeu_ps(o + 8, act8(a01, act));
-	_mm256_storeu_ps(o + 16, act8(a02, act));
-	o += oplane;
-	_mm256_storeu_ps(o, act8(a10, act)); _mm256_storeu_ps(o + 8, act8(a11, act));
-	_mm256_storeu_ps(o + 16, act8(a12, act));
-	o += oplane;
-	_mm256_storeu_ps(o, act8(a20, act)); _mm256_storeu_ps(o + 8, act8(a21, act));
-	_mm256_storeu_ps(o + 16, act8(a22, act));
-	o += oplane;
-	_mm256_storeu_ps(o, act8(a30, act)); _mm256_storeu_ps(o + 8, act8(a31, act));
-	_mm256_storeu_ps(o + 16, act8(a32, act));
-}
-
-/* 8 output channels x 8 pixels (n <= 8 of them written). */
-static inline void conv3_tile1(const float *pin, long cplane, int pw, int c, const float *wp,
-    const float *wp2, const float *bias, const float *bias2, enum kx_act act, float *o,
-    long oplane, int n)
-{
-	__m256 a0 = _mm256_set1_ps(bias[0]), a1 = _mm256_set1_ps(bias[1]);
-	__m256 a2 = _mm256_set1_ps(bias[2]), a3 = _mm256_set1_ps(bias[3]);
-	__m256 a4 = _mm256_set1_ps(bias2[0]), a5 = _mm256_set1_ps(bias2[1]);
-	__m256 a6 = _mm256_set1_ps(bias2[2]), a7 = _mm256_set1_ps(bias2[3]);
-	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-	int ic, ky, kx;
-
-	for (ic = 0; ic < c; ic++) {
-		const float *r = pin + ic * cplane, *wk = wp + ic * 36, *wk2 = wp2 + ic * 36;
-
-		for (ky = 0; ky < 3; ky++, r += pw)
-			for (kx = 0; kx < 3; kx++, wk += 4, wk2 += 4) {
-				__m256 i0 = _mm256_loadu_ps(r + kx);
-
-				a0 = _mm256_fmadd_ps(BCAST(0), i0, a0);
-				a1 = _mm256_fmadd_ps(BCAST(1), i0, a1);
-				a2 = _mm256_fmadd_ps(BCAST(2), i0, a2);
-				a3 = _mm256_fmadd_ps(BCAST(3), i0, a3);
-				a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk2), i0, a4);
-				a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk2 + 1), i0, a5);
-				a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk2 + 2), i0, a6);
-				a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk2 + 3), i0, a7);
-			}
+#pragma GCC unroll 4
+	for (j = 0; j < 4; j++, o += oplane) {
+#pragma GCC unroll 3
+		for (v = 0; v < V - 1; v++)
+			_mm256_storeu_ps(o + 8 * v, act8(a[j][v], act));
+		_mm256_maskstore_ps(o + 8 * (V - 1), mask, act8(a[j][V - 1], act));
 	}
-	_mm256_maskstore_ps(o, mask, act8(a0, act));
-	_mm256_maskstore_ps(o + oplane, mask, act8(a1, act));
-	_mm256_maskstore_ps(o + 2 * oplane, mask, act8(a2, act));
-	_mm256_maskstore_ps(o + 3 * oplane, mask, act8(a3, act));
-	if (wp2 == wp)   /* only 4 channels left: the other 4 are a copy */
-		return;
-	_mm256_maskstore_ps(o + 4 * oplane, mask, act8(a4, act));
-	_mm256_maskstore_ps(o + 5 * oplane, mask, act8(a5, act));
-	_mm256_maskstore_ps(o + 6 * oplane, mask, act8(a6, act));
-	_mm256_maskstore_ps(o + 7 * oplane, mask, act8(a7, act));
 }
 
 void kx_conv3(const float *in, int c, int h, int w, int pad, const float *packed,
@@ -335,20 +305,26 @@ void kx_conv3(const float *in, int c, int h, int w, int pad, const float *packed
 		const float *row = ws + (long)y * pw;
 
 		for (ob = 0; ob < m / 4; ob++) {
-			const float *wp = packed + (long)ob * c * 36;
+			const float *wp = packed + (long)ob * c * 36, *b = bias + ob * 4;
 			float *o = out + (long)ob * 4 * oplane + (long)y * ow;
 
-			for (x = 0; x + 24 <= ow; x += 24)
-				conv3_tile3(row + x, cplane, pw, c, wp, bias + ob * 4, act, o + x, oplane);
-			/* the rest, 8 channels at a time where two blocks are left */
-			if (x < ow && ob % 2 == 0) {
-				int two = ob + 1 < m / 4, xx;
-				const float *wp2 = two ? wp + (long)c * 36 : wp;
-				const float *b2 = bias + ob * 4 + (two ? 4 : 0);
+			/* tiles of 24, 16 or 8 pixels, the last one masked */
+			for (x = 0; x < ow;) {
+				int rem = ow - x;
 
-				for (xx = x; xx < ow; xx += 8)
-					conv3_tile1(row + xx, cplane, pw, c, wp, wp2, bias + ob * 4, b2, act,
-					    o + xx, oplane, ow - xx < 8 ? ow - xx : 8);
+				if (rem > 16 && !(rem > 24 && rem <= 32)) {
+					/* (25-32 left: two 16s waste less than 24 + 8) */
+					conv3_tile(row + x, cplane, pw, c, wp, b, act, o + x, oplane, 3,
+					    rem >= 24 ? 8 : rem - 16);
+					x += 24;
+				} else if (rem > 8) {
+					conv3_tile(row + x, cplane, pw, c, wp, b, act, o + x, oplane, 2,
+					    rem >= 16 ? 8 : rem - 8);
+					x += 16;
+				} else {
+					conv3_tile(row + x, cplane, pw, c, wp, b, act, o + x, oplane, 1, rem);
+					x += 8;
+				}
 			}
 		}
 	}
@@ -431,5 +407,22 @@ void kx_depthwise_padded(const float *pin, int cg, int ph, int pw, int size, int
 				a0 = _mm256_fmadd_ps(_mm256_set1_ps(wv[t]), _mm256_loadu_ps(r + off[t] + ox), a0);
 			_mm256_maskstore_ps(o + ox, mask, act8(a0, act));
 		}
+	}
+}
+
+void kx_shortcut(const float *a, const float *b, float alpha, float beta, int n,
+    enum kx_act act, float *out)
+{
+	__m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+	int i;
+
+	/* alpha * a + beta * b, two roundings as darknet's s1*out + s2*add */
+	for (i = 0; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(out + i, act8(_mm256_add_ps(_mm256_mul_ps(va, _mm256_loadu_ps(a + i)),
+		    _mm256_mul_ps(vb, _mm256_loadu_ps(b + i))), act));
+	for (; i < n; i++) {
+		float x = alpha * a[i], y = beta * b[i];
+
+		out[i] = act1(x + y, act);
 	}
 }

@@ -20,9 +20,15 @@ void kx_depthwise(const float *in, int cg, int h, int w, int size, int stride, i
     const float *wt, float bias, enum kx_act act, float *out, int oh, int ow);
 
 /* kx_maxpool - one channel of darknet's maxpool: window size, stride,
- * offset -pad/2 (pad as darknet's l.pad), cells outside the plane ignored. */
+ * offset -pad/2 (pad as darknet's l.pad), cells outside the plane ignored.
+ * tmp: scratch of w floats. */
 void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
-    float *out, int oh, int ow);
+    float *out, int oh, int ow, float *tmp);
+
+/* kx_shortcut - out = alpha * a + beta * b (n floats, each product
+ * rounded as darknet's shortcut_cpu does), then act. out may be a. */
+void kx_shortcut(const float *a, const float *b, float alpha, float beta, int n,
+    enum kx_act act, float *out);
 
 /* kx_conv3_pack - reorder m x c x 3 x 3 filter weights (m % 4 == 0) for
  * kx_conv3: [m/4][c][9][4], m*c*9 floats into packed. */
