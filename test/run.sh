@@ -6,6 +6,7 @@
 # "not ok - what: why". A program that exits non-zero without printing a
 # "not ok" line counts as one failure of its own. Suites, in order:
 #   unit     build/test/test_*           (C, one per common module)
+#   fuzz     test/fuzz/run.sh            (libFuzzer harnesses, ~20 s each)
 #   models   test/models/test_*.{sh,py,mjs}  (networks load and are right)
 #   e2e      test/e2e/test_*.py          (real programs on loopback)
 #   browser  test/browser/test_*.mjs     (Chromium via playwright-core)
@@ -18,7 +19,7 @@ export B BIN MODELS
 GW_ROOT=$(pwd); export GW_ROOT
 ART=${GW_TEST_ARTIFACTS:-test/artifacts}; mkdir -p "$ART"; export GW_TEST_ARTIFACTS="$GW_ROOT/$ART"
 
-suites=${*:-unit models e2e browser}
+suites=${*:-unit fuzz models e2e browser}
 passed=0; failed=0; failures=""
 
 run_one() { # $1 = name, rest = command
@@ -43,6 +44,10 @@ for s in $suites; do
 	case $s in
 	unit)
 		for t in "$B"/test/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"; done ;;
+	fuzz)
+		for n in image camera_json trailer msg config http; do
+			run_one "fuzz/$n" sh test/fuzz/run.sh "${FUZZ_TEST_SECONDS:-20}" "$n"
+		done ;;
 	models)
 		for t in test/models/test_*; do
 			case $t in
