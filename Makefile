@@ -57,9 +57,11 @@ $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $(call obj,$(WORKER_SRC)) $(LDLIBS_BASE)
 
+# also used by mk/fuzz.mk (fuzz_http links the notifier's objects)
+NOTIFIER_LDLIBS = -lwebsockets -luv -lsqlite3 -ljansson -lssl -lcrypto $(LDLIBS_BASE) -lsodium -lsqlite3
 $(BIN)/gatewatch-notifier: $(call obj,$(NOTIFIER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) -lwebsockets -luv -lsqlite3 -ljansson -lssl -lcrypto $(LDLIBS_BASE) -lsodium -lsqlite3
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) $(NOTIFIER_LDLIBS)
 
 $(BIN)/gatewatch: $(call obj,$(CLI_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)

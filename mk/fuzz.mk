@@ -44,7 +44,7 @@ FUZZ_HTTP_OBJ = $(filter-out $(B)/notifier/main.o $(B)/notifier/web.o $(B)/notif
 $(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c notifier/web.c notifier/api.c $(FUZZ_HTTP_OBJ) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Inotifier -o $@ test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) \
-	    -lwebsockets -luv -lsqlite3 -lssl -lcrypto -ljansson $(LDLIBS_BASE)
+	    $(NOTIFIER_LDLIBS)
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
