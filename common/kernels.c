@@ -138,7 +138,7 @@ static long ws_bytes(const network *net)
 	return m;
 }
 
-/* 3x3 stride-1 convolutions run our direct kernel, with the weights
+/* 3x3 stride-1 and stride-2 convolutions run our direct kernel, with the weights
  * packed for it in the layer's weight_updates (same size; unused by
  * inference) and the padded input in the network's workspace. */
 static int conv3_direct(const layer *l, const network *net)
@@ -147,7 +147,7 @@ static int conv3_direct(const layer *l, const network *net)
 	long need = ((long)l->c * (l->h + 2 * l->pad) * (l->w + 2 * l->pad) + KX_CONV3_SLACK) *
 	    (long)sizeof(float);
 
-	return l->size == 3 && l->stride == 1 && groups == 1 && l->n % 4 == 0 &&
+	return l->size == 3 && (l->stride == 1 || l->stride == 2) && groups == 1 && l->n % 4 == 0 &&
 	    l->weight_updates != NULL && need <= ws_bytes(net);
 }
 
@@ -165,7 +165,7 @@ static void conv_forward(layer l, network net)
 		const float *bias = l.biases + (long)g * m;
 
 		if (conv3_direct(&l, &net)) {
-			kx_conv3(im, cg, l.h, l.w, l.pad, l.weight_updates, bias, m,
+			kx_conv3(im, cg, l.h, l.w, l.stride, l.pad, l.weight_updates, bias, m,
 			    act >= 0 ? (enum kx_act)act : KX_LINEAR, out, net.workspace);
 		} else if (groups > 1 && cg <= 4 && l.size > 1 &&
 		    cg * l.size * l.size <= 64 && ((long)cg * (l.h + 2 * l.pad) * (l.w + 2 * l.pad) +

@@ -233,15 +233,16 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed)
 #define BCAST(k) _mm256_broadcast_ss(wk + (k))
 
 /* 4 output channels x V vectors (8 pixels each) of one output row; only
- * n pixels of the last vector are written. Inputs may be read past the
- * row (into the next one or the slack): those lanes are never stored. */
+ * n pixels of the last vector are written. Tap t of the 3x3 window reads
+ * pin + toff[t] (+ channel * cplane). Inputs may be read past the row
+ * (into the next one or the slack): those lanes are never stored. */
 static inline __attribute__((always_inline)) void conv3_tile(const float *pin, long cplane,
-    int pw, int c, const float *wp, const float *bias, enum kx_act act, float *o, long oplane,
-    const int V, int n)
+    const long *toff, int c, const float *wp, const float *bias, enum kx_act act, float *o,
+    long oplane, const int V, int n)
 {
 	__m256 a[4][3];
 	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-	int ic, ky, kx, j, v;
+	int ic, t, j, v;
 
 #pragma GCC unroll 4
 	for (j = 0; j < 4; j++)
@@ -251,23 +252,22 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 	for (ic = 0; ic < c; ic++) {
 		const float *r = pin + ic * cplane, *wk = wp + ic * 36;
 
-		for (ky = 0; ky < 3; ky++, r += pw)
+#pragma GCC unroll 9
+		for (t = 0; t < 9; t++, wk += 4) {
+			__m256 in[3];
+
 #pragma GCC unroll 3
-			for (kx = 0; kx < 3; kx++, wk += 4) {
-				__m256 in[3];
+			for (v = 0; v < V; v++)
+				in[v] = _mm256_loadu_ps(r + toff[t] + 8 * v);
+#pragma GCC unroll 4
+			for (j = 0; j < 4; j++) {
+				__m256 w = _mm256_broadcast_ss(wk + j);
 
 #pragma GCC unroll 3
 				for (v = 0; v < V; v++)
-					in[v] = _mm256_loadu_ps(r + kx + 8 * v);
-#pragma GCC unroll 4
-				for (j = 0; j < 4; j++) {
-					__m256 w = _mm256_broadcast_ss(wk + j);
-
-#pragma GCC unroll 3
-					for (v = 0; v < V; v++)
-						a[j][v] = _mm256_fmadd_ps(w, in[v], a[j][v]);
-				}
+					a[j][v] = _mm256_fmadd_ps(w, in[v], a[j][v]);
 			}
+		}
 	}
 #pragma GCC unroll 4
 	for (j = 0; j < 4; j++, o += oplane) {
@@ -278,31 +278,41 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 	}
 }
 
-void kx_conv3(const float *in, int c, int h, int w, int pad, const float *packed,
+void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, float *ws)
 {
-	int ph = h + 2 * pad, pw = w + 2 * pad, oh = ph - 2, ow = pw - 2, ic, y, x, ob;
-	long cplane = (long)ph * pw, oplane = (long)oh * ow;
+	int ph = h + 2 * pad, pw = w + 2 * pad, oh = (ph - 3) / stride + 1, ow = (pw - 3) / stride + 1;
+	int we = (pw + 1) / 2, ic, y, x, ob, t;
+	long cplane = (long)ph * pw, oplane = (long)oh * ow, toff[9];
 
-	/* zero-padded copy of the input; the slack after it is read (never
-	 * used) by the masked tail tiles */
-	for (ic = 0; ic < c; ic++) {
-		float *p = ws + ic * cplane;
-		const float *s = in + (long)ic * h * w;
+	/* zero-padded copy of the input (stride 2: each row split into its
+	 * even then its odd columns, so a tap's 8 pixels are contiguous); the
+	 * slack after it is read (never used) by masked lanes */
+	if (stride == 1) {
+		kx_pad_planes(in, c, h, w, pad, ws);
+	} else {
+		for (ic = 0; ic < c; ic++)
+			for (y = 0; y < ph; y++) {
+				float *r = ws + ic * cplane + (long)y * pw;
+				const float *src = in + (long)ic * h * w + (long)(y - pad) * w - pad;
+				int j;
 
-		memset(p, 0, sizeof(float) * pw * pad);
-		for (y = 0; y < h; y++) {
-			float *r = p + (long)(y + pad) * pw;
-
-			memset(r, 0, sizeof(float) * pad);
-			memcpy(r + pad, s + (long)y * w, sizeof(float) * w);
-			memset(r + pad + w, 0, sizeof(float) * pad);
-		}
-		memset(p + (long)(h + pad) * pw, 0, sizeof(float) * pw * pad);
+				if (y < pad || y >= pad + h) {
+					memset(r, 0, sizeof(float) * pw);
+					continue;
+				}
+				for (j = 0; j < pw; j++)
+					r[(j & 1) ? we + (j >> 1) : (j >> 1)] = j < pad || j >= pad + w ? 0 : src[j];
+			}
+		memset(ws + c * cplane, 0, sizeof(float) * KX_CONV3_SLACK);
 	}
-	memset(ws + c * cplane, 0, sizeof(float) * KX_CONV3_SLACK);
+	for (t = 0; t < 9; t++) {
+		int ky = t / 3, kx = t % 3;
+
+		toff[t] = stride == 1 ? (long)ky * pw + kx : (long)ky * pw + (kx == 1 ? we : kx / 2);
+	}
 	for (y = 0; y < oh; y++) {
-		const float *row = ws + (long)y * pw;
+		const float *row = ws + (long)y * stride * pw;
 
 		for (ob = 0; ob < m / 4; ob++) {
 			const float *wp = packed + (long)ob * c * 36, *b = bias + ob * 4;
@@ -314,15 +324,15 @@ void kx_conv3(const float *in, int c, int h, int w, int pad, const float *packed
 
 				if (rem > 16 && !(rem > 24 && rem <= 32)) {
 					/* (25-32 left: two 16s waste less than 24 + 8) */
-					conv3_tile(row + x, cplane, pw, c, wp, b, act, o + x, oplane, 3,
+					conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 3,
 					    rem >= 24 ? 8 : rem - 16);
 					x += 24;
 				} else if (rem > 8) {
-					conv3_tile(row + x, cplane, pw, c, wp, b, act, o + x, oplane, 2,
+					conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 2,
 					    rem >= 16 ? 8 : rem - 8);
 					x += 16;
 				} else {
-					conv3_tile(row + x, cplane, pw, c, wp, b, act, o + x, oplane, 1, rem);
+					conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 1, rem);
 					x += 8;
 				}
 			}

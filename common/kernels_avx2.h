@@ -37,11 +37,12 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed);
 /* Floats kx_conv3 may read past the padded input (masked-off lanes). */
 #define KX_CONV3_SLACK 32
 
-/* kx_conv3 - direct 3x3 stride-1 convolution of the c x h x w planar in
- * with zero padding pad, weights packed by kx_conv3_pack, plus bias, then
- * act, into the m x oh x ow out (oh = h + 2pad - 2). ws: scratch of
- * c*(h+2pad)*(w+2pad) + KX_CONV3_SLACK floats. m % 4 == 0. */
-void kx_conv3(const float *in, int c, int h, int w, int pad, const float *packed,
+/* kx_conv3 - direct 3x3 convolution (stride 1 or 2) of the c x h x w
+ * planar in with zero padding pad, weights packed by kx_conv3_pack, plus
+ * bias, then act, into the m x oh x ow out (oh = (h + 2pad - 3) / stride
+ * + 1). ws: scratch of c*(h+2pad)*(w+2pad) + KX_CONV3_SLACK floats.
+ * m % 4 == 0. */
+void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, float *ws);
 
 /* kx_pad_planes - the c h x w planes of in with pad zeros around each,

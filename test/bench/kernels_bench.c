@@ -173,9 +173,13 @@ int main(int argc, char **argv)
 	qsort(to, runs, sizeof(double), cmp);
 	printf("%s %d %.4f %.3f %.3f\n", argv[2], size, gflop(ours), ts[runs / 2], to[runs / 2]);
 	if (argc > 6 && strcmp(argv[6], "--each") == 0) {
-		/* our forward, layer by layer: ms and GFLOP/s of each */
+		/* our forward, layer by layer: ms (the least of RUNS: other
+		 * load only ever adds) and GFLOP/s of each */
 		network net = *ours;
 		double *t = calloc(net.n, sizeof(double));
+
+		for (i = 0; i < net.n; i++)
+			t[i] = 1e30;
 
 		for (r = 0; r < runs; r++) {
 			net.input = in;
@@ -187,7 +191,9 @@ int main(int argc, char **argv)
 				net.index = i;
 				l.forward(l, net);
 				net.input = l.output;
-				t[i] += cpu_ms() - t0;
+				t0 = cpu_ms() - t0;
+				if (t0 < t[i])
+					t[i] = t0;
 			}
 		}
 		for (i = 0; i < net.n; i++) {
@@ -196,8 +202,8 @@ int main(int argc, char **argv)
 			    l->size * (l->c / (l->groups > 0 ? l->groups : 1)) : 0;
 
 			printf("%3d %-9s %4d -> %4d %dx%d/%d %4dx%-4d %7.3f ms %6.1f GFLOP/s\n", i, kind(l),
-			    l->c, l->out_c, l->size, l->size, l->stride, l->out_w, l->out_h, t[i] / runs,
-			    f / (t[i] / runs) / 1e6);
+			    l->c, l->out_c, l->size, l->size, l->stride, l->out_w, l->out_h, t[i],
+			    f / t[i] / 1e6);
 		}
 		free(t);
 	}
