@@ -66,6 +66,12 @@ static const struct config_key config_keys[] = {
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
 	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
 	{ "metrics.listen", CT_STR, F(metrics_listen), 0, 0, "ADDRESS:PORT of the notifier's Prometheus /metrics listener; empty = off" },
+	{ "mqtt.url", CT_STR, F(mqtt_url), 0, 0, "MQTT broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; empty = no MQTT" },
+	{ "mqtt.user", CT_STR, F(mqtt_user), 0, 0, "MQTT user name; empty = anonymous" },
+	{ "mqtt.password", CT_STR, F(mqtt_password), 0, 0, "MQTT password for mqtt.user" },
+	{ "mqtt.topic_prefix", CT_STR, F(mqtt_topic_prefix), 0, 0, "prefix of every gatewatch topic (docs/MQTT.md)" },
+	{ "mqtt.discovery_prefix", CT_STR, F(mqtt_discovery_prefix), 0, 0, "Home Assistant discovery prefix; empty = no discovery" },
+	{ "mqtt.ca_file", CT_STR, F(mqtt_ca_file), 0, 0, "PEM bundle trusted for mqtts://; empty = system CAs" },
 	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
 	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
 	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
@@ -146,6 +152,8 @@ config_defaults(struct config *c)
 	c->snapshot_keep_days = 7;
 	c->retention_days = 90;
 	c->camera_offline_after_ms = 60000;
+	util_strlcpy(c->mqtt_topic_prefix, "gatewatch/", sizeof(c->mqtt_topic_prefix));
+	util_strlcpy(c->mqtt_discovery_prefix, "homeassistant", sizeof(c->mqtt_discovery_prefix));
 	util_strlcpy(c->metrics_listen, "127.0.0.1:9469", sizeof(c->metrics_listen));
 	c->log_max_bytes = 10L << 20;
 	c->log_keep = 5;

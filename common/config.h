@@ -84,6 +84,12 @@ struct config {
 	int client_queue;                  /* notifier.client_queue: messages per WS client before drop */
 	int snapshot_keep_days;            /* notifier.snapshot_keep_days */
 	char metrics_listen[80];           /* metrics.listen: ADDRESS:PORT of /metrics; "" = off */
+	char mqtt_url[CONFIG_PATH_SIZE];   /* mqtt.url: mqtt[s]://HOST[:PORT]; "" = off */
+	char mqtt_user[CONFIG_TOKEN_SIZE]; /* mqtt.user */
+	char mqtt_password[CONFIG_TOKEN_SIZE]; /* mqtt.password */
+	char mqtt_topic_prefix[96];        /* mqtt.topic_prefix: "gatewatch/" */
+	char mqtt_discovery_prefix[64];    /* mqtt.discovery_prefix: "homeassistant"; "" = none */
+	char mqtt_ca_file[CONFIG_PATH_SIZE]; /* mqtt.ca_file */
 	int camera_offline_after_ms;       /* camera.offline_after_ms: 0 = no offline alert */
 	int retention_days;                /* retention.days: database rows; 0 = keep */
 	long log_max_bytes;                /* log.max_bytes: gatewatch up rotates past this */

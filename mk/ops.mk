@@ -7,5 +7,6 @@ $(B)/test/test_logpump: $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(B)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(LDLIBS_BASE)
 
-# The notifier writes its operational alerts' JSON with jansson (health.c).
-$(BIN)/gatewatch-notifier: LDLIBS_BASE += -ljansson
+# The notifier writes its JSON with jansson (health.c, mqtt.c) and talks MQTT
+# with libmosquitto (mqtt.c).
+$(BIN)/gatewatch-notifier: LDLIBS_BASE += -ljansson -lmosquitto

@@ -25,6 +25,7 @@
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
+#include "mqtt.h"
 #include "util.h"
 
 struct health_cam {
@@ -123,6 +124,7 @@ health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
 	hc->alerted_frame_us = last_us;
 	hl.raised++;
 	metrics_alert(HEALTH_REASON_OFFLINE);
+	mqtt_alert(hc->id, HEALTH_REASON_OFFLINE, (long long)id, 0);
 	log_warnx(NULL, "camera %s: no frame for %llu s (alert %lld)", hc->id,
 	    (unsigned long long)((now - last_us) / 1000000), (long long)id);
 	fanout_alert_new(id);
@@ -156,6 +158,7 @@ health_clear(struct health_cam *hc, uint64_t now, uint64_t last_us)
 	if (hl.hook)
 		webhook_kick(hl.hook);
 	log_info(NULL, "camera %s: frames again, alert %lld closed", hc->id, (long long)id);
+	mqtt_alert(hc->id, HEALTH_REASON_OFFLINE, (long long)id, 1);
 	hc->alert_id = 0;
 	if (rc == 1)
 		fanout_alert_ack(id);

@@ -22,6 +22,7 @@
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
+#include "mqtt.h"
 #include "msg.h"
 #include "peer.h"
 #include "prune.h"
@@ -69,6 +70,7 @@ on_tick(uv_timer_t *t)
 	auth_tick();
 	peer_tick(&cfg);
 	health_tick();
+	mqtt_tick();
 }
 
 static void
@@ -84,6 +86,7 @@ on_signal(uv_signal_t *s, int signum)
 	prune_stop();
 	retention_stop();
 	metrics_stop();
+	mqtt_stop();
 	web_stop();
 }
 
@@ -154,9 +157,16 @@ main(int argc, char **argv)
 	}
 	events_init(hook);
 	health_init(&cfg, hook);
-
 	if (uv_loop_init(&loop) != 0)
 		fatal("uv_loop_init failed");
+	if (mqtt_start(&loop, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch-notifier: %s\n", err);
+		log_error(NULL, "%s", err);
+		webhook_close(hook);
+		db_close();
+		return 2;
+	}
+
 	if (config_path(&cfg, "run/notifier.sock", path, sizeof(path)) != 0 ||
 	    (rc = peer_start(&loop, path)) != 0)
 		fatal("listen on %s: %s", path, strerror(-rc));

@@ -17,6 +17,7 @@
 #include "jbuf.h"
 #include "log.h"
 #include "metrics.h"
+#include "mqtt.h"
 #include "netlisten.h"
 #include "util.h"
 
@@ -298,6 +299,17 @@ metrics_text(struct jbuf *b)
 	if ((v = metrics_count("SELECT coalesce(sum(CASE WHEN delivered_us IS NULL THEN attempts"
 	    " ELSE max(attempts - 1, 0) END), 0) FROM webhook_outbox")) >= 0)
 		jbuf_add(b, "gatewatch_delivery_failed_attempts{channel=\"webhook\"} %lld\n", v);
+	{
+		unsigned long long pub, drop, conn;
+
+		mqtt_counts(&pub, &drop, &conn);
+		metrics_head(b, "gatewatch_mqtt_messages_total", "counter",
+		    "MQTT messages queued for the broker (published) or dropped while it was away (since start).");
+		jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"published\"} %llu\n", pub);
+		jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"dropped\"} %llu\n", drop);
+		metrics_head(b, "gatewatch_mqtt_connects_total", "counter", "Connections made to the MQTT broker (since start).");
+		jbuf_add(b, "gatewatch_mqtt_connects_total %llu\n", conn);
+	}
 	metrics_head(b, "gatewatch_database_bytes", "gauge", "Size of gatewatch.db with its write-ahead log.");
 	bytes = stat(mt.db_path, &sb) == 0 ? (long long)sb.st_size : 0;
 	snprintf(path, sizeof(path), "%s-wal", mt.db_path);

@@ -25,6 +25,7 @@
 #include "fanout.h"
 #include "log.h"
 #include "metrics.h"
+#include "mqtt.h"
 #include "msg.h"
 #include "peer.h"
 #include "result.h"
@@ -331,6 +332,7 @@ peer_result(struct peer *p, const struct msg_result *r)
 		log_warn(r->ref.frame_id, "ack to %s lost", p->name);
 	}
 	metrics_result(r, &out);
+	mqtt_result(r, &out);
 	fanout_result(r, &out);
 	return 0;
 }
