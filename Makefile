@@ -61,7 +61,7 @@ $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 NOTIFIER_LDLIBS = -lwebsockets -luv -lsqlite3 -ljansson -lssl -lcrypto $(LDLIBS_BASE) -lsodium -lsqlite3
 $(BIN)/gatewatch-notifier: $(call obj,$(NOTIFIER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) $(NOTIFIER_LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(NOTIFIER_SRC)) $(NOTIFIER_EXTRA_OBJS) $(NOTIFIER_LDLIBS)
 
 $(BIN)/gatewatch: $(call obj,$(CLI_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)

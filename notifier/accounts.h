@@ -30,6 +30,7 @@ struct accounts_out {
 	char location[160];   /* Location header for a 201, or "" */
 	int retry_after;      /* seconds, for a 429; 0 = none */
 	char allow[48];       /* Allow header for a 405, or "" */
+	char link[160];       /* Link header (rel="next"), or "" */
 };
 
 /* accounts_owns - 1 if path is one of the resources above. */

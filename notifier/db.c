@@ -703,11 +703,12 @@ db_counts_add(struct db_counts *to, const struct db_counts *c)
 	to->overrides += c->overrides;
 }
 
-/* db_today - local midnight today and tomorrow, unix microseconds. */
+/* db_today - local midnight of the day holding now, and of the next day,
+ * unix microseconds. */
 static void
-db_today(int64_t *start, int64_t *end, char date[16])
+db_today(time_t now, int64_t *start, int64_t *end, char date[16])
 {
-	time_t now = time(NULL), t0, t1;
+	time_t t0, t1;
 	struct tm tm;
 
 	localtime_r(&now, &tm);
@@ -740,6 +741,12 @@ db_today(int64_t *start, int64_t *end, char date[16])
 int
 db_stats_today(struct jbuf *b)
 {
+	return db_stats_day(b, time(NULL));
+}
+
+int
+db_stats_day(struct jbuf *b, time_t day)
+{
 	enum { NCAM = 128 };
 	static struct { char id[CAMERA_ID_SIZE]; struct db_counts c; } cams[NCAM];
 	struct db_counts total, hours[24];
@@ -750,7 +757,7 @@ db_stats_today(struct jbuf *b)
 
 	memset(&total, 0, sizeof(total));
 	memset(hours, 0, sizeof(hours));
-	db_today(&t0, &t1, date);
+	db_today(day, &t0, &t1, date);
 	if (sqlite3_prepare_v2(db,
 	    "SELECT camera, (at_us - ?1) / 3600000000 AS k, sum(kind = 'new'),"
 	    " sum(decision = 1 AND verdict = 'PASS'), sum(decision = 1 AND verdict = 'DENY'),"

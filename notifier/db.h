@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "jbuf.h"
 #include "msg.h"
@@ -104,6 +105,8 @@ int db_last_track_json(struct jbuf *b, const char *camera);
  * {"date":..,"total":{..},"cameras":{..},"hours":[24]}. The one place
  * that says what "people" means. */
 int db_stats_today(struct jbuf *b);
+/* db_stats_day - the same figures for the local day holding day. */
+int db_stats_day(struct jbuf *b, time_t day);
 
 /* db_health - 0 if a trivial query works. */
 int db_health(void);

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "netlisten.h"
 #include "problem.h"
+#include "rest.h"
 #include "util.h"
 #include "web.h"
 
@@ -154,6 +155,9 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 		return 1;
 	if (pss->ao.location[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
 	    (const unsigned char *)pss->ao.location, (int)strlen(pss->ao.location), p, end))
+		return 1;
+	if (pss->ao.link[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"link:",
+	    (const unsigned char *)pss->ao.link, (int)strlen(pss->ao.link), p, end))
 		return 1;
 	if (pss->ao.allow[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
 	    (const unsigned char *)pss->ao.allow, (int)strlen(pss->ao.allow), p, end))
@@ -297,8 +301,10 @@ web_api_call(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 			status = problem_json(&pss->body, 403, "acknowledging and overriding need the supervisor role");
 		else
 			status = api_post(uri, body, len, &pss->body);
-	} else
-		status = api_handle(wsi, uri, &pss->body);
+	} else if (rest_owns(uri))
+		status = rest_handle(wsi, uri, &pss->req, &pss->body);
+	else if ((status = api_handle(wsi, uri, &pss->body)) == 200)
+		rest_decorate(wsi, uri, &pss->req, &pss->body, pss->ao.link, sizeof(pss->ao.link));
 	auth_set_current(NULL);
 	if (status >= 400 || strcmp(method, "GET") != 0)
 		log_info(NULL, "http %s %s: %d%s%s", method, uri, status, pss->req.who.name[0] ? " by " : "",
@@ -545,6 +551,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 	cfg = c;
 	api_init(c);
 	auth_init(c);
+	rest_init(c);
 	live_init(c->client_queue);
 	lws_set_log_level(LLL_ERR | LLL_WARN, web_lws_log);
 	memset(&info, 0, sizeof(info));

@@ -1,0 +1,10 @@
+# accounts.mk - the OpenAPI document (docs/openapi.json, the one copy) is
+# built into the notifier, which serves it at /api/openapi.json: ld turns
+# the file into an object with _binary_openapi_json_start/_end.
+NOTIFIER_EXTRA_OBJS += $(B)/notifier/openapi_doc.o
+
+$(B)/notifier/openapi_doc.o: docs/openapi.json
+	@mkdir -p $(dir $@)
+	cd docs && ld -r -b binary -z noexecstack -o $(abspath $@) openapi.json
+
+$(BIN)/gatewatch-notifier: $(B)/notifier/openapi_doc.o

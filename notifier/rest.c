@@ -1,0 +1,328 @@
+/* rest - linked resources over the JSON that api.c and db.c build (see
+ * rest.h). Items are parsed back with jansson to add their "_links", so
+ * the one place that says what a person or an alert looks like stays in
+ * db.c. */
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cams.h"
+#include "db.h"
+#include "log.h"
+#include "problem.h"
+#include "rest.h"
+#include "util.h"
+
+/* docs/openapi.json, linked in by mk/accounts.mk (ld -r -b binary). */
+extern const char _binary_openapi_json_start[], _binary_openapi_json_end[];
+
+#define REST_PAGE_DEFAULT 50  /* /api/tracks' default limit (api.c) */
+
+static const struct config *cfg;
+
+void
+rest_init(const struct config *c)
+{
+	cfg = c;
+}
+
+static int
+rest_can_act(const struct auth_req *r)
+{
+	return r->who.role >= AUTHDB_SUPERVISOR;
+}
+
+static json_t *
+rest_link(const char *href, const char *method)
+{
+	json_t *l = json_object();
+
+	json_object_set_new(l, "href", json_string(href));
+	if (method)
+		json_object_set_new(l, "method", json_string(method));
+	return l;
+}
+
+/* rest_track_links - _links of a person item. */
+static void
+rest_track_links(json_t *item, const struct auth_req *r)
+{
+	json_t *links = json_object(), *v;
+	const char *cam = json_string_value(json_object_get(item, "camera"));
+	char href[160];
+
+	snprintf(href, sizeof(href), "/api/tracks/%lld", (long long)json_integer_value(json_object_get(item, "id")));
+	json_object_set_new(links, "self", rest_link(href, NULL));
+	if (cam) {
+		snprintf(href, sizeof(href), "/api/cameras/%s", cam);
+		json_object_set_new(links, "camera", rest_link(href, NULL));
+		if (rest_can_act(r)) {
+			snprintf(href, sizeof(href), "/api/tracks/%s/%lld/override", cam,
+			    (long long)json_integer_value(json_object_get(item, "track")));
+			json_object_set_new(links, "override", rest_link(href, "POST"));
+		}
+	}
+	if ((v = json_object_get(item, "snapshot")) && json_is_string(v))
+		json_object_set_new(links, "snapshot", rest_link(json_string_value(v), NULL));
+	json_object_set_new(item, "_links", links);
+}
+
+static void
+rest_alert_links(json_t *item, const struct auth_req *r)
+{
+	json_t *links = json_object(), *v;
+	const char *cam = json_string_value(json_object_get(item, "camera"));
+	long long id = json_integer_value(json_object_get(item, "id"));
+	char href[160];
+
+	snprintf(href, sizeof(href), "/api/alerts/%lld", id);
+	json_object_set_new(links, "self", rest_link(href, NULL));
+	if (cam) {
+		snprintf(href, sizeof(href), "/api/cameras/%s", cam);
+		json_object_set_new(links, "camera", rest_link(href, NULL));
+	}
+	if ((v = json_object_get(item, "snapshot")) && json_is_string(v))
+		json_object_set_new(links, "snapshot", rest_link(json_string_value(v), NULL));
+	if (rest_can_act(r) && json_is_null(json_object_get(item, "acked_ms"))) {
+		snprintf(href, sizeof(href), "/api/alerts/%lld/ack", id);
+		json_object_set_new(links, "ack", rest_link(href, "POST"));
+	}
+	json_object_set_new(item, "_links", links);
+}
+
+static void
+rest_camera_links(json_t *item, const struct auth_req *r)
+{
+	json_t *links = json_object();
+	const char *id = json_string_value(json_object_get(item, "id"));
+	char href[160], file[CONFIG_PATH_SIZE + 96];
+
+	(void)r;
+	if (id == NULL)
+		return;
+	snprintf(href, sizeof(href), "/api/cameras/%s", id);
+	json_object_set_new(links, "self", rest_link(href, NULL));
+	snprintf(href, sizeof(href), "/api/tracks?camera=%s", id);
+	json_object_set_new(links, "people", rest_link(href, NULL));
+	/* Its latest frame, while the worker keeps one (notifier.snapshot_keep_days). */
+	snprintf(file, sizeof(file), "%s/snapshots/%s/latest.jpg", cfg->dir, id);
+	if (access(file, R_OK) == 0) {
+		snprintf(href, sizeof(href), "/snapshots/%s/latest.jpg", id);
+		json_object_set_new(links, "latest", rest_link(href, NULL));
+	}
+	json_object_set_new(item, "_links", links);
+}
+
+/* rest_put - replace out's text with j (compact; reals as db.c wrote them). */
+static int
+rest_put(struct jbuf *out, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
+
+	if (s == NULL)
+		return -1;
+	jbuf_truncate(out, 0);
+	jbuf_add(out, "%s", s);
+	free(s);
+	return 0;
+}
+
+void
+rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out, char *link,
+    size_t linklen)
+{
+	void (*fn)(json_t *, const struct auth_req *);
+	json_t *j, *it;
+	size_t i;
+
+	link[0] = '\0';
+	if (strcmp(path, "/api/tracks") == 0)
+		fn = rest_track_links;
+	else if (strcmp(path, "/api/alerts") == 0)
+		fn = rest_alert_links;
+	else if (strcmp(path, "/api/cameras") == 0)
+		fn = rest_camera_links;
+	else
+		return;
+	if ((j = json_loadb(jbuf_text(out), out->len, 0, NULL)) == NULL || !json_is_array(j)) {
+		json_decref(j);
+		return;
+	}
+	json_array_foreach(j, i, it)
+		if (json_is_object(it))
+			fn(it, r);
+	if (fn == rest_track_links && json_array_size(j) > 0) {
+		/* A full page: the next one starts below its last item. */
+		char lim[16];
+		const char *v = lws_get_urlarg_by_name(wsi, "limit=", lim, sizeof(lim));
+		size_t want = v && *v ? (size_t)atoi(v) : REST_PAGE_DEFAULT;
+		json_t *last = json_array_get(j, json_array_size(j) - 1);
+
+		if (json_array_size(j) == want)
+			snprintf(link, linklen, "</api/tracks?before=%lld&limit=%zu>; rel=\"next\"",
+			    (long long)json_integer_value(json_object_get(last, "id")), want);
+	}
+	if (rest_put(out, j) != 0)
+		log_warnx(NULL, "api %s: cannot add links (out of memory)", path);
+	json_decref(j);
+}
+
+/* rest_id - a positive decimal id, or -1. */
+static long long
+rest_id(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return errno || *end ? -1 : v;
+}
+
+static int
+rest_entry(const struct auth_req *r, struct jbuf *out)
+{
+	json_t *j = json_object(), *links = json_object();
+	int admin = r->who.role >= AUTHDB_ADMIN;
+
+	json_object_set_new(j, "name", json_string("gatewatch"));
+	json_object_set_new(j, "user", json_string(r->who.name));
+	json_object_set_new(j, "role", json_string(authdb_role_name(r->who.role)));
+	json_object_set_new(links, "self", rest_link("/api", NULL));
+	json_object_set_new(links, "session", rest_link("/api/session", NULL));
+	json_object_set_new(links, "cameras", rest_link("/api/cameras", NULL));
+	json_object_set_new(links, "tracks", rest_link("/api/tracks", NULL));
+	json_object_set_new(links, "alerts", rest_link("/api/alerts", NULL));
+	json_object_set_new(links, "stats", rest_link("/api/stats/today", NULL));
+	json_object_set_new(links, "stats_day", rest_link("/api/stats/day/{date}", NULL));
+	json_object_set_new(json_object_get(links, "stats_day"), "templated", json_true());
+	json_object_set_new(links, "health", rest_link("/api/health", NULL));
+	json_object_set_new(links, "config", rest_link("/api/config", NULL));
+	json_object_set_new(links, "openapi", rest_link("/api/openapi.json", NULL));
+	if (admin) {
+		json_object_set_new(links, "users", rest_link("/api/users", NULL));
+		json_object_set_new(links, "tokens", rest_link("/api/tokens", NULL));
+		json_object_set_new(links, "audit", rest_link("/api/audit", NULL));
+	}
+	json_object_set_new(j, "_links", links);
+	rest_put(out, j);
+	json_decref(j);
+	return 200;
+}
+
+/* rest_one - the item with "id" == id from a JSON array in buf, with links. */
+static int
+rest_one(struct jbuf *out, struct jbuf *buf, long long id, const char *idstr,
+    void (*fn)(json_t *, const struct auth_req *), const struct auth_req *r, const char *what)
+{
+	json_t *j = json_loadb(jbuf_text(buf), buf->len, 0, NULL), *it, *found = NULL;
+	size_t i;
+	char msg[64];
+
+	json_array_foreach(j, i, it) {
+		json_t *v = json_object_get(it, "id");
+
+		if ((idstr && json_is_string(v) && strcmp(json_string_value(v), idstr) == 0) ||
+		    (!idstr && json_is_integer(v) && json_integer_value(v) == id)) {
+			found = it;
+			break;
+		}
+	}
+	if (found == NULL) {
+		json_decref(j);
+		snprintf(msg, sizeof(msg), "no such %s", what);
+		return problem_json(out, 404, msg);
+	}
+	fn(found, r);
+	rest_put(out, found);
+	json_decref(j);
+	return 200;
+}
+
+static int
+rest_day(const char *date, struct jbuf *out)
+{
+	struct tm tm;
+	char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(date) != 10 || (end = strptime(date, "%Y-%m-%d", &tm)) == NULL || *end ||
+	    tm.tm_year < 70 || tm.tm_year > 1100)
+		return problem_json(out, 400, "date: YYYY-MM-DD");
+	tm.tm_hour = 12;   /* midday: inside the day whatever the DST shift */
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return problem_json(out, 400, "date: YYYY-MM-DD");
+	if (db_stats_day(out, t) < 0) {
+		log_warnx(NULL, "api stats day: %s", db_errmsg());
+		return problem_json(out, 500, "database error");
+	}
+	return 200;
+}
+
+int
+rest_owns(const char *path)
+{
+	return strcmp(path, "/api") == 0 || strcmp(path, "/api/openapi.json") == 0 ||
+	    strncmp(path, "/api/tracks/", 12) == 0 || strncmp(path, "/api/alerts/", 12) == 0 ||
+	    strncmp(path, "/api/cameras/", 13) == 0 || strncmp(path, "/api/stats/day/", 15) == 0;
+}
+
+int
+rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out)
+{
+	struct jbuf buf;
+	long long id;
+	int status;
+
+	(void)wsi;
+	if (strcmp(path, "/api") == 0)
+		return rest_entry(r, out);
+	if (strcmp(path, "/api/openapi.json") == 0) {
+		jbuf_mem(out, _binary_openapi_json_start, (size_t)(_binary_openapi_json_end - _binary_openapi_json_start));
+		return 200;
+	}
+	if (strncmp(path, "/api/stats/day/", 15) == 0)
+		return rest_day(path + 15, out);
+	jbuf_init(&buf, 0);
+	if (strncmp(path, "/api/cameras/", 13) == 0) {
+		if (!util_camera_id_valid(path + 13))
+			status = problem_json(out, 404, "no such camera");
+		else {
+			cams_list_json(&buf);
+			status = rest_one(out, &buf, 0, path + 13, rest_camera_links, r, "camera");
+		}
+	} else if (strncmp(path, "/api/tracks/", 12) == 0) {
+		struct db_query q;
+
+		memset(&q, 0, sizeof(q));
+		if ((id = rest_id(path + 12)) <= 0 || id >= (1LL << 62))
+			status = problem_json(out, 404, "no such person");
+		else {
+			q.before = id + 1;
+			q.limit = 1;
+			status = db_tracks_json(&buf, &q) < 0 ? problem_json(out, 500, "database error") :
+			    rest_one(out, &buf, id, NULL, rest_track_links, r, "person");
+		}
+	} else {
+		if ((id = rest_id(path + 12)) <= 0 || id >= (1LL << 62))
+			status = problem_json(out, 404, "no such alert");
+		else {
+			jbuf_add(&buf, "[");
+			status = db_alert_json(&buf, id) < 0 ? problem_json(out, 500, "database error") : 0;
+			jbuf_add(&buf, "]");
+			if (status == 0)
+				status = rest_one(out, &buf, id, NULL, rest_alert_links, r, "alert");
+		}
+	}
+	jbuf_free(&buf);
+	return status;
+}

@@ -1,0 +1,43 @@
+/* rest - the API as linked resources (REST level 3, HAL-style "_links"):
+ *   GET /api                   the entry point: links to every collection the
+ *                              caller's role may use, and who is asking
+ *   GET /api/openapi.json      the OpenAPI 3.1 document (docs/openapi.json,
+ *                              built into the program)
+ *   GET /api/tracks/ID         one person (ID: the item's "id")
+ *   GET /api/alerts/ID         one alert
+ *   GET /api/cameras/ID        one camera
+ *   GET /api/stats/day/DATE    a day's figures (YYYY-MM-DD, local time), as
+ *                              /api/stats/today gives today's
+ * and rest_decorate() adds "_links" to the items of /api/tracks,
+ * /api/alerts and /api/cameras (self, camera, snapshot, people, and the
+ * actions the caller's role allows now: "ack" on an open alert and
+ * "override" on a person for a supervisor or admin), plus a Link header
+ * (rel="next") when a page of people is full. Loop thread only. */
+#ifndef GW_REST_H
+#define GW_REST_H
+
+#include <stddef.h>
+
+#include "auth.h"
+#include "config.h"
+#include "jbuf.h"
+
+struct lws;
+
+/* rest_init - remember the settings (where snapshots are). */
+void rest_init(const struct config *c);
+
+/* rest_owns - 1 for the GET paths above. */
+int rest_owns(const char *path);
+
+/* rest_handle - answer GET path for r; fills out, returns the status. */
+int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out);
+
+/* rest_decorate - after a 200 from api.c for path: add "_links" to each
+ * item of out's array (or out's object) for r; may write a Link header
+ * value into link (linklen bytes; "" for none). Leaves out as it was if it
+ * is not JSON it knows. */
+void rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out, char *link,
+    size_t linklen);
+
+#endif

@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""test_openapi - the API as linked resources, held to its OpenAPI document.
+
+Against a real notifier fed with people and an alert (as workers send
+them):
+- /api/openapi.json is docs/openapi.json, OpenAPI 3.1, every $ref resolves
+  and every path parameter is declared;
+- every documented path and method answers (real ids filled in) with a
+  status the document lists for it, never 404 or 500, and every JSON
+  answer validates against the documented schema (a small validator
+  here: type, required, properties, items, enum, $ref);
+- link walking: from /api, every link found (bounded) answers, no 404/500;
+- items have their own URLs and links; the actions offered depend on the
+  role ("ack" and "override" for a supervisor, not for a viewer); a full
+  page of people has a Link rel="next"; figures for any day.
+
+Env: GW_ROOT, BIN. Prints "ok - ..." / "not ok - ...: why"."""
+import datetime
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gwmsg  # noqa: E402
+from notifier_env import ROOT, Cases, Notifier  # noqa: E402
+
+t = Cases()
+n = None
+
+
+def resolve(doc, node):
+    while isinstance(node, dict) and "$ref" in node:
+        cur = doc
+        for part in node["$ref"].lstrip("#/").split("/"):
+            cur = cur[part]
+        node = cur
+    return node
+
+
+def validate(doc, schema, v, where="$"):
+    """Errors of v against schema (the subset this API's document uses)."""
+    schema = resolve(doc, schema)
+    errs = []
+    types = schema.get("type")
+    if types:
+        types = types if isinstance(types, list) else [types]
+        pytypes = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+        ok = False
+        for ty in types:
+            if ty == "integer":
+                ok |= isinstance(v, int) and not isinstance(v, bool)
+            elif ty == "number":
+                ok |= isinstance(v, (int, float)) and not isinstance(v, bool)
+            else:
+                ok |= isinstance(v, pytypes[ty])
+        if not ok:
+            return ["%s: %r is not %s" % (where, v, types)]
+    if "enum" in schema and v not in schema["enum"]:
+        errs.append("%s: %r not in %s" % (where, v, schema["enum"]))
+    if isinstance(v, dict):
+        for k in schema.get("required", []):
+            if k not in v:
+                errs.append("%s: no %s" % (where, k))
+        props = schema.get("properties", {})
+        for k, sub in v.items():
+            if k in props:
+                errs += validate(doc, props[k], sub, where + "." + k)
+            elif isinstance(schema.get("additionalProperties"), dict):
+                errs += validate(doc, schema["additionalProperties"], sub, where + "." + k)
+            elif schema.get("additionalProperties") is False:
+                errs.append("%s: unexpected %s" % (where, k))
+    if isinstance(v, list) and "items" in schema:
+        for i, sub in enumerate(v[:50]):
+            errs += validate(doc, schema["items"], sub, "%s[%d]" % (where, i))
+    return errs
+
+
+def refs(node, out):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            out.append(node["$ref"])
+        for v in node.values():
+            refs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            refs(v, out)
+    return out
+
+
+try:
+    n = Notifier().start()
+    admin = n.auth()
+    sup = n.login("sue", n.add_user("sue", "supervisor"))
+    viewer = n.login("val", n.add_user("val", "viewer"))
+
+    # people and an alert, as workers send them
+    now = int(time.time() * 1e6) - 2000000
+    items = []
+    tracks = []
+    for k, (cam, verdict, reason) in enumerate((("gate1", "PASS", ""), ("gate1", "DENY", "no_mask"),
+                                                ("hall", "DENY", "no_mask"))):
+        tr = now + k * 1000 + 1
+        tracks.append((cam, tr))
+        ev = [dict(track=tr, kind="new", seq=1, first_seen_us=tr, last_seen_us=tr),
+              dict(track=tr, kind="changed", seq=2, verdict=verdict, reason=reason,
+                   mask="mask_on" if verdict == "PASS" else "mask_off", mask_score=0.9, decision=True,
+                   first_seen_us=tr, last_seen_us=tr + 5000)]
+        if cam == "hall":
+            ev.append(dict(track=tr, kind="alert", seq=3, verdict="DENY", reason="no_mask", mask="mask_off"))
+        items.append(dict(camera=cam, frame=gwmsg.frame_id(tr), events=ev,
+                          persons=[dict(verdict=verdict, reason=reason, track=tr)]))
+    t.eq(gwmsg.feed(n.sock, items), 3, "the notifier took three results")
+
+    # --- the document ---
+    st, hdrs, body = n.get("/api/openapi.json")
+    doc = json.loads(body) if st == 200 else {}
+    with open(os.path.join(ROOT, "docs", "openapi.json")) as f:
+        t.check(doc and doc == json.load(f), "/api/openapi.json is docs/openapi.json")
+    t.eq(doc.get("openapi"), "3.1.0", "an OpenAPI 3.1 document")
+    bad = []
+    for r in refs(doc, []):
+        try:
+            resolve(doc, {"$ref": r})
+        except (KeyError, TypeError):
+            bad.append(r)
+    t.eq(bad, [], "every $ref in the document resolves")
+    undeclared = []
+    for path, ops in doc.get("paths", {}).items():
+        names = set(re.findall(r"{(\w+)}", path))
+        for m, op in ops.items():
+            if m == "parameters":
+                continue
+            declared = {resolve(doc, p)["name"] for p in ops.get("parameters", []) + op.get("parameters", [])
+                        if resolve(doc, p)["in"] == "path"}
+            if declared != names or not op.get("responses"):
+                undeclared.append("%s %s" % (m, path))
+    t.eq(undeclared, [], "every operation declares its path parameters and its responses")
+    st, _, _ = n.get("/api/openapi.json", auth=None)
+    t.eq(st, 401, "the document needs a login like the rest")
+
+    # --- every documented path and method answers as documented ---
+    st, people = admin.json("GET", "/api/tracks")
+    st2, alerts = admin.json("GET", "/api/alerts")
+    tok = admin.json("POST", "/api/tokens", {"name": "doc-probe", "role": "viewer"})[1]
+    n.add_user("gone", "viewer")
+    fill = {"id": None, "name": "gone", "date": datetime.date.today().isoformat(), "camera": "gate1",
+            "track": str(tracks[0][1])}
+    sample = {"/api/session": {"user": "val", "password": "wrong-password"},
+              "/api/users": {"name": "newbie", "role": "viewer", "password": "newbie-password"},
+              "/api/users/{name}": {"role": "supervisor"},
+              "/api/tokens": {"name": "probe2", "role": "viewer"},
+              "/api/tracks/{camera}/{track}/override": {"verdict": "PASS", "note": "checked"},
+              "/api/alerts/{id}/ack": {}}
+    ids = {"/api/tracks/{id}": people[0]["id"], "/api/alerts/{id}": alerts[0]["id"],
+           "/api/alerts/{id}/ack": alerts[0]["id"], "/api/cameras/{id}": "gate1", "/api/tokens/{id}": tok["id"],
+           "/api/audit/{id}": 1}
+    wrong = []
+    order = {"get": 0, "post": 1, "patch": 2, "delete": 3}
+    checked = 0
+    for path, ops in sorted(doc.get("paths", {}).items()):
+        for m in sorted((m for m in ops if m != "parameters"), key=lambda m: order[m]):
+            op = ops[m]
+            f = dict(fill, id=ids.get(path))
+            url = re.sub(r"{(\w+)}", lambda mo: str(f[mo.group(1)]), path)
+            who = admin
+            if path == "/api/session" and m == "delete":
+                who = n.login()  # its own session: logging out must not end the admin's
+            data = sample.get(path) if m in ("post", "patch") else None
+            st, h, b = who.request(m.upper(), url, None if data is None else json.dumps(data))
+            checked += 1
+            allowed = set(op["responses"])
+            if str(st) not in allowed or st in (404, 500):
+                wrong.append("%s %s: %d (documented %s)" % (m.upper(), url, st, sorted(allowed)))
+                continue
+            resp = op["responses"][str(st)]
+            resp = resolve(doc, resp)
+            content = resp.get("content", {})
+            ctype = {k.lower(): v for k, v in h.items()}.get("content-type", "")
+            if content:
+                schema = (content.get(ctype) or {}).get("schema")
+                if schema is None:
+                    wrong.append("%s %s: %d as %s, documented %s" % (m.upper(), url, st, ctype, list(content)))
+                else:
+                    errs = validate(doc, schema, json.loads(b))
+                    if errs:
+                        wrong.append("%s %s: %s" % (m.upper(), url, errs[:3]))
+    t.check(checked >= 25, "%d operations tried" % checked)
+    t.eq(wrong, [], "every documented path answers with a documented status and body")
+    # error answers validate too
+    for url, who, want in (("/api/tracks?limit=0", admin, 400), ("/api/users", viewer, 403),
+                           ("/api/alerts/999999", admin, 404), ("/api/tracks", None, 401)):
+        st, h, b = n.get(url, auth=who)
+        ctype = {k.lower(): v for k, v in h.items()}.get("content-type", "")
+        errs = validate(doc, {"$ref": "#/components/schemas/Problem"}, json.loads(b))
+        t.check(st == want and ctype == "application/problem+json" and not errs,
+                "%s as %s: %d application/problem+json" % (url, "nobody" if who is None else who.user, want),
+                repr((st, ctype, errs)))
+
+    # --- link walking from /api ---
+    seen, queue, bad = set(), ["/api"], []
+    while queue and len(seen) < 200:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        st, h, b = admin.request("GET", url)
+        if st in (404, 500) or st >= 400:
+            bad.append("%s: %d" % (url, st))
+            continue
+        if not b or not {k.lower(): v for k, v in h.items()}.get("content-type", "").startswith("application/json"):
+            continue
+
+        def walk(node):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if k == "_links" and isinstance(v, dict):
+                        for rel, link in v.items():
+                            if isinstance(link, dict) and "href" in link and not link.get("method") and \
+                                    not link.get("templated") and link["href"] not in seen:
+                                queue.append(link["href"])
+                    else:
+                        walk(v)
+            elif isinstance(node, list):
+                for x in node[:20]:
+                    walk(x)
+        walk(json.loads(b))
+    t.check(len(seen) >= 12 and not bad, "link walking from /api: %d links, no error" % len(seen),
+            "%s (seen %s)" % (bad, sorted(seen)[:30]))
+
+    # --- items, links by role, paging, any day ---
+    st, one = viewer.json("GET", "/api/tracks/%d" % people[0]["id"])
+    t.check(st == 200 and one["id"] == people[0]["id"] and one["_links"]["self"]["href"] ==
+            "/api/tracks/%d" % one["id"] and one["_links"]["camera"]["href"] == "/api/cameras/" + one["camera"] and
+            "override" not in one["_links"], "a person has its own URL and links; no override for a viewer",
+            repr(one)[:300])
+    st, one = sup.json("GET", "/api/tracks/%d" % people[0]["id"])
+    t.check(st == 200 and one["_links"].get("override", {}).get("method") == "POST",
+            "a supervisor is offered the override action", repr(one.get("_links")))
+    st, al = viewer.json("GET", "/api/alerts?state=all")
+    open_alerts = [a for a in al if a["acked_ms"] is None]
+    st, al_sup = sup.json("GET", "/api/alerts?state=all")
+    t.check(all("ack" not in a["_links"] for a in al) and
+            all(("ack" in a["_links"]) == (a["acked_ms"] is None) for a in al_sup),
+            "ack is offered only to a supervisor, only on an open alert", repr((al, al_sup))[:400])
+    st, cam = viewer.json("GET", "/api/cameras/hall")
+    t.check(st == 200 and cam["id"] == "hall" and cam["_links"]["people"]["href"] == "/api/tracks?camera=hall",
+            "a camera has its own URL with a link to its people", repr(cam)[:300])
+    st, h, b = viewer.request("GET", "/api/tracks?limit=2")
+    link = {k.lower(): v for k, v in h.items()}.get("link", "")
+    m = re.match(r'<([^>]+)>; rel="next"', link)
+    t.check(st == 200 and m is not None, "a full page of people has a Link rel=next header", repr(link))
+    if m:
+        st, page2 = viewer.json("GET", m.group(1))
+        t.check(st == 200 and len(page2) == 1 and page2[0]["id"] < json.loads(b)[-1]["id"],
+                "the next link gives the older people", repr(page2)[:200])
+    st, h, b = viewer.request("GET", "/api/tracks")
+    t.check("link" not in {k.lower() for k in h}, "a page that is not full has no next link", repr(h))
+    today = datetime.date.today().isoformat()
+    st, day = viewer.json("GET", "/api/stats/day/" + today)
+    st2, tod = viewer.json("GET", "/api/stats/today")
+    t.check(st == 200 and day == tod and day["total"]["people"] == 3, "figures for a day given by date = today's",
+            repr((day.get("total"), tod.get("total"))))
+    st, old = viewer.json("GET", "/api/stats/day/2001-01-01")
+    t.check(st == 200 and old["date"] == "2001-01-01" and old["total"]["people"] == 0, "figures for another day",
+            repr(old)[:200])
+    st, _ = viewer.json("GET", "/api/stats/day/2001-13-01")
+    t.eq(st, 400, "a date that is no date is 400")
+    st, entry = viewer.json("GET", "/api")
+    st2, entry_admin = admin.json("GET", "/api")
+    t.check("users" not in entry["_links"] and "users" in entry_admin["_links"] and
+            "tracks" in entry["_links"], "the entry point links only what the role may use",
+            repr((sorted(entry["_links"]), sorted(entry_admin["_links"]))))
+except Exception as e:
+    import traceback
+    traceback.print_exc()
+    t.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+finally:
+    if n is not None and n.proc is not None:
+        t.eq(n.stop(), 0, "notifier exits 0 on SIGTERM")
+    if n is not None and t.failed:
+        sys.stderr.write(n.log_text()[-3000:])
+sys.exit(1 if t.failed else 0)
