@@ -41,9 +41,9 @@ $(FUZZ_DIR)/fuzz_config: test/fuzz/fuzz_config.c common/config.c $(B)/libgwcommo
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_config.c common/config.c $(LDLIBS_BASE)
 
 FUZZ_HTTP_OBJ = $(filter-out $(B)/notifier/main.o $(B)/notifier/web.o $(B)/notifier/api.o,$(call obj,$(NOTIFIER_SRC)))
-$(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c notifier/web.c notifier/api.c $(FUZZ_HTTP_OBJ) $(B)/libgwcommon.a
+$(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c notifier/web.c notifier/api.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Inotifier -o $@ test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Inotifier -o $@ test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_OBJS) \
 	    $(NOTIFIER_LDLIBS)
 
 .PHONY: fuzz fuzz-build
