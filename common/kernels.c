@@ -232,6 +232,38 @@ static void maxpool_forward(layer l, network net)
 	free(tmp);
 }
 
+/* Route: the inputs' outputs one after the other (darknet copies them
+ * with a strided loop). */
+static void route_forward(layer l, network net)
+{
+	long off = 0;
+	int i;
+
+	for (i = 0; i < l.n; i++) {
+		memcpy(l.output + off, net.layers[l.input_layers[i]].output,
+		    sizeof(float) * l.input_sizes[i]);
+		off += l.input_sizes[i];
+	}
+}
+
+/* Nearest upsampling by l.stride, times l.scale, as upsample_cpu: each
+ * input row widened once, then copied to its stride output rows. */
+static void upsample_forward(layer l, network net)
+{
+	int s = l.stride, ch, y, x, k;
+
+	for (ch = 0; ch < l.c; ch++)
+		for (y = 0; y < l.h; y++) {
+			const float *in = net.input + ((long)ch * l.h + y) * l.w;
+			float *o = l.output + ((long)ch * l.out_h + (long)y * s) * l.out_w;
+
+			for (x = 0; x < l.out_w; x++)
+				o[x] = l.scale * in[x / s];
+			for (k = 1; k < s; k++)
+				memcpy(o + (long)k * l.out_w, o, sizeof(float) * l.out_w);
+		}
+}
+
 /* Shortcut of two outputs of the same shape (darknet's handles others). */
 static void shortcut_forward(layer l, network net)
 {
@@ -290,6 +322,11 @@ int kernels_attach(network *net)
 			l->forward = conv_forward;
 		} else if (l->type == MAXPOOL && l->batch == 1) {
 			l->forward = maxpool_forward;
+		} else if (l->type == ROUTE && l->batch == 1) {
+			l->forward = route_forward;
+		} else if (l->type == UPSAMPLE && l->batch == 1 && !l->reverse && l->stride > 0 &&
+		    l->out_w == l->w * l->stride && l->out_h == l->h * l->stride) {
+			l->forward = upsample_forward;
 		} else if (l->type == SHORTCUT && l->batch == 1 && l->w == l->out_w &&
 		    l->h == l->out_h && l->c == l->out_c) {
 			l->forward = shortcut_forward;
@@ -309,7 +346,8 @@ int kernels_attached(const network *net)
 
 	for (i = 0; i < net->n; i++)
 		if (net->layers[i].forward == conv_forward || net->layers[i].forward == maxpool_forward ||
-		    net->layers[i].forward == shortcut_forward)
+		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
+		    net->layers[i].forward == upsample_forward)
 			n++;
 	return n;
 }

@@ -1,10 +1,11 @@
 /* kernels - gatewatch's own forward for the darknet layers that cost the
- * time (convolution, maxpool), installed into a loaded darknet network.
+ * time (convolution, maxpool; also route, upsample and same-shape
+ * shortcut), installed into a loaded darknet network.
  *
  * darknet keeps parsing the cfg, loading the weights and owning the graph;
  * kernels_attach swaps the `forward` pointer of the layers it covers and
- * leaves darknet's forward in place for the rest (region, softmax, route,
- * shortcut, ...). Convolutions: batch-norm folded into weights and biases
+ * leaves darknet's forward in place for the rest (region, softmax,
+ * avgpool, ...). Convolutions: batch-norm folded into weights and biases
  * once; 3x3 stride-1 ones by a direct AVX2/FMA kernel; the others by
  * OpenBLAS sgemm (one thread: gatewatch runs one network per thread) over
  * im2col row chunks that stay in cache (1x1 stride-1 without im2col);
