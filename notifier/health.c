@@ -13,10 +13,16 @@
  *    "since":"..Z","last_frame_ms":..,"snapshot":null}
  *   {"type":"alert_cleared","alert_id":7,"camera":"hall","camera_name":..,
  *    "reason":"camera_offline","cleared":"..Z","cleared_ms":..,
- *    "offline_ms":..} */
+ *    "offline_ms":..}
+ * The spool's disk below twice spool.min_free_mb: one spool_low alert
+ * (camera "", json {"camera_name":"Spool disk","kind":"operational",
+ * "free_mb","floor_mb"}), closed when the space is back; checked every
+ * 10 s. */
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "cams.h"
@@ -40,6 +46,10 @@ static struct {
 	struct health_cam cams[2 * CONFIG_CAMERAS_MAX];
 	int n;
 	unsigned long raised;
+	char spool[CONFIG_PATH_SIZE + 16];
+	unsigned long long floor_mb;  /* spool.min_free_mb; 0 = no spool alert */
+	int64_t spool_alert;          /* the open spool_low alert, 0 if none */
+	unsigned ticks;
 } hl;
 
 static struct health_cam *
@@ -164,6 +174,73 @@ health_clear(struct health_cam *hc, uint64_t now, uint64_t last_us)
 		fanout_alert_ack(id);
 }
 
+/* health_spool - the spool's disk: below twice spool.min_free_mb (where
+ * ingest starts refusing frames) one spool_low alert is raised; it closes
+ * once the free space is back above two and a half times the floor, so a
+ * disk hovering at the line does not flap. */
+static void
+health_spool(uint64_t now)
+{
+	struct statvfs sv;
+	unsigned long long free_mb;
+	json_t *d;
+	char *dj;
+	int64_t id;
+	int rc;
+
+	if (hl.floor_mb == 0 || statvfs(hl.spool, &sv) != 0)
+		return;
+	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / 1048576ull;
+	if (hl.spool_alert == 0 && free_mb < 2 * hl.floor_mb) {
+		d = json_pack("{s:s, s:s, s:I, s:I, s:n}", "camera_name", "Spool disk", "kind", "operational",
+		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb, "snapshot");
+		dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+		json_decref(d);
+		if (dj == NULL || db_begin() != 0) {
+			free(dj);
+			return;
+		}
+		id = db_alert_insert("", 0, (int64_t)now, HEALTH_REASON_SPOOL, dj);
+		free(dj);
+		if (id < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:I, s:I}",
+		    "type", "alert", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk", "track",
+		    "reason", HEALTH_REASON_SPOOL, "raised", health_iso(now), "raised_ms", (json_int_t)(now / 1000),
+		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb)) != 0 || db_commit() != 0) {
+			log_error(NULL, "spool low alert: %s", db_errmsg());
+			db_rollback();
+			return;
+		}
+		if (hl.hook)
+			webhook_kick(hl.hook);
+		hl.spool_alert = id;
+		hl.raised++;
+		metrics_alert(HEALTH_REASON_SPOOL);
+		mqtt_alert("", HEALTH_REASON_SPOOL, (long long)id, 0);
+		log_warnx(NULL, "spool %s: %llu MiB free, ingest refuses frames below %llu MiB (alert %lld)", hl.spool,
+		    free_mb, hl.floor_mb, (long long)id);
+		fanout_alert_new(id);
+	} else if (hl.spool_alert != 0 && free_mb * 2 >= 5 * hl.floor_mb) {
+		id = hl.spool_alert;
+		if (db_begin() != 0)
+			return;
+		rc = db_alert_ack(id, "gatewatch: disk space back", (int64_t)now);
+		if ((rc < 0 && rc != -2) || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:I}",
+		    "type", "alert_cleared", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk",
+		    "reason", HEALTH_REASON_SPOOL, "cleared", health_iso(now), "cleared_ms", (json_int_t)(now / 1000),
+		    "free_mb", (json_int_t)free_mb)) != 0 || db_commit() != 0) {
+			db_rollback();
+			return;
+		}
+		if (hl.hook)
+			webhook_kick(hl.hook);
+		hl.spool_alert = 0;
+		mqtt_alert("", HEALTH_REASON_SPOOL, (long long)id, 1);
+		log_info(NULL, "spool %s: %llu MiB free again, alert %lld closed", hl.spool, free_mb, (long long)id);
+		if (rc == 1)
+			fanout_alert_ack(id);
+	}
+}
+
 void
 health_init(const struct config *c, struct webhook *hook)
 {
@@ -172,16 +249,21 @@ health_init(const struct config *c, struct webhook *hook)
 	memset(&hl, 0, sizeof(hl));
 	hl.hook = hook;
 	hl.after_us = (uint64_t)c->camera_offline_after_ms * 1000u;
-	if (sqlite3_prepare_v2(db_handle(), "SELECT id, camera FROM alerts WHERE acked_us IS NULL AND reason = ?",
-	    -1, &st, NULL) != SQLITE_OK) {
-		log_error(NULL, "open camera_offline alerts: %s", db_errmsg());
+	hl.floor_mb = c->spool_min_free_mb > 0 ? (unsigned long long)c->spool_min_free_mb : 0;
+	util_strlcpy(hl.spool, c->dir, sizeof(hl.spool)); /* spool/ is under dir, on its disk */
+	if (sqlite3_prepare_v2(db_handle(), "SELECT id, camera, reason FROM alerts WHERE acked_us IS NULL"
+	    " AND reason IN (?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		log_error(NULL, "open operational alerts: %s", db_errmsg());
 		return;
 	}
 	sqlite3_bind_text(st, 1, HEALTH_REASON_OFFLINE, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, HEALTH_REASON_SPOOL, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct health_cam *hc = health_cam((const char *)sqlite3_column_text(st, 1));
+		struct health_cam *hc;
 
-		if (hc != NULL)
+		if (strcmp((const char *)sqlite3_column_text(st, 2), HEALTH_REASON_SPOOL) == 0)
+			hl.spool_alert = sqlite3_column_int64(st, 0);
+		else if ((hc = health_cam((const char *)sqlite3_column_text(st, 1))) != NULL)
 			hc->alert_id = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
@@ -193,6 +275,8 @@ health_tick(void)
 	uint64_t now = util_now_us();
 	int i;
 
+	if (hl.ticks++ % 10 == 0)
+		health_spool(now);
 	for (i = 0; i < cams_count(); i++) {
 		uint64_t last = cams_last_frame_us(i);
 		struct health_cam *hc;

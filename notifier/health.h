@@ -2,7 +2,9 @@
  * nothing for camera.offline_after_ms raises one camera_offline alert
  * (stored like any alert: the dashboard's open alerts, the webhook); when
  * its frames come back the alert is closed (acknowledged by "gatewatch")
- * and the webhook gets an alert_cleared message. */
+ * and the webhook gets an alert_cleared message. Likewise spool_low: the
+ * spool's disk below twice spool.min_free_mb (ingest refuses frames below
+ * it), closed when the space is back above 2.5 times. */
 #ifndef GW_HEALTH_H
 #define GW_HEALTH_H
 
@@ -10,6 +12,7 @@
 #include "webhook.h"
 
 #define HEALTH_REASON_OFFLINE "camera_offline"
+#define HEALTH_REASON_SPOOL "spool_low"
 
 /* health_init - after db_open and cams_init; hook may be NULL (no
  * webhook). Takes over the camera_offline alerts still open in the

@@ -11,6 +11,7 @@ window.gw = (function () {
 		face_too_small: "Face too small",
 		override: "Supervisor override",
 		camera_offline: "Camera stopped sending",
+		spool_low: "Spool disk nearly full",
 		"": ""
 	};
 
