@@ -233,6 +233,22 @@ paths = {
                                 "responses": {"200": ok(ref("s", "AuditEntry")), **errors(401, 403, 404)}}},
 }
 
+# Every JSON GET carries an ETag; If-None-Match with it gives 304.
+for path, ops in paths.items():
+    op = ops.get("get")
+    if op and path != "/api/session":
+        op["responses"]["304"] = {"description": "not modified: the If-None-Match ETag is current"}
+        for code, r in op["responses"].items():
+            if code == "200":
+                r.setdefault("headers", {})["ETag"] = {"schema": {"type": "string"}}
+        op.setdefault("parameters", []).append(
+            {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}})
+patch = paths["/api/users/{name}"]["patch"]
+patch["parameters"] = [{"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                        "description": "the ETag of GET /api/users/{name}: 412 if the user changed since"}]
+patch["responses"]["412"] = {"description": "the user changed since the If-Match ETag",
+                             "content": {"application/problem+json": {"schema": ref("s", "Problem")}}}
+
 doc = {
     "openapi": "3.1.0",
     "info": {"title": "gatewatch notifier API", "version": "1",

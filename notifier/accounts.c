@@ -12,6 +12,7 @@
 #include "db.h"
 #include "log.h"
 #include "problem.h"
+#include "rest.h"
 #include "util.h"
 
 static int
@@ -200,7 +201,7 @@ accounts_role_detail(char *buf, size_t len, int role)
 }
 
 static int
-accounts_users(const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
+accounts_users(struct lws *wsi, const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
     struct jbuf *out, struct accounts_out *ao)
 {
 	struct authdb_user u;
@@ -275,6 +276,20 @@ accounts_users(const char *method, const char *name, const char *body, size_t le
 	}
 	if (strcmp(method, "PATCH") != 0)
 		return accounts_405(ao, out, "GET, PATCH, DELETE");
+	{
+		/* If-Match: change it only if it is still what the client saw. */
+		char im[256], tag[REST_ETAG_SIZE];
+		struct jbuf cur;
+
+		if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) > 0) {
+			jbuf_init(&cur, 0);
+			accounts_user_json(&cur, &u);
+			rest_etag(jbuf_text(&cur), cur.len, tag);
+			jbuf_free(&cur);
+			if (!rest_etag_match(im, tag))
+				return problem_json(out, 412, "the user changed since (If-Match): read it again");
+		}
+	}
 	if ((j = accounts_body(body, len, out, &status)) == NULL)
 		return status;
 	role = accounts_str(j, "role", &bad);
@@ -544,7 +559,7 @@ accounts_handle(struct lws *wsi, const char *method, const char *path, const cha
 	if (accounts_starts(path, "/api/users", &rest)) {
 		if (rest && strchr(rest, '/'))
 			return problem_json(out, 404, "no such resource");
-		return accounts_users(method, rest, body, len, r, out, ao);
+		return accounts_users(wsi, method, rest, body, len, r, out, ao);
 	}
 	if (accounts_starts(path, "/api/tokens", &rest)) {
 		if (rest && strchr(rest, '/'))

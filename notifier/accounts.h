@@ -31,6 +31,7 @@ struct accounts_out {
 	int retry_after;      /* seconds, for a 429; 0 = none */
 	char allow[48];       /* Allow header for a 405, or "" */
 	char link[160];       /* Link header (rel="next"), or "" */
+	char etag[24];        /* ETag header, or "" */
 };
 
 /* accounts_owns - 1 if path is one of the resources above. */

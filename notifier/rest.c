@@ -3,6 +3,7 @@
  * the one place that says what a person or an alert looks like stays in
  * db.c. */
 #include <errno.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -325,4 +326,33 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 	}
 	jbuf_free(&buf);
 	return status;
+}
+
+void
+rest_etag(const char *body, size_t len, char *out)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a, 64 bits: a cache key, not a secret */
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)body[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, REST_ETAG_SIZE, "\"%016llx\"", (unsigned long long)h);
+}
+
+int
+rest_etag_match(const char *header, const char *etag)
+{
+	const char *p = header;
+	size_t n = strlen(etag);
+
+	while (*p == ' ')
+		p++;
+	if (strcmp(p, "*") == 0)
+		return 1;
+	for (; (p = strstr(p, etag)) != NULL; p += n)
+		if (p[n] == '\0' || p[n] == ',' || p[n] == ' ')
+			return 1;
+	return 0;
 }

@@ -40,4 +40,13 @@ int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, str
 void rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out, char *link,
     size_t linklen);
 
+/* rest_etag - a strong entity tag ("..." with quotes) for a body, into
+ * out (at least REST_ETAG_SIZE bytes). */
+#define REST_ETAG_SIZE 24
+void rest_etag(const char *body, size_t len, char *out);
+
+/* rest_etag_match - 1 if an If-None-Match / If-Match header value lists
+ * etag (or is "*"). */
+int rest_etag_match(const char *header, const char *etag);
+
 #endif

@@ -156,6 +156,9 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 	if (pss->ao.location[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
 	    (const unsigned char *)pss->ao.location, (int)strlen(pss->ao.location), p, end))
 		return 1;
+	if (pss->ao.etag[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG,
+	    (const unsigned char *)pss->ao.etag, (int)strlen(pss->ao.etag), p, end))
+		return 1;
 	if (pss->ao.link[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"link:",
 	    (const unsigned char *)pss->ao.link, (int)strlen(pss->ao.link), p, end))
 		return 1;
@@ -186,7 +189,7 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 		return -1;
 	}
 	pss->sent = 0;
-	if (status == 204)
+	if (status == 204 || status == 304)
 		jbuf_truncate(&pss->body, 0);
 	if (lws_add_http_common_headers(wsi, (unsigned)status,
 	    status >= 400 ? "application/problem+json" : "application/json", pss->body.len, &p, end) ||
@@ -306,6 +309,18 @@ web_api_call(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 	else if ((status = api_handle(wsi, uri, &pss->body)) == 200)
 		rest_decorate(wsi, uri, &pss->req, &pss->body, pss->ao.link, sizeof(pss->ao.link));
 	auth_set_current(NULL);
+	if (status == 200 && strcmp(method, "GET") == 0 && !jbuf_failed(&pss->body)) {
+		/* Collections, items and figures: a client that has this answer
+		 * (If-None-Match) gets 304 and no body. */
+		char inm[256];
+
+		rest_etag(jbuf_text(&pss->body), pss->body.len, pss->ao.etag);
+		if (lws_hdr_copy(wsi, inm, sizeof(inm), WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
+		    rest_etag_match(inm, pss->ao.etag)) {
+			jbuf_truncate(&pss->body, 0);
+			status = 304;
+		}
+	}
 	if (status >= 400 || strcmp(method, "GET") != 0)
 		log_info(NULL, "http %s %s: %d%s%s", method, uri, status, pss->req.who.name[0] ? " by " : "",
 		    pss->req.who.name);

@@ -267,6 +267,20 @@ try:
             repr(old)[:200])
     st, _ = viewer.json("GET", "/api/stats/day/2001-13-01")
     t.eq(st, 400, "a date that is no date is 400")
+    # HTTP caching and conditional updates
+    st, h, b = viewer.request("GET", "/api/stats/today")
+    etag = {k.lower(): v for k, v in h.items()}.get("etag", "")
+    st2, h2, b2 = viewer.request("GET", "/api/stats/today", headers={"If-None-Match": etag})
+    t.check(st == 200 and etag.startswith('"') and st2 == 304 and b2 == b"",
+            "GET answers carry an ETag; If-None-Match with it is 304 without a body", repr((st, etag, st2, b2[:50])))
+    st3, _, _ = viewer.request("GET", "/api/stats/today", headers={"If-None-Match": '"0000"'})
+    t.eq(st3, 200, "a stale If-None-Match gets the body")
+    st, h, _ = admin.request("GET", "/api/users/val")
+    tag = {k.lower(): v for k, v in h.items()}.get("etag", "")
+    st1, _, _ = admin.request("PATCH", "/api/users/val", json.dumps({"role": "viewer"}), {"If-Match": '"stale"'})
+    st2, _, _ = admin.request("PATCH", "/api/users/val", json.dumps({"role": "viewer"}), {"If-Match": tag})
+    t.check(st1 == 412 and st2 == 200, "PATCH with a stale If-Match is 412, with the current ETag 200",
+            repr((st1, st2)))
     st, entry = viewer.json("GET", "/api")
     st2, entry_admin = admin.json("GET", "/api")
     t.check("users" not in entry["_links"] and "users" in entry_admin["_links"] and
