@@ -22,8 +22,22 @@
 		c.className = "badge conn " + cls;
 	}
 
-	/* ---- who is logged in ---- */
+	/* ---- who is logged in, and where the API's collections are ---- */
 	let me = null;   // GET /api/session: { user, role, kind, expires }
+	let links = {};  // GET /api: the collections this role may use (HAL _links)
+
+	/* href - a collection's URL as /api links it (the path as fallback). */
+	function href(rel, fallback) {
+		return links[rel] && links[rel].href ? links[rel].href : fallback;
+	}
+
+	/* action - an item's link for an action its _links offer this user
+	 * (items pushed over /live carry none: then the usual path, if the
+	 * role allows it at all). */
+	function action(item, rel, fallback) {
+		if (item && item._links) return item._links[rel] ? item._links[rel].href : null;
+		return canAct() ? fallback : null;
+	}
 
 	function canAct() {
 		return !!me && (me.role === "supervisor" || me.role === "admin");
@@ -64,6 +78,10 @@
 			return;
 		}
 		if (!me) return;
+		try {
+			const r = await fetch("/api", { cache: "no-store" });
+			if (r.ok) links = (await r.json())._links || {};
+		} catch (e) { /* the fallbacks below are the same paths */ }
 		showMe();
 		connect();
 	}
@@ -124,7 +142,7 @@
 
 	async function refetch() {
 		try {
-			const r = await fetch("/api/stats/today", { cache: "no-store" });
+			const r = await fetch(href("stats", "/api/stats/today"), { cache: "no-store" });
 			if (r.ok) showToday(await r.json());
 		} catch (e) { /* the socket's close handler reports the outage */ }
 		loadAlerts();
@@ -393,7 +411,8 @@
 		const box = document.getElementById("alerts");
 		box.querySelector(".empty")?.remove();
 		// Only a supervisor or an admin may acknowledge (the server checks too).
-		const btn = canAct() ? el("button", { type: "button", class: "ack", text: "Acknowledge" }) : null;
+		const ackHref = action(a, "ack", "/api/alerts/" + a.id + "/ack");
+		const btn = ackHref ? el("button", { type: "button", class: "ack", text: "Acknowledge" }) : null;
 		const thumb = a.snapshot ? el("img", { class: "thumb", src: a.snapshot, alt: "person " + shortTrack(a.track) }) : null;
 		if (thumb) thumb.onerror = () => thumb.remove();
 		const li = el("li", { "data-alert": String(a.id) }, thumb,
@@ -402,7 +421,7 @@
 				el("span", { text: reasonText(a.reason) || a.reason }), " ",
 				el("span", { class: "dim", text: shortTrack(a.track) + " · " + timeText(a.raised_ms) })),
 			btn);
-		if (btn) btn.onclick = () => ackAlert(a.id, btn);
+		if (btn) btn.onclick = () => ackAlert(ackHref, btn);
 		alerts.set(a.id, li);
 		box.prepend(li);
 		alertCount();
@@ -417,11 +436,11 @@
 		alertCount();
 	}
 
-	async function ackAlert(id, btn) {
+	async function ackAlert(url, btn) {
 		btn.disabled = true;
 		btn.textContent = "…";
 		try {
-			const r = await fetch("/api/alerts/" + id + "/ack", {
+			const r = await fetch(url, {
 				method: "POST", headers: { "Content-Type": "application/json" },
 				body: "{}"  // the server records who is logged in
 			});
@@ -438,7 +457,7 @@
 
 	async function loadAlerts() {
 		try {
-			const r = await fetch("/api/alerts?state=open", { cache: "no-store" });
+			const r = await fetch(href("alerts", "/api/alerts") + "?state=open", { cache: "no-store" });
 			if (!r.ok) return;
 			const list = await r.json();
 			const open = new Set(list.map((a) => a.id));
@@ -485,7 +504,7 @@
 		const td = el("td", { class: "override" });
 		if (p.override) td.append(el("span", { class: "dim", text: "by " + (p.override.by || "supervisor") +
 			(p.override.note ? ": " + p.override.note : "") + " " }));
-		for (const v of canAct() ? ["PASS", "DENY"] : []) {
+		for (const v of action(p, "override", "x") ? ["PASS", "DENY"] : []) {
 			const b = el("button", { type: "button", class: "secondary", text: v, title: "Override: " + v });
 			b.setAttribute("data-override", v);
 			b.onclick = () => overridePerson(p, v, b, td);
@@ -499,7 +518,9 @@
 		if (note === null) return;
 		btn.disabled = true;
 		try {
-			const r = await fetch("/api/tracks/" + encodeURIComponent(p.camera) + "/" + p.track + "/override", {
+			const url = action(p, "override", "/api/tracks/" + encodeURIComponent(p.camera) + "/" + p.track + "/override");
+			if (!url) throw new Error("not allowed");
+			const r = await fetch(url, {
 				method: "POST", headers: { "Content-Type": "application/json" },
 				body: JSON.stringify({ verdict, note: note.replace(/["\\\u0000-\u001f]/g, " ").slice(0, 200) })
 			});
@@ -532,7 +553,7 @@
 		const more = document.getElementById("more");
 		let items;
 		try {
-			const r = await fetch("/api/tracks?" + historyQuery(older), { cache: "no-store" });
+			const r = await fetch(href("tracks", "/api/tracks") + "?" + historyQuery(older), { cache: "no-store" });
 			const body = await r.json();
 			if (!r.ok) { msg.textContent = body.error || ("error " + r.status); return; }
 			items = body;
