@@ -8,3 +8,8 @@ $(B)/notifier/openapi_doc.o: docs/openapi.json
 	cd docs && ld -r -b binary -z noexecstack -o $(abspath $@) openapi.json
 
 $(BIN)/gatewatch-notifier: $(B)/notifier/openapi_doc.o
+
+# the unit test of common/authdb.c needs SQLite and libsodium besides libgwcommon
+$(B)/test/test_authdb: $(B)/test/unit/test_authdb.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_BASE) -lsodium -lsqlite3
