@@ -147,7 +147,10 @@ static int conv3_direct(const layer *l, const network *net)
 	long need = ((long)l->c * (l->h + 2 * l->pad) * (l->w + 2 * l->pad) + KX_CONV3_SLACK) *
 	    (long)sizeof(float);
 
+	/* (rows of 8 or fewer outputs: one 8-pixel tile per row is load-bound;
+	 * sgemm does better there) */
 	return l->size == 3 && (l->stride == 1 || l->stride == 2) && groups == 1 && l->n % 4 == 0 &&
+	    l->out_w > 8 &&
 	    l->weight_updates != NULL && need <= ws_bytes(net);
 }
 
