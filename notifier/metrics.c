@@ -190,9 +190,8 @@ metrics_count(const char *sql)
 	return v;
 }
 
-/* metrics_text - the whole page. */
-static void
-metrics_text(struct jbuf *b)
+void
+metrics_page(struct jbuf *b)
 {
 	static const char *outcome[] = { "received", "accepted", "no_person", "busy", "rejected", "motion_skipped" };
 	const struct msg_camera_stats *st;
@@ -363,11 +362,11 @@ conn_answer(struct metrics_conn *c, int code, const char *reason, int head_only)
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	jbuf_init(&body, 0);
 	if (code == 200)
-		metrics_text(&body);
+		metrics_page(&body);
 	else
 		jbuf_add(&body, "%d %s\n", code, reason);
 	jbuf_init(&c->out, 0);
-	jbuf_add(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+	jbuf_add(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: " METRICS_CONTENT_TYPE "\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n%s\r\n", code, reason, body.len,
 	    code == 405 ? "Allow: GET, HEAD\r\n" : "");
 	if (!head_only)

@@ -12,6 +12,13 @@
 #include "events.h"
 #include "msg.h"
 
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* metrics_page - append the whole page (Prometheus text). Also served on
+ * the dashboard's port as GET /metrics to a session or bearer token. */
+struct jbuf;
+void metrics_page(struct jbuf *b);
+
 /* metrics_start - listen on metrics.listen. A port already taken is
  * logged and metrics stay off; the notifier serves on. Returns 0 or -1. */
 int metrics_start(uv_loop_t *loop, const struct config *c);

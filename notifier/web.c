@@ -14,7 +14,8 @@
  * answer without a session or bearer token. Other pages redirect to the
  * login page, everything else is 401. Anything but GET, and /live, must
  * come from the server's own origin (403). api.c's POSTs (acknowledge,
- * override) need the supervisor role. */
+ * override) need the supervisor role. GET /metrics (Prometheus text)
+ * answers any session or bearer token. */
 #include <errno.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "jbuf.h"
 #include "live.h"
 #include "log.h"
+#include "metrics.h"
 #include "netlisten.h"
 #include "problem.h"
 #include "rest.h"
@@ -47,6 +49,7 @@ struct web_pss {
 	char post[API_POST_MAX];   /* ...and its body so far */
 	size_t post_len;
 	int post_big;              /* the body was over API_POST_MAX */
+	const char *ctype;         /* the answer's type when not JSON (GET /metrics), else NULL */
 };
 
 static struct lws_context *web_ctx;
@@ -192,13 +195,15 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 	if (status == 204 || status == 304)
 		jbuf_truncate(&pss->body, 0);
 	if (lws_add_http_common_headers(wsi, (unsigned)status,
-	    status >= 400 ? "application/problem+json" : "application/json", pss->body.len, &p, end) ||
+	    status >= 400 ? "application/problem+json" : pss->ctype ? pss->ctype : "application/json",
+	    pss->body.len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    web_extra_headers(wsi, pss, status, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return 1;
 	memset(&pss->ao, 0, sizeof(pss->ao));
+	pss->ctype = NULL;
 	if (pss->body.len == 0) {
 		jbuf_free(&pss->body);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -406,6 +411,16 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 	}
 	if (api)
 		return web_api_call(wsi, pss, method, uri, "", 0);
+	if (strcmp(uri, "/metrics") == 0) {
+		/* Prometheus through the dashboard's port, for a session or a
+		 * bearer token of any role (docs/METRICS.md); metrics.listen
+		 * serves the same page on loopback without credentials. */
+		jbuf_free(&pss->body);
+		jbuf_init(&pss->body, LWS_PRE);
+		metrics_page(&pss->body);
+		pss->ctype = METRICS_CONTENT_TYPE;
+		return web_reply(wsi, pss, 200);
+	}
 	if (strncmp(uri, "/snapshots/", 11) == 0) {
 		if (web_snapshot_path(uri, path, sizeof(path)) != 0) {
 			log_info(NULL, "http bad snapshot path refused");

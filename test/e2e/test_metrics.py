@@ -9,6 +9,7 @@ Other paths answer 404, other methods 405.
 Env: GW_ROOT, BIN, MODELS."""
 import os
 import socket
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -81,6 +82,7 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
     def moved():
         m, _ = parse(scrape(port)[2])
         return m if (val(m, "gatewatch_frames_total", camera="cam1", outcome="received") or 0) >= len(files) and \
+            (val(m, "gatewatch_frames_total", camera="cam2", outcome="received") or 0) >= 2 and \
             (val(m, "gatewatch_frames_analysed_total", camera="cam1") or 0) > 0 else None
     after = wait_until(moved, 20, 0.5) or parse(scrape(port)[2])[0]
     rec = val(after, "gatewatch_frames_total", camera="cam1", outcome="received")
@@ -125,4 +127,26 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
     rep.check(scrape(port)[0] == 200, "a stalled client does not block the next scrape")
     s.close()
     rep.check("metrics: http://127.0.0.1:%d/metrics" % port in gw.log("notifier"), "the notifier logs where")
+    # The same page on the dashboard's port, for a bearer token only.
+    main = "http://127.0.0.1:%d/metrics" % gw.http_port
+    try:
+        urllib.request.urlopen(main, timeout=5)
+        rep.fail("dashboard port: /metrics without credentials is 401", "200")
+    except urllib.error.HTTPError as e:
+        rep.check(e.code == 401, "dashboard port: /metrics without credentials is 401", e.code)
+    r = subprocess.run([gw.bin(), "token", "add", "prometheus", "--role", "viewer", "-c",
+                        os.path.join(gw.dir, "gatewatch.conf")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=30)
+    token = (r.stdout.strip().split() or [""])[-1]
+    try:
+        with urllib.request.urlopen(urllib.request.Request(main, headers={"Authorization": "Bearer " + token}),
+                                    timeout=10) as resp:
+            body = resp.read().decode()
+            m2, _ = parse(body)
+            rep.check(resp.status == 200 and resp.headers.get("Content-Type", "").startswith("text/plain; version=0.0.4")
+                      and val(m2, "gatewatch_frames_total", camera="cam1", outcome="received") == len(files),
+                      "dashboard port: /metrics with a viewer's bearer token is the same page")
+    except Exception as e:  # noqa: BLE001
+        rep.fail("dashboard port: /metrics with a viewer's bearer token is the same page",
+                 "%s (token add: %s %s)" % (e, r.stdout, r.stderr))
 sys.exit(rep.done())
