@@ -89,7 +89,7 @@ $(MODELS)/mask.weights: models/trained/mask.weights models/trained/mask.cfg mode
 	@mkdir -p $(MODELS)
 	cp models/trained/mask.cfg models/trained/mask.labels $(MODELS)/
 	cp models/trained/mask.weights $(MODELS)/mask.weights
-train-mask: $(MODELS)/face.weights $(B)/models/facecrop
+train-mask: $(MODELS)/face.weights $(B)/models/facecrop $(B)/models/train
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
 	cp $(MODELS)/mask.cfg $(MODELS)/mask.weights $(MODELS)/mask.labels models/trained/
 

@@ -173,7 +173,12 @@ net_cfg 64 >"$work/masktrain.cfg"
 
 # 3. train (darknet prints a line per batch: keep it in a log)
 echo "train-mask: darknet classifier train, $batches batches of 64 (log: $work/train.log)" >&2
-( cd "$work" && darknet classifier train mask.data masktrain.cfg >train.log 2>&1 ) ||
+# build/models/train is darknet's trainer with fast kernels (issue 8):
+# same arguments, log and weights, ~4x faster; Debian's darknet otherwise
+trainer=darknet
+[ -x "$tools/train" ] && trainer=$(cd "$tools" && pwd)/train
+echo "train-mask: trainer $trainer" >&2
+( cd "$work" && "$trainer" classifier train mask.data masktrain.cfg >train.log 2>&1 ) ||
 	{ tail -n 20 "$work/train.log" >&2; exit 1; }
 [ -s "$work/backup/masktrain.weights" ] || { tail -n 20 "$work/train.log" >&2; exit 1; }
 grep -E '^[0-9]+, ' "$work/train.log" | tail -n 1 | sed 's/^/train-mask: last batch: /' >&2
