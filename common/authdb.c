@@ -44,7 +44,10 @@ static const char authdb_schema_sql[] =
     " addr TEXT);"
     "CREATE INDEX IF NOT EXISTS audit_at ON audit (at_us);";
 
-static char authdb_dummy[crypto_pwhash_STRBYTES]; /* hash that matches nothing, for unknown users */
+/* For unknown users: the same work as a wrong password. The hash of 64
+ * random hex digits nobody kept (crypto_pwhash_str, interactive limits). */
+static const char authdb_dummy[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$A6qZyOnXdMFLQ9ny1AXV3w$j4iDGTFkYHHoR4Ps+x/QPYfDH6YrosLD/SDmu+K9d+Q";
 
 int
 authdb_init(void)
@@ -315,33 +318,46 @@ authdb_count_role(sqlite3 *db, int role)
 }
 
 int
-authdb_login(sqlite3 *db, const char *name, const char *password, int *role)
+authdb_login_hash(sqlite3 *db, const char *name, char *hash, int *role)
 {
-	char hash[crypto_pwhash_STRBYTES];
 	sqlite3_stmt *st;
-	int rc, r = -1, ok;
+	int rc, r = -1;
 
-	hash[0] = '\0';
 	if (sqlite3_prepare_v2(db, "SELECT hash, role FROM users WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(hash, sizeof(hash), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(hash, AUTHDB_HASH_SIZE, "%s", (const char *)sqlite3_column_text(st, 0));
 		r = authdb_role_parse((const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -EIO;
 	if (rc == SQLITE_DONE || r < 0) {
-		/* Same work for an unknown user as for a wrong password. */
-		if (authdb_dummy[0] == '\0' && authdb_hash_password("not a password of anyone", authdb_dummy) != 0)
-			return -ENOMEM;
-		if (crypto_pwhash_str_verify(authdb_dummy, password, strlen(password)) == 0)
-			return 0; /* cannot happen: nobody knows that password */
+		snprintf(hash, AUTHDB_HASH_SIZE, "%s", authdb_dummy);
+		*role = 0;
 		return 0;
 	}
-	ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+	*role = r;
+	return 1;
+}
+
+int
+authdb_verify(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+int
+authdb_login(sqlite3 *db, const char *name, const char *password, int *role)
+{
+	char hash[AUTHDB_HASH_SIZE];
+	int found, r = 0, ok;
+
+	if ((found = authdb_login_hash(db, name, hash, &r)) < 0)
+		return found;
+	ok = authdb_verify(hash, password) && found == 1;
 	sodium_memzero(hash, sizeof(hash));
 	if (ok)
 		*role = r;

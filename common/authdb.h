@@ -97,6 +97,17 @@ int authdb_count_role(sqlite3 *db, int role);
  * password), negative on error. */
 int authdb_login(sqlite3 *db, const char *name, const char *password, int *role);
 
+/* authdb_login_hash - the first half of authdb_login, for callers that
+ * verify off their event loop: the user's argon2id string (or one that
+ * matches no password, for an unknown user) into hash
+ * (AUTHDB_HASH_SIZE), and the role. Returns 1 (user found), 0 (unknown),
+ * negative on error. */
+#define AUTHDB_HASH_SIZE 128
+int authdb_login_hash(sqlite3 *db, const char *name, char *hash, int *role);
+/* authdb_verify - the second half: 1 if password matches hash. CPU only
+ * (about 0.1 s of one core), no database: any thread may call it. */
+int authdb_verify(const char *hash, const char *password);
+
 /* ---- sessions ---- */
 /* authdb_session_new - start a session for user; the id (the cookie's
  * value) is written to sid (AUTHDB_SECRET_SIZE) and only its hash kept.

@@ -151,12 +151,33 @@ accounts_session(const char *method, const char *body, size_t len, struct auth_r
 		json_decref(j);
 		return problem_json(out, 400, "body: {\"user\": NAME, \"password\": PASSWORD}");
 	}
-	status = auth_login(r, user, pw, &retry);
+	if ((ao->pending = calloc(1, sizeof(*ao->pending))) == NULL) {
+		json_decref(j);
+		return problem_json(out, 500, "out of memory");
+	}
+	status = auth_login_begin(r, user, pw, &retry, ao->pending);
 	json_decref(j);
+	if (status == 0)
+		return 0;   /* web.c checks the password off the loop */
+	free(ao->pending);
+	ao->pending = NULL;
 	if (status == 429) {
 		ao->retry_after = retry;
 		return problem_json(out, 429, "too many failed logins: wait and try again");
 	}
+	if (status == 401)
+		return problem_json(out, 401, "wrong user or password");
+	return problem_json(out, 500, "database error");
+}
+
+int
+accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf *out, struct accounts_out *ao)
+{
+	int status = auth_login_end(r, p);
+
+	memset(p, 0, sizeof(*p));
+	free(p);
+	memset(ao, 0, sizeof(*ao));
 	if (status == 401)
 		return problem_json(out, 401, "wrong user or password");
 	if (status != 201)

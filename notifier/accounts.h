@@ -32,15 +32,22 @@ struct accounts_out {
 	char allow[48];       /* Allow header for a 405, or "" */
 	char link[160];       /* Link header (rel="next"), or "" */
 	char etag[24];        /* ETag header, or "" */
+	struct auth_pending *pending; /* status 0: a login to verify off the loop (owned, see web.c) */
 };
 
 /* accounts_owns - 1 if path is one of the resources above. */
 int accounts_owns(const char *path);
 
+/* accounts_login_done - the answer to a login whose password check
+ * (auth_verify on ao->pending) finished: 201 with the session, or 401.
+ * Frees p. */
+int accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf *out, struct accounts_out *ao);
+
 /* accounts_handle - answer method (GET, POST, PATCH, DELETE) on path with
  * body (len bytes, not NUL-terminated; may be empty) for requester r
  * (login and logout change r). wsi gives the query string (GET). Fills out
- * and returns the HTTP status (204: out is empty). */
+ * and returns the HTTP status (204: out is empty), or 0 with ao->pending
+ * set: a login whose password web.c checks off the loop. */
 int accounts_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
     struct auth_req *r, struct jbuf *out, struct accounts_out *ao);
 

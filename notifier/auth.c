@@ -214,13 +214,14 @@ auth_clear(const char *prefix, const char *what)
 }
 
 int
-auth_login(struct auth_req *r, const char *user, const char *password, int *retry_s)
+auth_login_begin(struct auth_req *r, const char *user, const char *password, int *retry_s,
+    struct auth_pending *p)
 {
 	int64_t now = (int64_t)util_now_us();
-	int wa, wu, rc, role = 0;
-	char sid[AUTHDB_SECRET_SIZE];
+	int wa, wu;
 
 	*retry_s = 0;
+	memset(p, 0, sizeof(*p));
 	wa = auth_wait(auth_slot("a:", r->addr, 0), now);
 	wu = auth_wait(auth_slot("u:", user, 0), now);
 	if (wa || wu) {
@@ -228,36 +229,63 @@ auth_login(struct auth_req *r, const char *user, const char *password, int *retr
 		log_info(NULL, "login %s from %s: slowed down, retry in %d s", user, r->addr, *retry_s);
 		return 429;
 	}
-	rc = authdb_name_valid(user) && strlen(password) <= AUTHDB_PASSWORD_MAX ?
-	    authdb_login(db_handle(), user, password, &role) : 0;
-	if (rc < 0) {
+	if (!authdb_name_valid(user) || strlen(password) > AUTHDB_PASSWORD_MAX) {
+		auth_fail("a:", r->addr, now);
+		log_info(NULL, "login from %s: not a user name or password", r->addr);
+		return 401;
+	}
+	util_strlcpy(p->user, user, sizeof(p->user));
+	util_strlcpy(p->password, password, sizeof(p->password));
+	if ((p->found = authdb_login_hash(db_handle(), user, p->hash, &p->role)) < 0) {
 		log_warnx(NULL, "login: %s", db_errmsg());
+		memset(p, 0, sizeof(*p));
 		return 500;
 	}
-	if (rc == 0) {
+	return 0;
+}
+
+void
+auth_verify(struct auth_pending *p)
+{
+	p->ok = authdb_verify(p->hash, p->password) && p->found == 1;
+}
+
+int
+auth_login_end(struct auth_req *r, struct auth_pending *p)
+{
+	int64_t now = (int64_t)util_now_us();
+	char sid[AUTHDB_SECRET_SIZE];
+	const char *user = p->user;
+	int status = 201;
+
+	if (!p->ok) {
 		auth_fail("a:", r->addr, now);
 		auth_fail("u:", user, now);
 		log_info(NULL, "login %s from %s: wrong user or password", user, r->addr);
 		authdb_audit(db_handle(), now, user, "login_failed", user, NULL, r->addr);
-		return 401;
-	}
-	auth_clear("a:", r->addr);
-	auth_clear("u:", user);
-	if (authdb_session_new(db_handle(), user, now, (int64_t)cfg->session_idle_s * 1000000,
+		status = 401;
+	} else if (authdb_session_new(db_handle(), user, now, (int64_t)cfg->session_idle_s * 1000000,
 	    (int64_t)cfg->session_max_s * 1000000, sid) != 0) {
 		log_warnx(NULL, "login: new session: %s", db_errmsg());
-		return 500;
+		status = 500;
+	} else {
+		auth_clear("a:", r->addr);
+		auth_clear("u:", user);
+		memset(&r->who, 0, sizeof(r->who));
+		r->who.kind = AUTHDB_SESSION;
+		r->who.role = p->role;
+		util_strlcpy(r->who.name, user, sizeof(r->who.name));
+		r->who.expires_us = now + (int64_t)cfg->session_idle_s * 1000000;
+		util_strlcpy(r->sid, sid, sizeof(r->sid));
+		auth_make_cookie(r, sid, cfg->session_idle_s < cfg->session_max_s ? cfg->session_idle_s :
+		    cfg->session_max_s);
+		authdb_audit(db_handle(), now, user, "login", user, NULL, r->addr);
+		log_info(NULL, "login %s (%s) from %s", user, authdb_role_name(p->role), r->addr);
 	}
-	memset(&r->who, 0, sizeof(r->who));
-	r->who.kind = AUTHDB_SESSION;
-	r->who.role = role;
-	util_strlcpy(r->who.name, user, sizeof(r->who.name));
-	r->who.expires_us = now + (int64_t)cfg->session_idle_s * 1000000;
-	util_strlcpy(r->sid, sid, sizeof(r->sid));
-	auth_make_cookie(r, sid, cfg->session_idle_s < cfg->session_max_s ? cfg->session_idle_s : cfg->session_max_s);
-	authdb_audit(db_handle(), now, user, "login", user, NULL, r->addr);
-	log_info(NULL, "login %s (%s) from %s", user, authdb_role_name(role), r->addr);
-	return 201;
+	memset(p->password, 0, sizeof(p->password));
+	memset(p->hash, 0, sizeof(p->hash));
+	memset(sid, 0, sizeof(sid));
+	return status;
 }
 
 void

@@ -47,11 +47,27 @@ const struct auth_req *auth_current(void);
  * user's name, "token:NAME", or "" when anonymous. */
 const char *auth_who_label(void);
 
-/* auth_login - POST /api/session: check user/password against the
- * throttle and the database; on success start a session and put its cookie
- * in r->set_cookie. Returns 201, 401 (wrong), 429 (*retry_s set: slowed
- * down), 500. */
-int auth_login(struct auth_req *r, const char *user, const char *password, int *retry_s);
+/* A login whose password is checked off the loop: argon2id costs about
+ * 0.1 s of a core, too long to hold up everything else. */
+struct auth_pending {
+	char user[AUTHDB_NAME_SIZE];
+	char password[AUTHDB_PASSWORD_MAX + 1];
+	char hash[AUTHDB_HASH_SIZE];
+	int role, found, ok;
+};
+
+/* auth_login_begin - POST /api/session, on the loop: check the throttle
+ * and read the user's hash into p. Returns 0 when p must now go through
+ * auth_verify (any thread) and then auth_login_end (loop); else the answer:
+ * 429 (*retry_s set: slowed down), 401 (not a user name), 500. */
+int auth_login_begin(struct auth_req *r, const char *user, const char *password, int *retry_s,
+    struct auth_pending *p);
+/* auth_verify - the password check; no shared state, any thread. */
+void auth_verify(struct auth_pending *p);
+/* auth_login_end - on the loop: count a failure, or start a session and
+ * put its cookie in r->set_cookie. Returns 201, 401 or 500. Clears p's
+ * secrets. */
+int auth_login_end(struct auth_req *r, struct auth_pending *p);
 
 /* auth_logout - DELETE /api/session: end r's session (if any) and clear
  * the cookie. */

@@ -38,8 +38,22 @@
 
 #define WEB_CHUNK 16384
 
+struct web_pss;
+
+/* A login's password check running in libuv's thread pool. While it runs
+ * the connection may close: then pss is NULL and web_job_after frees it. */
+struct web_job {
+	uv_work_t req;
+	struct auth_pending *p;    /* owned */
+	struct web_pss *pss;       /* NULL once the connection closed */
+	struct lws *wsi;
+	int done;
+	struct web_job *next;
+};
+
 struct web_pss {
 	struct live_client *live;  /* WebSocket: owned by live, freed in live_close */
+	struct web_job *job;       /* HTTP: a login being checked, or NULL */
 	struct jbuf body;          /* HTTP: answer being written; owned */
 	size_t sent;
 	struct auth_req req;       /* HTTP: who is asking */
@@ -54,6 +68,61 @@ struct web_pss {
 
 static struct lws_context *web_ctx;
 static const struct config *cfg;
+static uv_loop_t *web_loop;
+static struct web_job *web_jobs;   /* every job not yet freed */
+
+static void
+web_job_free(struct web_job *j)
+{
+	struct web_job **pp;
+
+	for (pp = &web_jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	if (j->p) {
+		memset(j->p, 0, sizeof(*j->p));
+		free(j->p);
+	}
+	free(j);
+}
+
+static void
+web_job_work(uv_work_t *req)
+{
+	struct web_job *j = req->data;
+
+	auth_verify(j->p);
+}
+
+static void
+web_job_after(uv_work_t *req, int status)
+{
+	struct web_job *j = req->data;
+
+	(void)status;
+	j->done = 1;
+	if (j->pss == NULL) {
+		web_job_free(j);
+		return;
+	}
+	/* Outside lws's callbacks: ask for WRITEABLE from EVENT_WAIT_CANCELLED
+	 * (DESIGN.md). */
+	lws_cancel_service(web_ctx);
+}
+
+/* web_jobs_wake - from EVENT_WAIT_CANCELLED: finished checks get their
+ * connection's WRITEABLE, where the answer is written. */
+static void
+web_jobs_wake(void)
+{
+	struct web_job *j;
+
+	for (j = web_jobs; j; j = j->next)
+		if (j->done && j->pss)
+			lws_callback_on_writable(j->wsi);
+}
 
 static const struct {
 	const char *ext, *type;
@@ -302,8 +371,33 @@ web_api_call(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 	jbuf_free(&pss->body);
 	jbuf_init(&pss->body, LWS_PRE);
 	auth_set_current(&pss->req);
-	if (accounts_owns(uri))
+	if (accounts_owns(uri)) {
 		status = accounts_handle(wsi, method, uri, body, len, &pss->req, &pss->body, &pss->ao);
+		if (status == 0 && pss->ao.pending) {
+			struct web_job *j = calloc(1, sizeof(*j));
+
+			auth_set_current(NULL);
+			if (j == NULL) {
+				free(pss->ao.pending);
+				pss->ao.pending = NULL;
+				return web_error(wsi, pss, 500, "out of memory");
+			}
+			j->p = pss->ao.pending;
+			pss->ao.pending = NULL;
+			j->pss = pss;
+			j->wsi = wsi;
+			j->req.data = j;
+			j->next = web_jobs;
+			web_jobs = j;
+			pss->job = j;
+			if (uv_queue_work(web_loop, &j->req, web_job_work, web_job_after) != 0) {
+				pss->job = NULL;
+				web_job_free(j);
+				return web_error(wsi, pss, 500, "cannot check the password now");
+			}
+			return 0;   /* answered from HTTP_WRITEABLE when the check is done */
+		}
+	}
 	else if (strcmp(method, "POST") == 0) {
 		if (pss->req.who.role < AUTHDB_SUPERVISOR)
 			status = problem_json(&pss->body, 403, "acknowledging and overriding need the supervisor role");
@@ -443,6 +537,23 @@ web_http_writeable(struct lws *wsi, struct web_pss *pss)
 	size_t n;
 	int last;
 
+	if (pss->job) {
+		struct web_job *j = pss->job;
+		int status;
+
+		if (!j->done)
+			return 0;
+		pss->job = NULL;
+		jbuf_free(&pss->body);
+		jbuf_init(&pss->body, LWS_PRE);
+		status = accounts_login_done(&pss->req, j->p, &pss->body, &pss->ao);
+		j->p = NULL;
+		web_job_free(j);
+		log_info(NULL, "http POST /api/session: %d%s%s", status, status == 201 ? " by " : "",
+		    status == 201 ? pss->req.who.name : "");
+		return web_reply(wsi, pss, status);
+	}
+
 	if (pss->body.s == NULL)
 		return 0;
 	n = pss->body.len - pss->sent;
@@ -492,8 +603,16 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (pss)
+		if (pss) {
 			jbuf_free(&pss->body);
+			if (pss->job) {
+				/* still in the pool: web_job_after frees it */
+				pss->job->pss = NULL;
+				if (pss->job->done)
+					web_job_free(pss->job);
+				pss->job = NULL;
+			}
+		}
 		break;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
 		struct auth_req r;
@@ -523,6 +642,7 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 		return pss->live ? live_writeable(pss->live) : -1;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		live_wake();
+		web_jobs_wake();
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		/* Dashboards only listen; what they send is ignored. */
@@ -579,6 +699,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 	int fd;
 
 	cfg = c;
+	web_loop = loop;
 	api_init(c);
 	auth_init(c);
 	rest_init(c);
