@@ -72,6 +72,7 @@ static const struct config_key config_keys[] = {
 	{ "mqtt.topic_prefix", CT_STR, F(mqtt_topic_prefix), 0, 0, "prefix of every gatewatch topic (docs/MQTT.md)" },
 	{ "mqtt.discovery_prefix", CT_STR, F(mqtt_discovery_prefix), 0, 0, "Home Assistant discovery prefix; empty = no discovery" },
 	{ "mqtt.ca_file", CT_STR, F(mqtt_ca_file), 0, 0, "PEM bundle trusted for mqtts://; empty = system CAs" },
+	{ "webpush.subject", CT_STR, F(webpush_subject), 0, 0, "VAPID contact (mailto: or https: URL) push services see; empty = no Web Push" },
 	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
 	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
 	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
@@ -152,6 +153,7 @@ config_defaults(struct config *c)
 	c->snapshot_keep_days = 7;
 	c->retention_days = 90;
 	c->camera_offline_after_ms = 60000;
+	util_strlcpy(c->webpush_subject, "mailto:gatewatch@localhost", sizeof(c->webpush_subject));
 	util_strlcpy(c->mqtt_topic_prefix, "gatewatch/", sizeof(c->mqtt_topic_prefix));
 	util_strlcpy(c->mqtt_discovery_prefix, "homeassistant", sizeof(c->mqtt_discovery_prefix));
 	util_strlcpy(c->metrics_listen, "127.0.0.1:9469", sizeof(c->metrics_listen));

@@ -90,6 +90,7 @@ struct config {
 	char mqtt_topic_prefix[96];        /* mqtt.topic_prefix: "gatewatch/" */
 	char mqtt_discovery_prefix[64];    /* mqtt.discovery_prefix: "homeassistant"; "" = none */
 	char mqtt_ca_file[CONFIG_PATH_SIZE]; /* mqtt.ca_file */
+	char webpush_subject[128];         /* webpush.subject: VAPID contact; "" = no Web Push */
 	int camera_offline_after_ms;       /* camera.offline_after_ms: 0 = no offline alert */
 	int retention_days;                /* retention.days: database rows; 0 = keep */
 	long log_max_bytes;                /* log.max_bytes: gatewatch up rotates past this */

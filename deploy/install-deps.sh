@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config darknet libopenblas-dev libwebsockets-dev libwe
 libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev libjansson-dev libsodium-dev libexpat1-dev nodejs npm python3
 python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
 ca-certificates libsystemd-dev systemd clang strace iproute2
-python3-prometheus-client libmosquitto-dev mosquitto mosquitto-clients"
+python3-prometheus-client libmosquitto-dev mosquitto mosquitto-clients libcurl4-openssl-dev
+python3-cryptography"
 
 missing=""
 for p in $PKGS; do

@@ -9,4 +9,4 @@ $(B)/test/test_logpump: $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(B)/li
 
 # The notifier writes its JSON with jansson (health.c, mqtt.c) and talks MQTT
 # with libmosquitto (mqtt.c).
-$(BIN)/gatewatch-notifier: LDLIBS_BASE += -ljansson -lmosquitto
+$(BIN)/gatewatch-notifier: LDLIBS_BASE += -ljansson -lmosquitto -lcurl

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "problem.h"
 #include "util.h"
+#include "webpush.h"
 
 static const struct config *cfg;
 
@@ -148,7 +149,33 @@ api_ack_path(const char *path)
 int
 api_is_post(const char *path)
 {
-	return strncmp(path, "/api/alerts/", 12) == 0 || strncmp(path, "/api/tracks/", 12) == 0;
+	return strncmp(path, "/api/alerts/", 12) == 0 || strncmp(path, "/api/tracks/", 12) == 0 ||
+	    strcmp(path, "/api/push/subscriptions") == 0 || strcmp(path, "/api/push/unsubscribe") == 0;
+}
+
+/* api_push - POST /api/push/subscriptions (a browser's PushSubscription
+ * with optional "cameras" and "reasons" lists) and /api/push/unsubscribe
+ * ({"endpoint"}), for the signed-in supervisor (webpush.h). */
+static int
+api_push(const char *path, const char *body, size_t len, struct jbuf *out)
+{
+	char err[128];
+	int64_t id;
+	int rc;
+
+	if (webpush_public_key()[0] == '\0')
+		return api_error(out, 404, "Web Push is off (webpush.subject is empty)");
+	if (strcmp(path, "/api/push/unsubscribe") == 0) {
+		if ((rc = webpush_unsubscribe(body, len)) < 0)
+			return api_error(out, 400, "body: {\"endpoint\":\"...\"}");
+		jbuf_add(out, "{\"dropped\":%s}", rc ? "true" : "false");
+		return 200;
+	}
+	if ((id = webpush_subscribe(auth_who_label(), body, len, err, sizeof(err))) < 0)
+		return api_error(out, strncmp(err, "database", 8) == 0 ? 500 : 400, err);
+	log_info(NULL, "webpush: subscription %lld for %s", (long long)id, auth_who_label());
+	jbuf_add(out, "{\"id\":%lld}", (long long)id);
+	return 201;
 }
 
 /* api_members - parse body, a flat JSON object whose values are all
@@ -357,6 +384,8 @@ api_post(const char *path, const char *body, size_t len, struct jbuf *out)
 
 	if (strncmp(path, "/api/tracks/", 12) == 0)
 		return api_override(path, body, len, out);
+	if (strncmp(path, "/api/push/", 10) == 0)
+		return api_push(path, body, len, out);
 	if ((id = api_ack_path(path)) == 0)
 		return api_error(out, 404, "no such API (POST /api/alerts/<id>/ack)");
 	if (api_ack_by(body, len, by, sizeof(by)) != 0)
@@ -395,6 +424,12 @@ api_handle(struct lws *wsi, const char *path, struct jbuf *out)
 	if (strcmp(path, "/api/config") == 0) {
 		jbuf_add(out, "{\"ingest_port\":%d,\"tls\":%s}", cfg->ingest_port,
 		    cfg->tls_cert[0] ? "true" : "false");
+		return 200;
+	}
+	if (strcmp(path, "/api/push/key") == 0) {
+		if (webpush_public_key()[0] == '\0')
+			return api_error(out, 404, "Web Push is off (webpush.subject is empty)");
+		jbuf_add(out, "{\"public_key\":\"%s\"}", webpush_public_key());
 		return 200;
 	}
 	if (strcmp(path, "/api/cameras") == 0) {

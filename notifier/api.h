@@ -8,6 +8,10 @@
  *                            &limit= (1..500, default 50)&before=<id>;
  *                            newest first, items in db.c
  *   GET  /api/alerts         ?state=open (default)|all &limit= (1..500, 100)
+ *   GET  /api/push/key       {"public_key":"<VAPID, base64url>"} (404: Web Push off)
+ *   POST /api/push/subscriptions  a PushSubscription {"endpoint","keys":{..}}
+ *                            + optional "cameras":[..], "reasons":[..]: 201 {"id"}
+ *   POST /api/push/unsubscribe  {"endpoint"}: {"dropped":bool}
  *   POST /api/alerts/<id>/ack  body empty, {} or {"by":"name"}: acknowledge
  *                            (idempotent); answers the alert item. The ack
  *                            is recorded as by the logged-in user (or

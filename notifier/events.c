@@ -21,6 +21,7 @@
 #include "log.h"
 #include "result.h"
 #include "webhook.h"
+#include "webpush.h"
 
 static struct webhook *hook;
 
@@ -74,7 +75,9 @@ events_alert(const struct msg_result *r, const struct msg_track_event *e, int64_
 	}
 	id = db_alert_insert(cam, e->track_id, at_us, msg_reason_name(e->reason), jbuf_text(&d));
 	jbuf_free(&d);
-	if (id < 0 || hook == NULL)
+	if (id < 0 || webpush_alert(id, cam, cams_name(cam), msg_reason_name(e->reason)) < 0)
+		return -1;
+	if (hook == NULL)
 		return id;
 	jbuf_init(&body, 0);
 	jbuf_add(&body, "{\"type\":\"alert\",\"alert_id\":%lld,\"camera\":", (long long)id);
@@ -176,6 +179,8 @@ events_commit(const struct msg_result *r, struct events_out *out)
 		goto fail;
 	if (alerts && hook)
 		webhook_kick(hook);
+	if (alerts)
+		webpush_kick();
 	return 0;
 fail:
 	db_rollback();

@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "mqtt.h"
 #include "util.h"
+#include "webpush.h"
 
 struct health_cam {
 	char id[CAMERA_ID_SIZE];
@@ -119,7 +120,7 @@ health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
 	}
 	id = db_alert_insert(hc->id, 0, (int64_t)now, HEALTH_REASON_OFFLINE, dj);
 	free(dj);
-	if (id < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:o, s:I, s:n}",
+	if (id < 0 || webpush_alert(id, hc->id, cams_name(hc->id), HEALTH_REASON_OFFLINE) < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:o, s:I, s:n}",
 	    "type", "alert", "alert_id", (json_int_t)id, "camera", hc->id, "camera_name", cams_name(hc->id),
 	    "track", "reason", HEALTH_REASON_OFFLINE, "raised", health_iso(now), "raised_ms", (json_int_t)(now / 1000),
 	    "since", health_iso(last_us), "last_frame_ms", (json_int_t)(last_us / 1000), "snapshot")) != 0 ||
@@ -130,6 +131,7 @@ health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
 	}
 	if (hl.hook)
 		webhook_kick(hl.hook);
+	webpush_kick();
 	hc->alert_id = id;
 	hc->alerted_frame_us = last_us;
 	hl.raised++;
@@ -202,7 +204,7 @@ health_spool(uint64_t now)
 		}
 		id = db_alert_insert("", 0, (int64_t)now, HEALTH_REASON_SPOOL, dj);
 		free(dj);
-		if (id < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:I, s:I}",
+		if (id < 0 || webpush_alert(id, "", "Spool disk", HEALTH_REASON_SPOOL) < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:I, s:I}",
 		    "type", "alert", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk", "track",
 		    "reason", HEALTH_REASON_SPOOL, "raised", health_iso(now), "raised_ms", (json_int_t)(now / 1000),
 		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb)) != 0 || db_commit() != 0) {
@@ -212,6 +214,7 @@ health_spool(uint64_t now)
 		}
 		if (hl.hook)
 			webhook_kick(hl.hook);
+		webpush_kick();
 		hl.spool_alert = id;
 		hl.raised++;
 		metrics_alert(HEALTH_REASON_SPOOL);

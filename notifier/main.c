@@ -30,6 +30,7 @@
 #include "stale.h"
 #include "web.h"
 #include "webhook.h"
+#include "webpush.h"
 
 static struct config cfg;
 static struct webhook *hook;
@@ -157,11 +158,19 @@ main(int argc, char **argv)
 	}
 	events_init(hook);
 	health_init(&cfg, hook);
+	if (webpush_open(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch-notifier: %s\n", err);
+		log_error(NULL, "%s", err);
+		webhook_close(hook);
+		db_close();
+		return 2;
+	}
 	if (uv_loop_init(&loop) != 0)
 		fatal("uv_loop_init failed");
 	if (mqtt_start(&loop, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch-notifier: %s\n", err);
 		log_error(NULL, "%s", err);
+		webpush_close();
 		webhook_close(hook);
 		db_close();
 		return 2;
@@ -189,6 +198,7 @@ main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 
 	web_finish();
+	webpush_close();
 	webhook_close(hook);
 	db_close();
 	if ((rc = uv_loop_close(&loop)) != 0)

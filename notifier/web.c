@@ -349,6 +349,7 @@ web_public(const char *uri)
 {
 	static const char *const open_paths[] = {
 		"/style.css", "/favicon.svg", "/common.js", "/api/config", "/api/session",
+		"/sw.js", "/manifest.webmanifest", /* fetched by the browser itself, no secrets */
 	};
 	size_t i;
 

@@ -1,0 +1,742 @@
+/* webpush - Web Push delivery of alerts. See webpush.h.
+ *
+ * Encryption (RFC 8291, aes128gcm, one record): an ephemeral P-256 key
+ * (as), ECDH with the browser's p256dh key (ua), then HKDF-SHA256:
+ *   IKM   = HKDF(salt = auth, ikm = ecdh, info = "WebPush: info\0" ua as, 32)
+ *   CEK   = HKDF(salt = random 16, ikm = IKM, "Content-Encoding: aes128gcm\0", 16)
+ *   NONCE = HKDF(same, "Content-Encoding: nonce\0", 12)
+ * body = salt | rs (4096) | 65 | as | AES-128-GCM(payload | 0x02) | tag.
+ * VAPID (RFC 8292): Authorization: vapid t=<ES256 JWT {aud: the push
+ * service's origin, exp: +12 h, sub: webpush.subject}>, k=<our public key>.
+ *
+ * Threads: subscribe/alert run on the loop thread with the notifier's
+ * connection (db_handle); the delivery thread has its own connection and
+ * is the only one that updates outbox rows and drops gone subscriptions. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+#include "webpush.h"
+
+#define WP_RS 4096
+#define WP_PAYLOAD_MAX 3000
+#define WP_TTL_S 86400
+
+static struct {
+	int open;
+	EVP_PKEY *vapid;             /* owned */
+	char pub[128];               /* base64url of the 65-byte point */
+	char db_path[CONFIG_PATH_SIZE + 32];
+	char subject[128];
+	uint64_t bmin_us, bmax_us, keep_us;
+	long timeout_ms;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop, kicked;
+	atomic_ullong ok, failed, gone;
+} wp = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static const char wp_schema[] =
+    "CREATE TABLE IF NOT EXISTS webpush_subs (id INTEGER PRIMARY KEY, user TEXT NOT NULL,"
+    " endpoint TEXT NOT NULL UNIQUE, p256dh TEXT NOT NULL, auth TEXT NOT NULL, cameras TEXT NOT NULL,"
+    " reasons TEXT NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS webpush_outbox (id INTEGER PRIMARY KEY, sub_id INTEGER NOT NULL,"
+    " payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_us INTEGER NOT NULL,"
+    " delivered_us INTEGER, last_error TEXT);"
+    "CREATE INDEX IF NOT EXISTS webpush_outbox_pending ON webpush_outbox (next_us) WHERE delivered_us IS NULL;";
+
+void
+webpush_counts(unsigned long long *ok, unsigned long long *failed, unsigned long long *gone)
+{
+	*ok = atomic_load(&wp.ok);
+	*failed = atomic_load(&wp.failed);
+	*gone = atomic_load(&wp.gone);
+}
+
+const char *
+webpush_public_key(void)
+{
+	return wp.open ? wp.pub : "";
+}
+
+/* ---- base64url ---- */
+
+static void
+b64url(const unsigned char *in, size_t n, char *out, size_t outlen)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 5 < outlen; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+		    (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		if (i + 1 < n)
+			out[o++] = a[v >> 6 & 63];
+		if (i + 2 < n)
+			out[o++] = a[v & 63];
+	}
+	out[o] = '\0';
+}
+
+/* unb64url - decode (padding optional); returns the length or -1. */
+static int
+unb64url(const char *in, unsigned char *out, size_t outlen)
+{
+	unsigned v = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (; *in && *in != '='; in++) {
+		int c = *in;
+		int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 :
+		    c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' || c == '+' ? 62 : c == '_' || c == '/' ? 63 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v << 6 | (unsigned)d;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (o == outlen)
+				return -1;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	return (int)o;
+}
+
+/* ---- crypto ---- */
+
+static void
+hmac256(const unsigned char *key, size_t klen, const unsigned char *d, size_t n, unsigned char out[32])
+{
+	unsigned len = 32;
+
+	HMAC(EVP_sha256(), key, (int)klen, d, n, out, &len);
+}
+
+/* hkdf - HKDF-SHA256 with one block of output (len <= 32). */
+static void
+hkdf(const unsigned char *salt, size_t slen, const unsigned char *ikm, size_t ilen, const unsigned char *info,
+    size_t nlen, unsigned char *out, size_t len)
+{
+	unsigned char prk[32], t[32], buf[256];
+
+	hmac256(salt, slen, ikm, ilen, prk);
+	memcpy(buf, info, nlen);
+	buf[nlen] = 1;
+	hmac256(prk, 32, buf, nlen + 1, t);
+	memcpy(out, t, len);
+}
+
+static EVP_PKEY *
+wp_peer_key(const unsigned char pub[65])
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY *k = NULL;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, 65);
+	params[2] = OSSL_PARAM_construct_end();
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* wp_encrypt - RFC 8291 body of pt into out (room for pt + 103 + 17).
+ * Returns the length or -1. */
+static int
+wp_encrypt(const unsigned char ua[65], const unsigned char auth[16], const char *pt, size_t ptlen,
+    unsigned char *out)
+{
+	static const char info_key[] = "WebPush: info";
+	static const char info_cek[] = "Content-Encoding: aes128gcm";
+	static const char info_nonce[] = "Content-Encoding: nonce";
+	unsigned char as[65], secret[32], ikm[32], salt[16], cek[16], nonce[12], info[14 + 130];
+	EVP_PKEY *eph = NULL, *peer = NULL;
+	EVP_PKEY_CTX *dctx = NULL;
+	EVP_CIPHER_CTX *c = NULL;
+	size_t slen = sizeof(secret), alen = 0;
+	unsigned char *p;
+	int n, m, rc = -1;
+
+	if ((eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
+	    EVP_PKEY_get_octet_string_param(eph, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, as, sizeof(as), &alen) <= 0 ||
+	    alen != 65 || (peer = wp_peer_key(ua)) == NULL || (dctx = EVP_PKEY_CTX_new(eph, NULL)) == NULL ||
+	    EVP_PKEY_derive_init(dctx) <= 0 || EVP_PKEY_derive_set_peer(dctx, peer) <= 0 ||
+	    EVP_PKEY_derive(dctx, secret, &slen) <= 0 || slen != 32 || RAND_bytes(salt, 16) != 1)
+		goto out;
+	memcpy(info, info_key, sizeof(info_key)); /* with its NUL */
+	memcpy(info + sizeof(info_key), ua, 65);
+	memcpy(info + sizeof(info_key) + 65, as, 65);
+	hkdf(auth, 16, secret, 32, info, sizeof(info_key) + 130, ikm, 32);
+	hkdf(salt, 16, ikm, 32, (const unsigned char *)info_cek, sizeof(info_cek), cek, 16);
+	hkdf(salt, 16, ikm, 32, (const unsigned char *)info_nonce, sizeof(info_nonce), nonce, 12);
+	memcpy(out, salt, 16);
+	out[16] = 0, out[17] = 0, out[18] = WP_RS >> 8, out[19] = WP_RS & 255;
+	out[20] = 65;
+	memcpy(out + 21, as, 65);
+	p = out + 86;
+	if ((c = EVP_CIPHER_CTX_new()) == NULL || EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, cek, nonce) != 1 ||
+	    EVP_EncryptUpdate(c, p, &n, (const unsigned char *)pt, (int)ptlen) != 1 ||
+	    EVP_EncryptUpdate(c, p + n, &m, (const unsigned char *)"\2", 1) != 1)
+		goto out;
+	n += m;
+	if (EVP_EncryptFinal_ex(c, p + n, &m) != 1)
+		goto out;
+	n += m;
+	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, p + n) != 1)
+		goto out;
+	rc = 86 + n + 16;
+out:
+	EVP_CIPHER_CTX_free(c);
+	EVP_PKEY_CTX_free(dctx);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(eph);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(cek, sizeof(cek));
+	return rc;
+}
+
+/* wp_jwt - the VAPID JWT for the push service at aud (scheme://host[:port]). */
+static int
+wp_jwt(const char *aud, char *out, size_t outlen)
+{
+	static const char head[] = "{\"typ\":\"JWT\",\"alg\":\"ES256\"}";
+	char h64[64], c64[512], *claims, data[640];
+	unsigned char der[128], raw[64];
+	const unsigned char *dp = der;
+	EVP_MD_CTX *md = NULL;
+	ECDSA_SIG *sig = NULL;
+	const BIGNUM *r, *s;
+	size_t dlen = sizeof(der);
+	char s64[100];
+	json_t *o;
+	int rc = -1;
+
+	o = json_pack("{s:s, s:I, s:s}", "aud", aud, "exp", (json_int_t)(time(NULL) + 12 * 3600), "sub", wp.subject);
+	claims = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (claims == NULL || strlen(claims) > 350) {
+		free(claims);
+		return -1;
+	}
+	b64url((const unsigned char *)head, strlen(head), h64, sizeof(h64));
+	b64url((const unsigned char *)claims, strlen(claims), c64, sizeof(c64));
+	free(claims);
+	snprintf(data, sizeof(data), "%s.%s", h64, c64);
+	if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, wp.vapid) != 1 ||
+	    EVP_DigestSign(md, der, &dlen, (const unsigned char *)data, strlen(data)) != 1 ||
+	    (sig = d2i_ECDSA_SIG(NULL, &dp, (long)dlen)) == NULL)
+		goto out;
+	ECDSA_SIG_get0(sig, &r, &s);
+	if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32)
+		goto out;
+	b64url(raw, 64, s64, sizeof(s64));
+	rc = (size_t)snprintf(out, outlen, "%s.%s", data, s64) < outlen ? 0 : -1;
+out:
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* ---- the VAPID key ---- */
+
+static int
+wp_key(const char *path, char *err, size_t errlen)
+{
+	unsigned char raw[65];
+	size_t n = 0;
+	FILE *f;
+	int fd;
+
+	if ((f = fopen(path, "r")) != NULL) {
+		wp.vapid = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (wp.vapid == NULL) {
+			snprintf(err, errlen, "%s: not a PEM private key", path);
+			return -1;
+		}
+	} else {
+		if ((wp.vapid = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL) {
+			snprintf(err, errlen, "cannot make a VAPID key");
+			return -1;
+		}
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1 ||
+		    (f = fdopen(fd, "w")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (PEM_write_PrivateKey(f, wp.vapid, NULL, NULL, 0, NULL, NULL) != 1 || fflush(f) != 0 ||
+		    fsync(fileno(f)) != 0) {
+			fclose(f);
+			unlink(path);
+			snprintf(err, errlen, "%s: cannot write", path);
+			return -1;
+		}
+		fclose(f);
+		log_info(NULL, "webpush: made a VAPID key pair in %s", path);
+	}
+	if (EVP_PKEY_get_octet_string_param(wp.vapid, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, raw, sizeof(raw), &n) <= 0 ||
+	    n != 65) {
+		snprintf(err, errlen, "%s: not a P-256 key", path);
+		return -1;
+	}
+	b64url(raw, 65, wp.pub, sizeof(wp.pub));
+	return 0;
+}
+
+/* ---- delivery thread ---- */
+
+struct wp_row {
+	int64_t id, sub;
+	int attempts;
+	char *payload, *endpoint, *p256dh, *auth; /* owned */
+};
+
+static size_t
+wp_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* wp_post - one delivery; returns the HTTP status, or 0 with err set. */
+static long
+wp_post(const struct wp_row *r, char *err, size_t errlen)
+{
+	unsigned char ua[80], auth[24], body[WP_PAYLOAD_MAX + 200];
+	char aud[300], jwt[800], hdr[1000];
+	struct curl_slist *h = NULL;
+	const char *p;
+	long code = 0;
+	CURL *c;
+	CURLcode cc;
+	int n;
+
+	if (unb64url(r->p256dh, ua, sizeof(ua)) != 65 || ua[0] != 4 || unb64url(r->auth, auth, sizeof(auth)) != 16) {
+		snprintf(err, errlen, "bad subscription keys");
+		return 0;
+	}
+	if ((n = wp_encrypt(ua, auth, r->payload, strlen(r->payload), body)) < 0) {
+		snprintf(err, errlen, "cannot encrypt");
+		return 0;
+	}
+	/* aud: the endpoint's origin */
+	p = strstr(r->endpoint, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	snprintf(aud, sizeof(aud), "%.*s", p ? (int)(p - r->endpoint) : (int)strlen(r->endpoint), r->endpoint);
+	if (wp_jwt(aud, jwt, sizeof(jwt)) != 0) {
+		snprintf(err, errlen, "cannot sign the VAPID JWT");
+		return 0;
+	}
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "curl_easy_init");
+		return 0;
+	}
+	snprintf(hdr, sizeof(hdr), "Authorization: vapid t=%s, k=%s", jwt, wp.pub);
+	h = curl_slist_append(h, hdr);
+	h = curl_slist_append(h, "Content-Encoding: aes128gcm");
+	h = curl_slist_append(h, "Content-Type: application/octet-stream");
+	h = curl_slist_append(h, "Urgency: high");
+	snprintf(hdr, sizeof(hdr), "TTL: %d", WP_TTL_S);
+	h = curl_slist_append(h, hdr);
+	curl_easy_setopt(c, CURLOPT_URL, r->endpoint);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)n);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, wp.timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wp_discard);
+	if ((cc = curl_easy_perform(c)) != CURLE_OK)
+		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return code;
+}
+
+static char *
+wp_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(s ? s : "");
+}
+
+static void
+wp_row_free(struct wp_row *r)
+{
+	free(r->payload);
+	free(r->endpoint);
+	free(r->p256dh);
+	free(r->auth);
+}
+
+static int
+wp_exec(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	sqlite3_bind_int64(st, 3, c);
+	if (t)
+		sqlite3_bind_text(st, 4, t, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* wp_next - the oldest due row; 1 found, 0 none (*wait_us: until the next). */
+static int
+wp_next(sqlite3 *db, uint64_t now, struct wp_row *r, uint64_t *wait_us)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	*wait_us = 1000000;
+	if (sqlite3_prepare_v2(db, "SELECT o.id, o.sub_id, o.attempts, o.payload, s.endpoint, s.p256dh, s.auth, o.next_us"
+	    " FROM webpush_outbox o JOIN webpush_subs s ON s.id = o.sub_id WHERE o.delivered_us IS NULL"
+	    " ORDER BY o.next_us, o.id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t next = (uint64_t)sqlite3_column_int64(st, 7);
+
+		if (next <= now) {
+			r->id = sqlite3_column_int64(st, 0);
+			r->sub = sqlite3_column_int64(st, 1);
+			r->attempts = sqlite3_column_int(st, 2);
+			r->payload = wp_col(st, 3);
+			r->endpoint = wp_col(st, 4);
+			r->p256dh = wp_col(st, 5);
+			r->auth = wp_col(st, 6);
+			found = 1;
+		} else if (next - now < *wait_us)
+			*wait_us = next - now;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void *
+wp_run(void *arg)
+{
+	sqlite3 *db = NULL;
+	uint64_t last_prune = 0;
+
+	(void)arg;
+	if (sqlite3_open_v2(wp.db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		log_error(NULL, "webpush: cannot open %s: delivery stopped", wp.db_path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	for (;;) {
+		struct wp_row r;
+		uint64_t now = util_now_us(), wait_us;
+		char err[256] = "";
+		long code;
+
+		pthread_mutex_lock(&wp.mu);
+		if (wp.stop) {
+			pthread_mutex_unlock(&wp.mu);
+			break;
+		}
+		wp.kicked = 0;
+		pthread_mutex_unlock(&wp.mu);
+		if (wp.keep_us && now - last_prune > 3600ULL * 1000000ULL) {
+			wp_exec(db, "DELETE FROM webpush_outbox WHERE delivered_us IS NOT NULL AND delivered_us < ?1",
+			    (int64_t)(now - wp.keep_us), 0, 0, NULL);
+			last_prune = now;
+		}
+		memset(&r, 0, sizeof(r));
+		if (!wp_next(db, now, &r, &wait_us)) {
+			struct timespec ts;
+
+			pthread_mutex_lock(&wp.mu);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += (time_t)(wait_us / 1000000);
+			ts.tv_nsec += (long)(wait_us % 1000000) * 1000;
+			if (ts.tv_nsec >= 1000000000L)
+				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+			if (!wp.stop && !wp.kicked)
+				pthread_cond_timedwait(&wp.cv, &wp.mu, &ts);
+			pthread_mutex_unlock(&wp.mu);
+			continue;
+		}
+		code = wp_post(&r, err, sizeof(err));
+		now = util_now_us();
+		if (code >= 200 && code < 300) {
+			wp_exec(db, "UPDATE webpush_outbox SET delivered_us = ?1, attempts = attempts + 1 WHERE id = ?2",
+			    (int64_t)now, r.id, 0, NULL);
+			atomic_fetch_add(&wp.ok, 1);
+		} else if (code == 404 || code == 410) {
+			wp_exec(db, "DELETE FROM webpush_outbox WHERE sub_id = ?1", r.sub, 0, 0, NULL);
+			wp_exec(db, "DELETE FROM webpush_subs WHERE id = ?1", r.sub, 0, 0, NULL);
+			atomic_fetch_add(&wp.gone, 1);
+			log_info(NULL, "webpush: subscription %lld is gone (%ld from its push service): dropped",
+			    (long long)r.sub, code);
+		} else {
+			uint64_t d = wp.bmin_us;
+			int i;
+
+			for (i = 0; i < r.attempts && d < wp.bmax_us; i++)
+				d *= 2;
+			if (d > wp.bmax_us)
+				d = wp.bmax_us;
+			if (code)
+				snprintf(err, sizeof(err), "HTTP %ld", code);
+			wp_exec(db, "UPDATE webpush_outbox SET attempts = attempts + 1, next_us = ?1 + ?3, last_error = ?4"
+			    " WHERE id = ?2", (int64_t)now, r.id, (int64_t)d, err);
+			atomic_fetch_add(&wp.failed, 1);
+			log_warnx(NULL, "webpush: delivery %lld to subscription %lld failed (%s); again in %llu ms",
+			    (long long)r.id, (long long)r.sub, err, (unsigned long long)(d / 1000));
+		}
+		wp_row_free(&r);
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+void
+webpush_kick(void)
+{
+	if (!wp.open)
+		return;
+	pthread_mutex_lock(&wp.mu);
+	wp.kicked = 1;
+	pthread_cond_signal(&wp.cv);
+	pthread_mutex_unlock(&wp.mu);
+}
+
+/* ---- loop thread ---- */
+
+/* wp_list - a JSON array of ids into "a,b,c" ("" for none); -1 if bad. */
+static int
+wp_list(json_t *a, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return -1;
+	json_array_foreach(a, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s == NULL || !util_camera_id_valid(s) || n + strlen(s) + 2 > outlen)
+			return -1;
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? "," : "", s);
+	}
+	return 0;
+}
+
+int64_t
+webpush_subscribe(const char *user, const char *json, size_t len, char *err, size_t errlen)
+{
+	char cams[512], reasons[256];
+	unsigned char tmp[80];
+	const char *ep, *p256, *auth;
+	sqlite3_stmt *st;
+	json_t *o;
+	int64_t id = -1;
+
+	if (!wp.open) {
+		snprintf(err, errlen, "Web Push is off");
+		return -1;
+	}
+	if ((o = json_loadb(json, len, 0, NULL)) == NULL || !json_is_object(o)) {
+		snprintf(err, errlen, "body: a PushSubscription as JSON");
+		json_decref(o);
+		return -1;
+	}
+	ep = json_string_value(json_object_get(o, "endpoint"));
+	p256 = json_string_value(json_object_get(json_object_get(o, "keys"), "p256dh"));
+	auth = json_string_value(json_object_get(json_object_get(o, "keys"), "auth"));
+	if (ep == NULL || (strncmp(ep, "https://", 8) != 0 && strncmp(ep, "http://", 7) != 0) || strlen(ep) > 600 ||
+	    strpbrk(ep, " \r\n\t") != NULL) {
+		snprintf(err, errlen, "endpoint: an http(s) URL");
+	} else if (p256 == NULL || unb64url(p256, tmp, sizeof(tmp)) != 65 || tmp[0] != 4) {
+		snprintf(err, errlen, "keys.p256dh: a base64url P-256 point (65 bytes)");
+	} else if (auth == NULL || unb64url(auth, tmp, sizeof(tmp)) != 16) {
+		snprintf(err, errlen, "keys.auth: 16 bytes, base64url");
+	} else if (wp_list(json_object_get(o, "cameras"), cams, sizeof(cams)) != 0 ||
+	    wp_list(json_object_get(o, "reasons"), reasons, sizeof(reasons)) != 0) {
+		snprintf(err, errlen, "cameras, reasons: arrays of ids");
+	} else if (sqlite3_prepare_v2(db_handle(), "INSERT INTO webpush_subs (user, endpoint, p256dh, auth, cameras,"
+	    " reasons, created_us) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET user = excluded.user,"
+	    " p256dh = excluded.p256dh, auth = excluded.auth, cameras = excluded.cameras, reasons = excluded.reasons"
+	    " RETURNING id", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, user, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, ep, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, p256, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, auth, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, cams, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, reasons, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 7, (int64_t)util_now_us());
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		else
+			snprintf(err, errlen, "database: %s", db_errmsg());
+		sqlite3_finalize(st);
+	} else
+		snprintf(err, errlen, "database: %s", db_errmsg());
+	json_decref(o);
+	return id;
+}
+
+int
+webpush_unsubscribe(const char *json, size_t len)
+{
+	const char *ep;
+	sqlite3_stmt *st;
+	json_t *o;
+	int rc = -1;
+
+	if (!wp.open || (o = json_loadb(json, len, 0, NULL)) == NULL)
+		return -1;
+	if ((ep = json_string_value(json_object_get(o, "endpoint"))) != NULL &&
+	    sqlite3_prepare_v2(db_handle(), "DELETE FROM webpush_subs WHERE endpoint = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, ep, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(db_handle()) > 0 : -1;
+		sqlite3_finalize(st);
+	}
+	json_decref(o);
+	return rc;
+}
+
+static const char *
+wp_reason_text(const char *reason)
+{
+	static const char *const t[][2] = {
+		{ "no_mask", "No mask" }, { "mask_chin", "Mask below the nose" },
+		{ "temperature", "Temperature" }, { "camera_offline", "Camera stopped sending" },
+		{ "spool_low", "Spool disk nearly full" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i][0], reason) == 0)
+			return t[i][1];
+	return reason;
+}
+
+int
+webpush_alert(int64_t alert_id, const char *camera, const char *camera_name, const char *reason)
+{
+	char title[128], tag[32], *payload;
+	sqlite3_stmt *st;
+	json_t *o;
+	int rc = -1;
+
+	if (!wp.open)
+		return 0;
+	snprintf(title, sizeof(title), "gatewatch: %s", camera_name[0] ? camera_name : camera);
+	snprintf(tag, sizeof(tag), "alert-%lld", (long long)alert_id);
+	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "title", title, "body", wp_reason_text(reason),
+	    "tag", tag, "alert_id", (json_int_t)alert_id, "camera", camera, "reason", reason, "url", "/");
+	payload = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (payload == NULL || strlen(payload) > WP_PAYLOAD_MAX) {
+		free(payload);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db_handle(), "INSERT INTO webpush_outbox (sub_id, payload, next_us)"
+	    " SELECT id, ?1, ?2 FROM webpush_subs WHERE (cameras = '' OR instr(',' || cameras || ',', ',' || ?3 || ',') > 0)"
+	    " AND (reasons = '' OR instr(',' || reasons || ',', ',' || ?4 || ',') > 0)", -1, &st, NULL) != SQLITE_OK) {
+		free(payload);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, payload, -1, SQLITE_TRANSIENT);
+	free(payload);
+	sqlite3_bind_int64(st, 2, (int64_t)util_now_us());
+	sqlite3_bind_text(st, 3, camera, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = sqlite3_changes(db_handle());
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+webpush_open(const struct config *c, char *err, size_t errlen)
+{
+	char path[CONFIG_PATH_SIZE + 32], *msg = NULL;
+
+	if (c->webpush_subject[0] == '\0')
+		return 0;
+	if (config_path(c, "webpush-vapid.pem", path, sizeof(path)) != 0 ||
+	    config_path(c, "gatewatch.db", wp.db_path, sizeof(wp.db_path)) != 0) {
+		snprintf(err, errlen, "webpush: path too long");
+		return -1;
+	}
+	if (wp_key(path, err, errlen) != 0)
+		return -1;
+	if (sqlite3_exec(db_handle(), wp_schema, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "webpush tables: %s", msg ? msg : db_errmsg());
+		sqlite3_free(msg);
+		return -1;
+	}
+	util_strlcpy(wp.subject, c->webpush_subject, sizeof(wp.subject));
+	wp.bmin_us = (uint64_t)c->webhook_backoff_min_ms * 1000u;
+	wp.bmax_us = (uint64_t)c->webhook_backoff_max_ms * 1000u;
+	wp.keep_us = (uint64_t)c->webhook_keep_days * 86400ULL * 1000000ULL;
+	wp.timeout_ms = c->webhook_timeout_ms;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	wp.stop = 0;
+	if (pthread_create(&wp.th, NULL, wp_run, NULL) != 0) {
+		snprintf(err, errlen, "webpush: cannot start its thread");
+		return -1;
+	}
+	wp.open = 1;
+	log_info(NULL, "webpush: on, VAPID public key %s", wp.pub);
+	return 0;
+}
+
+void
+webpush_close(void)
+{
+	if (!wp.open)
+		return;
+	pthread_mutex_lock(&wp.mu);
+	wp.stop = 1;
+	pthread_cond_signal(&wp.cv);
+	pthread_mutex_unlock(&wp.mu);
+	pthread_join(wp.th, NULL);
+	EVP_PKEY_free(wp.vapid);
+	wp.vapid = NULL;
+	curl_global_cleanup();
+	wp.open = 0;
+}
