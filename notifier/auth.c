@@ -114,6 +114,7 @@ auth_identify(struct lws *wsi, struct auth_req *r)
 			return;
 		}
 		util_strlcpy(tok, hdr + 7, sizeof(tok));
+		util_strlcpy(r->tok, tok, sizeof(r->tok));
 		if ((rc = authdb_token_check(db_handle(), tok, now, &r->who)) < 0)
 			log_warnx(NULL, "auth: token lookup: %s", db_errmsg());
 		if (rc != 1) {
@@ -137,6 +138,21 @@ auth_identify(struct lws *wsi, struct auth_req *r)
 
 		auth_make_cookie(r, r->sid, left > 0 ? (int)left : 1);
 	}
+}
+
+int
+auth_recheck(struct auth_req *r)
+{
+	struct authdb_who w;
+	int64_t now = (int64_t)util_now_us();
+	int renewed;
+
+	if (r->who.kind == AUTHDB_TOKEN)
+		return authdb_token_check(db_handle(), r->tok, now, &w) == 1;
+	if (r->who.kind == AUTHDB_SESSION)
+		return authdb_session_get(db_handle(), r->sid, now, (int64_t)cfg->session_idle_s * 1000000, &w,
+		    &renewed) == 1;
+	return 0;
 }
 
 int

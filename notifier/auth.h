@@ -22,6 +22,7 @@ struct auth_req {
 	int bad_bearer;                 /* an Authorization header that names no live token */
 	char addr[64];                  /* the peer's address */
 	char sid[AUTHDB_SECRET_SIZE];   /* the session cookie's value, if one came */
+	char tok[AUTHDB_SECRET_SIZE];   /* the bearer token, if one came */
 	char set_cookie[200];           /* a Set-Cookie value to send with the answer, or "" */
 };
 
@@ -31,6 +32,12 @@ void auth_init(const struct config *c);
 /* auth_identify - fill r from wsi's headers (cookie, bearer, peer).
  * A database error leaves r anonymous (and is logged). */
 void auth_identify(struct lws *wsi, struct auth_req *r);
+
+/* auth_recheck - 1 while r's session or token is still good (a /live
+ * connection is checked again now and then: logout, expiry, a password
+ * change, a revoked token or a removed user end it). Renews the session
+ * like any use. */
+int auth_recheck(struct auth_req *r);
 
 /* auth_origin_ok - 1 when the request may change something or open
  * /live: its Origin is the server's own (scheme://Host), or it has no

@@ -201,3 +201,19 @@ live_broadcast(const char *json, size_t len)
 	 * asking for WRITEABLE is reliable on the libuv loop. */
 	lws_cancel_service(lws_get_context(clients->wsi));
 }
+
+int
+live_drop_if(int (*keep)(struct lws *wsi))
+{
+	struct live_client *c;
+	int n = 0;
+
+	for (c = clients; c; c = c->next)
+		if (!c->dropped && !keep(c->wsi)) {
+			c->dropped = 1;
+			log_info(NULL, "live client %s: its login ended: closed", c->peer);
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			n++;
+		}
+	return n;
+}

@@ -30,6 +30,10 @@ void live_broadcast(const char *json, size_t len);
  * called from LWS_CALLBACK_EVENT_WAIT_CANCELLED (see live_push). */
 void live_wake(void);
 
+/* live_drop_if - close every client for which keep(its wsi) is 0 (its
+ * login ended); returns how many. */
+int live_drop_if(int (*keep)(struct lws *wsi));
+
 /* live_count - connected clients. */
 int live_count(void);
 

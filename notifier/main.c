@@ -69,6 +69,7 @@ on_tick(uv_timer_t *t)
 	(void)t;
 	fanout_tick();
 	auth_tick();
+	web_tick();
 	peer_tick(&cfg);
 	health_tick();
 	mqtt_tick();

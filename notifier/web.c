@@ -37,6 +37,7 @@
 #include "web.h"
 
 #define WEB_CHUNK 16384
+#define WEB_RECHECK_S 5    /* /live logins are checked again this often, seconds */
 
 struct web_pss;
 
@@ -636,6 +637,9 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 		return 0;
 	}
 	case LWS_CALLBACK_ESTABLISHED:
+		/* the same credentials FILTER_PROTOCOL_CONNECTION accepted, kept to
+		 * check them again (web_tick) */
+		auth_identify(wsi, &pss->req);
 		if ((pss->live = live_open(wsi)) == NULL)
 			return -1;
 		return 0;
@@ -734,6 +738,24 @@ web_start(uv_loop_t *loop, const struct config *c)
 	log_info(NULL, "http%s listening on %s:%d, www %s", c->tls_cert[0] ? "s" : "",
 	    c->listen_address, c->http_port, c->www_dir);
 	return 0;
+}
+
+/* web_live_keep - 1 while a /live client's login is still good. */
+static int
+web_live_keep(struct lws *wsi)
+{
+	struct web_pss *pss = lws_wsi_user(wsi);
+
+	return pss != NULL && auth_recheck(&pss->req);
+}
+
+void
+web_tick(void)
+{
+	static int n;
+
+	if (web_ctx && ++n % WEB_RECHECK_S == 0)
+		live_drop_if(web_live_keep);
 }
 
 void

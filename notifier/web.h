@@ -12,6 +12,11 @@
  * Returns 0, or -1 after logging why. */
 int web_start(uv_loop_t *loop, const struct config *c);
 
+/* web_tick - once a second: /live connections whose login ended (logout,
+ * expiry, password change, revoked token, removed user) are closed within
+ * a few seconds. */
+void web_tick(void);
+
 /* web_stop - first half of the shutdown: close the listener and every
  * connection; the loop must then run dry before web_finish. */
 void web_stop(void);

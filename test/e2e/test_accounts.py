@@ -231,6 +231,32 @@ try:
     st, _, _ = admin.request("GET", "/api/users/zed")
     t.eq(st, 404, "a deleted user is 404")
 
+    # --- a /live connection ends with its login ---
+    def closed_within(w, seconds):
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                w.recv(timeout=max(0.1, end - time.time()))
+            except (ConnectionError, OSError):
+                return True
+            except ValueError:
+                continue
+        return False
+
+    lv = n.login()
+    w = WS(n.http_port, headers=lv.headers())
+    t.eq(w.recv().get("type"), "hello", "a session's /live gets hello")
+    lv.request("DELETE", "/api/session")
+    t.check(closed_within(w, 20), "logging out closes that session's /live connection")
+    w.close()
+    ltok = cli("token", "add", "live-tok", "--role", "viewer")[1].strip()
+    w = WS(n.http_port, headers={"Authorization": "Bearer " + ltok})
+    t.eq(w.recv().get("type"), "hello", "a token's /live gets hello")
+    lid = [l.split()[0] for l in cli("token", "list")[1].splitlines() if " live-tok " in l][0]
+    cli("token", "revoke", lid)
+    t.check(closed_within(w, 20), "revoking the token (CLI) closes its /live connection")
+    w.close()
+
     # --- sessions end ---
     st, _, _ = vera.request("DELETE", "/api/session")
     st2, _, _ = vera.request("GET", "/api/tracks")
