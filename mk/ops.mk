@@ -7,6 +7,8 @@ $(B)/test/test_logpump: $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(B)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_logpump.o $(B)/cli/logpump.o $(LDLIBS_BASE)
 
-# The notifier writes its JSON with jansson (health.c, mqtt.c) and talks MQTT
-# with libmosquitto (mqtt.c).
-$(BIN)/gatewatch-notifier: LDLIBS_BASE += -ljansson -lmosquitto -lcurl
+# The notifier writes its JSON with jansson (health.c, mqtt.c, webpush.c), talks MQTT
+# with libmosquitto (mqtt.c), Web Push with libcurl (webpush.c). Anything that
+# links the notifier's objects (the fuzz harness) takes OPS_NOTIFIER_LIBS too.
+OPS_NOTIFIER_LIBS = -ljansson -lmosquitto -lcurl
+$(BIN)/gatewatch-notifier: LDLIBS_BASE += $(OPS_NOTIFIER_LIBS)
