@@ -195,6 +195,19 @@ paths = {
         "parameters": [pparam("id", "alert id", {"type": "integer"})],
         "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}},
         "responses": {"200": ok(ref("s", "Alert")), **errors(400, 401, 403, 404, 413, 500)}}},
+    "/api/push/key": {"get": {"summary": "the VAPID public key for PushManager.subscribe (404: Web Push off)",
+                              "responses": {"200": ok({"type": "object", "properties": {"public_key": {"type": "string"}}}),
+                                            **errors(401, 404)}}},
+    "/api/push/subscriptions": {"post": {
+        "summary": "subscribe this browser to alerts (supervisor, admin); cameras/reasons: empty = all",
+        "requestBody": body({"type": "object", "properties": {"endpoint": {"type": "string"}, "keys": {"type": "object", "properties": {"p256dh": {"type": "string"}, "auth": {"type": "string"}}}, "cameras": {"type": "array", "items": {"type": "string"}}, "reasons": {"type": "array", "items": {"type": "string"}}}, "required": ["endpoint", "keys"]}),
+        "responses": {"201": ok({"type": "object", "properties": {"id": {"type": "integer"}}}, "created"),
+                      **errors(400, 401, 403, 404, 413, 500)}}},
+    "/api/push/unsubscribe": {"post": {
+        "summary": "drop the subscription with this endpoint (supervisor, admin)",
+        "requestBody": body({"type": "object", "properties": {"endpoint": {"type": "string"}}, "required": ["endpoint"]}),
+        "responses": {"200": ok({"type": "object", "properties": {"dropped": {"type": "boolean"}}}),
+                      **errors(400, 401, 403, 404, 413)}}},
     "/api/users": {
         "get": {"summary": "every user (admin)", "responses": {"200": ok(ref("s", "Page")), **errors(401, 403)}},
         "post": {"summary": "add a user (admin)", "requestBody": body(ref("s", "NewUser")),
