@@ -84,14 +84,15 @@ $(MODELS)/face.weights: models/scripts/convert-face.js | deps
 $(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
 	node models/scripts/convert-nanodet.js --out $(MODELS)
 # The mask classifier is trained by `make train-mask` and committed in
-# models/trained/ (see its README: training is slow and clock-seeded).
-$(MODELS)/mask.weights: models/trained/mask.weights models/trained/mask.cfg models/trained/mask.labels
+# models/trained/ with its thresholds and manifest (it needs
+# ../shared/datasets; see models/trained/README.md).
+MASK_FILES = mask.cfg mask.weights mask.labels mask.thresholds mask.manifest
+$(MODELS)/mask.weights: $(addprefix models/trained/,$(MASK_FILES))
 	@mkdir -p $(MODELS)
-	cp models/trained/mask.cfg models/trained/mask.labels $(MODELS)/
-	cp models/trained/mask.weights $(MODELS)/mask.weights
-train-mask: $(MODELS)/face.weights $(B)/models/facecrop $(B)/models/train
+	cp $(addprefix models/trained/,$(MASK_FILES)) $(MODELS)/
+train-mask: $(MODELS)/face.weights $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/maskeval
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
-	cp $(MODELS)/mask.cfg $(MODELS)/mask.weights $(MODELS)/mask.labels models/trained/
+	cp $(addprefix $(MODELS)/,$(MASK_FILES)) models/trained/
 
 run: deps all models
 	$(BIN)/gatewatch up --dir var --demo

@@ -212,8 +212,10 @@ analyse_mask(struct analyse *a, const struct image *im, const struct nn_box *fac
 	 * the same order shifted by one (0 = unknown). */
 	for (i = 0; i < MASKCLS_N; i++)
 		p->mask_probs[i + 1] = probs[i];
-	p->mask = (uint32_t)(cls + 1);
 	p->mask_score = probs[cls];
+	/* under the model's threshold for its class (mask.thresholds): unsure,
+	 * no verdict from this look; the probabilities are kept */
+	p->mask = maskcls_decide(a->mask, probs) == MASKCLS_UNSURE ? MSG_MASK_UNKNOWN : (uint32_t)(cls + 1);
 	return 0;
 }
 

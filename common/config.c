@@ -61,7 +61,7 @@ static const struct config_key config_keys[] = {
 	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "worker deaths on one frame before it is moved to failed/" },
 	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "face detector input size (multiple of 32: 320, 416, 608)" },
 	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "face detector score threshold (worker, and ingest's close-up fallback); masked faces often score 0.4-0.5" },
-	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "mask class probability below which the mask state is unknown" },
+	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "extra floor on the mask class probability, on top of the model's per-class thresholds (mask.thresholds): below it the mask state is unknown" },
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
 	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
@@ -145,7 +145,7 @@ config_defaults(struct config *c)
 	c->worker_max_crashes = 2;
 	c->face_input = 416;
 	c->face_threshold = 0.4;
-	c->mask_threshold = 0.6;
+	c->mask_threshold = 0;
 	c->temp_limit = 37.8;
 	c->client_queue = 256;
 	c->session_idle_s = 28800;

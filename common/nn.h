@@ -43,14 +43,25 @@ int persondet_run(struct persondet *pd, const struct image *im, float threshold,
 void persondet_close(struct persondet *pd);
 
 /* Mask classifier: trained by `make train-mask` (models/mask.cfg +
- * mask.weights + mask.labels). Classes in this order. */
-enum maskcls_class { MASKCLS_ON = 0, MASKCLS_OFF, MASKCLS_CHIN, MASKCLS_N };
+ * mask.weights + mask.labels + mask.thresholds). Classes in this order;
+ * MASKCLS_UNSURE is maskcls_decide's "no class is sure enough". */
+enum maskcls_class { MASKCLS_ON = 0, MASKCLS_OFF, MASKCLS_CHIN, MASKCLS_N, MASKCLS_UNSURE = MASKCLS_N };
 struct maskcls;
+/* maskcls_open - load the network, its labels (checked against the order
+ * above) and its per-class thresholds; NULL with the reason in err when any
+ * file is missing or malformed. */
 struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen);
 /* maskcls_run - classify the face box (expanded by the same margin used in
- * training) of im; probs gets MASKCLS_N probabilities. Returns the argmax
- * class or -errno. */
+ * training) of im; probs gets MASKCLS_N probabilities, the mean of the
+ * network's answers for the crop and its mirror image (two passes).
+ * Returns the argmax class or -errno. */
 int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box *face, float probs[MASKCLS_N]);
+/* maskcls_decide - the class to act on: the argmax of probs when its
+ * probability reaches that class's threshold (mask.thresholds), else
+ * MASKCLS_UNSURE (wait for a better view). */
+int maskcls_decide(const struct maskcls *mc, const float probs[MASKCLS_N]);
+/* maskcls_threshold - the minimum probability to call cls (1 for a bad cls). */
+float maskcls_threshold(const struct maskcls *mc, int cls);
 void maskcls_close(struct maskcls *mc);
 const char *maskcls_name(int cls); /* "mask_on", "mask_off", "mask_chin" */
 

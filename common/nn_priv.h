@@ -38,7 +38,7 @@ void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
 
 /* The mask classifier's view of a face: the detector's box grown by
  * NN_MASK_MARGIN of its larger side on every side, made square around its
- * centre. Training crops (models/tools/facecrop) and maskcls_run both use
+ * centre. Training crops (models/tools/maskaug) and maskcls_run both use
  * nn_face_square, so the classifier sees the same pixels in both. */
 #define NN_MASK_MARGIN 0.2f
 

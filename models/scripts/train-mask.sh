@@ -1,193 +1,147 @@
 #!/bin/sh
 # train-mask.sh - train gatewatch's mask classifier (mask_on, mask_off,
-# mask_chin) with Debian's `darknet classifier train` on face crops of
-# ../shared/datasets/mask-faces/train.
+# mask_chin) on real face crops and choose its per-class thresholds on the
+# validation split. Every step is seeded: two runs give the same files.
 #
-# Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR] [--data DIR]
-#        [--batches N]
-#   --out    where face.cfg/face.weights are and mask.{cfg,weights,labels} go
-#   --tools  folder with the facecrop tool (default build/models)
-#   --bin    accepted for compatibility, unused
-#   --data   the mask-faces dataset (default ../shared/datasets/mask-faces,
-#            relative to the repository root; env GW_MASK_DATA overrides)
-#   --batches training iterations of 64 images (default 1000)
+# Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
+#        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep]
+#   --out     where face.cfg/face.weights are and mask.{cfg,weights,labels,
+#             thresholds,manifest} go
+#   --tools   folder with maskaug, maskfeat, maskeval (default build/models)
+#   --size    crop size, the network's input (default 64)
+#   --hidden  hidden units of the head (default 128)
+#   --epochs  passes over the training crops (default 6)
+#   --seed    seed of the head's initial weights and batches (default 1)
+#   --work    work folder (default DIR/masktrain.tmp); must hold no label
+#   --keep    keep the work folder (crops, features, logs) afterwards
+#   env GW_MASK_SCENES, GW_MASK_FACES, GW_AIZOO: the datasets and the
+#   AIZOO detector (default ../shared/datasets/mask-scenes, mask-faces,
+#   ../shared/models/aizoo-facemask)
 #
-# Steps: facecrop cuts a 64x64 crop around the best face of every image
-# (the crop maskcls_run uses at run time; the whole image if no face is
-# found); each without_mask image also gives a mask_chin crop with a
-# synthetic mask drawn below the nose. Crops are named NNNNN.<label>.ppm in
-# a folder whose path holds no label, because darknet labels an image by
-# the first label that is a substring of its path. darknet seeds its
-# augmentation from the clock, so two runs give slightly different weights;
-# test/models/test_mask.sh measures whatever was trained.
+# The network: conv2d_0..conv2d_4 of the AIZOO face-mask detector (trained
+# on masked and unmasked faces, MIT), kept as they are, then a small head
+# trained here on their outputs. Stock darknet trains a network from
+# scratch at about 1 s per batch of 64 on this machine's shared cores; the
+# fixed backbone needs one forward pass per crop and the head trains in
+# numpy in minutes.
+# 1. convert-aizoo-backbone.py writes maskbb.cfg/.weights (5 convs, 4 pools).
+# 2. `maskaug --boxes` finds the face in every mask-faces image once
+#    (tiny_face_detector at 224, threshold 0.3, else the whole image);
+#    mask-scenes faces use their annotated boxes.
+# 3. mask-lists.py writes the training crop list (mask-scenes images with
+#    N % 5 != 0, mask-faces train/) and the validation list (N % 5 == 0,
+#    mask-faces val/), every training copy with its own seed.
+# 4. `maskaug` cuts the crops as maskcls_run does (nn_face_square, margin
+#    NN_MASK_MARGIN) with detector-like box jitter, JPEG, small-face, blur,
+#    mirror and colour changes, and synthetic below-the-nose masks
+#    (models/tools/chin.c); `maskaug --exact` the validation crops.
+# 5. `maskfeat` runs the backbone (darknet, the run-time code) on them and
+#    keeps the output of conv2d_3 (layer 6, 8x8x64 at 64x64).
+# 6. mask-head.py trains the head and writes mask.cfg/.weights/.labels.
+# 7. `maskeval -p` runs the finished classifier through maskcls_run on the
+#    validation faces; mask-thresholds.py picks the per-class thresholds
+#    (mask.thresholds) and writes the figures into mask.manifest.
 set -eu
 cd "$(dirname "$0")/../.."
-out=""; tools=build/models; batches=1000
-data=${GW_MASK_DATA:-../shared/datasets/mask-faces}
+out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0
+taps=6
+# one BLAS thread: the same sums in the same order, so the same weights
+export OPENBLAS_NUM_THREADS=1
+scenes=${GW_MASK_SCENES:-../shared/datasets/mask-scenes}
+faces=${GW_MASK_FACES:-../shared/datasets/mask-faces}
+aizoo=${GW_AIZOO:-../shared/models/aizoo-facemask}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
 	--tools) tools=$2; shift 2 ;;
-	--bin) shift 2 ;;
-	--data) data=$2; shift 2 ;;
-	--batches) batches=$2; shift 2 ;;
+	--size) size=$2; shift 2 ;;
+	--hidden) hidden=$2; shift 2 ;;
+	--epochs) epochs=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	--work) work=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
 	*) echo "train-mask: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-[ -n "$out" ] || { echo "usage: train-mask.sh --out DIR [--tools DIR] [--data DIR]" >&2; exit 2; }
-for f in "$out/face.cfg" "$out/face.weights" "$tools/facecrop" /usr/bin/darknet; do
-	[ -e "$f" ] || { echo "train-mask: missing $f" >&2; exit 1; }
+[ -n "$out" ] || { echo "usage: train-mask.sh --out DIR [--tools DIR] [--seed N] ..." >&2; exit 2; }
+for f in "$out/face.cfg" "$out/face.weights" "$tools/maskaug" "$tools/maskfeat" "$tools/maskeval"; do
+	[ -e "$f" ] || { echo "train-mask: missing $f (make models model-tools)" >&2; exit 1; }
 done
-[ -d "$data/train/with_mask" ] && [ -d "$data/train/without_mask" ] ||
-	{ echo "train-mask: no dataset at $data (train/with_mask, train/without_mask)" >&2; exit 1; }
+[ -f "$scenes/annotations.jsonl" ] || { echo "train-mask: no mask-scenes at $scenes" >&2; exit 1; }
+[ -d "$faces/train/with_mask" ] && [ -d "$faces/val/without_mask" ] ||
+	{ echo "train-mask: no mask-faces at $faces" >&2; exit 1; }
+[ -f "$aizoo/face_mask_detection.caffemodel" ] || { echo "train-mask: no AIZOO model at $aizoo" >&2; exit 1; }
 
-size=64
-work=$(cd "$out" && pwd)/masktrain.tmp
+[ -n "$work" ] || work=$(cd "$out" && pwd)/masktrain.tmp
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
 case $work in
 *mask_on*|*mask_off*|*mask_chin*)
-	echo "train-mask: work folder $work contains a class label; darknet would mislabel it" >&2; exit 1 ;;
+	echo "train-mask: work folder $work contains a class label; labels are read from crop names" >&2; exit 1 ;;
 esac
-rm -rf "$work"
-mkdir -p "$work/img" "$work/backup"
+rm -rf "$work/img" "$work/val" "$work/model"
+mkdir -p "$work/img" "$work/val" "$work/model"
 
-# 1. crop list: SRC DST MODE, sorted so that numbering is stable
-i=0
-: >"$work/crops.list"
-for pair in with_mask:mask_on without_mask:mask_off without_mask:mask_chin; do
-	dir=${pair%%:*}; label=${pair#*:}
-	mode=plain; [ "$label" = mask_chin ] && mode=chin
-	for f in $(ls "$data/train/$dir" | LC_ALL=C sort); do
-		i=$((i + 1))
-		printf '%s %s/img/%05d.%s.ppm %s\n' "$data/train/$dir/$f" "$work" "$i" "$label" "$mode" >>"$work/crops.list"
-	done
-done
-echo "train-mask: cutting $i face crops (${size}x$size) with $tools/facecrop" >&2
-# two halves in parallel (2 cores); chin seeds are line numbers within a
-# half, so the split must stay fixed for the crops to be reproducible
-half=$(( (i + 1) / 2 ))
-head -n "$half" "$work/crops.list" >"$work/crops.1"
-tail -n +"$((half + 1))" "$work/crops.list" >"$work/crops.2"
-"$tools/facecrop" "$out" "$size" <"$work/crops.1" 2>"$work/facecrop.1.log" &
-p1=$!
-"$tools/facecrop" "$out" "$size" <"$work/crops.2" 2>"$work/facecrop.2.log" || { cat "$work/facecrop.2.log" >&2; exit 1; }
-wait $p1 || { cat "$work/facecrop.1.log" >&2; exit 1; }
-tail -n 1 "$work/facecrop.1.log" "$work/facecrop.2.log" >&2
-
-# 2. darknet's data, labels and network
-ls "$work/img" | sed "s|^|$work/img/|" | LC_ALL=C sort >"$work/train.list"
-printf 'mask_on\nmask_off\nmask_chin\n' >"$work/mask.labels"
-cat >"$work/mask.data" <<EOF
-classes=3
-train=$work/train.list
-labels=$work/mask.labels
-backup=$work/backup
-top=1
-EOF
-
-net_cfg() { # $1 batch
-	cat <<EOF
-# mask.cfg - gatewatch mask classifier (mask_on, mask_off, mask_chin),
-# written by models/scripts/train-mask.sh. Input: nn_face_square crop
-# (face box + 20% margin, square) resampled to ${size}x$size, RGB / 255.
-[net]
-batch=$1
-subdivisions=1
-width=$size
-height=$size
-channels=3
-min_crop=$size
-max_crop=$((size + size / 8))
-angle=7
-hue=.05
-saturation=1.4
-exposure=1.4
-learning_rate=0.1
-policy=poly
-power=4
-max_batches=$batches
-momentum=0.9
-decay=0.0005
-
-[convolutional]
-batch_normalize=1
-filters=16
-size=3
-stride=1
-pad=1
-activation=leaky
-
-[maxpool]
-size=2
-stride=2
-
-[convolutional]
-batch_normalize=1
-filters=32
-size=3
-stride=1
-pad=1
-activation=leaky
-
-[maxpool]
-size=2
-stride=2
-
-[convolutional]
-batch_normalize=1
-filters=64
-size=3
-stride=1
-pad=1
-activation=leaky
-
-[maxpool]
-size=2
-stride=2
-
-[convolutional]
-batch_normalize=1
-filters=128
-size=3
-stride=1
-pad=1
-activation=leaky
-
-[maxpool]
-size=2
-stride=2
-
-[convolutional]
-filters=3
-size=1
-stride=1
-pad=1
-activation=linear
-
-[avgpool]
-
-[softmax]
-groups=1
-EOF
+# two halves in parallel (2 cores); output order is kept by concatenating
+halves() { # $1 input list, $2 output, then the command
+	in=$1; o=$2; shift 2
+	n=$(wc -l <"$in"); h=$(( (n + 1) / 2 ))
+	head -n "$h" "$in" >"$work/half.1"; tail -n +"$((h + 1))" "$in" >"$work/half.2"
+	"$@" <"$work/half.1" >"$o.1" 2>"$o.1.log" & p=$!
+	"$@" <"$work/half.2" >"$o.2" 2>"$o.2.log" || { tail -n 5 "$o.2.log" >&2; exit 1; }
+	wait $p || { tail -n 5 "$o.1.log" >&2; exit 1; }
+	cat "$o.1" "$o.2" >"$o"; cat "$o.1.log" "$o.2.log" >"$o.log"; rm -f "$o.1" "$o.2" "$o.1.log" "$o.2.log"
 }
-net_cfg 64 >"$work/masktrain.cfg"
 
-# 3. train (darknet prints a line per batch: keep it in a log)
-echo "train-mask: darknet classifier train, $batches batches of 64 (log: $work/train.log)" >&2
-# build/models/train is darknet's trainer with fast kernels (issue 8):
-# same arguments, log and weights, ~4x faster; Debian's darknet otherwise
-trainer=darknet
-[ -x "$tools/train" ] && trainer=$(cd "$tools" && pwd)/train
-echo "train-mask: trainer $trainer" >&2
-( cd "$work" && "$trainer" classifier train mask.data masktrain.cfg >train.log 2>&1 ) ||
-	{ tail -n 20 "$work/train.log" >&2; exit 1; }
-[ -s "$work/backup/masktrain.weights" ] || { tail -n 20 "$work/train.log" >&2; exit 1; }
-grep -E '^[0-9]+, ' "$work/train.log" | tail -n 1 | sed 's/^/train-mask: last batch: /' >&2
+# 1. backbone
+/usr/bin/python3 models/scripts/convert-aizoo-backbone.py --model "$aizoo" --out "$work" --size "$size"
 
-# 4. install: test-time cfg (batch=1), weights, labels; drop the crops
-net_cfg 1 >"$out/mask.cfg.tmp"
-cp "$work/backup/masktrain.weights" "$out/mask.weights.tmp"
-cp "$work/mask.labels" "$out/mask.labels"
-mv "$out/mask.cfg.tmp" "$out/mask.cfg"
-mv "$out/mask.weights.tmp" "$out/mask.weights"
-rm -rf "$work"
-echo "train-mask: wrote $out/mask.cfg, mask.weights, mask.labels" >&2
+# 2-3. face boxes of mask-faces, then the lists
+echo "train-mask: finding the faces of mask-faces ($tools/maskaug --boxes)" >&2
+for s in train val; do for c in with_mask without_mask; do
+	ls "$faces/$s/$c" | LC_ALL=C sort | sed "s|^|$faces/$s/$c/|"
+done; done >"$work/faces.list"
+halves "$work/faces.list" "$work/faces.boxes" "$tools/maskaug" --boxes "$out"
+/usr/bin/python3 models/scripts/mask-lists.py --scenes "$scenes" --faces "$faces" \
+	--boxes "$work/faces.boxes" --work "$work"
+
+# 4. crops
+echo "train-mask: cutting $(wc -l <"$work/train.crops") training crops (${size}x$size, $tools/maskaug)" >&2
+halves "$work/train.crops" "$work/crops" "$tools/maskaug" "$out" "$size"
+awk -v w="$work" '{ printf "%s %s/val/%05d.ppm %s %s %s %s %s %s\n", $1, w, NR, $3, $4, $5, $6, $7, $8 }' \
+	"$work/val.list" >"$work/val.crops"
+"$tools/maskaug" --exact "$out" "$size" <"$work/val.crops" 2>"$work/valcrops.log" ||
+	{ tail -n 5 "$work/valcrops.log" >&2; exit 1; }
+
+# 5. backbone features (the crop lists in the lists' order)
+awk '{ print $2 }' "$work/train.crops" >"$work/train.ppm"
+awk '{ print $2 }' "$work/val.crops" >"$work/val.ppm"
+echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
+"$tools/maskfeat" "$work" maskbb "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
+"$tools/maskfeat" "$work" maskbb "$taps" "$work/val.f32" <"$work/val.ppm" >/dev/null
+
+# 6. head
+/usr/bin/python3 models/scripts/mask-head.py --backbone "$work" --taps "$taps" \
+	--train-feats "$work/train.f32" --train-list "$work/train.ppm" \
+	--val-feats "$work/val.f32" --val-list "$work/val.list" \
+	--hidden "$hidden" --epochs "$epochs" --seed "$seed" --out "$work/model" 2>"$work/head.log" ||
+	{ tail -n 5 "$work/head.log" >&2; exit 1; }
+tail -n 2 "$work/head.log" >&2
+
+# 7. thresholds on validation, manifest, install
+printf 'mask_on 0\nmask_off 0\nmask_chin 0\n' >"$work/model/mask.thresholds"
+cp "$out/face.cfg" "$out/face.weights" "$work/model/"
+halves "$work/val.list" "$work/val.probs" "$tools/maskeval" -p "$work/model"
+/usr/bin/python3 models/scripts/mask-thresholds.py --probs "$work/val.probs" \
+	--thresholds "$work/model/mask.thresholds" --manifest "$work/model/mask.manifest" \
+	--command "make train-mask (sh models/scripts/train-mask.sh --size $size --hidden $hidden --epochs $epochs --seed $seed)" \
+	--taps "$taps" \
+	--train-log "$work/head.log" --crops "$work/train.crops" >/dev/null
+for f in mask.cfg mask.weights mask.labels mask.thresholds mask.manifest; do
+	cp "$work/model/$f" "$out/$f.tmp"
+done
+for f in mask.cfg mask.weights mask.labels mask.thresholds mask.manifest; do
+	mv "$out/$f.tmp" "$out/$f"
+done
+[ "$keep" = 1 ] || rm -rf "$work"
+echo "train-mask: wrote $out/mask.cfg, mask.weights, mask.labels, mask.thresholds, mask.manifest" >&2

@@ -78,7 +78,7 @@ main(void)
 	CHECK_INT(c.worker_max_crashes, 2, "default dispatcher.max_crashes");
 	CHECK_INT(c.face_input, 416, "default worker.face_input");
 	CHECK(c.face_threshold == 0.4, "default worker.face_threshold");
-	CHECK(c.mask_threshold == 0.6, "default worker.mask_threshold");
+	CHECK(c.mask_threshold == 0, "default worker.mask_threshold");
 	CHECK(c.temp_limit == 37.8, "default worker.temp_limit");
 	CHECK_INT(c.client_queue, 256, "default notifier.client_queue");
 	CHECK_INT(c.snapshot_keep_days, 7, "default notifier.snapshot_keep_days");
