@@ -138,20 +138,28 @@ static long ws_bytes(const network *net)
 	return m;
 }
 
-/* 3x3 stride-1 and stride-2 convolutions run our direct kernel, with the weights
- * packed for it in the layer's weight_updates (same size; unused by
- * inference) and the padded input in the network's workspace. */
-static int conv3_direct(const layer *l, const network *net)
+/* 3x3 stride-1 and stride-2 convolutions run our direct kernel, with the
+ * weights packed for it in the layer's weight_updates (same size; unused
+ * by inference). Packing depends on the filters only, so it is done at
+ * attach whenever the kernel may run, and stays valid through any resize
+ * (even a resize_network that did not re-attach). */
+static int conv3_packable(const layer *l)
 {
 	int groups = l->groups > 0 ? l->groups : 1;
+
+	return l->size == 3 && (l->stride == 1 || l->stride == 2) && groups == 1 &&
+	    l->n % 4 == 0 && l->weight_updates != NULL;
+}
+
+/* ...and it runs when the padded input fits the network's workspace and
+ * rows are wider than 8 (one 8-pixel tile per row is load-bound; sgemm
+ * does better there). */
+static int conv3_direct(const layer *l, const network *net)
+{
 	long need = ((long)l->c * (l->h + 2 * l->pad) * (l->w + 2 * l->pad) + KX_CONV3_SLACK) *
 	    (long)sizeof(float);
 
-	/* (rows of 8 or fewer outputs: one 8-pixel tile per row is load-bound;
-	 * sgemm does better there) */
-	return l->size == 3 && (l->stride == 1 || l->stride == 2) && groups == 1 && l->n % 4 == 0 &&
-	    l->out_w > 8 &&
-	    l->weight_updates != NULL && need <= ws_bytes(net);
+	return conv3_packable(l) && l->out_w > 8 && need <= ws_bytes(net);
 }
 
 static void conv_forward(layer l, network net)
@@ -320,7 +328,7 @@ int kernels_attach(network *net)
 		if (l->type == CONVOLUTIONAL && conv_covered(l)) {
 			if (l->batch_normalize)
 				fold_batchnorm(l);
-			if (conv3_direct(l, net))
+			if (conv3_packable(l))
 				kx_conv3_pack(l->weights, l->n, l->c, l->weight_updates);
 			l->forward = conv_forward;
 		} else if (l->type == MAXPOOL && l->batch == 1) {

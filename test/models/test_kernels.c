@@ -3,7 +3,9 @@
  *   layers   every layer's output of our forward within TOL (1e-5) of
  *            that output's largest |value| under darknet's stock forward;
  *            ours is loaded at the cfg's size and resized twice (to SIZE+64,
- *            then SIZE), so this also covers kernels after resize_network;
+ *            then SIZE, by nn_resize), so this also covers kernels after
+ *            resize_network; the last layer also of a network resized by
+ *            darknet's resize_network alone (not re-attached);
  *   boxes    the wrappers (facedet/persondet/maskcls) opened with
  *            nn.kernels=stock and =auto find the same boxes (count and
  *            order equal, coordinates within 0.01 px, scores within 1e-4),
@@ -80,7 +82,7 @@ static void input_of(const struct image *im, int size, float *in)
 static void check_layers(const struct spec *s)
 {
 	char err[512];
-	network *stock, *ours;
+	network *stock, *ours, *raw = NULL;
 	float *in;
 	int i, j, worst_layer = -1, resize;
 	double worst = 0;
@@ -93,8 +95,15 @@ static void check_layers(const struct spec *s)
 		ok(0, "%s %d: load: %s", s->name, s->size, err);
 		goto out;
 	}
-	if (resize)
+	if (resize) {
 		nn_resize(ours, s->size, s->size);
+		/* and one resized by darknet alone, never re-attached */
+		if ((raw = load(s->name, "auto", s->size + 32, err, sizeof(err))) == NULL) {
+			ok(0, "%s %d: load: %s", s->name, s->size, err);
+			goto out;
+		}
+		resize_network(raw, s->size, s->size);
+	}
 	if (kernels_attached(stock) != 0 || kernels_attached(ours) == 0) {
 		ok(0, "%s %d: stock runs %d of our layers, auto %d (want 0 and > 0)", s->name,
 		    s->size, kernels_attached(stock), kernels_attached(ours));
@@ -105,6 +114,8 @@ static void check_layers(const struct spec *s)
 		input_of(&img[i], s->size, in);
 		nn_predict(stock, in);
 		nn_predict(ours, in);
+		if (raw)
+			nn_predict(raw, in);
 		for (j = 0; j < stock->n; j++) {
 			const layer *a = &stock->layers[j], *b = &ours->layers[j];
 			double mx = 0, d = 0;
@@ -118,6 +129,8 @@ static void check_layers(const struct spec *s)
 			for (k = 0; k < a->outputs; k++) {
 				mx = fmax(mx, fabs(a->output[k]));
 				d = fmax(d, fabs((double)a->output[k] - b->output[k]));
+				if (raw && j == stock->n - 1)
+					d = fmax(d, fabs((double)a->output[k] - raw->layers[j].output[k]));
 			}
 			if (!(d <= TOL * mx) && !(mx == 0 && d == 0)) {
 				ok(0, "%s %d: image %d layer %d: max difference %.3g of max |value| %.3g",
@@ -130,9 +143,10 @@ static void check_layers(const struct spec *s)
 			}
 		}
 	}
-	ok(in != NULL, "%s %d: %d of %d layers ours (%s), every layer's output on %d photos "
+	ok(in != NULL, "%s %d: %d of %d layers ours (%s%s), every layer's output on %d photos "
 	    "within %.1g of its max (worst %.2g, layer %d)", s->name, s->size, kernels_attached(ours),
-	    ours->n, resize ? "after 2 resizes" : "as loaded", nimg, TOL, worst, worst_layer);
+	    ours->n, resize ? "after 2 resizes" : "as loaded",
+	    raw ? "; also one resized by resize_network alone: last layer" : "", nimg, TOL, worst, worst_layer);
 done:
 	free(in);
 out:
@@ -140,6 +154,8 @@ out:
 		free_network(stock);
 	if (ours)
 		free_network(ours);
+	if (raw)
+		free_network(raw);
 }
 
 /* Boxes (or class probabilities for mask) of one wrapper in one mode. */
