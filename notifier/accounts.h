@@ -32,6 +32,7 @@ struct accounts_out {
 	char allow[48];       /* Allow header for a 405, or "" */
 	char link[160];       /* Link header (rel="next"), or "" */
 	char etag[24];        /* ETag header, or "" */
+	char disposition[96]; /* Content-Disposition header (CSV downloads), or "" */
 	struct auth_pending *pending; /* status 0: a login to verify off the loop (owned, see web.c) */
 };
 

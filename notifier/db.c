@@ -977,3 +977,71 @@ db_track_overridden(const char *camera, int64_t track_id)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int
+db_stats_range(struct jbuf *b, int64_t t0_us, int64_t t1_us, const char *bucket, const char *camera)
+{
+	enum { NCAM = 128 };
+	static struct { char id[CAMERA_ID_SIZE]; struct db_counts c; } cams[NCAM];
+	struct db_counts total, c;
+	sqlite3_stmt *st;
+	int ncam = 0, i, rc, n = 0;
+
+	memset(&total, 0, sizeof(total));
+	if (sqlite3_prepare_v2(db,
+	    "SELECT strftime(?3, at_us / 1000000, 'unixepoch', 'localtime') AS k, camera, sum(kind = 'new'),"
+	    " sum(decision = 1 AND verdict = 'PASS'), sum(decision = 1 AND verdict = 'DENY'),"
+	    " sum(kind = 'alert'), sum(kind = 'override') FROM track_events"
+	    " WHERE at_us >= ?1 AND at_us < ?2 AND (?4 IS NULL OR camera = ?4)"
+	    " GROUP BY k, camera ORDER BY k, camera", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, t0_us);
+	sqlite3_bind_int64(st, 2, t1_us);
+	sqlite3_bind_text(st, 3, bucket, -1, SQLITE_TRANSIENT);
+	if (camera)
+		sqlite3_bind_text(st, 4, camera, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 4);
+	jbuf_add(b, "{\"buckets\":[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cam = (const char *)sqlite3_column_text(st, 1);
+
+		c.people = sqlite3_column_int64(st, 2);
+		c.passed = sqlite3_column_int64(st, 3);
+		c.denied = sqlite3_column_int64(st, 4);
+		c.alerts = sqlite3_column_int64(st, 5);
+		c.overrides = sqlite3_column_int64(st, 6);
+		jbuf_add(b, "%s{\"bucket\":", n++ ? "," : "");
+		jbuf_str(b, (const char *)sqlite3_column_text(st, 0));
+		jbuf_add(b, ",\"camera\":");
+		jbuf_str(b, cam);
+		jbuf_add(b, ",\"counts\":");
+		db_counts_json(b, &c);
+		jbuf_add(b, "}");
+		for (i = 0; i < ncam; i++)
+			if (strcmp(cams[i].id, cam) == 0)
+				break;
+		if (i == ncam && ncam < NCAM) {
+			util_strlcpy(cams[i].id, cam, sizeof(cams[i].id));
+			memset(&cams[i].c, 0, sizeof(cams[i].c));
+			ncam++;
+		}
+		if (i < ncam)
+			db_counts_add(&cams[i].c, &c);
+		db_counts_add(&total, &c);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	jbuf_add(b, "],\"total\":");
+	db_counts_json(b, &total);
+	jbuf_add(b, ",\"cameras\":{");
+	for (i = 0; i < ncam; i++) {
+		jbuf_add(b, "%s", i ? "," : "");
+		jbuf_str(b, cams[i].id);
+		jbuf_add(b, ":");
+		db_counts_json(b, &cams[i].c);
+	}
+	jbuf_add(b, "}}");
+	return 0;
+}

@@ -108,6 +108,14 @@ int db_stats_today(struct jbuf *b);
 /* db_stats_day - the same figures for the local day holding day. */
 int db_stats_day(struct jbuf *b, time_t day);
 
+/* db_stats_range - the figures (as db_stats_today counts them) of the
+ * events in [t0_us, t1_us), optionally of one camera, per bucket: bucket
+ * is an SQLite strftime format applied to the local time ("%Y-%m-%d %H"
+ * per hour, "%Y-%m-%d" per day, "%Y-W%W" per week, "%Y-%m" per month).
+ * Appends {"total":{..},"cameras":{id:{..}},"buckets":[{"bucket":..,
+ * "camera":..,"people":..,..}]} (buckets per camera, in order). */
+int db_stats_range(struct jbuf *b, int64_t t0_us, int64_t t1_us, const char *bucket, const char *camera);
+
 /* db_health - 0 if a trivial query works. */
 int db_health(void);
 

@@ -8,6 +8,14 @@
  *   GET /api/cameras/ID        one camera
  *   GET /api/stats/day/DATE    a day's figures (YYYY-MM-DD, local time), as
  *                              /api/stats/today gives today's
+ *   GET /api/stats             figures for a range: ?from=&to= (YYYY-MM-DD,
+ *                              local days, both included; default today)
+ *                              &by=hour|day|week|month (day) &camera=ID;
+ *                              per bucket and camera, per camera, in total,
+ *                              with the pass rate (passed / decided)
+ *   GET /api/stats.csv         the same buckets as CSV
+ *   GET /api/tracks.csv        people as CSV, with /api/tracks' filters
+ *                              (limit up to 10000)
  * and rest_decorate() adds "_links" to the items of /api/tracks,
  * /api/alerts and /api/cameras (self, camera, snapshot, people, and the
  * actions the caller's role allows now: "ack" on an open alert and
@@ -30,8 +38,11 @@ void rest_init(const struct config *c);
 /* rest_owns - 1 for the GET paths above. */
 int rest_owns(const char *path);
 
-/* rest_handle - answer GET path for r; fills out, returns the status. */
-int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out);
+/* rest_handle - answer GET path for r; fills out, returns the status;
+ * *ctype is set for a body that is not JSON (CSV), and disposition
+ * (displen bytes) to a Content-Disposition value or "". */
+int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out,
+    const char **ctype, char *disposition, size_t displen);
 
 /* rest_decorate - after a 200 from api.c for path: add "_links" to each
  * item of out's array (or out's object) for r; may write a Link header

@@ -232,6 +232,9 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 	if (pss->ao.etag[0] && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG,
 	    (const unsigned char *)pss->ao.etag, (int)strlen(pss->ao.etag), p, end))
 		return 1;
+	if (pss->ao.disposition[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
+	    (const unsigned char *)pss->ao.disposition, (int)strlen(pss->ao.disposition), p, end))
+		return 1;
 	if (pss->ao.link[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"link:",
 	    (const unsigned char *)pss->ao.link, (int)strlen(pss->ao.link), p, end))
 		return 1;
@@ -406,7 +409,8 @@ web_api_call(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 		else
 			status = api_post(uri, body, len, &pss->body);
 	} else if (rest_owns(uri))
-		status = rest_handle(wsi, uri, &pss->req, &pss->body);
+		status = rest_handle(wsi, uri, &pss->req, &pss->body, &pss->ctype, pss->ao.disposition,
+		    sizeof(pss->ao.disposition));
 	else if ((status = api_handle(wsi, uri, &pss->body)) == 200)
 		rest_decorate(wsi, uri, &pss->req, &pss->body, pss->ao.link, sizeof(pss->ao.link));
 	auth_set_current(NULL);

@@ -182,7 +182,7 @@ try:
                 schema = (content.get(ctype) or {}).get("schema")
                 if schema is None:
                     wrong.append("%s %s: %d as %s, documented %s" % (m.upper(), url, st, ctype, list(content)))
-                else:
+                elif "json" in ctype:
                     errs = validate(doc, schema, json.loads(b))
                     if errs:
                         wrong.append("%s %s: %s" % (m.upper(), url, errs[:3]))
@@ -281,6 +281,61 @@ try:
     st2, _, _ = admin.request("PATCH", "/api/users/val", json.dumps({"role": "viewer"}), {"If-Match": tag})
     t.check(st1 == 412 and st2 == 200, "PATCH with a stale If-Match is 412, with the current ETag 200",
             repr((st1, st2)))
+    # --- figures for a range of days, checked against rows inserted here ---
+    def at(y, mo, d, h, mi):
+        return int(time.mktime((y, mo, d, h, mi, 0, 0, 0, -1)) * 1e6)
+    rows = []  # (camera, track, seq, kind, verdict, decision, at_us)
+    for i, (v, dec) in enumerate((("none", 0), ("PASS", 1), ("PASS", 1), ("DENY", 1))):
+        tr = 9000 + i
+        rows.append(("gate1", tr, 1, "new", "none", 0, at(2020, 3, 10, 9, 10 + i)))
+        if dec:
+            rows.append(("gate1", tr, 2, "changed", v, 1, at(2020, 3, 10, 9, 20 + i)))
+    rows += [("hall", 9100, 1, "new", "none", 0, at(2020, 3, 12, 15, 5)),
+             ("hall", 9100, 2, "changed", "DENY", 1, at(2020, 3, 12, 15, 6)),
+             ("hall", 9100, 3, "alert", "DENY", 0, at(2020, 3, 12, 15, 7)),
+             ("hall", 9101, 1, "new", "none", 0, at(2020, 3, 11, 23, 59))]
+    import sqlite3
+    dbw = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=10)
+    with dbw:
+        dbw.executemany("INSERT INTO track_events (camera, track_id, seq, kind, verdict, reason, decision, at_us,"
+                        " frame_id, json) VALUES (?,?,?,?,?,'',?,?,'','{}')", rows)
+    dbw.close()
+    st, rg = viewer.json("GET", "/api/stats?from=2020-03-10&to=2020-03-12&by=day")
+    got = [(b["bucket"], b["camera"], b["counts"]["people"], b["counts"]["passed"], b["counts"]["denied"],
+            b["counts"]["alerts"]) for b in rg.get("buckets", [])] if st == 200 else rg
+    t.eq(got, [("2020-03-10", "gate1", 4, 2, 1, 0), ("2020-03-11", "hall", 1, 0, 0, 0),
+               ("2020-03-12", "hall", 1, 0, 1, 1)], "figures per day over three days, per camera")
+    t.check(st == 200 and rg["total"]["people"] == 6 and rg["total"]["passed"] == 2 and rg["total"]["denied"] == 2 and
+            rg["total"]["pass_rate"] == 0.5 and rg["cameras"]["gate1"]["pass_rate"] == round(2 / 3, 4) and
+            rg["cameras"]["hall"]["pass_rate"] == 0.0, "range totals, per camera, and pass rates", repr(rg)[:400])
+    st, rh = viewer.json("GET", "/api/stats?from=2020-03-10&to=2020-03-10&by=hour&camera=gate1")
+    t.eq([(b["bucket"], b["counts"]["people"]) for b in rh.get("buckets", [])], [("2020-03-10 09:00", 4)],
+         "per hour, one camera")
+    st, rm = viewer.json("GET", "/api/stats?from=2020-03-01&to=2020-03-31&by=month")
+    t.eq([(b["bucket"], b["camera"], b["counts"]["people"]) for b in rm.get("buckets", [])],
+         [("2020-03", "gate1", 4), ("2020-03", "hall", 2)], "per month")
+    st, rw = viewer.json("GET", "/api/stats?from=2020-03-09&to=2020-03-15&by=week")
+    t.check(st == 200 and sum(b["counts"]["people"] for b in rw["buckets"]) == 6, "per week", repr(rw)[:300])
+    import csv
+    import io
+    st, h, b = viewer.request("GET", "/api/stats.csv?from=2020-03-10&to=2020-03-12&by=day")
+    ctype = {k.lower(): v for k, v in h.items()}.get("content-type", "")
+    table = list(csv.reader(io.StringIO(b.decode())))
+    t.check(st == 200 and ctype.startswith("text/csv") and
+            table[0] == ["bucket", "camera", "people", "passed", "denied", "alerts", "overrides", "pass_rate"] and
+            table[1][:6] == ["2020-03-10", "gate1", "4", "2", "1", "0"] and len(table) == 4,
+            "the figures as CSV parse, one row per bucket and camera", repr((st, ctype, table[:3])))
+    st, h, b = viewer.request("GET", "/api/tracks.csv")
+    table = list(csv.reader(io.StringIO(b.decode())))
+    st2, js = viewer.json("GET", "/api/tracks?limit=500")
+    t.check(st == 200 and table[0][:3] == ["id", "camera", "track"] and len(table) - 1 == len(js) and
+            [int(r[0]) for r in table[1:]] == [p["id"] for p in js], "people as CSV parse, the same rows as /api/tracks",
+            repr(table[:2]))
+    for q, what in (("by=year", "an unknown bucket"), ("from=2020-03-12&to=2020-03-10", "to before from"),
+                    ("from=2020-01-01&to=2020-03-01&by=hour", "per hour over more than 31 days"),
+                    ("from=2020-02-30", "a day that does not exist")):
+        st, _ = viewer.json("GET", "/api/stats?" + q)
+        t.eq(st, 400, "/api/stats: 400 for %s" % what)
     st, entry = viewer.json("GET", "/api")
     st2, entry_admin = admin.json("GET", "/api")
     t.check("users" not in entry["_links"] and "users" in entry_admin["_links"] and
