@@ -206,6 +206,7 @@ rest_entry(const struct auth_req *r, struct jbuf *out)
 	json_object_set_new(links, "stats_range", rest_link("/api/stats?from={from}&to={to}&by={by}", NULL));
 	json_object_set_new(json_object_get(links, "stats_range"), "templated", json_true());
 	json_object_set_new(links, "tracks_csv", rest_link("/api/tracks.csv", NULL));
+	json_object_set_new(links, "stats_csv", rest_link("/api/stats.csv", NULL));
 	json_object_set_new(json_object_get(links, "stats_day"), "templated", json_true());
 	json_object_set_new(links, "health", rest_link("/api/health", NULL));
 	json_object_set_new(links, "config", rest_link("/api/config", NULL));

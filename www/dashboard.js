@@ -347,21 +347,73 @@
 	}
 
 	/* ---- today ---- */
-	function showToday(s) {
-		if (!s || !s.total) return;
-		lastToday = s;
-		document.getElementById("today-date").textContent = s.date;
+	/* ---- the range shown in the figures panel ---- */
+	function ymd(d) {
+		const p = (n) => String(n).padStart(2, "0");
+		return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+	}
+
+	/* rangeDays - [from, to] (local dates, both included) of the picker's choice. */
+	function rangeDays(v) {
+		const now = new Date(), d = (k) => new Date(now.getFullYear(), now.getMonth(), now.getDate() + k);
+		if (v === "yesterday") return [d(-1), d(-1)];
+		if (v === "7d") return [d(-6), d(0)];
+		if (v === "month") return [new Date(now.getFullYear(), now.getMonth(), 1), d(0)];
+		return [d(0), d(0)];
+	}
+
+	function rangeLinks(v) {
+		const [from, to] = rangeDays(v);
+		const by = v === "today" || v === "yesterday" ? "hour" : "day";
+		const until = new Date(to.getFullYear(), to.getMonth(), to.getDate() + 1);
+		document.getElementById("csv-figures").href = href("stats_csv", "/api/stats.csv") +
+			"?from=" + ymd(from) + "&to=" + ymd(to) + "&by=" + by;
+		document.getElementById("csv-people").href = href("tracks_csv", "/api/tracks.csv") +
+			"?since=" + from.getTime() + "&until=" + until.getTime();
+		return { from: ymd(from), to: ymd(to), by };
+	}
+
+	function showCounts(total, cameras) {
 		for (const k of ["people", "passed", "denied", "alerts"])
-			document.getElementById("t-" + k).textContent = s.total[k];
+			document.getElementById("t-" + k).textContent = total[k];
 		const tb = document.querySelector("#today-cams tbody");
 		tb.replaceChildren();
-		const ids = new Set([...cams.keys(), ...Object.keys(s.cameras || {})]);
+		const ids = new Set([...cams.keys(), ...Object.keys(cameras || {})]);
 		for (const id of ids) {
-			const v = (s.cameras || {})[id] || { people: 0, passed: 0, denied: 0, alerts: 0 };
+			const v = (cameras || {})[id] || { people: 0, passed: 0, denied: 0, alerts: 0 };
 			tb.append(el("tr", { "data-camera": id }, el("td", { text: camName(id) }),
 				el("td", { text: v.people }), el("td", { text: v.passed }),
 				el("td", { text: v.denied }), el("td", { text: v.alerts })));
 		}
+	}
+
+	/* showRange - the picker's choice: today is live (showToday); other
+	 * ranges come from /api/stats, without the hourly chart. */
+	async function showRange() {
+		const v = document.getElementById("range").value;
+		const q = rangeLinks(v);
+		document.getElementById("chart").hidden = v !== "today";
+		if (v === "today") {
+			document.getElementById("range-title").textContent = "Today";
+			if (lastToday) showToday(lastToday);
+			return;
+		}
+		document.getElementById("range-title").textContent = document.getElementById("range").selectedOptions[0].text;
+		document.getElementById("today-date").textContent = q.from === q.to ? q.from : q.from + " – " + q.to;
+		try {
+			const r = await fetch("/api/stats?from=" + q.from + "&to=" + q.to + "&by=" + q.by, { cache: "no-store" });
+			if (r.status === 401) return toLogin();
+			const s = await r.json();
+			if (r.ok && document.getElementById("range").value === v) showCounts(s.total, s.cameras);
+		} catch (e) { /* offline: the connection badge says so */ }
+	}
+
+	function showToday(s) {
+		if (!s || !s.total) return;
+		lastToday = s;
+		if (document.getElementById("range").value !== "today") return;  // another range is shown
+		document.getElementById("today-date").textContent = s.date;
+		showCounts(s.total, s.cameras);
 		drawChart(s.hours || []);
 	}
 
@@ -579,6 +631,8 @@
 		loadHistory(false);
 	});
 	document.getElementById("more").addEventListener("click", () => loadHistory(true));
+	document.getElementById("range").addEventListener("change", showRange);
+	rangeLinks("today");
 	setInterval(() => { for (const c of cams.values()) renderCamera(c); }, 1000);
 	window.addEventListener("resize", () => { if (lastToday) drawChart(lastToday.hours || []); });
 	start();

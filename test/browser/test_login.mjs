@@ -74,6 +74,20 @@ await gw.run(async () => {
 			"Acknowledge removes the alert");
 		const all = await (await env.fetch("/api/alerts?state=all")).json();
 		gw.check(all.length === 1 && all[0].acked_by === "sue", "the alert is acknowledged by sue", JSON.stringify(all));
+		// The figures panel: another range from /api/stats, CSV downloads.
+		await page.selectOption("#range", "7d");
+		gw.check(await gw.waitFor(async () => (await page.textContent("#range-title")) === "last 7 days" &&
+			(await page.textContent("#t-people")) === "1" && (await page.textContent("#t-denied")) === "1", 5000),
+		"last 7 days shows the week's figures", await page.textContent("#today-cams"));
+		const csvHref = await page.getAttribute("#csv-figures", "href");
+		gw.check(/^\/api\/stats\.csv\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d&by=day$/.test(csvHref),
+			"the figures CSV link follows the range", csvHref);
+		const csv = await (await env.fetch(csvHref)).text();
+		gw.check(csv.startsWith("bucket,camera,people") && csv.includes('"hall",1,0,1,1'), "and downloads its CSV", csv);
+		const people = await (await env.fetch(await page.getAttribute("#csv-people", "href"))).text();
+		gw.check(people.split("\r\n").filter((l) => l).length === 2, "the people CSV has the person", people);
+		await page.selectOption("#range", "today");
+		gw.check(await gw.waitFor(async () => (await page.textContent("#range-title")) === "Today"), "back to today");
 		gw.eq(errors, [], "no console errors or page exceptions");
 	} finally {
 		await browser.close();
