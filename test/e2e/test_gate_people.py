@@ -107,6 +107,12 @@ def main():
         ing = Ingest(n.sock)
         db = sqlite3.connect(os.path.join(gwdir, "gatewatch.db"), timeout=5)
 
+        def worker(cam):
+            """A worker of cam, announced to the notifier as the dispatcher does when it forks one."""
+            w = Dispatcher(gwdir, cam, MODELS, wsets)
+            gwmsg.announce(n.sock, cam, w.proc.pid)
+            return w
+
         def tracks(cam):
             return db_rows(db, "SELECT track_id, verdict, reason, ended_us IS NOT NULL FROM tracks WHERE camera = ?",
                            (cam,))
@@ -121,7 +127,7 @@ def main():
         # ---- one person at 0.5 and at 10 frames/s ------------------------
         for cam, photo, fps, frames, want in (("slow", on, 0.5, 6, (PASS, "")),
                                               ("fast", off, 10, 30, (DENY, "no_mask"))):
-            d = Dispatcher(gwdir, cam, MODELS, wsets)
+            d = worker(cam)
             step = int(1e6 / fps)
             run = Run(gwdir, cam, d, int(time.time() * 1e6) - 8 * 10**6)
             ok = True
@@ -143,7 +149,7 @@ def main():
             rep.check(rc == 0, "%s: the worker exits 0" % cam, rc)
 
         # ---- a person whose face never shows ------------------------------
-        d = Dispatcher(gwdir, "noface", MODELS, wsets)
+        d = worker("noface")
         t0 = int(time.time() * 1e6) - 8 * 10**6
         run = Run(gwdir, "noface", d, t0)
         ok = True
@@ -175,7 +181,7 @@ def main():
                   [(m["kind"], m["verdict"], m["reason"]) for m in g])
 
         # ---- kill -9 after the decision, the person still in view ----------
-        d = Dispatcher(gwdir, "gate1", MODELS, wsets)
+        d = worker("gate1")
         run = Run(gwdir, "gate1", d, int(time.time() * 1e6) - 6 * 10**6)
         ok = True
         for i in range(5):
@@ -185,7 +191,7 @@ def main():
         d.proc.kill()            # kill -9
         d.proc.wait(5)
         d.sock.close()
-        d = Dispatcher(gwdir, "gate1", MODELS, wsets)
+        d = worker("gate1")
         run.d = d
         # The frames queued meanwhile come only after a while (backoff, model
         # loading): the new worker must not end the person it took over by
@@ -216,7 +222,7 @@ def main():
                   "gate1: the next worker logs the takeover")
 
         # ---- idle exit with the person in view, and back --------------------
-        d = Dispatcher(gwdir, "idle", MODELS, wsets)
+        d = worker("idle")
         run = Run(gwdir, "idle", d, int(time.time() * 1e6) - 6 * 10**6)
         ok = True
         for i in range(4):
@@ -224,7 +230,7 @@ def main():
         rc = d.close(20)     # EOF: what the dispatcher does to an idle worker
         rep.check(ok and rc == 0, "idle: the worker exits 0 on EOF", rc)
         rep.check(tracks("idle") and not tracks("idle")[0][3], "idle: the person in view stays open", tracks("idle"))
-        d = Dispatcher(gwdir, "idle", MODELS, wsets)
+        d = worker("idle")
         run.d = d
         for i in range(4):
             ok &= run.send([(on, 300, 60, 110)])
