@@ -467,7 +467,8 @@ people_peek(const struct people *p, struct msg_track_event *out, size_t max)
 
 	if (n > max)
 		n = max;
-	memcpy(out, p->out + p->head, n * sizeof(*out));
+	if (n > 0)   /* p->out may still be NULL: memcpy from NULL is undefined even for 0 bytes */
+		memcpy(out, p->out + p->head, n * sizeof(*out));
 	return n;
 }
 

@@ -90,6 +90,8 @@ def main():
                                                                       gwmsg.cstr("", 32))))
                     s.settimeout(5)
                     res = b"closed" if s.recv(100) == b"" else b"open"
+                except (BrokenPipeError, ConnectionResetError):
+                    res = b"closed"   # refused before our hello was read
                 except OSError as e:
                     res = ("error %s" % e).encode()
                 os.write(wfd, res)
