@@ -503,9 +503,19 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 		}
 	}
 	if (!get) {
+		char cl[24];
+
+		log_info(NULL, "http %s %s: 405", method, uri);
+		if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0) {
+			/* nothing to read: a problem+json answer saying what is allowed */
+			if (api && accounts_owns(uri))
+				return web_api_call(wsi, pss, method, uri, "", 0);
+			util_strlcpy(pss->ao.allow, api && strstr(uri, "/ack") == NULL && strstr(uri, "/override") == NULL ?
+			    "GET" : "POST", sizeof(pss->ao.allow));
+			return web_error(wsi, pss, 405, "method not allowed here (see Allow)");
+		}
 		/* A request body may be on its way: answer at once and close
 		 * rather than read it. */
-		log_info(NULL, "http %s %s: 405", method, uri);
 		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return -1;
 	}
