@@ -10,7 +10,8 @@
 #   models   test/models/test_*.{sh,py,mjs}  (networks load and are right)
 #   e2e      test/e2e/test_*.py          (real programs on loopback)
 #   browser  test/browser/test_*.mjs     (Chromium via playwright-core)
-# Usage: test/run.sh [suite...]   (default: all)
+# Usage: test/run.sh [suite...]   (default: all; a suite may also be one
+#        end-to-end file, e.g. e2e/test_ingest_server.py)
 # Environment: B (build dir, default build), BIN (default bin), MODELS.
 set -u
 cd "$(dirname "$0")/.."
@@ -60,6 +61,8 @@ for s in $suites; do
 		for t in test/e2e/test_*.py; do [ -f "$t" ] && run_one "e2e/$(basename "$t")" /usr/bin/python3 "$t"; done ;;
 	browser)
 		for t in test/browser/test_*.mjs; do [ -f "$t" ] && run_one "browser/$(basename "$t")" node "$t"; done ;;
+	e2e/*.py)   # one end-to-end file (make test-asan runs a chosen few)
+		run_one "$s" /usr/bin/python3 "test/$s" ;;
 	*) echo "unknown suite $s" >&2; exit 2 ;;
 	esac
 done
