@@ -84,6 +84,7 @@ on_signal(uv_signal_t *s, int signum)
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&tick, NULL);
+	peer_end_orphans(&cfg);
 	peer_stop();
 	prune_stop();
 	retention_stop();

@@ -14,6 +14,7 @@
  * A camera's open people belong to its connected worker; while none is
  * connected, peer_tick ends those not seen for stale_grace_us (stale.c). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -286,6 +287,37 @@ peer_has_worker(const char *camera)
 		if (p->hello && p->role == MSG_ROLE_WORKER && strcmp(p->camera, camera) == 0)
 			return 1;
 	return 0;
+}
+
+/* peer_worker_live - a worker of camera is connected and its socket has
+ * not hung up (at shutdown the loop may not have read its EOF yet). */
+static int
+peer_worker_live(const char *camera)
+{
+	struct peer *p;
+
+	for (p = peers; p; p = p->next) {
+		struct pollfd pf = { p->fd, POLLIN | POLLRDHUP, 0 };
+
+		if (!p->hello || p->role != MSG_ROLE_WORKER || strcmp(p->camera, camera) != 0)
+			continue;
+		if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+void
+peer_end_orphans(const struct config *c)
+{
+	int64_t now = (int64_t)util_now_us();
+	int i, n;
+
+	for (i = 0; i < c->ncameras; i++)
+		if (!peer_worker_live(c->cameras[i].id) && (n = stale_close(c->cameras[i].id, now)) > 0)
+			log_info(NULL, "%s: %d open %s ended at shutdown (no worker left to take them over)",
+			    c->cameras[i].id, n, n == 1 ? "person" : "people");
 }
 
 void

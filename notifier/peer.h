@@ -16,6 +16,12 @@ int peer_start(uv_loop_t *loop, const char *path);
 /* peer_stop - close the listener and every peer (handles close on the loop). */
 void peer_stop(void);
 
+/* peer_end_orphans - the notifier is stopping: end the open people of
+ * cameras whose worker is gone (a clean stop of the whole system, which
+ * stops the workers first, leaves nobody open; a camera whose worker is
+ * still connected keeps its people for that worker). */
+void peer_end_orphans(const struct config *c);
+
 /* peer_tick - once a second: end the open people of cameras that have had
  * no connected worker for stale_grace_us (stale.c). */
 void peer_tick(const struct config *c);
