@@ -1,0 +1,149 @@
+/* test_maskcls - the mask classifier's thresholds file (read, refused with
+ * a reason naming the file when malformed), maskcls_decide's rule, and
+ * maskcls_run's mirror averaging (a mirrored face gets the same answer).
+ * Uses the committed network in models/trained/ (MASK_MODELS overrides),
+ * copied into a temp dir beside each thresholds file under test. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "nn.h"
+
+static char dir[256];
+
+static int copy(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	size_t n;
+	int rc = in && out ? 0 : -1;
+
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+static void write_thresholds(const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/mask.thresholds", dir);
+	if (text == NULL) {
+		unlink(path);
+		return;
+	}
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* open_err - maskcls_open must fail; its message must hold want. */
+static void open_err(const char *text, const char *want, const char *what)
+{
+	char err[512] = "", msg[640];
+	struct maskcls *mc;
+
+	write_thresholds(text);
+	mc = maskcls_open(dir, err, sizeof(err));
+	snprintf(msg, sizeof(msg), "%s: refused, \"%s\" in \"%s\"", what, want, err);
+	CHECK(mc == NULL && strstr(err, want) != NULL && strstr(err, "mask.thresholds") != NULL, msg);
+	maskcls_close(mc);
+}
+
+int main(void)
+{
+	const char *src = getenv("MASK_MODELS") ? getenv("MASK_MODELS") : "models/trained";
+	static const char *files[] = { "mask.cfg", "mask.weights", "mask.labels" };
+	char from[512], to[512], err[512] = "";
+	struct maskcls *mc;
+	struct image im, mir;
+	struct nn_box box = { 20, 14, 40, 48, 1 }, mbox;
+	float p[MASKCLS_N], q[MASKCLS_N], d = 0;
+	int i, x, y, c, a, b;
+
+	snprintf(dir, sizeof(dir), "/tmp/test_maskcls.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s/%s", src, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		if (copy(from, to) < 0) {
+			printf("not ok - copy %s (run from the repository root, or set MASK_MODELS)\n", from);
+			return 1;
+		}
+	}
+
+	open_err(NULL, "No such file", "no mask.thresholds");
+	open_err("mask_on 0.5\nmask_off 0.5\n", "no threshold for mask_chin", "a class missing");
+	open_err("mask_on 0.5\nmask_off 0.5\nmask_chin 0.5\nmask_nose 0.5\n", "unknown class", "an unknown class");
+	open_err("mask_on 0.5\nmask_off 0.5\nmask_on 0.4\nmask_chin 0.5\n", "repeated class", "a class twice");
+	open_err("mask_on 1.5\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "a probability over 1");
+	open_err("mask_on 0.5\nmask_off -0.1\nmask_chin 0.5\n", ":2: want", "a negative probability");
+	open_err("mask_on 0.5 0.6\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "a trailing word");
+	open_err("mask_on nan\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "not a number");
+
+	write_thresholds("# notes are allowed\n\nmask_on 0.6\nmask_off 0.5\nmask_chin 0.9\n");
+	mc = maskcls_open(dir, err, sizeof(err));
+	CHECK(mc != NULL, "thresholds with a note and a blank line load");
+	if (mc == NULL) {
+		printf("# %s\n", err);
+		return CHECK_DONE();
+	}
+	CHECK(maskcls_threshold(mc, MASKCLS_ON) == 0.6f && maskcls_threshold(mc, MASKCLS_OFF) == 0.5f &&
+	    maskcls_threshold(mc, MASKCLS_CHIN) == 0.9f, "maskcls_threshold gives the file's values");
+	CHECK(maskcls_threshold(mc, 7) == 1, "no threshold for a class that does not exist");
+	CHECK_INT(maskcls_decide(mc, (float[]){ 0.6f, 0.3f, 0.1f }), MASKCLS_ON, "mask_on at its threshold");
+	CHECK_INT(maskcls_decide(mc, (float[]){ 0.59f, 0.3f, 0.11f }), MASKCLS_UNSURE, "mask_on under its threshold");
+	CHECK_INT(maskcls_decide(mc, (float[]){ 0.2f, 0.5f, 0.3f }), MASKCLS_OFF, "mask_off at its threshold");
+	CHECK_INT(maskcls_decide(mc, (float[]){ 0.05f, 0.07f, 0.88f }), MASKCLS_UNSURE, "mask_chin under its threshold");
+	CHECK_INT(maskcls_decide(mc, (float[]){ 0.02f, 0.03f, 0.95f }), MASKCLS_CHIN, "mask_chin over its threshold");
+
+	/* a face-like test card and its mirror image: mirror averaging means
+	 * the mirrored face (box mirrored too) gets the same probabilities */
+	im.w = mir.w = 80;
+	im.h = mir.h = 76;
+	im.rgb = malloc((size_t)im.w * im.h * 3);
+	mir.rgb = malloc((size_t)im.w * im.h * 3);
+	for (y = 0; y < im.h; y++)
+		for (x = 0; x < im.w; x++)
+			for (c = 0; c < 3; c++)
+				im.rgb[((size_t)y * im.w + x) * 3 + c] =
+				    (unsigned char)((x * 7 + y * 3 * (c + 1) + (x * y) % 23) & 255);
+	for (y = 0; y < im.h; y++)
+		for (x = 0; x < im.w; x++)
+			memcpy(mir.rgb + ((size_t)y * im.w + x) * 3, im.rgb + ((size_t)y * im.w + im.w - 1 - x) * 3, 3);
+	mbox = box;
+	mbox.x = im.w - box.x - box.w;
+	a = maskcls_run(mc, &im, &box, p);
+	b = maskcls_run(mc, &mir, &mbox, q);
+	for (c = 0; c < MASKCLS_N; c++)
+		d = fmaxf(d, fabsf(p[c] - q[c]));
+	CHECK(a >= 0 && a < MASKCLS_N && a == b, "a face and its mirror image get the same class");
+	CHECK(d < 1e-4f, "... and the same probabilities (within 1e-4)");
+	CHECK(fabsf(p[0] + p[1] + p[2] - 1) < 1e-4f, "probabilities sum to 1");
+	box.w = 0;
+	CHECK_INT(maskcls_run(mc, &im, &box, p), -EINVAL, "an empty face box is refused");
+	free(im.rgb);
+	free(mir.rgb);
+	maskcls_close(mc);
+
+	for (i = 0; i < 3; i++) {
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		unlink(to);
+	}
+	write_thresholds(NULL);
+	rmdir(dir);
+	return CHECK_DONE();
+}
