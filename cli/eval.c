@@ -311,8 +311,12 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	if (details) {
 		fputs("{\"file\":", details);
 		eval_str(details, im->path);
-		fprintf(details, ",\"first_pass\":\"%s\",\"persons\":%d,\"found\":[",
-		    n == 0 ? "none" : by == FIRSTPASS_BY_FACE ? "face" : "person", n);
+		fprintf(details, ",\"first_pass\":\"%s\",\"persons\":[",
+		    n == 0 ? "none" : by == FIRSTPASS_BY_FACE ? "face" : "person");
+		for (i = 0; i < n; i++)
+			fprintf(details, "%s[%.1f,%.1f,%.1f,%.1f,%.4f]", i ? "," : "", persons[i].x, persons[i].y,
+			    persons[i].w, persons[i].h, persons[i].score);
+		fputs("],\"found\":[", details);
 		for (i = 0; i < nf; i++) {
 			const struct msg_person *p = &r->persons[fidx[i]];
 

@@ -1,8 +1,9 @@
 /* analyse - per frame: for each person box ingest found, look for a face
- * in the upper part of the body, classify the mask on the best face, and
- * turn class, score and temperature into a verdict. Without person boxes
- * (a plain photo, a tight face crop) the whole image is searched and every
- * face is a person. Networks are loaded once and used by one thread. */
+ * in the head region of the body (then the whole box), give each face to
+ * one person only, classify the mask on it, and turn class, score and
+ * temperature into a verdict. Without person boxes (a plain photo, a tight
+ * face crop) the whole image is searched and every face is a person.
+ * Networks are loaded once and used by one thread. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,45 +11,25 @@
 #include <string.h>
 
 #include "analyse.h"
+#include "firstpass.h"
 #include "nn.h"
 #include "util.h"
 
-#define ANALYSE_FACES_MAX 32
-#define ANALYSE_BODY_MARGIN 0.10f   /* crop grows by this on each side */
-#define ANALYSE_SMALL 224           /* the cheap input for crops and retries */
+#define ANALYSE_FACES_MAX 32         /* faces kept per search */
+#define ANALYSE_CAND_MAX 256         /* candidate faces per frame */
+#define ANALYSE_BODY_MARGIN 0.10f    /* a person box grows by this on each side */
+#define ANALYSE_SAME_FACE 0.4f       /* IoU above which two searches found one face */
 
-/* One look of the face detector: a network input and how far the view is
- * zoomed out. The network finds faces of roughly 1.5 to 3.5 of its grid
- * cells (about 48 to 110 pixels of its input) whatever the input size, so
- * a face that fills much of the view (a close-up at the gate, the face in
- * a person crop, a tight face photo) is found only at a small input or
- * after zooming out. Zoom z puts the view at the top-left of a black square
- * z times its larger side, as facedet's own padding does. Input 0 means
- * worker.face_input. Measured on the mask-faces val photos: docs/MODELS.md,
- * "Face size and input size in the worker". */
-struct analyse_look {
-	int input;
-	float zoom;
-};
-
-/* A person crop: the face is a roughly fixed share of it whatever the
- * distance, so the cheap input finds it first; a close-up needs the zoom;
- * worker.face_input last, for the rest. The first look with a face wins. */
-static const struct analyse_look analyse_body_looks[] = {
-	{ ANALYSE_SMALL, 1.0f }, { ANALYSE_SMALL, 2.0f }, { 0, 1.0f },
-};
-/* A whole image: faces of any size, several of them: worker.face_input
- * first (small faces in a scene); only when it finds none, the cheap input
- * and zooming out, for one large face (a close-up, a face photo). */
-static const struct analyse_look analyse_image_looks[] = {
-	{ 0, 1.0f }, { ANALYSE_SMALL, 1.0f }, { ANALYSE_SMALL, 2.0f }, { ANALYSE_SMALL, 3.0f },
-};
-#define ANALYSE_NLOOKS(v) ((int)(sizeof(v) / sizeof((v)[0])))
+/* The face detector's input for person boxes. A face that fills much of
+ * a head region is found only by the deepest feature maps, which are too
+ * small below this size (a face then comes out as two half boxes); 360 is
+ * the size the network was trained at. Measured with `gatewatch eval`:
+ * docs/MODELS.md, "Face search". */
+#define ANALYSE_BODY_INPUT 360
 
 struct analyse {
-	struct facedet *face;   /* owned: input face_input */
-	struct facedet *small;  /* owned: input ANALYSE_SMALL; NULL when face_input is that */
-	int face_input;
+	struct facedet *face;   /* owned: input face_input, whole images */
+	struct facedet *body;   /* owned: input ANALYSE_BODY_INPUT; NULL = use face */
 	struct maskcls *mask;   /* owned; NULL = faces only */
 	float face_threshold;
 	float mask_threshold;
@@ -67,10 +48,9 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->face_threshold = (float)c->face_threshold;
 	a->mask_threshold = (float)c->mask_threshold;
 	a->temp_limit = (float)c->temp_limit;
-	a->face_input = c->face_input;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
-	    (c->face_input != ANALYSE_SMALL &&
-	     (a->small = facedet_open(c->models_dir, ANALYSE_SMALL, err, errlen)) == NULL) ||
+	    (c->face_input != ANALYSE_BODY_INPUT &&
+	     (a->body = facedet_open(c->models_dir, ANALYSE_BODY_INPUT, err, errlen)) == NULL) ||
 	    (with_mask && (a->mask = maskcls_open(c->models_dir, err, errlen)) == NULL)) {
 		analyse_close(a);
 		return NULL;
@@ -85,8 +65,8 @@ analyse_close(struct analyse *a)
 		return;
 	if (a->face)
 		facedet_close(a->face);
-	if (a->small)
-		facedet_close(a->small);
+	if (a->body)
+		facedet_close(a->body);
 	if (a->mask)
 		maskcls_close(a->mask);
 	free(a);
@@ -120,55 +100,177 @@ analyse_clamp(const struct image *im, const struct nn_box *b, float margin,
 	return *w >= 8 && *h >= 8;
 }
 
-/* analyse_detect - the faces in the rectangle x,y,w,h of im (inside im),
- * in frame pixels, best first: the looks in order, until one finds a face.
- * Returns the count or -errno. */
+/* analyse_head - the head region of a body box: the box grown by the
+ * margin and clipped, then, for a box taller than wide (a standing
+ * person), its top part, as tall as the box is wide but at least 60% of
+ * the box (a close-up is mostly face). 0 if nothing of it is left. */
 static int
-analyse_detect(struct analyse *a, const struct analyse_look *looks, int nlooks, const struct image *im,
-               int x, int y, int w, int h, struct nn_box *faces, int max)
+analyse_head(const struct image *im, const struct nn_box *body, int *x, int *y, int *w, int *h,
+             int *full_h)
 {
-	int i, j, n, input, done;
+	if (!analyse_clamp(im, body, ANALYSE_BODY_MARGIN, x, y, w, h))
+		return 0;
+	*full_h = *h;
+	if (*h > *w) {
+		int top = *h * 6 / 10 > *w ? *h * 6 / 10 : *w;
 
-	for (i = 0; i < nlooks; i++) {
-		input = looks[i].input ? looks[i].input : a->face_input;
-		for (done = 0, j = 0; j < i; j++)
-			done |= (looks[j].input ? looks[j].input : a->face_input) == input &&
-			    looks[j].zoom == looks[i].zoom;
-		if (done)
-			continue; /* face_input is ANALYSE_SMALL: that look was had */
-		n = facedet_run_view(input == a->face_input ? a->face : a->small, im, x, y, w, h,
-		    looks[i].zoom, a->face_threshold, faces, max);
-		if (n != 0)
-			return n;
+		*h = top < *h ? top : *h;
 	}
-	return 0;
+	return 1;
 }
 
-/* analyse_body_face - the best face in the upper part of a body box, in
- * frame pixels. Returns 1 found, 0 none, -errno. */
+/* analyse_search - the faces in one body box, in frame pixels, best
+ * first: the head region, and when it has none, the whole box. Returns
+ * the count or -errno. */
 static int
-analyse_body_face(struct analyse *a, const struct image *im, const struct nn_box *body,
-                  struct nn_box *face)
+analyse_search(struct analyse *a, const struct image *im, const struct nn_box *body,
+               struct nn_box *faces, int max)
 {
-	struct nn_box faces[ANALYSE_FACES_MAX];
-	int x, y, w, h, n;
+	struct facedet *fd = a->body ? a->body : a->face;
+	int x, y, w, h, full_h, n;
 
-	if (!analyse_clamp(im, body, ANALYSE_BODY_MARGIN, &x, &y, &w, &h))
+	if (!analyse_head(im, body, &x, &y, &w, &h, &full_h))
 		return 0;
-	/* A standing person's face is in the top of the box; a close-up is
-	 * mostly face. Searching a roughly square top part keeps the face large
-	 * after the detector's square padding. */
-	if (h > w) {
-		int top = h * 6 / 10 > w ? h * 6 / 10 : w;
+	n = facedet_run_view(fd, im, x, y, w, h, 1.0f, a->face_threshold, faces, max);
+	if (n == 0 && full_h > h)
+		n = facedet_run_view(fd, im, x, y, w, full_h, 1.0f, a->face_threshold, faces, max);
+	return n;
+}
 
-		h = top < h ? top : h;
+/* analyse_fit - how well a face sits in a body box, 0 (not at all) to 1:
+ * its centre must be inside the grown box; it fits best centred across
+ * the box and near its top. Decides which of two overlapping people a
+ * face belongs to. */
+static float
+analyse_fit(const struct nn_box *body, const struct nn_box *face)
+{
+	float cx = face->x + face->w / 2, cy = face->y + face->h / 2;
+	float x0 = body->x - body->w * ANALYSE_BODY_MARGIN, x1 = body->x + body->w * (1 + ANALYSE_BODY_MARGIN);
+	float y0 = body->y - body->h * ANALYSE_BODY_MARGIN, y1 = body->y + body->h * (1 + ANALYSE_BODY_MARGIN);
+	float dx, dy;
+
+	if (cx < x0 || cx > x1 || cy < y0 || cy > y1 || !(body->w > 0) || !(body->h > 0))
+		return 0;
+	dx = fabsf(cx - (body->x + body->w / 2)) / (body->w / 2 + body->w * ANALYSE_BODY_MARGIN);
+	dy = (cy - y0) / (y1 - y0);
+	return (1.0f - 0.5f * fminf(dx, 1.0f)) * (1.0f - 0.5f * fminf(dy, 1.0f));
+}
+
+/* analyse_inside - the centre of a lies inside b. */
+static int
+analyse_inside(const struct nn_box *a, const struct nn_box *b)
+{
+	float cx = a->x + a->w / 2, cy = a->y + a->h / 2;
+
+	return cx > b->x && cx < b->x + b->w && cy > b->y && cy < b->y + b->h;
+}
+
+/* analyse_merge - faces sorted by score, two searches' views of one face
+ * (IoU above ANALYSE_SAME_FACE, or either centre inside the other) kept
+ * once, the best; returns the count kept. */
+static int
+analyse_merge(struct nn_box *b, int n)
+{
+	int kept = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < kept; j++)
+			if (nn_iou(&b[i], &b[j]) > ANALYSE_SAME_FACE || analyse_inside(&b[i], &b[j]) ||
+			    analyse_inside(&b[j], &b[i]))
+				break;
+		if (j == kept)
+			b[kept++] = b[i];
 	}
-	n = analyse_detect(a, analyse_body_looks, ANALYSE_NLOOKS(analyse_body_looks), im, x, y, w, h,
-	    faces, ANALYSE_FACES_MAX);
-	if (n <= 0)
-		return n;
-	*face = faces[0]; /* sorted by score */
-	return 1;
+	return kept;
+}
+
+static int
+analyse_score_cmp(const void *x, const void *y)
+{
+	const struct nn_box *p = x, *q = y;
+
+	return (p->score < q->score) - (p->score > q->score);
+}
+
+struct analyse_pair {
+	int body, cand;
+	float value;
+};
+
+static int
+analyse_pair_cmp(const void *x, const void *y)
+{
+	const struct analyse_pair *p = x, *q = y;
+
+	if (p->value != q->value)
+		return p->value < q->value ? 1 : -1;
+	return p->body != q->body ? p->body - q->body : p->cand - q->cand;
+}
+
+int
+analyse_people(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
+               struct nn_box *faces, struct nn_box *extra, int *nextra, int maxextra)
+{
+	struct nn_box *cand;
+	struct analyse_pair *pairs;
+	int i, j, k, nc = 0, np = 0, found = 0, *taken;
+
+	*nextra = 0;
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || n < 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		faces[i] = (struct nn_box){ 0, 0, 0, 0, 0 };
+	if (n == 0)
+		return 0;
+	cand = malloc(sizeof(*cand) * ANALYSE_CAND_MAX);
+	pairs = malloc(sizeof(*pairs) * (size_t)n * ANALYSE_CAND_MAX);
+	taken = calloc(ANALYSE_CAND_MAX, sizeof(*taken));
+	if (cand == NULL || pairs == NULL || taken == NULL) {
+		free(cand);
+		free(pairs);
+		free(taken);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		k = analyse_search(a, im, &bodies[i], cand + nc,
+		    ANALYSE_CAND_MAX - nc < ANALYSE_FACES_MAX ? ANALYSE_CAND_MAX - nc : ANALYSE_FACES_MAX);
+		if (k < 0) {
+			free(cand);
+			free(pairs);
+			free(taken);
+			return k;
+		}
+		nc += k;
+	}
+	/* Overlapping person boxes search the same face twice: keep it once. */
+	qsort(cand, (size_t)nc, sizeof(*cand), analyse_score_cmp);
+	nc = analyse_merge(cand, nc);
+	/* One face per person, one person per face, the best fitting pairs first. */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nc; j++) {
+			float fit = analyse_fit(&bodies[i], &cand[j]);
+
+			if (fit > 0)
+				pairs[np++] = (struct analyse_pair){ i, j, fit * cand[j].score };
+		}
+	qsort(pairs, (size_t)np, sizeof(*pairs), analyse_pair_cmp);
+	for (k = 0; k < np; k++) {
+		i = pairs[k].body;
+		j = pairs[k].cand;
+		if (faces[i].score > 0 || taken[j])
+			continue;
+		taken[j] = 1;
+		faces[i] = cand[j];
+		found++;
+	}
+	/* A person box around a group holds more faces than one person. */
+	for (j = 0; j < nc && *nextra < maxextra; j++)
+		if (!taken[j])
+			extra[(*nextra)++] = cand[j];
+	free(cand);
+	free(pairs);
+	free(taken);
+	return found;
 }
 
 /* analyse_verdict - one person's verdict from what was seen. The frame's
@@ -234,19 +336,30 @@ analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *pe
 	memset(r->persons, 0, sizeof(r->persons));
 
 	if (npersons > 0) {
-		for (i = 0; i < npersons && i < MSG_PERSONS_MAX; i++) {
-			struct msg_person *p = &r->persons[r->npersons++];
+		struct nn_box extra[MSG_PERSONS_MAX];
+		int nextra;
 
-			p->body = analyse_box(&persons[i]);
+		n = npersons < MSG_PERSONS_MAX ? npersons : MSG_PERSONS_MAX;
+		if ((rc = analyse_people(a, im, persons, n, faces, extra, &nextra, MSG_PERSONS_MAX - n)) < 0)
+			return rc;
+		for (i = 0; i < n + nextra; i++) {
+			struct msg_person *p = &r->persons[r->npersons++];
+			const struct nn_box *face = i < n ? &faces[i] : &extra[i - n];
+
+			if (i < n)
+				p->body = analyse_box(&persons[i]);
+			else {
+				struct nn_box body = extra[i - n];
+
+				firstpass_face_to_person(&body, im->w, im->h);
+				p->body = analyse_box(&body);
+			}
 			if (p->body.score <= 0)
 				p->body.score = 0.01f; /* a body box is present: keep it distinct from "absent" */
-			rc = analyse_body_face(a, im, &persons[i], &faces[0]);
-			if (rc < 0)
-				return rc;
-			if (rc == 1) {
-				p->face = analyse_box(&faces[0]);
+			if (face->score > 0) {
+				p->face = analyse_box(face);
 				found++;
-				if ((rc = analyse_mask(a, im, &faces[0], p)) != 0)
+				if ((rc = analyse_mask(a, im, face, p)) != 0)
 					return rc;
 			}
 		}
@@ -276,33 +389,24 @@ analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, i
 {
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
-	return analyse_detect(a, analyse_image_looks, ANALYSE_NLOOKS(analyse_image_looks), im,
-	    0, 0, im->w, im->h, faces, max);
+	return facedet_run(a->face, im, a->face_threshold, faces, max);
 }
 
 int
-analyse_person(struct analyse *a, const struct image *im, const struct nn_box *box,
-               int has_body, float temperature, struct msg_person *p)
+analyse_person(struct analyse *a, const struct image *im, const struct nn_box *face,
+               float temperature, struct msg_person *p)
 {
-	struct nn_box face;
-	int rc;
+	int rc = 0;
 
 	p->face = (struct msg_box){ 0, 0, 0, 0, 0 };
 	p->mask = MSG_MASK_UNKNOWN;
 	p->mask_score = 0;
 	memset(p->mask_probs, 0, sizeof(p->mask_probs));
-	if (has_body) {
-		if ((rc = analyse_body_face(a, im, box, &face)) < 0)
-			return rc;
-	} else {
-		face = *box;
-		rc = 1;
-	}
-	if (rc == 1) {
-		p->face = analyse_box(&face);
+	if (face != NULL) {
+		p->face = analyse_box(face);
 		if (p->face.score <= 0)
 			p->face.score = 0.01f;
-		if ((rc = analyse_mask(a, im, &face, p)) != 0)
+		if ((rc = analyse_mask(a, im, face, p)) != 0)
 			return rc;
 		rc = 1;
 	}

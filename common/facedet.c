@@ -1,6 +1,11 @@
-/* facedet - find faces with face-api's tiny_face_detector converted to
- * darknet (models/scripts/convert-face.js): preprocessing as face-api's
- * toBatchTensor + normalize, box decoding as its TinyYolov2Base. */
+/* facedet - find faces, masked or not, with AIZOOTech's face mask detector
+ * (model360, MIT) converted to darknet by models/scripts/convert-face.py.
+ * Preprocessing as its own inference code: the view stretched to the
+ * square input (bilinear, half-pixel centres, as cv2.resize), RGB / 255.
+ * Decoding as its SSD head: 4 anchors per cell on five feature maps,
+ * offsets scaled by the variances 0.1 / 0.2, the face score the larger of
+ * its two class scores (Mask, NoMask: the mask state is left to the mask
+ * classifier), greedy NMS at IoU 0.4. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,32 +15,101 @@
 #include "nn.h"
 #include "nn_priv.h"
 
-#define FACEDET_NUM     5
-#define FACEDET_ENTRY   6      /* x, y, w, h, obj, class per anchor */
-#define FACEDET_IOU     0.4f   /* face-api's IOU_THRESHOLD */
-#define FACEDET_MAXCAND 4096
+#define FACEDET_LEVELS  5
+#define FACEDET_ANCHORS 4      /* per cell */
+#define FACEDET_IOU     0.4f   /* the source's NMS threshold */
+#define FACEDET_MIN_INPUT 64
+#define FACEDET_MAX_INPUT 1024
 
-static const float facedet_anchors[FACEDET_NUM][2] = {
-	{ 1.603231f, 2.094468f }, { 6.041143f, 7.080126f }, { 2.882459f, 3.518061f },
-	{ 4.266906f, 5.178857f }, { 9.041765f, 10.66308f },
+/* Anchor sizes per level (fractions of the input), ratios: the two sizes
+ * at ratio 1, then the first size at 0.62 and 0.42 (w = s*sqrt(r),
+ * h = s/sqrt(r)). From the source's anchor generator. */
+static const float facedet_sizes[FACEDET_LEVELS][2] = {
+	{ 0.04f, 0.056f }, { 0.08f, 0.11f }, { 0.16f, 0.22f }, { 0.32f, 0.45f }, { 0.64f, 0.72f },
 };
-static const float facedet_mean[3] = { 117.001f, 114.697f, 97.404f };
+static const float facedet_ratios[2] = { 0.62f, 0.42f };
 
 struct facedet {
 	network *net;           /* owned */
 	int input;
+	layer *cls[FACEDET_LEVELS], *loc[FACEDET_LEVELS]; /* the head convs, in net */
+	float (*anchor)[4];     /* owned: cx, cy, w, h per anchor, level by level */
+	int nanchors;
 	float *in;              /* owned: 3*input*input */
-	unsigned char *view;    /* owned: input*input RGB, facedet_run_view's square */
-	struct nn_box *cand;    /* owned: FACEDET_MAXCAND */
+	int *xa, *ya;           /* owned: resampling tables, 2 per output pixel */
+	float *fx, *fy;         /* owned */
+	struct nn_box *cand;    /* owned: nanchors */
 };
+
+/* facedet_heads - find the five class and box convs (8 and 16 outputs)
+ * in layer order, and check them against each other. */
+static int
+facedet_heads(struct facedet *fd, const char *dir, char *err, size_t errlen)
+{
+	int i, nc = 0, nl = 0;
+
+	for (i = 0; i < fd->net->n; i++) {
+		layer *l = &fd->net->layers[i];
+
+		if (l->type != CONVOLUTIONAL)
+			continue;
+		if (l->n == 2 * FACEDET_ANCHORS && l->activation == LOGISTIC && nc < FACEDET_LEVELS)
+			fd->cls[nc++] = l;
+		else if (l->n == 4 * FACEDET_ANCHORS && l->activation == LINEAR && nl < FACEDET_LEVELS)
+			fd->loc[nl++] = l;
+	}
+	if (nc != FACEDET_LEVELS || nl != FACEDET_LEVELS) {
+		snprintf(err, errlen, "%s/face.cfg: want %d logistic convs of %d filters and %d linear of %d"
+		    " (the SSD heads; written by convert-face.py)", dir, FACEDET_LEVELS,
+		    2 * FACEDET_ANCHORS, FACEDET_LEVELS, 4 * FACEDET_ANCHORS);
+		return -1;
+	}
+	return 0;
+}
+
+/* facedet_anchors - the anchor boxes for the feature maps at this input. */
+static int
+facedet_anchors(struct facedet *fd, char *err, size_t errlen)
+{
+	int lv, row, col, k, n = 0;
+
+	for (lv = 0; lv < FACEDET_LEVELS; lv++) {
+		if (fd->cls[lv]->out_w != fd->loc[lv]->out_w || fd->cls[lv]->out_h != fd->loc[lv]->out_h) {
+			snprintf(err, errlen, "face detector: head %d maps differ", lv);
+			return -1;
+		}
+		n += fd->cls[lv]->out_w * fd->cls[lv]->out_h * FACEDET_ANCHORS;
+	}
+	if ((fd->anchor = malloc(sizeof(*fd->anchor) * n)) == NULL ||
+	    (fd->cand = malloc(sizeof(*fd->cand) * n)) == NULL) {
+		snprintf(err, errlen, "face detector: out of memory");
+		return -1;
+	}
+	for (lv = 0, n = 0; lv < FACEDET_LEVELS; lv++) {
+		int fw = fd->cls[lv]->out_w, fh = fd->cls[lv]->out_h;
+
+		for (row = 0; row < fh; row++)
+			for (col = 0; col < fw; col++)
+				for (k = 0; k < FACEDET_ANCHORS; k++, n++) {
+					float s = facedet_sizes[lv][k == 1], r = k < 2 ? 1.0f : facedet_ratios[k - 2];
+
+					fd->anchor[n][0] = (col + 0.5f) / fw;
+					fd->anchor[n][1] = (row + 0.5f) / fh;
+					fd->anchor[n][2] = s * sqrtf(r);
+					fd->anchor[n][3] = s / sqrtf(r);
+				}
+	}
+	fd->nanchors = n;
+	return 0;
+}
 
 struct facedet *facedet_open(const char *models_dir, int input, char *err, size_t errlen)
 {
 	struct facedet *fd;
-	layer *l;
 
-	if (input != 224 && input != 320 && input != 416 && input != 608) {
-		snprintf(err, errlen, "face detector input %d: must be 224, 320, 416 or 608", input);
+	if (input < FACEDET_MIN_INPUT || input > FACEDET_MAX_INPUT) {
+		snprintf(err, errlen, "face detector input %d: must be %d..%d", input, FACEDET_MIN_INPUT,
+		    FACEDET_MAX_INPUT);
 		return NULL;
 	}
 	if ((fd = calloc(1, sizeof(*fd))) == NULL) {
@@ -46,59 +120,129 @@ struct facedet *facedet_open(const char *models_dir, int input, char *err, size_
 		free(fd);
 		return NULL;
 	}
-	l = &fd->net->layers[fd->net->n - 1];
-	if (l->type != REGION || l->n != FACEDET_NUM || l->classes != 1 || l->coords != 4) {
-		snprintf(err, errlen, "%s/face.cfg: last layer is not [region] num=5 classes=1 coords=4",
-		    models_dir);
+	if (fd->net->c != 3 || facedet_heads(fd, models_dir, err, errlen) < 0) {
+		if (fd->net->c != 3)
+			snprintf(err, errlen, "%s/face.cfg: want 3 input channels", models_dir);
 		facedet_close(fd);
 		return NULL;
 	}
-	nn_resize(fd->net, input, input);
+	if (fd->net->w != input || fd->net->h != input)
+		nn_resize(fd->net, input, input);
 	fd->input = input;
 	fd->in = malloc(sizeof(float) * 3 * input * input);
-	fd->cand = malloc(sizeof(*fd->cand) * FACEDET_MAXCAND);
-	fd->view = malloc((size_t)input * input * 3);
-	if (fd->in == NULL || fd->cand == NULL || fd->view == NULL) {
+	fd->xa = malloc(sizeof(int) * 2 * input);
+	fd->ya = malloc(sizeof(int) * 2 * input);
+	fd->fx = malloc(sizeof(float) * input);
+	fd->fy = malloc(sizeof(float) * input);
+	if (fd->in == NULL || fd->xa == NULL || fd->ya == NULL || fd->fx == NULL || fd->fy == NULL) {
 		snprintf(err, errlen, "face detector: out of memory");
+		facedet_close(fd);
+		return NULL;
+	}
+	if (facedet_anchors(fd, err, errlen) < 0) {
 		facedet_close(fd);
 		return NULL;
 	}
 	return fd;
 }
 
-int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max)
+/* facedet_table - for n output pixels over a canvas of cn source pixels
+ * whose first len are real (the rest black): the two source indices
+ * (-1 = black) and the weight of the second, half-pixel centres, edges
+ * clamped (cv2.resize INTER_LINEAR). */
+static void
+facedet_table(int n, double cn, int len, int *idx, float *frac)
 {
-	layer *l = &fd->net->layers[fd->net->n - 1];
-	int side, n = 0, kept, row, col, a, i;
-	size_t wh;
-	float *o;
+	double scale = cn / n;
+	int i, last = (int)ceil(cn) - 1;
 
-	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
-		return -EINVAL;
-	side = im->w > im->h ? im->w : im->h;
-	nn_resize_tf(im, side, side, fd->input, fd->input, facedet_mean, 1.0f / 255, fd->in);
-	o = nn_predict(fd->net, fd->in);
-	/* [region] already applied the logistic to x, y and objectness. */
-	wh = (size_t)l->w * l->h;
-	for (row = 0; row < l->h; row++)
-		for (col = 0; col < l->w; col++)
-			for (a = 0; a < FACEDET_NUM; a++) {
-				const float *e = o + (size_t)a * FACEDET_ENTRY * wh + (size_t)row * l->w + col;
-				float score = e[4 * wh], cx, cy, bw, bh;
+	for (i = 0; i < n; i++) {
+		double u = (i + 0.5) * scale - 0.5;
+		int a, b;
 
-				if (!(score > threshold) || n == FACEDET_MAXCAND)
-					continue;
-				cx = (col + e[0]) / l->w;
-				cy = (row + e[wh]) / l->h;
-				bw = expf(e[2 * wh]) * facedet_anchors[a][0] / l->w;
-				bh = expf(e[3 * wh]) * facedet_anchors[a][1] / l->h;
-				fd->cand[n].x = (cx - bw / 2) * side;
-				fd->cand[n].y = (cy - bh / 2) * side;
-				fd->cand[n].w = bw * side;
-				fd->cand[n].h = bh * side;
-				fd->cand[n].score = score;
-				n++;
+		if (u < 0)
+			u = 0;
+		if (u > last)
+			u = last;
+		a = (int)u;
+		b = a + 1 <= last ? a + 1 : a;
+		frac[i] = (float)(u - a);
+		idx[2 * i] = a < len ? a : -1;
+		idx[2 * i + 1] = b < len ? b : -1;
+	}
+}
+
+/* facedet_input - the view (x, y, w, h of im, at the top-left of a black
+ * canvas zoom times its size) stretched to input x input, planar RGB/255. */
+static void
+facedet_input(struct facedet *fd, const struct image *im, int x, int y, int w, int h, float zoom)
+{
+	const int n = fd->input;
+	const size_t plane = (size_t)n * n;
+	int dx, dy, c;
+
+	facedet_table(n, (double)w * zoom, w, fd->xa, fd->fx);
+	facedet_table(n, (double)h * zoom, h, fd->ya, fd->fy);
+	for (dy = 0; dy < n; dy++) {
+		int ra = fd->ya[2 * dy], rb = fd->ya[2 * dy + 1];
+		const unsigned char *pa = ra >= 0 ? im->rgb + ((size_t)(y + ra) * im->w + x) * 3 : NULL;
+		const unsigned char *pb = rb >= 0 ? im->rgb + ((size_t)(y + rb) * im->w + x) * 3 : NULL;
+		float wy = fd->fy[dy];
+
+		for (dx = 0; dx < n; dx++) {
+			int ca = fd->xa[2 * dx], cb = fd->xa[2 * dx + 1];
+			float wx = fd->fx[dx];
+
+			for (c = 0; c < 3; c++) {
+				float tl = pa && ca >= 0 ? pa[ca * 3 + c] : 0, tr = pa && cb >= 0 ? pa[cb * 3 + c] : 0;
+				float bl = pb && ca >= 0 ? pb[ca * 3 + c] : 0, br = pb && cb >= 0 ? pb[cb * 3 + c] : 0;
+				float top = tl + (tr - tl) * wx, bot = bl + (br - bl) * wx;
+
+				fd->in[c * plane + (size_t)dy * n + dx] = (top + (bot - top) * wy) * (1.0f / 255);
 			}
+		}
+	}
+}
+
+int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
+                     float zoom, float threshold, struct nn_box *out, int max)
+{
+	float cw, ch;
+	int lv, i, n = 0, a = 0, kept;
+
+	if (fd == NULL || im == NULL || im->rgb == NULL || x < 0 || y < 0 || w <= 0 || h <= 0 ||
+	    x + w > im->w || y + h > im->h || !(zoom >= 1.0f) || max < 0)
+		return -EINVAL;
+	facedet_input(fd, im, x, y, w, h, zoom);
+	nn_predict(fd->net, fd->in);
+	cw = (float)w * zoom;
+	ch = (float)h * zoom;
+	for (lv = 0; lv < FACEDET_LEVELS; lv++) {
+		const layer *lc = fd->cls[lv], *ll = fd->loc[lv];
+		size_t wh = (size_t)lc->out_w * lc->out_h, cell;
+
+		for (cell = 0; cell < wh; cell++)
+			for (i = 0; i < FACEDET_ANCHORS; i++, a++) {
+				const float *an = fd->anchor[a];
+				float s0 = lc->output[(2 * i) * wh + cell], s1 = lc->output[(2 * i + 1) * wh + cell];
+				float score = s0 > s1 ? s0 : s1, bx, by, bw, bh, x0, y0, x1, y1;
+
+				if (!(score > threshold))
+					continue;
+				bx = ll->output[(4 * i) * wh + cell] * 0.1f * an[2] + an[0];
+				by = ll->output[(4 * i + 1) * wh + cell] * 0.1f * an[3] + an[1];
+				bw = expf(ll->output[(4 * i + 2) * wh + cell] * 0.2f) * an[2];
+				bh = expf(ll->output[(4 * i + 3) * wh + cell] * 0.2f) * an[3];
+				/* to image pixels, clipped to the view (the rest is padding) */
+				x0 = fmaxf((bx - bw / 2) * cw, 0);
+				y0 = fmaxf((by - bh / 2) * ch, 0);
+				x1 = fminf((bx + bw / 2) * cw, (float)w);
+				y1 = fminf((by + bh / 2) * ch, (float)h);
+				if (!(x1 > x0) || !(y1 > y0))
+					continue;
+				fd->cand[n++] = (struct nn_box){ x + x0, y + y0, x1 - x0, y1 - y0, score };
+			}
+	}
 	nn_sort(fd->cand, n);
 	kept = nn_nms(fd->cand, n, FACEDET_IOU);
 	for (i = 0; i < kept && i < max; i++)
@@ -106,74 +250,11 @@ int facedet_run(struct facedet *fd, const struct image *im, float threshold, str
 	return i;
 }
 
-/* facedet_view - the rectangle x,y,w,h of im at the top-left of a black
- * square of side zoom * max(w, h), resampled to input x input into
- * fd->view with TensorFlow's bilinear rule (align_corners=false,
- * half_pixel_centers=false), the rule facedet_run uses: it then sees its
- * input size and leaves the pixels as they are. Returns source pixels per
- * view pixel. */
-static double
-facedet_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h, float zoom)
+int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max)
 {
-	const int n = fd->input;
-	double r = (double)(w > h ? w : h) * zoom / n;
-	unsigned char *d = fd->view;
-	int dx, dy, c;
-
-	for (dy = 0; dy < n; dy++) {
-		double sy = r * dy;
-		int ya = (int)sy, yb = ya + 1 < h ? ya + 1 : h - 1;
-		float fy = (float)(sy - ya);
-		const unsigned char *ra, *rb;
-
-		if (ya >= h) {
-			memset(d, 0, (size_t)(n - dy) * n * 3);
-			break;
-		}
-		ra = im->rgb + ((size_t)(y + ya) * im->w + x) * 3;
-		rb = im->rgb + ((size_t)(y + yb) * im->w + x) * 3;
-		for (dx = 0; dx < n; dx++, d += 3) {
-			double sx = r * dx;
-			int xa = (int)sx, xb = xa + 1 < w ? xa + 1 : w - 1;
-			float fx = (float)(sx - xa);
-
-			if (xa >= w) {
-				memset(d, 0, (size_t)(n - dx) * 3);
-				d += (size_t)(n - dx) * 3;
-				break;
-			}
-			for (c = 0; c < 3; c++) {
-				float top = ra[xa * 3 + c] + (ra[xb * 3 + c] - ra[xa * 3 + c]) * fx;
-				float bot = rb[xa * 3 + c] + (rb[xb * 3 + c] - rb[xa * 3 + c]) * fx;
-
-				d[c] = (unsigned char)(top + (bot - top) * fy + 0.5f);
-			}
-		}
-	}
-	return r;
-}
-
-int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
-                     float zoom, float threshold, struct nn_box *out, int max)
-{
-	struct image view;
-	double r;
-	int i, n;
-
-	if (im == NULL || im->rgb == NULL || x < 0 || y < 0 || w <= 0 || h <= 0 ||
-	    x + w > im->w || y + h > im->h || !(zoom >= 1.0f))
+	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0)
 		return -EINVAL;
-	r = facedet_view(fd, im, x, y, w, h, zoom);
-	view = (struct image){ fd->input, fd->input, fd->view };
-	if ((n = facedet_run(fd, &view, threshold, out, max)) <= 0)
-		return n;
-	for (i = 0; i < n; i++) {
-		out[i].x = (float)(x + out[i].x * r);
-		out[i].y = (float)(y + out[i].y * r);
-		out[i].w = (float)(out[i].w * r);
-		out[i].h = (float)(out[i].h * r);
-	}
-	return n;
+	return facedet_run_view(fd, im, 0, 0, im->w, im->h, 1.0f, threshold, out, max);
 }
 
 void facedet_close(struct facedet *fd)
@@ -182,8 +263,12 @@ void facedet_close(struct facedet *fd)
 		return;
 	if (fd->net)
 		free_network(fd->net);
-	free(fd->in);
+	free(fd->anchor);
 	free(fd->cand);
-	free(fd->view);
+	free(fd->in);
+	free(fd->xa);
+	free(fd->ya);
+	free(fd->fx);
+	free(fd->fy);
 	free(fd);
 }

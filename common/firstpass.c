@@ -1,30 +1,10 @@
 /* firstpass - person detector, then the close-up face fallback. See
- * firstpass.h; the figures behind the zoom steps are in docs/MODELS.md. */
+ * firstpass.h. The face detector at its trained size (360) finds a face
+ * that fills the frame as it is (its largest anchors are 0.72 of the
+ * input), so the fallback is one look at the whole frame. */
 #include "firstpass.h"
 
-/* Zoom-outs of the close-up fallback, tried in order until one finds a
- * face. The face network finds faces of about 48 to 110 pixels of its
- * input, so a face filling the frame is found only after the frame is put
- * at the top-left of a black square zoom times its larger side. */
-static const float firstpass_zooms[] = { 1.0f, 2.0f, 3.0f };
-
-/* firstpass_faces - faces in frame pixels, best first, from the first
- * zoom that finds any. Returns the count or -errno. */
-static int
-firstpass_faces(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max)
-{
-	size_t z;
-	int n;
-
-	for (z = 0; z < sizeof(firstpass_zooms) / sizeof(firstpass_zooms[0]); z++)
-		if ((n = facedet_run_view(fd, im, 0, 0, im->w, im->h, firstpass_zooms[z],
-		    threshold, out, max)) != 0)
-			return n;
-	return 0;
-}
-
-/* firstpass_face_to_person - grow a face box to a head-and-shoulders box. */
-static void
+void
 firstpass_face_to_person(struct nn_box *b, int imw, int imh)
 {
 	float x0 = b->x - 0.5f * b->w, x1 = b->x + 1.5f * b->w;
@@ -55,7 +35,7 @@ firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
 	if ((n = persondet_run(pd, im, person_threshold, out, max)) != 0)
 		return n;
 	*by = FIRSTPASS_BY_FACE;
-	if ((n = firstpass_faces(fd, im, face_threshold, out, max)) <= 0)
+	if ((n = facedet_run(fd, im, face_threshold, out, max)) <= 0)
 		return n;
 	for (i = 0; i < n; i++)
 		firstpass_face_to_person(&out[i], im->w, im->h);

@@ -16,19 +16,22 @@ struct nn_box {
 	float score;
 };
 
-/* Face detector: face-api tiny_face_detector converted to darknet
- * (models/face.cfg + face.weights). input: 224|320|416|608. Preprocessing:
- * pad to square at top-left, TF bilinear resize (align_corners=false,
- * half_pixel_centers=false), (px - mean) / 255; decode [region], NMS. */
+/* Face detector: AIZOOTech's face mask detector (model360, MIT; trained on
+ * masked and unmasked faces) converted to darknet (models/face.cfg +
+ * face.weights, models/scripts/convert-face.py). input: 64..1024, square
+ * (360: the size it was trained at). Preprocessing: the view stretched to
+ * the input (bilinear, half-pixel centres), RGB/255; decode its SSD heads
+ * (5 maps x 4 anchors per cell), face score = max(Mask, NoMask), NMS 0.4. */
 struct facedet;
 struct facedet *facedet_open(const char *models_dir, int input, char *err, size_t errlen);
-/* facedet_run - boxes sorted by score, at most max; returns the count or -errno. */
+/* facedet_run - faces on the whole image, boxes sorted by score, at most
+ * max; returns the count or -errno. */
 int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max);
 /* facedet_run_view - faces in the rectangle x,y,w,h of im (inside im),
- * placed at the top-left of a black square zoom (>= 1) times its larger
- * side: zooming out shrinks a face that fills the view into the 48-110 px
- * the network finds at its input size. Boxes in im's pixels, best first;
- * returns the count or -errno (-EINVAL for a rectangle outside im). */
+ * placed at the top-left of a black canvas zoom (>= 1) times its size and
+ * stretched to the input: zooming out shrinks a face that fills the view.
+ * Boxes in im's pixels, clipped to the rectangle, best first; returns the
+ * count or -errno (-EINVAL for a rectangle outside im). */
 int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
                      float zoom, float threshold, struct nn_box *out, int max);
 void facedet_close(struct facedet *fd);

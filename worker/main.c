@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "analyse.h"
+#include "firstpass.h"
 #include "config.h"
 #include "image.h"
 #include "log.h"
@@ -315,15 +316,28 @@ static int
 worker_people(struct worker *w, const struct image *im, const struct meta *meta, uint64_t now,
               struct msg_result *r, int *nfaces, int *nclass, int *nskip)
 {
-	struct nn_box faces[MSG_PERSONS_MAX];
+	struct nn_box faces[MSG_PERSONS_MAX], bodies[MSG_PERSONS_MAX], bodyface[MSG_PERSONS_MAX];
 	struct msg_box boxes[MSG_PERSONS_MAX];
 	struct track_assign assign[MSG_PERSONS_MAX];
 	const struct nn_box *src;
-	int i, n, rc, has_body = meta->npersons > 0;
+	int i, n, rc, nextra, has_body = meta->npersons > 0;
 
 	if (has_body) {
-		src = meta->persons;
+		/* One face per person box, each face to one person only; faces
+		 * no box took (a box around a group) become people of their own,
+		 * with their head-and-shoulders box. Every box is searched each
+		 * frame, since which face is whose depends on all of them. */
 		n = meta->npersons < MSG_PERSONS_MAX ? meta->npersons : MSG_PERSONS_MAX;
+		memcpy(bodies, meta->persons, sizeof(*bodies) * (size_t)n);
+		if ((rc = analyse_people(w->an, im, bodies, n, bodyface, faces, &nextra, MSG_PERSONS_MAX - n)) < 0)
+			return rc;
+		for (i = 0; i < nextra; i++) {
+			bodyface[n + i] = faces[i];
+			bodies[n + i] = faces[i];
+			firstpass_face_to_person(&bodies[n + i], im->w, im->h);
+		}
+		n += nextra;
+		src = bodies;
 	} else {
 		if ((n = analyse_faces(w->an, im, faces, MSG_PERSONS_MAX)) < 0)
 			return n;
@@ -350,7 +364,8 @@ worker_people(struct worker *w, const struct image *im, const struct meta *meta,
 		else
 			p->face = boxes[i];
 		if (assign[i].classify) {
-			rc = analyse_person(w->an, im, &src[i], has_body, r->temperature, p);
+			rc = analyse_person(w->an, im, has_body ? (bodyface[i].score > 0 ? &bodyface[i] : NULL) : &src[i],
+			    r->temperature, p);
 			if (rc < 0)
 				return rc;
 			if (has_body)

@@ -1,10 +1,11 @@
 /* facecheck - check the converted face detector.
  *
  *   facecheck ref MODELS FIXTURE...
- *	compare darknet with TensorFlow.js reference fixtures written by
- *	models/scripts/face-reference.mjs: raw conv outputs (max abs diff <=
- *	1e-3) and decoded boxes after NMS at threshold 0.5 (same count, same
- *	order, IoU > 0.99 pairwise, |score diff| <= 1e-3).
+ *	compare darknet with the numpy reference fixtures written by
+ *	models/scripts/face-reference.py from the source weights: the ten
+ *	head convs' raw outputs (|diff| <= 1e-4 * max(1, |ref|)) and the
+ *	decoded boxes after NMS at threshold 0.5 (same count, same order,
+ *	IoU > 0.999 pairwise, |score diff| <= 1e-4).
  *   facecheck recall MODELS XML INPUT THRESHOLD MIN_RECALL
  *	recall on a dlib imglab XML (faces annotated as <box top left width
  *	height>; boxes marked ignore='1' skipped): an annotated face counts as
@@ -23,7 +24,6 @@
 
 #define MAXBOX 256
 
-static const float face_mean[3] = { 117.001f, 114.697f, 97.404f };
 static int failures;
 
 static void result(int ok, const char *fmt, const char *why)
@@ -36,16 +36,66 @@ static void result(int ok, const char *fmt, const char *why)
 	}
 }
 
+/* load_resized - path through `convert -resize NxN! -depth 8 ppm:-`, the
+ * pixels face-reference.py read. Returns 0 or -1. */
+static int load_resized(const char *path, int n, struct image *im)
+{
+	char cmd[2048], hdr[64];
+	int w, h, maxv, c;
+	size_t len;
+	FILE *p;
+
+	if (strchr(path, '\'') != NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "/usr/bin/convert '%s' -resize %dx%d! -depth 8 ppm:-", path, n, n);
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	if (fscanf(p, "%2s %d %d %d", hdr, &w, &h, &maxv) != 4 || strcmp(hdr, "P6") != 0 ||
+	    w != n || h != n || maxv != 255 || (c = fgetc(p)) == EOF) {
+		pclose(p);
+		return -1;
+	}
+	len = (size_t)w * h * 3;
+	im->w = w;
+	im->h = h;
+	if ((im->rgb = malloc(len)) == NULL || fread(im->rgb, 1, len, p) != len) {
+		free(im->rgb);
+		im->rgb = NULL;
+		pclose(p);
+		return -1;
+	}
+	return pclose(p) == 0 ? 0 : -1;
+}
+
+/* heads - the 10 head convs in face-reference.py's order: class outputs
+ * (8 filters, logistic) of levels 0..4, then box outputs (16, linear). */
+static int heads(network *net, layer **out)
+{
+	int i, nc = 0, nl = 0;
+
+	for (i = 0; i < net->n; i++) {
+		layer *l = &net->layers[i];
+
+		if (l->type == CONVOLUTIONAL && l->n == 8 && l->activation == LOGISTIC && nc < 5)
+			out[nc++] = l;
+		else if (l->type == CONVOLUTIONAL && l->n == 16 && l->activation == LINEAR && nl < 5)
+			out[5 + nl++] = l;
+	}
+	return nc == 5 && nl == 5 ? 0 : -1;
+}
+
 static int check_fixture(const char *models, const char *fixture)
 {
 	char line[1024], img_path[1024] = "", what[1200], why[512];
-	int input = 0, gw = 0, gh = 0, gc = 0, nref = 0, nv = 0, i, n;
+	int input = 0, nref = 0, nv = 0, i, n, count = 0;
 	struct nn_box ref[MAXBOX], got[MAXBOX];
 	struct image im = { 0 };
 	struct facedet *fd;
+	layer *hl[10];
 	network *net;
-	double maxdiff = 0;
-	float *in, *raw;
+	double maxrel = 0;
+	float *in, **base;
+	long *off, total = 0;
 	FILE *f;
 
 	if ((f = fopen(fixture, "r")) == NULL) {
@@ -53,65 +103,77 @@ static int check_fixture(const char *models, const char *fixture)
 		result(0, fixture, why);
 		return -1;
 	}
-	/* First pass: header and boxes. */
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "image %1023s", img_path) == 1)
 			continue;
 		if (sscanf(line, "input %d", &input) == 1)
 			continue;
-		if (sscanf(line, "grid %d %d %d", &gw, &gh, &gc) == 3)
+		if (sscanf(line, "count %d", &count) == 1)
 			continue;
 		if (nref < MAXBOX && sscanf(line, "box %f %f %f %f %f", &ref[nref].x, &ref[nref].y,
 		    &ref[nref].w, &ref[nref].h, &ref[nref].score) == 5)
 			nref++;
 	}
-	if (ppm_load(img_path, &im) < 0 || gc != 25) {
+	if (input < 64 || load_resized(img_path, input, &im) < 0) {
 		fclose(f);
-		result(0, fixture, "cannot read its image or grid");
+		result(0, fixture, "cannot read its image (or no input size)");
 		return -1;
 	}
 
-	/* Raw outputs of the last conv layer (before [region]). */
-	if ((net = nn_load(models, "face", why, sizeof(why))) == NULL) {
+	/* Raw outputs of the ten head convs, the input being the pixels / 255. */
+	if ((net = nn_load(models, "face", why, sizeof(why))) == NULL || heads(net, hl) < 0) {
 		fclose(f);
 		free(im.rgb);
-		result(0, fixture, why);
+		result(0, fixture, net ? "face.cfg has no 5+5 SSD head convs" : why);
+		if (net)
+			free_network(net);
 		return -1;
 	}
-	nn_resize(net, input, input);
+	if (net->w != input || net->h != input)
+		nn_resize(net, input, input);
 	in = malloc(sizeof(float) * 3 * input * input);
-	nn_resize_tf(&im, im.w > im.h ? im.w : im.h, im.w > im.h ? im.w : im.h, input, input,
-	    face_mean, 1.0f / 255, in);
+	base = malloc(sizeof(*base) * 10);
+	off = malloc(sizeof(*off) * 11);
+	for (i = 0; i < input * input; i++) {
+		in[i] = im.rgb[i * 3] / 255.0f;
+		in[input * input + i] = im.rgb[i * 3 + 1] / 255.0f;
+		in[2 * input * input + i] = im.rgb[i * 3 + 2] / 255.0f;
+	}
 	nn_predict(net, in);
-	raw = net->layers[net->n - 2].output;
-	snprintf(what, sizeof(what), "%s: darknet grid is %dx%d", fixture, gw, gh);
-	result(net->layers[net->n - 2].w == gw && net->layers[net->n - 2].h == gh, what, "grid differs");
+	for (i = 0; i < 10; i++) {
+		off[i] = total;
+		base[i] = hl[i]->output;
+		total += (long)hl[i]->outputs;
+	}
+	off[10] = total;
+	snprintf(what, sizeof(what), "%s: darknet heads hold %ld values (reference %d)", fixture, total, count);
+	result(total == count, what, "head sizes differ");
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		long idx;
-		float v;
+		double v, d;
+		int k;
 
-		if (sscanf(line, "v %ld %f", &idx, &v) != 2)
+		if (sscanf(line, "v %ld %lf", &idx, &v) != 2 || idx < 0 || idx >= total)
 			continue;
-		if (idx < 0 || idx >= (long)gw * gh * 25)
-			continue;
-		{
-			long cell = idx / 25, ch = idx % 25, a = ch / 5, k = ch % 5;
-			double d = fabs(raw[(a * 6 + k) * gw * gh + cell] - v);
-
-			if (d > maxdiff || isnan(d))
-				maxdiff = isnan(d) ? INFINITY : d;
-		}
+		for (k = 0; k < 9 && idx >= off[k + 1]; k++)
+			;
+		d = fabs(base[k][idx - off[k]] - v) / fmax(1.0, fabs(v));
+		if (d > maxrel || isnan(d))
+			maxrel = isnan(d) ? INFINITY : d;
 		nv++;
 	}
 	fclose(f);
 	free(in);
+	free(base);
+	free(off);
 	free_network(net);
-	snprintf(what, sizeof(what), "%s: %d raw outputs within 1e-3 of tfjs (max abs diff %.2g)",
-	    fixture, nv, maxdiff);
-	result(nv > 100 && maxdiff <= 1e-3, what, "too far from the reference");
+	snprintf(what, sizeof(what), "%s: %d raw outputs within 1e-4 relative of the numpy reference"
+	    " (max %.2g)", fixture, nv, maxrel);
+	result(nv > 1000 && maxrel <= 1e-4, what, "too far from the reference");
 
-	/* Decoded boxes through the public API. */
+	/* Decoded boxes through the public API (the image is already input-sized:
+	 * facedet's resampling leaves it as it is). */
 	if ((fd = facedet_open(models, input, why, sizeof(why))) == NULL) {
 		free(im.rgb);
 		result(0, fixture, why);
@@ -120,15 +182,15 @@ static int check_fixture(const char *models, const char *fixture)
 	n = facedet_run(fd, &im, 0.5f, got, MAXBOX);
 	facedet_close(fd);
 	free(im.rgb);
-	snprintf(what, sizeof(what), "%s: %d boxes after NMS (tfjs %d)", fixture, n, nref);
+	snprintf(what, sizeof(what), "%s: %d boxes after NMS (reference %d)", fixture, n, nref);
 	result(n == nref, what, "box count differs");
 	for (i = 0; i < n && i < nref; i++) {
 		float iou = nn_iou(&got[i], &ref[i]);
 
 		snprintf(what, sizeof(what),
-		    "%s: box %d (%.1f,%.1f %.1fx%.1f) IoU %.5f with tfjs, score %.4f vs %.4f",
+		    "%s: box %d (%.1f,%.1f %.1fx%.1f) IoU %.6f with the reference, score %.5f vs %.5f",
 		    fixture, i, got[i].x, got[i].y, got[i].w, got[i].h, iou, got[i].score, ref[i].score);
-		result(iou > 0.99f && fabsf(got[i].score - ref[i].score) <= 1e-3f, what, "box differs");
+		result(iou > 0.999f && fabsf(got[i].score - ref[i].score) <= 1e-4f, what, "box differs");
 	}
 	return 0;
 }

@@ -76,8 +76,8 @@ main(void)
 	CHECK_INT(c.worker_backoff_ms, 250, "default dispatcher.worker_backoff_ms");
 	CHECK_INT(c.worker_backoff_max_ms, 10000, "default dispatcher.worker_backoff_max_ms");
 	CHECK_INT(c.worker_max_crashes, 2, "default dispatcher.max_crashes");
-	CHECK_INT(c.face_input, 416, "default worker.face_input");
-	CHECK(c.face_threshold == 0.4, "default worker.face_threshold");
+	CHECK_INT(c.face_input, 360, "default worker.face_input");
+	CHECK(c.face_threshold == 0.6, "default worker.face_threshold");
 	CHECK(c.mask_threshold == 0, "default worker.mask_threshold");
 	CHECK(c.temp_limit == 37.8, "default worker.temp_limit");
 	CHECK_INT(c.client_queue, 256, "default notifier.client_queue");
@@ -235,8 +235,8 @@ main(void)
 	c.worker_backoff_ms = 20000;
 	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "backoff above its max fails");
 	config_defaults(&c);
-	c.face_input = 400;
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "face_input not a multiple of 32 fails");
+	c.face_input = 362;
+	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "face_input not a multiple of 8 fails");
 	config_defaults(&c);
 	c.track_consensus_window = 1;
 	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "consensus window below consensus_n fails");

@@ -1,0 +1,49 @@
+#!/bin/sh
+# test_eval.sh - the whole vision path (ingest's first pass, the worker's
+# face search, mask classifier, verdict) scored by `gatewatch eval` on a
+# fixed subset of the mask-scenes validation split committed in
+# test/models/data/mask-scenes-val (75 images: every validation image with
+# a mask_off or mask_chin face of 40+ px, and every third of the others;
+# CC0, see its README). Each figure must stay at or above its floor: the
+# value measured when the floor was set (docs/MODELS.md, "Model tests")
+# minus a margin of about one face or image per class. A model that does
+# not load fails here too.
+# Needs `make all models`.
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${BIN:-bin}; MODELS=${MODELS:-models/out}
+data=test/models/data/mask-scenes-val
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+if ! "$BIN/gatewatch" eval -q --set "models.dir=$MODELS" --json "$out" "$data" >/dev/null; then
+	echo "not ok - gatewatch eval ran on $data: exit status $?"
+	exit 1
+fi
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+r, bad = j["recall"], 0
+def floor(what, got, want):
+    global bad
+    ok = got is not None and got >= want
+    bad += not ok
+    print("%s - %s: %s (floor %.2f)" % ("ok" if ok else "not ok", what,
+          "none" if got is None else "%.3f" % got, want))
+print("%s - every image read (%d images, %d errors)" % ("ok" if j["images"] == 75 and j["errors"] == 0 else "not ok",
+      j["images"], j["errors"]))
+bad += not (j["images"] == 75 and j["errors"] == 0)
+# measured at the floors' setting: recall 40+ on .883 off .893 chin .900 all .888, 80+ all 1.00,
+# precision .946, gate on 21/21 off 11/11 chin 2/2
+floor("face recall 40+ px, mask_on", r["mask_on"]["recall_40plus"], 0.83)
+floor("face recall 40+ px, mask_off", r["mask_off"]["recall_40plus"], 0.82)
+floor("face recall 40+ px, mask_chin", r["mask_chin"]["recall_40plus"], 0.80)
+floor("face recall 40+ px, all", r["all"]["recall_40plus"], 0.84)
+floor("face recall 80+ px, all", r["all"]["recall_80plus"], 0.95)
+floor("precision (duplicates count as false)", j["precision"]["precision"], 0.91)
+g = j["gate"]
+floor("gate verdict, one face of 80+ px, mask_on", g["mask_on"]["rate"], 0.90)
+floor("gate verdict, one face of 80+ px, mask_off", g["mask_off"]["rate"], 0.81)
+floor("gate verdict, one face of 80+ px, mask_chin", g["mask_chin"]["rate"], 0.50)
+floor("gate verdict, one face of 80+ px, all", g["all"]["rate"], 0.91)
+sys.exit(1 if bad else 0)
+PY
