@@ -211,6 +211,23 @@ worker_track_snapshot(struct worker *w, const char *frame_id, const struct image
 	return 0;
 }
 
+/* The snapshot a look asks for, written before its events are made. */
+struct worker_snap {
+	struct worker *w;
+	const char *frame_id;
+	const struct image *im;
+	const struct msg_box *box;
+	int has_body;
+};
+
+static int
+worker_snapshot_cb(uint64_t id, void *arg)
+{
+	struct worker_snap *s = arg;
+
+	return worker_track_snapshot(s->w, s->frame_id, s->im, s->box, s->has_body, id);
+}
+
 /* worker_flush - send the events waiting in the outbox that no frame
  * carries, as RESULTs flagged MSG_RESULT_NOFRAME with fresh frame ids.
  * final: the worker is exiting (no stop flag, no dispatcher), give up
@@ -320,6 +337,7 @@ worker_people(struct worker *w, const struct image *im, const struct meta *meta,
 	struct msg_box boxes[MSG_PERSONS_MAX];
 	struct track_assign assign[MSG_PERSONS_MAX];
 	const struct nn_box *src;
+	struct worker_snap snap;
 	int i, n, rc, nextra, has_body = meta->npersons > 0;
 
 	if (has_body) {
@@ -372,10 +390,12 @@ worker_people(struct worker *w, const struct image *im, const struct meta *meta,
 				*nfaces += rc;
 			looked = 1;
 			(*nclass)++;
-			rc = people_look(w->people, assign[i].id, now, p);
-			if (rc > 0 && (rc & TRACK_LOOK_BEST))
-				worker_track_snapshot(w, r->ref.frame_id, im, has_body ? &p->body : &p->face,
-				    has_body, assign[i].id);
+			snap.w = w;
+			snap.frame_id = r->ref.frame_id;
+			snap.im = im;
+			snap.box = has_body ? &p->body : &p->face;
+			snap.has_body = has_body;
+			rc = people_look(w->people, assign[i].id, now, p, worker_snapshot_cb, &snap);
 		} else
 			(*nskip)++;
 		/* The live view shows the person's settled verdict, never one

@@ -350,7 +350,8 @@ people_tick(struct people *p, uint64_t now_us)
 }
 
 int
-people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_person *mp)
+people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_person *mp,
+            int (*save)(uint64_t id, void *arg), void *arg)
 {
 	struct track_look l;
 	struct person *e;
@@ -371,6 +372,8 @@ people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_per
 			e->face = mp->face;
 	}
 	rc = track_classify(p->t, id, now_us, &l);
+	if (rc > 0 && (rc & TRACK_LOOK_BEST) && save)
+		save(id, arg); /* calls people_snapshot_saved once the file is there */
 	return people_result(p, rc);
 }
 

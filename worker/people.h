@@ -49,9 +49,13 @@ int people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes
 int people_tick(struct people *p, uint64_t now_us);
 
 /* people_look - one classification of track id (mp: the person as
- * analyse_person filled it). Returns TRACK_LOOK_BEST when the caller should
- * write this look as the track's snapshot, 0, or -errno. */
-int people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_person *mp);
+ * analyse_person filled it). When this look is the track's best so far,
+ * save(id, arg) is called to write the snapshot before the events this
+ * look causes are made (so the decision already names the snapshot);
+ * save calls people_snapshot_saved once the file is written. Returns TRACK_LOOK_BEST when
+ * it was the best look, 0, or -errno. */
+int people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_person *mp,
+                int (*save)(uint64_t id, void *arg), void *arg);
 
 /* people_snapshot_rel - the snapshot path of track id relative to dir,
  * "snapshots/<camera>/<id>.jpg". */

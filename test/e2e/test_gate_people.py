@@ -146,6 +146,10 @@ def main():
             rep.check([m["kind"] for m in g] == [gwmsg.GATE_APPEARED, gwmsg.GATE_VERDICT, gwmsg.GATE_LEFT] and
                       g[1]["verdict"] == want[0],
                       "%s: the gate hears appeared, one verdict, left" % cam, [(m["kind"], m["verdict"]) for m in g])
+            snap = g[1]["snapshot"] if len(g) > 1 else ""
+            rep.check(snap and os.path.getsize(os.path.join(gwdir, snap)) > 1000,
+                      "%s: the verdict names the person's snapshot (the gate shows it), already written" % cam,
+                      snap)
             rep.check(rc == 0, "%s: the worker exits 0" % cam, rc)
 
         # ---- a person whose face never shows ------------------------------
