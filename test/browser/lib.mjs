@@ -88,10 +88,21 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 	/* env.login - a session cookie value for user (cached), via POST /api/session. */
 	env.login = async (user = env.admin.user, password = env.admin.password) => {
 		if (env.cookies[user]) return env.cookies[user];
-		const r = await fetch(env.url("/api/session"), {
-			method: "POST", headers: { "Content-Type": "application/json", Origin: env.url("") },
-			body: JSON.stringify({ user, password })
-		});
+		let r;
+		// undici may reuse a keep-alive connection the server has just
+		// closed ("fetch failed"): a fresh one answers.
+		for (let i = 0; ; i++) {
+			try {
+				r = await fetch(env.url("/api/session"), {
+					method: "POST", headers: { "Content-Type": "application/json", Origin: env.url("") },
+					body: JSON.stringify({ user, password })
+				});
+				break;
+			} catch (e) {
+				if (i >= 2) throw e;
+				await sleep(200);
+			}
+		}
 		const m = /gw_session=([^;]+)/.exec(r.headers.get("set-cookie") || "");
 		if (r.status !== 201 || !m) throw new Error(`login as ${user}: ${r.status}`);
 		return (env.cookies[user] = m[1]);
