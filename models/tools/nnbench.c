@@ -1,7 +1,7 @@
 /* nnbench - time the face detector and mask classifier through nn.h.
  *
  *   nnbench MODELS IMAGE RUNS
- * Prints "face INPUT MS" for inputs 224/320/416/608 and "mask - MS": the
+ * Prints "face INPUT MS" for inputs 224/320/360/416/608 and "mask - MS": the
  * median of RUNS calls after one warm-up call, wall clock per call (the
  * face figure includes preprocessing, decoding and NMS). Timing is a
  * report, never a test. */
@@ -29,7 +29,7 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	static const int inputs[] = { 224, 320, 416, 608 };
+	static const int inputs[] = { 224, 320, 360, 416, 608 };
 	struct nn_box box[16], face = { 0 };
 	float probs[MASKCLS_N];
 	struct image im;
@@ -44,14 +44,14 @@ int main(int argc, char **argv)
 	if (ppm_decode(argv[2], &im) < 0)
 		return 1;
 	t = malloc(sizeof(double) * runs);
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < (int)(sizeof(inputs) / sizeof(inputs[0])); k++) {
 		struct facedet *fd = facedet_open(argv[1], inputs[k], err, sizeof(err));
 
 		if (fd == NULL) {
 			fprintf(stderr, "nnbench: %s\n", err);
 			return 1;
 		}
-		if (facedet_run(fd, &im, 0.5f, box, 16) > 0 && k == 2)
+		if (facedet_run(fd, &im, 0.5f, box, 16) > 0 && inputs[k] == 360)
 			face = box[0];
 		for (i = 0; i < runs; i++) {
 			double t0 = now_ms();

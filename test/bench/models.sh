@@ -18,6 +18,6 @@ echo "| model | input | nn.h ms (1 core, nn.kernels=auto, with pre/post-processi
 echo "|---|---|---|---|"
 while read -r name input ms; do
 	ocv=$(awk -v n="$name" -v i="$input" '$1 == n && $2 == i { print $3 }' "$cv")
-	case $name in face) label="face (tiny_face_detector)"; in="${input}x$input" ;; *) label="mask classifier"; in="64x64" ;; esac
+	case $name in face) label="face (aizoo model360)"; in="${input}x$input" ;; *) label="mask classifier"; in="64x64" ;; esac
 	echo "| $label | $in | $ms | ${ocv:-n/a} |"
 done <"$dn"
