@@ -301,11 +301,13 @@ static int
 analyse_mask(struct analyse *a, const struct image *im, const struct nn_box *face, struct msg_person *p)
 {
 	float probs[MASKCLS_N];
+	struct nn_box box;
 	int cls, i;
 
 	if (a->mask == NULL)
 		return 0; /* faces only: mask stays unknown */
-	cls = maskcls_run(a->mask, im, face, probs);
+	maskcls_from_detector(face, &box);
+	cls = maskcls_run(a->mask, im, &box, probs);
 	if (cls < 0)
 		return cls;
 	if (cls >= MASKCLS_N)

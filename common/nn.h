@@ -59,6 +59,10 @@ struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen);
  * network's answers for the crop and its mirror image (two passes).
  * Returns the argmax class or -errno. */
 int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box *face, float probs[MASKCLS_N]);
+/* maskcls_from_detector - the box maskcls_run wants for a face box from
+ * facedet_run: the detector's boxes sit higher and are taller than the
+ * annotated boxes the classifier learnt (measured, see maskcls.c). */
+void maskcls_from_detector(const struct nn_box *det, struct nn_box *out);
 /* maskcls_decide - the class to act on: the argmax of probs when its
  * probability reaches that class's threshold (mask.thresholds), else
  * MASKCLS_UNSURE (wait for a better view). */

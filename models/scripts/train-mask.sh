@@ -26,7 +26,8 @@
 # numpy in minutes.
 # 1. convert-aizoo-backbone.py writes maskbb.cfg/.weights (5 convs, 4 pools).
 # 2. `maskaug --boxes` finds the face in every mask-faces image once
-#    (tiny_face_detector at 224, threshold 0.3, else the whole image);
+#    (the face detector at 224, threshold 0.3, box mapped as the worker
+#    maps it, else the whole image);
 #    mask-scenes faces use their annotated boxes.
 # 3. mask-lists.py writes the training crop list (mask-scenes images with
 #    N % 5 != 0, mask-faces train/) and the validation list (N % 5 == 0,

@@ -5,8 +5,8 @@
  *   maskaug [--exact] MODELS SIZE < LIST
  * LIST lines: "SRC DST MODE SEED [X Y W H]". The face box is X Y W H
  * (pixels, top-left corner; from an annotation), or, without one, the
- * highest-scoring face of tiny_face_detector at input 224, threshold 0.3,
- * or the whole image. MODE chin first draws a synthetic
+ * highest-scoring face of the face detector at input 224, threshold 0.3,
+ * mapped by maskcls_from_detector as the worker does, or the whole image. MODE chin first draws a synthetic
  * below-the-nose mask on that box (chin.c, seeded by SEED). SEED 0 writes
  * exactly the crop maskcls_run makes of the box (nn_face_square, margin
  * NN_MASK_MARGIN, SIZE x SIZE): validation crops. Any other SEED draws,
@@ -251,8 +251,12 @@ static int augment_crop(struct image *im, const struct nn_box *box, unsigned see
 /* face_box - the best face of im, or the whole image; 1 if found. */
 static int face_box(struct facedet *fd, const struct image *im, struct nn_box *box)
 {
-	if (facedet_run(fd, im, 0.3f, box, 1) == 1)
+	if (facedet_run(fd, im, 0.3f, box, 1) == 1) {
+		struct nn_box det = *box;
+
+		maskcls_from_detector(&det, box); /* as the worker does */
 		return 1;
+	}
 	/* nn_face_square adds the margin; cancel it for whole images */
 	*box = (struct nn_box){ 0, 0, im->w, im->h, 0 };
 	box->x += im->w * NN_MASK_MARGIN / (1 + 2 * NN_MASK_MARGIN);

@@ -8,7 +8,8 @@
  * mask_chin); MODE chin draws the synthetic below-the-nose mask first
  * (chin.c, seeded by SEED), plain leaves the photo as it is. The box is
  * X Y W H, or, without one (or with W = 0), the best face of tiny_face_detector at 224,
- * threshold 0.3, else the whole image (as maskaug --boxes).
+ * threshold 0.3, mapped by maskcls_from_detector as the worker does, else
+ * the whole image.
  *
  * Default form: prints the confusion matrix (rows truth, columns called,
  * "unsure" when no class reaches its threshold), for real photos (plain)
@@ -104,7 +105,11 @@ int main(int argc, char **argv)
 				printf("not ok - load the face detector: %s\n", err);
 				return 1;
 			}
-			if (facedet_run(fd, &im, 0.3f, &box, 1) != 1) {
+			if (facedet_run(fd, &im, 0.3f, &box, 1) == 1) {
+				struct nn_box det = box;
+
+				maskcls_from_detector(&det, &box); /* as analyse does */
+			} else {
 				box = (struct nn_box){ 0, 0, im.w, im.h, 0 };
 				box.x += im.w * NN_MASK_MARGIN / (1 + 2 * NN_MASK_MARGIN);
 				box.y += im.h * NN_MASK_MARGIN / (1 + 2 * NN_MASK_MARGIN);
