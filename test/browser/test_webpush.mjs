@@ -22,6 +22,8 @@ await gw.run(async () => {
 		cdp.on("ServiceWorker.workerRegistrationUpdated", (e) => {
 			for (const r of e.registrations) if (!r.isDeleted) regs.set(r.scopeURL, r.registrationId);
 		});
+		const swErrors = [];
+		cdp.on("ServiceWorker.workerErrorReported", (e) => swErrors.push(e.errorMessage));
 		await cdp.send("ServiceWorker.enable");
 		await page.goto(env.url("/"));
 		const manifest = await page.$eval('link[rel="manifest"]', (l) => l.href).catch(() => "");
@@ -35,9 +37,17 @@ await gw.run(async () => {
 		gw.check(regId, "DevTools sees the registration", JSON.stringify([...regs]));
 		const msg = { title: "gatewatch: Hall", body: "No mask", tag: "alert-42", alert_id: 42, camera: "hall",
 			reason: "no_mask", url: "/" };
-		await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId: String(regId), data: JSON.stringify(msg) });
-		const shown = await gw.waitFor(() => page.evaluate(async () =>
-			(await (await navigator.serviceWorker.ready).getNotifications()).map((n) => [n.title, n.body, n.tag, n.data && n.data.alert_id])), 10000);
+		// A loaded machine may drop the first delivery while the worker
+		// settles: deliver again (same tag: one notification), bounded.
+		const notes = () => page.evaluate(async () =>
+			(await (await navigator.serviceWorker.ready).getNotifications()).map((n) => [n.title, n.body, n.tag, n.data && n.data.alert_id]));
+		let shown = [];
+		for (let i = 0; i < 5 && !shown.length; i++) {
+			await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId: String(regId), data: JSON.stringify(msg) })
+				.catch((e) => console.log(`# deliverPushMessage: ${e}`));
+			shown = (await gw.waitFor(async () => { const n = await notes(); return n.length ? n : null; }, 5000)) || [];
+		}
+		gw.check(swErrors.length === 0, "the service worker reports no error", JSON.stringify(swErrors));
 		gw.eq(shown, [["gatewatch: Hall", "No mask", "alert-42", 42]], "a push message is shown as the alert's notification");
 		gw.check(errors.length === 0, "no page errors", errors.join(" | "));
 	} finally {
