@@ -88,7 +88,8 @@ def rss_kb(pid):
 
 def serves(port, what, source=None):
     try:
-        w = WS(port, source=source, timeout=10)
+        # generous: the person detector answers slowly under ASan on a busy machine
+        w = WS(port, source=source, timeout=90)
         m = w.hello("gate2", "tok-two-1234")
         w.send_binary(open(NOBODY, "rb").read())
         a = w.recv_type("answer")
