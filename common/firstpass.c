@@ -24,6 +24,27 @@ firstpass_face_to_person(struct nn_box *b, int imw, int imh)
 	b->h = y1 > y0 ? y1 - y0 : 0;
 }
 
+/* firstpass_drop_inside - faces sorted by score, less those whose centre
+ * lies inside a better face: on a close-up the detector also fires on
+ * the mask's pattern inside the face (NMS keeps it: its IoU with the face
+ * is small). Returns the count kept. */
+static int
+firstpass_drop_inside(struct nn_box *b, int n)
+{
+	int kept = 0, i, j;
+
+	for (i = 0; i < n; i++) {
+		float cx = b[i].x + b[i].w / 2, cy = b[i].y + b[i].h / 2;
+
+		for (j = 0; j < kept; j++)
+			if (cx > b[j].x && cx < b[j].x + b[j].w && cy > b[j].y && cy < b[j].y + b[j].h)
+				break;
+		if (j == kept)
+			b[kept++] = b[i];
+	}
+	return kept;
+}
+
 int
 firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
               float person_threshold, float face_threshold, struct nn_box *out, int max,
@@ -37,6 +58,7 @@ firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
 	*by = FIRSTPASS_BY_FACE;
 	if ((n = facedet_run(fd, im, face_threshold, out, max)) <= 0)
 		return n;
+	n = firstpass_drop_inside(out, n);
 	for (i = 0; i < n; i++)
 		firstpass_face_to_person(&out[i], im->w, im->h);
 	return n;

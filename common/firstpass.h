@@ -17,8 +17,9 @@ enum firstpass_by { FIRSTPASS_BY_PERSON, FIRSTPASS_BY_FACE };
 
 /* firstpass_run - the person boxes of im, best first, at most max, from
  * pd (person_threshold) or, when it finds none, from fd (an input of
- * FIRSTPASS_FACE_INPUT, face_threshold) on the whole frame: each face
- * grown by firstpass_face_to_person, score kept.
+ * FIRSTPASS_FACE_INPUT, face_threshold) on the whole frame, less faces
+ * whose centre lies inside a better one: each face grown by
+ * firstpass_face_to_person, score kept.
  * *by says which detector ran last. Returns the count, or -errno of the
  * detector named by *by. Not thread-safe per detector (one per thread). */
 int firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
