@@ -137,12 +137,22 @@ def prepare_images(tmp):
 
 # --- the notifier's /live -----------------------------------------------------
 
+def viewer_token(gw):
+    """A bearer token made as an operator would (gatewatch token add)."""
+    r = subprocess.run([gw.bin(), "token", "add", "bench", "--role", "viewer", "--dir", gw.dir],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 or not r.stdout.strip():
+        raise RuntimeError("gatewatch token add: %s" % r.stderr.strip())
+    return r.stdout.strip()
+
+
 class Live:
     """Reads ws://127.0.0.1:HTTP/live in a thread; remembers when each
     result arrived (time.time()) and every camera statistics message."""
 
-    def __init__(self, port):
-        self.ws = WS(port, path="/live", timeout=1)
+    def __init__(self, port, token):
+        # /live needs credentials since the accounts issue: a viewer token
+        self.ws = WS(port, path="/live", timeout=1, headers={"Authorization": "Bearer " + token})
         self.results = {}       # frame id -> (arrival time, message)
         self.cameras = []       # (arrival time, camera message)
         self.lock = threading.Lock()
@@ -664,7 +674,7 @@ def main():
                            sets={"ingest.motion_threshold": "0.01", "log.level": "warn",
                                  "dispatcher.worker_idle_ms": "600000"}) as gw:
                 gw.start()
-                live = Live(gw.http_port)
+                live = Live(gw.http_port, viewer_token(gw))
                 try:
                     seq = guarded("part 2", part2, gw, live, people, out)
                     flush(out)

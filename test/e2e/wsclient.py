@@ -23,7 +23,7 @@ class WSClosed(Exception):
 class WS:
     """A bare RFC 6455 client: enough to talk to ingest and to misbehave."""
 
-    def __init__(self, port, protocol=None, timeout=30, path="/camera", source=None):
+    def __init__(self, port, protocol=None, timeout=30, path="/camera", source=None, headers=None):
         # source: a loopback address (127.0.0.2 ...) to connect from, so a
         # test can be several peers
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout,
@@ -33,6 +33,8 @@ class WS:
                "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (path, port, key))
         if protocol:
             req += "Sec-WebSocket-Protocol: %s\r\n" % protocol
+        for k, v in (headers or {}).items():  # e.g. Authorization for /live
+            req += "%s: %s\r\n" % (k, v)
         self.s.sendall((req + "\r\n").encode())
         buf = b""
         while b"\r\n\r\n" not in buf:
