@@ -97,15 +97,9 @@ eval_size(const struct evalset_face *f)
 static float
 eval_iou(const struct msg_box *a, const struct evalset_face *b)
 {
-	float x1 = fmaxf(a->x, b->x), y1 = fmaxf(a->y, b->y);
-	float x2 = fminf(a->x + a->w, b->x + b->w), y2 = fminf(a->y + a->h, b->y + b->h);
-	float inter, uni;
+	struct nn_box x = { a->x, a->y, a->w, a->h, 0 }, y = { b->x, b->y, b->w, b->h, 0 };
 
-	if (x2 <= x1 || y2 <= y1)
-		return 0;
-	inter = (x2 - x1) * (y2 - y1);
-	uni = a->w * a->h + b->w * b->h - inter;
-	return uni > 0 ? inter / uni : 0;
+	return nn_iou(&x, &y);
 }
 
 /* eval_candidate - may found face a match annotated face b? */
