@@ -144,6 +144,13 @@ class Notifier:
             self.admin_made = True
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.args, stdout=self.logf, stderr=self.logf, start_new_session=True)
+        try:
+            return self._wait_ready(timeout)
+        except BaseException:
+            self.stop()  # a notifier that never answered must not outlive the test
+            raise
+
+    def _wait_ready(self, timeout):
         end = time.time() + timeout
         while time.time() < end:
             if self.proc.poll() is not None:
