@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "api.h"
 #include "db.h"
 #include "log.h"
 #include "problem.h"
@@ -500,17 +501,6 @@ accounts_audit_row(struct jbuf *out, sqlite3_stmt *st)
 	jbuf_add(out, ",\"_links\":{\"self\":{\"href\":\"/api/audit/%lld\"}}}", id);
 }
 
-static const char *
-accounts_arg(struct lws *wsi, const char *name, char *buf, int len)
-{
-	char key[32];
-	const char *v;
-
-	snprintf(key, sizeof(key), "%s=", name);
-	v = lws_get_urlarg_by_name(wsi, key, buf, len);
-	return v && *v ? v : NULL;
-}
-
 static int
 accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct auth_req *r, struct jbuf *out,
     struct accounts_out *ao)
@@ -528,14 +518,14 @@ accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct au
 	if (idstr && accounts_id(idstr, &id) != 0)
 		return problem_json(out, 404, "no such audit entry");
 	if (idstr == NULL) {
-		if ((v = accounts_arg(wsi, "limit", b1, sizeof(b1))) != NULL &&
+		if ((v = api_arg(wsi, "limit", b1, sizeof(b1))) != NULL &&
 		    (accounts_id(v, &limit) != 0 || limit > 500))
 			return problem_json(out, 400, "limit: 1..500");
-		if ((v = accounts_arg(wsi, "before", b2, sizeof(b2))) != NULL && accounts_id(v, &before) != 0)
+		if ((v = api_arg(wsi, "before", b2, sizeof(b2))) != NULL && accounts_id(v, &before) != 0)
 			return problem_json(out, 400, "before: an audit entry id");
 	}
-	action = idstr ? NULL : accounts_arg(wsi, "action", b3, sizeof(b3));
-	who = idstr ? NULL : accounts_arg(wsi, "who", b4, sizeof(b4));
+	action = idstr ? NULL : api_arg(wsi, "action", b3, sizeof(b3));
+	who = idstr ? NULL : api_arg(wsi, "who", b4, sizeof(b4));
 	if (sqlite3_prepare_v2(db_handle(), "SELECT id, at_us, who, action, target, detail, addr FROM audit"
 	    " WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR id < ?2) AND (?3 IS NULL OR action = ?3)"
 	    " AND (?4 IS NULL OR who = ?4) ORDER BY id DESC LIMIT ?5", -1, &st, NULL) != SQLITE_OK)

@@ -33,7 +33,7 @@ api_error(struct jbuf *out, int status, const char *msg)
 }
 
 /* api_arg - the value of name (without '='), or NULL if absent or empty. */
-static const char *
+const char *
 api_arg(struct lws *wsi, const char *name, char *buf, int len)
 {
 	char key[32];

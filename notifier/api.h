@@ -37,6 +37,10 @@ void api_init(const struct config *c);
  * Fills out with the JSON body and returns the HTTP status. */
 int api_handle(struct lws *wsi, const char *path, struct jbuf *out);
 
+/* api_arg - the query argument name of the request on wsi, copied into buf
+ * (len bytes); NULL when absent or empty. Loop thread only. */
+const char *api_arg(struct lws *wsi, const char *name, char *buf, int len);
+
 #define API_POST_MAX 1024 /* bytes of a POST body; more is 413 */
 
 /* api_is_post - 1 if path takes a POST (its body is then read). */
