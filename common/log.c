@@ -160,6 +160,38 @@ log_warn(const char *frame, const char *fmt, ...)
 	errno = saved;
 }
 
+/* log_rc - shared body of log_warnc and log_errorc. */
+static void
+log_rc(enum log_level lvl, const char *word, int rc, const char *frame, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	if (lvl < log_min)
+		return;
+	log_emit(word, frame, rc < 0 ? -rc : 0, fmt, ap);
+	errno = saved;
+}
+
+void
+log_warnc(int rc, const char *frame, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_rc(LOG_LEVEL_WARN, "warn", rc, frame, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_errorc(int rc, const char *frame, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_rc(LOG_LEVEL_ERROR, "error", rc, frame, fmt, ap);
+	va_end(ap);
+}
+
 void
 fatal(const char *fmt, ...)
 {

@@ -22,6 +22,11 @@ void log_info(const char *frame, const char *fmt, ...) __attribute__((format(pri
 void log_error(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* log_warn - appends ": strerror(errno)" when errno is set at the call. */
 void log_warn(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_warnc - a warning for a negative errno rc (the common/ convention):
+ * appends ": strerror(-rc)"; rc >= 0 appends nothing. Leaves errno alone. */
+void log_warnc(int rc, const char *frame, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* log_errorc - log_error with ": strerror(-rc)" appended, as log_warnc. */
+void log_errorc(int rc, const char *frame, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* log_warnx - a warning without errno. */
 void log_warnx(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* fatal - environment or config problem: log and exit(2). */

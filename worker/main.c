@@ -97,8 +97,7 @@ worker_done(struct worker *w, const struct msg_frame_ref *ref, int status, const
 	d.status = status;
 	util_strlcpy(d.reason, reason ? reason : "", sizeof(d.reason));
 	if ((rc = msg_send(w->fd, MSG_FRAME_DONE, &d, sizeof(d))) < 0) {
-		errno = -rc;
-		log_warn(ref->frame_id, "frame_done to the dispatcher lost");
+		log_warnc(rc, ref->frame_id, "frame_done to the dispatcher lost");
 	}
 }
 
@@ -111,8 +110,7 @@ worker_fail(struct worker *w, const struct msg_frame_ref *ref, int status, const
 
 	log_error(ref->frame_id, "camera=%s frame failed: %s", ref->camera, reason);
 	if ((rc = spool_fail(&w->spool, ref->camera, ref->frame_id, reason)) < 0) {
-		errno = -rc;
-		log_warn(ref->frame_id, "cannot move the frame to failed/");
+		log_warnc(rc, ref->frame_id, "cannot move the frame to failed/");
 	}
 	worker_done(w, ref, status, reason);
 }
@@ -137,14 +135,12 @@ worker_latest(struct worker *w, const struct msg_frame_ref *ref, const char *ext
 	snprintf(path, sizeof(path), "%s/latest.jpg", dir);
 	snprintf(tmp, sizeof(tmp), "%s/.latest.jpg.tmp", dir);
 	if ((rc = util_mkdirs(dir)) < 0) {
-		errno = -rc;
-		log_warn(ref->frame_id, "snapshot dir %s", dir);
+		log_warnc(rc, ref->frame_id, "snapshot dir %s", dir);
 		return;
 	}
 	if (strcmp(ext, "jpg") != 0) {
 		if ((rc = image_write_jpeg(im, path, WORKER_SNAPSHOT_QUALITY)) < 0) {
-			errno = -rc;
-			log_warn(ref->frame_id, "snapshot %s", path);
+			log_warnc(rc, ref->frame_id, "snapshot %s", path);
 			return;
 		}
 		snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
@@ -196,15 +192,13 @@ worker_track_snapshot(struct worker *w, const char *frame_id, const struct image
 	if ((rc = util_mkdirs(dir)) < 0 ||
 	    (rc = image_crop(im, (int)(box->x - mx), (int)(box->y - my), (int)(box->w + 2 * mx),
 	    (int)(box->h + 2 * my), &crop)) < 0) {
-		errno = -rc;
-		log_warn(frame_id, "camera=%s track=%llu snapshot", w->camera, (unsigned long long)id);
+		log_warnc(rc, frame_id, "camera=%s track=%llu snapshot", w->camera, (unsigned long long)id);
 		return rc;
 	}
 	rc = image_write_jpeg(&crop, path, WORKER_SNAPSHOT_QUALITY);
 	image_free(&crop);
 	if (rc < 0) {
-		errno = -rc;
-		log_warn(frame_id, "camera=%s snapshot %s", w->camera, path);
+		log_warnc(rc, frame_id, "camera=%s snapshot %s", w->camera, path);
 		return rc;
 	}
 	people_snapshot_saved(w->people, id);
@@ -299,8 +293,7 @@ worker_adopt(const struct msg_track_state *s, void *arg)
 	int rc;
 
 	if ((rc = people_adopt(w->people, s)) < 0) {
-		errno = -rc;
-		log_warn(NULL, "camera=%s cannot take over track %lld", w->camera, (long long)s->track_id);
+		log_warnc(rc, NULL, "camera=%s cannot take over track %lld", w->camera, (long long)s->track_id);
 		return;
 	}
 	log_info(NULL, "camera=%s took over track %lld (seq %u, %s, last seen %.1f s ago)", w->camera,
@@ -449,8 +442,7 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 		}
 	}
 	if ((rc = worker_claim(w, ref, path, sizeof(path))) < 0) {
-		errno = -rc;
-		log_warn(ref->frame_id, "camera=%s cannot claim frame", ref->camera);
+		log_warnc(rc, ref->frame_id, "camera=%s cannot claim frame", ref->camera);
 		worker_done(w, ref, rc, rc == -ENOENT ? "not in the spool" : "cannot claim");
 		return 0;
 	}
@@ -460,8 +452,7 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 			worker_fail(w, ref, -EINVAL, "damaged spool trailer");
 			return 0;
 		}
-		errno = -rc;
-		log_warn(ref->frame_id, "camera=%s cannot read %s", ref->camera, path);
+		log_warnc(rc, ref->frame_id, "camera=%s cannot read %s", ref->camera, path);
 		worker_done(w, ref, rc, "cannot read the frame");
 		return 0;
 	}
@@ -510,8 +501,7 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 		return rc; /* stopping: the frame stays in active/ for redelivery */
 	people_drop(w->people, nev);
 	if ((rc = spool_done(&w->spool, ref->camera, ref->frame_id)) < 0 && rc != -ENOENT) {
-		errno = -rc;
-		log_warn(ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
+		log_warnc(rc, ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
 	}
 	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f",
 	    ref->camera, r->npersons, nfaces, nclass, nskip, nev, (double)(util_mono_us() - t0) / 1000.0);
@@ -554,8 +544,7 @@ worker_loop(struct worker *w)
 			break;
 		}
 		if (rc < 0) {
-			errno = -rc;
-			log_warn(NULL, "camera=%s bad message from the dispatcher, exiting", w->camera);
+			log_warnc(rc, NULL, "camera=%s bad message from the dispatcher, exiting", w->camera);
 			free(m);
 			return 1;
 		}
@@ -682,12 +671,10 @@ main(int argc, char **argv)
 		fatal("camera=%s state dir path too long", camera);
 	notify_init(&w.notify, path, camera);
 	if ((rc = notify_takeover(&w.notify, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0) {
-		errno = -rc;
-		log_warn(NULL, "camera=%s no open people taken over from the notifier at %s", camera, path);
+		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", camera, path);
 	}
 	if ((rc = msg_hello(w.fd, MSG_ROLE_WORKER, camera)) < 0) {
-		errno = -rc;
-		log_warn(NULL, "camera=%s hello to the dispatcher", camera);
+		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", camera);
 	}
 	log_info(NULL, "camera=%s worker ready pid=%d models=%s", camera, (int)getpid(), w.cfg.models_dir);
 
