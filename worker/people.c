@@ -237,8 +237,8 @@ people_collect(struct people *p)
 			gone.temp_max = NAN;
 			e = &gone;
 		}
-		e->mask = (uint32_t)te.verdict; /* enum track_verdict == enum msg_mask */
-		if (te.verdict != TRACK_VERDICT_UNKNOWN)
+		e->mask = (uint32_t)te.mask; /* enum track_mask == enum msg_mask */
+		if (te.mask != TRACK_MASK_UNKNOWN)
 			e->mask_score = te.score;
 		switch (te.type) {
 		case TRACK_NEW:
@@ -358,8 +358,8 @@ people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_per
 	int rc;
 
 	memset(&l, 0, sizeof(l));
-	l.verdict = mp->face.score > 0 && mp->mask <= MSG_MASK_CHIN ?
-	    (enum track_verdict)mp->mask : TRACK_VERDICT_UNKNOWN;
+	l.mask = mp->face.score > 0 && mp->mask <= MSG_MASK_CHIN ?
+	    (enum track_mask)mp->mask : TRACK_MASK_UNKNOWN;
 	l.score = mp->mask_score >= 0 && mp->mask_score <= 1 ? mp->mask_score : 0;
 	if (mp->face.score > 0) {
 		l.has_face = 1;
@@ -423,7 +423,7 @@ people_adopt(struct people *p, const struct msg_track_state *s)
 	a.box.h = s->body.h;
 	a.first_us = s->first_seen_us > 0 ? (uint64_t)s->first_seen_us : 0;
 	a.last_us = s->last_seen_us > 0 ? (uint64_t)s->last_seen_us : a.first_us;
-	a.verdict = s->mask <= MSG_MASK_CHIN ? (enum track_verdict)s->mask : TRACK_VERDICT_UNKNOWN;
+	a.mask = s->mask <= MSG_MASK_CHIN ? (enum track_mask)s->mask : TRACK_MASK_UNKNOWN;
 	a.score = s->mask_score >= 0 && s->mask_score <= 1 ? s->mask_score : 1;
 	a.decided = s->decided != 0;
 	a.prompted = s->prompted != 0;
@@ -438,10 +438,10 @@ people_adopt(struct people *p, const struct msg_track_state *s)
 	e->seq = s->seq;
 	e->confirmed = 1;
 	e->decided = s->decided != 0;
-	e->timed_out = s->decided && a.verdict == TRACK_VERDICT_UNKNOWN;
+	e->timed_out = s->decided && a.mask == TRACK_MASK_UNKNOWN;
 	e->has_snapshot = s->snapshot[0] != '\0';
 	e->temp_max = s->temperature;
-	e->mask = (uint32_t)a.verdict;
+	e->mask = (uint32_t)a.mask;
 	e->mask_score = s->mask_score;
 	e->body = s->body;
 	e->face = s->face;

@@ -1,4 +1,4 @@
-/* track - follow one camera's people across frames and settle a verdict per
+/* track - follow one camera's people across frames and settle a mask state per
  * person by consensus; see track.h for the contract, docs/TRACKING.md for
  * the rules. Pure: every time comes from the caller. */
 #include <errno.h>
@@ -28,7 +28,7 @@ struct track {
 	float vote_score[TRACK_WINDOW_MAX];
 	uint64_t vote_us[TRACK_WINDOW_MAX];
 	unsigned nvotes;
-	enum track_verdict settled;
+	enum track_mask settled;
 	uint64_t settled_us;        /* when settled last changed */
 	uint64_t agree_since_us;    /* votes agree with settled since then */
 	int decided;                /* first settle happened (the gate decision) */
@@ -48,7 +48,7 @@ struct track {
 	uint64_t best_us;
 
 	/* indoor alerts */
-	int bad;                    /* settled verdict is non-compliant */
+	int bad;                    /* settled mask state is non-compliant */
 	uint64_t bad_since_us;      /* ...since then */
 	int alerted_episode;        /* alerted since bad_since_us */
 	int has_alerted;
@@ -137,23 +137,23 @@ track_free(struct tracker *t)
 }
 
 const char *
-track_verdict_name(enum track_verdict v)
+track_mask_name(enum track_mask v)
 {
 	switch (v) {
-	case TRACK_VERDICT_MASK_ON: return "mask_on";
-	case TRACK_VERDICT_MASK_OFF: return "mask_off";
-	case TRACK_VERDICT_MASK_CHIN: return "mask_chin";
+	case TRACK_MASK_ON: return "mask_on";
+	case TRACK_MASK_OFF: return "mask_off";
+	case TRACK_MASK_CHIN: return "mask_chin";
 	default: return "unknown";
 	}
 }
 
 int
-track_verdict_parse(const char *s)
+track_mask_parse(const char *s)
 {
 	int v;
 
-	for (v = 0; v < TRACK_VERDICTS; v++)
-		if (strcmp(s, track_verdict_name(v)) == 0)
+	for (v = 0; v < TRACK_MASKS; v++)
+		if (strcmp(s, track_mask_name(v)) == 0)
 			return v;
 	return -1;
 }
@@ -173,15 +173,15 @@ track_event_name(enum track_event_type e)
 }
 
 static int
-noncompliant(enum track_verdict v)
+noncompliant(enum track_mask v)
 {
-	return v == TRACK_VERDICT_MASK_OFF || v == TRACK_VERDICT_MASK_CHIN;
+	return v == TRACK_MASK_OFF || v == TRACK_MASK_CHIN;
 }
 
 /* ---- events ---- */
 
 static float
-winning_score(const struct track *tr, enum track_verdict v, unsigned window)
+winning_score(const struct track *tr, enum track_mask v, unsigned window)
 {
 	unsigned i, n = tr->nvotes < window ? tr->nvotes : window, k = 0;
 	double sum = 0;
@@ -196,7 +196,7 @@ winning_score(const struct track *tr, enum track_verdict v, unsigned window)
 
 static void
 emit(struct tracker *t, enum track_event_type type, const struct track *tr,
-    enum track_verdict previous, int first_settle)
+    enum track_mask previous, int first_settle)
 {
 	struct track_event *e;
 
@@ -226,7 +226,7 @@ emit(struct tracker *t, enum track_event_type type, const struct track *tr,
 	e->type = type;
 	e->id = tr->id;
 	e->at_us = t->now_us;
-	e->verdict = tr->settled;
+	e->mask = tr->settled;
 	e->previous = previous;
 	e->first_settle = first_settle;
 	e->score = winning_score(tr, tr->settled, t->c.consensus_window);
@@ -329,7 +329,7 @@ box_change(const struct track_box *a, const struct track_box *b)
 static int
 is_stable(const struct tracker *t, const struct track *tr, uint64_t now)
 {
-	return tr->settled != TRACK_VERDICT_UNKNOWN && now >= tr->agree_since_us &&
+	return tr->settled != TRACK_MASK_UNKNOWN && now >= tr->agree_since_us &&
 	    now - tr->agree_since_us >= t->c.stable_us;
 }
 
@@ -354,12 +354,12 @@ check_alert(struct tracker *t, struct track *tr, uint64_t now)
 	emit(t, TRACK_ALERT, tr, tr->settled, 0);
 }
 
-/* settle - the person's verdict is c now: CHANGED (the gate decision if
+/* settle - the person's mask state is c now: CHANGED (the gate decision if
  * it is the first), or owed until confirmation. */
 static void
-settle(struct tracker *t, struct track *tr, enum track_verdict c, uint64_t now)
+settle(struct tracker *t, struct track *tr, enum track_mask c, uint64_t now)
 {
-	enum track_verdict old = tr->settled;
+	enum track_mask old = tr->settled;
 
 	tr->settled = c;
 	tr->settled_us = now;
@@ -385,19 +385,19 @@ settle(struct tracker *t, struct track *tr, enum track_verdict c, uint64_t now)
 /* plurality - the class with the most votes not yet too old (ties: the
  * higher total score), UNKNOWN if there is none: what the looks say when
  * they never agreed enough to settle. */
-static enum track_verdict
+static enum track_mask
 plurality(const struct tracker *t, const struct track *tr, uint64_t now)
 {
-	unsigned count[TRACK_VERDICTS] = {0}, i;
-	double sum[TRACK_VERDICTS] = {0};
-	int v, best = TRACK_VERDICT_UNKNOWN;
+	unsigned count[TRACK_MASKS] = {0}, i;
+	double sum[TRACK_MASKS] = {0};
+	int v, best = TRACK_MASK_UNKNOWN;
 
 	for (i = 0; i < tr->nvotes; i++)
 		if (now - tr->vote_us[i] <= t->c.vote_max_age_us) {
 			count[tr->votes[i]]++;
 			sum[tr->votes[i]] += tr->vote_score[i];
 		}
-	for (v = 1; v < TRACK_VERDICTS; v++)
+	for (v = 1; v < TRACK_MASKS; v++)
 		if (count[v] > count[best] || (count[v] && count[v] == count[best] && sum[v] > sum[best]))
 			best = v;
 	return best;
@@ -411,7 +411,7 @@ plurality(const struct tracker *t, const struct track *tr, uint64_t now)
 static void
 check_face(struct tracker *t, struct track *tr, uint64_t now)
 {
-	enum track_verdict v;
+	enum track_mask v;
 
 	if (!tr->confirmed || tr->decided || tr->settle_unsent || now < tr->first_us)
 		return;
@@ -422,7 +422,7 @@ check_face(struct tracker *t, struct track *tr, uint64_t now)
 		emit(t, TRACK_PROMPT, tr, tr->settled, 0);
 	}
 	if (t->c.timeout_us && now - tr->first_us >= t->c.timeout_us) {
-		if ((v = plurality(t, tr, now)) != TRACK_VERDICT_UNKNOWN) {
+		if ((v = plurality(t, tr, now)) != TRACK_MASK_UNKNOWN) {
 			settle(t, tr, v, now);
 			return;
 		}
@@ -478,10 +478,10 @@ confirm(struct tracker *t, struct track *tr)
 {
 	tr->confirmed = 1;
 	t->st.confirmed++;
-	emit(t, TRACK_NEW, tr, TRACK_VERDICT_UNKNOWN, 0);
+	emit(t, TRACK_NEW, tr, TRACK_MASK_UNKNOWN, 0);
 	if (tr->settle_unsent) {
 		tr->settle_unsent = 0;
-		emit(t, TRACK_CHANGED, tr, TRACK_VERDICT_UNKNOWN, !tr->decided);
+		emit(t, TRACK_CHANGED, tr, TRACK_MASK_UNKNOWN, !tr->decided);
 		tr->decided = 1;
 	}
 }
@@ -684,13 +684,13 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 
 /* the consensus of the last window votes: the class with the most votes if
  * it has at least consensus_n of them and a majority share, else UNKNOWN. */
-static enum track_verdict
+static enum track_mask
 consensus(const struct tracker *t, const struct track *tr, uint64_t now)
 {
-	unsigned count[TRACK_VERDICTS] = {0};
+	unsigned count[TRACK_MASKS] = {0};
 	unsigned i, n = tr->nvotes < t->c.consensus_window ? tr->nvotes : t->c.consensus_window;
 	unsigned first = tr->nvotes - n;
-	int v, best = TRACK_VERDICT_UNKNOWN;
+	int v, best = TRACK_MASK_UNKNOWN;
 
 	/* votes older than vote_max_age_us have left the window */
 	while (first < tr->nvotes && now - tr->vote_us[first] > t->c.vote_max_age_us)
@@ -699,16 +699,16 @@ consensus(const struct tracker *t, const struct track *tr, uint64_t now)
 	for (i = first; i < tr->nvotes; i++)
 		count[tr->votes[i]]++;
 	/* one very confident look decides a person nobody has decided yet */
-	if (tr->settled == TRACK_VERDICT_UNKNOWN && n > 0 && count[tr->votes[tr->nvotes - 1]] == n &&
+	if (tr->settled == TRACK_MASK_UNKNOWN && n > 0 && count[tr->votes[tr->nvotes - 1]] == n &&
 	    tr->vote_score[tr->nvotes - 1] >= t->c.decide_score)
 		return tr->votes[tr->nvotes - 1];
-	for (v = 1; v < TRACK_VERDICTS; v++)
+	for (v = 1; v < TRACK_MASKS; v++)
 		if (count[v] > count[best] ||
 		    (count[v] == count[best] && v == (int)tr->settled))
 			best = v;
-	if (best == TRACK_VERDICT_UNKNOWN || count[best] < t->c.consensus_n ||
+	if (best == TRACK_MASK_UNKNOWN || count[best] < t->c.consensus_n ||
 	    (double)count[best] < t->c.consensus_majority * n - 1e-9)
-		return TRACK_VERDICT_UNKNOWN;
+		return TRACK_MASK_UNKNOWN;
 	return best;
 }
 
@@ -720,7 +720,7 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 
 	if (tr == NULL)
 		return -ENOENT;
-	if (look == NULL || (int)look->verdict < 0 || look->verdict >= TRACK_VERDICTS ||
+	if (look == NULL || (int)look->mask < 0 || look->mask >= TRACK_MASKS ||
 	    !(look->score >= 0 && look->score <= 1))
 		return -EINVAL;
 	if (now_us < t->now_us)
@@ -752,8 +752,8 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 		}
 	}
 
-	if (look->verdict != TRACK_VERDICT_UNKNOWN && look->score >= t->c.consensus_min_score) {
-		enum track_verdict c, old = tr->settled;
+	if (look->mask != TRACK_MASK_UNKNOWN && look->score >= t->c.consensus_min_score) {
+		enum track_mask c, old = tr->settled;
 
 		if (tr->nvotes == TRACK_WINDOW_MAX) {
 			memmove(tr->votes, tr->votes + 1, TRACK_WINDOW_MAX - 1);
@@ -761,7 +761,7 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 			memmove(tr->vote_us, tr->vote_us + 1, (TRACK_WINDOW_MAX - 1) * sizeof(uint64_t));
 			tr->nvotes--;
 		}
-		tr->votes[tr->nvotes] = (uint8_t)look->verdict;
+		tr->votes[tr->nvotes] = (uint8_t)look->mask;
 		tr->vote_score[tr->nvotes] = look->score;
 		tr->vote_us[tr->nvotes] = now_us;
 		tr->nvotes++;
@@ -770,9 +770,9 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 			confirm(t, tr);
 
 		c = consensus(t, tr, now_us);
-		if (c != TRACK_VERDICT_UNKNOWN && c != old) {
+		if (c != TRACK_MASK_UNKNOWN && c != old) {
 			settle(t, tr, c, now_us);
-		} else if (look->verdict != tr->settled) {
+		} else if (look->mask != tr->settled) {
 			tr->agree_since_us = now_us; /* an odd vote: look more, flip nothing */
 		}
 	}
@@ -813,7 +813,7 @@ track_info(const struct tracker *t, uint64_t id, struct track_info *out)
 	out->id = tr->id;
 	out->confirmed = tr->confirmed;
 	out->stable = is_stable(t, tr, t->now_us);
-	out->verdict = tr->settled;
+	out->mask = tr->settled;
 	out->box = tr->box;
 	out->first_us = tr->first_us;
 	out->last_us = tr->last_us;
@@ -835,7 +835,7 @@ track_adopt(struct tracker *t, const struct track_adopt *a)
 	unsigned i, n;
 	int k;
 
-	if (a->id == 0 || (int)a->verdict < 0 || a->verdict >= TRACK_VERDICTS)
+	if (a->id == 0 || (int)a->mask < 0 || a->mask >= TRACK_MASKS)
 		return -EINVAL;
 	if (find(t, a->id) != NULL)
 		return -EEXIST;
@@ -854,22 +854,22 @@ track_adopt(struct tracker *t, const struct track_adopt *a)
 	tr->hits = a->frames ? a->frames : 1;
 	tr->looks = a->looks;
 	tr->skipped = a->skipped;
-	tr->settled = a->verdict;
+	tr->settled = a->mask;
 	tr->settled_us = tr->agree_since_us = tr->last_us;
-	if (a->verdict != TRACK_VERDICT_UNKNOWN) {
+	if (a->mask != TRACK_MASK_UNKNOWN) {
 		/* its consensus, as if the votes that made it were still here */
 		n = t->c.consensus_n;
 		for (i = 0; i < n; i++) {
-			tr->votes[i] = (uint8_t)a->verdict;
+			tr->votes[i] = (uint8_t)a->mask;
 			tr->vote_score[i] = a->score;
 			tr->vote_us[i] = tr->last_us;
 		}
 		tr->nvotes = n;
 	}
 	tr->decided = a->decided;
-	tr->timed_out = a->decided && a->verdict == TRACK_VERDICT_UNKNOWN;
+	tr->timed_out = a->decided && a->mask == TRACK_MASK_UNKNOWN;
 	tr->prompted = a->prompted || tr->timed_out;
-	if (noncompliant(a->verdict)) {
+	if (noncompliant(a->mask)) {
 		tr->bad = 1;
 		tr->bad_since_us = tr->last_us;
 	}

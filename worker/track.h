@@ -1,4 +1,4 @@
-/* track - follow one camera's people across frames, settle one verdict per
+/* track - follow one camera's people across frames, settle one mask state per
  * person from several looks, and say when a person needs looking at again.
  *
  * Pure and deterministic: no I/O, no logging, no clock. The caller (the
@@ -27,12 +27,12 @@
 struct tracker; /* opaque: one per camera */
 
 /* What a look at a person's face said. Only MASK_ON is compliant. */
-enum track_verdict {
-	TRACK_VERDICT_UNKNOWN = 0, /* no face found, or not settled yet */
-	TRACK_VERDICT_MASK_ON,
-	TRACK_VERDICT_MASK_OFF,
-	TRACK_VERDICT_MASK_CHIN,   /* mask below the nose */
-	TRACK_VERDICTS
+enum track_mask {
+	TRACK_MASK_UNKNOWN = 0, /* no face found, or not settled yet */
+	TRACK_MASK_ON,
+	TRACK_MASK_OFF,
+	TRACK_MASK_CHIN,   /* mask below the nose */
+	TRACK_MASKS
 };
 
 /* A box in frame pixels, top-left corner plus size. */
@@ -79,15 +79,15 @@ struct track_assign {
 
 enum track_reason {
 	TRACK_REASON_NONE = 0,   /* not classified: stable */
-	TRACK_REASON_UNSETTLED,  /* no settled verdict yet, or votes disagree lately */
+	TRACK_REASON_UNSETTLED,  /* no settled mask state yet, or votes disagree lately */
 	TRACK_REASON_RECHECK,    /* stable, but recheck_us passed since the last look */
 	TRACK_REASON_BOX,        /* stable, but the box changed a lot since the last look */
 };
 
 /* One look at a person, fed with track_classify(). */
 struct track_look {
-	enum track_verdict verdict; /* UNKNOWN if no face was found */
-	float score;                /* the mask classifier's score for verdict */
+	enum track_mask mask;    /* UNKNOWN if no face was found */
+	float score;                /* the mask classifier's score for mask */
 	int has_face;
 	struct track_box face;      /* in frame pixels, when has_face */
 	float face_quality;         /* 0..1, how frontal/sharp (e.g. detector score) */
@@ -104,7 +104,7 @@ enum track_prompt {
 
 enum track_event_type {
 	TRACK_NEW = 1,  /* a track was confirmed */
-	TRACK_CHANGED,  /* its settled verdict changed; first_settle on the first one */
+	TRACK_CHANGED,  /* its settled mask state changed; first_settle on the first one */
 	TRACK_ENDED,    /* it left (missing too long) or track_end_all() */
 	TRACK_ALERT,    /* indoor: non-compliant for alert_after_us */
 	TRACK_PROMPT,   /* gate: no usable face for prompt_us (once per track) */
@@ -115,8 +115,8 @@ struct track_event {
 	enum track_event_type type;
 	uint64_t id;
 	uint64_t at_us;              /* the time of the call that produced it */
-	enum track_verdict verdict;  /* settled verdict now (UNKNOWN if none) */
-	enum track_verdict previous; /* CHANGED: the one before */
+	enum track_mask mask;     /* settled mask state now (UNKNOWN if none) */
+	enum track_mask previous; /* CHANGED: the one before */
 	int first_settle;            /* CHANGED: this is the gate decision (once per track) */
 	float score;                 /* mean score of the winning votes in the window */
 	struct track_box box;        /* last matched box */
@@ -136,7 +136,7 @@ struct track_adopt {
 	uint64_t id;
 	struct track_box box;        /* last box */
 	uint64_t first_us, last_us;
-	enum track_verdict verdict;  /* settled, UNKNOWN if none */
+	enum track_mask mask;     /* settled, UNKNOWN if none */
 	float score;
 	int decided;                 /* the gate decision was made (or timed out) */
 	int prompted;
@@ -161,7 +161,7 @@ struct track_info {
 	uint64_t id;
 	int confirmed;
 	int stable;
-	enum track_verdict verdict;
+	enum track_mask mask;
 	struct track_box box;
 	uint64_t first_us, last_us, settled_us, best_us;
 	uint32_t frames, looks, skipped;
@@ -191,8 +191,8 @@ int track_update(struct tracker *t, uint64_t now_us, const struct track_box *box
 
 /* track_classify - feed one look at track id. Returns TRACK_LOOK_BEST or 0,
  * or -ENOENT if no live track has that id, -EINVAL if look is bad. A look
- * with a known verdict and score >= consensus_min_score is a vote; the
- * settled verdict changes only when the consensus over the last votes says
+ * with a known mask state and score >= consensus_min_score is a vote; the
+ * settled mask state changes only when the consensus over the last votes says
  * so, never on one odd look. */
 int track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct track_look *look);
 
@@ -220,11 +220,11 @@ int track_info(const struct tracker *t, uint64_t id, struct track_info *out);
 /* track_stats - copy the camera's totals into out. */
 void track_stats(const struct tracker *t, struct track_stats *out);
 
-/* track_verdict_name - "unknown", "mask_on", "mask_off", "mask_chin". */
-const char *track_verdict_name(enum track_verdict v);
+/* track_mask_name - "unknown", "mask_on", "mask_off", "mask_chin". */
+const char *track_mask_name(enum track_mask v);
 
-/* track_verdict_parse - the inverse; returns -1 for an unknown name. */
-int track_verdict_parse(const char *s);
+/* track_mask_parse - the inverse; returns -1 for an unknown name. */
+int track_mask_parse(const char *s);
 
 /* track_event_name - "new", "changed", "ended", "alert", "prompt", "timeout". */
 const char *track_event_name(enum track_event_type e);

@@ -1,5 +1,5 @@
 /* test_track - the per-camera tracker on synthetic box sequences: ids stay
- * with people, verdicts settle by consensus, stable people are not
+ * with people, mask states settle by consensus, stable people are not
  * re-classified, indoor alerts honour their delay and cooldowns. */
 #include <stdio.h>
 #include <errno.h>
@@ -19,12 +19,12 @@ box(float x, float y, float w, float h)
 }
 
 static struct track_look
-look(enum track_verdict v, float score)
+look(enum track_mask v, float score)
 {
 	struct track_look l;
 
 	memset(&l, 0, sizeof(l));
-	l.verdict = v;
+	l.mask = v;
 	l.score = score;
 	return l;
 }
@@ -241,68 +241,68 @@ test_consensus(void)
 	uint64_t now = 10 * SEC, id = still_person(t, &now, b);
 
 	drain(t, &ev);
-	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.4f, 0, {0, 0, 0, 0}, 0 });
-	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.5f, 0, {0, 0, 0, 0}, 0 });
-	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.55f, 0, {0, 0, 0, 0}, 0 });
+	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.4f, 0, {0, 0, 0, 0}, 0 });
+	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.5f, 0, {0, 0, 0, 0}, 0 });
+	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.55f, 0, {0, 0, 0, 0}, 0 });
 	track_info(t, id, &info);
-	CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "consensus: looks below min_score do not vote");
-	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_UNKNOWN, 0.9f, 0, {0, 0, 0, 0}, 0 });
+	CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "consensus: looks below min_score do not vote");
+	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_UNKNOWN, 0.9f, 0, {0, 0, 0, 0}, 0 });
 	{
-		struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+		struct track_look on = look(TRACK_MASK_ON, 0.9f);
 
 		track_classify(t, id, now, &on);
 		track_info(t, id, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "consensus: 1 vote below decide_score does not settle");
+		CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "consensus: 1 vote below decide_score does not settle");
 		track_classify(t, id, now, &on);
 		track_info(t, id, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "consensus: the 2nd agreeing vote settles");
+		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: the 2nd agreeing vote settles");
 		CHECK_INT(info.looks, 6, "consensus: every look is counted");
 	}
 	drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: one TRACK_CHANGED on the first settle");
 	CHECK_INT(ev.first_settles, 1, "consensus: it is the gate decision");
-	CHECK_INT(ev.last[TRACK_CHANGED].verdict, TRACK_VERDICT_MASK_ON, "consensus: decision says mask_on");
+	CHECK_INT(ev.last[TRACK_CHANGED].mask, TRACK_MASK_ON, "consensus: decision says mask_on");
 
 	/* one odd look does not flip it, nor does a second; the third does */
 	{
-		struct track_look off = look(TRACK_VERDICT_MASK_OFF, 0.95f);
+		struct track_look off = look(TRACK_MASK_OFF, 0.95f);
 
 		track_classify(t, id, now, &off);
 		track_info(t, id, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "consensus: one odd look does not flip");
+		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: one odd look does not flip");
 		track_classify(t, id, now, &off);
 		track_info(t, id, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "consensus: two odd looks do not flip");
+		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: two odd looks do not flip");
 		drain(t, &ev);
 		CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: no TRACK_CHANGED for odd looks");
 		track_classify(t, id, now, &off);
 		track_info(t, id, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_OFF, "consensus: 3 of the last 5 flip it");
+		CHECK_INT(info.mask, TRACK_MASK_OFF, "consensus: 3 of the last 5 flip it");
 		drain(t, &ev);
 		CHECK_INT(ev.n[TRACK_CHANGED], 2, "consensus: the flip is one TRACK_CHANGED");
-		CHECK_INT(ev.last[TRACK_CHANGED].previous, TRACK_VERDICT_MASK_ON, "consensus: previous verdict named");
+		CHECK_INT(ev.last[TRACK_CHANGED].previous, TRACK_MASK_ON, "consensus: previous mask state named");
 		CHECK_INT(ev.first_settles, 1, "consensus: still one gate decision per person");
 	}
 
 	/* alternating looks: no majority of 3 until there is one */
 	{
 		struct tracker *u = track_new(NULL);
-		struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
-		struct track_look chin = look(TRACK_VERDICT_MASK_CHIN, 0.9f);
+		struct track_look on = look(TRACK_MASK_ON, 0.9f);
+		struct track_look chin = look(TRACK_MASK_CHIN, 0.9f);
 		uint64_t now2 = 10 * SEC, id2 = still_person(u, &now2, b);
 
 		track_classify(u, id2, now2, &on);
 		track_classify(u, id2, now2, &chin);
 		track_info(u, id2, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "consensus: 1 vs 1 does not settle");
+		CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "consensus: 1 vs 1 does not settle");
 		track_classify(u, id2, now2, &chin);
 		track_info(u, id2, &info);
-		CHECK_INT(info.verdict, TRACK_VERDICT_MASK_CHIN, "consensus: 2 of 3 settles mask_chin");
+		CHECK_INT(info.mask, TRACK_MASK_CHIN, "consensus: 2 of 3 settles mask_chin");
 		track_free(u);
 	}
-	CHECK_INT(track_classify(t, 9999, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.9f, 0, {0, 0, 0, 0}, 0 }),
+	CHECK_INT(track_classify(t, 9999, now, &(struct track_look){ TRACK_MASK_ON, 0.9f, 0, {0, 0, 0, 0}, 0 }),
 	    -ENOENT, "consensus: unknown track id is -ENOENT");
-	CHECK_INT(track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 7.0f, 0, {0, 0, 0, 0}, 0 }),
+	CHECK_INT(track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 7.0f, 0, {0, 0, 0, 0}, 0 }),
 	    -EINVAL, "consensus: a score out of 0..1 is -EINVAL");
 	track_free(t);
 }
@@ -315,8 +315,8 @@ test_settle_before_confirm(void)
 	struct tracker *t = track_new(NULL);
 	struct track_box b = box(200, 100, 100, 220), b2 = box(450, 100, 100, 220);
 	struct track_assign a[1];
-	struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f), sure = look(TRACK_VERDICT_MASK_OFF, 0.99f);
-	struct track_look none = look(TRACK_VERDICT_UNKNOWN, 0.0f);
+	struct track_look on = look(TRACK_MASK_ON, 0.9f), sure = look(TRACK_MASK_OFF, 0.99f);
+	struct track_look none = look(TRACK_MASK_UNKNOWN, 0.0f);
 	struct track_event e1, e2;
 	uint64_t now = 10 * SEC;
 	int got1, got2;
@@ -330,7 +330,7 @@ test_settle_before_confirm(void)
 	CHECK(track_next_event(t, &e2) == 0, "early: one vote of 0.9 decides nothing");
 	track_classify(t, a[0].id, now, &on);
 	got2 = track_next_event(t, &e2);
-	CHECK(got2 && e2.type == TRACK_CHANGED && e2.first_settle && e2.verdict == TRACK_VERDICT_MASK_ON,
+	CHECK(got2 && e2.type == TRACK_CHANGED && e2.first_settle && e2.mask == TRACK_MASK_ON,
 	    "early: two agreeing looks are the gate decision");
 	track_free(t);
 
@@ -340,10 +340,10 @@ test_settle_before_confirm(void)
 	got1 = track_next_event(t, &e1);
 	got2 = track_next_event(t, &e2);
 	CHECK(got1 && e1.type == TRACK_NEW && got2 && e2.type == TRACK_CHANGED && e2.first_settle &&
-	    e2.verdict == TRACK_VERDICT_MASK_OFF, "early: one look at decide_score decides on the first frame");
-	/* decide_score never flips a settled verdict on its own */
-	track_classify(t, a[0].id, now, &(struct track_look){ TRACK_VERDICT_MASK_ON, 0.999f, 0, {0, 0, 0, 0}, 0 });
-	CHECK(track_next_event(t, &e1) == 0, "early: one sure look does not flip a settled verdict");
+	    e2.mask == TRACK_MASK_OFF, "early: one look at decide_score decides on the first frame");
+	/* decide_score never flips a settled mask state on its own */
+	track_classify(t, a[0].id, now, &(struct track_look){ TRACK_MASK_ON, 0.999f, 0, {0, 0, 0, 0}, 0 });
+	CHECK(track_next_event(t, &e1) == 0, "early: one sure look does not flip a settled mask state");
 	track_free(t);
 }
 
@@ -352,7 +352,7 @@ test_skip_when_stable(void)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
-	struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+	struct track_look on = look(TRACK_MASK_ON, 0.9f);
 	struct track_stats st;
 	struct track_info info;
 	uint64_t now = 10 * SEC, id = 0;
@@ -399,7 +399,7 @@ test_skip_when_stable(void)
 	CHECK_INT(box_at, 2, "stable: a big box change forces a look (60 px of 100)");
 
 	/* an odd look on a recheck makes it unstable again: looks resume */
-	track_classify(t, id, now, &(struct track_look){ TRACK_VERDICT_MASK_OFF, 0.9f, 0, {0, 0, 0, 0}, 0 });
+	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_OFF, 0.9f, 0, {0, 0, 0, 0}, 0 });
 	{
 		struct track_box b = box(260, 100, 100, 220);
 
@@ -418,7 +418,7 @@ test_best_snapshot(void)
 {
 	struct tracker *t = track_new(NULL);
 	uint64_t now = 10 * SEC, id = still_person(t, &now, box(200, 100, 100, 220));
-	struct track_look l = look(TRACK_VERDICT_MASK_ON, 0.9f);
+	struct track_look l = look(TRACK_MASK_ON, 0.9f);
 	struct track_info info;
 
 	l.has_face = 1;
@@ -442,10 +442,10 @@ test_best_snapshot(void)
 	track_free(t);
 }
 
-/* indoor: a still person; verdicts fed as asked. Returns the id. */
+/* indoor: a still person; mask states fed as asked. Returns the id. */
 static void
 feed(struct tracker *t, uint64_t now, const struct track_box *b, size_t n,
-    const enum track_verdict *v, struct evcount *ev)
+    const enum track_mask *v, struct evcount *ev)
 {
 	struct track_assign a[4];
 	size_t i;
@@ -463,7 +463,7 @@ test_alert(void)
 	struct track_config c;
 	struct tracker *t;
 	struct track_box b = box(200, 100, 100, 220);
-	enum track_verdict off = TRACK_VERDICT_MASK_OFF, on = TRACK_VERDICT_MASK_ON;
+	enum track_mask off = TRACK_MASK_OFF, on = TRACK_MASK_ON;
 	struct evcount ev = {0};
 	uint64_t now = 10 * SEC, settled = 0, alert_at = 0;
 	int i, early = 0;
@@ -491,7 +491,7 @@ test_alert(void)
 	 * is due at +10 s but the per-track cooldown (60 s) holds it back */
 	for (i = 0; i < 25; i++, now += FRAME)
 		feed(t, now, &b, 1, &on, &ev);
-	CHECK_INT(ev.last[TRACK_CHANGED].verdict, TRACK_VERDICT_MASK_ON, "alert: person complies again");
+	CHECK_INT(ev.last[TRACK_CHANGED].mask, TRACK_MASK_ON, "alert: person complies again");
 	{
 		uint64_t second = 0;
 
@@ -523,7 +523,7 @@ test_camera_cooldown(void)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b[2] = { box(100, 100, 100, 220), box(400, 100, 100, 220) };
-	enum track_verdict v[2] = { TRACK_VERDICT_MASK_OFF, TRACK_VERDICT_MASK_CHIN };
+	enum track_mask v[2] = { TRACK_MASK_OFF, TRACK_MASK_CHIN };
 	struct evcount ev = {0};
 	uint64_t now = 10 * SEC, at[2] = {0, 0}, ids[2] = {0, 0};
 	int i;
@@ -576,9 +576,9 @@ test_end_all_and_room(void)
 	CHECK_INT(ev.n[TRACK_ENDED], TRACK_MAX, "end_all: every confirmed track ends");
 	track_stats(t, &st);
 	CHECK_INT(st.live, 0, "end_all: nothing left");
-	CHECK_STR(track_verdict_name(TRACK_VERDICT_MASK_CHIN), "mask_chin", "names: mask_chin");
-	CHECK_INT(track_verdict_parse("mask_off"), TRACK_VERDICT_MASK_OFF, "names: parse mask_off");
-	CHECK_INT(track_verdict_parse("hat"), -1, "names: unknown name is -1");
+	CHECK_STR(track_mask_name(TRACK_MASK_CHIN), "mask_chin", "names: mask_chin");
+	CHECK_INT(track_mask_parse("mask_off"), TRACK_MASK_OFF, "names: parse mask_off");
+	CHECK_INT(track_mask_parse("hat"), -1, "names: unknown name is -1");
 	track_free(t);
 }
 
@@ -621,8 +621,8 @@ gate_person(double fps, int frames, int with_face, struct evcount *ev, int *ids)
 			(*ids)++;
 		}
 		if (a[0].classify)
-			track_classify(t, id, now, with_face ? &(struct track_look){ TRACK_VERDICT_MASK_OFF, 0.9f, 1,
-			    {230, 120, 60, 70}, 0.8f } : &(struct track_look){ TRACK_VERDICT_UNKNOWN, 0, 0, {0, 0, 0, 0}, 0 });
+			track_classify(t, id, now, with_face ? &(struct track_look){ TRACK_MASK_OFF, 0.9f, 1,
+			    {230, 120, 60, 70}, 0.8f } : &(struct track_look){ TRACK_MASK_UNKNOWN, 0, 0, {0, 0, 0, 0}, 0 });
 		drain(t, ev);
 	}
 	/* gone: time alone passes, well beyond the limits */
@@ -650,7 +650,7 @@ test_frame_rates(void)
 		CHECK(ids == 1 && ev.n[TRACK_NEW] == 1 && ev.first_settles == 1 && ev.n[TRACK_ENDED] == 1, what);
 		snprintf(what, sizeof(what), "%.1f fps: decided on the 2nd look (frame 2)", fps[k]);
 		CHECK(ev.first_settles == 1 && ev.last[TRACK_CHANGED].first_us + (uint64_t)(SEC / fps[k]) ==
-		    ev.last[TRACK_CHANGED].at_us && ev.last[TRACK_CHANGED].verdict == TRACK_VERDICT_MASK_OFF, what);
+		    ev.last[TRACK_CHANGED].at_us && ev.last[TRACK_CHANGED].mask == TRACK_MASK_OFF, what);
 	}
 }
 
@@ -682,7 +682,7 @@ test_prompt_timeout(void)
 
 			track_update(t, now, &b, 1, a);
 			if (a[0].classify) /* a face, 30 px wide, the classifier unsure */
-				track_classify(t, a[0].id, now, &(struct track_look){ TRACK_VERDICT_UNKNOWN, 0.3f, 1,
+				track_classify(t, a[0].id, now, &(struct track_look){ TRACK_MASK_UNKNOWN, 0.3f, 1,
 				    {240, 120, 30, 36}, 0.6f });
 			while (track_next_event(t, &e)) {
 				if (e.type == TRACK_PROMPT && prompts++ == 0) {
@@ -727,12 +727,12 @@ test_timeout_with_votes(void)
 	for (i = 0; i < 40; i++, now += FRAME) { /* chin, off, chin, off ... with low scores */
 		track_update(t, now, &b, 1, a);
 		if (a[0].classify && i < 2)
-			track_classify(t, a[0].id, now, &(struct track_look){ i % 2 ? TRACK_VERDICT_MASK_OFF :
-			    TRACK_VERDICT_MASK_CHIN, i % 2 ? 0.7f : 0.8f, 1, {230, 120, 60, 70}, 0.8f });
+			track_classify(t, a[0].id, now, &(struct track_look){ i % 2 ? TRACK_MASK_OFF :
+			    TRACK_MASK_CHIN, i % 2 ? 0.7f : 0.8f, 1, {230, 120, 60, 70}, 0.8f });
 		drain(t, &ev);
 	}
 	CHECK_INT(ev.n[TRACK_PROMPT], 0, "timeout with votes: a face was seen, no prompt");
-	CHECK(ev.first_settles == 1 && ev.n[TRACK_TIMEOUT] == 0 && ev.last[TRACK_CHANGED].verdict == TRACK_VERDICT_MASK_CHIN &&
+	CHECK(ev.first_settles == 1 && ev.n[TRACK_TIMEOUT] == 0 && ev.last[TRACK_CHANGED].mask == TRACK_MASK_CHIN &&
 	    ev.last[TRACK_CHANGED].at_us >= 50 * SEC + c.timeout_us,
 	    "timeout with votes: decided at timeout_us by the votes (1 vs 1: the surer one)");
 	track_free(t);
@@ -747,7 +747,7 @@ test_vote_age(void)
 	struct track_info info;
 	uint64_t now = 10 * SEC, id = still_person(t, &now, b);
 	struct track_assign a[1];
-	struct track_look on = look(TRACK_VERDICT_MASK_ON, 0.9f);
+	struct track_look on = look(TRACK_MASK_ON, 0.9f);
 
 	int i;
 
@@ -758,10 +758,10 @@ test_vote_age(void)
 	}
 	track_classify(t, id, now, &on);
 	track_info(t, id, &info);
-	CHECK_INT(info.verdict, TRACK_VERDICT_UNKNOWN, "vote age: a vote 11 s old does not count");
+	CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "vote age: a vote 11 s old does not count");
 	track_classify(t, id, now, &on);
 	track_info(t, id, &info);
-	CHECK_INT(info.verdict, TRACK_VERDICT_MASK_ON, "vote age: two fresh votes settle");
+	CHECK_INT(info.mask, TRACK_MASK_ON, "vote age: two fresh votes settle");
 	track_free(t);
 }
 
@@ -774,7 +774,7 @@ test_adopt(void)
 	struct track_adopt ad;
 	struct track_assign a[2];
 	struct track_box b[2] = { { 200, 100, 100, 220 }, { 500, 100, 100, 220 } };
-	struct track_look off = look(TRACK_VERDICT_MASK_OFF, 0.99f);
+	struct track_look off = look(TRACK_MASK_OFF, 0.99f);
 	struct evcount ev = {0};
 	struct track_info info;
 	uint64_t now = 100 * SEC;
@@ -787,7 +787,7 @@ test_adopt(void)
 	ad.box = b[0];
 	ad.first_us = now - 2 * SEC;
 	ad.last_us = now - FRAME;
-	ad.verdict = TRACK_VERDICT_MASK_OFF;
+	ad.mask = TRACK_MASK_OFF;
 	ad.score = 0.95f;
 	ad.decided = 1;
 	ad.frames = 8;
