@@ -6,10 +6,11 @@ $(B)/test/test_track: $(B)/test/unit/test_track.o $(B)/worker/track.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(B)/worker/track.o -lm
 
-$(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(B)/notifier/webhook.o $(B)/libgwcommon.a
+WEBHOOK_OBJS = $(B)/notifier/webhook.o $(B)/notifier/outbox.o
+$(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_webhook.o $(B)/notifier/webhook.o \
-	    -lsqlite3 -lssl -lcrypto $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) \
+	    -lcurl -lsqlite3 -lcrypto $(LDLIBS_BASE)
 
 .PHONY: test-track
 test-track: $(B)/test/test_track $(B)/test/test_webhook

@@ -14,9 +14,11 @@
  *   X-Gatewatch-Delivery: <created_us>-<row id>
  *   X-Gatewatch-Attempt: <n, from 1>
  *   X-Gatewatch-Signature: sha256=<hex HMAC-SHA256(secret, body)>  (if a secret is set)
- * http:// and https:// (OpenSSL, peer verified against the system CAs or
- * ca_file). Answers 2xx = delivered; anything else, a refused connection or
- * a timeout = try again later. docs/TRACKING.md has the config keys. */
+ * http:// and https:// through libcurl (IPv4 or IPv6, the peer verified
+ * against the system CAs or ca_file, the usual http_proxy / https_proxy /
+ * no_proxy environment honoured). Answers 2xx = delivered; anything else, a
+ * refused connection or a timeout = try again later. The queue itself is
+ * outbox.c's. docs/TRACKING.md has the config keys. */
 #ifndef GW_WEBHOOK_H
 #define GW_WEBHOOK_H
 
@@ -32,7 +34,7 @@ struct webhook_config {
 	const char *ca_file;        /* https: PEM bundle to trust; NULL = system CAs; copied */
 	uint64_t backoff_min_us;    /* first retry delay (1 s), doubled per failure... */
 	uint64_t backoff_max_us;    /* ...up to this (60 s) */
-	int timeout_ms;             /* connect, send and answer, each (10000) */
+	int timeout_ms;             /* connect (10000); the whole request: 3x */
 	uint64_t keep_delivered_us; /* delivered rows are pruned after this (7 days; 0 = keep) */
 };
 
