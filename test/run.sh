@@ -11,7 +11,9 @@
 #   e2e      test/e2e/test_*.py          (real programs on loopback)
 #   browser  test/browser/test_*.mjs     (Chromium via playwright-core)
 # Usage: test/run.sh [suite...]   (default: all; a suite may also be one
-#        end-to-end file, e.g. e2e/test_ingest_server.py)
+#        end-to-end file, e.g. e2e/test_ingest_server.py, one unit test,
+#        e.g. unit/test_util, or some of its cases: unit/test_util:clocks,mkdirs;
+#        build/test/test_util --list names them)
 # Environment: B (build dir, default build), BIN (default bin), MODELS.
 set -u
 cd "$(dirname "$0")/.."
@@ -61,6 +63,11 @@ for s in $suites; do
 		for t in test/e2e/test_*.py; do [ -f "$t" ] && run_one "e2e/$(basename "$t")" /usr/bin/python3 "$t"; done ;;
 	browser)
 		for t in test/browser/test_*.mjs; do [ -f "$t" ] && run_one "browser/$(basename "$t")" node "$t"; done ;;
+	unit/*)     # one unit test, or some of its cases (unit/test_x:case,case)
+		t=${s#unit/}; cases=""
+		case $t in *:*) cases=$(echo "${t#*:}" | tr ',' ' '); t=${t%%:*} ;; esac
+		# shellcheck disable=SC2086 # one word per case
+		run_one "$s" "$B/test/$t" $cases ;;
 	e2e/*.py)   # one end-to-end file (make test-asan runs a chosen few)
 		run_one "$s" /usr/bin/python3 "test/$s" ;;
 	*) echo "unknown suite $s" >&2; exit 2 ;;
