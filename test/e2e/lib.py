@@ -135,6 +135,14 @@ class Gatewatch:
         self.out_path = os.path.join(self.dir, "up.out")
         self.failed = False
         self.conf = os.path.join(self.dir, "test.conf")
+        # Each photo its own visit needs frames that reach ingest more than
+        # track.max_missing_ms apart: with two frames in flight, push sends
+        # the second one right after the first, and ingest can receive both
+        # within the same millisecond, so the second photo's people rightly
+        # continue the first one's tracks. One frame in flight spaces them
+        # by ingest's first-pass check.
+        per_photo = sets and all(sets.get(k) == v for k, v in PER_PHOTO_TRACKING.items())
+        self.push_args = ["--max-inflight", "1"] if per_photo else []
         # Deterministic frames: the motion gate would skip repeated photos.
         settings = {
             "models.dir": MODELS,
@@ -243,7 +251,7 @@ class Gatewatch:
 
     def push_cmd(self, camera, files):
         return [self.bin(), "push", "--url", "ws://127.0.0.1:%d/" % self.ingest_port,
-                "--camera", camera, "--token", self.tokens[camera]] + list(files)
+                "--camera", camera, "--token", self.tokens[camera]] + self.push_args + list(files)
 
     def push(self, camera, files, timeout=300):
         """Send files as camera through `gatewatch push`; returns the answers
