@@ -89,14 +89,15 @@ check_register(const char *name, void (*fn)(void), int line)
 	{ check_register(#name, check_case_##name, __LINE__); } \
 	static void check_case_##name(void)
 
-/* The repository root (no trailing slash) and the current case's temp dir. */
-static inline const char *
+/* The repository root (no trailing slash) and the current case's temp dir.
+ * (Not inline: callers size their buffers for paths, not for PATH_MAX.) */
+__attribute__((unused, noinline)) static const char *
 check_root(void)
 {
 	return check_root_dir;
 }
 
-static inline const char *
+__attribute__((unused, noinline)) static const char *
 check_tmpdir(void)
 {
 	return check_tmp_dir;

@@ -15,8 +15,6 @@
 #define PHOTOS "/usr/share/darknet/data"
 #define CONVERT "/usr/bin/convert"
 
-static char tdir[64];
-
 static unsigned char *
 load(const char *path, size_t *len)
 {
@@ -28,8 +26,7 @@ load(const char *path, size_t *len)
 	return b;
 }
 
-static void
-test_photos(void)
+CASE(photos)
 {
 	static const struct { const char *name; int w, h; } ph[] = {
 		{ "person.jpg", 640, 424 }, { "dog.jpg", 768, 576 }, { "eagle.jpg", 773, 512 },
@@ -72,8 +69,7 @@ test_photos(void)
 	}
 }
 
-static void
-test_truncated(void)
+CASE(truncated)
 {
 	char err[256] = "";
 	struct image im;
@@ -110,8 +106,7 @@ test_truncated(void)
 	free(b);
 }
 
-static void
-test_not_image(void)
+CASE(not_image)
 {
 	static const unsigned char hdr_only[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0x12, 0x34, 0x56 };
 	const char *ext;
@@ -132,8 +127,7 @@ test_not_image(void)
 	printf("# reason: %s\n", err);
 }
 
-static void
-test_max_pixels(void)
+CASE(max_pixels)
 {
 	char err[256] = "";
 	struct image im;
@@ -225,8 +219,7 @@ make_png(unsigned char *out, int w, int h)
 	return n;
 }
 
-static void
-test_png(void)
+CASE(png)
 {
 	unsigned char png[2048];
 	const char *ext = NULL;
@@ -301,10 +294,9 @@ guard_refuses(const unsigned char *b, size_t len, const char *want, const char *
  * dht-2040-codes.jpg (a Huffman table of 2040 codes, SIGSEGV in
  * stbi__jpeg_huff_decode), sos-undefined-table.jpg (found by libFuzzer: a
  * scan using a table never defined, use-after-free under ASan). */
-static void
-test_guard(void)
+CASE(guard)
 {
-	const char *root = getenv("GW_ROOT") ? getenv("GW_ROOT") : ".";
+	const char *root = check_root();
 	char path[512];
 	unsigned char *b, *c;
 	size_t len, off;
@@ -355,8 +347,7 @@ test_guard(void)
 }
 
 /* A huge PNG is called too large, not damaged (its header is fine). */
-static void
-test_png_too_large(void)
+CASE(png_too_large)
 {
 	unsigned char png[2048];
 	const char *ext = NULL;
@@ -378,8 +369,7 @@ test_png_too_large(void)
 	guard_refuses(png, n, "critical chunk ABCD", "PNG with an unknown critical chunk");
 }
 
-static void
-test_crop(void)
+CASE(crop)
 {
 	struct image im = { 10, 8, NULL }, out;
 	int x, y, rc;
@@ -414,8 +404,7 @@ test_crop(void)
 	free(im.rgb);
 }
 
-static void
-test_write_jpeg(void)
+CASE(write_jpeg)
 {
 	char path[128], err[256] = "";
 	struct image src, back;
@@ -435,7 +424,7 @@ test_write_jpeg(void)
 			src.rgb[(y * 64 + x) * 3 + 1] = (unsigned char)(y * 5);
 			src.rgb[(y * 64 + x) * 3 + 2] = 128;
 		}
-	snprintf(path, sizeof(path), "%s/out.jpg", tdir);
+	snprintf(path, sizeof(path), "%s/out.jpg", check_tmpdir());
 	rc = image_write_jpeg(&src, path, 90);
 	CHECK_INT(rc, 0, "write JPEG");
 	b = load(path, &len);
@@ -452,7 +441,7 @@ test_write_jpeg(void)
 		image_free(&back);
 		free(b);
 	}
-	if ((d = opendir(tdir)) != NULL) {
+	if ((d = opendir(check_tmpdir())) != NULL) {
 		while ((de = readdir(d)) != NULL)
 			if (de->d_name[0] != '.' && strcmp(de->d_name, "out.jpg") != 0)
 				others++;
@@ -468,8 +457,7 @@ test_write_jpeg(void)
 
 /* Progressive JPEGs have several scans with tables between them: the
  * end-marker walk must still find EOI. And a 640x480 PNG made by a tool. */
-static void
-test_tool_made(void)
+CASE(tool_made)
 {
 	static const struct { const char *args, *file, *ext; int w, h; } t[] = {
 		{ "-interlace Plane", "prog.jpg", "jpg", 640, 424 },
@@ -484,7 +472,7 @@ test_tool_made(void)
 		unsigned char *b;
 		int rc;
 
-		snprintf(path, sizeof(path), "%s/%s", tdir, t[i].file);
+		snprintf(path, sizeof(path), "%s/%s", check_tmpdir(), t[i].file);
 		snprintf(cmd, sizeof(cmd), CONVERT " " PHOTOS "/person.jpg %s %s", t[i].args, path);
 		snprintf(what, sizeof(what), "convert makes %s", t[i].file);
 		CHECK_INT(system(cmd), 0, what);
@@ -506,28 +494,4 @@ test_tool_made(void)
 	}
 }
 
-int
-main(void)
-{
-	char cmd[128];
-
-	snprintf(tdir, sizeof(tdir), "/tmp/gw-test-image-XXXXXX");
-	if (mkdtemp(tdir) == NULL) {
-		printf("not ok - mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
-	test_photos();
-	test_truncated();
-	test_not_image();
-	test_max_pixels();
-	test_png();
-	test_guard();
-	test_png_too_large();
-	test_crop();
-	test_write_jpeg();
-	test_tool_made();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", tdir);
-	return CHECK_DONE();
-}
+CHECK_MAIN()

@@ -14,8 +14,6 @@
 #include "jpegstream.h"
 #include "sensor.h"
 
-static char dir[] = "/tmp/gw-pushinput-XXXXXX";
-
 static void
 put_file(const char *path, const char *text)
 {
@@ -25,15 +23,14 @@ put_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static void
-test_sensor_file(void)
+CASE(sensor_file)
 {
 	struct sensor s;
 	char path[256];
 	double c = 0;
 	uint64_t now = (uint64_t)time(NULL) * 1000u;
 
-	snprintf(path, sizeof(path), "%s/temp", dir);
+	snprintf(path, sizeof(path), "%s/temp", check_tmpdir());
 	CHECK(sensor_open(&s, path, 0) == -ENOENT, "a missing sensor file is an error at start");
 	put_file(path, "36.6\n");
 	CHECK_INT(sensor_open(&s, path, 10000), 0, "a sensor file opens");
@@ -56,15 +53,14 @@ test_sensor_file(void)
 	sensor_close(&s);
 }
 
-static void
-test_sensor_fifo(void)
+CASE(sensor_fifo)
 {
 	struct sensor s;
 	char path[256];
 	double c = 0;
 	int w;
 
-	snprintf(path, sizeof(path), "%s/fifo", dir);
+	snprintf(path, sizeof(path), "%s/fifo", check_tmpdir());
 	mkfifo(path, 0600);
 	CHECK_INT(sensor_open(&s, path, 5000), 0, "a FIFO opens without a writer");
 	CHECK_INT(sensor_read(&s, 1000000, &c), 0, "no writer: no reading, and no wait");
@@ -120,8 +116,7 @@ take_wait(struct jpegstream *js, unsigned char **f, size_t *len, uint64_t *idx)
 	return r;
 }
 
-static void
-test_jpegstream(void)
+CASE(jpegstream)
 {
 	unsigned char a[64], b[64], c[64], all[256];
 	size_t na = fake_jpeg(a, 1), nb = fake_jpeg(b, 2), nc = fake_jpeg(c, 3), n = 0, len;
@@ -185,22 +180,4 @@ test_jpegstream(void)
 	close(p[1]);
 }
 
-int
-main(void)
-{
-	if (mkdtemp(dir) == NULL) {
-		printf("not ok - temp dir: %s\n", strerror(errno));
-		return 1;
-	}
-	test_sensor_file();
-	test_sensor_fifo();
-	test_jpegstream();
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-	}
-	return CHECK_DONE();
-}
+CHECK_MAIN()

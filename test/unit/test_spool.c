@@ -22,13 +22,21 @@
 static unsigned char *photo;
 static size_t photo_len;
 
-/* fresh spool in a new temp dir; root is written into root[] */
+/* fresh spool in a new directory under the case's; root is written into
+ * root[]. Reads the photo the first time. */
 static int
 fresh(struct spool *sp, char *root, int max_frames, long max_bytes, long min_free_mb)
 {
-	char tmpl[] = "/tmp/gw-test-spool-XXXXXX";
+	char tmpl[SPOOL_PATH_SIZE - 8];
 	int rc;
 
+	if (photo == NULL) {
+		rc = util_read_file(PHOTO, 16u << 20, &photo, &photo_len);
+		CHECK_INT(rc, 0, "read " PHOTO);
+		if (rc < 0)
+			return rc;
+	}
+	snprintf(tmpl, sizeof(tmpl), "%s/spool-XXXXXX", check_tmpdir());
 	if (mkdtemp(tmpl) == NULL)
 		return -errno;
 	snprintf(root, SPOOL_PATH_SIZE, "%s/spool", tmpl);
@@ -36,16 +44,16 @@ fresh(struct spool *sp, char *root, int max_frames, long max_bytes, long min_fre
 	return rc;
 }
 
+/* root is <dir>/spool: removes <dir> */
 static void
 cleanup(const char *root)
 {
-	char cmd[1400];
+	char dir[SPOOL_PATH_SIZE];
 	const char *slash = strrchr(root, '/');
 
-	/* root is <tmpdir>/spool: remove the temp dir */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(slash - root), root);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", root);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - root), root);
+	if (check_rmtree(dir) < 0)
+		printf("# could not remove %s\n", dir);
 }
 
 static int
@@ -86,8 +94,7 @@ collect(const char *camera, const char *frame_id, size_t bytes, void *arg)
 	return s->stop_after && s->n >= s->stop_after;
 }
 
-static void
-test_commit_list(void)
+CASE(commit_list)
 {
 	char root[SPOOL_PATH_SIZE], path[1200], ids[3][FRAMEID_SIZE], err[256];
 	struct seen s;
@@ -184,8 +191,7 @@ test_commit_list(void)
 	cleanup(root);
 }
 
-static void
-test_read_damaged(void)
+CASE(read_damaged)
 {
 	char root[SPOOL_PATH_SIZE], path[1200];
 	unsigned char buf[64], *img;
@@ -216,8 +222,7 @@ test_read_damaged(void)
 	cleanup(root);
 }
 
-static void
-test_caps(void)
+CASE(caps)
 {
 	char root[SPOOL_PATH_SIZE], id[FRAMEID_SIZE], big[SPOOL_META_MAX + 2];
 	struct spool sp;
@@ -263,8 +268,7 @@ test_caps(void)
 	cleanup(root);
 }
 
-static void
-test_bad_ids(void)
+CASE(bad_ids)
 {
 	static const char *const bad_cams[] = { "", "../x", "a/b", ".", "..", "cam era",
 		"0123456789012345678901234567890123", "cam\n" };
@@ -326,8 +330,7 @@ test_bad_ids(void)
 	cleanup(root);
 }
 
-static void
-test_states(void)
+CASE(states)
 {
 	char root[SPOOL_PATH_SIZE], a[FRAMEID_SIZE], b[FRAMEID_SIZE], path[1200];
 	unsigned char *txt = NULL;
@@ -389,8 +392,7 @@ test_states(void)
 	cleanup(root);
 }
 
-static void
-test_recover(void)
+CASE(recover)
 {
 	char root[SPOOL_PATH_SIZE], a[FRAMEID_SIZE], b[FRAMEID_SIZE], path[1200];
 	struct spool sp, sp2;
@@ -438,19 +440,4 @@ test_recover(void)
 	cleanup(root);
 }
 
-int
-main(void)
-{
-	if (util_read_file(PHOTO, 16u << 20, &photo, &photo_len) < 0) {
-		printf("not ok - read %s\n", PHOTO);
-		return 1;
-	}
-	test_commit_list();
-	test_read_damaged();
-	test_caps();
-	test_bad_ids();
-	test_states();
-	test_recover();
-	free(photo);
-	return CHECK_DONE();
-}
+CHECK_MAIN()

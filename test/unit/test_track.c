@@ -49,8 +49,7 @@ drain(struct tracker *t, struct evcount *c)
 	}
 }
 
-static void
-test_walking(void)
+CASE(walking)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
@@ -84,8 +83,7 @@ test_walking(void)
 	track_free(t);
 }
 
-static void
-test_crossing(void)
+CASE(crossing)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[2];
@@ -133,8 +131,7 @@ test_crossing(void)
 	track_free(t);
 }
 
-static void
-test_leave_arrive(void)
+CASE(leave_arrive)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
@@ -174,8 +171,7 @@ test_leave_arrive(void)
 	track_free(t);
 }
 
-static void
-test_flicker(void)
+CASE(flicker)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
@@ -231,8 +227,7 @@ still_person(struct tracker *t, uint64_t *now, struct track_box b)
 	return a[0].id;
 }
 
-static void
-test_consensus(void)
+CASE(consensus)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b = box(200, 100, 100, 220);
@@ -309,8 +304,7 @@ test_consensus(void)
 
 /* a confident look confirms a tentative track at once; a look without a
  * vote does not; one very confident look decides on the first frame */
-static void
-test_settle_before_confirm(void)
+CASE(settle_before_confirm)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b = box(200, 100, 100, 220), b2 = box(450, 100, 100, 220);
@@ -347,8 +341,7 @@ test_settle_before_confirm(void)
 	track_free(t);
 }
 
-static void
-test_skip_when_stable(void)
+CASE(skip_when_stable)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
@@ -413,8 +406,7 @@ test_skip_when_stable(void)
 	track_free(t);
 }
 
-static void
-test_best_snapshot(void)
+CASE(best_snapshot)
 {
 	struct tracker *t = track_new(NULL);
 	uint64_t now = 10 * SEC, id = still_person(t, &now, box(200, 100, 100, 220));
@@ -457,8 +449,7 @@ feed(struct tracker *t, uint64_t now, const struct track_box *b, size_t n,
 	drain(t, ev);
 }
 
-static void
-test_alert(void)
+CASE(alert)
 {
 	struct track_config c;
 	struct tracker *t;
@@ -518,8 +509,7 @@ test_alert(void)
 	track_free(t);
 }
 
-static void
-test_camera_cooldown(void)
+CASE(camera_cooldown)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b[2] = { box(100, 100, 100, 220), box(400, 100, 100, 220) };
@@ -550,8 +540,7 @@ test_camera_cooldown(void)
 	track_free(t);
 }
 
-static void
-test_end_all_and_room(void)
+CASE(end_all_and_room)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b[TRACK_MAX + 2];
@@ -582,8 +571,7 @@ test_end_all_and_room(void)
 	track_free(t);
 }
 
-static void
-test_id_base(void)
+CASE(id_base)
 {
 	struct track_config c;
 	struct tracker *t;
@@ -633,8 +621,7 @@ gate_person(double fps, int frames, int with_face, struct evcount *ev, int *ids)
 }
 
 /* the same person is one person with one decision from 0.5 to 30 frames/s */
-static void
-test_frame_rates(void)
+CASE(frame_rates)
 {
 	static const double fps[] = { 0.5, 1, 2, 5, 10, 30 };
 	unsigned k;
@@ -656,8 +643,7 @@ test_frame_rates(void)
 
 /* no usable face: a prompt after prompt_us, the timeout after timeout_us,
  * once each, counted from the first frame; at 0.5 fps too */
-static void
-test_prompt_timeout(void)
+CASE(prompt_timeout)
 {
 	static const double fps[] = { 0.5, 5, 30 };
 	unsigned k;
@@ -709,8 +695,7 @@ test_prompt_timeout(void)
 }
 
 /* looks that never agree enough: at timeout_us the votes there are decide */
-static void
-test_timeout_with_votes(void)
+CASE(timeout_with_votes)
 {
 	struct track_config c;
 	struct tracker *t;
@@ -739,8 +724,7 @@ test_timeout_with_votes(void)
 }
 
 /* votes older than vote_max_age_us no longer count */
-static void
-test_vote_age(void)
+CASE(vote_age)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b = box(200, 100, 100, 220);
@@ -766,8 +750,7 @@ test_vote_age(void)
 }
 
 /* a person taken over from an earlier tracker keeps id and decision */
-static void
-test_adopt(void)
+CASE(adopt)
 {
 	struct track_config c;
 	struct tracker *t;
@@ -812,8 +795,7 @@ test_adopt(void)
 
 /* ingest gives a close-up person a body box in some frames and a
  * head-and-shoulders box (from the face) in others: one person */
-static void
-test_face_and_body_boxes(void)
+CASE(face_and_body_boxes)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[2];
@@ -838,26 +820,4 @@ test_face_and_body_boxes(void)
 	track_free(t);
 }
 
-int
-main(void)
-{
-	test_face_and_body_boxes();
-	test_frame_rates();
-	test_prompt_timeout();
-	test_vote_age();
-	test_timeout_with_votes();
-	test_adopt();
-	test_walking();
-	test_crossing();
-	test_leave_arrive();
-	test_flicker();
-	test_consensus();
-	test_settle_before_confirm();
-	test_skip_when_stable();
-	test_best_snapshot();
-	test_alert();
-	test_camera_cooldown();
-	test_end_all_and_room();
-	test_id_base();
-	return CHECK_DONE();
-}
+CHECK_MAIN()
