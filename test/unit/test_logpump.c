@@ -13,7 +13,7 @@
 #include "util.h"
 
 static char *
-slurp(const char *path)
+test_logpump_slurp(const char *path)
 {
 	unsigned char *buf;
 	size_t len;
@@ -23,17 +23,14 @@ slurp(const char *path)
 	return (char *)buf;
 }
 
-int
-main(void)
+CASE(rotation)
 {
-	char tmpl[] = "/tmp/gw-test-logpump.XXXXXX", line[256], name[64], *all, *f;
+	char line[256], name[64], *all, *f;
 	struct logpump lp;
 	struct stat st;
-	int i, j, whole = 1, files = 0;
+	int i, j, whole = 1;
 	size_t len = 0;
 
-	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
-		return 1;
 	CHECK_INT(logpump_open(&lp, "prog.log", 1000, 2), 0, "open");
 	CHECK(fcntl(lp.rfd, F_GETFD) & FD_CLOEXEC && fcntl(lp.wfd, F_GETFD) & FD_CLOEXEC,
 	    "both pipe ends are close-on-exec (the child dup2s the write end)");
@@ -59,8 +56,7 @@ main(void)
 			snprintf(name, sizeof(name), "prog.log.%d", i);
 		else
 			snprintf(name, sizeof(name), "prog.log");
-		f = slurp(name);
-		files++;
+		f = test_logpump_slurp(name);
 		if (f[0] != '\0' && f[strlen(f) - 1] != '\n')
 			whole = 0;
 		memcpy(all + len, f, strlen(f));
@@ -76,8 +72,16 @@ main(void)
 	}
 	CHECK_INT(i, 60, "the kept files hold the newest lines, in order, none missing");
 	free(all);
+}
 
-	/* max_bytes = 0: never rotated. */
+/* max_bytes = 0: never rotated. */
+CASE(no_limit)
+{
+	char line[100];
+	struct logpump lp;
+	struct stat st;
+	int i;
+
 	CHECK_INT(logpump_open(&lp, "plain.log", 0, 5), 0, "open without a limit");
 	memset(line, 'p', 99);
 	line[99] = '\n';
@@ -86,8 +90,14 @@ main(void)
 	logpump_close(&lp);
 	CHECK(stat("plain.log", &st) == 0 && st.st_size == 3000 && stat("plain.log.1", &st) != 0,
 	    "log.max_bytes = 0: one file, everything in it");
+}
 
-	/* A line longer than the limit arriving in pieces stays in one file. */
+/* A line longer than the limit arriving in pieces stays in one file. */
+CASE(long_line)
+{
+	char line[200], *f;
+	struct logpump lp;
+
 	CHECK_INT(logpump_open(&lp, "long.log", 100, 3), 0, "open small");
 	CHECK(write(lp.wfd, "start-of-a-long-line ", 21) == 21, "write a piece");
 	logpump_drain(&lp);
@@ -96,17 +106,14 @@ main(void)
 	logpump_drain(&lp);
 	CHECK(write(lp.wfd, "end\nnext\n", 9) == 9, "end it");
 	logpump_close(&lp);
-	f = slurp("long.log.1");
+	f = test_logpump_slurp("long.log.1");
 	CHECK(strncmp(f, "start-of-a-long-line x", 22) == 0 && strstr(f, "xend\n") != NULL && strstr(f, "next") == NULL,
 	    "the long line is whole in one file, the next line in the new one");
 	free(f);
-	f = slurp("long.log");
+	f = test_logpump_slurp("long.log");
 	CHECK_STR(f, "next\n", "the new file starts with the next line");
 	free(f);
 
-	unlink("prog.log"); unlink("prog.log.1"); unlink("prog.log.2");
-	unlink("plain.log"); unlink("long.log"); unlink("long.log.1");
-	if (chdir("/") == 0)
-		rmdir(tmpl);
-	return CHECK_DONE();
 }
+
+CHECK_MAIN()

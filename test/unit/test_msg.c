@@ -11,19 +11,17 @@
 #include "check.h"
 #include "msg.h"
 
-int
-main(void)
+static void
+test_msg_ref(struct msg_frame_ref *ref)
 {
-	char tmpl[] = "/tmp/gw-test-msg.XXXXXX", path[256];
-	struct msg_frame_ref ref;
-	struct msg_hdr hdr;
-	struct msg m;
-	struct stat st;
-	unsigned char raw[MSG_SIZE_MAX + 64];
-	int sv[2], lfd, cfd, afd, t;
+	memset(ref, 0, sizeof(*ref));
+	strcpy(ref->camera, "gate1");
+	strcpy(ref->frame_id, "1764026596123456-007");
+}
 
-	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
-		return 1;
+CASE(sizes_and_names)
+{
+	int t;
 
 	CHECK_INT(msg_body_size(MSG_FRAME_READY), sizeof(struct msg_frame_ref), "frame_ready size");
 	CHECK_INT(msg_body_size(MSG_RESULT), sizeof(struct msg_result), "result size");
@@ -40,6 +38,13 @@ main(void)
 	CHECK_STR(msg_verdict_name(MSG_VERDICT_DENY), "DENY", "verdict name");
 	CHECK_STR(msg_reason_name(MSG_REASON_TEMPERATURE), "temperature", "reason name");
 	CHECK_STR(msg_reason_name(77), "", "unknown reason name");
+}
+
+CASE(round_trip)
+{
+	struct msg_frame_ref ref;
+	struct msg m;
+	int sv[2];
 
 	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	CHECK_INT(msg_hello(sv[0], MSG_ROLE_WORKER, "gate1"), 0, "send hello");
@@ -49,15 +54,26 @@ main(void)
 	CHECK_INT(m.u.hello.pid, getpid(), "hello pid");
 	CHECK_STR(m.u.hello.camera, "gate1", "hello camera");
 
-	memset(&ref, 0, sizeof(ref));
-	strcpy(ref.camera, "gate1");
-	strcpy(ref.frame_id, "1764026596123456-007");
+	test_msg_ref(&ref);
 	CHECK_INT(msg_send(sv[0], MSG_FRAME_READY, &ref, sizeof(ref)), 0, "send frame_ready");
 	CHECK_INT(msg_recv(sv[1], &m), 1, "receive frame_ready");
 	CHECK_STR(m.u.ref.frame_id, "1764026596123456-007", "frame_ready frame id");
 	CHECK_INT(msg_send(sv[0], MSG_FRAME_READY, &ref, sizeof(ref) - 1), -EINVAL, "send with a wrong size is -EINVAL");
 	CHECK_INT(msg_send(sv[0], 42, &ref, sizeof(ref)), -EINVAL, "send of an unknown type is -EINVAL");
+	close(sv[0]);
+	close(sv[1]);
+}
 
+CASE(bad_datagrams)
+{
+	unsigned char raw[MSG_SIZE_MAX + 64];
+	struct msg_frame_ref ref;
+	struct msg_hdr hdr;
+	struct msg m;
+	int sv[2];
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	test_msg_ref(&ref);
 	/* Bad datagrams written by hand. */
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = MSG_MAGIC;
@@ -93,8 +109,18 @@ main(void)
 	memset(raw, 'A', sizeof(raw));
 	send(sv[0], raw, sizeof(raw), 0);
 	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "datagram larger than MSG_SIZE_MAX is -EPROTO");
+	close(sv[0]);
+	close(sv[1]);
+}
 
-	/* Unterminated strings from a peer are terminated on receive. */
+/* Unterminated strings from a peer are terminated on receive. */
+CASE(unterminated)
+{
+	struct msg_frame_ref ref;
+	struct msg m;
+	int sv[2];
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	memset(&ref, 'x', sizeof(ref));
 	CHECK_INT(msg_send(sv[0], MSG_FRAME, &ref, sizeof(ref)), 0, "send unterminated ref");
 	CHECK_INT(msg_recv(sv[1], &m), 1, "receive unterminated ref");
@@ -103,9 +129,17 @@ main(void)
 	close(sv[0]);
 	CHECK_INT(msg_recv(sv[1], &m), 0, "EOF after the peer closes");
 	close(sv[1]);
+}
 
-	/* Listen, connect, round trip, stale socket replaced, live one refused. */
-	snprintf(path, sizeof(path), "%s/d.sock", tmpl);
+/* Listen, connect, round trip, stale socket replaced, live one refused. */
+CASE(listen)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct msg m;
+	int lfd, cfd, afd;
+
+	snprintf(path, sizeof(path), "%s/d.sock", check_tmpdir());
 	lfd = msg_listen(path);
 	CHECK(lfd >= 0, "listen on a fresh path");
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0660, "socket mode is 0660");
@@ -142,11 +176,9 @@ main(void)
 	unlink(path);
 	CHECK_INT(msg_connect(path, 1), -ENOENT, "connect to a missing path is -ENOENT");
 	mkdir("notasock", 0700);
-	snprintf(path, sizeof(path), "%s/notasock", tmpl);
+	snprintf(path, sizeof(path), "%s/notasock", check_tmpdir());
 	CHECK_INT(msg_listen(path), -EEXIST, "listen refuses to replace a non-socket");
 	rmdir(path);
-
-	if (chdir("/") == 0)
-		rmdir(tmpl);
-	return CHECK_DONE();
 }
+
+CHECK_MAIN()

@@ -13,7 +13,8 @@
 
 /* The original per-pixel implementation (tfjs-backend-cpu ResizeBilinear,
  * align_corners=false, half_pixel_centers=false). */
-static void ref_resize(const struct image *im, int sw, int sh, int dw, int dh,
+static void
+test_nn_ref_resize(const struct image *im, int sw, int sh, int dw, int dh,
     const float mean[3], float scale, float *dst)
 {
 	double ry = (double)sh / dh, rx = (double)sw / dw;
@@ -47,7 +48,7 @@ static void ref_resize(const struct image *im, int sw, int sh, int dw, int dh,
 	}
 }
 
-int main(void)
+CASE(resize_tf)
 {
 	static const int cases[][6] = {   /* image w h, window sw sh, out dw dh */
 		{ 640, 480, 640, 480, 416, 416 },   /* person: stretch down */
@@ -70,7 +71,7 @@ int main(void)
 
 		for (i = 0; i < (size_t)k[0] * k[1] * 3; i++)
 			im.rgb[i] = (unsigned char)rand();
-		ref_resize(&im, k[2], k[3], k[4], k[5], mean, 1.0f / 255, a);
+		test_nn_ref_resize(&im, k[2], k[3], k[4], k[5], mean, 1.0f / 255, a);
 		memset(b, 0x7f, sizeof(float) * n);
 		nn_resize_tf(&im, k[2], k[3], k[4], k[5], mean, 1.0f / 255, b);
 		snprintf(what, sizeof(what), "nn_resize_tf %dx%d (window %dx%d) -> %dx%d is bit-identical to TF's per-pixel form",
@@ -80,7 +81,12 @@ int main(void)
 		free(b);
 		free(im.rgb);
 	}
+}
+
+CASE(kernels_gate)
+{
 	CHECK(kernels_available() == (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")),
 	    "kernels run exactly where the CPU has AVX2 and FMA");
-	return CHECK_DONE();
 }
+
+CHECK_MAIN()
