@@ -14,7 +14,7 @@
 static int users_seen;
 
 static void
-count_user(const struct authdb_user *u, void *arg)
+test_authdb_count_user(const struct authdb_user *u, void *arg)
 {
 	(void)u;
 	(void)arg;
@@ -22,7 +22,7 @@ count_user(const struct authdb_user *u, void *arg)
 }
 
 static int
-count(sqlite3 *db, const char *sql)
+test_authdb_count(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	int n = -1;
@@ -33,33 +33,45 @@ count(sqlite3 *db, const char *sql)
 	return n;
 }
 
-int
-main(void)
+#define T0 (1800000000LL * S)
+
+/* A fresh in-memory database with the schema; with ann (supervisor,
+ * "ann-password") and bob (viewer, "bob-password") when users is set. */
+static sqlite3 *
+test_authdb_open(int users)
 {
-	struct authdb_who who;
-	struct authdb_user u;
-	struct authdb_token tk;
-	char sid[AUTHDB_SECRET_SIZE], tok[AUTHDB_SECRET_SIZE], other[AUTHDB_SECRET_SIZE];
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st;
-	int64_t t0 = 1800000000LL * S, id;
-	int role = 0, renewed = 0;
 
 	CHECK_INT(authdb_init(), 0, "libsodium starts");
 	CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK, "in-memory database");
 	sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 	CHECK_INT(authdb_schema(db), 0, "schema created");
-	CHECK_INT(authdb_schema(db), 0, "schema again: nothing to do");
+	if (users) {
+		CHECK_INT(authdb_user_add(db, "ann", AUTHDB_SUPERVISOR, "ann-password", T0), 0, "add ann");
+		CHECK_INT(authdb_user_add(db, "bob", AUTHDB_VIEWER, "bob-password", T0), 0, "add bob");
+	}
+	return db;
+}
 
-	/* names, roles, passwords */
+CASE(names_roles_passwords)
+{
 	CHECK(authdb_name_valid("ann") && authdb_name_valid("a.b-c_d@x") && !authdb_name_valid("") &&
 	    !authdb_name_valid(".ann") && !authdb_name_valid("a b") && !authdb_name_valid("a\"b"), "user names");
 	CHECK(authdb_role_parse("admin") == AUTHDB_ADMIN && authdb_role_parse("viewer") == AUTHDB_VIEWER &&
 	    authdb_role_parse("root") == -1, "role names");
 	CHECK(authdb_password_ok("12345678") && !authdb_password_ok("1234567") && !authdb_password_ok("abc\ndefgh"),
 	    "passwords: 8 characters at least, no control characters");
+}
 
-	/* users */
+CASE(users)
+{
+	sqlite3 *db = test_authdb_open(0);
+	struct authdb_user u;
+	sqlite3_stmt *st;
+	int64_t t0 = T0;
+	int role = 0;
+
+	CHECK_INT(authdb_schema(db), 0, "schema again: nothing to do");
 	CHECK_INT(authdb_user_add(db, "ann", AUTHDB_SUPERVISOR, "ann-password", t0), 0, "add ann");
 	CHECK_INT(authdb_user_add(db, "ann", AUTHDB_VIEWER, "other-password", t0), -EEXIST, "a taken name is -EEXIST");
 	CHECK_INT(authdb_user_add(db, "bob", 7, "bob-password", t0), -EINVAL, "a bad role is -EINVAL");
@@ -79,14 +91,24 @@ main(void)
 	CHECK_INT(authdb_login(db, "nobody", "ann-password", &role), 0, "an unknown user does not");
 	CHECK_INT(authdb_user_get(db, "ann", &u), 0, "get ann");
 	CHECK(strcmp(u.name, "ann") == 0 && u.role == AUTHDB_SUPERVISOR && u.created_us == t0, "ann's row");
-	CHECK_INT(authdb_users(db, count_user, NULL), 2, "two users listed");
+	CHECK_INT(authdb_users(db, test_authdb_count_user, NULL), 2, "two users listed");
 	CHECK_INT(users_seen, 2, "the callback saw both");
 	CHECK_INT(authdb_count_role(db, AUTHDB_SUPERVISOR), 1, "one supervisor");
+	sqlite3_close(db);
+}
 
-	/* sessions: idle 100 s, at most 1000 s */
+/* sessions: idle 100 s, at most 1000 s */
+CASE(sessions)
+{
+	sqlite3 *db = test_authdb_open(1);
+	char sid[AUTHDB_SECRET_SIZE], other[AUTHDB_SECRET_SIZE];
+	struct authdb_who who;
+	int64_t t0 = T0;
+	int role = 0, renewed = 0;
+
 	CHECK_INT(authdb_session_new(db, "ann", t0, 100 * S, 1000 * S, sid), 0, "a session for ann");
 	CHECK(strlen(sid) == 43, "the session id is 43 characters (256 bits)");
-	CHECK_INT(count(db, "SELECT count(*) FROM sessions WHERE hash = (SELECT hash FROM sessions LIMIT 1)"), 1,
+	CHECK_INT(test_authdb_count(db, "SELECT count(*) FROM sessions WHERE hash = (SELECT hash FROM sessions LIMIT 1)"), 1,
 	    "stored");
 	CHECK_INT(authdb_session_get(db, sid, t0 + 10 * S, 100 * S, &who, &renewed), 1, "it is live");
 	CHECK(who.kind == AUTHDB_SESSION && strcmp(who.name, "ann") == 0 && who.role == AUTHDB_SUPERVISOR,
@@ -101,7 +123,7 @@ main(void)
 	other[0] = other[0] == 'A' ? 'B' : 'A';
 	CHECK_INT(authdb_session_get(db, other, t0, 100 * S, &who, &renewed), 0, "another id is no session");
 	CHECK_INT(authdb_session_get(db, sid, t0 + 400 * S, 100 * S, &who, &renewed), 0, "idle too long: over");
-	CHECK_INT(count(db, "SELECT count(*) FROM sessions"), 0, "and deleted");
+	CHECK_INT(test_authdb_count(db, "SELECT count(*) FROM sessions"), 0, "and deleted");
 	CHECK_INT(authdb_session_new(db, "ann", t0, 100 * S, 150 * S, sid), 0, "a session with a 150 s cap");
 	CHECK_INT(authdb_session_get(db, sid, t0 + 90 * S, 100 * S, &who, &renewed), 1, "live at 90 s");
 	CHECK_INT(who.expires_us, t0 + 150 * S, "renewal never passes the cap");
@@ -120,11 +142,20 @@ main(void)
 	CHECK_INT(authdb_user_del(db, "bob"), 0, "delete bob");
 	CHECK_INT(authdb_session_get(db, sid, t0 + S, 100 * S, &who, &renewed), 0, "his session went with him");
 	CHECK_INT(authdb_user_del(db, "bob"), -ENOENT, "delete bob again: -ENOENT");
+	sqlite3_close(db);
+}
 
-	/* tokens */
+CASE(tokens)
+{
+	sqlite3 *db = test_authdb_open(1);
+	char tok[AUTHDB_SECRET_SIZE];
+	struct authdb_who who;
+	struct authdb_token tk;
+	int64_t t0 = T0, id;
+
 	id = authdb_token_add(db, "monitor", AUTHDB_VIEWER, "ann", t0, tok);
 	CHECK(id > 0 && strncmp(tok, "gwt_", 4) == 0 && strlen(tok) == 47, "a token: gwt_ and 256 random bits");
-	CHECK_INT(count(db, "SELECT count(*) FROM tokens WHERE length(hash) = 64"), 1, "stored as a 256-bit hash");
+	CHECK_INT(test_authdb_count(db, "SELECT count(*) FROM tokens WHERE length(hash) = 64"), 1, "stored as a 256-bit hash");
 	CHECK_INT(authdb_token_check(db, tok, t0 + S, &who), 1, "the token works");
 	CHECK(who.kind == AUTHDB_TOKEN && strcmp(who.name, "monitor") == 0 && who.role == AUTHDB_VIEWER &&
 	    who.token_id == id, "it names the token and its role");
@@ -138,10 +169,17 @@ main(void)
 	CHECK_INT(authdb_token_get(db, id, &tk), 0, "still listed");
 	CHECK_INT(tk.revoked_us, t0 + 2 * S, "with the first revocation's time");
 	CHECK_INT(authdb_token_revoke(db, id + 100, t0), -ENOENT, "an unknown token id: -ENOENT");
-
-	/* audit */
-	CHECK(authdb_audit(db, t0, "ann", "login", "ann", NULL, "127.0.0.1") > 0, "an audit row");
-	CHECK_INT(count(db, "SELECT count(*) FROM audit WHERE who = 'ann' AND action = 'login'"), 1, "stored");
 	sqlite3_close(db);
-	return CHECK_DONE();
 }
+
+CASE(audit)
+{
+	sqlite3 *db = test_authdb_open(1);
+	int64_t t0 = T0;
+
+	CHECK(authdb_audit(db, t0, "ann", "login", "ann", NULL, "127.0.0.1") > 0, "an audit row");
+	CHECK_INT(test_authdb_count(db, "SELECT count(*) FROM audit WHERE who = 'ann' AND action = 'login'"), 1, "stored");
+	sqlite3_close(db);
+}
+
+CHECK_MAIN()

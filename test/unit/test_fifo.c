@@ -14,7 +14,7 @@
 #include "spool.h"
 
 static int
-list_cb(const char *camera, const char *frame_id, size_t bytes, void *arg)
+test_fifo_list_cb(const char *camera, const char *frame_id, size_t bytes, void *arg)
 {
 	struct fifo *f = arg;
 
@@ -24,18 +24,13 @@ list_cb(const char *camera, const char *frame_id, size_t bytes, void *arg)
 	return 0;
 }
 
-int
-main(void)
+CASE(order_and_crashes)
 {
-	char tmpl[] = "/tmp/gw-test-fifo.XXXXXX", id[FRAMEID_SIZE], failed[FRAMEID_SIZE], root[256];
 	const char *a = "1764026596000001-000", *b = "1764026596000002-000",
 	    *c = "1764026596000003-000", *d = "1764026596000004-000";
+	char id[FRAMEID_SIZE], failed[FRAMEID_SIZE];
 	struct fifo f;
-	struct spool sp;
-	int count, i, stale, requeued, ok;
-
-	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
-		return 1;
+	int count;
 
 	fifo_init(&f);
 	CHECK_INT(fifo_take(&f, id), -ENOENT, "take from an empty fifo is -ENOENT");
@@ -89,8 +84,17 @@ main(void)
 	fifo_take(&f, id);
 	CHECK_INT(fifo_crash(&f, 2, failed, &count), 1, "d's earlier death still counts after a giveback");
 	CHECK_INT(fifo_len(&f), 0, "empty");
+	fifo_free(&f);
+}
 
-	/* Many out of order pushes stay sorted. */
+/* Many out of order pushes stay sorted. */
+CASE(many_sorted)
+{
+	char id[FRAMEID_SIZE];
+	struct fifo f;
+	int i, ok;
+
+	fifo_init(&f);
 	for (i = 999; i >= 0; i--) {
 		char big[64];
 
@@ -108,11 +112,21 @@ main(void)
 	}
 	CHECK_INT(ok, 1, "1000 ids pushed newest first come out oldest first");
 	fifo_free(&f);
+}
 
-	/* Recovery: frames in queue/ and active/ (a worker was killed holding
-	 * one) and a stale tmp/ file; after spool_recover the rebuilt fifo holds
-	 * all of them in id order, the claimed one first. */
-	snprintf(root, sizeof(root), "%s/spool", tmpl);
+/* Recovery: frames in queue/ and active/ (a worker was killed holding
+ * one) and a stale tmp/ file; after spool_recover the rebuilt fifo holds
+ * all of them in id order, the claimed one first. */
+CASE(recover)
+{
+	const char *a = "1764026596000001-000", *b = "1764026596000002-000",
+	    *c = "1764026596000003-000", *d = "1764026596000004-000";
+	char id[FRAMEID_SIZE], root[256];
+	struct spool sp;
+	struct fifo f;
+	int stale, requeued;
+
+	snprintf(root, sizeof(root), "%s/spool", check_tmpdir());
 	CHECK_INT(spool_open(&sp, root, 100, 1 << 20, 0), 0, "spool_open");
 	CHECK_INT(spool_commit(&sp, "gate1", c, "jpg", "\xff\xd8x\xff\xd9", 5, NULL), 0, "commit c");
 	CHECK_INT(spool_commit(&sp, "gate1", a, "jpg", "\xff\xd8x\xff\xd9", 5, NULL), 0, "commit a");
@@ -135,13 +149,13 @@ main(void)
 	CHECK_INT(stale, 1, "one stale tmp file removed");
 	CHECK_INT(requeued, 1, "one active frame requeued");
 	fifo_init(&f);
-	CHECK_INT(spool_list(&sp, SPOOL_QUEUE, NULL, list_cb, &f), 0, "spool_list");
+	CHECK_INT(spool_list(&sp, SPOOL_QUEUE, NULL, test_fifo_list_cb, &f), 0, "spool_list");
 	CHECK_INT(fifo_len(&f), 3, "gate1 has three frames after recovery");
 	fifo_take(&f, id);
 	CHECK_STR(id, a, "the recovered frame is first");
 	/* the worker claims a; a rescan meanwhile must not queue it twice */
 	spool_claim(&sp, "gate1", a);
-	CHECK_INT(spool_list(&sp, SPOOL_QUEUE, NULL, list_cb, &f), 0, "rescan while a is in flight");
+	CHECK_INT(spool_list(&sp, SPOOL_QUEUE, NULL, test_fifo_list_cb, &f), 0, "rescan while a is in flight");
 	CHECK_INT(fifo_len(&f), 2, "a rescan adds nothing new");
 	spool_done(&sp, "gate1", a);
 	fifo_done(&f, id);
@@ -150,15 +164,12 @@ main(void)
 	spool_claim(&sp, "gate1", b);
 	spool_done(&sp, "gate1", b);
 	fifo_done(&f, id);
-	CHECK_INT(spool_list(&sp, SPOOL_QUEUE, NULL, list_cb, &f), 0, "rescan after a and b are done");
+	CHECK_INT(spool_list(&sp, SPOOL_QUEUE, NULL, test_fifo_list_cb, &f), 0, "rescan after a and b are done");
 	CHECK_INT(fifo_len(&f), 1, "only c is left");
 	fifo_take(&f, id);
 	CHECK_STR(id, c, "then c");
 	fifo_done(&f, id);
 	fifo_free(&f);
-
-	if (system("rm -rf spool") != 0) {}
-	if (chdir("/") == 0)
-		rmdir(tmpl);
-	return CHECK_DONE();
 }
+
+CHECK_MAIN()

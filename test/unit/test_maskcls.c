@@ -2,7 +2,7 @@
  * a reason naming the file when malformed), maskcls_decide's rule, and
  * maskcls_run's mirror averaging (a mirrored face gets the same answer).
  * Uses the committed network in models/trained/ (MASK_MODELS overrides),
- * copied into a temp dir beside each thresholds file under test. */
+ * copied into each case's temp dir beside the thresholds file under test. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,9 +13,8 @@
 #include "check.h"
 #include "nn.h"
 
-static char dir[256];
-
-static int copy(const char *from, const char *to)
+static int
+test_maskcls_copy(const char *from, const char *to)
 {
 	char buf[65536];
 	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
@@ -32,12 +31,13 @@ static int copy(const char *from, const char *to)
 	return rc;
 }
 
-static void write_thresholds(const char *text)
+static void
+test_maskcls_write_thresholds(const char *text)
 {
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/mask.thresholds", dir);
+	snprintf(path, sizeof(path), "%s/mask.thresholds", check_tmpdir());
 	if (text == NULL) {
 		unlink(path);
 		return;
@@ -48,59 +48,78 @@ static void write_thresholds(const char *text)
 }
 
 /* open_err - maskcls_open must fail; its message must hold want. */
-static void open_err(const char *text, const char *want, const char *what)
+static void
+test_maskcls_open_err(const char *text, const char *want, const char *what)
 {
 	char err[512] = "", msg[640];
 	struct maskcls *mc;
 
-	write_thresholds(text);
-	mc = maskcls_open(dir, err, sizeof(err));
+	test_maskcls_write_thresholds(text);
+	mc = maskcls_open(check_tmpdir(), err, sizeof(err));
 	snprintf(msg, sizeof(msg), "%s: refused, \"%s\" in \"%s\"", what, want, err);
 	CHECK(mc == NULL && strstr(err, want) != NULL && strstr(err, "mask.thresholds") != NULL, msg);
 	maskcls_close(mc);
 }
 
-int main(void)
+/* Copies the network into the case's temp dir: 0, or -1 after a failed check. */
+static int
+test_maskcls_setup(void)
 {
-	const char *src = getenv("MASK_MODELS") ? getenv("MASK_MODELS") : "models/trained";
 	static const char *files[] = { "mask.cfg", "mask.weights", "mask.labels" };
-	char from[512], to[512], err[512] = "";
-	struct maskcls *mc;
-	struct image im, mir;
-	struct nn_box box = { 20, 14, 40, 48, 1 }, mbox;
-	float p[MASKCLS_N], q[MASKCLS_N], d = 0;
-	int i, x, y, c, a, b;
+	const char *src = getenv("MASK_MODELS") ? getenv("MASK_MODELS") : "models/trained";
+	char from[PATH_MAX + 64], to[PATH_MAX + 64], what[PATH_MAX + 128];
+	int i;
 
-	snprintf(dir, sizeof(dir), "/tmp/test_maskcls.XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		return 1;
-	}
 	for (i = 0; i < 3; i++) {
-		snprintf(from, sizeof(from), "%s/%s", src, files[i]);
-		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
-		if (copy(from, to) < 0) {
-			printf("not ok - copy %s (run from the repository root, or set MASK_MODELS)\n", from);
-			return 1;
+		snprintf(from, sizeof(from), "%s%s%s/%s", src[0] == '/' ? "" : check_root(), src[0] == '/' ? "" : "/",
+		    src, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", check_tmpdir(), files[i]);
+		snprintf(what, sizeof(what), "copy %s (MASK_MODELS names another folder)", from);
+		if (test_maskcls_copy(from, to) < 0) {
+			CHECK(0, what);
+			return -1;
 		}
 	}
+	return 0;
+}
 
-	open_err(NULL, "No such file", "no mask.thresholds");
-	open_err("mask_on 0.5\nmask_off 0.5\n", "no threshold for mask_chin", "a class missing");
-	open_err("mask_on 0.5\nmask_off 0.5\nmask_chin 0.5\nmask_nose 0.5\n", "unknown class", "an unknown class");
-	open_err("mask_on 0.5\nmask_off 0.5\nmask_on 0.4\nmask_chin 0.5\n", "repeated class", "a class twice");
-	open_err("mask_on 1.5\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "a probability over 1");
-	open_err("mask_on 0.5\nmask_off -0.1\nmask_chin 0.5\n", ":2: want", "a negative probability");
-	open_err("mask_on 0.5 0.6\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "a trailing word");
-	open_err("mask_on nan\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "not a number");
+/* Copies the network, writes the thresholds the cases below use, opens. */
+static struct maskcls *
+test_maskcls_open(void)
+{
+	char err[512] = "";
+	struct maskcls *mc;
 
-	write_thresholds("# notes are allowed\n\nmask_on 0.6\nmask_off 0.5\nmask_chin 0.9\n");
-	mc = maskcls_open(dir, err, sizeof(err));
+	if (test_maskcls_setup() < 0)
+		return NULL;
+	test_maskcls_write_thresholds("# notes are allowed\n\nmask_on 0.6\nmask_off 0.5\nmask_chin 0.9\n");
+	mc = maskcls_open(check_tmpdir(), err, sizeof(err));
 	CHECK(mc != NULL, "thresholds with a note and a blank line load");
-	if (mc == NULL) {
+	if (mc == NULL)
 		printf("# %s\n", err);
-		return CHECK_DONE();
-	}
+	return mc;
+}
+
+CASE(thresholds_refused)
+{
+	if (test_maskcls_setup() < 0)
+		return;
+	test_maskcls_open_err(NULL, "No such file", "no mask.thresholds");
+	test_maskcls_open_err("mask_on 0.5\nmask_off 0.5\n", "no threshold for mask_chin", "a class missing");
+	test_maskcls_open_err("mask_on 0.5\nmask_off 0.5\nmask_chin 0.5\nmask_nose 0.5\n", "unknown class", "an unknown class");
+	test_maskcls_open_err("mask_on 0.5\nmask_off 0.5\nmask_on 0.4\nmask_chin 0.5\n", "repeated class", "a class twice");
+	test_maskcls_open_err("mask_on 1.5\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "a probability over 1");
+	test_maskcls_open_err("mask_on 0.5\nmask_off -0.1\nmask_chin 0.5\n", ":2: want", "a negative probability");
+	test_maskcls_open_err("mask_on 0.5 0.6\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "a trailing word");
+	test_maskcls_open_err("mask_on nan\nmask_off 0.5\nmask_chin 0.5\n", ":1: want", "not a number");
+}
+
+CASE(thresholds_and_decide)
+{
+	struct maskcls *mc = test_maskcls_open();
+
+	if (mc == NULL)
+		return;
 	CHECK(maskcls_threshold(mc, MASKCLS_ON) == 0.6f && maskcls_threshold(mc, MASKCLS_OFF) == 0.5f &&
 	    maskcls_threshold(mc, MASKCLS_CHIN) == 0.9f, "maskcls_threshold gives the file's values");
 	CHECK(maskcls_threshold(mc, 7) == 1, "no threshold for a class that does not exist");
@@ -109,9 +128,21 @@ int main(void)
 	CHECK_INT(maskcls_decide(mc, (float[]){ 0.2f, 0.5f, 0.3f }), MASKCLS_OFF, "mask_off at its threshold");
 	CHECK_INT(maskcls_decide(mc, (float[]){ 0.05f, 0.07f, 0.88f }), MASKCLS_UNSURE, "mask_chin under its threshold");
 	CHECK_INT(maskcls_decide(mc, (float[]){ 0.02f, 0.03f, 0.95f }), MASKCLS_CHIN, "mask_chin over its threshold");
+	maskcls_close(mc);
+}
 
-	/* a face-like test card and its mirror image: mirror averaging means
-	 * the mirrored face (box mirrored too) gets the same probabilities */
+/* a face-like test card and its mirror image: mirror averaging means
+ * the mirrored face (box mirrored too) gets the same probabilities */
+CASE(mirror)
+{
+	struct maskcls *mc = test_maskcls_open();
+	struct nn_box box = { 20, 14, 40, 48, 1 }, mbox;
+	float p[MASKCLS_N], q[MASKCLS_N], d = 0;
+	struct image im, mir;
+	int x, y, c, a, b;
+
+	if (mc == NULL)
+		return;
 	im.w = mir.w = 80;
 	im.h = mir.h = 76;
 	im.rgb = malloc((size_t)im.w * im.h * 3);
@@ -138,12 +169,6 @@ int main(void)
 	free(im.rgb);
 	free(mir.rgb);
 	maskcls_close(mc);
-
-	for (i = 0; i < 3; i++) {
-		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
-		unlink(to);
-	}
-	write_thresholds(NULL);
-	rmdir(dir);
-	return CHECK_DONE();
 }
+
+CHECK_MAIN()
