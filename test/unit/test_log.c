@@ -16,7 +16,7 @@
 #include "util.h"
 
 static char *
-slurp(const char *path)
+test_log_slurp(const char *path)
 {
 	unsigned char *buf;
 	size_t len;
@@ -27,7 +27,7 @@ slurp(const char *path)
 }
 
 static int
-count_lines(const char *s)
+test_log_count_lines(const char *s)
 {
 	int n = 0;
 
@@ -37,7 +37,7 @@ count_lines(const char *s)
 }
 
 static void *
-spam(void *arg)
+test_log_spam(void *arg)
 {
 	int i;
 
@@ -47,28 +47,41 @@ spam(void *arg)
 	return NULL;
 }
 
-int
-main(void)
+static int test_log_saved_err = -1;
+
+/* stderr into a file of the case's dir, until test_log_release(). */
+static void
+test_log_capture(const char *path, int flags, int mode)
 {
-	char tmpl[] = "/tmp/gw-test-log.XXXXXX", *out, *line, *save;
-	regex_t re;
-	pthread_t th[4];
-	int fd, saved_err, i, good, status;
-	pid_t pid;
+	int fd = open(path, flags, mode);
 
-	if (mkdtemp(tmpl) == NULL || chdir(tmpl) == -1)
-		return 1;
-	saved_err = dup(2);
+	if (test_log_saved_err < 0)
+		test_log_saved_err = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
 
+static void
+test_log_release(void)
+{
+	dup2(test_log_saved_err, 2);
+}
+
+CASE(level_parse)
+{
 	CHECK_INT(log_level_parse("debug"), LOG_LEVEL_DEBUG, "parse debug");
 	CHECK_INT(log_level_parse("info"), LOG_LEVEL_INFO, "parse info");
 	CHECK_INT(log_level_parse("warn"), LOG_LEVEL_WARN, "parse warn");
 	CHECK_INT(log_level_parse("error"), LOG_LEVEL_ERROR, "parse error");
 	CHECK_INT(log_level_parse("loud"), -1, "parse unknown is -1");
+}
 
-	fd = open("err.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-	dup2(fd, 2);
-	close(fd);
+CASE(line_format)
+{
+	char *out, *line, *save;
+	regex_t re;
+
+	test_log_capture("err.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
 	log_init("ingest", LOG_LEVEL_INFO);
 	log_debug(NULL, "hidden %d", 1);
 	log_info("1764026596123456-007", "frame accepted camera=%s", "gate1");
@@ -80,10 +93,10 @@ main(void)
 	errno = ENOENT;
 	log_warnx(NULL, "plain warning");
 	log_error(NULL, "multi\nline\ttext");
-	dup2(saved_err, 2);
+	test_log_release();
 
-	out = slurp("err.log");
-	CHECK_INT(count_lines(out), 6, "six lines written, debug filtered");
+	out = test_log_slurp("err.log");
+	CHECK_INT(test_log_count_lines(out), 6, "six lines written, debug filtered");
 	CHECK(strstr(out, "hidden") == NULL, "debug line is filtered at info");
 	regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
 	    "info ingest 1764026596123456-007 frame accepted camera=gate1$", REG_EXTENDED | REG_NOSUB);
@@ -106,18 +119,25 @@ main(void)
 	CHECK(line && strstr(line, "Z error ingest - multi line text") != NULL,
 	    "control characters in text become spaces: one event, one line");
 	free(out);
+}
 
-	/* Four threads, 2000 lines: every line whole. */
-	fd = open("threads.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-	dup2(fd, 2);
-	close(fd);
+/* Four threads, 2000 lines: every line whole. */
+CASE(threads)
+{
+	char *out, *line, *save;
+	pthread_t th[4];
+	regex_t re;
+	int i, good;
+
+	log_init("ingest", LOG_LEVEL_INFO);
+	test_log_capture("threads.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
 	for (i = 0; i < 4; i++)
-		pthread_create(&th[i], NULL, spam, (void *)(intptr_t)i);
+		pthread_create(&th[i], NULL, test_log_spam, (void *)(intptr_t)i);
 	for (i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	dup2(saved_err, 2);
-	out = slurp("threads.log");
-	CHECK_INT(count_lines(out), 2000, "2000 lines from 4 threads");
+	test_log_release();
+	out = test_log_slurp("threads.log");
+	CHECK_INT(test_log_count_lines(out), 2000, "2000 lines from 4 threads");
 	regcomp(&re, "^[0-9T:.-]{23}Z info ingest 1764026596123456-007 thread [0-3] line [0-9]+ (padding ?){9}$",
 	    REG_EXTENDED | REG_NOSUB);
 	good = 0;
@@ -126,20 +146,31 @@ main(void)
 	regfree(&re);
 	CHECK_INT(good, 2000, "every line from the threads is whole");
 	free(out);
+}
 
-	/* Level filter at warn. */
-	fd = open("warn.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
+/* Level filter at warn. */
+CASE(level_filter)
+{
+	char *out;
+
+	test_log_capture("warn.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	log_init("worker", LOG_LEVEL_WARN);
 	log_info(NULL, "quiet");
 	log_warnx(NULL, "loud");
-	dup2(saved_err, 2);
-	out = slurp("warn.log");
+	test_log_release();
+	out = test_log_slurp("warn.log");
 	CHECK(strstr(out, "quiet") == NULL && strstr(out, "warn worker - loud") != NULL, "min level warn filters info");
 	free(out);
+}
 
-	/* fatal exits 2 after logging. */
+/* fatal exits 2 after logging. */
+CASE(fatal)
+{
+	int fd, status;
+	char *out;
+	pid_t pid;
+
+	log_init("worker", LOG_LEVEL_WARN);
 	fd = open("fatal.log", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	fflush(stdout);
 	pid = fork();
@@ -150,53 +181,42 @@ main(void)
 	close(fd);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "fatal exits with status 2");
-	out = slurp("fatal.log");
+	out = test_log_slurp("fatal.log");
 	CHECK(strstr(out, "fatal worker - bad config x\n") != NULL, "fatal logs its line");
 	free(out);
-
-	/* Under systemd: stderr is the journal stream JOURNAL_STREAM names. */
-	{
-		struct stat st;
-		char env[64];
-
-		fd = open("journal.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-		fstat(fd, &st);
-		snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-		setenv("JOURNAL_STREAM", env, 1);
-		dup2(fd, 2);
-		close(fd);
-		log_init("notifier", LOG_LEVEL_DEBUG);
-		log_debug(NULL, "d");
-		log_info("1764026596123456-007", "i");
-		log_warnx(NULL, "w");
-		log_error(NULL, "e");
-		dup2(saved_err, 2);
-		out = slurp("journal.log");
-		CHECK_STR(out, "<7>debug notifier - d\n<6>info notifier 1764026596123456-007 i\n"
-		    "<4>warn notifier - w\n<3>error notifier - e\n",
-		    "stderr is the journal: <N> syslog priority prefixes, no time of our own");
-		free(out);
-		/* The variable alone (inherited, stderr now a file) changes nothing. */
-		fd = open("notjournal.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-		dup2(fd, 2);
-		close(fd);
-		log_init("notifier", LOG_LEVEL_INFO);
-		log_info(NULL, "plain");
-		dup2(saved_err, 2);
-		out = slurp("notjournal.log");
-		CHECK(out[0] != '<' && strstr(out, "Z info notifier - plain\n") != NULL,
-		    "JOURNAL_STREAM naming another stream: the usual timed lines");
-		free(out);
-		unsetenv("JOURNAL_STREAM");
-		unlink("journal.log");
-		unlink("notjournal.log");
-	}
-
-	unlink("err.log");
-	unlink("threads.log");
-	unlink("warn.log");
-	unlink("fatal.log");
-	if (chdir("/") == 0)
-		rmdir(tmpl);
-	return CHECK_DONE();
 }
+
+/* Under systemd: stderr is the journal stream JOURNAL_STREAM names. */
+CASE(journal)
+{
+	struct stat st;
+	char env[64], *out;
+
+	test_log_capture("journal.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	fstat(2, &st);
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	log_init("notifier", LOG_LEVEL_DEBUG);
+	log_debug(NULL, "d");
+	log_info("1764026596123456-007", "i");
+	log_warnx(NULL, "w");
+	log_error(NULL, "e");
+	test_log_release();
+	out = test_log_slurp("journal.log");
+	CHECK_STR(out, "<7>debug notifier - d\n<6>info notifier 1764026596123456-007 i\n"
+	    "<4>warn notifier - w\n<3>error notifier - e\n",
+	    "stderr is the journal: <N> syslog priority prefixes, no time of our own");
+	free(out);
+	/* The variable alone (inherited, stderr now a file) changes nothing. */
+	test_log_capture("notjournal.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	log_init("notifier", LOG_LEVEL_INFO);
+	log_info(NULL, "plain");
+	test_log_release();
+	out = test_log_slurp("notjournal.log");
+	CHECK(out[0] != '<' && strstr(out, "Z info notifier - plain\n") != NULL,
+	    "JOURNAL_STREAM naming another stream: the usual timed lines");
+	free(out);
+	unsetenv("JOURNAL_STREAM");
+}
+
+CHECK_MAIN()
