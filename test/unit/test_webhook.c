@@ -52,10 +52,8 @@ static const char receiver_py[] =
 "os.rename(os.path.join(dir, 'port.tmp'), os.path.join(dir, 'port'))\n"
 "srv.serve_forever()\n";
 
-static char dir[64];
-
 static void
-msleep(int ms)
+test_webhook_msleep(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
@@ -63,28 +61,28 @@ msleep(int ms)
 }
 
 static void
-path(char *out, size_t len, const char *name)
+test_webhook_path(char *out, size_t len, const char *name)
 {
-	snprintf(out, len, "%s/%s", dir, name);
+	snprintf(out, len, "%s/%s", check_tmpdir(), name);
 }
 
 /* start the receiver; port 0 = any. Returns its pid and sets *port, or -1. */
 static pid_t
-receiver_start(int *port, int fail_first, int tls)
+test_webhook_receiver_start(int *port, int fail_first, int tls)
 {
 	char script[128], portfile[128], portarg[16], failarg[16];
 	pid_t pid;
 	int i;
 
-	path(script, sizeof(script), "receiver.py");
-	path(portfile, sizeof(portfile), "port");
+	test_webhook_path(script, sizeof(script), "receiver.py");
+	test_webhook_path(portfile, sizeof(portfile), "port");
 	unlink(portfile);
 	snprintf(portarg, sizeof(portarg), "%d", *port);
 	snprintf(failarg, sizeof(failarg), "%d", fail_first);
 	pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
-		execl("/usr/bin/python3", "python3", script, dir, portarg, SECRET, failarg,
+		execl("/usr/bin/python3", "python3", script, check_tmpdir(), portarg, SECRET, failarg,
 		    tls ? "tls" : "-", (char *)NULL);
 		_exit(127);
 	}
@@ -100,7 +98,7 @@ receiver_start(int *port, int fail_first, int tls)
 		}
 		if (waitpid(pid, NULL, WNOHANG) == pid)
 			return -1;
-		msleep(50);
+		test_webhook_msleep(50);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -108,7 +106,7 @@ receiver_start(int *port, int fail_first, int tls)
 }
 
 static void
-receiver_stop(pid_t pid)
+test_webhook_receiver_stop(pid_t pid)
 {
 	if (pid > 0) {
 		kill(pid, SIGTERM);
@@ -128,13 +126,13 @@ struct rec {
 
 /* the receiver's log, one struct rec per request */
 static int
-records(struct rec *r, int max)
+test_webhook_records(struct rec *r, int max)
 {
 	char p[128], line[1024];
 	FILE *f;
 	int n = 0;
 
-	path(p, sizeof(p), "received");
+	test_webhook_path(p, sizeof(p), "received");
 	f = fopen(p, "r");
 	if (f == NULL)
 		return 0;
@@ -155,7 +153,7 @@ records(struct rec *r, int max)
 
 /* requests whose body is b, and whether they all had the same delivery id */
 static int
-count_body(const struct rec *r, int n, const char *b, int *same_id)
+test_webhook_count_body(const struct rec *r, int n, const char *b, int *same_id)
 {
 	int i, k = 0;
 	const char *id = NULL;
@@ -173,7 +171,7 @@ count_body(const struct rec *r, int n, const char *b, int *same_id)
 
 /* wait up to ms for the outbox to have no pending row; returns pending */
 static int64_t
-wait_pending(struct webhook *w, int64_t want, int ms)
+test_webhook_wait_pending(struct webhook *w, int64_t want, int ms)
 {
 	struct webhook_stats st;
 	int waited = 0;
@@ -183,13 +181,13 @@ wait_pending(struct webhook *w, int64_t want, int ms)
 			return -1;
 		if (st.pending == want || waited >= ms)
 			return st.pending;
-		msleep(50);
+		test_webhook_msleep(50);
 		waited += 50;
 	}
 }
 
 static uint64_t
-wait_failed(struct webhook *w, uint64_t want, int ms)
+test_webhook_wait_failed(struct webhook *w, uint64_t want, int ms)
 {
 	struct webhook_stats st;
 	int waited = 0;
@@ -198,13 +196,13 @@ wait_failed(struct webhook *w, uint64_t want, int ms)
 		webhook_stats(w, &st);
 		if (st.attempts_failed >= want || waited >= ms)
 			return st.attempts_failed;
-		msleep(50);
+		test_webhook_msleep(50);
 		waited += 50;
 	}
 }
 
 static void
-config(struct webhook_config *c, const char *url)
+test_webhook_config(struct webhook_config *c, const char *url)
 {
 	webhook_config_default(c);
 	c->url = url;
@@ -214,9 +212,10 @@ config(struct webhook_config *c, const char *url)
 	c->timeout_ms = 3000;
 }
 
-static void
-test_bad_config(const char *db)
+CASE(bad_config)
 {
+	char db[128];
+
 	static const char *bad[] = { "ftp://127.0.0.1/x", "http://", "http://host:0/", "http://host:99999/",
 	    "http://host:12ab/", "http://user@host/", "http://ho st/", "" };
 	struct webhook_config c;
@@ -224,61 +223,96 @@ test_bad_config(const char *db)
 	char err[256], what[128];
 	size_t i;
 
+	test_webhook_path(db, sizeof(db), "gatewatch.db");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc;
 
-		config(&c, bad[i]);
+		test_webhook_config(&c, bad[i]);
 		err[0] = '\0';
 		rc = webhook_open(&w, db, &c, err, sizeof(err));
 		snprintf(what, sizeof(what), "bad url \"%s\" is refused with a message", bad[i]);
 		CHECK(rc == -EINVAL && w == NULL && strstr(err, "webhook.url") != NULL, what);
 	}
-	config(&c, "http://127.0.0.1:1/");
+	test_webhook_config(&c, "http://127.0.0.1:1/");
 	c.backoff_min_us = 0;
 	CHECK_INT(webhook_open(&w, db, &c, err, sizeof(err)), -EINVAL, "backoff_min 0 is refused");
 }
 
-int
-main(void)
+/* Writes the receiver's script into the case's dir; 0 or -1 (reported). */
+static int
+test_webhook_write_receiver(void)
 {
-	struct webhook_config c;
-	struct webhook *w = NULL;
-	struct webhook_stats st;
-	struct rec r[64];
-	char db[128], url[128], err[256], p[128];
-	int port = 0, n, i, same;
-	pid_t rx;
+	char p[128];
 	FILE *f;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	log_init("test_webhook", LOG_LEVEL_INFO);
-	snprintf(dir, sizeof(dir), "/tmp/gw-webhook-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		printf("not ok - mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
-	path(p, sizeof(p), "receiver.py");
+	test_webhook_path(p, sizeof(p), "receiver.py");
 	f = fopen(p, "w");
 	if (f == NULL || fputs(receiver_py, f) < 0 || fclose(f) != 0) {
-		printf("not ok - writing the receiver script\n");
-		return 1;
+		CHECK(0, "writing the receiver script");
+		return -1;
 	}
-	path(db, sizeof(db), "gatewatch.db");
-	test_bad_config(db);
+	return 0;
+}
 
-	/* 1. three alerts, delivered and signed */
-	rx = receiver_start(&port, 0, 0);
-	CHECK(rx > 0, "receiver started on 127.0.0.1");
-	if (rx < 0)
-		return 1;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks/gw?team=a", port);
-	config(&c, url);
-	CHECK_INT(webhook_open(&w, db, &c, err, sizeof(err)), 0, "webhook_open");
-	if (w == NULL) {
+/* The case's receiver (its script written into the case's dir) and a
+ * webhook on the case's database delivering to it. */
+struct test_webhook_fx {
+	pid_t rx;
+	int port;
+	char db[128], url[128];
+	struct webhook_config c;
+	struct webhook *w;
+};
+
+/* Starts the receiver (answering 503 fail_first times), opens the webhook;
+ * 0, or -1 after a failed check. */
+static int
+test_webhook_setup(struct test_webhook_fx *fx, int fail_first)
+{
+	char err[256];
+
+	memset(fx, 0, sizeof(*fx));
+	if (test_webhook_write_receiver() < 0)
+		return -1;
+	test_webhook_path(fx->db, sizeof(fx->db), "gatewatch.db");
+	fx->rx = test_webhook_receiver_start(&fx->port, fail_first, 0);
+	CHECK(fx->rx > 0, "receiver started on 127.0.0.1");
+	if (fx->rx < 0)
+		return -1;
+	snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d/hooks/gw?team=a", fx->port);
+	test_webhook_config(&fx->c, fx->url);
+	CHECK_INT(webhook_open(&fx->w, fx->db, &fx->c, err, sizeof(err)), 0, "webhook_open");
+	if (fx->w == NULL) {
 		printf("# %s\n", err);
-		receiver_stop(rx);
-		return 1;
+		test_webhook_receiver_stop(fx->rx);
+		return -1;
 	}
+	return 0;
+}
+
+static void
+test_webhook_teardown(struct test_webhook_fx *fx)
+{
+	webhook_close(fx->w);
+	test_webhook_receiver_stop(fx->rx);
+}
+
+/* three alerts, delivered and signed; one enqueued inside the caller's
+ * transaction is sent only after COMMIT */
+CASE(delivery)
+{
+	struct test_webhook_fx fx;
+	struct webhook *w;
+	struct rec r[64];
+	char *db;
+	int n, i, same;
+
+	if (test_webhook_setup(&fx, 0) < 0)
+		return;
+	w = fx.w;
+	db = fx.db;
 	CHECK(webhook_enqueue(w, NULL, "{\"alert\":1}", 11) > 0, "enqueue 1");
 	CHECK(webhook_enqueue(w, NULL, "{\"alert\":2}", 11) > 0, "enqueue 2");
 	CHECK(webhook_enqueue(w, NULL, "{\"alert\":3,\"text\":\"caf\xc3\xa9\"}", 26) > 0, "enqueue 3 (utf-8)");
@@ -289,8 +323,8 @@ main(void)
 		memset(big, ' ', sizeof(big));
 		CHECK_INT(webhook_enqueue(w, NULL, big, sizeof(big)), -EMSGSIZE, "a body over 1 MiB is refused");
 	}
-	CHECK_INT(wait_pending(w, 0, 10000), 0, "three alerts delivered");
-	n = records(r, 64);
+	CHECK_INT(test_webhook_wait_pending(w, 0, 10000), 0, "three alerts delivered");
+	n = test_webhook_records(r, 64);
 	CHECK_INT(n, 3, "receiver got three requests");
 	for (i = 0; i < n; i++)
 		if (!r[i].sig_ok || r[i].attempt != 1 || strcmp(r[i].ctype, "application/json") != 0 ||
@@ -299,9 +333,9 @@ main(void)
 	CHECK(n == 3 && i == n, "each signed (python hmac agrees), first attempt, JSON, path and query kept");
 	CHECK(n == 3 && strcmp(r[0].delivery, r[1].delivery) && strcmp(r[1].delivery, r[2].delivery) &&
 	    strcmp(r[0].delivery, r[2].delivery), "distinct delivery ids");
-	CHECK_INT(count_body(r, n, "{\"alert\":3,\"text\":\"caf\xc3\xa9\"}", &same), 1, "body bytes arrive exactly");
+	CHECK_INT(test_webhook_count_body(r, n, "{\"alert\":3,\"text\":\"caf\xc3\xa9\"}", &same), 1, "body bytes arrive exactly");
 
-	/* 2. enqueued inside the caller's transaction: sent only after COMMIT */
+	/* enqueued inside the caller's transaction: sent only after COMMIT */
 	{
 		sqlite3 *cdb = NULL;
 
@@ -310,16 +344,29 @@ main(void)
 		sqlite3_exec(cdb, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		CHECK(webhook_enqueue(w, cdb, "{\"alert\":4}", 11) > 0, "enqueue in the caller's transaction");
 		webhook_kick(w);
-		msleep(300);
-		CHECK_INT(records(r, 64), 3, "nothing sent before the caller commits");
+		test_webhook_msleep(300);
+		CHECK_INT(test_webhook_records(r, 64), 3, "nothing sent before the caller commits");
 		CHECK_INT(sqlite3_exec(cdb, "COMMIT", NULL, NULL, NULL), SQLITE_OK, "caller commits");
 		webhook_kick(w);
-		CHECK_INT(wait_pending(w, 0, 10000), 0, "delivered after the commit");
+		CHECK_INT(test_webhook_wait_pending(w, 0, 10000), 0, "delivered after the commit");
 		sqlite3_close(cdb);
 	}
+	test_webhook_teardown(&fx);
+}
 
-	/* 3. the receiver is down for a while: retries, then all delivered */
-	receiver_stop(rx);
+/* the receiver is down for a while: retries, then all delivered */
+CASE(receiver_down)
+{
+	struct test_webhook_fx fx;
+	struct webhook_stats st;
+	struct webhook *w;
+	struct rec r[64];
+	int n, i, same;
+
+	if (test_webhook_setup(&fx, 0) < 0)
+		return;
+	w = fx.w;
+	test_webhook_receiver_stop(fx.rx);
 	webhook_stats(w, &st);
 	{
 		uint64_t failed0 = st.attempts_failed;
@@ -327,40 +374,65 @@ main(void)
 		webhook_enqueue(w, NULL, "{\"alert\":5}", 11);
 		webhook_enqueue(w, NULL, "{\"alert\":6}", 11);
 		webhook_enqueue(w, NULL, "{\"alert\":7}", 11);
-		CHECK(wait_failed(w, failed0 + 3, 10000) >= failed0 + 3, "receiver down: attempts fail and are retried");
+		CHECK(test_webhook_wait_failed(w, failed0 + 3, 10000) >= failed0 + 3, "receiver down: attempts fail and are retried");
 	}
 	webhook_stats(w, &st);
 	CHECK_INT(st.pending, 3, "receiver down: all three still pending");
 	CHECK(strncmp(st.last_error, "net: connect", 12) == 0, "receiver down: last error is the connection");
-	rx = receiver_start(&port, 0, 0);
-	CHECK(rx > 0, "receiver back on the same port");
-	CHECK_INT(wait_pending(w, 0, 15000), 0, "receiver back: everything delivered");
-	n = records(r, 64);
+	fx.rx = test_webhook_receiver_start(&fx.port, 0, 0);
+	CHECK(fx.rx > 0, "receiver back on the same port");
+	CHECK_INT(test_webhook_wait_pending(w, 0, 15000), 0, "receiver back: everything delivered");
+	n = test_webhook_records(r, 64);
 	for (i = 5; i <= 7; i++) {
 		char b[32], what[64];
 
 		snprintf(b, sizeof(b), "{\"alert\":%d}", i);
 		snprintf(what, sizeof(what), "alert %d arrived, one delivery id", i);
-		CHECK(count_body(r, n, b, &same) >= 1 && same, what);
+		CHECK(test_webhook_count_body(r, n, b, &same) >= 1 && same, what);
 	}
+	test_webhook_teardown(&fx);
+}
 
-	/* 4. the receiver answers 503 twice: retried with the same id */
-	receiver_stop(rx);
-	rx = receiver_start(&port, 2, 0);
+/* the receiver answers 503 twice: retried with the same id */
+CASE(retry_503)
+{
+	struct test_webhook_fx fx;
+	struct webhook *w;
+	struct rec r[64];
+	int n, same;
+
+	if (test_webhook_setup(&fx, 2) < 0)
+		return;
+	w = fx.w;
 	webhook_enqueue(w, NULL, "{\"alert\":8}", 11);
-	CHECK_INT(wait_pending(w, 0, 15000), 0, "503, 503, 200: delivered");
-	n = records(r, 64);
-	CHECK_INT(count_body(r, n, "{\"alert\":8}", &same), 3, "503 twice: three requests");
+	CHECK_INT(test_webhook_wait_pending(w, 0, 15000), 0, "503, 503, 200: delivered");
+	n = test_webhook_records(r, 64);
+	CHECK_INT(test_webhook_count_body(r, n, "{\"alert\":8}", &same), 3, "503 twice: three requests");
 	CHECK(same, "503 twice: same delivery id each time");
 	CHECK(n >= 3 && r[n - 1].attempt == 3 && r[n - 2].attempt == 2 && r[n - 3].attempt == 1,
 	    "X-Gatewatch-Attempt counts 1, 2, 3");
+	test_webhook_teardown(&fx);
+}
 
-	/* 5. notifier restart: close with pending deliveries, reopen, resumed */
-	receiver_stop(rx);
+/* notifier restart: close with pending deliveries, reopen, resumed */
+CASE(reopen)
+{
+	struct test_webhook_fx fx;
+	struct webhook_stats st;
+	struct webhook *w;
+	struct rec r[64];
+	char err[256], *db;
+	int n, same;
+
+	if (test_webhook_setup(&fx, 0) < 0)
+		return;
+	w = fx.w;
+	db = fx.db;
+	test_webhook_receiver_stop(fx.rx);
 	webhook_stats(w, &st);
 	webhook_enqueue(w, NULL, "{\"alert\":9}", 11);
 	webhook_enqueue(w, NULL, "{\"alert\":10}", 12);
-	wait_failed(w, st.attempts_failed + 1, 10000);
+	test_webhook_wait_failed(w, st.attempts_failed + 1, 10000);
 	webhook_close(w);
 	w = NULL;
 	{
@@ -376,63 +448,68 @@ main(void)
 		sqlite3_close(cdb);
 		CHECK_INT(pending, 2, "after close: both still pending in webhook_outbox");
 	}
-	rx = receiver_start(&port, 0, 0);
-	CHECK_INT(webhook_open(&w, db, &c, err, sizeof(err)), 0, "reopen on the same database");
+	fx.rx = test_webhook_receiver_start(&fx.port, 0, 0);
+	CHECK_INT(webhook_open(&w, db, &fx.c, err, sizeof(err)), 0, "reopen on the same database");
 	if (w != NULL) {
-		CHECK_INT(wait_pending(w, 0, 15000), 0, "reopened: pending deliveries resumed");
-		n = records(r, 64);
-		CHECK(count_body(r, n, "{\"alert\":9}", &same) >= 1 && same, "alert 9 arrived after the restart");
-		CHECK(count_body(r, n, "{\"alert\":10}", &same) >= 1 && same, "alert 10 arrived after the restart");
+		CHECK_INT(test_webhook_wait_pending(w, 0, 15000), 0, "reopened: pending deliveries resumed");
+		n = test_webhook_records(r, 64);
+		CHECK(test_webhook_count_body(r, n, "{\"alert\":9}", &same) >= 1 && same, "alert 9 arrived after the restart");
+		CHECK(test_webhook_count_body(r, n, "{\"alert\":10}", &same) >= 1 && same, "alert 10 arrived after the restart");
 		webhook_stats(w, &st);
-		CHECK_INT(st.delivered, 10, "ten rows delivered in the outbox");
+		CHECK_INT(st.delivered, 2, "two rows delivered in the outbox");
 		webhook_close(w);
 		w = NULL;
 	}
-	receiver_stop(rx);
-
-	/* 6. https with the receiver's certificate trusted, and not trusted */
-	{
-		char cmd[512], tdb[128], udb[128], cert[128];
-		struct webhook *w2 = NULL, *w3 = NULL;
-
-		snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-		    " -addext subjectAltName=DNS:localhost -keyout %s/key.pem -out %s/cert.pem >/dev/null 2>&1",
-		    dir, dir);
-		CHECK_INT(system(cmd), 0, "https: a self-signed certificate for localhost");
-		path(tdb, sizeof(tdb), "tls.db");
-		path(udb, sizeof(udb), "untrusted.db");
-		path(cert, sizeof(cert), "cert.pem");
-		port = 0;
-		rx = receiver_start(&port, 0, 1);
-		CHECK(rx > 0, "https receiver started");
-		snprintf(url, sizeof(url), "https://localhost:%d/tls", port);
-		config(&c, url);
-		c.ca_file = cert;
-		CHECK_INT(webhook_open(&w2, tdb, &c, err, sizeof(err)), 0, "https: open with ca_file");
-		c.ca_file = NULL;
-		CHECK_INT(webhook_open(&w3, udb, &c, err, sizeof(err)), 0, "https: open with the system CAs");
-		if (w2 && w3) {
-			webhook_enqueue(w2, NULL, "{\"alert\":\"tls\"}", 15);
-			webhook_enqueue(w3, NULL, "{\"alert\":\"untrusted\"}", 21);
-			CHECK_INT(wait_pending(w2, 0, 10000), 0, "https: delivered to the trusted receiver");
-			n = records(r, 64);
-			CHECK(count_body(r, n, "{\"alert\":\"tls\"}", &same) == 1 && r[n - 1].sig_ok,
-			    "https: arrived once, signed");
-			wait_failed(w3, 1, 10000);
-			webhook_stats(w3, &st);
-			CHECK(st.pending == 1 && strstr(st.last_error, "certificate") != NULL,
-			    "https: an untrusted certificate is refused and the alert kept");
-			printf("# untrusted: %s\n", st.last_error);
-			CHECK_INT(count_body(r, records(r, 64), "{\"alert\":\"untrusted\"}", &same), 0,
-			    "https: nothing sent to the untrusted receiver");
-		}
-		webhook_close(w2);
-		webhook_close(w3);
-		receiver_stop(rx);
-	}
-
-	snprintf(p, sizeof(p), "rm -rf %s", dir);
-	if (system(p) != 0)
-		printf("# could not remove %s\n", dir);
-	return CHECK_DONE();
+	test_webhook_receiver_stop(fx.rx);
 }
+
+/* https with the receiver's certificate trusted, and not trusted */
+CASE(https)
+{
+	char cmd[PATH_MAX * 2 + 256], url[128], err[256], tdb[128], udb[128], cert[128];
+	struct webhook *w2 = NULL, *w3 = NULL;
+	struct webhook_config c;
+	struct webhook_stats st;
+	struct rec r[64];
+	int port, n, same;
+	pid_t rx;
+
+	if (test_webhook_write_receiver() < 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+	    " -addext subjectAltName=DNS:localhost -keyout %s/key.pem -out %s/cert.pem >/dev/null 2>&1",
+	    check_tmpdir(), check_tmpdir());
+	CHECK_INT(system(cmd), 0, "https: a self-signed certificate for localhost");
+	test_webhook_path(tdb, sizeof(tdb), "tls.db");
+	test_webhook_path(udb, sizeof(udb), "untrusted.db");
+	test_webhook_path(cert, sizeof(cert), "cert.pem");
+	port = 0;
+	rx = test_webhook_receiver_start(&port, 0, 1);
+	CHECK(rx > 0, "https receiver started");
+	snprintf(url, sizeof(url), "https://localhost:%d/tls", port);
+	test_webhook_config(&c, url);
+	c.ca_file = cert;
+	CHECK_INT(webhook_open(&w2, tdb, &c, err, sizeof(err)), 0, "https: open with ca_file");
+	c.ca_file = NULL;
+	CHECK_INT(webhook_open(&w3, udb, &c, err, sizeof(err)), 0, "https: open with the system CAs");
+	if (w2 && w3) {
+		webhook_enqueue(w2, NULL, "{\"alert\":\"tls\"}", 15);
+		webhook_enqueue(w3, NULL, "{\"alert\":\"untrusted\"}", 21);
+		CHECK_INT(test_webhook_wait_pending(w2, 0, 10000), 0, "https: delivered to the trusted receiver");
+		n = test_webhook_records(r, 64);
+		CHECK(test_webhook_count_body(r, n, "{\"alert\":\"tls\"}", &same) == 1 && r[n - 1].sig_ok,
+		    "https: arrived once, signed");
+		test_webhook_wait_failed(w3, 1, 10000);
+		webhook_stats(w3, &st);
+		CHECK(st.pending == 1 && strstr(st.last_error, "certificate") != NULL,
+		    "https: an untrusted certificate is refused and the alert kept");
+		printf("# untrusted: %s\n", st.last_error);
+		CHECK_INT(test_webhook_count_body(r, test_webhook_records(r, 64), "{\"alert\":\"untrusted\"}", &same), 0,
+		    "https: nothing sent to the untrusted receiver");
+	}
+	webhook_close(w2);
+	webhook_close(w3);
+	test_webhook_receiver_stop(rx);
+}
+
+CHECK_MAIN()
