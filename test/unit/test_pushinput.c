@@ -3,6 +3,7 @@
  * (concatenated JPEGs split on their markers, newest-only or keep-all). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "check.h"
 #include "jpegstream.h"
 #include "sensor.h"
+
+static int test_pushinput_stopped;
 
 static void
 put_file(const char *path, const char *text)
@@ -116,6 +119,35 @@ take_wait(struct jpegstream *js, unsigned char **f, size_t *len, uint64_t *idx)
 	return r;
 }
 
+static void *
+test_pushinput_stopper(void *arg)
+{
+	jpegstream_stop(arg);
+	__atomic_store_n(&test_pushinput_stopped, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* jpegstream_stop in a thread: 1 when it returned within ms, else 0 (the
+ * thread is left behind, the reader is still running). */
+static int
+test_pushinput_stop_within(struct jpegstream *js, int ms)
+{
+	pthread_t th;
+	int i;
+
+	test_pushinput_stopped = 0;
+	if (pthread_create(&th, NULL, test_pushinput_stopper, js) != 0)
+		return 0;
+	for (i = 0; i < ms / 10 && !__atomic_load_n(&test_pushinput_stopped, __ATOMIC_SEQ_CST); i++)
+		usleep(10000);
+	if (!__atomic_load_n(&test_pushinput_stopped, __ATOMIC_SEQ_CST)) {
+		pthread_detach(th);
+		return 0;
+	}
+	pthread_join(th, NULL);
+	return 1;
+}
+
 CASE(jpegstream)
 {
 	unsigned char a[64], b[64], c[64], all[256];
@@ -174,8 +206,8 @@ CASE(jpegstream)
 	CHECK_INT(write(p[1], a + 10, na - 10), (long)(na - 10), "the other half");
 	CHECK(take_wait(&js, &f, &len, &idx) == 1 && len == na && idx == 4, "live: the joined frame");
 	free(f);
-	jpegstream_stop(&js);   /* the reader is blocked in poll: stop must end it */
-	CHECK(1, "stop ends a reader waiting for input");
+	/* the reader is blocked in poll: stop must end it (bounded: 5 s) */
+	CHECK_INT(test_pushinput_stop_within(&js, 5000), 1, "stop ends a reader waiting for input");
 	close(p[0]);
 	close(p[1]);
 }
