@@ -3,7 +3,15 @@
 # libraries it links, darknet, the tools its tests use, and the pinned npm
 # packages (package-lock.json). Safe to run again: it installs only what is
 # missing. Needs root (or sudo) for apt-get.
+#
+# --bench also installs what only `make bench` uses (never `make test`):
+# python3-onnx and onnxruntime-node (test/bench/ort/package-lock.json,
+# installed with --ignore-scripts: its install script fetches GPU
+# libraries; the CPU library is in the package) for the onnxruntime
+# column of the network benchmark.
 set -eu
+BENCH=0
+[ "${1:-}" = --bench ] && BENCH=1
 
 PKGS="build-essential pkg-config darknet libopenblas-dev libwebsockets-dev libwebsockets-evlib-uv
 libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev libjansson-dev libsodium-dev libexpat1-dev nodejs npm python3
@@ -11,6 +19,7 @@ python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
 ca-certificates libsystemd-dev systemd clang strace iproute2
 python3-prometheus-client libmosquitto-dev mosquitto mosquitto-clients libcurl4-openssl-dev
 python3-cryptography"
+[ "$BENCH" = 1 ] && PKGS="$PKGS python3-onnx"
 
 missing=""
 for p in $PKGS; do
@@ -41,4 +50,10 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	echo "install-deps: installing npm packages (package-lock.json)"
 	npm ci --no-audit --no-fund
+fi
+
+if [ "$BENCH" = 1 ] && { [ ! -d test/bench/ort/node_modules ] ||
+    [ test/bench/ort/package-lock.json -nt test/bench/ort/node_modules/.package-lock.json ]; }; then
+	echo "install-deps: installing bench npm packages (test/bench/ort/package-lock.json)"
+	(cd test/bench/ort && npm ci --ignore-scripts --no-audit --no-fund)
 fi

@@ -37,3 +37,10 @@ $(B)/models/train-fast-check: $(B)/test/models/test_train_fast.o $(B)/models/too
 	$(CC) $(CFLAGS) -o $@ $^ $(DARKNET_LIBS) $(KERNELS_LIBS) -ldl -lm -pthread
 
 test: $(B)/models/train-fast-check
+
+# make bench's own packages (the onnxruntime column; never needed by make
+# test): deploy/install-deps.sh --bench.
+.bench-deps.stamp: deploy/install-deps.sh test/bench/ort/package.json test/bench/ort/package-lock.json
+	sh deploy/install-deps.sh --bench
+	touch $@
+bench: .bench-deps.stamp

@@ -5,13 +5,16 @@
  * jobs on a shared core do not count), the median of RUNS. With --layers,
  * also per layer kind: the share of our forward each kind takes.
  *
- * Usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers]
+ * Usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers | --each | --dump DIR]
  *        kernels-bench --peak
  * Prints one line: "NAME SIZE GFLOP stock_ms ours_ms" (GFLOP: 2 x the
  * multiply-adds of its convolutions; then "kind share%" lines with
  * --layers). --peak prints "peak GFLOPS" of one core: a loop of
  * independent 8-wide FMAs, the most this core can do. Exit 1 if a network
- * does not load. */
+ * does not load. --dump DIR writes the network's input (DIR/input.f32)
+ * and darknet's stock output of every layer no other layer reads, or
+ * that a region/yolo layer reads (DIR/out<i>.f32, raw floats), for
+ * checking another runtime's conversion (test/bench/kernels-ort.mjs). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +112,52 @@ __attribute__((target("avx2,fma"))) static double peak_gflops(void)
 	return sink == 12345 ? 0 : best;   /* sink keeps the loop alive */
 }
 
+static int write_floats(const char *dir, const char *name, const float *p, long n)
+{
+	char path[4096];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s.f32", dir, name);
+	if ((f = fopen(path, "wb")) == NULL)
+		return -1;
+	ok = fwrite(p, sizeof(float), n, f) == (size_t)n;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* --dump: the input, and the stock outputs a converted model names out<i> */
+static int dump(const network *net, const float *in, const char *dir)
+{
+	char *read = calloc(net->n, 1), name[32];
+	int i, k, rc = write_floats(dir, "input", in, (long)net->inputs);
+
+	for (i = 0; i < net->n; i++) {
+		const layer *l = &net->layers[i];
+
+		if (l->type == ROUTE)
+			for (k = 0; k < l->n; k++)
+				read[l->input_layers[k]] = 1;
+		else if (i > 0)
+			read[i - 1] = 1;
+		if (l->type == SHORTCUT)
+			read[l->index] = 1;
+	}
+	for (i = 0; i < net->n && rc == 0; i++) {
+		const layer *l = &net->layers[i];
+		int head = l->type == REGION || l->type == YOLO || l->type == DETECTION;
+		int feeds_head = i + 1 < net->n && (net->layers[i + 1].type == REGION ||
+		    net->layers[i + 1].type == YOLO || net->layers[i + 1].type == DETECTION);
+
+		if ((read[i] && !feeds_head) || head)
+			continue;
+		snprintf(name, sizeof(name), "out%d", i);
+		rc = write_floats(dir, name, l->output, (long)l->outputs);
+		printf("%s %d %d %d\n", name, l->out_c, l->out_h, l->out_w);
+	}
+	free(read);
+	return rc;
+}
+
 static double gflop(const network *net)
 {
 	double f = 0;
@@ -158,6 +207,14 @@ int main(int argc, char **argv)
 	ts = malloc(sizeof(double) * runs);
 	to = malloc(sizeof(double) * runs);
 	nn_resize_tf(&im, im.w, im.h, size, size, zero, 1.0f / 255, in);
+	if (argc > 7 && strcmp(argv[6], "--dump") == 0) {
+		nn_predict(stock, in);
+		if (dump(stock, in, argv[7]) < 0) {
+			fprintf(stderr, "kernels-bench: cannot write %s\n", argv[7]);
+			return 1;
+		}
+		return 0;
+	}
 	nn_predict(stock, in);   /* warm-up */
 	nn_predict(ours, in);
 	for (r = 0; r < runs; r++) {

@@ -1,8 +1,12 @@
 #!/bin/sh
 # models-kernels.sh - each network x input size x runtime on one core
 # (taskset -c 0): darknet's stock forward, gatewatch's kernels
-# (common/kernels.c; both in $B/bench/kernels-bench, run alternately), and
-# OpenCV DNN (python3-opencv, one thread) on the same cfg/weights.
+# (common/kernels.c; both in $B/bench/kernels-bench, run alternately),
+# OpenCV DNN (python3-opencv, one thread) on the same cfg/weights, and
+# onnxruntime (npm onnxruntime-node, one thread) on the same network
+# converted by models/tools/darknet2onnx.py, its outputs checked against
+# darknet's first (bench-only packages: deploy/install-deps.sh --bench;
+# without them the column is left out and the report says so).
 # ROUNDS rounds, each running every runtime on every network in turn
 # (interleaved, so load on the machine falls on all alike); each figure is
 # the median over rounds of the median of N forward passes, thread CPU
@@ -29,6 +33,30 @@ done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 load0=$(cut -d' ' -f1 /proc/loadavg)
 peak=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak //p')
+# onnxruntime: convert each network at each size, check it against
+# darknet's stock forward on the same input (kernels-bench --dump)
+ort=""; ortnote=""
+if [ ! -d test/bench/ort/node_modules/onnxruntime-node ]; then
+	ortnote="onnxruntime: not measured (npm onnxruntime-node missing: sh deploy/install-deps.sh --bench)."
+elif ! /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then
+	ortnote="onnxruntime: not measured (python3-onnx missing: sh deploy/install-deps.sh --bench)."
+else
+	for s in $nets; do
+		d="$tmp/${s%%:*}-${s#*:}"
+		mkdir -p "$d"
+		if "$tool" "$MODELS" "${s%%:*}" "${s#*:}" 1 "$IMAGE" --dump "$d" >/dev/null 2>&1 &&
+		    /usr/bin/python3 models/tools/darknet2onnx.py "$MODELS/${s%%:*}.cfg" \
+		    "$MODELS/${s%%:*}.weights" "${s#*:}" "$d.onnx" 2>"$tmp/ort.err" &&
+		    w=$(node test/bench/kernels-ort.mjs check "$d" "$d.onnx" 2>>"$tmp/ort.err" |
+		    sed -n 's/^worst //p') && [ -n "$w" ]; then
+			ort="$ort $s:$d.onnx"
+			ortnote="$ortnote ${s%%:*} ${s#*:} $w,"
+		else
+			echo "models-kernels: onnxruntime $s: $(tail -n 1 "$tmp/ort.err")" >&2
+		fi
+	done
+	ortnote="onnxruntime: the same cfg/weights converted to ONNX by models/tools/darknet2onnx.py (region decoding left out), intra_op_num_threads=1, process CPU time; its outputs against darknet's stock forward on the same input (largest difference over its outputs / largest output):${ortnote%,}."
+fi
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	for s in $nets; do
@@ -38,6 +66,11 @@ while [ "$r" -le "$ROUNDS" ]; do
 	# shellcheck disable=SC2086
 	taskset -c 0 /usr/bin/python3 test/bench/kernels-opencv.py "$MODELS" "$IMAGE" "$N" $nets \
 		>>"$tmp/cv.txt" 2>"$tmp/cv.err" || echo "models-kernels: OpenCV DNN failed: $(tail -n 1 "$tmp/cv.err")" >&2
+	if [ -n "$ort" ]; then
+		# shellcheck disable=SC2086
+		taskset -c 0 node test/bench/kernels-ort.mjs time "$N" "$tmp" $ort >>"$tmp/ort.txt" \
+			2>"$tmp/ort.err" || echo "models-kernels: onnxruntime failed: $(tail -n 1 "$tmp/ort.err")" >&2
+	fi
 	r=$((r + 1))
 done
 peak2=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak //p')
@@ -46,29 +79,34 @@ echo "One core (taskset -c 0), thread CPU time, median over $ROUNDS interleaved 
 echo "median of $N passes; network forward only (no preprocessing or decoding). Peak of"
 echo "this core measured in the same run with an FMA loop: $peak GFLOP/s (start), $peak2 (end)."
 echo "GFLOP = 2 x the multiply-adds of the network's convolutions. Load average at start: $load0."
+echo "Load average at end: $(cut -d' ' -f1 /proc/loadavg)."
 echo "OpenBLAS is the system BLAS here (libopenblas-dev), so OpenCV may use it too."
+echo "$ortnote"
 echo
-echo "| network | input | GFLOP | runtime | ms | GFLOP/s | % of peak | time / OpenCV's | speed-up over stock |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| network | input | GFLOP | runtime | ms | GFLOP/s | % of peak | time / OpenCV's | time / onnxruntime's | speed-up over stock |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+touch "$tmp/c.txt" "$tmp/cv.txt" "$tmp/ort.txt"
 for s in $nets; do
 	name=${s%%:*}; size=${s#*:}
-	awk -v n="$name" -v s="$size" -v peak="$peak" -f /dev/stdin "$tmp/c.txt" "$tmp/cv.txt" <<'AWK'
+	awk -v n="$name" -v s="$size" -v peak="$peak" -f /dev/stdin "$tmp/c.txt" "$tmp/cv.txt" "$tmp/ort.txt" <<'AWK'
 function median(a, k,   i, j, t) {
 	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
-FNR == 1 { file++ }
-file == 1 && $1 == n && $2 == s { gf = $3; st[++ns] = $4; ou[++no] = $5 }
-file == 2 && $1 == n && $2 == s { cv[++nc] = $3 }
+FILENAME ~ /\/c\.txt$/ && $1 == n && $2 == s { gf = $3; st[++ns] = $4; ou[++no] = $5 }
+FILENAME ~ /\/cv\.txt$/ && $1 == n && $2 == s { cv[++nc] = $3 }
+FILENAME ~ /\/ort\.txt$/ && $1 == n && $2 == s { ox[++nx] = $3 }
 END {
-	if (ns == 0) { printf "| %s | %d | | (no figures) | | | | | |\n", n, s; exit }
-	ms = median(st, ns); mo = median(ou, no); mc = nc ? median(cv, nc) : 0
+	if (ns == 0) { printf "| %s | %d | | (no figures) | | | | | | |\n", n, s; exit }
+	ms = median(st, ns); mo = median(ou, no); mc = nc ? median(cv, nc) : 0; mx = nx ? median(ox, nx) : 0
 	row("darknet stock", ms); row("gatewatch kernels", mo)
 	if (nc) row("OpenCV DNN", mc)
+	if (nx) row("onnxruntime", mx)
 }
 function row(what, t) {
-	printf "| %s | %d | %.3f | %s | %.2f | %.1f | %.0f%% | %s | %s |\n", n, s, gf, what, t, gf / t * 1e3,
-	    100 * gf / t * 1e3 / peak, mc ? sprintf("%.2f", t / mc) : "n/a", sprintf("%.1fx", ms / t)
+	printf "| %s | %d | %.3f | %s | %.2f | %.1f | %.0f%% | %s | %s | %s |\n", n, s, gf, what, t, gf / t * 1e3,
+	    100 * gf / t * 1e3 / peak, mc ? sprintf("%.2f", t / mc) : "n/a", mx ? sprintf("%.2f", t / mx) : "n/a",
+	    sprintf("%.1fx", ms / t)
 }
 AWK
 done

@@ -2,7 +2,7 @@
 # run.sh - what `make bench` runs: every benchmark part, assembled into
 # docs/BENCHMARKS.md (or $BENCH_OUT). Parts:
 #   Networks   test/bench/models-kernels.sh (every network x input x runtime:
-#              darknet stock, gatewatch kernels, OpenCV DNN), test/bench/models.sh
+#              darknet stock, gatewatch kernels, OpenCV DNN, onnxruntime), test/bench/models.sh
 #              (face + mask through nn.h), test/bench/models-person.sh
 #              (NanoDet through persondet): each prints markdown, included verbatim
 #   Gate       test/bench/gate.py: time to verdict, the headline (a scripted
@@ -137,6 +137,10 @@ mkdir -p "$(dirname "$OUT")"
 	echo 'sh test/bench/models-person.sh              # one part alone (markdown on stdout)'
 	echo 'sh test/bench/models-kernels.sh             # networks x runtimes (ROUNDS=1 N=3 for a quick look)'
 	echo "$B/bench/kernels-bench models/out person 416 5 IMAGE --each   # ms and GFLOP/s per layer"
+	echo "$B/bench/kernels-bench models/out person 416 1 IMAGE --dump DIR   # darknet's outputs, to check a conversion"
+	echo '/usr/bin/python3 models/tools/darknet2onnx.py CFG WEIGHTS SIZE OUT.onnx   # the onnxruntime column'"'"'s model'
+	echo 'node test/bench/kernels-ort.mjs check DIR OUT.onnx   # ...against darknet'"'"'s outputs'
+	echo 'sh deploy/install-deps.sh --bench            # python3-onnx, onnxruntime-node (bench only)'
 	echo '/usr/bin/python3 test/bench/gate.py         # time to verdict alone (the headline)'
 	echo '/usr/bin/python3 test/bench/looks.py        # one look right by score: track.decide_score'
 	echo '/usr/bin/python3 test/bench/pipeline.py     # the pipeline part alone'
