@@ -1,0 +1,105 @@
+/* track_priv - the tracker's state, shared by its two halves and by no one
+ * else: track.c follows boxes (association, track lifetimes), track_decide.c
+ * turns looks into a settled mask state and the events that report it.
+ * Users include track.h only. */
+#ifndef GW_TRACK_PRIV_H
+#define GW_TRACK_PRIV_H
+
+#include "track.h"
+
+#define TRACK_GAPS 8 /* frame gaps kept for the interval estimate */
+
+struct track {
+	int used;
+	int confirmed;
+	uint64_t id;
+	struct track_box box;       /* last matched box */
+	double vx, vy;              /* centre velocity, pixels per second */
+	uint64_t first_us, last_us; /* first and last match */
+	uint32_t hits;              /* frames matched */
+	uint32_t looks, skipped;
+
+	/* consensus: the last qualifying votes, oldest first */
+	uint8_t votes[TRACK_WINDOW_MAX];
+	float vote_score[TRACK_WINDOW_MAX];
+	uint64_t vote_us[TRACK_WINDOW_MAX];
+	unsigned nvotes;
+	enum track_mask settled;
+	uint64_t settled_us;        /* when settled last changed */
+	uint64_t agree_since_us;    /* votes agree with settled since then */
+	int decided;                /* first settle happened (the gate decision) */
+	int settle_unsent;          /* settled while tentative: CHANGED owed at confirm */
+	int prompted;               /* TRACK_PROMPT sent */
+	int timed_out;              /* TRACK_TIMEOUT sent: the decision was the timeout's */
+	enum track_prompt last_prompt; /* what the last look lacked */
+
+	/* re-check bookkeeping */
+	int looked;
+	uint64_t look_us;
+	struct track_box look_box;  /* the box at the last look */
+
+	/* best snapshot */
+	int has_best;
+	double best_metric;
+	uint64_t best_us;
+
+	/* indoor alerts */
+	int bad;                    /* settled mask state is non-compliant */
+	uint64_t bad_since_us;      /* ...since then */
+	int alerted_episode;        /* alerted since bad_since_us */
+	int has_alerted;
+	uint64_t alert_us;
+};
+
+struct tracker {
+	struct track_config c;
+	struct track tracks[TRACK_MAX];
+	uint64_t next_id;
+	uint64_t now_us;            /* latest time seen; time never goes back */
+	uint64_t last_frame_us;     /* last track_update with boxes; 0 = none yet */
+	uint64_t gaps[TRACK_GAPS];  /* ring of recent frame gaps */
+	unsigned ngaps, gap_next;
+	int cam_has_alerted;
+	uint64_t cam_alert_us;
+	struct track_stats st;
+	struct track_event *ev;     /* owned; queue ev[ev_head..ev_len) */
+	size_t ev_head, ev_len, ev_cap;
+	int ev_lost;                /* an event could not be queued (ENOMEM) */
+};
+
+/* track.c */
+
+/* track_find - the live track id, or NULL (also for id 0). */
+struct track *track_find(struct tracker *t, uint64_t id);
+
+/* track_clock - now_us, or the latest time seen if that is later; the
+ * tracker's time becomes the result. */
+uint64_t track_clock(struct tracker *t, uint64_t now_us);
+
+/* track_decide.c */
+
+/* track_decide_emit - queue an event about tr at the tracker's time; on
+ * ENOMEM the event is lost and t->ev_lost is set. */
+void track_decide_emit(struct tracker *t, enum track_event_type type, const struct track *tr,
+    enum track_mask previous, int first_settle);
+
+/* track_decide_lost - -ENOMEM once if an event was lost since the last
+ * call, else 0. */
+int track_decide_lost(struct tracker *t);
+
+/* track_decide_confirm - tr is a person now: TRACK_NEW, and the CHANGED
+ * owed by a settle while it was tentative. */
+void track_decide_confirm(struct tracker *t, struct track *tr);
+
+/* track_decide_stable - tr's looks have agreed with its settled mask state
+ * for stable_us: it need not be classified. */
+int track_decide_stable(const struct tracker *t, const struct track *tr, uint64_t now);
+
+/* track_decide_due - raise what falls due with time alone for tr: the
+ * indoor alert, the gate's prompt and timeout. */
+void track_decide_due(struct tracker *t, struct track *tr, uint64_t now);
+
+/* track_decide_noncompliant - v is not a mask worn properly. */
+int track_decide_noncompliant(enum track_mask v);
+
+#endif
