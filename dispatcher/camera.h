@@ -1,10 +1,9 @@
-/* camera - per camera: the frame FIFO and at most one worker process.
+/* camera - per camera: the frame FIFO and at most one worker process
+ * (child.h: the process, its socketpair and the message exchange).
  *
- * A worker is `gatewatch-worker --camera CAM --fd 3 <config flags>` with one
- * end of a SOCK_SEQPACKET socketpair as fd 3. Both sides say HELLO; the
- * dispatcher sends one MSG_FRAME at a time only after the worker's HELLO and
- * the next only after MSG_FRAME_DONE, so a worker that dies while loading
- * its models never counts against a frame.
+ * The dispatcher sends a worker one MSG_FRAME at a time, only after the
+ * worker's HELLO and the next only after MSG_FRAME_DONE, so a worker that
+ * dies while loading its models never counts against a frame.
  *
  * A worker that dies holding a frame: the frame goes back to queue/ (if the
  * worker had claimed it) and to the head of the FIFO, and the death is
@@ -13,14 +12,9 @@
  * start: dispatcher.worker_backoff_ms, doubling up to
  * dispatcher.worker_backoff_max_ms, back to the start after a frame is done.
  * A worker with nothing to do for dispatcher.worker_idle_ms is told to exit
- * by shutting our side for writing (it sees EOF, finishes, exits).
- * A FRAME_DONE with a non-zero status means the worker gave up on the
- * frame: if the frame is still in queue/ or active/ it is moved to failed/
- * with the worker's reason.
- *
- * Log lines, one per event, that tests read:
- *   info dispatcher - worker start camera=CAM pid=PID
- *   info dispatcher - worker exit camera=CAM pid=PID status=N|signal:N */
+ * (child_retire). A FRAME_DONE with a non-zero status means the worker gave
+ * up on the frame: if the frame is still in queue/ or active/ it is moved to
+ * failed/ with the worker's reason. */
 #ifndef GW_DISPATCHER_CAMERA_H
 #define GW_DISPATCHER_CAMERA_H
 
