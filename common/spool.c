@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spool.h"
+#include "spool_priv.h"
 
 #define SPOOL_MAGIC "GWMETA01"
 #define SPOOL_MAGIC_LEN 8
@@ -30,14 +30,10 @@
 #define SPOOL_NAME_LEN (FRAMEID_LEN + 4)               /* <frameid>.jpg */
 #define SPOOL_READ_MAX ((size_t)1 << 30)               /* ingest.max_bytes' ceiling */
 
-static const char *const spool_state_dirs[] = { "queue", "active", "failed" };
+const char *const spool_state_dirs[] = { "queue", "active", "failed" };
 static const char *const spool_exts[] = { "jpg", "png" };
 
-/* Format into out; -ENAMETOOLONG rather than a silently cut path. */
-static int
-spool_fmt(char *out, size_t outlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
+int
 spool_fmt(char *out, size_t outlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -57,9 +53,7 @@ spool_ext_valid(const char *ext)
 	return ext != NULL && (strcmp(ext, "jpg") == 0 || strcmp(ext, "png") == 0);
 }
 
-/* spool_name_parse - 1 if name is "<frameid>.jpg" or "<frameid>.png"; the
- * frame id is copied into id (FRAMEID_SIZE bytes). */
-static int
+int
 spool_name_parse(const char *name, char *id)
 {
 	if (strlen(name) != SPOOL_NAME_LEN || name[FRAMEID_LEN] != '.' ||
@@ -76,8 +70,7 @@ spool_ids_valid(const char *camera, const char *frame_id)
 	return util_camera_id_valid(camera) && frameid_valid(frame_id);
 }
 
-/* Directory of one camera in one state. */
-static int
+int
 spool_dir(const struct spool *sp, enum spool_state st, const char *camera, char *out, size_t outlen)
 {
 	if ((unsigned)st > SPOOL_FAILED)
@@ -109,9 +102,7 @@ spool_find(const struct spool *sp, enum spool_state st, const char *camera, cons
 	return -ENOENT;
 }
 
-/* Make a camera's directory under queue/, active/ or failed/. A new one is
- * made durable (fsync of its parent) before any frame is renamed into it. */
-static int
+int
 spool_mkcamdir(const char *dir)
 {
 	char parent[SPOOL_PATH_SIZE];
@@ -516,196 +507,4 @@ spool_read(const char *path, unsigned char **img, size_t *imglen, char **meta)
 	*imglen = len;
 	*meta = m;
 	return 0;
-}
-
-/* scandir filters and order. Frame ids are fixed-width digits, so byte
- * order is arrival order (alphasort would follow the locale). */
-static int
-spool_frame_filter(const struct dirent *de)
-{
-	char id[FRAMEID_SIZE];
-
-	return spool_name_parse(de->d_name, id);
-}
-
-static int
-spool_camera_filter(const struct dirent *de)
-{
-	return util_camera_id_valid(de->d_name);
-}
-
-static int
-spool_name_cmp(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static void
-spool_free_names(struct dirent **names, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Walk one camera's directory; returns 1 if the callback asked to stop. */
-static int
-spool_list_camera(const struct spool *sp, enum spool_state st, const char *camera,
-                  spool_list_cb cb, void *arg)
-{
-	char dir[SPOOL_PATH_SIZE], id[FRAMEID_SIZE];
-	struct dirent **names;
-	struct stat sb;
-	int i, n, rc = 0, dfd;
-
-	if ((rc = spool_dir(sp, st, camera, dir, sizeof(dir))) < 0)
-		return rc;
-	if ((n = scandir(dir, &names, spool_frame_filter, spool_name_cmp)) == -1)
-		return errno == ENOENT ? 0 : -errno;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		rc = -errno;
-		spool_free_names(names, n);
-		return rc == -ENOENT ? 0 : rc;
-	}
-	for (i = 0; i < n; i++) {
-		if (fstatat(dfd, names[i]->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
-			continue;   /* claimed or deleted since the scan */
-		spool_name_parse(names[i]->d_name, id);
-		if (cb(camera, id, (size_t)sb.st_size, arg) != 0) {
-			rc = 1;
-			break;
-		}
-	}
-	close(dfd);
-	spool_free_names(names, n);
-	return rc;
-}
-
-int
-spool_list(const struct spool *sp, enum spool_state st, const char *camera, spool_list_cb cb, void *arg)
-{
-	char dir[SPOOL_PATH_SIZE];
-	struct dirent **cams;
-	int i, n, rc;
-
-	if ((unsigned)st > SPOOL_FAILED || cb == NULL)
-		return -EINVAL;
-	if (camera != NULL) {
-		if (!util_camera_id_valid(camera))
-			return -EINVAL;
-		rc = spool_list_camera(sp, st, camera, cb, arg);
-		return rc < 0 ? rc : 0;
-	}
-	if ((rc = spool_fmt(dir, sizeof(dir), "%s/%s", sp->root, spool_state_dirs[st])) < 0)
-		return rc;
-	if ((n = scandir(dir, &cams, spool_camera_filter, spool_name_cmp)) == -1)
-		return errno == ENOENT ? 0 : -errno;
-	rc = 0;
-	for (i = 0; i < n; i++) {
-		if ((rc = spool_list_camera(sp, st, cams[i]->d_name, cb, arg)) != 0)
-			break;
-	}
-	spool_free_names(cams, n);
-	return rc < 0 ? rc : 0;
-}
-
-/* Remove the stale files in tmp/: those not modified for
- * SPOOL_TMP_STALE_S. A commit in progress (ingest writing while the
- * dispatcher restarts and recovers) takes milliseconds and is left alone;
- * a file that old was left by a writer that died. */
-static int
-spool_recover_tmp(const struct spool *sp, int *removed)
-{
-	char dir[SPOOL_PATH_SIZE];
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
-
-	if ((rc = spool_fmt(dir, sizeof(dir), "%s/tmp", sp->root)) < 0)
-		return rc;
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_mtime > time(NULL) - SPOOL_TMP_STALE_S)
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == -1) {
-			if (errno == ENOENT)
-				continue;
-			rc = -errno;
-			break;
-		}
-		(*removed)++;
-	}
-	closedir(d);
-	return rc;
-}
-
-/* Move every frame of one camera's active/ back to queue/. */
-static int
-spool_recover_camera(const struct spool *sp, const char *camera, int *requeued)
-{
-	char src[SPOOL_PATH_SIZE], dst[SPOOL_PATH_SIZE], qdir[SPOOL_PATH_SIZE];
-	struct dirent **names;
-	int i, n, rc = 0, moved = 0;
-
-	if ((rc = spool_dir(sp, SPOOL_ACTIVE, camera, src, sizeof(src))) < 0 ||
-	    (rc = spool_dir(sp, SPOOL_QUEUE, camera, qdir, sizeof(qdir))) < 0)
-		return rc;
-	if ((n = scandir(src, &names, spool_frame_filter, spool_name_cmp)) == -1)
-		return errno == ENOENT ? 0 : -errno;
-	if (n > 0 && (rc = spool_mkcamdir(qdir)) < 0) {
-		spool_free_names(names, n);
-		return rc;
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		if ((rc = spool_fmt(src, sizeof(src), "%s/active/%s/%s", sp->root, camera, names[i]->d_name)) < 0 ||
-		    (rc = spool_fmt(dst, sizeof(dst), "%s/%s", qdir, names[i]->d_name)) < 0)
-			break;
-		if (rename(src, dst) == -1) {
-			if (errno != ENOENT)
-				rc = -errno;
-			continue;
-		}
-		moved++;
-	}
-	spool_free_names(names, n);
-	*requeued += moved;
-	if (rc == 0 && moved > 0)
-		rc = util_fsync_dir(qdir);
-	return rc;
-}
-
-int
-spool_recover(struct spool *sp, int *stale_removed, int *requeued)
-{
-	char dir[SPOOL_PATH_SIZE];
-	struct dirent **cams;
-	int i, n, rc, removed = 0, moved = 0;
-
-	if ((rc = spool_recover_tmp(sp, &removed)) < 0)
-		goto out;
-	if ((rc = spool_fmt(dir, sizeof(dir), "%s/active", sp->root)) < 0)
-		goto out;
-	if ((n = scandir(dir, &cams, spool_camera_filter, spool_name_cmp)) == -1) {
-		rc = errno == ENOENT ? 0 : -errno;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((rc = spool_recover_camera(sp, cams[i]->d_name, &moved)) < 0)
-			break;
-	}
-	spool_free_names(cams, n);
-out:
-	if (stale_removed != NULL)
-		*stale_removed = removed;
-	if (requeued != NULL)
-		*requeued = moved;
-	return rc;
 }
