@@ -11,7 +11,7 @@
 #include "dispatcher.h"
 #include "fifo.h"
 #include "log.h"
-#include "notify.h"
+#include "status.h"
 #include "util.h"
 
 #define CAMERA_RESCAN_MS 2000
@@ -52,7 +52,7 @@ camera_changed(struct camera *c)
 	struct msg_queue_status st;
 
 	camera_status(c, &st);
-	notify_queue_status(&st);
+	status_send(&st);
 }
 
 static struct camera *

@@ -18,7 +18,7 @@
 #include "listen.h"
 #include "log.h"
 #include "paths.h"
-#include "notify.h"
+#include "status.h"
 #include "util.h"
 
 #define DRAIN_MS 10000
@@ -41,7 +41,7 @@ all_gone(void)
 	uv_close((uv_handle_t *)&drain_timer, NULL);
 	uv_close((uv_handle_t *)&sigterm, NULL);
 	uv_close((uv_handle_t *)&sigint, NULL);
-	notify_stop();
+	status_stop();
 	camera_close();
 }
 
@@ -136,7 +136,7 @@ main(int argc, char **argv)
 		fatal("listen on %s: %s", path, rc == -EADDRINUSE ? "another dispatcher is serving it" : strerror(-rc));
 	log_info(NULL, "listening on %s", path);
 	config_path(&dsp.cfg, "run/notifier.sock", path, sizeof(path));
-	notify_start(path);
+	status_start(path, camera_status_all);
 
 	uv_timer_init(dsp.loop, &drain_timer);
 	uv_signal_init(dsp.loop, &sigterm);
