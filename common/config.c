@@ -11,21 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config_priv.h"
 #include "log.h"
 #include "nn.h"
 #include "paths.h"
-
-enum config_type { CT_STR, CT_INT, CT_LONG, CT_BYTES, CT_DOUBLE, CT_LEVEL };
-
-struct config_key {
-	const char *key;
-	enum config_type type;
-	size_t off;
-	size_t size;            /* CT_STR: buffer size */
-	double min, max;        /* numbers: inclusive range */
-	const char *doc;
-};
 
 #define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
 
@@ -84,11 +73,11 @@ static const struct config_key config_keys[] = {
 	{ "track.tentative_missing_ms", CT_INT, F(track_tentative_missing_ms), 1, 3600000, "an unconfirmed track not seen this long is dropped silently" },
 	{ "track.iou_match", CT_DOUBLE, F(track_iou_match), 0, 1, "overlap (IoU) with a track's predicted box that matches a box to it" },
 	{ "track.center_match", CT_DOUBLE, F(track_center_match), 0, 100, "fallback match: centre distance / track size at most this" },
-	{ "track.consensus_n", CT_INT, F(track_consensus_n), 1, 16, "votes for one mask state before a person's verdict settles" },
+	{ "track.consensus_n", CT_INT, F(track_consensus_n), 1, 16, "votes for one mask state before a person's mask state settles" },
 	{ "track.consensus_window", CT_INT, F(track_consensus_window), 1, 16, "last votes considered for the consensus (>= track.consensus_n)" },
 	{ "track.consensus_min_score", CT_DOUBLE, F(track_consensus_min_score), 0, 1, "a look votes only with a mask score at least this" },
 	{ "track.consensus_majority", CT_DOUBLE, F(track_consensus_majority), 0, 1, "the winning state's share of the window needed to settle or flip" },
-	{ "track.stable_ms", CT_INT, F(track_stable_ms), 0, 3600000, "verdict agreed this long -> stop running the face and mask nets on the person" },
+	{ "track.stable_ms", CT_INT, F(track_stable_ms), 0, 3600000, "mask state agreed this long -> stop running the face and mask nets on the person" },
 	{ "track.recheck_ms", CT_INT, F(track_recheck_ms), 0, 3600000, "a stable person is looked at again after this long" },
 	{ "track.recheck_box_change", CT_DOUBLE, F(track_recheck_box_change), 0, 100, "...or when its box moved or resized by this share of its size" },
 	{ "track.best_improve", CT_DOUBLE, F(track_best_improve), 0, 100, "a new best snapshot must beat the old one by this share" },
@@ -186,126 +175,6 @@ config_defaults(struct config *c)
 	c->webhook_backoff_max_ms = 60000;
 	c->webhook_timeout_ms = 10000;
 	c->webhook_keep_days = 7;
-}
-
-/* config_number - parse a number in range; bytes allows a k/M/G suffix. */
-static int
-config_number(const struct config_key *k, const char *value, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	if (k->type == CT_DOUBLE) {
-		v = strtod(value, &end);
-		if (errno || end == value || *end != '\0' || !isfinite(v))
-			return -1;
-	} else {
-		long long ll = strtoll(value, &end, 10);
-
-		if (errno || end == value)
-			return -1;
-		v = (double)ll;
-		if (k->type == CT_BYTES && *end != '\0') {
-			if (strcmp(end, "k") == 0 || strcmp(end, "K") == 0)
-				v *= 1024.0;
-			else if (strcmp(end, "M") == 0)
-				v *= 1024.0 * 1024.0;
-			else if (strcmp(end, "G") == 0)
-				v *= 1024.0 * 1024.0 * 1024.0;
-			else
-				return -1;
-		} else if (*end != '\0')
-			return -1;
-	}
-	if (v < k->min || v > k->max)
-		return -2;
-	*out = v;
-	return 0;
-}
-
-static struct config_camera *
-config_camera_get(struct config *c, const char *id, int create)
-{
-	int i;
-
-	for (i = 0; i < c->ncameras; i++)
-		if (strcmp(c->cameras[i].id, id) == 0)
-			return &c->cameras[i];
-	if (!create || c->ncameras >= CONFIG_CAMERAS_MAX)
-		return NULL;
-	struct config_camera *cam = &c->cameras[c->ncameras++];
-
-	memset(cam, 0, sizeof(*cam));
-	util_strlcpy(cam->id, id, sizeof(cam->id));
-	util_strlcpy(cam->name, id, sizeof(cam->name));
-	cam->mode = CONFIG_MODE_GATE;
-	return cam;
-}
-
-static int
-config_printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* config_set_camera - camera.<id>.token|name|mode */
-static int
-config_set_camera(struct config *c, const char *key, const char *value, char *err, size_t errlen)
-{
-	const char *id = key + strlen("camera."), *dot = strrchr(key, '.');
-	char idbuf[CAMERA_ID_SIZE];
-	struct config_camera *cam;
-	size_t idlen;
-
-	if (dot <= id || (idlen = (size_t)(dot - id)) >= sizeof(idbuf)) {
-		util_errf(err, errlen, "bad camera key \"%s\" (camera.<id>.token|name|mode)", key);
-		return -1;
-	}
-	memcpy(idbuf, id, idlen);
-	idbuf[idlen] = '\0';
-	if (!util_camera_id_valid(idbuf)) {
-		util_errf(err, errlen, "%s: camera id must be 1..31 of [A-Za-z0-9_-]", key);
-		return -1;
-	}
-	if (strcmp(dot, ".token") != 0 && strcmp(dot, ".name") != 0 && strcmp(dot, ".mode") != 0) {
-		util_errf(err, errlen, "unknown key \"%s\" (camera.<id>.token|name|mode)", key);
-		return -1;
-	}
-	if (!config_printable(value)) {
-		util_errf(err, errlen, "%s: control characters are not allowed", key);
-		return -1;
-	}
-	if ((cam = config_camera_get(c, idbuf, 1)) == NULL) {
-		util_errf(err, errlen, "%s: more than %d cameras", key, CONFIG_CAMERAS_MAX);
-		return -1;
-	}
-	if (strcmp(dot, ".token") == 0) {
-		if (strlen(value) < 8 || strlen(value) >= sizeof(cam->token)) {
-			util_errf(err, errlen, "%s: a token is 8..%zu characters", key, sizeof(cam->token) - 1);
-			return -1;
-		}
-		util_strlcpy(cam->token, value, sizeof(cam->token));
-	} else if (strcmp(dot, ".name") == 0) {
-		if (*value == '\0' || strlen(value) >= sizeof(cam->name)) {
-			util_errf(err, errlen, "%s: a name is 1..%zu characters", key, sizeof(cam->name) - 1);
-			return -1;
-		}
-		util_strlcpy(cam->name, value, sizeof(cam->name));
-	} else {
-		if (strcmp(value, "gate") == 0)
-			cam->mode = CONFIG_MODE_GATE;
-		else if (strcmp(value, "indoor") == 0)
-			cam->mode = CONFIG_MODE_INDOOR;
-		else {
-			util_errf(err, errlen, "%s: \"%s\" is not gate or indoor", key, value);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 int
@@ -465,99 +334,6 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	}
 	fclose(f);
 	return 0;
-}
-
-static int
-config_input_ok(int n)
-{
-	return n % 32 == 0;
-}
-
-int
-config_check(const struct config *c, char *err, size_t errlen)
-{
-	int i, j;
-
-	if (c->dir[0] == '\0') {
-		util_errf(err, errlen, "dir: must not be empty");
-		return -1;
-	}
-	if (c->listen_address[0] == '\0') {
-		util_errf(err, errlen, "listen.address: must not be empty");
-		return -1;
-	}
-	if (c->ingest_port == c->http_port) {
-		util_errf(err, errlen, "ingest.port and http.port are both %d", c->http_port);
-		return -1;
-	}
-	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-		util_errf(err, errlen, "tls.cert and tls.key: set both or neither");
-		return -1;
-	}
-	if (c->worker_backoff_ms > c->worker_backoff_max_ms) {
-		util_errf(err, errlen, "dispatcher.worker_backoff_ms (%d) is above dispatcher.worker_backoff_max_ms (%d)",
-		    c->worker_backoff_ms, c->worker_backoff_max_ms);
-		return -1;
-	}
-	if (strcmp(c->nn_kernels, "auto") != 0 && strcmp(c->nn_kernels, "stock") != 0) {
-		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto or stock", c->nn_kernels);
-		return -1;
-	}
-	if (c->face_input % 8 != 0) {
-		util_errf(err, errlen, "worker.face_input: %d is not a multiple of 8", c->face_input);
-		return -1;
-	}
-	if (!config_input_ok(c->person_input)) {
-		util_errf(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
-		return -1;
-	}
-	if (c->track_consensus_window < c->track_consensus_n) {
-		util_errf(err, errlen, "track.consensus_window (%d) is below track.consensus_n (%d)",
-		    c->track_consensus_window, c->track_consensus_n);
-		return -1;
-	}
-	if (strcmp(c->gate_face_timeout_verdict, "DENY") != 0 && strcmp(c->gate_face_timeout_verdict, "PASS") != 0 &&
-	    strcmp(c->gate_face_timeout_verdict, "none") != 0) {
-		util_errf(err, errlen, "gate.face_timeout_verdict: \"%s\" is not DENY, PASS or none",
-		    c->gate_face_timeout_verdict);
-		return -1;
-	}
-	if (c->webhook_backoff_min_ms > c->webhook_backoff_max_ms) {
-		util_errf(err, errlen, "webhook.backoff_min_ms (%d) is above webhook.backoff_max_ms (%d)",
-		    c->webhook_backoff_min_ms, c->webhook_backoff_max_ms);
-		return -1;
-	}
-	if (c->webhook_url[0] != '\0' && strncmp(c->webhook_url, "http://", 7) != 0 &&
-	    strncmp(c->webhook_url, "https://", 8) != 0) {
-		util_errf(err, errlen, "webhook.url: \"%s\" is not an http:// or https:// URL", c->webhook_url);
-		return -1;
-	}
-	for (i = 0; i < c->ncameras; i++) {
-		if (c->cameras[i].token[0] == '\0') {
-			util_errf(err, errlen, "camera.%s.token is not set", c->cameras[i].id);
-			return -1;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(c->cameras[i].token, c->cameras[j].token) == 0) {
-				util_errf(err, errlen, "camera.%s.token and camera.%s.token are the same",
-				    c->cameras[j].id, c->cameras[i].id);
-				return -1;
-			}
-	}
-	return 0;
-}
-
-const struct config_camera *
-config_camera(const struct config *c, const char *id)
-{
-	int i;
-
-	if (id == NULL)
-		return NULL;
-	for (i = 0; i < c->ncameras; i++)
-		if (strcmp(c->cameras[i].id, id) == 0 && c->cameras[i].token[0] != '\0')
-			return &c->cameras[i];
-	return NULL;
 }
 
 void

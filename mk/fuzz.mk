@@ -36,9 +36,9 @@ $(FUZZ_DIR)/fuzz_msg: test/fuzz/fuzz_msg.c common/msg.c $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_msg.c common/msg.c $(LDLIBS_BASE)
 
-$(FUZZ_DIR)/fuzz_config: test/fuzz/fuzz_config.c common/config.c $(B)/libgwcommon.a
+$(FUZZ_DIR)/fuzz_config: test/fuzz/fuzz_config.c common/config.c common/config_check.c $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_config.c common/config.c $(LDLIBS_BASE)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_config.c common/config.c common/config_check.c $(LDLIBS_BASE)
 
 # the notifier links libmosquitto, libcurl, jansson (mk/ops.mk, a target-specific LDLIBS_BASE): so does its harness
 $(FUZZ_DIR)/fuzz_http: LDLIBS_BASE += $(OPS_NOTIFIER_LIBS)
