@@ -172,6 +172,25 @@ static double gflop(const network *net)
 	return f / 1e9;
 }
 
+/* One forward pass of net on in, layer by layer: ms[i] is layer i's time. */
+static void
+kernels_bench_forward(network net, float *in, double *ms)
+{
+	int i;
+
+	net.input = in;
+	net.train = 0;
+	for (i = 0; i < net.n; i++) {
+		layer l = net.layers[i];
+		double t0 = cpu_ms();
+
+		net.index = i;
+		l.forward(l, net);
+		net.input = l.output;
+		ms[i] = cpu_ms() - t0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const float zero[3] = { 0, 0, 0 };
@@ -233,25 +252,16 @@ int main(int argc, char **argv)
 		/* our forward, layer by layer: ms (the least of RUNS: other
 		 * load only ever adds) and GFLOP/s of each */
 		network net = *ours;
-		double *t = calloc(net.n, sizeof(double));
+		double *t = calloc(net.n, sizeof(double)), *ms = calloc(net.n, sizeof(double));
 
 		for (i = 0; i < net.n; i++)
 			t[i] = 1e30;
 
 		for (r = 0; r < runs; r++) {
-			net.input = in;
-			net.train = 0;
-			for (i = 0; i < net.n; i++) {
-				layer l = net.layers[i];
-				double t0 = cpu_ms();
-
-				net.index = i;
-				l.forward(l, net);
-				net.input = l.output;
-				t0 = cpu_ms() - t0;
-				if (t0 < t[i])
-					t[i] = t0;
-			}
+			kernels_bench_forward(net, in, ms);
+			for (i = 0; i < net.n; i++)
+				if (ms[i] < t[i])
+					t[i] = ms[i];
 		}
 		for (i = 0; i < net.n; i++) {
 			const layer *l = &net.layers[i];
@@ -263,6 +273,7 @@ int main(int argc, char **argv)
 			    f / t[i] / 1e6);
 		}
 		free(t);
+		free(ms);
 	}
 	if (argc > 6 && strcmp(argv[6], "--layers") == 0) {
 		/* our forward, layer by layer, summed by kind over RUNS runs */
@@ -271,27 +282,24 @@ int main(int argc, char **argv)
 		int nk = 0, k;
 		network net = *ours;
 
-		for (r = 0; r < runs; r++) {
-			net.input = in;
-			net.train = 0;
-			for (i = 0; i < net.n; i++) {
-				layer l = net.layers[i];
-				double t0 = cpu_ms();
+		double *ms = calloc(net.n, sizeof(double));
 
-				net.index = i;
-				l.forward(l, net);
-				net.input = l.output;
-				t0 = cpu_ms() - t0;
-				for (k = 0; k < nk && strcmp(kinds[k], kind(&l)) != 0; k++)
+		for (r = 0; r < runs; r++) {
+			kernels_bench_forward(net, in, ms);
+			for (i = 0; i < net.n; i++) {
+				const char *name = kind(&net.layers[i]);
+
+				for (k = 0; k < nk && strcmp(kinds[k], name) != 0; k++)
 					;
 				if (k == nk && nk < 16)
-					kinds[nk++] = kind(&l);
+					kinds[nk++] = name;
 				if (k < nk) {
-					t[k] += t0;
-					total += t0;
+					t[k] += ms[i];
+					total += ms[i];
 				}
 			}
 		}
+		free(ms);
 		for (k = 0; k < nk; k++)
 			printf("  %-10s %5.1f%%\n", kinds[k], 100 * t[k] / total);
 	}

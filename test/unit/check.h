@@ -134,6 +134,28 @@ check_mkdtemp(char *out, size_t len, const char *tag)
 	return mkdtemp(out) ? 0 : -errno;
 }
 
+/* The whole of a file as a NUL-terminated string to free(); "" (still to
+ * free) when it cannot be read. */
+static inline char *
+check_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, n;
+
+	if (f != NULL) {
+		FILE *out = open_memstream(&buf, &len);
+		char chunk[4096];
+
+		while (out != NULL && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, out);
+		if (out != NULL)
+			fclose(out);
+		fclose(f);
+	}
+	return buf ? buf : strdup("");
+}
+
 static inline int
 check_cmp_line(const void *a, const void *b)
 {

@@ -69,6 +69,21 @@ CASE(photos)
 	}
 }
 
+/* A photo of PHOTOS, or NULL after a failed check. */
+static unsigned char *
+test_image_photo(const char *name, size_t *len)
+{
+	char path[256], what[300];
+	unsigned char *b;
+
+	snprintf(path, sizeof(path), "%s/%s", PHOTOS, name);
+	b = load(path, len);
+	snprintf(what, sizeof(what), "%s is readable", path);
+	if (b == NULL)
+		CHECK(0, what);
+	return b;
+}
+
 CASE(truncated)
 {
 	char err[256] = "";
@@ -77,10 +92,8 @@ CASE(truncated)
 	size_t len;
 	int rc;
 
-	if ((b = load(PHOTOS "/person.jpg", &len)) == NULL) {
-		CHECK(0, "person.jpg for truncation tests");
+	if ((b = test_image_photo("person.jpg", &len)) == NULL)
 		return;
-	}
 	/* stb alone would decode this with grey blocks and return success */
 	rc = image_decode(b, len * 6 / 10, 0, &im, err, sizeof(err));
 	CHECK_INT(rc, -EINVAL, "JPEG cut at 60% is refused");
@@ -135,10 +148,8 @@ CASE(max_pixels)
 	size_t len;
 	int rc;
 
-	if ((b = load(PHOTOS "/kite.jpg", &len)) == NULL) {
-		CHECK(0, "kite.jpg for max_pixels");
+	if ((b = test_image_photo("kite.jpg", &len)) == NULL)
 		return;
-	}
 	rc = image_decode(b, len, 1352L * 900 - 1, &im, err, sizeof(err));
 	CHECK_INT(rc, -E2BIG, "1352x900 over max_pixels is refused");
 	CHECK(strstr(err, "1352x900") != NULL, "max_pixels refusal names the size");

@@ -15,17 +15,6 @@
 #include "log.h"
 #include "util.h"
 
-static char *
-test_log_slurp(const char *path)
-{
-	unsigned char *buf;
-	size_t len;
-
-	if (util_read_file(path, 1 << 24, &buf, &len) != 0)
-		return strdup("");
-	return (char *)buf;
-}
-
 static int
 test_log_count_lines(const char *s)
 {
@@ -95,7 +84,7 @@ CASE(line_format)
 	log_error(NULL, "multi\nline\ttext");
 	test_log_release();
 
-	out = test_log_slurp("err.log");
+	out = check_slurp("err.log");
 	CHECK_INT(test_log_count_lines(out), 6, "six lines written, debug filtered");
 	CHECK(strstr(out, "hidden") == NULL, "debug line is filtered at info");
 	regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z "
@@ -136,7 +125,7 @@ CASE(threads)
 	for (i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
 	test_log_release();
-	out = test_log_slurp("threads.log");
+	out = check_slurp("threads.log");
 	CHECK_INT(test_log_count_lines(out), 2000, "2000 lines from 4 threads");
 	regcomp(&re, "^[0-9T:.-]{23}Z info ingest 1764026596123456-007 thread [0-3] line [0-9]+ (padding ?){9}$",
 	    REG_EXTENDED | REG_NOSUB);
@@ -158,7 +147,7 @@ CASE(level_filter)
 	log_info(NULL, "quiet");
 	log_warnx(NULL, "loud");
 	test_log_release();
-	out = test_log_slurp("warn.log");
+	out = check_slurp("warn.log");
 	CHECK(strstr(out, "quiet") == NULL && strstr(out, "warn worker - loud") != NULL, "min level warn filters info");
 	free(out);
 }
@@ -181,7 +170,7 @@ CASE(fatal)
 	close(fd);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2, "fatal exits with status 2");
-	out = test_log_slurp("fatal.log");
+	out = check_slurp("fatal.log");
 	CHECK(strstr(out, "fatal worker - bad config x\n") != NULL, "fatal logs its line");
 	free(out);
 }
@@ -202,7 +191,7 @@ CASE(journal)
 	log_warnx(NULL, "w");
 	log_error(NULL, "e");
 	test_log_release();
-	out = test_log_slurp("journal.log");
+	out = check_slurp("journal.log");
 	CHECK_STR(out, "<7>debug notifier - d\n<6>info notifier 1764026596123456-007 i\n"
 	    "<4>warn notifier - w\n<3>error notifier - e\n",
 	    "stderr is the journal: <N> syslog priority prefixes, no time of our own");
@@ -212,7 +201,7 @@ CASE(journal)
 	log_init("notifier", LOG_LEVEL_INFO);
 	log_info(NULL, "plain");
 	test_log_release();
-	out = test_log_slurp("notjournal.log");
+	out = check_slurp("notjournal.log");
 	CHECK(out[0] != '<' && strstr(out, "Z info notifier - plain\n") != NULL,
 	    "JOURNAL_STREAM naming another stream: the usual timed lines");
 	free(out);

@@ -12,17 +12,6 @@
 #include "logpump.h"
 #include "util.h"
 
-static char *
-test_logpump_slurp(const char *path)
-{
-	unsigned char *buf;
-	size_t len;
-
-	if (util_read_file(path, 1 << 24, &buf, &len) != 0)
-		return strdup("");
-	return (char *)buf;
-}
-
 CASE(rotation)
 {
 	char line[256], name[64], *all, *f;
@@ -56,7 +45,7 @@ CASE(rotation)
 			snprintf(name, sizeof(name), "prog.log.%d", i);
 		else
 			snprintf(name, sizeof(name), "prog.log");
-		f = test_logpump_slurp(name);
+		f = check_slurp(name);
 		if (f[0] != '\0' && f[strlen(f) - 1] != '\n')
 			whole = 0;
 		memcpy(all + len, f, strlen(f));
@@ -106,11 +95,11 @@ CASE(long_line)
 	logpump_drain(&lp);
 	CHECK(write(lp.wfd, "end\nnext\n", 9) == 9, "end it");
 	logpump_close(&lp);
-	f = test_logpump_slurp("long.log.1");
+	f = check_slurp("long.log.1");
 	CHECK(strncmp(f, "start-of-a-long-line x", 22) == 0 && strstr(f, "xend\n") != NULL && strstr(f, "next") == NULL,
 	    "the long line is whole in one file, the next line in the new one");
 	free(f);
-	f = test_logpump_slurp("long.log");
+	f = check_slurp("long.log");
 	CHECK_STR(f, "next\n", "the new file starts with the next line");
 	free(f);
 
