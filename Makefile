@@ -18,7 +18,7 @@ DARKNET_LIBS = -L/usr/lib/darknet -Wl,-rpath,/usr/lib/darknet -ldarknet
 # an -O1 sanitizer build whose warnings differ (issue 11).
 WERROR ?=
 GW_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -pthread -Icommon $(DARKNET_INC) -MMD -MP
-LDLIBS_BASE = $(PATHS_O) $(B)/libgwcommon.a $(DARKNET_LIBS) $(KERNELS_LIBS) -lsystemd -lm -pthread
+LDLIBS_BASE = $(PATHS_O) $(B)/libgwcommon.a $(DARKNET_LIBS) $(KERNELS_LIBS) -ljansson -lsystemd -lm -pthread
 
 COMMON_SRC     = $(wildcard common/*.c)
 INGEST_SRC     = $(wildcard ingest/*.c)

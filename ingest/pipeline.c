@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "camsg.h"
 #include "log.h"
 #include "pipeline.h"
 #include "util.h"
@@ -95,28 +96,27 @@ pipeline_status_name(enum pipeline_status st)
 	}
 }
 
-/* pipeline_meta - the JSON trailer of a spooled frame. */
-static void
+/* pipeline_meta - the JSON trailer of a spooled frame (worker/meta.h
+ * reads it). Returns 0, or -ENOSPC / -ENOMEM. */
+static int
 pipeline_meta(const struct pipeline_job *job, char *out, size_t outlen)
 {
 	const struct check_result *r = &job->res;
+	json_t *o;
 	size_t n;
-	int i;
 
-	n = (size_t)snprintf(out, outlen,
-	    "{\"camera\":\"%s\",\"frame\":\"%s\",\"received_us\":%llu,\"width\":%d,\"height\":%d,",
-	    pl.cfg->cameras[job->cam].id, job->frame_id, (unsigned long long)job->received_us,
-	    r->width, r->height);
-	if (isnan(job->temperature))
-		n += (size_t)snprintf(out + n, outlen - n, "\"temperature\":null,\"persons\":[");
-	else
-		n += (size_t)snprintf(out + n, outlen - n, "\"temperature\":%.2f,\"persons\":[", job->temperature);
-	for (i = 0; i < r->npersons && n < outlen; i++)
-		n += (size_t)snprintf(out + n, outlen - n, "%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f}",
-		    i ? "," : "", r->persons[i].x, r->persons[i].y, r->persons[i].w, r->persons[i].h,
-		    r->persons[i].score);
-	if (n < outlen)
-		snprintf(out + n, outlen - n, "]}");
+	o = json_pack("{s:s, s:s, s:I, s:i, s:i, s:o, s:o}", "camera", pl.cfg->cameras[job->cam].id,
+	    "frame", job->frame_id, "received_us", (json_int_t)job->received_us, "width", r->width,
+	    "height", r->height, "temperature", isnan(job->temperature) ? json_null() : camsg_real(job->temperature, 100),
+	    "persons", camsg_boxes(r->persons, r->npersons, NULL));
+	if (o == NULL)
+		return -ENOMEM;
+	n = json_dumpb(o, out, outlen - 1, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	json_decref(o);
+	if (n == 0 || n >= outlen)
+		return -ENOSPC;
+	out[n] = '\0';
+	return 0;
 }
 
 /* pipeline_work - pool thread: check, and commit a frame with a person. */
@@ -158,10 +158,10 @@ pipeline_work(uv_work_t *w)
 		    "disk space below spool.min_free_mb (%ld MiB): frame refused", pl.sp->min_free_mb);
 		return;
 	}
-	if (rc == 0) {
-		pipeline_meta(job, meta, sizeof(meta));
+	if (rc == 0)
+		rc = pipeline_meta(job, meta, sizeof(meta));
+	if (rc == 0)
 		rc = spool_commit(pl.sp, camera, job->frame_id, job->res.ext, job->data, job->len, meta);
-	}
 	if (rc != 0) {
 		job->status = PIPELINE_BUSY;
 		snprintf(job->reason, sizeof(job->reason), "spool write failed: %s", strerror(-rc));

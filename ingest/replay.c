@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "camsg.h"
 #include "check.h"
-#include "json.h"
 #include "replay.h"
+#include "utf8.h"
 #include "util.h"
 
 static void
@@ -31,13 +32,52 @@ replay_progress(int done, int total)
 	fflush(stderr);
 }
 
+/* replay_print - o as one JSON line (o taken over); NULL: out of memory. */
+static void
+replay_print(json_t *o)
+{
+	if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
+		fputs("{\"error\":\"out of memory\"}", stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(o);
+}
+
+/* replay_one - check one file and print its line; 0, or 1 on error. */
+static int
+replay_one(const struct config *cfg, const struct check_params *p, const char *file)
+{
+	struct check_result res;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	uint64_t t0;
+	int rc;
+
+	rc = util_read_file(file, (size_t)cfg->ingest_max_bytes, &buf, &len);
+	if (rc != 0) {
+		replay_print(json_pack("{s:o, s:s}", "file", utf8_json(file),
+		    "error", rc == -EFBIG ? "file is over ingest.max_bytes" : strerror(-rc)));
+		return 1;
+	}
+	t0 = util_mono_us();
+	check_frame(p, NULL, buf, len, &res);
+	free(buf);
+	if (res.outcome == CHECK_BAD_IMAGE || res.outcome == CHECK_DETECTOR_FAILED) {
+		replay_print(json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(res.reason)));
+		return 1;
+	}
+	replay_print(json_pack("{s:o, s:b, s:o, s:o, s:i, s:i, s:o}", "file", utf8_json(file),
+	    "person", res.npersons > 0, "persons", camsg_boxes(res.persons, res.npersons, check_by_name(res.by)),
+	    "reason", utf8_json(res.reason), "width", res.width, "height", res.height,
+	    "ms", camsg_real((double)(util_mono_us() - t0) / 1000.0, 10)));
+	return 0;
+}
+
 int
 replay_run(const struct config *cfg, char **files, int nfiles)
 {
 	struct check_params p;
-	struct check_result res;
-	char file[1100], err[300];
-	int i, j, rc, status = 0, tty = isatty(2);
+	int i, status = 0, tty = isatty(2);
 
 	memset(&p, 0, sizeof(p));
 	p.models_dir = cfg->models_dir;
@@ -48,38 +88,9 @@ replay_run(const struct config *cfg, char **files, int nfiles)
 	p.motion_threshold = cfg->motion_threshold;
 	p.motion_recheck_ms = cfg->motion_recheck_ms;
 	for (i = 0; i < nfiles; i++) {
-		unsigned char *buf = NULL;
-		size_t len = 0;
-		uint64_t t0;
-
 		if (tty)
 			replay_progress(i, nfiles);
-		json_escape(file, sizeof(file), files[i]);
-		rc = util_read_file(files[i], (size_t)cfg->ingest_max_bytes, &buf, &len);
-		if (rc != 0) {
-			json_escape(err, sizeof(err), rc == -EFBIG ? "file is over ingest.max_bytes" : strerror(-rc));
-			printf("{\"file\":%s,\"error\":%s}\n", file, err);
-			status = 1;
-			continue;
-		}
-		t0 = util_mono_us();
-		check_frame(&p, NULL, buf, len, &res);
-		free(buf);
-		if (res.outcome == CHECK_BAD_IMAGE || res.outcome == CHECK_DETECTOR_FAILED) {
-			json_escape(err, sizeof(err), res.reason);
-			printf("{\"file\":%s,\"error\":%s}\n", file, err);
-			status = 1;
-			continue;
-		}
-		printf("{\"file\":%s,\"person\":%s,\"persons\":[", file, res.npersons > 0 ? "true" : "false");
-		for (j = 0; j < res.npersons; j++)
-			printf("%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f,\"by\":\"%s\"}",
-			    j ? "," : "", res.persons[j].x, res.persons[j].y, res.persons[j].w, res.persons[j].h,
-			    res.persons[j].score, check_by_name(res.by));
-		json_escape(err, sizeof(err), res.reason);
-		printf("],\"reason\":%s,\"width\":%d,\"height\":%d,\"ms\":%.1f}\n", err, res.width, res.height,
-		    (double)(util_mono_us() - t0) / 1000.0);
-		fflush(stdout);
+		status |= replay_one(cfg, &p, files[i]);
 	}
 	if (tty)
 		replay_progress(nfiles, nfiles);

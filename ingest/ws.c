@@ -30,16 +30,16 @@
 
 #include <libwebsockets.h>
 
+#include "camsg.h"
 #include "image.h"
-#include "json.h"
 #include "log.h"
 #include "netlisten.h"
+#include "utf8.h"
 #include "util.h"
 #include "ws.h"
 
 #define WS_OUTQ 256                 /* messages queued per connection before it is dropped */
 #define WS_TEXT_MAX 65536           /* largest text message from a camera */
-#define WS_ANSWER_MAX 4096
 #define WS_RX_BUF (256 * 1024)      /* lws receive piece size */
 #define WS_CLOSE_AUTH 4001
 #define WS_CLOSE_PROTOCOL 4002      /* binary before hello, bad hello */
@@ -103,8 +103,6 @@ static struct {
 	struct ws_fail fails[WS_AUTH_SLOTS];
 } ws;
 
-static void ws_enqueue(struct ws_conn *c, const char *text, size_t len);
-
 static void
 ws_conn_unref(struct ws_conn *c)
 {
@@ -152,21 +150,38 @@ ws_out_slot(struct ws_conn *c)
 	return o;
 }
 
+/* ws_enqueue - queue buf (owned, taken over: LWS_PRE + len bytes). */
 static void
-ws_enqueue(struct ws_conn *c, const char *text, size_t len)
+ws_enqueue(struct ws_conn *c, unsigned char *buf, size_t len)
 {
 	struct ws_out *o = ws_out_slot(c);
 
-	if (o == NULL)
-		return;
-	if ((o->buf = malloc(LWS_PRE + len)) == NULL) {
-		ws_drop(c, "out of memory");
+	if (o == NULL) {
+		free(buf);
 		return;
 	}
-	memcpy(o->buf + LWS_PRE, text, len);
+	o->buf = buf;
 	o->len = len;
 	c->out_count++;
 	lws_callback_on_writable(c->wsi);
+}
+
+/* ws_send - queue the message o (a new reference, taken over; NULL
+ * means building it ran out of memory). */
+static void
+ws_send(struct ws_conn *c, json_t *o)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+
+	if (o != NULL)
+		buf = camsg_dump(o, LWS_PRE, &len);
+	json_decref(o);
+	if (buf == NULL) {
+		ws_drop(c, "out of memory");
+		return;
+	}
+	ws_enqueue(c, buf, len);
 }
 
 /* ws_enqueue_close - close after everything queued so far is sent. */
@@ -178,7 +193,7 @@ ws_enqueue_close(struct ws_conn *c, int code, const char *reason)
 	if (o == NULL)
 		return;
 	o->close_code = code;
-	util_strlcpy(o->close_reason, reason, sizeof(o->close_reason));
+	utf8_repair(o->close_reason, sizeof(o->close_reason), reason);
 	c->out_count++;
 	c->dead = 1;
 	lws_callback_on_writable(c->wsi);
@@ -187,12 +202,7 @@ ws_enqueue_close(struct ws_conn *c, int code, const char *reason)
 static void
 ws_error(struct ws_conn *c, const char *error, const char *reason)
 {
-	char buf[512], esc[300];
-	int n;
-
-	json_escape(esc, sizeof(esc), reason);
-	n = snprintf(buf, sizeof(buf), "{\"type\":\"error\",\"error\":\"%s\",\"reason\":%s}", error, esc);
-	ws_enqueue(c, buf, (size_t)n);
+	ws_send(c, camsg_error(error, reason));
 }
 
 /* ws_send_answer - the one place an answer is written (and logged when
@@ -201,24 +211,15 @@ static void
 ws_send_answer(struct ws_conn *c, uint32_t seq, const char *frame, enum pipeline_status st,
                const char *reason, const struct nn_box *p, int np, uint64_t t0_mono)
 {
-	char buf[WS_ANSWER_MAX], esc[CHECK_REASON_SIZE * 2];
-	size_t n;
-	int i;
+	if (st == PIPELINE_BUSY || st == PIPELINE_REJECTED) {
+		char safe[CHECK_REASON_SIZE];
 
-	if (st == PIPELINE_BUSY || st == PIPELINE_REJECTED)
+		utf8_repair(safe, sizeof(safe), reason);
 		log_warnx(frame, "camera=%s peer=%s seq=%u %s: %s", ws_cam_id(c), c->peer, seq,
-		    pipeline_status_name(st), reason);
-	json_escape(esc, sizeof(esc), reason);
-	n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"answer\",\"seq\":%u,\"frame\":%s%s%s,"
-	    "\"status\":\"%s\",\"reason\":%s,\"persons\":[", seq, frame ? "\"" : "",
-	    frame ? frame : "null", frame ? "\"" : "", pipeline_status_name(st), esc);
-	for (i = 0; i < np && n < sizeof(buf) - 128; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-		    "%s{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.3f}",
-		    i ? "," : "", p[i].x, p[i].y, p[i].w, p[i].h, p[i].score);
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "],\"ms\":%.1f}",
-	    (double)(util_mono_us() - t0_mono) / 1000.0);
-	ws_enqueue(c, buf, n);
+		    pipeline_status_name(st), safe);
+	}
+	ws_send(c, camsg_answer(seq, frame, pipeline_status_name(st), reason, p, np,
+	    (double)(util_mono_us() - t0_mono) / 1000.0));
 }
 
 void
@@ -235,52 +236,13 @@ ws_answer(struct pipeline_job *job)
 	ws_conn_unref(c);
 }
 
-#define WS_FACE_MAX (128 * 1024) /* a snapshot larger than this is not sent */
-
-/* ws_face - the person's best snapshot as ,"face":"data:image/jpeg;base64,..."
- * appended at out (at most outlen), or nothing when there is none. The
- * file is small and local (the worker wrote it moments ago). Returns the
- * bytes written. */
-static size_t
-ws_face(const char *rel, char *out, size_t outlen)
-{
-	static const char pre[] = ",\"face\":\"data:image/jpeg;base64,";
-	char path[CONFIG_PATH_SIZE + 128];
-	unsigned char *img;
-	size_t n = 0;
-	FILE *f;
-	int b64;
-
-	if (rel[0] == '\0' || strstr(rel, "..") != NULL || outlen < sizeof(pre) + 8)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", ws.cfg->dir, rel);
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;
-	if ((img = malloc(WS_FACE_MAX)) != NULL)
-		n = fread(img, 1, WS_FACE_MAX, f);
-	fclose(f);
-	if (img == NULL || n == 0 || n == WS_FACE_MAX) {
-		free(img);
-		return 0;
-	}
-	memcpy(out, pre, sizeof(pre) - 1);
-	b64 = lws_b64_encode_string((const char *)img, (int)n, out + sizeof(pre) - 1,
-	    (int)(outlen - sizeof(pre) - 2));
-	free(img);
-	if (b64 <= 0)
-		return 0;
-	out[sizeof(pre) - 1 + (size_t)b64] = '"';
-	return sizeof(pre) + (size_t)b64;
-}
-
 void
 ws_verdict(const struct msg_verdict *v)
 {
-	static char buf[1024 + WS_FACE_MAX * 4 / 3 + 64];
-	char temp[32], by[160];
-	const char *text;
 	const struct config_camera *cc = config_camera(ws.cfg, v->ref.camera);
+	unsigned char *buf, *copy;
 	struct ws_conn *c;
+	json_t *o;
 	size_t n;
 	int cam;
 
@@ -289,45 +251,22 @@ ws_verdict(const struct msg_verdict *v)
 		return;
 	}
 	cam = (int)(cc - ws.cfg->cameras);
-	/* The gate message schema (docs/ARCHITECTURE.md, "Gate messages"):
-	 * the track id is a decimal string of the 64-bit id. */
-	switch (v->kind) {
-	case MSG_GATE_APPEARED:
-	case MSG_GATE_LEFT:
-		n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"person\",\"track\":\"%" PRId64 "\","
-		    "\"event\":\"%s\"}", v->track_id, v->kind == MSG_GATE_APPEARED ? "appeared" : "left");
-		break;
-	case MSG_GATE_PROMPT:
-		text = v->reason == MSG_REASON_FACE_TOO_SMALL ? "Please come closer to the camera" :
-		    "Please look at the camera";
-		n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"prompt\",\"track\":\"%" PRId64 "\","
-		    "\"reason\":\"%s\",\"text\":\"%s\"}", v->track_id,
-		    v->reason == MSG_REASON_FACE_TOO_SMALL ? "face_too_small" : "face_not_visible", text);
-		break;
-	case MSG_GATE_VERDICT:
-		if (isnan(v->temperature))
-			snprintf(temp, sizeof(temp), "null");
-		else
-			snprintf(temp, sizeof(temp), "%.2f", v->temperature);
-		if (v->override && v->by[0])
-			json_escape(by, sizeof(by), v->by);
-		else
-			snprintf(by, sizeof(by), "null");
-		n = (size_t)snprintf(buf, sizeof(buf), "{\"type\":\"verdict\",\"frame\":\"%s\",\"track\":\"%" PRId64 "\","
-		    "\"verdict\":\"%s\",\"reason\":\"%s\",\"temperature\":%s,\"person\":%u,"
-		    "\"override\":%s,\"by\":%s",
-		    v->ref.frame_id, v->track_id, msg_verdict_name(v->verdict),
-		    msg_reason_name(v->reason), temp, v->person, v->override ? "true" : "false", by);
-		n += ws_face(v->snapshot, buf + n, sizeof(buf) - n - 2);
-		buf[n++] = '}';
-		break;
-	default:
-		log_warnx(NULL, "gate message of unknown kind %u ignored", v->kind);
+	if ((o = camsg_gate(v, ws.cfg->dir)) == NULL) {
+		log_warnx(NULL, "gate message of kind %u not sent (unknown kind or out of memory)", v->kind);
+		return;
+	}
+	buf = camsg_dump(o, LWS_PRE, &n);
+	json_decref(o);
+	if (buf == NULL) {
+		log_warnx(NULL, "gate message not sent: out of memory");
 		return;
 	}
 	for (c = ws.conns; c; c = c->next)
-		if (c->cam == cam)
-			ws_enqueue(c, buf, n);
+		if (c->cam == cam && (copy = malloc(LWS_PRE + n)) != NULL) {
+			memcpy(copy, buf, LWS_PRE + n);
+			ws_enqueue(c, copy, n);
+		}
+	free(buf);
 }
 
 unsigned
@@ -452,13 +391,9 @@ ws_token_eq(const char *a, const char *b)
 }
 
 static void
-ws_hello(struct ws_conn *c, const struct json_field *f, int n)
+ws_hello(struct ws_conn *c, const struct camsg *m)
 {
-	const struct json_field *cam = json_find(f, n, "camera"), *tok = json_find(f, n, "token");
 	const struct config_camera *cc = NULL;
-	char buf[512];
-	int len;
-
 	struct ws_fail *fl;
 	uint64_t now = util_mono_us();
 
@@ -476,77 +411,52 @@ ws_hello(struct ws_conn *c, const struct json_field *f, int n)
 		ws_refuse(c, "auth", WS_CLOSE_AUTH, why);
 		return;
 	}
-	if ((cam && cam->type == JSON_STRING && !ws_text_ok(cam->str)) ||
-	    (tok && tok->type == JSON_STRING && !ws_text_ok(tok->str))) {
+	if (!ws_text_ok(m->camera) || !ws_text_ok(m->token)) {
 		log_warnx(NULL, "camera=? peer=%s auth failed: control characters in camera or token", c->peer);
 		ws_fail_note(c->peer);
 		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
 		return;
 	}
-	if (cam && cam->type == JSON_STRING)
-		cc = config_camera(ws.cfg, cam->str);
-	if (cc == NULL || tok == NULL || tok->type != JSON_STRING || !ws_token_eq(tok->str, cc->token)) {
+	if (m->has_camera)
+		cc = config_camera(ws.cfg, m->camera);
+	if (cc == NULL || !m->has_token || !ws_token_eq(m->token, cc->token)) {
 		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
-		    cam && cam->type == JSON_STRING && util_camera_id_valid(cam->str) ? cam->str : "?", c->peer);
+		    util_camera_id_valid(m->camera) ? m->camera : "?", c->peer);
 		ws_fail_note(c->peer);
 		ws_error(c, "auth", "unknown camera or wrong token");
 		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
 		return;
 	}
 	c->cam = (int)(cc - ws.cfg->cameras);
-	len = snprintf(buf, sizeof(buf), "{\"type\":\"welcome\",\"camera\":\"%s\",\"mode\":\"%s\","
-	    "\"max_bytes\":%ld,\"max_inflight\":%d}", cc->id,
-	    cc->mode == CONFIG_MODE_INDOOR ? "indoor" : "gate", ws.cfg->ingest_max_bytes,
-	    ws.cfg->ingest_max_inflight);
 	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
-	ws_enqueue(c, buf, (size_t)len);
+	ws_send(c, camsg_welcome(ws.cfg, cc));
 }
 
 static void
 ws_text(struct ws_conn *c)
 {
-	struct json_field f[JSON_FIELDS_MAX];
-	const struct json_field *type, *t;
-	char err[160], why[256];
-	int n;
+	struct camsg m;
+	char why[256];
+	int rc;
 
 	if (c->rx_over) {
 		snprintf(why, sizeof(why), "text message of %zu bytes is over %d bytes", c->rx_total, WS_TEXT_MAX);
 		goto bad;
 	}
-	n = json_object_parse((const char *)c->rx, c->rx_len, f, JSON_FIELDS_MAX, err, sizeof(err));
-	if (n < 0) {
-		snprintf(why, sizeof(why), "bad JSON: %s", err);
-		if (c->cam < 0) {   /* a stranger gets one chance */
-			log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
-			ws_fail_note(c->peer);
-			ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, why);
-			return;
-		}
-		goto bad;
-	}
-	type = json_find(f, n, "type");
-	if (type == NULL || type->type != JSON_STRING) {
-		snprintf(why, sizeof(why), "message has no \"type\" string");
-		goto bad;
-	}
-	if (strcmp(type->str, "hello") == 0) {
-		ws_hello(c, f, n);
+	rc = camsg_parse((const char *)c->rx, c->rx_len, &m, why, sizeof(why));
+	if (rc == -EBADMSG && c->cam < 0) {   /* a stranger gets one chance */
+		log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
+		ws_fail_note(c->peer);
+		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, why);
 		return;
 	}
-	if (strcmp(type->str, "meta") == 0) {
-		t = json_find(f, n, "temperature");
-		if (t == NULL || t->type == JSON_NULL)
-			c->temperature = NAN;
-		else if (t->type == JSON_NUMBER && t->num > -100 && t->num < 200)
-			c->temperature = (float)t->num;
-		else {
-			snprintf(why, sizeof(why), "meta: temperature must be a number of degrees C or null");
-			goto bad;
-		}
-		return;
-	}
-	snprintf(why, sizeof(why), "unknown message type \"%.64s\"", type->str);
+	if (rc != 0)
+		goto bad;
+	if (m.type == CAMSG_HELLO)
+		ws_hello(c, &m);
+	else
+		c->temperature = m.temperature;
+	return;
 bad:
 	log_warnx(NULL, "camera=%s peer=%s bad_message: %s", ws_cam_id(c), c->peer, why);
 	ws_error(c, "bad_message", why);

@@ -24,9 +24,10 @@ $(FUZZ_DIR)/fuzz_image: test/fuzz/fuzz_image.c common/image.c common/imgguard.c 
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_STB) -o $@ $^ -lm
 
-$(FUZZ_DIR)/fuzz_camera_json: test/fuzz/fuzz_camera_json.c ingest/json.c
+$(FUZZ_DIR)/fuzz_camera_json: test/fuzz/fuzz_camera_json.c ingest/camsg.c common/utf8.c $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Iingest -o $@ $^ -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iingest -o $@ test/fuzz/fuzz_camera_json.c ingest/camsg.c common/utf8.c \
+	    -lwebsockets $(LDLIBS_BASE)
 
 $(FUZZ_DIR)/fuzz_trailer: test/fuzz/fuzz_trailer.c common/spool.c worker/meta.c $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)

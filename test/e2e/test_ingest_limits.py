@@ -179,6 +179,24 @@ def cases(tmp):
             w = WS(port, timeout=10, source="127.0.0.5")
             w.send_text(hello)
             closed_with(w, what + " is refused and the connection closed", 4002, "")
+        # camera id or token that is not UTF-8: a clear error (itself UTF-8), the connection closed,
+        # no byte of it in the answer or the log, and the other cameras still served
+        for what, hello in (
+                ("a camera id that is not UTF-8", b'{"type":"hello","camera":"gate1\xff\xfe","token":"tok-one-1234"}'),
+                ("a token that is not UTF-8", b'{"type":"hello","camera":"gate1","token":"tok-one-\xc3\x28"}')):
+            w = WS(port, timeout=10, source="127.0.0.8")
+            w.send_frame(0x1, hello)
+            try:
+                m = w.recv()    # decodes strictly: an echoed byte that is not UTF-8 would raise
+                rep.check(m.get("type") == "error" and "UTF-8" in m.get("reason", ""),
+                          what + " -> an error naming UTF-8", repr(m))
+            except Exception as e:
+                rep.check(False, what + " -> an error naming UTF-8", repr(e))
+            closed_with(w, what + " -> the connection is closed", 4002, "UTF-8")
+        log_bytes = open(log, "rb").read()
+        rep.check(b"\xff\xfe" not in log_bytes and b"\xc3\x28" not in log_bytes,
+                  "bytes that are not UTF-8 are not written to the log", "found in the log")
+        serves(port, "other cameras are served after hellos that are not UTF-8")
         log_text = open(log).read()
         rep.check("camera=gate1 peer=127.0.0.5 connected" not in log_text, "no camera connected with a tampered id",
                   "log shows a connection from 127.0.0.5")

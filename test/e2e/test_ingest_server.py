@@ -247,6 +247,15 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
     m = ws.recv()
     rep.check(m.get("type") == "error" and m.get("error") == "bad_message" and "dance" in m.get("reason", ""),
            "unknown message type -> error bad_message", repr(m))
+    # text that is not UTF-8 is refused with a clear error, and none of its bytes come back
+    ws.send_frame(0x1, b'{"type":"meta","note":"caf\xe9 \xff\xfe","temperature":36.5}')
+    try:
+        m = ws.recv()   # decodes strictly: an echoed 0xff would raise here
+        rep.check(m.get("type") == "error" and m.get("error") == "bad_message" and "UTF-8" in m.get("reason", "")
+                  and "\ufffd" not in m.get("reason", ""), "a meta that is not UTF-8 -> error bad_message naming UTF-8",
+                  repr(m))
+    except Exception as e:
+        rep.check(False, "a meta that is not UTF-8 -> error bad_message naming UTF-8", repr(e))
     ws.send_binary(nobody)
     a = ws.recv_type("answer")
     rep.check(a.get("seq") == 4 and a.get("status") == "no_person", "connection still answers frames after bad text", repr(a))
