@@ -18,9 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "utf8.h"
 
 #define EVENTS_POLL_MS 500
 
@@ -45,26 +48,12 @@ events_signal(int sig)
 	events_stop = 1;
 }
 
-/* events_str - print s as a JSON string (null for NULL). */
-static void
-events_str(const char *s)
+/* events_text - column i as a JSON string (repaired if the database holds
+ * text that is not UTF-8), or null. */
+static json_t *
+events_text(sqlite3_stmt *st, int i)
 {
-	const unsigned char *p;
-
-	if (s == NULL) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	return utf8_json((const char *)sqlite3_column_text(st, i));
 }
 
 /* events_line - one track_events row (id, camera, track_id, seq, kind,
@@ -73,30 +62,37 @@ static void
 events_line(sqlite3_stmt *st)
 {
 	const char *frame = (const char *)sqlite3_column_text(st, 9);
-	const char *json = (const char *)sqlite3_column_text(st, 10);
+	const char *text = (const char *)sqlite3_column_text(st, 10);
 	long long at = sqlite3_column_int64(st, 8);
 	time_t t = (time_t)(at / 1000000);
-	char iso[32];
+	char iso[32], when[48];
+	json_t *o, *event;
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
-	printf("{\"id\":%lld,\"camera\":", (long long)sqlite3_column_int64(st, 0));
-	events_str((const char *)sqlite3_column_text(st, 1));
-	printf(",\"track_id\":%lld,\"seq\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 2),
-	    (long long)sqlite3_column_int64(st, 3));
-	events_str((const char *)sqlite3_column_text(st, 4));
-	printf(",\"verdict\":");
-	events_str((const char *)sqlite3_column_text(st, 5));
-	printf(",\"reason\":");
-	events_str((const char *)sqlite3_column_text(st, 6));
-	printf(",\"decision\":%s,\"at_us\":%lld,\"at\":\"%s.%03dZ\",\"frame\":",
-	    sqlite3_column_int(st, 7) ? "true" : "false", at, iso, (int)((at / 1000) % 1000));
-	events_str(frame && frame[0] ? frame : NULL);
-	if (json != NULL && json[0] == '{' && json[strlen(json) - 1] == '}')
-		printf(",\"event\":%s}\n", json);
-	else
-		printf(",\"event\":null,\"damaged\":true}\n");
+	snprintf(when, sizeof(when), "%s.%03dZ", iso, (int)((at / 1000) % 1000));
+	o = json_pack("{s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:b, s:I, s:s, s:o}",
+	    "id", (json_int_t)sqlite3_column_int64(st, 0), "camera", events_text(st, 1),
+	    "track_id", (json_int_t)sqlite3_column_int64(st, 2), "seq", (json_int_t)sqlite3_column_int64(st, 3),
+	    "kind", events_text(st, 4), "verdict", events_text(st, 5), "reason", events_text(st, 6),
+	    "decision", sqlite3_column_int(st, 7) != 0, "at_us", (json_int_t)at, "at", when,
+	    "frame", frame && frame[0] ? utf8_json(frame) : json_null());
+	if (o == NULL) {
+		fprintf(stderr, "gatewatch events: out of memory\n");
+		return;
+	}
+	event = text ? json_loads(text, 0, NULL) : NULL;
+	if (json_is_object(event))
+		json_object_set_new(o, "event", event);
+	else {
+		json_decref(event);
+		json_object_set_new(o, "event", json_null());
+		json_object_set_new(o, "damaged", json_true());
+	}
+	json_dumpf(o, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(o);
 }
 
 /* events_print - print the rows with id > *last (only the newest limit of

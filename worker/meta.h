@@ -24,8 +24,9 @@ struct meta {
 };
 
 /* meta_parse - parse json (NUL-terminated; "" or NULL = no metadata, which
- * is valid and gives no persons). Returns 0, or -EBADMSG with the reason
- * and byte offset in err; m is filled with defaults either way. */
+ * is valid and gives no persons) with jansson. Returns 0, or -EBADMSG with
+ * the reason in err (safe to log: text that is not UTF-8 is repaired); m
+ * is filled with defaults either way. */
 int meta_parse(const char *json, struct meta *m, char *err, size_t errlen);
 
 #endif

@@ -7,78 +7,74 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "analyse.h"
 #include "image.h"
 #include "log.h"
 #include "meta.h"
 #include "replay.h"
 #include "spool.h"
+#include "utf8.h"
 #include "util.h"
 
-static void
-replay_str(FILE *out, const char *s)
+/* replay_real - v rounded to 4 decimals (what the analysis can tell). */
+static json_t *
+replay_real(double v)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
+	return isfinite(v) ? json_real(round(v * 1e4) / 1e4) : json_null();
 }
 
-static void
-replay_box(FILE *out, const struct msg_box *b)
+static json_t *
+replay_box(const struct msg_box *b)
 {
-	if (b->score <= 0) {
-		fputs("null", out);
-		return;
-	}
-	fprintf(out, "{\"x\":%.1f,\"y\":%.1f,\"w\":%.1f,\"h\":%.1f,\"score\":%.4f}",
-	    b->x, b->y, b->w, b->h, b->score);
+	if (b->score <= 0)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "x", replay_real(b->x), "y", replay_real(b->y),
+	    "w", replay_real(b->w), "h", replay_real(b->h), "score", replay_real(b->score));
+}
+
+/* replay_line - o as one JSON line on out (o taken over). */
+static void
+replay_line(FILE *out, json_t *o)
+{
+	if (o == NULL || json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
+		fputs("{\"error\":\"out of memory\"}", out);
+	fputc('\n', out);
+	json_decref(o);
 }
 
 static void
 replay_print(FILE *out, const char *file, const struct msg_result *r)
 {
+	json_t *o, *persons = json_array();
 	uint32_t i;
 
-	fputs("{\"file\":", out);
-	replay_str(out, file);
-	fprintf(out, ",\"width\":%u,\"height\":%u", r->width, r->height);
-	if (!isnan(r->temperature))
-		fprintf(out, ",\"temperature\":%.2f", r->temperature);
-	fputs(",\"persons\":[", out);
-	for (i = 0; i < r->npersons; i++) {
+	for (i = 0; persons && i < r->npersons; i++) {
 		const struct msg_person *p = &r->persons[i];
 
-		fputs(i ? ",{\"body\":" : "{\"body\":", out);
-		replay_box(out, &p->body);
-		fputs(",\"face\":", out);
-		replay_box(out, &p->face);
-		fprintf(out, ",\"mask\":\"%s\",\"mask_score\":%.4f,"
-		    "\"probs\":{\"mask_on\":%.4f,\"mask_off\":%.4f,\"mask_chin\":%.4f},"
-		    "\"verdict\":\"%s\",\"reason\":\"%s\"}",
-		    msg_mask_name(p->mask), p->mask_score,
-		    p->mask_probs[MSG_MASK_ON], p->mask_probs[MSG_MASK_OFF], p->mask_probs[MSG_MASK_CHIN],
-		    msg_verdict_name(p->verdict), msg_reason_name(p->reason));
+		json_array_append_new(persons, json_pack("{s:o, s:o, s:s, s:o, s:{s:o, s:o, s:o}, s:s, s:s}",
+		    "body", replay_box(&p->body), "face", replay_box(&p->face), "mask", msg_mask_name(p->mask),
+		    "mask_score", replay_real(p->mask_score), "probs", "mask_on", replay_real(p->mask_probs[MSG_MASK_ON]),
+		    "mask_off", replay_real(p->mask_probs[MSG_MASK_OFF]), "mask_chin", replay_real(p->mask_probs[MSG_MASK_CHIN]),
+		    "verdict", msg_verdict_name(p->verdict), "reason", msg_reason_name(p->reason)));
 	}
-	fprintf(out, "],\"ms\":%.1f}\n", r->analyse_ms);
+	o = json_pack("{s:o, s:I, s:I}", "file", utf8_json(file), "width", (json_int_t)r->width,
+	    "height", (json_int_t)r->height);
+	if (o != NULL && !isnan(r->temperature))
+		json_object_set_new(o, "temperature", json_real(round(r->temperature * 100) / 100));
+	if (o != NULL) {
+		json_object_set_new(o, "persons", persons);
+		json_object_set_new(o, "ms", json_real(round(r->analyse_ms * 10) / 10));
+	} else
+		json_decref(persons);
+	replay_line(out, o);
 }
 
 static void
 replay_error(FILE *out, const char *file, const char *why)
 {
-	fputs("{\"file\":", out);
-	replay_str(out, file);
-	fputs(",\"error\":", out);
-	replay_str(out, why);
-	fputs("}\n", out);
+	replay_line(out, json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(why)));
 }
 
 static void
