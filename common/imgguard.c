@@ -25,18 +25,18 @@
 } while (0)
 
 static unsigned
-be16(const unsigned char *p)
+imgguard_be16(const unsigned char *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
 }
 
 static uint32_t
-be32(const unsigned char *p)
+imgguard_be32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-struct jpeg_state {
+struct imgguard_jpeg_state {
 	int sof;                 /* frame header seen */
 	int progressive;
 	int nf;                  /* frame components */
@@ -48,7 +48,7 @@ struct jpeg_state {
 
 /* One DHT segment (s: after the length field, n bytes). */
 static int
-guard_dht(struct jpeg_state *st, const unsigned char *s, size_t n, char *err, size_t errlen)
+imgguard_dht(struct imgguard_jpeg_state *st, const unsigned char *s, size_t n, char *err, size_t errlen)
 {
 	size_t i = 0;
 
@@ -84,7 +84,7 @@ guard_dht(struct jpeg_state *st, const unsigned char *s, size_t n, char *err, si
 }
 
 static int
-guard_dqt(struct jpeg_state *st, const unsigned char *s, size_t n, char *err, size_t errlen)
+imgguard_dqt(struct imgguard_jpeg_state *st, const unsigned char *s, size_t n, char *err, size_t errlen)
 {
 	size_t i = 0, size;
 
@@ -103,7 +103,7 @@ guard_dqt(struct jpeg_state *st, const unsigned char *s, size_t n, char *err, si
 }
 
 static int
-guard_sof(struct jpeg_state *st, unsigned m, const unsigned char *s, size_t n, int *w, int *h,
+imgguard_sof(struct imgguard_jpeg_state *st, unsigned m, const unsigned char *s, size_t n, int *w, int *h,
           char *err, size_t errlen)
 {
 	int i, hmax = 1, vmax = 1;
@@ -114,8 +114,8 @@ guard_sof(struct jpeg_state *st, unsigned m, const unsigned char *s, size_t n, i
 		GUARD_BAD("damaged JPEG: frame header cut short");
 	if (s[0] != 8)
 		GUARD_BAD("unsupported JPEG: %u-bit samples (8-bit only)", s[0]);
-	*h = (int)be16(s + 1);
-	*w = (int)be16(s + 3);
+	*h = (int)imgguard_be16(s + 1);
+	*w = (int)imgguard_be16(s + 3);
 	if (*h == 0)
 		GUARD_BAD("unsupported JPEG: height 0 (height given after the scan)");
 	if (*w == 0)
@@ -150,7 +150,7 @@ guard_sof(struct jpeg_state *st, unsigned m, const unsigned char *s, size_t n, i
 }
 
 static int
-guard_sos(struct jpeg_state *st, const unsigned char *s, size_t n, char *err, size_t errlen)
+imgguard_sos(struct imgguard_jpeg_state *st, const unsigned char *s, size_t n, char *err, size_t errlen)
 {
 	int ns, i, k, ss, se, ah, al;
 
@@ -195,11 +195,61 @@ guard_sos(struct jpeg_state *st, const unsigned char *s, size_t n, char *err, si
 	return 0;
 }
 
+/* imgguard_jpeg_segment - one marker segment m (s: after the length
+ * field, n bytes); 0, or -EINVAL with err. */
+static int
+imgguard_jpeg_segment(struct imgguard_jpeg_state *st, unsigned m, const unsigned char *s, size_t n,
+    int *w, int *h, char *err, size_t errlen)
+{
+	size_t seglen = n + 2;
+
+	switch (m) {
+	case 0xC0: case 0xC1: case 0xC2:
+		return imgguard_sof(st, m, s, n, w, h, err, errlen);
+	case 0xC3: case 0xC5: case 0xC6: case 0xC7:
+	case 0xC9: case 0xCA: case 0xCB: case 0xCD: case 0xCE: case 0xCF:
+		GUARD_BAD("unsupported JPEG: %s coding (frame marker 0x%02X)",
+		          m == 0xC3 || m == 0xC7 || m == 0xCB || m == 0xCF ? "lossless" :
+		          m >= 0xC9 ? "arithmetic" : "hierarchical", m);
+	case 0xC4:
+		return imgguard_dht(st, s, n, err, errlen);
+	case 0xCC:
+		GUARD_BAD("unsupported JPEG: arithmetic coding");
+	case 0xDB:
+		return imgguard_dqt(st, s, n, err, errlen);
+	case 0xDA:
+		return imgguard_sos(st, s, n, err, errlen);
+	case 0xDC: case 0xDD:
+		if (seglen != 4)
+			GUARD_BAD("damaged JPEG: %s segment of length %zu", m == 0xDD ? "restart interval" : "line count", seglen);
+		break;
+	case 0xFE:
+		break;
+	default:
+		if (m >= 0xE0 && m <= 0xEF)
+			break;
+		GUARD_BAD("damaged JPEG: unknown marker 0x%02X", m);
+	}
+	return 0;
+}
+
+/* imgguard_jpeg_scan_end - where the entropy-coded data that starts at i
+ * ends: at the next marker that is neither a stuffed 0xFF00, a fill byte
+ * nor a restart marker (or at len - 1). */
+static size_t
+imgguard_jpeg_scan_end(const unsigned char *p, size_t len, size_t i)
+{
+	while (i + 1 < len && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF &&
+	    !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
+		i++;
+	return i;
+}
+
 int
 imgguard_jpeg(const void *buf, size_t len, int *w, int *h, char *err, size_t errlen)
 {
 	const unsigned char *p = buf;
-	struct jpeg_state st;
+	struct imgguard_jpeg_state st;
 	size_t i = 2, seglen;
 	unsigned m;
 	int rc;
@@ -232,59 +282,23 @@ imgguard_jpeg(const void *buf, size_t len, int *w, int *h, char *err, size_t err
 			GUARD_BAD("damaged JPEG: second start-of-image marker");
 		if (i + 2 > len)
 			GUARD_TRUNC("no JPEG end marker");
-		seglen = be16(p + i);
+		seglen = imgguard_be16(p + i);
 		if (seglen < 2)
 			GUARD_BAD("damaged JPEG: segment 0x%02X of length %zu", m, seglen);
 		if (seglen > len - i)
 			GUARD_TRUNC("no JPEG end marker");
-		rc = 0;
-		switch (m) {
-		case 0xC0: case 0xC1: case 0xC2:
-			rc = guard_sof(&st, m, p + i + 2, seglen - 2, w, h, err, errlen);
-			break;
-		case 0xC3: case 0xC5: case 0xC6: case 0xC7:
-		case 0xC9: case 0xCA: case 0xCB: case 0xCD: case 0xCE: case 0xCF:
-			GUARD_BAD("unsupported JPEG: %s coding (frame marker 0x%02X)",
-			          m == 0xC3 || m == 0xC7 || m == 0xCB || m == 0xCF ? "lossless" :
-			          m >= 0xC9 ? "arithmetic" : "hierarchical", m);
-		case 0xC4:
-			rc = guard_dht(&st, p + i + 2, seglen - 2, err, errlen);
-			break;
-		case 0xCC:
-			GUARD_BAD("unsupported JPEG: arithmetic coding");
-		case 0xDB:
-			rc = guard_dqt(&st, p + i + 2, seglen - 2, err, errlen);
-			break;
-		case 0xDA:
-			rc = guard_sos(&st, p + i + 2, seglen - 2, err, errlen);
-			break;
-		case 0xDC: case 0xDD:
-			if (seglen != 4)
-				GUARD_BAD("damaged JPEG: %s segment of length %zu", m == 0xDD ? "restart interval" : "line count", seglen);
-			break;
-		case 0xFE:
-			break;
-		default:
-			if (m >= 0xE0 && m <= 0xEF)
-				break;
-			GUARD_BAD("damaged JPEG: unknown marker 0x%02X", m);
-		}
+		rc = imgguard_jpeg_segment(&st, m, p + i + 2, seglen - 2, w, h, err, errlen);
 		if (rc < 0)
 			return rc;
 		i += seglen;
-		if (m != 0xDA)
-			continue;
-		/* entropy-coded data runs to the next marker that is neither a
-		 * stuffed 0xFF00, a fill byte nor a restart marker */
-		while (i + 1 < len && !(p[i] == 0xFF && p[i + 1] != 0x00 && p[i + 1] != 0xFF &&
-		    !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7)))
-			i++;
+		if (m == 0xDA) /* entropy-coded data follows the scan header */
+			i = imgguard_jpeg_scan_end(p, len, i);
 	}
 	GUARD_TRUNC("no JPEG end marker");
 }
 
 static int
-png_type_ok(const unsigned char *t)
+imgguard_png_type_ok(const unsigned char *t)
 {
 	int i;
 
@@ -294,64 +308,77 @@ png_type_ok(const unsigned char *t)
 	return 1;
 }
 
+/* imgguard_png_ihdr - the IHDR chunk's data d (clen bytes): size, colour
+ * type, depth and methods; *w, *h set when it is good. 0 or -EINVAL. */
+static int
+imgguard_png_ihdr(const unsigned char *d, size_t clen, int *w, int *h, char *err, size_t errlen)
+{
+	uint32_t pw, ph;
+	unsigned depth, ctype;
+
+	if (clen != 13)
+		GUARD_BAD("damaged PNG: IHDR of %zu bytes (13)", clen);
+	pw = imgguard_be32(d);
+	ph = imgguard_be32(d + 4);
+	depth = d[8];
+	ctype = d[9];
+	if (pw == 0 || ph == 0)
+		GUARD_BAD("damaged PNG: size %ux%u", (unsigned)pw, (unsigned)ph);
+	/* stb's own limit; the caller's pixel cap comes on top */
+	if (pw > (1u << 24) || ph > (1u << 24))
+		GUARD_BAD("image %ux%u is too large (at most 16777216 pixels a side)",
+		          (unsigned)pw, (unsigned)ph);
+	switch (ctype) {
+	case 0:
+		if (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16)
+			GUARD_BAD("damaged PNG: grey at %u bits", depth);
+		break;
+	case 3:
+		if (depth != 1 && depth != 2 && depth != 4 && depth != 8)
+			GUARD_BAD("damaged PNG: palette at %u bits", depth);
+		break;
+	case 2: case 4: case 6:
+		if (depth != 8 && depth != 16)
+			GUARD_BAD("damaged PNG: colour type %u at %u bits", ctype, depth);
+		break;
+	default:
+		GUARD_BAD("damaged PNG: colour type %u", ctype);
+	}
+	if (d[10] != 0 || d[11] != 0 || d[12] > 1)
+		GUARD_BAD("damaged PNG: compression/filter/interlace method %u/%u/%u", d[10], d[11], d[12]);
+	*w = (int)pw;
+	*h = (int)ph;
+	return 0;
+}
+
 int
 imgguard_png(const void *buf, size_t len, int *w, int *h, char *err, size_t errlen)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
 	const unsigned char *p = buf, *t, *d;
 	size_t i = 8, clen;
-	int first = 1, plte = 0, idat = 0;
-	unsigned ctype = 0, depth;
-	uint32_t pw, ph;
+	int first = 1, plte = 0, idat = 0, rc;
+	unsigned ctype = 0;
 
 	*w = *h = 0;
 	if (len < 8 || memcmp(p, sig, 8) != 0)
 		GUARD_BAD("not a PNG image");
 	while (len - i >= 12) {
-		clen = be32(p + i);
+		clen = imgguard_be32(p + i);
 		t = p + i + 4;
 		d = p + i + 8;
 		if (clen > 0x7FFFFFFFu)
 			GUARD_BAD("damaged PNG: chunk length %zu", clen);
 		if (clen > len - i - 12)
 			GUARD_TRUNC("no PNG IEND chunk");
-		if (!png_type_ok(t))
+		if (!imgguard_png_type_ok(t))
 			GUARD_BAD("damaged PNG: chunk type is not four letters");
 		if (first) {
 			if (memcmp(t, "IHDR", 4) != 0)
 				GUARD_BAD("damaged PNG: first chunk is not IHDR");
-			if (clen != 13)
-				GUARD_BAD("damaged PNG: IHDR of %zu bytes (13)", clen);
-			pw = be32(d);
-			ph = be32(d + 4);
-			depth = d[8];
+			if ((rc = imgguard_png_ihdr(d, clen, w, h, err, errlen)) < 0)
+				return rc;
 			ctype = d[9];
-			if (pw == 0 || ph == 0)
-				GUARD_BAD("damaged PNG: size %ux%u", (unsigned)pw, (unsigned)ph);
-			/* stb's own limit; the caller's pixel cap comes on top */
-			if (pw > (1u << 24) || ph > (1u << 24))
-				GUARD_BAD("image %ux%u is too large (at most 16777216 pixels a side)",
-				          (unsigned)pw, (unsigned)ph);
-			switch (ctype) {
-			case 0:
-				if (depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16)
-					GUARD_BAD("damaged PNG: grey at %u bits", depth);
-				break;
-			case 3:
-				if (depth != 1 && depth != 2 && depth != 4 && depth != 8)
-					GUARD_BAD("damaged PNG: palette at %u bits", depth);
-				break;
-			case 2: case 4: case 6:
-				if (depth != 8 && depth != 16)
-					GUARD_BAD("damaged PNG: colour type %u at %u bits", ctype, depth);
-				break;
-			default:
-				GUARD_BAD("damaged PNG: colour type %u", ctype);
-			}
-			if (d[10] != 0 || d[11] != 0 || d[12] > 1)
-				GUARD_BAD("damaged PNG: compression/filter/interlace method %u/%u/%u", d[10], d[11], d[12]);
-			*w = (int)pw;
-			*h = (int)ph;
 			first = 0;
 		} else if (memcmp(t, "IHDR", 4) == 0) {
 			GUARD_BAD("damaged PNG: second IHDR");
