@@ -2,6 +2,7 @@
  * built whole in memory (bounded: at most 500 items) and handed to web
  * for writing. */
 #include <errno.h>
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include "problem.h"
 #include "util.h"
 #include "webpush.h"
+
+#define API_OVERRIDE_WHO "supervisor"
+#define API_NOTE_MAX 200
 
 static const struct config *cfg;
 
@@ -178,64 +182,97 @@ api_push(const char *path, const char *body, size_t len, struct jbuf *out)
 	return 201;
 }
 
-/* api_members - parse body, a flat JSON object whose values are all
- * strings without escapes ({"verdict":"PASS","note":"..."}), into up to
- * max key/value pairs pointing into buf (NUL-terminated there). Returns
- * the number of members, or -1 for anything else. */
-static int
-api_members(const char *body, size_t len, char *buf, const char **keys, const char **vals, int max)
+/* api_body - body as a JSON object, through jansson (which refuses
+ * invalid UTF-8 and NUL): an empty body is {}, anything but an object NULL.
+ * Only the members in names are allowed, each a string without control
+ * characters; a new reference or NULL. */
+static json_t *
+api_body(const char *body, size_t len, const char *const *names)
 {
-	char *p, *q;
-	int n = 0;
+	const char *key;
+	json_t *o, *v;
+	size_t i;
 
 	if (len > API_POST_MAX)
-		return -1;
-	memcpy(buf, body, len);
-	buf[len] = '\0';
-	for (p = buf; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+		return NULL;
+	for (i = 0; i < len && strchr(" \t\r\n", body[i]) != NULL; i++)
 		;
-	if (*p == '\0')
-		return 0;
-	if (*p++ != '{')
-		return -1;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (*p == '}' && n == 0)
-			break;
-		for (int kv = 0; kv < 2; kv++) {
-			if (*p++ != '"' || (q = strchr(p, '"')) == NULL)
-				return -1;
-			*q = '\0';
-			for (char *c = p; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == '\\')
-					return -1;
-			if (kv == 0) {
-				if (n == max)
-					return -1;
-				keys[n] = p;
-			} else
-				vals[n++] = p;
-			p = q + 1;
-			while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-				p++;
-			if (kv == 0 && *p++ != ':')
-				return -1;
-			while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-				p++;
-		}
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (*p != '}')
-			return -1;
-		break;
+	if (i == len)
+		return json_object();
+	if ((o = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL)) == NULL || !json_is_object(o))
+		goto bad;
+	json_object_foreach(o, key, v) {
+		const char *t = json_string_value(v);
+
+		for (i = 0; names[i] != NULL && strcmp(names[i], key) != 0; i++)
+			;
+		if (names[i] == NULL || t == NULL)
+			goto bad;
+		for (; *t; t++)
+			if ((unsigned char)*t < 0x20 || *t == 0x7f)
+				goto bad;
 	}
-	p++;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return *p == '\0' ? n : -1;
+	return o;
+bad:
+	json_decref(o);
+	return NULL;
+}
+
+/* api_member - the string member name of o, or dflt */
+static const char *
+api_member(json_t *o, const char *name, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, name));
+
+	return v ? v : dflt;
+}
+
+/* api_audit - record action on target in the audit trail with detail (a
+ * JSON value, reference taken; NULL for none) */
+static void
+api_audit(const char *action, const char *target, json_t *detail)
+{
+	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+
+	auth_audit(action, target, d);
+	free(d);
+	json_decref(detail);
+}
+
+/* api_override_path - camera and track of
+ * /api/tracks/<camera>/<track>/override: 0, -1 not that path, -2 not a
+ * track id */
+static int
+api_override_path(const char *path, char camera[CAMERA_ID_SIZE], long long *track)
+{
+	const char *p = path + 12, *slash;
+	char num[24];
+
+	if ((slash = strchr(p, '/')) == NULL || (size_t)(slash - p) >= CAMERA_ID_SIZE)
+		return -1;
+	memcpy(camera, p, (size_t)(slash - p));
+	camera[slash - p] = '\0';
+	p = slash + 1;
+	if ((slash = strchr(p, '/')) == NULL || strcmp(slash, "/override") != 0 ||
+	    (size_t)(slash - p) >= sizeof(num) || !util_camera_id_valid(camera))
+		return -1;
+	memcpy(num, p, (size_t)(slash - p));
+	num[slash - p] = '\0';
+	return api_int(num, 1, INT64_MAX, track) != 0 ? -2 : 0;
+}
+
+/* api_override_check - 0 when the body's members make sense, else the
+ * answer's status (written to out) */
+static int
+api_override_check(json_t *o, struct jbuf *out)
+{
+	const char *verdict = api_member(o, "verdict", "");
+
+	if (strcmp(verdict, "PASS") != 0 && strcmp(verdict, "DENY") != 0)
+		return api_error(out, 400, "verdict: PASS or DENY");
+	if (strlen(api_member(o, "note", "")) > API_NOTE_MAX || strlen(api_member(o, "by", "")) > 63)
+		return api_error(out, 400, "note: at most 200 characters, by: at most 63");
+	return 0;
 }
 
 /* api_override - POST /api/tracks/<camera>/<track>/override with
@@ -243,136 +280,71 @@ api_members(const char *body, size_t len, char *buf, const char **keys, const ch
  * Who overrode is who is logged in (auth.h), whatever "by" says; "by" is
  * only used when nobody is (never through web.c, which refuses that),
  * API_OVERRIDE_WHO when absent. */
-#define API_OVERRIDE_WHO "supervisor"
-#define API_NOTE_MAX 200
 static int
 api_override(const char *path, const char *body, size_t len, struct jbuf *out)
 {
 	static struct msg_result r; /* loop thread only */
-	char camera[CAMERA_ID_SIZE], num[24], buf[API_POST_MAX + 1];
-	const char *p = path + 12, *slash, *keys[3], *vals[3], *verdict = NULL, *note = "", *by = API_OVERRIDE_WHO;
+	static const char *const names[] = { "verdict", "note", "by", NULL };
+	char camera[CAMERA_ID_SIZE], target[CAMERA_ID_SIZE + 24];
+	const char *by;
+	struct db_query q;
 	long long track;
-	unsigned v;
-	int n, i, rc;
+	json_t *o;
+	int rc;
 
-	if ((slash = strchr(p, '/')) == NULL || (size_t)(slash - p) >= sizeof(camera))
-		return api_error(out, 404, "no such API (POST /api/tracks/<camera>/<track>/override)");
-	memcpy(camera, p, (size_t)(slash - p));
-	camera[slash - p] = '\0';
-	p = slash + 1;
-	if ((slash = strchr(p, '/')) == NULL || strcmp(slash, "/override") != 0 ||
-	    (size_t)(slash - p) >= sizeof(num) || !util_camera_id_valid(camera))
-		return api_error(out, 404, "no such API (POST /api/tracks/<camera>/<track>/override)");
-	memcpy(num, p, (size_t)(slash - p));
-	num[slash - p] = '\0';
-	if (api_int(num, 1, INT64_MAX, &track) != 0)
-		return api_error(out, 404, "no such person");
-	if ((n = api_members(body, len, buf, keys, vals, 3)) < 0)
-		return api_error(out, 400, "body: {\"verdict\":\"PASS\"|\"DENY\",\"note\":\"...\"}");
-	for (i = 0; i < n; i++) {
-		if (strcmp(keys[i], "verdict") == 0)
-			verdict = vals[i];
-		else if (strcmp(keys[i], "note") == 0)
-			note = vals[i];
-		else if (strcmp(keys[i], "by") == 0 && vals[i][0])
-			by = vals[i];
-		else
-			return api_error(out, 400, "body: unknown member (verdict, note, by)");
-	}
-	if (verdict == NULL || (strcmp(verdict, "PASS") != 0 && strcmp(verdict, "DENY") != 0))
-		return api_error(out, 400, "verdict: PASS or DENY");
-	if (strlen(note) > API_NOTE_MAX || strlen(by) > 63)
-		return api_error(out, 400, "note: at most 200 characters, by: at most 63");
-	if (auth_who_label()[0])
-		by = auth_who_label();
-	v = strcmp(verdict, "PASS") == 0 ? MSG_VERDICT_PASS : MSG_VERDICT_DENY;
-	if ((rc = events_override(camera, (int64_t)track, v, by, note, &r)) == -2)
-		return api_error(out, 404, "no such person");
-	if (rc < 0) {
-		log_warnx(NULL, "api override %s %lld: %s", camera, track, db_errmsg());
-		return api_error(out, 500, "database error");
+	if ((rc = api_override_path(path, camera, &track)) < 0)
+		return api_error(out, 404, rc == -1 ? "no such API (POST /api/tracks/<camera>/<track>/override)" :
+		    "no such person");
+	if ((o = api_body(body, len, names)) == NULL)
+		return api_error(out, 400, "body: {\"verdict\":\"PASS\"|\"DENY\",\"note\":\"...\"}"
+		    " (members verdict, note, by: strings)");
+	if ((rc = api_override_check(o, out)) != 0)
+		goto done;
+	by = auth_who_label()[0] ? auth_who_label() : api_member(o, "by", "")[0] ? api_member(o, "by", "") :
+	    API_OVERRIDE_WHO;
+	rc = events_override(camera, (int64_t)track, strcmp(api_member(o, "verdict", ""), "PASS") == 0 ?
+	    MSG_VERDICT_PASS : MSG_VERDICT_DENY, by, api_member(o, "note", ""), &r);
+	if (rc == -2 || rc < 0) {
+		if (rc != -2)
+			log_warnx(NULL, "api override %s %lld: %s", camera, track, db_errmsg());
+		rc = rc == -2 ? api_error(out, 404, "no such person") : api_error(out, 500, "database error");
+		goto done;
 	}
 	fanout_override(&r, &r.events[0], by);
-	{
-		struct jbuf d;
-		char target[CAMERA_ID_SIZE + 24];
-
-		jbuf_init(&d, 0);
-		jbuf_add(&d, "{\"verdict\":\"%s\",\"note\":", verdict);
-		jbuf_str(&d, note);
-		jbuf_add(&d, "}");
-		snprintf(target, sizeof(target), "%s/%lld", camera, track);
-		auth_audit("override", target, jbuf_failed(&d) ? NULL : jbuf_text(&d));
-		jbuf_free(&d);
-	}
-	{
-		struct db_query q;
-
-		memset(&q, 0, sizeof(q));
-		q.camera = camera;
-		q.track = (int64_t)track;
-		q.limit = 1;
-		if (db_tracks_json(out, &q) < 0 || jbuf_failed(out))
-			return api_error(out, 500, "database error");
-	}
-	return 200;
+	snprintf(target, sizeof(target), "%s/%lld", camera, track);
+	api_audit("override", target, json_pack("{s:s, s:s}", "verdict", api_member(o, "verdict", ""),
+	    "note", api_member(o, "note", "")));
+	memset(&q, 0, sizeof(q));
+	q.camera = camera;
+	q.track = (int64_t)track;
+	q.limit = 1;
+	rc = db_tracks_json(out, &q) < 0 || jbuf_failed(out) ? api_error(out, 500, "database error") : 200;
+done:
+	json_decref(o);
+	return rc;
 }
 
 /* api_ack_by - the "by" member of body, a JSON object: {} or
- * {"by":"name"} (name: 1..63 printable characters, no quote or
- * backslash). Returns 0 with by filled ("" if absent), or -1. */
+ * {"by":"name"} (name: 1..63 characters, no control character). Returns 0
+ * with by filled ("" if absent), or -1. */
 static int
 api_ack_by(const char *body, size_t len, char *by, size_t bylen)
 {
-	char buf[API_POST_MAX + 1];
-	const char *p, *q;
-	size_t n;
+	static const char *const names[] = { "by", NULL };
+	json_t *o = api_body(body, len, names);
+	const char *v;
+	int rc = -1;
 
 	by[0] = '\0';
-	if (len > API_POST_MAX)
+	if (o == NULL)
 		return -1;
-	memcpy(buf, body, len);
-	buf[len] = '\0';
-	for (p = buf; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
-		;
-	if (*p == '\0')
-		return 0;       /* no body at all */
-	if (*p++ != '{')
-		return -1;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	if (*p == '}') {
-		p++;
-		goto end;
+	v = api_member(o, "by", NULL);
+	if (v == NULL || (v[0] != '\0' && strlen(v) < bylen)) {
+		util_strlcpy(by, v ? v : "", bylen);
+		rc = 0;
 	}
-	if (strncmp(p, "\"by\"", 4) != 0)
-		return -1;
-	p += 4;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p++ != ':')
-		return -1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p++ != '"' || (q = strchr(p, '"')) == NULL)
-		return -1;
-	n = (size_t)(q - p);
-	if (n == 0 || n >= bylen)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == '\\')
-			return -1;
-	memcpy(by, p, n);
-	by[n] = '\0';
-	p = q + 1;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	if (*p++ != '}')
-		return -1;
-end:
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return *p == '\0' ? 0 : -1;
+	json_decref(o);
+	return rc;
 }
 
 int

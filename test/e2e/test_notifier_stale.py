@@ -213,6 +213,9 @@ try:
     t.eq(post("/api/tracks/gate1/%d/override" % (old + 99), {"verdict": "PASS"})[0], 404, "unknown person: 404")
     t.eq(post("/api/tracks/gate1/%d/override" % O2, {"verdict": "MAYBE"})[0], 400, "bad verdict: 400")
     t.eq(post("/api/tracks/gate1/%d/override" % O2, {"verdict": "PASS", "x": "y"})[0], 400, "unknown member: 400")
+    st, _, data = sup.request("POST", "/api/tracks/gate1/%d/override" % O2, b'{"verdict":"PASS","note":"caf\xe9 \xff"}')
+    t.check(st == 400 and b"\xff" not in data and b"\xe9" not in data,
+            "a body that is not UTF-8: 400, the bytes not echoed", repr((st, data)))
     pushed = []
     try:
         for _ in range(200):
