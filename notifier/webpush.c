@@ -1,42 +1,28 @@
 /* webpush - Web Push delivery of alerts. See webpush.h.
  *
- * Encryption (RFC 8291, aes128gcm, one record): an ephemeral P-256 key
- * (as), ECDH with the browser's p256dh key (ua), then HKDF-SHA256:
- *   IKM   = HKDF(salt = auth, ikm = ecdh, info = "WebPush: info\0" ua as, 32)
- *   CEK   = HKDF(salt = random 16, ikm = IKM, "Content-Encoding: aes128gcm\0", 16)
- *   NONCE = HKDF(same, "Content-Encoding: nonce\0", 12)
- * body = salt | rs (4096) | 65 | as | AES-128-GCM(payload | 0x02) | tag.
- * VAPID (RFC 8292): Authorization: vapid t=<ES256 JWT {aud: the push
- * service's origin, exp: +12 h, sub: webpush.subject}>, k=<our public key>.
+ * The cryptography (RFC 8291 payload, VAPID JWT, key file) is
+ * pushcrypto.c's.
  *
  * Threads: subscribe/alert run on the loop thread with the notifier's
  * connection (db_handle); the delivery thread has its own connection and
  * is the only one that updates outbox rows and drops gone subscriptions. */
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/params.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
+#include "pushcrypto.h"
 #include "util.h"
 #include "webpush.h"
 
-#define WP_RS 4096
 #define WP_PAYLOAD_MAX 3000
 #define WP_TTL_S 86400
 
@@ -55,7 +41,7 @@ static struct {
 	atomic_ullong ok, failed, gone;
 } wp = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
-static const char wp_schema[] =
+static const char webpush_schema[] =
     "CREATE TABLE IF NOT EXISTS webpush_subs (id INTEGER PRIMARY KEY, user TEXT NOT NULL,"
     " endpoint TEXT NOT NULL UNIQUE, p256dh TEXT NOT NULL, auth TEXT NOT NULL, cameras TEXT NOT NULL,"
     " reasons TEXT NOT NULL, created_us INTEGER NOT NULL);"
@@ -78,256 +64,26 @@ webpush_public_key(void)
 	return wp.open ? wp.pub : "";
 }
 
-/* ---- base64url ---- */
-
-static void
-b64url(const unsigned char *in, size_t n, char *out, size_t outlen)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 5 < outlen; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
-		    (i + 2 < n ? in[i + 2] : 0);
-
-		out[o++] = a[v >> 18 & 63];
-		out[o++] = a[v >> 12 & 63];
-		if (i + 1 < n)
-			out[o++] = a[v >> 6 & 63];
-		if (i + 2 < n)
-			out[o++] = a[v & 63];
-	}
-	out[o] = '\0';
-}
-
-/* unb64url - decode (padding optional); returns the length or -1. */
-static int
-unb64url(const char *in, unsigned char *out, size_t outlen)
-{
-	unsigned v = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	for (; *in && *in != '='; in++) {
-		int c = *in;
-		int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 :
-		    c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' || c == '+' ? 62 : c == '_' || c == '/' ? 63 : -1;
-
-		if (d < 0)
-			return -1;
-		v = v << 6 | (unsigned)d;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			if (o == outlen)
-				return -1;
-			out[o++] = (unsigned char)(v >> bits);
-		}
-	}
-	return (int)o;
-}
-
-/* ---- crypto ---- */
-
-static void
-hmac256(const unsigned char *key, size_t klen, const unsigned char *d, size_t n, unsigned char out[32])
-{
-	unsigned len = 32;
-
-	HMAC(EVP_sha256(), key, (int)klen, d, n, out, &len);
-}
-
-/* hkdf - HKDF-SHA256 with one block of output (len <= 32). */
-static void
-hkdf(const unsigned char *salt, size_t slen, const unsigned char *ikm, size_t ilen, const unsigned char *info,
-    size_t nlen, unsigned char *out, size_t len)
-{
-	unsigned char prk[32], t[32], buf[256];
-
-	hmac256(salt, slen, ikm, ilen, prk);
-	memcpy(buf, info, nlen);
-	buf[nlen] = 1;
-	hmac256(prk, 32, buf, nlen + 1, t);
-	memcpy(out, t, len);
-}
-
-static EVP_PKEY *
-wp_peer_key(const unsigned char pub[65])
-{
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	EVP_PKEY *k = NULL;
-
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, 65);
-	params[2] = OSSL_PARAM_construct_end();
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 || EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return k;
-}
-
-/* wp_encrypt - RFC 8291 body of pt into out (room for pt + 103 + 17).
- * Returns the length or -1. */
-static int
-wp_encrypt(const unsigned char ua[65], const unsigned char auth[16], const char *pt, size_t ptlen,
-    unsigned char *out)
-{
-	static const char info_key[] = "WebPush: info";
-	static const char info_cek[] = "Content-Encoding: aes128gcm";
-	static const char info_nonce[] = "Content-Encoding: nonce";
-	unsigned char as[65], secret[32], ikm[32], salt[16], cek[16], nonce[12], info[14 + 130];
-	EVP_PKEY *eph = NULL, *peer = NULL;
-	EVP_PKEY_CTX *dctx = NULL;
-	EVP_CIPHER_CTX *c = NULL;
-	size_t slen = sizeof(secret), alen = 0;
-	unsigned char *p;
-	int n, m, rc = -1;
-
-	if ((eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
-	    EVP_PKEY_get_octet_string_param(eph, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, as, sizeof(as), &alen) <= 0 ||
-	    alen != 65 || (peer = wp_peer_key(ua)) == NULL || (dctx = EVP_PKEY_CTX_new(eph, NULL)) == NULL ||
-	    EVP_PKEY_derive_init(dctx) <= 0 || EVP_PKEY_derive_set_peer(dctx, peer) <= 0 ||
-	    EVP_PKEY_derive(dctx, secret, &slen) <= 0 || slen != 32 || RAND_bytes(salt, 16) != 1)
-		goto out;
-	memcpy(info, info_key, sizeof(info_key)); /* with its NUL */
-	memcpy(info + sizeof(info_key), ua, 65);
-	memcpy(info + sizeof(info_key) + 65, as, 65);
-	hkdf(auth, 16, secret, 32, info, sizeof(info_key) + 130, ikm, 32);
-	hkdf(salt, 16, ikm, 32, (const unsigned char *)info_cek, sizeof(info_cek), cek, 16);
-	hkdf(salt, 16, ikm, 32, (const unsigned char *)info_nonce, sizeof(info_nonce), nonce, 12);
-	memcpy(out, salt, 16);
-	out[16] = 0, out[17] = 0, out[18] = WP_RS >> 8, out[19] = WP_RS & 255;
-	out[20] = 65;
-	memcpy(out + 21, as, 65);
-	p = out + 86;
-	if ((c = EVP_CIPHER_CTX_new()) == NULL || EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, cek, nonce) != 1 ||
-	    EVP_EncryptUpdate(c, p, &n, (const unsigned char *)pt, (int)ptlen) != 1 ||
-	    EVP_EncryptUpdate(c, p + n, &m, (const unsigned char *)"\2", 1) != 1)
-		goto out;
-	n += m;
-	if (EVP_EncryptFinal_ex(c, p + n, &m) != 1)
-		goto out;
-	n += m;
-	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, p + n) != 1)
-		goto out;
-	rc = 86 + n + 16;
-out:
-	EVP_CIPHER_CTX_free(c);
-	EVP_PKEY_CTX_free(dctx);
-	EVP_PKEY_free(peer);
-	EVP_PKEY_free(eph);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	OPENSSL_cleanse(cek, sizeof(cek));
-	return rc;
-}
-
-/* wp_jwt - the VAPID JWT for the push service at aud (scheme://host[:port]). */
-static int
-wp_jwt(const char *aud, char *out, size_t outlen)
-{
-	static const char head[] = "{\"typ\":\"JWT\",\"alg\":\"ES256\"}";
-	char h64[64], c64[512], *claims, data[640];
-	unsigned char der[128], raw[64];
-	const unsigned char *dp = der;
-	EVP_MD_CTX *md = NULL;
-	ECDSA_SIG *sig = NULL;
-	const BIGNUM *r, *s;
-	size_t dlen = sizeof(der);
-	char s64[100];
-	json_t *o;
-	int rc = -1;
-
-	o = json_pack("{s:s, s:I, s:s}", "aud", aud, "exp", (json_int_t)(time(NULL) + 12 * 3600), "sub", wp.subject);
-	claims = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (claims == NULL || strlen(claims) > 350) {
-		free(claims);
-		return -1;
-	}
-	b64url((const unsigned char *)head, strlen(head), h64, sizeof(h64));
-	b64url((const unsigned char *)claims, strlen(claims), c64, sizeof(c64));
-	free(claims);
-	snprintf(data, sizeof(data), "%s.%s", h64, c64);
-	if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, wp.vapid) != 1 ||
-	    EVP_DigestSign(md, der, &dlen, (const unsigned char *)data, strlen(data)) != 1 ||
-	    (sig = d2i_ECDSA_SIG(NULL, &dp, (long)dlen)) == NULL)
-		goto out;
-	ECDSA_SIG_get0(sig, &r, &s);
-	if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32)
-		goto out;
-	b64url(raw, 64, s64, sizeof(s64));
-	rc = (size_t)snprintf(out, outlen, "%s.%s", data, s64) < outlen ? 0 : -1;
-out:
-	ECDSA_SIG_free(sig);
-	EVP_MD_CTX_free(md);
-	return rc;
-}
-
-/* ---- the VAPID key ---- */
-
-static int
-wp_key(const char *path, char *err, size_t errlen)
-{
-	unsigned char raw[65];
-	size_t n = 0;
-	FILE *f;
-	int fd;
-
-	if ((f = fopen(path, "r")) != NULL) {
-		wp.vapid = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-		if (wp.vapid == NULL) {
-			snprintf(err, errlen, "%s: not a PEM private key", path);
-			return -1;
-		}
-	} else {
-		if ((wp.vapid = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL) {
-			snprintf(err, errlen, "cannot make a VAPID key");
-			return -1;
-		}
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1 ||
-		    (f = fdopen(fd, "w")) == NULL) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -1;
-		}
-		if (PEM_write_PrivateKey(f, wp.vapid, NULL, NULL, 0, NULL, NULL) != 1 || fflush(f) != 0 ||
-		    fsync(fileno(f)) != 0) {
-			fclose(f);
-			unlink(path);
-			snprintf(err, errlen, "%s: cannot write", path);
-			return -1;
-		}
-		fclose(f);
-		log_info(NULL, "webpush: made a VAPID key pair in %s", path);
-	}
-	if (EVP_PKEY_get_octet_string_param(wp.vapid, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, raw, sizeof(raw), &n) <= 0 ||
-	    n != 65) {
-		snprintf(err, errlen, "%s: not a P-256 key", path);
-		return -1;
-	}
-	b64url(raw, 65, wp.pub, sizeof(wp.pub));
-	return 0;
-}
 
 /* ---- delivery thread ---- */
 
-struct wp_row {
+struct webpush_row {
 	int64_t id, sub;
 	int attempts;
 	char *payload, *endpoint, *p256dh, *auth; /* owned */
 };
 
 static size_t
-wp_discard(char *p, size_t size, size_t n, void *arg)
+webpush_discard(char *p, size_t size, size_t n, void *arg)
 {
 	(void)p;
 	(void)arg;
 	return size * n;
 }
 
-/* wp_post - one delivery; returns the HTTP status, or 0 with err set. */
+/* webpush_post - one delivery; returns the HTTP status, or 0 with err set. */
 static long
-wp_post(const struct wp_row *r, char *err, size_t errlen)
+webpush_post(const struct webpush_row *r, char *err, size_t errlen)
 {
 	unsigned char ua[80], auth[24], body[WP_PAYLOAD_MAX + 200];
 	char aud[300], jwt[800], hdr[1000];
@@ -338,11 +94,12 @@ wp_post(const struct wp_row *r, char *err, size_t errlen)
 	CURLcode cc;
 	int n;
 
-	if (unb64url(r->p256dh, ua, sizeof(ua)) != 65 || ua[0] != 4 || unb64url(r->auth, auth, sizeof(auth)) != 16) {
+	if (pushcrypto_unb64url(r->p256dh, ua, sizeof(ua)) != 65 || ua[0] != 4 ||
+	    pushcrypto_unb64url(r->auth, auth, sizeof(auth)) != 16) {
 		snprintf(err, errlen, "bad subscription keys");
 		return 0;
 	}
-	if ((n = wp_encrypt(ua, auth, r->payload, strlen(r->payload), body)) < 0) {
+	if ((n = pushcrypto_encrypt(ua, auth, r->payload, strlen(r->payload), body)) < 0) {
 		snprintf(err, errlen, "cannot encrypt");
 		return 0;
 	}
@@ -350,7 +107,7 @@ wp_post(const struct wp_row *r, char *err, size_t errlen)
 	p = strstr(r->endpoint, "://");
 	p = p ? strchr(p + 3, '/') : NULL;
 	snprintf(aud, sizeof(aud), "%.*s", p ? (int)(p - r->endpoint) : (int)strlen(r->endpoint), r->endpoint);
-	if (wp_jwt(aud, jwt, sizeof(jwt)) != 0) {
+	if (pushcrypto_jwt(wp.vapid, aud, wp.subject, jwt, sizeof(jwt)) != 0) {
 		snprintf(err, errlen, "cannot sign the VAPID JWT");
 		return 0;
 	}
@@ -372,7 +129,7 @@ wp_post(const struct wp_row *r, char *err, size_t errlen)
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)n);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, wp.timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wp_discard);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, webpush_discard);
 	if ((cc = curl_easy_perform(c)) != CURLE_OK)
 		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
 	else
@@ -383,7 +140,7 @@ wp_post(const struct wp_row *r, char *err, size_t errlen)
 }
 
 static char *
-wp_col(sqlite3_stmt *st, int i)
+webpush_col(sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
 
@@ -391,7 +148,7 @@ wp_col(sqlite3_stmt *st, int i)
 }
 
 static void
-wp_row_free(struct wp_row *r)
+webpush_row_free(struct webpush_row *r)
 {
 	free(r->payload);
 	free(r->endpoint);
@@ -400,7 +157,7 @@ wp_row_free(struct wp_row *r)
 }
 
 static int
-wp_exec(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *t)
+webpush_exec(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *t)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -417,9 +174,9 @@ wp_exec(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t c, const cha
 	return rc;
 }
 
-/* wp_next - the oldest due row; 1 found, 0 none (*wait_us: until the next). */
+/* webpush_next - the oldest due row; 1 found, 0 none (*wait_us: until the next). */
 static int
-wp_next(sqlite3 *db, uint64_t now, struct wp_row *r, uint64_t *wait_us)
+webpush_next(sqlite3 *db, uint64_t now, struct webpush_row *r, uint64_t *wait_us)
 {
 	sqlite3_stmt *st;
 	int found = 0;
@@ -436,10 +193,10 @@ wp_next(sqlite3 *db, uint64_t now, struct wp_row *r, uint64_t *wait_us)
 			r->id = sqlite3_column_int64(st, 0);
 			r->sub = sqlite3_column_int64(st, 1);
 			r->attempts = sqlite3_column_int(st, 2);
-			r->payload = wp_col(st, 3);
-			r->endpoint = wp_col(st, 4);
-			r->p256dh = wp_col(st, 5);
-			r->auth = wp_col(st, 6);
+			r->payload = webpush_col(st, 3);
+			r->endpoint = webpush_col(st, 4);
+			r->p256dh = webpush_col(st, 5);
+			r->auth = webpush_col(st, 6);
 			found = 1;
 		} else if (next - now < *wait_us)
 			*wait_us = next - now;
@@ -449,7 +206,7 @@ wp_next(sqlite3 *db, uint64_t now, struct wp_row *r, uint64_t *wait_us)
 }
 
 static void *
-wp_run(void *arg)
+webpush_run(void *arg)
 {
 	sqlite3 *db = NULL;
 	uint64_t last_prune = 0;
@@ -462,7 +219,7 @@ wp_run(void *arg)
 	}
 	sqlite3_busy_timeout(db, 5000);
 	for (;;) {
-		struct wp_row r;
+		struct webpush_row r;
 		uint64_t now = util_now_us(), wait_us;
 		char err[256] = "";
 		long code;
@@ -475,12 +232,12 @@ wp_run(void *arg)
 		wp.kicked = 0;
 		pthread_mutex_unlock(&wp.mu);
 		if (wp.keep_us && now - last_prune > 3600ULL * 1000000ULL) {
-			wp_exec(db, "DELETE FROM webpush_outbox WHERE delivered_us IS NOT NULL AND delivered_us < ?1",
+			webpush_exec(db, "DELETE FROM webpush_outbox WHERE delivered_us IS NOT NULL AND delivered_us < ?1",
 			    (int64_t)(now - wp.keep_us), 0, 0, NULL);
 			last_prune = now;
 		}
 		memset(&r, 0, sizeof(r));
-		if (!wp_next(db, now, &r, &wait_us)) {
+		if (!webpush_next(db, now, &r, &wait_us)) {
 			struct timespec ts;
 
 			pthread_mutex_lock(&wp.mu);
@@ -494,15 +251,15 @@ wp_run(void *arg)
 			pthread_mutex_unlock(&wp.mu);
 			continue;
 		}
-		code = wp_post(&r, err, sizeof(err));
+		code = webpush_post(&r, err, sizeof(err));
 		now = util_now_us();
 		if (code >= 200 && code < 300) {
-			wp_exec(db, "UPDATE webpush_outbox SET delivered_us = ?1, attempts = attempts + 1 WHERE id = ?2",
+			webpush_exec(db, "UPDATE webpush_outbox SET delivered_us = ?1, attempts = attempts + 1 WHERE id = ?2",
 			    (int64_t)now, r.id, 0, NULL);
 			atomic_fetch_add(&wp.ok, 1);
 		} else if (code == 404 || code == 410) {
-			wp_exec(db, "DELETE FROM webpush_outbox WHERE sub_id = ?1", r.sub, 0, 0, NULL);
-			wp_exec(db, "DELETE FROM webpush_subs WHERE id = ?1", r.sub, 0, 0, NULL);
+			webpush_exec(db, "DELETE FROM webpush_outbox WHERE sub_id = ?1", r.sub, 0, 0, NULL);
+			webpush_exec(db, "DELETE FROM webpush_subs WHERE id = ?1", r.sub, 0, 0, NULL);
 			atomic_fetch_add(&wp.gone, 1);
 			log_info(NULL, "webpush: subscription %lld is gone (%ld from its push service): dropped",
 			    (long long)r.sub, code);
@@ -516,34 +273,42 @@ wp_run(void *arg)
 				d = wp.bmax_us;
 			if (code)
 				snprintf(err, sizeof(err), "HTTP %ld", code);
-			wp_exec(db, "UPDATE webpush_outbox SET attempts = attempts + 1, next_us = ?1 + ?3, last_error = ?4"
+			webpush_exec(db, "UPDATE webpush_outbox SET attempts = attempts + 1, next_us = ?1 + ?3, last_error = ?4"
 			    " WHERE id = ?2", (int64_t)now, r.id, (int64_t)d, err);
 			atomic_fetch_add(&wp.failed, 1);
 			log_warnx(NULL, "webpush: delivery %lld to subscription %lld failed (%s); again in %llu ms",
 			    (long long)r.id, (long long)r.sub, err, (unsigned long long)(d / 1000));
 		}
-		wp_row_free(&r);
+		webpush_row_free(&r);
 	}
 	sqlite3_close(db);
 	return NULL;
 }
 
-void
-webpush_kick(void)
+/* webpush_wake - wake the delivery thread: to look again, or to stop */
+static void
+webpush_wake(int stop)
 {
-	if (!wp.open)
-		return;
 	pthread_mutex_lock(&wp.mu);
 	wp.kicked = 1;
+	if (stop)
+		wp.stop = 1;
 	pthread_cond_signal(&wp.cv);
 	pthread_mutex_unlock(&wp.mu);
 }
 
+void
+webpush_kick(void)
+{
+	if (wp.open)
+		webpush_wake(0);
+}
+
 /* ---- loop thread ---- */
 
-/* wp_list - a JSON array of ids into "a,b,c" ("" for none); -1 if bad. */
+/* webpush_list - a JSON array of ids into "a,b,c" ("" for none); -1 if bad. */
 static int
-wp_list(json_t *a, char *out, size_t outlen)
+webpush_list(json_t *a, char *out, size_t outlen)
 {
 	size_t i, n = 0;
 	json_t *v;
@@ -588,12 +353,12 @@ webpush_subscribe(const char *user, const char *json, size_t len, char *err, siz
 	if (ep == NULL || (strncmp(ep, "https://", 8) != 0 && strncmp(ep, "http://", 7) != 0) || strlen(ep) > 600 ||
 	    strpbrk(ep, " \r\n\t") != NULL) {
 		snprintf(err, errlen, "endpoint: an http(s) URL");
-	} else if (p256 == NULL || unb64url(p256, tmp, sizeof(tmp)) != 65 || tmp[0] != 4) {
+	} else if (p256 == NULL || pushcrypto_unb64url(p256, tmp, sizeof(tmp)) != 65 || tmp[0] != 4) {
 		snprintf(err, errlen, "keys.p256dh: a base64url P-256 point (65 bytes)");
-	} else if (auth == NULL || unb64url(auth, tmp, sizeof(tmp)) != 16) {
+	} else if (auth == NULL || pushcrypto_unb64url(auth, tmp, sizeof(tmp)) != 16) {
 		snprintf(err, errlen, "keys.auth: 16 bytes, base64url");
-	} else if (wp_list(json_object_get(o, "cameras"), cams, sizeof(cams)) != 0 ||
-	    wp_list(json_object_get(o, "reasons"), reasons, sizeof(reasons)) != 0) {
+	} else if (webpush_list(json_object_get(o, "cameras"), cams, sizeof(cams)) != 0 ||
+	    webpush_list(json_object_get(o, "reasons"), reasons, sizeof(reasons)) != 0) {
 		snprintf(err, errlen, "cameras, reasons: arrays of ids");
 	} else if (sqlite3_prepare_v2(db_handle(), "INSERT INTO webpush_subs (user, endpoint, p256dh, auth, cameras,"
 	    " reasons, created_us) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET user = excluded.user,"
@@ -638,7 +403,7 @@ webpush_unsubscribe(const char *json, size_t len)
 }
 
 static const char *
-wp_reason_text(const char *reason)
+webpush_reason_text(const char *reason)
 {
 	static const char *const t[][2] = {
 		{ "no_mask", "No mask" }, { "mask_chin", "Mask below the nose" },
@@ -665,7 +430,7 @@ webpush_alert(int64_t alert_id, const char *camera, const char *camera_name, con
 		return 0;
 	snprintf(title, sizeof(title), "gatewatch: %s", camera_name[0] ? camera_name : camera);
 	snprintf(tag, sizeof(tag), "alert-%lld", (long long)alert_id);
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "title", title, "body", wp_reason_text(reason),
+	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "title", title, "body", webpush_reason_text(reason),
 	    "tag", tag, "alert_id", (json_int_t)alert_id, "camera", camera, "reason", reason, "url", "/");
 	payload = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -702,9 +467,9 @@ webpush_open(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "webpush: path too long");
 		return -1;
 	}
-	if (wp_key(path, err, errlen) != 0)
+	if ((wp.vapid = pushcrypto_key(path, wp.pub, sizeof(wp.pub), err, errlen)) == NULL)
 		return -1;
-	if (sqlite3_exec(db_handle(), wp_schema, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(db_handle(), webpush_schema, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "webpush tables: %s", msg ? msg : db_errmsg());
 		sqlite3_free(msg);
 		return -1;
@@ -716,7 +481,7 @@ webpush_open(const struct config *c, char *err, size_t errlen)
 	wp.timeout_ms = c->webhook_timeout_ms;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	wp.stop = 0;
-	if (pthread_create(&wp.th, NULL, wp_run, NULL) != 0) {
+	if (pthread_create(&wp.th, NULL, webpush_run, NULL) != 0) {
 		snprintf(err, errlen, "webpush: cannot start its thread");
 		return -1;
 	}
@@ -730,10 +495,7 @@ webpush_close(void)
 {
 	if (!wp.open)
 		return;
-	pthread_mutex_lock(&wp.mu);
-	wp.stop = 1;
-	pthread_cond_signal(&wp.cv);
-	pthread_mutex_unlock(&wp.mu);
+	webpush_wake(1);
 	pthread_join(wp.th, NULL);
 	EVP_PKEY_free(wp.vapid);
 	wp.vapid = NULL;
