@@ -6,16 +6,18 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "auth.h"
 #include "cams.h"
 #include "db.h"
-#include "events.h"
+#include "commit.h"
 #include "fanout.h"
 #include "live.h"
 #include "log.h"
 #include "problem.h"
+#include "query.h"
 #include "util.h"
 #include "webpush.h"
 
@@ -70,7 +72,7 @@ api_tracks(struct lws *wsi, struct jbuf *out)
 {
 	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
 	const char *v;
-	struct db_query q;
+	struct query_tracks q;
 	long long n;
 
 	memset(&q, 0, sizeof(q));
@@ -105,7 +107,7 @@ api_tracks(struct lws *wsi, struct jbuf *out)
 			return api_error(out, 400, "before: a positive item id");
 		q.before = n;
 	}
-	if (db_tracks_json(out, &q) < 0) {
+	if (jbuf_json(out, query_tracks(db_handle(), &q)) < 0) {
 		log_warnx(NULL, "api tracks: %s", db_errmsg());
 		return api_error(out, 500, "database error");
 	}
@@ -127,7 +129,7 @@ api_alerts(struct lws *wsi, struct jbuf *out)
 	}
 	if ((v = api_arg(wsi, "limit", b2, sizeof(b2))) != NULL && api_int(v, 1, 500, &limit) != 0)
 		return api_error(out, 400, "limit: 1..500");
-	if (db_alerts_json(out, open_only, (int)limit) < 0) {
+	if (jbuf_json(out, query_alerts(db_handle(), open_only, (int)limit)) < 0) {
 		log_warnx(NULL, "api alerts: %s", db_errmsg());
 		return api_error(out, 500, "database error");
 	}
@@ -287,7 +289,7 @@ api_override(const char *path, const char *body, size_t len, struct jbuf *out)
 	static const char *const names[] = { "verdict", "note", "by", NULL };
 	char camera[CAMERA_ID_SIZE], target[CAMERA_ID_SIZE + 24];
 	const char *by;
-	struct db_query q;
+	struct query_tracks q;
 	long long track;
 	json_t *o;
 	int rc;
@@ -302,7 +304,7 @@ api_override(const char *path, const char *body, size_t len, struct jbuf *out)
 		goto done;
 	by = auth_who_label()[0] ? auth_who_label() : api_member(o, "by", "")[0] ? api_member(o, "by", "") :
 	    API_OVERRIDE_WHO;
-	rc = events_override(camera, (int64_t)track, strcmp(api_member(o, "verdict", ""), "PASS") == 0 ?
+	rc = commit_override(camera, (int64_t)track, strcmp(api_member(o, "verdict", ""), "PASS") == 0 ?
 	    MSG_VERDICT_PASS : MSG_VERDICT_DENY, by, api_member(o, "note", ""), &r);
 	if (rc == -2 || rc < 0) {
 		if (rc != -2)
@@ -318,7 +320,7 @@ api_override(const char *path, const char *body, size_t len, struct jbuf *out)
 	q.camera = camera;
 	q.track = (int64_t)track;
 	q.limit = 1;
-	rc = db_tracks_json(out, &q) < 0 || jbuf_failed(out) ? api_error(out, 500, "database error") : 200;
+	rc = jbuf_json(out, query_tracks(db_handle(), &q)) < 0 ? api_error(out, 500, "database error") : 200;
 done:
 	json_decref(o);
 	return rc;
@@ -368,7 +370,7 @@ api_post(const char *path, const char *body, size_t len, struct jbuf *out)
 		util_strlcpy(by, auth_who_label(), sizeof(by));
 	if ((rc = db_alert_ack(id, by, (int64_t)util_now_us())) == -2)
 		return api_error(out, 404, "no such alert");
-	if (rc < 0 || db_alert_json(out, id) < 0) {
+	if (rc < 0 || jbuf_json(out, query_alert(db_handle(), id)) < 0) {
 		log_warnx(NULL, "api ack %lld: %s", (long long)id, db_errmsg());
 		return api_error(out, 500, "database error");
 	}
@@ -409,7 +411,7 @@ api_handle(struct lws *wsi, const char *path, struct jbuf *out)
 		return 200;
 	}
 	if (strcmp(path, "/api/stats/today") == 0) {
-		if (db_stats_today(out) < 0) {
+		if (jbuf_json(out, query_stats_day(db_handle(), time(NULL))) < 0) {
 			log_warnx(NULL, "api stats: %s", db_errmsg());
 			return api_error(out, 500, "database error");
 		}

@@ -16,6 +16,7 @@
 
 #include "cams.h"
 #include "db.h"
+#include "query.h"
 #include "util.h"
 
 #define CAMS_MAX (2 * CONFIG_CAMERAS_MAX)
@@ -173,7 +174,7 @@ cams_json(struct jbuf *b, int idx, int with_last)
 	else
 		jbuf_add(b, "null");
 	jbuf_add(b, ",\"fps_analysed\":");
-	jbuf_num(b, k->fps_analysed);
+	jbuf_json(b, jbuf_number(k->fps_analysed));
 	jbuf_add(b, ",\"workers\":%d,\"stats\":", k->workers);
 	if (k->has_stats) {
 		const struct msg_camera_stats *s = &k->stats;
@@ -183,9 +184,9 @@ cams_json(struct jbuf *b, int idx, int with_last)
 		    s->connected, (unsigned long long)s->frames_in, (unsigned long long)s->accepted,
 		    (unsigned long long)s->no_person, (unsigned long long)s->busy,
 		    (unsigned long long)s->rejected, (unsigned long long)s->motion_skipped);
-		jbuf_num(b, (double)(int)(s->fps_in * 10 + 0.5) / 10);
+		jbuf_json(b, jbuf_number((double)(int)(s->fps_in * 10 + 0.5) / 10));
 		jbuf_add(b, ",\"detect_ms\":");
-		jbuf_num(b, (double)(int)(s->detect_ms * 10 + 0.5) / 10);
+		jbuf_json(b, jbuf_number((double)(int)(s->detect_ms * 10 + 0.5) / 10));
 		jbuf_add(b, "}");
 	} else
 		jbuf_add(b, "null");
@@ -197,19 +198,14 @@ cams_json(struct jbuf *b, int idx, int with_last)
 	else
 		jbuf_add(b, "null");
 	if (with_last) {
-		size_t before;
-
 		jbuf_add(b, ",\"last_result\":");
 		if (k->last_frame)
 			jbuf_mem(b, k->last_frame, strlen(k->last_frame));
 		else
 			jbuf_add(b, "null");
 		jbuf_add(b, ",\"last_track\":");
-		before = b->len;
-		if (db_last_track_json(b, k->id) < 0) {
-			jbuf_truncate(b, before); /* keep the document valid */
+		if (jbuf_json(b, query_last_track(db_handle(), k->id)) < 0)
 			jbuf_add(b, "null");
-		}
 	}
 	jbuf_add(b, "}");
 }

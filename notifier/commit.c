@@ -1,4 +1,4 @@
-/* events - a result's track events into SQLite. Each stored ALERT event
+/* commit - a result's track events into SQLite. Each stored ALERT event
  * also adds an alerts row and, with a webhook configured, its delivery
  * row, inside the same transaction: an alert is stored with its delivery
  * or not at all, and the delivery thread is kicked only after COMMIT.
@@ -8,7 +8,10 @@
  *    "track":1732490000000007,"reason":"no_mask","verdict":"DENY",
  *    "mask":"mask_off","raised":"2026-11-24T23:30:11Z","raised_ms":..,
  *    "since":"2026-11-24T23:30:01Z","snapshot":"/snapshots/hall/<track>.jpg"|null} */
+#include <jansson.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,7 +19,7 @@
 #include "db.h"
 #include "frameid.h"
 #include "util.h"
-#include "events.h"
+#include "commit.h"
 #include "jbuf.h"
 #include "log.h"
 #include "result.h"
@@ -26,14 +29,14 @@
 static struct webhook *hook;
 
 void
-events_init(struct webhook *w)
+commit_init(struct webhook *w)
 {
 	hook = w;
 }
 
-/* events_iso - append unix microseconds as a quoted UTC ISO 8601 time. */
-static void
-events_iso(struct jbuf *b, int64_t us)
+/* commit_iso - unix microseconds as a UTC ISO 8601 time */
+static json_t *
+commit_iso(int64_t us)
 {
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
@@ -41,64 +44,63 @@ events_iso(struct jbuf *b, int64_t us)
 
 	gmtime_r(&t, &tm);
 	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	jbuf_add(b, "\"%s\"", s);
+	return json_string(s);
 }
 
-static void
-events_snapshot(struct jbuf *b, const char *camera, const struct msg_track_event *e)
+static json_t *
+commit_snapshot(const char *camera, const struct msg_track_event *e)
 {
-	if (e->snapshot[0])
-		jbuf_add(b, "\"/snapshots/%s/%lld.jpg\"", camera, (long long)e->track_id);
-	else
-		jbuf_add(b, "null");
+	char url[128];
+
+	if (!e->snapshot[0])
+		return json_null();
+	snprintf(url, sizeof(url), "/snapshots/%s/%lld.jpg", camera, (long long)e->track_id);
+	return json_string(url);
 }
 
-/* events_alert - store the alert e raised (and its delivery). Returns the
+/* commit_dump - v as compact JSON text (free() it), reference taken; NULL
+ * if v is (a camera name that is not UTF-8 makes json_pack fail) */
+static char *
+commit_dump(json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+
+	json_decref(v);
+	return s;
+}
+
+/* commit_alert - store the alert e raised (and its delivery). Returns the
  * alert id or -1. */
 static int64_t
-events_alert(const struct msg_result *r, const struct msg_track_event *e, int64_t at_us)
+commit_alert(const struct msg_result *r, const struct msg_track_event *e, int64_t at_us)
 {
-	const char *cam = r->ref.camera;
-	struct jbuf d, body;
+	const char *cam = r->ref.camera, *reason = msg_reason_name(e->reason);
+	char *d, *body;
 	int64_t id, rc;
 
-	jbuf_init(&d, 0);
-	jbuf_add(&d, "{\"camera_name\":");
-	jbuf_str(&d, cams_name(cam));
-	jbuf_add(&d, ",\"verdict\":\"%s\",\"mask\":\"%s\",\"since_ms\":%lld,\"snapshot\":",
-	    msg_verdict_name(e->verdict), msg_mask_name(e->mask), (long long)(e->first_seen_us / 1000));
-	events_snapshot(&d, cam, e);
-	jbuf_add(&d, "}");
-	if (jbuf_failed(&d)) {
-		jbuf_free(&d);
+	d = commit_dump(json_pack("{s:s, s:s, s:s, s:I, s:o}", "camera_name", cams_name(cam),
+	    "verdict", msg_verdict_name(e->verdict), "mask", msg_mask_name(e->mask),
+	    "since_ms", (json_int_t)(e->first_seen_us / 1000), "snapshot", commit_snapshot(cam, e)));
+	if (d == NULL)
 		return -1;
-	}
-	id = db_alert_insert(cam, e->track_id, at_us, msg_reason_name(e->reason), jbuf_text(&d));
-	jbuf_free(&d);
-	if (id < 0 || webpush_alert(id, cam, cams_name(cam), msg_reason_name(e->reason)) < 0)
+	id = db_alert_insert(cam, e->track_id, at_us, reason, d);
+	free(d);
+	if (id < 0 || webpush_alert(id, cam, cams_name(cam), reason) < 0)
 		return -1;
 	if (hook == NULL)
 		return id;
-	jbuf_init(&body, 0);
-	jbuf_add(&body, "{\"type\":\"alert\",\"alert_id\":%lld,\"camera\":", (long long)id);
-	jbuf_str(&body, cam);
-	jbuf_add(&body, ",\"camera_name\":");
-	jbuf_str(&body, cams_name(cam));
-	jbuf_add(&body, ",\"track\":%lld,\"reason\":\"%s\",\"verdict\":\"%s\",\"mask\":\"%s\",\"raised\":",
-	    (long long)e->track_id, msg_reason_name(e->reason), msg_verdict_name(e->verdict), msg_mask_name(e->mask));
-	events_iso(&body, at_us);
-	jbuf_add(&body, ",\"raised_ms\":%lld,\"since\":", (long long)(at_us / 1000));
-	events_iso(&body, e->first_seen_us);
-	jbuf_add(&body, ",\"snapshot\":");
-	events_snapshot(&body, cam, e);
-	jbuf_add(&body, "}");
-	rc = jbuf_failed(&body) ? -1 : webhook_enqueue(hook, db_handle(), jbuf_text(&body), body.len);
-	jbuf_free(&body);
+	body = commit_dump(json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:o, s:o}",
+	    "type", "alert", "alert_id", (json_int_t)id, "camera", cam, "camera_name", cams_name(cam),
+	    "track", (json_int_t)e->track_id, "reason", reason, "verdict", msg_verdict_name(e->verdict),
+	    "mask", msg_mask_name(e->mask), "raised", commit_iso(at_us), "raised_ms", (json_int_t)(at_us / 1000),
+	    "since", commit_iso(e->first_seen_us), "snapshot", commit_snapshot(cam, e)));
+	rc = body ? webhook_enqueue(hook, db_handle(), body, strlen(body)) : -1;
+	free(body);
 	return rc > 0 ? id : -1;
 }
 
 int
-events_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
+commit_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
     struct msg_result *r)
 {
 	struct msg_track_event *e = &r->events[0];
@@ -131,7 +133,7 @@ events_override(const char *camera, int64_t track_id, unsigned verdict, const ch
 }
 
 int
-events_commit(const struct msg_result *r, struct events_out *out)
+commit_result(const struct msg_result *r, struct commit_out *out)
 {
 	int64_t at = result_at_us(r);
 	unsigned i;
@@ -170,7 +172,7 @@ events_commit(const struct msg_result *r, struct events_out *out)
 		out->fresh[i] = (uint8_t)rc;
 		out->nfresh += rc;
 		if (rc == 1 && e->kind == MSG_TRACK_ALERT) {
-			if ((out->alert_id[i] = events_alert(r, e, at)) < 0)
+			if ((out->alert_id[i] = commit_alert(r, e, at)) < 0)
 				goto fail;
 			alerts++;
 		}

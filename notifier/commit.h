@@ -1,8 +1,8 @@
-/* events - commit a worker's result: its track events, in one
+/* commit - commit a worker's result: its track events, in one
  * transaction, with the alerts they raise and the alerts' webhook
  * deliveries. Loop thread only. */
-#ifndef GW_EVENTS_H
-#define GW_EVENTS_H
+#ifndef GW_COMMIT_H
+#define GW_COMMIT_H
 
 #include <stdint.h>
 
@@ -11,7 +11,7 @@
 struct webhook;
 
 /* What a commit changed, per event of the result (same index). */
-struct events_out {
+struct commit_out {
 	int nfresh;                      /* events stored now */
 	uint8_t fresh[MSG_EVENTS_MAX];   /* 1: stored now; 0: stored before (replay) */
 	int64_t alert_id[MSG_EVENTS_MAX];/* > 0: the alert this event raised now */
@@ -20,21 +20,21 @@ struct events_out {
 	                                  * with decision 2, not sent to the gate */
 };
 
-/* events_init - w receives a delivery for every alert; NULL = no webhook. */
-void events_init(struct webhook *w);
+/* commit_init - w receives a delivery for every alert; NULL = no webhook. */
+void commit_init(struct webhook *w);
 
-/* events_commit - store r's events: INSERT OR IGNORE on (camera, track,
+/* commit_result - store r's events: INSERT OR IGNORE on (camera, track,
  * seq), so a replayed result changes nothing and reports nothing fresh.
  * A result without events touches no table. Returns 0 (out filled), or -1
  * on a database error: nothing was stored, the caller must not ack. */
-int events_commit(const struct msg_result *r, struct events_out *out);
+int commit_result(const struct msg_result *r, struct commit_out *out);
 
-/* events_override - a supervisor's verdict (PASS or DENY) for the
+/* commit_override - a supervisor's verdict (PASS or DENY) for the
  * camera's person track_id, by who, with a note: stored in one
  * transaction as an override event (db_override) in r, a NOFRAME result
  * of its own that the caller hands to fanout_override. Returns 0, -2 for
  * an unknown person, -1 on a database error (nothing stored). */
-int events_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
+int commit_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
     struct msg_result *r);
 
 #endif

@@ -1,4 +1,5 @@
-/* db - the notifier's SQLite database (DIR/gatewatch.db): the only
+/* db - the notifier's SQLite database (DIR/gatewatch.db): schema,
+ * migrations and every write (the API's reads are query.c's). The only
  * writer is the notifier's loop thread. Every function here is called on
  * that thread and returns 0 (or a count) / a negative value on error;
  * SQLite errors are logged by the caller from db_errmsg(). The database
@@ -11,10 +12,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "jbuf.h"
 #include "msg.h"
 
-#define DB_SCHEMA_VERSION 3
+#include "dbschema.h"
 
 /* db_open - open or create the database, WAL + synchronous=NORMAL, and
  * create or migrate the schema to DB_SCHEMA_VERSION (plus the webhook
@@ -78,43 +78,6 @@ int64_t db_alert_insert(const char *camera, int64_t track_id, int64_t raised_us,
  * when acked now, 0 when it already was (nothing changed), -2 for an
  * unknown id, -1 on a database error. */
 int db_alert_ack(int64_t id, const char *by, int64_t now_us);
-
-/* db_alert_json - append alert id's item, or null. */
-int db_alert_json(struct jbuf *b, int64_t id);
-
-/* db_alerts_json - append a JSON array of alerts, newest first: only open
- * ones when open_only. At most limit. */
-int db_alerts_json(struct jbuf *b, int open_only, int limit);
-
-struct db_query {
-	const char *camera;    /* NULL = all */
-	const char *verdict;   /* "PASS", "DENY" or NULL */
-	int64_t since_ms, until_ms; /* person present in [since, until); 0 = open */
-	int64_t before;        /* row id to page from; 0 = newest */
-	int64_t track;         /* one person's track id; 0 = all */
-	int limit;
-};
-
-/* db_tracks_json - append a JSON array of people (tracks), newest first. */
-int db_tracks_json(struct jbuf *b, const struct db_query *q);
-
-/* db_last_track_json - append the camera's newest track item, or null. */
-int db_last_track_json(struct jbuf *b, const char *camera);
-
-/* db_stats_today - append today's figures (local time) as
- * {"date":..,"total":{..},"cameras":{..},"hours":[24]}. The one place
- * that says what "people" means. */
-int db_stats_today(struct jbuf *b);
-/* db_stats_day - the same figures for the local day holding day. */
-int db_stats_day(struct jbuf *b, time_t day);
-
-/* db_stats_range - the figures (as db_stats_today counts them) of the
- * events in [t0_us, t1_us), optionally of one camera, per bucket: bucket
- * is an SQLite strftime format applied to the local time ("%Y-%m-%d %H"
- * per hour, "%Y-%m-%d" per day, "%Y-W%W" per week, "%Y-%m" per month).
- * Appends {"total":{..},"cameras":{id:{..}},"buckets":[{"bucket":..,
- * "camera":..,"people":..,..}]} (buckets per camera, in order). */
-int db_stats_range(struct jbuf *b, int64_t t0_us, int64_t t1_us, const char *bucket, const char *camera);
 
 /* db_health - 0 if a trivial query works. */
 int db_health(void);

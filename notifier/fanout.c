@@ -4,7 +4,7 @@
  *   {"type":"alert","alert":<alert item, db.c>}     a new alert
  *   {"type":"alert_ack","alert":<alert item>}       an alert acknowledged
  *   {"type":"camera", <camera object, see cams.c, without last_*>}
- *   {"type":"today","today":<db_stats_today>}    (at most once a second,
+ *   {"type":"today","today":<query_stats_day>}    (at most once a second,
  *                                                 and <= 5% of the loop)
  * To ingest peers, for the camera's gate connections (cameras not in
  * indoor mode), one MSG_VERDICT (a gate message) per stored event that
@@ -16,9 +16,11 @@
  * a chatty ingest or dispatcher costs dashboards at most one message per
  * camera per second. */
 #include <string.h>
+#include <time.h>
 
 #include "cams.h"
 #include "db.h"
+#include "query.h"
 #include "fanout.h"
 #include "jbuf.h"
 #include "live.h"
@@ -56,7 +58,7 @@ fanout_alert(const char *type, int64_t id)
 		return;
 	jbuf_init(&b, 0);
 	jbuf_add(&b, "{\"type\":\"%s\",\"alert\":", type);
-	if (db_alert_json(&b, id) < 0) {
+	if (jbuf_json(&b, query_alert(db_handle(), id)) < 0) {
 		log_warnx(NULL, "alert %lld: %s", (long long)id, db_errmsg());
 		jbuf_free(&b);
 		return;
@@ -142,7 +144,7 @@ fanout_override(const struct msg_result *r, const struct msg_track_event *e, con
 }
 
 void
-fanout_result(const struct msg_result *r, const struct events_out *out)
+fanout_result(const struct msg_result *r, const struct commit_out *out)
 {
 	int frame = !(r->flags & MSG_RESULT_NOFRAME), sent = 0, decisions = 0, kind;
 	struct jbuf item;
@@ -226,7 +228,7 @@ fanout_tick(void)
 	today_dirty = 0;
 	jbuf_init(&b, 0);
 	jbuf_add(&b, "{\"type\":\"today\",\"today\":");
-	rc = db_stats_today(&b);
+	rc = jbuf_json(&b, query_stats_day(db_handle(), time(NULL)));
 	today_last_us = util_mono_us();
 	today_cost_us = today_last_us - now;
 	if (rc < 0) {

@@ -6,13 +6,13 @@
 
 #include <stdint.h>
 
-#include "events.h"
+#include "commit.h"
 #include "msg.h"
 
 /* fanout_result - r was committed (out says which events are new): push
  * its frame and new events to /live, its new gate decisions to ingest,
  * its new alerts to /live. Replayed events are not pushed again. */
-void fanout_result(const struct msg_result *r, const struct events_out *out);
+void fanout_result(const struct msg_result *r, const struct commit_out *out);
 
 /* fanout_override - override event e (in a result r of its own, NOFRAME)
  * was stored now: the verdict to the gate (override, by), the event to

@@ -1,5 +1,6 @@
 /* jbuf - a growing text buffer for building JSON, with optional headroom
  * in front so a finished message can be handed to lws_write() as is. */
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,7 +92,8 @@ jbuf_add(struct jbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* jbuf_utf8_len - length of a valid UTF-8 sequence at p, 0 if invalid. */
+/* jbuf_utf8_len - length of a valid UTF-8 sequence at p, 0 if invalid:
+ * it only decides what to replace; jansson does the encoding. */
 static size_t
 jbuf_utf8_len(const unsigned char *p)
 {
@@ -110,45 +112,66 @@ jbuf_utf8_len(const unsigned char *p)
 	for (i = 1; i < n; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
+	/* overlong forms, surrogates and beyond U+10FFFF, as jansson refuses */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
 	return n;
+}
+
+int
+jbuf_json(struct jbuf *b, json_t *v)
+{
+	const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6);
+	size_t n;
+
+	if (v == NULL)
+		return -1;
+	n = json_dumpb(v, NULL, 0, flags);
+	if (n == 0 || jbuf_room(b, n) != 0 || json_dumpb(v, b->s + b->pre + b->len, n, flags) != n) {
+		json_decref(v);
+		b->failed = 1;
+		return -1;
+	}
+	b->len += n;
+	b->s[b->pre + b->len] = '\0';
+	json_decref(v);
+	return 0;
 }
 
 void
 jbuf_str(struct jbuf *b, const char *s)
 {
+	struct jbuf clean;
 	const unsigned char *p;
 	size_t n;
 
 	if (s == NULL) {
-		jbuf_mem(b, "null", 4);
+		jbuf_json(b, json_null());
 		return;
 	}
-	jbuf_mem(b, "\"", 1);
+	/* jansson refuses what is not UTF-8: replace it first */
+	jbuf_init(&clean, 0);
 	for (p = (const unsigned char *)s; *p; p += n) {
-		n = 1;
-		if (*p == '"' || *p == '\\') {
-			char e[2] = { '\\', (char)*p };
-			jbuf_mem(b, e, 2);
-		} else if (*p < 0x20 || *p == 0x7f)
-			jbuf_add(b, "\\u%04x", *p);
-		else if ((n = jbuf_utf8_len(p)) == 0) {
-			jbuf_mem(b, "\\ufffd", 6);
+		if ((n = jbuf_utf8_len(p)) == 0) {
+			jbuf_mem(&clean, "\xef\xbf\xbd", 3);
 			n = 1;
 		} else
-			jbuf_mem(b, (const char *)p, n);
+			jbuf_mem(&clean, (const char *)p, n);
 	}
-	jbuf_mem(b, "\"", 1);
+	if (clean.failed || jbuf_json(b, json_stringn(jbuf_text(&clean), clean.len)) != 0)
+		b->failed = 1;
+	jbuf_free(&clean);
 }
 
-void
-jbuf_num(struct jbuf *b, double v)
+json_t *
+jbuf_number(double v)
 {
 	if (!isfinite(v))
-		jbuf_mem(b, "null", 4);
-	else if (v == (double)(long long)v && fabs(v) < 1e15)
-		jbuf_add(b, "%lld", (long long)v);
-	else
-		jbuf_add(b, "%.6g", v);
+		return json_null();
+	if (v == (double)(long long)v && fabs(v) < 1e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
 }
 
 void

@@ -4,6 +4,7 @@
 #ifndef GW_JBUF_H
 #define GW_JBUF_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct jbuf {
@@ -22,11 +23,18 @@ int jbuf_failed(const struct jbuf *b);
 void jbuf_add(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* jbuf_mem - append raw bytes. */
 void jbuf_mem(struct jbuf *b, const char *p, size_t n);
-/* jbuf_str - append s as a quoted JSON string (NULL -> null). Invalid
- * UTF-8 and control characters are escaped, so any input is safe. */
+/* jbuf_json - append v as compact JSON (jansson's encoder, reals to 6
+ * significant digits) and drop the reference. Returns 0, or -1 (and
+ * appends nothing) when v is NULL, as a failed query returns, or out of
+ * memory. The one way JSON text is written in the notifier. */
+int jbuf_json(struct jbuf *b, json_t *v);
+/* jbuf_str - append s as a JSON string (NULL -> null) through jbuf_json;
+ * bytes that are not UTF-8 become U+FFFD, so any input is safe and none
+ * is echoed as is. */
 void jbuf_str(struct jbuf *b, const char *s);
-/* jbuf_num - append a number; NaN/Inf -> null. */
-void jbuf_num(struct jbuf *b, double v);
+/* jbuf_number - v as a JSON number (an integer when it is whole), NaN
+ * and Inf as null: how every measured value is written. */
+json_t *jbuf_number(double v);
 /* jbuf_truncate - drop everything after the first len bytes. */
 void jbuf_truncate(struct jbuf *b, size_t len);
 /* jbuf_text - the text (after the headroom). */

@@ -5,9 +5,11 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cams.h"
 #include "db.h"
+#include "query.h"
 #include "jbuf.h"
 #include "live.h"
 #include "log.h"
@@ -97,7 +99,7 @@ live_open(struct lws *wsi)
 	lws_get_peer_simple(wsi, c->peer, sizeof(c->peer));
 	jbuf_init(&b, 0);
 	jbuf_add(&b, "{\"type\":\"hello\",\"today\":");
-	if (db_stats_today(&b) < 0)
+	if (jbuf_json(&b, query_stats_day(db_handle(), time(NULL))) < 0)
 		log_warnx(NULL, "live hello: stats: %s", db_errmsg());
 	jbuf_add(&b, ",\"cameras\":");
 	cams_list_json(&b);

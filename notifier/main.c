@@ -17,7 +17,7 @@
 #include "cams.h"
 #include "config.h"
 #include "db.h"
-#include "events.h"
+#include "commit.h"
 #include "fanout.h"
 #include "health.h"
 #include "log.h"
@@ -158,7 +158,7 @@ main(int argc, char **argv)
 		}
 		log_info(NULL, "webhook: alerts are delivered to %s", cfg.webhook_url);
 	}
-	events_init(hook);
+	commit_init(hook);
 	health_init(&cfg, hook);
 	if (webpush_open(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch-notifier: %s\n", err);

@@ -122,7 +122,7 @@ metrics_alert(const char *reason)
 }
 
 void
-metrics_result(const struct msg_result *r, const struct events_out *out)
+metrics_result(const struct msg_result *r, const struct commit_out *out)
 {
 	int64_t now = (int64_t)util_now_us();
 	unsigned i;

@@ -9,7 +9,7 @@
 #include <uv.h>
 
 #include "config.h"
-#include "events.h"
+#include "commit.h"
 #include "msg.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -27,7 +27,7 @@ void metrics_stop(void);
 /* metrics_result - r was committed (out: which events are new): count the
  * frame, its latency and analysis time, new gate decisions' time to
  * verdict, new alerts by reason. */
-void metrics_result(const struct msg_result *r, const struct events_out *out);
+void metrics_result(const struct msg_result *r, const struct commit_out *out);
 
 /* metrics_stats - ingest's stats for a camera came in (the person
  * detector's mean time over the last second). */

@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cams.h"
 #include "db.h"
+#include "query.h"
 #include "jbuf.h"
 #include "log.h"
 #include "mqtt.h"
@@ -370,15 +372,10 @@ mqtt_states(void)
 	const struct msg_camera_stats *st;
 	const struct msg_queue_status *q;
 	unsigned long analysed, starts;
-	json_t *today = NULL, *cams;
-	struct jbuf b;
+	json_t *today = query_stats_day(db_handle(), time(NULL)), *cams;
 	uint64_t now = util_now_us();
 	int i, n = cams_count();
 
-	jbuf_init(&b, 0);
-	if (db_stats_today(&b) == 0 && !jbuf_failed(&b))
-		today = json_loads(jbuf_text(&b), 0, NULL);
-	jbuf_free(&b);
 	cams = today ? json_object_get(today, "cameras") : NULL;
 	for (i = 0; i < n && i < MQTT_CAMS; i++) {
 		const char *cam = cams_id(i);
@@ -456,7 +453,7 @@ mqtt_kind(unsigned k)
 }
 
 void
-mqtt_result(const struct msg_result *r, const struct events_out *out)
+mqtt_result(const struct msg_result *r, const struct commit_out *out)
 {
 	const char *cam = r->ref.camera;
 	char topic[MQTT_TOPIC_MAX], track[24];

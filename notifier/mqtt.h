@@ -21,7 +21,7 @@
 #include <uv.h>
 
 #include "config.h"
-#include "events.h"
+#include "commit.h"
 #include "msg.h"
 
 /* mqtt_start - check the settings and start connecting. Returns 0 (also
@@ -34,7 +34,7 @@ void mqtt_stop(void);
 void mqtt_tick(void);
 
 /* mqtt_result - r was committed: its new events, decisions and alerts. */
-void mqtt_result(const struct msg_result *r, const struct events_out *out);
+void mqtt_result(const struct msg_result *r, const struct commit_out *out);
 
 /* mqtt_alert - an operational alert (health.c): raised or cleared. */
 void mqtt_alert(const char *camera, const char *reason, long long alert_id, int cleared);

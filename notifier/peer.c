@@ -22,7 +22,7 @@
 
 #include "cams.h"
 #include "db.h"
-#include "events.h"
+#include "commit.h"
 #include "fanout.h"
 #include "log.h"
 #include "metrics.h"
@@ -342,7 +342,7 @@ peer_tick(const struct config *c)
 static int
 peer_result(struct peer *p, const struct msg_result *r)
 {
-	struct events_out out;
+	struct commit_out out;
 	const char *why;
 	int rc;
 
@@ -354,7 +354,7 @@ peer_result(struct peer *p, const struct msg_result *r)
 		log_warnx(r->ref.frame_id, "peer %s: result for camera %s, not its own: dropped", p->name, r->ref.camera);
 		return -1;
 	}
-	if (events_commit(r, &out) < 0) {
+	if (commit_result(r, &out) < 0) {
 		/* Not acked: the worker keeps the frame and sends it again. */
 		log_error(r->ref.frame_id, "commit %s failed: %s", r->ref.camera, db_errmsg());
 		return 0;

@@ -14,6 +14,7 @@
 
 #include "cams.h"
 #include "db.h"
+#include "query.h"
 #include "log.h"
 #include "problem.h"
 #include "rest.h"
@@ -261,7 +262,7 @@ rest_day(const char *date, struct jbuf *out)
 	if (t0 < 0)
 		return problem_json(out, 400, "date: YYYY-MM-DD");
 	/* midday: inside the day whatever a DST change does to its length */
-	if (db_stats_day(out, (time_t)(t0 / 1000000) + 12 * 3600) < 0) {
+	if (jbuf_json(out, query_stats_day(db_handle(), (time_t)(t0 / 1000000) + 12 * 3600)) < 0) {
 		log_warnx(NULL, "api stats day: %s", db_errmsg());
 		return problem_json(out, 500, "database error");
 	}
@@ -350,7 +351,6 @@ rest_range(struct lws *wsi, int csv, struct jbuf *out)
 	char b1[16], b2[16], b3[16], b4[64], today[16], href[256];
 	const char *from, *to, *by, *cam, *key;
 	int64_t t0, t1;
-	struct jbuf buf;
 	json_t *j, *it, *links, *v;
 	time_t now = time(NULL), t;
 	struct tm tm;
@@ -384,14 +384,10 @@ rest_range(struct lws *wsi, int csv, struct jbuf *out)
 		return problem_json(out, 400, "to is before from");
 	if ((t1 - t0) / (86400 * 1000000LL) > bys[k].max_days)
 		return problem_json(out, 400, k == 0 ? "by=hour: at most 31 days" : "at most 3660 days");
-	jbuf_init(&buf, 0);
-	if (db_stats_range(&buf, t0, t1, bys[k].fmt, cam) < 0 ||
-	    (j = json_loadb(jbuf_text(&buf), buf.len, 0, NULL)) == NULL) {
+	if ((j = query_stats_range(db_handle(), t0, t1, bys[k].fmt, cam)) == NULL) {
 		log_warnx(NULL, "api stats range: %s", db_errmsg());
-		jbuf_free(&buf);
 		return problem_json(out, 500, "database error");
 	}
-	jbuf_free(&buf);
 	json_array_foreach(json_object_get(j, "buckets"), i, it)
 		rest_rate(json_object_get(it, "counts"));
 	rest_rate(json_object_get(j, "total"));
@@ -441,8 +437,7 @@ rest_tracks_csv(struct lws *wsi, struct jbuf *out)
 		"verdict", "reason", "mask", "mask_score", "temperature", "decision_ms", "snapshot" };
 	char b1[64], b2[16], b3[24], b4[24], b5[16], b6[24];
 	const char *v;
-	struct db_query q;
-	struct jbuf buf;
+	struct query_tracks q;
 	json_t *j, *it;
 	size_t i, k;
 
@@ -471,13 +466,10 @@ rest_tracks_csv(struct lws *wsi, struct jbuf *out)
 	}
 	if ((v = rest_arg(wsi, "before", b6, sizeof(b6))) != NULL && (q.before = rest_id(v)) <= 0)
 		return problem_json(out, 400, "before: a positive item id");
-	jbuf_init(&buf, 0);
-	if (db_tracks_json(&buf, &q) < 0 || (j = json_loadb(jbuf_text(&buf), buf.len, 0, NULL)) == NULL) {
+	if ((j = query_tracks(db_handle(), &q)) == NULL) {
 		log_warnx(NULL, "api tracks.csv: %s", db_errmsg());
-		jbuf_free(&buf);
 		return problem_json(out, 500, "database error");
 	}
-	jbuf_free(&buf);
 	for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
 		jbuf_add(out, "%s%s", k ? "," : "", cols[k]);
 	jbuf_add(out, ",override_verdict,override_by,override_note\r\n");
@@ -550,7 +542,7 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 			status = rest_one(out, &buf, 0, path + 13, rest_camera_links, r, "camera");
 		}
 	} else if (strncmp(path, "/api/tracks/", 12) == 0) {
-		struct db_query q;
+		struct query_tracks q;
 
 		memset(&q, 0, sizeof(q));
 		if ((id = rest_id(path + 12)) <= 0 || id >= (1LL << 62))
@@ -558,16 +550,18 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 		else {
 			q.before = id + 1;
 			q.limit = 1;
-			status = db_tracks_json(&buf, &q) < 0 ? problem_json(out, 500, "database error") :
+			status = jbuf_json(&buf, query_tracks(db_handle(), &q)) < 0 ?
+			    problem_json(out, 500, "database error") :
 			    rest_one(out, &buf, id, NULL, rest_track_links, r, "person");
 		}
 	} else {
 		if ((id = rest_id(path + 12)) <= 0 || id >= (1LL << 62))
 			status = problem_json(out, 404, "no such alert");
 		else {
-			jbuf_add(&buf, "[");
-			status = db_alert_json(&buf, id) < 0 ? problem_json(out, 500, "database error") : 0;
-			jbuf_add(&buf, "]");
+			json_t *one = query_alert(db_handle(), id);
+
+			status = jbuf_json(&buf, one ? json_pack("[o]", one) : NULL) < 0 ?
+			    problem_json(out, 500, "database error") : 0;
 			if (status == 0)
 				status = rest_one(out, &buf, id, NULL, rest_alert_links, r, "alert");
 		}

@@ -10,6 +10,7 @@
  *                "mask_score":0.97,"verdict":"PASS","reason":"","track":1732490000000007}]}
  * The event shape is in result.h. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "frameid.h"
@@ -82,97 +83,85 @@ result_event_kind(unsigned kind)
 	}
 }
 
-static void
-result_box(struct jbuf *b, const struct msg_box *x)
+static json_t *
+result_box(const struct msg_box *x)
 {
-	if (!(x->score > 0)) {
-		jbuf_add(b, "null");
-		return;
+	if (!(x->score > 0))
+		return json_null();
+	return json_pack("[o, o, o, o, o]", jbuf_number(x->x), jbuf_number(x->y), jbuf_number(x->w),
+	    jbuf_number(x->h), jbuf_number(x->score));
+}
+
+/* result_round - v rounded to 1/scale; NaN stays NaN (null) */
+static json_t *
+result_round(double v, double scale)
+{
+	return jbuf_number(isfinite(v) ? round(v * scale) / scale : NAN);
+}
+
+static json_t *
+result_persons(const struct msg_result *r)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; a && i < r->npersons && i < MSG_PERSONS_MAX; i++) {
+		const struct msg_person *p = &r->persons[i];
+
+		json_array_append_new(a, json_pack("{s:i, s:o, s:o, s:s, s:o, s:s, s:s, s:I}", "idx", (int)i,
+		    "body", result_box(&p->body), "face", result_box(&p->face), "mask", msg_mask_name(p->mask),
+		    "mask_score", result_round(p->mask_score, 1000), "verdict", msg_verdict_name(p->verdict),
+		    "reason", msg_reason_name(p->reason), "track", (json_int_t)p->track_id));
 	}
-	jbuf_add(b, "[");
-	jbuf_num(b, x->x);
-	jbuf_add(b, ",");
-	jbuf_num(b, x->y);
-	jbuf_add(b, ",");
-	jbuf_num(b, x->w);
-	jbuf_add(b, ",");
-	jbuf_num(b, x->h);
-	jbuf_add(b, ",");
-	jbuf_num(b, x->score);
-	jbuf_add(b, "]");
+	return a;
 }
 
 void
 result_json(struct jbuf *b, const struct msg_result *r)
 {
-	unsigned i, reason, verdict;
+	unsigned reason, verdict = result_frame_verdict(r, &reason);
+	char snap[160];
 
-	verdict = result_frame_verdict(r, &reason);
-	jbuf_add(b, "{\"camera\":");
-	jbuf_str(b, r->ref.camera);
-	jbuf_add(b, ",\"frame\":");
-	jbuf_str(b, r->ref.frame_id);
-	jbuf_add(b, ",\"received_ms\":%lld,\"analysed_ms\":%lld,\"width\":%u,\"height\":%u,\"temperature\":",
-	    (long long)(r->received_us / 1000), (long long)(r->analysed_us / 1000), r->width, r->height);
-	jbuf_num(b, isfinite(r->temperature) ? round(r->temperature * 100) / 100 : NAN);
-	jbuf_add(b, ",\"analyse_ms\":");
-	jbuf_num(b, round(r->analyse_ms * 10) / 10);
-	jbuf_add(b, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"snapshot\":",
-	    msg_verdict_name(verdict), msg_reason_name(reason));
 	/* The worker keeps one file per camera for the live view
 	 * (snapshots/<camera>/latest.jpg), overwritten per frame: the frame id
 	 * in the query makes each result's URL distinct for browser caches. */
-	if (r->snapshot[0])
-		jbuf_add(b, "\"/snapshots/%s/latest.jpg?f=%s\"", r->ref.camera, r->ref.frame_id);
-	else
-		jbuf_add(b, "null");
-	jbuf_add(b, ",\"persons\":[");
-	for (i = 0; i < r->npersons && i < MSG_PERSONS_MAX; i++) {
-		const struct msg_person *p = &r->persons[i];
-
-		jbuf_add(b, "%s{\"idx\":%u,\"body\":", i ? "," : "", i);
-		result_box(b, &p->body);
-		jbuf_add(b, ",\"face\":");
-		result_box(b, &p->face);
-		jbuf_add(b, ",\"mask\":\"%s\",\"mask_score\":", msg_mask_name(p->mask));
-		jbuf_num(b, round(p->mask_score * 1000) / 1000);
-		jbuf_add(b, ",\"verdict\":\"%s\",\"reason\":\"%s\",\"track\":%lld}",
-		    msg_verdict_name(p->verdict), msg_reason_name(p->reason), (long long)p->track_id);
-	}
-	jbuf_add(b, "]}");
+	snprintf(snap, sizeof(snap), "/snapshots/%s/latest.jpg?f=%s", r->ref.camera, r->ref.frame_id);
+	if (jbuf_json(b, json_pack("{s:s%, s:s%, s:I, s:I, s:i, s:i, s:o, s:o, s:s, s:s, s:o, s:o}",
+	    "camera", r->ref.camera, strnlen(r->ref.camera, sizeof(r->ref.camera)),
+	    "frame", r->ref.frame_id, strnlen(r->ref.frame_id, sizeof(r->ref.frame_id)),
+	    "received_ms", (json_int_t)(r->received_us / 1000), "analysed_ms", (json_int_t)(r->analysed_us / 1000),
+	    "width", (int)r->width, "height", (int)r->height, "temperature", result_round(r->temperature, 100),
+	    "analyse_ms", result_round(r->analyse_ms, 10), "verdict", msg_verdict_name(verdict),
+	    "reason", msg_reason_name(reason), "snapshot", r->snapshot[0] ? json_string(snap) : json_null(),
+	    "persons", result_persons(r))) < 0)
+		b->failed = 1;
 }
 
 void
 result_event_json(struct jbuf *b, const struct msg_result *r, const struct msg_track_event *e)
 {
-	jbuf_add(b, "{\"camera\":");
-	jbuf_str(b, r->ref.camera);
-	jbuf_add(b, ",\"track\":%lld,\"seq\":%u,\"kind\":\"%s\",\"verdict\":\"%s\",\"reason\":\"%s\","
-	    "\"mask\":\"%s\",\"mask_score\":", (long long)e->track_id, e->seq, result_event_kind(e->kind),
-	    msg_verdict_name(e->verdict), msg_reason_name(e->reason), msg_mask_name(e->mask));
-	jbuf_num(b, isfinite(e->mask_score) ? round(e->mask_score * 1000) / 1000 : NAN);
-	jbuf_add(b, ",\"decision\":%s,\"temperature\":", e->decision ? "true" : "false");
-	jbuf_num(b, isfinite(e->temperature) ? round(e->temperature * 100) / 100 : NAN);
-	jbuf_add(b, ",\"first_seen_ms\":%lld,\"last_seen_ms\":%lld,\"at_ms\":%lld,\"frame\":",
-	    (long long)(e->first_seen_us / 1000), (long long)(e->last_seen_us / 1000),
-	    (long long)(result_at_us(r) / 1000));
-	if (r->flags & MSG_RESULT_NOFRAME)
-		jbuf_add(b, "null");
-	else
-		jbuf_str(b, r->ref.frame_id);
-	jbuf_add(b, ",\"body\":");
-	result_box(b, &e->body);
-	jbuf_add(b, ",\"face\":");
-	result_box(b, &e->face);
-	jbuf_add(b, ",\"looks\":%u,\"skipped\":%u,\"frames\":%u,\"prompt\":", e->looks, e->skipped, e->frames);
-	if (e->kind == MSG_TRACK_PROMPT)
-		jbuf_add(b, "\"%s\"", msg_reason_name(e->prompt));
-	else
-		jbuf_add(b, "null");
-	jbuf_add(b, ",\"snapshot\":");
-	if (e->snapshot[0])
-		jbuf_add(b, "\"/snapshots/%s/%lld.jpg\"", r->ref.camera, (long long)e->track_id);
-	else
-		jbuf_add(b, "null");
-	jbuf_add(b, "}");
+	char snap[128];
+	json_t *o;
+
+	snprintf(snap, sizeof(snap), "/snapshots/%s/%lld.jpg", r->ref.camera, (long long)e->track_id);
+	o = json_pack("{s:s%, s:I, s:i, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:I, s:I, s:I}",
+	    "camera", r->ref.camera, strnlen(r->ref.camera, sizeof(r->ref.camera)),
+	    "track", (json_int_t)e->track_id, "seq", (int)e->seq, "kind", result_event_kind(e->kind),
+	    "verdict", msg_verdict_name(e->verdict), "reason", msg_reason_name(e->reason),
+	    "mask", msg_mask_name(e->mask), "mask_score", result_round(e->mask_score, 1000),
+	    "decision", e->decision != 0, "temperature", result_round(e->temperature, 100),
+	    "first_seen_ms", (json_int_t)(e->first_seen_us / 1000), "last_seen_ms", (json_int_t)(e->last_seen_us / 1000),
+	    "at_ms", (json_int_t)(result_at_us(r) / 1000));
+	if (o == NULL || json_object_set_new(o, "frame", (r->flags & MSG_RESULT_NOFRAME) ? json_null() :
+	    json_stringn(r->ref.frame_id, strnlen(r->ref.frame_id, sizeof(r->ref.frame_id)))) != 0 ||
+	    json_object_update_new(o, json_pack("{s:o, s:o, s:i, s:i, s:i, s:o, s:o}",
+	    "body", result_box(&e->body), "face", result_box(&e->face), "looks", (int)e->looks,
+	    "skipped", (int)e->skipped, "frames", (int)e->frames,
+	    "prompt", e->kind == MSG_TRACK_PROMPT ? json_string(msg_reason_name(e->prompt)) : json_null(),
+	    "snapshot", e->snapshot[0] ? json_string(snap) : json_null())) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (jbuf_json(b, o) < 0)
+		b->failed = 1;
 }

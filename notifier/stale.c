@@ -9,7 +9,7 @@
  * notifier end them itself (peer_tick, once a second).
  *
  * How: each such track gets the ENDED event its worker would have sent,
- * committed through events_commit in a result of its own (NOFRAME, at its
+ * committed through commit_result in a result of its own (NOFRAME, at its
  * last_seen time: ended_us = last_seen_us), so the database, /live, the
  * gate, the figures and the history see it like any other end, and a
  * replay can never store it twice (the next seq of the track). */
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "db.h"
-#include "events.h"
+#include "commit.h"
 #include "fanout.h"
 #include "frameid.h"
 #include "log.h"
@@ -67,7 +67,7 @@ stale_close(const char *camera, int64_t seen_before_us)
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			struct events_out out;
+			struct commit_out out;
 
 			memset(&stale_r, 0, sizeof(stale_r));
 			util_strlcpy(stale_r.ref.camera, camera, sizeof(stale_r.ref.camera));
@@ -77,7 +77,7 @@ stale_close(const char *camera, int64_t seen_before_us)
 			stale_r.events[0] = ev[i];
 			stale_r.received_us = stale_r.analysed_us = ev[i].last_seen_us;
 			stale_r.temperature = NAN;
-			if (events_commit(&stale_r, &out) < 0) {
+			if (commit_result(&stale_r, &out) < 0) {
 				log_error(NULL, "%s: ending track %lld of an earlier worker: %s", camera,
 				    (long long)ev[i].track_id, db_errmsg());
 				return -1;

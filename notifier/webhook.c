@@ -53,12 +53,6 @@ webhook_config_default(struct webhook_config *c)
 	c->keep_delivered_us = 7ULL * 24 * 3600 * 1000000;
 }
 
-int
-webhook_schema(sqlite3 *db)
-{
-	return outbox_schema(db);
-}
-
 int64_t
 webhook_enqueue(struct webhook *w, sqlite3 *db, const char *body, size_t len)
 {

@@ -49,10 +49,6 @@ struct webhook_stats {
 /* webhook_config_default - fill c with the defaults above (url NULL). */
 void webhook_config_default(struct webhook_config *c);
 
-/* webhook_schema - create the outbox table in db if missing. Idempotent;
- * webhook_open calls it. Returns 0 or -EIO. */
-int webhook_schema(sqlite3 *db);
-
 /* webhook_open - check the config, open two connections of its own to the
  * database at db_path (WAL; one for the caller's thread, one for the
  * delivery thread), create the table, start the thread, which resumes any
