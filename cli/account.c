@@ -223,7 +223,7 @@ cmd_user(int argc, char **argv)
 	int nw, rc, r = 0, status = 0;
 	int64_t now = (int64_t)util_now_us();
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (args_wants_help(argc, argv)) {
 		user_usage(stdout);
 		return 0;
 	}
@@ -323,7 +323,7 @@ cmd_token(int argc, char **argv)
 	int nw, rc, r = 0, status = 0;
 	int64_t now = (int64_t)util_now_us(), id;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (args_wants_help(argc, argv)) {
 		token_usage(stdout);
 		return 0;
 	}

@@ -21,3 +21,14 @@ args_config_flag(int argc, char **argv, int *i, char **cargv, int *cargc)
 	}
 	return 0;
 }
+
+int
+args_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}

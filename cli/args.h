@@ -10,4 +10,8 @@
  * have room for two more entries. */
 int args_config_flag(int argc, char **argv, int *i, char **cargv, int *cargc);
 
+/* args_wants_help - 1 if -h or --help is anywhere before "--": the command
+ * then prints its usage on stdout and exits 0, whatever else was given. */
+int args_wants_help(int argc, char **argv);
+
 #endif

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "paths.h"
 #include "util.h"
+#include "version.h"
 
 struct cmd {
 	const char *name;
@@ -37,6 +38,7 @@ usage(FILE *out)
 	for (i = 0; i < NCMDS; i++)
 		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(out, "  %-8s %s\n", "help", "this text; `gatewatch COMMAND --help` for one command");
+	fprintf(out, "  %-8s %s\n", "version", "print the version (also --version)");
 	fprintf(out, "\nEvery command that reads the configuration accepts -c FILE, --dir DIR\n"
 	    "and --set KEY=VALUE (repeatable), applied in that order over the defaults.\n");
 }
@@ -69,6 +71,10 @@ main(int argc, char **argv)
 					return cmds[i].fn(2, hargv);
 				}
 		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("gatewatch %s\n", GW_VERSION);
 		return 0;
 	}
 	for (i = 0; i < NCMDS; i++)

@@ -93,9 +93,9 @@ static struct {
 static volatile sig_atomic_t push_signalled;
 
 static void
-push_usage(void)
+push_usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: gatewatch push --url ws://HOST:PORT/ --camera ID --token T\n"
 	    "           [--fps N] [--max-inflight N] [--timeout-ms N] [--linger-ms N] [--insecure]\n"
 	    "           [--temperature C | --temperature-from PATH [--temperature-max-age-ms N]]\n"
@@ -577,7 +577,7 @@ cmd_push(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			push_usage();
+			push_usage(stdout);
 			return 0;
 		}
 		if (strcmp(a, "--") == 0) {
@@ -588,7 +588,7 @@ cmd_push(int argc, char **argv)
 			break;
 		if (v == NULL) {
 			fprintf(stderr, "gatewatch push: %s needs a value\n", a);
-			push_usage();
+			push_usage(stderr);
 			return 2;
 		}
 		i++;
@@ -624,7 +624,7 @@ cmd_push(int argc, char **argv)
 			ps.linger_ms = (long)d;
 		} else {
 			fprintf(stderr, "gatewatch push: unknown option %s\n", a);
-			push_usage();
+			push_usage(stderr);
 			return 2;
 		}
 	}
@@ -632,12 +632,12 @@ cmd_push(int argc, char **argv)
 	ps.nfiles = argc - i;
 	if (url == NULL || ps.camera == NULL || ps.token == NULL) {
 		fprintf(stderr, "gatewatch push: --url, --camera and --token are required\n");
-		push_usage();
+		push_usage(stderr);
 		return 2;
 	}
 	if ((ps.nfiles > 0) == ps.use_stdin) {
 		fprintf(stderr, "gatewatch push: give image files or --stdin (one of them)\n");
-		push_usage();
+		push_usage(stderr);
 		return 2;
 	}
 	if (ps.has_temp && sensor_path) {

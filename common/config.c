@@ -401,13 +401,56 @@ config_absolute(char *path, size_t size, const char *key, char *err, size_t errl
 }
 
 int
-config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen)
+config_flag(struct config *c, const char *flag, const char *val, char *err, size_t errlen)
 {
 	char msg[512], kv[CONFIG_PATH_SIZE + 256];
+	const char *eq;
+
+	if (strcmp(flag, "config") == 0)
+		return config_load(c, val, err, errlen) != 0 ? -EINVAL : 0;
+	if (strcmp(flag, "dir") == 0) {
+		if (config_set(c, "dir", val, msg, sizeof(msg)) != 0) {
+			util_errf(err, errlen, "--dir: %s", msg);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	eq = strchr(val, '=');
+	if (eq == NULL || eq == val) {
+		util_errf(err, errlen, "--set %s: expected KEY=VALUE", val);
+		return -EINVAL;
+	}
+	util_strlcpy(kv, val, sizeof(kv));
+	kv[eq - val] = '\0';
+	if (config_set(c, kv, kv + (eq - val) + 1, msg, sizeof(msg)) != 0) {
+		util_errf(err, errlen, "--set: %s", msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+config_finish(struct config *c, char *err, size_t errlen)
+{
+	if (config_absolute(c->dir, sizeof(c->dir), "dir", err, errlen) != 0 ||
+	    config_absolute(c->run_dir, sizeof(c->run_dir), "run.dir", err, errlen) != 0 ||
+	    config_absolute(c->models_dir, sizeof(c->models_dir), "models.dir", err, errlen) != 0 ||
+	    config_absolute(c->www_dir, sizeof(c->www_dir), "www.dir", err, errlen) != 0 ||
+	    config_check(c, err, errlen) != 0)
+		return -EINVAL;
+	nn_set_kernels(c->nn_kernels);
+	return 0;
+}
+
+int
+config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen)
+{
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+		const char *a = argv[i], *val;
+		const char *flag = a[1] == 'c' || strncmp(a, "--config", 8) == 0 ? "config" :
+		    strncmp(a, "--dir", 5) == 0 ? "dir" : "set";
 
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
 		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) {
@@ -421,42 +464,12 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 			val = strchr(a, '=') + 1;
 		else
 			break;
-		if (a[1] == 'c' || strncmp(a, "--config", 8) == 0) {
-			if (config_load(c, val, err, errlen) != 0)
-				return -1;
-		} else if (strncmp(a, "--dir", 5) == 0) {
-			if (config_set(c, "dir", val, msg, sizeof(msg)) != 0) {
-				util_errf(err, errlen, "--dir: %s", msg);
-				return -1;
-			}
-		} else {
-			const char *eq = strchr(val, '=');
-			char *k, *v;
-
-			if (eq == NULL || eq == val) {
-				util_errf(err, errlen, "--set %s: expected KEY=VALUE", val);
-				return -1;
-			}
-			util_strlcpy(kv, val, sizeof(kv));
-			k = kv;
-			v = kv + (eq - val);
-			*v++ = '\0';
-			if (config_set(c, k, v, msg, sizeof(msg)) != 0) {
-				util_errf(err, errlen, "--set: %s", msg);
-				return -1;
-			}
-		}
+		if (config_flag(c, flag, val, err, errlen) != 0)
+			return -1;
 	}
 	if (next)
 		*next = i;
-	if (config_absolute(c->dir, sizeof(c->dir), "dir", err, errlen) != 0 ||
-	    config_absolute(c->run_dir, sizeof(c->run_dir), "run.dir", err, errlen) != 0 ||
-	    config_absolute(c->models_dir, sizeof(c->models_dir), "models.dir", err, errlen) != 0 ||
-	    config_absolute(c->www_dir, sizeof(c->www_dir), "www.dir", err, errlen) != 0 ||
-	    config_check(c, err, errlen) != 0)
-		return -1;
-	nn_set_kernels(c->nn_kernels);
-	return 0;
+	return config_finish(c, err, errlen) != 0 ? -1 : 0;
 }
 
 int

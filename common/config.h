@@ -172,6 +172,16 @@ void config_dump(const struct config *c, FILE *out);
  * program prints it and exits 2 before any side effect). */
 int config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen);
 
+/* config_flag - apply one config flag: flag "config" (load the file val),
+ * "dir" (val is the state dir) or "set" (val is KEY=VALUE). Returns 0, or
+ * -EINVAL with a message naming the flag or file:line in err. */
+int config_flag(struct config *c, const char *flag, const char *val, char *err, size_t errlen);
+
+/* config_finish - after the flags: relative dir, run.dir, models.dir and
+ * www.dir made absolute against the cwd, config_check, nn.kernels applied
+ * (nn_set_kernels). Returns 0, or -EINVAL with err set. */
+int config_finish(struct config *c, char *err, size_t errlen);
+
 /* config_path - build DIR/<rel> into out (e.g. "spool", "run/notifier.sock");
  * "run/..." goes under run.dir when that is set. Returns 0 or -ENAMETOOLONG. */
 int config_path(const struct config *c, const char *rel, char *out, size_t outlen);

@@ -133,6 +133,38 @@ config_input_ok(int n)
 	return n % 32 == 0;
 }
 
+/* config_url_check - an optional URL key: empty, or SCHEME://HOST... with
+ * one of the two schemes, a host, and no space or control character. The
+ * program's client checks the rest; this catches at startup, before any
+ * file is created, what a user mistypes. Returns 0 or -EINVAL with err. */
+static int
+config_url_check(const char *key, const char *url, const char *s1, const char *s2, char *err, size_t errlen)
+{
+	size_t n1 = strlen(s1), n2 = strlen(s2), i;
+	const char *host;
+
+	if (url[0] == '\0')
+		return 0;
+	if (strncmp(url, s1, n1) == 0 && strncmp(url + n1, "://", 3) == 0)
+		host = url + n1 + 3;
+	else if (strncmp(url, s2, n2) == 0 && strncmp(url + n2, "://", 3) == 0)
+		host = url + n2 + 3;
+	else {
+		util_errf(err, errlen, "%s: \"%s\" is not a %s:// or %s:// URL", key, url, s1, s2);
+		return -EINVAL;
+	}
+	for (i = 0; url[i]; i++)
+		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f) {
+			util_errf(err, errlen, "%s: spaces or control characters in \"%s\"", key, url);
+			return -EINVAL;
+		}
+	if (*host == '\0' || *host == '/' || *host == ':' || *host == '?' || *host == '#') {
+		util_errf(err, errlen, "%s: no host in \"%s\"", key, url);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 config_check(const struct config *c, char *err, size_t errlen)
 {
@@ -187,11 +219,9 @@ config_check(const struct config *c, char *err, size_t errlen)
 		    c->webhook_backoff_min_ms, c->webhook_backoff_max_ms);
 		return -1;
 	}
-	if (c->webhook_url[0] != '\0' && strncmp(c->webhook_url, "http://", 7) != 0 &&
-	    strncmp(c->webhook_url, "https://", 8) != 0) {
-		util_errf(err, errlen, "webhook.url: \"%s\" is not an http:// or https:// URL", c->webhook_url);
+	if (config_url_check("webhook.url", c->webhook_url, "http", "https", err, errlen) != 0 ||
+	    config_url_check("mqtt.url", c->mqtt_url, "mqtt", "mqtts", err, errlen) != 0)
 		return -1;
-	}
 	for (i = 0; i < c->ncameras; i++) {
 		if (c->cameras[i].token[0] == '\0') {
 			util_errf(err, errlen, "camera.%s.token is not set", c->cameras[i].id);

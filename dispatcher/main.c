@@ -2,18 +2,16 @@
  * at most one worker per camera, hands it frames in order, reaps and
  * restarts it, and rebuilds its queues from the spool after a restart.
  *
- * Usage: gatewatch-dispatcher [-c FILE] [--dir DIR] [--set KEY=VALUE]...
  * The same config flags are passed on to every worker it starts.
- * config -> log -> spool recovery -> sockets -> loop -> SIGTERM drain -> 0. */
+ * daemon skeleton (config, log) -> spool recovery -> sockets -> loop ->
+ * SIGTERM drain (workers finish their frame, killed after 10 s) -> 0. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include "camera.h"
+#include "daemon.h"
 #include "dispatcher.h"
 #include "listen.h"
 #include "log.h"
@@ -21,54 +19,72 @@
 #include "status.h"
 #include "util.h"
 
-#define DRAIN_MS 10000
+#define DISPATCHER_DRAIN_MS 10000
 
 struct dispatcher dsp;
 
-static uv_signal_t sigterm, sigint;
-static uv_timer_t drain_timer;
+static struct daemon_loop dispatcher_loop;
+static int dispatcher_gone;       /* every worker has exited */
+
+static const struct daemon_spec dispatcher_spec = {
+	.name = "dispatcher",
+	.about = "Keeps one FIFO of spooled frames per camera and runs at most one\n"
+	    "gatewatch-worker per camera. The config flags are passed on to every worker.",
+};
 
 static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: gatewatch-dispatcher [-c FILE] [--dir DIR] [--set KEY=VALUE]...\n");
-}
-
-static void
-all_gone(void)
+dispatcher_all_gone(void)
 {
 	log_info(NULL, "all workers have exited; bye");
-	uv_close((uv_handle_t *)&drain_timer, NULL);
-	uv_close((uv_handle_t *)&sigterm, NULL);
-	uv_close((uv_handle_t *)&sigint, NULL);
-	status_stop();
-	camera_close();
+	dispatcher_gone = 1;
 }
 
 static void
-drain_cb(uv_timer_t *t)
+dispatcher_begin_stop(int signum)
 {
-	(void)t;
-	log_warnx(NULL, "workers still running after %d s", DRAIN_MS / 1000);
+	log_info(NULL, "signal %d: stopping; %d worker%s finishing their frame", signum,
+	    camera_workers(), camera_workers() == 1 ? "" : "s");
+	listen_stop();
+	camera_stop(dispatcher_all_gone);
+}
+
+static int
+dispatcher_drained(void)
+{
+	return dispatcher_gone;
+}
+
+/* dispatcher_timeout - workers still busy: kill them and wait for their exit. */
+static int
+dispatcher_timeout(void)
+{
+	log_warnx(NULL, "workers still running after %d s", DISPATCHER_DRAIN_MS / 1000);
+	camera_kill();
+	return 0;
+}
+
+static void
+dispatcher_again(int signum)
+{
+	log_info(NULL, "signal %d again: killing workers now", signum);
 	camera_kill();
 }
 
 static void
-signal_cb(uv_signal_t *s, int signum)
+dispatcher_close(void)
 {
-	(void)s;
-	if (dsp.stopping) {
-		log_info(NULL, "signal %d again: killing workers now", signum);
-		camera_kill();
-		return;
-	}
-	sd_notify(0, "STOPPING=1");
-	log_info(NULL, "signal %d: stopping; %d worker%s finishing their frame", signum,
-	    camera_workers(), camera_workers() == 1 ? "" : "s");
-	listen_stop();
-	uv_timer_start(&drain_timer, drain_cb, DRAIN_MS, 0);
-	camera_stop(all_gone);
+	status_stop();
+	camera_close();
 }
+
+static const struct daemon_stop dispatcher_stop = {
+	.drain_ms = DISPATCHER_DRAIN_MS,
+	.begin = dispatcher_begin_stop,
+	.drained = dispatcher_drained,
+	.timeout = dispatcher_timeout,
+	.again = dispatcher_again,
+	.close = dispatcher_close,
+};
 
 /* worker_path - the compiled-in program folder's gatewatch-worker (paths.h). */
 static int
@@ -82,30 +98,13 @@ worker_path(char *out, size_t outlen)
 int
 main(int argc, char **argv)
 {
-	char err[1024], path[CONFIG_PATH_SIZE + 64];
-	int next, rc, stale = 0, requeued = 0, level;
+	struct daemon_args args;
+	char path[CONFIG_PATH_SIZE + 64];
+	int rc, stale = 0, requeued = 0;
 
-	/* secrets and people's data are never world-readable (issue 11) */
-	umask(027);
-	config_defaults(&dsp.cfg);
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		usage(stdout);
-		return 0;
-	}
-	if (config_args(&dsp.cfg, argc, argv, &next, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch-dispatcher: %s\n", err);
-		return 2;
-	}
-	if (next < argc) {
-		fprintf(stderr, "gatewatch-dispatcher: unknown argument \"%s\"\n", argv[next]);
-		usage(stderr);
-		return 2;
-	}
-	dsp.cfg_argv = argv + 1;
-	dsp.cfg_argc = next - 1;
-	level = log_level_parse(dsp.cfg.log_level);
-	log_init("dispatcher", level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_args(&dispatcher_spec, &dsp.cfg, argc, argv, &args);
+	dsp.cfg_argv = args.cfg_argv; /* passed to every worker; lives as long as we do */
+	dsp.cfg_argc = args.cfg_argc;
 
 	if ((rc = worker_path(dsp.worker_path, sizeof(dsp.worker_path))) < 0)
 		fatal("cannot find my own executable: %s", strerror(-rc));
@@ -123,7 +122,9 @@ main(int argc, char **argv)
 	log_info(NULL, "spool %s recovered: %d stale tmp file%s removed, %d claimed frame%s requeued",
 	    path, stale, stale == 1 ? "" : "s", requeued, requeued == 1 ? "" : "s");
 
-	dsp.loop = uv_default_loop();
+	if ((rc = daemon_loop_init(&dispatcher_loop, &dispatcher_stop)) < 0)
+		fatal("libuv loop: %s", uv_strerror(rc));
+	dsp.loop = &dispatcher_loop.loop;
 	camera_init();
 	if ((rc = camera_rescan()) < 0)
 		fatal("spool %s: cannot list the queue: %s", path, strerror(-rc));
@@ -138,17 +139,10 @@ main(int argc, char **argv)
 	config_path(&dsp.cfg, "run/notifier.sock", path, sizeof(path));
 	status_start(path, camera_status_all);
 
-	uv_timer_init(dsp.loop, &drain_timer);
-	uv_signal_init(dsp.loop, &sigterm);
-	uv_signal_init(dsp.loop, &sigint);
-	uv_signal_start(&sigterm, signal_cb, SIGTERM);
-	uv_signal_start(&sigint, signal_cb, SIGINT);
-
-	sd_notify(0, "READY=1\nSTATUS=serving run/dispatcher.sock"); /* Type=notify; no-op elsewhere */
-	uv_run(dsp.loop, UV_RUN_DEFAULT);
-	rc = uv_loop_close(dsp.loop);
-	if (rc != 0)
-		log_warnx(NULL, "loop closed with handles open: %s", uv_strerror(rc));
+	daemon_ready("serving run/dispatcher.sock");
+	daemon_loop_run(&dispatcher_loop);
+	daemon_loop_close(&dispatcher_loop);
+	daemon_args_free(&args);
 	log_info(NULL, "stopped");
 	return 0;
 }

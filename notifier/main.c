@@ -4,18 +4,17 @@
  * WebSocket to dashboards. One libuv loop, one thread; libwebsockets runs
  * on that loop (foreign loop, see DESIGN.md). */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include "auth.h"
 #include "cams.h"
 #include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "commit.h"
 #include "fanout.h"
@@ -32,17 +31,38 @@
 #include "webhook.h"
 #include "webpush.h"
 
-static struct config cfg;
-static struct webhook *hook;
-static uv_signal_t sig_term, sig_int;
-static uv_timer_t tick;
+#define NOTIFIER_KEY_MSG_SIZES DAEMON_KEY_OWN
 
-static void
-usage(void)
+static struct {
+	struct config cfg;
+	struct daemon_loop dl;
+	struct webhook *hook;      /* owned; NULL without webhook.url */
+	uv_timer_t tick;
+	int msg_sizes;             /* --print-msg-sizes */
+} nt;
+
+static int
+notifier_flag(int key, const char *arg, char *err, size_t errlen)
 {
-	fprintf(stderr, "usage: gatewatch-notifier [-c FILE] [--dir DIR] [--set KEY=VALUE]... [--print-msg-sizes]\n");
-	exit(2);
+	(void)arg; (void)err; (void)errlen;
+	if (key == NOTIFIER_KEY_MSG_SIZES)
+		nt.msg_sizes = 1;
+	return 0;
 }
+
+static const struct daemon_flag notifier_flags[] = {
+	{ "print-msg-sizes", 0, NOTIFIER_KEY_MSG_SIZES, NULL,
+	    "print the message struct layout as JSON (for tests) and exit" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct daemon_spec notifier_spec = {
+	.name = "notifier",
+	.about = "Owns the database: commits the workers' results, sends verdicts back to\n"
+	    "ingest, and serves the dashboard, the JSON API and /live over HTTP.",
+	.flags = notifier_flags,
+	.flag = notifier_flag,
+};
 
 /* print_msg_sizes - the struct layout this binary was built with, for
  * tests that speak the protocol from another language. */
@@ -64,27 +84,23 @@ print_msg_sizes(void)
 }
 
 static void
-on_tick(uv_timer_t *t)
+notifier_tick(uv_timer_t *t)
 {
 	(void)t;
 	fanout_tick();
 	auth_tick();
 	web_tick();
-	peer_tick(&cfg);
+	peer_tick(&nt.cfg);
 	health_tick();
 	mqtt_tick();
 }
 
+/* notifier_close - a signal: nothing to drain, everything closes at once. */
 static void
-on_signal(uv_signal_t *s, int signum)
+notifier_close(void)
 {
-	(void)s;
-	log_info(NULL, "signal %d: stopping", signum);
-	sd_notify(0, "STOPPING=1");
-	uv_close((uv_handle_t *)&sig_term, NULL);
-	uv_close((uv_handle_t *)&sig_int, NULL);
-	uv_close((uv_handle_t *)&tick, NULL);
-	peer_end_orphans(&cfg);
+	uv_close((uv_handle_t *)&nt.tick, NULL);
+	peer_end_orphans(&nt.cfg);
 	peer_stop();
 	prune_stop();
 	retention_stop();
@@ -93,118 +109,114 @@ on_signal(uv_signal_t *s, int signum)
 	web_stop();
 }
 
+static const struct daemon_stop notifier_stop = { .close = notifier_close };
+
+/* notifier_fail - a setting the config check could not judge was refused
+ * while starting: the same exit 2 as a bad config, after closing what is open. */
+static int
+notifier_fail(const char *prefix, const char *err)
+{
+	fprintf(stderr, "gatewatch-notifier: %s%s\n", prefix, err);
+	log_error(NULL, "%s%s", prefix, err);
+	mqtt_stop();
+	webpush_close();
+	webhook_close(nt.hook);
+	db_close();
+	return 2;
+}
+
+/* notifier_db - DIR, run/, snapshots/ and the database (older ones made 0644 fixed). */
+static void
+notifier_db(char *path, size_t pathlen)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char err[512], f[CONFIG_PATH_SIZE + 80];
+	struct stat st;
+	int rc, i;
+
+	if ((rc = util_mkdirs(nt.cfg.dir)) != 0 || config_path(&nt.cfg, "run", path, pathlen) != 0 ||
+	    (rc = util_mkdirs(path)) != 0 || config_path(&nt.cfg, "snapshots", path, pathlen) != 0 ||
+	    (rc = util_mkdirs(path)) != 0)
+		fatal("cannot create %s and its run/, snapshots/: %s", nt.cfg.dir, strerror(-rc));
+	if (config_path(&nt.cfg, "gatewatch.db", path, pathlen) != 0 || db_open(path, err, sizeof(err)) != 0)
+		fatal("database: %s", err);
+	for (i = 0; i < 3; i++) {
+		snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
+		if (stat(f, &st) == 0 && (st.st_mode & 007) && chmod(f, st.st_mode & 0750) == 0)
+			log_info(NULL, "%s was readable by others; now mode %03o", f, (unsigned)(st.st_mode & 0750));
+	}
+}
+
+/* notifier_webhook - the outbox in the database, when webhook.url is set. */
+static int
+notifier_webhook(const char *dbpath, char *err, size_t errlen)
+{
+	struct webhook_config wc;
+
+	if (nt.cfg.webhook_url[0] == '\0')
+		return 0;
+	webhook_config_default(&wc);
+	wc.url = nt.cfg.webhook_url;
+	wc.secret = nt.cfg.webhook_secret;
+	wc.ca_file = nt.cfg.webhook_ca_file[0] ? nt.cfg.webhook_ca_file : NULL;
+	wc.backoff_min_us = (uint64_t)nt.cfg.webhook_backoff_min_ms * 1000;
+	wc.backoff_max_us = (uint64_t)nt.cfg.webhook_backoff_max_ms * 1000;
+	wc.timeout_ms = nt.cfg.webhook_timeout_ms;
+	wc.keep_delivered_us = (uint64_t)nt.cfg.webhook_keep_days * 86400ULL * 1000000ULL;
+	if (webhook_open(&nt.hook, dbpath, &wc, err, errlen) != 0)
+		return -EINVAL;
+	log_info(NULL, "webhook: alerts are delivered to %s", nt.cfg.webhook_url);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	char err[512], path[CONFIG_PATH_SIZE + 64];
-	uv_loop_t loop;
-	int next, rc, i;
+	int rc;
 
-	/* secrets and people's data are never world-readable (issue 11) */
-	umask(027);
-	config_defaults(&cfg);
-	if (config_args(&cfg, argc, argv, &next, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch-notifier: %s\n", err);
-		return 2;
+	daemon_args(&notifier_spec, &nt.cfg, argc, argv, NULL);
+	if (nt.msg_sizes) {
+		print_msg_sizes();
+		return 0;
 	}
-	for (i = next; i < argc; i++) {
-		if (strcmp(argv[i], "--print-msg-sizes") == 0) {
-			print_msg_sizes();
-			return 0;
-		}
-		usage();
-	}
-	log_init("notifier", (enum log_level)log_level_parse(cfg.log_level));
-	signal(SIGPIPE, SIG_IGN);
+	if ((rc = daemon_loop_init(&nt.dl, &notifier_stop)) != 0)
+		fatal("uv_loop_init: %s", uv_strerror(rc));
+	/* mqtt.url is checked in full here, before any file is created */
+	if (mqtt_start(&nt.dl.loop, &nt.cfg, err, sizeof(err)) != 0)
+		return notifier_fail("", err);
 
-	if ((rc = util_mkdirs(cfg.dir)) != 0 || config_path(&cfg, "run", path, sizeof(path)) != 0 ||
-	    (rc = util_mkdirs(path)) != 0 || config_path(&cfg, "snapshots", path, sizeof(path)) != 0 ||
-	    (rc = util_mkdirs(path)) != 0)
-		fatal("cannot create %s and its run/, snapshots/: %s", cfg.dir, strerror(-rc));
-	if (config_path(&cfg, "gatewatch.db", path, sizeof(path)) != 0 ||
-	    db_open(path, err, sizeof(err)) != 0)
-		fatal("database: %s", err);
-	{
-		/* a database made by an older version (0644): people's data */
-		static const char *const sfx[] = { "", "-wal", "-shm" };
-		char f[sizeof(path) + 8];
-		struct stat st;
+	notifier_db(path, sizeof(path));
+	cams_init(&nt.cfg);
+	stale_init(&nt.cfg);
+	if (notifier_webhook(path, err, sizeof(err)) != 0)
+		return notifier_fail("webhook.url: ", err);
+	commit_init(nt.hook);
+	health_init(&nt.cfg, nt.hook);
+	if (webpush_open(&nt.cfg, err, sizeof(err)) != 0)
+		return notifier_fail("", err);
 
-		for (i = 0; i < 3; i++) {
-			snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
-			if (stat(f, &st) == 0 && (st.st_mode & 007) && chmod(f, st.st_mode & 0750) == 0)
-				log_info(NULL, "%s was readable by others; now mode %03o", f, (unsigned)(st.st_mode & 0750));
-		}
-	}
-	cams_init(&cfg);
-	stale_init(&cfg);
-	if (cfg.webhook_url[0]) {
-		struct webhook_config wc;
-
-		webhook_config_default(&wc);
-		wc.url = cfg.webhook_url;
-		wc.secret = cfg.webhook_secret;
-		wc.ca_file = cfg.webhook_ca_file[0] ? cfg.webhook_ca_file : NULL;
-		wc.backoff_min_us = (uint64_t)cfg.webhook_backoff_min_ms * 1000;
-		wc.backoff_max_us = (uint64_t)cfg.webhook_backoff_max_ms * 1000;
-		wc.timeout_ms = cfg.webhook_timeout_ms;
-		wc.keep_delivered_us = (uint64_t)cfg.webhook_keep_days * 86400ULL * 1000000ULL;
-		if (config_path(&cfg, "gatewatch.db", path, sizeof(path)) != 0 ||
-		    webhook_open(&hook, path, &wc, err, sizeof(err)) != 0) {
-			fprintf(stderr, "gatewatch-notifier: webhook.url: %s\n", err);
-			log_error(NULL, "webhook.url: %s", err);
-			db_close();
-			return 2;
-		}
-		log_info(NULL, "webhook: alerts are delivered to %s", cfg.webhook_url);
-	}
-	commit_init(hook);
-	health_init(&cfg, hook);
-	if (webpush_open(&cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch-notifier: %s\n", err);
-		log_error(NULL, "%s", err);
-		webhook_close(hook);
-		db_close();
-		return 2;
-	}
-	if (uv_loop_init(&loop) != 0)
-		fatal("uv_loop_init failed");
-	if (mqtt_start(&loop, &cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch-notifier: %s\n", err);
-		log_error(NULL, "%s", err);
-		webpush_close();
-		webhook_close(hook);
-		db_close();
-		return 2;
-	}
-
-	if (config_path(&cfg, "run/notifier.sock", path, sizeof(path)) != 0 ||
-	    (rc = peer_start(&loop, path)) != 0)
+	if (config_path(&nt.cfg, "run/notifier.sock", path, sizeof(path)) != 0 ||
+	    (rc = peer_start(&nt.dl.loop, path)) != 0)
 		fatal("listen on %s: %s", path, strerror(-rc));
-	if (web_start(&loop, &cfg) != 0)
+	if (web_start(&nt.dl.loop, &nt.cfg) != 0)
 		fatal("cannot start the HTTP server");
-	metrics_start(&loop, &cfg);
-	uv_signal_init(&loop, &sig_term);
-	uv_signal_start(&sig_term, on_signal, SIGTERM);
-	uv_signal_init(&loop, &sig_int);
-	uv_signal_start(&sig_int, on_signal, SIGINT);
-	uv_timer_init(&loop, &tick);
-	uv_timer_start(&tick, on_tick, 1000, 1000);
-	prune_start(&loop, &cfg);
-	retention_start(&loop, &cfg);
+	metrics_start(&nt.dl.loop, &nt.cfg);
+	uv_timer_init(&nt.dl.loop, &nt.tick);
+	uv_timer_start(&nt.tick, notifier_tick, 1000, 1000);
+	prune_start(&nt.dl.loop, &nt.cfg);
+	retention_start(&nt.dl.loop, &nt.cfg);
 	log_info(NULL, "ready: database %s/gatewatch.db, socket run/notifier.sock, %d cameras configured",
-	    cfg.dir, cfg.ncameras);
-	sd_notifyf(0, "READY=1\nSTATUS=serving http://%s:%d/, %d cameras", cfg.listen_address, cfg.http_port,
-	    cfg.ncameras); /* under systemd (Type=notify); a no-op elsewhere */
-
-	uv_run(&loop, UV_RUN_DEFAULT);
+	    nt.cfg.dir, nt.cfg.ncameras);
+	daemon_ready("serving http://%s:%d/, %d cameras", nt.cfg.listen_address, nt.cfg.http_port,
+	    nt.cfg.ncameras);
+	daemon_loop_run(&nt.dl);
 
 	web_finish();
 	webpush_close();
-	webhook_close(hook);
+	webhook_close(nt.hook);
 	db_close();
-	if ((rc = uv_loop_close(&loop)) != 0)
-		log_warnx(NULL, "loop closed with handles still open: %s", uv_strerror(rc));
+	daemon_loop_close(&nt.dl);
 	log_info(NULL, "stopped");
 	return 0;
 }

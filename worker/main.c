@@ -34,6 +34,7 @@
 #include "analyse.h"
 #include "firstpass.h"
 #include "config.h"
+#include "daemon.h"
 #include "image.h"
 #include "log.h"
 #include "meta.h"
@@ -66,16 +67,58 @@ struct worker {
 	struct msg_result result; /* scratch, one frame at a time */
 };
 
-static void
-worker_usage(FILE *out)
+enum { WORKER_KEY_CAMERA = DAEMON_KEY_OWN, WORKER_KEY_FD, WORKER_KEY_REPLAY, WORKER_KEY_NOMASK };
+
+/* What the command line asks of this process, besides the config. */
+static struct {
+	const char *camera;      /* --camera */
+	long fd;                 /* --fd, -1 if absent */
+	int replay, nomask;      /* --replay, --no-mask */
+} worker_opt = { NULL, -1, 0, 0 };
+
+static int
+worker_flag(int key, const char *arg, char *err, size_t errlen)
 {
-	fprintf(out,
-	    "usage: gatewatch-worker --camera CAM --fd N [-c FILE] [--dir DIR] [--set KEY=VALUE]...\n"
-	    "       gatewatch-worker [-c FILE] [--set KEY=VALUE]... [--no-mask] --replay FILE...\n"
-	    "Analyses one camera's spooled frames for the dispatcher, or (--replay)\n"
-	    "image files, printing one JSON line per file (--no-mask: faces only,\n"
-	    "no mask classifier needed).\n");
+	char *end;
+
+	switch (key) {
+	case WORKER_KEY_CAMERA:
+		worker_opt.camera = arg;
+		break;
+	case WORKER_KEY_FD:
+		worker_opt.fd = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || worker_opt.fd < 0 || worker_opt.fd > 65535) {
+			snprintf(err, errlen, "--fd %s: not a descriptor number", arg);
+			return -EINVAL;
+		}
+		break;
+	case WORKER_KEY_REPLAY:
+		worker_opt.replay = 1;
+		break;
+	case WORKER_KEY_NOMASK:
+		worker_opt.nomask = 1;
+		break;
+	}
+	return 0;
 }
+
+static const struct daemon_flag worker_flags[] = {
+	{ "camera", 1, WORKER_KEY_CAMERA, "CAM", "the camera whose frames this worker analyses" },
+	{ "fd", 1, WORKER_KEY_FD, "N", "the dispatcher's end of the socketpair" },
+	{ "replay", 0, WORKER_KEY_REPLAY, NULL, "analyse FILE... and print one JSON line per file" },
+	{ "no-mask", 0, WORKER_KEY_NOMASK, NULL, "with --replay: faces only, no mask classifier needed" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const struct daemon_spec worker_spec = {
+	.name = "worker",
+	.synopsis = "--camera CAM --fd N [OPTIONS]\n[OPTIONS] [--no-mask] --replay FILE...",
+	.about = "Analyses one camera's spooled frames for the dispatcher, which starts it,\n"
+	    "or (--replay) image files, printing one JSON line per file.",
+	.flags = worker_flags,
+	.flag = worker_flag,
+	.operands = 1,
+};
 
 static void
 worker_sigterm(int sig)
@@ -566,138 +609,90 @@ worker_loop(struct worker *w)
 	return 0;
 }
 
+/* worker_args - the command line, checked before anything happens. */
+static void
+worker_args(struct worker *w, int argc, char **argv, struct daemon_args *args)
+{
+	daemon_args(&worker_spec, &w->cfg, argc, argv, args);
+	if (worker_opt.replay) {
+		if (args->noperands == 0)
+			daemon_usage_error(&worker_spec, "--replay needs at least one file");
+		return;
+	}
+	if (args->noperands > 0)
+		daemon_usage_error(&worker_spec, "unexpected argument \"%s\"", args->operands[0]);
+	if (worker_opt.camera == NULL || !util_camera_id_valid(worker_opt.camera) || worker_opt.fd < 0)
+		daemon_usage_error(&worker_spec, "needs --camera ID and --fd N (or --replay)");
+	if (fcntl((int)worker_opt.fd, F_GETFD) == -1)
+		daemon_usage_error(&worker_spec, "--fd %ld: %s", worker_opt.fd, strerror(errno));
+	util_strlcpy(w->camera, worker_opt.camera, sizeof(w->camera));
+	w->fd = (int)worker_opt.fd;
+	fcntl(w->fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* worker_exit - the people still in view stay open for the next worker of
+ * the camera (takeover); what time alone says (people who left) is sent,
+ * bounded by WORKER_EXIT_FLUSH_MS. */
+static void
+worker_exit(struct worker *w)
+{
+	struct track_stats st;
+
+	if (w->have_clock && people_tick(w->people, util_now_us() - w->lag_us) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	worker_flush(w, 1);
+	people_stats(w->people, &st);
+	log_info(NULL, "camera=%s worker exiting: tracks=%llu classified=%llu skipped=%llu open=%u",
+	    w->camera, (unsigned long long)st.confirmed, (unsigned long long)w->classified,
+	    (unsigned long long)w->skipped, st.live);
+	people_free(w->people);
+	notify_close(&w->notify);
+	analyse_close(w->an);
+	close(w->fd);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct worker w;
-	char **cargv, **files, err[512], path[CONFIG_PATH_SIZE];
-	int i, cargc = 1, nfiles = 0, replay = 0, nomask = 0, next = 0, rc = 0, level;
-	const char *camera = NULL;
-	long fd = -1;
+	struct daemon_args args;
+	struct sigaction sa;
+	char err[512], path[CONFIG_PATH_SIZE];
+	int rc = 0;
 
-	/* secrets and people's data are never world-readable (issue 11) */
-	umask(027);
-	/* Own flags anywhere; config flags are handed to config_args. */
-	cargv = calloc((size_t)argc + 1, sizeof(*cargv));
-	files = calloc((size_t)argc + 1, sizeof(*files));
-	if (cargv == NULL || files == NULL)
-		return 2;
-	cargv[0] = argv[0];
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			worker_usage(stdout);
-			return 0;
-		} else if (strcmp(a, "--camera") == 0 && i + 1 < argc)
-			camera = argv[++i];
-		else if (strcmp(a, "--fd") == 0 && i + 1 < argc) {
-			char *end;
-
-			fd = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || fd < 0 || fd > 65535) {
-				fprintf(stderr, "gatewatch-worker: --fd %s: not a descriptor number\n", argv[i]);
-				return 2;
-			}
-		} else if (strcmp(a, "--replay") == 0)
-			replay = 1;
-		else if (strcmp(a, "--no-mask") == 0)
-			nomask = 1;
-		else if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && i + 1 < argc) {
-			cargv[cargc++] = argv[i++];
-			cargv[cargc++] = argv[i];
-		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
-		    strncmp(a, "--set=", 6) == 0)
-			cargv[cargc++] = argv[i];
-		else if (replay && a[0] != '-')
-			files[nfiles++] = argv[i];
-		else {
-			fprintf(stderr, "gatewatch-worker: unknown argument %s\n", a);
-			worker_usage(stderr);
-			return 2;
-		}
-	}
-	config_defaults(&w.cfg);
-	if (config_args(&w.cfg, cargc, cargv, &next, err, sizeof(err)) != 0 || next != cargc) {
-		fprintf(stderr, "gatewatch-worker: %s\n", next != cargc ? "bad arguments" : err);
-		return 2;
-	}
-	level = log_level_parse(w.cfg.log_level);
-	log_init("worker", level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (replay) {
-		if (nfiles == 0) {
-			fprintf(stderr, "gatewatch-worker: --replay needs at least one file\n");
-			return 2;
-		}
-		rc = replay_run(&w.cfg, !nomask, files, nfiles);
-		free(cargv);
-		free(files);
+	worker_args(&w, argc, argv, &args);
+	if (worker_opt.replay) {
+		rc = replay_run(&w.cfg, !worker_opt.nomask, args.operands, args.noperands);
+		daemon_args_free(&args);
 		return rc;
 	}
-	if (camera == NULL || !util_camera_id_valid(camera) || fd < 0) {
-		fprintf(stderr, "gatewatch-worker: needs --camera ID and --fd N (or --replay)\n");
-		worker_usage(stderr);
-		return 2;
-	}
-	if (fcntl((int)fd, F_GETFD) == -1) {
-		fprintf(stderr, "gatewatch-worker: --fd %ld: %s\n", fd, strerror(errno));
-		return 2;
-	}
-	util_strlcpy(w.camera, camera, sizeof(w.camera));
-	w.fd = (int)fd;
-	fcntl(w.fd, F_SETFD, FD_CLOEXEC);
+	/* no libuv here: between frames, SIGTERM sets worker_stop */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_sigterm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = worker_sigterm;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-	}
 	if (config_path(&w.cfg, "spool", path, sizeof(path)) < 0 ||
 	    (rc = spool_open(&w.spool, path, w.cfg.spool_max_frames, w.cfg.spool_max_bytes,
 	    w.cfg.spool_min_free_mb)) < 0)
-		fatal("camera=%s cannot open the spool under %s: %s", camera, w.cfg.dir, strerror(rc < 0 ? -rc : ENAMETOOLONG));
+		fatal("camera=%s cannot open the spool under %s: %s", w.camera, w.cfg.dir,
+		    strerror(rc < 0 ? -rc : ENAMETOOLONG));
 	if ((w.an = analyse_open(&w.cfg, 1, err, sizeof(err))) == NULL)
-		fatal("camera=%s cannot load models: %s", camera, err);
-	if ((w.people = people_new(&w.cfg, camera, util_now_us())) == NULL)
-		fatal("camera=%s out of memory", camera);
+		fatal("camera=%s cannot load models: %s", w.camera, err);
+	if ((w.people = people_new(&w.cfg, w.camera, util_now_us())) == NULL)
+		fatal("camera=%s out of memory", w.camera);
 	if (config_path(&w.cfg, "run/notifier.sock", path, sizeof(path)) < 0)
-		fatal("camera=%s state dir path too long", camera);
-	notify_init(&w.notify, path, camera);
-	if ((rc = notify_takeover(&w.notify, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0) {
-		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", camera, path);
-	}
-	if ((rc = msg_hello(w.fd, MSG_ROLE_WORKER, camera)) < 0) {
-		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", camera);
-	}
-	log_info(NULL, "camera=%s worker ready pid=%d models=%s", camera, (int)getpid(), w.cfg.models_dir);
+		fatal("camera=%s state dir path too long", w.camera);
+	notify_init(&w.notify, path, w.camera);
+	if ((rc = notify_takeover(&w.notify, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0)
+		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", w.camera, path);
+	if ((rc = msg_hello(w.fd, MSG_ROLE_WORKER, w.camera)) < 0)
+		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", w.camera);
+	log_info(NULL, "camera=%s worker ready pid=%d models=%s", w.camera, (int)getpid(), w.cfg.models_dir);
 
 	rc = worker_loop(&w);
-
-	/* The people still in view stay open for the next worker of the camera
-	 * (takeover); what time alone says (people who left) is sent, bounded. */
-	{
-		struct track_stats st;
-
-		if (w.have_clock && people_tick(w.people, util_now_us() - w.lag_us) < 0)
-			log_warnx(NULL, "camera=%s out of memory for track events", camera);
-		worker_flush(&w, 1);
-		people_stats(w.people, &st);
-		log_info(NULL, "camera=%s worker exiting: tracks=%llu classified=%llu skipped=%llu open=%u",
-		    camera, (unsigned long long)st.confirmed, (unsigned long long)w.classified,
-		    (unsigned long long)w.skipped, st.live);
-	}
-	people_free(w.people);
-	notify_close(&w.notify);
-	analyse_close(w.an);
-	close(w.fd);
-	free(cargv);
-	free(files);
+	worker_exit(&w);
+	daemon_args_free(&args);
 	return rc;
 }
