@@ -1,10 +1,11 @@
-# track.mk - unit test binaries for worker/track.c (+ track_decide.c) and notifier/webhook.c.
+# track.mk - unit test binaries for worker/track*.c and notifier/webhook.c.
 # The generic $(B)/test/% rule links only the test object with libgwcommon,
 # these tests also need the module under test (and its libraries).
 
-$(B)/test/test_track: $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o
+$(B)/test/test_track: $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o $(B)/worker/track_config.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o -lm
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o \
+	    $(B)/worker/track_config.o $(LDLIBS_BASE)
 
 WEBHOOK_OBJS = $(B)/notifier/webhook.o $(B)/notifier/outbox.o
 $(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) $(B)/libgwcommon.a

@@ -53,32 +53,9 @@ people_new(const struct config *c, const char *camera, uint64_t id_base)
 	util_strlcpy(p->dir, c->dir, sizeof(p->dir));
 	p->gate = cam == NULL || cam->mode == CONFIG_MODE_GATE;
 	p->temp_limit = (float)c->temp_limit;
-	track_config_default(&tc);
-	tc.min_hits = (unsigned)c->track_min_hits;
-	tc.max_missing_us = (uint64_t)c->track_max_missing_ms * 1000u;
-	tc.tentative_missing_us = (uint64_t)c->track_tentative_missing_ms * 1000u;
-	tc.iou_match = c->track_iou_match;
-	tc.center_match = c->track_center_match;
-	tc.consensus_n = (unsigned)c->track_consensus_n;
-	tc.consensus_window = (unsigned)c->track_consensus_window;
-	tc.consensus_min_score = c->track_consensus_min_score;
-	tc.consensus_majority = c->track_consensus_majority;
-	tc.stable_us = (uint64_t)c->track_stable_ms * 1000u;
-	tc.recheck_us = (uint64_t)c->track_recheck_ms * 1000u;
-	tc.recheck_box_change = c->track_recheck_box_change;
-	tc.best_improve = c->track_best_improve;
-	tc.missing_frames = c->track_missing_frames;
-	tc.decide_score = c->track_decide_score;
-	tc.vote_max_age_us = (uint64_t)c->track_vote_max_age_ms * 1000u;
-	tc.prompt_us = p->gate ? (uint64_t)c->gate_face_prompt_ms * 1000u : 0;
-	tc.timeout_us = p->gate ? (uint64_t)c->gate_face_timeout_ms * 1000u : 0;
-	tc.face_min_px = c->gate_face_min_px;
+	track_config_from(&tc, c, p->gate, id_base);
 	p->timeout_verdict = strcmp(c->gate_face_timeout_verdict, "PASS") == 0 ? MSG_VERDICT_PASS :
 	    strcmp(c->gate_face_timeout_verdict, "DENY") == 0 ? MSG_VERDICT_DENY : MSG_VERDICT_NONE;
-	tc.alert_after_us = p->gate ? 0 : (uint64_t)c->alert_after_ms * 1000u;
-	tc.alert_cooldown_us = (uint64_t)c->alert_track_cooldown_ms * 1000u;
-	tc.camera_cooldown_us = (uint64_t)c->alert_camera_cooldown_ms * 1000u;
-	tc.id_base = id_base;
 	if ((p->t = track_new(&tc)) == NULL) {
 		free(p);
 		return NULL;

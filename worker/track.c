@@ -34,42 +34,6 @@ struct track_frame {
 	struct track_box pred[TRACK_MAX]; /* tracks[k]'s box moved to now */
 };
 
-void
-track_config_default(struct track_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->min_hits = 2;
-	c->max_missing_us = 3000000;
-	c->tentative_missing_us = 1000000;
-	c->missing_frames = 2.5;
-	c->iou_match = 0.3;
-	c->center_match = 0.75;
-	c->consensus_n = 2;
-	c->decide_score = 0.97;
-	c->vote_max_age_us = 10000000;
-	c->consensus_window = 5;
-	c->consensus_min_score = 0.6;
-	c->consensus_majority = 0.6;
-	c->stable_us = 3000000;
-	c->recheck_us = 5000000;
-	c->recheck_box_change = 0.5;
-	c->best_improve = 0.1;
-	c->alert_after_us = 10000000;
-	c->alert_cooldown_us = 60000000;
-	c->camera_cooldown_us = 10000000;
-	c->prompt_us = 0;
-	c->timeout_us = 0;
-	c->face_min_px = 40;
-	c->id_base = 0;
-}
-
-/* track_clamp - x, or lo/hi when it lies outside [lo, hi]. */
-static unsigned
-track_clamp(unsigned x, unsigned lo, unsigned hi)
-{
-	return x < lo ? lo : x > hi ? hi : x;
-}
-
 struct tracker *
 track_new(const struct track_config *c)
 {
@@ -81,12 +45,7 @@ track_new(const struct track_config *c)
 		t->c = *c;
 	else
 		track_config_default(&t->c);
-	if (t->c.min_hits < 1)
-		t->c.min_hits = 1;
-	t->c.consensus_n = track_clamp(t->c.consensus_n, 1, TRACK_WINDOW_MAX);
-	t->c.consensus_window = track_clamp(t->c.consensus_window, t->c.consensus_n, TRACK_WINDOW_MAX);
-	if (t->c.tentative_missing_us > t->c.max_missing_us)
-		t->c.tentative_missing_us = t->c.max_missing_us;
+	track_config_clamp(&t->c);
 	t->next_id = t->c.id_base + 1;
 	return t;
 }

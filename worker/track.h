@@ -168,8 +168,16 @@ struct track_info {
 	int decided, timed_out, prompted;
 };
 
-/* track_config_default - fill c with the defaults above. */
+struct config;
+
+/* track_config_default - fill c with the defaults above: those of the
+ * configuration keys (config_defaults) for an indoor camera. */
 void track_config_default(struct track_config *c);
+
+/* track_config_from - fill tc from the configuration's track.*, gate.*
+ * and alert.* keys: a gate camera prompts and times out (prompt_us,
+ * timeout_us), an indoor camera alerts (alert_after_us). */
+void track_config_from(struct track_config *tc, const struct config *c, int gate, uint64_t id_base);
 
 /* track_new - a tracker for one camera; the config is copied, out-of-range
  * values are clamped (consensus_window to [consensus_n, TRACK_WINDOW_MAX],

@@ -1,6 +1,7 @@
 /* track_priv - the tracker's state, shared by its two halves and by no one
  * else: track.c follows boxes (association, track lifetimes), track_decide.c
- * turns looks into a settled mask state and the events that report it.
+ * turns looks into a settled mask state and the events that report it,
+ * track_config.c fills and clamps the settings.
  * Users include track.h only. */
 #ifndef GW_TRACK_PRIV_H
 #define GW_TRACK_PRIV_H
@@ -66,6 +67,12 @@ struct tracker {
 	size_t ev_head, ev_len, ev_cap;
 	int ev_lost;                /* an event could not be queued (ENOMEM) */
 };
+
+/* track_config.c */
+
+/* track_config_clamp - bring out-of-range settings into range (see
+ * track_new). */
+void track_config_clamp(struct track_config *c);
 
 /* track.c */
 
