@@ -79,6 +79,59 @@ msg_send(int fd, unsigned type, const void *body, size_t len)
 	return 0;
 }
 
+/* MSG_TERM - terminate a char array field at its last byte. */
+#define MSG_TERM(field) ((field)[sizeof(field) - 1] = '\0')
+
+static void
+msg_terminate_ref(struct msg_frame_ref *ref)
+{
+	MSG_TERM(ref->camera);
+	MSG_TERM(ref->frame_id);
+}
+
+/* msg_terminate - strings inside come from another process: terminate
+ * them here so no receiver can read past a field. */
+static void
+msg_terminate(struct msg *m)
+{
+	switch (m->hdr.type) {
+	case MSG_HELLO:
+		MSG_TERM(m->u.hello.camera);
+		break;
+	case MSG_FRAME_READY:
+	case MSG_FRAME:
+	case MSG_RESULT_ACK:
+		msg_terminate_ref(&m->u.ref);
+		break;
+	case MSG_FRAME_DONE:
+		msg_terminate_ref(&m->u.done.ref);
+		MSG_TERM(m->u.done.reason);
+		break;
+	case MSG_RESULT:
+		msg_terminate_ref(&m->u.result.ref);
+		MSG_TERM(m->u.result.snapshot);
+		break;
+	case MSG_VERDICT:
+		msg_terminate_ref(&m->u.verdict.ref);
+		MSG_TERM(m->u.verdict.by);
+		MSG_TERM(m->u.verdict.snapshot);
+		break;
+	case MSG_TAKEOVER:
+		MSG_TERM(m->u.takeover.camera);
+		break;
+	case MSG_TRACK_STATE:
+		MSG_TERM(m->u.track_state.camera);
+		MSG_TERM(m->u.track_state.snapshot);
+		break;
+	case MSG_CAMERA_STATS:
+		MSG_TERM(m->u.camera_stats.camera);
+		break;
+	case MSG_QUEUE_STATUS:
+		MSG_TERM(m->u.queue_status.camera);
+		break;
+	}
+}
+
 int
 msg_recv(int fd, struct msg *m)
 {
@@ -100,48 +153,7 @@ msg_recv(int fd, struct msg *m)
 	want = msg_body_size(m->hdr.type);
 	if (want == 0 || m->hdr.len != want || (size_t)n != sizeof(m->hdr) + want)
 		return -EPROTO;
-	/* Strings inside come from another process: terminate them here so no
-	 * receiver can read past a field. */
-	switch (m->hdr.type) {
-	case MSG_HELLO:
-		m->u.hello.camera[sizeof(m->u.hello.camera) - 1] = '\0';
-		break;
-	case MSG_FRAME_READY:
-	case MSG_FRAME:
-	case MSG_RESULT_ACK:
-		m->u.ref.camera[sizeof(m->u.ref.camera) - 1] = '\0';
-		m->u.ref.frame_id[sizeof(m->u.ref.frame_id) - 1] = '\0';
-		break;
-	case MSG_FRAME_DONE:
-		m->u.done.ref.camera[sizeof(m->u.done.ref.camera) - 1] = '\0';
-		m->u.done.ref.frame_id[sizeof(m->u.done.ref.frame_id) - 1] = '\0';
-		m->u.done.reason[sizeof(m->u.done.reason) - 1] = '\0';
-		break;
-	case MSG_RESULT:
-		m->u.result.ref.camera[sizeof(m->u.result.ref.camera) - 1] = '\0';
-		m->u.result.ref.frame_id[sizeof(m->u.result.ref.frame_id) - 1] = '\0';
-		m->u.result.snapshot[sizeof(m->u.result.snapshot) - 1] = '\0';
-		break;
-	case MSG_VERDICT:
-		m->u.verdict.ref.camera[sizeof(m->u.verdict.ref.camera) - 1] = '\0';
-		m->u.verdict.ref.frame_id[sizeof(m->u.verdict.ref.frame_id) - 1] = '\0';
-		m->u.verdict.by[sizeof(m->u.verdict.by) - 1] = '\0';
-		m->u.verdict.snapshot[sizeof(m->u.verdict.snapshot) - 1] = '\0';
-		break;
-	case MSG_TAKEOVER:
-		m->u.takeover.camera[sizeof(m->u.takeover.camera) - 1] = '\0';
-		break;
-	case MSG_TRACK_STATE:
-		m->u.track_state.camera[sizeof(m->u.track_state.camera) - 1] = '\0';
-		m->u.track_state.snapshot[sizeof(m->u.track_state.snapshot) - 1] = '\0';
-		break;
-	case MSG_CAMERA_STATS:
-		m->u.camera_stats.camera[sizeof(m->u.camera_stats.camera) - 1] = '\0';
-		break;
-	case MSG_QUEUE_STATUS:
-		m->u.queue_status.camera[sizeof(m->u.queue_status.camera) - 1] = '\0';
-		break;
-	}
+	msg_terminate(m);
 	return 1;
 }
 
