@@ -45,7 +45,7 @@ config_number(const struct config_key *k, const char *value, double *out)
 }
 
 static struct config_camera *
-config_camera_get(struct config *c, const char *id, int create)
+config_check_camera_get(struct config *c, const char *id, int create)
 {
 	int i;
 
@@ -98,7 +98,7 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 		util_errf(err, errlen, "%s: control characters are not allowed", key);
 		return -1;
 	}
-	if ((cam = config_camera_get(c, idbuf, 1)) == NULL) {
+	if ((cam = config_check_camera_get(c, idbuf, 1)) == NULL) {
 		util_errf(err, errlen, "%s: more than %d cameras", key, CONFIG_CAMERAS_MAX);
 		return -1;
 	}
@@ -128,7 +128,7 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 }
 
 static int
-config_input_ok(int n)
+config_check_input_ok(int n)
 {
 	return n % 32 == 0;
 }
@@ -199,7 +199,7 @@ config_check(const struct config *c, char *err, size_t errlen)
 		util_errf(err, errlen, "worker.face_input: %d is not a multiple of 8", c->face_input);
 		return -1;
 	}
-	if (!config_input_ok(c->person_input)) {
+	if (!config_check_input_ok(c->person_input)) {
 		util_errf(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
 		return -1;
 	}

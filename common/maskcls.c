@@ -21,8 +21,8 @@ struct maskcls {
 	float threshold[MASKCLS_N];
 };
 
-/* check_labels - mask.labels must list the classes in nn.h's order. */
-static int check_labels(const char *dir, char *err, size_t errlen)
+/* maskcls_check_labels - mask.labels must list the classes in nn.h's order. */
+static int maskcls_check_labels(const char *dir, char *err, size_t errlen)
 {
 	char path[4096], line[128];
 	FILE *f;
@@ -53,9 +53,9 @@ static int check_labels(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* read_thresholds - mask.thresholds: one "CLASS PROBABILITY" line per
+/* maskcls_read_thresholds - mask.thresholds: one "CLASS PROBABILITY" line per
  * class, every class once, probabilities in [0, 1]; '#' lines are notes. */
-static int read_thresholds(const char *dir, float thr[MASKCLS_N], char *err, size_t errlen)
+static int maskcls_read_thresholds(const char *dir, float thr[MASKCLS_N], char *err, size_t errlen)
 {
 	char path[4096], line[256], name[64], extra[2];
 	int seen[MASKCLS_N] = { 0 }, lineno = 0, i;
@@ -100,13 +100,13 @@ struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen)
 {
 	struct maskcls *mc;
 
-	if (check_labels(models_dir, err, errlen) < 0)
+	if (maskcls_check_labels(models_dir, err, errlen) < 0)
 		return NULL;
 	if ((mc = calloc(1, sizeof(*mc))) == NULL) {
 		snprintf(err, errlen, "mask classifier: out of memory");
 		return NULL;
 	}
-	if (read_thresholds(models_dir, mc->threshold, err, errlen) < 0) {
+	if (maskcls_read_thresholds(models_dir, mc->threshold, err, errlen) < 0) {
 		free(mc);
 		return NULL;
 	}

@@ -51,7 +51,7 @@ float *nn_predict(network *net, float *input)
 	return network_predict(net, input);
 }
 
-static int check_file(const char *path, long min_size, char *err, size_t errlen)
+static int nn_check_file(const char *path, long min_size, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	long size;
@@ -81,7 +81,7 @@ network *nn_load(const char *dir, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: path too long", dir);
 		return NULL;
 	}
-	if (check_file(cfg, 8, err, errlen) < 0 || check_file(weights, 20, err, errlen) < 0)
+	if (nn_check_file(cfg, 8, err, errlen) < 0 || nn_check_file(weights, 20, err, errlen) < 0)
 		return NULL;
 
 	pthread_mutex_lock(&nn_load_lock);
@@ -114,7 +114,7 @@ network *nn_load(const char *dir, const char *name, char *err, size_t errlen)
  * h[c * dw + x] = tl + (tr - tl) * fx, as TF computes "top" and "bottom"
  * (row beyond the image: zeros). pad holds the row plus a zero pixel, so
  * columns beyond the image read zeros without a test. */
-static void resize_row(const struct image *im, int row, int dw, const int *ia, const int *ib,
+static void nn_resize_row(const struct image *im, int row, int dw, const int *ia, const int *ib,
     const float *fx, unsigned char *pad, float *h)
 {
 	int x, c;
@@ -185,7 +185,7 @@ void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
 				have_a = have_b;
 				have_b = -1;
 			} else {
-				resize_row(im, ya, dw, ia, ib, fx, pad, ha);
+				nn_resize_row(im, ya, dw, ia, ib, fx, pad, ha);
 				have_a = ya;
 			}
 		}
@@ -193,7 +193,7 @@ void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
 			if (yb == have_a) {
 				memcpy(hb, ha, sizeof(float) * 3 * dw);
 			} else {
-				resize_row(im, yb, dw, ia, ib, fx, pad, hb);
+				nn_resize_row(im, yb, dw, ia, ib, fx, pad, hb);
 			}
 			have_b = yb;
 		}
@@ -226,7 +226,7 @@ void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
 	free(pad);
 }
 
-static int by_score(const void *a, const void *b)
+static int nn_by_score(const void *a, const void *b)
 {
 	const struct nn_box *x = a, *y = b;
 
@@ -235,7 +235,7 @@ static int by_score(const void *a, const void *b)
 
 void nn_sort(struct nn_box *b, int n)
 {
-	qsort(b, n, sizeof(*b), by_score);
+	qsort(b, n, sizeof(*b), nn_by_score);
 }
 
 float nn_iou(const struct nn_box *a, const struct nn_box *b)

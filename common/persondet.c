@@ -28,8 +28,8 @@ struct persondet {
 
 static const float persondet_mean[3] = { 0, 0, 0 };
 
-/* find_heads - the three 124-channel convolutions, finest grid first. */
-static int find_heads(network *net, int head[PERSONDET_HEADS])
+/* persondet_find_heads - the three 124-channel convolutions, finest grid first. */
+static int persondet_find_heads(network *net, int head[PERSONDET_HEADS])
 {
 	int i, j, n = 0;
 
@@ -69,7 +69,7 @@ struct persondet *persondet_open(const char *models_dir, int input, char *err, s
 		free(pd);
 		return NULL;
 	}
-	if (find_heads(pd->net, pd->head) < 0) {
+	if (persondet_find_heads(pd->net, pd->head) < 0) {
 		snprintf(err, errlen, "%s/person.cfg: not three %d-channel head convolutions",
 		    models_dir, PERSONDET_CH);
 		persondet_close(pd);
@@ -97,9 +97,9 @@ struct persondet *persondet_open(const char *models_dir, int input, char *err, s
 	return pd;
 }
 
-/* side - expected distance (in cells) of one side: softmax over the bins,
+/* persondet_side - expected distance (in cells) of one side: softmax over the bins,
  * then sum k * p_k. o points at bin 0 of this cell, bins are wh apart. */
-static float side(const float *o, size_t wh)
+static float persondet_side(const float *o, size_t wh)
 {
 	float m = o[0], sum = 0, ev = 0;
 	int k;
@@ -140,10 +140,10 @@ int persondet_run(struct persondet *pd, const struct image *im, float threshold,
 				continue;
 			cx = ((float)(c % l->out_w) + 0.5f) * stride;
 			cy = ((float)(c / l->out_w) + 0.5f) * stride;
-			x0 = fmaxf(0, cx - side(reg + c, wh) * stride);
-			y0 = fmaxf(0, cy - side(reg + PERSONDET_BINS * wh + c, wh) * stride);
-			x1 = fminf(in, cx + side(reg + 2 * PERSONDET_BINS * wh + c, wh) * stride);
-			y1 = fminf(in, cy + side(reg + 3 * PERSONDET_BINS * wh + c, wh) * stride);
+			x0 = fmaxf(0, cx - persondet_side(reg + c, wh) * stride);
+			y0 = fmaxf(0, cy - persondet_side(reg + PERSONDET_BINS * wh + c, wh) * stride);
+			x1 = fminf(in, cx + persondet_side(reg + 2 * PERSONDET_BINS * wh + c, wh) * stride);
+			y1 = fminf(in, cy + persondet_side(reg + 3 * PERSONDET_BINS * wh + c, wh) * stride);
 			pd->cand[n].x = x0 * sx;
 			pd->cand[n].y = y0 * sy;
 			pd->cand[n].w = (x1 - x0) * sx;

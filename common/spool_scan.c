@@ -17,7 +17,7 @@
 /* scandir filters and order. Frame ids are fixed-width digits, so byte
  * order is arrival order (alphasort would follow the locale). */
 static int
-spool_frame_filter(const struct dirent *de)
+spool_scan_frame_filter(const struct dirent *de)
 {
 	char id[FRAMEID_SIZE];
 
@@ -25,19 +25,19 @@ spool_frame_filter(const struct dirent *de)
 }
 
 static int
-spool_camera_filter(const struct dirent *de)
+spool_scan_camera_filter(const struct dirent *de)
 {
 	return util_camera_id_valid(de->d_name);
 }
 
 static int
-spool_name_cmp(const struct dirent **a, const struct dirent **b)
+spool_scan_name_cmp(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 static void
-spool_free_names(struct dirent **names, int n)
+spool_scan_free_names(struct dirent **names, int n)
 {
 	int i;
 
@@ -48,7 +48,7 @@ spool_free_names(struct dirent **names, int n)
 
 /* Walk one camera's directory; returns 1 if the callback asked to stop. */
 static int
-spool_list_camera(const struct spool *sp, enum spool_state st, const char *camera,
+spool_scan_list_one(const struct spool *sp, enum spool_state st, const char *camera,
                   spool_list_cb cb, void *arg)
 {
 	char dir[SPOOL_PATH_SIZE], id[FRAMEID_SIZE];
@@ -58,11 +58,11 @@ spool_list_camera(const struct spool *sp, enum spool_state st, const char *camer
 
 	if ((rc = spool_dir(sp, st, camera, dir, sizeof(dir))) < 0)
 		return rc;
-	if ((n = scandir(dir, &names, spool_frame_filter, spool_name_cmp)) == -1)
+	if ((n = scandir(dir, &names, spool_scan_frame_filter, spool_scan_name_cmp)) == -1)
 		return errno == ENOENT ? 0 : -errno;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		rc = -errno;
-		spool_free_names(names, n);
+		spool_scan_free_names(names, n);
 		return rc == -ENOENT ? 0 : rc;
 	}
 	for (i = 0; i < n; i++) {
@@ -75,7 +75,7 @@ spool_list_camera(const struct spool *sp, enum spool_state st, const char *camer
 		}
 	}
 	close(dfd);
-	spool_free_names(names, n);
+	spool_scan_free_names(names, n);
 	return rc;
 }
 
@@ -91,12 +91,12 @@ spool_scan_cameras(const struct spool *sp, enum spool_state st,
 
 	if ((rc = spool_fmt(dir, sizeof(dir), "%s/%s", sp->root, spool_state_dirs[st])) < 0)
 		return rc;
-	if ((n = scandir(dir, &cams, spool_camera_filter, spool_name_cmp)) == -1)
+	if ((n = scandir(dir, &cams, spool_scan_camera_filter, spool_scan_name_cmp)) == -1)
 		return errno == ENOENT ? 0 : -errno;
 	rc = 0;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = fn(sp, cams[i]->d_name, arg);
-	spool_free_names(cams, n);
+	spool_scan_free_names(cams, n);
 	return rc;
 }
 
@@ -112,7 +112,7 @@ spool_scan_list_camera(const struct spool *sp, const char *camera, void *arg)
 {
 	struct spool_scan_list *l = arg;
 
-	return spool_list_camera(sp, l->st, camera, l->cb, l->arg);
+	return spool_scan_list_one(sp, l->st, camera, l->cb, l->arg);
 }
 
 int
@@ -126,7 +126,7 @@ spool_list(const struct spool *sp, enum spool_state st, const char *camera, spoo
 	if (camera != NULL && !util_camera_id_valid(camera))
 		return -EINVAL;
 	if (camera != NULL)
-		rc = spool_list_camera(sp, st, camera, cb, arg);
+		rc = spool_scan_list_one(sp, st, camera, cb, arg);
 	else
 		rc = spool_scan_cameras(sp, st, spool_scan_list_camera, &l);
 	return rc < 0 ? rc : 0;
@@ -137,7 +137,7 @@ spool_list(const struct spool *sp, enum spool_state st, const char *camera, spoo
  * dispatcher restarts and recovers) takes milliseconds and is left alone;
  * a file that old was left by a writer that died. */
 static int
-spool_recover_tmp(const struct spool *sp, int *removed)
+spool_scan_recover_tmp(const struct spool *sp, int *removed)
 {
 	char dir[SPOOL_PATH_SIZE];
 	struct dirent *de;
@@ -171,7 +171,7 @@ spool_recover_tmp(const struct spool *sp, int *removed)
 /* Move every frame of one camera's active/ back to queue/; arg counts
  * them (int). */
 static int
-spool_recover_camera(const struct spool *sp, const char *camera, void *arg)
+spool_scan_recover_camera(const struct spool *sp, const char *camera, void *arg)
 {
 	char src[SPOOL_PATH_SIZE], dst[SPOOL_PATH_SIZE], qdir[SPOOL_PATH_SIZE];
 	struct dirent **names;
@@ -181,10 +181,10 @@ spool_recover_camera(const struct spool *sp, const char *camera, void *arg)
 	if ((rc = spool_dir(sp, SPOOL_ACTIVE, camera, src, sizeof(src))) < 0 ||
 	    (rc = spool_dir(sp, SPOOL_QUEUE, camera, qdir, sizeof(qdir))) < 0)
 		return rc;
-	if ((n = scandir(src, &names, spool_frame_filter, spool_name_cmp)) == -1)
+	if ((n = scandir(src, &names, spool_scan_frame_filter, spool_scan_name_cmp)) == -1)
 		return errno == ENOENT ? 0 : -errno;
 	if (n > 0 && (rc = spool_mkcamdir(qdir)) < 0) {
-		spool_free_names(names, n);
+		spool_scan_free_names(names, n);
 		return rc;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -198,7 +198,7 @@ spool_recover_camera(const struct spool *sp, const char *camera, void *arg)
 		}
 		moved++;
 	}
-	spool_free_names(names, n);
+	spool_scan_free_names(names, n);
 	*requeued += moved;
 	if (rc == 0 && moved > 0)
 		rc = util_fsync_dir(qdir);
@@ -210,8 +210,8 @@ spool_recover(struct spool *sp, int *stale_removed, int *requeued)
 {
 	int rc, removed = 0, moved = 0;
 
-	if ((rc = spool_recover_tmp(sp, &removed)) == 0)
-		rc = spool_scan_cameras(sp, SPOOL_ACTIVE, spool_recover_camera, &moved);
+	if ((rc = spool_scan_recover_tmp(sp, &removed)) == 0)
+		rc = spool_scan_cameras(sp, SPOOL_ACTIVE, spool_scan_recover_camera, &moved);
 	if (stale_removed != NULL)
 		*stale_removed = removed;
 	if (requeued != NULL)
