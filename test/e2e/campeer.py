@@ -21,6 +21,8 @@ import struct
 import threading
 import time
 
+from wsclient import read_head
+
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MARK = re.compile(rb"gwframe:(\d+)")
 
@@ -105,12 +107,7 @@ class CamPeer:
             return
         self.conn = c
         try:
-            req = b""
-            while b"\r\n\r\n" not in req:
-                d = c.recv(4096)
-                if not d:
-                    return
-                req += d
+            req, _ = read_head(c)
             key = re.search(rb"(?i)sec-websocket-key:\s*(\S+)", req).group(1)
             acc = base64.b64encode(hashlib.sha1(key + GUID.encode()).digest())
             resp = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \

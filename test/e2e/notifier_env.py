@@ -8,19 +8,18 @@ send its session cookie and the server's own Origin, and WS(port) does the
 same for the notifier listening on port. Session(n, user, password) is a
 second login; n.add_user(name, role) adds an account; pass auth=None to
 n.get()/n.request() to ask as nobody."""
-import base64
 import json
 import os
 import signal
-import socket
 import ssl
-import struct
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 
+import wsclient
 from lib import Report, free_port
 
 ROOT = os.environ.get("GW_ROOT") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -209,78 +208,12 @@ class Notifier:
         return st, json.loads(body)
 
 
-class WS:
-    """A minimal RFC 6455 client: text messages in, nothing out but the handshake."""
-
-    def __init__(self, port, path="/live", protocol="gatewatch-live", timeout=5.0, headers="default"):
-        """headers: extra request headers; "default" = the login of the
-        Notifier on port (see the top), None = none."""
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n" % (path, port, key))
-        if protocol:
-            req += "Sec-WebSocket-Protocol: %s\r\n" % protocol
-        if headers == "default":
-            headers = _ws_headers.get(port, {})
-        for k, v in (headers or {}).items():
-            req += "%s: %s\r\n" % (k, v)
-        self.s.sendall((req + "\r\n").encode())
-        self.buf = b""
-        while b"\r\n\r\n" not in self.buf:
-            d = self.s.recv(4096)
-            if not d:
-                raise ConnectionError("closed during handshake")
-            self.buf += d
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        self.status = int(head.split(b" ", 2)[1])
-        if self.status != 101:
-            raise ConnectionError("handshake status %d" % self.status)
-
-    def _exact(self, n):
-        while len(self.buf) < n:
-            d = self.s.recv(65536)
-            if not d:
-                raise ConnectionError("closed")
-            self.buf += d
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def recv(self, timeout=5.0):
-        """Next text message as a parsed JSON object."""
-        self.s.settimeout(timeout)
-        data = b""
-        while True:
-            b0, b1 = self._exact(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._exact(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._exact(8))[0]
-            payload = self._exact(n)
-            op = b0 & 0x0F
-            if op == 8:
-                raise ConnectionError("close frame")
-            if op in (9, 10):
-                continue
-            data += payload
-            if b0 & 0x80:
-                return json.loads(data)
-
-    def recv_type(self, mtype, timeout=5.0, max_messages=200):
-        """Skip messages until one of type mtype (bounded in count and time)."""
-        end = time.time() + timeout
-        for _ in range(max_messages):
-            left = end - time.time()
-            if left <= 0:
-                break
-            m = self.recv(left)
-            if m.get("type") == mtype:
-                return m
-        raise TimeoutError("no %s message" % mtype)
-
-    def close(self):
-        self.s.close()
+def WS(port, path="/live", protocol="gatewatch-live", timeout=5.0, headers="default"):
+    """wsclient.WS to the notifier's /live. headers: extra request headers;
+    "default" = the login of the Notifier on port (see the top), None = none."""
+    if headers == "default":
+        headers = _ws_headers.get(port, {})
+    return wsclient.WS(port, protocol=protocol, timeout=timeout, path=path, headers=headers)
 
 
 class Cases(Report):
@@ -288,3 +221,18 @@ class Cases(Report):
 
     def eq(self, got, want, what):
         return self.check(got == want, what, "got %r, want %r" % (got, want))
+
+    def finish(self, n, check_exit=True, log_lines=None):
+        """The end of a test with notifier n (None, or already stopped:
+        nothing to do): stops it, checking it exits 0 unless check_exit is
+        false, and shows the end of its log (lines log_lines keeps) when a
+        case failed."""
+        if n is not None and n.proc is not None:
+            rc = n.stop()
+            if check_exit:
+                self.eq(rc, 0, "notifier exits 0 on SIGTERM")
+        if n is not None and self.failed:
+            text = n.log_text()
+            if log_lines is not None:
+                text = "".join(line for line in text.splitlines(True) if log_lines(line))
+            sys.stderr.write(text[-3000:])

@@ -1,23 +1,57 @@
-"""wsclient - a bare RFC 6455 WebSocket client on the standard library,
-shared by the e2e tests and the benchmarks: enough to talk to ingest (the
-camera protocol) and to the notifier's /live, and to misbehave on purpose
-(fragments, raw frame bytes). Text messages come back as dicts.
+"""wsclient - the one RFC 6455 WebSocket client of the tests, on the
+standard library, shared by the e2e tests and the benchmarks: enough to
+talk to ingest (the camera protocol) and to the notifier's /live, and to
+misbehave on purpose (fragments, raw frame bytes). Text messages come back
+as dicts. (notifier_env.WS is this client with the notifier's login.)
 
     from wsclient import WS, WSClosed
     ws = WS(port)                      # GET /camera
-    live = WS(http_port, path="/live")
+    live = WS(http_port, path="/live", headers=...)
+
+Errors are ConnectionError (an OSError): WSRefused when the handshake
+is answered with another status than 101 (.status), WSClosed when the
+server closes (.code, None at EOF); recv_type gives up with TimeoutError.
 """
 import base64
 import json
 import os
 import socket
 import struct
+import time
 
 
-class WSClosed(Exception):
+class WSClosed(ConnectionError):
     def __init__(self, code, reason):
         super().__init__("closed %s %r" % (code, reason))
         self.code, self.reason = code, reason
+
+
+class WSRefused(ConnectionError):
+    """The upgrade was answered with status (not 101)."""
+
+    def __init__(self, status, head):
+        super().__init__("handshake status %d" % status)
+        self.status, self.head = status, head
+
+
+def read_head(s, buf=b"", limit=65536):
+    """Reads from socket s until the end of an HTTP head (a blank line):
+    (head bytes, the bytes after it). Raises ConnectionError at EOF first."""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            raise ConnectionError("connection closed during the HTTP head")
+        buf += d
+        if len(buf) > limit:
+            raise ConnectionError("HTTP head over %d bytes" % limit)
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    return head, rest
+
+
+def head_status(head):
+    """The status code of an HTTP response head, 0 when it is none."""
+    parts = head.split(b" ", 2)
+    return int(parts[1]) if head.startswith(b"HTTP/") and len(parts) > 1 and parts[1].isdigit() else 0
 
 
 class WS:
@@ -35,18 +69,13 @@ class WS:
             req += "Sec-WebSocket-Protocol: %s\r\n" % protocol
         for k, v in (headers or {}).items():  # e.g. Authorization for /live
             req += "%s: %s\r\n" % (k, v)
+        self.timeout = timeout
         self.s.sendall((req + "\r\n").encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            d = self.s.recv(4096)
-            if not d:
-                raise IOError("connection closed during handshake")
-            buf += d
-            if len(buf) > 65536:
-                raise IOError("handshake too long")
-        head, self.buf = buf.split(b"\r\n\r\n", 1)
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise IOError("handshake refused: %r" % head[:80])
+        head, self.buf = read_head(self.s)
+        self.status = head_status(head)
+        if self.status != 101:
+            self.s.close()
+            raise WSRefused(self.status, head)
 
     def send_frame(self, opcode, payload, fin=True):
         self.s.sendall(self.frame_bytes(opcode, payload, fin))
@@ -84,8 +113,20 @@ class WS:
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
 
-    def recv(self):
-        """The next text message as a dict; raises WSClosed on close."""
+    def recv(self, timeout=None):
+        """The next text message (fragments joined) as a dict, waiting at
+        most timeout seconds (default: the connection's); binary messages
+        are skipped; raises WSClosed on close or EOF."""
+        if timeout is None:
+            return self._recv_text()
+        self.s.settimeout(timeout)
+        try:
+            return self._recv_text()
+        finally:
+            self.s.settimeout(self.timeout)
+
+    def _recv_text(self):
+        data, kind = b"", None
         while True:
             b0, b1 = self._need(2)
             n = b1 & 0x7f
@@ -98,17 +139,28 @@ class WS:
             if op == 0x8:
                 code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
                 raise WSClosed(code, payload[2:].decode(errors="replace"))
-            if op == 0x9:
-                continue
-            if op == 0x1:
-                return json.loads(payload.decode())
+            if op in (0x1, 0x2):
+                data, kind = b"", op
+            elif op != 0x0:
+                continue  # ping, pong
+            data += payload
+            if b0 & 0x80:
+                if kind == 0x1:
+                    return json.loads(data.decode())
+                data, kind = b"", None
 
-    def recv_type(self, t, limit=20):
+    def recv_type(self, t, timeout=None, limit=200):
+        """Skips messages until one of type t, bounded in count (limit) and
+        time (timeout, default: the connection's); TimeoutError if none."""
+        end = time.monotonic() + (self.timeout if timeout is None else timeout)
         for _ in range(limit):
-            m = self.recv()
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            m = self.recv(left)
             if m.get("type") == t:
                 return m
-        raise IOError("no %s message in %d messages" % (t, limit))
+        raise TimeoutError("no %s message" % t)
 
     def hello(self, camera, token):
         self.send_text({"type": "hello", "camera": camera, "token": token})
