@@ -29,13 +29,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from lib import BIN, GW_ROOT, MODELS, Gatewatch  # noqa: E402
+from lib import BIN, GW_ROOT, MODELS, Background, Gatewatch, json_lines, parallel  # noqa: E402
 from wsclient import WS  # noqa: E402
 
 B = os.environ.get("B", "build")
@@ -112,14 +111,7 @@ def replay_ingest(files):
     r = subprocess.run([os.path.join(BIN, "gatewatch"), "replay", "--stage", "ingest",
                         "--set", "models.dir=" + MODELS] + files,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
-    out = {}
-    for line in r.stdout.decode(errors="replace").splitlines():
-        try:
-            o = json.loads(line)
-        except ValueError:
-            continue
-        out[o.get("file")] = o
-    return out
+    return {o.get("file"): o for o in json_lines(r.stdout.decode(errors="replace")) if "unparsed" not in o}
 
 
 def prepare_images(tmp):
@@ -146,7 +138,7 @@ def viewer_token(gw):
     return r.stdout.strip()
 
 
-class Live:
+class Live(Background):
     """Reads ws://127.0.0.1:HTTP/live in a thread; remembers when each
     result arrived (time.time()) and every camera statistics message."""
 
@@ -155,10 +147,7 @@ class Live:
         self.ws = WS(port, path="/live", timeout=1, headers={"Authorization": "Bearer " + token})
         self.results = {}       # frame id -> (arrival time, message)
         self.cameras = []       # (arrival time, camera message)
-        self.lock = threading.Lock()
-        self.stop = False
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
+        self.start_background()
 
     def run(self):
         import socket
@@ -254,19 +243,7 @@ def push(gw, camera, files, extra, timeout):
 
 def push_parallel(gw, plan, extra, timeout):
     """plan: {camera: files}; all pushes at once. {camera: (answers, wall)}."""
-    res = {}
-
-    def one(cam, files):
-        try:
-            res[cam] = push(gw, cam, files, extra, timeout)
-        except Exception as e:
-            res[cam] = e
-
-    ts = [threading.Thread(target=one, args=(c, f)) for c, f in plan.items()]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(timeout + 10)
+    res = parallel(lambda cam, files: push(gw, cam, files, extra, timeout), plan, timeout + 10)
     for c, v in res.items():
         if isinstance(v, Exception):
             raise v

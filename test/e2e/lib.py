@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 GW_ROOT = os.path.abspath(os.environ.get("GW_ROOT") or os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -66,8 +67,122 @@ class Report:
             self.fail(what, why)
         return bool(cond)
 
+    def crashed(self, e):
+        """The test's body raised e: its traceback, and a failed case."""
+        traceback.print_exc()
+        self.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+
     def done(self):
         return 1 if self.failed else 0
+
+
+def spawn(argv, logpath):
+    """Starts argv in a session of its own (a killpg reaches all it
+    starts), stdout and stderr into logpath: the Popen (.logpath kept)."""
+    logf = open(logpath, "w")
+    try:
+        proc = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        logf.close()  # the child has its own copy
+    proc.logpath = logpath
+    return proc
+
+
+def kill_spawned(proc, rep=None, tail=40):
+    """SIGKILL to spawn()'s session, waited for; when rep has a failed case,
+    the last tail lines of the log as "# " lines."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    if rep is not None and rep.failed:
+        with open(proc.logpath, errors="replace") as f:
+            lines = f.readlines()[-tail:]
+        sys.stdout.write("# %s:\n" % os.path.basename(proc.logpath) + "".join("# " + l for l in lines))
+
+
+def cleanup(*steps):
+    """Runs every step (a function) whatever the one before raised: a
+    program left behind would outlive the test."""
+    for step in steps:
+        try:
+            step()
+        except Exception as e:  # noqa: BLE001 - cleanup must go on
+            print("# cleanup: %r" % e)
+
+
+def keep_if_failed(rep, tmp):
+    """A test's state dir: kept (and named) when a case failed, else removed."""
+    if rep.failed:
+        print("# state kept in %s" % tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def json_lines(text):
+    """Each line of a program's output parsed as JSON ({"unparsed": line}
+    where it is not)."""
+    out = []
+    for line in text.splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            out.append({"unparsed": line})
+    return out
+
+
+def parallel(fn, plan, timeout):
+    """fn(key, value) for each item of the dict plan, all at once, one
+    thread each, each waited for up to timeout s: {key: result, or the
+    exception it raised}."""
+    res = {}
+
+    def one(key, value):
+        try:
+            res[key] = fn(key, value)
+        except Exception as e:  # reported by the caller
+            res[key] = e
+
+    threads = [threading.Thread(target=one, args=kv) for kv in plan.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return res
+
+
+def feed_paced(p, n, rate, frame, written=None):
+    """Writes frame(i) (bytes) for i = 0 .. n-1 to p's stdin, the i-th at
+    i / rate s after the start, calling written(i) after each; then closes
+    p's stdin. A closed pipe (the program ended) stops it early."""
+    t0 = time.monotonic()
+    try:
+        for i in range(n):
+            time.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+            p.stdin.write(frame(i))
+            p.stdin.flush()
+            if written is not None:
+                written(i)
+    except (BrokenPipeError, ValueError):
+        pass
+    finally:
+        try:
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+
+
+class Background:
+    """A base for a reader in a daemon thread: start_background() runs
+    self.run(), which loops until self.stop; self.lock guards what it
+    records."""
+
+    def start_background(self):
+        self.lock = threading.Lock()
+        self.stop = False
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
 
 
 def free_port():
@@ -165,6 +280,17 @@ class Gatewatch:
             self.failed = True
         self.stop()
         return False
+
+    def started(self, rep, label):
+        """start(), True; or, when it raises RuntimeError, a failed case
+        "LABEL: gatewatch up starts" (the state dir kept), False."""
+        try:
+            self.start()
+            return True
+        except RuntimeError as e:
+            self.failed = True
+            rep.fail("%s: gatewatch up starts" % label, e)
+            return False
 
     def bin(self, prog="gatewatch"):
         return os.path.join(BIN, prog)
@@ -267,20 +393,7 @@ class Gatewatch:
     def push_many(self, plan, timeout=300):
         """plan: {camera: [files]}; pushes concurrently, one thread per
         camera. Returns {camera: answers or the exception}."""
-        res = {}
-
-        def one(cam, files):
-            try:
-                res[cam] = self.push(cam, files, timeout)
-            except Exception as e:  # reported by the caller
-                res[cam] = e
-
-        threads = [threading.Thread(target=one, args=(c, f)) for c, f in plan.items()]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout + 10)
-        return res
+        return parallel(lambda cam, files: self.push(cam, files, timeout), plan, timeout + 10)
 
     # --- state ---
 
@@ -307,9 +420,10 @@ class Gatewatch:
         return sorted(p for p in glob.glob(os.path.join(self.dir, "spool", state, "*", "*"))
                       if p.endswith((".jpg", ".png")))
 
-    def worker_pids(self, camera=None):
-        """Live worker pids (optionally of one camera), from /proc."""
-        pids = []
+    def processes(self):
+        """[(pid, argv)] of the running gatewatch programs of this instance
+        (its state dir in their arguments), from /proc."""
+        out = []
         for d in os.listdir("/proc"):
             if not d.isdigit():
                 continue
@@ -318,27 +432,26 @@ class Gatewatch:
                     argv = f.read().split(b"\0")
             except OSError:
                 continue
-            if not argv or not argv[0].endswith(b"gatewatch-worker") or b"--camera" not in argv:
+            if argv and b"gatewatch" in os.path.basename(argv[0]) and self.dir.encode() in b" ".join(argv):
+                out.append((int(d), argv))
+        return out
+
+    def worker_pids(self, camera=None):
+        """Live worker pids (optionally of one camera)."""
+        pids = []
+        for pid, argv in self.processes():
+            if not argv[0].endswith(b"gatewatch-worker") or b"--camera" not in argv:
                 continue
             i = argv.index(b"--camera")
             if i + 1 < len(argv) and (camera is None or argv[i + 1].decode() == camera):
-                # only ours: the state dir is in its arguments or config
-                if self.dir.encode() in b" ".join(argv):
-                    pids.append(int(d))
+                pids.append(pid)
         return pids
 
     def child_pid(self, prog):
         """Pid of a running gatewatch-<prog> of this instance, or None."""
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/cmdline" % d, "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
-            if argv and argv[0].endswith(("gatewatch-" + prog).encode()) and self.dir.encode() in b" ".join(argv):
-                return int(d)
+        for pid, argv in self.processes():
+            if argv[0].endswith(("gatewatch-" + prog).encode()):
+                return pid
         return None
 
 

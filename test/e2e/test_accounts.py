@@ -329,13 +329,8 @@ try:
     finally:
         t.eq(n2.stop(), 0, "second notifier exits 0")
     db.close()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    t.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+except Exception as e:  # a crash of the test is a failure, with its reason
+    t.crashed(e)
 finally:
-    if n is not None and n.proc is not None:
-        t.eq(n.stop(), 0, "notifier exits 0 on SIGTERM")
-    if n is not None and t.failed:
-        sys.stderr.write(n.log_text()[-3000:])
+    t.finish(n)
 sys.exit(1 if t.failed else 0)

@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
+from lib import json_lines  # noqa: E402
 from notifier_env import ROOT, BIN, Cases, Notifier  # noqa: E402
 
 GATEWATCH = os.path.join(BIN if os.path.isabs(BIN) else os.path.join(ROOT, BIN), "gatewatch")
@@ -29,13 +30,7 @@ follow = None
 def cli(*args):
     r = subprocess.run([GATEWATCH, "events"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=30)
-    lines = []
-    for ln in r.stdout.decode(errors="replace").splitlines():
-        try:
-            lines.append(json.loads(ln))
-        except ValueError:
-            lines.append({"unparsed": ln})
-    return r.returncode, lines, r.stderr.decode(errors="replace")
+    return r.returncode, json_lines(r.stdout.decode(errors="replace")), r.stderr.decode(errors="replace")
 
 
 def key(e):
@@ -156,14 +151,11 @@ try:
     con.close()
     g.close()
     h.close()
-    t.eq(n.stop(), 0, "notifier SIGTERM -> exit 0")
-    n = None
-except Exception as e:  # noqa: BLE001
-    t.check(False, "test ran to the end", repr(e))
+except Exception as e:  # a crash of the test is a failure, with its reason
+    t.crashed(e)
 finally:
     if follow is not None:
         os.killpg(follow.pid, signal.SIGKILL)
         follow.wait(5)
-    if n is not None:
-        n.stop()
+    t.finish(n)
 sys.exit(t.done())

@@ -19,16 +19,14 @@ Frame times are chosen by the test (person boxes in the spool metadata),
 so the tracker's time is exact. Photos: mask-faces val, calibrated at run
 time (test_tracking_worker.pick_photos)."""
 import os
-import shutil
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
-from lib import MODELS, Report, wait_until  # noqa: E402
+from lib import MODELS, Background, Report, cleanup, keep_if_failed, wait_until  # noqa: E402
 from notifier_env import Notifier  # noqa: E402
 from test_pipeline_worker import Dispatcher  # noqa: E402
 from test_tracking_worker import Run, pick_photos  # noqa: E402
@@ -43,17 +41,14 @@ CAMS = ("slow", "fast", "noface", "gate1", "idle")
 PASS, DENY = 1, 2
 
 
-class Ingest:
+class Ingest(Background):
     """A stand-in ingest peer of the notifier: records gate messages."""
 
     def __init__(self, sock):
         self.s = gwmsg.connect(sock)
         self.s.send(gwmsg.hello(gwmsg.ROLE_INGEST))
         self.msgs = []
-        self.lock = threading.Lock()
-        self.stop = False
-        self.t = threading.Thread(target=self.run, daemon=True)
-        self.t.start()
+        self.start_background()
 
     def run(self):
         while not self.stop:
@@ -245,19 +240,12 @@ def main():
                   "idle: the worker came back with the person: one track, one decision",
                   (tracks("idle"), decisions("idle")))
     finally:
-        # every step runs whatever the one before raised: a notifier left
-        # behind would outlive the test (seen: several hours-old ones)
-        for step in (lambda: d is not None and d.close(5),
-                     lambda: ing is not None and setattr(ing, "stop", True),
-                     lambda: n is not None and n.stop()):
-            try:
-                step()
-            except Exception as e:  # noqa: BLE001 - cleanup must go on
-                print("# cleanup: %r" % e)
-        if rep.failed:
-            print("# state kept in %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # a notifier left behind would outlive the test (seen: several
+        # hours-old ones): every step runs whatever the one before raised
+        cleanup(lambda: d is not None and d.close(5),
+                lambda: ing is not None and setattr(ing, "stop", True),
+                lambda: n is not None and n.stop())
+        keep_if_failed(rep, tmp)
     return rep.done()
 
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import SHARED, free_port  # noqa: E402
+from lib import SHARED, free_port, json_lines, kill_spawned, spawn  # noqa: E402
 from test_ingest_server import BIN, MODELS, NOBODY, PERSON, png, rep  # noqa: E402
 
 GW = os.path.join(BIN, "gatewatch")
@@ -33,13 +33,7 @@ def push(args, stdin=None, timeout=120):
     # stdin: bytes (through a pipe: a live camera) or an open file (a recording)
     io = {"input": stdin} if stdin is None or isinstance(stdin, bytes) else {"stdin": stdin}
     p = subprocess.run([GW, "push"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **io)
-    lines = []
-    for l in p.stdout.decode(errors="replace").splitlines():
-        try:
-            lines.append(json.loads(l))
-        except ValueError:
-            lines.append({"unparsed": l})
-    return p.returncode, lines, p.stderr.decode(errors="replace")
+    return p.returncode, json_lines(p.stdout.decode(errors="replace")), p.stderr.decode(errors="replace")
 
 
 def conf_path(tmp):
@@ -62,19 +56,11 @@ def main():
         f.write("dir = %s\nmodels.dir = %s\nlisten.address = 127.0.0.1\ningest.port = %d\nhttp.port = %d\n"
                 "ingest.motion_threshold = 0.05\ningest.motion_recheck_ms = 600000\nspool.min_free_mb = 0\n"
                 "camera.gate1.token = tok-push-1234\n" % (tmp, MODELS, port, free_port()))
-    logf = open(os.path.join(tmp, "ingest.log"), "w")
-    proc = subprocess.Popen([INGEST, "-c", conf], stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = spawn([INGEST, "-c", conf], os.path.join(tmp, "ingest.log"))
     try:
         return cases(tmp, port, proc)
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        logf.close()
-        if rep.failed:
-            sys.stdout.write("# ingest log:\n" + "".join("# " + l for l in open(os.path.join(tmp, "ingest.log")).readlines()[-30:]))
+        kill_spawned(proc, rep, tail=30)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ Env: GW_ROOT (repo root), BIN (default bin), MODELS (default models/out).
 Prints "ok - ..." / "not ok - ...: why" per case."""
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -18,7 +19,7 @@ import time
 import zlib
 
 import gwmsg
-from lib import Report, free_port, wait_until
+from lib import Report, free_port, kill_spawned, spawn, wait_until
 from wsclient import WS, WSClosed  # shared with test/bench
 
 ROOT = os.environ.get("GW_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -102,26 +103,17 @@ def main():
                 % (tmp, MODELS, port, free_port()))
     dispatcher = FakePeer(os.path.join(tmp, "run", "dispatcher.sock"))
     notifier = FakePeer(os.path.join(tmp, "run", "notifier.sock"))
-    logf = open(os.path.join(tmp, "ingest.log"), "w")
-    proc = subprocess.Popen([exe, "-c", conf], stdout=logf, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = spawn([exe, "-c", conf], os.path.join(tmp, "ingest.log"))
     try:
         return run_cases(tmp, port, proc, dispatcher, notifier)
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
-        logf.close()
-        if rep.failed:
-            sys.stdout.write("# ingest log:\n" + "".join("# " + l for l in open(os.path.join(tmp, "ingest.log")).readlines()[-40:]))
+        kill_spawned(proc, rep)
         art = os.environ.get("GW_TEST_ARTIFACTS")
         if art:
             os.makedirs(art, exist_ok=True)
             with open(os.path.join(art, "ingest-server.log"), "w") as f:
                 f.write(open(os.path.join(tmp, "ingest.log")).read())
-        subprocess.call(["rm", "-rf", tmp])
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_cases(tmp, port, proc, dispatcher, notifier):

@@ -193,14 +193,8 @@ try:
                     "under TLS the session cookie is Secure, HttpOnly, SameSite=Strict", repr(flags))
         finally:
             t.eq(n2.stop(), 0, "TLS notifier exits 0 on SIGTERM")
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    t.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+except Exception as e:  # a crash of the test is a failure, with its reason
+    t.crashed(e)
 finally:
-    if n is not None and n.proc is not None:
-        rc = n.stop()
-        t.eq(rc, 0, "notifier exits 0 on SIGTERM")
-    if n is not None and t.failed:
-        sys.stderr.write(n.log_text()[-3000:])
+    t.finish(n)
 sys.exit(1 if t.failed else 0)

@@ -312,12 +312,7 @@ try:
     w.close()
     ingest.close()
 except Exception as e:  # a crash of the test is a failure, with its reason
-    import traceback
-    traceback.print_exc()
-    t.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+    t.crashed(e)
 finally:
-    if n is not None and n.proc is not None:
-        n.stop()
-    if n is not None and t.failed:
-        sys.stderr.write(n.log_text()[-3000:])
+    t.finish(n, check_exit=False)
 sys.exit(1 if t.failed else 0)

@@ -51,13 +51,8 @@ try:
     slow.close()
     if good is not None:
         good.close()
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    t.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+except Exception as e:  # a crash of the test is a failure, with its reason
+    t.crashed(e)
 finally:
-    if n is not None and n.proc is not None:
-        t.eq(n.stop(), 0, "notifier exits 0 on SIGTERM")
-    if n is not None and t.failed:
-        sys.stderr.write("".join(l for l in n.log_text().splitlines(True) if "committed as" not in l)[-3000:])
+    t.finish(n, log_lines=lambda line: "committed as" not in line)
 sys.exit(t.done())

@@ -341,13 +341,8 @@ try:
     t.check("users" not in entry["_links"] and "users" in entry_admin["_links"] and
             "tracks" in entry["_links"], "the entry point links only what the role may use",
             repr((sorted(entry["_links"]), sorted(entry_admin["_links"]))))
-except Exception as e:
-    import traceback
-    traceback.print_exc()
-    t.check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
+except Exception as e:  # a crash of the test is a failure, with its reason
+    t.crashed(e)
 finally:
-    if n is not None and n.proc is not None:
-        t.eq(n.stop(), 0, "notifier exits 0 on SIGTERM")
-    if n is not None and t.failed:
-        sys.stderr.write(n.log_text()[-3000:])
+    t.finish(n)
 sys.exit(1 if t.failed else 0)

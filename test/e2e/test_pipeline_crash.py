@@ -58,11 +58,7 @@ def kill_worker(rep):
     files = frames_with_people()
     plan = {"cam1": files, "cam2": images_masks(4)}
     with Gatewatch("crash-worker", cameras=("cam1", "cam2", "cam3"), sets=PER_PHOTO_TRACKING) as gw:
-        try:
-            gw.start()
-        except RuntimeError as e:
-            gw.failed = True
-            rep.fail("worker kill: gatewatch up starts", e)
+        if not gw.started(rep, "worker kill"):
             return
         t, box = push_background(gw, plan)
         # Kill once cam1's worker has committed something, so it is mid-run.
@@ -88,11 +84,7 @@ def kill_notifier(rep):
     files = frames_with_people()
     plan = {"cam1": files[:12], "cam3": files[12:]}
     with Gatewatch("crash-notifier", cameras=("cam1", "cam2", "cam3"), sets=PER_PHOTO_TRACKING) as gw:
-        try:
-            gw.start()
-        except RuntimeError as e:
-            gw.failed = True
-            rep.fail("notifier kill: gatewatch up starts", e)
+        if not gw.started(rep, "notifier kill"):
             return
         old = gw.child_pid("notifier")
         t, box = push_background(gw, plan)

@@ -10,7 +10,6 @@ do not load end it with 2. Uses the real models (MODELS)."""
 import os
 import re
 import select
-import shutil
 import socket
 import struct
 import subprocess
@@ -20,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import GW_ROOT, BIN, MODELS, Report, wait_until, images_faceapi, images_darknet  # noqa: E402
+from lib import GW_ROOT, BIN, MODELS, Report, cleanup, images_darknet, images_faceapi, keep_if_failed  # noqa: E402
 
 MAGIC = 0x31574d47
 HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK = 1, 2, 3, 4, 5, 6
@@ -228,6 +227,13 @@ class Dispatcher:
             return None
 
 
+def worker_env_down(rep, tmp, d, notifier):
+    """The end of a worker test: the worker (d, a Dispatcher or None) and
+    the fake notifier stopped, tmp kept only when a case failed."""
+    cleanup(lambda: d is not None and d.close(5), notifier.down)
+    keep_if_failed(rep, tmp)
+
+
 def main():
     rep = Report()
     if not os.path.exists(os.path.join(MODELS, "mask.weights")) or not os.path.exists(os.path.join(MODELS, "face.weights")):
@@ -348,13 +354,7 @@ def main():
                             % (fids[0], cam), log),
                   "one info line per frame with camera, persons, faces, classified, skipped, events, ms", log[-500:])
     finally:
-        if d is not None:
-            d.close(5)
-        notifier.down()
-        if rep.failed:
-            print("# state kept in %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        worker_env_down(rep, tmp, d, notifier)
     return rep.done()
 
 

@@ -14,10 +14,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BIN, Gatewatch, Report  # noqa: E402
+from lib import BIN, Gatewatch, Report, feed_paced  # noqa: E402
 
 rep = Report()
 PERSON = "/usr/share/darknet/data/person.jpg"    # a man from behind: a person, no face
@@ -41,22 +40,8 @@ def main():
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         total = FPS * (PERSON_S + NOBODY_S)
 
-        def generator():
-            t0 = time.monotonic()
-            try:
-                for i in range(total):
-                    time.sleep(max(0.0, t0 + i / FPS - time.monotonic()))
-                    p.stdin.write(person if i < FPS * PERSON_S else nobody)
-                    p.stdin.flush()
-            except (BrokenPipeError, ValueError):
-                pass
-            finally:
-                try:
-                    p.stdin.close()
-                except BrokenPipeError:
-                    pass
-
-        th = threading.Thread(target=generator)
+        th = threading.Thread(target=feed_paced,
+                              args=(p, total, FPS, lambda i: person if i < FPS * PERSON_S else nobody))
         th.start()
         err = []
         te = threading.Thread(target=lambda: err.append(p.stderr.read()))

@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BIN, Report  # noqa: E402
+from lib import BIN, Report, feed_paced  # noqa: E402
 from campeer import CamPeer, jpeg_mark  # noqa: E402
 
 rep = Report()
@@ -104,24 +104,15 @@ def live_case(tmp, jpeg):
 
     def generator():
         wfd = os.open(fifo, os.O_RDWR)   # never blocks, push may not have opened it yet
-        t0 = time.monotonic()
+
+        def frame(i):  # frame n = i + 1, its temperature first
+            values[i + 1] = 36.0 + (i + 1) / 100.0
+            os.write(wfd, b"%.2f\n" % values[i + 1])
+            return jpeg_mark(jpeg, i + 1)
+
         try:
-            for n in range(1, n_frames + 1):
-                wait = t0 + (n - 1) / rate - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                values[n] = 36.0 + n / 100.0
-                os.write(wfd, b"%.2f\n" % values[n])
-                p.stdin.write(jpeg_mark(jpeg, n))
-                p.stdin.flush()
-                gen["written"] = n
-        except BrokenPipeError:
-            pass
+            feed_paced(p, n_frames, rate, frame, written=lambda i: gen.__setitem__("written", i + 1))
         finally:
-            try:
-                p.stdin.close()
-            except BrokenPipeError:
-                pass
             os.close(wfd)
 
     th = threading.Thread(target=generator)

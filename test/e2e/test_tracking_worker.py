@@ -23,15 +23,14 @@ import glob
 import json
 import os
 import re
-import shutil
 import struct
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BIN, MODELS, SHARED, Report, wait_until  # noqa: E402
-from test_pipeline_worker import Dispatcher, FakeNotifier, NOFRAME, frame_file  # noqa: E402
+from lib import BIN, MODELS, SHARED, Report, json_lines, wait_until  # noqa: E402
+from test_pipeline_worker import Dispatcher, FakeNotifier, NOFRAME, frame_file, worker_env_down  # noqa: E402
 
 try:
     import cv2
@@ -99,10 +98,8 @@ def pick_photos(tmp, rep):
         [os.path.join(BIN, "gatewatch-worker"), "--set", "models.dir=" + MODELS, "--replay"] + files,
         capture_output=True, timeout=300)
     good = {}
-    for line in out.stdout.decode(errors="replace").splitlines():
-        try:
-            d = json.loads(line)
-        except ValueError:
+    for d in json_lines(out.stdout.decode(errors="replace")):
+        if "unparsed" in d:
             continue
         i = int(os.path.basename(d["file"])[:3])
         ps = d.get("persons") or []
@@ -348,13 +345,7 @@ def main():
         rep.check(ev and ev[-1]["kind"] != "ended",
                   "indoor: a person still in view when the worker exits stays open for the next worker")
     finally:
-        if d is not None:
-            d.close(5)
-        notifier.down()
-        if rep.failed:
-            print("# state kept in %s" % tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        worker_env_down(rep, tmp, d, notifier)
     return rep.done()
 
 

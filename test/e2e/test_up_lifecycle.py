@@ -24,18 +24,7 @@ rep = Report()
 
 def ours(gw):
     """Pids of gatewatch programs that belong to this instance."""
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and b"gatewatch" in os.path.basename(argv[0]) and gw.dir.encode() in b" ".join(argv):
-            pids.append(int(d))
-    return pids
+    return [pid for pid, _ in gw.processes()]
 
 
 def modes(gw):
