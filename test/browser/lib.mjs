@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = process.env.GW_ROOT || path.resolve(here, "..", "..");
 const BINDIR = path.resolve(ROOT, process.env.BIN || "bin");
+export const MODELS = path.resolve(ROOT, process.env.MODELS || "models/out");
 export const ARTIFACTS = process.env.GW_TEST_ARTIFACTS || path.join(ROOT, "test", "artifacts");
 export const PHOTOS = ["/usr/share/darknet/data/person.jpg", "/usr/share/darknet/data/horses.jpg"];
 const require = createRequire(import.meta.url);
@@ -143,6 +144,38 @@ export async function stopAll() {
 
 export function logText(p) {
 	try { return fs.readFileSync(p.logPath, "utf8"); } catch (e) { return ""; }
+}
+
+/* startUp - `gatewatch up` (all four programs, the real models) in its own
+ * process group on env's ports, its config this tree's models.dir and
+ * www.dir then the lines conf; resolves once it is ready. env.up is the
+ * process (.logPath: its output). */
+export async function startUp(env, conf) {
+	const file = path.join(env.tmp, "test.conf");
+	fs.writeFileSync(file, [`models.dir = "${MODELS}"`, `www.dir = "${path.join(ROOT, "www")}"`, ...conf, ""].join("\n"));
+	const out = path.join(env.tmp, "up.out");
+	const fd = fs.openSync(out, "a");
+	const p = spawn(bin("gatewatch"), ["up", "--dir", env.dir, "-c", file,
+		"--http-port", String(env.httpPort), "--ingest-port", String(env.ingestPort), "--listen", "127.0.0.1"],
+	{ stdio: ["ignore", fd, fd], detached: true });
+	p.on("exit", (code) => { p.exited = true; p.gwExit = code; });
+	p.logPath = out;
+	env.up = p;
+	const ready = await waitFor(() => {
+		if (p.exited) throw new Error("gatewatch up exited: " + fs.readFileSync(out, "utf8").slice(-1500));
+		return fs.readFileSync(out, "utf8").includes("gatewatch up: ready");
+	}, 120000, 200);
+	if (!ready) throw new Error("gatewatch up not ready: " + fs.readFileSync(out, "utf8").slice(-1500));
+}
+
+/* stopUp - SIGTERM to `gatewatch up` (it stops its programs; bounded
+ * wait), then SIGKILL to whatever is left of its group. */
+export async function stopUp(env) {
+	if (!env.up || env.up.exited) return;
+	try { process.kill(env.up.pid, "SIGTERM"); } catch (e) { /* gone */ }
+	if (!(await waitFor(() => env.up.exited, 15000, 100)))
+		try { process.kill(-env.up.pid, "SIGKILL"); } catch (e) { /* gone */ }
+	try { process.kill(-env.up.pid, "SIGKILL"); } catch (e) { /* the group is gone */ }
 }
 
 /* startNotifier - make the admin account (first time), start, and wait

@@ -10,45 +10,18 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as gw from "./lib.mjs";
 
-const MODELS = path.resolve(gw.ROOT, process.env.MODELS || "models/out");
 const PERSON = "/usr/share/darknet/data/person.jpg";   // a man from behind: a person, no face
 const NOBODY = "/usr/share/darknet/data/eagle.jpg";
-
-/* up - `gatewatch up` in its own process group; resolves once it is ready. */
-async function up(env) {
-	const conf = path.join(env.tmp, "test.conf");
-	fs.writeFileSync(conf, [
-		`models.dir = "${MODELS}"`, `www.dir = "${path.join(gw.ROOT, "www")}"`,
-		`camera.gate1.token = "${env.token}"`, `camera.gate1.name = "Gate"`, `camera.gate1.mode = "gate"`,
-		"gate.face_prompt_ms = 1500", "gate.face_timeout_ms = 6000", `gate.face_timeout_verdict = "DENY"`,
-		"track.max_missing_ms = 3000",
-		// a still photo has no motion: the motion gate would skip every frame
-		"ingest.motion_threshold = 0", ""
-	].join("\n"));
-	const out = path.join(env.tmp, "up.out");
-	const fd = fs.openSync(out, "a");
-	const p = spawn(gw.bin("gatewatch"), ["up", "--dir", env.dir, "-c", conf,
-		"--http-port", String(env.httpPort), "--ingest-port", String(env.ingestPort), "--listen", "127.0.0.1"],
-	{ stdio: ["ignore", fd, fd], detached: true });
-	p.on("exit", (code) => { p.exited = true; p.gwExit = code; });
-	env.up = p;
-	const ready = await gw.waitFor(() => {
-		if (p.exited) throw new Error("gatewatch up exited: " + fs.readFileSync(out, "utf8").slice(-1500));
-		return fs.readFileSync(out, "utf8").includes("gatewatch up: ready");
-	}, 120000, 200);
-	if (!ready) throw new Error("gatewatch up not ready: " + fs.readFileSync(out, "utf8").slice(-1500));
-}
-
-async function down(env) {
-	if (!env.up || env.up.exited) return;
-	try { process.kill(env.up.pid, "SIGTERM"); } catch (e) { /* gone */ }
-	if (!(await gw.waitFor(() => env.up.exited, 15000, 100)))
-		try { process.kill(-env.up.pid, "SIGKILL"); } catch (e) { /* gone */ }
-	try { process.kill(-env.up.pid, "SIGKILL"); } catch (e) { /* the group is gone */ }
-}
+const CONF = (env) => [
+	`camera.gate1.token = "${env.token}"`, `camera.gate1.name = "Gate"`, `camera.gate1.mode = "gate"`,
+	"gate.face_prompt_ms = 1500", "gate.face_timeout_ms = 6000", `gate.face_timeout_verdict = "DENY"`,
+	"track.max_missing_ms = 3000",
+	// a still photo has no motion: the motion gate would skip every frame
+	"ingest.motion_threshold = 0"
+];
 
 /* scene - an MJPEG the fake camera plays: the person 14 s, then nobody 10 s
  * (two segments made alone, then joined: a raw MJPEG stream is just its
@@ -75,7 +48,7 @@ env.ingestPort = await gw.freePort();
 env.url = (p) => `http://127.0.0.1:${env.httpPort}${p}`;
 
 await gw.run(async () => {
-	await up(env);
+	await gw.startUp(env, CONF(env));
 	const browser = await gw.launch({ video: scene() });
 	try {
 		const page = await browser.context.newPage();
@@ -135,7 +108,7 @@ await gw.run(async () => {
 		await page.click("#stop");
 	} finally {
 		await browser.close();
-		await down(env);
+		await gw.stopUp(env);
 	}
 	fs.rmSync(env.tmp, { recursive: true, force: true });
 }, 300000);

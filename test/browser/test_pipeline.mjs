@@ -7,44 +7,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import * as gw from "./lib.mjs";
 
 const VAL = path.resolve(gw.ROOT, "..", "shared", "datasets", "mask-faces", "val");
 const NO_MASK = path.join(VAL, "without_mask", "d99f9dab1e7bd286b447b2de7f89581ce32e37b2.jpg");
 const MASK = path.join(VAL, "with_mask", "cbd00c0fe2c1389fa1132bbce2c66ec55ba147f9.jpg");
-const MODELS = path.resolve(gw.ROOT, process.env.MODELS || "models/out");
-
-/* up - `gatewatch up` in its own process group; resolves once it is ready. */
-async function up(env) {
-	const conf = path.join(env.tmp, "test.conf");
-	fs.writeFileSync(conf, [
-		`models.dir = "${MODELS}"`, `www.dir = "${path.join(gw.ROOT, "www")}"`,
-		`camera.nomask.token = "${env.tokens.nomask}"`, `camera.nomask.name = "Gate A"`,
-		`camera.mask.token = "${env.tokens.mask}"`, `camera.mask.name = "Gate B"`, ""
-	].join("\n"));
-	const out = path.join(env.tmp, "up.out");
-	const fd = fs.openSync(out, "a");
-	const p = spawn(gw.bin("gatewatch"), ["up", "--dir", env.dir, "-c", conf,
-		"--http-port", String(env.httpPort), "--ingest-port", String(env.ingestPort), "--listen", "127.0.0.1"],
-	{ stdio: ["ignore", fd, fd], detached: true });
-	p.on("exit", (code) => { p.exited = true; p.gwExit = code; });
-	p.logPath = out;
-	env.up = p;
-	const ready = await gw.waitFor(() => {
-		if (p.exited) throw new Error("gatewatch up exited: " + fs.readFileSync(out, "utf8").slice(-1500));
-		return fs.readFileSync(out, "utf8").includes("gatewatch up: ready");
-	}, 120000, 200);
-	if (!ready) throw new Error("gatewatch up not ready: " + fs.readFileSync(out, "utf8").slice(-1500));
-}
-
-async function down(env) {
-	if (!env.up || env.up.exited) return;
-	try { process.kill(env.up.pid, "SIGTERM"); } catch (e) { /* gone */ }
-	if (!(await gw.waitFor(() => env.up.exited, 15000, 100)))
-		try { process.kill(-env.up.pid, "SIGKILL"); } catch (e) { /* gone */ }
-	try { process.kill(-env.up.pid, "SIGKILL"); } catch (e) { /* the group is gone */ }
-}
+const CONF = (env) => [
+	`camera.nomask.token = "${env.tokens.nomask}"`, `camera.nomask.name = "Gate A"`,
+	`camera.mask.token = "${env.tokens.mask}"`, `camera.mask.name = "Gate B"`
+];
 
 /* gate - one gate PC: a browser whose camera plays photo, on the camera page. */
 async function gate(env, camera, photo) {
@@ -68,9 +39,9 @@ env.tokens = { nomask: "token-nomask-" + process.pid, mask: "token-mask-" + proc
 env.url = (p) => `http://127.0.0.1:${env.httpPort}${p}`;
 
 await gw.run(async () => {
-	for (const f of [NO_MASK, MASK, path.join(MODELS, "mask.weights")])
+	for (const f of [NO_MASK, MASK, path.join(gw.MODELS, "mask.weights")])
 		gw.check(fs.existsSync(f), `input exists: ${path.basename(f)}`, f);
-	await up(env);
+	await gw.startUp(env, CONF(env));
 	const gates = [];
 	try {
 		gates.push(await gate(env, "nomask", NO_MASK));
@@ -135,7 +106,7 @@ await gw.run(async () => {
 		gw.eq(errors, [], "no console errors on the dashboard");
 	} finally {
 		for (const g of gates) await g.browser.close();
-		await down(env);
+		await gw.stopUp(env);
 		if (gw.failed()) { // keep the programs' logs of a failed run
 			const keep = path.join(gw.ARTIFACTS, "pipeline-logs");
 			fs.mkdirSync(keep, { recursive: true });
