@@ -173,6 +173,73 @@ check_motion_skip(const struct check_params *p, struct check_motion *m, const st
 	return skip;
 }
 
+int
+check_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char *reason, size_t size)
+{
+	char err[CHECK_REASON_SIZE - 32];
+
+	err[0] = '\0';
+	if (image_probe(buf, len, ext, w, h, err, sizeof(err)) == 0)
+		return 0;
+	if (err[0] && strstr(err, "JPEG or PNG") == NULL)
+		snprintf(reason, size, "not a JPEG or PNG image (%s)", err);
+	else
+		snprintf(reason, size, "not a JPEG or PNG image");
+	return -1;
+}
+
+/* check_decode - probe and decode buf into im; 0, or -1 with res's
+ * outcome and reason set. */
+static int
+check_decode(const struct check_params *p, const void *buf, size_t len, struct image *im,
+             struct check_result *res)
+{
+	char err[CHECK_REASON_SIZE - 32];
+	uint64_t t0;
+	int w = 0, h = 0, rc;
+
+	res->outcome = CHECK_BAD_IMAGE;
+	if (check_probe(buf, len, &res->ext, &w, &h, res->reason, sizeof(res->reason)) != 0)
+		return -1;
+	res->width = w;
+	res->height = h;
+	err[0] = '\0';
+	t0 = util_mono_us();
+	rc = image_decode(buf, len, p->max_pixels, im, err, sizeof(err));
+	res->decode_ms = (double)(util_mono_us() - t0) / 1000.0;
+	if (rc == -E2BIG) {
+		snprintf(res->reason, sizeof(res->reason), "image is %dx%d = %ld pixels, over ingest.max_pixels (%ld)",
+		    w, h, (long)w * h, p->max_pixels);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(res->reason, sizeof(res->reason), "damaged or truncated image: %s",
+		    err[0] ? err : strerror(-rc));
+		return -1;
+	}
+	res->width = im->w;
+	res->height = im->h;
+	return 0;
+}
+
+/* check_outcome - res's outcome and reason from n boxes found. */
+static void
+check_outcome(struct check_result *res, int n)
+{
+	res->npersons = n;
+	if (n > 0 && res->by == CHECK_BY_FACE) {
+		res->outcome = CHECK_PERSON;
+		snprintf(res->reason, sizeof(res->reason), "%d face%s found (close-up)", n, n == 1 ? "" : "s");
+	} else if (n > 0) {
+		res->outcome = CHECK_PERSON;
+		snprintf(res->reason, sizeof(res->reason), "%d person%s found", n, n == 1 ? "" : "s");
+	} else {
+		res->outcome = CHECK_NO_PERSON;
+		res->by = CHECK_BY_PERSON;
+		snprintf(res->reason, sizeof(res->reason), "no person found");
+	}
+}
+
 void
 check_frame(const struct check_params *p, struct check_motion *motion,
             const void *buf, size_t len, struct check_result *res)
@@ -182,38 +249,11 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 	char err[CHECK_REASON_SIZE - 32];
 	uint64_t t0, t1;
 	enum firstpass_by by;
-	int n, w = 0, h = 0, rc;
+	int n;
 
 	memset(res, 0, sizeof(*res));
-	err[0] = '\0';
-	if (image_probe(buf, len, &res->ext, &w, &h, err, sizeof(err)) != 0) {
-		res->outcome = CHECK_BAD_IMAGE;
-		if (err[0] && strstr(err, "JPEG or PNG") == NULL)
-			snprintf(res->reason, sizeof(res->reason), "not a JPEG or PNG image (%s)", err);
-		else
-			snprintf(res->reason, sizeof(res->reason), "not a JPEG or PNG image");
+	if (check_decode(p, buf, len, &im, res) != 0)
 		return;
-	}
-	res->width = w;
-	res->height = h;
-	t0 = util_mono_us();
-	rc = image_decode(buf, len, p->max_pixels, &im, err, sizeof(err));
-	t1 = util_mono_us();
-	res->decode_ms = (double)(t1 - t0) / 1000.0;
-	if (rc == -E2BIG) {
-		res->outcome = CHECK_BAD_IMAGE;
-		snprintf(res->reason, sizeof(res->reason), "image is %dx%d = %ld pixels, over ingest.max_pixels (%ld)",
-		    w, h, (long)w * h, p->max_pixels);
-		return;
-	}
-	if (rc != 0) {
-		res->outcome = CHECK_BAD_IMAGE;
-		snprintf(res->reason, sizeof(res->reason), "damaged or truncated image: %s",
-		    err[0] ? err : strerror(-rc));
-		return;
-	}
-	res->width = im.w;
-	res->height = im.h;
 	if (motion && check_motion_skip(p, motion, &im)) {
 		res->outcome = CHECK_NO_PERSON;
 		res->motion_skipped = 1;
@@ -240,20 +280,9 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 		    by == FIRSTPASS_BY_FACE ? "face" : "person", strerror(-n));
 		return;
 	}
-	res->npersons = n;
 	if (motion) {
 		motion->last_person = n > 0;
 		motion->last_detect_us = t1;
 	}
-	if (n > 0 && res->by == CHECK_BY_FACE) {
-		res->outcome = CHECK_PERSON;
-		snprintf(res->reason, sizeof(res->reason), "%d face%s found (close-up)", n, n == 1 ? "" : "s");
-	} else if (n > 0) {
-		res->outcome = CHECK_PERSON;
-		snprintf(res->reason, sizeof(res->reason), "%d person%s found", n, n == 1 ? "" : "s");
-	} else {
-		res->outcome = CHECK_NO_PERSON;
-		res->by = CHECK_BY_PERSON;
-		snprintf(res->reason, sizeof(res->reason), "no person found");
-	}
+	check_outcome(res, n);
 }

@@ -72,6 +72,10 @@ int check_preload(const struct check_params *p, int count, char *err, size_t err
  * dangle afterwards. */
 void check_shutdown(void);
 
+/* check_probe - the format and size of an encoded frame without decoding
+ * it: 0, or -1 with "not a JPEG or PNG image (why)" in reason. */
+int check_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char *reason, size_t size);
+
 /* check_frame - check one encoded frame. motion may be NULL (no gate:
  * the detectors always run). When the person detector finds nobody the
  * face detector runs; each face becomes one person box (the face box

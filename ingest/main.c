@@ -19,6 +19,7 @@
 #include "peers.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "session.h"
 #include "spool.h"
 #include "util.h"
 #include "ws.h"
@@ -171,8 +172,8 @@ main(int argc, char **argv)
 
 	if ((rc = daemon_loop_init(&ig.dl, &ingest_stop)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
-	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, ws_answer, peers_frame_ready);
-	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, ws_verdict)) != 0)
+	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready);
+	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, session_verdict)) != 0)
 		fatal("dir %s: socket path too long", ig.cfg.dir);
 	if (ws_start(&ig.dl.loop, &ig.cfg, err, sizeof(err)) != 0)
 		fatal("%s", err);

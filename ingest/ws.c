@@ -1,4 +1,5 @@
-/* ws - the camera WebSocket endpoint.
+/* ws - the camera WebSocket endpoint: the bytes; session.c is what they
+ * mean.
  *
  * Wire protocol (fixed: the camera page, `gatewatch push` and the tests
  * speak it): text {"type":"hello",...} first, then
@@ -18,11 +19,10 @@
  * possible: nothing it sends is buffered beyond a small text message (a
  * binary frame is an error and a close), it must say hello within
  * ingest.hello_timeout_ms, and strangers are capped in all and per
- * address. Failed hellos slow their address down (doubling backoff). Near
+ * address. Failed hellos slow their address down (session.c). Near
  * the file limit ingest stops accepting for a moment instead of spinning
  * on accept(), and says so once per interval. */
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,65 +31,16 @@
 #include <libwebsockets.h>
 
 #include "camsg.h"
-#include "image.h"
 #include "log.h"
 #include "netlisten.h"
+#include "session.h"
 #include "utf8.h"
 #include "util.h"
 #include "ws.h"
 
-#define WS_OUTQ 256                 /* messages queued per connection before it is dropped */
-#define WS_TEXT_MAX 65536           /* largest text message from a camera */
-#define WS_RX_BUF (256 * 1024)      /* lws receive piece size */
-#define WS_CLOSE_AUTH 4001
-#define WS_CLOSE_PROTOCOL 4002      /* binary before hello, bad hello */
-#define WS_CLOSE_TIMEOUT 4008       /* no hello in time */
-#define WS_CLOSE_LIMIT 4029         /* too many connections without hello */
-#define WS_HELLO_TEXT_MAX 4096      /* largest text message before hello */
-#define WS_AUTH_FREE 5              /* failed hellos per address before backoff */
-#define WS_AUTH_BACKOFF_MS 1000     /* first backoff, doubling per failure */
-#define WS_AUTH_BACKOFF_MAX_MS 60000
-#define WS_AUTH_FORGET_MS 600000    /* an address quiet this long starts afresh */
-#define WS_AUTH_SLOTS 256           /* addresses remembered (least recent reused) */
-
-struct ws_out {
-	unsigned char *buf;             /* owned: LWS_PRE + len bytes; NULL = close marker */
-	size_t len;
-	int close_code;
-	char close_reason[96];
-};
-
-struct ws_conn {
-	struct ws_conn *prev, *next;    /* all connections with a live wsi */
-	struct lws *wsi;                /* NULL once closed */
-	int refs;                       /* wsi + jobs in flight; freed at 0 */
-	int cam;                        /* config camera index; -1 before hello */
-	uint32_t seq;                   /* binary messages received */
-	int inflight;                   /* frames in the pipeline */
-	float temperature;              /* from the last meta, for the next frame; NAN if none */
-	uint64_t born_mono;             /* established; hello is due hello_timeout_ms later */
-	char peer[64];
-	/* message reassembly */
-	int rx_active, rx_binary, rx_over;
-	unsigned char *rx;              /* owned; handed to the job for frames */
-	size_t rx_len, rx_cap, rx_total;
-	uint64_t rx_mono;               /* first piece of this message */
-	/* outbound queue */
-	struct ws_out out[WS_OUTQ];
-	int out_head, out_count;
-	int dead;                       /* dropped or closing: accept nothing more */
-};
-
+/* lws's per-connection user data: our connection, which outlives it */
 struct ws_pss {
 	struct ws_conn *c;
-};
-
-/* failed hellos of one address */
-struct ws_fail {
-	char addr[64];                  /* "" = free slot */
-	unsigned fails;
-	uint64_t until_mono;            /* hellos before this are refused unread */
-	uint64_t last_mono;
 };
 
 static struct {
@@ -100,10 +51,27 @@ static struct {
 	uv_timer_t sweep;               /* hello timeouts */
 	int sweep_on;
 	struct netlisten listener;
-	struct ws_fail fails[WS_AUTH_SLOTS];
 } ws;
 
-static void
+const struct config *
+ws_config(void)
+{
+	return ws.cfg;
+}
+
+struct ws_conn *
+ws_conns(void)
+{
+	return ws.conns;
+}
+
+int
+ws_is_stopping(void)
+{
+	return ws.stopping;
+}
+
+void
 ws_conn_unref(struct ws_conn *c)
 {
 	int i;
@@ -116,7 +84,7 @@ ws_conn_unref(struct ws_conn *c)
 	free(c);
 }
 
-static const char *
+const char *
 ws_cam_id(const struct ws_conn *c)
 {
 	return c->cam >= 0 ? ws.cfg->cameras[c->cam].id : "-";
@@ -151,7 +119,7 @@ ws_out_slot(struct ws_conn *c)
 }
 
 /* ws_enqueue - queue buf (owned, taken over: LWS_PRE + len bytes). */
-static void
+void
 ws_enqueue(struct ws_conn *c, unsigned char *buf, size_t len)
 {
 	struct ws_out *o = ws_out_slot(c);
@@ -168,7 +136,7 @@ ws_enqueue(struct ws_conn *c, unsigned char *buf, size_t len)
 
 /* ws_send - queue the message o (a new reference, taken over; NULL
  * means building it ran out of memory). */
-static void
+void
 ws_send(struct ws_conn *c, json_t *o)
 {
 	unsigned char *buf = NULL;
@@ -185,7 +153,7 @@ ws_send(struct ws_conn *c, json_t *o)
 }
 
 /* ws_enqueue_close - close after everything queued so far is sent. */
-static void
+void
 ws_enqueue_close(struct ws_conn *c, int code, const char *reason)
 {
 	struct ws_out *o = ws_out_slot(c);
@@ -199,74 +167,10 @@ ws_enqueue_close(struct ws_conn *c, int code, const char *reason)
 	lws_callback_on_writable(c->wsi);
 }
 
-static void
+void
 ws_error(struct ws_conn *c, const char *error, const char *reason)
 {
 	ws_send(c, camsg_error(error, reason));
-}
-
-/* ws_send_answer - the one place an answer is written (and logged when
- * it is a refusal). frame may be NULL (no id given: before hello). */
-static void
-ws_send_answer(struct ws_conn *c, uint32_t seq, const char *frame, enum pipeline_status st,
-               const char *reason, const struct nn_box *p, int np, uint64_t t0_mono)
-{
-	if (st == PIPELINE_BUSY || st == PIPELINE_REJECTED) {
-		char safe[CHECK_REASON_SIZE];
-
-		utf8_repair(safe, sizeof(safe), reason);
-		log_warnx(frame, "camera=%s peer=%s seq=%u %s: %s", ws_cam_id(c), c->peer, seq,
-		    pipeline_status_name(st), safe);
-	}
-	ws_send(c, camsg_answer(seq, frame, pipeline_status_name(st), reason, p, np,
-	    (double)(util_mono_us() - t0_mono) / 1000.0));
-}
-
-void
-ws_answer(struct pipeline_job *job)
-{
-	struct ws_conn *c = job->owner;
-
-	c->inflight--;
-	if (c->wsi)
-		ws_send_answer(c, job->seq, job->frame_id, job->status, job->reason,
-		    job->res.persons, job->status == PIPELINE_NO_PERSON ? 0 : job->res.npersons,
-		    job->received_mono);
-	pipeline_job_free(job);
-	ws_conn_unref(c);
-}
-
-void
-ws_verdict(const struct msg_verdict *v)
-{
-	const struct config_camera *cc = config_camera(ws.cfg, v->ref.camera);
-	unsigned char *buf, *copy;
-	struct ws_conn *c;
-	json_t *o;
-	size_t n;
-	int cam;
-
-	if (cc == NULL || !frameid_valid(v->ref.frame_id) || v->track_id <= 0) {
-		log_warnx(NULL, "gate message for unknown camera, bad frame id or track ignored");
-		return;
-	}
-	cam = (int)(cc - ws.cfg->cameras);
-	if ((o = camsg_gate(v, ws.cfg->dir)) == NULL) {
-		log_warnx(NULL, "gate message of kind %u not sent (unknown kind or out of memory)", v->kind);
-		return;
-	}
-	buf = camsg_dump(o, LWS_PRE, &n);
-	json_decref(o);
-	if (buf == NULL) {
-		log_warnx(NULL, "gate message not sent: out of memory");
-		return;
-	}
-	for (c = ws.conns; c; c = c->next)
-		if (c->cam == cam && (copy = malloc(LWS_PRE + n)) != NULL) {
-			memcpy(copy, buf, LWS_PRE + n);
-			ws_enqueue(c, copy, n);
-		}
-	free(buf);
 }
 
 unsigned
@@ -279,50 +183,6 @@ ws_connected(int cam)
 		if (c->cam == cam && c->wsi)
 			n++;
 	return n;
-}
-
-/* ws_fail_slot - the failure record of addr; create makes one (reusing
- * the least recently used slot). NULL if none and !create. */
-static struct ws_fail *
-ws_fail_slot(const char *addr, int create)
-{
-	struct ws_fail *f, *old = &ws.fails[0];
-	uint64_t now = util_mono_us();
-	int i;
-
-	for (i = 0; i < WS_AUTH_SLOTS; i++) {
-		f = &ws.fails[i];
-		if (f->addr[0] && now - f->last_mono > (uint64_t)WS_AUTH_FORGET_MS * 1000)
-			f->addr[0] = '\0';
-		if (f->addr[0] && strcmp(f->addr, addr) == 0)
-			return f;
-		if (f->addr[0] == '\0' || f->last_mono < old->last_mono)
-			old = f;
-	}
-	if (!create)
-		return NULL;
-	memset(old, 0, sizeof(*old));
-	util_strlcpy(old->addr, addr, sizeof(old->addr));
-	old->last_mono = now;
-	return old;
-}
-
-static void
-ws_fail_note(const char *addr)
-{
-	struct ws_fail *f = ws_fail_slot(addr, 1);
-	uint64_t now = util_mono_us(), ms;
-
-	f->fails++;
-	f->last_mono = now;
-	if (f->fails >= WS_AUTH_FREE) {
-		unsigned shift = f->fails - WS_AUTH_FREE;
-
-		ms = shift >= 6 ? WS_AUTH_BACKOFF_MAX_MS : (uint64_t)WS_AUTH_BACKOFF_MS << shift;
-		if (ms > WS_AUTH_BACKOFF_MAX_MS)
-			ms = WS_AUTH_BACKOFF_MAX_MS;
-		f->until_mono = now + ms * 1000;
-	}
 }
 
 /* ws_prehello_count - connections without hello, from addr (NULL: all). */
@@ -340,7 +200,7 @@ ws_prehello_count(const char *addr)
 
 /* ws_refuse - error message, then close with code; the close is forced
  * after 2 s if the peer does not read. */
-static void
+void
 ws_refuse(struct ws_conn *c, const char *error, int code, const char *reason)
 {
 	if (c->dead || c->wsi == NULL)
@@ -365,167 +225,6 @@ ws_sweep(uv_timer_t *t)
 			log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
 			ws_refuse(c, "timeout", WS_CLOSE_TIMEOUT, why);
 		}
-}
-
-/* ws_text_ok - no control characters (ids and tokens are compared as C
- * strings and logged). */
-static int
-ws_text_ok(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* ws_token_eq - compare without an early exit on the first difference. */
-static int
-ws_token_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-static void
-ws_hello(struct ws_conn *c, const struct camsg *m)
-{
-	const struct config_camera *cc = NULL;
-	struct ws_fail *fl;
-	uint64_t now = util_mono_us();
-
-	if (c->cam >= 0) {
-		ws_error(c, "bad_message", "hello already received on this connection");
-		return;
-	}
-	/* an address that keeps failing waits; its token is not even read */
-	if ((fl = ws_fail_slot(c->peer, 0)) != NULL && now < fl->until_mono) {
-		char why[96];
-
-		snprintf(why, sizeof(why), "too many failed hellos from this address; retry in %" PRIu64 " ms",
-		    (fl->until_mono - now + 999) / 1000);
-		log_warnx(NULL, "camera=? peer=%s auth refused: backoff after %u failures", c->peer, fl->fails);
-		ws_refuse(c, "auth", WS_CLOSE_AUTH, why);
-		return;
-	}
-	if (!ws_text_ok(m->camera) || !ws_text_ok(m->token)) {
-		log_warnx(NULL, "camera=? peer=%s auth failed: control characters in camera or token", c->peer);
-		ws_fail_note(c->peer);
-		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
-		return;
-	}
-	if (m->has_camera)
-		cc = config_camera(ws.cfg, m->camera);
-	if (cc == NULL || !m->has_token || !ws_token_eq(m->token, cc->token)) {
-		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
-		    util_camera_id_valid(m->camera) ? m->camera : "?", c->peer);
-		ws_fail_note(c->peer);
-		ws_error(c, "auth", "unknown camera or wrong token");
-		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
-		return;
-	}
-	c->cam = (int)(cc - ws.cfg->cameras);
-	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
-	ws_send(c, camsg_welcome(ws.cfg, cc));
-}
-
-static void
-ws_text(struct ws_conn *c)
-{
-	struct camsg m;
-	char why[256];
-	int rc;
-
-	if (c->rx_over) {
-		snprintf(why, sizeof(why), "text message of %zu bytes is over %d bytes", c->rx_total, WS_TEXT_MAX);
-		goto bad;
-	}
-	rc = camsg_parse((const char *)c->rx, c->rx_len, &m, why, sizeof(why));
-	if (rc == -EBADMSG && c->cam < 0) {   /* a stranger gets one chance */
-		log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
-		ws_fail_note(c->peer);
-		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, why);
-		return;
-	}
-	if (rc != 0)
-		goto bad;
-	if (m.type == CAMSG_HELLO)
-		ws_hello(c, &m);
-	else
-		c->temperature = m.temperature;
-	return;
-bad:
-	log_warnx(NULL, "camera=%s peer=%s bad_message: %s", ws_cam_id(c), c->peer, why);
-	ws_error(c, "bad_message", why);
-}
-
-static void
-ws_frame(struct ws_conn *c)
-{
-	struct pipeline_job *job;
-	char fid[FRAMEID_SIZE], reason[CHECK_REASON_SIZE];
-	const char *ext;
-	uint32_t seq = ++c->seq;
-	float temp = c->temperature;
-	int w, h;
-
-	c->temperature = NAN;
-	if (c->cam < 0)   /* ws_receive closes these at their first piece */
-		return;
-	frameid_next(fid);
-	pipeline_count_in(c->cam);
-	if (c->rx_over) {
-		snprintf(reason, sizeof(reason), "frame of %zu bytes is over ingest.max_bytes (%ld)",
-		    c->rx_total, ws.cfg->ingest_max_bytes);
-		goto rejected;
-	}
-	reason[0] = '\0';
-	if (image_probe(c->rx, c->rx_len, &ext, &w, &h, reason, sizeof(reason)) != 0) {
-		char why[CHECK_REASON_SIZE];
-
-		if (reason[0] && strstr(reason, "JPEG or PNG") == NULL)
-			snprintf(why, sizeof(why), "not a JPEG or PNG image (%.120s)", reason);
-		else
-			snprintf(why, sizeof(why), "not a JPEG or PNG image");
-		util_strlcpy(reason, why, sizeof(reason));
-		goto rejected;
-	}
-	if ((long)w * h > ws.cfg->ingest_max_pixels) {
-		snprintf(reason, sizeof(reason), "image is %dx%d = %ld pixels, over ingest.max_pixels (%ld)",
-		    w, h, (long)w * h, ws.cfg->ingest_max_pixels);
-		goto rejected;
-	}
-	if (ws.stopping) {
-		pipeline_count(c->cam, PIPELINE_BUSY);
-		ws_send_answer(c, seq, fid, PIPELINE_BUSY, "server shutting down", NULL, 0, c->rx_mono);
-		return;
-	}
-	if (c->inflight >= ws.cfg->ingest_max_inflight) {
-		pipeline_count(c->cam, PIPELINE_BUSY);
-		ws_send_answer(c, seq, fid, PIPELINE_BUSY, "too many frames in flight", NULL, 0, c->rx_mono);
-		return;
-	}
-	job = pipeline_job_new(c, seq, c->cam, c->rx, c->rx_len);
-	c->rx = NULL;
-	c->rx_cap = c->rx_len = 0;
-	if (job == NULL) {
-		pipeline_count(c->cam, PIPELINE_BUSY);
-		ws_send_answer(c, seq, fid, PIPELINE_BUSY, "out of memory", NULL, 0, c->rx_mono);
-		return;
-	}
-	util_strlcpy(job->frame_id, fid, sizeof(job->frame_id));
-	job->temperature = temp;
-	job->received_mono = c->rx_mono;
-	c->inflight++;
-	c->refs++;
-	pipeline_submit(job);
-	return;
-rejected:
-	pipeline_count(c->cam, PIPELINE_REJECTED);
-	ws_send_answer(c, seq, fid, PIPELINE_REJECTED, reason, NULL, 0, c->rx_mono);
 }
 
 /* ws_receive - one piece of a message; a whole message is handled when
@@ -584,9 +283,9 @@ ws_receive(struct ws_conn *c, const void *in, size_t len)
 	if (c->dead)
 		return 0;
 	if (c->rx_binary)
-		ws_frame(c);
+		session_frame(c);
 	else
-		ws_text(c);
+		session_text(c);
 	return 0;
 }
 

@@ -1,0 +1,300 @@
+/* session - the camera protocol over one connection (ws.c moves the
+ * bytes): hello and its checks (known camera, token compared in constant
+ * time, control characters refused, failed hellos slowed per address),
+ * meta, frames admitted into the pipeline or answered at once (busy,
+ * rejected), answers written back, gate messages fanned out to the
+ * camera's connections. Loop thread only. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "camsg.h"
+#include "log.h"
+#include "session.h"
+#include "utf8.h"
+#include "util.h"
+#include "ws.h"
+
+#define SESSION_AUTH_FREE 5              /* failed hellos per address before backoff */
+#define SESSION_AUTH_BACKOFF_MS 1000     /* first backoff, doubling per failure */
+#define SESSION_AUTH_BACKOFF_MAX_MS 60000
+#define SESSION_AUTH_FORGET_MS 600000    /* an address quiet this long starts afresh */
+#define SESSION_AUTH_SLOTS 256           /* addresses remembered (least recent reused) */
+
+/* failed hellos of one address */
+struct session_fail {
+	char addr[64];                  /* "" = free slot */
+	unsigned fails;
+	uint64_t until_mono;            /* hellos before this are refused unread */
+	uint64_t last_mono;
+};
+
+static struct {
+	struct session_fail fails[SESSION_AUTH_SLOTS];
+} session;
+
+/* session_answer_send - the one place an answer is written (and logged when
+ * it is a refusal). frame may be NULL (no id given: before hello). */
+static void
+session_answer_send(struct ws_conn *c, uint32_t seq, const char *frame, enum pipeline_status st,
+               const char *reason, const struct nn_box *p, int np, uint64_t t0_mono)
+{
+	if (st == PIPELINE_BUSY || st == PIPELINE_REJECTED) {
+		char safe[CHECK_REASON_SIZE];
+
+		utf8_repair(safe, sizeof(safe), reason);
+		log_warnx(frame, "camera=%s peer=%s seq=%u %s: %s", ws_cam_id(c), c->peer, seq,
+		    pipeline_status_name(st), safe);
+	}
+	ws_send(c, camsg_answer(seq, frame, pipeline_status_name(st), reason, p, np,
+	    (double)(util_mono_us() - t0_mono) / 1000.0));
+}
+
+void
+session_answer(struct pipeline_job *job)
+{
+	struct ws_conn *c = job->owner;
+
+	c->inflight--;
+	if (c->wsi)
+		session_answer_send(c, job->seq, job->frame_id, job->status, job->reason,
+		    job->res.persons, job->status == PIPELINE_NO_PERSON ? 0 : job->res.npersons,
+		    job->received_mono);
+	pipeline_job_free(job);
+	ws_conn_unref(c);
+}
+
+void
+session_verdict(const struct msg_verdict *v)
+{
+	const struct config_camera *cc = config_camera(ws_config(), v->ref.camera);
+	unsigned char *buf, *copy;
+	struct ws_conn *c;
+	json_t *o;
+	size_t n;
+	int cam;
+
+	if (cc == NULL || !frameid_valid(v->ref.frame_id) || v->track_id <= 0) {
+		log_warnx(NULL, "gate message for unknown camera, bad frame id or track ignored");
+		return;
+	}
+	cam = (int)(cc - ws_config()->cameras);
+	if ((o = camsg_gate(v, ws_config()->dir)) == NULL) {
+		log_warnx(NULL, "gate message of kind %u not sent (unknown kind or out of memory)", v->kind);
+		return;
+	}
+	buf = camsg_dump(o, LWS_PRE, &n);
+	json_decref(o);
+	if (buf == NULL) {
+		log_warnx(NULL, "gate message not sent: out of memory");
+		return;
+	}
+	for (c = ws_conns(); c; c = c->next)
+		if (c->cam == cam && (copy = malloc(LWS_PRE + n)) != NULL) {
+			memcpy(copy, buf, LWS_PRE + n);
+			ws_enqueue(c, copy, n);
+		}
+	free(buf);
+}
+
+/* session_fail_slot - the failure record of addr; create makes one (reusing
+ * the least recently used slot). NULL if none and !create. */
+static struct session_fail *
+session_fail_slot(const char *addr, int create)
+{
+	struct session_fail *f, *old = &session.fails[0];
+	uint64_t now = util_mono_us();
+	int i;
+
+	for (i = 0; i < SESSION_AUTH_SLOTS; i++) {
+		f = &session.fails[i];
+		if (f->addr[0] && now - f->last_mono > (uint64_t)SESSION_AUTH_FORGET_MS * 1000)
+			f->addr[0] = '\0';
+		if (f->addr[0] && strcmp(f->addr, addr) == 0)
+			return f;
+		if (f->addr[0] == '\0' || f->last_mono < old->last_mono)
+			old = f;
+	}
+	if (!create)
+		return NULL;
+	memset(old, 0, sizeof(*old));
+	util_strlcpy(old->addr, addr, sizeof(old->addr));
+	old->last_mono = now;
+	return old;
+}
+
+static void
+session_fail_note(const char *addr)
+{
+	struct session_fail *f = session_fail_slot(addr, 1);
+	uint64_t now = util_mono_us(), ms;
+
+	f->fails++;
+	f->last_mono = now;
+	if (f->fails >= SESSION_AUTH_FREE) {
+		unsigned shift = f->fails - SESSION_AUTH_FREE;
+
+		ms = shift >= 6 ? SESSION_AUTH_BACKOFF_MAX_MS : (uint64_t)SESSION_AUTH_BACKOFF_MS << shift;
+		if (ms > SESSION_AUTH_BACKOFF_MAX_MS)
+			ms = SESSION_AUTH_BACKOFF_MAX_MS;
+		f->until_mono = now + ms * 1000;
+	}
+}
+
+/* session_text_ok - no control characters (ids and tokens are compared as C
+ * strings and logged). */
+static int
+session_text_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* session_token_eq - compare without an early exit on the first difference. */
+static int
+session_token_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = la != lb;
+
+	for (i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static void
+session_hello(struct ws_conn *c, const struct camsg *m)
+{
+	const struct config_camera *cc = NULL;
+	struct session_fail *fl;
+	uint64_t now = util_mono_us();
+
+	if (c->cam >= 0) {
+		ws_error(c, "bad_message", "hello already received on this connection");
+		return;
+	}
+	/* an address that keeps failing waits; its token is not even read */
+	if ((fl = session_fail_slot(c->peer, 0)) != NULL && now < fl->until_mono) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "too many failed hellos from this address; retry in %" PRIu64 " ms",
+		    (fl->until_mono - now + 999) / 1000);
+		log_warnx(NULL, "camera=? peer=%s auth refused: backoff after %u failures", c->peer, fl->fails);
+		ws_refuse(c, "auth", WS_CLOSE_AUTH, why);
+		return;
+	}
+	if (!session_text_ok(m->camera) || !session_text_ok(m->token)) {
+		log_warnx(NULL, "camera=? peer=%s auth failed: control characters in camera or token", c->peer);
+		session_fail_note(c->peer);
+		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
+		return;
+	}
+	if (m->has_camera)
+		cc = config_camera(ws_config(), m->camera);
+	if (cc == NULL || !m->has_token || !session_token_eq(m->token, cc->token)) {
+		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
+		    util_camera_id_valid(m->camera) ? m->camera : "?", c->peer);
+		session_fail_note(c->peer);
+		ws_error(c, "auth", "unknown camera or wrong token");
+		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
+		return;
+	}
+	c->cam = (int)(cc - ws_config()->cameras);
+	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
+	ws_send(c, camsg_welcome(ws_config(), cc));
+}
+
+void
+session_text(struct ws_conn *c)
+{
+	struct camsg m;
+	char why[256];
+	int rc;
+
+	if (c->rx_over) {
+		snprintf(why, sizeof(why), "text message of %zu bytes is over %d bytes", c->rx_total, WS_TEXT_MAX);
+		goto bad;
+	}
+	rc = camsg_parse((const char *)c->rx, c->rx_len, &m, why, sizeof(why));
+	if (rc == -EBADMSG && c->cam < 0) {   /* a stranger gets one chance */
+		log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
+		session_fail_note(c->peer);
+		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, why);
+		return;
+	}
+	if (rc != 0)
+		goto bad;
+	if (m.type == CAMSG_HELLO)
+		session_hello(c, &m);
+	else
+		c->temperature = m.temperature;
+	return;
+bad:
+	log_warnx(NULL, "camera=%s peer=%s bad_message: %s", ws_cam_id(c), c->peer, why);
+	ws_error(c, "bad_message", why);
+}
+
+void
+session_frame(struct ws_conn *c)
+{
+	struct pipeline_job *job;
+	char fid[FRAMEID_SIZE], reason[CHECK_REASON_SIZE];
+	const char *ext;
+	uint32_t seq = ++c->seq;
+	float temp = c->temperature;
+	int w, h;
+
+	c->temperature = NAN;
+	if (c->cam < 0)   /* ws_receive closes these at their first piece */
+		return;
+	frameid_next(fid);
+	pipeline_count_in(c->cam);
+	if (c->rx_over) {
+		snprintf(reason, sizeof(reason), "frame of %zu bytes is over ingest.max_bytes (%ld)",
+		    c->rx_total, ws_config()->ingest_max_bytes);
+		goto rejected;
+	}
+	if (check_probe(c->rx, c->rx_len, &ext, &w, &h, reason, sizeof(reason)) != 0)
+		goto rejected;
+	if ((long)w * h > ws_config()->ingest_max_pixels) {
+		snprintf(reason, sizeof(reason), "image is %dx%d = %ld pixels, over ingest.max_pixels (%ld)",
+		    w, h, (long)w * h, ws_config()->ingest_max_pixels);
+		goto rejected;
+	}
+	if (ws_is_stopping()) {
+		pipeline_count(c->cam, PIPELINE_BUSY);
+		session_answer_send(c, seq, fid, PIPELINE_BUSY, "server shutting down", NULL, 0, c->rx_mono);
+		return;
+	}
+	if (c->inflight >= ws_config()->ingest_max_inflight) {
+		pipeline_count(c->cam, PIPELINE_BUSY);
+		session_answer_send(c, seq, fid, PIPELINE_BUSY, "too many frames in flight", NULL, 0, c->rx_mono);
+		return;
+	}
+	job = pipeline_job_new(c, seq, c->cam, c->rx, c->rx_len);
+	c->rx = NULL;
+	c->rx_cap = c->rx_len = 0;
+	if (job == NULL) {
+		pipeline_count(c->cam, PIPELINE_BUSY);
+		session_answer_send(c, seq, fid, PIPELINE_BUSY, "out of memory", NULL, 0, c->rx_mono);
+		return;
+	}
+	util_strlcpy(job->frame_id, fid, sizeof(job->frame_id));
+	job->temperature = temp;
+	job->received_mono = c->rx_mono;
+	c->inflight++;
+	c->refs++;
+	pipeline_submit(job);
+	return;
+rejected:
+	pipeline_count(c->cam, PIPELINE_REJECTED);
+	session_answer_send(c, seq, fid, PIPELINE_REJECTED, reason, NULL, 0, c->rx_mono);
+}
+

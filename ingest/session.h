@@ -1,0 +1,23 @@
+/* session - the camera protocol on top of ws.c: hello, meta, frames into
+ * the pipeline, answers, gate messages. Loop thread only. */
+#ifndef GW_INGEST_SESSION_H
+#define GW_INGEST_SESSION_H
+
+#include "msg.h"
+#include "pipeline.h"
+#include "ws.h"
+
+/* session_text - a whole text message (c->rx, c->rx_len) from c. */
+void session_text(struct ws_conn *c);
+
+/* session_frame - a whole binary message from c: one frame. Takes c->rx
+ * over when the frame goes into the pipeline. */
+void session_frame(struct ws_conn *c);
+
+/* session_answer - the pipeline's done callback: answer the frame's sender. */
+void session_answer(struct pipeline_job *job);
+
+/* session_verdict - forward a gate message from the notifier to the camera's connections. */
+void session_verdict(const struct msg_verdict *v);
+
+#endif
