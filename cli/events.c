@@ -23,6 +23,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "signals.h"
 #include "utf8.h"
 
 #define EVENTS_POLL_MS 500
@@ -142,7 +143,6 @@ cmd_events(int argc, char **argv)
 	const char *camera = NULL;
 	long long limit = -1, last = 0;
 	int i, cargc = 1, next = 0, follow = 0, rc;
-	struct sigaction sa;
 	sqlite3 *db = NULL;
 
 	if ((cargv = calloc((size_t)argc + 1, sizeof(*cargv))) == NULL)
@@ -192,12 +192,7 @@ cmd_events(int argc, char **argv)
 		return 1;
 	}
 	sqlite3_busy_timeout(db, 2000);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = events_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_on_stop(events_signal);
 
 	rc = events_print(db, camera, limit, &last) < 0 ? 1 : 0;
 	while (follow && rc == 0 && !events_stop) {

@@ -30,16 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
 
 #include "cmd.h"
-#include "jpegstream.h"
-#include "sensor.h"
+#include "pushopts.h"
+#include "pushsrc.h"
+#include "signals.h"
 #include "util.h"
 
 #define PUSH_RX_MAX (4 << 20)           /* largest text message we keep (verdicts carry a face) */
@@ -54,18 +52,8 @@ struct push_sent {
 };
 
 static struct {
-	/* options */
-	const char *camera, *token;
-	double fps;
-	int has_temp;                      /* fixed --temperature */
-	double temperature;
-	int has_sensor;                    /* --temperature-from */
-	struct sensor sensor;
-	char sensor_problem[160];          /* the last one reported, to say it once */
-	int max_inflight;
-	long timeout_ms, linger_ms;
-	char **files;
-	int nfiles, use_stdin, all_frames, live;
+	struct pushopts opt;               /* options (max_inflight lowered by the welcome) */
+	struct pushsrc src;                /* frames and temperatures */
 	/* state */
 	struct lws_context *ctx;
 	struct lws *wsi;
@@ -86,31 +74,9 @@ static struct {
 	char *rx;                          /* owned: message reassembly */
 	size_t rx_len;
 	int rx_over;
-	struct jpegstream js;
-	int js_started;
 } ps;
 
 static volatile sig_atomic_t push_signalled;
-
-static void
-push_usage(FILE *out)
-{
-	fprintf(out,
-	    "usage: gatewatch push --url ws://HOST:PORT/ --camera ID --token T\n"
-	    "           [--fps N] [--max-inflight N] [--timeout-ms N] [--linger-ms N] [--insecure]\n"
-	    "           [--temperature C | --temperature-from PATH [--temperature-max-age-ms N]]\n"
-	    "           FILE... | --stdin [--all-frames]\n"
-	    "  --stdin          concatenated JPEGs (ffmpeg -f image2pipe -c:v mjpeg -); from a pipe only\n"
-	    "                   the newest frame is sent while --max-inflight (default 2) are unanswered,\n"
-	    "                   the others are dropped and counted; a regular file or --all-frames sends all\n"
-	    "  --temperature-from PATH  a sensor's latest reading in degrees C, read for every frame:\n"
-	    "                   a file it rewrites, or a FIFO it writes one reading per line into\n"
-	    "                   (\"null\" = no reading); readings older than --temperature-max-age-ms\n"
-	    "                   (default 10000, 0 = no limit) are not sent\n"
-	    "  --insecure       accept a self-signed wss:// certificate\n"
-	    "stdout: every server message as a JSON line (answer, person, prompt, verdict, error),\n"
-	    "then {\"type\":\"end\",...}; messages for people on stderr.\n");
-}
 
 static void
 push_finish(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -133,49 +99,22 @@ push_finish(int code, const char *fmt, ...)
 	ps.state = PUSH_DONE;
 }
 
-static uint64_t
-push_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* push_load_next - the next frame into ps.frame: 1, 0 when none is ready
  * now, -1 when none will come (input_done set; exit code set on error). */
 static int
 push_load_next(void)
 {
-	uint64_t index;
 	int rc;
 
 	if (ps.frame)
 		return 1;
-	if (ps.use_stdin) {
-		rc = jpegstream_take(&ps.js, &ps.frame, &ps.frame_len, &index);
-		if (rc > 0)
-			snprintf(ps.frame_name, sizeof(ps.frame_name), "stdin#%llu", (unsigned long long)index);
-		else if (rc < 0) {
-			ps.input_done = 1;
-			if (ps.js.error[0])
-				push_finish(1, "stdin: %s", ps.js.error);
-		}
-		return rc;
-	}
-	if (ps.next_file >= ps.nfiles) {
+	rc = pushsrc_next(&ps.src, &ps.frame, &ps.frame_len, ps.frame_name, sizeof(ps.frame_name));
+	if (rc < 0) {
 		ps.input_done = 1;
-		return -1;
+		if (ps.src.error[0])
+			push_finish(1, "%s", ps.src.error);
 	}
-	util_strlcpy(ps.frame_name, ps.files[ps.next_file], sizeof(ps.frame_name));
-	rc = util_read_file(ps.files[ps.next_file], (size_t)1 << 30, &ps.frame, &ps.frame_len);
-	if (rc != 0) {
-		push_finish(1, "%s: %s", ps.files[ps.next_file], strerror(-rc));
-		ps.input_done = 1;
-		return -1;
-	}
-	ps.next_file++;
-	return 1;
+	return rc;
 }
 
 static int
@@ -193,32 +132,6 @@ push_write_text(const char *text)
 	return n < (int)len ? -1 : 0;
 }
 
-/* push_frame_temperature - the temperature to send with the next frame:
- * 1 with *c set, 0 for none. Says once on stderr why a sensor gives none. */
-static int
-push_frame_temperature(double *c)
-{
-	if (ps.has_temp) {
-		*c = ps.temperature;
-		return 1;
-	}
-	if (!ps.has_sensor)
-		return 0;
-	if (sensor_read(&ps.sensor, push_wall_ms(), c)) {
-		if (ps.sensor_problem[0])
-			fprintf(stderr, "gatewatch push: temperature sensor %s: reading again (%.1f C)\n",
-			    ps.sensor.path, *c);
-		ps.sensor_problem[0] = '\0';
-		return 1;
-	}
-	if (strcmp(ps.sensor_problem, ps.sensor.problem) != 0) {
-		fprintf(stderr, "gatewatch push: temperature sensor %s: %s; frames go without a temperature\n",
-		    ps.sensor.path, ps.sensor.problem);
-		util_strlcpy(ps.sensor_problem, ps.sensor.problem, sizeof(ps.sensor_problem));
-	}
-	return 0;
-}
-
 /* push_writeable - send hello, then (meta +) one frame when a slot is free
  * and pacing allows. One lws_write per call. */
 static int
@@ -232,7 +145,7 @@ push_writeable(void)
 
 	if (ps.hello_pending) {
 		ps.hello_pending = 0;
-		o = json_pack("{s:s, s:s, s:s}", "type", "hello", "camera", ps.camera, "token", ps.token);
+		o = json_pack("{s:s, s:s, s:s}", "type", "hello", "camera", ps.opt.camera, "token", ps.opt.token);
 		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		rc = text ? push_write_text(text) : -1;
@@ -244,12 +157,12 @@ push_writeable(void)
 	}
 	if (ps.state != PUSH_READY || ps.input_done)
 		return 0;
-	if (ps.ninflight >= ps.max_inflight || lws_now_usecs() < (lws_usec_t)ps.next_send_us)
+	if (ps.ninflight >= ps.opt.max_inflight || lws_now_usecs() < (lws_usec_t)ps.next_send_us)
 		return 0;
 	rc = push_load_next();
 	if (rc <= 0)
 		return 0;              /* the reader thread wakes us */
-	if (!ps.meta_sent && push_frame_temperature(&c)) {
+	if (!ps.meta_sent && pushsrc_temperature(&ps.src, &c)) {
 		char buf[96];
 
 		ps.meta_sent = 1;
@@ -275,8 +188,8 @@ push_writeable(void)
 	ps.inflight[ps.ninflight].seq = ps.sent;
 	util_strlcpy(ps.inflight[ps.ninflight].name, ps.frame_name, PUSH_NAME_MAX);
 	ps.ninflight++;
-	if (ps.fps > 0) {
-		uint64_t step = (uint64_t)(1e6 / ps.fps), now = (uint64_t)lws_now_usecs();
+	if (ps.opt.fps > 0) {
+		uint64_t step = (uint64_t)(1e6 / ps.opt.fps), now = (uint64_t)lws_now_usecs();
 
 		ps.next_send_us = ps.next_send_us + step > now ? ps.next_send_us + step : now + step;
 	}
@@ -351,12 +264,12 @@ push_message(const char *msg, size_t len)
 	push_print(o);
 	if (strcmp(type, "welcome") == 0 && ps.state != PUSH_DONE) {
 		v = json_object_get(o, "max_inflight");
-		if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) < ps.max_inflight) {
+		if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) < ps.opt.max_inflight) {
 			/* more would only be answered busy */
 			fprintf(stderr, "gatewatch push: the server analyses at most %" JSON_INTEGER_FORMAT
 			    " frames of a camera at once: %" JSON_INTEGER_FORMAT " in flight, not %d\n",
-			    json_integer_value(v), json_integer_value(v), ps.max_inflight);
-			ps.max_inflight = (int)json_integer_value(v);
+			    json_integer_value(v), json_integer_value(v), ps.opt.max_inflight);
+			ps.opt.max_inflight = (int)json_integer_value(v);
 		}
 		ps.state = PUSH_READY;
 		ps.next_send_us = (uint64_t)lws_now_usecs();
@@ -365,7 +278,7 @@ push_message(const char *msg, size_t len)
 		const char *r = json_string_value(json_object_get(o, "reason"));
 
 		if (e && strcmp(e, "auth") == 0)
-			push_finish(1, "authentication failed for camera %s: %s", ps.camera, r ? r : e);
+			push_finish(1, "authentication failed for camera %s: %s", ps.opt.camera, r ? r : e);
 		else
 			fprintf(stderr, "gatewatch push: server error: %s%s%s\n", e ? e : "(no error field)",
 			    r ? ": " : "", r ? r : "");
@@ -393,14 +306,14 @@ push_tick(lws_sorted_usec_list_t *sul)
 	if (ps.state == PUSH_READY && ps.input_done && ps.ninflight == 0) {
 		if (ps.done_us == 0)
 			ps.done_us = now;
-		if (now - ps.done_us >= (uint64_t)ps.linger_ms * 1000u) {
+		if (now - ps.done_us >= (uint64_t)ps.opt.linger_ms * 1000u) {
 			push_finish(0, NULL);
 			return;
 		}
-	} else if (ps.timeout_ms > 0 && (ps.state != PUSH_READY || ps.ninflight > 0) &&
-	    now - ps.last_rx_us > (uint64_t)ps.timeout_ms * 1000u) {
+	} else if (ps.opt.timeout_ms > 0 && (ps.state != PUSH_READY || ps.ninflight > 0) &&
+	    now - ps.last_rx_us > (uint64_t)ps.opt.timeout_ms * 1000u) {
 		push_finish(1, "timed out after %ld ms without a message from the server (%u of %u frames answered)",
-		    ps.timeout_ms, ps.answered, ps.sent);
+		    ps.opt.timeout_ms, ps.answered, ps.sent);
 		return;
 	}
 	if (ps.wsi)
@@ -466,7 +379,7 @@ push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
 			if (code == 4001)
 				push_finish(1, "authentication failed for camera %s (server closed with 4001: %.*s)",
-				    ps.camera, (int)len - 2, (const char *)b + 2);
+				    ps.opt.camera, (int)len - 2, (const char *)b + 2);
 			else
 				push_finish(1, "server closed the connection (%u: %.*s) with %u of %u frames answered",
 				    code, (int)len - 2, (const char *)b + 2, ps.answered, ps.sent);
@@ -502,20 +415,6 @@ push_on_signal(int sig)
 	push_signalled = 1;
 }
 
-static int
-push_number(const char *flag, const char *v, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(v, &end);
-	if (errno || end == v || *end || !isfinite(*out) || *out < lo || *out > hi) {
-		fprintf(stderr, "gatewatch push: %s: expected a number from %g to %g, got \"%s\"\n", flag, lo, hi, v);
-		return -1;
-	}
-	return 0;
-}
-
 /* push_summary - the counts on stderr (people) and as the last JSON line;
  * frames, dropped, skipped: stdin's counts. */
 static void
@@ -527,7 +426,7 @@ push_summary(uint64_t frames, uint64_t dropped, uint64_t skipped)
 	    "answered", (json_int_t)ps.answered, "persons", (json_int_t)ps.persons,
 	    "prompts", (json_int_t)ps.prompts, "verdicts", (json_int_t)ps.verdicts,
 	    "exit", (json_int_t)ps.exit_code);
-	if (o && ps.use_stdin) {
+	if (o && ps.opt.use_stdin) {
 		json_object_set_new(o, "read", json_integer((json_int_t)frames));
 		json_object_set_new(o, "dropped", json_integer((json_int_t)dropped));
 		json_object_set_new(o, "skipped_bytes", json_integer((json_int_t)skipped));
@@ -535,190 +434,66 @@ push_summary(uint64_t frames, uint64_t dropped, uint64_t skipped)
 	if (o)
 		push_print(o);
 	json_decref(o);
-	if (ps.use_stdin)
+	if (ps.opt.use_stdin)
 		fprintf(stderr, "gatewatch push: %llu frames read from stdin, %u sent, %u answered, %llu dropped%s%s\n",
 		    (unsigned long long)frames, ps.sent, ps.answered, (unsigned long long)dropped,
-		    ps.live ? " (only the newest frame is kept while frames are in flight)" : "",
+		    ps.src.live ? " (only the newest frame is kept while frames are in flight)" : "",
 		    skipped ? "; some input was not JPEG and was skipped" : "");
 	else
 		fprintf(stderr, "gatewatch push: %u frames sent, %u answered\n", ps.sent, ps.answered);
 }
 
-int
-cmd_push(int argc, char **argv)
+/* push_open - the in-flight table, signals, the lws context, then the
+ * frame source (its reader wakes the context). Returns 0, or the exit status (said on stderr). */
+static int
+push_open(void)
 {
 	struct lws_context_creation_info info;
-	struct lws_client_connect_info ci;
-	struct sigaction sa;
-	uint64_t frames = 0, dropped = 0, skipped = 0;
-	const char *url = NULL, *prot, *ads, *path, *sensor_path = NULL;
-	char urlbuf[1024], pathbuf[1024];
-	double d, max_age = 10000;
-	int i, port, insecure = 0, rc;
 
-	memset(&ps, 0, sizeof(ps));
-	ps.max_inflight = 2;               /* like the camera page */
-	ps.timeout_ms = 30000;
-	ps.exit_code = -1;
-	push_signalled = 0;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--stdin") == 0) {
-			ps.use_stdin = 1;
-			continue;
-		}
-		if (strcmp(a, "--all-frames") == 0) {
-			ps.all_frames = 1;
-			continue;
-		}
-		if (strcmp(a, "--insecure") == 0) {
-			insecure = 1;
-			continue;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			push_usage(stdout);
-			return 0;
-		}
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (v == NULL) {
-			fprintf(stderr, "gatewatch push: %s needs a value\n", a);
-			push_usage(stderr);
-			return 2;
-		}
-		i++;
-		if (strcmp(a, "--url") == 0)
-			url = v;
-		else if (strcmp(a, "--camera") == 0)
-			ps.camera = v;
-		else if (strcmp(a, "--token") == 0)
-			ps.token = v;
-		else if (strcmp(a, "--fps") == 0) {
-			if (push_number(a, v, 0, 1000, &ps.fps))
-				return 2;
-		} else if (strcmp(a, "--temperature") == 0) {
-			if (push_number(a, v, -50, 100, &ps.temperature))
-				return 2;
-			ps.has_temp = 1;
-		} else if (strcmp(a, "--temperature-from") == 0) {
-			sensor_path = v;
-		} else if (strcmp(a, "--temperature-max-age-ms") == 0) {
-			if (push_number(a, v, 0, 86400000, &max_age))
-				return 2;
-		} else if (strcmp(a, "--max-inflight") == 0) {
-			if (push_number(a, v, 1, 1024, &d))
-				return 2;
-			ps.max_inflight = (int)d;
-		} else if (strcmp(a, "--timeout-ms") == 0) {
-			if (push_number(a, v, 0, 86400000, &d))
-				return 2;
-			ps.timeout_ms = (long)d;
-		} else if (strcmp(a, "--linger-ms") == 0) {
-			if (push_number(a, v, 0, 86400000, &d))
-				return 2;
-			ps.linger_ms = (long)d;
-		} else {
-			fprintf(stderr, "gatewatch push: unknown option %s\n", a);
-			push_usage(stderr);
-			return 2;
-		}
-	}
-	ps.files = argv + i;
-	ps.nfiles = argc - i;
-	if (url == NULL || ps.camera == NULL || ps.token == NULL) {
-		fprintf(stderr, "gatewatch push: --url, --camera and --token are required\n");
-		push_usage(stderr);
-		return 2;
-	}
-	if ((ps.nfiles > 0) == ps.use_stdin) {
-		fprintf(stderr, "gatewatch push: give image files or --stdin (one of them)\n");
-		push_usage(stderr);
-		return 2;
-	}
-	if (ps.has_temp && sensor_path) {
-		fprintf(stderr, "gatewatch push: --temperature and --temperature-from exclude each other\n");
-		return 2;
-	}
-	util_strlcpy(urlbuf, url, sizeof(urlbuf));
-	if (lws_parse_uri(urlbuf, &prot, &ads, &port, &path) != 0 ||
-	    (strcmp(prot, "ws") != 0 && strcmp(prot, "wss") != 0) || ads[0] == '\0') {
-		fprintf(stderr, "gatewatch push: --url %s: expected ws://HOST:PORT/PATH or wss://...\n", url);
-		return 2;
-	}
-	snprintf(pathbuf, sizeof(pathbuf), "/%s", path);
-	if (sensor_path) {
-		if (sensor_open(&ps.sensor, sensor_path, (long)max_age) != 0) {
-			fprintf(stderr, "gatewatch push: --temperature-from %s: %s (start the sensor program first, "
-			    "or create the file or FIFO)\n", sensor_path, ps.sensor.problem);
-			return 2;
-		}
-		ps.has_sensor = 1;
-	}
-	if ((ps.inflight = calloc((size_t)ps.max_inflight, sizeof(*ps.inflight))) == NULL) {
+	if ((ps.inflight = calloc((size_t)ps.opt.max_inflight, sizeof(*ps.inflight))) == NULL) {
 		fprintf(stderr, "gatewatch push: out of memory\n");
-		sensor_close(&ps.sensor);
 		return 1;
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = push_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	signals_on_stop(push_on_signal);
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = push_protocols;
-	if (strcmp(prot, "wss") == 0)
+	if (strcmp(ps.opt.scheme, "wss") == 0)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if ((ps.ctx = lws_create_context(&info)) == NULL) {
 		fprintf(stderr, "gatewatch push: cannot create the libwebsockets context\n");
-		free(ps.inflight);
-		sensor_close(&ps.sensor);
 		return 1;
 	}
-	if (ps.use_stdin) {
-		struct stat st;
+	return pushsrc_open(&ps.src, &ps.opt, push_wake);
+}
 
-		ps.live = !ps.all_frames && !(fstat(0, &st) == 0 && S_ISREG(st.st_mode));
-		if ((rc = jpegstream_start(&ps.js, 0, !ps.live, push_wake, NULL)) != 0) {
-			fprintf(stderr, "gatewatch push: cannot start reading stdin: %s\n", strerror(-rc));
-			jpegstream_stop(&ps.js);
-			lws_context_destroy(ps.ctx);
-			free(ps.inflight);
-			sensor_close(&ps.sensor);
-			return 1;
-		}
-		ps.js_started = 1;
-	}
+/* push_run - connect and serve until finished, then let a normal close go out. */
+static void
+push_run(void)
+{
+	struct lws_client_connect_info ci;
+
 	memset(&ci, 0, sizeof(ci));
 	ci.context = ps.ctx;
-	ci.address = ads;
-	ci.port = port;
-	ci.path = pathbuf;
-	ci.host = ads;
-	ci.origin = ads;
+	ci.address = ps.opt.host;
+	ci.port = ps.opt.port;
+	ci.path = ps.opt.path;
+	ci.host = ps.opt.host;
+	ci.origin = ps.opt.host;
 	ci.protocol = "gatewatch-camera";
 	ci.alpn = "http/1.1";
-	if (strcmp(prot, "wss") == 0)
-		ci.ssl_connection = LCCSCF_USE_SSL | (insecure ? LCCSCF_ALLOW_SELFSIGNED |
+	if (strcmp(ps.opt.scheme, "wss") == 0)
+		ci.ssl_connection = LCCSCF_USE_SSL | (ps.opt.insecure ? LCCSCF_ALLOW_SELFSIGNED |
 		    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED : 0);
 	ci.pwsi = &ps.wsi;
 	ps.last_rx_us = (uint64_t)lws_now_usecs();
 	if (lws_client_connect_via_info(&ci) == NULL)
-		push_finish(1, "cannot connect to %s", url);
+		push_finish(1, "cannot connect to %s", ps.opt.url);
 	lws_sul_schedule(ps.ctx, 0, &ps.tick, push_tick, PUSH_TICK_US);
 	while (ps.exit_code < 0)
 		if (lws_service(ps.ctx, 0) < 0)
 			push_finish(1, "event loop failed");
-	/* let a normal close go out when we finished first */
 	if (ps.wsi) {
 		uint64_t until = (uint64_t)lws_now_usecs() + 500000;
 
@@ -727,17 +502,40 @@ cmd_push(int argc, char **argv)
 			lws_service(ps.ctx, 0);
 	}
 	lws_sul_schedule(ps.ctx, 0, &ps.tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
-	if (ps.js_started) {
-		jpegstream_counts(&ps.js, &frames, &dropped, &skipped);
-		jpegstream_stop(&ps.js);   /* before the context: the reader may wake it */
-	}
-	if (ps.exit_code == 0 && ps.answered < ps.sent && !push_signalled)
-		ps.exit_code = 1;
-	push_summary(frames, dropped, skipped);
-	lws_context_destroy(ps.ctx);
+}
+
+/* push_close - everything push_open made, in reverse; stdin's counts. */
+static void
+push_close(uint64_t *frames, uint64_t *dropped, uint64_t *skipped)
+{
+	pushsrc_close(&ps.src, frames, dropped, skipped);   /* before the context: the reader may wake it */
+	if (ps.ctx)
+		lws_context_destroy(ps.ctx);
 	free(ps.inflight);
 	free(ps.frame);
 	free(ps.rx);
-	sensor_close(&ps.sensor);
-	return ps.exit_code;
+}
+
+int
+cmd_push(int argc, char **argv)
+{
+	uint64_t frames = 0, dropped = 0, skipped = 0;
+	int rc;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.exit_code = -1;
+	push_signalled = 0;
+	if ((rc = pushopts_parse(&ps.opt, argc, argv)) >= 0)
+		return rc;
+	if ((rc = push_open()) != 0) {
+		push_close(&frames, &dropped, &skipped);
+		return rc;
+	}
+	push_run();
+	if (ps.exit_code == 0 && ps.answered < ps.sent && !push_signalled)
+		ps.exit_code = 1;
+	rc = ps.exit_code;
+	push_close(&frames, &dropped, &skipped);
+	push_summary(frames, dropped, skipped);
+	return rc;
 }
