@@ -16,7 +16,7 @@
 #define CONVERT "/usr/bin/convert"
 
 static unsigned char *
-load(const char *path, size_t *len)
+test_image_load(const char *path, size_t *len)
 {
 	unsigned char *b = NULL;
 	int rc = util_read_file(path, 64u << 20, &b, len);
@@ -43,7 +43,7 @@ CASE(photos)
 		int w = 0, h = 0, rc;
 
 		snprintf(path, sizeof(path), "%s/%s", PHOTOS, ph[i].name);
-		b = load(path, &len);
+		b = test_image_load(path, &len);
 		snprintf(what, sizeof(what), "%s is readable", ph[i].name);
 		CHECK(b != NULL, what);
 		if (b == NULL)
@@ -77,7 +77,7 @@ test_image_photo(const char *name, size_t *len)
 	unsigned char *b;
 
 	snprintf(path, sizeof(path), "%s/%s", PHOTOS, name);
-	b = load(path, len);
+	b = test_image_load(path, len);
 	snprintf(what, sizeof(what), "%s is readable", path);
 	if (b == NULL)
 		CHECK(0, what);
@@ -162,7 +162,7 @@ CASE(max_pixels)
 
 /* A tiny PNG built by hand (stored deflate), so the PNG path needs no tool. */
 static uint32_t
-crc32_of(const unsigned char *p, size_t n, uint32_t c)
+test_image_crc32_of(const unsigned char *p, size_t n, uint32_t c)
 {
 	size_t i;
 	int k;
@@ -177,25 +177,25 @@ crc32_of(const unsigned char *p, size_t n, uint32_t c)
 }
 
 static void
-put32(unsigned char *p, uint32_t v)
+test_image_put32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
 	p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
 }
 
 static size_t
-chunk(unsigned char *out, const char *type, const unsigned char *data, uint32_t n)
+test_image_chunk(unsigned char *out, const char *type, const unsigned char *data, uint32_t n)
 {
-	put32(out, n);
+	test_image_put32(out, n);
 	memcpy(out + 4, type, 4);
 	if (n)
 		memcpy(out + 8, data, n);
-	put32(out + 8 + n, crc32_of(out + 4, 4 + n, 0));
+	test_image_put32(out + 8 + n, test_image_crc32_of(out + 4, 4 + n, 0));
 	return 12 + n;
 }
 
 static size_t
-make_png(unsigned char *out, int w, int h)
+test_image_make_png(unsigned char *out, int w, int h)
 {
 	unsigned char ihdr[13], raw[1024], z[1100];
 	uint32_t a = 1, bsum = 0;
@@ -204,10 +204,10 @@ make_png(unsigned char *out, int w, int h)
 
 	memcpy(out, "\x89PNG\r\n\x1a\n", 8);
 	n = 8;
-	put32(ihdr, (uint32_t)w);
-	put32(ihdr + 4, (uint32_t)h);
+	test_image_put32(ihdr, (uint32_t)w);
+	test_image_put32(ihdr + 4, (uint32_t)h);
 	ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
-	n += chunk(out + n, "IHDR", ihdr, 13);
+	n += test_image_chunk(out + n, "IHDR", ihdr, 13);
 	for (y = 0; y < h; y++) {
 		raw[rn++] = 0;
 		for (x = 0; x < w; x++) {
@@ -224,9 +224,9 @@ make_png(unsigned char *out, int w, int h)
 	z[3] = (unsigned char)rn; z[4] = (unsigned char)(rn >> 8);
 	z[5] = (unsigned char)~rn; z[6] = (unsigned char)(~rn >> 8);
 	memcpy(z + 7, raw, rn);
-	put32(z + 7 + rn, (bsum << 16) | a);
-	n += chunk(out + n, "IDAT", z, (uint32_t)(rn + 11));
-	n += chunk(out + n, "IEND", NULL, 0);
+	test_image_put32(z + 7 + rn, (bsum << 16) | a);
+	n += test_image_chunk(out + n, "IDAT", z, (uint32_t)(rn + 11));
+	n += test_image_chunk(out + n, "IEND", NULL, 0);
 	return n;
 }
 
@@ -236,7 +236,7 @@ CASE(png)
 	const char *ext = NULL;
 	char err[256] = "";
 	struct image im;
-	size_t n = make_png(png, 5, 4);
+	size_t n = test_image_make_png(png, 5, 4);
 	int w, h, rc;
 
 	rc = image_probe(png, n, &ext, &w, &h, err, sizeof(err));
@@ -264,7 +264,7 @@ CASE(png)
 
 /* find marker m's segment in a JPEG; returns its offset (at 0xFF) or 0 */
 static size_t
-find_marker(const unsigned char *b, size_t len, unsigned m)
+test_image_find_marker(const unsigned char *b, size_t len, unsigned m)
 {
 	size_t i = 2;
 
@@ -280,7 +280,7 @@ find_marker(const unsigned char *b, size_t len, unsigned m)
 
 /* expect decode and probe of b to fail with -EINVAL and `want` in the message */
 static void
-guard_refuses(const unsigned char *b, size_t len, const char *want, const char *what)
+test_image_guard_refuses(const unsigned char *b, size_t len, const char *want, const char *what)
 {
 	struct image im;
 	const char *ext;
@@ -313,45 +313,45 @@ CASE(guard)
 	size_t len, off;
 
 	snprintf(path, sizeof(path), "%s/test/fixtures/bad/dht-2040-codes.jpg", root);
-	if ((b = load(path, &len)) != NULL)
-		guard_refuses(b, len, "Huffman table with 2040 codes (at most 256)", "crafted DHT");
+	if ((b = test_image_load(path, &len)) != NULL)
+		test_image_guard_refuses(b, len, "Huffman table with 2040 codes (at most 256)", "crafted DHT");
 	CHECK(b != NULL, "crafted DHT fixture is readable");
 	free(b);
 	snprintf(path, sizeof(path), "%s/test/fixtures/bad/sos-undefined-table.jpg", root);
-	if ((b = load(path, &len)) != NULL)
-		guard_refuses(b, len, "never defined", "scan with an undefined table");
+	if ((b = test_image_load(path, &len)) != NULL)
+		test_image_guard_refuses(b, len, "never defined", "scan with an undefined table");
 	CHECK(b != NULL, "fuzzer's fixture is readable");
 	free(b);
 
 	/* edits of a real photo, one fault each */
-	b = load(PHOTOS "/person.jpg", &len);
+	b = test_image_load(PHOTOS "/person.jpg", &len);
 	CHECK(b != NULL, "person.jpg readable");
 	if (b == NULL)
 		return;
 	c = malloc(len);
-	off = find_marker(b, len, 0xC4);
+	off = test_image_find_marker(b, len, 0xC4);
 	CHECK(off != 0, "person.jpg has a DHT before its scan");
 	if (off) {
 		memcpy(c, b, len);
 		c[off + 4] = 0x05;   /* class 0, slot 5 */
-		guard_refuses(c, len, "slot 5", "DHT slot out of range");
+		test_image_guard_refuses(c, len, "slot 5", "DHT slot out of range");
 		memcpy(c, b, len);
 		c[off + 5] = 3;      /* three codes of 1 bit */
-		guard_refuses(c, len, "inconsistent", "DHT code lengths no prefix code");
+		test_image_guard_refuses(c, len, "inconsistent", "DHT code lengths no prefix code");
 	}
-	off = find_marker(b, len, 0xC0);
+	off = test_image_find_marker(b, len, 0xC0);
 	CHECK(off != 0, "person.jpg has a baseline SOF");
 	if (off) {
 		memcpy(c, b, len);
 		c[off + 9] = 2;      /* two components, length still for three */
-		guard_refuses(c, len, "2 components", "SOF component count");
+		test_image_guard_refuses(c, len, "2 components", "SOF component count");
 		memcpy(c, b, len);
 		c[off + 11] = 0x32;  /* Y 3x2 */
 		c[off + 14] = 0x21;  /* Cb 2x1: 2 does not divide 3 */
-		guard_refuses(c, len, "do not divide", "SOF sampling factors");
+		test_image_guard_refuses(c, len, "do not divide", "SOF sampling factors");
 		memcpy(c, b, len);
 		c[off + 4] = 12;
-		guard_refuses(c, len, "12-bit", "SOF precision");
+		test_image_guard_refuses(c, len, "12-bit", "SOF precision");
 	}
 	free(c);
 	free(b);
@@ -364,11 +364,11 @@ CASE(png_too_large)
 	const char *ext = NULL;
 	char err[256] = "";
 	struct image im;
-	size_t n = make_png(png, 5, 4);
+	size_t n = test_image_make_png(png, 5, 4);
 	int w = 0, h = 0, rc;
 
-	put32(png + 16, 60000);
-	put32(png + 20, 60000);
+	test_image_put32(png + 16, 60000);
+	test_image_put32(png + 20, 60000);
 	rc = image_probe(png, n, &ext, &w, &h, err, sizeof(err));
 	CHECK_INT(rc, 0, "60000x60000 PNG header probes");
 	CHECK_INT(w, 60000, "its width");
@@ -377,7 +377,7 @@ CASE(png_too_large)
 	CHECK(strstr(err, "60000x60000 is too large") != NULL, "the reason says too large");
 	printf("# %s\n", err);
 	memcpy(png + 8 + 25 + 4, "ABCD", 4);    /* IDAT -> unknown critical chunk */
-	guard_refuses(png, n, "critical chunk ABCD", "PNG with an unknown critical chunk");
+	test_image_guard_refuses(png, n, "critical chunk ABCD", "PNG with an unknown critical chunk");
 }
 
 CASE(crop)
@@ -438,7 +438,7 @@ CASE(write_jpeg)
 	snprintf(path, sizeof(path), "%s/out.jpg", check_tmpdir());
 	rc = image_write_jpeg(&src, path, 90);
 	CHECK_INT(rc, 0, "write JPEG");
-	b = load(path, &len);
+	b = test_image_load(path, &len);
 	CHECK(b != NULL, "written JPEG exists");
 	if (b != NULL) {
 		rc = image_decode(b, len, 0, &back, err, sizeof(err));
@@ -487,7 +487,7 @@ CASE(tool_made)
 		snprintf(cmd, sizeof(cmd), CONVERT " " PHOTOS "/person.jpg %s %s", t[i].args, path);
 		snprintf(what, sizeof(what), "convert makes %s", t[i].file);
 		CHECK_INT(system(cmd), 0, what);
-		if ((b = load(path, &len)) == NULL)
+		if ((b = test_image_load(path, &len)) == NULL)
 			continue;
 		rc = image_decode(b, len, 0, &im, err, sizeof(err));
 		snprintf(what, sizeof(what), "decode %s", t[i].file);

@@ -18,7 +18,7 @@
 static int test_pushinput_stopped;
 
 static void
-put_file(const char *path, const char *text)
+test_pushinput_put_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 
@@ -35,22 +35,22 @@ CASE(sensor_file)
 
 	snprintf(path, sizeof(path), "%s/temp", check_tmpdir());
 	CHECK(sensor_open(&s, path, 0) == -ENOENT, "a missing sensor file is an error at start");
-	put_file(path, "36.6\n");
+	test_pushinput_put_file(path, "36.6\n");
 	CHECK_INT(sensor_open(&s, path, 10000), 0, "a sensor file opens");
 	CHECK_INT(sensor_read(&s, now, &c), 1, "a reading is found");
 	CHECK(c > 36.59 && c < 36.61, "its value is 36.6");
-	put_file(path, "36.6\n37.25\n");
+	test_pushinput_put_file(path, "36.6\n37.25\n");
 	CHECK(sensor_read(&s, now, &c) == 1 && c > 37.24 && c < 37.26, "the last line is the newest reading");
-	put_file(path, "");
+	test_pushinput_put_file(path, "");
 	CHECK(sensor_read(&s, now, &c) == 1 && c > 37.24 && c < 37.26, "an empty file (being rewritten) keeps the last reading");
-	put_file(path, "warm\n");
+	test_pushinput_put_file(path, "warm\n");
 	CHECK(sensor_read(&s, now, &c) == 1 && c > 37.24 && c < 37.26, "garbage keeps the last reading");
 	CHECK(strstr(s.problem, "not a number") != NULL, "and says it is not a number");
-	put_file(path, "120\n");
+	test_pushinput_put_file(path, "120\n");
 	CHECK(sensor_read(&s, now, &c) == 1 && strstr(s.problem, "outside") != NULL, "an impossible value is refused");
-	put_file(path, "null\n");
+	test_pushinput_put_file(path, "null\n");
 	CHECK_INT(sensor_read(&s, now, &c), 0, "\"null\": no reading");
-	put_file(path, "38.0\n");
+	test_pushinput_put_file(path, "38.0\n");
 	CHECK_INT(sensor_read(&s, now + 60000, &c), 0, "a reading older than the limit is not used");
 	CHECK(strstr(s.problem, "old") != NULL, "and the problem says it is old");
 	sensor_close(&s);
@@ -88,7 +88,7 @@ CASE(sensor_fifo)
  * thumbnail would), SOS with entropy data containing stuffed 0xff00 and a
  * restart marker, EOI. tag makes each one different. */
 static size_t
-fake_jpeg(unsigned char *b, unsigned char tag)
+test_pushinput_fake_jpeg(unsigned char *b, unsigned char tag)
 {
 	static const unsigned char head[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x06, 0xff, 0xd9, 0x00, 0x00,
 		0xff, 0xda, 0x00, 0x04, 0x00, 0x00 };
@@ -107,7 +107,7 @@ fake_jpeg(unsigned char *b, unsigned char tag)
 }
 
 static int
-take_wait(struct jpegstream *js, unsigned char **f, size_t *len, uint64_t *idx)
+test_pushinput_take_wait(struct jpegstream *js, unsigned char **f, size_t *len, uint64_t *idx)
 {
 	int i, r = 0;
 
@@ -151,7 +151,7 @@ test_pushinput_stop_within(struct jpegstream *js, int ms)
 CASE(jpegstream)
 {
 	unsigned char a[64], b[64], c[64], all[256];
-	size_t na = fake_jpeg(a, 1), nb = fake_jpeg(b, 2), nc = fake_jpeg(c, 3), n = 0, len;
+	size_t na = test_pushinput_fake_jpeg(a, 1), nb = test_pushinput_fake_jpeg(b, 2), nc = test_pushinput_fake_jpeg(c, 3), n = 0, len;
 	struct jpegstream js;
 	unsigned char *f;
 	uint64_t idx, frames, dropped, skipped;
@@ -173,13 +173,13 @@ CASE(jpegstream)
 	CHECK_INT(write(p[1], all, n), (long)n, "stream written");
 	close(p[1]);
 	CHECK_INT(jpegstream_start(&js, p[0], 1, NULL, NULL), 0, "keep-all reader starts");
-	CHECK(take_wait(&js, &f, &len, &idx) == 1 && len == na && memcmp(f, a, na) == 0 && idx == 1, "keep-all: frame 1");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == na && memcmp(f, a, na) == 0 && idx == 1, "keep-all: frame 1");
 	free(f);
-	CHECK(take_wait(&js, &f, &len, &idx) == 1 && len == nb && memcmp(f, b, nb) == 0 && idx == 2, "keep-all: frame 2");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nb && memcmp(f, b, nb) == 0 && idx == 2, "keep-all: frame 2");
 	free(f);
-	CHECK(take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3, "keep-all: frame 3");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3, "keep-all: frame 3");
 	free(f);
-	CHECK_INT(take_wait(&js, &f, &len, &idx), -1, "keep-all: then the end");
+	CHECK_INT(test_pushinput_take_wait(&js, &f, &len, &idx), -1, "keep-all: then the end");
 	jpegstream_counts(&js, &frames, &dropped, &skipped);
 	CHECK(frames == 3 && dropped == 0 && skipped == 4, "keep-all: 3 frames, none dropped, 4 junk bytes skipped");
 	jpegstream_stop(&js);
@@ -195,7 +195,7 @@ CASE(jpegstream)
 			break;
 		usleep(10000);
 	}
-	CHECK(take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3, "live: the newest frame is taken");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3, "live: the newest frame is taken");
 	free(f);
 	jpegstream_counts(&js, &frames, &dropped, &skipped);
 	CHECK(frames == 3 && dropped == 2, "live: the two older ones are counted as dropped");
@@ -204,7 +204,7 @@ CASE(jpegstream)
 	CHECK_INT(write(p[1], a, 10), 10, "half a frame");
 	CHECK_INT(jpegstream_take(&js, &f, &len, &idx), 0, "half a frame is not a frame");
 	CHECK_INT(write(p[1], a + 10, na - 10), (long)(na - 10), "the other half");
-	CHECK(take_wait(&js, &f, &len, &idx) == 1 && len == na && idx == 4, "live: the joined frame");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == na && idx == 4, "live: the joined frame");
 	free(f);
 	/* the reader is blocked in poll: stop must end it (bounded: 5 s) */
 	CHECK_INT(test_pushinput_stop_within(&js, 5000), 1, "stop ends a reader waiting for input");

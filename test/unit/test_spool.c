@@ -25,7 +25,7 @@ static size_t photo_len;
 /* fresh spool in a new directory under the case's; root is written into
  * root[]. Reads the photo the first time. */
 static int
-fresh(struct spool *sp, char *root, int max_frames, long max_bytes, long min_free_mb)
+test_spool_fresh(struct spool *sp, char *root, int max_frames, long max_bytes, long min_free_mb)
 {
 	char tmpl[SPOOL_PATH_SIZE - 8];
 	int rc;
@@ -46,7 +46,7 @@ fresh(struct spool *sp, char *root, int max_frames, long max_bytes, long min_fre
 
 /* root is <dir>/spool: removes <dir> */
 static void
-cleanup(const char *root)
+test_spool_cleanup(const char *root)
 {
 	char dir[SPOOL_PATH_SIZE];
 	const char *slash = strrchr(root, '/');
@@ -57,7 +57,7 @@ cleanup(const char *root)
 }
 
 static int
-count_entries(const char *dir)
+test_spool_count_entries(const char *dir)
 {
 	struct dirent *de;
 	int n = 0;
@@ -81,7 +81,7 @@ struct seen {
 };
 
 static int
-collect(const char *camera, const char *frame_id, size_t bytes, void *arg)
+test_spool_collect(const char *camera, const char *frame_id, size_t bytes, void *arg)
 {
 	struct seen *s = arg;
 
@@ -107,7 +107,7 @@ CASE(commit_list)
 	int i, rc, frames = -1;
 	long bytes = -1;
 
-	CHECK_INT(fresh(&sp, root, 10, 100L << 20, 0), 0, "spool_open");
+	CHECK_INT(test_spool_fresh(&sp, root, 10, 100L << 20, 0), 0, "spool_open");
 	snprintf(path, sizeof(path), "%s/active", root);
 	CHECK(access(path, F_OK) == 0, "spool_open creates active/");
 	for (i = 0; i < 3; i++)
@@ -122,10 +122,10 @@ CASE(commit_list)
 	rc = spool_commit(&sp, "gate2", ids[0], "jpg", photo, photo_len, m);
 	CHECK_INT(rc, 0, "commit to a second camera");
 	snprintf(path, sizeof(path), "%s/tmp", root);
-	CHECK_INT(count_entries(path), 0, "tmp/ is empty after commits");
+	CHECK_INT(test_spool_count_entries(path), 0, "tmp/ is empty after commits");
 
 	memset(&s, 0, sizeof(s));
-	rc = spool_list(&sp, SPOOL_QUEUE, "gate1", collect, &s);
+	rc = spool_list(&sp, SPOOL_QUEUE, "gate1", test_spool_collect, &s);
 	CHECK_INT(rc, 0, "list gate1");
 	CHECK_INT(s.n, 3, "list gate1 sees 3 frames");
 	CHECK_STR(s.id[0], ids[0], "list order 1");
@@ -135,15 +135,15 @@ CASE(commit_list)
 	CHECK_INT(s.bytes[2], photo_len + strlen(m) + 13, "list reports bytes with the trailer");
 
 	memset(&s, 0, sizeof(s));
-	rc = spool_list(&sp, SPOOL_QUEUE, NULL, collect, &s);
+	rc = spool_list(&sp, SPOOL_QUEUE, NULL, test_spool_collect, &s);
 	CHECK_INT(s.n, 4, "list all cameras sees 4 frames");
 	CHECK_STR(s.cam[3], "gate2", "list all cameras: gate2 comes after gate1");
 	memset(&s, 0, sizeof(s));
 	s.stop_after = 2;
-	rc = spool_list(&sp, SPOOL_QUEUE, NULL, collect, &s);
+	rc = spool_list(&sp, SPOOL_QUEUE, NULL, test_spool_collect, &s);
 	CHECK_INT(rc * 100 + s.n, 2, "list stops when the callback says so");
 	memset(&s, 0, sizeof(s));
-	rc = spool_list(&sp, SPOOL_ACTIVE, "nocam", collect, &s);
+	rc = spool_list(&sp, SPOOL_ACTIVE, "nocam", test_spool_collect, &s);
 	CHECK_INT(rc * 100 + s.n, 0, "list of an unknown camera is empty");
 
 	rc = spool_usage(&sp, "gate1", &frames, &bytes);
@@ -188,7 +188,7 @@ CASE(commit_list)
 		snprintf(cmd, sizeof(cmd), "/usr/bin/identify -format '%%wx%%h' '%s' >/dev/null 2>&1", path);
 		CHECK_INT(system(cmd), 0, "ImageMagick identify opens the spooled file");
 	}
-	cleanup(root);
+	test_spool_cleanup(root);
 }
 
 CASE(read_damaged)
@@ -200,7 +200,7 @@ CASE(read_damaged)
 	char *meta;
 	int fd, rc;
 
-	fresh(&sp, root, 10, 1L << 20, 0);
+	test_spool_fresh(&sp, root, 10, 1L << 20, 0);
 	snprintf(path, sizeof(path), "%s/damaged.jpg", root);
 	memset(buf, 'a', sizeof(buf));
 	memcpy(buf + sizeof(buf) - 12, "GWMETA01\xff\x00\x00\x00", 12);   /* 255 > file */
@@ -219,7 +219,7 @@ CASE(read_damaged)
 	snprintf(path, sizeof(path), "%s/none.jpg", root);
 	rc = spool_read(path, &img, &len, &meta);
 	CHECK_INT(rc, -ENOENT, "missing file is -ENOENT");
-	cleanup(root);
+	test_spool_cleanup(root);
 }
 
 CASE(caps)
@@ -228,7 +228,7 @@ CASE(caps)
 	struct spool sp;
 	int i, rc;
 
-	fresh(&sp, root, 3, 1L << 20, 0);
+	test_spool_fresh(&sp, root, 3, 1L << 20, 0);
 	for (i = 0; i < 3; i++) {
 		rc = spool_admit(&sp, "cam", 1000);
 		if (rc != 0)
@@ -245,27 +245,27 @@ CASE(caps)
 	CHECK_INT(spool_admit(&sp, "cam", 1000), -EDQUOT, "claimed frames still count against the cap");
 	CHECK_INT(spool_done(&sp, "cam", id), 0, "done one");
 	CHECK_INT(spool_admit(&sp, "cam", 1000), 0, "room again after done");
-	cleanup(root);
+	test_spool_cleanup(root);
 
-	fresh(&sp, root, 100, 3000, 0);
+	test_spool_fresh(&sp, root, 100, 3000, 0);
 	frameid_next(id);
 	CHECK_INT(spool_commit(&sp, "cam", id, "jpg", photo, 2000, NULL), 0, "commit 2000 bytes");
 	CHECK_INT(spool_admit(&sp, "cam", 1000), 0, "1000 more fits a 3000-byte cap");
 	CHECK_INT(spool_admit(&sp, "cam", 1001), -EDQUOT, "1001 more is -EDQUOT");
-	cleanup(root);
+	test_spool_cleanup(root);
 
-	fresh(&sp, root, 100, 1L << 20, 1L << 40);   /* a floor no disk has */
+	test_spool_fresh(&sp, root, 100, 1L << 20, 1L << 40);   /* a floor no disk has */
 	CHECK_INT(spool_admit(&sp, "cam", 1000), -ENOSPC, "below the disk floor is -ENOSPC");
-	cleanup(root);
+	test_spool_cleanup(root);
 
-	fresh(&sp, root, 100, 1L << 20, 0);
+	test_spool_fresh(&sp, root, 100, 1L << 20, 0);
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	frameid_next(id);
 	CHECK_INT(spool_commit(&sp, "cam", id, "jpg", photo, 100, big), -EMSGSIZE, "meta over SPOOL_META_MAX is refused");
 	big[SPOOL_META_MAX] = '\0';
 	CHECK_INT(spool_commit(&sp, "cam", id, "jpg", photo, 100, big), 0, "meta of exactly SPOOL_META_MAX is taken");
-	cleanup(root);
+	test_spool_cleanup(root);
 }
 
 CASE(bad_ids)
@@ -281,7 +281,7 @@ CASE(bad_ids)
 	int fails = 0, frames;
 	long bytes;
 
-	fresh(&sp, root, 10, 1L << 20, 0);
+	test_spool_fresh(&sp, root, 10, 1L << 20, 0);
 	frameid_next(id);
 	for (i = 0; i < sizeof(bad_cams) / sizeof(bad_cams[0]); i++) {
 		const char *c = bad_cams[i];
@@ -295,7 +295,7 @@ CASE(bad_ids)
 		r[4] = spool_unclaim(&sp, c, id);
 		r[5] = spool_done(&sp, c, id);
 		r[6] = spool_fail(&sp, c, id, "x");
-		r[7] = spool_list(&sp, SPOOL_QUEUE, c, collect, &s);
+		r[7] = spool_list(&sp, SPOOL_QUEUE, c, test_spool_collect, &s);
 		r[8] = spool_usage(&sp, c, &frames, &bytes);
 		for (k = 0; k < 9; k++)
 			if (r[k] != -EINVAL) {
@@ -326,8 +326,8 @@ CASE(bad_ids)
 	CHECK_INT(spool_commit(&sp, "cam", id, "gif", photo, 10, NULL), -EINVAL, "extension gif is refused");
 	CHECK_INT(spool_commit(&sp, "cam", id, "../jpg", photo, 10, NULL), -EINVAL, "extension with a slash is refused");
 	snprintf(path, sizeof(path), "%s/queue", root);
-	CHECK_INT(count_entries(path), 0, "nothing was created by refused calls");
-	cleanup(root);
+	CHECK_INT(test_spool_count_entries(path), 0, "nothing was created by refused calls");
+	test_spool_cleanup(root);
 }
 
 CASE(states)
@@ -340,7 +340,7 @@ CASE(states)
 	int frames = -1;
 	long bytes;
 
-	fresh(&sp, root, 10, 1L << 20, 0);
+	test_spool_fresh(&sp, root, 10, 1L << 20, 0);
 	frameid_next(a);
 	frameid_next(b);
 	spool_commit(&sp, "cam", a, "jpg", photo, 500, "{\"a\":1}");
@@ -351,7 +351,7 @@ CASE(states)
 	CHECK_INT(spool_path(&sp, SPOOL_QUEUE, "cam", a, path, sizeof(path)), -ENOENT, "a is no longer in queue/");
 	CHECK_INT(spool_claim(&sp, "cam", a), -ENOENT, "claiming a twice is -ENOENT");
 	memset(&s, 0, sizeof(s));
-	spool_list(&sp, SPOOL_ACTIVE, "cam", collect, &s);
+	spool_list(&sp, SPOOL_ACTIVE, "cam", test_spool_collect, &s);
 	CHECK_INT(s.n, 1, "active/ lists one frame");
 	spool_usage(&sp, "cam", &frames, &bytes);
 	CHECK_INT(frames, 2, "usage counts queue + active");
@@ -375,11 +375,11 @@ CASE(states)
 	CHECK_STR((char *)txt, "decode failed: bad huffman code\n", "reason file holds the reason");
 	free(txt);
 	memset(&s, 0, sizeof(s));
-	spool_list(&sp, SPOOL_FAILED, "cam", collect, &s);
+	spool_list(&sp, SPOOL_FAILED, "cam", test_spool_collect, &s);
 	CHECK_INT(s.n, 1, "failed/ lists the frame, not its reason file");
 	CHECK_INT(spool_fail(&sp, "cam", b, "again"), -ENOENT, "failing a frame not queued or active is -ENOENT");
 	snprintf(path, sizeof(path), "%s/tmp", root);
-	CHECK_INT(count_entries(path), 0, "a refused fail leaves nothing in tmp/");
+	CHECK_INT(test_spool_count_entries(path), 0, "a refused fail leaves nothing in tmp/");
 
 	/* fail from active/ */
 	frameid_next(a);
@@ -389,7 +389,7 @@ CASE(states)
 	CHECK_INT(spool_path(&sp, SPOOL_FAILED, "cam", a, path, sizeof(path)), 0, "it is in failed/");
 	spool_usage(&sp, "cam", &frames, &bytes);
 	CHECK_INT(frames, 0, "failed frames do not count against the cap");
-	cleanup(root);
+	test_spool_cleanup(root);
 }
 
 CASE(recover)
@@ -400,7 +400,7 @@ CASE(recover)
 	int fd, stale = -1, requeued = -1;
 	char freshp[SPOOL_PATH_SIZE + 64];
 
-	fresh(&sp, root, 10, 1L << 20, 0);
+	test_spool_fresh(&sp, root, 10, 1L << 20, 0);
 	frameid_next(a);
 	frameid_next(b);
 	spool_commit(&sp, "cam", a, "jpg", photo, 500, "{}");
@@ -428,16 +428,16 @@ CASE(recover)
 	unlink(freshp);
 	CHECK_INT(requeued, 1, "recover requeued one active frame");
 	snprintf(path, sizeof(path), "%s/tmp", root);
-	CHECK_INT(count_entries(path), 0, "tmp/ is empty after recover");
+	CHECK_INT(test_spool_count_entries(path), 0, "tmp/ is empty after recover");
 	snprintf(path, sizeof(path), "%s/active/cam", root);
-	CHECK_INT(count_entries(path), 0, "active/cam is empty after recover");
+	CHECK_INT(test_spool_count_entries(path), 0, "active/cam is empty after recover");
 	memset(&s, 0, sizeof(s));
-	spool_list(&sp2, SPOOL_QUEUE, "cam", collect, &s);
+	spool_list(&sp2, SPOOL_QUEUE, "cam", test_spool_collect, &s);
 	CHECK_INT(s.n, 2, "both frames are queued after recover");
 	CHECK_STR(s.id[0], a, "the requeued frame keeps its place in order");
 	CHECK_INT(spool_recover(&sp2, &stale, &requeued), 0, "recover again");
 	CHECK_INT(stale * 10 + requeued, 0, "a second recover finds nothing");
-	cleanup(root);
+	test_spool_cleanup(root);
 }
 
 CHECK_MAIN()

@@ -12,14 +12,14 @@
 #define FRAME (SEC / 5) /* 5 fps */
 
 static struct track_box
-box(float x, float y, float w, float h)
+test_track_box(float x, float y, float w, float h)
 {
 	struct track_box b = { x, y, w, h };
 	return b;
 }
 
 static struct track_look
-look(enum track_mask v, float score)
+test_track_look(enum track_mask v, float score)
 {
 	struct track_look l;
 
@@ -37,7 +37,7 @@ struct evcount {
 };
 
 static void
-drain(struct tracker *t, struct evcount *c)
+test_track_drain(struct tracker *t, struct evcount *c)
 {
 	struct track_event e;
 
@@ -58,11 +58,11 @@ CASE(walking)
 	int i, same = 1, new_at = -1;
 
 	for (i = 0; i < 30; i++, now += FRAME) {
-		struct track_box b = box(20 + 12 * i, 100 + 2 * i, 100 + i, 220 + 2 * i);
+		struct track_box b = test_track_box(20 + 12 * i, 100 + 2 * i, 100 + i, 220 + 2 * i);
 		int before = ev.n[TRACK_NEW];
 
 		track_update(t, now, &b, 1, a);
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 		if (i == 0)
 			id = a[0].id;
 		else if (a[0].id != id)
@@ -76,7 +76,7 @@ CASE(walking)
 	CHECK_INT(new_at, 1, "walking: confirmed on the 2nd frame (min_hits), no face needed");
 	CHECK_INT(ev.n[TRACK_ENDED], 0, "walking: not ended while visible");
 	track_update(t, now + 3 * SEC, NULL, 0, NULL);
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_ENDED], 1, "walking: ended after max_missing_us without boxes");
 	CHECK_INT(ev.last[TRACK_ENDED].id, id, "walking: the ended track is the person's");
 	CHECK_INT(ev.last[TRACK_ENDED].frames, 30, "walking: ended event counts 30 frames");
@@ -97,8 +97,8 @@ CASE(crossing)
 		struct track_box b[2];
 		size_t n = 2, ia = 0, ib = 1;
 
-		b[0] = box(40 + 25 * i, 100, 90, 200);
-		b[1] = box(640 - 25 * i, 90, 110, 240);
+		b[0] = test_track_box(40 + 25 * i, 100, 90, 200);
+		b[1] = test_track_box(640 - 25 * i, 90, 110, 240);
 		if (i == 12 || i == 13) { /* only B is seen */
 			b[0] = b[1];
 			n = 1;
@@ -112,7 +112,7 @@ CASE(crossing)
 			ib = 0;
 		}
 		track_update(t, now, b, n, a);
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 		if (i == 0) {
 			ida = a[ia].id;
 			idb = a[ib].id;
@@ -141,15 +141,15 @@ CASE(leave_arrive)
 	int i, ended_before_new = 0;
 
 	for (i = 0; i < 10; i++, now += FRAME) {
-		struct track_box b = box(300 + 10 * i, 100, 100, 220);
+		struct track_box b = test_track_box(300 + 10 * i, 100, 100, 220);
 
 		track_update(t, now, &b, 1, a);
 		ida = a[0].id;
 	}
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	now += 3 * SEC; /* frames without anybody never reach the worker */
 	for (i = 0; i < 10; i++, now += FRAME) {
-		struct track_box b = box(380 - 10 * i, 110, 100, 220);
+		struct track_box b = test_track_box(380 - 10 * i, 110, 100, 220);
 
 		track_update(t, now, &b, 1, a);
 		if (i == 0) {
@@ -160,7 +160,7 @@ CASE(leave_arrive)
 			ev.n[e.type]++;
 		}
 		idb = a[0].id;
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 	}
 	CHECK(ended_before_new, "leave/arrive: A ends before B is matched");
 	CHECK(ida != idb, "leave/arrive: B gets a new id even where A stood");
@@ -180,7 +180,7 @@ CASE(flicker)
 	int i, same = 1;
 
 	for (i = 0; i < 20; i++, now += FRAME) {
-		struct track_box b = box(100 + 15 * i, 100, 100, 220);
+		struct track_box b = test_track_box(100 + 15 * i, 100, 100, 220);
 
 		if (i == 7 || i == 12 || i == 13) { /* detector missed the person */
 			track_update(t, now, NULL, 0, NULL);
@@ -192,21 +192,21 @@ CASE(flicker)
 		else if (a[0].id != id)
 			same = 0;
 	}
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK(same, "flicker: the track survives missed frames with its id");
 	CHECK_INT(ev.n[TRACK_NEW], 1, "flicker: one TRACK_NEW");
 	CHECK_INT(ev.n[TRACK_ENDED], 0, "flicker: no TRACK_ENDED");
 
 	/* a box seen once (a false positive) never becomes a track */
 	{
-		struct track_box fp = box(600, 10, 30, 60);
+		struct track_box fp = test_track_box(600, 10, 30, 60);
 		struct track_stats st;
 
 		track_update(t, now, &fp, 1, a);
 		now += FRAME;
 		for (i = 0; i < 5; i++, now += FRAME)
 			track_update(t, now, NULL, 0, NULL);
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 		track_stats(t, &st);
 		CHECK_INT(ev.n[TRACK_NEW], 1, "flicker: a one-frame box is never confirmed");
 		CHECK_INT(ev.n[TRACK_ENDED], 0, "flicker: and ends without an event");
@@ -217,7 +217,7 @@ CASE(flicker)
 
 /* a confirmed, still person; returns its id */
 static uint64_t
-still_person(struct tracker *t, uint64_t *now, struct track_box b)
+test_track_still_person(struct tracker *t, uint64_t *now, struct track_box b)
 {
 	struct track_assign a[1];
 	int i;
@@ -230,12 +230,12 @@ still_person(struct tracker *t, uint64_t *now, struct track_box b)
 CASE(consensus)
 {
 	struct tracker *t = track_new(NULL);
-	struct track_box b = box(200, 100, 100, 220);
+	struct track_box b = test_track_box(200, 100, 100, 220);
 	struct track_info info;
 	struct evcount ev = {0};
-	uint64_t now = 10 * SEC, id = still_person(t, &now, b);
+	uint64_t now = 10 * SEC, id = test_track_still_person(t, &now, b);
 
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.4f, 0, {0, 0, 0, 0}, 0 });
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.5f, 0, {0, 0, 0, 0}, 0 });
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.55f, 0, {0, 0, 0, 0}, 0 });
@@ -243,7 +243,7 @@ CASE(consensus)
 	CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "consensus: looks below min_score do not vote");
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_UNKNOWN, 0.9f, 0, {0, 0, 0, 0}, 0 });
 	{
-		struct track_look on = look(TRACK_MASK_ON, 0.9f);
+		struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f);
 
 		track_classify(t, id, now, &on);
 		track_info(t, id, &info);
@@ -253,14 +253,14 @@ CASE(consensus)
 		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: the 2nd agreeing vote settles");
 		CHECK_INT(info.looks, 6, "consensus: every look is counted");
 	}
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: one TRACK_CHANGED on the first settle");
 	CHECK_INT(ev.first_settles, 1, "consensus: it is the gate decision");
 	CHECK_INT(ev.last[TRACK_CHANGED].mask, TRACK_MASK_ON, "consensus: decision says mask_on");
 
 	/* one odd look does not flip it, nor does a second; the third does */
 	{
-		struct track_look off = look(TRACK_MASK_OFF, 0.95f);
+		struct track_look off = test_track_look(TRACK_MASK_OFF, 0.95f);
 
 		track_classify(t, id, now, &off);
 		track_info(t, id, &info);
@@ -268,12 +268,12 @@ CASE(consensus)
 		track_classify(t, id, now, &off);
 		track_info(t, id, &info);
 		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: two odd looks do not flip");
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 		CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: no TRACK_CHANGED for odd looks");
 		track_classify(t, id, now, &off);
 		track_info(t, id, &info);
 		CHECK_INT(info.mask, TRACK_MASK_OFF, "consensus: 3 of the last 5 flip it");
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 		CHECK_INT(ev.n[TRACK_CHANGED], 2, "consensus: the flip is one TRACK_CHANGED");
 		CHECK_INT(ev.last[TRACK_CHANGED].previous, TRACK_MASK_ON, "consensus: previous mask state named");
 		CHECK_INT(ev.first_settles, 1, "consensus: still one gate decision per person");
@@ -282,9 +282,9 @@ CASE(consensus)
 	/* alternating looks: no majority of 3 until there is one */
 	{
 		struct tracker *u = track_new(NULL);
-		struct track_look on = look(TRACK_MASK_ON, 0.9f);
-		struct track_look chin = look(TRACK_MASK_CHIN, 0.9f);
-		uint64_t now2 = 10 * SEC, id2 = still_person(u, &now2, b);
+		struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f);
+		struct track_look chin = test_track_look(TRACK_MASK_CHIN, 0.9f);
+		uint64_t now2 = 10 * SEC, id2 = test_track_still_person(u, &now2, b);
 
 		track_classify(u, id2, now2, &on);
 		track_classify(u, id2, now2, &chin);
@@ -307,10 +307,10 @@ CASE(consensus)
 CASE(settle_before_confirm)
 {
 	struct tracker *t = track_new(NULL);
-	struct track_box b = box(200, 100, 100, 220), b2 = box(450, 100, 100, 220);
+	struct track_box b = test_track_box(200, 100, 100, 220), b2 = test_track_box(450, 100, 100, 220);
 	struct track_assign a[1];
-	struct track_look on = look(TRACK_MASK_ON, 0.9f), sure = look(TRACK_MASK_OFF, 0.99f);
-	struct track_look none = look(TRACK_MASK_UNKNOWN, 0.0f);
+	struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f), sure = test_track_look(TRACK_MASK_OFF, 0.99f);
+	struct track_look none = test_track_look(TRACK_MASK_UNKNOWN, 0.0f);
 	struct track_event e1, e2;
 	uint64_t now = 10 * SEC;
 	int got1, got2;
@@ -345,7 +345,7 @@ CASE(skip_when_stable)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
-	struct track_look on = look(TRACK_MASK_ON, 0.9f);
+	struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f);
 	struct track_stats st;
 	struct track_info info;
 	uint64_t now = 10 * SEC, id = 0;
@@ -353,7 +353,7 @@ CASE(skip_when_stable)
 
 	/* 12 s standing still at 5 fps, looked at whenever asked */
 	for (i = 0; i < 60; i++, now += FRAME) {
-		struct track_box b = box(200 + (i % 2), 100, 100, 220); /* jitter */
+		struct track_box b = test_track_box(200 + (i % 2), 100, 100, 220); /* jitter */
 
 		track_update(t, now, &b, 1, a);
 		id = a[0].id;
@@ -380,7 +380,7 @@ CASE(skip_when_stable)
 
 	/* the person steps aside: the box moved by more than half its width */
 	for (i = 0; i < 3; i++, now += FRAME) {
-		struct track_box b = box(200 + 30 * i, 100, 100, 220);
+		struct track_box b = test_track_box(200 + 30 * i, 100, 100, 220);
 
 		track_update(t, now, &b, 1, a);
 		if (a[0].classify && box_at < 0) {
@@ -389,12 +389,12 @@ CASE(skip_when_stable)
 			track_classify(t, id, now, &on);
 		}
 	}
-	CHECK_INT(box_at, 2, "stable: a big box change forces a look (60 px of 100)");
+	CHECK_INT(box_at, 2, "stable: a big box change forces a test_track_look (60 px of 100)");
 
 	/* an odd look on a recheck makes it unstable again: looks resume */
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_OFF, 0.9f, 0, {0, 0, 0, 0}, 0 });
 	{
-		struct track_box b = box(260, 100, 100, 220);
+		struct track_box b = test_track_box(260, 100, 100, 220);
 
 		track_update(t, now + FRAME, &b, 1, a);
 		CHECK(a[0].classify && a[0].reason == TRACK_REASON_UNSETTLED,
@@ -409,22 +409,22 @@ CASE(skip_when_stable)
 CASE(best_snapshot)
 {
 	struct tracker *t = track_new(NULL);
-	uint64_t now = 10 * SEC, id = still_person(t, &now, box(200, 100, 100, 220));
-	struct track_look l = look(TRACK_MASK_ON, 0.9f);
+	uint64_t now = 10 * SEC, id = test_track_still_person(t, &now, test_track_box(200, 100, 100, 220));
+	struct track_look l = test_track_look(TRACK_MASK_ON, 0.9f);
 	struct track_info info;
 
 	l.has_face = 1;
 	l.face_quality = 0.8f;
-	l.face = box(220, 110, 40, 40);
+	l.face = test_track_box(220, 110, 40, 40);
 	CHECK_INT(track_classify(t, id, now, &l), TRACK_LOOK_BEST, "snapshot: the first face is the best");
-	l.face = box(220, 110, 30, 30);
+	l.face = test_track_box(220, 110, 30, 30);
 	CHECK_INT(track_classify(t, id, now + 1, &l), 0, "snapshot: a smaller face is not");
-	l.face = box(220, 110, 41, 41);
+	l.face = test_track_box(220, 110, 41, 41);
 	CHECK_INT(track_classify(t, id, now + 2, &l), 0, "snapshot: a barely larger face is not (best_improve)");
-	l.face = box(220, 110, 40, 40);
+	l.face = test_track_box(220, 110, 40, 40);
 	l.face_quality = 0.2f;
 	CHECK_INT(track_classify(t, id, now + 3, &l), 0, "snapshot: a less frontal face is not");
-	l.face = box(220, 110, 60, 60);
+	l.face = test_track_box(220, 110, 60, 60);
 	l.face_quality = 0.9f;
 	CHECK_INT(track_classify(t, id, now + 4, &l), TRACK_LOOK_BEST, "snapshot: a larger frontal face is");
 	l.has_face = 0;
@@ -436,7 +436,7 @@ CASE(best_snapshot)
 
 /* indoor: a still person; mask states fed as asked. Returns the id. */
 static void
-feed(struct tracker *t, uint64_t now, const struct track_box *b, size_t n,
+test_track_feed(struct tracker *t, uint64_t now, const struct track_box *b, size_t n,
     const enum track_mask *v, struct evcount *ev)
 {
 	struct track_assign a[4];
@@ -446,14 +446,14 @@ feed(struct tracker *t, uint64_t now, const struct track_box *b, size_t n,
 	for (i = 0; i < n; i++)
 		if (a[i].classify)
 			track_classify(t, a[i].id, now, &(struct track_look){ v[i], 0.9f, 0, {0, 0, 0, 0}, 0 });
-	drain(t, ev);
+	test_track_drain(t, ev);
 }
 
 CASE(alert)
 {
 	struct track_config c;
 	struct tracker *t;
-	struct track_box b = box(200, 100, 100, 220);
+	struct track_box b = test_track_box(200, 100, 100, 220);
 	enum track_mask off = TRACK_MASK_OFF, on = TRACK_MASK_ON;
 	struct evcount ev = {0};
 	uint64_t now = 10 * SEC, settled = 0, alert_at = 0;
@@ -464,7 +464,7 @@ CASE(alert)
 	for (i = 0; i < 200; i++, now += FRAME) { /* 40 s */
 		int alerts = ev.n[TRACK_ALERT];
 
-		feed(t, now, &b, 1, &off, &ev);
+		test_track_feed(t, now, &b, 1, &off, &ev);
 		if (!settled && ev.n[TRACK_CHANGED])
 			settled = ev.last[TRACK_CHANGED].at_us;
 		if (ev.n[TRACK_ALERT] > alerts && !alert_at)
@@ -481,7 +481,7 @@ CASE(alert)
 	/* complies, then takes the mask off again 10 s later: the new episode
 	 * is due at +10 s but the per-track cooldown (60 s) holds it back */
 	for (i = 0; i < 25; i++, now += FRAME)
-		feed(t, now, &b, 1, &on, &ev);
+		test_track_feed(t, now, &b, 1, &on, &ev);
 	CHECK_INT(ev.last[TRACK_CHANGED].mask, TRACK_MASK_ON, "alert: person complies again");
 	{
 		uint64_t second = 0;
@@ -489,7 +489,7 @@ CASE(alert)
 		for (i = 0; i < 150; i++, now += FRAME) { /* 30 s */
 			int alerts = ev.n[TRACK_ALERT];
 
-			feed(t, now, &b, 1, &off, &ev);
+			test_track_feed(t, now, &b, 1, &off, &ev);
 			if (ev.n[TRACK_ALERT] > alerts)
 				second = now;
 		}
@@ -503,7 +503,7 @@ CASE(alert)
 	t = track_new(&c);
 	memset(&ev, 0, sizeof(ev));
 	for (i = 0; i < 100; i++, now += FRAME)
-		feed(t, now, &b, 1, &off, &ev);
+		test_track_feed(t, now, &b, 1, &off, &ev);
 	CHECK_INT(ev.n[TRACK_ALERT], 0, "alert: never in gate mode (alert_after_us 0)");
 	CHECK_INT(ev.first_settles, 1, "alert: gate mode still decides once");
 	track_free(t);
@@ -512,7 +512,7 @@ CASE(alert)
 CASE(camera_cooldown)
 {
 	struct tracker *t = track_new(NULL);
-	struct track_box b[2] = { box(100, 100, 100, 220), box(400, 100, 100, 220) };
+	struct track_box b[2] = { test_track_box(100, 100, 100, 220), test_track_box(400, 100, 100, 220) };
 	enum track_mask v[2] = { TRACK_MASK_OFF, TRACK_MASK_CHIN };
 	struct evcount ev = {0};
 	uint64_t now = 10 * SEC, at[2] = {0, 0}, ids[2] = {0, 0};
@@ -551,17 +551,17 @@ CASE(end_all_and_room)
 	int i, f;
 
 	for (i = 0; i < TRACK_MAX + 2; i++)
-		b[i] = box((float)(i % 10) * 200, (float)(i / 10) * 300, 50, 100);
+		b[i] = test_track_box((float)(i % 10) * 200, (float)(i / 10) * 300, 50, 100);
 	for (f = 0; f < 3; f++, now += FRAME)
 		track_update(t, now, b, TRACK_MAX + 2, a);
 	track_stats(t, &st);
 	CHECK_INT(st.live, TRACK_MAX, "room: at most TRACK_MAX live tracks");
 	CHECK_INT(a[TRACK_MAX + 1].id, 0, "room: a box beyond that gets id 0");
 	CHECK_INT(a[TRACK_MAX + 1].classify, 0, "room: and is not classified");
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_NEW], TRACK_MAX, "room: every tracked one is confirmed");
 	track_end_all(t, now);
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_ENDED], TRACK_MAX, "end_all: every confirmed track ends");
 	track_stats(t, &st);
 	CHECK_INT(st.live, 0, "end_all: nothing left");
@@ -575,7 +575,7 @@ CASE(id_base)
 {
 	struct track_config c;
 	struct tracker *t;
-	struct track_box b = box(1, 1, 10, 10);
+	struct track_box b = test_track_box(1, 1, 10, 10);
 	struct track_assign a[1];
 
 	track_config_default(&c);
@@ -592,7 +592,7 @@ CASE(id_base)
 /* one person standing at the gate at a given frame rate, looked at in every
  * frame (mask_off 0.9, or no face at all), then gone: returns the events */
 static void
-gate_person(double fps, int frames, int with_face, struct evcount *ev, int *ids)
+test_track_gate_person(double fps, int frames, int with_face, struct evcount *ev, int *ids)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[1];
@@ -601,7 +601,7 @@ gate_person(double fps, int frames, int with_face, struct evcount *ev, int *ids)
 
 	*ids = 0;
 	for (i = 0; i < frames; i++, now += step) {
-		struct track_box b = box(200 + (i % 3), 100, 120, 300);
+		struct track_box b = test_track_box(200 + (i % 3), 100, 120, 300);
 
 		track_update(t, now, &b, 1, a);
 		if (a[0].id != id) {
@@ -611,12 +611,12 @@ gate_person(double fps, int frames, int with_face, struct evcount *ev, int *ids)
 		if (a[0].classify)
 			track_classify(t, id, now, with_face ? &(struct track_look){ TRACK_MASK_OFF, 0.9f, 1,
 			    {230, 120, 60, 70}, 0.8f } : &(struct track_look){ TRACK_MASK_UNKNOWN, 0, 0, {0, 0, 0, 0}, 0 });
-		drain(t, ev);
+		test_track_drain(t, ev);
 	}
 	/* gone: time alone passes, well beyond the limits */
 	for (i = 0; i < 40; i++, now += (step > SEC / 4 ? step : SEC / 4))
 		track_update(t, now, NULL, 0, NULL);
-	drain(t, ev);
+	test_track_drain(t, ev);
 	track_free(t);
 }
 
@@ -631,11 +631,11 @@ CASE(frame_rates)
 		char what[160];
 		int ids, frames = fps[k] < 1 ? 6 : (int)(fps[k] * 8);
 
-		gate_person(fps[k], frames, 1, &ev, &ids);
+		test_track_gate_person(fps[k], frames, 1, &ev, &ids);
 		snprintf(what, sizeof(what), "%.1f fps: one track, one NEW, one decision, one END (%d %d %d %d)", fps[k],
 		    ids, ev.n[TRACK_NEW], ev.first_settles, ev.n[TRACK_ENDED]);
 		CHECK(ids == 1 && ev.n[TRACK_NEW] == 1 && ev.first_settles == 1 && ev.n[TRACK_ENDED] == 1, what);
-		snprintf(what, sizeof(what), "%.1f fps: decided on the 2nd look (frame 2)", fps[k]);
+		snprintf(what, sizeof(what), "%.1f fps: decided on the 2nd test_track_look (frame 2)", fps[k]);
 		CHECK(ev.first_settles == 1 && ev.last[TRACK_CHANGED].first_us + (uint64_t)(SEC / fps[k]) ==
 		    ev.last[TRACK_CHANGED].at_us && ev.last[TRACK_CHANGED].mask == TRACK_MASK_OFF, what);
 	}
@@ -664,7 +664,7 @@ CASE(prompt_timeout)
 		c.face_min_px = 40;
 		t = track_new(&c);
 		for (i = 0; now < t0 + 10 * SEC; i++, now += step) {
-			struct track_box b = box(200, 100, 120, 300);
+			struct track_box b = test_track_box(200, 100, 120, 300);
 
 			track_update(t, now, &b, 1, a);
 			if (a[0].classify) /* a face, 30 px wide, the classifier unsure */
@@ -689,7 +689,7 @@ CASE(prompt_timeout)
 		struct evcount ev = {0};
 		int ids;
 
-		gate_person(5, 40, 0, &ev, &ids);
+		test_track_gate_person(5, 40, 0, &ev, &ids);
 		CHECK(ev.n[TRACK_PROMPT] == 0 && ev.n[TRACK_TIMEOUT] == 0, "prompt and timeout are off by default (indoor)");
 	}
 }
@@ -700,7 +700,7 @@ CASE(timeout_with_votes)
 	struct track_config c;
 	struct tracker *t;
 	struct track_assign a[1];
-	struct track_box b = box(200, 100, 120, 300);
+	struct track_box b = test_track_box(200, 100, 120, 300);
 	struct evcount ev = {0};
 	uint64_t now = 50 * SEC;
 	int i;
@@ -714,7 +714,7 @@ CASE(timeout_with_votes)
 		if (a[0].classify && i < 2)
 			track_classify(t, a[0].id, now, &(struct track_look){ i % 2 ? TRACK_MASK_OFF :
 			    TRACK_MASK_CHIN, i % 2 ? 0.7f : 0.8f, 1, {230, 120, 60, 70}, 0.8f });
-		drain(t, &ev);
+		test_track_drain(t, &ev);
 	}
 	CHECK_INT(ev.n[TRACK_PROMPT], 0, "timeout with votes: a face was seen, no prompt");
 	CHECK(ev.first_settles == 1 && ev.n[TRACK_TIMEOUT] == 0 && ev.last[TRACK_CHANGED].mask == TRACK_MASK_CHIN &&
@@ -727,11 +727,11 @@ CASE(timeout_with_votes)
 CASE(vote_age)
 {
 	struct tracker *t = track_new(NULL);
-	struct track_box b = box(200, 100, 100, 220);
+	struct track_box b = test_track_box(200, 100, 100, 220);
 	struct track_info info;
-	uint64_t now = 10 * SEC, id = still_person(t, &now, b);
+	uint64_t now = 10 * SEC, id = test_track_still_person(t, &now, b);
 	struct track_assign a[1];
-	struct track_look on = look(TRACK_MASK_ON, 0.9f);
+	struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f);
 
 	int i;
 
@@ -757,7 +757,7 @@ CASE(adopt)
 	struct track_adopt ad;
 	struct track_assign a[2];
 	struct track_box b[2] = { { 200, 100, 100, 220 }, { 500, 100, 100, 220 } };
-	struct track_look off = look(TRACK_MASK_OFF, 0.99f);
+	struct track_look off = test_track_look(TRACK_MASK_OFF, 0.99f);
 	struct evcount ev = {0};
 	struct track_info info;
 	uint64_t now = 100 * SEC;
@@ -782,24 +782,24 @@ CASE(adopt)
 	CHECK_INT(a[1].id, 2001, "adopt: a newcomer gets a new id above id_base");
 	track_classify(t, 1005, now, &off);
 	track_classify(t, 1005, now, &off);
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_NEW], 0, "adopt: the adopted person is not counted again");
 	CHECK_INT(ev.n[TRACK_CHANGED], 0, "adopt: nor decided again");
 	track_info(t, 1005, &info);
 	CHECK(info.frames == 9 && info.first_us == now - 2 * SEC && info.decided, "adopt: frames and first seen go on");
 	track_update(t, now + 10 * SEC, NULL, 0, NULL);
-	drain(t, &ev);
+	test_track_drain(t, &ev);
 	CHECK_INT(ev.n[TRACK_ENDED], 1, "adopt: it ends by time like any other (the newcomer was tentative)");
 	track_free(t);
 }
 
 /* ingest gives a close-up person a body box in some frames and a
- * head-and-shoulders box (from the face) in others: one person */
+ * head-and-shoulders test_track_box (from the face) in others: one person */
 CASE(face_and_body_boxes)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_assign a[2];
-	struct track_box body = box(100, 40, 400, 440), head = box(200, 60, 160, 180);
+	struct track_box body = test_track_box(100, 40, 400, 440), head = test_track_box(200, 60, 160, 180);
 	struct track_box two[2] = { { 20, 40, 200, 400 }, { 400, 40, 200, 400 } };
 	uint64_t now = 10 * SEC, id = 0;
 	int i, same = 1;
