@@ -151,7 +151,8 @@ test_pushinput_stop_within(struct jpegstream *js, int ms)
 CASE(jpegstream)
 {
 	unsigned char a[64], b[64], c[64], all[256];
-	size_t na = test_pushinput_fake_jpeg(a, 1), nb = test_pushinput_fake_jpeg(b, 2), nc = test_pushinput_fake_jpeg(c, 3), n = 0, len;
+	size_t na = test_pushinput_fake_jpeg(a, 1), nb = test_pushinput_fake_jpeg(b, 2),
+	    nc = test_pushinput_fake_jpeg(c, 3), n = 0, len;
 	struct jpegstream js;
 	unsigned char *f;
 	uint64_t idx, frames, dropped, skipped;
@@ -173,11 +174,14 @@ CASE(jpegstream)
 	CHECK_INT(write(p[1], all, n), (long)n, "stream written");
 	close(p[1]);
 	CHECK_INT(jpegstream_start(&js, p[0], 1, NULL, NULL), 0, "keep-all reader starts");
-	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == na && memcmp(f, a, na) == 0 && idx == 1, "keep-all: frame 1");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == na && memcmp(f, a, na) == 0 && idx == 1,
+	    "keep-all: frame 1");
 	free(f);
-	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nb && memcmp(f, b, nb) == 0 && idx == 2, "keep-all: frame 2");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nb && memcmp(f, b, nb) == 0 && idx == 2,
+	    "keep-all: frame 2");
 	free(f);
-	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3, "keep-all: frame 3");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3,
+	    "keep-all: frame 3");
 	free(f);
 	CHECK_INT(test_pushinput_take_wait(&js, &f, &len, &idx), -1, "keep-all: then the end");
 	jpegstream_counts(&js, &frames, &dropped, &skipped);
@@ -195,7 +199,8 @@ CASE(jpegstream)
 			break;
 		usleep(10000);
 	}
-	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3, "live: the newest frame is taken");
+	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == nc && memcmp(f, c, nc) == 0 && idx == 3,
+	    "live: the newest frame is taken");
 	free(f);
 	jpegstream_counts(&js, &frames, &dropped, &skipped);
 	CHECK(frames == 3 && dropped == 2, "live: the two older ones are counted as dropped");
