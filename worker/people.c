@@ -196,6 +196,62 @@ people_emit(struct people *p, struct person *e, enum msg_track_kind kind, const 
 	e->reason = reason;
 }
 
+/* people_kind - the message kind a tracker event becomes; a TIMEOUT is a
+ * CHANGED like any other (the gate decision if it is one). */
+static uint32_t
+people_kind(enum track_event_type type)
+{
+	switch (type) {
+	case TRACK_NEW: return MSG_TRACK_NEW;
+	case TRACK_ALERT: return MSG_TRACK_ALERT;
+	case TRACK_PROMPT: return MSG_TRACK_PROMPT;
+	case TRACK_ENDED: return MSG_TRACK_ENDED;
+	default: return MSG_TRACK_CHANGED;
+	}
+}
+
+/* people_event - turn one tracker event into ours. */
+static void
+people_event(struct people *p, const struct track_event *te)
+{
+	struct person *e, gone;
+
+	if ((e = people_find(p, te->id, 1)) == NULL) {
+		memset(&gone, 0, sizeof(gone)); /* no room: report it anyway */
+		gone.id = te->id;
+		gone.temp_max = NAN;
+		e = &gone;
+	}
+	e->mask = (uint32_t)te->mask; /* enum track_mask == enum msg_mask */
+	if (te->mask != TRACK_MASK_UNKNOWN)
+		e->mask_score = te->score;
+	if (te->type == TRACK_NEW)
+		e->confirmed = 1;
+	if (te->type == TRACK_TIMEOUT) {
+		e->timed_out = 1;
+		if (p->timeout_verdict == MSG_VERDICT_NONE)
+			return; /* the timeout gives no verdict: keep waiting */
+	}
+	people_emit(p, e, people_kind(te->type), te);
+	if (te->type == TRACK_ENDED)
+		e->used = 0;
+}
+
+/* people_forget - track e is gone without an event (never confirmed):
+ * forget it and its snapshot file. */
+static void
+people_forget(struct people *p, struct person *e)
+{
+	char rel[128], path[CONFIG_PATH_SIZE + 160];
+
+	if (e->has_snapshot && !e->confirmed) {
+		people_snapshot_rel(p, e->id, rel, sizeof(rel));
+		snprintf(path, sizeof(path), "%s/%s", p->dir, rel);
+		unlink(path);
+	}
+	e->used = 0;
+}
+
 /* people_collect - turn the tracker's pending events into ours, add the
  * CHANGED that temperature alone causes, forget tracks the tracker
  * dropped without an event (never confirmed) and their snapshot files. */
@@ -204,77 +260,34 @@ people_collect(struct people *p)
 {
 	struct track_event te;
 	struct track_info ti;
-	struct person *e, gone;
+	uint32_t verdict, reason;
+	struct person *e;
 	int i;
 
-	while (track_next_event(p->t, &te)) {
-		if ((e = people_find(p, te.id, 1)) == NULL) {
-			memset(&gone, 0, sizeof(gone)); /* no room: report it anyway */
-			gone.id = te.id;
-			gone.temp_max = NAN;
-			e = &gone;
-		}
-		e->mask = (uint32_t)te.mask; /* enum track_mask == enum msg_mask */
-		if (te.mask != TRACK_MASK_UNKNOWN)
-			e->mask_score = te.score;
-		switch (te.type) {
-		case TRACK_NEW:
-			e->confirmed = 1;
-			people_emit(p, e, MSG_TRACK_NEW, &te);
-			break;
-		case TRACK_CHANGED:
-			people_emit(p, e, MSG_TRACK_CHANGED, &te);
-			break;
-		case TRACK_ALERT:
-			people_emit(p, e, MSG_TRACK_ALERT, &te);
-			break;
-		case TRACK_PROMPT:
-			people_emit(p, e, MSG_TRACK_PROMPT, &te);
-			break;
-		case TRACK_TIMEOUT:
-			/* the verdict the timeout gives (none: keep waiting) is a
-			 * CHANGED like any other, the gate decision if it is one */
-			e->timed_out = 1;
-			if (p->timeout_verdict != MSG_VERDICT_NONE)
-				people_emit(p, e, MSG_TRACK_CHANGED, &te);
-			break;
-		case TRACK_ENDED:
-			people_emit(p, e, MSG_TRACK_ENDED, &te);
-			e->used = 0;
-			break;
-		}
-	}
+	while (track_next_event(p->t, &te))
+		people_event(p, &te);
 	for (i = 0; i < PEOPLE_MAX; i++) {
 		e = &p->ps[i];
 		if (!e->used)
 			continue;
 		if (track_info(p->t, e->id, &ti) != 0) {
-			if (e->has_snapshot && !e->confirmed) {
-				char rel[128], path[CONFIG_PATH_SIZE + 160];
-
-				people_snapshot_rel(p, e->id, rel, sizeof(rel));
-				snprintf(path, sizeof(path), "%s/%s", p->dir, rel);
-				unlink(path);
-			}
-			e->used = 0;
+			people_forget(p, e);
 			continue;
 		}
-		if (e->confirmed) {
-			uint32_t verdict, reason;
-
-			people_verdict(p, e, &verdict, &reason);
-			if (verdict != e->verdict || reason != e->reason) {
-				memset(&te, 0, sizeof(te));
-				te.id = e->id;
-				te.box = ti.box;
-				te.first_us = ti.first_us;
-				te.last_us = ti.last_us;
-				te.looks = ti.looks;
-				te.skipped = ti.skipped;
-				te.frames = ti.frames;
-				people_emit(p, e, MSG_TRACK_CHANGED, &te);
-			}
-		}
+		if (!e->confirmed)
+			continue;
+		people_verdict(p, e, &verdict, &reason);
+		if (verdict == e->verdict && reason == e->reason)
+			continue;
+		memset(&te, 0, sizeof(te));
+		te.id = e->id;
+		te.box = ti.box;
+		te.first_us = ti.first_us;
+		te.last_us = ti.last_us;
+		te.looks = ti.looks;
+		te.skipped = ti.skipped;
+		te.frames = ti.frames;
+		people_emit(p, e, MSG_TRACK_CHANGED, &te);
 	}
 }
 
