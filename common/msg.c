@@ -47,6 +47,16 @@ msg_type_name(unsigned type)
 	return msg_types[type].name;
 }
 
+void
+msg_header(struct msg_hdr *h, unsigned type, size_t len)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = MSG_MAGIC;
+	h->version = MSG_VERSION;
+	h->type = (uint16_t)type;
+	h->len = (uint32_t)len;
+}
+
 int
 msg_send(int fd, unsigned type, const void *body, size_t len)
 {
@@ -57,11 +67,7 @@ msg_send(int fd, unsigned type, const void *body, size_t len)
 
 	if (msg_body_size(type) == 0 || len != msg_body_size(type))
 		return -EINVAL;
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.magic = MSG_MAGIC;
-	hdr.version = MSG_VERSION;
-	hdr.type = (uint16_t)type;
-	hdr.len = (uint32_t)len;
+	msg_header(&hdr, type, len);
 	iov[0].iov_base = &hdr;
 	iov[0].iov_len = sizeof(hdr);
 	iov[1].iov_base = (void *)(uintptr_t)body;

@@ -276,6 +276,10 @@ size_t msg_body_size(unsigned type);
 /* msg_type_name - "hello", "frame_ready", ...; "unknown" otherwise. */
 const char *msg_type_name(unsigned type);
 
+/* msg_header - fill h for a body of len bytes of type: magic, version,
+ * type, length (the caller checks len against msg_body_size). */
+void msg_header(struct msg_hdr *h, unsigned type, size_t len);
+
 /* msg_send - send one message as one datagram, without blocking
  * (MSG_DONTWAIT|MSG_NOSIGNAL). len must equal msg_body_size(type).
  * Returns 0, -EAGAIN when the peer's buffer is full (caller retries later
