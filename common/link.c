@@ -173,11 +173,7 @@ link_enqueue(struct link *l, unsigned type, const void *body, size_t len)
 		l->lost++;
 		return -ENOBUFS;
 	}
-	memset(&h, 0, sizeof(h));
-	h.magic = MSG_MAGIC;
-	h.version = MSG_VERSION;
-	h.type = (uint16_t)type;
-	h.len = (uint32_t)len;
+	msg_header(&h, type, len);
 	memcpy(q->data, &h, sizeof(h));
 	memcpy(q->data + sizeof(h), body, len);
 	q->len = sizeof(h) + len;
