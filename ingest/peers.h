@@ -1,9 +1,9 @@
 /* peers - ingest's links to the dispatcher and the notifier over their
- * unix sockets (DIR/run/dispatcher.sock, DIR/run/notifier.sock). Both are
- * optional at any moment: a missing peer is retried every second, and a
- * message that cannot be sent is a lost hint, never a lost frame (the
- * spool is the truth; the dispatcher rescans it at its start). Loop
- * thread only. */
+ * unix sockets (DIR/run/dispatcher.sock, DIR/run/notifier.sock), two
+ * common/link.c clients. Both are optional at any moment: a missing peer
+ * is retried (backoff up to 1 s), and a message that cannot be sent is a
+ * lost hint, never a lost frame (the spool is the truth; the dispatcher
+ * rescans it at its start). Loop thread only. */
 #ifndef GW_INGEST_PEERS_H
 #define GW_INGEST_PEERS_H
 
@@ -23,7 +23,8 @@ int peers_start(uv_loop_t *loop, const struct config *cfg, peers_verdict_cb verd
 void peers_frame_ready(const char *camera, const char *frame_id);
 
 /* peers_camera_stats - send a camera's statistics to the notifier;
- * returns 0 if sent, -ENOTCONN if the notifier is away, or -errno. */
+ * returns 0 if sent (or queued), -ENOTCONN if the notifier is away, or
+ * -errno (-ENOBUFS: it is not reading). */
 int peers_camera_stats(const struct msg_camera_stats *st);
 
 /* peers_stop - close both links and the retry timer (for shutdown). */
