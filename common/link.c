@@ -107,7 +107,7 @@ link_read(struct link *l, unsigned batch)
 		memset(&m.hdr, 0, sizeof(m.hdr)); /* a short datagram leaves it unset */
 		rc = msg_recv(l->fd, &m);
 		if (rc == -EAGAIN || rc == -EINTR)
-			return 0;
+			return (int)i;
 		if (rc == 0) {
 			util_strlcpy(l->why, LINK_EOF, sizeof(l->why));
 			return -ECONNRESET;
@@ -129,7 +129,7 @@ link_read(struct link *l, unsigned batch)
 			return rc;
 		}
 	}
-	return 0;
+	return (int)i;
 }
 
 static void link_poll_update(struct link *l);
@@ -290,17 +290,17 @@ link_drop(struct link *l, const char *why)
 }
 
 int
-link_serve(struct link *l)
+link_serve(struct link *l, unsigned batch)
 {
 	int rc;
 
 	if (l->closing)
 		return -1;
-	if ((rc = link_read(l, LINK_BATCH)) < 0 || l->closing) {
+	if ((rc = link_read(l, batch)) < 0 || l->closing) {
 		link_drop(l, l->why[0] ? l->why : strerror(-rc));
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 static void
@@ -319,7 +319,7 @@ link_poll_cb(uv_poll_t *h, int status, int events)
 	}
 	link_poll_update(l);
 	if (events & (UV_READABLE | UV_DISCONNECT))
-		link_serve(l);
+		link_serve(l, LINK_BATCH);
 }
 
 /* link_watch - put l on the loop. */

@@ -36,7 +36,7 @@
 #include "msg.h"
 
 #define LINK_BATCH 64          /* messages read per wakeup, so one peer cannot starve the loop */
-#define LINK_QUEUE_MAX 64      /* messages a link holds back when the peer is not reading */
+#define LINK_QUEUE_MAX 128     /* messages a link holds back when the peer is not reading */
 
 #define LINK_EOF "closed by the peer"        /* l->why after EOF */
 #define LINK_STOPPING "closed (shutting down)" /* why a stopping driver drops its links */
@@ -103,8 +103,8 @@ int link_open(struct link *l, const char *path, int nonblock, unsigned our_role,
 
 /* link_read - read up to batch messages and hand each to the ops (on a
  * listening link the first must be a hello, and a second one is refused;
- * a hello to a connecting side is skipped). Returns 0 when the
- * socket has nothing more (or batch messages were handled), or a
+ * a hello to a connecting side is skipped). Returns how many messages
+ * it read (fewer than batch: the socket has nothing more), or a
  * negative errno when the link must be dropped, with l->why saying why:
  * -ECONNRESET the peer closed it, -EPROTO a bad message or a refusal,
  * another errno from recv. */
@@ -157,9 +157,10 @@ void link_server_stop(struct link_server *s, int unlink_path);
  * this by itself; for a handler that must see them at once). */
 void link_server_accept(struct link_server *s);
 
-/* link_serve - read one batch from l now, dropping it on error. Returns 0,
- * or -1 if l was dropped. */
-int link_serve(struct link *l);
+/* link_serve - read up to batch messages from l now (the loop reads
+ * LINK_BATCH when the socket is readable), dropping it on error. Returns
+ * how many it read, or -1 if l was dropped. */
+int link_serve(struct link *l, unsigned batch);
 
 /* link_server_send - send to every link of s whose peer said hello with
  * role: a full queue or a broken link loses this message (logged; the

@@ -25,12 +25,18 @@
 #include "jbuf.h"
 #include "live.h"
 #include "log.h"
-#include "peer.h"
 #include "result.h"
 #include "util.h"
 
+static fanout_gate_fn fanout_gate_send; /* to ingest's gate connections; NULL: nobody */
 static int today_dirty;
 static uint64_t today_last_us, today_cost_us; /* monotonic; cost of the last computation */
+
+void
+fanout_start(fanout_gate_fn gate)
+{
+	fanout_gate_send = gate;
+}
 
 /* fanout_push - broadcast {"type":type, + the members of item}. */
 static void
@@ -107,7 +113,7 @@ fanout_gate(const struct msg_result *r, const struct msg_track_event *e, unsigne
 			v.person = i;
 			break;
 		}
-	return peer_send_ingest(MSG_VERDICT, &v, sizeof(v));
+	return fanout_gate_send ? fanout_gate_send(&v) : 0;
 }
 
 /* fanout_gate_kind - which gate message event e is, or -1 for none. */

@@ -9,6 +9,14 @@
 #include "commit.h"
 #include "msg.h"
 
+/* fanout_gate_fn - send a gate message to ingest; returns how many ingest
+ * links got it (peer.c's peer_send_verdict). */
+typedef int (*fanout_gate_fn)(const struct msg_verdict *v);
+
+/* fanout_start - gate messages go through gate (main.c wires it, so
+ * fanout.c does not call back into peer.c, which calls fanout.c). */
+void fanout_start(fanout_gate_fn gate);
+
 /* fanout_result - r was committed (out says which events are new): push
  * its frame and new events to /live, its new gate decisions to ingest,
  * its new alerts to /live. Replayed events are not pushed again. */

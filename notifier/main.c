@@ -199,6 +199,7 @@ main(int argc, char **argv)
 	if (config_path(&nt.cfg, "run/notifier.sock", path, sizeof(path)) != 0 ||
 	    (rc = peer_start(&nt.dl.loop, path)) != 0)
 		fatal("listen on %s: %s", path, strerror(-rc));
+	fanout_start(peer_send_verdict);
 	if (web_start(&nt.dl.loop, &nt.cfg) != 0)
 		fatal("cannot start the HTTP server");
 	metrics_start(&nt.dl.loop, &nt.cfg);

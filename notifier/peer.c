@@ -1,6 +1,7 @@
-/* peer - run/notifier.sock: one uv_poll per socket, one datagram per
- * message (msg_recv). Each peer must send MSG_HELLO first; after that:
- *   worker      MSG_RESULT        -> commit its track events (events),
+/* peer - run/notifier.sock: the transport is a common/link.c server (it
+ * checks SO_PEERCRED, the hello first, every message's size); this file
+ * is the router of message types to their handlers. After its hello:
+ *   worker      MSG_RESULT        -> commit its track events (commit.c),
  *                                    then MSG_RESULT_ACK back, then
  *                                    fan-out (fanout_result)
  *   ingest      MSG_CAMERA_STATS  -> cams_stats
@@ -15,15 +16,13 @@
  * connected, peer_tick ends those not seen for stale_grace_us (stale.c). */
 #include <errno.h>
 #include <poll.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "cams.h"
 #include "db.h"
 #include "commit.h"
 #include "fanout.h"
+#include "link.h"
 #include "log.h"
 #include "metrics.h"
 #include "mqtt.h"
@@ -33,21 +32,12 @@
 #include "stale.h"
 #include "util.h"
 
-#define PEER_BATCH 64 /* messages read per wakeup, so one peer cannot starve the loop */
 #define PEER_TAKEOVER_MAX 64 /* open people handed to a new worker (TRACK_MAX) */
 #define PEER_ANNOUNCED_MAX 256 /* cameras whose worker pid the dispatcher announced */
 
-struct peer {
-	uv_poll_t poll;           /* first: handle->data is not needed */
-	int fd;                   /* owned, closed in peer_closed */
-	int hello;                /* hello received */
-	unsigned role;
-	int pid;                  /* from SO_PEERCRED, not from the hello */
-	int announced;            /* worker: the dispatcher announced this pid for camera */
-	char camera[CAMERA_ID_SIZE];
-	char name[64];            /* for logs: "worker gate1 pid 123" */
-	struct peer *next;
-};
+/* A peer is a struct link (link.h): role, camera, the kernel's pid, and
+ * in link->user whether the dispatcher announced this worker. */
+static struct link_server peer_srv;
 
 /* Per camera: since when no worker of it is connected (wall clock); 0
  * while one is. Set when the last worker goes, so a short visit of a
@@ -86,11 +76,6 @@ peer_gone_get(const char *camera)
 			return gone[i].since;
 	return 0;
 }
-
-static uv_poll_t listen_poll;
-static int listen_fd = -1;
-static struct peer *peers;
-static struct msg rx; /* loop thread only */
 
 /* Which process is each camera's worker: the dispatcher says so in its
  * QUEUE_STATUS (worker_pid), sent as soon as it forks one. A RESULT from
@@ -131,39 +116,29 @@ peer_is_announced(const char *camera, int pid)
 	return 0;
 }
 
-static int peer_message(struct peer *p, const struct msg *m);
-static void peer_drop(struct peer *p);
-static void peer_accept(uv_poll_t *h, int status, int events);
-
 /* peer_drain_dispatchers - act on what the dispatcher has already sent:
  * an announcement sent before a worker's message must count, though it
  * travels on another socket (perhaps not even accepted yet) that the loop
  * would serve later. Connections without hello get their hello read. */
 static void
-peer_drain_dispatchers(struct peer *self)
+peer_drain_dispatchers(struct link *self)
 {
-	static struct msg drx; /* loop thread only; rx holds the worker's message */
 	static int draining;
-	struct peer *d, *next;
-	int i, rc;
+	struct link *d, *next;
+	int i;
 
 	if (draining)
 		return;
 	draining = 1;
-	peer_accept(&listen_poll, 0, 0);
-	for (d = peers; d; d = next) {
+	link_server_accept(&peer_srv);
+	for (d = peer_srv.links; d; d = next) {
 		next = d->next;
 		if (d == self || (d->hello && d->role != MSG_ROLE_DISPATCHER))
 			continue;
-		for (i = 0; i < PEER_BATCH && (!d->hello || d->role == MSG_ROLE_DISPATCHER); i++) {
-			if ((rc = msg_recv(d->fd, &drx)) == -EAGAIN)
+		/* one message at a time: a worker's hello is read, not its results */
+		for (i = 0; i < LINK_BATCH && (!d->hello || d->role == MSG_ROLE_DISPATCHER); i++)
+			if (link_serve(d, 1) <= 0)
 				break;
-			if (rc <= 0 || peer_message(d, &drx) < 0) {
-				log_info(NULL, "peer %s: closed", d->name);
-				peer_drop(d);
-				break;
-			}
-		}
 	}
 	draining = 0;
 }
@@ -171,96 +146,54 @@ peer_drain_dispatchers(struct peer *self)
 /* peer_worker_ok - may this worker peer send results? Checked again at
  * each message until it is. */
 static int
-peer_worker_ok(struct peer *p, const char *what)
+peer_worker_ok(struct link *p, const char *what)
 {
-	if (p->announced || (p->announced = peer_is_announced(p->camera, p->pid)))
+	if (p->user || (p->user = peer_is_announced(p->camera, p->pid)))
 		return 1;
 	peer_drain_dispatchers(p);
-	if ((p->announced = peer_is_announced(p->camera, p->pid)))
+	if ((p->user = peer_is_announced(p->camera, p->pid)))
 		return 1;
-	log_warnx(NULL, "peer %s: %s from a process the dispatcher did not announce as camera %s's worker: dropped",
-	    p->name, what, p->camera);
+	link_reject(p, "%s from a process the dispatcher did not announce as camera %s's worker",
+	    what, p->camera);
 	return 0;
 }
 
-static const char *
-peer_role_name(unsigned role)
-{
-	switch (role) {
-	case MSG_ROLE_INGEST: return "ingest";
-	case MSG_ROLE_DISPATCHER: return "dispatcher";
-	case MSG_ROLE_WORKER: return "worker";
-	case MSG_ROLE_NOTIFIER: return "notifier";
-	case MSG_ROLE_CLI: return "cli";
-	default: return "unknown";
-	}
-}
-
-static void
-peer_closed(uv_handle_t *h)
-{
-	struct peer *p = (struct peer *)h;
-
-	close(p->fd);
-	free(p);
-}
-
-/* peer_drop - unlink and close; the memory goes in peer_closed. */
-static void
-peer_drop(struct peer *p)
-{
-	struct peer **pp;
-
-	for (pp = &peers; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	if (p->hello && p->role == MSG_ROLE_WORKER) {
-		cams_worker(p->camera, -1);
-		peer_gone_set(p->camera, (int64_t)util_now_us());
-	}
-	uv_poll_stop(&p->poll);
-	uv_close((uv_handle_t *)&p->poll, peer_closed);
-}
-
 static int
-peer_hello(struct peer *p, const struct msg_hello *h)
+peer_hello(struct link *p, const struct msg_hello *h)
 {
 	if (h->role != MSG_ROLE_INGEST && h->role != MSG_ROLE_DISPATCHER &&
-	    h->role != MSG_ROLE_WORKER && h->role != MSG_ROLE_CLI) {
-		log_warnx(NULL, "peer %s: hello with role %u: dropped", p->name, h->role);
-		return -1;
-	}
-	if (h->role == MSG_ROLE_WORKER && !util_camera_id_valid(h->camera)) {
-		log_warnx(NULL, "peer %s: worker hello without a valid camera id: dropped", p->name);
-		return -1;
-	}
-	p->hello = 1;
-	p->role = h->role;
-	/* p->pid is the kernel's word (SO_PEERCRED); h->pid is only claimed */
-	util_strlcpy(p->camera, h->camera, sizeof(p->camera));
-	if (p->role == MSG_ROLE_WORKER)
-		p->announced = peer_is_announced(p->camera, p->pid);
-	snprintf(p->name, sizeof(p->name), "%s%s%s pid %d", peer_role_name(p->role),
-	    p->camera[0] ? " " : "", p->camera, p->pid);
-	if (p->role == MSG_ROLE_WORKER)
+	    h->role != MSG_ROLE_WORKER && h->role != MSG_ROLE_CLI)
+		return link_reject(p, "hello with role %u", h->role);
+	if (h->role == MSG_ROLE_WORKER && !util_camera_id_valid(h->camera))
+		return link_reject(p, "worker hello without a valid camera id");
+	if (p->role == MSG_ROLE_WORKER) {
+		p->user = peer_is_announced(p->camera, p->pid);
 		cams_worker(p->camera, 1);
+	}
 	log_info(NULL, "peer %s: hello", p->name);
 	return 0;
 }
 
+static void
+peer_down(struct link *p, const char *why)
+{
+	(void)why;
+	if (p->hello && p->role == MSG_ROLE_WORKER) {
+		cams_worker(p->camera, -1);
+		peer_gone_set(p->camera, (int64_t)util_now_us());
+	}
+}
+
 /* peer_takeover - a new worker of p's camera asks for its open people. */
 static int
-peer_takeover(struct peer *p, const struct msg_takeover *t)
+peer_takeover(struct link *p, const struct msg *m)
 {
 	static struct msg_track_state s[PEER_TAKEOVER_MAX + 1]; /* loop thread only */
+	const struct msg_takeover *t = &m->u.takeover;
 	int n, i, rc;
 
-	if (strcmp(t->camera, p->camera) != 0) {
-		log_warnx(NULL, "peer %s: takeover for camera %s, not its own: dropped", p->name, t->camera);
-		return -1;
-	}
+	if (strcmp(t->camera, p->camera) != 0)
+		return link_reject(p, "takeover for camera %s, not its own", t->camera);
 	if ((n = db_open_tracks(p->camera, s, PEER_TAKEOVER_MAX)) < 0) {
 		log_error(NULL, "peer %s: takeover: %s", p->name, db_errmsg());
 		n = 0; /* the end marker still goes: the worker starts afresh */
@@ -268,11 +201,8 @@ peer_takeover(struct peer *p, const struct msg_takeover *t)
 	memset(&s[n], 0, sizeof(s[n]));
 	util_strlcpy(s[n].camera, p->camera, sizeof(s[n].camera));
 	for (i = 0; i <= n; i++)
-		if ((rc = msg_send(p->fd, MSG_TRACK_STATE, &s[i], sizeof(s[i]))) != 0) {
-			errno = -rc;
-			log_warn(NULL, "peer %s: takeover message %d of %d lost", p->name, i + 1, n + 1);
-			return -1;
-		}
+		if ((rc = link_send(p, MSG_TRACK_STATE, &s[i], sizeof(s[i]))) != 0)
+			return link_reject(p, "takeover message %d of %d lost: %s", i + 1, n + 1, strerror(-rc));
 	log_info(NULL, "peer %s: takes over %d open %s", p->name, n, n == 1 ? "person" : "people");
 	return 0;
 }
@@ -281,9 +211,9 @@ peer_takeover(struct peer *p, const struct msg_takeover *t)
 static int
 peer_has_worker(const char *camera)
 {
-	struct peer *p;
+	struct link *p;
 
-	for (p = peers; p; p = p->next)
+	for (p = peer_srv.links; p; p = p->next)
 		if (p->hello && p->role == MSG_ROLE_WORKER && strcmp(p->camera, camera) == 0)
 			return 1;
 	return 0;
@@ -294,9 +224,9 @@ peer_has_worker(const char *camera)
 static int
 peer_worker_live(const char *camera)
 {
-	struct peer *p;
+	struct link *p;
 
-	for (p = peers; p; p = p->next) {
+	for (p = peer_srv.links; p; p = p->next) {
 		struct pollfd pf = { p->fd, POLLIN | POLLRDHUP, 0 };
 
 		if (!p->hello || p->role != MSG_ROLE_WORKER || strcmp(p->camera, camera) != 0)
@@ -340,199 +270,96 @@ peer_tick(const struct config *c)
 }
 
 static int
-peer_result(struct peer *p, const struct msg_result *r)
+peer_result(struct link *p, const struct msg *m)
 {
+	const struct msg_result *r = &m->u.result;
 	struct commit_out out;
 	const char *why;
 	int rc;
 
-	if ((why = result_valid(r)) != NULL) {
-		log_warnx(NULL, "peer %s: result with %s: dropped", p->name, why);
-		return -1;
-	}
-	if (p->camera[0] && strcmp(p->camera, r->ref.camera) != 0) {
-		log_warnx(r->ref.frame_id, "peer %s: result for camera %s, not its own: dropped", p->name, r->ref.camera);
-		return -1;
-	}
+	if ((why = result_valid(r)) != NULL)
+		return link_reject(p, "result with %s", why);
+	if (p->camera[0] && strcmp(p->camera, r->ref.camera) != 0)
+		return link_reject(p, "result for camera %s, not its own", r->ref.camera);
 	if (commit_result(r, &out) < 0) {
 		/* Not acked: the worker keeps the frame and sends it again. */
 		log_error(r->ref.frame_id, "commit %s failed: %s", r->ref.camera, db_errmsg());
 		return 0;
 	}
-	if ((rc = msg_send(p->fd, MSG_RESULT_ACK, &r->ref, sizeof(r->ref))) != 0) {
-		errno = -rc;
-		log_warn(r->ref.frame_id, "ack to %s lost", p->name);
-	}
+	if ((rc = link_send(p, MSG_RESULT_ACK, &r->ref, sizeof(r->ref))) != 0)
+		log_warnc(rc, r->ref.frame_id, "ack to %s lost", p->name);
 	metrics_result(r, &out);
 	mqtt_result(r, &out);
 	fanout_result(r, &out);
 	return 0;
 }
 
-/* peer_message - act on one message; -1 drops the peer. */
 static int
-peer_message(struct peer *p, const struct msg *m)
+peer_stats(struct link *p, const struct msg *m)
 {
-	if (!p->hello) {
-		if (m->hdr.type != MSG_HELLO) {
-			log_warnx(NULL, "peer %s: %s before hello: dropped", p->name, msg_type_name(m->hdr.type));
-			return -1;
-		}
-		return peer_hello(p, &m->u.hello);
-	}
-	if (m->hdr.type == MSG_RESULT && p->role == MSG_ROLE_WORKER)
-		return peer_worker_ok(p, "result") ? peer_result(p, &m->u.result) : -1;
-	if (m->hdr.type == MSG_TAKEOVER && p->role == MSG_ROLE_WORKER)
-		return peer_worker_ok(p, "takeover") ? peer_takeover(p, &m->u.takeover) : -1;
-	if (m->hdr.type == MSG_CAMERA_STATS && p->role == MSG_ROLE_INGEST) {
-		cams_stats(&m->u.camera_stats);
-		metrics_stats(&m->u.camera_stats);
-		return 0;
-	}
-	if (m->hdr.type == MSG_QUEUE_STATUS && p->role == MSG_ROLE_DISPATCHER) {
-		char cam[CAMERA_ID_SIZE];
-
-		util_strlcpy(cam, m->u.queue_status.camera, sizeof(cam));
-		if (util_camera_id_valid(cam))
-			peer_announce(cam, m->u.queue_status.worker_pid);
-		cams_queue(&m->u.queue_status);
-		return 0;
-	}
-	log_warnx(NULL, "peer %s: unexpected %s: dropped", p->name, msg_type_name(m->hdr.type));
-	return -1;
+	(void)p;
+	cams_stats(&m->u.camera_stats);
+	metrics_stats(&m->u.camera_stats);
+	return 0;
 }
 
-static void
-peer_readable(uv_poll_t *h, int status, int events)
+static int
+peer_queue(struct link *p, const struct msg *m)
 {
-	struct peer *p = (struct peer *)h;
-	int i, rc;
+	char cam[CAMERA_ID_SIZE];
 
-	(void)events;
-	if (status < 0) {
-		log_warnx(NULL, "peer %s: poll: %s: dropped", p->name, uv_strerror(status));
-		peer_drop(p);
-		return;
-	}
-	for (i = 0; i < PEER_BATCH; i++) {
-		rc = msg_recv(p->fd, &rx);
-		if (rc == -EAGAIN)
-			return;
-		if (rc == 0) {
-			log_info(NULL, "peer %s: closed", p->name);
-			peer_drop(p);
-			return;
-		}
-		if (rc == -EPROTO) {
-			log_warnx(NULL, "peer %s: bad message (magic %#x version %u type %u len %u): dropped",
-			    p->name, rx.hdr.magic, rx.hdr.version, rx.hdr.type, rx.hdr.len);
-			peer_drop(p);
-			return;
-		}
-		if (rc < 0) {
-			errno = -rc;
-			log_warn(NULL, "peer %s: receive: dropped", p->name);
-			peer_drop(p);
-			return;
-		}
-		if (peer_message(p, &rx) < 0) {
-			peer_drop(p);
-			return;
-		}
-	}
+	(void)p;
+	util_strlcpy(cam, m->u.queue_status.camera, sizeof(cam));
+	if (util_camera_id_valid(cam))
+		peer_announce(cam, m->u.queue_status.worker_pid);
+	cams_queue(&m->u.queue_status);
+	return 0;
 }
 
-static void
-peer_accept(uv_poll_t *h, int status, int events)
-{
-	struct peer *p;
-	int i, fd, rc, uid = -1;
+/* The router: which role may send which message, and who handles it. */
+static const struct {
+	unsigned type, role;
+	int announced;            /* only from the worker the dispatcher announced */
+	int (*fn)(struct link *p, const struct msg *m);
+} peer_routes[] = {
+	{ MSG_RESULT, MSG_ROLE_WORKER, 1, peer_result },
+	{ MSG_TAKEOVER, MSG_ROLE_WORKER, 1, peer_takeover },
+	{ MSG_CAMERA_STATS, MSG_ROLE_INGEST, 0, peer_stats },
+	{ MSG_QUEUE_STATUS, MSG_ROLE_DISPATCHER, 0, peer_queue },
+};
 
-	(void)h;
-	(void)events;
-	if (status < 0) {
-		log_warnx(NULL, "notifier.sock poll: %s", uv_strerror(status));
-		return;
+/* peer_message - act on one message; a negative errno drops the peer. */
+static int
+peer_message(struct link *p, const struct msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(peer_routes) / sizeof(peer_routes[0]); i++) {
+		if (peer_routes[i].type != m->hdr.type || peer_routes[i].role != p->role)
+			continue;
+		if (peer_routes[i].announced && !peer_worker_ok(p, msg_type_name(m->hdr.type)))
+			return -EPERM;
+		return peer_routes[i].fn(p, m);
 	}
-	for (i = 0; i < PEER_BATCH; i++) {
-		if ((fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_warn(NULL, "notifier.sock accept");
-			return;
-		}
-		if ((p = calloc(1, sizeof(*p))) == NULL) {
-			log_warnx(NULL, "notifier.sock: out of memory, connection refused");
-			close(fd);
-			continue;
-		}
-		p->fd = fd;
-		snprintf(p->name, sizeof(p->name), "fd %d (no hello yet)", fd);
-		/* only our own user (or root) may speak to us (SO_PEERCRED) */
-		if ((rc = msg_peer_check(fd, &p->pid, &uid)) < 0) {
-			log_warnx(NULL, "notifier.sock: connection from pid %d uid %d refused: %s", p->pid, uid,
-			    rc == -EPERM ? "another user" : strerror(-rc));
-			close(fd);
-			free(p);
-			continue;
-		}
-		if (uv_poll_init(h->loop, &p->poll, fd) != 0) {
-			close(fd);
-			free(p);
-			continue;
-		}
-		p->next = peers;
-		peers = p;
-		uv_poll_start(&p->poll, UV_READABLE, peer_readable);
-	}
+	return link_reject(p, "unexpected %s", msg_type_name(m->hdr.type));
 }
+
+static const struct link_ops peer_ops = { peer_hello, peer_message, NULL, peer_down };
 
 int
 peer_start(uv_loop_t *loop, const char *path)
 {
-	int rc;
-
-	if ((listen_fd = msg_listen(path)) < 0)
-		return listen_fd;
-	if ((rc = uv_poll_init(loop, &listen_poll, listen_fd)) != 0) {
-		close(listen_fd);
-		listen_fd = -1;
-		return -EIO;
-	}
-	uv_poll_start(&listen_poll, UV_READABLE, peer_accept);
-	return 0;
-}
-
-static void
-peer_listen_closed(uv_handle_t *h)
-{
-	(void)h;
-	close(listen_fd);
-	listen_fd = -1;
+	return link_server_start(&peer_srv, loop, path, "notifier.sock", 0, &peer_ops, NULL);
 }
 
 void
 peer_stop(void)
 {
-	if (listen_fd >= 0 && !uv_is_closing((uv_handle_t *)&listen_poll))
-		uv_close((uv_handle_t *)&listen_poll, peer_listen_closed);
-	while (peers)
-		peer_drop(peers);
+	link_server_stop(&peer_srv, 0);
 }
 
 int
-peer_send_ingest(unsigned type, const void *body, size_t len)
+peer_send_verdict(const struct msg_verdict *v)
 {
-	struct peer *p;
-	int n = 0, rc;
-
-	for (p = peers; p; p = p->next) {
-		if (!p->hello || p->role != MSG_ROLE_INGEST)
-			continue;
-		if ((rc = msg_send(p->fd, type, body, len)) != 0) {
-			errno = -rc;
-			log_warn(NULL, "%s to %s lost", msg_type_name(type), p->name);
-		} else
-			n++;
-	}
-	return n;
+	return link_server_send(&peer_srv, MSG_ROLE_INGEST, MSG_VERDICT, v, sizeof(*v));
 }

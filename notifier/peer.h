@@ -1,8 +1,9 @@
-/* peer - the notifier's side of run/notifier.sock: accepts ingest,
- * dispatcher and worker connections, checks the hello, and hands each
- * message to the part that owns it. A peer that breaks the protocol (bad
- * magic, version, size, type, or a message its role may not send) is
- * logged in one line and dropped; everyone else keeps being served. */
+/* peer - the notifier's side of run/notifier.sock: a common/link.c server
+ * for ingest, dispatcher and worker connections, and the router that
+ * hands each message to the part that owns it. A peer that breaks the
+ * protocol (bad magic, version, size, type, or a message its role may
+ * not send) is logged in one line and dropped; everyone else keeps being
+ * served. */
 #ifndef GW_PEER_H
 #define GW_PEER_H
 
@@ -10,6 +11,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "msg.h"
 
 /* peer_start - listen on path. Returns 0 or -errno. */
 int peer_start(uv_loop_t *loop, const char *path);
@@ -26,8 +28,8 @@ void peer_end_orphans(const struct config *c);
  * no connected worker for stale_grace_us (stale.c). */
 void peer_tick(const struct config *c);
 
-/* peer_send_ingest - send one message to every ingest peer; a full or
+/* peer_send_verdict - send a gate message to every ingest peer; a full or
  * broken peer loses this hint (logged). Returns how many got it. */
-int peer_send_ingest(unsigned type, const void *body, size_t len);
+int peer_send_verdict(const struct msg_verdict *v);
 
 #endif
