@@ -55,7 +55,7 @@ $(BIN)/gatewatch-dispatcher: $(call obj,$(DISPATCHER_SRC)) $(B)/libgwcommon.a
 
 $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(WORKER_SRC)) -luv $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(WORKER_SRC)) $(LDLIBS_BASE) -luv
 
 # also used by mk/fuzz.mk (fuzz_http links the notifier's objects)
 NOTIFIER_LDLIBS = -lwebsockets -luv -lsqlite3 -ljansson -lssl -lcrypto $(LDLIBS_BASE) -lsodium -lsqlite3

@@ -39,7 +39,7 @@
 #include "log.h"
 #include "meta.h"
 #include "msg.h"
-#include "notify.h"
+#include "deliver.h"
 #include "people.h"
 #include "replay.h"
 #include "spool.h"
@@ -58,7 +58,7 @@ struct worker {
 	struct spool spool;
 	struct analyse *an;      /* owned */
 	struct people *people;   /* owned: this camera's tracks */
-	struct notify notify;
+	struct deliver deliver;
 	char camera[CAMERA_ID_SIZE];
 	int fd;                  /* dispatcher socketpair end */
 	uint64_t lag_us;         /* wall clock minus the latest frame's received_us */
@@ -290,9 +290,9 @@ worker_flush(struct worker *w, int final)
 		r->received_us = r->analysed_us = (int64_t)util_now_us();
 		r->temperature = NAN;
 		if (final)
-			rc = now >= end ? -ETIMEDOUT : notify_result_timed(&w->notify, r, (int)((end - now) / 1000u));
+			rc = now >= end ? -ETIMEDOUT : deliver_result_timed(&w->deliver, r, (int)((end - now) / 1000u));
 		else
-			rc = notify_result(&w->notify, r, w->fd, &worker_stop);
+			rc = deliver_result(&w->deliver, r, w->fd, &worker_stop);
 		if (rc < 0) {
 			if (final) {
 				log_warnx(r->ref.frame_id, "camera=%s %zu track events not acknowledged before exit",
@@ -540,7 +540,7 @@ worker_frame(struct worker *w, const struct msg_frame_ref *ref)
 	r->analysed_us = (int64_t)util_now_us();
 	r->analyse_ms = (float)(util_mono_us() - t0) / 1000.0f;
 
-	if ((rc = notify_result(&w->notify, r, w->fd, &worker_stop)) < 0)
+	if ((rc = deliver_result(&w->deliver, r, w->fd, &worker_stop)) < 0)
 		return rc; /* stopping: the frame stays in active/ for redelivery */
 	people_drop(w->people, nev);
 	if ((rc = spool_done(&w->spool, ref->camera, ref->frame_id)) < 0 && rc != -ENOENT) {
@@ -646,7 +646,7 @@ worker_exit(struct worker *w)
 	    w->camera, (unsigned long long)st.confirmed, (unsigned long long)w->classified,
 	    (unsigned long long)w->skipped, st.live);
 	people_free(w->people);
-	notify_close(&w->notify);
+	deliver_close(&w->deliver);
 	analyse_close(w->an);
 	close(w->fd);
 }
@@ -684,8 +684,8 @@ main(int argc, char **argv)
 		fatal("camera=%s out of memory", w.camera);
 	if (config_path(&w.cfg, "run/notifier.sock", path, sizeof(path)) < 0)
 		fatal("camera=%s state dir path too long", w.camera);
-	notify_init(&w.notify, path, w.camera);
-	if ((rc = notify_takeover(&w.notify, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0)
+	deliver_init(&w.deliver, path, w.camera);
+	if ((rc = deliver_takeover(&w.deliver, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0)
 		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", w.camera, path);
 	if ((rc = msg_hello(w.fd, MSG_ROLE_WORKER, w.camera)) < 0)
 		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", w.camera);
