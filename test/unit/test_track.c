@@ -29,6 +29,17 @@ test_track_look(enum track_mask v, float score)
 	return l;
 }
 
+/* classify one look, then the track's mask state */
+static enum track_mask
+test_track_mask_after(struct tracker *t, uint64_t id, uint64_t now, const struct track_look *l)
+{
+	struct track_info info;
+
+	track_classify(t, id, now, l);
+	track_info(t, id, &info);
+	return info.mask;
+}
+
 /* drain events, counting each type; the last event of each type is kept */
 struct evcount {
 	int n[8];
@@ -238,16 +249,14 @@ CASE(consensus)
 	test_track_drain(t, &ev);
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.4f, 0, {0, 0, 0, 0}, 0 });
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.5f, 0, {0, 0, 0, 0}, 0 });
-	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.55f, 0, {0, 0, 0, 0}, 0 });
-	track_info(t, id, &info);
-	CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "consensus: looks below min_score do not vote");
+	CHECK_INT(test_track_mask_after(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.55f, 0, {0, 0, 0, 0}, 0 }),
+	    TRACK_MASK_UNKNOWN, "consensus: looks below min_score do not vote");
 	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_UNKNOWN, 0.9f, 0, {0, 0, 0, 0}, 0 });
 	{
 		struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f);
 
-		track_classify(t, id, now, &on);
-		track_info(t, id, &info);
-		CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "consensus: 1 vote below decide_score does not settle");
+		CHECK_INT(test_track_mask_after(t, id, now, &on), TRACK_MASK_UNKNOWN,
+		    "consensus: 1 vote below decide_score does not settle");
 		track_classify(t, id, now, &on);
 		track_info(t, id, &info);
 		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: the 2nd agreeing vote settles");
@@ -262,17 +271,11 @@ CASE(consensus)
 	{
 		struct track_look off = test_track_look(TRACK_MASK_OFF, 0.95f);
 
-		track_classify(t, id, now, &off);
-		track_info(t, id, &info);
-		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: one odd look does not flip");
-		track_classify(t, id, now, &off);
-		track_info(t, id, &info);
-		CHECK_INT(info.mask, TRACK_MASK_ON, "consensus: two odd looks do not flip");
+		CHECK_INT(test_track_mask_after(t, id, now, &off), TRACK_MASK_ON, "consensus: one odd look does not flip");
+		CHECK_INT(test_track_mask_after(t, id, now, &off), TRACK_MASK_ON, "consensus: two odd looks do not flip");
 		test_track_drain(t, &ev);
 		CHECK_INT(ev.n[TRACK_CHANGED], 1, "consensus: no TRACK_CHANGED for odd looks");
-		track_classify(t, id, now, &off);
-		track_info(t, id, &info);
-		CHECK_INT(info.mask, TRACK_MASK_OFF, "consensus: 3 of the last 5 flip it");
+		CHECK_INT(test_track_mask_after(t, id, now, &off), TRACK_MASK_OFF, "consensus: 3 of the last 5 flip it");
 		test_track_drain(t, &ev);
 		CHECK_INT(ev.n[TRACK_CHANGED], 2, "consensus: the flip is one TRACK_CHANGED");
 		CHECK_INT(ev.last[TRACK_CHANGED].previous, TRACK_MASK_ON, "consensus: previous mask state named");
@@ -728,11 +731,9 @@ CASE(vote_age)
 {
 	struct tracker *t = track_new(NULL);
 	struct track_box b = test_track_box(200, 100, 100, 220);
-	struct track_info info;
 	uint64_t now = 10 * SEC, id = test_track_still_person(t, &now, b);
 	struct track_assign a[1];
 	struct track_look on = test_track_look(TRACK_MASK_ON, 0.9f);
-
 	int i;
 
 	track_classify(t, id, now, &on);
@@ -740,12 +741,9 @@ CASE(vote_age)
 		now += SEC;
 		track_update(t, now, &b, 1, a);
 	}
-	track_classify(t, id, now, &on);
-	track_info(t, id, &info);
-	CHECK_INT(info.mask, TRACK_MASK_UNKNOWN, "vote age: a vote 11 s old does not count");
-	track_classify(t, id, now, &on);
-	track_info(t, id, &info);
-	CHECK_INT(info.mask, TRACK_MASK_ON, "vote age: two fresh votes settle");
+	CHECK_INT(test_track_mask_after(t, id, now, &on), TRACK_MASK_UNKNOWN,
+	    "vote age: a vote 11 s old does not count");
+	CHECK_INT(test_track_mask_after(t, id, now, &on), TRACK_MASK_ON, "vote age: two fresh votes settle");
 	track_free(t);
 }
 
