@@ -173,6 +173,19 @@ check_motion_skip(const struct check_params *p, struct check_motion *m, const st
 	return skip;
 }
 
+void
+check_params_set(struct check_params *p, const struct config *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->models_dir = cfg->models_dir;
+	p->input = cfg->person_input;
+	p->threshold = (float)cfg->person_threshold;
+	p->face_threshold = (float)cfg->face_threshold;
+	p->max_pixels = cfg->ingest_max_pixels;
+	p->motion_threshold = cfg->motion_threshold;
+	p->motion_recheck_ms = cfg->motion_recheck_ms;
+}
+
 int
 check_probe(const void *buf, size_t len, const char **ext, int *w, int *h, char *reason, size_t size)
 {

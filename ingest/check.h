@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "msg.h"
 #include "nn.h"
 
@@ -26,6 +27,10 @@ struct check_params {
 	double motion_threshold;    /* ingest.motion_threshold */
 	int motion_recheck_ms;      /* ingest.motion_recheck_ms */
 };
+
+/* check_params_set - p from the configuration (ingest.*, models.dir,
+ * worker.face_threshold); cfg must outlive p. */
+void check_params_set(struct check_params *p, const struct config *cfg);
 
 /* One camera's motion memory. The caller serialises access per camera
  * (one frame of a camera is checked at a time). */

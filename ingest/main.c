@@ -125,9 +125,7 @@ ingest_replay(char **files, int nfiles)
 	char err[1024];
 	int rc;
 
-	memset(&p, 0, sizeof(p));
-	p.models_dir = ig.cfg.models_dir;
-	p.input = ig.cfg.person_input;
+	check_params_set(&p, &ig.cfg);
 	if (check_preload(&p, 1, err, sizeof(err)) != 0)
 		fatal("person detector / face detector: %s (run `make models`, or set models.dir)", err);
 	rc = replay_run(&ig.cfg, files, nfiles);
@@ -152,9 +150,7 @@ main(int argc, char **argv)
 		return ingest_replay(args.operands, args.noperands);
 
 	/* a model that does not load fails here, at startup */
-	memset(&p, 0, sizeof(p));
-	p.models_dir = ig.cfg.models_dir;
-	p.input = ig.cfg.person_input;
+	check_params_set(&p, &ig.cfg);
 	if (check_preload(&p, ig.cfg.ingest_threads, err, sizeof(err)) != 0)
 		fatal("person detector / face detector: %s (run `make models`, or set models.dir)", err);
 

@@ -46,13 +46,7 @@ pipeline_init(uv_loop_t *loop, const struct config *cfg, const struct spool *sp,
 	pl.sp = sp;
 	pl.done = done;
 	pl.ready = ready;
-	pl.params.models_dir = cfg->models_dir;
-	pl.params.input = cfg->person_input;
-	pl.params.threshold = (float)cfg->person_threshold;
-	pl.params.face_threshold = (float)cfg->face_threshold;
-	pl.params.max_pixels = cfg->ingest_max_pixels;
-	pl.params.motion_threshold = cfg->motion_threshold;
-	pl.params.motion_recheck_ms = cfg->motion_recheck_ms;
+	check_params_set(&pl.params, cfg);
 }
 
 struct pipeline_job *

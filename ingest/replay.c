@@ -79,14 +79,7 @@ replay_run(const struct config *cfg, char **files, int nfiles)
 	struct check_params p;
 	int i, status = 0, tty = isatty(2);
 
-	memset(&p, 0, sizeof(p));
-	p.models_dir = cfg->models_dir;
-	p.input = cfg->person_input;
-	p.threshold = (float)cfg->person_threshold;
-	p.face_threshold = (float)cfg->face_threshold;
-	p.max_pixels = cfg->ingest_max_pixels;
-	p.motion_threshold = cfg->motion_threshold;
-	p.motion_recheck_ms = cfg->motion_recheck_ms;
+	check_params_set(&p, cfg);
 	for (i = 0; i < nfiles; i++) {
 		if (tty)
 			replay_progress(i, nfiles);
