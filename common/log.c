@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libwebsockets.h>
+
 #include "log.h"
 #include "util.h"
 
@@ -212,4 +214,27 @@ panic(const char *fmt, ...)
 	log_emit("panic", NULL, 0, fmt, ap);
 	va_end(ap);
 	abort();
+}
+
+void
+log_lws(int level, const char *line)
+{
+	char buf[512];
+	size_t n;
+
+	util_strlcpy(buf, line, sizeof(buf));
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level & LLL_ERR)
+		log_error(NULL, "lws: %s", buf);
+	else
+		log_warnx(NULL, "lws: %s", buf);
+}
+
+void
+log_listen_paused(void *arg, const char *why, long fd_limit, unsigned refused)
+{
+	log_warnx(NULL, "%snot accepting connections for 1 s: %s (limit %ld descriptors); "
+	    "%u refused since the last such line", arg ? (const char *)arg : "", why, fd_limit, refused);
 }

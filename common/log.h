@@ -31,6 +31,13 @@ void log_errorc(int rc, const char *frame, const char *fmt, ...) __attribute__((
 void log_warnx(const char *frame, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* fatal - environment or config problem: log and exit(2). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* log_lws - the servers' libwebsockets log hook (lws_set_log_level): one
+ * lws line, trailing newline cut, as "lws: ..." at error level for
+ * LLL_ERR, warn otherwise. */
+void log_lws(int level, const char *line);
+/* log_listen_paused - the servers' netlisten_note: accepting paused for a
+ * moment near the file limit. arg: a prefix for the line ("http: ") or NULL. */
+void log_listen_paused(void *arg, const char *why, long fd_limit, unsigned refused);
 /* panic - broken invariant: log and abort(). */
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -397,32 +397,6 @@ static struct lws_protocols ws_protocols[] = {
 static const struct lws_protocol_vhost_options ws_pvo_default = { NULL, NULL, "default", "1" };
 static const struct lws_protocol_vhost_options ws_pvo = { NULL, &ws_pvo_default, "gatewatch-camera", "" };
 
-static void
-ws_lws_log(int level, const char *line)
-{
-	char buf[512];
-	size_t n;
-
-	n = util_strlcpy(buf, line, sizeof(buf));
-
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (level & LLL_ERR)
-		log_error(NULL, "lws: %s", buf);
-	else
-		log_warnx(NULL, "lws: %s", buf);
-}
-
-static void
-ws_listen_note(void *arg, const char *why, long fd_limit, unsigned refused)
-{
-	(void)arg;
-	log_warnx(NULL, "not accepting connections for 1 s: %s (limit %ld descriptors); "
-	    "%u refused since the last such line", why, fd_limit, refused);
-}
-
 int
 ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 {
@@ -434,7 +408,7 @@ ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 
 	ws.cfg = cfg;
 	/* GW_LWS_DEBUG=1 in the environment shows lws's own notices */
-	lws_set_log_level(LLL_ERR | LLL_WARN | (getenv("GW_LWS_DEBUG") ? LLL_NOTICE | LLL_INFO : 0), ws_lws_log);
+	lws_set_log_level(LLL_ERR | LLL_WARN | (getenv("GW_LWS_DEBUG") ? LLL_NOTICE | LLL_INFO : 0), log_lws);
 	foreign_loops[0] = loop;
 	memset(&info, 0, sizeof(info));
 	/* we bind and accept (netlisten.c); lws serves what we adopt */
@@ -468,7 +442,7 @@ ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if ((fd = netlisten_bind(cfg->listen_address, cfg->ingest_port, err, errlen)) < 0 ||
-	    netlisten_start(&ws.listener, loop, fd, vh, ws_listen_note, NULL) != 0) {
+	    netlisten_start(&ws.listener, loop, fd, vh, log_listen_paused, NULL) != 0) {
 		ws_destroy(0);
 		return -1;
 	}

@@ -682,31 +682,7 @@ static const struct lws_protocols web_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-static void
-web_lws_log(int level, const char *line)
-{
-	char buf[512];
-	size_t n;
-
-	util_strlcpy(buf, line, sizeof(buf));
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (level & LLL_ERR)
-		log_error(NULL, "lws: %s", buf);
-	else
-		log_warnx(NULL, "lws: %s", buf);
-}
-
 static struct netlisten web_listener;
-
-static void
-web_listen_note(void *arg, const char *why, long fd_limit, unsigned refused)
-{
-	(void)arg;
-	log_warnx(NULL, "http: not accepting connections for 1 s: %s (limit %ld descriptors); "
-	    "%u refused since the last such line", why, fd_limit, refused);
-}
 
 int
 web_start(uv_loop_t *loop, const struct config *c)
@@ -723,7 +699,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 	auth_init(c);
 	rest_init(c);
 	live_init(c->client_queue);
-	lws_set_log_level(LLL_ERR | LLL_WARN, web_lws_log);
+	lws_set_log_level(LLL_ERR | LLL_WARN, log_lws);
 	memset(&info, 0, sizeof(info));
 	foreign[0] = loop;
 	info.foreign_loops = foreign;
@@ -745,7 +721,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 		return -1;
 	}
 	if ((fd = netlisten_bind(c->listen_address, c->http_port, err, sizeof(err))) < 0 ||
-	    netlisten_start(&web_listener, loop, fd, vh, web_listen_note, NULL) != 0) {
+	    netlisten_start(&web_listener, loop, fd, vh, log_listen_paused, (void *)"http: ") != 0) {
 		log_error(NULL, "http: %s", fd < 0 ? err : "cannot watch the listening socket");
 		return -1;
 	}
