@@ -13,6 +13,7 @@
 #include "analyse.h"
 #include "firstpass.h"
 #include "nn.h"
+#include "pairmatch.h"
 #include "util.h"
 
 #define ANALYSE_FACES_MAX 32         /* faces kept per search */
@@ -192,28 +193,13 @@ analyse_score_cmp(const void *x, const void *y)
 	return (p->score < q->score) - (p->score > q->score);
 }
 
-struct analyse_pair {
-	int body, cand;
-	float value;
-};
-
-static int
-analyse_pair_cmp(const void *x, const void *y)
-{
-	const struct analyse_pair *p = x, *q = y;
-
-	if (p->value != q->value)
-		return p->value < q->value ? 1 : -1;
-	return p->body != q->body ? p->body - q->body : p->cand - q->cand;
-}
-
 int
 analyse_people(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
                struct nn_box *faces, struct nn_box *extra, int *nextra, int maxextra)
 {
 	struct nn_box *cand;
-	struct analyse_pair *pairs;
-	int i, j, k, nc = 0, np = 0, found = 0, *taken;
+	struct pairmatch *pairs;
+	int i, j, k, nc = 0, np = 0, found, *taken, *face_of;
 
 	*nextra = 0;
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || n < 0)
@@ -224,11 +210,13 @@ analyse_people(struct analyse *a, const struct image *im, const struct nn_box *b
 		return 0;
 	cand = malloc(sizeof(*cand) * ANALYSE_CAND_MAX);
 	pairs = malloc(sizeof(*pairs) * (size_t)n * ANALYSE_CAND_MAX);
-	taken = calloc(ANALYSE_CAND_MAX, sizeof(*taken));
-	if (cand == NULL || pairs == NULL || taken == NULL) {
+	taken = malloc(sizeof(*taken) * ANALYSE_CAND_MAX);   /* the person a candidate went to, -1 */
+	face_of = malloc(sizeof(*face_of) * (size_t)n);       /* the candidate a person got, -1 */
+	if (cand == NULL || pairs == NULL || taken == NULL || face_of == NULL) {
 		free(cand);
 		free(pairs);
 		free(taken);
+		free(face_of);
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -238,6 +226,7 @@ analyse_people(struct analyse *a, const struct image *im, const struct nn_box *b
 			free(cand);
 			free(pairs);
 			free(taken);
+			free(face_of);
 			return k;
 		}
 		nc += k;
@@ -251,25 +240,20 @@ analyse_people(struct analyse *a, const struct image *im, const struct nn_box *b
 			float fit = analyse_fit(&bodies[i], &cand[j]);
 
 			if (fit > 0)
-				pairs[np++] = (struct analyse_pair){ i, j, fit * cand[j].score };
+				pairs[np++] = (struct pairmatch){ i, j, fit * cand[j].score };
 		}
-	qsort(pairs, (size_t)np, sizeof(*pairs), analyse_pair_cmp);
-	for (k = 0; k < np; k++) {
-		i = pairs[k].body;
-		j = pairs[k].cand;
-		if (faces[i].score > 0 || taken[j])
-			continue;
-		taken[j] = 1;
-		faces[i] = cand[j];
-		found++;
-	}
+	found = pairmatch_greedy(pairs, np, face_of, n, taken, nc);
+	for (i = 0; i < n; i++)
+		if (face_of[i] >= 0)
+			faces[i] = cand[face_of[i]];
 	/* A person box around a group holds more faces than one person. */
 	for (j = 0; j < nc && *nextra < maxextra; j++)
-		if (!taken[j])
+		if (taken[j] < 0)
 			extra[(*nextra)++] = cand[j];
 	free(cand);
 	free(pairs);
 	free(taken);
+	free(face_of);
 	return found;
 }
 
