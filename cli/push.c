@@ -117,19 +117,23 @@ push_load_next(void)
 	return rc;
 }
 
+/* push_send - write the message o (taken over) as one text frame. */
 static int
-push_write_text(const char *text)
+push_send(json_t *o)
 {
-	size_t len = strlen(text);
-	unsigned char *buf = malloc(LWS_PRE + len);
-	int n;
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	unsigned char *buf = text ? malloc(LWS_PRE + len) : NULL;
+	int n = -1;
 
-	if (buf == NULL)
-		return -1;
-	memcpy(buf + LWS_PRE, text, len);
-	n = lws_write(ps.wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	json_decref(o);
+	if (buf != NULL) {
+		memcpy(buf + LWS_PRE, text, len);
+		n = lws_write(ps.wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	}
 	free(buf);
-	return n < (int)len ? -1 : 0;
+	free(text);
+	return n < (int)len || n < 0 ? -1 : 0;
 }
 
 /* push_writeable - send hello, then (meta +) one frame when a slot is free
@@ -137,20 +141,14 @@ push_write_text(const char *text)
 static int
 push_writeable(void)
 {
-	json_t *o;
-	char *text;
 	unsigned char *b;
 	double c;
 	int rc;
 
 	if (ps.hello_pending) {
 		ps.hello_pending = 0;
-		o = json_pack("{s:s, s:s, s:s}", "type", "hello", "camera", ps.opt.camera, "token", ps.opt.token);
-		text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		json_decref(o);
-		rc = text ? push_write_text(text) : -1;
-		free(text);
-		if (rc != 0)
+		if (push_send(json_pack("{s:s, s:s, s:s}", "type", "hello", "camera", ps.opt.camera,
+		    "token", ps.opt.token)) != 0)
 			return -1;
 		ps.state = PUSH_HELLO_SENT;
 		return 0;
@@ -163,11 +161,8 @@ push_writeable(void)
 	if (rc <= 0)
 		return 0;              /* the reader thread wakes us */
 	if (!ps.meta_sent && pushsrc_temperature(&ps.src, &c)) {
-		char buf[96];
-
 		ps.meta_sent = 1;
-		snprintf(buf, sizeof(buf), "{\"type\":\"meta\",\"temperature\":%.2f}", c);
-		if (push_write_text(buf) != 0)
+		if (push_send(json_pack("{s:s, s:f}", "type", "meta", "temperature", round(c * 100) / 100)) != 0)
 			return -1;
 		lws_callback_on_writable(ps.wsi);
 		return 0;

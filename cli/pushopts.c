@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 
 #include "pushopts.h"
+#include "utf8.h"
 #include "util.h"
 
 static void
@@ -97,6 +98,10 @@ pushopts_check(struct pushopts *o)
 	if (o->url == NULL || o->camera == NULL || o->token == NULL) {
 		fprintf(stderr, "gatewatch push: --url, --camera and --token are required\n");
 		pushopts_usage(stderr);
+		return 2;
+	}
+	if (!utf8_valid(o->camera, strlen(o->camera)) || !utf8_valid(o->token, strlen(o->token))) {
+		fprintf(stderr, "gatewatch push: --camera and --token must be UTF-8 text\n");
 		return 2;
 	}
 	if ((o->nfiles > 0) == o->use_stdin) {
