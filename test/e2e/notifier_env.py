@@ -10,6 +10,7 @@ second login; n.add_user(name, role) adds an account; pass auth=None to
 n.get()/n.request() to ask as nobody."""
 import json
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -97,6 +98,7 @@ class Notifier:
     """A notifier in its own process group, state in a temp dir."""
 
     def __init__(self, tmp=None, cameras=(("gate1", "Front gate", "gate"), ("hall", "Hall", "indoor")), extra=()):
+        self.own_tmp = tmp is None   # made here: Cases.finish removes it after a clean run
         self.tmp = tmp or tempfile.mkdtemp(prefix="gw-notifier-")
         self.dir = os.path.join(self.tmp, "var")
         self.http_port = free_port()
@@ -223,10 +225,11 @@ class Cases(Report):
         return self.check(got == want, what, "got %r, want %r" % (got, want))
 
     def finish(self, n, check_exit=True, log_lines=None):
-        """The end of a test with notifier n (None, or already stopped:
-        nothing to do): stops it, checking it exits 0 unless check_exit is
-        false, and shows the end of its log (lines log_lines keeps) when a
-        case failed."""
+        """The end of a test with notifier n (None: nothing to do): stops
+        it (unless stopped already), checking it exits 0 unless check_exit
+        is false; when a case failed, shows the end of its log (lines
+        log_lines keeps) and keeps its temp dir, else removes the temp dir
+        it made."""
         if n is not None and n.proc is not None:
             rc = n.stop()
             if check_exit:
@@ -236,3 +239,6 @@ class Cases(Report):
             if log_lines is not None:
                 text = "".join(line for line in text.splitlines(True) if log_lines(line))
             sys.stderr.write(text[-3000:])
+            print("# notifier state kept in %s" % n.tmp)
+        elif n is not None and n.own_tmp:
+            shutil.rmtree(n.tmp, ignore_errors=True)
