@@ -202,12 +202,8 @@ jpegstream_start(struct jpegstream *js, int fd, int keep_all, jpegstream_wake_fn
 {
 	int e;
 
-	memset(js, 0, sizeof(*js));
-	js->fd = fd;
-	js->keep_all = keep_all;
-	js->wake = wake;
-	js->wake_arg = arg;
-	js->stop_pipe[0] = js->stop_pipe[1] = -1;
+	*js = (struct jpegstream){ .fd = fd, .keep_all = keep_all, .wake = wake, .wake_arg = arg,
+	    .stop_pipe = { -1, -1 } };
 	pthread_mutex_init(&js->mu, NULL);
 	pthread_cond_init(&js->cv, NULL);
 	if (pipe(js->stop_pipe) != 0)
