@@ -3,7 +3,8 @@
 cfg/weights gatewatch runs, one thread, for test/bench/models-kernels.sh.
 Usage: kernels-opencv.py MODELS IMAGE RUNS NAME:SIZE...
 Prints "NAME SIZE MS" per network: the median of RUNS forward passes
-(thread CPU time, after one warm-up), all unconnected outputs computed."""
+(thread CPU time, after one warm-up), all unconnected outputs computed.
+A network OpenCV cannot run is left out (a line on stderr)."""
 import statistics
 import sys
 import time
@@ -28,7 +29,12 @@ def main():
         outs = net.getUnconnectedOutLayersNames()
         blob = cv2.dnn.blobFromImage(img, 1 / 255.0, (size, size), swapRB=True, crop=False)
         net.setInput(blob)
-        net.forward(outs)
+        try:
+            net.forward(outs)
+        except cv2.error as e:   # a layer it cannot run: no figure, the others still
+            msg = str(e).strip().splitlines()[-1][:160]
+            print(f"{name} {size}: OpenCV DNN cannot run it: {msg}", file=sys.stderr)
+            continue
         ts = []
         for _ in range(runs):
             t0 = time.thread_time()

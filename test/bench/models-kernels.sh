@@ -82,6 +82,8 @@ echo "GFLOP = 2 x the multiply-adds of the network's convolutions. Load average 
 echo "Load average at end: $(cut -d' ' -f1 /proc/loadavg)."
 echo "OpenBLAS is the system BLAS here (libopenblas-dev), so OpenCV may use it too."
 echo "$ortnote"
+cvno=$(sed -n 's/^\([a-z0-9]* [0-9]*\): OpenCV DNN cannot run it.*/\1/p' "$tmp/cv.err" 2>/dev/null | sort -u | paste -sd, - | sed 's/,/, /g')
+[ -n "$cvno" ] && echo "OpenCV DNN cannot run: $cvno (its darknet importer fails on the network; no OpenCV figure there)."
 echo
 echo "| network | input | GFLOP | runtime | ms | GFLOP/s | % of peak | time / OpenCV's | time / onnxruntime's | speed-up over stock |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
