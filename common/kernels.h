@@ -6,8 +6,9 @@
  * kernels_attach swaps the `forward` pointer of the layers it covers and
  * leaves darknet's forward in place for the rest (region, softmax,
  * avgpool, ...). Convolutions: batch-norm folded into weights and biases
- * once; 3x3 stride-1 ones by a direct AVX2/FMA kernel; the others by
- * OpenBLAS sgemm (one thread: gatewatch runs one network per thread) over
+ * once; 3x3 stride-1 ones of many channels by Winograd F(2x2,3x3)
+ * (kernels_wino.h), the other 3x3 ones by a direct AVX2/FMA kernel; the
+ * others by OpenBLAS sgemm (one thread: gatewatch runs one network per thread) over
  * im2col row chunks that stay in cache (1x1 stride-1 without im2col);
  * depthwise and small-group convolutions as direct AVX2/FMA kernels; bias
  * and activation written with the output. All state lives in the network
@@ -38,6 +39,12 @@ int kernels_available(void);
  * Returns the number of layers covered, 0 if the CPU lacks AVX2/FMA (net
  * unchanged). Call from the thread that owns net. */
 int kernels_attach(network *net);
+
+/* kernels_set_winograd - 0: no Winograd (the direct 3x3 kernel for
+ * every 3x3 layer), 1 (default): Winograd where it is faster. For
+ * measuring one against the other; process-wide, call before
+ * kernels_attach (networks attached earlier keep what they had). */
+void kernels_set_winograd(int on);
 
 /* kernels_attached - number of layers of net running our forward. */
 int kernels_attached(const network *net);

@@ -14,7 +14,9 @@
  * does not load. --dump DIR writes the network's input (DIR/input.f32)
  * and darknet's stock output of every layer no other layer reads, or
  * that a region/yolo layer reads (DIR/out<i>.f32, raw floats), for
- * checking another runtime's conversion (test/bench/kernels-ort.mjs). */
+ * checking another runtime's conversion (test/bench/kernels-ort.mjs).
+ * KERNELS_WINOGRAD=0 in the environment: our forward without Winograd
+ * (kernels_set_winograd), to measure one against the other. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +222,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kernels-bench: %s: cannot read\n", argv[5]);
 		return 1;
 	}
+	if (getenv("KERNELS_WINOGRAD") && strcmp(getenv("KERNELS_WINOGRAD"), "0") == 0)
+		kernels_set_winograd(0);
 	stock = load(argv[1], argv[2], "stock", size);
 	ours = load(argv[1], argv[2], "auto", size);
 	in = malloc(sizeof(float) * 3 * size * size);

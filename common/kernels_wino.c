@@ -1,0 +1,264 @@
+/* kernels_wino - Winograd F(2x2,3x3) convolution (see kernels_wino.h).
+ *
+ * Y = A^T [ (G g G^T) .* (B^T d B) ] A per 2x2 output tile, with
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
+ *   G   = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1],
+ *   A^T = [1 1 1 0; 0 1 -1 -1].
+ * The sum over input channels of the element-wise products is, for each
+ * of the 16 tile positions, a (filters x channels) by (channels x tiles)
+ * matrix product: OpenBLAS sgemm. Tiles are laid out by tile row, each
+ * row rounded up to 8 tiles so the transforms run on whole vectors; the
+ * input is first copied into zero-padded planes big enough for every
+ * rounded tile. Tile rows are taken in blocks sized so the transformed
+ * input and the products stay near the cache. */
+#include <immintrin.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "kernels_wino.h"
+
+/* Bytes of transformed input + products per block (measured on the
+ * person network: 256 KB to 1 MB are alike; smaller blocks starve sgemm). */
+#define KW_BLOCK_BYTES (16L * 1024 * 1024)
+
+#include <stdlib.h>
+static long kw_block_bytes(void)
+{
+	const char *e = getenv("GW_WINO_KB");
+
+	return e ? atol(e) * 1024 : KW_BLOCK_BYTES;
+}
+
+struct kw_geom {
+	int oh, ow, th, tw, twp, ph, pw;
+};
+
+static void kw_geom(int h, int w, int pad, struct kw_geom *g)
+{
+	g->oh = h + 2 * pad - 2;
+	g->ow = w + 2 * pad - 2;
+	g->th = (g->oh + 1) / 2;
+	g->tw = (g->ow + 1) / 2;
+	g->twp = (g->tw + 7) & ~7;
+	g->ph = 2 * g->th + 2;
+	g->pw = 2 * g->twp + 2;
+}
+
+void kw_pack(const float *w, int m, int c, float *u)
+{
+	static const double G[4][3] = { { 1, 0, 0 }, { .5, .5, .5 }, { .5, -.5, .5 }, { 0, 0, 1 } };
+	int o, ic, i, j, k, l;
+
+	for (o = 0; o < m; o++)
+		for (ic = 0; ic < c; ic++) {
+			const float *g = w + ((long)o * c + ic) * 9;
+			double t[4][3];
+
+			for (i = 0; i < 4; i++)
+				for (j = 0; j < 3; j++)
+					for (t[i][j] = 0, k = 0; k < 3; k++)
+						t[i][j] += G[i][k] * g[k * 3 + j];
+			for (i = 0; i < 4; i++)
+				for (j = 0; j < 4; j++) {
+					double s = 0;
+
+					for (l = 0; l < 3; l++)
+						s += t[i][l] * G[j][l];
+					u[((long)(i * 4 + j) * m + o) * c + ic] = (float)s;
+				}
+		}
+}
+
+long kw_scratch(int c, int h, int w, int pad, int m, int rows)
+{
+	struct kw_geom g;
+
+	kw_geom(h, w, pad, &g);
+	return (long)c * g.ph * g.pw + 16L * (c + m) * rows * g.tw + 32;
+}
+
+int kw_rows(int c, int h, int w, int pad, int m, long ws_floats)
+{
+	struct kw_geom g;
+	long per_row, fit, want;
+
+	kw_geom(h, w, pad, &g);
+	if (g.oh < 2 || g.ow < 2)
+		return 0;
+	per_row = 16L * (c + m) * g.tw;
+	fit = (ws_floats - (long)c * g.ph * g.pw - 32) / per_row;
+	want = kw_block_bytes() / 4 / per_row;
+	if (want < 1)
+		want = 1;
+	if (want > g.th)
+		want = g.th;
+	if (fit < 1)
+		return 0;
+	return (int)(fit < want ? fit : want);
+}
+
+/* even and odd elements of the 16 floats a, b */
+static inline __m256 kw_even(__m256 a, __m256 b)
+{
+	__m256 v = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+
+	return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+static inline __m256 kw_odd(__m256 a, __m256 b)
+{
+	__m256 v = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+
+	return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/* B^T d B of 8 tiles whose 4x4 inputs start at p (row stride pw, tiles 2
+ * floats apart); V[k] goes to v + k * kstride. */
+static inline void kw_in_tile8(const float *p, long pw, float *v, long kstride, int nt)
+{
+	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	__m256 d[4][4], r[4][4];
+	int i, j;
+
+	for (i = 0; i < 4; i++) {
+		const float *s = p + i * pw;
+		__m256 a = _mm256_loadu_ps(s), b = _mm256_loadu_ps(s + 8);
+		__m256 c2 = _mm256_loadu_ps(s + 2), e = _mm256_loadu_ps(s + 10);
+
+		d[i][0] = kw_even(a, b);
+		d[i][1] = kw_odd(a, b);
+		d[i][2] = kw_even(c2, e);
+		d[i][3] = kw_odd(c2, e);
+	}
+	for (j = 0; j < 4; j++) {
+		r[0][j] = _mm256_sub_ps(d[0][j], d[2][j]);
+		r[1][j] = _mm256_add_ps(d[1][j], d[2][j]);
+		r[2][j] = _mm256_sub_ps(d[2][j], d[1][j]);
+		r[3][j] = _mm256_sub_ps(d[1][j], d[3][j]);
+	}
+	for (i = 0; i < 4; i++) {
+		float *o = v + (long)(i * 4) * kstride;
+
+		if (nt >= 8) {
+			_mm256_storeu_ps(o, _mm256_sub_ps(r[i][0], r[i][2]));
+			_mm256_storeu_ps(o + kstride, _mm256_add_ps(r[i][1], r[i][2]));
+			_mm256_storeu_ps(o + 2 * kstride, _mm256_sub_ps(r[i][2], r[i][1]));
+			_mm256_storeu_ps(o + 3 * kstride, _mm256_sub_ps(r[i][1], r[i][3]));
+		} else {   /* the row's last tiles: the next row's follow at once */
+			_mm256_maskstore_ps(o, mask, _mm256_sub_ps(r[i][0], r[i][2]));
+			_mm256_maskstore_ps(o + kstride, mask, _mm256_add_ps(r[i][1], r[i][2]));
+			_mm256_maskstore_ps(o + 2 * kstride, mask, _mm256_sub_ps(r[i][2], r[i][1]));
+			_mm256_maskstore_ps(o + 3 * kstride, mask, _mm256_sub_ps(r[i][1], r[i][3]));
+		}
+	}
+}
+
+static inline __m256 kw_act8(__m256 v, enum kx_act act)
+{
+	if (act == KX_LEAKY)
+		return _mm256_max_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(.1f)));
+	if (act == KX_RELU)
+		return _mm256_max_ps(v, _mm256_setzero_ps());
+	return v;
+}
+
+/* n (0..16) floats of v0 then v1 to o */
+static inline void kw_store16(float *o, __m256 v0, __m256 v1, int n)
+{
+	const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+
+	if (n >= 16) {
+		_mm256_storeu_ps(o, v0);
+		_mm256_storeu_ps(o + 8, v1);
+		return;
+	}
+	_mm256_maskstore_ps(o, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx), v0);
+	if (n > 8)
+		_mm256_maskstore_ps(o + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx), v1);
+}
+
+/* A^T M A + bias, act, of 8 tiles whose products are at mp + k * kstride;
+ * the 2x2 outputs to o (row stride ow), n columns and rows2 (1 or 2) rows
+ * of them valid. */
+static inline void kw_out_tile8(const float *mp, long kstride, float bias, enum kx_act act,
+    float *o, int ow, int n, int rows2)
+{
+	__m256 s0[4], s1[4], b = _mm256_set1_ps(bias);
+	int j;
+
+	for (j = 0; j < 4; j++) {
+		__m256 m0 = _mm256_loadu_ps(mp + (long)j * kstride);
+		__m256 m1 = _mm256_loadu_ps(mp + (long)(4 + j) * kstride);
+		__m256 m2 = _mm256_loadu_ps(mp + (long)(8 + j) * kstride);
+		__m256 m3 = _mm256_loadu_ps(mp + (long)(12 + j) * kstride);
+
+		s0[j] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+		s1[j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+	}
+	{
+		__m256 y00 = kw_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
+		__m256 y01 = kw_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
+		__m256 lo = _mm256_unpacklo_ps(y00, y01), hi = _mm256_unpackhi_ps(y00, y01);
+
+		kw_store16(o, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), n);
+	}
+	if (rows2 > 1) {
+		__m256 y10 = kw_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
+		__m256 y11 = kw_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
+		__m256 lo = _mm256_unpacklo_ps(y10, y11), hi = _mm256_unpackhi_ps(y10, y11);
+
+		kw_store16(o + ow, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), n);
+	}
+}
+
+/* the c input planes, zero-padded to ph x pw with the image at (pad, pad) */
+static void kw_pad(const float *in, int c, int h, int w, int pad, const struct kw_geom *g, float *p)
+{
+	int ic, y;
+
+	memset(p, 0, sizeof(float) * ((long)c * g->ph * g->pw + 16));
+	for (ic = 0; ic < c; ic++)
+		for (y = 0; y < h; y++)
+			memcpy(p + ((long)ic * g->ph + y + pad) * g->pw + pad, in + ((long)ic * h + y) * w,
+			    sizeof(float) * w);
+}
+
+void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
+    int m, enum kx_act act, float *out, float *ws, int rows)
+{
+	struct kw_geom g;
+	float *pin = ws, *v, *mp;
+	long oplane;
+	int ty0;
+
+	kw_geom(h, w, pad, &g);
+	oplane = (long)g.oh * g.ow;
+	v = pin + (long)c * g.ph * g.pw + 16;
+	mp = v + 16L * c * rows * g.tw;
+	kw_pad(in, c, h, w, pad, &g, pin);
+	for (ty0 = 0; ty0 < g.th; ty0 += rows) {
+		int nr = g.th - ty0 < rows ? g.th - ty0 : rows, n = nr * g.tw, ic, o, ty, tx, k;
+
+		for (ic = 0; ic < c; ic++)
+			for (ty = 0; ty < nr; ty++) {
+				const float *p = pin + ((long)ic * g.ph + 2 * (ty0 + ty)) * g.pw;
+
+				for (tx = 0; tx < g.tw; tx += 8)
+					kw_in_tile8(p + 2 * tx, g.pw, v + (long)ic * n + ty * g.tw + tx, (long)c * n,
+					    g.tw - tx);
+			}
+		for (k = 0; k < 16; k++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, c, 1.0f,
+			    u + (long)k * m * c, c, v + (long)k * c * n, n, 0.0f, mp + (long)k * m * n, n);
+		for (o = 0; o < m; o++)
+			for (ty = 0; ty < nr; ty++) {
+				int oy = 2 * (ty0 + ty);
+				float *orow = out + o * oplane + (long)oy * g.ow;
+
+				for (tx = 0; tx < g.tw; tx += 8)
+					kw_out_tile8(mp + (long)o * n + ty * g.tw + tx, (long)m * n, bias[o], act,
+					    orow + 2 * tx, g.ow, g.ow - 2 * tx, oy + 1 < g.oh ? 2 : 1);
+			}
+	}
+}
