@@ -34,7 +34,7 @@ PROGRAMS = $(BIN)/gatewatch-ingest $(BIN)/gatewatch-dispatcher $(BIN)/gatewatch-
            $(BIN)/gatewatch-notifier $(BIN)/gatewatch
 UNIT_BINS = $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 
-.PHONY: all deps models train-mask model-tools run test test-unit test-models test-e2e test-browser bench clean
+.PHONY: all deps models train-mask fit-vision model-tools run test test-unit test-models test-e2e test-browser bench clean
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -96,6 +96,12 @@ $(MODELS)/mask.weights: $(addprefix models/trained/,$(MASK_FILES))
 train-mask: $(MODELS)/face.weights $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/maskeval
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
 	cp $(addprefix $(MODELS)/,$(MASK_FILES)) models/trained/
+	$(MAKE) fit-vision
+# The vision path's thresholds (worker.face_threshold, mask.thresholds),
+# fitted on the train split of mask-scenes: models/trained/vision.fit.
+fit-vision: all models
+	/usr/bin/python3 models/scripts/fit-vision.py --write models/trained
+	cp models/trained/mask.thresholds $(MODELS)/
 
 run: deps all models
 	$(BIN)/gatewatch up --dir var --demo

@@ -49,7 +49,7 @@ static const struct config_key config_keys[] = {
 	{ "dispatcher.worker_backoff_max_ms", CT_INT, F(worker_backoff_max_ms), 0, 3600000, "restart delay cap (the delay doubles per death)" },
 	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "worker deaths on one frame before it is moved to failed/" },
 	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "face detector input size for whole frames (multiple of 8; 360: the size it was trained at)" },
-	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval (docs/MODELS.md)" },
+	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval on the train split (models/trained/vision.fit, docs/MODELS.md)" },
 	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "extra floor on the mask class probability, on top of the model's per-class thresholds (mask.thresholds): below it the mask state is unknown" },
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
@@ -133,7 +133,7 @@ config_defaults(struct config *c)
 	c->worker_backoff_max_ms = 10000;
 	c->worker_max_crashes = 2;
 	c->face_input = 360;
-	c->face_threshold = 0.6;
+	c->face_threshold = 0.8;
 	c->mask_threshold = 0;
 	c->temp_limit = 37.8;
 	c->client_queue = 256;

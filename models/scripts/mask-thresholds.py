@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""mask-thresholds.py - choose the mask classifier's per-class thresholds on
-the validation split and write its figures.
+"""mask-thresholds.py - the mask classifier's figures on the validation split
+(with --use: given thresholds), and the rule that fits per-class thresholds
+(fit(); models/scripts/fit-vision.py applies it to TRAIN faces, which is
+what ships; fitting here, on validation, is for experiments only).
 
   mask-thresholds.py --probs FILE [--thresholds OUT] [--manifest OUT]
                      [--command TEXT] [--train-log FILE] [--crops FILE]

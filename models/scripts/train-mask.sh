@@ -1,7 +1,7 @@
 #!/bin/sh
 # train-mask.sh - train gatewatch's mask classifier (mask_on, mask_off,
-# mask_chin) on real face crops and choose its per-class thresholds on the
-# validation split. Every step is seeded: two runs give the same files.
+# mask_chin) on real face crops; its per-class thresholds are fitted on the
+# train split afterwards by `make fit-vision`. Every step is seeded: two runs give the same files.
 #
 # Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
 #        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep]
@@ -40,8 +40,11 @@
 #    keeps the output of conv2d_3 (layer 6, 8x8x64 at 64x64).
 # 6. mask-head.py trains the head and writes mask.cfg/.weights/.labels.
 # 7. `maskeval -p` runs the finished classifier through maskcls_run on the
-#    validation faces; mask-thresholds.py picks the per-class thresholds
-#    (mask.thresholds) and writes the figures into mask.manifest.
+#    validation faces; mask-thresholds.py writes their figures (most
+#    probable class, no thresholds) into mask.manifest. The per-class
+#    thresholds are NOT chosen here: mask.thresholds is written as 0 and
+#    `make fit-vision` (models/scripts/fit-vision.py, run by `make
+#    train-mask` afterwards) fits them on the train split.
 set -eu
 cd "$(dirname "$0")/../.."
 out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0
@@ -129,12 +132,12 @@ echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
 	{ tail -n 5 "$work/head.log" >&2; exit 1; }
 tail -n 2 "$work/head.log" >&2
 
-# 7. thresholds on validation, manifest, install
+# 7. figures on validation (no thresholds: fit-vision.py fits them on train), manifest, install
 printf 'mask_on 0\nmask_off 0\nmask_chin 0\n' >"$work/model/mask.thresholds"
 cp "$out/face.cfg" "$out/face.weights" "$work/model/"
 halves "$work/val.list" "$work/val.probs" "$tools/maskeval" -p "$work/model"
 /usr/bin/python3 models/scripts/mask-thresholds.py --probs "$work/val.probs" \
-	--thresholds "$work/model/mask.thresholds" --manifest "$work/model/mask.manifest" \
+	--use "$work/model/mask.thresholds" --manifest "$work/model/mask.manifest" \
 	--command "make train-mask (sh models/scripts/train-mask.sh --size $size --hidden $hidden --epochs $epochs --seed $seed)" \
 	--taps "$taps" \
 	--train-log "$work/head.log" --crops "$work/train.crops" >/dev/null

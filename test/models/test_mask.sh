@@ -32,6 +32,6 @@ trap 'rm -rf "$work"' EXIT
 grep -v ' scenes:lt20$' "$work/val.list" >"$work/test.list"
 "$tool" "$MODELS" \
 	"mask_on=${GW_MASK_MIN_ON:-0.94}" \
-	"mask_off=${GW_MASK_MIN_OFF:-0.93}" \
-	"mask_chin=${GW_MASK_MIN_CHIN:-0.43}" \
+	"mask_off=${GW_MASK_MIN_OFF:-0.94}" \
+	"mask_chin=${GW_MASK_MIN_CHIN:-0.65}" \
 	"synthetic=${GW_MASK_MIN_SYNTH:-0.96}" <"$work/test.list"
