@@ -149,6 +149,26 @@ authdb_secret_hash(const char *secret, char out[65])
 /* authdb_exec1 - prepare sql, bind the text/int64 arguments described by
  * fmt ('s' text, 'i' int64, 'n' NULL) and step once. Returns the number
  * of rows changed, or -EIO. */
+/* authdb_by_secret - run sql (one parameter: the hash) for the row that
+ * secret names, into hash and *stp: 1 with *stp on that row (finalize
+ * it), 0 when there is none (or secret is NULL or too long), -EIO. */
+static int
+authdb_by_secret(sqlite3 *db, const char *sql, const char *secret, char hash[65], sqlite3_stmt **stp)
+{
+	int rc;
+
+	if (secret == NULL || strlen(secret) >= AUTHDB_SECRET_SIZE)
+		return 0;
+	authdb_secret_hash(secret, hash);
+	if (sqlite3_prepare_v2(db, sql, -1, stp, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(*stp, 1, hash, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(*stp)) == SQLITE_ROW)
+		return 1;
+	sqlite3_finalize(*stp);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int
 authdb_exec1(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
@@ -388,18 +408,9 @@ authdb_session_get(sqlite3 *db, const char *sid, int64_t now_us, int64_t idle_us
 	int rc;
 
 	*renewed = 0;
-	if (sid == NULL || strlen(sid) >= AUTHDB_SECRET_SIZE)
-		return 0;
-	authdb_secret_hash(sid, hash);
-	if (sqlite3_prepare_v2(db, "SELECT s.user, u.role, s.seen_us, s.expires_us, s.max_us FROM sessions s"
-	    " JOIN users u ON u.name = s.user WHERE s.hash = ?", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return rc == SQLITE_DONE ? 0 : -EIO;
-	}
+	if ((rc = authdb_by_secret(db, "SELECT s.user, u.role, s.seen_us, s.expires_us, s.max_us FROM sessions s"
+	    " JOIN users u ON u.name = s.user WHERE s.hash = ?", sid, hash, &st)) != 1)
+		return rc;
 	memset(who, 0, sizeof(*who));
 	who->kind = AUTHDB_SESSION;
 	snprintf(who->name, sizeof(who->name), "%s", (const char *)sqlite3_column_text(st, 0));
@@ -468,18 +479,9 @@ authdb_token_check(sqlite3 *db, const char *tok, int64_t now_us, struct authdb_w
 	int64_t used;
 	int rc;
 
-	if (tok == NULL || strlen(tok) >= AUTHDB_SECRET_SIZE)
-		return 0;
-	authdb_secret_hash(tok, hash);
-	if (sqlite3_prepare_v2(db, "SELECT id, name, role, coalesce(last_used_us, 0) FROM tokens"
-	    " WHERE hash = ? AND revoked_us IS NULL", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return rc == SQLITE_DONE ? 0 : -EIO;
-	}
+	if ((rc = authdb_by_secret(db, "SELECT id, name, role, coalesce(last_used_us, 0) FROM tokens"
+	    " WHERE hash = ? AND revoked_us IS NULL", tok, hash, &st)) != 1)
+		return rc;
 	memset(who, 0, sizeof(*who));
 	who->kind = AUTHDB_TOKEN;
 	who->token_id = sqlite3_column_int64(st, 0);

@@ -7,7 +7,7 @@ $(B)/test/test_track: $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worke
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o \
 	    $(B)/worker/track_config.o $(LDLIBS_BASE)
 
-WEBHOOK_OBJS = $(B)/notifier/webhook.o $(B)/notifier/outbox.o
+WEBHOOK_OBJS = $(B)/notifier/webhook.o $(B)/notifier/outbox.o $(B)/notifier/httppost.o
 $(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) \

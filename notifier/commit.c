@@ -34,19 +34,6 @@ commit_init(struct webhook *w)
 	hook = w;
 }
 
-/* commit_iso - unix microseconds as a UTC ISO 8601 time */
-static json_t *
-commit_iso(int64_t us)
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(s);
-}
-
 static json_t *
 commit_snapshot(const char *camera, const struct msg_track_event *e)
 {
@@ -75,7 +62,7 @@ static int64_t
 commit_alert(const struct msg_result *r, const struct msg_track_event *e, int64_t at_us)
 {
 	const char *cam = r->ref.camera, *reason = msg_reason_name(e->reason);
-	char *d, *body;
+	char *d;
 	int64_t id, rc;
 
 	d = commit_dump(json_pack("{s:s, s:s, s:s, s:I, s:o}", "camera_name", cams_name(cam),
@@ -89,13 +76,11 @@ commit_alert(const struct msg_result *r, const struct msg_track_event *e, int64_
 		return -1;
 	if (hook == NULL)
 		return id;
-	body = commit_dump(json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:o, s:o}",
-	    "type", "alert", "alert_id", (json_int_t)id, "camera", cam, "camera_name", cams_name(cam),
+	rc = webhook_enqueue_json(hook, db_handle(),
+	    json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:o, s:o}", "type", "alert", "alert_id", (json_int_t)id, "camera", cam, "camera_name", cams_name(cam),
 	    "track", (json_int_t)e->track_id, "reason", reason, "verdict", msg_verdict_name(e->verdict),
-	    "mask", msg_mask_name(e->mask), "raised", commit_iso(at_us), "raised_ms", (json_int_t)(at_us / 1000),
-	    "since", commit_iso(e->first_seen_us), "snapshot", commit_snapshot(cam, e)));
-	rc = body ? webhook_enqueue(hook, db_handle(), body, strlen(body)) : -1;
-	free(body);
+	    "mask", msg_mask_name(e->mask), "raised", jbuf_time(at_us), "raised_ms", (json_int_t)(at_us / 1000),
+	    "since", jbuf_time(e->first_seen_us), "snapshot", commit_snapshot(cam, e)));
 	return rc > 0 ? id : -1;
 }
 

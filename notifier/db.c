@@ -192,6 +192,15 @@ db_name_index(const char *s, const char *(*name)(unsigned), unsigned n)
 	return 0;
 }
 
+/* db_rows_done - finalize st after a loop that read n rows (at most
+ * max), its last step rc: n, or -1 on a database error */
+static int
+db_rows_done(sqlite3_stmt *st, int rc, int n, int max)
+{
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || n == max ? n : -1;
+}
+
 int
 db_tracks_stale(const char *camera, int64_t before_id, int64_t seen_before_us,
     struct msg_track_event *e, int max)
@@ -231,10 +240,7 @@ db_tracks_stale(const char *camera, int64_t before_id, int64_t seen_before_us,
 		x->looks = (uint32_t)sqlite3_column_int64(st, 9);
 		x->skipped = (uint32_t)sqlite3_column_int64(st, 10);
 	}
-	if (n == max)
-		rc = SQLITE_DONE;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? n : -1;
+	return db_rows_done(st, rc, n, max);
 }
 
 int64_t
@@ -358,10 +364,7 @@ db_open_tracks(const char *camera, struct msg_track_state *s, int max)
 		db_box(st, 16, &x->face);
 		x->frames = (uint32_t)sqlite3_column_int64(st, 17);
 	}
-	if (n == max)
-		rc = SQLITE_DONE;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? n : -1;
+	return db_rows_done(st, rc, n, max);
 }
 
 int

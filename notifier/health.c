@@ -29,6 +29,7 @@
 #include "db.h"
 #include "fanout.h"
 #include "health.h"
+#include "jbuf.h"
 #include "log.h"
 #include "metrics.h"
 #include "mqtt.h"
@@ -68,37 +69,11 @@ health_cam(const char *id)
 	return &hl.cams[hl.n++];
 }
 
-static json_t *
-health_iso(uint64_t us)
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	char s[32];
-
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(s);
-}
-
 /* health_enqueue - inside a transaction: a webhook delivery of o (stolen). */
 static int
 health_enqueue(json_t *o)
 {
-	char *body;
-	int64_t rc = 0;
-
-	if (o == NULL)
-		return -1;
-	if (hl.hook != NULL) {
-		if ((body = json_dumps(o, JSON_COMPACT)) == NULL)
-			rc = -1;
-		else {
-			rc = webhook_enqueue(hl.hook, db_handle(), body, strlen(body));
-			free(body);
-		}
-	}
-	json_decref(o);
-	return rc < 0 ? -1 : 0;
+	return webhook_enqueue_json(hl.hook, db_handle(), o) < 0 ? -1 : 0;
 }
 
 static void
@@ -122,8 +97,8 @@ health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
 	free(dj);
 	if (id < 0 || webpush_alert(id, hc->id, cams_name(hc->id), HEALTH_REASON_OFFLINE) < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:o, s:I, s:n}",
 	    "type", "alert", "alert_id", (json_int_t)id, "camera", hc->id, "camera_name", cams_name(hc->id),
-	    "track", "reason", HEALTH_REASON_OFFLINE, "raised", health_iso(now), "raised_ms", (json_int_t)(now / 1000),
-	    "since", health_iso(last_us), "last_frame_ms", (json_int_t)(last_us / 1000), "snapshot")) != 0 ||
+	    "track", "reason", HEALTH_REASON_OFFLINE, "raised", jbuf_time((int64_t)now), "raised_ms", (json_int_t)(now / 1000),
+	    "since", jbuf_time((int64_t)last_us), "last_frame_ms", (json_int_t)(last_us / 1000), "snapshot")) != 0 ||
 	    db_commit() != 0) {
 		log_error(NULL, "camera %s offline alert: %s", hc->id, db_errmsg());
 		db_rollback();
@@ -160,7 +135,7 @@ health_clear(struct health_cam *hc, uint64_t now, uint64_t last_us)
 	}
 	if (health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:I}", "type", "alert_cleared",
 	    "alert_id", (json_int_t)id, "camera", hc->id, "camera_name", cams_name(hc->id),
-	    "reason", HEALTH_REASON_OFFLINE, "cleared", health_iso(now), "cleared_ms", (json_int_t)(now / 1000),
+	    "reason", HEALTH_REASON_OFFLINE, "cleared", jbuf_time((int64_t)now), "cleared_ms", (json_int_t)(now / 1000),
 	    "offline_ms", (json_int_t)(hc->alerted_frame_us && last_us > hc->alerted_frame_us ?
 	    (last_us - hc->alerted_frame_us) / 1000 : 0))) != 0 || db_commit() != 0) {
 		log_error(NULL, "camera %s back: %s", hc->id, db_errmsg());
@@ -206,7 +181,7 @@ health_spool(uint64_t now)
 		free(dj);
 		if (id < 0 || webpush_alert(id, "", "Spool disk", HEALTH_REASON_SPOOL) < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:I, s:I}",
 		    "type", "alert", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk", "track",
-		    "reason", HEALTH_REASON_SPOOL, "raised", health_iso(now), "raised_ms", (json_int_t)(now / 1000),
+		    "reason", HEALTH_REASON_SPOOL, "raised", jbuf_time((int64_t)now), "raised_ms", (json_int_t)(now / 1000),
 		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb)) != 0 || db_commit() != 0) {
 			log_error(NULL, "spool low alert: %s", db_errmsg());
 			db_rollback();
@@ -229,7 +204,7 @@ health_spool(uint64_t now)
 		rc = db_alert_ack(id, "gatewatch: disk space back", (int64_t)now);
 		if ((rc < 0 && rc != -2) || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:I}",
 		    "type", "alert_cleared", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk",
-		    "reason", HEALTH_REASON_SPOOL, "cleared", health_iso(now), "cleared_ms", (json_int_t)(now / 1000),
+		    "reason", HEALTH_REASON_SPOOL, "cleared", jbuf_time((int64_t)now), "cleared_ms", (json_int_t)(now / 1000),
 		    "free_mb", (json_int_t)free_mb)) != 0 || db_commit() != 0) {
 			db_rollback();
 			return;

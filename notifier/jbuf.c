@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jbuf.h"
 
@@ -172,6 +173,18 @@ jbuf_number(double v)
 	if (v == (double)(long long)v && fabs(v) < 1e15)
 		return json_integer((json_int_t)v);
 	return json_real(v);
+}
+
+json_t *
+jbuf_time(int64_t us)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	char s[32];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(s);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct jbuf {
 	char *s;        /* owned; NUL-terminated; freed by jbuf_free */
@@ -35,6 +36,8 @@ void jbuf_str(struct jbuf *b, const char *s);
 /* jbuf_number - v as a JSON number (an integer when it is whole), NaN
  * and Inf as null: how every measured value is written. */
 json_t *jbuf_number(double v);
+/* jbuf_time - unix microseconds as a UTC ISO 8601 string ("...Z"). */
+json_t *jbuf_time(int64_t us);
 /* jbuf_truncate - drop everything after the first len bytes. */
 void jbuf_truncate(struct jbuf *b, size_t len);
 /* jbuf_text - the text (after the headroom). */

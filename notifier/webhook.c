@@ -1,5 +1,5 @@
 /* webhook - the one thread that delivers the outbox (outbox.c) over
- * HTTP(S) with libcurl; see webhook.h for the contract.
+ * HTTP(S) (httppost.c: libcurl); see webhook.h for the contract.
  *
  * Why a thread and curl's easy interface rather than curl multi on the
  * notifier's libuv loop: each delivery also reads and writes the outbox in
@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "httppost.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -68,6 +69,18 @@ webhook_enqueue(struct webhook *w, sqlite3 *db, const char *body, size_t len)
 	return id;
 }
 
+int64_t
+webhook_enqueue_json(struct webhook *w, sqlite3 *db, json_t *o)
+{
+	char *body = w && o ? json_dumps(o, JSON_COMPACT) : NULL;
+	int64_t rc = o == NULL ? -EINVAL : w == NULL ? 0 : body == NULL ? -ENOMEM :
+	    webhook_enqueue(w, db, body, strlen(body));
+
+	free(body);
+	json_decref(o);
+	return rc;
+}
+
 int
 webhook_stats(struct webhook *w, struct webhook_stats *out)
 {
@@ -83,25 +96,6 @@ webhook_stats(struct webhook *w, struct webhook_stats *out)
 }
 
 /* ---- one request ---- */
-
-static size_t
-webhook_discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
-/* webhook_abort - curl's progress callback: nonzero aborts the transfer
- * when webhook_close wants the thread back (called at least once a second) */
-static int
-webhook_abort(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct webhook *w = arg;
-
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return atomic_load(&w->stop);
-}
 
 /* webhook_headers - the request's own headers for row r; NULL if out of memory */
 static struct curl_slist *
@@ -136,75 +130,22 @@ webhook_headers(const struct webhook *w, const struct outbox_row *r)
 	return h;
 }
 
-/* webhook_why - err for a failed transfer: "net: ..." (outbox_resume looks
- * for it), naming the connection or the certificate where that failed */
-static void
-webhook_why(CURLcode cc, const char *detail, char *err, size_t errlen)
-{
-	const char *what = curl_easy_strerror(cc);
-
-	if (detail[0] != '\0')
-		what = detail;
-	switch (cc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		snprintf(err, errlen, "net: connect: %s", what);
-		break;
-	case CURLE_PEER_FAILED_VERIFICATION:
-		snprintf(err, errlen, "net: tls: certificate: %s", what);
-		break;
-	case CURLE_ABORTED_BY_CALLBACK:
-		snprintf(err, errlen, "net: interrupted by shutdown");
-		break;
-	default:
-		snprintf(err, errlen, "net: %s", what);
-	}
-}
-
 /* webhook_post - POST one row; 0 on a 2xx answer, else -1 with err ("net:
  * ..." for transport failures, "http NNN" for an answer that is not 2xx) */
 static int
 webhook_post(struct webhook *w, const struct outbox_row *r, char *err, size_t errlen)
 {
-	char detail[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h;
-	long status = 0;
-	CURLcode cc;
-	CURL *c;
+	struct httppost p = { w->url, NULL, r->body, r->len, w->c.timeout_ms, w->ca_file, &w->stop };
+	long status;
 
-	if ((h = webhook_headers(w, r)) == NULL || (c = curl_easy_init()) == NULL) {
-		curl_slist_free_all(h);
+	if ((p.headers = webhook_headers(w, r)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, w->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "gatewatch-notifier");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)r->body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)w->c.timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3L * w->c.timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, webhook_discard);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, webhook_abort);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (w->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, w->ca_file);
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
-	if (cc != CURLE_OK) {
-		webhook_why(cc, detail, err, errlen);
+	status = httppost_send(&p, err, errlen);
+	curl_slist_free_all(p.headers);
+	if (status == 0)
 		return -1;
-	}
 	if (status / 100 == 2)
 		return 0;
 	snprintf(err, errlen, "http %ld", status);

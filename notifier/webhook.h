@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 struct webhook; /* opaque: one per configured URL */
@@ -65,6 +66,11 @@ int webhook_open(struct webhook **wp, const char *db_path, const struct webhook_
  * row id (> 0), or -EINVAL (empty body), -EMSGSIZE (over 1 MiB), -EIO
  * (SQLite error). Loop thread. */
 int64_t webhook_enqueue(struct webhook *w, sqlite3 *db, const char *body, size_t len);
+
+/* webhook_enqueue_json - webhook_enqueue of o as compact JSON; takes the
+ * reference. With w NULL (no webhook) only drops o and returns 0. Returns
+ * the row id, 0, or a negative errno (-EINVAL for o NULL). */
+int64_t webhook_enqueue_json(struct webhook *w, sqlite3 *db, json_t *o);
 
 /* webhook_kick - wake the delivery thread now. Any thread. */
 void webhook_kick(struct webhook *w);

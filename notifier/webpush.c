@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "httppost.h"
 #include "log.h"
 #include "pushcrypto.h"
 #include "util.h"
@@ -73,25 +74,16 @@ struct webpush_row {
 	char *payload, *endpoint, *p256dh, *auth; /* owned */
 };
 
-static size_t
-webpush_discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
 /* webpush_post - one delivery; returns the HTTP status, or 0 with err set. */
 static long
 webpush_post(const struct webpush_row *r, char *err, size_t errlen)
 {
 	unsigned char ua[80], auth[24], body[WP_PAYLOAD_MAX + 200];
 	char aud[300], jwt[800], hdr[1000];
+	struct httppost post = { r->endpoint, NULL, NULL, 0, wp.timeout_ms, NULL, NULL };
 	struct curl_slist *h = NULL;
 	const char *p;
-	long code = 0;
-	CURL *c;
-	CURLcode cc;
+	long code;
 	int n;
 
 	if (pushcrypto_unb64url(r->p256dh, ua, sizeof(ua)) != 65 || ua[0] != 4 ||
@@ -111,10 +103,6 @@ webpush_post(const struct webpush_row *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot sign the VAPID JWT");
 		return 0;
 	}
-	if ((c = curl_easy_init()) == NULL) {
-		snprintf(err, errlen, "curl_easy_init");
-		return 0;
-	}
 	snprintf(hdr, sizeof(hdr), "Authorization: vapid t=%s, k=%s", jwt, wp.pub);
 	h = curl_slist_append(h, hdr);
 	h = curl_slist_append(h, "Content-Encoding: aes128gcm");
@@ -122,20 +110,11 @@ webpush_post(const struct webpush_row *r, char *err, size_t errlen)
 	h = curl_slist_append(h, "Urgency: high");
 	snprintf(hdr, sizeof(hdr), "TTL: %d", WP_TTL_S);
 	h = curl_slist_append(h, hdr);
-	curl_easy_setopt(c, CURLOPT_URL, r->endpoint);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)n);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, wp.timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, webpush_discard);
-	if ((cc = curl_easy_perform(c)) != CURLE_OK)
-		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	post.headers = h;
+	post.body = body;
+	post.len = (size_t)n;
+	code = httppost_send(&post, err, errlen);
 	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
 	return code;
 }
 
