@@ -43,8 +43,8 @@ $(FUZZ_DIR)/fuzz_config: test/fuzz/fuzz_config.c common/config.c common/config_c
 
 # the notifier links libmosquitto, libcurl, jansson (mk/ops.mk, a target-specific LDLIBS_BASE): so does its harness
 $(FUZZ_DIR)/fuzz_http: LDLIBS_BASE += $(OPS_NOTIFIER_LIBS)
-FUZZ_HTTP_OBJ = $(filter-out $(B)/notifier/main.o $(B)/notifier/web.o $(B)/notifier/api.o,$(call obj,$(NOTIFIER_SRC)))
-$(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c notifier/web.c notifier/api.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_OBJS) $(B)/libgwcommon.a
+FUZZ_HTTP_OBJ = $(filter-out $(B)/notifier/main.o,$(call obj,$(NOTIFIER_SRC)))
+$(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Inotifier -o $@ test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_OBJS) \
 	    $(NOTIFIER_LDLIBS)

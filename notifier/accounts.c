@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "problem.h"
+#include "query.h"
 #include "rest.h"
 #include "util.h"
 
@@ -105,19 +106,40 @@ accounts_405(struct accounts_out *ao, struct jbuf *out, const char *allow)
 
 /* ---- /api/session ---- */
 
-static void
-accounts_session_json(struct jbuf *out, const struct auth_req *r)
+/* accounts_link - {"href": href} (and "method" unless NULL) */
+static json_t *
+accounts_link(const char *href, const char *method)
 {
-	jbuf_add(out, "{\"user\":");
-	jbuf_str(out, r->who.name);
-	jbuf_add(out, ",\"role\":\"%s\",\"kind\":\"%s\"", authdb_role_name(r->who.role),
-	    r->who.kind == AUTHDB_TOKEN ? "token" : "session");
+	return method ? json_pack("{s:s, s:s}", "href", href, "method", method) : json_pack("{s:s}", "href", href);
+}
+
+static json_t *
+accounts_session_json(const struct auth_req *r)
+{
+	json_t *o, *links;
+
+	if (r->who.kind == AUTHDB_ANON) /* nobody is a valid answer to "who am I" (the login page asks) */
+		return json_pack("{s:n, s:s, s:s, s:{s:o, s:o}}", "user", "role", "none", "kind", "none", "_links",
+		    "self", accounts_link("/api/session", NULL), "login", accounts_link("/api/session", "POST"));
+	links = json_pack("{s:o, s:o}", "self", accounts_link("/api/session", NULL), "api", accounts_link("/api", NULL));
 	if (r->who.kind == AUTHDB_SESSION)
-		jbuf_add(out, ",\"expires\":%lld", (long long)(r->who.expires_us / 1000));
-	jbuf_add(out, ",\"_links\":{\"self\":{\"href\":\"/api/session\"},\"api\":{\"href\":\"/api\"}");
-	if (r->who.kind == AUTHDB_SESSION)
-		jbuf_add(out, ",\"logout\":{\"href\":\"/api/session\",\"method\":\"DELETE\"}");
-	jbuf_add(out, "}}");
+		json_object_set_new(links, "logout", accounts_link("/api/session", "DELETE"));
+	o = json_pack("{s:s, s:s, s:s}", "user", r->who.name, "role", authdb_role_name(r->who.role),
+	    "kind", r->who.kind == AUTHDB_TOKEN ? "token" : "session");
+	if (o && r->who.kind == AUTHDB_SESSION)
+		json_object_set_new(o, "expires", json_integer(r->who.expires_us / 1000));
+	if (o == NULL || links == NULL || json_object_set_new(o, "_links", links) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* accounts_reply - v (reference taken) as the answer with status, or 500 */
+static int
+accounts_reply(struct jbuf *out, int status, json_t *v)
+{
+	return jbuf_json(out, v) == 0 ? status : problem_json(out, 500, "out of memory");
 }
 
 static int
@@ -129,14 +151,7 @@ accounts_session(const char *method, const char *body, size_t len, struct auth_r
 	int bad = 0, status, retry;
 
 	if (strcmp(method, "GET") == 0) {
-		/* Nobody is a valid answer to "who am I" (the login page asks). */
-		if (r->who.kind == AUTHDB_ANON) {
-			jbuf_add(out, "{\"user\":null,\"role\":\"none\",\"kind\":\"none\",\"_links\":{\"self\":"
-			    "{\"href\":\"/api/session\"},\"login\":{\"href\":\"/api/session\",\"method\":\"POST\"}}}");
-			return 200;
-		}
-		accounts_session_json(out, r);
-		return 200;
+		return accounts_reply(out, 200, accounts_session_json(r));
 	}
 	if (strcmp(method, "DELETE") == 0) {
 		auth_logout(r);
@@ -184,108 +199,147 @@ accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf *out
 	if (status != 201)
 		return problem_json(out, 500, "database error");
 	util_strlcpy(ao->location, "/api/session", sizeof(ao->location));
-	accounts_session_json(out, r);
-	return 201;
+	return accounts_reply(out, 201, accounts_session_json(r));
 }
 
 /* ---- /api/users ---- */
 
-static void
-accounts_user_json(struct jbuf *out, const struct authdb_user *u)
+/* accounts_collection - {"items":items,"count":n,"_links":{"self","create"}} */
+static json_t *
+accounts_collection(json_t *items, const char *href)
 {
-	jbuf_add(out, "{\"name\":");
-	jbuf_str(out, u->name);
-	jbuf_add(out, ",\"role\":\"%s\",\"created\":%lld,\"changed\":%lld,\"_links\":{\"self\":{\"href\":\"/api/users/",
-	    authdb_role_name(u->role), (long long)(u->created_us / 1000), (long long)(u->changed_us / 1000));
-	jbuf_add(out, "%s\"}}}", u->name); /* names are [A-Za-z0-9._@-]: nothing to escape */
+	return json_pack("{s:o, s:I, s:{s:o, s:o}}", "items", items, "count", (json_int_t)json_array_size(items),
+	    "_links", "self", accounts_link(href, NULL), "create", accounts_link(href, "POST"));
 }
 
-struct accounts_list {
-	struct jbuf *out;
-	int n;
-};
+static json_t *
+accounts_user_json(const struct authdb_user *u)
+{
+	char href[96];
+
+	snprintf(href, sizeof(href), "/api/users/%s", u->name);
+	return json_pack("{s:s, s:s, s:I, s:I, s:{s:o}}", "name", u->name, "role", authdb_role_name(u->role),
+	    "created", (json_int_t)(u->created_us / 1000), "changed", (json_int_t)(u->changed_us / 1000),
+	    "_links", "self", accounts_link(href, NULL));
+}
 
 static void
 accounts_user_item(const struct authdb_user *u, void *arg)
 {
-	struct accounts_list *l = arg;
-
-	if (l->n++)
-		jbuf_add(l->out, ",");
-	accounts_user_json(l->out, u);
+	json_array_append_new(arg, accounts_user_json(u));
 }
 
-/* accounts_detail - {"role":"..."} style detail for the audit trail. */
+/* accounts_role_audit - the audit entry of a role given to name */
 static void
-accounts_role_detail(char *buf, size_t len, int role)
+accounts_role_audit(const char *action, const char *name, int role)
 {
-	snprintf(buf, len, "{\"role\":\"%s\"}", authdb_role_name(role));
+	char *d;
+	json_t *o = json_pack("{s:s}", "role", authdb_role_name(role));
+
+	d = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	auth_audit(action, name, d);
+	free(d);
+	json_decref(o);
 }
 
+/* accounts_user_add - POST /api/users {"name","role","password"} */
 static int
-accounts_users(struct lws *wsi, const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
-    struct jbuf *out, struct accounts_out *ao)
+accounts_user_add(const char *body, size_t len, struct jbuf *out, struct accounts_out *ao)
 {
-	struct authdb_user u;
-	struct accounts_list l = { out, 0 };
 	const char *uname, *role, *pw;
-	int64_t now = (int64_t)util_now_us();
-	int rc, status, bad = 0, rl = -1, self;
-	char detail[64];
+	struct authdb_user u;
+	int status, bad = 0, rl = -1, rc;
 	json_t *j;
 
-	self = name && r->who.kind == AUTHDB_SESSION && strcmp(r->who.name, name) == 0;
-	if (name == NULL) {
-		if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
-			return status;
-		if (strcmp(method, "GET") == 0) {
-			jbuf_add(out, "{\"items\":[");
-			if (authdb_users(db_handle(), accounts_user_item, &l) < 0)
-				return problem_json(out, 500, "database error");
-			jbuf_add(out, "],\"count\":%d,\"_links\":{\"self\":{\"href\":\"/api/users\"},"
-			    "\"create\":{\"href\":\"/api/users\",\"method\":\"POST\"}}}", l.n);
-			return 200;
-		}
-		if (strcmp(method, "POST") != 0)
-			return accounts_405(ao, out, "GET, POST");
-		if ((j = accounts_body(body, len, out, &status)) == NULL)
-			return status;
-		uname = accounts_str(j, "name", &bad);
-		role = accounts_str(j, "role", &bad);
-		pw = accounts_str(j, "password", &bad);
-		if (bad || uname == NULL || role == NULL || pw == NULL) {
-			json_decref(j);
-			return problem_json(out, 400, "body: {\"name\", \"role\", \"password\"} (strings)");
-		}
-		if (!authdb_name_valid(uname) || (rl = authdb_role_parse(role)) < 0 || !authdb_password_ok(pw)) {
-			json_decref(j);
-			return problem_json(out, 422, "name: 1..63 of A-Z a-z 0-9 . _ @ -; role: admin, supervisor or "
-			    "viewer; password: 8..256 characters");
-		}
-		rc = authdb_user_add(db_handle(), uname, rl, pw, now);
-		if (rc == 0 && authdb_user_get(db_handle(), uname, &u) == 0) {
-			accounts_role_detail(detail, sizeof(detail), rl);
-			auth_audit("user_add", uname, detail);
-			snprintf(ao->location, sizeof(ao->location), "/api/users/%s", uname);
-			accounts_user_json(out, &u);
-			json_decref(j);
-			return 201;
-		}
-		json_decref(j);
-		return rc == -EEXIST ? problem_json(out, 409, "a user by that name exists") :
+	if ((j = accounts_body(body, len, out, &status)) == NULL)
+		return status;
+	uname = accounts_str(j, "name", &bad);
+	role = accounts_str(j, "role", &bad);
+	pw = accounts_str(j, "password", &bad);
+	if (bad || uname == NULL || role == NULL || pw == NULL)
+		status = problem_json(out, 400, "body: {\"name\", \"role\", \"password\"} (strings)");
+	else if (!authdb_name_valid(uname) || (rl = authdb_role_parse(role)) < 0 || !authdb_password_ok(pw))
+		status = problem_json(out, 422, "name: 1..63 of A-Z a-z 0-9 . _ @ -; role: admin, supervisor or "
+		    "viewer; password: 8..256 characters");
+	else if ((rc = authdb_user_add(db_handle(), uname, rl, pw, (int64_t)util_now_us())) != 0 ||
+	    authdb_user_get(db_handle(), uname, &u) != 0)
+		status = rc == -EEXIST ? problem_json(out, 409, "a user by that name exists") :
 		    problem_json(out, 500, "database error");
+	else {
+		accounts_role_audit("user_add", uname, rl);
+		snprintf(ao->location, sizeof(ao->location), "/api/users/%s", uname);
+		status = accounts_reply(out, 201, accounts_user_json(&u));
 	}
-	/* One user. Anyone may read and re-password themselves. */
+	json_decref(j);
+	return status;
+}
+
+/* accounts_user_changed - If-Match: 0 when the client saw user u as it
+ * is (or did not say), else the 412 answer's status */
+static int
+accounts_user_changed(struct lws *wsi, const struct authdb_user *u, struct jbuf *out)
+{
+	char im[256], tag[REST_ETAG_SIZE];
+	struct jbuf cur;
+
+	if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
+		return 0;
+	jbuf_init(&cur, 0);
+	jbuf_json(&cur, accounts_user_json(u));
+	rest_etag(jbuf_text(&cur), cur.len, tag);
+	jbuf_free(&cur);
+	return rest_etag_match(im, tag) ? 0 : problem_json(out, 412, "the user changed since (If-Match): read it again");
+}
+
+/* accounts_user_patch - PATCH /api/users/NAME {"role"} and/or {"password"} */
+static int
+accounts_user_patch(const struct authdb_user *u, json_t *j, struct auth_req *r, struct jbuf *out)
+{
+	int64_t now = (int64_t)util_now_us();
+	const char *role, *pw;
+	int bad = 0, rl = -1, status;
+
+	role = accounts_str(j, "role", &bad);
+	pw = accounts_str(j, "password", &bad);
+	if (bad || (role == NULL && pw == NULL) || json_object_size(j) != (size_t)((role != NULL) + (pw != NULL)))
+		return problem_json(out, 400, "body: {\"role\"} and/or {\"password\"} (strings), nothing else");
+	if ((role && (rl = authdb_role_parse(role)) < 0) || (pw && !authdb_password_ok(pw)))
+		return problem_json(out, 422, "role: admin, supervisor or viewer; password: 8..256 characters");
+	if (role && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
+		return status;
+	if (role && u->role == AUTHDB_ADMIN && rl != AUTHDB_ADMIN && authdb_count_role(db_handle(), AUTHDB_ADMIN) <= 1)
+		return problem_json(out, 409, "the last admin keeps the admin role");
+	if (role) {
+		if (authdb_user_set_role(db_handle(), u->name, rl, now) != 0)
+			return problem_json(out, 500, "database error");
+		accounts_role_audit("user_role", u->name, rl);
+	}
+	if (pw) {
+		if (authdb_user_passwd(db_handle(), u->name, pw, now) != 0)
+			return problem_json(out, 500, "database error");
+		auth_audit("user_passwd", u->name, NULL);
+	}
+	return 200;
+}
+
+/* accounts_user - GET, PATCH, DELETE /api/users/NAME. Anyone may read and
+ * re-password themselves. */
+static int
+accounts_user(struct lws *wsi, const char *method, const char *name, const char *body, size_t len,
+    struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
+{
+	int self = r->who.kind == AUTHDB_SESSION && strcmp(r->who.name, name) == 0, status;
+	struct authdb_user u;
+	json_t *j;
+
 	if (!self && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
 	if (r->who.kind == AUTHDB_ANON)
 		return accounts_need(r, AUTHDB_VIEWER, out);
 	if (!authdb_name_valid(name) || authdb_user_get(db_handle(), name, &u) != 0)
 		return problem_json(out, 404, "no such user");
-	if (strcmp(method, "GET") == 0) {
-		accounts_user_json(out, &u);
-		return 200;
-	}
+	if (strcmp(method, "GET") == 0)
+		return accounts_reply(out, 200, accounts_user_json(&u));
 	if (strcmp(method, "DELETE") == 0) {
 		if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 			return status;
@@ -298,178 +352,146 @@ accounts_users(struct lws *wsi, const char *method, const char *name, const char
 	}
 	if (strcmp(method, "PATCH") != 0)
 		return accounts_405(ao, out, "GET, PATCH, DELETE");
-	{
-		/* If-Match: change it only if it is still what the client saw. */
-		char im[256], tag[REST_ETAG_SIZE];
-		struct jbuf cur;
-
-		if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) > 0) {
-			jbuf_init(&cur, 0);
-			accounts_user_json(&cur, &u);
-			rest_etag(jbuf_text(&cur), cur.len, tag);
-			jbuf_free(&cur);
-			if (!rest_etag_match(im, tag))
-				return problem_json(out, 412, "the user changed since (If-Match): read it again");
-		}
-	}
+	if ((status = accounts_user_changed(wsi, &u, out)) != 0)
+		return status;
 	if ((j = accounts_body(body, len, out, &status)) == NULL)
 		return status;
-	role = accounts_str(j, "role", &bad);
-	pw = accounts_str(j, "password", &bad);
-	if (bad || (role == NULL && pw == NULL) || json_object_size(j) != (size_t)((role != NULL) + (pw != NULL))) {
-		json_decref(j);
-		return problem_json(out, 400, "body: {\"role\"} and/or {\"password\"} (strings), nothing else");
-	}
-	if ((role && (rl = authdb_role_parse(role)) < 0) || (pw && !authdb_password_ok(pw))) {
-		json_decref(j);
-		return problem_json(out, 422, "role: admin, supervisor or viewer; password: 8..256 characters");
-	}
-	if (role && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0) {
-		json_decref(j);
-		return status;
-	}
-	if (role && u.role == AUTHDB_ADMIN && rl != AUTHDB_ADMIN &&
-	    authdb_count_role(db_handle(), AUTHDB_ADMIN) <= 1) {
-		json_decref(j);
-		return problem_json(out, 409, "the last admin keeps the admin role");
-	}
-	if (role) {
-		if (authdb_user_set_role(db_handle(), name, rl, now) != 0) {
-			json_decref(j);
-			return problem_json(out, 500, "database error");
-		}
-		accounts_role_detail(detail, sizeof(detail), rl);
-		auth_audit("user_role", name, detail);
-	}
-	if (pw) {
-		if (authdb_user_passwd(db_handle(), name, pw, now) != 0) {
-			json_decref(j);
-			return problem_json(out, 500, "database error");
-		}
-		auth_audit("user_passwd", name, NULL);
-	}
+	status = accounts_user_patch(&u, j, r, out);
 	json_decref(j);
+	if (status != 200)
+		return status;
 	if (authdb_user_get(db_handle(), name, &u) != 0)
 		return problem_json(out, 500, "database error");
-	accounts_user_json(out, &u);
-	return 200;
+	return accounts_reply(out, 200, accounts_user_json(&u));
+}
+
+static int
+accounts_users(struct lws *wsi, const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
+    struct jbuf *out, struct accounts_out *ao)
+{
+	json_t *items;
+	int status;
+
+	if (name != NULL)
+		return accounts_user(wsi, method, name, body, len, r, out, ao);
+	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
+		return status;
+	if (strcmp(method, "POST") == 0)
+		return accounts_user_add(body, len, out, ao);
+	if (strcmp(method, "GET") != 0)
+		return accounts_405(ao, out, "GET, POST");
+	if ((items = json_array()) == NULL || authdb_users(db_handle(), accounts_user_item, items) < 0) {
+		json_decref(items);
+		return problem_json(out, 500, "database error");
+	}
+	return accounts_reply(out, 200, accounts_collection(items, "/api/users"));
 }
 
 /* ---- /api/tokens ---- */
 
-static void
-accounts_token_json(struct jbuf *out, const struct authdb_token *t)
+static json_t *
+accounts_token_json(const struct authdb_token *t)
 {
-	jbuf_add(out, "{\"id\":%lld,\"name\":", (long long)t->id);
-	jbuf_str(out, t->name);
-	jbuf_add(out, ",\"role\":\"%s\",\"created_by\":", authdb_role_name(t->role));
-	jbuf_str(out, t->created_by);
-	jbuf_add(out, ",\"created\":%lld,\"last_used\":", (long long)(t->created_us / 1000));
-	if (t->last_used_us)
-		jbuf_add(out, "%lld", (long long)(t->last_used_us / 1000));
-	else
-		jbuf_add(out, "null");
-	jbuf_add(out, ",\"revoked\":");
-	if (t->revoked_us)
-		jbuf_add(out, "%lld", (long long)(t->revoked_us / 1000));
-	else
-		jbuf_add(out, "null");
-	jbuf_add(out, ",\"active\":%s,\"_links\":{\"self\":{\"href\":\"/api/tokens/%lld\"}",
-	    t->revoked_us ? "false" : "true", (long long)t->id);
-	if (!t->revoked_us)
-		jbuf_add(out, ",\"revoke\":{\"href\":\"/api/tokens/%lld\",\"method\":\"DELETE\"}", (long long)t->id);
-	jbuf_add(out, "}}");
+	char href[48];
+	json_t *links;
+
+	snprintf(href, sizeof(href), "/api/tokens/%lld", (long long)t->id);
+	links = json_pack("{s:o}", "self", accounts_link(href, NULL));
+	if (links && !t->revoked_us)
+		json_object_set_new(links, "revoke", accounts_link(href, "DELETE"));
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:o, s:b, s:o}", "id", (json_int_t)t->id, "name", t->name,
+	    "role", authdb_role_name(t->role), "created_by", t->created_by, "created", (json_int_t)(t->created_us / 1000),
+	    "last_used", t->last_used_us ? json_integer(t->last_used_us / 1000) : json_null(),
+	    "revoked", t->revoked_us ? json_integer(t->revoked_us / 1000) : json_null(), "active", !t->revoked_us,
+	    "_links", links);
 }
 
 static void
 accounts_token_item(const struct authdb_token *t, void *arg)
 {
-	struct accounts_list *l = arg;
-
-	if (l->n++)
-		jbuf_add(l->out, ",");
-	accounts_token_json(l->out, t);
+	json_array_append_new(arg, accounts_token_json(t));
 }
 
 static int
 accounts_id(const char *s, int64_t *id)
 {
-	char *end;
 	long long v;
 
-	if (s == NULL || *s < '1' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
+	if (s == NULL || *s == '0' || api_int(s, 1, INT64_MAX, &v) != 0)
 		return -1;
 	*id = v;
 	return 0;
+}
+
+/* accounts_token_add - POST /api/tokens {"name","role"}: the answer is
+ * the one time the secret is shown */
+static int
+accounts_token_add(const char *body, size_t len, struct jbuf *out, struct accounts_out *ao)
+{
+	char tok[AUTHDB_SECRET_SIZE], target[24], *d = NULL;
+	struct authdb_token t;
+	const char *name, *role;
+	int status, bad = 0, rl = -1;
+	json_t *j, *item;
+	int64_t id;
+
+	if ((j = accounts_body(body, len, out, &status)) == NULL)
+		return status;
+	name = accounts_str(j, "name", &bad);
+	role = accounts_str(j, "role", &bad);
+	if (bad || name == NULL || role == NULL)
+		status = problem_json(out, 400, "body: {\"name\", \"role\"} (strings)");
+	else if (!authdb_name_valid(name) || (rl = authdb_role_parse(role)) < 0)
+		status = problem_json(out, 422, "name: 1..63 of A-Z a-z 0-9 . _ @ -; role: admin, supervisor or viewer");
+	else if ((id = authdb_token_add(db_handle(), name, rl, auth_who_label(), (int64_t)util_now_us(), tok)) <= 0 ||
+	    authdb_token_get(db_handle(), id, &t) != 0)
+		status = problem_json(out, 500, "database error");
+	else {
+		snprintf(target, sizeof(target), "%lld", (long long)id);
+		item = json_pack("{s:s, s:s}", "name", name, "role", authdb_role_name(rl));
+		d = item ? json_dumps(item, JSON_COMPACT) : NULL;
+		json_decref(item);
+		auth_audit("token_add", target, d);
+		free(d);
+		snprintf(ao->location, sizeof(ao->location), "/api/tokens/%lld", (long long)id);
+		if ((item = accounts_token_json(&t)) != NULL)
+			json_object_set_new(item, "token", json_string(tok));
+		memset(tok, 0, sizeof(tok));
+		status = accounts_reply(out, 201, item);
+	}
+	json_decref(j);
+	return status;
 }
 
 static int
 accounts_tokens(const char *method, const char *idstr, const char *body, size_t len, struct auth_req *r,
     struct jbuf *out, struct accounts_out *ao)
 {
-	struct accounts_list l = { out, 0 };
 	struct authdb_token t;
-	char tok[AUTHDB_SECRET_SIZE], target[24], detail[128];
-	const char *name, *role;
-	int64_t id, now = (int64_t)util_now_us();
-	int status, bad = 0, rl;
-	json_t *j;
+	json_t *items;
+	int64_t id;
+	int status;
 
 	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
 	if (idstr == NULL) {
-		if (strcmp(method, "GET") == 0) {
-			jbuf_add(out, "{\"items\":[");
-			if (authdb_tokens(db_handle(), accounts_token_item, &l) < 0)
-				return problem_json(out, 500, "database error");
-			jbuf_add(out, "],\"count\":%d,\"_links\":{\"self\":{\"href\":\"/api/tokens\"},"
-			    "\"create\":{\"href\":\"/api/tokens\",\"method\":\"POST\"}}}", l.n);
-			return 200;
-		}
-		if (strcmp(method, "POST") != 0)
+		if (strcmp(method, "POST") == 0)
+			return accounts_token_add(body, len, out, ao);
+		if (strcmp(method, "GET") != 0)
 			return accounts_405(ao, out, "GET, POST");
-		if ((j = accounts_body(body, len, out, &status)) == NULL)
-			return status;
-		name = accounts_str(j, "name", &bad);
-		role = accounts_str(j, "role", &bad);
-		if (bad || name == NULL || role == NULL) {
-			json_decref(j);
-			return problem_json(out, 400, "body: {\"name\", \"role\"} (strings)");
-		}
-		if (!authdb_name_valid(name) || (rl = authdb_role_parse(role)) < 0) {
-			json_decref(j);
-			return problem_json(out, 422, "name: 1..63 of A-Z a-z 0-9 . _ @ -; role: admin, supervisor or viewer");
-		}
-		if ((id = authdb_token_add(db_handle(), name, rl, auth_who_label(), now, tok)) <= 0 ||
-		    authdb_token_get(db_handle(), id, &t) != 0) {
-			json_decref(j);
+		if ((items = json_array()) == NULL || authdb_tokens(db_handle(), accounts_token_item, items) < 0) {
+			json_decref(items);
 			return problem_json(out, 500, "database error");
 		}
-		snprintf(target, sizeof(target), "%lld", (long long)id);
-		snprintf(detail, sizeof(detail), "{\"name\":\"%s\",\"role\":\"%s\"}", name, authdb_role_name(rl));
-		json_decref(j);
-		auth_audit("token_add", target, detail);
-		snprintf(ao->location, sizeof(ao->location), "/api/tokens/%lld", (long long)id);
-		accounts_token_json(out, &t);
-		/* The one time the secret is shown: splice it into the item. */
-		jbuf_truncate(out, out->len - 1);
-		jbuf_add(out, ",\"token\":\"%s\"}", tok);
-		memset(tok, 0, sizeof(tok));
-		return 201;
+		return accounts_reply(out, 200, accounts_collection(items, "/api/tokens"));
 	}
 	if (accounts_id(idstr, &id) != 0 || authdb_token_get(db_handle(), id, &t) != 0)
 		return problem_json(out, 404, "no such token");
-	if (strcmp(method, "GET") == 0) {
-		accounts_token_json(out, &t);
-		return 200;
-	}
+	if (strcmp(method, "GET") == 0)
+		return accounts_reply(out, 200, accounts_token_json(&t));
 	if (strcmp(method, "DELETE") != 0)
 		return accounts_405(ao, out, "GET, DELETE");
-	if (authdb_token_revoke(db_handle(), id, now) != 0)
+	if (authdb_token_revoke(db_handle(), id, (int64_t)util_now_us()) != 0)
 		return problem_json(out, 500, "database error");
 	if (!t.revoked_us)
 		auth_audit("token_revoke", idstr, NULL);
@@ -478,38 +500,16 @@ accounts_tokens(const char *method, const char *idstr, const char *body, size_t 
 
 /* ---- /api/audit ---- */
 
-static void
-accounts_audit_row(struct jbuf *out, sqlite3_stmt *st)
-{
-	const char *detail = (const char *)sqlite3_column_text(st, 5);
-	long long id = sqlite3_column_int64(st, 0);
-
-	jbuf_add(out, "{\"id\":%lld,\"at\":%lld,\"who\":", id, (long long)(sqlite3_column_int64(st, 1) / 1000));
-	jbuf_str(out, (const char *)sqlite3_column_text(st, 2));
-	jbuf_add(out, ",\"action\":");
-	jbuf_str(out, (const char *)sqlite3_column_text(st, 3));
-	jbuf_add(out, ",\"target\":");
-	jbuf_str(out, (const char *)sqlite3_column_text(st, 4));
-	jbuf_add(out, ",\"detail\":");
-	/* Written by us as an object; anything else is shown as null. */
-	if (detail && detail[0] == '{' && detail[strlen(detail) - 1] == '}')
-		jbuf_add(out, "%s", detail);
-	else
-		jbuf_add(out, "null");
-	jbuf_add(out, ",\"addr\":");
-	jbuf_str(out, (const char *)sqlite3_column_text(st, 6));
-	jbuf_add(out, ",\"_links\":{\"self\":{\"href\":\"/api/audit/%lld\"}}}", id);
-}
-
 static int
 accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct auth_req *r, struct jbuf *out,
     struct accounts_out *ao)
 {
-	char b1[32], b2[32], b3[64], b4[96];
-	const char *action, *who, *v;
-	sqlite3_stmt *st;
-	int64_t id, before = 0, limit = 100, last = 0;
-	int status, rc, n = 0;
+	char b1[32], b2[32], b3[64], b4[96], next[96];
+	int64_t id = 0, before = 0, limit = 100;
+	const char *v;
+	json_t *items, *page;
+	int status;
+	size_t n;
 
 	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
@@ -524,38 +524,24 @@ accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct au
 		if ((v = api_arg(wsi, "before", b2, sizeof(b2))) != NULL && accounts_id(v, &before) != 0)
 			return problem_json(out, 400, "before: an audit entry id");
 	}
-	action = idstr ? NULL : api_arg(wsi, "action", b3, sizeof(b3));
-	who = idstr ? NULL : api_arg(wsi, "who", b4, sizeof(b4));
-	if (sqlite3_prepare_v2(db_handle(), "SELECT id, at_us, who, action, target, detail, addr FROM audit"
-	    " WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR id < ?2) AND (?3 IS NULL OR action = ?3)"
-	    " AND (?4 IS NULL OR who = ?4) ORDER BY id DESC LIMIT ?5", -1, &st, NULL) != SQLITE_OK)
+	items = query_audit(db_handle(), id, before, idstr ? NULL : api_arg(wsi, "action", b3, sizeof(b3)),
+	    idstr ? NULL : api_arg(wsi, "who", b4, sizeof(b4)), idstr ? 1 : limit);
+	if (items == NULL)
 		return problem_json(out, 500, "database error");
-	sqlite3_bind_int64(st, 1, idstr ? id : 0);
-	sqlite3_bind_int64(st, 2, before);
-	if (action)
-		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	if (who)
-		sqlite3_bind_text(st, 4, who, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, idstr ? 1 : limit);
-	if (idstr == NULL)
-		jbuf_add(out, "{\"items\":[");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++)
-			jbuf_add(out, ",");
-		accounts_audit_row(out, st);
-		last = sqlite3_column_int64(st, 0);
+	n = json_array_size(items);
+	if (idstr) {
+		page = n ? json_incref(json_array_get(items, 0)) : NULL;
+		json_decref(items);
+		return page ? accounts_reply(out, 200, page) : problem_json(out, 404, "no such audit entry");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return problem_json(out, 500, "database error");
-	if (idstr)
-		return n ? 200 : problem_json(out, 404, "no such audit entry");
-	jbuf_add(out, "],\"count\":%d,\"_links\":{\"self\":{\"href\":\"/api/audit\"}", n);
-	if (n == limit)
-		jbuf_add(out, ",\"next\":{\"href\":\"/api/audit?before=%lld&limit=%lld\"}", (long long)last,
-		    (long long)limit);
-	jbuf_add(out, "}}");
-	return 200;
+	page = json_pack("{s:o, s:I, s:{s:o}}", "items", items, "count", (json_int_t)n,
+	    "_links", "self", accounts_link("/api/audit", NULL));
+	if (page && (int64_t)n == limit) {
+		snprintf(next, sizeof(next), "/api/audit?before=%lld&limit=%lld",
+		    (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")), (long long)limit);
+		json_object_set_new(json_object_get(page, "_links"), "next", accounts_link(next, NULL));
+	}
+	return accounts_reply(out, 200, page);
 }
 
 int

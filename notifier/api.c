@@ -2,6 +2,7 @@
  * built whole in memory (bounded: at most 500 items) and handed to web
  * for writing. */
 #include <errno.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
@@ -50,8 +51,7 @@ api_arg(struct lws *wsi, const char *name, char *buf, int len)
 	return v && *v ? v : NULL;
 }
 
-/* api_int - parse a decimal integer in [min, max]; -1 if malformed. */
-static int
+int
 api_int(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
@@ -67,73 +67,139 @@ api_int(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
+/* api_tracks_args - read the filters of /api/tracks (limit up to
+ * max_limit) from wsi's query into t: 0, or the 400 answer's status */
 static int
-api_tracks(struct lws *wsi, struct jbuf *out)
+api_tracks_args(struct lws *wsi, struct api_tracks *t, int max_limit, struct jbuf *out)
 {
-	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
+	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], msg[32];
 	const char *v;
-	struct query_tracks q;
 	long long n;
 
-	memset(&q, 0, sizeof(q));
-	q.limit = 50;
+	memset(t, 0, sizeof(*t));
+	t->q.limit = max_limit > 500 ? max_limit : 50;
 	if ((v = api_arg(wsi, "camera", b1, sizeof(b1))) != NULL) {
 		if (!util_camera_id_valid(v))
 			return api_error(out, 400, "camera: not a camera id");
-		q.camera = v;
+		util_strlcpy(t->camera, v, sizeof(t->camera));
 	}
 	if ((v = api_arg(wsi, "verdict", b2, sizeof(b2))) != NULL) {
 		if (strcmp(v, "PASS") != 0 && strcmp(v, "DENY") != 0 && strcmp(v, "none") != 0)
 			return api_error(out, 400, "verdict: PASS, DENY or none");
-		q.verdict = v;
+		util_strlcpy(t->verdict, v, sizeof(t->verdict));
 	}
 	if ((v = api_arg(wsi, "since", b3, sizeof(b3))) != NULL) {
 		if (api_int(v, 1, 100000000000000LL, &n) != 0)
 			return api_error(out, 400, "since: unix milliseconds");
-		q.since_ms = n;
+		t->q.since_ms = n;
 	}
 	if ((v = api_arg(wsi, "until", b4, sizeof(b4))) != NULL) {
 		if (api_int(v, 1, 100000000000000LL, &n) != 0)
 			return api_error(out, 400, "until: unix milliseconds");
-		q.until_ms = n;
+		t->q.until_ms = n;
 	}
 	if ((v = api_arg(wsi, "limit", b5, sizeof(b5))) != NULL) {
-		if (api_int(v, 1, 500, &n) != 0)
-			return api_error(out, 400, "limit: 1..500");
-		q.limit = (int)n;
+		snprintf(msg, sizeof(msg), "limit: 1..%d", max_limit);
+		if (api_int(v, 1, max_limit, &n) != 0)
+			return api_error(out, 400, msg);
+		t->q.limit = (int)n;
 	}
 	if ((v = api_arg(wsi, "before", b6, sizeof(b6))) != NULL) {
 		if (api_int(v, 1, 1LL << 62, &n) != 0)
 			return api_error(out, 400, "before: a positive item id");
-		q.before = n;
+		t->q.before = n;
 	}
-	if (jbuf_json(out, query_tracks(db_handle(), &q)) < 0) {
-		log_warnx(NULL, "api tracks: %s", db_errmsg());
-		return api_error(out, 500, "database error");
-	}
+	return 0;
+}
+
+const struct query_tracks *
+api_tracks_query(struct api_tracks *t)
+{
+	t->q.camera = t->camera[0] ? t->camera : NULL;
+	t->q.verdict = t->verdict[0] ? t->verdict : NULL;
+	return &t->q;
+}
+
+int
+api_db_error(sqlite3 *db, const char *what, struct jbuf *out)
+{
+	log_warnx(NULL, "%s: %s", what, sqlite3_errmsg(db));
+	return api_error(out, 500, "database error");
+}
+
+/* api_tracks_read - GET /api/tracks, off the loop (webjob.h) */
+static int
+api_tracks_read(sqlite3 *db, void *arg, struct jbuf *out)
+{
+	if (jbuf_json(out, query_tracks(db, api_tracks_query(arg))) < 0)
+		return api_db_error(db, "api tracks", out);
+	return 200;
+}
+
+struct api_alerts {
+	int open_only, limit;
+};
+
+static int
+api_alerts_read(sqlite3 *db, void *arg, struct jbuf *out)
+{
+	const struct api_alerts *a = arg;
+
+	if (jbuf_json(out, query_alerts(db, a->open_only, a->limit)) < 0)
+		return api_db_error(db, "api alerts", out);
 	return 200;
 }
 
 static int
-api_alerts(struct lws *wsi, struct jbuf *out)
+api_today_read(sqlite3 *db, void *arg, struct jbuf *out)
 {
+	(void)arg;
+	if (jbuf_json(out, query_stats_day(db, time(NULL))) < 0)
+		return api_db_error(db, "api stats", out);
+	return 200;
+}
+
+int
+api_defer(struct api_read *rd, webjob_read_fn fn, const void *arg, size_t size, struct jbuf *out)
+{
+	if ((rd->arg = malloc(size ? size : 1)) == NULL)
+		return api_error(out, 500, "out of memory");
+	if (size)
+		memcpy(rd->arg, arg, size);
+	rd->fn = fn;
+	return 0;
+}
+
+int
+api_tracks_defer(struct lws *wsi, int max_limit, webjob_read_fn fn, struct jbuf *out, struct api_read *rd)
+{
+	struct api_tracks t;
+	int status;
+
+	if ((status = api_tracks_args(wsi, &t, max_limit, out)) != 0)
+		return status;
+	return api_defer(rd, fn, &t, sizeof(t), out);
+}
+
+static int
+api_alerts(struct lws *wsi, struct jbuf *out, struct api_read *rd)
+{
+	struct api_alerts a = { 1, 100 };
 	char b1[32], b2[32];
 	const char *v;
-	int open_only = 1;
-	long long limit = 100;
+	long long limit;
 
 	if ((v = api_arg(wsi, "state", b1, sizeof(b1))) != NULL) {
 		if (strcmp(v, "open") != 0 && strcmp(v, "all") != 0)
 			return api_error(out, 400, "state: open or all");
-		open_only = strcmp(v, "open") == 0;
+		a.open_only = strcmp(v, "open") == 0;
 	}
-	if ((v = api_arg(wsi, "limit", b2, sizeof(b2))) != NULL && api_int(v, 1, 500, &limit) != 0)
-		return api_error(out, 400, "limit: 1..500");
-	if (jbuf_json(out, query_alerts(db_handle(), open_only, (int)limit)) < 0) {
-		log_warnx(NULL, "api alerts: %s", db_errmsg());
-		return api_error(out, 500, "database error");
+	if ((v = api_arg(wsi, "limit", b2, sizeof(b2))) != NULL) {
+		if (api_int(v, 1, 500, &limit) != 0)
+			return api_error(out, 400, "limit: 1..500");
+		a.limit = (int)limit;
 	}
-	return 200;
+	return api_defer(rd, api_alerts_read, &a, sizeof(a), out);
 }
 
 /* api_ack_path - the id in /api/alerts/<id>/ack, or 0. */
@@ -386,7 +452,7 @@ api_post(const char *path, const char *body, size_t len, struct jbuf *out)
 }
 
 int
-api_handle(struct lws *wsi, const char *path, struct jbuf *out)
+api_handle(struct lws *wsi, const char *path, struct jbuf *out, struct api_read *rd)
 {
 	if (strcmp(path, "/api/health") == 0) {
 		int ok = db_health() == 0;
@@ -410,16 +476,11 @@ api_handle(struct lws *wsi, const char *path, struct jbuf *out)
 		cams_list_json(out);
 		return 200;
 	}
-	if (strcmp(path, "/api/stats/today") == 0) {
-		if (jbuf_json(out, query_stats_day(db_handle(), time(NULL))) < 0) {
-			log_warnx(NULL, "api stats: %s", db_errmsg());
-			return api_error(out, 500, "database error");
-		}
-		return 200;
-	}
+	if (strcmp(path, "/api/stats/today") == 0)
+		return api_defer(rd, api_today_read, NULL, 0, out);
 	if (strcmp(path, "/api/tracks") == 0)
-		return api_tracks(wsi, out);
+		return api_tracks_defer(wsi, 500, api_tracks_read, out, rd);
 	if (strcmp(path, "/api/alerts") == 0)
-		return api_alerts(wsi, out);
+		return api_alerts(wsi, out, rd);
 	return api_error(out, 404, "no such API");
 }

@@ -70,7 +70,7 @@ static struct {
 } mt;
 
 static void
-histo_add(struct histo *h, double v)
+metrics_histo_add(struct histo *h, double v)
 {
 	int i;
 
@@ -85,7 +85,7 @@ histo_add(struct histo *h, double v)
 
 /* histo_text - the histogram's series, with labels ("" or `k="v"`). */
 static void
-histo_text(struct jbuf *b, const struct histo *h, const char *labels)
+metrics_histo_text(struct jbuf *b, const struct histo *h, const char *labels)
 {
 	unsigned long long cum = 0;
 	int i;
@@ -129,9 +129,9 @@ metrics_result(const struct msg_result *r, const struct commit_out *out)
 
 	if (!(r->flags & MSG_RESULT_NOFRAME)) {
 		mt.results++;
-		histo_add(&h_analyse, r->analyse_ms / 1000.0);
+		metrics_histo_add(&h_analyse, r->analyse_ms / 1000.0);
 		if (r->received_us > 0 && now >= r->received_us)
-			histo_add(&h_latency, (double)(now - r->received_us) / 1e6);
+			metrics_histo_add(&h_latency, (double)(now - r->received_us) / 1e6);
 	}
 	for (i = 0; i < r->nevents && i < MSG_EVENTS_MAX; i++) {
 		const struct msg_track_event *e = &r->events[i];
@@ -143,7 +143,7 @@ metrics_result(const struct msg_result *r, const struct commit_out *out)
 
 			mt.decisions++;
 			if (at >= e->first_seen_us)
-				histo_add(&h_verdict, (double)(at - e->first_seen_us) / 1e6);
+				metrics_histo_add(&h_verdict, (double)(at - e->first_seen_us) / 1e6);
 		}
 		if (e->kind == MSG_TRACK_ALERT && out->alert_id[i] > 0)
 			metrics_alert(msg_reason_name(e->reason));
@@ -155,7 +155,7 @@ metrics_stats(const struct msg_camera_stats *s)
 {
 	/* ingest reports the person detector's mean over the last second */
 	if (s->detect_ms > 0)
-		histo_add(&h_detect, s->detect_ms / 1000.0);
+		metrics_histo_add(&h_detect, s->detect_ms / 1000.0);
 }
 
 /* metrics_rss - resident bytes of a process from /proc/<pid>/status, -1. */
@@ -190,25 +190,60 @@ metrics_count(const char *sql)
 	return v;
 }
 
-void
-metrics_page(struct jbuf *b)
+/* The per-camera series with one value per camera (absent: no line). */
+enum { METRICS_CONNECTED, METRICS_ANALYSED, METRICS_DEPTH, METRICS_BYTES, METRICS_FAILED, METRICS_STARTS };
+
+static const struct {
+	const char *name, *type, *help;
+	int what;
+} metrics_cam_series[] = {
+	{ "gatewatch_camera_connections", "gauge", "Open camera connections to ingest.", METRICS_CONNECTED },
+	{ "gatewatch_frames_analysed_total", "counter",
+	    "Frames the workers analysed and the notifier committed (since the notifier started).", METRICS_ANALYSED },
+	{ "gatewatch_queue_depth", "gauge", "Frames spooled for the camera's worker, waiting.", METRICS_DEPTH },
+	{ "gatewatch_queue_bytes", "gauge", "Bytes spooled for the camera's worker.", METRICS_BYTES },
+	{ "gatewatch_frames_failed_total", "counter",
+	    "Frames set aside in spool/failed/ after crashing workers (since the dispatcher started).", METRICS_FAILED },
+	{ "gatewatch_worker_starts_total", "counter",
+	    "Worker processes started for the camera (a new pid; restarts after a crash or idle exit).", METRICS_STARTS },
+};
+
+/* metrics_cam_value - camera i's value of series what: 1 and *v, or 0
+ * when it has none (the dispatcher has not reported its queue) */
+static int
+metrics_cam_value(int i, int what, unsigned long long *v)
+{
+	const struct msg_camera_stats *st;
+	const struct msg_queue_status *q;
+	unsigned long analysed, starts;
+
+	cams_counts(i, &st, &q, &analysed, &starts);
+	switch (what) {
+	case METRICS_CONNECTED: *v = st ? st->connected : 0; return 1;
+	case METRICS_ANALYSED: *v = analysed; return 1;
+	case METRICS_STARTS: *v = starts; return 1;
+	case METRICS_DEPTH: *v = q ? q->depth : 0; return q != NULL;
+	case METRICS_BYTES: *v = q ? q->bytes : 0; return q != NULL;
+	default: *v = q ? q->failed : 0; return q != NULL;
+	}
+}
+
+static void
+metrics_cameras(struct jbuf *b)
 {
 	static const char *outcome[] = { "received", "accepted", "no_person", "busy", "rejected", "motion_skipped" };
 	const struct msg_camera_stats *st;
 	const struct msg_queue_status *q;
 	unsigned long analysed, starts;
-	char path[CONFIG_PATH_SIZE + 40];
-	struct stat sb;
-	long long v, bytes;
+	unsigned long long v;
+	size_t s;
 	int i, k, n = cams_count();
 
 	metrics_head(b, "gatewatch_frames_total", "counter",
 	    "Frames from each camera by ingest's answer (received counts all; since ingest started).");
 	for (i = 0; i < n; i++) {
 		cams_counts(i, &st, &q, &analysed, &starts);
-		if (st == NULL)
-			continue;
-		{
+		if (st != NULL) {
 			const uint64_t c[] = { st->frames_in, st->accepted, st->no_person, st->busy, st->rejected,
 				st->motion_skipped };
 
@@ -217,68 +252,48 @@ metrics_page(struct jbuf *b)
 				    outcome[k], (unsigned long long)c[k]);
 		}
 	}
-	metrics_head(b, "gatewatch_camera_connections", "gauge", "Open camera connections to ingest.");
-	for (i = 0; i < n; i++) {
-		cams_counts(i, &st, &q, &analysed, &starts);
-		jbuf_add(b, "gatewatch_camera_connections{camera=\"%s\"} %u\n", cams_id(i), st ? st->connected : 0);
-	}
-	metrics_head(b, "gatewatch_camera_last_frame_seconds", "gauge",
-	    "Unix time a frame of the camera last came in (0: none since the notifier started).");
-	for (i = 0; i < n; i++)
-		jbuf_add(b, "gatewatch_camera_last_frame_seconds{camera=\"%s\"} %.3f\n", cams_id(i),
-		    (double)cams_last_frame_us(i) / 1e6);
-	metrics_head(b, "gatewatch_frames_analysed_total", "counter",
-	    "Frames the workers analysed and the notifier committed (since the notifier started).");
-	for (i = 0; i < n; i++) {
-		cams_counts(i, &st, &q, &analysed, &starts);
-		jbuf_add(b, "gatewatch_frames_analysed_total{camera=\"%s\"} %lu\n", cams_id(i), analysed);
-	}
-	metrics_head(b, "gatewatch_queue_depth", "gauge", "Frames spooled for the camera's worker, waiting.");
-	for (i = 0; i < n; i++) {
-		cams_counts(i, &st, &q, &analysed, &starts);
-		if (q)
-			jbuf_add(b, "gatewatch_queue_depth{camera=\"%s\"} %u\n", cams_id(i), q->depth);
-	}
-	metrics_head(b, "gatewatch_queue_bytes", "gauge", "Bytes spooled for the camera's worker.");
-	for (i = 0; i < n; i++) {
-		cams_counts(i, &st, &q, &analysed, &starts);
-		if (q)
-			jbuf_add(b, "gatewatch_queue_bytes{camera=\"%s\"} %llu\n", cams_id(i), (unsigned long long)q->bytes);
-	}
-	metrics_head(b, "gatewatch_frames_failed_total", "counter",
-	    "Frames set aside in spool/failed/ after crashing workers (since the dispatcher started).");
-	for (i = 0; i < n; i++) {
-		cams_counts(i, &st, &q, &analysed, &starts);
-		if (q)
-			jbuf_add(b, "gatewatch_frames_failed_total{camera=\"%s\"} %llu\n", cams_id(i),
-			    (unsigned long long)q->failed);
-	}
-	metrics_head(b, "gatewatch_worker_starts_total", "counter",
-	    "Worker processes started for the camera (a new pid; restarts after a crash or idle exit).");
-	for (i = 0; i < n; i++) {
-		cams_counts(i, &st, &q, &analysed, &starts);
-		jbuf_add(b, "gatewatch_worker_starts_total{camera=\"%s\"} %lu\n", cams_id(i), starts);
+	for (s = 0; s < sizeof(metrics_cam_series) / sizeof(metrics_cam_series[0]); s++) {
+		if (s == 1) { /* after the connections, as docs/METRICS.md lists them */
+			metrics_head(b, "gatewatch_camera_last_frame_seconds", "gauge",
+			    "Unix time a frame of the camera last came in (0: none since the notifier started).");
+			for (i = 0; i < n; i++)
+				jbuf_add(b, "gatewatch_camera_last_frame_seconds{camera=\"%s\"} %.3f\n", cams_id(i),
+				    (double)cams_last_frame_us(i) / 1e6);
+		}
+		metrics_head(b, metrics_cam_series[s].name, metrics_cam_series[s].type, metrics_cam_series[s].help);
+		for (i = 0; i < n; i++)
+			if (metrics_cam_value(i, metrics_cam_series[s].what, &v))
+				jbuf_add(b, "%s{camera=\"%s\"} %llu\n", metrics_cam_series[s].name, cams_id(i), v);
 	}
 	metrics_head(b, "gatewatch_worker_resident_bytes", "gauge", "Resident memory of the camera's worker.");
 	for (i = 0; i < n; i++) {
 		char pid[16];
+		long long rss;
 
 		cams_counts(i, &st, &q, &analysed, &starts);
 		if (q == NULL || q->worker_pid <= 0)
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)q->worker_pid);
-		if ((v = metrics_rss(pid)) >= 0)
-			jbuf_add(b, "gatewatch_worker_resident_bytes{camera=\"%s\"} %lld\n", cams_id(i), v);
+		if ((rss = metrics_rss(pid)) >= 0)
+			jbuf_add(b, "gatewatch_worker_resident_bytes{camera=\"%s\"} %lld\n", cams_id(i), rss);
 	}
+}
+
+static void
+metrics_outcomes(struct jbuf *b)
+{
+	long long v;
+	int i;
+
 	metrics_head(b, "gatewatch_inference_seconds", "histogram",
 	    "Network time: stage=worker is a frame's face detector and mask classifier together, "
 	    "stage=person_detector ingest's person detector (one observation per camera-second: that second's mean).");
-	histo_text(b, &h_analyse, "stage=\"worker\"");
-	histo_text(b, &h_detect, "stage=\"person_detector\"");
+	metrics_histo_text(b, &h_analyse, "stage=\"worker\"");
+	metrics_histo_text(b, &h_detect, "stage=\"person_detector\"");
 	metrics_head(b, h_latency.name, "histogram", h_latency.help);
-	histo_text(b, &h_latency, "");
+	metrics_histo_text(b, &h_latency, "");
 	metrics_head(b, h_verdict.name, "histogram", h_verdict.help);
-	histo_text(b, &h_verdict, "");
+	metrics_histo_text(b, &h_verdict, "");
 	metrics_head(b, "gatewatch_gate_decisions_total", "counter", "Gate decisions stored (since the notifier started).");
 	jbuf_add(b, "gatewatch_gate_decisions_total %llu\n", mt.decisions);
 	metrics_head(b, "gatewatch_alerts_total", "counter", "Alerts raised, by reason (since the notifier started).");
@@ -287,6 +302,14 @@ metrics_page(struct jbuf *b)
 	metrics_head(b, "gatewatch_alerts_open", "gauge", "Alerts not acknowledged.");
 	if ((v = metrics_count("SELECT count(*) FROM alerts WHERE acked_us IS NULL")) >= 0)
 		jbuf_add(b, "gatewatch_alerts_open %lld\n", v);
+}
+
+static void
+metrics_deliveries(struct jbuf *b)
+{
+	unsigned long long pub, drop, conn;
+	long long v;
+
 	metrics_head(b, "gatewatch_deliveries", "gauge",
 	    "Alert deliveries in the outbox by channel and state (delivered rows are kept webhook.keep_days).");
 	if ((v = metrics_count("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NOT NULL")) >= 0)
@@ -298,17 +321,25 @@ metrics_page(struct jbuf *b)
 	if ((v = metrics_count("SELECT coalesce(sum(CASE WHEN delivered_us IS NULL THEN attempts"
 	    " ELSE max(attempts - 1, 0) END), 0) FROM webhook_outbox")) >= 0)
 		jbuf_add(b, "gatewatch_delivery_failed_attempts{channel=\"webhook\"} %lld\n", v);
-	{
-		unsigned long long pub, drop, conn;
+	mqtt_counts(&pub, &drop, &conn);
+	metrics_head(b, "gatewatch_mqtt_messages_total", "counter",
+	    "MQTT messages queued for the broker (published) or dropped while it was away (since start).");
+	jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"published\"} %llu\n", pub);
+	jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"dropped\"} %llu\n", drop);
+	metrics_head(b, "gatewatch_mqtt_connects_total", "counter", "Connections made to the MQTT broker (since start).");
+	jbuf_add(b, "gatewatch_mqtt_connects_total %llu\n", conn);
+}
 
-		mqtt_counts(&pub, &drop, &conn);
-		metrics_head(b, "gatewatch_mqtt_messages_total", "counter",
-		    "MQTT messages queued for the broker (published) or dropped while it was away (since start).");
-		jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"published\"} %llu\n", pub);
-		jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"dropped\"} %llu\n", drop);
-		metrics_head(b, "gatewatch_mqtt_connects_total", "counter", "Connections made to the MQTT broker (since start).");
-		jbuf_add(b, "gatewatch_mqtt_connects_total %llu\n", conn);
-	}
+void
+metrics_page(struct jbuf *b)
+{
+	char path[CONFIG_PATH_SIZE + 40];
+	struct stat sb;
+	long long v, bytes;
+
+	metrics_cameras(b);
+	metrics_outcomes(b);
+	metrics_deliveries(b);
 	metrics_head(b, "gatewatch_database_bytes", "gauge", "Size of gatewatch.db with its write-ahead log.");
 	bytes = stat(mt.db_path, &sb) == 0 ? (long long)sb.st_size : 0;
 	snprintf(path, sizeof(path), "%s-wal", mt.db_path);
@@ -322,7 +353,7 @@ metrics_page(struct jbuf *b)
 /* ---- the HTTP side ---- */
 
 static void
-conn_closed(uv_handle_t *h)
+metrics_conn_closed(uv_handle_t *h)
 {
 	struct metrics_conn *c = h->data;
 
@@ -336,24 +367,24 @@ conn_closed(uv_handle_t *h)
 }
 
 static void
-conn_close(struct metrics_conn *c)
+metrics_conn_close(struct metrics_conn *c)
 {
 	if (c->closing)
 		return;
 	c->closing = 1;
-	uv_close((uv_handle_t *)&c->timer, conn_closed);
-	uv_close((uv_handle_t *)&c->tcp, conn_closed);
+	uv_close((uv_handle_t *)&c->timer, metrics_conn_closed);
+	uv_close((uv_handle_t *)&c->tcp, metrics_conn_closed);
 }
 
 static void
-conn_written(uv_write_t *w, int status)
+metrics_conn_written(uv_write_t *w, int status)
 {
 	(void)status;
-	conn_close(w->data);
+	metrics_conn_close(w->data);
 }
 
 static void
-conn_answer(struct metrics_conn *c, int code, const char *reason, int head_only)
+metrics_conn_answer(struct metrics_conn *c, int code, const char *reason, int head_only)
 {
 	struct jbuf body;
 	uv_buf_t buf;
@@ -373,37 +404,37 @@ conn_answer(struct metrics_conn *c, int code, const char *reason, int head_only)
 		jbuf_mem(&c->out, jbuf_text(&body), body.len);
 	jbuf_free(&body);
 	if (jbuf_failed(&c->out)) {
-		conn_close(c);
+		metrics_conn_close(c);
 		return;
 	}
 	buf = uv_buf_init(jbuf_text(&c->out), (unsigned)c->out.len);
 	c->wr.data = c;
-	if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &buf, 1, conn_written) != 0)
-		conn_close(c);
+	if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &buf, 1, metrics_conn_written) != 0)
+		metrics_conn_close(c);
 }
 
 static void
-conn_request(struct metrics_conn *c)
+metrics_conn_request(struct metrics_conn *c)
 {
 	char method[8], target[256];
 	int head;
 
 	c->req[c->len] = '\0';
 	if (sscanf(c->req, "%7s %255s HTTP/1.", method, target) != 2) {
-		conn_answer(c, 400, "Bad Request", 0);
+		metrics_conn_answer(c, 400, "Bad Request", 0);
 		return;
 	}
 	head = strcmp(method, "HEAD") == 0;
 	if (strcmp(target, "/metrics") != 0 && strncmp(target, "/metrics?", 9) != 0)
-		conn_answer(c, 404, "Not Found", head);
+		metrics_conn_answer(c, 404, "Not Found", head);
 	else if (strcmp(method, "GET") != 0 && !head)
-		conn_answer(c, 405, "Method Not Allowed", 0);
+		metrics_conn_answer(c, 405, "Method Not Allowed", 0);
 	else
-		conn_answer(c, 200, "OK", head);
+		metrics_conn_answer(c, 200, "OK", head);
 }
 
 static void
-conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+metrics_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct metrics_conn *c = h->data;
 
@@ -412,7 +443,7 @@ conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void
-conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+metrics_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct metrics_conn *c = s->data;
 
@@ -420,21 +451,21 @@ conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (c->answered || c->closing)
 		return;
 	if (n < 0) {
-		conn_close(c);
+		metrics_conn_close(c);
 		return;
 	}
 	c->len += (size_t)n;
 	c->req[c->len] = '\0';
 	if (strstr(c->req, "\r\n\r\n") != NULL || strstr(c->req, "\n\n") != NULL)
-		conn_request(c);
+		metrics_conn_request(c);
 	else if (c->len >= sizeof(c->req) - 1)
-		conn_answer(c, 431, "Request Header Fields Too Large", 0);
+		metrics_conn_answer(c, 431, "Request Header Fields Too Large", 0);
 }
 
 static void
-conn_timeout(uv_timer_t *t)
+metrics_conn_timeout(uv_timer_t *t)
 {
-	conn_close(t->data);
+	metrics_conn_close(t->data);
 }
 
 static void
@@ -456,12 +487,12 @@ metrics_accept(uv_stream_t *server, int status)
 	mt.conns = c;
 	c->prevp = &mt.conns;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || mt.nconns > METRICS_CONNS) {
-		conn_close(c);
+		metrics_conn_close(c);
 		return;
 	}
-	uv_timer_start(&c->timer, conn_timeout, METRICS_TIMEOUT_MS, 0);
-	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0)
-		conn_close(c);
+	uv_timer_start(&c->timer, metrics_conn_timeout, METRICS_TIMEOUT_MS, 0);
+	if (uv_read_start((uv_stream_t *)&c->tcp, metrics_conn_alloc, metrics_conn_read) != 0)
+		metrics_conn_close(c);
 }
 
 int
@@ -507,5 +538,5 @@ metrics_stop(void)
 		uv_close((uv_handle_t *)&mt.server, NULL);
 	mt.started = 0;
 	for (c = mt.conns; c != NULL; c = c->next)
-		conn_close(c);
+		metrics_conn_close(c);
 }

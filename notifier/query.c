@@ -195,6 +195,64 @@ query_last_track(sqlite3 *db, const char *camera)
 	return query_items(st, 0, query_track_item);
 }
 
+/* ---- the audit trail ---- */
+
+static json_t *
+query_link(const char *href)
+{
+	return json_pack("{s:s}", "href", href);
+}
+
+static json_t *
+query_audit_row(sqlite3_stmt *st)
+{
+	const char *detail = (const char *)sqlite3_column_text(st, 5);
+	long long id = sqlite3_column_int64(st, 0);
+	json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
+	char href[48];
+
+	/* Written by us as an object; anything else is shown as null. */
+	if (!json_is_object(d)) {
+		json_decref(d);
+		d = json_null();
+	}
+	snprintf(href, sizeof(href), "/api/audit/%lld", id);
+	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:{s:o}}", "id", (json_int_t)id,
+	    "at", (json_int_t)(sqlite3_column_int64(st, 1) / 1000), "who", query_text(st, 2),
+	    "action", query_text(st, 3), "target", query_text(st, 4), "detail", d,
+	    "addr", query_text(st, 6), "_links", "self", query_link(href));
+}
+
+json_t *
+query_audit(sqlite3 *db, int64_t id, int64_t before, const char *action, const char *who, int64_t limit)
+{
+	json_t *items = json_array();
+	sqlite3_stmt *st;
+	int rc;
+
+	if (items == NULL || sqlite3_prepare_v2(db, "SELECT id, at_us, who, action, target, detail, addr"
+	    " FROM audit WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR id < ?2) AND (?3 IS NULL OR action = ?3)"
+	    " AND (?4 IS NULL OR who = ?4) ORDER BY id DESC LIMIT ?5", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(items);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, before);
+	if (action)
+		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+	if (who)
+		sqlite3_bind_text(st, 4, who, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(items, query_audit_row(st));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(items);
+		return NULL;
+	}
+	return items;
+}
+
 /* ---- the day's figures ---- */
 
 /* What the figures mean, from the stored track events, so they survive

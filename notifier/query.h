@@ -35,6 +35,12 @@ json_t *query_alert(sqlite3 *db, int64_t id);
  * open_only. At most limit. */
 json_t *query_alerts(sqlite3 *db, int open_only, int limit);
 
+/* query_audit - audit trail entries, newest first: the one with id (id >
+ * 0), or a page of at most limit below before (0: the newest) of action
+ * and who (NULL: any). An array of {"id","at","who","action","target",
+ * "detail","addr","_links"}. */
+json_t *query_audit(sqlite3 *db, int64_t id, int64_t before, const char *action, const char *who, int64_t limit);
+
 /* query_stats_day - the figures of the local day holding day:
  * {"date":..,"total":{..},"cameras":{..},"hours":[24]}. The one place
  * that says what "people" means (see query.c). */

@@ -3,6 +3,7 @@
  * the one place that says what a person or an alert looks like stays in
  * db.c. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -12,8 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "cams.h"
 #include "db.h"
+#include "figures.h"
 #include "query.h"
 #include "log.h"
 #include "problem.h"
@@ -39,7 +42,7 @@ rest_can_act(const struct auth_req *r)
 	return r->who.role >= AUTHDB_SUPERVISOR;
 }
 
-static json_t *
+json_t *
 rest_link(const char *href, const char *method)
 {
 	json_t *l = json_object();
@@ -121,7 +124,7 @@ rest_camera_links(json_t *item, const struct auth_req *r)
 }
 
 /* rest_put - replace out's text with j (compact; reals as db.c wrote them). */
-static int
+int
 rest_put(struct jbuf *out, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
@@ -178,14 +181,9 @@ rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struc
 static long long
 rest_id(const char *s)
 {
-	char *end;
 	long long v;
 
-	if (*s < '1' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno || *end ? -1 : v;
+	return *s != '0' && api_int(s, 1, LLONG_MAX, &v) == 0 ? v : -1;
 }
 
 static int
@@ -252,56 +250,6 @@ rest_one(struct jbuf *out, struct jbuf *buf, long long id, const char *idstr,
 	return 200;
 }
 
-static int64_t rest_date(const char *date);
-
-static int
-rest_day(const char *date, struct jbuf *out)
-{
-	int64_t t0 = rest_date(date);
-
-	if (t0 < 0)
-		return problem_json(out, 400, "date: YYYY-MM-DD");
-	/* midday: inside the day whatever a DST change does to its length */
-	if (jbuf_json(out, query_stats_day(db_handle(), (time_t)(t0 / 1000000) + 12 * 3600)) < 0) {
-		log_warnx(NULL, "api stats day: %s", db_errmsg());
-		return problem_json(out, 500, "database error");
-	}
-	return 200;
-}
-
-/* rest_date - local midnight starting date (YYYY-MM-DD) as unix us; -1 if bad. */
-static int64_t
-rest_date(const char *date)
-{
-	struct tm tm;
-	char *end;
-	time_t t;
-	int y, m, d;
-
-	memset(&tm, 0, sizeof(tm));
-	if (date == NULL || strlen(date) != 10 || (end = strptime(date, "%Y-%m-%d", &tm)) == NULL || *end ||
-	    tm.tm_year < 70 || tm.tm_year > 1100)
-		return -1;
-	y = tm.tm_year;
-	m = tm.tm_mon;
-	d = tm.tm_mday;
-	tm.tm_isdst = -1;
-	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_year != y || tm.tm_mon != m || tm.tm_mday != d)
-		return -1;   /* mktime moved it: no such day (2020-02-30) */
-	return (int64_t)t * 1000000;
-}
-
-static const char *
-rest_arg(struct lws *wsi, const char *name, char *buf, int len)
-{
-	char key[32];
-	const char *v;
-
-	snprintf(key, sizeof(key), "%s=", name);
-	v = lws_get_urlarg_by_name(wsi, key, buf, len);
-	return v && *v ? v : NULL;
-}
-
 /* rest_csv_str - RFC 4180: every text field quoted, quotes doubled. */
 static void
 rest_csv_str(struct jbuf *out, const char *s)
@@ -316,7 +264,7 @@ rest_csv_str(struct jbuf *out, const char *s)
 	jbuf_add(out, "\"");
 }
 
-static void
+void
 rest_csv_value(struct jbuf *out, json_t *v)
 {
 	if (json_is_string(v))
@@ -329,147 +277,18 @@ rest_csv_value(struct jbuf *out, json_t *v)
 		jbuf_add(out, "%s", json_is_true(v) ? "true" : "false");
 }
 
-/* rest_rate - add pass_rate = passed / (passed + denied), or null. */
-static void
-rest_rate(json_t *counts)
-{
-	json_int_t p = json_integer_value(json_object_get(counts, "passed"));
-	json_int_t d = json_integer_value(json_object_get(counts, "denied"));
-
-	json_object_set_new(counts, "pass_rate", p + d > 0 ?
-	    json_real((double)(long long)((double)p / (double)(p + d) * 10000 + 0.5) / 10000) : json_null());
-}
-
-/* rest_range - /api/stats and /api/stats.csv. */
+/* figures_rate - add pass_rate = passed / (passed + denied), or null. */
+/* rest_tracks_csv_read - /api/tracks.csv, off the loop */
 static int
-rest_range(struct lws *wsi, int csv, struct jbuf *out)
-{
-	static const struct { const char *by, *fmt; int max_days; } bys[] = {
-		{ "hour", "%Y-%m-%d %H:00", 31 }, { "day", "%Y-%m-%d", 3660 },
-		{ "week", "%Y-W%W", 3660 }, { "month", "%Y-%m", 3660 },
-	};
-	char b1[16], b2[16], b3[16], b4[64], today[16], href[256];
-	const char *from, *to, *by, *cam, *key;
-	int64_t t0, t1;
-	json_t *j, *it, *links, *v;
-	time_t now = time(NULL), t;
-	struct tm tm;
-	size_t i, k;
-
-	localtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	from = rest_arg(wsi, "from", b1, sizeof(b1));
-	to = rest_arg(wsi, "to", b2, sizeof(b2));
-	by = rest_arg(wsi, "by", b3, sizeof(b3));
-	cam = rest_arg(wsi, "camera", b4, sizeof(b4));
-	from = from ? from : today;
-	to = to ? to : from;
-	by = by ? by : "day";
-	for (k = 0; k < sizeof(bys) / sizeof(bys[0]); k++)
-		if (strcmp(by, bys[k].by) == 0)
-			break;
-	if (k == sizeof(bys) / sizeof(bys[0]))
-		return problem_json(out, 400, "by: hour, day, week or month");
-	if ((t0 = rest_date(from)) < 0 || (t1 = rest_date(to)) < 0)
-		return problem_json(out, 400, "from, to: YYYY-MM-DD");
-	if (cam && !util_camera_id_valid(cam))
-		return problem_json(out, 400, "camera: not a camera id");
-	/* the end: the midnight after "to" (36 h on, back to its midnight: DST) */
-	t = (time_t)(t1 / 1000000) + 36 * 3600;
-	localtime_r(&t, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	t1 = (int64_t)mktime(&tm) * 1000000;
-	if (t1 <= t0)
-		return problem_json(out, 400, "to is before from");
-	if ((t1 - t0) / (86400 * 1000000LL) > bys[k].max_days)
-		return problem_json(out, 400, k == 0 ? "by=hour: at most 31 days" : "at most 3660 days");
-	if ((j = query_stats_range(db_handle(), t0, t1, bys[k].fmt, cam)) == NULL) {
-		log_warnx(NULL, "api stats range: %s", db_errmsg());
-		return problem_json(out, 500, "database error");
-	}
-	json_array_foreach(json_object_get(j, "buckets"), i, it)
-		rest_rate(json_object_get(it, "counts"));
-	rest_rate(json_object_get(j, "total"));
-	json_object_foreach(json_object_get(j, "cameras"), key, v)
-		rest_rate(v);
-	if (csv) {
-		jbuf_add(out, "bucket,camera,people,passed,denied,alerts,overrides,pass_rate\r\n");
-		json_array_foreach(json_object_get(j, "buckets"), i, it) {
-			json_t *c = json_object_get(it, "counts");
-
-			rest_csv_value(out, json_object_get(it, "bucket"));
-			jbuf_add(out, ",");
-			rest_csv_value(out, json_object_get(it, "camera"));
-			jbuf_add(out, ",%lld,%lld,%lld,%lld,%lld,",
-			    (long long)json_integer_value(json_object_get(c, "people")),
-			    (long long)json_integer_value(json_object_get(c, "passed")),
-			    (long long)json_integer_value(json_object_get(c, "denied")),
-			    (long long)json_integer_value(json_object_get(c, "alerts")),
-			    (long long)json_integer_value(json_object_get(c, "overrides")));
-			rest_csv_value(out, json_object_get(c, "pass_rate"));
-			jbuf_add(out, "\r\n");
-		}
-		json_decref(j);
-		return 200;
-	}
-	json_object_set_new(j, "from", json_string(from));
-	json_object_set_new(j, "to", json_string(to));
-	json_object_set_new(j, "by", json_string(by));
-	links = json_object();
-	snprintf(href, sizeof(href), "/api/stats?from=%s&to=%s&by=%s%s%s", from, to, by, cam ? "&camera=" : "",
-	    cam ? cam : "");
-	json_object_set_new(links, "self", rest_link(href, NULL));
-	snprintf(href, sizeof(href), "/api/stats.csv?from=%s&to=%s&by=%s%s%s", from, to, by, cam ? "&camera=" : "",
-	    cam ? cam : "");
-	json_object_set_new(links, "csv", rest_link(href, NULL));
-	json_object_set_new(j, "_links", links);
-	rest_put(out, j);
-	json_decref(j);
-	return 200;
-}
-
-/* rest_tracks_csv - /api/tracks.csv: people as CSV, with api.c's filters. */
-static int
-rest_tracks_csv(struct lws *wsi, struct jbuf *out)
+rest_tracks_csv_read(sqlite3 *db, void *arg, struct jbuf *out)
 {
 	static const char *const cols[] = { "id", "camera", "track", "first_seen_ms", "last_seen_ms", "ended_ms",
 		"verdict", "reason", "mask", "mask_score", "temperature", "decision_ms", "snapshot" };
-	char b1[64], b2[16], b3[24], b4[24], b5[16], b6[24];
-	const char *v;
-	struct query_tracks q;
 	json_t *j, *it;
 	size_t i, k;
 
-	memset(&q, 0, sizeof(q));
-	q.limit = 10000;
-	if ((v = rest_arg(wsi, "camera", b1, sizeof(b1))) != NULL) {
-		if (!util_camera_id_valid(v))
-			return problem_json(out, 400, "camera: not a camera id");
-		q.camera = v;
-	}
-	if ((v = rest_arg(wsi, "verdict", b2, sizeof(b2))) != NULL) {
-		if (strcmp(v, "PASS") && strcmp(v, "DENY") && strcmp(v, "none"))
-			return problem_json(out, 400, "verdict: PASS, DENY or none");
-		q.verdict = v;
-	}
-	if ((v = rest_arg(wsi, "since", b3, sizeof(b3))) != NULL && (q.since_ms = rest_id(v)) <= 0)
-		return problem_json(out, 400, "since: unix milliseconds");
-	if ((v = rest_arg(wsi, "until", b4, sizeof(b4))) != NULL && (q.until_ms = rest_id(v)) <= 0)
-		return problem_json(out, 400, "until: unix milliseconds");
-	if ((v = rest_arg(wsi, "limit", b5, sizeof(b5))) != NULL) {
-		long long l = rest_id(v);
-
-		if (l < 1 || l > 10000)
-			return problem_json(out, 400, "limit: 1..10000");
-		q.limit = (int)l;
-	}
-	if ((v = rest_arg(wsi, "before", b6, sizeof(b6))) != NULL && (q.before = rest_id(v)) <= 0)
-		return problem_json(out, 400, "before: a positive item id");
-	if ((j = query_tracks(db_handle(), &q)) == NULL) {
-		log_warnx(NULL, "api tracks.csv: %s", db_errmsg());
-		return problem_json(out, 500, "database error");
-	}
+	if ((j = query_tracks(db, api_tracks_query(arg))) == NULL)
+		return api_db_error(db, "api tracks.csv", out);
 	for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
 		jbuf_add(out, "%s%s", k ? "," : "", cols[k]);
 	jbuf_add(out, ",override_verdict,override_by,override_note\r\n");
@@ -505,7 +324,7 @@ rest_owns(const char *path)
 
 int
 rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out,
-    const char **ctype, char *disposition, size_t displen)
+    const char **ctype, char *disposition, size_t displen, struct api_read *rd)
 {
 	struct jbuf buf;
 	long long id;
@@ -515,12 +334,12 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 	if (strcmp(path, "/api") == 0)
 		return rest_entry(r, out);
 	if (strcmp(path, "/api/stats") == 0)
-		return rest_range(wsi, 0, out);
+		return figures_range(wsi, 0, out, rd);
 	if (strcmp(path, "/api/stats.csv") == 0 || strcmp(path, "/api/tracks.csv") == 0) {
 		int figures = strcmp(path, "/api/stats.csv") == 0;
 
-		status = figures ? rest_range(wsi, 1, out) : rest_tracks_csv(wsi, out);
-		if (status == 200) {
+		status = figures ? figures_range(wsi, 1, out, rd) : api_tracks_defer(wsi, 10000, rest_tracks_csv_read, out, rd);
+		if (status == 0) { /* answered off the loop: web.c drops these on an error */
 			*ctype = "text/csv; charset=utf-8";
 			snprintf(disposition, displen, "attachment; filename=\"gatewatch-%s.csv\"",
 			    figures ? "figures" : "people");
@@ -532,7 +351,7 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 		return 200;
 	}
 	if (strncmp(path, "/api/stats/day/", 15) == 0)
-		return rest_day(path + 15, out);
+		return figures_day(path + 15, out, rd);
 	jbuf_init(&buf, 0);
 	if (strncmp(path, "/api/cameras/", 13) == 0) {
 		if (!util_camera_id_valid(path + 13))

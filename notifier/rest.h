@@ -24,8 +24,10 @@
 #ifndef GW_REST_H
 #define GW_REST_H
 
+#include <jansson.h>
 #include <stddef.h>
 
+#include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "jbuf.h"
@@ -38,11 +40,22 @@ void rest_init(const struct config *c);
 /* rest_owns - 1 for the GET paths above. */
 int rest_owns(const char *path);
 
-/* rest_handle - answer GET path for r; fills out, returns the status;
- * *ctype is set for a body that is not JSON (CSV), and disposition
- * (displen bytes) to a Content-Disposition value or "". */
+/* rest_link - a HAL link {"href"[, "method"]} (method NULL: none). */
+json_t *rest_link(const char *href, const char *method);
+
+/* rest_put - append j as the answer's JSON; 0 or -1. */
+int rest_put(struct jbuf *out, json_t *j);
+
+/* rest_csv_value - append v as a CSV field (RFC 4180: text quoted). */
+void rest_csv_value(struct jbuf *out, json_t *v);
+
+/* rest_handle - answer GET path for r; fills out, returns the status; or
+ * returns 0 with rd set: the answer is rd's read, to run off the loop (the
+ * figures and the CSV exports). *ctype is set for a body that is not JSON
+ * (CSV), and disposition (displen bytes) to a Content-Disposition value or
+ * "": the caller drops both when the answer is an error. */
 int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out,
-    const char **ctype, char *disposition, size_t displen);
+    const char **ctype, char *disposition, size_t displen, struct api_read *rd);
 
 /* rest_decorate - after a 200 from api.c for path: add "_links" to each
  * item of out's array (or out's object) for r; may write a Link header

@@ -35,186 +35,17 @@
 #include "rest.h"
 #include "util.h"
 #include "web.h"
+#include "webapi.h"
+#include "webjob.h"
+#include "webpath.h"
 
 #define WEB_CHUNK 16384
 #define WEB_RECHECK_S 5    /* /live logins are checked again this often, seconds */
 
-struct web_pss;
-
-/* A login's password check running in libuv's thread pool. While it runs
- * the connection may close: then pss is NULL and web_job_after frees it. */
-struct web_job {
-	uv_work_t req;
-	struct auth_pending *p;    /* owned */
-	struct web_pss *pss;       /* NULL once the connection closed */
-	struct lws *wsi;
-	int done;
-	struct web_job *next;
-};
-
-struct web_pss {
-	struct live_client *live;  /* WebSocket: owned by live, freed in live_close */
-	struct web_job *job;       /* HTTP: a login being checked, or NULL */
-	struct jbuf body;          /* HTTP: answer being written; owned */
-	size_t sent;
-	struct auth_req req;       /* HTTP: who is asking */
-	struct accounts_out ao;    /* extra headers of the answer */
-	char method[8];            /* request with a body being read: its method */
-	char post_uri[96];         /* ...its path */
-	char post[API_POST_MAX];   /* ...and its body so far */
-	size_t post_len;
-	int post_big;              /* the body was over API_POST_MAX */
-	const char *ctype;         /* the answer's type when not JSON (GET /metrics), else NULL */
-};
 
 static struct lws_context *web_ctx;
 static const struct config *cfg;
-static uv_loop_t *web_loop;
-static struct web_job *web_jobs;   /* every job not yet freed */
 
-static void
-web_job_free(struct web_job *j)
-{
-	struct web_job **pp;
-
-	for (pp = &web_jobs; *pp; pp = &(*pp)->next)
-		if (*pp == j) {
-			*pp = j->next;
-			break;
-		}
-	if (j->p) {
-		memset(j->p, 0, sizeof(*j->p));
-		free(j->p);
-	}
-	free(j);
-}
-
-static void
-web_job_work(uv_work_t *req)
-{
-	struct web_job *j = req->data;
-
-	auth_verify(j->p);
-}
-
-static void
-web_job_after(uv_work_t *req, int status)
-{
-	struct web_job *j = req->data;
-
-	(void)status;
-	j->done = 1;
-	if (j->pss == NULL) {
-		web_job_free(j);
-		return;
-	}
-	/* Outside lws's callbacks: ask for WRITEABLE from EVENT_WAIT_CANCELLED
-	 * (DESIGN.md). */
-	lws_cancel_service(web_ctx);
-}
-
-/* web_jobs_wake - from EVENT_WAIT_CANCELLED: finished checks get their
- * connection's WRITEABLE, where the answer is written. */
-static void
-web_jobs_wake(void)
-{
-	struct web_job *j;
-
-	for (j = web_jobs; j; j = j->next)
-		if (j->done && j->pss)
-			lws_callback_on_writable(j->wsi);
-}
-
-static const struct {
-	const char *ext, *type;
-} web_types[] = {
-	{ ".html", "text/html; charset=utf-8" },
-	{ ".js", "text/javascript; charset=utf-8" },
-	{ ".mjs", "text/javascript; charset=utf-8" },
-	{ ".css", "text/css; charset=utf-8" },
-	{ ".json", "application/json" },
-	{ ".svg", "image/svg+xml" },
-	{ ".png", "image/png" },
-	{ ".jpg", "image/jpeg" },
-	{ ".ico", "image/x-icon" },
-	{ ".txt", "text/plain; charset=utf-8" },
-	{ ".webmanifest", "application/manifest+json" },
-};
-
-static const char *
-web_type(const char *path)
-{
-	const char *dot = strrchr(path, '.');
-	size_t i;
-
-	if (dot == NULL || strchr(dot, '/'))
-		return NULL;
-	for (i = 0; i < sizeof(web_types) / sizeof(web_types[0]); i++)
-		if (strcmp(dot, web_types[i].ext) == 0)
-			return web_types[i].type;
-	return NULL;
-}
-
-/* web_static_path_ok - 1 if a URL path may name a file under www.dir:
- * only [A-Za-z0-9._-/], no empty component, no component starting with a
- * dot (so no "..", no hidden files). */
-static int
-web_static_path_ok(const char *p)
-{
-	const char *s;
-
-	if (*p != '/' || strlen(p) > 200)
-		return 0;
-	for (s = p; *s; s++) {
-		if (*s == '/') {
-			if (s[1] == '/' || s[1] == '.' || s[1] == '\0')
-				return 0;
-		} else if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-/* web_track_id_valid - 1 for a track id: 1 to 19 digits, no leading 0. */
-static int
-web_track_id_valid(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 1 || n > 19 || s[0] == '0')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-/* web_snapshot_path - map /snapshots/<camera>/<frame id, track id or
- * "latest">.jpg
- * to its file; 0, or -1 when the path is not exactly that shape. */
-static int
-web_snapshot_path(const char *uri, char *out, size_t outlen)
-{
-	char cam[CAMERA_ID_SIZE], fid[FRAMEID_SIZE];
-	const char *p = uri + strlen("/snapshots/"), *slash, *dot;
-	int n;
-
-	if ((slash = strchr(p, '/')) == NULL || (size_t)(slash - p) >= sizeof(cam))
-		return -1;
-	memcpy(cam, p, (size_t)(slash - p));
-	cam[slash - p] = '\0';
-	p = slash + 1;
-	if ((dot = strchr(p, '.')) == NULL || strcmp(dot, ".jpg") != 0 || (size_t)(dot - p) >= sizeof(fid))
-		return -1;
-	memcpy(fid, p, (size_t)(dot - p));
-	fid[dot - p] = '\0';
-	if (!util_camera_id_valid(cam) ||
-	    !(frameid_valid(fid) || web_track_id_valid(fid) || strcmp(fid, "latest") == 0))
-		return -1;
-	n = snprintf(out, outlen, "%s/snapshots/%s/%s.jpg", cfg->dir, cam, fid);
-	return n > 0 && (size_t)n < outlen ? 0 : -1;
-}
 
 /* web_extra_headers - Set-Cookie, Location, Allow, Retry-After and
  * WWW-Authenticate as the answer needs them. Nonzero if they do not fit. */
@@ -255,7 +86,7 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 
 /* web_reply - send headers for the JSON in pss->body; the body follows
  * from HTTP_WRITEABLE. Returns what the callback should return. */
-static int
+int
 web_reply(struct lws *wsi, struct web_pss *pss, int status)
 {
 	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
@@ -285,7 +116,7 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 	return 0;
 }
 
-static int
+int
 web_error(struct lws *wsi, struct web_pss *pss, int status, const char *msg)
 {
 	jbuf_free(&pss->body);
@@ -347,180 +178,65 @@ web_method(struct lws *wsi)
 	return "OTHER";
 }
 
-/* web_public - 1 for what answers without credentials (see the top). */
+/* web_http_who - who is asking, and may they: 0 to go on, or 1 when
+ * answered (401, a redirect to the login page, 403) with the callback's
+ * return in *rc */
 static int
-web_public(const char *uri)
+web_http_who(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, int api, int *rc)
 {
-	static const char *const open_paths[] = {
-		"/style.css", "/favicon.svg", "/common.js", "/api/config", "/api/session",
-		"/sw.js", "/manifest.webmanifest", /* fetched by the browser itself, no secrets */
-	};
-	size_t i;
-
-	/* the login page's and the camera page's own files: /login.*, /camera.* */
-	if (strncmp(uri, "/login.", 7) == 0 || strncmp(uri, "/camera.", 8) == 0)
-		return 1;
-	for (i = 0; i < sizeof(open_paths) / sizeof(open_paths[0]); i++)
-		if (strcmp(uri, open_paths[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* web_api_call - answer an API request whose body (if any) is in. */
-static int
-web_api_call(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, const char *body,
-    size_t len)
-{
-	int status;
-
-	jbuf_free(&pss->body);
-	jbuf_init(&pss->body, LWS_PRE);
-	auth_set_current(&pss->req);
-	if (accounts_owns(uri)) {
-		status = accounts_handle(wsi, method, uri, body, len, &pss->req, &pss->body, &pss->ao);
-		if (status == 0 && pss->ao.pending) {
-			struct web_job *j = calloc(1, sizeof(*j));
-
-			auth_set_current(NULL);
-			if (j == NULL) {
-				free(pss->ao.pending);
-				pss->ao.pending = NULL;
-				return web_error(wsi, pss, 500, "out of memory");
-			}
-			j->p = pss->ao.pending;
-			pss->ao.pending = NULL;
-			j->pss = pss;
-			j->wsi = wsi;
-			j->req.data = j;
-			j->next = web_jobs;
-			web_jobs = j;
-			pss->job = j;
-			if (uv_queue_work(web_loop, &j->req, web_job_work, web_job_after) != 0) {
-				pss->job = NULL;
-				web_job_free(j);
-				return web_error(wsi, pss, 500, "cannot check the password now");
-			}
-			return 0;   /* answered from HTTP_WRITEABLE when the check is done */
-		}
-	}
-	else if (strcmp(method, "POST") == 0) {
-		if (pss->req.who.role < AUTHDB_SUPERVISOR)
-			status = problem_json(&pss->body, 403, "acknowledging and overriding need the supervisor role");
-		else
-			status = api_post(uri, body, len, &pss->body);
-	} else if (rest_owns(uri))
-		status = rest_handle(wsi, uri, &pss->req, &pss->body, &pss->ctype, pss->ao.disposition,
-		    sizeof(pss->ao.disposition));
-	else if ((status = api_handle(wsi, uri, &pss->body)) == 200)
-		rest_decorate(wsi, uri, &pss->req, &pss->body, pss->ao.link, sizeof(pss->ao.link));
-	auth_set_current(NULL);
-	if (status == 200 && strcmp(method, "GET") == 0 && !jbuf_failed(&pss->body)) {
-		/* Collections, items and figures: a client that has this answer
-		 * (If-None-Match) gets 304 and no body. */
-		char inm[256];
-
-		rest_etag(jbuf_text(&pss->body), pss->body.len, pss->ao.etag);
-		if (lws_hdr_copy(wsi, inm, sizeof(inm), WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
-		    rest_etag_match(inm, pss->ao.etag)) {
-			jbuf_truncate(&pss->body, 0);
-			status = 304;
-		}
-	}
-	if (status >= 400 || strcmp(method, "GET") != 0)
-		log_info(NULL, "http %s %s: %d%s%s", method, uri, status, pss->req.who.name[0] ? " by " : "",
-		    pss->req.who.name);
-	return web_reply(wsi, pss, status);
-}
-
-/* web_post_done - the whole request body is in: answer it. */
-static int
-web_post_done(struct lws *wsi, struct web_pss *pss)
-{
-	char uri[sizeof(pss->post_uri)];
-
-	util_strlcpy(uri, pss->post_uri, sizeof(uri));
-	pss->post_uri[0] = '\0';
-	if (pss->post_big) {
-		char msg[64];
-
-		snprintf(msg, sizeof(msg), "body over %d bytes", API_POST_MAX);
-		log_info(NULL, "http %s %s: 413 (%s)", pss->method, uri, msg);
-		return web_error(wsi, pss, 413, msg);
-	}
-	return web_api_call(wsi, pss, pss->method, uri, pss->post, pss->post_len);
-}
-
-static int
-web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
-{
-	char path[CONFIG_PATH_SIZE + 256];
-	const char *type, *method = web_method(wsi);
-	int api = strncmp(uri, "/api", 4) == 0 && (uri[4] == '\0' || uri[4] == '/');
-	int get = strcmp(method, "GET") == 0;
-
 	auth_identify(wsi, &pss->req);
 	if (pss->req.bad_bearer) {
 		log_info(NULL, "http %s %s from %s: 401 (unknown or revoked bearer token)", method, uri, pss->req.addr);
-		return web_error(wsi, pss, 401, "bearer token unknown or revoked");
+		*rc = web_error(wsi, pss, 401, "bearer token unknown or revoked");
+		return 1;
 	}
-	if (pss->req.who.kind == AUTHDB_ANON && !web_public(uri)) {
-		if (get && !api && (strcmp(uri, "/") == 0 || strstr(uri, ".html") != NULL)) {
+	if (pss->req.who.kind == AUTHDB_ANON && !webpath_public(uri)) {
+		if (strcmp(method, "GET") == 0 && !api && (strcmp(uri, "/") == 0 || strstr(uri, ".html") != NULL)) {
 			char loc[300];
 
 			snprintf(loc, sizeof(loc), "/login.html?next=%s", strlen(uri) < 200 ? uri : "/");
-			return web_redirect(wsi, loc);
+			*rc = web_redirect(wsi, loc);
+			return 1;
 		}
-		return web_error(wsi, pss, 401, "log in first (POST /api/session) or send a bearer token");
+		*rc = web_error(wsi, pss, 401, "log in first (POST /api/session) or send a bearer token");
+		return 1;
 	}
-	if (!get && !auth_origin_ok(wsi, &pss->req)) {
+	if (strcmp(method, "GET") != 0 && !auth_origin_ok(wsi, &pss->req)) {
 		log_info(NULL, "http %s %s from %s: 403 (cross-origin)", method, uri, pss->req.addr);
-		return web_error(wsi, pss, 403, "cross-origin request refused (Origin is not this server)");
+		*rc = web_error(wsi, pss, 403, "cross-origin request refused (Origin is not this server)");
+		return 1;
 	}
-	if (api && !get) {
-		int accounts = accounts_owns(uri);
+	return 0;
+}
 
-		if (strcmp(method, "DELETE") == 0 && accounts)
-			return web_api_call(wsi, pss, method, uri, "", 0);
-		if (((strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0) && accounts) ||
-		    (strcmp(method, "POST") == 0 && api_is_post(uri))) {
-			char cl[24];
+/* web_http_405 - a method the path does not take */
+static int
+web_http_405(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, int api)
+{
+	char cl[24];
 
-			if (strlen(uri) >= sizeof(pss->post_uri))
-				return web_error(wsi, pss, 404, "no such API");
-			util_strlcpy(pss->post_uri, uri, sizeof(pss->post_uri));
-			util_strlcpy(pss->method, method, sizeof(pss->method));
-			pss->post_len = 0;
-			pss->post_big = 0;
-			/* No Content-Length (or 0): no body will come, answer now. */
-			if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0)
-				return web_post_done(wsi, pss);
-			if (atoll(cl) > API_POST_MAX) {
-				log_info(NULL, "http %s %s: 413 (body over %d bytes)", method, uri, API_POST_MAX);
-				lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
-				return -1;
-			}
-			return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
-		}
+	log_info(NULL, "http %s %s: 405", method, uri);
+	if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0) {
+		/* nothing to read: a problem+json answer saying what is allowed */
+		if (api && accounts_owns(uri))
+			return webapi_call(wsi, pss, method, uri, "", 0);
+		util_strlcpy(pss->ao.allow, api && strstr(uri, "/ack") == NULL && strstr(uri, "/override") == NULL ?
+		    "GET" : "POST", sizeof(pss->ao.allow));
+		return web_error(wsi, pss, 405, "method not allowed here (see Allow)");
 	}
-	if (!get) {
-		char cl[24];
+	/* A request body may be on its way: answer at once and close rather
+	 * than read it. */
+	lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
+	return -1;
+}
 
-		log_info(NULL, "http %s %s: 405", method, uri);
-		if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0) {
-			/* nothing to read: a problem+json answer saying what is allowed */
-			if (api && accounts_owns(uri))
-				return web_api_call(wsi, pss, method, uri, "", 0);
-			util_strlcpy(pss->ao.allow, api && strstr(uri, "/ack") == NULL && strstr(uri, "/override") == NULL ?
-			    "GET" : "POST", sizeof(pss->ao.allow));
-			return web_error(wsi, pss, 405, "method not allowed here (see Allow)");
-		}
-		/* A request body may be on its way: answer at once and close
-		 * rather than read it. */
-		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
-		return -1;
-	}
-	if (api)
-		return web_api_call(wsi, pss, method, uri, "", 0);
+/* web_http_get - GET of what is not the API: /metrics, a snapshot, a file */
+static int
+web_http_get(struct lws *wsi, struct web_pss *pss, const char *uri)
+{
+	char path[CONFIG_PATH_SIZE + 256];
+	const char *type;
+
 	if (strcmp(uri, "/metrics") == 0) {
 		/* Prometheus through the dashboard's port, for a session or a
 		 * bearer token of any role (docs/METRICS.md); metrics.listen
@@ -532,7 +248,7 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 		return web_reply(wsi, pss, 200);
 	}
 	if (strncmp(uri, "/snapshots/", 11) == 0) {
-		if (web_snapshot_path(uri, path, sizeof(path)) != 0) {
+		if (webpath_snapshot(cfg->dir, uri, path, sizeof(path)) != 0) {
 			log_info(NULL, "http bad snapshot path refused");
 			return web_error(wsi, pss, 404, "not a snapshot path");
 		}
@@ -540,11 +256,30 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 	}
 	if (strcmp(uri, "/") == 0)
 		uri = "/index.html";
-	if (!web_static_path_ok(uri) || (type = web_type(uri)) == NULL)
+	if (!webpath_static_ok(uri) || (type = webpath_type(uri)) == NULL)
 		return web_error(wsi, pss, 404, "not found");
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", cfg->www_dir, uri) >= sizeof(path))
 		return web_error(wsi, pss, 404, "not found");
 	return web_file(wsi, pss, path, type);
+}
+
+static int
+web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
+{
+	const char *method = web_method(wsi);
+	int api = strncmp(uri, "/api", 4) == 0 && (uri[4] == '\0' || uri[4] == '/');
+	int rc, accounts = api && accounts_owns(uri);
+
+	if (web_http_who(wsi, pss, method, uri, api, &rc))
+		return rc;
+	if (strcmp(method, "GET") == 0)
+		return api ? webapi_call(wsi, pss, method, uri, "", 0) : web_http_get(wsi, pss, uri);
+	if (strcmp(method, "DELETE") == 0 && accounts)
+		return webapi_call(wsi, pss, method, uri, "", 0);
+	if (((strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0) && accounts) ||
+	    (api && strcmp(method, "POST") == 0 && api_is_post(uri)))
+		return webapi_post(wsi, pss, method, uri);
+	return web_http_405(wsi, pss, method, uri, api);
 }
 
 static int
@@ -554,20 +289,28 @@ web_http_writeable(struct lws *wsi, struct web_pss *pss)
 	int last;
 
 	if (pss->job) {
-		struct web_job *j = pss->job;
+		struct webjob *j = pss->job;
+		struct auth_pending *p;
 		int status;
 
-		if (!j->done)
+		if (!webjob_done(j))
 			return 0;
 		pss->job = NULL;
-		jbuf_free(&pss->body);
-		jbuf_init(&pss->body, LWS_PRE);
-		status = accounts_login_done(&pss->req, j->p, &pss->body, &pss->ao);
-		j->p = NULL;
-		web_job_free(j);
-		log_info(NULL, "http POST /api/session: %d%s%s", status, status == 201 ? " by " : "",
-		    status == 201 ? pss->req.who.name : "");
-		return web_reply(wsi, pss, status);
+		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+		if ((p = webjob_login_take(j)) != NULL) {
+			webjob_free(j);
+			jbuf_free(&pss->body);
+			jbuf_init(&pss->body, LWS_PRE);
+			status = accounts_login_done(&pss->req, p, &pss->body, &pss->ao);
+			log_info(NULL, "http POST /api/session: %d%s%s", status, status == 201 ? " by " : "",
+			    status == 201 ? pss->req.who.name : "");
+			return web_reply(wsi, pss, status);
+		}
+		status = webjob_answer(j, &pss->body);
+		webjob_free(j);
+		if (status < 0)
+			status = problem_json(&pss->body, 500, "database error");
+		return webapi_finish(wsi, pss, pss->method, pss->job_uri, status);
 	}
 
 	if (pss->body.s == NULL)
@@ -592,11 +335,58 @@ web_http_writeable(struct lws *wsi, struct web_pss *pss)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* web_http_body - a piece of a request body: kept while it fits */
+static void
+web_http_body(struct web_pss *pss, const void *in, size_t len)
+{
+	if (pss->post_len + len > sizeof(pss->post))
+		pss->post_big = 1;
+	else {
+		memcpy(pss->post + pss->post_len, in, len);
+		pss->post_len += len;
+	}
+}
+
+/* web_http_closed - the connection is gone: its answer and its job */
+static void
+web_http_closed(struct web_pss *pss)
+{
+	jbuf_free(&pss->body);
+	if (pss->job) {
+		webjob_detach(pss->job); /* still in the pool: freed when done */
+		pss->job = NULL;
+	}
+}
+
+/* web_ws_filter - may this upgrade to /live go on: 0, or 1 refused */
+static int
+web_ws_filter(struct lws *wsi)
+{
+	struct auth_req r;
+	char uri[64];
+
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/live") != 0) {
+		log_info(NULL, "ws upgrade refused: path is not /live");
+		return 1;
+	}
+	auth_identify(wsi, &r);
+	if (r.who.kind == AUTHDB_ANON) {
+		log_info(NULL, "ws upgrade from %s refused: no session or token", r.addr);
+		lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, NULL);
+		return 1;
+	}
+	if (!auth_origin_ok(wsi, &r)) {
+		log_info(NULL, "ws upgrade from %s refused: cross-origin", r.addr);
+		lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct web_pss *pss = user;
-	char uri[64];
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
@@ -604,52 +394,20 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return web_http_writeable(wsi, pss);
 	case LWS_CALLBACK_HTTP_BODY:
-		if (pss && pss->post_uri[0]) {
-			if (pss->post_len + len > sizeof(pss->post))
-				pss->post_big = 1;
-			else {
-				memcpy(pss->post + pss->post_len, in, len);
-				pss->post_len += len;
-			}
-		}
+		if (pss && pss->post_uri[0])
+			web_http_body(pss, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (pss && pss->post_uri[0])
-			return web_post_done(wsi, pss);
+			return webapi_post_done(wsi, pss);
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (pss) {
-			jbuf_free(&pss->body);
-			if (pss->job) {
-				/* still in the pool: web_job_after frees it */
-				pss->job->pss = NULL;
-				if (pss->job->done)
-					web_job_free(pss->job);
-				pss->job = NULL;
-			}
-		}
+		if (pss)
+			web_http_closed(pss);
 		break;
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
-		struct auth_req r;
-
-		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/live") != 0) {
-			log_info(NULL, "ws upgrade refused: path is not /live");
-			return 1;
-		}
-		auth_identify(wsi, &r);
-		if (r.who.kind == AUTHDB_ANON) {
-			log_info(NULL, "ws upgrade from %s refused: no session or token", r.addr);
-			lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, NULL);
-			return 1;
-		}
-		if (!auth_origin_ok(wsi, &r)) {
-			log_info(NULL, "ws upgrade from %s refused: cross-origin", r.addr);
-			lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
-			return 1;
-		}
-		return 0;
-	}
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return web_ws_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		/* the same credentials FILTER_PROTOCOL_CONNECTION accepted, kept to
 		 * check them again (web_tick) */
@@ -661,7 +419,7 @@ web_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
 		return pss->live ? live_writeable(pss->live) : -1;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		live_wake();
-		web_jobs_wake();
+		webjob_wake();
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		/* Dashboards only listen; what they send is ignored. */
@@ -694,7 +452,6 @@ web_start(uv_loop_t *loop, const struct config *c)
 	int fd;
 
 	cfg = c;
-	web_loop = loop;
 	api_init(c);
 	auth_init(c);
 	rest_init(c);
@@ -720,6 +477,11 @@ web_start(uv_loop_t *loop, const struct config *c)
 		log_error(NULL, "http: cannot serve on %s:%d (see the lws lines above)", c->listen_address, c->http_port);
 		return -1;
 	}
+	if (config_path(c, "gatewatch.db", err, sizeof(err)) != 0) {
+		log_error(NULL, "http: the database path is too long");
+		return -1;
+	}
+	webjob_init(loop, web_ctx, err);
 	if ((fd = netlisten_bind(c->listen_address, c->http_port, err, sizeof(err))) < 0 ||
 	    netlisten_start(&web_listener, loop, fd, vh, log_listen_paused, (void *)"http: ") != 0) {
 		log_error(NULL, "http: %s", fd < 0 ? err : "cannot watch the listening socket");
@@ -763,4 +525,5 @@ web_finish(void)
 	if (web_ctx)
 		lws_context_destroy(web_ctx);
 	web_ctx = NULL;
+	webjob_close();
 }

@@ -1,14 +1,20 @@
 /* fuzz_http - libFuzzer: what a browser sends the notifier, past its HTTP
- * parser (libwebsockets): the URL path checks of web.c (static files under
- * www.dir, /snapshots/<camera>/<id>.jpg) and POST bodies to the API
+ * parser (libwebsockets): the URL path checks of webpath.c (static files
+ * under www.dir, /snapshots/<camera>/<id>.jpg) and POST bodies to the API
  * (api_post: alert acks, overrides), against an in-memory database.
- * Input: the path, a newline, the body. web.c and api.c are included to
- * reach their static helpers; the rest of the notifier is linked. */
-#include "../../notifier/web.c"
-#include "../../notifier/api.c"
+ * Input: the path, a newline, the body. The notifier's objects but main
+ * are linked. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "api.h"
+#include "config.h"
 #include "db.h"
 #include "live.h"
+#include "log.h"
+#include "util.h"
+#include "webpath.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,7 +31,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready) {
 		config_defaults(&c);
 		util_strlcpy(c.dir, "/nonexistent", sizeof(c.dir));
-		cfg = &c;   /* web.c's */
 		api_init(&c);
 		live_init(16);
 		log_init("fuzz", LOG_LEVEL_ERROR);
@@ -41,12 +46,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path[plen] = '\0';
 	if (strlen(path) != plen)   /* lws hands us C strings */
 		return 0;
-	(void)web_type(path);
-	if (web_static_path_ok(path))
-		(void)web_type(path);
+	(void)webpath_type(path);
+	if (webpath_static_ok(path))
+		(void)webpath_type(path);
 	if (strncmp(path, "/snapshots/", 11) == 0)
-		(void)web_snapshot_path(path, snap, sizeof(snap));
-	(void)web_track_id_valid(path);
+		(void)webpath_snapshot(c.dir, path, snap, sizeof(snap));
+	(void)webpath_public(path);
 	if (strncmp(path, "/api/", 5) == 0) {
 		const char *body = nl ? nl + 1 : "";
 		size_t blen = nl ? size - plen - 1 : 0;

@@ -1,0 +1,27 @@
+/* webpath - which URL paths name what the web server (web.c) serves.
+ * Pure functions: any thread. */
+#ifndef GW_WEBPATH_H
+#define GW_WEBPATH_H
+
+#include <stddef.h>
+
+/* webpath_type - the Content-Type of a file by its extension; NULL for
+ * one that is not served. */
+const char *webpath_type(const char *path);
+
+/* webpath_static_ok - 1 if a URL path may name a file under www.dir:
+ * only [A-Za-z0-9._-/], no empty component, no component starting with a
+ * dot (so no "..", no hidden files). */
+int webpath_static_ok(const char *p);
+
+/* webpath_snapshot - map /snapshots/<camera>/<frame id, track id or
+ * "latest">.jpg to its file under dir; 0, or -1 when the path is not
+ * exactly that shape (or too long). */
+int webpath_snapshot(const char *dir, const char *uri, char *out, size_t outlen);
+
+/* webpath_public - 1 for what answers without credentials: the login
+ * page's and the camera page's own files, the style and scripts they
+ * share, /api/config and /api/session. */
+int webpath_public(const char *uri);
+
+#endif
