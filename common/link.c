@@ -33,6 +33,7 @@ link_init(struct link *l, int fd, const struct link_ops *ops, void *data, unsign
 	l->ops = ops;
 	l->data = data;
 	l->qmax = qmax ? qmax : LINK_QUEUE_MAX;
+	l->qlast = &l->qhead;
 	snprintf(l->name, sizeof(l->name), "fd %d (no hello yet)", fd);
 }
 
@@ -138,20 +139,13 @@ int
 link_flush(struct link *l)
 {
 	struct link_qmsg *q;
-	ssize_t n;
+	int rc;
 
 	while ((q = l->qhead) != NULL) {
-		n = send(l->fd, q->data, q->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-				return -EAGAIN;
-			return -errno;
-		}
-		l->qhead = q->next;
-		if (l->qhead == NULL)
-			l->qtail = NULL;
+		if ((rc = msg_send(l->fd, q->type, q->body, q->len)) != 0)
+			return rc == -ENOBUFS ? -EAGAIN : rc;
+		if ((l->qhead = q->next) == NULL)
+			l->qlast = &l->qhead;
 		l->qlen--;
 		free(q);
 	}
@@ -163,26 +157,17 @@ static int
 link_enqueue(struct link *l, unsigned type, const void *body, size_t len)
 {
 	struct link_qmsg *q;
-	struct msg_hdr h;
 
-	if (l->qlen >= l->qmax) {
+	if (l->qlen >= l->qmax || (q = malloc(sizeof(*q) + len)) == NULL) {
 		l->lost++;
 		return -ENOBUFS;
 	}
-	if ((q = malloc(sizeof(*q) + sizeof(h) + len)) == NULL) {
-		l->lost++;
-		return -ENOBUFS;
-	}
-	msg_header(&h, type, len);
-	memcpy(q->data, &h, sizeof(h));
-	memcpy(q->data + sizeof(h), body, len);
-	q->len = sizeof(h) + len;
+	q->type = type;
+	q->len = len;
+	memcpy(q->body, body, len);
 	q->next = NULL;
-	if (l->qtail)
-		l->qtail->next = q;
-	else
-		l->qhead = q;
-	l->qtail = q;
+	*l->qlast = q;
+	l->qlast = &q->next;
 	l->qlen++;
 	link_poll_update(l);
 	return 0;
@@ -216,7 +201,7 @@ link_close(struct link *l)
 		l->qhead = q->next;
 		free(q);
 	}
-	l->qtail = NULL;
+	l->qlast = &l->qhead;
 	l->qlen = 0;
 	if (l->fd >= 0)
 		close(l->fd);
@@ -405,18 +390,13 @@ link_server_start(struct link_server *s, uv_loop_t *loop, const char *path, cons
 {
 	int rc;
 
-	memset(s, 0, sizeof(*s));
+	*s = (struct link_server){ .loop = loop, .name = name, .max = max, .ops = ops, .data = data };
 	s->fd = -1;
 	if (util_strlcpy(s->path, path, sizeof(s->path)) >= sizeof(s->path))
 		return -ENAMETOOLONG;
 	if ((rc = msg_listen(path)) < 0)
 		return rc;
 	s->fd = rc;
-	s->loop = loop;
-	s->name = name;
-	s->max = max;
-	s->ops = ops;
-	s->data = data;
 	if ((rc = uv_poll_init(loop, &s->poll, s->fd)) != 0) {
 		close(s->fd);
 		s->fd = -1;

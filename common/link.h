@@ -60,8 +60,9 @@ struct link_ops {
 
 struct link_qmsg {
 	struct link_qmsg *next;
+	unsigned type;
 	size_t len;
-	unsigned char data[];  /* header + body, as sent */
+	unsigned char body[];  /* sent by msg_send when the socket has room */
 };
 
 struct link {
@@ -77,7 +78,7 @@ struct link {
 	int user;              /* free for the user (the notifier: an announced worker) */
 	void *data;            /* the user's, from link_server_start/link_client_start */
 	const struct link_ops *ops;
-	struct link_qmsg *qhead, *qtail;
+	struct link_qmsg *qhead, **qlast; /* the queue; where the next one goes */
 	unsigned qlen, qmax;   /* queued messages; the bound (0: LINK_QUEUE_MAX) */
 	unsigned long lost;    /* messages refused because the queue was full */
 	/* driver state */

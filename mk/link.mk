@@ -3,4 +3,4 @@
 # generic $(B)/test/% rule).
 $(B)/test/test_link: $(B)/test/unit/test_link.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_link.o -luv $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_link.o $(LDLIBS_BASE) -luv

@@ -33,87 +33,78 @@
 #include "util.h"
 
 #define PEER_TAKEOVER_MAX 64 /* open people handed to a new worker (TRACK_MAX) */
-#define PEER_ANNOUNCED_MAX 256 /* cameras whose worker pid the dispatcher announced */
+#define PEER_CAMS_MAX (CONFIG_CAMERAS_MAX + 256) /* configured, and others the dispatcher announced */
 
 /* A peer is a struct link (link.h): role, camera, the kernel's pid, and
  * in link->user whether the dispatcher announced this worker. */
 static struct link_server peer_srv;
 
-/* Per camera: since when no worker of it is connected (wall clock); 0
- * while one is. Set when the last worker goes, so a short visit of a
- * worker between two ticks restarts the grace. */
-static struct {
+/* What the notifier knows per camera id (configured or only announced):
+ *   since: since when no worker of it is connected (wall clock); 0 while
+ *          one is. Set when the last worker goes, so a short visit of a
+ *          worker between two ticks restarts the grace.
+ *   pid:   which process is its worker: the dispatcher says so in its
+ *          QUEUE_STATUS (worker_pid), sent as soon as it forks one. A
+ *          RESULT from any other process claiming to be a worker could
+ *          make a gate show PASS (issue 11). */
+struct peer_cam {
 	char camera[CAMERA_ID_SIZE];
 	int64_t since;
-} gone[CONFIG_CAMERAS_MAX];
+	int pid;
+};
+
+static struct peer_cam peer_cams[PEER_CAMS_MAX];
+
+/* peer_cam - camera's entry; a free one if create; NULL if none. */
+static struct peer_cam *
+peer_cam(const char *camera, int create)
+{
+	int i, free_i = -1;
+
+	for (i = 0; i < PEER_CAMS_MAX; i++) {
+		if (strcmp(peer_cams[i].camera, camera) == 0)
+			return &peer_cams[i];
+		if (peer_cams[i].camera[0] == '\0' && free_i < 0)
+			free_i = i;
+	}
+	if (!create || free_i < 0)
+		return NULL;
+	util_strlcpy(peer_cams[free_i].camera, camera, sizeof(peer_cams[free_i].camera));
+	return &peer_cams[free_i];
+}
 
 static void
 peer_gone_set(const char *camera, int64_t since)
 {
-	int i, free_i = -1;
+	struct peer_cam *c = peer_cam(camera, 1);
 
-	for (i = 0; i < CONFIG_CAMERAS_MAX; i++) {
-		if (strcmp(gone[i].camera, camera) == 0) {
-			gone[i].since = since;
-			return;
-		}
-		if (gone[i].camera[0] == '\0' && free_i < 0)
-			free_i = i;
-	}
-	if (free_i >= 0) {
-		util_strlcpy(gone[free_i].camera, camera, sizeof(gone[free_i].camera));
-		gone[free_i].since = since;
-	}
+	if (c)
+		c->since = since;
 }
 
 static int64_t
 peer_gone_get(const char *camera)
 {
-	int i;
+	struct peer_cam *c = peer_cam(camera, 0);
 
-	for (i = 0; i < CONFIG_CAMERAS_MAX; i++)
-		if (strcmp(gone[i].camera, camera) == 0)
-			return gone[i].since;
-	return 0;
+	return c ? c->since : 0;
 }
-
-/* Which process is each camera's worker: the dispatcher says so in its
- * QUEUE_STATUS (worker_pid), sent as soon as it forks one. A RESULT from
- * any other process claiming to be a worker could make a gate show PASS
- * (issue 11). */
-static struct {
-	char camera[CAMERA_ID_SIZE];
-	int pid;
-} announced[PEER_ANNOUNCED_MAX];
 
 static void
 peer_announce(const char *camera, int pid)
 {
-	int i, free_slot = -1;
+	struct peer_cam *c = peer_cam(camera, pid > 0);
 
-	for (i = 0; i < PEER_ANNOUNCED_MAX; i++) {
-		if (strcmp(announced[i].camera, camera) == 0) {
-			announced[i].pid = pid;
-			return;
-		}
-		if (announced[i].camera[0] == '\0' && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0 && pid > 0) {
-		util_strlcpy(announced[free_slot].camera, camera, sizeof(announced[free_slot].camera));
-		announced[free_slot].pid = pid;
-	}
+	if (c)
+		c->pid = pid;
 }
 
 static int
 peer_is_announced(const char *camera, int pid)
 {
-	int i;
+	struct peer_cam *c = peer_cam(camera, 0);
 
-	for (i = 0; i < PEER_ANNOUNCED_MAX; i++)
-		if (strcmp(announced[i].camera, camera) == 0)
-			return pid > 0 && announced[i].pid == pid;
-	return 0;
+	return c && pid > 0 && c->pid == pid;
 }
 
 /* peer_drain_dispatchers - act on what the dispatcher has already sent:
