@@ -5,8 +5,11 @@
  * header followed by exactly one struct of the type's size. Decoding checks
  * magic, version and the exact size for the type; anything else is
  * -EPROTO and the receiver drops that connection (never the process).
- * Both sides send MSG_HELLO first; MSG_VERSION is bumped on every change
- * to this file, so a stale binary is refused at hello, not misread later.
+ * A connecting side sends MSG_HELLO first (both ends of the dispatcher<->
+ * worker pair do; a listening socket answers none, see common/link.c, the
+ * one implementation of these links); MSG_VERSION is bumped on every
+ * change to this file, so a stale binary is refused at hello, not misread
+ * later.
  *
  * Frame bytes never cross a socket: the spool holds them, messages carry
  * (camera, frame id). Messages are hints, the spool is the truth.

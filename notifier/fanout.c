@@ -15,6 +15,7 @@
  * A replayed event was sent the first time: nothing twice. Camera state is pushed from the 1 s tick, so
  * a chatty ingest or dispatcher costs dashboards at most one message per
  * camera per second. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,25 +55,35 @@ fanout_push(const char *type, const struct jbuf *item)
 	jbuf_free(&b);
 }
 
+/* fanout_member - broadcast {"type":type,key:v} (v's reference is
+ * dropped); v NULL is a failed query, logged as what. */
+static void
+fanout_member(const char *type, const char *key, json_t *v, const char *what)
+{
+	struct jbuf b;
+
+	jbuf_init(&b, 0);
+	jbuf_add(&b, "{\"type\":\"%s\",\"%s\":", type, key);
+	if (jbuf_json(&b, v) < 0)
+		log_warnx(NULL, "%s: %s", what, db_errmsg());
+	else {
+		jbuf_add(&b, "}");
+		if (!jbuf_failed(&b))
+			live_broadcast(jbuf_text(&b), b.len);
+	}
+	jbuf_free(&b);
+}
+
 /* fanout_alert - push {"type":type,"alert":<item>} for alert id. */
 static void
 fanout_alert(const char *type, int64_t id)
 {
-	struct jbuf b;
+	char what[48];
 
 	if (live_count() == 0)
 		return;
-	jbuf_init(&b, 0);
-	jbuf_add(&b, "{\"type\":\"%s\",\"alert\":", type);
-	if (jbuf_json(&b, query_alert(db_handle(), id)) < 0) {
-		log_warnx(NULL, "alert %lld: %s", (long long)id, db_errmsg());
-		jbuf_free(&b);
-		return;
-	}
-	jbuf_add(&b, "}");
-	if (!jbuf_failed(&b))
-		live_broadcast(jbuf_text(&b), b.len);
-	jbuf_free(&b);
+	snprintf(what, sizeof(what), "alert %lld", (long long)id);
+	fanout_member(type, "alert", query_alert(db_handle(), id), what);
 }
 
 void
@@ -219,10 +230,8 @@ fanout_camera(int idx)
 void
 fanout_tick(void)
 {
-	struct jbuf b;
-	int rc;
-
 	uint64_t now = util_mono_us();
+	json_t *today;
 
 	cams_tick(fanout_camera);
 	if (!today_dirty || live_count() == 0)
@@ -232,18 +241,8 @@ fanout_tick(void)
 	if (now - today_last_us < 20 * today_cost_us)
 		return;
 	today_dirty = 0;
-	jbuf_init(&b, 0);
-	jbuf_add(&b, "{\"type\":\"today\",\"today\":");
-	rc = jbuf_json(&b, query_stats_day(db_handle(), time(NULL)));
+	today = query_stats_day(db_handle(), time(NULL));
 	today_last_us = util_mono_us();
 	today_cost_us = today_last_us - now;
-	if (rc < 0) {
-		log_warnx(NULL, "today's figures: %s", db_errmsg());
-		jbuf_free(&b);
-		return;
-	}
-	jbuf_add(&b, "}");
-	if (!jbuf_failed(&b))
-		live_broadcast(jbuf_text(&b), b.len);
-	jbuf_free(&b);
+	fanout_member("today", "today", today, "today's figures");
 }

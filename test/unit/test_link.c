@@ -20,7 +20,7 @@ static struct {
 } seen;
 
 static int
-test_hello(struct link *l, const struct msg_hello *h)
+test_link_hello(struct link *l, const struct msg_hello *h)
 {
 	(void)h;
 	seen.hellos++;
@@ -30,7 +30,7 @@ test_hello(struct link *l, const struct msg_hello *h)
 }
 
 static int
-test_message(struct link *l, const struct msg *m)
+test_link_message(struct link *l, const struct msg *m)
 {
 	seen.messages++;
 	seen.last_type = m->hdr.type;
@@ -42,24 +42,24 @@ test_message(struct link *l, const struct msg *m)
 }
 
 static void
-test_up(struct link *l)
+test_link_up(struct link *l)
 {
 	(void)l;
 	seen.ups++;
 }
 
 static void
-test_down(struct link *l, const char *why)
+test_link_down(struct link *l, const char *why)
 {
 	(void)l;
 	(void)why;
 	seen.downs++;
 }
 
-static const struct link_ops test_ops = { test_hello, test_message, test_up, test_down };
+static const struct link_ops test_link_ops = { test_link_hello, test_link_message, test_link_up, test_link_down };
 
 static struct msg_frame_ref
-test_ref(const char *camera)
+test_link_ref(const char *camera)
 {
 	struct msg_frame_ref ref;
 
@@ -69,25 +69,25 @@ test_ref(const char *camera)
 	return ref;
 }
 
-/* test_pair - a listening link l over sv[1]; sv[0] plays the peer. */
+/* test_link_pair - a listening link l over sv[1]; sv[0] plays the peer. */
 static int
-test_pair(int sv[2], struct link *l)
+test_link_pair(int sv[2], struct link *l)
 {
 	memset(&seen, 0, sizeof(seen));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) != 0)
 		return -1;
-	link_init(l, sv[1], &test_ops, NULL, 0);
+	link_init(l, sv[1], &test_link_ops, NULL, 0);
 	l->listening = 1;
 	return 0;
 }
 
 CASE(framing_and_batches)
 {
-	struct msg_frame_ref ref = test_ref("gate1");
+	struct msg_frame_ref ref = test_link_ref("gate1");
 	struct link l;
 	int sv[2], i;
 
-	if (test_pair(sv, &l) != 0)
+	if (test_link_pair(sv, &l) != 0)
 		return;
 	CHECK_INT(msg_hello(sv[0], MSG_ROLE_INGEST, NULL), 0, "peer says hello");
 	for (i = 0; i < 5; i++)
@@ -110,13 +110,13 @@ CASE(framing_and_batches)
 
 CASE(partial_and_bad_datagrams)
 {
-	struct msg_frame_ref ref = test_ref("gate1");
+	struct msg_frame_ref ref = test_link_ref("gate1");
 	unsigned char raw[sizeof(struct msg_hdr) + sizeof(ref)];
 	struct msg_hdr h = { MSG_MAGIC, MSG_VERSION, MSG_FRAME_READY, sizeof(ref), 0 };
 	struct link l;
 	int sv[2];
 
-	if (test_pair(sv, &l) != 0)
+	if (test_link_pair(sv, &l) != 0)
 		return;
 	msg_hello(sv[0], MSG_ROLE_INGEST, NULL);
 	memcpy(raw, &h, sizeof(h));
@@ -128,7 +128,7 @@ CASE(partial_and_bad_datagrams)
 	link_close(&l);
 	close(sv[0]);
 
-	if (test_pair(sv, &l) != 0)
+	if (test_link_pair(sv, &l) != 0)
 		return;
 	msg_hello(sv[0], MSG_ROLE_INGEST, NULL);
 	CHECK(send(sv[0], raw, 3, 0) == 3, "send 3 bytes");
@@ -145,7 +145,7 @@ static const struct {
 	const char *camera;        /* the frame_ready's camera, NULL: none sent */
 	int refuse_hello;
 	const char *why;           /* the drop's reason */
-} test_hellos[] = {
+} test_link_hellos[] = {
 	{ "a message before hello drops the link", 0, 0, "gate1", 0, "frame_ready before hello" },
 	{ "a hello the user refuses drops the link", MSG_ROLE_WORKER, 1, NULL, 1, "role worker not welcome" },
 	{ "a second hello drops the link", MSG_ROLE_INGEST, 2, NULL, 0, "second hello" },
@@ -159,19 +159,19 @@ CASE(bad_hello)
 	size_t i;
 	int sv[2], k;
 
-	for (i = 0; i < sizeof(test_hellos) / sizeof(test_hellos[0]); i++) {
-		if (test_pair(sv, &l) != 0)
+	for (i = 0; i < sizeof(test_link_hellos) / sizeof(test_link_hellos[0]); i++) {
+		if (test_link_pair(sv, &l) != 0)
 			return;
-		seen.refuse_hello = test_hellos[i].refuse_hello;
-		for (k = 0; k < test_hellos[i].hellos; k++)
-			msg_hello(sv[0], (enum msg_role)test_hellos[i].hello_role, "gate1");
-		if (test_hellos[i].camera) {
-			ref = test_ref(test_hellos[i].camera);
+		seen.refuse_hello = test_link_hellos[i].refuse_hello;
+		for (k = 0; k < test_link_hellos[i].hellos; k++)
+			msg_hello(sv[0], (enum msg_role)test_link_hellos[i].hello_role, "gate1");
+		if (test_link_hellos[i].camera) {
+			ref = test_link_ref(test_link_hellos[i].camera);
 			msg_send(sv[0], MSG_FRAME_READY, &ref, sizeof(ref));
 		}
-		CHECK_INT(link_read(&l, 64), -EPROTO, test_hellos[i].what);
-		CHECK_STR(l.why, test_hellos[i].why, "and says why");
-		CHECK_INT(seen.messages, test_hellos[i].camera && test_hellos[i].hello_role ? 1 : 0,
+		CHECK_INT(link_read(&l, 64), -EPROTO, test_link_hellos[i].what);
+		CHECK_STR(l.why, test_link_hellos[i].why, "and says why");
+		CHECK_INT(seen.messages, test_link_hellos[i].camera && test_link_hellos[i].hello_role ? 1 : 0,
 		    "only an accepted hello lets a message through");
 		link_close(&l);
 		close(sv[0]);
@@ -180,11 +180,11 @@ CASE(bad_hello)
 
 CASE(client_skips_hello)
 {
-	struct msg_frame_ref ref = test_ref("gate1");
+	struct msg_frame_ref ref = test_link_ref("gate1");
 	struct link l;
 	int sv[2];
 
-	if (test_pair(sv, &l) != 0)
+	if (test_link_pair(sv, &l) != 0)
 		return;
 	l.listening = 0;
 	msg_hello(sv[0], MSG_ROLE_NOTIFIER, NULL);
@@ -203,7 +203,7 @@ CASE(queue_bound)
 	struct msg m;
 	int sv[2], buf = 4096, i, sent = 0, rc, got = 0, in_order = 1;
 
-	if (test_pair(sv, &l) != 0)
+	if (test_link_pair(sv, &l) != 0)
 		return;
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	l.qmax = 4;
@@ -239,7 +239,7 @@ CASE(queue_bound)
 /* ---- the libuv drivers ---- */
 
 static void
-test_run(uv_loop_t *loop, int *cond, int want)
+test_link_run(uv_loop_t *loop, int *cond, int want)
 {
 	int i;
 
@@ -251,7 +251,7 @@ test_run(uv_loop_t *loop, int *cond, int want)
 
 CASE(server_and_client)
 {
-	struct msg_frame_ref ref = test_ref("gate1");
+	struct msg_frame_ref ref = test_link_ref("gate1");
 	struct link_server srv;
 	struct link_client cli;
 	uv_loop_t loop;
@@ -260,27 +260,27 @@ CASE(server_and_client)
 
 	memset(&seen, 0, sizeof(seen));
 	uv_loop_init(&loop);
-	CHECK_INT(link_client_start(&cli, &loop, path, MSG_ROLE_INGEST, NULL, MSG_ROLE_NOTIFIER, &test_ops, NULL), 0,
+	CHECK_INT(link_client_start(&cli, &loop, path, MSG_ROLE_INGEST, NULL, MSG_ROLE_NOTIFIER, &test_link_ops, NULL), 0,
 	    "a client starts with nobody listening");
 	uv_run(&loop, UV_RUN_NOWAIT);
 	CHECK_INT(link_client_send(&cli, MSG_FRAME_READY, &ref, sizeof(ref)), -ENOTCONN, "sending while down is -ENOTCONN");
-	CHECK_INT(link_server_start(&srv, &loop, path, "t.sock", 2, &test_ops, NULL), 0, "the server listens");
-	test_run(&loop, &seen.ups, 1);
+	CHECK_INT(link_server_start(&srv, &loop, path, "t.sock", 2, &test_link_ops, NULL), 0, "the server listens");
+	test_link_run(&loop, &seen.ups, 1);
 	CHECK_INT(seen.ups, 1, "the client connects once the server is there");
 	CHECK_INT(link_client_send(&cli, MSG_FRAME_READY, &ref, sizeof(ref)), 0, "the client sends");
-	test_run(&loop, &seen.messages, 1);
+	test_link_run(&loop, &seen.messages, 1);
 	CHECK_INT(seen.hellos, 1, "the server read the client's hello");
 	CHECK_INT(seen.messages, 1, "and its message");
 	CHECK(srv.links && srv.links->pid == getpid(), "the server knows the client's pid from the kernel");
 	n = link_server_send(&srv, MSG_ROLE_INGEST, MSG_RESULT_ACK, &ref, sizeof(ref));
 	CHECK_INT(n, 1, "a message to every ingest link reaches one");
-	test_run(&loop, &seen.messages, 2);
+	test_link_run(&loop, &seen.messages, 2);
 	CHECK_INT(seen.last_type, MSG_RESULT_ACK, "the client received it");
 
 	/* a garbage peer is dropped, the others stay */
 	fd = msg_connect(path, 1);
 	CHECK(fd >= 0 && send(fd, "xyz", 3, 0) == 3, "a garbage peer connects and writes");
-	test_run(&loop, &seen.downs, 1);
+	test_link_run(&loop, &seen.downs, 1);
 	CHECK_INT(seen.downs, 1, "the garbage peer is dropped");
 	CHECK_INT(srv.n, 1, "the good link stays");
 	if (fd >= 0)
@@ -288,10 +288,10 @@ CASE(server_and_client)
 
 	/* the server goes: the client notices and comes back after it */
 	link_server_stop(&srv, 1);
-	test_run(&loop, &seen.downs, 3);
+	test_link_run(&loop, &seen.downs, 3);
 	CHECK(cli.state != LINK_UP, "the client saw the server go");
-	CHECK_INT(link_server_start(&srv, &loop, path, "t.sock", 2, &test_ops, NULL), 0, "the server listens again");
-	test_run(&loop, &seen.ups, 2);
+	CHECK_INT(link_server_start(&srv, &loop, path, "t.sock", 2, &test_link_ops, NULL), 0, "the server listens again");
+	test_link_run(&loop, &seen.ups, 2);
 	CHECK_INT(seen.ups, 2, "the client reconnected");
 
 	link_client_stop(&cli);
