@@ -96,7 +96,7 @@ static const struct config_key config_keys[] = {
 	{ "webhook.ca_file", CT_STR, F(webhook_ca_file), 0, 0, "PEM bundle trusted for https webhooks; empty = system CAs" },
 	{ "webhook.backoff_min_ms", CT_INT, F(webhook_backoff_min_ms), 1, 3600000, "first retry delay after a failed delivery (doubles per failure)" },
 	{ "webhook.backoff_max_ms", CT_INT, F(webhook_backoff_max_ms), 1, 86400000, "retry delay cap; delivery never gives up" },
-	{ "webhook.timeout_ms", CT_INT, F(webhook_timeout_ms), 100, 600000, "connect, send and answer timeout, each" },
+	{ "webhook.timeout_ms", CT_INT, F(webhook_timeout_ms), 100, 600000, "connect timeout; the whole request gets three times it" },
 	{ "webhook.keep_days", CT_INT, F(webhook_keep_days), 0, 3650, "days delivered webhook rows are kept (0 = keep)" },
 };
 
