@@ -157,15 +157,6 @@ analyse_fit(const struct nn_box *body, const struct nn_box *face)
 	return (1.0f - 0.5f * fminf(dx, 1.0f)) * (1.0f - 0.5f * fminf(dy, 1.0f));
 }
 
-/* analyse_inside - the centre of a lies inside b. */
-static int
-analyse_inside(const struct nn_box *a, const struct nn_box *b)
-{
-	float cx = a->x + a->w / 2, cy = a->y + a->h / 2;
-
-	return cx > b->x && cx < b->x + b->w && cy > b->y && cy < b->y + b->h;
-}
-
 /* analyse_merge - faces sorted by score, two searches' views of one face
  * (IoU above ANALYSE_SAME_FACE, or either centre inside the other) kept
  * once, the best; returns the count kept. */
@@ -176,8 +167,8 @@ analyse_merge(struct nn_box *b, int n)
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < kept; j++)
-			if (nn_iou(&b[i], &b[j]) > ANALYSE_SAME_FACE || analyse_inside(&b[i], &b[j]) ||
-			    analyse_inside(&b[j], &b[i]))
+			if (nn_iou(&b[i], &b[j]) > ANALYSE_SAME_FACE || nn_center_inside(&b[i], &b[j]) ||
+			    nn_center_inside(&b[j], &b[i]))
 				break;
 		if (j == kept)
 			b[kept++] = b[i];

@@ -34,10 +34,8 @@ firstpass_drop_inside(struct nn_box *b, int n)
 	int kept = 0, i, j;
 
 	for (i = 0; i < n; i++) {
-		float cx = b[i].x + b[i].w / 2, cy = b[i].y + b[i].h / 2;
-
 		for (j = 0; j < kept; j++)
-			if (cx > b[j].x && cx < b[j].x + b[j].w && cy > b[j].y && cy < b[j].y + b[j].h)
+			if (nn_center_inside(&b[i], &b[j]))
 				break;
 		if (j == kept)
 			b[kept++] = b[i];

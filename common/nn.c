@@ -251,6 +251,13 @@ float nn_iou(const struct nn_box *a, const struct nn_box *b)
 	return uni > 0 ? inter / uni : 0;
 }
 
+int nn_center_inside(const struct nn_box *a, const struct nn_box *b)
+{
+	float cx = a->x + a->w / 2, cy = a->y + a->h / 2;
+
+	return cx > b->x && cx < b->x + b->w && cy > b->y && cy < b->y + b->h;
+}
+
 int nn_nms(struct nn_box *b, int n, float iou_threshold)
 {
 	int kept = 0, i, j;

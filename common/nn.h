@@ -84,5 +84,7 @@ const char *nn_kernels_name(void);
 /* nn_nms - in-place greedy NMS over boxes sorted by score; returns the kept count. */
 int nn_nms(struct nn_box *b, int n, float iou_threshold);
 float nn_iou(const struct nn_box *a, const struct nn_box *b);
+/* nn_center_inside - 1 if the centre of a lies inside b (edges excluded). */
+int nn_center_inside(const struct nn_box *a, const struct nn_box *b);
 
 #endif
