@@ -240,13 +240,13 @@ api_push(const char *path, const char *body, size_t len, struct jbuf *out)
 	if (strcmp(path, "/api/push/unsubscribe") == 0) {
 		if ((rc = webpush_unsubscribe(body, len)) < 0)
 			return api_error(out, 400, "body: {\"endpoint\":\"...\"}");
-		jbuf_add(out, "{\"dropped\":%s}", rc ? "true" : "false");
+		jbuf_json(out, json_pack("{s:b}", "dropped", rc != 0));
 		return 200;
 	}
 	if ((id = webpush_subscribe(auth_who_label(), body, len, err, sizeof(err))) < 0)
 		return api_error(out, strncmp(err, "database", 8) == 0 ? 500 : 400, err);
 	log_info(NULL, "webpush: subscription %lld for %s", (long long)id, auth_who_label());
-	jbuf_add(out, "{\"id\":%lld}", (long long)id);
+	jbuf_json(out, json_pack("{s:I}", "id", (json_int_t)id));
 	return 201;
 }
 
@@ -457,19 +457,18 @@ api_handle(struct lws *wsi, const char *path, struct jbuf *out, struct api_read 
 	if (strcmp(path, "/api/health") == 0) {
 		int ok = db_health() == 0;
 
-		jbuf_add(out, "{\"ok\":%s,\"db\":\"%s\",\"live_clients\":%d}", ok ? "true" : "false",
-		    ok ? "ok" : "error", live_count());
+		jbuf_json(out, json_pack("{s:b, s:s, s:i}", "ok", ok, "db", ok ? "ok" : "error", "live_clients",
+		    live_count()));
 		return ok ? 200 : 503;
 	}
 	if (strcmp(path, "/api/config") == 0) {
-		jbuf_add(out, "{\"ingest_port\":%d,\"tls\":%s}", cfg->ingest_port,
-		    cfg->tls_cert[0] ? "true" : "false");
+		jbuf_json(out, json_pack("{s:i, s:b}", "ingest_port", cfg->ingest_port, "tls", cfg->tls_cert[0] != 0));
 		return 200;
 	}
 	if (strcmp(path, "/api/push/key") == 0) {
 		if (webpush_public_key()[0] == '\0')
 			return api_error(out, 404, "Web Push is off (webpush.subject is empty)");
-		jbuf_add(out, "{\"public_key\":\"%s\"}", webpush_public_key());
+		jbuf_json(out, json_pack("{s:s}", "public_key", webpush_public_key()));
 		return 200;
 	}
 	if (strcmp(path, "/api/cameras") == 0) {

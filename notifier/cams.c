@@ -11,6 +11,7 @@
  * Capacity: CONFIG_CAMERAS_MAX configured plus as many seen-only ones;
  * further unknown cameras are ignored here (their results are still
  * committed). */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,70 +159,61 @@ cams_worker(const char *camera, int delta)
 	k->dirty = 1;
 }
 
+static json_t *
+cams_stats_json(const struct cam *k)
+{
+	const struct msg_camera_stats *st = &k->stats;
+
+	if (!k->has_stats)
+		return json_null();
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "connected", (int)st->connected,
+	    "frames_in", (json_int_t)st->frames_in, "accepted", (json_int_t)st->accepted,
+	    "no_person", (json_int_t)st->no_person, "busy", (json_int_t)st->busy, "rejected", (json_int_t)st->rejected,
+	    "motion_skipped", (json_int_t)st->motion_skipped,
+	    "fps_in", jbuf_number((double)(int)(st->fps_in * 10 + 0.5) / 10),
+	    "detect_ms", jbuf_number((double)(int)(st->detect_ms * 10 + 0.5) / 10));
+}
+
+/* cams_item - camera idx's object; with_last adds its last frame
+ * analysis and last person (a database read) */
+static json_t *
+cams_item(int idx, int with_last)
+{
+	const struct cam *k = &cams[idx];
+	json_t *o, *last;
+
+	o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:i, s:o, s:o}", "id", k->id, "name", k->name, "mode", k->mode,
+	    "configured", k->configured, "last_seen_ms", k->last_seen_us ? json_integer(k->last_seen_us / 1000) :
+	    json_null(), "fps_analysed", jbuf_number(k->fps_analysed), "workers", k->workers,
+	    "stats", cams_stats_json(k), "queue", !k->has_queue ? json_null() :
+	    json_pack("{s:i, s:i, s:I, s:I, s:I}", "depth", (int)k->queue.depth, "worker_pid", (int)k->queue.worker_pid,
+	    "bytes", (json_int_t)k->queue.bytes, "done", (json_int_t)k->queue.done, "failed", (json_int_t)k->queue.failed));
+	if (o == NULL || !with_last)
+		return o;
+	last = k->last_frame ? json_loads(k->last_frame, 0, NULL) : NULL;
+	json_object_set_new(o, "last_result", last ? last : json_null());
+	last = query_last_track(db_handle(), k->id);
+	json_object_set_new(o, "last_track", last ? last : json_null());
+	return o;
+}
+
 void
 cams_json(struct jbuf *b, int idx, int with_last)
 {
-	const struct cam *k = &cams[idx];
-
-	jbuf_add(b, "{\"id\":");
-	jbuf_str(b, k->id);
-	jbuf_add(b, ",\"name\":");
-	jbuf_str(b, k->name);
-	jbuf_add(b, ",\"mode\":\"%s\",\"configured\":%s,\"last_seen_ms\":", k->mode,
-	    k->configured ? "true" : "false");
-	if (k->last_seen_us)
-		jbuf_add(b, "%llu", (unsigned long long)(k->last_seen_us / 1000));
-	else
-		jbuf_add(b, "null");
-	jbuf_add(b, ",\"fps_analysed\":");
-	jbuf_json(b, jbuf_number(k->fps_analysed));
-	jbuf_add(b, ",\"workers\":%d,\"stats\":", k->workers);
-	if (k->has_stats) {
-		const struct msg_camera_stats *s = &k->stats;
-
-		jbuf_add(b, "{\"connected\":%u,\"frames_in\":%llu,\"accepted\":%llu,\"no_person\":%llu,"
-		    "\"busy\":%llu,\"rejected\":%llu,\"motion_skipped\":%llu,\"fps_in\":",
-		    s->connected, (unsigned long long)s->frames_in, (unsigned long long)s->accepted,
-		    (unsigned long long)s->no_person, (unsigned long long)s->busy,
-		    (unsigned long long)s->rejected, (unsigned long long)s->motion_skipped);
-		jbuf_json(b, jbuf_number((double)(int)(s->fps_in * 10 + 0.5) / 10));
-		jbuf_add(b, ",\"detect_ms\":");
-		jbuf_json(b, jbuf_number((double)(int)(s->detect_ms * 10 + 0.5) / 10));
-		jbuf_add(b, "}");
-	} else
-		jbuf_add(b, "null");
-	jbuf_add(b, ",\"queue\":");
-	if (k->has_queue)
-		jbuf_add(b, "{\"depth\":%u,\"worker_pid\":%d,\"bytes\":%llu,\"done\":%llu,\"failed\":%llu}",
-		    k->queue.depth, (int)k->queue.worker_pid, (unsigned long long)k->queue.bytes,
-		    (unsigned long long)k->queue.done, (unsigned long long)k->queue.failed);
-	else
-		jbuf_add(b, "null");
-	if (with_last) {
-		jbuf_add(b, ",\"last_result\":");
-		if (k->last_frame)
-			jbuf_mem(b, k->last_frame, strlen(k->last_frame));
-		else
-			jbuf_add(b, "null");
-		jbuf_add(b, ",\"last_track\":");
-		if (jbuf_json(b, query_last_track(db_handle(), k->id)) < 0)
-			jbuf_add(b, "null");
-	}
-	jbuf_add(b, "}");
+	if (jbuf_json(b, cams_item(idx, with_last)) < 0)
+		b->failed = 1;
 }
 
 void
 cams_list_json(struct jbuf *b)
 {
+	json_t *a = json_array();
 	int i;
 
-	jbuf_add(b, "[");
-	for (i = 0; i < ncams; i++) {
-		if (i)
-			jbuf_add(b, ",");
-		cams_json(b, i, 1);
-	}
-	jbuf_add(b, "]");
+	for (i = 0; a && i < ncams; i++)
+		json_array_append_new(a, cams_item(i, 1));
+	if (jbuf_json(b, a) < 0)
+		b->failed = 1;
 }
 
 void

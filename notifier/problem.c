@@ -25,6 +25,7 @@ int
 problem_json(struct jbuf *out, int status, const char *detail)
 {
 	jbuf_truncate(out, 0);
+	/* detail may quote what a client sent: jbuf_str replaces what is not UTF-8 */
 	jbuf_add(out, "{\"type\":\"about:blank\",\"title\":");
 	jbuf_str(out, problem_title(status));
 	jbuf_add(out, ",\"status\":%d,\"detail\":", status);
