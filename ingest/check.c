@@ -176,14 +176,12 @@ check_motion_skip(const struct check_params *p, struct check_motion *m, const st
 void
 check_params_set(struct check_params *p, const struct config *cfg)
 {
-	memset(p, 0, sizeof(*p));
-	p->models_dir = cfg->models_dir;
-	p->input = cfg->person_input;
-	p->threshold = (float)cfg->person_threshold;
-	p->face_threshold = (float)cfg->face_threshold;
-	p->max_pixels = cfg->ingest_max_pixels;
-	p->motion_threshold = cfg->motion_threshold;
-	p->motion_recheck_ms = cfg->motion_recheck_ms;
+	*p = (struct check_params){
+		.models_dir = cfg->models_dir, .input = cfg->person_input,
+		.threshold = (float)cfg->person_threshold, .face_threshold = (float)cfg->face_threshold,
+		.max_pixels = cfg->ingest_max_pixels, .motion_threshold = cfg->motion_threshold,
+		.motion_recheck_ms = cfg->motion_recheck_ms,
+	};
 }
 
 int

@@ -52,20 +52,14 @@ pipeline_init(uv_loop_t *loop, const struct config *cfg, const struct spool *sp,
 struct pipeline_job *
 pipeline_job_new(void *owner, uint32_t seq, int cam, unsigned char *data, size_t len)
 {
-	struct pipeline_job *job = calloc(1, sizeof(*job));
+	struct pipeline_job *job = malloc(sizeof(*job));
 
 	if (job == NULL) {
-		free(data);
+		free(data);   /* taken over either way */
 		return NULL;
 	}
-	job->owner = owner;
-	job->seq = seq;
-	job->cam = cam;
-	job->data = data;
-	job->len = len;
-	job->temperature = NAN;
-	job->received_us = util_now_us();
-	job->received_mono = util_mono_us();
+	*job = (struct pipeline_job){ .owner = owner, .seq = seq, .cam = cam, .data = data, .len = len,
+	    .temperature = NAN, .received_us = util_now_us(), .received_mono = util_mono_us() };
 	job->work.data = job;
 	return job;
 }
