@@ -1,7 +1,8 @@
 /* config - the one configuration file all four programs read, and the
  * flags that override it. One table below names every key, its type,
- * range and meaning: config_set, config_dump and docs/CONFIG.md all follow
- * it, so a key cannot exist in one place and not the others. */
+ * range, default and meaning: config_defaults, config_set, config_dump and
+ * docs/CONFIG.md all follow it, so a key cannot exist in one place and not
+ * the others. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -19,85 +20,85 @@
 #define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
 
 static const struct config_key config_keys[] = {
-	{ "dir", CT_STR, F(dir), 0, 0, "state root: spool/, gatewatch.db, run/, log/, snapshots/" },
-	{ "run.dir", CT_STR, F(run_dir), 0, 0, "sockets (notifier.sock, dispatcher.sock); empty = DIR/run" },
-	{ "models.dir", CT_STR, F(models_dir), 0, 0, "folder with face/person/mask .cfg and .weights" },
-	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "network forward: auto = gatewatch's kernels where the CPU has AVX2+FMA (else darknet's), stock = darknet's own" },
-	{ "www.dir", CT_STR, F(www_dir), 0, 0, "static files the notifier serves" },
-	{ "log.level", CT_LEVEL, F(log_level), 0, 0, "lowest level logged: debug, info, warn, error" },
-	{ "listen.address", CT_STR, F(listen_address), 0, 0, "address ingest and the notifier listen on, exactly (IPv4 or IPv6 literal, host name, or * for all)" },
-	{ "ingest.port", CT_INT, F(ingest_port), 1, 65535, "ingest WebSocket port (cameras connect here)" },
-	{ "http.port", CT_INT, F(http_port), 1, 65535, "notifier HTTP and WebSocket port (dashboards, API)" },
-	{ "tls.cert", CT_STR, F(tls_cert), 0, 0, "PEM certificate; empty = plain ws/http; set with tls.key" },
-	{ "tls.key", CT_STR, F(tls_key), 0, 0, "PEM private key for tls.cert" },
-	{ "ingest.max_bytes", CT_BYTES, F(ingest_max_bytes), 1024, 1073741824.0, "largest frame message accepted, bytes (k/M/G suffix allowed)" },
-	{ "ingest.max_pixels", CT_LONG, F(ingest_max_pixels), 1, 268435456.0, "largest width*height accepted" },
-	{ "ingest.threads", CT_INT, F(ingest_threads), 1, 64, "decode and person-detector threads" },
-	{ "ingest.max_inflight", CT_INT, F(ingest_max_inflight), 1, 1024, "frames per connection being analysed; more are answered busy" },
-	{ "ingest.hello_timeout_ms", CT_INT, F(ingest_hello_timeout_ms), 100, 600000, "a camera connection that has not said hello this long is closed" },
-	{ "ingest.prehello_max", CT_INT, F(ingest_prehello_max), 1, 100000, "connections without hello, all addresses together; more are closed" },
-	{ "ingest.prehello_per_address", CT_INT, F(ingest_prehello_per_address), 1, 100000, "connections without hello from one address; more are closed" },
-	{ "ingest.motion_threshold", CT_DOUBLE, F(motion_threshold), 0, 1, "fraction of changed cells that counts as motion (0 = always run the detector)" },
-	{ "ingest.motion_recheck_ms", CT_INT, F(motion_recheck_ms), 0, 3600000, "run the person detector at least this often even without motion" },
-	{ "ingest.person_input", CT_INT, F(person_input), 128, 1024, "person detector input size (multiple of 32)" },
-	{ "ingest.person_threshold", CT_DOUBLE, F(person_threshold), 0, 1, "person detector score threshold" },
-	{ "spool.max_frames", CT_INT, F(spool_max_frames), 1, 1000000, "per camera queue cap, frames (queued + active); newest refused as busy" },
-	{ "spool.max_bytes", CT_BYTES, F(spool_max_bytes), 1024, 1099511627776.0, "per camera queue cap, bytes (k/M/G suffix allowed)" },
-	{ "spool.min_free_mb", CT_LONG, F(spool_min_free_mb), 0, 1048576, "free disk floor, MiB; below it ingest refuses frames" },
-	{ "dispatcher.worker_idle_ms", CT_INT, F(worker_idle_ms), 0, 86400000, "a worker with nothing to do this long is told to exit" },
-	{ "dispatcher.worker_backoff_ms", CT_INT, F(worker_backoff_ms), 0, 600000, "first restart delay after a worker dies" },
-	{ "dispatcher.worker_backoff_max_ms", CT_INT, F(worker_backoff_max_ms), 0, 3600000, "restart delay cap (the delay doubles per death)" },
-	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "worker deaths on one frame before it is moved to failed/" },
-	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "face detector input size for whole frames (multiple of 8; 360: the size it was trained at)" },
-	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval on the train split (models/trained/vision.fit, docs/MODELS.md)" },
-	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "extra floor on the mask class probability, on top of the model's per-class thresholds (mask.thresholds): below it the mask state is unknown" },
-	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "body temperature, degrees C, at or above which a person is denied" },
-	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "messages queued per WebSocket client before it is dropped" },
-	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
-	{ "metrics.listen", CT_STR, F(metrics_listen), 0, 0, "ADDRESS:PORT of the notifier's Prometheus /metrics listener; empty = off" },
-	{ "mqtt.url", CT_STR, F(mqtt_url), 0, 0, "MQTT broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; empty = no MQTT" },
-	{ "mqtt.user", CT_STR, F(mqtt_user), 0, 0, "MQTT user name; empty = anonymous" },
-	{ "mqtt.password", CT_STR, F(mqtt_password), 0, 0, "MQTT password for mqtt.user" },
-	{ "mqtt.topic_prefix", CT_STR, F(mqtt_topic_prefix), 0, 0, "prefix of every gatewatch topic (docs/MQTT.md)" },
-	{ "mqtt.discovery_prefix", CT_STR, F(mqtt_discovery_prefix), 0, 0, "Home Assistant discovery prefix; empty = no discovery" },
-	{ "mqtt.ca_file", CT_STR, F(mqtt_ca_file), 0, 0, "PEM bundle trusted for mqtts://; empty = system CAs" },
-	{ "webpush.subject", CT_STR, F(webpush_subject), 0, 0, "VAPID contact (mailto: or https: URL) push services see; empty = no Web Push" },
-	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
-	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
-	{ "log.keep", CT_INT, F(log_keep), 1, 100, "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
-	{ "session.idle_s", CT_INT, F(session_idle_s), 2, 31536000, "a login session unused this long ends (each use renews it)" },
-	{ "session.max_s", CT_INT, F(session_max_s), 2, 31536000, "a login session ends this long after the login, however used" },
-	{ "notifier.snapshot_keep_days", CT_INT, F(snapshot_keep_days), 0, 3650, "days snapshot images are kept (0 = no snapshots)" },
-	{ "track.min_hits", CT_INT, F(track_min_hits), 1, 100, "frames a person must be matched in before it counts (a track is confirmed)" },
-	{ "track.max_missing_ms", CT_INT, F(track_max_missing_ms), 1, 3600000, "a confirmed person not seen this long has left (track ended)" },
-	{ "track.tentative_missing_ms", CT_INT, F(track_tentative_missing_ms), 1, 3600000, "an unconfirmed track not seen this long is dropped silently" },
-	{ "track.iou_match", CT_DOUBLE, F(track_iou_match), 0, 1, "overlap (IoU) with a track's predicted box that matches a box to it" },
-	{ "track.center_match", CT_DOUBLE, F(track_center_match), 0, 100, "fallback match: centre distance / track size at most this" },
-	{ "track.consensus_n", CT_INT, F(track_consensus_n), 1, 16, "votes for one mask state before a person's mask state settles" },
-	{ "track.consensus_window", CT_INT, F(track_consensus_window), 1, 16, "last votes considered for the consensus (>= track.consensus_n)" },
-	{ "track.consensus_min_score", CT_DOUBLE, F(track_consensus_min_score), 0, 1, "a look votes only with a mask score at least this" },
-	{ "track.consensus_majority", CT_DOUBLE, F(track_consensus_majority), 0, 1, "the winning state's share of the window needed to settle or flip" },
-	{ "track.stable_ms", CT_INT, F(track_stable_ms), 0, 3600000, "mask state agreed this long -> stop running the face and mask nets on the person" },
-	{ "track.recheck_ms", CT_INT, F(track_recheck_ms), 0, 3600000, "a stable person is looked at again after this long" },
-	{ "track.recheck_box_change", CT_DOUBLE, F(track_recheck_box_change), 0, 100, "...or when its box moved or resized by this share of its size" },
-	{ "track.best_improve", CT_DOUBLE, F(track_best_improve), 0, 100, "a new best snapshot must beat the old one by this share" },
-	{ "track.missing_frames", CT_DOUBLE, F(track_missing_frames), 0, 100, "...or after this many of the camera's frame intervals, when that is longer (slow cameras)" },
-	{ "track.decide_score", CT_DOUBLE, F(track_decide_score), 0, 2, "one look at least this sure decides a person (above 1: never; then track.consensus_n looks)" },
-	{ "track.vote_max_age_ms", CT_INT, F(track_vote_max_age_ms), 1, 3600000, "looks older than this no longer count for the consensus" },
-	{ "gate.face_prompt_ms", CT_INT, F(gate_face_prompt_ms), 0, 3600000, "gate: a person without a usable face this long after arriving is asked to look at the camera (0 = never)" },
-	{ "gate.face_timeout_ms", CT_INT, F(gate_face_timeout_ms), 0, 3600000, "gate: still undecided this long after arriving -> gate.face_timeout_verdict (0 = wait for ever)" },
-	{ "gate.face_timeout_verdict", CT_STR, F(gate_face_timeout_verdict), 0, 0, "gate: the verdict after gate.face_timeout_ms: DENY, PASS (reason face_not_visible) or none" },
-	{ "gate.face_min_px", CT_INT, F(gate_face_min_px), 0, 4096, "gate: a face narrower than this (pixels) is too small to judge (the prompt says so)" },
-	{ "alert.after_ms", CT_INT, F(alert_after_ms), 1, 86400000, "indoor cameras: a person non-compliant this long raises an alert" },
-	{ "alert.track_cooldown_ms", CT_INT, F(alert_track_cooldown_ms), 0, 86400000, "at least this long between two alerts for one person" },
-	{ "alert.camera_cooldown_ms", CT_INT, F(alert_camera_cooldown_ms), 0, 86400000, "at least this long between two alerts of one camera (later ones wait)" },
-	{ "webhook.url", CT_STR, F(webhook_url), 0, 0, "alerts are POSTed here as JSON (http:// or https://); empty = no webhook" },
-	{ "webhook.secret", CT_STR, F(webhook_secret), 0, 0, "HMAC-SHA256 key for the X-Gatewatch-Signature header; empty = unsigned" },
-	{ "webhook.ca_file", CT_STR, F(webhook_ca_file), 0, 0, "PEM bundle trusted for https webhooks; empty = system CAs" },
-	{ "webhook.backoff_min_ms", CT_INT, F(webhook_backoff_min_ms), 1, 3600000, "first retry delay after a failed delivery (doubles per failure)" },
-	{ "webhook.backoff_max_ms", CT_INT, F(webhook_backoff_max_ms), 1, 86400000, "retry delay cap; delivery never gives up" },
-	{ "webhook.timeout_ms", CT_INT, F(webhook_timeout_ms), 100, 600000, "connect timeout; the whole request gets three times it" },
-	{ "webhook.keep_days", CT_INT, F(webhook_keep_days), 0, 3650, "days delivered webhook rows are kept (0 = keep)" },
+	{ "dir", CT_STR, F(dir), 0, 0, paths_state_dir, "state root: spool/, gatewatch.db, run/, log/, snapshots/" },
+	{ "run.dir", CT_STR, F(run_dir), 0, 0, "", "sockets (notifier.sock, dispatcher.sock); empty = DIR/run" },
+	{ "models.dir", CT_STR, F(models_dir), 0, 0, paths_models_dir, "folder with face/person/mask .cfg and .weights" },
+	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "auto", "network forward: auto = gatewatch's kernels where the CPU has AVX2+FMA (else darknet's), stock = darknet's own" },
+	{ "www.dir", CT_STR, F(www_dir), 0, 0, paths_www_dir, "static files the notifier serves" },
+	{ "log.level", CT_LEVEL, F(log_level), 0, 0, "info", "lowest level logged: debug, info, warn, error" },
+	{ "listen.address", CT_STR, F(listen_address), 0, 0, "127.0.0.1", "address ingest and the notifier listen on, exactly (IPv4 or IPv6 literal, host name, or * for all)" },
+	{ "ingest.port", CT_INT, F(ingest_port), 1, 65535, "8080", "ingest WebSocket port (cameras connect here)" },
+	{ "http.port", CT_INT, F(http_port), 1, 65535, "8081", "notifier HTTP and WebSocket port (dashboards, API)" },
+	{ "tls.cert", CT_STR, F(tls_cert), 0, 0, "", "PEM certificate; empty = plain ws/http; set with tls.key" },
+	{ "tls.key", CT_STR, F(tls_key), 0, 0, "", "PEM private key for tls.cert" },
+	{ "ingest.max_bytes", CT_BYTES, F(ingest_max_bytes), 1024, 1073741824.0, "4194304", "largest frame message accepted, bytes (k/M/G suffix allowed)" },
+	{ "ingest.max_pixels", CT_LONG, F(ingest_max_pixels), 1, 268435456.0, "16777216", "largest width*height accepted" },
+	{ "ingest.threads", CT_INT, F(ingest_threads), 1, 64, "2", "decode and person-detector threads" },
+	{ "ingest.max_inflight", CT_INT, F(ingest_max_inflight), 1, 1024, "4", "frames per connection being analysed; more are answered busy" },
+	{ "ingest.hello_timeout_ms", CT_INT, F(ingest_hello_timeout_ms), 100, 600000, "5000", "a camera connection that has not said hello this long is closed" },
+	{ "ingest.prehello_max", CT_INT, F(ingest_prehello_max), 1, 100000, "64", "connections without hello, all addresses together; more are closed" },
+	{ "ingest.prehello_per_address", CT_INT, F(ingest_prehello_per_address), 1, 100000, "8", "connections without hello from one address; more are closed" },
+	{ "ingest.motion_threshold", CT_DOUBLE, F(motion_threshold), 0, 1, "0.01", "fraction of changed cells that counts as motion (0 = always run the detector)" },
+	{ "ingest.motion_recheck_ms", CT_INT, F(motion_recheck_ms), 0, 3600000, "2000", "run the person detector at least this often even without motion" },
+	{ "ingest.person_input", CT_INT, F(person_input), 128, 1024, "416", "person detector input size (multiple of 32)" },
+	{ "ingest.person_threshold", CT_DOUBLE, F(person_threshold), 0, 1, "0.35", "person detector score threshold" },
+	{ "spool.max_frames", CT_INT, F(spool_max_frames), 1, 1000000, "300", "per camera queue cap, frames (queued + active); newest refused as busy" },
+	{ "spool.max_bytes", CT_BYTES, F(spool_max_bytes), 1024, 1099511627776.0, "268435456", "per camera queue cap, bytes (k/M/G suffix allowed)" },
+	{ "spool.min_free_mb", CT_LONG, F(spool_min_free_mb), 0, 1048576, "200", "free disk floor, MiB; below it ingest refuses frames" },
+	{ "dispatcher.worker_idle_ms", CT_INT, F(worker_idle_ms), 0, 86400000, "30000", "a worker with nothing to do this long is told to exit" },
+	{ "dispatcher.worker_backoff_ms", CT_INT, F(worker_backoff_ms), 0, 600000, "250", "first restart delay after a worker dies" },
+	{ "dispatcher.worker_backoff_max_ms", CT_INT, F(worker_backoff_max_ms), 0, 3600000, "10000", "restart delay cap (the delay doubles per death)" },
+	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "2", "worker deaths on one frame before it is moved to failed/" },
+	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "360", "face detector input size for whole frames (multiple of 8; 360: the size it was trained at)" },
+	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "0.8", "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval on the train split (models/trained/vision.fit, docs/MODELS.md)" },
+	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "0", "extra floor on the mask class probability, on top of the model's per-class thresholds (mask.thresholds): below it the mask state is unknown" },
+	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "37.8", "body temperature, degrees C, at or above which a person is denied" },
+	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "256", "messages queued per WebSocket client before it is dropped" },
+	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "60000", "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
+	{ "metrics.listen", CT_STR, F(metrics_listen), 0, 0, "127.0.0.1:9469", "ADDRESS:PORT of the notifier's Prometheus /metrics listener; empty = off" },
+	{ "mqtt.url", CT_STR, F(mqtt_url), 0, 0, "", "MQTT broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; empty = no MQTT" },
+	{ "mqtt.user", CT_STR, F(mqtt_user), 0, 0, "", "MQTT user name; empty = anonymous" },
+	{ "mqtt.password", CT_STR, F(mqtt_password), 0, 0, "", "MQTT password for mqtt.user" },
+	{ "mqtt.topic_prefix", CT_STR, F(mqtt_topic_prefix), 0, 0, "gatewatch/", "prefix of every gatewatch topic (docs/MQTT.md)" },
+	{ "mqtt.discovery_prefix", CT_STR, F(mqtt_discovery_prefix), 0, 0, "homeassistant", "Home Assistant discovery prefix; empty = no discovery" },
+	{ "mqtt.ca_file", CT_STR, F(mqtt_ca_file), 0, 0, "", "PEM bundle trusted for mqtts://; empty = system CAs" },
+	{ "webpush.subject", CT_STR, F(webpush_subject), 0, 0, "mailto:gatewatch@localhost", "VAPID contact (mailto: or https: URL) push services see; empty = no Web Push" },
+	{ "retention.days", CT_INT, F(retention_days), 0, 36500, "90", "people, their events, acknowledged alerts older than this many days are deleted (0 = keep everything)" },
+	{ "log.max_bytes", CT_BYTES, F(log_max_bytes), 0, 1099511627776.0, "10485760", "gatewatch up: a program's log file is rotated when it grows past this (0 = never)" },
+	{ "log.keep", CT_INT, F(log_keep), 1, 100, "5", "gatewatch up: rotated log files kept per program (<program>.log.1 is the newest)" },
+	{ "session.idle_s", CT_INT, F(session_idle_s), 2, 31536000, "28800", "a login session unused this long ends (each use renews it)" },
+	{ "session.max_s", CT_INT, F(session_max_s), 2, 31536000, "604800", "a login session ends this long after the login, however used" },
+	{ "notifier.snapshot_keep_days", CT_INT, F(snapshot_keep_days), 0, 3650, "7", "days snapshot images are kept (0 = no snapshots)" },
+	{ "track.min_hits", CT_INT, F(track_min_hits), 1, 100, "2", "frames a person must be matched in before it counts (a track is confirmed)" },
+	{ "track.max_missing_ms", CT_INT, F(track_max_missing_ms), 1, 3600000, "3000", "a confirmed person not seen this long has left (track ended)" },
+	{ "track.tentative_missing_ms", CT_INT, F(track_tentative_missing_ms), 1, 3600000, "1000", "an unconfirmed track not seen this long is dropped silently" },
+	{ "track.iou_match", CT_DOUBLE, F(track_iou_match), 0, 1, "0.3", "overlap (IoU) with a track's predicted box that matches a box to it" },
+	{ "track.center_match", CT_DOUBLE, F(track_center_match), 0, 100, "0.75", "fallback match: centre distance / track size at most this" },
+	{ "track.consensus_n", CT_INT, F(track_consensus_n), 1, 16, "2", "votes for one mask state before a person's mask state settles" },
+	{ "track.consensus_window", CT_INT, F(track_consensus_window), 1, 16, "5", "last votes considered for the consensus (>= track.consensus_n)" },
+	{ "track.consensus_min_score", CT_DOUBLE, F(track_consensus_min_score), 0, 1, "0.6", "a look votes only with a mask score at least this" },
+	{ "track.consensus_majority", CT_DOUBLE, F(track_consensus_majority), 0, 1, "0.6", "the winning state's share of the window needed to settle or flip" },
+	{ "track.stable_ms", CT_INT, F(track_stable_ms), 0, 3600000, "3000", "mask state agreed this long -> stop running the face and mask nets on the person" },
+	{ "track.recheck_ms", CT_INT, F(track_recheck_ms), 0, 3600000, "5000", "a stable person is looked at again after this long" },
+	{ "track.recheck_box_change", CT_DOUBLE, F(track_recheck_box_change), 0, 100, "0.5", "...or when its box moved or resized by this share of its size" },
+	{ "track.best_improve", CT_DOUBLE, F(track_best_improve), 0, 100, "0.1", "a new best snapshot must beat the old one by this share" },
+	{ "track.missing_frames", CT_DOUBLE, F(track_missing_frames), 0, 100, "2.5", "...or after this many of the camera's frame intervals, when that is longer (slow cameras)" },
+	{ "track.decide_score", CT_DOUBLE, F(track_decide_score), 0, 2, "0.97", "one look at least this sure decides a person (above 1: never; then track.consensus_n looks)" },
+	{ "track.vote_max_age_ms", CT_INT, F(track_vote_max_age_ms), 1, 3600000, "10000", "looks older than this no longer count for the consensus" },
+	{ "gate.face_prompt_ms", CT_INT, F(gate_face_prompt_ms), 0, 3600000, "1500", "gate: a person without a usable face this long after arriving is asked to look at the camera (0 = never)" },
+	{ "gate.face_timeout_ms", CT_INT, F(gate_face_timeout_ms), 0, 3600000, "6000", "gate: still undecided this long after arriving -> gate.face_timeout_verdict (0 = wait for ever)" },
+	{ "gate.face_timeout_verdict", CT_STR, F(gate_face_timeout_verdict), 0, 0, "DENY", "gate: the verdict after gate.face_timeout_ms: DENY, PASS (reason face_not_visible) or none" },
+	{ "gate.face_min_px", CT_INT, F(gate_face_min_px), 0, 4096, "40", "gate: a face narrower than this (pixels) is too small to judge (the prompt says so)" },
+	{ "alert.after_ms", CT_INT, F(alert_after_ms), 1, 86400000, "10000", "indoor cameras: a person non-compliant this long raises an alert" },
+	{ "alert.track_cooldown_ms", CT_INT, F(alert_track_cooldown_ms), 0, 86400000, "60000", "at least this long between two alerts for one person" },
+	{ "alert.camera_cooldown_ms", CT_INT, F(alert_camera_cooldown_ms), 0, 86400000, "10000", "at least this long between two alerts of one camera (later ones wait)" },
+	{ "webhook.url", CT_STR, F(webhook_url), 0, 0, "", "alerts are POSTed here as JSON (http:// or https://); empty = no webhook" },
+	{ "webhook.secret", CT_STR, F(webhook_secret), 0, 0, "", "HMAC-SHA256 key for the X-Gatewatch-Signature header; empty = unsigned" },
+	{ "webhook.ca_file", CT_STR, F(webhook_ca_file), 0, 0, "", "PEM bundle trusted for https webhooks; empty = system CAs" },
+	{ "webhook.backoff_min_ms", CT_INT, F(webhook_backoff_min_ms), 1, 3600000, "1000", "first retry delay after a failed delivery (doubles per failure)" },
+	{ "webhook.backoff_max_ms", CT_INT, F(webhook_backoff_max_ms), 1, 86400000, "60000", "retry delay cap; delivery never gives up" },
+	{ "webhook.timeout_ms", CT_INT, F(webhook_timeout_ms), 100, 600000, "10000", "connect timeout; the whole request gets three times it" },
+	{ "webhook.keep_days", CT_INT, F(webhook_keep_days), 0, 3650, "7", "days delivered webhook rows are kept (0 = keep)" },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -105,76 +106,18 @@ static const struct config_key config_keys[] = {
 void
 config_defaults(struct config *c)
 {
+	char err[256];
+	size_t i;
+
 	memset(c, 0, sizeof(*c));
-	util_strlcpy(c->dir, paths_state_dir, sizeof(c->dir));
-	util_strlcpy(c->models_dir, paths_models_dir, sizeof(c->models_dir));
-	util_strlcpy(c->www_dir, paths_www_dir, sizeof(c->www_dir));
-	util_strlcpy(c->log_level, "info", sizeof(c->log_level));
-	util_strlcpy(c->nn_kernels, "auto", sizeof(c->nn_kernels));
-	util_strlcpy(c->listen_address, "127.0.0.1", sizeof(c->listen_address));
-	c->ingest_port = 8080;
-	c->http_port = 8081;
-	c->ingest_max_bytes = 4L << 20;
-	c->ingest_max_pixels = 4096L * 4096L;
-	c->ingest_threads = 2;
-	c->ingest_max_inflight = 4;
-	c->ingest_hello_timeout_ms = 5000;
-	c->ingest_prehello_max = 64;
-	c->ingest_prehello_per_address = 8;
-	c->motion_threshold = 0.01;
-	c->motion_recheck_ms = 2000;
-	c->person_input = 416;
-	c->person_threshold = 0.35;
-	c->spool_max_frames = 300;
-	c->spool_max_bytes = 256L << 20;
-	c->spool_min_free_mb = 200;
-	c->worker_idle_ms = 30000;
-	c->worker_backoff_ms = 250;
-	c->worker_backoff_max_ms = 10000;
-	c->worker_max_crashes = 2;
-	c->face_input = 360;
-	c->face_threshold = 0.8;
-	c->mask_threshold = 0;
-	c->temp_limit = 37.8;
-	c->client_queue = 256;
-	c->session_idle_s = 28800;
-	c->session_max_s = 604800;
-	c->snapshot_keep_days = 7;
-	c->retention_days = 90;
-	c->camera_offline_after_ms = 60000;
-	util_strlcpy(c->webpush_subject, "mailto:gatewatch@localhost", sizeof(c->webpush_subject));
-	util_strlcpy(c->mqtt_topic_prefix, "gatewatch/", sizeof(c->mqtt_topic_prefix));
-	util_strlcpy(c->mqtt_discovery_prefix, "homeassistant", sizeof(c->mqtt_discovery_prefix));
-	util_strlcpy(c->metrics_listen, "127.0.0.1:9469", sizeof(c->metrics_listen));
-	c->log_max_bytes = 10L << 20;
-	c->log_keep = 5;
-	c->track_min_hits = 2;
-	c->track_max_missing_ms = 3000;
-	c->track_tentative_missing_ms = 1000;
-	c->track_iou_match = 0.3;
-	c->track_center_match = 0.75;
-	c->track_consensus_n = 2;
-	c->track_consensus_window = 5;
-	c->track_consensus_min_score = 0.6;
-	c->track_consensus_majority = 0.6;
-	c->track_stable_ms = 3000;
-	c->track_recheck_ms = 5000;
-	c->track_recheck_box_change = 0.5;
-	c->track_best_improve = 0.1;
-	c->track_missing_frames = 2.5;
-	c->track_decide_score = 0.97;
-	c->track_vote_max_age_ms = 10000;
-	c->gate_face_prompt_ms = 1500;
-	c->gate_face_timeout_ms = 6000;
-	util_strlcpy(c->gate_face_timeout_verdict, "DENY", sizeof(c->gate_face_timeout_verdict));
-	c->gate_face_min_px = 40;
-	c->alert_after_ms = 10000;
-	c->alert_track_cooldown_ms = 60000;
-	c->alert_camera_cooldown_ms = 10000;
-	c->webhook_backoff_min_ms = 1000;
-	c->webhook_backoff_max_ms = 60000;
-	c->webhook_timeout_ms = 10000;
-	c->webhook_keep_days = 7;
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		/* a default its own key refuses is a bug in the table: every
+		 * program and test stops here, before any side effect */
+		if (k->def[0] != '\0' && config_set(c, k->key, k->def, err, sizeof(err)) != 0)
+			abort();
+	}
 }
 
 int

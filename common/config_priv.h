@@ -15,6 +15,7 @@ struct config_key {
 	size_t off;
 	size_t size;            /* CT_STR: buffer size */
 	double min, max;        /* numbers: inclusive range */
+	const char *def;        /* the default, as a config file would say it; "" = 0 or empty */
 	const char *doc;
 };
 
