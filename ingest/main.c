@@ -18,7 +18,7 @@
 #include "log.h"
 #include "peers.h"
 #include "pipeline.h"
-#include "replay.h"
+#include "detectfiles.h"
 #include "session.h"
 #include "spool.h"
 #include "util.h"
@@ -128,7 +128,7 @@ ingest_replay(char **files, int nfiles)
 	check_params_set(&p, &ig.cfg);
 	if (check_preload(&p, 1, err, sizeof(err)) != 0)
 		fatal("person detector / face detector: %s (run `make models`, or set models.dir)", err);
-	rc = replay_run(&ig.cfg, files, nfiles);
+	rc = detectfiles_run(&ig.cfg, files, nfiles);
 	check_shutdown();
 	return rc;
 }

@@ -1,5 +1,5 @@
-/* replay - run the analysis over files and print what it saw, so a
- * developer can check the worker stage alone on a folder of frames. */
+/* analysefiles - `gatewatch-worker --replay`: run the analysis over files
+ * and print what it saw, so a developer can check the worker stage alone on a folder of frames. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,30 +13,30 @@
 #include "image.h"
 #include "log.h"
 #include "meta.h"
-#include "replay.h"
+#include "analysefiles.h"
 #include "spool.h"
 #include "utf8.h"
 #include "util.h"
 
-/* replay_real - v rounded to 4 decimals (what the analysis can tell). */
+/* analysefiles_real - v rounded to 4 decimals (what the analysis can tell). */
 static json_t *
-replay_real(double v)
+analysefiles_real(double v)
 {
 	return isfinite(v) ? json_real(round(v * 1e4) / 1e4) : json_null();
 }
 
 static json_t *
-replay_box(const struct msg_box *b)
+analysefiles_box(const struct msg_box *b)
 {
 	if (b->score <= 0)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "x", replay_real(b->x), "y", replay_real(b->y),
-	    "w", replay_real(b->w), "h", replay_real(b->h), "score", replay_real(b->score));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "x", analysefiles_real(b->x), "y", analysefiles_real(b->y),
+	    "w", analysefiles_real(b->w), "h", analysefiles_real(b->h), "score", analysefiles_real(b->score));
 }
 
-/* replay_line - o as one JSON line on out (o taken over). */
+/* analysefiles_line - o as one JSON line on out (o taken over). */
 static void
-replay_line(FILE *out, json_t *o)
+analysefiles_line(FILE *out, json_t *o)
 {
 	if (o == NULL || json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
 		fputs("{\"error\":\"out of memory\"}", out);
@@ -45,7 +45,7 @@ replay_line(FILE *out, json_t *o)
 }
 
 static void
-replay_print(FILE *out, const char *file, const struct msg_result *r)
+analysefiles_print(FILE *out, const char *file, const struct msg_result *r)
 {
 	json_t *o, *persons = json_array();
 	uint32_t i;
@@ -54,9 +54,9 @@ replay_print(FILE *out, const char *file, const struct msg_result *r)
 		const struct msg_person *p = &r->persons[i];
 
 		json_array_append_new(persons, json_pack("{s:o, s:o, s:s, s:o, s:{s:o, s:o, s:o}, s:s, s:s}",
-		    "body", replay_box(&p->body), "face", replay_box(&p->face), "mask", msg_mask_name(p->mask),
-		    "mask_score", replay_real(p->mask_score), "probs", "mask_on", replay_real(p->mask_probs[MSG_MASK_ON]),
-		    "mask_off", replay_real(p->mask_probs[MSG_MASK_OFF]), "mask_chin", replay_real(p->mask_probs[MSG_MASK_CHIN]),
+		    "body", analysefiles_box(&p->body), "face", analysefiles_box(&p->face), "mask", msg_mask_name(p->mask),
+		    "mask_score", analysefiles_real(p->mask_score), "probs", "mask_on", analysefiles_real(p->mask_probs[MSG_MASK_ON]),
+		    "mask_off", analysefiles_real(p->mask_probs[MSG_MASK_OFF]), "mask_chin", analysefiles_real(p->mask_probs[MSG_MASK_CHIN]),
 		    "verdict", msg_verdict_name(p->verdict), "reason", msg_reason_name(p->reason)));
 	}
 	o = json_pack("{s:o, s:I, s:I}", "file", utf8_json(file), "width", (json_int_t)r->width,
@@ -68,17 +68,17 @@ replay_print(FILE *out, const char *file, const struct msg_result *r)
 		json_object_set_new(o, "ms", json_real(round(r->analyse_ms * 10) / 10));
 	} else
 		json_decref(persons);
-	replay_line(out, o);
+	analysefiles_line(out, o);
 }
 
 static void
-replay_error(FILE *out, const char *file, const char *why)
+analysefiles_error(FILE *out, const char *file, const char *why)
 {
-	replay_line(out, json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(why)));
+	analysefiles_line(out, json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(why)));
 }
 
 static void
-replay_progress(int done, int total)
+analysefiles_progress(int done, int total)
 {
 	char bar[41];
 	int i, fill = total ? done * 40 / total : 40;
@@ -89,9 +89,9 @@ replay_progress(int done, int total)
 	fprintf(stderr, "\r[%s] %d/%d%s", bar, done, total, done == total ? "\n" : "");
 }
 
-/* replay_one - analyse one file; 0, or -1 with why filled. */
+/* analysefiles_one - analyse one file; 0, or -1 with why filled. */
 static int
-replay_one(struct analyse *a, const struct config *c, const char *file, struct msg_result *r,
+analysefiles_one(struct analyse *a, const struct config *c, const char *file, struct msg_result *r,
            char *why, size_t whylen)
 {
 	unsigned char *img = NULL;
@@ -126,7 +126,7 @@ replay_one(struct analyse *a, const struct config *c, const char *file, struct m
 }
 
 int
-replay_run(const struct config *c, int with_mask, char **files, int nfiles)
+analysefiles_run(const struct config *c, int with_mask, char **files, int nfiles)
 {
 	struct msg_result *r;
 	struct analyse *a;
@@ -142,15 +142,15 @@ replay_run(const struct config *c, int with_mask, char **files, int nfiles)
 		return 2;
 	}
 	for (i = 0; i < nfiles; i++) {
-		if (replay_one(a, c, files[i], r, err, sizeof(err)) == 0)
-			replay_print(stdout, files[i], r);
+		if (analysefiles_one(a, c, files[i], r, err, sizeof(err)) == 0)
+			analysefiles_print(stdout, files[i], r);
 		else {
-			replay_error(stdout, files[i], err);
+			analysefiles_error(stdout, files[i], err);
 			failed++;
 		}
 		fflush(stdout);
 		if (tty)
-			replay_progress(i + 1, nfiles);
+			analysefiles_progress(i + 1, nfiles);
 	}
 	free(r);
 	analyse_close(a);

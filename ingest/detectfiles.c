@@ -1,4 +1,5 @@
-/* replay - feed image files through ingest's first-pass check by hand.
+/* detectfiles - `gatewatch-ingest --replay`: feed image files through
+ * ingest's first-pass check by hand.
  * Output, one line per file:
  *   {"file":..,"person":true|false,"persons":[{"x","y","w","h","score","by"}],
  *    "width":..,"height":..,"ms":..}   or   {"file":..,"error":".."}
@@ -13,12 +14,12 @@
 
 #include "camsg.h"
 #include "check.h"
-#include "replay.h"
+#include "detectfiles.h"
 #include "utf8.h"
 #include "util.h"
 
 static void
-replay_progress(int done, int total)
+detectfiles_progress(int done, int total)
 {
 	int width = 40, fill = total ? done * width / total : width, i;
 
@@ -32,9 +33,9 @@ replay_progress(int done, int total)
 	fflush(stderr);
 }
 
-/* replay_print - o as one JSON line (o taken over); NULL: out of memory. */
+/* detectfiles_print - o as one JSON line (o taken over); NULL: out of memory. */
 static void
-replay_print(json_t *o)
+detectfiles_print(json_t *o)
 {
 	if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0)
 		fputs("{\"error\":\"out of memory\"}", stdout);
@@ -43,9 +44,9 @@ replay_print(json_t *o)
 	json_decref(o);
 }
 
-/* replay_one - check one file and print its line; 0, or 1 on error. */
+/* detectfiles_one - check one file and print its line; 0, or 1 on error. */
 static int
-replay_one(const struct config *cfg, const struct check_params *p, const char *file)
+detectfiles_one(const struct config *cfg, const struct check_params *p, const char *file)
 {
 	struct check_result res;
 	unsigned char *buf = NULL;
@@ -55,7 +56,7 @@ replay_one(const struct config *cfg, const struct check_params *p, const char *f
 
 	rc = util_read_file(file, (size_t)cfg->ingest_max_bytes, &buf, &len);
 	if (rc != 0) {
-		replay_print(json_pack("{s:o, s:s}", "file", utf8_json(file),
+		detectfiles_print(json_pack("{s:o, s:s}", "file", utf8_json(file),
 		    "error", rc == -EFBIG ? "file is over ingest.max_bytes" : strerror(-rc)));
 		return 1;
 	}
@@ -63,10 +64,10 @@ replay_one(const struct config *cfg, const struct check_params *p, const char *f
 	check_frame(p, NULL, buf, len, &res);
 	free(buf);
 	if (res.outcome == CHECK_BAD_IMAGE || res.outcome == CHECK_DETECTOR_FAILED) {
-		replay_print(json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(res.reason)));
+		detectfiles_print(json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(res.reason)));
 		return 1;
 	}
-	replay_print(json_pack("{s:o, s:b, s:o, s:o, s:i, s:i, s:o}", "file", utf8_json(file),
+	detectfiles_print(json_pack("{s:o, s:b, s:o, s:o, s:i, s:i, s:o}", "file", utf8_json(file),
 	    "person", res.npersons > 0, "persons", camsg_boxes(res.persons, res.npersons, check_by_name(res.by)),
 	    "reason", utf8_json(res.reason), "width", res.width, "height", res.height,
 	    "ms", camsg_real((double)(util_mono_us() - t0) / 1000.0, 10)));
@@ -74,7 +75,7 @@ replay_one(const struct config *cfg, const struct check_params *p, const char *f
 }
 
 int
-replay_run(const struct config *cfg, char **files, int nfiles)
+detectfiles_run(const struct config *cfg, char **files, int nfiles)
 {
 	struct check_params p;
 	int i, status = 0, tty = isatty(2);
@@ -82,10 +83,10 @@ replay_run(const struct config *cfg, char **files, int nfiles)
 	check_params_set(&p, cfg);
 	for (i = 0; i < nfiles; i++) {
 		if (tty)
-			replay_progress(i, nfiles);
-		status |= replay_one(cfg, &p, files[i]);
+			detectfiles_progress(i, nfiles);
+		status |= detectfiles_one(cfg, &p, files[i]);
 	}
 	if (tty)
-		replay_progress(nfiles, nfiles);
+		detectfiles_progress(nfiles, nfiles);
 	return status;
 }

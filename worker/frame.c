@@ -1,0 +1,469 @@
+/* frame - one frame through the worker: claim it in the spool, decode it,
+ * follow its people and look at those who need it, keep the live and best
+ * snapshots, have the RESULT committed by the notifier, then delete the
+ * frame and tell the dispatcher. A frame that cannot be analysed is moved
+ * to failed/ with its reason. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "firstpass.h"
+#include "frameid.h"
+#include "image.h"
+#include "log.h"
+#include "meta.h"
+#include "util.h"
+#include "worker.h"
+
+#define FRAME_LAG_MAX_US 10000000u  /* frame age taken into account at most */
+#define FRAME_SNAPSHOT_QUALITY 80
+
+/* frame_done - tell the dispatcher this frame is finished. A lost hint
+ * only delays the next frame: the dispatcher also sees the spool. */
+static void
+frame_done(struct worker *w, const struct msg_frame_ref *ref, int status, const char *reason)
+{
+	struct msg_frame_done d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.ref = *ref;
+	d.status = status;
+	util_strlcpy(d.reason, reason ? reason : "", sizeof(d.reason));
+	if ((rc = msg_send(w->fd, MSG_FRAME_DONE, &d, sizeof(d))) < 0) {
+		log_warnc(rc, ref->frame_id, "frame_done to the dispatcher lost");
+	}
+}
+
+/* frame_fail - the frame cannot be analysed: move it aside with the
+ * reason, tell the dispatcher, log one line. */
+static void
+frame_fail(struct worker *w, const struct msg_frame_ref *ref, int status, const char *reason)
+{
+	int rc;
+
+	log_error(ref->frame_id, "camera=%s frame failed: %s", ref->camera, reason);
+	if ((rc = spool_fail(&w->spool, ref->camera, ref->frame_id, reason)) < 0) {
+		log_warnc(rc, ref->frame_id, "cannot move the frame to failed/");
+	}
+	frame_done(w, ref, status, reason);
+}
+
+/* frame_latest - the frame as the live view shows it: DIR/snapshots/
+ * <camera>/latest.jpg, replaced every frame (a JPEG is kept as sent, a PNG
+ * is encoded). Written to a temporary name and renamed, so a reader never
+ * sees half a file; not fsynced (a lost snapshot costs nothing). rel gets
+ * the path relative to DIR, "" if none was written. */
+static void
+frame_latest(struct worker *w, const struct msg_frame_ref *ref, const char *ext,
+              const unsigned char *img, size_t len, const struct image *im, char *rel, size_t rellen)
+{
+	char dir[CONFIG_PATH_SIZE + 64], path[CONFIG_PATH_SIZE + 128], tmp[CONFIG_PATH_SIZE + 140];
+	size_t off = 0;
+	int fd, rc;
+
+	rel[0] = '\0';
+	if (w->cfg.snapshot_keep_days <= 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/snapshots/%s", w->cfg.dir, ref->camera);
+	snprintf(path, sizeof(path), "%s/latest.jpg", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.latest.jpg.tmp", dir);
+	if ((rc = util_mkdirs(dir)) < 0) {
+		log_warnc(rc, ref->frame_id, "snapshot dir %s", dir);
+		return;
+	}
+	if (strcmp(ext, "jpg") != 0) {
+		if ((rc = image_write_jpeg(im, path, FRAME_SNAPSHOT_QUALITY)) < 0) {
+			log_warnc(rc, ref->frame_id, "snapshot %s", path);
+			return;
+		}
+		snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
+		return;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1) {
+		log_warn(ref->frame_id, "snapshot %s", tmp);
+		return;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, img + off, len - off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn(ref->frame_id, "snapshot write %s", tmp);
+			close(fd);
+			unlink(tmp);
+			return;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		log_warn(ref->frame_id, "snapshot %s", path);
+		unlink(tmp);
+		return;
+	}
+	snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
+}
+
+/* frame_track_snapshot - the best look at a person so far: the person's
+ * box (or, for a face-only photo, the face with room around it) cut from
+ * the frame, as DIR/snapshots/<camera>/<track id>.jpg, replacing the
+ * previous best. Returns 0 or -errno (logged; the track goes on). */
+static int
+frame_track_snapshot(struct worker *w, const char *frame_id, const struct image *im,
+                      const struct msg_box *box, int has_body, uint64_t id)
+{
+	char rel[128], path[CONFIG_PATH_SIZE + 160], dir[CONFIG_PATH_SIZE + 64];
+	float mx = box->w * (has_body ? 0.10f : 0.5f), my = box->h * (has_body ? 0.05f : 0.5f);
+	struct image crop;
+	int rc;
+
+	if (w->cfg.snapshot_keep_days <= 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/snapshots/%s", w->cfg.dir, w->camera);
+	people_snapshot_rel(w->people, id, rel, sizeof(rel));
+	snprintf(path, sizeof(path), "%s/%s", w->cfg.dir, rel);
+	if ((rc = util_mkdirs(dir)) < 0 ||
+	    (rc = image_crop(im, (int)(box->x - mx), (int)(box->y - my), (int)(box->w + 2 * mx),
+	    (int)(box->h + 2 * my), &crop)) < 0) {
+		log_warnc(rc, frame_id, "camera=%s track=%llu snapshot", w->camera, (unsigned long long)id);
+		return rc;
+	}
+	rc = image_write_jpeg(&crop, path, FRAME_SNAPSHOT_QUALITY);
+	image_free(&crop);
+	if (rc < 0) {
+		log_warnc(rc, frame_id, "camera=%s snapshot %s", w->camera, path);
+		return rc;
+	}
+	people_snapshot_saved(w->people, id);
+	return 0;
+}
+
+/* The snapshot a look asks for, written before its events are made. */
+struct frame_snap {
+	struct worker *w;
+	const char *frame_id;
+	const struct image *im;
+	const struct msg_box *box;
+	int has_body;
+};
+
+static int
+frame_snapshot_cb(uint64_t id, void *arg)
+{
+	struct frame_snap *s = arg;
+
+	return frame_track_snapshot(s->w, s->frame_id, s->im, s->box, s->has_body, id);
+}
+
+/* frame_flush (worker.h) - send the events waiting in the outbox that no frame
+ * carries, as RESULTs flagged MSG_RESULT_NOFRAME with fresh frame ids.
+ * final: the worker is exiting (no stop flag, no dispatcher), give up
+ * after FRAME_EXIT_FLUSH_MS. Returns 0, or -ECANCELED / -ETIMEDOUT with
+ * the unsent events still in the outbox. */
+int
+frame_flush(struct worker *w, int final)
+{
+	struct msg_result *r = &w->result;
+	uint64_t end = util_mono_us() + (uint64_t)FRAME_EXIT_FLUSH_MS * 1000u;
+	size_t n;
+	int rc;
+
+	while (people_pending(w->people) > 0) {
+		uint64_t now = util_mono_us();
+
+		memset(r, 0, sizeof(*r));
+		util_strlcpy(r->ref.camera, w->camera, sizeof(r->ref.camera));
+		frameid_next(r->ref.frame_id);
+		r->flags = MSG_RESULT_NOFRAME;
+		n = people_peek(w->people, r->events, MSG_EVENTS_MAX);
+		r->nevents = (uint32_t)n;
+		r->received_us = r->analysed_us = (int64_t)util_now_us();
+		r->temperature = NAN;
+		if (final)
+			rc = now >= end ? -ETIMEDOUT : deliver_result_timed(&w->deliver, r, (int)((end - now) / 1000u));
+		else
+			rc = deliver_result(&w->deliver, r, w->fd, w->stop);
+		if (rc < 0) {
+			if (final) {
+				log_warnx(r->ref.frame_id, "camera=%s %zu track events not acknowledged before exit",
+				    w->camera, people_pending(w->people));
+			}
+			return rc;
+		}
+		people_drop(w->people, n);
+		log_info(r->ref.frame_id, "camera=%s no frame: events=%zu", w->camera, n);
+	}
+	return 0;
+}
+
+/* frame_claim - take the frame into active/. A frame already there was
+ * handed to a worker that died: this is its redelivery. Returns 0 with the
+ * active path, or -errno. */
+static int
+frame_claim(struct worker *w, const struct msg_frame_ref *ref, char *path, size_t pathlen)
+{
+	int rc = spool_claim(&w->spool, ref->camera, ref->frame_id);
+
+	if (rc == -ENOENT && spool_path(&w->spool, SPOOL_ACTIVE, ref->camera, ref->frame_id, path, pathlen) == 0) {
+		log_info(ref->frame_id, "camera=%s redelivered frame, already active", ref->camera);
+		rc = 0;
+	}
+	if (rc < 0)
+		return rc;
+	return spool_path(&w->spool, SPOOL_ACTIVE, ref->camera, ref->frame_id, path, pathlen);
+}
+
+/* The people of one frame: their boxes, and for each the face to look at. */
+struct frame_found {
+	struct nn_box bodies[MSG_PERSONS_MAX];   /* person boxes (has_body) */
+	struct nn_box faces[MSG_PERSONS_MAX];    /* faces found (without bodies: the people) */
+	struct nn_box bodyface[MSG_PERSONS_MAX]; /* has_body: the face in each person box */
+	const struct nn_box *src;                /* the people's boxes: bodies or faces */
+	int n, has_body;
+};
+
+/* frame_boxes - the frame's people: ingest's person boxes, or for a frame
+ * without any (a plain photo) the faces on the whole image. Returns 0 or
+ * -errno (a network failed). */
+static int
+frame_boxes(struct worker *w, const struct image *im, const struct meta *meta, struct frame_found *f,
+            int *nfaces)
+{
+	int i, n, rc, nextra;
+
+	f->has_body = meta->npersons > 0;
+	if (!f->has_body) {
+		if ((n = analyse_faces(w->an, im, f->faces, MSG_PERSONS_MAX)) < 0)
+			return n;
+		f->src = f->faces;
+		f->n = *nfaces = n;
+		return 0;
+	}
+	/* One face per person box, each face to one person only; faces no box
+	 * took (a box around a group) become people of their own, with their
+	 * head-and-shoulders box. Every box is searched each frame, since
+	 * which face is whose depends on all of them. */
+	n = meta->npersons < MSG_PERSONS_MAX ? meta->npersons : MSG_PERSONS_MAX;
+	memcpy(f->bodies, meta->persons, sizeof(*f->bodies) * (size_t)n);
+	if ((rc = analyse_people(w->an, im, f->bodies, n, f->bodyface, f->faces, &nextra, MSG_PERSONS_MAX - n)) < 0)
+		return rc;
+	for (i = 0; i < nextra; i++) {
+		f->bodyface[n + i] = f->faces[i];
+		f->bodies[n + i] = f->faces[i];
+		firstpass_face_to_person(&f->bodies[n + i], im->w, im->h);
+	}
+	f->n = n + nextra;
+	f->src = f->bodies;
+	return 0;
+}
+
+/* frame_person - person i of the frame into p: looked at if the tracker
+ * asks (a best snapshot kept when the look is the best yet), with the
+ * person's settled verdict. Returns 1 if looked at, 0 if not, or -errno. */
+static int
+frame_person(struct worker *w, const struct image *im, const struct frame_found *f, int i,
+             const struct track_assign *as, uint64_t now, struct msg_result *r, struct msg_person *p,
+             int *nfaces)
+{
+	struct frame_snap snap;
+	uint32_t mask;
+	int rc, looked = 0;
+
+	if (as->classify) {
+		rc = analyse_person(w->an, im, f->has_body ? (f->bodyface[i].score > 0 ? &f->bodyface[i] : NULL) :
+		    &f->src[i], r->temperature, p);
+		if (rc < 0)
+			return rc;
+		if (f->has_body)
+			*nfaces += rc;
+		looked = 1;
+		snap = (struct frame_snap){ w, r->ref.frame_id, im, f->has_body ? &p->body : &p->face, f->has_body };
+		people_look(w->people, as->id, now, p, frame_snapshot_cb, &snap);
+	}
+	/* The live view shows the person's settled verdict, never one
+	 * frame's; "no face" only while nothing is settled. */
+	if (people_state(w->people, as->id, &p->verdict, &p->reason, &mask) != 0) {
+		p->verdict = MSG_VERDICT_NONE;
+		p->reason = MSG_REASON_NONE;
+		mask = MSG_MASK_UNKNOWN;
+	}
+	if (!looked)
+		p->mask = mask; /* else this frame's look, next to the settled verdict */
+	if (p->verdict == MSG_VERDICT_NONE)
+		p->reason = looked && (f->has_body ? p->face.score <= 0 : 0) ? MSG_REASON_NO_FACE : MSG_REASON_NONE;
+	if (!looked)
+		p->mask_score = 0;
+	p->track_id = as->confirmed ? (int64_t)as->id : 0;
+	return looked;
+}
+
+/* frame_people - follow the frame's people and look at those who need it.
+ * Fills r's persons and takes the events this frame caused. Returns 0 or
+ * -errno (a network failed). */
+static int
+frame_people(struct worker *w, const struct image *im, const struct meta *meta, uint64_t now,
+             struct msg_result *r, int *nfaces, int *nclass, int *nskip)
+{
+	struct frame_found f;
+	struct msg_box boxes[MSG_PERSONS_MAX];
+	struct track_assign assign[MSG_PERSONS_MAX];
+	int i, rc;
+
+	if ((rc = frame_boxes(w, im, meta, &f, nfaces)) < 0)
+		return rc;
+	for (i = 0; i < f.n; i++) {
+		boxes[i] = (struct msg_box){ f.src[i].x, f.src[i].y, f.src[i].w, f.src[i].h, f.src[i].score };
+		if (boxes[i].score <= 0)
+			boxes[i].score = 0.01f; /* present: keep it distinct from "absent" */
+	}
+	memset(assign, 0, sizeof(assign));
+	if (people_update(w->people, now, boxes, (size_t)f.n, r->temperature, assign) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	r->npersons = 0;
+	for (i = 0; i < f.n; i++) {
+		struct msg_person *p = &r->persons[r->npersons++];
+
+		memset(p, 0, sizeof(*p));
+		if (f.has_body)
+			p->body = boxes[i];
+		else
+			p->face = boxes[i];
+		if ((rc = frame_person(w, im, &f, i, &assign[i], now, r, p, nfaces)) < 0)
+			return rc;
+		if (rc > 0)
+			(*nclass)++;
+		else
+			(*nskip)++;
+	}
+	return 0;
+}
+
+/* frame_test_crash - test hook (test/e2e/test_dispatcher.py): a frame that
+ * makes the worker crash, to show the dispatcher moves it aside after
+ * max_crashes. */
+static void
+frame_test_crash(const struct msg_frame_ref *ref)
+{
+	const char *mark = getenv("GATEWATCH_TEST_CRASH_SUFFIX");
+	size_t ml = mark ? strlen(mark) : 0, fl = strlen(ref->frame_id);
+
+	if (ml > 0 && fl >= ml && strcmp(ref->frame_id + fl - ml, mark) == 0) {
+		log_warnx(ref->frame_id, "camera=%s GATEWATCH_TEST_CRASH_SUFFIX: crashing on purpose", ref->camera);
+		raise(SIGSEGV);
+	}
+}
+
+/* One claimed frame in memory. */
+struct frame_in {
+	char path[SPOOL_PATH_SIZE];  /* in active/ */
+	const char *ext;             /* into path: "jpg", "png" */
+	unsigned char *img;          /* owned: the file as sent */
+	size_t len;
+	struct meta meta;            /* ingest's trailer */
+	struct image im;             /* owned: decoded */
+};
+
+/* frame_load - claim, read and decode the frame. Returns 0, or 1 when the
+ * frame is finished already (reported done or failed; nothing owned). */
+static int
+frame_load(struct worker *w, const struct msg_frame_ref *ref, struct frame_in *in)
+{
+	char err[256], reason[96], *metatext = NULL;
+	int rc;
+
+	if ((rc = frame_claim(w, ref, in->path, sizeof(in->path))) < 0) {
+		log_warnc(rc, ref->frame_id, "camera=%s cannot claim frame", ref->camera);
+		frame_done(w, ref, rc, rc == -ENOENT ? "not in the spool" : "cannot claim");
+		return 1;
+	}
+	in->ext = strrchr(in->path, '.') ? strrchr(in->path, '.') + 1 : "jpg";
+	if ((rc = spool_read(in->path, &in->img, &in->len, &metatext)) < 0) {
+		if (rc == -EBADMSG) {
+			frame_fail(w, ref, -EINVAL, "damaged spool trailer");
+			return 1;
+		}
+		log_warnc(rc, ref->frame_id, "camera=%s cannot read %s", ref->camera, in->path);
+		frame_done(w, ref, rc, "cannot read the frame");
+		return 1;
+	}
+	if (meta_parse(metatext, &in->meta, err, sizeof(err)) != 0)
+		log_warnx(ref->frame_id, "camera=%s %s; analysing the whole image", ref->camera, err);
+	free(metatext);
+	err[0] = '\0';
+	if ((rc = image_decode(in->img, in->len, w->cfg.ingest_max_pixels, &in->im, err, sizeof(err))) < 0) {
+		/* reason is the short form (96 bytes); the log line has all of err */
+		snprintf(reason, sizeof(reason), "damaged image: %.80s", err[0] ? err : strerror(-rc));
+		free(in->img);
+		frame_fail(w, ref, -EINVAL, reason);
+		return 1;
+	}
+	return 0;
+}
+
+int
+frame_handle(struct worker *w, const struct msg_frame_ref *ref)
+{
+	static struct frame_in in; /* one frame at a time */
+	struct msg_result *r = &w->result;
+	char reason[96];
+	size_t nev;
+	uint64_t t0 = util_mono_us(), now, wall;
+	int rc, nfaces = 0, nclass = 0, nskip = 0;
+
+	if (strcmp(ref->camera, w->camera) != 0) {
+		log_error(ref->frame_id, "frame for camera=%s sent to the worker of camera=%s", ref->camera, w->camera);
+		frame_done(w, ref, -EINVAL, "wrong camera");
+		return 0;
+	}
+	frame_test_crash(ref);
+	memset(&in, 0, sizeof(in));
+	if (frame_load(w, ref, &in) != 0)
+		return 0;
+	memset(r, 0, sizeof(*r));
+	r->ref = *ref;
+	r->width = (uint32_t)in.im.w;
+	r->height = (uint32_t)in.im.h;
+	r->temperature = in.meta.temperature;
+	r->received_us = in.meta.received_us > 0 ? in.meta.received_us : (int64_t)frameid_time_us(ref->frame_id);
+	/* The tracker runs on the frames' clock; how late frames reach us is
+	 * remembered so that the idle tick uses the same clock. */
+	now = r->received_us > 0 ? (uint64_t)r->received_us : util_now_us();
+	wall = util_now_us();
+	w->lag_us = wall > now ? (wall - now < FRAME_LAG_MAX_US ? wall - now : FRAME_LAG_MAX_US) : 0;
+	w->have_clock = 1;
+	rc = frame_people(w, &in.im, &in.meta, now, r, &nfaces, &nclass, &nskip);
+	if (rc == 0)
+		frame_latest(w, ref, in.ext, in.img, in.len, &in.im, r->snapshot, sizeof(r->snapshot));
+	image_free(&in.im);
+	free(in.img);
+	if (rc < 0) {
+		snprintf(reason, sizeof(reason), "analysis failed: %s", strerror(-rc));
+		frame_fail(w, ref, rc, reason);
+		return 0;
+	}
+	w->classified += (uint64_t)nclass;
+	w->skipped += (uint64_t)nskip;
+	nev = people_peek(w->people, r->events, MSG_EVENTS_MAX);
+	r->nevents = (uint32_t)nev;
+	r->analysed_us = (int64_t)util_now_us();
+	r->analyse_ms = (float)(util_mono_us() - t0) / 1000.0f;
+
+	if ((rc = deliver_result(&w->deliver, r, w->fd, w->stop)) < 0)
+		return rc; /* stopping: the frame stays in active/ for redelivery */
+	people_drop(w->people, nev);
+	if ((rc = spool_done(&w->spool, ref->camera, ref->frame_id)) < 0 && rc != -ENOENT)
+		log_warnc(rc, ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
+	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f",
+	    ref->camera, r->npersons, nfaces, nclass, nskip, nev, (double)(util_mono_us() - t0) / 1000.0);
+	frame_done(w, ref, 0, "");
+	/* More events than one RESULT holds: the rest without a frame. */
+	if (people_pending(w->people) > 0 && (rc = frame_flush(w, 0)) == -ECANCELED)
+		return rc;
+	return 0;
+}

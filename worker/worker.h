@@ -1,0 +1,45 @@
+/* worker - what the worker's files share: the process's state (one camera,
+ * one dispatcher connection) and the frame path (frame.c). */
+#ifndef GW_WORKER_H
+#define GW_WORKER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "analyse.h"
+#include "config.h"
+#include "msg.h"
+#include "deliver.h"
+#include "people.h"
+#include "spool.h"
+
+struct worker {
+	struct config cfg;
+	struct spool spool;
+	struct analyse *an;      /* owned */
+	struct people *people;   /* owned: this camera's tracks */
+	struct deliver deliver;
+	char camera[CAMERA_ID_SIZE];
+	int fd;                  /* dispatcher socketpair end */
+	volatile sig_atomic_t *stop; /* set by SIGTERM: stop between frames */
+	uint64_t lag_us;         /* wall clock minus the latest frame's received_us */
+	int have_clock;          /* a frame was analysed: lag_us says how late frames come */
+	uint64_t classified, skipped; /* people looked at / not, since start */
+	struct msg_result result; /* scratch, one frame at a time */
+};
+
+/* frame_handle - one MSG_FRAME from claim to done: analysed, its RESULT
+ * acknowledged by the notifier, deleted from the spool, reported done to
+ * the dispatcher (a frame that cannot be analysed is moved to failed/).
+ * Returns 0, or -ECANCELED when the worker must stop now (the frame stays
+ * in active/ for redelivery). */
+int frame_handle(struct worker *w, const struct msg_frame_ref *ref);
+
+/* frame_flush - send the track events no frame carries (people who left)
+ * as RESULTs flagged MSG_RESULT_NOFRAME. final: the worker is exiting, give
+ * up after FRAME_EXIT_FLUSH_MS. Returns 0, -ECANCELED or -ETIMEDOUT (the
+ * events stay in the outbox). */
+#define FRAME_EXIT_FLUSH_MS 3000
+int frame_flush(struct worker *w, int final);
+
+#endif
