@@ -24,12 +24,12 @@ enum { DAEMON_KEY_HELP = 'h', DAEMON_KEY_CONFIG = 'c', DAEMON_KEY_VERSION = 0x10
 
 /* The flags every program takes, in --help order. */
 static const struct daemon_flag daemon_common[] = {
-	{ "config", 1, DAEMON_KEY_CONFIG, "FILE", "read this configuration file (flags apply in order)" },
-	{ "dir", 1, DAEMON_KEY_DIR, "DIR", "state directory (the same as --set dir=DIR)" },
-	{ "set", 1, DAEMON_KEY_SET, "KEY=VALUE", "set one configuration key (repeatable; docs/CONFIG.md)" },
-	{ "help", 0, DAEMON_KEY_HELP, NULL, "print this help and exit" },
-	{ "version", 0, DAEMON_KEY_VERSION, NULL, "print the version and exit" },
-	{ NULL, 0, 0, NULL, NULL },
+	{ "config", 1, DAEMON_KEY_CONFIG, "FILE", "read this configuration file (flags apply in order)", NULL },
+	{ "dir", 1, DAEMON_KEY_DIR, "DIR", "state directory (the same as --set dir=DIR)", NULL },
+	{ "set", 1, DAEMON_KEY_SET, "KEY=VALUE", "set one configuration key (repeatable; docs/CONFIG.md)", NULL },
+	{ "help", 0, DAEMON_KEY_HELP, NULL, "print this help and exit", NULL },
+	{ "version", 0, DAEMON_KEY_VERSION, NULL, "print the version and exit", NULL },
+	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 /* daemon_flag_line - one flag of --help. */
@@ -96,7 +96,8 @@ daemon_table(const struct daemon_spec *spec, struct option *opts)
 	for (f = daemon_common; f->name; f++)
 		opts[n++] = (struct option){ f->name, f->has_arg ? required_argument : no_argument, NULL, f->key };
 	for (f = spec->flags; f && f->name && n < DAEMON_FLAGS_MAX - 1; f++)
-		opts[n++] = (struct option){ f->name, f->has_arg ? required_argument : no_argument, NULL, f->key };
+		opts[n++] = (struct option){ f->name, f->has_arg ? required_argument : no_argument, f->on,
+		    f->on ? 1 : f->key };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 
@@ -141,6 +142,9 @@ daemon_parse(const struct daemon_spec *spec, struct config *cfg, int argc, char 
 			return 1;
 		case DAEMON_KEY_CONFIG: case DAEMON_KEY_DIR: case DAEMON_KEY_SET:
 			rc = daemon_config_flag(cfg, key, optarg, a, err, errlen);
+			break;
+		case 0: /* a switch with `on`: getopt_long set it */
+			rc = 0;
 			break;
 		case ':':
 			util_errf(err, errlen, "%s needs a value", argv[optind - 1]);

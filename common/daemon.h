@@ -21,7 +21,8 @@
 #include "version.h"
 
 /* A program's own flag. key is what daemon_spec.flag receives: use values
- * >= DAEMON_KEY_OWN. has_arg is 0 (a switch) or 1 (takes a value). */
+ * >= DAEMON_KEY_OWN. has_arg is 0 (a switch) or 1 (takes a value). A switch
+ * with `on` set needs no key and no call. */
 #define DAEMON_KEY_OWN 0x200
 struct daemon_flag {
 	const char *name;   /* long name without "--" */
@@ -29,6 +30,24 @@ struct daemon_flag {
 	int key;
 	const char *arg;    /* the value's name in --help ("N", "FILE"), or NULL */
 	const char *help;   /* one line for --help */
+	int *on;            /* a switch: set to 1, without a call to spec->flag; or NULL */
+};
+
+/* The orderly stop of a program on libuv (daemonloop.c). */
+struct daemon_stop {
+	int drain_ms;                 /* how long draining may take */
+	/* begin - the first SIGTERM/SIGINT: stop taking new work. */
+	void (*begin)(int signum);
+	/* drained - polled every 50 ms while stopping: 1 once nothing is left
+	 * in flight. NULL: nothing to wait for. */
+	int (*drained)(void);
+	/* timeout - drain_ms passed: 1 to close anyway, 0 to keep waiting for
+	 * drained() (after killing what was left). NULL: close anyway. */
+	int (*timeout)(void);
+	/* again - another signal while draining; NULL: ignored. */
+	void (*again)(int signum);
+	/* close - drained: close the program's handles so uv_run returns. */
+	void (*close)(void);
 };
 
 struct daemon_spec {
@@ -40,6 +59,7 @@ struct daemon_spec {
 	 * or a negative errno with a message in err (the program exits 2). */
 	int (*flag)(int key, const char *arg, char *err, size_t errlen);
 	int operands;           /* 1: arguments that are not flags are allowed (files) */
+	struct daemon_stop stop; /* programs on libuv: how they stop (daemon_loop_init) */
 };
 
 /* What daemon_args learnt besides the config. */
@@ -71,35 +91,18 @@ void daemon_args_free(struct daemon_args *a);
 void daemon_usage_error(const struct daemon_spec *spec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
-/* The orderly stop of a program on libuv (daemonloop.c). */
-struct daemon_stop {
-	int drain_ms;                 /* how long draining may take */
-	/* begin - the first SIGTERM/SIGINT: stop taking new work. */
-	void (*begin)(int signum);
-	/* drained - polled every 50 ms while stopping: 1 once nothing is left
-	 * in flight. NULL: nothing to wait for. */
-	int (*drained)(void);
-	/* timeout - drain_ms passed: 1 to close anyway, 0 to keep waiting for
-	 * drained() (after killing what was left). NULL: close anyway. */
-	int (*timeout)(void);
-	/* again - another signal while draining; NULL: ignored. */
-	void (*again)(int signum);
-	/* close - drained: close the program's handles so uv_run returns. */
-	void (*close)(void);
-};
-
 struct daemon_loop {
 	uv_loop_t loop;               /* the program's own loop */
-	const struct daemon_stop *stop;
+	const struct daemon_stop *stop; /* the spec's */
 	uv_signal_t sigterm, sigint;
 	uv_timer_t drain;
 	uint64_t drain_start_us;
 	int stopping, timed_out;
 };
 
-/* daemon_loop_init - init dl->loop and watch SIGTERM/SIGINT with stop.
- * Returns 0 or a negative errno (libuv's). */
-int daemon_loop_init(struct daemon_loop *dl, const struct daemon_stop *stop);
+/* daemon_loop_init - init dl->loop and watch SIGTERM/SIGINT: the first
+ * starts spec->stop. Returns 0 or a negative errno (libuv's). */
+int daemon_loop_init(struct daemon_loop *dl, const struct daemon_spec *spec);
 
 /* daemon_loop_run - run the loop until every handle is closed (after a
  * signal: drained, then the program's close). */

@@ -60,11 +60,11 @@ daemonloop_signal(uv_signal_t *sig, int signum)
 }
 
 int
-daemon_loop_init(struct daemon_loop *dl, const struct daemon_stop *stop)
+daemon_loop_init(struct daemon_loop *dl, const struct daemon_spec *spec)
 {
 	int rc;
 
-	dl->stop = stop;
+	dl->stop = &spec->stop;
 	dl->stopping = dl->timed_out = 0;
 	if ((rc = uv_loop_init(&dl->loop)) != 0)
 		return rc;

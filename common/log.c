@@ -64,16 +64,13 @@ log_priority(const char *level)
 int
 log_level_parse(const char *s)
 {
-	if (s == NULL)
-		return -1;
-	if (strcmp(s, "debug") == 0)
-		return LOG_LEVEL_DEBUG;
-	if (strcmp(s, "info") == 0)
-		return LOG_LEVEL_INFO;
-	if (strcmp(s, "warn") == 0)
-		return LOG_LEVEL_WARN;
-	if (strcmp(s, "error") == 0)
-		return LOG_LEVEL_ERROR;
+	/* in enum log_level order */
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+	int i;
+
+	for (i = 0; s != NULL && i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
 	return -1;
 }
 
@@ -129,69 +126,41 @@ log_emit(const char *level, const char *frame, int err, const char *fmt, va_list
 	}
 }
 
-#define LOG_FN(name, lvl, word) \
+/* One body for every level: params is the parameter list, err what
+ * log_emit appends (errno saved at the call for log_warn, -rc for the
+ * negative errno of the common/ convention). errno is left as it was. */
+#define LOG_FN(name, params, lvl, word, err) \
 void \
-name(const char *frame, const char *fmt, ...) \
+name params \
 { \
 	va_list ap; \
 	int saved = errno; \
 	if (lvl < log_min) \
 		return; \
 	va_start(ap, fmt); \
-	log_emit(word, frame, 0, fmt, ap); \
+	log_emit(word, frame, err, fmt, ap); \
 	va_end(ap); \
 	errno = saved; \
 }
 
-LOG_FN(log_debug, LOG_LEVEL_DEBUG, "debug")
-LOG_FN(log_info, LOG_LEVEL_INFO, "info")
-LOG_FN(log_warnx, LOG_LEVEL_WARN, "warn")
-LOG_FN(log_error, LOG_LEVEL_ERROR, "error")
+#define LOG_PLAIN (const char *frame, const char *fmt, ...)
+#define LOG_RC (int rc, const char *frame, const char *fmt, ...)
+LOG_FN(log_debug, LOG_PLAIN, LOG_LEVEL_DEBUG, "debug", 0)
+LOG_FN(log_info, LOG_PLAIN, LOG_LEVEL_INFO, "info", 0)
+LOG_FN(log_warnx, LOG_PLAIN, LOG_LEVEL_WARN, "warn", 0)
+LOG_FN(log_warn, LOG_PLAIN, LOG_LEVEL_WARN, "warn", saved)
+LOG_FN(log_error, LOG_PLAIN, LOG_LEVEL_ERROR, "error", 0)
+LOG_FN(log_warnc, LOG_RC, LOG_LEVEL_WARN, "warn", rc < 0 ? -rc : 0)
+LOG_FN(log_errorc, LOG_RC, LOG_LEVEL_ERROR, "error", rc < 0 ? -rc : 0)
 
-void
-log_warn(const char *frame, const char *fmt, ...)
+/* log_die - the last line of fatal (exit 2) and panic (abort). */
+static void __attribute__((noreturn))
+log_die(const char *word, const char *fmt, va_list ap)
 {
-	va_list ap;
-	int saved = errno;
-
-	if (LOG_LEVEL_WARN < log_min)
-		return;
-	va_start(ap, fmt);
-	log_emit("warn", frame, saved, fmt, ap);
-	va_end(ap);
-	errno = saved;
-}
-
-/* log_rc - shared body of log_warnc and log_errorc. */
-static void
-log_rc(enum log_level lvl, const char *word, int rc, const char *frame, const char *fmt, va_list ap)
-{
-	int saved = errno;
-
-	if (lvl < log_min)
-		return;
-	log_emit(word, frame, rc < 0 ? -rc : 0, fmt, ap);
-	errno = saved;
-}
-
-void
-log_warnc(int rc, const char *frame, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_rc(LOG_LEVEL_WARN, "warn", rc, frame, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_errorc(int rc, const char *frame, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_rc(LOG_LEVEL_ERROR, "error", rc, frame, fmt, ap);
-	va_end(ap);
+	log_emit(word, NULL, 0, fmt, ap);
+	if (word[0] == 'f')
+		exit(2);
+	abort();
 }
 
 void
@@ -200,9 +169,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit("fatal", NULL, 0, fmt, ap);
-	va_end(ap);
-	exit(2);
+	log_die("fatal", fmt, ap);
 }
 
 void
@@ -211,9 +178,7 @@ panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_emit("panic", NULL, 0, fmt, ap);
-	va_end(ap);
-	abort();
+	log_die("panic", fmt, ap);
 }
 
 void

@@ -26,12 +26,6 @@ struct dispatcher dsp;
 static struct daemon_loop dispatcher_loop;
 static int dispatcher_gone;       /* every worker has exited */
 
-static const struct daemon_spec dispatcher_spec = {
-	.name = "dispatcher",
-	.about = "Keeps one FIFO of spooled frames per camera and runs at most one\n"
-	    "gatewatch-worker per camera. The config flags are passed on to every worker.",
-};
-
 static void
 dispatcher_all_gone(void)
 {
@@ -77,13 +71,13 @@ dispatcher_close(void)
 	camera_close();
 }
 
-static const struct daemon_stop dispatcher_stop = {
-	.drain_ms = DISPATCHER_DRAIN_MS,
-	.begin = dispatcher_begin_stop,
-	.drained = dispatcher_drained,
-	.timeout = dispatcher_timeout,
-	.again = dispatcher_again,
-	.close = dispatcher_close,
+/* What is special about the dispatcher, for the skeleton (daemon.h). */
+static const struct daemon_spec dispatcher_spec = {
+	.name = "dispatcher", .about = "Keeps one FIFO of spooled frames per camera and runs at most one\n"
+	    "gatewatch-worker per camera. The config flags are passed on to every worker.",
+	/* drain_ms, begin, drained, timeout, again, close */
+	.stop = { DISPATCHER_DRAIN_MS, dispatcher_begin_stop, dispatcher_drained, dispatcher_timeout,
+	    dispatcher_again, dispatcher_close },
 };
 
 /* worker_path - the compiled-in program folder's gatewatch-worker (paths.h). */
@@ -122,7 +116,7 @@ main(int argc, char **argv)
 	log_info(NULL, "spool %s recovered: %d stale tmp file%s removed, %d claimed frame%s requeued",
 	    path, stale, stale == 1 ? "" : "s", requeued, requeued == 1 ? "" : "s");
 
-	if ((rc = daemon_loop_init(&dispatcher_loop, &dispatcher_stop)) < 0)
+	if ((rc = daemon_loop_init(&dispatcher_loop, &dispatcher_spec)) < 0)
 		fatal("libuv loop: %s", uv_strerror(rc));
 	dsp.loop = &dispatcher_loop.loop;
 	camera_init();

@@ -25,7 +25,6 @@
 #include "ws.h"
 
 #define INGEST_DRAIN_MS 10000
-#define INGEST_KEY_REPLAY DAEMON_KEY_OWN
 
 static struct {
 	struct config cfg;
@@ -35,30 +34,6 @@ static struct {
 	uint64_t stats_last;
 	int replay;                /* --replay: files, no server */
 } ig;
-
-static int
-ingest_flag(int key, const char *arg, char *err, size_t errlen)
-{
-	(void)arg; (void)err; (void)errlen;
-	if (key == INGEST_KEY_REPLAY)
-		ig.replay = 1;
-	return 0;
-}
-
-static const struct daemon_flag ingest_flags[] = {
-	{ "replay", 0, INGEST_KEY_REPLAY, NULL, "run the person stage over FILE... and print JSON lines; no server" },
-	{ NULL, 0, 0, NULL, NULL },
-};
-
-static const struct daemon_spec ingest_spec = {
-	.name = "ingest",
-	.synopsis = "[OPTIONS]\n[OPTIONS] --replay FILE...",
-	.about = "Receives camera frames over WebSocket, finds people, spools the frames\n"
-	    "that hold someone for the dispatcher and sends the verdicts back.",
-	.flags = ingest_flags,
-	.flag = ingest_flag,
-	.operands = 1,
-};
 
 static void
 ingest_stats(uv_timer_t *t)
@@ -109,12 +84,16 @@ ingest_close(void)
 	uv_stop(&ig.dl.loop); /* lws's handles close after, in main */
 }
 
-static const struct daemon_stop ingest_stop = {
-	.drain_ms = INGEST_DRAIN_MS,
-	.begin = ingest_begin_stop,
-	.drained = ingest_drained,
-	.timeout = ingest_timeout,
-	.close = ingest_close,
+/* What is special about ingest, for the skeleton (daemon.h). */
+static const struct daemon_spec ingest_spec = {
+	.name = "ingest", .synopsis = "[OPTIONS]\n[OPTIONS] --replay FILE...", .operands = 1,
+	.about = "Receives camera frames over WebSocket, finds people, spools the frames\n"
+	    "that hold someone for the dispatcher and sends the verdicts back.",
+	.flags = (const struct daemon_flag[]){
+		{ "replay", 0, 0, NULL, "run the person stage over FILE... and print JSON lines; no server", &ig.replay },
+		{ NULL, 0, 0, NULL, NULL, NULL } },
+	/* drain_ms, begin, drained, timeout, again, close */
+	.stop = { INGEST_DRAIN_MS, ingest_begin_stop, ingest_drained, ingest_timeout, NULL, ingest_close },
 };
 
 /* ingest_replay - --replay FILE...: the person stage over files, no server. */
@@ -166,7 +145,7 @@ main(int argc, char **argv)
 	if (config_path(&ig.cfg, "run", path, sizeof(path)) != 0 || (rc = util_mkdirs(path)) != 0)
 		fatal("cannot create %s/run", ig.cfg.dir);
 
-	if ((rc = daemon_loop_init(&ig.dl, &ingest_stop)) != 0)
+	if ((rc = daemon_loop_init(&ig.dl, &ingest_spec)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
 	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready);
 	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, session_verdict)) != 0)

@@ -31,8 +31,6 @@
 #include "webhook.h"
 #include "webpush.h"
 
-#define NOTIFIER_KEY_MSG_SIZES DAEMON_KEY_OWN
-
 static struct {
 	struct config cfg;
 	struct daemon_loop dl;
@@ -40,29 +38,6 @@ static struct {
 	uv_timer_t tick;
 	int msg_sizes;             /* --print-msg-sizes */
 } nt;
-
-static int
-notifier_flag(int key, const char *arg, char *err, size_t errlen)
-{
-	(void)arg; (void)err; (void)errlen;
-	if (key == NOTIFIER_KEY_MSG_SIZES)
-		nt.msg_sizes = 1;
-	return 0;
-}
-
-static const struct daemon_flag notifier_flags[] = {
-	{ "print-msg-sizes", 0, NOTIFIER_KEY_MSG_SIZES, NULL,
-	    "print the message struct layout as JSON (for tests) and exit" },
-	{ NULL, 0, 0, NULL, NULL },
-};
-
-static const struct daemon_spec notifier_spec = {
-	.name = "notifier",
-	.about = "Owns the database: commits the workers' results, sends verdicts back to\n"
-	    "ingest, and serves the dashboard, the JSON API and /live over HTTP.",
-	.flags = notifier_flags,
-	.flag = notifier_flag,
-};
 
 /* print_msg_sizes - the struct layout this binary was built with, for
  * tests that speak the protocol from another language. */
@@ -109,7 +84,16 @@ notifier_close(void)
 	web_stop();
 }
 
-static const struct daemon_stop notifier_stop = { .close = notifier_close };
+/* What is special about the notifier, for the skeleton (daemon.h). */
+static const struct daemon_spec notifier_spec = {
+	.name = "notifier", .about = "Owns the database: commits the workers' results, sends verdicts back to\n"
+	    "ingest, and serves the dashboard, the JSON API and /live over HTTP.",
+	.flags = (const struct daemon_flag[]){
+		{ "print-msg-sizes", 0, 0, NULL, "print the message struct layout as JSON (for tests) and exit",
+		    &nt.msg_sizes },
+		{ NULL, 0, 0, NULL, NULL, NULL } },
+	.stop = { .close = notifier_close }, /* nothing to drain */
+};
 
 /* notifier_fail - a setting the config check could not judge was refused
  * while starting: the same exit 2 as a bad config, after closing what is open. */
@@ -180,7 +164,7 @@ main(int argc, char **argv)
 		print_msg_sizes();
 		return 0;
 	}
-	if ((rc = daemon_loop_init(&nt.dl, &notifier_stop)) != 0)
+	if ((rc = daemon_loop_init(&nt.dl, &notifier_spec)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
 	/* mqtt.url is checked in full here, before any file is created */
 	if (mqtt_start(&nt.dl.loop, &nt.cfg, err, sizeof(err)) != 0)

@@ -1,5 +1,6 @@
 /* analysefiles - `gatewatch-worker --replay`: run the analysis over files
- * and print what it saw, so a developer can check the worker stage alone on a folder of frames. */
+ * and print what it saw, so a developer can check the worker stage alone
+ * on a folder of frames. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

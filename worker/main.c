@@ -47,7 +47,7 @@
 
 static volatile sig_atomic_t worker_stop;
 
-enum { WORKER_KEY_CAMERA = DAEMON_KEY_OWN, WORKER_KEY_FD, WORKER_KEY_REPLAY, WORKER_KEY_NOMASK };
+enum { WORKER_KEY_CAMERA = DAEMON_KEY_OWN, WORKER_KEY_FD };
 
 /* What the command line asks of this process, besides the config. */
 static struct {
@@ -61,43 +61,31 @@ worker_flag(int key, const char *arg, char *err, size_t errlen)
 {
 	char *end;
 
-	switch (key) {
-	case WORKER_KEY_CAMERA:
+	if (key == WORKER_KEY_CAMERA) {
 		worker_opt.camera = arg;
-		break;
-	case WORKER_KEY_FD:
-		worker_opt.fd = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0' || worker_opt.fd < 0 || worker_opt.fd > 65535) {
-			snprintf(err, errlen, "--fd %s: not a descriptor number", arg);
-			return -EINVAL;
-		}
-		break;
-	case WORKER_KEY_REPLAY:
-		worker_opt.replay = 1;
-		break;
-	case WORKER_KEY_NOMASK:
-		worker_opt.nomask = 1;
-		break;
+		return 0;
+	}
+	worker_opt.fd = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || worker_opt.fd < 0 || worker_opt.fd > 65535) {
+		snprintf(err, errlen, "--fd %s: not a descriptor number", arg);
+		return -EINVAL;
 	}
 	return 0;
 }
 
-static const struct daemon_flag worker_flags[] = {
-	{ "camera", 1, WORKER_KEY_CAMERA, "CAM", "the camera whose frames this worker analyses" },
-	{ "fd", 1, WORKER_KEY_FD, "N", "the dispatcher's end of the socketpair" },
-	{ "replay", 0, WORKER_KEY_REPLAY, NULL, "analyse FILE... and print one JSON line per file" },
-	{ "no-mask", 0, WORKER_KEY_NOMASK, NULL, "with --replay: faces only, no mask classifier needed" },
-	{ NULL, 0, 0, NULL, NULL },
-};
-
+/* What is special about the worker, for the skeleton (daemon.h); no libuv. */
 static const struct daemon_spec worker_spec = {
-	.name = "worker",
+	.name = "worker", .operands = 1,
 	.synopsis = "--camera CAM --fd N [OPTIONS]\n[OPTIONS] [--no-mask] --replay FILE...",
 	.about = "Analyses one camera's spooled frames for the dispatcher, which starts it,\n"
 	    "or (--replay) image files, printing one JSON line per file.",
-	.flags = worker_flags,
+	.flags = (const struct daemon_flag[]){
+		{ "camera", 1, WORKER_KEY_CAMERA, "CAM", "the camera whose frames this worker analyses", NULL },
+		{ "fd", 1, WORKER_KEY_FD, "N", "the dispatcher's end of the socketpair", NULL },
+		{ "replay", 0, 0, NULL, "analyse FILE... and print one JSON line per file", &worker_opt.replay },
+		{ "no-mask", 0, 0, NULL, "with --replay: faces only, no mask classifier needed", &worker_opt.nomask },
+		{ NULL, 0, 0, NULL, NULL, NULL } },
 	.flag = worker_flag,
-	.operands = 1,
 };
 
 static void
