@@ -166,228 +166,249 @@ token_print(const struct authdb_token *t, void *arg)
 	    c, l, t->created_by, t->revoked_us ? "revoked" : "active");
 }
 
-/* account_args - split argv into positional words and config flags, and
- * pick --role. Returns 0, or 2 after a message. */
-static int
-account_args(const char *cmd, int argc, char **argv, char **words, int *nwords, int maxwords,
-    const char **role, struct config *c)
-{
-	char **cargv, err[512];
-	int i, cargc = 1, next = 0, rc;
+/* One `gatewatch user|token VERB ...` run. */
+struct account_op {
+	const char *cmd;       /* "user", "token" */
+	char *w[3];            /* the words: verb, name or id, role */
+	int nw;
+	const char *role_arg;  /* --role */
+	int role;              /* parsed, for add and role */
+	struct config c;
+	char who[96];          /* for the audit trail */
+	int64_t now;
+};
 
-	if ((cargv = calloc((size_t)argc + 1, sizeof(*cargv))) == NULL)
+/* account_args - split argv into the words and config flags, and pick
+ * --role. Returns 0, or 2 after a message. */
+static int
+account_args(struct account_op *op, int argc, char **argv, int maxwords)
+{
+	struct args_config ac;
+	int i;
+
+	if (args_config_start(&ac, argc, argv) != 0)
 		return 1;
-	cargv[0] = argv[0];
-	*nwords = 0;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
-			*role = argv[++i];
+			op->role_arg = argv[++i];
 		else if (strncmp(argv[i], "--role=", 7) == 0)
-			*role = argv[i] + 7;
-		else if (args_config_flag(argc, argv, &i, cargv, &cargc))
+			op->role_arg = argv[i] + 7;
+		else if (args_config_flag(argc, argv, &i, ac.cargv, &ac.cargc))
 			continue;
-		else if (argv[i][0] == '-' || *nwords == maxwords) {
-			fprintf(stderr, "gatewatch %s: unknown or incomplete argument %s\n", cmd, argv[i]);
-			free(cargv);
+		else if (argv[i][0] == '-' || op->nw == maxwords) {
+			fprintf(stderr, "gatewatch %s: unknown or incomplete argument %s\n", op->cmd, argv[i]);
+			args_config_free(&ac);
 			return 2;
 		} else
-			words[(*nwords)++] = argv[i];
+			op->w[op->nw++] = argv[i];
 	}
-	config_defaults(c);
-	rc = config_args(c, cargc, cargv, &next, err, sizeof(err));
-	free(cargv);
-	if (rc != 0) {
-		fprintf(stderr, "gatewatch %s: %s\n", cmd, err);
-		return 2;
-	}
+	return args_config_finish(&ac, op->cmd, &op->c) != 0 ? 2 : 0;
+}
+
+/* account_role - role (a --role value or a word) into op->role. 0 or 2. */
+static int
+account_role(struct account_op *op, const char *role)
+{
+	if ((op->role = authdb_role_parse(role)) >= 0)
+		return 0;
+	fprintf(stderr, "gatewatch %s %s: --role %s: admin, supervisor or viewer\n", op->cmd, op->w[0],
+	    role ? role : "(missing)");
+	return 2;
+}
+
+/* account_verb - op's verb is one of verbs ("list:1 add:2 ...": the verb
+ * and how many words it takes). */
+static int
+account_verb(const struct account_op *op, const char *verbs)
+{
+	char want[32];
+
+	if (op->nw < 1)
+		return 0;
+	snprintf(want, sizeof(want), "%s:%d", op->w[0], op->nw);
+	for (; *verbs; verbs += strcspn(verbs, " "), verbs += *verbs == ' ')
+		if (strncmp(verbs, want, strlen(want)) == 0 && (verbs[strlen(want)] == ' ' || verbs[strlen(want)] == '\0'))
+			return 1;
 	return 0;
 }
 
+/* account_run - open the database, run fn, close. Returns fn's exit status, or 1. */
 static int
-account_role(const char *cmd, const char *role)
+account_run(struct account_op *op, int (*fn)(sqlite3 *, struct account_op *))
 {
-	int r = authdb_role_parse(role);
+	char err[512];
+	sqlite3 *db;
+	int status;
 
-	if (r < 0)
-		fprintf(stderr, "gatewatch %s: --role %s: admin, supervisor or viewer\n", cmd, role ? role : "(missing)");
-	return r;
+	if (account_db_open(op->c.dir, &db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gatewatch %s: %s\n", op->cmd, err);
+		return 1;
+	}
+	account_who(op->who, sizeof(op->who));
+	op->now = (int64_t)util_now_us();
+	status = fn(db, op);
+	sqlite3_close(db);
+	return status;
+}
+
+/* account_done - a change's outcome: the error (exit status 1) or its
+ * line in the audit trail (0). */
+static int
+account_done(sqlite3 *db, int rc, const struct account_op *op, const char *action, const char *target,
+    const char *detail)
+{
+	if (rc == 0) {
+		authdb_audit(db, op->now, op->who, action, target, detail, NULL);
+		return 0;
+	}
+	if (rc == -ENOENT)
+		fprintf(stderr, "gatewatch %s %s: no such %s\n", op->cmd, op->w[0], op->cmd);
+	else
+		fprintf(stderr, "gatewatch %s %s: %s\n", op->cmd, op->w[0], rc == -EIO ? sqlite3_errmsg(db) : strerror(-rc));
+	return 1;
+}
+
+/* user_password - user add / user passwd: the password from stdin. */
+static int
+user_password(sqlite3 *db, struct account_op *op)
+{
+	char pw[AUTHDB_PASSWORD_MAX + 2], d[64];
+	int add = strcmp(op->w[0], "add") == 0, rc;
+
+	if (!add && authdb_user_get(db, op->w[1], NULL) != 0)
+		return account_done(db, -ENOENT, op, NULL, NULL, NULL);
+	if (account_read_password(pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "gatewatch user %s: no password on stdin\n", op->w[0]);
+		return 1;
+	}
+	if (!authdb_password_ok(pw)) {
+		fprintf(stderr, "gatewatch user %s: a password has %d to %d characters, no control characters\n",
+		    op->w[0], AUTHDB_PASSWORD_MIN, AUTHDB_PASSWORD_MAX);
+		return 2;
+	}
+	rc = add ? authdb_user_add(db, op->w[1], op->role, pw, op->now) : authdb_user_passwd(db, op->w[1], pw, op->now);
+	memset(pw, 0, sizeof(pw));
+	if (rc == -EEXIST) {
+		fprintf(stderr, "gatewatch user add: %s already exists (user passwd / user role change it)\n", op->w[1]);
+		return 1;
+	}
+	snprintf(d, sizeof(d), "{\"role\":\"%s\"}", authdb_role_name(op->role));
+	if (account_done(db, rc, op, add ? "user_add" : "user_passwd", op->w[1], add ? d : NULL) != 0)
+		return 1;
+	fprintf(stderr, add ? "user %s added (%s)\n" : "password of %s changed; their sessions ended%s\n",
+	    op->w[1], add ? authdb_role_name(op->role) : "");
+	return 0;
+}
+
+/* user_verb - one user verb on the open database. */
+static int
+user_verb(sqlite3 *db, struct account_op *op)
+{
+	char d[64];
+
+	if (strcmp(op->w[0], "list") == 0)
+		return authdb_users(db, user_print, NULL) < 0 ? 1 : 0;
+	if (strcmp(op->w[0], "add") == 0 || strcmp(op->w[0], "passwd") == 0)
+		return user_password(db, op);
+	if (strcmp(op->w[0], "role") == 0) {
+		snprintf(d, sizeof(d), "{\"role\":\"%s\"}", authdb_role_name(op->role));
+		return account_done(db, authdb_user_set_role(db, op->w[1], op->role, op->now), op, "user_role",
+		    op->w[1], d);
+	}
+	return account_done(db, authdb_user_del(db, op->w[1]), op, "user_del", op->w[1], NULL);
 }
 
 int
 cmd_user(int argc, char **argv)
 {
-	char *w[3], who[96], err[512], pw[AUTHDB_PASSWORD_MAX + 2];
-	const char *role = NULL, *verb;
-	struct config c;
-	sqlite3 *db;
-	int nw, rc, r = 0, status = 0;
-	int64_t now = (int64_t)util_now_us();
+	struct account_op op = { .cmd = "user" };
+	int rc;
 
 	if (args_wants_help(argc, argv)) {
 		user_usage(stdout);
 		return 0;
 	}
-	if ((rc = account_args("user", argc, argv, w, &nw, 3, &role, &c)) != 0)
+	if ((rc = account_args(&op, argc, argv, 3)) != 0)
 		return rc;
-	if (nw < 1) {
+	if (!account_verb(&op, "list:1 add:2 del:2 passwd:2 role:3")) {
 		user_usage(stderr);
 		return 2;
 	}
-	verb = w[0];
-	if ((strcmp(verb, "list") == 0 && nw != 1) ||
-	    ((strcmp(verb, "add") == 0 || strcmp(verb, "del") == 0 || strcmp(verb, "passwd") == 0) && nw != 2) ||
-	    (strcmp(verb, "role") == 0 && nw != 3) ||
-	    (strcmp(verb, "list") && strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "passwd") &&
-	    strcmp(verb, "role"))) {
-		user_usage(stderr);
+	if ((strcmp(op.w[0], "add") == 0 && account_role(&op, op.role_arg) != 0) ||
+	    (strcmp(op.w[0], "role") == 0 && account_role(&op, op.w[2]) != 0))
+		return 2;
+	if (op.nw >= 2 && !authdb_name_valid(op.w[1])) {
+		fprintf(stderr, "gatewatch user: \"%s\" is not a user name (1..63 of A-Z a-z 0-9 . _ @ -)\n", op.w[1]);
 		return 2;
 	}
-	if (strcmp(verb, "add") == 0 && (r = account_role("user add", role)) < 0)
-		return 2;
-	if (strcmp(verb, "role") == 0 && (r = account_role("user role", w[2])) < 0)
-		return 2;
-	if (nw >= 2 && !authdb_name_valid(w[1])) {
-		fprintf(stderr, "gatewatch user: \"%s\" is not a user name (1..63 of A-Z a-z 0-9 . _ @ -)\n", w[1]);
-		return 2;
-	}
-	if (account_db_open(c.dir, &db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch user: %s\n", err);
-		return 1;
-	}
-	account_who(who, sizeof(who));
-	if (strcmp(verb, "list") == 0) {
-		if (authdb_users(db, user_print, NULL) < 0)
-			status = 1;
-	} else if (strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0) {
-		int add = strcmp(verb, "add") == 0;
+	return account_run(&op, user_verb);
+}
 
-		if (!add && authdb_user_get(db, w[1], NULL) != 0) {
-			fprintf(stderr, "gatewatch user passwd: no user %s\n", w[1]);
-			sqlite3_close(db);
-			return 1;
-		}
-		if (account_read_password(pw, sizeof(pw)) != 0) {
-			fprintf(stderr, "gatewatch user %s: no password on stdin\n", verb);
-			sqlite3_close(db);
-			return 1;
-		}
-		if (!authdb_password_ok(pw)) {
-			fprintf(stderr, "gatewatch user %s: a password has %d to %d characters, no control characters\n",
-			    verb, AUTHDB_PASSWORD_MIN, AUTHDB_PASSWORD_MAX);
-			sqlite3_close(db);
-			return 2;
-		}
-		rc = add ? authdb_user_add(db, w[1], r, pw, now) : authdb_user_passwd(db, w[1], pw, now);
-		memset(pw, 0, sizeof(pw));
-		if (rc == -EEXIST) {
-			fprintf(stderr, "gatewatch user add: %s already exists (user passwd / user role change it)\n", w[1]);
-			status = 1;
-		} else if (rc != 0) {
-			fprintf(stderr, "gatewatch user %s: %s\n", verb, rc == -EIO ? sqlite3_errmsg(db) : strerror(-rc));
-			status = 1;
-		} else {
-			authdb_audit(db, now, who, add ? "user_add" : "user_passwd", w[1],
-			    add ? (r == AUTHDB_ADMIN ? "{\"role\":\"admin\"}" : r == AUTHDB_SUPERVISOR ?
-			    "{\"role\":\"supervisor\"}" : "{\"role\":\"viewer\"}") : NULL, NULL);
-			fprintf(stderr, add ? "user %s added (%s)\n" : "password of %s changed; their sessions ended%s\n",
-			    w[1], add ? authdb_role_name(r) : "");
-		}
-	} else if (strcmp(verb, "role") == 0) {
-		if ((rc = authdb_user_set_role(db, w[1], r, now)) != 0) {
-			fprintf(stderr, "gatewatch user role: %s\n", rc == -ENOENT ? "no such user" : sqlite3_errmsg(db));
-			status = 1;
-		} else {
-			char d[64];
+/* token_add - a new token, printed once on stdout. */
+static int
+token_add(sqlite3 *db, struct account_op *op)
+{
+	char tok[AUTHDB_SECRET_SIZE], d[96], target[32];
+	int64_t id;
 
-			snprintf(d, sizeof(d), "{\"role\":\"%s\"}", authdb_role_name(r));
-			authdb_audit(db, now, who, "user_role", w[1], d, NULL);
-		}
-	} else {
-		if ((rc = authdb_user_del(db, w[1])) != 0) {
-			fprintf(stderr, "gatewatch user del: %s\n", rc == -ENOENT ? "no such user" : sqlite3_errmsg(db));
-			status = 1;
-		} else
-			authdb_audit(db, now, who, "user_del", w[1], NULL, NULL);
+	if ((id = authdb_token_add(db, op->w[1], op->role, op->who, op->now, tok)) < 0)
+		return account_done(db, -EIO, op, NULL, NULL, NULL);
+	snprintf(target, sizeof(target), "%lld", (long long)id);
+	snprintf(d, sizeof(d), "{\"name\":\"%s\",\"role\":\"%s\"}", op->w[1], authdb_role_name(op->role));
+	account_done(db, 0, op, "token_add", target, d);
+	printf("%s\n", tok);
+	fprintf(stderr, "token %lld (%s, %s) added: it is shown only this once.\n"
+	    "Send it as: Authorization: Bearer <token>\n", (long long)id, op->w[1], authdb_role_name(op->role));
+	memset(tok, 0, sizeof(tok));
+	return 0;
+}
+
+/* token_verb - one token verb on the open database. */
+static int
+token_verb(sqlite3 *db, struct account_op *op)
+{
+	if (strcmp(op->w[0], "list") == 0) {
+		printf("%-6s %-20s %-10s %-20s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "LAST USED",
+		    "BY", "STATE");
+		return authdb_tokens(db, token_print, NULL) < 0 ? 1 : 0;
 	}
-	sqlite3_close(db);
-	return status;
+	if (strcmp(op->w[0], "add") == 0)
+		return token_add(db, op);
+	return account_done(db, authdb_token_revoke(db, strtoll(op->w[1], NULL, 10), op->now), op,
+	    "token_revoke", op->w[1], NULL);
 }
 
 int
 cmd_token(int argc, char **argv)
 {
-	char *w[2], who[96], err[512], tok[AUTHDB_SECRET_SIZE], d[96];
-	const char *role = NULL, *verb;
-	struct config c;
-	sqlite3 *db;
-	int nw, rc, r = 0, status = 0;
-	int64_t now = (int64_t)util_now_us(), id;
+	struct account_op op = { .cmd = "token" };
+	char *end;
+	int rc;
 
 	if (args_wants_help(argc, argv)) {
 		token_usage(stdout);
 		return 0;
 	}
-	if ((rc = account_args("token", argc, argv, w, &nw, 2, &role, &c)) != 0)
+	if ((rc = account_args(&op, argc, argv, 2)) != 0)
 		return rc;
-	if (nw < 1 || (strcmp(w[0], "list") == 0 && nw != 1) ||
-	    ((strcmp(w[0], "add") == 0 || strcmp(w[0], "revoke") == 0) && nw != 2) ||
-	    (strcmp(w[0], "list") && strcmp(w[0], "add") && strcmp(w[0], "revoke"))) {
+	if (!account_verb(&op, "list:1 add:2 revoke:2")) {
 		token_usage(stderr);
 		return 2;
 	}
-	verb = w[0];
-	if (strcmp(verb, "add") == 0) {
-		if ((r = account_role("token add", role)) < 0)
+	if (strcmp(op.w[0], "add") == 0) {
+		if (account_role(&op, op.role_arg) != 0)
 			return 2;
-		if (!authdb_name_valid(w[1])) {
-			fprintf(stderr, "gatewatch token add: \"%s\" is not a token name (1..63 of A-Z a-z 0-9 . _ @ -)\n", w[1]);
-			return 2;
-		}
-	}
-	id = 0;
-	if (strcmp(verb, "revoke") == 0) {
-		char *end;
-
-		id = strtoll(w[1], &end, 10);
-		if (*end != '\0' || id <= 0) {
-			fprintf(stderr, "gatewatch token revoke: %s: not a token id (see gatewatch token list)\n", w[1]);
+		if (!authdb_name_valid(op.w[1])) {
+			fprintf(stderr, "gatewatch token add: \"%s\" is not a token name (1..63 of A-Z a-z 0-9 . _ @ -)\n",
+			    op.w[1]);
 			return 2;
 		}
 	}
-	if (account_db_open(c.dir, &db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch token: %s\n", err);
-		return 1;
+	if (strcmp(op.w[0], "revoke") == 0 && (strtoll(op.w[1], &end, 10) <= 0 || *end != '\0')) {
+		fprintf(stderr, "gatewatch token revoke: %s: not a token id (see gatewatch token list)\n", op.w[1]);
+		return 2;
 	}
-	account_who(who, sizeof(who));
-	if (strcmp(verb, "list") == 0) {
-		printf("%-6s %-20s %-10s %-20s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "LAST USED",
-		    "BY", "STATE");
-		if (authdb_tokens(db, token_print, NULL) < 0)
-			status = 1;
-	} else if (strcmp(verb, "add") == 0) {
-		if ((id = authdb_token_add(db, w[1], r, who, now, tok)) < 0) {
-			fprintf(stderr, "gatewatch token add: %s\n", sqlite3_errmsg(db));
-			status = 1;
-		} else {
-			char target[32];
-
-			snprintf(target, sizeof(target), "%lld", (long long)id);
-			snprintf(d, sizeof(d), "{\"name\":\"%s\",\"role\":\"%s\"}", w[1], authdb_role_name(r));
-			authdb_audit(db, now, who, "token_add", target, d, NULL);
-			printf("%s\n", tok);
-			fprintf(stderr, "token %lld (%s, %s) added: it is shown only this once.\n"
-			    "Send it as: Authorization: Bearer <token>\n", (long long)id, w[1], authdb_role_name(r));
-			memset(tok, 0, sizeof(tok));
-		}
-	} else {
-		if ((rc = authdb_token_revoke(db, id, now)) != 0) {
-			fprintf(stderr, "gatewatch token revoke: %s\n", rc == -ENOENT ? "no such token" : sqlite3_errmsg(db));
-			status = 1;
-		} else
-			authdb_audit(db, now, who, "token_revoke", w[1], NULL, NULL);
-	}
-	sqlite3_close(db);
-	return status;
+	return account_run(&op, token_verb);
 }
 
 int

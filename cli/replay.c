@@ -46,51 +46,51 @@ replay_name_cmp(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* replay_push - append one string to a growing argv. */
+/* The command line of the stage being run, growing. */
+struct replay_argv {
+	char **v;       /* owned array (not the strings), NULL-terminated */
+	int n, cap;
+};
+
+/* replay_push - append one string. Returns 0 or -ENOMEM. */
 static int
-replay_push(char ***v, int *n, int *cap, char *s)
+replay_push(struct replay_argv *a, char *s)
 {
-	if (*n + 2 > *cap) {
-		int ncap = *cap ? *cap * 2 : 64;
-		char **nv = realloc(*v, (size_t)ncap * sizeof(**v));
+	if (a->n + 2 > a->cap) {
+		int ncap = a->cap ? a->cap * 2 : 64;
+		char **nv = realloc(a->v, (size_t)ncap * sizeof(*nv));
 
 		if (nv == NULL)
-			return -1;
-		*v = nv;
-		*cap = ncap;
+			return -ENOMEM;
+		a->v = nv;
+		a->cap = ncap;
 	}
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
 	return 0;
 }
 
-int
-cmd_replay(int argc, char **argv)
+/* replay_flags - first pass: --stage, and the flags passed on to the
+ * stage. Returns 0, 1 (out of memory) or 2 after a message. */
+static int
+replay_flags(int argc, char **argv, struct replay_argv *v, const char **stage)
 {
-	char **v = NULL, *flag[2], bin[4096], name[64];
-	const char *stage = NULL;
-	int i, j, n = 0, cap = 0, nfiles = 0, nflag = 0;
+	char *flag[2];
+	int i, j, nflag = 0;
 
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			replay_usage(stdout);
-			return 0;
-		}
-	if (replay_push(&v, &n, &cap, NULL) != 0)
-		return 1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (strcmp(a, "--stage") == 0 && i + 1 < argc)
-			stage = argv[++i];
+			*stage = argv[++i];
 		else if (strncmp(a, "--stage=", 8) == 0)
-			stage = a + 8;
+			*stage = a + 8;
 		else if (strcmp(a, "--stock") == 0) {
-			if (replay_push(&v, &n, &cap, "--set") || replay_push(&v, &n, &cap, "nn.kernels=stock"))
+			if (replay_push(v, "--set") || replay_push(v, "nn.kernels=stock"))
 				return 1;
 		} else if (args_config_flag(argc, argv, &i, flag, &nflag)) {
 			for (j = 0; j < nflag; j++)
-				if (replay_push(&v, &n, &cap, flag[j]))
+				if (replay_push(v, flag[j]))
 					return 1;
 			nflag = 0;
 		} else if (a[0] == '-') {
@@ -99,14 +99,46 @@ cmd_replay(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (stage == NULL || (strcmp(stage, "ingest") != 0 && strcmp(stage, "worker") != 0)) {
+	if (*stage == NULL || (strcmp(*stage, "ingest") != 0 && strcmp(*stage, "worker") != 0)) {
 		fprintf(stderr, "gatewatch replay: --stage must be ingest or worker\n");
 		replay_usage(stderr);
 		return 2;
 	}
-	if (replay_push(&v, &n, &cap, "--replay"))
-		return 1;
-	/* Second pass: the files, in the order given, folders expanded. */
+	return 0;
+}
+
+/* replay_folder - the folder's image files, sorted by name. Returns how
+ * many, or -1 after a message. */
+static int
+replay_folder(struct replay_argv *v, const char *dir)
+{
+	struct dirent **names;
+	int k, m = scandir(dir, &names, replay_image_filter, replay_name_cmp);
+
+	if (m < 0) {
+		fprintf(stderr, "gatewatch replay: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < m; k++) {
+		size_t len = strlen(dir) + strlen(names[k]->d_name) + 2;
+		char *p = malloc(len);
+
+		if (p == NULL || replay_push(v, p) != 0)
+			return -1; /* exits at once */
+		snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[k]->d_name);
+		free(names[k]);
+	}
+	free(names);
+	return m;
+}
+
+/* replay_files - second pass: the files, in the order given, folders
+ * expanded. Returns how many, or -1 after a message. */
+static int
+replay_files(int argc, char **argv, struct replay_argv *v)
+{
+	int i, m, nfiles = 0;
+
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		struct stat st;
@@ -120,35 +152,41 @@ cmd_replay(int argc, char **argv)
 			continue;
 		if (stat(a, &st) != 0) {
 			fprintf(stderr, "gatewatch replay: %s: %s\n", a, strerror(errno));
-			return 1;
+			return -1;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			struct dirent **names;
-			int k, m = scandir(a, &names, replay_image_filter, replay_name_cmp);
-
-			if (m < 0) {
-				fprintf(stderr, "gatewatch replay: %s: %s\n", a, strerror(errno));
-				return 1;
-			}
-			for (k = 0; k < m; k++) {
-				size_t len = strlen(a) + strlen(names[k]->d_name) + 2;
-				char *p = malloc(len);
-
-				if (p == NULL)
-					return 1;
-				snprintf(p, len, "%s%s%s", a, a[strlen(a) - 1] == '/' ? "" : "/", names[k]->d_name);
-				free(names[k]);
-				if (replay_push(&v, &n, &cap, p))
-					return 1;
-				nfiles++;
-			}
-			free(names);
+			if ((m = replay_folder(v, a)) < 0)
+				return -1;
+			nfiles += m;
 		} else {
-			if (replay_push(&v, &n, &cap, (char *)a))
-				return 1;
+			if (replay_push(v, (char *)a))
+				return -1;
 			nfiles++;
 		}
 	}
+	return nfiles;
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	struct replay_argv v = { NULL, 0, 0 };
+	char bin[4096], name[64];
+	const char *stage = NULL;
+	int rc, nfiles;
+
+	if (args_wants_help(argc, argv)) {
+		replay_usage(stdout);
+		return 0;
+	}
+	if (replay_push(&v, NULL) != 0)
+		return 1;
+	if ((rc = replay_flags(argc, argv, &v, &stage)) != 0)
+		return rc;
+	if (replay_push(&v, "--replay"))
+		return 1;
+	if ((nfiles = replay_files(argc, argv, &v)) < 0)
+		return 1;
 	if (nfiles == 0) {
 		fprintf(stderr, "gatewatch replay: no image files given\n");
 		return 2;
@@ -158,8 +196,8 @@ cmd_replay(int argc, char **argv)
 		fprintf(stderr, "gatewatch replay: cannot find %s\n", name);
 		return 1;
 	}
-	v[0] = name;
-	execv(bin, v);
+	v.v[0] = name;
+	execv(bin, v.v);
 	fprintf(stderr, "gatewatch replay: cannot run %s: %s\n", bin, strerror(errno));
 	return 1;
 }

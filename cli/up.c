@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +30,7 @@
 #include "config.h"
 #include "log.h"
 #include "logpump.h"
+#include "updir.h"
 #include "util.h"
 
 #define UP_START_WAIT_MS 60000     /* per program, to open its sockets */
@@ -109,67 +109,6 @@ up_signal(int sig)
 {
 	(void)sig;
 	up_stop = 1;
-}
-
-/* up_demo_token - the demo camera's token: the one DIR/gatewatch.conf
- * already has, else a new random one. */
-static int
-up_demo_token(const char *conf, char *tok, size_t toklen)
-{
-	struct config old;
-	const struct config_camera *cam;
-	unsigned char rnd[16];
-	char err[256];
-	int fd, i;
-
-	config_defaults(&old);
-	if (access(conf, R_OK) == 0 && config_load(&old, conf, err, sizeof(err)) == 0 &&
-	    (cam = config_camera(&old, "demo")) != NULL) {
-		util_strlcpy(tok, cam->token, toklen);
-		return 0;
-	}
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if (toklen < sizeof(rnd) * 2 + 1)
-		return -1;
-	for (i = 0; i < (int)sizeof(rnd); i++)
-		snprintf(tok + i * 2, 3, "%02x", rnd[i]);
-	return 0;
-}
-
-/* up_write_conf - the effective configuration, atomically. */
-static int
-up_write_conf(const struct config *c, const char *path)
-{
-	char tmp[CONFIG_PATH_SIZE + 64];
-	FILE *f;
-	int fd;
-
-	/* camera tokens and secrets: owner only */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
-		return -1;
-	if (fchmod(fd, 0600) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	config_dump(c, f);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 /* up_tcp_open - 1 if something accepts TCP connections on host:port. */
@@ -329,39 +268,6 @@ up_stop_all(struct up_child *kids, int nkids)
 	}
 }
 
-/* up_lock - hold DIR/run/up.lock for the life of this process (flock:
- * released by the kernel however `up` ends) and write our pid in it.
- * Returns the descriptor, or -1 with *other set to the holder's pid (0 if
- * unknown) when another `up` holds it, -2 on another error. */
-static int
-up_lock(const char *path, pid_t *other)
-{
-	char buf[32];
-	ssize_t n;
-	int fd, len;
-
-	*other = 0;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
-		return -2;
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		int e = errno;
-
-		if (e == EWOULDBLOCK && (n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
-			buf[n] = '\0';
-			*other = (pid_t)strtol(buf, NULL, 10);
-		}
-		close(fd);
-		errno = e;
-		return e == EWOULDBLOCK ? -1 : -2;
-	}
-	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len) {
-		close(fd);
-		return -2;
-	}
-	return fd;
-}
-
 /* up_start - spawn one child and wait until it serves. A child that exits
  * with status 2 (bad config or environment) during the start aborts the
  * start: running it again would not help. Returns 0, or -1. */
@@ -397,31 +303,6 @@ up_start(struct up_child *kids, int nkids, struct up_child *ch)
 	return -1;
 }
 
-/* up_running - pid of a live `gatewatch up` recorded in path, or 0. */
-static pid_t
-up_running(const char *path)
-{
-	char buf[32], proc[64], exe[256];
-	FILE *f;
-	long pid;
-	ssize_t n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) == NULL || (pid = strtol(buf, NULL, 10)) <= 1) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	if (pid == (long)getpid() || kill((pid_t)pid, 0) != 0)
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%ld/exe", pid);
-	if ((n = readlink(proc, exe, sizeof(exe) - 1)) <= 0)
-		return 0;
-	exe[n] = '\0';
-	return strstr(exe, "gatewatch") != NULL ? (pid_t)pid : 0;
-}
-
 static void
 up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 {
@@ -451,76 +332,84 @@ up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 	fflush(stdout);
 }
 
-int
-cmd_up(int argc, char **argv)
+/* up_args - the command line into up_cfg. Returns -1 to go on, or the
+ * exit status (0 after --help, 2 after a message). */
+static int
+up_args(int argc, char **argv, int *demo)
 {
-	struct up_child kids[3];
-	char **cargv, err[512], path[CONFIG_PATH_SIZE + 64], token[CONFIG_TOKEN_SIZE];
 	char sets[8][CONFIG_PATH_SIZE];
-	int i, cargc = 1, nsets = 0, next = 0, demo = 0, level, nkids = 3, lockfd;
-	struct sigaction sa;
-	pid_t other;
-	FILE *f;
+	struct args_config ac;
+	int i, nsets = 0;
 
-	cargv = calloc((size_t)argc + 2 * 8 + 1, sizeof(*cargv));
-	if (cargv == NULL)
+	if (args_wants_help(argc, argv)) {
+		up_usage(stdout);
+		return 0;
+	}
+	if (args_config_start(&ac, argc + 2 * 8, argv) != 0)
 		return 1;
-	cargv[0] = argv[0];
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			up_usage(stdout);
-			free(cargv);
-			return 0;
-		} else if (strcmp(a, "--demo") == 0)
-			demo = 1;
+		if (strcmp(a, "--demo") == 0)
+			*demo = 1;
 		else if ((strcmp(a, "--http-port") == 0 || strcmp(a, "--ingest-port") == 0 ||
 		    strcmp(a, "--listen") == 0) && i + 1 < argc && nsets < 8) {
 			snprintf(sets[nsets++], sizeof(sets[0]), "%s=%s",
 			    a[2] == 'h' ? "http.port" : a[2] == 'i' ? "ingest.port" : "listen.address", argv[++i]);
-		} else if (!args_config_flag(argc, argv, &i, cargv, &cargc)) {
+		} else if (!args_config_flag(argc, argv, &i, ac.cargv, &ac.cargc)) {
 			fprintf(stderr, "gatewatch up: unknown or incomplete argument %s\n", a);
 			up_usage(stderr);
-			free(cargv);
+			args_config_free(&ac);
 			return 2;
 		}
 	}
 	/* The port flags win over the file: they go last. */
 	for (i = 0; i < nsets; i++) {
-		cargv[cargc++] = "--set";
-		cargv[cargc++] = sets[i];
+		ac.cargv[ac.cargc++] = "--set";
+		ac.cargv[ac.cargc++] = sets[i];
 	}
-	config_defaults(&up_cfg);
-	if (config_args(&up_cfg, cargc, cargv, &next, err, sizeof(err)) != 0) {
-		fprintf(stderr, "gatewatch up: %s\n", err);
-		free(cargv);
-		return 2;
-	}
-	free(cargv);
-	level = log_level_parse(up_cfg.log_level);
-	log_init("up", level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+	return args_config_finish(&ac, "up", &up_cfg) != 0 ? 2 : -1;
+}
 
-	if (util_mkdirs(up_cfg.dir) < 0) {
-		fprintf(stderr, "gatewatch up: cannot create %s: %s\n", up_cfg.dir, strerror(errno));
-		return 1;
+/* up_mkdir - DIR/<rel>, or a message. Returns 0 or -1. */
+static int
+up_mkdir(const char *rel)
+{
+	char path[CONFIG_PATH_SIZE + 64];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s%s%s", up_cfg.dir, rel[0] ? "/" : "", rel);
+	if ((rc = util_mkdirs(path)) < 0) {
+		fprintf(stderr, "gatewatch up: cannot create %s: %s\n", path, strerror(-rc));
+		return -1;
 	}
+	return 0;
+}
+
+/* up_prepare - DIR with the effective configuration, the lock, the first
+ * admin, and the ports checked free. Returns 0, or 1 after a message. */
+static int
+up_prepare(int demo)
+{
+	char err[512], path[CONFIG_PATH_SIZE + 64], token[CONFIG_TOKEN_SIZE];
+	pid_t other;
+	int lockfd;
+
+	if (up_mkdir("") != 0)
+		return 1;
 	snprintf(up_conf, sizeof(up_conf), "%s/gatewatch.conf", up_cfg.dir);
 	if (demo && config_camera(&up_cfg, "demo") == NULL) {
-		if (up_demo_token(up_conf, token, sizeof(token)) != 0 ||
+		if (updir_demo_token(up_conf, token, sizeof(token)) != 0 ||
 		    config_set(&up_cfg, "camera.demo.token", token, err, sizeof(err)) != 0 ||
 		    config_set(&up_cfg, "camera.demo.name", "Demo camera", err, sizeof(err)) != 0) {
 			fprintf(stderr, "gatewatch up: cannot add the demo camera\n");
 			return 1;
 		}
 	}
-	snprintf(path, sizeof(path), "%s/run", up_cfg.dir);
-	if (util_mkdirs(path) < 0) {
-		fprintf(stderr, "gatewatch up: cannot create %s: %s\n", path, strerror(errno));
+	if (up_mkdir("run") != 0)
 		return 1;
-	}
 	snprintf(path, sizeof(path), "%s/run/up.lock", up_cfg.dir);
-	if ((lockfd = up_lock(path, &other)) < 0) {
+	if ((lockfd = updir_lock(path, &other)) < 0) {
 		if (lockfd == -1)
 			fprintf(stderr, "gatewatch up: already running in %s (pid %d holds %s)\n",
 			    up_cfg.dir, (int)other, path);
@@ -529,21 +418,16 @@ cmd_up(int argc, char **argv)
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
-	if ((other = up_running(path)) > 0) {
+	if ((other = updir_running(path)) > 0) {
 		fprintf(stderr, "gatewatch up: already running in %s (pid %d)\n", up_cfg.dir, (int)other);
 		return 1;
 	}
-	if (up_write_conf(&up_cfg, up_conf) != 0) {
+	if (updir_write_conf(&up_cfg, up_conf) != 0) {
 		fprintf(stderr, "gatewatch up: cannot write %s: %s\n", up_conf, strerror(errno));
 		return 1;
 	}
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", up_cfg.dir, i ? "run" : "log");
-		if (util_mkdirs(path) < 0) {
-			fprintf(stderr, "gatewatch up: cannot create %s: %s\n", path, strerror(errno));
-			return 1;
-		}
-	}
+	if (up_mkdir("log") != 0)
+		return 1;
 	/* The first admin, so a newcomer can log in at once (account.c). */
 	if (account_first_admin(up_cfg.dir, up_admin_pw, sizeof(up_admin_pw), err, sizeof(err)) != 0) {
 		fprintf(stderr, "gatewatch up: %s\n", err);
@@ -555,8 +439,18 @@ cmd_up(int argc, char **argv)
 		    up_cfg.http_port, up_cfg.ingest_port, up_cfg.listen_address);
 		return 1;
 	}
+	return 0;
+}
 
-	/* One process group for everything, so it can be stopped as one. */
+/* up_own_group - one process group for everything, so it can be stopped
+ * as one; our pid in DIR/run/up.pid; SIGINT/SIGTERM stop. */
+static void
+up_own_group(void)
+{
+	char path[CONFIG_PATH_SIZE + 64];
+	struct sigaction sa;
+	FILE *f;
+
 	if (getpgrp() != getpid())
 		setpgid(0, 0);
 	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
@@ -571,8 +465,17 @@ cmd_up(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+}
 
-	memset(kids, 0, sizeof(kids));
+/* up_kids - the three programs, in start order, with their logs open.
+ * Returns 0, or 1 after a message. */
+static int
+up_kids(struct up_child *kids, int nkids)
+{
+	char path[CONFIG_PATH_SIZE + 64];
+	int i, rc;
+
+	memset(kids, 0, sizeof(*kids) * (size_t)nkids);
 	kids[0].prog = "notifier";
 	config_path(&up_cfg, "run/notifier.sock", kids[0].sock, sizeof(kids[0].sock));
 	kids[0].port = up_cfg.http_port;
@@ -581,8 +484,6 @@ cmd_up(int argc, char **argv)
 	kids[2].prog = "ingest";
 	kids[2].port = up_cfg.ingest_port;
 	for (i = 0; i < nkids; i++) {
-		int rc;
-
 		kids[i].backoff_ms = UP_BACKOFF_MIN_MS;
 		unlink(kids[i].sock); /* stale from a previous run; nobody serves it */
 		snprintf(path, sizeof(path), "%s/log/%s.log", up_cfg.dir, kids[i].prog);
@@ -593,19 +494,23 @@ cmd_up(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (i = 0; i < nkids && !up_stop; i++)
-		if (up_start(kids, nkids, &kids[i]) != 0) {
-			up_stop_all(kids, nkids);
-			for (i = 0; i < nkids; i++)
-				logpump_close(&kids[i].log);
-			snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
-			unlink(path);
-			return 1;
-		}
-	if (!up_stop)
-		up_banner(kids, nkids, config_camera(&up_cfg, "demo") ? config_camera(&up_cfg, "demo")->token : NULL);
+	return 0;
+}
 
-	while (!up_stop) {
+/* up_supervise - start the programs, then restart any that dies until a
+ * signal; stop them all. Returns the exit status. */
+static int
+up_supervise(struct up_child *kids, int nkids)
+{
+	char path[CONFIG_PATH_SIZE + 64];
+	int i, status = 0;
+
+	for (i = 0; i < nkids && !up_stop && status == 0; i++)
+		if (up_start(kids, nkids, &kids[i]) != 0)
+			status = 1;
+	if (status == 0 && !up_stop)
+		up_banner(kids, nkids, config_camera(&up_cfg, "demo") ? config_camera(&up_cfg, "demo")->token : NULL);
+	while (status == 0 && !up_stop) {
 		uint64_t now;
 
 		up_reap(kids, nkids);
@@ -618,12 +523,32 @@ cmd_up(int argc, char **argv)
 			}
 		up_pump(kids, nkids, 100);
 	}
-	log_info(NULL, "stopping");
+	if (status == 0)
+		log_info(NULL, "stopping");
 	up_stop_all(kids, nkids);
 	for (i = 0; i < nkids; i++)
 		logpump_close(&kids[i].log);
 	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
 	unlink(path);
-	log_info(NULL, "stopped");
-	return 0;
+	if (status == 0)
+		log_info(NULL, "stopped");
+	return status;
+}
+
+int
+cmd_up(int argc, char **argv)
+{
+	struct up_child kids[3];
+	int rc, demo = 0, level;
+
+	if ((rc = up_args(argc, argv, &demo)) >= 0)
+		return rc;
+	level = log_level_parse(up_cfg.log_level);
+	log_init("up", level < 0 ? LOG_LEVEL_INFO : (enum log_level)level);
+	if ((rc = up_prepare(demo)) != 0)
+		return rc;
+	up_own_group();
+	if ((rc = up_kids(kids, 3)) != 0)
+		return rc;
+	return up_supervise(kids, 3);
 }
