@@ -24,7 +24,7 @@ bench: $(B)/bench/kernels-bench
 # train: `darknet classifier train` with the fast kernels (train_fast.o
 # overrides libdarknet's gemm, im2col, ... through its PLT). -O3 for the
 # plain loops of train_fast.c.
-$(B)/models/train: $(B)/models/tools/train.o $(B)/models/tools/train_fast.o $(KERNELS_OBJ)
+$(B)/models/train: $(B)/models/tools/train.o $(B)/models/tools/train_fast.o $(B)/models/tools/toolopt.o $(KERNELS_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(DARKNET_LIBS) $(KERNELS_LIBS) -lm -pthread
 

@@ -21,6 +21,7 @@
 #include "nn.h"
 #include "nn_priv.h"
 #include "ppm.h"
+#include "toolopt.h"
 
 #define MAXBOX 256
 
@@ -281,9 +282,15 @@ static int recall(const char *models, const char *xml, int input, float thresh, 
 	return 0;
 }
 
+static const char facecheck_usage[] =
+    "usage: facecheck ref MODELS FIXTURE...\n"
+    "       facecheck recall MODELS XML INPUT THRESHOLD MIN_RECALL\n";
+
 int main(int argc, char **argv)
 {
 	int i;
+
+	toolopt_std(argc, argv, "facecheck", facecheck_usage);
 
 	if (argc >= 4 && strcmp(argv[1], "ref") == 0) {
 		for (i = 3; i < argc; i++)
@@ -291,9 +298,7 @@ int main(int argc, char **argv)
 	} else if (argc == 7 && strcmp(argv[1], "recall") == 0) {
 		recall(argv[2], argv[3], atoi(argv[4]), strtof(argv[5], NULL), strtof(argv[6], NULL));
 	} else {
-		fprintf(stderr, "usage: facecheck ref MODELS FIXTURE...\n"
-		    "       facecheck recall MODELS XML INPUT THRESHOLD MIN_RECALL\n");
-		return 2;
+		return toolopt_usage(facecheck_usage);
 	}
 	return failures ? 1 : 0;
 }

@@ -39,6 +39,7 @@
 #include "nn.h"
 #include "nn_priv.h"
 #include "ppm.h"
+#include "toolopt.h"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -296,11 +297,16 @@ static int boxes(const char *models)
 	return bad ? 1 : 0;
 }
 
+static const char maskaug_usage[] =
+    "usage: maskaug [--exact] MODELS SIZE < LIST | maskaug --boxes MODELS < LIST\n";
+
 int main(int argc, char **argv)
 {
 	char line[8192], src[4096], dst[4096], mode[16], err[512];
 	int size, lineno = 0, boxed = 0, found = 0, whole = 0, bad = 0, exact = 0;
 	struct facedet *fd = NULL;
+
+	toolopt_std(argc, argv, "maskaug", maskaug_usage);
 
 	if (argc == 3 && strcmp(argv[1], "--boxes") == 0)
 		return boxes(argv[2]);
@@ -310,8 +316,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 3 || (size = atoi(argv[2])) < 8 || size > 1024) {
-		fprintf(stderr, "usage: maskaug [--exact] MODELS SIZE < LIST | maskaug --boxes MODELS < LIST\n");
-		return 2;
+		return toolopt_usage(maskaug_usage);
 	}
 	while (fgets(line, sizeof(line), stdin)) {
 		struct image im, crop;

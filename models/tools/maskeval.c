@@ -27,6 +27,7 @@
 #include "nn.h"
 #include "nn_priv.h"
 #include "ppm.h"
+#include "toolopt.h"
 
 static int failures;
 
@@ -59,6 +60,9 @@ static void print_matrix(const char *title, int conf[MASKCLS_N][MASKCLS_N + 1])
 	}
 }
 
+static const char maskeval_usage[] =
+    "usage: maskeval MODELS [CLASS=MIN ...] < LIST | maskeval -p MODELS < LIST\n";
+
 int main(int argc, char **argv)
 {
 	char line[8192], src[4096], cls[32], mode[16], group[64], err[512], what[512];
@@ -67,13 +71,14 @@ int main(int argc, char **argv)
 	struct facedet *fd = NULL;
 	struct maskcls *mc;
 
+	toolopt_std(argc, argv, "maskeval", maskeval_usage);
+
 	if (argc > 1 && strcmp(argv[1], "-p") == 0) {
 		probs_only = 1;
 		a = 2;
 	}
 	if (argc <= a) {
-		fprintf(stderr, "usage: maskeval MODELS [CLASS=MIN ...] < LIST | maskeval -p MODELS < LIST\n");
-		return 2;
+		return toolopt_usage(maskeval_usage);
 	}
 	if ((mc = maskcls_open(argv[a], err, sizeof(err))) == NULL) {
 		printf("not ok - load the mask classifier: %s\n", err);

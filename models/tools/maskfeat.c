@@ -16,6 +16,10 @@
 #include "nn.h"
 #include "nn_priv.h"
 #include "ppm.h"
+#include "toolopt.h"
+
+static const char maskfeat_usage[] =
+    "usage: maskfeat DIR NAME LAYER[,LAYER...] OUT < LIST\n";
 
 int main(int argc, char **argv)
 {
@@ -25,9 +29,10 @@ int main(int argc, char **argv)
 	float *in;
 	FILE *out;
 
+	toolopt_std(argc, argv, "maskfeat", maskfeat_usage);
+
 	if (argc != 5) {
-		fprintf(stderr, "usage: maskfeat DIR NAME LAYER[,LAYER...] OUT < LIST\n");
-		return 2;
+		return toolopt_usage(maskfeat_usage);
 	}
 	if ((net = nn_load(argv[1], argv[2], err, sizeof(err))) == NULL) {
 		fprintf(stderr, "maskfeat: %s\n", err);

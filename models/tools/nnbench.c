@@ -11,6 +11,7 @@
 
 #include "nn.h"
 #include "ppm.h"
+#include "toolopt.h"
 
 static double now_ms(void)
 {
@@ -27,6 +28,9 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static const char nnbench_usage[] =
+    "usage: nnbench MODELS IMAGE RUNS\n";
+
 int main(int argc, char **argv)
 {
 	static const int inputs[] = { 224, 320, 360, 416, 608 };
@@ -37,9 +41,10 @@ int main(int argc, char **argv)
 	double *t;
 	int runs, i, k;
 
+	toolopt_std(argc, argv, "nnbench", nnbench_usage);
+
 	if (argc != 4 || (runs = atoi(argv[3])) < 1 || runs > 1000) {
-		fprintf(stderr, "usage: nnbench MODELS IMAGE RUNS\n");
-		return 2;
+		return toolopt_usage(nnbench_usage);
 	}
 	if (ppm_decode(argv[2], &im) < 0)
 		return 1;

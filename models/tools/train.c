@@ -19,6 +19,7 @@
 #include <darknet.h>
 
 #include "kernels.h"
+#include "toolopt.h"
 
 static void train_classifier(char *datacfg, char *cfgfile, char *weightfile, int clear)
 {
@@ -110,10 +111,15 @@ static void train_classifier(char *datacfg, char *cfgfile, char *weightfile, int
 	free(base);
 }
 
+static const char train_usage[] =
+    "usage: train classifier train DATA CFG [WEIGHTS] [-clear]\n";
+
 int main(int argc, char **argv)
 {
 	int clear = 0, i, n = 0;
 	char *pos[8];
+
+	toolopt_std(argc, argv, "train", train_usage);
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-clear") == 0)
@@ -122,8 +128,7 @@ int main(int argc, char **argv)
 			pos[n++] = argv[i];
 	}
 	if (n < 4 || n > 5 || strcmp(pos[0], "classifier") != 0 || strcmp(pos[1], "train") != 0) {
-		fprintf(stderr, "usage: train classifier train DATA CFG [WEIGHTS] [-clear]\n");
-		return 2;
+		return toolopt_usage(train_usage);
 	}
 	/* one BLAS thread, and say which path runs */
 	fprintf(stderr, "train: %s\n", kernels_available() ?

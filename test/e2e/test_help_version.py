@@ -17,8 +17,8 @@ from lib import BIN, GW_ROOT, Report  # noqa: E402
 rep = Report()
 DAEMONS = ["ingest", "dispatcher", "worker", "notifier"]
 B = os.path.join(GW_ROOT, os.environ.get("B", "build"))
-# the model tools are built by `make test` / `make model-tools`, not `make all`
-MODEL_TOOLS = ["maskaug", "maskfeat", "facecheck", "maskeval", "nnbench"]
+# the model tools (models/tools/*.c) are built by `make test` / `make model-tools`, not `make all`
+MODEL_TOOLS = ["maskaug", "maskfeat", "facecheck", "maskeval", "nnbench", "train"]
 
 
 def version():
