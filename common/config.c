@@ -136,24 +136,24 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 			k = &config_keys[i];
 	if (k == NULL) {
 		util_errf(err, errlen, "unknown key \"%s\"", key);
-		return -1;
+		return -EINVAL;
 	}
 	p = (char *)c + k->off;
 	switch (k->type) {
 	case CT_LEVEL:
 		if (log_level_parse(value) < 0) {
 			util_errf(err, errlen, "%s: \"%s\" is not debug, info, warn or error", key, value);
-			return -1;
+			return -EINVAL;
 		}
 		/* FALLTHROUGH */
 	case CT_STR:
 		if (strlen(value) >= k->size) {
 			util_errf(err, errlen, "%s: longer than %zu characters", key, k->size - 1);
-			return -1;
+			return -EINVAL;
 		}
 		if (!config_printable(value)) {
 			util_errf(err, errlen, "%s: control characters are not allowed", key);
-			return -1;
+			return -EINVAL;
 		}
 		util_strlcpy(p, value, k->size);
 		return 0;
@@ -161,12 +161,12 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		break;
 	}
 	if ((rc = config_number(k, value, &v)) != 0) {
-		if (rc == -2)
+		if (rc == -ERANGE)
 			util_errf(err, errlen, "%s: %s is out of range %g..%g", key, value, k->min, k->max);
 		else
 			util_errf(err, errlen, "%s: \"%s\" is not a %s", key, value,
 			    k->type == CT_DOUBLE ? "number" : "whole number");
-		return -1;
+		return -EINVAL;
 	}
 	switch (k->type) {
 	case CT_INT:
@@ -199,7 +199,7 @@ config_line(char *line, char **key, char **value, char *err, size_t errlen)
 		return 0;
 	if ((eq = strchr(p, '=')) == NULL) {
 		util_errf(err, errlen, "expected \"key = value\"");
-		return -1;
+		return -EINVAL;
 	}
 	e = eq;
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
@@ -207,7 +207,7 @@ config_line(char *line, char **key, char **value, char *err, size_t errlen)
 	*e = '\0';
 	if (*p == '\0') {
 		util_errf(err, errlen, "missing key before '='");
-		return -1;
+		return -EINVAL;
 	}
 	v = eq + 1;
 	while (*v == ' ' || *v == '\t')
@@ -217,13 +217,13 @@ config_line(char *line, char **key, char **value, char *err, size_t errlen)
 
 		if (q == NULL) {
 			util_errf(err, errlen, "%s: unterminated quoted value", p);
-			return -1;
+			return -EINVAL;
 		}
 		for (t = q + 1; *t == ' ' || *t == '\t'; t++)
 			;
 		if (*t != '\0' && *t != '#') {
 			util_errf(err, errlen, "%s: text after the quoted value", p);
-			return -1;
+			return -EINVAL;
 		}
 		*q = '\0';
 		v++;
@@ -249,8 +249,9 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	FILE *f;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		util_errf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		rc = -errno;
+		util_errf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *key, *value;
@@ -259,21 +260,21 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			util_errf(err, errlen, "%s:%d: line too long", path, lineno);
 			fclose(f);
-			return -1;
+			return -EINVAL;
 		}
 		rc = config_line(line, &key, &value, msg, sizeof(msg));
 		if (rc == 1)
-			rc = config_set(c, key, value, msg, sizeof(msg)) == 0 ? 0 : -1;
+			rc = config_set(c, key, value, msg, sizeof(msg));
 		if (rc < 0) {
 			util_errf(err, errlen, "%s:%d: %s", path, lineno, msg);
 			fclose(f);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (ferror(f)) {
 		util_errf(err, errlen, "%s: %s", path, strerror(errno));
 		fclose(f);
-		return -1;
+		return -EIO;
 	}
 	fclose(f);
 	return 0;
@@ -329,7 +330,7 @@ config_absolute(char *path, size_t size, const char *key, char *err, size_t errl
 		return 0;
 	if (getcwd(cwd, sizeof(cwd)) == NULL) {
 		util_errf(err, errlen, "%s: cannot resolve against the current directory: %s", key, strerror(errno));
-		return -1;
+		return -errno;
 	}
 	if (rel[0] == '.' && rel[1] == '/')
 		rel += 2;
@@ -338,7 +339,7 @@ config_absolute(char *path, size_t size, const char *key, char *err, size_t errl
 	snprintf(buf, sizeof(buf), "%s%s%s", cwd, *rel ? "/" : "", rel);
 	if (util_strlcpy(path, buf, size) >= size) {
 		util_errf(err, errlen, "%s: path too long", key);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	return 0;
 }
@@ -350,7 +351,7 @@ config_flag(struct config *c, const char *flag, const char *val, char *err, size
 	const char *eq;
 
 	if (strcmp(flag, "config") == 0)
-		return config_load(c, val, err, errlen) != 0 ? -EINVAL : 0;
+		return config_load(c, val, err, errlen);
 	if (strcmp(flag, "dir") == 0) {
 		if (config_set(c, "dir", val, msg, sizeof(msg)) != 0) {
 			util_errf(err, errlen, "--dir: %s", msg);
@@ -388,7 +389,7 @@ config_finish(struct config *c, char *err, size_t errlen)
 int
 config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen)
 {
-	int i;
+	int i, rc;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val;
@@ -399,7 +400,7 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) {
 			if (i + 1 >= argc) {
 				util_errf(err, errlen, "%s: needs an argument", a);
-				return -1;
+				return -EINVAL;
 			}
 			val = argv[++i];
 		} else if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
@@ -407,12 +408,12 @@ config_args(struct config *c, int argc, char **argv, int *next, char *err, size_
 			val = strchr(a, '=') + 1;
 		else
 			break;
-		if (config_flag(c, flag, val, err, errlen) != 0)
-			return -1;
+		if ((rc = config_flag(c, flag, val, err, errlen)) != 0)
+			return rc;
 	}
 	if (next)
 		*next = i;
-	return config_finish(c, err, errlen) != 0 ? -1 : 0;
+	return config_finish(c, err, errlen);
 }
 
 int

@@ -141,17 +141,18 @@ struct config {
 /* config_defaults - fill every field with its default. */
 void config_defaults(struct config *c);
 
-/* config_load - read path over the current values. Returns 0, or -1 with a
+/* config_load - read path over the current values. Returns 0, or a
+ * negative errno (-ENOENT, -EACCES: the file; -EINVAL: its content) with a
  * message "file:line: ..." in err. A missing file is an error here; callers
  * that accept no file skip the call. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 
 /* config_set - set one key from "key=value" text (the --set flag, and what
- * config_load calls per line). Returns 0, or -1 with a message in err. */
+ * config_load calls per line). Returns 0, or -EINVAL with a message in err. */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 
 /* config_check - cross-field checks after everything is set (ports in range,
- * tls.cert and tls.key both or neither, ...). Returns 0 or -1 with err. */
+ * tls.cert and tls.key both or neither, ...). Returns 0 or -EINVAL with err. */
 int config_check(const struct config *c, char *err, size_t errlen);
 
 /* config_camera - the camera with this id, or NULL. */
@@ -168,8 +169,10 @@ void config_dump(const struct config *c, FILE *out);
  * index so the program can parse its own flags from there. Afterwards
  * relative dir/models.dir/www.dir are made absolute against the current
  * directory, config_check runs, and nn.kernels is applied to the networks
- * the program will load (nn_set_kernels). Returns 0, or -1 with err set (the
- * program prints it and exits 2 before any side effect). */
+ * the program will load (nn_set_kernels). Returns 0, or a negative errno
+ * with err set (the program prints it and exits 2 before any side effect).
+ * The daemons parse through common/daemon.h instead (config_flag and
+ * config_finish); the CLI's commands use this. */
 int config_args(struct config *c, int argc, char **argv, int *next, char *err, size_t errlen);
 
 /* config_flag - apply one config flag: flag "config" (load the file val),

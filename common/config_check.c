@@ -19,12 +19,12 @@ config_number(const struct config_key *k, const char *value, double *out)
 	if (k->type == CT_DOUBLE) {
 		v = strtod(value, &end);
 		if (errno || end == value || *end != '\0' || !isfinite(v))
-			return -1;
+			return -EINVAL;
 	} else {
 		long long ll = strtoll(value, &end, 10);
 
 		if (errno || end == value)
-			return -1;
+			return -EINVAL;
 		v = (double)ll;
 		if (k->type == CT_BYTES && *end != '\0') {
 			if (strcmp(end, "k") == 0 || strcmp(end, "K") == 0)
@@ -34,12 +34,12 @@ config_number(const struct config_key *k, const char *value, double *out)
 			else if (strcmp(end, "G") == 0)
 				v *= 1024.0 * 1024.0 * 1024.0;
 			else
-				return -1;
+				return -EINVAL;
 		} else if (*end != '\0')
-			return -1;
+			return -EINVAL;
 	}
 	if (v < k->min || v > k->max)
-		return -2;
+		return -ERANGE;
 	*out = v;
 	return 0;
 }
@@ -82,36 +82,36 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 
 	if (dot <= id || (idlen = (size_t)(dot - id)) >= sizeof(idbuf)) {
 		util_errf(err, errlen, "bad camera key \"%s\" (camera.<id>.token|name|mode)", key);
-		return -1;
+		return -EINVAL;
 	}
 	memcpy(idbuf, id, idlen);
 	idbuf[idlen] = '\0';
 	if (!util_camera_id_valid(idbuf)) {
 		util_errf(err, errlen, "%s: camera id must be 1..31 of [A-Za-z0-9_-]", key);
-		return -1;
+		return -EINVAL;
 	}
 	if (strcmp(dot, ".token") != 0 && strcmp(dot, ".name") != 0 && strcmp(dot, ".mode") != 0) {
 		util_errf(err, errlen, "unknown key \"%s\" (camera.<id>.token|name|mode)", key);
-		return -1;
+		return -EINVAL;
 	}
 	if (!config_printable(value)) {
 		util_errf(err, errlen, "%s: control characters are not allowed", key);
-		return -1;
+		return -EINVAL;
 	}
 	if ((cam = config_check_camera_get(c, idbuf, 1)) == NULL) {
 		util_errf(err, errlen, "%s: more than %d cameras", key, CONFIG_CAMERAS_MAX);
-		return -1;
+		return -EINVAL;
 	}
 	if (strcmp(dot, ".token") == 0) {
 		if (strlen(value) < 8 || strlen(value) >= sizeof(cam->token)) {
 			util_errf(err, errlen, "%s: a token is 8..%zu characters", key, sizeof(cam->token) - 1);
-			return -1;
+			return -EINVAL;
 		}
 		util_strlcpy(cam->token, value, sizeof(cam->token));
 	} else if (strcmp(dot, ".name") == 0) {
 		if (*value == '\0' || strlen(value) >= sizeof(cam->name)) {
 			util_errf(err, errlen, "%s: a name is 1..%zu characters", key, sizeof(cam->name) - 1);
-			return -1;
+			return -EINVAL;
 		}
 		util_strlcpy(cam->name, value, sizeof(cam->name));
 	} else {
@@ -121,7 +121,7 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 			cam->mode = CONFIG_MODE_INDOOR;
 		else {
 			util_errf(err, errlen, "%s: \"%s\" is not gate or indoor", key, value);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	return 0;
@@ -172,66 +172,66 @@ config_check(const struct config *c, char *err, size_t errlen)
 
 	if (c->dir[0] == '\0') {
 		util_errf(err, errlen, "dir: must not be empty");
-		return -1;
+		return -EINVAL;
 	}
 	if (c->listen_address[0] == '\0') {
 		util_errf(err, errlen, "listen.address: must not be empty");
-		return -1;
+		return -EINVAL;
 	}
 	if (c->ingest_port == c->http_port) {
 		util_errf(err, errlen, "ingest.port and http.port are both %d", c->http_port);
-		return -1;
+		return -EINVAL;
 	}
 	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
 		util_errf(err, errlen, "tls.cert and tls.key: set both or neither");
-		return -1;
+		return -EINVAL;
 	}
 	if (c->worker_backoff_ms > c->worker_backoff_max_ms) {
 		util_errf(err, errlen, "dispatcher.worker_backoff_ms (%d) is above dispatcher.worker_backoff_max_ms (%d)",
 		    c->worker_backoff_ms, c->worker_backoff_max_ms);
-		return -1;
+		return -EINVAL;
 	}
 	if (strcmp(c->nn_kernels, "auto") != 0 && strcmp(c->nn_kernels, "stock") != 0) {
 		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto or stock", c->nn_kernels);
-		return -1;
+		return -EINVAL;
 	}
 	if (c->face_input % 8 != 0) {
 		util_errf(err, errlen, "worker.face_input: %d is not a multiple of 8", c->face_input);
-		return -1;
+		return -EINVAL;
 	}
 	if (!config_check_input_ok(c->person_input)) {
 		util_errf(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
-		return -1;
+		return -EINVAL;
 	}
 	if (c->track_consensus_window < c->track_consensus_n) {
 		util_errf(err, errlen, "track.consensus_window (%d) is below track.consensus_n (%d)",
 		    c->track_consensus_window, c->track_consensus_n);
-		return -1;
+		return -EINVAL;
 	}
 	if (strcmp(c->gate_face_timeout_verdict, "DENY") != 0 && strcmp(c->gate_face_timeout_verdict, "PASS") != 0 &&
 	    strcmp(c->gate_face_timeout_verdict, "none") != 0) {
 		util_errf(err, errlen, "gate.face_timeout_verdict: \"%s\" is not DENY, PASS or none",
 		    c->gate_face_timeout_verdict);
-		return -1;
+		return -EINVAL;
 	}
 	if (c->webhook_backoff_min_ms > c->webhook_backoff_max_ms) {
 		util_errf(err, errlen, "webhook.backoff_min_ms (%d) is above webhook.backoff_max_ms (%d)",
 		    c->webhook_backoff_min_ms, c->webhook_backoff_max_ms);
-		return -1;
+		return -EINVAL;
 	}
 	if (config_url_check("webhook.url", c->webhook_url, "http", "https", err, errlen) != 0 ||
 	    config_url_check("mqtt.url", c->mqtt_url, "mqtt", "mqtts", err, errlen) != 0)
-		return -1;
+		return -EINVAL;
 	for (i = 0; i < c->ncameras; i++) {
 		if (c->cameras[i].token[0] == '\0') {
 			util_errf(err, errlen, "camera.%s.token is not set", c->cameras[i].id);
-			return -1;
+			return -EINVAL;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(c->cameras[i].token, c->cameras[j].token) == 0) {
 				util_errf(err, errlen, "camera.%s.token and camera.%s.token are the same",
 				    c->cameras[j].id, c->cameras[i].id);
-				return -1;
+				return -EINVAL;
 			}
 	}
 	return 0;

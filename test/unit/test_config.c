@@ -212,37 +212,37 @@ CASE(errors)
 
 	test_config_write_file("bad1.conf", "ingest.port = 8080\nbogus.key = 1\n");
 	config_defaults(&c);
-	CHECK_INT(config_load(&c, "bad1.conf", err, sizeof(err)), -1, "unknown key fails");
+	CHECK_INT(config_load(&c, "bad1.conf", err, sizeof(err)), -EINVAL, "unknown key fails");
 	CHECK(strstr(err, "bad1.conf:2:") && strstr(err, "bogus.key"), "error names file:line and key");
 	printf("# %s\n", err);
 	test_config_write_file("bad2.conf", "ingest.port = 99999\n");
-	CHECK_INT(config_load(&c, "bad2.conf", err, sizeof(err)), -1, "port out of range fails");
+	CHECK_INT(config_load(&c, "bad2.conf", err, sizeof(err)), -EINVAL, "port out of range fails");
 	CHECK(strstr(err, "bad2.conf:1:") && strstr(err, "ingest.port") && strstr(err, "range"), "range error message");
 	test_config_write_file("bad3.conf", "ingest.threads = two\n");
-	CHECK_INT(config_load(&c, "bad3.conf", err, sizeof(err)), -1, "not a number fails");
+	CHECK_INT(config_load(&c, "bad3.conf", err, sizeof(err)), -EINVAL, "not a number fails");
 	test_config_write_file("bad4.conf", "just words\n");
-	CHECK_INT(config_load(&c, "bad4.conf", err, sizeof(err)), -1, "line without = fails");
+	CHECK_INT(config_load(&c, "bad4.conf", err, sizeof(err)), -EINVAL, "line without = fails");
 	CHECK(strstr(err, "bad4.conf:1:") != NULL, "malformed line names the line");
 	test_config_write_file("bad5.conf", "dir = \"unterminated\n");
-	CHECK_INT(config_load(&c, "bad5.conf", err, sizeof(err)), -1, "unterminated quote fails");
+	CHECK_INT(config_load(&c, "bad5.conf", err, sizeof(err)), -EINVAL, "unterminated quote fails");
 	test_config_write_file("bad6.conf", "log.level = loud\n");
-	CHECK_INT(config_load(&c, "bad6.conf", err, sizeof(err)), -1, "bad log.level fails");
+	CHECK_INT(config_load(&c, "bad6.conf", err, sizeof(err)), -EINVAL, "bad log.level fails");
 	test_config_write_file("bad7.conf", "camera.a/b.token = 12345678\n");
-	CHECK_INT(config_load(&c, "bad7.conf", err, sizeof(err)), -1, "camera id with / fails");
+	CHECK_INT(config_load(&c, "bad7.conf", err, sizeof(err)), -EINVAL, "camera id with / fails");
 	test_config_write_file("bad8.conf", "camera.x.colour = red\n");
-	CHECK_INT(config_load(&c, "bad8.conf", err, sizeof(err)), -1, "unknown camera key fails");
+	CHECK_INT(config_load(&c, "bad8.conf", err, sizeof(err)), -EINVAL, "unknown camera key fails");
 	test_config_write_file("bad9.conf", "camera.x.mode = outdoor\n");
-	CHECK_INT(config_load(&c, "bad9.conf", err, sizeof(err)), -1, "bad camera mode fails");
+	CHECK_INT(config_load(&c, "bad9.conf", err, sizeof(err)), -EINVAL, "bad camera mode fails");
 	test_config_write_file("bad10.conf", "worker.mask_threshold = 1.5\n");
-	CHECK_INT(config_load(&c, "bad10.conf", err, sizeof(err)), -1, "threshold above 1 fails");
+	CHECK_INT(config_load(&c, "bad10.conf", err, sizeof(err)), -EINVAL, "threshold above 1 fails");
 	test_config_write_file("bad11.conf", "ingest.threads = 3x\n");
-	CHECK_INT(config_load(&c, "bad11.conf", err, sizeof(err)), -1, "trailing junk after a number fails");
+	CHECK_INT(config_load(&c, "bad11.conf", err, sizeof(err)), -EINVAL, "trailing junk after a number fails");
 	test_config_write_file("bad12.conf", "track.consensus_majority = 2\n");
-	CHECK_INT(config_load(&c, "bad12.conf", err, sizeof(err)), -1, "track.consensus_majority above 1 fails");
+	CHECK_INT(config_load(&c, "bad12.conf", err, sizeof(err)), -EINVAL, "track.consensus_majority above 1 fails");
 	test_config_write_file("bad13.conf", "alert.after_ms = 0\n");
-	CHECK_INT(config_load(&c, "bad13.conf", err, sizeof(err)), -1, "alert.after_ms 0 fails");
+	CHECK_INT(config_load(&c, "bad13.conf", err, sizeof(err)), -EINVAL, "alert.after_ms 0 fails");
 	CHECK(strstr(err, "bad13.conf:1:") && strstr(err, "alert.after_ms"), "alert error names file:line and key");
-	CHECK_INT(config_load(&c, "missing.conf", err, sizeof(err)), -1, "missing file fails");
+	CHECK_INT(config_load(&c, "missing.conf", err, sizeof(err)), -ENOENT, "missing file fails (-ENOENT)");
 	CHECK(strstr(err, "missing.conf") && strstr(err, "No such file"), "missing file error names it");
 }
 
@@ -253,42 +253,42 @@ CASE(cross_field)
 
 	config_defaults(&c);
 	c.http_port = c.ingest_port;
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "same port twice fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "same port twice fails");
 	config_defaults(&c);
 	util_strlcpy(c.tls_cert, "cert.pem", sizeof(c.tls_cert));
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "tls.cert without tls.key fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "tls.cert without tls.key fails");
 	config_defaults(&c);
 	c.worker_backoff_ms = 20000;
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "backoff above its max fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "backoff above its max fails");
 	config_defaults(&c);
 	c.face_input = 362;
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "face_input not a multiple of 8 fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "face_input not a multiple of 8 fails");
 	config_defaults(&c);
 	c.track_consensus_window = 1;
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "consensus window below consensus_n fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "consensus window below consensus_n fails");
 	CHECK(strstr(err, "track.consensus_window") != NULL, "message names track.consensus_window");
 	config_defaults(&c);
 	util_strlcpy(c.gate_face_timeout_verdict, "MAYBE", sizeof(c.gate_face_timeout_verdict));
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "gate.face_timeout_verdict other than DENY, PASS, none fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "gate.face_timeout_verdict other than DENY, PASS, none fails");
 	CHECK(strstr(err, "gate.face_timeout_verdict") != NULL, "message names gate.face_timeout_verdict");
 	config_defaults(&c);
 	c.webhook_backoff_min_ms = 70000;
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "webhook backoff min above max fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "webhook backoff min above max fails");
 	config_defaults(&c);
 	CHECK_INT(config_set(&c, "webhook.url", "ftp://x/y", err, sizeof(err)), 0, "webhook.url set");
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "webhook.url not http(s) fails the check");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "webhook.url not http(s) fails the check");
 	CHECK(strstr(err, "webhook.url") != NULL, "message names webhook.url");
 	CHECK_INT(config_set(&c, "webhook.url", "https://hooks.example/x", err, sizeof(err)), 0, "https webhook.url");
 	CHECK_INT(config_check(&c, err, sizeof(err)), 0, "https webhook.url passes");
 	config_defaults(&c);
 	CHECK_INT(config_set(&c, "camera.x.name", "X", err, sizeof(err)), 0, "camera name before token");
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "camera without a token fails the check");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "camera without a token fails the check");
 	CHECK(strstr(err, "camera.x.token") != NULL, "message names camera.x.token");
 	config_defaults(&c);
 	config_set(&c, "camera.a.token", "same-token", err, sizeof(err));
 	config_set(&c, "camera.b.token", "same-token", err, sizeof(err));
-	CHECK_INT(config_check(&c, err, sizeof(err)), -1, "two cameras with one token fail");
-	CHECK_INT(config_set(&c, "camera.c.token", "short", err, sizeof(err)), -1, "a token under 8 characters fails");
+	CHECK_INT(config_check(&c, err, sizeof(err)), -EINVAL, "two cameras with one token fail");
+	CHECK_INT(config_set(&c, "camera.c.token", "short", err, sizeof(err)), -EINVAL, "a token under 8 characters fails");
 }
 
 CASE(flags)
@@ -320,17 +320,17 @@ CASE(flags)
 	snprintf(want, sizeof(want), "%s/var", cwd);
 	CHECK_STR(c.dir, want, "default dir ./var becomes absolute");
 	rc = test_config_args(&c, err, sizeof(err), &next, "--set", "nokey", NULL);
-	CHECK_INT(rc, -1, "--set without = fails");
+	CHECK_INT(rc, -EINVAL, "--set without = fails");
 	rc = test_config_args(&c, err, sizeof(err), &next, "--set", "x.y=1", NULL);
-	CHECK_INT(rc, -1, "--set of an unknown key fails");
+	CHECK_INT(rc, -EINVAL, "--set of an unknown key fails");
 	CHECK(strstr(err, "x.y") != NULL, "message names the key");
 	rc = test_config_args(&c, err, sizeof(err), &next, "-c", NULL);
-	CHECK_INT(rc, -1, "-c without a file fails");
+	CHECK_INT(rc, -EINVAL, "-c without a file fails");
 	rc = test_config_args(&c, err, sizeof(err), &next, "-c", "bad1.conf", NULL);
-	CHECK_INT(rc, -1, "-c with a bad file fails");
+	CHECK_INT(rc, -EINVAL, "-c with a bad file fails");
 	CHECK(strstr(err, "bad1.conf:2:") != NULL, "config_args passes the file error on");
 	rc = test_config_args(&c, err, sizeof(err), &next, "--set", "http.port=8080", NULL);
-	CHECK_INT(rc, -1, "config_args runs config_check");
+	CHECK_INT(rc, -EINVAL, "config_args runs config_check");
 }
 
 CASE(paths)
