@@ -71,7 +71,7 @@ log_level_parse(const char *s)
 	for (i = 0; s != NULL && i < 4; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
-	return -1;
+	return -EINVAL;
 }
 
 /* log_emit - format and write one line. err > 0 appends ": strerror(err)". */

@@ -13,7 +13,8 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
  * redirects it to a file. */
 void log_init(const char *program, enum log_level min);
 
-/* log_level_parse - "debug"|"info"|"warn"|"error"; returns -1 if unknown. */
+/* log_level_parse - "debug"|"info"|"warn"|"error" as an enum log_level;
+ * -EINVAL if unknown. */
 int log_level_parse(const char *s);
 
 /* frame may be NULL or "" (written as "-"). Thread-safe: one write(2) per line. */

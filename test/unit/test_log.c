@@ -62,7 +62,7 @@ CASE(level_parse)
 	CHECK_INT(log_level_parse("info"), LOG_LEVEL_INFO, "parse info");
 	CHECK_INT(log_level_parse("warn"), LOG_LEVEL_WARN, "parse warn");
 	CHECK_INT(log_level_parse("error"), LOG_LEVEL_ERROR, "parse error");
-	CHECK_INT(log_level_parse("loud"), -1, "parse unknown is -1");
+	CHECK_INT(log_level_parse("loud"), -EINVAL, "parse unknown is -EINVAL");
 }
 
 CASE(line_format)
@@ -107,6 +107,36 @@ CASE(line_format)
 	line = strtok_r(NULL, "\n", &save);
 	CHECK(line && strstr(line, "Z error ingest - multi line text") != NULL,
 	    "control characters in text become spaces: one event, one line");
+	free(out);
+}
+
+/* log_warnc/log_errorc: a negative errno from common/ as ": strerror". */
+CASE(errno_rc)
+{
+	char *out, *line, *save;
+
+	test_log_capture("rc.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	log_init("worker", LOG_LEVEL_INFO);
+	errno = EINTR;
+	log_warnc(-ENOSPC, "1764026596123456-007", "spool %s", "gate1");
+	CHECK_INT(errno, EINTR, "log_warnc leaves errno alone");
+	log_errorc(-EACCES, NULL, "open %s", "a.db");
+	log_warnc(0, NULL, "rc 0");
+	log_init("worker", LOG_LEVEL_ERROR);
+	log_warnc(-EIO, NULL, "filtered");
+	test_log_release();
+
+	out = check_slurp("rc.log");
+	CHECK_INT(test_log_count_lines(out), 3, "three lines, the warning below the level filtered");
+	line = strtok_r(out, "\n", &save);
+	CHECK(line && strstr(line, "Z warn worker 1764026596123456-007 spool gate1: No space left on device") != NULL,
+	    "log_warnc appends strerror(-rc)");
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strstr(line, "Z error worker - open a.db: Permission denied") != NULL,
+	    "log_errorc appends strerror(-rc) at error level");
+	line = strtok_r(NULL, "\n", &save);
+	CHECK(line && strlen(line) > 5 && strcmp(line + strlen(line) - 5, " rc 0") == 0 &&
+	    strstr(line, "Z warn worker - rc 0") != NULL, "rc 0 appends nothing");
 	free(out);
 }
 
