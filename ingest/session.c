@@ -38,6 +38,97 @@ static struct {
 	struct session_fail fails[SESSION_AUTH_SLOTS];
 } session;
 
+/* Answers go out in the order their frames came (ws.c's protocol): while
+ * a frame of the connection is in the pipeline, each later frame gets a
+ * slot, and an answer given at once (busy, rejected) waits in its slot
+ * until the answers before it are sent. The pipeline runs a camera's
+ * frames one at a time in order, so a slot waits at most for the frames
+ * in flight before it (ingest.max_inflight of them). */
+struct session_slot {
+	struct session_slot *next;
+	uint32_t seq;
+	json_t *answer;                 /* NULL while the frame is in the pipeline */
+};
+
+/* session_slot_add - a slot for seq at the end of c's; NULL if out of memory
+ * or c already has WS_OUTQ answers waiting (the connection is dropped). */
+static struct session_slot *
+session_slot_add(struct ws_conn *c, uint32_t seq, json_t *answer)
+{
+	struct session_slot *s;
+
+	if (c->nslots >= WS_OUTQ) {
+		ws_refuse(c, "busy", WS_CLOSE_LIMIT, "too many frames waiting for the answers of earlier frames");
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->seq = seq;
+	s->answer = answer;
+	if (c->slots_tail)
+		c->slots_tail->next = s;
+	else
+		c->slots = s;
+	c->slots_tail = s;
+	c->nslots++;
+	return s;
+}
+
+/* session_slot_flush - send the answers at the head of c's slots that are
+ * ready. */
+static void
+session_slot_flush(struct ws_conn *c)
+{
+	struct session_slot *s;
+
+	while ((s = c->slots) != NULL && s->answer != NULL) {
+		if ((c->slots = s->next) == NULL)
+			c->slots_tail = NULL;
+		c->nslots--;
+		ws_send(c, s->answer);
+		free(s);
+	}
+}
+
+/* session_deliver - the answer o (taken over) to frame seq, in frame order. */
+static void
+session_deliver(struct ws_conn *c, uint32_t seq, json_t *o)
+{
+	struct session_slot *s;
+
+	for (s = c->slots; s && s->seq != seq; s = s->next)
+		;
+	if (s == NULL && c->slots == NULL) {
+		ws_send(c, o);          /* nothing before it: at once */
+		return;
+	}
+	if (s == NULL && (o == NULL || session_slot_add(c, seq, o) == NULL)) {
+		json_decref(o);
+		if (o == NULL)
+			ws_send(c, NULL); /* out of memory: dropped */
+		return;
+	}
+	if (s != NULL && (s->answer = o) == NULL) {
+		ws_send(c, NULL);
+		return;
+	}
+	session_slot_flush(c);
+}
+
+void
+session_forget(struct ws_conn *c)
+{
+	struct session_slot *s;
+
+	while ((s = c->slots) != NULL) {
+		c->slots = s->next;
+		json_decref(s->answer);
+		free(s);
+	}
+	c->slots_tail = NULL;
+	c->nslots = 0;
+}
+
 /* session_answer_send - the one place an answer is written (and logged when
  * it is a refusal). frame may be NULL (no id given: before hello). */
 static void
@@ -51,7 +142,7 @@ session_answer_send(struct ws_conn *c, uint32_t seq, const char *frame, enum pip
 		log_warnx(frame, "camera=%s peer=%s seq=%u %s: %s", ws_cam_id(c), c->peer, seq,
 		    pipeline_status_name(st), safe);
 	}
-	ws_send(c, camsg_answer(seq, frame, pipeline_status_name(st), reason, p, np,
+	session_deliver(c, seq, camsg_answer(seq, frame, pipeline_status_name(st), reason, p, np,
 	    (double)(util_mono_us() - t0_mono) / 1000.0));
 }
 
@@ -281,7 +372,8 @@ session_frame(struct ws_conn *c)
 	job = pipeline_job_new(c, seq, c->cam, c->rx, c->rx_len);
 	c->rx = NULL;
 	c->rx_cap = c->rx_len = 0;
-	if (job == NULL) {
+	if (job == NULL || session_slot_add(c, seq, NULL) == NULL) {
+		pipeline_job_free(job);
 		pipeline_count(c->cam, PIPELINE_BUSY);
 		session_answer_send(c, seq, fid, PIPELINE_BUSY, "out of memory", NULL, 0, c->rx_mono);
 		return;

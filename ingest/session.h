@@ -17,6 +17,10 @@ void session_frame(struct ws_conn *c);
 /* session_answer - the pipeline's done callback: answer the frame's sender. */
 void session_answer(struct pipeline_job *job);
 
+/* session_forget - free what c's session holds (answers waiting for an
+ * earlier frame's); ws.c calls it when c is freed. */
+void session_forget(struct ws_conn *c);
+
 /* session_verdict - forward a gate message from the notifier to the camera's connections. */
 void session_verdict(const struct msg_verdict *v);
 

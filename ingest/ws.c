@@ -4,8 +4,10 @@
  * Wire protocol (fixed: the camera page, `gatewatch push` and the tests
  * speak it): text {"type":"hello",...} first, then
  * binary messages, one frame each, answered in order with
- * {"type":"answer","seq":N,...}; optional {"type":"meta",...} before a
- * frame. Every binary message gets exactly one answer.
+ * {"type":"answer","seq":N,...} (in the order the frames came on this
+ * connection: an answer given at once waits for the answers of earlier
+ * frames still in the pipeline, session.c); optional {"type":"meta",...}
+ * before a frame. Every binary message gets exactly one answer.
  *
  * libwebsockets on this platform (see DESIGN): messages arrive in pieces,
  * so they are reassembled here and ingest.max_bytes is enforced here;
@@ -80,6 +82,7 @@ ws_conn_unref(struct ws_conn *c)
 		return;
 	for (i = 0; i < c->out_count; i++)
 		free(c->out[(c->out_head + i) % WS_OUTQ].buf);
+	session_forget(c);
 	free(c->rx);
 	free(c);
 }

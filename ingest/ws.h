@@ -24,6 +24,8 @@
 #define WS_CLOSE_LIMIT 4029         /* too many connections without hello */
 #define WS_HELLO_TEXT_MAX 4096      /* largest text message before hello */
 
+struct session_slot;
+
 struct ws_out {
 	unsigned char *buf;             /* owned: LWS_PRE + len bytes; NULL = close marker */
 	size_t len;
@@ -38,6 +40,9 @@ struct ws_conn {
 	int cam;                        /* config camera index; -1 before hello */
 	uint32_t seq;                   /* binary messages received */
 	int inflight;                   /* frames in the pipeline */
+	struct session_slot *slots;     /* answers in frame order while a frame is in the pipeline (session.c) */
+	struct session_slot *slots_tail;
+	int nslots;
 	float temperature;              /* from the last meta, for the next frame; NAN if none */
 	uint64_t born_mono;             /* established; hello is due hello_timeout_ms later */
 	char peer[64];

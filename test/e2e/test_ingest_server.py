@@ -283,13 +283,19 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
         still_serves(port, what)
     rep.check(queued(tmp, "gate1") == spooled, "rejected frames are not spooled", repr(queued(tmp, "gate1")))
 
-    # 8. more frames in flight than ingest.max_inflight -> busy
-    # both frames in one write, so ingest reads them before the first is done
+    # 8. more frames in flight than ingest.max_inflight -> busy; answers
+    # come in frame order: the busy and rejected answers, given at once,
+    # wait for the answer of the frame still in the first pass
+    # all frames in one write, so ingest reads them before the first is done
     small = png(64, 48)
-    ws.s.sendall(ws.frame_bytes(0x2, small) + ws.frame_bytes(0x2, small))
-    got = sorted([ws.recv_type("answer"), ws.recv_type("answer")], key=lambda m: m["seq"])
-    rep.check(got[1].get("status") == "busy" and got[1].get("reason") == "too many frames in flight"
-           and got[0].get("status") in ("no_person", "accepted"), "over max_inflight -> busy", repr(got))
+    ws.s.sendall(ws.frame_bytes(0x2, small) + ws.frame_bytes(0x2, small) + ws.frame_bytes(0x2, b"not an image" * 10))
+    got = [ws.recv_type("answer"), ws.recv_type("answer"), ws.recv_type("answer")]
+    by_seq = sorted(got, key=lambda m: m["seq"])
+    rep.check(by_seq[1].get("status") == "busy" and by_seq[1].get("reason") == "too many frames in flight"
+           and by_seq[0].get("status") in ("no_person", "accepted") and by_seq[2].get("status") == "rejected",
+           "over max_inflight -> busy", repr(got))
+    rep.check(got == by_seq, "answers come in frame order (busy and rejected wait for the frame in the first pass)",
+              repr([(m["seq"], m["status"]) for m in got]))
     ws.close()
 
     # 9. frame before hello: an error, then the connection is closed
