@@ -192,6 +192,26 @@ db_name_index(const char *s, const char *(*name)(unsigned), unsigned n)
 	return 0;
 }
 
+/* DB_TRACK_ROW - the person's columns both row readers below select
+ * first (track_id, first/last seen, verdict, reason, mask, mask score,
+ * temperature, snapshot, looks, skipped) into x: a struct
+ * msg_track_event or msg_track_state, which name them alike. */
+#define DB_TRACK_ROW(x, st) do { \
+	const char *snap_ = (const char *)sqlite3_column_text((st), 8); \
+	(x)->track_id = sqlite3_column_int64((st), 0); \
+	(x)->first_seen_us = sqlite3_column_int64((st), 1); \
+	(x)->last_seen_us = sqlite3_column_int64((st), 2); \
+	(x)->verdict = db_name_index((const char *)sqlite3_column_text((st), 3), msg_verdict_name, 3); \
+	(x)->reason = db_name_index((const char *)sqlite3_column_text((st), 4), msg_reason_name, MSG_REASONS); \
+	(x)->mask = db_name_index((const char *)sqlite3_column_text((st), 5), msg_mask_name, 4); \
+	(x)->mask_score = sqlite3_column_type((st), 6) == SQLITE_NULL ? NAN : (float)sqlite3_column_double((st), 6); \
+	(x)->temperature = sqlite3_column_type((st), 7) == SQLITE_NULL ? NAN : (float)sqlite3_column_double((st), 7); \
+	if (snap_) \
+		util_strlcpy((x)->snapshot, snap_, sizeof((x)->snapshot)); \
+	(x)->looks = (uint32_t)sqlite3_column_int64((st), 9); \
+	(x)->skipped = (uint32_t)sqlite3_column_int64((st), 10); \
+} while (0)
+
 /* db_rows_done - finalize st after a loop that read n rows (at most
  * max), its last step rc: n, or -1 on a database error */
 static int
@@ -222,23 +242,11 @@ db_tracks_stale(const char *camera, int64_t before_id, int64_t seen_before_us,
 	sqlite3_bind_int(st, 5, max);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct msg_track_event *x = &e[n++];
-		const char *snap = (const char *)sqlite3_column_text(st, 8);
 
 		memset(x, 0, sizeof(*x));
-		x->track_id = sqlite3_column_int64(st, 0);
 		x->kind = MSG_TRACK_ENDED;
 		x->seq = (uint32_t)sqlite3_column_int64(st, 11) + 1;
-		x->first_seen_us = sqlite3_column_int64(st, 1);
-		x->last_seen_us = sqlite3_column_int64(st, 2);
-		x->verdict = db_name_index((const char *)sqlite3_column_text(st, 3), msg_verdict_name, 3);
-		x->reason = db_name_index((const char *)sqlite3_column_text(st, 4), msg_reason_name, 5);
-		x->mask = db_name_index((const char *)sqlite3_column_text(st, 5), msg_mask_name, 4);
-		x->mask_score = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 6);
-		x->temperature = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 7);
-		if (snap)
-			util_strlcpy(x->snapshot, snap, sizeof(x->snapshot));
-		x->looks = (uint32_t)sqlite3_column_int64(st, 9);
-		x->skipped = (uint32_t)sqlite3_column_int64(st, 10);
+		DB_TRACK_ROW(x, st);
 	}
 	return db_rows_done(st, rc, n, max);
 }
@@ -340,22 +348,10 @@ db_open_tracks(const char *camera, struct msg_track_state *s, int max)
 	sqlite3_bind_int(st, 2, max);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct msg_track_state *x = &s[n++];
-		const char *snap = (const char *)sqlite3_column_text(st, 8);
 
 		memset(x, 0, sizeof(*x));
 		util_strlcpy(x->camera, camera, sizeof(x->camera));
-		x->track_id = sqlite3_column_int64(st, 0);
-		x->first_seen_us = sqlite3_column_int64(st, 1);
-		x->last_seen_us = sqlite3_column_int64(st, 2);
-		x->verdict = db_name_index((const char *)sqlite3_column_text(st, 3), msg_verdict_name, 3);
-		x->reason = db_name_index((const char *)sqlite3_column_text(st, 4), msg_reason_name, MSG_REASONS);
-		x->mask = db_name_index((const char *)sqlite3_column_text(st, 5), msg_mask_name, 4);
-		x->mask_score = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 6);
-		x->temperature = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : (float)sqlite3_column_double(st, 7);
-		if (snap)
-			util_strlcpy(x->snapshot, snap, sizeof(x->snapshot));
-		x->looks = (uint32_t)sqlite3_column_int64(st, 9);
-		x->skipped = (uint32_t)sqlite3_column_int64(st, 10);
+		DB_TRACK_ROW(x, st);
 		x->decided = (uint32_t)sqlite3_column_int(st, 11);
 		x->seq = (uint32_t)sqlite3_column_int64(st, 12);
 		x->prompted = (uint32_t)sqlite3_column_int(st, 13);

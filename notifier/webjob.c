@@ -166,10 +166,7 @@ webjob_new(struct lws *wsi, struct auth_pending *p, webjob_read_fn fn, void *arg
 		free(arg);
 		return NULL;
 	}
-	j->wsi = wsi;
-	j->p = p;
-	j->fn = fn;
-	j->arg = arg;
+	*j = (struct webjob){ .wsi = wsi, .p = p, .fn = fn, .arg = arg };
 	jbuf_init(&j->out, LWS_PRE);
 	return webjob_start(j);
 }
