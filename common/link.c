@@ -449,6 +449,65 @@ link_server_send(struct link_server *s, unsigned role, unsigned type, const void
 	return n;
 }
 
+/* link_vouch_find - camera's slot in s->vouch, or -1; *free_i: an empty one. */
+static int
+link_vouch_find(const struct link_server *s, const char *camera, int *free_i)
+{
+	int i;
+
+	*free_i = -1;
+	for (i = 0; i < LINK_VOUCH_MAX; i++)
+		if (strcmp(s->vouch[i].camera, camera) == 0)
+			return i;
+		else if (*free_i < 0 && s->vouch[i].camera[0] == '\0')
+			*free_i = i;
+	return -1;
+}
+
+void
+link_server_vouch(struct link_server *s, const char *camera, int pid)
+{
+	int free_i, i = link_vouch_find(s, camera, &free_i);
+
+	if (i < 0 && (pid <= 0 || (i = free_i) < 0))
+		return;
+	util_strlcpy(s->vouch[i].camera, camera, sizeof(s->vouch[i].camera));
+	s->vouch[i].pid = pid;
+}
+
+/* link_vouch_check - the table's word on l. */
+static int
+link_vouch_check(struct link *l)
+{
+	int free_i, i = link_vouch_find(l->srv, l->camera, &free_i);
+
+	return l->vouched = i >= 0 && l->pid > 0 && l->srv->vouch[i].pid == l->pid;
+}
+
+int
+link_vouched(struct link *l)
+{
+	struct link_server *s = l->srv;
+	struct link *d, *next;
+	int i;
+
+	if (l->vouched || s == NULL || link_vouch_check(l) || s->draining)
+		return l->vouched;
+	s->draining = 1;
+	link_server_accept(s);
+	for (d = s->links; d; d = next) {
+		next = d->next;
+		if (d == l || (d->hello && d->role != s->voucher))
+			continue;
+		/* one message at a time: another worker's hello is read, not its results */
+		for (i = 0; i < LINK_BATCH && (!d->hello || d->role == s->voucher); i++)
+			if (link_serve(d, 1) <= 0)
+				break;
+	}
+	s->draining = 0;
+	return link_vouch_check(l);
+}
+
 /* ---- the connecting side ---- */
 
 static void

@@ -36,6 +36,7 @@
 #include "msg.h"
 
 #define LINK_BATCH 64          /* messages read per wakeup, so one peer cannot starve the loop */
+#define LINK_VOUCH_MAX (CONFIG_CAMERAS_MAX + 256) /* cameras a server keeps a vouched pid for */
 #define LINK_QUEUE_MAX 128     /* messages a link holds back when the peer is not reading */
 
 #define LINK_EOF "closed by the peer"        /* l->why after EOF */
@@ -75,7 +76,7 @@ struct link {
 	char camera[CAMERA_ID_SIZE]; /* from the peer's hello; "" for none */
 	char name[64];         /* for logs: "worker gate1 pid 123", "notifier" */
 	char why[160];         /* link_reject's reason, for the drop's log line */
-	int user;              /* free for the user (the notifier: an announced worker) */
+	int vouched;           /* another peer vouched for this pid and camera (link_vouched) */
 	void *data;            /* the user's, from link_server_start/link_client_start */
 	const struct link_ops *ops;
 	struct link_qmsg *qhead, **qlast; /* the queue; where the next one goes */
@@ -142,6 +143,12 @@ struct link_server {
 	void *data;
 	unsigned max, n;       /* most links at once (0: no limit); links now */
 	struct link *links;    /* accepted links, newest first */
+	unsigned voucher;      /* the role whose links vouch (link_server_vouch); 0: none */
+	int draining;          /* link_vouched is reading the vouchers' links */
+	struct {
+		char camera[CAMERA_ID_SIZE];
+		int pid;
+	} vouch[LINK_VOUCH_MAX]; /* per camera, the one pid vouched for */
 };
 
 /* link_server_start - listen on path (msg_listen: a stale socket file is
@@ -167,6 +174,24 @@ int link_serve(struct link *l, unsigned batch);
  * role: a full queue or a broken link loses this message (logged; the
  * broken link is dropped). Returns how many got it. */
 int link_server_send(struct link_server *s, unsigned role, unsigned type, const void *body, size_t len);
+
+/* Vouching: a peer's identity beyond its user. The kernel says which pid
+ * is at the other end (SO_PEERCRED), the hello only claims a camera; for
+ * the notifier a RESULT may come only from the process the dispatcher
+ * forked as that camera's worker, or any process of our user could make
+ * a gate show PASS (issue 11). So the dispatcher's links vouch (its
+ * QUEUE_STATUS names each camera's worker pid), and a worker's link is
+ * believed once its (camera, kernel pid) was vouched for. */
+
+/* link_server_vouch - pid is camera's one process from now on (0: none).
+ * The caller's voucher role is set in s->voucher. */
+void link_server_vouch(struct link_server *s, const char *camera, int pid);
+
+/* link_vouched - was l's (camera, pid) vouched for? If not yet, what the
+ * vouchers have already sent is read first (it may wait on a socket the
+ * loop has not served, or even accepted, yet; of a link without hello
+ * only its hello is read). Once true it stays true for l. */
+int link_vouched(struct link *l);
 
 /* link_drop - log why (a warning, or info for LINK_EOF, LINK_STOPPING and
  * a stopping client), call ops->down and close l; the memory of a

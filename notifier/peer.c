@@ -33,119 +33,46 @@
 #include "util.h"
 
 #define PEER_TAKEOVER_MAX 64 /* open people handed to a new worker (TRACK_MAX) */
-#define PEER_CAMS_MAX (CONFIG_CAMERAS_MAX + 256) /* configured, and others the dispatcher announced */
 
 /* A peer is a struct link (link.h): role, camera, the kernel's pid, and
- * in link->user whether the dispatcher announced this worker. */
+ * whether the dispatcher vouched for it as its camera's worker. */
 static struct link_server peer_srv;
 
-/* What the notifier knows per camera id (configured or only announced):
- *   since: since when no worker of it is connected (wall clock); 0 while
- *          one is. Set when the last worker goes, so a short visit of a
- *          worker between two ticks restarts the grace.
- *   pid:   which process is its worker: the dispatcher says so in its
- *          QUEUE_STATUS (worker_pid), sent as soon as it forks one. A
- *          RESULT from any other process claiming to be a worker could
- *          make a gate show PASS (issue 11). */
-struct peer_cam {
+/* Per camera: since when no worker of it is connected (wall clock); 0
+ * while one is. Set when the last worker goes, so a short visit of a
+ * worker between two ticks restarts the grace. */
+static struct {
 	char camera[CAMERA_ID_SIZE];
 	int64_t since;
-	int pid;
-};
-
-static struct peer_cam peer_cams[PEER_CAMS_MAX];
-
-/* peer_cam - camera's entry; a free one if create; NULL if none. */
-static struct peer_cam *
-peer_cam(const char *camera, int create)
-{
-	int i, free_i = -1;
-
-	for (i = 0; i < PEER_CAMS_MAX; i++) {
-		if (strcmp(peer_cams[i].camera, camera) == 0)
-			return &peer_cams[i];
-		if (peer_cams[i].camera[0] == '\0' && free_i < 0)
-			free_i = i;
-	}
-	if (!create || free_i < 0)
-		return NULL;
-	util_strlcpy(peer_cams[free_i].camera, camera, sizeof(peer_cams[free_i].camera));
-	return &peer_cams[free_i];
-}
+} gone[CONFIG_CAMERAS_MAX];
 
 static void
 peer_gone_set(const char *camera, int64_t since)
 {
-	struct peer_cam *c = peer_cam(camera, 1);
+	int i, free_i = -1;
 
-	if (c)
-		c->since = since;
+	for (i = 0; i < CONFIG_CAMERAS_MAX; i++) {
+		if (strcmp(gone[i].camera, camera) == 0) {
+			gone[i].since = since;
+			return;
+		}
+		if (gone[i].camera[0] == '\0' && free_i < 0)
+			free_i = i;
+	}
+	if (free_i >= 0) {
+		util_strlcpy(gone[free_i].camera, camera, sizeof(gone[free_i].camera));
+		gone[free_i].since = since;
+	}
 }
 
 static int64_t
 peer_gone_get(const char *camera)
 {
-	struct peer_cam *c = peer_cam(camera, 0);
-
-	return c ? c->since : 0;
-}
-
-static void
-peer_announce(const char *camera, int pid)
-{
-	struct peer_cam *c = peer_cam(camera, pid > 0);
-
-	if (c)
-		c->pid = pid;
-}
-
-static int
-peer_is_announced(const char *camera, int pid)
-{
-	struct peer_cam *c = peer_cam(camera, 0);
-
-	return c && pid > 0 && c->pid == pid;
-}
-
-/* peer_drain_dispatchers - act on what the dispatcher has already sent:
- * an announcement sent before a worker's message must count, though it
- * travels on another socket (perhaps not even accepted yet) that the loop
- * would serve later. Connections without hello get their hello read. */
-static void
-peer_drain_dispatchers(struct link *self)
-{
-	static int draining;
-	struct link *d, *next;
 	int i;
 
-	if (draining)
-		return;
-	draining = 1;
-	link_server_accept(&peer_srv);
-	for (d = peer_srv.links; d; d = next) {
-		next = d->next;
-		if (d == self || (d->hello && d->role != MSG_ROLE_DISPATCHER))
-			continue;
-		/* one message at a time: a worker's hello is read, not its results */
-		for (i = 0; i < LINK_BATCH && (!d->hello || d->role == MSG_ROLE_DISPATCHER); i++)
-			if (link_serve(d, 1) <= 0)
-				break;
-	}
-	draining = 0;
-}
-
-/* peer_worker_ok - may this worker peer send results? Checked again at
- * each message until it is. */
-static int
-peer_worker_ok(struct link *p, const char *what)
-{
-	if (p->user || (p->user = peer_is_announced(p->camera, p->pid)))
-		return 1;
-	peer_drain_dispatchers(p);
-	if ((p->user = peer_is_announced(p->camera, p->pid)))
-		return 1;
-	link_reject(p, "%s from a process the dispatcher did not announce as camera %s's worker",
-	    what, p->camera);
+	for (i = 0; i < CONFIG_CAMERAS_MAX; i++)
+		if (strcmp(gone[i].camera, camera) == 0)
+			return gone[i].since;
 	return 0;
 }
 
@@ -157,10 +84,8 @@ peer_hello(struct link *p, const struct msg_hello *h)
 		return link_reject(p, "hello with role %u", h->role);
 	if (h->role == MSG_ROLE_WORKER && !util_camera_id_valid(h->camera))
 		return link_reject(p, "worker hello without a valid camera id");
-	if (p->role == MSG_ROLE_WORKER) {
-		p->user = peer_is_announced(p->camera, p->pid);
+	if (p->role == MSG_ROLE_WORKER)
 		cams_worker(p->camera, 1);
-	}
 	log_info(NULL, "peer %s: hello", p->name);
 	return 0;
 }
@@ -302,7 +227,7 @@ peer_queue(struct link *p, const struct msg *m)
 	(void)p;
 	util_strlcpy(cam, m->u.queue_status.camera, sizeof(cam));
 	if (util_camera_id_valid(cam))
-		peer_announce(cam, m->u.queue_status.worker_pid);
+		link_server_vouch(&peer_srv, cam, m->u.queue_status.worker_pid);
 	cams_queue(&m->u.queue_status);
 	return 0;
 }
@@ -328,8 +253,9 @@ peer_message(struct link *p, const struct msg *m)
 	for (i = 0; i < sizeof(peer_routes) / sizeof(peer_routes[0]); i++) {
 		if (peer_routes[i].type != m->hdr.type || peer_routes[i].role != p->role)
 			continue;
-		if (peer_routes[i].announced && !peer_worker_ok(p, msg_type_name(m->hdr.type)))
-			return -EPERM;
+		if (peer_routes[i].announced && !link_vouched(p))
+			return link_reject(p, "%s from a process the dispatcher did not announce as camera %s's worker",
+			    msg_type_name(m->hdr.type), p->camera);
 		return peer_routes[i].fn(p, m);
 	}
 	return link_reject(p, "unexpected %s", msg_type_name(m->hdr.type));
@@ -340,7 +266,10 @@ static const struct link_ops peer_ops = { peer_hello, peer_message, NULL, peer_d
 int
 peer_start(uv_loop_t *loop, const char *path)
 {
-	return link_server_start(&peer_srv, loop, path, "notifier.sock", 0, &peer_ops, NULL);
+	int rc = link_server_start(&peer_srv, loop, path, "notifier.sock", 0, &peer_ops, NULL);
+
+	peer_srv.voucher = MSG_ROLE_DISPATCHER;
+	return rc;
 }
 
 void

@@ -17,6 +17,7 @@ static struct {
 	unsigned last_type;
 	char last_camera[CAMERA_ID_SIZE];
 	int refuse_hello;
+	int vouched;               /* link_vouched at the last TAKEOVER */
 } seen;
 
 static int
@@ -38,6 +39,10 @@ test_link_message(struct link *l, const struct msg *m)
 		util_strlcpy(seen.last_camera, m->u.ref.camera, sizeof(seen.last_camera));
 	if (m->hdr.type == MSG_FRAME_READY && strcmp(m->u.ref.camera, "bad") == 0)
 		return link_reject(l, "camera %s refused", m->u.ref.camera);
+	if (m->hdr.type == MSG_QUEUE_STATUS && l->srv)
+		link_server_vouch(l->srv, m->u.queue_status.camera, m->u.queue_status.worker_pid);
+	if (m->hdr.type == MSG_TAKEOVER)
+		seen.vouched = link_vouched(l);
 	return 0;
 }
 
@@ -295,6 +300,65 @@ CASE(server_and_client)
 	CHECK_INT(seen.ups, 2, "the client reconnected");
 
 	link_client_stop(&cli);
+	link_server_stop(&srv, 1);
+	for (n = 0; n < 100 && uv_run(&loop, UV_RUN_NOWAIT); n++)
+		;
+	CHECK_INT(uv_loop_close(&loop), 0, "every handle closed");
+}
+
+/* test_link_vouch - a dispatcher says pid is gate1's worker, then a
+ * worker of gate1 asks for a takeover; both sockets wait unread until
+ * the loop runs. Returns link_vouched at the takeover. */
+static int
+test_link_vouch(uv_loop_t *loop, struct link_server *srv, int pid)
+{
+	struct msg_queue_status st;
+	struct msg_takeover t;
+	int d, w;
+
+	memset(&st, 0, sizeof(st));
+	memset(&t, 0, sizeof(t));
+	util_strlcpy(st.camera, "gate1", sizeof(st.camera));
+	util_strlcpy(t.camera, "gate1", sizeof(t.camera));
+	st.worker_pid = pid;
+	seen.messages = 0;
+	seen.vouched = -1;
+	d = msg_connect("v.sock", 1);
+	msg_hello(d, MSG_ROLE_DISPATCHER, NULL);
+	msg_send(d, MSG_QUEUE_STATUS, &st, sizeof(st));
+	w = msg_connect("v.sock", 1);
+	msg_hello(w, MSG_ROLE_WORKER, "gate1");
+	msg_send(w, MSG_TAKEOVER, &t, sizeof(t));
+	/* the worker's link first, whatever order the loop would take */
+	link_server_accept(srv);
+	while (srv->links && srv->links->next)
+		if (link_serve(srv->links, 1) <= 0)
+			break;
+	test_link_run(loop, &seen.messages, 2);
+	close(d);
+	close(w);
+	test_link_run(loop, &seen.downs, 2);
+	return seen.vouched;
+}
+
+CASE(vouching)
+{
+	struct link_server srv;
+	uv_loop_t loop;
+	int n;
+
+	memset(&seen, 0, sizeof(seen));
+	uv_loop_init(&loop);
+	CHECK_INT(link_server_start(&srv, &loop, "v.sock", "v.sock", 0, &test_link_ops, NULL), 0, "listen");
+	srv.voucher = MSG_ROLE_DISPATCHER;
+	CHECK_INT(test_link_vouch(&loop, &srv, getpid() + 1), 0, "a worker whose pid another was vouched for is not believed");
+	seen.downs = 0;
+	CHECK_INT(test_link_vouch(&loop, &srv, getpid()), 1,
+	    "a worker is believed once vouched for, though the voucher's socket was not read yet");
+	link_server_vouch(&srv, "gate1", 0);
+	seen.downs = 0;
+	srv.voucher = 0;
+	CHECK_INT(test_link_vouch(&loop, &srv, 0), 0, "vouching taken back: not believed");
 	link_server_stop(&srv, 1);
 	for (n = 0; n < 100 && uv_run(&loop, UV_RUN_NOWAIT); n++)
 		;
