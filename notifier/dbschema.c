@@ -34,6 +34,24 @@
 #include "dbschema.h"
 #include "outbox.h"
 
+/* The track_events columns (version 2, and again in 3 with more kinds)
+ * and the index the day's figures read. */
+#define DBSCHEMA_EVENT_COLS(kinds) \
+    " id INTEGER PRIMARY KEY," \
+    " camera TEXT NOT NULL," \
+    " track_id INTEGER NOT NULL," \
+    " seq INTEGER NOT NULL," \
+    " kind TEXT NOT NULL CHECK (kind IN (" kinds "))," \
+    " verdict TEXT NOT NULL CHECK (verdict IN ('PASS','DENY','none'))," \
+    " reason TEXT NOT NULL," \
+    " decision INTEGER NOT NULL," \
+    " at_us INTEGER NOT NULL," \
+    " frame_id TEXT NOT NULL," \
+    " json TEXT NOT NULL," \
+    " UNIQUE (camera, track_id, seq));"
+#define DBSCHEMA_EVENTS_DAY \
+    "CREATE INDEX track_events_day ON track_events (at_us, camera, kind, decision, verdict);"
+
 static const char dbschema_v1[] =
     "CREATE TABLE results ("
     " id INTEGER PRIMARY KEY,"
@@ -90,19 +108,8 @@ static const char dbschema_v2[] =
     "CREATE INDEX tracks_camera_id ON tracks (camera, id);"
     "CREATE INDEX tracks_verdict_id ON tracks (verdict, id);"
     "CREATE TABLE track_events ("
-    " id INTEGER PRIMARY KEY,"
-    " camera TEXT NOT NULL,"
-    " track_id INTEGER NOT NULL,"
-    " seq INTEGER NOT NULL,"
-    " kind TEXT NOT NULL CHECK (kind IN ('new','changed','ended','alert')),"
-    " verdict TEXT NOT NULL CHECK (verdict IN ('PASS','DENY','none')),"
-    " reason TEXT NOT NULL,"
-    " decision INTEGER NOT NULL,"
-    " at_us INTEGER NOT NULL,"
-    " frame_id TEXT NOT NULL,"
-    " json TEXT NOT NULL,"
-    " UNIQUE (camera, track_id, seq));"
-    "CREATE INDEX track_events_day ON track_events (at_us, camera, kind, decision, verdict);"
+    DBSCHEMA_EVENT_COLS("'new','changed','ended','alert'")
+    DBSCHEMA_EVENTS_DAY
     "CREATE TABLE alerts ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " camera TEXT NOT NULL,"
@@ -116,23 +123,12 @@ static const char dbschema_v2[] =
 
 static const char dbschema_v3[] =
     "CREATE TABLE track_events_v3 ("
-    " id INTEGER PRIMARY KEY,"
-    " camera TEXT NOT NULL,"
-    " track_id INTEGER NOT NULL,"
-    " seq INTEGER NOT NULL,"
-    " kind TEXT NOT NULL CHECK (kind IN ('new','changed','ended','alert','prompt','override')),"
-    " verdict TEXT NOT NULL CHECK (verdict IN ('PASS','DENY','none')),"
-    " reason TEXT NOT NULL,"
-    " decision INTEGER NOT NULL,"
-    " at_us INTEGER NOT NULL,"
-    " frame_id TEXT NOT NULL,"
-    " json TEXT NOT NULL,"
-    " UNIQUE (camera, track_id, seq));"
+    DBSCHEMA_EVENT_COLS("'new','changed','ended','alert','prompt','override'")
     "INSERT INTO track_events_v3 SELECT id, camera, track_id, seq, kind, verdict, reason, decision,"
     " at_us, frame_id, json FROM track_events;"
     "DROP TABLE track_events;"
     "ALTER TABLE track_events_v3 RENAME TO track_events;"
-    "CREATE INDEX track_events_day ON track_events (at_us, camera, kind, decision, verdict);"
+    DBSCHEMA_EVENTS_DAY
     "ALTER TABLE tracks ADD COLUMN override_verdict TEXT;"
     "ALTER TABLE tracks ADD COLUMN override_by TEXT;"
     "ALTER TABLE tracks ADD COLUMN override_us INTEGER;"
