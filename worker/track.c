@@ -136,8 +136,8 @@ track_box_change(const struct track_box *a, const struct track_box *b)
 static struct track_box
 track_predict(const struct track *tr, uint64_t now_us)
 {
-	struct track_box b = tr->box;
-	uint64_t dt = now_us > tr->last_us ? now_us - tr->last_us : 0;
+	struct track_box b = tr->info.box;
+	uint64_t dt = now_us > tr->info.last_us ? now_us - tr->info.last_us : 0;
 
 	if (dt > TRACK_PREDICT_MAX_US)
 		dt = TRACK_PREDICT_MAX_US;
@@ -155,7 +155,7 @@ track_predict(const struct track *tr, uint64_t now_us)
 static uint64_t
 track_missing_limit(const struct tracker *t, const struct track *tr)
 {
-	uint64_t base = tr->confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
+	uint64_t base = tr->info.confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
 	double by_frames = t->c.missing_frames * (double)track_frame_interval_us(t);
 
 	return by_frames > (double)base ? (uint64_t)by_frames : base;
@@ -197,9 +197,9 @@ track_note_frame(struct tracker *t, uint64_t now, size_t n)
 static void
 track_end(struct tracker *t, struct track *tr)
 {
-	if (tr->confirmed) {
+	if (tr->info.confirmed) {
 		t->st.ended++;
-		track_decide_emit(t, TRACK_ENDED, tr, tr->settled, 0);
+		track_decide_emit(t, TRACK_ENDED, tr, tr->info.mask, 0);
 	}
 	memset(tr, 0, sizeof(*tr));
 	t->st.live--;
@@ -215,7 +215,7 @@ track_end_gone(struct tracker *t, uint64_t now)
 	for (k = 0; k < TRACK_MAX; k++) {
 		struct track *tr = &t->tracks[k];
 
-		if (tr->used && now - tr->last_us > track_missing_limit(t, tr))
+		if (tr->used && now - tr->info.last_us > track_missing_limit(t, tr))
 			track_end(t, tr);
 	}
 }
@@ -245,7 +245,7 @@ track_find(struct tracker *t, uint64_t id)
 	if (id == 0)
 		return NULL;
 	for (i = 0; i < TRACK_MAX; i++)
-		if (t->tracks[i].used && t->tracks[i].id == id)
+		if (t->tracks[i].used && t->tracks[i].info.id == id)
 			return &t->tracks[i];
 	return NULL;
 }
@@ -256,13 +256,13 @@ track_find(struct tracker *t, uint64_t id)
 static void
 track_match(struct track *tr, const struct track_box *d, uint64_t now)
 {
-	uint64_t dt = now > tr->last_us ? now - tr->last_us : 0;
+	uint64_t dt = now > tr->info.last_us ? now - tr->info.last_us : 0;
 
 	if (dt > 0) {
-		double vx = ((d->x + d->w / 2) - (tr->box.x + tr->box.w / 2)) * 1e6 / (double)dt;
-		double vy = ((d->y + d->h / 2) - (tr->box.y + tr->box.h / 2)) * 1e6 / (double)dt;
+		double vx = ((d->x + d->w / 2) - (tr->info.box.x + tr->info.box.w / 2)) * 1e6 / (double)dt;
+		double vy = ((d->y + d->h / 2) - (tr->info.box.y + tr->info.box.h / 2)) * 1e6 / (double)dt;
 
-		if (tr->hits == 1) {
+		if (tr->info.frames == 1) {
 			tr->vx = vx;
 			tr->vy = vy;
 		} else {
@@ -270,22 +270,22 @@ track_match(struct track *tr, const struct track_box *d, uint64_t now)
 			tr->vy = 0.5 * tr->vy + 0.5 * vy;
 		}
 	}
-	tr->box = *d;
-	tr->last_us = now;
-	tr->hits++;
+	tr->info.box = *d;
+	tr->info.last_us = now;
+	tr->info.frames++;
 }
 
 /* track_assign_box - fill a for a box of tr: whether to classify it now. */
 static void
 track_assign_box(struct tracker *t, struct track *tr, uint64_t now, struct track_assign *a)
 {
-	a->id = tr->id;
-	a->confirmed = tr->confirmed;
+	a->id = tr->info.id;
+	a->confirmed = tr->info.confirmed;
 	if (!track_decide_stable(t, tr, now))
 		a->reason = TRACK_REASON_UNSETTLED;
 	else if (!tr->looked || now - tr->look_us >= t->c.recheck_us)
 		a->reason = TRACK_REASON_RECHECK;
-	else if (track_box_change(&tr->look_box, &tr->box) > t->c.recheck_box_change)
+	else if (track_box_change(&tr->look_box, &tr->info.box) > t->c.recheck_box_change)
 		a->reason = TRACK_REASON_BOX;
 	else
 		a->reason = TRACK_REASON_NONE;
@@ -294,7 +294,7 @@ track_assign_box(struct tracker *t, struct track *tr, uint64_t now, struct track
 		t->st.classify_asked++;
 	} else {
 		t->st.classify_skipped++;
-		tr->skipped++;
+		tr->info.skipped++;
 	}
 }
 
@@ -342,7 +342,7 @@ track_pick(const struct tracker *t, const struct track_frame *f, enum track_pass
 		for (j = 0; j < f->n; j++) {
 			if (f->taken[j])
 				continue;
-			s = track_pair_score(pass, &f->pred[k], &f->boxes[j], t->tracks[k].confirmed);
+			s = track_pair_score(pass, &f->pred[k], &f->boxes[j], t->tracks[k].info.confirmed);
 			if (s >= best && (*bk < 0 || s > best)) {
 				best = s;
 				*bk = k;
@@ -376,7 +376,7 @@ track_associate(struct tracker *t, struct track_frame *f)
 			track_match(tr, &f->boxes[j], f->now);
 			if (pass == TRACK_PASS_CONTAIN) /* another kind of box: its centre jump is no motion */
 				tr->vx = tr->vy = 0;
-			if (!tr->confirmed && tr->hits >= t->c.min_hits)
+			if (!tr->info.confirmed && tr->info.frames >= t->c.min_hits)
 				track_decide_confirm(t, tr);
 			track_assign_box(t, tr, f->now, &f->assign[j]);
 		}
@@ -398,12 +398,12 @@ track_start(struct tracker *t, struct track_frame *f)
 			t->st.classify_skipped++;
 			continue;
 		}
-		tr->id = t->next_id++;
-		tr->box = f->boxes[j];
-		tr->first_us = tr->last_us = f->now;
-		tr->hits = 1;
+		tr->info.id = t->next_id++;
+		tr->info.box = f->boxes[j];
+		tr->info.first_us = tr->info.last_us = f->now;
+		tr->info.frames = 1;
 		t->st.created++;
-		if (tr->hits >= t->c.min_hits)
+		if (tr->info.frames >= t->c.min_hits)
 			track_decide_confirm(t, tr);
 		track_assign_box(t, tr, f->now, &f->assign[j]);
 	}
@@ -457,22 +457,8 @@ track_info(const struct tracker *t, uint64_t id, struct track_info *out)
 
 	if (tr == NULL)
 		return -ENOENT;
-	memset(out, 0, sizeof(*out));
-	out->id = tr->id;
-	out->confirmed = tr->confirmed;
+	*out = tr->info;
 	out->stable = track_decide_stable(t, tr, t->now_us);
-	out->mask = tr->settled;
-	out->box = tr->box;
-	out->first_us = tr->first_us;
-	out->last_us = tr->last_us;
-	out->settled_us = tr->settled_us;
-	out->best_us = tr->best_us;
-	out->frames = tr->hits;
-	out->looks = tr->looks;
-	out->skipped = tr->skipped;
-	out->decided = tr->decided;
-	out->timed_out = tr->timed_out;
-	out->prompted = tr->prompted;
 	return 0;
 }
 
@@ -488,7 +474,7 @@ track_adopt_votes(const struct tracker *t, struct track *tr, const struct track_
 	for (i = 0; i < t->c.consensus_n; i++) {
 		tr->votes[i] = (uint8_t)a->mask;
 		tr->vote_score[i] = a->score;
-		tr->vote_us[i] = tr->last_us;
+		tr->vote_us[i] = tr->info.last_us;
 	}
 	tr->nvotes = t->c.consensus_n;
 }
@@ -500,7 +486,7 @@ track_adopt_alerts(struct tracker *t, struct track *tr, const struct track_adopt
 {
 	if (track_decide_noncompliant(a->mask)) {
 		tr->bad = 1;
-		tr->bad_since_us = tr->last_us;
+		tr->bad_since_us = tr->info.last_us;
 	}
 	if (a->alert_us == 0)
 		return;
@@ -524,20 +510,20 @@ track_adopt(struct tracker *t, const struct track_adopt *a)
 		return -EEXIST;
 	if ((tr = track_slot(t)) == NULL)
 		return -ENOSPC;
-	tr->confirmed = 1;
-	tr->id = a->id;
-	tr->box = a->box;
-	tr->first_us = a->first_us;
-	tr->last_us = a->last_us > a->first_us ? a->last_us : a->first_us;
-	tr->hits = a->frames ? a->frames : 1;
-	tr->looks = a->looks;
-	tr->skipped = a->skipped;
-	tr->settled = a->mask;
-	tr->settled_us = tr->agree_since_us = tr->last_us;
+	tr->info.confirmed = 1;
+	tr->info.id = a->id;
+	tr->info.box = a->box;
+	tr->info.first_us = a->first_us;
+	tr->info.last_us = a->last_us > a->first_us ? a->last_us : a->first_us;
+	tr->info.frames = a->frames ? a->frames : 1;
+	tr->info.looks = a->looks;
+	tr->info.skipped = a->skipped;
+	tr->info.mask = a->mask;
+	tr->info.settled_us = tr->agree_since_us = tr->info.last_us;
 	track_adopt_votes(t, tr, a);
-	tr->decided = a->decided;
-	tr->timed_out = a->decided && a->mask == TRACK_MASK_UNKNOWN;
-	tr->prompted = a->prompted || tr->timed_out;
+	tr->info.decided = a->decided;
+	tr->info.timed_out = a->decided && a->mask == TRACK_MASK_UNKNOWN;
+	tr->info.prompted = a->prompted || tr->info.timed_out;
 	track_adopt_alerts(t, tr, a);
 	if (a->id >= t->next_id)
 		t->next_id = a->id + 1;

@@ -106,20 +106,20 @@ track_decide_emit(struct tracker *t, enum track_event_type type, const struct tr
 	e = &t->ev[t->ev_len++];
 	memset(e, 0, sizeof(*e));
 	e->type = type;
-	e->id = tr->id;
+	e->id = tr->info.id;
 	e->at_us = t->now_us;
-	e->mask = tr->settled;
+	e->mask = tr->info.mask;
 	e->previous = previous;
 	e->first_settle = first_settle;
-	e->score = track_decide_winning_score(tr, tr->settled, t->c.consensus_window);
-	e->box = tr->box;
-	e->first_us = tr->first_us;
-	e->last_us = tr->last_us;
-	e->best_us = tr->best_us;
+	e->score = track_decide_winning_score(tr, tr->info.mask, t->c.consensus_window);
+	e->box = tr->info.box;
+	e->first_us = tr->info.first_us;
+	e->last_us = tr->info.last_us;
+	e->best_us = tr->info.best_us;
 	e->bad_since_us = tr->bad ? tr->bad_since_us : 0;
-	e->frames = tr->hits;
-	e->looks = tr->looks;
-	e->skipped = tr->skipped;
+	e->frames = tr->info.frames;
+	e->looks = tr->info.looks;
+	e->skipped = tr->info.skipped;
 	e->prompt = type == TRACK_PROMPT ? tr->last_prompt : TRACK_PROMPT_NONE;
 }
 
@@ -146,27 +146,27 @@ track_next_event(struct tracker *t, struct track_event *ev)
 int
 track_decide_stable(const struct tracker *t, const struct track *tr, uint64_t now)
 {
-	return tr->settled != TRACK_MASK_UNKNOWN && now >= tr->agree_since_us &&
+	return tr->info.mask != TRACK_MASK_UNKNOWN && now >= tr->agree_since_us &&
 	    now - tr->agree_since_us >= t->c.stable_us;
 }
 
 void
 track_decide_confirm(struct tracker *t, struct track *tr)
 {
-	tr->confirmed = 1;
+	tr->info.confirmed = 1;
 	t->st.confirmed++;
 	track_decide_emit(t, TRACK_NEW, tr, TRACK_MASK_UNKNOWN, 0);
 	if (tr->settle_unsent) {
 		tr->settle_unsent = 0;
-		track_decide_emit(t, TRACK_CHANGED, tr, TRACK_MASK_UNKNOWN, !tr->decided);
-		tr->decided = 1;
+		track_decide_emit(t, TRACK_CHANGED, tr, TRACK_MASK_UNKNOWN, !tr->info.decided);
+		tr->info.decided = 1;
 	}
 }
 
 static void
 track_decide_alert(struct tracker *t, struct track *tr, uint64_t now)
 {
-	if (t->c.alert_after_us == 0 || !tr->confirmed || !tr->bad ||
+	if (t->c.alert_after_us == 0 || !tr->info.confirmed || !tr->bad ||
 	    tr->alerted_episode)
 		return;
 	if (now - tr->bad_since_us < t->c.alert_after_us)
@@ -181,7 +181,7 @@ track_decide_alert(struct tracker *t, struct track *tr, uint64_t now)
 	t->cam_has_alerted = 1;
 	t->cam_alert_us = now;
 	t->st.alerts++;
-	track_decide_emit(t, TRACK_ALERT, tr, tr->settled, 0);
+	track_decide_emit(t, TRACK_ALERT, tr, tr->info.mask, 0);
 }
 
 /* track_decide_settle - the person's mask state is c now: CHANGED (the
@@ -189,10 +189,10 @@ track_decide_alert(struct tracker *t, struct track *tr, uint64_t now)
 static void
 track_decide_settle(struct tracker *t, struct track *tr, enum track_mask c, uint64_t now)
 {
-	enum track_mask old = tr->settled;
+	enum track_mask old = tr->info.mask;
 
-	tr->settled = c;
-	tr->settled_us = now;
+	tr->info.mask = c;
+	tr->info.settled_us = now;
 	tr->agree_since_us = now;
 	if (track_decide_noncompliant(c)) {
 		if (!tr->bad) {
@@ -204,11 +204,11 @@ track_decide_settle(struct tracker *t, struct track *tr, enum track_mask c, uint
 		tr->bad = 0;
 		tr->alerted_episode = 0;
 	}
-	if (!tr->confirmed) {
+	if (!tr->info.confirmed) {
 		tr->settle_unsent = 1;
 	} else {
-		track_decide_emit(t, TRACK_CHANGED, tr, old, !tr->decided);
-		tr->decided = 1;
+		track_decide_emit(t, TRACK_CHANGED, tr, old, !tr->info.decided);
+		tr->info.decided = 1;
 	}
 }
 
@@ -243,22 +243,22 @@ track_decide_face(struct tracker *t, struct track *tr, uint64_t now)
 {
 	enum track_mask v;
 
-	if (!tr->confirmed || tr->decided || tr->settle_unsent || now < tr->first_us)
+	if (!tr->info.confirmed || tr->info.decided || tr->settle_unsent || now < tr->info.first_us)
 		return;
-	if (t->c.prompt_us && !tr->prompted && tr->nvotes == 0 && now - tr->first_us >= t->c.prompt_us) {
-		tr->prompted = 1;
+	if (t->c.prompt_us && !tr->info.prompted && tr->nvotes == 0 && now - tr->info.first_us >= t->c.prompt_us) {
+		tr->info.prompted = 1;
 		if (tr->last_prompt == TRACK_PROMPT_NONE)
 			tr->last_prompt = TRACK_PROMPT_FACE_NOT_VISIBLE;
-		track_decide_emit(t, TRACK_PROMPT, tr, tr->settled, 0);
+		track_decide_emit(t, TRACK_PROMPT, tr, tr->info.mask, 0);
 	}
-	if (t->c.timeout_us && now - tr->first_us >= t->c.timeout_us) {
+	if (t->c.timeout_us && now - tr->info.first_us >= t->c.timeout_us) {
 		if ((v = track_decide_plurality(t, tr, now)) != TRACK_MASK_UNKNOWN) {
 			track_decide_settle(t, tr, v, now);
 			return;
 		}
-		tr->timed_out = 1;
-		tr->decided = 1;
-		track_decide_emit(t, TRACK_TIMEOUT, tr, tr->settled, 0);
+		tr->info.timed_out = 1;
+		tr->info.decided = 1;
+		track_decide_emit(t, TRACK_TIMEOUT, tr, tr->info.mask, 0);
 	}
 }
 
@@ -289,12 +289,12 @@ track_decide_consensus(const struct tracker *t, const struct track *tr, uint64_t
 	for (i = first; i < tr->nvotes; i++)
 		count[tr->votes[i]]++;
 	/* one very confident look decides a person nobody has decided yet */
-	if (tr->settled == TRACK_MASK_UNKNOWN && n > 0 && count[tr->votes[tr->nvotes - 1]] == n &&
+	if (tr->info.mask == TRACK_MASK_UNKNOWN && n > 0 && count[tr->votes[tr->nvotes - 1]] == n &&
 	    tr->vote_score[tr->nvotes - 1] >= t->c.decide_score)
 		return tr->votes[tr->nvotes - 1];
 	for (v = 1; v < TRACK_MASKS; v++)
 		if (count[v] > count[best] ||
-		    (count[v] == count[best] && v == (int)tr->settled))
+		    (count[v] == count[best] && v == (int)tr->info.mask))
 			best = v;
 	if (best == TRACK_MASK_UNKNOWN || count[best] < t->c.consensus_n ||
 	    (double)count[best] < t->c.consensus_majority * n - 1e-9)
@@ -324,7 +324,7 @@ track_decide_snapshot(struct tracker *t, struct track *tr, uint64_t now, const s
 		return 0;
 	tr->has_best = 1;
 	tr->best_metric = m;
-	tr->best_us = now;
+	tr->info.best_us = now;
 	return TRACK_LOOK_BEST;
 }
 
@@ -333,7 +333,7 @@ track_decide_snapshot(struct tracker *t, struct track *tr, uint64_t now, const s
 static void
 track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struct track_look *look)
 {
-	enum track_mask c, old = tr->settled;
+	enum track_mask c, old = tr->info.mask;
 
 	if (tr->nvotes == TRACK_WINDOW_MAX) {
 		memmove(tr->votes, tr->votes + 1, TRACK_WINDOW_MAX - 1);
@@ -346,13 +346,13 @@ track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struc
 	tr->vote_us[tr->nvotes] = now;
 	tr->nvotes++;
 	/* a confident look at a face is a person: no need to wait for min_hits */
-	if (!tr->confirmed)
+	if (!tr->info.confirmed)
 		track_decide_confirm(t, tr);
 
 	c = track_decide_consensus(t, tr, now);
 	if (c != TRACK_MASK_UNKNOWN && c != old)
 		track_decide_settle(t, tr, c, now);
-	else if (look->mask != tr->settled)
+	else if (look->mask != tr->info.mask)
 		tr->agree_since_us = now; /* an odd vote: look more, flip nothing */
 }
 
@@ -369,11 +369,11 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 		return -EINVAL;
 	now_us = track_clock(t, now_us);
 
-	tr->looks++;
+	tr->info.looks++;
 	t->st.looks++;
 	tr->looked = 1;
 	tr->look_us = now_us;
-	tr->look_box = tr->box;
+	tr->look_box = tr->info.box;
 	flags = track_decide_snapshot(t, tr, now_us, look);
 	if (look->mask != TRACK_MASK_UNKNOWN && look->score >= t->c.consensus_min_score)
 		track_decide_vote(t, tr, now_us, look);

@@ -12,26 +12,22 @@
 
 struct track {
 	int used;
-	int confirmed;
-	uint64_t id;
-	struct track_box box;       /* last matched box */
+	/* what track_info() tells: id, confirmed, box (the last matched),
+	 * first_us/last_us (first and last match), frames (matched), looks,
+	 * skipped, mask (the settled one) and settled_us (when it last
+	 * changed), best_us, decided (the gate decision was made), timed_out
+	 * (it was the timeout's), prompted (TRACK_PROMPT sent); stable is
+	 * computed when asked */
+	struct track_info info;
 	double vx, vy;              /* centre velocity, pixels per second */
-	uint64_t first_us, last_us; /* first and last match */
-	uint32_t hits;              /* frames matched */
-	uint32_t looks, skipped;
 
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];
 	float vote_score[TRACK_WINDOW_MAX];
 	uint64_t vote_us[TRACK_WINDOW_MAX];
 	unsigned nvotes;
-	enum track_mask settled;
-	uint64_t settled_us;        /* when settled last changed */
-	uint64_t agree_since_us;    /* votes agree with settled since then */
-	int decided;                /* first settle happened (the gate decision) */
+	uint64_t agree_since_us;    /* votes agree with info.mask since then */
 	int settle_unsent;          /* settled while tentative: CHANGED owed at confirm */
-	int prompted;               /* TRACK_PROMPT sent */
-	int timed_out;              /* TRACK_TIMEOUT sent: the decision was the timeout's */
 	enum track_prompt last_prompt; /* what the last look lacked */
 
 	/* re-check bookkeeping */
@@ -42,7 +38,6 @@ struct track {
 	/* best snapshot */
 	int has_best;
 	double best_metric;
-	uint64_t best_us;
 
 	/* indoor alerts */
 	int bad;                    /* settled mask state is non-compliant */
