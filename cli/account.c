@@ -232,6 +232,28 @@ account_verb(const struct account_op *op, const char *verbs)
 	return 0;
 }
 
+/* account_start - --help, the words and flags, the verb known with its
+ * words. Returns -1 to go on, or the exit status (0 after --help, 2 after
+ * the usage or a message). */
+static int
+account_start(struct account_op *op, int argc, char **argv, int maxwords, const char *verbs,
+    void (*usage)(FILE *))
+{
+	int rc;
+
+	if (args_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	if ((rc = account_args(op, argc, argv, maxwords)) != 0)
+		return rc;
+	if (!account_verb(op, verbs)) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
 /* account_run - open the database, run fn, close. Returns fn's exit status, or 1. */
 static int
 account_run(struct account_op *op, int (*fn)(sqlite3 *, struct account_op *))
@@ -324,16 +346,8 @@ cmd_user(int argc, char **argv)
 	struct account_op op = { .cmd = "user" };
 	int rc;
 
-	if (args_wants_help(argc, argv)) {
-		user_usage(stdout);
-		return 0;
-	}
-	if ((rc = account_args(&op, argc, argv, 3)) != 0)
+	if ((rc = account_start(&op, argc, argv, 3, "list:1 add:2 del:2 passwd:2 role:3", user_usage)) >= 0)
 		return rc;
-	if (!account_verb(&op, "list:1 add:2 del:2 passwd:2 role:3")) {
-		user_usage(stderr);
-		return 2;
-	}
 	if ((strcmp(op.w[0], "add") == 0 && account_role(&op, op.role_arg) != 0) ||
 	    (strcmp(op.w[0], "role") == 0 && account_role(&op, op.w[2]) != 0))
 		return 2;
@@ -385,16 +399,8 @@ cmd_token(int argc, char **argv)
 	char *end;
 	int rc;
 
-	if (args_wants_help(argc, argv)) {
-		token_usage(stdout);
-		return 0;
-	}
-	if ((rc = account_args(&op, argc, argv, 2)) != 0)
+	if ((rc = account_start(&op, argc, argv, 2, "list:1 add:2 revoke:2", token_usage)) >= 0)
 		return rc;
-	if (!account_verb(&op, "list:1 add:2 revoke:2")) {
-		token_usage(stderr);
-		return 2;
-	}
 	if (strcmp(op.w[0], "add") == 0) {
 		if (account_role(&op, op.role_arg) != 0)
 			return 2;

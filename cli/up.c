@@ -30,6 +30,7 @@
 #include "config.h"
 #include "log.h"
 #include "logpump.h"
+#include "signals.h"
 #include "updir.h"
 #include "util.h"
 
@@ -448,7 +449,6 @@ static void
 up_own_group(void)
 {
 	char path[CONFIG_PATH_SIZE + 64];
-	struct sigaction sa;
 	FILE *f;
 
 	if (getpgrp() != getpid())
@@ -458,12 +458,7 @@ up_own_group(void)
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = up_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_on_stop(up_signal);
 	signal(SIGHUP, SIG_IGN);
 }
 
