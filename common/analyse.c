@@ -21,16 +21,15 @@
 #define ANALYSE_BODY_MARGIN 0.10f    /* a person box grows by this on each side */
 #define ANALYSE_SAME_FACE 0.4f       /* IoU above which two searches found one face */
 
-/* The face detector's input for person boxes. A face that fills much of
- * a head region is found only by the deepest feature maps, which are too
- * small below this size (a face then comes out as two half boxes); 360 is
- * the size the network was trained at. Measured with `gatewatch eval`:
- * docs/MODELS.md, "Face search". */
-#define ANALYSE_BODY_INPUT 360
+/* The face detector's input for person boxes is worker.body_input (360,
+ * the size the network was trained at). A face that fills much of a head
+ * region is found only by the deepest feature maps, which are too small
+ * below 288 (a face then comes out as two half boxes). Measured with
+ * `gatewatch eval`: docs/MODELS.md, "Face search". */
 
 struct analyse {
 	struct facedet *face;   /* owned: input face_input, whole images */
-	struct facedet *body;   /* owned: input ANALYSE_BODY_INPUT; NULL = use face */
+	struct facedet *body;   /* owned: input worker.body_input; NULL = use face */
 	struct maskcls *mask;   /* owned; NULL = faces only */
 	float face_threshold;
 	float mask_threshold;
@@ -50,8 +49,8 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->mask_threshold = (float)c->mask_threshold;
 	a->temp_limit = (float)c->temp_limit;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
-	    (c->face_input != ANALYSE_BODY_INPUT &&
-	     (a->body = facedet_open(c->models_dir, ANALYSE_BODY_INPUT, err, errlen)) == NULL) ||
+	    (c->face_input != c->body_input &&
+	     (a->body = facedet_open(c->models_dir, c->body_input, err, errlen)) == NULL) ||
 	    (with_mask && (a->mask = maskcls_open(c->models_dir, err, errlen)) == NULL)) {
 		analyse_close(a);
 		return NULL;

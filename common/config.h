@@ -74,6 +74,7 @@ struct config {
 
 	/* worker */
 	int face_input;                    /* worker.face_input: 320|416|608 */
+	int body_input;                    /* worker.body_input: face search in person boxes */
 	double face_threshold;             /* worker.face_threshold */
 	double mask_threshold;             /* worker.mask_threshold: below -> "unsure" */
 	double temp_limit;                 /* worker.temp_limit: degrees C, >= denies */

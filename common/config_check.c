@@ -199,6 +199,10 @@ config_check(const struct config *c, char *err, size_t errlen)
 		util_errf(err, errlen, "worker.face_input: %d is not a multiple of 8", c->face_input);
 		return -EINVAL;
 	}
+	if (c->body_input % 8 != 0) {
+		util_errf(err, errlen, "worker.body_input: %d is not a multiple of 8", c->body_input);
+		return -1;
+	}
 	if (!config_check_input_ok(c->person_input)) {
 		util_errf(err, errlen, "ingest.person_input: %d is not a multiple of 32", c->person_input);
 		return -EINVAL;
