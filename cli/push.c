@@ -250,7 +250,9 @@ push_message(const char *msg, size_t len)
 			ps.answered++;
 		} else
 			fprintf(stderr, "gatewatch push: an answer for a frame not in flight: %.120s\n", msg);
-	} else if (strcmp(type, "person") == 0)
+	} else if (json_is_true(json_object_get(o, "replay")))
+		;       /* said before this connection: counted then, not again */
+	else if (strcmp(type, "person") == 0)
 		ps.persons++;
 	else if (strcmp(type, "prompt") == 0)
 		ps.prompts++;

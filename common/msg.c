@@ -29,6 +29,7 @@ static const struct {
 	[MSG_QUEUE_STATUS] = { "queue_status", sizeof(struct msg_queue_status) },
 	[MSG_TAKEOVER] = { "takeover", sizeof(struct msg_takeover) },
 	[MSG_TRACK_STATE] = { "track_state", sizeof(struct msg_track_state) },
+	[MSG_GATE_SYNC] = { "gate_sync", sizeof(struct msg_gate_sync) },
 };
 
 size_t
@@ -124,6 +125,9 @@ msg_terminate(struct msg *m)
 		break;
 	case MSG_TAKEOVER:
 		MSG_TERM(m->u.takeover.camera);
+		break;
+	case MSG_GATE_SYNC:
+		MSG_TERM(m->u.gate_sync.camera);
 		break;
 	case MSG_TRACK_STATE:
 		MSG_TERM(m->u.track_state.camera);

@@ -35,6 +35,10 @@
  *   notifier   -> ingest      VERDICT                (gate messages for the camera's
  *                                                     connections: a person appeared, left,
  *                                                     is prompted, or got a verdict)
+ *   ingest     -> notifier    GATE_SYNC              (a camera connection said hello, or
+ *                                                     ingest's link came up: "what is open")
+ *   notifier   -> ingest      VERDICT x N            (the answer: the camera's open people
+ *                                                     again, replay=1, for that connection)
  *   dispatcher -> notifier    QUEUE_STATUS           (on change, and once a second)
  */
 #ifndef GW_MSG_H
@@ -46,7 +50,7 @@
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 3
+#define MSG_VERSION 4
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -61,6 +65,7 @@ enum msg_type {
 	MSG_QUEUE_STATUS,
 	MSG_TAKEOVER,
 	MSG_TRACK_STATE,
+	MSG_GATE_SYNC,
 	MSG_TYPE_MAX
 };
 
@@ -214,6 +219,17 @@ struct msg_verdict {
 	uint32_t override;             /* 1: a supervisor's verdict */
 	char by[64];                   /* override: who ("" otherwise) */
 	char snapshot[96];             /* the person's best snapshot, relative to dir; "" if none */
+	uint32_t replay;               /* 1: said before, sent again for GATE_SYNC (do not act twice) */
+	uint32_t reserved;             /* 0 */
+	uint64_t conn;                 /* ingest's connection that asked (GATE_SYNC), 0 = every one */
+};
+
+/* GATE_SYNC: ingest asks for the camera's open people, as gate messages
+ * with replay=1 (a person appeared, then their prompt or verdict if any),
+ * for connection conn (0: every connection of the camera). */
+struct msg_gate_sync {
+	char camera[CAMERA_ID_SIZE];
+	uint64_t conn;
 };
 
 /* TAKEOVER: a worker asks for its camera's open people (body: its camera). */
@@ -269,6 +285,7 @@ struct msg {
 		struct msg_queue_status queue_status;
 		struct msg_takeover takeover;
 		struct msg_track_state track_state;
+		struct msg_gate_sync gate_sync;
 		unsigned char raw[MSG_SIZE_MAX - sizeof(struct msg_hdr)];
 	} u;
 };

@@ -212,8 +212,9 @@ camsg_verdict(const struct msg_verdict *v, const char *dir)
 	return o;
 }
 
-json_t *
-camsg_gate(const struct msg_verdict *v, const char *dir)
+/* camsg_gate_new - the gate message v as JSON, without "replay". */
+static json_t *
+camsg_gate_new(const struct msg_verdict *v, const char *dir)
 {
 	char track[32];
 	int small = v->reason == MSG_REASON_FACE_TOO_SMALL;
@@ -234,6 +235,19 @@ camsg_gate(const struct msg_verdict *v, const char *dir)
 	default:
 		return NULL;
 	}
+}
+
+json_t *
+camsg_gate(const struct msg_verdict *v, const char *dir)
+{
+	json_t *o = camsg_gate_new(v, dir);
+
+	/* said before (a connection's sync): a gate controller must not act twice */
+	if (o != NULL && v->replay && json_object_set_new(o, "replay", json_true()) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 unsigned char *

@@ -64,7 +64,8 @@ json_t *camsg_answer(uint32_t seq, const char *frame, const char *status, const 
 
 /* camsg_gate - a gate message (person, prompt or verdict) for v; a
  * verdict carries the person's snapshot from dir as a data: URL when it
- * is small enough. NULL also for a kind we do not know. */
+ * is small enough; "replay":true when v was said before (v->replay).
+ * NULL also for a kind we do not know. */
 json_t *camsg_gate(const struct msg_verdict *v, const char *dir);
 
 /* camsg_dump - o as compact JSON into a new buffer with pre bytes of

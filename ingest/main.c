@@ -148,7 +148,7 @@ main(int argc, char **argv)
 	if ((rc = daemon_loop_init(&ig.dl, &ingest_spec)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
 	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready);
-	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, session_verdict)) != 0)
+	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, session_verdict, session_resync)) != 0)
 		fatal("dir %s: socket path too long", ig.cfg.dir);
 	if (ws_start(&ig.dl.loop, &ig.cfg, err, sizeof(err)) != 0)
 		fatal("%s", err);

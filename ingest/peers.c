@@ -13,6 +13,7 @@
 static struct {
 	struct link_client dispatcher, notifier;
 	peers_verdict_cb verdict;
+	peers_up_cb notifier_up;
 } peers;
 
 static int
@@ -27,7 +28,14 @@ peers_message(struct link *l, const struct msg *m)
 	return 0;
 }
 
-static const struct link_ops peers_ops = { NULL, peers_message, NULL, NULL };
+static void
+peers_up(struct link *l)
+{
+	if (l->role == MSG_ROLE_NOTIFIER && peers.notifier_up)
+		peers.notifier_up();
+}
+
+static const struct link_ops peers_ops = { NULL, peers_message, peers_up, NULL };
 
 /* peers_client - start one link to DIR/rel. */
 static int
@@ -42,11 +50,12 @@ peers_client(struct link_client *c, uv_loop_t *loop, const struct config *cfg, c
 }
 
 int
-peers_start(uv_loop_t *loop, const struct config *cfg, peers_verdict_cb verdict)
+peers_start(uv_loop_t *loop, const struct config *cfg, peers_verdict_cb verdict, peers_up_cb notifier_up)
 {
 	int rc;
 
 	peers.verdict = verdict;
+	peers.notifier_up = notifier_up;
 	if ((rc = peers_client(&peers.dispatcher, loop, cfg, "run/dispatcher.sock", MSG_ROLE_DISPATCHER)) != 0)
 		return rc;
 	if ((rc = peers_client(&peers.notifier, loop, cfg, "run/notifier.sock", MSG_ROLE_NOTIFIER)) != 0) {
@@ -87,6 +96,17 @@ int
 peers_camera_stats(const struct msg_camera_stats *st)
 {
 	return peers_send(&peers.notifier, MSG_CAMERA_STATS, st, sizeof(*st), NULL);
+}
+
+int
+peers_gate_sync(const char *camera, uint64_t conn)
+{
+	struct msg_gate_sync g;
+
+	memset(&g, 0, sizeof(g));
+	util_strlcpy(g.camera, camera, sizeof(g.camera));
+	g.conn = conn;
+	return peers_send(&peers.notifier, MSG_GATE_SYNC, &g, sizeof(g), NULL);
 }
 
 void

@@ -15,9 +15,18 @@
 /* peers_verdict_cb - the notifier sent a verdict for a camera's frame. */
 typedef void (*peers_verdict_cb)(const struct msg_verdict *v);
 
+/* peers_up_cb - the link to the notifier came up (again): what the
+ * camera connections know may be stale (it can ask peers_gate_sync). */
+typedef void (*peers_up_cb)(void);
+
 /* peers_start - connect (or start retrying). Returns 0 or -errno for a
  * path that does not fit. */
-int peers_start(uv_loop_t *loop, const struct config *cfg, peers_verdict_cb verdict);
+int peers_start(uv_loop_t *loop, const struct config *cfg, peers_verdict_cb verdict, peers_up_cb notifier_up);
+
+/* peers_gate_sync - ask the notifier for camera's open people, as gate
+ * messages (replay=1) for connection conn (0: all of the camera's).
+ * Returns as peers_camera_stats. */
+int peers_gate_sync(const char *camera, uint64_t conn);
 
 /* peers_frame_ready - tell the dispatcher a frame is in the spool. */
 void peers_frame_ready(const char *camera, const char *frame_id);

@@ -15,6 +15,7 @@
 
 #include "camsg.h"
 #include "log.h"
+#include "peers.h"
 #include "session.h"
 #include "utf8.h"
 #include "util.h"
@@ -36,6 +37,7 @@ struct session_fail {
 
 static struct {
 	struct session_fail fails[SESSION_AUTH_SLOTS];
+	uint64_t conn_ids;              /* the last ws_conn id given */
 } session;
 
 /* Answers go out in the order their frames came (ws.c's protocol): while
@@ -186,11 +188,32 @@ session_verdict(const struct msg_verdict *v)
 		return;
 	}
 	for (c = ws_conns(); c; c = c->next)
-		if (c->cam == cam && (copy = malloc(LWS_PRE + n)) != NULL) {
+		if (c->cam == cam && (v->conn == 0 || v->conn == c->id) && (copy = malloc(LWS_PRE + n)) != NULL) {
 			memcpy(copy, buf, LWS_PRE + n);
 			ws_enqueue(c, copy, n);
 		}
 	free(buf);
+}
+
+/* session_sync - ask the notifier for c's camera's open people, so a
+ * camera that (re)connects shows who is tracked and decided now. */
+static void
+session_sync(struct ws_conn *c)
+{
+	int rc = peers_gate_sync(ws_config()->cameras[c->cam].id, c->id);
+
+	if (rc != 0 && rc != -ENOTCONN)  /* away: it asks again when the link comes up */
+		log_warnc(rc, NULL, "camera=%s peer=%s: the gate state could not be asked for", ws_cam_id(c), c->peer);
+}
+
+void
+session_resync(void)
+{
+	struct ws_conn *c;
+
+	for (c = ws_conns(); c; c = c->next)
+		if (c->cam >= 0 && !c->dead)
+			session_sync(c);
 }
 
 /* session_fail_slot - the failure record of addr; create makes one (reusing
@@ -298,8 +321,10 @@ session_hello(struct ws_conn *c, const struct camsg *m)
 		return;
 	}
 	c->cam = (int)(cc - ws_config()->cameras);
+	c->id = ++session.conn_ids;
 	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
 	ws_send(c, camsg_welcome(ws_config(), cc));
+	session_sync(c);
 }
 
 void

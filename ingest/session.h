@@ -21,7 +21,12 @@ void session_answer(struct pipeline_job *job);
  * earlier frame's); ws.c calls it when c is freed. */
 void session_forget(struct ws_conn *c);
 
-/* session_verdict - forward a gate message from the notifier to the camera's connections. */
+/* session_verdict - forward a gate message from the notifier to the
+ * camera's connections (to one of them when v->conn is set). */
 void session_verdict(const struct msg_verdict *v);
+
+/* session_resync - the link to the notifier came up: every camera
+ * connection asks again for its camera's open people. */
+void session_resync(void);
 
 #endif

@@ -38,6 +38,7 @@ struct ws_conn {
 	struct lws *wsi;                /* NULL once closed */
 	int refs;                       /* wsi + jobs in flight; freed at 0 */
 	int cam;                        /* config camera index; -1 before hello */
+	uint64_t id;                    /* from its hello: unique in this process (gate syncs) */
 	uint32_t seq;                   /* binary messages received */
 	int inflight;                   /* frames in the pipeline */
 	struct session_slot *slots;     /* answers in frame order while a frame is in the pipeline (session.c) */

@@ -5,6 +5,9 @@
  *                                    then MSG_RESULT_ACK back, then
  *                                    fan-out (fanout_result)
  *   ingest      MSG_CAMERA_STATS  -> cams_stats
+ *   ingest      MSG_GATE_SYNC     -> the camera's open people as gate
+ *                                    messages again (gatesync.c), to
+ *                                    that ingest only
  *   dispatcher  MSG_QUEUE_STATUS  -> cams_queue
  * The ack is sent only after the commit, also for a replay and for a
  * result without events (nothing to write), so a worker that replays a
@@ -22,6 +25,7 @@
 #include "db.h"
 #include "commit.h"
 #include "fanout.h"
+#include "gatesync.h"
 #include "link.h"
 #include "log.h"
 #include "metrics.h"
@@ -219,6 +223,30 @@ peer_stats(struct link *p, const struct msg *m)
 	return 0;
 }
 
+/* peer_gate_sync - a camera (re)connected to ingest p: its open people. */
+static int
+peer_gate_sync(struct link *p, const struct msg *m)
+{
+	static struct msg_verdict v[GATESYNC_MSGS_MAX]; /* loop thread only */
+	char cam[CAMERA_ID_SIZE];
+	int n, i, rc;
+
+	util_strlcpy(cam, m->u.gate_sync.camera, sizeof(cam));
+	if (!util_camera_id_valid(cam))
+		return link_reject(p, "gate sync without a valid camera id");
+	if ((n = gatesync_messages(cam, m->u.gate_sync.conn, v)) < 0) {
+		log_error(NULL, "peer %s: gate sync %s: %s", p->name, cam, db_errmsg());
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = link_send(p, MSG_VERDICT, &v[i], sizeof(v[i]))) != 0) {
+			log_warnc(rc, NULL, "peer %s: gate sync %s: message %d of %d lost", p->name, cam, i + 1, n);
+			break;
+		}
+	log_debug(NULL, "peer %s: gate sync %s: %d messages", p->name, cam, n);
+	return 0;
+}
+
 static int
 peer_queue(struct link *p, const struct msg *m)
 {
@@ -241,6 +269,7 @@ static const struct {
 	{ MSG_RESULT, MSG_ROLE_WORKER, 1, peer_result },
 	{ MSG_TAKEOVER, MSG_ROLE_WORKER, 1, peer_takeover },
 	{ MSG_CAMERA_STATS, MSG_ROLE_INGEST, 0, peer_stats },
+	{ MSG_GATE_SYNC, MSG_ROLE_INGEST, 0, peer_gate_sync },
 	{ MSG_QUEUE_STATUS, MSG_ROLE_DISPATCHER, 0, peer_queue },
 };
 

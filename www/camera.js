@@ -16,7 +16,9 @@
  *   {"type":"verdict","track":ID,"verdict":"PASS"|"DENY","reason":..,
  *    "temperature":N|null,"override":bool,"by":..,"face":"data:image/jpeg;base64,..."}
  * ID is a decimal string (a number from older servers); unknown types and
- * fields are ignored.
+ * fields are ignored. After the welcome the server sends the people it
+ * tracks now again ("replay":true: said before), so a reload or a
+ * reconnect shows them, not "Nobody".
  *
  * Once the server has sent a person message on this connection, the page
  * follows the people it tracks: "Checking…" while a person is tracked

@@ -18,8 +18,8 @@ import sys
 import time
 
 MAGIC = 0x31574D47
-VERSION = 3
-HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE = range(1, 12)
+VERSION = 4
+HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE, GATE_SYNC = range(1, 13)
 ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
 MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
 VERDICTS = {"none": 0, "PASS": 1, "DENY": 2}
@@ -44,7 +44,8 @@ RESULT_RECEIVED = RESULT_EVENTS + EVENTS_MAX * EVENT.size
 RESULT_NPERSONS = RESULT_RECEIVED + RESULT_HEAD2.size - 4
 RESULT_PERSONS = RESULT_NPERSONS + 8
 RESULT_SIZE = RESULT_PERSONS + 16 * PERSON.size
-VERDICT_S = struct.Struct("<32s24sqIIfIII64s96s")
+VERDICT_S = struct.Struct("<32s24sqIIfIII64s96sIIQ")
+GATE_SYNC_S = struct.Struct("<32sQ")
 TAKEOVER_S = struct.Struct("<32s")
 TRACK_STATE_S = struct.Struct("<32sq9Iff4x3q10f96s")
 STATS_S = struct.Struct("<32sII6Qff")
@@ -56,7 +57,7 @@ SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.s
          "result_persons": RESULT_PERSONS, "result_npersons": RESULT_NPERSONS,
          "result_snapshot": RESULT_NPERSONS - 96,
          "verdict": VERDICT_S.size, "camera_stats": STATS_S.size, "queue_status": QUEUE_S.size,
-         "takeover": TAKEOVER_S.size, "track_state": TRACK_STATE_S.size}
+         "takeover": TAKEOVER_S.size, "track_state": TRACK_STATE_S.size, "gate_sync": GATE_SYNC_S.size}
 
 
 def cstr(s, n):
@@ -195,10 +196,11 @@ def recv(s, timeout=5.0):
         cam, fid = REF.unpack(body)
         return mtype, {"camera": unstr(cam), "frame": unstr(fid)}
     if mtype == VERDICT:
-        cam, fid, track, verdict, reason, temp, idx, kind, override, by, snap = VERDICT_S.unpack(body)
+        cam, fid, track, verdict, reason, temp, idx, kind, override, by, snap, replay, _, conn = VERDICT_S.unpack(body)
         return mtype, {"camera": unstr(cam), "frame": unstr(fid), "track": track, "verdict": verdict,
                        "reason": reason, "temperature": None if math.isnan(temp) else temp, "person": idx,
-                       "kind": kind, "override": override, "by": unstr(by), "snapshot": unstr(snap)}
+                       "kind": kind, "override": override, "by": unstr(by), "snapshot": unstr(snap),
+                       "replay": replay, "conn": conn}
     if mtype == TRACK_STATE:
         return mtype, parse_track_state(body)
     return mtype, {"raw": body}

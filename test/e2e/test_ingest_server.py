@@ -196,7 +196,7 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
 
         def gate(kind, verdict=0, reason=0, override=0, by=""):
             v = gwmsg.VERDICT_S.pack(b"gate1", fid.encode(), track, verdict, reason, float("nan"), 0, kind,
-                                     override, gwmsg.cstr(by, 64), b"")
+                                     override, gwmsg.cstr(by, 64), b"", 0, 0, 0)
             notifier.c.send(gwmsg.pack(gwmsg.VERDICT, v))
         try:
             gate(gwmsg.GATE_APPEARED)
