@@ -19,6 +19,7 @@
 #include "log.h"
 #include "problem.h"
 #include "query.h"
+#include "rest.h"
 #include "util.h"
 #include "webpush.h"
 
@@ -127,33 +128,41 @@ api_db_error(sqlite3 *db, const char *what, struct jbuf *out)
 	return api_error(out, 500, "database error");
 }
 
-/* api_tracks_read - GET /api/tracks, off the loop (webjob.h) */
+/* api_tracks_read - GET /api/tracks, off the loop (webjob.h), with its
+ * links */
 static int
-api_tracks_read(sqlite3 *db, void *arg, struct jbuf *out)
+api_tracks_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
-	if (jbuf_json(out, query_tracks(db, api_tracks_query(arg))) < 0)
+	struct api_tracks *t = arg;
+	json_t *j = query_tracks(db, api_tracks_query(t));
+
+	if (j == NULL)
 		return api_db_error(db, "api tracks", out);
-	return 200;
+	rest_links(j, "/api/tracks", t->role, t->q.limit, link, linklen);
+	return jbuf_json(out, j) < 0 ? api_error(out, 500, "out of memory") : 200;
 }
 
 struct api_alerts {
 	int open_only, limit;
+	int role;              /* the caller's: which actions its links offer */
 };
 
 static int
-api_alerts_read(sqlite3 *db, void *arg, struct jbuf *out)
+api_alerts_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
 	const struct api_alerts *a = arg;
+	json_t *j = query_alerts(db, a->open_only, a->limit);
 
-	if (jbuf_json(out, query_alerts(db, a->open_only, a->limit)) < 0)
+	if (j == NULL)
 		return api_db_error(db, "api alerts", out);
-	return 200;
+	rest_links(j, "/api/alerts", a->role, 0, link, linklen);
+	return jbuf_json(out, j) < 0 ? api_error(out, 500, "out of memory") : 200;
 }
 
 static int
-api_today_read(sqlite3 *db, void *arg, struct jbuf *out)
+api_today_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
-	(void)arg;
+	(void)arg, (void)link, (void)linklen;
 	if (jbuf_json(out, query_stats_day(db, time(NULL))) < 0)
 		return api_db_error(db, "api stats", out);
 	return 200;
@@ -178,13 +187,14 @@ api_tracks_defer(struct lws *wsi, int max_limit, webjob_read_fn fn, struct jbuf 
 
 	if ((status = api_tracks_args(wsi, &t, max_limit, out)) != 0)
 		return status;
+	t.role = auth_current()->who.role;
 	return api_defer(rd, fn, &t, sizeof(t), out);
 }
 
 static int
 api_alerts(struct lws *wsi, struct jbuf *out, struct api_read *rd)
 {
-	struct api_alerts a = { 1, 100 };
+	struct api_alerts a = { 1, 100, auth_current()->who.role };
 	char b1[32], b2[32];
 	const char *v;
 	long long limit;

@@ -60,6 +60,7 @@ struct api_tracks {
 	struct query_tracks q;
 	char camera[CAMERA_ID_SIZE];
 	char verdict[8];
+	int role;              /* the caller's: which actions its links offer */
 };
 
 /* api_tracks_defer - read the filters of /api/tracks (also of

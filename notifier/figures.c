@@ -21,8 +21,9 @@ static int64_t figures_date(const char *date);
 /* figures_day_read - a day's figures, off the loop (webjob.h); arg: the
  * day's midnight, unix microseconds */
 static int
-figures_day_read(sqlite3 *db, void *arg, struct jbuf *out)
+figures_day_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
+	(void)link, (void)linklen;
 	/* midday: inside the day whatever a DST change does to its length */
 	if (jbuf_json(out, query_stats_day(db, (time_t)(*(int64_t *)arg / 1000000) + 12 * 3600)) < 0)
 		return api_db_error(db, "api stats day", out);
@@ -105,7 +106,7 @@ struct figures_range {
 
 /* figures_range_read - /api/stats and /api/stats.csv, off the loop */
 static int
-figures_range_read(sqlite3 *db, void *arg, struct jbuf *out)
+figures_range_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
 	const struct figures_range *r = arg;
 	const char *cam = r->camera[0] ? r->camera : NULL, *key;
@@ -113,6 +114,7 @@ figures_range_read(sqlite3 *db, void *arg, struct jbuf *out)
 	json_t *j, *it, *links, *v;
 	size_t i;
 
+	(void)link, (void)linklen;
 	if ((j = query_stats_range(db, r->t0, r->t1, r->fmt, cam)) == NULL)
 		return api_db_error(db, "api stats range", out);
 	json_array_foreach(json_object_get(j, "buckets"), i, it)

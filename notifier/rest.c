@@ -37,9 +37,9 @@ rest_init(const struct config *c)
 }
 
 static int
-rest_can_act(const struct auth_req *r)
+rest_can_act(int role)
 {
-	return r->who.role >= AUTHDB_SUPERVISOR;
+	return role >= AUTHDB_SUPERVISOR;
 }
 
 json_t *
@@ -55,7 +55,7 @@ rest_link(const char *href, const char *method)
 
 /* rest_track_links - _links of a person item. */
 static void
-rest_track_links(json_t *item, const struct auth_req *r)
+rest_track_links(json_t *item, int role)
 {
 	json_t *links = json_object(), *v;
 	const char *cam = json_string_value(json_object_get(item, "camera"));
@@ -66,7 +66,7 @@ rest_track_links(json_t *item, const struct auth_req *r)
 	if (cam) {
 		snprintf(href, sizeof(href), "/api/cameras/%s", cam);
 		json_object_set_new(links, "camera", rest_link(href, NULL));
-		if (rest_can_act(r)) {
+		if (rest_can_act(role)) {
 			snprintf(href, sizeof(href), "/api/tracks/%s/%lld/override", cam,
 			    (long long)json_integer_value(json_object_get(item, "track")));
 			json_object_set_new(links, "override", rest_link(href, "POST"));
@@ -78,7 +78,7 @@ rest_track_links(json_t *item, const struct auth_req *r)
 }
 
 static void
-rest_alert_links(json_t *item, const struct auth_req *r)
+rest_alert_links(json_t *item, int role)
 {
 	json_t *links = json_object(), *v;
 	const char *cam = json_string_value(json_object_get(item, "camera"));
@@ -93,7 +93,7 @@ rest_alert_links(json_t *item, const struct auth_req *r)
 	}
 	if ((v = json_object_get(item, "snapshot")) && json_is_string(v))
 		json_object_set_new(links, "snapshot", rest_link(json_string_value(v), NULL));
-	if (rest_can_act(r) && json_is_null(json_object_get(item, "acked_ms"))) {
+	if (rest_can_act(role) && json_is_null(json_object_get(item, "acked_ms"))) {
 		snprintf(href, sizeof(href), "/api/alerts/%lld/ack", id);
 		json_object_set_new(links, "ack", rest_link(href, "POST"));
 	}
@@ -101,13 +101,13 @@ rest_alert_links(json_t *item, const struct auth_req *r)
 }
 
 static void
-rest_camera_links(json_t *item, const struct auth_req *r)
+rest_camera_links(json_t *item, int role)
 {
 	json_t *links = json_object();
 	const char *id = json_string_value(json_object_get(item, "id"));
 	char href[160], file[CONFIG_PATH_SIZE + 96];
 
-	(void)r;
+	(void)role;
 	if (id == NULL)
 		return;
 	snprintf(href, sizeof(href), "/api/cameras/%s", id);
@@ -138,12 +138,11 @@ rest_put(struct jbuf *out, json_t *j)
 }
 
 void
-rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out, char *link,
-    size_t linklen)
+rest_links(json_t *items, const char *path, int role, int want, char *link, size_t linklen)
 {
-	void (*fn)(json_t *, const struct auth_req *);
-	json_t *j, *it;
-	size_t i;
+	void (*fn)(json_t *, int);
+	json_t *it, *last;
+	size_t i, n = json_array_size(items);
 
 	link[0] = '\0';
 	if (strcmp(path, "/api/tracks") == 0)
@@ -154,24 +153,31 @@ rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struc
 		fn = rest_camera_links;
 	else
 		return;
+	json_array_foreach(items, i, it)
+		if (json_is_object(it))
+			fn(it, role);
+	/* A full page of people: the next one starts below its last item. */
+	if (fn == rest_track_links && n > 0 && n == (size_t)want) {
+		last = json_array_get(items, n - 1);
+		snprintf(link, linklen, "</api/tracks?before=%lld&limit=%d>; rel=\"next\"",
+		    (long long)json_integer_value(json_object_get(last, "id")), want);
+	}
+}
+
+void
+rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out, char *link,
+    size_t linklen)
+{
+	char lim[16];
+	const char *v = lws_get_urlarg_by_name(wsi, "limit=", lim, sizeof(lim));
+	json_t *j;
+
+	link[0] = '\0';
 	if ((j = json_loadb(jbuf_text(out), out->len, 0, NULL)) == NULL || !json_is_array(j)) {
 		json_decref(j);
 		return;
 	}
-	json_array_foreach(j, i, it)
-		if (json_is_object(it))
-			fn(it, r);
-	if (fn == rest_track_links && json_array_size(j) > 0) {
-		/* A full page: the next one starts below its last item. */
-		char lim[16];
-		const char *v = lws_get_urlarg_by_name(wsi, "limit=", lim, sizeof(lim));
-		size_t want = v && *v ? (size_t)atoi(v) : REST_PAGE_DEFAULT;
-		json_t *last = json_array_get(j, json_array_size(j) - 1);
-
-		if (json_array_size(j) == want)
-			snprintf(link, linklen, "</api/tracks?before=%lld&limit=%zu>; rel=\"next\"",
-			    (long long)json_integer_value(json_object_get(last, "id")), want);
-	}
+	rest_links(j, path, r->who.role, v && *v ? atoi(v) : REST_PAGE_DEFAULT, link, linklen);
 	if (rest_put(out, j) != 0)
 		log_warnx(NULL, "api %s: cannot add links (out of memory)", path);
 	json_decref(j);
@@ -224,7 +230,7 @@ rest_entry(const struct auth_req *r, struct jbuf *out)
 /* rest_one - the item with "id" == id from a JSON array in buf, with links. */
 static int
 rest_one(struct jbuf *out, struct jbuf *buf, long long id, const char *idstr,
-    void (*fn)(json_t *, const struct auth_req *), const struct auth_req *r, const char *what)
+    void (*fn)(json_t *, int), const struct auth_req *r, const char *what)
 {
 	json_t *j = json_loadb(jbuf_text(buf), buf->len, 0, NULL), *it, *found = NULL;
 	size_t i;
@@ -244,7 +250,7 @@ rest_one(struct jbuf *out, struct jbuf *buf, long long id, const char *idstr,
 		snprintf(msg, sizeof(msg), "no such %s", what);
 		return problem_json(out, 404, msg);
 	}
-	fn(found, r);
+	fn(found, r->who.role);
 	rest_put(out, found);
 	json_decref(j);
 	return 200;
@@ -280,13 +286,14 @@ rest_csv_value(struct jbuf *out, json_t *v)
 /* figures_rate - add pass_rate = passed / (passed + denied), or null. */
 /* rest_tracks_csv_read - /api/tracks.csv, off the loop */
 static int
-rest_tracks_csv_read(sqlite3 *db, void *arg, struct jbuf *out)
+rest_tracks_csv_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
 	static const char *const cols[] = { "id", "camera", "track", "first_seen_ms", "last_seen_ms", "ended_ms",
 		"verdict", "reason", "mask", "mask_score", "temperature", "decision_ms", "snapshot" };
 	json_t *j, *it;
 	size_t i, k;
 
+	(void)link, (void)linklen;
 	if ((j = query_tracks(db, api_tracks_query(arg))) == NULL)
 		return api_db_error(db, "api tracks.csv", out);
 	for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)

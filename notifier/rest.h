@@ -57,6 +57,12 @@ void rest_csv_value(struct jbuf *out, json_t *v);
 int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out,
     const char **ctype, char *disposition, size_t displen, struct api_read *rd);
 
+/* rest_links - add "_links" to the items of an answer to path
+ * (/api/tracks, /api/alerts, /api/cameras) for a caller of role, and for
+ * a full page of people (want items) the Link header value of the next
+ * page into link ("" otherwise). Any thread for tracks and alerts. */
+void rest_links(json_t *items, const char *path, int role, int want, char *link, size_t linklen);
+
 /* rest_decorate - after a 200 from api.c for path: add "_links" to each
  * item of out's array (or out's object) for r; may write a Link header
  * value into link (linklen bytes; "" for none). Leaves out as it was if it

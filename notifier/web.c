@@ -306,11 +306,11 @@ web_http_writeable(struct lws *wsi, struct web_pss *pss)
 			    status == 201 ? pss->req.who.name : "");
 			return web_reply(wsi, pss, status);
 		}
-		status = webjob_answer(j, &pss->body);
+		status = webjob_answer(j, &pss->body, pss->ao.link, sizeof(pss->ao.link));
 		webjob_free(j);
 		if (status < 0)
 			status = problem_json(&pss->body, 500, "database error");
-		return webapi_finish(wsi, pss, pss->method, pss->job_uri, status);
+		return webapi_finish(wsi, pss, pss->method, pss->job_uri, status, 1);
 	}
 
 	if (pss->body.s == NULL)

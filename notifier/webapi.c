@@ -20,9 +20,10 @@
 /* webapi_finish - the answer to an API request is in pss->body: links,
  * ETag (304 when the client has it), log, headers */
 int
-webapi_finish(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, int status)
+webapi_finish(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, int status,
+    int linked)
 {
-	if (status == 200 && strcmp(method, "GET") == 0 && !rest_owns(uri) && !accounts_owns(uri))
+	if (status == 200 && !linked && strcmp(method, "GET") == 0 && !rest_owns(uri) && !accounts_owns(uri))
 		rest_decorate(wsi, uri, &pss->req, &pss->body, pss->ao.link, sizeof(pss->ao.link));
 	if (status != 200) {
 		pss->ao.disposition[0] = '\0';
@@ -98,7 +99,7 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 	}
 	if (status == 0 && rd.fn)
 		return webapi_job(wsi, pss, method, uri, webjob_read(wsi, rd.fn, rd.arg));
-	return webapi_finish(wsi, pss, method, uri, status);
+	return webapi_finish(wsi, pss, method, uri, status, 0);
 }
 
 /* webapi_post_done - the whole request body is in: answer it. */

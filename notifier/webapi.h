@@ -51,8 +51,10 @@ int webapi_post(struct lws *wsi, struct web_pss *pss, const char *method, const 
 /* webapi_post_done - the whole request body is in: answer it. */
 int webapi_post_done(struct lws *wsi, struct web_pss *pss);
 
-/* webapi_finish - the answer to an API request is in pss->body: links,
- * ETag (304 when the client has it), log, headers. */
-int webapi_finish(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, int status);
+/* webapi_finish - the answer to an API request is in pss->body: links
+ * (unless linked: a read off the loop added them), ETag (304 when the
+ * client has it), log, headers. */
+int webapi_finish(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, int status,
+    int linked);
 
 #endif

@@ -24,6 +24,7 @@ struct webjob {
 	webjob_read_fn fn;         /* read: */
 	void *arg;                 /* owned */
 	struct jbuf out;           /* owned: the answer's body */
+	char link[256];            /* the answer's Link header value, or "" */
 	int status;
 	int done;
 	struct webjob *next;       /* every job not yet freed */
@@ -95,7 +96,7 @@ webjob_work(uv_work_t *req)
 		j->status = -1;
 		return;
 	}
-	j->status = j->fn(db, j->arg, &j->out);
+	j->status = j->fn(db, j->arg, &j->out, j->link, sizeof(j->link));
 	webjob_db_put(db);
 }
 
@@ -199,8 +200,9 @@ webjob_login_take(struct webjob *j)
 }
 
 int
-webjob_answer(struct webjob *j, struct jbuf *out)
+webjob_answer(struct webjob *j, struct jbuf *out, char *link, size_t linklen)
 {
+	snprintf(link, linklen, "%s", j->link);
 	jbuf_free(out);
 	*out = j->out;
 	memset(&j->out, 0, sizeof(j->out));

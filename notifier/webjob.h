@@ -18,10 +18,11 @@
 
 struct webjob;
 
-/* webjob_read_fn - a read, run on a pool thread: it may use only db, arg
- * and out (pure functions such as query.h's). Writes the answer's body
- * into out and returns its HTTP status. */
-typedef int (*webjob_read_fn)(sqlite3 *db, void *arg, struct jbuf *out);
+/* webjob_read_fn - a read, run on a pool thread: it may use only db, arg,
+ * out and link (pure functions such as query.h's). Writes the answer's
+ * body into out, a Link header value into link (linklen bytes, "" for
+ * none) and returns its HTTP status. */
+typedef int (*webjob_read_fn)(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen);
 
 /* webjob_init - remember the loop, the lws context to wake and the
  * database the reads open. */
@@ -42,8 +43,9 @@ int webjob_done(const struct webjob *j);
 struct auth_pending *webjob_login_take(struct webjob *j);
 
 /* webjob_answer - a done read's status, its body moved into out (which
- * had LWS_PRE headroom reserved, as jbuf_init(out, LWS_PRE)). */
-int webjob_answer(struct webjob *j, struct jbuf *out);
+ * had LWS_PRE headroom reserved, as jbuf_init(out, LWS_PRE)) and its Link
+ * header value copied to link. */
+int webjob_answer(struct webjob *j, struct jbuf *out, char *link, size_t linklen);
 
 /* webjob_free - free a done job. */
 void webjob_free(struct webjob *j);

@@ -8,7 +8,7 @@ of GET /api/health (the reference: no database work) asked every 10 ms
 from another thread while the read runs: with the reads on the loop
 thread that is the read's whole time; off it, a health check's own.
 
-    nice -n 10 python3 test/bench/api_read_cost.py [--days 30] [--people 2000] [--bin DIR]
+    nice -n 10 python3 test/bench/api_read_cost.py [--days 30] [--people 2000] [--bin DIR] [--only TEXT]
 
 --bin: the directory of another build's gatewatch-notifier (and
 gatewatch), to compare two builds on the same data in the same run. Not a
@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--people", type=int, default=2000, help="people a day per camera")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--bin", help="another build's bin/ to measure instead")
+    ap.add_argument("--only", help="measure only the paths that contain this text")
     a = ap.parse_args()
     if a.bin:
         notifier_env.NOTIFIER = os.path.join(a.bin, "gatewatch-notifier")
@@ -83,6 +84,8 @@ def main():
              "/api/stats?from=%s&to=%s&by=hour" % (month_ago, today),
              "/api/stats?from=%s&to=%s&by=day" % (month_ago, today), "/api/tracks.csv?limit=10000",
              "/api/cameras"]
+    if a.only:
+        paths = [p for p in paths if a.only in p]
     try:
         for p in paths:
             times, stalls, size = [], [], 0
