@@ -5,16 +5,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "kernels_act8.h"
 #include "kernels_avx2.h"
-
-static inline __m256 act8(__m256 v, enum kx_act act)
-{
-	if (act == KX_LEAKY)
-		return _mm256_max_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(.1f)));
-	if (act == KX_RELU)
-		return _mm256_max_ps(v, _mm256_setzero_ps());
-	return v;
-}
 
 static inline float act1(float v, enum kx_act act)
 {
@@ -50,7 +42,7 @@ void kx_act(float *c, int ldc, int m, int n, enum kx_act act)
 		float *r = c + (long)i * ldc;
 
 		for (j = 0; j + 8 <= n; j += 8)
-			_mm256_storeu_ps(r + j, act8(_mm256_loadu_ps(r + j), act));
+			_mm256_storeu_ps(r + j, kx_act8(_mm256_loadu_ps(r + j), act));
 		for (; j < n; j++)
 			r[j] = act1(r[j], act);
 	}
@@ -126,10 +118,10 @@ void kx_depthwise(const float *in, int cg, int h, int w, int size, int stride, i
 						}
 					}
 				__m256 b = _mm256_set1_ps(bias);
-				_mm256_storeu_ps(o + ox, act8(_mm256_add_ps(a0, b), act));
-				_mm256_storeu_ps(o + ox + 8, act8(_mm256_add_ps(a1, b), act));
-				_mm256_storeu_ps(o + ox + 16, act8(_mm256_add_ps(a2, b), act));
-				_mm256_storeu_ps(o + ox + 24, act8(_mm256_add_ps(a3, b), act));
+				_mm256_storeu_ps(o + ox, kx_act8(_mm256_add_ps(a0, b), act));
+				_mm256_storeu_ps(o + ox + 8, kx_act8(_mm256_add_ps(a1, b), act));
+				_mm256_storeu_ps(o + ox + 16, kx_act8(_mm256_add_ps(a2, b), act));
+				_mm256_storeu_ps(o + ox + 24, kx_act8(_mm256_add_ps(a3, b), act));
 			}
 			for (; ox + 8 <= xi1; ox += 8) {
 				__m256 a0 = _mm256_setzero_ps(), a1 = a0;
@@ -150,7 +142,7 @@ void kx_depthwise(const float *in, int cg, int h, int w, int size, int stride, i
 							a0 = t;
 						}
 					}
-				_mm256_storeu_ps(o + ox, act8(_mm256_add_ps(_mm256_add_ps(a0, a1),
+				_mm256_storeu_ps(o + ox, kx_act8(_mm256_add_ps(_mm256_add_ps(a0, a1),
 				    _mm256_set1_ps(bias)), act));
 			}
 		}
@@ -273,8 +265,8 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 	for (j = 0; j < 4; j++, o += oplane) {
 #pragma GCC unroll 3
 		for (v = 0; v < V - 1; v++)
-			_mm256_storeu_ps(o + 8 * v, act8(a[j][v], act));
-		_mm256_maskstore_ps(o + 8 * (V - 1), mask, act8(a[j][V - 1], act));
+			_mm256_storeu_ps(o + 8 * v, kx_act8(a[j][v], act));
+		_mm256_maskstore_ps(o + 8 * (V - 1), mask, kx_act8(a[j][V - 1], act));
 	}
 }
 
@@ -405,8 +397,8 @@ void kx_depthwise_padded(const float *pin, int cg, int ph, int pw, int size, int
 				a0 = _mm256_fmadd_ps(k, _mm256_loadu_ps(r + off[t] + ox), a0);
 				a1 = _mm256_fmadd_ps(k, _mm256_loadu_ps(r + off[t] + ox + 8), a1);
 			}
-			_mm256_storeu_ps(o + ox, act8(a0, act));
-			_mm256_storeu_ps(o + ox + 8, act8(a1, act));
+			_mm256_storeu_ps(o + ox, kx_act8(a0, act));
+			_mm256_storeu_ps(o + ox + 8, kx_act8(a1, act));
 		}
 		for (; ox < ow; ox += 8) {
 			__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(ow - ox),
@@ -415,7 +407,7 @@ void kx_depthwise_padded(const float *pin, int cg, int ph, int pw, int size, int
 
 			for (t = 0; t < nz; t++)
 				a0 = _mm256_fmadd_ps(_mm256_set1_ps(wv[t]), _mm256_loadu_ps(r + off[t] + ox), a0);
-			_mm256_maskstore_ps(o + ox, mask, act8(a0, act));
+			_mm256_maskstore_ps(o + ox, mask, kx_act8(a0, act));
 		}
 	}
 }
@@ -428,7 +420,7 @@ void kx_shortcut(const float *a, const float *b, float alpha, float beta, int n,
 
 	/* alpha * a + beta * b, two roundings as darknet's s1*out + s2*add */
 	for (i = 0; i + 8 <= n; i += 8)
-		_mm256_storeu_ps(out + i, act8(_mm256_add_ps(_mm256_mul_ps(va, _mm256_loadu_ps(a + i)),
+		_mm256_storeu_ps(out + i, kx_act8(_mm256_add_ps(_mm256_mul_ps(va, _mm256_loadu_ps(a + i)),
 		    _mm256_mul_ps(vb, _mm256_loadu_ps(b + i))), act));
 	for (; i < n; i++) {
 		float x = alpha * a[i], y = beta * b[i];

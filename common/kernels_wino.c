@@ -16,6 +16,7 @@
 
 #include <cblas.h>
 
+#include "kernels_act8.h"
 #include "kernels_wino.h"
 
 /* Bytes of transformed input + products per block (measured on the
@@ -154,15 +155,6 @@ static inline void kw_in_tile8(const float *p, long pw, float *v, long kstride, 
 	}
 }
 
-static inline __m256 kw_act8(__m256 v, enum kx_act act)
-{
-	if (act == KX_LEAKY)
-		return _mm256_max_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(.1f)));
-	if (act == KX_RELU)
-		return _mm256_max_ps(v, _mm256_setzero_ps());
-	return v;
-}
-
 /* n (0..16) floats of v0 then v1 to o */
 static inline void kw_store16(float *o, __m256 v0, __m256 v1, int n)
 {
@@ -197,15 +189,15 @@ static inline void kw_out_tile8(const float *mp, long kstride, float bias, enum 
 		s1[j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
 	}
 	{
-		__m256 y00 = kw_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
-		__m256 y01 = kw_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
+		__m256 y00 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
+		__m256 y01 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
 		__m256 lo = _mm256_unpacklo_ps(y00, y01), hi = _mm256_unpackhi_ps(y00, y01);
 
 		kw_store16(o, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), n);
 	}
 	if (rows2 > 1) {
-		__m256 y10 = kw_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
-		__m256 y11 = kw_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
+		__m256 y10 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
+		__m256 y11 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
 		__m256 lo = _mm256_unpacklo_ps(y10, y11), hi = _mm256_unpackhi_ps(y10, y11);
 
 		kw_store16(o + ow, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), n);
