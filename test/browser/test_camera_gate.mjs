@@ -21,7 +21,9 @@
 // - two people in view get a line each; the big status is the worst;
 // - a server that sends no person messages gets the answer-based page;
 // - a lost connection says so and shows no stale verdict; close code 4029
-//   is explained; the page keeps to the welcome's max_inflight.
+//   is explained; the page keeps to the welcome's max_inflight;
+// - after a reconnect, the person and verdict the server sends again
+//   ("replay":true, after the welcome) show.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as gw from "./lib.mjs";
@@ -34,7 +36,8 @@ const DELAY_MS = 2500;
  * the previous answer (one frame at a time), "accepted" while present. */
 function startPeer() {
 	// conns: per connection, the most frames it ever had unanswered
-	const peer = { socket: null, present: false, frames: 0, hellos: 0, welcome: {}, conns: [] };
+	// replay: the gate messages sent again after each welcome (ingest's gate sync)
+	const peer = { socket: null, present: false, frames: 0, hellos: 0, welcome: {}, conns: [], replay: [] };
 	const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
 	peer.wss = wss;
 	peer.ready = new Promise((resolve) => wss.on("listening", () => { peer.port = wss.address().port; resolve(); }));
@@ -47,7 +50,11 @@ function startPeer() {
 			if (!isBinary) {
 				let m;
 				try { m = JSON.parse(String(data)); } catch (e) { return; }
-				if (m.type === "hello") { peer.hellos++; sock.send(JSON.stringify({ type: "welcome", camera: m.camera, ...peer.welcome })); }
+				if (m.type === "hello") {
+					peer.hellos++;
+					sock.send(JSON.stringify({ type: "welcome", camera: m.camera, ...peer.welcome }));
+					for (const r of peer.replay) sock.send(JSON.stringify(r));   // who is tracked now
+				}
 				return;
 			}
 			const s = ++seq;
@@ -230,6 +237,20 @@ await gw.run(async () => {
 			"close code 4029 is explained", await text(page, "#message"));
 		gw.check(await gw.waitFor(async () => peer.hellos > hellos2 && (await text(page, "#state")) === "streaming", 20000),
 			"and the page comes back", await text(page, "#state"));
+
+		// --- a reconnect while a decided person is still tracked: the server
+		// says again who is there ("replay":true), the page shows their verdict
+		peer.present = true;
+		peer.replay = [{ type: "person", track: "106", event: "appeared", replay: true },
+			{ type: "verdict", track: "106", verdict: "PASS", reason: "", temperature: null, override: false, by: null,
+				face, replay: true }];
+		const hellos3 = peer.hellos;
+		peer.socket.terminate();
+		gw.check(await gw.waitFor(async () => peer.hellos > hellos3 && (await big(page)) === "PASS", 20000),
+			"after a reconnect the replayed person and verdict show, not Nobody", await big(page));
+		await gw.sleep(3000);
+		gw.eq(await big(page), "PASS", "and stay while the person is tracked");
+		peer.replay = [];
 
 		gw.eq(errors.filter((e) => !e.includes("WebSocket")), [], "no console errors or page exceptions");
 		await page.click("#stop");
