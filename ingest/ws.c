@@ -29,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <libwebsockets.h>
 
@@ -325,6 +328,19 @@ ws_writeable(struct ws_conn *c)
 	return 0;
 }
 
+/* ws_nodelay - messages go out as soon as they are written: without it
+ * a message written right after another (an answer let out after the one
+ * before it, a gate message after an answer) waits for the client's
+ * delayed ACK of the first, about 40 ms (Nagle). */
+static void
+ws_nodelay(struct ws_conn *c)
+{
+	int one = 1, fd = lws_get_socket_fd(c->wsi);
+
+	if (fd >= 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_debug(NULL, "peer %s: TCP_NODELAY: %s", c->peer, strerror(errno));
+}
+
 static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -352,6 +368,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		c->temperature = NAN;
 		c->born_mono = util_mono_us();
 		util_strlcpy(c->peer, peer, sizeof(c->peer));
+		ws_nodelay(c);
 		c->next = ws.conns;
 		if (ws.conns)
 			ws.conns->prev = c;
