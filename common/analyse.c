@@ -63,12 +63,9 @@ analyse_close(struct analyse *a)
 {
 	if (a == NULL)
 		return;
-	if (a->face)
-		facedet_close(a->face);
-	if (a->body)
-		facedet_close(a->body);
-	if (a->mask)
-		maskcls_close(a->mask);
+	facedet_close(a->face); /* both take NULL */
+	facedet_close(a->body);
+	maskcls_close(a->mask);
 	free(a);
 }
 

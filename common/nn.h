@@ -34,6 +34,7 @@ int facedet_run(struct facedet *fd, const struct image *im, float threshold, str
  * count or -errno (-EINVAL for a rectangle outside im). */
 int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
                      float zoom, float threshold, struct nn_box *out, int max);
+/* facedet_close - free fd (NULL is fine). */
 void facedet_close(struct facedet *fd);
 
 /* Person detector: human-models NanoDet converted to darknet
@@ -69,6 +70,7 @@ void maskcls_from_detector(const struct nn_box *det, struct nn_box *out);
 int maskcls_decide(const struct maskcls *mc, const float probs[MASKCLS_N]);
 /* maskcls_threshold - the minimum probability to call cls (1 for a bad cls). */
 float maskcls_threshold(const struct maskcls *mc, int cls);
+/* maskcls_close - free mc (NULL is fine). */
 void maskcls_close(struct maskcls *mc);
 const char *maskcls_name(int cls); /* "mask_on", "mask_off", "mask_chin" */
 
