@@ -23,14 +23,11 @@
 
 struct dispatcher dsp;
 
-static struct daemon_loop dispatcher_loop;
-static int dispatcher_gone;       /* every worker has exited */
-
 static void
 dispatcher_all_gone(void)
 {
 	log_info(NULL, "all workers have exited; bye");
-	dispatcher_gone = 1;
+	dsp.workers_gone = 1;
 }
 
 static void
@@ -45,7 +42,7 @@ dispatcher_begin_stop(int signum)
 static int
 dispatcher_drained(void)
 {
-	return dispatcher_gone;
+	return dsp.workers_gone;
 }
 
 /* dispatcher_timeout - workers still busy: kill them and wait for their exit. */
@@ -116,9 +113,9 @@ main(int argc, char **argv)
 	log_info(NULL, "spool %s recovered: %d stale tmp file%s removed, %d claimed frame%s requeued",
 	    path, stale, stale == 1 ? "" : "s", requeued, requeued == 1 ? "" : "s");
 
-	if ((rc = daemon_loop_init(&dispatcher_loop, &dispatcher_spec)) < 0)
+	if ((rc = daemon_loop_init(&dsp.dl, &dispatcher_spec)) < 0)
 		fatal("libuv loop: %s", uv_strerror(rc));
-	dsp.loop = &dispatcher_loop.loop;
+	dsp.loop = &dsp.dl.loop;
 	camera_init();
 	if ((rc = camera_rescan()) < 0)
 		fatal("spool %s: cannot list the queue: %s", path, strerror(-rc));
@@ -134,8 +131,8 @@ main(int argc, char **argv)
 	status_start(path, camera_status_all);
 
 	daemon_ready("serving run/dispatcher.sock");
-	daemon_loop_run(&dispatcher_loop);
-	daemon_loop_close(&dispatcher_loop);
+	daemon_loop_run(&dsp.dl);
+	daemon_loop_close(&dsp.dl);
 	daemon_args_free(&args);
 	log_info(NULL, "stopped");
 	return 0;

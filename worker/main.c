@@ -45,16 +45,17 @@
 #define WORKER_TICK_MS 250          /* apply time this often when no frame comes */
 #define WORKER_TAKEOVER_MS 3000      /* wait this long for the notifier's open people */
 
-static volatile sig_atomic_t worker_stop;
-
 enum { WORKER_KEY_CAMERA = DAEMON_KEY_OWN, WORKER_KEY_FD };
 
-/* What the command line asks of this process, besides the config. */
+/* The process: the state frame.c shares, what the command line asked
+ * besides the config, and the stop flag SIGTERM sets. */
 static struct {
+	struct worker w;
 	const char *camera;      /* --camera */
 	long fd;                 /* --fd, -1 if absent */
 	int replay, nomask;      /* --replay, --no-mask */
-} worker_opt = { NULL, -1, 0, 0 };
+	volatile sig_atomic_t stop; /* between frames: stop */
+} wk = { .fd = -1 };
 
 static int
 worker_flag(int key, const char *arg, char *err, size_t errlen)
@@ -62,11 +63,11 @@ worker_flag(int key, const char *arg, char *err, size_t errlen)
 	char *end;
 
 	if (key == WORKER_KEY_CAMERA) {
-		worker_opt.camera = arg;
+		wk.camera = arg;
 		return 0;
 	}
-	worker_opt.fd = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || worker_opt.fd < 0 || worker_opt.fd > 65535) {
+	wk.fd = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || wk.fd < 0 || wk.fd > 65535) {
 		snprintf(err, errlen, "--fd %s: not a descriptor number", arg);
 		return -EINVAL;
 	}
@@ -82,8 +83,8 @@ static const struct daemon_spec worker_spec = {
 	.flags = (const struct daemon_flag[]){
 		{ "camera", 1, WORKER_KEY_CAMERA, "CAM", "the camera whose frames this worker analyses", NULL },
 		{ "fd", 1, WORKER_KEY_FD, "N", "the dispatcher's end of the socketpair", NULL },
-		{ "replay", 0, 0, NULL, "analyse FILE... and print one JSON line per file", &worker_opt.replay },
-		{ "no-mask", 0, 0, NULL, "with --replay: faces only, no mask classifier needed", &worker_opt.nomask },
+		{ "replay", 0, 0, NULL, "analyse FILE... and print one JSON line per file", &wk.replay },
+		{ "no-mask", 0, 0, NULL, "with --replay: faces only, no mask classifier needed", &wk.nomask },
 		{ NULL, 0, 0, NULL, NULL, NULL } },
 	.flag = worker_flag,
 };
@@ -92,7 +93,7 @@ static void
 worker_sigterm(int sig)
 {
 	(void)sig;
-	worker_stop = 1;
+	wk.stop = 1;
 }
 
 /* worker_tick - no frame for a while: apply the time that passed, on the
@@ -143,7 +144,7 @@ worker_loop(struct worker *w)
 
 	if ((m = malloc(sizeof(*m))) == NULL)
 		fatal("out of memory");
-	while (!worker_stop) {
+	while (!wk.stop) {
 		p.fd = w->fd;
 		p.events = POLLIN;
 		p.revents = 0;
@@ -175,7 +176,7 @@ worker_loop(struct worker *w)
 			break;
 		case MSG_FRAME:
 			if (frame_handle(w, &m->u.ref) == -ECANCELED)
-				worker_stop = 1;
+				wk.stop = 1;
 			break;
 		default:
 			log_warnx(NULL, "camera=%s unexpected %s from the dispatcher, ignored",
@@ -192,19 +193,19 @@ static void
 worker_args(struct worker *w, int argc, char **argv, struct daemon_args *args)
 {
 	daemon_args(&worker_spec, &w->cfg, argc, argv, args);
-	if (worker_opt.replay) {
+	if (wk.replay) {
 		if (args->noperands == 0)
 			daemon_usage_error(&worker_spec, "--replay needs at least one file");
 		return;
 	}
 	if (args->noperands > 0)
 		daemon_usage_error(&worker_spec, "unexpected argument \"%s\"", args->operands[0]);
-	if (worker_opt.camera == NULL || !util_camera_id_valid(worker_opt.camera) || worker_opt.fd < 0)
+	if (wk.camera == NULL || !util_camera_id_valid(wk.camera) || wk.fd < 0)
 		daemon_usage_error(&worker_spec, "needs --camera ID and --fd N (or --replay)");
-	if (fcntl((int)worker_opt.fd, F_GETFD) == -1)
-		daemon_usage_error(&worker_spec, "--fd %ld: %s", worker_opt.fd, strerror(errno));
-	util_strlcpy(w->camera, worker_opt.camera, sizeof(w->camera));
-	w->fd = (int)worker_opt.fd;
+	if (fcntl((int)wk.fd, F_GETFD) == -1)
+		daemon_usage_error(&worker_spec, "--fd %ld: %s", wk.fd, strerror(errno));
+	util_strlcpy(w->camera, wk.camera, sizeof(w->camera));
+	w->fd = (int)wk.fd;
 	fcntl(w->fd, F_SETFD, FD_CLOEXEC);
 }
 
@@ -232,46 +233,46 @@ worker_exit(struct worker *w)
 int
 main(int argc, char **argv)
 {
-	static struct worker w;
+	struct worker *w = &wk.w;
 	struct daemon_args args;
 	struct sigaction sa;
 	char err[512], path[CONFIG_PATH_SIZE];
 	int rc = 0;
 
-	worker_args(&w, argc, argv, &args);
-	if (worker_opt.replay) {
-		rc = analysefiles_run(&w.cfg, !worker_opt.nomask, args.operands, args.noperands);
+	worker_args(w, argc, argv, &args);
+	if (wk.replay) {
+		rc = analysefiles_run(&w->cfg, !wk.nomask, args.operands, args.noperands);
 		daemon_args_free(&args);
 		return rc;
 	}
-	/* no libuv here: between frames, SIGTERM sets worker_stop */
-	w.stop = &worker_stop;
+	/* no libuv here: between frames, SIGTERM sets wk.stop */
+	w->stop = &wk.stop;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = worker_sigterm;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	if (config_path(&w.cfg, "spool", path, sizeof(path)) < 0 ||
-	    (rc = spool_open(&w.spool, path, w.cfg.spool_max_frames, w.cfg.spool_max_bytes,
-	    w.cfg.spool_min_free_mb)) < 0)
-		fatal("camera=%s cannot open the spool under %s: %s", w.camera, w.cfg.dir,
+	if (config_path(&w->cfg, "spool", path, sizeof(path)) < 0 ||
+	    (rc = spool_open(&w->spool, path, w->cfg.spool_max_frames, w->cfg.spool_max_bytes,
+	    w->cfg.spool_min_free_mb)) < 0)
+		fatal("camera=%s cannot open the spool under %s: %s", w->camera, w->cfg.dir,
 		    strerror(rc < 0 ? -rc : ENAMETOOLONG));
-	if ((w.an = analyse_open(&w.cfg, 1, err, sizeof(err))) == NULL)
-		fatal("camera=%s cannot load models: %s", w.camera, err);
-	if ((w.people = people_new(&w.cfg, w.camera, util_now_us())) == NULL)
-		fatal("camera=%s out of memory", w.camera);
-	if (config_path(&w.cfg, "run/notifier.sock", path, sizeof(path)) < 0)
-		fatal("camera=%s state dir path too long", w.camera);
-	deliver_init(&w.deliver, path, w.camera);
-	if ((rc = deliver_takeover(&w.deliver, WORKER_TAKEOVER_MS, worker_adopt, &w)) < 0)
-		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", w.camera, path);
-	if ((rc = msg_hello(w.fd, MSG_ROLE_WORKER, w.camera)) < 0)
-		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", w.camera);
-	log_info(NULL, "camera=%s worker ready pid=%d models=%s", w.camera, (int)getpid(), w.cfg.models_dir);
+	if ((w->an = analyse_open(&w->cfg, 1, err, sizeof(err))) == NULL)
+		fatal("camera=%s cannot load models: %s", w->camera, err);
+	if ((w->people = people_new(&w->cfg, w->camera, util_now_us())) == NULL)
+		fatal("camera=%s out of memory", w->camera);
+	if (config_path(&w->cfg, "run/notifier.sock", path, sizeof(path)) < 0)
+		fatal("camera=%s state dir path too long", w->camera);
+	deliver_init(&w->deliver, path, w->camera);
+	if ((rc = deliver_takeover(&w->deliver, WORKER_TAKEOVER_MS, worker_adopt, w)) < 0)
+		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", w->camera, path);
+	if ((rc = msg_hello(w->fd, MSG_ROLE_WORKER, w->camera)) < 0)
+		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", w->camera);
+	log_info(NULL, "camera=%s worker ready pid=%d models=%s", w->camera, (int)getpid(), w->cfg.models_dir);
 
-	rc = worker_loop(&w);
-	worker_exit(&w);
+	rc = worker_loop(w);
+	worker_exit(w);
 	daemon_args_free(&args);
 	return rc;
 }
