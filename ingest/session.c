@@ -57,7 +57,7 @@ struct session_slot {
 static struct session_slot *
 session_slot_add(struct ws_conn *c, uint32_t seq, json_t *answer)
 {
-	struct session_slot *s;
+	struct session_slot *s, **end;
 
 	if (c->nslots >= WS_OUTQ) {
 		ws_refuse(c, "busy", WS_CLOSE_LIMIT, "too many frames waiting for the answers of earlier frames");
@@ -67,11 +67,9 @@ session_slot_add(struct ws_conn *c, uint32_t seq, json_t *answer)
 		return NULL;
 	s->seq = seq;
 	s->answer = answer;
-	if (c->slots_tail)
-		c->slots_tail->next = s;
-	else
-		c->slots = s;
-	c->slots_tail = s;
+	for (end = &c->slots; *end; end = &(*end)->next)   /* a few: the frames in flight */
+		;
+	*end = s;
 	c->nslots++;
 	return s;
 }
@@ -84,8 +82,7 @@ session_slot_flush(struct ws_conn *c)
 	struct session_slot *s;
 
 	while ((s = c->slots) != NULL && s->answer != NULL) {
-		if ((c->slots = s->next) == NULL)
-			c->slots_tail = NULL;
+		c->slots = s->next;
 		c->nslots--;
 		ws_send(c, s->answer);
 		free(s);
@@ -127,7 +124,6 @@ session_forget(struct ws_conn *c)
 		json_decref(s->answer);
 		free(s);
 	}
-	c->slots_tail = NULL;
 	c->nslots = 0;
 }
 

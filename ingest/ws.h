@@ -42,7 +42,6 @@ struct ws_conn {
 	uint32_t seq;                   /* binary messages received */
 	int inflight;                   /* frames in the pipeline */
 	struct session_slot *slots;     /* answers in frame order while a frame is in the pipeline (session.c) */
-	struct session_slot *slots_tail;
 	int nslots;
 	float temperature;              /* from the last meta, for the next frame; NAN if none */
 	uint64_t born_mono;             /* established; hello is due hello_timeout_ms later */

@@ -45,11 +45,12 @@ RESULT_NPERSONS = RESULT_RECEIVED + RESULT_HEAD2.size - 4
 RESULT_PERSONS = RESULT_NPERSONS + 8
 RESULT_SIZE = RESULT_PERSONS + 16 * PERSON.size
 VERDICT_S = struct.Struct("<32s24sqIIfIII64s96sIIQ")
-GATE_SYNC_S = struct.Struct("<32sQ")
 TAKEOVER_S = struct.Struct("<32s")
 TRACK_STATE_S = struct.Struct("<32sq9Iff4x3q10f96s")
 STATS_S = struct.Struct("<32sII6Qff")
 QUEUE_S = struct.Struct("<32sIi3Q")
+
+GATE_SYNC_S = struct.Struct("<32sQ")   # camera, ingest's connection id
 
 SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.size,
          "frame_ref": REF.size, "box": BOX.size, "person": PERSON.size, "track_event": EVENT.size,
@@ -220,6 +221,11 @@ def parse_track_state(body):
 
 def takeover(camera):
     return pack(TAKEOVER, TAKEOVER_S.pack(cstr(camera, 32)))
+
+
+def gate_sync(camera, conn=0):
+    """Ingest's "a connection of camera said hello": camera, connection id (0: all)."""
+    return pack(GATE_SYNC, GATE_SYNC_S.pack(cstr(camera, 32), conn))
 
 
 def feed(sock, items, timeout=5.0):
