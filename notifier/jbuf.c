@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "jbuf.h"
+#include "utf8.h"
 
 void
 jbuf_init(struct jbuf *b, size_t pre)
@@ -93,33 +94,6 @@ jbuf_add(struct jbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* jbuf_utf8_len - length of a valid UTF-8 sequence at p, 0 if invalid:
- * it only decides what to replace; jansson does the encoding. */
-static size_t
-jbuf_utf8_len(const unsigned char *p)
-{
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2)
-		n = 2;
-	else if ((p[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong forms, surrogates and beyond U+10FFFF, as jansson refuses */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 int
 jbuf_json(struct jbuf *b, json_t *v)
 {
@@ -143,26 +117,8 @@ jbuf_json(struct jbuf *b, json_t *v)
 void
 jbuf_str(struct jbuf *b, const char *s)
 {
-	struct jbuf clean;
-	const unsigned char *p;
-	size_t n;
-
-	if (s == NULL) {
-		jbuf_json(b, json_null());
-		return;
-	}
-	/* jansson refuses what is not UTF-8: replace it first */
-	jbuf_init(&clean, 0);
-	for (p = (const unsigned char *)s; *p; p += n) {
-		if ((n = jbuf_utf8_len(p)) == 0) {
-			jbuf_mem(&clean, "\xef\xbf\xbd", 3);
-			n = 1;
-		} else
-			jbuf_mem(&clean, (const char *)p, n);
-	}
-	if (clean.failed || jbuf_json(b, json_stringn(jbuf_text(&clean), clean.len)) != 0)
+	if (jbuf_json(b, utf8_json(s)) != 0)
 		b->failed = 1;
-	jbuf_free(&clean);
 }
 
 json_t *

@@ -29,9 +29,8 @@ void jbuf_mem(struct jbuf *b, const char *p, size_t n);
  * appends nothing) when v is NULL, as a failed query returns, or out of
  * memory. The one way JSON text is written in the notifier. */
 int jbuf_json(struct jbuf *b, json_t *v);
-/* jbuf_str - append s as a JSON string (NULL -> null) through jbuf_json;
- * bytes that are not UTF-8 become U+FFFD, so any input is safe and none
- * is echoed as is. */
+/* jbuf_str - append s as a JSON string (NULL -> null): utf8_json, so
+ * bytes that are not UTF-8 become U+FFFD and none is echoed as is. */
 void jbuf_str(struct jbuf *b, const char *s);
 /* jbuf_number - v as a JSON number (an integer when it is whole), NaN
  * and Inf as null: how every measured value is written. */

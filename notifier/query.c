@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "query.h"
+#include "utf8.h"
 
 /* query_ms - microseconds column col as milliseconds, or null */
 static json_t *
@@ -27,17 +28,13 @@ query_real(sqlite3_stmt *st, int col, double scale)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* query_text - text column col, or null; a string that is not UTF-8 (it
- * came from outside before it was stored) is null, never echoed */
+/* query_text - text column col, or null; text that is not UTF-8 (it came
+ * from outside before it was stored) is repaired, never echoed */
 static json_t *
 query_text(sqlite3_stmt *st, int col)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	json_t *v;
+	json_t *v = utf8_json((const char *)sqlite3_column_text(st, col));
 
-	if (s == NULL)
-		return json_null();
-	v = json_string(s);
 	return v ? v : json_null();
 }
 
