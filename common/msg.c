@@ -3,6 +3,7 @@
  * any other shape is -EPROTO and the caller drops that peer. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,22 +15,45 @@
 _Static_assert(sizeof(struct msg) <= MSG_SIZE_MAX, "struct msg exceeds MSG_SIZE_MAX");
 _Static_assert(sizeof(struct msg_result) + sizeof(struct msg_hdr) <= MSG_SIZE_MAX, "msg_result too big");
 
+#define MSG_STRINGS_MAX 4 /* char arrays in one message body, at most */
+
+/* MSG_STR - a char array field of a body type: its offset and size. */
+#define MSG_STR(type, field) { offsetof(type, field), sizeof(((type *)0)->field) }
+
+/* Per message type: its name, its exact body size and the char arrays in
+ * the body, which msg_recv terminates (they come from another process). */
 static const struct {
 	const char *name;
 	size_t size;
+	struct { size_t off, size; } str[MSG_STRINGS_MAX]; /* size 0 ends the list */
 } msg_types[MSG_TYPE_MAX] = {
-	[MSG_HELLO] = { "hello", sizeof(struct msg_hello) },
-	[MSG_FRAME_READY] = { "frame_ready", sizeof(struct msg_frame_ref) },
-	[MSG_FRAME] = { "frame", sizeof(struct msg_frame_ref) },
-	[MSG_FRAME_DONE] = { "frame_done", sizeof(struct msg_frame_done) },
-	[MSG_RESULT] = { "result", sizeof(struct msg_result) },
-	[MSG_RESULT_ACK] = { "result_ack", sizeof(struct msg_frame_ref) },
-	[MSG_VERDICT] = { "verdict", sizeof(struct msg_verdict) },
-	[MSG_CAMERA_STATS] = { "camera_stats", sizeof(struct msg_camera_stats) },
-	[MSG_QUEUE_STATUS] = { "queue_status", sizeof(struct msg_queue_status) },
-	[MSG_TAKEOVER] = { "takeover", sizeof(struct msg_takeover) },
-	[MSG_TRACK_STATE] = { "track_state", sizeof(struct msg_track_state) },
-	[MSG_GATE_SYNC] = { "gate_sync", sizeof(struct msg_gate_sync) },
+	[MSG_HELLO] = { "hello", sizeof(struct msg_hello),
+	    { MSG_STR(struct msg_hello, camera) } },
+	[MSG_FRAME_READY] = { "frame_ready", sizeof(struct msg_frame_ref),
+	    { MSG_STR(struct msg_frame_ref, camera), MSG_STR(struct msg_frame_ref, frame_id) } },
+	[MSG_FRAME] = { "frame", sizeof(struct msg_frame_ref),
+	    { MSG_STR(struct msg_frame_ref, camera), MSG_STR(struct msg_frame_ref, frame_id) } },
+	[MSG_FRAME_DONE] = { "frame_done", sizeof(struct msg_frame_done),
+	    { MSG_STR(struct msg_frame_done, ref.camera), MSG_STR(struct msg_frame_done, ref.frame_id),
+	      MSG_STR(struct msg_frame_done, reason) } },
+	[MSG_RESULT] = { "result", sizeof(struct msg_result),
+	    { MSG_STR(struct msg_result, ref.camera), MSG_STR(struct msg_result, ref.frame_id),
+	      MSG_STR(struct msg_result, snapshot) } },
+	[MSG_RESULT_ACK] = { "result_ack", sizeof(struct msg_frame_ref),
+	    { MSG_STR(struct msg_frame_ref, camera), MSG_STR(struct msg_frame_ref, frame_id) } },
+	[MSG_VERDICT] = { "verdict", sizeof(struct msg_verdict),
+	    { MSG_STR(struct msg_verdict, ref.camera), MSG_STR(struct msg_verdict, ref.frame_id),
+	      MSG_STR(struct msg_verdict, by), MSG_STR(struct msg_verdict, snapshot) } },
+	[MSG_CAMERA_STATS] = { "camera_stats", sizeof(struct msg_camera_stats),
+	    { MSG_STR(struct msg_camera_stats, camera) } },
+	[MSG_QUEUE_STATUS] = { "queue_status", sizeof(struct msg_queue_status),
+	    { MSG_STR(struct msg_queue_status, camera) } },
+	[MSG_TAKEOVER] = { "takeover", sizeof(struct msg_takeover),
+	    { MSG_STR(struct msg_takeover, camera) } },
+	[MSG_TRACK_STATE] = { "track_state", sizeof(struct msg_track_state),
+	    { MSG_STR(struct msg_track_state, camera), MSG_STR(struct msg_track_state, snapshot) } },
+	[MSG_GATE_SYNC] = { "gate_sync", sizeof(struct msg_gate_sync),
+	    { MSG_STR(struct msg_gate_sync, camera) } },
 };
 
 size_t
@@ -86,60 +110,16 @@ msg_send(int fd, unsigned type, const void *body, size_t len)
 	return 0;
 }
 
-/* MSG_TERM - terminate a char array field at its last byte. */
-#define MSG_TERM(field) ((field)[sizeof(field) - 1] = '\0')
-
-static void
-msg_terminate_ref(struct msg_frame_ref *ref)
-{
-	MSG_TERM(ref->camera);
-	MSG_TERM(ref->frame_id);
-}
-
 /* msg_terminate - strings inside come from another process: terminate
- * them here so no receiver can read past a field. */
+ * them here so no receiver can read past a field. The type is known. */
 static void
 msg_terminate(struct msg *m)
 {
-	switch (m->hdr.type) {
-	case MSG_HELLO:
-		MSG_TERM(m->u.hello.camera);
-		break;
-	case MSG_FRAME_READY:
-	case MSG_FRAME:
-	case MSG_RESULT_ACK:
-		msg_terminate_ref(&m->u.ref);
-		break;
-	case MSG_FRAME_DONE:
-		msg_terminate_ref(&m->u.done.ref);
-		MSG_TERM(m->u.done.reason);
-		break;
-	case MSG_RESULT:
-		msg_terminate_ref(&m->u.result.ref);
-		MSG_TERM(m->u.result.snapshot);
-		break;
-	case MSG_VERDICT:
-		msg_terminate_ref(&m->u.verdict.ref);
-		MSG_TERM(m->u.verdict.by);
-		MSG_TERM(m->u.verdict.snapshot);
-		break;
-	case MSG_TAKEOVER:
-		MSG_TERM(m->u.takeover.camera);
-		break;
-	case MSG_GATE_SYNC:
-		MSG_TERM(m->u.gate_sync.camera);
-		break;
-	case MSG_TRACK_STATE:
-		MSG_TERM(m->u.track_state.camera);
-		MSG_TERM(m->u.track_state.snapshot);
-		break;
-	case MSG_CAMERA_STATS:
-		MSG_TERM(m->u.camera_stats.camera);
-		break;
-	case MSG_QUEUE_STATUS:
-		MSG_TERM(m->u.queue_status.camera);
-		break;
-	}
+	char *body = (char *)&m->u;
+	int i;
+
+	for (i = 0; i < MSG_STRINGS_MAX && msg_types[m->hdr.type].str[i].size > 0; i++)
+		body[msg_types[m->hdr.type].str[i].off + msg_types[m->hdr.type].str[i].size - 1] = '\0';
 }
 
 int
