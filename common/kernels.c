@@ -328,6 +328,24 @@ static void shortcut_forward(layer l, network net)
 			l.output[i] = activate(l.output[i], l.activation);
 }
 
+/* Connected layer without batch-norm, batch 1: output = weights (outputs x
+ * inputs) x input + biases, then activation (darknet's runs its own gemm
+ * with a transposed operand and a call per element to activate). */
+static void connected_forward(layer l, network net)
+{
+	int act = kx_of(l.activation), i;
+
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, l.outputs, l.inputs, 1.0f, l.weights, l.inputs,
+	    net.input, 1, 0.0f, l.output, 1);
+	for (i = 0; i < l.outputs; i++)
+		l.output[i] += l.biases[i];
+	if (act >= 0)
+		kx_act(l.output, l.outputs, 1, l.outputs, (enum kx_act)act);
+	else
+		for (i = 0; i < l.outputs; i++)
+			l.output[i] = activate(l.output[i], l.activation);
+}
+
 /* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
  * * scale + bias, into the filter weights and the bias. */
 static void fold_batchnorm(layer *l)
@@ -382,6 +400,8 @@ int kernels_attach(network *net)
 			}
 			if (conv3_packable(l))
 				kx_conv3_pack(l->weights, l->n, l->c, l->weight_updates);
+		} else if (l->type == CONNECTED && l->batch == 1 && !l->batch_normalize) {
+			l->forward = connected_forward;
 		} else if (l->type == MAXPOOL && l->batch == 1) {
 			l->forward = maxpool_forward;
 		} else if (l->type == ROUTE && l->batch == 1) {
@@ -408,7 +428,7 @@ int kernels_attached(const network *net)
 
 	for (i = 0; i < net->n; i++)
 		if (net->layers[i].forward == conv_forward || net->layers[i].forward == conv_forward_wino ||
-		    net->layers[i].forward == maxpool_forward ||
+		    net->layers[i].forward == maxpool_forward || net->layers[i].forward == connected_forward ||
 		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
 		    net->layers[i].forward == upsample_forward)
 			n++;

@@ -1,6 +1,6 @@
 /* kernels - gatewatch's own forward for the darknet layers that cost the
- * time (convolution, maxpool; also route, upsample and same-shape
- * shortcut), installed into a loaded darknet network.
+ * time (convolution, maxpool; also connected, route, upsample and
+ * same-shape shortcut), installed into a loaded darknet network.
  *
  * darknet keeps parsing the cfg, loading the weights and owning the graph;
  * kernels_attach swaps the `forward` pointer of the layers it covers and
