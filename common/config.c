@@ -131,7 +131,7 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 	int rc;
 
 	if (strncmp(key, "camera.", 7) == 0 && strchr(key + 7, '.') != NULL)
-		return config_set_camera(c, key, value, err, errlen);
+		return config_check_camera(c, key, value, err, errlen);
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(config_keys[i].key, key) == 0)
 			k = &config_keys[i];
@@ -152,7 +152,7 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 			util_errf(err, errlen, "%s: longer than %zu characters", key, k->size - 1);
 			return -EINVAL;
 		}
-		if (!config_printable(value)) {
+		if (!config_check_printable(value)) {
 			util_errf(err, errlen, "%s: control characters are not allowed", key);
 			return -EINVAL;
 		}
@@ -161,7 +161,7 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 	default:
 		break;
 	}
-	if ((rc = config_number(k, value, &v)) != 0) {
+	if ((rc = config_check_number(k, value, &v)) != 0) {
 		if (rc == -ERANGE)
 			util_errf(err, errlen, "%s: %s is out of range %g..%g", key, value, k->min, k->max);
 		else

@@ -10,7 +10,7 @@
 #include "config_priv.h"
 
 int
-config_number(const struct config_key *k, const char *value, double *out)
+config_check_number(const struct config_key *k, const char *value, double *out)
 {
 	char *end;
 	double v;
@@ -64,7 +64,7 @@ config_check_camera_get(struct config *c, const char *id, int create)
 }
 
 int
-config_printable(const char *s)
+config_check_printable(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -73,7 +73,7 @@ config_printable(const char *s)
 }
 
 int
-config_set_camera(struct config *c, const char *key, const char *value, char *err, size_t errlen)
+config_check_camera(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	const char *id = key + strlen("camera."), *dot = strrchr(key, '.');
 	char idbuf[CAMERA_ID_SIZE];
@@ -94,7 +94,7 @@ config_set_camera(struct config *c, const char *key, const char *value, char *er
 		util_errf(err, errlen, "unknown key \"%s\" (camera.<id>.token|name|mode)", key);
 		return -EINVAL;
 	}
-	if (!config_printable(value)) {
+	if (!config_check_printable(value)) {
 		util_errf(err, errlen, "%s: control characters are not allowed", key);
 		return -EINVAL;
 	}

@@ -19,15 +19,15 @@ struct config_key {
 	const char *doc;
 };
 
-/* config_number - parse a number in k's range; bytes allows a k/M/G
+/* config_check_number - parse a number in k's range; bytes allows a k/M/G
  * suffix. Returns 0, -EINVAL if value is not a number, -ERANGE if out
  * of range. */
-int config_number(const struct config_key *k, const char *value, double *out);
+int config_check_number(const struct config_key *k, const char *value, double *out);
 
-/* config_printable - 1 if s has no control characters. */
-int config_printable(const char *s);
+/* config_check_printable - 1 if s has no control characters. */
+int config_check_printable(const char *s);
 
-/* config_set_camera - camera.<id>.token|name|mode; 0, or -EINVAL with err. */
-int config_set_camera(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* config_check_camera - camera.<id>.token|name|mode; 0, or -EINVAL with err. */
+int config_check_camera(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 
 #endif
