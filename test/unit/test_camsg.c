@@ -81,4 +81,34 @@ CASE(answers_are_utf8)
 	free(s);
 }
 
+/* A gate message said again for a camera's (re)connection carries
+ * "replay":true; a live one has no such member. */
+CASE(gate_replay)
+{
+	struct msg_verdict v;
+	char *s;
+
+	memset(&v, 0, sizeof(v));
+	strcpy(v.ref.camera, "gate1");
+	strcpy(v.ref.frame_id, "f1");
+	v.track_id = 1732490000000007;
+	v.kind = MSG_GATE_APPEARED;
+	s = test_camsg_dump(camsg_gate(&v, "."));
+	CHECK_STR(s, "{\"type\":\"person\",\"track\":\"1732490000000007\",\"event\":\"appeared\"}",
+	    "a live person message has no replay");
+	free(s);
+	v.replay = 1;
+	s = test_camsg_dump(camsg_gate(&v, "."));
+	CHECK_STR(s, "{\"type\":\"person\",\"track\":\"1732490000000007\",\"event\":\"appeared\",\"replay\":true}",
+	    "a replayed person message says replay:true");
+	free(s);
+	v.kind = MSG_GATE_VERDICT;
+	v.verdict = MSG_VERDICT_PASS;
+	v.temperature = NAN;
+	s = test_camsg_dump(camsg_gate(&v, "."));
+	CHECK_INT(s != NULL && strstr(s, "\"verdict\":\"PASS\"") != NULL && strstr(s, ",\"replay\":true}") != NULL, 1,
+	    "a replayed verdict says replay:true");
+	free(s);
+}
+
 CHECK_MAIN()
