@@ -212,6 +212,18 @@ accounts_collection(json_t *items, const char *href)
 	    "_links", "self", accounts_link(href, NULL), "create", accounts_link(href, "POST"));
 }
 
+/* accounts_list - a collection answer of items (reference taken), which
+ * the listing that filled them returned rc for (< 0: a 500) */
+static int
+accounts_list(struct jbuf *out, int rc, json_t *items, const char *href)
+{
+	if (items == NULL || rc < 0) {
+		json_decref(items);
+		return problem_json(out, 500, "database error");
+	}
+	return accounts_reply(out, 200, accounts_collection(items, href));
+}
+
 static json_t *
 accounts_user_json(const struct authdb_user *u)
 {
@@ -380,11 +392,9 @@ accounts_users(struct lws *wsi, const char *method, const char *name, const char
 		return accounts_user_add(body, len, out, ao);
 	if (strcmp(method, "GET") != 0)
 		return accounts_405(ao, out, "GET, POST");
-	if ((items = json_array()) == NULL || authdb_users(db_handle(), accounts_user_item, items) < 0) {
-		json_decref(items);
-		return problem_json(out, 500, "database error");
-	}
-	return accounts_reply(out, 200, accounts_collection(items, "/api/users"));
+	items = json_array();
+	return accounts_list(out, items ? authdb_users(db_handle(), accounts_user_item, items) : -ENOMEM, items,
+	    "/api/users");
 }
 
 /* ---- /api/tokens ---- */
@@ -479,11 +489,9 @@ accounts_tokens(const char *method, const char *idstr, const char *body, size_t 
 			return accounts_token_add(body, len, out, ao);
 		if (strcmp(method, "GET") != 0)
 			return accounts_405(ao, out, "GET, POST");
-		if ((items = json_array()) == NULL || authdb_tokens(db_handle(), accounts_token_item, items) < 0) {
-			json_decref(items);
-			return problem_json(out, 500, "database error");
-		}
-		return accounts_reply(out, 200, accounts_collection(items, "/api/tokens"));
+		items = json_array();
+		return accounts_list(out, items ? authdb_tokens(db_handle(), accounts_token_item, items) : -ENOMEM,
+		    items, "/api/tokens");
 	}
 	if (accounts_id(idstr, &id) != 0 || authdb_token_get(db_handle(), id, &t) != 0)
 		return problem_json(out, 404, "no such token");
