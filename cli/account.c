@@ -23,7 +23,7 @@
 #include "util.h"
 
 static void
-user_usage(FILE *out)
+account_user_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: gatewatch user add NAME --role admin|supervisor|viewer [--dir DIR | -c FILE]\n"
@@ -38,7 +38,7 @@ user_usage(FILE *out)
 }
 
 static void
-token_usage(FILE *out)
+account_token_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: gatewatch token add NAME --role admin|supervisor|viewer [--dir DIR | -c FILE]\n"
@@ -145,7 +145,7 @@ account_time(int64_t us, char *out, size_t len)
 }
 
 static void
-user_print(const struct authdb_user *u, void *arg)
+account_user_print(const struct authdb_user *u, void *arg)
 {
 	char c[32];
 
@@ -155,7 +155,7 @@ user_print(const struct authdb_user *u, void *arg)
 }
 
 static void
-token_print(const struct authdb_token *t, void *arg)
+account_token_print(const struct authdb_token *t, void *arg)
 {
 	char c[32], l[32];
 
@@ -290,9 +290,9 @@ account_done(sqlite3 *db, int rc, const struct account_op *op, const char *actio
 	return 1;
 }
 
-/* user_password - user add / user passwd: the password from stdin. */
+/* account_user_password - user add / user passwd: the password from stdin. */
 static int
-user_password(sqlite3 *db, struct account_op *op)
+account_user_password(sqlite3 *db, struct account_op *op)
 {
 	char pw[AUTHDB_PASSWORD_MAX + 2], d[64];
 	int add = strcmp(op->w[0], "add") == 0, rc;
@@ -322,16 +322,16 @@ user_password(sqlite3 *db, struct account_op *op)
 	return 0;
 }
 
-/* user_verb - one user verb on the open database. */
+/* account_user_verb - one user verb on the open database. */
 static int
-user_verb(sqlite3 *db, struct account_op *op)
+account_user_verb(sqlite3 *db, struct account_op *op)
 {
 	char d[64];
 
 	if (strcmp(op->w[0], "list") == 0)
-		return authdb_users(db, user_print, NULL) < 0 ? 1 : 0;
+		return authdb_users(db, account_user_print, NULL) < 0 ? 1 : 0;
 	if (strcmp(op->w[0], "add") == 0 || strcmp(op->w[0], "passwd") == 0)
-		return user_password(db, op);
+		return account_user_password(db, op);
 	if (strcmp(op->w[0], "role") == 0) {
 		snprintf(d, sizeof(d), "{\"role\":\"%s\"}", authdb_role_name(op->role));
 		return account_done(db, authdb_user_set_role(db, op->w[1], op->role, op->now), op, "user_role",
@@ -346,7 +346,7 @@ cmd_user(int argc, char **argv)
 	struct account_op op = { .cmd = "user" };
 	int rc;
 
-	if ((rc = account_start(&op, argc, argv, 3, "list:1 add:2 del:2 passwd:2 role:3", user_usage)) >= 0)
+	if ((rc = account_start(&op, argc, argv, 3, "list:1 add:2 del:2 passwd:2 role:3", account_user_usage)) >= 0)
 		return rc;
 	if ((strcmp(op.w[0], "add") == 0 && account_role(&op, op.role_arg) != 0) ||
 	    (strcmp(op.w[0], "role") == 0 && account_role(&op, op.w[2]) != 0))
@@ -355,12 +355,12 @@ cmd_user(int argc, char **argv)
 		fprintf(stderr, "gatewatch user: \"%s\" is not a user name (1..63 of A-Z a-z 0-9 . _ @ -)\n", op.w[1]);
 		return 2;
 	}
-	return account_run(&op, user_verb);
+	return account_run(&op, account_user_verb);
 }
 
-/* token_add - a new token, printed once on stdout. */
+/* account_token_add - a new token, printed once on stdout. */
 static int
-token_add(sqlite3 *db, struct account_op *op)
+account_token_add(sqlite3 *db, struct account_op *op)
 {
 	char tok[AUTHDB_SECRET_SIZE], d[96], target[32];
 	int64_t id;
@@ -377,17 +377,17 @@ token_add(sqlite3 *db, struct account_op *op)
 	return 0;
 }
 
-/* token_verb - one token verb on the open database. */
+/* account_token_verb - one token verb on the open database. */
 static int
-token_verb(sqlite3 *db, struct account_op *op)
+account_token_verb(sqlite3 *db, struct account_op *op)
 {
 	if (strcmp(op->w[0], "list") == 0) {
 		printf("%-6s %-20s %-10s %-20s %-20s %-20s %s\n", "ID", "NAME", "ROLE", "CREATED", "LAST USED",
 		    "BY", "STATE");
-		return authdb_tokens(db, token_print, NULL) < 0 ? 1 : 0;
+		return authdb_tokens(db, account_token_print, NULL) < 0 ? 1 : 0;
 	}
 	if (strcmp(op->w[0], "add") == 0)
-		return token_add(db, op);
+		return account_token_add(db, op);
 	return account_done(db, authdb_token_revoke(db, strtoll(op->w[1], NULL, 10), op->now), op,
 	    "token_revoke", op->w[1], NULL);
 }
@@ -399,7 +399,7 @@ cmd_token(int argc, char **argv)
 	char *end;
 	int rc;
 
-	if ((rc = account_start(&op, argc, argv, 2, "list:1 add:2 revoke:2", token_usage)) >= 0)
+	if ((rc = account_start(&op, argc, argv, 2, "list:1 add:2 revoke:2", account_token_usage)) >= 0)
 		return rc;
 	if (strcmp(op.w[0], "add") == 0) {
 		if (account_role(&op, op.role_arg) != 0)
@@ -414,7 +414,7 @@ cmd_token(int argc, char **argv)
 		fprintf(stderr, "gatewatch token revoke: %s: not a token id (see gatewatch token list)\n", op.w[1]);
 		return 2;
 	}
-	return account_run(&op, token_verb);
+	return account_run(&op, account_token_verb);
 }
 
 int

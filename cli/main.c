@@ -30,7 +30,7 @@ static const struct cmd cmds[] = {
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static void
-usage(FILE *out)
+gatewatch_usage(FILE *out)
 {
 	size_t i;
 
@@ -59,7 +59,7 @@ main(int argc, char **argv)
 	/* secrets and people's data are never world-readable (issue 11) */
 	umask(027);
 	if (argc < 2) {
-		usage(stderr);
+		gatewatch_usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -70,7 +70,7 @@ main(int argc, char **argv)
 
 					return cmds[i].fn(2, hargv);
 				}
-		usage(stdout);
+		gatewatch_usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
@@ -81,6 +81,6 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "gatewatch: unknown command \"%s\"\n\n", argv[1]);
-	usage(stderr);
+	gatewatch_usage(stderr);
 	return 2;
 }

@@ -77,9 +77,9 @@ static const struct daemon_spec dispatcher_spec = {
 	    dispatcher_again, dispatcher_close },
 };
 
-/* worker_path - the compiled-in program folder's gatewatch-worker (paths.h). */
+/* dispatcher_worker_path - the compiled-in program folder's gatewatch-worker (paths.h). */
 static int
-worker_path(char *out, size_t outlen)
+dispatcher_worker_path(char *out, size_t outlen)
 {
 	if ((size_t)snprintf(out, outlen, "%s/gatewatch-worker", paths_libexec_dir) >= outlen)
 		return -ENAMETOOLONG;
@@ -97,7 +97,7 @@ main(int argc, char **argv)
 	dsp.cfg_argv = args.cfg_argv; /* passed to every worker; lives as long as we do */
 	dsp.cfg_argc = args.cfg_argc;
 
-	if ((rc = worker_path(dsp.worker_path, sizeof(dsp.worker_path))) < 0)
+	if ((rc = dispatcher_worker_path(dsp.worker_path, sizeof(dsp.worker_path))) < 0)
 		fatal("cannot find my own executable: %s", strerror(-rc));
 	if (access(dsp.worker_path, X_OK) != 0)
 		log_warn(NULL, "%s", dsp.worker_path);

@@ -39,10 +39,10 @@ static struct {
 	int msg_sizes;             /* --print-msg-sizes */
 } nt;
 
-/* print_msg_sizes - the struct layout this binary was built with, for
+/* notifier_print_msg_sizes - the struct layout this binary was built with, for
  * tests that speak the protocol from another language. */
 static void
-print_msg_sizes(void)
+notifier_print_msg_sizes(void)
 {
 	printf("{\"version\":%d,\"magic\":%u,\"hdr\":%zu,\"hello\":%zu,\"frame_ref\":%zu,"
 	    "\"box\":%zu,\"person\":%zu,\"track_event\":%zu,\"result\":%zu,\"result_events\":%zu,"
@@ -162,7 +162,7 @@ main(int argc, char **argv)
 
 	daemon_args(&notifier_spec, &nt.cfg, argc, argv, NULL);
 	if (nt.msg_sizes) {
-		print_msg_sizes();
+		notifier_print_msg_sizes();
 		return 0;
 	}
 	if ((rc = daemon_loop_init(&nt.dl, &notifier_spec)) != 0)

@@ -27,7 +27,7 @@
 
 static int failures;
 
-static void result(int ok, const char *fmt, const char *why)
+static void facecheck_result(int ok, const char *fmt, const char *why)
 {
 	if (ok)
 		printf("ok - %s\n", fmt);
@@ -37,9 +37,9 @@ static void result(int ok, const char *fmt, const char *why)
 	}
 }
 
-/* load_resized - path through `convert -resize NxN! -depth 8 ppm:-`, the
+/* facecheck_load_resized - path through `convert -resize NxN! -depth 8 ppm:-`, the
  * pixels face-reference.py read. Returns 0 or -1. */
-static int load_resized(const char *path, int n, struct image *im)
+static int facecheck_load_resized(const char *path, int n, struct image *im)
 {
 	char cmd[2048], hdr[64];
 	int w, h, maxv, c;
@@ -68,9 +68,9 @@ static int load_resized(const char *path, int n, struct image *im)
 	return pclose(p) == 0 ? 0 : -1;
 }
 
-/* heads - the 10 head convs in face-reference.py's order: class outputs
+/* facecheck_heads - the 10 head convs in face-reference.py's order: class outputs
  * (8 filters, logistic) of levels 0..4, then box outputs (16, linear). */
-static int heads(network *net, layer **out)
+static int facecheck_heads(network *net, layer **out)
 {
 	int i, nc = 0, nl = 0;
 
@@ -85,7 +85,7 @@ static int heads(network *net, layer **out)
 	return nc == 5 && nl == 5 ? 0 : -1;
 }
 
-static int check_fixture(const char *models, const char *fixture)
+static int facecheck_check_fixture(const char *models, const char *fixture)
 {
 	char line[1024], img_path[1024] = "", what[1200], why[512];
 	int input = 0, nref = 0, nv = 0, i, n, count = 0;
@@ -101,7 +101,7 @@ static int check_fixture(const char *models, const char *fixture)
 
 	if ((f = fopen(fixture, "r")) == NULL) {
 		snprintf(why, sizeof(why), "%s", strerror(errno));
-		result(0, fixture, why);
+		facecheck_result(0, fixture, why);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -115,17 +115,17 @@ static int check_fixture(const char *models, const char *fixture)
 		    &ref[nref].w, &ref[nref].h, &ref[nref].score) == 5)
 			nref++;
 	}
-	if (input < 64 || load_resized(img_path, input, &im) < 0) {
+	if (input < 64 || facecheck_load_resized(img_path, input, &im) < 0) {
 		fclose(f);
-		result(0, fixture, "cannot read its image (or no input size)");
+		facecheck_result(0, fixture, "cannot read its image (or no input size)");
 		return -1;
 	}
 
 	/* Raw outputs of the ten head convs, the input being the pixels / 255. */
-	if ((net = nn_load(models, "face", why, sizeof(why))) == NULL || heads(net, hl) < 0) {
+	if ((net = nn_load(models, "face", why, sizeof(why))) == NULL || facecheck_heads(net, hl) < 0) {
 		fclose(f);
 		free(im.rgb);
-		result(0, fixture, net ? "face.cfg has no 5+5 SSD head convs" : why);
+		facecheck_result(0, fixture, net ? "face.cfg has no 5+5 SSD head convs" : why);
 		if (net)
 			free_network(net);
 		return -1;
@@ -148,7 +148,7 @@ static int check_fixture(const char *models, const char *fixture)
 	}
 	off[10] = total;
 	snprintf(what, sizeof(what), "%s: darknet heads hold %ld values (reference %d)", fixture, total, count);
-	result(total == count, what, "head sizes differ");
+	facecheck_result(total == count, what, "head sizes differ");
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		long idx;
@@ -171,32 +171,32 @@ static int check_fixture(const char *models, const char *fixture)
 	free_network(net);
 	snprintf(what, sizeof(what), "%s: %d raw outputs within 1e-4 relative of the numpy reference"
 	    " (max %.2g)", fixture, nv, maxrel);
-	result(nv > 1000 && maxrel <= 1e-4, what, "too far from the reference");
+	facecheck_result(nv > 1000 && maxrel <= 1e-4, what, "too far from the reference");
 
 	/* Decoded boxes through the public API (the image is already input-sized:
 	 * facedet's resampling leaves it as it is). */
 	if ((fd = facedet_open(models, input, why, sizeof(why))) == NULL) {
 		free(im.rgb);
-		result(0, fixture, why);
+		facecheck_result(0, fixture, why);
 		return -1;
 	}
 	n = facedet_run(fd, &im, 0.5f, got, MAXBOX);
 	facedet_close(fd);
 	free(im.rgb);
 	snprintf(what, sizeof(what), "%s: %d boxes after NMS (reference %d)", fixture, n, nref);
-	result(n == nref, what, "box count differs");
+	facecheck_result(n == nref, what, "box count differs");
 	for (i = 0; i < n && i < nref; i++) {
 		float iou = nn_iou(&got[i], &ref[i]);
 
 		snprintf(what, sizeof(what),
 		    "%s: box %d (%.1f,%.1f %.1fx%.1f) IoU %.6f with the reference, score %.5f vs %.5f",
 		    fixture, i, got[i].x, got[i].y, got[i].w, got[i].h, iou, got[i].score, ref[i].score);
-		result(iou > 0.999f && fabsf(got[i].score - ref[i].score) <= 1e-4f, what, "box differs");
+		facecheck_result(iou > 0.999f && fabsf(got[i].score - ref[i].score) <= 1e-4f, what, "box differs");
 	}
 	return 0;
 }
 
-static int attr(const char *line, const char *name, float *v)
+static int facecheck_attr(const char *line, const char *name, float *v)
 {
 	char key[64];
 	const char *p;
@@ -208,7 +208,7 @@ static int attr(const char *line, const char *name, float *v)
 	return 0;
 }
 
-static int recall(const char *models, const char *xml, int input, float thresh, float min_recall)
+static int facecheck_recall(const char *models, const char *xml, int input, float thresh, float min_recall)
 {
 	char line[1024], dir[1024], path[2200], what[256], why[512];
 	struct nn_box gt[MAXBOX], det[MAXBOX];
@@ -218,12 +218,12 @@ static int recall(const char *models, const char *xml, int input, float thresh, 
 	FILE *f;
 
 	if ((f = fopen(xml, "r")) == NULL) {
-		result(0, xml, strerror(errno));
+		facecheck_result(0, xml, strerror(errno));
 		return -1;
 	}
 	if ((fd = facedet_open(models, input, why, sizeof(why))) == NULL) {
 		fclose(f);
-		result(0, xml, why);
+		facecheck_result(0, xml, why);
 		return -1;
 	}
 	slash = strrchr(xml, '/');
@@ -238,9 +238,9 @@ static int recall(const char *models, const char *xml, int input, float thresh, 
 			snprintf(path, sizeof(path), "%s/%.*s", dir, (int)strcspn(p, "'"), p);
 			ngt = 0;
 		} else if (strstr(line, "<box ") && ngt < MAXBOX &&
-		    attr(line, "top", &t) == 0 && attr(line, "left", &l) == 0 &&
-		    attr(line, "width", &w) == 0 && attr(line, "height", &h) == 0) {
-			if (attr(line, "ignore", &ign) == 0 && ign != 0)
+		    facecheck_attr(line, "top", &t) == 0 && facecheck_attr(line, "left", &l) == 0 &&
+		    facecheck_attr(line, "width", &w) == 0 && facecheck_attr(line, "height", &h) == 0) {
+			if (facecheck_attr(line, "ignore", &ign) == 0 && ign != 0)
 				continue;
 			gt[ngt++] = (struct nn_box){ l, t, w, h, 1 };
 		} else if (strstr(line, "</image>") && path[0]) {
@@ -248,7 +248,7 @@ static int recall(const char *models, const char *xml, int input, float thresh, 
 			int n, i, j, *used;
 
 			if (ppm_decode(path, &im) < 0) {
-				result(0, path, "cannot decode");
+				facecheck_result(0, path, "cannot decode");
 				continue;
 			}
 			n = facedet_run(fd, &im, thresh, det, MAXBOX);
@@ -278,7 +278,7 @@ static int recall(const char *models, const char *xml, int input, float thresh, 
 	    "%d of %d detections match a face; want recall >= %.2f",
 	    strrchr(xml, '/') ? strrchr(xml, '/') + 1 : xml, input, thresh,
 	    total ? (double)found / total : 0, found, total, images, matched_det, ndet_total, min_recall);
-	result(total > 0 && (float)found / total >= min_recall, what, "recall too low");
+	facecheck_result(total > 0 && (float)found / total >= min_recall, what, "recall too low");
 	return 0;
 }
 
@@ -294,9 +294,9 @@ int main(int argc, char **argv)
 
 	if (argc >= 4 && strcmp(argv[1], "ref") == 0) {
 		for (i = 3; i < argc; i++)
-			check_fixture(argv[2], argv[i]);
+			facecheck_check_fixture(argv[2], argv[i]);
 	} else if (argc == 7 && strcmp(argv[1], "recall") == 0) {
-		recall(argv[2], argv[3], atoi(argv[4]), strtof(argv[5], NULL), strtof(argv[6], NULL));
+		facecheck_recall(argv[2], argv[3], atoi(argv[4]), strtof(argv[5], NULL), strtof(argv[6], NULL));
 	} else {
 		return toolopt_usage(facecheck_usage);
 	}

@@ -56,7 +56,7 @@
 
 struct rng { unsigned long long s; };
 
-static double rng_uniform(struct rng *r, double lo, double hi)
+static double maskaug_rng_uniform(struct rng *r, double lo, double hi)
 {
 	/* splitmix64: good enough, and the same everywhere */
 	unsigned long long z = (r->s += 0x9e3779b97f4a7c15ULL);
@@ -69,7 +69,7 @@ static double rng_uniform(struct rng *r, double lo, double hi)
 
 struct sink { unsigned char *p; size_t n, cap; };
 
-static void sink_write(void *ctx, void *data, int size)
+static void maskaug_sink_write(void *ctx, void *data, int size)
 {
 	struct sink *s = ctx;
 
@@ -90,9 +90,9 @@ static void sink_write(void *ctx, void *data, int size)
 	s->n += (size_t)size;
 }
 
-/* jpeg_region - JPEG-encode and decode the rectangle of im around box at
+/* maskaug_jpeg_region - JPEG-encode and decode the rectangle of im around box at
  * quality q, in place: what a camera's encoder does to the face. */
-static int jpeg_region(struct image *im, const struct nn_box *box, int q)
+static int maskaug_jpeg_region(struct image *im, const struct nn_box *box, int q)
 {
 	float side = fmaxf(box->w, box->h) * 2.0f;
 	int x0 = (int)fmaxf(0, box->x + box->w / 2 - side / 2), y0 = (int)fmaxf(0, box->y + box->h / 2 - side / 2);
@@ -112,7 +112,7 @@ static int jpeg_region(struct image *im, const struct nn_box *box, int q)
 	}
 	for (y = 0; y < h; y++)
 		memcpy(reg + (size_t)y * w * 3, im->rgb + ((size_t)(y0 + y) * im->w + x0) * 3, (size_t)w * 3);
-	if (!stbi_write_jpg_to_func(sink_write, &s, w, h, 3, reg, q) || s.p == NULL) {
+	if (!stbi_write_jpg_to_func(maskaug_sink_write, &s, w, h, 3, reg, q) || s.p == NULL) {
 		free(reg);
 		free(s.p);
 		return -1;
@@ -130,8 +130,8 @@ static int jpeg_region(struct image *im, const struct nn_box *box, int q)
 	return 0;
 }
 
-/* blur - separable Gaussian on an RGB8 image, edges repeated. */
-static int blur(struct image *im, float sigma)
+/* maskaug_blur - separable Gaussian on an RGB8 image, edges repeated. */
+static int maskaug_blur(struct image *im, float sigma)
 {
 	float k[9], sum = 0;
 	int r = 4, i, x, y, c, pass;
@@ -165,16 +165,16 @@ static int blur(struct image *im, float sigma)
 	return 0;
 }
 
-/* colour - mirror, brightness, contrast, saturation, white balance. */
-static void colour(struct image *im, struct rng *r)
+/* maskaug_colour - mirror, brightness, contrast, saturation, white balance. */
+static void maskaug_colour(struct image *im, struct rng *r)
 {
-	float bright = (float)rng_uniform(r, 0.7, 1.3), contrast = (float)rng_uniform(r, 0.7, 1.3);
-	float sat = (float)rng_uniform(r, 0.6, 1.4), gain[3], mean = 0;
-	int flip = rng_uniform(r, 0, 1) < 0.5, x, y, c;
+	float bright = (float)maskaug_rng_uniform(r, 0.7, 1.3), contrast = (float)maskaug_rng_uniform(r, 0.7, 1.3);
+	float sat = (float)maskaug_rng_uniform(r, 0.6, 1.4), gain[3], mean = 0;
+	int flip = maskaug_rng_uniform(r, 0, 1) < 0.5, x, y, c;
 	size_t n = (size_t)im->w * im->h, i;
 
 	for (c = 0; c < 3; c++)
-		gain[c] = (float)rng_uniform(r, 0.92, 1.08);
+		gain[c] = (float)maskaug_rng_uniform(r, 0.92, 1.08);
 	if (flip)
 		for (y = 0; y < im->h; y++)
 			for (x = 0; x < im->w / 2; x++)
@@ -201,27 +201,27 @@ static void colour(struct image *im, struct rng *r)
 	}
 }
 
-/* augment_crop - the jittered, degraded crop of box (see the top comment). */
-static int augment_crop(struct image *im, const struct nn_box *box, unsigned seed, int size, struct image *out)
+/* maskaug_augment_crop - the jittered, degraded crop of box (see the top comment). */
+static int maskaug_augment_crop(struct image *im, const struct nn_box *box, unsigned seed, int size, struct image *out)
 {
 	struct rng r = { seed * 0x2545f4914f6cdd1dULL + 1 };
 	struct nn_box b = *box;
 	float side = fmaxf(box->w, box->h), scale, aspect, cx, cy;
 	int rc;
 
-	scale = (float)rng_uniform(&r, 0.85, 1.20);
-	aspect = (float)rng_uniform(&r, 0.90, 1.10);
-	cx = box->x + box->w / 2 + side * (float)rng_uniform(&r, -0.10, 0.10);
-	cy = box->y + box->h / 2 + side * (float)rng_uniform(&r, -0.10, 0.10);
+	scale = (float)maskaug_rng_uniform(&r, 0.85, 1.20);
+	aspect = (float)maskaug_rng_uniform(&r, 0.90, 1.10);
+	cx = box->x + box->w / 2 + side * (float)maskaug_rng_uniform(&r, -0.10, 0.10);
+	cy = box->y + box->h / 2 + side * (float)maskaug_rng_uniform(&r, -0.10, 0.10);
 	b.w = box->w * scale * aspect;
 	b.h = box->h * scale / aspect;
 	b.x = cx - b.w / 2;
 	b.y = cy - b.h / 2;
-	if (rng_uniform(&r, 0, 1) < 0.5 && jpeg_region(im, &b, (int)rng_uniform(&r, 20, 90)) < 0)
+	if (maskaug_rng_uniform(&r, 0, 1) < 0.5 && maskaug_jpeg_region(im, &b, (int)maskaug_rng_uniform(&r, 20, 90)) < 0)
 		return -1;
-	if (rng_uniform(&r, 0, 1) < 0.4) {
+	if (maskaug_rng_uniform(&r, 0, 1) < 0.4) {
 		/* a far face: cut small, then scale up as maskcls_run would */
-		int small = (int)rng_uniform(&r, 14, 48);
+		int small = (int)maskaug_rng_uniform(&r, 14, 48);
 		struct image lo;
 		struct nn_box whole;
 		float m = 1 + 2 * NN_MASK_MARGIN;
@@ -241,16 +241,16 @@ static int augment_crop(struct image *im, const struct nn_box *box, unsigned see
 		rc = nn_face_square(im, &b, NN_MASK_MARGIN, size, out);
 	if (rc < 0)
 		return -1;
-	colour(out, &r);
-	if (rng_uniform(&r, 0, 1) < 0.3 && blur(out, (float)rng_uniform(&r, 0.4, 1.3)) < 0) {
+	maskaug_colour(out, &r);
+	if (maskaug_rng_uniform(&r, 0, 1) < 0.3 && maskaug_blur(out, (float)maskaug_rng_uniform(&r, 0.4, 1.3)) < 0) {
 		free(out->rgb);
 		return -1;
 	}
 	return 0;
 }
 
-/* face_box - the best face of im, or the whole image; 1 if found. */
-static int face_box(struct facedet *fd, const struct image *im, struct nn_box *box)
+/* maskaug_face_box - the best face of im, or the whole image; 1 if found. */
+static int maskaug_face_box(struct facedet *fd, const struct image *im, struct nn_box *box)
 {
 	if (facedet_run(fd, im, 0.3f, box, 1) == 1) {
 		struct nn_box det = *box;
@@ -267,7 +267,7 @@ static int face_box(struct facedet *fd, const struct image *im, struct nn_box *b
 	return 0;
 }
 
-static int boxes(const char *models)
+static int maskaug_boxes(const char *models)
 {
 	char line[8192], err[512];
 	struct facedet *fd = facedet_open(models, 224, err, sizeof(err));
@@ -289,7 +289,7 @@ static int boxes(const char *models)
 			bad++;
 			continue;
 		}
-		f = face_box(fd, &im, &box);
+		f = maskaug_face_box(fd, &im, &box);
 		printf("%s %.2f %.2f %.2f %.2f %s\n", line, box.x, box.y, box.w, box.h, f ? "found" : "whole");
 		free(im.rgb);
 	}
@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 	toolopt_std(argc, argv, "maskaug", maskaug_usage);
 
 	if (argc == 3 && strcmp(argv[1], "--boxes") == 0)
-		return boxes(argv[2]);
+		return maskaug_boxes(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "--exact") == 0) {
 		exact = 1;
 		argv++;
@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "maskaug: %s\n", err);
 				return 1;
 			}
-			if (face_box(fd, &im, &box))
+			if (maskaug_face_box(fd, &im, &box))
 				found++;
 			else
 				whole++;
@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 		if (strcmp(mode, "chin") == 0)
 			chin_draw(&im, &box, seed);
 		if ((seed == 0 || exact ? nn_face_square(&im, &box, NN_MASK_MARGIN, size, &crop) :
-		    augment_crop(&im, &box, seed, size, &crop)) < 0 || ppm_write(dst, &crop) < 0) {
+		    maskaug_augment_crop(&im, &box, seed, size, &crop)) < 0 || ppm_write(dst, &crop) < 0) {
 			fprintf(stderr, "maskaug: %s: cannot write\n", dst);
 			bad++;
 		} else

@@ -31,14 +31,14 @@
 
 static int failures;
 
-static void result(int ok, const char *what)
+static void maskeval_result(int ok, const char *what)
 {
 	printf("%s - %s\n", ok ? "ok" : "not ok", what);
 	if (!ok)
 		failures++;
 }
 
-static void print_matrix(const char *title, int conf[MASKCLS_N][MASKCLS_N + 1])
+static void maskeval_print_matrix(const char *title, int conf[MASKCLS_N][MASKCLS_N + 1])
 {
 	int i, j;
 
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!probs_only)
-		result(1, "mask classifier loads (network, labels, thresholds)");
+		maskeval_result(1, "mask classifier loads (network, labels, thresholds)");
 	while (fgets(line, sizeof(line), stdin)) {
 		struct image im;
 		struct nn_box box = { 0, 0, 0, 0, 1 };
@@ -149,10 +149,10 @@ int main(int argc, char **argv)
 	printf("# thresholds: ");
 	for (i = 0; i < MASKCLS_N; i++)
 		printf("%s %.3f%s", maskcls_name(i), maskcls_threshold(mc, i), i + 1 < MASKCLS_N ? ", " : "\n");
-	print_matrix("real photos", real);
-	print_matrix("synthetic below-the-nose masks", synth);
+	maskeval_print_matrix("real photos", real);
+	maskeval_print_matrix("synthetic below-the-nose masks", synth);
 	snprintf(what, sizeof(what), "every listed face classified (%d failed)", bad);
-	result(bad == 0, what);
+	maskeval_result(bad == 0, what);
 	for (j = a + 1; j < argc; j++) {
 		char name[64];
 		float min;
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 			all += m[i][k];
 		snprintf(what, sizeof(what), "%s%s called right %.3f (%d of %d), want >= %.3f",
 		    m == synth ? "synthetic " : "", name, all ? (double)right / all : 0, right, all, min);
-		result(all > 0 && (float)right / all >= min, what);
+		maskeval_result(all > 0 && (float)right / all >= min, what);
 	}
 	maskcls_close(mc);
 	return failures ? 1 : 0;

@@ -13,7 +13,7 @@
 #include "ppm.h"
 #include "toolopt.h"
 
-static double now_ms(void)
+static double nnbench_now_ms(void)
 {
 	struct timespec ts;
 
@@ -21,7 +21,7 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int cmp(const void *a, const void *b)
+static int nnbench_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -59,11 +59,11 @@ int main(int argc, char **argv)
 		if (facedet_run(fd, &im, 0.5f, box, 16) > 0 && inputs[k] == 360)
 			face = box[0];
 		for (i = 0; i < runs; i++) {
-			double t0 = now_ms();
+			double t0 = nnbench_now_ms();
 			facedet_run(fd, &im, 0.5f, box, 16);
-			t[i] = now_ms() - t0;
+			t[i] = nnbench_now_ms() - t0;
 		}
-		qsort(t, runs, sizeof(double), cmp);
+		qsort(t, runs, sizeof(double), nnbench_cmp);
 		printf("face %d %.1f\n", inputs[k], t[runs / 2]);
 		facedet_close(fd);
 	}
@@ -78,11 +78,11 @@ int main(int argc, char **argv)
 			face = (struct nn_box){ 0, 0, im.w, im.h, 1 };
 		maskcls_run(mc, &im, &face, probs);
 		for (i = 0; i < runs; i++) {
-			double t0 = now_ms();
+			double t0 = nnbench_now_ms();
 			maskcls_run(mc, &im, &face, probs);
-			t[i] = now_ms() - t0;
+			t[i] = nnbench_now_ms() - t0;
 		}
-		qsort(t, runs, sizeof(double), cmp);
+		qsort(t, runs, sizeof(double), nnbench_cmp);
 		printf("mask - %.2f\n", t[runs / 2]);
 		maskcls_close(mc);
 	}

@@ -33,7 +33,7 @@ int ppm_decode(const char *path, struct image *im)
 	return 0;
 }
 
-static int read_header_int(FILE *f, int *v)
+static int ppm_read_header_int(FILE *f, int *v)
 {
 	int c;
 
@@ -55,13 +55,13 @@ static int read_header_int(FILE *f, int *v)
 	return 0;
 }
 
-static int read_ppm(FILE *f, struct image *im)
+static int ppm_read_ppm(FILE *f, struct image *im)
 {
 	int w, h, max;
 	size_t n;
 
-	if (getc(f) != 'P' || getc(f) != '6' || read_header_int(f, &w) < 0 ||
-	    read_header_int(f, &h) < 0 || read_header_int(f, &max) < 0 || max != 255 || w < 1 || h < 1)
+	if (getc(f) != 'P' || getc(f) != '6' || ppm_read_header_int(f, &w) < 0 ||
+	    ppm_read_header_int(f, &h) < 0 || ppm_read_header_int(f, &max) < 0 || max != 255 || w < 1 || h < 1)
 		return -1;
 	n = (size_t)w * h * 3;
 	if ((im->rgb = malloc(n)) == NULL)
@@ -98,7 +98,7 @@ int ppm_load(const char *path, struct image *im)
 	}
 	close(p[1]);
 	f = fdopen(p[0], "rb");
-	rc = f ? read_ppm(f, im) : -1;
+	rc = f ? ppm_read_ppm(f, im) : -1;
 	if (f) {
 		while (getc(f) != EOF)
 			;
