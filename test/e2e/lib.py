@@ -496,40 +496,6 @@ def worker_overlaps(dispatcher_log):
     return bad, starts
 
 
-def check_pipeline(rep, gw, answers_by_cam, label, wait=120):
-    """The acceptance checks shared by the pipeline tests: every frame got an
-    answer; each accepted frame has exactly one stored result; nothing else
-    was stored; the spool drains; never two workers per camera."""
-    accepted = set()
-    for cam, answers in answers_by_cam.items():
-        for a in answers:
-            if a.get("status") == "accepted" and a.get("frame"):
-                accepted.add((cam, a["frame"]))
-
-    def drained():
-        return not gw.spool("queue") and not gw.spool("active") and \
-            all(k in gw.results() for k in accepted)
-
-    ok = wait_until(drained, wait, 0.5)
-    rep.check(ok, "%s: spool queue/ and active/ empty within %d s" % (label, wait),
-              "queue=%s active=%s" % (gw.spool("queue")[:5], gw.spool("active")[:5]))
-    res = gw.results()
-    missing = sorted(k for k in accepted if k not in res)
-    rep.check(not missing, "%s: every accepted frame has a stored result (%d frames)" % (label, len(accepted)),
-              "missing %d: %s" % (len(missing), missing[:5]))
-    dup = sorted(k for k, n in res.items() if n != 1)
-    rep.check(not dup, "%s: no frame stored twice" % label, "duplicates: %s" % dup[:5])
-    extra = sorted(k for k in res if k not in accepted)
-    rep.check(not extra, "%s: nothing stored that was not accepted (no-person frames never reach the spool)" % label,
-              "unexpected rows: %s" % extra[:5])
-    failed = gw.spool("failed")
-    rep.check(not failed, "%s: no frame moved to spool failed/" % label, "failed: %s" % failed[:5])
-    bad, starts = worker_overlaps(gw.log("dispatcher"))
-    rep.check(starts > 0 and not bad, "%s: a camera never had two workers at once (%d starts)" % (label, starts),
-              "; ".join(bad[:5]) if bad else "no 'worker start camera=' line in dispatcher.log")
-    return accepted
-
-
 # --- issue 4: people, not frames ---------------------------------------------
 
 # Settings that make every accepted photo its own person: a track is
