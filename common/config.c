@@ -50,6 +50,7 @@ static const struct config_key config_keys[] = {
 	{ "dispatcher.worker_backoff_max_ms", CT_INT, F(worker_backoff_max_ms), 0, 3600000, "10000", "restart delay cap (the delay doubles per death)" },
 	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "2", "worker deaths on one frame before it is moved to failed/" },
 	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "360", "face detector input size for whole frames (multiple of 8; 360: the size it was trained at)" },
+	{ "worker.frame_search", CT_INT, F(frame_search), 0, 1, "1", "1: beside each person box, search the whole frame once (worker.face_input) for faces in no person box; 0: person boxes only (docs/MODELS.md)" },
 	{ "worker.body_input", CT_INT, F(body_input), 128, 1024, "360", "face detector input size for each person box's head region (multiple of 8); smaller is faster but splits large faces in two (docs/MODELS.md)" },
 	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "0.8", "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval on the train split (models/trained/vision.fit, docs/MODELS.md)" },
 	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "0", "extra floor on the mask class probability, on top of the model's per-class thresholds (mask.thresholds): below it the mask state is unknown" },

@@ -75,6 +75,7 @@ struct config {
 	/* worker */
 	int face_input;                    /* worker.face_input: 320|416|608 */
 	int body_input;                    /* worker.body_input: face search in person boxes */
+	int frame_search;                  /* worker.frame_search: also search the whole frame */
 	double face_threshold;             /* worker.face_threshold */
 	double mask_threshold;             /* worker.mask_threshold: below -> "unsure" */
 	double temp_limit;                 /* worker.temp_limit: degrees C, >= denies */
