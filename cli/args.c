@@ -1,5 +1,6 @@
 /* args - command-line pieces the subcommands share. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,4 +70,89 @@ args_config_free(struct args_config *ac)
 	free(ac->cargv);
 	ac->cargv = NULL;
 	ac->cargc = 0;
+}
+
+#define ARGS_MAX_FLAGS 32
+enum { ARGS_KEY_CONFIG = 'c', ARGS_KEY_DIR = 0xf0, ARGS_KEY_SET, ARGS_KEY_HELP = 'h' };
+
+/* args_table - the getopt_long table and short-option string for flags
+ * (plus help and, with_config, the config flags). Returns 0 or -E2BIG. */
+static int
+args_table(const struct args_flag *flags, int with_config, struct option *lo, char *so, size_t solen)
+{
+	size_t n = 0, s = 0;
+
+	so[s++] = '+';                     /* stop at the first operand */
+	so[s++] = ':';                     /* a missing value returns ':' */
+	so[s++] = 'h';
+	lo[n++] = (struct option){ "help", no_argument, NULL, ARGS_KEY_HELP };
+	if (with_config) {
+		so[s++] = 'c';
+		so[s++] = ':';
+		lo[n++] = (struct option){ "config", required_argument, NULL, ARGS_KEY_CONFIG };
+		lo[n++] = (struct option){ "dir", required_argument, NULL, ARGS_KEY_DIR };
+		lo[n++] = (struct option){ "set", required_argument, NULL, ARGS_KEY_SET };
+	}
+	for (; flags && flags->name; flags++) {
+		if (n + 1 >= ARGS_MAX_FLAGS || s + 3 >= solen)
+			return -E2BIG;
+		lo[n++] = (struct option){ flags->name, flags->has_arg ? required_argument : no_argument,
+		    NULL, flags->key };
+		if (flags->key < ARGS_KEY_OWN) {
+			so[s++] = (char)flags->key;
+			if (flags->has_arg)
+				so[s++] = ':';
+		}
+	}
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+	so[s] = '\0';
+	return 0;
+}
+
+/* args_config_add - a config flag into ac, as config_args reads it. */
+static void
+args_config_add(struct args_config *ac, int key, char *arg)
+{
+	static char config[] = "--config", dir[] = "--dir", set[] = "--set";
+
+	ac->cargv[ac->cargc++] = key == ARGS_KEY_CONFIG ? config : key == ARGS_KEY_DIR ? dir : set;
+	ac->cargv[ac->cargc++] = arg;
+}
+
+int
+args_parse(const char *cmd, int argc, char **argv, const struct args_flag *flags,
+    struct args_config *ac, args_flag_fn fn, void *ctx, void (*usage)(FILE *), int *first)
+{
+	struct option lo[ARGS_MAX_FLAGS];
+	char so[2 * ARGS_MAX_FLAGS + 8];
+	int key;
+
+	if (args_table(flags, ac != NULL, lo, so, sizeof(so)) != 0) {
+		fprintf(stderr, "gatewatch %s: too many flags\n", cmd);
+		return 2;
+	}
+	optind = 0;                        /* a fresh scan (glibc) */
+	opterr = 0;
+	while ((key = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (key == ARGS_KEY_HELP) {
+			usage(stdout);
+			return 0;
+		}
+		if (key == '?' || key == ':') {
+			const char *a = argv[optind - 1];
+
+			if (key == '?')
+				fprintf(stderr, "gatewatch %s: unknown option %s\n", cmd, a);
+			else
+				fprintf(stderr, "gatewatch %s: %s needs a value\n", cmd, a);
+			usage(stderr);
+			return 2;
+		}
+		if (ac && (key == ARGS_KEY_CONFIG || key == ARGS_KEY_DIR || key == ARGS_KEY_SET))
+			args_config_add(ac, key, optarg);
+		else if (fn(ctx, key, optarg) != 0)
+			return 2;
+	}
+	*first = optind;
+	return -1;
 }

@@ -2,6 +2,8 @@
 #ifndef GW_CLI_ARGS_H
 #define GW_CLI_ARGS_H
 
+#include <stdio.h>
+
 /* args_config_flag - if argv[*i] is a configuration flag (-c FILE,
  * --config FILE, --dir DIR, --set KEY=VALUE, or the --config=, --dir=,
  * --set= forms), append it (and its value) to cargv at *cargc, advance *i
@@ -33,5 +35,31 @@ int args_config_finish(struct args_config *ac, const char *cmd, struct config *c
 
 /* args_config_free - free ac (on the way out before finish). */
 void args_config_free(struct args_config *ac);
+
+/* One flag of a subcommand, for args_parse. key is what the handler
+ * receives: the short letter if the flag has one ('f' for -f), else a value
+ * >= ARGS_KEY_OWN. */
+#define ARGS_KEY_OWN 0x100
+struct args_flag {
+	const char *name;   /* long name without "--" */
+	int has_arg;        /* 0: a switch, 1: takes a value */
+	int key;
+};
+
+/* args_flag_fn - one of the command's flags, in command-line order (arg
+ * NULL for a switch). Returns 0, or -1 after saying why on stderr (the
+ * command exits 2). */
+typedef int (*args_flag_fn)(void *ctx, int key, const char *arg);
+
+/* args_parse - read argv (argv[0] the subcommand) with getopt_long over the
+ * command's flags (NULL-name ended; may be NULL), -h/--help, and, when ac is
+ * not NULL, the config flags (-c/--config FILE, --dir DIR, --set KEY=VALUE,
+ * also as --flag=VALUE), collected into ac in order. Reading stops at the
+ * first argument that is not a flag, or after "--"; *first is its index.
+ * Returns -1 to go on, 0 after -h/--help (usage(stdout)), or 2 on a usage
+ * error: "gatewatch CMD: unknown option X" or "X needs a value" then
+ * usage(stderr), or the handler's -1. */
+int args_parse(const char *cmd, int argc, char **argv, const struct args_flag *flags,
+    struct args_config *ac, args_flag_fn fn, void *ctx, void (*usage)(FILE *), int *first);
 
 #endif

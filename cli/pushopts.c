@@ -1,5 +1,6 @@
-/* pushopts - parse `gatewatch push`'s flags: a table of the numeric ones
- * with their ranges, the rest by name; the URL checked and split. */
+/* pushopts - parse `gatewatch push`'s flags through args_parse (getopt_long):
+ * a table of the numeric ones with their ranges, the rest by name; the URL
+ * checked and split. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include <libwebsockets.h>
 
+#include "args.h"
 #include "pushopts.h"
 #include "utf8.h"
 #include "util.h"
@@ -83,9 +85,7 @@ pushopts_value(struct pushopts *o, const char *a, const char *v)
 				*(i == 1 ? &o->timeout_ms : &o->linger_ms) = (long)d;
 			return 0;
 		}
-	fprintf(stderr, "gatewatch push: unknown option %s\n", a);
-	pushopts_usage(stderr);
-	return -1;
+	return -1;                         /* not one of the table's */
 }
 
 /* pushopts_check - what the flags say together, and the URL split.
@@ -123,39 +123,45 @@ pushopts_check(struct pushopts *o)
 	return -1;
 }
 
+static const struct args_flag pushopts_flags[] = {
+	{ "stdin", 0, ARGS_KEY_OWN }, { "all-frames", 0, ARGS_KEY_OWN + 1 },
+	{ "insecure", 0, ARGS_KEY_OWN + 2 },
+	{ "url", 1, ARGS_KEY_OWN + 3 }, { "camera", 1, ARGS_KEY_OWN + 4 },
+	{ "token", 1, ARGS_KEY_OWN + 5 }, { "temperature-from", 1, ARGS_KEY_OWN + 6 },
+	{ "fps", 1, ARGS_KEY_OWN + 7 }, { "temperature", 1, ARGS_KEY_OWN + 8 },
+	{ "temperature-max-age-ms", 1, ARGS_KEY_OWN + 9 }, { "max-inflight", 1, ARGS_KEY_OWN + 10 },
+	{ "timeout-ms", 1, ARGS_KEY_OWN + 11 }, { "linger-ms", 1, ARGS_KEY_OWN + 12 },
+	{ NULL, 0, 0 },
+};
+
+/* pushopts_flag - args_parse's handler: a switch, or a flag with its value. */
+static int
+pushopts_flag(void *ctx, int key, const char *arg)
+{
+	struct pushopts *o = ctx;
+	char flag[64];
+
+	switch (key - ARGS_KEY_OWN) {
+	case 0: o->use_stdin = 1; return 0;
+	case 1: o->all_frames = 1; return 0;
+	case 2: o->insecure = 1; return 0;
+	}
+	snprintf(flag, sizeof(flag), "--%s", pushopts_flags[key - ARGS_KEY_OWN].name);
+	return pushopts_value(o, flag, arg);
+}
+
 int
 pushopts_parse(struct pushopts *o, int argc, char **argv)
 {
-	int i;
+	int i, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->max_inflight = 2;               /* like the camera page */
 	o->timeout_ms = 30000;
 	o->max_age_ms = 10000;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--stdin") == 0)
-			o->use_stdin = 1;
-		else if (strcmp(a, "--all-frames") == 0)
-			o->all_frames = 1;
-		else if (strcmp(a, "--insecure") == 0)
-			o->insecure = 1;
-		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			pushopts_usage(stdout);
-			return 0;
-		} else if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		} else if (a[0] != '-' || a[1] == '\0')
-			break;
-		else if (i + 1 == argc) {
-			fprintf(stderr, "gatewatch push: %s needs a value\n", a);
-			pushopts_usage(stderr);
-			return 2;
-		} else if (pushopts_value(o, a, argv[++i]) != 0)
-			return 2;
-	}
+	rc = args_parse("push", argc, argv, pushopts_flags, NULL, pushopts_flag, o, pushopts_usage, &i);
+	if (rc != -1)
+		return rc;
 	o->files = argv + i;
 	o->nfiles = argc - i;
 	return pushopts_check(o);
