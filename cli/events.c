@@ -135,53 +135,65 @@ events_print(sqlite3 *db, const char *camera, long long limit, long long *last)
 	return n;
 }
 
+enum { EVENTS_KEY_CAMERA = ARGS_KEY_OWN, EVENTS_KEY_LIMIT };
+
+static const struct args_flag events_flags[] = {
+	{ "follow", 0, 'f' }, { "camera", 1, EVENTS_KEY_CAMERA }, { "limit", 1, EVENTS_KEY_LIMIT },
+	{ NULL, 0, 0 },
+};
+
+struct events_opts {
+	const char *camera;
+	long long limit;
+	int follow;
+};
+
+/* events_flag - args_parse's handler for events' own flags. */
+static int
+events_flag(void *ctx, int key, const char *arg)
+{
+	struct events_opts *o = ctx;
+	char *end;
+
+	if (key == 'f')
+		o->follow = 1;
+	else if (key == EVENTS_KEY_CAMERA)
+		o->camera = arg;
+	else {
+		o->limit = strtoll(arg, &end, 10);
+		if (*end != '\0' || o->limit < 0) {
+			fprintf(stderr, "gatewatch events: --limit %s: not a count\n", arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 cmd_events(int argc, char **argv)
 {
 	struct config c;
-	char **cargv, err[512], path[CONFIG_PATH_SIZE + 32];
-	const char *camera = NULL;
-	long long limit = -1, last = 0;
-	int i, cargc = 1, next = 0, follow = 0, rc;
+	struct args_config ac;
+	struct events_opts o = { NULL, -1, 0 };
+	char path[CONFIG_PATH_SIZE + 32];
+	long long last = 0;
+	int first, rc;
 	sqlite3 *db = NULL;
 
-	if ((cargv = calloc((size_t)argc + 1, sizeof(*cargv))) == NULL)
+	if (args_config_start(&ac, 2 * argc, argv) != 0)
 		return 1;
-	cargv[0] = argv[0];
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			events_usage(stdout);
-			free(cargv);
-			return 0;
-		} else if (strcmp(a, "--follow") == 0 || strcmp(a, "-f") == 0)
-			follow = 1;
-		else if (strcmp(a, "--camera") == 0 && i + 1 < argc)
-			camera = argv[++i];
-		else if (strcmp(a, "--limit") == 0 && i + 1 < argc) {
-			char *end;
-
-			limit = strtoll(argv[++i], &end, 10);
-			if (*end != '\0' || limit < 0) {
-				fprintf(stderr, "gatewatch events: --limit %s: not a count\n", argv[i]);
-				free(cargv);
-				return 2;
-			}
-		} else if (!args_config_flag(argc, argv, &i, cargv, &cargc)) {
-			fprintf(stderr, "gatewatch events: unknown or incomplete argument %s\n", a);
-			events_usage(stderr);
-			free(cargv);
-			return 2;
-		}
+	rc = args_parse("events", argc, argv, events_flags, &ac, events_flag, &o, events_usage, &first);
+	if (rc == -1 && first < argc) {
+		fprintf(stderr, "gatewatch events: unknown or incomplete argument %s\n", argv[first]);
+		events_usage(stderr);
+		rc = 2;
 	}
-	config_defaults(&c);
-	rc = config_args(&c, cargc, cargv, &next, err, sizeof(err));
-	free(cargv);
-	if (rc != 0) {
-		fprintf(stderr, "gatewatch events: %s\n", err);
+	if (rc != -1) {
+		args_config_free(&ac);
+		return rc;
+	}
+	if (args_config_finish(&ac, "events", &c) != 0)
 		return 2;
-	}
 	if (config_path(&c, "gatewatch.db", path, sizeof(path)) != 0 || access(path, R_OK) != 0) {
 		fprintf(stderr, "gatewatch events: no database at %s (has the notifier run there?)\n", path);
 		return 1;
@@ -194,12 +206,12 @@ cmd_events(int argc, char **argv)
 	sqlite3_busy_timeout(db, 2000);
 	signals_on_stop(events_signal);
 
-	rc = events_print(db, camera, limit, &last) < 0 ? 1 : 0;
-	while (follow && rc == 0 && !events_stop) {
+	rc = events_print(db, o.camera, o.limit, &last) < 0 ? 1 : 0;
+	while (o.follow && rc == 0 && !events_stop) {
 		struct timespec ts = { 0, EVENTS_POLL_MS * 1000000L };
 
 		nanosleep(&ts, NULL);
-		if (events_print(db, camera, -1, &last) < 0)
+		if (events_print(db, o.camera, -1, &last) < 0)
 			rc = 1;
 		if (ferror(stdout))
 			break;
