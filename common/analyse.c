@@ -155,22 +155,29 @@ analyse_fit(const struct nn_box *body, const struct nn_box *face)
 	return (1.0f - 0.5f * fminf(dx, 1.0f)) * (1.0f - 0.5f * fminf(dy, 1.0f));
 }
 
+/* analyse_seen - does b, of n faces, hold the same face as f already? */
+static int
+analyse_seen(const struct nn_box *f, const struct nn_box *b, int n)
+{
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (nn_iou(f, &b[j]) > ANALYSE_SAME_FACE || nn_center_inside(f, &b[j]) || nn_center_inside(&b[j], f))
+			return 1;
+	return 0;
+}
+
 /* analyse_merge - faces sorted by score, two searches' views of one face
  * (IoU above ANALYSE_SAME_FACE, or either centre inside the other) kept
  * once, the best; returns the count kept. */
 static int
 analyse_merge(struct nn_box *b, int n)
 {
-	int kept = 0, i, j;
+	int kept = 0, i;
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < kept; j++)
-			if (nn_iou(&b[i], &b[j]) > ANALYSE_SAME_FACE || nn_center_inside(&b[i], &b[j]) ||
-			    nn_center_inside(&b[j], &b[i]))
-				break;
-		if (j == kept)
+	for (i = 0; i < n; i++)
+		if (!analyse_seen(&b[i], b, kept))
 			b[kept++] = b[i];
-	}
 	return kept;
 }
 
@@ -183,16 +190,11 @@ static int
 analyse_frame_faces(struct analyse *a, const struct image *im, struct nn_box *cand, int n)
 {
 	struct nn_box fr[ANALYSE_FACES_MAX];
-	int nf = facedet_run(a->face, im, a->face_threshold, fr, ANALYSE_FACES_MAX), i, j;
+	int nf = facedet_run(a->face, im, a->face_threshold, fr, ANALYSE_FACES_MAX), i;
 
-	for (i = 0; i < nf && n < ANALYSE_CAND_MAX; i++) {
-		for (j = 0; j < n; j++)
-			if (nn_iou(&fr[i], &cand[j]) > ANALYSE_SAME_FACE || nn_center_inside(&fr[i], &cand[j]) ||
-			    nn_center_inside(&cand[j], &fr[i]))
-				break;
-		if (j == n)
+	for (i = 0; i < nf && n < ANALYSE_CAND_MAX; i++)
+		if (!analyse_seen(&fr[i], cand, n))
 			cand[n++] = fr[i];
-	}
 	return nf < 0 ? nf : n;
 }
 
