@@ -78,11 +78,12 @@ enum { ARGS_KEY_CONFIG = 'c', ARGS_KEY_DIR = 0xf0, ARGS_KEY_SET, ARGS_KEY_HELP =
 /* args_table - the getopt_long table and short-option string for flags
  * (plus help and, with_config, the config flags). Returns 0 or -E2BIG. */
 static int
-args_table(const struct args_flag *flags, int with_config, struct option *lo, char *so, size_t solen)
+args_table(const struct args_flag *flags, int with_config, int in_order, struct option *lo,
+    char *so, size_t solen)
 {
 	size_t n = 0, s = 0;
 
-	so[s++] = '+';                     /* stop at the first operand */
+	so[s++] = in_order ? '-' : '+';    /* operands in order, or stop at the first */
 	so[s++] = ':';                     /* a missing value returns ':' */
 	so[s++] = 'h';
 	lo[n++] = (struct option){ "help", no_argument, NULL, ARGS_KEY_HELP };
@@ -127,7 +128,7 @@ args_parse(const char *cmd, int argc, char **argv, const struct args_flag *flags
 	char so[2 * ARGS_MAX_FLAGS + 8];
 	int key;
 
-	if (args_table(flags, ac != NULL, lo, so, sizeof(so)) != 0) {
+	if (args_table(flags, ac != NULL, first == NULL, lo, so, sizeof(so)) != 0) {
 		fprintf(stderr, "gatewatch %s: too many flags\n", cmd);
 		return 2;
 	}
@@ -153,6 +154,12 @@ args_parse(const char *cmd, int argc, char **argv, const struct args_flag *flags
 		else if (fn(ctx, key, optarg) != 0)
 			return 2;
 	}
-	*first = optind;
+	if (first) {
+		*first = optind;
+		return -1;
+	}
+	for (; optind < argc; optind++)    /* after "--" */
+		if (fn(ctx, ARGS_OPERAND, argv[optind]) != 0)
+			return 2;
 	return -1;
 }

@@ -40,6 +40,7 @@ void args_config_free(struct args_config *ac);
  * receives: the short letter if the flag has one ('f' for -f), else a value
  * >= ARGS_KEY_OWN. */
 #define ARGS_KEY_OWN 0x100
+#define ARGS_OPERAND 1      /* the handler's key for an operand (first NULL) */
 struct args_flag {
 	const char *name;   /* long name without "--" */
 	int has_arg;        /* 0: a switch, 1: takes a value */
@@ -54,8 +55,10 @@ typedef int (*args_flag_fn)(void *ctx, int key, const char *arg);
 /* args_parse - read argv (argv[0] the subcommand) with getopt_long over the
  * command's flags (NULL-name ended; may be NULL), -h/--help, and, when ac is
  * not NULL, the config flags (-c/--config FILE, --dir DIR, --set KEY=VALUE,
- * also as --flag=VALUE), collected into ac in order. Reading stops at the
- * first argument that is not a flag, or after "--"; *first is its index.
+ * also as --flag=VALUE), collected into ac in order. With first, reading
+ * stops at the first argument that is not a flag, or after "--", and *first
+ * is its index; with first NULL, operands may come between the flags and are
+ * handed to the handler in order as ARGS_OPERAND, those after "--" too.
  * Returns -1 to go on, 0 after -h/--help (usage(stdout)), or 2 on a usage
  * error: "gatewatch CMD: unknown option X" or "X needs a value" then
  * usage(stderr), or the handler's -1. */

@@ -156,46 +156,56 @@ eval_parse_count(const char *flag, const char *s, int *out)
 	return 0;
 }
 
-/* eval_args - the command line into o and the config flags into cargv.
+enum { EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT };
+
+static const struct args_flag eval_flags[] = {
+	{ "split", 1, EVAL_KEY_SPLIT }, { "json", 1, EVAL_KEY_JSON }, { "details", 1, EVAL_KEY_DETAILS },
+	{ "every", 1, EVAL_KEY_EVERY }, { "limit", 1, EVAL_KEY_LIMIT }, { "quiet", 0, 'q' },
+	{ NULL, 0, 0 },
+};
+
+/* eval_flag - args_parse's handler: eval's flags and the sets (operands). */
+static int
+eval_flag(void *ctx, int key, const char *arg)
+{
+	struct eval_opts *o = ctx;
+
+	switch (key) {
+	case ARGS_OPERAND:
+		o->sets[o->nsets++] = (char *)arg;
+		return 0;
+	case 'q':
+		o->quiet = 1;
+		return 0;
+	case EVAL_KEY_SPLIT:
+		o->split = arg;
+		if (strcmp(arg, "val") && strcmp(arg, "train") && strcmp(arg, "all")) {
+			fprintf(stderr, "gatewatch eval: --split %s: want val, train or all\n", arg);
+			return -1;
+		}
+		return 0;
+	case EVAL_KEY_JSON:
+		o->json_path = arg;
+		return 0;
+	case EVAL_KEY_DETAILS:
+		o->details_path = arg;
+		return 0;
+	case EVAL_KEY_EVERY:
+		return eval_parse_count("--every", arg, &o->every) < 0 || o->every < 1 ? -1 : 0;
+	default:
+		return eval_parse_count("--limit", arg, &o->limit);
+	}
+}
+
+/* eval_args - the command line into o and the config flags into ac.
  * Returns -1 to go on, or the exit status (0 after --help, 2). */
 static int
-eval_args(int argc, char **argv, struct eval_opts *o, char **cargv, int *cargc)
+eval_args(int argc, char **argv, struct eval_opts *o, struct args_config *ac)
 {
-	int i;
+	int rc = args_parse("eval", argc, argv, eval_flags, ac, eval_flag, o, eval_usage, NULL);
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			eval_usage(stdout);
-			return 0;
-		} else if (strcmp(a, "--split") == 0 && i + 1 < argc) {
-			o->split = argv[++i];
-			if (strcmp(o->split, "val") && strcmp(o->split, "train") && strcmp(o->split, "all")) {
-				fprintf(stderr, "gatewatch eval: --split %s: want val, train or all\n", o->split);
-				return 2;
-			}
-		} else if (strcmp(a, "--json") == 0 && i + 1 < argc)
-			o->json_path = argv[++i];
-		else if (strcmp(a, "--details") == 0 && i + 1 < argc)
-			o->details_path = argv[++i];
-		else if (strcmp(a, "--every") == 0 && i + 1 < argc) {
-			if (eval_parse_count(a, argv[++i], &o->every) < 0 || o->every < 1)
-				return 2;
-		} else if (strcmp(a, "--limit") == 0 && i + 1 < argc) {
-			if (eval_parse_count(a, argv[++i], &o->limit) < 0)
-				return 2;
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-			o->quiet = 1;
-		else if (args_config_flag(argc, argv, &i, cargv, cargc))
-			;
-		else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "gatewatch eval: unknown or incomplete argument %s\n", a);
-			eval_usage(stderr);
-			return 2;
-		} else
-			o->sets[o->nsets++] = argv[i];
-	}
+	if (rc != -1)
+		return rc;
 	if (o->nsets == 0) {
 		fprintf(stderr, "gatewatch eval: no annotated set given\n");
 		eval_usage(stderr);
@@ -334,18 +344,16 @@ cmd_eval(int argc, char **argv)
 	struct evalset set = { 0, 0, NULL };
 	struct evalscore *st = NULL;
 	struct msg_result *r = NULL;
-	int cargc = 1, rc = 1, total = 0, *pick = NULL;
+	int rc = 1, total = 0, *pick = NULL;
 	FILE *details = NULL;
 	struct config c;
-	char **cargv;
+	struct args_config ac = { NULL, 0 };
 
-	cargv = calloc((size_t)argc + 1, sizeof(*cargv));
 	o.sets = calloc((size_t)argc + 1, sizeof(*o.sets));
-	if (cargv == NULL || o.sets == NULL)
+	if (args_config_start(&ac, 2 * argc, argv) != 0 || o.sets == NULL)
 		goto out;
-	cargv[0] = argv[0];
-	if ((rc = eval_args(argc, argv, &o, cargv, &cargc)) >= 0 ||
-	    (rc = eval_setup(&o, cargc, cargv, &c, &set, &pick, &total)) >= 0)
+	if ((rc = eval_args(argc, argv, &o, &ac)) >= 0 ||
+	    (rc = eval_setup(&o, ac.cargc, ac.cargv, &c, &set, &pick, &total)) >= 0)
 		goto out;
 	rc = 1;
 	if (eval_open(&m, &c) != 0)
@@ -371,7 +379,7 @@ out:
 	facedet_close(m.face);
 	persondet_close(m.person);
 	evalset_free(&set);
-	free(cargv);
+	args_config_free(&ac);
 	free(o.sets);
 	return rc;
 }
