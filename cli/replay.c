@@ -70,36 +70,67 @@ replay_push(struct replay_argv *a, char *s)
 	return 0;
 }
 
-/* replay_flags - first pass: --stage, and the flags passed on to the
- * stage. Returns 0, 1 (out of memory) or 2 after a message. */
+enum { REPLAY_KEY_STAGE = ARGS_KEY_OWN, REPLAY_KEY_STOCK, REPLAY_KEY_DIR, REPLAY_KEY_SET };
+
+/* The config flags are replay's own here: they go to the stage in order,
+ * between the --stock ones. */
+static const struct args_flag replay_flag_table[] = {
+	{ "stage", 1, REPLAY_KEY_STAGE }, { "stock", 0, REPLAY_KEY_STOCK }, { "config", 1, 'c' },
+	{ "dir", 1, REPLAY_KEY_DIR }, { "set", 1, REPLAY_KEY_SET },
+	{ NULL, 0, 0 },
+};
+
+/* What the command line says: the stage's argv so far, the files. */
+struct replay_opts {
+	struct replay_argv *v;
+	const char *stage;
+	char **files;           /* owned array, argv strings */
+	int nfiles, nomem;
+};
+
+/* replay_flag - args_parse's handler: --stage, the flags passed on to the
+ * stage, and the files (operands). */
 static int
-replay_flags(int argc, char **argv, struct replay_argv *v, const char **stage)
+replay_flag(void *ctx, int key, const char *arg)
 {
-	char *flag[2];
-	int i, j, nflag = 0;
+	static char config[] = "--config", dir[] = "--dir", set[] = "--set", stock[] = "nn.kernels=stock";
+	struct replay_opts *o = ctx;
+	char *flag = key == 'c' ? config : key == REPLAY_KEY_DIR ? dir : set;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--stage") == 0 && i + 1 < argc)
-			*stage = argv[++i];
-		else if (strncmp(a, "--stage=", 8) == 0)
-			*stage = a + 8;
-		else if (strcmp(a, "--stock") == 0) {
-			if (replay_push(v, "--set") || replay_push(v, "nn.kernels=stock"))
-				return 1;
-		} else if (args_config_flag(argc, argv, &i, flag, &nflag)) {
-			for (j = 0; j < nflag; j++)
-				if (replay_push(v, flag[j]))
-					return 1;
-			nflag = 0;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "gatewatch replay: unknown or incomplete argument %s\n", a);
+	switch (key) {
+	case REPLAY_KEY_STAGE:
+		o->stage = arg;
+		return 0;
+	case ARGS_OPERAND:
+		if (arg[0] == '-') {
+			fprintf(stderr, "gatewatch replay: unknown or incomplete argument %s\n", arg);
 			replay_usage(stderr);
-			return 2;
+			return -1;
 		}
+		o->files[o->nfiles++] = (char *)arg;
+		return 0;
+	case REPLAY_KEY_STOCK:
+		flag = set;
+		arg = stock;
+		break;
 	}
-	if (*stage == NULL || (strcmp(*stage, "ingest") != 0 && strcmp(*stage, "worker") != 0)) {
+	if (replay_push(o->v, flag) || replay_push(o->v, (char *)arg)) {
+		o->nomem = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* replay_flags - the command line into o: --stage, the flags passed on
+ * to the stage, the files. Returns 0, 1 (out of memory) or 2 after a message. */
+static int
+replay_flags(int argc, char **argv, struct replay_opts *o)
+{
+	int rc = args_parse("replay", argc, argv, replay_flag_table, NULL, replay_flag, o, replay_usage, NULL);
+
+	if (rc != -1)
+		return o->nomem ? 1 : rc;
+	if (o->stage == NULL || (strcmp(o->stage, "ingest") != 0 && strcmp(o->stage, "worker") != 0)) {
 		fprintf(stderr, "gatewatch replay: --stage must be ingest or worker\n");
 		replay_usage(stderr);
 		return 2;
@@ -132,24 +163,17 @@ replay_folder(struct replay_argv *v, const char *dir)
 	return m;
 }
 
-/* replay_files - second pass: the files, in the order given, folders
- * expanded. Returns how many, or -1 after a message. */
+/* replay_files - the files, in the order given, folders expanded.
+ * Returns how many, or -1 after a message. */
 static int
-replay_files(int argc, char **argv, struct replay_argv *v)
+replay_files(const struct replay_opts *o, struct replay_argv *v)
 {
 	int i, m, nfiles = 0;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	for (i = 0; i < o->nfiles; i++) {
+		const char *a = o->files[i];
 		struct stat st;
 
-		if (strcmp(a, "--stage") == 0 || strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-		    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) {
-			i++;
-			continue;
-		}
-		if (a[0] == '-')
-			continue;
 		if (stat(a, &st) != 0) {
 			fprintf(stderr, "gatewatch replay: %s: %s\n", a, strerror(errno));
 			return -1;
@@ -172,26 +196,26 @@ cmd_replay(int argc, char **argv)
 {
 	struct replay_argv v = { NULL, 0, 0 };
 	char bin[4096], name[64];
-	const char *stage = NULL;
+	struct replay_opts o = { &v, NULL, NULL, 0, 0 };
 	int rc, nfiles;
 
 	if (args_wants_help(argc, argv)) {
 		replay_usage(stdout);
 		return 0;
 	}
-	if (replay_push(&v, NULL) != 0)
+	if (replay_push(&v, NULL) != 0 || (o.files = calloc((size_t)argc + 1, sizeof(*o.files))) == NULL)
 		return 1;
-	if ((rc = replay_flags(argc, argv, &v, &stage)) != 0)
+	if ((rc = replay_flags(argc, argv, &o)) != 0)
 		return rc;
 	if (replay_push(&v, "--replay"))
 		return 1;
-	if ((nfiles = replay_files(argc, argv, &v)) < 0)
+	if ((nfiles = replay_files(&o, &v)) < 0)
 		return 1;
 	if (nfiles == 0) {
 		fprintf(stderr, "gatewatch replay: no image files given\n");
 		return 2;
 	}
-	snprintf(name, sizeof(name), "gatewatch-%s", stage);
+	snprintf(name, sizeof(name), "gatewatch-%s", o.stage);
 	if (cmd_bin_path(name, bin, sizeof(bin)) != 0) {
 		fprintf(stderr, "gatewatch replay: cannot find %s\n", name);
 		return 1;
