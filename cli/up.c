@@ -333,41 +333,72 @@ up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 	fflush(stdout);
 }
 
+enum { UP_KEY_DEMO = ARGS_KEY_OWN, UP_KEY_HTTP_PORT, UP_KEY_INGEST_PORT, UP_KEY_LISTEN };
+
+static const struct args_flag up_flags[] = {
+	{ "demo", 0, UP_KEY_DEMO }, { "http-port", 1, UP_KEY_HTTP_PORT },
+	{ "ingest-port", 1, UP_KEY_INGEST_PORT }, { "listen", 1, UP_KEY_LISTEN },
+	{ NULL, 0, 0 },
+};
+
+/* up's own flags: --demo, and the port flags as settings. */
+struct up_opts {
+	int *demo;
+	char sets[8][CONFIG_PATH_SIZE];
+	int nsets;
+};
+
+/* up_flag - args_parse's handler for up's own flags. */
+static int
+up_flag(void *ctx, int key, const char *arg)
+{
+	struct up_opts *o = ctx;
+
+	if (key == UP_KEY_DEMO) {
+		*o->demo = 1;
+		return 0;
+	}
+	if (o->nsets == 8) {
+		fprintf(stderr, "gatewatch up: too many --http-port, --ingest-port and --listen flags\n");
+		up_usage(stderr);
+		return -1;
+	}
+	snprintf(o->sets[o->nsets++], sizeof(o->sets[0]), "%s=%s", key == UP_KEY_HTTP_PORT ? "http.port" :
+	    key == UP_KEY_INGEST_PORT ? "ingest.port" : "listen.address", arg);
+	return 0;
+}
+
 /* up_args - the command line into up_cfg. Returns -1 to go on, or the
  * exit status (0 after --help, 2 after a message). */
 static int
 up_args(int argc, char **argv, int *demo)
 {
-	char sets[8][CONFIG_PATH_SIZE];
+	struct up_opts o;
 	struct args_config ac;
-	int i, nsets = 0;
+	int i, first, rc;
 
 	if (args_wants_help(argc, argv)) {
 		up_usage(stdout);
 		return 0;
 	}
-	if (args_config_start(&ac, argc + 2 * 8, argv) != 0)
+	o.demo = demo;
+	o.nsets = 0;
+	if (args_config_start(&ac, 2 * argc + 2 * 8, argv) != 0)
 		return 1;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--demo") == 0)
-			*demo = 1;
-		else if ((strcmp(a, "--http-port") == 0 || strcmp(a, "--ingest-port") == 0 ||
-		    strcmp(a, "--listen") == 0) && i + 1 < argc && nsets < 8) {
-			snprintf(sets[nsets++], sizeof(sets[0]), "%s=%s",
-			    a[2] == 'h' ? "http.port" : a[2] == 'i' ? "ingest.port" : "listen.address", argv[++i]);
-		} else if (!args_config_flag(argc, argv, &i, ac.cargv, &ac.cargc)) {
-			fprintf(stderr, "gatewatch up: unknown or incomplete argument %s\n", a);
-			up_usage(stderr);
-			args_config_free(&ac);
-			return 2;
-		}
+	rc = args_parse("up", argc, argv, up_flags, &ac, up_flag, &o, up_usage, &first);
+	if (rc == -1 && first < argc) {
+		fprintf(stderr, "gatewatch up: unknown or incomplete argument %s\n", argv[first]);
+		up_usage(stderr);
+		rc = 2;
+	}
+	if (rc != -1) {
+		args_config_free(&ac);
+		return rc;
 	}
 	/* The port flags win over the file: they go last. */
-	for (i = 0; i < nsets; i++) {
+	for (i = 0; i < o.nsets; i++) {
 		ac.cargv[ac.cargc++] = "--set";
-		ac.cargv[ac.cargc++] = sets[i];
+		ac.cargv[ac.cargc++] = o.sets[i];
 	}
 	return args_config_finish(&ac, "up", &up_cfg) != 0 ? 2 : -1;
 }
