@@ -178,29 +178,49 @@ struct account_op {
 	int64_t now;
 };
 
-/* account_args - split argv into the words and config flags, and pick
- * --role. Returns 0, or 2 after a message. */
-static int
-account_args(struct account_op *op, int argc, char **argv, int maxwords)
-{
-	struct args_config ac;
-	int i;
+static const struct args_flag account_flags[] = {
+	{ "role", 1, ARGS_KEY_OWN },
+	{ NULL, 0, 0 },
+};
 
-	if (args_config_start(&ac, argc, argv) != 0)
+/* args_parse's context: the operation and how many words it may take. */
+struct account_argctx {
+	struct account_op *op;
+	int maxwords;
+};
+
+/* account_flag - args_parse's handler: --role, and the words (operands). */
+static int
+account_flag(void *ctx, int key, const char *arg)
+{
+	struct account_argctx *x = ctx;
+	struct account_op *op = x->op;
+
+	if (key != ARGS_OPERAND)
+		op->role_arg = arg;
+	else if (arg[0] == '-' || op->nw == x->maxwords) {
+		fprintf(stderr, "gatewatch %s: unknown or incomplete argument %s\n", op->cmd, arg);
+		return -1;
+	} else
+		op->w[op->nw++] = (char *)arg;
+	return 0;
+}
+
+/* account_args - the words and config flags from argv, and --role.
+ * Returns 0, or 2 after a message. */
+static int
+account_args(struct account_op *op, int argc, char **argv, int maxwords, void (*usage)(FILE *))
+{
+	struct account_argctx x = { op, maxwords };
+	struct args_config ac;
+	int rc;
+
+	if (args_config_start(&ac, 2 * argc, argv) != 0)
 		return 1;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
-			op->role_arg = argv[++i];
-		else if (strncmp(argv[i], "--role=", 7) == 0)
-			op->role_arg = argv[i] + 7;
-		else if (args_config_flag(argc, argv, &i, ac.cargv, &ac.cargc))
-			continue;
-		else if (argv[i][0] == '-' || op->nw == maxwords) {
-			fprintf(stderr, "gatewatch %s: unknown or incomplete argument %s\n", op->cmd, argv[i]);
-			args_config_free(&ac);
-			return 2;
-		} else
-			op->w[op->nw++] = argv[i];
+	rc = args_parse(op->cmd, argc, argv, account_flags, &ac, account_flag, &x, usage, NULL);
+	if (rc != -1) {
+		args_config_free(&ac);
+		return rc;
 	}
 	return args_config_finish(&ac, op->cmd, &op->c) != 0 ? 2 : 0;
 }
@@ -245,7 +265,7 @@ account_start(struct account_op *op, int argc, char **argv, int maxwords, const 
 		usage(stdout);
 		return 0;
 	}
-	if ((rc = account_args(op, argc, argv, maxwords)) != 0)
+	if ((rc = account_args(op, argc, argv, maxwords, usage)) != 0)
 		return rc;
 	if (!account_verb(op, verbs)) {
 		usage(stderr);
