@@ -1,4 +1,5 @@
-/* args - command-line pieces the subcommands share. */
+/* args - command-line pieces the subcommands share: one getopt_long reader
+ * (args_parse) and the config flags collected for config_args. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,25 +8,6 @@
 
 #include "args.h"
 #include "config.h"
-
-int
-args_config_flag(int argc, char **argv, int *i, char **cargv, int *cargc)
-{
-	const char *a = argv[*i];
-
-	if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-	    strcmp(a, "--dir") == 0 || strcmp(a, "--set") == 0) && *i + 1 < argc) {
-		cargv[(*cargc)++] = argv[(*i)++];
-		cargv[(*cargc)++] = argv[*i];
-		return 1;
-	}
-	if (strncmp(a, "--config=", 9) == 0 || strncmp(a, "--dir=", 6) == 0 ||
-	    strncmp(a, "--set=", 6) == 0) {
-		cargv[(*cargc)++] = argv[*i];
-		return 1;
-	}
-	return 0;
-}
 
 int
 args_wants_help(int argc, char **argv)

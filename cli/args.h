@@ -1,16 +1,9 @@
-/* args - command-line pieces the subcommands share. */
+/* args - command-line pieces the subcommands share: one getopt_long reader
+ * (args_parse), and the config flags it collects for config_args. */
 #ifndef GW_CLI_ARGS_H
 #define GW_CLI_ARGS_H
 
 #include <stdio.h>
-
-/* args_config_flag - if argv[*i] is a configuration flag (-c FILE,
- * --config FILE, --dir DIR, --set KEY=VALUE, or the --config=, --dir=,
- * --set= forms), append it (and its value) to cargv at *cargc, advance *i
- * past a separate value, and return 1. A flag whose value is missing
- * (last argument) is not consumed. Returns 0 for anything else. cargv must
- * have room for two more entries. */
-int args_config_flag(int argc, char **argv, int *i, char **cargv, int *cargc);
 
 /* args_wants_help - 1 if -h or --help is anywhere before "--": the command
  * then prints its usage on stdout and exits 0, whatever else was given. */
