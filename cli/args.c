@@ -145,3 +145,19 @@ args_parse(const char *cmd, int argc, char **argv, const struct args_flag *flags
 			return 2;
 	return -1;
 }
+
+int
+args_parse_flags(const char *cmd, int argc, char **argv, const struct args_flag *flags,
+    struct args_config *ac, args_flag_fn fn, void *ctx, void (*usage)(FILE *))
+{
+	int first, rc = args_parse(cmd, argc, argv, flags, ac, fn, ctx, usage, &first);
+
+	if (rc == -1 && first < argc) {
+		fprintf(stderr, "gatewatch %s: unknown or incomplete argument %s\n", cmd, argv[first]);
+		usage(stderr);
+		rc = 2;
+	}
+	if (rc != -1)
+		args_config_free(ac);
+	return rc;
+}

@@ -58,4 +58,10 @@ typedef int (*args_flag_fn)(void *ctx, int key, const char *arg);
 int args_parse(const char *cmd, int argc, char **argv, const struct args_flag *flags,
     struct args_config *ac, args_flag_fn fn, void *ctx, void (*usage)(FILE *), int *first);
 
+/* args_parse_flags - args_parse for a command that takes no operands: one
+ * is "gatewatch CMD: unknown or incomplete argument X" and usage(stderr).
+ * Returns -1 to go on, or the exit status with ac freed. */
+int args_parse_flags(const char *cmd, int argc, char **argv, const struct args_flag *flags,
+    struct args_config *ac, args_flag_fn fn, void *ctx, void (*usage)(FILE *));
+
 #endif

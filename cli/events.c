@@ -177,21 +177,13 @@ cmd_events(int argc, char **argv)
 	struct events_opts o = { NULL, -1, 0 };
 	char path[CONFIG_PATH_SIZE + 32];
 	long long last = 0;
-	int first, rc;
+	int rc;
 	sqlite3 *db = NULL;
 
 	if (args_config_start(&ac, 2 * argc, argv) != 0)
 		return 1;
-	rc = args_parse("events", argc, argv, events_flags, &ac, events_flag, &o, events_usage, &first);
-	if (rc == -1 && first < argc) {
-		fprintf(stderr, "gatewatch events: unknown or incomplete argument %s\n", argv[first]);
-		events_usage(stderr);
-		rc = 2;
-	}
-	if (rc != -1) {
-		args_config_free(&ac);
+	if ((rc = args_parse_flags("events", argc, argv, events_flags, &ac, events_flag, &o, events_usage)) != -1)
 		return rc;
-	}
 	if (args_config_finish(&ac, "events", &c) != 0)
 		return 2;
 	if (config_path(&c, "gatewatch.db", path, sizeof(path)) != 0 || access(path, R_OK) != 0) {

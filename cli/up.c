@@ -375,7 +375,7 @@ up_args(int argc, char **argv, int *demo)
 {
 	struct up_opts o;
 	struct args_config ac;
-	int i, first, rc;
+	int i, rc;
 
 	if (args_wants_help(argc, argv)) {
 		up_usage(stdout);
@@ -385,16 +385,8 @@ up_args(int argc, char **argv, int *demo)
 	o.nsets = 0;
 	if (args_config_start(&ac, 2 * argc + 2 * 8, argv) != 0)
 		return 1;
-	rc = args_parse("up", argc, argv, up_flags, &ac, up_flag, &o, up_usage, &first);
-	if (rc == -1 && first < argc) {
-		fprintf(stderr, "gatewatch up: unknown or incomplete argument %s\n", argv[first]);
-		up_usage(stderr);
-		rc = 2;
-	}
-	if (rc != -1) {
-		args_config_free(&ac);
+	if ((rc = args_parse_flags("up", argc, argv, up_flags, &ac, up_flag, &o, up_usage)) != -1)
 		return rc;
-	}
 	/* The port flags win over the file: they go last. */
 	for (i = 0; i < o.nsets; i++) {
 		ac.cargv[ac.cargc++] = "--set";
