@@ -50,7 +50,7 @@
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 4
+#define MSG_VERSION 5
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -269,7 +269,9 @@ struct msg_queue_status {
 	uint32_t depth;                /* frames queued, not counting the one in the worker */
 	int32_t worker_pid;            /* 0 = no worker */
 	uint64_t bytes;
-	uint64_t done, failed;
+	uint64_t done, failed;          /* frames analysed / moved to failed/ since the dispatcher started */
+	uint64_t crashes;              /* worker exits of its own fault (a crash signal, a protocol
+	                                * break, an exit status we did not ask for, a failed start) */
 };
 
 /* A received message: header and the largest body, suitably aligned. */

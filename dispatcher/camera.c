@@ -24,6 +24,7 @@ struct camera {
 	int backoff_ms;         /* last restart delay, 0 after a good frame */
 	int backoff_wait;       /* the timer is a restart delay: start nothing until it fires */
 	uint64_t done, failed, bytes;
+	uint64_t crashes;       /* worker exits of its own fault (msg_queue_status.crashes) */
 };
 
 static struct camera **cams;    /* owned */
@@ -44,6 +45,7 @@ camera_status(const struct camera *c, struct msg_queue_status *st)
 	st->bytes = c->bytes;
 	st->done = c->done;
 	st->failed = c->failed;
+	st->crashes = c->crashes;
 }
 
 static void
@@ -282,6 +284,12 @@ camera_exited(void *arg, const struct child_exit *e)
 		camera_orphan(c, e);
 	if (e->orderly || dsp.stopping)
 		return;
+	/* the notifier's worker_failing alert counts these: not a kill or a
+	 * SIGTERM from outside (e->signal without e->crashed) */
+	if (!e->killed && (e->crashed || e->broken || !e->spawned || !e->signal)) {
+		c->crashes++;
+		camera_changed(c);
+	}
 	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : dsp.cfg.worker_backoff_ms;
 	if (c->backoff_ms > dsp.cfg.worker_backoff_max_ms)
 		c->backoff_ms = dsp.cfg.worker_backoff_max_ms;

@@ -83,9 +83,10 @@ class Notifier:
                 c.send(gwmsg.pack(gwmsg.TRACK_STATE, gwmsg.TRACK_STATE_S.pack(
                     body[:32], 0, *([0] * 9), 0.0, 0.0, 0, 0, 0, *([0.0] * 10), b"")))
             elif mtype == gwmsg.QUEUE_STATUS:
-                cam, depth, pid, nbytes, done, failed = gwmsg.QUEUE_S.unpack(body)
+                cam, depth, pid, nbytes, done, failed, crashes = gwmsg.QUEUE_S.unpack(body)
                 with self.lock:
-                    self.status[gwmsg.unstr(cam)] = {"depth": depth, "pid": pid, "done": done, "failed": failed}
+                    self.status[gwmsg.unstr(cam)] = {"depth": depth, "pid": pid, "done": done, "failed": failed,
+                                                     "crashes": crashes}
 
     def got(self, cam, fid):
         with self.lock:
@@ -248,6 +249,9 @@ def main():
         st = wait_until(lambda: nt.status.get("gate1", {}).get("failed", 0) >= 1 and
                       nt.status.get("gate1", {}).get("done", 0) >= 5 and nt.status["gate1"], 5)
         rep.check(bool(st), "queue_status for gate1 counts done and failed", str(nt.status.get("gate1")))
+        # The two SIGSEGVs count as worker crashes; the two SIGKILLs from outside do not.
+        rep.check(st and st.get("crashes") == 2, "queue_status for gate1 counts the 2 crashes, not the 2 kills",
+                  str(nt.status.get("gate1")))
 
         # Idle workers are retired with an orderly exit, although the 2 s
         # rescan looks at every camera more often than the 2.5 s idle time.
