@@ -57,6 +57,8 @@ static const struct config_key config_keys[] = {
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "37.8", "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "256", "messages queued per WebSocket client before it is dropped" },
 	{ "camera.offline_after_ms", CT_INT, F(camera_offline_after_ms), 0, 86400000, "60000", "a camera that streamed and then sent nothing this long raises a camera_offline alert, cleared when it returns (0 = never)" },
+	{ "worker.failing_count", CT_INT, F(worker_failing_count), 0, 1000, "3", "this many worker failures of one camera (a worker crash, or a frame moved to failed/) within worker.failing_window_ms raise a worker_failing alert (0 = never)" },
+	{ "worker.failing_window_ms", CT_INT, F(worker_failing_window_ms), 1000, 86400000, "600000", "the window of worker.failing_count; the alert closes once the camera's worker analysed a frame and nothing failed for this long" },
 	{ "metrics.listen", CT_STR, F(metrics_listen), 0, 0, "127.0.0.1:9469", "ADDRESS:PORT of the notifier's Prometheus /metrics listener; empty = off" },
 	{ "mqtt.url", CT_STR, F(mqtt_url), 0, 0, "", "MQTT broker, mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; empty = no MQTT" },
 	{ "mqtt.user", CT_STR, F(mqtt_user), 0, 0, "", "MQTT user name; empty = anonymous" },

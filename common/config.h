@@ -94,6 +94,8 @@ struct config {
 	char mqtt_ca_file[CONFIG_PATH_SIZE]; /* mqtt.ca_file */
 	char webpush_subject[128];         /* webpush.subject: VAPID contact; "" = no Web Push */
 	int camera_offline_after_ms;       /* camera.offline_after_ms: 0 = no offline alert */
+	int worker_failing_count;          /* worker.failing_count: 0 = no worker_failing alert */
+	int worker_failing_window_ms;      /* worker.failing_window_ms */
 	int retention_days;                /* retention.days: database rows; 0 = keep */
 	long log_max_bytes;                /* log.max_bytes: gatewatch up rotates past this */
 	int log_keep;                      /* log.keep: rotated files per program */

@@ -4,7 +4,9 @@
  * its frames come back the alert is closed (acknowledged by "gatewatch")
  * and the webhook gets an alert_cleared message. Likewise spool_low: the
  * spool's disk below twice spool.min_free_mb (ingest refuses frames below
- * it), closed when the space is back above 2.5 times. */
+ * it), closed when the space is back above 2.5 times. And worker_failing:
+ * worker.failing_count worker crashes or failed frames of one camera within
+ * worker.failing_window_ms, closed once its worker runs clean that long. */
 #ifndef GW_HEALTH_H
 #define GW_HEALTH_H
 
@@ -13,6 +15,7 @@
 
 #define HEALTH_REASON_OFFLINE "camera_offline"
 #define HEALTH_REASON_SPOOL "spool_low"
+#define HEALTH_REASON_WORKER "worker_failing"
 
 /* health_init - after db_open and cams_init; hook may be NULL (no
  * webhook). Takes over the camera_offline alerts still open in the

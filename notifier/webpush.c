@@ -387,7 +387,7 @@ webpush_reason_text(const char *reason)
 	static const char *const t[][2] = {
 		{ "no_mask", "No mask" }, { "mask_chin", "Mask below the nose" },
 		{ "temperature", "Temperature" }, { "camera_offline", "Camera stopped sending" },
-		{ "spool_low", "Spool disk nearly full" },
+		{ "spool_low", "Spool disk nearly full" }, { "worker_failing", "Camera worker failing" },
 	};
 	size_t i;
 

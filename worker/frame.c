@@ -344,17 +344,21 @@ frame_people(struct worker *w, const struct image *im, const struct meta *meta, 
 	return 0;
 }
 
-/* frame_test_crash - test hook (test/e2e/test_dispatcher.py): a frame that
- * makes the worker crash, to show the dispatcher moves it aside after
- * max_crashes. */
+/* frame_test_crash - test hook: a frame that makes the worker crash, to
+ * show the dispatcher moves it aside after max_crashes
+ * (test/e2e/test_dispatcher.py: frame ids ending in
+ * GATEWATCH_TEST_CRASH_SUFFIX), and the worker_failing alert
+ * (test/e2e/test_worker_alert.py: every frame of camera
+ * GATEWATCH_TEST_CRASH_CAMERA). */
 static void
 frame_test_crash(const struct msg_frame_ref *ref)
 {
-	const char *mark = getenv("GATEWATCH_TEST_CRASH_SUFFIX");
+	const char *mark = getenv("GATEWATCH_TEST_CRASH_SUFFIX"), *cam = getenv("GATEWATCH_TEST_CRASH_CAMERA");
 	size_t ml = mark ? strlen(mark) : 0, fl = strlen(ref->frame_id);
 
-	if (ml > 0 && fl >= ml && strcmp(ref->frame_id + fl - ml, mark) == 0) {
-		log_warnx(ref->frame_id, "camera=%s GATEWATCH_TEST_CRASH_SUFFIX: crashing on purpose", ref->camera);
+	if ((ml > 0 && fl >= ml && strcmp(ref->frame_id + fl - ml, mark) == 0) ||
+	    (cam != NULL && strcmp(cam, ref->camera) == 0)) {
+		log_warnx(ref->frame_id, "camera=%s GATEWATCH_TEST_CRASH_*: crashing on purpose", ref->camera);
 		raise(SIGSEGV);
 	}
 }

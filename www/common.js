@@ -12,6 +12,7 @@ window.gw = (function () {
 		override: "Supervisor override",
 		camera_offline: "Camera stopped sending",
 		spool_low: "Spool disk nearly full",
+		worker_failing: "Camera worker failing",
 		"": ""
 	};
 
