@@ -4,12 +4,16 @@ frame (the worker's test hook GATEWATCH_TEST_CRASH_CAMERA, SIGSEGV), so its
 frames go to failed/ after dispatcher.max_crashes; once worker.failing_count
 failures happen within worker.failing_window_ms one worker_failing alert is
 stored, and only one for the episode, and GET /api/alerts lists it; cam2,
-whose frames are analysed, gets none.
+whose frames are analysed, gets none. Then the notifier alone, fed
+QUEUE_STATUS by this test as the dispatcher: the alert closes once the
+worker analysed a frame and nothing failed for the window, a new episode
+raises a new one, and a restart takes an open one over.
 
 Env: GW_ROOT, BIN, MODELS."""
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +21,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gwmsg  # noqa: E402
 from lib import Gatewatch, Report, wait_until  # noqa: E402
+from notifier_env import Notifier  # noqa: E402
 
 rep = Report()
 
@@ -69,4 +75,47 @@ with Gatewatch("workeralert", cameras=("cam1", "cam2"),
     except Exception as e:  # noqa: BLE001
         rep.fail("GET /api/alerts lists it", "%s (token add: %s %s)" % (e, r.stdout, r.stderr))
     gw.failed = bool(rep.failed)  # keep the logs of a failed run
+
+# The notifier alone: its worker_failing episodes from QUEUE_STATUS counts.
+n = Notifier(extra=["--set", "worker.failing_count=3", "--set", "worker.failing_window_ms=4000"])
+db = os.path.join(n.dir, "gatewatch.db")
+try:
+    n.start()
+    disp = gwmsg.connect(n.sock)
+    disp.send(gwmsg.hello(gwmsg.ROLE_DISPATCHER))
+    disp.send(gwmsg.queue_status("gate1", done=5, failed=1, crashes=9))  # the first look: a baseline
+    disp.send(gwmsg.queue_status("hall", done=5))
+    time.sleep(1.5)
+    disp.send(gwmsg.queue_status("gate1", done=5, failed=2, crashes=10))
+    time.sleep(1.5)
+    rep.check(alerts(db) == [], "failures from before the first look and 2 new ones (< 3): no alert", str(alerts(db)))
+    disp.send(gwmsg.queue_status("gate1", done=5, failed=2, crashes=11))
+    one = wait_until(lambda: alerts(db), 5, 0.2)
+    rep.check(len(one) == 1 and one[0][1] == "gate1", "3 within the window: one alert", str(one))
+    disp.send(gwmsg.queue_status("gate1", done=5, failed=3, crashes=13))
+    time.sleep(1.5)
+    disp.send(gwmsg.queue_status("gate1", done=5, failed=3, crashes=14))
+    time.sleep(2.5)
+    rep.check(len(alerts(db)) == 1 and alerts(db)[0][3] is None,
+              "still failing, nothing analysed: the one alert stays open", str(alerts(db)))
+    disp.send(gwmsg.queue_status("gate1", done=6, failed=3, crashes=14))
+    closed = wait_until(lambda: [a for a in alerts(db) if a[3] is not None], 10, 0.2)
+    rep.check(len(closed) == 1 and "worker runs clean" in n.log_text(),
+              "a frame analysed and nothing failed for the window: closed", str(alerts(db)))
+    disp.send(gwmsg.queue_status("gate1", done=0, failed=0, crashes=3))  # a new dispatcher, its worker crashing
+    again = wait_until(lambda: len(alerts(db)) == 2, 5, 0.2)
+    rep.check(again, "re-armed: a new episode (after a dispatcher restart) raises a second alert", str(alerts(db)))
+    disp.close()
+    rep.check(n.stop() == 0, "stopped")
+    n.start()
+    time.sleep(2)
+    rep.check(len(alerts(db)) == 2 and alerts(db)[1][3] is None,
+              "a restart takes the open alert over, nothing new", str(alerts(db)))
+    rep.check(all(a[1] == "gate1" for a in alerts(db)), "hall never failed: no alert for it")
+finally:
+    rep.check(n.proc is None or n.stop() == 0, "the notifier stops with status 0")
+if rep.failed:
+    print("# notifier state kept in %s" % n.tmp)
+else:
+    shutil.rmtree(n.tmp, ignore_errors=True)
 sys.exit(rep.done())
