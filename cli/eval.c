@@ -191,7 +191,13 @@ eval_flag(void *ctx, int key, const char *arg)
 		o->details_path = arg;
 		return 0;
 	case EVAL_KEY_EVERY:
-		return eval_parse_count("--every", arg, &o->every) < 0 || o->every < 1 ? -1 : 0;
+		if (eval_parse_count("--every", arg, &o->every) < 0)
+			return -1;
+		if (o->every < 1) {
+			fprintf(stderr, "gatewatch eval: --every %s: want 1 or more\n", arg);
+			return -1;
+		}
+		return 0;
 	default:
 		return eval_parse_count("--limit", arg, &o->limit);
 	}

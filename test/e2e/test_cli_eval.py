@@ -170,6 +170,8 @@ try:
     rep.check(rc == 2 and "a.xml" in err, "VOC object without a box: exit 2 naming the file", "rc=%d %r" % (rc, err))
     rc, out, err = run(os.path.join(tmp, "nothing-here"))
     rep.check(rc == 2 and "nothing-here" in err, "missing set: exit 2", "rc=%d %r" % (rc, err))
+    rc, out, err = run("--every", "0", os.path.join(tmp, "back.jsonl"))
+    rep.check(rc == 2 and "--every 0" in err, "--every 0: exit 2 saying why", "rc=%d %r" % (rc, err))
 except Exception as ex:  # a crash is a failed case, not a silent pass
     rep.fail("eval test ran to the end", repr(ex))
 finally:
