@@ -52,7 +52,7 @@ static const struct config_key config_keys[] = {
 	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "360", "face detector input size for whole frames (multiple of 8; 360: the size it was trained at)" },
 	{ "worker.frame_search", CT_INT, F(frame_search), 0, 1, "1", "1: beside each person box, search the whole frame once (worker.face_input) for faces in no person box; 0: person boxes only (docs/MODELS.md)" },
 	{ "worker.body_input", CT_INT, F(body_input), 128, 1024, "360", "face detector input size for each person box's head region (multiple of 8); smaller is faster but splits large faces in two (docs/MODELS.md)" },
-	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "0.8", "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval on the train split (models/trained/vision.fit, docs/MODELS.md)" },
+	{ "worker.face_threshold", CT_DOUBLE, F(face_threshold), 0, 1, "0.7", "face detector score threshold (worker, and ingest's close-up fallback); chosen with gatewatch eval on the train split (models/trained/vision.fit, docs/MODELS.md)" },
 	{ "worker.mask_threshold", CT_DOUBLE, F(mask_threshold), 0, 1, "0", "extra floor on the mask class probability, on top of the model's per-class thresholds (mask.thresholds): below it the mask state is unknown" },
 	{ "worker.temp_limit", CT_DOUBLE, F(temp_limit), 30, 45, "37.8", "body temperature, degrees C, at or above which a person is denied" },
 	{ "notifier.client_queue", CT_INT, F(client_queue), 1, 1000000, "256", "messages queued per WebSocket client before it is dropped" },
