@@ -19,6 +19,7 @@ of faces of 40+ px, precision).
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,7 @@ def main():
         per = ms / max(1, b)
         print("| %s %s | %d | %.1f | %.2f | %.1f%% | %.1f%% |" % (
             name, " ".join(sets), b // a.repeat, per, per / ref_ms, 100 * rec, 100 * prec))
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
