@@ -10,6 +10,8 @@
 #   Pipeline   test/bench/pipeline.py (the four programs on loopback),
 #              test/bench/push_lag.py (push --stdin behind a live camera)
 #   Durability test/bench/sync_cost.py (what synchronous=FULL costs)
+#   Memory     test/bench/memory.py (each program's RSS under 4 cameras x
+#              5 fps and 100 /live clients, and whether it grows)
 # A part that is missing or fails is named in the report, with the end of
 # its stderr; the report is still written, and run.sh exits 1 at the end.
 # Benchmarks, not tests: no figure is compared with a limit.
@@ -86,6 +88,7 @@ BENCH_BUDGET_S=${BENCH_BUDGET_S:-420}; export BENCH_BUDGET_S
 part pipeline $((BENCH_BUDGET_S + 90)) /usr/bin/python3 test/bench/pipeline.py
 part push-lag 300 /usr/bin/python3 test/bench/push_lag.py
 part sync-cost 600 /usr/bin/python3 test/bench/sync_cost.py
+part memory 400 /usr/bin/python3 test/bench/memory.py
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain 2>/dev/null | grep -v '^??' | head -n 1)" ] && commit="$commit (plus uncommitted changes)"
@@ -129,6 +132,9 @@ mkdir -p "$(dirname "$OUT")"
 	echo "## Durability"
 	echo
 	emit sync-cost test/bench/sync_cost.py
+	echo "## Memory"
+	echo
+	emit memory test/bench/memory.py
 	echo "## Re-measuring"
 	echo
 	echo '```sh'
@@ -146,6 +152,7 @@ mkdir -p "$(dirname "$OUT")"
 	echo '/usr/bin/python3 test/bench/pipeline.py     # the pipeline part alone'
 	echo '/usr/bin/python3 test/bench/push_lag.py     # push --stdin behind a live camera'
 	echo '/usr/bin/python3 test/bench/sync_cost.py    # synchronous=FULL against NORMAL'
+	echo '/usr/bin/python3 test/bench/memory.py       # RSS of each program under load (--seconds 60)'
 	echo "$B/bench/decode_bench decode FRAME.jpg 300   # stb decode rate of one JPEG"
 	echo "$B/bench/decode_bench commit DIR FRAME.jpg 200   # spool_commit (fsync) time"
 	echo 'bin/gatewatch replay --stage ingest FRAMES/  # first pass alone, ms per frame'
