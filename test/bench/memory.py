@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from lib import Background, Gatewatch, images_darknet, images_faceapi, parse_answers, wait_until  # noqa: E402
 from wsclient import WS  # noqa: E402
+from pipeline import viewer_token  # noqa: E402  (the part next to this one)
 
 CAMERAS = ["cam1", "cam2", "cam3", "cam4"]
 FPS = 5
@@ -93,14 +94,6 @@ def photos(tmp):
         if r.returncode == 0:
             out.append((dst, src))
     return out
-
-
-def viewer_token(gw):
-    r = subprocess.run([gw.bin(), "token", "add", "bench-memory", "--role", "viewer", "--dir", gw.dir],
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0 or not r.stdout.strip():
-        raise RuntimeError("gatewatch token add: %s" % r.stderr.strip())
-    return r.stdout.strip()
 
 
 class Client(Background):
