@@ -95,155 +95,12 @@ health_enqueue(json_t *o)
 	return webhook_enqueue_json(hl.hook, db_handle(), o) < 0 ? -1 : 0;
 }
 
-static void
-health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
-{
-	json_t *d;
-	char *dj;
-	int64_t id;
-
-	d = json_pack("{s:s, s:s, s:I, s:I, s:n}", "camera_name", cams_name(hc->id), "kind", "operational",
-	    "last_frame_ms", (json_int_t)(last_us / 1000), "offline_after_ms", (json_int_t)(hl.after_us / 1000),
-	    "snapshot");
-	dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	json_decref(d);
-	if (dj == NULL || db_begin() != 0) {
-		free(dj);
-		log_error(NULL, "camera %s offline alert: %s", hc->id, dj ? db_errmsg() : "out of memory");
-		return;
-	}
-	id = db_alert_insert(hc->id, 0, (int64_t)now, HEALTH_REASON_OFFLINE, dj);
-	free(dj);
-	if (id < 0 || webpush_alert(id, hc->id, cams_name(hc->id), HEALTH_REASON_OFFLINE) < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:o, s:I, s:n}",
-	    "type", "alert", "alert_id", (json_int_t)id, "camera", hc->id, "camera_name", cams_name(hc->id),
-	    "track", "reason", HEALTH_REASON_OFFLINE, "raised", jbuf_time((int64_t)now), "raised_ms", (json_int_t)(now / 1000),
-	    "since", jbuf_time((int64_t)last_us), "last_frame_ms", (json_int_t)(last_us / 1000), "snapshot")) != 0 ||
-	    db_commit() != 0) {
-		log_error(NULL, "camera %s offline alert: %s", hc->id, db_errmsg());
-		db_rollback();
-		return;
-	}
-	if (hl.hook)
-		webhook_kick(hl.hook);
-	webpush_kick();
-	hc->alert_id = id;
-	hc->alerted_frame_us = last_us;
-	hl.raised++;
-	metrics_alert(HEALTH_REASON_OFFLINE);
-	mqtt_alert(hc->id, HEALTH_REASON_OFFLINE, (long long)id, 0);
-	log_warnx(NULL, "camera %s: no frame for %llu s (alert %lld)", hc->id,
-	    (unsigned long long)((now - last_us) / 1000000), (long long)id);
-	fanout_alert_new(id);
-}
-
-static void
-health_clear(struct health_cam *hc, uint64_t now, uint64_t last_us)
-{
-	int64_t id = hc->alert_id;
-	int rc;
-
-	if (db_begin() != 0) {
-		log_error(NULL, "camera %s back: %s", hc->id, db_errmsg());
-		return;
-	}
-	rc = db_alert_ack(id, "gatewatch: camera back", (int64_t)now);
-	if (rc < 0 && rc != -2) {
-		log_error(NULL, "camera %s back: %s", hc->id, db_errmsg());
-		db_rollback();
-		return;
-	}
-	if (health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:I}", "type", "alert_cleared",
-	    "alert_id", (json_int_t)id, "camera", hc->id, "camera_name", cams_name(hc->id),
-	    "reason", HEALTH_REASON_OFFLINE, "cleared", jbuf_time((int64_t)now), "cleared_ms", (json_int_t)(now / 1000),
-	    "offline_ms", (json_int_t)(hc->alerted_frame_us && last_us > hc->alerted_frame_us ?
-	    (last_us - hc->alerted_frame_us) / 1000 : 0))) != 0 || db_commit() != 0) {
-		log_error(NULL, "camera %s back: %s", hc->id, db_errmsg());
-		db_rollback();
-		return;
-	}
-	if (hl.hook)
-		webhook_kick(hl.hook);
-	log_info(NULL, "camera %s: frames again, alert %lld closed", hc->id, (long long)id);
-	mqtt_alert(hc->id, HEALTH_REASON_OFFLINE, (long long)id, 1);
-	hc->alert_id = 0;
-	if (rc == 1)
-		fanout_alert_ack(id);
-}
-
-/* health_spool - the spool's disk: below twice spool.min_free_mb (where
- * ingest starts refusing frames) one spool_low alert is raised; it closes
- * once the free space is back above two and a half times the floor, so a
- * disk hovering at the line does not flap. */
-static void
-health_spool(uint64_t now)
-{
-	struct statvfs sv;
-	unsigned long long free_mb;
-	json_t *d;
-	char *dj;
-	int64_t id;
-	int rc;
-
-	if (hl.floor_mb == 0 || statvfs(hl.spool, &sv) != 0)
-		return;
-	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / 1048576ull;
-	if (hl.spool_alert == 0 && free_mb < 2 * hl.floor_mb) {
-		d = json_pack("{s:s, s:s, s:I, s:I, s:n}", "camera_name", "Spool disk", "kind", "operational",
-		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb, "snapshot");
-		dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-		json_decref(d);
-		if (dj == NULL || db_begin() != 0) {
-			free(dj);
-			return;
-		}
-		id = db_alert_insert("", 0, (int64_t)now, HEALTH_REASON_SPOOL, dj);
-		free(dj);
-		if (id < 0 || webpush_alert(id, "", "Spool disk", HEALTH_REASON_SPOOL) < 0 || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:n, s:s, s:o, s:I, s:I, s:I}",
-		    "type", "alert", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk", "track",
-		    "reason", HEALTH_REASON_SPOOL, "raised", jbuf_time((int64_t)now), "raised_ms", (json_int_t)(now / 1000),
-		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb)) != 0 || db_commit() != 0) {
-			log_error(NULL, "spool low alert: %s", db_errmsg());
-			db_rollback();
-			return;
-		}
-		if (hl.hook)
-			webhook_kick(hl.hook);
-		webpush_kick();
-		hl.spool_alert = id;
-		hl.raised++;
-		metrics_alert(HEALTH_REASON_SPOOL);
-		mqtt_alert("", HEALTH_REASON_SPOOL, (long long)id, 0);
-		log_warnx(NULL, "spool %s: %llu MiB free, ingest refuses frames below %llu MiB (alert %lld)", hl.spool,
-		    free_mb, hl.floor_mb, (long long)id);
-		fanout_alert_new(id);
-	} else if (hl.spool_alert != 0 && free_mb * 2 >= 5 * hl.floor_mb) {
-		id = hl.spool_alert;
-		if (db_begin() != 0)
-			return;
-		rc = db_alert_ack(id, "gatewatch: disk space back", (int64_t)now);
-		if ((rc < 0 && rc != -2) || health_enqueue(json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:I, s:I}",
-		    "type", "alert_cleared", "alert_id", (json_int_t)id, "camera", "", "camera_name", "Spool disk",
-		    "reason", HEALTH_REASON_SPOOL, "cleared", jbuf_time((int64_t)now), "cleared_ms", (json_int_t)(now / 1000),
-		    "free_mb", (json_int_t)free_mb)) != 0 || db_commit() != 0) {
-			db_rollback();
-			return;
-		}
-		if (hl.hook)
-			webhook_kick(hl.hook);
-		hl.spool_alert = 0;
-		mqtt_alert("", HEALTH_REASON_SPOOL, (long long)id, 1);
-		log_info(NULL, "spool %s: %llu MiB free again, alert %lld closed", hl.spool, free_mb, (long long)id);
-		if (rc == 1)
-			fanout_alert_ack(id);
-	}
-}
-
-/* health_store - raise one operational alert of camera cam: the alerts row
- * (data, stolen), Web Push, the webhook (hook, stolen; alert_id and
- * camera added here), /metrics, MQTT and the dashboards. Returns its id,
- * or -1 (logged, nothing stored). */
+/* health_store - raise one operational alert of camera cam (shown as name;
+ * cam "" for the spool): the alerts row (data, stolen), Web Push, the
+ * webhook (hook, stolen; alert_id and camera added here), /metrics, MQTT
+ * and the dashboards. Returns its id, or -1 (logged, nothing stored). */
 static int64_t
-health_store(const char *cam, const char *reason, json_t *data, json_t *hook, uint64_t now)
+health_store(const char *cam, const char *name, const char *reason, json_t *data, json_t *hook, uint64_t now)
 {
 	char *dj = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	int64_t id = -1;
@@ -260,7 +117,7 @@ health_store(const char *cam, const char *reason, json_t *data, json_t *hook, ui
 	if (id >= 0 && (json_object_set_new(hook, "alert_id", json_integer((json_int_t)id)) != 0 ||
 	    json_object_set_new(hook, "camera", json_string(cam)) != 0))
 		id = -1;
-	if (id < 0 || webpush_alert(id, cam, cams_name(cam), reason) < 0 || health_enqueue(hook) != 0 ||
+	if (id < 0 || webpush_alert(id, cam, name, reason) < 0 || health_enqueue(hook) != 0 ||
 	    db_commit() != 0) {
 		log_error(NULL, "camera %s %s alert: %s", cam, reason, db_errmsg());
 		db_rollback();
@@ -277,8 +134,9 @@ health_store(const char *cam, const char *reason, json_t *data, json_t *hook, ui
 }
 
 /* health_close - close operational alert id of camera cam (acknowledged by
- * "gatewatch: why"); the webhook gets hook (stolen; alert_id added). */
-static void
+ * "gatewatch: why"); the webhook gets hook (stolen; alert_id added).
+ * 0, or -1 (logged, nothing changed). */
+static int
 health_close(const char *cam, const char *reason, int64_t id, const char *why, json_t *hook, uint64_t now)
 {
 	char by[96];
@@ -289,19 +147,96 @@ health_close(const char *cam, const char *reason, int64_t id, const char *why, j
 	    db_begin() != 0) {
 		json_decref(hook);
 		log_error(NULL, "camera %s %s alert %lld close: %s", cam, reason, (long long)id, db_errmsg());
-		return;
+		return -1;
 	}
 	rc = db_alert_ack(id, by, (int64_t)now);
 	if ((rc < 0 && rc != -2) || health_enqueue(hook) != 0 || db_commit() != 0) {
 		log_error(NULL, "camera %s %s alert %lld close: %s", cam, reason, (long long)id, db_errmsg());
 		db_rollback();
-		return;
+		return -1;
 	}
 	if (hl.hook)
 		webhook_kick(hl.hook);
 	mqtt_alert(cam, reason, (long long)id, 1);
 	if (rc == 1)
 		fanout_alert_ack(id);
+	return 0;
+}
+
+static void
+health_raise(struct health_cam *hc, uint64_t last_us, uint64_t now)
+{
+	const char *name = cams_name(hc->id);
+	int64_t id;
+
+	id = health_store(hc->id, name, HEALTH_REASON_OFFLINE,
+	    json_pack("{s:s, s:s, s:I, s:I, s:n}", "camera_name", name, "kind", "operational",
+	    "last_frame_ms", (json_int_t)(last_us / 1000), "offline_after_ms", (json_int_t)(hl.after_us / 1000),
+	    "snapshot"),
+	    json_pack("{s:s, s:s, s:n, s:s, s:o, s:I, s:o, s:I, s:n}", "type", "alert", "camera_name", name,
+	    "track", "reason", HEALTH_REASON_OFFLINE, "raised", jbuf_time((int64_t)now),
+	    "raised_ms", (json_int_t)(now / 1000), "since", jbuf_time((int64_t)last_us),
+	    "last_frame_ms", (json_int_t)(last_us / 1000), "snapshot"), now);
+	if (id < 0)
+		return;
+	hc->alert_id = id;
+	hc->alerted_frame_us = last_us;
+	log_warnx(NULL, "camera %s: no frame for %llu s (alert %lld)", hc->id,
+	    (unsigned long long)((now - last_us) / 1000000), (long long)id);
+}
+
+static void
+health_clear(struct health_cam *hc, uint64_t now, uint64_t last_us)
+{
+	int64_t id = hc->alert_id;
+
+	if (health_close(hc->id, HEALTH_REASON_OFFLINE, id, "camera back",
+	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "type", "alert_cleared", "camera", hc->id,
+	    "camera_name", cams_name(hc->id), "reason", HEALTH_REASON_OFFLINE, "cleared", jbuf_time((int64_t)now),
+	    "cleared_ms", (json_int_t)(now / 1000), "offline_ms", (json_int_t)(hc->alerted_frame_us &&
+	    last_us > hc->alerted_frame_us ? (last_us - hc->alerted_frame_us) / 1000 : 0)), now) < 0)
+		return;
+	log_info(NULL, "camera %s: frames again, alert %lld closed", hc->id, (long long)id);
+	hc->alert_id = 0;
+}
+
+/* health_spool - the spool's disk: below twice spool.min_free_mb (where
+ * ingest starts refusing frames) one spool_low alert is raised; it closes
+ * once the free space is back above two and a half times the floor, so a
+ * disk hovering at the line does not flap. */
+static void
+health_spool(uint64_t now)
+{
+	struct statvfs sv;
+	unsigned long long free_mb;
+	int64_t id;
+
+	if (hl.floor_mb == 0 || statvfs(hl.spool, &sv) != 0)
+		return;
+	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / 1048576ull;
+	if (hl.spool_alert == 0 && free_mb < 2 * hl.floor_mb) {
+		id = health_store("", "Spool disk", HEALTH_REASON_SPOOL,
+		    json_pack("{s:s, s:s, s:I, s:I, s:n}", "camera_name", "Spool disk", "kind", "operational",
+		    "free_mb", (json_int_t)free_mb, "floor_mb", (json_int_t)hl.floor_mb, "snapshot"),
+		    json_pack("{s:s, s:s, s:n, s:s, s:o, s:I, s:I, s:I}", "type", "alert", "camera_name", "Spool disk",
+		    "track", "reason", HEALTH_REASON_SPOOL, "raised", jbuf_time((int64_t)now),
+		    "raised_ms", (json_int_t)(now / 1000), "free_mb", (json_int_t)free_mb,
+		    "floor_mb", (json_int_t)hl.floor_mb), now);
+		if (id < 0)
+			return;
+		hl.spool_alert = id;
+		log_warnx(NULL, "spool %s: %llu MiB free, ingest refuses frames below %llu MiB (alert %lld)", hl.spool,
+		    free_mb, hl.floor_mb, (long long)id);
+	} else if (hl.spool_alert != 0 && free_mb * 2 >= 5 * hl.floor_mb) {
+		id = hl.spool_alert;
+		if (health_close("", HEALTH_REASON_SPOOL, id, "disk space back",
+		    json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "type", "alert_cleared", "camera", "",
+		    "camera_name", "Spool disk", "reason", HEALTH_REASON_SPOOL, "cleared", jbuf_time((int64_t)now),
+		    "cleared_ms", (json_int_t)(now / 1000), "free_mb", (json_int_t)free_mb), now) < 0)
+			return;
+		hl.spool_alert = 0;
+		log_info(NULL, "spool %s: %llu MiB free again, alert %lld closed", hl.spool, free_mb, (long long)id);
+	}
 }
 
 /* health_failures - failures of hc seen within the window. */
@@ -323,7 +258,7 @@ health_failing_raise(struct health_cam *hc, const struct msg_queue_status *q, un
 	json_int_t win = (json_int_t)(hl.fail_window_us / 1000);
 
 	hc->fail_episode = 1;
-	hc->fail_alert = health_store(hc->id, HEALTH_REASON_WORKER,
+	hc->fail_alert = health_store(hc->id, name, HEALTH_REASON_WORKER,
 	    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:n}", "camera_name", name, "kind", "operational",
 	    "failures", (json_int_t)n, "window_ms", win, "crashes", (json_int_t)q->crashes,
 	    "failed", (json_int_t)q->failed, "snapshot"),
