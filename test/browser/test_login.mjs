@@ -68,7 +68,9 @@ await gw.run(async () => {
 		gw.check(await logIn("sue", supPw), "a supervisor logs in", page.url());
 		gw.check(await gw.waitFor(async () => (await page.$$("#alerts li[data-alert] button.ack")).length === 1),
 			"a supervisor has the Acknowledge button");
-		gw.check((await page.$$("#history button[data-override]")).length === 2, "and the override buttons");
+		// The history table is fetched apart from the alerts: wait for its row to be drawn.
+		gw.check(await gw.waitFor(async () => (await page.$$("#history button[data-override]")).length === 2),
+			"and the override buttons", String((await page.$$("#history button[data-override]")).length));
 		await page.click("#alerts li[data-alert] button.ack");
 		gw.check(await gw.waitFor(async () => (await page.$$("#alerts li[data-alert]")).length === 0),
 			"Acknowledge removes the alert");
