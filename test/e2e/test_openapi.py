@@ -26,6 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
 from notifier_env import ROOT, Cases, Notifier  # noqa: E402
 
+os.environ.setdefault("TZ", "Europe/Berlin")  # the notifier's too: figures over a DST change
+time.tzset()
 t = Cases()
 n = None
 
@@ -316,6 +318,37 @@ try:
          [("2020-03", "gate1", 4), ("2020-03", "hall", 2)], "per month")
     st, rw = viewer.json("GET", "/api/stats?from=2020-03-09&to=2020-03-15&by=week")
     t.check(st == 200 and sum(b["counts"]["people"] for b in rw["buckets"]) == 6, "per week", repr(rw)[:300])
+    # The notifier names buckets in C (quarter hours since local midnight,
+    # then strftime): the same names and sums as SQLite's strftime(...,
+    # 'localtime') per row, over a DST change (TZ Europe/Berlin unless the
+    # caller set one: 2021-03-28 and 2021-10-31) and week and month ends.
+    base = at(2021, 3, 25, 0, 0)
+    dst = [("gate1" if i % 3 else "hall", 9500 + i, 1, "new" if i % 4 else "alert", "none", 0,
+            base + i * 2345 * 10**6 + (i % 7) * 10**5) for i in range(400)]
+    base = at(2021, 10, 29, 0, 0)
+    dst += [("hall", 9900 + i, 1, "new", "none", 0, base + i * 1733 * 10**6) for i in range(300)]
+    dbw = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=10)
+    with dbw:
+        dbw.executemany("INSERT INTO track_events (camera, track_id, seq, kind, verdict, reason, decision, at_us,"
+                        " frame_id, json) VALUES (?,?,?,?,?,'',?,?,'','{}')", dst)
+    for frm, to, by, fmt in (("2021-03-25", "2021-04-02", "hour", "%Y-%m-%d %H:00"),
+                             ("2021-03-20", "2021-04-10", "day", "%Y-%m-%d"),
+                             ("2021-03-01", "2021-11-30", "week", "%Y-W%W"),
+                             ("2021-03-01", "2021-11-30", "month", "%Y-%m")):
+        t0 = at(*map(int, frm.split("-")), 0, 0)
+        t1 = at(*map(int, to.split("-")), 0, 0) + 86400 * 10**6 + 12 * 3600 * 10**6
+        t1 = at(*time.localtime(t1 // 10**6)[:3], 0, 0)
+        want = [tuple(r) for r in dbw.execute(
+            "SELECT strftime(?, at_us / 1000000, 'unixepoch', 'localtime') AS k, camera, sum(kind = 'new'),"
+            " sum(kind = 'alert') FROM track_events WHERE at_us >= ? AND at_us < ? GROUP BY k, camera"
+            " ORDER BY k, camera", (fmt, t0, t1))]
+        st, rr = viewer.json("GET", "/api/stats?from=%s&to=%s&by=%s" % (frm, to, by))
+        got = [(b["bucket"], b["camera"], b["counts"]["people"], b["counts"]["alerts"])
+               for b in rr.get("buckets", [])] if st == 200 else rr
+        t.check(len(want) > 5 and got == want, "by=%s over a DST change: the buckets SQLite's strftime gives" % by,
+                "%d vs %d buckets; first difference %r" % (len(got), len(want),
+                                                          next(((a, b) for a, b in zip(got, want) if a != b), None)))
+    dbw.close()
     import csv
     import io
     st, h, b = viewer.request("GET", "/api/stats.csv?from=2020-03-10&to=2020-03-12&by=day")
