@@ -16,7 +16,9 @@ Override: POST /api/tracks/<camera>/<track>/override {"verdict","note"}
 stores an override event (seq from MSG_SEQ_NOTIFIER, decision 1, the
 replaced decision gets 2), keeps it on the person over later worker
 events, counts it in today's figures and sends the gate a verdict with
-override=1 and who. Fed over run/notifier.sock with gwmsg."""
+override=1 and who. A camera that (re)connects (MSG_GATE_SYNC from
+ingest) is told again the reason of an open person's prompt and who
+overrode a decision. Fed over run/notifier.sock with gwmsg."""
 import json
 import os
 import sqlite3
@@ -108,7 +110,7 @@ try:
              first_seen_us=seen - 10**6, last_seen_us=seen, looks=3, skipped=7, body=body, face=face,
              frames=9, snapshot="snapshots/gate1/%d.jpg" % O1),
         dict(track=O2, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen),
-        dict(track=O2, kind="prompt", seq=2, first_seen_us=seen, last_seen_us=seen, prompt="face_not_visible"),
+        dict(track=O2, kind="prompt", seq=2, first_seen_us=seen, last_seen_us=seen, prompt="face_too_small"),
         dict(track=O3, kind="new", seq=1, first_seen_us=seen, last_seen_us=seen),
         dict(track=O3, kind="ended", seq=2, first_seen_us=seen, last_seen_us=seen)])
     t.check(ok, "the first worker's events are acked")
@@ -167,6 +169,13 @@ try:
                                     first_seen_us=seen - 10**6, last_seen_us=seen + 1000)]),
             "the next worker's events for a person taken over are acked")
 
+    # a camera connects: its open people again, O2's prompt with its reason
+    gate_messages(ingest, 0.2)
+    ingest.send(gwmsg.gate_sync("gate1"))
+    msgs = gate_messages(ingest, 1.0)
+    t.eq([(m["track"], m["reason"], m["replay"]) for m in msgs if m["kind"] == gwmsg.GATE_PROMPT],
+         [(O2, gwmsg.REASONS["face_too_small"], 1)], "a replayed prompt keeps the reason it was asked with")
+
     # a supervisor overrides O2 (undecided) and O1 (PASS -> DENY)
     before = n.get_json("/api/stats/today")[1]["total"]
     viewer = n.login("vic", n.add_user("vic", "viewer"))
@@ -183,6 +192,11 @@ try:
     msgs = [m for m in gate_messages(ingest, 1.0) if m["kind"] == gwmsg.GATE_VERDICT]
     t.eq([(m["track"], m["verdict"], m["override"], m["by"]) for m in msgs], [(O2, 1, 1, "supervisor"), (O1, 2, 1, "Ann")],
          "each override goes to the gate as a verdict with override and who")
+    ingest.send(gwmsg.gate_sync("gate1"))
+    msgs = [m for m in gate_messages(ingest, 1.0) if m["kind"] == gwmsg.GATE_VERDICT]
+    t.eq([(m["track"], m["verdict"], m["override"], m["by"], m["replay"]) for m in msgs],
+         [(O1, 2, 1, "Ann", 1), (O2, 1, 1, "supervisor", 1)],
+         "a camera that connects again is told each override with who made it")
     ev = db.execute("SELECT track_id, seq, kind, verdict, reason, decision FROM track_events WHERE kind = 'override'"
                     " ORDER BY id").fetchall()
     t.eq(ev, [(O2, gwmsg.SEQ_NOTIFIER, "override", "PASS", "override", 1),
