@@ -48,6 +48,7 @@ static const struct config_key config_keys[] = {
 	{ "dispatcher.worker_idle_ms", CT_INT, F(worker_idle_ms), 0, 86400000, "30000", "a worker with nothing to do this long is told to exit" },
 	{ "dispatcher.worker_backoff_ms", CT_INT, F(worker_backoff_ms), 0, 600000, "250", "first restart delay after a worker dies" },
 	{ "dispatcher.worker_backoff_max_ms", CT_INT, F(worker_backoff_max_ms), 0, 3600000, "10000", "restart delay cap (the delay doubles per death)" },
+	{ "dispatcher.gate_latest", CT_INT, F(gate_latest), 0, 1, "1", "1: a gate camera's worker gets the newest waiting frame and the older ones are skipped (removed unanalysed, counted), so the gate never runs behind the camera; 0: every frame in order" },
 	{ "dispatcher.max_crashes", CT_INT, F(worker_max_crashes), 1, 100, "2", "worker deaths on one frame before it is moved to failed/" },
 	{ "worker.face_input", CT_INT, F(face_input), 128, 1024, "360", "face detector input size for whole frames (multiple of 8; 360: the size it was trained at)" },
 	{ "worker.frame_search", CT_INT, F(frame_search), 0, 1, "1", "1: beside each person box, search the whole frame once (worker.face_input) for faces in no person box; 0: person boxes only (docs/MODELS.md)" },

@@ -71,6 +71,7 @@ struct config {
 	int worker_backoff_ms;             /* dispatcher.worker_backoff_ms: first restart delay */
 	int worker_backoff_max_ms;         /* dispatcher.worker_backoff_max_ms */
 	int worker_max_crashes;            /* dispatcher.max_crashes: per frame before it is moved aside */
+	int gate_latest;                   /* dispatcher.gate_latest: a gate camera's worker gets the newest frame */
 
 	/* worker */
 	int face_input;                    /* worker.face_input: 320|416|608 */

@@ -50,7 +50,7 @@
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 5
+#define MSG_VERSION 6
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -272,6 +272,8 @@ struct msg_queue_status {
 	uint64_t done, failed;          /* frames analysed / moved to failed/ since the dispatcher started */
 	uint64_t crashes;              /* worker exits of its own fault (a crash signal, a protocol
 	                                * break, an exit status we did not ask for, a failed start) */
+	uint64_t skipped;              /* frames removed unanalysed: a gate camera's stale frames
+	                                * (dispatcher.gate_latest) */
 };
 
 /* A received message: header and the largest body, suitably aligned. */

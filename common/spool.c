@@ -416,21 +416,34 @@ spool_unclaim(const struct spool *sp, const char *camera, const char *frame_id)
 	return spool_move(sp, SPOOL_ACTIVE, SPOOL_QUEUE, camera, frame_id, 0);
 }
 
-int
-spool_done(const struct spool *sp, const char *camera, const char *frame_id)
+/* spool_remove - unlink a frame from state st, durably. */
+static int
+spool_remove(const struct spool *sp, enum spool_state st, const char *camera, const char *frame_id)
 {
 	char path[SPOOL_PATH_SIZE];
 	int rc;
 
 	if (!spool_ids_valid(camera, frame_id))
 		return -EINVAL;
-	if ((rc = spool_find(sp, SPOOL_ACTIVE, camera, frame_id, path, sizeof(path), NULL)) < 0)
+	if ((rc = spool_find(sp, st, camera, frame_id, path, sizeof(path), NULL)) < 0)
 		return rc;
 	if (unlink(path) == -1)
 		return -errno;
-	if ((rc = spool_dir(sp, SPOOL_ACTIVE, camera, path, sizeof(path))) < 0)
+	if ((rc = spool_dir(sp, st, camera, path, sizeof(path))) < 0)
 		return rc;
 	return util_fsync_dir(path);
+}
+
+int
+spool_done(const struct spool *sp, const char *camera, const char *frame_id)
+{
+	return spool_remove(sp, SPOOL_ACTIVE, camera, frame_id);
+}
+
+int
+spool_skip(const struct spool *sp, const char *camera, const char *frame_id)
+{
+	return spool_remove(sp, SPOOL_QUEUE, camera, frame_id);
 }
 
 int

@@ -16,7 +16,8 @@
  * Commit: write tmp/<camera>.<frameid>.<ext>, fsync, rename into queue/,
  * fsync the queue directory. Only then may the dispatcher be told.
  * Claim (worker): rename queue -> active. Done: unlink from active, only
- * after the notifier has committed the result. Recovery (spool_recover):
+ * after the notifier has committed the result. Skip (dispatcher, a gate
+ * camera's stale frame): unlink from queue/, counted, never analysed. Recovery (spool_recover):
  * stale tmp/ files removed, active/ frames renamed back to queue/.
  *
  * Thread-safety: spool functions keep no shared mutable state beyond the
@@ -85,6 +86,11 @@ int spool_unclaim(const struct spool *sp, const char *camera, const char *frame_
 /* spool_done - unlink from active (result is committed), durably (the
  * directory fsynced). */
 int spool_done(const struct spool *sp, const char *camera, const char *frame_id);
+
+/* spool_skip - unlink a queued frame nobody will analyse (the dispatcher
+ * skipped it: a newer frame of a gate camera waits), durably. -ENOENT if
+ * not queued (a claimed frame is the worker's). */
+int spool_skip(const struct spool *sp, const char *camera, const char *frame_id);
 
 /* spool_fail - move a frame (queued or active) to failed/ with a reason file
  * (reason + "\n"; NULL reason: "unknown"). -ENOENT if neither queued nor active. */

@@ -25,6 +25,7 @@ struct camera {
 	int backoff_wait;       /* the timer is a restart delay: start nothing until it fires */
 	uint64_t done, failed, bytes;
 	uint64_t crashes;       /* worker exits of its own fault (msg_queue_status.crashes) */
+	uint64_t skipped;       /* stale frames removed unanalysed (dispatcher.gate_latest) */
 };
 
 static struct camera **cams;    /* owned */
@@ -46,6 +47,7 @@ camera_status(const struct camera *c, struct msg_queue_status *st)
 	st->done = c->done;
 	st->failed = c->failed;
 	st->crashes = c->crashes;
+	st->skipped = c->skipped;
 }
 
 static void
@@ -124,6 +126,33 @@ camera_timer_cb(uv_timer_t *t)
 	}
 }
 
+/* camera_skip - fifo_skip_older's callback: a stale frame leaves the spool
+ * unanalysed, with a log line, and is counted. A frame that cannot be
+ * removed stays in queue/: the rescan finds it, older than the frame now
+ * in flight, and it is skipped again. */
+static void
+camera_skip(const char *id, void *arg)
+{
+	struct camera *c = arg;
+	int rc = spool_skip(&dsp.spool, c->id, id);
+
+	if (rc == 0) {
+		c->skipped++;
+		log_info(id, "camera=%s skipped unanalysed: a newer frame waits (gate camera)", c->id);
+	} else if (rc != -ENOENT)
+		log_warnc(rc, id, "camera=%s cannot remove a skipped frame from queue/", c->id);
+}
+
+/* camera_latest - does c's worker get only the newest waiting frame? A gate
+ * camera wants the person in front of it now, not every frame in order. */
+static int
+camera_latest(const struct camera *c)
+{
+	const struct config_camera *cam = config_camera(&dsp.cfg, c->id);
+
+	return dsp.cfg.gate_latest && cam != NULL && cam->mode == CONFIG_MODE_GATE;
+}
+
 /* camera_feed - send the next frame if the worker is ready for one. */
 static void
 camera_feed(struct camera *c)
@@ -133,6 +162,8 @@ camera_feed(struct camera *c)
 
 	if (c->child == NULL || !child_ready(c->child) || c->fifo.inflight[0] != '\0')
 		return;
+	if (camera_latest(c))
+		fifo_skip_older(&c->fifo, camera_skip, c);
 	while (fifo_take(&c->fifo, id) == 0) {
 		if (!camera_in_spool(c, SPOOL_QUEUE, id)) {
 			/* done or removed since it was queued: the spool is the truth */

@@ -12,7 +12,11 @@
  * start: dispatcher.worker_backoff_ms, doubling up to
  * dispatcher.worker_backoff_max_ms, back to the start after a frame is done.
  * A worker with nothing to do for dispatcher.worker_idle_ms is told to exit
- * (child_retire). A FRAME_DONE with a non-zero status means the worker gave
+ * (child_retire). A gate camera's worker (dispatcher.gate_latest) gets the
+ * newest waiting frame: the older ones are stale for the person at the
+ * gate now, and are removed from queue/ unanalysed, logged and counted
+ * (msg_queue_status.skipped); the tracker sees a missing look, not a
+ * missing person (its times come from the frames' clock). A FRAME_DONE with a non-zero status means the worker gave
  * up on the frame: if the frame is still in queue/ or active/ it is moved to
  * failed/ with the worker's reason. */
 #ifndef GW_DISPATCHER_CAMERA_H

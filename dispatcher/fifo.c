@@ -94,6 +94,21 @@ fifo_take(struct fifo *f, char out[FRAMEID_SIZE])
 	return 0;
 }
 
+size_t
+fifo_skip_older(struct fifo *f, void (*cb)(const char *id, void *arg), void *arg)
+{
+	size_t i, n;
+
+	if (f->len < 2)
+		return 0;
+	n = f->len - 1;
+	for (i = 0; i < n; i++)
+		cb(f->ids[i], arg);
+	memmove(&f->ids[0], &f->ids[n], sizeof(f->ids[0]));
+	f->len = 1;
+	return n;
+}
+
 int
 fifo_done(struct fifo *f, const char *id)
 {

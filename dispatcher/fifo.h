@@ -37,6 +37,11 @@ int fifo_contains(const struct fifo *f, const char *id);
  * Returns 0, -EBUSY if a frame is already in flight, -ENOENT if empty. */
 int fifo_take(struct fifo *f, char out[FRAMEID_SIZE]);
 
+/* fifo_skip_older - keep only the newest queued frame: every older one
+ * leaves the fifo, oldest first, its id passed to cb. The frame in flight
+ * is not touched. Returns the frames skipped. */
+size_t fifo_skip_older(struct fifo *f, void (*cb)(const char *id, void *arg), void *arg);
+
 /* fifo_done - the frame in flight is finished (done or failed by the
  * worker): forget it and its crash count. Returns 0, or -ENOENT if id is
  * not the frame in flight. */

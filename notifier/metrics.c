@@ -191,7 +191,8 @@ metrics_count(const char *sql)
 }
 
 /* The per-camera series with one value per camera (absent: no line). */
-enum { METRICS_CONNECTED, METRICS_ANALYSED, METRICS_DEPTH, METRICS_BYTES, METRICS_FAILED, METRICS_STARTS };
+enum { METRICS_CONNECTED, METRICS_ANALYSED, METRICS_DEPTH, METRICS_BYTES, METRICS_FAILED, METRICS_SKIPPED,
+	METRICS_STARTS };
 
 static const struct {
 	const char *name, *type, *help;
@@ -204,6 +205,9 @@ static const struct {
 	{ "gatewatch_queue_bytes", "gauge", "Bytes spooled for the camera's worker.", METRICS_BYTES },
 	{ "gatewatch_frames_failed_total", "counter",
 	    "Frames set aside in spool/failed/ after crashing workers (since the dispatcher started).", METRICS_FAILED },
+	{ "gatewatch_frames_skipped_total", "counter",
+	    "A gate camera's stale frames removed unanalysed: a newer frame waited (since the dispatcher started).",
+	    METRICS_SKIPPED },
 	{ "gatewatch_worker_starts_total", "counter",
 	    "Worker processes started for the camera (a new pid; restarts after a crash or idle exit).", METRICS_STARTS },
 };
@@ -224,6 +228,7 @@ metrics_cam_value(int i, int what, unsigned long long *v)
 	case METRICS_STARTS: *v = starts; return 1;
 	case METRICS_DEPTH: *v = q ? q->depth : 0; return q != NULL;
 	case METRICS_BYTES: *v = q ? q->bytes : 0; return q != NULL;
+	case METRICS_SKIPPED: *v = q ? q->skipped : 0; return q != NULL;
 	default: *v = q ? q->failed : 0; return q != NULL;
 	}
 }

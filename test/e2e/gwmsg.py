@@ -18,7 +18,7 @@ import sys
 import time
 
 MAGIC = 0x31574D47
-VERSION = 5
+VERSION = 6
 HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE, GATE_SYNC = range(1, 13)
 ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
 MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
@@ -48,7 +48,7 @@ VERDICT_S = struct.Struct("<32s24sqIIfIII64s96sIIQ")
 TAKEOVER_S = struct.Struct("<32s")
 TRACK_STATE_S = struct.Struct("<32sq9Iff4x3q10f96s")
 STATS_S = struct.Struct("<32sII6Qff")
-QUEUE_S = struct.Struct("<32sIi4Q")
+QUEUE_S = struct.Struct("<32sIi5Q")
 
 GATE_SYNC_S = struct.Struct("<32sQ")   # camera, ingest's connection id
 
@@ -172,8 +172,9 @@ def camera_stats(camera, connected=1, frames_in=0, accepted=0, no_person=0, busy
                                            no_person, busy, rejected, motion_skipped, fps_in, detect_ms))
 
 
-def queue_status(camera, depth=0, worker_pid=0, nbytes=0, done=0, failed=0, crashes=0):
-    return pack(QUEUE_STATUS, QUEUE_S.pack(cstr(camera, 32), depth, worker_pid, nbytes, done, failed, crashes))
+def queue_status(camera, depth=0, worker_pid=0, nbytes=0, done=0, failed=0, crashes=0, skipped=0):
+    return pack(QUEUE_STATUS, QUEUE_S.pack(cstr(camera, 32), depth, worker_pid, nbytes, done, failed, crashes,
+                                           skipped))
 
 
 def connect(path, timeout=5.0):

@@ -259,9 +259,13 @@ class Gatewatch:
         per_photo = sets and all(sets.get(k) == v for k, v in PER_PHOTO_TRACKING.items())
         self.push_args = ["--max-inflight", "1"] if per_photo else []
         # Deterministic frames: the motion gate would skip repeated photos.
+        # A folder of photos replayed as fast as ingest takes them: every
+        # photo analysed, in order (a live gate camera wants the newest
+        # frame instead: the tests of that, and the gate bench, set 1).
         settings = {
             "models.dir": MODELS,
             "ingest.motion_threshold": "0",
+            "dispatcher.gate_latest": "0",
             "log.level": "info",
         }
         settings.update(sets or {})
@@ -394,6 +398,23 @@ class Gatewatch:
         """plan: {camera: [files]}; pushes concurrently, one thread per
         camera. Returns {camera: answers or the exception}."""
         return parallel(lambda cam, files: self.push(cam, files, timeout), plan, timeout + 10)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.http_port, path)
+
+    def admin(self):
+        """A notifier_env.Session of the first admin, with the password
+        `gatewatch up` printed at its first start ("log in as ...")."""
+        import notifier_env  # it imports this module
+        m = re.search(r"log in as\s+user=(\S+) password=(\S+)", self.output())
+        if m is None:
+            raise RuntimeError("gatewatch up printed no admin password")
+        return notifier_env.Session(self, m.group(1), m.group(2))
+
+    def live(self, timeout=5.0):
+        """The notifier's /live WebSocket, logged in as the first admin."""
+        import notifier_env
+        return notifier_env.WS(self.http_port, timeout=timeout, headers=self.admin().headers())
 
     # --- state ---
 

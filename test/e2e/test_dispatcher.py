@@ -4,7 +4,9 @@ temp spool: recovery at start, FRAME_READY from an ingest-role peer, frames
 in id order, garbage peers dropped, a worker killed twice from outside
 (SIGKILL) on one frame (the frame is analysed, not failed), a frame that
 makes the worker crash twice (SIGSEGV, a test hook) moved to failed/ with
-its reason, idle retirement after dispatcher.worker_idle_ms (longer than
+its reason, a gate camera's worker given the newest waiting frame (the
+stale ones removed unanalysed, logged, counted) while an indoor camera's
+gets every frame in order, idle retirement after dispatcher.worker_idle_ms (longer than
 the 2 s rescan), never two workers per camera, SIGTERM drain with exit 0.
 
 The notifier side is this test (a SEQPACKET listener that acks RESULTs and
@@ -83,10 +85,10 @@ class Notifier:
                 c.send(gwmsg.pack(gwmsg.TRACK_STATE, gwmsg.TRACK_STATE_S.pack(
                     body[:32], 0, *([0] * 9), 0.0, 0.0, 0, 0, 0, *([0.0] * 10), b"")))
             elif mtype == gwmsg.QUEUE_STATUS:
-                cam, depth, pid, nbytes, done, failed, crashes = gwmsg.QUEUE_S.unpack(body)
+                cam, depth, pid, nbytes, done, failed, crashes, skipped = gwmsg.QUEUE_S.unpack(body)
                 with self.lock:
                     self.status[gwmsg.unstr(cam)] = {"depth": depth, "pid": pid, "done": done, "failed": failed,
-                                                     "crashes": crashes}
+                                                     "crashes": crashes, "skipped": skipped}
 
     def got(self, cam, fid):
         with self.lock:
@@ -123,6 +125,10 @@ def main():
         f.write("dispatcher.worker_idle_ms = 2500\ndispatcher.worker_backoff_ms = 200\n")
         f.write("dispatcher.worker_backoff_max_ms = 800\ndispatcher.max_crashes = 2\n")
         f.write("notifier.snapshot_keep_days = 0\n")
+        # gate1/gate2 are not in the config (every frame in order); lane is
+        # a gate camera, hall an indoor one (dispatcher.gate_latest = 1)
+        f.write('dispatcher.gate_latest = 1\ncamera.lane.token = "tok-lane-0123456789"\n')
+        f.write('camera.hall.token = "tok-hall-0123456789"\ncamera.hall.mode = indoor\n')
     exe = os.path.join(BIN, "gatewatch-dispatcher")
     img = open(PERSON, "rb").read()
 
@@ -244,6 +250,44 @@ def main():
         c3 = gwmsg.frame_id()
         commit(d, "gate1", c3, img)
         rep.check(wait_until(lambda: nt.got("gate1", c3), 40), "a frame without a hint is found by the rescan")
+
+        # A gate camera's stale frames: while its worker waits for the ack
+        # of the first frame, three newer ones queue up; the worker gets
+        # the newest next, the two between leave the spool unanalysed, each
+        # logged and counted. An indoor camera gets every frame in order.
+        def unique(xs):
+            return [x for i, x in enumerate(xs) if x not in xs[:i]]
+        for cam, want_skip in (("lane", 2), ("hall", 0)):
+            g = [gwmsg.frame_id() for _ in range(4)]
+            nt.hold.add(g[0])
+            commit(d, cam, g[0], img)
+            ready(ing, cam, g[0])
+            if not rep.check(wait_until(lambda: nt.got(cam, g[0]) >= 1, 40), "%s: the worker holds its first frame" % cam):
+                continue
+            for f in g[1:]:
+                commit(d, cam, f, img)
+                ready(ing, cam, f)
+            rep.check(wait_until(lambda: nt.status.get(cam, {}).get("depth") == 3, 10),
+                      "%s: three frames wait behind it" % cam, str(nt.status.get(cam)))
+            with nt.lock:
+                nt.hold.discard(g[0])
+            rep.check(wait_until(lambda: nt.got(cam, g[3]), 60), "%s: the newest frame is analysed" % cam,
+                      str(nt.order(cam)))
+            want = [g[0], g[3]] if want_skip else g
+            rep.check(wait_until(lambda: unique(nt.order(cam)) == want, 30),
+                      "%s: %s" % (cam, "the worker gets the newest waiting frame, never the stale ones" if want_skip
+                                  else "an indoor camera's worker gets every frame, in order"),
+                      "got %s, want %s" % (unique(nt.order(cam)), want))
+            gone = [f for f in g if any(os.path.exists(os.path.join(d, "spool", s, cam, f + ".jpg"))
+                                        for s in ("queue", "active", "failed"))]
+            rep.check(wait_until(lambda: not [f for f in g if any(os.path.exists(os.path.join(
+                d, "spool", s, cam, f + ".jpg")) for s in ("queue", "active", "failed"))], 10),
+                      "%s: no frame left in the spool" % cam, str(gone))
+            if want_skip:
+                logged = [f for f in g if re.search(re.escape(f) + r".*camera=lane skipped unanalysed", logtext())]
+                rep.check(logged == g[1:3], "lane: one log line per skipped frame", str(logged))
+            rep.check(wait_until(lambda: nt.status.get(cam, {}).get("skipped") == want_skip, 10),
+                      "%s: queue_status counts %d skipped" % (cam, want_skip), str(nt.status.get(cam)))
 
         # Queue status reaches the notifier.
         st = wait_until(lambda: nt.status.get("gate1", {}).get("failed", 0) >= 1 and

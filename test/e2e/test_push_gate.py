@@ -35,7 +35,7 @@ def jpeg(src):
 
 def main():
     person, nobody = jpeg(PERSON), jpeg(NOBODY)
-    sets = {"camera.gate1.mode": "gate", "gate.face_prompt_ms": 1500, "gate.face_timeout_ms": 6000,
+    sets = {"camera.gate1.mode": "gate", "dispatcher.gate_latest": 1, "gate.face_prompt_ms": 1500, "gate.face_timeout_ms": 6000,
             "gate.face_timeout_verdict": "DENY", "track.max_missing_ms": 3000}
     with Gatewatch("pushgate", cameras=["gate1"], sets=sets) as gw:
         gw.start()

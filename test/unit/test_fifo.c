@@ -87,6 +87,56 @@ CASE(order_and_crashes)
 	fifo_free(&f);
 }
 
+/* skip_older: the ids the callback saw, in order. */
+struct test_fifo_seen {
+	char ids[8][FRAMEID_SIZE];
+	int n;
+};
+
+static void
+test_fifo_seen_cb(const char *id, void *arg)
+{
+	struct test_fifo_seen *s = arg;
+
+	if (s->n < 8)
+		snprintf(s->ids[s->n], FRAMEID_SIZE, "%s", id);
+	s->n++;
+}
+
+/* A gate camera's stale frames: only the newest queued one stays, the
+ * others go to the callback oldest first; the frame in flight stays. */
+CASE(skip_older)
+{
+	const char *a = "1764026596000001-000", *b = "1764026596000002-000",
+	    *c = "1764026596000003-000", *d = "1764026596000004-000";
+	struct test_fifo_seen s;
+	char id[FRAMEID_SIZE];
+	struct fifo f;
+
+	fifo_init(&f);
+	memset(&s, 0, sizeof(s));
+	CHECK_INT(fifo_skip_older(&f, test_fifo_seen_cb, &s), 0, "nothing to skip in an empty fifo");
+	fifo_push(&f, a);
+	CHECK_INT(fifo_skip_older(&f, test_fifo_seen_cb, &s), 0, "one queued frame is the newest: kept");
+	CHECK_INT(s.n, 0, "no callback");
+	fifo_take(&f, id);
+	fifo_push(&f, d);
+	fifo_push(&f, b);
+	fifo_push(&f, c);
+	CHECK_INT(fifo_skip_older(&f, test_fifo_seen_cb, &s), 2, "two of three queued frames skipped");
+	CHECK_INT(s.n, 2, "the callback saw each skipped frame once");
+	CHECK_STR(s.ids[0], b, "oldest skipped first");
+	CHECK_STR(s.ids[1], c, "then the next");
+	CHECK_INT(fifo_len(&f), 1, "one frame left queued");
+	CHECK_INT(fifo_contains(&f, a), 1, "the frame in flight is untouched");
+	CHECK_INT(fifo_contains(&f, b) || fifo_contains(&f, c), 0, "skipped frames have left the fifo");
+	CHECK_INT(fifo_done(&f, a), 0, "the frame in flight finishes as usual");
+	CHECK_INT(fifo_take(&f, id), 0, "take");
+	CHECK_STR(id, d, "the newest frame is next");
+	CHECK_INT(fifo_push(&f, b), 1, "a skipped id can be queued again (found again by a rescan)");
+	fifo_free(&f);
+}
+
 /* Many out of order pushes stay sorted. */
 CASE(many_sorted)
 {

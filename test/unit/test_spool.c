@@ -366,6 +366,19 @@ CASE(states)
 	CHECK_INT(spool_path(&sp, SPOOL_ACTIVE, "cam", a, path, sizeof(path)), -ENOENT, "a is gone after done");
 	CHECK_INT(spool_path(&sp, SPOOL_QUEUE, "cam", a, path, sizeof(path)), -ENOENT, "a is not requeued by done");
 
+	/* skip: a queued frame leaves unanalysed; a claimed one is the worker's */
+	frameid_next(a);
+	spool_commit(&sp, "cam", a, "jpg", photo, 500, NULL);
+	CHECK_INT(spool_skip(&sp, "cam", a), 0, "skip a queued frame");
+	CHECK_INT(spool_path(&sp, SPOOL_QUEUE, "cam", a, path, sizeof(path)), -ENOENT, "a skipped frame leaves queue/");
+	CHECK_INT(spool_skip(&sp, "cam", a), -ENOENT, "skipping it twice is -ENOENT");
+	frameid_next(a);
+	spool_commit(&sp, "cam", a, "jpg", photo, 500, NULL);
+	spool_claim(&sp, "cam", a);
+	CHECK_INT(spool_skip(&sp, "cam", a), -ENOENT, "a claimed frame cannot be skipped");
+	CHECK_INT(spool_done(&sp, "cam", a), 0, "the claimed frame is done as usual");
+	CHECK_INT(spool_skip(&sp, "../x", a), -EINVAL, "skip checks the camera id");
+
 	/* fail straight from the queue, png extension kept */
 	CHECK_INT(spool_fail(&sp, "cam", b, "decode failed: bad huffman code"), 0, "fail b from queue/");
 	CHECK_INT(spool_path(&sp, SPOOL_FAILED, "cam", b, path, sizeof(path)), 0, "b is in failed/");
