@@ -15,20 +15,32 @@ file order (masked, unmasked, mask below the nose), each letterboxed into a
 640x480 frame, with one pixel of jitter per frame like a live sensor.
 
 Per person: the verdict's track says which person it is for: the
-notifier's /live results name the tracks in each frame, and the answer
-with that frame id gives the frame's number in the scene (the first frame
-of a track decides); failing that (/live needs a login), the verdict's own
-frame, and for a verdict time alone caused (a timeout), the person who
-came last before it. Time to verdict
+notifier's /live results (logged in as the admin `gatewatch up` made) name
+the tracks in each frame, and the answer with that frame id gives the
+frame's number in the scene (the first frame of a track decides); failing
+that, the verdict's own frame, and for a verdict time alone caused (a
+timeout), the person who came last before it. Time to verdict
 = when the verdict arrived - when the person's first frame was sent.
-Prints a markdown section on stdout; progress on stderr. A benchmark, not
-a test: nothing is compared with a limit. Exit 1 if it could not run.
 
-Environment: BIN, MODELS (lib.py), BENCH_QUICK=1 (2 people per class)."""
+Where the time goes, per accepted frame (wall clock, one machine): ingest
+(sent -> its answer: decode, person detector, spool commit), queue (the
+answer -> the worker starts on it: /live's analysed_ms - analyse_ms),
+worker (analyse_ms), notify (analysed -> the /live result arrives).
+Frames accepted but never analysed are counted (a gate camera's stale
+frames the dispatcher skips, /metrics gatewatch_frames_skipped_total).
+
+BENCH_LOAD=N runs N busy loops (at the bench's own niceness) while the
+scene plays: a machine loaded by other work. Prints a markdown section on
+stdout; progress on stderr. A benchmark, not a test: nothing is compared
+with a limit. Exit 1 if it could not run.
+
+Environment: BIN, MODELS (lib.py), BENCH_QUICK=1 (2 people per class),
+BENCH_LOAD=N, BENCH_SET="key=value,..." (extra config keys)."""
 import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -50,6 +62,9 @@ PERSON_S = 4.0
 EMPTY_S = 3.6
 LEAD_S = 2.0
 PER_CLASS = 2 if os.environ.get("BENCH_QUICK") == "1" else 4
+LOAD = int(os.environ.get("BENCH_LOAD") or 0)
+SETS = {"dispatcher.gate_latest": "1"}   # the default (lib.py's is 0: every photo of a folder)
+SETS.update(kv.split("=", 1) for kv in (os.environ.get("BENCH_SET") or "").split(",") if "=" in kv)
 W, H = 640, 480
 WANT = {"mask_on": ("PASS", ""), "mask_off": ("DENY", "no_mask"), "mask_chin": ("DENY", "mask_chin")}
 NAMES = {"mask_on": "masked", "mask_off": "unmasked", "mask_chin": "mask below the nose"}
@@ -108,7 +123,31 @@ def fmt(x):
     return "–" if x is None else "%.2f" % x
 
 
+def metric(gw, name):
+    """The sum of a /metrics counter over its series, or None."""
+    try:
+        st, _, body = gw.admin().request("GET", "/metrics")
+    except (OSError, RuntimeError):
+        return None
+    if st != 200:
+        return None
+    vals = [float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
+            if line.startswith(name + "{") or line.startswith(name + " ")]
+    return int(sum(vals)) if vals else None
+
+
 def main():
+    burners = []
+    try:
+        return scene(burners)
+    finally:
+        for b in burners:
+            if b.poll() is None:
+                b.kill()
+                b.wait()
+
+
+def scene(burners):
     if cv2 is None:
         print("**gate bench: python3-opencv missing (run with /usr/bin/python3): not measured.**")
         return 1
@@ -121,7 +160,7 @@ def main():
     frames = [frame(imgs[p] if p is not None else None, (k % 3) - 1) for k, p in enumerate(plan)]
     log("%d people, %d frames (%.0f s at %g frames/s)" % (len(cast), len(plan), len(plan) / FPS, FPS))
 
-    with Gatewatch("bench-gate", cameras=("gate1",)) as gw:
+    with Gatewatch("bench-gate", cameras=("gate1",), sets=SETS) as gw:
         gw.start()
         ws = WS(gw.ingest_port)
         welcome = ws.hello("gate1", gw.tokens["gate1"])
@@ -145,11 +184,12 @@ def main():
         rt = threading.Thread(target=receive, daemon=True)
         rt.start()
         try:
-            live = WS(gw.http_port, path="/live", timeout=1)
-        except OSError as e:  # /live needs a login since the accounts issue
+            live = gw.live(timeout=1)
+        except (OSError, RuntimeError) as e:
             live = None
             log("no /live (%s): verdicts traced by their frame, or by time" % e)
         track_frame = {}     # track id -> the first frame id it was seen in
+        analysed = {}        # frame id -> (received_ms, analysed_ms, analyse_ms, arrival wall s)
 
         def watch_live():
             while True:
@@ -162,6 +202,9 @@ def main():
                 except (WSClosed, ValueError):
                     return
                 if m.get("type") == "result":
+                    with lock:
+                        analysed[m.get("frame")] = (m.get("received_ms"), m.get("analysed_ms"),
+                                                    m.get("analyse_ms"), time.time())
                     if len(m.get("persons") or []) > 1:
                         with lock:
                             multi[0] += 1
@@ -175,7 +218,13 @@ def main():
         if live is not None:
             lt.start()
         sent = []        # (scene index, send time), in send order: answer seq n <-> sent[n-1]
+        sent_wall = []   # the same sends, wall clock (the servers' clock)
         dropped = 0
+        for _ in range(LOAD):
+            burners.append(subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"]))
+        if LOAD:
+            log("%d busy loops running" % LOAD)
+        load0 = os.getloadavg()[0]
         t0 = time.monotonic()
         for k, data in enumerate(frames):
             due = t0 + k / FPS
@@ -188,6 +237,7 @@ def main():
                 dropped += 1
                 continue
             sent.append((k, time.monotonic()))
+            sent_wall.append(time.time())
             ws.send_binary(data)
         end = time.monotonic() + 15
         while time.monotonic() < end:
@@ -196,6 +246,12 @@ def main():
                     break
             time.sleep(0.1)
         time.sleep(4)    # the last person's verdict and 'left'
+        load1 = os.getloadavg()[0]
+        for b in burners:
+            b.kill()
+            b.wait()
+        del burners[:]
+        skipped = metric(gw, "gatewatch_frames_skipped_total")
         ws.close()
         stop_live[0] = True
         if live is not None:
@@ -204,6 +260,7 @@ def main():
         with lock:
             got = list(msgs)
             tframe = dict(track_frame)
+            done = dict(analysed)
 
     seq_frame = {}
     for t, m in got:
@@ -235,6 +292,22 @@ def main():
     for _, m in got:
         if m.get("type") == "answer":
             statuses[m.get("status")] = statuses.get(m.get("status"), 0) + 1
+
+    stages = {"ingest": [], "queue": [], "worker": [], "notify": []}
+    t_answer = {}
+    for t, m in got:
+        if m.get("type") == "answer" and m.get("status") == "accepted" and 1 <= m.get("seq", 0) <= len(sent):
+            n = m["seq"] - 1
+            w_ans = sent_wall[n] + (t - sent[n][1])   # the answer's arrival, wall clock
+            stages["ingest"].append(t - sent[n][1])
+            t_answer[m.get("frame")] = w_ans
+    for fid, (rec, an, ams, arrived) in done.items():
+        if fid in t_answer and an is not None and ams is not None:
+            stages["queue"].append(max(0.0, (an - ams) / 1000.0 - t_answer[fid]))
+            stages["worker"].append(ams / 1000.0)
+            stages["notify"].append(max(0.0, arrived - an / 1000.0))
+    n_acc = len(t_answer)
+    n_done = sum(1 for fid in t_answer if fid in done)
 
     accepted = {}
     for _, m in got:
@@ -292,6 +365,19 @@ def main():
           % (len(plan), len(sent), dropped, ", ".join("%s %d" % kv for kv in sorted(statuses.items())),
              prompts, stray, multi[0] if live is not None else "not known (no /live login)",
              fmt(statistics.mean(all_t)) if all_t else "–"))
+    print("Load: %s; 1-minute load average %.1f at the start, %.1f at the end.\n" % (
+        "%d busy loops beside the bench (at its niceness)" % LOAD if LOAD else "no extra load", load0, load1))
+    if live is not None:
+        print("Where the time goes, per accepted frame (s; %d accepted, %d analysed, %s skipped by the "
+              "dispatcher as stale):\n" % (n_acc, n_done, "–" if skipped is None else "%d" % skipped))
+        print("| stage | p50 | p95 | max |")
+        print("|---|---|---|---|")
+        for k, what in (("ingest", "ingest: sent -> answer (decode, person detector, spool commit)"),
+                        ("queue", "queue: answer -> the worker starts on it"),
+                        ("worker", "worker: analysis"), ("notify", "notifier: analysed -> /live")):
+            xs = stages[k]
+            print("| %s | %s | %s | %s |" % (what, fmt(pct(xs, 50)), fmt(pct(xs, 95)), fmt(max(xs) if xs else None)))
+        print()
     print("<details><summary>Per person</summary>\n")
     print("| photo | class | frames accepted (a person found) | verdict | time to verdict s | verdicts |")
     print("|---|---|---|---|---|---|")
