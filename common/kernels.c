@@ -15,6 +15,7 @@
 
 #include "kernels.h"
 #include "kernels_avx2.h"
+#include "kernels_ocv.h"
 #include "kernels_wino.h"
 
 /* Exported by libdarknet but not declared in darknet.h. */
@@ -196,8 +197,40 @@ static void conv_forward_wino(layer l, network net)
 		conv_forward(l, net);
 		return;
 	}
-	kw_conv3(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + (long)l.nweights, l.biases, l.n,
+	kw_conv3(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + 2L * l.nweights, l.biases, l.n,
 	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output, net.workspace, rows);
+	if (act < 0)
+		for (i = 0; i < l.outputs; i++)
+			l.output[i] = activate(l.output[i], l.activation);
+}
+
+/* The output-channel kernel (kernels_ocv.c) where it measured faster
+ * (person, face and mask networks, layer against layer, interleaved):
+ * stride 2 (1.2-1.5x the pixel-vector kernel), planes of 12x12 or less
+ * (1.1-2.8x Winograd; 3-4x im2col + sgemm, which narrow planes used),
+ * and the other 3x3 layers of 32 or more channels in, 16 or more out in
+ * whole vectors (1.05-1.25x). Not for 3 input channels at stride 1 (its
+ * store per tile outweighs 27 taps: 0.6x) nor 16 in (0.94x). */
+static int kernels_ocv_chosen(const layer *l)
+{
+	if (l->stride == 2 || (l->out_w <= 12 && l->out_h <= 12))
+		return 1;
+	return !conv3_winograd_packable(l) && l->c >= 32 && l->n % 16 == 0;
+}
+
+static void conv_forward_ocv(layer l, network net)
+{
+	int act = kx_of(l.activation), i;
+
+	long need = ((long)l.c * (l.h + 2 * l.pad) * (l.w + 2 * l.pad) + KX_CONV3_SLACK) *
+	    (long)sizeof(float);
+
+	if (need > ws_bytes(&net)) {
+		conv_forward(l, net);
+		return;
+	}
+	ko_conv3(net.input, l.c, l.h, l.w, l.stride, l.pad, l.weight_updates + l.nweights, l.biases,
+	    l.n, act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output, net.workspace);
 	if (act < 0)
 		for (i = 0; i < l.outputs; i++)
 			l.output[i] = activate(l.output[i], l.activation);
@@ -362,6 +395,33 @@ static void fold_batchnorm(layer *l)
 	l->batch_normalize = 0;
 }
 
+/* A 3x3 layer's weights packed for all three kernels, one after the
+ * other in weight_updates (grown for it): kx_conv3's, ko_conv3's (if
+ * n % 8 == 0), Winograd's (if it may run); then the forward of the
+ * fastest. Packed once per attach, whatever the chosen one, so that the
+ * layer stays right through any resize. */
+static void kernels_conv3_attach(layer *l)
+{
+	int ocv = l->n % 8 == 0, wino = conv3_winograd_packable(l);
+	long need = (ocv || wino ? 2L : 1L) * l->nweights + (wino ? KW_WEIGHTS(l->n, l->c) : 0);
+	float *wu = realloc(l->weight_updates, sizeof(float) * need);
+
+	l->forward = conv_forward;
+	if (wu == NULL)   /* the direct kernel in the old weight_updates */
+		wino = ocv = 0;
+	else
+		l->weight_updates = wu;
+	kx_conv3_pack(l->weights, l->n, l->c, l->weight_updates);
+	if (ocv)
+		ko_pack(l->weights, l->n, l->c, l->weight_updates + l->nweights);
+	if (wino)
+		kw_pack(l->weights, l->n, l->c, l->weight_updates + 2L * l->nweights);
+	if (ocv && kernels_ocv_chosen(l))
+		l->forward = conv_forward_ocv;
+	else if (wino)
+		l->forward = conv_forward_wino;
+}
+
 static int conv_covered(const layer *l)
 {
 	int groups = l->groups > 0 ? l->groups : 1;
@@ -387,19 +447,10 @@ int kernels_attach(network *net)
 		if (l->type == CONVOLUTIONAL && conv_covered(l)) {
 			if (l->batch_normalize)
 				fold_batchnorm(l);
-			l->forward = conv_forward;
-			if (conv3_winograd_packable(l)) {
-				float *wu = realloc(l->weight_updates, sizeof(float) *
-				    (l->nweights + KW_WEIGHTS(l->n, l->c)));
-
-				if (wu != NULL) {   /* else the direct kernel */
-					l->weight_updates = wu;
-					kw_pack(l->weights, l->n, l->c, wu + l->nweights);
-					l->forward = conv_forward_wino;
-				}
-			}
 			if (conv3_packable(l))
-				kx_conv3_pack(l->weights, l->n, l->c, l->weight_updates);
+				kernels_conv3_attach(l);
+			else
+				l->forward = conv_forward;
 		} else if (l->type == CONNECTED && l->batch == 1 && !l->batch_normalize) {
 			l->forward = connected_forward;
 		} else if (l->type == MAXPOOL && l->batch == 1) {
@@ -428,6 +479,7 @@ int kernels_attached(const network *net)
 
 	for (i = 0; i < net->n; i++)
 		if (net->layers[i].forward == conv_forward || net->layers[i].forward == conv_forward_wino ||
+		    net->layers[i].forward == conv_forward_ocv ||
 		    net->layers[i].forward == maxpool_forward || net->layers[i].forward == connected_forward ||
 		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
 		    net->layers[i].forward == upsample_forward)

@@ -7,7 +7,9 @@
  * leaves darknet's forward in place for the rest (region, softmax,
  * avgpool, ...). Convolutions: batch-norm folded into weights and biases
  * once; 3x3 stride-1 ones of many channels by Winograd F(2x2,3x3)
- * (kernels_wino.h), the other 3x3 ones by a direct AVX2/FMA kernel; the
+ * (kernels_wino.h), the other 3x3 ones by one of two direct AVX2/FMA
+ * kernels (pixels in the vector lanes, or output channels: kernels_ocv.h,
+ * for stride 2, small planes and 32+ channels), chosen by shape; the
  * others by OpenBLAS sgemm (one thread: gatewatch runs one network per thread) over
  * im2col row chunks that stay in cache (1x1 stride-1 without im2col);
  * depthwise and small-group convolutions as direct AVX2/FMA kernels; bias
@@ -40,7 +42,7 @@ int kernels_available(void);
  * unchanged). Call from the thread that owns net. */
 int kernels_attach(network *net);
 
-/* kernels_set_winograd - 0: no Winograd (the direct 3x3 kernel for
+/* kernels_set_winograd - 0: no Winograd (the direct 3x3 kernels for
  * every 3x3 layer), 1 (default): Winograd where it is faster. For
  * measuring one against the other; process-wide, call before
  * kernels_attach (networks attached earlier keep what they had). */
