@@ -255,6 +255,39 @@ def fifo_no_writer_case(tmp, jpeg):
     rep.check("no reading yet" in err, "a silent sensor is reported once on stderr", err[-300:])
 
 
+def stdout_unread_case(tmp, jpeg):
+    """Nobody reads push's stdout at first: once the pipe is full push says
+    so on stderr (it waits for the reader, sending nothing); when the
+    reader comes, every frame is sent and answered."""
+    files = []
+    for i in range(8):
+        f = os.path.join(tmp, "u%d.jpg" % i)
+        open(f, "wb").write(jpeg_mark(jpeg, i + 1))
+        files.append(f)
+    big = "data:image/jpeg;base64," + "A" * 30000   # a verdict with a face crop: 30 KB a line
+    peer = CamPeer(delay=0.02, on_frame=lambda peer, rec: peer.send(
+        {"type": "verdict", "track": str(rec["seq"]), "verdict": "PASS", "reason": "", "face": big}))
+    p = subprocess.Popen(cam(peer, *files), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = []
+    te = threading.Thread(target=lambda: err.extend(iter(p.stderr.readline, b"")))
+    te.start()
+    end = time.monotonic() + 30
+    while time.monotonic() < end and p.poll() is None and not any(b"stdout is full" in x for x in err):
+        time.sleep(0.1)       # stdout unread until push says it is full (or 30 s)
+    out = p.stdout.read()
+    p.wait(60)
+    te.join(10)
+    peer.close()
+    err = b"".join(err).decode(errors="replace")
+    lines = parse(out)
+    fin = [m for m in lines if m.get("type") == "end"]
+    rep.check("stdout is full" in err, "a stdout nobody reads is said on stderr", err[-300:])
+    rep.check(p.returncode == 0 and len(peer.frames) == len(files) and fin and fin[0].get("answered") == len(files)
+              and sum(1 for m in lines if m.get("type") == "verdict") == len(files),
+              "once stdout is read, every frame is sent and answered, every line there",
+              "rc %s frames %d end %r" % (p.returncode, len(peer.frames), fin))
+
+
 def sigterm_case(tmp, jpeg):
     got3 = threading.Event()
     peer = CamPeer(delay=0.05, on_frame=lambda peer, rec: rec["seq"] >= 3 and got3.set())
@@ -297,6 +330,7 @@ def main():
         file_sensor_case(tmp, jpeg)
         fifo_no_writer_case(tmp, jpeg)
         server_limit_case(tmp, jpeg)
+        stdout_unread_case(tmp, jpeg)
         sigterm_case(tmp, jpeg)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
