@@ -445,6 +445,9 @@ ws_start(uv_loop_t *loop, const struct config *cfg, char *err, size_t errlen)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = cfg->tls_cert;
 		info.ssl_private_key_filepath = cfg->tls_key;
+		/* lws's HTTP/2 fails Chromium (ERR_HTTP2_COMPRESSION_ERROR): offer
+		 * only http/1.1, which WebSockets use anyway */
+		info.alpn = "http/1.1";
 	}
 	/* an implicit vhost that fails to bind leaves a context that listens
 	 * nowhere; an explicit one reports the failure */

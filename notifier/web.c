@@ -471,6 +471,9 @@ web_start(uv_loop_t *loop, const struct config *c)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = c->tls_cert;
 		info.ssl_private_key_filepath = c->tls_key;
+		/* lws's HTTP/2 fails Chromium (ERR_HTTP2_COMPRESSION_ERROR): offer
+		 * only http/1.1, which WebSockets use anyway */
+		info.alpn = "http/1.1";
 	}
 	if ((web_ctx = lws_create_context(&info)) == NULL ||
 	    (vh = lws_create_vhost(web_ctx, &info)) == NULL) {

@@ -59,7 +59,7 @@ const children = new Set();
 let lastEnv = null;   // the env launch() logs in to by default
 
 /* Env - one temp state dir and one set of ports shared by the programs. */
-export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall", "Hall", "indoor"]]) {
+export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall", "Hall", "indoor"]], { tls = false } = {}) {
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gw-browser-"));
 	const env = {
 		tmp, dir: path.join(tmp, "var"), httpPort: await freePort(), ingestPort: await freePort(), cameras,
@@ -75,7 +75,17 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 		env.args.push("--set", `camera.${id}.token=${env.tokens[id]}`, "--set", `camera.${id}.name=${name}`,
 			"--set", `camera.${id}.mode=${mode}`);
 	});
-	env.url = (p) => `http://127.0.0.1:${env.httpPort}${p}`;
+	// tls: a throwaway self-signed certificate, as the README's LAN setup
+	// makes one; node's fetch then accepts it (NODE_TLS_REJECT_UNAUTHORIZED).
+	if (tls) {
+		const key = path.join(tmp, "key.pem"), cert = path.join(tmp, "cert.pem");
+		const r = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+			"-days", "1", "-subj", "/CN=localhost"], { encoding: "utf8", timeout: 60000 });
+		if (r.status !== 0) throw new Error(`openssl req: ${r.stderr}`);
+		env.args.push("--set", `tls.cert=${cert}`, "--set", `tls.key=${key}`);
+		process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+	}
+	env.url = (p) => `${tls ? "https" : "http"}://127.0.0.1:${env.httpPort}${p}`;
 	// Every page but the login page needs an account: startNotifier makes
 	// this admin; launch() logs its browser in; env.fetch asks as the admin.
 	env.admin = { user: "admin", password: "pw-" + Math.random().toString(36).slice(2) + Date.now().toString(36) };
@@ -259,7 +269,8 @@ export async function loginContext(context, env, user = env.admin.user, password
 /* launch - a fresh headless Chromium profile; returns { context, close }.
  * login: the user whose session the browser starts with (default: the
  * admin of the last makeEnv, once its notifier runs; null: nobody). */
-export async function launch({ video = null, extraArgs = [], allowCamera = true, login = "admin", env = lastEnv } = {}) {
+export async function launch({ video = null, extraArgs = [], allowCamera = true, login = "admin", env = lastEnv,
+	ignoreHTTPSErrors = false } = {}) {
 	const { chromium } = require("playwright-core");
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-chromium-"));
 	const args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -269,7 +280,7 @@ export async function launch({ video = null, extraArgs = [], allowCamera = true,
 	if (allowCamera) args.push("--use-fake-ui-for-media-stream");
 	if (video) args.push(`--use-file-for-fake-video-capture=${video}`);
 	const context = await chromium.launchPersistentContext(userDataDir, {
-		executablePath: "/usr/bin/chromium", headless: true, args, viewport: { width: 1280, height: 900 }
+		executablePath: "/usr/bin/chromium", headless: true, args, viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors
 	});
 	if (login && env && fs.existsSync(path.join(env.dir, "gatewatch.db"))) {
 		if (login === "admin") await loginContext(context, env);

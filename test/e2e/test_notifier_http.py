@@ -187,6 +187,19 @@ try:
             t.eq((st, c.get("tls")), (200, True), "with tls.cert/tls.key the API is served over https")
             st, hdrs, body = n2.get("/camera.html")
             t.check(st == 200 and b"camera.js" in body, "the camera page is served over https")
+            # Browsers offer h2 first; lws's HTTP/2 failed Chromium's pages with
+            # ERR_HTTP2_COMPRESSION_ERROR, so the server must choose http/1.1.
+            actx = ssl.create_default_context()
+            actx.check_hostname = False
+            actx.verify_mode = ssl.CERT_NONE
+            actx.set_alpn_protocols(["h2", "http/1.1"])
+            with socket.create_connection(("127.0.0.1", n2.http_port), timeout=10) as raw:
+                with actx.wrap_socket(raw, server_hostname="localhost") as tls:
+                    proto = tls.selected_alpn_protocol()
+                    tls.sendall(b"GET /login.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    head = tls.recv(64)
+            t.check(proto in (None, "http/1.1") and head.startswith(b"HTTP/1.1 200"),
+                    "a client offering h2 and http/1.1 is served http/1.1", "%r %r" % (proto, head))
             lh = {k.lower(): v for k, v in n2.auth().login_headers.items()}
             flags = [f.strip().lower() for f in lh.get("set-cookie", "").split(";")]
             t.check("secure" in flags and "httponly" in flags and "samesite=strict" in flags,
