@@ -293,7 +293,8 @@ push_message(const char *msg, size_t len)
 	} else if (json_is_true(json_object_get(o, "replay")))
 		;       /* said before this connection: counted then, not again */
 	else if (strcmp(type, "person") == 0)
-		ps.persons++;
+		ps.persons += json_is_string(json_object_get(o, "event")) &&
+		    strcmp(json_string_value(json_object_get(o, "event")), "appeared") == 0;
 	else if (strcmp(type, "prompt") == 0)
 		ps.prompts++;
 	else if (strcmp(type, "verdict") == 0)
@@ -369,7 +370,7 @@ push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		push_finish(1, "cannot connect: %s%s", in ? (const char *)in : "connection failed",
-		    in && strstr((const char *)in, "SSL") ? " (a self-signed certificate needs --insecure)" : "");
+		    in && strstr((const char *)in, "SSL") ? " (a self-signed server: --cacert ITS_CERT.pem)" : "");
 		ps.wsi = NULL;
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
@@ -498,6 +499,7 @@ push_open(void)
 	info.protocols = push_protocols;
 	if (strcmp(ps.opt.scheme, "wss") == 0)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = ps.opt.cacert;  /* NULL: the system's CAs */
 	if ((ps.ctx = lws_create_context(&info)) == NULL) {
 		fprintf(stderr, "gatewatch push: cannot create the libwebsockets context\n");
 		return 1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -19,7 +20,8 @@ pushopts_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: gatewatch push --url ws://HOST:PORT/ --camera ID --token T\n"
-	    "           [--fps N] [--max-inflight N] [--timeout-ms N] [--linger-ms N] [--insecure]\n"
+	    "           [--fps N] [--max-inflight N] [--timeout-ms N] [--linger-ms N]\n"
+	    "           [--cacert FILE | --insecure]\n"
 	    "           [--temperature C | --temperature-from PATH [--temperature-max-age-ms N]]\n"
 	    "           FILE... | --stdin [--all-frames]\n"
 	    "  --stdin          concatenated JPEGs (ffmpeg -f image2pipe -c:v mjpeg -); from a pipe only\n"
@@ -29,7 +31,10 @@ pushopts_usage(FILE *out)
 	    "                   a file it rewrites, or a FIFO it writes one reading per line into\n"
 	    "                   (\"null\" = no reading); readings older than --temperature-max-age-ms\n"
 	    "                   (default 10000, 0 = no limit) are not sent\n"
-	    "  --insecure       accept a self-signed wss:// certificate\n"
+	    "  --cacert FILE    trust the server certificate (or its CA) in FILE, a PEM, for wss://\n"
+	    "  --insecure       accept any wss:// certificate (self-signed, other name, expired)\n"
+	    "  --linger-ms N    after the last answer, go on printing messages for N ms: a person's\n"
+	    "                   verdict comes a few frames after they appear (default 0)\n"
 	    "stdout: every server message as a JSON line (answer, person, prompt, verdict, error),\n"
 	    "then {\"type\":\"end\",...}; messages for people on stderr.\n");
 }
@@ -60,8 +65,8 @@ pushopts_value(struct pushopts *o, const char *a, const char *v)
 	const struct { const char *flag; double lo, hi; } whole[] = {
 		{ "--max-inflight", 1, 1024 }, { "--timeout-ms", 0, 86400000 }, { "--linger-ms", 0, 86400000 },
 	};
-	const char **strs[] = { &o->url, &o->camera, &o->token, &o->sensor_path };
-	const char *names[] = { "--url", "--camera", "--token", "--temperature-from" };
+	const char **strs[] = { &o->url, &o->camera, &o->token, &o->sensor_path, &o->cacert };
+	const char *names[] = { "--url", "--camera", "--token", "--temperature-from", "--cacert" };
 	size_t i;
 	double d;
 
@@ -120,6 +125,14 @@ pushopts_check(struct pushopts *o)
 		return 2;
 	}
 	snprintf(o->path, sizeof(o->path), "/%s", path);
+	if (o->cacert && (strcmp(o->scheme, "wss") != 0 || o->insecure)) {
+		fprintf(stderr, "gatewatch push: --cacert is for a wss:// URL, without --insecure\n");
+		return 2;
+	}
+	if (o->cacert && access(o->cacert, R_OK) != 0) {
+		fprintf(stderr, "gatewatch push: --cacert %s: %s\n", o->cacert, strerror(errno));
+		return 2;
+	}
 	return -1;
 }
 
@@ -131,6 +144,7 @@ static const struct args_flag pushopts_flags[] = {
 	{ "fps", 1, ARGS_KEY_OWN + 7 }, { "temperature", 1, ARGS_KEY_OWN + 8 },
 	{ "temperature-max-age-ms", 1, ARGS_KEY_OWN + 9 }, { "max-inflight", 1, ARGS_KEY_OWN + 10 },
 	{ "timeout-ms", 1, ARGS_KEY_OWN + 11 }, { "linger-ms", 1, ARGS_KEY_OWN + 12 },
+	{ "cacert", 1, ARGS_KEY_OWN + 13 },
 	{ NULL, 0, 0 },
 };
 

@@ -6,6 +6,7 @@
 struct pushopts {
 	const char *url, *camera, *token;
 	const char *sensor_path;           /* --temperature-from; NULL if none */
+	const char *cacert;                /* --cacert: trust this PEM for wss://; NULL if none */
 	double fps;                        /* 0: as fast as answers allow */
 	int has_temp;                      /* --temperature given */
 	double temperature;

@@ -201,8 +201,9 @@ sensor_read(struct sensor *s, uint64_t now_ms, double *c)
 		return 0;
 	}
 	if (s->max_age_ms > 0 && now_ms > s->at_ms && now_ms - s->at_ms > (uint64_t)s->max_age_ms) {
-		snprintf(s->problem, sizeof(s->problem), "the latest reading is %.1f s old (limit %.1f s)",
-		    (double)(now_ms - s->at_ms) / 1000.0, (double)s->max_age_ms / 1000.0);
+		/* no age in the text: push says a problem again only when it changes */
+		snprintf(s->problem, sizeof(s->problem), "the latest reading is older than %.1f s",
+		    (double)s->max_age_ms / 1000.0);
 		return 0;
 	}
 	*c = s->value;

@@ -170,6 +170,9 @@ def live_case(tmp, jpeg):
               and v.get("verdict") == "DENY" and v.get("face", "").startswith("data:image/jpeg") and v.get("by", 0) is None
               and v.get("temperature") == 36.6,
               "prompt and verdict (with its face and fields) come out as JSON lines", "%r %r" % (by.get("prompt"), v))
+    end = (by.get("end") or [{}])[0]
+    rep.check((end.get("persons"), end.get("prompts"), end.get("verdicts")) == (1, 1, 1),
+              "the end line counts people (one appeared and left), prompts and verdicts", repr(end))
     rep.check(len(by.get("hologram", [])) == 1 and not any("unparsed" in m for m in lines) and "not a JSON" in err,
               "an unknown type passes through; a non-JSON message is reported on stderr, not printed",
               "stdout types %r stderr %r" % (sorted(by), err[-300:]))
@@ -196,7 +199,7 @@ def file_sensor_case(tmp, jpeg):
             put("37.0\n", age=60)
 
     files = []
-    for i in range(4):
+    for i in range(5):
         f = os.path.join(tmp, "f%d.jpg" % i)
         open(f, "wb").write(jpeg_mark(jpeg, i + 1))
         files.append(f)
@@ -207,11 +210,12 @@ def file_sensor_case(tmp, jpeg):
     peer.close()
     err = p.stderr.decode(errors="replace")
     temps = [f["temperature"] for f in peer.frames]
-    rep.check(p.returncode == 0 and temps == [36.6, 38.4, None, None],
+    rep.check(p.returncode == 0 and temps == [36.6, 38.4, None, None, None],
               "a sensor file is read again for every frame; \"null\" and a stale reading send none",
               "rc %d temps %r stderr %r" % (p.returncode, temps, err[-300:]))
-    rep.check("no reading (null)" in err and "s old" in err, "why a frame goes without a temperature is said on stderr",
+    rep.check("no reading (null)" in err and "older than 5.0 s" in err, "why a frame goes without a temperature is said on stderr",
               err[-400:])
+    rep.check(err.count("older than") == 1, "and said once for two frames with the same stale reading", err[-400:])
 
 
 def server_limit_case(tmp, jpeg):
