@@ -387,4 +387,54 @@ CASE(docs_name_every_key)
 	free(dump);
 }
 
+/* test_config_has_line - text has a line that is line, or line then a
+ * space (a comment after the value). */
+static int
+test_config_has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *hit;
+
+	for (hit = strstr(text, line); hit; hit = strstr(hit + 1, line))
+		if ((hit == text || hit[-1] == '\n') && (hit[n] == '\n' || hit[n] == ' ' || hit[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* deploy/gatewatch.conf.example lists every key with its default: each
+ * `key = value` config_dump writes stands in it as is, or commented out
+ * (`#key = ...`: the paths whose default is compiled in or relative). */
+CASE(example_lists_every_default)
+{
+	static struct config c;
+	char path[PATH_MAX + 48], *line, *save, *dump = NULL;
+	unsigned char *ex;
+	size_t exlen, dumplen = 0;
+	int wrong = 0;
+	FILE *f;
+
+	config_defaults(&c);
+	f = open_memstream(&dump, &dumplen);
+	config_dump(&c, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/deploy/gatewatch.conf.example", check_root());
+	CHECK_INT(util_read_file(path, 1 << 20, &ex, &exlen), 0, "read deploy/gatewatch.conf.example");
+	if (ex != NULL) {
+		for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char key[128], commented[160];
+
+			if (line[0] == '#' || sscanf(line, "%127s", key) != 1)
+				continue;
+			snprintf(commented, sizeof(commented), "#%s =", key);
+			if (!test_config_has_line((char *)ex, line) && strstr((char *)ex, commented) == NULL) {
+				printf("# want \"%s\" in deploy/gatewatch.conf.example\n", line);
+				wrong++;
+			}
+		}
+		CHECK_INT(wrong, 0, "every key with its default");
+		free(ex);
+	}
+	free(dump);
+}
+
 CHECK_MAIN()
