@@ -13,7 +13,8 @@
 # Usage: test/run.sh [suite...]   (default: all; a suite may also be one
 #        end-to-end file, e.g. e2e/test_ingest_server.py, one unit test,
 #        e.g. unit/test_util, or some of its cases: unit/test_util:clocks,mkdirs;
-#        build/test/test_util --list names them)
+#        build/test/test_util --list names them; make test-unit builds them), or
+#        one browser file, e.g. browser/test_login.mjs
 # Environment: B (build dir, default build), BIN (default bin), MODELS.
 set -u
 cd "$(dirname "$0")/.."
@@ -67,10 +68,16 @@ for s in $suites; do
 	unit/*)     # one unit test, or some of its cases (unit/test_x:case,case)
 		t=${s#unit/}; cases=""
 		case $t in *:*) cases=$(echo "${t#*:}" | tr ',' ' '); t=${t%%:*} ;; esac
+		if [ ! -x "$B/test/$t" ]; then  # make all builds no unit test
+			echo "== $s"; echo "not ok - $s: $B/test/$t is not built (make $B/test/$t, or make test-unit)"
+			failed=$((failed + 1)); failures="$failures $s"; continue
+		fi
 		# shellcheck disable=SC2086 # one word per case
 		run_one "$s" "$B/test/$t" $cases ;;
 	e2e/*.py)   # one end-to-end file (make test-asan runs a chosen few)
 		run_one "$s" /usr/bin/python3 "test/$s" ;;
+	browser/*.mjs)  # one browser test
+		run_one "$s" node "test/$s" ;;
 	*) echo "unknown suite $s" >&2; exit 2 ;;
 	esac
 done
