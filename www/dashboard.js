@@ -175,7 +175,8 @@
 	function camera(id) {
 		let c = cams.get(id);
 		if (!c) {
-			c = { info: { id, name: id, mode: "" }, result: null, tile: makeTile(id) };
+			// ended: the tracks of the last result that have since left
+			c = { info: { id, name: id, mode: "" }, result: null, ended: new Set(), tile: makeTile(id) };
 			cams.set(id, c);
 		}
 		return c;
@@ -207,9 +208,12 @@
 		t.seen.textContent = agoText(seen) + (i.stats && i.stats.connected ? " · connected" : "");
 	}
 
+	/* renderResult - the tile's badge and picture: the last analysed frame,
+	 * its people counted only while they are tracked (a person who left
+	 * after it, and nobody came since, is not there any more). */
 	function renderResult(c) {
 		const r = c.result, t = c.tile;
-		const n = (r.persons || []).length;
+		const n = (r.persons || []).filter((p) => !c.ended.has(String(p.track))).length;
 		t.verdict.textContent = n === 0 ? "nobody" : r.verdict === "none" ? (n === 1 ? "1 person" : n + " people") : r.verdict;
 		t.verdict.className = "badge " + (n ? r.verdict : "");
 		drawResult(t, r);
@@ -275,6 +279,8 @@
 		const c = camera(r.camera);
 		if (!c.result || r.frame >= c.result.frame) {
 			c.result = r;
+			const ids = new Set((r.persons || []).map((p) => String(p.track)));
+			c.ended = new Set([...c.ended].filter((id) => ids.has(id)));
 			renderResult(c);
 		}
 		c.info.last_seen_ms = Date.now();
@@ -291,6 +297,11 @@
 	function onTrack(e) {
 		addFeed(e);
 		upsertPerson(e);
+		const c = cams.get(e.camera);
+		if (e.kind === "ended" && c && c.result) {
+			c.ended.add(String(e.track));
+			renderResult(c);
+		}
 	}
 
 	function addFeed(e) {

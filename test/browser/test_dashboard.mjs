@@ -127,6 +127,13 @@ await gw.run(async () => {
 		await gw.sleep(300);
 		await gw.screenshot(page, "dashboard", { fullPage: true });
 
+		// Everyone at the gate leaves (their tracks end, no newer frame):
+		// the tile no longer shows their DENY.
+		gw.feed(env, [{ camera: "gate1", frame: f1, events: [T1, T3, T4].map((track) =>
+			({ track, kind: "ended", seq: 9, verdict: "PASS", reason: "", mask: "mask_on" })) }]);
+		gw.check(await gw.waitFor(async () => (await page.textContent('.tile[data-camera="gate1"] .badge')) === "nobody"),
+			"once the gate's people have left its tile says nobody", await page.textContent('.tile[data-camera="gate1"] .badge'));
+
 		// Restart the notifier: the page says offline, reconnects by itself,
 		// and what was committed while it was away shows up.
 		gw.eq(await gw.stop(notifier), 0, "notifier stops cleanly");
