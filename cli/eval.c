@@ -103,7 +103,7 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	}
 	t0 = util_mono_us();
 	seen.n = firstpass_run(m->person, m->face, &img, (float)c->person_threshold, (float)c->face_threshold,
-	    persons, MSG_PERSONS_MAX, &seen.by);
+	    persons, MSG_PERSONS_MAX, &seen.by, NULL);
 	t1 = util_mono_us();
 	memset(r, 0, sizeof(*r));
 	rc = seen.n > 0 ? analyse_frame(m->an, &img, persons, seen.n, NAN, r, NULL) : 0;

@@ -35,6 +35,7 @@ struct analyse {
 	float mask_threshold;
 	int frame_search;       /* worker.frame_search */
 	float temp_limit;
+	struct histo face_time, mask_time; /* runs since analyse_times */
 };
 
 struct analyse *
@@ -118,6 +119,28 @@ analyse_head(const struct image *im, const struct nn_box *body, int *x, int *y, 
 	return 1;
 }
 
+/* analyse_detect - one face detector run on a view of im, timed. */
+static int
+analyse_detect(struct analyse *a, struct facedet *fd, const struct image *im, int x, int y, int w, int h,
+               struct nn_box *faces, int max)
+{
+	uint64_t t0 = util_mono_us();
+	int n = facedet_run_view(fd, im, x, y, w, h, 1.0f, a->face_threshold, faces, max);
+
+	if (n >= 0)
+		histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
+	return n;
+}
+
+void
+analyse_times(struct analyse *a, struct histo *face, struct histo *mask)
+{
+	*face = a->face_time;
+	*mask = a->mask_time;
+	memset(&a->face_time, 0, sizeof(a->face_time));
+	memset(&a->mask_time, 0, sizeof(a->mask_time));
+}
+
 /* analyse_search - the faces in one body box, in frame pixels, best
  * first: the head region, and when it has none, the whole box. Returns
  * the count or -errno. */
@@ -130,9 +153,9 @@ analyse_search(struct analyse *a, const struct image *im, const struct nn_box *b
 
 	if (!analyse_head(im, body, &x, &y, &w, &h, &full_h))
 		return 0;
-	n = facedet_run_view(fd, im, x, y, w, h, 1.0f, a->face_threshold, faces, max);
+	n = analyse_detect(a, fd, im, x, y, w, h, faces, max);
 	if (n == 0 && full_h > h)
-		n = facedet_run_view(fd, im, x, y, w, full_h, 1.0f, a->face_threshold, faces, max);
+		n = analyse_detect(a, fd, im, x, y, w, full_h, faces, max);
 	return n;
 }
 
@@ -190,7 +213,7 @@ static int
 analyse_frame_faces(struct analyse *a, const struct image *im, struct nn_box *cand, int n)
 {
 	struct nn_box fr[ANALYSE_FACES_MAX];
-	int nf = facedet_run(a->face, im, a->face_threshold, fr, ANALYSE_FACES_MAX), i;
+	int nf = analyse_detect(a, a->face, im, 0, 0, im->w, im->h, fr, ANALYSE_FACES_MAX), i;
 
 	for (i = 0; i < nf && n < ANALYSE_CAND_MAX; i++)
 		if (!analyse_seen(&fr[i], cand, n))
@@ -307,16 +330,19 @@ analyse_mask(struct analyse *a, const struct image *im, const struct nn_box *fac
 {
 	float probs[MASKCLS_N];
 	struct nn_box box;
+	uint64_t t0;
 	int cls, i;
 
 	if (a->mask == NULL)
 		return 0; /* faces only: mask stays unknown */
 	maskcls_from_detector(face, &box);
+	t0 = util_mono_us();
 	cls = maskcls_run(a->mask, im, &box, probs);
 	if (cls < 0)
 		return cls;
 	if (cls >= MASKCLS_N)
 		return -EINVAL;
+	histo_add(&a->mask_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
 	/* enum maskcls_class order is mask_on, mask_off, mask_chin; msg_mask is
 	 * the same order shifted by one (0 = unknown). */
 	for (i = 0; i < MASKCLS_N; i++)
@@ -396,7 +422,7 @@ analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, i
 {
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
-	return facedet_run(a->face, im, a->face_threshold, faces, max);
+	return analyse_detect(a, a->face, im, 0, 0, im->w, im->h, faces, max);
 }
 
 int

@@ -32,6 +32,10 @@ struct analyse *analyse_open(const struct config *c, int with_mask, char *err, s
 int analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *persons,
                   int npersons, float temperature, struct msg_result *r, int *nfaces);
 
+/* analyse_times - the face detector's and the mask classifier's runs
+ * (one observation each, seconds) since the last call; starts afresh. */
+void analyse_times(struct analyse *a, struct histo *face, struct histo *mask);
+
 /* analyse_faces - the faces on the whole image at worker.face_input, best
  * first (at most max). For frames without person boxes: each face then
  * stands for a person. Returns the count or -errno. */

@@ -3,6 +3,7 @@
  * that fills the frame as it is (its largest anchors are 0.72 of the
  * input), so the fallback is one look at the whole frame. */
 #include "firstpass.h"
+#include "util.h"
 
 void
 firstpass_face_to_person(struct nn_box *b, int imw, int imh)
@@ -46,15 +47,24 @@ firstpass_drop_inside(struct nn_box *b, int n)
 int
 firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
               float person_threshold, float face_threshold, struct nn_box *out, int max,
-              enum firstpass_by *by)
+              enum firstpass_by *by, struct firstpass_times *times)
 {
+	struct firstpass_times t = { -1, -1 };
+	uint64_t t0 = util_mono_us();
 	int i, n;
 
 	*by = FIRSTPASS_BY_PERSON;
-	if ((n = persondet_run(pd, im, person_threshold, out, max)) != 0)
-		return n;
-	*by = FIRSTPASS_BY_FACE;
-	if ((n = facedet_run(fd, im, face_threshold, out, max)) <= 0)
+	n = persondet_run(pd, im, person_threshold, out, max);
+	t.person_s = (double)(util_mono_us() - t0) / 1e6;
+	if (n == 0) {
+		*by = FIRSTPASS_BY_FACE;
+		t0 = util_mono_us();
+		n = facedet_run(fd, im, face_threshold, out, max);
+		t.face_s = (double)(util_mono_us() - t0) / 1e6;
+	}
+	if (times)
+		*times = t;
+	if (*by == FIRSTPASS_BY_PERSON || n <= 0)
 		return n;
 	n = firstpass_drop_inside(out, n);
 	for (i = 0; i < n; i++)

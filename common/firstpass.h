@@ -20,11 +20,17 @@ enum firstpass_by { FIRSTPASS_BY_PERSON, FIRSTPASS_BY_FACE };
  * FIRSTPASS_FACE_INPUT, face_threshold) on the whole frame, less faces
  * whose centre lies inside a better one: each face grown by
  * firstpass_face_to_person, score kept.
- * *by says which detector ran last. Returns the count, or -errno of the
- * detector named by *by. Not thread-safe per detector (one per thread). */
+ * *by says which detector ran last. times (NULL: not wanted) gets how
+ * long each detector ran, seconds, -1 for one that did not run (/metrics).
+ * Returns the count, or -errno of the detector named by *by. Not
+ * thread-safe per detector (one per thread). */
+struct firstpass_times {
+	double person_s, face_s;
+};
+
 int firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
                   float person_threshold, float face_threshold, struct nn_box *out, int max,
-                  enum firstpass_by *by);
+                  enum firstpass_by *by, struct firstpass_times *times);
 
 /* firstpass_face_to_person - grow a face box to the head-and-shoulders
  * box the fallback reports: x - 0.5w .. x + 1.5w, y - 0.3h .. y + 2.5h,

@@ -47,10 +47,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "frameid.h"
+#include "histo.h"
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 6
+#define MSG_VERSION 7
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -196,6 +197,10 @@ struct msg_result {
 	char snapshot[96];             /* path relative to DIR, "" if none kept */
 	uint32_t npersons;
 	struct msg_person persons[MSG_PERSONS_MAX];
+	/* this frame's network runs, one observation per run (histo_fast_s),
+	 * for /metrics: the face detector (head regions, person boxes, the
+	 * whole frame) and the mask classifier (one per face classified) */
+	struct histo face_time, mask_time;
 };
 
 enum msg_gate_kind {
@@ -262,6 +267,9 @@ struct msg_camera_stats {
 	uint64_t frames_in, accepted, no_person, busy, rejected, motion_skipped;
 	float fps_in;                  /* over the last few seconds */
 	float detect_ms;               /* mean person-detector time, last second */
+	/* every run since ingest started (histo_fast_s), for /metrics: the
+	 * person detector, and the face detector of the close-up fallback */
+	struct histo detect_time, face_time;
 };
 
 struct msg_queue_status {

@@ -280,7 +280,7 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 	}
 	t0 = util_mono_us();
 	n = firstpass_run(d->person, d->face, &im, p->threshold, p->face_threshold,
-	    res->persons, MSG_PERSONS_MAX, &by);
+	    res->persons, MSG_PERSONS_MAX, &by, &res->times);
 	res->by = by == FIRSTPASS_BY_FACE ? CHECK_BY_FACE : CHECK_BY_PERSON;
 	t1 = util_mono_us();
 	res->detect_ms = (double)(t1 - t0) / 1000.0;

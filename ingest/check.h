@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "firstpass.h"
 #include "msg.h"
 #include "nn.h"
 
@@ -58,6 +59,7 @@ struct check_result {
 	int width, height;
 	int motion_skipped;         /* the detector was skipped: no motion */
 	double decode_ms, detect_ms;
+	struct firstpass_times times; /* each detector's run, seconds (-1: did not run) */
 	int npersons;
 	struct nn_box persons[MSG_PERSONS_MAX];
 	enum check_by by;           /* all boxes come from one detector */

@@ -24,6 +24,7 @@ struct pipeline_camera {
 	uint64_t win_frames;
 	double win_detect_ms;
 	int win_detects;
+	struct histo detect_time, face_time; /* every run since start, for /metrics */
 };
 
 static struct {
@@ -181,6 +182,8 @@ pipeline_after(uv_work_t *w, int status)
 	if (job->res.detect_ms > 0) {
 		pc->win_detect_ms += job->res.detect_ms;
 		pc->win_detects++;
+		histo_add(&pc->detect_time, histo_fast_s, job->res.times.person_s);
+		histo_add(&pc->face_time, histo_fast_s, job->res.times.face_s);
 	}
 	if (job->res.outcome == CHECK_DETECTOR_FAILED)
 		log_error(job->frame_id, "camera=%s %s", pl.cfg->cameras[job->cam].id, job->reason);
@@ -262,6 +265,8 @@ pipeline_stats(int cam, struct msg_camera_stats *out, double window_s)
 	out->motion_skipped = pc->motion_skipped;
 	out->fps_in = window_s > 0 ? (float)(pc->win_frames / window_s) : 0;
 	out->detect_ms = pc->win_detects ? (float)(pc->win_detect_ms / pc->win_detects) : 0;
+	out->detect_time = pc->detect_time;
+	out->face_time = pc->face_time;
 	pc->win_frames = 0;
 	pc->win_detect_ms = 0;
 	pc->win_detects = 0;

@@ -47,13 +47,14 @@ notifier_print_msg_sizes(void)
 	printf("{\"version\":%d,\"magic\":%u,\"hdr\":%zu,\"hello\":%zu,\"frame_ref\":%zu,"
 	    "\"box\":%zu,\"person\":%zu,\"track_event\":%zu,\"result\":%zu,\"result_events\":%zu,"
 	    "\"result_received\":%zu,\"result_persons\":%zu,\"result_npersons\":%zu,"
-	    "\"result_snapshot\":%zu,\"verdict\":%zu,\"camera_stats\":%zu,\"queue_status\":%zu,"
+	    "\"result_snapshot\":%zu,\"result_face_time\":%zu,\"verdict\":%zu,\"camera_stats\":%zu,\"queue_status\":%zu,"
 	    "\"takeover\":%zu,\"track_state\":%zu,\"gate_sync\":%zu}\n",
 	    MSG_VERSION, MSG_MAGIC, sizeof(struct msg_hdr), sizeof(struct msg_hello),
 	    sizeof(struct msg_frame_ref), sizeof(struct msg_box), sizeof(struct msg_person),
 	    sizeof(struct msg_track_event), sizeof(struct msg_result), offsetof(struct msg_result, events),
 	    offsetof(struct msg_result, received_us), offsetof(struct msg_result, persons),
 	    offsetof(struct msg_result, npersons), offsetof(struct msg_result, snapshot),
+	    offsetof(struct msg_result, face_time),
 	    sizeof(struct msg_verdict), sizeof(struct msg_camera_stats),
 	    sizeof(struct msg_queue_status), sizeof(struct msg_takeover), sizeof(struct msg_track_state),
 	    sizeof(struct msg_gate_sync));

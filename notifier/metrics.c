@@ -14,6 +14,7 @@
 
 #include "cams.h"
 #include "db.h"
+#include "histo.h"
 #include "jbuf.h"
 #include "log.h"
 #include "metrics.h"
@@ -26,26 +27,8 @@
 #define METRICS_TIMEOUT_MS 10000
 #define METRICS_REASONS 16
 
-struct histo {
-	const char *name, *help;
-	const double *bounds;      /* seconds, ascending */
-	int nb;
-	unsigned long long counts[16]; /* per bound, not cumulative; [nb] = +Inf */
-	unsigned long long n;
-	double sum;
-};
-
-static const double histo_fast[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
-static const double histo_slow[] = { 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120 };
-#define NB(a) ((int)(sizeof(a) / sizeof(a[0])))
-
-static struct histo h_analyse = { "gatewatch_inference_seconds", NULL, histo_fast, NB(histo_fast), {0}, 0, 0 };
-static struct histo h_detect = { "gatewatch_inference_seconds", NULL, histo_fast, NB(histo_fast), {0}, 0, 0 };
-static struct histo h_latency = { "gatewatch_frame_latency_seconds",
-	"Frame received by ingest to its result committed by the notifier.", histo_slow, NB(histo_slow), {0}, 0, 0 };
-static struct histo h_verdict = { "gatewatch_time_to_verdict_seconds",
-	"A gate person first seen to the frame that settled their verdict (gate decisions).",
-	histo_slow, NB(histo_slow), {0}, 0, 0 };
+static struct histo h_frame, h_latency, h_verdict; /* histo_fast_s, histo_slow_s, histo_slow_s */
+static struct histo h_face, h_mask;                 /* the workers' runs (histo_fast_s) */
 
 struct metrics_conn {
 	uv_tcp_t tcp;              /* data = this */
@@ -69,35 +52,24 @@ static struct {
 	unsigned long long results, decisions;
 } mt;
 
+/* metrics_histo_text - h's series on bounds, with labels ("" or `k="v"`). */
 static void
-metrics_histo_add(struct histo *h, double v)
+metrics_histo_text(struct jbuf *b, const char *name, const char *labels, const double *bounds,
+                   const struct histo *h)
 {
-	int i;
-
-	if (!(v >= 0) || isinf(v))
-		return;
-	for (i = 0; i < h->nb && v > h->bounds[i]; i++)
-		;
-	h->counts[i]++;
-	h->n++;
-	h->sum += v;
-}
-
-/* histo_text - the histogram's series, with labels ("" or `k="v"`). */
-static void
-metrics_histo_text(struct jbuf *b, const struct histo *h, const char *labels)
-{
+	const char *comma = *labels ? "," : "";
 	unsigned long long cum = 0;
 	int i;
 
-	for (i = 0; i < h->nb; i++) {
+	for (i = 0; i < HISTO_BOUNDS; i++) {
 		cum += h->counts[i];
-		jbuf_add(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", h->name, labels, *labels ? "," : "", h->bounds[i], cum);
+		jbuf_add(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, comma, bounds[i], cum);
 	}
-	cum += h->counts[h->nb];
-	jbuf_add(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", h->name, labels, *labels ? "," : "", cum);
-	jbuf_add(b, "%s_sum%s%s%s %.6f\n", h->name, *labels ? "{" : "", labels, *labels ? "}" : "", h->sum);
-	jbuf_add(b, "%s_count%s%s%s %llu\n", h->name, *labels ? "{" : "", labels, *labels ? "}" : "", h->n);
+	cum += h->counts[HISTO_BOUNDS];
+	jbuf_add(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, comma, cum);
+	jbuf_add(b, "%s_sum%s%s%s %.6f\n", name, *labels ? "{" : "", labels, *labels ? "}" : "", h->sum);
+	jbuf_add(b, "%s_count%s%s%s %llu\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
+	    (unsigned long long)h->n);
 }
 
 static void
@@ -129,9 +101,11 @@ metrics_result(const struct msg_result *r, const struct commit_out *out)
 
 	if (!(r->flags & MSG_RESULT_NOFRAME)) {
 		mt.results++;
-		metrics_histo_add(&h_analyse, r->analyse_ms / 1000.0);
+		histo_add(&h_frame, histo_fast_s, r->analyse_ms / 1000.0);
+		histo_merge(&h_face, &r->face_time);
+		histo_merge(&h_mask, &r->mask_time);
 		if (r->received_us > 0 && now >= r->received_us)
-			metrics_histo_add(&h_latency, (double)(now - r->received_us) / 1e6);
+			histo_add(&h_latency, histo_slow_s, (double)(now - r->received_us) / 1e6);
 	}
 	for (i = 0; i < r->nevents && i < MSG_EVENTS_MAX; i++) {
 		const struct msg_track_event *e = &r->events[i];
@@ -143,19 +117,11 @@ metrics_result(const struct msg_result *r, const struct commit_out *out)
 
 			mt.decisions++;
 			if (at >= e->first_seen_us)
-				metrics_histo_add(&h_verdict, (double)(at - e->first_seen_us) / 1e6);
+				histo_add(&h_verdict, histo_slow_s, (double)(at - e->first_seen_us) / 1e6);
 		}
 		if (e->kind == MSG_TRACK_ALERT && out->alert_id[i] > 0)
 			metrics_alert(msg_reason_name(e->reason));
 	}
-}
-
-void
-metrics_stats(const struct msg_camera_stats *s)
-{
-	/* ingest reports the person detector's mean over the last second */
-	if (s->detect_ms > 0)
-		metrics_histo_add(&h_detect, s->detect_ms / 1000.0);
 }
 
 /* metrics_rss - resident bytes of a process from /proc/<pid>/status, -1. */
@@ -284,21 +250,50 @@ metrics_cameras(struct jbuf *b)
 	}
 }
 
+/* metrics_networks - one run of each network per observation: the person
+ * detector (ingest), the face detector (the workers, and ingest's close-up
+ * fallback), the mask classifier (the workers). ingest's counts are its
+ * latest per camera, since it started. */
+static void
+metrics_networks(struct jbuf *b)
+{
+	const struct msg_camera_stats *st;
+	const struct msg_queue_status *q;
+	unsigned long analysed, starts;
+	struct histo person = { {0}, 0, 0 }, face = h_face;
+	int i;
+
+	for (i = 0; i < cams_count(); i++) {
+		cams_counts(i, &st, &q, &analysed, &starts);
+		if (st != NULL) {
+			histo_merge(&person, &st->detect_time);
+			histo_merge(&face, &st->face_time);
+		}
+	}
+	metrics_head(b, "gatewatch_inference_seconds", "histogram",
+	    "One run of a network, by network: person_detector (ingest), face_detector (workers, "
+	    "and ingest's close-up fallback), mask_classifier (workers, one per face).");
+	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"person_detector\"", histo_fast_s, &person);
+	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"face_detector\"", histo_fast_s, &face);
+	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"mask_classifier\"", histo_fast_s, &h_mask);
+}
+
 static void
 metrics_outcomes(struct jbuf *b)
 {
 	long long v;
 	int i;
 
-	metrics_head(b, "gatewatch_inference_seconds", "histogram",
-	    "Network time: stage=worker is a frame's face detector and mask classifier together, "
-	    "stage=person_detector ingest's person detector (one observation per camera-second: that second's mean).");
-	metrics_histo_text(b, &h_analyse, "stage=\"worker\"");
-	metrics_histo_text(b, &h_detect, "stage=\"person_detector\"");
-	metrics_head(b, h_latency.name, "histogram", h_latency.help);
-	metrics_histo_text(b, &h_latency, "");
-	metrics_head(b, h_verdict.name, "histogram", h_verdict.help);
-	metrics_histo_text(b, &h_verdict, "");
+	metrics_networks(b);
+	metrics_head(b, "gatewatch_worker_frame_seconds", "histogram",
+	    "A frame's whole time in its worker: claim, read, decode, networks, tracking.");
+	metrics_histo_text(b, "gatewatch_worker_frame_seconds", "", histo_fast_s, &h_frame);
+	metrics_head(b, "gatewatch_frame_latency_seconds", "histogram",
+	    "Frame received by ingest to its result committed by the notifier.");
+	metrics_histo_text(b, "gatewatch_frame_latency_seconds", "", histo_slow_s, &h_latency);
+	metrics_head(b, "gatewatch_time_to_verdict_seconds", "histogram",
+	    "A gate person first seen to the frame that settled their verdict (gate decisions).");
+	metrics_histo_text(b, "gatewatch_time_to_verdict_seconds", "", histo_slow_s, &h_verdict);
 	metrics_head(b, "gatewatch_gate_decisions_total", "counter", "Gate decisions stored (since the notifier started).");
 	jbuf_add(b, "gatewatch_gate_decisions_total %llu\n", mt.decisions);
 	metrics_head(b, "gatewatch_alerts_total", "counter", "Alerts raised, by reason (since the notifier started).");

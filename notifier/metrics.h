@@ -29,10 +29,6 @@ void metrics_stop(void);
  * verdict, new alerts by reason. */
 void metrics_result(const struct msg_result *r, const struct commit_out *out);
 
-/* metrics_stats - ingest's stats for a camera came in (the person
- * detector's mean time over the last second). */
-void metrics_stats(const struct msg_camera_stats *s);
-
 /* metrics_alert - an alert with this reason was stored (operational ones). */
 void metrics_alert(const char *reason);
 

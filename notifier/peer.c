@@ -218,8 +218,7 @@ static int
 peer_stats(struct link *p, const struct msg *m)
 {
 	(void)p;
-	cams_stats(&m->u.camera_stats);
-	metrics_stats(&m->u.camera_stats);
+	cams_stats(&m->u.camera_stats); /* /metrics reads them there */
 	return 0;
 }
 

@@ -442,6 +442,7 @@ frame_handle(struct worker *w, const struct msg_frame_ref *ref)
 	w->lag_us = wall > now ? (wall - now < FRAME_LAG_MAX_US ? wall - now : FRAME_LAG_MAX_US) : 0;
 	w->have_clock = 1;
 	rc = frame_people(w, &in.im, &in.meta, now, r, &nfaces, &nclass, &nskip);
+	analyse_times(w->an, &r->face_time, &r->mask_time); /* for /metrics */
 	if (rc == 0)
 		frame_latest(w, ref, in.ext, in.img, in.len, &in.im, r->snapshot, sizeof(r->snapshot));
 	image_free(&in.im);

@@ -18,7 +18,7 @@ import sys
 import time
 
 MAGIC = 0x31574D47
-VERSION = 6
+VERSION = 7
 HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE, GATE_SYNC = range(1, 13)
 ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
 MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
@@ -43,11 +43,14 @@ RESULT_EVENTS = RESULT_HEAD1.size
 RESULT_RECEIVED = RESULT_EVENTS + EVENTS_MAX * EVENT.size
 RESULT_NPERSONS = RESULT_RECEIVED + RESULT_HEAD2.size - 4
 RESULT_PERSONS = RESULT_NPERSONS + 8
-RESULT_SIZE = RESULT_PERSONS + 16 * PERSON.size
+HISTO = struct.Struct("<12QQd")                   # common/histo.h: counts per bucket, n, sum
+FAST_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)   # histo_fast_s
+RESULT_FACE_TIME = RESULT_PERSONS + 16 * PERSON.size
+RESULT_SIZE = RESULT_FACE_TIME + 2 * HISTO.size
 VERDICT_S = struct.Struct("<32s24sqIIfIII64s96sIIQ")
 TAKEOVER_S = struct.Struct("<32s")
 TRACK_STATE_S = struct.Struct("<32sq9Iff4x3q10f96s")
-STATS_S = struct.Struct("<32sII6Qff")
+STATS_S = struct.Struct("<32sII6Qff")               # then two HISTOs: person, face detector
 QUEUE_S = struct.Struct("<32sIi5Q")
 
 GATE_SYNC_S = struct.Struct("<32sQ")   # camera, ingest's connection id
@@ -56,8 +59,8 @@ SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.s
          "frame_ref": REF.size, "box": BOX.size, "person": PERSON.size, "track_event": EVENT.size,
          "result": RESULT_SIZE, "result_events": RESULT_EVENTS, "result_received": RESULT_RECEIVED,
          "result_persons": RESULT_PERSONS, "result_npersons": RESULT_NPERSONS,
-         "result_snapshot": RESULT_NPERSONS - 96,
-         "verdict": VERDICT_S.size, "camera_stats": STATS_S.size, "queue_status": QUEUE_S.size,
+         "result_snapshot": RESULT_NPERSONS - 96, "result_face_time": RESULT_FACE_TIME,
+         "verdict": VERDICT_S.size, "camera_stats": STATS_S.size + 2 * HISTO.size, "queue_status": QUEUE_S.size,
          "takeover": TAKEOVER_S.size, "track_state": TRACK_STATE_S.size, "gate_sync": GATE_SYNC_S.size}
 
 
@@ -147,10 +150,20 @@ def event(track, kind="new", seq=1, verdict="none", reason="", mask="unknown", d
                       *(face or (0, 0, 0, 0, 0)), looks, skipped, REASONS[prompt], frames, cstr(snapshot, 96))
 
 
+def histo(seconds):
+    """A struct histo of these observations (on FAST_S)."""
+    counts = [0] * 12
+    for v in seconds:
+        counts[next((i for i, b in enumerate(FAST_S) if v <= b), 11)] += 1
+    return HISTO.pack(*counts, len(seconds), float(sum(seconds)))
+
+
 def result(camera, frame, persons=(), temperature=None, snapshot="", width=640, height=480,
-           analyse_ms=12.5, received_us=None, events=(), noframe=False, analysed_us=None):
+           analyse_ms=12.5, received_us=None, events=(), noframe=False, analysed_us=None,
+           face_times=(), mask_times=()):
     """persons: list of dicts with person()'s keyword arguments; events: list
-    of dicts with event()'s keyword arguments."""
+    of dicts with event()'s keyword arguments; face_times, mask_times: the
+    networks' runs, seconds."""
     rec = int(frame[:16]) if received_us is None else received_us
     temp = float("nan") if temperature is None else temperature
     assert len(events) <= EVENTS_MAX and len(persons) <= 16
@@ -161,15 +174,16 @@ def result(camera, frame, persons=(), temperature=None, snapshot="", width=640, 
     ps = b"".join(person(**p) for p in persons)
     ps += b"\0" * (16 * PERSON.size - len(ps))
     body = (RESULT_HEAD1.pack(cstr(camera, 32), cstr(frame, 24), NOFRAME if noframe else 0, len(events)) +
-            evs + head2 + b"\0" * 4 + ps)
+            evs + head2 + b"\0" * 4 + ps + histo(face_times) + histo(mask_times))
     assert len(body) == RESULT_SIZE, (len(body), RESULT_SIZE)
     return pack(RESULT, body)
 
 
 def camera_stats(camera, connected=1, frames_in=0, accepted=0, no_person=0, busy=0, rejected=0,
-                 motion_skipped=0, fps_in=0.0, detect_ms=0.0):
+                 motion_skipped=0, fps_in=0.0, detect_ms=0.0, detect_times=(), face_times=()):
     return pack(CAMERA_STATS, STATS_S.pack(cstr(camera, 32), connected, 0, frames_in, accepted,
-                                           no_person, busy, rejected, motion_skipped, fps_in, detect_ms))
+                                           no_person, busy, rejected, motion_skipped, fps_in, detect_ms) +
+                histo(detect_times) + histo(face_times))
 
 
 def queue_status(camera, depth=0, worker_pid=0, nbytes=0, done=0, failed=0, crashes=0, skipped=0):

@@ -3,7 +3,9 @@
 the page parses as Prometheus text (prometheus_client's own parser, plus
 checks that every sample's family is declared and histograms add up), and
 the counters move with traffic: frames, analysed frames, inference and
-latency histograms, queue and worker series, database size, memory.
+latency histograms, each network's run-time histogram (person detector,
+face detector, mask classifier), the time-to-verdict histogram with a gate
+decision, queue and worker series, database size, memory.
 Other paths answer 404, other methods 405.
 
 Env: GW_ROOT, BIN, MODELS."""
@@ -20,6 +22,7 @@ from lib import Gatewatch, Report, free_port, images_darknet, images_masks, wait
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 rep = Report()
+NETWORKS = ("person_detector", "face_detector", "mask_classifier")
 
 
 def scrape(port):
@@ -69,6 +72,7 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
                   not any(n == d + suf for d in declared for suf in ("_bucket", "_sum", "_count"))}
     rep.check(not undeclared, "every sample belongs to a declared family", str(undeclared))
     rep.check(types.get("gatewatch_inference_seconds") == "histogram" and
+              types.get("gatewatch_worker_frame_seconds") == "histogram" and
               types.get("gatewatch_time_to_verdict_seconds") == "histogram" and
               types.get("gatewatch_frame_latency_seconds") == "histogram", "the histograms are typed histogram",
               str(types))
@@ -79,10 +83,15 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
     gw.push("cam1", files)
     gw.push("cam2", files[:2])
 
+    def answered(m, cam):
+        return sum(val(m, "gatewatch_frames_total", camera=cam, outcome=o) or 0
+                   for o in ("accepted", "no_person", "busy", "rejected"))
+
     def moved():
+        # ingest's statistics come once a second: wait until they count
+        # every frame answered, not only received
         m, _ = parse(scrape(port)[2])
-        return m if (val(m, "gatewatch_frames_total", camera="cam1", outcome="received") or 0) >= len(files) and \
-            (val(m, "gatewatch_frames_total", camera="cam2", outcome="received") or 0) >= 2 and \
+        return m if answered(m, "cam1") >= len(files) and answered(m, "cam2") >= 2 and \
             (val(m, "gatewatch_frames_analysed_total", camera="cam1") or 0) > 0 else None
     after = wait_until(moved, 20, 0.5) or parse(scrape(port)[2])[0]
     rec = val(after, "gatewatch_frames_total", camera="cam1", outcome="received")
@@ -94,16 +103,47 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
               "cam2 counted on its own")
     an = val(after, "gatewatch_frames_analysed_total", camera="cam1") or 0
     rep.check(0 < an <= acc, "analysed frames counted (%s)" % an)
-    n_inf = val(after, "gatewatch_inference_seconds_count", stage="worker") or 0
-    rep.check(n_inf >= an and val(after, "gatewatch_inference_seconds_sum", stage="worker") > 0,
-              "worker inference histogram moved (%s observations)" % n_inf)
-    rep.check(histogram_ok(after, "gatewatch_inference_seconds", {"stage": "worker"}) and
+    n_frame = val(after, "gatewatch_worker_frame_seconds_count") or 0
+    rep.check(n_frame >= an and val(after, "gatewatch_worker_frame_seconds_sum") > 0,
+              "worker frame-time histogram moved (%s observations, %s analysed)" % (n_frame, an))
+    runs = {n: val(after, "gatewatch_inference_seconds_count", network=n) or 0 for n in NETWORKS}
+    sums = {n: val(after, "gatewatch_inference_seconds_sum", network=n) or 0 for n in NETWORKS}
+    rep.check(all(val(before, "gatewatch_inference_seconds_count", network=n) == 0 for n in NETWORKS),
+              "no network runs counted before any frame")
+    # ingest runs the person detector on every frame it does not skip for
+    # want of motion; the mask photos are close-ups, which also run its face
+    # detector (the fallback); every analysed frame runs the workers' face
+    # detector, and every face found the mask classifier.
+    skipped = sum(val(after, "gatewatch_frames_total", camera=c, outcome="motion_skipped") or 0 for c in ("cam1", "cam2"))
+    rep.check(runs["person_detector"] == len(files) + 2 - skipped and sums["person_detector"] > 0,
+              "person detector: one run per frame not skipped (%s runs, %d frames, %s skipped)"
+              % (runs["person_detector"], len(files) + 2, skipped))
+    rep.check(runs["face_detector"] >= an and sums["face_detector"] > 0,
+              "face detector runs observed (%s, %s frames analysed)" % (runs["face_detector"], an))
+    rep.check(runs["mask_classifier"] > 0 and sums["mask_classifier"] > 0,
+              "mask classifier runs observed (%s)" % runs["mask_classifier"])
+    rep.check(all(histogram_ok(after, "gatewatch_inference_seconds", {"network": n}) for n in NETWORKS) and
+              histogram_ok(after, "gatewatch_worker_frame_seconds", {}) and
               histogram_ok(after, "gatewatch_frame_latency_seconds", {}) and
               histogram_ok(after, "gatewatch_time_to_verdict_seconds", {}),
               "histogram buckets are cumulative and end in +Inf = count")
     rep.check((val(after, "gatewatch_frame_latency_seconds_count") or 0) >= an, "frame latency observed per frame")
-    rep.check((val(after, "gatewatch_inference_seconds_count", stage="person_detector") or 0) > 0,
-              "person detector time observed")
+
+    # One masked person at the gate, frame after frame: a gate decision, so
+    # the time-to-verdict histogram moves with it; the networks' counts go on.
+    gw.push("cam2", [images_masks(1)[0]] * 5)
+
+    def decided():
+        m, _ = parse(scrape(port)[2])
+        return m if (val(m, "gatewatch_time_to_verdict_seconds_count") or 0) > 0 else None
+    later = wait_until(decided, 30, 0.5) or parse(scrape(port)[2])[0]
+    nv = val(later, "gatewatch_time_to_verdict_seconds_count") or 0
+    rep.check(nv >= 1 and nv == val(later, "gatewatch_gate_decisions_total"),
+              "time to verdict observed once per gate decision (%s, decisions %s)"
+              % (nv, val(later, "gatewatch_gate_decisions_total")))
+    rep.check(all((val(later, "gatewatch_inference_seconds_count", network=n) or 0) > runs[n] for n in NETWORKS),
+              "every network's count moved with the next frames",
+              str({n: (runs[n], val(later, "gatewatch_inference_seconds_count", network=n)) for n in NETWORKS}))
     rep.check((val(after, "gatewatch_worker_starts_total", camera="cam1") or 0) >= 1 and
               val(after, "gatewatch_queue_depth", camera="cam1") is not None, "worker and queue series for cam1")
     rep.check(val(after, "gatewatch_database_bytes") >= val(before, "gatewatch_database_bytes"),

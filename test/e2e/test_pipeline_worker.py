@@ -68,7 +68,9 @@ EVENT = struct.Struct("<qIIIIIIffqq5f5fIIII96s")
 PERSON = struct.Struct("<5f5fIf4fqII")
 RES_FLAGS, RES_EVENTS, RES_TAIL, RES_PERSONS = 56, 64, 64 + 16 * EVENT.size, 64 + 16 * EVENT.size + 136
 RES_TAIL_S = struct.Struct("<qqIIff96sI")
-RESULT_SIZE = RES_PERSONS + 16 * PERSON.size
+HISTO = struct.Struct("<12QQd")  # common/histo.h: counts per bucket, n, sum
+RES_FACE_TIME = RES_PERSONS + 16 * PERSON.size
+RESULT_SIZE = RES_FACE_TIME + 2 * HISTO.size
 NOFRAME = 1
 KINDS = {1: "new", 2: "changed", 3: "ended", 4: "alert", 5: "prompt", 6: "override"}
 TAKEOVER, TRACK_STATE = 10, 11
@@ -96,7 +98,9 @@ def parse_result(body):
                         "track": f[16], "verdict": f[17], "reason": f[18]})
     return {"camera": unc(body[:32]), "frame": unc(body[32:56]), "flags": flags, "events": events,
             "received_us": rec, "width": w, "height": h, "temperature": temp,
-            "snapshot": unc(snap), "npersons": npers, "persons": persons}
+            "snapshot": unc(snap), "npersons": npers, "persons": persons,
+            "face_time": HISTO.unpack_from(body, RES_FACE_TIME),
+            "mask_time": HISTO.unpack_from(body, RES_FACE_TIME + HISTO.size)}
 
 
 class FakeNotifier:
@@ -289,6 +293,15 @@ def main():
         with notifier.lock:
             np0 = [r[2] for r in notifier.results if r[1] == fids[0]]
         rep.check(np0 and np0[0] >= 1, "faces in a photo without person boxes become persons", "npersons=%s" % np0)
+        with notifier.lock:
+            r0 = [r for r in notifier.parsed if r["frame"] == fids[0]]
+        # /metrics' per-network histograms: the face detector ran once (the
+        # whole photo), the mask classifier once per face; counts add up to n
+        ft, mt = (r0[0]["face_time"], r0[0]["mask_time"]) if r0 else ((0,) * 14, (0,) * 14)
+        rep.check(ft[12] == 1 and sum(ft[:12]) == 1 and ft[13] > 0 and mt[12] == np0[0] and
+                  sum(mt[:12]) == mt[12] and mt[13] > 0,
+                  "the result reports the face detector's and the mask classifier's runs",
+                  "face %s mask %s" % (ft, mt))
 
         d.frame(cam, fids[1])
         got = d.done(120)
