@@ -46,28 +46,37 @@ static void kw_geom(int h, int w, int pad, struct kw_geom *g)
 	g->pw = 2 * g->twp + 2;
 }
 
-void kw_pack(const float *w, int m, int c, float *u)
+/* G g G^T of one 3x3 filter g, in double, to t16 (row-major 4x4) */
+static void kw_filter(const float *g, float *t16)
 {
 	static const double G[4][3] = { { 1, 0, 0 }, { .5, .5, .5 }, { .5, -.5, .5 }, { 0, 0, 1 } };
-	int o, ic, i, j, k, l;
+	double t[4][3];
+	int i, j, k;
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 3; j++)
+			for (t[i][j] = 0, k = 0; k < 3; k++)
+				t[i][j] += G[i][k] * g[k * 3 + j];
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++) {
+			double s = 0;
+
+			for (k = 0; k < 3; k++)
+				s += t[i][k] * G[j][k];
+			t16[i * 4 + j] = (float)s;
+		}
+}
+
+void kw_pack(const float *w, int m, int c, float *u)
+{
+	float t[16];
+	int o, ic, k;
 
 	for (o = 0; o < m; o++)
 		for (ic = 0; ic < c; ic++) {
-			const float *g = w + ((long)o * c + ic) * 9;
-			double t[4][3];
-
-			for (i = 0; i < 4; i++)
-				for (j = 0; j < 3; j++)
-					for (t[i][j] = 0, k = 0; k < 3; k++)
-						t[i][j] += G[i][k] * g[k * 3 + j];
-			for (i = 0; i < 4; i++)
-				for (j = 0; j < 4; j++) {
-					double s = 0;
-
-					for (l = 0; l < 3; l++)
-						s += t[i][l] * G[j][l];
-					u[((long)(i * 4 + j) * m + o) * c + ic] = (float)s;
-				}
+			kw_filter(w + ((long)o * c + ic) * 9, t);
+			for (k = 0; k < 16; k++)
+				u[((long)k * m + o) * c + ic] = t[k];
 		}
 }
 
@@ -252,5 +261,218 @@ void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, con
 					kw_out_tile8(mp + (long)o * n + ty * g.tw + tx, (long)m * n, bias[o], act,
 					    orow + 2 * tx, g.ow, g.ow - 2 * tx, oy + 1 < g.oh ? 2 : 1);
 			}
+	}
+}
+
+/* ---- fused: our own products, panel by panel (kw_conv3f) ---- */
+
+/* Tiles per panel: 3 vectors of the 4 x 24 product kernel. */
+#define KW_PANEL 24
+
+void kw_packf(const float *w, int m, int c, float *u)
+{
+	float t[16];
+	int o, ic, k;
+
+	for (o = 0; o < m; o++)
+		for (ic = 0; ic < c; ic++) {
+			kw_filter(w + ((long)o * c + ic) * 9, t);
+			for (k = 0; k < 16; k++)
+				u[(((long)k * (m / 4) + o / 4) * c + ic) * 4 + o % 4] = t[k];
+		}
+}
+
+long kw_scratchf(int c, int h, int w, int pad)
+{
+	struct kw_geom g;
+
+	kw_geom(h, w, pad, &g);
+	return (long)c * (g.th * 2 + 2) * (g.tw * 2 + 2) + 16L * c * KW_PANEL + 16L * 4 * KW_PANEL + 32;
+}
+
+/* B^T d B of one tile at p (row stride pw), V[k] to v + k * kstride */
+static void kw_in_tile1(const float *p, long pw, float *v, long kstride)
+{
+	float r[4][4];
+	int j;
+
+	for (j = 0; j < 4; j++) {
+		r[0][j] = p[j] - p[2 * pw + j];
+		r[1][j] = p[pw + j] + p[2 * pw + j];
+		r[2][j] = p[2 * pw + j] - p[pw + j];
+		r[3][j] = p[pw + j] - p[3 * pw + j];
+	}
+	for (j = 0; j < 4; j++) {
+		v[(4 * j) * kstride] = r[j][0] - r[j][2];
+		v[(4 * j + 1) * kstride] = r[j][1] + r[j][2];
+		v[(4 * j + 2) * kstride] = r[j][2] - r[j][1];
+		v[(4 * j + 3) * kstride] = r[j][1] - r[j][3];
+	}
+}
+
+static inline float kw_act1(float v, enum kx_act act)
+{
+	if (act == KX_LEAKY)
+		return v > 0 ? v : .1f * v;
+	if (act == KX_RELU)
+		return v > 0 ? v : 0;
+	return v;
+}
+
+/* A^T M A + bias, act, of one tile (M[k] at mp + k * kstride) to o */
+static void kw_out_tile1(const float *mp, long kstride, float bias, enum kx_act act, float *o,
+    int ow, int cols, int rows)
+{
+	float s0[4], s1[4];
+	int j;
+
+	for (j = 0; j < 4; j++) {
+		float m0 = mp[j * kstride], m1 = mp[(4 + j) * kstride];
+		float m2 = mp[(8 + j) * kstride], m3 = mp[(12 + j) * kstride];
+
+		s0[j] = m0 + m1 + m2;
+		s1[j] = m1 - m2 - m3;
+	}
+	o[0] = kw_act1(s0[0] + s0[1] + s0[2] + bias, act);
+	if (cols > 1)
+		o[1] = kw_act1(s0[1] - s0[2] - s0[3] + bias, act);
+	if (rows > 1) {
+		o[ow] = kw_act1(s1[0] + s1[1] + s1[2] + bias, act);
+		if (cols > 1)
+			o[ow + 1] = kw_act1(s1[1] - s1[2] - s1[3] + bias, act);
+	}
+}
+
+/* mb[j][24] = sum over c of u[c][j] * v[c][24], j < 4, NV vectors */
+static inline __attribute__((always_inline)) void kw_gemm4(const float *v, const float *u, int c,
+    float *mb, const int NV)
+{
+	__m256 a[4][3];
+	int ic, j, x;
+
+#pragma GCC unroll 4
+	for (j = 0; j < 4; j++)
+#pragma GCC unroll 3
+		for (x = 0; x < NV; x++)
+			a[j][x] = _mm256_setzero_ps();
+	for (ic = 0; ic < c; ic++, v += KW_PANEL, u += 4) {
+		__m256 in[3];
+
+#pragma GCC unroll 3
+		for (x = 0; x < NV; x++)
+			in[x] = _mm256_loadu_ps(v + 8 * x);
+#pragma GCC unroll 4
+		for (j = 0; j < 4; j++) {
+			__m256 w = _mm256_broadcast_ss(u + j);
+
+#pragma GCC unroll 3
+			for (x = 0; x < NV; x++)
+				a[j][x] = _mm256_fmadd_ps(w, in[x], a[j][x]);
+		}
+	}
+#pragma GCC unroll 4
+	for (j = 0; j < 4; j++)
+#pragma GCC unroll 3
+		for (x = 0; x < NV; x++)
+			_mm256_storeu_ps(mb + j * KW_PANEL + 8 * x, a[j][x]);
+}
+
+/* the input transform of tiles q0 .. q0+nt-1 of every channel into v
+ * ([16][c][KW_PANEL], lanes past nt zero) */
+static void kw_panel_in(const float *pin, int c, const struct kw_geom *g, int q0, int nt, float *v)
+{
+	long kstride = (long)c * KW_PANEL;
+	int ic, q, k;
+
+	for (ic = 0; ic < c; ic++) {
+		const float *plane = pin + (long)ic * g->ph * g->pw;
+		float *vc = v + (long)ic * KW_PANEL;
+
+		for (q = 0; q < KW_PANEL; q += 8) {
+			int ng = nt - q > 8 ? 8 : nt - q, ty = (q0 + q) / g->tw, tx = (q0 + q) % g->tw, i;
+
+			if (ng <= 0) {
+				for (k = 0; k < 16; k++)
+					memset(vc + k * kstride + q, 0, sizeof(float) * 8);
+			} else if (tx + ng <= g->tw) {
+				kw_in_tile8(plane + (long)2 * ty * g->pw + 2 * tx, g->pw, vc + q, kstride, ng);
+			} else {
+				for (i = 0; i < 8; i++, tx++) {
+					if (tx == g->tw)
+						tx = 0, ty++;
+					if (i < ng)
+						kw_in_tile1(plane + (long)2 * ty * g->pw + 2 * tx, g->pw, vc + q + i, kstride);
+					else
+						for (k = 0; k < 16; k++)
+							vc[k * kstride + q + i] = 0;
+				}
+			}
+		}
+	}
+}
+
+/* the output transform of 4 channels' products mb ([16][4][KW_PANEL])
+ * for tiles q0 .. q0+nt-1 */
+static void kw_panel_out(const float *mb, int q0, int nt, const struct kw_geom *g, const float *bias,
+    enum kx_act act, float *out, long oplane)
+{
+	int j, q, i;
+
+	for (j = 0; j < 4; j++, out += oplane)
+		for (q = 0; q < nt; q += 8) {
+			int ng = nt - q > 8 ? 8 : nt - q, ty = (q0 + q) / g->tw, tx = (q0 + q) % g->tw;
+			const float *mp = mb + j * KW_PANEL + q;
+
+			if (tx + ng <= g->tw) {
+				int cols = g->ow - 2 * tx;
+
+				kw_out_tile8(mp, 4 * KW_PANEL, bias[j], act, out + (long)2 * ty * g->ow + 2 * tx,
+				    g->ow, cols < 2 * ng ? cols : 2 * ng, 2 * ty + 1 < g->oh ? 2 : 1);
+				continue;
+			}
+			for (i = 0; i < ng; i++, tx++) {
+				if (tx == g->tw)
+					tx = 0, ty++;
+				kw_out_tile1(mp + i, 4 * KW_PANEL, bias[j], act, out + (long)2 * ty * g->ow + 2 * tx,
+				    g->ow, g->ow - 2 * tx > 1 ? 2 : 1, g->oh - 2 * ty > 1 ? 2 : 1);
+			}
+		}
+}
+
+void kw_conv3f(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
+    int m, enum kx_act act, float *out, float *ws)
+{
+	struct kw_geom g;
+	float *pin = ws, *v, *mb;
+	long oplane;
+	int nq, q0, ob, k;
+
+	kw_geom(h, w, pad, &g);
+	g.twp = g.tw;
+	g.pw = 2 * g.tw + 2;
+	oplane = (long)g.oh * g.ow;
+	nq = g.th * g.tw;
+	v = pin + (long)c * g.ph * g.pw + 16;
+	mb = v + 16L * c * KW_PANEL;
+	kw_pad(in, c, h, w, pad, &g, pin);
+	for (q0 = 0; q0 < nq; q0 += KW_PANEL) {
+		int nt = nq - q0 < KW_PANEL ? nq - q0 : KW_PANEL;
+
+		kw_panel_in(pin, c, &g, q0, nt, v);
+		for (ob = 0; ob < m / 4; ob++) {
+			for (k = 0; k < 16; k++) {
+				const float *vk = v + (long)k * c * KW_PANEL;
+				const float *uk = u + ((long)k * (m / 4) + ob) * c * 4;
+				float *mk = mb + k * 4 * KW_PANEL;
+
+				if (nt > 16)
+					kw_gemm4(vk, uk, c, mk, 3);
+				else if (nt > 8)
+					kw_gemm4(vk, uk, c, mk, 2);
+				else
+					kw_gemm4(vk, uk, c, mk, 1);
+			}
+			kw_panel_out(mb, q0, nt, &g, bias + ob * 4, act, out + (long)ob * 4 * oplane, oplane);
+		}
 	}
 }
