@@ -188,7 +188,6 @@ main(int argc, char **argv)
 	fanout_start(peer_send_verdict);
 	if (web_start(&nt.dl.loop, &nt.cfg) != 0)
 		fatal("cannot start the HTTP server");
-	metrics_start(&nt.dl.loop, &nt.cfg);
 	uv_timer_init(&nt.dl.loop, &nt.tick);
 	uv_timer_start(&nt.tick, notifier_tick, 1000, 1000);
 	prune_start(&nt.dl.loop, &nt.cfg);

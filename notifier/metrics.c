@@ -1,11 +1,12 @@
-/* metrics - the /metrics endpoint. See metrics.h and docs/METRICS.md.
+/* metrics - the /metrics page. See metrics.h and docs/METRICS.md.
  *
- * A tiny HTTP/1.1 server on libuv: one request per connection (GET or
- * HEAD /metrics; anything else 404/405, a request over 4 KiB 431), the
- * answer built on the loop thread from memory and a few indexed SQLite
- * counts, then the connection closes. At most METRICS_CONNS at once, each
- * closed after METRICS_TIMEOUT_MS, so a slow client holds nothing long. */
+ * The page is built on the loop thread from memory and a few indexed
+ * SQLite counts. HTTP is web.c's, on lws: the dashboard's port serves it
+ * to a session or bearer token, and metrics.listen is a second vhost of
+ * the same lws context, on its own address, that serves this page and
+ * nothing else, without credentials (web.c asks metrics_vhost). */
 #include <errno.h>
+#include <libwebsockets.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,30 +23,14 @@
 #include "netlisten.h"
 #include "util.h"
 
-#define METRICS_CONNS 16
-#define METRICS_REQ_MAX 4096
-#define METRICS_TIMEOUT_MS 10000
 #define METRICS_REASONS 16
 
 static struct histo h_frame, h_latency, h_verdict; /* histo_fast_s, histo_slow_s, histo_slow_s */
 static struct histo h_face, h_mask;                 /* the workers' runs (histo_fast_s) */
 
-struct metrics_conn {
-	uv_tcp_t tcp;              /* data = this */
-	uv_timer_t timer;
-	uv_write_t wr;
-	struct jbuf out;           /* owned: the answer being written */
-	char req[METRICS_REQ_MAX];
-	size_t len;
-	int answered, closing, handles;
-	struct metrics_conn *next, **prevp; /* the open connections, for metrics_stop */
-};
-
 static struct {
-	uv_loop_t *loop;
-	uv_tcp_t server;
-	int started, nconns;
-	struct metrics_conn *conns;
+	struct lws_vhost *vh;      /* metrics.listen's, in web.c's context; NULL = none */
+	struct netlisten listener;
 	char db_path[CONFIG_PATH_SIZE + 32];
 	char reasons[METRICS_REASONS][32];
 	unsigned long long alerts[METRICS_REASONS];
@@ -350,162 +335,20 @@ metrics_page(struct jbuf *b)
 		jbuf_add(b, "process_resident_memory_bytes %lld\n", v);
 }
 
-/* ---- the HTTP side ---- */
-
-static void
-metrics_conn_closed(uv_handle_t *h)
-{
-	struct metrics_conn *c = h->data;
-
-	if (--c->handles == 0) {
-		if ((*c->prevp = c->next) != NULL)
-			c->next->prevp = c->prevp;
-		jbuf_free(&c->out);
-		free(c);
-		mt.nconns--;
-	}
-}
-
-static void
-metrics_conn_close(struct metrics_conn *c)
-{
-	if (c->closing)
-		return;
-	c->closing = 1;
-	uv_close((uv_handle_t *)&c->timer, metrics_conn_closed);
-	uv_close((uv_handle_t *)&c->tcp, metrics_conn_closed);
-}
-
-static void
-metrics_conn_written(uv_write_t *w, int status)
-{
-	(void)status;
-	metrics_conn_close(w->data);
-}
-
-static void
-metrics_conn_answer(struct metrics_conn *c, int code, const char *reason, int head_only)
-{
-	struct jbuf body;
-	uv_buf_t buf;
-
-	c->answered = 1;
-	uv_read_stop((uv_stream_t *)&c->tcp);
-	jbuf_init(&body, 0);
-	if (code == 200)
-		metrics_page(&body);
-	else
-		jbuf_add(&body, "%d %s\n", code, reason);
-	jbuf_init(&c->out, 0);
-	jbuf_add(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: " METRICS_CONTENT_TYPE "\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n%s\r\n", code, reason, body.len,
-	    code == 405 ? "Allow: GET, HEAD\r\n" : "");
-	if (!head_only)
-		jbuf_mem(&c->out, jbuf_text(&body), body.len);
-	jbuf_free(&body);
-	if (jbuf_failed(&c->out)) {
-		metrics_conn_close(c);
-		return;
-	}
-	buf = uv_buf_init(jbuf_text(&c->out), (unsigned)c->out.len);
-	c->wr.data = c;
-	if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &buf, 1, metrics_conn_written) != 0)
-		metrics_conn_close(c);
-}
-
-static void
-metrics_conn_request(struct metrics_conn *c)
-{
-	char method[8], target[256];
-	int head;
-
-	c->req[c->len] = '\0';
-	if (sscanf(c->req, "%7s %255s HTTP/1.", method, target) != 2) {
-		metrics_conn_answer(c, 400, "Bad Request", 0);
-		return;
-	}
-	head = strcmp(method, "HEAD") == 0;
-	if (strcmp(target, "/metrics") != 0 && strncmp(target, "/metrics?", 9) != 0)
-		metrics_conn_answer(c, 404, "Not Found", head);
-	else if (strcmp(method, "GET") != 0 && !head)
-		metrics_conn_answer(c, 405, "Method Not Allowed", 0);
-	else
-		metrics_conn_answer(c, 200, "OK", head);
-}
-
-static void
-metrics_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct metrics_conn *c = h->data;
-
-	(void)suggested;
-	*buf = uv_buf_init(c->req + c->len, (unsigned)(sizeof(c->req) - 1 - c->len));
-}
-
-static void
-metrics_conn_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct metrics_conn *c = s->data;
-
-	(void)buf;
-	if (c->answered || c->closing)
-		return;
-	if (n < 0) {
-		metrics_conn_close(c);
-		return;
-	}
-	c->len += (size_t)n;
-	c->req[c->len] = '\0';
-	if (strstr(c->req, "\r\n\r\n") != NULL || strstr(c->req, "\n\n") != NULL)
-		metrics_conn_request(c);
-	else if (c->len >= sizeof(c->req) - 1)
-		metrics_conn_answer(c, 431, "Request Header Fields Too Large", 0);
-}
-
-static void
-metrics_conn_timeout(uv_timer_t *t)
-{
-	metrics_conn_close(t->data);
-}
-
-static void
-metrics_accept(uv_stream_t *server, int status)
-{
-	struct metrics_conn *c;
-
-	if (status < 0)
-		return;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return;
-	uv_tcp_init(mt.loop, &c->tcp);
-	uv_timer_init(mt.loop, &c->timer);
-	c->tcp.data = c->timer.data = c;
-	c->handles = 2;
-	mt.nconns++;
-	if ((c->next = mt.conns) != NULL)
-		c->next->prevp = &c->next;
-	mt.conns = c;
-	c->prevp = &mt.conns;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || mt.nconns > METRICS_CONNS) {
-		metrics_conn_close(c);
-		return;
-	}
-	uv_timer_start(&c->timer, metrics_conn_timeout, METRICS_TIMEOUT_MS, 0);
-	if (uv_read_start((uv_stream_t *)&c->tcp, metrics_conn_alloc, metrics_conn_read) != 0)
-		metrics_conn_close(c);
-}
+/* ---- metrics.listen: a vhost of the notifier's lws context ---- */
 
 int
-metrics_start(uv_loop_t *loop, const struct config *c)
+metrics_start(uv_loop_t *loop, struct lws_context *ctx, const struct lws_context_creation_info *web,
+              const struct config *c)
 {
+	struct lws_context_creation_info info = *web;
 	char addr[80], err[256], *colon;
 	long port;
-	int fd, rc;
+	int fd;
 
-	mt.loop = loop;
 	config_path(c, "gatewatch.db", mt.db_path, sizeof(mt.db_path));
 	if (c->metrics_listen[0] == '\0') {
-		log_info(NULL, "metrics: off (metrics.listen is empty)");
+		log_info(NULL, "metrics: only on the dashboard's port (metrics.listen is empty)");
 		return 0;
 	}
 	util_strlcpy(addr, c->metrics_listen, sizeof(addr));
@@ -514,29 +357,37 @@ metrics_start(uv_loop_t *loop, const struct config *c)
 		return -1;
 	}
 	*colon = '\0';
-	if ((fd = netlisten_bind(addr, (int)port, err, sizeof(err))) < 0) {
-		log_error(NULL, "metrics.listen %s: %s; metrics off, the notifier serves on", c->metrics_listen, err);
+	/* plain HTTP on its own address, even when the dashboard's is TLS. lws
+	 * binds a request to the first vhost of the port it came in on (unless
+	 * its Host names another): the dashboard's vhost says "no listener,
+	 * server" (we accept for it), this one "no listener", so the two
+	 * never swap requests. */
+	info.vhost_name = "metrics";
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.ssl_cert_filepath = info.ssl_private_key_filepath = NULL;
+	if ((mt.vh = lws_create_vhost(ctx, &info)) == NULL) {
+		log_error(NULL, "metrics.listen %s: cannot make its vhost; metrics off", c->metrics_listen);
 		return -1;
 	}
-	uv_tcp_init(loop, &mt.server);
-	if ((rc = uv_tcp_open(&mt.server, fd)) != 0 || (rc = uv_listen((uv_stream_t *)&mt.server, 16, metrics_accept)) != 0) {
-		log_error(NULL, "metrics.listen %s: %s; metrics off", c->metrics_listen, uv_strerror(rc));
-		uv_close((uv_handle_t *)&mt.server, NULL);
+	if ((fd = netlisten_bind(addr, (int)port, err, sizeof(err))) < 0 ||
+	    netlisten_start(&mt.listener, loop, fd, mt.vh, log_listen_paused, (void *)"metrics: ") != 0) {
+		log_error(NULL, "metrics.listen %s: %s; metrics off, the notifier serves on", c->metrics_listen,
+		    fd < 0 ? err : "cannot watch the listening socket");
+		mt.vh = NULL;
 		return -1;
 	}
-	mt.started = 1;
 	log_info(NULL, "metrics: http://%s/metrics", c->metrics_listen);
 	return 0;
+}
+
+int
+metrics_vhost(struct lws *wsi)
+{
+	return mt.vh != NULL && lws_get_vhost(wsi) == mt.vh;
 }
 
 void
 metrics_stop(void)
 {
-	struct metrics_conn *c;
-
-	if (mt.started && !uv_is_closing((uv_handle_t *)&mt.server))
-		uv_close((uv_handle_t *)&mt.server, NULL);
-	mt.started = 0;
-	for (c = mt.conns; c != NULL; c = c->next)
-		metrics_conn_close(c);
+	netlisten_stop(&mt.listener);
 }

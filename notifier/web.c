@@ -230,6 +230,30 @@ web_http_405(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 	return -1;
 }
 
+/* web_metrics - GET /metrics: the page (metrics.h) */
+static int
+web_metrics(struct lws *wsi, struct web_pss *pss)
+{
+	jbuf_free(&pss->body);
+	jbuf_init(&pss->body, LWS_PRE);
+	metrics_page(&pss->body);
+	pss->ctype = METRICS_CONTENT_TYPE;
+	return web_reply(wsi, pss, 200);
+}
+
+/* web_metrics_only - a request on metrics.listen: /metrics without
+ * credentials, nothing else */
+static int
+web_metrics_only(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri)
+{
+	if (strcmp(uri, "/metrics") != 0)
+		return web_error(wsi, pss, 404, "only /metrics is served here");
+	if (strcmp(method, "GET") == 0)
+		return web_metrics(wsi, pss);
+	util_strlcpy(pss->ao.allow, "GET", sizeof(pss->ao.allow));
+	return web_error(wsi, pss, 405, "only GET /metrics is served here");
+}
+
 /* web_http_get - GET of what is not the API: /metrics, a snapshot, a file */
 static int
 web_http_get(struct lws *wsi, struct web_pss *pss, const char *uri)
@@ -237,16 +261,8 @@ web_http_get(struct lws *wsi, struct web_pss *pss, const char *uri)
 	char path[CONFIG_PATH_SIZE + 256];
 	const char *type;
 
-	if (strcmp(uri, "/metrics") == 0) {
-		/* Prometheus through the dashboard's port, for a session or a
-		 * bearer token of any role (docs/METRICS.md); metrics.listen
-		 * serves the same page on loopback without credentials. */
-		jbuf_free(&pss->body);
-		jbuf_init(&pss->body, LWS_PRE);
-		metrics_page(&pss->body);
-		pss->ctype = METRICS_CONTENT_TYPE;
-		return web_reply(wsi, pss, 200);
-	}
+	if (strcmp(uri, "/metrics") == 0)
+		return web_metrics(wsi, pss); /* any session or bearer token */
 	if (strncmp(uri, "/snapshots/", 11) == 0) {
 		if (webpath_snapshot(cfg->dir, uri, path, sizeof(path)) != 0) {
 			log_info(NULL, "http bad snapshot path refused");
@@ -270,6 +286,8 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 	int api = strncmp(uri, "/api", 4) == 0 && (uri[4] == '\0' || uri[4] == '/');
 	int rc, accounts = api && accounts_owns(uri);
 
+	if (metrics_vhost(wsi))
+		return web_metrics_only(wsi, pss, method, uri);
 	if (web_http_who(wsi, pss, method, uri, api, &rc))
 		return rc;
 	if (strcmp(method, "GET") == 0)
@@ -365,7 +383,8 @@ web_ws_filter(struct lws *wsi)
 	struct auth_req r;
 	char uri[64];
 
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/live") != 0) {
+	if (metrics_vhost(wsi) || lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+	    strcmp(uri, "/live") != 0) {
 		log_info(NULL, "ws upgrade refused: path is not /live");
 		return 1;
 	}
@@ -485,6 +504,7 @@ web_start(uv_loop_t *loop, const struct config *c)
 		return -1;
 	}
 	webjob_init(loop, web_ctx, err);
+	metrics_start(loop, web_ctx, &info, c);
 	if ((fd = netlisten_bind(c->listen_address, c->http_port, err, sizeof(err))) < 0 ||
 	    netlisten_start(&web_listener, loop, fd, vh, log_listen_paused, (void *)"http: ") != 0) {
 		log_error(NULL, "http: %s", fd < 0 ? err : "cannot watch the listening socket");

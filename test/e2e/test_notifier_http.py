@@ -17,6 +17,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
+from lib import free_port  # noqa: E402
 from notifier_env import ROOT, WS, Cases, Notifier  # noqa: E402
 
 PHOTO = "/usr/share/darknet/data/person.jpg"
@@ -174,8 +175,10 @@ try:
     r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
                         "-days", "1", "-subj", "/CN=localhost"], capture_output=True, timeout=60)
     if t.check(r.returncode == 0, "a self-signed certificate for the TLS case", r.stderr.decode()[-300:]):
+        mport = free_port()
         n2 = Notifier(tmp=tempfile.mkdtemp(prefix="gw-notifier-tls-"),
-                      extra=["--set", "tls.cert=" + cert, "--set", "tls.key=" + key])
+                      extra=["--set", "tls.cert=" + cert, "--set", "tls.key=" + key,
+                             "--set", "metrics.listen=127.0.0.1:%d" % mport])
         try:
             n2.url = lambda path: "https://127.0.0.1:%d%s" % (n2.http_port, path)
             ctx = ssl.create_default_context()
@@ -204,6 +207,12 @@ try:
             flags = [f.strip().lower() for f in lh.get("set-cookie", "").split(";")]
             t.check("secure" in flags and "httponly" in flags and "samesite=strict" in flags,
                     "under TLS the session cookie is Secure, HttpOnly, SameSite=Strict", repr(flags))
+            # metrics.listen is its own vhost: plain HTTP on loopback beside the TLS port
+            with socket.create_connection(("127.0.0.1", mport), timeout=10) as raw:
+                raw.sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                head = raw.recv(64)
+            t.check(head.startswith(b"HTTP/1.1 200"), "metrics.listen answers plain HTTP beside a TLS dashboard",
+                    repr(head))
         finally:
             t.eq(n2.stop(), 0, "TLS notifier exits 0 on SIGTERM")
 except Exception as e:  # a crash of the test is a failure, with its reason
