@@ -47,7 +47,7 @@ $(B)/libgwcommon.a: $(call obj,$(COMMON_SRC))
 
 $(BIN)/gatewatch-ingest: $(call obj,$(INGEST_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(INGEST_SRC)) -lwebsockets -luv $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(INGEST_SRC)) -lwebsockets -luv $(LDLIBS_BASE) -lsodium -lsqlite3
 
 $(BIN)/gatewatch-dispatcher: $(call obj,$(DISPATCHER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
@@ -55,7 +55,7 @@ $(BIN)/gatewatch-dispatcher: $(call obj,$(DISPATCHER_SRC)) $(B)/libgwcommon.a
 
 $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(WORKER_SRC)) $(LDLIBS_BASE) -luv
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(WORKER_SRC)) $(LDLIBS_BASE) -luv -lsodium -lsqlite3
 
 # also used by mk/fuzz.mk (fuzz_http links the notifier's objects)
 NOTIFIER_LDLIBS = -lwebsockets -luv -lsqlite3 -ljansson -lssl -lcrypto $(LDLIBS_BASE) -lsodium -lsqlite3

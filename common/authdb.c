@@ -136,8 +136,7 @@ authdb_random_secret(const char *prefix, char *out)
 	sodium_memzero(rnd, sizeof(rnd));
 }
 
-/* authdb_secret_hash - hex BLAKE2b-256 of a secret, into out[65]. */
-static void
+void
 authdb_secret_hash(const char *secret, char out[65])
 {
 	unsigned char h[32];
@@ -146,9 +145,6 @@ authdb_secret_hash(const char *secret, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
-/* authdb_exec1 - prepare sql, bind the text/int64 arguments described by
- * fmt ('s' text, 'i' int64, 'n' NULL) and step once. Returns the number
- * of rows changed, or -EIO. */
 /* authdb_by_secret - run sql (one parameter: the hash) for the row that
  * secret names, into hash and *stp: 1 with *stp on that row (finalize
  * it), 0 when there is none (or secret is NULL or too long), -EIO. */
@@ -169,7 +165,7 @@ authdb_by_secret(sqlite3 *db, const char *sql, const char *secret, char hash[65]
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int
+int
 authdb_exec1(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st;

@@ -68,6 +68,15 @@ int authdb_password_ok(const char *pw);
  * prefix (may be ""). */
 void authdb_random_secret(const char *prefix, char *out);
 
+/* authdb_secret_hash - hex BLAKE2b-256 of a secret, into out[65]: what
+ * is stored of a session id, an API token or a camera token. */
+void authdb_secret_hash(const char *secret, char out[65]);
+
+/* authdb_exec1 - prepare sql, bind the arguments fmt describes ('s' text,
+ * NULL binds NULL; 'i' int64) and step once. Returns the number of rows
+ * changed, -EEXIST on a constraint, or -EIO. */
+int authdb_exec1(sqlite3 *db, const char *sql, const char *fmt, ...);
+
 /* ---- users ---- */
 struct authdb_user {
 	char name[AUTHDB_NAME_SIZE];

@@ -101,8 +101,19 @@ schemas = {
         "reason": {"type": "string"}, "acked_ms": ms_null, "acked_by": {"type": ["string", "null"]},
         "_links": links}},
     "Camera": {"type": "object", "required": ["id", "name"], "properties": {
-        "id": {"type": "string"}, "name": {"type": "string"}, "mode": {"type": "string"},
-        "configured": {"type": "boolean"}, "_links": links}},
+        "id": {"type": "string"}, "name": {"type": "string"},
+        "mode": {"type": "string", "enum": ["gate", "indoor", "unknown"]},
+        "configured": {"type": "boolean", "description": "a camera of the cameras table (else only seen)"},
+        "token": {"type": "string", "description": "the camera's token: only in the answers to POST "
+                  "/api/cameras and POST /api/cameras/{id}/token (shown once; only its hash is kept)"},
+        "_links": links}},
+    "NewCamera": {"type": "object", "required": ["id"], "additionalProperties": False, "properties": {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,31}$"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 63, "description": "default: the id"},
+        "mode": {"type": "string", "enum": ["gate", "indoor"], "description": "default: gate"}}},
+    "CameraChange": {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 63},
+        "mode": {"type": "string", "enum": ["gate", "indoor"]}}},
     "Day": {"type": "object", "required": ["date", "total", "cameras", "hours"], "properties": {
         "date": {"type": "string", "format": "date"}, "total": counts,
         "cameras": {"type": "object", "additionalProperties": counts},
@@ -168,10 +179,26 @@ paths = {
                             "responses": {"200": ok(ref("s", "Config"))}}},
     "/api/cameras": {"get": {"summary": "every camera with its latest frame and person",
                              "responses": {"200": ok({"type": "array", "items": ref("s", "Camera")}),
-                                           **errors(401)}}},
-    "/api/cameras/{id}": {"get": {"summary": "one camera", "parameters": [pparam("id", "camera id",
-                                                                               {"type": "string"})],
-                                  "responses": {"200": ok(ref("s", "Camera")), **errors(401, 404)}}},
+                                           **errors(401)}},
+                     "post": {"summary": "add a camera (admin): it may stream at once with the token in this "
+                              "answer (shown once)", "requestBody": body(ref("s", "NewCamera")),
+                              "responses": {"201": ok(ref("s", "Camera"), "created",
+                                                      {"Location": {"schema": {"type": "string"}}}),
+                                            **errors(400, 401, 403, 409, 422)}}},
+    "/api/cameras/{id}": {"parameters": [pparam("id", "camera id", {"type": "string"})],
+                          "get": {"summary": "one camera",
+                                  "responses": {"200": ok(ref("s", "Camera")), **errors(401, 404)}},
+                          "patch": {"summary": "rename a camera and/or set its mode (admin)",
+                                    "requestBody": body(ref("s", "CameraChange")),
+                                    "responses": {"200": ok(ref("s", "Camera")),
+                                                  **errors(400, 401, 403, 404, 422)}},
+                          "delete": {"summary": "remove a camera (admin): its token is refused from now on, "
+                                     "its open connections closed",
+                                     "responses": {"204": {"description": "removed"}, **errors(401, 403, 404)}}},
+    "/api/cameras/{id}/token": {"post": {
+        "summary": "a new token for the camera (admin), shown once: the old one is refused from now on",
+        "parameters": [pparam("id", "camera id", {"type": "string"})],
+        "responses": {"200": ok(ref("s", "Camera")), **errors(401, 403, 404)}}},
     "/api/stats/today": {"get": {"summary": "today's figures (local time), in total, per camera, per hour",
                                  "responses": {"200": ok(ref("s", "Day")), **errors(401, 500)}}},
     "/api/stats/day/{date}": {"get": {"summary": "any day's figures",
@@ -296,11 +323,14 @@ for path, ops in paths.items():
                 r.setdefault("headers", {})["ETag"] = {"schema": {"type": "string"}}
         op.setdefault("parameters", []).append(
             {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}})
-patch = paths["/api/users/{name}"]["patch"]
-patch["parameters"] = [{"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-                        "description": "the ETag of GET /api/users/{name}: 412 if the user changed since"}]
-patch["responses"]["412"] = {"description": "the user changed since the If-Match ETag",
-                             "content": {"application/problem+json": {"schema": ref("s", "Problem")}}}
+for path, method, what in (("/api/users/{name}", "patch", "user"), ("/api/cameras/{id}", "patch", "camera"),
+                           ("/api/cameras/{id}", "delete", "camera"), ("/api/cameras/{id}/token", "post", "camera")):
+    op = paths[path][method]
+    op.setdefault("parameters", []).append(
+        {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+         "description": "the ETag of GET %s: 412 if the %s changed since" % (path.replace("/token", ""), what)})
+    op["responses"]["412"] = {"description": "the %s changed since the If-Match ETag" % what,
+                              "content": {"application/problem+json": {"schema": ref("s", "Problem")}}}
 
 doc = {
     "openapi": "3.1.0",

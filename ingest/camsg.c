@@ -123,10 +123,10 @@ camsg_error(const char *error, const char *reason)
 }
 
 json_t *
-camsg_welcome(const struct config *cfg, const struct config_camera *cc)
+camsg_welcome(const struct config *cfg, const char *camera, enum config_mode mode)
 {
-	return json_pack("{s:s, s:o, s:s, s:I, s:i}", "type", "welcome", "camera", utf8_json(cc->id),
-	    "mode", cc->mode == CONFIG_MODE_INDOOR ? "indoor" : "gate",
+	return json_pack("{s:s, s:o, s:s, s:I, s:i}", "type", "welcome", "camera", utf8_json(camera),
+	    "mode", mode == CONFIG_MODE_INDOOR ? "indoor" : "gate",
 	    "max_bytes", (json_int_t)cfg->ingest_max_bytes, "max_inflight", cfg->ingest_max_inflight);
 }
 

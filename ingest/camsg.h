@@ -47,7 +47,7 @@ int camsg_parse(const char *s, size_t len, struct camsg *m, char *err, size_t er
 json_t *camsg_error(const char *error, const char *reason);
 
 /* camsg_welcome - the answer to a good hello. */
-json_t *camsg_welcome(const struct config *cfg, const struct config_camera *cc);
+json_t *camsg_welcome(const struct config *cfg, const char *camera, enum config_mode mode);
 
 /* camsg_real - v rounded to 1/scale (10: 0.1), or null when it is not
  * finite (an answer must go out whatever the detector gave). */

@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "camdb.h"
 #include "check.h"
 #include "config.h"
 #include "daemon.h"
@@ -25,6 +26,7 @@
 #include "ws.h"
 
 #define INGEST_DRAIN_MS 10000
+#define INGEST_RECHECK_S 5      /* connections of removed cameras or replaced tokens close within this */
 
 static struct {
 	struct config cfg;
@@ -33,6 +35,8 @@ static struct {
 	uv_timer_t stats;
 	uint64_t stats_last;
 	int replay;                /* --replay: files, no server */
+	sqlite3 *db;               /* the cameras (camdb.h), read at every hello */
+	unsigned ticks;            /* stats ticks (seconds) */
 } ig;
 
 static void
@@ -45,9 +49,9 @@ ingest_stats(uv_timer_t *t)
 
 	(void)t;
 	ig.stats_last = now;
-	for (i = 0; i < ig.cfg.ncameras; i++) {
-		if (ig.cfg.cameras[i].token[0] == '\0')
-			continue;
+	if (++ig.ticks % INGEST_RECHECK_S == 0)
+		session_recheck();
+	for (i = 0; i < pipeline_cameras(); i++) {
 		pipeline_stats(i, &st, window);
 		st.connected = ws_connected(i);
 		if (peers_camera_stats(&st) != 0)
@@ -145,6 +149,13 @@ main(int argc, char **argv)
 	if (config_path(&ig.cfg, "run", path, sizeof(path)) != 0 || (rc = util_mkdirs(path)) != 0)
 		fatal("cannot create %s/run", ig.cfg.dir);
 
+	/* The cameras are the database's: the config file seeds them (camdb.h). */
+	if ((rc = camdb_open(ig.cfg.dir, &ig.db)) != 0)
+		fatal("database %s/gatewatch.db: cannot open it or make its cameras table", ig.cfg.dir);
+	if ((rc = camdb_seed(ig.db, &ig.cfg, (int64_t)util_now_us())) < 0)
+		fatal("database %s/gatewatch.db: cannot seed the cameras: %s", ig.cfg.dir, sqlite3_errmsg(ig.db));
+	session_init(ig.db);
+
 	if ((rc = daemon_loop_init(&ig.dl, &ingest_spec)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
 	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready);
@@ -157,11 +168,11 @@ main(int argc, char **argv)
 	uv_timer_init(&ig.dl.loop, &ig.stats);
 	uv_timer_start(&ig.stats, ingest_stats, 1000, 1000);
 
-	log_info(NULL, "listening on %s://%s:%d for %d camera(s); spool %s/spool; %d threads",
-	    ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address, ig.cfg.ingest_port,
-	    ig.cfg.ncameras, ig.cfg.dir, ig.cfg.ingest_threads);
-	daemon_ready("serving %s://%s:%d/ for %d camera(s)", ig.cfg.tls_cert[0] ? "wss" : "ws",
-	    ig.cfg.listen_address, ig.cfg.ingest_port, ig.cfg.ncameras);
+	log_info(NULL, "listening on %s://%s:%d for the cameras of %s/gatewatch.db (%d in the config); spool %s/spool;"
+	    " %d threads", ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address, ig.cfg.ingest_port,
+	    ig.cfg.dir, ig.cfg.ncameras, ig.cfg.dir, ig.cfg.ingest_threads);
+	daemon_ready("serving %s://%s:%d/", ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address,
+	    ig.cfg.ingest_port);
 	daemon_loop_run(&ig.dl);
 
 	/* lws on a foreign loop: destroy, let it close its handles, destroy again */
@@ -171,6 +182,7 @@ main(int argc, char **argv)
 	daemon_loop_close(&ig.dl);
 	check_shutdown();
 	daemon_args_free(&args);
+	sqlite3_close(ig.db);
 	log_info(NULL, "stopped");
 	return 0;
 }

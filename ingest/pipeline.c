@@ -16,6 +16,7 @@
 #include "util.h"
 
 struct pipeline_camera {
+	char id[CAMERA_ID_SIZE];           /* "" = a free slot */
 	struct pipeline_job *head, *tail;  /* pending; head is running when running */
 	int running;
 	struct check_motion motion;        /* touched only by the pool thread running this camera's job */
@@ -35,7 +36,8 @@ static struct {
 	pipeline_done_cb done;
 	pipeline_ready_cb ready;
 	int pending;
-	struct pipeline_camera cams[CONFIG_CAMERAS_MAX];
+	int ncams;                         /* slots used, in the order cameras first said hello */
+	struct pipeline_camera cams[PIPELINE_CAMERAS];
 } pl;
 
 void
@@ -48,6 +50,34 @@ pipeline_init(uv_loop_t *loop, const struct config *cfg, const struct spool *sp,
 	pl.done = done;
 	pl.ready = ready;
 	check_params_set(&pl.params, cfg);
+}
+
+int
+pipeline_camera(const char *id, int add)
+{
+	int i;
+
+	for (i = 0; i < pl.ncams; i++)
+		if (strcmp(pl.cams[i].id, id) == 0)
+			return i;
+	if (!add)
+		return -ENOENT;
+	if (pl.ncams == PIPELINE_CAMERAS || !util_camera_id_valid(id))
+		return pl.ncams == PIPELINE_CAMERAS ? -ENOSPC : -EINVAL;
+	util_strlcpy(pl.cams[pl.ncams].id, id, sizeof(pl.cams[pl.ncams].id));
+	return pl.ncams++;
+}
+
+int
+pipeline_cameras(void)
+{
+	return pl.ncams;
+}
+
+const char *
+pipeline_camera_id(int cam)
+{
+	return cam >= 0 && cam < pl.ncams ? pl.cams[cam].id : "-";
 }
 
 struct pipeline_job *
@@ -94,7 +124,7 @@ pipeline_meta(const struct pipeline_job *job, char *out, size_t outlen)
 	json_t *o;
 	size_t n;
 
-	o = json_pack("{s:s, s:s, s:I, s:i, s:i, s:o, s:o}", "camera", pl.cfg->cameras[job->cam].id,
+	o = json_pack("{s:s, s:s, s:I, s:i, s:i, s:o, s:o}", "camera", pl.cams[job->cam].id,
 	    "frame", job->frame_id, "received_us", (json_int_t)job->received_us, "width", r->width,
 	    "height", r->height, "temperature", isnan(job->temperature) ? json_null() : camsg_real(job->temperature, 100),
 	    "persons", camsg_boxes(r->persons, r->npersons, NULL));
@@ -114,7 +144,7 @@ pipeline_work(uv_work_t *w)
 {
 	struct pipeline_job *job = w->data;
 	struct pipeline_camera *pc = &pl.cams[job->cam];
-	const char *camera = pl.cfg->cameras[job->cam].id;
+	const char *camera = pl.cams[job->cam].id;
 	char meta[SPOOL_META_MAX];
 	int rc;
 
@@ -186,10 +216,10 @@ pipeline_after(uv_work_t *w, int status)
 		histo_add(&pc->face_time, histo_fast_s, job->res.times.face_s);
 	}
 	if (job->res.outcome == CHECK_DETECTOR_FAILED)
-		log_error(job->frame_id, "camera=%s %s", pl.cfg->cameras[job->cam].id, job->reason);
+		log_error(job->frame_id, "camera=%s %s", pl.cams[job->cam].id, job->reason);
 	pipeline_count(job->cam, job->status);
 	if (job->status == PIPELINE_ACCEPTED && pl.ready)
-		pl.ready(pl.cfg->cameras[job->cam].id, job->frame_id);
+		pl.ready(pl.cams[job->cam].id, job->frame_id);
 	job->next = NULL;
 	pl.done(job);
 	pipeline_start((int)(pc - pl.cams));
@@ -256,7 +286,7 @@ pipeline_stats(int cam, struct msg_camera_stats *out, double window_s)
 	struct pipeline_camera *pc = &pl.cams[cam];
 
 	memset(out, 0, sizeof(*out));
-	util_strlcpy(out->camera, pl.cfg->cameras[cam].id, sizeof(out->camera));
+	util_strlcpy(out->camera, pl.cams[cam].id, sizeof(out->camera));
 	out->frames_in = pc->frames_in;
 	out->accepted = pc->accepted;
 	out->no_person = pc->no_person;

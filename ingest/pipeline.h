@@ -27,7 +27,7 @@ struct pipeline_job {
 	struct pipeline_job *next;      /* the camera's pending list */
 	void *owner;                    /* the connection; the pipeline never touches it */
 	uint32_t seq;                   /* per-connection message number */
-	int cam;                        /* index into config cameras[] */
+	int cam;                        /* the camera's slot (pipeline_camera) */
 	char frame_id[FRAMEID_SIZE];
 	unsigned char *data;            /* owned: the frame as sent; freed by pipeline_job_free */
 	size_t len;
@@ -58,6 +58,17 @@ void pipeline_job_free(struct pipeline_job *job);
 
 /* pipeline_submit - queue a job behind the camera's earlier frames. */
 void pipeline_submit(struct pipeline_job *job);
+
+/* Cameras by slot: a camera gets one at its first hello since ingest
+ * started (the list of cameras is the database's, camdb.h) and keeps it. */
+#define PIPELINE_CAMERAS 256
+/* pipeline_camera - the slot of camera id; with add, made if missing.
+ * The slot, or -ENOENT (not added), -ENOSPC (full), -EINVAL (bad id). */
+int pipeline_camera(const char *id, int add);
+/* pipeline_cameras - how many slots are used (0..n-1). */
+int pipeline_cameras(void);
+/* pipeline_camera_id - slot cam's camera id ("-" for none). */
+const char *pipeline_camera_id(int cam);
 
 /* pipeline_pending - jobs queued or running, all cameras. */
 int pipeline_pending(void);

@@ -1,6 +1,8 @@
 /* session - the camera protocol over one connection (ws.c moves the
- * bytes): hello and its checks (known camera, token compared in constant
- * time, control characters refused, failed hellos slowed per address),
+ * bytes): hello and its checks (a camera of the database's cameras table,
+ * camdb.h: its token's hash compared in constant time; control characters
+ * refused, failed hellos slowed per address; a connection whose camera
+ * was removed or got a new token is closed within SESSION_RECHECK_S),
  * meta, frames admitted into the pipeline or answered at once (busy,
  * rejected), answers written back, gate messages fanned out to the
  * camera's connections. Loop thread only. */
@@ -13,6 +15,7 @@
 
 #include <libwebsockets.h>
 
+#include "camdb.h"
 #include "camsg.h"
 #include "log.h"
 #include "peers.h"
@@ -38,7 +41,14 @@ struct session_fail {
 static struct {
 	struct session_fail fails[SESSION_AUTH_SLOTS];
 	uint64_t conn_ids;              /* the last ws_conn id given */
+	sqlite3 *db;                    /* the cameras (camdb.h); not owned */
 } session;
+
+void
+session_init(sqlite3 *db)
+{
+	session.db = db;
+}
 
 /* Answers go out in the order their frames came (ws.c's protocol): while
  * a frame of the connection is in the pipeline, each later frame gets a
@@ -161,18 +171,18 @@ session_answer(struct pipeline_job *job)
 void
 session_verdict(const struct msg_verdict *v)
 {
-	const struct config_camera *cc = config_camera(ws_config(), v->ref.camera);
+	int cam = pipeline_camera(v->ref.camera, 0);
 	unsigned char *buf, *copy;
 	struct ws_conn *c;
 	json_t *o;
 	size_t n;
-	int cam;
 
-	if (cc == NULL || !frameid_valid(v->ref.frame_id) || v->track_id <= 0) {
-		log_warnx(NULL, "gate message for unknown camera, bad frame id or track ignored");
+	if (!frameid_valid(v->ref.frame_id) || v->track_id <= 0) {
+		log_warnx(NULL, "gate message with a bad frame id or track ignored");
 		return;
 	}
-	cam = (int)(cc - ws_config()->cameras);
+	if (cam < 0)   /* the camera has not connected since ingest started */
+		return;
 	if ((o = camsg_gate(v, ws_config()->dir)) == NULL) {
 		log_warnx(NULL, "gate message of kind %u not sent (unknown kind or out of memory)", v->kind);
 		return;
@@ -196,10 +206,33 @@ session_verdict(const struct msg_verdict *v)
 static void
 session_sync(struct ws_conn *c)
 {
-	int rc = peers_gate_sync(ws_config()->cameras[c->cam].id, c->id);
+	int rc = peers_gate_sync(pipeline_camera_id(c->cam), c->id);
 
 	if (rc != 0 && rc != -ENOTCONN)  /* away: it asks again when the link comes up */
 		log_warnc(rc, NULL, "camera=%s peer=%s: the gate state could not be asked for", ws_cam_id(c), c->peer);
+}
+
+void
+session_recheck(void)
+{
+	struct camdb_camera cc;
+	struct ws_conn *c;
+	int rc;
+
+	for (c = ws_conns(); c; c = c->next) {
+		if (c->cam < 0 || c->dead)
+			continue;
+		if ((rc = camdb_get(session.db, pipeline_camera_id(c->cam), &cc)) == -EIO) {
+			log_warnx(NULL, "camera=%s: the cameras table could not be read: %s", ws_cam_id(c),
+			    sqlite3_errmsg(session.db));
+			continue;   /* keep it: a busy database is not a revocation */
+		}
+		if (rc == 0 && strcmp(cc.token_hash, c->token_hash) == 0)
+			continue;
+		log_warnx(NULL, "camera=%s peer=%s closed: %s", ws_cam_id(c), c->peer,
+		    rc == 0 ? "its token was replaced" : "the camera was removed");
+		ws_refuse(c, "auth", WS_CLOSE_AUTH, rc == 0 ? "token replaced" : "camera removed");
+	}
 }
 
 void
@@ -267,24 +300,13 @@ session_text_ok(const char *s)
 	return 1;
 }
 
-/* session_token_eq - compare without an early exit on the first difference. */
-static int
-session_token_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char d = la != lb;
-
-	for (i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
 static void
 session_hello(struct ws_conn *c, const struct camsg *m)
 {
-	const struct config_camera *cc = NULL;
+	struct camdb_camera cc;
 	struct session_fail *fl;
 	uint64_t now = util_mono_us();
+	int ok = 0, cam = -1;
 
 	if (c->cam >= 0) {
 		ws_error(c, "bad_message", "hello already received on this connection");
@@ -306,9 +328,16 @@ session_hello(struct ws_conn *c, const struct camsg *m)
 		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
 		return;
 	}
-	if (m->has_camera)
-		cc = config_camera(ws_config(), m->camera);
-	if (cc == NULL || !m->has_token || !session_token_eq(m->token, cc->token)) {
+	/* one indexed row of SQLite on the loop, once per connection */
+	if (m->has_camera && m->has_token && (ok = camdb_check(session.db, m->camera, m->token, &cc)) < 0)
+		log_warnc(ok, NULL, "camera=? peer=%s: the cameras table could not be read: %s", c->peer,
+		    sqlite3_errmsg(session.db));
+	if (ok == 1 && (cam = pipeline_camera(cc.id, 1)) < 0) {
+		log_warnc(cam, NULL, "camera=%s peer=%s refused: no room for another camera", cc.id, c->peer);
+		ws_refuse(c, "busy", WS_CLOSE_AUTH, "too many cameras");
+		return;
+	}
+	if (ok != 1) {
 		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
 		    util_camera_id_valid(m->camera) ? m->camera : "?", c->peer);
 		session_fail_note(c->peer);
@@ -316,10 +345,11 @@ session_hello(struct ws_conn *c, const struct camsg *m)
 		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
 		return;
 	}
-	c->cam = (int)(cc - ws_config()->cameras);
+	c->cam = cam;
 	c->id = ++session.conn_ids;
-	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
-	ws_send(c, camsg_welcome(ws_config(), cc));
+	util_strlcpy(c->token_hash, cc.token_hash, sizeof(c->token_hash));
+	log_info(NULL, "camera=%s peer=%s connected", cc.id, c->peer);
+	ws_send(c, camsg_welcome(ws_config(), cc.id, cc.mode));
 	session_sync(c);
 }
 

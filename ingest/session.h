@@ -3,9 +3,19 @@
 #ifndef GW_INGEST_SESSION_H
 #define GW_INGEST_SESSION_H
 
+#include <sqlite3.h>
+
 #include "msg.h"
 #include "pipeline.h"
 #include "ws.h"
+
+/* session_init - the database connection hellos are checked against
+ * (camdb.h; the caller keeps it open while connections live). */
+void session_init(sqlite3 *db);
+
+/* session_recheck - close the connections whose camera was removed or
+ * whose token was replaced since their hello (call every few seconds). */
+void session_recheck(void);
 
 /* session_text - a whole text message (c->rx, c->rx_len) from c. */
 void session_text(struct ws_conn *c);

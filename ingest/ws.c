@@ -36,6 +36,7 @@
 #include <libwebsockets.h>
 
 #include "camsg.h"
+#include "pipeline.h"
 #include "log.h"
 #include "netlisten.h"
 #include "session.h"
@@ -93,7 +94,7 @@ ws_conn_unref(struct ws_conn *c)
 const char *
 ws_cam_id(const struct ws_conn *c)
 {
-	return c->cam >= 0 ? ws.cfg->cameras[c->cam].id : "-";
+	return c->cam >= 0 ? pipeline_camera_id(c->cam) : "-";
 }
 
 /* ws_drop - a client that cannot keep up: kill it from outside the

@@ -37,7 +37,8 @@ struct ws_conn {
 	struct ws_conn *prev, *next;    /* all connections with a live wsi */
 	struct lws *wsi;                /* NULL once closed */
 	int refs;                       /* wsi + jobs in flight; freed at 0 */
-	int cam;                        /* config camera index; -1 before hello */
+	int cam;                        /* the camera's slot (pipeline_camera); -1 before hello */
+	char token_hash[65];            /* its token's hash at hello (session_recheck) */
 	uint64_t id;                    /* from its hello: unique in this process (gate syncs) */
 	uint32_t seq;                   /* binary messages received */
 	int inflight;                   /* frames in the pipeline */

@@ -13,3 +13,8 @@ $(BIN)/gatewatch-notifier: $(B)/notifier/openapi_doc.o
 $(B)/test/test_authdb: $(B)/test/unit/test_authdb.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_BASE) -lsodium -lsqlite3
+
+# ...and so does the one of common/camdb.c (the cameras table)
+$(B)/test/test_camdb: $(B)/test/unit/test_camdb.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_BASE) -lsodium -lsqlite3

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "accounts_cam.h"
 #include "api.h"
 #include "db.h"
 #include "log.h"
@@ -44,9 +45,15 @@ accounts_owns(const char *path)
 	    accounts_starts(path, "/api/tokens", &rest) || accounts_starts(path, "/api/audit", &rest);
 }
 
+int
+accounts_owns_method(const char *method, const char *path)
+{
+	return accounts_owns(path) || (strcmp(method, "GET") != 0 && accounts_cam_owns(path));
+}
+
 /* accounts_body - parse body as a JSON object; NULL (and a 400/415 in
  * out) when it is not one. */
-static json_t *
+json_t *
 accounts_body(const char *body, size_t len, struct jbuf *out, int *status)
 {
 	json_error_t e;
@@ -68,7 +75,7 @@ accounts_body(const char *body, size_t len, struct jbuf *out, int *status)
 
 /* accounts_str - member key of j as a string, NULL if absent; sets *bad
  * when present but not a string. */
-static const char *
+const char *
 accounts_str(json_t *j, const char *key, int *bad)
 {
 	json_t *v = json_object_get(j, key);
@@ -82,7 +89,7 @@ accounts_str(json_t *j, const char *key, int *bad)
 	return json_string_value(v);
 }
 
-static int
+int
 accounts_need(const struct auth_req *r, int role, struct jbuf *out)
 {
 	if (r->who.kind == AUTHDB_ANON)
@@ -97,7 +104,7 @@ accounts_need(const struct auth_req *r, int role, struct jbuf *out)
 	return 0;
 }
 
-static int
+int
 accounts_405(struct accounts_out *ao, struct jbuf *out, const char *allow)
 {
 	util_strlcpy(ao->allow, allow, sizeof(ao->allow));
@@ -136,7 +143,7 @@ accounts_session_json(const struct auth_req *r)
 }
 
 /* accounts_reply - v (reference taken) as the answer with status, or 500 */
-static int
+int
 accounts_reply(struct jbuf *out, int status, json_t *v)
 {
 	return jbuf_json(out, v) == 0 ? status : problem_json(out, 500, "out of memory");
@@ -561,6 +568,8 @@ accounts_handle(struct lws *wsi, const char *method, const char *path, const cha
 	memset(ao, 0, sizeof(*ao));
 	if (strcmp(path, "/api/session") == 0)
 		return accounts_session(method, body, len, r, out, ao);
+	if (accounts_cam_owns(path))
+		return accounts_cam_handle(wsi, method, path, body, len, r, out, ao);
 	if (accounts_starts(path, "/api/users", &rest)) {
 		if (rest && strchr(rest, '/'))
 			return problem_json(out, 404, "no such resource");

@@ -18,6 +18,7 @@
 #ifndef GW_ACCOUNTS_H
 #define GW_ACCOUNTS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "auth.h"
@@ -38,6 +39,20 @@ struct accounts_out {
 
 /* accounts_owns - 1 if path is one of the resources above. */
 int accounts_owns(const char *path);
+/* accounts_owns_method - 1 if method on path is answered here: the
+ * resources above, and the changes to cameras (accounts_cam.h; their GETs
+ * are api.c's and rest.c's). */
+int accounts_owns_method(const char *method, const char *path);
+
+/* For accounts_cam.c: a request body as a JSON object (NULL, with the
+ * 400 in out and *status, when it is not one); a member as a string (NULL
+ * if absent, *bad set if not a string); 0 when r has role, else the
+ * 401/403 answer's status; a 405 naming allow; v (taken) as the answer. */
+json_t *accounts_body(const char *body, size_t len, struct jbuf *out, int *status);
+const char *accounts_str(json_t *j, const char *key, int *bad);
+int accounts_need(const struct auth_req *r, int role, struct jbuf *out);
+int accounts_405(struct accounts_out *ao, struct jbuf *out, const char *allow);
+int accounts_reply(struct jbuf *out, int status, json_t *v);
 
 /* accounts_login_done - the answer to a login whose password check
  * (auth_verify on ao->pending) finished: 201 with the session, or 401.

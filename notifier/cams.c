@@ -1,5 +1,7 @@
 /* cams - the per-camera live state behind /api/cameras and the dashboard
- * tiles. One camera's JSON object:
+ * tiles: the cameras of the database (camdb.h, loaded at start and kept
+ * in step by the API's changes, cams_set/cams_remove) plus any a peer
+ * mentioned. One camera's JSON object:
  *   {"id":"gate1","name":"Front gate","mode":"gate","configured":true,
  *    "last_seen_ms":..|null,"fps_analysed":0.8,"workers":1,
  *    "stats":{"connected":1,"frames_in":..,"accepted":..,"no_person":..,
@@ -15,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "camdb.h"
 #include "cams.h"
 #include "db.h"
+#include "log.h"
 #include "query.h"
 #include "util.h"
 
@@ -26,7 +30,8 @@ struct cam {
 	char id[CAMERA_ID_SIZE];
 	char name[64];
 	const char *mode;
-	int configured;
+	int configured;           /* a camera of the database */
+	int removed;              /* removed through the API: not listed */
 	int has_stats, has_queue, dirty, workers;
 	struct msg_camera_stats stats;
 	struct msg_queue_status queue;
@@ -40,23 +45,6 @@ struct cam {
 
 static struct cam cams[CAMS_MAX];
 static int ncams;
-
-void
-cams_init(const struct config *c)
-{
-	int i;
-
-	ncams = 0;
-	for (i = 0; i < c->ncameras && ncams < CAMS_MAX; i++) {
-		struct cam *k = &cams[ncams++];
-
-		memset(k, 0, sizeof(*k));
-		util_strlcpy(k->id, c->cameras[i].id, sizeof(k->id));
-		util_strlcpy(k->name, c->cameras[i].name[0] ? c->cameras[i].name : c->cameras[i].id, sizeof(k->name));
-		k->mode = c->cameras[i].mode == CONFIG_MODE_INDOOR ? "indoor" : "gate";
-		k->configured = 1;
-	}
-}
 
 static struct cam *
 cams_get(const char *id)
@@ -73,6 +61,52 @@ cams_get(const char *id)
 	util_strlcpy(cams[ncams].name, id, sizeof(cams[ncams].name));
 	cams[ncams].mode = "unknown";
 	return &cams[ncams++];
+}
+
+static void
+cams_load(const struct camdb_camera *cc, void *arg)
+{
+	(void)arg;
+	cams_set(cc);
+}
+
+void
+cams_init(const struct config *c)
+{
+	int rc;
+
+	ncams = 0;
+	if ((rc = camdb_schema(db_handle())) != 0 || (rc = camdb_seed(db_handle(), c, (int64_t)util_now_us())) < 0 ||
+	    (rc = camdb_list(db_handle(), cams_load, NULL)) < 0)
+		fatal("database: the cameras table: %s", db_errmsg());
+}
+
+void
+cams_set(const struct camdb_camera *cc)
+{
+	struct cam *k = cams_get(cc->id);
+
+	if (k == NULL) {
+		log_warnx(NULL, "camera=%s: over %d cameras known, not shown", cc->id, CAMS_MAX);
+		return;
+	}
+	util_strlcpy(k->name, cc->name, sizeof(k->name));
+	k->mode = camdb_mode_name(cc->mode);
+	k->configured = k->dirty = 1;
+	k->removed = 0;
+}
+
+void
+cams_remove(const char *id)
+{
+	int i;
+
+	for (i = 0; i < ncams; i++)
+		if (strcmp(cams[i].id, id) == 0) {
+			cams[i].configured = 0;
+			cams[i].removed = 1;
+			cams[i].mode = "unknown";
+		}
 }
 
 void
@@ -211,7 +245,8 @@ cams_list_json(struct jbuf *b)
 	int i;
 
 	for (i = 0; a && i < ncams; i++)
-		json_array_append_new(a, cams_item(i, 1));
+		if (!cams[i].removed)
+			json_array_append_new(a, cams_item(i, 1));
 	if (jbuf_json(b, a) < 0)
 		b->failed = 1;
 }
@@ -233,7 +268,7 @@ cams_tick(void (*push)(int idx))
 		k->results_prev = k->results;
 		if (old != k->fps_analysed)
 			k->dirty = 1;
-		if (k->dirty && push)
+		if (k->dirty && push && !k->removed)
 			push(i);
 		k->dirty = 0;
 	}

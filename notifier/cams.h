@@ -10,7 +10,15 @@
 #include "jbuf.h"
 #include "msg.h"
 
+struct camdb_camera;
+
+/* cams_init - seed the database's cameras from the config file (camdb.h)
+ * and load them; exits (fatal) when the table cannot be read. */
 void cams_init(const struct config *c);
+/* cams_set - camera cc was added or changed (the API); cams_remove - it
+ * was removed: no longer listed, its frames no longer come. */
+void cams_set(const struct camdb_camera *cc);
+void cams_remove(const char *id);
 void cams_stats(const struct msg_camera_stats *s);
 void cams_queue(const struct msg_queue_status *q);
 /* cams_result - a result for this camera came now; frame_json (may be

@@ -48,14 +48,14 @@ static struct link_server peer_srv;
 static struct {
 	char camera[CAMERA_ID_SIZE];
 	int64_t since;
-} gone[CONFIG_CAMERAS_MAX];
+} gone[2 * CONFIG_CAMERAS_MAX];  /* as many as cams.c knows */
 
 static void
 peer_gone_set(const char *camera, int64_t since)
 {
 	int i, free_i = -1;
 
-	for (i = 0; i < CONFIG_CAMERAS_MAX; i++) {
+	for (i = 0; i < 2 * CONFIG_CAMERAS_MAX; i++) {
 		if (strcmp(gone[i].camera, camera) == 0) {
 			gone[i].since = since;
 			return;
@@ -74,7 +74,7 @@ peer_gone_get(const char *camera)
 {
 	int i;
 
-	for (i = 0; i < CONFIG_CAMERAS_MAX; i++)
+	for (i = 0; i < 2 * CONFIG_CAMERAS_MAX; i++)
 		if (strcmp(gone[i].camera, camera) == 0)
 			return gone[i].since;
 	return 0;
@@ -164,10 +164,11 @@ peer_end_orphans(const struct config *c)
 	int64_t now = (int64_t)util_now_us();
 	int i, n;
 
-	for (i = 0; i < c->ncameras; i++)
-		if (!peer_worker_live(c->cameras[i].id) && (n = stale_close(c->cameras[i].id, now)) > 0)
+	(void)c;
+	for (i = 0; i < cams_count(); i++)
+		if (!peer_worker_live(cams_id(i)) && (n = stale_close(cams_id(i), now)) > 0)
 			log_info(NULL, "%s: %d open %s ended at shutdown (no worker left to take them over)",
-			    c->cameras[i].id, n, n == 1 ? "person" : "people");
+			    cams_id(i), n, n == 1 ? "person" : "people");
 }
 
 void
@@ -179,13 +180,16 @@ peer_tick(const struct config *c)
 	/* Wall time without a worker, not the people's last-seen time (frame
 	 * time, which lags behind when frames queue up): a worker that comes
 	 * back within the grace takes them over, however late its frames. */
-	for (i = 0; i < c->ncameras; i++) {
-		if (peer_has_worker(c->cameras[i].id))
+	(void)c;
+	for (i = 0; i < cams_count(); i++) {  /* every camera the notifier knows, configured or seen */
+		const char *id = cams_id(i);
+
+		if (peer_has_worker(id))
 			continue;
-		if ((since = peer_gone_get(c->cameras[i].id)) == 0)
-			peer_gone_set(c->cameras[i].id, since = now); /* none since the notifier started */
+		if ((since = peer_gone_get(id)) == 0)
+			peer_gone_set(id, since = now); /* none since the notifier started */
 		if (now - since >= stale_grace_us())
-			stale_close(c->cameras[i].id, now);
+			stale_close(id, now);
 	}
 }
 

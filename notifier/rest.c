@@ -107,11 +107,16 @@ rest_camera_links(json_t *item, int role)
 	const char *id = json_string_value(json_object_get(item, "id"));
 	char href[160], file[CONFIG_PATH_SIZE + 96];
 
-	(void)role;
 	if (id == NULL)
 		return;
 	snprintf(href, sizeof(href), "/api/cameras/%s", id);
 	json_object_set_new(links, "self", rest_link(href, NULL));
+	if (role >= AUTHDB_ADMIN && json_is_true(json_object_get(item, "configured"))) {
+		json_object_set_new(links, "edit", rest_link(href, "PATCH"));
+		json_object_set_new(links, "remove", rest_link(href, "DELETE"));
+		snprintf(href, sizeof(href), "/api/cameras/%s/token", id);
+		json_object_set_new(links, "rotate_token", rest_link(href, "POST"));
+	}
 	snprintf(href, sizeof(href), "/api/tracks?camera=%s", id);
 	json_object_set_new(links, "people", rest_link(href, NULL));
 	/* Its latest frame, while the worker keeps one (notifier.snapshot_keep_days). */
@@ -220,6 +225,7 @@ rest_entry(const struct auth_req *r, struct jbuf *out)
 		json_object_set_new(links, "users", rest_link("/api/users", NULL));
 		json_object_set_new(links, "tokens", rest_link("/api/tokens", NULL));
 		json_object_set_new(links, "audit", rest_link("/api/audit", NULL));
+		json_object_set_new(links, "camera_add", rest_link("/api/cameras", "POST"));
 	}
 	json_object_set_new(j, "_links", links);
 	rest_put(out, j);
@@ -330,6 +336,24 @@ rest_owns(const char *path)
 }
 
 int
+rest_camera(const char *id, int role, struct jbuf *out)
+{
+	struct auth_req r;
+	struct jbuf buf;
+	int status;
+
+	if (!util_camera_id_valid(id))
+		return problem_json(out, 404, "no such camera");
+	memset(&r, 0, sizeof(r));
+	r.who.role = role;
+	jbuf_init(&buf, 0);
+	cams_list_json(&buf);
+	status = rest_one(out, &buf, 0, id, rest_camera_links, &r, "camera");
+	jbuf_free(&buf);
+	return status;
+}
+
+int
 rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out,
     const char **ctype, char *disposition, size_t displen, struct api_read *rd)
 {
@@ -359,15 +383,10 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 	}
 	if (strncmp(path, "/api/stats/day/", 15) == 0)
 		return figures_day(path + 15, out, rd);
+	if (strncmp(path, "/api/cameras/", 13) == 0)
+		return rest_camera(path + 13, r->who.role, out);
 	jbuf_init(&buf, 0);
-	if (strncmp(path, "/api/cameras/", 13) == 0) {
-		if (!util_camera_id_valid(path + 13))
-			status = problem_json(out, 404, "no such camera");
-		else {
-			cams_list_json(&buf);
-			status = rest_one(out, &buf, 0, path + 13, rest_camera_links, r, "camera");
-		}
-	} else if (strncmp(path, "/api/tracks/", 12) == 0) {
+	if (strncmp(path, "/api/tracks/", 12) == 0) {
 		struct query_tracks q;
 
 		memset(&q, 0, sizeof(q));

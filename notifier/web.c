@@ -218,7 +218,7 @@ web_http_405(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 	log_info(NULL, "http %s %s: 405", method, uri);
 	if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0) {
 		/* nothing to read: a problem+json answer saying what is allowed */
-		if (api && accounts_owns(uri))
+		if (api && accounts_owns_method(method, uri))
 			return webapi_call(wsi, pss, method, uri, "", 0);
 		util_strlcpy(pss->ao.allow, api && strstr(uri, "/ack") == NULL && strstr(uri, "/override") == NULL ?
 		    "GET" : "POST", sizeof(pss->ao.allow));
@@ -284,7 +284,7 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 {
 	const char *method = web_method(wsi);
 	int api = strncmp(uri, "/api", 4) == 0 && (uri[4] == '\0' || uri[4] == '/');
-	int rc, accounts = api && accounts_owns(uri);
+	int rc, accounts = api && accounts_owns_method(method, uri);
 
 	if (metrics_vhost(wsi))
 		return web_metrics_only(wsi, pss, method, uri);

@@ -78,7 +78,7 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 	jbuf_free(&pss->body);
 	jbuf_init(&pss->body, LWS_PRE);
 	auth_set_current(&pss->req);
-	if (accounts_owns(uri))
+	if (accounts_owns_method(method, uri))
 		status = accounts_handle(wsi, method, uri, body, len, &pss->req, &pss->body, &pss->ao);
 	else if (strcmp(method, "POST") == 0) {
 		if (pss->req.who.role < AUTHDB_SUPERVISOR)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "camdb.h"
 #include "people.h"
 #include "util.h"
 
@@ -43,7 +44,6 @@ struct people {
 struct people *
 people_new(const struct config *c, const char *camera, uint64_t id_base)
 {
-	const struct config_camera *cam = config_camera(c, camera);
 	struct track_config tc;
 	struct people *p;
 
@@ -51,7 +51,9 @@ people_new(const struct config *c, const char *camera, uint64_t id_base)
 		return NULL;
 	util_strlcpy(p->camera, camera, sizeof(p->camera));
 	util_strlcpy(p->dir, c->dir, sizeof(p->dir));
-	p->gate = cam == NULL || cam->mode == CONFIG_MODE_GATE;
+	/* the camera's mode as the database says now (camdb.h): an admin may
+	 * change it; a running worker keeps the mode it started with */
+	p->gate = camdb_mode(c->dir, camera) == CONFIG_MODE_GATE;
 	p->temp_limit = (float)c->temp_limit;
 	track_config_from(&tc, c, p->gate, id_base);
 	p->timeout_verdict = strcmp(c->gate_face_timeout_verdict, "PASS") == 0 ? MSG_VERDICT_PASS :

@@ -198,6 +198,14 @@ try:
         ("POST", "/api/alerts/%d/ack" % a1, {}, dict(nobody=401, viewer=403, supervisor=200, admin=200, token=403)),
         ("POST", "/api/users", {"name": "zed", "role": "viewer", "password": "zed-password"},
          dict(nobody=401, viewer=403, supervisor=403, token=403, admin=201)),
+        ("GET", "/api/cameras", None, dict(nobody=401, viewer=200, supervisor=200, admin=200, token=200)),
+        ("POST", "/api/cameras", {"id": "mcam", "name": "Matrix"},
+         dict(nobody=401, viewer=403, supervisor=403, token=403, admin=201)),
+        ("GET", "/api/cameras/mcam", None, dict(nobody=401, viewer=200, supervisor=200, admin=200, token=200)),
+        ("PATCH", "/api/cameras/mcam", {"name": "Matrix 2"},
+         dict(nobody=401, viewer=403, supervisor=403, token=403, admin=200)),
+        ("POST", "/api/cameras/mcam/token", None, dict(nobody=401, viewer=403, supervisor=403, token=403, admin=200)),
+        ("DELETE", "/api/cameras/mcam", None, dict(nobody=401, viewer=403, supervisor=403, token=403, admin=204)),
     ]
     bad = []
     for method, path, body, want in matrix:

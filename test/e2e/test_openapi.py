@@ -154,9 +154,12 @@ try:
               "/api/users/{name}": {"role": "supervisor"},
               "/api/tokens": {"name": "probe2", "role": "viewer"},
               "/api/tracks/{camera}/{track}/override": {"verdict": "PASS", "note": "checked"},
-              "/api/alerts/{id}/ack": {}}
+              "/api/alerts/{id}/ack": {},
+              "/api/cameras": {"id": "probecam", "name": "Probe"},  # then renamed and removed below
+              "/api/cameras/{id}": {"name": "Probe 2", "mode": "indoor"}}
     ids = {"/api/tracks/{id}": people[0]["id"], "/api/alerts/{id}": alerts[0]["id"],
-           "/api/alerts/{id}/ack": alerts[0]["id"], "/api/cameras/{id}": "gate1", "/api/tokens/{id}": tok["id"],
+           "/api/alerts/{id}/ack": alerts[0]["id"], "/api/cameras/{id}": "probecam", "/api/cameras/{id}/token": "hall",
+           "/api/tokens/{id}": tok["id"],
            "/api/audit/{id}": 1}
     wrong = []
     order = {"get": 0, "post": 1, "patch": 2, "delete": 3}

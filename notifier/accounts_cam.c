@@ -1,0 +1,231 @@
+/* accounts_cam - cameras added, changed, removed and given new tokens by
+ * an admin (see accounts_cam.h). The database row is the truth (camdb.h);
+ * the dashboard's list (cams.c) follows it at once. */
+#include <errno.h>
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts_cam.h"
+#include "camdb.h"
+#include "cams.h"
+#include "db.h"
+#include "problem.h"
+#include "rest.h"
+#include "util.h"
+
+int
+accounts_cam_owns(const char *path)
+{
+	const char *id, *slash;
+	char buf[CAMERA_ID_SIZE + 1];
+	size_t n;
+
+	if (strcmp(path, "/api/cameras") == 0)
+		return 1;
+	if (strncmp(path, "/api/cameras/", 13) != 0)
+		return 0;
+	id = path + 13;
+	slash = strchr(id, '/');
+	if (slash != NULL && strcmp(slash, "/token") != 0)
+		return 0;
+	n = slash ? (size_t)(slash - id) : strlen(id);
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, id, n);
+	buf[n] = '\0';
+	return util_camera_id_valid(buf);
+}
+
+/* accounts_cam_audit - the audit entry of a change to camera id, with
+ * detail (a JSON object, taken; may be NULL) */
+static void
+accounts_cam_audit(const char *action, const char *id, json_t *detail)
+{
+	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+
+	auth_audit(action, id, d);
+	free(d);
+	json_decref(detail);
+}
+
+/* accounts_cam_answer - the camera as GET /api/cameras/ID gives it for
+ * r, plus its new token when tok is not NULL; status on success */
+static int
+accounts_cam_answer(const char *id, const struct auth_req *r, const char *tok, int status, struct jbuf *out)
+{
+	json_t *j;
+	int st = rest_camera(id, r->who.role, out);
+
+	if (st != 200 || tok == NULL)
+		return st == 200 ? status : st;
+	if ((j = json_loadb(jbuf_text(out), out->len, 0, NULL)) == NULL ||
+	    json_object_set_new(j, "token", json_string(tok)) != 0 || rest_put(out, j) != 0) {
+		json_decref(j);
+		return problem_json(out, 500, "out of memory");
+	}
+	json_decref(j);
+	return status;
+}
+
+/* accounts_cam_changed - If-Match: 0 when the client saw camera id as it
+ * is now (or did not say), else the 412 answer's status */
+static int
+accounts_cam_changed(struct lws *wsi, const char *id, const struct auth_req *r, struct jbuf *out)
+{
+	char im[256], tag[REST_ETAG_SIZE];
+	struct jbuf cur;
+	int st;
+
+	if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
+		return 0;
+	jbuf_init(&cur, 0);
+	st = rest_camera(id, r->who.role, &cur);
+	rest_etag(jbuf_text(&cur), cur.len, tag);
+	jbuf_free(&cur);
+	if (st != 200)
+		return problem_json(out, 404, "no such camera");
+	return rest_etag_match(im, tag) ? 0 :
+	    problem_json(out, 412, "the camera changed since (If-Match): read it again");
+}
+
+/* accounts_cam_fields - "name" and "mode" of body j; 0, or the answer's
+ * status (400/422) */
+static int
+accounts_cam_fields(json_t *j, const char **name, int *mode, struct jbuf *out)
+{
+	const char *m;
+	int bad = 0;
+
+	*name = accounts_str(j, "name", &bad);
+	m = accounts_str(j, "mode", &bad);
+	if (bad)
+		return problem_json(out, 400, "name and mode are strings");
+	if ((*name && !camdb_name_ok(*name)) || (m && (*mode = camdb_mode_parse(m)) < 0))
+		return problem_json(out, 422, "name: 1..63 bytes of UTF-8 without control characters; mode: gate or indoor");
+	if (m == NULL)
+		*mode = -1;
+	return 0;
+}
+
+/* accounts_cam_add - POST /api/cameras {"id","name"?,"mode"?} */
+static int
+accounts_cam_add(const char *body, size_t len, const struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
+{
+	char tok[AUTHDB_SECRET_SIZE];
+	struct camdb_camera cc;
+	const char *id, *name;
+	int status, bad = 0, mode, rc;
+	json_t *j;
+
+	if ((j = accounts_body(body, len, out, &status)) == NULL)
+		return status;
+	id = accounts_str(j, "id", &bad);
+	if (bad || id == NULL)
+		status = problem_json(out, 400, "body: {\"id\", \"name\"?, \"mode\"?} (strings)");
+	else if (!util_camera_id_valid(id))
+		status = problem_json(out, 422, "id: 1..31 of A-Z a-z 0-9 _ -");
+	else if ((status = accounts_cam_fields(j, &name, &mode, out)) != 0)
+		;
+	else if (camdb_get(db_handle(), id, NULL) == 0)
+		status = problem_json(out, 409, "a camera with that id exists");
+	else if (camdb_list(db_handle(), NULL, NULL) >= CONFIG_CAMERAS_MAX)
+		status = problem_json(out, 409, "there are as many cameras as there may be (64): remove one first");
+	else if ((rc = camdb_add(db_handle(), id, name ? name : id, mode < 0 ? CONFIG_MODE_GATE : mode,
+	    (int64_t)util_now_us(), tok)) != 0 || camdb_get(db_handle(), id, &cc) != 0)
+		status = rc == -EEXIST ? problem_json(out, 409, "a camera with that id exists") :
+		    problem_json(out, 500, "database error");
+	else {
+		cams_set(&cc);
+		accounts_cam_audit("camera_add", id, json_pack("{s:s, s:s}", "name", cc.name, "mode",
+		    camdb_mode_name(cc.mode)));
+		snprintf(ao->location, sizeof(ao->location), "/api/cameras/%s", id);
+		status = accounts_cam_answer(id, r, tok, 201, out);
+	}
+	sodium_memzero(tok, sizeof(tok));
+	json_decref(j);
+	return status;
+}
+
+/* accounts_cam_patch - PATCH /api/cameras/ID {"name"} and/or {"mode"} */
+static int
+accounts_cam_patch(const char *id, const char *body, size_t len, const struct auth_req *r, struct jbuf *out)
+{
+	struct camdb_camera cc;
+	const char *name;
+	int status, mode;
+	json_t *j;
+
+	if ((j = accounts_body(body, len, out, &status)) == NULL)
+		return status;
+	if ((status = accounts_cam_fields(j, &name, &mode, out)) != 0)
+		;
+	else if ((name == NULL && mode < 0) || json_object_size(j) != (size_t)((name != NULL) + (mode >= 0)))
+		status = problem_json(out, 400, "body: {\"name\"} and/or {\"mode\"} (strings), nothing else");
+	else if (camdb_set(db_handle(), id, name, mode, (int64_t)util_now_us()) != 0 ||
+	    camdb_get(db_handle(), id, &cc) != 0)
+		status = problem_json(out, 500, "database error");
+	else {
+		cams_set(&cc);
+		accounts_cam_audit("camera_change", id, json_pack("{s:s, s:s}", "name", cc.name, "mode",
+		    camdb_mode_name(cc.mode)));
+		status = accounts_cam_answer(id, r, NULL, 200, out);
+	}
+	json_decref(j);
+	return status;
+}
+
+/* accounts_cam_one - PATCH, DELETE /api/cameras/ID and POST .../token */
+static int
+accounts_cam_one(struct lws *wsi, const char *method, const char *id, int token, const char *body, size_t len,
+    const struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
+{
+	char tok[AUTHDB_SECRET_SIZE];
+	int status;
+
+	if (token && strcmp(method, "POST") != 0)
+		return accounts_405(ao, out, "POST");
+	if (!token && strcmp(method, "PATCH") != 0 && strcmp(method, "DELETE") != 0)
+		return accounts_405(ao, out, "GET, PATCH, DELETE");
+	if (camdb_get(db_handle(), id, NULL) != 0)
+		return problem_json(out, 404, "no such camera");
+	if ((status = accounts_cam_changed(wsi, id, r, out)) != 0)
+		return status;
+	if (strcmp(method, "PATCH") == 0)
+		return accounts_cam_patch(id, body, len, r, out);
+	if (strcmp(method, "DELETE") == 0) {
+		if (camdb_remove(db_handle(), id, (int64_t)util_now_us()) != 0)
+			return problem_json(out, 500, "database error");
+		cams_remove(id);
+		accounts_cam_audit("camera_remove", id, NULL);
+		return 204;
+	}
+	if (camdb_rotate(db_handle(), id, (int64_t)util_now_us(), tok) != 0)
+		return problem_json(out, 500, "database error");
+	accounts_cam_audit("camera_token", id, NULL);
+	status = accounts_cam_answer(id, r, tok, 200, out);
+	sodium_memzero(tok, sizeof(tok));
+	return status;
+}
+
+int
+accounts_cam_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
+    struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
+{
+	char id[CAMERA_ID_SIZE];
+	const char *slash;
+	int status;
+
+	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
+		return status;
+	if (strcmp(path, "/api/cameras") == 0)
+		return strcmp(method, "POST") == 0 ? accounts_cam_add(body, len, r, out, ao) :
+		    accounts_405(ao, out, "GET, POST");
+	slash = strchr(path + 13, '/');
+	util_strlcpy(id, path + 13, slash && (size_t)(slash - path - 13) < sizeof(id) ?
+	    (size_t)(slash - path - 13) + 1 : sizeof(id));
+	return accounts_cam_one(wsi, method, id, slash != NULL, body, len, r, out, ao);
+}
