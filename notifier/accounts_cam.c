@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "accounts_cam.h"
+#include "api.h"
 #include "camdb.h"
 #include "cams.h"
 #include "db.h"
@@ -38,18 +39,6 @@ accounts_cam_owns(const char *path)
 	memcpy(buf, id, n);
 	buf[n] = '\0';
 	return util_camera_id_valid(buf);
-}
-
-/* accounts_cam_audit - the audit entry of a change to camera id, with
- * detail (a JSON object, taken; may be NULL) */
-static void
-accounts_cam_audit(const char *action, const char *id, json_t *detail)
-{
-	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-
-	auth_audit(action, id, d);
-	free(d);
-	json_decref(detail);
 }
 
 /* accounts_cam_answer - the camera as GET /api/cameras/ID gives it for
@@ -140,7 +129,7 @@ accounts_cam_add(const char *body, size_t len, const struct auth_req *r, struct 
 		    problem_json(out, 500, "database error");
 	else {
 		cams_set(&cc);
-		accounts_cam_audit("camera_add", id, json_pack("{s:s, s:s}", "name", cc.name, "mode",
+		api_audit("camera_add", id, json_pack("{s:s, s:s}", "name", cc.name, "mode",
 		    camdb_mode_name(cc.mode)));
 		snprintf(ao->location, sizeof(ao->location), "/api/cameras/%s", id);
 		status = accounts_cam_answer(id, r, tok, 201, out);
@@ -170,7 +159,7 @@ accounts_cam_patch(const char *id, const char *body, size_t len, const struct au
 		status = problem_json(out, 500, "database error");
 	else {
 		cams_set(&cc);
-		accounts_cam_audit("camera_change", id, json_pack("{s:s, s:s}", "name", cc.name, "mode",
+		api_audit("camera_change", id, json_pack("{s:s, s:s}", "name", cc.name, "mode",
 		    camdb_mode_name(cc.mode)));
 		status = accounts_cam_answer(id, r, NULL, 200, out);
 	}
@@ -200,12 +189,12 @@ accounts_cam_one(struct lws *wsi, const char *method, const char *id, int token,
 		if (camdb_remove(db_handle(), id, (int64_t)util_now_us()) != 0)
 			return problem_json(out, 500, "database error");
 		cams_remove(id);
-		accounts_cam_audit("camera_remove", id, NULL);
+		api_audit("camera_remove", id, NULL);
 		return 204;
 	}
 	if (camdb_rotate(db_handle(), id, (int64_t)util_now_us(), tok) != 0)
 		return problem_json(out, 500, "database error");
-	accounts_cam_audit("camera_token", id, NULL);
+	api_audit("camera_token", id, NULL);
 	status = accounts_cam_answer(id, r, tok, 200, out);
 	sodium_memzero(tok, sizeof(tok));
 	return status;

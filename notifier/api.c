@@ -305,9 +305,7 @@ api_member(json_t *o, const char *name, const char *dflt)
 	return v ? v : dflt;
 }
 
-/* api_audit - record action on target in the audit trail with detail (a
- * JSON value, reference taken; NULL for none) */
-static void
+void
 api_audit(const char *action, const char *target, json_t *detail)
 {
 	char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;

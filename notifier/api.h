@@ -85,6 +85,10 @@ int api_int(const char *s, long long min, long long max, long long *out);
 
 #define API_POST_MAX 1024 /* bytes of a POST body; more is 413 */
 
+/* api_audit - record action on target in the audit trail (auth_audit)
+ * with detail (a JSON value, reference taken; NULL for none). */
+void api_audit(const char *action, const char *target, json_t *detail);
+
 /* api_is_post - 1 if path takes a POST (its body is then read). */
 int api_is_post(const char *path);
 
