@@ -10,6 +10,8 @@
  *    "queue":{"depth":0,"worker_pid":123,"bytes":..,"done":..,"failed":..}|null,
  *    "last_result":{..frame item, result.c..}|null,  (with_last only;
  *    "last_track":{..track item, db.c..}|null}        since the notifier started)
+ * A camera removed through the API is listed no more; /live is told once
+ * more with "removed":true, so dashboards drop its tile.
  * Capacity: CONFIG_CAMERAS_MAX configured plus as many seen-only ones;
  * further unknown cameras are ignored here (their results are still
  * committed). */
@@ -104,7 +106,7 @@ cams_remove(const char *id)
 	for (i = 0; i < ncams; i++)
 		if (strcmp(cams[i].id, id) == 0) {
 			cams[i].configured = 0;
-			cams[i].removed = 1;
+			cams[i].removed = cams[i].dirty = 1;  /* pushed once more, "removed": true */
 			cams[i].mode = "unknown";
 		}
 }
@@ -222,6 +224,8 @@ cams_item(int idx, int with_last)
 	    "stats", cams_stats_json(k), "queue", !k->has_queue ? json_null() :
 	    json_pack("{s:i, s:i, s:I, s:I, s:I}", "depth", (int)k->queue.depth, "worker_pid", (int)k->queue.worker_pid,
 	    "bytes", (json_int_t)k->queue.bytes, "done", (json_int_t)k->queue.done, "failed", (json_int_t)k->queue.failed));
+	if (o != NULL && k->removed)  /* only in the /live push that says so */
+		json_object_set_new(o, "removed", json_true());
 	if (o == NULL || !with_last)
 		return o;
 	last = k->last_frame ? json_loads(k->last_frame, 0, NULL) : NULL;
@@ -268,7 +272,7 @@ cams_tick(void (*push)(int idx))
 		k->results_prev = k->results;
 		if (old != k->fps_analysed)
 			k->dirty = 1;
-		if (k->dirty && push && !k->removed)
+		if (k->dirty && push)
 			push(i);
 		k->dirty = 0;
 	}

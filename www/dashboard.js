@@ -183,6 +183,11 @@
 	}
 
 	function upsertCamera(info) {
+		if (info.removed) {  // an admin removed it: its tile goes
+			const gone = cams.get(info.id);
+			if (gone) { gone.tile.root.remove(); cams.delete(info.id); }
+			return;
+		}
 		const c = camera(info.id);
 		const last = info.last_result;
 		c.info = Object.assign({}, c.info, info);

@@ -1,8 +1,8 @@
 // test_camadmin - the dashboard's camera panel (www/camadmin.js) against a
 // real notifier: an admin adds a camera (its token shown once, a camera
 // token), renames a configured one and sets its mode, gives it a new token
-// and removes the added one, each checked through the API; a viewer has
-// no panel.
+// and removes the added one, each checked through the API, the added
+// camera's tile coming and going over /live; a viewer has no panel.
 import * as gw from "./lib.mjs";
 
 await gw.run(async () => {
@@ -34,6 +34,8 @@ await gw.run(async () => {
 			JSON.stringify([st, cam && cam.name, cam && cam.mode]));
 		gw.check(await gw.waitFor(async () => (await page.$$("#camadmin-table tr[data-camera=door2]")).length === 1),
 			"the panel lists it");
+		gw.check(await gw.waitFor(async () => (await page.$$("#tiles .tile[data-camera=door2]")).length === 1, 10000),
+			"the dashboard gets its tile (over /live)");
 
 		// Rename and mode of a configured camera.
 		await page.fill("#camadmin-table tr[data-camera=hall] input[data-field=name]", "Main hall");
@@ -58,6 +60,8 @@ await gw.run(async () => {
 			"Remove removes the camera (404 after)");
 		gw.check(await gw.waitFor(async () => (await page.$$("#camadmin-table tr[data-camera=door2]")).length === 0),
 			"the panel drops it");
+		gw.check(await gw.waitFor(async () => (await page.$$("#tiles .tile[data-camera=door2]")).length === 0, 10000),
+			"and the dashboard its tile");
 		await gw.screenshot(page, "camadmin", { fullPage: true });
 		gw.eq(errors, [], "no console errors");
 	} finally {
