@@ -42,6 +42,11 @@ static struct {
 	unsigned offline_ms;
 	unsigned tick;
 	atomic_int connected, resync;
+	atomic_int failed;         /* an error was logged (mq.error, written before) */
+	char error[256];           /* libmosquitto's error line; its thread writes, then sets failed */
+	uv_loop_t *loop;
+	unsigned retry_s;          /* loop thread: the last retry delay, 0 after a connect */
+	uint64_t retry_at;         /* loop thread: when to connect again, 0 = no retry waiting */
 	atomic_ullong published, dropped, connects;
 	char *state[MQTT_CAMS];    /* owned: last state payload published, per cams index */
 	char online[MQTT_CAMS][4];
@@ -118,6 +123,19 @@ mqtt_on_connect(struct mosquitto *m, void *arg, int rc)
 	log_info(NULL, "mqtt: connected to %s:%d", mq.host, mq.port);
 }
 
+/* mqtt_on_log - libmosquitto's errors (a failed TLS handshake says why
+ * only here), kept for mqtt_retry's log line */
+static void
+mqtt_on_log(struct mosquitto *m, void *arg, int level, const char *str)
+{
+	(void)m;
+	(void)arg;
+	if (level != MOSQ_LOG_ERR || atomic_load(&mq.failed))
+		return;
+	util_strlcpy(mq.error, str, sizeof(mq.error));
+	atomic_store(&mq.failed, 1);
+}
+
 static void
 mqtt_on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
@@ -151,7 +169,7 @@ mqtt_connect_done(uv_work_t *w, int status)
 	}
 	if (status != 0 || mq.m == NULL)
 		return;
-	if (rc != MOSQ_ERR_SUCCESS)
+	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_TLS) /* TLS: mqtt_retry says why */
 		log_warnx(NULL, "mqtt: %s:%d: %s; retrying with backoff", mq.host, mq.port,
 		    rc == MOSQ_ERR_ERRNO ? "cannot connect" : mosquitto_strerror(rc));
 	/* the network thread connects again by itself after a failure */
@@ -240,6 +258,8 @@ mqtt_start(uv_loop_t *loop, const struct config *c, char *err, size_t errlen)
 	mosquitto_int_option(mq.m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	mosquitto_connect_callback_set(mq.m, mqtt_on_connect);
 	mosquitto_disconnect_callback_set(mq.m, mqtt_on_disconnect);
+	mosquitto_log_callback_set(mq.m, mqtt_on_log);
+	mq.loop = loop;
 	mosquitto_reconnect_delay_set(mq.m, 1, 60, true);
 	snprintf(topic, sizeof(topic), "%sstatus", mq.prefix);
 	if ((rc = mosquitto_will_set(mq.m, topic, 7, "offline", 1, true)) != MOSQ_ERR_SUCCESS ||
@@ -416,12 +436,53 @@ mqtt_states(void)
 	json_decref(today);
 }
 
+/* mqtt_retry - libmosquitto's network thread retries a lost or refused
+ * connection by itself (mosquitto_reconnect_delay_set), but gives up for
+ * good after some errors, a failed TLS handshake among them (a certificate
+ * mqtt.ca_file does not trust, a name it does not match). Then: one log
+ * line with the reason, the thread joined, and a new connect after 1 s,
+ * 2 s, 4 s, ... 60 s. Loop thread, every second. */
+static void
+mqtt_retry(void)
+{
+	uint64_t now = util_mono_us();
+
+	if (atomic_load(&mq.connected)) {
+		mq.retry_s = 0;
+		atomic_store(&mq.failed, 0);
+		return;
+	}
+	if (mq.connecting || !atomic_load(&mq.failed))
+		return;
+	if (mq.retry_at == 0) {
+		if (mq.loop_started)
+			mosquitto_loop_stop(mq.m, true); /* it has returned, or is about to */
+		mq.loop_started = 0;
+		mq.retry_s = mq.retry_s == 0 ? 1 : mq.retry_s >= 30 ? 60 : 2 * mq.retry_s;
+		mq.retry_at = now + (uint64_t)mq.retry_s * 1000000u;
+		log_warnx(NULL, "mqtt: %s:%d: %s%s; retrying in %u s", mq.host, mq.port, mq.error,
+		    mq.tls ? " (TLS: is the broker's certificate signed by mqtt.ca_file, for this host name?)" : "",
+		    mq.retry_s);
+		return;
+	}
+	if (now < mq.retry_at)
+		return;
+	mq.retry_at = 0;
+	atomic_store(&mq.failed, 0);
+	mq.connecting = 1;
+	if (uv_queue_work(mq.loop, &mq.work, mqtt_connect_work, mqtt_connect_done) != 0)
+		mq.connecting = 0;
+}
+
 void
 mqtt_tick(void)
 {
 	int i;
 
-	if (mq.m == NULL || !atomic_load(&mq.connected))
+	if (mq.m == NULL)
+		return;
+	mqtt_retry();
+	if (!atomic_load(&mq.connected))
 		return;
 	if (atomic_exchange(&mq.resync, 0)) {
 		/* a new session: the broker may have lost the retained ones */
