@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,41 +22,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import PER_PHOTO_TRACKING, Gatewatch, Report, free_port, images_darknet, images_masks, wait_until  # noqa: E402
+from mqttbroker import MOSQUITTO, SUB, Broker  # noqa: E402
 
 rep = Report()
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-SUB = shutil.which("mosquitto_sub")
-
-
-class Broker:
-    def __init__(self, tmp, port):
-        self.port = port
-        self.conf = os.path.join(tmp, "mosquitto.conf")
-        self.log = os.path.join(tmp, "mosquitto.log")
-        with open(self.conf, "w") as f:
-            f.write("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n" % port)
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=open(self.log, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_until(self.listens, 10, 0.05):
-            raise RuntimeError("mosquitto did not start: " + open(self.log).read()[-500:])
-
-    def listens(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    def kill(self):
-        if self.proc:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
-            self.proc = None
-
-
 class Subscriber:
     """mosquitto_sub in the background: every message as (retained, topic, payload)."""
 
@@ -117,7 +84,7 @@ def main():
         return
     tmp = tempfile.mkdtemp(prefix="gw-e2e-mqtt-")
     port = free_port()
-    broker = Broker(tmp, port)
+    broker = Broker(tmp, port, "allow_anonymous true\npersistence false\n")
     broker.start()
     subs = []
     sets = dict(PER_PHOTO_TRACKING)

@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,10 +28,9 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import PER_PHOTO_TRACKING, Gatewatch, Report, free_port, images_masks, wait_until  # noqa: E402
+from mqttbroker import MOSQUITTO, SUB, Broker  # noqa: E402
 
 rep = Report()
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-SUB = shutil.which("mosquitto_sub")
 PASSWD = shutil.which("mosquitto_passwd")
 USER, PASSWORD = "gatewatch", "s3cret-for-the-test"
 
@@ -58,28 +56,15 @@ def make_pki(d):
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-class TlsBroker:
+class TlsBroker(Broker):
     def __init__(self, d, port):
-        self.port, self.d = port, d
-        self.conf = os.path.join(d, "mosquitto.conf")
-        self.log = os.path.join(d, "mosquitto.log")
-        with open(self.conf, "w") as f:
-            f.write("persistence false\nper_listener_settings true\nlistener %d 127.0.0.1\n"
-                    "cafile %s/ca.pem\ncertfile %s/server.pem\nkeyfile %s/server.key\n"
-                    "allow_anonymous false\npassword_file %s/passwd\n" % (port, d, d, d, d))
-            if os.geteuid() == 0:  # as root mosquitto would switch to its own user, who cannot read our temp dir
-                f.write("user root\n")
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=open(self.log, "ab"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_until(self.listens, 10, 0.05):
-            raise RuntimeError("mosquitto did not start: " + open(self.log).read()[-500:])
-
-    def listens(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
+        self.d = d
+        conf = ("persistence false\nper_listener_settings true\ncafile %s/ca.pem\ncertfile %s/server.pem\n"
+                "keyfile %s/server.key\nallow_anonymous false\npassword_file %s/passwd\n" % (d, d, d, d))
+        if os.geteuid() == 0:  # as root mosquitto would switch to its own user, who cannot read our temp dir
+            conf += "user root\n"
+        Broker.__init__(self, d, port, conf)
+        self.start()
 
     def sub(self, topic, ca="ca.pem", password=PASSWORD, wait=None):
         args = [SUB, "-h", "127.0.0.1", "-p", str(self.port), "--cafile", os.path.join(self.d, ca),
@@ -90,10 +75,6 @@ class TlsBroker:
         r = subprocess.run(self.sub(topic, wait=timeout), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                            text=True, timeout=timeout + 10)
         return {p[1]: p[2] for p in (ln.split(" ", 2) for ln in r.stdout.splitlines()) if len(p) == 3 and p[0] == "1"}
-
-    def stop(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(5)
 
 
 def committed(gw):
@@ -174,7 +155,7 @@ def main():
             rep.check(broker.retained("gatewatch/status").get("gatewatch/status") != "online",
                       "a wrong password: nothing published")
     finally:
-        broker.stop()
+        broker.kill()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
