@@ -22,6 +22,7 @@
 #include "mqtt.h"
 #include "netlisten.h"
 #include "util.h"
+#include "webpush.h"
 
 #define METRICS_REASONS 16
 
@@ -306,6 +307,13 @@ metrics_deliveries(struct jbuf *b)
 	if ((v = metrics_count("SELECT coalesce(sum(CASE WHEN delivered_us IS NULL THEN attempts"
 	    " ELSE max(attempts - 1, 0) END), 0) FROM webhook_outbox")) >= 0)
 		jbuf_add(b, "gatewatch_delivery_failed_attempts{channel=\"webhook\"} %lld\n", v);
+	webpush_counts(&pub, &drop, &conn);
+	metrics_head(b, "gatewatch_webpush_attempts_total", "counter",
+	    "Web Push deliveries tried, by outcome: delivered, failed (retried later), gone (the push service "
+	    "answered 404/410: the subscription is dropped) (since start).");
+	jbuf_add(b, "gatewatch_webpush_attempts_total{outcome=\"delivered\"} %llu\n", pub);
+	jbuf_add(b, "gatewatch_webpush_attempts_total{outcome=\"failed\"} %llu\n", drop);
+	jbuf_add(b, "gatewatch_webpush_attempts_total{outcome=\"gone\"} %llu\n", conn);
 	mqtt_counts(&pub, &drop, &conn);
 	metrics_head(b, "gatewatch_mqtt_messages_total", "counter",
 	    "MQTT messages queued for the broker (published) or dropped while it was away (since start).");

@@ -172,6 +172,19 @@ def main():
         row = c.execute("SELECT count(*) FROM webpush_outbox WHERE delivered_us IS NOT NULL").fetchone()[0]
         c.close()
         rep.check(row == 1, "the delivery is recorded as delivered")
+        # /metrics counts what the push endpoint saw: 201s delivered, the 410 gone
+        def attempts():
+            st, _, page = n.get("/metrics")
+            return {ln.split(" ")[0]: float(ln.split(" ")[1]) for ln in page.decode().splitlines()
+                    if st == 200 and ln.startswith("gatewatch_webpush_attempts_total{")}
+        ok = sum(len(v) for k, v in got.items() if not k.endswith("/gone"))
+        # (counted once the answer is read: wait for it)
+        seen = wait_until(lambda: (lambda m: m if m.get('gatewatch_webpush_attempts_total{outcome="delivered"}') == ok
+                                   else None)(attempts()), 10, 0.2) or attempts()
+        rep.check(seen.get('gatewatch_webpush_attempts_total{outcome="delivered"}') == ok and
+                  seen.get('gatewatch_webpush_attempts_total{outcome="gone"}') == 1 and
+                  seen.get('gatewatch_webpush_attempts_total{outcome="failed"}') == 0,
+                  "/metrics: Web Push attempts by outcome (%d delivered, 1 gone)" % ok, str(seen))
         st, body = api(n, token, "/api/push/unsubscribe", {"endpoint": a.json["endpoint"]})
         rep.check(st == 200 and body.get("dropped") is True, "unsubscribe", "%s %s" % (st, body))
         rep.check(os.stat(os.path.join(n.dir, "webpush-vapid.pem")).st_mode & 0o077 == 0,
