@@ -166,14 +166,14 @@ static int conv3_direct(const layer *l, const network *net)
 
 /* Winograd F(2x2,3x3) (kernels_wino.c) for 3x3 stride-1 convolutions
  * of 32 or more channels in, 32 or more out (16 over 1024 tiles or more),
- * whose output is 6 or more pixels wide and high: where it measured
+ * whose output is 8 or more pixels wide (else the direct kernel), and
+ * wider than 12 or higher (else kernels_ocv_chosen): where it measured
  * faster than the direct kernels on our networks (person 416: 1.1-1.8x on
  * those layers; 32 in, 16 or 32 out at 104x104: 1.24-1.35x; 16 in: 0.86x,
  * 64 in, 8 or 16 out at 45x45: 0.65-0.81x, the transforms outweighing the
  * multiplies saved). Its transformed weights follow the direct kernel's
  * packed ones in weight_updates (kernels_conv3_attach); such layers run
- * conv_forward_wino or conv_forward_winof. Process-wide switch, set
- * before attach. */
+ * conv_forward_wino. Process-wide switch, set before attach. */
 static int kernels_wino_on = 1;
 
 void kernels_set_winograd(int on)
@@ -193,30 +193,13 @@ static void conv_forward(layer l, network net);
 
 static void conv_forward_wino(layer l, network net)
 {
-	int act = kx_of(l.activation), rows = 0, i;
+	int act = kx_of(l.activation), i;
 
-	if (l.out_w >= 6 && l.out_h >= 6)
-		rows = kw_rows(l.c, l.h, l.w, l.pad, l.n, ws_bytes(&net) / (long)sizeof(float));
-	if (rows <= 0) {
+	if (l.out_w < 8 || kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > ws_bytes(&net)) {
 		conv_forward(l, net);
 		return;
 	}
 	kw_conv3(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
-	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output, net.workspace, rows);
-	if (act < 0)
-		for (i = 0; i < l.outputs; i++)
-			l.output[i] = activate(l.output[i], l.activation);
-}
-
-static void conv_forward_winof(layer l, network net)
-{
-	int act = kx_of(l.activation), i;
-
-	if (kw_scratchf(l.c, l.h, l.w, l.pad) * (long)sizeof(float) > ws_bytes(&net)) {
-		conv_forward(l, net);
-		return;
-	}
-	kw_conv3f(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
 	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output, net.workspace);
 	if (act < 0)
 		for (i = 0; i < l.outputs; i++)
@@ -414,23 +397,10 @@ static void fold_batchnorm(layer *l)
 	l->batch_normalize = 0;
 }
 
-/* Winograd with our own products (kw_conv3f) where it measured faster
- * than with sgemm, layer against layer: up to 64x64 channels (1.0-1.9x;
- * the transformed weights stay in L2), and more only over 256 tiles or
- * more (128x128 at 40x40 and 52x52: 1.1-1.2x; 100 to 169 tiles: 0.76-0.92x,
- * 49: 0.72-0.80x: the weights are streamed once per 24 tiles, where sgemm
- * packs them once per layer). */
-static int kernels_winof_chosen(const layer *l)
-{
-	long tiles = (long)((l->out_h + 1) / 2) * ((l->out_w + 1) / 2);
-
-	return (long)l->c * l->n <= 64 * 64 || tiles >= 256;
-}
-
 /* The forward of a 3x3 layer, fastest first, and its weights packed for
  * it in weight_updates (grown for it): kx_conv3's always (every other
- * kernel falls back to it), then ko_conv3's or Winograd's (for sgemm or
- * for our products) if it is the one. Packed at every attach (after every
+ * kernel falls back to it), then ko_conv3's or Winograd's if it is the
+ * one. Packed at every attach (after every
  * resize: the choice depends on the plane); a resize without one keeps a
  * forward whose weights are there. */
 static void kernels_conv3_attach(layer *l)
@@ -448,9 +418,6 @@ static void kernels_conv3_attach(layer *l)
 	if (ocv) {
 		ko_pack(l->weights, l->n, l->c, l->weight_updates + l->nweights);
 		l->forward = conv_forward_ocv;
-	} else if (wino && kernels_winof_chosen(l)) {
-		kw_packf(l->weights, l->n, l->c, l->weight_updates + l->nweights);
-		l->forward = conv_forward_winof;
 	} else if (wino) {
 		kw_pack(l->weights, l->n, l->c, l->weight_updates + l->nweights);
 		l->forward = conv_forward_wino;
@@ -514,7 +481,7 @@ int kernels_attached(const network *net)
 
 	for (i = 0; i < net->n; i++)
 		if (net->layers[i].forward == conv_forward || net->layers[i].forward == conv_forward_wino ||
-		    net->layers[i].forward == conv_forward_ocv || net->layers[i].forward == conv_forward_winof ||
+		    net->layers[i].forward == conv_forward_ocv ||
 		    net->layers[i].forward == maxpool_forward || net->layers[i].forward == connected_forward ||
 		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
 		    net->layers[i].forward == upsample_forward)

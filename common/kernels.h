@@ -7,7 +7,7 @@
  * leaves darknet's forward in place for the rest (region, softmax,
  * avgpool, ...). Convolutions: batch-norm folded into weights and biases
  * once; 3x3 stride-1 ones of many channels by Winograd F(2x2,3x3)
- * (kernels_wino.h: products by sgemm or by our own kernel), the other 3x3 ones by one of two direct AVX2/FMA
+ * (kernels_wino.h), the other 3x3 ones by one of two direct AVX2/FMA
  * kernels (pixels in the vector lanes, or output channels: kernels_ocv.h,
  * for stride 2, small planes and 32+ channels), chosen by shape; the
  * others by OpenBLAS sgemm (one thread: gatewatch runs one network per thread) over

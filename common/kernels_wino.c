@@ -6,30 +6,20 @@
  *   A^T = [1 1 1 0; 0 1 -1 -1].
  * The sum over input channels of the element-wise products is, for each
  * of the 16 tile positions, a (filters x channels) by (channels x tiles)
- * matrix product: OpenBLAS sgemm. Tiles are laid out by tile row, each
- * row rounded up to 8 tiles so the transforms run on whole vectors; the
- * input is first copied into zero-padded planes big enough for every
- * rounded tile. Tile rows are taken in blocks sized so the transformed
- * input and the products stay near the cache. */
+ * matrix product. Tiles are numbered row by row over the whole plane and
+ * taken 24 at a time (a panel): the input transform of the panel for
+ * every channel (8 tiles per vector; a vector whose tiles end one tile
+ * row and begin the next by one masked pass per row), then position by
+ * position the products of every 4 filters by a 4 x 24 AVX2/FMA kernel
+ * (the position's transformed input, c x 24, stays in L1 while the
+ * weights stream by), into a buffer of m x 16 x 24 floats; then the
+ * output transform with bias and activation. The input is first copied
+ * into zero-padded planes. */
 #include <immintrin.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "kernels_act8.h"
 #include "kernels_wino.h"
-
-/* Bytes of transformed input + products per block (measured on the
- * person network: 256 KB to 1 MB are alike; smaller blocks starve sgemm). */
-#define KW_BLOCK_BYTES (16L * 1024 * 1024)
-
-#include <stdlib.h>
-static long kw_block_bytes(void)
-{
-	const char *e = getenv("GW_WINO_KB");
-
-	return e ? atol(e) * 1024 : KW_BLOCK_BYTES;
-}
 
 struct kw_geom {
 	int oh, ow, th, tw, twp, ph, pw;
@@ -67,47 +57,6 @@ static void kw_filter(const float *g, float *t16)
 		}
 }
 
-void kw_pack(const float *w, int m, int c, float *u)
-{
-	float t[16];
-	int o, ic, k;
-
-	for (o = 0; o < m; o++)
-		for (ic = 0; ic < c; ic++) {
-			kw_filter(w + ((long)o * c + ic) * 9, t);
-			for (k = 0; k < 16; k++)
-				u[((long)k * m + o) * c + ic] = t[k];
-		}
-}
-
-long kw_scratch(int c, int h, int w, int pad, int m, int rows)
-{
-	struct kw_geom g;
-
-	kw_geom(h, w, pad, &g);
-	return (long)c * g.ph * g.pw + 16L * (c + m) * rows * g.tw + 32;
-}
-
-int kw_rows(int c, int h, int w, int pad, int m, long ws_floats)
-{
-	struct kw_geom g;
-	long per_row, fit, want;
-
-	kw_geom(h, w, pad, &g);
-	if (g.oh < 2 || g.ow < 2)
-		return 0;
-	per_row = 16L * (c + m) * g.tw;
-	fit = (ws_floats - (long)c * g.ph * g.pw - 32) / per_row;
-	want = kw_block_bytes() / 4 / per_row;
-	if (want < 1)
-		want = 1;
-	if (want > g.th)
-		want = g.th;
-	if (fit < 1)
-		return 0;
-	return (int)(fit < want ? fit : want);
-}
-
 /* even and odd elements of the 16 floats a, b */
 static inline __m256 kw_even(__m256 a, __m256 b)
 {
@@ -124,10 +73,12 @@ static inline __m256 kw_odd(__m256 a, __m256 b)
 }
 
 /* B^T d B of 8 tiles whose 4x4 inputs start at p (row stride pw, tiles 2
- * floats apart); V[k] goes to v + k * kstride. */
-static inline void kw_in_tile8(const float *p, long pw, float *v, long kstride, int nt)
+ * floats apart); V[k] goes to v + k * kstride, lanes lo .. nt-1 only. */
+static inline void kw_in_tile8w(const float *p, long pw, float *v, long kstride, int lo, int nt)
 {
-	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(nt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	__m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256i mask = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx),
+	    _mm256_cmpgt_epi32(_mm256_set1_epi32(nt), idx));
 	__m256 d[4][4], r[4][4];
 	int i, j;
 
@@ -150,7 +101,7 @@ static inline void kw_in_tile8(const float *p, long pw, float *v, long kstride, 
 	for (i = 0; i < 4; i++) {
 		float *o = v + (long)(i * 4) * kstride;
 
-		if (nt >= 8) {
+		if (nt >= 8 && lo == 0) {
 			_mm256_storeu_ps(o, _mm256_sub_ps(r[i][0], r[i][2]));
 			_mm256_storeu_ps(o + kstride, _mm256_add_ps(r[i][1], r[i][2]));
 			_mm256_storeu_ps(o + 2 * kstride, _mm256_sub_ps(r[i][2], r[i][1]));
@@ -164,26 +115,29 @@ static inline void kw_in_tile8(const float *p, long pw, float *v, long kstride, 
 	}
 }
 
-/* n (0..16) floats of v0 then v1 to o */
-static inline void kw_store16(float *o, __m256 v0, __m256 v1, int n)
+/* floats lo .. n-1 (of 16) of v0 then v1 to o + lo .. o + n-1 */
+static inline void kw_store16w(float *o, __m256 v0, __m256 v1, int lo, int n)
 {
 	const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 
-	if (n >= 16) {
+	if (n >= 16 && lo == 0) {
 		_mm256_storeu_ps(o, v0);
 		_mm256_storeu_ps(o + 8, v1);
 		return;
 	}
-	_mm256_maskstore_ps(o, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx), v0);
+	if (lo < 8)
+		_mm256_maskstore_ps(o, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx),
+		    _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx)), v0);
 	if (n > 8)
-		_mm256_maskstore_ps(o + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx), v1);
+		_mm256_maskstore_ps(o + 8, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo - 8), idx),
+		    _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx)), v1);
 }
 
 /* A^T M A + bias, act, of 8 tiles whose products are at mp + k * kstride;
- * the 2x2 outputs to o (row stride ow), n columns and rows2 (1 or 2) rows
- * of them valid. */
-static inline void kw_out_tile8(const float *mp, long kstride, float bias, enum kx_act act,
-    float *o, int ow, int n, int rows2)
+ * the 2x2 outputs to o (row stride ow), columns c0 .. n-1 and rows2 (1 or
+ * 2) rows of them. */
+static inline void kw_out_tile8w(const float *mp, long kstride, float bias, enum kx_act act,
+    float *o, int ow, int c0, int n, int rows2)
 {
 	__m256 s0[4], s1[4], b = _mm256_set1_ps(bias);
 	int j;
@@ -202,14 +156,14 @@ static inline void kw_out_tile8(const float *mp, long kstride, float bias, enum 
 		__m256 y01 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
 		__m256 lo = _mm256_unpacklo_ps(y00, y01), hi = _mm256_unpackhi_ps(y00, y01);
 
-		kw_store16(o, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), n);
+		kw_store16w(o, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), c0, n);
 	}
 	if (rows2 > 1) {
 		__m256 y10 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
 		__m256 y11 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
 		__m256 lo = _mm256_unpacklo_ps(y10, y11), hi = _mm256_unpackhi_ps(y10, y11);
 
-		kw_store16(o + ow, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), n);
+		kw_store16w(o + ow, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), c0, n);
 	}
 }
 
@@ -225,51 +179,16 @@ static void kw_pad(const float *in, int c, int h, int w, int pad, const struct k
 			    sizeof(float) * w);
 }
 
-void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
-    int m, enum kx_act act, float *out, float *ws, int rows)
-{
-	struct kw_geom g;
-	float *pin = ws, *v, *mp;
-	long oplane;
-	int ty0;
-
-	kw_geom(h, w, pad, &g);
-	oplane = (long)g.oh * g.ow;
-	v = pin + (long)c * g.ph * g.pw + 16;
-	mp = v + 16L * c * rows * g.tw;
-	kw_pad(in, c, h, w, pad, &g, pin);
-	for (ty0 = 0; ty0 < g.th; ty0 += rows) {
-		int nr = g.th - ty0 < rows ? g.th - ty0 : rows, n = nr * g.tw, ic, o, ty, tx, k;
-
-		for (ic = 0; ic < c; ic++)
-			for (ty = 0; ty < nr; ty++) {
-				const float *p = pin + ((long)ic * g.ph + 2 * (ty0 + ty)) * g.pw;
-
-				for (tx = 0; tx < g.tw; tx += 8)
-					kw_in_tile8(p + 2 * tx, g.pw, v + (long)ic * n + ty * g.tw + tx, (long)c * n,
-					    g.tw - tx);
-			}
-		for (k = 0; k < 16; k++)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, c, 1.0f,
-			    u + (long)k * m * c, c, v + (long)k * c * n, n, 0.0f, mp + (long)k * m * n, n);
-		for (o = 0; o < m; o++)
-			for (ty = 0; ty < nr; ty++) {
-				int oy = 2 * (ty0 + ty);
-				float *orow = out + o * oplane + (long)oy * g.ow;
-
-				for (tx = 0; tx < g.tw; tx += 8)
-					kw_out_tile8(mp + (long)o * n + ty * g.tw + tx, (long)m * n, bias[o], act,
-					    orow + 2 * tx, g.ow, g.ow - 2 * tx, oy + 1 < g.oh ? 2 : 1);
-			}
-	}
-}
-
-/* ---- fused: our own products, panel by panel (kw_conv3f) ---- */
-
 /* Tiles per panel: 3 vectors of the 4 x 24 product kernel. */
 #define KW_PANEL 24
 
-void kw_packf(const float *w, int m, int c, float *u)
+/* Floats from one position's transformed input to the next: 16 more
+ * than c panels, so that the input transform's 16 stores of a vector do
+ * not all fall in one L1 set (c * 96 bytes is a multiple of 4 KB for
+ * many c: measured 17% of the time in the transform without it). */
+#define KW_VSTRIDE(c) ((long)(c) * KW_PANEL + 16)
+
+void kw_pack(const float *w, int m, int c, float *u)
 {
 	float t[16];
 	int o, ic, k;
@@ -282,65 +201,12 @@ void kw_packf(const float *w, int m, int c, float *u)
 		}
 }
 
-long kw_scratchf(int c, int h, int w, int pad)
+long kw_scratch(int c, int h, int w, int pad, int m)
 {
 	struct kw_geom g;
 
 	kw_geom(h, w, pad, &g);
-	return (long)c * (g.th * 2 + 2) * (g.tw * 2 + 2) + 16L * c * KW_PANEL + 16L * 4 * KW_PANEL + 32;
-}
-
-/* B^T d B of one tile at p (row stride pw), V[k] to v + k * kstride */
-static void kw_in_tile1(const float *p, long pw, float *v, long kstride)
-{
-	float r[4][4];
-	int j;
-
-	for (j = 0; j < 4; j++) {
-		r[0][j] = p[j] - p[2 * pw + j];
-		r[1][j] = p[pw + j] + p[2 * pw + j];
-		r[2][j] = p[2 * pw + j] - p[pw + j];
-		r[3][j] = p[pw + j] - p[3 * pw + j];
-	}
-	for (j = 0; j < 4; j++) {
-		v[(4 * j) * kstride] = r[j][0] - r[j][2];
-		v[(4 * j + 1) * kstride] = r[j][1] + r[j][2];
-		v[(4 * j + 2) * kstride] = r[j][2] - r[j][1];
-		v[(4 * j + 3) * kstride] = r[j][1] - r[j][3];
-	}
-}
-
-static inline float kw_act1(float v, enum kx_act act)
-{
-	if (act == KX_LEAKY)
-		return v > 0 ? v : .1f * v;
-	if (act == KX_RELU)
-		return v > 0 ? v : 0;
-	return v;
-}
-
-/* A^T M A + bias, act, of one tile (M[k] at mp + k * kstride) to o */
-static void kw_out_tile1(const float *mp, long kstride, float bias, enum kx_act act, float *o,
-    int ow, int cols, int rows)
-{
-	float s0[4], s1[4];
-	int j;
-
-	for (j = 0; j < 4; j++) {
-		float m0 = mp[j * kstride], m1 = mp[(4 + j) * kstride];
-		float m2 = mp[(8 + j) * kstride], m3 = mp[(12 + j) * kstride];
-
-		s0[j] = m0 + m1 + m2;
-		s1[j] = m1 - m2 - m3;
-	}
-	o[0] = kw_act1(s0[0] + s0[1] + s0[2] + bias, act);
-	if (cols > 1)
-		o[1] = kw_act1(s0[1] - s0[2] - s0[3] + bias, act);
-	if (rows > 1) {
-		o[ow] = kw_act1(s1[0] + s1[1] + s1[2] + bias, act);
-		if (cols > 1)
-			o[ow + 1] = kw_act1(s1[1] - s1[2] - s1[3] + bias, act);
-	}
+	return (long)c * (g.th * 2 + 2) * (g.tw * 2 + 2) + 16 * KW_VSTRIDE(c) + 16L * m * KW_PANEL + 48;
 }
 
 /* mb[j][24] = sum over c of u[c][j] * v[c][24], j < 4, NV vectors */
@@ -378,10 +244,13 @@ static inline __attribute__((always_inline)) void kw_gemm4(const float *v, const
 }
 
 /* the input transform of tiles q0 .. q0+nt-1 of every channel into v
- * ([16][c][KW_PANEL], lanes past nt zero) */
+ * ([16][c][KW_PANEL], positions KW_VSTRIDE apart); 8 tiles per vector, those of a vector in two or
+ * more tile rows by one masked pass per row (lane i of a pass reads the
+ * tile i places before or after that row's first, inside the padded
+ * planes or their slack). */
 static void kw_panel_in(const float *pin, int c, const struct kw_geom *g, int q0, int nt, float *v)
 {
-	long kstride = (long)c * KW_PANEL;
+	long kstride = KW_VSTRIDE(c);
 	int ic, q, k;
 
 	for (ic = 0; ic < c; ic++) {
@@ -394,25 +263,22 @@ static void kw_panel_in(const float *pin, int c, const struct kw_geom *g, int q0
 			if (ng <= 0) {
 				for (k = 0; k < 16; k++)
 					memset(vc + k * kstride + q, 0, sizeof(float) * 8);
-			} else if (tx + ng <= g->tw) {
-				kw_in_tile8(plane + (long)2 * ty * g->pw + 2 * tx, g->pw, vc + q, kstride, ng);
-			} else {
-				for (i = 0; i < 8; i++, tx++) {
-					if (tx == g->tw)
-						tx = 0, ty++;
-					if (i < ng)
-						kw_in_tile1(plane + (long)2 * ty * g->pw + 2 * tx, g->pw, vc + q + i, kstride);
-					else
-						for (k = 0; k < 16; k++)
-							vc[k * kstride + q + i] = 0;
-				}
+				continue;
+			}
+			for (i = 0; i < ng; ty++, tx = 0) {
+				int seg = g->tw - tx < ng - i ? g->tw - tx : ng - i;
+
+				kw_in_tile8w(plane + (long)2 * ty * g->pw + 2 * (tx - i), g->pw, vc + q, kstride,
+				    i, i + seg);
+				i += seg;
 			}
 		}
 	}
 }
 
 /* the output transform of 4 channels' products mb ([16][4][KW_PANEL])
- * for tiles q0 .. q0+nt-1 */
+ * for tiles q0 .. q0+nt-1 (a vector's tiles in two or more rows: one
+ * masked store per row) */
 static void kw_panel_out(const float *mb, int q0, int nt, const struct kw_geom *g, const float *bias,
     enum kx_act act, float *out, long oplane)
 {
@@ -421,30 +287,25 @@ static void kw_panel_out(const float *mb, int q0, int nt, const struct kw_geom *
 	for (j = 0; j < 4; j++, out += oplane)
 		for (q = 0; q < nt; q += 8) {
 			int ng = nt - q > 8 ? 8 : nt - q, ty = (q0 + q) / g->tw, tx = (q0 + q) % g->tw;
-			const float *mp = mb + j * KW_PANEL + q;
 
-			if (tx + ng <= g->tw) {
-				int cols = g->ow - 2 * tx;
+			for (i = 0; i < ng; ty++, tx = 0) {
+				int seg = g->tw - tx < ng - i ? g->tw - tx : ng - i;
+				int cols = g->ow - 2 * tx < 2 * seg ? g->ow - 2 * tx : 2 * seg;
 
-				kw_out_tile8(mp, 4 * KW_PANEL, bias[j], act, out + (long)2 * ty * g->ow + 2 * tx,
-				    g->ow, cols < 2 * ng ? cols : 2 * ng, 2 * ty + 1 < g->oh ? 2 : 1);
-				continue;
-			}
-			for (i = 0; i < ng; i++, tx++) {
-				if (tx == g->tw)
-					tx = 0, ty++;
-				kw_out_tile1(mp + i, 4 * KW_PANEL, bias[j], act, out + (long)2 * ty * g->ow + 2 * tx,
-				    g->ow, g->ow - 2 * tx > 1 ? 2 : 1, g->oh - 2 * ty > 1 ? 2 : 1);
+				kw_out_tile8w(mb + j * KW_PANEL + q, 4 * KW_PANEL, bias[j], act,
+				    out + (long)2 * ty * g->ow + 2 * (tx - i), g->ow, 2 * i, 2 * i + cols,
+				    2 * ty + 1 < g->oh ? 2 : 1);
+				i += seg;
 			}
 		}
 }
 
-void kw_conv3f(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
+void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
     int m, enum kx_act act, float *out, float *ws)
 {
 	struct kw_geom g;
-	float *pin = ws, *v, *mb;
-	long oplane;
+	float *pin = ws + 16, *v, *mb;   /* (slack before: kw_panel_in) */
+	long oplane, msize = 16L * 4 * KW_PANEL;
 	int nq, q0, ob, k;
 
 	kw_geom(h, w, pad, &g);
@@ -453,17 +314,20 @@ void kw_conv3f(const float *in, int c, int h, int w, int pad, const float *u, co
 	oplane = (long)g.oh * g.ow;
 	nq = g.th * g.tw;
 	v = pin + (long)c * g.ph * g.pw + 16;
-	mb = v + 16L * c * KW_PANEL;
+	mb = v + 16 * KW_VSTRIDE(c);
 	kw_pad(in, c, h, w, pad, &g, pin);
 	for (q0 = 0; q0 < nq; q0 += KW_PANEL) {
 		int nt = nq - q0 < KW_PANEL ? nq - q0 : KW_PANEL;
 
 		kw_panel_in(pin, c, &g, q0, nt, v);
-		for (ob = 0; ob < m / 4; ob++) {
-			for (k = 0; k < 16; k++) {
-				const float *vk = v + (long)k * c * KW_PANEL;
+		/* position by position: its transformed input (c x 24) stays
+		 * in L1 while the weights stream by */
+		for (k = 0; k < 16; k++) {
+			const float *vk = v + k * KW_VSTRIDE(c);
+
+			for (ob = 0; ob < m / 4; ob++) {
 				const float *uk = u + ((long)k * (m / 4) + ob) * c * 4;
-				float *mk = mb + k * 4 * KW_PANEL;
+				float *mk = mb + ob * msize + k * 4 * KW_PANEL;
 
 				if (nt > 16)
 					kw_gemm4(vk, uk, c, mk, 3);
@@ -472,7 +336,9 @@ void kw_conv3f(const float *in, int c, int h, int w, int pad, const float *u, co
 				else
 					kw_gemm4(vk, uk, c, mk, 1);
 			}
-			kw_panel_out(mb, q0, nt, &g, bias + ob * 4, act, out + (long)ob * 4 * oplane, oplane);
 		}
+		for (ob = 0; ob < m / 4; ob++)
+			kw_panel_out(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
+			    out + (long)ob * 4 * oplane, oplane);
 	}
 }
