@@ -98,6 +98,16 @@ struct msg_frame_ref {
 	char frame_id[FRAMEID_SIZE];
 };
 
+/* FRAME: the dispatcher hands its worker a frame. skipped: the camera's
+ * frames since the previous FRAME that nobody will analyse (a gate
+ * camera's stale frames, dispatcher.gate_latest), so the worker's tracker
+ * knows the camera's own frame interval: a missing look, not a gap. */
+struct msg_frame {
+	struct msg_frame_ref ref;
+	uint32_t skipped;
+	uint32_t reserved;             /* 0 */
+};
+
 struct msg_frame_done {
 	struct msg_frame_ref ref;
 	int32_t status;                /* 0 done (result committed), or -errno */
@@ -290,6 +300,7 @@ struct msg {
 	union {
 		struct msg_hello hello;
 		struct msg_frame_ref ref;
+		struct msg_frame frame;
 		struct msg_frame_done done;
 		struct msg_result result;
 		struct msg_verdict verdict;

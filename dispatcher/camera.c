@@ -26,6 +26,7 @@ struct camera {
 	uint64_t done, failed, bytes;
 	uint64_t crashes;       /* worker exits of its own fault (msg_queue_status.crashes) */
 	uint64_t skipped;       /* stale frames removed unanalysed (dispatcher.gate_latest) */
+	unsigned skipped_since; /* ...since the last frame sent: the worker is told (msg_frame.skipped) */
 };
 
 static struct camera **cams;    /* owned */
@@ -138,6 +139,7 @@ camera_skip(const char *id, void *arg)
 
 	if (rc == 0) {
 		c->skipped++;
+		c->skipped_since++;
 		log_info(id, "camera=%s skipped unanalysed: a newer frame waits (gate camera)", c->id);
 	} else if (rc != -ENOENT)
 		log_warnc(rc, id, "camera=%s cannot remove a skipped frame from queue/", c->id);
@@ -174,10 +176,11 @@ camera_feed(struct camera *c)
 		memset(&ref, 0, sizeof(ref));
 		util_strlcpy(ref.camera, c->id, sizeof(ref.camera));
 		util_strlcpy(ref.frame_id, id, sizeof(ref.frame_id));
-		if (child_send(c->child, &ref) < 0) {
+		if (child_send(c->child, &ref, c->skipped_since) < 0) {
 			fifo_giveback(&c->fifo);
 			return;
 		}
+		c->skipped_since = 0;
 		uv_timer_stop(&c->timer);
 		log_debug(id, "camera=%s sent to worker pid=%d", c->id, child_pid(c->child));
 		camera_changed(c);

@@ -295,11 +295,15 @@ child_ready(const struct child *ch)
 }
 
 int
-child_send(struct child *ch, const struct msg_frame_ref *ref)
+child_send(struct child *ch, const struct msg_frame_ref *ref, unsigned skipped)
 {
+	struct msg_frame f;
 	int rc;
 
-	if ((rc = msg_send(ch->fd, MSG_FRAME, ref, sizeof(*ref))) < 0) {
+	memset(&f, 0, sizeof(f));
+	f.ref = *ref;
+	f.skipped = skipped;
+	if ((rc = msg_send(ch->fd, MSG_FRAME, &f, sizeof(f))) < 0) {
 		log_warnc(rc, ref->frame_id, "camera=%s pid=%d cannot send frame to worker", ch->camera, ch->pid);
 		ch->broken = 1;
 		child_drop(ch);

@@ -56,7 +56,7 @@ int child_ready(const struct child *ch);
 
 /* child_send - send the worker a frame. Returns 0, or a negative errno:
  * then the connection is dropped (logged) and its exit counts as a crash. */
-int child_send(struct child *ch, const struct msg_frame_ref *ref);
+int child_send(struct child *ch, const struct msg_frame_ref *ref, unsigned skipped);
 
 /* child_retire - ask the worker to exit once its frame is finished (we shut
  * our side for writing: it sees EOF). */

@@ -411,8 +411,9 @@ frame_load(struct worker *w, const struct msg_frame_ref *ref, struct frame_in *i
 }
 
 int
-frame_handle(struct worker *w, const struct msg_frame_ref *ref)
+frame_handle(struct worker *w, const struct msg_frame *f)
 {
+	const struct msg_frame_ref *ref = &f->ref;
 	static struct frame_in in; /* one frame at a time */
 	struct msg_result *r = &w->result;
 	char reason[96];
@@ -441,6 +442,10 @@ frame_handle(struct worker *w, const struct msg_frame_ref *ref)
 	wall = util_now_us();
 	w->lag_us = wall > now ? (wall - now < FRAME_LAG_MAX_US ? wall - now : FRAME_LAG_MAX_US) : 0;
 	w->have_clock = 1;
+	if (f->skipped > 0) {
+		log_info(ref->frame_id, "camera=%s after %u frames skipped by the dispatcher", ref->camera, f->skipped);
+		people_skipped(w->people, f->skipped);
+	}
 	rc = frame_people(w, &in.im, &in.meta, now, r, &nfaces, &nclass, &nskip);
 	analyse_times(w->an, &r->face_time, &r->mask_time); /* for /metrics */
 	if (rc == 0)

@@ -175,7 +175,7 @@ worker_loop(struct worker *w)
 			log_debug(NULL, "camera=%s dispatcher hello pid=%d", w->camera, (int)m->u.hello.pid);
 			break;
 		case MSG_FRAME:
-			if (frame_handle(w, &m->u.ref) == -ECANCELED)
+			if (frame_handle(w, &m->u.frame) == -ECANCELED)
 				wk.stop = 1;
 			break;
 		default:

@@ -335,6 +335,12 @@ people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, si
 	return people_result(p, rc);
 }
 
+void
+people_skipped(struct people *p, unsigned n)
+{
+	track_skipped(p->t, n);
+}
+
 int
 people_tick(struct people *p, uint64_t now_us)
 {

@@ -44,6 +44,10 @@ void people_free(struct people *p);
 int people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, size_t n,
                   float temperature, struct track_assign *assign);
 
+/* people_skipped - the camera's n frames before the next one were not
+ * analysed (track_skipped). */
+void people_skipped(struct people *p, unsigned n);
+
 /* people_tick - time passed without a frame: end people gone too long,
  * raise due alerts. Returns 0 or -ENOMEM. */
 int people_tick(struct people *p, uint64_t now_us);

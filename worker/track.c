@@ -161,6 +161,12 @@ track_missing_limit(const struct tracker *t, const struct track *tr)
 	return by_frames > (double)base ? (uint64_t)by_frames : base;
 }
 
+void
+track_skipped(struct tracker *t, unsigned n)
+{
+	t->skipped += n;
+}
+
 uint64_t
 track_frame_interval_us(const struct tracker *t)
 {
@@ -179,17 +185,20 @@ track_frame_interval_us(const struct tracker *t)
 	return g[n / 2];
 }
 
-/* track_note_frame - count a frame of n boxes and its gap to the last. */
+/* track_note_frame - count a frame of n boxes and its gap to the last: the
+ * camera's frame interval, so a gap that spans frames nobody analysed
+ * (track_skipped) counts as that many intervals. */
 static void
 track_note_frame(struct tracker *t, uint64_t now, size_t n)
 {
 	if (t->last_frame_us && now > t->last_frame_us && now - t->last_frame_us <= TRACK_GAP_MAX_US) {
-		t->gaps[t->gap_next] = now - t->last_frame_us;
+		t->gaps[t->gap_next] = (now - t->last_frame_us) / (1u + (uint64_t)t->skipped);
 		t->gap_next = (t->gap_next + 1) % TRACK_GAPS;
 		if (t->ngaps < TRACK_GAPS)
 			t->ngaps++;
 	}
 	t->last_frame_us = now;
+	t->skipped = 0;
 	t->st.frames++;
 	t->st.boxes += n;
 }

@@ -209,6 +209,12 @@ int track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct
  * -EINVAL for id 0. Emits nothing. */
 int track_adopt(struct tracker *t, const struct track_adopt *a);
 
+/* track_skipped - the camera sent n frames since the last update that
+ * nobody will analyse (a gate camera's stale frames): the next frame's gap
+ * spans n + 1 of its frame intervals. A skipped frame is a missing look,
+ * never a reason to keep a person who left. */
+void track_skipped(struct tracker *t, unsigned n);
+
 /* track_frame_interval_us - the camera's typical frame interval lately
  * (median of the last gaps between frames, gaps over 10 s ignored), 0 if
  * not known yet. */

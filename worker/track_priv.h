@@ -55,6 +55,7 @@ struct tracker {
 	uint64_t last_frame_us;     /* last track_update with boxes; 0 = none yet */
 	uint64_t gaps[TRACK_GAPS];  /* ring of recent frame gaps */
 	unsigned ngaps, gap_next;
+	unsigned skipped;           /* the camera's frames since last_frame_us nobody analysed */
 	int cam_has_alerted;
 	uint64_t cam_alert_us;
 	struct track_stats st;

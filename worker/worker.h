@@ -28,12 +28,13 @@ struct worker {
 	struct msg_result result; /* scratch, one frame at a time */
 };
 
-/* frame_handle - one MSG_FRAME from claim to done: analysed, its RESULT
+/* frame_handle - one MSG_FRAME from claim to done (how many frames the
+ * dispatcher skipped before it goes to the tracker): analysed, its RESULT
  * acknowledged by the notifier, deleted from the spool, reported done to
  * the dispatcher (a frame that cannot be analysed is moved to failed/).
  * Returns 0, or -ECANCELED when the worker must stop now (the frame stays
  * in active/ for redelivery). */
-int frame_handle(struct worker *w, const struct msg_frame_ref *ref);
+int frame_handle(struct worker *w, const struct msg_frame *f);
 
 /* frame_flush - send the track events no frame carries (people who left)
  * as RESULTs flagged MSG_RESULT_NOFRAME. final: the worker is exiting, give

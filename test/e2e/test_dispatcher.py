@@ -286,6 +286,8 @@ def main():
             if want_skip:
                 logged = [f for f in g if re.search(re.escape(f) + r".*camera=lane skipped unanalysed", logtext())]
                 rep.check(logged == g[1:3], "lane: one log line per skipped frame", str(logged))
+                rep.check(re.search(re.escape(g[3]) + r".*camera=lane after 2 frames skipped by the dispatcher",
+                                    logtext()), "lane: the worker is told 2 frames were skipped before the newest")
             rep.check(wait_until(lambda: nt.status.get(cam, {}).get("skipped") == want_skip, 10),
                       "%s: queue_status counts %d skipped" % (cam, want_skip), str(nt.status.get(cam)))
 

@@ -202,7 +202,7 @@ class Dispatcher:
         self.pending = []
 
     def frame(self, camera, fid):
-        self.sock.send(pack(FRAME, ref(camera, fid)))
+        self.sock.send(pack(FRAME, ref(camera, fid) + struct.pack("<II", 0, 0)))  # msg_frame: skipped, reserved
 
     def done(self, timeout):
         """Next FRAME_DONE as (frame_id, status, reason), or None on timeout."""

@@ -122,12 +122,32 @@ CASE(unterminated)
 
 	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 	memset(&ref, 'x', sizeof(ref));
-	CHECK_INT(msg_send(sv[0], MSG_FRAME, &ref, sizeof(ref)), 0, "send unterminated ref");
+	CHECK_INT(msg_send(sv[0], MSG_FRAME_READY, &ref, sizeof(ref)), 0, "send unterminated ref");
 	CHECK_INT(msg_recv(sv[1], &m), 1, "receive unterminated ref");
 	CHECK_INT(strlen(m.u.ref.camera), CAMERA_ID_SIZE - 1, "camera string is terminated inside its field");
 
 	close(sv[0]);
 	CHECK_INT(msg_recv(sv[1], &m), 0, "EOF after the peer closes");
+	close(sv[1]);
+}
+
+/* FRAME carries the frames skipped before it; its strings are terminated too. */
+CASE(frame)
+{
+	struct msg_frame f;
+	struct msg m;
+	int sv[2];
+
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	memset(&f, 'x', sizeof(f));
+	f.skipped = 7;
+	f.reserved = 0;
+	CHECK_INT(msg_send(sv[0], MSG_FRAME, &f, sizeof(f.ref)), -EINVAL, "a FRAME of a bare ref's size is refused");
+	CHECK_INT(msg_send(sv[0], MSG_FRAME, &f, sizeof(f)), 0, "send a frame");
+	CHECK_INT(msg_recv(sv[1], &m), 1, "receive it");
+	CHECK_INT(m.u.frame.skipped, 7, "skipped arrives");
+	CHECK_INT(strlen(m.u.frame.ref.frame_id), FRAMEID_SIZE - 1, "frame id terminated inside its field");
+	close(sv[0]);
 	close(sv[1]);
 }
 

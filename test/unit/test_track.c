@@ -182,6 +182,52 @@ CASE(leave_arrive)
 	track_free(t);
 }
 
+/* A 5 fps gate camera whose worker gets one frame in 8 (the dispatcher
+ * skipped the 7 between): A leaves, nobody for 3.6 s, B steps in where A
+ * stood. Told of the skipped frames, the tracker knows the camera's 200 ms
+ * interval, ends A after max_missing (3 s) and B is a new person; not
+ * told, the 1.6 s between analysed frames look like a slow camera and A is
+ * kept for 2.5 of them (4 s), so B would be taken for A. */
+static void
+test_track_skipping(int tell, uint64_t *ida, uint64_t *idb)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, step = 8 * FRAME;
+	int i;
+
+	for (i = 0; i < 6; i++, now += step) {
+		struct track_box b = test_track_box(300, 100, 100, 220);
+
+		if (tell && i > 0)
+			track_skipped(t, 7);
+		track_update(t, now, &b, 1, a);
+		*ida = a[0].id;
+	}
+	now += 3600000ULL - step; /* the last analysed frame of A, then 3.6 s of nobody */
+	for (i = 0; i < 3; i++, now += step) {
+		struct track_box b = test_track_box(302, 104, 100, 220);
+
+		if (tell && i > 0) /* frames of nobody never reach the dispatcher: none skipped */
+			track_skipped(t, 7);
+		track_update(t, now, &b, 1, a);
+		*idb = a[0].id;
+	}
+	test_track_drain(t, &ev);
+	track_free(t);
+}
+
+CASE(skipped_frames)
+{
+	uint64_t ida, idb;
+
+	test_track_skipping(1, &ida, &idb);
+	CHECK(ida != 0 && idb != 0 && ida != idb, "skipped frames told: the next person where A stood is a new person");
+	test_track_skipping(0, &ida, &idb);
+	CHECK(ida != 0 && ida == idb, "not told (the contrast): A's track takes the next person");
+}
+
 CASE(flicker)
 {
 	struct tracker *t = track_new(NULL);
