@@ -321,6 +321,9 @@ metrics_deliveries(struct jbuf *b)
 	jbuf_add(b, "gatewatch_mqtt_messages_total{outcome=\"dropped\"} %llu\n", drop);
 	metrics_head(b, "gatewatch_mqtt_connects_total", "counter", "Connections made to the MQTT broker (since start).");
 	jbuf_add(b, "gatewatch_mqtt_connects_total %llu\n", conn);
+	metrics_head(b, "gatewatch_mqtt_connected", "gauge", "1 while connected to the MQTT broker (absent: MQTT is off).");
+	if (mqtt_connected() >= 0)
+		jbuf_add(b, "gatewatch_mqtt_connected %d\n", mqtt_connected());
 }
 
 void

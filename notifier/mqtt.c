@@ -61,6 +61,12 @@ mqtt_counts(unsigned long long *published, unsigned long long *dropped, unsigned
 	*connects = atomic_load(&mq.connects);
 }
 
+int
+mqtt_connected(void)
+{
+	return mq.m == NULL ? -1 : atomic_load(&mq.connected) != 0;
+}
+
 /* mqtt_pub - queue one message; counts it as published or dropped. */
 static int
 mqtt_pub(const char *topic, const char *payload, int qos, int retain)

@@ -43,4 +43,8 @@ void mqtt_alert(const char *camera, const char *reason, long long alert_id, int 
  * queue error), connects. */
 void mqtt_counts(unsigned long long *published, unsigned long long *dropped, unsigned long long *connects);
 
+/* mqtt_connected - for /metrics: 1 connected to the broker, 0 not (yet),
+ * -1 MQTT is off. */
+int mqtt_connected(void);
+
 #endif

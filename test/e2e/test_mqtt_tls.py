@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import PER_PHOTO_TRACKING, Gatewatch, Report, free_port, images_masks, wait_until  # noqa: E402
@@ -77,6 +78,16 @@ class TlsBroker(Broker):
         return {p[1]: p[2] for p in (ln.split(" ", 2) for ln in r.stdout.splitlines()) if len(p) == 3 and p[0] == "1"}
 
 
+def mqtt_connected(port):
+    """gatewatch_mqtt_connected from metrics.listen on port, or None."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+            page = r.read().decode()
+    except OSError:
+        return None
+    return next((ln.split(" ")[1] for ln in page.splitlines() if ln.startswith("gatewatch_mqtt_connected ")), None)
+
+
 def committed(gw):
     try:
         return sqlite3.connect(os.path.join(gw.dir, "gatewatch.db")).execute(
@@ -102,7 +113,9 @@ def main():
             rep.check(r.returncode != 0, "the broker refuses mosquitto_sub with %s" % what, r.stdout[-200:])
 
         sets = dict(PER_PHOTO_TRACKING)
-        sets.update({"mqtt.url": "mqtts://127.0.0.1:%d" % broker.port, "mqtt.user": USER, "mqtt.password": PASSWORD,
+        mport = free_port()
+        sets.update({"metrics.listen": "127.0.0.1:%d" % mport, "mqtt.url": "mqtts://127.0.0.1:%d" % broker.port,
+                     "mqtt.user": USER, "mqtt.password": PASSWORD,
                      "mqtt.ca_file": os.path.join(tmp, "ca.pem")})
         with Gatewatch("mqtt-tls", cameras=("cam1",), sets=sets) as gw:
             live = subprocess.Popen(broker.sub("gatewatch/camera/cam1/event"), stdout=subprocess.PIPE,
@@ -123,6 +136,7 @@ def main():
                       str(evs[:2]))
             rep.check("mqtt: connected to 127.0.0.1:%d" % broker.port in gw.log("notifier"),
                       "the notifier logs the connect")
+            rep.check(mqtt_connected(mport) == "1", "/metrics: gatewatch_mqtt_connected 1", mqtt_connected(mport))
             os.killpg(live.pid, signal.SIGKILL)
             live.wait(5)
 
@@ -143,6 +157,7 @@ def main():
             rep.check(tries[:3] == [1, 2, 4], "retries back off: 1 s, 2 s, 4 s", str(tries))
             rep.check(broker.retained("gatewatch/status").get("gatewatch/status") != "online",
                       "certificate refused: nothing published")
+            rep.check(mqtt_connected(mport) == "0", "/metrics: gatewatch_mqtt_connected 0", mqtt_connected(mport))
 
         # The right CA, a wrong password.
         sets["mqtt.ca_file"], sets["mqtt.password"] = os.path.join(tmp, "ca.pem"), "not-the-password"
