@@ -14,7 +14,7 @@
  * (the position's transformed input, c x 24, stays in L1 while the
  * weights stream by), into a buffer of m x 16 x 24 floats; then the
  * output transform with bias and activation. The input is first copied
- * into zero-padded planes. */
+ * into zero-padded rows, row by row across channels (kw_pad). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -167,15 +167,18 @@ static inline void kw_out_tile8w(const float *mp, long kstride, float bias, enum
 	}
 }
 
-/* the c input planes, zero-padded to ph x pw with the image at (pad, pad) */
+/* the c input planes, zero-padded to ph x pw with the image at (pad,
+ * pad), row by row: row y of channel ic at p + (y * c + ic) * pw (the
+ * rows a panel reads, all channels', are then one stream in memory, not
+ * 4 x c short ones) */
 static void kw_pad(const float *in, int c, int h, int w, int pad, const struct kw_geom *g, float *p)
 {
 	int ic, y;
 
 	memset(p, 0, sizeof(float) * ((long)c * g->ph * g->pw + 16));
-	for (ic = 0; ic < c; ic++)
-		for (y = 0; y < h; y++)
-			memcpy(p + ((long)ic * g->ph + y + pad) * g->pw + pad, in + ((long)ic * h + y) * w,
+	for (y = 0; y < h; y++)
+		for (ic = 0; ic < c; ic++)
+			memcpy(p + ((long)(y + pad) * c + ic) * g->pw + pad, in + ((long)ic * h + y) * w,
 			    sizeof(float) * w);
 }
 
@@ -254,7 +257,8 @@ static void kw_panel_in(const float *pin, int c, const struct kw_geom *g, int q0
 	int ic, q, k;
 
 	for (ic = 0; ic < c; ic++) {
-		const float *plane = pin + (long)ic * g->ph * g->pw;
+		const float *plane = pin + (long)ic * g->pw;
+		long rs = (long)c * g->pw;   /* row stride (kw_pad) */
 		float *vc = v + (long)ic * KW_PANEL;
 
 		for (q = 0; q < KW_PANEL; q += 8) {
@@ -268,7 +272,7 @@ static void kw_panel_in(const float *pin, int c, const struct kw_geom *g, int q0
 			for (i = 0; i < ng; ty++, tx = 0) {
 				int seg = g->tw - tx < ng - i ? g->tw - tx : ng - i;
 
-				kw_in_tile8w(plane + (long)2 * ty * g->pw + 2 * (tx - i), g->pw, vc + q, kstride,
+				kw_in_tile8w(plane + 2 * ty * rs + 2 * (tx - i), rs, vc + q, kstride,
 				    i, i + seg);
 				i += seg;
 			}
