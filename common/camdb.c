@@ -286,18 +286,22 @@ camdb_remove(sqlite3 *db, const char *id, int64_t now_us)
 }
 
 enum config_mode
-camdb_mode(const char *dir, const char *id)
+camdb_mode(const struct config *c, const char *id)
 {
 	char path[CONFIG_PATH_SIZE + 32];
+	const struct config_camera *cc;
 	struct camdb_camera cam;
 	sqlite3 *db = NULL;
 	int rc = -EIO;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/gatewatch.db", dir) < sizeof(path) &&
+	if ((size_t)snprintf(path, sizeof(path), "%s/gatewatch.db", c->dir) < sizeof(path) &&
 	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(db, 2000);
 		rc = camdb_get(db, id, &cam);
 	}
 	sqlite3_close(db);
-	return rc == 0 ? cam.mode : CONFIG_MODE_GATE;
+	if (rc == 0)
+		return cam.mode;
+	/* no row: nothing seeded yet (a worker run alone) or removed */
+	return (cc = config_camera(c, id)) != NULL ? cc->mode : CONFIG_MODE_GATE;
 }

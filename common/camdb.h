@@ -74,8 +74,9 @@ int camdb_rotate(sqlite3 *db, const char *id, int64_t now_us, char *tok);
 /* camdb_remove - the camera is no more: its token is refused. -ENOENT. */
 int camdb_remove(sqlite3 *db, const char *id, int64_t now_us);
 
-/* camdb_mode - the mode of camera id read from DIR/gatewatch.db (the
- * worker, at start); gate when it cannot be read. */
-enum config_mode camdb_mode(const char *dir, const char *id);
+/* camdb_mode - the mode of camera id as DIR/gatewatch.db says (the
+ * worker, at start); where it has no row for it (nothing seeded yet: a
+ * worker run alone), the config file's; else gate. */
+enum config_mode camdb_mode(const struct config *c, const char *id);
 
 #endif

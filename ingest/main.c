@@ -26,6 +26,7 @@
 #include "ws.h"
 
 #define INGEST_DRAIN_MS 10000
+#define INGEST_DB_BUSY_MS 100     /* at most this long on the loop for the cameras table */
 #define INGEST_RECHECK_S 5      /* connections of removed cameras or replaced tokens close within this */
 
 static struct {
@@ -154,6 +155,9 @@ main(int argc, char **argv)
 		fatal("database %s/gatewatch.db: cannot open it or make its cameras table", ig.cfg.dir);
 	if ((rc = camdb_seed(ig.db, &ig.cfg, (int64_t)util_now_us())) < 0)
 		fatal("database %s/gatewatch.db: cannot seed the cameras: %s", ig.cfg.dir, sqlite3_errmsg(ig.db));
+	/* Hellos read it on the loop: a WAL read waits for no writer, and a
+	 * rare lock (a checkpoint's restart) must not hold every camera up. */
+	sqlite3_busy_timeout(ig.db, INGEST_DB_BUSY_MS);
 	session_init(ig.db);
 
 	if ((rc = daemon_loop_init(&ig.dl, &ingest_spec)) != 0)

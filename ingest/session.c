@@ -328,10 +328,14 @@ session_hello(struct ws_conn *c, const struct camsg *m)
 		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
 		return;
 	}
-	/* one indexed row of SQLite on the loop, once per connection */
-	if (m->has_camera && m->has_token && (ok = camdb_check(session.db, m->camera, m->token, &cc)) < 0)
+	/* One indexed row of SQLite on the loop, once per connection (WAL:
+	 * a read waits for no writer; the busy timeout is short, main.c) */
+	if (m->has_camera && m->has_token && (ok = camdb_check(session.db, m->camera, m->token, &cc)) < 0) {
 		log_warnc(ok, NULL, "camera=? peer=%s: the cameras table could not be read: %s", c->peer,
 		    sqlite3_errmsg(session.db));
+		ws_refuse(c, "busy", WS_CLOSE_TRY_AGAIN, "the list of cameras could not be read; try again");
+		return;   /* not the camera's fault: no failure noted */
+	}
 	if (ok == 1 && (cam = pipeline_camera(cc.id, 1)) < 0) {
 		log_warnc(cam, NULL, "camera=%s peer=%s refused: no room for another camera", cc.id, c->peer);
 		ws_refuse(c, "busy", WS_CLOSE_AUTH, "too many cameras");

@@ -22,6 +22,7 @@
 #define WS_CLOSE_PROTOCOL 4002      /* binary before hello, bad hello */
 #define WS_CLOSE_TIMEOUT 4008       /* no hello in time */
 #define WS_CLOSE_LIMIT 4029         /* too many connections without hello */
+#define WS_CLOSE_TRY_AGAIN 1013     /* RFC 6455 "try again later": the camera list could not be read */
 #define WS_HELLO_TEXT_MAX 4096      /* largest text message before hello */
 
 struct session_slot;

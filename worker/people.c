@@ -53,7 +53,7 @@ people_new(const struct config *c, const char *camera, uint64_t id_base)
 	util_strlcpy(p->dir, c->dir, sizeof(p->dir));
 	/* the camera's mode as the database says now (camdb.h): an admin may
 	 * change it; a running worker keeps the mode it started with */
-	p->gate = camdb_mode(c->dir, camera) == CONFIG_MODE_GATE;
+	p->gate = camdb_mode(c, camera) == CONFIG_MODE_GATE;
 	p->temp_limit = (float)c->temp_limit;
 	track_config_from(&tc, c, p->gate, id_base);
 	p->timeout_verdict = strcmp(c->gate_face_timeout_verdict, "PASS") == 0 ? MSG_VERDICT_PASS :
