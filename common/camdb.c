@@ -208,7 +208,7 @@ camdb_seed(sqlite3 *db, const struct config *c, int64_t now_us)
 {
 	int i, rc = 0, n = 0;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sodium_init() < 0 || sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -EIO;
 	for (i = 0; i < c->ncameras && rc >= 0; i++)
 		if (c->cameras[i].token[0] != '\0' && (rc = camdb_seed_one(db, &c->cameras[i], now_us)) > 0)

@@ -426,7 +426,8 @@ query_range_flush(struct query_range *r)
 {
 	size_t i;
 
-	qsort(r->cams, r->n, sizeof(r->cams[0]), query_range_cmp);
+	if (r->n > 1)  /* cams is NULL before the first camera */
+		qsort(r->cams, r->n, sizeof(r->cams[0]), query_range_cmp);
 	for (i = 0; i < r->n; i++) {
 		const struct query_range_cam *k = &r->cams[i];
 
