@@ -230,7 +230,7 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed)
  * (into the next one or the slack): those lanes are never stored. */
 static inline __attribute__((always_inline)) void conv3_tile(const float *pin, long cplane,
     const long *toff, int c, const float *wp, const float *bias, enum kx_act act, float *o,
-    long oplane, const int V, int n)
+    long oplane, const int V, int n, const int S1, long pw)
 {
 	__m256 a[4][3];
 	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -250,7 +250,7 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 
 #pragma GCC unroll 3
 			for (v = 0; v < V; v++)
-				in[v] = _mm256_loadu_ps(r + toff[t] + 8 * v);
+				in[v] = _mm256_loadu_ps(r + (S1 ? (t / 3) * pw + t % 3 : toff[t]) + 8 * v);
 #pragma GCC unroll 4
 			for (j = 0; j < 4; j++) {
 				__m256 w = _mm256_broadcast_ss(wk + j);
@@ -270,11 +270,39 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 	}
 }
 
+/* One output row of 4 channels: tiles of 24, 16 or 8 pixels, the last
+ * one masked. S1: stride 1, whose taps are constant offsets from the
+ * row (no table to read: it left the tile kernel short of registers). */
+static inline __attribute__((always_inline)) void conv3_row(const float *row, long cplane,
+    const long *toff, int c, const float *wp, const float *b, enum kx_act act, float *o,
+    long oplane, int ow, const int S1, long pw)
+{
+	int x;
+
+	for (x = 0; x < ow;) {
+		int rem = ow - x;
+
+		if (rem > 16 && !(rem > 24 && rem <= 32)) {
+			/* (25-32 left: two 16s waste less than 24 + 8) */
+			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 3,
+			    rem >= 24 ? 8 : rem - 16, S1, pw);
+			x += 24;
+		} else if (rem > 8) {
+			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 2,
+			    rem >= 16 ? 8 : rem - 8, S1, pw);
+			x += 16;
+		} else {
+			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 1, rem, S1, pw);
+			x += 8;
+		}
+	}
+}
+
 void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, float *ws)
 {
 	int ph = h + 2 * pad, pw = w + 2 * pad, oh = (ph - 3) / stride + 1, ow = (pw - 3) / stride + 1;
-	int we = (pw + 1) / 2, ic, y, x, ob, t;
+	int we = (pw + 1) / 2, ic, y, ob, t;
 	long cplane = (long)ph * pw, oplane = (long)oh * ow, toff[9];
 
 	/* zero-padded copy of the input (stride 2: each row split into its
@@ -310,24 +338,10 @@ void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const f
 			const float *wp = packed + (long)ob * c * 36, *b = bias + ob * 4;
 			float *o = out + (long)ob * 4 * oplane + (long)y * ow;
 
-			/* tiles of 24, 16 or 8 pixels, the last one masked */
-			for (x = 0; x < ow;) {
-				int rem = ow - x;
-
-				if (rem > 16 && !(rem > 24 && rem <= 32)) {
-					/* (25-32 left: two 16s waste less than 24 + 8) */
-					conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 3,
-					    rem >= 24 ? 8 : rem - 16);
-					x += 24;
-				} else if (rem > 8) {
-					conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 2,
-					    rem >= 16 ? 8 : rem - 8);
-					x += 16;
-				} else {
-					conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 1, rem);
-					x += 8;
-				}
-			}
+			if (stride == 1)
+				conv3_row(row, cplane, toff, c, wp, b, act, o, oplane, ow, 1, pw);
+			else
+				conv3_row(row, cplane, toff, c, wp, b, act, o, oplane, ow, 0, pw);
 		}
 	}
 }
