@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "mqtt.h"
 #include "netlisten.h"
+#include "result.h"
 #include "util.h"
 #include "webpush.h"
 
@@ -99,11 +100,15 @@ metrics_result(const struct msg_result *r, const struct commit_out *out)
 		if (!out->fresh[i])
 			continue;
 		if (e->decision == 1 && e->first_seen_us > 0) {
-			int64_t at = (r->flags & MSG_RESULT_NOFRAME) ? e->last_seen_us : r->received_us;
+			/* the event's time as stored (the frame's receipt, or when
+			 * the worker's tick decided), but never before the person
+			 * was last seen: first_seen and last_seen are on the
+			 * tracker's clock, which runs ahead of the frames' receipt
+			 * times when the worker is more than 10 s behind */
+			int64_t at = result_at_us(r) > e->last_seen_us ? result_at_us(r) : e->last_seen_us;
 
 			mt.decisions++;
-			if (at >= e->first_seen_us)
-				histo_add(&h_verdict, histo_slow_s, (double)(at - e->first_seen_us) / 1e6);
+			histo_add(&h_verdict, histo_slow_s, (double)(at - e->first_seen_us) / 1e6);
 		}
 		if (e->kind == MSG_TRACK_ALERT && out->alert_id[i] > 0)
 			metrics_alert(msg_reason_name(e->reason));
