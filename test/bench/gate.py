@@ -35,6 +35,7 @@ stdout; progress on stderr. A benchmark, not a test: nothing is compared
 with a limit. Exit 1 if it could not run.
 
 Environment: BIN, MODELS (lib.py), BENCH_QUICK=1 (2 people per class),
+BENCH_PERSON_S (seconds each person stands, default 4),
 BENCH_LOAD=N, BENCH_SET="key=value,..." (extra config keys)."""
 import json
 import os
@@ -58,7 +59,7 @@ except ImportError:
 
 FPS = 5.0
 INFLIGHT = 2
-PERSON_S = 4.0
+PERSON_S = float(os.environ.get("BENCH_PERSON_S") or 4.0)
 EMPTY_S = 3.6
 LEAD_S = 2.0
 PER_CLASS = 2 if os.environ.get("BENCH_QUICK") == "1" else 4
