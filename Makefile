@@ -51,7 +51,7 @@ $(BIN)/gatewatch-ingest: $(call obj,$(INGEST_SRC)) $(B)/libgwcommon.a
 
 $(BIN)/gatewatch-dispatcher: $(call obj,$(DISPATCHER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $(call obj,$(DISPATCHER_SRC)) -luv $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(call obj,$(DISPATCHER_SRC)) -luv $(LDLIBS_BASE) -lsodium -lsqlite3
 
 $(BIN)/gatewatch-worker: $(call obj,$(WORKER_SRC)) $(B)/libgwcommon.a
 	@mkdir -p $(BIN)

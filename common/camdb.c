@@ -285,8 +285,8 @@ camdb_remove(sqlite3 *db, const char *id, int64_t now_us)
 	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
 }
 
-enum config_mode
-camdb_mode(const struct config *c, const char *id)
+int
+camdb_mode_known(const struct config *c, const char *id)
 {
 	char path[CONFIG_PATH_SIZE + 32];
 	const struct config_camera *cc;
@@ -301,7 +301,15 @@ camdb_mode(const struct config *c, const char *id)
 	}
 	sqlite3_close(db);
 	if (rc == 0)
-		return cam.mode;
+		return (int)cam.mode;
 	/* no row: nothing seeded yet (a worker run alone) or removed */
-	return (cc = config_camera(c, id)) != NULL ? cc->mode : CONFIG_MODE_GATE;
+	return (cc = config_camera(c, id)) != NULL ? (int)cc->mode : -ENOENT;
+}
+
+enum config_mode
+camdb_mode(const struct config *c, const char *id)
+{
+	int m = camdb_mode_known(c, id);
+
+	return m < 0 ? CONFIG_MODE_GATE : (enum config_mode)m;
 }

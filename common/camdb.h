@@ -79,4 +79,9 @@ int camdb_remove(sqlite3 *db, const char *id, int64_t now_us);
  * worker run alone), the config file's; else gate. */
 enum config_mode camdb_mode(const struct config *c, const char *id);
 
+/* camdb_mode_known - the same, or -ENOENT where neither the database nor
+ * the config file knows the camera (the dispatcher: no gate policy for a
+ * camera nobody declared). Blocks on SQLite (up to 2 s on a lock). */
+int camdb_mode_known(const struct config *c, const char *id);
+
 #endif

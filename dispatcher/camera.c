@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "camdb.h"
 #include "camera.h"
 #include "child.h"
 #include "dispatcher.h"
@@ -27,6 +28,7 @@ struct camera {
 	uint64_t crashes;       /* worker exits of its own fault (msg_queue_status.crashes) */
 	uint64_t skipped;       /* stale frames removed unanalysed (dispatcher.gate_latest) */
 	unsigned skipped_since; /* ...since the last frame sent: the worker is told (msg_frame.skipped) */
+	int latest;             /* a gate camera with dispatcher.gate_latest: hand over the newest frame */
 };
 
 static struct camera **cams;    /* owned */
@@ -146,13 +148,14 @@ camera_skip(const char *id, void *arg)
 }
 
 /* camera_latest - does c's worker get only the newest waiting frame? A gate
- * camera wants the person in front of it now, not every frame in order. */
+ * camera wants the person in front of it now, not every frame in order.
+ * The mode is the cameras table's (the dashboard may change it), read when
+ * a worker starts, as the worker reads it; a camera neither the database
+ * nor the config file knows keeps every frame. */
 static int
 camera_latest(const struct camera *c)
 {
-	const struct config_camera *cam = config_camera(&dsp.cfg, c->id);
-
-	return dsp.cfg.gate_latest && cam != NULL && cam->mode == CONFIG_MODE_GATE;
+	return dsp.cfg.gate_latest && camdb_mode_known(&dsp.cfg, c->id) == CONFIG_MODE_GATE;
 }
 
 /* camera_feed - send the next frame if the worker is ready for one. */
@@ -164,7 +167,7 @@ camera_feed(struct camera *c)
 
 	if (c->child == NULL || !child_ready(c->child) || c->fifo.inflight[0] != '\0')
 		return;
-	if (camera_latest(c))
+	if (c->latest)
 		fifo_skip_older(&c->fifo, camera_skip, c);
 	while (fifo_take(&c->fifo, id) == 0) {
 		if (!camera_in_spool(c, SPOOL_QUEUE, id)) {
@@ -352,6 +355,7 @@ camera_kick(struct camera *c)
 	}
 	if (c->backoff_wait || fifo_len(&c->fifo) == 0)
 		return;
+	c->latest = camera_latest(c);
 	c->child = child_start(c->id, &camera_child_cb, c);
 	camera_changed(c);
 }
