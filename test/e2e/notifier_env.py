@@ -7,9 +7,17 @@ the first request logs in (POST /api/session); n.get()/n.request() then
 send its session cookie and the server's own Origin, and WS(port) does the
 same for the notifier listening on port. Session(n, user, password) is a
 second login; n.add_user(name, role) adds an account; pass auth=None to
-n.get()/n.request() to ask as nobody."""
+n.get()/n.request() to ask as nobody.
+
+Notifier(check_api=True) keeps every answer under /api that any request
+of the test gets from it (http() and record()), and Cases.finish (or
+Cases.check_api, for a second notifier) holds them all to the notifier's
+/api/openapi.json in one run of test/e2e/openapi_check.mjs (pinned npm
+validators); keep_answers(port) and check_answers() do the same for a
+server started otherwise."""
 import json
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -18,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import wsclient
@@ -30,6 +39,8 @@ GATEWATCH = os.path.join(os.path.dirname(NOTIFIER), "gatewatch")
 
 # port -> headers (Cookie, Origin) WS sends by default: the notifier's admin session.
 _ws_headers = {}
+# port -> the /api answers of a Notifier(check_api=True) there, for Cases.check_api.
+_answers = {}
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -54,9 +65,55 @@ def http(url, method, path, body=None, headers=None, timeout=5.0):
         req.add_header("Content-Type", "application/json")
     try:
         with _opener.open(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), r.read()
+            st, h, b = r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        st, h, b = e.code, dict(e.headers), e.read()
+    record(url, method, path, st, h, b)
+    return st, h, b
+
+
+def record(url, method, path, status, headers, body):
+    """Keeps one answer (from url: a port or "http://host:port") for
+    Cases.check_api when a checked notifier listens there and path is the
+    API's; a test that speaks HTTP by other means calls this itself."""
+    port = url if isinstance(url, int) else urllib.parse.urlsplit(url).port
+    if port in _answers and re.match(r"/api($|[/?])", path):
+        ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+        _answers[port].append(dict(method=method, path=path, status=status, type=ctype,
+                                   body=body.decode("utf-8", "replace")))
+
+
+def keep_answers(port):
+    """From now on record() keeps the /api answers of the server on port."""
+    _answers.setdefault(port, [])
+
+
+def check_answers(report, port, document):
+    """Every answer record() kept for port, against document (the bytes of
+    the server's /api/openapi.json), which is validated as OpenAPI 3.1:
+    report gets one case per kind of answer (method, path template,
+    status, media type), from one run of test/e2e/openapi_check.mjs."""
+    answers = _answers.pop(port, None)
+    if answers is None:
+        return
+    try:
+        doc = json.loads(document)
+    except (TypeError, ValueError) as e:
+        report.fail("the server gave its /api/openapi.json", e)
+        return
+    r = subprocess.run(["node", os.path.join(ROOT, "test", "e2e", "openapi_check.mjs")],
+                       input=json.dumps({"document": doc, "answers": answers}), capture_output=True,
+                       text=True, timeout=120)
+    bad = 0
+    for line in r.stdout.splitlines():
+        if line.startswith("ok - "):
+            report.ok(line[5:])
+        elif line.startswith("not ok - "):
+            what, _, why = line[9:].partition(": ")
+            report.fail(what, why)
+            bad += 1
+    if r.returncode != (1 if bad else 0) or not r.stdout:
+        report.fail("openapi_check.mjs ran", "exit %d: %s" % (r.returncode, r.stderr[-1500:]))
 
 
 def cookie_of(headers, name="gw_session"):
@@ -97,7 +154,8 @@ class Session:
 class Notifier:
     """A notifier in its own process group, state in a temp dir."""
 
-    def __init__(self, tmp=None, cameras=(("gate1", "Front gate", "gate"), ("hall", "Hall", "indoor")), extra=()):
+    def __init__(self, tmp=None, cameras=(("gate1", "Front gate", "gate"), ("hall", "Hall", "indoor")), extra=(),
+                 check_api=False):
         self.own_tmp = tmp is None   # made here: Cases.finish removes it after a clean run
         self.tmp = tmp or tempfile.mkdtemp(prefix="gw-notifier-")
         self.dir = os.path.join(self.tmp, "var")
@@ -116,6 +174,9 @@ class Notifier:
         self.admin = ("admin", "pw-" + os.urandom(9).hex())
         self.admin_made = False
         self.session = None
+        self.document = None  # /api/openapi.json as served, with check_api
+        if check_api:
+            keep_answers(self.http_port)
 
     def add_user(self, name, role, password=None):
         """Create an account with the CLI (as an operator would); returns its password."""
@@ -160,6 +221,8 @@ class Notifier:
                 # Without a login /api/health is 401: the server is up.
                 if self.get("/api/health", auth=None)[0] == 401 and os.path.exists(self.sock):
                     self.auth()
+                    if self.http_port in _answers and self.document is None:
+                        self.document = self.get("/api/openapi.json")[2]
                     return self
             except OSError:
                 pass
@@ -224,12 +287,19 @@ class Cases(Report):
     def eq(self, got, want, what):
         return self.check(got == want, what, "got %r, want %r" % (got, want))
 
+    def check_api(self, n):
+        """check_answers for notifier n (made with check_api=True) and the
+        document it served when it started."""
+        check_answers(self, n.http_port, n.document)
+
     def finish(self, n, check_exit=True, log_lines=None):
-        """The end of a test with notifier n (None: nothing to do): stops
-        it (unless stopped already), checking it exits 0 unless check_exit
-        is false; when a case failed, shows the end of its log (lines
+        """The end of a test with notifier n (None: nothing to do): holds
+        its answers to its document (check_api), stops it (unless stopped
+        already), checking it exits 0 unless check_exit is false; when a case failed, shows the end of its log (lines
         log_lines keeps) and keeps its temp dir, else removes the temp dir
         it made."""
+        if n is not None:
+            self.check_api(n)
         if n is not None and n.proc is not None:
             rc = n.stop()
             if check_exit:

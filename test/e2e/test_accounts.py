@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from notifier_env import GATEWATCH, WS, Cases, Notifier, cookie_of, http  # noqa: E402
+from notifier_env import GATEWATCH, WS, Cases, Notifier, cookie_of, http, record  # noqa: E402
 
 t = Cases()
 n = None
@@ -45,7 +45,7 @@ def from_addr(source, method, path, body=None, headers=None):
         h.update(headers or {})
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
-        r.read()
+        record(n.http_port, method, path, r.status, dict(r.getheaders()), r.read())  # held to the document too
         return r.status, dict(r.getheaders())
     finally:
         c.close()
@@ -79,7 +79,7 @@ def add_alert(track):
 
 
 try:
-    n = Notifier().start()
+    n = Notifier(check_api=True).start()
     origin = n.url("")
 
     # --- nobody ---
@@ -326,7 +326,7 @@ try:
 
     # --- idle sessions expire (a notifier with session.idle_s = 2) ---
     n.stop()
-    n2 = Notifier(extra=["--set", "session.idle_s=2"]).start()
+    n2 = Notifier(extra=["--set", "session.idle_s=2"], check_api=True).start()
     try:
         s2 = n2.login()
         st1, _, _ = s2.request("GET", "/api/tracks")
@@ -335,6 +335,7 @@ try:
         t.check(st1 == 200 and st2 == 401, "a session unused for longer than session.idle_s has expired",
                 repr((st1, st2)))
     finally:
+        t.check_api(n2)
         t.eq(n2.stop(), 0, "second notifier exits 0")
     db.close()
 except Exception as e:  # a crash of the test is a failure, with its reason

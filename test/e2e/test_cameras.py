@@ -11,18 +11,19 @@ the database's cameras table, common/camdb.c):
   hello, and a connection open with it is closed (4001);
 - DELETE removes it: its token is refused, GET is 404, the list drops it;
 - the config file's camera still streams (the file seeds the table);
-- every change is in the audit trail; a viewer's token may change nothing.
+- every change is in the audit trail; a viewer's token may change nothing;
+- every answer under /api validates against the served /api/openapi.json
+  (notifier_env.keep_answers/check_answers).
 Env: GW_ROOT, BIN."""
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import Gatewatch, Report, images_darknet, wait_until, NO_PERSON_PHOTOS  # noqa: E402
+from notifier_env import check_answers, http, keep_answers  # noqa: E402
 from wsclient import WS, WSClosed  # noqa: E402
 
 
@@ -36,22 +37,12 @@ def call(gw, tok, method, path, body=None, headers=None):
     """(status, headers (lower-case names), parsed JSON or None)"""
     h = {"Authorization": "Bearer " + tok}
     h.update(headers or {})
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        h["Content-Type"] = "application/json"
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (gw.http_port, path), data=data, method=method,
-                                 headers=h)
+    st, hdrs, raw = http(gw.http_port, method, path, None if body is None else json.dumps(body), h, timeout=15)
+    hdrs = {k.lower(): v for k, v in hdrs.items()}
     try:
-        with urllib.request.urlopen(req, timeout=15) as resp:
-            raw = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, {k.lower(): v for k, v in e.headers.items()}, json.loads(raw) if raw else None
-        except ValueError:
-            return e.code, {k.lower(): v for k, v in e.headers.items()}, None
+        return st, hdrs, json.loads(raw) if raw else None
+    except ValueError:
+        return st, hdrs, None
 
 
 def hello(gw, camera, token):
@@ -85,6 +76,7 @@ def main():
             gw.failed = True
             rep.fail("gatewatch up", e)
             return rep.done()
+        keep_answers(gw.http_port)
         admin = token_add(gw, "cam-admin", "admin")
         viewer = token_add(gw, "cam-viewer", "viewer")
         rep.check(admin.startswith("gwt_") and viewer.startswith("gwt_"), "admin and viewer tokens", (admin, viewer))
@@ -174,6 +166,8 @@ def main():
         acts = [(a.get("action"), a.get("target")) for a in (audit or {}).get("items", [])]
         rep.check(all((x, "newcam") in acts for x in ("camera_add", "camera_change", "camera_token", "camera_remove")),
                   "the audit trail has the camera's add, change, new token and removal", repr(acts)[:300])
+        check_answers(rep, gw.http_port, http(gw.http_port, "GET", "/api/openapi.json",
+                                              headers={"Authorization": "Bearer " + admin})[2])
         if rep.failed:
             gw.failed = True
     return rep.done()

@@ -3,12 +3,13 @@
 
 Against a real notifier fed with people and an alert (as workers send
 them):
-- /api/openapi.json is docs/openapi.json, OpenAPI 3.1, every $ref resolves
-  and every path parameter is declared;
-- every documented path and method answers (real ids filled in) with a
-  status the document lists for it, never 404 or 500, and every JSON
-  answer validates against the documented schema (a small validator
-  here: type, required, properties, items, enum, $ref);
+- /api/openapi.json is docs/openapi.json;
+- every documented path and method answers (real ids filled in), never
+  404 or 500;
+- every answer this test gets under /api (errors included) has a status,
+  media type and body its document gives, and the document is OpenAPI
+  3.1 with every $ref resolved and every path parameter declared:
+  notifier_env's Notifier(check_api=True), test/e2e/openapi_check.mjs;
 - link walking: from /api, every link found (bounded) answers, no 404/500;
 - items have their own URLs and links; the actions offered depend on the
   role ("ack" and "override" for a supervisor, not for a viewer); a full
@@ -32,67 +33,8 @@ t = Cases()
 n = None
 
 
-def resolve(doc, node):
-    while isinstance(node, dict) and "$ref" in node:
-        cur = doc
-        for part in node["$ref"].lstrip("#/").split("/"):
-            cur = cur[part]
-        node = cur
-    return node
-
-
-def validate(doc, schema, v, where="$"):
-    """Errors of v against schema (the subset this API's document uses)."""
-    schema = resolve(doc, schema)
-    errs = []
-    types = schema.get("type")
-    if types:
-        types = types if isinstance(types, list) else [types]
-        pytypes = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
-        ok = False
-        for ty in types:
-            if ty == "integer":
-                ok |= isinstance(v, int) and not isinstance(v, bool)
-            elif ty == "number":
-                ok |= isinstance(v, (int, float)) and not isinstance(v, bool)
-            else:
-                ok |= isinstance(v, pytypes[ty])
-        if not ok:
-            return ["%s: %r is not %s" % (where, v, types)]
-    if "enum" in schema and v not in schema["enum"]:
-        errs.append("%s: %r not in %s" % (where, v, schema["enum"]))
-    if isinstance(v, dict):
-        for k in schema.get("required", []):
-            if k not in v:
-                errs.append("%s: no %s" % (where, k))
-        props = schema.get("properties", {})
-        for k, sub in v.items():
-            if k in props:
-                errs += validate(doc, props[k], sub, where + "." + k)
-            elif isinstance(schema.get("additionalProperties"), dict):
-                errs += validate(doc, schema["additionalProperties"], sub, where + "." + k)
-            elif schema.get("additionalProperties") is False:
-                errs.append("%s: unexpected %s" % (where, k))
-    if isinstance(v, list) and "items" in schema:
-        for i, sub in enumerate(v[:50]):
-            errs += validate(doc, schema["items"], sub, "%s[%d]" % (where, i))
-    return errs
-
-
-def refs(node, out):
-    if isinstance(node, dict):
-        if "$ref" in node:
-            out.append(node["$ref"])
-        for v in node.values():
-            refs(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            refs(v, out)
-    return out
-
-
 try:
-    n = Notifier().start()
+    n = Notifier(check_api=True).start()
     admin = n.auth()
     sup = n.login("sue", n.add_user("sue", "supervisor"))
     viewer = n.login("val", n.add_user("val", "viewer"))
@@ -120,25 +62,6 @@ try:
     doc = json.loads(body) if st == 200 else {}
     with open(os.path.join(ROOT, "docs", "openapi.json")) as f:
         t.check(doc and doc == json.load(f), "/api/openapi.json is docs/openapi.json")
-    t.eq(doc.get("openapi"), "3.1.0", "an OpenAPI 3.1 document")
-    bad = []
-    for r in refs(doc, []):
-        try:
-            resolve(doc, {"$ref": r})
-        except (KeyError, TypeError):
-            bad.append(r)
-    t.eq(bad, [], "every $ref in the document resolves")
-    undeclared = []
-    for path, ops in doc.get("paths", {}).items():
-        names = set(re.findall(r"{(\w+)}", path))
-        for m, op in ops.items():
-            if m == "parameters":
-                continue
-            declared = {resolve(doc, p)["name"] for p in ops.get("parameters", []) + op.get("parameters", [])
-                        if resolve(doc, p)["in"] == "path"}
-            if declared != names or not op.get("responses"):
-                undeclared.append("%s %s" % (m, path))
-    t.eq(undeclared, [], "every operation declares its path parameters and its responses")
     st, _, _ = n.get("/api/openapi.json", auth=None)
     t.eq(st, 401, "the document needs a login like the rest")
 
@@ -175,33 +98,18 @@ try:
             data = sample.get(path) if m in ("post", "patch") else None
             st, h, b = who.request(m.upper(), url, None if data is None else json.dumps(data))
             checked += 1
-            allowed = set(op["responses"])
-            if str(st) not in allowed or st in (404, 500):
-                wrong.append("%s %s: %d (documented %s)" % (m.upper(), url, st, sorted(allowed)))
-                continue
-            resp = op["responses"][str(st)]
-            resp = resolve(doc, resp)
-            content = resp.get("content", {})
-            ctype = {k.lower(): v for k, v in h.items()}.get("content-type", "")
-            if content:
-                schema = (content.get(ctype) or {}).get("schema")
-                if schema is None:
-                    wrong.append("%s %s: %d as %s, documented %s" % (m.upper(), url, st, ctype, list(content)))
-                elif "json" in ctype:
-                    errs = validate(doc, schema, json.loads(b))
-                    if errs:
-                        wrong.append("%s %s: %s" % (m.upper(), url, errs[:3]))
+            if st in (404, 500):  # (its status and body are held to the document at the end)
+                wrong.append("%s %s: %d" % (m.upper(), url, st))
     t.check(checked >= 25, "%d operations tried" % checked)
-    t.eq(wrong, [], "every documented path answers with a documented status and body")
-    # error answers validate too
+    t.eq(wrong, [], "every documented path and method answers, never 404 or 500")
+    # error answers (held to the document at the end, as every answer)
     for url, who, want in (("/api/tracks?limit=0", admin, 400), ("/api/users", viewer, 403),
                            ("/api/alerts/999999", admin, 404), ("/api/tracks", None, 401)):
         st, h, b = n.get(url, auth=who)
         ctype = {k.lower(): v for k, v in h.items()}.get("content-type", "")
-        errs = validate(doc, {"$ref": "#/components/schemas/Problem"}, json.loads(b))
-        t.check(st == want and ctype == "application/problem+json" and not errs,
+        t.check(st == want and ctype == "application/problem+json",
                 "%s as %s: %d application/problem+json" % (url, "nobody" if who is None else who.user, want),
-                repr((st, ctype, errs)))
+                repr((st, ctype)))
 
     # --- link walking from /api ---
     seen, queue, bad = set(), ["/api"], []
