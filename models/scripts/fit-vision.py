@@ -29,19 +29,20 @@ with its detector score and class probabilities (--details). From it:
    there needs a rebuild and a new run before step 3 means anything.
 3. mask.thresholds: mask-thresholds.py's rule (per class, among faces whose
    most probable class it is, the smallest threshold that maximises right
-   - COST x wrong calls), on the matched train faces of 20+ px at the chosen
-   face threshold, their probabilities from the system's own boxes.
-   The mask head was trained on crops of these same train faces, so they
-   cannot calibrate it: the fit is reported with a 2-fold check (fit on one
-   half of the train images, by N / 5 odd or even, score right - COST x
-   wrong on the other half, against no thresholds), and by default
-   (--mask-thresholds zero) mask.thresholds is written as 0 for every class
-   (most probable class). Measured when this was decided (docs/MODELS.md):
-   the 2-fold gain was within +-7 points on ~700 faces (noise), and on
-   validation the fitted mask_off 0.784 left 25 of 344 mask_off faces
-   unsure (test_mask.sh's floor failed). --mask-thresholds fit writes the
-   fitted ones. The right fix is a calibration split held out of the
-   head's training crops.
+   - COST x wrong calls), on the CALIBRATION faces only, which the head
+   never saw (models/scripts/mask-lists.py: mask-scenes train images with
+   N % 5 == 1, every fifth mask-faces train/ image): the matched calibration
+   scene faces of 20+ px at the chosen face threshold, their probabilities
+   from the system's own boxes, and the mask-faces calibration faces through
+   `maskeval -p` (the face found by the face detector as the worker does).
+   A 2-fold check (fit on one half, by image, score right - COST x wrong on
+   the other, against no thresholds) is reported beside it. The fitted
+   thresholds are written only when the installed head held those faces out
+   of its training (its mask.manifest says "calibration: held out",
+   train-mask.sh --calib); a head trained on them (the shipped one: holding
+   them out cost more accuracy than the thresholds gained, docs/MODELS.md)
+   gets 0 for every class (the most probable class), the fit reported only.
+   --mask-thresholds zero|fit forces either.
 
 --write DIR writes DIR/mask.thresholds and DIR/vision.fit (what was chosen,
 the curves, and why). Without it, only prints.
@@ -66,6 +67,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("mask_thresholds", os.path.join(here, "mask-thresholds.py"))
 mt = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mt)
+spec = importlib.util.spec_from_file_location("mask_lists", os.path.join(here, "mask-lists.py"))
+mask_lists = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mask_lists)
 
 
 def iou(a, b):
@@ -151,6 +155,41 @@ def score(rows, thr):
     return s
 
 
+def calib_rows(a, big, work):
+    """mask-thresholds rows (group, truth, mode, probs) of the calibration
+    faces, and each row's half for the 2-fold check."""
+    rows, halves = [], []
+    for f, box, lab, n in big:
+        if lab in CLASSES and mask_lists.is_calib_scene(n):
+            rows.append(("scenes:" + size_bucket(box), lab, "plain", f[2]))
+            halves.append((n // 5) % 2)
+    lists = os.path.join(work, "lists")
+    os.makedirs(lists, exist_ok=True)
+    subprocess.run(["/usr/bin/python3", os.path.join(here, "mask-lists.py"), "--scenes", a.scenes,
+                    "--faces", a.faces, "--val-only", "--work", lists], check=True)
+    faces = os.path.join(lists, "calib.faces")
+    with open(os.path.join(lists, "calib.list")) as f, open(faces, "w") as o:
+        for line in f:
+            if line.split()[8] == "faces":
+                o.write(line)
+    with open(faces) as f:
+        res = subprocess.run(["nice", "-n", "10", a.maskeval, "-p", a.models], stdin=f, check=True,
+                             stdout=subprocess.PIPE, universal_newlines=True)
+    for i, (g, c, mode, *p) in enumerate(line.split() for line in res.stdout.splitlines()):
+        rows.append((g, c, mode, [float(v) for v in p]))
+        halves.append(i % 2)
+    return rows, halves
+
+
+def held_out_calib(models):
+    """whether the head in models was trained without the calibration faces."""
+    try:
+        with open(os.path.join(models, "mask.manifest")) as f:
+            return any(line.strip() == mt.CALIB_HELD_OUT for line in f)
+    except OSError:
+        return False
+
+
 def run_eval(a, work):
     models = os.path.join(work, "models")
     os.makedirs(models, exist_ok=True)
@@ -184,7 +223,9 @@ def main():
     ap.add_argument("--work")
     ap.add_argument("--details", help="use this --details file of an earlier run")
     ap.add_argument("--write")
-    ap.add_argument("--mask-thresholds", choices=("zero", "fit"), default="zero")
+    ap.add_argument("--mask-thresholds", choices=("auto", "zero", "fit"), default="auto")
+    ap.add_argument("--faces", default="../shared/datasets/mask-faces")
+    ap.add_argument("--maskeval", default="build/models/maskeval")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="fit-vision.")
     os.makedirs(work, exist_ok=True)
@@ -239,36 +280,41 @@ def main():
     out.append("   compiled in: MASKCLS_DET_DY, MASKCLS_DET_H (common/maskcls.c)")
     out.append("")
 
-    rows, brows = [], []
-    for f, box, lab, n in big:
-        if lab in CLASSES:
-            rows.append(("scenes:" + size_bucket(box), lab, "plain", f[2]))
-            brows.append((n // 5) % 2)
+    rows, brows = calib_rows(a, big, work)
     thr = mt.fit(rows)
-    out.append("3. mask.thresholds on %d matched train faces of 20+ px (rule of mask-thresholds.py, "
-               "COST %s): %s" % (len(rows), mt.COST, ", ".join("%s %.3f" % (c, thr[c]) for c in CLASSES)))
+    out.append("3. mask.thresholds on %d calibration faces (%d matched scene faces of 20+ px in the %d "
+               "calibration images (N %% 5 == 1) + %d mask-faces train/ calibration faces), "
+               "rule of mask-thresholds.py, COST %s: %s" % (
+                   len(rows), sum(1 for r in rows if r[0] != "faces"),
+                   sum(1 for _, _, n in imgs if mask_lists.is_calib_scene(n)),
+                   sum(1 for r in rows if r[0] == "faces"), mt.COST,
+                   ", ".join("%s %.3f" % (c, thr[c]) for c in CLASSES)))
     zero = {c: 0.0 for c in CLASSES}
     out.append("   argmax:     " + mt.summary(rows, zero, lambda g, m: True))
     out.append("   thresholds: " + mt.summary(rows, thr, lambda g, m: True))
-    out.append(mt.fmt_matrix("   train faces, thresholds", mt.matrix(rows, thr, lambda g, m: True)))
+    out.append(mt.fmt_matrix("   calibration faces, thresholds", mt.matrix(rows, thr, lambda g, m: True)))
     half = [[r for r, b in zip(rows, brows) if b == h] for h in (0, 1)]
     for h in (0, 1):
         ft = mt.fit(half[h])
         out.append("   2-fold: fit on half %d (%d faces): %s; on half %d (%d faces) right - COST x wrong: "
                    "fitted %.0f, none %.0f" % (h, len(half[h]), ", ".join("%s %.3f" % (c, ft[c]) for c in CLASSES),
                                                1 - h, len(half[1 - h]), score(half[1 - h], ft), score(half[1 - h], zero)))
-    if a.mask_thresholds == "zero":
+    held_out = held_out_calib(a.models)
+    if a.mask_thresholds == "zero" or (a.mask_thresholds == "auto" and not held_out):
         thr = dict(zero)
-        out.append("written: 0 for every class (--mask-thresholds zero: the head was trained on these faces,"
-                   " see the script's notes)")
+        out.append("written: 0 for every class (%s)" % (
+            "--mask-thresholds zero" if a.mask_thresholds == "zero" else
+            "the head was trained on these faces: its mask.manifest has no '%s'" % mt.CALIB_HELD_OUT))
     else:
-        out.append("written: the fitted thresholds (--mask-thresholds fit)")
+        out.append("written: the fitted thresholds (%s)" % (
+            "the head never saw these faces" if held_out else "--mask-thresholds fit"))
     text = "\n".join(out) + "\n"
     print(text)
     if a.write:
         with open(os.path.join(a.write, "mask.thresholds"), "w") as f:
             f.write("# mask.thresholds - minimum probability to call each class, chosen on the\n"
-                    "# TRAIN split of mask-scenes by models/scripts/fit-vision.py (see vision.fit: why 0)\n")
+                    "# calibration split of the train images by models/scripts/fit-vision.py\n"
+                    "# (0: the head was trained on them); see vision.fit, step 3\n")
             for c in CLASSES:
                 f.write("%s %.4f\n" % (c, thr[c]))
         with open(os.path.join(a.write, "vision.fit"), "w") as f:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """mask-lists.py - the mask classifier's training and validation lists.
 
-  mask-lists.py --scenes DIR --faces DIR --boxes FILE --work DIR
+  mask-lists.py --scenes DIR --faces DIR --boxes FILE --work DIR [--calib]
   mask-lists.py --scenes DIR --faces DIR --val-only --work DIR
 
 Without --boxes (--val-only: only val.list is written), mask-faces lines get
@@ -17,18 +17,36 @@ found|whole" lines from `maskaug --boxes`), and writes in DIR:
                the first label that is a substring of its path: the script
                refuses a DIR that holds one)
   val.list     lines for `maskeval`: "SRC CLASS MODE SEED X Y W H GROUP"
+  calib.list   the same, for the calibration faces (below)
 
 Split (fixed for every model of the project): a mask-scenes image is
 validation when N in images/maksssksksssN.jpg has N % 5 == 0, training
 otherwise; mask-faces keeps its train/ and val/ folders. Nothing from a
 validation image is ever written to train.crops.
 
+Calibration split (carved from TRAIN only, fixed): the mask-scenes images
+with N % 5 == 1, and every mask-faces train/ image whose position in its
+folder's sorted listing (0-based) is 1 mod 5. With --calib their faces are
+not cut into train.crops: the head never sees them, so the per-class
+thresholds can be fitted on them (models/scripts/fit-vision.py: the
+calibration images through the system's own path, and calib.list's
+mask-faces faces via `maskeval -p`). Without it (the shipped weights, see
+docs/MODELS.md: holding them out cost more than the thresholds gained) they
+are trained on like every train face, and calib.list is written all the same.
+Validation is untouched by either: it stays N % 5 == 0 and mask-faces val/.
+
 Training copies per face (each copy a different seeded jitter, see
 maskaug.c), chosen to balance the classes:
   mask-scenes mask_on x4, mask_off x12, real mask_chin x50, and mask_off
   again x4 with a synthetic below-the-nose mask (mask_chin);
   mask-faces with_mask x4 (mask_on), without_mask x4 (mask_off) and x4
-  with a synthetic mask (mask_chin).
+  with a synthetic mask (mask_chin);
+  MODE paste (chin_paste in models/tools/chin.c: a training mask_on face's
+  real mask moved below the nose of a mask_off face, the donor picked by the
+  line's seed from mask-scenes mask_on faces of 40 px or more and mask-faces
+  with the face found; never a validation face) is at 0 copies: at 4 per
+  mask_off face it called more mask_on and mask_off faces mask_chin and no
+  more real mask_chin faces right (docs/MODELS.md, round 4).
 Faces under MIN_SIDE px (larger side) are left out of training: a face
 detector does not find them and the crop is a few pixels scaled up.
 Seeds are the line number (1-based) plus SEED_BASE: the lists, and so the
@@ -51,7 +69,10 @@ COPIES = {  # (source, label, mode) -> copies
     ("faces", "mask_on", "plain"): 4,
     ("faces", "mask_off", "plain"): 4,
     ("faces", "mask_off", "chin"): 4,
+    ("scenes", "mask_off", "paste"): 0,
+    ("faces", "mask_off", "paste"): 0,
 }
+DONOR_MIN_SIDE = 40  # mask-scenes mask_on faces that lend their mask (paste)
 
 
 def size_group(side):
@@ -61,12 +82,23 @@ def size_group(side):
     return "lt20"
 
 
+def is_calib_scene(n):
+    """mask-scenes image number n is a calibration image (a train image)."""
+    return n % 5 == 1
+
+
+def is_calib_face(index):
+    """position in a mask-faces train/ folder's sorted listing."""
+    return index % 5 == 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenes", required=True)
     ap.add_argument("--faces", required=True)
     ap.add_argument("--boxes")
     ap.add_argument("--val-only", action="store_true")
+    ap.add_argument("--calib", action="store_true", help="hold the calibration faces out of training")
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     work = os.path.abspath(a.work)
@@ -75,7 +107,8 @@ def main():
         if lab in work:
             sys.exit("mask-lists: work folder %s contains the label %s" % (work, lab))
 
-    train, val = [], []  # train: (src, label, mode, box); val: (src, class, mode, box, group)
+    donors = []  # (src, box) of training mask_on faces for MODE paste
+    train, val, calib = [], [], []  # train: (src, label, mode, box); val, calib: (src, class, mode, box, group)
     with open(os.path.join(a.scenes, "annotations.jsonl")) as f:
         for line in f:
             d = json.loads(line)
@@ -84,6 +117,7 @@ def main():
                 sys.exit("mask-lists: unexpected file name %s" % d["file"])
             src = os.path.join(a.scenes, d["file"])
             is_val = int(m.group(1)) % 5 == 0
+            is_calib = is_calib_scene(int(m.group(1)))
             for face in d["faces"]:
                 lab = face["label"]
                 if lab not in LABELS:
@@ -94,10 +128,18 @@ def main():
                     val.append((src, lab, "plain", box, "scenes:" + size_group(side)))
                     if lab == "mask_off" and side >= 20:
                         val.append((src, "mask_chin", "chin", box, "scenes-synthetic"))
-                elif side >= MIN_SIDE:
+                    continue
+                if is_calib:
+                    calib.append((src, lab, "plain", box, "scenes:" + size_group(side)))
+                    if a.calib:
+                        continue
+                if side >= MIN_SIDE:
                     train.append(("scenes", src, lab, "plain", box))
                     if lab == "mask_off":
                         train.append(("scenes", src, "mask_chin", "chin", box))
+                        train.append(("scenes", src, "mask_chin", "paste", box))
+                    if lab == "mask_on" and side >= DONOR_MIN_SIDE:
+                        donors.append((src, box))
 
     if not a.boxes and not a.val_only:
         sys.exit("mask-lists: --boxes is needed for the training list")
@@ -106,38 +148,51 @@ def main():
         with open(a.boxes) as f:
             for line in f:
                 p = line.split()
-                boxes[os.path.abspath(p[0])] = tuple(float(v) for v in p[1:5])
+                boxes[os.path.abspath(p[0])] = (tuple(float(v) for v in p[1:5]), p[5] == "found")
     for split in ("train", "val"):
         for folder, lab in (("with_mask", "mask_on"), ("without_mask", "mask_off")):
             d = os.path.join(a.faces, split, folder)
-            for name in sorted(os.listdir(d)):
+            for index, name in enumerate(sorted(os.listdir(d))):
                 src = os.path.join(d, name)
                 if a.boxes and src not in boxes:
                     sys.exit("mask-lists: no box for %s in %s" % (src, a.boxes))
-                box = boxes.get(src, (0, 0, 0, 0))
+                box, found = boxes.get(src, ((0, 0, 0, 0), False))
                 if split == "val":
                     val.append((src, lab, "plain", box, "faces"))
                     if lab == "mask_off":
                         val.append((src, "mask_chin", "chin", box, "faces-synthetic"))
-                else:
-                    train.append(("faces", src, lab, "plain", box))
-                    if lab == "mask_off":
-                        train.append(("faces", src, "mask_chin", "chin", box))
+                    continue
+                if is_calib_face(index):
+                    calib.append((src, lab, "plain", box, "faces"))
+                    if a.calib:
+                        continue
+                train.append(("faces", src, lab, "plain", box))
+                if lab == "mask_off":
+                    train.append(("faces", src, "mask_chin", "chin", box))
+                    train.append(("faces", src, "mask_chin", "paste", box))
+                if lab == "mask_on" and found:
+                    donors.append((src, box))
 
     n = 0
     with open(os.devnull if a.val_only else os.path.join(work, "train.crops"), "w") as f:
         for source, src, lab, mode, box in train:
-            key = (source, "mask_off" if mode == "chin" else lab, mode)
+            key = (source, "mask_off" if mode in ("chin", "paste") else lab, mode)
             for _ in range(COPIES[key]):
                 n += 1
-                f.write("%s %s/img/%06d.%s.ppm %s %d %.2f %.2f %.2f %.2f\n" %
+                f.write("%s %s/img/%06d.%s.ppm %s %d %.2f %.2f %.2f %.2f" %
                         ((src, work, n, lab, mode, SEED_BASE + n) + box))
-    with open(os.path.join(work, "val.list"), "w") as f:
-        for i, (src, lab, mode, box, group) in enumerate(val):
-            # synthetic masks are drawn with a fixed seed per line, never 0
-            seed = i + 1 if mode == "chin" else 0
-            f.write("%s %s %s %d %.2f %.2f %.2f %.2f %s\n" % ((src, lab, mode, seed) + box + (group,)))
-    print("mask-lists: %d training crops, %d validation faces" % (n, len(val)), file=sys.stderr)
+                if mode == "paste":
+                    dsrc, dbox = donors[(SEED_BASE + n) * 2654435761 % len(donors)]
+                    f.write(" %s %.2f %.2f %.2f %.2f" % ((dsrc,) + dbox))
+                f.write("\n")
+    for name, rows in (("val.list", val), ("calib.list", calib)):
+        with open(os.path.join(work, name), "w") as f:
+            for i, (src, lab, mode, box, group) in enumerate(rows):
+                # synthetic masks are drawn with a fixed seed per line, never 0
+                seed = i + 1 if mode == "chin" else 0
+                f.write("%s %s %s %d %.2f %.2f %.2f %.2f %s\n" % ((src, lab, mode, seed) + box + (group,)))
+    print("mask-lists: %d training crops, %d validation faces, %d calibration faces"
+          % (n, len(val), len(calib)), file=sys.stderr)
 
 
 if __name__ == "__main__":

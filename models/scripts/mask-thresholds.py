@@ -29,6 +29,8 @@ import sys
 LABELS = ("mask_on", "mask_off", "mask_chin")
 COST = {"mask_on": 4.0, "mask_off": 2.0, "mask_chin": 2.0}
 MAX_T = 0.9
+# the manifest line that lets fit-vision.py fit mask.thresholds on the calibration split
+CALIB_HELD_OUT = "calibration: held out of training (mask-lists.py --calib)"
 FIT_GROUPS = ("faces", "scenes:20-39", "scenes:40-79", "scenes:80+")
 
 
@@ -125,6 +127,8 @@ def main():
     ap.add_argument("--train-log")
     ap.add_argument("--crops")
     ap.add_argument("--taps", default="6")
+    ap.add_argument("--calib", choices=("--calib", "trained"), default="trained",
+                    help="--calib: the calibration faces were held out of training")
     a = ap.parse_args()
     rows = read(a.probs)
     if a.use:
@@ -151,8 +155,13 @@ def main():
             f.write("data: ../shared/datasets/mask-scenes (andrewmvd Face Mask Detection, CC0 1.0), "
                     "train = images with N % 5 != 0, validation = N % 5 == 0; "
                     "../shared/datasets/mask-faces (chandrikadeb7/Face-Mask-Detection, MIT), "
-                    "train/ for training, val/ for validation; synthetic below-the-nose masks "
-                    "(models/tools/chin.c) on mask_off faces\n")
+                    "train/ for training, val/ for validation; calibration split (part of train): "
+                    "mask-scenes N % 5 == 1 and every fifth mask-faces train/ image "
+                    "(models/scripts/mask-lists.py); synthetic below-the-nose masks on mask_off "
+                    "faces (models/tools/chin.c)\n")
+            f.write("%s\n" % (CALIB_HELD_OUT if a.calib == "--calib" else
+                               "calibration: trained on (thresholds cannot be fitted on it: "
+                               "fit-vision.py writes 0)"))
             if a.crops:
                 cnt = collections.Counter()
                 with open(a.crops) as c:
@@ -160,7 +169,8 @@ def main():
                         m = re.search(r"\.(mask_\w+)\.ppm (\w+)", line)
                         cnt[(m.group(1), m.group(2))] += 1
                 f.write("training crops: " + ", ".join(
-                    "%s %s %d" % (k[0], "synthetic" if k[1] == "chin" else "real", v)
+                    "%s %s %d" % (k[0], {"chin": "synthetic drawn", "paste": "synthetic pasted"}
+                                  .get(k[1], "real"), v)
                     for k, v in sorted(cnt.items())) + "\n")
             f.write("network: conv2d_0..conv2d_4 of the AIZOO face-mask detector "
                     "(AIZOOTech/FaceMaskDetection commit 256dc65f, face_mask_detection.caffemodel, "

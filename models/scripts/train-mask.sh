@@ -1,10 +1,11 @@
 #!/bin/sh
 # train-mask.sh - train gatewatch's mask classifier (mask_on, mask_off,
-# mask_chin) on real face crops; its per-class thresholds are fitted on the
-# train split afterwards by `make fit-vision`. Every step is seeded: two runs give the same files.
+# mask_chin) on real face crops; its per-class thresholds are fitted afterwards
+# by `make fit-vision` on the calibration split (train images whose faces this
+# script then never trains on, --calib), or written as 0 without one. Every step is seeded: two runs give the same files.
 #
 # Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
-#        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep]
+#        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep] [--calib]
 #   --out     where face.cfg/face.weights are and mask.{cfg,weights,labels,
 #             thresholds,manifest} go
 #   --tools   folder with maskaug, maskfeat, maskeval (default build/models)
@@ -14,6 +15,10 @@
 #   --seed    seed of the head's initial weights and batches (default 1)
 #   --work    work folder (default DIR/masktrain.tmp); must hold no label
 #   --keep    keep the work folder (crops, features, logs) afterwards
+#   --calib   hold the calibration faces out of training (mask-lists.py), so
+#             that `make fit-vision` can fit mask.thresholds on them; the
+#             manifest says which (the shipped weights: without, see
+#             docs/MODELS.md "Calibration split")
 #   env GW_MASK_SCENES, GW_MASK_FACES, GW_AIZOO: the datasets and the
 #   AIZOO detector (default ../shared/datasets/mask-scenes, mask-faces,
 #   ../shared/models/aizoo-facemask)
@@ -30,12 +35,15 @@
 #    maps it, else the whole image);
 #    mask-scenes faces use their annotated boxes.
 # 3. mask-lists.py writes the training crop list (mask-scenes images with
-#    N % 5 != 0, mask-faces train/) and the validation list (N % 5 == 0,
-#    mask-faces val/), every training copy with its own seed.
+#    N % 5 != 0, mask-faces train/; with --calib not N % 5 == 1 nor every
+#    fifth mask-faces image, the calibration list) and the validation list
+#    (N % 5 == 0, mask-faces val/), every training copy with its own seed.
 # 4. `maskaug` cuts the crops as maskcls_run does (nn_face_square, margin
 #    NN_MASK_MARGIN) with detector-like box jitter, JPEG, small-face, blur,
 #    mirror and colour changes, and synthetic below-the-nose masks
-#    (models/tools/chin.c); `maskaug --exact` the validation crops.
+#    (models/tools/chin.c; its chin_paste, a training face's real mask moved
+#    below the nose, is at 0 copies in mask-lists.py: measured, no better);
+#    `maskaug --exact` the validation crops.
 # 5. `maskfeat` runs the backbone (darknet, the run-time code) on them and
 #    keeps the output of conv2d_3 (layer 6, 8x8x64 at 64x64).
 # 6. mask-head.py trains the head and writes mask.cfg/.weights/.labels.
@@ -44,10 +52,11 @@
 #    probable class, no thresholds) into mask.manifest. The per-class
 #    thresholds are NOT chosen here: mask.thresholds is written as 0 and
 #    `make fit-vision` (models/scripts/fit-vision.py, run by `make
-#    train-mask` afterwards) fits them on the train split.
+#    train-mask` afterwards) fits them on the calibration split when the
+#    manifest says it was held out (--calib), else writes 0 again.
 set -eu
 cd "$(dirname "$0")/../.."
-out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0
+out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0; calib=""
 taps=6
 # one BLAS thread: the same sums in the same order, so the same weights
 export OPENBLAS_NUM_THREADS=1
@@ -64,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--seed) seed=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--calib) calib=--calib; shift ;;
 	*) echo "train-mask: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -107,7 +117,7 @@ for s in train val; do for c in with_mask without_mask; do
 done; done >"$work/faces.list"
 halves "$work/faces.list" "$work/faces.boxes" "$tools/maskaug" --boxes "$out"
 /usr/bin/python3 models/scripts/mask-lists.py --scenes "$scenes" --faces "$faces" \
-	--boxes "$work/faces.boxes" --work "$work"
+	--boxes "$work/faces.boxes" --work "$work" $calib
 
 # 4. crops
 echo "train-mask: cutting $(wc -l <"$work/train.crops") training crops (${size}x$size, $tools/maskaug)" >&2
@@ -132,13 +142,14 @@ echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
 	{ tail -n 5 "$work/head.log" >&2; exit 1; }
 tail -n 2 "$work/head.log" >&2
 
-# 7. figures on validation (no thresholds: fit-vision.py fits them on train), manifest, install
+# 7. figures on validation (no thresholds: fit-vision.py fits them), manifest, install
 printf 'mask_on 0\nmask_off 0\nmask_chin 0\n' >"$work/model/mask.thresholds"
 cp "$out/face.cfg" "$out/face.weights" "$work/model/"
 halves "$work/val.list" "$work/val.probs" "$tools/maskeval" -p "$work/model"
 /usr/bin/python3 models/scripts/mask-thresholds.py --probs "$work/val.probs" \
 	--use "$work/model/mask.thresholds" --manifest "$work/model/mask.manifest" \
-	--command "make train-mask (sh models/scripts/train-mask.sh --size $size --hidden $hidden --epochs $epochs --seed $seed)" \
+	--command "make train-mask (sh models/scripts/train-mask.sh --size $size --hidden $hidden --epochs $epochs --seed $seed${calib:+ $calib})" \
+	--calib "${calib:-trained}" \
 	--taps "$taps" \
 	--train-log "$work/head.log" --crops "$work/train.crops" >/dev/null
 for f in mask.cfg mask.weights mask.labels mask.thresholds mask.manifest; do

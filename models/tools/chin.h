@@ -8,5 +8,10 @@
 #include "nn.h"
 
 void chin_draw(struct image *im, const struct nn_box *face, unsigned seed);
+/* chin_paste - the same, with a real mask: the mask of a mask_on face
+ * (donor, its box dbox) moved onto the mouth and chin of face, nose left
+ * visible (see chin.c). */
+void chin_paste(struct image *im, const struct nn_box *face, const struct image *donor,
+                const struct nn_box *dbox, unsigned seed);
 
 #endif

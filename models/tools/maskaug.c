@@ -7,7 +7,9 @@
  * (pixels, top-left corner; from an annotation), or, without one, the
  * highest-scoring face of the face detector at input 224, threshold 0.3,
  * mapped by maskcls_from_detector as the worker does, or the whole image. MODE chin first draws a synthetic
- * below-the-nose mask on that box (chin.c, seeded by SEED). SEED 0 writes
+ * below-the-nose mask on that box (chin.c, seeded by SEED). MODE paste (the
+ * line then ends "DSRC DX DY DW DH": a mask_on face and its box) moves that
+ * face's real mask below the nose of the box (chin_paste, seeded by SEED). SEED 0 writes
  * exactly the crop maskcls_run makes of the box (nn_face_square, margin
  * NN_MASK_MARGIN, SIZE x SIZE): validation crops. Any other SEED draws,
  * from a generator seeded by SEED alone (so a list gives the same crops on
@@ -302,7 +304,7 @@ static const char maskaug_usage[] =
 
 int main(int argc, char **argv)
 {
-	char line[8192], src[4096], dst[4096], mode[16], err[512];
+	char line[16384], src[4096], dst[4096], dsrc[4096], mode[16], err[512];
 	int size, lineno = 0, boxed = 0, found = 0, whole = 0, bad = 0, exact = 0;
 	struct facedet *fd = NULL;
 
@@ -320,15 +322,17 @@ int main(int argc, char **argv)
 	}
 	while (fgets(line, sizeof(line), stdin)) {
 		struct image im, crop;
-		struct nn_box box;
+		struct nn_box box, dbox;
 		unsigned seed;
-		int n;
+		int n, paste;
 
 		lineno++;
-		n = sscanf(line, "%4095s %4095s %15s %u %f %f %f %f", src, dst, mode, &seed,
-		    &box.x, &box.y, &box.w, &box.h);
-		if ((n != 4 && n != 8) || (n == 8 && !(box.w > 0 && box.h > 0))) {
-			fprintf(stderr, "maskaug: line %d: want SRC DST MODE SEED [X Y W H]\n", lineno);
+		n = sscanf(line, "%4095s %4095s %15s %u %f %f %f %f %4095s %f %f %f %f", src, dst, mode, &seed,
+		    &box.x, &box.y, &box.w, &box.h, dsrc, &dbox.x, &dbox.y, &dbox.w, &dbox.h);
+		paste = n >= 3 && strcmp(mode, "paste") == 0;
+		if ((paste ? n != 13 || !(dbox.w > 0 && dbox.h > 0) : n != 4 && n != 8) ||
+		    (n >= 8 && !(box.w > 0 && box.h > 0))) {
+			fprintf(stderr, "maskaug: line %d: want SRC DST MODE SEED [X Y W H [DSRC DX DY DW DH]]\n", lineno);
 			bad++;
 			continue;
 		}
@@ -337,7 +341,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		box.score = 1;
-		if (n == 8) {
+		if (n >= 8) {
 			boxed++;
 		} else {
 			if (fd == NULL && (fd = facedet_open(argv[1], 224, err, sizeof(err))) == NULL) {
@@ -351,6 +355,17 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(mode, "chin") == 0)
 			chin_draw(&im, &box, seed);
+		if (paste) {
+			struct image donor;
+
+			if (ppm_decode(dsrc, &donor) < 0) {
+				free(im.rgb);
+				bad++;
+				continue;
+			}
+			chin_paste(&im, &box, &donor, &dbox, seed);
+			free(donor.rgb);
+		}
 		if ((seed == 0 || exact ? nn_face_square(&im, &box, NN_MASK_MARGIN, size, &crop) :
 		    maskaug_augment_crop(&im, &box, seed, size, &crop)) < 0 || ppm_write(dst, &crop) < 0) {
 			fprintf(stderr, "maskaug: %s: cannot write\n", dst);
