@@ -121,4 +121,31 @@ CASE(removed_and_added)
 	sqlite3_close(db);
 }
 
+/* The mode a program reads for a camera (the worker, the dispatcher): the
+ * DIR/gatewatch.db row wins, then the config file; a camera neither knows
+ * is -ENOENT for camdb_mode_known and gate for camdb_mode. */
+CASE(mode_from_the_database)
+{
+	struct config c;
+	sqlite3 *db = NULL;
+	char err[256], tok[256], path[CONFIG_PATH_SIZE + 32];
+
+	test_camdb_config(&c, "gate1-token-1", "Front", "indoor", 0);
+	CHECK_INT(config_set(&c, "dir", check_tmpdir(), err, sizeof(err)), 0, "dir");
+	CHECK_INT(camdb_mode_known(&c, "gate1"), CONFIG_MODE_INDOOR, "no database yet: the config file's mode");
+	CHECK_INT(camdb_mode_known(&c, "dash"), -ENOENT, "a camera nobody knows: -ENOENT");
+	CHECK_INT(camdb_mode(&c, "dash"), CONFIG_MODE_GATE, "...which camdb_mode takes for gate");
+	snprintf(path, sizeof(path), "%s/gatewatch.db", c.dir);
+	CHECK_INT(authdb_init(), 0, "libsodium starts");
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK, "database file");
+	CHECK_INT(camdb_schema(db), 0, "schema created");
+	CHECK_INT(camdb_seed(db, &c, T0), 1, "gate1 seeded");
+	CHECK_INT(camdb_add(db, "dash", "Dashboard's", CONFIG_MODE_GATE, T0, tok), 0, "a camera added from the dashboard");
+	CHECK_INT(camdb_set(db, "gate1", "Front", CONFIG_MODE_GATE, T0 + S), 0, "gate1 made a gate camera by the API");
+	sqlite3_close(db);
+	CHECK_INT(camdb_mode_known(&c, "dash"), CONFIG_MODE_GATE, "the database's camera is known, with its mode");
+	CHECK_INT(camdb_mode_known(&c, "gate1"), CONFIG_MODE_GATE, "the database's mode wins over the config file's");
+	CHECK_INT(camdb_mode_known(&c, "nope"), -ENOENT, "still -ENOENT for a camera nobody knows");
+}
+
 CHECK_MAIN()
