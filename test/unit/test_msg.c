@@ -113,10 +113,12 @@ CASE(bad_datagrams)
 	close(sv[1]);
 }
 
-/* Unterminated strings from a peer are terminated on receive. */
+/* Unterminated strings from a peer are terminated on receive; FRAME carries
+ * the frames skipped before it. */
 CASE(unterminated)
 {
 	struct msg_frame_ref ref;
+	struct msg_frame f;
 	struct msg m;
 	int sv[2];
 
@@ -126,19 +128,7 @@ CASE(unterminated)
 	CHECK_INT(msg_recv(sv[1], &m), 1, "receive unterminated ref");
 	CHECK_INT(strlen(m.u.ref.camera), CAMERA_ID_SIZE - 1, "camera string is terminated inside its field");
 
-	close(sv[0]);
-	CHECK_INT(msg_recv(sv[1], &m), 0, "EOF after the peer closes");
-	close(sv[1]);
-}
-
-/* FRAME carries the frames skipped before it; its strings are terminated too. */
-CASE(frame)
-{
-	struct msg_frame f;
-	struct msg m;
-	int sv[2];
-
-	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	/* FRAME: a ref and the frames skipped before it */
 	memset(&f, 'x', sizeof(f));
 	f.skipped = 7;
 	f.reserved = 0;
@@ -146,8 +136,10 @@ CASE(frame)
 	CHECK_INT(msg_send(sv[0], MSG_FRAME, &f, sizeof(f)), 0, "send a frame");
 	CHECK_INT(msg_recv(sv[1], &m), 1, "receive it");
 	CHECK_INT(m.u.frame.skipped, 7, "skipped arrives");
-	CHECK_INT(strlen(m.u.frame.ref.frame_id), FRAMEID_SIZE - 1, "frame id terminated inside its field");
+	CHECK_INT(strlen(m.u.frame.ref.frame_id), FRAMEID_SIZE - 1, "its frame id is terminated inside its field");
+
 	close(sv[0]);
+	CHECK_INT(msg_recv(sv[1], &m), 0, "EOF after the peer closes");
 	close(sv[1]);
 }
 
