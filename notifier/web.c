@@ -78,6 +78,9 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 		    (int)strlen(num), p, end))
 			return 1;
 	}
+	if (pss->close_after && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+	    (const unsigned char *)"close", 5, p, end))
+		return 1;
 	if (status == 401 && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_WWW_AUTHENTICATE,
 	    (const unsigned char *)"Bearer realm=\"gatewatch\"", 24, p, end))
 		return 1;
@@ -123,6 +126,13 @@ web_error(struct lws *wsi, struct web_pss *pss, int status, const char *msg)
 	jbuf_init(&pss->body, LWS_PRE);
 	problem_json(&pss->body, status, msg);
 	return web_reply(wsi, pss, status);
+}
+
+void
+web_close_after(struct web_pss *pss)
+{
+	pss->post_uri[0] = '\0';
+	pss->close_after = 1;
 }
 
 /* web_redirect - 302 to location (a page that needs a login). */
@@ -216,18 +226,16 @@ web_http_405(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 	char cl[24];
 
 	log_info(NULL, "http %s %s: 405", method, uri);
-	if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 || atoll(cl) == 0) {
-		/* nothing to read: a problem+json answer saying what is allowed */
-		if (api && accounts_owns_method(method, uri))
-			return webapi_call(wsi, pss, method, uri, "", 0);
-		util_strlcpy(pss->ao.allow, api && strstr(uri, "/ack") == NULL && strstr(uri, "/override") == NULL ?
-		    "GET" : "POST", sizeof(pss->ao.allow));
-		return web_error(wsi, pss, 405, "method not allowed here (see Allow)");
-	}
 	/* A request body may be on its way: answer at once and close rather
 	 * than read it. */
-	lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
-	return -1;
+	if (lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && atoll(cl) != 0)
+		web_close_after(pss);
+	/* a problem+json answer saying what is allowed */
+	if (api && accounts_owns_method(method, uri))
+		return webapi_call(wsi, pss, method, uri, "", 0);
+	util_strlcpy(pss->ao.allow, api && strstr(uri, "/ack") == NULL && strstr(uri, "/override") == NULL ?
+	    "GET" : "POST", sizeof(pss->ao.allow));
+	return web_error(wsi, pss, 405, "method not allowed here (see Allow)");
 }
 
 /* web_metrics - GET /metrics: the page (metrics.h) */
@@ -350,6 +358,10 @@ web_http_writeable(struct lws *wsi, struct web_pss *pss)
 		return 0;
 	}
 	jbuf_free(&pss->body);
+	if (pss->close_after) {
+		pss->close_after = 0;
+		return -1;
+	}
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 

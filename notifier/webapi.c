@@ -138,8 +138,8 @@ webapi_post(struct lws *wsi, struct web_pss *pss, const char *method, const char
 		return webapi_post_done(wsi, pss);
 	if (atoll(cl) > API_POST_MAX) {
 		log_info(NULL, "http %s %s: 413 (body over %d bytes)", method, uri, API_POST_MAX);
-		lws_return_http_status(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, NULL);
-		return -1;
+		web_close_after(pss); /* answered now, the body never read */
+		return web_error(wsi, pss, 413, "a body over 1 KiB");
 	}
 	return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
 }

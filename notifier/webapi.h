@@ -30,6 +30,7 @@ struct web_pss {
 	size_t post_len;
 	int post_big;              /* the body was over API_POST_MAX */
 	const char *ctype;         /* the answer's type when not JSON (GET /metrics), else NULL */
+	int close_after;           /* answered before its body was read: close once the answer is out */
 };
 
 /* web_reply - send headers for the answer in pss->body (its status); the
@@ -38,6 +39,11 @@ int web_reply(struct lws *wsi, struct web_pss *pss, int status);
 
 /* web_error - a problem+json answer with status and msg. */
 int web_error(struct lws *wsi, struct web_pss *pss, int status, const char *msg);
+
+/* web_close_after - the request's body (if any) is not to be read: the
+ * next answer goes out with "connection: close", the connection closes
+ * after it, and what comes of the body is dropped. */
+void web_close_after(struct web_pss *pss);
 
 /* webapi_call - answer an API request whose body (if any) is in. */
 int webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, const char *body,

@@ -41,7 +41,7 @@ def raw_get(port, path, headers=None):
 
 
 try:
-    n = Notifier().start()
+    n = Notifier(check_api=True).start()
     workers = {}
     tracks = []   # one person per plan line
     frames = []
