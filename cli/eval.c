@@ -87,7 +87,7 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	unsigned char *buf = NULL;
 	char err[256];
 	size_t len;
-	uint64_t t0, t1, t2;
+	uint64_t t0, t1, t2, c1, c2;
 	int rc;
 
 	if ((rc = util_read_file(im->path, EVAL_FILE_MAX, &buf, &len)) < 0) {
@@ -105,8 +105,10 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	seen.n = firstpass_run(m->person, m->face, &img, (float)c->person_threshold, (float)c->face_threshold,
 	    persons, MSG_PERSONS_MAX, &seen.by, NULL);
 	t1 = util_mono_us();
+	c1 = util_cpu_us();
 	memset(r, 0, sizeof(*r));
 	rc = seen.n > 0 ? analyse_frame(m->an, &img, persons, seen.n, NAN, r, NULL) : 0;
+	c2 = util_cpu_us();
 	t2 = util_mono_us();
 	image_free(&img);
 	if (seen.n < 0) {
@@ -120,6 +122,8 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	}
 	st->first_ms += (double)(t1 - t0) / 1000.0;
 	st->analyse_ms += (double)(t2 - t1) / 1000.0;
+	st->analyse_cpu_ms += (double)(c2 - c1) / 1000.0;
+	st->person_boxes += seen.n > 0 ? seen.n : 0;
 	if (evalscore_add(st, im, &seen, details) < 0) {
 		snprintf(why, whylen, "out of memory");
 		return -1;

@@ -157,8 +157,10 @@ evalreport_text(FILE *out, const struct evalscore *st)
 	    "face fallback, %d none (ingest would drop them).\n",
 	    st->images - st->by_face - st->no_person, st->by_face, st->no_person);
 	if (st->images > 0)
-		fprintf(out, "Time per image (one thread, this machine): first pass %.0f ms, faces and masks %.0f ms\n",
-		    st->first_ms / st->images, st->analyse_ms / st->images);
+		fprintf(out, "Time per image (one thread, this machine): first pass %.0f ms, faces and masks %.0f ms\n"
+		    "(CPU time %.0f ms; per person box: %.1f ms CPU over %d boxes)\n",
+		    st->first_ms / st->images, st->analyse_ms / st->images, st->analyse_cpu_ms / st->images,
+		    st->person_boxes ? st->analyse_cpu_ms / st->person_boxes : 0.0, st->person_boxes);
 }
 
 static json_t *
@@ -295,8 +297,10 @@ evalreport_json(const struct evalscore *st, const struct config *c, json_t *root
 	json_object_set_new(root, "gate", evalreport_json_gate(st));
 	json_object_set_new(root, "first_pass", json_pack("{s:i, s:i, s:i}",
 	    "person", st->images - st->by_face - st->no_person, "face_fallback", st->by_face, "none", st->no_person));
-	json_object_set_new(root, "ms_per_image", json_pack("{s:f, s:f}",
+	json_object_set_new(root, "ms_per_image", json_pack("{s:f, s:f, s:f}",
 	    "first_pass", st->images ? st->first_ms / st->images : 0,
-	    "faces_and_masks", st->images ? st->analyse_ms / st->images : 0));
+	    "faces_and_masks", st->images ? st->analyse_ms / st->images : 0,
+	    "faces_and_masks_cpu", st->images ? st->analyse_cpu_ms / st->images : 0));
+	json_object_set_new(root, "person_boxes", json_integer(st->person_boxes));
 	return root;
 }

@@ -34,6 +34,8 @@ struct evalscore {
 	int by_face;                                  /* images whose boxes came from the close-up fallback */
 	int no_person;                                /* images ingest would drop */
 	double first_ms, analyse_ms;
+	double analyse_cpu_ms;                        /* the same, CPU time (what load does not inflate) */
+	int person_boxes;                             /* first-pass boxes the analysis searched */
 };
 
 /* One image as the system saw it: the first pass's boxes and the

@@ -9,6 +9,7 @@
 
 uint64_t util_now_us(void);   /* CLOCK_REALTIME, microseconds */
 uint64_t util_mono_us(void);  /* CLOCK_MONOTONIC, microseconds */
+uint64_t util_cpu_us(void);   /* CLOCK_PROCESS_CPUTIME_ID: this process's CPU time, microseconds */
 
 /* util_camera_id_valid - 1 if s is 1..31 chars of [A-Za-z0-9_-]. Camera ids
  * become directory names, so nothing else is allowed. */
