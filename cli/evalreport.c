@@ -161,6 +161,9 @@ evalreport_text(FILE *out, const struct evalscore *st)
 		    "(CPU time %.0f ms; per person box: %.1f ms CPU over %d boxes)\n",
 		    st->first_ms / st->images, st->analyse_ms / st->images, st->analyse_cpu_ms / st->images,
 		    st->person_boxes ? st->analyse_cpu_ms / st->person_boxes : 0.0, st->person_boxes);
+	if (st->person_boxes > 0)
+		fprintf(out, "Face detector runs: %ld on whole frames, %ld on person boxes (%.2f per person box)\n",
+		    st->passes_frame, st->passes_box, (double)(st->passes_frame + st->passes_box) / st->person_boxes);
 }
 
 static json_t *
@@ -302,5 +305,7 @@ evalreport_json(const struct evalscore *st, const struct config *c, json_t *root
 	    "faces_and_masks", st->images ? st->analyse_ms / st->images : 0,
 	    "faces_and_masks_cpu", st->images ? st->analyse_cpu_ms / st->images : 0));
 	json_object_set_new(root, "person_boxes", json_integer(st->person_boxes));
+	json_object_set_new(root, "face_detector_runs", json_pack("{s:I, s:I}", "whole_frame",
+	    (json_int_t)st->passes_frame, "person_box", (json_int_t)st->passes_box));
 	return root;
 }

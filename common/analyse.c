@@ -20,6 +20,7 @@
 #define ANALYSE_CAND_MAX 256         /* candidate faces per frame */
 #define ANALYSE_BODY_MARGIN 0.10f    /* a person box grows by this on each side */
 #define ANALYSE_SAME_FACE 0.4f       /* IoU above which two searches found one face */
+#define ANALYSE_COVER_W 0.4f         /* analyse_covered: a face this wide of the head region is its face */
 
 /* The face detector's input for person boxes is worker.body_input (360,
  * the size the network was trained at). A face that fills much of a head
@@ -34,8 +35,11 @@ struct analyse {
 	float face_threshold;
 	float mask_threshold;
 	int frame_search;       /* worker.frame_search */
+	int frame_only_px;      /* worker.frame_only_px */
+	int face_input;         /* worker.face_input */
 	float temp_limit;
 	struct histo face_time, mask_time; /* runs since analyse_times */
+	long passes[2];         /* face detector runs: whole frames, person boxes */
 };
 
 struct analyse *
@@ -50,6 +54,8 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->face_threshold = (float)c->face_threshold;
 	a->mask_threshold = (float)c->mask_threshold;
 	a->frame_search = c->frame_search;
+	a->frame_only_px = c->frame_only_px;
+	a->face_input = c->face_input;
 	a->temp_limit = (float)c->temp_limit;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
 	    (c->face_input != c->body_input &&
@@ -154,8 +160,11 @@ analyse_search(struct analyse *a, const struct image *im, const struct nn_box *b
 	if (!analyse_head(im, body, &x, &y, &w, &h, &full_h))
 		return 0;
 	n = analyse_detect(a, fd, im, x, y, w, h, faces, max);
-	if (n == 0 && full_h > h)
+	a->passes[1]++;
+	if (n == 0 && full_h > h) {
 		n = analyse_detect(a, fd, im, x, y, w, full_h, faces, max);
+		a->passes[1]++;
+	}
 	return n;
 }
 
@@ -204,23 +213,6 @@ analyse_merge(struct nn_box *b, int n)
 	return kept;
 }
 
-/* analyse_frame_faces - worker.frame_search: the faces of a search of the
- * whole frame (worker.face_input) that none of the n person-box searches
- * found are added to cand (ANALYSE_CAND_MAX long). NanoDet finds nobody
- * around many faces in a crowd: on the train split, 77 of the 128 faces of
- * 40+ px missed lay in no person box. Returns the new count or -errno. */
-static int
-analyse_frame_faces(struct analyse *a, const struct image *im, struct nn_box *cand, int n)
-{
-	struct nn_box fr[ANALYSE_FACES_MAX];
-	int nf = analyse_detect(a, a->face, im, 0, 0, im->w, im->h, fr, ANALYSE_FACES_MAX), i;
-
-	for (i = 0; i < nf && n < ANALYSE_CAND_MAX; i++)
-		if (!analyse_seen(&fr[i], cand, n))
-			cand[n++] = fr[i];
-	return nf < 0 ? nf : n;
-}
-
 static int
 analyse_score_cmp(const void *x, const void *y)
 {
@@ -229,13 +221,84 @@ analyse_score_cmp(const void *x, const void *y)
 	return (p->score < q->score) - (p->score > q->score);
 }
 
+/* analyse_frame_faces - worker.frame_search: the faces fr[0..nf) of a
+ * search of the whole frame (worker.face_input) that none of the person-box
+ * searches found are added to cand (ANALYSE_CAND_MAX long, n used). NanoDet
+ * finds nobody around many faces in a crowd: on the train split, 77 of the
+ * 128 faces of 40+ px missed lay in no person box. Returns the new count. */
+static int
+analyse_frame_faces(const struct nn_box *fr, int nf, struct nn_box *cand, int n)
+{
+	int i;
+
+	for (i = 0; i < nf && n < ANALYSE_CAND_MAX; i++)
+		if (!analyse_seen(&fr[i], cand, n))
+			cand[n++] = fr[i];
+	return n;
+}
+
+/* analyse_covered - does the whole-frame search stand for this body box's
+ * own search? Yes when a face it found fills the box's head region (its
+ * centre inside, ANALYSE_COVER_W of its width: on the train split this
+ * skips 1 box search in 6 and finds the same faces of 40+ px), or, with
+ * worker.frame_only_px, when that region was at least that many pixels
+ * wide and high in the whole-frame search's input (faster, finds fewer
+ * faces: docs/MODELS.md). */
+static int
+analyse_covered(const struct analyse *a, const struct image *im, const struct nn_box *body,
+                const struct nn_box *fr, int nf)
+{
+	int x, y, w, h, full_h, j;
+
+	if (!analyse_head(im, body, &x, &y, &w, &h, &full_h))
+		return 1;
+	for (j = 0; j < nf; j++) {
+		float cx = fr[j].x + fr[j].w / 2, cy = fr[j].y + fr[j].h / 2;
+
+		if (cx >= x && cx <= x + w && cy >= y && cy <= y + h && fr[j].w >= ANALYSE_COVER_W * w)
+			return 1;
+	}
+	return a->frame_only_px > 0 && (float)w * a->face_input / im->w >= a->frame_only_px &&
+	    (float)h * a->face_input / im->h >= a->frame_only_px;
+}
+
+/* analyse_candidates - every face of the frame into cand (ANALYSE_CAND_MAX
+ * long), each once: those of the body box searches, best first (with
+ * worker.frame_search, only the boxes analyse_covered leaves), then those
+ * of the whole-frame search no box search found. Returns the count or
+ * -errno. */
+static int
+analyse_candidates(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
+                   struct nn_box *cand)
+{
+	struct nn_box fr[ANALYSE_FACES_MAX];
+	int i, k, nc = 0, nf = 0, whole = a->frame_search;
+
+	if (whole && (nf = analyse_detect(a, a->face, im, 0, 0, im->w, im->h, fr, ANALYSE_FACES_MAX)) < 0)
+		return nf;
+	a->passes[0] += whole;
+	for (i = 0; i < n; i++) {
+		if (whole && analyse_covered(a, im, &bodies[i], fr, nf))
+			continue;
+		k = analyse_search(a, im, &bodies[i], cand + nc,
+		    ANALYSE_CAND_MAX - nc < ANALYSE_FACES_MAX ? ANALYSE_CAND_MAX - nc : ANALYSE_FACES_MAX);
+		if (k < 0)
+			return k;
+		nc += k;
+	}
+	/* Overlapping person boxes search the same face twice: keep it once. */
+	qsort(cand, (size_t)nc, sizeof(*cand), analyse_score_cmp);
+	nc = analyse_merge(cand, nc);
+	return whole ? analyse_frame_faces(fr, nf, cand, nc) : nc;
+}
+
 int
 analyse_people(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
                struct nn_box *faces, struct nn_box *extra, int *nextra, int maxextra)
 {
 	struct nn_box *cand;
 	struct pairmatch *pairs;
-	int i, j, k, nc = 0, np = 0, found, *taken, *face_of;
+	int i, j, nc, np = 0, found, *taken, *face_of;
 
 	*nextra = 0;
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || n < 0)
@@ -249,35 +312,13 @@ analyse_people(struct analyse *a, const struct image *im, const struct nn_box *b
 	taken = malloc(sizeof(*taken) * ANALYSE_CAND_MAX);   /* the person a candidate went to, -1 */
 	face_of = malloc(sizeof(*face_of) * (size_t)n);       /* the candidate a person got, -1 */
 	if (cand == NULL || pairs == NULL || taken == NULL || face_of == NULL) {
-		free(cand);
-		free(pairs);
-		free(taken);
-		free(face_of);
-		return -ENOMEM;
+		found = -ENOMEM;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		k = analyse_search(a, im, &bodies[i], cand + nc,
-		    ANALYSE_CAND_MAX - nc < ANALYSE_FACES_MAX ? ANALYSE_CAND_MAX - nc : ANALYSE_FACES_MAX);
-		if (k < 0) {
-			free(cand);
-			free(pairs);
-			free(taken);
-			free(face_of);
-			return k;
-		}
-		nc += k;
+	if ((nc = analyse_candidates(a, im, bodies, n, cand)) < 0) {
+		found = nc;
+		goto out;
 	}
-	/* Overlapping person boxes search the same face twice: keep it once. */
-	qsort(cand, (size_t)nc, sizeof(*cand), analyse_score_cmp);
-	nc = analyse_merge(cand, nc);
-	if (a->frame_search && (k = analyse_frame_faces(a, im, cand, nc)) < 0) {
-		free(cand);
-		free(pairs);
-		free(taken);
-		free(face_of);
-		return k;
-	} else if (a->frame_search)
-		nc = k;
 	/* One face per person, one person per face, the best fitting pairs first. */
 	for (i = 0; i < n; i++)
 		for (j = 0; j < nc; j++) {
@@ -294,6 +335,7 @@ analyse_people(struct analyse *a, const struct image *im, const struct nn_box *b
 	for (j = 0; j < nc && *nextra < maxextra; j++)
 		if (taken[j] < 0)
 			extra[(*nextra)++] = cand[j];
+out:
 	free(cand);
 	free(pairs);
 	free(taken);
@@ -422,7 +464,15 @@ analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, i
 {
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
+	a->passes[0]++;
 	return analyse_detect(a, a->face, im, 0, 0, im->w, im->h, faces, max);
+}
+
+void
+analyse_passes(const struct analyse *a, long *frame, long *box)
+{
+	*frame = a->passes[0];
+	*box = a->passes[1];
 }
 
 int

@@ -62,6 +62,12 @@ int analyse_people(struct analyse *a, const struct image *im, const struct nn_bo
 int analyse_person(struct analyse *a, const struct image *im, const struct nn_box *face,
                    float temperature, struct msg_person *p);
 
+/* analyse_passes - face detector runs so far: on whole frames (at
+ * worker.face_input) and on person boxes (at worker.body_input). What a
+ * search costs does not depend on the machine's load; the time of one run
+ * is in docs/BENCHMARKS.md. */
+void analyse_passes(const struct analyse *a, long *frame, long *box);
+
 void analyse_close(struct analyse *a);
 
 #endif
