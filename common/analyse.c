@@ -237,13 +237,12 @@ analyse_frame_faces(const struct nn_box *fr, int nf, struct nn_box *cand, int n)
 	return n;
 }
 
-/* analyse_covered - does the whole-frame search stand for this body box's
- * own search? Yes when a face it found fills the box's head region (its
- * centre inside, ANALYSE_COVER_W of its width: on the train split this
- * skips 1 box search in 6 and finds the same faces of 40+ px), or, with
- * worker.frame_only_px, when that region was at least that many pixels
- * wide and high in the whole-frame search's input (faster, finds fewer
- * faces: docs/MODELS.md). */
+/* analyse_covered - worker.frame_only_px: does the whole-frame search
+ * stand for this body box's own search? Yes when a face it found fills the
+ * box's head region (its centre inside, ANALYSE_COVER_W of its width), or
+ * when that region was at least frame_only_px pixels wide and high in the
+ * whole-frame search's input. Faster; what it costs in faces found and
+ * mask calls: docs/MODELS.md. */
 static int
 analyse_covered(const struct analyse *a, const struct image *im, const struct nn_box *body,
                 const struct nn_box *fr, int nf)
@@ -258,13 +257,13 @@ analyse_covered(const struct analyse *a, const struct image *im, const struct nn
 		if (cx >= x && cx <= x + w && cy >= y && cy <= y + h && fr[j].w >= ANALYSE_COVER_W * w)
 			return 1;
 	}
-	return a->frame_only_px > 0 && (float)w * a->face_input / im->w >= a->frame_only_px &&
+	return (float)w * a->face_input / im->w >= a->frame_only_px &&
 	    (float)h * a->face_input / im->h >= a->frame_only_px;
 }
 
 /* analyse_candidates - every face of the frame into cand (ANALYSE_CAND_MAX
  * long), each once: those of the body box searches, best first (with
- * worker.frame_search, only the boxes analyse_covered leaves), then those
+ * worker.frame_only_px, only the boxes analyse_covered leaves), then those
  * of the whole-frame search no box search found. Returns the count or
  * -errno. */
 static int
@@ -278,7 +277,7 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
 		return nf;
 	a->passes[0] += whole;
 	for (i = 0; i < n; i++) {
-		if (whole && analyse_covered(a, im, &bodies[i], fr, nf))
+		if (whole && a->frame_only_px > 0 && analyse_covered(a, im, &bodies[i], fr, nf))
 			continue;
 		k = analyse_search(a, im, &bodies[i], cand + nc,
 		    ANALYSE_CAND_MAX - nc < ANALYSE_FACES_MAX ? ANALYSE_CAND_MAX - nc : ANALYSE_FACES_MAX);
