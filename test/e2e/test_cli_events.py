@@ -51,7 +51,7 @@ try:
     rc, lines, err = cli("--dir", "/tmp", "--limit", "x")
     t.check(rc == 2 and "--limit" in err, "bad --limit: exit 2 naming it", "rc=%d %r" % (rc, err))
 
-    n = Notifier().start()
+    n = Notifier(check_api=True).start()
     path = os.path.join(n.dir, "gatewatch.db")
     base = int(time.time() * 1e6)
     T = [base + i for i in range(1, 5)]

@@ -64,7 +64,7 @@ try:
     c_sizes = json.loads(out)
     t.eq(c_sizes, gwmsg.SIZES, "msg.h layout in C matches the Python packer (v2: track events)")
 
-    n = Notifier().start()
+    n = Notifier(check_api=True).start()
     db = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=5)
     t.eq(db.execute("PRAGMA journal_mode").fetchone()[0], "wal", "database is in WAL mode")
     t.eq(db.execute("PRAGMA user_version").fetchone()[0], 3, "schema user_version is 3")

@@ -16,7 +16,7 @@ N = 1500
 t = Cases()
 n = None
 try:
-    n = Notifier(extra=["--set", "notifier.client_queue=8"]).start()
+    n = Notifier(extra=["--set", "notifier.client_queue=8"], check_api=True).start()
     slow = WS(n.http_port)
     slow.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # and never read again
     good = WS(n.http_port)

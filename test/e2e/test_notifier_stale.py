@@ -86,7 +86,7 @@ def gate_messages(sock, timeout=1.0):
 
 
 try:
-    n = Notifier(extra=["--set", "track.max_missing_ms=1000",
+    n = Notifier(check_api=True, extra=["--set", "track.max_missing_ms=1000",
                         "--set", "dispatcher.worker_backoff_ms=100",
                         "--set", "dispatcher.worker_backoff_max_ms=1000"]).start()
     sup = n.login("supervisor", n.add_user("supervisor", "supervisor"))

@@ -19,11 +19,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import BIN, Report, free_port, wait_until  # noqa: E402
-from notifier_env import Notifier  # noqa: E402
+from notifier_env import Notifier, check_answers, http as notifier_http  # noqa: E402
 
 from cryptography.exceptions import InvalidSignature  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -104,21 +103,16 @@ def vapid_ok(headers, public_key, aud):
 
 
 def api(n, token, path, body=None):
-    req = urllib.request.Request(n.url(path), data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"},
-                                 method="POST" if body is not None else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    st, _, b = notifier_http(n.http_port, "POST" if body is not None else "GET", path,
+                             json.dumps(body) if body is not None else None, {"Authorization": "Bearer " + token}, 10)
+    return st, json.loads(b or b"null")
 
 
 def main():
     port = free_port()
     srv = http.server.HTTPServer(("127.0.0.1", port), PushService)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    n = Notifier(cameras=(("hall", "Hall", "indoor"),), extra=["--set", "spool.min_free_mb=1"])
+    n = Notifier(cameras=(("hall", "Hall", "indoor"),), extra=["--set", "spool.min_free_mb=1"], check_api=True)
     try:
         n.start()
         r = subprocess.run([os.path.join(BIN, "gatewatch"), "token", "add", "pushtest", "--role", "supervisor",
@@ -189,6 +183,7 @@ def main():
         rep.check(st == 200 and body.get("dropped") is True, "unsubscribe", "%s %s" % (st, body))
         rep.check(os.stat(os.path.join(n.dir, "webpush-vapid.pem")).st_mode & 0o077 == 0,
                   "the VAPID private key file is private (0600)")
+        check_answers(rep, n.http_port, n.document)
         rep.check(n.stop() == 0, "stopped cleanly")
     finally:
         if n.proc is not None:
