@@ -99,7 +99,7 @@ train-mask: $(MODELS)/face.weights $(B)/models/maskaug $(B)/models/maskfeat $(B)
 	$(MAKE) fit-vision
 # The vision path's thresholds (worker.face_threshold, mask.thresholds),
 # fitted on the train split of mask-scenes (mask.thresholds on its
-# calibration part, which the mask head never saw): models/trained/vision.fit.
+# calibration part when the mask head held it out, else 0): models/trained/vision.fit.
 fit-vision: all models $(B)/models/maskeval
 	/usr/bin/python3 models/scripts/fit-vision.py --write models/trained
 	cp models/trained/mask.thresholds $(MODELS)/
