@@ -29,9 +29,21 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 models/scripts/mask-lists.py --scenes "$scenes" --faces "$faces" --val-only \
 	--work "$work" 2>/dev/null || { echo "not ok - mask-lists.py failed"; exit 1; }
+# the calibration split (mask.thresholds are fitted on it) holds train images
+# only: mask-scenes N % 5 == 1 and mask-faces train/, never a validation one
+ncal=$(wc -l <"$work/calib.list")
+nbad=$(awk '{ f = $1; if (f ~ /maksssksksss[0-9]+\.[a-z]+$/) { sub(/.*maksssksksss/, "", f); sub(/\..*/, "", f);
+	if (f % 5 != 1) print } else if (f !~ /\/train\/(with|without)_mask\//) print }' "$work/calib.list" | wc -l)
+rc=0
+if [ "$ncal" -gt 0 ] && [ "$nbad" -eq 0 ]; then
+	echo "ok - calibration split: $ncal train faces (mask-scenes N % 5 == 1, mask-faces train/)"
+else
+	echo "not ok - calibration split: $ncal faces, $nbad not from its train images"; rc=1
+fi
 grep -v ' scenes:lt20$' "$work/val.list" >"$work/test.list"
 "$tool" "$MODELS" \
 	"mask_on=${GW_MASK_MIN_ON:-0.94}" \
 	"mask_off=${GW_MASK_MIN_OFF:-0.94}" \
 	"mask_chin=${GW_MASK_MIN_CHIN:-0.65}" \
-	"synthetic=${GW_MASK_MIN_SYNTH:-0.96}" <"$work/test.list"
+	"synthetic=${GW_MASK_MIN_SYNTH:-0.96}" <"$work/test.list" || rc=1
+exit $rc
