@@ -28,6 +28,11 @@ def errors(*codes):
     return {str(c): ref("r", names[c]) for c in codes}
 
 
+def page(item):
+    """a Page whose items are item representations"""
+    return {"allOf": [ref("s", "Page"), {"type": "object", "properties": {"items": {"type": "array", "items": ref("s", item)}}}]}
+
+
 def body(schema):
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
@@ -79,7 +84,7 @@ schemas = {
         "_links": links}},
     "NewToken": {"type": "object", "required": ["name", "role"], "properties": {
         "name": {"type": "string"}, "role": role}},
-    "AuditEntry": {"type": "object", "required": ["id", "at", "who", "action"], "properties": {
+    "AuditEntry": {"type": "object", "required": ["id", "at", "who", "action", "_links"], "properties": {
         "id": {"type": "integer"}, "at": ms, "who": {"type": "string"},
         "action": {"type": "string", "description": "login, login_failed, logout, alert_ack, override, user_add, "
                    "user_del, user_passwd, user_role, token_add, token_revoke"},
@@ -87,7 +92,7 @@ schemas = {
         "addr": {"type": ["string", "null"]}, "_links": links}},
     "Page": {"type": "object", "required": ["items", "count", "_links"], "properties": {
         "items": {"type": "array"}, "count": {"type": "integer"}, "_links": links}},
-    "Person": {"type": "object", "description": "one person's visit (a track)", "required": ["id", "camera", "track"],
+    "Person": {"type": "object", "description": "one person's visit (a track)", "required": ["id", "camera", "track", "_links"],
                "properties": {
                    "id": {"type": "integer"}, "camera": {"type": "string"}, "track": {"type": "integer"},
                    "first_seen_ms": ms, "last_seen_ms": ms, "ended_ms": ms_null, "decision_ms": ms_null,
@@ -96,11 +101,11 @@ schemas = {
                    "temperature": {"type": ["number", "null"]}, "snapshot": {"type": ["string", "null"]},
                    "looks": {"type": "integer"}, "skipped": {"type": "integer"},
                    "override": {"type": ["object", "null"]}, "_links": links}},
-    "Alert": {"type": "object", "required": ["id", "camera", "track", "raised_ms"], "properties": {
+    "Alert": {"type": "object", "required": ["id", "camera", "track", "raised_ms", "_links"], "properties": {
         "id": {"type": "integer"}, "camera": {"type": "string"}, "track": {"type": "integer"}, "raised_ms": ms,
         "reason": {"type": "string"}, "acked_ms": ms_null, "acked_by": {"type": ["string", "null"]},
         "_links": links}},
-    "Camera": {"type": "object", "required": ["id", "name"], "properties": {
+    "Camera": {"type": "object", "required": ["id", "name", "_links"], "properties": {
         "id": {"type": "string"}, "name": {"type": "string"},
         "mode": {"type": "string", "enum": ["gate", "indoor", "unknown"]},
         "configured": {"type": "boolean", "description": "a camera of the cameras table (else only seen)"},
@@ -276,7 +281,7 @@ paths = {
         "responses": {"200": ok({"type": "object", "properties": {"dropped": {"type": "boolean"}}}),
                       **errors(400, 401, 403, 404, 413)}}},
     "/api/users": {
-        "get": {"summary": "every user (admin)", "responses": {"200": ok(ref("s", "Page")), **errors(401, 403)}},
+        "get": {"summary": "every user (admin)", "responses": {"200": ok(page("User")), **errors(401, 403)}},
         "post": {"summary": "add a user (admin)", "requestBody": body(ref("s", "NewUser")),
                  "responses": {"201": ok(ref("s", "User"), "created", {"Location": {"schema": {"type": "string"}}}),
                                **errors(400, 401, 403, 409, 422)}}},
@@ -291,7 +296,7 @@ paths = {
                    "responses": {"204": {"description": "removed"}, **errors(401, 403, 404, 409)}}},
     "/api/tokens": {
         "get": {"summary": "every API token, revoked ones too; never the secret (admin)",
-                "responses": {"200": ok(ref("s", "Page")), **errors(401, 403)}},
+                "responses": {"200": ok(page("Token")), **errors(401, 403)}},
         "post": {"summary": "make a bearer token (admin): shown once, in this answer",
                  "requestBody": body(ref("s", "NewToken")),
                  "responses": {"201": ok(ref("s", "Token"), "created", {"Location": {"schema": {"type": "string"}}}),
@@ -307,7 +312,7 @@ paths = {
                                           qparam("action", "only this action", {"type": "string"}),
                                           qparam("who", "only this user (or token:NAME, cli:USER)",
                                                  {"type": "string"})],
-                           "responses": {"200": ok(ref("s", "Page")), **errors(400, 401, 403)}}},
+                           "responses": {"200": ok(page("AuditEntry")), **errors(400, 401, 403)}}},
     "/api/audit/{id}": {"get": {"summary": "one audit entry (admin)",
                                 "parameters": [pparam("id", "entry id", {"type": "integer"})],
                                 "responses": {"200": ok(ref("s", "AuditEntry")), **errors(401, 403, 404)}}},

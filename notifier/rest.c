@@ -178,11 +178,19 @@ rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struc
 	json_t *j;
 
 	link[0] = '\0';
-	if ((j = json_loadb(jbuf_text(out), out->len, 0, NULL)) == NULL || !json_is_array(j)) {
+	/* an array of items, or one alert (the answer to its ack) */
+	if ((j = json_loadb(jbuf_text(out), out->len, 0, NULL)) == NULL ||
+	    !(json_is_array(j) || (json_is_object(j) && strcmp(path, "/api/alerts") == 0))) {
 		json_decref(j);
 		return;
 	}
-	rest_links(j, path, r->who.role, v && *v ? atoi(v) : REST_PAGE_DEFAULT, link, linklen);
+	if (json_is_object(j)) { /* links added in place */
+		json_t *one = json_pack("[O]", j);
+
+		rest_links(one, path, r->who.role, 0, link, linklen);
+		json_decref(one);
+	} else
+		rest_links(j, path, r->who.role, v && *v ? atoi(v) : REST_PAGE_DEFAULT, link, linklen);
 	if (rest_put(out, j) != 0)
 		log_warnx(NULL, "api %s: cannot add links (out of memory)", path);
 	json_decref(j);

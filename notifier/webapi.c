@@ -83,8 +83,9 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 	else if (strcmp(method, "POST") == 0) {
 		if (pss->req.who.role < AUTHDB_SUPERVISOR)
 			status = problem_json(&pss->body, 403, "acknowledging and overriding need the supervisor role");
-		else
-			status = api_post(uri, body, len, &pss->body);
+		else if ((status = api_post(uri, body, len, &pss->body)) == 200) /* the person or alert, linked */
+			rest_decorate(wsi, strncmp(uri, "/api/tracks/", 12) == 0 ? "/api/tracks" : "/api/alerts", &pss->req,
+			    &pss->body, pss->ao.link, sizeof(pss->ao.link));
 	} else if (rest_owns(uri))
 		status = rest_handle(wsi, uri, &pss->req, &pss->body, &pss->ctype, pss->ao.disposition,
 		    sizeof(pss->ao.disposition), &rd);
