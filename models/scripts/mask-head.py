@@ -79,6 +79,8 @@ def main():
     ap.add_argument("--val-probs", help="write the validation probabilities here, in "
                     "maskeval -p's format (for experiments; train-mask.sh uses maskeval)")
     ap.add_argument("--taps", default="6")
+    ap.add_argument("--chin-weight", type=float, default=1.0,
+                    help="mask_chin's loss weight on top of the class balance (experiments)")
     ap.add_argument("--layout", help="LAYER:FLOATS,... of the feature rows when they hold more "
                     "layers than --taps (experiments); default: exactly the taps")
     a = ap.parse_args()
@@ -121,6 +123,7 @@ def main():
     v2 = {k: np.zeros_like(v) for k, v in p.items()}
     counts = np.bincount(y, minlength=3).astype(np.float32)
     cw = (counts.sum() / (3 * counts)).astype(np.float32)
+    cw[2] *= a.chin_weight
     print("mask-head: %d training rows of %d features, classes %s, weights %s"
           % (len(y), d, counts.astype(int).tolist(), np.round(cw, 3).tolist()), file=sys.stderr)
     lr0, wd, bs, t = 1e-3, 1e-4, 128, 0
