@@ -76,6 +76,15 @@ class Report:
         return 1 if self.failed else 0
 
 
+def built(rep, *exes):
+    """True when every program in exes is built; else a failed case that
+    names the first one missing, False."""
+    for exe in exes:
+        if not os.access(exe, os.X_OK):
+            return rep.check(False, os.path.basename(exe) + " exists", exe + " not built")
+    return True
+
+
 def spawn(argv, logpath):
     """Starts argv in a session of its own (a killpg reaches all it
     starts), stdout and stderr into logpath: the Popen (.logpath kept)."""

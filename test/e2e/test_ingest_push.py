@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import SHARED, free_port, json_lines, kill_spawned, spawn  # noqa: E402
+from lib import SHARED, built, free_port, json_lines, kill_spawned, spawn  # noqa: E402
 from test_ingest_server import BIN, MODELS, NOBODY, PERSON, png, rep  # noqa: E402
 
 GW = os.path.join(BIN, "gatewatch")
@@ -45,10 +45,8 @@ def answers(lines):
 
 
 def main():
-    for exe in (GW, INGEST):
-        if not os.access(exe, os.X_OK):
-            rep.check(False, os.path.basename(exe) + " exists", exe + " not built")
-            return 1
+    if not built(rep, GW, INGEST):
+        return 1
     tmp = tempfile.mkdtemp(prefix="gw-push-")
     port = free_port()
     conf = os.path.join(tmp, "gatewatch.conf")

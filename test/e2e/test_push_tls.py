@@ -16,18 +16,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BIN, MODELS, Report, free_port, json_lines, kill_spawned, spawn  # noqa: E402
+from lib import MODELS, Report, built, free_port, kill_spawned, spawn  # noqa: E402
+from test_ingest_push import GW, INGEST, push  # noqa: E402
 
-GW = os.path.join(BIN, "gatewatch")
-INGEST = os.path.join(BIN, "gatewatch-ingest")
 PERSON = "/usr/share/darknet/data/person.jpg"
 rep = Report()
-
-
-def push(args, timeout=120):
-    p = subprocess.run([GW, "push"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
-    return p.returncode, json_lines(p.stdout.decode(errors="replace")), p.stderr.decode(errors="replace")
 
 
 def certificate(tmp, name):
@@ -64,10 +57,8 @@ def cases(tmp, port, cert, other):
 
 
 def main():
-    for exe in (GW, INGEST):
-        if not os.access(exe, os.X_OK):
-            rep.check(False, os.path.basename(exe) + " exists", exe + " not built")
-            return 1
+    if not built(rep, GW, INGEST):
+        return 1
     tmp = tempfile.mkdtemp(prefix="gw-push-tls-")
     proc = None
     try:

@@ -354,88 +354,79 @@ CASE(paths)
 	CHECK(strncmp(want, c.dir, strlen(c.dir)) == 0, "other paths stay under dir");
 }
 
-/* docs/CONFIG.md names every key config_dump writes. */
-CASE(docs_name_every_key)
+/* test_config_missing - how many `key = value` lines of the defaults'
+ * config_dump file `rel` (under the repository) lacks, by missing(): each
+ * one said on stdout. Returns -1 when the file cannot be read. */
+static int
+test_config_missing(const char *rel, int (*missing)(const char *text, const char *key, const char *line))
 {
 	static struct config c;
-	char docpath[PATH_MAX + 32], *line, *save, *dump = NULL;
-	unsigned char *doc;
-	size_t doclen, dumplen = 0;
-	int missing = 0;
+	char path[PATH_MAX + 64], *line, *save, *dump = NULL;
+	unsigned char *text;
+	size_t len, dumplen = 0;
+	int n = 0;
 	FILE *f;
 
 	config_defaults(&c);
 	f = open_memstream(&dump, &dumplen);
 	config_dump(&c, f);
 	fclose(f);
-	snprintf(docpath, sizeof(docpath), "%s/docs/CONFIG.md", check_root());
-	CHECK_INT(util_read_file(docpath, 1 << 20, &doc, &doclen), 0, "read docs/CONFIG.md");
-	if (doc != NULL) {
-		for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char key[128], pat[160];
-
-			if (line[0] == '#' || sscanf(line, "%127s", key) != 1)
-				continue;
-			snprintf(pat, sizeof(pat), "`%s`", key);
-			if (strstr((char *)doc, pat) == NULL) {
-				printf("# %s not in docs/CONFIG.md\n", key);
-				missing++;
-			}
-		}
-		CHECK_INT(missing, 0, "docs/CONFIG.md names every key");
-		free(doc);
+	snprintf(path, sizeof(path), "%s/%s", check_root(), rel);
+	if (util_read_file(path, 1 << 20, &text, &len) != 0) {
+		free(dump);
+		return -1;
 	}
+	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[128];
+
+		if (line[0] != '#' && sscanf(line, "%127s", key) == 1 && missing((char *)text, key, line)) {
+			printf("# %s: want \"%s\"\n", rel, line);
+			n++;
+		}
+	}
+	free(text);
 	free(dump);
+	return n;
 }
 
-/* test_config_has_line - text has a line that is line, or line then a
- * space (a comment after the value). */
+/* docs/CONFIG.md names the key in backquotes. */
 static int
-test_config_has_line(const char *text, const char *line)
+test_config_undocumented(const char *text, const char *key, const char *line)
+{
+	char pat[160];
+
+	(void)line;
+	snprintf(pat, sizeof(pat), "`%s`", key);
+	return strstr(text, pat) == NULL;
+}
+
+CASE(docs_name_every_key)
+{
+	CHECK_INT(test_config_missing("docs/CONFIG.md", test_config_undocumented), 0, "docs/CONFIG.md names every key");
+}
+
+/* The example has the line `key = value` as config_dump writes it (a
+ * comment may follow), or the key commented out (`#key = ...`: the paths
+ * whose default is compiled in or relative). */
+static int
+test_config_not_in_example(const char *text, const char *key, const char *line)
 {
 	size_t n = strlen(line);
+	char commented[160];
 	const char *hit;
 
 	for (hit = strstr(text, line); hit; hit = strstr(hit + 1, line))
 		if ((hit == text || hit[-1] == '\n') && (hit[n] == '\n' || hit[n] == ' ' || hit[n] == '\0'))
-			return 1;
-	return 0;
+			return 0;
+	snprintf(commented, sizeof(commented), "#%s =", key);
+	return strstr(text, commented) == NULL;
 }
 
-/* deploy/gatewatch.conf.example lists every key with its default: each
- * `key = value` config_dump writes stands in it as is, or commented out
- * (`#key = ...`: the paths whose default is compiled in or relative). */
+/* deploy/gatewatch.conf.example lists every key with its default. */
 CASE(example_lists_every_default)
 {
-	static struct config c;
-	char path[PATH_MAX + 48], *line, *save, *dump = NULL;
-	unsigned char *ex;
-	size_t exlen, dumplen = 0;
-	int wrong = 0;
-	FILE *f;
-
-	config_defaults(&c);
-	f = open_memstream(&dump, &dumplen);
-	config_dump(&c, f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/deploy/gatewatch.conf.example", check_root());
-	CHECK_INT(util_read_file(path, 1 << 20, &ex, &exlen), 0, "read deploy/gatewatch.conf.example");
-	if (ex != NULL) {
-		for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char key[128], commented[160];
-
-			if (line[0] == '#' || sscanf(line, "%127s", key) != 1)
-				continue;
-			snprintf(commented, sizeof(commented), "#%s =", key);
-			if (!test_config_has_line((char *)ex, line) && strstr((char *)ex, commented) == NULL) {
-				printf("# want \"%s\" in deploy/gatewatch.conf.example\n", line);
-				wrong++;
-			}
-		}
-		CHECK_INT(wrong, 0, "every key with its default");
-		free(ex);
-	}
-	free(dump);
+	CHECK_INT(test_config_missing("deploy/gatewatch.conf.example", test_config_not_in_example), 0,
+	    "deploy/gatewatch.conf.example has every key with its default");
 }
 
 CHECK_MAIN()
