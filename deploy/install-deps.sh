@@ -18,7 +18,7 @@ libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev libjansson-dev libsodium
 python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
 ca-certificates libsystemd-dev systemd clang strace iproute2
 python3-prometheus-client libmosquitto-dev mosquitto mosquitto-clients libcurl4-openssl-dev
-python3-cryptography"
+python3-cryptography openssl"
 [ "$BENCH" = 1 ] && PKGS="$PKGS python3-onnx"
 
 missing=""
