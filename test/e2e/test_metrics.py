@@ -134,9 +134,13 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
     # the time-to-verdict histogram moves with it; the networks' counts go on.
     gw.push("cam2", [images_masks(1)[0]] * 5)
 
+    # The decision comes from the worker; ingest's person-detector figures
+    # come with its once-a-second statistics, possibly later: wait for both.
     def decided():
         m, _ = parse(scrape(port)[2])
-        return m if (val(m, "gatewatch_time_to_verdict_seconds_count") or 0) > 0 else None
+        return m if (val(m, "gatewatch_time_to_verdict_seconds_count") or 0) > 0 and \
+            (val(m, "gatewatch_inference_seconds_count", network="person_detector") or 0) > runs["person_detector"] \
+            else None
     later = wait_until(decided, 30, 0.5) or parse(scrape(port)[2])[0]
     nv = val(later, "gatewatch_time_to_verdict_seconds_count") or 0
     rep.check(nv >= 1 and nv == val(later, "gatewatch_gate_decisions_total"),
