@@ -101,9 +101,13 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 	pss->sent = 0;
 	if (status == 204 || status == 304)
 		jbuf_truncate(&pss->body, 0);
-	if (lws_add_http_common_headers(wsi, (unsigned)status,
+	/* 204 and 304 have no body: no Content-Type, and no Content-Length
+	 * (RFC 9110 8.6: never on a 204; on a 304 it would describe the
+	 * representation the client already has) */
+	if ((status == 204 || status == 304 ? lws_add_http_header_status(wsi, (unsigned)status, &p, end) :
+	    lws_add_http_common_headers(wsi, (unsigned)status,
 	    status >= 400 ? "application/problem+json" : pss->ctype ? pss->ctype : "application/json",
-	    pss->body.len, &p, end) ||
+	    pss->body.len, &p, end)) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    web_extra_headers(wsi, pss, status, &p, end) ||

@@ -139,6 +139,7 @@ function checkAnswers(doc, answers) {
     const content = resp.content || {};
     if (Object.keys(content).length === 0) {
       if (a.body !== "") fail(`a body where the document has none: ${a.body.slice(0, 100)}`);
+      else if (a.type) fail(`Content-Type ${a.type} on an answer without a body`);
       continue;
     }
     const mkey = Object.keys(content).find((m) => mediaKey(m) === type) ??

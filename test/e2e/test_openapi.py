@@ -186,6 +186,9 @@ try:
     st2, h2, b2 = viewer.request("GET", "/api/stats/today", headers={"If-None-Match": etag})
     t.check(st == 200 and etag.startswith('"') and st2 == 304 and b2 == b"",
             "GET answers carry an ETag; If-None-Match with it is 304 without a body", repr((st, etag, st2, b2[:50])))
+    h2 = {k.lower(): v for k, v in h2.items()}
+    t.check("content-type" not in h2 and "content-length" not in h2, "a 304 has no Content-Type or -Length",
+            repr(h2))
     st3, _, _ = viewer.request("GET", "/api/stats/today", headers={"If-None-Match": '"0000"'})
     t.eq(st3, 200, "a stale If-None-Match gets the body")
     st, h, _ = admin.request("GET", "/api/users/val")
