@@ -88,11 +88,13 @@ $(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
 	node models/scripts/convert-nanodet.js --out $(MODELS)
 # The mask classifier is trained by `make train-mask` and committed in
 # models/trained/ with its thresholds and manifest (it needs
-# ../shared/datasets; see models/trained/README.md).
+# ../shared/datasets; see models/trained/README.md). Copied without the
+# layers nothing reads (prune-net.py: same outputs, bit for bit).
 MASK_FILES = mask.cfg mask.weights mask.labels mask.thresholds mask.manifest
-$(MODELS)/mask.weights: $(addprefix models/trained/,$(MASK_FILES))
+$(MODELS)/mask.weights: $(addprefix models/trained/,$(MASK_FILES)) models/scripts/prune-net.py
 	@mkdir -p $(MODELS)
-	cp $(addprefix models/trained/,$(MASK_FILES)) $(MODELS)/
+	cp models/trained/mask.labels models/trained/mask.thresholds $(MODELS)/
+	/usr/bin/python3 models/scripts/prune-net.py --in models/trained --out $(MODELS) --name mask
 train-mask: $(MODELS)/face.weights $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/maskeval
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
 	cp $(addprefix $(MODELS)/,$(MASK_FILES)) models/trained/
