@@ -467,14 +467,18 @@ up_prepare(int demo)
 }
 
 /* up_own_group - one process group for everything, so it can be stopped
- * as one; our pid in DIR/run/up.pid; SIGINT/SIGTERM stop. */
+ * as one; our pid in DIR/run/up.pid; SIGINT/SIGTERM stop. Started by
+ * something in a terminal's foreground group (`make run`, a script) we stay
+ * in that group: a group of our own would be a background one, and the
+ * terminal's Ctrl-C would reach only the parent, which waits for us. */
 static void
 up_own_group(void)
 {
 	char path[CONFIG_PATH_SIZE + 64];
 	FILE *f;
+	int tty_fg = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
-	if (getpgrp() != getpid())
+	if (getpgrp() != getpid() && !tty_fg)
 		setpgid(0, 0);
 	snprintf(path, sizeof(path), "%s/run/up.pid", up_cfg.dir);
 	if ((f = fopen(path, "w")) != NULL) {
