@@ -216,8 +216,14 @@ web_http_who(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 		return 1;
 	}
 	if (strcmp(method, "GET") != 0 && !auth_origin_ok(wsi, &pss->req)) {
+		int none = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0;
+
 		log_info(NULL, "http %s %s from %s: 403 (cross-origin)", method, uri, pss->req.addr);
-		*rc = web_error(wsi, pss, 403, "cross-origin request refused (Origin is not this server)");
+		/* no Origin: a script using a login cookie (curl -b) */
+		*rc = web_error(wsi, pss, 403, none ?
+		    "a change made with a login cookie needs this server's Origin header; "
+		    "scripts use a bearer token (gatewatch token add)" :
+		    "cross-origin request refused (Origin is not this server)");
 		return 1;
 	}
 	return 0;
