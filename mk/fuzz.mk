@@ -11,7 +11,7 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              -Icommon $(DARKNET_INC)
 FUZZ_DIR = $(B)/fuzz
-FUZZ_NAMES = image camera_json trailer msg config http
+FUZZ_NAMES = image camera_json trailer msg config http accounts
 FUZZ_BINS = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SECONDS ?= 300
 
@@ -48,6 +48,20 @@ $(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_O
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Inotifier -o $@ test/fuzz/fuzz_http.c $(FUZZ_HTTP_OBJ) $(NOTIFIER_EXTRA_OBJS) \
 	    $(NOTIFIER_LDLIBS)
+
+# The accounts and camera resources: their sources instrumented, the rest
+# of the notifier as built (libgwcommon.a's authdb.o and camdb.o are not
+# pulled in: the instrumented copies define their symbols first).
+FUZZ_ACCOUNTS_SRC = notifier/accounts.c notifier/accounts_cam.c notifier/auth.c notifier/rest.c \
+                    common/authdb.c common/camdb.c
+$(FUZZ_DIR)/fuzz_accounts: LDLIBS_BASE += $(OPS_NOTIFIER_LIBS)
+FUZZ_ACCOUNTS_OBJ = $(filter-out $(B)/notifier/main.o $(patsubst notifier/%.c,$(B)/notifier/%.o,$(FUZZ_ACCOUNTS_SRC)),\
+                    $(call obj,$(NOTIFIER_SRC)))
+$(FUZZ_DIR)/fuzz_accounts: test/fuzz/fuzz_accounts.c $(FUZZ_ACCOUNTS_SRC) $(FUZZ_ACCOUNTS_OBJ) $(NOTIFIER_EXTRA_OBJS) \
+                           $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Inotifier -Wl,--wrap=crypto_pwhash_str -o $@ test/fuzz/fuzz_accounts.c \
+	    $(FUZZ_ACCOUNTS_SRC) $(FUZZ_ACCOUNTS_OBJ) $(NOTIFIER_EXTRA_OBJS) $(NOTIFIER_LDLIBS)
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)

@@ -293,15 +293,15 @@ accounts_user_add(const char *body, size_t len, struct jbuf *out, struct account
 	return status;
 }
 
-/* accounts_user_changed - If-Match: 0 when the client saw user u as it
- * is (or did not say), else the 412 answer's status */
+/* accounts_user_changed - If-Match im: 0 when the client saw user u as
+ * it is (or did not say), else the 412 answer's status */
 static int
-accounts_user_changed(struct lws *wsi, const struct authdb_user *u, struct jbuf *out)
+accounts_user_changed(const char *im, const struct authdb_user *u, struct jbuf *out)
 {
-	char im[256], tag[REST_ETAG_SIZE];
+	char tag[REST_ETAG_SIZE];
 	struct jbuf cur;
 
-	if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
+	if (im[0] == '\0')
 		return 0;
 	jbuf_init(&cur, 0);
 	jbuf_json(&cur, accounts_user_json(u));
@@ -344,7 +344,7 @@ accounts_user_patch(const struct authdb_user *u, json_t *j, struct auth_req *r, 
 /* accounts_user - GET, PATCH, DELETE /api/users/NAME. Anyone may read and
  * re-password themselves. */
 static int
-accounts_user(struct lws *wsi, const char *method, const char *name, const char *body, size_t len,
+accounts_user(const char *im, const char *method, const char *name, const char *body, size_t len,
     struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
 {
 	int self = r->who.kind == AUTHDB_SESSION && strcmp(r->who.name, name) == 0, status;
@@ -371,7 +371,7 @@ accounts_user(struct lws *wsi, const char *method, const char *name, const char 
 	}
 	if (strcmp(method, "PATCH") != 0)
 		return accounts_405(ao, out, "GET, PATCH, DELETE");
-	if ((status = accounts_user_changed(wsi, &u, out)) != 0)
+	if ((status = accounts_user_changed(im, &u, out)) != 0)
 		return status;
 	if ((j = accounts_body(body, len, out, &status)) == NULL)
 		return status;
@@ -385,14 +385,14 @@ accounts_user(struct lws *wsi, const char *method, const char *name, const char 
 }
 
 static int
-accounts_users(struct lws *wsi, const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
+accounts_users(const char *im, const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
     struct jbuf *out, struct accounts_out *ao)
 {
 	json_t *items;
 	int status;
 
 	if (name != NULL)
-		return accounts_user(wsi, method, name, body, len, r, out, ao);
+		return accounts_user(im, method, name, body, len, r, out, ao);
 	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
 	if (strcmp(method, "POST") == 0)
@@ -560,8 +560,8 @@ accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct au
 }
 
 int
-accounts_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
-    struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
+accounts_handle(struct lws *wsi, const char *method, const char *path, const char *if_match, const char *body,
+    size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
 {
 	const char *rest;
 
@@ -569,11 +569,11 @@ accounts_handle(struct lws *wsi, const char *method, const char *path, const cha
 	if (strcmp(path, "/api/session") == 0)
 		return accounts_session(method, body, len, r, out, ao);
 	if (accounts_cam_owns(path))
-		return accounts_cam_handle(wsi, method, path, body, len, r, out, ao);
+		return accounts_cam_handle(if_match, method, path, body, len, r, out, ao);
 	if (accounts_starts(path, "/api/users", &rest)) {
 		if (rest && strchr(rest, '/'))
 			return problem_json(out, 404, "no such resource");
-		return accounts_users(wsi, method, rest, body, len, r, out, ao);
+		return accounts_users(if_match, method, rest, body, len, r, out, ao);
 	}
 	if (accounts_starts(path, "/api/tokens", &rest)) {
 		if (rest && strchr(rest, '/'))

@@ -61,10 +61,11 @@ int accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf 
 
 /* accounts_handle - answer method (GET, POST, PATCH, DELETE) on path with
  * body (len bytes, not NUL-terminated; may be empty) for requester r
- * (login and logout change r). wsi gives the query string (GET). Fills out
- * and returns the HTTP status (204: out is empty), or 0 with ao->pending
- * set: a login whose password web.c checks off the loop. */
-int accounts_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
-    struct auth_req *r, struct jbuf *out, struct accounts_out *ao);
+ * (login and logout change r). wsi gives the query string (GET
+ * /api/audit only); if_match is the If-Match header ("" when none). Fills
+ * out and returns the HTTP status (204: out is empty), or 0 with
+ * ao->pending set: a login whose password web.c checks off the loop. */
+int accounts_handle(struct lws *wsi, const char *method, const char *path, const char *if_match, const char *body,
+    size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao);
 
 #endif

@@ -3,7 +3,6 @@
  * the dashboard's list (cams.c) follows it at once. */
 #include <errno.h>
 #include <jansson.h>
-#include <libwebsockets.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,16 +59,16 @@ accounts_cam_answer(const char *id, const struct auth_req *r, const char *tok, i
 	return status;
 }
 
-/* accounts_cam_changed - If-Match: 0 when the client saw camera id as it
- * is now (or did not say), else the 412 answer's status */
+/* accounts_cam_changed - If-Match im: 0 when the client saw camera id
+ * as it is now (or did not say), else the 412 answer's status */
 static int
-accounts_cam_changed(struct lws *wsi, const char *id, const struct auth_req *r, struct jbuf *out)
+accounts_cam_changed(const char *im, const char *id, const struct auth_req *r, struct jbuf *out)
 {
-	char im[256], tag[REST_ETAG_SIZE];
+	char tag[REST_ETAG_SIZE];
 	struct jbuf cur;
 	int st;
 
-	if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
+	if (im[0] == '\0')
 		return 0;
 	jbuf_init(&cur, 0);
 	st = rest_camera(id, r->who.role, &cur);
@@ -169,7 +168,7 @@ accounts_cam_patch(const char *id, const char *body, size_t len, const struct au
 
 /* accounts_cam_one - PATCH, DELETE /api/cameras/ID and POST .../token */
 static int
-accounts_cam_one(struct lws *wsi, const char *method, const char *id, int token, const char *body, size_t len,
+accounts_cam_one(const char *im, const char *method, const char *id, int token, const char *body, size_t len,
     const struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
 {
 	char tok[AUTHDB_SECRET_SIZE];
@@ -181,7 +180,7 @@ accounts_cam_one(struct lws *wsi, const char *method, const char *id, int token,
 		return accounts_405(ao, out, "GET, PATCH, DELETE");
 	if (camdb_get(db_handle(), id, NULL) != 0)
 		return problem_json(out, 404, "no such camera");
-	if ((status = accounts_cam_changed(wsi, id, r, out)) != 0)
+	if ((status = accounts_cam_changed(im, id, r, out)) != 0)
 		return status;
 	if (strcmp(method, "PATCH") == 0)
 		return accounts_cam_patch(id, body, len, r, out);
@@ -201,7 +200,7 @@ accounts_cam_one(struct lws *wsi, const char *method, const char *id, int token,
 }
 
 int
-accounts_cam_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
+accounts_cam_handle(const char *im, const char *method, const char *path, const char *body, size_t len,
     struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
 {
 	char id[CAMERA_ID_SIZE];
@@ -216,5 +215,5 @@ accounts_cam_handle(struct lws *wsi, const char *method, const char *path, const
 	slash = strchr(path + 13, '/');
 	util_strlcpy(id, path + 13, slash && (size_t)(slash - path - 13) < sizeof(id) ?
 	    (size_t)(slash - path - 13) + 1 : sizeof(id));
-	return accounts_cam_one(wsi, method, id, slash != NULL, body, len, r, out, ao);
+	return accounts_cam_one(im, method, id, slash != NULL, body, len, r, out, ao);
 }

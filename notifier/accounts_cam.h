@@ -24,8 +24,9 @@
  * /api/cameras/ID/token (any method; web.c sends only the changes). */
 int accounts_cam_owns(const char *path);
 
-/* accounts_cam_handle - as accounts_handle, for the paths above. */
-int accounts_cam_handle(struct lws *wsi, const char *method, const char *path, const char *body, size_t len,
+/* accounts_cam_handle - as accounts_handle, for the paths above; im is
+ * the request's If-Match ("" when none). */
+int accounts_cam_handle(const char *im, const char *method, const char *path, const char *body, size_t len,
     struct auth_req *r, struct jbuf *out, struct accounts_out *ao);
 
 #endif

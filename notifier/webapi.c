@@ -71,6 +71,7 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
     size_t len)
 {
 	struct api_read rd = { NULL, NULL };
+	char im[256];
 	int status;
 
 	if (strlen(uri) >= sizeof(pss->job_uri))
@@ -78,8 +79,11 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 	jbuf_free(&pss->body);
 	jbuf_init(&pss->body, LWS_PRE);
 	auth_set_current(&pss->req);
-	if (accounts_owns_method(method, uri))
-		status = accounts_handle(wsi, method, uri, body, len, &pss->req, &pss->body, &pss->ao);
+	if (accounts_owns_method(method, uri)) {
+		if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
+			im[0] = '\0';
+		status = accounts_handle(wsi, method, uri, im, body, len, &pss->req, &pss->body, &pss->ao);
+	}
 	else if (strcmp(method, "POST") == 0) {
 		if (pss->req.who.role < AUTHDB_SUPERVISOR)
 			status = problem_json(&pss->body, 403, "acknowledging and overriding need the supervisor role");

@@ -50,7 +50,7 @@ for s in $suites; do
 		for t in "$B"/test/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"; done
 		run_one "unit/code_limits" /usr/bin/python3 test/unit/code_limits.py ;;
 	fuzz)
-		for n in image camera_json trailer msg config http; do
+		for n in image camera_json trailer msg config http accounts; do
 			run_one "fuzz/$n" sh test/fuzz/run.sh "${FUZZ_TEST_SECONDS:-20}" "$n"
 		done ;;
 	models)
