@@ -46,7 +46,7 @@ static int
 accounts_cam_answer(const char *id, const struct auth_req *r, const char *tok, int status, struct jbuf *out)
 {
 	json_t *j;
-	int st = rest_camera(id, r->who.role, out);
+	int st = rest_camera(id, r->who.role, 0, out);
 
 	if (st != 200 || tok == NULL)
 		return st == 200 ? status : st;
@@ -71,7 +71,7 @@ accounts_cam_changed(const char *im, const char *id, const struct auth_req *r, s
 	if (im[0] == '\0')
 		return 0;
 	jbuf_init(&cur, 0);
-	st = rest_camera(id, r->who.role, &cur);
+	st = rest_camera(id, r->who.role, 0, &cur);
 	rest_etag(jbuf_text(&cur), cur.len, tag);
 	jbuf_free(&cur);
 	if (st != 200)

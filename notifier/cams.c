@@ -242,6 +242,18 @@ cams_json(struct jbuf *b, int idx, int with_last)
 		b->failed = 1;
 }
 
+json_t *
+cams_one(const char *id, int live)
+{
+	int i;
+
+	for (i = 0; i < ncams; i++)
+		if (strcmp(cams[i].id, id) == 0 && !cams[i].removed)
+			return live ? cams_item(i, 1) : json_pack("{s:s, s:s, s:s, s:b}", "id", cams[i].id, "name",
+			    cams[i].name, "mode", cams[i].mode, "configured", cams[i].configured);
+	return NULL;
+}
+
 void
 cams_list_json(struct jbuf *b)
 {

@@ -5,6 +5,7 @@
 #define GW_CAMS_H
 
 #include <stdint.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "jbuf.h"
@@ -38,6 +39,11 @@ void cams_worker(const char *camera, int delta);
 /* cams_json - append the camera's object (see cams.c); with_last adds its
  * latest frame (memory) and newest person (database). */
 void cams_json(struct jbuf *b, int idx, int with_last);
+/* cams_one - camera id's object, NULL when it is unknown or removed: with
+ * live, as cams_json gives it with_last; else its settings only, {"id",
+ * "name","mode","configured"}, which change only when an admin changes
+ * them (GET /api/cameras/ID and its ETag, rest.c). */
+json_t *cams_one(const char *id, int live);
 /* cams_list_json - append an array of every camera, with last results. */
 void cams_list_json(struct jbuf *b);
 

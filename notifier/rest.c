@@ -100,8 +100,13 @@ rest_alert_links(json_t *item, int role)
 	json_object_set_new(item, "_links", links);
 }
 
+/* The three views of a camera: an item of /api/cameras (settings and live
+ * state), GET /api/cameras/ID (its settings: what If-Match guards) and
+ * GET /api/cameras/ID/status (its live state). */
+enum rest_cam_view { REST_CAM_ITEM, REST_CAM_SETTINGS, REST_CAM_STATUS };
+
 static void
-rest_camera_links(json_t *item, int role)
+rest_camera_view_links(json_t *item, int role, enum rest_cam_view view)
 {
 	json_t *links = json_object();
 	const char *id = json_string_value(json_object_get(item, "id"));
@@ -110,8 +115,11 @@ rest_camera_links(json_t *item, int role)
 	if (id == NULL)
 		return;
 	snprintf(href, sizeof(href), "/api/cameras/%s", id);
-	json_object_set_new(links, "self", rest_link(href, NULL));
-	if (role >= AUTHDB_ADMIN && json_is_true(json_object_get(item, "configured"))) {
+	json_object_set_new(links, view == REST_CAM_STATUS ? "camera" : "self", rest_link(href, NULL));
+	snprintf(href, sizeof(href), "/api/cameras/%s/status", id);
+	json_object_set_new(links, view == REST_CAM_STATUS ? "self" : "status", rest_link(href, NULL));
+	snprintf(href, sizeof(href), "/api/cameras/%s", id);
+	if (view != REST_CAM_STATUS && role >= AUTHDB_ADMIN && json_is_true(json_object_get(item, "configured"))) {
 		json_object_set_new(links, "edit", rest_link(href, "PATCH"));
 		json_object_set_new(links, "remove", rest_link(href, "DELETE"));
 		snprintf(href, sizeof(href), "/api/cameras/%s/token", id);
@@ -119,13 +127,20 @@ rest_camera_links(json_t *item, int role)
 	}
 	snprintf(href, sizeof(href), "/api/tracks?camera=%s", id);
 	json_object_set_new(links, "people", rest_link(href, NULL));
-	/* Its latest frame, while the worker keeps one (notifier.snapshot_keep_days). */
+	/* Its latest frame, while the worker keeps one (notifier.snapshot_keep_days):
+	 * live state, not a setting */
 	snprintf(file, sizeof(file), "%s/snapshots/%s/latest.jpg", cfg->dir, id);
-	if (access(file, R_OK) == 0) {
+	if (view != REST_CAM_SETTINGS && access(file, R_OK) == 0) {
 		snprintf(href, sizeof(href), "/snapshots/%s/latest.jpg", id);
 		json_object_set_new(links, "latest", rest_link(href, NULL));
 	}
 	json_object_set_new(item, "_links", links);
+}
+
+static void
+rest_camera_links(json_t *item, int role)
+{
+	rest_camera_view_links(item, role, REST_CAM_ITEM);
 }
 
 /* rest_put - replace out's text with j (compact; reals as db.c wrote them). */
@@ -243,7 +258,7 @@ rest_entry(const struct auth_req *r, struct jbuf *out)
 
 /* rest_one - the item with "id" == id from a JSON array in buf, with links. */
 static int
-rest_one(struct jbuf *out, struct jbuf *buf, long long id, const char *idstr,
+rest_one(struct jbuf *out, struct jbuf *buf, long long id,
     void (*fn)(json_t *, int), const struct auth_req *r, const char *what)
 {
 	json_t *j = json_loadb(jbuf_text(buf), buf->len, 0, NULL), *it, *found = NULL;
@@ -253,8 +268,7 @@ rest_one(struct jbuf *out, struct jbuf *buf, long long id, const char *idstr,
 	json_array_foreach(j, i, it) {
 		json_t *v = json_object_get(it, "id");
 
-		if ((idstr && json_is_string(v) && strcmp(json_string_value(v), idstr) == 0) ||
-		    (!idstr && json_is_integer(v) && json_integer_value(v) == id)) {
+		if (json_is_integer(v) && json_integer_value(v) == id) {
 			found = it;
 			break;
 		}
@@ -344,21 +358,17 @@ rest_owns(const char *path)
 }
 
 int
-rest_camera(const char *id, int role, struct jbuf *out)
+rest_camera(const char *id, int role, int live, struct jbuf *out)
 {
-	struct auth_req r;
-	struct jbuf buf;
-	int status;
+	json_t *j = util_camera_id_valid(id) ? cams_one(id, live) : NULL;
+	int rc;
 
-	if (!util_camera_id_valid(id))
+	if (j == NULL)
 		return problem_json(out, 404, "no such camera");
-	memset(&r, 0, sizeof(r));
-	r.who.role = role;
-	jbuf_init(&buf, 0);
-	cams_list_json(&buf);
-	status = rest_one(out, &buf, 0, id, rest_camera_links, &r, "camera");
-	jbuf_free(&buf);
-	return status;
+	rest_camera_view_links(j, role, live ? REST_CAM_STATUS : REST_CAM_SETTINGS);
+	rc = rest_put(out, j);
+	json_decref(j);
+	return rc == 0 ? 200 : problem_json(out, 500, "out of memory");
 }
 
 int
@@ -391,8 +401,17 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 	}
 	if (strncmp(path, "/api/stats/day/", 15) == 0)
 		return figures_day(path + 15, out, rd);
-	if (strncmp(path, "/api/cameras/", 13) == 0)
-		return rest_camera(path + 13, r->who.role, out);
+	if (strncmp(path, "/api/cameras/", 13) == 0) {
+		char id[CAMERA_ID_SIZE];
+		const char *slash = strchr(path + 13, '/');
+		size_t n = slash ? (size_t)(slash - path - 13) : strlen(path + 13);
+
+		if (n >= sizeof(id) || (slash && strcmp(slash, "/status") != 0))
+			return problem_json(out, 404, "no such camera");
+		memcpy(id, path + 13, n);
+		id[n] = '\0';
+		return rest_camera(id, r->who.role, slash != NULL, out);
+	}
 	jbuf_init(&buf, 0);
 	if (strncmp(path, "/api/tracks/", 12) == 0) {
 		struct query_tracks q;
@@ -405,7 +424,7 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 			q.limit = 1;
 			status = jbuf_json(&buf, query_tracks(db_handle(), &q)) < 0 ?
 			    problem_json(out, 500, "database error") :
-			    rest_one(out, &buf, id, NULL, rest_track_links, r, "person");
+			    rest_one(out, &buf, id, rest_track_links, r, "person");
 		}
 	} else {
 		if ((id = rest_id(path + 12)) <= 0 || id >= (1LL << 62))
@@ -416,7 +435,7 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 			status = jbuf_json(&buf, one ? json_pack("[o]", one) : NULL) < 0 ?
 			    problem_json(out, 500, "database error") : 0;
 			if (status == 0)
-				status = rest_one(out, &buf, id, NULL, rest_alert_links, r, "alert");
+				status = rest_one(out, &buf, id, rest_alert_links, r, "alert");
 		}
 	}
 	jbuf_free(&buf);

@@ -57,9 +57,12 @@ void rest_csv_value(struct jbuf *out, json_t *v);
 int rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct jbuf *out,
     const char **ctype, char *disposition, size_t displen, struct api_read *rd);
 
-/* rest_camera - GET /api/cameras/ID's answer (with the links role may
- * use) into out; its status (404: no such camera). */
-int rest_camera(const char *id, int role, struct jbuf *out);
+/* rest_camera - GET /api/cameras/ID's answer (its settings, with the
+ * links role may use: its ETag is what If-Match on the camera is checked
+ * against, so live figures never make it stale), or with live GET
+ * /api/cameras/ID/status's (its live state), into out; its status (404:
+ * no such camera). */
+int rest_camera(const char *id, int role, int live, struct jbuf *out);
 
 /* rest_links - add "_links" to the items of an answer to path
  * (/api/tracks, /api/alerts, /api/cameras) for a caller of role, and for

@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
+from lib import wait_until  # noqa: E402
 from notifier_env import ROOT, Cases, Notifier  # noqa: E402
 
 os.environ.setdefault("TZ", "Europe/Berlin")  # the notifier's too: figures over a DST change
@@ -82,6 +83,7 @@ try:
               "/api/cameras/{id}": {"name": "Probe 2", "mode": "indoor"}}
     ids = {"/api/tracks/{id}": people[0]["id"], "/api/alerts/{id}": alerts[0]["id"],
            "/api/alerts/{id}/ack": alerts[0]["id"], "/api/cameras/{id}": "probecam", "/api/cameras/{id}/token": "hall",
+           "/api/cameras/{id}/status": "hall",
            "/api/tokens/{id}": tok["id"],
            "/api/audit/{id}": 1}
     wrong = []
@@ -160,6 +162,19 @@ try:
     st, cam = viewer.json("GET", "/api/cameras/hall")
     t.check(st == 200 and cam["id"] == "hall" and cam["_links"]["people"]["href"] == "/api/tracks?camera=hall",
             "a camera has its own URL with a link to its people", repr(cam)[:300])
+    # A camera's ETag covers its settings, not its live state: a frame that
+    # changes the latter leaves the ETag, and If-Match with it, good.
+    st, h, b = admin.request("GET", "/api/cameras/hall")
+    tag = {k.lower(): v for k, v in h.items()}.get("etag", "")
+    st0, live0 = admin.json("GET", "/api/cameras/hall/status")
+    t.eq(gwmsg.feed(n.sock, [dict(camera="hall", persons=[])]), 1, "a frame of hall without people")
+    moved = wait_until(lambda: admin.json("GET", "/api/cameras/hall/status")[1] != live0, 20)
+    st2, h2, b2 = admin.request("GET", "/api/cameras/hall")
+    st3, _, c3 = admin.request("PATCH", "/api/cameras/hall", json.dumps({"name": cam.get("name")}), {"If-Match": tag})
+    t.check(st == 200 and st0 == 200 and live0["_links"]["self"]["href"] == "/api/cameras/hall/status" and
+            "stats" in live0 and "stats" not in json.loads(b) and moved and b2 == b and st3 == 200,
+            "the live state (.../status) moved; the camera's settings, their ETag and If-Match with it did not",
+            repr((st, st0, moved, b2 == b, st3, c3[:200])))
     st, h, b = viewer.request("GET", "/api/tracks?limit=2")
     link = {k.lower(): v for k, v in h.items()}.get("link", "")
     m = re.match(r'<([^>]+)>; rel="next"', link)
