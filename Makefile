@@ -106,8 +106,9 @@ fit-vision: all models $(B)/models/maskeval
 	/usr/bin/python3 models/scripts/fit-vision.py --write models/trained
 	cp models/trained/mask.thresholds $(MODELS)/
 
+# RUN_ARGS: more `gatewatch up` flags, e.g. make run RUN_ARGS="--http-port 9081 --ingest-port 9080"
 run: deps all models
-	$(BIN)/gatewatch up --dir var --demo
+	$(BIN)/gatewatch up --dir var --demo $(RUN_ARGS)
 
 test: deps all models $(UNIT_BINS)
 	sh test/run.sh

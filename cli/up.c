@@ -69,7 +69,12 @@ up_usage(FILE *out)
 	    "Writes the effective configuration to DIR/gatewatch.conf, starts the notifier,\n"
 	    "the dispatcher and ingest with their logs in DIR/log/, prints the URLs, and\n"
 	    "restarts any of them that dies. Ctrl-C (or SIGTERM) stops them all.\n"
-	    "  --demo   add camera \"demo\" with a random token (kept across runs)\n");
+	    "  --dir DIR        state directory (default ./var in the tree, /var/lib/gatewatch installed)\n"
+	    "  --http-port N    dashboard, API and camera page (http.port, default 8081)\n"
+	    "  --ingest-port N  cameras' WebSocket (ingest.port, default 8080)\n"
+	    "  --listen ADDR    address both listen on (listen.address, default 127.0.0.1;\n"
+	    "                   another machine: with TLS only, README \"A gate PC on the LAN\")\n"
+	    "  --demo           add camera \"demo\" with a random token (kept across runs)\n");
 }
 
 static uint64_t
@@ -459,8 +464,12 @@ up_prepare(int demo)
 	}
 	if (up_tcp_open(up_cfg.listen_address, up_cfg.http_port) ||
 	    up_tcp_open(up_cfg.listen_address, up_cfg.ingest_port)) {
-		fprintf(stderr, "gatewatch up: port %d or %d on %s is already in use\n",
-		    up_cfg.http_port, up_cfg.ingest_port, up_cfg.listen_address);
+		int http = up_tcp_open(up_cfg.listen_address, up_cfg.http_port);
+
+		fprintf(stderr, "gatewatch up: %s port %d on %s is already in use (another program, or another\n"
+		    "gatewatch up): choose free ones with --http-port N --ingest-port N (make run RUN_ARGS=\"...\")\n",
+		    http ? "the HTTP" : "the ingest", http ? up_cfg.http_port : up_cfg.ingest_port,
+		    up_cfg.listen_address);
 		return 1;
 	}
 	return 0;
