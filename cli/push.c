@@ -369,8 +369,11 @@ push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			lws_callback_on_writable(ps.wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		/* a ws:// URL to a TLS server reads "read failed": say why it may be */
 		push_finish(1, "cannot connect: %s%s", in ? (const char *)in : "connection failed",
-		    in && strstr((const char *)in, "SSL") ? " (a self-signed server: --cacert ITS_CERT.pem)" : "");
+		    in && strstr((const char *)in, "SSL") ? " (a self-signed server: --cacert ITS_CERT.pem)" :
+		    strcmp(ps.opt.scheme, "ws") == 0 && in && strstr((const char *)in, "read failed") ?
+		    " (a server with tls.cert set takes wss:// only)" : "");
 		ps.wsi = NULL;
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
