@@ -92,7 +92,8 @@ account_who(char *out, size_t len)
 }
 
 /* account_read_password - one line from stdin into pw (without the line
- * end); on a terminal, prompted for twice without echo. 0 or -1. */
+ * end); on a terminal, prompted for twice without echo. 0, -ENODATA (no
+ * line) or -EINVAL (the two differ). */
 static int
 account_read_password(char *pw, size_t len)
 {
@@ -111,7 +112,7 @@ account_read_password(char *pw, size_t len)
 	if (fgets(pw, (int)len, stdin) == NULL) {
 		if (tty)
 			tcsetattr(0, TCSANOW, &saved);
-		return -1;
+		return -ENODATA;
 	}
 	n = strcspn(pw, "\r\n");
 	pw[n] = '\0';
@@ -122,10 +123,8 @@ account_read_password(char *pw, size_t len)
 		again[strcspn(again, "\r\n")] = '\0';
 		tcsetattr(0, TCSANOW, &saved);
 		fprintf(stderr, "\n");
-		if (strcmp(pw, again) != 0) {
-			fprintf(stderr, "the two passwords differ\n");
-			return -1;
-		}
+		if (strcmp(pw, again) != 0)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -319,8 +318,9 @@ account_user_password(sqlite3 *db, struct account_op *op)
 
 	if (!add && authdb_user_get(db, op->w[1], NULL) != 0)
 		return account_done(db, -ENOENT, op, NULL, NULL, NULL);
-	if (account_read_password(pw, sizeof(pw)) != 0) {
-		fprintf(stderr, "gatewatch user %s: no password on stdin\n", op->w[0]);
+	if ((rc = account_read_password(pw, sizeof(pw))) != 0) {
+		fprintf(stderr, "gatewatch user %s: %s\n", op->w[0],
+		    rc == -EINVAL ? "the two passwords differ: nothing changed" : "no password on stdin");
 		return 1;
 	}
 	if (!authdb_password_ok(pw)) {
@@ -354,10 +354,16 @@ account_user_verb(sqlite3 *db, struct account_op *op)
 		return account_user_password(db, op);
 	if (strcmp(op->w[0], "role") == 0) {
 		snprintf(d, sizeof(d), "{\"role\":\"%s\"}", authdb_role_name(op->role));
-		return account_done(db, authdb_user_set_role(db, op->w[1], op->role, op->now), op, "user_role",
-		    op->w[1], d);
+		if (account_done(db, authdb_user_set_role(db, op->w[1], op->role, op->now), op, "user_role",
+		    op->w[1], d) != 0)
+			return 1;
+		fprintf(stderr, "user %s is now %s\n", op->w[1], authdb_role_name(op->role));
+		return 0;
 	}
-	return account_done(db, authdb_user_del(db, op->w[1]), op, "user_del", op->w[1], NULL);
+	if (account_done(db, authdb_user_del(db, op->w[1]), op, "user_del", op->w[1], NULL) != 0)
+		return 1;
+	fprintf(stderr, "user %s deleted; their sessions ended\n", op->w[1]);
+	return 0;
 }
 
 int
@@ -408,8 +414,11 @@ account_token_verb(sqlite3 *db, struct account_op *op)
 	}
 	if (strcmp(op->w[0], "add") == 0)
 		return account_token_add(db, op);
-	return account_done(db, authdb_token_revoke(db, strtoll(op->w[1], NULL, 10), op->now), op,
-	    "token_revoke", op->w[1], NULL);
+	if (account_done(db, authdb_token_revoke(db, strtoll(op->w[1], NULL, 10), op->now), op,
+	    "token_revoke", op->w[1], NULL) != 0)
+		return 1;
+	fprintf(stderr, "token %s revoked\n", op->w[1]);
+	return 0;
 }
 
 int
