@@ -5,7 +5,7 @@
 # Every test program prints one line per case: "ok - what" or
 # "not ok - what: why". A program that exits non-zero without printing a
 # "not ok" line counts as one failure of its own. Suites, in order:
-#   unit     build/test/test_*           (C, one per common module)
+#   unit     build/test/test_*           (C, one per test/unit/test_*.c; make test-unit builds them)
 #   fuzz     test/fuzz/run.sh            (libFuzzer harnesses, ~20 s each)
 #   models   test/models/test_*.{sh,py,mjs}  (networks load and are right)
 #   e2e      test/e2e/test_*.py          (real programs on loopback)
@@ -47,7 +47,14 @@ run_one() { # $1 = name, rest = command
 for s in $suites; do
 	case $s in
 	unit)
-		for t in "$B"/test/test_*; do [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"; done
+		# one per source, so an unbuilt one fails instead of being skipped
+		for c in test/unit/test_*.c; do
+			t=$(basename "$c" .c)
+			if [ -x "$B/test/$t" ]; then run_one "unit/$t" "$B/test/$t"; else
+				echo "== unit/$t"; echo "not ok - unit/$t: $B/test/$t is not built (make test-unit)"
+				failed=$((failed + 1)); failures="$failures unit/$t"
+			fi
+		done
 		run_one "unit/code_limits" /usr/bin/python3 test/unit/code_limits.py ;;
 	fuzz)
 		for n in image camera_json trailer msg config http accounts; do
