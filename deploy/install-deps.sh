@@ -4,6 +4,10 @@
 # packages (package-lock.json). Safe to run again: it installs only what is
 # missing. Needs root (or sudo) for apt-get.
 #
+# libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz,
+# the fuzz suite of make test); only recommended by clang, and recommends
+# are not installed here.
+#
 # --bench also installs what only `make bench` uses (never `make test`):
 # python3-onnx and onnxruntime-node (test/bench/ort/package-lock.json,
 # installed with --ignore-scripts: its install script fetches GPU
@@ -16,7 +20,7 @@ BENCH=0
 PKGS="build-essential pkg-config darknet libopenblas-dev libwebsockets-dev libwebsockets-evlib-uv
 libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev libjansson-dev libsodium-dev libexpat1-dev nodejs npm python3
 python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
-ca-certificates libsystemd-dev systemd clang strace iproute2
+ca-certificates libsystemd-dev systemd clang libclang-rt-dev strace iproute2
 python3-prometheus-client libmosquitto-dev mosquitto mosquitto-clients libcurl4-openssl-dev
 python3-cryptography openssl"
 [ "$BENCH" = 1 ] && PKGS="$PKGS python3-onnx"
