@@ -228,6 +228,8 @@ def images_faceapi():
 def images_masks(n=6):
     """n validation photos of the mask dataset, half with and half without a mask."""
     base = os.path.join(SHARED, "datasets", "mask-faces", "val")
+    if not os.path.isdir(base):  # fewer photos would pass unnoticed
+        raise FileNotFoundError("%s: the mask-faces photo set is missing (README: what make test needs)" % base)
     on = sorted(glob.glob(os.path.join(base, "with_mask", "*.jpg")))[: (n + 1) // 2]
     off = sorted(glob.glob(os.path.join(base, "without_mask", "*.jpg")))[: n // 2]
     return on + off
