@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "camcheck.h"
 #include "camdb.h"
 #include "check.h"
 #include "config.h"
@@ -26,7 +27,7 @@
 #include "ws.h"
 
 #define INGEST_DRAIN_MS 10000
-#define INGEST_DB_BUSY_MS 100     /* at most this long on the loop for the cameras table */
+#define INGEST_DB_BUSY_MS 100     /* at most this long on a pool thread for the cameras table */
 #define INGEST_RECHECK_S 5      /* connections of removed cameras or replaced tokens close within this */
 
 static struct {
@@ -36,7 +37,7 @@ static struct {
 	uv_timer_t stats;
 	uint64_t stats_last;
 	int replay;                /* --replay: files, no server */
-	sqlite3 *db;               /* the cameras (camdb.h), read at every hello */
+	sqlite3 *db;               /* the cameras (camdb.h), read at every hello (camcheck.h) */
 	unsigned ticks;            /* stats ticks (seconds) */
 } ig;
 
@@ -155,14 +156,15 @@ main(int argc, char **argv)
 		fatal("database %s/gatewatch.db: cannot open it or make its cameras table", ig.cfg.dir);
 	if ((rc = camdb_seed(ig.db, &ig.cfg, (int64_t)util_now_us())) < 0)
 		fatal("database %s/gatewatch.db: cannot seed the cameras: %s", ig.cfg.dir, sqlite3_errmsg(ig.db));
-	/* Hellos read it on the loop: a WAL read waits for no writer, and a
-	 * rare lock (a checkpoint's restart) must not hold every camera up. */
+	/* Hellos and rechecks read it on the thread pool (camcheck.h): a WAL
+	 * read waits for no writer, and a rare lock (a checkpoint's restart)
+	 * holds up one pool thread, for this long at most. */
 	sqlite3_busy_timeout(ig.db, INGEST_DB_BUSY_MS);
-	session_init(ig.db);
 
 	if ((rc = daemon_loop_init(&ig.dl, &ingest_spec)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
 	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready);
+	camcheck_init(&ig.dl.loop, ig.db);
 	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, session_verdict, session_resync)) != 0)
 		fatal("dir %s: socket path too long", ig.cfg.dir);
 	if (ws_start(&ig.dl.loop, &ig.cfg, err, sizeof(err)) != 0)

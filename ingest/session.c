@@ -1,8 +1,9 @@
 /* session - the camera protocol over one connection (ws.c moves the
  * bytes): hello and its checks (a camera of the database's cameras table,
- * camdb.h: its token's hash compared in constant time; control characters
- * refused, failed hellos slowed per address; a connection whose camera
- * was removed or got a new token is closed within SESSION_RECHECK_S),
+ * camdb.h: its token's hash compared in constant time, read on the thread
+ * pool (camcheck.h); control characters refused, failed hellos slowed per
+ * address; a connection whose camera was removed or got a new token is
+ * closed within a recheck or two, main.c),
  * meta, frames admitted into the pipeline or answered at once (busy,
  * rejected), answers written back, gate messages fanned out to the
  * camera's connections. Loop thread only. */
@@ -15,7 +16,7 @@
 
 #include <libwebsockets.h>
 
-#include "camdb.h"
+#include "camcheck.h"
 #include "camsg.h"
 #include "log.h"
 #include "peers.h"
@@ -41,14 +42,7 @@ struct session_fail {
 static struct {
 	struct session_fail fails[SESSION_AUTH_SLOTS];
 	uint64_t conn_ids;              /* the last ws_conn id given */
-	sqlite3 *db;                    /* the cameras (camdb.h); not owned */
 } session;
-
-void
-session_init(sqlite3 *db)
-{
-	session.db = db;
-}
 
 /* Answers go out in the order their frames came (ws.c's protocol): while
  * a frame of the connection is in the pipeline, each later frame gets a
@@ -212,27 +206,43 @@ session_sync(struct ws_conn *c)
 		log_warnc(rc, NULL, "camera=%s peer=%s: the gate state could not be asked for", ws_cam_id(c), c->peer);
 }
 
+/* session_recheck_done - every camera as the table has them now (read
+ * seq): close the connections whose camera is gone or whose token is not
+ * the one they said hello with */
+static void
+session_recheck_done(const struct camcheck_cam *cams, int n, uint64_t seq, const char *err)
+{
+	const struct camcheck_cam *k;
+	struct ws_conn *c;
+
+	if (n < 0) {   /* keep them all: a busy database is not a revocation */
+		log_warnx(NULL, "recheck of the connected cameras: the cameras table could not be read: %s", err);
+		return;
+	}
+	for (c = ws_conns(); c; c = c->next) {
+		if (c->cam < 0 || c->dead || c->hello_seq > seq)   /* welcomed after this read: next time */
+			continue;
+		k = camcheck_find(cams, n, pipeline_camera_id(c->cam));
+		if (k && strcmp(k->token_hash, c->token_hash) == 0)
+			continue;
+		log_warnx(NULL, "camera=%s peer=%s closed: %s", ws_cam_id(c), c->peer,
+		    k ? "its token was replaced" : "the camera was removed");
+		ws_refuse(c, "auth", WS_CLOSE_AUTH, k ? "token replaced" : "camera removed");
+	}
+}
+
 void
 session_recheck(void)
 {
-	struct camdb_camera cc;
 	struct ws_conn *c;
 	int rc;
 
-	for (c = ws_conns(); c; c = c->next) {
-		if (c->cam < 0 || c->dead)
-			continue;
-		if ((rc = camdb_get(session.db, pipeline_camera_id(c->cam), &cc)) == -EIO) {
-			log_warnx(NULL, "camera=%s: the cameras table could not be read: %s", ws_cam_id(c),
-			    sqlite3_errmsg(session.db));
-			continue;   /* keep it: a busy database is not a revocation */
-		}
-		if (rc == 0 && strcmp(cc.token_hash, c->token_hash) == 0)
-			continue;
-		log_warnx(NULL, "camera=%s peer=%s closed: %s", ws_cam_id(c), c->peer,
-		    rc == 0 ? "its token was replaced" : "the camera was removed");
-		ws_refuse(c, "auth", WS_CLOSE_AUTH, rc == 0 ? "token replaced" : "camera removed");
-	}
+	for (c = ws_conns(); c && (c->cam < 0 || c->dead); c = c->next)
+		;
+	if (c == NULL)   /* no camera connected: nothing to read */
+		return;
+	if ((rc = camcheck_all(session_recheck_done)) != 0 && rc != -EBUSY)  /* busy: the last one still runs */
+		log_warnc(rc, NULL, "recheck of the connected cameras not started");
 }
 
 void
@@ -300,15 +310,53 @@ session_text_ok(const char *s)
 	return 1;
 }
 
+/* session_hello_done - the answer to c's hello: ok 1 with cc (a camera,
+ * and its token), 0 (not: camera is what it claimed), < 0 (the table could
+ * not be read: err) */
+static void
+session_hello_done(struct ws_conn *c, int ok, const struct camdb_camera *cc, const char *camera, uint64_t seq,
+    const char *err)
+{
+	int cam = -1;
+
+	c->hello_pending = 0;
+	if (c->wsi == NULL || c->dead)
+		return;
+	lws_rx_flow_control(c->wsi, 1);
+	if (ok < 0) {
+		log_warnc(ok, NULL, "camera=? peer=%s: the cameras table could not be read: %s", c->peer, err);
+		ws_refuse(c, "busy", WS_CLOSE_TRY_AGAIN, "the list of cameras could not be read; try again");
+		return;   /* not the camera's fault: no failure noted */
+	}
+	if (ok == 1 && (cam = pipeline_camera(cc->id, 1)) < 0) {
+		log_warnc(cam, NULL, "camera=%s peer=%s refused: no room for another camera", cc->id, c->peer);
+		ws_refuse(c, "busy", WS_CLOSE_AUTH, "too many cameras");
+		return;
+	}
+	if (ok != 1) {
+		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
+		    util_camera_id_valid(camera) ? camera : "?", c->peer);
+		session_fail_note(c->peer);
+		ws_error(c, "auth", "unknown camera or wrong token");
+		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
+		return;
+	}
+	c->cam = cam;
+	c->id = ++session.conn_ids;
+	c->hello_seq = seq;
+	util_strlcpy(c->token_hash, cc->token_hash, sizeof(c->token_hash));
+	log_info(NULL, "camera=%s peer=%s connected", cc->id, c->peer);
+	ws_send(c, camsg_welcome(ws_config(), cc->id, cc->mode));
+	session_sync(c);
+}
+
 static void
 session_hello(struct ws_conn *c, const struct camsg *m)
 {
-	struct camdb_camera cc;
 	struct session_fail *fl;
 	uint64_t now = util_mono_us();
-	int ok = 0, cam = -1;
 
-	if (c->cam >= 0) {
+	if (c->cam >= 0 || c->hello_pending) {
 		ws_error(c, "bad_message", "hello already received on this connection");
 		return;
 	}
@@ -328,33 +376,19 @@ session_hello(struct ws_conn *c, const struct camsg *m)
 		ws_refuse(c, "bad_message", WS_CLOSE_PROTOCOL, "camera and token must not contain control characters");
 		return;
 	}
-	/* One indexed row of SQLite on the loop, once per connection (WAL:
-	 * a read waits for no writer; the busy timeout is short, main.c) */
-	if (m->has_camera && m->has_token && (ok = camdb_check(session.db, m->camera, m->token, &cc)) < 0) {
-		log_warnc(ok, NULL, "camera=? peer=%s: the cameras table could not be read: %s", c->peer,
-		    sqlite3_errmsg(session.db));
-		ws_refuse(c, "busy", WS_CLOSE_TRY_AGAIN, "the list of cameras could not be read; try again");
-		return;   /* not the camera's fault: no failure noted */
-	}
-	if (ok == 1 && (cam = pipeline_camera(cc.id, 1)) < 0) {
-		log_warnc(cam, NULL, "camera=%s peer=%s refused: no room for another camera", cc.id, c->peer);
-		ws_refuse(c, "busy", WS_CLOSE_AUTH, "too many cameras");
+	if (!m->has_camera || !m->has_token) {
+		session_hello_done(c, 0, NULL, m->camera, 0, "");
 		return;
 	}
-	if (ok != 1) {
-		log_warnx(NULL, "camera=%s peer=%s auth failed: unknown camera or wrong token",
-		    util_camera_id_valid(m->camera) ? m->camera : "?", c->peer);
-		session_fail_note(c->peer);
-		ws_error(c, "auth", "unknown camera or wrong token");
-		ws_enqueue_close(c, WS_CLOSE_AUTH, "unknown camera or wrong token");
+	/* One indexed row of SQLite, on the thread pool: nothing more is read
+	 * from the connection until it is answered (frames sent right after
+	 * the hello wait in the socket, not here) */
+	if (camcheck_hello(c, m->camera, m->token, session_hello_done) != 0) {
+		ws_refuse(c, "busy", WS_CLOSE_TRY_AGAIN, "out of memory; try again");
 		return;
 	}
-	c->cam = cam;
-	c->id = ++session.conn_ids;
-	util_strlcpy(c->token_hash, cc.token_hash, sizeof(c->token_hash));
-	log_info(NULL, "camera=%s peer=%s connected", cc.id, c->peer);
-	ws_send(c, camsg_welcome(ws_config(), cc.id, cc.mode));
-	session_sync(c);
+	c->hello_pending = 1;
+	lws_rx_flow_control(c->wsi, 0);
 }
 
 void

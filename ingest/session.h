@@ -9,12 +9,11 @@
 #include "pipeline.h"
 #include "ws.h"
 
-/* session_init - the database connection hellos are checked against
- * (camdb.h; the caller keeps it open while connections live). */
-void session_init(sqlite3 *db);
 
 /* session_recheck - close the connections whose camera was removed or
- * whose token was replaced since their hello (call every few seconds). */
+ * whose token was replaced since their hello (call every few seconds: the
+ * table is read on the thread pool, the connections closed when it has
+ * been, so within two calls). */
 void session_recheck(void);
 
 /* session_text - a whole text message (c->rx, c->rx_len) from c. */

@@ -40,6 +40,8 @@ struct ws_conn {
 	int refs;                       /* wsi + jobs in flight; freed at 0 */
 	int cam;                        /* the camera's slot (pipeline_camera); -1 before hello */
 	char token_hash[65];            /* its token's hash at hello (session_recheck) */
+	int hello_pending;              /* its hello is being checked (camcheck.h): nothing read meanwhile */
+	uint64_t hello_seq;             /* the number of that read (camcheck.h) */
 	uint64_t id;                    /* from its hello: unique in this process (gate syncs) */
 	uint32_t seq;                   /* binary messages received */
 	int inflight;                   /* frames in the pipeline */

@@ -150,11 +150,37 @@ def main():
         rep.check(closed == 4001, "a connection open with the old token is closed (4001)", closed)
         rep.check(hello(gw, "newcam", tok) == ("closed", 4001), "the old token is refused at hello")
         rep.check(hello(gw, "newcam", tok2)[0] == "welcome", "the new token is welcomed")
+        # The hello is checked on ingest's thread pool: a frame sent right
+        # behind it (no wait for the welcome) waits in the socket, and is
+        # answered after the welcome, not refused as "before hello".
+        ws = WS(gw.ingest_port, timeout=30)
+        got = []
+        try:
+            ws.send_text({"type": "hello", "camera": "newcam", "token": tok2})
+            ws.send_binary(open(people[0], "rb").read())
+            got.append(ws.recv().get("type"))
+            got.append(ws.recv_type("answer").get("status"))
+        except (WSClosed, OSError, TimeoutError) as e:
+            got.append(repr(e))
+        rep.check(got[:1] == ["welcome"] and got[1:] in (["accepted"], ["no_person"], ["busy"]),
+                  "hello and a frame sent at once: welcome, then the frame's answer", got)
+        # ... and it stays open to be closed when its camera is removed.
 
         # Removed: refused, gone from the API.
         st, _, _ = call(gw, viewer, "DELETE", "/api/cameras/newcam")
         rep.check(st == 403, "a viewer may not remove a camera (403)", st)
         st, _, _ = call(gw, admin, "DELETE", "/api/cameras/newcam")
+        closed = None
+        deadline = time.time() + 30
+        try:
+            while time.time() < deadline:
+                ws.recv(deadline - time.time())
+        except WSClosed as e:
+            closed = e.code
+        except (OSError, TimeoutError) as e:
+            closed = repr(e)
+        ws.close()
+        rep.check(closed == 4001, "a connection open when its camera is removed is closed (4001)", closed)
         st2, _, _ = call(gw, admin, "GET", "/api/cameras/newcam")
         st3, _, lst = call(gw, admin, "GET", "/api/cameras")
         rep.check(st == 204 and st2 == 404 and st3 == 200 and [c["id"] for c in lst] == ["cam1"],
