@@ -205,26 +205,37 @@ def cases(tmp):
         rep.check("camera=gate1 peer=127.0.0.5 connected" not in log_text, "no camera connected with a tampered id",
                   "log shows a connection from 127.0.0.5")
 
-        # wrong tokens are slowed per address: 5 free tries, then backoff
-        answers = []
-        for i in range(12):
-            w = WS(port, timeout=10, source="127.0.0.4")
-            m = w.hello("gate1", "guess-%d" % i)
-            answers.append(m.get("reason", ""))
+        # wrong tokens are slowed per address: 5 free tries, then backoff.
+        # The backoff after the 5th failure is 1 s: the 7 tries after it and
+        # the right token must come within that second. When they did not
+        # (a loaded machine) and the backoff rightly ended, that round shows
+        # nothing: it is tried again from a fresh address, at most 3 times.
+        for src in ("127.0.0.4", "127.0.0.9", "127.0.0.10"):
+            answers = []
+            for i in range(12):
+                if i == 4:
+                    t5 = time.monotonic()   # before the 5th failure
+                w = WS(port, timeout=10, source=src)
+                m = w.hello("gate1", "guess-%d" % i)
+                answers.append(m.get("reason", ""))
+                w.close()
+            w = WS(port, timeout=10, source=src)
+            m = w.hello("gate1", "tok-one-1234")
             w.close()
-        tried = sum(1 for a in answers if a == "unknown camera or wrong token")
-        slowed = [a for a in answers if a.startswith("too many failed hellos")]
-        rep.check(tried == 5 and len(slowed) == 7, "12 quick wrong tokens from one address: 5 checked, 7 refused unread",
-                  repr(answers))
-        w = WS(port, timeout=10, source="127.0.0.4")
-        m = w.hello("gate1", "tok-one-1234")
-        w.close()
-        rep.check(m.get("reason", "").startswith("too many failed hellos"), "during backoff even the right token waits",
-                  repr(m))
+            quick = time.monotonic() - t5 < 1.0
+            tried = sum(1 for a in answers if a == "unknown camera or wrong token")
+            slowed = [a for a in answers if a.startswith("too many failed hellos")]
+            right = (tried == 5 and len(slowed) == 7, m.get("reason", "").startswith("too many failed hellos"))
+            if all(right) or quick:
+                break
+            print("# backoff round from %s took %.1f s after the 5th failure (> 1 s): again" % (src, time.monotonic() - t5))
+        rep.check(right[0], "12 quick wrong tokens from one address: 5 checked, 7 refused unread",
+                  repr(answers) + ("" if quick else " (never within the 1 s backoff in 3 rounds)"))
+        rep.check(right[1], "during backoff even the right token waits", repr(m))
         serves(port, "other addresses are not slowed", source="127.0.0.7")
         wait_ms = int(m.get("reason", "0 ms").split("retry in ")[-1].split()[0]) if "retry in" in m.get("reason", "") else 0
         time.sleep(min(wait_ms, 5000) / 1000.0 + 0.2)
-        w = WS(port, timeout=10, source="127.0.0.4")
+        w = WS(port, timeout=10, source=src)
         m = w.hello("gate1", "tok-one-1234")
         w.close()
         rep.check(m.get("type") == "welcome", "after the backoff the right token is welcome", repr(m))
