@@ -252,7 +252,12 @@ def cases(tmp):
             s.setblocking(False)
             s.connect_ex(("127.0.0.1", port))
             flood.append(s)
-        time.sleep(3)
+        # the first pause is logged once ingest has taken up its 64
+        # descriptors (a loaded machine took longer than the 3 s once
+        # slept here); then at least 3 s of the flood as before
+        t0 = time.monotonic()
+        wait_until(lambda: "not accepting connections" in open(log).read(), 60, 0.1)
+        time.sleep(max(0.0, 3 - (time.monotonic() - t0)))
         alive = proc.poll() is None
         text = open(log).read()
         lines = text.count("\n")
