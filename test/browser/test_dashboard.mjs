@@ -18,9 +18,13 @@ await gw.run(async () => {
 		await page.goto(env.url("/"));
 		gw.check(await gw.waitFor(async () => (await page.textContent("#conn")) === "live"),
 			"dashboard connects to /live", await page.textContent("#conn"));
-		const tiles = await page.$$eval(".tile", (ts) => ts.map((t) => t.dataset.camera));
-		gw.eq(tiles, ["gate1", "hall"], "one tile per configured camera");
-		gw.check((await page.textContent('.tile[data-camera="gate1"] strong')) === "Front gate", "tile shows the camera's name");
+		// "live" is shown when /live opens; the tiles come with its first
+		// message ("hello"), a moment later: wait for them to be drawn.
+		const tileIds = () => page.$$eval(".tile", (ts) => ts.map((t) => t.dataset.camera));
+		await gw.waitFor(async () => (await tileIds()).length >= 2);
+		gw.eq(await tileIds(), ["gate1", "hall"], "one tile per configured camera");
+		gw.check(await gw.waitFor(async () => (await page.textContent('.tile[data-camera="gate1"] strong')) === "Front gate"),
+			"tile shows the camera's name", await page.textContent('.tile[data-camera="gate1"] strong'));
 
 		// Four people: one passes the gate, one is denied at the gate (temperature),
 		// one more passes, and one in the hall is denied and raises an alert.
@@ -143,7 +147,7 @@ await gw.run(async () => {
 		const f4 = gw.frameId();
 		gw.feed(env, [{ camera: "hall", frame: f4, events: [{ track: T5, kind: "new", seq: 1 }],
 			persons: [{ verdict: "none", track: T5 }] }]);
-		gw.check(await gw.waitFor(async () => (await page.textContent("#conn")) === "live", 20000),
+		gw.check(await gw.waitFor(async () => (await page.textContent("#conn")) === "live", 30000),
 			"dashboard reconnects after the restart", await page.textContent("#conn"));
 		gw.check(await gw.waitFor(async () => (await page.textContent("#t-people")) === "5"),
 			"figures are re-fetched after reconnecting", await page.textContent("#t-people"));
