@@ -79,25 +79,26 @@ await gw.run(async () => {
 		// Not logged in: the dashboard sends us to the login page, where the
 		// first admin's password (printed by `gatewatch up`) lets us in.
 		await page.goto(env.url("/"));
-		gw.check(/\/login\.html/.test(page.url()), "the dashboard asks for a login first", page.url());
+		// the dashboard's script sends a stranger on after asking /api/session: wait for it
+		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url())), "the dashboard asks for a login first", page.url());
 		const banner = fs.readFileSync(path.join(env.tmp, "up.out"), "utf8");
 		const pw = (/log in as +user=admin password=(\S+)/.exec(banner) || [])[1];
 		gw.check(!!pw, "gatewatch up prints the first admin's password", banner.slice(-600));
 		await page.fill("#user", "admin");
 		await page.fill("#password", pw || "");
 		await page.click("#submit");
-		await gw.waitFor(async () => !/login\.html/.test(page.url()), 10000);
-		gw.check(await gw.waitFor(async () => (await page.locator("#tiles .tile").count()) === 2, 15000),
+		await gw.waitFor(async () => !/login\.html/.test(page.url()), 30000);
+		gw.check(await gw.waitFor(async () => (await page.locator("#tiles .tile").count()) === 2, 30000),
 			"the dashboard has a tile per camera", String(await page.locator("#tiles .tile").count()));
-		gw.check(await gw.waitFor(async () => (await page.textContent("#tiles")).includes("DENY"), 15000),
+		gw.check(await gw.waitFor(async () => (await page.textContent("#tiles")).includes("DENY"), 30000),
 			"a tile shows the latest DENY", await page.textContent("#tiles"));
 		gw.check(await gw.waitFor(async () => Number(await page.textContent("#t-denied")) >= 1 &&
-			Number(await page.textContent("#t-passed")) >= 1, 15000),
+			Number(await page.textContent("#t-passed")) >= 1, 30000),
 		"today's counts show people passed and denied",
 		`passed ${await page.textContent("#t-passed")}, denied ${await page.textContent("#t-denied")}`);
 		gw.check(Number(await page.textContent("#t-people")) >= 2, "today's people count covers both gates",
 			await page.textContent("#t-people"));
-		gw.check(await gw.waitFor(async () => (await page.locator("#history tbody tr").count()) >= 2, 15000),
+		gw.check(await gw.waitFor(async () => (await page.locator("#history tbody tr").count()) >= 2, 30000),
 			"history lists the results with snapshots", String(await page.locator("#history tbody tr").count()));
 		gw.check((await page.locator("#history img").count()) >= 1, "history rows carry snapshot images",
 			String(await page.locator("#history img").count()));
