@@ -35,8 +35,10 @@ export function failed() { return failures; }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/* waitFor - poll fn until it returns a truthy value; bounded in time. */
-export async function waitFor(fn, timeoutMs = 10000, stepMs = 100) {
+/* waitFor - poll fn until it returns a truthy value; bounded in time (it
+ * returns as soon as fn does: the bound only matters on a failure, and is
+ * generous for a loaded machine, where 10 s was missed). */
+export async function waitFor(fn, timeoutMs = 30000, stepMs = 100) {
 	const end = Date.now() + timeoutMs;
 	let last;
 	while (Date.now() < end) {
@@ -197,7 +199,7 @@ export async function startNotifier(env) {
 		if (p.exited) throw new Error("notifier exited");
 		const r = await fetch(env.url("/api/health"));
 		return r.status === 401 && fs.existsSync(env.sock);
-	}, 10000);
+	}, 60000);
 	if (!ok) throw new Error("notifier did not start: " + logText(p).slice(-1500));
 	return p;
 }
@@ -205,7 +207,7 @@ export async function startNotifier(env) {
 /* startIngest - start the real ingest if it is built; resolves to the process
  * once its port accepts connections, or null when it is absent or does not
  * come up (the log says why). */
-export async function startIngest(env, timeoutMs = 20000) {
+export async function startIngest(env, timeoutMs = 60000) {
 	if (!fs.existsSync(bin("gatewatch-ingest"))) return null;
 	const p = start(env, "gatewatch-ingest");
 	const up = await waitFor(() => new Promise((resolve) => {

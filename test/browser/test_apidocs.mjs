@@ -16,7 +16,7 @@ await gw.run(async () => {
 	try {
 		const page = await stranger.context.newPage();
 		await page.goto(env.url("/apidocs.html"));
-		gw.check(await gw.waitFor(async () => /\/login\.html\?next=/.test(page.url()), 5000),
+		gw.check(await gw.waitFor(async () => /\/login\.html\?next=/.test(page.url()), 30000),
 			"a stranger opening the API docs lands on the login page", page.url());
 	} finally {
 		await stranger.close();
@@ -43,7 +43,7 @@ await gw.run(async () => {
 			"the document's title is shown", await page.textContent(".info .title"));
 		// Open one operation: its parameters come from the document too.
 		await page.click(".opblock-summary-path[data-path='/api/stats']");
-		gw.check(await gw.waitFor(async () => (await page.$$(".opblock.is-open .parameters tr[data-param-name='by']")).length > 0, 10000),
+		gw.check(await gw.waitFor(async () => (await page.$$(".opblock.is-open .parameters tr[data-param-name='by']")).length > 0, 30000),
 			"an operation opens with its documented parameters");
 		await gw.screenshot(page, "apidocs", { fullPage: false });
 		gw.eq(elsewhere, [], "no request went to another host (no CDN, no validator)");

@@ -17,8 +17,8 @@ await gw.run(async () => {
 	page.on("dialog", (d) => d.accept());
 	try {
 		await page.goto(env.url("/"));
-		gw.check(await gw.waitFor(async () => page.isVisible("#camadmin"), 10000), "an admin sees the camera panel");
-		gw.check(await gw.waitFor(async () => (await page.$$("#camadmin-table tr[data-camera]")).length === 2, 10000),
+		gw.check(await gw.waitFor(async () => page.isVisible("#camadmin"), 30000), "an admin sees the camera panel");
+		gw.check(await gw.waitFor(async () => (await page.$$("#camadmin-table tr[data-camera]")).length === 2, 30000),
 			"it lists the configured cameras");
 
 		// Add: the token is shown once.
@@ -26,7 +26,7 @@ await gw.run(async () => {
 		await page.fill("#camadmin-add input[name=name]", "Back door");
 		await page.selectOption("#camadmin-add select[name=mode]", "indoor");
 		await page.click("#camadmin-add button[type=submit]");
-		gw.check(await gw.waitFor(async () => /gwc_\S{40,}/.test((await page.textContent("#camadmin-token")) || ""), 10000),
+		gw.check(await gw.waitFor(async () => /gwc_\S{40,}/.test((await page.textContent("#camadmin-token")) || ""), 30000),
 			"adding a camera shows its token", await page.textContent("#camadmin-token"));
 		const tok1 = /gwc_\S+/.exec(await page.textContent("#camadmin-token"))[0];
 		let [st, cam] = await get("/api/cameras/door2");
@@ -34,7 +34,7 @@ await gw.run(async () => {
 			JSON.stringify([st, cam && cam.name, cam && cam.mode]));
 		gw.check(await gw.waitFor(async () => (await page.$$("#camadmin-table tr[data-camera=door2]")).length === 1),
 			"the panel lists it");
-		gw.check(await gw.waitFor(async () => (await page.$$("#tiles .tile[data-camera=door2]")).length === 1, 10000),
+		gw.check(await gw.waitFor(async () => (await page.$$("#tiles .tile[data-camera=door2]")).length === 1, 30000),
 			"the dashboard gets its tile (over /live)");
 
 		// Rename and mode of a configured camera.
@@ -42,13 +42,13 @@ await gw.run(async () => {
 		await page.selectOption("#camadmin-table tr[data-camera=hall] select[data-field=mode]", "gate");
 		await page.click("#camadmin-table tr[data-camera=hall] button[data-act=save]");
 		gw.check(await gw.waitFor(async () => { const [s, c] = await get("/api/cameras/hall");
-			return s === 200 && c.name === "Main hall" && c.mode === "gate"; }, 10000),
+			return s === 200 && c.name === "Main hall" && c.mode === "gate"; }, 30000),
 			"Save renames the camera and sets its mode (through If-Match)", await page.textContent("#camadmin-msg"));
 
 		// A new token for gate1: shown once, different.
 		await page.click("#camadmin-table tr[data-camera=gate1] button[data-act=rotate]");
 		gw.check(await gw.waitFor(async () => { const t = await page.textContent("#camadmin-token");
-			return t.includes("gate1") && /gwc_\S{40,}/.test(t) && !t.includes(tok1); }, 10000),
+			return t.includes("gate1") && /gwc_\S{40,}/.test(t) && !t.includes(tok1); }, 30000),
 			"New token shows gate1's new token", await page.textContent("#camadmin-token"));
 		const audit = await (await env.fetch("/api/audit?action=camera_token")).json();
 		gw.check(audit.items.some((a) => a.target === "gate1" && a.who === env.admin.user),
@@ -56,11 +56,11 @@ await gw.run(async () => {
 
 		// Remove the added one.
 		await page.click("#camadmin-table tr[data-camera=door2] button[data-act=remove]");
-		gw.check(await gw.waitFor(async () => (await get("/api/cameras/door2"))[0] === 404, 10000),
+		gw.check(await gw.waitFor(async () => (await get("/api/cameras/door2"))[0] === 404, 30000),
 			"Remove removes the camera (404 after)");
 		gw.check(await gw.waitFor(async () => (await page.$$("#camadmin-table tr[data-camera=door2]")).length === 0),
 			"the panel drops it");
-		gw.check(await gw.waitFor(async () => (await page.$$("#tiles .tile[data-camera=door2]")).length === 0, 10000),
+		gw.check(await gw.waitFor(async () => (await page.$$("#tiles .tile[data-camera=door2]")).length === 0, 30000),
 			"and the dashboard its tile");
 		await gw.screenshot(page, "camadmin", { fullPage: true });
 		gw.eq(errors, [], "no console errors");
@@ -72,7 +72,7 @@ await gw.run(async () => {
 	try {
 		const vp = await vb.context.newPage();
 		await vp.goto(env.url("/"));
-		await gw.waitFor(async () => (await vp.textContent("#conn")) === "live", 10000);
+		await gw.waitFor(async () => (await vp.textContent("#conn")) === "live", 30000);
 		await gw.sleep(500);
 		gw.check(!(await vp.isVisible("#camadmin")), "a viewer has no camera panel");
 	} finally {

@@ -115,9 +115,9 @@ await gw.run(async () => {
 		await page.fill("#fps", "5");
 		await page.fill("#inflight", "2");
 		await page.click("#start");
-		gw.check(await gw.waitFor(async () => (await text(page, "#state")) === "streaming", 15000),
+		gw.check(await gw.waitFor(async () => (await text(page, "#state")) === "streaming", 30000),
 			"the page streams to the scripted peer", await text(page, "#state"));
-		gw.check(await gw.waitFor(async () => Number(await text(page, "#answered")) >= 1, 15000),
+		gw.check(await gw.waitFor(async () => Number(await text(page, "#answered")) >= 1, 30000),
 			"slow answers arrive", await text(page, "#answered"));
 		gw.eq(await big(page), "Nobody", "nobody tracked: Nobody");
 		await watchStatus(page);
@@ -126,14 +126,14 @@ await gw.run(async () => {
 		// detector missed them): the page keeps following the server
 		peer.present = true;
 		peer.send({ type: "person", track: "101", event: "appeared" });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "Checking…", 10000),
+		gw.check(await gw.waitFor(async () => (await big(page)) === "Checking…", 30000),
 			"a person appears: Checking…", await big(page));
 		await gw.sleep(3 * DELAY_MS);
 		peer.present = false;
 		await gw.sleep(2 * DELAY_MS);
 		peer.send({ type: "prompt", track: "101", reason: "face_not_visible", text: "Please look at the camera" });
 		gw.check(await gw.waitFor(async () => (await page.isVisible("#prompt")) &&
-			(await text(page, "#prompt")) === "Please look at the camera", 10000),
+			(await text(page, "#prompt")) === "Please look at the camera", 30000),
 		"the prompt shows big", await text(page, "#prompt"));
 		gw.eq(await big(page), "Checking…", "still Checking… under the prompt");
 		const a1 = Number(await text(page, "#answered"));
@@ -141,7 +141,7 @@ await gw.run(async () => {
 
 		peer.send({ type: "verdict", track: "101", verdict: "DENY", reason: "no_mask", temperature: null,
 			override: false, by: null, face, frame: "ignored-field", extra: { unknown: true } });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 10000), "the verdict shows big", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 30000), "the verdict shows big", await big(page));
 		gw.eq(await text(page, "#reason"), "No mask", "with its reason");
 		gw.check(await page.isVisible("#face") && (await page.getAttribute("#face", "src")) === face,
 			"with the person's face crop", String(await page.getAttribute("#face", "src")).slice(0, 40));
@@ -155,16 +155,16 @@ await gw.run(async () => {
 		gw.eq(log1, ["Nobody", "Checking…", "DENY"], "from appearing to the verdict the status never showed Nobody");
 
 		peer.send({ type: "person", track: "101", event: "left" });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 10000), "the person leaves: Nobody", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 30000), "the person leaves: Nobody", await big(page));
 		gw.check(!(await page.isVisible("#face")), "and their face goes");
 
 		// --- the next person (a server sending the id as a number)
 		let mark = await markLog(page);
 		peer.present = true;
 		peer.send({ type: "person", track: 102, event: "appeared" });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "Checking…", 10000), "the next person: Checking…", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "Checking…", 30000), "the next person: Checking…", await big(page));
 		peer.send({ type: "verdict", track: 102, verdict: "PASS", reason: "", temperature: 36.6, override: false, by: null });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "PASS", 10000), "the next person gets their own verdict", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "PASS", 30000), "the next person gets their own verdict", await big(page));
 		gw.eq(await text(page, "#reason"), "36.6 °C", "with their temperature");
 		gw.check(!(await page.isVisible("#face")), "no face shown when none was sent");
 		peer.send({ type: "verdict", track: "101", verdict: "DENY", reason: "no_mask", temperature: null, override: false, by: null });
@@ -173,27 +173,27 @@ await gw.run(async () => {
 
 		// --- two people in view
 		peer.send({ type: "person", track: "103", event: "appeared" });
-		gw.check(await gw.waitFor(async () => (await page.locator("#people li").count()) === 2, 10000),
+		gw.check(await gw.waitFor(async () => (await page.locator("#people li").count()) === 2, 30000),
 			"two people in view: a line each", String(await page.locator("#people li").count()));
 		gw.eq(await page.locator("#people li").evaluateAll((ls) => ls.map((l) => [l.dataset.track, l.className, l.querySelector(".word").textContent])),
 			[["102", "PASS", "PASS"], ["103", "checking", "Checking…"]], "the lines: 102 PASS, 103 Checking…");
 		gw.eq([await big(page), await text(page, "#reason")], ["Checking…", "2 people in view"], "big status: somebody is still being checked");
 		peer.send({ type: "verdict", track: "103", verdict: "DENY", reason: "mask_chin", temperature: null, override: false, by: null, face });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 10000), "big status: the worst verdict in view", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 30000), "big status: the worst verdict in view", await big(page));
 		gw.eq(await page.locator("#people li").evaluateAll((ls) => ls.map((l) => [l.className, l.querySelector(".why").textContent, !!l.querySelector("img.face")])),
 			[["PASS", "36.6 °C", false], ["DENY", "Mask below the nose", true]], "each line has its own verdict, reason and face");
 		await gw.screenshot(page, "camera-gate-two-people");
 		peer.send({ type: "verdict", track: "103", verdict: "PASS", reason: "", temperature: null, override: true, by: "alice" });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "PASS", 10000), "a supervisor's override replaces the verdict", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "PASS", 30000), "a supervisor's override replaces the verdict", await big(page));
 		gw.check((await page.locator("#people li").nth(1).textContent()).includes("decided by alice"), "and says who decided",
 			await page.locator("#people li").nth(1).textContent());
 		peer.send({ type: "person", track: "102", event: "left" });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "PASS" && (await page.isVisible("#face")), 10000),
+		gw.check(await gw.waitFor(async () => (await big(page)) === "PASS" && (await page.isVisible("#face")), 30000),
 			"one leaves: the other's verdict and face show big", await big(page));
 		gw.check(!(await page.isVisible("#people")), "one person: no separate lines");
 		peer.present = false;
 		peer.send({ type: "person", track: "103", event: "left" });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 10000), "both gone: Nobody", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 30000), "both gone: Nobody", await big(page));
 		peer.send({ type: "verdict", track: "102", verdict: "DENY", reason: "", temperature: null, override: true, by: "bob" });
 		await gw.sleep(1000);
 		gw.eq(await big(page), "Nobody", "an override for someone who already left does not bring them back");
@@ -205,26 +205,26 @@ await gw.run(async () => {
 		peer.present = true;
 		peer.send({ type: "person", track: "104", event: "appeared" });
 		peer.send({ type: "verdict", track: "104", verdict: "DENY", reason: "no_mask", temperature: null, override: false, by: null });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 10000), "a verdict before the connection drops", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 30000), "a verdict before the connection drops", await big(page));
 		gw.eq(peer.conns[0].max, 2, "2 frames in flight, as set");
 		const hellos = peer.hellos;
 		peer.welcome = { mode: "gate", max_inflight: 1 };   // the next server analyses one at a time
 		peer.socket.terminate();
-		gw.check(await gw.waitFor(async () => (await text(page, "#message")).includes("Connection lost"), 10000),
+		gw.check(await gw.waitFor(async () => (await text(page, "#message")).includes("Connection lost"), 30000),
 			"a lost connection is said", await text(page, "#message"));
 		gw.check((await big(page)) !== "DENY", "no stale verdict while disconnected", await big(page));
-		gw.check(await gw.waitFor(async () => peer.hellos > hellos && (await text(page, "#state")) === "streaming", 20000),
+		gw.check(await gw.waitFor(async () => peer.hellos > hellos && (await text(page, "#state")) === "streaming", 30000),
 			"the page reconnects", await text(page, "#state"));
 
 		// --- a server that sends no person messages: the answers decide
 		peer.present = true;
-		gw.check(await gw.waitFor(async () => (await big(page)) === "Checking…", 15000),
+		gw.check(await gw.waitFor(async () => (await big(page)) === "Checking…", 30000),
 			"older server: an accepted answer shows Checking…", await big(page));
 		peer.send({ type: "verdict", track: 555, verdict: "DENY", reason: "temperature", temperature: 38.2 });
-		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 10000), "older server: the verdict shows", await big(page));
+		gw.check(await gw.waitFor(async () => (await big(page)) === "DENY", 30000), "older server: the verdict shows", await big(page));
 		gw.eq(await text(page, "#reason"), "Temperature 38.2 °C", "with its reason");
 		peer.present = false;
-		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 20000),
+		gw.check(await gw.waitFor(async () => (await big(page)) === "Nobody", 30000),
 			"older server: the verdict gives way to Nobody once the answers say nobody", await big(page));
 
 		gw.eq([peer.conns.length, peer.conns[1] && peer.conns[1].max], [2, 1],
@@ -233,9 +233,9 @@ await gw.run(async () => {
 		// --- a server turning away connections from this address
 		const hellos2 = peer.hellos;
 		peer.socket.close(4029, "too many connections waiting for their hello");
-		gw.check(await gw.waitFor(async () => (await text(page, "#message")).includes("turns away new cameras"), 10000),
+		gw.check(await gw.waitFor(async () => (await text(page, "#message")).includes("turns away new cameras"), 30000),
 			"close code 4029 is explained", await text(page, "#message"));
-		gw.check(await gw.waitFor(async () => peer.hellos > hellos2 && (await text(page, "#state")) === "streaming", 20000),
+		gw.check(await gw.waitFor(async () => peer.hellos > hellos2 && (await text(page, "#state")) === "streaming", 30000),
 			"and the page comes back", await text(page, "#state"));
 
 		// --- a reconnect while a decided person is still tracked: the server
@@ -246,7 +246,7 @@ await gw.run(async () => {
 				face, replay: true }];
 		const hellos3 = peer.hellos;
 		peer.socket.terminate();
-		gw.check(await gw.waitFor(async () => peer.hellos > hellos3 && (await big(page)) === "PASS", 20000),
+		gw.check(await gw.waitFor(async () => peer.hellos > hellos3 && (await big(page)) === "PASS", 30000),
 			"after a reconnect the replayed person and verdict show, not Nobody", await big(page));
 		await gw.sleep(3000);
 		gw.eq(await big(page), "PASS", "and stay while the person is tracked");

@@ -26,13 +26,13 @@ await gw.run(async () => {
 		await page.fill("#fps", "4");
 		await page.click("#start");
 		if (ingest) {
-			gw.check(await gw.waitFor(async () => (await page.textContent("#message")).includes("Wrong camera id or token"), 15000),
+			gw.check(await gw.waitFor(async () => (await page.textContent("#message")).includes("Wrong camera id or token"), 30000),
 				"a wrong token is reported as such", await page.textContent("#message"));
 			gw.eq(await page.textContent("#state"), "refused", "connection state says refused");
 			gw.check(!(await page.isDisabled("#start")), "Start can be pressed again after a refusal");
 			await gw.screenshot(page, "camera-wrong-token");
 		} else {
-			gw.check(await gw.waitFor(async () => (await page.textContent("#message")).includes("Server unreachable"), 15000),
+			gw.check(await gw.waitFor(async () => (await page.textContent("#message")).includes("Server unreachable"), 30000),
 				"an unreachable ingest is reported as such", await page.textContent("#message"));
 			await gw.screenshot(page, "camera-unreachable");
 			await page.click("#stop");
@@ -45,7 +45,7 @@ await gw.run(async () => {
 		if (ingest) {
 			await page.fill("#token", env.tokens.gate1);
 			await page.click("#start");
-			gw.check(await gw.waitFor(async () => (await page.textContent("#state")) === "streaming", 15000),
+			gw.check(await gw.waitFor(async () => (await page.textContent("#state")) === "streaming", 30000),
 				"with the right token the page streams", await page.textContent("#state"));
 			gw.check(await gw.waitFor(async () => Number(await page.textContent("#answered")) >= 3, 30000),
 				"frames are sent and answered", `sent ${await page.textContent("#sent")}, answered ${await page.textContent("#answered")}`);
@@ -63,7 +63,7 @@ await gw.run(async () => {
 					mask_score: 0.9, decision: true, temperature: 38.2 }];
 			gw.feed(env, [{ camera: "gate1", frame: f, temperature: 38.2, events: decision,
 				persons: [{ verdict: "DENY", reason: "temperature", mask: "mask_on", mask_score: 0.9, track }] }]);
-			gw.check(await gw.waitFor(async () => (await page.textContent("#status")) === "DENY", 10000),
+			gw.check(await gw.waitFor(async () => (await page.textContent("#status")) === "DENY", 30000),
 				"a DENY verdict shows in big letters", await page.textContent("#status"));
 			gw.eq(await page.textContent("#reason"), "Temperature 38.2 °C", "with its reason and temperature");
 			await gw.screenshot(page, "camera-deny");
@@ -71,7 +71,7 @@ await gw.run(async () => {
 			// says they left (Nobody); an older one lets the verdict fade after
 			// a few seconds to what the camera sees (Checking… or Nobody).
 			gw.feed(env, [{ camera: "gate1", frame: gw.frameId(), events: [{ track, kind: "ended", seq: 3 }], persons: [] }]);
-			gw.check(await gw.waitFor(async () => ["Nobody", "Checking…"].includes(await page.textContent("#status")), 15000),
+			gw.check(await gw.waitFor(async () => ["Nobody", "Checking…"].includes(await page.textContent("#status")), 30000),
 				"the verdict goes once the person has left", await page.textContent("#status"));
 			// Once per person: the same decision replayed shows nothing again.
 			gw.feed(env, [{ camera: "gate1", frame: gw.frameId(), events: decision, persons: [] }]);
@@ -102,7 +102,7 @@ await gw.run(async () => {
 		await page.fill("#camera-id", "gate1");
 		await page.fill("#token", env.tokens.gate1);
 		await page.click("#start");
-		gw.check(await gw.waitFor(async () => /permission denied|No camera found/.test(await page.textContent("#message")), 15000),
+		gw.check(await gw.waitFor(async () => /permission denied|No camera found/.test(await page.textContent("#message")), 30000),
 			"a denied camera permission is explained", await page.textContent("#message"));
 		await gw.screenshot(page, "camera-denied");
 	} finally {

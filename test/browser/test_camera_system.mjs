@@ -73,7 +73,7 @@ await gw.run(async () => {
 		await page.fill("#fps", "5");
 		await page.fill("#inflight", "2");
 		await page.click("#start");
-		gw.check(await gw.waitFor(async () => (await page.textContent("#state")) === "streaming", 20000),
+		gw.check(await gw.waitFor(async () => (await page.textContent("#state")) === "streaming", 30000),
 			"the page streams to the real ingest", await page.textContent("#state"));
 		// the person's visit ends with Nobody after their verdict; the whole
 		// system on a shared 2-core machine: allow minutes

@@ -25,20 +25,20 @@ await gw.run(async () => {
 	const errors = gw.watch(page);
 	async function logIn(user, password) {
 		await page.goto(env.url("/"));
-		await gw.waitFor(async () => /\/login\.html/.test(page.url()), 5000);
+		await gw.waitFor(async () => /\/login\.html/.test(page.url()), 30000);
 		await page.fill("#user", user);
 		await page.fill("#password", password);
 		await page.click("#submit");
-		return gw.waitFor(async () => /\/$/.test(page.url()) && (await page.textContent("#conn")) === "live", 10000);
+		return gw.waitFor(async () => /\/$/.test(page.url()) && (await page.textContent("#conn")) === "live", 30000);
 	}
 	try {
 		await page.goto(env.url("/"));
-		gw.check(await gw.waitFor(async () => /\/login\.html\?next=/.test(page.url()), 5000),
+		gw.check(await gw.waitFor(async () => /\/login\.html\?next=/.test(page.url()), 30000),
 			"a stranger opening the dashboard lands on the login page", page.url());
 		await page.fill("#user", "vic");
 		await page.fill("#password", "not-the-password");
 		await page.click("#submit");
-		gw.check(await gw.waitFor(async () => (await page.textContent("#msg")).includes("Wrong user or password"), 5000),
+		gw.check(await gw.waitFor(async () => (await page.textContent("#msg")).includes("Wrong user or password"), 30000),
 			"a wrong password is said so", await page.textContent("#msg"));
 		await gw.screenshot(page, "login-wrong-password");
 		// Chromium logs the refused login (401) as a console error: expected.
@@ -58,10 +58,10 @@ await gw.run(async () => {
 
 		// Log out: back to the login page; the dashboard asks again.
 		await page.click("#logout");
-		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url()), 5000),
+		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url()), 30000),
 			"Log out returns to the login page", page.url());
 		await page.goto(env.url("/"));
-		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url()), 5000),
+		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url()), 30000),
 			"after logging out the dashboard asks for a login again", page.url());
 
 		// A supervisor acknowledges.
@@ -79,7 +79,7 @@ await gw.run(async () => {
 		// The figures panel: another range from /api/stats, CSV downloads.
 		await page.selectOption("#range", "7d");
 		gw.check(await gw.waitFor(async () => (await page.textContent("#range-title")) === "last 7 days" &&
-			(await page.textContent("#t-people")) === "1" && (await page.textContent("#t-denied")) === "1", 5000),
+			(await page.textContent("#t-people")) === "1" && (await page.textContent("#t-denied")) === "1", 30000),
 		"last 7 days shows the week's figures", await page.textContent("#today-cams"));
 		const csvHref = await page.getAttribute("#csv-figures", "href");
 		gw.check(/^\/api\/stats\.csv\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d&by=day$/.test(csvHref),

@@ -15,12 +15,12 @@ await gw.run(async () => {
 		const page = await browser.context.newPage();
 		const errors = gw.watch(page);
 		await page.goto(env.url("/"));
-		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url()), 10000),
+		gw.check(await gw.waitFor(async () => /\/login\.html/.test(page.url()), 30000),
 			"over https the dashboard sends a stranger to the login page", page.url());
 		await page.fill("#user", env.admin.user);
 		await page.fill("#password", env.admin.password);
 		await page.click("#submit");
-		gw.check(await gw.waitFor(async () => /\/$/.test(page.url()) && (await page.textContent("#conn")) === "live", 15000),
+		gw.check(await gw.waitFor(async () => /\/$/.test(page.url()) && (await page.textContent("#conn")) === "live", 30000),
 			"the admin logs in and the dashboard's live feed connects over wss", page.url());
 
 		await page.goto(env.url("/camera.html"));
@@ -30,7 +30,7 @@ await gw.run(async () => {
 		await page.fill("#token", env.tokens.gate1);
 		await page.fill("#fps", "4");
 		await page.click("#start");
-		gw.check(await gw.waitFor(async () => (await page.textContent("#state")) === "streaming", 15000),
+		gw.check(await gw.waitFor(async () => (await page.textContent("#state")) === "streaming", 30000),
 			"the camera page streams over wss", await page.textContent("#state"));
 		gw.check(await gw.waitFor(async () => Number(await page.textContent("#answered")) >= 3, 30000),
 			"its frames are answered", `sent ${await page.textContent("#sent")}, answered ${await page.textContent("#answered")}`);

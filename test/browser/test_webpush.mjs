@@ -30,10 +30,10 @@ await gw.run(async () => {
 		const m = manifest ? await page.evaluate(async (u) => (await fetch(u)).json(), manifest) : {};
 		gw.check(m.name === "gatewatch" && m.start_url === "/" && m.display === "standalone" && m.icons?.length,
 			"the dashboard links a web app manifest (installable)", JSON.stringify(m));
-		gw.check(await gw.waitFor(() => page.isVisible("#notify"), 15000), "the Notify me button appears");
+		gw.check(await gw.waitFor(() => page.isVisible("#notify"), 30000), "the Notify me button appears");
 		const active = await page.evaluate(async () => !!(await navigator.serviceWorker.ready).active);
 		gw.check(active, "the service worker is active");
-		const regId = await gw.waitFor(() => regs.get(env.url("/")), 10000);
+		const regId = await gw.waitFor(() => regs.get(env.url("/")), 30000);
 		gw.check(regId, "DevTools sees the registration", JSON.stringify([...regs]));
 		const msg = { title: "gatewatch: Hall", body: "No mask", tag: "alert-42", alert_id: 42, camera: "hall",
 			reason: "no_mask", url: "/" };
