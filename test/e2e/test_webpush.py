@@ -134,7 +134,7 @@ def main():
         n.args[n.args.index("spool.min_free_mb=1")] = "spool.min_free_mb=%d" % (
             st_.f_bavail * st_.f_frsize // 1048576 * 2 // 3)
         n.start()
-        wait_until(lambda: a.path in got and gone.path in got, 20, 0.2)
+        wait_until(lambda: a.path in got and gone.path in got, 60, 0.2)
         rep.check(len(got.get(a.path, [])) == 1, "the alert is pushed once to the matching subscription",
                   str({k: len(v) for k, v in got.items()}))
         if got.get(a.path):
@@ -159,13 +159,19 @@ def main():
                 return sorted(r[0] for r in c.execute("SELECT endpoint FROM webpush_subs"))
             finally:
                 c.close()
-        left = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(subs()), 10, 0.2)
+        left = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(subs()), 60, 0.2)
         rep.check(left and all("/gone" not in e for e in left), "410 from the push service drops that subscription",
                   str(subs()))
-        c = sqlite3.connect(db)
-        row = c.execute("SELECT count(*) FROM webpush_outbox WHERE delivered_us IS NOT NULL").fetchone()[0]
-        c.close()
-        rep.check(row == 1, "the delivery is recorded as delivered")
+        def delivered():
+            c = sqlite3.connect(db)
+            try:
+                return c.execute("SELECT count(*) FROM webpush_outbox WHERE delivered_us IS NOT NULL").fetchone()[0]
+            finally:
+                c.close()
+        # the 410 (above) and the 201 are answered apart: wait for the 201's record too
+        wait_until(delivered, 60, 0.2)
+        row = delivered()
+        rep.check(row == 1, "the delivery is recorded as delivered", "%d delivered rows" % row)
         # /metrics counts what the push endpoint saw: 201s delivered, the 410 gone
         def attempts():
             st, _, page = n.get("/metrics")
@@ -174,7 +180,7 @@ def main():
         ok = sum(len(v) for k, v in got.items() if not k.endswith("/gone"))
         # (counted once the answer is read: wait for it)
         seen = wait_until(lambda: (lambda m: m if m.get('gatewatch_webpush_attempts_total{outcome="delivered"}') == ok
-                                   else None)(attempts()), 10, 0.2) or attempts()
+                                   else None)(attempts()), 60, 0.2) or attempts()
         rep.check(seen.get('gatewatch_webpush_attempts_total{outcome="delivered"}') == ok and
                   seen.get('gatewatch_webpush_attempts_total{outcome="gone"}') == 1 and
                   seen.get('gatewatch_webpush_attempts_total{outcome="failed"}') == 0,
