@@ -94,9 +94,9 @@ def main():
             live = Subscriber(port, ["gatewatch/#"])
             subs.append(live)
             gw.start()
-            st = wait_until(lambda: retained(port, "gatewatch/status").get("gatewatch/status"), 20, 0.5)
+            st = wait_until(lambda: retained(port, "gatewatch/status").get("gatewatch/status"), 60, 0.5)
             rep.check(st == "online", "retained availability gatewatch/status = online", st)
-            disc = wait_until(lambda: (lambda d: d if len(d) >= 12 else None)(retained(port, "homeassistant/#")), 20, 0.5) or {}
+            disc = wait_until(lambda: (lambda d: d if len(d) >= 12 else None)(retained(port, "homeassistant/#")), 60, 0.5) or {}
             cam1 = {t: json.loads(p) for t, p in disc.items() if "gatewatch_cam1_" in t}
             sensors = sorted(t.split("/")[2] for t in cam1 if t.startswith("homeassistant/sensor/"))
             rep.check(sensors == sorted("gatewatch_cam1_" + k for k in
@@ -115,12 +115,12 @@ def main():
             files = people + images_masks(6) + images_darknet()[:2]
             answers = gw.push("cam1", files)
             rep.check(len(answers) == len(files), "frames answered")
-            ev = wait_until(lambda: live.topic("gatewatch/camera/cam1/event"), 20, 0.3)
+            ev = wait_until(lambda: live.topic("gatewatch/camera/cam1/event"), 60, 0.3)
             evs = [json.loads(p) for p in ev or []]
             rep.check(evs and all(e.get("camera") == "cam1" and isinstance(e.get("track"), str) and e.get("event")
                                   for e in evs) and any(e["event"] == "new" for e in evs),
                       "person events published on gatewatch/camera/cam1/event", str(evs[:2]))
-            dec = wait_until(lambda: live.topic("gatewatch/camera/cam1/decision"), 10, 0.3)
+            dec = wait_until(lambda: live.topic("gatewatch/camera/cam1/decision"), 60, 0.3)
             decs = [json.loads(p) for p in dec or []]
             rep.check(decs and all(d.get("verdict") in ("PASS", "DENY") for d in decs),
                       "gate decisions published on gatewatch/camera/cam1/decision", str(decs[:2]))
@@ -128,8 +128,11 @@ def main():
             def state():
                 s = retained(port, "gatewatch/camera/cam1/state").get("gatewatch/camera/cam1/state")
                 s = json.loads(s) if s else {}
-                return s if s.get("people_today", 0) >= 1 and s.get("online") else None
-            s = wait_until(state, 20, 0.5)
+                # the state is published again on each change: people
+                # are counted before their decision, so wait for both
+                return s if s.get("people_today", 0) >= 1 and s.get("online") and \
+                    s.get("passed", 0) + s.get("denied", 0) >= 1 else None
+            s = wait_until(state, 60, 0.5)
             rep.check(s and s["passed"] + s["denied"] >= 1 and "people_now" in s and "alerts_open" in s,
                       "retained state of cam1 counts today's people and decisions, online", str(s))
             rep.check(retained(port, "gatewatch/camera/cam1/online").get("gatewatch/camera/cam1/online") == "ON",
@@ -143,12 +146,12 @@ def main():
             rep.check(len(answers) == len(files) and all(a.get("status") for a in answers),
                       "broker down: every frame still answered")
             grew = wait_until(lambda: sqlite3.connect(db).execute("SELECT count(*) FROM track_events")
-                              .fetchone()[0] > n0, 20, 0.3)
+                              .fetchone()[0] > n0, 60, 0.3)
             rep.check(grew, "broker down: results still committed")
             broker.start()  # empty: no persistence, no retained messages
             st = wait_until(lambda: retained(port, "gatewatch/status").get("gatewatch/status"), 60, 1)
             rep.check(st == "online", "broker back: the notifier reconnects and says online again", st)
-            disc2 = wait_until(lambda: (lambda d: d if len(d) >= 12 else None)(retained(port, "homeassistant/#")), 20, 0.5)
+            disc2 = wait_until(lambda: (lambda d: d if len(d) >= 12 else None)(retained(port, "homeassistant/#")), 60, 0.5)
             rep.check(disc2 and set(disc2) == set(disc), "broker back: discovery configs published again",
                       str(sorted(disc2 or {})))
             rep.check("mqtt: lost" in gw.log("notifier") and gw.log("notifier").count("mqtt: connected") >= 2,
@@ -157,7 +160,7 @@ def main():
             # The notifier dies: the broker publishes its last will.
             live2 = Subscriber(port, ["gatewatch/status"])
             subs.append(live2)
-            wait_until(lambda: live2.topic("gatewatch/status"), 10, 0.2)
+            wait_until(lambda: live2.topic("gatewatch/status"), 60, 0.2)
             pid = notifier_pid(gw)
             if rep.check(pid, "found the notifier"):
                 os.kill(pid, signal.SIGKILL)
@@ -166,7 +169,9 @@ def main():
                 rep.check(seq, "killed: the last will says offline; restarted by up: online again",
                           str(live2.topic("gatewatch/status")))
             gw.stop()
-            st = retained(port, "gatewatch/status").get("gatewatch/status")
+            st = wait_until(lambda: (lambda v: v if v == "offline" else None)(
+                retained(port, "gatewatch/status").get("gatewatch/status")), 30, 0.5) or \
+                retained(port, "gatewatch/status").get("gatewatch/status")
             rep.check(st == "offline", "a clean stop leaves gatewatch/status = offline", st)
     finally:
         for s in subs:
