@@ -27,7 +27,7 @@ class Broker:
     def start(self):
         self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=open(self.log, "ab"),
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        if not wait_until(self.listens, 10, 0.05):
+        if not wait_until(self.listens, 60, 0.05):
             raise RuntimeError("mosquitto did not start: " + open(self.log).read()[-500:])
 
     def listens(self):

@@ -58,7 +58,7 @@ port = free_port()
 def receiver_start():
     global recv_proc
     recv_proc = subprocess.Popen([sys.executable, script, str(port), got_file], start_new_session=True)
-    if not wait_until(receiver_listens, 10, 0.05):
+    if not wait_until(receiver_listens, 60, 0.05):
         raise RuntimeError("receiver did not start")
 
 
@@ -232,7 +232,7 @@ try:
     t.check(any(int({k.lower(): v for k, v in x["headers"].items()}.get("x-gatewatch-attempt", "1")) > 1
                 for x in got[1:]), "the late deliveries say they were retried (attempt > 1)")
     wait_until(lambda: not db.execute("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NULL"
-                                      ).fetchone()[0], 10, 0.1)
+                                      ).fetchone()[0], 60, 0.1)
     t.eq(db.execute("SELECT count(*) FROM webhook_outbox WHERE delivered_us IS NULL").fetchone()[0], 0,
          "nothing left pending")
 

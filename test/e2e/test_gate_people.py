@@ -185,7 +185,7 @@ def main():
         ok = True
         for i in range(5):
             ok &= run.send([(off, 300 + i, 60, 110)])
-        decided = wait_until(lambda: len(decisions("gate1")) == 1, 10)
+        decided = wait_until(lambda: len(decisions("gate1")) == 1, 60)
         rep.check(ok and decided, "gate1: decided before the kill", decisions("gate1"))
         d.proc.kill()            # kill -9
         d.proc.wait(5)

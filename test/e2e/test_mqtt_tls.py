@@ -123,14 +123,14 @@ def main():
             lines = []
             threading.Thread(target=lambda: lines.extend(live.stdout), daemon=True).start()
             gw.start()
-            st = wait_until(lambda: broker.retained("gatewatch/status").get("gatewatch/status"), 20, 0.5)
+            st = wait_until(lambda: broker.retained("gatewatch/status").get("gatewatch/status"), 60, 0.5)
             rep.check(st == "online", "mqtts with the CA and the password: gatewatch/status = online (retained)", st)
             disc = wait_until(lambda: (lambda d: d if len(d) >= 6 else None)(broker.retained("homeassistant/#")),
-                              20, 0.5) or {}
+                              60, 0.5) or {}
             rep.check(len(disc) == 6 and all("gatewatch_cam1_" in t for t in disc),
                       "mqtts: cam1's discovery configs", str(sorted(disc)))
             gw.push("cam1", files)
-            ev = wait_until(lambda: [ln for ln in lines if " gatewatch/camera/cam1/event " in ln], 30, 0.3) or []
+            ev = wait_until(lambda: [ln for ln in lines if " gatewatch/camera/cam1/event " in ln], 60, 0.3) or []
             evs = [json.loads(ln.split(" ", 2)[2]) for ln in ev]
             rep.check(evs and all(e.get("camera") == "cam1" for e in evs), "mqtts: person events published",
                       str(evs[:2]))
@@ -147,11 +147,11 @@ def main():
             answers = gw.push("cam1", files)
             rep.check(len(answers) == len(files) and all(a.get("status") for a in answers),
                       "certificate refused: every frame still answered")
-            rep.check(wait_until(lambda: committed(gw) > 0, 30, 0.3), "certificate refused: results still committed")
+            rep.check(wait_until(lambda: committed(gw) > 0, 60, 0.3), "certificate refused: results still committed")
             refused = re.compile(r"warn .*mqtt: 127\.0\.0\.1:%d: .*certificate verify failed.*mqtt\.ca_file.*"
                                  r"retrying in (\d+) s" % broker.port)
             tries = wait_until(lambda: (lambda t: t if len(t) >= 3 else None)(
-                [int(m.group(1)) for m in refused.finditer(gw.log("notifier"))]), 30, 0.5) or []
+                [int(m.group(1)) for m in refused.finditer(gw.log("notifier"))]), 60, 0.5) or []
             rep.check(len(tries) >= 3, "one warning per refused handshake, naming the certificate and mqtt.ca_file",
                       gw.log("notifier")[-800:])
             rep.check(tries[:3] == [1, 2, 4], "retries back off: 1 s, 2 s, 4 s", str(tries))
@@ -164,7 +164,7 @@ def main():
         with Gatewatch("mqtt-tls-badpw", cameras=("cam1",), sets=sets) as gw:
             gw.start()
             said = wait_until(lambda: "refused the connection: Connection Refused: not authorised" in
-                              gw.log("notifier"), 20, 0.3)
+                              gw.log("notifier"), 60, 0.3)
             rep.check(said, "a wrong password: the log says the broker refused it (not authorised)",
                       gw.log("notifier")[-600:])
             rep.check(broker.retained("gatewatch/status").get("gatewatch/status") != "online",

@@ -38,7 +38,7 @@ n.args += ["--set", "spool.min_free_mb=%d" % floor]
 path = os.path.join(n.dir, "gatewatch.db")
 try:
     n.start()
-    got = wait_until(lambda: spool_alerts(path), 15, 0.3)
+    got = wait_until(lambda: spool_alerts(path), 60, 0.3)
     rep.check(len(got) == 1 and got[0][2] is None, "free %d MiB < 2 x floor %d MiB: one open spool_low alert"
               % (free_mb, floor), str(got))
     if got:
@@ -54,7 +54,7 @@ try:
     rep.check(n.stop() == 0, "stopped")
     n.args[-1] = "spool.min_free_mb=1"
     n.start()
-    closed = wait_until(lambda: [a for a in spool_alerts(path) if a[2] is not None], 15, 0.3)
+    closed = wait_until(lambda: [a for a in spool_alerts(path) if a[2] is not None], 60, 0.3)
     rep.check(len(closed) == 1 and "disk space back" in (closed[0][3] or ""),
               "room again (after a restart): the open alert is closed", str(spool_alerts(path)))
     rep.check(n.stop() == 0, "stopped again")

@@ -49,7 +49,7 @@ with Gatewatch("workeralert", cameras=("cam1", "cam2"),
     rep.check(wait_until(lambda: os.path.isdir(failed_dir) and
                          len([f for f in os.listdir(failed_dir) if f.endswith(".jpg")]) == len(frames), 90),
               "every cam1 frame crashes its worker twice and goes to failed/")
-    raised = wait_until(lambda: alerts(db), 20)
+    raised = wait_until(lambda: alerts(db), 60)
     rep.check(len(raised) == 1 and raised[0][1] == "cam1" and raised[0][3] is None,
               "cam1: one open worker_failing alert", str(raised))
     if raised:
@@ -90,7 +90,7 @@ try:
     time.sleep(1.5)
     rep.check(alerts(db) == [], "failures from before the first look and 2 new ones (< 3): no alert", str(alerts(db)))
     disp.send(gwmsg.queue_status("gate1", done=5, failed=2, crashes=11))
-    one = wait_until(lambda: alerts(db), 5, 0.2)
+    one = wait_until(lambda: alerts(db), 30, 0.2)
     rep.check(len(one) == 1 and one[0][1] == "gate1", "3 within the window: one alert", str(one))
     disp.send(gwmsg.queue_status("gate1", done=5, failed=3, crashes=13))
     time.sleep(1.5)
@@ -99,11 +99,11 @@ try:
     rep.check(len(alerts(db)) == 1 and alerts(db)[0][3] is None,
               "still failing, nothing analysed: the one alert stays open", str(alerts(db)))
     disp.send(gwmsg.queue_status("gate1", done=6, failed=3, crashes=14))
-    closed = wait_until(lambda: [a for a in alerts(db) if a[3] is not None], 10, 0.2)
+    closed = wait_until(lambda: [a for a in alerts(db) if a[3] is not None], 30, 0.2)
     rep.check(len(closed) == 1 and "worker runs clean" in n.log_text(),
               "a frame analysed and nothing failed for the window: closed", str(alerts(db)))
     disp.send(gwmsg.queue_status("gate1", done=0, failed=0, crashes=3))  # a new dispatcher, its worker crashing
-    again = wait_until(lambda: len(alerts(db)) == 2, 5, 0.2)
+    again = wait_until(lambda: len(alerts(db)) == 2, 30, 0.2)
     rep.check(again, "re-armed: a new episode (after a dispatcher restart) raises a second alert", str(alerts(db)))
     disp.close()
     rep.check(n.stop() == 0, "stopped")
