@@ -101,7 +101,7 @@ def announce(path, camera, pid=None):
         d = _dispatchers.get(path)
         if d is None:
             d = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            d.settimeout(5)
+            d.settimeout(30)
             d.connect(path)
             d.send(pack(HELLO, HELLO_S.pack(ROLE_DISPATCHER, os.getpid(), cstr("", 32))))
             _dispatchers[path] = d
@@ -191,7 +191,7 @@ def queue_status(camera, depth=0, worker_pid=0, nbytes=0, done=0, failed=0, cras
                                            skipped))
 
 
-def connect(path, timeout=5.0):
+def connect(path, timeout=30.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(timeout)
     s.connect(path)
@@ -199,7 +199,7 @@ def connect(path, timeout=5.0):
     return s
 
 
-def recv(s, timeout=5.0):
+def recv(s, timeout=30.0):
     """One message as (type, fields dict); None on EOF; raises socket.timeout."""
     s.settimeout(timeout)
     d = s.recv(16384)
@@ -243,7 +243,7 @@ def gate_sync(camera, conn=0):
     return pack(GATE_SYNC, GATE_SYNC_S.pack(cstr(camera, 32), conn))
 
 
-def feed(sock, items, timeout=5.0):
+def feed(sock, items, timeout=30.0):
     """Send results as a worker of each item's camera; wait for each ack.
     An item: camera, frame (optional), persons, temperature, snapshot,
     events (dicts for event()), noframe."""

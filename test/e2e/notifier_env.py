@@ -54,7 +54,7 @@ _ssl_ctx.verify_mode = ssl.CERT_NONE  # the tests' self-signed certificates
 _opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=_ssl_ctx))
 
 
-def http(url, method, path, body=None, headers=None, timeout=5.0):
+def http(url, method, path, body=None, headers=None, timeout=30.0):
     """(status, headers, body bytes) for one request to url + path
     (url: "http://127.0.0.1:PORT" or a port), redirects not followed."""
     if isinstance(url, int):
@@ -200,7 +200,7 @@ class Notifier:
             _ws_headers[self.http_port] = self.session.headers()
         return self.session
 
-    def start(self, timeout=10.0):
+    def start(self, timeout=60.0):
         if not self.admin_made:  # (a test may have made the database already)
             self.add_user(self.admin[0], "admin", self.admin[1])
             self.admin_made = True
@@ -229,7 +229,7 @@ class Notifier:
             time.sleep(0.05)
         raise RuntimeError("notifier did not answer /api/health in %.0f s" % timeout)
 
-    def stop(self, timeout=10.0):
+    def stop(self, timeout=60.0):
         """SIGTERM, wait; returns the exit status (None if it had to be killed)."""
         if self.proc is None:
             return None
@@ -253,7 +253,7 @@ class Notifier:
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.http_port, path)
 
-    def request(self, method, path, body=None, headers=None, auth="admin", timeout=5.0):
+    def request(self, method, path, body=None, headers=None, auth="admin", timeout=30.0):
         """(status, headers, body bytes) without raising on 4xx/5xx; as the
         admin's session unless auth is None (nobody) or a Session."""
         h = {}
@@ -264,7 +264,7 @@ class Notifier:
         h.update(headers or {})
         return http(self.url(""), method, path, body, h, timeout)
 
-    def get(self, path, timeout=5.0, auth="admin"):
+    def get(self, path, timeout=30.0, auth="admin"):
         """(status, headers, body bytes) without raising on 4xx/5xx."""
         return self.request("GET", path, auth=auth, timeout=timeout)
 
@@ -273,7 +273,7 @@ class Notifier:
         return st, json.loads(body)
 
 
-def WS(port, path="/live", protocol="gatewatch-live", timeout=5.0, headers="default"):
+def WS(port, path="/live", protocol="gatewatch-live", timeout=30.0, headers="default"):
     """wsclient.WS to the notifier's /live. headers: extra request headers;
     "default" = the login of the Notifier on port (see the top), None = none."""
     if headers == "default":

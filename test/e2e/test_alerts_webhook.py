@@ -212,7 +212,7 @@ try:
         w.send(r)
         gwmsg.recv(w)
     db = sqlite3.connect(os.path.join(n.dir, "gatewatch.db"), timeout=5)
-    end = time.time() + 15
+    end = time.time() + 60
     attempts = 0
     while time.time() < end:
         attempts = db.execute("SELECT coalesce(sum(attempts), 0) FROM webhook_outbox WHERE delivered_us IS NULL"

@@ -210,7 +210,7 @@ try:
     ingest.send(gwmsg.camera_stats("gate1", connected=1, frames_in=50, accepted=20, no_person=30, fps_in=5.0))
     disp.send(gwmsg.queue_status("gate1", depth=3, worker_pid=4242))
     cam = None
-    end = time.time() + 10
+    end = time.time() + 60
     while time.time() < end:
         m = live.recv_type("camera", timeout=max(0.1, end - time.time()))
         if m.get("id") == "gate1" and m.get("stats") and m.get("queue"):
@@ -288,7 +288,7 @@ try:
         at = time.time() - days * 86400
         os.utime(os.path.join(sdir, name), (at, at))
     n.start()
-    end = time.time() + 10
+    end = time.time() + 60
     while time.time() < end and (os.path.exists(os.path.join(sdir, old + ".jpg")) or
                                  os.path.exists(os.path.join(sdir, old_track + ".jpg"))):
         time.sleep(0.1)

@@ -88,7 +88,7 @@ def main():
                     s = gwmsg.connect(n.sock)
                     s.send(gwmsg.pack(gwmsg.HELLO, gwmsg.HELLO_S.pack(gwmsg.ROLE_DISPATCHER, os.getpid(),
                                                                       gwmsg.cstr("", 32))))
-                    s.settimeout(5)
+                    s.settimeout(30)
                     res = b"closed" if s.recv(100) == b"" else b"open"
                 except (BrokenPipeError, ConnectionResetError):
                     res = b"closed"   # refused before our hello was read
