@@ -556,7 +556,7 @@ def worker_frames(log):
     return out
 
 
-def check_pipeline_tracks(rep, gw, answers_by_cam, label, wait=120, crash=False):
+def check_pipeline_tracks(rep, gw, answers_by_cam, label, wait=300, crash=False):
     """The pipeline acceptance checks on the people storage (issue 4):
     every accepted frame was analysed and acknowledged (the worker's
     per-frame line; after a kill -9 possibly twice), nothing was analysed

@@ -65,7 +65,8 @@ def main():
 def cases(tmp, port, proc):
     url = "ws://127.0.0.1:%d/" % port
     cam = ["--url", url, "--camera", "gate1", "--token", "tok-push-1234"]
-    for _ in range(300):
+    end = time.monotonic() + 120   # the person model loads first (a loaded machine: slowly)
+    while True:
         if proc.poll() is not None:
             rep.check(False, "ingest starts", "exited with %s" % proc.returncode)
             return 1
@@ -73,10 +74,10 @@ def cases(tmp, port, proc):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
+            if time.monotonic() >= end:
+                rep.check(False, "ingest starts", "no listener after 120 s")
+                return 1
             time.sleep(0.1)
-    else:
-        rep.check(False, "ingest starts", "no listener after 30 s")
-        return 1
 
     # files: one answer per file, in order, with the file name; exit 0
     bad = os.path.join(tmp, "notes.txt")

@@ -152,12 +152,8 @@ try:
     w2b.close()
 
     # no hall worker now: its person ends after the grace; gate1's stay with w2
-    left = None
-    for _ in range(60):
-        left = open_tracks("hall")
-        if not left:
-            break
-        time.sleep(0.1)
+    wait_until(lambda: not open_tracks("hall"), 60, 0.1)   # GRACE (2 s), later on a loaded machine
+    left = open_tracks("hall")
     t.eq(left, [], "with no worker of the camera, its people end after the grace")
     row = db.execute("SELECT ended_us, last_seen_us FROM tracks WHERE track_id = ?", (HALL,)).fetchone()
     t.check(row and row[0] == row[1], "ended_us = last_seen_us", repr(row))
