@@ -125,16 +125,16 @@ try:
                 ln, buf = buf.split(b"\n", 1)
                 got.append(json.loads(ln))
 
-    read_lines(1, 10)
+    read_lines(1, 60)
     t.eq([key(e) for e in got], want[-1:], "--follow --limit 1 starts with the newest event")
     ok = feed(h, "hall", [dict(track=T[1], kind="ended", seq=4, verdict="DENY", reason="no_mask", mask="mask_off")])
     ok = feed(g, "gate1", [dict(track=T[3], kind="new", seq=1)]) and ok
-    read_lines(3, 10)
+    read_lines(3, 60)
     t.check(ok and [key(e) for e in got] == stored()[-3:], "--follow prints events committed later, once each",
             "%s vs %s" % ([key(e) for e in got], stored()[-3:]))
     follow.send_signal(signal.SIGTERM)
     try:
-        rc = follow.wait(10)
+        rc = follow.wait(60)
     except subprocess.TimeoutExpired:
         rc = None
     t.eq(rc, 0, "--follow exits 0 on SIGTERM")

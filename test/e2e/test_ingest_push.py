@@ -233,7 +233,7 @@ def cases(tmp, port, proc):
 
     os.killpg(proc.pid, signal.SIGTERM)
     try:
-        rep.check(proc.wait(timeout=20) == 0, "ingest exits 0 on SIGTERM", "exit %s" % proc.returncode)
+        rep.check(proc.wait(timeout=60) == 0, "ingest exits 0 on SIGTERM", "exit %s" % proc.returncode)
     except subprocess.TimeoutExpired:
         rep.check(False, "ingest exits 0 on SIGTERM", "still running after 20 s")
     return rep.done()

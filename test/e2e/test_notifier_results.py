@@ -39,7 +39,7 @@ def no_message(sock, timeout=0.5):
 seen_gate = []  # (kind, track) of the gate messages recv_verdict skipped
 
 
-def recv_verdict(sock, timeout=5.0):
+def recv_verdict(sock, timeout=30.0):
     """The next verdict message; appeared/left/prompt ones are kept in seen_gate."""
     while True:
         m = gwmsg.recv(sock, timeout)
@@ -48,7 +48,7 @@ def recv_verdict(sock, timeout=5.0):
         seen_gate.append((m[1]["kind"], m[1]["track"]))
 
 
-def live_collect(live, count, timeout=5.0):
+def live_collect(live, count, timeout=30.0):
     """The next count messages that are not camera/today updates."""
     out = []
     end = time.time() + timeout
