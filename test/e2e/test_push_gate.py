@@ -84,6 +84,12 @@ def main():
         gate = [m for m in lines if m.get("type") in ("person", "prompt", "verdict")]
         seq = [m["type"] + ":" + (m.get("event") or m.get("verdict") or m.get("reason") or "") for m in gate]
         print("# gate messages: %s" % seq)
+        answers = {}
+        for m in lines:
+            if m.get("type") == "answer" or "status" in m:
+                k = "%s%s" % (m.get("status"), (" (" + m["reason"] + ")") if m.get("status") != "accepted" and m.get("reason") else "")
+                answers[k] = answers.get(k, 0) + 1
+        print("# answers: %s" % answers)
         end = ([m for m in lines if m.get("type") == "end"] or [{}])[-1]
         rep.check(p.returncode == 0 and not any("unparsed" in m for m in lines), "push exits 0, stdout is JSON lines",
                   "rc %s stderr %r" % (p.returncode, err[-400:]))
