@@ -312,11 +312,18 @@ up_start(struct up_child *kids, int nkids, struct up_child *ch)
 static void
 up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 {
-	const char *host = up_cfg.listen_address;
+	const char *la = up_cfg.listen_address;
 	int tls = up_cfg.tls_cert[0] != '\0', i;
+	int every = strcmp(la, "0.0.0.0") == 0 || strcmp(la, "::") == 0 || strcmp(la, "*") == 0 || la[0] == '\0';
+	char host[sizeof(up_cfg.listen_address) + 2];
 
-	if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
-		host = "127.0.0.1";
+	/* URLs one can open: every interface -> this machine; IPv6 in [] */
+	if (every)
+		util_strlcpy(host, strcmp(la, "::") == 0 ? "[::1]" : "127.0.0.1", sizeof(host));
+	else if (strchr(la, ':') != NULL && la[0] != '[')
+		snprintf(host, sizeof(host), "[%s]", la);
+	else
+		util_strlcpy(host, la, sizeof(host));
 	printf("gatewatch is up (pid %d), state in %s\n", (int)getpid(), up_cfg.dir);
 	printf("  dashboard    %s://%s:%d/\n", tls ? "https" : "http", host, up_cfg.http_port);
 	printf("  camera page  %s://%s:%d/camera.html\n", tls ? "https" : "http", host, up_cfg.http_port);
@@ -328,7 +335,7 @@ up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 		    ACCOUNT_FIRST_ADMIN, up_admin_pw, ACCOUNT_FIRST_ADMIN, up_cfg.dir);
 	else
 		printf("  accounts     gatewatch user list|add|passwd --dir %s\n", up_cfg.dir);
-	if (strcmp(up_cfg.listen_address, "0.0.0.0") == 0 || strcmp(up_cfg.listen_address, "::") == 0)
+	if (every)
 		printf("  warning      listening on every interface%s: anyone on the network can reach the login page\n",
 		    tls ? "" : " WITHOUT TLS (passwords and faces cross the network in clear; set tls.cert/tls.key)");
 	printf("  config       %s\n", up_conf);
