@@ -315,7 +315,7 @@ up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 	const char *la = up_cfg.listen_address;
 	int tls = up_cfg.tls_cert[0] != '\0', i;
 	int every = strcmp(la, "0.0.0.0") == 0 || strcmp(la, "::") == 0 || strcmp(la, "*") == 0 || la[0] == '\0';
-	char host[sizeof(up_cfg.listen_address) + 2];
+	char host[sizeof(up_cfg.listen_address) + 2], self[CONFIG_PATH_SIZE];
 
 	/* URLs one can open: every interface -> this machine; IPv6 in [] */
 	if (every)
@@ -330,11 +330,14 @@ up_banner(const struct up_child *kids, int nkids, const char *demo_token)
 	printf("  ingest       %s://%s:%d/\n", tls ? "wss" : "ws", host, up_cfg.ingest_port);
 	if (demo_token)
 		printf("  demo camera  id=demo token=%s\n", demo_token);
+	/* the command as one can type it: a tree build's is not on PATH */
+	if (cmd_bin_path("gatewatch", self, sizeof(self)) != 0 || access(self, X_OK) != 0)
+		util_strlcpy(self, "gatewatch", sizeof(self));
 	if (up_admin_pw[0])
-		printf("  log in as    user=%s password=%s  (change it: gatewatch user passwd %s --dir %s)\n",
-		    ACCOUNT_FIRST_ADMIN, up_admin_pw, ACCOUNT_FIRST_ADMIN, up_cfg.dir);
+		printf("  log in as    user=%s password=%s  (change it: %s user passwd %s --dir %s)\n",
+		    ACCOUNT_FIRST_ADMIN, up_admin_pw, self, ACCOUNT_FIRST_ADMIN, up_cfg.dir);
 	else
-		printf("  accounts     gatewatch user list|add|passwd --dir %s\n", up_cfg.dir);
+		printf("  accounts     %s user list|add|passwd --dir %s\n", self, up_cfg.dir);
 	if (every)
 		printf("  warning      listening on every interface%s: anyone on the network can reach the login page\n",
 		    tls ? "" : " WITHOUT TLS (passwords and faces cross the network in clear; set tls.cert/tls.key)");
