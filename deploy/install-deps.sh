@@ -37,9 +37,16 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
 fi
 
 if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
-	echo "install-deps: installing Debian packages:$missing"
 	SUDO=""
-	[ "$(id -u)" = 0 ] || SUDO=sudo
+	if [ "$(id -u)" != 0 ]; then
+		if ! command -v sudo >/dev/null 2>&1; then
+			echo "install-deps: missing Debian packages and not root, no sudo: as root run" >&2
+			echo "  apt-get install --no-install-recommends$missing" >&2
+			exit 1
+		fi
+		SUDO=sudo
+	fi
+	echo "install-deps: installing Debian packages:$missing"
 	$SUDO apt-get update -q
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
