@@ -358,6 +358,24 @@ push_tick(lws_sorted_usec_list_t *sul)
 		lws_callback_on_writable(ps.wsi);
 }
 
+/* push_connect_error - the connection failed: say so, with what may be
+ * wrong. lws's "read failed" is a server that closed the connection at
+ * once, as the dashboard's port, or a TLS server to ws://, does. */
+static void
+push_connect_error(const void *in)
+{
+	const char *why = in ? (const char *)in : "connection failed", *hint = "";
+
+	if (strstr(why, "SSL"))
+		hint = " (a self-signed server: --cacert ITS_CERT.pem)";
+	else if (strstr(why, "read failed"))
+		hint = strcmp(ps.opt.scheme, "ws") == 0 ?
+		    " (is the port ingest's, as gatewatch up prints it, not the dashboard's?"
+		    " a server with tls.cert set takes wss:// only)" :
+		    " (is the port ingest's, as gatewatch up prints it, not the dashboard's?)";
+	push_finish(1, "cannot connect: %s%s", why, hint);
+}
+
 static int
 push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -369,11 +387,7 @@ push_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			lws_callback_on_writable(ps.wsi);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		/* a ws:// URL to a TLS server reads "read failed": say why it may be */
-		push_finish(1, "cannot connect: %s%s", in ? (const char *)in : "connection failed",
-		    in && strstr((const char *)in, "SSL") ? " (a self-signed server: --cacert ITS_CERT.pem)" :
-		    strcmp(ps.opt.scheme, "ws") == 0 && in && strstr((const char *)in, "read failed") ?
-		    " (a server with tls.cert set takes wss:// only)" : "");
+		push_connect_error(in);
 		ps.wsi = NULL;
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
