@@ -164,12 +164,16 @@ def parallel(fn, plan, timeout):
 def feed_paced(p, n, rate, frame, written=None):
     """Writes frame(i) (bytes) for i = 0 .. n-1 to p's stdin, the i-th at
     i / rate s after the start, calling written(i) after each; then closes
-    p's stdin. A closed pipe (the program ended) stops it early."""
+    p's stdin. A closed pipe (the program ended), or frame(i) None, stops
+    it early."""
     t0 = time.monotonic()
     try:
         for i in range(n):
             time.sleep(max(0.0, t0 + i / rate - time.monotonic()))
-            p.stdin.write(frame(i))
+            data = frame(i)
+            if data is None:
+                break
+            p.stdin.write(data)
             p.stdin.flush()
             if written is not None:
                 written(i)
