@@ -34,6 +34,7 @@ void
 auth_init(const struct config *c)
 {
 	cfg = c;
+	memset(slots, 0, sizeof(slots));   /* no failed logins yet */
 	if (authdb_init() != 0)
 		fatal("libsodium did not start");
 	if (authdb_schema(db_handle()) != 0)

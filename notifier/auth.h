@@ -26,7 +26,8 @@ struct auth_req {
 	char set_cookie[200];           /* a Set-Cookie value to send with the answer, or "" */
 };
 
-/* auth_init - remember the settings (session lifetimes, TLS). */
+/* auth_init - remember the settings (session lifetimes, TLS); no failed
+ * logins are counted yet. */
 void auth_init(const struct config *c);
 
 /* auth_identify - fill r from wsi's headers (cookie, bearer, peer).

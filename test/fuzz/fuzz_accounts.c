@@ -6,7 +6,8 @@
  * (notifier/accounts.c, accounts_cam.c, auth.c, common/authdb.c and
  * camdb.c are instrumented; the rest of the notifier is linked as built).
  * Each input gets a fresh in-memory database with one camera (gate1), an
- * admin "boss", a viewer "val" and token 1. Input:
+ * admin "boss", a viewer "val" and token 1, and a login throttle with no
+ * failures (auth_init): inputs do not depend on the ones before. Input:
  *   byte 0     the requester: anonymous, viewer val, supervisor, admin
  *              boss (session), admin token
  *   line 1     METHOD PATH   (GET, POST, PATCH, DELETE)
