@@ -342,6 +342,20 @@ ws_nodelay(struct ws_conn *c)
 		log_debug(NULL, "peer %s: TCP_NODELAY: %s", c->peer, strerror(errno));
 }
 
+/* ws_http_page - a plain HTTP request (a browser pointed at this port):
+ * 404, saying where the camera page is rather than a bare "404". */
+static int
+ws_http_page(struct lws *wsi)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "This is gatewatch's camera port (WebSocket). The camera page and the "
+	    "dashboard are on port %d: /camera.html, /", ws.cfg->http_port);
+	if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, msg))
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -404,6 +418,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		pss->c = NULL;
 		ws_conn_unref(c);
 		return 0;
+	case LWS_CALLBACK_HTTP:
+		return ws_http_page(wsi);
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
