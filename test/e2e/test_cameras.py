@@ -45,6 +45,22 @@ def call(gw, tok, method, path, body=None, headers=None):
         return st, hdrs, None
 
 
+def wait_closed(ws, timeout):
+    """the close code ws gets within timeout seconds (messages skipped), or
+    why none came; closes ws"""
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            ws.recv(deadline - time.time())
+        return "no close within %d s" % timeout
+    except WSClosed as e:
+        return e.code
+    except (OSError, TimeoutError) as e:
+        return repr(e)
+    finally:
+        ws.close()
+
+
 def hello(gw, camera, token):
     """ingest's answer to a hello: ("welcome", mode) or ("closed", code)"""
     ws = WS(gw.ingest_port, timeout=15)
@@ -137,16 +153,7 @@ def main():
         tok2 = (r or {}).get("token", "")
         rep.check(first.get("type") == "welcome" and st == 200 and tok2.startswith("gwc_") and tok2 != tok,
                   "POST /api/cameras/ID/token: a new token, shown once", repr((first, st, r))[:300])
-        closed = None
-        deadline = time.time() + 30
-        try:
-            while time.time() < deadline:
-                ws.recv(deadline - time.time())
-        except WSClosed as e:
-            closed = e.code
-        except (OSError, TimeoutError) as e:
-            closed = repr(e)
-        ws.close()
+        closed = wait_closed(ws, 30)
         rep.check(closed == 4001, "a connection open with the old token is closed (4001)", closed)
         rep.check(hello(gw, "newcam", tok) == ("closed", 4001), "the old token is refused at hello")
         rep.check(hello(gw, "newcam", tok2)[0] == "welcome", "the new token is welcomed")
@@ -170,16 +177,7 @@ def main():
         st, _, _ = call(gw, viewer, "DELETE", "/api/cameras/newcam")
         rep.check(st == 403, "a viewer may not remove a camera (403)", st)
         st, _, _ = call(gw, admin, "DELETE", "/api/cameras/newcam")
-        closed = None
-        deadline = time.time() + 30
-        try:
-            while time.time() < deadline:
-                ws.recv(deadline - time.time())
-        except WSClosed as e:
-            closed = e.code
-        except (OSError, TimeoutError) as e:
-            closed = repr(e)
-        ws.close()
+        closed = wait_closed(ws, 30)
         rep.check(closed == 4001, "a connection open when its camera is removed is closed (4001)", closed)
         st2, _, _ = call(gw, admin, "GET", "/api/cameras/newcam")
         st3, _, lst = call(gw, admin, "GET", "/api/cameras")
