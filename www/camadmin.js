@@ -3,8 +3,11 @@
  * everything by following links: /api offers "camera_add" only to an
  * admin, and each camera of /api/cameras carries its "self", "edit",
  * "rotate_token" and "remove" links. A token is shown once, in the answer
- * that made it. Changes are sent with If-Match (the camera's ETag as just
- * read), so two admins cannot overwrite each other unseen. */
+ * that made it. A change is made only to the camera as the panel showed
+ * it: its settings are read again first (GET self, whose ETag covers
+ * only them), a camera changed since is shown afresh instead, and the
+ * change carries that ETag (If-Match) so one made in between is refused
+ * (412): two admins cannot overwrite each other unseen. */
 "use strict";
 (function () {
 	const { el } = window.gw;
@@ -30,15 +33,30 @@
 		tokenBox.hidden = false;
 	}
 
-	/* send - method on link l (from _links) with body; If-Match from a
-	 * fresh read of the camera (its self link) */
+	/* send - method on link l (from _links) with body, if the camera's
+	 * settings are still those the panel shows (cam): else null */
 	async function send(cam, rel, body) {
 		const l = cam._links[rel];
 		const cur = await fetch(cam._links.self.href, { cache: "no-store" });
 		if (!cur.ok) return cur;
+		const now = await cur.json();
+		if (now.name !== cam.name || now.mode !== cam.mode) return null;
 		const headers = { "If-Match": cur.headers.get("ETag") || "*" };
 		if (body !== undefined) headers["Content-Type"] = "application/json";
 		return fetch(l.href, { method: l.method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	}
+
+	/* done - say how r (send's answer) went, or that cam changed since it
+	 * was shown (then it is shown afresh); true when it went */
+	async function done(cam, r, what) {
+		if (r === null || r.status === 412) {
+			say(cam.id + " was changed by someone else since it was shown: here it is now; " +
+				"make your change again if it still applies.", true);
+			load();
+			return false;
+		}
+		if (r.ok) say(what + " " + cam.id + "."); else say(cam.id + ": " + await problem(r), true);
+		return r.ok;
 	}
 
 	function row(cam) {
@@ -54,21 +72,16 @@
 			if (name.value !== cam.name) change.name = name.value;
 			if (mode.value !== cam.mode) change.mode = mode.value;
 			if (!Object.keys(change).length) { say("Nothing to save for " + cam.id + "."); return; }
-			const r = await send(cam, "edit", change);
-			if (r.ok) say("Saved " + cam.id + "."); else say(cam.id + ": " + await problem(r), true);
-			load();
+			if (await done(cam, await send(cam, "edit", change), "Saved")) load();
 		};
 		rotate.onclick = async () => {
 			if (!confirm("Give " + cam.id + " a new token? Its current token stops working at once.")) return;
 			const r = await send(cam, "rotate_token");
-			if (r.ok) { showToken(cam.id, (await r.json()).token); say("New token for " + cam.id + "."); }
-			else say(cam.id + ": " + await problem(r), true);
+			if (await done(cam, r, "New token for")) showToken(cam.id, (await r.json()).token);
 		};
 		remove.onclick = async () => {
 			if (!confirm("Remove " + cam.id + "? It can no longer connect.")) return;
-			const r = await send(cam, "remove");
-			if (r.ok) say("Removed " + cam.id + "."); else say(cam.id + ": " + await problem(r), true);
-			load();
+			if (await done(cam, await send(cam, "remove"), "Removed")) load();
 		};
 		return el("tr", { "data-camera": cam.id }, el("td", { text: cam.id }), el("td", {}, name), el("td", {}, mode),
 			el("td", {}, save, " ", rotate, " ", remove));

@@ -45,6 +45,23 @@ await gw.run(async () => {
 			return s === 200 && c.name === "Main hall" && c.mode === "gate"; }, 30000),
 			"Save renames the camera and sets its mode (through If-Match)", await page.textContent("#camadmin-msg"));
 
+		// Another admin renames gate1 after the panel showed it: a change
+		// from the panel is not made over theirs, the panel shows theirs.
+		const [, g0] = await get("/api/cameras/gate1");
+		const other = await env.fetch("/api/cameras/gate1", { method: "PATCH",
+			headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Renamed elsewhere" }) });
+		await page.selectOption("#camadmin-table tr[data-camera=gate1] select[data-field=mode]",
+			g0.mode === "indoor" ? "gate" : "indoor");
+		await page.click("#camadmin-table tr[data-camera=gate1] button[data-act=save]");
+		gw.check(other.status === 200 && await gw.waitFor(async () =>
+			/changed by someone else/.test((await page.textContent("#camadmin-msg")) || "") &&
+			(await page.inputValue("#camadmin-table tr[data-camera=gate1] input[data-field=name]")) === "Renamed elsewhere",
+		30000), "a camera changed since the panel showed it is not overwritten: the panel says so and shows it afresh",
+			await page.textContent("#camadmin-msg"));
+		const [, g1] = await get("/api/cameras/gate1");
+		gw.check(g1.name === "Renamed elsewhere" && g1.mode === g0.mode, "the other admin's change stands, the mode is as it was",
+			JSON.stringify([g0, g1]).slice(0, 300));
+
 		// A new token for gate1: shown once, different.
 		await page.click("#camadmin-table tr[data-camera=gate1] button[data-act=rotate]");
 		gw.check(await gw.waitFor(async () => { const t = await page.textContent("#camadmin-token");
