@@ -2,9 +2,11 @@
  * camera resources, past the HTTP parser: request bodies (jansson, then
  * accounts_str, authdb_name_valid / role_parse / password_ok,
  * camdb_name_ok, camdb_mode_parse, util_camera_id_valid), their paths and
- * their If-Match header, through accounts_handle as the notifier calls it
- * (notifier/accounts.c, accounts_cam.c, auth.c, common/authdb.c and
- * camdb.c are instrumented; the rest of the notifier is linked as built).
+ * their If-Match header, through accounts_handle as the notifier calls it,
+ * and GET /api/cameras/ID[/status] (rest_handle: the camera's settings,
+ * which its ETag covers, and its live state) (notifier/accounts.c,
+ * accounts_cam.c, auth.c, rest.c, common/authdb.c and camdb.c are
+ * instrumented; the rest of the notifier is linked as built).
  * Each input gets a fresh in-memory database with one camera (gate1), an
  * admin "boss", a viewer "val" and token 1, and a login throttle with no
  * failures (auth_init): inputs do not depend on the ones before. Input:
@@ -129,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct accounts_out ao;
 	struct auth_req r;
 	struct jbuf out;
-	int status;
+	int status, cam_get;
 
 	if (!ready) {
 		config_defaults(&c);
@@ -152,14 +154,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* what webapi.c hands over: GET /api/audit reads its query from the
 	 * connection, which a harness has not */
-	if (!accounts_owns_method(line, path) || strncmp(path, "/api/audit", 10) == 0)
+	cam_get = strcmp(line, "GET") == 0 && strncmp(path, "/api/cameras/", 13) == 0;
+	if ((!accounts_owns_method(line, path) && !cam_get) || strncmp(path, "/api/audit", 10) == 0)
 		return 0;
 	fuzz_accounts_db(&c);
 	fuzz_accounts_who(&r, data[0]);
 	jbuf_init(&out, 0);
 	auth_set_current(&r);
-	status = accounts_handle(NULL, line, path, im, (const char *)p, (size_t)(end - p), &r, &out, &ao);
-	if (status == 0 && ao.pending) { /* a login: its password check, as webjob.c does off the loop */
+	if (cam_get) {
+		struct api_read rd = { NULL, NULL };
+		const char *ctype = NULL;
+		char disp[96];
+
+		status = rest_handle(NULL, path, &r, &out, &ctype, disp, sizeof(disp), &rd);
+	} else
+		status = accounts_handle(NULL, line, path, im, (const char *)p, (size_t)(end - p), &r, &out, &ao);
+	if (!cam_get && status == 0 && ao.pending) { /* a login: its password check, as webjob.c does off the loop */
 		struct auth_pending *pend = ao.pending;
 
 		auth_verify(pend);
