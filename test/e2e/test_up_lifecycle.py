@@ -5,10 +5,14 @@ a second `up` on the same DIR refuses and names the pid that runs there;
 a clean stop (SIGTERM) stops ingest, then the dispatcher (its workers
 send their last events), then the notifier, so nothing is lost and no
 person is left open (the notifier ends those a stopped worker handed on); kill -9 of
-`up` leaves no gatewatch process behind and a new `up` starts.
+`up` leaves no gatewatch process behind and a new `up` starts; under a
+parent on a terminal (`make run`), the terminal's Ctrl-C stops everything.
 
 Env: GW_ROOT, BIN, MODELS. Prints "ok - ..." / "not ok - ...: why"."""
 import os
+import pty
+import select
+import shlex
 import signal
 import stat
 import subprocess
@@ -48,6 +52,48 @@ def modes(gw):
 def up_args(gw):
     return [gw.bin(), "up", "--dir", gw.dir, "-c", gw.conf, "--http-port", str(gw.http_port),
             "--ingest-port", str(gw.ingest_port), "--listen", "127.0.0.1"]
+
+
+def ctrl_c_under_parent(gw):
+    """`make run`: up is the child of another program in the terminal's
+    foreground group; the terminal's Ctrl-C (SIGINT to that group) must
+    reach up and stop everything. Returns (stopped, why)."""
+    pid, fd = pty.fork()
+    if pid == 0:   # sh stays the parent (a second command): up is not a group leader
+        os.execv("/bin/sh", ["sh", "-c", " ".join(shlex.quote(a) for a in up_args(gw)) + "; exit $?"])
+    out = b""
+    try:
+        end = time.monotonic() + 120
+        while b"gatewatch up: ready" not in out and time.monotonic() < end:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        if b"gatewatch up: ready" not in out:
+            return False, "up never ready on the terminal: %r" % out[-300:]
+        os.write(fd, b"\x03")
+        end = time.monotonic() + 60   # bounded: the clean stop of three programs
+        while ours(gw) and time.monotonic() < end:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    time.sleep(0.2)
+        left = ours(gw)
+        return not left, "still running 60 s after Ctrl-C: %r; terminal: %r" % (left, out[-300:])
+    finally:
+        for p in ours(gw):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
 
 
 def main():
@@ -127,6 +173,15 @@ def main():
             rep.check(True, "a new up starts on the same DIR")
         except Exception as e:
             rep.check(False, "a new up starts on the same DIR", repr(e))
+
+        # make run: Ctrl-C on the terminal, up under a parent
+        if gw.proc is not None:
+            os.kill(gw.proc.pid, signal.SIGTERM)
+            gw.proc.wait(60)
+            gw.proc = None
+        wait_until(lambda: not ours(gw), 40, 0.2)
+        stopped, why = ctrl_c_under_parent(gw)
+        rep.check(stopped, "under a parent on a terminal (make run), Ctrl-C stops up and its programs", why)
     return rep.done()
 
 
