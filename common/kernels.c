@@ -70,51 +70,6 @@ void kernels_activate(float *x, int n, ACTIVATION a)
 		x[i] = activate(x[i], a);
 }
 
-void kernels_im2col(const float *im, int c, int h, int w, int size, int stride, int pad,
-    int row0, int row1, float *col)
-{
-	int ow = (w + 2 * pad - size) / stride + 1;
-	int nc = (row1 - row0) * ow;
-	int ch, ky, kx, y, x;
-
-	for (ch = 0; ch < c; ch++) {
-		const float *plane = im + (long)ch * h * w;
-
-		for (ky = 0; ky < size; ky++) {
-			for (kx = 0; kx < size; kx++) {
-				float *dst = col + ((long)(ch * size + ky) * size + kx) * nc;
-				/* output columns whose input column is inside the image */
-				int x0 = pad - kx > 0 ? (pad - kx + stride - 1) / stride : 0;
-				int x1 = (w - 1 + pad - kx) >= 0 ? (w - 1 + pad - kx) / stride + 1 : 0;
-
-				if (x1 > ow)
-					x1 = ow;
-				if (x0 > x1)
-					x0 = x1;
-				for (y = row0; y < row1; y++, dst += ow) {
-					int iy = y * stride - pad + ky;
-					const float *src;
-
-					if (iy < 0 || iy >= h) {
-						memset(dst, 0, sizeof(float) * ow);
-						continue;
-					}
-					src = plane + (long)iy * w + kx - pad;
-					for (x = 0; x < x0; x++)
-						dst[x] = 0;
-					if (stride == 1)
-						memcpy(dst + x0, src + x0, sizeof(float) * (x1 - x0));
-					else
-						for (x = x0; x < x1; x++)
-							dst[x] = src[x * stride];
-					for (x = x1; x < ow; x++)
-						dst[x] = 0;
-				}
-			}
-		}
-	}
-}
-
 /* out (m x nc, row stride ldc) = bias + a (m x k) * b (k x nc), then act. */
 static void conv_gemm(int m, int nc, int k, const float *a, const float *b, int ldb,
     const float *bias, float *out, int ldc, int act)
@@ -319,6 +274,75 @@ static void maxpool_forward(layer l, network net)
 	free(tmp);
 }
 
+/* A 3x3 stride-1 layer on the direct kernel whose only reader is the 2x2
+ * stride-2 maxpool after it (the face and mask networks' full-resolution
+ * first layer, 3 channels in): kx_conv3_pool2 writes the pool's output
+ * two convolution rows at a time, the layer's own output is never written
+ * (face 360: 16.6 MB written and read back), and the pool's forward does
+ * nothing. Bit for bit the unfused result. Set up by kernels_fuse_pools. */
+static void maxpool_fused_forward(layer l, network net)
+{
+	(void)l;
+	(void)net;
+}
+
+static void conv_forward_pool(layer l, network net)
+{
+	int act = kx_of(l.activation), i = 0;
+	layer p;
+
+	while (i < net.n - 1 && net.layers[i].weights != l.weights)
+		i++;
+	p = net.layers[i + 1];
+	if (act < 0 || !conv3_direct(&l, &net) || p.type != MAXPOOL ||
+	    kx_conv3_pool2_ws(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > ws_bytes(&net)) {
+		conv_forward(l, net);
+		net.input = l.output;
+		maxpool_forward(p, net);
+		return;
+	}
+	kx_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates, l.biases, l.n,
+	    (enum kx_act)act, p.output, p.out_h, p.out_w, net.workspace);
+}
+
+static int kernels_read_elsewhere(const network *net, int i)
+{
+	int j, k;
+
+	for (j = 0; j < net->n; j++) {
+		const layer *l = &net->layers[j];
+
+		if (l->type == SHORTCUT && l->index == i)
+			return 1;
+		for (k = 0; l->type == ROUTE && k < l->n; k++)
+			if (l->input_layers[k] == i)
+				return 1;
+	}
+	return 0;
+}
+
+static void kernels_fuse_pools(network *net)
+{
+	int i;
+
+	for (i = 0; i + 1 < net->n; i++) {
+		layer *l = &net->layers[i], *p = &net->layers[i + 1];
+
+		if (l->forward == conv_forward && conv3_packable(l) && l->stride == 1 &&
+		    p->forward == maxpool_forward && p->size == 2 && p->stride == 2 && p->pad / 2 == 0 &&
+		    p->c == l->out_c && p->h == l->out_h && p->w == l->out_w &&
+		    kx_of(l->activation) >= 0 && !kernels_read_elsewhere(net, i)) {
+			l->forward = conv_forward_pool;
+			p->forward = maxpool_fused_forward;
+		}
+	}
+}
+
+int kernels_output_kept(const network *net, int i)
+{
+	return i < 0 || i >= net->n || net->layers[i].forward != conv_forward_pool;
+}
+
 /* Route: the inputs' outputs one after the other (darknet copies them
  * with a strided loop). */
 static void route_forward(layer l, network net)
@@ -370,15 +394,63 @@ static void connected_forward(layer l, network net)
 {
 	int act = kx_of(l.activation), i;
 
-	cblas_sgemv(CblasRowMajor, CblasNoTrans, l.outputs, l.inputs, 1.0f, l.weights, l.inputs,
-	    net.input, 1, 0.0f, l.output, 1);
-	for (i = 0; i < l.outputs; i++)
-		l.output[i] += l.biases[i];
+	if ((long)l.outputs * l.inputs > 4096) {
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, l.outputs, l.inputs, 1.0f, l.weights, l.inputs,
+		    net.input, 1, 0.0f, l.output, 1);
+		for (i = 0; i < l.outputs; i++)
+			l.output[i] += l.biases[i];
+	} else {   /* a few outputs (the mask head's last): not worth a cold call into OpenBLAS */
+		for (i = 0; i < l.outputs; i++) {
+			const float *w = l.weights + (long)i * l.inputs;
+			float acc = 0;
+			int j;
+
+			for (j = 0; j < l.inputs; j++)
+				acc += w[j] * net.input[j];
+			l.output[i] = acc + l.biases[i];
+		}
+	}
 	if (act >= 0)
 		kx_act(l.output, l.outputs, 1, l.outputs, (enum kx_act)act);
 	else
 		for (i = 0; i < l.outputs; i++)
 			l.output[i] = activate(l.output[i], l.activation);
+}
+
+/* A wide connected layer (the mask head's 4096 -> 128) reading a ReLU's
+ * output, most of it zero: the weights of the nonzero inputs only, packed
+ * at attach in weight_updates (kx_fc_sparse); sums in another order than
+ * sgemv's, within 1e-6 of it. Cold, its 2 MB of weights were most of the
+ * layer's time. */
+static void connected_forward_sparse(layer l, network net)
+{
+	int act = kx_of(l.activation), i;
+
+	if ((long)l.inputs * (long)sizeof(int) > ws_bytes(&net)) {
+		connected_forward(l, net);
+		return;
+	}
+	kx_fc_sparse(l.weight_updates, l.outputs, l.inputs, net.input, l.biases, l.output,
+	    (int *)net.workspace);
+	if (act >= 0)
+		kx_act(l.output, l.outputs, 1, l.outputs, (enum kx_act)act);
+	else
+		for (i = 0; i < l.outputs; i++)
+			l.output[i] = activate(l.output[i], l.activation);
+}
+
+static void kernels_connected_attach(layer *l)
+{
+	long need = (long)(l->outputs + 63) / 64 * 64 * l->inputs;
+	float *wu;
+
+	l->forward = connected_forward;
+	if (l->inputs < 256 || l->outputs < 16 || l->weight_updates == NULL ||
+	    (wu = realloc(l->weight_updates, sizeof(float) * need)) == NULL)
+		return;
+	l->weight_updates = wu;
+	kx_fc_pack(l->weights, l->outputs, l->inputs, wu);
+	l->forward = connected_forward_sparse;
 }
 
 /* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
@@ -454,7 +526,7 @@ int kernels_attach(network *net)
 			else
 				l->forward = conv_forward;
 		} else if (l->type == CONNECTED && l->batch == 1 && !l->batch_normalize) {
-			l->forward = connected_forward;
+			kernels_connected_attach(l);
 		} else if (l->type == MAXPOOL && l->batch == 1) {
 			l->forward = maxpool_forward;
 		} else if (l->type == ROUTE && l->batch == 1) {
@@ -472,6 +544,7 @@ int kernels_attach(network *net)
 		free(l->delta);
 		l->delta = NULL;
 	}
+	kernels_fuse_pools(net);
 	return covered;
 }
 
@@ -484,7 +557,10 @@ int kernels_attached(const network *net)
 		    net->layers[i].forward == conv_forward_ocv ||
 		    net->layers[i].forward == maxpool_forward || net->layers[i].forward == connected_forward ||
 		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
-		    net->layers[i].forward == upsample_forward)
+		    net->layers[i].forward == upsample_forward ||
+		    net->layers[i].forward == conv_forward_pool ||
+		    net->layers[i].forward == connected_forward_sparse ||
+		    net->layers[i].forward == maxpool_fused_forward)
 			n++;
 	return n;
 }

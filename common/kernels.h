@@ -51,6 +51,12 @@ void kernels_set_winograd(int on);
 /* kernels_attached - number of layers of net running our forward. */
 int kernels_attached(const network *net);
 
+/* kernels_output_kept - 0 if layer i's output is not written by our
+ * forward (a convolution fused with the maxpool after it, the pool's
+ * output written directly: kernels_attach does this only where nothing
+ * else reads it), else 1. */
+int kernels_output_kept(const network *net, int i);
+
 /* kernels_predict - network_predict without darknet's per-call clearing
  * of every layer's delta. Returns net->output (owned by net). Works on
  * any network, attached or not. */

@@ -346,6 +346,110 @@ void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const f
 	}
 }
 
+long kx_conv3_pool2_ws(int c, int h, int w, int pad, int m)
+{
+	long pw = w + 2 * pad, ow = pw - 2;
+
+	(void)h;
+	return (long)c * 4 * pw + KX_CONV3_SLACK + (long)m * 2 * ow + ow;
+}
+
+void kx_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *packed,
+    const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws)
+{
+	int pw = w + 2 * pad, oh = h + 2 * pad - 2, ow = pw - 2, py, r, ob, ch, k, ic;
+	long bplane = 4L * pw, pplane = (long)qh * qw, toff[9] = { 0 };
+	float *rows = ws + c * bplane + KX_CONV3_SLACK, *tmp = rows + (long)m * 2 * ow;
+
+	memset(ws + c * bplane, 0, sizeof(float) * KX_CONV3_SLACK);
+	for (py = 0; py < qh; py++) {
+		int nr = oh - 2 * py < 2 ? oh - 2 * py : 2;
+
+		/* the nr + 2 zero-padded input rows these output rows read (the
+		 * whole padded input would be written and read back: 1.6 MB at
+		 * face 360) ... */
+		for (k = 0; k < nr + 2; k++)
+			for (ic = 0; ic < c; ic++) {
+				float *d = ws + ic * bplane + (long)k * pw;
+				int y = 2 * py + k - pad;
+
+				if (y < 0 || y >= h) {
+					memset(d, 0, sizeof(float) * pw);
+					continue;
+				}
+				memset(d, 0, sizeof(float) * pad);
+				memcpy(d + pad, in + ((long)ic * h + y) * w, sizeof(float) * w);
+				memset(d + pad + w, 0, sizeof(float) * pad);
+			}
+		/* ... two output rows of every channel, kept in cache ... */
+		for (r = 0; r < nr; r++)
+			for (ob = 0; ob < m / 4; ob++)
+				conv3_row(ws + (long)r * pw, bplane, toff, c, packed + (long)ob * c * 36,
+				    bias + ob * 4, act, rows + (long)ob * 4 * 2 * ow + (long)r * ow, 2L * ow, ow,
+				    1, pw);
+		/* ... and pooled into one row of the pool's output */
+		for (ch = 0; ch < m && nr > 0; ch++)
+			kx_maxpool(rows + (long)ch * 2 * ow, nr, ow, 2, 2, 0, out + ch * pplane + (long)py * qw,
+			    1, qw, tmp);
+	}
+}
+
+#ifndef KX_FC_AHEAD
+#define KX_FC_AHEAD 8
+#endif
+
+void kx_fc_pack(const float *w, int m, int n, float *packed)
+{
+	int ob, j, i;
+
+	for (ob = 0; ob < (m + 63) / 64; ob++)
+		for (j = 0; j < n; j++)
+			for (i = 0; i < 64; i++)
+				packed[((long)ob * n + j) * 64 + i] =
+				    ob * 64 + i < m ? w[(long)(ob * 64 + i) * n + j] : 0;
+}
+
+void kx_fc_sparse(const float *packed, int m, int n, const float *x, const float *bias,
+    float *out, int *nz)
+{
+	int k = 0, j, ob, v;
+
+	for (j = 0; j < n; j++)
+		if (x[j] != 0)
+			nz[k++] = j;
+	for (ob = 0; ob < (m + 63) / 64; ob++) {
+		const float *wp = packed + (long)ob * n * 64;
+		__m256 a[8];
+		float acc[64];
+
+#pragma GCC unroll 8
+		for (v = 0; v < 8; v++)
+			a[v] = _mm256_setzero_ps();
+		for (j = 0; j < k; j++) {
+			const float *col = wp + (long)nz[j] * 64;
+			__m256 xv = _mm256_set1_ps(x[nz[j]]);
+
+			if (j + KX_FC_AHEAD < k) {   /* scattered columns: no hardware prefetch */
+				const char *f = (const char *)(wp + (long)nz[j + KX_FC_AHEAD] * 64);
+
+				_mm_prefetch(f, _MM_HINT_T0);
+				_mm_prefetch(f + 64, _MM_HINT_T0);
+				_mm_prefetch(f + 128, _MM_HINT_T0);
+				_mm_prefetch(f + 192, _MM_HINT_T0);
+			}
+
+#pragma GCC unroll 8
+			for (v = 0; v < 8; v++)
+				a[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(col + 8 * v), a[v]);
+		}
+#pragma GCC unroll 8
+		for (v = 0; v < 8; v++)
+			_mm256_storeu_ps(acc + 8 * v, a[v]);
+		for (v = 0; v < 64 && ob * 64 + v < m; v++)
+			out[ob * 64 + v] = acc[v] + bias[ob * 64 + v];
+	}
+}
+
 void kx_pad_planes(const float *in, int c, int h, int w, int pad, float *out)
 {
 	int pw = w + 2 * pad, ph = h + 2 * pad, ic, y;

@@ -45,6 +45,28 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed);
 void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, float *ws);
 
+/* kx_conv3_pool2 - kx_conv3 at stride 1 followed by darknet's 2x2
+ * stride-2 maxpool (offset 0) of its output, two output rows at a time so
+ * the convolution's output never leaves the cache: out is the pool's
+ * m x qh x qw output (qh = (oh + 1) / 2 or oh / 2, likewise qw),
+ * bit for bit what kx_conv3 then kx_maxpool give. ws: scratch of
+ * kx_conv3_pool2_ws(c, h, w, pad, m) floats. m % 4 == 0. */
+long kx_conv3_pool2_ws(int c, int h, int w, int pad, int m);
+void kx_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *packed,
+    const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws);
+
+/* kx_fc_pack - the m x n weights of a connected layer (row-major, one
+ * row per output) as kx_fc_sparse reads them: for each block of 64
+ * outputs, each input's 64 weights together ([m/64 rounded up][n][64],
+ * zero past m). */
+void kx_fc_pack(const float *w, int m, int n, float *packed);
+
+/* kx_fc_sparse - out = W x + bias (m outputs, n inputs; W packed by
+ * kx_fc_pack), reading the weights of nonzero inputs only (after a ReLU
+ * most are zero: 70-77% in the mask network). nz: scratch of n ints. */
+void kx_fc_sparse(const float *packed, int m, int n, const float *x, const float *bias,
+    float *out, int *nz);
+
 /* kx_pad_planes - the c h x w planes of in with pad zeros around each,
  * into out (c*(h+2pad)*(w+2pad) + KX_CONV3_SLACK floats, slack zeroed). */
 void kx_pad_planes(const float *in, int c, int h, int w, int pad, float *out);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "nn.h"
 #include "nn_priv.h"
 #include "ppm.h"
@@ -42,6 +43,10 @@ int main(int argc, char **argv)
 		layers[nl] = atoi(s);
 		if (layers[nl] < 0 || layers[nl] >= net->n) {
 			fprintf(stderr, "maskfeat: no layer %s\n", s);
+			return 2;
+		}
+		if (!kernels_output_kept(net, layers[nl])) {   /* fused with its maxpool */
+			fprintf(stderr, "maskfeat: layer %s's output is not kept by the kernels\n", s);
 			return 2;
 		}
 		row += net->layers[layers[nl++]].outputs;
