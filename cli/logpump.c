@@ -141,3 +141,34 @@ logpump_close(struct logpump *lp)
 		close(lp->fd);
 	lp->rfd = lp->wfd = lp->fd = -1;
 }
+
+/* logpump_show_error (logpump.h) - for `up` to show why a program that
+ * exited during its start did. */
+int
+logpump_show_error(const struct logpump *lp, off_t from, FILE *out)
+{
+	char buf[4096], *line, *save = NULL, *found = NULL;
+	int fd = open(lp->path, O_RDONLY | O_CLOEXEC);
+	off_t size;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	size = lseek(fd, 0, SEEK_END);
+	if (from > size)   /* rotated since: the new file is all this start's */
+		from = 0;
+	if (size - from > (off_t)sizeof(buf) - 1)
+		from = size - (off_t)(sizeof(buf) - 1);
+	n = pread(fd, buf, (size_t)(size - from), from);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "Z fatal ") != NULL || strstr(line, "Z error ") != NULL)
+			found = line;
+	if (found == NULL)
+		return 0;
+	fprintf(out, "%s\n", strchr(found, ' ') + 1);
+	return 1;
+}

@@ -6,6 +6,7 @@
 #ifndef GW_LOGPUMP_H
 #define GW_LOGPUMP_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #define LOGPUMP_PATH_SIZE 640
@@ -30,6 +31,12 @@ int logpump_open(struct logpump *lp, const char *path, long max_bytes, int keep)
  * a negative errno (the file could not be written or reopened; the data
  * read is dropped, the pipe stays drained so the programs never block). */
 long logpump_drain(struct logpump *lp);
+
+/* logpump_show_error - print to out the last line with level fatal or
+ * error that the log file got since it was from bytes long (at most its
+ * last 4 KiB), from its level on (no time stamp). Returns 1 if it printed
+ * one, else 0. */
+int logpump_show_error(const struct logpump *lp, off_t from, FILE *out);
 
 /* logpump_close - drain once more, close everything. */
 void logpump_close(struct logpump *lp);

@@ -281,6 +281,7 @@ static int
 up_start(struct up_child *kids, int nkids, struct up_child *ch)
 {
 	uint64_t end = up_ms() + UP_START_WAIT_MS;
+	off_t from = ch->log.size;   /* this start's lines only */
 	int status;
 
 	if (up_spawn(ch) < 0) {
@@ -292,6 +293,8 @@ up_start(struct up_child *kids, int nkids, struct up_child *ch)
 
 		if (pid == ch->pid) {
 			ch->pid = 0;
+			logpump_drain(&ch->log);   /* its last words, said here too */
+			logpump_show_error(&ch->log, from, stderr);
 			log_error(NULL, "%s exited during start (%s %d); see %s/log/%s.log", ch->prog,
 			    WIFSIGNALED(status) ? "signal" : "status",
 			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), up_cfg.dir, ch->prog);

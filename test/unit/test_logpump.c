@@ -105,4 +105,32 @@ CASE(long_line)
 
 }
 
+CASE(show_error)
+{
+	const char *old = "2026-11-28T03:00:00.000Z fatal ingest - an earlier start\n";
+	const char *now = "2026-11-28T03:01:00.000Z info ingest - loading\n"
+	    "2026-11-28T03:01:01.000Z error ingest - first trouble\n"
+	    "2026-11-28T03:01:02.000Z fatal ingest - models missing (run `make models`)\n"
+	    "2026-11-28T03:01:03.000Z info ingest - bye\n";
+	struct logpump lp;
+	char *f;
+	FILE *out;
+	off_t from;
+
+	CHECK_INT(logpump_open(&lp, "ingest.log", 0, 2), 0, "open");
+	CHECK(write(lp.wfd, old, strlen(old)) == (ssize_t)strlen(old), "an earlier start's fatal line");
+	logpump_drain(&lp);
+	from = lp.size;
+	out = fopen("said", "w");
+	CHECK_INT(logpump_show_error(&lp, from, out), 0, "nothing since this start: the earlier line is not shown");
+	CHECK(write(lp.wfd, now, strlen(now)) == (ssize_t)strlen(now), "this start's lines");
+	logpump_drain(&lp);
+	CHECK_INT(logpump_show_error(&lp, from, out), 1, "this start's last fatal or error line is shown");
+	fclose(out);
+	f = check_slurp("said");
+	CHECK_STR(f, "fatal ingest - models missing (run `make models`)\n", "from its level on, the last one");
+	free(f);
+	logpump_close(&lp);
+}
+
 CHECK_MAIN()
