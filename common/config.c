@@ -92,7 +92,7 @@ static const struct config_key config_keys[] = {
 	{ "track.decide_score", CT_DOUBLE, F(track_decide_score), 0, 2, "0.97", "one look at least this sure decides a person (above 1: never; then track.consensus_n looks)" },
 	{ "track.vote_max_age_ms", CT_INT, F(track_vote_max_age_ms), 1, 3600000, "10000", "looks older than this no longer count for the consensus" },
 	{ "gate.face_prompt_ms", CT_INT, F(gate_face_prompt_ms), 0, 3600000, "1500", "gate: a person without a usable face this long after arriving is asked to look at the camera (0 = never)" },
-	{ "gate.face_timeout_ms", CT_INT, F(gate_face_timeout_ms), 0, 3600000, "6000", "gate: still undecided this long after arriving -> gate.face_timeout_verdict (0 = wait for ever)" },
+	{ "gate.face_timeout_ms", CT_INT, F(gate_face_timeout_ms), 0, 3600000, "6000", "gate: still undecided this long after arriving, or gone undecided sooner -> gate.face_timeout_verdict (0 = wait for ever)" },
 	{ "gate.face_timeout_verdict", CT_STR, F(gate_face_timeout_verdict), 0, 0, "DENY", "gate: the verdict after gate.face_timeout_ms: DENY, PASS (reason face_not_visible) or none" },
 	{ "gate.face_min_px", CT_INT, F(gate_face_min_px), 0, 4096, "40", "gate: a face narrower than this (pixels) is too small to judge (the prompt says so)" },
 	{ "alert.after_ms", CT_INT, F(alert_after_ms), 1, 86400000, "10000", "indoor cameras: a person non-compliant this long raises an alert" },

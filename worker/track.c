@@ -215,7 +215,7 @@ track_end(struct tracker *t, struct track *tr)
 }
 
 /* track_end_gone - step 1: end what has been gone too long, before it can
- * steal a newcomer. */
+ * steal a newcomer; a gate person who left undecided is decided first. */
 static void
 track_end_gone(struct tracker *t, uint64_t now)
 {
@@ -224,8 +224,10 @@ track_end_gone(struct tracker *t, uint64_t now)
 	for (k = 0; k < TRACK_MAX; k++) {
 		struct track *tr = &t->tracks[k];
 
-		if (tr->used && now - tr->info.last_us > track_missing_limit(t, tr))
+		if (tr->used && now - tr->info.last_us > track_missing_limit(t, tr)) {
+			track_decide_left(t, tr, now);
 			track_end(t, tr);
+		}
 	}
 }
 

@@ -63,7 +63,8 @@ struct track_config {
 	uint64_t alert_cooldown_us; /* per track, between alerts (60 s) */
 	uint64_t camera_cooldown_us; /* per camera, between alerts (10 s) */
 	uint64_t prompt_us;         /* gate: no vote this long after first seen -> TRACK_PROMPT (0 = off) */
-	uint64_t timeout_us;        /* gate: nothing settled this long -> TRACK_TIMEOUT (0 = off) */
+	uint64_t timeout_us;        /* gate: nothing settled this long -> TRACK_TIMEOUT, and a
+	                             * person who leaves undecided is decided (0 = off) */
 	double face_min_px;         /* a found face narrower than this is "too small" (prompt reason) */
 	uint64_t id_base;           /* ids are id_base+1, id_base+2, ... (0); pass the
 	                             * start time so ids stay unique across restarts */
@@ -108,7 +109,8 @@ enum track_event_type {
 	TRACK_ENDED,    /* it left (missing too long) or track_end_all() */
 	TRACK_ALERT,    /* indoor: non-compliant for alert_after_us */
 	TRACK_PROMPT,   /* gate: no usable face for prompt_us (once per track) */
-	TRACK_TIMEOUT,  /* gate: nothing settled for timeout_us: the caller decides (once) */
+	TRACK_TIMEOUT,  /* gate: nothing settled for timeout_us, or the person left
+	                 * undecided (before its ENDED): the caller decides (once) */
 };
 
 struct track_event {

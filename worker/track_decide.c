@@ -233,16 +233,33 @@ track_decide_plurality(const struct tracker *t, const struct track *tr, uint64_t
 	return best;
 }
 
+/* track_decide_timeout - a gate person nothing settled for in time: the
+ * votes there are decide (looks that never agreed enough), or, with none,
+ * the caller's timeout rule (TRACK_TIMEOUT). For a person who has left,
+ * votes decide only when they deny: a PASS after they are gone would open
+ * the gate for whoever stands there next. */
+static void
+track_decide_timeout(struct tracker *t, struct track *tr, uint64_t now, int left)
+{
+	enum track_mask v = track_decide_plurality(t, tr, now);
+
+	if (v != TRACK_MASK_UNKNOWN && (!left || track_decide_noncompliant(v))) {
+		track_decide_settle(t, tr, v, now);
+		return;
+	}
+	tr->info.timed_out = 1;
+	tr->info.decided = 1;
+	track_decide_emit(t, TRACK_TIMEOUT, tr, tr->info.mask, 0);
+}
+
 /* track_decide_face - gate: a confirmed person of whom no usable face was
- * seen (no look voted) is prompted after prompt_us. Still undecided after
- * timeout_us: decided by the votes there are (looks that never agreed
- * enough), or, with none, handed to the caller's timeout rule. Both count
- * from the first frame of the person: nobody stays undecided. */
+ * seen (no look voted) is prompted after prompt_us; still undecided after
+ * timeout_us, track_decide_timeout. Both count from the first frame of the
+ * person; one who leaves sooner is decided as they leave
+ * (track_decide_left): nobody stays undecided. */
 static void
 track_decide_face(struct tracker *t, struct track *tr, uint64_t now)
 {
-	enum track_mask v;
-
 	if (!tr->info.confirmed || tr->info.decided || tr->settle_unsent || now < tr->info.first_us)
 		return;
 	if (t->c.prompt_us && !tr->info.prompted && tr->nvotes == 0 && now - tr->info.first_us >= t->c.prompt_us) {
@@ -251,15 +268,16 @@ track_decide_face(struct tracker *t, struct track *tr, uint64_t now)
 			tr->last_prompt = TRACK_PROMPT_FACE_NOT_VISIBLE;
 		track_decide_emit(t, TRACK_PROMPT, tr, tr->info.mask, 0);
 	}
-	if (t->c.timeout_us && now - tr->info.first_us >= t->c.timeout_us) {
-		if ((v = track_decide_plurality(t, tr, now)) != TRACK_MASK_UNKNOWN) {
-			track_decide_settle(t, tr, v, now);
-			return;
-		}
-		tr->info.timed_out = 1;
-		tr->info.decided = 1;
-		track_decide_emit(t, TRACK_TIMEOUT, tr, tr->info.mask, 0);
-	}
+	if (t->c.timeout_us && now - tr->info.first_us >= t->c.timeout_us)
+		track_decide_timeout(t, tr, now, 0);
+}
+
+void
+track_decide_left(struct tracker *t, struct track *tr, uint64_t now)
+{
+	if (!t->c.timeout_us || !tr->info.confirmed || tr->info.decided || tr->settle_unsent)
+		return;
+	track_decide_timeout(t, tr, now, 1);
 }
 
 void

@@ -102,6 +102,12 @@ int track_decide_stable(const struct tracker *t, const struct track *tr, uint64_
  * indoor alert, the gate's prompt and timeout. */
 void track_decide_due(struct tracker *t, struct track *tr, uint64_t now);
 
+/* track_decide_left - gate: tr has left without a decision (missing too
+ * long): decided now, before its TRACK_ENDED (see track_decide_timeout),
+ * so every confirmed person gets one. Nothing when timeout_us is 0 (the
+ * gate waits for a face for ever) or tr was decided. */
+void track_decide_left(struct tracker *t, struct track *tr, uint64_t now);
+
 /* track_decide_noncompliant - v is not a mask worn properly. */
 int track_decide_noncompliant(enum track_mask v);
 

@@ -8,6 +8,9 @@ stand-in ingest peer that records the gate messages.
   noface a person whose face never shows: appeared, a prompt after
          gate.face_prompt_ms, DENY face_not_visible after
          gate.face_timeout_ms, left
+  short  the same person, gone after 0.4 s (track.max_missing_ms later
+         their track ends, before gate.face_timeout_ms): DENY
+         face_not_visible as they leave, then left
   gate1  kill -9 of the worker after the decision, the person still in
          view: the next worker takes the person over from the notifier
          (and keeps them while its first frame is late), no second
@@ -37,7 +40,7 @@ try:
 except ImportError:
     cv2 = None
 
-CAMS = ("slow", "fast", "noface", "gate1", "idle")
+CAMS = ("slow", "fast", "noface", "short", "gate1", "idle")
 PASS, DENY = 1, 2
 
 
@@ -177,6 +180,30 @@ def main():
                                              gwmsg.GATE_LEFT] and g[1]["reason"] == gwmsg.REASONS["face_not_visible"]
                   and g[2]["reason"] == gwmsg.REASONS["face_not_visible"],
                   "noface: the gate hears appeared, the prompt, the verdict, left",
+                  [(m["kind"], m["verdict"], m["reason"]) for m in g])
+
+        # ---- the same person, gone before gate.face_timeout_ms -------------
+        d = worker("short")
+        run = Run(gwdir, "short", d, int(time.time() * 1e6) - 8 * 10**6)
+        ok = True
+        for i in range(3):
+            ok &= run.send([(blank, 300, 60, 110)], gap_us=200000)
+        rep.check(ok, "short: every frame analysed")
+        rep.check(wait_until(ended("short"), 30), "short: the person ends by time once gone")
+        d.close(20)
+        d = None
+        ev = db_rows(db, "SELECT kind, verdict, reason, decision, at_us FROM track_events WHERE camera = 'short'"
+                     " AND kind != 'prompt' ORDER BY seq")
+        # (a prompt comes too when a tick falls between gate.face_prompt_ms and the end, as it usually does)
+        rep.check([e[0] for e in ev] == ["new", "changed", "ended"] and
+                  [e[1:4] for e in ev if e[3] == 1] == [("DENY", "face_not_visible", 1)] and ev[1][4] == ev[2][4],
+                  "short: new, DENY face_not_visible as they leave (one decision), ended", ev)
+        # the gate messages follow the commit
+        wait_until(lambda: any(m["kind"] == gwmsg.GATE_LEFT for m in ing.of("short")), 10)
+        g = [m for m in ing.of("short") if m["kind"] != gwmsg.GATE_PROMPT]
+        rep.check([m["kind"] for m in g] == [gwmsg.GATE_APPEARED, gwmsg.GATE_VERDICT, gwmsg.GATE_LEFT] and
+                  g[1]["verdict"] == DENY and g[1]["reason"] == gwmsg.REASONS["face_not_visible"],
+                  "short: the gate hears appeared, the verdict, left",
                   [(m["kind"], m["verdict"], m["reason"]) for m in g])
 
         # ---- kill -9 after the decision, the person still in view ----------

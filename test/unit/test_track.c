@@ -772,6 +772,88 @@ CASE(timeout_with_votes)
 	track_free(t);
 }
 
+/* a gate person at 5 fps for 2 s (less than timeout_us), then gone; ticks
+ * well beyond max_missing_us. Looked at when the tracker asks: a look of
+ * mask vote with score (on every look, or only on the third frame with
+ * faces that do not vote otherwise); TRACK_MASK_UNKNOWN: no face at all.
+ * Fills ev; *ordered is 1 when the one decision (TIMEOUT or first
+ * CHANGED) came before the ENDED, at the same time. */
+static void
+test_track_leave_early(uint64_t timeout_us, enum track_mask vote, float score, int every, struct evcount *ev,
+                       int *ordered)
+{
+	struct track_config c;
+	struct tracker *t;
+	struct track_assign a[1];
+	struct track_event e, dec;
+	struct track_look look = { vote, score, vote != TRACK_MASK_UNKNOWN, {230, 120, 60, 70}, 0.8f };
+	struct track_look novote = { TRACK_MASK_UNKNOWN, 0.2f, 1, {230, 120, 60, 70}, 0.8f };
+	uint64_t now = 50 * SEC;
+	int i, decisions = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(&dec, 0, sizeof(dec));
+	*ordered = 0;
+	track_config_default(&c);
+	c.prompt_us = 1500000;
+	c.timeout_us = timeout_us;
+	t = track_new(&c);
+	for (i = 0; i < 10; i++, now += FRAME) {
+		struct track_box b = test_track_box(200 + (i % 3), 100, 120, 300);
+
+		track_update(t, now, &b, 1, a);
+		if (a[0].classify)
+			track_classify(t, a[0].id, now, every || i == 2 ? &look : &novote);
+		test_track_drain(t, ev);
+	}
+	for (i = 0; i < 40; i++, now += SEC / 4) {
+		track_update(t, now, NULL, 0, NULL);
+		while (track_next_event(t, &e)) {
+			if (e.type == TRACK_TIMEOUT || (e.type == TRACK_CHANGED && e.first_settle)) {
+				decisions++;
+				dec = e;
+			}
+			if (e.type == TRACK_ENDED && decisions == 1 && dec.at_us == e.at_us)
+				*ordered = 1;
+			ev->n[e.type]++;
+			ev->last[e.type] = e;
+			if (e.type == TRACK_CHANGED && e.first_settle)
+				ev->first_settles++;
+		}
+	}
+	track_free(t);
+}
+
+/* a gate person who leaves before timeout_us undecided is decided as they
+ * leave: by looks that deny, else the timeout's outcome; never a PASS */
+CASE(left_undecided)
+{
+	struct evcount ev;
+	int ordered;
+
+	test_track_leave_early(6 * SEC, TRACK_MASK_UNKNOWN, 0, 1, &ev, &ordered);
+	CHECK(ev.n[TRACK_NEW] == 1 && ev.n[TRACK_PROMPT] == 1 && ev.n[TRACK_TIMEOUT] == 1 && ev.n[TRACK_ENDED] == 1 &&
+	    ev.first_settles == 0, "no face, gone after 2 s: new, prompt, one timeout decision, ended");
+	CHECK(ordered, "no face: the decision right before the end, at the same time");
+
+	test_track_leave_early(6 * SEC, TRACK_MASK_OFF, 0.7f, 0, &ev, &ordered);
+	CHECK(ev.first_settles == 1 && ev.last[TRACK_CHANGED].mask == TRACK_MASK_OFF && ev.n[TRACK_TIMEOUT] == 0 &&
+	    ev.n[TRACK_ENDED] == 1 && ordered, "one unsure look that denies: decided mask_off as they leave");
+
+	test_track_leave_early(6 * SEC, TRACK_MASK_ON, 0.7f, 0, &ev, &ordered);
+	CHECK(ev.first_settles == 0 && ev.n[TRACK_TIMEOUT] == 1 && ev.n[TRACK_ENDED] == 1 && ordered,
+	    "one unsure masked look: the timeout's outcome as they leave, not a PASS");
+
+	test_track_leave_early(6 * SEC, TRACK_MASK_ON, 0.7f, 1, &ev, &ordered);
+	CHECK(ev.first_settles == 1 && ev.last[TRACK_CHANGED].mask == TRACK_MASK_ON && ev.n[TRACK_TIMEOUT] == 0 &&
+	    ev.last[TRACK_CHANGED].at_us < ev.last[TRACK_ENDED].at_us,
+	    "masked looks that agree: PASS while present, nothing more as they leave");
+
+	test_track_leave_early(0, TRACK_MASK_UNKNOWN, 0, 1, &ev, &ordered);
+	CHECK(ev.n[TRACK_TIMEOUT] == 0 && ev.first_settles == 0 && ev.n[TRACK_ENDED] == 1,
+	    "timeout_us 0 (wait for ever, or an indoor camera): no decision as they leave");
+}
+
 /* votes older than vote_max_age_us no longer count */
 CASE(vote_age)
 {
