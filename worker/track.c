@@ -182,7 +182,7 @@ track_frame_interval_us(const struct tracker *t)
 			g[j] = g[j - 1];
 			g[j - 1] = x;
 		}
-	return g[n / 2];
+	return g[(n - 1) / 2]; /* the lower median: an absence only ever lengthens a gap */
 }
 
 /* track_note_frame - count a frame of n boxes and its gap to the last: the
@@ -425,19 +425,26 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
     size_t n, struct track_assign *assign)
 {
 	struct track_frame f;
-	int k;
+	int k, noted;
 
 	memset(&f, 0, sizeof(f));
 	f.now = track_clock(t, now_us);
 	f.boxes = boxes;
 	f.n = n;
 	f.assign = assign;
-	if (n > 0) {
+	if (n > 0 && (f.taken = calloc(n, 1)) == NULL)
+		return -ENOMEM;
+	/* The gap up to this frame is judged by the camera's interval as known
+	 * before it: the empty scene between two people must not stretch the
+	 * limit that ends the first (a worker that saw few frames would take
+	 * the next person for them). Only the first gap, nothing known yet,
+	 * stands for itself: a slow camera's second frame. */
+	noted = n > 0 && t->ngaps == 0;
+	if (noted)
 		track_note_frame(t, f.now, n);
-		if ((f.taken = calloc(n, 1)) == NULL)
-			return -ENOMEM;
-	}
 	track_end_gone(t, f.now);
+	if (n > 0 && !noted)
+		track_note_frame(t, f.now, n);
 	track_associate(t, &f);
 	track_start(t, &f);
 	free(f.taken);

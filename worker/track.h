@@ -218,7 +218,7 @@ int track_adopt(struct tracker *t, const struct track_adopt *a);
 void track_skipped(struct tracker *t, unsigned n);
 
 /* track_frame_interval_us - the camera's typical frame interval lately
- * (median of the last gaps between frames, gaps over 10 s ignored), 0 if
+ * (lower median of the last gaps between frames, gaps over 10 s ignored), 0 if
  * not known yet. */
 uint64_t track_frame_interval_us(const struct tracker *t);
 

@@ -228,6 +228,35 @@ CASE(skipped_frames)
 	CHECK(ida != 0 && ida == idb, "not told (the contrast): A's track takes the next person");
 }
 
+/* A worker that saw only two frames of A (it started late, or lags):
+ * 1.6 s apart with one frame skipped between, so the camera's interval is
+ * 0.8 s. A leaves; B steps in where A stood 4 s after A's last frame (the
+ * empty scene's frames never reach the worker). The 4 s gap is an
+ * absence, not the camera's interval: A ends (max_missing 3 s) and B is a
+ * new person, not A with A's verdict. */
+CASE(absence_gap)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct track_box b = test_track_box(162, 278, 220, 201);
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, ida, idb;
+
+	track_update(t, now, &b, 1, a);
+	track_skipped(t, 1);
+	now += 1600000;
+	track_update(t, now, &b, 1, a);
+	ida = a[0].id;
+	now += 4 * SEC;
+	track_update(t, now, &b, 1, a);
+	idb = a[0].id;
+	test_track_drain(t, &ev);
+	CHECK(ida != 0 && idb != 0 && ida != idb, "absence gap: the next person where A stood is a new person");
+	CHECK_INT(ev.n[TRACK_ENDED], 1, "absence gap: A ended");
+	CHECK_INT(track_frame_interval_us(t), 800000, "absence gap: the camera's interval stays 0.8 s (the lower median of 0.8 and 4)");
+	track_free(t);
+}
+
 CASE(flicker)
 {
 	struct tracker *t = track_new(NULL);
