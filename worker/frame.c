@@ -20,7 +20,6 @@
 #include "util.h"
 #include "worker.h"
 
-#define FRAME_LAG_MAX_US 10000000u  /* frame age taken into account at most */
 #define FRAME_SNAPSHOT_QUALITY 80
 
 /* frame_done - tell the dispatcher this frame is finished. A lost hint
@@ -171,6 +170,7 @@ frame_flush(struct worker *w, int final)
 {
 	struct msg_result *r = &w->result;
 	uint64_t end = util_mono_us() + (uint64_t)FRAME_EXIT_FLUSH_MS * 1000u;
+	struct track_stats st;
 	size_t n;
 	int rc;
 
@@ -183,7 +183,10 @@ frame_flush(struct worker *w, int final)
 		r->flags = MSG_RESULT_NOFRAME;
 		n = people_peek(w->people, r->events, MSG_EVENTS_MAX);
 		r->nevents = (uint32_t)n;
-		r->received_us = r->analysed_us = (int64_t)util_now_us();
+		/* when the tracker made them, on the frames' clock (the notifier
+		 * stores it as the events' time), like a frame's events */
+		people_stats(w->people, &st);
+		r->received_us = r->analysed_us = st.now_us > 0 ? (int64_t)st.now_us : (int64_t)util_now_us();
 		r->temperature = NAN;
 		if (final)
 			rc = now >= end ? -ETIMEDOUT : deliver_result_timed(&w->deliver, r, (int)((end - now) / 1000u));
@@ -437,10 +440,14 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 	r->temperature = in.meta.temperature;
 	r->received_us = in.meta.received_us > 0 ? in.meta.received_us : (int64_t)frameid_time_us(ref->frame_id);
 	/* The tracker runs on the frames' clock; how late frames reach us is
-	 * remembered so that the idle tick uses the same clock. */
+	 * remembered so that the idle tick uses the same clock, however late
+	 * they are: a cap on it (10 s) put the tick's clock ahead of the
+	 * frames' receipt times when the worker was further behind, which
+	 * ended people still there and stamped the next frames (their first
+	 * and last seen) with the tick's time. */
 	now = r->received_us > 0 ? (uint64_t)r->received_us : util_now_us();
 	wall = util_now_us();
-	w->lag_us = wall > now ? (wall - now < FRAME_LAG_MAX_US ? wall - now : FRAME_LAG_MAX_US) : 0;
+	w->lag_us = wall > now ? wall - now : 0;
 	w->have_clock = 1;
 	if (f->skipped > 0) {
 		log_info(ref->frame_id, "camera=%s after %u frames skipped by the dispatcher", ref->camera, f->skipped);

@@ -552,4 +552,5 @@ void
 track_stats(const struct tracker *t, struct track_stats *out)
 {
 	*out = t->st;
+	out->now_us = t->now_us;
 }

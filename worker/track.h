@@ -156,6 +156,7 @@ struct track_stats {
 	uint64_t created, confirmed, ended, alerts;
 	uint64_t no_room;         /* boxes dropped because TRACK_MAX tracks were live */
 	unsigned live;            /* tracks now, tentative included */
+	uint64_t now_us;          /* the tracker's time: the latest it was given, 0 = none yet */
 };
 
 /* A copy of one track's state, for tests and status pages. */
