@@ -315,7 +315,26 @@ class Gatewatch:
         return os.path.join(BIN, prog)
 
     def start(self, timeout=120):
-        """Run `gatewatch up` and wait for its ready line. Raises on failure."""
+        """Run `gatewatch up` and wait for its ready line. Raises on failure.
+        A port taken since free_port() chose it (by another program on a
+        busy machine: up says "is already in use" and exits) is chosen
+        again, at most 3 times."""
+        for _ in range(3):
+            mark = len(self.output())
+            try:
+                return self._start(timeout)
+            except RuntimeError:
+                if self.proc.poll() is None or "is already in use" not in self.output()[mark:]:
+                    raise
+            print("# gatewatch up: a port was taken meanwhile, choosing others", flush=True)
+            self.failed = False
+            self.http_port = free_port()
+            self.ingest_port = free_port()
+            while self.ingest_port == self.http_port:
+                self.ingest_port = free_port()
+        return self._start(timeout)
+
+    def _start(self, timeout):
         out = open(self.out_path, "ab")
         self.proc = subprocess.Popen(
             [self.bin(), "up", "--dir", self.dir, "-c", self.conf,
