@@ -21,12 +21,17 @@
 #define ANALYSE_BODY_MARGIN 0.10f    /* a person box grows by this on each side */
 #define ANALYSE_SAME_FACE 0.4f       /* IoU above which two searches found one face */
 #define ANALYSE_COVER_W 0.4f         /* analyse_covered: a face this wide of the head region is its face */
+#define ANALYSE_GRID 2               /* worker.tile_px: head regions searched 2 x 2 to a run */
+#define ANALYSE_TILES (ANALYSE_GRID * ANALYSE_GRID)
 
 /* The face detector's input for person boxes is worker.body_input (360,
  * the size the network was trained at). A face that fills much of a head
  * region is found only by the deepest feature maps, which are too small
- * below 288 (a face then comes out as two half boxes). Measured with
- * `gatewatch eval`: docs/MODELS.md, "Face search". */
+ * below 288 (a face then comes out as two half boxes). Head regions of at
+ * most worker.tile_px pixels share a run instead, four to the 360 input
+ * (each in 180 x 180): a face then fills at most half of the input, so the
+ * deep maps stay as large as at 360. Measured with `gatewatch eval`:
+ * docs/MODELS.md, "Face search" and "Round 5". */
 
 struct analyse {
 	struct facedet *face;   /* owned: input face_input, whole images */
@@ -37,6 +42,7 @@ struct analyse {
 	int frame_search;       /* worker.frame_search */
 	int frame_only_px;      /* worker.frame_only_px */
 	int face_input;         /* worker.face_input */
+	int tile_px;            /* worker.tile_px */
 	float temp_limit;
 	struct histo face_time, mask_time; /* runs since analyse_times */
 	long passes[2];         /* face detector runs: whole frames, person boxes */
@@ -56,6 +62,7 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->frame_search = c->frame_search;
 	a->frame_only_px = c->frame_only_px;
 	a->face_input = c->face_input;
+	a->tile_px = c->tile_px;
 	a->temp_limit = (float)c->temp_limit;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
 	    (c->face_input != c->body_input &&
@@ -145,27 +152,6 @@ analyse_times(struct analyse *a, struct histo *face, struct histo *mask)
 	*mask = a->mask_time;
 	memset(&a->face_time, 0, sizeof(a->face_time));
 	memset(&a->mask_time, 0, sizeof(a->mask_time));
-}
-
-/* analyse_search - the faces in one body box, in frame pixels, best
- * first: the head region, and when it has none, the whole box. Returns
- * the count or -errno. */
-static int
-analyse_search(struct analyse *a, const struct image *im, const struct nn_box *body,
-               struct nn_box *faces, int max)
-{
-	struct facedet *fd = a->body ? a->body : a->face;
-	int x, y, w, h, full_h, n;
-
-	if (!analyse_head(im, body, &x, &y, &w, &h, &full_h))
-		return 0;
-	n = analyse_detect(a, fd, im, x, y, w, h, faces, max);
-	a->passes[1]++;
-	if (n == 0 && full_h > h) {
-		n = analyse_detect(a, fd, im, x, y, w, full_h, faces, max);
-		a->passes[1]++;
-	}
-	return n;
 }
 
 /* analyse_fit - how well a face sits in a body box, 0 (not at all) to 1:
@@ -261,6 +247,90 @@ analyse_covered(const struct analyse *a, const struct image *im, const struct nn
 	    (float)h * a->face_input / im->h >= a->frame_only_px;
 }
 
+/* Views waiting for a shared run (worker.tile_px): q[0] head regions,
+ * q[1] whole boxes whose head region had no face. */
+struct analyse_tiles {
+	struct facedet_view v[ANALYSE_TILES];
+	int full_h[ANALYSE_TILES];  /* the whole box's height when taller than the view, else 0 */
+	int n;
+};
+
+/* analyse_add - one face search's faces f[0..k) into cand (ANALYSE_CAND_MAX
+ * long, *nc used). */
+static void
+analyse_add(const struct nn_box *f, int k, struct nn_box *cand, int *nc)
+{
+	int i;
+
+	for (i = 0; i < k && *nc < ANALYSE_CAND_MAX; i++)
+		cand[(*nc)++] = f[i];
+}
+
+static int analyse_flush(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
+                         struct nn_box *cand, int *nc);
+
+/* analyse_queue - search view v (level lv: 0 a head region, 1 a whole
+ * box) in a shared run when it fits a tile of worker.tile_px, else on its
+ * own (a head region without a face then is searched again as its whole
+ * box, full_h tall). Faces go to cand. Returns 0 or -errno. */
+static int
+analyse_queue(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
+              const struct facedet_view *v, int full_h, struct nn_box *cand, int *nc)
+{
+	struct nn_box f[ANALYSE_FACES_MAX];
+	int k;
+
+	if (v->w <= a->tile_px && v->h <= a->tile_px) {
+		q[lv].v[q[lv].n] = *v;
+		q[lv].full_h[q[lv].n++] = full_h > v->h ? full_h : 0;
+		return q[lv].n == ANALYSE_TILES ? analyse_flush(a, im, q, lv, cand, nc) : 0;
+	}
+	if ((k = analyse_detect(a, a->body ? a->body : a->face, im, v->x, v->y, v->w, v->h, f,
+	    ANALYSE_FACES_MAX)) < 0)
+		return k;
+	a->passes[1]++;
+	analyse_add(f, k, cand, nc);
+	if (k == 0 && lv == 0 && full_h > v->h) {
+		struct facedet_view whole = { v->x, v->y, v->w, full_h };
+
+		return analyse_queue(a, im, q, 1, &whole, 0, cand, nc);
+	}
+	return 0;
+}
+
+/* analyse_flush - one run on the views waiting at level lv, 2 x 2 in the
+ * input of the person-box detector; those of level 0 without a face queue
+ * their whole box at level 1. Returns 0 or -errno. */
+static int
+analyse_flush(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
+              struct nn_box *cand, int *nc)
+{
+	struct nn_box f[ANALYSE_TILES * ANALYSE_FACES_MAX];
+	struct analyse_tiles t = q[lv];
+	int count[ANALYSE_TILES], i, k, rc;
+	uint64_t t0 = util_mono_us();
+
+	if (t.n == 0)
+		return 0;
+	q[lv].n = 0;
+	k = facedet_run_tiles(a->body ? a->body : a->face, im, t.v, t.n, ANALYSE_GRID, a->face_threshold,
+	    f, count, ANALYSE_TILES * ANALYSE_FACES_MAX);
+	if (k < 0)
+		return k;
+	histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
+	a->passes[1]++;
+	analyse_add(f, k, cand, nc);
+	for (i = 0; i < t.n; i++)
+		if (count[i] == 0 && lv == 0 && t.full_h[i] > 0) {
+			struct facedet_view whole = t.v[i];
+
+			whole.h = t.full_h[i];
+			if ((rc = analyse_queue(a, im, q, 1, &whole, 0, cand, nc)) < 0)
+				return rc;
+		}
+	return 0;
+}
+
 /* analyse_candidates - every face of the frame into cand (ANALYSE_CAND_MAX
  * long), each once: those of the body box searches, best first (with
  * worker.frame_only_px, only the boxes analyse_covered leaves), then those
@@ -271,20 +341,26 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
                    struct nn_box *cand)
 {
 	struct nn_box fr[ANALYSE_FACES_MAX];
-	int i, k, nc = 0, nf = 0, whole = a->frame_search;
+	struct analyse_tiles q[2];
+	int i, rc, nc = 0, nf = 0, whole = a->frame_search;
 
 	if (whole && (nf = analyse_detect(a, a->face, im, 0, 0, im->w, im->h, fr, ANALYSE_FACES_MAX)) < 0)
 		return nf;
 	a->passes[0] += whole;
+	q[0].n = q[1].n = 0;
 	for (i = 0; i < n; i++) {
+		struct facedet_view v;
+		int full_h;
+
 		if (whole && a->frame_only_px > 0 && analyse_covered(a, im, &bodies[i], fr, nf))
 			continue;
-		k = analyse_search(a, im, &bodies[i], cand + nc,
-		    ANALYSE_CAND_MAX - nc < ANALYSE_FACES_MAX ? ANALYSE_CAND_MAX - nc : ANALYSE_FACES_MAX);
-		if (k < 0)
-			return k;
-		nc += k;
+		if (!analyse_head(im, &bodies[i], &v.x, &v.y, &v.w, &v.h, &full_h))
+			continue;
+		if ((rc = analyse_queue(a, im, q, 0, &v, full_h, cand, &nc)) < 0)
+			return rc;
 	}
+	if ((rc = analyse_flush(a, im, q, 0, cand, &nc)) < 0 || (rc = analyse_flush(a, im, q, 1, cand, &nc)) < 0)
+		return rc;
 	/* Overlapping person boxes search the same face twice: keep it once. */
 	qsort(cand, (size_t)nc, sizeof(*cand), analyse_score_cmp);
 	nc = analyse_merge(cand, nc);

@@ -43,7 +43,8 @@ int analyse_faces(struct analyse *a, const struct image *im, struct nn_box *face
 
 /* analyse_people - one face per person box: every box is searched, head
  * region first (its top, about square), then the whole box; faces found
- * twice (overlapping boxes) count once; then faces go to people one to
+ * twice (overlapping boxes) count once (head regions and whole boxes of
+ * at most worker.tile_px pixels are searched four to a run); then faces go to people one to
  * one, best fit first (the face's score times how centred and high it
  * sits in the box), so a face is never given to two people. faces[i] gets
  * person i's face, or score 0 (none). Faces no box took (a person box

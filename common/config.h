@@ -78,6 +78,7 @@ struct config {
 	int body_input;                    /* worker.body_input: face search in person boxes */
 	int frame_search;                  /* worker.frame_search: also search the whole frame */
 	int frame_only_px;                 /* worker.frame_only_px: 0, or the head size the frame search suffices for */
+	int tile_px;                       /* worker.tile_px: 0, or the head size searched four to a run */
 	double face_threshold;             /* worker.face_threshold */
 	double mask_threshold;             /* worker.mask_threshold: below -> "unsure" */
 	double temp_limit;                 /* worker.temp_limit: degrees C, >= denies */

@@ -173,23 +173,26 @@ facedet_table(int n, double cn, int len, int *idx, float *frac)
 }
 
 /* facedet_input - the view (x, y, w, h of im, at the top-left of a black
- * canvas zoom times its size) stretched to input x input, planar RGB/255. */
+ * canvas zoom times its size) stretched into the cell x cell square at
+ * ox, oy of the input, planar RGB/255. */
 static void
-facedet_input(struct facedet *fd, const struct image *im, int x, int y, int w, int h, float zoom)
+facedet_input(struct facedet *fd, const struct image *im, const struct facedet_view *v, float zoom,
+              int ox, int oy, int cell)
 {
 	const int n = fd->input;
 	const size_t plane = (size_t)n * n;
 	int dx, dy, c;
 
-	facedet_table(n, (double)w * zoom, w, fd->xa, fd->fx);
-	facedet_table(n, (double)h * zoom, h, fd->ya, fd->fy);
-	for (dy = 0; dy < n; dy++) {
+	facedet_table(cell, (double)v->w * zoom, v->w, fd->xa, fd->fx);
+	facedet_table(cell, (double)v->h * zoom, v->h, fd->ya, fd->fy);
+	for (dy = 0; dy < cell; dy++) {
 		int ra = fd->ya[2 * dy], rb = fd->ya[2 * dy + 1];
-		const unsigned char *pa = ra >= 0 ? im->rgb + ((size_t)(y + ra) * im->w + x) * 3 : NULL;
-		const unsigned char *pb = rb >= 0 ? im->rgb + ((size_t)(y + rb) * im->w + x) * 3 : NULL;
+		const unsigned char *pa = ra >= 0 ? im->rgb + ((size_t)(v->y + ra) * im->w + v->x) * 3 : NULL;
+		const unsigned char *pb = rb >= 0 ? im->rgb + ((size_t)(v->y + rb) * im->w + v->x) * 3 : NULL;
 		float wy = fd->fy[dy];
+		float *row = fd->in + (size_t)(oy + dy) * n + ox;
 
-		for (dx = 0; dx < n; dx++) {
+		for (dx = 0; dx < cell; dx++) {
 			int ca = fd->xa[2 * dx], cb = fd->xa[2 * dx + 1];
 			float wx = fd->fx[dx];
 
@@ -198,49 +201,49 @@ facedet_input(struct facedet *fd, const struct image *im, int x, int y, int w, i
 				float bl = pb && ca >= 0 ? pb[ca * 3 + c] : 0, br = pb && cb >= 0 ? pb[cb * 3 + c] : 0;
 				float top = tl + (tr - tl) * wx, bot = bl + (br - bl) * wx;
 
-				fd->in[c * plane + (size_t)dy * n + dx] = (top + (bot - top) * wy) * (1.0f / 255);
+				row[c * plane + dx] = (top + (bot - top) * wy) * (1.0f / 255);
 			}
 		}
 	}
 }
 
-int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
-                     float zoom, float threshold, struct nn_box *out, int max)
+/* facedet_decode - the boxes over threshold whose centre lies in the
+ * cell x cell square at ox, oy of the input, which holds view v on a
+ * canvas zoom times its size: in image pixels, clipped to the view,
+ * sorted, NMS; at most max into out. Returns the count. */
+static int
+facedet_decode(struct facedet *fd, const struct facedet_view *v, float zoom, int ox, int oy, int cell,
+               float threshold, struct nn_box *out, int max)
 {
-	float cw, ch;
+	const float cw = (float)v->w * zoom, ch = (float)v->h * zoom, k = (float)fd->input / cell;
 	int lv, i, n = 0, a = 0, kept;
 
-	if (fd == NULL || im == NULL || im->rgb == NULL || x < 0 || y < 0 || w <= 0 || h <= 0 ||
-	    x + w > im->w || y + h > im->h || !(zoom >= 1.0f) || max < 0)
-		return -EINVAL;
-	facedet_input(fd, im, x, y, w, h, zoom);
-	nn_predict(fd->net, fd->in);
-	cw = (float)w * zoom;
-	ch = (float)h * zoom;
 	for (lv = 0; lv < FACEDET_LEVELS; lv++) {
 		const layer *lc = fd->cls[lv], *ll = fd->loc[lv];
-		size_t wh = (size_t)lc->out_w * lc->out_h, cell;
+		size_t wh = (size_t)lc->out_w * lc->out_h, p;
 
-		for (cell = 0; cell < wh; cell++)
+		for (p = 0; p < wh; p++)
 			for (i = 0; i < FACEDET_ANCHORS; i++, a++) {
 				const float *an = fd->anchor[a];
-				float s0 = lc->output[(2 * i) * wh + cell], s1 = lc->output[(2 * i + 1) * wh + cell];
+				float s0 = lc->output[(2 * i) * wh + p], s1 = lc->output[(2 * i + 1) * wh + p];
 				float score = s0 > s1 ? s0 : s1, bx, by, bw, bh, x0, y0, x1, y1;
 
 				if (!(score > threshold))
 					continue;
-				bx = ll->output[(4 * i) * wh + cell] * 0.1f * an[2] + an[0];
-				by = ll->output[(4 * i + 1) * wh + cell] * 0.1f * an[3] + an[1];
-				bw = expf(ll->output[(4 * i + 2) * wh + cell] * 0.2f) * an[2];
-				bh = expf(ll->output[(4 * i + 3) * wh + cell] * 0.2f) * an[3];
+				bx = (ll->output[(4 * i) * wh + p] * 0.1f * an[2] + an[0]) * k - (float)ox / cell;
+				by = (ll->output[(4 * i + 1) * wh + p] * 0.1f * an[3] + an[1]) * k - (float)oy / cell;
+				if (cell < fd->input && !(bx >= 0 && bx < 1 && by >= 0 && by < 1))
+					continue; /* centre in another view's cell */
+				bw = expf(ll->output[(4 * i + 2) * wh + p] * 0.2f) * an[2] * k;
+				bh = expf(ll->output[(4 * i + 3) * wh + p] * 0.2f) * an[3] * k;
 				/* to image pixels, clipped to the view (the rest is padding) */
 				x0 = fmaxf((bx - bw / 2) * cw, 0);
 				y0 = fmaxf((by - bh / 2) * ch, 0);
-				x1 = fminf((bx + bw / 2) * cw, (float)w);
-				y1 = fminf((by + bh / 2) * ch, (float)h);
+				x1 = fminf((bx + bw / 2) * cw, (float)v->w);
+				y1 = fminf((by + bh / 2) * ch, (float)v->h);
 				if (!(x1 > x0) || !(y1 > y0))
 					continue;
-				fd->cand[n++] = (struct nn_box){ x + x0, y + y0, x1 - x0, y1 - y0, score };
+				fd->cand[n++] = (struct nn_box){ v->x + x0, v->y + y0, x1 - x0, y1 - y0, score };
 			}
 	}
 	nn_sort(fd->cand, n);
@@ -248,6 +251,49 @@ int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, i
 	for (i = 0; i < kept && i < max; i++)
 		out[i] = fd->cand[i];
 	return i;
+}
+
+/* facedet_view_ok - v lies inside im and is not empty. */
+static int
+facedet_view_ok(const struct image *im, const struct facedet_view *v)
+{
+	return v->x >= 0 && v->y >= 0 && v->w > 0 && v->h > 0 && v->x + v->w <= im->w && v->y + v->h <= im->h;
+}
+
+int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
+                     float zoom, float threshold, struct nn_box *out, int max)
+{
+	struct facedet_view v = { x, y, w, h };
+
+	if (fd == NULL || im == NULL || im->rgb == NULL || !facedet_view_ok(im, &v) || !(zoom >= 1.0f) || max < 0)
+		return -EINVAL;
+	facedet_input(fd, im, &v, zoom, 0, 0, fd->input);
+	nn_predict(fd->net, fd->in);
+	return facedet_decode(fd, &v, zoom, 0, 0, fd->input, threshold, out, max);
+}
+
+int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct facedet_view *v, int nv,
+                      int grid, float threshold, struct nn_box *out, int *count, int max)
+{
+	int t, cell, total = 0;
+
+	if (fd == NULL || im == NULL || im->rgb == NULL || grid < 1 || nv < 1 || nv > grid * grid || max < 0)
+		return -EINVAL;
+	for (t = 0; t < nv; t++)
+		if (!facedet_view_ok(im, &v[t]))
+			return -EINVAL;
+	cell = fd->input / grid;
+	if (nv < grid * grid || cell * grid < fd->input)
+		memset(fd->in, 0, sizeof(float) * 3 * fd->input * fd->input);
+	for (t = 0; t < nv; t++)
+		facedet_input(fd, im, &v[t], 1.0f, t % grid * cell, t / grid * cell, cell);
+	nn_predict(fd->net, fd->in);
+	for (t = 0; t < nv; t++) {
+		count[t] = facedet_decode(fd, &v[t], 1.0f, t % grid * cell, t / grid * cell, cell, threshold,
+		    out + total, max - total);
+		total += count[t];
+	}
+	return total;
 }
 
 int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max)

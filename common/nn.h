@@ -34,6 +34,16 @@ int facedet_run(struct facedet *fd, const struct image *im, float threshold, str
  * count or -errno (-EINVAL for a rectangle outside im). */
 int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
                      float zoom, float threshold, struct nn_box *out, int max);
+/* facedet_run_tiles - one run on nv views (1..grid*grid, each inside
+ * im) side by side: view t is stretched into the square cell t (row
+ * t / grid, column t % grid) of input / grid pixels, the rest of the input
+ * black. A face belongs to the cell its centre lies in. count[t] gets the
+ * number of faces of view t, which follow those of views 0..t-1 in out (in
+ * image pixels, each view's best first; at most max in all). Several small
+ * head regions for the price of one run. Returns the total or -errno. */
+struct facedet_view { int x, y, w, h; };
+int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct facedet_view *v, int nv,
+                      int grid, float threshold, struct nn_box *out, int *count, int max);
 /* facedet_close - free fd (NULL is fine). */
 void facedet_close(struct facedet *fd);
 
