@@ -6,7 +6,8 @@ in id order, garbage peers dropped, a worker killed twice from outside
 makes the worker crash twice (SIGSEGV, a test hook) moved to failed/ with
 its reason, a gate camera's worker given the newest waiting frame (the
 stale ones removed unanalysed, logged, counted) while an indoor camera's
-gets every frame in order, idle retirement after dispatcher.worker_idle_ms (longer than
+gets every frame in order, also a gate camera known only to the database
+(the cameras table, as the dashboard or the API make one), idle retirement after dispatcher.worker_idle_ms (longer than
 the 2 s rescan), never two workers per camera, SIGTERM drain with exit 0.
 
 The notifier side is this test (a SEQPACKET listener that acks RESULTs and
@@ -17,6 +18,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -129,6 +131,17 @@ def main():
         # a gate camera, hall an indoor one (dispatcher.gate_latest = 1)
         f.write('dispatcher.gate_latest = 1\ncamera.lane.token = "tok-lane-0123456789"\n')
         f.write('camera.hall.token = "tok-hall-0123456789"\ncamera.hall.mode = indoor\n')
+    # dbgate is in no config file: a gate camera an admin added through the
+    # API, a row of gatewatch.db's cameras table only (common/camdb.c's schema)
+    db = sqlite3.connect(os.path.join(d, "gatewatch.db"))
+    db.execute("CREATE TABLE cameras (id TEXT PRIMARY KEY, name TEXT NOT NULL, mode TEXT NOT NULL"
+               " CHECK (mode IN ('gate', 'indoor')), token_hash TEXT, seed TEXT, api_changed INTEGER NOT NULL"
+               " DEFAULT 0, created_us INTEGER NOT NULL, changed_us INTEGER NOT NULL, removed_us INTEGER)")
+    db.execute("INSERT INTO cameras (id, name, mode, token_hash, api_changed, created_us, changed_us)"
+               " VALUES ('dbgate', 'Side door', 'gate', ?, 1, ?, ?)", ("0" * 64, int(time.time() * 1e6),
+                                                                     int(time.time() * 1e6)))
+    db.commit()
+    db.close()
     exe = os.path.join(BIN, "gatewatch-dispatcher")
     img = open(PERSON, "rb").read()
 
@@ -257,7 +270,7 @@ def main():
         # logged and counted. An indoor camera gets every frame in order.
         def unique(xs):
             return [x for i, x in enumerate(xs) if x not in xs[:i]]
-        for cam, want_skip in (("lane", 2), ("hall", 0)):
+        for cam, want_skip in (("lane", 2), ("hall", 0), ("dbgate", 2)):
             g = [gwmsg.frame_id() for _ in range(4)]
             nt.hold.add(g[0])
             commit(d, cam, g[0], img)
@@ -284,10 +297,10 @@ def main():
                 d, "spool", s, cam, f + ".jpg")) for s in ("queue", "active", "failed"))], 60),
                       "%s: no frame left in the spool" % cam, str(gone))
             if want_skip:
-                logged = [f for f in g if re.search(re.escape(f) + r".*camera=lane skipped unanalysed", logtext())]
-                rep.check(logged == g[1:3], "lane: one log line per skipped frame", str(logged))
-                rep.check(re.search(re.escape(g[3]) + r".*camera=lane after 2 frames skipped by the dispatcher",
-                                    logtext()), "lane: the worker is told 2 frames were skipped before the newest")
+                logged = [f for f in g if re.search(re.escape(f) + r".*camera=%s skipped unanalysed" % cam, logtext())]
+                rep.check(logged == g[1:3], "%s: one log line per skipped frame" % cam, str(logged))
+                rep.check(re.search(re.escape(g[3]) + r".*camera=%s after 2 frames skipped by the dispatcher" % cam,
+                                    logtext()), "%s: the worker is told 2 frames were skipped before the newest" % cam)
             rep.check(wait_until(lambda: nt.status.get(cam, {}).get("skipped") == want_skip, 60),
                       "%s: queue_status counts %d skipped" % (cam, want_skip), str(nt.status.get(cam)))
 
