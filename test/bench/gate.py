@@ -19,7 +19,10 @@ notifier's /live results (logged in as the admin `gatewatch up` made) name
 the tracks in each frame, and the answer with that frame id gives the
 frame's number in the scene (the first frame of a track decides); failing
 that, the verdict's own frame, and for a verdict time alone caused (a
-timeout), the person who came last before it. Time to verdict
+timeout), the person who came last before it. A track whose face (in
+/live) is not the photo's annotated face is another person in the photo,
+counted apart: one photo may show more people than its annotation names
+(835.jpg shows a masked bystander cut by its edge). Time to verdict
 = when the verdict arrived - when the person's first frame was sent.
 
 Where the time goes, per accepted frame (wall clock, one machine): ingest
@@ -36,9 +39,14 @@ with a limit. Exit 1 if it could not run.
 
 Environment: BIN, MODELS (lib.py), BENCH_QUICK=1 (2 people per class),
 BENCH_PERSON_S (seconds each person stands, default 4),
-BENCH_LOAD=N, BENCH_SET="key=value,..." (extra config keys)."""
+BENCH_LOAD=N, BENCH_SET="key=value,..." (extra config keys),
+BENCH_ONLY=N,N (only these photos of the cast, by their number),
+BENCH_KEEP=DIR (keep the programs' logs there, and messages.jsonl: every
+gate message and /live result with its arrival time, for tracing one
+person)."""
 import json
 import os
+import shutil
 import re
 import statistics
 import subprocess
@@ -64,6 +72,8 @@ EMPTY_S = 3.6
 LEAD_S = 2.0
 PER_CLASS = 2 if os.environ.get("BENCH_QUICK") == "1" else 4
 LOAD = int(os.environ.get("BENCH_LOAD") or 0)
+KEEP = os.environ.get("BENCH_KEEP")
+ONLY = [int(x) for x in (os.environ.get("BENCH_ONLY") or "").split(",") if x.strip()]
 SETS = {"dispatcher.gate_latest": "1"}   # the default (lib.py's is 0: every photo of a folder)
 SETS.update(kv.split("=", 1) for kv in (os.environ.get("BENCH_SET") or "").split(",") if "=" in kv)
 W, H = 640, 480
@@ -87,14 +97,47 @@ def people():
             continue
         lab = d["faces"][0]["label"]
         if len(got[lab]) < PER_CLASS:
-            got[lab].append(os.path.join(base, d["file"]))
+            got[lab].append((os.path.join(base, d["file"]), d["faces"][0]))
     # interleave the classes: masked, unmasked, chin, masked, ...
     out = []
     for i in range(PER_CLASS):
         for lab in WANT:
             if i < len(got[lab]):
-                out.append((lab, got[lab][i]))
+                out.append((lab,) + got[lab][i])
+    if ONLY:
+        out = [c for c in out if int(re.findall(r"(\d+)\.jpg", c[1])[0]) in ONLY]
     return out
+
+
+def placed(photo, face):
+    """The annotated face of photo as frame() letterboxes it (jitter aside):
+    (x, y, w, h) in frame pixels."""
+    h, w = photo.shape[:2]
+    s = min(W / w, H / h)
+    x0, y0 = (W - int(w * s)) // 2, (H - int(h * s)) // 2
+    return (x0 + face["x"] * s, y0 + face["y"] * s, face["w"] * s, face["h"] * s)
+
+
+def iou(a, b):
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def annotated(seen, face):
+    """Is a track (seen: its (body, face) boxes in /live) the photo's
+    annotated person? Its face on the annotated face (IoU >= 0.3) in some
+    frame; a track whose face was never found, when its body box holds the
+    annotated face's centre. A photo may show more people than its one
+    annotated face (835.jpg: a masked bystander cut by the photo's edge):
+    their tracks are others, not the person's second verdict."""
+    cx, cy = face[0] + face[2] / 2, face[1] + face[3] / 2
+    faces = [f for _, f in seen if f]
+    if faces:
+        return any(iou(f[:4], face) >= 0.3 for f in faces)
+    return any(b and b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3] for b, _ in seen)
 
 
 def frame(photo, jitter):
@@ -137,6 +180,26 @@ def metric(gw, name):
     return int(sum(vals)) if vals else None
 
 
+def keep(gw, dst, t0, plan, sent, got, live_msgs):
+    """BENCH_KEEP: the logs, and every message in arrival order (seconds
+    since the scene began; a sent frame as its scene index and person)."""
+    os.makedirs(dst, exist_ok=True)
+    for name in os.listdir(os.path.join(gw.dir, "log")):
+        shutil.copy(os.path.join(gw.dir, "log", name), dst)
+    rows = [(t, {"sent": k, "person": plan[k]}) for k, t in sent]
+    rows += [(t, {"camera": m}) for t, m in got] + [(t, {"live": m}) for t, m in live_msgs]
+    with open(os.path.join(dst, "messages.jsonl"), "w") as f:
+        for t, m in sorted(rows, key=lambda r: r[0]):
+            m["t"] = round(t - t0, 3)
+            f.write(json.dumps(m) + "\n")
+    log("logs and messages kept in %s" % dst)
+
+
+def other_text(v):
+    """The verdicts of other people in a photo, as the per-person table shows them."""
+    return ", ".join("%s %s" % (m.get("verdict"), m.get("reason") or "") for _, m in v or []) or "–"
+
+
 def main():
     burners = []
     try:
@@ -157,7 +220,8 @@ def scene(burners):
     plan = [None] * int(LEAD_S * FPS)
     for i in range(len(cast)):
         plan += [i] * int(PERSON_S * FPS) + [None] * int(EMPTY_S * FPS)
-    imgs = [cv2.imread(p) for _, p in cast]
+    imgs = [cv2.imread(c[1]) for c in cast]
+    faces = [placed(im, c[2]) for im, c in zip(imgs, cast)]
     frames = [frame(imgs[p] if p is not None else None, (k % 3) - 1) for k, p in enumerate(plan)]
     log("%d people, %d frames (%.0f s at %g frames/s)" % (len(cast), len(plan), len(plan) / FPS, FPS))
 
@@ -190,6 +254,7 @@ def scene(burners):
             live = None
             log("no /live (%s): verdicts traced by their frame, or by time" % e)
         track_frame = {}     # track id -> the first frame id it was seen in
+        track_seen = {}      # track id -> [(body, face)] in /live
         analysed = {}        # frame id -> (received_ms, analysed_ms, analyse_ms, arrival wall s)
 
         def watch_live():
@@ -202,6 +267,9 @@ def scene(burners):
                     continue
                 except (WSClosed, ValueError):
                     return
+                if KEEP:
+                    with lock:
+                        live_msgs.append((time.monotonic(), m))
                 if m.get("type") == "result":
                     with lock:
                         analysed[m.get("frame")] = (m.get("received_ms"), m.get("analysed_ms"),
@@ -213,7 +281,9 @@ def scene(burners):
                         if p.get("track"):
                             with lock:
                                 track_frame.setdefault(str(p["track"]), m.get("frame"))
+                                track_seen.setdefault(str(p["track"]), []).append((p.get("body"), p.get("face")))
         stop_live = [False]
+        live_msgs = []       # BENCH_KEEP: (arrival, /live message)
         multi = [0]          # frames in which more than one person box was found
         lt = threading.Thread(target=watch_live, daemon=True)
         if live is not None:
@@ -261,7 +331,10 @@ def scene(burners):
         with lock:
             got = list(msgs)
             tframe = dict(track_frame)
+            tseen = dict(track_seen)
             done = dict(analysed)
+        if KEEP:
+            keep(gw, KEEP, t0, plan, sent, got, live_msgs)
 
     seq_frame = {}
     for t, m in got:
@@ -273,6 +346,7 @@ def scene(burners):
         if p is not None and p not in first_sent:
             first_sent[p] = t
     verdicts = {}    # person -> [(time, msg)]
+    others = {}      # person -> [(time, msg)] for other people in their photo
     stray = 0
     for t, m in got:
         if m.get("type") != "verdict":
@@ -286,6 +360,10 @@ def scene(burners):
             p = max(before, key=lambda q: first_sent[q]) if before else None
         if p is None:
             stray += 1
+            continue
+        seen = tseen.get(str(m.get("track")))
+        if seen and not annotated(seen, faces[p]):
+            others.setdefault(p, []).append((t, m))
             continue
         verdicts.setdefault(p, []).append((t, m))
     prompts = sum(1 for _, m in got if m.get("type") == "prompt")
@@ -319,7 +397,7 @@ def scene(burners):
     rows, all_t = [], []
     per = {lab: {"n": 0, "decided": 0, "right": 0, "reason": 0, "extra": 0, "t": []} for lab in WANT}
     detail = []
-    for i, (lab, path) in enumerate(cast):
+    for i, (lab, path, _) in enumerate(cast):
         r = per[lab]
         r["n"] += 1
         v = verdicts.get(i, [])
@@ -332,10 +410,12 @@ def scene(burners):
             r["right"] += m.get("verdict") == WANT[lab][0]
             r["reason"] += (m.get("verdict"), m.get("reason") if m.get("verdict") == "DENY" else "") == WANT[lab]
             r["extra"] += len(v) - 1
-            detail.append("| %s | %s | %d | %s %s | %.2f | %d |" % (
-                os.path.basename(path), NAMES[lab], accepted.get(i, 0), m.get("verdict"), m.get("reason") or "", ttv, len(v)))
+            detail.append("| %s | %s | %d | %s %s | %.2f | %d | %s |" % (
+                os.path.basename(path), NAMES[lab], accepted.get(i, 0), m.get("verdict"), m.get("reason") or "", ttv,
+                len(v), other_text(others.get(i))))
         else:
-            detail.append("| %s | %s | %d | none | – | 0 |" % (os.path.basename(path), NAMES[lab], accepted.get(i, 0)))
+            detail.append("| %s | %s | %d | none | – | 0 | %s |" % (os.path.basename(path), NAMES[lab],
+                                                                     accepted.get(i, 0), other_text(others.get(i))))
 
     print("## Time to verdict (headline)\n")
     print("From the first frame that shows a person to the PASS/DENY on their gate, through the real camera "
@@ -362,10 +442,11 @@ def scene(burners):
           "mask classifier, docs/MODELS.md), not the tracker's.\n")
     print("Frames: %d in the scene, %d sent, %d dropped by the sender (2 in flight); answers: %s. "
           "Prompts: %d. Verdicts not traced to a person: %d. Frames where more than one person box was found "
-          "(one photo, one person; from /live): %s. Mean time to verdict %s s.\n"
+          "(one photo, one person; from /live): %s. Verdicts for other people than a photo's annotated one "
+          "(a track whose face is not the annotated face): %d. Mean time to verdict %s s.\n"
           % (len(plan), len(sent), dropped, ", ".join("%s %d" % kv for kv in sorted(statuses.items())),
              prompts, stray, multi[0] if live is not None else "not known (no /live login)",
-             fmt(statistics.mean(all_t)) if all_t else "–"))
+             sum(len(v) for v in others.values()), fmt(statistics.mean(all_t)) if all_t else "–"))
     print("Load: %s; 1-minute load average %.1f at the start, %.1f at the end.\n" % (
         "%d busy loops beside the bench (at its niceness)" % LOAD if LOAD else "no extra load", load0, load1))
     if live is not None:
@@ -380,8 +461,9 @@ def scene(burners):
             print("| %s | %s | %s | %s |" % (what, fmt(pct(xs, 50)), fmt(pct(xs, 95)), fmt(max(xs) if xs else None)))
         print()
     print("<details><summary>Per person</summary>\n")
-    print("| photo | class | frames accepted (a person found) | verdict | time to verdict s | verdicts |")
-    print("|---|---|---|---|---|---|")
+    print("| photo | class | frames accepted (a person found) | verdict | time to verdict s | verdicts | "
+          "other people in the photo |")
+    print("|---|---|---|---|---|---|---|")
     for line in detail:
         print(line)
     print("\n</details>\n")
