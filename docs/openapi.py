@@ -191,7 +191,9 @@ paths = {
                                                       {"Location": {"schema": {"type": "string"}}}),
                                             **errors(400, 401, 403, 409, 422)}}},
     "/api/cameras/{id}": {"parameters": [pparam("id", "camera id", {"type": "string"})],
-                          "get": {"summary": "one camera",
+                          "get": {"summary": "one camera's settings (id, name, mode): its ETag changes only "
+                                  "when they do, so it is what If-Match on PATCH, DELETE and .../token is checked "
+                                  "against; the live state is at .../status",
                                   "responses": {"200": ok(ref("s", "Camera")), **errors(401, 404)}},
                           "patch": {"summary": "rename a camera and/or set its mode (admin)",
                                     "requestBody": body(ref("s", "CameraChange")),
@@ -200,6 +202,11 @@ paths = {
                           "delete": {"summary": "remove a camera (admin): its token is refused from now on, "
                                      "its open connections closed",
                                      "responses": {"204": {"description": "removed"}, **errors(401, 403, 404)}}},
+    "/api/cameras/{id}/status": {"parameters": [pparam("id", "camera id", {"type": "string"})],
+                                 "get": {"summary": "one camera's live state: its settings, last seen, analysed "
+                                         "frame rate, workers, ingest stats, queue, last frame analysis and last "
+                                         "person (as in GET /api/cameras)",
+                                         "responses": {"200": ok(ref("s", "Camera")), **errors(401, 404)}}},
     "/api/cameras/{id}/token": {"post": {
         "summary": "a new token for the camera (admin), shown once: the old one is refused from now on",
         "parameters": [pparam("id", "camera id", {"type": "string"})],
