@@ -15,6 +15,7 @@
 
 #include "kernels.h"
 #include "kernels_avx2.h"
+#include "kernels_priv.h"
 #include "kernels_ocv.h"
 #include "kernels_wino.h"
 
@@ -48,7 +49,7 @@ int kernels_available(void)
 }
 
 /* The activation the AVX2 loops apply, or -1 for "darknet's, afterwards". */
-static int kx_of(ACTIVATION a)
+int kernels_act_of(ACTIVATION a)
 {
 	switch (a) {
 	case LINEAR: return KX_LINEAR;
@@ -60,7 +61,7 @@ static int kx_of(ACTIVATION a)
 
 void kernels_activate(float *x, int n, ACTIVATION a)
 {
-	int k = kx_of(a), i;
+	int k = kernels_act_of(a), i;
 
 	if (k >= 0 && kernels_available()) {
 		kx_act(x, n, 1, n, (enum kx_act)k);
@@ -84,7 +85,7 @@ static void conv_gemm(int m, int nc, int k, const float *a, const float *b, int 
 
 /* Bytes in net->workspace: darknet allocates the largest layer's
  * workspace_size (parse_network_cfg, resize_network). */
-static long ws_bytes(const network *net)
+long kernels_ws_bytes(const network *net)
 {
 	long m = 0;
 	int i;
@@ -116,7 +117,7 @@ static int conv3_direct(const layer *l, const network *net)
 	long need = ((long)l->c * (l->h + 2 * l->pad) * (l->w + 2 * l->pad) + KX_CONV3_SLACK) *
 	    (long)sizeof(float);
 
-	return conv3_packable(l) && l->out_w > 8 && need <= ws_bytes(net);
+	return conv3_packable(l) && l->out_w > 8 && need <= kernels_ws_bytes(net);
 }
 
 /* Winograd F(2x2,3x3) (kernels_wino.c) for 3x3 stride-1 convolutions
@@ -148,9 +149,9 @@ static void conv_forward(layer l, network net);
 
 static void conv_forward_wino(layer l, network net)
 {
-	int act = kx_of(l.activation), i;
+	int act = kernels_act_of(l.activation), i;
 
-	if (l.out_w < 8 || kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > ws_bytes(&net)) {
+	if (l.out_w < 8 || kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
 		conv_forward(l, net);
 		return;
 	}
@@ -177,12 +178,12 @@ static int kernels_ocv_chosen(const layer *l)
 
 static void conv_forward_ocv(layer l, network net)
 {
-	int act = kx_of(l.activation), i;
+	int act = kernels_act_of(l.activation), i;
 
 	long need = ((long)l.c * (l.h + 2 * l.pad) * (l.w + 2 * l.pad) + KX_CONV3_SLACK) *
 	    (long)sizeof(float);
 
-	if (need > ws_bytes(&net)) {
+	if (need > kernels_ws_bytes(&net)) {
 		conv_forward(l, net);
 		return;
 	}
@@ -197,7 +198,7 @@ static void conv_forward(layer l, network net)
 {
 	int groups = l.groups > 0 ? l.groups : 1;
 	int m = l.n / groups, cg = l.c / groups, k = l.size * l.size * cg;
-	int n = l.out_w * l.out_h, act = kx_of(l.activation);
+	int n = l.out_w * l.out_h, act = kernels_act_of(l.activation);
 	int g, i;
 
 	for (g = 0; g < groups; g++) {
@@ -211,7 +212,7 @@ static void conv_forward(layer l, network net)
 			    act >= 0 ? (enum kx_act)act : KX_LINEAR, out, net.workspace);
 		} else if (groups > 1 && cg <= 4 && l.size > 1 &&
 		    cg * l.size * l.size <= 64 && ((long)cg * (l.h + 2 * l.pad) * (l.w + 2 * l.pad) +
-		    KX_CONV3_SLACK) * (long)sizeof(float) <= ws_bytes(&net)) {
+		    KX_CONV3_SLACK) * (long)sizeof(float) <= kernels_ws_bytes(&net)) {
 			/* depthwise or small groups: pad the group's planes once,
 			 * then rows without border cases (vectors at stride 1) */
 			int ph = l.h + 2 * l.pad, pw = l.w + 2 * l.pad;
@@ -286,22 +287,45 @@ static void maxpool_fused_forward(layer l, network net)
 	(void)net;
 }
 
+static layer kernels_next(const layer *l, const network *net)
+{
+	int i = 0;
+
+	while (i < net->n - 1 && net->layers[i].weights != l->weights)
+		i++;
+	return net->layers[i + 1];
+}
+
 static void conv_forward_pool(layer l, network net)
 {
-	int act = kx_of(l.activation), i = 0;
-	layer p;
+	int act = kernels_act_of(l.activation);
+	layer p = kernels_next(&l, &net);
 
-	while (i < net.n - 1 && net.layers[i].weights != l.weights)
-		i++;
-	p = net.layers[i + 1];
 	if (act < 0 || !conv3_direct(&l, &net) || p.type != MAXPOOL ||
-	    kx_conv3_pool2_ws(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > ws_bytes(&net)) {
+	    kx_conv3_pool2_ws(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
 		conv_forward(l, net);
 		net.input = l.output;
 		maxpool_forward(p, net);
 		return;
 	}
 	kx_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates, l.biases, l.n,
+	    (enum kx_act)act, p.output, p.out_h, p.out_w, net.workspace);
+}
+
+/* the same for a Winograd layer: pooled in its output transform */
+static void conv_forward_wino_pool(layer l, network net)
+{
+	int act = kernels_act_of(l.activation);
+	layer p = kernels_next(&l, &net);
+
+	if (act < 0 || l.out_w < 8 || p.type != MAXPOOL ||
+	    kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
+		conv_forward_wino(l, net);
+		net.input = l.output;
+		maxpool_forward(p, net);
+		return;
+	}
+	kw_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
 	    (enum kx_act)act, p.output, p.out_h, p.out_w, net.workspace);
 }
 
@@ -328,11 +352,12 @@ static void kernels_fuse_pools(network *net)
 	for (i = 0; i + 1 < net->n; i++) {
 		layer *l = &net->layers[i], *p = &net->layers[i + 1];
 
-		if (l->forward == conv_forward && conv3_packable(l) && l->stride == 1 &&
+		if ((l->forward == conv_forward || l->forward == conv_forward_wino) &&
+		    conv3_packable(l) && l->stride == 1 &&
 		    p->forward == maxpool_forward && p->size == 2 && p->stride == 2 && p->pad / 2 == 0 &&
 		    p->c == l->out_c && p->h == l->out_h && p->w == l->out_w &&
-		    kx_of(l->activation) >= 0 && !kernels_read_elsewhere(net, i)) {
-			l->forward = conv_forward_pool;
+		    kernels_act_of(l->activation) >= 0 && !kernels_read_elsewhere(net, i)) {
+			l->forward = l->forward == conv_forward ? conv_forward_pool : conv_forward_wino_pool;
 			p->forward = maxpool_fused_forward;
 		}
 	}
@@ -340,7 +365,8 @@ static void kernels_fuse_pools(network *net)
 
 int kernels_output_kept(const network *net, int i)
 {
-	return i < 0 || i >= net->n || net->layers[i].forward != conv_forward_pool;
+	return i < 0 || i >= net->n || (net->layers[i].forward != conv_forward_pool &&
+	    net->layers[i].forward != conv_forward_wino_pool);
 }
 
 /* Route: the inputs' outputs one after the other (darknet copies them
@@ -378,79 +404,13 @@ static void upsample_forward(layer l, network net)
 /* Shortcut of two outputs of the same shape (darknet's handles others). */
 static void shortcut_forward(layer l, network net)
 {
-	int act = kx_of(l.activation), i;
+	int act = kernels_act_of(l.activation), i;
 
 	kx_shortcut(net.input, net.layers[l.index].output, l.alpha, l.beta, l.outputs,
 	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output);
 	if (act < 0)
 		for (i = 0; i < l.outputs; i++)
 			l.output[i] = activate(l.output[i], l.activation);
-}
-
-/* Connected layer without batch-norm, batch 1: output = weights (outputs x
- * inputs) x input + biases, then activation (darknet's runs its own gemm
- * with a transposed operand and a call per element to activate). */
-static void connected_forward(layer l, network net)
-{
-	int act = kx_of(l.activation), i;
-
-	if ((long)l.outputs * l.inputs > 4096) {
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, l.outputs, l.inputs, 1.0f, l.weights, l.inputs,
-		    net.input, 1, 0.0f, l.output, 1);
-		for (i = 0; i < l.outputs; i++)
-			l.output[i] += l.biases[i];
-	} else {   /* a few outputs (the mask head's last): not worth a cold call into OpenBLAS */
-		for (i = 0; i < l.outputs; i++) {
-			const float *w = l.weights + (long)i * l.inputs;
-			float acc = 0;
-			int j;
-
-			for (j = 0; j < l.inputs; j++)
-				acc += w[j] * net.input[j];
-			l.output[i] = acc + l.biases[i];
-		}
-	}
-	if (act >= 0)
-		kx_act(l.output, l.outputs, 1, l.outputs, (enum kx_act)act);
-	else
-		for (i = 0; i < l.outputs; i++)
-			l.output[i] = activate(l.output[i], l.activation);
-}
-
-/* A wide connected layer (the mask head's 4096 -> 128) reading a ReLU's
- * output, most of it zero: the weights of the nonzero inputs only, packed
- * at attach in weight_updates (kx_fc_sparse); sums in another order than
- * sgemv's, within 1e-6 of it. Cold, its 2 MB of weights were most of the
- * layer's time. */
-static void connected_forward_sparse(layer l, network net)
-{
-	int act = kx_of(l.activation), i;
-
-	if ((long)l.inputs * (long)sizeof(int) > ws_bytes(&net)) {
-		connected_forward(l, net);
-		return;
-	}
-	kx_fc_sparse(l.weight_updates, l.outputs, l.inputs, net.input, l.biases, l.output,
-	    (int *)net.workspace);
-	if (act >= 0)
-		kx_act(l.output, l.outputs, 1, l.outputs, (enum kx_act)act);
-	else
-		for (i = 0; i < l.outputs; i++)
-			l.output[i] = activate(l.output[i], l.activation);
-}
-
-static void kernels_connected_attach(layer *l)
-{
-	long need = (long)(l->outputs + 63) / 64 * 64 * l->inputs;
-	float *wu;
-
-	l->forward = connected_forward;
-	if (l->inputs < 256 || l->outputs < 16 || l->weight_updates == NULL ||
-	    (wu = realloc(l->weight_updates, sizeof(float) * need)) == NULL)
-		return;
-	l->weight_updates = wu;
-	kx_fc_pack(l->weights, l->outputs, l->inputs, wu);
-	l->forward = connected_forward_sparse;
 }
 
 /* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
@@ -526,7 +486,7 @@ int kernels_attach(network *net)
 			else
 				l->forward = conv_forward;
 		} else if (l->type == CONNECTED && l->batch == 1 && !l->batch_normalize) {
-			kernels_connected_attach(l);
+			kernels_fc_attach(l);
 		} else if (l->type == MAXPOOL && l->batch == 1) {
 			l->forward = maxpool_forward;
 		} else if (l->type == ROUTE && l->batch == 1) {
@@ -555,11 +515,11 @@ int kernels_attached(const network *net)
 	for (i = 0; i < net->n; i++)
 		if (net->layers[i].forward == conv_forward || net->layers[i].forward == conv_forward_wino ||
 		    net->layers[i].forward == conv_forward_ocv ||
-		    net->layers[i].forward == maxpool_forward || net->layers[i].forward == connected_forward ||
+		    net->layers[i].forward == maxpool_forward || kernels_fc_ours(&net->layers[i]) ||
 		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
 		    net->layers[i].forward == upsample_forward ||
 		    net->layers[i].forward == conv_forward_pool ||
-		    net->layers[i].forward == connected_forward_sparse ||
+		    net->layers[i].forward == conv_forward_wino_pool ||
 		    net->layers[i].forward == maxpool_fused_forward)
 			n++;
 	return n;

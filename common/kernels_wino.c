@@ -167,6 +167,43 @@ static inline void kw_out_tile8w(const float *mp, long kstride, float bias, enum
 	}
 }
 
+/* kw_out_tile8w's four outputs of each tile pooled (max, after act) into
+ * one: the 2x2 stride-2 maxpool of the output, tile t at o[t] for lanes
+ * t0 .. t1-1; rows2 1: the tile's second row is past the output; lanes
+ * from c1 on: their second column is. */
+static inline void kw_out_tile8p(const float *mp, long kstride, float bias, enum kx_act act,
+    float *o, int t0, int t1, int rows2, int c1)
+{
+	__m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256 s0[4], s1[4], b = _mm256_set1_ps(bias), r;
+	__m256 c2 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(c1), idx));
+	int j;
+
+	for (j = 0; j < 4; j++) {
+		__m256 m0 = _mm256_loadu_ps(mp + (long)j * kstride);
+		__m256 m1 = _mm256_loadu_ps(mp + (long)(4 + j) * kstride);
+		__m256 m2 = _mm256_loadu_ps(mp + (long)(8 + j) * kstride);
+		__m256 m3 = _mm256_loadu_ps(mp + (long)(12 + j) * kstride);
+
+		s0[j] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
+		s1[j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
+	}
+	{
+		__m256 y00 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
+		__m256 y01 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
+
+		r = _mm256_max_ps(y00, _mm256_blendv_ps(y00, y01, c2));
+	}
+	if (rows2 > 1) {
+		__m256 y10 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
+		__m256 y11 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
+
+		r = _mm256_max_ps(r, _mm256_max_ps(y10, _mm256_blendv_ps(y10, y11, c2)));
+	}
+	_mm256_maskstore_ps(o, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(t0), idx),
+	    _mm256_cmpgt_epi32(_mm256_set1_epi32(t1), idx)), r);
+}
+
 /* the c input planes, zero-padded to ph x pw with the image at (pad,
  * pad), row by row: row y of channel ic at p + (y * c + ic) * pw (the
  * rows a panel reads, all channels', are then one stream in memory, not
@@ -304,8 +341,49 @@ static void kw_panel_out(const float *mb, int q0, int nt, const struct kw_geom *
 		}
 }
 
+/* kw_panel_out into the 2x2 stride-2 maxpool of the output (qh x qw,
+ * qh = th or oh / 2, likewise qw) */
+static void kw_panel_outp(const float *mb, int q0, int nt, const struct kw_geom *g, const float *bias,
+    enum kx_act act, float *out, int qh, int qw)
+{
+	long qplane = (long)qh * qw;
+	int j, q, i;
+
+	for (j = 0; j < 4; j++, out += qplane)
+		for (q = 0; q < nt; q += 8) {
+			int ng = nt - q > 8 ? 8 : nt - q, ty = (q0 + q) / g->tw, tx = (q0 + q) % g->tw;
+
+			for (i = 0; i < ng; ty++, tx = 0) {
+				int seg = g->tw - tx < ng - i ? g->tw - tx : ng - i;
+				int segq = qw - tx < seg ? qw - tx : seg;
+
+				if (ty < qh && segq > 0)
+					kw_out_tile8p(mb + j * KW_PANEL + q, 4 * KW_PANEL, bias[j], act,
+					    out + (long)ty * qw + (tx - i), i, i + segq, 2 * ty + 1 < g->oh ? 2 : 1,
+					    g->ow / 2 - tx + i);
+				i += seg;
+			}
+		}
+}
+
+static void kw_conv3_any(const float *in, int c, int h, int w, int pad, const float *u,
+    const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws);
+
 void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
     int m, enum kx_act act, float *out, float *ws)
+{
+	kw_conv3_any(in, c, h, w, pad, u, bias, m, act, out, 0, 0, ws);
+}
+
+void kw_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *u,
+    const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws)
+{
+	kw_conv3_any(in, c, h, w, pad, u, bias, m, act, out, qh, qw, ws);
+}
+
+/* qh 0: the convolution's output; else its pool's */
+static void kw_conv3_any(const float *in, int c, int h, int w, int pad, const float *u,
+    const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws)
 {
 	struct kw_geom g;
 	float *pin = ws + 16, *v, *mb;   /* (slack before: kw_panel_in) */
@@ -342,7 +420,11 @@ void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, con
 			}
 		}
 		for (ob = 0; ob < m / 4; ob++)
-			kw_panel_out(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
-			    out + (long)ob * 4 * oplane, oplane);
+			if (qh > 0)
+				kw_panel_outp(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
+				    out + (long)ob * 4 * qh * qw, qh, qw);
+			else
+				kw_panel_out(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
+				    out + (long)ob * 4 * oplane, oplane);
 	}
 }

@@ -33,4 +33,12 @@ long kw_scratch(int c, int h, int w, int pad, int m);
 void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, const float *bias,
     int m, enum kx_act act, float *out, float *ws);
 
+/* kw_conv3_pool2 - kw_conv3 followed by darknet's 2x2 stride-2 maxpool
+ * (offset 0) of its output, pooled in the output transform (each 2x2
+ * tile is one pool window): out is the pool's m x qh x qw output (qh =
+ * (oh + 1) / 2 or oh / 2, likewise qw), bit for bit kw_conv3 then
+ * kx_maxpool; the convolution's output is never written. Same ws. */
+void kw_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *u,
+    const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws);
+
 #endif

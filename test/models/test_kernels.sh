@@ -22,8 +22,9 @@ set --
 for p in $photos; do [ -f "$p" ] && set -- "$@" "$p"; done
 [ $# -ge 2 ] || { echo "not ok - kernels checks: fewer than 2 of the photos exist"; exit 1; }
 # face sizes: today's face.cfg (416 wide) runs at these; a replacement
-# network is checked at its own cfg size
+# network is checked at its own cfg size and at 298 (planes of odd size
+# after the first pool: edge tiles of a convolution fused with its pool)
 face=416,224,320,608
 w=$(sed -n 's/^width *= *//p' "$MODELS/face.cfg" 2>/dev/null | head -n 1)
-[ -n "$w" ] && [ "$w" != 416 ] && face=$w
+[ -n "$w" ] && [ "$w" != 416 ] && face=$w,298
 exec "$tool" "$MODELS" person=416,320 face=$face mask=64 -- "$@"
