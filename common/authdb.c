@@ -334,6 +334,22 @@ authdb_count_role(sqlite3 *db, int role)
 }
 
 int
+authdb_last_admin(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int n = -EIO;
+
+	if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1 AND role = 'admin') AND "
+	    "NOT EXISTS (SELECT 1 FROM users WHERE name <> ?1 AND role = 'admin')", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
 authdb_login_hash(sqlite3 *db, const char *name, char *hash, int *role)
 {
 	sqlite3_stmt *st;

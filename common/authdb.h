@@ -101,6 +101,10 @@ int authdb_user_get(sqlite3 *db, const char *name, struct authdb_user *u);
 int authdb_users(sqlite3 *db, void (*fn)(const struct authdb_user *, void *), void *arg);
 /* authdb_count_role - how many users have role (0: any role). */
 int authdb_count_role(sqlite3 *db, int role);
+/* authdb_last_admin - 1 when name is an admin and no other user is (so
+ * it may be neither deleted nor given another role: the API and the CLI
+ * both refuse), 0 when not (or no such user), -EIO. */
+int authdb_last_admin(sqlite3 *db, const char *name);
 /* authdb_login - check name and password. Returns 1 with *role set when
  * they match, 0 when not (an unknown user costs the same time as a wrong
  * password), negative on error. */

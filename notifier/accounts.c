@@ -326,7 +326,7 @@ accounts_user_patch(const struct authdb_user *u, json_t *j, struct auth_req *r, 
 		return problem_json(out, 422, "role: admin, supervisor or viewer; password: 8..256 characters");
 	if (role && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
-	if (role && u->role == AUTHDB_ADMIN && rl != AUTHDB_ADMIN && authdb_count_role(db_handle(), AUTHDB_ADMIN) <= 1)
+	if (role && rl != AUTHDB_ADMIN && authdb_last_admin(db_handle(), u->name) != 0)
 		return problem_json(out, 409, "the last admin keeps the admin role");
 	if (role) {
 		if (authdb_user_set_role(db_handle(), u->name, rl, now) != 0)
@@ -362,7 +362,7 @@ accounts_user(const char *im, const char *method, const char *name, const char *
 	if (strcmp(method, "DELETE") == 0) {
 		if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 			return status;
-		if (u.role == AUTHDB_ADMIN && authdb_count_role(db_handle(), AUTHDB_ADMIN) <= 1)
+		if (authdb_last_admin(db_handle(), name) != 0)
 			return problem_json(out, 409, "the last admin cannot be deleted");
 		if (authdb_user_del(db_handle(), name) != 0)
 			return problem_json(out, 500, "database error");

@@ -109,6 +109,15 @@ try:
     t.check(rc == 0 and [l.split()[:2] for l in out.splitlines()] == [["admin", "admin"], ["sam", "supervisor"],
                                                                         ["vera", "viewer"]],
             "user list shows names and roles", out)
+    rc, out, err = cli("user", "del", "admin")
+    t.check(rc == 1 and "last admin" in err, "user del refuses to delete the last admin (status 1, says why)", err)
+    rc, out, err = cli("user", "role", "admin", "viewer")
+    t.check(rc == 1 and "last admin" in err, "user role refuses to demote the last admin (status 1, says why)", err)
+    rc, out, _ = cli("user", "list")
+    t.check(rc == 0 and ["admin", "admin"] in [l.split()[:2] for l in out.splitlines()],
+            "the last admin is still there and still admin", out)
+    rc, out, err = cli("user", "role", "admin", "admin")
+    t.eq(rc, 0, "user role keeps the last admin an admin")
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(n.dir, "gatewatch.db"), uri=True, timeout=5)
     hashes = [r[0] for r in db.execute("SELECT hash FROM users")]
     t.check(len(hashes) == 3 and all(h.startswith("$argon2id$") for h in hashes), "passwords are stored as argon2id",

@@ -129,7 +129,14 @@ CASE(sessions)
 	CHECK_INT(who.expires_us, t0 + 150 * S, "renewal never passes the cap");
 	CHECK_INT(authdb_session_get(db, sid, t0 + 151 * S, 100 * S, &who, &renewed), 0, "over at the cap");
 	CHECK_INT(authdb_session_new(db, "ann", t0, 100 * S, 1000 * S, sid), 0, "a new session");
+	CHECK_INT(authdb_last_admin(db, "ann"), 0, "a supervisor is no last admin");
+	CHECK_INT(authdb_user_set_role(db, "bob", AUTHDB_ADMIN, t0), 0, "bob becomes an admin");
+	CHECK_INT(authdb_last_admin(db, "bob"), 1, "the only admin is the last admin");
+	CHECK_INT(authdb_last_admin(db, "nobody"), 0, "nor is an unknown name");
+	CHECK_INT(authdb_user_set_role(db, "ann", AUTHDB_ADMIN, t0), 0, "ann becomes an admin too");
+	CHECK_INT(authdb_last_admin(db, "bob"), 0, "with two admins neither is the last");
 	CHECK_INT(authdb_user_set_role(db, "ann", AUTHDB_VIEWER, t0), 0, "ann becomes a viewer");
+	CHECK_INT(authdb_last_admin(db, "bob"), 1, "bob is the last admin again");
 	CHECK_INT(authdb_session_get(db, sid, t0 + S, 100 * S, &who, &renewed), 1, "her session goes on");
 	CHECK_INT(who.role, AUTHDB_VIEWER, "with the new role at once");
 	CHECK_INT(authdb_user_passwd(db, "ann", "new-ann-password", t0), 0, "a new password");
