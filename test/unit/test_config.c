@@ -101,7 +101,7 @@ CASE(defaults)
 	CHECK_INT(c.body_input, 360, "default worker.body_input");
 	CHECK_INT(c.frame_search, 1, "default worker.frame_search");
 	CHECK_INT(c.frame_only_px, 0, "default worker.frame_only_px");
-	CHECK_INT(c.tile_px, 0, "default worker.tile_px");
+	CHECK_INT(c.tile_px, 120, "default worker.tile_px");
 	CHECK(c.face_threshold == 0.7, "default worker.face_threshold");
 	CHECK(c.mask_threshold == 0, "default worker.mask_threshold");
 	CHECK(c.temp_limit == 37.8, "default worker.temp_limit");
