@@ -151,12 +151,16 @@ track_predict(const struct track *tr, uint64_t now_us)
 /* track_missing_limit - how long a track may be missing: the configured
  * time, or missing_frames of the camera's frame interval when that is
  * longer, so that at 0.5 frames/s a person is not forgotten between two
- * frames. */
+ * frames. With no interval known yet, the gap up to this frame stands for
+ * it for a tentative track only (a slow camera's second frame confirms
+ * its person); a confirmed person is kept the configured time, so the
+ * empty scene before the next person does not pass for a slow camera. */
 static uint64_t
 track_missing_limit(const struct tracker *t, const struct track *tr)
 {
 	uint64_t base = tr->info.confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
-	double by_frames = t->c.missing_frames * (double)track_frame_interval_us(t);
+	uint64_t iv = track_frame_interval_us(t);
+	double by_frames = t->c.missing_frames * (double)(iv || tr->info.confirmed ? iv : t->first_gap);
 
 	return by_frames > (double)base ? (uint64_t)by_frames : base;
 }
@@ -425,7 +429,7 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
     size_t n, struct track_assign *assign)
 {
 	struct track_frame f;
-	int k, noted;
+	int k;
 
 	memset(&f, 0, sizeof(f));
 	f.now = track_clock(t, now_us);
@@ -437,13 +441,12 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 	/* The gap up to this frame is judged by the camera's interval as known
 	 * before it: the empty scene between two people must not stretch the
 	 * limit that ends the first (a worker that saw few frames would take
-	 * the next person for them). Only the first gap, nothing known yet,
-	 * stands for itself: a slow camera's second frame. */
-	noted = n > 0 && t->ngaps == 0;
-	if (noted)
-		track_note_frame(t, f.now, n);
+	 * the next person for them); see track_missing_limit for the first. */
+	t->first_gap = n > 0 && t->ngaps == 0 && t->last_frame_us && f.now > t->last_frame_us &&
+	    f.now - t->last_frame_us <= TRACK_GAP_MAX_US ? (f.now - t->last_frame_us) / (1u + (uint64_t)t->skipped) : 0;
 	track_end_gone(t, f.now);
-	if (n > 0 && !noted)
+	t->first_gap = 0;
+	if (n > 0)
 		track_note_frame(t, f.now, n);
 	track_associate(t, &f);
 	track_start(t, &f);

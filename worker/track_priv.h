@@ -56,6 +56,7 @@ struct tracker {
 	uint64_t gaps[TRACK_GAPS];  /* ring of recent frame gaps */
 	unsigned ngaps, gap_next;
 	unsigned skipped;           /* the camera's frames since last_frame_us nobody analysed */
+	uint64_t first_gap;         /* during a track_update: this frame's gap while no interval is known */
 	int cam_has_alerted;
 	uint64_t cam_alert_us;
 	struct track_stats st;

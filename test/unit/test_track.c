@@ -255,6 +255,22 @@ CASE(absence_gap)
 	CHECK_INT(ev.n[TRACK_ENDED], 1, "absence gap: A ended");
 	CHECK_INT(track_frame_interval_us(t), 800000, "absence gap: the camera's interval stays 0.8 s (the lower median of 0.8 and 4)");
 	track_free(t);
+
+	/* the same with one frame of A, confirmed by a confident look: no
+	 * interval known yet, and A is kept the configured 3 s, not 2.5 gaps */
+	memset(&ev, 0, sizeof(ev));
+	t = track_new(NULL);
+	now = 10 * SEC;
+	track_update(t, now, &b, 1, a);
+	ida = a[0].id;
+	track_classify(t, ida, now, &(struct track_look){ TRACK_MASK_ON, 0.99f, 1, {230, 300, 60, 70}, 0.9f });
+	now += 4 * SEC;
+	track_update(t, now, &b, 1, a);
+	idb = a[0].id;
+	test_track_drain(t, &ev);
+	CHECK(ida != 0 && idb != 0 && ida != idb && ev.n[TRACK_ENDED] == 1,
+	    "absence gap after one frame of a confirmed person: the next person is a new person");
+	track_free(t);
 }
 
 CASE(flicker)
