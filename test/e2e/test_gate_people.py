@@ -154,17 +154,23 @@ def main():
                       snap)
             rep.check(rc == 0, "%s: the worker exits 0" % cam, rc)
 
+        def faceless(cam, frames):
+            """A person whose face never shows, in frames 200 ms apart (stamped
+            from 8 s ago), until their track ends; the Run."""
+            nonlocal d
+            d = worker(cam)
+            run = Run(gwdir, cam, d, int(time.time() * 1e6) - 8 * 10**6)
+            ok = True
+            for i in range(frames):
+                ok &= run.send([(blank, 300, 60, 110)], gap_us=200000)
+            rep.check(ok, "%s: every frame analysed" % cam)
+            rep.check(wait_until(ended(cam), 30), "%s: the person ends by time once gone" % cam)
+            d.close(20)
+            d = None
+            return run
+
         # ---- a person whose face never shows ------------------------------
-        d = worker("noface")
-        t0 = int(time.time() * 1e6) - 8 * 10**6
-        run = Run(gwdir, "noface", d, t0)
-        ok = True
-        for i in range(30):
-            ok &= run.send([(blank, 300, 60, 110)], gap_us=200000)
-        rep.check(ok, "noface: every frame analysed")
-        rep.check(wait_until(ended("noface"), 30), "noface: the person ends by time once gone")
-        d.close(20)
-        d = None
+        run = faceless("noface", 30)
         ev = db_rows(db, "SELECT kind, verdict, reason, decision, at_us, json, frame_id FROM track_events"
                      " WHERE camera = 'noface' ORDER BY seq")
         kinds = [e[0] for e in ev]
@@ -195,15 +201,7 @@ def main():
                   [(m["kind"], m["verdict"], m["reason"]) for m in g])
 
         # ---- the same person, gone before gate.face_timeout_ms -------------
-        d = worker("short")
-        run = Run(gwdir, "short", d, int(time.time() * 1e6) - 8 * 10**6)
-        ok = True
-        for i in range(3):
-            ok &= run.send([(blank, 300, 60, 110)], gap_us=200000)
-        rep.check(ok, "short: every frame analysed")
-        rep.check(wait_until(ended("short"), 30), "short: the person ends by time once gone")
-        d.close(20)
-        d = None
+        faceless("short", 3)
         ev = db_rows(db, "SELECT kind, verdict, reason, decision, at_us FROM track_events WHERE camera = 'short'"
                      " AND kind != 'prompt' ORDER BY seq")
         # (a prompt comes too when a tick falls between gate.face_prompt_ms and the end, as it usually does)

@@ -63,7 +63,9 @@ def stream_until_verdict(ws, person, seconds):
 
 def main():
     person = open(PERSON, "rb").read()
-    sets = {"camera.gate1.mode": "gate", "gate.face_prompt_ms": 1000, "gate.face_timeout_ms": 3000,
+    # dispatcher.gate_latest 1 as deployed (lib.py's default 0 suits photo folders, not a live gate)
+    sets = {"camera.gate1.mode": "gate", "dispatcher.gate_latest": 1, "gate.face_prompt_ms": 1000,
+            "gate.face_timeout_ms": 3000,
             "gate.face_timeout_verdict": "DENY", "track.max_missing_ms": 30000}
     with Gatewatch("gateresync", cameras=["gate1"], sets=sets) as gw:
         if not gw.started(rep, "resync"):
