@@ -12,7 +12,8 @@
  * status, so handlers can `return problem_json(out, 404, "no such user")`. */
 int problem_json(struct jbuf *out, int status, const char *detail);
 
-/* problem_title - the reason phrase for an HTTP status. */
+/* problem_title - the reason phrase for an HTTP status (also the status
+ * line's: web.c puts it where lws 4.1 has none). */
 const char *problem_title(int status);
 
 #endif

@@ -87,6 +87,29 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 	return 0;
 }
 
+/* web_reason - lws 4.1 knows the reason phrase of only some statuses
+ * and writes "HTTP/1.1 201 \r\n" for the others (201, 204, 422, 429...):
+ * put problem_title's in. start: where lws began the status line (HTTP/1
+ * only: HTTP/2 has no phrase); *p: the end of what lws wrote. 0, or 1 when
+ * out of room. */
+static int
+web_reason(int status, unsigned char *start, unsigned char **p, unsigned char *end)
+{
+	const char *why = problem_title(status);
+	size_t n = strlen(why);
+	unsigned char *eol;
+
+	if (*p - start < 14 || memcmp(start, "HTTP/1.", 7) != 0 ||
+	    (eol = memchr(start, '\r', (size_t)(*p - start))) == NULL || eol[-1] != ' ')
+		return 0;
+	if ((size_t)(end - *p) <= n)
+		return 1;
+	memmove(eol + n, eol, (size_t)(*p - eol));
+	memcpy(eol, why, n);
+	*p += n;
+	return 0;
+}
+
 /* web_reply - send headers for the JSON in pss->body; the body follows
  * from HTTP_WRITEABLE. Returns what the callback should return. */
 int
@@ -107,7 +130,7 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 	if ((status == 204 || status == 304 ? lws_add_http_header_status(wsi, (unsigned)status, &p, end) :
 	    lws_add_http_common_headers(wsi, (unsigned)status,
 	    status >= 400 ? "application/problem+json" : pss->ctype ? pss->ctype : "application/json",
-	    pss->body.len, &p, end)) ||
+	    pss->body.len, &p, end)) || web_reason(status, start, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    web_extra_headers(wsi, pss, status, &p, end) ||

@@ -24,6 +24,7 @@ Env: GW_ROOT, BIN. Prints "ok - ..." / "not ok - ...: why"."""
 import http.client as httpclient
 import json
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -61,6 +62,27 @@ def ws_status(headers):
         return int(msg.rsplit(" ", 1)[1]) if msg.startswith("handshake status") else 0
     except OSError:
         return 0
+
+
+def status_line(method, path, body, headers):
+    """The first line of an answer, read off a raw socket (http.client
+    hides a missing reason phrase)."""
+    data = body.encode() if body else b""
+    head = "".join("%s: %s\r\n" % kv for kv in headers.items())
+    s = socket.create_connection(("127.0.0.1", n.http_port), timeout=30)
+    try:
+        req = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+               "Content-Length: %d\r\nConnection: close\r\n%s\r\n" % (method, path, n.http_port, len(data), head))
+        s.sendall(req.encode() + data)
+        got = b""
+        while b"\r\n" not in got:  # bounded by the socket's timeout
+            more = s.recv(4096)
+            if not more:
+                break
+            got += more
+        return got.split(b"\r\n", 1)[0].decode(errors="replace")
+    finally:
+        s.close()
 
 
 def cli(*args, stdin=None):
@@ -247,6 +269,13 @@ try:
     t.eq(st, 204, "DELETE /api/users/NAME is 204")
     st, _, _ = admin.request("GET", "/api/users/zed")
     t.eq(st, 404, "a deleted user is 404")
+    lines = [status_line("POST", "/api/users", json.dumps({"name": "rae", "role": "viewer", "password": "rae-password"}),
+                         admin.headers()),
+             status_line("POST", "/api/users", json.dumps({"name": "x y", "role": "viewer", "password": "zzzzzzzz"}),
+                         admin.headers()),
+             status_line("DELETE", "/api/users/rae", None, admin.headers())]
+    t.eq(lines, ["HTTP/1.1 201 Created", "HTTP/1.1 422 Unprocessable Content", "HTTP/1.1 204 No Content"],
+         "status lines carry their reason phrase (201, 422, 204)")
 
     # --- a /live connection ends with its login ---
     def closed_within(w, seconds):
