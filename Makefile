@@ -95,13 +95,15 @@ $(MODELS)/mask.weights: $(addprefix models/trained/,$(MASK_FILES)) models/script
 	@mkdir -p $(MODELS)
 	cp models/trained/mask.labels models/trained/mask.thresholds $(MODELS)/
 	/usr/bin/python3 models/scripts/prune-net.py --in models/trained --out $(MODELS) --name mask
-train-mask: $(MODELS)/face.weights $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/maskeval
-	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models
-	cp $(addprefix $(MODELS)/,$(MASK_FILES)) models/trained/
+# --crossfit 5: mask.thresholds fitted on out-of-fold predictions (mask.crossfit).
+train-mask: all $(MODELS)/face.weights $(MODELS)/person.weights $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/maskeval
+	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models --crossfit 5
+	cp $(addprefix $(MODELS)/,$(MASK_FILES) mask.crossfit) models/trained/
 	$(MAKE) fit-vision
 # The vision path's thresholds (worker.face_threshold, mask.thresholds),
-# fitted on the train split of mask-scenes (mask.thresholds on its
-# calibration part when the mask head held it out, else 0): models/trained/vision.fit.
+# fitted on the train split of mask-scenes (mask.thresholds: mask.crossfit's
+# when made for the committed weights, else the calibration part's when the
+# head held it out, else 0): models/trained/vision.fit.
 fit-vision: all models $(B)/models/maskeval
 	/usr/bin/python3 models/scripts/fit-vision.py --write models/trained
 	cp models/trained/mask.thresholds $(MODELS)/

@@ -36,18 +36,22 @@ with its detector score and class probabilities (--details). From it:
    from the system's own boxes, and the mask-faces calibration faces through
    `maskeval -p` (the face found by the face detector as the worker does).
    A 2-fold check (fit on one half, by image, score right - COST x wrong on
-   the other, against no thresholds) is reported beside it. The fitted
-   thresholds are written only when the installed head held those faces out
-   of its training (its mask.manifest says "calibration: held out",
-   train-mask.sh --calib); a head trained on them (the shipped one: holding
-   them out cost more accuracy than the thresholds gained, docs/MODELS.md)
-   gets 0 for every class (the most probable class), the fit reported only.
-   --mask-thresholds zero|fit forces either.
+   the other, against no thresholds) is reported beside it. What is
+   written: the cross-fitted thresholds of --crossfit (mask.crossfit,
+   models/scripts/mask-crossfit.py: fitted on out-of-fold predictions of
+   heads each trained without a fifth of train) when that file was made for
+   the mask.weights beside it (its sha256; models/trained, which make models
+   copies pruned) and says "use: yes"; else the calibration fit when the
+   installed head held those faces out of its training (its mask.manifest
+   says "calibration: held out", train-mask.sh --calib); else 0 for every
+   class (the most probable class), the fit reported only.
+   --mask-thresholds zero|fit forces either of the last two.
 
 --write DIR writes DIR/mask.thresholds and DIR/vision.fit (what was chosen,
 the curves, and why). Without it, only prints.
 """
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -190,6 +194,24 @@ def held_out_calib(models):
         return False
 
 
+def crossfit_thresholds(path, weights):
+    """the thresholds of mask-crossfit.py's report when it was made for these
+    weights (their sha256), else None."""
+    try:
+        text = open(path).read()
+        with open(weights, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+    m = re.search(r"(?m)^for weights: sha256 ([0-9a-f]{64})", text)
+    t = re.search(r"(?m)^thresholds: (.*)$", text)
+    if not m or not t or m.group(1) != digest or not re.search(r"(?m)^use: yes", text):
+        return None
+    v = t.group(1).split()
+    thr = {v[i]: float(v[i + 1]) for i in range(0, len(v) - 1, 2)}
+    return thr if sorted(thr) == sorted(CLASSES) else None
+
+
 def run_eval(a, work):
     models = os.path.join(work, "models")
     os.makedirs(models, exist_ok=True)
@@ -226,6 +248,9 @@ def main():
     ap.add_argument("--mask-thresholds", choices=("auto", "zero", "fit"), default="auto")
     ap.add_argument("--faces", default="../shared/datasets/mask-faces")
     ap.add_argument("--maskeval", default="build/models/maskeval")
+    ap.add_argument("--crossfit", default="models/trained/mask.crossfit",
+                    help="mask-crossfit.py's report: its thresholds are written when it was made "
+                    "for the mask.weights beside it (the committed, unpruned file)")
     a = ap.parse_args()
     work = a.work or tempfile.mkdtemp(prefix="fit-vision.")
     os.makedirs(work, exist_ok=True)
@@ -300,7 +325,13 @@ def main():
                    "fitted %.0f, none %.0f" % (h, len(half[h]), ", ".join("%s %.3f" % (c, ft[c]) for c in CLASSES),
                                                1 - h, len(half[1 - h]), score(half[1 - h], ft), score(half[1 - h], zero)))
     held_out = held_out_calib(a.models)
-    if a.mask_thresholds == "zero" or (a.mask_thresholds == "auto" and not held_out):
+    cross = crossfit_thresholds(a.crossfit, os.path.join(os.path.dirname(a.crossfit), "mask.weights"))
+    if a.mask_thresholds == "auto" and cross is not None:
+        thr = cross
+        out.append("written: the cross-fitted thresholds of %s (out-of-fold predictions of five heads, each "
+                   "trained without a fifth of train; these weights' sha256): %s" % (
+                       a.crossfit, ", ".join("%s %.3f" % (c, thr[c]) for c in CLASSES)))
+    elif a.mask_thresholds == "zero" or (a.mask_thresholds == "auto" and not held_out):
         thr = dict(zero)
         out.append("written: 0 for every class (%s)" % (
             "--mask-thresholds zero" if a.mask_thresholds == "zero" else
@@ -312,9 +343,9 @@ def main():
     print(text)
     if a.write:
         with open(os.path.join(a.write, "mask.thresholds"), "w") as f:
-            f.write("# mask.thresholds - minimum probability to call each class, chosen on the\n"
-                    "# calibration split of the train images by models/scripts/fit-vision.py\n"
-                    "# (0: the head was trained on them); see vision.fit, step 3\n")
+            f.write("# mask.thresholds - minimum probability to call each class, written by\n"
+                    "# models/scripts/fit-vision.py from train faces only (cross-fitted: mask.crossfit;\n"
+                    "# or the calibration split; 0: none fitted); see vision.fit, step 3\n")
             for c in CLASSES:
                 f.write("%s %.4f\n" % (c, thr[c]))
         with open(os.path.join(a.write, "vision.fit"), "w") as f:

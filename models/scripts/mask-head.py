@@ -65,56 +65,16 @@ def read_cfg_layers(cfg):
     return sum(1 for line in open(cfg) if line.strip().startswith("[")) - 1
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--backbone", required=True)
-    ap.add_argument("--train-feats", required=True)
-    ap.add_argument("--train-list", required=True)
-    ap.add_argument("--val-feats")
-    ap.add_argument("--val-list")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--val-probs", help="write the validation probabilities here, in "
-                    "maskeval -p's format (for experiments; train-mask.sh uses maskeval)")
-    ap.add_argument("--taps", default="6")
-    ap.add_argument("--chin-weight", type=float, default=1.0,
-                    help="mask_chin's loss weight on top of the class balance (experiments)")
-    ap.add_argument("--layout", help="LAYER:FLOATS,... of the feature rows when they hold more "
-                    "layers than --taps (experiments); default: exactly the taps")
-    a = ap.parse_args()
-    taps = [int(s) for s in a.taps.split(",")]
-    rng = np.random.RandomState(a.seed)
+def standardise(x):
+    """the mean and spread of every feature (folded into the first layer)."""
+    return x.mean(0), x.std(0) + 1e-3
 
-    y = labels_from_names(a.train_list)
-    x = np.fromfile(a.train_feats, np.float32)
-    if x.size % len(y):
-        sys.exit("mask-head: %s does not hold %d rows" % (a.train_feats, len(y)))
-    x = x.reshape(len(y), -1)
-    cols = None
-    if a.layout:
-        cols, off = [], 0
-        for item in a.layout.split(","):
-            layer, n = (int(v) for v in item.split(":"))
-            if layer in taps:
-                cols.append((taps.index(layer), off, off + n))
-            off += n
-        cols = np.concatenate([np.arange(lo, hi) for _, lo, hi in sorted(cols)])
-        x = np.ascontiguousarray(x[:, cols])
-    d = x.shape[1]
-    xv = yv = None
-    if a.val_feats:
-        yv = labels_from_val(a.val_list)
-        xv = np.fromfile(a.val_feats, np.float32).reshape(len(yv), -1)
-        if cols is not None:
-            xv = np.ascontiguousarray(xv[:, cols])
-    mean = x.mean(0)
-    std = x.std(0) + 1e-3
-    xs = (x - mean) / std
-    xvs = (xv - mean) / std if xv is not None else None
 
-    h = a.hidden
+def train(xs, y, hidden, epochs, seed, chin_weight=1.0, xvs=None, yv=None, log=sys.stderr):
+    """fit the head on standardised rows xs (labels y), seeded; returns its
+    parameters. xvs/yv: validation rows, reported after every epoch."""
+    rng = np.random.RandomState(seed)
+    d, h = xs.shape[1], hidden
     p = {"w1": (rng.randn(h, d) * np.sqrt(2.0 / d)).astype(np.float32),
          "b1": np.zeros(h, np.float32),
          "w2": (rng.randn(3, h) * np.sqrt(1.0 / h)).astype(np.float32),
@@ -123,12 +83,12 @@ def main():
     v2 = {k: np.zeros_like(v) for k, v in p.items()}
     counts = np.bincount(y, minlength=3).astype(np.float32)
     cw = (counts.sum() / (3 * counts)).astype(np.float32)
-    cw[2] *= a.chin_weight
+    cw[2] *= chin_weight
     print("mask-head: %d training rows of %d features, classes %s, weights %s"
-          % (len(y), d, counts.astype(int).tolist(), np.round(cw, 3).tolist()), file=sys.stderr)
+          % (len(y), d, counts.astype(int).tolist(), np.round(cw, 3).tolist()), file=log)
     lr0, wd, bs, t = 1e-3, 1e-4, 128, 0
-    for ep in range(a.epochs):
-        lr = lr0 * 0.5 ** (ep // max(1, a.epochs // 4))
+    for ep in range(epochs):
+        lr = lr0 * 0.5 ** (ep // max(1, epochs // 4))
         order = rng.permutation(len(y))
         loss_sum = 0.0
         for i in range(0, len(y), bs):
@@ -166,20 +126,18 @@ def main():
             acc = [(pv[yv == c].argmax(1) == c).mean() if (yv == c).any() else 0 for c in range(3)]
             msg += " val %.3f (on %.3f off %.3f chin %.3f)" % (
                 (pv.argmax(1) == yv).mean(), acc[0], acc[1], acc[2])
-        print("mask-head: " + msg, file=sys.stderr)
+        print("mask-head: " + msg, file=log)
+    return p
 
-    if a.val_probs and xvs is not None:
-        pv = forward(p, xvs)
-        with open(a.val_list) as f, open(a.val_probs, "w") as o:
-            for line, pr in zip(f, pv):
-                q = line.split()
-                o.write("%s %s %s %.6f %.6f %.6f\n" % (q[8], q[1], q[2], pr[0], pr[1], pr[2]))
 
+def write(p, mean, std, backbone, taps, out, log=sys.stderr):
+    """the whole classifier as darknet files: out/mask.cfg, .weights, .labels."""
+    h = p["w1"].shape[0]
     # fold the standardisation into the first layer
     w1 = p["w1"] / std[None, :]
     b1 = p["b1"] - w1 @ mean
-    bbcfg = open(os.path.join(a.backbone, "maskbb.cfg")).read()
-    nbb = read_cfg_layers(os.path.join(a.backbone, "maskbb.cfg"))
+    bbcfg = open(os.path.join(backbone, "maskbb.cfg")).read()
+    nbb = read_cfg_layers(os.path.join(backbone, "maskbb.cfg"))
     cfg = re.sub(r"(?m)^#.*\n", "", bbcfg).strip() + "\n\n"
     cfg = ("# mask.cfg - gatewatch mask classifier (mask_on, mask_off, mask_chin): the first\n"
            "# convolutions of the AIZOO face-mask detector (MIT, LICENSE.aizoo-facemask),\n"
@@ -188,20 +146,75 @@ def main():
     cfg += "[route]\nlayers=%s\n\n" % ",".join(str(t) for t in taps)
     cfg += "[connected]\noutput=%d\nactivation=leaky\n\n" % h
     cfg += "[connected]\noutput=3\nactivation=linear\n\n[softmax]\ngroups=1\n"
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "mask.cfg"), "w") as f:
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "mask.cfg"), "w") as f:
         f.write(cfg)
-    with open(os.path.join(a.backbone, "maskbb.weights"), "rb") as f:
+    with open(os.path.join(backbone, "maskbb.weights"), "rb") as f:
         bbw = f.read()[20:]  # after the header: major, minor, revision, seen
-    with open(os.path.join(a.out, "mask.weights"), "wb") as f:
+    with open(os.path.join(out, "mask.weights"), "wb") as f:
         f.write(struct.pack("<iiiQ", 0, 2, 0, 0))
         f.write(bbw)
         for arr in (b1, w1, p["b2"], p["w2"]):
             f.write(np.ascontiguousarray(arr, np.float32).tobytes())
-    with open(os.path.join(a.out, "mask.labels"), "w") as f:
+    with open(os.path.join(out, "mask.labels"), "w") as f:
         f.write("\n".join(LABELS) + "\n")
     print("mask-head: wrote %s/mask.{cfg,weights,labels} (backbone %d layers, taps %s, hidden %d)"
-          % (a.out, nbb, a.taps, h), file=sys.stderr)
+          % (out, nbb, ",".join(str(t) for t in taps), h), file=log)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backbone", required=True)
+    ap.add_argument("--train-feats", required=True)
+    ap.add_argument("--train-list", required=True)
+    ap.add_argument("--val-feats")
+    ap.add_argument("--val-list")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--val-probs", help="write the validation probabilities here, in "
+                    "maskeval -p's format (for experiments; train-mask.sh uses maskeval)")
+    ap.add_argument("--taps", default="6")
+    ap.add_argument("--chin-weight", type=float, default=1.0,
+                    help="mask_chin's loss weight on top of the class balance (experiments)")
+    ap.add_argument("--layout", help="LAYER:FLOATS,... of the feature rows when they hold more "
+                    "layers than --taps (experiments); default: exactly the taps")
+    a = ap.parse_args()
+    taps = [int(s) for s in a.taps.split(",")]
+
+    y = labels_from_names(a.train_list)
+    x = np.fromfile(a.train_feats, np.float32)
+    if x.size % len(y):
+        sys.exit("mask-head: %s does not hold %d rows" % (a.train_feats, len(y)))
+    x = x.reshape(len(y), -1)
+    cols = None
+    if a.layout:
+        cols, off = [], 0
+        for item in a.layout.split(","):
+            layer, n = (int(v) for v in item.split(":"))
+            if layer in taps:
+                cols.append((taps.index(layer), off, off + n))
+            off += n
+        cols = np.concatenate([np.arange(lo, hi) for _, lo, hi in sorted(cols)])
+        x = np.ascontiguousarray(x[:, cols])
+    xv = yv = None
+    if a.val_feats:
+        yv = labels_from_val(a.val_list)
+        xv = np.fromfile(a.val_feats, np.float32).reshape(len(yv), -1)
+        if cols is not None:
+            xv = np.ascontiguousarray(xv[:, cols])
+    mean, std = standardise(x)
+    xs = (x - mean) / std
+    xvs = (xv - mean) / std if xv is not None else None
+    p = train(xs, y, a.hidden, a.epochs, a.seed, a.chin_weight, xvs, yv)
+    if a.val_probs and xvs is not None:
+        pv = forward(p, xvs)
+        with open(a.val_list) as f, open(a.val_probs, "w") as o:
+            for line, pr in zip(f, pv):
+                q = line.split()
+                o.write("%s %s %s %.6f %.6f %.6f\n" % (q[8], q[1], q[2], pr[0], pr[1], pr[2]))
+    write(p, mean, std, a.backbone, taps, a.out)
 
 
 if __name__ == "__main__":

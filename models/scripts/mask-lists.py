@@ -92,6 +92,16 @@ def is_calib_face(index):
     return index % 5 == 1
 
 
+def fold_scene(n, folds):
+    """the cross-fitting fold (mask-crossfit.py) of train image number n."""
+    return (n // 5) % folds
+
+
+def fold_face(index, folds):
+    """the cross-fitting fold of a mask-faces train/ image (sorted position)."""
+    return index % folds
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenes", required=True)

@@ -6,6 +6,7 @@
 #
 # Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
 #        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep] [--calib]
+#        [--crossfit K]
 #   --out     where face.cfg/face.weights are and mask.{cfg,weights,labels,
 #             thresholds,manifest} go
 #   --tools   folder with maskaug, maskfeat, maskeval (default build/models)
@@ -19,6 +20,11 @@
 #             that `make fit-vision` can fit mask.thresholds on them; the
 #             manifest says which (the shipped weights: without, see
 #             docs/MODELS.md "Calibration split")
+#   --crossfit K  after training, fit the per-class thresholds on out-of-fold
+#             predictions of K heads, each trained without a Kth of the train
+#             images (models/scripts/mask-crossfit.py, needs bin/gatewatch):
+#             writes mask.crossfit, whose thresholds `make fit-vision` then
+#             writes into mask.thresholds; 0 (default): none
 #   env GW_MASK_SCENES, GW_MASK_FACES, GW_AIZOO: the datasets and the
 #   AIZOO detector (default ../shared/datasets/mask-scenes, mask-faces,
 #   ../shared/models/aizoo-facemask)
@@ -56,7 +62,7 @@
 #    manifest says it was held out (--calib), else writes 0 again.
 set -eu
 cd "$(dirname "$0")/../.."
-out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0; calib=""
+out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0; calib=""; crossfit=0
 taps=6
 # one BLAS thread: the same sums in the same order, so the same weights
 export OPENBLAS_NUM_THREADS=1
@@ -74,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--work) work=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--calib) calib=--calib; shift ;;
+	--crossfit) crossfit=$2; shift 2 ;;
 	*) echo "train-mask: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -158,5 +165,13 @@ done
 for f in mask.cfg mask.weights mask.labels mask.thresholds mask.manifest; do
 	mv "$out/$f.tmp" "$out/$f"
 done
+if [ "$crossfit" -gt 0 ]; then
+	echo "train-mask: cross-fitting the thresholds ($crossfit folds, models/scripts/mask-crossfit.py)" >&2
+	/usr/bin/python3 models/scripts/mask-crossfit.py --work "$work" --folds "$crossfit" --taps "$taps" \
+		--hidden "$hidden" --epochs "$epochs" --seed "$seed" --models "$out" --weights "$out/mask.weights" \
+		--maskeval "$tools/maskeval" --scenes "$scenes" --faces "$faces" --write "$out" \
+		--command "make train-mask (sh models/scripts/train-mask.sh --crossfit $crossfit)" \
+		>"$work/crossfit.log" || { tail -n 5 "$work/crossfit.log" >&2; exit 1; }
+fi
 [ "$keep" = 1 ] || rm -rf "$work"
 echo "train-mask: wrote $out/mask.cfg, mask.weights, mask.labels, mask.thresholds, mask.manifest" >&2

@@ -40,6 +40,25 @@ if [ "$ncal" -gt 0 ] && [ "$nbad" -eq 0 ]; then
 else
 	echo "not ok - calibration split: $ncal faces, $nbad not from its train images"; rc=1
 fi
+# cross-fitted thresholds (models/scripts/mask-crossfit.py, train images only):
+# when the report says "use: yes", it is for the committed weights and
+# mask.thresholds holds its figures (fit-vision.py writes them)
+cf=models/trained/mask.crossfit
+if [ -f "$cf" ]; then
+	want=$(sed -n 's/^for weights: sha256 \([0-9a-f]*\).*/\1/p' "$cf")
+	have=$(sha256sum models/trained/mask.weights | cut -d' ' -f1)
+	thr=$(sed -n 's/^thresholds: //p' "$cf")
+	shipped=$(grep -v '^#' models/trained/mask.thresholds | awk 'NF == 2 { printf "%s%s %.4f", s, $1, $2; s = " " }')
+	if ! grep -q '^use: yes' "$cf"; then
+		echo "# $cf: thresholds not used: $(sed -n 's/^use: //p' "$cf")"
+	elif [ "$want" != "$have" ]; then
+		echo "not ok - $cf is for other weights (sha256 $want, models/trained/mask.weights $have)"; rc=1
+	elif [ "$thr" != "$shipped" ]; then
+		echo "not ok - models/trained/mask.thresholds ($shipped) is not $cf's ($thr)"; rc=1
+	else
+		echo "ok - mask.thresholds cross-fitted on train ($thr)"
+	fi
+fi
 grep -v ' scenes:lt20$' "$work/val.list" >"$work/test.list"
 "$tool" "$MODELS" \
 	"mask_on=${GW_MASK_MIN_ON:-0.94}" \
