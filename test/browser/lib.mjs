@@ -69,7 +69,9 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 	};
 	env.sock = path.join(env.dir, "run", "notifier.sock");
 	env.args = ["--dir", env.dir, "--set", `http.port=${env.httpPort}`, "--set", `ingest.port=${env.ingestPort}`,
-		"--set", `www.dir=${path.join(ROOT, "www")}`];
+		"--set", `www.dir=${path.join(ROOT, "www")}`,
+		// no listener on the default 127.0.0.1:9469 (a developer's `make run` may hold it)
+		"--set", "metrics.listen="];
 	// Models: the build's default (<bin>/../models/out) unless MODELS names another folder.
 	if (process.env.MODELS) env.args.push("--set", `models.dir=${path.resolve(ROOT, process.env.MODELS)}`);
 	cameras.forEach(([id, name, mode], i) => {
@@ -164,7 +166,9 @@ export function logText(p) {
  * process (.logPath: its output). */
 export async function startUp(env, conf) {
 	const file = path.join(env.tmp, "test.conf");
-	fs.writeFileSync(file, [`models.dir = "${MODELS}"`, `www.dir = "${path.join(ROOT, "www")}"`, ...conf, ""].join("\n"));
+	// metrics.listen off unless conf sets it (the default port may be a developer's `make run`'s)
+	fs.writeFileSync(file, [`models.dir = "${MODELS}"`, `www.dir = "${path.join(ROOT, "www")}"`, `metrics.listen = ""`,
+		...conf, ""].join("\n"));
 	const out = path.join(env.tmp, "up.out");
 	const fd = fs.openSync(out, "a");
 	const p = spawn(bin("gatewatch"), ["up", "--dir", env.dir, "-c", file,

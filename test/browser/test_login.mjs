@@ -8,7 +8,10 @@ import * as gw from "./lib.mjs";
 
 await gw.run(async () => {
 	const env = await gw.makeEnv();
-	await gw.startNotifier(env);
+	const notifier = await gw.startNotifier(env);
+	// lib.mjs turns metrics.listen off: no test tries the default port a developer's `make run` may hold
+	gw.check(await gw.waitFor(() => gw.logText(notifier).includes("metrics.listen is empty"), 30000),
+		"a test notifier has no metrics listener unless its test sets one", gw.logText(notifier).slice(-600));
 	const viewerPw = env.addUser("vic", "viewer");
 	const supPw = env.addUser("sue", "supervisor");
 	const now = Date.now(), T = (now - 2000) * 1000 + 7;

@@ -282,6 +282,9 @@ class Gatewatch:
             "ingest.motion_threshold": "0",
             "dispatcher.gate_latest": "0",
             "log.level": "info",
+            # no listener on the default 127.0.0.1:9469 (a developer's `make run`
+            # may hold it): test_metrics sets its own
+            "metrics.listen": "",
         }
         settings.update(sets or {})
         with open(self.conf, "w") as f:

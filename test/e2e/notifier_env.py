@@ -164,7 +164,10 @@ class Notifier:
         self.sock = os.path.join(self.dir, "run", "notifier.sock")
         self.args = [NOTIFIER, "--dir", self.dir, "--set", "http.port=%d" % self.http_port,
                      "--set", "ingest.port=%d" % self.ingest_port,
-                     "--set", "www.dir=%s" % os.path.join(ROOT, "www")]
+                     "--set", "www.dir=%s" % os.path.join(ROOT, "www"),
+                     # no listener on the default 127.0.0.1:9469 (a developer's `make run`
+                     # may hold it); a test that wants one sets it in extra (the later --set wins)
+                     "--set", "metrics.listen="]
         for i, (cid, name, mode) in enumerate(cameras):
             self.args += ["--set", "camera.%s.token=token-%s-%d" % (cid, cid, i),
                           "--set", "camera.%s.name=%s" % (cid, name), "--set", "camera.%s.mode=%s" % (cid, mode)]

@@ -146,7 +146,7 @@ def check_sd_notify():
     rundir = os.path.join(tmp, "run-elsewhere")
     conf = os.path.join(tmp, "gw.conf")
     with open(conf, "w") as f:
-        f.write('dir = "%s/state"\nrun.dir = "%s"\nmodels.dir = "%s"\nlisten.address = 127.0.0.1\n'
+        f.write('dir = "%s/state"\nrun.dir = "%s"\nmodels.dir = "%s"\nlisten.address = 127.0.0.1\nmetrics.listen = ""\n'
                 "http.port = %d\ningest.port = %d\ncamera.c1.token = tok-notify-1\n"
                 % (tmp, rundir, MODELS, free_port(), free_port()))
     procs = []

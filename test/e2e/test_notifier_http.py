@@ -17,7 +17,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
-from lib import free_port  # noqa: E402
+from lib import free_port, wait_until  # noqa: E402
 from notifier_env import ROOT, WS, Cases, Notifier  # noqa: E402
 
 PHOTO = "/usr/share/darknet/data/person.jpg"
@@ -42,6 +42,10 @@ def raw_get(port, path, headers=None):
 
 try:
     n = Notifier(check_api=True).start()
+    # The harness turns metrics.listen off: no test's notifier tries the
+    # default 127.0.0.1:9469, which a developer's `make run` may hold.
+    t.check(wait_until(lambda: "metrics.listen is empty" in n.log_text(), 30),
+            "a test notifier has no metrics listener unless its test sets one", n.log_text()[-600:])
     workers = {}
     tracks = []   # one person per plan line
     frames = []

@@ -145,6 +145,8 @@ def main():
                          % (open_tracks, tracked, gw.output()[-400:])):
             gw.failed = True   # keep the logs
         nlog = gw.log("notifier")
+        rep.check("metrics.listen is empty" in nlog, "lib.py's config has no metrics listener (metrics.listen empty)",
+                  nlog[-600:])
         closed_at = nlog.find("peer worker cam1")
         closed_at = nlog.find(": closed", closed_at) if closed_at >= 0 else -1
         stop_at = nlog.rfind("signal 15: stopping")
