@@ -133,11 +133,11 @@ static inline void kw_store16w(float *o, __m256 v0, __m256 v1, int lo, int n)
 		    _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx)), v1);
 }
 
-/* A^T M A + bias, act, of 8 tiles whose products are at mp + k * kstride;
- * the 2x2 outputs to o (row stride ow), columns c0 .. n-1 and rows2 (1 or
- * 2) rows of them. */
-static inline void kw_out_tile8w(const float *mp, long kstride, float bias, enum kx_act act,
-    float *o, int ow, int c0, int n, int rows2)
+/* A^T M A + bias, act, of 8 tiles whose products are at mp + k * kstride:
+ * y[0], y[1] the tiles' first output row (columns 0, 1), y[2], y[3] the
+ * second (only when rows2 > 1) */
+static inline __attribute__((always_inline)) void kw_out_y(const float *mp, long kstride,
+    float bias, enum kx_act act, int rows2, __m256 y[4])
 {
 	__m256 s0[4], s1[4], b = _mm256_set1_ps(bias);
 	int j;
@@ -151,55 +151,46 @@ static inline void kw_out_tile8w(const float *mp, long kstride, float bias, enum
 		s0[j] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
 		s1[j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
 	}
-	{
-		__m256 y00 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
-		__m256 y01 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
-		__m256 lo = _mm256_unpacklo_ps(y00, y01), hi = _mm256_unpackhi_ps(y00, y01);
-
-		kw_store16w(o, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), c0, n);
-	}
+	y[0] = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
+	y[1] = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
 	if (rows2 > 1) {
-		__m256 y10 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
-		__m256 y11 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
-		__m256 lo = _mm256_unpacklo_ps(y10, y11), hi = _mm256_unpackhi_ps(y10, y11);
-
-		kw_store16w(o + ow, _mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31), c0, n);
+		y[2] = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
+		y[3] = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
 	}
 }
 
-/* kw_out_tile8w's four outputs of each tile pooled (max, after act) into
- * one: the 2x2 stride-2 maxpool of the output, tile t at o[t] for lanes
- * t0 .. t1-1; rows2 1: the tile's second row is past the output; lanes
- * from c1 on: their second column is. */
+/* kw_out_y's outputs to o (row stride ow), columns c0 .. n-1 and rows2
+ * (1 or 2) rows of them. */
+static inline void kw_out_tile8w(const float *mp, long kstride, float bias, enum kx_act act,
+    float *o, int ow, int c0, int n, int rows2)
+{
+	__m256 y[4];
+	int r;
+
+	kw_out_y(mp, kstride, bias, act, rows2, y);
+	for (r = 0; r < rows2; r++) {
+		__m256 lo = _mm256_unpacklo_ps(y[2 * r], y[2 * r + 1]);
+		__m256 hi = _mm256_unpackhi_ps(y[2 * r], y[2 * r + 1]);
+
+		kw_store16w(o + (long)r * ow, _mm256_permute2f128_ps(lo, hi, 0x20),
+		    _mm256_permute2f128_ps(lo, hi, 0x31), c0, n);
+	}
+}
+
+/* kw_out_y's four outputs of each tile pooled (max) into one: the 2x2
+ * stride-2 maxpool of the output, tile t at o[t] for lanes t0 .. t1-1;
+ * rows2 1: the tile's second row is past the output; lanes from c1 on:
+ * their second column is. */
 static inline void kw_out_tile8p(const float *mp, long kstride, float bias, enum kx_act act,
     float *o, int t0, int t1, int rows2, int c1)
 {
 	__m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-	__m256 s0[4], s1[4], b = _mm256_set1_ps(bias), r;
-	__m256 c2 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(c1), idx));
-	int j;
+	__m256 c2 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(c1), idx)), y[4], r;
 
-	for (j = 0; j < 4; j++) {
-		__m256 m0 = _mm256_loadu_ps(mp + (long)j * kstride);
-		__m256 m1 = _mm256_loadu_ps(mp + (long)(4 + j) * kstride);
-		__m256 m2 = _mm256_loadu_ps(mp + (long)(8 + j) * kstride);
-		__m256 m3 = _mm256_loadu_ps(mp + (long)(12 + j) * kstride);
-
-		s0[j] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
-		s1[j] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
-	}
-	{
-		__m256 y00 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]), b), act);
-		__m256 y01 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3]), b), act);
-
-		r = _mm256_max_ps(y00, _mm256_blendv_ps(y00, y01, c2));
-	}
-	if (rows2 > 1) {
-		__m256 y10 = kx_act8(_mm256_add_ps(_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]), b), act);
-		__m256 y11 = kx_act8(_mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3]), b), act);
-
-		r = _mm256_max_ps(r, _mm256_max_ps(y10, _mm256_blendv_ps(y10, y11, c2)));
-	}
+	kw_out_y(mp, kstride, bias, act, rows2, y);
+	r = _mm256_max_ps(y[0], _mm256_blendv_ps(y[0], y[1], c2));
+	if (rows2 > 1)
+		r = _mm256_max_ps(r, _mm256_max_ps(y[2], _mm256_blendv_ps(y[2], y[3], c2)));
 	_mm256_maskstore_ps(o, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(t0), idx),
 	    _mm256_cmpgt_epi32(_mm256_set1_epi32(t1), idx)), r);
 }
