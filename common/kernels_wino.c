@@ -310,48 +310,31 @@ static void kw_panel_in(const float *pin, int c, const struct kw_geom *g, int q0
 
 /* the output transform of 4 channels' products mb ([16][4][KW_PANEL])
  * for tiles q0 .. q0+nt-1 (a vector's tiles in two or more rows: one
- * masked store per row) */
+ * masked store per row); qh 0: into the output, else into its 2x2
+ * stride-2 maxpool (qh x qw, qh = th or oh / 2, likewise qw) */
 static void kw_panel_out(const float *mb, int q0, int nt, const struct kw_geom *g, const float *bias,
-    enum kx_act act, float *out, long oplane)
+    enum kx_act act, float *out, int qh, int qw)
 {
+	long plane = qh > 0 ? (long)qh * qw : (long)g->oh * g->ow;
 	int j, q, i;
 
-	for (j = 0; j < 4; j++, out += oplane)
+	for (j = 0; j < 4; j++, out += plane)
 		for (q = 0; q < nt; q += 8) {
 			int ng = nt - q > 8 ? 8 : nt - q, ty = (q0 + q) / g->tw, tx = (q0 + q) % g->tw;
 
 			for (i = 0; i < ng; ty++, tx = 0) {
 				int seg = g->tw - tx < ng - i ? g->tw - tx : ng - i;
 				int cols = g->ow - 2 * tx < 2 * seg ? g->ow - 2 * tx : 2 * seg;
-
-				kw_out_tile8w(mb + j * KW_PANEL + q, 4 * KW_PANEL, bias[j], act,
-				    out + (long)2 * ty * g->ow + 2 * (tx - i), g->ow, 2 * i, 2 * i + cols,
-				    2 * ty + 1 < g->oh ? 2 : 1);
-				i += seg;
-			}
-		}
-}
-
-/* kw_panel_out into the 2x2 stride-2 maxpool of the output (qh x qw,
- * qh = th or oh / 2, likewise qw) */
-static void kw_panel_outp(const float *mb, int q0, int nt, const struct kw_geom *g, const float *bias,
-    enum kx_act act, float *out, int qh, int qw)
-{
-	long qplane = (long)qh * qw;
-	int j, q, i;
-
-	for (j = 0; j < 4; j++, out += qplane)
-		for (q = 0; q < nt; q += 8) {
-			int ng = nt - q > 8 ? 8 : nt - q, ty = (q0 + q) / g->tw, tx = (q0 + q) % g->tw;
-
-			for (i = 0; i < ng; ty++, tx = 0) {
-				int seg = g->tw - tx < ng - i ? g->tw - tx : ng - i;
 				int segq = qw - tx < seg ? qw - tx : seg;
+				const float *mp = mb + j * KW_PANEL + q;
 
-				if (ty < qh && segq > 0)
-					kw_out_tile8p(mb + j * KW_PANEL + q, 4 * KW_PANEL, bias[j], act,
-					    out + (long)ty * qw + (tx - i), i, i + segq, 2 * ty + 1 < g->oh ? 2 : 1,
-					    g->ow / 2 - tx + i);
+				if (qh == 0)
+					kw_out_tile8w(mp, 4 * KW_PANEL, bias[j], act,
+					    out + (long)2 * ty * g->ow + 2 * (tx - i), g->ow, 2 * i, 2 * i + cols,
+					    2 * ty + 1 < g->oh ? 2 : 1);
+				else if (ty < qh && segq > 0)
+					kw_out_tile8p(mp, 4 * KW_PANEL, bias[j], act, out + (long)ty * qw + (tx - i),
+					    i, i + segq, 2 * ty + 1 < g->oh ? 2 : 1, g->ow / 2 - tx + i);
 				i += seg;
 			}
 		}
@@ -411,11 +394,7 @@ static void kw_conv3_any(const float *in, int c, int h, int w, int pad, const fl
 			}
 		}
 		for (ob = 0; ob < m / 4; ob++)
-			if (qh > 0)
-				kw_panel_outp(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
-				    out + (long)ob * 4 * qh * qw, qh, qw);
-			else
-				kw_panel_out(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
-				    out + (long)ob * 4 * oplane, oplane);
+			kw_panel_out(mb + ob * msize, q0, nt, &g, bias + ob * 4, act,
+			    out + (long)ob * 4 * (qh > 0 ? (long)qh * qw : oplane), qh, qw);
 	}
 }
