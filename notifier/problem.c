@@ -1,4 +1,6 @@
 /* problem - RFC 9457 problem details (see problem.h). */
+#include <string.h>
+
 #include "problem.h"
 
 const char *
@@ -48,4 +50,27 @@ problem_json(struct jbuf *out, int status, const char *detail)
 	jbuf_str(out, detail);
 	jbuf_add(out, "}");
 	return status;
+}
+
+/* problem_status_line - lws 4.1 knows the reason phrase of only some statuses
+ * and writes "HTTP/1.1 201 \r\n" for the others (201, 204, 422, 429...):
+ * put problem_title's in. start: where lws began the status line (HTTP/1
+ * only: HTTP/2 has no phrase); *p: the end of what lws wrote. 0, or 1 when
+ * out of room. */
+int
+problem_status_line(int status, unsigned char *start, unsigned char **p, unsigned char *end)
+{
+	const char *why = problem_title(status);
+	size_t n = strlen(why);
+	unsigned char *eol;
+
+	if (*p - start < 14 || memcmp(start, "HTTP/1.", 7) != 0 ||
+	    (eol = memchr(start, '\r', (size_t)(*p - start))) == NULL || eol[-1] != ' ')
+		return 0;
+	if ((size_t)(end - *p) <= n)
+		return 1;
+	memmove(eol + n, eol, (size_t)(*p - eol));
+	memcpy(eol, why, n);
+	*p += n;
+	return 0;
 }

@@ -16,4 +16,9 @@ int problem_json(struct jbuf *out, int status, const char *detail);
  * line's: web.c puts it where lws 4.1 has none). */
 const char *problem_title(int status);
 
+/* problem_status_line - put the reason phrase into the HTTP/1 status line
+ * lws wrote from start to *p when it has none of its own ("HTTP/1.1 201 ",
+ * lws 4.1). 0, or 1 when end leaves no room. */
+int problem_status_line(int status, unsigned char *start, unsigned char **p, unsigned char *end);
+
 #endif

@@ -87,29 +87,6 @@ web_extra_headers(struct lws *wsi, struct web_pss *pss, int status, unsigned cha
 	return 0;
 }
 
-/* web_reason - lws 4.1 knows the reason phrase of only some statuses
- * and writes "HTTP/1.1 201 \r\n" for the others (201, 204, 422, 429...):
- * put problem_title's in. start: where lws began the status line (HTTP/1
- * only: HTTP/2 has no phrase); *p: the end of what lws wrote. 0, or 1 when
- * out of room. */
-static int
-web_reason(int status, unsigned char *start, unsigned char **p, unsigned char *end)
-{
-	const char *why = problem_title(status);
-	size_t n = strlen(why);
-	unsigned char *eol;
-
-	if (*p - start < 14 || memcmp(start, "HTTP/1.", 7) != 0 ||
-	    (eol = memchr(start, '\r', (size_t)(*p - start))) == NULL || eol[-1] != ' ')
-		return 0;
-	if ((size_t)(end - *p) <= n)
-		return 1;
-	memmove(eol + n, eol, (size_t)(*p - eol));
-	memcpy(eol, why, n);
-	*p += n;
-	return 0;
-}
-
 /* web_reply - send headers for the JSON in pss->body; the body follows
  * from HTTP_WRITEABLE. Returns what the callback should return. */
 int
@@ -130,7 +107,7 @@ web_reply(struct lws *wsi, struct web_pss *pss, int status)
 	if ((status == 204 || status == 304 ? lws_add_http_header_status(wsi, (unsigned)status, &p, end) :
 	    lws_add_http_common_headers(wsi, (unsigned)status,
 	    status >= 400 ? "application/problem+json" : pss->ctype ? pss->ctype : "application/json",
-	    pss->body.len, &p, end)) || web_reason(status, start, &p, end) ||
+	    pss->body.len, &p, end)) || problem_status_line(status, start, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    web_extra_headers(wsi, pss, status, &p, end) ||
@@ -433,6 +410,13 @@ web_ws_filter(struct lws *wsi)
 		log_info(NULL, "ws upgrade refused: path is not /live");
 		return 1;
 	}
+	/* http:// on the https port is only redirected (web_start): an upgrade
+	 * skips lws's redirect, and /live is never served in clear */
+	if (cfg->tls_cert[0] && !lws_is_ssl(wsi)) {
+		log_info(NULL, "ws upgrade refused: plain http on the https port");
+		lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
+		return 1;
+	}
 	auth_identify(wsi, &r);
 	if (r.who.kind == AUTHDB_ANON) {
 		log_info(NULL, "ws upgrade from %s refused: no session or token", r.addr);
@@ -509,7 +493,7 @@ static struct netlisten web_listener;
 int
 web_start(uv_loop_t *loop, const struct config *c)
 {
-	struct lws_context_creation_info info;
+	struct lws_context_creation_info info, vinfo;
 	static void *foreign[1];
 	struct lws_vhost *vh;
 	char err[256];
@@ -539,8 +523,13 @@ web_start(uv_loop_t *loop, const struct config *c)
 		 * only http/1.1, which WebSockets use anyway */
 		info.alpn = "http/1.1";
 	}
+	vinfo = info;
+	/* http:// to the TLS port: a 301 to https:// (lws peeks at the first
+	 * byte; only the dashboard's vhost, never metrics.listen's) */
+	if (c->tls_cert[0])
+		vinfo.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT | LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
 	if ((web_ctx = lws_create_context(&info)) == NULL ||
-	    (vh = lws_create_vhost(web_ctx, &info)) == NULL) {
+	    (vh = lws_create_vhost(web_ctx, &vinfo)) == NULL) {
 		log_error(NULL, "http: cannot serve on %s:%d (see the lws lines above)", c->listen_address, c->http_port);
 		return -1;
 	}

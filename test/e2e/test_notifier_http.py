@@ -211,6 +211,27 @@ try:
             flags = [f.strip().lower() for f in lh.get("set-cookie", "").split(";")]
             t.check("secure" in flags and "httponly" in flags and "samesite=strict" in flags,
                     "under TLS the session cookie is Secure, HttpOnly, SameSite=Strict", repr(flags))
+            # http:// to the https port: a redirect to https://, never an answer in clear
+            def plain(req):
+                with socket.create_connection(("127.0.0.1", n2.http_port), timeout=10) as raw:
+                    raw.sendall(req.encode())
+                    got = b""
+                    while b"\r\n\r\n" not in got:  # bounded by the socket's timeout
+                        more = raw.recv(4096)
+                        if not more:
+                            break
+                        got += more
+                    return got.decode(errors="replace")
+            head = plain("GET /api/tracks HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % n2.http_port)
+            t.check(head.startswith("HTTP/1.1 301") and
+                    "\r\nlocation: https://127.0.0.1:%d/" % n2.http_port in head.lower(),
+                    "http:// to the https port is redirected to https:// (301)", repr(head[:300]))
+            head = plain("GET /live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Protocol: gatewatch-live\r\nCookie: %s\r\nOrigin: https://127.0.0.1:%d\r\n\r\n"
+                         % (n2.http_port, n2.auth().headers()["Cookie"], n2.http_port))
+            t.check(head.split(" ", 2)[1:2] == ["403"], "a plain ws:// upgrade to the https port is refused (403), "
+                    "even with a session", repr(head[:300]))
             # metrics.listen is its own vhost: plain HTTP on loopback beside the TLS port
             with socket.create_connection(("127.0.0.1", mport), timeout=10) as raw:
                 raw.sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
