@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -114,6 +115,21 @@ def check_answers(report, port, document):
             bad += 1
     if r.returncode != (1 if bad else 0) or not r.stdout:
         report.fail("openapi_check.mjs ran", "exit %d: %s" % (r.returncode, r.stderr[-1500:]))
+
+
+def raw_head(port, request, timeout=30.0):
+    """The head of the answer (up to its blank line, as text) to request
+    (bytes) sent on a raw loopback socket: what http.client hides, such
+    as a status line without its reason phrase."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(request)
+        got = b""
+        while b"\r\n\r\n" not in got:  # bounded by the socket's timeout
+            more = s.recv(4096)
+            if not more:
+                break
+            got += more
+    return got.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
 
 
 def cookie_of(headers, name="gw_session"):

@@ -24,7 +24,6 @@ Env: GW_ROOT, BIN. Prints "ok - ..." / "not ok - ...: why"."""
 import http.client as httpclient
 import json
 import os
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -32,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from notifier_env import GATEWATCH, WS, Cases, Notifier, cookie_of, http, record  # noqa: E402
+from notifier_env import GATEWATCH, WS, Cases, Notifier, cookie_of, http, raw_head, record  # noqa: E402
 
 t = Cases()
 n = None
@@ -65,24 +64,12 @@ def ws_status(headers):
 
 
 def status_line(method, path, body, headers):
-    """The first line of an answer, read off a raw socket (http.client
-    hides a missing reason phrase)."""
+    """The first line of an answer, read off a raw socket."""
     data = body.encode() if body else b""
     head = "".join("%s: %s\r\n" % kv for kv in headers.items())
-    s = socket.create_connection(("127.0.0.1", n.http_port), timeout=30)
-    try:
-        req = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
-               "Content-Length: %d\r\nConnection: close\r\n%s\r\n" % (method, path, n.http_port, len(data), head))
-        s.sendall(req.encode() + data)
-        got = b""
-        while b"\r\n" not in got:  # bounded by the socket's timeout
-            more = s.recv(4096)
-            if not more:
-                break
-            got += more
-        return got.split(b"\r\n", 1)[0].decode(errors="replace")
-    finally:
-        s.close()
+    req = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+           "Content-Length: %d\r\nConnection: close\r\n%s\r\n" % (method, path, n.http_port, len(data), head))
+    return raw_head(n.http_port, req.encode() + data).split("\r\n", 1)[0]
 
 
 def cli(*args, stdin=None):

@@ -18,7 +18,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
 from lib import free_port, wait_until  # noqa: E402
-from notifier_env import ROOT, WS, Cases, Notifier  # noqa: E402
+from notifier_env import ROOT, WS, Cases, Notifier, raw_head  # noqa: E402
 
 PHOTO = "/usr/share/darknet/data/person.jpg"
 t = Cases()
@@ -213,15 +213,7 @@ try:
                     "under TLS the session cookie is Secure, HttpOnly, SameSite=Strict", repr(flags))
             # http:// to the https port: a redirect to https://, never an answer in clear
             def plain(req):
-                with socket.create_connection(("127.0.0.1", n2.http_port), timeout=10) as raw:
-                    raw.sendall(req.encode())
-                    got = b""
-                    while b"\r\n\r\n" not in got:  # bounded by the socket's timeout
-                        more = raw.recv(4096)
-                        if not more:
-                            break
-                        got += more
-                    return got.decode(errors="replace")
+                return raw_head(n2.http_port, req.encode())
             head = plain("GET /api/tracks HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % n2.http_port)
             t.check(head.startswith("HTTP/1.1 301") and
                     "\r\nlocation: https://127.0.0.1:%d/" % n2.http_port in head.lower(),
