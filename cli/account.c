@@ -304,6 +304,9 @@ account_done(sqlite3 *db, int rc, const struct account_op *op, const char *actio
 	}
 	if (rc == -ENOENT)
 		fprintf(stderr, "gatewatch %s %s: no such %s\n", op->cmd, op->w[0], op->cmd);
+	else if (rc == -EPERM)   /* user del / user role: authdb keeps the last admin (the API's rule too) */
+		fprintf(stderr, "gatewatch user %s: %s is the last admin and stays one: make another user admin "
+		    "first (gatewatch user role NAME admin); nothing changed\n", op->w[0], op->w[1]);
 	else
 		fprintf(stderr, "gatewatch %s %s: %s\n", op->cmd, op->w[0], rc == -EIO ? sqlite3_errmsg(db) : strerror(-rc));
 	return 1;
@@ -342,24 +345,6 @@ account_user_password(sqlite3 *db, struct account_op *op)
 	return 0;
 }
 
-/* account_keeps_admin - user del / user role: the last admin may be
- * neither deleted nor demoted (the API's rule too: authdb_last_admin).
- * 0 to go on, or -1 after a message. */
-static int
-account_keeps_admin(sqlite3 *db, const struct account_op *op)
-{
-	int rc = authdb_last_admin(db, op->w[1]);
-
-	if (rc == 0)
-		return 0;
-	if (rc < 0)
-		fprintf(stderr, "gatewatch user %s: %s\n", op->w[0], sqlite3_errmsg(db));
-	else
-		fprintf(stderr, "gatewatch user %s: %s is the last admin and stays one: make another user admin "
-		    "first (gatewatch user role NAME admin); nothing changed\n", op->w[0], op->w[1]);
-	return -1;
-}
-
 /* account_user_verb - one user verb on the open database. */
 static int
 account_user_verb(sqlite3 *db, struct account_op *op)
@@ -370,9 +355,6 @@ account_user_verb(sqlite3 *db, struct account_op *op)
 		return authdb_users(db, account_user_print, NULL) < 0 ? 1 : 0;
 	if (strcmp(op->w[0], "add") == 0 || strcmp(op->w[0], "passwd") == 0)
 		return account_user_password(db, op);
-	/* Left: del, and role (a change away from admin may lose the last one). */
-	if ((strcmp(op->w[0], "del") == 0 || op->role != AUTHDB_ADMIN) && account_keeps_admin(db, op) != 0)
-		return 1;
 	if (strcmp(op->w[0], "role") == 0) {
 		snprintf(d, sizeof(d), "{\"role\":\"%s\"}", authdb_role_name(op->role));
 		if (account_done(db, authdb_user_set_role(db, op->w[1], op->role, op->now), op, "user_role",

@@ -223,17 +223,32 @@ authdb_user_add(sqlite3 *db, const char *name, int role, const char *password, i
 	return rc < 0 ? rc : 0;
 }
 
+/* The last admin stays one: the statement that would delete or demote
+ * them changes nothing, decided in that one statement (SQLite runs it
+ * under the write lock), so a CLI and the API changing two admins at the
+ * same instant cannot both pass a check made before their change. ?1 is
+ * the user's name. */
+#define AUTHDB_KEEPS_ADMIN "(role <> 'admin' OR EXISTS (SELECT 1 FROM users WHERE name <> ?1 AND role = 'admin'))"
+
+/* authdb_unchanged - why a keeps-admin statement changed no row */
+static int
+authdb_unchanged(sqlite3 *db, const char *name)
+{
+	int rc = authdb_user_get(db, name, NULL);
+
+	return rc == 0 ? -EPERM : rc;
+}
+
 int
 authdb_user_del(sqlite3 *db, const char *name)
 {
 	int rc;
 
+	if ((rc = authdb_exec1(db, "DELETE FROM users WHERE name = ?1 AND " AUTHDB_KEEPS_ADMIN, "s", name)) <= 0)
+		return rc < 0 ? rc : authdb_unchanged(db, name);
 	/* Sessions go with the user (ON DELETE CASCADE needs foreign_keys,
-	 * so say it here too). */
-	if (authdb_exec1(db, "DELETE FROM sessions WHERE user = ?", "s", name) < 0)
-		return -EIO;
-	rc = authdb_exec1(db, "DELETE FROM users WHERE name = ?", "s", name);
-	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+	 * so say it here too; a session is read joined to its user). */
+	return authdb_exec1(db, "DELETE FROM sessions WHERE user = ?", "s", name) < 0 ? -EIO : 0;
 }
 
 int
@@ -264,9 +279,9 @@ authdb_user_set_role(sqlite3 *db, const char *name, int role, int64_t now_us)
 
 	if (!authdb_role_valid(role))
 		return -EINVAL;
-	rc = authdb_exec1(db, "UPDATE users SET role = ?, changed_us = ? WHERE name = ?", "sis",
-	    authdb_role_name(role), now_us, name);
-	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+	rc = authdb_exec1(db, "UPDATE users SET role = ?2, changed_us = ?3 WHERE name = ?1 AND (?2 = 'admin' OR "
+	    AUTHDB_KEEPS_ADMIN ")", "ssi", name, authdb_role_name(role), now_us);
+	return rc < 0 ? rc : rc == 0 ? authdb_unchanged(db, name) : 0;
 }
 
 static void
@@ -327,22 +342,6 @@ authdb_count_role(sqlite3 *db, int role)
 		return -EIO;
 	if (role)
 		sqlite3_bind_text(st, 1, authdb_role_name(role), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-int
-authdb_last_admin(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int n = -EIO;
-
-	if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1 AND role = 'admin') AND "
-	    "NOT EXISTS (SELECT 1 FROM users WHERE name <> ?1 AND role = 'admin')", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);

@@ -88,12 +88,14 @@ struct authdb_user {
  * -EEXIST if the name is taken, -EINVAL for a bad name/role/password,
  * -ENOMEM if hashing failed. */
 int authdb_user_add(sqlite3 *db, const char *name, int role, const char *password, int64_t now_us);
-/* authdb_user_del - remove a user and end their sessions. -ENOENT. */
+/* authdb_user_del - remove a user and end their sessions. -ENOENT, or
+ * -EPERM for the last admin (nothing changed). */
 int authdb_user_del(sqlite3 *db, const char *name);
 /* authdb_user_passwd - new password; ends the user's sessions. */
 int authdb_user_passwd(sqlite3 *db, const char *name, const char *password, int64_t now_us);
 /* authdb_user_set_role - change a user's role (sessions keep going with
- * the new role, read on every request). */
+ * the new role, read on every request). -ENOENT, or -EPERM when that
+ * would take the role of the last admin (nothing changed). */
 int authdb_user_set_role(sqlite3 *db, const char *name, int role, int64_t now_us);
 /* authdb_user_get - 0 with u filled, or -ENOENT. */
 int authdb_user_get(sqlite3 *db, const char *name, struct authdb_user *u);
@@ -101,10 +103,6 @@ int authdb_user_get(sqlite3 *db, const char *name, struct authdb_user *u);
 int authdb_users(sqlite3 *db, void (*fn)(const struct authdb_user *, void *), void *arg);
 /* authdb_count_role - how many users have role (0: any role). */
 int authdb_count_role(sqlite3 *db, int role);
-/* authdb_last_admin - 1 when name is an admin and no other user is (so
- * it may be neither deleted nor given another role: the API and the CLI
- * both refuse), 0 when not (or no such user), -EIO. */
-int authdb_last_admin(sqlite3 *db, const char *name);
 /* authdb_login - check name and password. Returns 1 with *role set when
  * they match, 0 when not (an unknown user costs the same time as a wrong
  * password), negative on error. */

@@ -326,10 +326,10 @@ accounts_user_patch(const struct authdb_user *u, json_t *j, struct auth_req *r, 
 		return problem_json(out, 422, "role: admin, supervisor or viewer; password: 8..256 characters");
 	if (role && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
-	if (role && rl != AUTHDB_ADMIN && authdb_last_admin(db_handle(), u->name) != 0)
-		return problem_json(out, 409, "the last admin keeps the admin role");
 	if (role) {
-		if (authdb_user_set_role(db_handle(), u->name, rl, now) != 0)
+		if ((status = authdb_user_set_role(db_handle(), u->name, rl, now)) == -EPERM)
+			return problem_json(out, 409, "the last admin keeps the admin role");
+		if (status != 0)
 			return problem_json(out, 500, "database error");
 		accounts_role_audit("user_role", u->name, rl);
 	}
@@ -362,9 +362,9 @@ accounts_user(const char *im, const char *method, const char *name, const char *
 	if (strcmp(method, "DELETE") == 0) {
 		if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 			return status;
-		if (authdb_last_admin(db_handle(), name) != 0)
+		if ((status = authdb_user_del(db_handle(), name)) == -EPERM)
 			return problem_json(out, 409, "the last admin cannot be deleted");
-		if (authdb_user_del(db_handle(), name) != 0)
+		if (status != 0)
 			return problem_json(out, 500, "database error");
 		auth_audit("user_del", name, NULL);
 		return 204;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "authdb.h"
 #include "check.h"
@@ -129,14 +130,16 @@ CASE(sessions)
 	CHECK_INT(who.expires_us, t0 + 150 * S, "renewal never passes the cap");
 	CHECK_INT(authdb_session_get(db, sid, t0 + 151 * S, 100 * S, &who, &renewed), 0, "over at the cap");
 	CHECK_INT(authdb_session_new(db, "ann", t0, 100 * S, 1000 * S, sid), 0, "a new session");
-	CHECK_INT(authdb_last_admin(db, "ann"), 0, "a supervisor is no last admin");
 	CHECK_INT(authdb_user_set_role(db, "bob", AUTHDB_ADMIN, t0), 0, "bob becomes an admin");
-	CHECK_INT(authdb_last_admin(db, "bob"), 1, "the only admin is the last admin");
-	CHECK_INT(authdb_last_admin(db, "nobody"), 0, "nor is an unknown name");
+	CHECK_INT(authdb_user_set_role(db, "bob", AUTHDB_VIEWER, t0), -EPERM, "the only admin keeps the role");
+	CHECK_INT(authdb_user_del(db, "bob"), -EPERM, "and is not deleted");
+	CHECK_INT(authdb_user_set_role(db, "bob", AUTHDB_ADMIN, t0), 0, "but may be made admin again");
+	CHECK_INT(authdb_user_set_role(db, "nobody", AUTHDB_VIEWER, t0), -ENOENT, "an unknown name is -ENOENT");
 	CHECK_INT(authdb_user_set_role(db, "ann", AUTHDB_ADMIN, t0), 0, "ann becomes an admin too");
-	CHECK_INT(authdb_last_admin(db, "bob"), 0, "with two admins neither is the last");
 	CHECK_INT(authdb_user_set_role(db, "ann", AUTHDB_VIEWER, t0), 0, "ann becomes a viewer");
-	CHECK_INT(authdb_last_admin(db, "bob"), 1, "bob is the last admin again");
+	CHECK_INT(authdb_user_del(db, "bob"), -EPERM, "bob is the last admin again: not deleted");
+	CHECK_INT(test_authdb_count(db, "SELECT count(*) FROM users WHERE name = 'bob' AND role = 'admin'"), 1,
+	    "bob is still there, an admin");
 	CHECK_INT(authdb_session_get(db, sid, t0 + S, 100 * S, &who, &renewed), 1, "her session goes on");
 	CHECK_INT(who.role, AUTHDB_VIEWER, "with the new role at once");
 	CHECK_INT(authdb_user_passwd(db, "ann", "new-ann-password", t0), 0, "a new password");
@@ -146,10 +149,63 @@ CASE(sessions)
 	CHECK_INT(authdb_session_del(db, sid), 0, "logout");
 	CHECK_INT(authdb_session_del(db, sid), -ENOENT, "logout again: no such session");
 	CHECK_INT(authdb_session_new(db, "bob", t0, 100 * S, 1000 * S, sid), 0, "bob again");
-	CHECK_INT(authdb_user_del(db, "bob"), 0, "delete bob");
+	CHECK_INT(authdb_user_set_role(db, "ann", AUTHDB_ADMIN, t0), 0, "ann an admin again");
+	CHECK_INT(authdb_user_del(db, "bob"), 0, "delete bob (ann is admin)");
 	CHECK_INT(authdb_session_get(db, sid, t0 + S, 100 * S, &who, &renewed), 0, "his session went with him");
 	CHECK_INT(authdb_user_del(db, "bob"), -ENOENT, "delete bob again: -ENOENT");
 	sqlite3_close(db);
+}
+
+/* test_authdb_race - the other connection's change, made between
+ * the moment a statement of db starts and its first read */
+static sqlite3 *race_other;
+static const char *race_sql;
+
+static int
+test_authdb_race(unsigned type, void *arg, void *stmt, void *sql)
+{
+	(void)type;
+	(void)arg;
+	(void)stmt;
+	if (race_sql && (strncmp(sql, "UPDATE users SET role", 21) == 0 || strncmp(sql, "DELETE FROM users", 17) == 0)) {
+		CHECK_INT(sqlite3_exec(race_other, race_sql, NULL, NULL, NULL), SQLITE_OK, "the other demotion commits");
+		race_sql = NULL;
+	}
+	return 0;
+}
+
+/* Two admins, each demoted (or deleted) by another program at the same
+ * instant (the CLI and the API): one stays admin. The other program's
+ * change commits right as this one's statement starts, the moment a
+ * check made before the change would have missed it. */
+CASE(last_admin_race)
+{
+	const char *mine[] = { "role", "del" };
+	sqlite3 *db = NULL;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(authdb_init(), 0, "libsodium starts");
+		unlink("race.db");
+		unlink("race.db-wal");
+		unlink("race.db-shm");
+		CHECK_INT(sqlite3_open("race.db", &db), SQLITE_OK, "a database file");
+		CHECK_INT(sqlite3_open("race.db", &race_other), SQLITE_OK, "a second connection to it");
+		sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		sqlite3_busy_timeout(db, 5000);
+		sqlite3_busy_timeout(race_other, 5000);
+		CHECK_INT(authdb_schema(db), 0, "schema created");
+		CHECK_INT(authdb_user_add(db, "ann", AUTHDB_ADMIN, "ann-password", T0), 0, "ann, admin");
+		CHECK_INT(authdb_user_add(db, "bob", AUTHDB_ADMIN, "bob-password", T0), 0, "bob, admin");
+		sqlite3_trace_v2(db, SQLITE_TRACE_STMT, test_authdb_race, NULL);
+		race_sql = "UPDATE users SET role = 'viewer' WHERE name = 'bob'";
+		rc = i == 0 ? authdb_user_set_role(db, "ann", AUTHDB_VIEWER, T0) : authdb_user_del(db, "ann");
+		CHECK(race_sql == NULL, "the other demotion ran during this one");
+		CHECK_INT(rc, -EPERM, mine[i]);
+		CHECK_INT(test_authdb_count(db, "SELECT count(*) FROM users WHERE role = 'admin'"), 1, "one admin left");
+		sqlite3_close(race_other);
+		sqlite3_close(db);
+	}
 }
 
 CASE(tokens)
