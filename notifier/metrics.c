@@ -103,8 +103,10 @@ metrics_result(const struct msg_result *r, const struct commit_out *out)
 			/* the event's time as stored (the frame's receipt, or when
 			 * the worker's tick decided), but never before the person
 			 * was last seen: first_seen and last_seen are on the
-			 * tracker's clock, which runs ahead of the frames' receipt
-			 * times when the worker is more than 10 s behind */
+			 * tracker's clock, which the worker's idle tick moves on
+			 * between frames (the last frame's receipt time plus the
+			 * wall time since), ahead of the next frame's receipt time
+			 * when the worker falls further behind */
 			int64_t at = result_at_us(r) > e->last_seen_us ? result_at_us(r) : e->last_seen_us;
 
 			mt.decisions++;

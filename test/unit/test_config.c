@@ -423,11 +423,14 @@ test_config_not_in_example(const char *text, const char *key, const char *line)
 	return strstr(text, commented) == NULL;
 }
 
-/* deploy/gatewatch.conf.example lists every key with its default. */
+/* deploy/gatewatch.conf.example lists every key with its default; so
+ * does the config fuzzer's copy of it (its seed, kept the same). */
 CASE(example_lists_every_default)
 {
 	CHECK_INT(test_config_missing("deploy/gatewatch.conf.example", test_config_not_in_example), 0,
 	    "deploy/gatewatch.conf.example has every key with its default");
+	CHECK_INT(test_config_missing("test/fuzz/corpus/config/example.conf", test_config_not_in_example), 0,
+	    "test/fuzz/corpus/config/example.conf too");
 }
 
 CHECK_MAIN()
