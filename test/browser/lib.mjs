@@ -71,7 +71,12 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 	env.args = ["--dir", env.dir, "--set", `http.port=${env.httpPort}`, "--set", `ingest.port=${env.ingestPort}`,
 		"--set", `www.dir=${path.join(ROOT, "www")}`,
 		// no listener on the default 127.0.0.1:9469 (a developer's `make run` may hold it)
-		"--set", "metrics.listen="];
+		"--set", "metrics.listen=",
+		// Nothing edits what a test fed behind its back: feed()'s workers leave at
+		// once, and the notifier ends their open people 13 s later (track.max_missing_ms
+		// + dispatcher.worker_backoff_max_ms; a loaded machine is past that mid-test);
+		// the first frame starts camera.offline_after_ms (a camera_offline alert after 60 s)
+		"--set", "dispatcher.worker_backoff_max_ms=3600000", "--set", "camera.offline_after_ms=0"];
 	// Models: the build's default (<bin>/../models/out) unless MODELS names another folder.
 	if (process.env.MODELS) env.args.push("--set", `models.dir=${path.resolve(ROOT, process.env.MODELS)}`);
 	cameras.forEach(([id, name, mode], i) => {

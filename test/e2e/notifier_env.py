@@ -183,7 +183,15 @@ class Notifier:
                      "--set", "www.dir=%s" % os.path.join(ROOT, "www"),
                      # no listener on the default 127.0.0.1:9469 (a developer's `make run`
                      # may hold it); a test that wants one sets it in extra (the later --set wins)
-                     "--set", "metrics.listen="]
+                     "--set", "metrics.listen=",
+                     # Nothing edits what a test fed behind its back (extra may set these):
+                     # gwmsg.feed's workers leave at once, and the notifier ends their open
+                     # people track.max_missing_ms + dispatcher.worker_backoff_max_ms after
+                     # (13 s; a loaded machine is past that mid-test: extra "ended" events
+                     # and "left" messages); the first frame starts camera.offline_after_ms
+                     # (an extra camera_offline alert after 60 s)
+                     "--set", "dispatcher.worker_backoff_max_ms=3600000",
+                     "--set", "camera.offline_after_ms=0"]
         for i, (cid, name, mode) in enumerate(cameras):
             self.args += ["--set", "camera.%s.token=token-%s-%d" % (cid, cid, i),
                           "--set", "camera.%s.name=%s" % (cid, name), "--set", "camera.%s.mode=%s" % (cid, mode)]
