@@ -4,6 +4,8 @@
 # packages (package-lock.json). Safe to run again: it installs only what is
 # missing. Needs root (or sudo) for apt-get.
 #
+# git: test/unit/code_limits.py lists the tree's C files with git ls-files
+# (the unit suite of make test); the tree is a git clone anyway.
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (make fuzz,
 # the fuzz suite of make test); only recommended by clang, and recommends
 # are not installed here.
@@ -22,7 +24,7 @@ libuv1-dev libstb-dev libsqlite3-dev sqlite3 libssl-dev libjansson-dev libsodium
 python3-opencv python3-numpy ffmpeg imagemagick libdlib19.1 chromium curl
 ca-certificates libsystemd-dev systemd clang libclang-rt-dev strace iproute2
 python3-prometheus-client libmosquitto-dev mosquitto mosquitto-clients libcurl4-openssl-dev
-python3-cryptography openssl"
+python3-cryptography openssl git"
 [ "$BENCH" = 1 ] && PKGS="$PKGS python3-onnx"
 
 missing=""
