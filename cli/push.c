@@ -358,8 +358,8 @@ push_tick(lws_sorted_usec_list_t *sul)
 		lws_callback_on_writable(ps.wsi);
 }
 
-/* push_connect_error - the connection failed: say so, with what may be
- * wrong. lws's "read failed" is a server that closed the connection at
+/* push_connect_error - the connection failed: say so, with the URL and what
+ * may be wrong. lws's "read failed" is a server that closed the connection at
  * once, as the dashboard's port, or a TLS server to ws://, does. */
 static void
 push_connect_error(const void *in)
@@ -367,13 +367,14 @@ push_connect_error(const void *in)
 	const char *why = in ? (const char *)in : "connection failed", *hint = "";
 
 	if (strstr(why, "SSL"))
-		hint = " (a self-signed server: --cacert ITS_CERT.pem)";
+		hint = ps.opt.cacert ? " (is --cacert the server's certificate, naming the URL's host? see above)" :
+		    " (a self-signed server: --cacert ITS_CERT.pem)";
 	else if (strstr(why, "read failed"))
 		hint = strcmp(ps.opt.scheme, "ws") == 0 ?
 		    " (is the port ingest's, as gatewatch up prints it, not the dashboard's?"
 		    " a server with tls.cert set takes wss:// only)" :
 		    " (is the port ingest's, as gatewatch up prints it, not the dashboard's?)";
-	push_finish(1, "cannot connect: %s%s", why, hint);
+	push_finish(1, "cannot connect to %s: %s%s", ps.opt.url, why, hint);
 }
 
 static int
