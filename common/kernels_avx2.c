@@ -224,7 +224,7 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed)
 
 #define BCAST(k) _mm256_broadcast_ss(wk + (k))
 
-/* 4 output channels x V vectors (8 pixels each) of one output row; only
+/* 4 output channels x V (1 or 2) vectors (8 pixels each) of one output row; only
  * n pixels of the last vector are written. Tap t of the 3x3 window reads
  * pin + toff[t] (+ channel * cplane). Inputs may be read past the row
  * (into the next one or the slack): those lanes are never stored. */
@@ -232,13 +232,12 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
     const long *toff, int c, const float *wp, const float *bias, enum kx_act act, float *o,
     long oplane, const int V, int n, const int S1, long pw)
 {
-	__m256 a[4][3];
-	__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	__m256 a[4][2];
 	int ic, t, j, v;
 
 #pragma GCC unroll 4
 	for (j = 0; j < 4; j++)
-#pragma GCC unroll 3
+#pragma GCC unroll 2
 		for (v = 0; v < V; v++)
 			a[j][v] = _mm256_set1_ps(bias[j]);
 	for (ic = 0; ic < c; ic++) {
@@ -246,16 +245,16 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 
 #pragma GCC unroll 9
 		for (t = 0; t < 9; t++, wk += 4) {
-			__m256 in[3];
+			__m256 in[2];
 
-#pragma GCC unroll 3
+#pragma GCC unroll 2
 			for (v = 0; v < V; v++)
 				in[v] = _mm256_loadu_ps(r + (S1 ? (t / 3) * pw + t % 3 : toff[t]) + 8 * v);
 #pragma GCC unroll 4
 			for (j = 0; j < 4; j++) {
 				__m256 w = _mm256_broadcast_ss(wk + j);
 
-#pragma GCC unroll 3
+#pragma GCC unroll 2
 				for (v = 0; v < V; v++)
 					a[j][v] = _mm256_fmadd_ps(w, in[v], a[j][v]);
 			}
@@ -263,16 +262,19 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
 	}
 #pragma GCC unroll 4
 	for (j = 0; j < 4; j++, o += oplane) {
-#pragma GCC unroll 3
+#pragma GCC unroll 2
 		for (v = 0; v < V - 1; v++)
 			_mm256_storeu_ps(o + 8 * v, kx_act8(a[j][v], act));
-		_mm256_maskstore_ps(o + 8 * (V - 1), mask, kx_act8(a[j][V - 1], act));
+		kx_store8(o + 8 * (V - 1), kx_act8(a[j][V - 1], act), 0, n);
 	}
 }
 
-/* One output row of 4 channels: tiles of 24, 16 or 8 pixels, the last
- * one masked. S1: stride 1, whose taps are constant offsets from the
- * row (no table to read: it left the tile kernel short of registers). */
+/* One output row of 4 channels: tiles of 16 pixels, the last one (8 or
+ * 16) cut short. S1: stride 1, whose taps are constant offsets from the
+ * row (no table to read: it left the tile kernel short of registers).
+ * Not 24-pixel tiles: their 12 accumulators, 3 inputs and a weight fill
+ * all 16 registers and GCC spills (measured, 3x3 at 64x64, 32 out:
+ * 3 in 66 -> 85 GFLOP/s, 16 or 32 in 72 -> 94 with 16-pixel tiles). */
 static inline __attribute__((always_inline)) void conv3_row(const float *row, long cplane,
     const long *toff, int c, const float *wp, const float *b, enum kx_act act, float *o,
     long oplane, int ow, const int S1, long pw)
@@ -282,12 +284,7 @@ static inline __attribute__((always_inline)) void conv3_row(const float *row, lo
 	for (x = 0; x < ow;) {
 		int rem = ow - x;
 
-		if (rem > 16 && !(rem > 24 && rem <= 32)) {
-			/* (25-32 left: two 16s waste less than 24 + 8) */
-			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 3,
-			    rem >= 24 ? 8 : rem - 16, S1, pw);
-			x += 24;
-		} else if (rem > 8) {
+		if (rem > 8) {
 			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 2,
 			    rem >= 16 ? 8 : rem - 8, S1, pw);
 			x += 16;
@@ -519,13 +516,11 @@ void kx_depthwise_padded(const float *pin, int cg, int ph, int pw, int size, int
 			_mm256_storeu_ps(o + ox + 8, kx_act8(a1, act));
 		}
 		for (; ox < ow; ox += 8) {
-			__m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(ow - ox),
-			    _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 			__m256 a0 = _mm256_set1_ps(bias);
 
 			for (t = 0; t < nz; t++)
 				a0 = _mm256_fmadd_ps(_mm256_set1_ps(wv[t]), _mm256_loadu_ps(r + off[t] + ox), a0);
-			_mm256_maskstore_ps(o + ox, mask, kx_act8(a0, act));
+			kx_store8(o + ox, kx_act8(a0, act), 0, ow - ox);
 		}
 	}
 }

@@ -76,9 +76,6 @@ static inline __m256 kw_odd(__m256 a, __m256 b)
  * floats apart); V[k] goes to v + k * kstride, lanes lo .. nt-1 only. */
 static inline void kw_in_tile8w(const float *p, long pw, float *v, long kstride, int lo, int nt)
 {
-	__m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-	__m256i mask = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx),
-	    _mm256_cmpgt_epi32(_mm256_set1_epi32(nt), idx));
 	__m256 d[4][4], r[4][4];
 	int i, j;
 
@@ -107,10 +104,10 @@ static inline void kw_in_tile8w(const float *p, long pw, float *v, long kstride,
 			_mm256_storeu_ps(o + 2 * kstride, _mm256_sub_ps(r[i][2], r[i][1]));
 			_mm256_storeu_ps(o + 3 * kstride, _mm256_sub_ps(r[i][1], r[i][3]));
 		} else {   /* the row's last tiles: the next row's follow at once */
-			_mm256_maskstore_ps(o, mask, _mm256_sub_ps(r[i][0], r[i][2]));
-			_mm256_maskstore_ps(o + kstride, mask, _mm256_add_ps(r[i][1], r[i][2]));
-			_mm256_maskstore_ps(o + 2 * kstride, mask, _mm256_sub_ps(r[i][2], r[i][1]));
-			_mm256_maskstore_ps(o + 3 * kstride, mask, _mm256_sub_ps(r[i][1], r[i][3]));
+			kx_store8(o, _mm256_sub_ps(r[i][0], r[i][2]), lo, nt);
+			kx_store8(o + kstride, _mm256_add_ps(r[i][1], r[i][2]), lo, nt);
+			kx_store8(o + 2 * kstride, _mm256_sub_ps(r[i][2], r[i][1]), lo, nt);
+			kx_store8(o + 3 * kstride, _mm256_sub_ps(r[i][1], r[i][3]), lo, nt);
 		}
 	}
 }
@@ -118,19 +115,10 @@ static inline void kw_in_tile8w(const float *p, long pw, float *v, long kstride,
 /* floats lo .. n-1 (of 16) of v0 then v1 to o + lo .. o + n-1 */
 static inline void kw_store16w(float *o, __m256 v0, __m256 v1, int lo, int n)
 {
-	const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-
-	if (n >= 16 && lo == 0) {
-		_mm256_storeu_ps(o, v0);
-		_mm256_storeu_ps(o + 8, v1);
-		return;
-	}
 	if (lo < 8)
-		_mm256_maskstore_ps(o, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), idx),
-		    _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx)), v0);
+		kx_store8(o, v0, lo, n);
 	if (n > 8)
-		_mm256_maskstore_ps(o + 8, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo - 8), idx),
-		    _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), idx)), v1);
+		kx_store8(o + 8, v1, lo - 8, n - 8);
 }
 
 /* A^T M A + bias, act, of 8 tiles whose products are at mp + k * kstride:
@@ -191,8 +179,7 @@ static inline void kw_out_tile8p(const float *mp, long kstride, float bias, enum
 	r = _mm256_max_ps(y[0], _mm256_blendv_ps(y[0], y[1], c2));
 	if (rows2 > 1)
 		r = _mm256_max_ps(r, _mm256_max_ps(y[2], _mm256_blendv_ps(y[2], y[3], c2)));
-	_mm256_maskstore_ps(o, _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(t0), idx),
-	    _mm256_cmpgt_epi32(_mm256_set1_epi32(t1), idx)), r);
+	kx_store8(o, r, t0, t1);
 }
 
 /* the c input planes, zero-padded to ph x pw with the image at (pad,

@@ -6,12 +6,16 @@
  * also per layer kind: the share of our forward each kind takes.
  *
  * Usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers | --each | --dump DIR]
+ *        kernels-bench MODELS NAME SIZE RUNS IMAGE --each --cold
  *        kernels-bench --peak
  * Prints one line: "NAME SIZE GFLOP stock_ms ours_ms" (GFLOP: 2 x the
  * multiply-adds of its convolutions; then "kind share%" lines with
  * --layers). --peak prints "peak GFLOPS" of one core: a loop of
  * independent 8-wide FMAs, the most this core can do. Exit 1 if a network
- * does not load. --dump DIR writes the network's input (DIR/input.f32)
+ * does not load. --each --cold: darknet's stock forward runs before each
+ * of our layer-by-layer passes, so our layers find the caches as the
+ * interleaved total does (weights read from memory, not from L2).
+ * --dump DIR writes the network's input (DIR/input.f32)
  * and darknet's stock output of every layer no other layer reads, or
  * that a region/yolo layer reads (DIR/out<i>.f32, raw floats), for
  * checking another runtime's conversion (test/bench/kernels-ort.mjs).
@@ -257,11 +261,14 @@ int main(int argc, char **argv)
 		 * load only ever adds) and GFLOP/s of each */
 		network net = *ours;
 		double *t = calloc(net.n, sizeof(double)), *ms = calloc(net.n, sizeof(double));
+		int cold = argc > 7 && strcmp(argv[7], "--cold") == 0;
 
 		for (i = 0; i < net.n; i++)
 			t[i] = 1e30;
 
 		for (r = 0; r < runs; r++) {
+			if (cold)
+				nn_predict(stock, in);
 			kernels_bench_forward(net, in, ms);
 			for (i = 0; i < net.n; i++)
 				if (ms[i] < t[i])
