@@ -188,7 +188,11 @@
 			const d = backoff.next(), again = " Reconnecting in " + Math.round(d / 1000) + " s.";
 			const why = ev.reason ? ": " + ev.reason : "";
 			if (!everOpened)
-				message("Server unreachable at " + url + ": is gatewatch-ingest running, and is the address right? Retrying in " + Math.round(d / 1000) + " s.");
+				message("Server unreachable at " + url + ": is gatewatch-ingest running, and is the address right?" +
+					// a self-signed certificate accepted for the page's port only (Firefox: per port)
+					(url.startsWith("wss://") ? " If the server's certificate is not trusted here yet, open " +
+						url.replace(/^wss:/, "https:") + " once in this browser and accept it too." : "") +
+					" Retrying in " + Math.round(d / 1000) + " s.");
 			else if (ev.code === 4029)
 				message("The server turns away new cameras from this address for now (too many connecting at once" + why + ")." + again);
 			else if (ev.code === 4008)
