@@ -34,7 +34,7 @@ PROGRAMS = $(BIN)/gatewatch-ingest $(BIN)/gatewatch-dispatcher $(BIN)/gatewatch-
            $(BIN)/gatewatch-notifier $(BIN)/gatewatch
 UNIT_BINS = $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 
-.PHONY: all deps models train-mask fit-vision model-tools run test test-unit test-models test-e2e test-browser bench clean
+.PHONY: all deps models train-mask train-face fit-vision model-tools run test test-unit test-models test-e2e test-browser bench clean
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -100,6 +100,11 @@ train-mask: all $(MODELS)/face.weights $(MODELS)/person.weights $(B)/models/mask
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models --crossfit 5
 	cp $(addprefix $(MODELS)/,$(MASK_FILES) mask.crossfit) models/trained/
 	$(MAKE) fit-vision
+# The face detector fine-tuned on mask-scenes' train split (docs/MODELS.md
+# "Fine-tuning the face detector"): every epoch scored on held-out train
+# images (models/facetrain/holdout.txt); nothing is installed.
+train-face: models $(B)/models/facetrain
+	sh models/scripts/train-face.sh --out models/facetrain
 # The vision path's thresholds (worker.face_threshold, mask.thresholds),
 # fitted on the train split of mask-scenes (mask.thresholds: mask.crossfit's
 # when made for the committed weights, else the calibration part's when the

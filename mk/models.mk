@@ -15,3 +15,21 @@ test bench: $(MODEL_TOOLS)
 .PHONY: model-tools
 .PRECIOUS: $(B)/models/tools/%.o
 
+
+# facetrain: fine-tunes the face detector with darknet's training path
+# (forward_network, our SSD loss, backward_network, update_network) and the
+# fast kernels of train_fast.o; make train-face runs it.
+FACETRAIN_OBJ = $(call obj,models/tools/facetrain.c models/tools/faceaug.c models/tools/faceloss.c models/tools/toolopt.c) $(B)/models/tools/train_fast.o
+$(B)/models/facetrain: $(FACETRAIN_OBJ) $(KERNELS_OBJ) $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(FACETRAIN_OBJ) $(KERNELS_OBJ) $(B)/libgwcommon.a $(DARKNET_LIBS) $(KERNELS_LIBS) -ljansson -lsystemd -lm -pthread
+
+model-tools: $(B)/models/facetrain
+
+# test/models/test_faceloss.sh runs it: facetrain's loss against its own gradient.
+$(B)/models/faceloss-check: $(B)/test/models/test_faceloss.o $(B)/models/tools/faceloss.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+$(B)/test/models/test_faceloss.o: GW_CFLAGS += -Imodels/tools
+test: $(B)/models/faceloss-check

@@ -1,0 +1,65 @@
+#!/bin/sh
+# train-face.sh - fine-tune the face detector (AIZOOTech's model360, MIT,
+# converted by convert-face.py) on the TRAIN split of mask-scenes with
+# darknet's training path and gatewatch's fast kernels (build/models/facetrain:
+# forward_network, our SSD loss in models/tools/faceloss.c, backward_network,
+# update_network), then score every epoch on held-out train images.
+#
+# Usage: sh models/scripts/train-face.sh --out DIR [--start WEIGHTS] [--epochs N]
+#        [--lr X] [--batch N] [--seed N] [--freeze N] [--work DIR] [--all]
+#   --out     where face_E.weights, train.log and holdout.txt go
+#   --start   the weights to start from (default models/out/face.weights,
+#             the converted source weights)
+#   --epochs  passes over the training images (default 4)
+#   --lr      learning rate, SGD momentum 0.9, decay 5e-4 (default 0.0005)
+#   --batch   images per update (default 16)
+#   --seed    every random choice (default 1): two runs give the same weights
+#   --freeze  layers 0..N-1 not trained (default 6: conv 0..2 and their pools)
+#   --all     train on every train image (N % 5 != 0), no holdout scoring;
+#             without it mask-scenes N % 5 == 1 (the calibration split of
+#             mask-lists.py) is held out and every epoch is scored on it by
+#             face-holdout.py (the choice of epoch, rate and threshold)
+#   env GW_MASK_SCENES: the data set (default ../shared/datasets/mask-scenes)
+# Validation images (N % 5 == 0) never enter (face-lists.py).
+set -eu
+cd "$(dirname "$0")/../.."
+out=""; start=models/out/face.weights; epochs=4; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
+scenes=${GW_MASK_SCENES:-../shared/datasets/mask-scenes}
+export OPENBLAS_NUM_THREADS=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=$2; shift 2 ;;
+	--start) start=$2; shift 2 ;;
+	--epochs) epochs=$2; shift 2 ;;
+	--lr) lr=$2; shift 2 ;;
+	--batch) batch=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	--freeze) freeze=$2; shift 2 ;;
+	--work) work=$2; shift 2 ;;
+	--all) all=1; shift ;;
+	*) echo "train-face: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] || { echo "usage: train-face.sh --out DIR [options] (see the script's head)" >&2; exit 2; }
+work=${work:-$out/facetrain.tmp}
+mkdir -p "$out" "$work"
+if [ $all = 1 ]; then
+	/usr/bin/python3 models/scripts/face-lists.py --scenes "$scenes" --out "$work"
+else
+	/usr/bin/python3 models/scripts/face-lists.py --scenes "$scenes" --out "$work" --holdout
+fi
+# one image per forward pass, $batch per update
+sed -e "s/^batch=.*/batch=$batch/" -e "s/^subdivisions=.*/subdivisions=$batch/" models/out/face.cfg > "$work/train.cfg"
+nice -n 15 build/models/facetrain "$work/train.cfg" "$start" "$work/train.list" "$out" \
+	-epochs "$epochs" -lr "$lr" -batch "$batch" -seed "$seed" -freeze "$freeze" 2>&1 | grep -v "^ *[0-9]* \(conv\|max\|route\)\|^layer" > "$out/train.log"
+if [ $all = 0 ]; then
+	set -- --weights "$start"
+	e=1
+	while [ $e -le "$epochs" ]; do
+		set -- "$@" --weights "$out/face_$e.weights"
+		e=$((e + 1))
+	done
+	nice -n 10 /usr/bin/python3 models/scripts/face-holdout.py "$@" --holdout "$work/holdout" \
+		--work "$work/score" > "$out/holdout.txt"
+fi
+echo "train-face: wrote $out/face_1..$epochs.weights and train.log (and without --all holdout.txt)" >&2
