@@ -29,7 +29,7 @@ static const struct config_key config_keys[] = {
 	{ "listen.address", CT_STR, F(listen_address), 0, 0, "127.0.0.1", "address ingest and the notifier listen on, exactly (IPv4 or IPv6 literal, host name, or * for all)" },
 	{ "ingest.port", CT_INT, F(ingest_port), 1, 65535, "8080", "ingest WebSocket port (cameras connect here)" },
 	{ "http.port", CT_INT, F(http_port), 1, 65535, "8081", "notifier HTTP and WebSocket port (dashboards, API)" },
-	{ "tls.cert", CT_STR, F(tls_cert), 0, 0, "", "PEM certificate; empty = plain ws/http; set with tls.key (then http:// to http.port gets a 301 to https://host/; ws:// is refused)" },
+	{ "tls.cert", CT_STR, F(tls_cert), 0, 0, "", "PEM certificate; empty = plain ws/http; set with tls.key (then http:// to http.port gets a 301 to the same path over https://; ws:// is refused)" },
 	{ "tls.key", CT_STR, F(tls_key), 0, 0, "", "PEM private key for tls.cert" },
 	{ "ingest.max_bytes", CT_BYTES, F(ingest_max_bytes), 1024, 1073741824.0, "4194304", "largest frame message accepted, bytes (k/M/G suffix allowed)" },
 	{ "ingest.max_pixels", CT_LONG, F(ingest_max_pixels), 1, 268435456.0, "16777216", "largest width*height accepted" },

@@ -28,7 +28,7 @@ struct lws;
 
 /* What a handler tells web.c besides status and body. */
 struct accounts_out {
-	char location[160];   /* Location header for a 201, or "" */
+	char location[512];   /* Location header for a 201 or a 301 (web.c), or "" */
 	int retry_after;      /* seconds, for a 429; 0 = none */
 	char allow[48];       /* Allow header for a 405, or "" */
 	char link[160];       /* Link header (rel="next"), or "" */

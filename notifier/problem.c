@@ -53,24 +53,26 @@ problem_json(struct jbuf *out, int status, const char *detail)
 }
 
 /* problem_status_line - lws 4.1 knows the reason phrase of only some statuses
- * and writes "HTTP/1.1 201 \r\n" for the others (201, 204, 422, 429...):
- * put problem_title's in. start: where lws began the status line (HTTP/1
- * only: HTTP/2 has no phrase); *p: the end of what lws wrote. 0, or 1 when
- * out of room. */
+ * and writes "HTTP/1.1 201 \r\n" for the others (201, 204, 422, 429...),
+ * and names 301 and 302 "Redirect": put problem_title's in. start: where
+ * lws began the status line (HTTP/1 only: HTTP/2 has no phrase); *p: the
+ * end of what lws wrote. 0, or 1 when out of room. */
 int
 problem_status_line(int status, unsigned char *start, unsigned char **p, unsigned char *end)
 {
 	const char *why = problem_title(status);
-	size_t n = strlen(why);
-	unsigned char *eol;
+	size_t n = strlen(why), had;
+	unsigned char *eol, *phrase = start + 13;   /* "HTTP/1.1 NNN " */
 
-	if (*p - start < 14 || memcmp(start, "HTTP/1.", 7) != 0 ||
-	    (eol = memchr(start, '\r', (size_t)(*p - start))) == NULL || eol[-1] != ' ')
+	if (*p - start < 14 || memcmp(start, "HTTP/1.", 7) != 0 || start[12] != ' ' ||
+	    (eol = memchr(start, '\r', (size_t)(*p - start))) == NULL || eol < phrase)
 		return 0;
-	if ((size_t)(end - *p) <= n)
+	if ((had = (size_t)(eol - phrase)) > 0 && status / 100 != 3)
+		return 0;   /* lws's own phrase, right for all but the 3xx */
+	if (n > had && (size_t)(end - *p) <= n - had)
 		return 1;
-	memmove(eol + n, eol, (size_t)(*p - eol));
-	memcpy(eol, why, n);
-	*p += n;
+	memmove(phrase + n, eol, (size_t)(*p - eol));
+	memcpy(phrase, why, n);
+	*p = *p - had + n;
 	return 0;
 }

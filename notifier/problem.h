@@ -18,7 +18,7 @@ const char *problem_title(int status);
 
 /* problem_status_line - put the reason phrase into the HTTP/1 status line
  * lws wrote from start to *p when it has none of its own ("HTTP/1.1 201 ",
- * lws 4.1). 0, or 1 when end leaves no room. */
+ * lws 4.1) or calls a 3xx "Redirect". 0, or 1 when end leaves no room. */
 int problem_status_line(int status, unsigned char *start, unsigned char **p, unsigned char *end);
 
 #endif

@@ -139,20 +139,15 @@ web_close_after(struct web_pss *pss)
 	pss->close_after = 1;
 }
 
-/* web_redirect - 302 to location (a page that needs a login). */
+/* web_redirect - status (a 3xx) to location, no body. */
 static int
-web_redirect(struct lws *wsi, const char *location)
+web_redirect(struct lws *wsi, struct web_pss *pss, int status, const char *location)
 {
-	unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
-
-	if (lws_add_http_common_headers(wsi, HTTP_STATUS_FOUND, "text/plain", 0, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION, (const unsigned char *)location,
-	    (int)strlen(location), &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-	    (const unsigned char *)"no-store", 8, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	jbuf_free(&pss->body);
+	jbuf_init(&pss->body, LWS_PRE);
+	util_strlcpy(pss->ao.location, location, sizeof(pss->ao.location));
+	pss->ctype = "text/plain";
+	return web_reply(wsi, pss, status);
 }
 
 /* web_file - serve a regular file, or a JSON 404. */
@@ -206,10 +201,9 @@ web_http_who(struct lws *wsi, struct web_pss *pss, const char *method, const cha
 	}
 	if (pss->req.who.kind == AUTHDB_ANON && !webpath_public(uri)) {
 		if (strcmp(method, "GET") == 0 && !api && (strcmp(uri, "/") == 0 || strstr(uri, ".html") != NULL)) {
-			char loc[300];
+			char loc[sizeof(pss->ao.location)];
 
-			snprintf(loc, sizeof(loc), "/login.html?next=%s", strlen(uri) < 200 ? uri : "/");
-			*rc = web_redirect(wsi, loc);
+			*rc = web_redirect(wsi, pss, 302, webpath_login_location(uri, loc, sizeof(loc)));
 			return 1;
 		}
 		*rc = web_error(wsi, pss, 401, "log in first (POST /api/session) or send a bearer token");
@@ -297,6 +291,23 @@ web_http_get(struct lws *wsi, struct web_pss *pss, const char *uri)
 	return web_file(wsi, pss, path, type);
 }
 
+/* web_to_https - http:// on the TLS port (web_start lets lws hand it
+ * over): a 301 to the same path and query over https (lws 4.1's own
+ * redirect keeps only the Host); never an answer in clear */
+static int
+web_to_https(struct lws *wsi, struct web_pss *pss, const char *uri)
+{
+	char host[256], query[1024], loc[sizeof(pss->ao.location)];
+
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+		host[0] = '\0';
+	if (lws_hdr_copy(wsi, query, sizeof(query), WSI_TOKEN_HTTP_URI_ARGS) <= 0)
+		query[0] = '\0';
+	if (webpath_https_location(host, uri, query, loc, sizeof(loc)) != 0)
+		return web_error(wsi, pss, 400, "this port speaks https (and the Host header is not a host name)");
+	return web_redirect(wsi, pss, 301, loc);
+}
+
 static int
 web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 {
@@ -306,6 +317,8 @@ web_http(struct lws *wsi, struct web_pss *pss, const char *uri)
 
 	if (metrics_vhost(wsi))
 		return web_metrics_only(wsi, pss, method, uri);
+	if (cfg->tls_cert[0] && !lws_is_ssl(wsi))
+		return web_to_https(wsi, pss, uri);
 	if (web_http_who(wsi, pss, method, uri, api, &rc))
 		return rc;
 	if (strcmp(method, "GET") == 0)
@@ -410,8 +423,8 @@ web_ws_filter(struct lws *wsi)
 		log_info(NULL, "ws upgrade refused: path is not /live");
 		return 1;
 	}
-	/* http:// on the https port is only redirected (web_start): an upgrade
-	 * skips lws's redirect, and /live is never served in clear */
+	/* http:// on the https port is only redirected (web_to_https): an
+	 * upgrade does not come there, and /live is never served in clear */
 	if (cfg->tls_cert[0] && !lws_is_ssl(wsi)) {
 		log_info(NULL, "ws upgrade refused: plain http on the https port");
 		lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, NULL);
@@ -524,10 +537,11 @@ web_start(uv_loop_t *loop, const struct config *c)
 		info.alpn = "http/1.1";
 	}
 	vinfo = info;
-	/* http:// to the TLS port: a 301 to https:// (lws peeks at the first
-	 * byte; only the dashboard's vhost, never metrics.listen's) */
+	/* http:// to the TLS port reaches web_http, which answers only a 301
+	 * to https:// (web_to_https), and web_ws_filter, which refuses it (lws
+	 * peeks at the first byte; the dashboard's vhost, not metrics') */
 	if (c->tls_cert[0])
-		vinfo.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT | LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+		vinfo.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT | LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
 	if ((web_ctx = lws_create_context(&info)) == NULL ||
 	    (vh = lws_create_vhost(web_ctx, &vinfo)) == NULL) {
 		log_error(NULL, "http: cannot serve on %s:%d (see the lws lines above)", c->listen_address, c->http_port);

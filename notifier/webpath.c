@@ -1,6 +1,7 @@
 /* webpath - which URL paths name what the web server serves: the files
- * under www.dir and their types, the snapshots, and what answers without
- * credentials. Pure functions of their arguments. */
+ * under www.dir and their types, the snapshots, what answers without
+ * credentials, and where http:// on the TLS port is sent. Pure functions
+ * of their arguments. */
 #include <stdio.h>
 #include <string.h>
 
@@ -110,4 +111,59 @@ webpath_public(const char *uri)
 		if (strcmp(uri, open_paths[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* webpath_put - append s to out (n used), bytes outside A-Za-z0-9-._~
+ * and keep percent-encoded; 0, or -1 when out is full */
+static int
+webpath_put(char *out, size_t outlen, size_t *n, const char *s, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		    strchr("-._~", *c) || strchr(keep, *c)) {
+			if (*n + 1 >= outlen)
+				return -1;
+			out[(*n)++] = (char)*c;
+		} else {
+			if (*n + 3 >= outlen)
+				return -1;
+			out[(*n)++] = '%';
+			out[(*n)++] = hex[*c >> 4];
+			out[(*n)++] = hex[*c & 15];
+		}
+	}
+	out[*n] = '\0';
+	return 0;
+}
+
+int
+webpath_https_location(const char *host, const char *path, const char *query, char *out, size_t outlen)
+{
+	size_t n;
+	int len;
+
+	if (host[0] == '\0' || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+	    strlen(host) || path[0] != '/')
+		return -1;
+	if ((len = snprintf(out, outlen, "https://%s", host)) < 0 || (size_t)len >= outlen)
+		return -1;
+	n = (size_t)len;
+	if (webpath_put(out, outlen, &n, path, "/") != 0)
+		return -1;
+	if (query[0] && (webpath_put(out, outlen, &n, "?", "?") != 0 || webpath_put(out, outlen, &n, query, "=&") != 0))
+		return -1;
+	return 0;
+}
+
+const char *
+webpath_login_location(const char *path, char *out, size_t outlen)
+{
+	size_t n = (size_t)snprintf(out, outlen, "/login.html?next=");
+
+	if (n >= outlen || webpath_put(out, outlen, &n, path, "/") != 0)
+		util_strlcpy(out, "/login.html", outlen);
+	return out;
 }

@@ -24,4 +24,18 @@ int webpath_snapshot(const char *dir, const char *uri, char *out, size_t outlen)
  * share, /api/config and /api/session. */
 int webpath_public(const char *uri);
 
+/* webpath_https_location - the Location of the 301 that http:// on the
+ * TLS port gets: https://host then path (from '/') and ?query when query
+ * is not empty, each byte of path and query outside A-Za-z0-9-._~/ (the
+ * query keeps = and & too) percent-encoded, so nothing a client sent can
+ * end the header or add one. host: a name or address with an optional
+ * port (A-Za-z0-9 and .-:[] only). 0, or -1 when host or path is not
+ * that, or out is too small. */
+int webpath_https_location(const char *host, const char *path, const char *query, char *out, size_t outlen);
+
+/* webpath_login_location - the login page with ?next=path (percent-
+ * encoded as above), or without it when path does not fit; returns out
+ * (outlen at least 12). */
+const char *webpath_login_location(const char *path, char *out, size_t outlen);
+
 #endif

@@ -214,10 +214,17 @@ try:
             # http:// to the https port: a redirect to https://, never an answer in clear
             def plain(req):
                 return raw_head(n2.http_port, req.encode())
-            head = plain("GET /api/tracks HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % n2.http_port)
-            t.check(head.startswith("HTTP/1.1 301") and
-                    "\r\nlocation: https://127.0.0.1:%d/" % n2.http_port in head.lower(),
-                    "http:// to the https port is redirected to https:// (301)", repr(head[:300]))
+            head = plain("GET /api/tracks?limit=5 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % n2.http_port)
+            t.check(head.startswith("HTTP/1.1 301 Moved Permanently") and
+                    "\r\nlocation: https://127.0.0.1:%d/api/tracks?limit=5\r" % n2.http_port in head.lower() + "\r",
+                    "http:// to the https port is redirected to the same path and query over https:// (301)",
+                    repr(head[:300]))
+            head = plain("GET /cams.html HTTP/1.1\r\nHost: evil\r\nX-Evil: y\r\n\r\n")
+            t.check(head.startswith("HTTP/1.1 301") and "\r\nlocation: https://evil/cams.html\r" in head.lower() + "\r"
+                    and "x-evil" not in head.lower(), "only the Host goes into the Location", repr(head[:300]))
+            head = plain("GET / HTTP/1.1\r\nHost: a/b@evil\r\n\r\n")
+            t.check(head.startswith("HTTP/1.1 400") and "location" not in head.lower(),
+                    "a Host that is no host name gets 400, no Location", repr(head[:300]))
             head = plain("GET /live HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                          "Sec-WebSocket-Protocol: gatewatch-live\r\nCookie: %s\r\nOrigin: https://127.0.0.1:%d\r\n\r\n"
