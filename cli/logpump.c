@@ -143,11 +143,11 @@ logpump_close(struct logpump *lp)
 }
 
 /* logpump_show_error (logpump.h) - for `up` to show why a program that
- * exited during its start did. */
+ * exited during its start did: its first and last error lines. */
 int
 logpump_show_error(const struct logpump *lp, off_t from, FILE *out)
 {
-	char buf[4096], *line, *save = NULL, *found = NULL;
+	char buf[4096], *line, *save = NULL, *first = NULL, *found = NULL;
 	int fd = open(lp->path, O_RDONLY | O_CLOEXEC);
 	off_t size;
 	ssize_t n;
@@ -165,10 +165,14 @@ logpump_show_error(const struct logpump *lp, off_t from, FILE *out)
 		return 0;
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
-		if (strstr(line, "Z fatal ") != NULL || strstr(line, "Z error ") != NULL)
+		if (strstr(line, "Z fatal ") != NULL || strstr(line, "Z error ") != NULL) {
+			first = first ? first : line;
 			found = line;
+		}
 	if (found == NULL)
 		return 0;
+	if (first != found)   /* the cause, often: "cannot start" is the last */
+		fprintf(out, "%s\n", strchr(first, ' ') + 1);
 	fprintf(out, "%s\n", strchr(found, ' ') + 1);
 	return 1;
 }

@@ -32,10 +32,10 @@ int logpump_open(struct logpump *lp, const char *path, long max_bytes, int keep)
  * read is dropped, the pipe stays drained so the programs never block). */
 long logpump_drain(struct logpump *lp);
 
-/* logpump_show_error - print to out the last line with level fatal or
- * error that the log file got since it was from bytes long (at most its
- * last 4 KiB), from its level on (no time stamp). Returns 1 if it printed
- * one, else 0. */
+/* logpump_show_error - print to out the first and the last line with
+ * level fatal or error that the log file got since it was from bytes long
+ * (at most its last 4 KiB; one line when they are the same), from its
+ * level on (no time stamp). Returns 1 if it printed any, else 0. */
 int logpump_show_error(const struct logpump *lp, off_t from, FILE *out);
 
 /* logpump_close - drain once more, close everything. */
