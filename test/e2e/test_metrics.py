@@ -94,7 +94,7 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
         m, _ = parse(scrape(port)[2])
         return m if answered(m, "cam1") >= len(files) and answered(m, "cam2") >= 2 and \
             (val(m, "gatewatch_frames_analysed_total", camera="cam1") or 0) > 0 else None
-    after = wait_until(moved, 20, 0.5) or parse(scrape(port)[2])[0]
+    after = wait_until(moved, 120, 0.5) or parse(scrape(port)[2])[0]
     rec = val(after, "gatewatch_frames_total", camera="cam1", outcome="received")
     rep.check(rec == len(files), "frames received by cam1 counted (%s of %d)" % (rec, len(files)))
     acc = val(after, "gatewatch_frames_total", camera="cam1", outcome="accepted") or 0
@@ -141,7 +141,7 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
         return m if (val(m, "gatewatch_time_to_verdict_seconds_count") or 0) > 0 and \
             (val(m, "gatewatch_inference_seconds_count", network="person_detector") or 0) > runs["person_detector"] \
             else None
-    later = wait_until(decided, 30, 0.5) or parse(scrape(port)[2])[0]
+    later = wait_until(decided, 120, 0.5) or parse(scrape(port)[2])[0]
     nv = val(later, "gatewatch_time_to_verdict_seconds_count") or 0
     rep.check(nv >= 1 and nv == val(later, "gatewatch_gate_decisions_total"),
               "time to verdict observed once per gate decision (%s, decisions %s)"
