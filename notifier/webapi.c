@@ -80,8 +80,9 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 	jbuf_init(&pss->body, LWS_PRE);
 	auth_set_current(&pss->req);
 	if (accounts_owns_method(method, uri)) {
+		/* one too long to read guards too: it matches nothing (412) */
 		if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
-			im[0] = '\0';
+			util_strlcpy(im, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_MATCH) > 0 ? "\"\"" : "", sizeof(im));
 		status = accounts_handle(wsi, method, uri, im, body, len, &pss->req, &pss->body, &pss->ao);
 	}
 	else if (strcmp(method, "POST") == 0) {

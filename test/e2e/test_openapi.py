@@ -221,9 +221,11 @@ try:
     st, h, _ = admin.request("GET", "/api/users/val")
     tag = {k.lower(): v for k, v in h.items()}.get("etag", "")
     st1, _, _ = admin.request("PATCH", "/api/users/val", json.dumps({"role": "viewer"}), {"If-Match": '"stale"'})
+    longer = ", ".join('"stale%016d"' % i for i in range(20))  # over the 255 bytes webapi.c reads
+    st0, _, _ = admin.request("PATCH", "/api/users/val", json.dumps({"role": "viewer"}), {"If-Match": longer})
     st2, _, _ = admin.request("PATCH", "/api/users/val", json.dumps({"role": "viewer"}), {"If-Match": tag})
-    t.check(st1 == 412 and st2 == 200, "PATCH with a stale If-Match is 412, with the current ETag 200",
-            repr((st1, st2)))
+    t.check(st1 == 412 and st0 == 412 and st2 == 200, "PATCH with a stale If-Match is 412 (a long one too, not "
+            "taken for none), with the current ETag 200", repr((st1, st0, st2)))
     # --- figures for a range of days, checked against rows inserted here ---
     def at(y, mo, d, h, mi):
         return int(time.mktime((y, mo, d, h, mi, 0, 0, 0, -1)) * 1e6)
