@@ -97,8 +97,12 @@ def main():
         on, off = photos
         blank = np.full((120, 100, 3), 160, np.uint8)   # a head without a face
         cams = [(c, c, "gate") for c in CAMS]
+        # (the notifier keeps notifier_env's stale grace, 1 h, not 3 s + 1 s: a
+        # killed or idle worker's successor says hello to the notifier only once
+        # its models are loaded (1.1 s unniced at load 15, several times that
+        # niced), and the people it takes over must still be open then)
         sets = ["gate.face_prompt_ms=1500", "gate.face_timeout_ms=4000", "gate.face_timeout_verdict=DENY",
-                "dispatcher.worker_backoff_max_ms=1000", "log.level=info"]
+                "log.level=info"]
         n = Notifier(tmp=tmp, cameras=cams, extra=sum((["--set", x] for x in sets), [])).start()
         gwdir = n.dir
         wsets = []
@@ -113,6 +117,11 @@ def main():
             """A worker of cam, announced to the notifier as the dispatcher does when it forks one."""
             w = Dispatcher(gwdir, cam, MODELS, wsets)
             gwmsg.announce(n.sock, cam, w.proc.pid)
+            # Frames are stamped when written: a first frame stamped while the
+            # models load (3 s at load 22) is that much older than the next,
+            # and "behind" split its person in two (gap > track.max_missing_ms)
+            if not w.ready(120):
+                raise RuntimeError("the worker of %s did not say hello within 120 s" % cam)
             return w
 
         def tracks(cam):

@@ -200,6 +200,24 @@ class Dispatcher:
         theirs.close()
         self.sock.send(hello(ROLE_DISPATCHER))
         self.pending = []
+        self.hello = False    # the worker's hello came: its models are loaded
+
+    def ready(self, timeout):
+        """True once the worker said hello (it does after loading its models
+        and taking over its camera's people), False after timeout s or if
+        it died. Call it before the first done()."""
+        end = time.monotonic() + timeout
+        while not self.hello and time.monotonic() < end:
+            r, _, _ = select.select([self.sock], [], [], 0.2)
+            if not r:
+                if self.proc.poll() is not None:
+                    return False
+                continue
+            data = self.sock.recv(16384)
+            if not data:
+                return False
+            self.hello = unpack(data)[0] == HELLO
+        return self.hello
 
     def frame(self, camera, fid):
         self.sock.send(pack(FRAME, ref(camera, fid) + struct.pack("<II", 0, 0)))  # msg_frame: skipped, reserved
