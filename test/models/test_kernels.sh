@@ -24,7 +24,8 @@ for p in $photos; do [ -f "$p" ] && set -- "$@" "$p"; done
 # face sizes: today's face.cfg (416 wide) runs at these; a replacement
 # network is checked at its own cfg size and at 298 (planes of odd size
 # after the first pool: edge tiles of a convolution fused with its pool)
+# and 352 (Winograd on an 11x11 plane, odd, its pool 5x5: row-end tiles)
 face=416,224,320,608
 w=$(sed -n 's/^width *= *//p' "$MODELS/face.cfg" 2>/dev/null | head -n 1)
-[ -n "$w" ] && [ "$w" != 416 ] && face=$w,298
+[ -n "$w" ] && [ "$w" != 416 ] && face=$w,298,352
 exec "$tool" "$MODELS" person=416,320 face=$face mask=64 -- "$@"
