@@ -16,28 +16,15 @@
 #include "problem.h"
 #include "rest.h"
 #include "util.h"
+#include "webpath.h"
 
 int
 accounts_cam_owns(const char *path)
 {
-	const char *id, *slash;
-	char buf[CAMERA_ID_SIZE + 1];
-	size_t n;
+	char id[CAMERA_ID_SIZE];
+	const char *rest = webpath_camera(path, id);
 
-	if (strcmp(path, "/api/cameras") == 0)
-		return 1;
-	if (strncmp(path, "/api/cameras/", 13) != 0)
-		return 0;
-	id = path + 13;
-	slash = strchr(id, '/');
-	if (slash != NULL && strcmp(slash, "/token") != 0)
-		return 0;
-	n = slash ? (size_t)(slash - id) : strlen(id);
-	if (n == 0 || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, id, n);
-	buf[n] = '\0';
-	return util_camera_id_valid(buf);
+	return strcmp(path, "/api/cameras") == 0 || (rest && (rest[0] == '\0' || strcmp(rest, "/token") == 0));
 }
 
 /* accounts_cam_answer - the camera as GET /api/cameras/ID gives it for
@@ -204,7 +191,7 @@ accounts_cam_handle(const char *im, const char *method, const char *path, const 
     struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
 {
 	char id[CAMERA_ID_SIZE];
-	const char *slash;
+	const char *rest;
 	int status;
 
 	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
@@ -212,8 +199,7 @@ accounts_cam_handle(const char *im, const char *method, const char *path, const 
 	if (strcmp(path, "/api/cameras") == 0)
 		return strcmp(method, "POST") == 0 ? accounts_cam_add(body, len, r, out, ao) :
 		    accounts_405(ao, out, "GET, POST");
-	slash = strchr(path + 13, '/');
-	util_strlcpy(id, path + 13, slash && (size_t)(slash - path - 13) < sizeof(id) ?
-	    (size_t)(slash - path - 13) + 1 : sizeof(id));
-	return accounts_cam_one(im, method, id, slash != NULL, body, len, r, out, ao);
+	if ((rest = webpath_camera(path, id)) == NULL || (rest[0] && strcmp(rest, "/token") != 0))
+		return problem_json(out, 404, "no such camera");
+	return accounts_cam_one(im, method, id, rest[0] != '\0', body, len, r, out, ao);
 }

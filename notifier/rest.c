@@ -22,6 +22,7 @@
 #include "problem.h"
 #include "rest.h"
 #include "util.h"
+#include "webpath.h"
 
 /* docs/openapi.json, linked in by mk/accounts.mk (ld -r -b binary). */
 extern const char _binary_openapi_json_start[], _binary_openapi_json_end[];
@@ -403,14 +404,11 @@ rest_handle(struct lws *wsi, const char *path, const struct auth_req *r, struct 
 		return figures_day(path + 15, out, rd);
 	if (strncmp(path, "/api/cameras/", 13) == 0) {
 		char id[CAMERA_ID_SIZE];
-		const char *slash = strchr(path + 13, '/');
-		size_t n = slash ? (size_t)(slash - path - 13) : strlen(path + 13);
+		const char *rest = webpath_camera(path, id);
 
-		if (n >= sizeof(id) || (slash && strcmp(slash, "/status") != 0))
+		if (rest == NULL || (rest[0] && strcmp(rest, "/status") != 0))
 			return problem_json(out, 404, "no such camera");
-		memcpy(id, path + 13, n);
-		id[n] = '\0';
-		return rest_camera(id, r->who.role, slash != NULL, out);
+		return rest_camera(id, r->who.role, rest[0] != '\0', out);
 	}
 	jbuf_init(&buf, 0);
 	if (strncmp(path, "/api/tracks/", 12) == 0) {

@@ -113,6 +113,23 @@ webpath_public(const char *uri)
 	return 0;
 }
 
+const char *
+webpath_camera(const char *path, char *id)
+{
+	const char *p = path + 13, *end;
+	size_t n;
+
+	if (strncmp(path, "/api/cameras/", 13) != 0)
+		return NULL;
+	end = strchr(p, '/');
+	n = end ? (size_t)(end - p) : strlen(p);
+	if (n >= CAMERA_ID_SIZE)
+		return NULL;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	return util_camera_id_valid(id) ? p + n : NULL;
+}
+
 /* webpath_put - append s to out (n used), bytes outside A-Za-z0-9-._~
  * and keep percent-encoded; 0, or -1 when out is full */
 static int

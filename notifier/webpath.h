@@ -24,6 +24,11 @@ int webpath_snapshot(const char *dir, const char *uri, char *out, size_t outlen)
  * share, /api/config and /api/session. */
 int webpath_public(const char *uri);
 
+/* webpath_camera - for /api/cameras/ID and what follows it: ID (a valid
+ * camera id) into id (CAMERA_ID_SIZE), and the rest of the path ("" or
+ * "/..."); NULL when path is not that (the API's one reading of it). */
+const char *webpath_camera(const char *path, char *id);
+
 /* webpath_https_location - the Location of the 301 that http:// on the
  * TLS port gets: https://host then path (from '/') and ?query when query
  * is not empty, each byte of path and query outside A-Za-z0-9-._~/ (the

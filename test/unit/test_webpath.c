@@ -43,6 +43,25 @@ CASE(login_location)
 	    "/login.html", "a path too long: the login page alone");
 }
 
+CASE(camera_paths)
+{
+	char id[32];
+	const char *rest;
+
+	rest = webpath_camera("/api/cameras/gate-1", id);
+	CHECK(rest && rest[0] == '\0' && strcmp(id, "gate-1") == 0, "a camera");
+	rest = webpath_camera("/api/cameras/gate-1/token", id);
+	CHECK(rest && strcmp(rest, "/token") == 0 && strcmp(id, "gate-1") == 0, "a camera and what follows");
+	CHECK(webpath_camera("/api/cameras/", id) == NULL, "no id: NULL");
+	CHECK(webpath_camera("/api/cameras//token", id) == NULL, "an empty id: NULL");
+	CHECK(webpath_camera("/api/cameras/a.b", id) == NULL, "an id with a dot: NULL");
+	CHECK(webpath_camera("/api/camerasX/a", id) == NULL, "another path: NULL");
+	CHECK(webpath_camera("/api/cameras/0123456789012345678901234567890", id) != NULL, "31 characters: an id");
+	CHECK(webpath_camera("/api/cameras/01234567890123456789012345678901", id) == NULL,
+	    "32: too long, never cut to a shorter id");
+	CHECK(webpath_camera("/api/cameras/01234567890123456789012345678901/token", id) == NULL, "nor before a slash");
+}
+
 CASE(static_paths)
 {
 	CHECK(webpath_static_ok("/index.html") && webpath_static_ok("/a/b-c_d.js"), "plain paths name files");
