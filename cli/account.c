@@ -53,6 +53,7 @@ account_db_open(const char *dir, sqlite3 **out, char *err, size_t errlen)
 {
 	char path[CONFIG_PATH_SIZE + 32];
 	sqlite3 *db = NULL;
+	struct stat st;
 	mode_t old;
 	int rc;
 
@@ -74,7 +75,11 @@ account_db_open(const char *dir, sqlite3 **out, char *err, size_t errlen)
 		sqlite3_close(db);
 		return -1;
 	}
-	(void)chmod(path, 0600);
+	/* A new file is 0600 (the umask above); an existing one loses only
+	 * what others may do: installed, its group may read it (gatewatch
+	 * events, README "Installing it as a service"). */
+	if (stat(path, &st) == 0 && (st.st_mode & 007) != 0)
+		(void)chmod(path, st.st_mode & 0770);
 	*out = db;
 	return 0;
 }

@@ -39,6 +39,10 @@ auth_init(const struct config *c)
 		fatal("libsodium did not start");
 	if (authdb_schema(db_handle()) != 0)
 		fatal("database: account tables: %s", db_errmsg());
+	/* gatewatch up makes the first admin; an installed service makes none */
+	if (authdb_count_role(db_handle(), 0) == 0)
+		log_warnx(NULL, "no user yet, so nobody can log in: add one as this program's user "
+		    "(gatewatch user add NAME --role admin -c FILE; README \"Installing it as a service\")");
 }
 
 void

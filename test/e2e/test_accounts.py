@@ -24,6 +24,7 @@ Env: GW_ROOT, BIN. Prints "ok - ..." / "not ok - ...: why"."""
 import http.client as httpclient
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -134,6 +135,15 @@ try:
     t.check(all(vpw not in h and spw not in h for h in hashes), "no password is stored in clear")
     mode = stat.S_IMODE(os.stat(os.path.join(n.dir, "gatewatch.db")).st_mode)
     t.check(mode & 0o007 == 0, "the database is not readable by others (mode %o)" % mode)
+    # installed, the notifier makes it 0640 and the gatewatch group may read it
+    # (gatewatch events); a user command takes away only what others may do
+    dbpath = os.path.join(n.dir, "gatewatch.db")
+    os.chmod(dbpath, 0o644)
+    rc, out, _ = cli("user", "list")
+    mode = stat.S_IMODE(os.stat(dbpath).st_mode)
+    t.check(rc == 0 and mode == 0o640, "a user command makes a 0644 database 0640: others lose read, the group keeps it",
+            "rc %d, mode %o" % (rc, mode))
+    os.chmod(dbpath, 0o600)
 
     # --- login, cookie flags ---
     st, h, body = http(origin, "POST", "/api/session", json.dumps({"user": "vera", "password": "wrong-password"}),
@@ -349,8 +359,25 @@ try:
     t.eq(st, 403, "a login posted from another origin is 403")
 
 
-    # --- idle sessions expire (a notifier with session.idle_s = 2) ---
+    # --- a notifier with no user at all (installed as a service: no `up` made the
+    # first admin) says how to add one; the one with users above did not ---
+    t.check("no user yet" not in n.log_text(), "a notifier with users says nothing about adding one")
     n.stop()
+    n3 = Notifier()
+    with open(n3.log, "ab") as lf:
+        p3 = subprocess.Popen(n3.args, stdout=lf, stderr=lf, start_new_session=True)
+    try:
+        end = time.monotonic() + 60
+        while "ready:" not in n3.log_text() and p3.poll() is None and time.monotonic() < end:
+            time.sleep(0.1)
+        t.check("no user yet" in n3.log_text() and "gatewatch user add NAME --role admin" in n3.log_text(),
+                "a notifier with no user logs how to add one", n3.log_text()[-600:])
+    finally:
+        os.killpg(p3.pid, 9)
+        p3.wait(10)
+        shutil.rmtree(n3.tmp, ignore_errors=True)
+
+    # --- idle sessions expire (a notifier with session.idle_s = 2) ---
     n2 = Notifier(extra=["--set", "session.idle_s=2"], check_api=True).start()
     try:
         # A fresh session answers 200 when its first use comes within the 2 s;
