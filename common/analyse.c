@@ -332,18 +332,19 @@ analyse_flush(struct analyse *a, const struct image *im, struct analyse_tiles *q
 }
 
 /* analyse_candidates - every face of the frame into cand (ANALYSE_CAND_MAX
- * long), each once: those of the body box searches, best first (with
- * worker.frame_only_px, only the boxes analyse_covered leaves), then those
- * of the whole-frame search no box search found. Returns the count or
- * -errno. */
+ * long), each once: those of the body box searches (the boxes look[] marks,
+ * all if look is NULL; with worker.frame_only_px, only those analyse_covered
+ * leaves), best first, then those of the whole-frame search (when whole and
+ * worker.frame_search) no box search found. Returns the count or -errno. */
 static int
 analyse_candidates(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
-                   struct nn_box *cand)
+                   const unsigned char *look, int whole, struct nn_box *cand)
 {
 	struct nn_box fr[ANALYSE_FACES_MAX];
 	struct analyse_tiles q[2];
-	int i, rc, nc = 0, nf = 0, whole = a->frame_search;
+	int i, rc, nc = 0, nf = 0;
 
+	whole = whole && a->frame_search;
 	if (whole && (nf = analyse_detect(a, a->face, im, 0, 0, im->w, im->h, fr, ANALYSE_FACES_MAX)) < 0)
 		return nf;
 	a->passes[0] += whole;
@@ -352,6 +353,8 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
 		struct facedet_view v;
 		int full_h;
 
+		if (look != NULL && !look[i])
+			continue;
 		if (whole && a->frame_only_px > 0 && analyse_covered(a, im, &bodies[i], fr, nf))
 			continue;
 		if (!analyse_head(im, &bodies[i], &v.x, &v.y, &v.w, &v.h, &full_h))
@@ -369,7 +372,8 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
 
 int
 analyse_people(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
-               struct nn_box *faces, struct nn_box *extra, int *nextra, int maxextra)
+               const unsigned char *look, int whole, struct nn_box *faces, struct nn_box *extra,
+               int *nextra, int maxextra)
 {
 	struct nn_box *cand;
 	struct pairmatch *pairs;
@@ -390,7 +394,7 @@ analyse_people(struct analyse *a, const struct image *im, const struct nn_box *b
 		found = -ENOMEM;
 		goto out;
 	}
-	if ((nc = analyse_candidates(a, im, bodies, n, cand)) < 0) {
+	if ((nc = analyse_candidates(a, im, bodies, n, look, whole, cand)) < 0) {
 		found = nc;
 		goto out;
 	}
@@ -490,7 +494,8 @@ analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *pe
 		int nextra;
 
 		n = npersons < MSG_PERSONS_MAX ? npersons : MSG_PERSONS_MAX;
-		if ((rc = analyse_people(a, im, persons, n, faces, extra, &nextra, MSG_PERSONS_MAX - n)) < 0)
+		if ((rc = analyse_people(a, im, persons, n, NULL, 1, faces, extra, &nextra,
+		    MSG_PERSONS_MAX - n)) < 0)
 			return rc;
 		for (i = 0; i < n + nextra; i++) {
 			struct msg_person *p = &r->persons[r->npersons++];

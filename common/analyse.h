@@ -41,18 +41,23 @@ void analyse_times(struct analyse *a, struct histo *face, struct histo *mask);
  * stands for a person. Returns the count or -errno. */
 int analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, int max);
 
-/* analyse_people - one face per person box: every box is searched, head
- * region first (its top, about square), then the whole box; faces found
- * twice (overlapping boxes) count once (head regions and whole boxes of
- * at most worker.tile_px pixels are searched four to a run); then faces go to people one to
- * one, best fit first (the face's score times how centred and high it
- * sits in the box), so a face is never given to two people. faces[i] gets
- * person i's face, or score 0 (none). Faces no box took (a person box
- * around a group holds several) go to extra[0..*nextra), at most
- * maxextra, best first: each is a person of its own. Returns the number
- * of faces given to boxes, or -errno. */
+/* analyse_people - one face per person box: each box look[i] marks (every
+ * box when look is NULL) is searched, head region first (its top, about
+ * square), then the whole box, and with whole (and worker.frame_search) the
+ * whole frame once; faces found twice (overlapping boxes) count once (head
+ * regions and whole boxes of at most worker.tile_px pixels are searched
+ * four to a run); then the faces go to people one to one, every box taking
+ * part whether searched or not, best fit first (the face's score times how
+ * centred and high it sits in the box), so a face is never given to two
+ * people. faces[i] gets person i's face, or score 0 (none). Faces no box
+ * took (a person box around a group holds several) go to
+ * extra[0..*nextra), at most maxextra, best first: each is a person of its
+ * own. `gatewatch eval` searches every box and the whole frame; the worker
+ * only the boxes whose person needs a look (worker/frame.c). Returns the
+ * number of faces given to boxes, or -errno. */
 int analyse_people(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
-                   struct nn_box *faces, struct nn_box *extra, int *nextra, int maxextra);
+                   const unsigned char *look, int whole, struct nn_box *faces, struct nn_box *extra,
+                   int *nextra, int maxextra);
 
 /* analyse_person - one look at one person whose face (from analyse_people
  * or analyse_faces) is face, or NULL when none was found: classify the

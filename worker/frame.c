@@ -231,14 +231,65 @@ struct frame_found {
 	int n, has_body;
 };
 
-/* frame_boxes - the frame's people: ingest's person boxes, or for a frame
- * without any (a plain photo) the faces on the whole image. Returns 0 or
- * -errno (a network failed). */
-static int
-frame_boxes(struct worker *w, const struct image *im, const struct meta *meta, struct frame_found *f,
-            int *nfaces)
+/* frame_msg_box - a box as the tracker and the RESULT take it. */
+static struct msg_box
+frame_msg_box(const struct nn_box *b)
 {
-	int i, n, rc, nextra;
+	struct msg_box m = { b->x, b->y, b->w, b->h, b->score };
+
+	if (m.score <= 0)
+		m.score = 0.01f; /* present: keep it distinct from "absent" */
+	return m;
+}
+
+/* frame_search - the face search of a frame with person boxes, after the
+ * tracker said whose box needs a look (assign[0..n)): only those boxes are
+ * searched, the whole frame too (worker.frame_search) when a box is, when
+ * someone is known only by a face (seen only that way), or at least every
+ * worker.frame_search_ms for faces in no person box. A still person whose
+ * mask state is settled costs no detector run until its re-look
+ * (track.recheck_ms). Faces no box took become people of their own, given
+ * to the tracker after the boxes (assign[n..f->n)). Returns 0 or -errno. */
+static int
+frame_search(struct worker *w, const struct image *im, uint64_t now, float temperature, struct frame_found *f,
+             struct msg_box *boxes, struct track_assign *assign)
+{
+	unsigned char look[MSG_PERSONS_MAX];
+	int i, n = f->n, any = 0, whole, nextra = 0, rc;
+
+	for (i = 0; i < n; i++)
+		any |= look[i] = (unsigned char)(assign[i].classify != 0);
+	whole = w->cfg.frame_search && (any || people_face_only(w->people) || w->cfg.frame_search_ms == 0 ||
+	    w->frame_search_us == 0 || now - w->frame_search_us >= (uint64_t)w->cfg.frame_search_ms * 1000u ||
+	    now < w->frame_search_us);
+	for (i = 0; i < n; i++)
+		f->bodyface[i] = (struct nn_box){ 0, 0, 0, 0, 0 };
+	if (whole)
+		w->frame_search_us = now;
+	if ((any || whole) && (rc = analyse_people(w->an, im, f->bodies, n, look, whole, f->bodyface, f->faces,
+	    &nextra, MSG_PERSONS_MAX - n)) < 0)
+		return rc;
+	for (i = 0; i < nextra; i++) {
+		f->bodyface[n + i] = f->faces[i];
+		f->bodies[n + i] = f->faces[i];
+		firstpass_face_to_person(&f->bodies[n + i], im->w, im->h);
+		boxes[n + i] = frame_msg_box(&f->bodies[n + i]);
+	}
+	f->n = n + nextra;
+	if (people_update_more(w->people, boxes + n, (size_t)nextra, temperature, assign + n) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	return 0;
+}
+
+/* frame_boxes - the frame's people through the tracker: ingest's person
+ * boxes, then the faces frame_search found in none; or for a frame without
+ * any (a plain photo) the faces on the whole image. Returns 0 or -errno (a
+ * network failed). */
+static int
+frame_boxes(struct worker *w, const struct image *im, const struct meta *meta, uint64_t now, float temperature,
+            struct frame_found *f, struct msg_box *boxes, struct track_assign *assign, int *nfaces)
+{
+	int i, n;
 
 	f->has_body = meta->npersons > 0;
 	if (!f->has_body) {
@@ -246,24 +297,16 @@ frame_boxes(struct worker *w, const struct image *im, const struct meta *meta, s
 			return n;
 		f->src = f->faces;
 		f->n = *nfaces = n;
-		return 0;
+	} else {
+		f->n = meta->npersons < MSG_PERSONS_MAX ? meta->npersons : MSG_PERSONS_MAX;
+		memcpy(f->bodies, meta->persons, sizeof(*f->bodies) * (size_t)f->n);
+		f->src = f->bodies;
 	}
-	/* One face per person box, each face to one person only; faces no box
-	 * took (a box around a group) become people of their own, with their
-	 * head-and-shoulders box. Every box is searched each frame, since
-	 * which face is whose depends on all of them. */
-	n = meta->npersons < MSG_PERSONS_MAX ? meta->npersons : MSG_PERSONS_MAX;
-	memcpy(f->bodies, meta->persons, sizeof(*f->bodies) * (size_t)n);
-	if ((rc = analyse_people(w->an, im, f->bodies, n, f->bodyface, f->faces, &nextra, MSG_PERSONS_MAX - n)) < 0)
-		return rc;
-	for (i = 0; i < nextra; i++) {
-		f->bodyface[n + i] = f->faces[i];
-		f->bodies[n + i] = f->faces[i];
-		firstpass_face_to_person(&f->bodies[n + i], im->w, im->h);
-	}
-	f->n = n + nextra;
-	f->src = f->bodies;
-	return 0;
+	for (i = 0; i < f->n; i++)
+		boxes[i] = frame_msg_box(&f->src[i]);
+	if (people_update(w->people, now, boxes, (size_t)f->n, temperature, assign) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	return f->has_body ? frame_search(w, im, now, temperature, f, boxes, assign) : 0;
 }
 
 /* frame_person - person i of the frame into p: looked at if the tracker
@@ -318,16 +361,9 @@ frame_people(struct worker *w, const struct image *im, const struct meta *meta, 
 	struct track_assign assign[MSG_PERSONS_MAX];
 	int i, rc;
 
-	if ((rc = frame_boxes(w, im, meta, &f, nfaces)) < 0)
-		return rc;
-	for (i = 0; i < f.n; i++) {
-		boxes[i] = (struct msg_box){ f.src[i].x, f.src[i].y, f.src[i].w, f.src[i].h, f.src[i].score };
-		if (boxes[i].score <= 0)
-			boxes[i].score = 0.01f; /* present: keep it distinct from "absent" */
-	}
 	memset(assign, 0, sizeof(assign));
-	if (people_update(w->people, now, boxes, (size_t)f.n, r->temperature, assign) < 0)
-		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	if ((rc = frame_boxes(w, im, meta, now, r->temperature, &f, boxes, assign, nfaces)) < 0)
+		return rc;
 	r->npersons = 0;
 	for (i = 0; i < f.n; i++) {
 		struct msg_person *p = &r->persons[r->npersons++];

@@ -25,6 +25,7 @@ struct person {
 	uint32_t mask;            /* settled enum msg_mask */
 	float mask_score;
 	uint32_t verdict, reason; /* as last reported */
+	int face_only;            /* its latest box came from a face, not a person box */
 	struct msg_box body, face;/* latest */
 };
 
@@ -304,9 +305,11 @@ people_result(struct people *p, int rc)
 	return rc;
 }
 
-int
-people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, size_t n,
-              float temperature, struct track_assign *assign)
+/* people_boxes - one frame's boxes through the tracker: track_update, or
+ * with more, track_update_more (face_only: the boxes came from faces). */
+static int
+people_boxes(struct people *p, uint64_t now_us, const struct msg_box *boxes, size_t n,
+             float temperature, struct track_assign *assign, int more)
 {
 	struct track_box tb[MSG_PERSONS_MAX] = { { 0, 0, 0, 0 } };
 	size_t i;
@@ -320,7 +323,7 @@ people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, si
 		tb[i].w = boxes[i].w;
 		tb[i].h = boxes[i].h;
 	}
-	rc = track_update(p->t, now_us, tb, n, assign);
+	rc = more ? track_update_more(p->t, tb, n, assign) : track_update(p->t, now_us, tb, n, assign);
 	/* Before the events are converted: the NEW or CHANGED of this frame
 	 * already includes its temperature and box. */
 	for (i = 0; i < n; i++) {
@@ -329,10 +332,36 @@ people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, si
 		if (e == NULL)
 			continue;
 		e->body = boxes[i];
+		e->face_only = more;
 		if (!isnan(temperature) && (isnan(e->temp_max) || temperature > e->temp_max))
 			e->temp_max = temperature;
 	}
 	return people_result(p, rc);
+}
+
+int
+people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, size_t n,
+              float temperature, struct track_assign *assign)
+{
+	return people_boxes(p, now_us, boxes, n, temperature, assign, 0);
+}
+
+int
+people_update_more(struct people *p, const struct msg_box *boxes, size_t n, float temperature,
+                   struct track_assign *assign)
+{
+	return n > 0 ? people_boxes(p, 0, boxes, n, temperature, assign, 1) : 0;
+}
+
+int
+people_face_only(const struct people *p)
+{
+	int i;
+
+	for (i = 0; i < PEOPLE_MAX; i++)
+		if (p->ps[i].used && p->ps[i].face_only)
+			return 1;
+	return 0;
 }
 
 void

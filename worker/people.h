@@ -44,6 +44,17 @@ void people_free(struct people *p);
 int people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes, size_t n,
                   float temperature, struct track_assign *assign);
 
+/* people_update_more - more people of the frame of the last people_update:
+ * boxes made from faces the search found in no person box
+ * (track_update_more). Returns 0 or -ENOMEM. */
+int people_update_more(struct people *p, const struct msg_box *boxes, size_t n, float temperature,
+                       struct track_assign *assign);
+
+/* people_face_only - is a live person known only by a face (its latest box
+ * came from people_update_more)? Such a person is seen only through the
+ * whole-frame face search. */
+int people_face_only(const struct people *p);
+
 /* people_skipped - the camera's n frames before the next one were not
  * analysed (track_skipped). */
 void people_skipped(struct people *p, unsigned n);

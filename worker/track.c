@@ -296,7 +296,11 @@ track_assign_box(struct tracker *t, struct track *tr, uint64_t now, struct track
 {
 	a->id = tr->info.id;
 	a->confirmed = tr->info.confirmed;
-	if (!track_decide_stable(t, tr, now))
+	/* A gate camera (no alerts) decides once: a person decided on a mask
+	 * state needs no look until the re-look, as a stable one; an indoor
+	 * camera alerts on a change, so it looks until the state is stable. */
+	if (!track_decide_stable(t, tr, now) &&
+	    !(t->c.alert_after_us == 0 && tr->info.decided && tr->info.mask != TRACK_MASK_UNKNOWN))
 		a->reason = TRACK_REASON_UNSETTLED;
 	else if (!tr->looked || now - tr->look_us >= t->c.recheck_us)
 		a->reason = TRACK_REASON_RECHECK;
@@ -455,6 +459,30 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 	for (k = 0; k < TRACK_MAX; k++)
 		if (t->tracks[k].used)
 			track_decide_due(t, &t->tracks[k], f.now);
+	return track_decide_lost(t);
+}
+
+int
+track_update_more(struct tracker *t, const struct track_box *boxes, size_t n, struct track_assign *assign)
+{
+	struct track_frame f;
+	int k;
+
+	if (n == 0)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.now = t->now_us;
+	f.boxes = boxes;
+	f.n = n;
+	f.assign = assign;
+	if ((f.taken = calloc(n, 1)) == NULL)
+		return -ENOMEM;
+	for (k = 0; k < TRACK_MAX; k++) /* matched or started by this frame's track_update */
+		f.matched[k] = t->tracks[k].used && t->tracks[k].info.last_us == f.now;
+	t->st.boxes += n;
+	track_associate(t, &f);
+	track_start(t, &f);
+	free(f.taken);
 	return track_decide_lost(t);
 }
 

@@ -207,6 +207,15 @@ int track_update(struct tracker *t, uint64_t now_us, const struct track_box *box
  * so, never on one odd look. */
 int track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct track_look *look);
 
+/* track_update_more - more boxes of the frame of the last track_update:
+ * people the face search found in no person box (the worker searches after
+ * track_update said whose box needs a look). They are matched only to the
+ * tracks that frame left unmatched, the rest start tentative tracks; the
+ * frame is not counted again. assign as for track_update. Returns 0 or
+ * -ENOMEM. */
+int track_update_more(struct tracker *t, const struct track_box *boxes, size_t n,
+    struct track_assign *assign);
+
 /* track_adopt - add a person taken over (see struct track_adopt). Returns
  * 0, -EEXIST if the id is live, -ENOSPC when TRACK_MAX tracks are live,
  * -EINVAL for id 0. Emits nothing. */
