@@ -10,7 +10,9 @@
  * ext "jpg"/"png"), followed by a trailer that image readers ignore (they
  * stop at EOI/IEND):  <meta JSON bytes> "\n" "GWMETA01" <u32 LE length of
  * the JSON>. The JSON carries what ingest learned: person boxes, width,
- * height, temperature, receive time. So `display`, a browser or stb open a
+ * height, temperature, receive time, the camera's frame number and its
+ * frames not looked at (worker/meta.h; every key optional, unknown keys
+ * ignored, so adding one keeps GWMETA01). So `display`, a browser or stb open a
  * spooled frame as is, and one rename moves frame and metadata together.
  *
  * Commit: write tmp/<camera>.<frameid>.<ext>, fsync, rename into queue/,

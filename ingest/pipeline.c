@@ -124,8 +124,9 @@ pipeline_meta(const struct pipeline_job *job, char *out, size_t outlen)
 	json_t *o;
 	size_t n;
 
-	o = json_pack("{s:s, s:s, s:I, s:i, s:i, s:o, s:o}", "camera", pl.cams[job->cam].id,
-	    "frame", job->frame_id, "received_us", (json_int_t)job->received_us, "width", r->width,
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:o, s:o}", "camera", pl.cams[job->cam].id,
+	    "frame", job->frame_id, "received_us", (json_int_t)job->received_us, "seq", (json_int_t)job->cam_seq,
+	    "unlooked", (json_int_t)job->cam_unlooked, "width", r->width,
 	    "height", r->height, "temperature", isnan(job->temperature) ? json_null() : camsg_real(job->temperature, 100),
 	    "persons", camsg_boxes(r->persons, r->npersons, NULL));
 	if (o == NULL)
@@ -244,6 +245,10 @@ pipeline_submit(struct pipeline_job *job)
 {
 	struct pipeline_camera *pc = &pl.cams[job->cam];
 
+	/* An earlier frame of the camera still in the first pass that ends busy
+	 * is counted with the next frame's stamp: the sums stay right. */
+	job->cam_seq = pc->frames_in;
+	job->cam_unlooked = pc->busy + pc->rejected;
 	job->next = NULL;
 	if (pc->tail)
 		pc->tail->next = job;

@@ -34,6 +34,11 @@ struct pipeline_job {
 	float temperature;              /* degrees C from a meta message; NAN if none */
 	uint64_t received_us;           /* util_now_us at receive */
 	uint64_t received_mono;         /* util_mono_us at receive */
+	/* the camera's counts when the frame was submitted (the spool metadata's
+	 * "seq" and "unlooked", worker/meta.h): frames received from it since
+	 * ingest started, this one included, and how many of them were answered
+	 * busy or rejected (nobody looked for people in them) */
+	uint64_t cam_seq, cam_unlooked;
 	/* set by the pipeline before done is called */
 	enum pipeline_status status;
 	char reason[CHECK_REASON_SIZE];

@@ -2,10 +2,10 @@
 # The generic $(B)/test/% rule links only the test object with libgwcommon,
 # these tests also need the module under test (and its libraries).
 
-$(B)/test/test_track: $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o $(B)/worker/track_config.o $(B)/libgwcommon.a
+TRACK_OBJS = $(B)/worker/track.o $(B)/worker/track_decide.o $(B)/worker/track_config.o $(B)/worker/track_gap.o
+$(B)/test/test_track: $(B)/test/unit/test_track.o $(TRACK_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(B)/worker/track.o $(B)/worker/track_decide.o \
-	    $(B)/worker/track_config.o $(LDLIBS_BASE)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(TRACK_OBJS) $(LDLIBS_BASE)
 
 WEBHOOK_OBJS = $(B)/notifier/webhook.o $(B)/notifier/outbox.o $(B)/notifier/httppost.o
 $(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) $(B)/libgwcommon.a

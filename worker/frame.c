@@ -489,6 +489,7 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 		log_info(ref->frame_id, "camera=%s after %u frames skipped by the dispatcher", ref->camera, f->skipped);
 		people_skipped(w->people, f->skipped);
 	}
+	people_camera_frame(w->people, (uint64_t)in.meta.seq, (uint64_t)in.meta.unlooked);
 	rc = frame_people(w, &in.im, &in.meta, now, r, &nfaces, &nclass, &nskip);
 	analyse_times(w->an, &r->face_time, &r->mask_time); /* for /metrics */
 	if (rc == 0)

@@ -78,8 +78,8 @@ meta_persons(json_t *a, struct meta *m)
 	return NULL;
 }
 
-/* meta_scalar - width, height, received_us or temperature (null leaves
- * the default). Returns NULL or why not. */
+/* meta_scalar - width, height, received_us, seq, unlooked or temperature
+ * (null leaves the default). Returns NULL or why not. */
 static const char *
 meta_scalar(const char *key, json_t *v, struct meta *m)
 {
@@ -98,6 +98,10 @@ meta_scalar(const char *key, json_t *v, struct meta *m)
 		if (!(d >= 0 && d <= 9e15))   /* microseconds: until the year 2255 */
 			return "received_us out of range";
 		m->received_us = (int64_t)d;
+	} else if (key[0] == 's' || key[0] == 'u') {
+		if (!(d >= 0 && d <= 9e15) || d != floor(d))
+			return "seq/unlooked must be a whole number from 0 to 9e15";
+		*(key[0] == 's' ? &m->seq : &m->unlooked) = (int64_t)d;
 	} else {
 		if (!(d > -1000 && d < 1000))
 			return "temperature out of range";
@@ -116,7 +120,8 @@ meta_top(json_t *o, struct meta *m)
 		if (strcmp(key, "persons") == 0 || strcmp(key, "boxes") == 0)
 			why = meta_persons(v, m);
 		else if (strcmp(key, "width") == 0 || strcmp(key, "height") == 0 ||
-		    strcmp(key, "received_us") == 0 || strcmp(key, "temperature") == 0)
+		    strcmp(key, "received_us") == 0 || strcmp(key, "temperature") == 0 ||
+		    strcmp(key, "seq") == 0 || strcmp(key, "unlooked") == 0)
 			why = meta_scalar(key, v, m);
 		if (why != NULL)
 			return why;

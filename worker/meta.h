@@ -3,10 +3,15 @@
  *
  * Accepted shape (unknown keys are skipped, any order):
  *   {"width":640,"height":480,"received_us":1764026596123456,
- *    "temperature":36.6 | null,
+ *    "seq":1234,"unlooked":5,"temperature":36.6 | null,
  *    "persons":[{"x":..,"y":..,"w":..,"h":..,"score":..}, ...]}
  * A person may also be written as an array [x,y,w,h,score], and the list
- * may be named "boxes". Boxes are pixels of the frame as sent. */
+ * may be named "boxes". Boxes are pixels of the frame as sent. Every key
+ * is optional (frames spooled before a key existed lack it): "seq" and
+ * "unlooked" (since round 6) are the camera's frame number at ingest
+ * (frames received from it since ingest started, this one included) and
+ * how many of those ingest answered busy or rejected, unlooked at; the
+ * tracker tells frames nobody looked at from frames found empty by them. */
 #ifndef GW_WORKER_META_H
 #define GW_WORKER_META_H
 
@@ -18,6 +23,7 @@
 struct meta {
 	int width, height;            /* 0 if absent */
 	int64_t received_us;          /* 0 if absent */
+	int64_t seq, unlooked;        /* 0 if absent (seq is 1 or more when present) */
 	float temperature;            /* NAN if absent or null */
 	int npersons;                 /* at most MSG_PERSONS_MAX kept */
 	struct nn_box persons[MSG_PERSONS_MAX];

@@ -370,6 +370,12 @@ people_skipped(struct people *p, unsigned n)
 	track_skipped(p->t, n);
 }
 
+void
+people_camera_frame(struct people *p, uint64_t seq, uint64_t unlooked)
+{
+	track_camera_frame(p->t, seq, unlooked);
+}
+
 int
 people_tick(struct people *p, uint64_t now_us)
 {

@@ -59,6 +59,10 @@ int people_face_only(const struct people *p);
  * analysed (track_skipped). */
 void people_skipped(struct people *p, unsigned n);
 
+/* people_camera_frame - the next frame's number at ingest and the camera's
+ * frames ingest never looked at (track_camera_frame). */
+void people_camera_frame(struct people *p, uint64_t seq, uint64_t unlooked);
+
 /* people_tick - time passed without a frame: end people gone too long,
  * raise due alerts. Returns 0 or -ENOMEM. */
 int people_tick(struct people *p, uint64_t now_us);

@@ -11,7 +11,6 @@
 #include "track_priv.h"
 
 #define TRACK_PREDICT_MAX_US 1000000 /* extrapolate motion at most 1 s */
-#define TRACK_GAP_MAX_US 10000000    /* a longer gap is an empty scene, not a frame rate */
 #define TRACK_CONTAIN_MATCH 0.7      /* last pass: this share of the smaller box inside the other */
 #define TRACK_TIE 1e-6               /* confirmed tracks win ties over tentative ones */
 
@@ -165,48 +164,6 @@ track_missing_limit(const struct tracker *t, const struct track *tr)
 	return by_frames > (double)base ? (uint64_t)by_frames : base;
 }
 
-void
-track_skipped(struct tracker *t, unsigned n)
-{
-	t->skipped += n;
-}
-
-uint64_t
-track_frame_interval_us(const struct tracker *t)
-{
-	uint64_t g[TRACK_GAPS], x;
-	unsigned i, j, n = t->ngaps;
-
-	if (n == 0)
-		return 0;
-	memcpy(g, t->gaps, n * sizeof(g[0]));
-	for (i = 1; i < n; i++) /* insertion sort: 8 values */
-		for (j = i; j > 0 && g[j - 1] > g[j]; j--) {
-			x = g[j];
-			g[j] = g[j - 1];
-			g[j - 1] = x;
-		}
-	return g[(n - 1) / 2]; /* the lower median: an absence only ever lengthens a gap */
-}
-
-/* track_note_frame - count a frame of n boxes and its gap to the last: the
- * camera's frame interval, so a gap that spans frames nobody analysed
- * (track_skipped) counts as that many intervals. */
-static void
-track_note_frame(struct tracker *t, uint64_t now, size_t n)
-{
-	if (t->last_frame_us && now > t->last_frame_us && now - t->last_frame_us <= TRACK_GAP_MAX_US) {
-		t->gaps[t->gap_next] = (now - t->last_frame_us) / (1u + (uint64_t)t->skipped);
-		t->gap_next = (t->gap_next + 1) % TRACK_GAPS;
-		if (t->ngaps < TRACK_GAPS)
-			t->ngaps++;
-	}
-	t->last_frame_us = now;
-	t->skipped = 0;
-	t->st.frames++;
-	t->st.boxes += n;
-}
-
 static void
 track_end(struct tracker *t, struct track *tr)
 {
@@ -228,7 +185,7 @@ track_end_gone(struct tracker *t, uint64_t now)
 	for (k = 0; k < TRACK_MAX; k++) {
 		struct track *tr = &t->tracks[k];
 
-		if (tr->used && now - tr->info.last_us > track_missing_limit(t, tr)) {
+		if (tr->used && track_gap_missing_us(t, tr, now) > track_missing_limit(t, tr)) {
 			track_decide_left(t, tr, now);
 			track_end(t, tr);
 		}
@@ -269,7 +226,7 @@ track_find(struct tracker *t, uint64_t id)
 
 /* track_match - d is tr's box at now: move it, smoothing the velocity. */
 static void
-track_match(struct track *tr, const struct track_box *d, uint64_t now)
+track_match(const struct tracker *t, struct track *tr, const struct track_box *d, uint64_t now)
 {
 	uint64_t dt = now > tr->info.last_us ? now - tr->info.last_us : 0;
 
@@ -288,6 +245,7 @@ track_match(struct track *tr, const struct track_box *d, uint64_t now)
 	tr->info.box = *d;
 	tr->info.last_us = now;
 	tr->info.frames++;
+	tr->unseen_mark = t->unseen_us;
 }
 
 /* track_assign_box - fill a for a box of tr: whether to classify it now. */
@@ -392,7 +350,7 @@ track_associate(struct tracker *t, struct track_frame *f)
 			tr = &t->tracks[k];
 			f->matched[k] = 1;
 			f->taken[j] = 1;
-			track_match(tr, &f->boxes[j], f->now);
+			track_match(t, tr, &f->boxes[j], f->now);
 			if (pass == TRACK_PASS_CONTAIN) /* another kind of box: its centre jump is no motion */
 				tr->vx = tr->vy = 0;
 			if (!tr->info.confirmed && tr->info.frames >= t->c.min_hits)
@@ -421,6 +379,7 @@ track_start(struct tracker *t, struct track_frame *f)
 		tr->info.box = f->boxes[j];
 		tr->info.first_us = tr->info.last_us = f->now;
 		tr->info.frames = 1;
+		tr->unseen_mark = t->unseen_us;
 		t->st.created++;
 		if (tr->info.frames >= t->c.min_hits)
 			track_decide_confirm(t, tr);
@@ -442,16 +401,9 @@ track_update(struct tracker *t, uint64_t now_us, const struct track_box *boxes,
 	f.assign = assign;
 	if (n > 0 && (f.taken = calloc(n, 1)) == NULL)
 		return -ENOMEM;
-	/* The gap up to this frame is judged by the camera's interval as known
-	 * before it: the empty scene between two people must not stretch the
-	 * limit that ends the first (a worker that saw few frames would take
-	 * the next person for them); see track_missing_limit for the first. */
-	t->first_gap = n > 0 && t->ngaps == 0 && t->last_frame_us && f.now > t->last_frame_us &&
-	    f.now - t->last_frame_us <= TRACK_GAP_MAX_US ? (f.now - t->last_frame_us) / (1u + (uint64_t)t->skipped) : 0;
+	track_gap_begin(t, f.now, n);
 	track_end_gone(t, f.now);
-	t->first_gap = 0;
-	if (n > 0)
-		track_note_frame(t, f.now, n);
+	track_gap_end(t, f.now, n);
 	track_associate(t, &f);
 	track_start(t, &f);
 	free(f.taken);
@@ -561,6 +513,7 @@ track_adopt(struct tracker *t, const struct track_adopt *a)
 		return -ENOSPC;
 	tr->info.confirmed = 1;
 	tr->info.id = a->id;
+	tr->unseen_mark = t->unseen_us;
 	tr->info.box = a->box;
 	tr->info.first_us = a->first_us;
 	tr->info.last_us = a->last_us > a->first_us ? a->last_us : a->first_us;

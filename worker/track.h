@@ -227,6 +227,16 @@ int track_adopt(struct tracker *t, const struct track_adopt *a);
  * never a reason to keep a person who left. */
 void track_skipped(struct tracker *t, unsigned n);
 
+/* track_camera_frame - the next frame's number at ingest (seq, 1 or more:
+ * frames received from the camera since ingest started) and how many of
+ * those frames ingest never looked at (unlooked: answered busy or
+ * rejected), from the spool metadata; call before that frame's
+ * track_update. The frames between two analysed frames that nobody looked
+ * at (these, and track_skipped's) do not count as a person missing; those
+ * ingest looked at and found empty do. A frame without a number (seq 0,
+ * or lower than the last: ingest restarted) judges its gap as before. */
+void track_camera_frame(struct tracker *t, uint64_t seq, uint64_t unlooked);
+
 /* track_frame_interval_us - the camera's typical frame interval lately
  * (lower median of the last gaps between frames, gaps over 10 s ignored), 0 if
  * not known yet. */

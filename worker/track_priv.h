@@ -20,6 +20,7 @@ struct track {
 	 * computed when asked */
 	struct track_info info;
 	double vx, vy;              /* centre velocity, pixels per second */
+	uint64_t unseen_mark;       /* the tracker's unseen_us at the last match */
 
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];
@@ -57,6 +58,11 @@ struct tracker {
 	unsigned ngaps, gap_next;
 	unsigned skipped;           /* the camera's frames since last_frame_us nobody analysed */
 	uint64_t first_gap;         /* during a track_update: this frame's gap while no interval is known */
+	/* the camera's frame numbers (track_camera_frame): the last analysed
+	 * frame's and the coming one's, 0 = not known */
+	uint64_t seq_last, unlooked_last, seq_next, unlooked_next;
+	int gap_noted;              /* during a track_update: the gap is in gaps[] already */
+	uint64_t unseen_us;         /* the time of frames nobody looked at, summed since start */
 	int cam_has_alerted;
 	uint64_t cam_alert_us;
 	struct track_stats st;
@@ -79,6 +85,23 @@ struct track *track_find(struct tracker *t, uint64_t id);
 /* track_clock - now_us, or the latest time seen if that is later; the
  * tracker's time becomes the result. */
 uint64_t track_clock(struct tracker *t, uint64_t now_us);
+
+/* track_gap.c */
+
+/* track_gap_begin - a frame of n boxes at now (n = 0: an idle tick, which
+ * changes nothing here), before the tracks missing too long are ended:
+ * when frame numbers say what the gap since the last frame spans, its
+ * interval is noted and the time of its frames nobody looked at added to
+ * unseen_us; otherwise, while no interval is known, first_gap is set. */
+void track_gap_begin(struct tracker *t, uint64_t now, size_t n);
+
+/* track_gap_end - after the end check: the frame is the last one now (its
+ * gap noted if track_gap_begin did not), counted in the statistics. */
+void track_gap_end(struct tracker *t, uint64_t now, size_t n);
+
+/* track_gap_missing_us - how long tr has been missing at now, less the
+ * time of the camera's frames nobody looked at since its last match. */
+uint64_t track_gap_missing_us(const struct tracker *t, const struct track *tr, uint64_t now);
 
 /* track_decide.c */
 

@@ -84,6 +84,21 @@ def still_serves(port, what):
         rep.check(False, "still serves gate2 after " + what, repr(e))
 
 
+def spooled_meta(tmp, fid):
+    """The metadata trailer of a frame in spool/queue/gate1/, {} if none."""
+    try:
+        data = open(os.path.join(tmp, "spool", "queue", "gate1", "%s.jpg" % fid), "rb").read()
+    except (OSError, TypeError):
+        return {}
+    if len(data) < 12 or data[-12:-4] != b"GWMETA01":
+        return {}
+    n = struct.unpack("<I", data[-4:])[0]
+    try:
+        return json.loads(data[-12 - 1 - n:-13] if data[-13:-12] == b"\n" else data[-12 - n:-12])
+    except ValueError:
+        return {}
+
+
 def main():
     exe = os.path.join(BIN, "gatewatch-ingest")
     if not os.access(exe, os.X_OK):
@@ -159,16 +174,12 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
         rep.check(names == [fid + ".jpg"], "accepted frame is in spool/queue/gate1/", "queue holds %r" % names)
         data = open(os.path.join(tmp, "spool", "queue", "gate1", fid + ".jpg"), "rb").read() if names else b""
         rep.check(data[:len(person)] == person, "spooled file starts with the JPEG exactly as sent", "%d bytes" % len(data))
-        meta = {}
-        if data.endswith(b"") and len(data) > len(person) + 12 and data[-12:-4] == b"GWMETA01":
-            n = struct.unpack("<I", data[-4:])[0]
-            try:
-                meta = json.loads(data[-12 - 1 - n:-13] if data[-13:-12] == b"\n" else data[-12 - n:-12])
-            except ValueError:
-                meta = {}
+        meta = spooled_meta(tmp, fid)
         rep.check(meta.get("camera") == "gate1" and meta.get("frame") == fid and meta.get("temperature") == 36.7
                and meta.get("width") == 640 and len(meta.get("persons", [])) >= 1,
                "spooled metadata has camera, frame, size, temperature, persons", repr(meta)[:200])
+        rep.check(meta.get("seq") == 1 and meta.get("unlooked") == 0,
+                  "spooled metadata numbers the camera's frames: its first, none unlooked", repr(meta)[:200])
         try:
             body = dispatcher.wait_for(gwmsg.FRAME_READY)
             rep.check(gwmsg.unstr(body[:32]) == "gate1" and gwmsg.unstr(body[32:56]) == fid, "dispatcher gets FRAME_READY for the frame",
@@ -267,8 +278,10 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
         ("JPEG whose scan uses an undefined Huffman table",
          open(os.path.join(ROOT, "test/fixtures/bad/sos-undefined-table.jpg"), "rb").read(), "never defined"),
     ]
+    ws.send_binary(person)
+    before7 = spooled_meta(tmp, ws.recv_type("answer").get("frame"))
     spooled = queued(tmp, "gate1")
-    seq = 4
+    seq = 5
     for what, data, word in cases:
         ws.send_binary(data, pieces=3 if len(data) > 500000 else 1)
         seq += 1
@@ -298,6 +311,14 @@ def run_cases(tmp, port, proc, dispatcher, notifier):
            "over max_inflight -> busy", repr(got))
     rep.check(got == by_seq, "answers come in frame order (busy and rejected wait for the frame in the first pass)",
               repr([(m["seq"], m["status"]) for m in got]))
+    # the worker tells frames nobody looked at from frames found empty
+    ws.send_binary(person)
+    after8 = spooled_meta(tmp, ws.recv_type("answer").get("frame"))
+    rep.check(after8.get("seq", 0) - before7.get("seq", 0) == len(cases) + 4 and
+              after8.get("unlooked", 0) - before7.get("unlooked", 0) == len(cases) + 2,
+              "spooled metadata: the camera's frames since the last spooled one (%d), those answered busy or"
+              " rejected (%d)" % (len(cases) + 4, len(cases) + 2),
+              (before7.get("seq"), before7.get("unlooked"), after8.get("seq"), after8.get("unlooked")))
     ws.close()
 
     # 9. frame before hello: an error, then the connection is closed

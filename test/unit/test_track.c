@@ -273,6 +273,49 @@ CASE(absence_gap)
 	track_free(t);
 }
 
+/* test_track_still - one confirmed person at a gate, then the next
+ * analysed frame gap_us later with the camera's frame numbers: seq_gap
+ * frames on, skipped of them skipped by the dispatcher, unlooked answered
+ * busy by ingest (seq 0: no numbers). Returns 1 if the person was kept. */
+static int
+test_track_still(uint64_t gap_us, uint64_t seq_gap, unsigned skipped, uint64_t unlooked)
+{
+	struct tracker *t = track_new(NULL);
+	struct track_assign a[1];
+	struct track_box b = test_track_box(162, 278, 220, 201);
+	struct evcount ev = {0};
+	uint64_t now = 10 * SEC, id;
+
+	track_camera_frame(t, seq_gap ? 100 : 0, 7);
+	track_update(t, now, &b, 1, a);
+	id = a[0].id;
+	track_classify(t, id, now, &(struct track_look){ TRACK_MASK_ON, 0.99f, 1, {230, 300, 60, 70}, 0.9f });
+	track_skipped(t, skipped);
+	track_camera_frame(t, seq_gap ? 100 + seq_gap : 0, 7 + unlooked);
+	now += gap_us;
+	track_update(t, now, &b, 1, a);
+	test_track_drain(t, &ev);
+	track_free(t);
+	return a[0].id == id && ev.n[TRACK_ENDED] == 0;
+}
+
+CASE(unlooked_frames)
+{
+	/* a loaded worker: 3.6 s from one analysed frame to the next, all
+	 * frames between skipped (the newcomer's scene: every track ended and
+	 * restarted at each such gap before) */
+	CHECK(test_track_still(3600000, 6, 5, 0), "3.6 s, 5 frames skipped by the dispatcher: kept");
+	CHECK(test_track_still(3600000, 6, 2, 3), "3.6 s, 2 skipped, 3 answered busy by ingest: kept");
+	CHECK(test_track_still(12 * SEC, 60, 59, 0), "12 s, every frame between skipped: kept");
+	/* frames ingest looked at and found empty are an absence */
+	CHECK(!test_track_still(3600000, 18, 0, 0), "3.6 s of frames found empty: the person left");
+	CHECK(!test_track_still(4 * SEC, 20, 3, 0), "4 s, 3 frames skipped, 16 found empty: left");
+	CHECK(!test_track_still(3600000, 0, 5, 0), "without frame numbers, 5 skipped: left (as before)");
+	CHECK(test_track_still(2 * SEC, 0, 0, 0), "without frame numbers, 2 s: kept");
+	/* a lower number (ingest restarted) is no number */
+	CHECK(!test_track_still(3600000, (uint64_t)-50, 5, 0), "ingest restarted meanwhile: as without numbers");
+}
+
 CASE(flicker)
 {
 	struct tracker *t = track_new(NULL);
