@@ -135,6 +135,14 @@ def main():
         def ended(cam):
             return lambda: tracks(cam) and all(r[3] for r in tracks(cam))
 
+        def worker_ready(cam, w):
+            """w has loaded its models and waits for frames."""
+            try:
+                with open(os.path.join(gwdir, "worker.log"), errors="replace") as f:
+                    return "camera=%s worker ready pid=%d " % (cam, w.proc.pid) in f.read()
+            except OSError:
+                return False
+
         # ---- one person at 0.5 and at 10 frames/s ------------------------
         for cam, photo, fps, frames, want in (("slow", on, 0.5, 6, (PASS, "")),
                                               ("fast", off, 10, 30, (DENY, "no_mask"))):
@@ -255,11 +263,24 @@ def main():
                   tr and tr[0][2] is not None and (tr[0][2] - tr[0][1]))
 
         # ---- kill -9 after the decision, the person still in view ----------
+        # The frames are stamped ahead of the wall clock (as in
+        # test_tracking_worker): between two frames the worker's idle tick
+        # runs on the wall clock less the last frame's lateness, so frames
+        # stamped in the past let it pass track.max_missing_ms whenever the
+        # next frame took that long to come (a loaded machine: analysis, the
+        # restart), ending the person and failing "goes on to the last
+        # frame". Ahead: 3 x (the 10 frames at the slowest pace seen + the
+        # first worker's start), plus 5 s. (The late first frame of a worker
+        # that took a person over is the idle case's.)
+        began = time.monotonic()
         d = worker("gate1")
-        run = Run(gwdir, "gate1", d, int(time.time() * 1e6) - 6 * 10**6)
-        ok = True
+        up = wait_until(lambda: worker_ready("gate1", d), 120)
+        start_s = time.monotonic() - began
+        run = Run(gwdir, "gate1", d, 0)
+        ok = up
         for i in range(5):
-            ok &= run.send([(off, 300 + i, 60, 110)])
+            ok &= run.send([(off, 300 + i, 60, 110)],
+                           ahead=10 + int(start_s / max(run.frame_s, 0.3)) + 1 if i == 0 else 0)
         decided = wait_until(lambda: len(decisions("gate1")) == 1, 60)
         rep.check(ok and decided, "gate1: decided before the kill", decisions("gate1"))
         d.proc.kill()            # kill -9
@@ -267,14 +288,14 @@ def main():
         d.sock.close()
         d = worker("gate1")
         run.d = d
-        # The frames queued meanwhile come only after a while (backoff, model
-        # loading): the new worker must not end the person it took over by
-        # the wall clock before it has seen a frame.
-        time.sleep(4)
+        # the frames queued meanwhile come only once the models are loaded
+        ok &= wait_until(lambda: worker_ready("gate1", d), 120)
         for i in range(5):
             ok &= run.send([(off, 305 + i, 60, 110)])
         rep.check(ok, "gate1: the next worker analyses the frames")
-        rep.check(wait_until(ended("gate1"), 30), "gate1: the person ends by time once gone")
+        # time alone ends them: once the wall clock has passed the last frame
+        rep.check(wait_until(ended("gate1"), max(0, run.t / 1e6 - time.time()) + 30),
+                  "gate1: the person ends by time once gone")
         d.close(20)
         d = None
         tr = tracks("gate1")
