@@ -487,7 +487,8 @@
 			el("span", { class: "what" }, el("span", { class: "badge bad", text: "ALERT" }), " ",
 				el("strong", { text: a.camera_name || camName(a.camera) }), " ",
 				el("span", { text: reasonText(a.reason) || a.reason }), " ",
-				el("span", { class: "dim", text: shortTrack(a.track) + " · " + timeText(a.raised_ms) })),
+				// a camera's own alert (camera_offline, spool_low, ...) is about no person: track 0
+				el("span", { class: "dim", text: (Number(a.track) ? shortTrack(a.track) + " · " : "") + timeText(a.raised_ms) })),
 			btn);
 		if (btn) btn.onclick = () => ackAlert(ackHref, btn);
 		alerts.set(a.id, li);

@@ -86,7 +86,8 @@ await gw.run(async () => {
 		gw.check(await gw.waitFor(async () => (await page.$$("#alerts li[data-alert]")).length === 1),
 			"the alerts panel lists the open alert", String((await page.$$("#alerts li[data-alert]")).length));
 		const alertText = await page.textContent("#alerts li[data-alert]");
-		gw.check(alertText.includes("Hall") && alertText.includes("No mask"), "the alert names the camera and the reason", alertText);
+		gw.check(alertText.includes("Hall") && alertText.includes("No mask") && alertText.includes("#" + String(T2).slice(-4)),
+			"the alert names the camera, the reason and the person", alertText);
 		await gw.screenshot(page, "dashboard-alert", { fullPage: true });
 		await page.click("#alerts li[data-alert] button.ack");
 		gw.check(await gw.waitFor(async () => (await page.$$("#alerts li[data-alert]")).length === 0),
