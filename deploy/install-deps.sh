@@ -62,7 +62,10 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	echo "install-deps: installing npm packages (package-lock.json)"
-	npm ci --no-audit --no-fund
+	# --ignore-scripts: the only install scripts in the lock are
+	# @scarf/scarf's (usage analytics, a network call) and core-js's (a
+	# banner); nothing here needs them, and npm 11 warned about both.
+	npm ci --no-audit --no-fund --ignore-scripts
 fi
 
 if [ "$BENCH" = 1 ] && { [ ! -d test/bench/ort/node_modules ] ||
