@@ -210,6 +210,9 @@ def main():
                     "per fold (comparing heads; the shipped fit uses the eval)")
     ap.add_argument("--only", help="K,K,...: train and predict only these folds (comparing heads; "
                     "no thresholds are written)")
+    ap.add_argument("--drop-modes", help="MODE,MODE,...: leave the training crops of these maskaug modes "
+                    "out of every fold head (comparing synthetic classes on one kept run; no thresholds are "
+                    "written)")
     ap.add_argument("--write")
     a = ap.parse_args()
     a.work = os.path.abspath(a.work)
@@ -226,8 +229,16 @@ def main():
     x = x.reshape(len(y), -1)
     rows, kof, nimg = [], [], 0
     run = [int(v) for v in a.only.split(",")] if a.only else list(range(a.folds))
-    if a.only and a.write:
-        sys.exit("mask-crossfit: --only fits on part of train: no --write")
+    if (a.only or a.drop_modes) and a.write:
+        sys.exit("mask-crossfit: --only and --drop-modes compare heads: no --write")
+    if a.drop_modes:
+        drop = set(a.drop_modes.split(","))
+        with open(os.path.join(a.work, "train.crops")) as f:
+            kept = np.array([line.split()[2] not in drop for line in f])
+        if len(kept) != len(y):
+            sys.exit("mask-crossfit: train.crops and train.ppm differ in length")
+        print("mask-crossfit: leaving out %d crops of modes %s" % (int((~kept).sum()), a.drop_modes), file=sys.stderr)
+        x, y, folds = x[kept], y[kept], folds[kept]
     for k in run:
         keep = folds != k
         xk = x[keep]

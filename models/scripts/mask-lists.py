@@ -47,6 +47,11 @@ maskaug.c), chosen to balance the classes:
   with the face found; never a validation face) is at 0 copies: at 4 per
   mask_off face it called more mask_on and mask_off faces mask_chin and no
   more real mask_chin faces right (docs/MODELS.md, round 4).
+  MODE nose and nosepaste (chin_draw_nose, chin_paste_nose: the same masks
+  with their top edge just under the nose tip, where the real ones sit,
+  instead of over the mouth) are written after every other line (LATE_MODES),
+  so that the lines before them stay those of a list without them; their
+  copies are in COPIES (docs/MODELS.md, round 6).
 Faces under MIN_SIDE px (larger side) are left out of training: a face
 detector does not find them and the crop is a few pixels scaled up.
 Seeds are the line number (1-based) plus SEED_BASE: the lists, and so the
@@ -71,7 +76,14 @@ COPIES = {  # (source, label, mode) -> copies
     ("faces", "mask_off", "chin"): 4,
     ("scenes", "mask_off", "paste"): 0,
     ("faces", "mask_off", "paste"): 0,
+    ("scenes", "mask_off", "nose"): 0,
+    ("faces", "mask_off", "nose"): 0,
+    ("scenes", "mask_off", "nosepaste"): 0,
+    ("faces", "mask_off", "nosepaste"): 0,
 }
+# written after every other line, in this order, so that the lines (and so
+# the seeds and crops) before them are those of a list without them
+LATE_MODES = ("nose", "nosepaste")
 DONOR_MIN_SIDE = 40  # mask-scenes mask_on faces that lend their mask (paste)
 
 
@@ -146,8 +158,8 @@ def main():
                 if side >= MIN_SIDE:
                     train.append(("scenes", src, lab, "plain", box))
                     if lab == "mask_off":
-                        train.append(("scenes", src, "mask_chin", "chin", box))
-                        train.append(("scenes", src, "mask_chin", "paste", box))
+                        for mode in ("chin", "paste") + LATE_MODES:
+                            train.append(("scenes", src, "mask_chin", mode, box))
                     if lab == "mask_on" and side >= DONOR_MIN_SIDE:
                         donors.append((src, box))
 
@@ -178,20 +190,21 @@ def main():
                         continue
                 train.append(("faces", src, lab, "plain", box))
                 if lab == "mask_off":
-                    train.append(("faces", src, "mask_chin", "chin", box))
-                    train.append(("faces", src, "mask_chin", "paste", box))
+                    for mode in ("chin", "paste") + LATE_MODES:
+                        train.append(("faces", src, "mask_chin", mode, box))
                 if lab == "mask_on" and found:
                     donors.append((src, box))
 
     n = 0
     with open(os.devnull if a.val_only else os.path.join(work, "train.crops"), "w") as f:
-        for source, src, lab, mode, box in train:
-            key = (source, "mask_off" if mode in ("chin", "paste") else lab, mode)
+        passes = [[r for r in train if r[3] not in LATE_MODES]] + [[r for r in train if r[3] == m] for m in LATE_MODES]
+        for source, src, lab, mode, box in (r for rows in passes for r in rows):
+            key = (source, "mask_off" if mode in ("chin", "paste") + LATE_MODES else lab, mode)
             for _ in range(COPIES[key]):
                 n += 1
                 f.write("%s %s/img/%06d.%s.ppm %s %d %.2f %.2f %.2f %.2f" %
                         ((src, work, n, lab, mode, SEED_BASE + n) + box))
-                if mode == "paste":
+                if mode in ("paste", "nosepaste"):
                     dsrc, dbox = donors[(SEED_BASE + n) * 2654435761 % len(donors)]
                     f.write(" %s %.2f %.2f %.2f %.2f" % ((dsrc,) + dbox))
                 f.write("\n")

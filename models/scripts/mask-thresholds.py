@@ -169,7 +169,9 @@ def main():
                         m = re.search(r"\.(mask_\w+)\.ppm (\w+)", line)
                         cnt[(m.group(1), m.group(2))] += 1
                 f.write("training crops: " + ", ".join(
-                    "%s %s %d" % (k[0], {"chin": "synthetic drawn", "paste": "synthetic pasted"}
+                    "%s %s %d" % (k[0], {"chin": "synthetic drawn", "paste": "synthetic pasted",
+                                   "nose": "synthetic drawn under the nose",
+                                   "nosepaste": "synthetic pasted under the nose"}
                                   .get(k[1], "real"), v)
                     for k, v in sorted(cnt.items())) + "\n")
             f.write("network: conv2d_0..conv2d_4 of the AIZOO face-mask detector "

@@ -9,7 +9,9 @@
  * mapped by maskcls_from_detector as the worker does, or the whole image. MODE chin first draws a synthetic
  * below-the-nose mask on that box (chin.c, seeded by SEED). MODE paste (the
  * line then ends "DSRC DX DY DW DH": a mask_on face and its box) moves that
- * face's real mask below the nose of the box (chin_paste, seeded by SEED). SEED 0 writes
+ * face's real mask below the nose of the box (chin_paste, seeded by SEED). MODE nose
+ * and nosepaste are chin and paste with the mask's top edge just under the
+ * nose tip (chin_draw_nose, chin_paste_nose). SEED 0 writes
  * exactly the crop maskcls_run makes of the box (nn_face_square, margin
  * NN_MASK_MARGIN, SIZE x SIZE): validation crops. Any other SEED draws,
  * from a generator seeded by SEED alone (so a list gives the same crops on
@@ -329,7 +331,7 @@ int main(int argc, char **argv)
 		lineno++;
 		n = sscanf(line, "%4095s %4095s %15s %u %f %f %f %f %4095s %f %f %f %f", src, dst, mode, &seed,
 		    &box.x, &box.y, &box.w, &box.h, dsrc, &dbox.x, &dbox.y, &dbox.w, &dbox.h);
-		paste = n >= 3 && strcmp(mode, "paste") == 0;
+		paste = n >= 3 && (strcmp(mode, "paste") == 0 || strcmp(mode, "nosepaste") == 0);
 		if ((paste ? n != 13 || !(dbox.w > 0 && dbox.h > 0) : n != 4 && n != 8) ||
 		    (n >= 8 && !(box.w > 0 && box.h > 0))) {
 			fprintf(stderr, "maskaug: line %d: want SRC DST MODE SEED [X Y W H [DSRC DX DY DW DH]]\n", lineno);
@@ -355,6 +357,8 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(mode, "chin") == 0)
 			chin_draw(&im, &box, seed);
+		else if (strcmp(mode, "nose") == 0)
+			chin_draw_nose(&im, &box, seed);
 		if (paste) {
 			struct image donor;
 
@@ -363,7 +367,10 @@ int main(int argc, char **argv)
 				bad++;
 				continue;
 			}
-			chin_paste(&im, &box, &donor, &dbox, seed);
+			if (strcmp(mode, "nosepaste") == 0)
+				chin_paste_nose(&im, &box, &donor, &dbox, seed);
+			else
+				chin_paste(&im, &box, &donor, &dbox, seed);
 			free(donor.rgb);
 		}
 		if ((seed == 0 || exact ? nn_face_square(&im, &box, NN_MASK_MARGIN, size, &crop) :
