@@ -329,8 +329,9 @@ accounts_user_patch(const struct authdb_user *u, json_t *j, struct auth_req *r, 
 	if (role) {
 		if ((status = authdb_user_set_role(db_handle(), u->name, rl, now)) == -EPERM)
 			return problem_json(out, 409, "the last admin keeps the admin role");
-		if (status != 0)
-			return problem_json(out, 500, "database error");
+		if (status != 0)   /* -ENOENT: deleted meanwhile (gatewatch user del) */
+			return problem_json(out, status == -ENOENT ? 404 : 500, status == -ENOENT ? "no such user" :
+			    "database error");
 		accounts_role_audit("user_role", u->name, rl);
 	}
 	if (pw) {
@@ -365,7 +366,8 @@ accounts_user(const char *im, const char *method, const char *name, const char *
 		if ((status = authdb_user_del(db_handle(), name)) == -EPERM)
 			return problem_json(out, 409, "the last admin cannot be deleted");
 		if (status != 0)
-			return problem_json(out, 500, "database error");
+			return problem_json(out, status == -ENOENT ? 404 : 500, status == -ENOENT ? "no such user" :
+			    "database error");
 		auth_audit("user_del", name, NULL);
 		return 204;
 	}
