@@ -212,7 +212,7 @@ cmd_replay(int argc, char **argv)
 	if ((nfiles = replay_files(&o, &v)) < 0)
 		return 1;
 	if (nfiles == 0) {
-		fprintf(stderr, "gatewatch replay: no image files given\n");
+		fprintf(stderr, "gatewatch replay: no image files given (a folder gives its *.jpg, *.jpeg, *.png)\n");
 		return 2;
 	}
 	snprintf(name, sizeof(name), "gatewatch-%s", o.stage);
