@@ -228,9 +228,13 @@ ws_sweep(uv_timer_t *t)
 	(void)t;
 	for (c = ws.conns; c; c = c->next)
 		if (c->wsi && c->cam < 0 && !c->dead && now - c->born_mono >= due) {
-			snprintf(why, sizeof(why), "no hello within %d ms", ws.cfg->ingest_hello_timeout_ms);
+			/* a hello still being checked (camcheck.h waits behind the
+			 * pool's detection jobs) is not the camera's fault */
+			snprintf(why, sizeof(why), c->hello_pending ? "hello not checked within %d ms; try again" :
+			    "no hello within %d ms", ws.cfg->ingest_hello_timeout_ms);
 			log_warnx(NULL, "camera=- peer=%s closed: %s", c->peer, why);
-			ws_refuse(c, "timeout", WS_CLOSE_TIMEOUT, why);
+			ws_refuse(c, c->hello_pending ? "busy" : "timeout",
+			    c->hello_pending ? WS_CLOSE_TRY_AGAIN : WS_CLOSE_TIMEOUT, why);
 		}
 }
 
