@@ -255,12 +255,15 @@ track_decide_timeout(struct tracker *t, struct track *tr, uint64_t now, int left
 /* track_decide_face - gate: a confirmed person of whom no usable face was
  * seen (no look voted) is prompted after prompt_us; still undecided after
  * timeout_us, track_decide_timeout. Both count from the first frame of the
- * person; one who leaves sooner is decided as they leave
+ * person, and fall due at a frame the person is in: one missing now may
+ * have left (a prompt on the gate's screen after they went, or a PASS for
+ * whoever stands there next), and one who leaves is decided as they leave
  * (track_decide_left): nobody stays undecided. */
 static void
 track_decide_face(struct tracker *t, struct track *tr, uint64_t now)
 {
-	if (!tr->info.confirmed || tr->info.decided || tr->settle_unsent || now < tr->info.first_us)
+	if (!tr->info.confirmed || tr->info.decided || tr->settle_unsent || now < tr->info.first_us ||
+	    tr->info.last_us != now)
 		return;
 	if (t->c.prompt_us && !tr->info.prompted && tr->nvotes == 0 && now - tr->info.first_us >= t->c.prompt_us) {
 		tr->info.prompted = 1;

@@ -942,6 +942,37 @@ CASE(left_undecided)
 	    "timeout_us 0 (wait for ever, or an indoor camera): no decision as they leave");
 }
 
+/* a person who leaves before prompt_us is not prompted while their track
+ * waits out max_missing_us: the prompt would show on the gate after they
+ * went (and the next person would read it) */
+CASE(no_prompt_after_leaving)
+{
+	struct track_config c;
+	struct tracker *t;
+	struct track_assign a[1];
+	struct evcount ev = {0};
+	uint64_t now = 50 * SEC;
+	int i;
+
+	track_config_default(&c);
+	c.prompt_us = 1500000;
+	c.timeout_us = 6000000;
+	t = track_new(&c);
+	for (i = 0; i < 3; i++, now += FRAME) {
+		struct track_box b = test_track_box(200 + i, 100, 120, 300);
+
+		track_update(t, now, &b, 1, a);
+		if (a[0].classify) /* a head, no face */
+			track_classify(t, a[0].id, now, &(struct track_look){ TRACK_MASK_UNKNOWN, 0, 0, {0, 0, 0, 0}, 0 });
+	}
+	for (i = 0; i < 28; i++, now += SEC / 4)   /* the idle tick: 7 s */
+		track_update(t, now, NULL, 0, NULL);
+	test_track_drain(t, &ev);
+	CHECK(ev.n[TRACK_NEW] == 1 && ev.n[TRACK_PROMPT] == 0 && ev.n[TRACK_TIMEOUT] == 1 && ev.n[TRACK_ENDED] == 1,
+	    "gone after 0.4 s: no prompt at 1.5 s (they are missing), one decision as they leave, ended");
+	track_free(t);
+}
+
 /* votes older than vote_max_age_us no longer count */
 CASE(vote_age)
 {
