@@ -291,9 +291,8 @@ web_http_get(struct lws *wsi, struct web_pss *pss, const char *uri)
 	return web_file(wsi, pss, path, type);
 }
 
-/* web_to_https - http:// on the TLS port (web_start lets lws hand it
- * over): a 301 to the same path and query over https (lws 4.1's own
- * redirect keeps only the Host); never an answer in clear */
+/* web_to_https - http:// on the TLS port (web_start): a 301 to the same path and
+ * query over https (lws 4.1's redirect keeps only the Host), never an answer in clear */
 static int
 web_to_https(struct lws *wsi, struct web_pss *pss, const char *uri)
 {
@@ -303,7 +302,8 @@ web_to_https(struct lws *wsi, struct web_pss *pss, const char *uri)
 		host[0] = '\0';
 	if (lws_hdr_copy(wsi, query, sizeof(query), WSI_TOKEN_HTTP_URI_ARGS) <= 0)
 		query[0] = '\0';
-	if (webpath_https_location(host, uri, query, loc, sizeof(loc)) != 0)
+	if (webpath_https_location(host, uri, query, loc, sizeof(loc)) != 0 &&
+	    webpath_https_location(host, "/", "", loc, sizeof(loc)) != 0)   /* too long: the root */
 		return web_error(wsi, pss, 400, "this port speaks https (and the Host header is not a host name)");
 	return web_redirect(wsi, pss, 301, loc);
 }

@@ -222,6 +222,10 @@ try:
             head = plain("GET /cams.html HTTP/1.1\r\nHost: evil\r\nX-Evil: y\r\n\r\n")
             t.check(head.startswith("HTTP/1.1 301") and "\r\nlocation: https://evil/cams.html\r" in head.lower() + "\r"
                     and "x-evil" not in head.lower(), "only the Host goes into the Location", repr(head[:300]))
+            head = plain("GET /%s.html HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % ("a" * 600, n2.http_port))
+            t.check(head.startswith("HTTP/1.1 301") and
+                    "\r\nlocation: https://127.0.0.1:%d/\r" % n2.http_port in head.lower() + "\r",
+                    "a path too long for the Location: redirected to the root", repr(head[:300]))
             head = plain("GET / HTTP/1.1\r\nHost: a/b@evil\r\n\r\n")
             t.check(head.startswith("HTTP/1.1 400") and "location" not in head.lower(),
                     "a Host that is no host name gets 400, no Location", repr(head[:300]))
