@@ -198,7 +198,11 @@ cmd_events(int argc, char **argv)
 	sqlite3_busy_timeout(db, 2000);
 	signals_on_stop(events_signal);
 
-	rc = events_print(db, o.camera, o.limit, &last) < 0 ? 1 : 0;
+	/* nothing printed is said, so a mistyped --camera is not mistaken for a quiet one */
+	if ((rc = events_print(db, o.camera, o.limit, &last)) == 0 && !o.follow)
+		fprintf(stderr, "gatewatch events: no events%s%s in %s\n", o.camera ? " of camera " : "",
+		    o.camera ? o.camera : "", path);
+	rc = rc < 0 ? 1 : 0;
 	while (o.follow && rc == 0 && !events_stop) {
 		struct timespec ts = { 0, EVENTS_POLL_MS * 1000000L };
 

@@ -97,6 +97,9 @@ try:
             "64-bit track ids printed in full", repr([e.get("track_id") for e in lines]))
     rc, lines, _ = cli("--dir", n.dir, "--camera", "hall")
     t.eq([key(e) for e in lines], stored("hall"), "--camera hall: only the hall's events")
+    rc, lines, err = cli("--dir", n.dir, "--camera", "hal")
+    t.check(rc == 0 and not lines and "no events of camera hal" in err,
+            "--camera with no events (a typo): nothing printed, and stderr says so", "rc=%d %r" % (rc, err))
     rc, lines, _ = cli("--dir", n.dir, "--limit", "2")
     t.eq([key(e) for e in lines], want[-2:], "--limit 2: the newest two, oldest first")
     rc, lines, _ = cli("--dir", n.dir, "--limit", "2", "--camera", "hall")
