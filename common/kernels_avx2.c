@@ -166,7 +166,7 @@ static inline __m256 pool2x2(const float *a, const float *b)
 void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
     float *out, int oh, int ow, float *tmp)
 {
-	int off = -pad / 2, oy, ox, y, x;
+	int off = -pad / 2, oy, ox, y, x, xs, xe;
 
 	for (oy = 0; oy < oh; oy++) {
 		int y0 = off + oy * stride, y1 = y0 + size;
@@ -185,14 +185,23 @@ void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
 		}
 		if (ox >= ow)
 			continue;
-		/* the window's rows reduced first (vectors), then its columns */
-		memcpy(tmp, in + (long)y0 * w, sizeof(float) * w);
+		/* the window's rows reduced first (vectors), then its columns;
+		 * only the columns outputs ox .. ow-1 read (after the vector
+		 * pass above, a few at the row's end: the whole row cost the
+		 * face network's first layer 0.3 of its 3.8 ms at 360) */
+		xs = off + ox * stride;
+		xe = off + (ow - 1) * stride + size;
+		xs = xs < 0 ? 0 : xs;
+		xe = xe > w ? w : xe;
+		if (xe <= xs)
+			xe = xs = 0;
+		memcpy(tmp + xs, in + (long)y0 * w + xs, sizeof(float) * (xe - xs));
 		for (y = y0 + 1; y < y1; y++) {
 			const float *r = in + (long)y * w;
 
-			for (x = 0; x + 8 <= w; x += 8)
+			for (x = xs; x + 8 <= xe; x += 8)
 				_mm256_storeu_ps(tmp + x, _mm256_max_ps(_mm256_loadu_ps(tmp + x), _mm256_loadu_ps(r + x)));
-			for (; x < w; x++)
+			for (; x < xe; x++)
 				tmp[x] = r[x] > tmp[x] ? r[x] : tmp[x];
 		}
 		for (; ox < ow; ox++) {
