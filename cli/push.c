@@ -263,7 +263,7 @@ push_message(const char *msg, size_t len)
 {
 	json_error_t err;
 	json_t *o, *v;
-	const char *type;
+	const char *type, *st, *why;
 	char name[PUSH_NAME_MAX];
 
 	ps.last_rx_us = (uint64_t)lws_now_usecs();
@@ -288,6 +288,8 @@ push_message(const char *msg, size_t len)
 		if (json_is_integer(v) && push_answered(json_integer_value(v), name, sizeof(name)) == 0) {
 			json_object_set_new(o, "file", json_string(name));
 			ps.answered++;
+			if (json_unpack(o, "{s:s, s:s}", "status", &st, "reason", &why) == 0 && strcmp(st, "rejected") == 0)
+				fprintf(stderr, "gatewatch push: %s: rejected: %s\n", name, why);   /* not an image, ... */
 		} else
 			fprintf(stderr, "gatewatch push: an answer for a frame not in flight: %.120s\n", msg);
 	} else if (json_is_true(json_object_get(o, "replay")))

@@ -92,6 +92,8 @@ def cases(tmp, port, proc):
     rep.check([m.get("status") for m in a] == ["accepted", "no_person", "rejected"]
            and [m.get("file") for m in a] == [PERSON, NOBODY, bad] and [m.get("seq") for m in a] == [1, 2, 3],
            "answers: accepted, no_person, rejected, each with its file", repr([(m.get("seq"), m.get("status"), m.get("file")) for m in a]))
+    rep.check("%s: rejected: not a JPEG or PNG image" % bad in err and PERSON not in err,
+              "the rejected file is named on stderr with why (only it)", repr(err[-300:]))
     qdir = os.path.join(tmp, "spool", "queue", "gate1")
     names = sorted(os.listdir(qdir)) if os.path.isdir(qdir) else []
     rep.check(len(a) > 0 and names == [str(a[0].get("frame")) + ".jpg"], "only the person frame is spooled (no dispatcher running)",
