@@ -350,7 +350,9 @@ doc = {
              "description": "People, alerts, cameras and figures of a gatewatch site, and its accounts. Every "
              "call needs a login session (cookie gw_session, from POST /api/session) or a bearer token, except "
              "where security is empty. Requests that change something, sent with a cookie, must carry this "
-             "server's own Origin. Errors are application/problem+json (RFC 9457)."},
+             "server's own Origin. Errors are application/problem+json (RFC 9457). People (/api/tracks) and the "
+             "audit trail are paged, newest first, limit (1..500, default 50) at a time: the next page's URL is "
+             "the Link header's rel=\"next\" for people, _links.next for the audit trail."},
     "servers": [{"url": "/"}],
     "security": [{"cookie": []}, {"bearer": []}],
     "paths": paths,
