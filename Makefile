@@ -34,7 +34,7 @@ PROGRAMS = $(BIN)/gatewatch-ingest $(BIN)/gatewatch-dispatcher $(BIN)/gatewatch-
            $(BIN)/gatewatch-notifier $(BIN)/gatewatch
 UNIT_BINS = $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 
-.PHONY: all deps models train-mask train-face fit-vision model-tools run test test-unit test-models test-e2e test-browser bench clean
+.PHONY: all deps models train-mask train-face fit-vision model-tools run test test-unit bench clean
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
