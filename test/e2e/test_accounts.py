@@ -367,7 +367,7 @@ try:
     with open(n3.log, "ab") as lf:
         p3 = subprocess.Popen(n3.args, stdout=lf, stderr=lf, start_new_session=True)
     try:
-        end = time.monotonic() + 60
+        end = time.monotonic() + 120   # bounded; a notifier logs it long before ready, even loaded
         while "ready:" not in n3.log_text() and p3.poll() is None and time.monotonic() < end:
             time.sleep(0.1)
         t.check("no user yet" in n3.log_text() and "gatewatch user add NAME --role admin" in n3.log_text(),
