@@ -831,21 +831,29 @@ CASE(prompt_timeout)
 	}
 }
 
+/* test_track_gate - a gate camera's tracker: prompt after 1.5 s, timeout
+ * after 6 s */
+static struct tracker *
+test_track_gate(void)
+{
+	struct track_config c;
+
+	track_config_default(&c);
+	c.prompt_us = 1500000;
+	c.timeout_us = 6000000;
+	return track_new(&c);
+}
+
 /* looks that never agree enough: at timeout_us the votes there are decide */
 CASE(timeout_with_votes)
 {
-	struct track_config c;
-	struct tracker *t;
+	struct tracker *t = test_track_gate();
 	struct track_assign a[1];
 	struct track_box b = test_track_box(200, 100, 120, 300);
 	struct evcount ev = {0};
 	uint64_t now = 50 * SEC;
 	int i;
 
-	track_config_default(&c);
-	c.prompt_us = 1500000;
-	c.timeout_us = 6000000;
-	t = track_new(&c);
 	for (i = 0; i < 40; i++, now += FRAME) { /* chin, off, chin, off ... with low scores */
 		track_update(t, now, &b, 1, a);
 		if (a[0].classify && i < 2)
@@ -855,7 +863,7 @@ CASE(timeout_with_votes)
 	}
 	CHECK_INT(ev.n[TRACK_PROMPT], 0, "timeout with votes: a face was seen, no prompt");
 	CHECK(ev.first_settles == 1 && ev.n[TRACK_TIMEOUT] == 0 && ev.last[TRACK_CHANGED].mask == TRACK_MASK_CHIN &&
-	    ev.last[TRACK_CHANGED].at_us >= 50 * SEC + c.timeout_us,
+	    ev.last[TRACK_CHANGED].at_us >= 50 * SEC + 6000000,
 	    "timeout with votes: decided at timeout_us by the votes (1 vs 1: the surer one)");
 	track_free(t);
 }
@@ -947,17 +955,12 @@ CASE(left_undecided)
  * went (and the next person would read it) */
 CASE(no_prompt_after_leaving)
 {
-	struct track_config c;
-	struct tracker *t;
+	struct tracker *t = test_track_gate();
 	struct track_assign a[1];
 	struct evcount ev = {0};
 	uint64_t now = 50 * SEC;
 	int i;
 
-	track_config_default(&c);
-	c.prompt_us = 1500000;
-	c.timeout_us = 6000000;
-	t = track_new(&c);
 	for (i = 0; i < 3; i++, now += FRAME) {
 		struct track_box b = test_track_box(200 + i, 100, 120, 300);
 
