@@ -111,7 +111,7 @@ test_pushinput_take_wait(struct jpegstream *js, unsigned char **f, size_t *len, 
 {
 	int i, r = 0;
 
-	for (i = 0; i < 500; i++) {    /* bounded: 5 s */
+	for (i = 0; i < 3000; i++) {    /* bounded: 30 s (a loaded machine, ASan) */
 		if ((r = jpegstream_take(js, f, len, idx)) != 0)
 			return r;
 		usleep(10000);
@@ -193,7 +193,7 @@ CASE(jpegstream)
 	CHECK_INT(pipe(p), 0, "pipe");
 	CHECK_INT(write(p[1], all, n), (long)n, "stream written");
 	CHECK_INT(jpegstream_start(&js, p[0], 0, NULL, NULL), 0, "live reader starts");
-	for (int i = 0; i < 500; i++) {
+	for (int i = 0; i < 3000; i++) {    /* bounded: 30 s */
 		jpegstream_counts(&js, &frames, &dropped, &skipped);
 		if (frames == 3)
 			break;
@@ -211,8 +211,8 @@ CASE(jpegstream)
 	CHECK_INT(write(p[1], a + 10, na - 10), (long)(na - 10), "the other half");
 	CHECK(test_pushinput_take_wait(&js, &f, &len, &idx) == 1 && len == na && idx == 4, "live: the joined frame");
 	free(f);
-	/* the reader is blocked in poll: stop must end it (bounded: 5 s) */
-	CHECK_INT(test_pushinput_stop_within(&js, 5000), 1, "stop ends a reader waiting for input");
+	/* the reader is blocked in poll: stop must end it (bounded: 30 s) */
+	CHECK_INT(test_pushinput_stop_within(&js, 30000), 1, "stop ends a reader waiting for input");
 	close(p[0]);
 	close(p[1]);
 }
