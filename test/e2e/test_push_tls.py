@@ -71,7 +71,7 @@ def main():
                     "tls.cert = %s\ntls.key = %s\nspool.min_free_mb = 0\ncamera.gate1.token = tok-tls-1234\n"
                     % (tmp, MODELS, port, free_port(), cert, key))
         proc = spawn([INGEST, "-c", conf], os.path.join(tmp, "ingest.log"))
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120   # it listens once its person model is loaded (a loaded machine)
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
