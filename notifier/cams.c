@@ -9,7 +9,12 @@
  *             "detect_ms":..}|null,
  *    "queue":{"depth":0,"worker_pid":123,"bytes":..,"done":..,"failed":..}|null,
  *    "last_result":{..frame item, result.c..}|null,  (with_last only;
- *    "last_track":{..track item, db.c..}|null}        since the notifier started)
+ *    "last_track":{..track item, query.c..}|null}     since the notifier started)
+ * The newest person (the camera's tracks row with the highest id) is held
+ * in memory, so a GET never reads the database on the loop thread: read
+ * once when the camera becomes known, then again only for a person a
+ * commit just changed (cams_track, one indexed row) or after retention
+ * deleted people (cams_tracks_deleted).
  * A camera removed through the API is listed no more; /live is told once
  * more with "removed":true, so dashboards drop its tile.
  * Capacity: CONFIG_CAMERAS_MAX configured plus as many seen-only ones;
@@ -43,10 +48,27 @@ struct cam {
 	unsigned long results, results_prev;
 	double fps_analysed;
 	char *last_frame;         /* owned: latest frame analysis JSON, or NULL */
+	json_t *last_track;       /* owned: newest tracks row's item (query.h), or NULL if none */
+	json_int_t last_track_id; /* its row id, 0 if none */
 };
 
 static struct cam cams[CAMS_MAX];
 static int ncams;
+
+/* cams_last_load - k's newest person as the database has it now */
+static void
+cams_last_load(struct cam *k)
+{
+	json_t *v = query_last_track(db_handle(), k->id);
+
+	if (v == NULL)
+		log_warnx(NULL, "camera=%s: its newest person: %s", k->id, db_errmsg());
+	json_decref(k->last_track);
+	k->last_track = json_is_object(v) ? v : NULL;
+	k->last_track_id = k->last_track ? json_integer_value(json_object_get(k->last_track, "id")) : 0;
+	if (!json_is_object(v))
+		json_decref(v);
+}
 
 static struct cam *
 cams_get(const char *id)
@@ -62,6 +84,7 @@ cams_get(const char *id)
 	util_strlcpy(cams[ncams].id, id, sizeof(cams[ncams].id));
 	util_strlcpy(cams[ncams].name, id, sizeof(cams[ncams].name));
 	cams[ncams].mode = "unknown";
+	cams_last_load(&cams[ncams]);
 	return &cams[ncams++];
 }
 
@@ -160,6 +183,46 @@ cams_result(const char *camera, const char *frame_json, size_t len)
 	k->dirty = 1;
 }
 
+void
+cams_track(const char *camera, int64_t track_id)
+{
+	struct cam *k = cams_get(camera);
+	struct query_tracks q;
+	json_t *a, *v;
+	json_int_t id;
+
+	if (k == NULL)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.camera = camera;
+	q.track = track_id;
+	q.limit = 1;
+	if ((a = query_tracks(db_handle(), &q)) == NULL) {
+		log_warnx(NULL, "camera=%s track=%lld: reading it back: %s", camera, (long long)track_id, db_errmsg());
+		cams_last_load(k);
+		return;
+	}
+	v = json_array_get(a, 0);
+	id = v ? json_integer_value(json_object_get(v, "id")) : 0;
+	/* An older person's change (an end, an override) leaves the newest. */
+	if (v != NULL && id >= k->last_track_id) {
+		json_decref(k->last_track);
+		k->last_track = json_incref(v);
+		k->last_track_id = id;
+		k->dirty = 1;
+	}
+	json_decref(a);
+}
+
+void
+cams_tracks_deleted(void)
+{
+	int i;
+
+	for (i = 0; i < ncams; i++)
+		cams_last_load(&cams[i]);
+}
+
 const char *
 cams_name(const char *camera)
 {
@@ -211,7 +274,7 @@ cams_stats_json(const struct cam *k)
 }
 
 /* cams_item - camera idx's object; with_last adds its last frame
- * analysis and last person (a database read) */
+ * analysis and newest person (both from memory) */
 static json_t *
 cams_item(int idx, int with_last)
 {
@@ -230,7 +293,8 @@ cams_item(int idx, int with_last)
 		return o;
 	last = k->last_frame ? json_loads(k->last_frame, 0, NULL) : NULL;
 	json_object_set_new(o, "last_result", last ? last : json_null());
-	last = query_last_track(db_handle(), k->id);
+	/* a copy: the caller may add to what it gets (links) */
+	last = k->last_track ? json_deep_copy(k->last_track) : NULL;
 	json_object_set_new(o, "last_track", last ? last : json_null());
 	return o;
 }

@@ -27,6 +27,13 @@ void cams_queue(const struct msg_queue_status *q);
  * in memory as the tile's latest frame. */
 void cams_result(const char *camera, const char *frame_json, size_t len);
 
+/* cams_track - a commit changed person track_id of camera: its row is
+ * read back (one indexed row) and kept when it is the camera's newest.
+ * cams_tracks_deleted - people were deleted (retention): every camera's
+ * newest person is read again. Loop thread (the database's writer). */
+void cams_track(const char *camera, int64_t track_id);
+void cams_tracks_deleted(void);
+
 /* cams_name - the camera's display name (its id if unnamed or unknown). */
 const char *cams_name(const char *camera);
 
@@ -37,7 +44,7 @@ int cams_is_indoor(const char *camera);
 void cams_worker(const char *camera, int delta);
 
 /* cams_json - append the camera's object (see cams.c); with_last adds its
- * latest frame (memory) and newest person (database). */
+ * latest frame and newest person (both held in memory: no database read). */
 void cams_json(struct jbuf *b, int idx, int with_last);
 /* cams_one - camera id's object, NULL when it is unknown or removed: with
  * live, as cams_json gives it with_last; else its settings only, {"id",

@@ -84,6 +84,24 @@ commit_alert(const struct msg_result *r, const struct msg_track_event *e, int64_
 	return rc > 0 ? id : -1;
 }
 
+/* commit_tracks - tell cams of each person whose row r's fresh events
+ * changed (once per person) */
+static void
+commit_tracks(const struct msg_result *r, const struct commit_out *out)
+{
+	unsigned i, j;
+
+	for (i = 0; i < r->nevents && i < MSG_EVENTS_MAX; i++) {
+		if (!out->fresh[i])
+			continue;
+		for (j = 0; j < i; j++)
+			if (out->fresh[j] && r->events[j].track_id == r->events[i].track_id)
+				break;
+		if (j == i)
+			cams_track(r->ref.camera, r->events[i].track_id);
+	}
+}
+
 int
 commit_override(const char *camera, int64_t track_id, unsigned verdict, const char *by, const char *note,
     struct msg_result *r)
@@ -114,6 +132,7 @@ commit_override(const char *camera, int64_t track_id, unsigned verdict, const ch
 		db_rollback();
 		return -1;
 	}
+	cams_track(camera, track_id);
 	return 0;
 }
 
@@ -164,6 +183,7 @@ commit_result(const struct msg_result *r, struct commit_out *out)
 	}
 	if (db_commit() != 0)
 		goto fail;
+	commit_tracks(r, out);
 	if (alerts && hook)
 		webhook_kick(hook);
 	if (alerts)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cams.h"
 #include "db.h"
 #include "log.h"
 #include "retention.h"
@@ -29,6 +30,7 @@ struct retention_table {
 };
 
 /* Children before parents: persons before results. */
+#define RETENTION_PEOPLE 1  /* the index of "people" below */
 static const struct retention_table retention_tables[] = {
 	{ "track events", "DELETE FROM track_events WHERE id IN (SELECT id FROM track_events"
 	    " WHERE at_us < ?1 ORDER BY at_us LIMIT ?2)" },
@@ -104,6 +106,8 @@ retention_batch(void)
 		db_rollback();
 		return -1;
 	}
+	if (n > 0 && rt.table == RETENTION_PEOPLE)
+		cams_tracks_deleted(); /* a camera's newest person may be gone */
 	return n;
 }
 
