@@ -268,9 +268,7 @@ up_stop_all(struct up_child *kids, int nkids)
 			log_warnx(NULL, "%s pid=%d did not stop in %d s, killing it", ch->prog,
 			    (int)ch->pid, wait_ms / 1000);
 			kill(ch->pid, SIGKILL);
-			/* Another SIGINT/SIGTERM (signals_on_stop: no
-			 * SA_RESTART) interrupts the wait; without the retry the
-			 * killed child was left unreaped, its pid forgotten. */
+			/* a second SIGINT (no SA_RESTART) must not leave it unreaped */
 			while (waitpid(ch->pid, NULL, 0) < 0 && errno == EINTR)
 				;
 			ch->pid = 0;
