@@ -295,8 +295,10 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 		json_array_append_new(sets, utf8_json(o->sets[i]));
 	run = evalreport_json(st, c, json_pack("{s:o, s:s, s:i, s:i}", "sets", sets, "split", o->split,
 	    "every", o->every, "limit", o->limit));
+	errno = 0;
 	if (run == NULL || json_dump_file(run, o->json_path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) {
-		fprintf(stderr, "gatewatch eval: cannot write %s\n", o->json_path);
+		fprintf(stderr, "gatewatch eval: cannot write %s: %s (the report is above, on stdout)\n", o->json_path,
+		    errno ? strerror(errno) : "out of memory");
 		rc = -1;
 	}
 	json_decref(run);
