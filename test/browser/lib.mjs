@@ -75,8 +75,10 @@ export async function makeEnv(cameras = [["gate1", "Front gate", "gate"], ["hall
 		// Nothing edits what a test fed behind its back: feed()'s workers leave at
 		// once, and the notifier ends their open people 13 s later (track.max_missing_ms
 		// + dispatcher.worker_backoff_max_ms; a loaded machine is past that mid-test);
-		// the first frame starts camera.offline_after_ms (a camera_offline alert after 60 s)
-		"--set", "dispatcher.worker_backoff_max_ms=3600000", "--set", "camera.offline_after_ms=0"];
+		// the first frame starts camera.offline_after_ms (a camera_offline alert after 60 s);
+		// a disk with less than twice spool.min_free_mb free (400 MB) raises spool_low
+		"--set", "dispatcher.worker_backoff_max_ms=3600000", "--set", "camera.offline_after_ms=0",
+		"--set", "spool.min_free_mb=0"];
 	// Models: the build's default (<bin>/../models/out) unless MODELS names another folder.
 	if (process.env.MODELS) env.args.push("--set", `models.dir=${path.resolve(ROOT, process.env.MODELS)}`);
 	cameras.forEach(([id, name, mode], i) => {

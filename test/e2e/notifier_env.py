@@ -189,9 +189,10 @@ class Notifier:
                      # people track.max_missing_ms + dispatcher.worker_backoff_max_ms after
                      # (13 s; a loaded machine is past that mid-test: extra "ended" events
                      # and "left" messages); the first frame starts camera.offline_after_ms
-                     # (an extra camera_offline alert after 60 s)
+                     # (an extra camera_offline alert after 60 s); a disk with less than
+                     # twice spool.min_free_mb free (400 MB) raises spool_low
                      "--set", "dispatcher.worker_backoff_max_ms=3600000",
-                     "--set", "camera.offline_after_ms=0"]
+                     "--set", "camera.offline_after_ms=0", "--set", "spool.min_free_mb=0"]
         for i, (cid, name, mode) in enumerate(cameras):
             self.args += ["--set", "camera.%s.token=token-%s-%d" % (cid, cid, i),
                           "--set", "camera.%s.name=%s" % (cid, name), "--set", "camera.%s.mode=%s" % (cid, mode)]
