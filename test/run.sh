@@ -72,6 +72,8 @@ for s in $suites; do
 		for t in test/e2e/test_*.py; do [ -f "$t" ] && run_one "e2e/$(basename "$t")" /usr/bin/python3 "$t"; done ;;
 	browser)
 		for t in test/browser/test_*.mjs; do [ -f "$t" ] && run_one "browser/$(basename "$t")" node "$t"; done ;;
+	unit/code_limits)  # the name the unit suite prints for it
+		run_one "$s" /usr/bin/python3 test/unit/code_limits.py ;;
 	unit/*)     # one unit test, or some of its cases (unit/test_x:case,case)
 		t=${s#unit/}; cases=""
 		case $t in *:*) cases=$(echo "${t#*:}" | tr ',' ' '); t=${t%%:*} ;; esac
