@@ -202,28 +202,10 @@ class Dispatcher:
         self.pending = []
         self.hello = False    # the worker's hello came: its models are loaded
 
-    def ready(self, timeout):
-        """True once the worker said hello (it does after loading its models
-        and taking over its camera's people), False after timeout s or if
-        it died. Call it before the first done()."""
-        end = time.monotonic() + timeout
-        while not self.hello and time.monotonic() < end:
-            r, _, _ = select.select([self.sock], [], [], 0.2)
-            if not r:
-                if self.proc.poll() is not None:
-                    return False
-                continue
-            data = self.sock.recv(16384)
-            if not data:
-                return False
-            self.hello = unpack(data)[0] == HELLO
-        return self.hello
-
-    def frame(self, camera, fid):
-        self.sock.send(pack(FRAME, ref(camera, fid) + struct.pack("<II", 0, 0)))  # msg_frame: skipped, reserved
-
-    def done(self, timeout):
-        """Next FRAME_DONE as (frame_id, status, reason), or None on timeout."""
+    def _next(self, want, timeout):
+        """The body of the next message of type want from the worker (others
+        are passed over; its hello is noted), or None after timeout s, at
+        EOF or if the worker died."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             r, _, _ = select.select([self.sock], [], [], 0.2)
@@ -235,9 +217,26 @@ class Dispatcher:
             if not data:
                 return None
             mtype, body = unpack(data)
-            if mtype == FRAME_DONE:
-                return unc(body[32:56]), struct.unpack_from("<i", body, 56)[0], unc(body[60:156])
+            self.hello = self.hello or mtype == HELLO
+            if mtype == want:
+                return body
         return None
+
+    def ready(self, timeout):
+        """True once the worker said hello (it does after loading its models
+        and taking over its camera's people), False after timeout s or if
+        it died."""
+        return self.hello or self._next(HELLO, timeout) is not None
+
+    def frame(self, camera, fid):
+        self.sock.send(pack(FRAME, ref(camera, fid) + struct.pack("<II", 0, 0)))  # msg_frame: skipped, reserved
+
+    def done(self, timeout):
+        """Next FRAME_DONE as (frame_id, status, reason), or None on timeout."""
+        body = self._next(FRAME_DONE, timeout)
+        if body is None:
+            return None
+        return unc(body[32:56]), struct.unpack_from("<i", body, 56)[0], unc(body[60:156])
 
     def close(self, timeout=15):
         self.sock.close()
