@@ -517,53 +517,54 @@ accounts_tokens(const char *method, const char *idstr, const char *body, size_t 
 
 /* ---- /api/audit ---- */
 
+/* accounts_audit_read - GET /api/audit, off the loop (webjob.h): a filter
+ * by action or who has no index and scans the whole trail, which grows
+ * with every login and is never pruned */
+static int
+accounts_audit_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
+{
+	json_t *j = query_audit(db, arg);
+
+	(void)link, (void)linklen;
+	if (j == NULL)
+		return api_db_error(db, "api audit", out);
+	if (json_is_null(j))
+		return problem_json(out, 404, "no such audit entry");
+	return accounts_reply(out, 200, j);
+}
+
 static int
 accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct auth_req *r, struct jbuf *out,
-    struct accounts_out *ao)
+    struct accounts_out *ao, struct api_read *rd)
 {
-	char b1[32], b2[32], b3[64], b4[96], next[96];
-	int64_t id = 0, before = 0, limit = 100;
+	struct query_audit q = { .limit = 100 };
+	char b1[32], b2[32], b3[64], b4[96];
 	const char *v;
-	json_t *items, *page;
 	int status;
-	size_t n;
 
 	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
 		return status;
 	if (strcmp(method, "GET") != 0)
 		return accounts_405(ao, out, "GET");
-	if (idstr && accounts_id(idstr, &id) != 0)
+	if (idstr && accounts_id(idstr, &q.id) != 0)
 		return problem_json(out, 404, "no such audit entry");
 	if (idstr == NULL) {
 		if ((v = api_arg(wsi, "limit", b1, sizeof(b1))) != NULL &&
-		    (accounts_id(v, &limit) != 0 || limit > 500))
+		    (accounts_id(v, &q.limit) != 0 || q.limit > 500))
 			return problem_json(out, 400, "limit: 1..500");
-		if ((v = api_arg(wsi, "before", b2, sizeof(b2))) != NULL && accounts_id(v, &before) != 0)
+		if ((v = api_arg(wsi, "before", b2, sizeof(b2))) != NULL && accounts_id(v, &q.before) != 0)
 			return problem_json(out, 400, "before: an audit entry id");
+		if ((q.action = (v = api_arg(wsi, "action", b3, sizeof(b3))) != NULL))
+			util_strlcpy(q.action_s, v, sizeof(q.action_s));  /* v points into b3, past "action=" */
+		if ((q.who = (v = api_arg(wsi, "who", b4, sizeof(b4))) != NULL))
+			util_strlcpy(q.who_s, v, sizeof(q.who_s));
 	}
-	items = query_audit(db_handle(), id, before, idstr ? NULL : api_arg(wsi, "action", b3, sizeof(b3)),
-	    idstr ? NULL : api_arg(wsi, "who", b4, sizeof(b4)), idstr ? 1 : limit);
-	if (items == NULL)
-		return problem_json(out, 500, "database error");
-	n = json_array_size(items);
-	if (idstr) {
-		page = n ? json_incref(json_array_get(items, 0)) : NULL;
-		json_decref(items);
-		return page ? accounts_reply(out, 200, page) : problem_json(out, 404, "no such audit entry");
-	}
-	page = json_pack("{s:o, s:I, s:{s:o}}", "items", items, "count", (json_int_t)n,
-	    "_links", "self", accounts_link("/api/audit", NULL));
-	if (page && (int64_t)n == limit) {
-		snprintf(next, sizeof(next), "/api/audit?before=%lld&limit=%lld",
-		    (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")), (long long)limit);
-		json_object_set_new(json_object_get(page, "_links"), "next", accounts_link(next, NULL));
-	}
-	return accounts_reply(out, 200, page);
+	return api_defer(rd, accounts_audit_read, &q, sizeof(q), out);
 }
 
 int
 accounts_handle(struct lws *wsi, const char *method, const char *path, const char *if_match, const char *body,
-    size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
+    size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao, struct api_read *rd)
 {
 	const char *rest;
 
@@ -585,7 +586,7 @@ accounts_handle(struct lws *wsi, const char *method, const char *path, const cha
 	if (accounts_starts(path, "/api/audit", &rest)) {
 		if (rest && strchr(rest, '/'))
 			return problem_json(out, 404, "no such resource");
-		return accounts_audit(wsi, method, rest, r, out, ao);
+		return accounts_audit(wsi, method, rest, r, out, ao, rd);
 	}
 	return problem_json(out, 404, "no such API");
 }

@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "jbuf.h"
 
+struct api_read;
 struct lws;
 
 /* What a handler tells web.c besides status and body. */
@@ -64,8 +65,9 @@ int accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf 
  * (login and logout change r). wsi gives the query string (GET
  * /api/audit only); if_match is the If-Match header ("" when none). Fills
  * out and returns the HTTP status (204: out is empty), or 0 with
- * ao->pending set: a login whose password web.c checks off the loop. */
+ * ao->pending set: a login whose password web.c checks off the loop, or
+ * 0 with rd set: the answer is rd's read, off the loop (GET /api/audit). */
 int accounts_handle(struct lws *wsi, const char *method, const char *path, const char *if_match, const char *body,
-    size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao);
+    size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao, struct api_read *rd);
 
 #endif

@@ -223,8 +223,32 @@ query_audit_row(sqlite3_stmt *st)
 	    "addr", query_text(st, 6), "_links", "self", query_link(href));
 }
 
+/* query_audit_page - q's page of items (see query_audit); items taken */
+static json_t *
+query_audit_page(const struct query_audit *q, json_t *items)
+{
+	size_t n = json_array_size(items);
+	json_t *page, *one;
+	char next[96];
+
+	if (q->id) {
+		one = json_incref(n ? json_array_get(items, 0) : json_null());
+		json_decref(items);
+		return one;
+	}
+	page = json_pack("{s:o, s:I, s:{s:o}}", "items", items, "count", (json_int_t)n,
+	    "_links", "self", query_link("/api/audit"));
+	if (page && n > 0 && (int64_t)n == q->limit) {
+		snprintf(next, sizeof(next), "/api/audit?before=%lld&limit=%lld",
+		    (long long)json_integer_value(json_object_get(json_array_get(items, n - 1), "id")),
+		    (long long)q->limit);
+		json_object_set_new(json_object_get(page, "_links"), "next", query_link(next));
+	}
+	return page;
+}
+
 json_t *
-query_audit(sqlite3 *db, int64_t id, int64_t before, const char *action, const char *who, int64_t limit)
+query_audit(sqlite3 *db, const struct query_audit *q)
 {
 	json_t *items = json_array();
 	sqlite3_stmt *st;
@@ -236,13 +260,13 @@ query_audit(sqlite3 *db, int64_t id, int64_t before, const char *action, const c
 		json_decref(items);
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, before);
-	if (action)
-		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	if (who)
-		sqlite3_bind_text(st, 4, who, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, limit);
+	sqlite3_bind_int64(st, 1, q->id);
+	sqlite3_bind_int64(st, 2, q->id ? 0 : q->before);
+	if (q->action && !q->id)
+		sqlite3_bind_text(st, 3, q->action_s, -1, SQLITE_STATIC);
+	if (q->who && !q->id)
+		sqlite3_bind_text(st, 4, q->who_s, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, q->id ? 1 : q->limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(items, query_audit_row(st));
 	sqlite3_finalize(st);
@@ -250,7 +274,7 @@ query_audit(sqlite3 *db, int64_t id, int64_t before, const char *action, const c
 		json_decref(items);
 		return NULL;
 	}
-	return items;
+	return query_audit_page(q, items);
 }
 
 /* ---- the day's figures ---- */

@@ -35,11 +35,19 @@ json_t *query_alert(sqlite3 *db, int64_t id);
  * open_only. At most limit. */
 json_t *query_alerts(sqlite3 *db, int open_only, int limit);
 
-/* query_audit - audit trail entries, newest first: the one with id (id >
- * 0), or a page of at most limit below before (0: the newest) of action
- * and who (NULL: any). An array of {"id","at","who","action","target",
- * "detail","addr","_links"}. */
-json_t *query_audit(sqlite3 *db, int64_t id, int64_t before, const char *action, const char *who, int64_t limit);
+/* One GET /api/audit (a plain struct: it is copied to a pool thread). */
+struct query_audit {
+	int64_t id;                 /* > 0: that entry alone */
+	int64_t before, limit;      /* a page of at most limit below before (0: the newest) */
+	int action, who;            /* 1: only entries of action_s / by who_s */
+	char action_s[64], who_s[96];
+};
+
+/* query_audit - the audit trail: entry q->id's item (json null when there
+ * is none), or a page {"items":[..newest first..],"count":N,"_links":
+ * {"self","next" when full}}; an item is {"id","at","who","action",
+ * "target","detail","addr","_links"}. */
+json_t *query_audit(sqlite3 *db, const struct query_audit *q);
 
 /* query_stats_day - the figures of the local day holding day:
  * {"date":..,"total":{..},"cameras":{..},"hours":[24]}. The one place

@@ -83,7 +83,7 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 		/* one too long to read guards too: it matches nothing (412) */
 		if (lws_hdr_copy(wsi, im, sizeof(im), WSI_TOKEN_HTTP_IF_MATCH) <= 0)
 			util_strlcpy(im, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_MATCH) > 0 ? "\"\"" : "", sizeof(im));
-		status = accounts_handle(wsi, method, uri, im, body, len, &pss->req, &pss->body, &pss->ao);
+		status = accounts_handle(wsi, method, uri, im, body, len, &pss->req, &pss->body, &pss->ao, &rd);
 	}
 	else if (strcmp(method, "POST") == 0) {
 		if (pss->req.who.role < AUTHDB_SUPERVISOR)

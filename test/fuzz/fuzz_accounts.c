@@ -167,8 +167,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char disp[96];
 
 		status = rest_handle(NULL, path, &r, &out, &ctype, disp, sizeof(disp), &rd);
-	} else
-		status = accounts_handle(NULL, line, path, im, (const char *)p, (size_t)(end - p), &r, &out, &ao);
+	} else {
+		struct api_read rd = { NULL, NULL }; /* only GET /api/audit sets it: not fuzzed, above */
+
+		status = accounts_handle(NULL, line, path, im, (const char *)p, (size_t)(end - p), &r, &out, &ao, &rd);
+	}
 	if (!cam_get && status == 0 && ao.pending) { /* a login: its password check, as webjob.c does off the loop */
 		struct auth_pending *pend = ao.pending;
 
