@@ -67,6 +67,16 @@ facedet_heads(struct facedet *fd, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+void facedet_anchor(int level, int k, int col, int row, int fw, int fh, float a[4])
+{
+	float s = facedet_sizes[level][k == 1], r = k < 2 ? 1.0f : facedet_ratios[k - 2];
+
+	a[0] = (col + 0.5f) / fw;
+	a[1] = (row + 0.5f) / fh;
+	a[2] = s * sqrtf(r);
+	a[3] = s / sqrtf(r);
+}
+
 /* facedet_anchors - the anchor boxes for the feature maps at this input. */
 static int
 facedet_anchors(struct facedet *fd, char *err, size_t errlen)
@@ -90,14 +100,8 @@ facedet_anchors(struct facedet *fd, char *err, size_t errlen)
 
 		for (row = 0; row < fh; row++)
 			for (col = 0; col < fw; col++)
-				for (k = 0; k < FACEDET_ANCHORS; k++, n++) {
-					float s = facedet_sizes[lv][k == 1], r = k < 2 ? 1.0f : facedet_ratios[k - 2];
-
-					fd->anchor[n][0] = (col + 0.5f) / fw;
-					fd->anchor[n][1] = (row + 0.5f) / fh;
-					fd->anchor[n][2] = s * sqrtf(r);
-					fd->anchor[n][3] = s / sqrtf(r);
-				}
+				for (k = 0; k < FACEDET_ANCHORS; k++, n++)
+					facedet_anchor(lv, k, col, row, fw, fh, fd->anchor[n]);
 	}
 	fd->nanchors = n;
 	return 0;

@@ -36,6 +36,12 @@ float *nn_predict(network *net, float *input);
 void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
     const float mean[3], float scale, float *dst);
 
+/* facedet_anchor - anchor k (0..3) of cell col, row of the fw x fh map of
+ * the face detector's head level (0..4): centre x, y and w, h as fractions
+ * of the input, the source's anchor generator. facedet.c decodes with it,
+ * models/tools/faceloss.c trains with it. */
+void facedet_anchor(int level, int k, int col, int row, int fw, int fh, float a[4]);
+
 /* The mask classifier's view of a face: the detector's box grown by
  * NN_MASK_MARGIN of its larger side on every side, made square around its
  * centre. Training crops (models/tools/maskaug) and maskcls_run both use

@@ -27,9 +27,9 @@ $(B)/models/facetrain: $(FACETRAIN_OBJ) $(KERNELS_OBJ) $(B)/libgwcommon.a
 model-tools: $(B)/models/facetrain
 
 # test/models/test_faceloss.sh runs it: facetrain's loss against its own gradient.
-$(B)/models/faceloss-check: $(B)/test/models/test_faceloss.o $(B)/models/tools/faceloss.o
+$(B)/models/faceloss-check: $(B)/test/models/test_faceloss.o $(B)/models/tools/faceloss.o $(MODEL_TOOL_OBJ) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ -lm
+	$(CC) $(CFLAGS) -o $@ $^ $(DARKNET_LIBS) $(KERNELS_LIBS) -ljansson -lsystemd -lm -pthread
 
 $(B)/test/models/test_faceloss.o: GW_CFLAGS += -Imodels/tools
 test: $(B)/models/faceloss-check

@@ -77,7 +77,7 @@ def main():
         for t in fv.GRID:
             r, prec, nf, nm, nd, _ = fv.at_threshold(imgs, t)
             s = (r["all"][0] or 0) + prec
-            pct = " / ".join("%.1f%%" % (100 * (r[c][0] or 0)) for c in fv.CLASSES + ("all",))
+            pct = " / ".join("%.1f%%" % (100 * r[c][0]) if r[c][2] else "-" for c in fv.CLASSES + ("all",))
             print("| %.2f | %s | %.1f%% | %.1f%% | %d | %d | %.4f |" % (
                 t, pct, 100 * small_recall(imgs, t), 100 * prec, nf, nf - nm, s))
             if best is None or s >= best[1]:

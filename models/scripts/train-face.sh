@@ -51,7 +51,7 @@ fi
 # one image per forward pass, $batch per update
 sed -e "s/^batch=.*/batch=$batch/" -e "s/^subdivisions=.*/subdivisions=$batch/" models/out/face.cfg > "$work/train.cfg"
 nice -n 15 build/models/facetrain "$work/train.cfg" "$start" "$work/train.list" "$out" \
-	-epochs "$epochs" -lr "$lr" -batch "$batch" -seed "$seed" -freeze "$freeze" 2>&1 | grep -v "^ *[0-9]* \(conv\|max\|route\)\|^layer" > "$out/train.log"
+	-epochs "$epochs" -lr "$lr" -batch "$batch" -seed "$seed" -freeze "$freeze" > "$out/train.log" 2>&1
 if [ $all = 0 ]; then
 	set -- --weights "$start"
 	e=1

@@ -13,12 +13,7 @@
 #include <string.h>
 
 #include "faceloss.h"
-
-/* the anchor sizes and ratios of common/facedet.c (the source's generator) */
-static const float faceloss_sizes[FACELOSS_LEVELS][2] = {
-	{ 0.04f, 0.056f }, { 0.08f, 0.11f }, { 0.16f, 0.22f }, { 0.32f, 0.45f }, { 0.64f, 0.72f },
-};
-static const float faceloss_ratios[2] = { 0.62f, 0.42f };
+#include "nn_priv.h"
 
 int faceloss_init(struct faceloss *fl, network *net)
 {
@@ -58,14 +53,8 @@ int faceloss_init(struct faceloss *fl, network *net)
 
 		for (row = 0; row < fh; row++)
 			for (col = 0; col < fw; col++)
-				for (k = 0; k < FACELOSS_ANCHORS; k++, n++) {
-					float s = faceloss_sizes[lv][k == 1], r = k < 2 ? 1.0f : faceloss_ratios[k - 2];
-
-					fl->anchor[n][0] = (col + 0.5f) / fw;
-					fl->anchor[n][1] = (row + 0.5f) / fh;
-					fl->anchor[n][2] = s * sqrtf(r);
-					fl->anchor[n][3] = s / sqrtf(r);
-				}
+				for (k = 0; k < FACELOSS_ANCHORS; k++, n++)
+					facedet_anchor(lv, k, col, row, fw, fh, fl->anchor[n]);
 	}
 	fl->n = n;
 	fl->pos_iou = 0.4f;
