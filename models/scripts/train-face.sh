@@ -10,7 +10,7 @@
 #   --out     where face_E.weights, train.log and holdout.txt go
 #   --start   the weights to start from (default models/out/face.weights,
 #             the converted source weights)
-#   --epochs  passes over the training images (default 4)
+#   --epochs  passes over the training images (default 2)
 #   --lr      learning rate, SGD momentum 0.9, decay 5e-4 (default 0.0005)
 #   --batch   images per update (default 16)
 #   --seed    every random choice (default 1): two runs give the same weights
@@ -23,7 +23,7 @@
 # Validation images (N % 5 == 0) never enter (face-lists.py).
 set -eu
 cd "$(dirname "$0")/../.."
-out=""; start=models/out/face.weights; epochs=4; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
+out=""; start=models/out/face.weights; epochs=2; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
 scenes=${GW_MASK_SCENES:-../shared/datasets/mask-scenes}
 export OPENBLAS_NUM_THREADS=1
 while [ $# -gt 0 ]; do
