@@ -2,7 +2,8 @@
 """api_read_cost - the largest API reads, and how long they keep the
 notifier's loop thread from everyone else, on a database filled like a
 busy site's: 2 cameras, PEOPLE people a day each for DAYS days (4 track
-events each, an alert per ten people), today included. For each read:
+events each, an alert per ten people, an audit entry per person), today
+included. For each read:
 its own time over HTTP on loopback (median of REPS), and the worst time
 of GET /api/health (the reference: no database work) asked every 10 ms
 from another thread while the read runs: with the reads on the loop
@@ -31,7 +32,7 @@ def fill(path, cams, days, people):
     db = sqlite3.connect(path)
     now_us = int(time.time() * 1e6)
     day_us = 86400 * 10**6
-    tracks, events, alerts = [], [], []
+    tracks, events, alerts, audit = [], [], [], []
     for d in range(days):
         base = now_us - d * day_us - day_us // 2 if d else now_us - 3600 * 10**6
         for c in cams:
@@ -40,6 +41,7 @@ def fill(path, cams, days, people):
                 tid = t0 + 7
                 verdict = "DENY" if i % 10 == 0 else "PASS"
                 reason = "no_mask" if verdict == "DENY" else "ok"
+                audit.append((t0, "admin", "login", "admin", "127.0.0.1"))
                 tracks.append((c, tid, t0, t0 + 4 * 10**6, verdict, reason, "mask_on", 0.97, 36.6, t0 + 10**6,
                                "snapshots/%s/%d.jpg" % (c, tid), 5, 20, t0 + 5 * 10**6))
                 for seq, kind in enumerate(("new", "changed", "changed", "ended")):
@@ -54,6 +56,7 @@ def fill(path, cams, days, people):
     db.executemany("INSERT INTO track_events (camera, track_id, seq, kind, verdict, reason, decision, at_us,"
                    " frame_id, json) VALUES (?,?,?,?,?,?,?,?,?,?)", events)
     db.executemany("INSERT INTO alerts (camera, track_id, raised_us, reason, json) VALUES (?,?,?,?,?)", alerts)
+    db.executemany("INSERT INTO audit (at_us, who, action, target, addr) VALUES (?,?,?,?,?)", sorted(audit))
     db.commit()
     db.close()
     return len(tracks), len(events), len(alerts)
@@ -83,7 +86,7 @@ def main():
     paths = ["/api/health", "/api/tracks?limit=500", "/api/alerts?state=all&limit=500", "/api/stats/today",
              "/api/stats?from=%s&to=%s&by=hour" % (month_ago, today),
              "/api/stats?from=%s&to=%s&by=day" % (month_ago, today), "/api/tracks.csv?limit=10000",
-             "/api/cameras"]
+             "/api/cameras", "/api/audit?action=alert_ack&limit=500"]
     if a.only:
         paths = [p for p in paths if a.only in p]
     try:
