@@ -288,7 +288,8 @@ paths = {
         "responses": {"200": ok({"type": "object", "properties": {"dropped": {"type": "boolean"}}}),
                       **errors(400, 401, 403, 404, 413)}}},
     "/api/users": {
-        "get": {"summary": "every user (admin)", "responses": {"200": ok(page("User")), **errors(401, 403)}},
+        "get": {"summary": "every user (admin); the whole list, not paged: limit or before is a 400",
+                "responses": {"200": ok(page("User")), **errors(400, 401, 403)}},
         "post": {"summary": "add a user (admin)", "requestBody": body(ref("s", "NewUser")),
                  "responses": {"201": ok(ref("s", "User"), "created", {"Location": {"schema": {"type": "string"}}}),
                                **errors(400, 401, 403, 409, 422)}}},
@@ -302,8 +303,9 @@ paths = {
         "delete": {"summary": "remove a user (admin); not the last admin",
                    "responses": {"204": {"description": "removed"}, **errors(401, 403, 404, 409)}}},
     "/api/tokens": {
-        "get": {"summary": "every API token, revoked ones too; never the secret (admin)",
-                "responses": {"200": ok(page("Token")), **errors(401, 403)}},
+        "get": {"summary": "every API token, revoked ones too; never the secret (admin); the whole list, not "
+                           "paged: limit or before is a 400",
+                "responses": {"200": ok(page("Token")), **errors(400, 401, 403)}},
         "post": {"summary": "make a bearer token (admin): shown once, in this answer",
                  "requestBody": body(ref("s", "NewToken")),
                  "responses": {"201": ok(ref("s", "Token"), "created", {"Location": {"schema": {"type": "string"}}}),
@@ -313,13 +315,15 @@ paths = {
         "get": {"summary": "one token (admin)", "responses": {"200": ok(ref("s", "Token")), **errors(401, 403, 404)}},
         "delete": {"summary": "revoke (admin)", "responses": {"204": {"description": "revoked"},
                                                               **errors(401, 403, 404)}}},
-    "/api/audit": {"get": {"summary": "the audit trail, newest first (admin)",
+    "/api/audit": {"get": {"summary": "the audit trail, newest first (admin); a full page has a Link: rel=\"next\" "
+                           "header and the same URL in _links.next",
                            "parameters": [ref("p", "limit"),
                                           qparam("before", "page: entries with a smaller id", {"type": "integer"}),
                                           qparam("action", "only this action", {"type": "string"}),
                                           qparam("who", "only this user (or token:NAME, cli:USER)",
                                                  {"type": "string"})],
-                           "responses": {"200": ok(page("AuditEntry")), **errors(400, 401, 403)}}},
+                           "responses": {"200": ok(page("AuditEntry"), "OK", {"Link": {"schema": {"type": "string"}}}),
+                                         **errors(400, 401, 403)}}},
     "/api/audit/{id}": {"get": {"summary": "one audit entry (admin)",
                                 "parameters": [pparam("id", "entry id", {"type": "integer"})],
                                 "responses": {"200": ok(ref("s", "AuditEntry")), **errors(401, 403, 404)}}},
@@ -351,8 +355,9 @@ doc = {
              "call needs a login session (cookie gw_session, from POST /api/session) or a bearer token, except "
              "where security is empty. Requests that change something, sent with a cookie, must carry this "
              "server's own Origin. Errors are application/problem+json (RFC 9457). People (/api/tracks) and the "
-             "audit trail are paged, newest first, limit (1..500, default 50) at a time: the next page's URL is "
-             "the Link header's rel=\"next\" for people, _links.next for the audit trail."},
+             "audit trail are paged, newest first, limit (1..500, default 50) at a time: a full page's Link header "
+             "rel=\"next\" is the next page's URL (the audit trail, an object, also has it as _links.next). "
+             "Users and tokens are whole lists, never paged: limit or before on them is a 400."},
     "servers": [{"url": "/"}],
     "security": [{"cookie": []}, {"bearer": []}],
     "paths": paths,

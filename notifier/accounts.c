@@ -1,6 +1,5 @@
 /* accounts - sessions, users, tokens and the audit trail over HTTP (see
- * accounts.h). Request bodies are parsed with jansson; answers are built
- * in a jbuf. */
+ * accounts.h). Bodies are parsed with jansson; answers built in a jbuf. */
 #include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -211,16 +210,8 @@ accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf *out
 
 /* ---- /api/users ---- */
 
-/* accounts_collection - {"items":items,"count":n,"_links":{"self","create"}} */
-static json_t *
-accounts_collection(json_t *items, const char *href)
-{
-	return json_pack("{s:o, s:I, s:{s:o, s:o}}", "items", items, "count", (json_int_t)json_array_size(items),
-	    "_links", "self", accounts_link(href, NULL), "create", accounts_link(href, "POST"));
-}
-
-/* accounts_list - a collection answer of items (reference taken), which
- * the listing that filled them returned rc for (< 0: a 500) */
+/* accounts_list - the whole list (accounts_whole) {"items","count","_links":{"self","create"}}
+ * of items (reference taken), which their listing returned rc for (< 0: a 500) */
 static int
 accounts_list(struct jbuf *out, int rc, json_t *items, const char *href)
 {
@@ -228,7 +219,9 @@ accounts_list(struct jbuf *out, int rc, json_t *items, const char *href)
 		json_decref(items);
 		return problem_json(out, 500, "database error");
 	}
-	return accounts_reply(out, 200, accounts_collection(items, href));
+	return accounts_reply(out, 200, json_pack("{s:o, s:I, s:{s:o, s:o}}", "items", items, "count",
+	    (json_int_t)json_array_size(items), "_links", "self", accounts_link(href, NULL), "create",
+	    accounts_link(href, "POST")));
 }
 
 static json_t *
@@ -517,19 +510,21 @@ accounts_tokens(const char *method, const char *idstr, const char *body, size_t 
 
 /* ---- /api/audit ---- */
 
-/* accounts_audit_read - GET /api/audit, off the loop (webjob.h): a filter
- * by action or who has no index and scans the whole trail, which grows
- * with every login and is never pruned */
+/* accounts_audit_read - GET /api/audit, off the loop (webjob.h): a filter by action or who has no
+ * index and scans the whole trail, which grows with every login and is never pruned. A full page's
+ * _links.next is also its Link rel="next" header, the paging every list shares (/api/tracks). */
 static int
 accounts_audit_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
 	json_t *j = query_audit(db, arg);
+	const char *next;
 
-	(void)link, (void)linklen;
 	if (j == NULL)
 		return api_db_error(db, "api audit", out);
 	if (json_is_null(j))
 		return problem_json(out, 404, "no such audit entry");
+	if ((next = json_string_value(json_object_get(json_object_get(json_object_get(j, "_links"), "next"), "href"))))
+		snprintf(link, linklen, "<%s>; rel=\"next\"", next);
 	return accounts_reply(out, 200, j);
 }
 
@@ -537,7 +532,7 @@ static int
 accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct auth_req *r, struct jbuf *out,
     struct accounts_out *ao, struct api_read *rd)
 {
-	struct query_audit q = { .limit = 100 };
+	struct query_audit q = { .limit = 50 };
 	char b1[32], b2[32], b3[64], b4[96];
 	const char *v;
 	int status;
@@ -562,31 +557,42 @@ accounts_audit(struct lws *wsi, const char *method, const char *idstr, struct au
 	return api_defer(rd, accounts_audit_read, &q, sizeof(q), out);
 }
 
+/* accounts_whole - 0 when a GET of a whole list (users, tokens: never paged) asks no paging, else 401/403/400 */
+static int
+accounts_whole(struct lws *wsi, const char *path, struct auth_req *r, struct jbuf *out)
+{
+	char b[32], msg[96];
+	int status;
+
+	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0 ||
+	    (api_arg(wsi, "limit", b, sizeof(b)) == NULL && api_arg(wsi, "before", b, sizeof(b)) == NULL))
+		return status;
+	snprintf(msg, sizeof(msg), "%s is not paged: it answers the whole list (no limit, no before)", path);
+	return problem_json(out, 400, msg);
+}
+
 int
 accounts_handle(struct lws *wsi, const char *method, const char *path, const char *if_match, const char *body,
     size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao, struct api_read *rd)
 {
 	const char *rest;
+	int status;
 
 	memset(ao, 0, sizeof(*ao));
 	if (strcmp(path, "/api/session") == 0)
 		return accounts_session(method, body, len, r, out, ao);
 	if (accounts_cam_owns(path))
 		return accounts_cam_handle(if_match, method, path, body, len, r, out, ao);
-	if (accounts_starts(path, "/api/users", &rest)) {
+	if (accounts_starts(path, "/api/users", &rest) || accounts_starts(path, "/api/tokens", &rest) ||
+	    accounts_starts(path, "/api/audit", &rest)) {
 		if (rest && strchr(rest, '/'))
 			return problem_json(out, 404, "no such resource");
-		return accounts_users(if_match, method, rest, body, len, r, out, ao);
-	}
-	if (accounts_starts(path, "/api/tokens", &rest)) {
-		if (rest && strchr(rest, '/'))
-			return problem_json(out, 404, "no such resource");
-		return accounts_tokens(method, rest, body, len, r, out, ao);
-	}
-	if (accounts_starts(path, "/api/audit", &rest)) {
-		if (rest && strchr(rest, '/'))
-			return problem_json(out, 404, "no such resource");
-		return accounts_audit(wsi, method, rest, r, out, ao, rd);
+		if (path[5] == 'a')
+			return accounts_audit(wsi, method, rest, r, out, ao, rd);
+		if (rest == NULL && strcmp(method, "GET") == 0 && (status = accounts_whole(wsi, path, r, out)) != 0)
+			return status;
+		return path[5] == 'u' ? accounts_users(if_match, method, rest, body, len, r, out, ao) :
+		    accounts_tokens(method, rest, body, len, r, out, ao);
 	}
 	return problem_json(out, 404, "no such API");
 }

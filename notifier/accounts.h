@@ -2,16 +2,17 @@
  *   GET    /api/session        who am I: {"user","role","kind","expires",_links}; "user":null if nobody
  *   POST   /api/session        {"user","password"} -> 201 + cookie; 401 wrong; 429 slowed (Retry-After)
  *   DELETE /api/session        log out: 204, cookie cleared
- *   GET    /api/users          admin: {"items":[user...],"_links"}
+ *   GET    /api/users          admin: {"items":[user...],"_links"}, every user (not paged: ?limit, ?before 400)
  *   POST   /api/users          admin: {"name","role","password"} -> 201 + Location; 409 taken
  *   GET    /api/users/NAME     admin, or the user themself
  *   PATCH  /api/users/NAME     admin: {"role"} and/or {"password"}; a user may change their own password
  *   DELETE /api/users/NAME     admin: 204 (not the last admin: 409)
- *   GET    /api/tokens         admin: every token (revoked ones too), never the secret
+ *   GET    /api/tokens         admin: every token (revoked ones too), never the secret; not paged, as users
  *   POST   /api/tokens         admin: {"name","role"} -> 201 + Location, the token shown once
  *   GET    /api/tokens/ID      admin
  *   DELETE /api/tokens/ID      admin: revoke, 204
- *   GET    /api/audit          admin: ?limit=1..500 (100) &before=ID &action=A &who=W, newest first
+ *   GET    /api/audit          admin: ?limit=1..500 (50) &before=ID &action=A &who=W, newest first;
+ *                              the next page: Link rel="next" header and _links.next
  *   GET    /api/audit/ID       admin
  * Errors are problem+json (problem.h). Every change is written to the
  * audit trail. Loop thread only. */

@@ -40,7 +40,8 @@ api_error(struct jbuf *out, int status, const char *msg)
 	return problem_json(out, status, msg);
 }
 
-/* api_arg - the value of name (without '='), or NULL if absent or empty. */
+/* api_arg - the value of name (without '='), or NULL if absent or empty,
+ * or when there is no request (wsi NULL: fuzz_accounts' calls). */
 const char *
 api_arg(struct lws *wsi, const char *name, char *buf, int len)
 {
@@ -48,7 +49,7 @@ api_arg(struct lws *wsi, const char *name, char *buf, int len)
 	const char *v;
 
 	snprintf(key, sizeof(key), "%s=", name);
-	v = lws_get_urlarg_by_name(wsi, key, buf, len);
+	v = wsi ? lws_get_urlarg_by_name(wsi, key, buf, len) : NULL;
 	return v && *v ? v : NULL;
 }
 

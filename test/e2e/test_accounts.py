@@ -331,8 +331,19 @@ try:
     st, only = a.json("GET", "/api/audit?action=alert_ack")
     t.check(st == 200 and only["items"] and all(x["action"] == "alert_ack" for x in only["items"]),
             "the audit trail filters by action", repr(only)[:200])
-    st, page1 = a.json("GET", "/api/audit?limit=2")
+    st, h, b = a.request("GET", "/api/audit?limit=2")
+    page1 = json.loads(b) if st == 200 else {"items": [], "_links": {}}
+    link = {k.lower(): v for k, v in h.items()}.get("link", "")
     t.check(st == 200 and len(page1["items"]) == 2 and "next" in page1["_links"], "the audit trail pages (next link)")
+    t.eq(link, '<%s>; rel="next"' % page1["_links"].get("next", {}).get("href"),
+         "a full audit page has the paged lists' Link rel=next header, the same URL as _links.next")
+    st, h, b = a.request("GET", "/api/audit?limit=500")
+    t.check(st == 200 and "link" not in {k.lower() for k in h}, "an audit page that is not full has no Link", repr(h))
+    for path in ("/api/users", "/api/tokens"):
+        for q in ("?limit=1", "?before=5"):
+            st, _, b = a.request("GET", path + q)
+            t.check(st == 400 and b"not paged" in b, "GET %s%s: 400, the whole list is not paged" % (path, q),
+                    repr((st, b[:200])))
     st, page2 = a.json("GET", page1["_links"]["next"]["href"])
     t.check(st == 200 and page2["items"] and page2["items"][0]["id"] < page1["items"][-1]["id"],
             "the next link gives older entries", repr(page2)[:200])

@@ -118,6 +118,7 @@ try:
     t.eq(wrong, [], "every documented path and method answers, never 404 or 500")
     # error answers (held to the document at the end, as every answer)
     for url, who, want in (("/api/tracks?limit=0", admin, 400), ("/api/users", viewer, 403),
+                           ("/api/users?limit=1", admin, 400), ("/api/tokens?before=1", viewer, 403),
                            ("/api/alerts/999999", admin, 404), ("/api/tracks", None, 401)):
         st, h, b = n.get(url, auth=who)
         ctype = {k.lower(): v for k, v in h.items()}.get("content-type", "")
