@@ -39,7 +39,7 @@ static const struct config_key config_keys[] = {
 	{ "ingest.prehello_max", CT_INT, F(ingest_prehello_max), 1, 100000, "64", "connections without hello, all addresses together; more are closed" },
 	{ "ingest.prehello_per_address", CT_INT, F(ingest_prehello_per_address), 1, 100000, "8", "connections without hello from one address; more are closed" },
 	{ "ingest.motion_threshold", CT_DOUBLE, F(motion_threshold), 0, 1, "0.01", "fraction of changed cells that counts as motion (0 = always run the detector)" },
-	{ "ingest.motion_recheck_ms", CT_INT, F(motion_recheck_ms), 0, 3600000, "2000", "run the person detector at least this often even without motion" },
+	{ "ingest.motion_recheck_ms", CT_INT, F(motion_recheck_ms), 0, 3600000, "2000", "run the person detector at least this often even without motion (until then a frame without motion keeps the last run's outcome: nobody, or the same person boxes)" },
 	{ "ingest.person_input", CT_INT, F(person_input), 128, 1024, "416", "person detector input size (multiple of 32)" },
 	{ "ingest.person_threshold", CT_DOUBLE, F(person_threshold), 0, 1, "0.35", "person detector score threshold" },
 	{ "spool.max_frames", CT_INT, F(spool_max_frames), 1, 1000000, "300", "per camera queue cap, frames (queued + active); newest refused as busy" },

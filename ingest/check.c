@@ -2,11 +2,14 @@
  * close-up fallback) for one frame.
  *
  * The motion gate exists because the detector costs ~300 ms a frame here:
- * a gate camera mostly looks at an empty corridor. The frame is reduced
- * to a CHECK_GRID_W x CHECK_GRID_H grid of mean grey levels and compared
- * with the camera's previous grid; the detector is skipped only when few
- * cells changed AND the last run found nobody AND that run is recent, so
- * a person standing still is never missed for long.
+ * a gate camera mostly looks at an empty corridor, or at a person standing
+ * still in front of it. The frame is reduced to a CHECK_GRID_W x
+ * CHECK_GRID_H grid of mean grey levels and compared with the camera's
+ * previous grid; the detector is skipped only when few cells changed AND
+ * its last run is recent (ingest.motion_recheck_ms): the frame then has
+ * the last run's outcome, nobody or the same person boxes (a person
+ * standing still is where they were; one who moves, arrives or leaves
+ * changes cells), and a change the grid misses lasts at most that long.
  *
  * NanoDet misses close-ups (a face filling the frame: it gave a person box
  * to 139 of 545 padded mask-faces val photos), so when it finds nobody the
@@ -165,7 +168,7 @@ check_motion_skip(const struct check_params *p, struct check_motion *m, const st
 			if (abs((int)grid[i] - (int)m->grid[i]) > CHECK_CELL_DELTA)
 				changed++;
 		frac = (double)changed / (CHECK_GRID_H * CHECK_GRID_W);
-		skip = frac < p->motion_threshold && !m->last_person && m->last_detect_us != 0 &&
+		skip = frac < p->motion_threshold && m->last_detect_us != 0 &&
 		    util_mono_us() - m->last_detect_us < (uint64_t)p->motion_recheck_ms * 1000u;
 	}
 	memcpy(m->grid, grid, sizeof(grid));
@@ -266,10 +269,18 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 	if (check_decode(p, buf, len, &im, res) != 0)
 		return;
 	if (motion && check_motion_skip(p, motion, &im)) {
-		res->outcome = CHECK_NO_PERSON;
 		res->motion_skipped = 1;
-		snprintf(res->reason, sizeof(res->reason), "no motion");
 		image_free(&im);
+		if (!motion->last_person) {
+			res->outcome = CHECK_NO_PERSON;
+			snprintf(res->reason, sizeof(res->reason), "no motion");
+			return;
+		}
+		res->by = (enum check_by)motion->by;
+		memcpy(res->persons, motion->persons, sizeof(res->persons));
+		check_outcome(res, motion->npersons);
+		util_strlcpy(res->reason + strlen(res->reason), " (no motion: the last run's)",
+		    sizeof(res->reason) - strlen(res->reason));
 		return;
 	}
 	if ((d = check_get_detector(p, err, sizeof(err))) == NULL) {
@@ -294,6 +305,9 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 	if (motion) {
 		motion->last_person = n > 0;
 		motion->last_detect_us = t1;
+		motion->npersons = n;
+		motion->by = res->by;
+		memcpy(motion->persons, res->persons, sizeof(motion->persons));
 	}
 	check_outcome(res, n);
 }

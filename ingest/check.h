@@ -40,6 +40,9 @@ struct check_motion {
 	int last_person;            /* the last detector run found someone */
 	uint64_t last_detect_us;    /* util_mono_us of that run; 0 = never */
 	unsigned char grid[CHECK_GRID_H * CHECK_GRID_W];
+	int npersons;               /* the last run's boxes, reused while nothing moves */
+	struct nn_box persons[MSG_PERSONS_MAX];
+	int by;                     /* enum check_by of those boxes */
 };
 
 /* Which detector found a box. */
@@ -57,7 +60,8 @@ struct check_result {
 	char reason[CHECK_REASON_SIZE];
 	const char *ext;            /* "jpg" or "png" */
 	int width, height;
-	int motion_skipped;         /* the detector was skipped: no motion */
+	int motion_skipped;         /* the detector was skipped: no motion (nobody, or the
+	                             * last run's people, still where they were) */
 	double decode_ms, detect_ms;
 	struct firstpass_times times; /* each detector's run, seconds (-1: did not run) */
 	int npersons;

@@ -113,6 +113,12 @@ def cases(tmp, port, proc):
     a = answers(lines)
     rep.check(rc == 0 and len(a) == 1 and a[0].get("status") == "accepted",
            "a changed scene runs the detector again", "rc %d %r" % (rc, a))
+    rc, lines, err = push(cam + [PERSON])
+    a2 = answers(lines)
+    rep.check(rc == 0 and len(a2) == 1 and a2[0].get("status") == "accepted"
+           and "no motion" in a2[0].get("reason", "") and a and a2[0].get("reason", "").startswith(a[0].get("reason", "?")),
+           "the same person standing still: accepted with the last run's boxes, the detector skipped",
+           "rc %d %r then %r" % (rc, a, a2))
 
     # several frames in flight
     rc, lines, err = push(cam + ["--max-inflight", "3", NOBODY, NOBODY, NOBODY, NOBODY])
