@@ -18,6 +18,8 @@ Parts:
 
 Environment: B (build dir, default build), BIN (default bin), MODELS
 (default models/out), BENCH_QUICK=1 (fewer frames, for trying it out),
+BENCH_PARTS (default 123: which parts run), BENCH_PART3 (only the part 3
+runs whose label holds this text, e.g. "still"),
 BENCH_BUDGET_S (default 420: runs that would start later are skipped, and
 the report says so; each run is also capped at 180 s).
 """
@@ -34,12 +36,13 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from lib import BIN, GW_ROOT, MODELS, Background, Gatewatch, json_lines, parallel  # noqa: E402
+from lib import BIN, GW_ROOT, MODELS, Background, Gatewatch, free_port, json_lines, parallel  # noqa: E402
 from wsclient import WS  # noqa: E402
 
 B = os.environ.get("B", "build")
 DECODE_BENCH = os.path.join(GW_ROOT, B, "bench", "decode_bench")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+PARTS = os.environ.get("BENCH_PARTS", "123")
 
 N_STATIC = 300 if QUICK else 400        # frames per connection, static scene
 N_MOVING = 6 if QUICK else 8           # frames per connection, moving scene
@@ -49,6 +52,7 @@ N_LAT4 = 4 if QUICK else 10             # part 3, frames per camera, 4 cameras a
 N_LAT_SLOW = 4 if QUICK else 8          # part 3, frames per camera, 4 cameras at 0.5 fps
 N_LAT5_1 = 15 if QUICK else 40          # part 3, frames of the one camera at 5 fps (issue 8's system figure)
 N_LAT5_4 = 10 if QUICK else 30          # part 3, frames per camera, 4 cameras at 5 fps
+N_STILL = 15 if QUICK else 30           # part 3, frames per camera of a still person (the same photo)
 CAP_S = 180                             # any one run
 # the whole part: a run that would start after this is skipped (and said so)
 BUDGET_S = float(os.environ.get("BENCH_BUDGET_S", "420"))
@@ -114,6 +118,27 @@ def replay_ingest(files):
                         "--set", "models.dir=" + MODELS] + files,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
     return {o.get("file"): o for o in json_lines(r.stdout.decode(errors="replace")) if "unparsed" not in o}
+
+
+def replay_worker(files):
+    """{file: replay line} from `gatewatch replay --stage worker` (the
+    worker's analysis alone, on the whole image): the people, their faces
+    and masks."""
+    r = subprocess.run([os.path.join(BIN, "gatewatch"), "replay", "--stage", "worker",
+                        "--set", "models.dir=" + MODELS] + files,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=300)
+    return {o.get("file"): o for o in json_lines(r.stdout.decode(errors="replace")) if "unparsed" not in o}
+
+
+def still_photos(people):
+    """The photos for a person standing still at a gate: those whose face
+    the worker finds and classifies (a person whose face is never seen is
+    looked at in every frame, a worst case rather than a gate's)."""
+    rw = replay_worker(people)
+    seen = [f for f in people if any(p.get("mask") not in (None, "unknown")
+                                     for p in (rw.get(f) or {}).get("persons") or [])]
+    note("still-person photos (a face classified): %s" % [os.path.basename(f) for f in seen])
+    return seen or people
 
 
 def prepare_images(tmp):
@@ -519,13 +544,37 @@ def part2(gw, live, people, out):
 
 # --- part 3 -------------------------------------------------------------------
 
-def part3_run(gw, live, cams, fps, nframes, people, label):
+METRICS_PORT = free_port()
+
+
+def network_runs():
+    """{network: runs so far} from the notifier's /metrics (person_detector:
+    ingest, face_detector: the workers and ingest's close-up fallback,
+    mask_classifier), or {} when it cannot be read."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % METRICS_PORT, timeout=5) as r:
+            text = r.read().decode()
+    except Exception as e:
+        note("cannot read /metrics: %r" % e)
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("gatewatch_inference_seconds_count{"):
+            out[line.split('network="')[1].split('"')[0]] = float(line.split()[-1])
+    return out
+
+
+def part3_run(gw, live, cams, fps, nframes, people, label, still=None):
     if left() < 40:
         failures.append("part 3 %s: skipped, the time budget (%d s) was used up" % (label, BUDGET_S))
         return None
     cap = max(30, min(CAP_S, left() - 10))
     note("part 3: %s (cap %d s)" % (label, cap))
-    plan = {c: [people[(i + k) % len(people)] for i in range(nframes)] for k, c in enumerate(cams)}
+    if still:   # one person standing in front of each camera: the same photo over and over
+        plan = {c: [still[k % len(still)]] * nframes for k, c in enumerate(cams)}
+    else:
+        plan = {c: [people[(i + k) % len(people)] for i in range(nframes)] for k, c in enumerate(cams)}
+    nets0 = network_runs()
     t0 = time.time()
     res = push_parallel(gw, plan, ["--fps", str(fps), "--max-inflight", "4", "--timeout-ms", "120000"], cap)
     accepted = [a["frame"] for c in res for a in res[c][0] if a.get("status") == "accepted"]
@@ -539,9 +588,11 @@ def part3_run(gw, live, cams, fps, nframes, people, label):
     st = statuses([a for c in res for a in res[c][0]])
     first = min((recv_us(a["frame"]) / 1e6 for c in res for a in res[c][0] if a.get("frame")), default=t0)
     thr = len(lat) / (last - first) if lat and last > first else None
+    nets1 = network_runs()
+    per = {k: (nets1[k] - nets0.get(k, 0)) / len(lat) for k in nets1} if lat and nets0 else {}
     return dict(label=label, cams=len(cams), fps=fps, offered=fps * len(cams), n=nframes * len(cams),
                 answered=sum(len(res[c][0]) for c in res),
-                st=st, lat=lat, missing=len(accepted) - len(lat), thr=thr)
+                st=st, lat=lat, missing=len(accepted) - len(lat), thr=thr, per=per)
 
 
 def part3(gw, live, people, out, seq):
@@ -551,13 +602,20 @@ def part3(gw, live, people, out, seq):
     warm = push_parallel(gw, {c: [people[0]] for c in ("cam2", "cam3", "cam4")}, ["--timeout-ms", "120000"], 150)
     live.wait([a["frame"] for c in warm for a in warm[c][0] if a.get("status") == "accepted"], 120)
     stopped = None
-    for cams, fps, n, label in ((["cam1"], 2, N_LAT1, "1 camera at 2 fps"),
-                                (["cam1", "cam2", "cam3", "cam4"], 0.5, N_LAT_SLOW, "4 cameras at 0.5 fps each"),
-                                (["cam1", "cam2", "cam3", "cam4"], 2, N_LAT4, "4 cameras at 2 fps each"),
-                                (["cam1"], 5, N_LAT5_1, "1 camera at 5 fps"),
-                                (["cam1", "cam2", "cam3", "cam4"], 5, N_LAT5_4, "4 cameras at 5 fps each")):
+    four = ["cam1", "cam2", "cam3", "cam4"]
+    only = os.environ.get("BENCH_PART3")   # e.g. "still": only the runs whose label holds it
+    still = still_photos(people)
+    for cams, fps, n, label, is_still in ((["cam1"], 2, N_LAT1, "1 camera at 2 fps", False),
+                                          (four, 0.5, N_LAT_SLOW, "4 cameras at 0.5 fps each", False),
+                                          (four, 2, N_LAT4, "4 cameras at 2 fps each", False),
+                                          (["cam1"], 5, N_LAT5_1, "1 camera at 5 fps", False),
+                                          (four, 5, N_LAT5_4, "4 cameras at 5 fps each", False),
+                                          (["cam1"], 5, N_STILL, "1 camera at 5 fps, still person", True),
+                                          (four, 5, N_STILL, "4 cameras at 5 fps each, still person", True)):
+        if only and only not in label:
+            continue
         try:
-            runs.append(part3_run(gw, live, cams, fps, n, people, label))
+            runs.append(part3_run(gw, live, cams, fps, n, people, label, still if is_still else None))
         except Stopped as e:
             stopped = e
             break
@@ -576,20 +634,26 @@ def part3(gw, live, people, out, seq):
                "on /live - receive time in its frame id. Throughput = results pushed per second from the "
                "first frame received to the last result. Each run is capped at %d s (less when the "
                "part's time budget runs short). Busy share = answers `busy` (ingest had no room for the "
-               "frame) / answers. The 5 fps runs are issue 8's system figures (a gate camera's rate).\n"
+               "frame) / answers. The 5 fps runs are issue 8's system figures (a gate camera's rate). "
+               "A still person: each camera sends one photo over and over (a person standing at the gate; "
+               "every camera is a gate camera), among the photos whose face the worker finds and classifies. Runs per frame = network runs counted by the notifier's "
+               "/metrics (`gatewatch_inference_seconds_count`) during the run / results pushed: person "
+               "detector (ingest), face detector (workers), mask classifier.\n"
                % (len(people), CAP_S))
-    out.append("| run | offered frames/s | frames planned | answers | busy share | results pushed | p50 ms | p90 ms | p95 ms | p99 ms | max ms | results/s |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    out.append("| run | offered frames/s | frames planned | answers | busy share | results pushed | p50 ms | p90 ms | p95 ms | p99 ms | max ms | results/s | runs per frame: person / face / mask |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         lat = r["lat"]
         busy = "%.0f%%" % (100.0 * r["st"].get("busy", 0) / r["answered"]) if r["answered"] else "n/a"
-        out.append("| %s | %s | %d | %s | %s | %d%s | %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %d | %s | %s | %d%s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["label"], fmt(r["offered"]), r["n"], status_text(r["st"]) + (
                 " (%d not sent within the cap)" % (r["n"] - r["answered"]) if r["answered"] < r["n"] else ""), busy,
             len(lat), (" (+%d not pushed within the cap)" % r["missing"]) if r["missing"] else "",
             fmt(pct(lat, 50)) if lat else "n/a", fmt(pct(lat, 90)) if lat else "n/a",
             fmt(pct(lat, 95)) if lat else "n/a",
-            fmt(pct(lat, 99)) if lat else "n/a", fmt(max(lat)) if lat else "n/a", fmt(r["thr"], 2)))
+            fmt(pct(lat, 99)) if lat else "n/a", fmt(max(lat)) if lat else "n/a", fmt(r["thr"], 2),
+            " / ".join(fmt(r["per"].get(k), 2) for k in ("person_detector", "face_detector", "mask_classifier"))
+            if r["per"] else "n/a"))
     out.append("")
     if any(r["missing"] for r in runs):
         out.append("Frames not pushed within the cap are left out of the percentiles, which therefore "
@@ -647,9 +711,9 @@ def main():
             failures.append("no empty photo passed the first pass as no_person")
         if not people:
             failures.append("no photo with a person passed the first pass")
-        if not os.access(DECODE_BENCH, os.X_OK):
+        if PARTS != "3" and not os.access(DECODE_BENCH, os.X_OK):
             failures.append("%s not built (make B=%s %s)" % (DECODE_BENCH, B, DECODE_BENCH))
-        if not failures:
+        if not failures and "1" in PARTS:
             guarded("part 1", part1, nobody, out)
             flush(out)
         if people and not os.path.exists(os.path.join(MODELS, "mask.weights")):
@@ -657,13 +721,15 @@ def main():
         elif people:
             with Gatewatch("bench-e2e", cameras=["cam1", "cam2", "cam3", "cam4"],
                            sets={"ingest.motion_threshold": "0.01", "log.level": "warn",
-                                 "dispatcher.worker_idle_ms": "600000"}) as gw:
+                                 "dispatcher.worker_idle_ms": "600000",
+                                 "metrics.listen": "127.0.0.1:%d" % METRICS_PORT}) as gw:
                 gw.start()
                 live = Live(gw.http_port, viewer_token(gw))
                 try:
-                    seq = guarded("part 2", part2, gw, live, people, out)
+                    seq = guarded("part 2", part2, gw, live, people, out) if "2" in PARTS else None
                     flush(out)
-                    guarded("part 3", part3, gw, live, people, out, seq)
+                    if "3" in PARTS:
+                        guarded("part 3", part3, gw, live, people, out, seq)
                     flush(out)
                 finally:
                     live.close()

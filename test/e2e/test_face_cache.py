@@ -17,12 +17,11 @@ Every bound is in frames of the synthetic 5 fps clock, never wall time."""
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import MODELS, Report  # noqa: E402
-from test_pipeline_worker import Dispatcher, FakeNotifier, NOFRAME, worker_env_down  # noqa: E402
-from test_tracking_worker import STEP_US, Run, cv2, frames_clock, pick_photos, tracks_of  # noqa: E402
+from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
+from test_tracking_worker import STEP_US, Run, frames_clock, pick_photos, set_args, tracks_of, worker_env  # noqa: E402
 
 STABLE_MS, RECHECK_MS, SEARCH_MS, ALERT_MS = 800, 2000, 1000, 1500
 SETS = ["track.min_hits=2", "track.stable_ms=%d" % STABLE_MS, "track.recheck_ms=%d" % RECHECK_MS,
@@ -32,7 +31,7 @@ SETS = ["track.min_hits=2", "track.stable_ms=%d" % STABLE_MS, "track.recheck_ms=
 N_ON, N_OFF = 25, 30           # frames: masked, then the mask off
 PERSON = (300, 60, 110)        # still: the same box in every frame
 PASS, DENY, NO_MASK = 1, 2, 1
-FRAMES_PER_MS = 1000.0 / (STEP_US / 1000.0) / 1000.0
+FRAMES_PER_MS = 1000.0 / STEP_US   # frames of the synthetic clock per ms
 
 
 def runs(r):
@@ -42,24 +41,17 @@ def runs(r):
 
 def main():
     rep = Report()
-    if cv2 is None:
-        rep.fail("python3-opencv", "import cv2 failed: run with /usr/bin/python3")
+    env = worker_env(rep, "gw-e2e-facecache-")
+    if env is None:
         return rep.done()
-    if not os.path.exists(os.path.join(MODELS, "mask.weights")):
-        rep.fail("models present", "no mask weights in %s" % MODELS)
-        return rep.done()
-    tmp = tempfile.mkdtemp(prefix="gw-e2e-facecache-")
-    os.makedirs(os.path.join(tmp, "run"))
-    notifier = FakeNotifier(os.path.join(tmp, "run", "notifier.sock"))
+    tmp, notifier = env
     d = None
     try:
         photos = pick_photos(tmp, rep)
         if photos is None:
             return rep.done()
         on, off = photos
-        sets = []
-        for s in SETS:
-            sets += ["--set", s]
+        sets = set_args(SETS)
         d = Dispatcher(tmp, "hall", MODELS, sets)
         # an hour ahead of the wall clock: nothing here is decided by time alone
         hall = Run(tmp, "hall", d, frames_clock(3600))

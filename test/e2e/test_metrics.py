@@ -113,13 +113,15 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
               "no network runs counted before any frame")
     # ingest runs the person detector on every frame it does not skip for
     # want of motion; the mask photos are close-ups, which also run its face
-    # detector (the fallback); every analysed frame runs the workers' face
-    # detector, and every face found the mask classifier.
+    # detector (the fallback); the workers' face detector runs for the
+    # people who need a look (a new person in a frame does; one whose mask
+    # state is settled not until the re-look: worker/frame.c), and every
+    # face found the mask classifier.
     skipped = sum(val(after, "gatewatch_frames_total", camera=c, outcome="motion_skipped") or 0 for c in ("cam1", "cam2"))
     rep.check(runs["person_detector"] == len(files) + 2 - skipped and sums["person_detector"] > 0,
               "person detector: one run per frame not skipped (%s runs, %d frames, %s skipped)"
               % (runs["person_detector"], len(files) + 2, skipped))
-    rep.check(runs["face_detector"] >= an and sums["face_detector"] > 0,
+    rep.check(runs["face_detector"] > 0 and sums["face_detector"] > 0,
               "face detector runs observed (%s, %s frames analysed)" % (runs["face_detector"], an))
     rep.check(runs["mask_classifier"] > 0 and sums["mask_classifier"] > 0,
               "mask classifier runs observed (%s)" % runs["mask_classifier"])

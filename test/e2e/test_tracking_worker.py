@@ -186,26 +186,39 @@ def first_track_in(res_by_fid, fids, index):
     return 0
 
 
-def main():
-    rep = Report()
+def worker_env(rep, prefix):
+    """What a test of the real worker between the fakes starts from: the
+    checks that it can run here, a temp dir and the fake notifier. Returns
+    (tmp, notifier), or None (the failure reported)."""
     if cv2 is None:
         rep.fail("python3-opencv", "import cv2 failed: run with /usr/bin/python3")
-        return rep.done()
+        return None
     if not os.path.exists(os.path.join(MODELS, "mask.weights")):
         rep.fail("models present", "no mask weights in %s" % MODELS)
-        return rep.done()
-    tmp = tempfile.mkdtemp(prefix="gw-e2e-tracking-")
+        return None
+    tmp = tempfile.mkdtemp(prefix=prefix)
     os.makedirs(os.path.join(tmp, "run"))
-    notifier = FakeNotifier(os.path.join(tmp, "run", "notifier.sock"))
+    return tmp, FakeNotifier(os.path.join(tmp, "run", "notifier.sock"))
+
+
+def set_args(sets):
+    """["--set", KEY=VALUE, ...] for the worker."""
+    return [a for s in sets for a in ("--set", s)]
+
+
+def main():
+    rep = Report()
+    env = worker_env(rep, "gw-e2e-tracking-")
+    if env is None:
+        return rep.done()
+    tmp, notifier = env
     d = None
     try:
         photos = pick_photos(tmp, rep)
         if photos is None:
             return rep.done()
         on, off = photos
-        sets = []
-        for s in SETS:
-            sets += ["--set", s]
+        sets = set_args(SETS)
 
         # ---- gate camera ---------------------------------------------------
         d = Dispatcher(tmp, "gate1", MODELS, sets)
