@@ -109,6 +109,10 @@ schemas = {
         "id": {"type": "string"}, "name": {"type": "string"},
         "mode": {"type": "string", "enum": ["gate", "indoor", "unknown"]},
         "configured": {"type": "boolean", "description": "a camera of the cameras table (else only seen)"},
+        "fps_in": {"type": "number", "description": "frames in per second (ingest's count), over the same last "
+                   "seconds as fps_analysed (5 s); stats.fps_in is ingest's last second"},
+        "fps_analysed": {"type": "number", "description": "frames analysed per second (results committed), over "
+                         "the same last seconds as fps_in"},
         "token": {"type": "string", "description": "the camera's token: only in the answers to POST "
                   "/api/cameras and POST /api/cameras/{id}/token (shown once; only its hash is kept)"},
         "_links": links}},

@@ -1,4 +1,4 @@
-# track.mk - unit test binaries for worker/track*.c and notifier/webhook.c, webpath.c.
+# track.mk - unit test binaries for worker/track*.c and notifier/webhook.c, webpath.c, rate.c.
 # The generic $(B)/test/% rule links only the test object with libgwcommon,
 # these tests also need the module under test (and its libraries).
 
@@ -16,6 +16,10 @@ $(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) $(B)/libgw
 $(B)/test/test_webpath: $(B)/test/unit/test_webpath.o $(B)/notifier/webpath.o $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_webpath.o $(B)/notifier/webpath.o $(LDLIBS_BASE)
+
+$(B)/test/test_rate: $(B)/test/unit/test_rate.o $(B)/notifier/rate.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_rate.o $(B)/notifier/rate.o $(LDLIBS_BASE)
 
 .PHONY: test-track
 test-track: $(B)/test/test_track $(B)/test/test_webhook

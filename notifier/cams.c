@@ -3,7 +3,7 @@
  * in step by the API's changes, cams_set/cams_remove) plus any a peer
  * mentioned. One camera's JSON object:
  *   {"id":"gate1","name":"Front gate","mode":"gate","configured":true,
- *    "last_seen_ms":..|null,"fps_analysed":0.8,"workers":1,
+ *    "last_seen_ms":..|null,"fps_in":1.0,"fps_analysed":0.8,"workers":1,
  *    "stats":{"connected":1,"frames_in":..,"accepted":..,"no_person":..,
  *             "busy":..,"rejected":..,"motion_skipped":..,"fps_in":5,
  *             "detect_ms":..}|null,
@@ -19,7 +19,10 @@
  * more with "removed":true, so dashboards drop its tile.
  * Capacity: CONFIG_CAMERAS_MAX configured plus as many seen-only ones;
  * further unknown cameras are ignored here (their results are still
- * committed). */
+ * committed).
+ * "fps_in" and "fps_analysed" are both per second over the same last
+ * seconds (rate.h, sampled together each tick): ingest's frames_in and
+ * the results committed here. stats.fps_in is ingest's own last second. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,7 @@
 #include "db.h"
 #include "log.h"
 #include "query.h"
+#include "rate.h"
 #include "util.h"
 
 #define CAMS_MAX (2 * CONFIG_CAMERAS_MAX)
@@ -45,8 +49,9 @@ struct cam {
 	uint64_t last_seen_us;
 	unsigned long worker_starts; /* distinct worker pids seen */
 	uint64_t last_frame_us;   /* a frame from it last came in (ingest's count grew, or a result) */
-	unsigned long results, results_prev;
-	double fps_analysed;
+	unsigned long results;
+	struct rate in_rate, analysed_rate; /* frames_in and results, sampled at the same ticks */
+	double fps_in, fps_analysed;
 	char *last_frame;         /* owned: latest frame analysis JSON, or NULL */
 	json_t *last_track;       /* owned: newest tracks row's item (query.h), or NULL if none */
 	json_int_t last_track_id; /* its row id, 0 if none */
@@ -281,9 +286,10 @@ cams_item(int idx, int with_last)
 	const struct cam *k = &cams[idx];
 	json_t *o, *last;
 
-	o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:i, s:o, s:o}", "id", k->id, "name", k->name, "mode", k->mode,
+	o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:i, s:o, s:o}", "id", k->id, "name", k->name, "mode", k->mode,
 	    "configured", k->configured, "last_seen_ms", k->last_seen_us ? json_integer(k->last_seen_us / 1000) :
-	    json_null(), "fps_analysed", jbuf_number(k->fps_analysed), "workers", k->workers,
+	    json_null(), "fps_in", jbuf_number(k->fps_in), "fps_analysed", jbuf_number(k->fps_analysed), "workers",
+	    k->workers,
 	    "stats", cams_stats_json(k), "queue", !k->has_queue ? json_null() :
 	    json_pack("{s:i, s:i, s:I, s:I, s:I}", "depth", (int)k->queue.depth, "worker_pid", (int)k->queue.worker_pid,
 	    "bytes", (json_int_t)k->queue.bytes, "done", (json_int_t)k->queue.done, "failed", (json_int_t)k->queue.failed));
@@ -334,19 +340,18 @@ cams_list_json(struct jbuf *b)
 void
 cams_tick(void (*push)(int idx))
 {
+	uint64_t now = util_mono_us();
 	int i;
 
 	for (i = 0; i < ncams; i++) {
 		struct cam *k = &cams[i];
-		double rate = (double)(k->results - k->results_prev);
-		double old = k->fps_analysed;
+		double in = k->fps_in, analysed = k->fps_analysed;
 
-		/* Smoothed over a few seconds: frames arrive in bursts. */
-		k->fps_analysed = 0.7 * k->fps_analysed + 0.3 * rate;
-		if (k->fps_analysed < 0.05)
-			k->fps_analysed = 0;
-		k->results_prev = k->results;
-		if (old != k->fps_analysed)
+		rate_sample(&k->in_rate, now, k->has_stats ? k->stats.frames_in : 0);
+		rate_sample(&k->analysed_rate, now, k->results);
+		k->fps_in = rate_per_s(&k->in_rate);
+		k->fps_analysed = rate_per_s(&k->analysed_rate);
+		if (in != k->fps_in || analysed != k->fps_analysed)
 			k->dirty = 1;
 		if (k->dirty && push)
 			push(i);

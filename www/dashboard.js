@@ -203,9 +203,9 @@
 		const i = c.info, t = c.tile;
 		t.name.textContent = i.name || i.id;
 		t.mode.textContent = i.mode ? "(" + i.mode + ")" : "";
-		const fpsIn = i.stats ? i.stats.fps_in : null;
+		// both over the same seconds (notifier/cams.c): stats.fps_in is ingest's last second only
 		const rate = (v) => (typeof v === "number" ? v.toFixed(1) : "–");
-		t.fps.textContent = rate(fpsIn) + " / " + rate(i.fps_analysed);
+		t.fps.textContent = rate(i.stats ? i.fps_in : null) + " / " + rate(i.fps_analysed);
 		t.queue.textContent = i.queue ? i.queue.depth + " frames" : "–";
 		const running = (i.queue && i.queue.worker_pid > 0) || i.workers > 0;
 		t.worker.textContent = running ? "running" : "idle";
