@@ -17,16 +17,22 @@ tenths(const struct rate *r)
 	return (int)(rate_per_s(r) * 10 + 0.5);
 }
 
+/* step - sample count at second t, then check the rate reads want tenths */
+static void
+step(struct rate *r, uint64_t t, uint64_t count, int want, const char *what)
+{
+	rate_sample(r, t * S, count);
+	CHECK_INT(tenths(r), want, what);
+}
+
 CASE(few_samples)
 {
 	struct rate r;
 
 	memset(&r, 0, sizeof(r));
 	CHECK_INT(tenths(&r), 0, "no sample: 0");
-	rate_sample(&r, 5 * S, 40);
-	CHECK_INT(tenths(&r), 0, "one sample: 0, not 40 per second");
-	rate_sample(&r, 6 * S, 45);
-	CHECK_INT(tenths(&r), 50, "two samples 1 s apart, 5 more: 5.0");
+	step(&r, 5, 40, 0, "one sample: 0, not 40 per second");
+	step(&r, 6, 45, 50, "two samples 1 s apart, 5 more: 5.0");
 }
 
 CASE(window)
@@ -39,13 +45,11 @@ CASE(window)
 	for (t = 0; t <= 10; t++)
 		rate_sample(&r, (uint64_t)t * S, n += (t <= 5 ? 0 : 3));
 	CHECK_INT(tenths(&r), 30, "3 a second for the last 5 s: 3.0 (the quiet start left the window)");
-	rate_sample(&r, 11 * S, n += 8);
-	CHECK_INT(tenths(&r), 40, "then 8 in one second: (4 * 3 + 8) / 5 s = 4.0 over the window");
+	step(&r, 11, n += 8, 40, "then 8 in one second: (4 * 3 + 8) / 5 s = 4.0 over the window");
 	for (t = 12; t <= 16; t++)
 		rate_sample(&r, (uint64_t)t * S, n);
 	CHECK_INT(tenths(&r), 0, "5 s without any: 0");
-	rate_sample(&r, 18 * S, n += 4);
-	CHECK_INT(tenths(&r), 7, "a tick 2 s late: the real time counts, the window 12..18 s: 4 / 6 s = 0.7");
+	step(&r, 18, n += 4, 7, "a tick 2 s late: the real time counts, the window 12..18 s: 4 / 6 s = 0.7");
 }
 
 CASE(restart)
@@ -55,12 +59,9 @@ CASE(restart)
 	memset(&r, 0, sizeof(r));
 	rate_sample(&r, 1 * S, 100);
 	rate_sample(&r, 2 * S, 110);
-	rate_sample(&r, 3 * S, 2);   /* ingest restarted: its count starts again */
-	CHECK_INT(tenths(&r), 0, "a count that went down starts over (one sample: 0), never a huge rate");
-	rate_sample(&r, 4 * S, 4);
-	CHECK_INT(tenths(&r), 20, "then counts from there: 2.0");
-	rate_sample(&r, 4 * S, 6);
-	CHECK_INT(tenths(&r), 0, "a time not after the last starts over too (no division by 0)");
+	step(&r, 3, 2, 0, "ingest restarted (its count went down): starts over (one sample: 0), never a huge rate");
+	step(&r, 4, 4, 20, "then counts from there: 2.0");
+	step(&r, 4, 6, 0, "a time not after the last starts over too (no division by 0)");
 }
 
 /* The tile that read "fps in / analysed 1.0 / 1.6": a camera slowing from
