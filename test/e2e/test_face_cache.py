@@ -21,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import MODELS, Report  # noqa: E402
 from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
-from test_tracking_worker import STEP_US, Run, frames_clock, pick_photos, set_args, tracks_of, worker_env  # noqa: E402
+from test_tracking_worker import STEP_US, Run, frames_clock, set_args, tracks_of, worker_env  # noqa: E402
 
 STABLE_MS, RECHECK_MS, SEARCH_MS, ALERT_MS = 800, 2000, 1000, 1500
 SETS = ["track.min_hits=2", "track.stable_ms=%d" % STABLE_MS, "track.recheck_ms=%d" % RECHECK_MS,
@@ -44,15 +44,10 @@ def main():
     env = worker_env(rep, "gw-e2e-facecache-")
     if env is None:
         return rep.done()
-    tmp, notifier = env
+    tmp, notifier, (on, off) = env
     d = None
     try:
-        photos = pick_photos(tmp, rep)
-        if photos is None:
-            return rep.done()
-        on, off = photos
-        sets = set_args(SETS)
-        d = Dispatcher(tmp, "hall", MODELS, sets)
+        d = Dispatcher(tmp, "hall", MODELS, set_args(SETS))
         # an hour ahead of the wall clock: nothing here is decided by time alone
         hall = Run(tmp, "hall", d, frames_clock(3600))
         ok = True

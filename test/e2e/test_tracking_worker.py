@@ -188,8 +188,9 @@ def first_track_in(res_by_fid, fids, index):
 
 def worker_env(rep, prefix):
     """What a test of the real worker between the fakes starts from: the
-    checks that it can run here, a temp dir and the fake notifier. Returns
-    (tmp, notifier), or None (the failure reported)."""
+    checks that it can run here, a temp dir, the fake notifier and the
+    photos (pick_photos). Returns (tmp, notifier, (on, off)), or None (the
+    failure reported, what was made taken down)."""
     if cv2 is None:
         rep.fail("python3-opencv", "import cv2 failed: run with /usr/bin/python3")
         return None
@@ -198,7 +199,14 @@ def worker_env(rep, prefix):
         return None
     tmp = tempfile.mkdtemp(prefix=prefix)
     os.makedirs(os.path.join(tmp, "run"))
-    return tmp, FakeNotifier(os.path.join(tmp, "run", "notifier.sock"))
+    notifier = FakeNotifier(os.path.join(tmp, "run", "notifier.sock"))
+    photos = None
+    try:
+        photos = pick_photos(tmp, rep)
+    finally:
+        if photos is None:
+            worker_env_down(rep, tmp, None, notifier)
+    return (tmp, notifier, photos) if photos else None
 
 
 def set_args(sets):
@@ -211,14 +219,10 @@ def main():
     env = worker_env(rep, "gw-e2e-tracking-")
     if env is None:
         return rep.done()
-    tmp, notifier = env
+    tmp, notifier, (on, off) = env
+    sets = set_args(SETS)
     d = None
     try:
-        photos = pick_photos(tmp, rep)
-        if photos is None:
-            return rep.done()
-        on, off = photos
-        sets = set_args(SETS)
 
         # ---- gate camera ---------------------------------------------------
         d = Dispatcher(tmp, "gate1", MODELS, sets)
