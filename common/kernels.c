@@ -164,11 +164,14 @@ static void conv_forward_wino(layer l, network net)
 
 /* The output-channel kernel (kernels_ocv.c) where it measured faster
  * (person, face and mask networks, layer against layer, interleaved):
- * stride 2 (1.2-1.5x the pixel-vector kernel), planes of 12x12 or less
- * that Winograd does not take (3-4x im2col + sgemm, which narrow planes
- * used), and the other 3x3 layers of 32 or more channels in, 16 or more
- * out in whole vectors (1.05-1.25x). Not for 3 input channels at stride 1
- * (its store per tile outweighs 27 taps: 0.6x) nor 16 in (0.94x).
+ * stride 2 of 8 or more channels in (1.2-1.5x the pixel-vector kernel),
+ * planes of 12x12 or less that Winograd does not take (3-4x im2col +
+ * sgemm, which narrow planes used), and the other 3x3 layers of 32 or
+ * more channels in, 16 or more out in whole vectors (1.05-1.25x). Not
+ * for 3 input channels: at stride 1 its store per tile outweighs 27 taps
+ * (0.6x); at stride 2 (the person network's first layer) the
+ * pixel-vector kernel's 16-pixel tiles are 1.2-1.3x it at 416, 1.05-1.1x
+ * at 320 (one layer alone, round 6; 64 channels in and more: 0.7-0.9x).
  * Winograd takes the small planes of 8x8 or more (one layer alone, round
  * 6, once Winograd's pooled output lost its masked stores: 64 -> 64 at
  * 8x8 1.6x, 128 -> 128 at 12x12 1.46x, 256 -> 256 at 10x10 1.28x,
@@ -177,7 +180,7 @@ static void conv_forward_wino(layer l, network net)
 static int kernels_ocv_chosen(const layer *l)
 {
 	if (l->stride == 2)
-		return 1;
+		return l->c >= 8;
 	if (l->out_w <= 12 && l->out_h <= 12)
 		return !(conv3_winograd_packable(l) && l->out_w >= 8 && l->out_h >= 8);
 	return !conv3_winograd_packable(l) && l->c >= 32 && l->n % 16 == 0;
