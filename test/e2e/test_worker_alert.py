@@ -23,7 +23,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gwmsg  # noqa: E402
 from lib import Gatewatch, Report, wait_until  # noqa: E402
-from notifier_env import Notifier  # noqa: E402
+from notifier_env import WS, Notifier  # noqa: E402
 
 rep = Report()
 
@@ -79,15 +79,34 @@ with Gatewatch("workeralert", cameras=("cam1", "cam2"),
 # The notifier alone: its worker_failing episodes from QUEUE_STATUS counts.
 n = Notifier(extra=["--set", "worker.failing_count=3", "--set", "worker.failing_window_ms=4000"])
 db = os.path.join(n.dir, "gatewatch.db")
+
+
+def ticked(live, cam, failed, timeout=60):
+    """True once /live pushed cam's queue status with this failed count: the
+    notifier pushes changed cameras at its tick, and the same tick's health
+    check (after the push) has then looked at that status."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            m = live.recv(max(0.1, end - time.monotonic()))
+        except OSError:   # nothing more before the end
+            return False
+        if m.get("type") == "camera" and m.get("id") == cam and (m.get("queue") or {}).get("failed") == failed:
+            return True
+    return False
 try:
     n.start()
     disp = gwmsg.connect(n.sock)
     disp.send(gwmsg.hello(gwmsg.ROLE_DISPATCHER))
+    live = WS(n.http_port)
     disp.send(gwmsg.queue_status("gate1", done=5, failed=1, crashes=9))  # the first look: a baseline
     disp.send(gwmsg.queue_status("hall", done=5))
-    time.sleep(1.5)
+    # The notifier looks at the counts once a second (its tick): each status is
+    # waited for until a tick took it, not slept on (1.5 s was once too short
+    # for a tick on a loaded machine; then the baseline was never looked at)
+    rep.check(ticked(live, "gate1", 1), "the notifier's tick took the baseline")
     disp.send(gwmsg.queue_status("gate1", done=5, failed=2, crashes=10))
-    time.sleep(1.5)
+    rep.check(ticked(live, "gate1", 2), "the notifier's tick took 2 new failures")
     rep.check(alerts(db) == [], "failures from before the first look and 2 new ones (< 3): no alert", str(alerts(db)))
     disp.send(gwmsg.queue_status("gate1", done=5, failed=2, crashes=11))
     one = wait_until(lambda: alerts(db), 30, 0.2)
@@ -106,6 +125,7 @@ try:
     again = wait_until(lambda: len(alerts(db)) == 2, 30, 0.2)
     rep.check(again, "re-armed: a new episode (after a dispatcher restart) raises a second alert", str(alerts(db)))
     disp.close()
+    live.close()
     rep.check(n.stop() == 0, "stopped")
     n.start()
     time.sleep(2)
