@@ -8,11 +8,25 @@ them, see DET_DY) from the TRAIN split of
 mask-scenes (N % 5 != 0; validation images never enter), and with
 --holdout OUT/holdout/annotations.jsonl (+ an images link) of the images
 held out to choose epochs, rate and threshold: the calibration split of
-mask-lists.py (N % 5 == 1), which then stays out of train.list.
+mask-lists.py (N % 5 == 1), which then stays out of train.list. Also
+OUT/train/annotations.jsonl (+ images link): the training images as
+`gatewatch eval` reads them.
 
-Usage: face-lists.py --scenes DIR --out DIR [--holdout]
+--additions FILE (repeatable): JSON lines {"file": ..., "faces": [{x, y, w,
+h, label}]} of real faces the annotations lack (models/data/); each
+image's faces are added to its annotations in train.list, the holdout and
+the train set alike, so that the shipped weights and every candidate are
+scored against the same corrected annotations.
+--ignore DETAILS --ignore-score T: the found faces of a `gatewatch eval
+--details` run on OUT/train (the shipped detector) with score >= T that
+match no annotated face are written to train.list as class -1: facetrain
+neither trains them as faces nor mines them as negatives.
+
+Usage: face-lists.py --scenes DIR --out DIR [--holdout] [--additions FILE]
+                     [--ignore DETAILS --ignore-score T]
 """
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -40,22 +54,69 @@ def detector_box(fc):
     return fc["x"], cy - h / 2, w, h
 
 
+def read_additions(paths, scenes):
+    """file name (as in annotations.jsonl) -> the faces to add"""
+    add = {}
+    for p in paths:
+        with open(p) as f:
+            for i, line in enumerate(f):
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                o = json.loads(line)
+                name = o["file"]
+                if not name.startswith("images/"):
+                    name = "images/" + os.path.basename(name)
+                if number(name) % 5 == 0:
+                    sys.exit("face-lists: %s line %d: %s is a validation image" % (p, i + 1, name))
+                for fc in o["faces"]:
+                    if not all(k in fc for k in ("x", "y", "w", "h", "label")):
+                        sys.exit("face-lists: %s line %d: a face needs x y w h label" % (p, i + 1))
+                add.setdefault(name, []).extend(o["faces"])
+    return add
+
+
+def read_ignored(path, score):
+    """image path -> found faces (x, y, w, h, detector boxes) with score >=
+    score that match no annotation as `gatewatch eval` matches"""
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location("fit_vision", os.path.join(here, "fit-vision.py"))
+    fv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fv)
+    out = {}
+    with open(path) as f:
+        for line in f:
+            j = json.loads(line)
+            found = [d["face"] for d in j["found"] if d["score"] >= score]
+            fm, _, _ = fv.match(found, [a["box"] for a in j["annotated"]])
+            out[os.path.basename(j["file"])] = [b for b, m in zip(found, fm) if m < 0]
+    return out
+
+
+def open_set(out, name, scenes):
+    """OUT/name/annotations.jsonl for writing, beside a link to the images"""
+    os.makedirs(os.path.join(out, name), exist_ok=True)
+    link = os.path.join(out, name, "images")
+    if not os.path.islink(link):
+        os.symlink(os.path.join(scenes, "images"), link)
+    return open(os.path.join(out, name, "annotations.jsonl"), "w")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenes", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--holdout", action="store_true")
+    ap.add_argument("--additions", action="append", default=[])
+    ap.add_argument("--ignore")
+    ap.add_argument("--ignore-score", type=float, default=0.5)
     a = ap.parse_args()
+    add = read_additions(a.additions, a.scenes)
+    ign = read_ignored(a.ignore, a.ignore_score) if a.ignore else {}
     scenes = os.path.abspath(a.scenes)
     os.makedirs(a.out, exist_ok=True)
-    ntrain = nhold = 0
-    hold = None
-    if a.holdout:
-        os.makedirs(os.path.join(a.out, "holdout"), exist_ok=True)
-        link = os.path.join(a.out, "holdout", "images")
-        if not os.path.islink(link):
-            os.symlink(os.path.join(scenes, "images"), link)
-        hold = open(os.path.join(a.out, "holdout", "annotations.jsonl"), "w")
+    ntrain = nhold = nadd = nign = 0
+    hold = open_set(a.out, "holdout", scenes) if a.holdout else None
+    tr = open_set(a.out, "train", scenes)
     with open(os.path.join(a.out, "train.list"), "w") as tl, \
             open(os.path.join(scenes, "annotations.jsonl")) as f:
         for line in f:
@@ -63,19 +124,30 @@ def main():
             n = number(o["file"])
             if n % 5 == 0:
                 continue  # validation
+            o["faces"] = o["faces"] + add.get(o["file"], [])
+            nadd += len(add.pop(o["file"], []))
             if hold is not None and n % 5 == 1:
-                hold.write(line)
+                hold.write(json.dumps(o) + "\n")
                 nhold += 1
                 continue
+            tr.write(json.dumps(o) + "\n")
             faces = o["faces"]
-            row = [os.path.join(scenes, o["file"]), str(len(faces))]
+            drop = ign.get(os.path.basename(o["file"]), [])
+            row = [os.path.join(scenes, o["file"]), str(len(faces) + len(drop))]
             for fc in faces:
                 row += ["%.2f" % v for v in detector_box(fc)] + [str(CLS.get(fc["label"], 2))]
+            for b in drop:
+                row += ["%.2f" % v for v in b] + ["-1"]
+            nign += len(drop)
             tl.write(" ".join(row) + "\n")
             ntrain += 1
+    tr.close()
     if hold is not None:
         hold.close()
-    print("face-lists: %d training images, %d held out" % (ntrain, nhold), file=sys.stderr)
+    if add:
+        sys.exit("face-lists: additions for images not in the annotations: %s" % ", ".join(sorted(add)[:5]))
+    print("face-lists: %d training images, %d held out, %d faces added, %d found faces ignored" % (
+        ntrain, nhold, nadd, nign), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 #
 # Usage: sh models/scripts/train-face.sh --out DIR [--start WEIGHTS] [--epochs N]
 #        [--lr X] [--batch N] [--seed N] [--freeze N] [--work DIR] [--all]
+#        [--oneclass] [--woff X] [--wchin X] [--ignore T]
+#        [--additions FILE ... | --no-additions]
 #   --out     where face_E.weights, train.log and holdout.txt go
 #   --start   the weights to start from (default models/out/face.weights,
 #             the converted source weights)
@@ -19,11 +21,22 @@
 #             without it mask-scenes N % 5 == 1 (the calibration split of
 #             mask-lists.py) is held out and every epoch is scored on it by
 #             face-holdout.py (the choice of epoch, rate and threshold)
+#   --oneclass  one face class in the loss (the larger of Mask / NoMask
+#             trained up; the mask classifier judges masks)
+#   --woff, --wchin  mask_off, mask_chin faces' loss x X (default 1)
+#   --ignore T  the shipped detector's (models/out) found faces of score >= T
+#             on the training images that match no annotated face are
+#             neither faces nor negatives (class -1; not mined)
+#   --additions FILE  real faces missing from mask-scenes' annotations
+#             (face-lists.py), added to the training AND the held-out
+#             annotations (every weights file scored against the same);
+#             default every models/data/*additions*.jsonl; --no-additions: none
 #   env GW_MASK_SCENES: the data set (default ../shared/datasets/mask-scenes)
 # Validation images (N % 5 == 0) never enter (face-lists.py).
 set -eu
 cd "$(dirname "$0")/../.."
 out=""; start=models/out/face.weights; epochs=2; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
+extra=""; ignore=""; adds=""; noadds=0
 scenes=${GW_MASK_SCENES:-../shared/datasets/mask-scenes}
 export OPENBLAS_NUM_THREADS=1
 while [ $# -gt 0 ]; do
@@ -37,21 +50,39 @@ while [ $# -gt 0 ]; do
 	--freeze) freeze=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--all) all=1; shift ;;
+	--oneclass) extra="$extra -oneclass"; shift ;;
+	--woff) extra="$extra -woff $2"; shift 2 ;;
+	--wchin) extra="$extra -wchin $2"; shift 2 ;;
+	--ignore) ignore=$2; shift 2 ;;
+	--additions) adds="$adds --additions $2"; shift 2 ;;
+	--no-additions) noadds=1; shift ;;
 	*) echo "train-face: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$out" ] || { echo "usage: train-face.sh --out DIR [options] (see the script's head)" >&2; exit 2; }
 work=${work:-$out/facetrain.tmp}
 mkdir -p "$out" "$work"
-if [ $all = 1 ]; then
-	/usr/bin/python3 models/scripts/face-lists.py --scenes "$scenes" --out "$work"
-else
-	/usr/bin/python3 models/scripts/face-lists.py --scenes "$scenes" --out "$work" --holdout
+if [ $noadds = 0 ] && [ -z "$adds" ]; then
+	for f in models/data/*additions*.jsonl; do
+		[ -f "$f" ] && adds="$adds --additions $f"
+	done
+fi
+[ $noadds = 1 ] && adds=""
+hold=--holdout
+[ $all = 1 ] && hold=""
+# shellcheck disable=SC2086 # word lists
+/usr/bin/python3 models/scripts/face-lists.py --scenes "$scenes" --out "$work" $hold $adds
+if [ -n "$ignore" ]; then
+	nice -n 10 bin/gatewatch eval -q --set models.dir=models/out --set worker.face_threshold="$ignore" \
+		--details "$work/train.details" "$work/train" > "$work/train.report"
+	# shellcheck disable=SC2086
+	/usr/bin/python3 models/scripts/face-lists.py --scenes "$scenes" --out "$work" $hold $adds \
+		--ignore "$work/train.details" --ignore-score "$ignore"
 fi
 # one image per forward pass, $batch per update
 sed -e "s/^batch=.*/batch=$batch/" -e "s/^subdivisions=.*/subdivisions=$batch/" models/out/face.cfg > "$work/train.cfg"
 nice -n 15 build/models/facetrain "$work/train.cfg" "$start" "$work/train.list" "$out" \
-	-epochs "$epochs" -lr "$lr" -batch "$batch" -seed "$seed" -freeze "$freeze" > "$out/train.log" 2>&1
+	-epochs "$epochs" -lr "$lr" -batch "$batch" -seed "$seed" -freeze "$freeze" $extra > "$out/train.log" 2>&1
 if [ $all = 0 ]; then
 	set -- --weights "$start"
 	e=1

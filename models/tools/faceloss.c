@@ -4,9 +4,12 @@
  * under neg_iou with every face (ignored ones included) are negatives, of
  * which the neg_ratio x positives with the highest loss are trained (hard
  * negative mining). Class: binary cross-entropy on the sigmoid of each
- * channel. Box: smooth L1 on the encoded offsets (variances 0.1 / 0.2, as
+ * channel, or with oneclass a face's score as facedet.c reads it (the
+ * larger of the two) trained up and the other channel left alone, so the
+ * Mask/NoMask split is the mask classifier's. Box: smooth L1 on the encoded offsets (variances 0.1 / 0.2, as
  * facedet.c decodes them). Losses are divided by norm (the caller's
- * running mean of positives per image). */
+ * running mean of positives per image); a positive's class and box loss
+ * are also multiplied by weight[] of its face's class. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +64,7 @@ int faceloss_init(struct faceloss *fl, network *net)
 	fl->neg_iou = 0.3f;
 	fl->neg_ratio = 3;
 	fl->norm = 10;
+	fl->weight[0] = fl->weight[1] = fl->weight[2] = 1;
 	return 0;
 }
 
@@ -161,14 +165,23 @@ static void faceloss_positive(struct faceloss *fl, int a, const struct faceloss_
 	layer *lc = fl->cls[lv], *ll = fl->loc[lv];
 	float t[4];
 
+	float wt = b->cls >= 0 && b->cls < 3 ? fl->weight[b->cls] : 1, lo[2];
+
+	for (c = 0; c < 2; c++)
+		lo[c] = lc->output[(size_t)(2 * k + c) * wh + p];
 	for (c = 0; c < 2; c++) {
 		size_t o = (size_t)(2 * k + c) * wh + p;
-		float pr = faceloss_sigmoid(lc->output[o]), tg = b->cls == c || (b->cls == 2 && c == 1);
+		float pr = faceloss_sigmoid(lo[c]), tg = b->cls == c || (b->cls == 2 && c == 1);
 
-		if (b->cls == 2 && c == 0)
+		if (fl->oneclass) {
+			if (lo[c] < lo[1 - c] || (lo[c] == lo[1 - c] && c == 0))
+				continue; /* the larger channel is the face's score */
+			tg = 1;
+		} else if (b->cls == 2 && c == 0) {
 			continue;
-		lc->delta[o] = (tg - pr) / fl->norm;
-		s->cls -= logf(fmaxf(tg ? pr : 1 - pr, 1e-7f));
+		}
+		lc->delta[o] = wt * (tg - pr) / fl->norm;
+		s->cls -= wt * logf(fmaxf(tg ? pr : 1 - pr, 1e-7f));
 	}
 	t[0] = (b->x + b->w / 2 - an[0]) / (0.1f * an[2]);
 	t[1] = (b->y + b->h / 2 - an[1]) / (0.1f * an[3]);
@@ -178,8 +191,8 @@ static void faceloss_positive(struct faceloss *fl, int a, const struct faceloss_
 		size_t o = (size_t)(4 * k + i) * wh + p;
 		float d = ll->output[o] - t[i], ad = fabsf(d);
 
-		s->box += ad < 1 ? 0.5f * d * d : ad - 0.5f;
-		ll->delta[o] = -(ad < 1 ? d : (d > 0 ? 1.0f : -1.0f)) / fl->norm;
+		s->box += wt * (ad < 1 ? 0.5f * d * d : ad - 0.5f);
+		ll->delta[o] = -wt * (ad < 1 ? d : (d > 0 ? 1.0f : -1.0f)) / fl->norm;
 	}
 }
 

@@ -26,6 +26,8 @@ struct faceloss {
 	float *negloss;
 	int *order;
 	float pos_iou, neg_iou, neg_ratio, norm;
+	int oneclass;         /* 1: a face is a face: -log max(sigmoid Mask, NoMask) */
+	float weight[3];      /* positives' loss x weight[cls] (default 1 1 1) */
 };
 
 struct faceloss_sums { double cls, box; long pos, neg; };

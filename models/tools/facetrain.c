@@ -7,7 +7,7 @@
  * and fill run gatewatch's fast versions through its PLT.
  *
  * Usage: facetrain CFG WEIGHTS LIST OUTDIR [-epochs N] [-lr X] [-batch N]
- *        [-seed N] [-freeze N] [-minpx X]
+ *        [-seed N] [-freeze N] [-minpx X] [-oneclass] [-woff X] [-wchin X]
  *   CFG: face.cfg with batch=N subdivisions=N (one image per forward,
  *        N per update); WEIGHTS: the start
  *   LIST: one image a line: PATH COUNT then COUNT times X Y W H CLS (image
@@ -15,6 +15,11 @@
  *   OUTDIR: face_E.weights after each epoch E
  *   -freeze N: layers 0..N-1 keep their weights (no backward through
  *        them); default 6 (the first three convolutions)
+ *   -oneclass: a face is a face (the larger of Mask / NoMask trained up,
+ *        the class is the mask classifier's); -woff X, -wchin X: mask_off,
+ *        mask_chin faces' loss x X (default 1)
+ *   a face of CLS -1 in LIST is ignored: its anchors neither positive nor
+ *        negative (a found face the annotations may lack)
  * One line per 50 images on stdout: images, mean class and box loss. Every
  * random choice comes from -seed: two runs give the same weights. Exit 0
  * done, 1 on a load failure, 2 usage. */
@@ -39,13 +44,14 @@ struct facetrain_img {
 };
 
 struct facetrain_opt {
-	int epochs, batch, freeze;
+	int epochs, batch, freeze, oneclass;
 	unsigned long long seed;
-	float lr, minpx;
+	float lr, minpx, woff, wchin;
 };
 
 static const char facetrain_usage[] =
-    "usage: facetrain CFG WEIGHTS LIST OUTDIR [-epochs N] [-lr X] [-batch N] [-seed N] [-freeze N] [-minpx X]\n";
+    "usage: facetrain CFG WEIGHTS LIST OUTDIR [-epochs N] [-lr X] [-batch N] [-seed N] [-freeze N] [-minpx X]"
+    " [-oneclass] [-woff X] [-wchin X]\n";
 
 /* facetrain_load_one - decode one image and read its faces from fp. */
 static int facetrain_load_one(FILE *fp, const char *path, int nf, struct facetrain_img *t)
@@ -172,8 +178,15 @@ static int facetrain_args(int argc, char **argv, struct facetrain_opt *o)
 {
 	int i;
 
-	*o = (struct facetrain_opt){ 4, 16, 6, 1, 0.0005f, 10 };
-	for (i = 5; i + 1 < argc; i += 2) {
+	*o = (struct facetrain_opt){ 4, 16, 6, 0, 1, 0.0005f, 10, 1, 1 };
+	for (i = 5; i < argc; i += 2) {
+		if (strcmp(argv[i], "-oneclass") == 0) {
+			o->oneclass = 1;
+			i--;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return -1;
 		if (strcmp(argv[i], "-epochs") == 0)
 			o->epochs = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "-lr") == 0)
@@ -186,10 +199,14 @@ static int facetrain_args(int argc, char **argv, struct facetrain_opt *o)
 			o->freeze = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "-minpx") == 0)
 			o->minpx = strtof(argv[i + 1], NULL);
+		else if (strcmp(argv[i], "-woff") == 0)
+			o->woff = strtof(argv[i + 1], NULL);
+		else if (strcmp(argv[i], "-wchin") == 0)
+			o->wchin = strtof(argv[i + 1], NULL);
 		else
 			return -1;
 	}
-	return argc >= 5 && i == argc && o->epochs > 0 && o->batch > 0 && o->lr > 0 ? 0 : -1;
+	return argc >= 5 && o->epochs > 0 && o->woff > 0 && o->wchin > 0 && o->batch > 0 && o->lr > 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -215,9 +232,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	facetrain_prepare(net, &o);
+	fl.oneclass = o.oneclass;
+	fl.weight[1] = o.woff;
+	fl.weight[2] = o.wchin;
 	snprintf(tmp, sizeof(tmp), "%s/aug.tmp.jpg", argv[4]);
-	printf("facetrain: %d images, %d epochs, rate %g, batch %d, layers 0..%d frozen, seed %llu\n", n, o.epochs,
-	    o.lr, o.batch, o.freeze - 1, o.seed);
+	printf("facetrain: %d images, %d epochs, rate %g, batch %d, layers 0..%d frozen, seed %llu, %s, mask_off x %g,"
+	    " mask_chin x %g\n", n, o.epochs, o.lr, o.batch, o.freeze - 1, o.seed,
+	    o.oneclass ? "one face class" : "Mask / NoMask", o.woff, o.wchin);
 	for (e = 1; e <= o.epochs; e++) {
 		if (facetrain_epoch(net, &fl, t, n, &r, &o, tmp, e) < 0) {
 			fprintf(stderr, "facetrain: augmentation failed\n");

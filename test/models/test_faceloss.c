@@ -6,7 +6,9 @@
  *   divided by its normaliser, within 2e-3 relative;
  * - each usable face has a positive anchor, an ignored face none, and
  *   negatives number neg_ratio x positives;
- * - the class convs were switched to linear (the sigmoid is the loss's).
+ * - the class convs were switched to linear (the sigmoid is the loss's);
+ * the gradient check runs again with oneclass (one face score, the larger
+ * channel) and a weight of 2.5 on mask_off faces.
  * Prints "ok - ..." / "not ok - ..." lines; exit 1 on a failure. */
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +68,28 @@ static double grad_check(struct faceloss *fl, layer *l, const float *delta, cons
 	return worst;
 }
 
+/* check_gradient - every head's deltas (from the faceloss_delta just run)
+ * against central differences of the loss. */
+static void check_gradient(struct faceloss *fl, layer *layers, float **saved, const struct faceloss_box *b, long pos,
+                           const char *what)
+{
+	double worst = 0;
+	int i, touched = 0;
+
+	for (i = 0; i < 2 * FACELOSS_LEVELS; i++)
+		memcpy(saved[i], layers[i].delta, sizeof(float) * layers[i].outputs);
+	for (i = 0; i < 2 * FACELOSS_LEVELS; i++) {
+		double w;
+
+		memset(layers[i].delta, 0, sizeof(float) * layers[i].outputs);
+		w = grad_check(fl, &layers[i], saved[i], b, 3, &touched);
+		if (w > worst)
+			worst = w;
+	}
+	printf("# %d outputs with a delta, worst relative error %.2g\n", touched, worst);
+	check(touched >= 4 * pos && worst < 2e-3, what);
+}
+
 int main(void)
 {
 	static const int side[FACELOSS_LEVELS] = { 9, 5, 3, 2, 1 };
@@ -77,8 +101,7 @@ int main(void)
 		{ 0.10f, 0.20f, 0.08f, 0.10f, 0 }, { 0.50f, 0.40f, 0.30f, 0.35f, 1 }, { 0.70f, 0.05f, 0.05f, 0.05f, -1 },
 	};
 	float *saved[2 * FACELOSS_LEVELS];
-	double worst = 0;
-	int i, j, touched = 0, linear = 1;
+	int i, j, linear = 1;
 
 	srand(7);
 	memset(&net, 0, sizeof(net));
@@ -106,18 +129,14 @@ int main(void)
 	faceloss_delta(&fl, b, 3, &s);
 	check(s.pos >= 2, "each usable face has a positive anchor");
 	check(s.neg == (long)(fl.neg_ratio * s.pos), "negatives: neg_ratio x positives");
+	check_gradient(&fl, layers, saved, b, s.pos, "deltas are the loss's negative gradient / norm");
+	fl.oneclass = 1;
+	fl.weight[1] = 2.5f;
+	memset(&s, 0, sizeof(s));
 	for (i = 0; i < 2 * FACELOSS_LEVELS; i++)
-		memcpy(saved[i], layers[i].delta, sizeof(float) * layers[i].outputs);
-	for (i = 0; i < 2 * FACELOSS_LEVELS; i++) {
-		double w;
-
 		memset(layers[i].delta, 0, sizeof(float) * layers[i].outputs);
-		w = grad_check(&fl, &layers[i], saved[i], b, 3, &touched);
-		if (w > worst)
-			worst = w;
-	}
-	printf("# %d outputs with a delta, worst relative error %.2g\n", touched, worst);
-	check(touched >= 4 * s.pos && worst < 2e-3, "deltas are the loss's negative gradient / norm");
+	faceloss_delta(&fl, b, 3, &s);
+	check_gradient(&fl, layers, saved, b, s.pos, "oneclass, mask_off x 2.5: deltas are the negative gradient / norm");
 	for (i = 0; i < 2 * FACELOSS_LEVELS; i++) {
 		free(layers[i].output);
 		free(layers[i].delta);
