@@ -16,6 +16,7 @@ static const char *const maskcls_names[MASKCLS_N] = { "mask_on", "mask_off", "ma
 struct maskcls {
 	network *net;           /* owned */
 	int size;               /* net input, square */
+	int nose;               /* mask.region says "nose": crop maskcls_nose_box */
 	float *in;              /* owned: 3*size*size */
 	float *mirror;          /* owned: 3*size*size, in flipped left-right */
 	float threshold[MASKCLS_N];
@@ -96,6 +97,31 @@ static int maskcls_read_thresholds(const char *dir, float thr[MASKCLS_N], char *
 	return 0;
 }
 
+/* maskcls_read_region - mask.region, when present: "face" (as without it)
+ * or "nose" (the head reads maskcls_nose_box's crop). 1 for nose. */
+static int maskcls_read_region(const char *dir, char *err, size_t errlen)
+{
+	char path[4096], word[16] = "";
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/mask.region", dir);
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fscanf(f, "%15s", word);
+	fclose(f);
+	if (n == 1 && strcmp(word, "face") == 0)
+		return 0;
+	if (n == 1 && strcmp(word, "nose") == 0)
+		return 1;
+	snprintf(err, errlen, "%s: want \"face\" or \"nose\"", path);
+	return -1;
+}
+
 struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen)
 {
 	struct maskcls *mc;
@@ -106,7 +132,8 @@ struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen)
 		snprintf(err, errlen, "mask classifier: out of memory");
 		return NULL;
 	}
-	if (maskcls_read_thresholds(models_dir, mc->threshold, err, errlen) < 0) {
+	if (maskcls_read_thresholds(models_dir, mc->threshold, err, errlen) < 0 ||
+	    (mc->nose = maskcls_read_region(models_dir, err, errlen)) < 0) {
 		free(mc);
 		return NULL;
 	}
@@ -133,6 +160,7 @@ struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen)
 int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box *face, float probs[MASKCLS_N])
 {
 	struct image crop;
+	struct nn_box nose;
 	size_t plane = (size_t)mc->size * mc->size, i;
 	int c, x, y, n = mc->size, best = 0;
 	float *p;
@@ -140,6 +168,10 @@ int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box 
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || face == NULL ||
 	    !(face->w > 0) || !(face->h > 0))
 		return -EINVAL;
+	if (mc->nose) {
+		maskcls_nose_box(face, &nose);
+		face = &nose;
+	}
 	if (nn_face_square(im, face, NN_MASK_MARGIN, mc->size, &crop) < 0)
 		return -ENOMEM;
 	/* darknet's image loader: planar RGB, px / 255. */
@@ -183,6 +215,24 @@ void maskcls_from_detector(const struct nn_box *det, struct nn_box *out)
 	*out = *det;
 	out->h = det->h / MASKCLS_DET_H;
 	out->y = cy - out->h / 2;
+}
+
+/* The nose region, rows of the (annotation-like) face box: real masks worn
+ * below the nose have their top edge at 0.45-0.55, masks worn properly
+ * cover the nose from about 0.30 (docs/MODELS.md, round 6). */
+#define MASKCLS_NOSE_TOP 0.22f
+#define MASKCLS_NOSE_BOTTOM 0.72f
+
+void maskcls_nose_box(const struct nn_box *face, struct nn_box *out)
+{
+	float side = (MASKCLS_NOSE_BOTTOM - MASKCLS_NOSE_TOP) * face->h / (1 + 2 * NN_MASK_MARGIN);
+	float cx = face->x + face->w / 2;
+	float cy = face->y + (MASKCLS_NOSE_TOP + MASKCLS_NOSE_BOTTOM) / 2 * face->h;
+
+	*out = *face;
+	out->w = out->h = side;
+	out->x = cx - side / 2;
+	out->y = cy - side / 2;
 }
 
 int maskcls_decide(const struct maskcls *mc, const float probs[MASKCLS_N])

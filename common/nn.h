@@ -74,6 +74,11 @@ int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box 
  * facedet_run: the detector's boxes sit higher and are taller than the
  * annotated boxes the classifier learnt (measured, see maskcls.c). */
 void maskcls_from_detector(const struct nn_box *det, struct nn_box *out);
+/* maskcls_nose_box - the box whose nn_face_square crop (NN_MASK_MARGIN) is
+ * the square around the nose of face (a box as maskcls_run takes it): rows
+ * MASKCLS_NOSE_TOP..MASKCLS_NOSE_BOTTOM of its height, centred across it.
+ * A classifier whose models folder has mask.region "nose" crops this. */
+void maskcls_nose_box(const struct nn_box *face, struct nn_box *out);
 /* maskcls_decide - the class to act on: the argmax of probs when its
  * probability reaches that class's threshold (mask.thresholds), else
  * MASKCLS_UNSURE (wait for a better view). */

@@ -103,6 +103,8 @@ def fold_models(a, k, p, mean, std, taps):
     mh.write(p, mean, std, a.work, taps, d, log=open(os.devnull, "w"))
     with open(os.path.join(d, "mask.thresholds"), "w") as f:
         f.write("mask_on 0\nmask_off 0\nmask_chin 0\n")
+    with open(os.path.join(d, "mask.region"), "w") as f:
+        f.write(a.region + "\n")
     src = os.path.abspath(a.models)
     for name in os.listdir(src):
         if name.endswith((".cfg", ".weights")) and not name.startswith("mask."):
@@ -213,6 +215,9 @@ def main():
     ap.add_argument("--drop-modes", help="MODE,MODE,...: leave the training crops of these maskaug modes "
                     "out of every fold head (comparing synthetic classes on one kept run; no thresholds are "
                     "written)")
+    ap.add_argument("--region", default="face", choices=("face", "nose"),
+                    help="the crops the work folder's features are of (train-mask.sh --region): the fold heads "
+                    "get mask.region, so maskeval cuts the same region")
     ap.add_argument("--write")
     a = ap.parse_args()
     a.work = os.path.abspath(a.work)
@@ -229,7 +234,7 @@ def main():
     x = x.reshape(len(y), -1)
     rows, kof, nimg = [], [], 0
     run = [int(v) for v in a.only.split(",")] if a.only else list(range(a.folds))
-    if (a.only or a.drop_modes) and a.write:
+    if (a.only or a.drop_modes or a.region != "face") and a.write:
         sys.exit("mask-crossfit: --only and --drop-modes compare heads: no --write")
     if a.drop_modes:
         drop = set(a.drop_modes.split(","))

@@ -6,7 +6,7 @@
 #
 # Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
 #        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep] [--calib]
-#        [--crossfit K]
+#        [--crossfit K] [--region face|nose] [--feats-only]
 #   --out     where face.cfg/face.weights are and mask.{cfg,weights,labels,
 #             thresholds,manifest} go
 #   --tools   folder with maskaug, maskfeat, maskeval (default build/models)
@@ -25,6 +25,12 @@
 #             images (models/scripts/mask-crossfit.py, needs bin/gatewatch):
 #             writes mask.crossfit, whose thresholds `make fit-vision` then
 #             writes into mask.thresholds; 0 (default): none
+#   --region  what the crops show: face (default, maskcls_run's crop) or nose
+#             (maskcls_region_box's nose-centred square: the second head that
+#             tells a mask worn below the nose, docs/MODELS.md); a nose head
+#             gets mask.region beside its weights
+#   --feats-only  stop after the training crops' backbone features (train.f32,
+#             kept): for mask-crossfit.py; the validation split is not cut
 #   env GW_MASK_SCENES, GW_MASK_FACES, GW_AIZOO: the datasets and the
 #   AIZOO detector (default ../shared/datasets/mask-scenes, mask-faces,
 #   ../shared/models/aizoo-facemask)
@@ -63,6 +69,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0; calib=""; crossfit=0
+region=face; featsonly=0
 taps=6
 # one BLAS thread: the same sums in the same order, so the same weights
 export OPENBLAS_NUM_THREADS=1
@@ -81,9 +88,12 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1; shift ;;
 	--calib) calib=--calib; shift ;;
 	--crossfit) crossfit=$2; shift 2 ;;
+	--region) region=$2; shift 2 ;;
+	--feats-only) featsonly=1; keep=1; shift ;;
 	*) echo "train-mask: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+case $region in face) regopt="" ;; nose) regopt="--region nose" ;; *) echo "train-mask: --region face or nose" >&2; exit 2 ;; esac
 [ -n "$out" ] || { echo "usage: train-mask.sh --out DIR [--tools DIR] [--seed N] ..." >&2; exit 2; }
 for f in "$out/face.cfg" "$out/face.weights" "$tools/maskaug" "$tools/maskfeat" "$tools/maskeval"; do
 	[ -e "$f" ] || { echo "train-mask: missing $f (make models model-tools)" >&2; exit 1; }
@@ -128,10 +138,17 @@ halves "$work/faces.list" "$work/faces.boxes" "$tools/maskaug" --boxes "$out"
 
 # 4. crops
 echo "train-mask: cutting $(wc -l <"$work/train.crops") training crops (${size}x$size, $tools/maskaug)" >&2
-halves "$work/train.crops" "$work/crops" "$tools/maskaug" "$out" "$size"
+halves "$work/train.crops" "$work/crops" "$tools/maskaug" $regopt "$out" "$size"
+if [ "$featsonly" = 1 ]; then
+	awk '{ print $2 }' "$work/train.crops" >"$work/train.ppm"
+	echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
+	"$tools/maskfeat" "$work" maskbb "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
+	echo "train-mask: kept $work (train.crops, train.ppm, train.f32; --feats-only)" >&2
+	exit 0
+fi
 awk -v w="$work" '{ printf "%s %s/val/%05d.ppm %s %s %s %s %s %s\n", $1, w, NR, $3, $4, $5, $6, $7, $8 }' \
 	"$work/val.list" >"$work/val.crops"
-"$tools/maskaug" --exact "$out" "$size" <"$work/val.crops" 2>"$work/valcrops.log" ||
+"$tools/maskaug" $regopt --exact "$out" "$size" <"$work/val.crops" 2>"$work/valcrops.log" ||
 	{ tail -n 5 "$work/valcrops.log" >&2; exit 1; }
 
 # 5. backbone features (the crop lists in the lists' order)

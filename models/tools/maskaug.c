@@ -2,7 +2,7 @@
  * the augmentation that makes them look like what a camera and a face
  * detector give at run time.
  *
- *   maskaug [--exact] MODELS SIZE < LIST
+ *   maskaug [--region nose] [--exact] MODELS SIZE < LIST
  * LIST lines: "SRC DST MODE SEED [X Y W H]". The face box is X Y W H
  * (pixels, top-left corner; from an annotation), or, without one, the
  * highest-scoring face of the face detector at input 224, threshold 0.3,
@@ -28,6 +28,9 @@
  *   - blur (3 in 10): Gaussian, sigma 0.4..1.3 px at SIZE.
  * --exact: no augmentation whatever SEED is (SEED still seeds a synthetic
  * mask): the validation crops.
+ * --region nose: every crop is the square around the nose of the (jittered)
+ * box, maskcls_nose_box, as a models folder with mask.region "nose" crops it
+ * (a far face is cut whole at its small size first, then its nose region).
  * Writes DST as a SIZE x SIZE binary PPM. Prints a summary on stderr;
  * exit 1 if any line failed.
  *
@@ -206,7 +209,19 @@ static void maskaug_colour(struct image *im, struct rng *r)
 }
 
 /* maskaug_augment_crop - the jittered, degraded crop of box (see the top comment). */
-static int maskaug_augment_crop(struct image *im, const struct nn_box *box, unsigned seed, int size, struct image *out)
+/* maskaug_cut - nn_face_square of box, or of its nose region (nose). */
+static int maskaug_cut(const struct image *im, const struct nn_box *box, int nose, int size, struct image *out)
+{
+	struct nn_box n;
+
+	if (!nose)
+		return nn_face_square(im, box, NN_MASK_MARGIN, size, out);
+	maskcls_nose_box(box, &n);
+	return nn_face_square(im, &n, NN_MASK_MARGIN, size, out);
+}
+
+static int maskaug_augment_crop(struct image *im, const struct nn_box *box, unsigned seed, int nose, int size,
+    struct image *out)
 {
 	struct rng r = { seed * 0x2545f4914f6cdd1dULL + 1 };
 	struct nn_box b = *box;
@@ -231,18 +246,18 @@ static int maskaug_augment_crop(struct image *im, const struct nn_box *box, unsi
 		float m = 1 + 2 * NN_MASK_MARGIN;
 
 		if (small * 1.0f >= side * m)
-			rc = nn_face_square(im, &b, NN_MASK_MARGIN, size, out);
+			rc = maskaug_cut(im, &b, nose, size, out);
 		else {
 			if (nn_face_square(im, &b, NN_MASK_MARGIN, small, &lo) < 0)
 				return -1;
 			/* the box whose margin-grown square is the whole small image */
 			whole = (struct nn_box){ small * NN_MASK_MARGIN / m, small * NN_MASK_MARGIN / m,
 			    small / m, small / m, 0 };
-			rc = nn_face_square(&lo, &whole, NN_MASK_MARGIN, size, out);
+			rc = maskaug_cut(&lo, &whole, nose, size, out);
 			free(lo.rgb);
 		}
 	} else
-		rc = nn_face_square(im, &b, NN_MASK_MARGIN, size, out);
+		rc = maskaug_cut(im, &b, nose, size, out);
 	if (rc < 0)
 		return -1;
 	maskaug_colour(out, &r);
@@ -302,18 +317,25 @@ static int maskaug_boxes(const char *models)
 }
 
 static const char maskaug_usage[] =
-    "usage: maskaug [--exact] MODELS SIZE < LIST | maskaug --boxes MODELS < LIST\n";
+    "usage: maskaug [--region face|nose] [--exact] MODELS SIZE < LIST | maskaug --boxes MODELS < LIST\n";
 
 int main(int argc, char **argv)
 {
 	char line[16384], src[4096], dst[4096], dsrc[4096], mode[16], err[512];
-	int size, lineno = 0, boxed = 0, found = 0, whole = 0, bad = 0, exact = 0;
+	int size, lineno = 0, boxed = 0, found = 0, whole = 0, bad = 0, exact = 0, nose = 0;
 	struct facedet *fd = NULL;
 
 	toolopt_std(argc, argv, "maskaug", maskaug_usage);
 
 	if (argc == 3 && strcmp(argv[1], "--boxes") == 0)
 		return maskaug_boxes(argv[2]);
+	if (argc >= 5 && strcmp(argv[1], "--region") == 0) {
+		if (strcmp(argv[2], "nose") != 0 && strcmp(argv[2], "face") != 0)
+			return toolopt_usage(maskaug_usage);
+		nose = strcmp(argv[2], "nose") == 0;
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc == 4 && strcmp(argv[1], "--exact") == 0) {
 		exact = 1;
 		argv++;
@@ -373,8 +395,8 @@ int main(int argc, char **argv)
 				chin_paste(&im, &box, &donor, &dbox, seed);
 			free(donor.rgb);
 		}
-		if ((seed == 0 || exact ? nn_face_square(&im, &box, NN_MASK_MARGIN, size, &crop) :
-		    maskaug_augment_crop(&im, &box, seed, size, &crop)) < 0 || ppm_write(dst, &crop) < 0) {
+		if ((seed == 0 || exact ? maskaug_cut(&im, &box, nose, size, &crop) :
+		    maskaug_augment_crop(&im, &box, seed, nose, size, &crop)) < 0 || ppm_write(dst, &crop) < 0) {
 			fprintf(stderr, "maskaug: %s: cannot write\n", dst);
 			bad++;
 		} else

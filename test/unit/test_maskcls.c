@@ -171,4 +171,78 @@ CASE(mirror)
 	maskcls_close(mc);
 }
 
+static void
+test_maskcls_write_region(const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/mask.region", check_tmpdir());
+	if (text == NULL) {
+		unlink(path);
+		return;
+	}
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* mask.region "nose": the head reads maskcls_nose_box's crop, so the face
+ * box gives what a face-region head gives on the nose box; "face" and no
+ * file are the same; anything else is refused naming the file */
+CASE(region)
+{
+	struct maskcls *mc = test_maskcls_open(), *nose;
+	struct nn_box box = { 20, 14, 40, 48, 1 }, nb;
+	float p[MASKCLS_N], q[MASKCLS_N], r[MASKCLS_N], d = 0, dface = 0;
+	char err[512] = "";
+	struct image im;
+	int x, y, c;
+
+	if (mc == NULL)
+		return;
+	im.w = 80;
+	im.h = 76;
+	im.rgb = malloc((size_t)im.w * im.h * 3);
+	for (y = 0; y < im.h; y++)
+		for (x = 0; x < im.w; x++)
+			for (c = 0; c < 3; c++)
+				im.rgb[((size_t)y * im.w + x) * 3 + c] =
+				    (unsigned char)((x * 5 + y * y * (c + 2) + (x * y) % 19) & 255);
+	maskcls_nose_box(&box, &nb);
+	CHECK(fabsf(nb.x + nb.w / 2 - 40) < 1e-4f && fabsf(nb.w - nb.h) < 1e-4f &&
+	    fabsf(nb.w * 1.4f - 0.5f * 48) < 1e-3f && fabsf(nb.y + nb.h / 2 - (14 + 0.47f * 48)) < 1e-3f,
+	    "the nose box: centred across the face, its crop rows 0.22-0.72 of the face's height");
+	test_maskcls_write_region("nose\n");
+	nose = maskcls_open(check_tmpdir(), err, sizeof(err));
+	CHECK(nose != NULL, "mask.region \"nose\" loads");
+	if (nose != NULL) {
+		maskcls_run(nose, &im, &box, p);
+		maskcls_run(mc, &im, &nb, q);
+		maskcls_run(mc, &im, &box, r);
+		for (c = 0; c < MASKCLS_N; c++) {
+			d = fmaxf(d, fabsf(p[c] - q[c]));
+			dface = fmaxf(dface, fabsf(p[c] - r[c]));
+		}
+		CHECK(d < 1e-6f, "a nose head on the face box = the face head on maskcls_nose_box's box");
+		CHECK(dface > 1e-4f, "... which is another crop than the face's");
+		maskcls_close(nose);
+	}
+	test_maskcls_write_region("face\n");
+	nose = maskcls_open(check_tmpdir(), err, sizeof(err));
+	CHECK(nose != NULL, "mask.region \"face\" loads");
+	if (nose != NULL) {
+		maskcls_run(nose, &im, &box, p);
+		CHECK(memcmp(p, r, sizeof(p)) == 0, "... and crops as without the file");
+		maskcls_close(nose);
+	}
+	test_maskcls_write_region("chin\n");
+	nose = maskcls_open(check_tmpdir(), err, sizeof(err));
+	CHECK(nose == NULL && strstr(err, "mask.region") != NULL, "mask.region \"chin\" is refused, naming the file");
+	maskcls_close(nose);
+	test_maskcls_write_region(NULL);
+	free(im.rgb);
+	maskcls_close(mc);
+}
+
 CHECK_MAIN()
