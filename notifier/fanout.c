@@ -4,8 +4,8 @@
  *   {"type":"alert","alert":<alert item, db.c>}     a new alert
  *   {"type":"alert_ack","alert":<alert item>}       an alert acknowledged
  *   {"type":"camera", <camera object, see cams.c, without last_*>}
- *   {"type":"today","today":<query_stats_day>}    (at most once a second,
- *                                                 and <= 5% of the loop)
+ *   {"type":"today","today":<query_stats_day>}    (each time today.c read
+ *                                                 them again, in the pool)
  * To ingest peers, for the camera's gate connections (cameras not in
  * indoor mode), one MSG_VERDICT (a gate message) per stored event that
  * the gate must know about, when it is stored for the first time:
@@ -17,7 +17,6 @@
  * camera per second. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cams.h"
 #include "db.h"
@@ -27,17 +26,11 @@
 #include "live.h"
 #include "log.h"
 #include "result.h"
+#include "today.h"
 #include "util.h"
 
 static fanout_gate_fn fanout_gate_send; /* to ingest's gate connections; NULL: nobody */
-static int today_dirty;
-static uint64_t today_last_us, today_cost_us; /* monotonic; cost of the last computation */
 
-void
-fanout_start(fanout_gate_fn gate)
-{
-	fanout_gate_send = gate;
-}
 
 /* fanout_push - broadcast {"type":type, + the members of item}. */
 static void
@@ -74,6 +67,21 @@ fanout_member(const char *type, const char *key, json_t *v, const char *what)
 	jbuf_free(&b);
 }
 
+/* fanout_today - today.c read the day's figures again. */
+static void
+fanout_today(json_t *figures)
+{
+	if (live_count() > 0)
+		fanout_member("today", "today", json_incref(figures), "today's figures");
+}
+
+void
+fanout_start(fanout_gate_fn gate)
+{
+	fanout_gate_send = gate;
+	today_init(db_handle(), fanout_today);
+}
+
 /* fanout_alert - push {"type":type,"alert":<item>} for alert id. */
 static void
 fanout_alert(const char *type, int64_t id)
@@ -89,14 +97,14 @@ fanout_alert(const char *type, int64_t id)
 void
 fanout_alert_new(int64_t id)
 {
-	today_dirty = 1;
+	today_changed();
 	fanout_alert("alert", id);
 }
 
 void
 fanout_alert_ack(int64_t id)
 {
-	today_dirty = 1;
+	today_changed();
 	fanout_alert("alert_ack", id);
 }
 
@@ -147,7 +155,7 @@ fanout_override(const struct msg_result *r, const struct msg_track_event *e, con
 	struct jbuf item;
 	int sent = 0;
 
-	today_dirty = 1;
+	today_changed();
 	if (!cams_is_indoor(r->ref.camera))
 		sent = fanout_gate(r, e, MSG_GATE_VERDICT, by);
 	if (live_count()) {
@@ -200,7 +208,7 @@ fanout_result(const struct msg_result *r, const struct commit_out *out)
 		}
 	}
 	if (out->nfresh) {
-		today_dirty = 1;
+		today_changed();
 		log_info(frame ? r->ref.frame_id : NULL, "%s: %d of %u track events stored, %d gate decisions, "
 		    "%d gate messages", r->ref.camera, out->nfresh, r->nevents, decisions, sent);
 	} else if (r->nevents)
@@ -230,19 +238,6 @@ fanout_camera(int idx)
 void
 fanout_tick(void)
 {
-	uint64_t now = util_mono_us();
-	json_t *today;
-
 	cams_tick(fanout_camera);
-	if (!today_dirty || live_count() == 0)
-		return;
-	/* The figures are a query over the whole day: at most 5% of the loop's
-	 * time goes to them, however busy the day gets. */
-	if (now - today_last_us < 20 * today_cost_us)
-		return;
-	today_dirty = 0;
-	today = query_stats_day(db_handle(), time(NULL));
-	today_last_us = util_mono_us();
-	today_cost_us = today_last_us - now;
-	fanout_member("today", "today", today, "today's figures");
+	today_tick();
 }

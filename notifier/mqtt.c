@@ -19,7 +19,7 @@
 
 #include "cams.h"
 #include "db.h"
-#include "query.h"
+#include "today.h"
 #include "jbuf.h"
 #include "log.h"
 #include "mqtt.h"
@@ -41,8 +41,6 @@ static struct {
 	char prefix[128], disc[128];
 	unsigned offline_ms;
 	unsigned tick;
-	json_t *today;             /* owned: the day's figures last read, or NULL */
-	uint64_t today_at_us, today_cost_us; /* monotonic: when read, how long it took */
 	atomic_int connected, resync;
 	atomic_int failed;         /* an error was logged (mq.error, written before) */
 	char error[256];           /* libmosquitto's error line; its thread writes, then sets failed */
@@ -320,8 +318,6 @@ mqtt_stop(void)
 		free(mq.state[i]);
 		mq.state[i] = NULL;
 	}
-	json_decref(mq.today);
-	mq.today = NULL;
 	if (!mq.connecting)
 		mosquitto_lib_cleanup();
 }
@@ -402,23 +398,11 @@ mqtt_states(void)
 	const struct msg_camera_stats *st;
 	const struct msg_queue_status *q;
 	unsigned long analysed, starts;
-	uint64_t now = util_now_us(), t0 = util_mono_us();
+	uint64_t now = util_now_us();
 	int i, n = cams_count();
-	json_t *cams;
+	/* in memory (today.h): the day's query is too slow for the loop */
+	json_t *cams = json_object_get(today_figures(), "cameras");
 
-	/* The figures are a query over the whole day (~0.7 s at 200000 events)
-	 * on the loop thread: as fanout.c's, at most 5% of its time. */
-	if (mq.today == NULL || t0 - mq.today_at_us >= 20 * mq.today_cost_us) {
-		json_t *t = query_stats_day(db_handle(), time(NULL));
-
-		if (t != NULL) {
-			json_decref(mq.today);
-			mq.today = t;
-		}
-		mq.today_at_us = util_mono_us();
-		mq.today_cost_us = mq.today_at_us - t0;
-	}
-	cams = mq.today ? json_object_get(mq.today, "cameras") : NULL;
 	for (i = 0; i < n && i < MQTT_CAMS; i++) {
 		const char *cam = cams_id(i);
 		json_t *t = cams ? json_object_get(cams, cam) : NULL, *o;

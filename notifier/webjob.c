@@ -7,6 +7,7 @@
  * on the loop thread; that callback asks lws, which is outside its own
  * callbacks then, to wake (lws_cancel_service), and EVENT_WAIT_CANCELLED
  * asks for the connection's WRITEABLE (DESIGN.md). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct webjob {
 	struct auth_pending *p;    /* login: owned */
 	webjob_read_fn fn;         /* read: */
 	void *arg;                 /* owned */
+	webjob_done_fn done_fn;    /* a call (webjob_call): its answer, or NULL */
 	struct jbuf out;           /* owned: the answer's body */
 	char link[256];            /* the answer's Link header value, or "" */
 	int status;
@@ -134,6 +136,11 @@ webjob_after(uv_work_t *req, int status)
 
 	(void)status;
 	j->done = 1;
+	if (j->done_fn != NULL) {
+		j->done_fn(j->arg, j->status);
+		webjob_free(j);
+		return;
+	}
 	if (j->wsi == NULL) {
 		webjob_free(j);
 		return;
@@ -182,6 +189,20 @@ struct webjob *
 webjob_read(struct lws *wsi, webjob_read_fn fn, void *arg)
 {
 	return webjob_new(wsi, NULL, fn, arg);
+}
+
+int
+webjob_call(webjob_read_fn fn, void *arg, webjob_done_fn done)
+{
+	struct webjob *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		free(arg);
+		return -ENOMEM;
+	}
+	*j = (struct webjob){ .fn = fn, .arg = arg, .done_fn = done };
+	jbuf_init(&j->out, LWS_PRE);
+	return webjob_start(j) ? 0 : -ENOMEM;
 }
 
 int

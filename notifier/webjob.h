@@ -36,6 +36,16 @@ struct webjob *webjob_login(struct lws *wsi, struct auth_pending *p);
  * free()d with the job. NULL when it cannot start (arg is freed then). */
 struct webjob *webjob_read(struct lws *wsi, webjob_read_fn fn, void *arg);
 
+/* webjob_done_fn - a call's answer, on the loop thread: status is what
+ * its fn returned, or -1 when the database could not be opened. */
+typedef void (*webjob_done_fn)(void *arg, int status);
+
+/* webjob_call - run fn(db, arg, ...) for no connection (its out and link
+ * are thrown away), then done(arg, status) on the loop thread; arg (owned
+ * from now on) is free()d after. 0, or -ENOMEM (arg freed, done never
+ * called). */
+int webjob_call(webjob_read_fn fn, void *arg, webjob_done_fn done);
+
 /* webjob_done - 1 once the work is done (then on the loop thread). */
 int webjob_done(const struct webjob *j);
 

@@ -4,7 +4,8 @@ notifier's loop thread from everyone else, on a database filled like a
 busy site's: 2 cameras, PEOPLE people a day each for DAYS days (4 track
 events each, an alert per ten people, an audit entry per person), today
 included. For each read:
-its own time over HTTP on loopback (median of REPS), and the worst time
+its own time over HTTP on loopback (median of REPS; "/live": a WebSocket
+connect until its hello), and the worst time
 of GET /api/health (the reference: no database work) asked every 10 ms
 from another thread while the read runs: with the reads on the loop
 thread that is the read's whole time; off it, a health check's own.
@@ -15,6 +16,7 @@ thread that is the read's whole time; off it, a health check's own.
 gatewatch), to compare two builds on the same data in the same run. Not a
 test: nothing is asserted."""
 import argparse
+import json
 import os
 import sqlite3
 import statistics
@@ -86,7 +88,7 @@ def main():
     paths = ["/api/health", "/api/tracks?limit=500", "/api/alerts?state=all&limit=500", "/api/stats/today",
              "/api/stats?from=%s&to=%s&by=hour" % (month_ago, today),
              "/api/stats?from=%s&to=%s&by=day" % (month_ago, today), "/api/tracks.csv?limit=10000",
-             "/api/cameras", "/api/audit?action=alert_ack&limit=500"]
+             "/api/cameras", "/api/audit?action=alert_ack&limit=500", "/live"]
     if a.only:
         paths = [p for p in paths if a.only in p]
     try:
@@ -110,7 +112,13 @@ def main():
                 th.start()
                 t = time.perf_counter()
                 try:
-                    st, _, body = n.get(p, timeout=60)
+                    if p == "/live":  # a dashboard's connect: the hello
+                        ws = notifier_env.WS(n.http_port, timeout=60)
+                        body = json.dumps(ws.recv()).encode()
+                        ws.close()
+                        st = 200
+                    else:
+                        st, _, body = n.get(p, timeout=60)
                 except Exception as e:  # noqa: BLE001 (a dropped answer is a result here)
                     st, body = 0, b""
                     print("# %s: %s" % (p, repr(e)[:100]))

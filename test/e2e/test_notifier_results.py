@@ -261,6 +261,17 @@ try:
     t.eq(before["cameras"].get("hall"), {"people": 1, "passed": 0, "denied": 1, "alerts": 1, "overrides": 0}, "today for the hall")
     t.check(len(before["hours"]) == 24 and sum(h["people"] for h in before["hours"]) == 4,
             "24 hour buckets adding up", repr(before["hours"])[:200])
+    # The day's figures are kept in memory (notifier/today.c) and read again
+    # in the pool after each change: a dashboard's hello, then its "today"
+    # pushes, reach what the database says (each wait bounded).
+    late = WS(n.http_port)
+    got = late.recv().get("today")
+    for _ in range(20):
+        if got == before:
+            break
+        got = late.recv_type("today", timeout=30, limit=500)["today"]
+    t.eq(got, before, "a new /live client: its hello's, then its pushed, today figures reach the stored ones")
+    late.close()
     for s in (worker, hall, ingest, disp, bad, bad2, bad3, bad4, bad5, bad6):
         s.close()
     live.close()
