@@ -165,19 +165,23 @@ image_crop(const struct image *in, int x, int y, int w, int h, struct image *out
 	return 0;
 }
 
+/* stb's JPEG writer hands its callback one byte at a time: collect them,
+ * so a snapshot is a few write() calls, not one per byte. */
 struct image_sink {
 	int fd;
 	int err;   /* first write error, as errno */
+	size_t used;
+	unsigned char buf[16384];
 };
 
 static void
-image_sink_write(void *ctx, void *data, int size)
+image_sink_flush(struct image_sink *s)
 {
-	struct image_sink *s = ctx;
-	const char *p = data;
+	const unsigned char *p = s->buf;
+	size_t left = s->used;
 
-	while (size > 0 && s->err == 0) {
-		ssize_t n = write(s->fd, p, (size_t)size);
+	while (left > 0 && s->err == 0) {
+		ssize_t n = write(s->fd, p, left);
 
 		if (n == -1) {
 			if (errno != EINTR)
@@ -185,14 +189,35 @@ image_sink_write(void *ctx, void *data, int size)
 			continue;
 		}
 		p += n;
+		left -= (size_t)n;
+	}
+	s->used = 0;
+}
+
+static void
+image_sink_write(void *ctx, void *data, int size)
+{
+	struct image_sink *s = ctx;
+	const unsigned char *p = data;
+
+	while (size > 0 && s->err == 0) {
+		size_t n = sizeof(s->buf) - s->used;
+
+		if (n > (size_t)size)
+			n = (size_t)size;
+		memcpy(s->buf + s->used, p, n);
+		s->used += n;
+		p += n;
 		size -= (int)n;
+		if (s->used == sizeof(s->buf))
+			image_sink_flush(s);
 	}
 }
 
 int
 image_write_jpeg(const struct image *im, const char *path, int quality)
 {
-	struct image_sink sink = { -1, 0 };
+	struct image_sink sink;
 	char tmp[PATH_MAX];
 	int rc = 0;
 
@@ -201,11 +226,13 @@ image_write_jpeg(const struct image *im, const char *path, int quality)
 		return -EINVAL;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
+	sink.err = 0;
+	sink.used = 0;
 	if ((sink.fd = mkostemp(tmp, O_CLOEXEC)) == -1)
 		return -errno;
 	if (!stbi_write_jpg_to_func(image_sink_write, &sink, im->w, im->h, 3, im->rgb, quality))
 		rc = sink.err ? -sink.err : -EIO;
-	else if (sink.err)
+	else if (image_sink_flush(&sink), sink.err)
 		rc = -sink.err;
 	if (rc == 0 && fchmod(sink.fd, 0640) == -1)
 		rc = -errno;

@@ -1,13 +1,17 @@
 /* decode_bench - reference figures for the pipeline benchmark, measured in
  * one process on one thread with the project's own code: how fast
  * image_decode (stb_image, the decode floor of ingest) decodes a file, and
- * how long spool_commit (write, fsync file, rename, fsync directory) takes.
+ * how long spool_commit (write, fsync file, rename, fsync directory) takes,
+ * and how long image_write_jpeg (the worker's snapshot: JPEG encode,
+ * write, fsync, rename) takes for the decoded FILE.
  * A benchmark, not a test: it prints figures and asserts nothing.
  *
  * usage: decode_bench decode FILE N      decode FILE N times
  *        decode_bench commit DIR FILE N  commit FILE N times to a spool in DIR
+ *        decode_bench encode DIR FILE N  write FILE's pixels as DIR/snapshot.jpg N times
  * Output, one line: "decode ms_median=.. ms_mean=.. ms_p99=.. per_s=.. n=.."
- * (per_s = 1000 / mean), the same with "commit" first. Exit 1 on error. */
+ * (per_s = 1000 / mean), the same with "commit" or "encode" first. Exit 1
+ * on error. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +95,30 @@ decode_bench_commit(const char *dir, const unsigned char *buf, size_t len, doubl
 	return 0;
 }
 
+static int
+decode_bench_encode(const char *dir, const unsigned char *buf, size_t len, double *ms, int n)
+{
+	struct image im;
+	char err[256], path[4096];
+	int i, rc;
+
+	if ((rc = image_decode(buf, len, 0, &im, err, sizeof(err))) < 0) {
+		fprintf(stderr, "decode_bench: image_decode: %s\n", err[0] ? err : strerror(-rc));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/snapshot.jpg", dir);
+	for (i = -3; i < n && rc == 0; i++) { /* three warm-up runs, not counted */
+		uint64_t t0 = util_mono_us();
+
+		if ((rc = image_write_jpeg(&im, path, 80)) < 0)
+			fprintf(stderr, "decode_bench: image_write_jpeg %s: %s\n", path, strerror(-rc));
+		else if (i >= 0)
+			ms[i] = (double)(util_mono_us() - t0) / 1000.0;
+	}
+	image_free(&im);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,11 +126,14 @@ main(int argc, char **argv)
 	size_t len;
 	double *ms;
 	const char *file;
-	int n, rc, commit;
+	int n, rc, commit, encode;
 
 	commit = argc == 5 && strcmp(argv[1], "commit") == 0;
+	encode = argc == 5 && strcmp(argv[1], "encode") == 0;
+	if (encode)
+		commit = 1;   /* the same arguments */
 	if (!commit && !(argc == 4 && strcmp(argv[1], "decode") == 0)) {
-		fprintf(stderr, "usage: decode_bench decode FILE N | decode_bench commit DIR FILE N\n");
+		fprintf(stderr, "usage: decode_bench decode FILE N | decode_bench commit|encode DIR FILE N\n");
 		return 2;
 	}
 	file = argv[commit ? 3 : 2];
@@ -119,9 +150,12 @@ main(int argc, char **argv)
 		free(buf);
 		return 1;
 	}
-	rc = commit ? decode_bench_commit(argv[2], buf, len, ms, n) : decode_bench_decode(buf, len, ms, n);
+	if (encode)
+		rc = decode_bench_encode(argv[2], buf, len, ms, n);
+	else
+		rc = commit ? decode_bench_commit(argv[2], buf, len, ms, n) : decode_bench_decode(buf, len, ms, n);
 	if (rc == 0)
-		decode_bench_print(commit ? "commit" : "decode", ms, n);
+		decode_bench_print(encode ? "encode" : commit ? "commit" : "decode", ms, n);
 	free(ms);
 	free(buf);
 	return rc == 0 ? 0 : 1;

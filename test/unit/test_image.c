@@ -12,6 +12,20 @@
 #include "image.h"
 #include "util.h"
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#define STBI_WRITE_NO_STDIO
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+/* reported at the end of the file, for stb prototypes left undefined */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #define PHOTOS "/usr/share/darknet/data"
 #define CONVERT "/usr/bin/convert"
 
@@ -463,6 +477,60 @@ CASE(write_jpeg)
 	CHECK_INT(rc, -ENOENT, "write JPEG into a missing dir fails");
 	rc = image_write_jpeg(&src, path, 0);
 	CHECK_INT(rc, -EINVAL, "write JPEG quality 0 is refused");
+	free(src.rgb);
+}
+
+/* The reference for write_jpeg_large: stb's JPEG writer into memory. */
+struct test_image_mem {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void
+test_image_mem_put(void *ctx, void *data, int size)
+{
+	struct test_image_mem *m = ctx;
+
+	if (m->len + (size_t)size > m->cap)
+		return;   /* the test's buffer is far larger than any output */
+	memcpy(m->p + m->len, data, (size_t)size);
+	m->len += (size_t)size;
+}
+
+/* A JPEG several times the sink's 16 KiB buffer (stb hands the sink one
+ * byte at a time, the sink collects them) is written byte for byte as stb
+ * makes it. */
+CASE(write_jpeg_large)
+{
+	struct test_image_mem ref = { NULL, 0, 4u << 20 };
+	struct image src;
+	char path[128];
+	unsigned char *b;
+	size_t len = 0, i;
+
+	src.w = 640;
+	src.h = 480;
+	src.rgb = malloc(640 * 480 * 3);
+	ref.p = malloc(ref.cap);
+	CHECK(src.rgb != NULL && ref.p != NULL, "allocate");
+	if (src.rgb == NULL || ref.p == NULL) {
+		free(src.rgb);
+		free(ref.p);
+		return;
+	}
+	for (i = 0; i < 640 * 480 * 3; i++)   /* a gradient with grain: a big JPEG */
+		src.rgb[i] = (unsigned char)(64 + (i / 3) % 640 / 8 + (((i * 2654435761u) >> 24) & 63));
+	CHECK(stbi_write_jpg_to_func(test_image_mem_put, &ref, 640, 480, 3, src.rgb, 90) != 0,
+	    "stb writes the reference JPEG to memory");
+	snprintf(path, sizeof(path), "%s/big.jpg", check_tmpdir());
+	CHECK_INT(image_write_jpeg(&src, path, 90), 0, "write a large JPEG");
+	b = test_image_load(path, &len);
+	CHECK(ref.len > 3 * 16384, "the JPEG is several buffers long");
+	CHECK(b != NULL && len == ref.len && memcmp(b, ref.p, len) == 0,
+	    "the file is the JPEG stb makes, byte for byte");
+	free(b);
+	unlink(path);
+	free(ref.p);
 	free(src.rgb);
 }
 
