@@ -22,6 +22,11 @@ BENCH_PARTS (default 123: which parts run), BENCH_PART3 (only the part 3
 runs whose label holds this text, e.g. "still"),
 BENCH_BUDGET_S (default 420: runs that would start later are skipped, and
 the report says so; each run is also capped at 180 s).
+Part 4 (not in the default BENCH_PARTS; walk.py): the scripted walk-through at
+4 gate cameras x 5 fps, BENCH_WALK_S seconds (default 60) a run,
+BENCH_WALK_ROUNDS rounds (default 1), each round a walk-through then (with
+BENCH_WALK_BASE=1, default) part 3's still person at 4 x 5 fps for as long:
+the baseline, interleaved. BENCH_WALK_SEED (default 7) seeds the timelines.
 """
 import glob
 import json
@@ -595,12 +600,23 @@ def part3_run(gw, live, cams, fps, nframes, people, label, still=None):
                 st=st, lat=lat, missing=len(accepted) - len(lat), thr=thr, per=per)
 
 
+WARMED = []
+
+
+def warm_workers(gw, live, people):
+    """Every camera's worker started (models loaded) before measured runs."""
+    if WARMED:
+        return
+    warm = push_parallel(gw, {c: [people[0]] for c in ("cam1", "cam2", "cam3", "cam4")},
+                         ["--timeout-ms", "120000"], 150)
+    live.wait([a["frame"] for c in warm for a in warm[c][0] if a.get("status") == "accepted"], 120)
+    WARMED.append(True)
+
+
 def part3(gw, live, people, out, seq):
     runs = []
     load0 = loadavg()
-    # every camera's worker is started (models loaded) before the measured runs
-    warm = push_parallel(gw, {c: [people[0]] for c in ("cam2", "cam3", "cam4")}, ["--timeout-ms", "120000"], 150)
-    live.wait([a["frame"] for c in warm for a in warm[c][0] if a.get("status") == "accepted"], 120)
+    warm_workers(gw, live, people)
     stopped = None
     four = ["cam1", "cam2", "cam3", "cam4"]
     only = os.environ.get("BENCH_PART3")   # e.g. "still": only the runs whose label holds it
@@ -680,6 +696,74 @@ def part3(gw, live, people, out, seq):
     return runs
 
 
+# --- part 4 -------------------------------------------------------------------
+
+def part4(gw, live, people, out):
+    import walk
+    secs = float(os.environ.get("BENCH_WALK_S") or 60)
+    rounds = int(os.environ.get("BENCH_WALK_ROUNDS") or 1)
+    base = os.environ.get("BENCH_WALK_BASE", "1") == "1"
+    seed = int(os.environ.get("BENCH_WALK_SEED") or 7)
+    four = ["cam1", "cam2", "cam3", "cam4"]
+    warm_workers(gw, live, people)
+    still = still_photos(people) if base else None
+    walks, bases = [], []
+    load0 = loadavg()
+    for r in range(rounds):
+        if left() < secs + 40:
+            failures.append("part 4 round %d: skipped, the time budget (%d s) was used up" % (r + 1, BUDGET_S))
+            break
+        note("part 4: walk-through round %d (%d s)" % (r + 1, secs))
+        walks.append(walk.run(gw, live, network_runs, four, secs, seed))
+        if base and left() > secs + 40:
+            bases.append(part3_run(gw, live, four, 5, int(secs * 5), people,
+                                   "4 cameras at 5 fps each, still person (baseline)", still))
+    out.append("### 4. The walk-through at 4 gate cameras x 5 fps (issue 8's system goal)\n")
+    out.append("Load average (1 min) before / after this part: %s / %s.\n" % (load0, loadavg()))
+    out.append(walk.__doc__.split("\n\n", 1)[1].replace("\n", " ") + "\n")
+    out.append("| run | load | offered frames/s | sent / dropped by the sender | answers | busy share | "
+               "results pushed | results/s | answer p50 ms | p95 ms | p99 ms | max ms | "
+               "runs per frame: person / face / mask | worker analyse_ms p50 / p95 | ingest answer ms p50 / p95 | "
+               "people: visits / decided / time to verdict p50 / p95 / max s | verdicts |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = []
+    for i, w in enumerate(walks):
+        rows.append(("walk-through, round %d (%d s, seed %d)" % (i + 1, secs, seed), w))
+        if i < len(bases) and bases[i]:
+            rows.append(("still person at each camera, round %d (baseline)" % (i + 1), bases[i]))
+    for label, w in rows:
+        lat = w["lat"]
+        is_walk = "ttv" in w
+        busy = w["busy"] if is_walk else (w["st"].get("busy", 0) / w["answered"] if w["answered"] else None)
+        q = lambda xs, p: fmt(pct(xs, p)) if xs else "n/a"  # noqa: E731
+        out.append("| %s | %s | %s | %s | %s | %s | %d%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, ("%.1f -> %.1f" % w["load"]) if is_walk else "", fmt(w["offered"] / w["seconds"] if is_walk
+                                                                        else w["offered"]),
+            ("%d / %d" % (w["sent"], w["dropped"])) if is_walk else "%d / 0" % w["answered"],
+            status_text(w["st"]), ("%.1f%%" % (100 * busy)) if busy is not None else "n/a",
+            len(lat), (" (+%d not pushed)" % w["missing"]) if w["missing"] else "", fmt(w["thr"], 2),
+            q(lat, 50), q(lat, 95), q(lat, 99), fmt(max(lat)) if lat else "n/a",
+            " / ".join(fmt(w["per"].get(k), 2) for k in ("person_detector", "face_detector", "mask_classifier"))
+            if w["per"] else "n/a",
+            ("%s / %s" % (q(w["ams"], 50), q(w["ams"], 95))) if is_walk else "",
+            ("%s / %s" % (q(w["ingest"], 50), q(w["ingest"], 95))) if is_walk else "",
+            ("%d / %d / %s / %s / %s" % (w["visits"], len(w["ttv"]), fmt(pct(w["ttv"], 50), 2) if w["ttv"] else "n/a",
+                                         fmt(pct(w["ttv"], 95), 2) if w["ttv"] else "n/a",
+                                         fmt(max(w["ttv"]), 2) if w["ttv"] else "n/a")) if is_walk else "",
+            (", ".join("%s %d" % kv for kv in sorted(w["verdicts"].items())) +
+             (" (+%d more)" % w["extra"] if w["extra"] else "")) if is_walk else ""))
+    out.append("")
+    out.append("Answer = frame received (its id) -> its result on /live, frames with a person (an empty "
+               "frame is answered `no_person` by ingest, no result). Busy share = `busy` answers / answers. "
+               "Results/s = results pushed / (last result - first frame received). Walk-through: "
+               "offered = frames the timelines hold / their length; the sender drops a frame due while 2 "
+               "are unanswered; ingest answer = sent -> ingest's answer (decode, motion grid, person "
+               "detector, spool commit), every frame. The baseline is part 3's still-person run (`gatewatch push --max-inflight 4`) "
+               "for as many frames. `dispatcher.gate_latest = 0` as in part 3: every accepted frame is "
+               "analysed (none skipped as stale), the stricter reading of the goal.\n")
+    return walks
+
+
 def flush(out):
     """Print what the finished parts wrote, so a part cut short by the time
     limit still leaves the earlier ones in the report."""
@@ -711,7 +795,7 @@ def main():
             failures.append("no empty photo passed the first pass as no_person")
         if not people:
             failures.append("no photo with a person passed the first pass")
-        if PARTS != "3" and not os.access(DECODE_BENCH, os.X_OK):
+        if ("1" in PARTS or "2" in PARTS) and not os.access(DECODE_BENCH, os.X_OK):
             failures.append("%s not built (make B=%s %s)" % (DECODE_BENCH, B, DECODE_BENCH))
         if not failures and "1" in PARTS:
             guarded("part 1", part1, nobody, out)
@@ -730,6 +814,9 @@ def main():
                     flush(out)
                     if "3" in PARTS:
                         guarded("part 3", part3, gw, live, people, out, seq)
+                    flush(out)
+                    if "4" in PARTS:
+                        guarded("part 4", part4, gw, live, people, out)
                     flush(out)
                 finally:
                     live.close()

@@ -1,0 +1,207 @@
+"""walk - pipeline.py's part 4: issue 8's system goal on a scripted
+walk-through at gate cameras (what a gate sees, between part 3's still
+person and its photos cycled every frame).
+
+Each camera plays its own seeded timeline at 5 frames/s: empty scene, a
+person steps in and stands 2-4 s, leaves, the scene stays empty long
+enough for the tracker to end the track (track.max_missing_ms, 3 s, plus
+0.2-1.5 s), the next person, ... People: gate.py's cast (mask-scenes
+validation images, N % 5 == 0, with exactly one face of 50 px or more,
+letterboxed into 640x480 with a pixel of jitter per frame), in a seeded
+order per camera. Cameras are sent like the camera page sends: at most 2
+frames in flight, a frame due while 2 are unanswered is dropped.
+
+Figures: offered frames/s, frames sent / dropped by the sender / answered
+by status, busy share, results pushed per second, answer time (frame
+received -> result on /live) p50/p95/p99 of the frames with a person,
+network runs per frame (/metrics), worker analyse_ms, and per person the
+time to verdict (first frame of the person sent -> the camera's verdict
+message; a verdict goes to the latest person shown on that camera before
+it arrived)."""
+import os
+import random
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from wsclient import WS, WSClosed  # noqa: E402
+
+FPS = 5.0
+INFLIGHT = 2
+STAND_S = (2.0, 4.0)
+GAP_S = (3.2, 4.5)      # > track.max_missing_ms (3 s): the next person is a new track
+LEAD_S = 1.0
+
+
+def cast():
+    """[(class, photo path, annotated face)] from gate.py, and the encoded
+    frames: {person index or None: [3 jittered JPEGs]}."""
+    import cv2
+    import gate
+    people = gate.people()
+    frames = {None: [gate.frame(None, j) for j in (-1, 0, 1)]}
+    for i, (_, path, _) in enumerate(people):
+        im = cv2.imread(path)
+        frames[i] = [gate.frame(im, j) for j in (-1, 0, 1)]
+    return people, frames
+
+
+def timeline(rng, npeople, seconds):
+    """[person index or None] per frame, and the visits [(person, first
+    frame, last frame)]."""
+    order = list(range(npeople))
+    rng.shuffle(order)
+    plan = [None] * int(LEAD_S * FPS)
+    visits = []
+    k = 0
+    while len(plan) < seconds * FPS:
+        p = order[k % len(order)]
+        k += 1
+        n = int(round(rng.uniform(*STAND_S) * FPS))
+        visits.append((p, len(plan), len(plan) + n - 1))
+        plan += [p] * n + [None] * int(round(rng.uniform(*GAP_S) * FPS))
+    return plan, visits
+
+
+class Camera:
+    """One gate camera's connection: sends its plan, keeps every message
+    with its arrival time (time.time())."""
+
+    def __init__(self, gw, name, plan, frames):
+        self.name, self.plan, self.frames = name, plan, frames
+        self.ws = WS(gw.ingest_port, timeout=30)
+        w = self.ws.hello(name, gw.tokens[name])
+        if w.get("type") != "welcome":
+            raise RuntimeError("%s: no welcome: %r" % (name, w))
+        self.lock = threading.Lock()
+        self.msgs = []          # (arrival, message)
+        self.sent = []          # (plan index, send time)
+        self.answered = 0
+        self.dropped = 0
+        self.t = threading.Thread(target=self.receive, daemon=True)
+        self.t.start()
+
+    def receive(self):
+        try:
+            while True:
+                m = self.ws.recv()
+                with self.lock:
+                    self.msgs.append((time.time(), m))
+                    if m.get("type") == "answer":
+                        self.answered += 1
+        except (WSClosed, OSError, ValueError):
+            return
+
+    def send(self, k):
+        with self.lock:
+            if len(self.sent) - self.answered >= INFLIGHT:
+                self.dropped += 1
+                return
+            self.sent.append((k, time.time()))
+        p = self.plan[k]
+        self.ws.send_binary(self.frames[p][k % 3])
+
+    def close(self):
+        self.ws.close()
+        self.t.join(3)
+
+
+def run(gw, live, network_runs, cams, seconds, seed):
+    """Plays the walk-through on cams at once; a dict of figures."""
+    people, frames = cast()
+    rng = random.Random(seed)
+    plans = {c: timeline(rng, len(people), seconds) for c in cams}
+    nframes = max(len(p) for p, _ in plans.values())
+    cam = {c: Camera(gw, c, plans[c][0], frames) for c in cams}
+    nets0 = network_runs()
+    load0 = os.getloadavg()[0]
+    t0 = time.monotonic()
+    try:
+        for k in range(nframes):
+            due = t0 + k / FPS
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            for c in cams:
+                if k < len(cam[c].plan):
+                    cam[c].send(k)
+        end = time.monotonic() + 20
+        while time.monotonic() < end and any(x.answered < len(x.sent) for x in cam.values()):
+            time.sleep(0.1)
+        accepted = []
+        for x in cam.values():
+            with x.lock:
+                accepted += [m["frame"] for _, m in x.msgs
+                             if m.get("type") == "answer" and m.get("status") == "accepted"]
+        live.wait(accepted, 60)
+        time.sleep(gw_settle_s())   # the last people's verdicts (face timeout) and 'left'
+        nets1 = network_runs()
+        load1 = os.getloadavg()[0]
+    finally:
+        for x in cam.values():
+            x.close()
+    return figures(people, plans, cam, live, accepted, nets0, nets1, (load0, load1), seconds)
+
+
+def gw_settle_s():
+    return 7.0   # gate.face_timeout_ms (6 s) + a second
+
+
+def figures(people, plans, cam, live, accepted, nets0, nets1, load, seconds):
+    lat, done, ams = [], [], []
+    for f in accepted:
+        g = live.get(f)
+        if g:
+            lat.append((g[0] - int(f.split("-", 1)[0]) / 1e6) * 1e3)
+            done.append(g[0])
+            ams.append(g[1].get("analyse_ms") or 0.0)
+    st, sent, dropped, offered, ing = {}, 0, 0, 0, []
+    ttv, undecided, extra, verdicts = [], 0, 0, {}
+    for c, x in cam.items():
+        plan, visits = plans[c]
+        offered += len(plan)
+        sent += len(x.sent)
+        dropped += x.dropped
+        first = {}
+        for k, t in x.sent:
+            first.setdefault(k, t)
+        starts = []   # (first sent time of the visit, visit index)
+        for v, (p, a, b) in enumerate(visits):
+            ts = [first[k] for k in range(a, b + 1) if k in first]
+            if ts:
+                starts.append((min(ts), v))
+        got = {}
+        for t, m in x.msgs:
+            if m.get("type") == "answer":
+                st[m.get("status")] = st.get(m.get("status"), 0) + 1
+                if 1 <= (m.get("seq") or 0) <= len(x.sent):
+                    ing.append((t - x.sent[m["seq"] - 1][1]) * 1e3)
+            elif m.get("type") == "verdict":
+                before = [s for s in starts if s[0] <= t]
+                if not before:
+                    extra += 1
+                    continue
+                s = max(before)
+                if s[1] in got:
+                    extra += 1
+                else:
+                    got[s[1]] = (t - s[0], m)
+        for s, v in starts:
+            if v in got:
+                ttv.append(got[v][0])
+                key = "%s %s" % (got[v][1].get("verdict"), got[v][1].get("reason") or "")
+                verdicts[key.strip()] = verdicts.get(key.strip(), 0) + 1
+            else:
+                undecided += 1
+    span = (max(done) - min(int(f.split("-", 1)[0]) / 1e6 for f in accepted)) if done else None
+    per = {k: (nets1[k] - nets0.get(k, 0)) / len(lat) for k in nets1} if lat and nets0 else {}
+    answered = sum(st.values())
+    nframes = max(len(plans[c][0]) for c in plans)
+    return dict(cams=len(cam), seconds=nframes / FPS, offered=offered, ingest=ing, sent=sent, dropped=dropped, st=st,
+                answered=answered, busy=(st.get("busy", 0) / answered if answered else None),
+                results=len(lat), missing=len(accepted) - len(lat),
+                thr=(len(lat) / span if span else None), lat=lat, ams=ams, per=per,
+                visits=sum(len(plans[c][1]) for c in plans), ttv=ttv, undecided=undecided,
+                extra=extra, verdicts=verdicts, load=load, npeople=len(people))
