@@ -39,6 +39,8 @@ struct eval_opts {
 	int quiet;
 	char **sets;                 /* owned array, argv strings */
 	int nsets;
+	char **extras;               /* owned array, argv strings: --extra files */
+	int nextras;
 };
 
 /* The models, as ingest and the worker each load them. */
@@ -53,7 +55,8 @@ eval_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: gatewatch eval [-c FILE] [--dir DIR] [--set KEY=VALUE]... [--split val|train|all]\n"
-	    "                      [--every N] [--limit N] [--json FILE] [--details FILE] [-q] SET...\n"
+	    "                      [--every N] [--limit N] [--json FILE] [--details FILE] [-q]\n"
+	    "                      [--extra FILE]... SET...\n"
 	    "Runs the system's vision path (ingest's first pass, the worker's face search,\n"
 	    "mask classifier and verdict) over annotated photos and prints a report:\n"
 	    "face recall by mask class and face size, precision (duplicates count as\n"
@@ -63,6 +66,10 @@ eval_usage(FILE *out)
 	    "label), a folder holding annotations.jsonl, or a folder of PASCAL VOC .xml\n"
 	    "files. Labels: mask_on|with_mask, mask_off|without_mask,\n"
 	    "mask_chin|mask_weared_incorrect; others count as faces of unknown state.\n"
+	    "  --extra FILE           more annotated faces for the set's images (same\n"
+	    "                         JSON-lines shape, \"file\" as in the set), e.g.\n"
+	    "                         models/data/mask-scenes-additions.jsonl: faces\n"
+	    "                         mask-scenes' annotations lack (models/data/README.md)\n"
 	    "  --split val|train|all  the fixed split: an image is validation when the\n"
 	    "                         number in its file name is a multiple of 5 (default all)\n"
 	    "  --every N, --limit N   a fixed subset: every N-th image, at most N images\n"
@@ -160,11 +167,14 @@ eval_parse_count(const char *flag, const char *s, int *out)
 	return 0;
 }
 
-enum { EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT };
+enum {
+	EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT, EVAL_KEY_EXTRA
+};
 
 static const struct args_flag eval_flags[] = {
 	{ "split", 1, EVAL_KEY_SPLIT }, { "json", 1, EVAL_KEY_JSON }, { "details", 1, EVAL_KEY_DETAILS },
 	{ "every", 1, EVAL_KEY_EVERY }, { "limit", 1, EVAL_KEY_LIMIT }, { "quiet", 0, 'q' },
+	{ "extra", 1, EVAL_KEY_EXTRA },
 	{ NULL, 0, 0 },
 };
 
@@ -193,6 +203,9 @@ eval_flag(void *ctx, int key, const char *arg)
 		return 0;
 	case EVAL_KEY_DETAILS:
 		o->details_path = arg;
+		return 0;
+	case EVAL_KEY_EXTRA:
+		o->extras[o->nextras++] = (char *)arg;
 		return 0;
 	case EVAL_KEY_EVERY:
 		if (eval_parse_count("--every", arg, &o->every) < 0)
@@ -270,9 +283,10 @@ eval_loop(struct eval_models *m, const struct config *c, const struct eval_opts 
 
 /* eval_print - the report on stdout, and as JSON to o->json_path. Returns 0 or -1. */
 static int
-eval_print(const struct evalscore *st, const struct config *c, const struct eval_opts *o)
+eval_print(const struct evalscore *st, const struct config *c, const struct eval_opts *o,
+           const struct evalset *set)
 {
-	json_t *run, *sets = json_array();
+	json_t *run, *sets = json_array(), *extras = json_array();
 	int i, rc = 0;
 
 	printf("gatewatch eval: %d images (split %s", st->images, o->split);
@@ -281,7 +295,14 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 	printf(") of");
 	for (i = 0; i < o->nsets; i++)
 		printf(" %s", o->sets[i]);
-	printf(", %d annotated faces; %d left out (unreadable)\n", st->faces, st->errors);
+	printf(", %d annotated faces", st->faces);
+	if (o->nextras > 0) {
+		printf(" (annotations plus %d faces from", set->extra);
+		for (i = 0; i < o->nextras; i++)
+			printf(" %s", o->extras[i]);
+		printf(", %d of them in these images)", st->extra_faces);
+	}
+	printf("; %d left out (unreadable)\n", st->errors);
 	printf("models %s: person_input %d, person_threshold %.2f, face_input %d, face_threshold %.2f,"
 	    " mask_threshold %.2f\n", c->models_dir, c->person_input, c->person_threshold, c->face_input,
 	    c->face_threshold, c->mask_threshold);
@@ -289,12 +310,16 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 	fflush(stdout);
 	if (o->json_path == NULL) {
 		json_decref(sets);
+		json_decref(extras);
 		return 0;
 	}
 	for (i = 0; i < o->nsets; i++)
 		json_array_append_new(sets, utf8_json(o->sets[i]));
-	run = evalreport_json(st, c, json_pack("{s:o, s:s, s:i, s:i}", "sets", sets, "split", o->split,
-	    "every", o->every, "limit", o->limit));
+	for (i = 0; i < o->nextras; i++)
+		json_array_append_new(extras, utf8_json(o->extras[i]));
+	run = evalreport_json(st, c, json_pack("{s:o, s:o, s:i, s:i, s:s, s:i, s:i}", "sets", sets, "extra", extras,
+	    "extra_faces", set->extra, "extra_faces_picked", st->extra_faces, "split", o->split, "every", o->every,
+	    "limit", o->limit));
 	errno = 0;
 	if (run == NULL || json_dump_file(run, o->json_path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "gatewatch eval: cannot write %s: %s (the report is above, on stdout)\n", o->json_path,
@@ -339,6 +364,11 @@ eval_setup(struct eval_opts *o, int cargc, char **cargv, struct config *c, struc
 			fprintf(stderr, "gatewatch eval: %s\n", err);
 			return 2;
 		}
+	for (i = 0; i < o->nextras; i++)
+		if (evalset_extra(set, o->extras[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "gatewatch eval: --extra %s: %s\n", o->extras[i], err);
+			return 2;
+		}
 	if ((*pick = malloc(sizeof(**pick) * ((size_t)set->n + 1))) == NULL)
 		return 1;
 	if ((*total = eval_pick(set, o, *pick)) == 0) {
@@ -351,9 +381,9 @@ eval_setup(struct eval_opts *o, int cargc, char **cargv, struct config *c, struc
 int
 cmd_eval(int argc, char **argv)
 {
-	struct eval_opts o = { "all", NULL, NULL, 1, 0, 0, NULL, 0 };
+	struct eval_opts o = { "all", NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0 };
 	struct eval_models m = { NULL, NULL, NULL };
-	struct evalset set = { 0, 0, NULL };
+	struct evalset set = { 0, 0, NULL, 0 };
 	struct evalscore *st = NULL;
 	struct msg_result *r = NULL;
 	int rc = 1, total = 0, *pick = NULL;
@@ -362,7 +392,8 @@ cmd_eval(int argc, char **argv)
 	struct args_config ac = { NULL, 0 };
 
 	o.sets = calloc((size_t)argc + 1, sizeof(*o.sets));
-	if (args_config_start(&ac, 2 * argc, argv) != 0 || o.sets == NULL)
+	o.extras = calloc((size_t)argc + 1, sizeof(*o.extras));
+	if (args_config_start(&ac, 2 * argc, argv) != 0 || o.sets == NULL || o.extras == NULL)
 		goto out;
 	if ((rc = eval_args(argc, argv, &o, &ac)) >= 0 ||
 	    (rc = eval_setup(&o, ac.cargc, ac.cargv, &c, &set, &pick, &total)) >= 0)
@@ -380,7 +411,7 @@ cmd_eval(int argc, char **argv)
 		goto out;
 	eval_loop(&m, &c, &o, &set, pick, total, st, r, details);
 	analyse_passes(m.an, &st->passes_frame, &st->passes_box);
-	if (eval_print(st, &c, &o) == 0)
+	if (eval_print(st, &c, &o, &set) == 0)
 		rc = st->errors > 0 ? 1 : 0;
 out:
 	if (details)
@@ -394,5 +425,6 @@ out:
 	evalset_free(&set);
 	args_config_free(&ac);
 	free(o.sets);
+	free(o.extras);
 	return rc;
 }

@@ -87,6 +87,7 @@ evalscore_count(struct evalscore *st, const struct evalset_image *im, const stru
 	int i, j, big = -1, nbig = 0;
 
 	st->faces += im->nfaces;
+	st->extra_faces += im->nextra;
 	st->found += mt->nf;
 	for (i = 0; i < mt->nf; i++) {
 		if (mt->fmatch[i] >= 0)

@@ -106,6 +106,7 @@ evalset_add(struct evalset *set, char *path, struct evalset_face *faces, int nfa
 	set->v[set->n].number = evalset_number(path);
 	set->v[set->n].faces = faces;
 	set->v[set->n].nfaces = nfaces;
+	set->v[set->n].nextra = 0;
 	set->n++;
 	return 0;
 }
@@ -121,14 +122,51 @@ evalset_num(json_t *o, const char *key, float *out)
 	return 0;
 }
 
-/* evalset_jsonl - one image per line. */
+/* evalset_faces - the "faces" array of a line, into *out (owned, NULL
+ * when empty). Returns the count, or -1 with the file, line and face in err. */
 static int
-evalset_jsonl(struct evalset *set, const char *path, char *err, size_t errlen)
+evalset_faces(json_t *arr, const char *path, int lineno, struct evalset_face **out, char *err, size_t errlen)
+{
+	struct evalset_face *faces = NULL;
+	json_t *fo;
+	size_t i;
+
+	if (json_array_size(arr) > 0 && (faces = calloc(json_array_size(arr), sizeof(*faces))) == NULL) {
+		util_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach(arr, i, fo) {
+		struct evalset_face *fc = &faces[i];
+		json_t *label = json_object_get(fo, "label");
+
+		if (evalset_num(fo, "x", &fc->x) || evalset_num(fo, "y", &fc->y) ||
+		    evalset_num(fo, "w", &fc->w) || evalset_num(fo, "h", &fc->h) ||
+		    !json_is_string(label) || !(fc->w > 0) || !(fc->h > 0)) {
+			util_errf(err, errlen, "%s:%d: face %zu: want numbers x, y, w > 0, h > 0 and a string label",
+			    path, lineno, i + 1);
+			free(faces);
+			return -1;
+		}
+		fc->cls = evalset_label(json_string_value(label));
+	}
+	*out = faces;
+	return (int)json_array_size(arr);
+}
+
+/* One image's line: its "file" as written and its faces (owned by the
+ * handler, which returns 0 or -1 with err set). */
+typedef int (*evalset_line_fn)(struct evalset *set, const char *dir, const char *file,
+                               struct evalset_face *faces, int nf, char *err, size_t errlen);
+
+/* evalset_lines - every line of a JSON-lines file through fn. Returns the
+ * number of lines handled or -1 (err says where). */
+static int
+evalset_lines(struct evalset *set, const char *path, evalset_line_fn fn, char *err, size_t errlen)
 {
 	char dir[4096], *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int lineno = 0, added = 0;
+	int lineno = 0, added = 0, rc = 0;
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL) {
@@ -136,67 +174,109 @@ evalset_jsonl(struct evalset *set, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	evalset_dirname(path, dir, sizeof(dir));
-	while ((len = getline(&line, &cap, f)) > 0) {
+	while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
 		struct evalset_face *faces = NULL;
 		json_error_t je;
-		json_t *o, *file, *arr, *fo;
-		size_t i;
-		char *img;
-		int nf = 0;
+		json_t *o, *file, *arr;
+		int nf;
 
 		lineno++;
 		if (strspn(line, " \t\r\n") == (size_t)len)
 			continue;
 		if ((o = json_loads(line, 0, &je)) == NULL) {
 			util_errf(err, errlen, "%s:%d: %s", path, lineno, je.text);
-			goto fail;
+			rc = -1;
+			break;
 		}
 		file = json_object_get(o, "file");
 		arr = json_object_get(o, "faces");
 		if (!json_is_string(file) || !json_is_array(arr)) {
 			util_errf(err, errlen, "%s:%d: want \"file\" (a string) and \"faces\" (an array)", path, lineno);
-			json_decref(o);
-			goto fail;
-		}
-		if (json_array_size(arr) > 0 &&
-		    (faces = calloc(json_array_size(arr), sizeof(*faces))) == NULL) {
-			json_decref(o);
-			util_errf(err, errlen, "out of memory");
-			goto fail;
-		}
-		json_array_foreach(arr, i, fo) {
-			struct evalset_face *fc = &faces[nf];
-			json_t *label = json_object_get(fo, "label");
+			rc = -1;
+		} else if ((nf = evalset_faces(arr, path, lineno, &faces, err, errlen)) < 0) {
+			rc = -1;
+		} else if ((rc = fn(set, dir, json_string_value(file), faces, nf, err, errlen)) < 0) {
+			size_t n = strlen(err);
 
-			if (evalset_num(fo, "x", &fc->x) || evalset_num(fo, "y", &fc->y) ||
-			    evalset_num(fo, "w", &fc->w) || evalset_num(fo, "h", &fc->h) ||
-			    !json_is_string(label) || !(fc->w > 0) || !(fc->h > 0)) {
-				util_errf(err, errlen, "%s:%d: face %zu: want numbers x, y, w > 0, h > 0 and a string label",
-				    path, lineno, i + 1);
-				free(faces);
-				json_decref(o);
-				goto fail;
-			}
-			fc->cls = evalset_label(json_string_value(label));
-			nf++;
+			snprintf(err + n, errlen - n, " (%s:%d)", path, lineno);
+		} else {
+			added++;
 		}
-		img = evalset_join(dir, json_string_value(file));
 		json_decref(o);
-		if (img == NULL || evalset_add(set, img, faces, nf) != 0) {
-			free(img);
-			free(faces);
-			util_errf(err, errlen, "out of memory");
-			goto fail;
-		}
-		added++;
 	}
 	free(line);
 	fclose(f);
-	return added;
-fail:
-	free(line);
-	fclose(f);
+	return rc < 0 ? -1 : added;
+}
+
+/* evalset_jsonl_line - an image of a set: its file is relative to the .jsonl's folder. */
+static int
+evalset_jsonl_line(struct evalset *set, const char *dir, const char *file, struct evalset_face *faces, int nf,
+                   char *err, size_t errlen)
+{
+	char *img = evalset_join(dir, file);
+
+	if (img == NULL || evalset_add(set, img, faces, nf) != 0) {
+		free(img);
+		free(faces);
+		util_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* evalset_jsonl - one image per line. */
+static int
+evalset_jsonl(struct evalset *set, const char *path, char *err, size_t errlen)
+{
+	return evalset_lines(set, path, evalset_jsonl_line, err, errlen);
+}
+
+/* evalset_extra_line - more faces for an image already in the set: the one
+ * whose path is file or ends in "/" file. */
+static int
+evalset_extra_line(struct evalset *set, const char *dir, const char *file, struct evalset_face *faces, int nf,
+                   char *err, size_t errlen)
+{
+	size_t fl = strlen(file);
+	int i;
+
+	(void)dir;
+	for (i = 0; i < set->n; i++) {
+		struct evalset_image *im = &set->v[i];
+		size_t pl = strlen(im->path);
+		struct evalset_face *nv;
+
+		if (!(pl == fl || (pl > fl && im->path[pl - fl - 1] == '/')) || strcmp(im->path + pl - fl, file) != 0)
+			continue;
+		if (nf > 0) {
+			if ((nv = realloc(im->faces, sizeof(*nv) * (size_t)(im->nfaces + nf))) == NULL) {
+				free(faces);
+				util_errf(err, errlen, "out of memory");
+				return -1;
+			}
+			memcpy(nv + im->nfaces, faces, sizeof(*nv) * (size_t)nf);
+			im->faces = nv;
+			im->nfaces += nf;
+			im->nextra += nf;
+			set->extra += nf;
+		}
+		free(faces);
+		return 0;
+	}
+	free(faces);
+	util_errf(err, errlen, "%s: no such image in the annotated set", file);
 	return -1;
+}
+
+int
+evalset_extra(struct evalset *set, const char *path, char *err, size_t errlen)
+{
+	int before = set->extra;
+
+	if (evalset_lines(set, path, evalset_extra_line, err, errlen) < 0)
+		return -1;
+	return set->extra - before;
 }
 
 /* One VOC file being parsed. Element text is collected in text[] and

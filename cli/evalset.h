@@ -27,11 +27,13 @@ struct evalset_image {
 	long number;                /* the last number in its file name, -1 if none */
 	int nfaces;
 	struct evalset_face *faces; /* owned */
+	int nextra;                 /* the last nextra faces came from evalset_extra */
 };
 
 struct evalset {
 	int n, cap;
 	struct evalset_image *v;    /* owned */
+	int extra;                  /* faces added by evalset_extra */
 };
 
 /* evalset_load - add the images of path: a .jsonl file, a folder holding
@@ -40,6 +42,15 @@ struct evalset {
  * with the file (and line) in err, and set keeps what was read before.
  * Returns the number of images added. */
 int evalset_load(struct evalset *set, const char *path, char *err, size_t errlen);
+
+/* evalset_extra - more annotated faces for images already in set, from a
+ * JSON-lines file of the same shape (models/data/mask-scenes-additions.jsonl:
+ * faces the set's annotations lack; other fields such as "note" are
+ * ignored). A line's "file" names the image as the set's own lines do (the
+ * loaded path ends with it). A line that cannot be read or names no image of
+ * the set is an error: -1 with the file and line in err. Returns the number
+ * of faces added. */
+int evalset_extra(struct evalset *set, const char *path, char *err, size_t errlen);
 
 /* evalset_is_val - the fixed validation split: the number in the image's
  * file name is a multiple of 5 (mask-scenes: maksssksksssN.jpg). Images

@@ -5,7 +5,8 @@ give full recall and precision; an annotation nobody found is a miss; a
 box holding two found faces' centres matches one and counts the other as
 a duplicate; the class tables agree with the per-image details; a PASCAL
 VOC folder of the same annotations gives the same report; --split val
-keeps the images whose number is a multiple of 5; an unreadable image is
+keeps the images whose number is a multiple of 5; --extra adds the faces
+of a second file to the set's images (an unknown image is an error); an unreadable image is
 left out with exit 1; bad sets exit 2 naming the file and line."""
 import json
 import os
@@ -172,6 +173,31 @@ try:
     rep.check(rc == 2 and "nothing-here" in err, "missing set: exit 2", "rc=%d %r" % (rc, err))
     rc, out, err = run("--every", "0", os.path.join(tmp, "back.jsonl"))
     rep.check(rc == 2 and "--every 0" in err, "--every 0: exit 2 saying why", "rc=%d %r" % (rc, err))
+
+    # 8. --extra: faces the set lacks, from a second file of the same shape (with notes): the
+    # set without img7's faces plus those faces as extras gives back.jsonl's report
+    write_jsonl(os.path.join(tmp, "less.jsonl"), [sets[0], (files[1], [])])
+    with open(os.path.join(tmp, "extra.jsonl"), "w") as f:
+        f.write(json.dumps({"file": files[1], "width": 1, "height": 1, "faces": [
+            {"x": x, "y": y, "w": w, "h": h, "label": lab, "note": "seen"} for x, y, w, h, lab in sets[1][1]]}) + "\n")
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "x.json"), "--extra", os.path.join(tmp, "extra.jsonl"),
+                       os.path.join(tmp, "less.jsonl"))
+    x = json.load(open(os.path.join(tmp, "x.json"))) if rc == 0 else {}
+    same = all(x.get(k) == b.get(k) for k in ("recall", "precision", "mask_class", "verdicts", "gate", "faces"))
+    rep.check(rc == 0 and same and x.get("extra_faces") == len(sets[1][1]) == x.get("extra_faces_picked")
+              and x.get("extra") == [os.path.join(tmp, "extra.jsonl")] and "plus %d faces from" % len(sets[1][1]) in out,
+              "--extra adds its faces to the set's images; the report says so", "rc=%d %s %r" % (rc, err, out[:300]))
+    rc, out, err = run("-q", "--split", "val", "--json", os.path.join(tmp, "xv.json"), "--extra",
+                       os.path.join(tmp, "extra.jsonl"), os.path.join(tmp, "less.jsonl"))
+    xv = json.load(open(os.path.join(tmp, "xv.json"))) if rc == 0 else {}
+    rep.check(xv.get("extra_faces") == len(sets[1][1]) and xv.get("extra_faces_picked") == 0
+              and xv.get("faces") == len(ann[files[0]]), "--extra on another split: counted apart", json.dumps(xv.get("faces")))
+    with open(os.path.join(tmp, "extra-bad.jsonl"), "w") as f:
+        f.write(json.dumps({"file": files[1], "faces": []}) + "\n")
+        f.write(json.dumps({"file": "images/img9.jpg", "faces": []}) + "\n")
+    rc, out, err = run("--extra", os.path.join(tmp, "extra-bad.jsonl"), os.path.join(tmp, "less.jsonl"))
+    rep.check(rc == 2 and "img9.jpg" in err and "extra-bad.jsonl:2" in err,
+              "--extra naming an image not in the set: exit 2 naming file:line", "rc=%d %r" % (rc, err))
 except Exception as ex:  # a crash is a failed case, not a silent pass
     rep.fail("eval test ran to the end", repr(ex))
 finally:
