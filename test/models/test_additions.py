@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""test_additions - models/data/mask-scenes-additions.jsonl (faces mask-scenes'
+annotations lack, added by looking at crops; models/data/README.md) and its
+record of rejected candidates parse, and every added box can be checked:
+one line an image (annotations.jsonl's shape), each face with numbers x, y,
+w > 0, h > 0 inside the image, a label of the four `gatewatch eval` reads
+and a note naming its candidate; no candidate both added and rejected, none
+twice. Where ../shared/datasets/mask-scenes (or the committed validation
+subset) holds the image, its real size must be the recorded one, and no added
+face may already be annotated there (IoU 0.3 or more with an annotated face,
+or its centre inside one: eval's own matching rule), else it would not be a
+missing face."""
+import json
+import os
+import re
+import struct
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+DATA = os.path.join(ROOT, "models", "data")
+ADD = os.path.join(DATA, "mask-scenes-additions.jsonl")
+REJ = os.path.join(DATA, "mask-scenes-rejected.jsonl")
+SCENES = [os.path.join(ROOT, "..", "shared", "datasets", "mask-scenes"),
+          os.path.join(ROOT, "test", "models", "data", "mask-scenes-val")]
+LABELS = ("mask_on", "mask_off", "mask_chin", "face")
+bad = 0
+
+
+def check(ok, what, why=""):
+    global bad
+    bad += not ok
+    print("%s - %s%s" % ("ok" if ok else "not ok", what, "" if ok or not why else ": " + why))
+
+
+def jpeg_size(path):
+    """(width, height) from the first SOF marker"""
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        m = data[i + 1]
+        if m in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return w, h
+        if m == 0xD8 or m == 0x01 or 0xD0 <= m <= 0xD7 or m == 0xFF:
+            i += 1 if m == 0xFF else 2
+            continue
+        i += 2 + struct.unpack(">H", data[i + 2:i + 4])[0]
+    return None
+
+
+def iou(a, b):
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def annotated():
+    """image file -> (scenes folder, its annotation line), from the first folder holding it"""
+    out = {}
+    for d in SCENES:
+        p = os.path.join(d, "annotations.jsonl")
+        if os.path.exists(p):
+            for line in open(p):
+                o = json.loads(line)
+                out.setdefault(os.path.basename(o["file"]), (d, o))
+    return out
+
+
+def main():
+    ann = annotated()
+    ids, files, nfaces, sized, errs = set(), set(), 0, 0, []
+    for n, line in enumerate(open(ADD), 1):
+        try:
+            o = json.loads(line)
+            f, w, h = o["file"], o["width"], o["height"]
+            assert re.fullmatch(r"images/maksssksksss\d+\.jpg", f), "file %r" % f
+            assert f not in files, "%s twice" % f
+            assert isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0, "size"
+            assert isinstance(o["faces"], list) and o["faces"], "no faces"
+            files.add(f)
+            base = os.path.basename(f)
+            if base in ann:
+                d, a = ann[base]
+                real = jpeg_size(os.path.join(d, a["file"]))
+                assert real == (w, h) == (a["width"], a["height"]), "size %dx%d, image %r" % (w, h, real)
+                sized += 1
+            for fc in o["faces"]:
+                box = [fc["x"], fc["y"], fc["w"], fc["h"]]
+                assert all(isinstance(v, (int, float)) for v in box), "box %r" % box
+                assert box[2] > 0 and box[3] > 0 and box[0] >= 0 and box[1] >= 0 and \
+                    box[0] + box[2] <= w + 1e-6 and box[1] + box[3] <= h + 1e-6, "box %r outside %dx%d" % (box, w, h)
+                assert fc["label"] in LABELS, "label %r" % fc["label"]
+                m = re.match(r"candidate (\d+-\d+): \S", fc["note"])
+                assert m and m.group(1).split("-")[0] == re.findall(r"\d+", base)[-1], "note %r" % fc["note"]
+                assert m.group(1) not in ids, "candidate %s twice" % m.group(1)
+                ids.add(m.group(1))
+                if base in ann:
+                    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+                    for af in ann[base][1]["faces"]:
+                        b = [af["x"], af["y"], af["w"], af["h"]]
+                        assert iou(box, b) < 0.3 and not (b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3]), \
+                            "%s: %r already annotated as %r" % (m.group(1), box, b)
+                nfaces += 1
+        except (AssertionError, KeyError, TypeError, ValueError) as ex:
+            errs.append("%s:%d: %s" % (os.path.basename(ADD), n, ex))
+    check(not errs and nfaces > 0, "additions: %d faces over %d images parse, boxes inside their images, "
+          "none already annotated" % (nfaces, len(files)), "; ".join(errs[:5]))
+    check(sized == len(files) or not ann, "additions: recorded sizes = the images' (%d of %d images here)"
+          % (sized, len(files)))
+    rids, errs = set(), []
+    for n, line in enumerate(open(REJ), 1):
+        try:
+            o = json.loads(line)
+            assert re.fullmatch(r"\d+-\d+", o["id"]) and o["id"] not in rids and o["id"] not in ids, "id %r" % o["id"]
+            assert isinstance(o["reason"], str) and o["reason"].strip(), "no reason"
+            assert re.fullmatch(r"images/maksssksksss\d+\.jpg", o["file"]) and len(o["box"]) == 4, "file/box"
+            rids.add(o["id"])
+        except (AssertionError, KeyError, TypeError, ValueError) as ex:
+            errs.append("%s:%d: %s" % (os.path.basename(REJ), n, ex))
+    check(not errs and rids, "rejected: %d candidates, each once, with a reason, none also added" % len(rids),
+          "; ".join(errs[:5]))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
