@@ -13,8 +13,8 @@ OUT/train/annotations.jsonl (+ images link): the training images as
 `gatewatch eval` reads them.
 
 --additions FILE (repeatable): JSON lines {"file": ..., "faces": [{x, y, w,
-h, label}]} of real faces the annotations lack (models/data/); each
-image's faces are added to its annotations in train.list, the holdout and
+h, label}]} of real faces the annotations lack (models/data/; lines of
+validation images are skipped); each image's faces are added to its annotations in train.list, the holdout and
 the train set alike, so that the shipped weights and every candidate are
 scored against the same corrected annotations.
 --ignore DETAILS --ignore-score T: the found faces of a `gatewatch eval
@@ -67,7 +67,7 @@ def read_additions(paths, scenes):
                 if not name.startswith("images/"):
                     name = "images/" + os.path.basename(name)
                 if number(name) % 5 == 0:
-                    sys.exit("face-lists: %s line %d: %s is a validation image" % (p, i + 1, name))
+                    continue  # validation: for `gatewatch eval --extra` only
                 for fc in o["faces"]:
                     if not all(k in fc for k in ("x", "y", "w", "h", "label")):
                         sys.exit("face-lists: %s line %d: a face needs x y w h label" % (p, i + 1))
