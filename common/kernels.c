@@ -72,7 +72,7 @@ void kernels_activate(float *x, int n, ACTIVATION a)
 }
 
 /* out (m x nc, row stride ldc) = bias + a (m x k) * b (k x nc), then act. */
-static void conv_gemm(int m, int nc, int k, const float *a, const float *b, int ldb,
+static void kernels_gemm(int m, int nc, int k, const float *a, const float *b, int ldb,
     const float *bias, float *out, int ldc, int act)
 {
 	kx_bias_fill(out, ldc, m, nc, bias);
@@ -101,7 +101,7 @@ long kernels_ws_bytes(const network *net)
  * by inference). Packing depends on the filters only, so it is done at
  * attach whenever the kernel may run, and stays valid through any resize
  * (even a resize_network that did not re-attach). */
-static int conv3_packable(const layer *l)
+static int kernels_conv3_packable(const layer *l)
 {
 	int groups = l->groups > 0 ? l->groups : 1;
 
@@ -112,12 +112,12 @@ static int conv3_packable(const layer *l)
 /* ...and it runs when the padded input fits the network's workspace and
  * rows are wider than 8 (one 8-pixel tile per row is load-bound; sgemm
  * does better there). */
-static int conv3_direct(const layer *l, const network *net)
+static int kernels_conv3_direct(const layer *l, const network *net)
 {
 	long need = ((long)l->c * (l->h + 2 * l->pad) * (l->w + 2 * l->pad) + KX_CONV3_SLACK) *
 	    (long)sizeof(float);
 
-	return conv3_packable(l) && l->out_w > 8 && need <= kernels_ws_bytes(net);
+	return kernels_conv3_packable(l) && l->out_w > 8 && need <= kernels_ws_bytes(net);
 }
 
 /* Winograd F(2x2,3x3) (kernels_wino.c) for 3x3 stride-1 convolutions
@@ -129,7 +129,7 @@ static int conv3_direct(const layer *l, const network *net)
  * 64 in, 8 or 16 out at 45x45: 0.65-0.81x, the transforms outweighing the
  * multiplies saved). Its transformed weights follow the direct kernel's
  * packed ones in weight_updates (kernels_conv3_attach); such layers run
- * conv_forward_wino. Process-wide switch, set before attach. */
+ * kernels_conv_wino. Process-wide switch, set before attach. */
 static int kernels_wino_on = 1;
 
 void kernels_set_winograd(int on)
@@ -137,22 +137,22 @@ void kernels_set_winograd(int on)
 	kernels_wino_on = on;
 }
 
-static int conv3_winograd_packable(const layer *l)
+static int kernels_wino_packable(const layer *l)
 {
 	long tiles = (long)((l->out_h + 1) / 2) * ((l->out_w + 1) / 2);
 
-	return kernels_wino_on && conv3_packable(l) && l->stride == 1 && l->c >= 32 &&
+	return kernels_wino_on && kernels_conv3_packable(l) && l->stride == 1 && l->c >= 32 &&
 	    (l->n >= 32 || (l->n >= 16 && tiles >= 1024));
 }
 
-static void conv_forward(layer l, network net);
+static void kernels_conv(layer l, network net);
 
-static void conv_forward_wino(layer l, network net)
+static void kernels_conv_wino(layer l, network net)
 {
 	int act = kernels_act_of(l.activation), i;
 
 	if (l.out_w < 8 || kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
-		conv_forward(l, net);
+		kernels_conv(l, net);
 		return;
 	}
 	kw_conv3(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
@@ -182,11 +182,11 @@ static int kernels_ocv_chosen(const layer *l)
 	if (l->stride == 2)
 		return l->c >= 8;
 	if (l->out_w <= 12 && l->out_h <= 12)
-		return !(conv3_winograd_packable(l) && l->out_w >= 8 && l->out_h >= 8);
-	return !conv3_winograd_packable(l) && l->c >= 32 && l->n % 16 == 0;
+		return !(kernels_wino_packable(l) && l->out_w >= 8 && l->out_h >= 8);
+	return !kernels_wino_packable(l) && l->c >= 32 && l->n % 16 == 0;
 }
 
-static void conv_forward_ocv(layer l, network net)
+static void kernels_conv_ocv(layer l, network net)
 {
 	int act = kernels_act_of(l.activation), i;
 
@@ -194,7 +194,7 @@ static void conv_forward_ocv(layer l, network net)
 	    (long)sizeof(float);
 
 	if (need > kernels_ws_bytes(&net)) {
-		conv_forward(l, net);
+		kernels_conv(l, net);
 		return;
 	}
 	ko_conv3(net.input, l.c, l.h, l.w, l.stride, l.pad, l.weight_updates + l.nweights, l.biases,
@@ -204,7 +204,7 @@ static void conv_forward_ocv(layer l, network net)
 			l.output[i] = activate(l.output[i], l.activation);
 }
 
-static void conv_forward(layer l, network net)
+static void kernels_conv(layer l, network net)
 {
 	int groups = l.groups > 0 ? l.groups : 1;
 	int m = l.n / groups, cg = l.c / groups, k = l.size * l.size * cg;
@@ -217,7 +217,7 @@ static void conv_forward(layer l, network net)
 		float *out = l.output + (long)g * m * n;
 		const float *bias = l.biases + (long)g * m;
 
-		if (conv3_direct(&l, &net)) {
+		if (kernels_conv3_direct(&l, &net)) {
 			kx_conv3(im, cg, l.h, l.w, l.stride, l.pad, l.weight_updates, bias, m,
 			    act >= 0 ? (enum kx_act)act : KX_LINEAR, out, net.workspace);
 		} else if (groups > 1 && cg <= 4 && l.size > 1 &&
@@ -247,7 +247,7 @@ static void conv_forward(layer l, network net)
 			for (p = 0; p < n; p += step) {
 				int nc = n - p < step ? n - p : step;
 
-				conv_gemm(m, nc, k, a, im + p, n, bias, out + p, n, act);
+				kernels_gemm(m, nc, k, a, im + p, n, bias, out + p, n, act);
 			}
 		} else {
 			int rows = KERNELS_CHUNK_FLOATS / (k * l.out_w), r;
@@ -260,7 +260,7 @@ static void conv_forward(layer l, network net)
 
 				kernels_im2col(im, cg, l.h, l.w, l.size, l.stride, l.pad, r, r1,
 				    net.workspace);
-				conv_gemm(m, nc, k, a, net.workspace, nc, bias,
+				kernels_gemm(m, nc, k, a, net.workspace, nc, bias,
 				    out + (long)r * l.out_w, n, act);
 			}
 		}
@@ -270,7 +270,7 @@ static void conv_forward(layer l, network net)
 			l.output[i] = activate(l.output[i], l.activation);
 }
 
-static void maxpool_forward(layer l, network net)
+static void kernels_maxpool(layer l, network net)
 {
 	float *tmp = malloc(sizeof(float) * l.w);
 	int ch;
@@ -291,7 +291,7 @@ static void maxpool_forward(layer l, network net)
  * two convolution rows at a time, the layer's own output is never written
  * (face 360: 16.6 MB written and read back), and the pool's forward does
  * nothing. Bit for bit the unfused result. Set up by kernels_fuse_pools. */
-static void maxpool_fused_forward(layer l, network net)
+static void kernels_maxpool_fused(layer l, network net)
 {
 	(void)l;
 	(void)net;
@@ -306,16 +306,16 @@ static layer kernels_next(const layer *l, const network *net)
 	return net->layers[i + 1];
 }
 
-static void conv_forward_pool(layer l, network net)
+static void kernels_conv_pool(layer l, network net)
 {
 	int act = kernels_act_of(l.activation);
 	layer p = kernels_next(&l, &net);
 
-	if (act < 0 || !conv3_direct(&l, &net) || p.type != MAXPOOL ||
+	if (act < 0 || !kernels_conv3_direct(&l, &net) || p.type != MAXPOOL ||
 	    kx_conv3_pool2_ws(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
-		conv_forward(l, net);
+		kernels_conv(l, net);
 		net.input = l.output;
-		maxpool_forward(p, net);
+		kernels_maxpool(p, net);
 		return;
 	}
 	kx_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates, l.biases, l.n,
@@ -323,16 +323,16 @@ static void conv_forward_pool(layer l, network net)
 }
 
 /* the same for a Winograd layer: pooled in its output transform */
-static void conv_forward_wino_pool(layer l, network net)
+static void kernels_conv_wino_pool(layer l, network net)
 {
 	int act = kernels_act_of(l.activation);
 	layer p = kernels_next(&l, &net);
 
 	if (act < 0 || l.out_w < 8 || p.type != MAXPOOL ||
 	    kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
-		conv_forward_wino(l, net);
+		kernels_conv_wino(l, net);
 		net.input = l.output;
-		maxpool_forward(p, net);
+		kernels_maxpool(p, net);
 		return;
 	}
 	kw_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
@@ -362,26 +362,26 @@ static void kernels_fuse_pools(network *net)
 	for (i = 0; i + 1 < net->n; i++) {
 		layer *l = &net->layers[i], *p = &net->layers[i + 1];
 
-		if ((l->forward == conv_forward || l->forward == conv_forward_wino) &&
-		    conv3_packable(l) && l->stride == 1 &&
-		    p->forward == maxpool_forward && p->size == 2 && p->stride == 2 && p->pad / 2 == 0 &&
+		if ((l->forward == kernels_conv || l->forward == kernels_conv_wino) &&
+		    kernels_conv3_packable(l) && l->stride == 1 &&
+		    p->forward == kernels_maxpool && p->size == 2 && p->stride == 2 && p->pad / 2 == 0 &&
 		    p->c == l->out_c && p->h == l->out_h && p->w == l->out_w &&
 		    kernels_act_of(l->activation) >= 0 && !kernels_read_elsewhere(net, i)) {
-			l->forward = l->forward == conv_forward ? conv_forward_pool : conv_forward_wino_pool;
-			p->forward = maxpool_fused_forward;
+			l->forward = l->forward == kernels_conv ? kernels_conv_pool : kernels_conv_wino_pool;
+			p->forward = kernels_maxpool_fused;
 		}
 	}
 }
 
 int kernels_output_kept(const network *net, int i)
 {
-	return i < 0 || i >= net->n || (net->layers[i].forward != conv_forward_pool &&
-	    net->layers[i].forward != conv_forward_wino_pool);
+	return i < 0 || i >= net->n || (net->layers[i].forward != kernels_conv_pool &&
+	    net->layers[i].forward != kernels_conv_wino_pool);
 }
 
 /* Route: the inputs' outputs one after the other (darknet copies them
  * with a strided loop). */
-static void route_forward(layer l, network net)
+static void kernels_route(layer l, network net)
 {
 	long off = 0;
 	int i;
@@ -395,7 +395,7 @@ static void route_forward(layer l, network net)
 
 /* Nearest upsampling by l.stride, times l.scale, as upsample_cpu: each
  * input row widened once, then copied to its stride output rows. */
-static void upsample_forward(layer l, network net)
+static void kernels_upsample(layer l, network net)
 {
 	int s = l.stride, ch, y, x, k;
 
@@ -412,7 +412,7 @@ static void upsample_forward(layer l, network net)
 }
 
 /* Shortcut of two outputs of the same shape (darknet's handles others). */
-static void shortcut_forward(layer l, network net)
+static void kernels_shortcut(layer l, network net)
 {
 	int act = kernels_act_of(l.activation), i;
 
@@ -425,7 +425,7 @@ static void shortcut_forward(layer l, network net)
 
 /* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
  * * scale + bias, into the filter weights and the bias. */
-static void fold_batchnorm(layer *l)
+static void kernels_fold_batchnorm(layer *l)
 {
 	int per = l->nweights / l->n, f, i;
 
@@ -447,11 +447,11 @@ static void fold_batchnorm(layer *l)
  * forward whose weights are there. */
 static void kernels_conv3_attach(layer *l)
 {
-	int ocv = l->n % 8 == 0 && kernels_ocv_chosen(l), wino = !ocv && conv3_winograd_packable(l);
+	int ocv = l->n % 8 == 0 && kernels_ocv_chosen(l), wino = !ocv && kernels_wino_packable(l);
 	long need = l->nweights + (ocv ? l->nweights : wino ? KW_WEIGHTS(l->n, l->c) : 0);
 	float *wu = realloc(l->weight_updates, sizeof(float) * need);
 
-	l->forward = conv_forward;
+	l->forward = kernels_conv;
 	if (wu == NULL)   /* the direct kernel in the old weight_updates */
 		wino = ocv = 0;
 	else
@@ -459,14 +459,14 @@ static void kernels_conv3_attach(layer *l)
 	kx_conv3_pack(l->weights, l->n, l->c, l->weight_updates);
 	if (ocv) {
 		ko_pack(l->weights, l->n, l->c, l->weight_updates + l->nweights);
-		l->forward = conv_forward_ocv;
+		l->forward = kernels_conv_ocv;
 	} else if (wino) {
 		kw_pack(l->weights, l->n, l->c, l->weight_updates + l->nweights);
-		l->forward = conv_forward_wino;
+		l->forward = kernels_conv_wino;
 	}
 }
 
-static int conv_covered(const layer *l)
+static int kernels_conv_covered(const layer *l)
 {
 	int groups = l->groups > 0 ? l->groups : 1;
 
@@ -488,25 +488,25 @@ int kernels_attach(network *net)
 	for (i = 0; i < net->n; i++) {
 		layer *l = &net->layers[i];
 
-		if (l->type == CONVOLUTIONAL && conv_covered(l)) {
+		if (l->type == CONVOLUTIONAL && kernels_conv_covered(l)) {
 			if (l->batch_normalize)
-				fold_batchnorm(l);
-			if (conv3_packable(l))
+				kernels_fold_batchnorm(l);
+			if (kernels_conv3_packable(l))
 				kernels_conv3_attach(l);
 			else
-				l->forward = conv_forward;
+				l->forward = kernels_conv;
 		} else if (l->type == CONNECTED && l->batch == 1 && !l->batch_normalize) {
 			kernels_fc_attach(l);
 		} else if (l->type == MAXPOOL && l->batch == 1) {
-			l->forward = maxpool_forward;
+			l->forward = kernels_maxpool;
 		} else if (l->type == ROUTE && l->batch == 1) {
-			l->forward = route_forward;
+			l->forward = kernels_route;
 		} else if (l->type == UPSAMPLE && l->batch == 1 && !l->reverse && l->stride > 0 &&
 		    l->out_w == l->w * l->stride && l->out_h == l->h * l->stride) {
-			l->forward = upsample_forward;
+			l->forward = kernels_upsample;
 		} else if (l->type == SHORTCUT && l->batch == 1 && l->w == l->out_w &&
 		    l->h == l->out_h && l->c == l->out_c) {
-			l->forward = shortcut_forward;
+			l->forward = kernels_shortcut;
 		} else {
 			continue;
 		}
@@ -523,14 +523,14 @@ int kernels_attached(const network *net)
 	int i, n = 0;
 
 	for (i = 0; i < net->n; i++)
-		if (net->layers[i].forward == conv_forward || net->layers[i].forward == conv_forward_wino ||
-		    net->layers[i].forward == conv_forward_ocv ||
-		    net->layers[i].forward == maxpool_forward || kernels_fc_ours(&net->layers[i]) ||
-		    net->layers[i].forward == shortcut_forward || net->layers[i].forward == route_forward ||
-		    net->layers[i].forward == upsample_forward ||
-		    net->layers[i].forward == conv_forward_pool ||
-		    net->layers[i].forward == conv_forward_wino_pool ||
-		    net->layers[i].forward == maxpool_fused_forward)
+		if (net->layers[i].forward == kernels_conv || net->layers[i].forward == kernels_conv_wino ||
+		    net->layers[i].forward == kernels_conv_ocv ||
+		    net->layers[i].forward == kernels_maxpool || kernels_fc_ours(&net->layers[i]) ||
+		    net->layers[i].forward == kernels_shortcut || net->layers[i].forward == kernels_route ||
+		    net->layers[i].forward == kernels_upsample ||
+		    net->layers[i].forward == kernels_conv_pool ||
+		    net->layers[i].forward == kernels_conv_wino_pool ||
+		    net->layers[i].forward == kernels_maxpool_fused)
 			n++;
 	return n;
 }

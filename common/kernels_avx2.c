@@ -8,7 +8,7 @@
 #include "kernels_act8.h"
 #include "kernels_avx2.h"
 
-static inline float act1(float v, enum kx_act act)
+static inline float kx_act1(float v, enum kx_act act)
 {
 	if (act == KX_LEAKY)
 		return v > 0 ? v : .1f * v;
@@ -44,13 +44,13 @@ void kx_act(float *c, int ldc, int m, int n, enum kx_act act)
 		for (j = 0; j + 8 <= n; j += 8)
 			_mm256_storeu_ps(r + j, kx_act8(_mm256_loadu_ps(r + j), act));
 		for (; j < n; j++)
-			r[j] = act1(r[j], act);
+			r[j] = kx_act1(r[j], act);
 	}
 }
 
 /* One output of a grouped convolution over cg input planes, any
  * position (borders). */
-static float dw_point(const float *in, int cg, int h, int w, int size, int stride, int pad,
+static float kx_dw_point(const float *in, int cg, int h, int w, int size, int stride, int pad,
     const float *wt, float bias, int oy, int ox)
 {
 	float s = 0;
@@ -95,7 +95,7 @@ void kx_depthwise(const float *in, int cg, int h, int w, int size, int stride, i
 		if (ky1 > size)
 			ky1 = size;
 		for (ox = 0; ox < xi0; ox++)
-			o[ox] = act1(dw_point(in, cg, h, w, size, stride, pad, wt, bias, oy, ox), act);
+			o[ox] = kx_act1(kx_dw_point(in, cg, h, w, size, stride, pad, wt, bias, oy, ox), act);
 		ox = xi0;
 		if (stride == 1) {
 			for (; ox + 32 <= xi1; ox += 32) {
@@ -147,12 +147,12 @@ void kx_depthwise(const float *in, int cg, int h, int w, int size, int stride, i
 			}
 		}
 		for (; ox < ow; ox++)
-			o[ox] = act1(dw_point(in, cg, h, w, size, stride, pad, wt, bias, oy, ox), act);
+			o[ox] = kx_act1(kx_dw_point(in, cg, h, w, size, stride, pad, wt, bias, oy, ox), act);
 	}
 }
 
 /* 16 inputs of two rows -> 8 outputs of a 2x2 stride-2 pool. */
-static inline __m256 pool2x2(const float *a, const float *b)
+static inline __m256 kx_pool2x2(const float *a, const float *b)
 {
 	__m256 v0 = _mm256_max_ps(_mm256_loadu_ps(a), _mm256_loadu_ps(b));
 	__m256 v1 = _mm256_max_ps(_mm256_loadu_ps(a + 8), _mm256_loadu_ps(b + 8));
@@ -181,7 +181,7 @@ void kx_maxpool(const float *in, int h, int w, int size, int stride, int pad,
 			const float *a = in + (long)y0 * w, *b = a + w;
 
 			for (; ox + 8 <= ow && 2 * ox + 16 <= w; ox += 8)
-				_mm256_storeu_ps(o + ox, pool2x2(a + 2 * ox, b + 2 * ox));
+				_mm256_storeu_ps(o + ox, kx_pool2x2(a + 2 * ox, b + 2 * ox));
 		}
 		if (ox >= ow)
 			continue;
@@ -237,7 +237,7 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed)
  * n pixels of the last vector are written. Tap t of the 3x3 window reads
  * pin + toff[t] (+ channel * cplane). Inputs may be read past the row
  * (into the next one or the slack): those lanes are never stored. */
-static inline __attribute__((always_inline)) void conv3_tile(const float *pin, long cplane,
+static inline __attribute__((always_inline)) void kx_conv3_tile(const float *pin, long cplane,
     const long *toff, int c, const float *wp, const float *bias, enum kx_act act, float *o,
     long oplane, const int V, int n, const int S1, long pw)
 {
@@ -284,7 +284,7 @@ static inline __attribute__((always_inline)) void conv3_tile(const float *pin, l
  * Not 24-pixel tiles: their 12 accumulators, 3 inputs and a weight fill
  * all 16 registers and GCC spills (measured, 3x3 at 64x64, 32 out:
  * 3 in 66 -> 85 GFLOP/s, 16 or 32 in 72 -> 94 with 16-pixel tiles). */
-static inline __attribute__((always_inline)) void conv3_row(const float *row, long cplane,
+static inline __attribute__((always_inline)) void kx_conv3_row(const float *row, long cplane,
     const long *toff, int c, const float *wp, const float *b, enum kx_act act, float *o,
     long oplane, int ow, const int S1, long pw)
 {
@@ -294,11 +294,11 @@ static inline __attribute__((always_inline)) void conv3_row(const float *row, lo
 		int rem = ow - x;
 
 		if (rem > 8) {
-			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 2,
+			kx_conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 2,
 			    rem >= 16 ? 8 : rem - 8, S1, pw);
 			x += 16;
 		} else {
-			conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 1, rem, S1, pw);
+			kx_conv3_tile(row + x, cplane, toff, c, wp, b, act, o + x, oplane, 1, rem, S1, pw);
 			x += 8;
 		}
 	}
@@ -345,9 +345,9 @@ void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const f
 			float *o = out + (long)ob * 4 * oplane + (long)y * ow;
 
 			if (stride == 1)
-				conv3_row(row, cplane, toff, c, wp, b, act, o, oplane, ow, 1, pw);
+				kx_conv3_row(row, cplane, toff, c, wp, b, act, o, oplane, ow, 1, pw);
 			else
-				conv3_row(row, cplane, toff, c, wp, b, act, o, oplane, ow, 0, pw);
+				kx_conv3_row(row, cplane, toff, c, wp, b, act, o, oplane, ow, 0, pw);
 		}
 	}
 }
@@ -390,7 +390,7 @@ void kx_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *
 		/* ... two output rows of every channel, kept in cache ... */
 		for (r = 0; r < nr; r++)
 			for (ob = 0; ob < m / 4; ob++)
-				conv3_row(ws + (long)r * pw, bplane, toff, c, packed + (long)ob * c * 36,
+				kx_conv3_row(ws + (long)r * pw, bplane, toff, c, packed + (long)ob * c * 36,
 				    bias + ob * 4, act, rows + (long)ob * 4 * 2 * ow + (long)r * ow, 2L * ow, ow,
 				    1, pw);
 		/* ... and pooled into one row of the pool's output */
@@ -503,7 +503,7 @@ void kx_depthwise_padded(const float *pin, int cg, int ph, int pw, int size, int
 
 				for (t = 0; t < nz; t++)
 					a += wv[t] * r[off[t] + (long)ox * stride];
-				o[ox] = act1(a, act);
+				o[ox] = kx_act1(a, act);
 			}
 		}
 		return;
@@ -547,6 +547,6 @@ void kx_shortcut(const float *a, const float *b, float alpha, float beta, int n,
 	for (; i < n; i++) {
 		float x = alpha * a[i], y = beta * b[i];
 
-		out[i] = act1(x + y, act);
+		out[i] = kx_act1(x + y, act);
 	}
 }
