@@ -126,6 +126,13 @@ halves() { # $1 input list, $2 output, then the command
 
 # 1. backbone
 /usr/bin/python3 models/scripts/convert-aizoo-backbone.py --model "$aizoo" --out "$work" --size "$size"
+# maskfeat reads the backbone cut after the last tapped layer: in the whole
+# backbone the kernels fuse that layer with the maxpool after it and keep
+# only the pooled output (kernels_output_kept); the head's own [route]
+# keeps it unfused in mask.cfg
+last=$(echo "$taps" | tr ',' '\n' | sort -n | tail -n 1)
+awk -v n=$((last + 2)) '/^\[/ { k++ } k <= n' "$work/maskbb.cfg" >"$work/maskfeat.cfg"
+ln -sf maskbb.weights "$work/maskfeat.weights"
 
 # 2-3. face boxes of mask-faces, then the lists
 echo "train-mask: finding the faces of mask-faces ($tools/maskaug --boxes)" >&2
@@ -142,7 +149,7 @@ halves "$work/train.crops" "$work/crops" "$tools/maskaug" $regopt "$out" "$size"
 if [ "$featsonly" = 1 ]; then
 	awk '{ print $2 }' "$work/train.crops" >"$work/train.ppm"
 	echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
-	"$tools/maskfeat" "$work" maskbb "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
+	"$tools/maskfeat" "$work" maskfeat "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
 	echo "train-mask: kept $work (train.crops, train.ppm, train.f32; --feats-only)" >&2
 	exit 0
 fi
@@ -155,8 +162,8 @@ awk -v w="$work" '{ printf "%s %s/val/%05d.ppm %s %s %s %s %s %s\n", $1, w, NR, 
 awk '{ print $2 }' "$work/train.crops" >"$work/train.ppm"
 awk '{ print $2 }' "$work/val.crops" >"$work/val.ppm"
 echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
-"$tools/maskfeat" "$work" maskbb "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
-"$tools/maskfeat" "$work" maskbb "$taps" "$work/val.f32" <"$work/val.ppm" >/dev/null
+"$tools/maskfeat" "$work" maskfeat "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
+"$tools/maskfeat" "$work" maskfeat "$taps" "$work/val.f32" <"$work/val.ppm" >/dev/null
 
 # 6. head
 /usr/bin/python3 models/scripts/mask-head.py --backbone "$work" --taps "$taps" \
