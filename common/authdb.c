@@ -196,8 +196,10 @@ authdb_exec1(sqlite3 *db, const char *sql, const char *fmt, ...)
 	return sqlite3_changes(db);
 }
 
-static int
-authdb_hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
+_Static_assert(AUTHDB_HASH_SIZE == crypto_pwhash_STRBYTES, "an argon2id string fits");
+
+int
+authdb_password_hash(const char *password, char out[AUTHDB_HASH_SIZE])
 {
 	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
@@ -208,18 +210,28 @@ authdb_hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
 int
 authdb_user_add(sqlite3 *db, const char *name, int role, const char *password, int64_t now_us)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[AUTHDB_HASH_SIZE];
 	int rc;
 
 	if (!authdb_name_valid(name) || !authdb_role_valid(role) || !authdb_password_ok(password))
 		return -EINVAL;
-	if (authdb_user_get(db, name, NULL) == 0)
+	if (authdb_user_get(db, name, NULL) == 0) /* before the hash's cost */
 		return -EEXIST;
-	if ((rc = authdb_hash_password(password, hash)) != 0)
-		return rc;
+	if ((rc = authdb_password_hash(password, hash)) == 0)
+		rc = authdb_user_add_hashed(db, name, role, hash, now_us);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
+
+int
+authdb_user_add_hashed(sqlite3 *db, const char *name, int role, const char *hash, int64_t now_us)
+{
+	int rc;
+
+	if (!authdb_name_valid(name) || !authdb_role_valid(role) || strncmp(hash, "$argon2", 7) != 0)
+		return -EINVAL;
 	rc = authdb_exec1(db, "INSERT INTO users (name, role, hash, created_us, changed_us) VALUES (?,?,?,?,?)",
 	    "sssii", name, authdb_role_name(role), hash, now_us, now_us);
-	sodium_memzero(hash, sizeof(hash));
 	return rc < 0 ? rc : 0;
 }
 
@@ -254,21 +266,29 @@ authdb_user_del(sqlite3 *db, const char *name)
 int
 authdb_user_passwd(sqlite3 *db, const char *name, const char *password, int64_t now_us)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[AUTHDB_HASH_SIZE];
 	int rc;
 
 	if (!authdb_password_ok(password))
 		return -EINVAL;
-	if (authdb_user_get(db, name, NULL) != 0)
+	if (authdb_user_get(db, name, NULL) != 0) /* before the hash's cost */
 		return -ENOENT;
-	if ((rc = authdb_hash_password(password, hash)) != 0)
-		return rc;
-	rc = authdb_exec1(db, "UPDATE users SET hash = ?, changed_us = ? WHERE name = ?", "sis", hash, now_us, name);
+	if ((rc = authdb_password_hash(password, hash)) == 0)
+		rc = authdb_user_passwd_hashed(db, name, hash, now_us);
 	sodium_memzero(hash, sizeof(hash));
-	if (rc < 0)
-		return rc;
-	if (rc == 0)
-		return -ENOENT;
+	return rc;
+}
+
+int
+authdb_user_passwd_hashed(sqlite3 *db, const char *name, const char *hash, int64_t now_us)
+{
+	int rc;
+
+	if (strncmp(hash, "$argon2", 7) != 0)
+		return -EINVAL;
+	rc = authdb_exec1(db, "UPDATE users SET hash = ?, changed_us = ? WHERE name = ?", "sis", hash, now_us, name);
+	if (rc <= 0)
+		return rc < 0 ? rc : -ENOENT;
 	return authdb_exec1(db, "DELETE FROM sessions WHERE user = ?", "s", name) < 0 ? -EIO : 0;
 }
 

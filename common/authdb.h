@@ -34,6 +34,7 @@ enum authdb_kind {
 #define AUTHDB_SECRET_SIZE 64   /* a session id or token as text, NUL included */
 #define AUTHDB_PASSWORD_MIN 8
 #define AUTHDB_PASSWORD_MAX 256
+#define AUTHDB_HASH_SIZE 128   /* an argon2id string, NUL included (crypto_pwhash_STRBYTES) */
 
 /* Who made a request. name is the user (session) or the token's name. */
 struct authdb_who {
@@ -88,6 +89,14 @@ struct authdb_user {
  * -EEXIST if the name is taken, -EINVAL for a bad name/role/password,
  * -ENOMEM if hashing failed. */
 int authdb_user_add(sqlite3 *db, const char *name, int role, const char *password, int64_t now_us);
+/* authdb_password_hash - password's argon2id string (~150 ms: the
+ * notifier runs it in its thread pool). 0, or -ENOMEM. */
+int authdb_password_hash(const char *password, char out[AUTHDB_HASH_SIZE]);
+/* authdb_user_add_hashed, authdb_user_passwd_hashed - as authdb_user_add
+ * and authdb_user_passwd with the password hashed already (by
+ * authdb_password_hash); -EINVAL if hash is not an argon2 string. */
+int authdb_user_add_hashed(sqlite3 *db, const char *name, int role, const char *hash, int64_t now_us);
+int authdb_user_passwd_hashed(sqlite3 *db, const char *name, const char *hash, int64_t now_us);
 /* authdb_user_del - remove a user and end their sessions. -ENOENT, or
  * -EPERM for the last admin (nothing changed). */
 int authdb_user_del(sqlite3 *db, const char *name);
@@ -113,7 +122,6 @@ int authdb_login(sqlite3 *db, const char *name, const char *password, int *role)
  * matches no password, for an unknown user) into hash
  * (AUTHDB_HASH_SIZE), and the role. Returns 1 (user found), 0 (unknown),
  * negative on error. */
-#define AUTHDB_HASH_SIZE 128
 int authdb_login_hash(sqlite3 *db, const char *name, char *hash, int *role);
 /* authdb_verify - the second half: 1 if password matches hash. CPU only
  * (about 0.1 s of one core), no database: any thread may call it. */

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <jansson.h>
 #include <libwebsockets.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
 #include "accounts_cam.h"
+#include "accounts_user.h"
 #include "api.h"
 #include "db.h"
 #include "log.h"
@@ -113,7 +115,7 @@ accounts_405(struct accounts_out *ao, struct jbuf *out, const char *allow)
 /* ---- /api/session ---- */
 
 /* accounts_link - {"href": href} (and "method" unless NULL) */
-static json_t *
+json_t *
 accounts_link(const char *href, const char *method)
 {
 	return method ? json_pack("{s:s, s:s}", "href", href, "method", method) : json_pack("{s:s}", "href", href);
@@ -208,11 +210,11 @@ accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf *out
 	return accounts_reply(out, 201, accounts_session_json(r));
 }
 
-/* ---- /api/users ---- */
+/* ---- lists ---- */
 
 /* accounts_list - the whole list (accounts_whole) {"items","count","_links":{"self","create"}}
  * of items (reference taken), which their listing returned rc for (< 0: a 500) */
-static int
+int
 accounts_list(struct jbuf *out, int rc, json_t *items, const char *href)
 {
 	if (items == NULL || rc < 0) {
@@ -222,181 +224,6 @@ accounts_list(struct jbuf *out, int rc, json_t *items, const char *href)
 	return accounts_reply(out, 200, json_pack("{s:o, s:I, s:{s:o, s:o}}", "items", items, "count",
 	    (json_int_t)json_array_size(items), "_links", "self", accounts_link(href, NULL), "create",
 	    accounts_link(href, "POST")));
-}
-
-static json_t *
-accounts_user_json(const struct authdb_user *u)
-{
-	char href[96];
-
-	snprintf(href, sizeof(href), "/api/users/%s", u->name);
-	return json_pack("{s:s, s:s, s:I, s:I, s:{s:o}}", "name", u->name, "role", authdb_role_name(u->role),
-	    "created", (json_int_t)(u->created_us / 1000), "changed", (json_int_t)(u->changed_us / 1000),
-	    "_links", "self", accounts_link(href, NULL));
-}
-
-static void
-accounts_user_item(const struct authdb_user *u, void *arg)
-{
-	json_array_append_new(arg, accounts_user_json(u));
-}
-
-/* accounts_role_audit - the audit entry of a role given to name */
-static void
-accounts_role_audit(const char *action, const char *name, int role)
-{
-	char *d;
-	json_t *o = json_pack("{s:s}", "role", authdb_role_name(role));
-
-	d = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	auth_audit(action, name, d);
-	free(d);
-	json_decref(o);
-}
-
-/* accounts_user_add - POST /api/users {"name","role","password"} */
-static int
-accounts_user_add(const char *body, size_t len, struct jbuf *out, struct accounts_out *ao)
-{
-	const char *uname, *role, *pw;
-	struct authdb_user u;
-	int status, bad = 0, rl = -1, rc;
-	json_t *j;
-
-	if ((j = accounts_body(body, len, out, &status)) == NULL)
-		return status;
-	uname = accounts_str(j, "name", &bad);
-	role = accounts_str(j, "role", &bad);
-	pw = accounts_str(j, "password", &bad);
-	if (bad || uname == NULL || role == NULL || pw == NULL)
-		status = problem_json(out, 400, "body: {\"name\", \"role\", \"password\"} (strings)");
-	else if (!authdb_name_valid(uname) || (rl = authdb_role_parse(role)) < 0 || !authdb_password_ok(pw))
-		status = problem_json(out, 422, "name: 1..63 of A-Z a-z 0-9 . _ @ -; role: admin, supervisor or "
-		    "viewer; password: 8..256 characters");
-	else if ((rc = authdb_user_add(db_handle(), uname, rl, pw, (int64_t)util_now_us())) != 0 ||
-	    authdb_user_get(db_handle(), uname, &u) != 0)
-		status = rc == -EEXIST ? problem_json(out, 409, "a user by that name exists") :
-		    problem_json(out, 500, "database error");
-	else {
-		accounts_role_audit("user_add", uname, rl);
-		snprintf(ao->location, sizeof(ao->location), "/api/users/%s", uname);
-		status = accounts_reply(out, 201, accounts_user_json(&u));
-	}
-	json_decref(j);
-	return status;
-}
-
-/* accounts_user_changed - If-Match im: 0 when the client saw user u as
- * it is (or did not say), else the 412 answer's status */
-static int
-accounts_user_changed(const char *im, const struct authdb_user *u, struct jbuf *out)
-{
-	char tag[REST_ETAG_SIZE];
-	struct jbuf cur;
-
-	if (im[0] == '\0')
-		return 0;
-	jbuf_init(&cur, 0);
-	jbuf_json(&cur, accounts_user_json(u));
-	rest_etag(jbuf_text(&cur), cur.len, tag);
-	jbuf_free(&cur);
-	return rest_etag_match(im, tag) ? 0 : problem_json(out, 412, "the user changed since (If-Match): read it again");
-}
-
-/* accounts_user_patch - PATCH /api/users/NAME {"role"} and/or {"password"} */
-static int
-accounts_user_patch(const struct authdb_user *u, json_t *j, struct auth_req *r, struct jbuf *out)
-{
-	int64_t now = (int64_t)util_now_us();
-	const char *role, *pw;
-	int bad = 0, rl = -1, status;
-
-	role = accounts_str(j, "role", &bad);
-	pw = accounts_str(j, "password", &bad);
-	if (bad || (role == NULL && pw == NULL) || json_object_size(j) != (size_t)((role != NULL) + (pw != NULL)))
-		return problem_json(out, 400, "body: {\"role\"} and/or {\"password\"} (strings), nothing else");
-	if ((role && (rl = authdb_role_parse(role)) < 0) || (pw && !authdb_password_ok(pw)))
-		return problem_json(out, 422, "role: admin, supervisor or viewer; password: 8..256 characters");
-	if (role && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
-		return status;
-	if (role) {
-		if ((status = authdb_user_set_role(db_handle(), u->name, rl, now)) == -EPERM)
-			return problem_json(out, 409, "the last admin keeps the admin role");
-		if (status != 0)   /* -ENOENT: deleted meanwhile (gatewatch user del) */
-			return problem_json(out, status == -ENOENT ? 404 : 500, status == -ENOENT ? "no such user" :
-			    "database error");
-		accounts_role_audit("user_role", u->name, rl);
-	}
-	if (pw) {
-		if (authdb_user_passwd(db_handle(), u->name, pw, now) != 0)
-			return problem_json(out, 500, "database error");
-		auth_audit("user_passwd", u->name, NULL);
-	}
-	return 200;
-}
-
-/* accounts_user - GET, PATCH, DELETE /api/users/NAME. Anyone may read and
- * re-password themselves. */
-static int
-accounts_user(const char *im, const char *method, const char *name, const char *body, size_t len,
-    struct auth_req *r, struct jbuf *out, struct accounts_out *ao)
-{
-	int self = r->who.kind == AUTHDB_SESSION && strcmp(r->who.name, name) == 0, status;
-	struct authdb_user u;
-	json_t *j;
-
-	if (!self && (status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
-		return status;
-	if (r->who.kind == AUTHDB_ANON)
-		return accounts_need(r, AUTHDB_VIEWER, out);
-	if (!authdb_name_valid(name) || authdb_user_get(db_handle(), name, &u) != 0)
-		return problem_json(out, 404, "no such user");
-	if (strcmp(method, "GET") == 0)
-		return accounts_reply(out, 200, accounts_user_json(&u));
-	if (strcmp(method, "DELETE") == 0) {
-		if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
-			return status;
-		if ((status = authdb_user_del(db_handle(), name)) == -EPERM)
-			return problem_json(out, 409, "the last admin cannot be deleted");
-		if (status != 0)
-			return problem_json(out, status == -ENOENT ? 404 : 500, status == -ENOENT ? "no such user" :
-			    "database error");
-		auth_audit("user_del", name, NULL);
-		return 204;
-	}
-	if (strcmp(method, "PATCH") != 0)
-		return accounts_405(ao, out, "GET, PATCH, DELETE");
-	if ((status = accounts_user_changed(im, &u, out)) != 0)
-		return status;
-	if ((j = accounts_body(body, len, out, &status)) == NULL)
-		return status;
-	status = accounts_user_patch(&u, j, r, out);
-	json_decref(j);
-	if (status != 200)
-		return status;
-	if (authdb_user_get(db_handle(), name, &u) != 0)
-		return problem_json(out, 500, "database error");
-	return accounts_reply(out, 200, accounts_user_json(&u));
-}
-
-static int
-accounts_users(const char *im, const char *method, const char *name, const char *body, size_t len, struct auth_req *r,
-    struct jbuf *out, struct accounts_out *ao)
-{
-	json_t *items;
-	int status;
-
-	if (name != NULL)
-		return accounts_user(im, method, name, body, len, r, out, ao);
-	if ((status = accounts_need(r, AUTHDB_ADMIN, out)) != 0)
-		return status;
-	if (strcmp(method, "POST") == 0)
-		return accounts_user_add(body, len, out, ao);
-	if (strcmp(method, "GET") != 0)
-		return accounts_405(ao, out, "GET, POST");
-	items = json_array();
-	return accounts_list(out, items ? authdb_users(db_handle(), accounts_user_item, items) : -ENOMEM, items,
-	    "/api/users");
 }
 
 /* ---- /api/tokens ---- */
@@ -578,7 +405,8 @@ accounts_handle(struct lws *wsi, const char *method, const char *path, const cha
 	const char *rest;
 	int status;
 
-	memset(ao, 0, sizeof(*ao));
+	/* all but pw (last): a second pass has the password hashed in the pool */
+	memset(ao, 0, offsetof(struct accounts_out, pw));
 	if (strcmp(path, "/api/session") == 0)
 		return accounts_session(method, body, len, r, out, ao);
 	if (accounts_cam_owns(path))

@@ -28,6 +28,16 @@
 struct api_read;
 struct lws;
 
+/* A password hashed off the loop (argon2id, ~150 ms): a handler that
+ * needs one answers 0 with want set; web.c hashes password in the pool and
+ * asks again with hash filled (accounts_handle keeps it: a request's first
+ * pass starts with pw zeroed), or answers 500 when hashing failed. */
+struct accounts_hash {
+	int want;
+	char password[AUTHDB_PASSWORD_MAX + 1];
+	char hash[AUTHDB_HASH_SIZE];   /* "" until hashed */
+};
+
 /* What a handler tells web.c besides status and body. */
 struct accounts_out {
 	char location[512];   /* Location header for a 201 or a 301 (web.c), or "" */
@@ -37,6 +47,7 @@ struct accounts_out {
 	char etag[24];        /* ETag header, or "" */
 	char disposition[96]; /* Content-Disposition header (CSV downloads), or "" */
 	struct auth_pending *pending; /* status 0: a login to verify off the loop (owned, see web.c) */
+	struct accounts_hash pw;      /* status 0 with pw.want: a password to hash off the loop (last member) */
 };
 
 /* accounts_owns - 1 if path is one of the resources above. */
@@ -46,7 +57,7 @@ int accounts_owns(const char *path);
  * are api.c's and rest.c's). */
 int accounts_owns_method(const char *method, const char *path);
 
-/* For accounts_cam.c: a request body as a JSON object (NULL, with the
+/* For accounts_cam.c and accounts_user.c: a request body as a JSON object (NULL, with the
  * 400 in out and *status, when it is not one); a member as a string (NULL
  * if absent, *bad set if not a string); 0 when r has role, else the
  * 401/403 answer's status; a 405 naming allow; v (taken) as the answer. */
@@ -55,6 +66,11 @@ const char *accounts_str(json_t *j, const char *key, int *bad);
 int accounts_need(const struct auth_req *r, int role, struct jbuf *out);
 int accounts_405(struct accounts_out *ao, struct jbuf *out, const char *allow);
 int accounts_reply(struct jbuf *out, int status, json_t *v);
+/* For accounts_user.c too: {"href": href} (and "method" unless NULL); a
+ * whole list {"items","count","_links":{"self","create"}} of items
+ * (reference taken), which their listing returned rc for (< 0: a 500). */
+json_t *accounts_link(const char *href, const char *method);
+int accounts_list(struct jbuf *out, int rc, json_t *items, const char *href);
 
 /* accounts_login_done - the answer to a login whose password check
  * (auth_verify on ao->pending) finished: 201 with the session, or 401.
@@ -67,7 +83,9 @@ int accounts_login_done(struct auth_req *r, struct auth_pending *p, struct jbuf 
  * /api/audit only); if_match is the If-Match header ("" when none). Fills
  * out and returns the HTTP status (204: out is empty), or 0 with
  * ao->pending set: a login whose password web.c checks off the loop, or
- * 0 with rd set: the answer is rd's read, off the loop (GET /api/audit). */
+ * 0 with rd set: the answer is rd's read, off the loop (GET /api/audit),
+ * or 0 with ao->pw.want: ask again once ao->pw.hash is filled (a user
+ * added or a password changed). */
 int accounts_handle(struct lws *wsi, const char *method, const char *path, const char *if_match, const char *body,
     size_t len, struct auth_req *r, struct jbuf *out, struct accounts_out *ao, struct api_read *rd);
 

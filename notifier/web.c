@@ -337,30 +337,8 @@ web_http_writeable(struct lws *wsi, struct web_pss *pss)
 	size_t n;
 	int last;
 
-	if (pss->job) {
-		struct webjob *j = pss->job;
-		struct auth_pending *p;
-		int status;
-
-		if (!webjob_done(j))
-			return 0;
-		pss->job = NULL;
-		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-		if ((p = webjob_login_take(j)) != NULL) {
-			webjob_free(j);
-			jbuf_free(&pss->body);
-			jbuf_init(&pss->body, LWS_PRE);
-			status = accounts_login_done(&pss->req, p, &pss->body, &pss->ao);
-			log_info(NULL, "http POST /api/session: %d%s%s", status, status == 201 ? " by " : "",
-			    status == 201 ? pss->req.who.name : "");
-			return web_reply(wsi, pss, status);
-		}
-		status = webjob_answer(j, &pss->body, pss->ao.link, sizeof(pss->ao.link));
-		webjob_free(j);
-		if (status < 0)
-			status = problem_json(&pss->body, 500, "database error");
-		return webapi_finish(wsi, pss, pss->method, pss->job_uri, status, 1);
-	}
+	if (pss->job)
+		return webapi_job_done(wsi, pss);
 
 	if (pss->body.s == NULL)
 		return 0;

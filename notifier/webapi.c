@@ -3,6 +3,7 @@
  * body, work sent to the thread pool (webjob.c), and what every answer
  * gets on its way out (links, ETag and 304, a log line). Loop thread. */
 #include <libwebsockets.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,12 @@ webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char
 	}
 	if (status == 0 && rd.fn)
 		return webapi_job(wsi, pss, method, uri, webjob_read(wsi, rd.fn, rd.arg));
+	if (status == 0 && pss->ao.pw.want) {
+		pss->ao.pw.want = 0;
+		if (pss->ao.pw.hash[0] == '\0') /* not a second pass: hash, then ask again (web.c) */
+			return webapi_job(wsi, pss, method, uri, webjob_hash(wsi, pss->ao.pw.password));
+		status = problem_json(&pss->body, 500, "the password was hashed for another request");
+	}
 	return webapi_finish(wsi, pss, method, uri, status, 0);
 }
 
@@ -148,4 +155,51 @@ webapi_post(struct lws *wsi, struct web_pss *pss, const char *method, const char
 		return web_error(wsi, pss, 413, "a body over 1 KiB");
 	}
 	return 0; /* the body comes in LWS_CALLBACK_HTTP_BODY */
+}
+
+/* webapi_hashed - a user add or password change whose password was hashed
+ * in the pool: asked again with the hash (accounts.h's accounts_hash). */
+static int
+webapi_hashed(struct lws *wsi, struct web_pss *pss)
+{
+	int rc;
+
+	if (pss->ao.pw.hash[0] == '\0') {
+		sodium_memzero(&pss->ao.pw, sizeof(pss->ao.pw));
+		return web_error(wsi, pss, 500, "cannot hash the password");
+	}
+	rc = webapi_call(wsi, pss, pss->method, pss->job_uri, pss->post, pss->post_len);
+	sodium_memzero(&pss->ao.pw, sizeof(pss->ao.pw));
+	return rc;
+}
+
+int
+webapi_job_done(struct lws *wsi, struct web_pss *pss)
+{
+	struct webjob *j = pss->job;
+	struct auth_pending *p;
+	int status;
+
+	if (!webjob_done(j))
+		return 0;
+	pss->job = NULL;
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+	if ((p = webjob_login_take(j)) != NULL) {
+		webjob_free(j);
+		jbuf_free(&pss->body);
+		jbuf_init(&pss->body, LWS_PRE);
+		status = accounts_login_done(&pss->req, p, &pss->body, &pss->ao);
+		log_info(NULL, "http POST /api/session: %d%s%s", status, status == 201 ? " by " : "",
+		    status == 201 ? pss->req.who.name : "");
+		return web_reply(wsi, pss, status);
+	}
+	if (webjob_hash_take(j, pss->ao.pw.hash, sizeof(pss->ao.pw.hash)) == 0) {
+		webjob_free(j);
+		return webapi_hashed(wsi, pss);
+	}
+	status = webjob_answer(j, &pss->body, pss->ao.link, sizeof(pss->ao.link));
+	webjob_free(j);
+	if (status < 0)
+		status = problem_json(&pss->body, 500, "database error");
+	return webapi_finish(wsi, pss, pss->method, pss->job_uri, status, 1);
 }

@@ -49,6 +49,11 @@ void web_close_after(struct web_pss *pss);
 int webapi_call(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, const char *body,
     size_t len);
 
+/* webapi_job_done - HTTP_WRITEABLE while pss->job is in the pool: 0
+ * until it is done, then its answer (a login's, a read's; a hashed
+ * password's request is asked again, webapi_call). */
+int webapi_job_done(struct lws *wsi, struct web_pss *pss);
+
 /* webapi_post - a request that carries a body (POST, PATCH) to an API
  * path that takes one: read it (webapi_post_done when complete), or
  * answer now. */

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "log.h"
+#include "util.h"
 #include "webjob.h"
 
 #define WEBJOB_DBS 8   /* read connections kept: libuv's pool has 4 threads unless told more */
@@ -25,6 +28,7 @@ struct webjob {
 	webjob_read_fn fn;         /* read: */
 	void *arg;                 /* owned */
 	webjob_done_fn done_fn;    /* a call (webjob_call): its answer, or NULL */
+	struct accounts_hash *pw;  /* a password to hash: owned */
 	struct jbuf out;           /* owned: the answer's body */
 	char link[256];            /* the answer's Link header value, or "" */
 	int status;
@@ -94,6 +98,12 @@ webjob_work(uv_work_t *req)
 		auth_verify(j->p);
 		return;
 	}
+	if (j->pw != NULL) {
+		if (authdb_password_hash(j->pw->password, j->pw->hash) != 0)
+			j->pw->hash[0] = '\0';
+		sodium_memzero(j->pw->password, sizeof(j->pw->password));
+		return;
+	}
 	if ((db = webjob_db_get()) == NULL) {
 		j->status = -1;
 		return;
@@ -123,6 +133,10 @@ webjob_free(struct webjob *j)
 	if (j->p) {
 		memset(j->p, 0, sizeof(*j->p));
 		free(j->p);
+	}
+	if (j->pw) {
+		sodium_memzero(j->pw, sizeof(*j->pw));
+		free(j->pw);
 	}
 	free(j->arg);
 	jbuf_free(&j->out);
@@ -189,6 +203,31 @@ struct webjob *
 webjob_read(struct lws *wsi, webjob_read_fn fn, void *arg)
 {
 	return webjob_new(wsi, NULL, fn, arg);
+}
+
+struct webjob *
+webjob_hash(struct lws *wsi, const char *password)
+{
+	struct accounts_hash *pw = calloc(1, sizeof(*pw));
+	struct webjob *j = pw ? calloc(1, sizeof(*j)) : NULL;
+
+	if (j == NULL) {
+		free(pw);
+		return NULL;
+	}
+	util_strlcpy(pw->password, password, sizeof(pw->password));
+	*j = (struct webjob){ .wsi = wsi, .pw = pw };
+	jbuf_init(&j->out, LWS_PRE);
+	return webjob_start(j);
+}
+
+int
+webjob_hash_take(struct webjob *j, char *hash, size_t size)
+{
+	if (j->pw == NULL)
+		return -EINVAL;
+	util_strlcpy(hash, j->pw->hash, size);
+	return 0;
 }
 
 int

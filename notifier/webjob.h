@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include "accounts.h"
 #include "auth.h"
 #include "jbuf.h"
 
@@ -35,6 +36,14 @@ struct webjob *webjob_login(struct lws *wsi, struct auth_pending *p);
 /* webjob_read - run fn(db, arg, out) for wsi; arg (owned from now on) is
  * free()d with the job. NULL when it cannot start (arg is freed then). */
 struct webjob *webjob_read(struct lws *wsi, webjob_read_fn fn, void *arg);
+
+/* webjob_hash - hash password (argon2id, ~150 ms; accounts.h's
+ * accounts_hash) for the connection wsi. NULL when it cannot start. */
+struct webjob *webjob_hash(struct lws *wsi, const char *password);
+
+/* webjob_hash_take - a done hash's argon2id string into hash (size
+ * bytes; "" when hashing failed): 0, or -EINVAL if j is no hash. */
+int webjob_hash_take(struct webjob *j, char *hash, size_t size);
 
 /* webjob_done_fn - a call's answer, on the loop thread: status is what
  * its fn returned, or -1 when the database could not be opened. */
