@@ -6,6 +6,7 @@
  * few milliseconds, never one long one, and results keep committing in
  * between. A person's row goes only once the person has left (ended_us
  * set), an alert only once acknowledged; an open one is kept however old.
+ * The audit trail's entries go at the same age.
  * Each table's time column is indexed (created here if missing), so a
  * batch finds its rows without a scan. */
 #include <inttypes.h>
@@ -42,6 +43,8 @@ static const struct retention_table retention_tables[] = {
 	    " WHERE received_us < ?1 ORDER BY received_us LIMIT ?2)" },
 	{ "frame results", "DELETE FROM results WHERE id IN (SELECT id FROM results"
 	    " WHERE received_us < ?1 ORDER BY received_us LIMIT ?2)" },
+	{ "audit entries", "DELETE FROM audit WHERE id IN (SELECT id FROM audit"
+	    " WHERE at_us < ?1 ORDER BY at_us LIMIT ?2)" },           /* audit_at: authdb.c */
 };
 #define RETENTION_NTABLES (sizeof(retention_tables) / sizeof(retention_tables[0]))
 

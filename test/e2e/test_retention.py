@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """test_retention - the notifier deletes people, their events, acknowledged
-alerts and per-frame results older than retention.days (in batches, soon
-after start), and keeps newer rows, people still present and open alerts.
+alerts, per-frame results and audit entries older than retention.days (in
+batches, soon after start), and keeps newer rows, people still present and
+open alerts.
 
 Env: GW_ROOT, BIN."""
 import os
@@ -57,6 +58,9 @@ def seed(path, now_us):
         fill(db, "results", dict(res, id=rid, frame_id="f%d" % rid, received_us=t, analysed_us=t, committed_us=t))
         fill(db, "persons", {"result_id": rid, "idx": 0, "mask": "mask_on", "verdict": "PASS", "reason": "",
                              "track_id": 1})
+    for i in range(3):
+        fill(db, "audit", {"at_us": old + i, "who": "admin", "action": "login", "target": "admin"})
+    fill(db, "audit", {"at_us": new, "who": "admin", "action": "user_add", "target": "ann"})
     db.commit()
     db.close()
 
@@ -70,6 +74,8 @@ def counts(path):
             "alerts": sorted((r[0] is None, r[1]) for r in db.execute("SELECT acked_us, raised_us FROM alerts")),
             "results": sorted(r[0] for r in db.execute("SELECT id FROM results")),
             "persons": sorted(r[0] for r in db.execute("SELECT result_id FROM persons")),
+            "audit": sorted(r[0] for r in db.execute("SELECT action FROM audit WHERE at_us < ?",
+                                                      (int(time.time() * 1e6) - DAY_US,))),
         }
     finally:
         db.close()
@@ -101,6 +107,8 @@ def main():
                   str(after["alerts"]))
         rep.check(after["results"] == [102] and after["persons"] == [102], "old per-frame results and their "
                   "persons are deleted, recent ones kept", str(after))
+        rep.check(before["audit"] == ["login"] * 3 + ["user_add"] and after["audit"] == ["user_add"],
+                  "old audit entries are deleted, a recent one kept", str(after["audit"]))
         log = n.log_text()
         rep.check("retention: deleted what is older than %d days" % KEEP_DAYS in log and
                   "%d track events" % N_OLD_EVENTS in log, "the notifier logs what retention deleted",
@@ -117,7 +125,8 @@ def main():
         n2.start()
         time.sleep(3)  # past the first run's start (2 s)
         kept = counts(path)
-        rep.check(kept["events"] == N_OLD_EVENTS + 1 and "keeps everything" in n2.log_text(),
+        rep.check(kept["events"] == N_OLD_EVENTS + 1 and len(kept["audit"]) == 4 and
+                  "keeps everything" in n2.log_text(),
                   "retention.days = 0 deletes nothing", str(kept["events"]))
         n2.stop()
     finally:
