@@ -128,29 +128,40 @@ check_by_name(enum check_by by)
 	return by == CHECK_BY_FACE ? "face" : "person";
 }
 
-/* check_grid - mean grey per cell of a coarse grid. */
+/* check_grid - mean grey per cell of a coarse grid: pixel x falls in
+ * cell column x * CHECK_GRID_W / w (rounded down), so column g holds
+ * x = ceil(g * w / CHECK_GRID_W) up to the next column's first x; the
+ * inner loop sums runs of a row, with no division per pixel. */
 static void
 check_grid(const struct image *im, unsigned char *grid)
 {
 	unsigned long sum[CHECK_GRID_H * CHECK_GRID_W] = { 0 };
-	unsigned long cnt[CHECK_GRID_H * CHECK_GRID_W] = { 0 };
-	int x, y, i;
+	unsigned long rows[CHECK_GRID_H] = { 0 };
+	int x0[CHECK_GRID_W + 1];
+	int x, y, g, i;
 
+	for (g = 0; g <= CHECK_GRID_W; g++)
+		x0[g] = (int)(((long)g * im->w + CHECK_GRID_W - 1) / CHECK_GRID_W);
 	for (y = 0; y < im->h; y++) {
 		int gy = (int)((long)y * CHECK_GRID_H / im->h);
 		const unsigned char *row = im->rgb + (size_t)y * im->w * 3;
+		unsigned long *s = sum + gy * CHECK_GRID_W;
 
-		for (x = 0; x < im->w; x++) {
-			int gx = (int)((long)x * CHECK_GRID_W / im->w);
-			const unsigned char *px = row + x * 3;
+		rows[gy]++;
+		for (g = 0; g < CHECK_GRID_W; g++) {
+			const unsigned char *px = row + (size_t)x0[g] * 3;
+			unsigned long acc = 0;
 
-			i = gy * CHECK_GRID_W + gx;
-			sum[i] += (77u * px[0] + 150u * px[1] + 29u * px[2]) >> 8;
-			cnt[i]++;
+			for (x = x0[g]; x < x0[g + 1]; x++, px += 3)
+				acc += (77u * px[0] + 150u * px[1] + 29u * px[2]) >> 8;
+			s[g] += acc;
 		}
 	}
-	for (i = 0; i < CHECK_GRID_H * CHECK_GRID_W; i++)
-		grid[i] = cnt[i] ? (unsigned char)(sum[i] / cnt[i]) : 0;
+	for (i = 0; i < CHECK_GRID_H * CHECK_GRID_W; i++) {
+		unsigned long cnt = rows[i / CHECK_GRID_W] * (unsigned long)(x0[i % CHECK_GRID_W + 1] - x0[i % CHECK_GRID_W]);
+
+		grid[i] = cnt ? (unsigned char)(sum[i] / cnt) : 0;
+	}
 }
 
 /* check_motion_skip - update the camera's grid; 1 if the detector may be
