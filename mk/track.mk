@@ -7,6 +7,10 @@ $(B)/test/test_track: $(B)/test/unit/test_track.o $(TRACK_OBJS) $(B)/libgwcommon
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(TRACK_OBJS) $(LDLIBS_BASE)
 
+$(B)/test/test_track_gate: $(B)/test/unit/test_track_gate.o $(TRACK_OBJS) $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track_gate.o $(TRACK_OBJS) $(LDLIBS_BASE)
+
 WEBHOOK_OBJS = $(B)/notifier/webhook.o $(B)/notifier/outbox.o $(B)/notifier/httppost.o
 $(B)/test/test_webhook: $(B)/test/unit/test_webhook.o $(WEBHOOK_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
@@ -22,7 +26,8 @@ $(B)/test/test_rate: $(B)/test/unit/test_rate.o $(B)/notifier/rate.o $(B)/libgwc
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_rate.o $(B)/notifier/rate.o $(LDLIBS_BASE)
 
 .PHONY: test-track
-test-track: $(B)/test/test_track $(B)/test/test_webhook
+test-track: $(B)/test/test_track $(B)/test/test_track_gate $(B)/test/test_webhook
 	$(B)/test/test_track
+	$(B)/test/test_track_gate
 	$(B)/test/test_webhook
 

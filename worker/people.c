@@ -199,6 +199,21 @@ people_emit(struct people *p, struct person *e, enum msg_track_kind kind, const 
 	e->reason = reason;
 }
 
+/* people_renewed - e took the place of track from (track_renewed, whose
+ * ENDED comes after e's decision): the same box, temperature and face. */
+static void
+people_renewed(struct people *p, struct person *e, uint64_t from)
+{
+	const struct person *o = people_find(p, from, 0);
+
+	if (o == NULL)
+		return;
+	e->temp_max = o->temp_max;
+	e->face_only = o->face_only;
+	e->body = o->body;
+	e->face = o->face;
+}
+
 /* people_kind - the message kind a tracker event becomes; a TIMEOUT is a
  * CHANGED like any other (the gate decision if it is one). */
 static uint32_t
@@ -230,6 +245,8 @@ people_event(struct people *p, const struct track_event *te)
 		e->mask_score = te->score;
 	if (te->type == TRACK_NEW)
 		e->confirmed = 1;
+	if (te->type == TRACK_NEW && te->renewed_from != 0)
+		people_renewed(p, e, te->renewed_from);
 	if (te->type == TRACK_TIMEOUT) {
 		e->timed_out = 1;
 		if (p->timeout_verdict == MSG_VERDICT_NONE)
@@ -405,6 +422,8 @@ people_look(struct people *p, uint64_t id, uint64_t now_us, const struct msg_per
 			e->face = mp->face;
 	}
 	rc = track_classify(p->t, id, now_us, &l);
+	if (rc > 0 && (rc & TRACK_LOOK_RENEWED)) /* a new person in this one's place: the look is theirs */
+		id = track_renewed(p->t, id);
 	if (rc > 0 && (rc & TRACK_LOOK_BEST) && save)
 		save(id, arg); /* calls people_snapshot_saved once the file is there */
 	return people_result(p, rc);
@@ -436,7 +455,8 @@ people_state(const struct people *p, uint64_t id, uint32_t *verdict, uint32_t *r
 			*mask = p->ps[i].mask;
 			return 0;
 		}
-	return -ENOENT;
+	/* a look of this frame put a new person in its place */
+	return (id = track_renewed(p->t, id)) != 0 ? people_state(p, id, verdict, reason, mask) : -ENOENT;
 }
 
 int

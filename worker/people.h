@@ -83,7 +83,8 @@ void people_snapshot_rel(const struct people *p, uint64_t id, char *rel, size_t 
 /* people_snapshot_saved - the caller wrote the snapshot file of id. */
 void people_snapshot_saved(struct people *p, uint64_t id);
 
-/* people_state - the settled verdict, reason and mask of live track id
+/* people_state - the settled verdict, reason and mask of live track id (or
+ * of the person who took its place at a look this frame, track_renewed)
  * (NONE/NONE/UNKNOWN while unsettled). Returns 0 or -ENOENT. */
 int people_state(const struct people *p, uint64_t id, uint32_t *verdict, uint32_t *reason,
                  uint32_t *mask);

@@ -100,6 +100,32 @@ track_containment(const struct track_box *a, const struct track_box *b)
 	return small > 0 ? track_overlap(a, b) / small : 0;
 }
 
+/* track_head_fit - for the containment pass: how well the smaller of a
+ * and b sits as a head-and-shoulders box at the top of the larger (its
+ * top centre near the larger's), 0 when it lies outside the larger's
+ * middle half across or its lower half: a face-derived box inside the
+ * body box of someone beside or in front of its person is not them. In a
+ * group, one head box lies inside several body boxes; the best fit wins,
+ * not the first track. */
+static double
+track_head_fit(const struct track_box *a, const struct track_box *b)
+{
+	const struct track_box *s = a, *l = b;
+	double dx, dy;
+
+	if ((double)a->w * a->h > (double)b->w * b->h) {
+		s = b;
+		l = a;
+	}
+	if (!(l->w > 0) || !(l->h > 0))
+		return 0;
+	dx = fabs((s->x + s->w / 2) - (l->x + l->w / 2)) / (l->w / 2);
+	dy = fmax(0, s->y - l->y) / l->h;
+	if (dx > 0.5 || dy > 0.5)
+		return 0;
+	return (1 - dx) * (1 - dy);
+}
+
 /* track_center_dist - centre distance over the track's size, or a large
  * number if the sizes differ too much to be the same person (area ratio
  * beyond 2). */
@@ -248,17 +274,31 @@ track_match(const struct tracker *t, struct track *tr, const struct track_box *d
 	tr->unseen_mark = t->unseen_us;
 }
 
+/* track_gate_settled - a gate camera (no alerts) decides once: a person
+ * decided on a mask state, or by the face timeout when that gives a
+ * verdict, needs no look until the re-look or a box change, as a stable
+ * one (a face never found was searched in every frame for as long as the
+ * person stood there), unless its last look disagreed; an indoor camera
+ * alerts on a change, so it looks until the state is stable. */
+static int
+track_gate_settled(const struct tracker *t, const struct track *tr)
+{
+	if (t->c.alert_after_us != 0 || !tr->info.decided)
+		return 0;
+	if (tr->info.mask == TRACK_MASK_UNKNOWN)
+		return tr->info.timed_out && t->c.timeout_settles;
+	/* a look that disagreed: look on until the consensus holds or names
+	 * someone else (new_on_change) */
+	return tr->nvotes == 0 || tr->votes[tr->nvotes - 1] == (uint8_t)tr->info.mask;
+}
+
 /* track_assign_box - fill a for a box of tr: whether to classify it now. */
 static void
 track_assign_box(struct tracker *t, struct track *tr, uint64_t now, struct track_assign *a)
 {
 	a->id = tr->info.id;
 	a->confirmed = tr->info.confirmed;
-	/* A gate camera (no alerts) decides once: a person decided on a mask
-	 * state needs no look until the re-look, as a stable one; an indoor
-	 * camera alerts on a change, so it looks until the state is stable. */
-	if (!track_decide_stable(t, tr, now) &&
-	    !(t->c.alert_after_us == 0 && tr->info.decided && tr->info.mask != TRACK_MASK_UNKNOWN))
+	if (!track_decide_stable(t, tr, now) && !track_gate_settled(t, tr))
 		a->reason = TRACK_REASON_UNSETTLED;
 	else if (!tr->looked || now - tr->look_us >= t->c.recheck_us)
 		a->reason = TRACK_REASON_RECHECK;
@@ -286,8 +326,9 @@ track_pair_score(enum track_pass pass, const struct track_box *p, const struct t
 		return track_iou(p, d) + (confirmed ? TRACK_TIE : 0);
 	case TRACK_PASS_CENTER:
 		return -(track_center_dist(p, d) + (confirmed ? 0 : TRACK_TIE));
-	default:
-		return track_containment(p, d) + (confirmed ? TRACK_TIE : 0);
+	default: /* contained enough, then by how the head fits */
+		return track_containment(p, d) < TRACK_CONTAIN_MATCH ? 0 :
+		    track_head_fit(p, d) > 0 ? 1 + track_head_fit(p, d) + (confirmed ? TRACK_TIE : 0) : 0;
 	}
 }
 
@@ -298,7 +339,7 @@ track_pass_min(const struct tracker *t, enum track_pass pass)
 	switch (pass) {
 	case TRACK_PASS_IOU: return t->c.iou_match;
 	case TRACK_PASS_CENTER: return -t->c.center_match;
-	default: return TRACK_CONTAIN_MATCH;
+	default: return 1; /* track_pair_score: contained, a head that fits */
 	}
 }
 
@@ -449,6 +490,17 @@ track_end_all(struct tracker *t, uint64_t now_us)
 		if (t->tracks[k].used)
 			track_end(t, &t->tracks[k]);
 	return track_decide_lost(t);
+}
+
+uint64_t
+track_renewed(const struct tracker *t, uint64_t id)
+{
+	int k;
+
+	for (k = 0; id != 0 && k < TRACK_MAX; k++)
+		if (t->tracks[k].used && t->tracks[k].renewed_from == id)
+			return t->tracks[k].info.id;
+	return 0;
 }
 
 int

@@ -66,6 +66,12 @@ struct track_config {
 	uint64_t timeout_us;        /* gate: nothing settled this long -> TRACK_TIMEOUT, and a
 	                             * person who leaves undecided is decided (0 = off) */
 	double face_min_px;         /* a found face narrower than this is "too small" (prompt reason) */
+	int timeout_settles;        /* gate: a person the timeout decided (no face) needs no look until
+	                             * the re-look or a box change, as one decided on a mask state
+	                             * (1 unless gate.face_timeout_verdict is none: keep waiting) */
+	int new_on_change;          /* gate: a person decided on one mask state whose looks settle on
+	                             * another is a new person (ENDED, NEW, its own decision), not a
+	                             * CHANGED the gate never shows */
 	uint64_t id_base;           /* ids are id_base+1, id_base+2, ... (0); pass the
 	                             * start time so ids stay unique across restarts */
 };
@@ -102,6 +108,8 @@ enum track_prompt {
 };
 
 #define TRACK_LOOK_BEST 1 /* track_classify: this look is the new best snapshot */
+#define TRACK_LOOK_RENEWED 2 /* track_classify: this look made a new person of the track
+                              * (new_on_change): track_renewed() names it; BEST is the new one's */
 
 enum track_event_type {
 	TRACK_NEW = 1,  /* a track was confirmed */
@@ -129,6 +137,8 @@ struct track_event {
 	uint32_t looks;              /* looks fed (classifications run) */
 	uint32_t skipped;            /* frames not classified because stable */
 	enum track_prompt prompt;    /* PROMPT: why */
+	uint64_t renewed_from;       /* NEW: the track whose place this person took (new_on_change,
+	                              * that track's ENDED follows this person's decision); 0 = none */
 };
 
 /* A person taken over from an earlier tracker of the camera (a worker that
@@ -215,6 +225,10 @@ int track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct
  * -ENOMEM. */
 int track_update_more(struct tracker *t, const struct track_box *boxes, size_t n,
     struct track_assign *assign);
+
+/* track_renewed - the live track that took the place of track id at a
+ * look (TRACK_LOOK_RENEWED), or 0. */
+uint64_t track_renewed(const struct tracker *t, uint64_t id);
 
 /* track_adopt - add a person taken over (see struct track_adopt). Returns
  * 0, -EEXIST if the id is live, -ENOSPC when TRACK_MAX tracks are live,

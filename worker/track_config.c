@@ -31,6 +31,9 @@ track_config_from(struct track_config *tc, const struct config *c, int gate, uin
 	tc->prompt_us = gate ? (uint64_t)c->gate_face_prompt_ms * 1000u : 0;
 	tc->timeout_us = gate ? (uint64_t)c->gate_face_timeout_ms * 1000u : 0;
 	tc->face_min_px = c->gate_face_min_px;
+	tc->timeout_settles = gate && (strcmp(c->gate_face_timeout_verdict, "PASS") == 0 ||
+	    strcmp(c->gate_face_timeout_verdict, "DENY") == 0);
+	tc->new_on_change = gate;
 	tc->alert_after_us = gate ? 0 : (uint64_t)c->alert_after_ms * 1000u;
 	tc->alert_cooldown_us = (uint64_t)c->alert_track_cooldown_ms * 1000u;
 	tc->camera_cooldown_us = (uint64_t)c->alert_camera_cooldown_ms * 1000u;

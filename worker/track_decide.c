@@ -121,6 +121,7 @@ track_decide_emit(struct tracker *t, enum track_event_type type, const struct tr
 	e->looks = tr->info.looks;
 	e->skipped = tr->info.skipped;
 	e->prompt = type == TRACK_PROMPT ? tr->last_prompt : TRACK_PROMPT_NONE;
+	e->renewed_from = type == TRACK_NEW ? tr->renewed_from : 0;
 }
 
 int
@@ -349,11 +350,59 @@ track_decide_snapshot(struct tracker *t, struct track *tr, uint64_t now, const s
 	return TRACK_LOOK_BEST;
 }
 
-/* track_decide_vote - add a confident look's mask state to the window and
- * settle what the consensus says now. */
+/* track_decide_renew - gate (new_on_change): tr, decided on one mask
+ * state, has looks that settle on c, another with the other verdict (PASS
+ * for DENY or back; mask_off <-> mask_chin stays a CHANGED of the reason:
+ * the classifier wavers there on one face, and the gate's DENY holds).
+ * Someone else stands in its
+ * place (a person stepping into the spot of one who just left, two photos
+ * a fake camera cycles) or the same person changed (a mask taken off, put
+ * on); either way the gate's one decision no longer says who stands there,
+ * and a CHANGED only the dashboard shows would tell the two screens apart.
+ * The slot becomes a new person with the box and the votes for c: NEW,
+ * its decision (the caller settles c), then the old person's ENDED. gone
+ * gets the old track. */
 static void
+track_decide_renew(struct tracker *t, struct track *tr, enum track_mask c, uint64_t now, struct track *gone)
+{
+	unsigned i, k = 0;
+	uint64_t since = now;
+
+	*gone = *tr;
+	for (i = 0; i < tr->nvotes; i++) {
+		if (tr->votes[i] == (uint8_t)gone->info.mask)
+			since = now; /* the new person: from the first vote for c after the old one's last */
+		else if (tr->votes[i] == (uint8_t)c && since == now)
+			since = tr->vote_us[i];
+		if (tr->votes[i] == (uint8_t)c) {
+			tr->votes[k] = tr->votes[i];
+			tr->vote_score[k] = tr->vote_score[i];
+			tr->vote_us[k++] = tr->vote_us[i];
+		}
+	}
+	tr->nvotes = k;
+	memset(&tr->info, 0, sizeof(tr->info));
+	tr->info.id = t->next_id++;
+	tr->info.box = gone->info.box;
+	tr->info.first_us = since <= now ? since : now;
+	tr->info.last_us = now;
+	tr->info.frames = 1;
+	tr->info.looks = k;
+	tr->renewed_from = gone->info.id;
+	tr->settle_unsent = tr->has_best = tr->bad = tr->alerted_episode = tr->has_alerted = 0;
+	tr->best_metric = 0;
+	tr->last_prompt = TRACK_PROMPT_NONE;
+	t->st.created++;
+	track_decide_confirm(t, tr);
+}
+
+/* track_decide_vote - add a confident look's mask state to the window and
+ * settle what the consensus says now; 1 when tr became a new person
+ * (track_decide_renew). */
+static int
 track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struct track_look *look)
 {
+	struct track gone;
 	enum track_mask c, old = tr->info.mask;
 
 	if (tr->nvotes == TRACK_WINDOW_MAX) {
@@ -371,10 +420,19 @@ track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struc
 		track_decide_confirm(t, tr);
 
 	c = track_decide_consensus(t, tr, now);
+	if (c != TRACK_MASK_UNKNOWN && c != old && t->c.new_on_change && tr->info.decided &&
+	    old != TRACK_MASK_UNKNOWN && track_decide_noncompliant(c) != track_decide_noncompliant(old)) {
+		track_decide_renew(t, tr, c, now, &gone);
+		track_decide_settle(t, tr, c, now);
+		t->st.ended++;
+		track_decide_emit(t, TRACK_ENDED, &gone, gone.info.mask, 0);
+		return 1;
+	}
 	if (c != TRACK_MASK_UNKNOWN && c != old)
 		track_decide_settle(t, tr, c, now);
 	else if (look->mask != tr->info.mask)
 		tr->agree_since_us = now; /* an odd vote: look more, flip nothing */
+	return 0;
 }
 
 int
@@ -396,8 +454,9 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 	tr->look_us = now_us;
 	tr->look_box = tr->info.box;
 	flags = track_decide_snapshot(t, tr, now_us, look);
-	if (look->mask != TRACK_MASK_UNKNOWN && look->score >= t->c.consensus_min_score)
-		track_decide_vote(t, tr, now_us, look);
+	if (look->mask != TRACK_MASK_UNKNOWN && look->score >= t->c.consensus_min_score &&
+	    track_decide_vote(t, tr, now_us, look)) /* the look is the new person's first best */
+		flags = track_decide_snapshot(t, tr, now_us, look) | TRACK_LOOK_RENEWED;
 	track_decide_due(t, tr, now_us);
 	rc = track_decide_lost(t);
 	return rc < 0 ? rc : flags;

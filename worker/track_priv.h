@@ -21,6 +21,7 @@ struct track {
 	struct track_info info;
 	double vx, vy;              /* centre velocity, pixels per second */
 	uint64_t unseen_mark;       /* the tracker's unseen_us at the last match */
+	uint64_t renewed_from;      /* the track whose place it took (new_on_change), 0 = none */
 
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];
