@@ -28,6 +28,7 @@ struct track_frame {
 	const struct track_box *boxes;
 	size_t n;
 	struct track_assign *assign;
+	int more;                         /* track_update_more: faces no person box took */
 	unsigned char *taken;             /* boxes[j] is matched; owned, n bytes */
 	int matched[TRACK_MAX];           /* tracks[k] is matched */
 	struct track_box pred[TRACK_MAX]; /* tracks[k]'s box moved to now */
@@ -184,6 +185,11 @@ static uint64_t
 track_missing_limit(const struct tracker *t, const struct track *tr)
 {
 	uint64_t base = tr->info.confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
+
+	/* a face in no person box is found again only by a search (a look, the
+	 * whole frame): it may be missing until the next re-look */
+	if (tr->extra)
+		base += t->c.recheck_us;
 	uint64_t iv = track_frame_interval_us(t);
 	double by_frames = t->c.missing_frames * (double)(iv || tr->info.confirmed ? iv : t->first_gap);
 
@@ -392,6 +398,7 @@ track_associate(struct tracker *t, struct track_frame *f)
 			f->matched[k] = 1;
 			f->taken[j] = 1;
 			track_match(t, tr, &f->boxes[j], f->now);
+			tr->extra = f->more;
 			if (pass == TRACK_PASS_CONTAIN) /* another kind of box: its centre jump is no motion */
 				tr->vx = tr->vy = 0;
 			if (!tr->info.confirmed && tr->info.frames >= t->c.min_hits)
@@ -421,6 +428,7 @@ track_start(struct tracker *t, struct track_frame *f)
 		tr->info.first_us = tr->info.last_us = f->now;
 		tr->info.frames = 1;
 		tr->unseen_mark = t->unseen_us;
+		tr->extra = f->more;
 		t->st.created++;
 		if (tr->info.frames >= t->c.min_hits)
 			track_decide_confirm(t, tr);
@@ -468,6 +476,7 @@ track_update_more(struct tracker *t, const struct track_box *boxes, size_t n, st
 	f.boxes = boxes;
 	f.n = n;
 	f.assign = assign;
+	f.more = 1;
 	if ((f.taken = calloc(n, 1)) == NULL)
 		return -ENOMEM;
 	for (k = 0; k < TRACK_MAX; k++) /* matched or started by this frame's track_update */
@@ -490,17 +499,6 @@ track_end_all(struct tracker *t, uint64_t now_us)
 		if (t->tracks[k].used)
 			track_end(t, &t->tracks[k]);
 	return track_decide_lost(t);
-}
-
-uint64_t
-track_renewed(const struct tracker *t, uint64_t id)
-{
-	int k;
-
-	for (k = 0; id != 0 && k < TRACK_MAX; k++)
-		if (t->tracks[k].used && t->tracks[k].renewed_from == id)
-			return t->tracks[k].info.id;
-	return 0;
 }
 
 int

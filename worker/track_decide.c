@@ -396,6 +396,17 @@ track_decide_renew(struct tracker *t, struct track *tr, enum track_mask c, uint6
 	track_decide_confirm(t, tr);
 }
 
+uint64_t
+track_renewed(const struct tracker *t, uint64_t id)
+{
+	int k;
+
+	for (k = 0; id != 0 && k < TRACK_MAX; k++)
+		if (t->tracks[k].used && t->tracks[k].renewed_from == id)
+			return t->tracks[k].info.id;
+	return 0;
+}
+
 /* track_decide_vote - add a confident look's mask state to the window and
  * settle what the consensus says now; 1 when tr became a new person
  * (track_decide_renew). */

@@ -22,6 +22,8 @@ struct track {
 	double vx, vy;              /* centre velocity, pixels per second */
 	uint64_t unseen_mark;       /* the tracker's unseen_us at the last match */
 	uint64_t renewed_from;      /* the track whose place it took (new_on_change), 0 = none */
+	int extra;                  /* its last box came from track_update_more: a face no
+	                             * person box took, found again only when searched */
 
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];

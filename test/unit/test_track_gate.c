@@ -236,4 +236,38 @@ CASE(group_heads)
 	track_free(t);
 }
 
+/* A bystander ingest gave no person box, whose face the worker finds only
+ * when it searches the boxes near it (a look: the first, then each
+ * recheck_us): one person, not a new one at every re-look. Before, the
+ * face-only track ended max_missing_us after each look and the next look
+ * started a new person, decided at once (28 tracks and decisions for 8
+ * people in gate_still photo 257 with worker.face_threshold 0.995). */
+CASE(face_only_between_looks)
+{
+	struct tracker *t = test_track_gate_new(1);
+	struct track_box body = { 100, 50, 200, 400 }, face = { 400, 40, 100, 168 };
+	struct track_assign a[1], m[1];
+	struct track_stats st;
+	struct track_event e;
+	uint64_t now = 10 * SEC, first = 0;
+	int i, news = 0, same = 1;
+
+	for (i = 0; i < 100; i++, now += FRAME) { /* 20 s at 5 fps */
+		track_update(t, now, &body, 1, a);
+		if (i % 25 == 0) { /* a search at 0, 5, 10, 15 s finds the face */
+			track_update_more(t, &face, 1, m);
+			track_classify(t, m[0].id, now, &(struct track_look){ TRACK_MASK_ON, 0.99f, 1,
+			    { 425, 45, 50, 60 }, 0.9f });
+			if (first == 0)
+				first = m[0].id;
+			same &= m[0].id == first;
+		}
+		while (track_next_event(t, &e))
+			news += e.type == TRACK_NEW && e.id != a[0].id;
+	}
+	track_stats(t, &st);
+	CHECK(same && news == 1 && st.created == 2, "a face found at each re-look only: one person, counted once");
+	track_free(t);
+}
+
 CHECK_MAIN()
