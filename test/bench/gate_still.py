@@ -13,9 +13,16 @@ before the scene ended, and the frames skipped by the dispatcher and
 answered busy by ingest. BENCH_LOAD=N adds N busy loops (at this script's
 niceness). A benchmark, not a test: nothing is compared with a limit.
 
+STILL_HIDE_FACES=1 paints every annotated face over (grey, with a margin):
+people whose face is never found, decided by the gate's face timeout
+(gate.face_timeout_ms, 6 s). Face runs per analysed frame (the notifier's
+/metrics, face_detector) are counted from LATE_S (default 10) seconds into
+the scene to its end, when every person there is decided: what decided
+people still cost the worker.
+
 Environment: BIN, MODELS (lib.py), STILL_PHOTO (a mask-scenes number),
-STILL_S (default 30), BENCH_LOAD, BENCH_SET="key=value,...", BENCH_KEEP=DIR
-(keep the logs there)."""
+STILL_S (default 30), STILL_HIDE_FACES, LATE_S, BENCH_LOAD,
+BENCH_SET="key=value,...", BENCH_KEEP=DIR (keep the logs there)."""
 import json
 import os
 import shutil
@@ -35,12 +42,33 @@ PHOTO = int(os.environ.get("STILL_PHOTO") or 257)
 STILL_S = float(os.environ.get("STILL_S") or 30)
 LOAD = int(os.environ.get("BENCH_LOAD") or 0)
 KEEP = os.environ.get("BENCH_KEEP")
+HIDE = os.environ.get("STILL_HIDE_FACES") == "1"
+LATE_S = float(os.environ.get("LATE_S") or 10)
 SETS = {"camera.gate1.mode": "gate", "dispatcher.gate_latest": "1"}
 SETS.update(kv.split("=", 1) for kv in (os.environ.get("BENCH_SET") or "").split(",") if "=" in kv)
 
 
 def log(*a):
     print("#", *a, file=sys.stderr, flush=True)
+
+
+def face_runs(gw):
+    """The workers' face detector runs so far (the notifier's /metrics), or None."""
+    try:
+        st, _, body = gw.admin().request("GET", "/metrics")
+    except (OSError, RuntimeError):
+        return None
+    if st != 200:
+        return None
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
+                   if line.startswith("gatewatch_inference_seconds_count{") and 'network="face_detector"' in line))
+
+
+def late_sample(gw, t0, out):
+    """At LATE_S into the scene: face runs and frames analysed so far."""
+    while time.monotonic() - t0 < LATE_S:
+        time.sleep(0.1)
+    out.append((face_runs(gw), (gw.log("dispatcher") + gw.log("worker")).count(" persons=")))
 
 
 def main():
@@ -54,10 +82,15 @@ def main():
             a = json.loads(line)
             if a["file"] == "images/maksssksksss%d.jpg" % PHOTO:
                 people = len(a["faces"])
+                faces = a["faces"]
     photo = cv2.imread(os.path.join(scenes, "images", "maksssksksss%d.jpg" % PHOTO))
     if photo is None or people is None:
         log("no photo %d in %s" % (PHOTO, scenes))
         return 1
+    for fc in faces if HIDE else ():
+        mx, my = fc["w"] * 0.3, fc["h"] * 0.3
+        cv2.rectangle(photo, (int(fc["x"] - mx), int(fc["y"] - my)),
+                      (int(fc["x"] + fc["w"] + mx), int(fc["y"] + fc["h"] + my)), (128, 128, 128), -1)
     nframes = int(STILL_S * FPS)
     frames = [frame(photo, i % 3 - 1) for i in range(3)]
     burners = [subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"]) for _ in range(LOAD)]
@@ -72,6 +105,9 @@ def main():
             t0 = time.monotonic()
             fed = threading.Thread(target=feed_paced, args=(p, nframes, FPS, lambda i: frames[i % 3]))
             fed.start()
+            late = []
+            sampler = threading.Thread(target=late_sample, args=(gw, t0, late), daemon=True)
+            sampler.start()
             msgs = []
             for line in p.stdout:
                 try:
@@ -84,6 +120,8 @@ def main():
             fed.join(30)
             load1 = os.getloadavg()[0]
             log_d = gw.log("dispatcher") + gw.log("worker")
+            sampler.join(5)
+            runs_end = face_runs(gw)
             if KEEP:
                 os.makedirs(KEEP, exist_ok=True)
                 for prog in ("ingest", "dispatcher", "worker", "notifier"):
@@ -105,12 +143,16 @@ def main():
     skipped = log_d.count("skipped by the dispatcher") and sum(
         int(x.split("after ")[1].split(" frames")[0]) for x in log_d.splitlines() if "skipped by the dispatcher" in x)
     analysed = log_d.count(" persons=")
+    late_runs = "–"
+    if late and late[0][0] is not None and runs_end is not None and analysed > late[0][1]:
+        late_runs = "%.2f (%d / %d)" % ((runs_end - late[0][0]) / (analysed - late[0][1]), runs_end - late[0][0],
+                                        analysed - late[0][1])
     print("| photo | people | load | frames sent / accepted / busy | analysed | dispatcher skipped | tracks | "
-          "left while still there | decisions |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print("| %d | %d | %.1f-%.1f | %d / %d / %d | %d | %d | %d | %d | %d |" % (
-        PHOTO, people, load0, load1, len(answers), accepted, busy, analysed, skipped, len(appeared), len(left),
-        len(verdicts)))
+          "left while still there | decisions | face runs / analysed frame after %g s |" % LATE_S)
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| %d%s | %d | %.1f-%.1f | %d / %d / %d | %d | %d | %d | %d | %d | %s |" % (
+        PHOTO, " (faces hidden)" if HIDE else "", people, load0, load1, len(answers), accepted, busy, analysed,
+        skipped, len(appeared), len(left), len(verdicts), late_runs))
     return 0
 
 
