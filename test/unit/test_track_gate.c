@@ -236,6 +236,32 @@ CASE(group_heads)
 	track_free(t);
 }
 
+/* The same group with a third person apart: in one frame ingest has only
+ * the third one's box, and the worker's whole-frame search finds the
+ * group's faces in no person box (track_update_more, head-and-shoulders
+ * boxes): they are the group's people, not new ones. */
+CASE(group_faces_without_boxes)
+{
+	struct tracker *t = test_track_gate_new(1);
+	struct track_box bodies[3] = { { 100, 50, 300, 500 }, { 250, 60, 150, 420 }, { 500, 50, 100, 300 } };
+	struct track_box heads[2] = { { 275, 52, 100, 168 }, { 200, 42, 100, 168 } }; /* behind, front */
+	struct track_assign a[3], m[2];
+	struct track_stats st;
+	uint64_t now = 10 * SEC, id[3];
+	int i;
+
+	for (i = 0; i < 4; i++, now += FRAME)
+		track_update(t, now, bodies, 3, a);
+	for (i = 0; i < 3; i++)
+		id[i] = a[i].id;
+	track_update(t, now, &bodies[2], 1, a);
+	track_update_more(t, heads, 2, m);
+	track_stats(t, &st);
+	CHECK(a[0].id == id[2] && m[0].id == id[1] && m[1].id == id[0] && st.created == 3,
+	    "a group's faces found without their boxes: each to its own person, no new track");
+	track_free(t);
+}
+
 /* A bystander ingest gave no person box, whose face the worker finds only
  * when it searches the boxes near it (a look: the first, then each
  * recheck_us): one person, not a new one at every re-look. Before, the
