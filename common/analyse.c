@@ -132,16 +132,17 @@ analyse_head(const struct image *im, const struct nn_box *body, int *x, int *y, 
 	return 1;
 }
 
-/* analyse_detect - one face detector run on a view of im, timed. */
+/* analyse_detect - one face detector run on the whole of im at
+ * worker.face_input, timed and counted. */
 static int
-analyse_detect(struct analyse *a, struct facedet *fd, const struct image *im, int x, int y, int w, int h,
-               struct nn_box *faces, int max)
+analyse_detect(struct analyse *a, const struct image *im, struct nn_box *faces, int max)
 {
 	uint64_t t0 = util_mono_us();
-	int n = facedet_run_view(fd, im, x, y, w, h, 1.0f, a->face_threshold, faces, max);
+	int n = facedet_run(a->face, im, a->face_threshold, faces, max);
 
 	if (n >= 0)
 		histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
+	a->passes[0]++;
 	return n;
 }
 
@@ -266,69 +267,71 @@ analyse_add(const struct nn_box *f, int k, struct nn_box *cand, int *nc)
 		cand[(*nc)++] = f[i];
 }
 
-static int analyse_flush(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
-                         struct nn_box *cand, int *nc);
+static int analyse_queue(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
+                         const struct facedet_view *v, int full_h, struct nn_box *cand, int *nc);
+
+/* analyse_run - one run of the person-box detector on the views of t
+ * (level lv), grid x grid in its input; faces go to cand, and a head
+ * region (level 0) without a face queues its whole box at level 1.
+ * Returns 0 or -errno. */
+static int
+analyse_run(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
+            const struct analyse_tiles *t, int grid, struct nn_box *cand, int *nc)
+{
+	struct nn_box f[ANALYSE_TILES * ANALYSE_FACES_MAX];
+	int count[ANALYSE_TILES], i, k, rc;
+	uint64_t t0 = util_mono_us();
+
+	k = facedet_run_tiles(a->body ? a->body : a->face, im, t->v, t->n, grid, a->face_threshold, f, count,
+	    grid * grid * ANALYSE_FACES_MAX);
+	if (k < 0)
+		return k;
+	histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
+	a->passes[1]++;
+	analyse_add(f, k, cand, nc);
+	for (i = 0; i < t->n; i++)
+		if (count[i] == 0 && lv == 0 && t->full_h[i] > 0) {
+			struct facedet_view whole = t->v[i];
+
+			whole.h = t->full_h[i];
+			if ((rc = analyse_queue(a, im, q, 1, &whole, 0, cand, nc)) < 0)
+				return rc;
+		}
+	return 0;
+}
+
+/* analyse_flush - one run on the views waiting at level lv, 2 x 2 in the
+ * input of the person-box detector. Returns 0 or -errno. */
+static int
+analyse_flush(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
+              struct nn_box *cand, int *nc)
+{
+	struct analyse_tiles t = q[lv];
+
+	if (t.n == 0)
+		return 0;
+	q[lv].n = 0;
+	return analyse_run(a, im, q, lv, &t, ANALYSE_GRID, cand, nc);
+}
 
 /* analyse_queue - search view v (level lv: 0 a head region, 1 a whole
- * box) in a shared run when it fits a tile of worker.tile_px, else on its
- * own (a head region without a face then is searched again as its whole
- * box, full_h tall). Faces go to cand. Returns 0 or -errno. */
+ * box) in a shared run when it fits a tile of worker.tile_px, else in a
+ * run of its own (a head region without a face then is searched again as
+ * its whole box, full_h tall). Faces go to cand. Returns 0 or -errno. */
 static int
 analyse_queue(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
               const struct facedet_view *v, int full_h, struct nn_box *cand, int *nc)
 {
-	struct nn_box f[ANALYSE_FACES_MAX];
-	int k;
+	struct analyse_tiles own = { .n = 1 };
 
 	if (v->w <= a->tile_px && v->h <= a->tile_px) {
 		q[lv].v[q[lv].n] = *v;
 		q[lv].full_h[q[lv].n++] = full_h > v->h ? full_h : 0;
 		return q[lv].n == ANALYSE_TILES ? analyse_flush(a, im, q, lv, cand, nc) : 0;
 	}
-	if ((k = analyse_detect(a, a->body ? a->body : a->face, im, v->x, v->y, v->w, v->h, f,
-	    ANALYSE_FACES_MAX)) < 0)
-		return k;
-	a->passes[1]++;
-	analyse_add(f, k, cand, nc);
-	if (k == 0 && lv == 0 && full_h > v->h) {
-		struct facedet_view whole = { v->x, v->y, v->w, full_h };
-
-		return analyse_queue(a, im, q, 1, &whole, 0, cand, nc);
-	}
-	return 0;
-}
-
-/* analyse_flush - one run on the views waiting at level lv, 2 x 2 in the
- * input of the person-box detector; those of level 0 without a face queue
- * their whole box at level 1. Returns 0 or -errno. */
-static int
-analyse_flush(struct analyse *a, const struct image *im, struct analyse_tiles *q, int lv,
-              struct nn_box *cand, int *nc)
-{
-	struct nn_box f[ANALYSE_TILES * ANALYSE_FACES_MAX];
-	struct analyse_tiles t = q[lv];
-	int count[ANALYSE_TILES], i, k, rc;
-	uint64_t t0 = util_mono_us();
-
-	if (t.n == 0)
-		return 0;
-	q[lv].n = 0;
-	k = facedet_run_tiles(a->body ? a->body : a->face, im, t.v, t.n, ANALYSE_GRID, a->face_threshold,
-	    f, count, ANALYSE_TILES * ANALYSE_FACES_MAX);
-	if (k < 0)
-		return k;
-	histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
-	a->passes[1]++;
-	analyse_add(f, k, cand, nc);
-	for (i = 0; i < t.n; i++)
-		if (count[i] == 0 && lv == 0 && t.full_h[i] > 0) {
-			struct facedet_view whole = t.v[i];
-
-			whole.h = t.full_h[i];
-			if ((rc = analyse_queue(a, im, q, 1, &whole, 0, cand, nc)) < 0)
-				return rc;
-		}
-	return 0;
+	own.v[0] = *v;
+	own.full_h[0] = full_h > v->h ? full_h : 0;
+	return analyse_run(a, im, q, lv, &own, 1, cand, nc);
 }
 
 /* analyse_candidates - every face of the frame into cand (ANALYSE_CAND_MAX
@@ -345,9 +348,8 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
 	int i, rc, nc = 0, nf = 0;
 
 	whole = whole && a->frame_search;
-	if (whole && (nf = analyse_detect(a, a->face, im, 0, 0, im->w, im->h, fr, ANALYSE_FACES_MAX)) < 0)
+	if (whole && (nf = analyse_detect(a, im, fr, ANALYSE_FACES_MAX)) < 0)
 		return nf;
-	a->passes[0] += whole;
 	q[0].n = q[1].n = 0;
 	for (i = 0; i < n; i++) {
 		struct facedet_view v;
@@ -544,8 +546,7 @@ analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, i
 {
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
-	a->passes[0]++;
-	return analyse_detect(a, a->face, im, 0, 0, im->w, im->h, faces, max);
+	return analyse_detect(a, im, faces, max);
 }
 
 void

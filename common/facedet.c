@@ -176,19 +176,18 @@ facedet_table(int n, double cn, int len, int *idx, float *frac)
 	}
 }
 
-/* facedet_input - the view (x, y, w, h of im, at the top-left of a black
- * canvas zoom times its size) stretched into the cell x cell square at
- * ox, oy of the input, planar RGB/255. */
+/* facedet_input - the view (x, y, w, h of im) stretched into the
+ * cell x cell square at ox, oy of the input, planar RGB/255. */
 static void
-facedet_input(struct facedet *fd, const struct image *im, const struct facedet_view *v, float zoom,
-              int ox, int oy, int cell)
+facedet_input(struct facedet *fd, const struct image *im, const struct facedet_view *v, int ox, int oy,
+              int cell)
 {
 	const int n = fd->input;
 	const size_t plane = (size_t)n * n;
 	int dx, dy, c;
 
-	facedet_table(cell, (double)v->w * zoom, v->w, fd->xa, fd->fx);
-	facedet_table(cell, (double)v->h * zoom, v->h, fd->ya, fd->fy);
+	facedet_table(cell, (double)v->w, v->w, fd->xa, fd->fx);
+	facedet_table(cell, (double)v->h, v->h, fd->ya, fd->fy);
 	for (dy = 0; dy < cell; dy++) {
 		int ra = fd->ya[2 * dy], rb = fd->ya[2 * dy + 1];
 		const unsigned char *pa = ra >= 0 ? im->rgb + ((size_t)(v->y + ra) * im->w + v->x) * 3 : NULL;
@@ -212,14 +211,14 @@ facedet_input(struct facedet *fd, const struct image *im, const struct facedet_v
 }
 
 /* facedet_decode - the boxes over threshold whose centre lies in the
- * cell x cell square at ox, oy of the input, which holds view v on a
- * canvas zoom times its size: in image pixels, clipped to the view,
- * sorted, NMS; at most max into out. Returns the count. */
+ * cell x cell square at ox, oy of the input, which holds view v: in image
+ * pixels, clipped to the view, sorted, NMS; at most max into out. Returns
+ * the count. */
 static int
-facedet_decode(struct facedet *fd, const struct facedet_view *v, float zoom, int ox, int oy, int cell,
-               float threshold, struct nn_box *out, int max)
+facedet_decode(struct facedet *fd, const struct facedet_view *v, int ox, int oy, int cell, float threshold,
+               struct nn_box *out, int max)
 {
-	const float cw = (float)v->w * zoom, ch = (float)v->h * zoom, k = (float)fd->input / cell;
+	const float cw = (float)v->w, ch = (float)v->h, k = (float)fd->input / cell;
 	int lv, i, n = 0, a = 0, kept;
 
 	for (lv = 0; lv < FACEDET_LEVELS; lv++) {
@@ -264,18 +263,6 @@ facedet_view_ok(const struct image *im, const struct facedet_view *v)
 	return v->x >= 0 && v->y >= 0 && v->w > 0 && v->h > 0 && v->x + v->w <= im->w && v->y + v->h <= im->h;
 }
 
-int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
-                     float zoom, float threshold, struct nn_box *out, int max)
-{
-	struct facedet_view v = { x, y, w, h };
-
-	if (fd == NULL || im == NULL || im->rgb == NULL || !facedet_view_ok(im, &v) || !(zoom >= 1.0f) || max < 0)
-		return -EINVAL;
-	facedet_input(fd, im, &v, zoom, 0, 0, fd->input);
-	nn_predict(fd->net, fd->in);
-	return facedet_decode(fd, &v, zoom, 0, 0, fd->input, threshold, out, max);
-}
-
 int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct facedet_view *v, int nv,
                       int grid, float threshold, struct nn_box *out, int *count, int max)
 {
@@ -290,10 +277,10 @@ int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct f
 	if (nv < grid * grid || cell * grid < fd->input)
 		memset(fd->in, 0, sizeof(float) * 3 * fd->input * fd->input);
 	for (t = 0; t < nv; t++)
-		facedet_input(fd, im, &v[t], 1.0f, t % grid * cell, t / grid * cell, cell);
+		facedet_input(fd, im, &v[t], t % grid * cell, t / grid * cell, cell);
 	nn_predict(fd->net, fd->in);
 	for (t = 0; t < nv; t++) {
-		count[t] = facedet_decode(fd, &v[t], 1.0f, t % grid * cell, t / grid * cell, cell, threshold,
+		count[t] = facedet_decode(fd, &v[t], t % grid * cell, t / grid * cell, cell, threshold,
 		    out + total, max - total);
 		total += count[t];
 	}
@@ -302,9 +289,13 @@ int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct f
 
 int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max)
 {
+	struct facedet_view v;
+	int count;
+
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0)
 		return -EINVAL;
-	return facedet_run_view(fd, im, 0, 0, im->w, im->h, 1.0f, threshold, out, max);
+	v = (struct facedet_view){ 0, 0, im->w, im->h };
+	return facedet_run_tiles(fd, im, &v, 1, 1, threshold, out, &count, max);
 }
 
 void facedet_close(struct facedet *fd)

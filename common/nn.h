@@ -27,15 +27,8 @@ struct facedet *facedet_open(const char *models_dir, int input, char *err, size_
 /* facedet_run - faces on the whole image, boxes sorted by score, at most
  * max; returns the count or -errno. */
 int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max);
-/* facedet_run_view - faces in the rectangle x,y,w,h of im (inside im),
- * placed at the top-left of a black canvas zoom (>= 1) times its size and
- * stretched to the input: zooming out shrinks a face that fills the view.
- * Boxes in im's pixels, clipped to the rectangle, best first; returns the
- * count or -errno (-EINVAL for a rectangle outside im). */
-int facedet_run_view(struct facedet *fd, const struct image *im, int x, int y, int w, int h,
-                     float zoom, float threshold, struct nn_box *out, int max);
 /* facedet_run_tiles - one run on nv views (1..grid*grid, each inside
- * im) side by side: view t is stretched into the square cell t (row
+ * im; grid 1: one view stretched to the whole input) side by side: view t is stretched into the square cell t (row
  * t / grid, column t % grid) of input / grid pixels, the rest of the input
  * black. A face belongs to the cell its centre lies in. count[t] gets the
  * number of faces of view t, which follow those of views 0..t-1 in out (in
