@@ -266,10 +266,13 @@ paths = {
         "requestBody": body(ref("s", "Override")),
         "responses": {"200": ok({"type": "array", "items": ref("s", "Person")}),
                       **errors(400, 401, 403, 404, 413, 500)}}},
-    "/api/alerts": {"get": {"summary": "alerts, newest first",
+    "/api/alerts": {"get": {"summary": "alerts, newest first (100 a page unless limit says); a full page has a "
+                                       "Link: rel=\"next\" header",
                             "parameters": [qparam("state", "open (default) or all",
-                                                  {"type": "string", "enum": ["open", "all"]}), ref("p", "limit")],
-                            "responses": {"200": ok({"type": "array", "items": ref("s", "Alert")}),
+                                                  {"type": "string", "enum": ["open", "all"]}), ref("p", "limit"),
+                                           qparam("before", "page: items with a smaller id", {"type": "integer"})],
+                            "responses": {"200": ok({"type": "array", "items": ref("s", "Alert")}, "OK",
+                                                    {"Link": {"schema": {"type": "string"}}}),
                                           **errors(400, 401, 500)}}},
     "/api/alerts/{id}": {"get": {"summary": "one alert", "parameters": [pparam("id", "alert id", {"type": "integer"})],
                                  "responses": {"200": ok(ref("s", "Alert")), **errors(401, 404)}}},
@@ -358,9 +361,10 @@ doc = {
              "description": "People, alerts, cameras and figures of a gatewatch site, and its accounts. Every "
              "call needs a login session (cookie gw_session, from POST /api/session) or a bearer token, except "
              "where security is empty. Requests that change something, sent with a cookie, must carry this "
-             "server's own Origin. Errors are application/problem+json (RFC 9457). People (/api/tracks) and the "
-             "audit trail are paged, newest first, limit (1..500, default 50) at a time: a full page's Link header "
-             "rel=\"next\" is the next page's URL (the audit trail, an object, also has it as _links.next). "
+             "server's own Origin. Errors are application/problem+json (RFC 9457). People (/api/tracks), alerts "
+             "and the audit trail are paged, newest first, limit (1..500, default 50; alerts 100) at a time: a full "
+             "page's Link header rel=\"next\" is the next page's URL, with the same filters (the audit trail, an "
+             "object, also has it as _links.next). "
              "Users and tokens are whole lists, never paged: limit or before on them is a 400."},
     "servers": [{"url": "/"}],
     "security": [{"cookie": []}, {"bearer": []}],

@@ -43,7 +43,7 @@ struct accounts_out {
 	char location[512];   /* Location header for a 201 or a 301 (web.c), or "" */
 	int retry_after;      /* seconds, for a 429; 0 = none */
 	char allow[48];       /* Allow header for a 405, or "" */
-	char link[160];       /* Link header (rel="next"), or "" */
+	char link[256];       /* Link header (rel="next"), or "" */
 	char etag[24];        /* ETag header, or "" */
 	char disposition[96]; /* Content-Disposition header (CSV downloads), or "" */
 	struct auth_pending *pending; /* status 0: a login to verify off the loop (owned, see web.c) */

@@ -129,6 +129,24 @@ api_db_error(sqlite3 *db, const char *what, struct jbuf *out)
 	return api_error(out, 500, "database error");
 }
 
+/* api_tracks_keep - t's filters as query arguments for its next page
+ * ("camera=..&verdict=..&since=..&until=..&", each only if given; values
+ * checked when read: nothing to escape) into buf */
+static const char *
+api_tracks_keep(const struct api_tracks *t, char *buf, size_t size)
+{
+	char since[40] = "", until[40] = "";
+
+	if (t->q.since_ms)
+		snprintf(since, sizeof(since), "since=%lld&", (long long)t->q.since_ms);
+	if (t->q.until_ms)
+		snprintf(until, sizeof(until), "until=%lld&", (long long)t->q.until_ms);
+	snprintf(buf, size, "%s%s%s%s%s%s%s", t->camera[0] ? "camera=" : "", t->camera, t->camera[0] ? "&" : "",
+	    t->verdict[0] ? "verdict=" : "", t->verdict, t->verdict[0] ? "&" : "", since);
+	util_strlcpy(buf + strlen(buf), until, size - strlen(buf));
+	return buf;
+}
+
 /* api_tracks_read - GET /api/tracks, off the loop (webjob.h), with its
  * links */
 static int
@@ -136,27 +154,29 @@ api_tracks_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t lin
 {
 	struct api_tracks *t = arg;
 	json_t *j = query_tracks(db, api_tracks_query(t));
+	char keep[160];
 
 	if (j == NULL)
 		return api_db_error(db, "api tracks", out);
-	rest_links(j, "/api/tracks", t->role, t->q.limit, link, linklen);
+	rest_links(j, "/api/tracks", t->role, t->q.limit, api_tracks_keep(t, keep, sizeof(keep)), link, linklen);
 	return jbuf_json(out, j) < 0 ? api_error(out, 500, "out of memory") : 200;
 }
 
 struct api_alerts {
 	int open_only, limit;
 	int role;              /* the caller's: which actions its links offer */
+	int64_t before;        /* a page below this id; 0: the newest */
 };
 
 static int
 api_alerts_read(sqlite3 *db, void *arg, struct jbuf *out, char *link, size_t linklen)
 {
 	const struct api_alerts *a = arg;
-	json_t *j = query_alerts(db, a->open_only, a->limit);
+	json_t *j = query_alerts(db, a->open_only, a->before, a->limit);
 
 	if (j == NULL)
 		return api_db_error(db, "api alerts", out);
-	rest_links(j, "/api/alerts", a->role, 0, link, linklen);
+	rest_links(j, "/api/alerts", a->role, a->limit, a->open_only ? "" : "state=all&", link, linklen);
 	return jbuf_json(out, j) < 0 ? api_error(out, 500, "out of memory") : 200;
 }
 
@@ -195,8 +215,8 @@ api_tracks_defer(struct lws *wsi, int max_limit, webjob_read_fn fn, struct jbuf 
 static int
 api_alerts(struct lws *wsi, struct jbuf *out, struct api_read *rd)
 {
-	struct api_alerts a = { 1, 100, auth_current()->who.role };
-	char b1[32], b2[32];
+	struct api_alerts a = { 1, 100, auth_current()->who.role, 0 };
+	char b1[32], b2[32], b3[32];
 	const char *v;
 	long long limit;
 
@@ -209,6 +229,11 @@ api_alerts(struct lws *wsi, struct jbuf *out, struct api_read *rd)
 		if (api_int(v, 1, 500, &limit) != 0)
 			return api_error(out, 400, "limit: 1..500");
 		a.limit = (int)limit;
+	}
+	if ((v = api_arg(wsi, "before", b3, sizeof(b3))) != NULL) {
+		if (api_int(v, 1, 1LL << 62, &limit) != 0)
+			return api_error(out, 400, "before: a positive item id");
+		a.before = limit;
 	}
 	return api_defer(rd, api_alerts_read, &a, sizeof(a), out);
 }

@@ -138,15 +138,16 @@ query_alert(sqlite3 *db, int64_t id)
 }
 
 json_t *
-query_alerts(sqlite3 *db, int open_only, int limit)
+query_alerts(sqlite3 *db, int open_only, int64_t before, int limit)
 {
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db, open_only ?
-	    "SELECT " QUERY_ALERT_COLS " FROM alerts WHERE acked_us IS NULL ORDER BY id DESC LIMIT ?" :
-	    "SELECT " QUERY_ALERT_COLS " FROM alerts ORDER BY id DESC LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+	    "SELECT " QUERY_ALERT_COLS " FROM alerts WHERE acked_us IS NULL AND id < ?1 ORDER BY id DESC LIMIT ?2" :
+	    "SELECT " QUERY_ALERT_COLS " FROM alerts WHERE id < ?1 ORDER BY id DESC LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_bind_int(st, 1, limit);
+	sqlite3_bind_int64(st, 1, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(st, 2, limit);
 	return query_items(st, 1, query_alert_item);
 }
 

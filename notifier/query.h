@@ -32,8 +32,8 @@ json_t *query_last_track(sqlite3 *db, const char *camera);
 json_t *query_alert(sqlite3 *db, int64_t id);
 
 /* query_alerts - an array of alerts, newest first: only open ones when
- * open_only. At most limit. */
-json_t *query_alerts(sqlite3 *db, int open_only, int limit);
+ * open_only; only ids below before when before > 0. At most limit. */
+json_t *query_alerts(sqlite3 *db, int open_only, int64_t before, int limit);
 
 /* One GET /api/audit (a plain struct: it is copied to a pool thread). */
 struct query_audit {

@@ -159,7 +159,7 @@ rest_put(struct jbuf *out, json_t *j)
 }
 
 void
-rest_links(json_t *items, const char *path, int role, int want, char *link, size_t linklen)
+rest_links(json_t *items, const char *path, int role, int want, const char *keep, char *link, size_t linklen)
 {
 	void (*fn)(json_t *, int);
 	json_t *it, *last;
@@ -177,10 +177,11 @@ rest_links(json_t *items, const char *path, int role, int want, char *link, size
 	json_array_foreach(items, i, it)
 		if (json_is_object(it))
 			fn(it, role);
-	/* A full page of people: the next one starts below its last item. */
-	if (fn == rest_track_links && n > 0 && n == (size_t)want) {
+	/* A full page of people or alerts: the next one starts below its last
+	 * item, with the same filters. */
+	if (fn != rest_camera_links && n > 0 && n == (size_t)want) {
 		last = json_array_get(items, n - 1);
-		snprintf(link, linklen, "</api/tracks?before=%lld&limit=%d>; rel=\"next\"",
+		snprintf(link, linklen, "<%s?%sbefore=%lld&limit=%d>; rel=\"next\"", path, keep,
 		    (long long)json_integer_value(json_object_get(last, "id")), want);
 	}
 }
@@ -203,10 +204,10 @@ rest_decorate(struct lws *wsi, const char *path, const struct auth_req *r, struc
 	if (json_is_object(j)) { /* links added in place */
 		json_t *one = json_pack("[O]", j);
 
-		rest_links(one, path, r->who.role, 0, link, linklen);
+		rest_links(one, path, r->who.role, 0, "", link, linklen);
 		json_decref(one);
 	} else
-		rest_links(j, path, r->who.role, v && *v ? atoi(v) : REST_PAGE_DEFAULT, link, linklen);
+		rest_links(j, path, r->who.role, v && *v ? atoi(v) : REST_PAGE_DEFAULT, "", link, linklen);
 	if (rest_put(out, j) != 0)
 		log_warnx(NULL, "api %s: cannot add links (out of memory)", path);
 	json_decref(j);

@@ -66,9 +66,11 @@ int rest_camera(const char *id, int role, int live, struct jbuf *out);
 
 /* rest_links - add "_links" to the items of an answer to path
  * (/api/tracks, /api/alerts, /api/cameras) for a caller of role, and for
- * a full page of people (want items) the Link header value of the next
- * page into link ("" otherwise). Any thread for tracks and alerts. */
-void rest_links(json_t *items, const char *path, int role, int want, char *link, size_t linklen);
+ * a full page of people or alerts (want items) the Link header value of
+ * the next page into link ("" otherwise), its query starting with keep
+ * (the filters of this page: "" or "name=value&..."). Any thread for
+ * tracks and alerts. */
+void rest_links(json_t *items, const char *path, int role, int want, const char *keep, char *link, size_t linklen);
 
 /* rest_decorate - after a 200 from api.c for path: add "_links" to each
  * item of out's array (or out's object) for r; may write a Link header

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -256,6 +257,16 @@ try:
     t.eq(sorted(x["track"] for x in lst), [T2, T3, T4], "the three unacknowledged alerts are open after the restart")
     st, s = n.get_json("/api/stats/today")
     t.eq(s["cameras"].get("hall", {}).get("alerts"), 4, "today's figures count the four alerts")
+    # Paged as the other lists: a full page's Link rel="next", its filter kept.
+    st, h, b = n.get("/api/alerts?state=all&limit=3")
+    link = {k.lower(): v for k, v in h.items()}.get("link", "")
+    m = re.match(r'<([^>]+)>; rel="next"$', link)
+    t.check(st == 200 and [x["track"] for x in json.loads(b)] == [T4, T3, T2] and m is not None and
+            "state=all&" in m.group(1), "a full page of alerts has a Link rel=next keeping state=all", repr(link))
+    st, h, b = n.get(m.group(1) if m else "/api/alerts?state=all&before=1")
+    t.check(st == 200 and [x["track"] for x in json.loads(b)] == [T1] and "link" not in {k.lower() for k in h},
+            "its next page: the older, acknowledged alert, and no further link", repr((st, b[:200], h)))
+    t.eq(n.get("/api/alerts?before=x")[0], 400, "before that is no id: 400")
 except Exception as e:  # a crash of the test is a failure, with its reason
     t.crashed(e)
 finally:

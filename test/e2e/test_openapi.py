@@ -198,6 +198,15 @@ try:
                 "the next link gives the older people", repr(page2)[:200])
     st, h, b = viewer.request("GET", "/api/tracks")
     t.check("link" not in {k.lower() for k in h}, "a page that is not full has no next link", repr(h))
+    st, h, b = viewer.request("GET", "/api/tracks?camera=gate1&verdict=DENY&limit=1")
+    link = {k.lower(): v for k, v in h.items()}.get("link", "")
+    m = re.match(r'<([^>]+)>; rel="next"', link)
+    t.check(st == 200 and m is not None and "camera=gate1&" in m.group(1) and "verdict=DENY&" in m.group(1),
+            "a filtered page's next link keeps its filters", repr(link))
+    if m:
+        st, page2 = viewer.json("GET", m.group(1))
+        t.check(st == 200 and page2 == [], "the next page of gate1's one denied person is empty (not others')",
+                repr(page2)[:200])
     today = datetime.date.today().isoformat()
     st, day = viewer.json("GET", "/api/stats/day/" + today)
     st2, tod = viewer.json("GET", "/api/stats/today")
