@@ -56,6 +56,18 @@ export function freePort() {
 	});
 }
 
+/* closedPort - a port kept from other programs (freePort()'s pick may be
+ * taken before a test that wants it closed connects): a listener that
+ * drops every connection at once, so nothing there ever answers.
+ * Returns { port, close }. */
+export function closedPort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer((c) => c.destroy());
+		s.on("error", reject);
+		s.listen(0, "127.0.0.1", () => resolve({ port: s.address().port, close: () => s.close() }));
+	});
+}
+
 /* ---- the programs ---- */
 const children = new Set();
 let lastEnv = null;   // the env launch() logs in to by default

@@ -3,7 +3,8 @@
 // The login page, the dashboard and the camera page load (lws's HTTP/2
 // once failed them with ERR_HTTP2_COMPRESSION_ERROR), and the camera page
 // streams frames to ingest over wss:// and gets them answered; an ingest it
-// cannot reach over wss:// is said with how to accept its certificate.
+// cannot reach over wss:// (one that drops the connection) is said with
+// how to accept its certificate.
 import * as gw from "./lib.mjs";
 
 await gw.run(async () => {
@@ -25,7 +26,8 @@ await gw.run(async () => {
 			"the admin logs in and the dashboard's live feed connects over wss", page.url());
 
 		await page.goto(env.url("/camera.html"));
-		const closed = `wss://127.0.0.1:${await gw.freePort()}`;
+		const dead = await gw.closedPort();
+		const closed = `wss://127.0.0.1:${dead.port}`;
 		gw.check(await gw.waitFor(async () => (await page.getAttribute("#server", "placeholder")) === `wss://127.0.0.1:${env.ingestPort}`),
 			"the camera page derives a wss:// ingest address", await page.getAttribute("#server", "placeholder"));
 		await page.fill("#camera-id", "gate1");
@@ -46,6 +48,7 @@ await gw.run(async () => {
 		gw.check(await gw.waitFor(async () => (await page.textContent("#message")).includes(want), 30000),
 			"an unreachable wss:// ingest: the page says to accept its certificate at https://", await page.textContent("#message"));
 		await page.click("#stop");
+		dead.close();
 		// Chromium refuses a service worker from a certificate it does not
 		// trust, whatever the page's exception: the dashboard's "notify me"
 		// needs a real certificate (README), the rest works without.

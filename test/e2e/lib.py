@@ -207,6 +207,16 @@ def free_port():
     return port
 
 
+def closed_port():
+    """(socket, port): a TCP port where a connection is refused for as long
+    as the socket stays open (bound without SO_REUSEADDR and not listening,
+    so no other program can listen there). free_port()'s pick may be taken
+    by another program before a test that wants it closed connects."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
+
+
 def wait_until(fn, timeout, interval=0.2):
     """Call fn until it returns something true or timeout seconds pass;
     returns the last value."""

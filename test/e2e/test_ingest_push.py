@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import SHARED, built, free_port, json_lines, kill_spawned, spawn  # noqa: E402
+from lib import SHARED, built, closed_port, free_port, json_lines, kill_spawned, spawn  # noqa: E402
 from test_ingest_server import BIN, MODELS, NOBODY, PERSON, png, rep  # noqa: E402
 
 GW = os.path.join(BIN, "gatewatch")
@@ -164,8 +164,9 @@ def cases(tmp, port, proc):
     rc, lines, err = push(["--url", url, "--camera", "gate1", "--token", "wrong-token-99", NOBODY])
     rep.check(rc == 1 and "authentication failed" in err, "wrong token: exit 1 with a clear message",
            "rc %d stderr %r" % (rc, err))
-    dead = free_port()
+    hold, dead = closed_port()
     rc, lines, err = push(["--url", "ws://127.0.0.1:%d/" % dead, "--camera", "gate1", "--token", "x" * 12, NOBODY])
+    hold.close()
     rep.check(rc == 1 and "connect" in err, "nothing listening: exit 1 with a clear message", "rc %d stderr %r" % (rc, err))
     rc, lines, err = push(["--url", url, "--token", "tok-push-1234", NOBODY])
     rep.check(rc == 2 and "--camera" in err, "missing --camera: usage error, exit 2", "rc %d stderr %r" % (rc, err))

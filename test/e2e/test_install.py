@@ -27,7 +27,9 @@ MAX_EXPOSURE = 4.0
 
 def make_install(dest, *extra):
     env = dict(os.environ)
-    cmd = ["make", "-s", "-C", GW_ROOT, "install", "PREFIX=" + PREFIX, "DESTDIR=" + dest] + list(extra)
+    # -o all: the tree's own bin/ is not relinked under the other tests
+    # running from it (install links its own set in $(B)/install/bin)
+    cmd = ["make", "-s", "-C", GW_ROOT, "-o", "all", "install", "PREFIX=" + PREFIX, "DESTDIR=" + dest] + list(extra)
     for k in ("B", "BIN", "MODELS"):
         if os.environ.get(k):
             cmd.append("%s=%s" % (k, os.environ[k]))
