@@ -416,9 +416,9 @@ spool_unclaim(const struct spool *sp, const char *camera, const char *frame_id)
 	return spool_move(sp, SPOOL_ACTIVE, SPOOL_QUEUE, camera, frame_id, 0);
 }
 
-/* spool_remove - unlink a frame from state st, durably. */
+/* spool_remove - unlink a frame from state st, durably if durable. */
 static int
-spool_remove(const struct spool *sp, enum spool_state st, const char *camera, const char *frame_id)
+spool_remove(const struct spool *sp, enum spool_state st, const char *camera, const char *frame_id, int durable)
 {
 	char path[SPOOL_PATH_SIZE];
 	int rc;
@@ -429,6 +429,8 @@ spool_remove(const struct spool *sp, enum spool_state st, const char *camera, co
 		return rc;
 	if (unlink(path) == -1)
 		return -errno;
+	if (!durable)
+		return 0;
 	if ((rc = spool_dir(sp, st, camera, path, sizeof(path))) < 0)
 		return rc;
 	return util_fsync_dir(path);
@@ -437,13 +439,13 @@ spool_remove(const struct spool *sp, enum spool_state st, const char *camera, co
 int
 spool_done(const struct spool *sp, const char *camera, const char *frame_id)
 {
-	return spool_remove(sp, SPOOL_ACTIVE, camera, frame_id);
+	return spool_remove(sp, SPOOL_ACTIVE, camera, frame_id, 1);
 }
 
 int
 spool_skip(const struct spool *sp, const char *camera, const char *frame_id)
 {
-	return spool_remove(sp, SPOOL_QUEUE, camera, frame_id);
+	return spool_remove(sp, SPOOL_QUEUE, camera, frame_id, 0);
 }
 
 int

@@ -90,8 +90,11 @@ int spool_unclaim(const struct spool *sp, const char *camera, const char *frame_
 int spool_done(const struct spool *sp, const char *camera, const char *frame_id);
 
 /* spool_skip - unlink a queued frame nobody will analyse (the dispatcher
- * skipped it: a newer frame of a gate camera waits), durably. -ENOENT if
- * not queued (a claimed frame is the worker's). */
+ * skipped it: a newer frame of a gate camera waits). Not made durable (no
+ * directory fsync: it runs on the dispatcher's loop, for every skipped
+ * frame): one a power loss brings back was never analysed, so nobody is
+ * counted twice, and it is older than every frame after it, so it is
+ * skipped again. -ENOENT if not queued (a claimed frame is the worker's). */
 int spool_skip(const struct spool *sp, const char *camera, const char *frame_id);
 
 /* spool_fail - move a frame (queued or active) to failed/ with a reason file

@@ -9,8 +9,10 @@
  * usage: decode_bench decode FILE N      decode FILE N times
  *        decode_bench commit DIR FILE N  commit FILE N times to a spool in DIR
  *        decode_bench encode DIR FILE N  write FILE's pixels as DIR/snapshot.jpg N times
+ *        decode_bench skip DIR FILE N    commit FILE N times, timing spool_skip of each
+ *                                        (the dispatcher's loop, per frame a gate camera skips)
  * Output, one line: "decode ms_median=.. ms_mean=.. ms_p99=.. per_s=.. n=.."
- * (per_s = 1000 / mean), the same with "commit" or "encode" first. Exit 1
+ * (per_s = 1000 / mean), the same with "commit", "encode" or "skip" first. Exit 1
  * on error. */
 #include <errno.h>
 #include <stdio.h>
@@ -65,7 +67,7 @@ decode_bench_decode(const unsigned char *buf, size_t len, double *ms, int n)
 }
 
 static int
-decode_bench_commit(const char *dir, const unsigned char *buf, size_t len, double *ms, int n)
+decode_bench_commit(const char *dir, const unsigned char *buf, size_t len, double *ms, int n, int skip)
 {
 	struct spool sp;
 	char id[FRAMEID_SIZE];
@@ -86,6 +88,15 @@ decode_bench_commit(const char *dir, const unsigned char *buf, size_t len, doubl
 			return -1;
 		}
 		ms[i] = (double)(util_mono_us() - t0) / 1000.0;
+		if (skip) {
+			t0 = util_mono_us();
+			if ((rc = spool_skip(&sp, "bench", id)) < 0) {
+				fprintf(stderr, "decode_bench: spool_skip: %s\n", strerror(-rc));
+				return -1;
+			}
+			ms[i] = (double)(util_mono_us() - t0) / 1000.0;
+			continue;
+		}
 		/* keep the queue directory small, as a drained spool is */
 		if (spool_claim(&sp, "bench", id) < 0 || spool_done(&sp, "bench", id) < 0) {
 			fprintf(stderr, "decode_bench: cannot remove committed frame %s\n", id);
@@ -126,14 +137,15 @@ main(int argc, char **argv)
 	size_t len;
 	double *ms;
 	const char *file;
-	int n, rc, commit, encode;
+	int n, rc, commit, encode, skip;
 
 	commit = argc == 5 && strcmp(argv[1], "commit") == 0;
 	encode = argc == 5 && strcmp(argv[1], "encode") == 0;
-	if (encode)
+	skip = argc == 5 && strcmp(argv[1], "skip") == 0;
+	if (encode || skip)
 		commit = 1;   /* the same arguments */
 	if (!commit && !(argc == 4 && strcmp(argv[1], "decode") == 0)) {
-		fprintf(stderr, "usage: decode_bench decode FILE N | decode_bench commit|encode DIR FILE N\n");
+		fprintf(stderr, "usage: decode_bench decode FILE N | decode_bench commit|encode|skip DIR FILE N\n");
 		return 2;
 	}
 	file = argv[commit ? 3 : 2];
@@ -153,9 +165,9 @@ main(int argc, char **argv)
 	if (encode)
 		rc = decode_bench_encode(argv[2], buf, len, ms, n);
 	else
-		rc = commit ? decode_bench_commit(argv[2], buf, len, ms, n) : decode_bench_decode(buf, len, ms, n);
+		rc = commit ? decode_bench_commit(argv[2], buf, len, ms, n, skip) : decode_bench_decode(buf, len, ms, n);
 	if (rc == 0)
-		decode_bench_print(encode ? "encode" : commit ? "commit" : "decode", ms, n);
+		decode_bench_print(encode ? "encode" : skip ? "skip" : commit ? "commit" : "decode", ms, n);
 	free(ms);
 	free(buf);
 	return rc == 0 ? 0 : 1;
