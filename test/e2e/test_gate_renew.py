@@ -1,0 +1,97 @@
+"""test_gate_renew - at a gate, a track never changes who it is: the real
+worker (real face and mask networks) between a fake dispatcher and a fake
+notifier (test_pipeline_worker.py), fed through the spool with the frame
+times we choose (test_tracking_worker.py's Run), on a gate camera.
+
+A masked person stands in one spot and is decided PASS; then, without a
+gap, someone unmasked stands in the same box (a person stepping into the
+spot of one who just left, or a fake camera cycling two photos). The gate
+shows one verdict per person, so a CHANGED of the first person would show
+on the dashboard only (round 6: PASS/DENY flipping there while the camera
+page kept its first verdict), and the unmasked person would keep the PASS.
+Instead (docs/TRACKING.md, new_on_change): a new track, NEW, its own
+decision DENY no_mask naming its own snapshot, then the first one's ENDED,
+in one RESULT; that frame's person shows the new verdict; no track changes
+its verdict after its decision.
+
+Every bound is in frames of the synthetic 5 fps clock, never wall time."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import MODELS, Report  # noqa: E402
+from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
+from test_tracking_worker import Run, frames_clock, set_args, tracks_of, worker_env  # noqa: E402
+
+RECHECK_MS = 2000
+SETS = ["track.recheck_ms=%d" % RECHECK_MS, "camera.gate1.token=gate1-token-1"]
+N_ON, N_OFF = 12, 25           # frames: the masked person, then the unmasked one
+PERSON = (300, 60, 110)        # still: the same box in every frame
+PASS, DENY, NO_MASK = 1, 2, 1
+
+
+def main():
+    rep = Report()
+    env = worker_env(rep, "gw-e2e-gaterenew-")
+    if env is None:
+        return rep.done()
+    tmp, notifier, (on, off) = env
+    d = None
+    try:
+        d = Dispatcher(tmp, "gate1", MODELS, set_args(SETS))
+        # an hour ahead of the wall clock: nothing here is decided by time alone
+        run = Run(tmp, "gate1", d, frames_clock(3600))
+        ok = True
+        for _ in range(N_ON):
+            ok &= run.send([(on,) + PERSON])
+        for _ in range(N_OFF):
+            ok &= run.send([(off,) + PERSON])
+        rc = d.close(20)
+        d = None
+        rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
+        with notifier.lock:
+            res = [r for r in notifier.parsed if r["camera"] == "gate1"]
+        fids = [f for f, _, _ in run.frames]
+        by_fid = {r["frame"]: r for r in res if not r["flags"] & NOFRAME}
+        pos = {f: i for i, f in enumerate(fids)}
+        tracks = tracks_of(res, "gate1")
+        order = sorted(tracks, key=lambda t: pos.get(tracks[t][0]["result"]["frame"], len(fids)))
+        desc = {t: [(e["kind"], e["verdict"], e["reason"], e["decision"]) for e in tracks[t]] for t in order}
+        rep.check(len(order) == 2, "two people: the masked one, then the one who took the spot", desc)
+        if len(order) != 2:
+            return rep.done()
+        first, second = tracks[order[0]], tracks[order[1]]
+        dec1 = [e for e in first if e["decision"] == 1]
+        dec2 = [e for e in second if e["decision"] == 1]
+        rep.check(len(dec1) == 1 and (dec1[0]["verdict"], dec1[0]["reason"]) == (PASS, 0)
+                  and pos.get(dec1[0]["result"]["frame"], N_ON) < N_ON,
+                  "the masked person: one decision, PASS, while there", desc[order[0]])
+        rep.check(len(dec2) == 1 and (dec2[0]["verdict"], dec2[0]["reason"]) == (DENY, NO_MASK)
+                  and pos.get(dec2[0]["result"]["frame"], -1) >= N_ON,
+                  "the unmasked person: one decision of its own, DENY no_mask", desc[order[1]])
+        after = [(t, e["kind"], e["verdict"]) for t in order for i, e in enumerate(tracks[t])
+                 if e["kind"] == "changed" and e["decision"] != 1
+                 and any(x["decision"] == 1 for x in tracks[t][:i])]
+        rep.check(not after, "no track changes its verdict after its decision", after)
+        if not dec2:
+            return rep.done()
+        r = dec2[0]["result"]
+        kinds = [(e["track"] == order[1], e["kind"]) for e in r["events"]]
+        rep.check(kinds[-3:] == [(True, "new"), (True, "changed"), (False, "ended")],
+                  "in one RESULT: the new person's NEW and decision, then the first one's ENDED", kinds)
+        snap = dec2[0]["snapshot"]
+        rep.check(snap == "snapshots/gate1/%d.jpg" % order[1] and os.path.getsize(os.path.join(tmp, snap)) > 1000,
+                  "the new person's decision names its own snapshot, already written", snap)
+        p = by_fid.get(r["frame"], {}).get("persons", [])
+        rep.check(len(p) == 1 and (p[0]["verdict"], p[0]["reason"]) == (DENY, NO_MASK),
+                  "that frame's person shows the new person's verdict", p)
+        i_new = pos.get(r["frame"], -1)
+        rep.check(0 <= i_new - N_ON <= int(RECHECK_MS / 200) + 5,
+                  "seen at the re-look (track.recheck_ms), decided within a few looks (%d frames)" % (i_new - N_ON))
+    finally:
+        worker_env_down(rep, tmp, d, notifier)
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
