@@ -167,8 +167,9 @@ def fmt(x):
     return "–" if x is None else "%.2f" % x
 
 
-def metric(gw, name):
-    """The sum of a /metrics counter over its series, or None."""
+def metric(gw, name, label=""):
+    """The sum of a /metrics counter over its series (those whose labels
+    hold label, e.g. 'network="face_detector"'), or None."""
     try:
         st, _, body = gw.admin().request("GET", "/metrics")
     except (OSError, RuntimeError):
@@ -176,7 +177,7 @@ def metric(gw, name):
     if st != 200:
         return None
     vals = [float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
-            if line.startswith(name + "{") or line.startswith(name + " ")]
+            if (line.startswith(name + "{") or line.startswith(name + " ")) and label in line]
     return int(sum(vals)) if vals else None
 
 

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 sys.path.insert(0, HERE)
 from lib import SHARED, Gatewatch, feed_paced  # noqa: E402
-from gate import frame, cv2  # noqa: E402
+from gate import frame, cv2, metric  # noqa: E402
 
 FPS = 5.0
 PHOTO = int(os.environ.get("STILL_PHOTO") or 257)
@@ -44,6 +44,7 @@ LOAD = int(os.environ.get("BENCH_LOAD") or 0)
 KEEP = os.environ.get("BENCH_KEEP")
 HIDE = os.environ.get("STILL_HIDE_FACES") == "1"
 LATE_S = float(os.environ.get("LATE_S") or 10)
+FACE_RUNS = ("gatewatch_inference_seconds_count", 'network="face_detector"')   # the workers' face detector runs
 SETS = {"camera.gate1.mode": "gate", "dispatcher.gate_latest": "1"}
 SETS.update(kv.split("=", 1) for kv in (os.environ.get("BENCH_SET") or "").split(",") if "=" in kv)
 
@@ -52,23 +53,11 @@ def log(*a):
     print("#", *a, file=sys.stderr, flush=True)
 
 
-def face_runs(gw):
-    """The workers' face detector runs so far (the notifier's /metrics), or None."""
-    try:
-        st, _, body = gw.admin().request("GET", "/metrics")
-    except (OSError, RuntimeError):
-        return None
-    if st != 200:
-        return None
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
-                   if line.startswith("gatewatch_inference_seconds_count{") and 'network="face_detector"' in line))
-
-
 def late_sample(gw, t0, out):
     """At LATE_S into the scene: face runs and frames analysed so far."""
     while time.monotonic() - t0 < LATE_S:
         time.sleep(0.1)
-    out.append((face_runs(gw), (gw.log("dispatcher") + gw.log("worker")).count(" persons=")))
+    out.append((metric(gw, *FACE_RUNS), (gw.log("dispatcher") + gw.log("worker")).count(" persons=")))
 
 
 def main():
@@ -121,7 +110,7 @@ def main():
             load1 = os.getloadavg()[0]
             log_d = gw.log("dispatcher") + gw.log("worker")
             sampler.join(5)
-            runs_end = face_runs(gw)
+            runs_end = metric(gw, *FACE_RUNS)
             if KEEP:
                 os.makedirs(KEEP, exist_ok=True)
                 for prog in ("ingest", "dispatcher", "worker", "notifier"):
