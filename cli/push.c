@@ -30,13 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
 
 #include "cmd.h"
+#include "pushout.h"
 #include "pushopts.h"
 #include "pushsrc.h"
 #include "signals.h"
@@ -211,50 +211,15 @@ push_answered(json_int_t seq, char *name, size_t namelen)
 	return -1;
 }
 
-#define PUSH_STDOUT_SLOW_S 1   /* a line not written after this long: say why on stderr */
-
-static volatile sig_atomic_t push_stdout_stalled;
-
-/* push_stdout_alarm - SIGALRM while a line waits for stdout's reader. */
-static void
-push_stdout_alarm(int sig)
-{
-	static const char m[] = "gatewatch push: stdout is full (nobody reads it?): waiting for the reader, and no "
-	    "frame is sent meanwhile; read every line, or send stdout to /dev/null\n";
-	ssize_t r;
-
-	(void)sig;
-	push_stdout_stalled = 1;
-	r = write(STDERR_FILENO, m, sizeof(m) - 1);
-	(void)r;
-}
-
-/* push_print - one JSON line on stdout. The write blocks when stdout is a
- * full pipe: a gate script must read every line, or nothing more is sent
- * (the loop waits here). A timer says so once on stderr when a line waits
- * PUSH_STDOUT_SLOW_S, so a stalled push is not a mystery (SA_RESTART: the
- * write goes on). */
+/* push_print - one JSON line on stdout (pushout.h: it waits for a slow
+ * reader, and says so). */
 static void
 push_print(json_t *o)
 {
-	struct itimerval arm = { { 0, 0 }, { PUSH_STDOUT_SLOW_S, 0 } }, off;
-	struct sigaction sa;
-	int timed = !push_stdout_stalled;
+	int rc = pushout_print(o);
 
-	if (timed) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = push_stdout_alarm;
-		sa.sa_flags = SA_RESTART;
-		sigemptyset(&sa.sa_mask);
-		timed = sigaction(SIGALRM, &sa, NULL) == 0 && setitimer(ITIMER_REAL, &arm, NULL) == 0;
-	}
-	if (json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) != 0 || fputc('\n', stdout) == EOF ||
-	    fflush(stdout) != 0)
-		push_finish(1, "cannot write to stdout: %s", strerror(errno));
-	if (timed) {
-		memset(&off, 0, sizeof(off));
-		setitimer(ITIMER_REAL, &off, NULL);
-	}
+	if (rc < 0)
+		push_finish(1, "cannot write to stdout: %s", strerror(-rc));
 }
 
 /* push_message - one whole text message from the server. */

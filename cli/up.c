@@ -31,6 +31,7 @@
 #include "log.h"
 #include "logpump.h"
 #include "signals.h"
+#include "upbanner.h"
 #include "updir.h"
 #include "util.h"
 
@@ -314,45 +315,6 @@ up_start(struct up_child *kids, int nkids, struct up_child *ch)
 	return -1;
 }
 
-static void
-up_banner(const struct up_child *kids, int nkids, const char *demo_token)
-{
-	const char *la = up_cfg.listen_address;
-	int tls = up_cfg.tls_cert[0] != '\0', i;
-	int every = strcmp(la, "0.0.0.0") == 0 || strcmp(la, "::") == 0 || strcmp(la, "*") == 0 || la[0] == '\0';
-	char host[sizeof(up_cfg.listen_address) + 2], self[CONFIG_PATH_SIZE];
-
-	/* URLs one can open: every interface -> this machine; IPv6 in [] */
-	if (every)
-		util_strlcpy(host, strcmp(la, "::") == 0 ? "[::1]" : "127.0.0.1", sizeof(host));
-	else if (strchr(la, ':') != NULL && la[0] != '[')
-		snprintf(host, sizeof(host), "[%s]", la);
-	else
-		util_strlcpy(host, la, sizeof(host));
-	printf("gatewatch is up (pid %d), state in %s\n", (int)getpid(), up_cfg.dir);
-	printf("  dashboard    %s://%s:%d/\n", tls ? "https" : "http", host, up_cfg.http_port);
-	printf("  camera page  %s://%s:%d/camera.html\n", tls ? "https" : "http", host, up_cfg.http_port);
-	printf("  ingest       %s://%s:%d/\n", tls ? "wss" : "ws", host, up_cfg.ingest_port);
-	if (demo_token)
-		printf("  demo camera  id=demo token=%s\n", demo_token);
-	/* the command as one can type it: a tree build's is not on PATH */
-	if (cmd_bin_path("gatewatch", self, sizeof(self)) != 0 || access(self, X_OK) != 0)
-		util_strlcpy(self, "gatewatch", sizeof(self));
-	if (up_admin_pw[0])
-		printf("  log in as    user=%s password=%s  (change it: %s user passwd %s --dir %s)\n",
-		    ACCOUNT_FIRST_ADMIN, up_admin_pw, self, ACCOUNT_FIRST_ADMIN, up_cfg.dir);
-	else
-		printf("  accounts     %s user list|add|passwd --dir %s\n", self, up_cfg.dir);
-	if (every)
-		printf("  warning      listening on every interface%s: anyone on the network can reach the login page\n",
-		    tls ? "" : " WITHOUT TLS (passwords and faces cross the network in clear; set tls.cert/tls.key)");
-	printf("  config       %s\n", up_conf);
-	for (i = 0; i < nkids; i++)
-		printf("  log          %s/log/%s.log\n", up_cfg.dir, kids[i].prog);
-	printf("gatewatch up: ready (Ctrl-C stops everything)\n");
-	fflush(stdout);
-}
-
 enum { UP_KEY_DEMO = ARGS_KEY_OWN, UP_KEY_HTTP_PORT, UP_KEY_INGEST_PORT, UP_KEY_LISTEN };
 
 static const struct args_flag up_flags[] = {
@@ -543,6 +505,19 @@ up_kids(struct up_child *kids, int nkids)
 	return 0;
 }
 
+/* up_banner - where to point a browser, and where everything is */
+static void
+up_banner(const struct up_child *kids, int nkids)
+{
+	const char *logs[8];
+	int i;
+
+	for (i = 0; i < nkids && i < 8; i++)
+		logs[i] = kids[i].prog;
+	upbanner_print(&up_cfg, up_conf, up_admin_pw, logs, i,
+	    config_camera(&up_cfg, "demo") ? config_camera(&up_cfg, "demo")->token : NULL);
+}
+
 /* up_supervise - start the programs, then restart any that dies until a
  * signal; stop them all. Returns the exit status. */
 static int
@@ -555,7 +530,7 @@ up_supervise(struct up_child *kids, int nkids)
 		if (up_start(kids, nkids, &kids[i]) != 0)
 			status = 1;
 	if (status == 0 && !up_stop)
-		up_banner(kids, nkids, config_camera(&up_cfg, "demo") ? config_camera(&up_cfg, "demo")->token : NULL);
+		up_banner(kids, nkids);
 	while (status == 0 && !up_stop) {
 		uint64_t now;
 

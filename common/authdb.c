@@ -42,9 +42,8 @@ static const char authdb_schema_sql[] =
     " target TEXT,"
     " detail TEXT,"                        /* JSON object or NULL */
     " addr TEXT);"
-    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at_us);"      /* retention */
-    "CREATE INDEX IF NOT EXISTS audit_action ON audit (action);" /* GET /api/audit?action=: (action, id) */
-    "CREATE INDEX IF NOT EXISTS audit_who ON audit (who);";
+    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at_us);"      /* retention; below: ?action=, ?who= */
+    "CREATE INDEX IF NOT EXISTS audit_action ON audit (action); CREATE INDEX IF NOT EXISTS audit_who ON audit (who);";
 
 /* For unknown users: the same work as a wrong password. The hash of 64
  * random hex digits nobody kept (crypto_pwhash_str, interactive limits). */
