@@ -187,9 +187,10 @@ track_missing_limit(const struct tracker *t, const struct track *tr)
 	uint64_t base = tr->info.confirmed ? t->c.max_missing_us : t->c.tentative_missing_us;
 
 	/* a face in no person box is found again only by a search (a look, the
-	 * whole frame): it may be missing until the next re-look */
+	 * whole frame): it may be missing until the next re-look, up to twice
+	 * the limit more (track.max_missing_ms 1: every photo a new visit) */
 	if (tr->extra)
-		base += t->c.recheck_us;
+		base += t->c.recheck_us < 2 * base ? t->c.recheck_us : 2 * base;
 	uint64_t iv = track_frame_interval_us(t);
 	double by_frames = t->c.missing_frames * (double)(iv || tr->info.confirmed ? iv : t->first_gap);
 
