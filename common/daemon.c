@@ -208,6 +208,16 @@ daemon_args_free(struct daemon_args *a)
 }
 
 void
+daemon_pool_run(uv_loop_t *loop, uv_work_t *w, void *data, uv_work_cb work, uv_after_work_cb after)
+{
+	int rc;
+
+	w->data = data;
+	if ((rc = uv_queue_work(loop, w, work, after)) != 0)
+		panic("uv_queue_work: %s", uv_strerror(rc));
+}
+
+void
 daemon_ready(const char *fmt, ...)
 {
 	char status[256];

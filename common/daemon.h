@@ -115,6 +115,12 @@ int daemon_loop_close(struct daemon_loop *dl);
 /* daemon_loop_stopping - 1 once a signal started the stop. */
 int daemon_loop_stopping(const struct daemon_loop *dl);
 
+/* daemon_pool_run - run work(w) on libuv's thread pool, then after(w,
+ * status) on the loop thread, w->data = data (status UV_ECANCELED: the
+ * loop cancelled it). The one way a program queues pool work: queuing
+ * fails only on a bad argument, a broken invariant (panics). */
+void daemon_pool_run(uv_loop_t *loop, uv_work_t *w, void *data, uv_work_cb work, uv_after_work_cb after);
+
 /* daemon_ready - tell systemd (Type=notify) we serve, with a status line;
  * a no-op elsewhere. */
 void daemon_ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

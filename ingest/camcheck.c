@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "camcheck.h"
+#include "daemon.h"
 #include "log.h"
 #include "util.h"
 
@@ -80,11 +81,9 @@ int
 camcheck_hello(struct ws_conn *c, const char *camera, const char *token, camcheck_hello_fn done)
 {
 	struct camcheck_hello_job *j = calloc(1, sizeof(*j));
-	int rc;
 
 	if (j == NULL)
 		return -ENOMEM;
-	j->work.data = j;
 	j->c = c;
 	j->done = done;
 	/* too long to be a camera or its token: the read says "no" */
@@ -94,8 +93,7 @@ camcheck_hello(struct ws_conn *c, const char *camera, const char *token, camchec
 	else
 		util_strlcpy(j->token, token, sizeof(j->token));
 	c->refs++;
-	if ((rc = uv_queue_work(cc_state.loop, &j->work, camcheck_hello_work, camcheck_hello_after)) != 0)
-		panic("uv_queue_work: %s", uv_strerror(rc));
+	daemon_pool_run(cc_state.loop, &j->work, j, camcheck_hello_work, camcheck_hello_after);
 	return 0;
 }
 
@@ -159,17 +157,14 @@ int
 camcheck_all(camcheck_all_fn done)
 {
 	struct camcheck_all_job *j;
-	int rc;
 
 	if (cc_state.all_running)
 		return -EBUSY;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return -ENOMEM;
-	j->work.data = j;
 	j->done = done;
 	cc_state.all_running = 1;
-	if ((rc = uv_queue_work(cc_state.loop, &j->work, camcheck_all_work, camcheck_all_after)) != 0)
-		panic("uv_queue_work: %s", uv_strerror(rc));
+	daemon_pool_run(cc_state.loop, &j->work, j, camcheck_all_work, camcheck_all_after);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "camsg.h"
+#include "daemon.h"
 #include "log.h"
 #include "pipeline.h"
 #include "util.h"
@@ -91,7 +92,6 @@ pipeline_job_new(void *owner, uint32_t seq, int cam, unsigned char *data, size_t
 	}
 	*job = (struct pipeline_job){ .owner = owner, .seq = seq, .cam = cam, .data = data, .len = len,
 	    .temperature = NAN, .received_us = util_now_us(), .received_mono = util_mono_us() };
-	job->work.data = job;
 	return job;
 }
 
@@ -231,13 +231,11 @@ pipeline_start(int cam)
 {
 	struct pipeline_camera *pc = &pl.cams[cam];
 	struct pipeline_job *job = pc->head;
-	int rc;
 
 	if (pc->running || job == NULL)
 		return;
 	pc->running = 1;
-	if ((rc = uv_queue_work(pl.loop, &job->work, pipeline_work, pipeline_after)) != 0)
-		panic("uv_queue_work: %s", uv_strerror(rc));
+	daemon_pool_run(pl.loop, &job->work, job, pipeline_work, pipeline_after);
 }
 
 void
