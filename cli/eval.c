@@ -410,7 +410,7 @@ cmd_eval(int argc, char **argv)
 	if (st == NULL || r == NULL)
 		goto out;
 	eval_loop(&m, &c, &o, &set, pick, total, st, r, details);
-	analyse_passes(m.an, &st->passes_frame, &st->passes_box);
+	analyse_passes(m.an, &st->passes_frame, &st->passes_box, &st->passes_half);
 	if (eval_print(st, &c, &o, &set) == 0)
 		rc = st->errors > 0 ? 1 : 0;
 out:

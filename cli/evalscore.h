@@ -36,7 +36,7 @@ struct evalscore {
 	double first_ms, analyse_ms;
 	double analyse_cpu_ms;                        /* the same, CPU time (what load does not inflate) */
 	int person_boxes;                             /* first-pass boxes the analysis searched */
-	long passes_frame, passes_box;                /* face detector runs (analyse_passes) */
+	long passes_frame, passes_box, passes_half;   /* face detector runs (analyse_passes) */
 };
 
 /* One image as the system saw it: the first pass's boxes and the

@@ -44,9 +44,10 @@ int analyse_faces(struct analyse *a, const struct image *im, struct nn_box *face
 /* analyse_people - one face per person box: each box look[i] marks (every
  * box when look is NULL) is searched, head region first (its top, about
  * square), then the whole box, and with whole (and worker.frame_search) the
- * whole frame once; faces found twice (overlapping boxes) count once (head
- * regions and whole boxes of at most worker.tile_px pixels are searched
- * four to a run); then the faces go to people one to one, every box taking
+ * whole frame once (ANALYSE_WHOLE_MISSED with worker.frame_skip: only when
+ * a box searched found no face, or none was searched); faces found twice
+ * (overlapping boxes) count once (head regions and whole boxes of at most
+ * worker.tile_px pixels are searched four to a run); then the faces go to people one to one, every box taking
  * part whether searched or not, best fit first (the face's score times how
  * centred and high it sits in the box), so a face is never given to two
  * people. faces[i] gets person i's face, or score 0 (none). Faces no box
@@ -55,6 +56,7 @@ int analyse_faces(struct analyse *a, const struct image *im, struct nn_box *face
  * own. `gatewatch eval` searches every box and the whole frame; the worker
  * only the boxes whose person needs a look (worker/frame.c). Returns the
  * number of faces given to boxes, or -errno. */
+enum analyse_whole { ANALYSE_WHOLE_NO, ANALYSE_WHOLE_YES, ANALYSE_WHOLE_MISSED };
 int analyse_people(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
                    const unsigned char *look, int whole, struct nn_box *faces, struct nn_box *extra,
                    int *nextra, int maxextra);
@@ -69,10 +71,11 @@ int analyse_person(struct analyse *a, const struct image *im, const struct nn_bo
                    float temperature, struct msg_person *p);
 
 /* analyse_passes - face detector runs so far: on whole frames (at
- * worker.face_input) and on person boxes (at worker.body_input). What a
- * search costs does not depend on the machine's load; the time of one run
- * is in docs/BENCHMARKS.md. */
-void analyse_passes(const struct analyse *a, long *frame, long *box);
+ * worker.face_input) and on person boxes (at worker.body_input), and how
+ * many of the latter were half-height (worker.tile_pair: half the cost).
+ * What a search costs does not depend on the machine's load; the time of
+ * one run is in docs/BENCHMARKS.md. */
+void analyse_passes(const struct analyse *a, long *frame, long *box, long *half);
 
 void analyse_close(struct analyse *a);
 

@@ -31,7 +31,7 @@ static const float facedet_ratios[2] = { 0.62f, 0.42f };
 
 struct facedet {
 	network *net;           /* owned */
-	int input;
+	int in_w, in_h;         /* the input; square but for facedet_open_canvas */
 	layer *cls[FACEDET_LEVELS], *loc[FACEDET_LEVELS]; /* the head convs, in net */
 	float (*anchor)[4];     /* owned: cx, cy, w, h per anchor, level by level */
 	int nanchors;
@@ -100,8 +100,11 @@ facedet_anchors(struct facedet *fd, char *err, size_t errlen)
 
 		for (row = 0; row < fh; row++)
 			for (col = 0; col < fw; col++)
-				for (k = 0; k < FACEDET_ANCHORS; k++, n++)
+				for (k = 0; k < FACEDET_ANCHORS; k++, n++) {
 					facedet_anchor(lv, k, col, row, fw, fh, fd->anchor[n]);
+					/* sizes are of the width: square in pixels */
+					fd->anchor[n][3] *= (float)fd->in_w / fd->in_h;
+				}
 	}
 	fd->nanchors = n;
 	return 0;
@@ -109,11 +112,16 @@ facedet_anchors(struct facedet *fd, char *err, size_t errlen)
 
 struct facedet *facedet_open(const char *models_dir, int input, char *err, size_t errlen)
 {
+	return facedet_open_canvas(models_dir, input, input, err, errlen);
+}
+
+struct facedet *facedet_open_canvas(const char *models_dir, int w, int h, char *err, size_t errlen)
+{
 	struct facedet *fd;
 
-	if (input < FACEDET_MIN_INPUT || input > FACEDET_MAX_INPUT) {
-		snprintf(err, errlen, "face detector input %d: must be %d..%d", input, FACEDET_MIN_INPUT,
-		    FACEDET_MAX_INPUT);
+	if (w < FACEDET_MIN_INPUT || w > FACEDET_MAX_INPUT || h < FACEDET_MIN_INPUT || h > w) {
+		snprintf(err, errlen, "face detector input %dx%d: width %d..%d, height %d..width", w, h,
+		    FACEDET_MIN_INPUT, FACEDET_MAX_INPUT, FACEDET_MIN_INPUT);
 		return NULL;
 	}
 	if ((fd = calloc(1, sizeof(*fd))) == NULL) {
@@ -130,14 +138,15 @@ struct facedet *facedet_open(const char *models_dir, int input, char *err, size_
 		facedet_close(fd);
 		return NULL;
 	}
-	if (fd->net->w != input || fd->net->h != input)
-		nn_resize(fd->net, input, input);
-	fd->input = input;
-	fd->in = malloc(sizeof(float) * 3 * input * input);
-	fd->xa = malloc(sizeof(int) * 2 * input);
-	fd->ya = malloc(sizeof(int) * 2 * input);
-	fd->fx = malloc(sizeof(float) * input);
-	fd->fy = malloc(sizeof(float) * input);
+	if (fd->net->w != w || fd->net->h != h)
+		nn_resize(fd->net, w, h);
+	fd->in_w = w;
+	fd->in_h = h;
+	fd->in = malloc(sizeof(float) * 3 * w * h);
+	fd->xa = malloc(sizeof(int) * 2 * w);
+	fd->ya = malloc(sizeof(int) * 2 * w);
+	fd->fx = malloc(sizeof(float) * w);
+	fd->fy = malloc(sizeof(float) * w);
 	if (fd->in == NULL || fd->xa == NULL || fd->ya == NULL || fd->fx == NULL || fd->fy == NULL) {
 		snprintf(err, errlen, "face detector: out of memory");
 		facedet_close(fd);
@@ -182,8 +191,8 @@ static void
 facedet_input(struct facedet *fd, const struct image *im, const struct facedet_view *v, int ox, int oy,
               int cell)
 {
-	const int n = fd->input;
-	const size_t plane = (size_t)n * n;
+	const int n = fd->in_w;
+	const size_t plane = (size_t)n * fd->in_h;
 	int dx, dy, c;
 
 	facedet_table(cell, (double)v->w, v->w, fd->xa, fd->fx);
@@ -218,7 +227,7 @@ static int
 facedet_decode(struct facedet *fd, const struct facedet_view *v, int ox, int oy, int cell, float threshold,
                struct nn_box *out, int max)
 {
-	const float cw = (float)v->w, ch = (float)v->h, k = (float)fd->input / cell;
+	const float cw = (float)v->w, ch = (float)v->h, kx = (float)fd->in_w / cell, ky = (float)fd->in_h / cell;
 	int lv, i, n = 0, a = 0, kept;
 
 	for (lv = 0; lv < FACEDET_LEVELS; lv++) {
@@ -233,12 +242,12 @@ facedet_decode(struct facedet *fd, const struct facedet_view *v, int ox, int oy,
 
 				if (!(score > threshold))
 					continue;
-				bx = (ll->output[(4 * i) * wh + p] * 0.1f * an[2] + an[0]) * k - (float)ox / cell;
-				by = (ll->output[(4 * i + 1) * wh + p] * 0.1f * an[3] + an[1]) * k - (float)oy / cell;
-				if (cell < fd->input && !(bx >= 0 && bx < 1 && by >= 0 && by < 1))
+				bx = (ll->output[(4 * i) * wh + p] * 0.1f * an[2] + an[0]) * kx - (float)ox / cell;
+				by = (ll->output[(4 * i + 1) * wh + p] * 0.1f * an[3] + an[1]) * ky - (float)oy / cell;
+				if ((cell < fd->in_w || cell < fd->in_h) && !(bx >= 0 && bx < 1 && by >= 0 && by < 1))
 					continue; /* centre in another view's cell */
-				bw = expf(ll->output[(4 * i + 2) * wh + p] * 0.2f) * an[2] * k;
-				bh = expf(ll->output[(4 * i + 3) * wh + p] * 0.2f) * an[3] * k;
+				bw = expf(ll->output[(4 * i + 2) * wh + p] * 0.2f) * an[2] * kx;
+				bh = expf(ll->output[(4 * i + 3) * wh + p] * 0.2f) * an[3] * ky;
 				/* to image pixels, clipped to the view (the rest is padding) */
 				x0 = fmaxf((bx - bw / 2) * cw, 0);
 				y0 = fmaxf((by - bh / 2) * ch, 0);
@@ -266,16 +275,19 @@ facedet_view_ok(const struct image *im, const struct facedet_view *v)
 int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct facedet_view *v, int nv,
                       int grid, float threshold, struct nn_box *out, int *count, int max)
 {
-	int t, cell, total = 0;
+	int t, cell, rows, total = 0;
 
-	if (fd == NULL || im == NULL || im->rgb == NULL || grid < 1 || nv < 1 || nv > grid * grid || max < 0)
+	if (fd == NULL || im == NULL || im->rgb == NULL || grid < 1 || nv < 1 || max < 0)
+		return -EINVAL;
+	cell = fd->in_w / grid;
+	rows = fd->in_h / cell;
+	if (rows < 1 || nv > grid * rows)
 		return -EINVAL;
 	for (t = 0; t < nv; t++)
 		if (!facedet_view_ok(im, &v[t]))
 			return -EINVAL;
-	cell = fd->input / grid;
-	if (nv < grid * grid || cell * grid < fd->input)
-		memset(fd->in, 0, sizeof(float) * 3 * fd->input * fd->input);
+	if (nv < grid * rows || cell * grid < fd->in_w || cell * rows < fd->in_h)
+		memset(fd->in, 0, sizeof(float) * 3 * fd->in_w * fd->in_h);
 	for (t = 0; t < nv; t++)
 		facedet_input(fd, im, &v[t], t % grid * cell, t / grid * cell, cell);
 	nn_predict(fd->net, fd->in);

@@ -24,16 +24,22 @@ struct nn_box {
  * (5 maps x 4 anchors per cell), face score = max(Mask, NoMask), NMS 0.4. */
 struct facedet;
 struct facedet *facedet_open(const char *models_dir, int input, char *err, size_t errlen);
+/* facedet_open_canvas - the same network at a w x h input (h <= w; the
+ * anchors keep their pixel sizes at w): for facedet_run_tiles only, e.g.
+ * 360 x 180 holds two 180 x 180 cells for half a 360 run. */
+struct facedet *facedet_open_canvas(const char *models_dir, int w, int h, char *err, size_t errlen);
 /* facedet_run - faces on the whole image, boxes sorted by score, at most
  * max; returns the count or -errno. */
 int facedet_run(struct facedet *fd, const struct image *im, float threshold, struct nn_box *out, int max);
-/* facedet_run_tiles - one run on nv views (1..grid*grid, each inside
- * im; grid 1: one view stretched to the whole input) side by side: view t is stretched into the square cell t (row
- * t / grid, column t % grid) of input / grid pixels, the rest of the input
- * black. A face belongs to the cell its centre lies in. count[t] gets the
- * number of faces of view t, which follow those of views 0..t-1 in out (in
- * image pixels, each view's best first; at most max in all). Several small
- * head regions for the price of one run. Returns the total or -errno. */
+/* facedet_run_tiles - one run on nv views (each inside im) side by side:
+ * view t is stretched into the square cell t (row t / grid, column
+ * t % grid) of width / grid pixels, as many rows as the input's height
+ * holds (nv at most grid x rows; grid 1 on a square input: one view
+ * stretched to the whole input), the rest of the input black. A face
+ * belongs to the cell its centre lies in. count[t] gets the number of
+ * faces of view t, which follow those of views 0..t-1 in out (in image
+ * pixels, each view's best first; at most max in all). Several small head
+ * regions for the price of one run. Returns the total or -errno. */
 struct facedet_view { int x, y, w, h; };
 int facedet_run_tiles(struct facedet *fd, const struct image *im, const struct facedet_view *v, int nv,
                       int grid, float threshold, struct nn_box *out, int *count, int max);

@@ -244,8 +244,9 @@ frame_msg_box(const struct nn_box *b)
 
 /* frame_search - the face search of a frame with person boxes, after the
  * tracker said whose box needs a look (assign[0..n)): only those boxes are
- * searched, the whole frame too (worker.frame_search) when a box is, when
- * someone is known only by a face (seen only that way), or at least every
+ * searched, the whole frame too (worker.frame_search) when a box is (with
+ * worker.frame_skip, only when a box searched found no face), when someone
+ * is known only by a face (seen only that way), or at least every
  * worker.frame_search_ms for faces in no person box. A still person whose
  * mask state is settled costs no detector run until its re-look
  * (track.recheck_ms). Faces no box took become people of their own, given
@@ -259,13 +260,14 @@ frame_search(struct worker *w, const struct image *im, uint64_t now, float tempe
 
 	for (i = 0; i < n; i++)
 		any |= look[i] = (unsigned char)(assign[i].classify != 0);
-	whole = w->cfg.frame_search && (any || people_face_only(w->people) || w->cfg.frame_search_ms == 0 ||
+	whole = w->cfg.frame_search && (people_face_only(w->people) || w->cfg.frame_search_ms == 0 ||
 	    w->frame_search_us == 0 || now - w->frame_search_us >= (uint64_t)w->cfg.frame_search_ms * 1000u ||
-	    now < w->frame_search_us);
+	    now < w->frame_search_us) ? ANALYSE_WHOLE_YES : any && w->cfg.frame_search ? ANALYSE_WHOLE_MISSED :
+	    ANALYSE_WHOLE_NO;
 	for (i = 0; i < n; i++)
 		f->bodyface[i] = (struct nn_box){ 0, 0, 0, 0, 0 };
-	if (whole)
-		w->frame_search_us = now;
+	if (whole == ANALYSE_WHOLE_YES || (whole == ANALYSE_WHOLE_MISSED && !w->cfg.frame_skip))
+		w->frame_search_us = now; /* (a skipped search leaves the timer running) */
 	if ((any || whole) && (rc = analyse_people(w->an, im, f->bodies, n, look, whole, f->bodyface, f->faces,
 	    &nextra, MSG_PERSONS_MAX - n)) < 0)
 		return rc;

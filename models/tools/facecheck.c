@@ -282,9 +282,87 @@ static int facecheck_recall(const char *models, const char *xml, int input, floa
 	return 0;
 }
 
+/* facecheck_pair - each annotated face's head region (the face grown by
+ * half its size on each side, clipped) searched alone as a waiting tile
+ * is: in a 2 x 2 grid of the square input, and in the 360 x 180 canvas of
+ * worker.tile_pair (facedet_open_canvas). A face counts as found when a
+ * box of its region's search has IoU >= 0.3 with it; the canvas must find
+ * at least min_recall, and no fewer than the square grid less one, with
+ * boxes that agree with the grid's (IoU >= 0.8: same place and shape). */
+static int facecheck_pair(const char *models, const char *xml, float thresh, float min_recall)
+{
+	char line[1024], dir[1024], path[2200], what[256], why[512];
+	struct nn_box gt[MAXBOX], det[MAXBOX];
+	struct facedet *fd[2];
+	int ngt = 0, total = 0, found[2] = { 0, 0 }, agree = 0, i, k;
+	const char *slash;
+	FILE *f;
+
+	fd[0] = facedet_open(models, 360, why, sizeof(why));
+	fd[1] = fd[0] ? facedet_open_canvas(models, 360, 180, why, sizeof(why)) : NULL;
+	if (fd[1] == NULL || (f = fopen(xml, "r")) == NULL) {
+		facecheck_result(0, xml, fd[1] ? strerror(errno) : why);
+		facedet_close(fd[0]);
+		facedet_close(fd[1]);
+		return -1;
+	}
+	slash = strrchr(xml, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - xml) : 1, slash ? xml : ".");
+	path[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p;
+		float t, l, w, h, ign;
+		struct image im;
+
+		if ((p = strstr(line, "<image file='")) != NULL) {
+			p += strlen("<image file='");
+			snprintf(path, sizeof(path), "%s/%.*s", dir, (int)strcspn(p, "'"), p);
+			ngt = 0;
+		} else if (strstr(line, "<box ") && ngt < MAXBOX &&
+		    facecheck_attr(line, "top", &t) == 0 && facecheck_attr(line, "left", &l) == 0 &&
+		    facecheck_attr(line, "width", &w) == 0 && facecheck_attr(line, "height", &h) == 0) {
+			if (facecheck_attr(line, "ignore", &ign) != 0 || ign == 0)
+				gt[ngt++] = (struct nn_box){ l, t, w, h, 1 };
+		} else if (strstr(line, "</image>") && path[0] && ppm_decode(path, &im) == 0) {
+			for (i = 0; i < ngt; i++) {
+				int x0 = (int)fmaxf(gt[i].x - gt[i].w / 2, 0), y0 = (int)fmaxf(gt[i].y - gt[i].h / 2, 0);
+				int x1 = (int)fminf(gt[i].x + gt[i].w * 1.5f, (float)im.w);
+				int y1 = (int)fminf(gt[i].y + gt[i].h * 1.5f, (float)im.h);
+				struct facedet_view v = { x0, y0, x1 - x0, y1 - y0 };
+				struct nn_box hit[2] = { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
+
+				for (k = 0; k < 2; k++) {
+					int count, n = facedet_run_tiles(fd[k], &im, &v, 1, 2, thresh, det, &count, MAXBOX), j;
+
+					for (j = 0; j < n; j++)
+						if (nn_iou(&gt[i], &det[j]) >= 0.3f) {
+							found[k]++;
+							hit[k] = det[j];
+							break;
+						}
+				}
+				agree += hit[0].score > 0 && hit[1].score > 0 && nn_iou(&hit[0], &hit[1]) >= 0.8f;
+			}
+			total += ngt;
+			free(im.rgb);
+			path[0] = 0;
+		}
+	}
+	fclose(f);
+	facedet_close(fd[0]);
+	facedet_close(fd[1]);
+	snprintf(what, sizeof(what), "%s, head regions alone in a tile, threshold %.2f: 360 x 180 canvas found %d "
+	    "(%d with the grid's box), 2 x 2 grid of 360 %d, of %d faces; want >= %.2f and no fewer than the grid "
+	    "less one", slash ? slash + 1 : xml, thresh, found[1], agree, found[0], total, min_recall);
+	facecheck_result(total > 0 && (float)found[1] / total >= min_recall && agree >= found[0] - 1, what,
+	    "the canvas finds fewer faces, or other boxes");
+	return 0;
+}
+
 static const char facecheck_usage[] =
     "usage: facecheck ref MODELS FIXTURE...\n"
-    "       facecheck recall MODELS XML INPUT THRESHOLD MIN_RECALL\n";
+    "       facecheck recall MODELS XML INPUT THRESHOLD MIN_RECALL\n"
+    "       facecheck pair MODELS XML THRESHOLD MIN_RECALL\n";
 
 int main(int argc, char **argv)
 {
@@ -295,6 +373,8 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "ref") == 0) {
 		for (i = 3; i < argc; i++)
 			facecheck_check_fixture(argv[2], argv[i]);
+	} else if (argc == 6 && strcmp(argv[1], "pair") == 0) {
+		facecheck_pair(argv[2], argv[3], strtof(argv[4], NULL), strtof(argv[5], NULL));
 	} else if (argc == 7 && strcmp(argv[1], "recall") == 0) {
 		facecheck_recall(argv[2], argv[3], atoi(argv[4]), strtof(argv[5], NULL), strtof(argv[6], NULL));
 	} else {

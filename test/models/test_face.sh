@@ -6,7 +6,9 @@
 #    weights (test/models/fixtures/face-*.txt, models/scripts/face-reference.py);
 # 2. recall on dlib's annotated example faces (unmasked): a face counts as
 #    found if a detection overlaps it with IoU >= 0.3. Floors are the
-#    measured recall (docs/MODELS.md) minus a margin.
+#    measured recall (docs/MODELS.md) minus a margin; the same faces' head
+#    regions in worker.tile_pair's 360 x 180 canvas (same faces and boxes as
+#    the 2 x 2 grid of 360).
 # Needs `make models` and $B/models/facecheck (built by `make test`).
 set -u
 cd "$(dirname "$0")/../.."
@@ -23,5 +25,8 @@ for xml in training testing; do
 	# measured here: 360/0.5 -> 1.00 and 1.00; 224/0.5 -> 0.89 and 0.92
 	"$tool" recall "$MODELS" "$faces/$xml.xml" 360 0.5 0.95 || rc=1
 	"$tool" recall "$MODELS" "$faces/$xml.xml" 224 0.5 0.80 || rc=1
+	# worker.tile_pair's 360 x 180 canvas against the 2 x 2 grid of 360, one
+	# head region alone (measured here: 18/18 and 25/25, same as the grid)
+	"$tool" pair "$MODELS" "$faces/$xml.xml" 0.7 0.95 || rc=1
 done
 exit $rc
