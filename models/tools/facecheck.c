@@ -208,70 +208,97 @@ static int facecheck_attr(const char *line, const char *name, float *v)
 	return 0;
 }
 
-static int facecheck_recall(const char *models, const char *xml, int input, float thresh, float min_recall)
-{
-	char line[1024], dir[1024], path[2200], what[256], why[512];
-	struct nn_box gt[MAXBOX], det[MAXBOX];
-	int ngt = 0, total = 0, found = 0, ndet_total = 0, matched_det = 0, images = 0;
-	struct facedet *fd;
-	const char *slash;
+/* One image of a dlib XML file at a time: its path and its annotated
+ * faces (those marked ignore left out). */
+struct facecheck_xml {
 	FILE *f;
+	char dir[1024], path[2200];
+	struct nn_box gt[MAXBOX];
+	int ngt;
+};
 
-	if ((f = fopen(xml, "r")) == NULL) {
+static int facecheck_xml_open(struct facecheck_xml *x, const char *xml)
+{
+	const char *slash = strrchr(xml, '/');
+
+	if ((x->f = fopen(xml, "r")) == NULL) {
 		facecheck_result(0, xml, strerror(errno));
 		return -1;
 	}
-	if ((fd = facedet_open(models, input, why, sizeof(why))) == NULL) {
-		fclose(f);
-		facecheck_result(0, xml, why);
-		return -1;
-	}
-	slash = strrchr(xml, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - xml) : 1, slash ? xml : ".");
-	path[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
+	snprintf(x->dir, sizeof(x->dir), "%.*s", slash ? (int)(slash - xml) : 1, slash ? xml : ".");
+	x->path[0] = 0;
+	x->ngt = 0;
+	return 0;
+}
+
+/* facecheck_xml_next - the next image: 1, or 0 at the end (file closed). */
+static int facecheck_xml_next(struct facecheck_xml *x)
+{
+	char line[1024];
+
+	while (fgets(line, sizeof(line), x->f)) {
 		const char *p;
 		float t, l, w, h, ign;
 
 		if ((p = strstr(line, "<image file='")) != NULL) {
 			p += strlen("<image file='");
-			snprintf(path, sizeof(path), "%s/%.*s", dir, (int)strcspn(p, "'"), p);
-			ngt = 0;
-		} else if (strstr(line, "<box ") && ngt < MAXBOX &&
+			snprintf(x->path, sizeof(x->path), "%s/%.*s", x->dir, (int)strcspn(p, "'"), p);
+			x->ngt = 0;
+		} else if (strstr(line, "<box ") && x->ngt < MAXBOX &&
 		    facecheck_attr(line, "top", &t) == 0 && facecheck_attr(line, "left", &l) == 0 &&
 		    facecheck_attr(line, "width", &w) == 0 && facecheck_attr(line, "height", &h) == 0) {
-			if (facecheck_attr(line, "ignore", &ign) == 0 && ign != 0)
-				continue;
-			gt[ngt++] = (struct nn_box){ l, t, w, h, 1 };
-		} else if (strstr(line, "</image>") && path[0]) {
-			struct image im;
-			int n, i, j, *used;
-
-			if (ppm_decode(path, &im) < 0) {
-				facecheck_result(0, path, "cannot decode");
-				continue;
-			}
-			n = facedet_run(fd, &im, thresh, det, MAXBOX);
-			free(im.rgb);
-			used = calloc(n > 0 ? n : 1, sizeof(int));
-			for (i = 0; i < ngt; i++) {
-				for (j = 0; j < n; j++)
-					if (nn_iou(&gt[i], &det[j]) >= 0.3f) {
-						found++;
-						used[j] = 1;
-						break;
-					}
-			}
-			for (j = 0; j < n; j++)
-				matched_det += used[j];
-			free(used);
-			total += ngt;
-			ndet_total += n > 0 ? n : 0;
-			images++;
-			path[0] = 0;
+			if (facecheck_attr(line, "ignore", &ign) != 0 || ign == 0)
+				x->gt[x->ngt++] = (struct nn_box){ l, t, w, h, 1 };
+		} else if (strstr(line, "</image>") && x->path[0]) {
+			return 1;
 		}
 	}
-	fclose(f);
+	fclose(x->f);
+	return 0;
+}
+
+static int facecheck_recall(const char *models, const char *xml, int input, float thresh, float min_recall)
+{
+	char what[256], why[512];
+	struct nn_box det[MAXBOX];
+	struct facecheck_xml x;
+	int total = 0, found = 0, ndet_total = 0, matched_det = 0, images = 0;
+	struct facedet *fd;
+
+	if ((fd = facedet_open(models, input, why, sizeof(why))) == NULL) {
+		facecheck_result(0, xml, why);
+		return -1;
+	}
+	if (facecheck_xml_open(&x, xml) < 0) {
+		facedet_close(fd);
+		return -1;
+	}
+	while (facecheck_xml_next(&x)) {
+		struct image im;
+		int n, i, j, *used;
+
+		if (ppm_decode(x.path, &im) < 0) {
+			facecheck_result(0, x.path, "cannot decode");
+			continue;
+		}
+		n = facedet_run(fd, &im, thresh, det, MAXBOX);
+		free(im.rgb);
+		used = calloc(n > 0 ? n : 1, sizeof(int));
+		for (i = 0; i < x.ngt; i++) {
+			for (j = 0; j < n; j++)
+				if (nn_iou(&x.gt[i], &det[j]) >= 0.3f) {
+					found++;
+					used[j] = 1;
+					break;
+				}
+		}
+		for (j = 0; j < n; j++)
+			matched_det += used[j];
+		free(used);
+		total += x.ngt;
+		ndet_total += n > 0 ? n : 0;
+		images++;
+	}
 	facedet_close(fd);
 	snprintf(what, sizeof(what),
 	    "%s at input %d, threshold %.2f: recall %.3f (%d of %d faces in %d images), "
@@ -291,69 +318,55 @@ static int facecheck_recall(const char *models, const char *xml, int input, floa
  * boxes that agree with the grid's (IoU >= 0.8: same place and shape). */
 static int facecheck_pair(const char *models, const char *xml, float thresh, float min_recall)
 {
-	char line[1024], dir[1024], path[2200], what[256], why[512];
-	struct nn_box gt[MAXBOX], det[MAXBOX];
+	char what[256], why[512];
+	struct nn_box det[MAXBOX];
 	struct facedet *fd[2];
-	int ngt = 0, total = 0, found[2] = { 0, 0 }, agree = 0, i, k;
-	const char *slash;
-	FILE *f;
+	struct facecheck_xml x;
+	int total = 0, found[2] = { 0, 0 }, agree = 0, i, k;
+	struct image im;
 
 	fd[0] = facedet_open(models, 360, why, sizeof(why));
 	fd[1] = fd[0] ? facedet_open_canvas(models, 360, 180, why, sizeof(why)) : NULL;
-	if (fd[1] == NULL || (f = fopen(xml, "r")) == NULL) {
-		facecheck_result(0, xml, fd[1] ? strerror(errno) : why);
+	if (fd[1] == NULL || facecheck_xml_open(&x, xml) < 0) {
+		if (fd[1] == NULL)
+			facecheck_result(0, xml, why);
 		facedet_close(fd[0]);
 		facedet_close(fd[1]);
 		return -1;
 	}
-	slash = strrchr(xml, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - xml) : 1, slash ? xml : ".");
-	path[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		const char *p;
-		float t, l, w, h, ign;
-		struct image im;
-
-		if ((p = strstr(line, "<image file='")) != NULL) {
-			p += strlen("<image file='");
-			snprintf(path, sizeof(path), "%s/%.*s", dir, (int)strcspn(p, "'"), p);
-			ngt = 0;
-		} else if (strstr(line, "<box ") && ngt < MAXBOX &&
-		    facecheck_attr(line, "top", &t) == 0 && facecheck_attr(line, "left", &l) == 0 &&
-		    facecheck_attr(line, "width", &w) == 0 && facecheck_attr(line, "height", &h) == 0) {
-			if (facecheck_attr(line, "ignore", &ign) != 0 || ign == 0)
-				gt[ngt++] = (struct nn_box){ l, t, w, h, 1 };
-		} else if (strstr(line, "</image>") && path[0] && ppm_decode(path, &im) == 0) {
-			for (i = 0; i < ngt; i++) {
-				int x0 = (int)fmaxf(gt[i].x - gt[i].w / 2, 0), y0 = (int)fmaxf(gt[i].y - gt[i].h / 2, 0);
-				int x1 = (int)fminf(gt[i].x + gt[i].w * 1.5f, (float)im.w);
-				int y1 = (int)fminf(gt[i].y + gt[i].h * 1.5f, (float)im.h);
-				struct facedet_view v = { x0, y0, x1 - x0, y1 - y0 };
-				struct nn_box hit[2] = { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
-
-				for (k = 0; k < 2; k++) {
-					int count, n = facedet_run_tiles(fd[k], &im, &v, 1, 2, thresh, det, &count, MAXBOX), j;
-
-					for (j = 0; j < n; j++)
-						if (nn_iou(&gt[i], &det[j]) >= 0.3f) {
-							found[k]++;
-							hit[k] = det[j];
-							break;
-						}
-				}
-				agree += hit[0].score > 0 && hit[1].score > 0 && nn_iou(&hit[0], &hit[1]) >= 0.8f;
-			}
-			total += ngt;
-			free(im.rgb);
-			path[0] = 0;
+	while (facecheck_xml_next(&x)) {
+		if (ppm_decode(x.path, &im) < 0) {
+			facecheck_result(0, x.path, "cannot decode");
+			continue;
 		}
+		for (i = 0; i < x.ngt; i++) {
+			const struct nn_box *g = &x.gt[i];
+			int x0 = (int)fmaxf(g->x - g->w / 2, 0), y0 = (int)fmaxf(g->y - g->h / 2, 0);
+			int x1 = (int)fminf(g->x + g->w * 1.5f, (float)im.w), y1 = (int)fminf(g->y + g->h * 1.5f, (float)im.h);
+			struct facedet_view v = { x0, y0, x1 - x0, y1 - y0 };
+			struct nn_box hit[2] = { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
+
+			for (k = 0; k < 2; k++) {
+				int count, n = facedet_run_tiles(fd[k], &im, &v, 1, 2, thresh, det, &count, MAXBOX), j;
+
+				for (j = 0; j < n; j++)
+					if (nn_iou(g, &det[j]) >= 0.3f) {
+						found[k]++;
+						hit[k] = det[j];
+						break;
+					}
+			}
+			agree += hit[0].score > 0 && hit[1].score > 0 && nn_iou(&hit[0], &hit[1]) >= 0.8f;
+		}
+		total += x.ngt;
+		free(im.rgb);
 	}
-	fclose(f);
 	facedet_close(fd[0]);
 	facedet_close(fd[1]);
 	snprintf(what, sizeof(what), "%s, head regions alone in a tile, threshold %.2f: 360 x 180 canvas found %d "
 	    "(%d with the grid's box), 2 x 2 grid of 360 %d, of %d faces; want >= %.2f and no fewer than the grid "
-	    "less one", slash ? slash + 1 : xml, thresh, found[1], agree, found[0], total, min_recall);
+	    "less one", strrchr(xml, '/') ? strrchr(xml, '/') + 1 : xml, thresh, found[1], agree, found[0], total,
+	    min_recall);
 	facecheck_result(total > 0 && (float)found[1] / total >= min_recall && agree >= found[0] - 1, what,
 	    "the canvas finds fewer faces, or other boxes");
 	return 0;
