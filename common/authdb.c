@@ -1,5 +1,5 @@
-/* authdb - accounts, sessions, API tokens and the audit trail in SQLite
- * (see authdb.h for the contracts). */
+/* authdb - accounts, sessions and the audit trail in SQLite (API tokens:
+ * authtoken.c; see authdb.h for the contracts). */
 #include <errno.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -8,7 +8,6 @@
 
 #include "authdb.h"
 
-#define AUTHDB_RENEW_US 60000000LL  /* sliding renewal / last_used writes: at most once a minute */
 
 static const char authdb_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS users ("
@@ -87,7 +86,7 @@ authdb_role_parse(const char *s)
 	return -1;
 }
 
-static int
+int
 authdb_role_valid(int role)
 {
 	return role >= AUTHDB_VIEWER && role <= AUTHDB_ADMIN;
@@ -149,7 +148,7 @@ authdb_secret_hash(const char *secret, char out[65])
 /* authdb_by_secret - run sql (one parameter: the hash) for the row that
  * secret names, into hash and *stp: 1 with *stp on that row (finalize
  * it), 0 when there is none (or secret is NULL or too long), -EIO. */
-static int
+int
 authdb_by_secret(sqlite3 *db, const char *sql, const char *secret, char hash[65], sqlite3_stmt **stp)
 {
 	int rc;
@@ -486,107 +485,6 @@ int
 authdb_sessions_prune(sqlite3 *db, int64_t now_us)
 {
 	return authdb_exec1(db, "DELETE FROM sessions WHERE expires_us <= ?", "i", now_us);
-}
-
-int64_t
-authdb_token_add(sqlite3 *db, const char *name, int role, const char *by, int64_t now_us, char *tok)
-{
-	char hash[65];
-	int rc;
-
-	if (!authdb_name_valid(name) || !authdb_role_valid(role))
-		return -EINVAL;
-	authdb_random_secret("gwt_", tok);
-	authdb_secret_hash(tok, hash);
-	rc = authdb_exec1(db, "INSERT INTO tokens (name, role, hash, created_by, created_us) VALUES (?,?,?,?,?)",
-	    "ssssi", name, authdb_role_name(role), hash, by ? by : "", now_us);
-	return rc < 0 ? rc : sqlite3_last_insert_rowid(db);
-}
-
-int
-authdb_token_check(sqlite3 *db, const char *tok, int64_t now_us, struct authdb_who *who)
-{
-	char hash[65];
-	sqlite3_stmt *st;
-	int64_t used;
-	int rc;
-
-	if ((rc = authdb_by_secret(db, "SELECT id, name, role, coalesce(last_used_us, 0) FROM tokens"
-	    " WHERE hash = ? AND revoked_us IS NULL", tok, hash, &st)) != 1)
-		return rc;
-	memset(who, 0, sizeof(*who));
-	who->kind = AUTHDB_TOKEN;
-	who->token_id = sqlite3_column_int64(st, 0);
-	snprintf(who->name, sizeof(who->name), "%s", (const char *)sqlite3_column_text(st, 1));
-	who->role = authdb_role_parse((const char *)sqlite3_column_text(st, 2));
-	used = sqlite3_column_int64(st, 3);
-	sqlite3_finalize(st);
-	if (who->role < 0)
-		return 0;
-	if (now_us - used >= AUTHDB_RENEW_US)
-		authdb_exec1(db, "UPDATE tokens SET last_used_us = ? WHERE id = ?", "ii", now_us, who->token_id);
-	return 1;
-}
-
-int
-authdb_token_revoke(sqlite3 *db, int64_t id, int64_t now_us)
-{
-	int rc;
-
-	if (authdb_token_get(db, id, NULL) != 0)
-		return -ENOENT;
-	rc = authdb_exec1(db, "UPDATE tokens SET revoked_us = ? WHERE id = ? AND revoked_us IS NULL", "ii",
-	    now_us, id);
-	return rc < 0 ? rc : 0;
-}
-
-static void
-authdb_token_row(sqlite3_stmt *st, struct authdb_token *t)
-{
-	t->id = sqlite3_column_int64(st, 0);
-	snprintf(t->name, sizeof(t->name), "%s", (const char *)sqlite3_column_text(st, 1));
-	t->role = authdb_role_parse((const char *)sqlite3_column_text(st, 2));
-	snprintf(t->created_by, sizeof(t->created_by), "%s", (const char *)sqlite3_column_text(st, 3));
-	t->created_us = sqlite3_column_int64(st, 4);
-	t->last_used_us = sqlite3_column_int64(st, 5);
-	t->revoked_us = sqlite3_column_int64(st, 6);
-}
-
-#define AUTHDB_TOKEN_COLS "id, name, role, created_by, created_us, coalesce(last_used_us, 0)," \
-	" coalesce(revoked_us, 0)"
-
-int
-authdb_token_get(sqlite3 *db, int64_t id, struct authdb_token *t)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT " AUTHDB_TOKEN_COLS " FROM tokens WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && t)
-		authdb_token_row(st, t);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
-}
-
-int
-authdb_tokens(sqlite3 *db, void (*fn)(const struct authdb_token *, void *), void *arg)
-{
-	struct authdb_token t;
-	sqlite3_stmt *st;
-	int rc, n = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT " AUTHDB_TOKEN_COLS " FROM tokens ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		authdb_token_row(st, &t);
-		fn(&t, arg);
-		n++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? n : -EIO;
 }
 
 int64_t

@@ -145,7 +145,16 @@ int authdb_session_del(sqlite3 *db, const char *sid);
 /* authdb_sessions_prune - delete expired sessions; returns how many. */
 int authdb_sessions_prune(sqlite3 *db, int64_t now_us);
 
-/* ---- API tokens ---- */
+/* For authtoken.c (the tokens, below): 1 for a valid role; run sql (one
+ * parameter: the secret's hash) for the row that secret names, into hash
+ * and *stp: 1 with *stp on that row (finalize it), 0 when there is none
+ * (or secret is NULL or too long), -EIO; a session's or token's use is
+ * written back at most once per AUTHDB_RENEW_US. */
+#define AUTHDB_RENEW_US 60000000LL
+int authdb_role_valid(int role);
+int authdb_by_secret(sqlite3 *db, const char *sql, const char *secret, char hash[65], sqlite3_stmt **stp);
+
+/* ---- API tokens (authtoken.c) ---- */
 struct authdb_token {
 	int64_t id;
 	char name[AUTHDB_NAME_SIZE];

@@ -54,10 +54,10 @@ $(FUZZ_DIR)/fuzz_http: test/fuzz/fuzz_http.c $(FUZZ_HTTP_SRC) $(FUZZ_HTTP_OBJ) $
 	    $(NOTIFIER_EXTRA_OBJS) $(NOTIFIER_LDLIBS)
 
 # The accounts and camera resources: their sources instrumented, the rest
-# of the notifier as built (libgwcommon.a's authdb.o and camdb.o are not
+# of the notifier as built (libgwcommon.a's authdb.o, authtoken.o and camdb.o are not
 # pulled in: the instrumented copies define their symbols first).
 FUZZ_ACCOUNTS_SRC = notifier/accounts.c notifier/accounts_cam.c notifier/accounts_user.c notifier/auth.c notifier/rest.c \
-                    common/authdb.c common/camdb.c
+                    common/authdb.c common/authtoken.c common/camdb.c
 $(FUZZ_DIR)/fuzz_accounts: LDLIBS_BASE += $(OPS_NOTIFIER_LIBS)
 FUZZ_ACCOUNTS_OBJ = $(filter-out $(B)/notifier/main.o $(patsubst notifier/%.c,$(B)/notifier/%.o,$(FUZZ_ACCOUNTS_SRC)),\
                     $(call obj,$(NOTIFIER_SRC)))
