@@ -16,8 +16,8 @@ by status, busy share, results pushed per second, answer time (frame
 received -> result on /live) p50/p95/p99 of the frames with a person,
 network runs per frame (/metrics), worker analyse_ms, and per person the
 time to verdict (first frame of the person sent -> the camera's verdict
-message; a verdict goes to the latest person shown on that camera before
-it arrived)."""
+message; a verdict goes to the person whose visit holds the frame it
+names, else to the latest person shown before it arrived)."""
 import os
 import random
 import sys
@@ -108,8 +108,9 @@ class Camera:
         self.t.join(3)
 
 
-def run(gw, live, network_runs, cams, seconds, seed):
-    """Plays the walk-through on cams at once; a dict of figures."""
+def run(gw, live, network_runs, cams, seconds, seed, settle):
+    """Plays the walk-through on cams at once; a dict of figures. settle()
+    waits for the run's backlog to drain and returns its seconds (or None)."""
     people, frames = cast()
     rng = random.Random(seed)
     plans = {c: timeline(rng, len(people), seconds) for c in cams}
@@ -130,33 +131,40 @@ def run(gw, live, network_runs, cams, seconds, seed):
         end = time.monotonic() + 20
         while time.monotonic() < end and any(x.answered < len(x.sent) for x in cam.values()):
             time.sleep(0.1)
-        accepted = []
-        for x in cam.values():
-            with x.lock:
-                accepted += [m["frame"] for _, m in x.msgs
-                             if m.get("type") == "answer" and m.get("status") == "accepted"]
-        live.wait(accepted, 60)
+        drained = settle()
         time.sleep(gw_settle_s())   # the last people's verdicts (face timeout) and 'left'
         nets1 = network_runs()
         load1 = os.getloadavg()[0]
     finally:
         for x in cam.values():
             x.close()
-    return figures(people, plans, cam, live, accepted, nets0, nets1, (load0, load1), seconds)
+    accepted = []
+    for x in cam.values():
+        accepted += [m["frame"] for _, m in x.msgs if m.get("type") == "answer" and m.get("status") == "accepted"]
+    r = figures(live, people, plans, cam, accepted, nets0, nets1, (load0, load1), seconds)
+    r["drain"] = drained
+    return r
 
 
 def gw_settle_s():
     return 7.0   # gate.face_timeout_ms (6 s) + a second
 
 
-def figures(people, plans, cam, live, accepted, nets0, nets1, load, seconds):
-    lat, done, ams = [], [], []
-    for f in accepted:
+def latencies(live, frames):
+    """(answer ms per frame: received -> result on /live, arrival of the
+    last result, analyse_ms per frame) of the frames whose result arrived."""
+    lat, last, ams = [], None, []
+    for f in frames:
         g = live.get(f)
         if g:
             lat.append((g[0] - int(f.split("-", 1)[0]) / 1e6) * 1e3)
-            done.append(g[0])
+            last = g[0] if last is None else max(last, g[0])
             ams.append(g[1].get("analyse_ms") or 0.0)
+    return lat, last, ams
+
+
+def figures(live, people, plans, cam, accepted, nets0, nets1, load, seconds):
+    lat, last, ams = latencies(live, accepted)
     st, sent, dropped, offered, ing = {}, 0, 0, 0, []
     ttv, undecided, extra, verdicts = [], 0, 0, {}
     for c, x in cam.items():
@@ -173,21 +181,33 @@ def figures(people, plans, cam, live, accepted, nets0, nets1, load, seconds):
             if ts:
                 starts.append((min(ts), v))
         got = {}
+        frame_k = {}   # frame id -> its index in the plan (the answer's seq names the send)
         for t, m in x.msgs:
             if m.get("type") == "answer":
                 st[m.get("status")] = st.get(m.get("status"), 0) + 1
                 if 1 <= (m.get("seq") or 0) <= len(x.sent):
                     ing.append((t - x.sent[m["seq"] - 1][1]) * 1e3)
-            elif m.get("type") == "verdict":
+                    if m.get("frame"):
+                        frame_k[m["frame"]] = x.sent[m["seq"] - 1][0]
+        for t, m in x.msgs:
+            if m.get("type") != "verdict":
+                continue
+            # the person: the visit that holds the verdict's frame (or the
+            # last one begun before it); failing that, the last one begun
+            # before the verdict arrived
+            k = frame_k.get(m.get("frame"))
+            if k is not None:
+                before = [s for s in starts if visits[s[1]][1] <= k]
+            else:
                 before = [s for s in starts if s[0] <= t]
-                if not before:
-                    extra += 1
-                    continue
-                s = max(before)
-                if s[1] in got:
-                    extra += 1
-                else:
-                    got[s[1]] = (t - s[0], m)
+            if not before:
+                extra += 1
+                continue
+            s = max(before, key=lambda s: s[0])
+            if s[1] in got:
+                extra += 1
+            else:
+                got[s[1]] = (t - s[0], m)
         for s, v in starts:
             if v in got:
                 ttv.append(got[v][0])
@@ -195,7 +215,7 @@ def figures(people, plans, cam, live, accepted, nets0, nets1, load, seconds):
                 verdicts[key.strip()] = verdicts.get(key.strip(), 0) + 1
             else:
                 undecided += 1
-    span = (max(done) - min(int(f.split("-", 1)[0]) / 1e6 for f in accepted)) if done else None
+    span = (last - min(int(f.split("-", 1)[0]) / 1e6 for f in accepted)) if lat else None
     per = {k: (nets1[k] - nets0.get(k, 0)) / len(lat) for k in nets1} if lat and nets0 else {}
     answered = sum(st.values())
     nframes = max(len(plans[c][0]) for c in plans)
