@@ -11,7 +11,7 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              -Icommon $(DARKNET_INC)
 FUZZ_DIR = $(B)/fuzz
-FUZZ_NAMES = image camera_json trailer msg config http accounts
+FUZZ_NAMES = image camera_json trailer msg config http accounts eval
 FUZZ_BINS = $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SECONDS ?= 300
 
@@ -40,6 +40,10 @@ $(FUZZ_DIR)/fuzz_msg: test/fuzz/fuzz_msg.c common/msg.c $(B)/libgwcommon.a
 $(FUZZ_DIR)/fuzz_config: test/fuzz/fuzz_config.c common/config.c common/config_check.c $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_config.c common/config.c common/config_check.c $(LDLIBS_BASE)
+
+$(FUZZ_DIR)/fuzz_eval: test/fuzz/fuzz_eval.c cli/evalset.c $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Icli -o $@ test/fuzz/fuzz_eval.c cli/evalset.c -lexpat $(LDLIBS_BASE)
 
 # the notifier links libmosquitto, libcurl, jansson (mk/ops.mk, a target-specific LDLIBS_BASE): so does its harness.
 # What it reaches (the path checks, api_post and the database writes behind

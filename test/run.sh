@@ -57,7 +57,7 @@ for s in $suites; do
 		done
 		run_one "unit/code_limits" /usr/bin/python3 test/unit/code_limits.py ;;
 	fuzz)
-		for n in image camera_json trailer msg config http accounts; do
+		for n in image camera_json trailer msg config http accounts eval; do
 			run_one "fuzz/$n" sh test/fuzz/run.sh "${FUZZ_TEST_SECONDS:-20}" "$n"
 		done ;;
 	models)

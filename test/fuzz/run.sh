@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 secs=${1:-20}; shift 2>/dev/null
-names=${*:-image camera_json trailer msg config http accounts}
+names=${*:-image camera_json trailer msg config http accounts eval}
 crashes=test/fuzz/crashes
 mkdir -p "$crashes"
 fail=0
