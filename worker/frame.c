@@ -321,6 +321,7 @@ frame_person(struct worker *w, const struct image *im, const struct frame_found 
 {
 	struct frame_snap snap;
 	uint32_t mask;
+	uint64_t id;
 	int rc, looked = 0;
 
 	if (as->classify) {
@@ -334,9 +335,12 @@ frame_person(struct worker *w, const struct image *im, const struct frame_found 
 		snap = (struct frame_snap){ w, r->ref.frame_id, im, f->has_body ? &p->body : &p->face, f->has_body };
 		people_look(w->people, as->id, now, p, frame_snapshot_cb, &snap);
 	}
+	/* the look may have put a new person in this one's place (ENDED this
+	 * frame): the box is theirs, and the gate message names it by id */
+	id = people_live_id(w->people, as->id);
 	/* The live view shows the person's settled verdict, never one
 	 * frame's; "no face" only while nothing is settled. */
-	if (people_state(w->people, as->id, &p->verdict, &p->reason, &mask) != 0) {
+	if (people_state(w->people, id, &p->verdict, &p->reason, &mask) != 0) {
 		p->verdict = MSG_VERDICT_NONE;
 		p->reason = MSG_REASON_NONE;
 		mask = MSG_MASK_UNKNOWN;
@@ -347,7 +351,7 @@ frame_person(struct worker *w, const struct image *im, const struct frame_found 
 		p->reason = looked && (f->has_body ? p->face.score <= 0 : 0) ? MSG_REASON_NO_FACE : MSG_REASON_NONE;
 	if (!looked)
 		p->mask_score = 0;
-	p->track_id = as->confirmed ? (int64_t)as->id : 0;
+	p->track_id = as->confirmed || id != as->id ? (int64_t)id : 0;
 	return looked;
 }
 

@@ -444,6 +444,17 @@ people_snapshot_saved(struct people *p, uint64_t id)
 		e->has_snapshot = 1;
 }
 
+uint64_t
+people_live_id(const struct people *p, uint64_t id)
+{
+	uint64_t next;
+
+	/* ids only grow: a chain of places taken ends */
+	while ((next = track_renewed(p->t, id)) != 0)
+		id = next;
+	return id;
+}
+
 int
 people_state(const struct people *p, uint64_t id, uint32_t *verdict, uint32_t *reason, uint32_t *mask)
 {

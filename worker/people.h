@@ -83,6 +83,10 @@ void people_snapshot_rel(const struct people *p, uint64_t id, char *rel, size_t 
 /* people_snapshot_saved - the caller wrote the snapshot file of id. */
 void people_snapshot_saved(struct people *p, uint64_t id);
 
+/* people_live_id - the live track id of id: the person who took its place
+ * at a look (track_renewed, new_on_change), else id itself. */
+uint64_t people_live_id(const struct people *p, uint64_t id);
+
 /* people_state - the settled verdict, reason and mask of live track id (or
  * of the person who took its place at a look this frame, track_renewed)
  * (NONE/NONE/UNKNOWN while unsettled). Returns 0 or -ENOENT. */

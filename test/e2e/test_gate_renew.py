@@ -85,6 +85,10 @@ def main():
         p = by_fid.get(r["frame"], {}).get("persons", [])
         rep.check(len(p) == 1 and (p[0]["verdict"], p[0]["reason"]) == (DENY, NO_MASK),
                   "that frame's person shows the new person's verdict", p)
+        # its track too: the gate message finds its person by track id
+        # (notifier/fanout.c), the dashboard drops a person whose track ended
+        rep.check(len(p) == 1 and p[0]["track"] == order[1],
+                  "that frame's person is the new person's track, not the one that ended", p)
         i_new = pos.get(r["frame"], -1)
         rep.check(0 <= i_new - N_ON <= int(RECHECK_MS / 200) + 5,
                   "seen at the re-look (track.recheck_ms), decided within a few looks (%d frames)" % (i_new - N_ON))
