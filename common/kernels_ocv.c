@@ -14,16 +14,6 @@
 /* Input rows (all channels) per block: the block's padded rows are read
  * once per 16 output channels, so they should stay in L2. */
 #define KO_BLOCK_BYTES (192L * 1024)
-/* Input channels per pass over a block of rows when there are more: the
- * pass's weights (16 x 9 x 16 floats, 9 KB) stay in L1 over all its
- * tiles, the partial sums wait in acc (KO_ACC_FLOATS on the stack, 16 a
- * pixel). Person 416's stride-2 layers (64, 128, 256 in), layer against
- * layer, alternating runs: 2.9-3.9 -> 2.5-2.8 ms, 2.9-4.1 -> 2.7-2.8,
- * 3.3-3.9 -> 2.9-3.0; 32 channels a pass 2.6-4.1, 8 2.7-3.5. Face's
- * small planes (64-128 in, 12x12 and less) the same. Bit for bit the
- * one-pass sums (each lane adds in the same order). */
-#define KO_KC 16
-#define KO_ACC_FLOATS 4096
 
 void ko_pack(const float *w, int m, int c, float *packed)
 {
@@ -41,13 +31,11 @@ void ko_pack(const float *w, int m, int c, float *packed)
 }
 
 /* P pixels (stride S apart in the padded row at r) x NV*8 output
- * channels over c input channels; np of the P pixels are stored, to out +
- * j * oplane for channel j of the block. wb: [c][9][NV*8]. The sums
- * start from the bias (first) or from acc's [P][16] partial sums of the
- * channels before; with fin 0 they go back to acc as they are. */
+ * channels; np of the P pixels are stored, to out + j * oplane for
+ * channel j of the block. wb: [c][9][NV*8]. */
 static inline __attribute__((always_inline)) void ko_tile(const float *r, long cplane,
     const long *toff, int c, const float *wb, const float *bias, enum kx_act act, float *out,
-    long oplane, const int P, const int NV, const int S, int np, float *acc, int first, int fin)
+    long oplane, const int P, const int NV, const int S, int np)
 {
 	__m256 a[6][2], w0, w1 = _mm256_setzero_ps();
 	float tmp[6][16];
@@ -55,9 +43,9 @@ static inline __attribute__((always_inline)) void ko_tile(const float *r, long c
 
 #pragma GCC unroll 6
 	for (p = 0; p < P; p++) {
-		a[p][0] = _mm256_loadu_ps(!first ? acc + p * 16 : bias);
+		a[p][0] = _mm256_loadu_ps(bias);
 		if (NV > 1)
-			a[p][1] = _mm256_loadu_ps(!first ? acc + p * 16 + 8 : bias + 8);
+			a[p][1] = _mm256_loadu_ps(bias + 8);
 	}
 	for (ic = 0; ic < c; ic++, r += cplane) {
 #pragma GCC unroll 9
@@ -77,15 +65,6 @@ static inline __attribute__((always_inline)) void ko_tile(const float *r, long c
 			}
 		}
 	}
-	if (!fin) {
-#pragma GCC unroll 6
-		for (p = 0; p < P; p++) {
-			_mm256_storeu_ps(acc + p * 16, a[p][0]);
-			if (NV > 1)
-				_mm256_storeu_ps(acc + p * 16 + 8, a[p][1]);
-		}
-		return;
-	}
 #pragma GCC unroll 6
 	for (p = 0; p < P; p++) {
 		_mm256_storeu_ps(tmp[p], kx_act8(a[p][0], act));
@@ -97,47 +76,39 @@ static inline __attribute__((always_inline)) void ko_tile(const float *r, long c
 			out[p] = tmp[p][j];
 }
 
-/* One output row of one block of output channels, over c input
- * channels: tiles of 6 pixels, then the rest by 4, 2, 1; acc (NULL for
- * one pass over all channels) holds the row's partial sums, 16 a pixel. */
+/* One output row of one block of output channels: tiles of 6 pixels,
+ * then the rest by 4, 2, 1. */
 static inline __attribute__((always_inline)) void ko_row(const float *r, long cplane,
     const long *toff, int c, const float *wb, const float *bias, enum kx_act act, float *out,
-    long oplane, int ow, const int NV, const int S, float *acc, int first, int fin)
+    long oplane, int ow, const int NV, const int S)
 {
 	int x = 0;
 
-#define KO_ACC(x) (acc != NULL ? acc + (x) * 16 : NULL)
 	for (; x + 6 <= ow; x += 6)
-		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 6, NV, S, 6,
-		    KO_ACC(x), first, fin);
+		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 6, NV, S, 6);
 	if (ow - x >= 4) {
-		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 4, NV, S, 4,
-		    KO_ACC(x), first, fin);
+		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 4, NV, S, 4);
 		x += 4;
 	}
 	if (ow - x >= 2) {
-		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 2, NV, S, 2,
-		    KO_ACC(x), first, fin);
+		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 2, NV, S, 2);
 		x += 2;
 	}
 	if (ow - x >= 1)
-		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 1, NV, S, 1,
-		    KO_ACC(x), first, fin);
-#undef KO_ACC
+		ko_tile(r + x * S, cplane, toff, c, wb, bias, act, out + x, oplane, 1, NV, S, 1);
 }
 
 static void ko_row_any(const float *r, long cplane, const long *toff, int c, const float *wb,
-    const float *bias, enum kx_act act, float *out, long oplane, int ow, int bw, int stride,
-    float *acc, int first, int fin)
+    const float *bias, enum kx_act act, float *out, long oplane, int ow, int bw, int stride)
 {
 	if (bw == 16 && stride == 1)
-		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 2, 1, acc, first, fin);
+		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 2, 1);
 	else if (bw == 16)
-		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 2, 2, acc, first, fin);
+		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 2, 2);
 	else if (stride == 1)
-		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 1, 1, acc, first, fin);
+		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 1, 1);
 	else
-		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 1, 2, acc, first, fin);
+		ko_row(r, cplane, toff, c, wb, bias, act, out, oplane, ow, 1, 2);
 }
 
 void ko_conv3(const float *in, int c, int h, int w, int stride, int pad, const float *packed,
@@ -145,19 +116,13 @@ void ko_conv3(const float *in, int c, int h, int w, int stride, int pad, const f
 {
 	int ph = h + 2 * pad, pw = w + 2 * pad, oh = (ph - 3) / stride + 1, ow = (pw - 3) / stride + 1;
 	long cplane = (long)ph * pw, oplane = (long)oh * ow, toff[9], rowbytes;
-	int rows, y0, y, ob, t, c0, kc = c;
-	float acc[KO_ACC_FLOATS];
+	int rows, y0, y, ob, t;
 
 	kx_pad_planes(in, c, h, w, pad, ws);
 	for (t = 0; t < 9; t++)
 		toff[t] = (long)(t / 3) * pw + t % 3;
 	rowbytes = (long)c * stride * pw * (long)sizeof(float);
 	rows = (int)(KO_BLOCK_BYTES / (rowbytes > 0 ? rowbytes : 1));
-	if (c > KO_KC && ow * 16 <= KO_ACC_FLOATS) {
-		kc = KO_KC;
-		if (rows > KO_ACC_FLOATS / (ow * 16))
-			rows = KO_ACC_FLOATS / (ow * 16);
-	}
 	if (rows < 1)
 		rows = 1;
 	for (y0 = 0; y0 < oh; y0 += rows) {
@@ -165,17 +130,11 @@ void ko_conv3(const float *in, int c, int h, int w, int stride, int pad, const f
 
 		for (ob = 0; ob < m; ob += 16) {
 			int bw = m - ob < 16 ? m - ob : 16;
+			const float *wb = packed + (long)ob * c * 9;
 
-			for (c0 = 0; c0 < c; c0 += kc) {
-				int n = c - c0 < kc ? c - c0 : kc, fin = c0 + n == c;
-				const float *wb = packed + (long)ob * c * 9 + (long)c0 * 9 * bw;
-
-				for (y = y0; y < y1; y++)
-					ko_row_any(ws + (long)y * stride * pw + c0 * cplane, cplane, toff, n,
-					    wb, bias + ob, act, out + (long)ob * oplane + (long)y * ow, oplane,
-					    ow, bw, stride, kc == c ? NULL : acc + (y - y0) * ow * 16, c0 == 0,
-					    fin);
-			}
+			for (y = y0; y < y1; y++)
+				ko_row_any(ws + (long)y * stride * pw, cplane, toff, c, wb, bias + ob, act,
+				    out + (long)ob * oplane + (long)y * ow, oplane, ow, bw, stride);
 		}
 	}
 }
