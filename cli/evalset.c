@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <expat.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ evalset_num(json_t *o, const char *key, float *out)
 	if (!json_is_number(v))
 		return -1;
 	*out = (float)json_number_value(v);
-	return 0;
+	return isfinite(*out) ? 0 : -1; /* 1e39 is no box: infinite as a float */
 }
 
 /* evalset_faces - the "faces" array of a line, into *out (owned, NULL
@@ -142,7 +143,7 @@ evalset_faces(json_t *arr, const char *path, int lineno, struct evalset_face **o
 		if (evalset_num(fo, "x", &fc->x) || evalset_num(fo, "y", &fc->y) ||
 		    evalset_num(fo, "w", &fc->w) || evalset_num(fo, "h", &fc->h) ||
 		    !json_is_string(label) || !(fc->w > 0) || !(fc->h > 0)) {
-			util_errf(err, errlen, "%s:%d: face %zu: want numbers x, y, w > 0, h > 0 and a string label",
+			util_errf(err, errlen, "%s:%d: face %zu: want (float) numbers x, y, w > 0, h > 0 and a string label",
 			    path, lineno, i + 1);
 			free(faces);
 			return -1;
@@ -341,7 +342,7 @@ evalset_voc_end(void *data, const XML_Char *el)
 		snprintf(v->name, sizeof(v->name), "%.*s", (int)sizeof(v->name) - 1, t);
 	else if (strcmp(parent, "bndbox") == 0) {
 		num = strtof(t, &e);
-		if (e != t) {
+		if (e != t && isfinite(num)) { /* "inf", "1e39": the object has no box */
 			if (strcmp(el, "xmin") == 0) { v->xmin = num; v->have |= 1; }
 			if (strcmp(el, "ymin") == 0) { v->ymin = num; v->have |= 2; }
 			if (strcmp(el, "xmax") == 0) { v->xmax = num; v->have |= 4; }

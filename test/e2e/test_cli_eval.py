@@ -169,6 +169,17 @@ try:
         f.write("<annotation><filename>gone.jpg</filename><object><name>mask_on</name></object></annotation>")
     rc, out, err = run(os.path.join(tmp, "voc2"))
     rep.check(rc == 2 and "a.xml" in err, "VOC object without a box: exit 2 naming the file", "rc=%d %r" % (rc, err))
+    # a size no float holds is no box (it was kept as an infinite face)
+    with open(os.path.join(tmp, "huge.jsonl"), "w") as f:
+        f.write(json.dumps({"file": files[0], "faces": [{"x": 1, "y": 1, "w": 1e39, "h": 9, "label": "mask_on"}]}) + "\n")
+    rc, out, err = run(os.path.join(tmp, "huge.jsonl"))
+    rep.check(rc == 2 and "huge.jsonl:1" in err, "a face 1e39 wide: exit 2 naming file:line", "rc=%d %r" % (rc, err))
+    with open(os.path.join(tmp, "voc2", "a.xml"), "w") as f:
+        f.write("<annotation><filename>img5.jpg</filename><object><name>mask_on</name><bndbox><xmin>1</xmin>"
+                "<ymin>1</ymin><xmax>inf</xmax><ymax>9</ymax></bndbox></object></annotation>")
+    rc, out, err = run(os.path.join(tmp, "voc2"))
+    rep.check(rc == 2 and "a.xml" in err, "VOC box to inf (its image there): exit 2 naming the file",
+              "rc=%d %r" % (rc, err))
     rc, out, err = run(os.path.join(tmp, "nothing-here"))
     rep.check(rc == 2 and "nothing-here" in err, "missing set: exit 2", "rc=%d %r" % (rc, err))
     rc, out, err = run("--every", "0", os.path.join(tmp, "back.jsonl"))

@@ -1,9 +1,11 @@
 /* fuzz_eval - libFuzzer: the annotation files `gatewatch eval` reads
  * (cli/evalset.c): a set's JSON lines, a PASCAL VOC .xml file, and an
  * --extra file of more faces for a set's images. A bad file must be a
- * clear error (-1 with a message), never a crash. The first byte picks
- * what the rest is: 0 a set (.jsonl), 1 a VOC file, 2 a set, a NUL byte,
- * then an --extra file for it. */
+ * clear error (-1 with a message), never a crash, and every face kept
+ * has a finite box. The first byte picks what the rest is: 0 a set
+ * (.jsonl), 1 a VOC file, 2 a set, a NUL byte, then an --extra file for
+ * it. */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,6 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < set.n; i++)
 		for (j = 0; j < set.v[i].nfaces; j++)
 			if (!(set.v[i].faces[j].w > 0) || !(set.v[i].faces[j].h > 0) ||
+			    !isfinite(set.v[i].faces[j].x + set.v[i].faces[j].y + set.v[i].faces[j].w + set.v[i].faces[j].h) ||
 			    evalset_class_name(set.v[i].faces[j].cls) == NULL)
 				abort();
 	evalset_free(&set);
