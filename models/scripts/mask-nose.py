@@ -14,6 +14,8 @@ files pair up in order (seed 1 with seed 1, ...). Rules, for every pair:
   gate T   the face head's class, except mask_on becomes mask_chin when the
            nose head's P(mask_chin) >= T
   mean     the most probable class of the two heads' mean probabilities
+  mean-on  mean, but only for faces the face head calls mask_on (the nose
+           head runs on those only); the others keep the face head's class
 
 Per rule: right, wrong PASS (mask_off or mask_chin called mask_on), masked
 faces called mask_chin, real mask_chin right (all and 40+ px scene faces),
@@ -92,6 +94,9 @@ def main():
             print("  gate %.2f %s" % (t, score(fr, calls)))
         calls = [argmax([(x + y) / 2 for x, y in zip(f[2], n[2])]) for f, n in zip(fr, nr)]
         print("  %-9s %s" % ("mean", score(fr, calls)))
+        calls = [argmax([(x + y) / 2 for x, y in zip(f[2], n[2])]) if argmax(f[2]) == ON else argmax(f[2])
+                 for f, n in zip(fr, nr)]
+        print("  %-9s %s" % ("mean-on", score(fr, calls)))
 
 
 if __name__ == "__main__":
