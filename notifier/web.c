@@ -18,6 +18,7 @@
  * answers any session or bearer token. */
 #include <errno.h>
 #include <libwebsockets.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -387,6 +388,10 @@ web_http_closed(struct web_pss *pss)
 		webjob_detach(pss->job); /* still in the pool: freed when done */
 		pss->job = NULL;
 	}
+	/* a login's or a user's password may sit in the body read so far or
+	 * wait for its hash: lws reuses the memory for the next connection */
+	sodium_memzero(pss->post, sizeof(pss->post));
+	sodium_memzero(&pss->ao.pw, sizeof(pss->ao.pw));
 }
 
 /* web_ws_filter - may this upgrade to /live go on: 0, or 1 refused */

@@ -54,8 +54,11 @@ webapi_finish(struct lws *wsi, struct web_pss *pss, const char *method, const ch
 static int
 webapi_job(struct lws *wsi, struct web_pss *pss, const char *method, const char *uri, struct webjob *j)
 {
-	if (j == NULL)
+	if (j == NULL) {
+		/* a password waiting for its hash is not kept past its request */
+		sodium_memzero(&pss->ao.pw, sizeof(pss->ao.pw));
 		return web_error(wsi, pss, 500, "cannot start that now");
+	}
 	pss->job = j;
 	/* lws would otherwise drop a connection that waits this long for
 	 * its answer (its timeout_secs, 5 s); the work is bounded by the
