@@ -31,13 +31,14 @@ test_maskcls_copy(const char *from, const char *to)
 	return rc;
 }
 
+/* test_maskcls_write - the case's temp dir's file name holds text (NULL: no file) */
 static void
-test_maskcls_write_thresholds(const char *text)
+test_maskcls_write(const char *name, const char *text)
 {
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/mask.thresholds", check_tmpdir());
+	snprintf(path, sizeof(path), "%s/%s", check_tmpdir(), name);
 	if (text == NULL) {
 		unlink(path);
 		return;
@@ -54,7 +55,7 @@ test_maskcls_open_err(const char *text, const char *want, const char *what)
 	char err[512] = "", msg[640];
 	struct maskcls *mc;
 
-	test_maskcls_write_thresholds(text);
+	test_maskcls_write("mask.thresholds", text);
 	mc = maskcls_open(check_tmpdir(), err, sizeof(err));
 	snprintf(msg, sizeof(msg), "%s: refused, \"%s\" in \"%s\"", what, want, err);
 	CHECK(mc == NULL && strstr(err, want) != NULL && strstr(err, "mask.thresholds") != NULL, msg);
@@ -92,7 +93,7 @@ test_maskcls_open(void)
 
 	if (test_maskcls_setup() < 0)
 		return NULL;
-	test_maskcls_write_thresholds("# notes are allowed\n\nmask_on 0.6\nmask_off 0.5\nmask_chin 0.9\n");
+	test_maskcls_write("mask.thresholds", "# notes are allowed\n\nmask_on 0.6\nmask_off 0.5\nmask_chin 0.9\n");
 	mc = maskcls_open(check_tmpdir(), err, sizeof(err));
 	CHECK(mc != NULL, "thresholds with a note and a blank line load");
 	if (mc == NULL)
@@ -171,22 +172,6 @@ CASE(mirror)
 	maskcls_close(mc);
 }
 
-static void
-test_maskcls_write_region(const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/mask.region", check_tmpdir());
-	if (text == NULL) {
-		unlink(path);
-		return;
-	}
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
-
 /* mask.region "nose": the head reads maskcls_nose_box's crop, so the face
  * box gives what a face-region head gives on the nose box; "face" and no
  * file are the same; anything else is refused naming the file */
@@ -213,7 +198,7 @@ CASE(region)
 	CHECK(fabsf(nb.x + nb.w / 2 - 40) < 1e-4f && fabsf(nb.w - nb.h) < 1e-4f &&
 	    fabsf(nb.w * 1.4f - 0.5f * 48) < 1e-3f && fabsf(nb.y + nb.h / 2 - (14 + 0.47f * 48)) < 1e-3f,
 	    "the nose box: centred across the face, its crop rows 0.22-0.72 of the face's height");
-	test_maskcls_write_region("nose\n");
+	test_maskcls_write("mask.region", "nose\n");
 	nose = maskcls_open(check_tmpdir(), err, sizeof(err));
 	CHECK(nose != NULL, "mask.region \"nose\" loads");
 	if (nose != NULL) {
@@ -228,7 +213,7 @@ CASE(region)
 		CHECK(dface > 1e-4f, "... which is another crop than the face's");
 		maskcls_close(nose);
 	}
-	test_maskcls_write_region("face\n");
+	test_maskcls_write("mask.region", "face\n");
 	nose = maskcls_open(check_tmpdir(), err, sizeof(err));
 	CHECK(nose != NULL, "mask.region \"face\" loads");
 	if (nose != NULL) {
@@ -236,11 +221,11 @@ CASE(region)
 		CHECK(memcmp(p, r, sizeof(p)) == 0, "... and crops as without the file");
 		maskcls_close(nose);
 	}
-	test_maskcls_write_region("chin\n");
+	test_maskcls_write("mask.region", "chin\n");
 	nose = maskcls_open(check_tmpdir(), err, sizeof(err));
 	CHECK(nose == NULL && strstr(err, "mask.region") != NULL, "mask.region \"chin\" is refused, naming the file");
 	maskcls_close(nose);
-	test_maskcls_write_region(NULL);
+	test_maskcls_write("mask.region", NULL);
 	free(im.rgb);
 	maskcls_close(mc);
 }
