@@ -207,13 +207,19 @@ daemon_args_free(struct daemon_args *a)
 	a->cfg_argc = 0;
 }
 
+int
+daemon_pool_try(uv_loop_t *loop, uv_work_t *w, void *data, uv_work_cb work, uv_after_work_cb after)
+{
+	w->data = data;
+	return uv_queue_work(loop, w, work, after);
+}
+
 void
 daemon_pool_run(uv_loop_t *loop, uv_work_t *w, void *data, uv_work_cb work, uv_after_work_cb after)
 {
 	int rc;
 
-	w->data = data;
-	if ((rc = uv_queue_work(loop, w, work, after)) != 0)
+	if ((rc = daemon_pool_try(loop, w, data, work, after)) != 0)
 		panic("uv_queue_work: %s", uv_strerror(rc));
 }
 

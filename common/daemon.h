@@ -121,6 +121,12 @@ int daemon_loop_stopping(const struct daemon_loop *dl);
  * fails only on a bad argument, a broken invariant (panics). */
 void daemon_pool_run(uv_loop_t *loop, uv_work_t *w, void *data, uv_work_cb work, uv_after_work_cb after);
 
+/* daemon_pool_try - daemon_pool_run for a caller that recovers when
+ * queuing fails (the notifier's jobs, which must not take the dashboard
+ * down): 0, or libuv's negative errno and nothing queued (after() is
+ * not called). */
+int daemon_pool_try(uv_loop_t *loop, uv_work_t *w, void *data, uv_work_cb work, uv_after_work_cb after);
+
 /* daemon_ready - tell systemd (Type=notify) we serve, with a status line;
  * a no-op elsewhere. */
 void daemon_ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cams.h"
+#include "daemon.h"
 #include "db.h"
 #include "today.h"
 #include "jbuf.h"
@@ -279,7 +280,7 @@ mqtt_start(uv_loop_t *loop, const struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	mq.connecting = 1;
-	if (uv_queue_work(loop, &mq.work, mqtt_connect_work, mqtt_connect_done) != 0) {
+	if (daemon_pool_try(loop, &mq.work, NULL, mqtt_connect_work, mqtt_connect_done) != 0) {
 		mq.connecting = 0;
 		snprintf(err, errlen, "mqtt: cannot queue the connect");
 		mosquitto_destroy(mq.m);
@@ -475,7 +476,7 @@ mqtt_retry(void)
 	mq.retry_at = 0;
 	atomic_store(&mq.failed, 0);
 	mq.connecting = 1;
-	if (uv_queue_work(mq.loop, &mq.work, mqtt_connect_work, mqtt_connect_done) != 0)
+	if (daemon_pool_try(mq.loop, &mq.work, NULL, mqtt_connect_work, mqtt_connect_done) != 0)
 		mq.connecting = 0;
 }
 

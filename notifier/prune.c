@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "frameid.h"
 #include "log.h"
 #include "prune.h"
@@ -126,7 +127,7 @@ prune_tick(uv_timer_t *t)
 		return;
 	prune_run.cutoff_us = util_now_us() - (uint64_t)prune_days * 86400ULL * 1000000ULL;
 	prune_run.removed = prune_run.failed = 0;
-	if (uv_queue_work(t->loop, &prune_work, prune_scan, prune_done) == 0)
+	if (daemon_pool_try(t->loop, &prune_work, NULL, prune_scan, prune_done) == 0)
 		prune_busy = 1;
 }
 

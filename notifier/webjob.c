@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "util.h"
 #include "webjob.h"
@@ -166,10 +167,9 @@ webjob_after(uv_work_t *req, int status)
 static struct webjob *
 webjob_start(struct webjob *j)
 {
-	j->req.data = j;
 	j->next = webjob.jobs;
 	webjob.jobs = j;
-	if (uv_queue_work(webjob.loop, &j->req, webjob_work, webjob_after) != 0) {
+	if (daemon_pool_try(webjob.loop, &j->req, j, webjob_work, webjob_after) != 0) {
 		webjob_free(j);
 		return NULL;
 	}

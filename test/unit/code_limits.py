@@ -2,8 +2,9 @@
 """code_limits - the size rules of docs/HACKING.md, checked on the tree
 (issue 10): no C file outside test/ over 600 lines, no C function over 80
 lines (from its name line at column 0 to its closing brace at column 0,
-the style every file here follows), and no file name shared by two
-program folders (main.c aside). Prints TAP-style ok / not ok lines."""
+the style every file here follows), no file name shared by two
+program folders (main.c aside), and pool work queued only through
+common/daemon.c (daemon_pool_run/daemon_pool_try: one way). Prints TAP-style ok / not ok lines."""
 import os
 import re
 import subprocess
@@ -64,6 +65,16 @@ def main():
     print(("ok - no file name shared by two program folders (main.c aside)") if not shared
           else "not ok - no file name shared by two program folders: %s" % "; ".join(shared))
     bad += bool(shared)
+    queue = []
+    for f in files:
+        if f == "common/daemon.c":
+            continue
+        with open(os.path.join(ROOT, f), errors="replace") as fh:
+            queue += ["%s:%d" % (f, i + 1) for i, line in enumerate(fh) if "uv_queue_work(" in line]
+    print("ok - pool work queued only through daemon_pool_run/daemon_pool_try" if not queue
+          else "not ok - pool work queued only through daemon_pool_run/daemon_pool_try: uv_queue_work at %s"
+          % ", ".join(queue))
+    bad += bool(queue)
     return 1 if bad else 0
 
 
