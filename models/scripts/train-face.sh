@@ -10,8 +10,9 @@
 #        [--oneclass] [--woff X] [--wchin X] [--ignore T]
 #        [--additions FILE ... | --no-additions]
 #   --out     where face_E.weights, train.log and holdout.txt go
-#   --start   the weights to start from (default models/out/face.weights,
-#             the converted source weights)
+#   --start   the weights to start from (default
+#             models/out/face-source/face.weights, the converted source
+#             weights, whatever face.weights `make models` ships)
 #   --epochs  passes over the training images (default 2)
 #   --lr      learning rate, SGD momentum 0.9, decay 5e-4 (default 0.0005)
 #   --batch   images per update (default 16)
@@ -20,7 +21,8 @@
 #   --all     train on every train image (N % 5 != 0), no holdout scoring;
 #             without it mask-scenes N % 5 == 1 (the calibration split of
 #             mask-lists.py) is held out and every epoch is scored on it by
-#             face-holdout.py (the choice of epoch, rate and threshold)
+#             face-holdout.py (the choice of epoch, rate and threshold),
+#             beside the start weights and the shipped models/out/face.weights
 #   --oneclass  one face class in the loss (the larger of Mask / NoMask
 #             trained up; the mask classifier judges masks)
 #   --woff, --wchin  mask_off, mask_chin faces' loss x X (default 1)
@@ -35,7 +37,7 @@
 # Validation images (N % 5 == 0) never enter (face-lists.py).
 set -eu
 cd "$(dirname "$0")/../.."
-out=""; start=models/out/face.weights; epochs=2; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
+out=""; start=models/out/face-source/face.weights; epochs=2; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
 extra=""; ignore=""; adds=""; noadds=0
 scenes=${GW_MASK_SCENES:-../shared/datasets/mask-scenes}
 export OPENBLAS_NUM_THREADS=1
@@ -80,11 +82,13 @@ if [ -n "$ignore" ]; then
 		--ignore "$work/train.details" --ignore-score "$ignore"
 fi
 # one image per forward pass, $batch per update
-sed -e "s/^batch=.*/batch=$batch/" -e "s/^subdivisions=.*/subdivisions=$batch/" models/out/face.cfg > "$work/train.cfg"
+sed -e "s/^batch=.*/batch=$batch/" -e "s/^subdivisions=.*/subdivisions=$batch/" models/out/face-source/face.cfg > "$work/train.cfg"
 nice -n 15 build/models/facetrain "$work/train.cfg" "$start" "$work/train.list" "$out" \
 	-epochs "$epochs" -lr "$lr" -batch "$batch" -seed "$seed" -freeze "$freeze" $extra > "$out/train.log" 2>&1
 if [ $all = 0 ]; then
 	set -- --weights "$start"
+	# the shipped detector too when it is not the start (fine-tuned weights shipped)
+	cmp -s "$start" models/out/face.weights || set -- "$@" --weights models/out/face.weights
 	e=1
 	while [ $e -le "$epochs" ]; do
 		set -- "$@" --weights "$out/face_$e.weights"
