@@ -90,20 +90,34 @@ evalset_dirname(const char *path, char *out, size_t outlen)
 		snprintf(out, outlen, "%.*s", (int)(slash - path), path);
 }
 
-/* evalset_add - append an image; takes ownership of path and faces. */
+/* evalset_add - append an image named name by its annotations; takes
+ * ownership of path and faces (freed on error too). */
 static int
-evalset_add(struct evalset *set, char *path, struct evalset_face *faces, int nfaces)
+evalset_add(struct evalset *set, char *path, const char *name, struct evalset_face *faces, int nfaces)
 {
+	char *nm = strdup(name);
+
+	if (nm == NULL || path == NULL) {
+		free(nm);
+		free(path);
+		free(faces);
+		return -ENOMEM;
+	}
 	if (set->n == set->cap) {
 		int ncap = set->cap ? set->cap * 2 : 256;
 		struct evalset_image *nv = realloc(set->v, (size_t)ncap * sizeof(*nv));
 
-		if (nv == NULL)
+		if (nv == NULL) {
+			free(nm);
+			free(path);
+			free(faces);
 			return -ENOMEM;
+		}
 		set->v = nv;
 		set->cap = ncap;
 	}
 	set->v[set->n].path = path;
+	set->v[set->n].name = nm;
 	set->v[set->n].number = evalset_number(path);
 	set->v[set->n].faces = faces;
 	set->v[set->n].nfaces = nfaces;
@@ -215,11 +229,7 @@ static int
 evalset_jsonl_line(struct evalset *set, const char *dir, const char *file, struct evalset_face *faces, int nf,
                    char *err, size_t errlen)
 {
-	char *img = evalset_join(dir, file);
-
-	if (img == NULL || evalset_add(set, img, faces, nf) != 0) {
-		free(img);
-		free(faces);
+	if (evalset_add(set, evalset_join(dir, file), file, faces, nf) != 0) {
 		util_errf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -233,41 +243,60 @@ evalset_jsonl(struct evalset *set, const char *path, char *err, size_t errlen)
 	return evalset_lines(set, path, evalset_jsonl_line, err, errlen);
 }
 
-/* evalset_extra_line - more faces for an image already in the set: the one
- * whose path is file or ends in "/" file. */
+/* evalset_extra_find - the one image file names (see evalset_extra), or
+ * NULL with why in err. */
+static struct evalset_image *
+evalset_extra_find(struct evalset *set, const char *file, char *err, size_t errlen)
+{
+	struct evalset_image *found = NULL, *other = NULL;
+	int i;
+
+	for (i = 0; i < set->n; i++) {
+		struct evalset_image *im = &set->v[i];
+
+		if (strcmp(im->name, file) != 0 && strcmp(im->path, file) != 0)
+			continue;
+		if (found == NULL)
+			found = im;
+		else if (other == NULL)
+			other = im;
+	}
+	if (found == NULL)
+		util_errf(err, errlen, "%s: no such image in the annotated set", file);
+	else if (other != NULL)
+		util_errf(err, errlen, "%s: names two images (%s, %s): name one by its path", file, found->path,
+		    other->path);
+	return other == NULL ? found : NULL;
+}
+
+/* evalset_extra_line - more faces for the one image of the set that file
+ * names. */
 static int
 evalset_extra_line(struct evalset *set, const char *dir, const char *file, struct evalset_face *faces, int nf,
                    char *err, size_t errlen)
 {
-	size_t fl = strlen(file);
-	int i;
+	struct evalset_image *im = evalset_extra_find(set, file, err, errlen);
+	struct evalset_face *nv;
 
 	(void)dir;
-	for (i = 0; i < set->n; i++) {
-		struct evalset_image *im = &set->v[i];
-		size_t pl = strlen(im->path);
-		struct evalset_face *nv;
-
-		if (!(pl == fl || (pl > fl && im->path[pl - fl - 1] == '/')) || strcmp(im->path + pl - fl, file) != 0)
-			continue;
-		if (nf > 0) {
-			if ((nv = realloc(im->faces, sizeof(*nv) * (size_t)(im->nfaces + nf))) == NULL) {
-				free(faces);
-				util_errf(err, errlen, "out of memory");
-				return -1;
-			}
-			memcpy(nv + im->nfaces, faces, sizeof(*nv) * (size_t)nf);
-			im->faces = nv;
-			im->nfaces += nf;
-			im->nextra += nf;
-			set->extra += nf;
-		}
+	if (im == NULL) {
 		free(faces);
-		return 0;
+		return -1;
+	}
+	if (nf > 0) {
+		if ((nv = realloc(im->faces, sizeof(*nv) * (size_t)(im->nfaces + nf))) == NULL) {
+			free(faces);
+			util_errf(err, errlen, "out of memory");
+			return -1;
+		}
+		memcpy(nv + im->nfaces, faces, sizeof(*nv) * (size_t)nf);
+		im->faces = nv;
+		im->nfaces += nf;
+		im->nextra += nf;
+		set->extra += nf;
 	}
 	free(faces);
-	util_errf(err, errlen, "%s: no such image in the annotated set", file);
-	return -1;
+	return 0;
 }
 
 int
@@ -446,8 +475,8 @@ evalset_voc(struct evalset *set, const char *path, char *err, size_t errlen)
 		util_errf(err, errlen, "%s: no image \"%s\" beside it or in ../JPEGImages, ../images",
 		    path, v->filename);
 		rc = -1;
-	} else if (evalset_add(set, img, v->faces, v->nfaces) != 0) {
-		free(img);
+	} else if (evalset_add(set, img, v->filename, v->faces, v->nfaces) != 0) {
+		v->faces = NULL;
 		util_errf(err, errlen, "out of memory");
 		rc = -1;
 	} else {
@@ -545,6 +574,7 @@ evalset_free(struct evalset *set)
 
 	for (i = 0; i < set->n; i++) {
 		free(set->v[i].path);
+		free(set->v[i].name);
 		free(set->v[i].faces);
 	}
 	free(set->v);

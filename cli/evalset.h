@@ -24,6 +24,8 @@ struct evalset_face {
 
 struct evalset_image {
 	char *path;                 /* owned: the image file */
+	char *name;                 /* owned: the image as its annotations name it
+	                             * (a line's "file", a VOC <filename>) */
 	long number;                /* the last number in its file name, -1 if none */
 	int nfaces;
 	struct evalset_face *faces; /* owned */
@@ -46,10 +48,12 @@ int evalset_load(struct evalset *set, const char *path, char *err, size_t errlen
 /* evalset_extra - more annotated faces for images already in set, from a
  * JSON-lines file of the same shape (models/data/mask-scenes-additions.jsonl:
  * faces the set's annotations lack; other fields such as "note" are
- * ignored). A line's "file" names the image as the set's own lines do (the
- * loaded path ends with it). A line that cannot be read or names no image of
- * the set is an error: -1 with the file and line in err. Returns the number
- * of faces added. */
+ * ignored). A line's "file" names the image exactly as its set's own
+ * annotations do (images/x.jpg, relative to the set; a VOC <filename>) or
+ * by its path as loaded (SET/images/x.jpg). A line that cannot be read, names
+ * no image of the set, or names two (two sets naming the same file: give the
+ * path) is an error: -1 with the file and line in err. Returns the number of
+ * faces added. */
 int evalset_extra(struct evalset *set, const char *path, char *err, size_t errlen);
 
 /* evalset_is_val - the fixed validation split: the number in the image's

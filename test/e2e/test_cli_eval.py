@@ -6,7 +6,8 @@ box holding two found faces' centres matches one and counts the other as
 a duplicate; the class tables agree with the per-image details; a PASCAL
 VOC folder of the same annotations gives the same report; --split val
 keeps the images whose number is a multiple of 5; --extra adds the faces
-of a second file to the set's images (an unknown image is an error); an unreadable image is
+of a second file to the one image each line names exactly (an unknown or
+ambiguous image is an error); an unreadable image is
 left out with exit 1; bad sets exit 2 naming the file and line."""
 import json
 import os
@@ -209,6 +210,36 @@ try:
     rc, out, err = run("--extra", os.path.join(tmp, "extra-bad.jsonl"), os.path.join(tmp, "less.jsonl"))
     rep.check(rc == 2 and "img9.jpg" in err and "extra-bad.jsonl:2" in err,
               "--extra naming an image not in the set: exit 2 naming file:line", "rc=%d %r" % (rc, err))
+
+    # 9. --extra names an image exactly (as its annotations do, or by its loaded path): an image
+    # whose path merely ends the same (old/images/img7.jpg, listed first) does not get its faces
+    os.makedirs(os.path.join(tmp, "old", "images"))
+    shutil.copy(os.path.join(tmp, files[1]), os.path.join(tmp, "old", files[1]))
+    write_jsonl(os.path.join(tmp, "two.jsonl"), [("old/" + files[1], []), (files[1], [])])
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "two.json"), "--details", details, "--extra",
+                       os.path.join(tmp, "extra.jsonl"), os.path.join(tmp, "two.jsonl"))
+    lines = [json.loads(x) for x in open(details)] if rc == 0 else []
+    got = {os.path.relpath(d["file"], tmp): len(d["annotated"]) for d in lines}
+    rep.check(rc == 0 and got == {"old/" + files[1]: 0, files[1]: len(sets[1][1])},
+              "--extra: the image its file names exactly, not the first whose path ends with it",
+              "rc=%d %s %r" % (rc, err, got))
+    # two sets naming the same file: ambiguous, exit 2 naming both; the path names one
+    write_jsonl(os.path.join(tmp, "old", "set.jsonl"), [(files[1], [])])
+    rc, out, err = run("-q", "--extra", os.path.join(tmp, "extra.jsonl"), os.path.join(tmp, "less.jsonl"),
+                       os.path.join(tmp, "old", "set.jsonl"))
+    rep.check(rc == 2 and "names two images" in err and os.path.join(tmp, "old", files[1]) in err
+              and "extra.jsonl:1" in err, "--extra naming an image two sets hold: exit 2 naming both",
+              "rc=%d %r" % (rc, err))
+    with open(os.path.join(tmp, "extra-path.jsonl"), "w") as f:
+        f.write(json.dumps({"file": os.path.join(tmp, "old", files[1]), "faces": [
+            {"x": x, "y": y, "w": w, "h": h, "label": lab} for x, y, w, h, lab in sets[1][1]]}) + "\n")
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "p.json"), "--details", details, "--extra",
+                       os.path.join(tmp, "extra-path.jsonl"), os.path.join(tmp, "less.jsonl"),
+                       os.path.join(tmp, "old", "set.jsonl"))
+    lines = [json.loads(x) for x in open(details)] if rc == 0 else []
+    got = {os.path.relpath(d["file"], tmp): len(d["annotated"]) for d in lines}
+    rep.check(rc == 0 and got.get("old/" + files[1]) == len(sets[1][1]) and got.get(files[1]) == 0,
+              "--extra naming the image by its loaded path: that one", "rc=%d %s %r" % (rc, err, got))
 except Exception as ex:  # a crash is a failed case, not a silent pass
     rep.fail("eval test ran to the end", repr(ex))
 finally:
