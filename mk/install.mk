@@ -57,6 +57,11 @@ ifneq ($(PATHS_O),)
 $(PROGRAMS): $(PATHS_O)
 endif
 
+# What the programs read from models.dir: networks, labels, the mask
+# classifier's per-class thresholds (maskcls_open fails without them) and
+# its crop region when there is one; not the manifests (provenance notes).
+INSTALL_MODEL_EXTS = cfg weights labels thresholds region
+
 INST_BIN = $(B)/install/bin
 INST_PROGRAMS = $(patsubst $(BIN)/%,$(INST_BIN)/%,$(PROGRAMS))
 
@@ -75,7 +80,7 @@ install: install-programs models
 	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(PREFIX)/share/doc/gatewatch/docs
 	$(INSTALL) -m 0755 $(INST_BIN)/gatewatch $(DESTDIR)$(PREFIX)/bin/gatewatch
 	$(INSTALL) -m 0755 $(filter-out $(INST_BIN)/gatewatch,$(INST_PROGRAMS)) $(DESTDIR)$(LIBEXECDIR)/
-	$(INSTALL) -m 0644 $(wildcard $(MODELS)/*.cfg $(MODELS)/*.weights $(MODELS)/*.labels) $(DESTDIR)$(DATADIR)/models/
+	$(INSTALL) -m 0644 $(wildcard $(addprefix $(MODELS)/*.,$(INSTALL_MODEL_EXTS))) $(DESTDIR)$(DATADIR)/models/
 	cd www && find . -type d ! -name '.*' -exec $(INSTALL) -d $(abspath $(DESTDIR)$(DATADIR)/www)/{} \;
 	cd www && find . -type f ! -name '.*' -exec $(INSTALL) -m 0644 {} $(abspath $(DESTDIR)$(DATADIR)/www)/{} \;
 	for u in deploy/systemd/*.in; do \

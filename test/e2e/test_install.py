@@ -53,9 +53,17 @@ def check_tree(dest):
     rep.check(not missing and os.path.exists(os.path.join(www, "vendor", "uPlot.iife.min.js")),
               "www/ (with vendor/) in PREFIX/share/gatewatch/www", "missing: %s" % missing)
     models = d(PREFIX + "/share/gatewatch/models")
-    want = sorted(f for f in os.listdir(MODELS) if f.endswith((".cfg", ".weights", ".labels")))
+    want = sorted(f for f in os.listdir(MODELS) if f.endswith((".cfg", ".weights", ".labels", ".thresholds", ".region")))
     got = sorted(os.listdir(models)) if os.path.isdir(models) else []
     rep.check(want and got == want, "models in PREFIX/share/gatewatch/models", "got %s want %s" % (got, want))
+    # the installed folder is one the worker can load (every network, the
+    # mask classifier's thresholds): one photo through the worker stage
+    r = subprocess.run([os.path.join(BIN, "gatewatch"), "replay", "--stage", "worker", "--set", "models.dir=" + models,
+                        "/usr/share/darknet/data/person.jpg"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, timeout=300)
+    out = r.stdout.decode(errors="replace")
+    rep.check(r.returncode == 0 and '"persons"' in out, "the worker loads the installed models and reads a photo",
+              "exit %d: %s" % (r.returncode, out[-600:]))
     for name in UNITS + ["gatewatch.target"]:
         rep.check(os.path.exists(d(PREFIX + "/lib/systemd/system/" + name)), "unit %s installed" % name)
     rep.check(os.path.exists(d(PREFIX + "/lib/sysusers.d/gatewatch.conf")) and
