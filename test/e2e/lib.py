@@ -239,11 +239,18 @@ def images_faceapi():
     return sorted(glob.glob(os.path.join(GW_ROOT, "node_modules/@vladmandic/face-api/demo/sample*.jpg")))
 
 
-def images_masks(n=6):
-    """n validation photos of the mask dataset, half with and half without a mask."""
+def mask_faces_val():
+    """../shared/datasets/mask-faces/val, or FileNotFoundError saying it is
+    missing (a fresh machine has no ../shared: README, what make test needs)."""
     base = os.path.join(SHARED, "datasets", "mask-faces", "val")
     if not os.path.isdir(base):  # fewer photos would pass unnoticed
         raise FileNotFoundError("%s: the mask-faces photo set is missing (README: what make test needs)" % base)
+    return base
+
+
+def images_masks(n=6):
+    """n validation photos of the mask dataset, half with and half without a mask."""
+    base = mask_faces_val()
     on = sorted(glob.glob(os.path.join(base, "with_mask", "*.jpg")))[: (n + 1) // 2]
     off = sorted(glob.glob(os.path.join(base, "without_mask", "*.jpg")))[: n // 2]
     return on + off

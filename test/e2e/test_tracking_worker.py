@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BIN, MODELS, SHARED, Report, json_lines, wait_until  # noqa: E402
+from lib import BIN, MODELS, Report, json_lines, mask_faces_val, wait_until  # noqa: E402
 from test_pipeline_worker import Dispatcher, FakeNotifier, NOFRAME, frame_file, worker_env_down  # noqa: E402
 
 try:
@@ -96,7 +96,11 @@ def person_frame(people, occlude=None):
 def pick_photos(tmp, rep):
     """One masked and one unmasked photo the worker reads right in a person
     box at the sizes the sequences use. Returns (on, off) images or None."""
-    base = os.path.join(SHARED, "datasets", "mask-faces", "val")
+    try:
+        base = mask_faces_val()
+    except FileNotFoundError as e:
+        rep.check(False, "calibration: a masked and an unmasked photo read right in a person box", str(e))
+        return None
     cands = [(f, "mask_on") for f in sorted(glob.glob(os.path.join(base, "with_mask", "*.jpg")))[:40]]
     cands += [(f, "mask_off") for f in sorted(glob.glob(os.path.join(base, "without_mask", "*.jpg")))[:12]]
     cal = os.path.join(tmp, "calibrate")

@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import BIN, MODELS, SHARED, Report  # noqa: E402
+from lib import BIN, MODELS, SHARED, Report, mask_faces_val  # noqa: E402
 
 VAL = os.path.join(SHARED, "datasets", "mask-faces", "val")
 # Photos whose padded frame gets a person box from ingest (measured); the
@@ -91,6 +91,11 @@ def verdict(want):
 
 def main():
     rep = Report()
+    try:
+        mask_faces_val()
+    except FileNotFoundError as e:
+        rep.check(False, "the mask-faces photos are there", str(e))
+        return rep.done()
     tmp = tempfile.mkdtemp(prefix="gw-faces-")
     try:
         padded, trailed, plain = (os.path.join(tmp, d) for d in ("padded", "trailer", "plain"))

@@ -5,7 +5,9 @@
 # retries; person: ingest.person_input 416, 320; mask: 64): every layer's
 # output within 1e-5 of its largest value, the same boxes with
 # nn.kernels=stock and =auto, also after resize_network, and two networks
-# in two threads as one. See test/models/test_kernels.c.
+# in two threads as one. See test/models/test_kernels.c. Photos: darknet's
+# and dlib's (install-deps.sh) and one of ../shared/datasets/mask-scenes
+# when it is there (without it, on the first two; fewer than two fail).
 # Needs `make models` and $B/models/kernels-check (built by `make test`).
 # KERNELS_PERSON_SIZES: person's input sizes (make test-asan: 320 only,
 # the same kernels as 416 at about 2/3 of the time).

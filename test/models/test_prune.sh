@@ -5,7 +5,10 @@
 # out of prune-net.py again, the layers it removes are the ones expected
 # (the pool and convolution after conv2d_3, the route's copy), and
 # darknet's stock forward gives bit for bit the same outputs before and
-# after, on real photos and seeded random inputs.
+# after, on real photos and seeded random inputs. The photos: darknet's and
+# dlib's (install-deps.sh), and one of ../shared/datasets/mask-scenes when
+# it is there (a fresh machine has none: 2 photos + 8 random inputs, still
+# over the 9 compared that the test asks for).
 set -u
 cd "$(dirname "$0")/../.."
 MODELS=${MODELS:-models/out}
