@@ -25,6 +25,7 @@
 #include "jbuf.h"
 #include "live.h"
 #include "log.h"
+#include "mqtt.h"
 #include "result.h"
 #include "today.h"
 #include "util.h"
@@ -239,5 +240,5 @@ void
 fanout_tick(void)
 {
 	cams_tick(fanout_camera);
-	today_tick();
+	today_tick(live_count() > 0 || mqtt_connected() > 0);
 }

@@ -113,6 +113,7 @@ live_open(struct lws *wsi)
 	c->next = clients;
 	clients = c;
 	nclients++;
+	today_tick(1); /* figures left unread while nobody listened: its "today" push */
 	live_push(c, m);
 	lws_callback_on_writable(wsi); /* inside lws's ESTABLISHED callback */
 	log_info(NULL, "live client %s connected (%d now)", c->peer, nclients);

@@ -22,6 +22,7 @@
 #include "mqtt.h"
 #include "netlisten.h"
 #include "result.h"
+#include "today.h"
 #include "util.h"
 #include "webpush.h"
 
@@ -301,6 +302,7 @@ static void
 metrics_deliveries(struct jbuf *b)
 {
 	unsigned long long pub, drop, conn;
+	double secs;
 	long long v;
 
 	metrics_head(b, "gatewatch_deliveries", "gauge",
@@ -331,6 +333,13 @@ metrics_deliveries(struct jbuf *b)
 	metrics_head(b, "gatewatch_mqtt_connected", "gauge", "1 while connected to the MQTT broker (absent: MQTT is off).");
 	if (mqtt_connected() >= 0)
 		jbuf_add(b, "gatewatch_mqtt_connected %d\n", mqtt_connected());
+	today_counts(&pub, &secs);
+	metrics_head(b, "gatewatch_today_reads_total", "counter",
+	    "The day's figures read again in the thread pool (someone listening after a change) (since start).");
+	jbuf_add(b, "gatewatch_today_reads_total %llu\n", pub);
+	metrics_head(b, "gatewatch_today_read_seconds_total", "counter",
+	    "Time spent reading the day's figures in the thread pool (since start).");
+	jbuf_add(b, "gatewatch_today_read_seconds_total %.6f\n", secs);
 }
 
 void

@@ -23,6 +23,7 @@ static struct {
 	int day;                  /* the local day they are of (today_day) */
 	int dirty, busy;
 	uint64_t start_us, cost_us; /* monotonic: the last read's start, its time */
+	unsigned long long reads, read_us; /* pool reads since start, their time */
 	today_fresh_fn fresh;
 } today;
 
@@ -95,6 +96,8 @@ today_done(void *arg, int status)
 
 	today.busy = 0;
 	today.cost_us = j->cost_us;
+	today.reads++;
+	today.read_us += j->cost_us;
 	if (status < 0 || j->figures == NULL) {
 		log_warnx(NULL, "today's figures: %s", status < 0 ? "cannot open the database" : j->err);
 		today.dirty = 1;
@@ -107,13 +110,20 @@ today_done(void *arg, int status)
 }
 
 void
-today_tick(void)
+today_counts(unsigned long long *reads, double *seconds)
+{
+	*reads = today.reads;
+	*seconds = (double)today.read_us / 1e6;
+}
+
+void
+today_tick(int listening)
 {
 	uint64_t now = util_mono_us();
 	time_t t = time(NULL);
 	struct today_job *j;
 
-	if (today.busy || (!today.dirty && today.figures != NULL && today_day(t) == today.day))
+	if (!listening || today.busy || (!today.dirty && today.figures != NULL && today_day(t) == today.day))
 		return;
 	/* at most 5% of a pool thread, and once a second (the tick) */
 	if (now - today.start_us < 20 * today.cost_us)
