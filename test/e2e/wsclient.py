@@ -72,6 +72,7 @@ class WS:
         self.timeout = timeout
         self.s.sendall((req + "\r\n").encode())
         head, self.buf = read_head(self.s)
+        self.frag, self.kind = b"", None   # a text or binary message's fragments so far
         self.status = head_status(head)
         if self.status != 101:
             self.s.close()
@@ -104,19 +105,34 @@ class WS:
         for i, c in enumerate(chunks):
             self.send_frame(0x2 if i == 0 else 0x0, c, fin=(i == len(chunks) - 1))
 
-    def _need(self, n):
-        while len(self.buf) < n:
+    def _frame(self):
+        """(first byte, payload) of the next whole frame. Bytes are taken
+        from the buffer only once the frame is complete, so a timeout in
+        the middle of one loses nothing: the next call goes on with it
+        (taking the header first lost the frame and read the rest of the
+        stream from inside it)."""
+        while True:
+            b, head = self.buf, 2
+            if len(b) >= 2:
+                n = b[1] & 0x7f
+                if n == 126 and len(b) >= 4:
+                    n, head = struct.unpack("!H", b[2:4])[0], 4
+                elif n == 127 and len(b) >= 10:
+                    n, head = struct.unpack("!Q", b[2:10])[0], 10
+                if n < 126 or head > 2:
+                    if len(b) >= head + n:
+                        self.buf = b[head + n:]
+                        return b[0], b[head:head + n]
             d = self.s.recv(65536)
             if not d:
                 raise WSClosed(None, "EOF")
             self.buf += d
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
 
     def recv(self, timeout=None):
         """The next text message (fragments joined) as a dict, waiting at
         most timeout seconds (default: the connection's); binary messages
-        are skipped; raises WSClosed on close or EOF."""
+        are skipped; raises WSClosed on close or EOF. After a timeout the
+        next call goes on where this one stopped."""
         if timeout is None:
             return self._recv_text()
         self.s.settimeout(timeout)
@@ -126,28 +142,21 @@ class WS:
             self.s.settimeout(self.timeout)
 
     def _recv_text(self):
-        data, kind = b"", None
         while True:
-            b0, b1 = self._need(2)
-            n = b1 & 0x7f
-            if n == 126:
-                n = struct.unpack("!H", self._need(2))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", self._need(8))[0]
-            payload = self._need(n)
+            b0, payload = self._frame()
             op = b0 & 0x0f
             if op == 0x8:
                 code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
                 raise WSClosed(code, payload[2:].decode(errors="replace"))
             if op in (0x1, 0x2):
-                data, kind = b"", op
+                self.frag, self.kind = b"", op
             elif op != 0x0:
                 continue  # ping, pong
-            data += payload
+            self.frag += payload
             if b0 & 0x80:
+                data, kind, self.frag, self.kind = self.frag, self.kind, b"", None
                 if kind == 0x1:
                     return json.loads(data.decode())
-                data, kind = b"", None
 
     def recv_type(self, t, timeout=None, limit=200):
         """Skips messages until one of type t, bounded in count (limit) and
