@@ -18,6 +18,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "evalmiss.h"
 #include "evalreport.h"
 #include "evalscore.h"
 #include "evalset.h"
@@ -34,6 +35,7 @@ struct eval_opts {
 	const char *split;           /* "val", "train", "all" */
 	const char *json_path;       /* NULL: no JSON report */
 	const char *details_path;    /* NULL: no per-image lines */
+	const char *misses_path;     /* NULL: no look at the missed faces (evalmiss.h) */
 	int every;                   /* keep every n-th image of the split */
 	int limit;                   /* at most this many images; 0 = all */
 	int quiet;
@@ -48,6 +50,7 @@ struct eval_models {
 	struct persondet *person;
 	struct facedet *face;        /* FIRSTPASS_FACE_INPUT: the close-up fallback */
 	struct analyse *an;
+	struct evalmiss *miss;       /* --misses, or NULL */
 };
 
 static void
@@ -56,7 +59,7 @@ eval_usage(FILE *out)
 	fprintf(out,
 	    "usage: gatewatch eval [-c FILE] [--dir DIR] [--set KEY=VALUE]... [--split val|train|all]\n"
 	    "                      [--every N] [--limit N] [--json FILE] [--details FILE] [-q]\n"
-	    "                      [--extra FILE]... SET...\n"
+	    "                      [--extra FILE]... [--misses FILE] SET...\n"
 	    "Runs the system's vision path (ingest's first pass, the worker's face search,\n"
 	    "mask classifier and verdict) over annotated photos and prints a report:\n"
 	    "face recall by mask class and face size, precision (duplicates count as\n"
@@ -75,6 +78,10 @@ eval_usage(FILE *out)
 	    "  --every N, --limit N   a fixed subset: every N-th image, at most N images\n"
 	    "  --json FILE            also write the report as JSON\n"
 	    "  --details FILE         one JSON line per image: found and annotated faces\n"
+	    "  --misses FILE          one JSON line per missed face of 40+ px: the face\n"
+	    "                         detector's scores on it where the search looks and\n"
+	    "                         where it does not, and the cause; a count by cause\n"
+	    "                         after the report (docs/MODELS.md, \"Where faces are missed\")\n"
 	    "  -q                     no progress line\n"
 	    "Settings come from the configuration (models.dir, ingest.person_input,\n"
 	    "ingest.person_threshold, worker.face_input, worker.face_threshold,\n"
@@ -89,7 +96,7 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
            struct evalscore *st, struct msg_result *r, FILE *details, char *why, size_t whylen)
 {
 	struct nn_box persons[MSG_PERSONS_MAX];
-	struct evalscore_seen seen = { persons, 0, FIRSTPASS_BY_PERSON, r };
+	struct evalscore_seen seen = { persons, 0, FIRSTPASS_BY_PERSON, r, NULL };
 	struct image img = { 0, 0, NULL };
 	unsigned char *buf = NULL;
 	char err[256];
@@ -117,7 +124,8 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	rc = seen.n > 0 ? analyse_frame(m->an, &img, persons, seen.n, NAN, r, NULL) : 0;
 	c2 = util_cpu_us();
 	t2 = util_mono_us();
-	image_free(&img);
+	if (seen.n < 0 || rc < 0)
+		image_free(&img);
 	if (seen.n < 0) {
 		snprintf(why, whylen, "%s detector failed: %s", seen.by == FIRSTPASS_BY_FACE ? "face" : "person",
 		    strerror(-seen.n));
@@ -131,11 +139,16 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	st->analyse_ms += (double)(t2 - t1) / 1000.0;
 	st->analyse_cpu_ms += (double)(c2 - c1) / 1000.0;
 	st->person_boxes += seen.n > 0 ? seen.n : 0;
-	if (evalscore_add(st, im, &seen, details) < 0) {
+	if (m->miss != NULL && (seen.amatch = malloc(sizeof(int) * ((size_t)im->nfaces + 1))) == NULL)
+		rc = -ENOMEM;
+	if (rc == 0 && (rc = evalscore_add(st, im, &seen, details)) == 0 && m->miss != NULL &&
+	    (rc = evalmiss_image(m->miss, &img, im, persons, seen.n, r, seen.amatch)) < 0)
+		snprintf(why, whylen, "--misses: face detector failed: %s", strerror(-rc));
+	else if (rc < 0)
 		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	return 0;
+	free(seen.amatch);
+	image_free(&img);
+	return rc < 0 ? -1 : 0;
 }
 
 static void
@@ -168,13 +181,14 @@ eval_parse_count(const char *flag, const char *s, int *out)
 }
 
 enum {
-	EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT, EVAL_KEY_EXTRA
+	EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT, EVAL_KEY_EXTRA,
+	EVAL_KEY_MISSES
 };
 
 static const struct args_flag eval_flags[] = {
 	{ "split", 1, EVAL_KEY_SPLIT }, { "json", 1, EVAL_KEY_JSON }, { "details", 1, EVAL_KEY_DETAILS },
 	{ "every", 1, EVAL_KEY_EVERY }, { "limit", 1, EVAL_KEY_LIMIT }, { "quiet", 0, 'q' },
-	{ "extra", 1, EVAL_KEY_EXTRA },
+	{ "extra", 1, EVAL_KEY_EXTRA }, { "misses", 1, EVAL_KEY_MISSES },
 	{ NULL, 0, 0 },
 };
 
@@ -203,6 +217,9 @@ eval_flag(void *ctx, int key, const char *arg)
 		return 0;
 	case EVAL_KEY_DETAILS:
 		o->details_path = arg;
+		return 0;
+	case EVAL_KEY_MISSES:
+		o->misses_path = arg;
 		return 0;
 	case EVAL_KEY_EXTRA:
 		o->extras[o->nextras++] = (char *)arg;
@@ -332,10 +349,14 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 
 /* eval_open - the models as the programs load them. Returns 0 or -1 (said). */
 static int
-eval_open(struct eval_models *m, const struct config *c)
+eval_open(struct eval_models *m, const struct config *c, const char *misses)
 {
 	char err[1024];
 
+	if (misses != NULL && (m->miss = evalmiss_open(c, misses, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "gatewatch eval: --misses: %s\n", err);
+		return -1;
+	}
 	if ((m->person = persondet_open(c->models_dir, c->person_input, err, sizeof(err))) == NULL ||
 	    (m->face = facedet_open(c->models_dir, FIRSTPASS_FACE_INPUT, err, sizeof(err))) == NULL ||
 	    (m->an = analyse_open(c, 1, err, sizeof(err))) == NULL) {
@@ -381,8 +402,8 @@ eval_setup(struct eval_opts *o, int cargc, char **cargv, struct config *c, struc
 int
 cmd_eval(int argc, char **argv)
 {
-	struct eval_opts o = { "all", NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0 };
-	struct eval_models m = { NULL, NULL, NULL };
+	struct eval_opts o = { "all", NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0 };
+	struct eval_models m = { NULL, NULL, NULL, NULL };
 	struct evalset set = { 0, 0, NULL, 0 };
 	struct evalscore *st = NULL;
 	struct msg_result *r = NULL;
@@ -399,7 +420,7 @@ cmd_eval(int argc, char **argv)
 	    (rc = eval_setup(&o, ac.cargc, ac.cargv, &c, &set, &pick, &total)) >= 0)
 		goto out;
 	rc = 1;
-	if (eval_open(&m, &c) != 0)
+	if (eval_open(&m, &c, o.misses_path) != 0)
 		goto out;
 	if (o.details_path && (details = fopen(o.details_path, "w")) == NULL) {
 		fprintf(stderr, "gatewatch eval: %s: %s\n", o.details_path, strerror(errno));
@@ -413,7 +434,13 @@ cmd_eval(int argc, char **argv)
 	analyse_passes(m.an, &st->passes_frame, &st->passes_box, &st->passes_half);
 	if (eval_print(st, &c, &o, &set) == 0)
 		rc = st->errors > 0 ? 1 : 0;
+	if (m.miss != NULL)
+		evalmiss_print(m.miss, stdout);
 out:
+	if (evalmiss_close(m.miss) != 0) {
+		fprintf(stderr, "gatewatch eval: cannot write %s\n", o.misses_path);
+		rc = 1;
+	}
 	if (details)
 		fclose(details);
 	free(st);

@@ -34,9 +34,8 @@ evalscore_size(const struct evalset_face *f)
 	return s < 20 ? 0 : s < 40 ? 1 : s < 80 ? 2 : 3;
 }
 
-/* evalscore_candidate - may found face a match annotated face b? */
-static int
-evalscore_candidate(const struct msg_box *a, const struct evalset_face *b, float *iou)
+int
+evalscore_matches(const struct msg_box *a, const struct evalset_face *b, float *iou)
 {
 	struct nn_box x = { a->x, a->y, a->w, a->h, 0 }, y = { b->x, b->y, b->w, b->h, 0 };
 	float cx = a->x + a->w / 2, cy = a->y + a->h / 2;
@@ -62,7 +61,7 @@ evalscore_match(struct evalscore_match *mt, const struct evalset_image *im)
 		return -ENOMEM;
 	for (i = 0; i < mt->nf; i++)
 		for (j = 0; j < im->nfaces; j++)
-			if (evalscore_candidate(&mt->found[i], &im->faces[j], &iou))
+			if (evalscore_matches(&mt->found[i], &im->faces[j], &iou))
 				pairs[n++] = (struct pairmatch){ i, j, iou };
 	pairmatch_greedy(pairs, n, mt->fmatch, mt->nf, mt->amatch, im->nfaces);
 	for (i = 0; i < n; i++)
@@ -207,6 +206,8 @@ evalscore_add(struct evalscore *st, const struct evalset_image *im, const struct
 	evalscore_count(st, im, r, &mt);
 	if (details)
 		evalscore_details(details, im, seen, &mt);
+	if (seen->amatch != NULL)
+		memcpy(seen->amatch, mt.amatch, sizeof(*mt.amatch) * (size_t)im->nfaces);
 	free(mt.amatch);
 	return 0;
 }

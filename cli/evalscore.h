@@ -46,6 +46,8 @@ struct evalscore_seen {
 	int n;                                        /* first-pass boxes; 0: ingest drops it */
 	enum firstpass_by by;
 	const struct msg_result *r;
+	int *amatch;                                  /* NULL, or gets (nfaces long) the found face each
+	                                               * annotated face matched (index among those found), -1 */
 };
 
 /* evalscore_add - count one image into st, and write its details line
@@ -53,6 +55,10 @@ struct evalscore_seen {
  * -ENOMEM. */
 int evalscore_add(struct evalscore *st, const struct evalset_image *im, const struct evalscore_seen *seen,
                   FILE *details);
+
+/* evalscore_matches - may found face a match annotated face b (IoU >= 0.3,
+ * put in *iou, or a's centre inside b)? */
+int evalscore_matches(const struct msg_box *a, const struct evalset_face *b, float *iou);
 
 /* evalscore_class_present - whether class c has a row (the unknown-state
  * class only when some face has it). */
