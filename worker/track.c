@@ -285,15 +285,17 @@ track_match(const struct tracker *t, struct track *tr, const struct track_box *d
  * decided on a mask state, or by the face timeout when that gives a
  * verdict, needs no look until the re-look or a box change, as a stable
  * one (a face never found was searched in every frame for as long as the
- * person stood there), unless its last look disagreed; an indoor camera
- * alerts on a change, so it looks until the state is stable. */
+ * person stood there), unless its last look disagreed (for the timeout's
+ * person: a look voted since, not yet too old); an indoor camera alerts
+ * on a change, so it looks until the state is stable. */
 static int
-track_gate_settled(const struct tracker *t, const struct track *tr)
+track_gate_settled(const struct tracker *t, const struct track *tr, uint64_t now)
 {
 	if (t->c.alert_after_us != 0 || !tr->info.decided)
 		return 0;
 	if (tr->info.mask == TRACK_MASK_UNKNOWN)
-		return tr->info.timed_out && t->c.timeout_settles;
+		return tr->info.timed_out && t->c.timeout_settles &&
+		    (tr->nvotes == 0 || now - tr->vote_us[tr->nvotes - 1] > t->c.vote_max_age_us);
 	/* a look that disagreed: look on until the consensus holds or names
 	 * someone else (new_on_change) */
 	return tr->nvotes == 0 || tr->votes[tr->nvotes - 1] == (uint8_t)tr->info.mask;
@@ -305,7 +307,7 @@ track_assign_box(struct tracker *t, struct track *tr, uint64_t now, struct track
 {
 	a->id = tr->info.id;
 	a->confirmed = tr->info.confirmed;
-	if (!track_decide_stable(t, tr, now) && !track_gate_settled(t, tr))
+	if (!track_decide_stable(t, tr, now) && !track_gate_settled(t, tr, now))
 		a->reason = TRACK_REASON_UNSETTLED;
 	else if (!tr->looked || now - tr->look_us >= t->c.recheck_us)
 		a->reason = TRACK_REASON_RECHECK;

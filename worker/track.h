@@ -69,9 +69,12 @@ struct track_config {
 	int timeout_settles;        /* gate: a person the timeout decided (no face) needs no look until
 	                             * the re-look or a box change, as one decided on a mask state
 	                             * (1 unless gate.face_timeout_verdict is none: keep waiting) */
-	int new_on_change;          /* gate: a person decided on one mask state whose looks settle on
-	                             * another is a new person (ENDED, NEW, its own decision), not a
-	                             * CHANGED the gate never shows */
+	int timeout_pass;           /* gate: the timeout's verdict (timeout_settles) is a PASS
+	                             * (gate.face_timeout_verdict PASS), else a DENY */
+	int new_on_change;          /* gate: a decided person whose looks settle on a mask state with
+	                             * the other verdict (a timeout's decision: the timeout's verdict)
+	                             * is a new person (ENDED, NEW, its own decision), not a CHANGED
+	                             * the gate never shows */
 	uint64_t id_base;           /* ids are id_base+1, id_base+2, ... (0); pass the
 	                             * start time so ids stay unique across restarts */
 };

@@ -33,6 +33,7 @@ track_config_from(struct track_config *tc, const struct config *c, int gate, uin
 	tc->face_min_px = c->gate_face_min_px;
 	tc->timeout_settles = gate && (strcmp(c->gate_face_timeout_verdict, "PASS") == 0 ||
 	    strcmp(c->gate_face_timeout_verdict, "DENY") == 0);
+	tc->timeout_pass = strcmp(c->gate_face_timeout_verdict, "PASS") == 0;
 	tc->new_on_change = gate;
 	tc->alert_after_us = gate ? 0 : (uint64_t)c->alert_after_ms * 1000u;
 	tc->alert_cooldown_us = (uint64_t)c->alert_track_cooldown_ms * 1000u;

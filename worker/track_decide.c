@@ -350,41 +350,81 @@ track_decide_snapshot(struct tracker *t, struct track *tr, uint64_t now, const s
 	return TRACK_LOOK_BEST;
 }
 
-/* track_decide_renew - gate (new_on_change): tr, decided on one mask
- * state, has looks that settle on c, another with the other verdict (PASS
- * for DENY or back; mask_off <-> mask_chin stays a CHANGED of the reason:
- * the classifier wavers there on one face, and the gate's DENY holds).
- * Someone else stands in its
- * place (a person stepping into the spot of one who just left, two photos
- * a fake camera cycles) or the same person changed (a mask taken off, put
- * on); either way the gate's one decision no longer says who stands there,
- * and a CHANGED only the dashboard shows would tell the two screens apart.
- * The slot becomes a new person with the box and the votes for c: NEW,
- * its decision (the caller settles c), then the old person's ENDED. gone
- * gets the old track. */
+/* track_decide_compliant_was - what tr's decision said: 1 PASS, 0 DENY,
+ * -1 none (not decided, or the timeout's decision gives no verdict). A
+ * person the timeout decided (no mask state) has the timeout's verdict. */
+static int
+track_decide_compliant_was(const struct tracker *t, const struct track *tr)
+{
+	if (!tr->info.decided)
+		return -1;
+	if (tr->info.mask != TRACK_MASK_UNKNOWN)
+		return !track_decide_noncompliant(tr->info.mask);
+	if (!tr->info.timed_out || !t->c.timeout_settles)
+		return -1;
+	return t->c.timeout_pass;
+}
+
+/* track_decide_renews - gate (new_on_change): tr, decided, has looks that
+ * settle on c, whose verdict is the other one (PASS for DENY or back; the
+ * decision of a person the face timeout decided is the timeout's verdict).
+ * mask_off <-> mask_chin, or a face found after the timeout's DENY that
+ * settles on a DENY, stays a CHANGED of the reason: the gate's verdict
+ * holds (the classifier wavers between the two on one face). The new
+ * person is decided on its own votes: those cast since the old verdict's
+ * last one (not too old) must be consensus_n, or all the window holds
+ * (none for the old verdict is left: the timeout's person). 1: renew now;
+ * -1: the consensus flips on votes of both (one face the classifier calls
+ * mask_on and mask_chin in turn): neither renewed nor changed yet; 0: not
+ * a change of verdict. */
+static int
+track_decide_renews(const struct tracker *t, const struct track *tr, enum track_mask c, uint64_t now)
+{
+	int was = track_decide_compliant_was(t, tr);
+	unsigned i, own = 0, window = 0;
+
+	if (!t->c.new_on_change || c == TRACK_MASK_UNKNOWN || c == tr->info.mask || was < 0 ||
+	    was == !track_decide_noncompliant(c))
+		return 0;
+	for (i = tr->nvotes; i-- > 0 && now - tr->vote_us[i] <= t->c.vote_max_age_us;) {
+		window++;
+		if (own + 1 == window && (!track_decide_noncompliant(tr->votes[i])) != was)
+			own++;
+	}
+	return own >= t->c.consensus_n || own == window ? 1 : -1;
+}
+
+/* track_decide_renew - tr renews (track_decide_renews). Someone else
+ * stands in its place (a person stepping into the spot of one who just
+ * left, two photos a fake camera cycles) or the same person changed (a
+ * mask taken off, put on; a face shown after the timeout's verdict);
+ * either way the gate's one decision no longer says who stands there, and
+ * a CHANGED only the dashboard shows would tell the two screens apart.
+ * The slot becomes a new person with the box and the votes cast since the
+ * old decision's verdict last had one (the votes before belong to the
+ * old person, even those for c): NEW, its decision (the caller settles
+ * c), then the old person's ENDED. gone gets the old track. */
 static void
-track_decide_renew(struct tracker *t, struct track *tr, enum track_mask c, uint64_t now, struct track *gone)
+track_decide_renew(struct tracker *t, struct track *tr, uint64_t now, struct track *gone)
 {
 	unsigned i, k = 0;
-	uint64_t since = now;
+	int was = track_decide_compliant_was(t, tr);
 
 	*gone = *tr;
 	for (i = 0; i < tr->nvotes; i++) {
-		if (tr->votes[i] == (uint8_t)gone->info.mask)
-			since = now; /* the new person: from the first vote for c after the old one's last */
-		else if (tr->votes[i] == (uint8_t)c && since == now)
-			since = tr->vote_us[i];
-		if (tr->votes[i] == (uint8_t)c) {
-			tr->votes[k] = tr->votes[i];
-			tr->vote_score[k] = tr->vote_score[i];
-			tr->vote_us[k++] = tr->vote_us[i];
+		if ((!track_decide_noncompliant(tr->votes[i])) == was) {
+			k = 0; /* the old person's: the new one's votes start after it */
+			continue;
 		}
+		tr->votes[k] = tr->votes[i];
+		tr->vote_score[k] = tr->vote_score[i];
+		tr->vote_us[k++] = tr->vote_us[i];
 	}
 	tr->nvotes = k;
 	memset(&tr->info, 0, sizeof(tr->info));
 	tr->info.id = t->next_id++;
 	tr->info.box = gone->info.box;
-	tr->info.first_us = since <= now ? since : now;
+	tr->info.first_us = k > 0 && tr->vote_us[0] <= now ? tr->vote_us[0] : now;
 	tr->info.last_us = now;
 	tr->info.frames = 1;
 	tr->info.looks = k;
@@ -415,6 +455,7 @@ track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struc
 {
 	struct track gone;
 	enum track_mask c, old = tr->info.mask;
+	int renews;
 
 	if (tr->nvotes == TRACK_WINDOW_MAX) {
 		memmove(tr->votes, tr->votes + 1, TRACK_WINDOW_MAX - 1);
@@ -431,15 +472,15 @@ track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struc
 		track_decide_confirm(t, tr);
 
 	c = track_decide_consensus(t, tr, now);
-	if (c != TRACK_MASK_UNKNOWN && c != old && t->c.new_on_change && tr->info.decided &&
-	    old != TRACK_MASK_UNKNOWN && track_decide_noncompliant(c) != track_decide_noncompliant(old)) {
-		track_decide_renew(t, tr, c, now, &gone);
+	renews = track_decide_renews(t, tr, c, now);
+	if (renews > 0) {
+		track_decide_renew(t, tr, now, &gone);
 		track_decide_settle(t, tr, c, now);
 		t->st.ended++;
 		track_decide_emit(t, TRACK_ENDED, &gone, gone.info.mask, 0);
 		return 1;
 	}
-	if (c != TRACK_MASK_UNKNOWN && c != old)
+	if (c != TRACK_MASK_UNKNOWN && c != old && renews == 0)
 		track_decide_settle(t, tr, c, now);
 	else if (look->mask != tr->info.mask)
 		tr->agree_since_us = now; /* an odd vote: look more, flip nothing */

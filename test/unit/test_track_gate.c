@@ -82,9 +82,12 @@ CASE(timeout_settles)
 /* What one gate track did: its decisions and the masks its CHANGEDs named
  * after its decision. */
 struct test_track_gate_log {
-	int news, ends, decisions, changed_after, renewed, ended_before_new;
+	int news, ends, decisions, changed_after, renewed, ended_before_new, timeouts;
 	uint64_t last_new, first_id;
 	enum track_mask decided[64];
+	float decided_score[64];   /* the decision's score: mean of the person's winning votes */
+	uint32_t decided_looks[64]; /* the looks the person had at its decision */
+	uint64_t decided_at[64];
 };
 
 static void
@@ -102,9 +105,15 @@ test_track_gate_drain(struct tracker *t, struct test_track_gate_log *g)
 		} else if (e.type == TRACK_ENDED) {
 			g->ends++;
 		} else if (e.type == TRACK_CHANGED && e.first_settle) {
-			if (g->decisions < 64)
+			if (g->decisions < 64) {
 				g->decided[g->decisions] = e.mask;
+				g->decided_score[g->decisions] = e.score;
+				g->decided_looks[g->decisions] = e.looks;
+				g->decided_at[g->decisions] = e.at_us;
+			}
 			g->decisions++;
+		} else if (e.type == TRACK_TIMEOUT) {
+			g->timeouts++;
 		} else if (e.type == TRACK_CHANGED) {
 			g->changed_after++;
 		}
@@ -184,8 +193,13 @@ CASE(reason_change)
 	track_free(t);
 }
 
-/* Two photos cycled in the same place (a fake camera): every verdict the
- * gate gets is a person's only one; none changes after it is given. */
+/* Two photos cycled in the same place (a fake camera), or one face the
+ * classifier calls mask_on and mask_off in turn: every verdict the gate
+ * gets is a person's only one; none changes after it is given. The looks
+ * never settle on the other verdict with votes of their own (never two
+ * in a row): one person, decided once. Round 7 made a new person each
+ * time the last 5 votes leaned the other way (4 in 35 s), each decided
+ * on votes cast between the old person's. */
 CASE(two_alternating)
 {
 	struct tracker *t = test_track_gate_new(1);
@@ -201,8 +215,118 @@ CASE(two_alternating)
 	CHECK(g.changed_after == 0, "alternating: no track changes its verdict after its decision");
 	CHECK(g.decisions == g.news && g.ends == g.news - 1, "alternating: one decision per track, each replaced one ended");
 	CHECK(g.decisions == 1 || flips == g.decisions - 1, "alternating: each new person is the other one");
+	CHECK(g.news == 1 && g.decisions == 1, "alternating looks: one person, decided once");
 	fprintf(stderr, "# alternating 35 s at 5 fps: %d people, %d decisions\n", g.news, g.decisions);
 	track_free(t);
+}
+
+/* n frames of a person standing in box b: each look the tracker asks for
+ * is the next of looks[] (the last one repeats); *used counts them */
+static void
+test_track_gate_script(struct tracker *t, uint64_t *now, struct track_box b, const struct track_look *looks,
+                       int nlooks, int n, int *used, struct test_track_gate_log *g)
+{
+	struct track_assign a[1];
+	int i;
+
+	for (i = 0; i < n; i++, *now += FRAME) {
+		track_update(t, *now, &b, 1, a);
+		if (a[0].classify)
+			track_classify(t, a[0].id, *now, &looks[*used < nlooks ? *used : nlooks - 1]), (*used)++;
+		test_track_gate_drain(t, g);
+	}
+}
+
+#define LOOK(m, s) { (m), (s), 1, { 230, 120, 60, 70 }, 0.9f }
+
+/* A person decided PASS whose looks then waver and settle on mask_off
+ * (the consensus: 3 of the last 5 votes) is a new person; its decision
+ * counts only the votes cast after the old person's last one. Before, the
+ * new person also took the votes for mask_off cast before that (here the
+ * 0.70 one, between two mask_on looks), into its looks and its score
+ * (worker/track_decide.c:376, round 7). */
+CASE(renew_votes_after_last)
+{
+	struct tracker *t = test_track_gate_new(1);
+	struct test_track_gate_log g = {0};
+	struct track_box b = { 200, 100, 120, 300 };
+	const struct track_look looks[] = {
+		LOOK(TRACK_MASK_ON, 0.99f),  /* decides PASS at once */
+		LOOK(TRACK_MASK_OFF, 0.70f), /* the re-look after 5 s disagrees... */
+		LOOK(TRACK_MASK_ON, 0.99f),  /* ...the next frame agrees again */
+		LOOK(TRACK_MASK_OFF, 0.90f), /* the next re-look: mask_off from now on */
+	};
+	uint64_t now = 10 * SEC;
+	int used = 0;
+
+	test_track_gate_script(t, &now, b, looks, 4, 60, &used, &g);
+	CHECK(g.news == 2 && g.renewed == 1 && g.ends == 1, "PASS, then settled mask_off: a new person");
+	CHECK(g.decisions == 2 && g.decided[0] == TRACK_MASK_ON && g.decided[1] == TRACK_MASK_OFF,
+	    "each decided once: PASS, then DENY");
+	CHECK(g.decided_looks[1] == 2 && g.decided_score[1] > 0.89f && g.decided_score[1] < 0.91f,
+	    "the new person's decision: its own two votes (0.90 each), not the 0.70 cast before the old one's last");
+	if (g.decisions == 2)
+		fprintf(stderr, "# renewed person's decision: looks %u, score %.3f\n", g.decided_looks[1],
+		    (double)g.decided_score[1]);
+	track_free(t);
+}
+
+/* A person decided by the face timeout (DENY face_not_visible) shows a
+ * masked face later: the gate said DENY, so a PASS now is a new person
+ * with its own decision, as any changed gate verdict; before, only a
+ * CHANGED the dashboard showed (PASS there, DENY at the gate), and the
+ * second vote waited for the next re-look (5 s). A face that settles on a
+ * DENY changes the reason only; with gate.face_timeout_verdict PASS, a
+ * face that settles on mask_off is the new person. */
+static void
+test_track_gate_late_face(int pass, enum track_mask m, struct test_track_gate_log *g, uint64_t *face_at)
+{
+	struct tracker *t;
+	struct track_config c;
+	struct track_box b = { 200, 100, 120, 300 };
+	const struct track_look none = { TRACK_MASK_UNKNOWN, 0, 0, { 0, 0, 0, 0 }, 0 };
+	const struct track_look face = LOOK(m, 0.9f);
+	uint64_t now = 10 * SEC;
+	int used = 0;
+
+	track_config_default(&c);
+	c.prompt_us = 1500000;
+	c.timeout_us = 6000000;
+	c.alert_after_us = 0;
+	c.timeout_settles = 1;
+	c.timeout_pass = pass;
+	c.new_on_change = 1;
+	t = track_new(&c);
+	test_track_gate_script(t, &now, b, &none, 1, 40, &used, g); /* 8 s: the timeout at 6 s */
+	used = 0;
+	*face_at = 0;
+	while (used == 0 && now < 30 * SEC) /* the next look sees the face */
+		test_track_gate_script(t, &now, b, &face, 1, 1, &used, g);
+	*face_at = now - FRAME;
+	test_track_gate_script(t, &now, b, &face, 1, 50, &used, g);
+	track_free(t);
+}
+
+CASE(timeout_then_face)
+{
+	struct test_track_gate_log g = {0}, h = {0}, k = {0};
+	uint64_t face_at;
+
+	test_track_gate_late_face(0, TRACK_MASK_ON, &g, &face_at);
+	CHECK(g.timeouts == 1 && g.news == 2 && g.renewed == 1 && g.ends == 1,
+	    "DENY by the timeout, then a masked face: a new person, the first ended");
+	CHECK(g.decisions == 1 && g.decided[0] == TRACK_MASK_ON && g.changed_after == 0,
+	    "the new person is decided PASS (its own decision), no verdict changed after it was given");
+	CHECK(g.decisions == 1 && g.decided_at[0] <= face_at + FRAME,
+	    "decided at the look after the face's first one, not at the next re-look");
+
+	test_track_gate_late_face(0, TRACK_MASK_OFF, &h, &face_at);
+	CHECK(h.timeouts == 1 && h.news == 1 && h.renewed == 0 && h.decisions == 0 && h.changed_after == 1,
+	    "DENY by the timeout, then an unmasked face: one person, the reason changes");
+
+	test_track_gate_late_face(1, TRACK_MASK_OFF, &k, &face_at);
+	CHECK(k.timeouts == 1 && k.news == 2 && k.renewed == 1 && k.decisions == 1 && k.decided[0] == TRACK_MASK_OFF,
+	    "PASS by the timeout (gate.face_timeout_verdict PASS), then an unmasked face: a new person, DENY");
 }
 
 /* A group: a person in front (a wide body box) and one behind to the
