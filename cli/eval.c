@@ -18,6 +18,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "evalfix.h"
 #include "evalmiss.h"
 #include "evalreport.h"
 #include "evalscore.h"
@@ -43,6 +44,8 @@ struct eval_opts {
 	int nsets;
 	char **extras;               /* owned array, argv strings: --extra files */
 	int nextras;
+	char **fixes;                /* owned array, argv strings: --corrections files */
+	int nfixes;
 };
 
 /* The models, as ingest and the worker each load them. */
@@ -59,7 +62,7 @@ eval_usage(FILE *out)
 	fprintf(out,
 	    "usage: gatewatch eval [-c FILE] [--dir DIR] [--set KEY=VALUE]... [--split val|train|all]\n"
 	    "                      [--every N] [--limit N] [--json FILE] [--details FILE] [-q]\n"
-	    "                      [--extra FILE]... [--misses FILE] SET...\n"
+	    "                      [--extra FILE]... [--corrections FILE]... [--misses FILE] SET...\n"
 	    "Runs the system's vision path (ingest's first pass, the worker's face search,\n"
 	    "mask classifier and verdict) over annotated photos and prints a report:\n"
 	    "face recall by mask class and face size, precision (duplicates count as\n"
@@ -73,6 +76,10 @@ eval_usage(FILE *out)
 	    "                         JSON-lines shape, \"file\" as in the set), e.g.\n"
 	    "                         models/data/mask-scenes-additions.jsonl: faces\n"
 	    "                         mask-scenes' annotations lack (models/data/README.md)\n"
+	    "  --corrections FILE     corrections to the set's own faces (one a line: the\n"
+	    "                         face as annotated, corrected class or none, reason),\n"
+	    "                         e.g. models/data/mask-scenes-corrections.jsonl;\n"
+	    "                         applied before --extra\n"
 	    "  --split val|train|all  the fixed split: an image is validation when the\n"
 	    "                         number in its file name is a multiple of 5 (default all)\n"
 	    "  --every N, --limit N   a fixed subset: every N-th image, at most N images\n"
@@ -182,13 +189,13 @@ eval_parse_count(const char *flag, const char *s, int *out)
 
 enum {
 	EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT, EVAL_KEY_EXTRA,
-	EVAL_KEY_MISSES
+	EVAL_KEY_MISSES, EVAL_KEY_FIX
 };
 
 static const struct args_flag eval_flags[] = {
 	{ "split", 1, EVAL_KEY_SPLIT }, { "json", 1, EVAL_KEY_JSON }, { "details", 1, EVAL_KEY_DETAILS },
 	{ "every", 1, EVAL_KEY_EVERY }, { "limit", 1, EVAL_KEY_LIMIT }, { "quiet", 0, 'q' },
-	{ "extra", 1, EVAL_KEY_EXTRA }, { "misses", 1, EVAL_KEY_MISSES },
+	{ "extra", 1, EVAL_KEY_EXTRA }, { "misses", 1, EVAL_KEY_MISSES }, { "corrections", 1, EVAL_KEY_FIX },
 	{ NULL, 0, 0 },
 };
 
@@ -223,6 +230,9 @@ eval_flag(void *ctx, int key, const char *arg)
 		return 0;
 	case EVAL_KEY_EXTRA:
 		o->extras[o->nextras++] = (char *)arg;
+		return 0;
+	case EVAL_KEY_FIX:
+		o->fixes[o->nfixes++] = (char *)arg;
 		return 0;
 	case EVAL_KEY_EVERY:
 		if (eval_parse_count("--every", arg, &o->every) < 0)
@@ -303,7 +313,7 @@ static int
 eval_print(const struct evalscore *st, const struct config *c, const struct eval_opts *o,
            const struct evalset *set)
 {
-	json_t *run, *sets = json_array(), *extras = json_array();
+	json_t *run, *sets = json_array(), *extras = json_array(), *fixes = json_array();
 	int i, rc = 0;
 
 	printf("gatewatch eval: %d images (split %s", st->images, o->split);
@@ -319,6 +329,12 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 			printf(" %s", o->extras[i]);
 		printf(", %d of them in these images)", st->extra_faces);
 	}
+	if (o->nfixes > 0) {
+		printf(" (%d faces corrected by", set->corrected);
+		for (i = 0; i < o->nfixes; i++)
+			printf(" %s", o->fixes[i]);
+		printf(", %d of them in these images)", st->corrected_faces);
+	}
 	printf("; %d left out (unreadable)\n", st->errors);
 	printf("models %s: person_input %d, person_threshold %.2f, face_input %d, face_threshold %.2f,"
 	    " mask_threshold %.2f\n", c->models_dir, c->person_input, c->person_threshold, c->face_input,
@@ -328,15 +344,19 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 	if (o->json_path == NULL) {
 		json_decref(sets);
 		json_decref(extras);
+		json_decref(fixes);
 		return 0;
 	}
 	for (i = 0; i < o->nsets; i++)
 		json_array_append_new(sets, utf8_json(o->sets[i]));
 	for (i = 0; i < o->nextras; i++)
 		json_array_append_new(extras, utf8_json(o->extras[i]));
-	run = evalreport_json(st, c, json_pack("{s:o, s:o, s:i, s:i, s:s, s:i, s:i}", "sets", sets, "extra", extras,
-	    "extra_faces", set->extra, "extra_faces_picked", st->extra_faces, "split", o->split, "every", o->every,
-	    "limit", o->limit));
+	for (i = 0; i < o->nfixes; i++)
+		json_array_append_new(fixes, utf8_json(o->fixes[i]));
+	run = evalreport_json(st, c, json_pack("{s:o, s:o, s:i, s:i, s:o, s:i, s:i, s:s, s:i, s:i}", "sets", sets,
+	    "extra", extras, "extra_faces", set->extra, "extra_faces_picked", st->extra_faces, "corrections", fixes,
+	    "corrected_faces", set->corrected, "corrected_faces_picked", st->corrected_faces, "split", o->split,
+	    "every", o->every, "limit", o->limit));
 	errno = 0;
 	if (run == NULL || json_dump_file(run, o->json_path, JSON_INDENT(1) | JSON_SORT_KEYS) != 0) {
 		fprintf(stderr, "gatewatch eval: cannot write %s: %s (the report is above, on stdout)\n", o->json_path,
@@ -385,6 +405,11 @@ eval_setup(struct eval_opts *o, int cargc, char **cargv, struct config *c, struc
 			fprintf(stderr, "gatewatch eval: %s\n", err);
 			return 2;
 		}
+	for (i = 0; i < o->nfixes; i++)
+		if (evalfix_load(set, o->fixes[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "gatewatch eval: --corrections %s: %s\n", o->fixes[i], err);
+			return 2;
+		}
 	for (i = 0; i < o->nextras; i++)
 		if (evalset_extra(set, o->extras[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "gatewatch eval: --extra %s: %s\n", o->extras[i], err);
@@ -402,9 +427,9 @@ eval_setup(struct eval_opts *o, int cargc, char **cargv, struct config *c, struc
 int
 cmd_eval(int argc, char **argv)
 {
-	struct eval_opts o = { "all", NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0 };
+	struct eval_opts o = { "all", NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0, NULL, 0 };
 	struct eval_models m = { NULL, NULL, NULL, NULL };
-	struct evalset set = { 0, 0, NULL, 0 };
+	struct evalset set = { 0, 0, NULL, 0, 0 };
 	struct evalscore *st = NULL;
 	struct msg_result *r = NULL;
 	int rc = 1, total = 0, *pick = NULL;
@@ -414,7 +439,8 @@ cmd_eval(int argc, char **argv)
 
 	o.sets = calloc((size_t)argc + 1, sizeof(*o.sets));
 	o.extras = calloc((size_t)argc + 1, sizeof(*o.extras));
-	if (args_config_start(&ac, 2 * argc, argv) != 0 || o.sets == NULL || o.extras == NULL)
+	o.fixes = calloc((size_t)argc + 1, sizeof(*o.fixes));
+	if (args_config_start(&ac, 2 * argc, argv) != 0 || o.sets == NULL || o.extras == NULL || o.fixes == NULL)
 		goto out;
 	if ((rc = eval_args(argc, argv, &o, &ac)) >= 0 ||
 	    (rc = eval_setup(&o, ac.cargc, ac.cargv, &c, &set, &pick, &total)) >= 0)
@@ -453,5 +479,6 @@ out:
 	args_config_free(&ac);
 	free(o.sets);
 	free(o.extras);
+	free(o.fixes);
 	return rc;
 }

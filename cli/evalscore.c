@@ -87,6 +87,7 @@ evalscore_count(struct evalscore *st, const struct evalset_image *im, const stru
 
 	st->faces += im->nfaces;
 	st->extra_faces += im->nextra;
+	st->corrected_faces += im->ncorrected;
 	st->found += mt->nf;
 	for (i = 0; i < mt->nf; i++) {
 		if (mt->fmatch[i] >= 0)

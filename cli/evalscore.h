@@ -25,6 +25,7 @@ extern const char *const evalscore_verdict_names[3];              /* PASS, DENY,
  * face of unknown mask state, counted for finding only). */
 struct evalscore {
 	int images, errors, faces, extra_faces;  /* extra_faces: of faces, from --extra */
+	int corrected_faces;                     /* faces changed by --corrections */
 	int ann[EVALSET_NCLASS][EVALSCORE_NSIZE];     /* annotated faces */
 	int hit[EVALSET_NCLASS][EVALSCORE_NSIZE];     /* of those, found */
 	int found, matched, dups, unmatched;          /* found faces */

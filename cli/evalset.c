@@ -122,6 +122,7 @@ evalset_add(struct evalset *set, char *path, const char *name, struct evalset_fa
 	set->v[set->n].faces = faces;
 	set->v[set->n].nfaces = nfaces;
 	set->v[set->n].nextra = 0;
+	set->v[set->n].ncorrected = 0;
 	set->n++;
 	return 0;
 }
@@ -168,14 +169,7 @@ evalset_faces(json_t *arr, const char *path, int lineno, struct evalset_face **o
 	return (int)json_array_size(arr);
 }
 
-/* One image's line: its "file" as written and its faces (owned by the
- * handler, which returns 0 or -1 with err set). */
-typedef int (*evalset_line_fn)(struct evalset *set, const char *dir, const char *file,
-                               struct evalset_face *faces, int nf, char *err, size_t errlen);
-
-/* evalset_lines - every line of a JSON-lines file through fn. Returns the
- * number of lines handled or -1 (err says where). */
-static int
+int
 evalset_lines(struct evalset *set, const char *path, evalset_line_fn fn, char *err, size_t errlen)
 {
 	char dir[4096], *line = NULL;
@@ -210,7 +204,7 @@ evalset_lines(struct evalset *set, const char *path, evalset_line_fn fn, char *e
 			rc = -1;
 		} else if ((nf = evalset_faces(arr, path, lineno, &faces, err, errlen)) < 0) {
 			rc = -1;
-		} else if ((rc = fn(set, dir, json_string_value(file), faces, nf, err, errlen)) < 0) {
+		} else if ((rc = fn(set, dir, json_string_value(file), faces, nf, o, err, errlen)) < 0) {
 			size_t n = strlen(err);
 
 			snprintf(err + n, errlen - n, " (%s:%d)", path, lineno);
@@ -227,8 +221,9 @@ evalset_lines(struct evalset *set, const char *path, evalset_line_fn fn, char *e
 /* evalset_jsonl_line - an image of a set: its file is relative to the .jsonl's folder. */
 static int
 evalset_jsonl_line(struct evalset *set, const char *dir, const char *file, struct evalset_face *faces, int nf,
-                   char *err, size_t errlen)
+                   json_t *line, char *err, size_t errlen)
 {
+	(void)line;
 	if (evalset_add(set, evalset_join(dir, file), file, faces, nf) != 0) {
 		util_errf(err, errlen, "out of memory");
 		return -1;
@@ -243,10 +238,8 @@ evalset_jsonl(struct evalset *set, const char *path, char *err, size_t errlen)
 	return evalset_lines(set, path, evalset_jsonl_line, err, errlen);
 }
 
-/* evalset_extra_find - the one image file names (see evalset_extra), or
- * NULL with why in err. */
-static struct evalset_image *
-evalset_extra_find(struct evalset *set, const char *file, char *err, size_t errlen)
+struct evalset_image *
+evalset_find(struct evalset *set, const char *file, char *err, size_t errlen)
 {
 	struct evalset_image *found = NULL, *other = NULL;
 	int i;
@@ -273,12 +266,12 @@ evalset_extra_find(struct evalset *set, const char *file, char *err, size_t errl
  * names. */
 static int
 evalset_extra_line(struct evalset *set, const char *dir, const char *file, struct evalset_face *faces, int nf,
-                   char *err, size_t errlen)
+                   json_t *line, char *err, size_t errlen)
 {
-	struct evalset_image *im = evalset_extra_find(set, file, err, errlen);
+	struct evalset_image *im = evalset_find(set, file, err, errlen);
 	struct evalset_face *nv;
 
-	(void)dir;
+	(void)dir, (void)line;
 	if (im == NULL) {
 		free(faces);
 		return -1;

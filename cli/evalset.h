@@ -13,6 +13,7 @@
 #ifndef GW_CLI_EVALSET_H
 #define GW_CLI_EVALSET_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 enum evalset_class { EVALSET_ON = 0, EVALSET_OFF, EVALSET_CHIN, EVALSET_FACE, EVALSET_NCLASS };
@@ -30,12 +31,14 @@ struct evalset_image {
 	int nfaces;
 	struct evalset_face *faces; /* owned */
 	int nextra;                 /* the last nextra faces came from evalset_extra */
+	int ncorrected;             /* faces changed by evalfix_load (evalfix.h) */
 };
 
 struct evalset {
 	int n, cap;
 	struct evalset_image *v;    /* owned */
 	int extra;                  /* faces added by evalset_extra */
+	int corrected;              /* faces changed by evalfix_load */
 };
 
 /* evalset_load - add the images of path: a .jsonl file, a folder holding
@@ -55,6 +58,21 @@ int evalset_load(struct evalset *set, const char *path, char *err, size_t errlen
  * path) is an error: -1 with the file and line in err. Returns the number of
  * faces added. */
 int evalset_extra(struct evalset *set, const char *path, char *err, size_t errlen);
+
+/* evalset_find - the one image of set that file names (as evalset_extra
+ * says), or NULL with why in err. */
+struct evalset_image *evalset_find(struct evalset *set, const char *file, char *err, size_t errlen);
+
+/* One line of a JSON-lines file: its "file" as written, its faces (owned by
+ * the handler) and the whole line (borrowed: other fields). The handler
+ * returns 0 or -1 with err set. */
+typedef int (*evalset_line_fn)(struct evalset *set, const char *dir, const char *file,
+                               struct evalset_face *faces, int nf, json_t *line, char *err, size_t errlen);
+
+/* evalset_lines - every line of a JSON-lines file ("file" a string, "faces"
+ * an array of faces with x, y, w, h, label) through fn; dir is the file's
+ * folder. Returns the number of lines handled or -1 (err says where). */
+int evalset_lines(struct evalset *set, const char *path, evalset_line_fn fn, char *err, size_t errlen);
 
 /* evalset_is_val - the fixed validation split: the number in the image's
  * file name is a multiple of 5 (mask-scenes: maksssksksssN.jpg). Images

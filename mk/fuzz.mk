@@ -41,9 +41,9 @@ $(FUZZ_DIR)/fuzz_config: test/fuzz/fuzz_config.c common/config.c common/config_c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ test/fuzz/fuzz_config.c common/config.c common/config_check.c $(LDLIBS_BASE)
 
-$(FUZZ_DIR)/fuzz_eval: test/fuzz/fuzz_eval.c cli/evalset.c $(B)/libgwcommon.a
+$(FUZZ_DIR)/fuzz_eval: test/fuzz/fuzz_eval.c cli/evalset.c cli/evalfix.c $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Icli -o $@ test/fuzz/fuzz_eval.c cli/evalset.c -lexpat $(LDLIBS_BASE)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Icli -o $@ test/fuzz/fuzz_eval.c cli/evalset.c cli/evalfix.c -lexpat $(LDLIBS_BASE)
 
 # the notifier links libmosquitto, libcurl, jansson (mk/ops.mk, a target-specific LDLIBS_BASE): so does its harness.
 # What it reaches (the path checks, api_post and the database writes behind

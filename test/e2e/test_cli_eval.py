@@ -7,7 +7,8 @@ a duplicate; the class tables agree with the per-image details; a PASCAL
 VOC folder of the same annotations gives the same report; --split val
 keeps the images whose number is a multiple of 5; --extra adds the faces
 of a second file to the one image each line names exactly (an unknown or
-ambiguous image is an error); an unreadable image is
+ambiguous image is an error); --corrections relabels, moves and removes
+the set's own faces (a face it cannot find is an error); an unreadable image is
 left out with exit 1; bad sets exit 2 naming the file and line."""
 import json
 import os
@@ -240,6 +241,52 @@ try:
     got = {os.path.relpath(d["file"], tmp): len(d["annotated"]) for d in lines}
     rep.check(rc == 0 and got.get("old/" + files[1]) == len(sets[1][1]) and got.get(files[1]) == 0,
               "--extra naming the image by its loaded path: that one", "rc=%d %s %r" % (rc, err, got))
+
+    # 10. --corrections: a set with three annotation errors (a wrong class, a box beside the face,
+    # a box on no face) and the three lines that correct them gives back.jsonl's report
+    f0 = ann[files[1]][0]
+    wrong = dict(ann)
+    wrong[files[1]] = [(f0[0], f0[1], f0[2], f0[3], LABELS[(LABELS.index(f0[4]) + 1) % 3])] + ann[files[1]][1:]
+    f1 = ann[files[0]][0]
+    wrong[files[0]] = [(f1[0] + 2 * f1[2], f1[1], f1[2], f1[3], f1[4]), (3, 3, 9, 9, "mask_off")] + ann[files[0]][1:]
+    write_jsonl(os.path.join(tmp, "wrong.jsonl"), [(f, wrong[f]) for f in files])
+
+    def fix(file, face, corrected, to=None, reason="seen"):
+        x, y, w, h, lab = face
+        o = {"file": file, "faces": [{"x": x, "y": y, "w": w, "h": h, "label": lab}], "corrected": corrected,
+             "reason": reason}
+        if to:
+            o["to"] = {"x": to[0], "y": to[1], "w": to[2], "h": to[3]}
+        return json.dumps(o) + "\n"
+    fixes = [fix(files[1], wrong[files[1]][0], f0[4]), fix(files[0], wrong[files[0]][0], f1[4], f1[:4]),
+             fix(files[0], wrong[files[0]][1], "none")]
+    with open(os.path.join(tmp, "fix.jsonl"), "w") as f:
+        f.write("".join(fixes))
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "w.json"), os.path.join(tmp, "wrong.jsonl"))
+    w = json.load(open(os.path.join(tmp, "w.json"))) if rc == 0 else {}
+    rc, out, err = run("-q", "--json", os.path.join(tmp, "c.json"), "--corrections", os.path.join(tmp, "fix.jsonl"),
+                       os.path.join(tmp, "wrong.jsonl"))
+    c = json.load(open(os.path.join(tmp, "c.json"))) if rc == 0 else {}
+    same = all(c.get(k) == b.get(k) for k in ("recall", "precision", "mask_class", "verdicts", "gate", "faces"))
+    rep.check(rc == 0 and same and w.get("precision") != b.get("precision") and c.get("corrected_faces") == 3
+              and c.get("corrected_faces_picked") == 3 and c.get("corrections") == [os.path.join(tmp, "fix.jsonl")]
+              and "3 faces corrected by" in out,
+              "--corrections relabels, moves and removes the set's faces; the report says so",
+              "rc=%d %s %r" % (rc, err, out[:300]))
+    # errors name file:line: a face corrected twice (the second finds it changed), an unknown class,
+    # a line that changes nothing, a face only --extra adds (corrections apply to the set's own)
+    for name, lines, want in (("twice", fixes[:1] * 2, "twice.jsonl:2"),
+                              ("class", [fixes[0].replace('"corrected": "%s"' % f0[4], '"corrected": "maybe"')],
+                               "class.jsonl:1"),
+                              ("same", [fix(files[1], f0, f0[4])], "same.jsonl:1"),
+                              ("extra", [fix(files[1], sets[1][1][0], "none")], "extra.jsonl:1")):
+        with open(os.path.join(tmp, name + ".jsonl"), "w") as f:
+            f.write("".join(lines))
+        rc, out, err = run("--corrections", os.path.join(tmp, name + ".jsonl"), "--extra",
+                           os.path.join(tmp, "extra.jsonl"), os.path.join(tmp, "wrong.jsonl" if name != "extra"
+                                                                          else "less.jsonl"))
+        rep.check(rc == 2 and want in err and "--corrections" in err,
+                  "--corrections, bad line (%s): exit 2 naming file:line" % name, "rc=%d %r" % (rc, err))
 except Exception as ex:  # a crash is a failed case, not a silent pass
     rep.fail("eval test ran to the end", repr(ex))
 finally:

@@ -1,10 +1,11 @@
 /* fuzz_eval - libFuzzer: the annotation files `gatewatch eval` reads
  * (cli/evalset.c): a set's JSON lines, a PASCAL VOC .xml file, and an
- * --extra file of more faces for a set's images. A bad file must be a
- * clear error (-1 with a message), never a crash, and every face kept
- * has a finite box. The first byte picks what the rest is: 0 a set
- * (.jsonl), 1 a VOC file, 2 a set, a NUL byte, then an --extra file for
- * it. */
+ * --extra file of more faces for a set's images, and a --corrections file
+ * (cli/evalfix.c). A bad file must be a clear error (-1 with a message),
+ * never a crash, and every face kept has a finite box. The first byte
+ * picks what the rest is: 0 a set (.jsonl), 1 a VOC file, 2 a set, a NUL
+ * byte, then an --extra file for it, 3 a set, a NUL byte, a corrections
+ * file, and after another NUL byte an --extra file (eval's order). */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "evalfix.h"
 #include "evalset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,7 +25,7 @@ static char fuzz_eval_dir[64];   /* the files' folder, made at the first input *
 static void
 fuzz_eval_clean(void)
 {
-	static const char *const names[] = { "img1.jpg", "a.jpg", "a.xml", "set.jsonl", "extra.jsonl" };
+	static const char *const names[] = { "img1.jpg", "a.jpg", "a.xml", "set.jsonl", "extra.jsonl", "fix.jsonl" };
 	char path[128];
 	size_t i;
 
@@ -49,9 +51,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *dir = fuzz_eval_dir;
-	struct evalset set = { 0, 0, NULL, 0 };
+	struct evalset set = { 0, 0, NULL, 0, 0 };
 	char path[128], extra[128], err[512];
-	const uint8_t *nul;
+	const uint8_t *nul, *nul2 = NULL;
 	uint8_t mode;
 	int rc, i, j;
 
@@ -68,16 +70,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	mode = data[0] % 3;
+	mode = data[0] % 4;
 	data++, size--;
 	err[0] = '\0';
 	if (mode == 1) {
 		fuzz_eval_write(dir, "a.xml", data, size, path, sizeof(path));
 		rc = evalset_load(&set, path, err, sizeof(err));
 	} else {
-		nul = mode == 2 ? memchr(data, 0, size) : NULL;
+		nul = mode >= 2 ? memchr(data, 0, size) : NULL;
 		fuzz_eval_write(dir, "set.jsonl", data, nul ? (size_t)(nul - data) : size, path, sizeof(path));
 		rc = evalset_load(&set, path, err, sizeof(err));
+		if (rc >= 0 && nul != NULL && mode == 3) {
+			nul2 = memchr(nul + 1, 0, size - (size_t)(nul + 1 - data));
+			fuzz_eval_write(dir, "fix.jsonl", nul + 1, (size_t)((nul2 ? nul2 : data + size) - (nul + 1)), extra,
+			    sizeof(extra));
+			rc = evalfix_load(&set, extra, err, sizeof(err));
+			nul = nul2;
+		}
 		if (rc >= 0 && nul != NULL) {
 			fuzz_eval_write(dir, "extra.jsonl", nul + 1, size - (size_t)(nul + 1 - data), extra, sizeof(extra));
 			rc = evalset_extra(&set, extra, err, sizeof(err));
