@@ -23,8 +23,17 @@ Two steps (models/data/README.md gives the rule and the record):
     file (one line a candidate: id, file, box, reason). Every candidate must
     have exactly one verdict.
 
+  boxes: tiles and sheets, as sheets cuts them, for boxes listed in a
+    JSON-lines file (one line a box: "id", "file" as in annotations.jsonl,
+    "box" [x, y, w, h]): a second look at the additions
+    (models/data/mask-scenes-additions-review.txt) and the faces behind
+    models/data/mask-scenes-corrections.jsonl. Nothing but the id is drawn:
+    the line's other fields (a label, a classifier's call) stay unseen.
+    --margin M: M face sides of context on each side (default 1).
+
 Usage: annot-candidates.py sheets --details F --scenes DIR --out DIR [--skip VERDICTS]
        annot-candidates.py build --cand F --verdicts F --additions F --rejected F
+       annot-candidates.py boxes --list F --scenes DIR --out DIR [--margin M]
 """
 import argparse
 import json
@@ -58,9 +67,9 @@ def clip(b, iw, ih):
     return [round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)]
 
 
-def tile(c, ann, img, out):
+def tile(c, ann, img, out, margin=1.0):
     x, y, w, h = c["box"]
-    side = max(w, h)
+    side = max(w, h) * margin
     cx0, cy0 = max(0, int(x - side)), max(0, int(y - side))
     cx1, cy1 = min(c["width"], int(x + w + side + 1)), min(c["height"], int(y + h + side + 1))
     cw, ch = cx1 - cx0, cy1 - cy0
@@ -115,15 +124,41 @@ def sheets(a):
         p = os.path.join(a.out, "tiles", c["id"] + ".png")
         tile(c, anns[os.path.basename(c["file"])]["faces"], os.path.join(a.scenes, c["file"]), p)
         paths.append((c["id"], p))
+    montage(paths, a.out)
+    print("%d candidates (%d duplicates not listed), %d sheets in %s" %
+          (len(cands), dups, (len(paths) + 8) // 9, a.out))
+
+
+def montage(paths, out):
+    """3 x 3 tiles a sheet, each labelled with its id"""
     for i in range(0, len(paths), 9):
         cmd = ["montage"]
         for cid, p in paths[i:i + 9]:
             cmd += ["-label", cid, p]
         cmd += ["-font", "DejaVu-Sans", "-pointsize", "14", "-tile", "3x3", "-geometry",
-                "%dx%d+4+4" % (TILE, TILE), "-background", "#808080", os.path.join(a.out, "sheet-%02d.png" % (i // 9))]
+                "%dx%d+4+4" % (TILE, TILE), "-background", "#808080", os.path.join(out, "sheet-%02d.png" % (i // 9))]
         subprocess.run(cmd, check=True)
-    print("%d candidates (%d duplicates not listed), %d sheets in %s" %
-          (len(cands), dups, (len(paths) + 8) // 9, a.out))
+
+
+def boxes(a):
+    anns = {}
+    with open(os.path.join(a.scenes, "annotations.jsonl")) as f:
+        for line in f:
+            o = json.loads(line)
+            anns[o["file"]] = o
+    os.makedirs(os.path.join(a.out, "tiles"), exist_ok=True)
+    paths = []
+    with open(a.list) as f:
+        for line in f:
+            c = json.loads(line)
+            o = anns[c["file"]]
+            c = {"id": c["id"], "box": c["box"], "width": o["width"], "height": o["height"]}
+            others = [b for b in o["faces"] if [b["x"], b["y"], b["w"], b["h"]] != c["box"]]
+            p = os.path.join(a.out, "tiles", c["id"].replace("/", "_") + ".png")
+            tile(c, others, os.path.join(a.scenes, o["file"]), p, a.margin)
+            paths.append((c["id"], p))
+    montage(paths, a.out)
+    print("%d boxes, %d sheets in %s" % (len(paths), (len(paths) + 8) // 9, a.out))
 
 
 def build(a):
@@ -179,8 +214,13 @@ def main():
     b.add_argument("--verdicts", required=True)
     b.add_argument("--additions", required=True)
     b.add_argument("--rejected", required=True)
+    x = sub.add_parser("boxes")
+    x.add_argument("--list", required=True)
+    x.add_argument("--scenes", required=True)
+    x.add_argument("--out", required=True)
+    x.add_argument("--margin", type=float, default=1.0)
     a = ap.parse_args()
-    sheets(a) if a.cmd == "sheets" else build(a)
+    {"sheets": sheets, "build": build, "boxes": boxes}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,8 @@ def main():
             is_calib = is_calib_scene(int(m.group(1)))
             for face in d["faces"]:
                 lab = face["label"]
+                if lab == "face":
+                    continue  # a correction's "mask state not seen" (scenefix.py): no class to learn
                 if lab not in LABELS:
                     sys.exit("mask-lists: unknown label %s in %s" % (lab, d["file"]))
                 box = (face["x"], face["y"], face["w"], face["h"])

@@ -8,7 +8,7 @@
 # Usage: sh models/scripts/train-face.sh --out DIR [--start WEIGHTS] [--epochs N]
 #        [--lr X] [--batch N] [--seed N] [--freeze N] [--work DIR] [--all]
 #        [--oneclass] [--woff X] [--wchin X] [--ignore T]
-#        [--additions FILE ... | --no-additions]
+#        [--additions FILE ... | --no-additions] [--corrections FILE ...]
 #   --out     where face_E.weights, train.log and holdout.txt go
 #   --start   the weights to start from (default
 #             models/out/face-source/face.weights, the converted source
@@ -33,12 +33,16 @@
 #             (face-lists.py), added to the training AND the held-out
 #             annotations (every weights file scored against the same);
 #             default every models/data/*additions*.jsonl; --no-additions: none
+#   --corrections FILE  annotation errors of mask-scenes corrected
+#             (models/data/mask-scenes-corrections.jsonl; scenefix.py applies
+#             the train images' lines into WORK/scenes, which every later step
+#             reads: training and held-out annotations alike); default none
 #   env GW_MASK_SCENES: the data set (default ../shared/datasets/mask-scenes)
 # Validation images (N % 5 == 0) never enter (face-lists.py).
 set -eu
 cd "$(dirname "$0")/../.."
 out=""; start=models/out/face-source/face.weights; epochs=2; lr=0.0005; batch=16; seed=1; freeze=6; work=""; all=0
-extra=""; ignore=""; adds=""; noadds=0
+extra=""; ignore=""; adds=""; noadds=0; fixes=""
 scenes=${GW_MASK_SCENES:-../shared/datasets/mask-scenes}
 export OPENBLAS_NUM_THREADS=1
 while [ $# -gt 0 ]; do
@@ -58,12 +62,18 @@ while [ $# -gt 0 ]; do
 	--ignore) ignore=$2; shift 2 ;;
 	--additions) adds="$adds --additions $2"; shift 2 ;;
 	--no-additions) noadds=1; shift ;;
+	--corrections) fixes="$fixes --corrections $2"; shift 2 ;;
 	*) echo "train-face: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$out" ] || { echo "usage: train-face.sh --out DIR [options] (see the script's head)" >&2; exit 2; }
 work=${work:-$out/facetrain.tmp}
 mkdir -p "$out" "$work"
+if [ -n "$fixes" ]; then
+	# shellcheck disable=SC2086 # word list
+	/usr/bin/python3 models/scripts/scenefix.py --scenes "$scenes" $fixes --out "$work/scenes"
+	scenes=$work/scenes
+fi
 if [ $noadds = 0 ] && [ -z "$adds" ]; then
 	for f in models/data/*additions*.jsonl; do
 		[ -f "$f" ] && adds="$adds --additions $f"

@@ -6,7 +6,7 @@
 #
 # Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
 #        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep] [--calib]
-#        [--crossfit K] [--region face|nose] [--feats-only]
+#        [--crossfit K] [--region face|nose] [--feats-only] [--corrections FILE ...]
 #   --out     where face.cfg/face.weights are and mask.{cfg,weights,labels,
 #             thresholds,manifest} go
 #   --tools   folder with maskaug, maskfeat, maskeval (default build/models)
@@ -31,6 +31,10 @@
 #             gets mask.region beside its weights
 #   --feats-only  stop after the training crops' backbone features (train.f32,
 #             kept): for mask-crossfit.py; the validation split is not cut
+#   --corrections FILE  annotation errors of mask-scenes corrected
+#             (models/data/mask-scenes-corrections.jsonl): scenefix.py applies
+#             the train images' lines into WORK/scenes, which the lists and the
+#             cross-fit read; default none (the shipped weights: none)
 #   env GW_MASK_SCENES, GW_MASK_FACES, GW_AIZOO: the datasets and the
 #   AIZOO detector (default ../shared/datasets/mask-scenes, mask-faces,
 #   ../shared/models/aizoo-facemask)
@@ -69,7 +73,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0; calib=""; crossfit=0
-region=face; featsonly=0
+region=face; featsonly=0; fixes=""
 taps=6
 # one BLAS thread: the same sums in the same order, so the same weights
 export OPENBLAS_NUM_THREADS=1
@@ -90,6 +94,7 @@ while [ $# -gt 0 ]; do
 	--crossfit) crossfit=$2; shift 2 ;;
 	--region) region=$2; shift 2 ;;
 	--feats-only) featsonly=1; keep=1; shift ;;
+	--corrections) fixes="$fixes --corrections $2"; shift 2 ;;
 	*) echo "train-mask: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -111,6 +116,11 @@ case $work in
 	echo "train-mask: work folder $work contains a class label; labels are read from crop names" >&2; exit 1 ;;
 esac
 rm -rf "$work/img" "$work/val" "$work/model"
+if [ -n "$fixes" ]; then
+	# shellcheck disable=SC2086 # word list
+	/usr/bin/python3 models/scripts/scenefix.py --scenes "$scenes" $fixes --out "$work/scenes"
+	scenes=$work/scenes
+fi
 mkdir -p "$work/img" "$work/val" "$work/model"
 
 # two halves in parallel (2 cores); output order is kept by concatenating

@@ -9,7 +9,12 @@ twice. Where ../shared/datasets/mask-scenes (or the committed validation
 subset) holds the image, its real size must be the recorded one, and no added
 face may already be annotated there (IoU 0.3 or more with an annotated face,
 or its centre inside one: eval's own matching rule), else it would not be a
-missing face."""
+missing face. The second look (mask-scenes-additions-review.jsonl) judges
+every added face once, its "first" the label added. The corrections
+(mask-scenes-corrections.jsonl, `gatewatch eval --corrections`): one face a
+line, a class or none, a reason, a "to" box inside the image; where the
+image is here the face is annotated exactly so, and no face is corrected
+twice."""
 import json
 import os
 import re
@@ -20,6 +25,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DATA = os.path.join(ROOT, "models", "data")
 ADD = os.path.join(DATA, "mask-scenes-additions.jsonl")
 REJ = os.path.join(DATA, "mask-scenes-rejected.jsonl")
+REVIEW = os.path.join(DATA, "mask-scenes-additions-review.jsonl")
+FIX = os.path.join(DATA, "mask-scenes-corrections.jsonl")
 SCENES = [os.path.join(ROOT, "..", "shared", "datasets", "mask-scenes"),
           os.path.join(ROOT, "test", "models", "data", "mask-scenes-val")]
 LABELS = ("mask_on", "mask_off", "mask_chin", "face")
@@ -73,7 +80,7 @@ def annotated():
 
 def main():
     ann = annotated()
-    ids, files, nfaces, sized, errs = set(), set(), 0, 0, []
+    ids, files, nfaces, sized, errs, labels = set(), set(), 0, 0, [], {}
     for n, line in enumerate(open(ADD), 1):
         try:
             o = json.loads(line)
@@ -99,6 +106,7 @@ def main():
                 assert m and m.group(1).split("-")[0] == re.findall(r"\d+", base)[-1], "note %r" % fc["note"]
                 assert m.group(1) not in ids, "candidate %s twice" % m.group(1)
                 ids.add(m.group(1))
+                labels[m.group(1)] = fc["label"]
                 if base in ann:
                     cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
                     for af in ann[base][1]["faces"]:
@@ -123,7 +131,57 @@ def main():
             errs.append("%s:%d: %s" % (os.path.basename(REJ), n, ex))
     check(not errs and rids, "rejected: %d candidates, each once, with a reason, none also added" % len(rids),
           "; ".join(errs[:5]))
+    review(labels)
+    corrections(ann)
     return 1 if bad else 0
+
+
+def review(labels):
+    """labels: candidate id -> the label the additions give it"""
+    seen, errs = {}, []
+    for n, line in enumerate(open(REVIEW), 1):
+        try:
+            o = json.loads(line)
+            assert o["id"] in labels and o["id"] not in seen, "id %r" % o.get("id")
+            assert o["first"] == labels[o["id"]], "first %r, added as %r" % (o["first"], labels[o["id"]])
+            assert o["second"] in LABELS + ("reject",) and isinstance(o["note"], str) and o["note"].strip(), "second"
+            assert o["agree"] == (o["second"] == o["first"]), "agree"
+            seen[o["id"]] = o
+        except (AssertionError, KeyError, TypeError, ValueError) as ex:
+            errs.append("%s:%d: %s" % (os.path.basename(REVIEW), n, ex))
+    check(not errs and set(seen) == set(labels), "second look: every added face judged once (%d of %d agree)" %
+          (sum(o["agree"] for o in seen.values()), len(labels)), "; ".join(errs[:5]) or
+          "not judged: %s" % " ".join(sorted(set(labels) - set(seen))[:10]))
+
+
+def corrections(ann):
+    done, errs, here = set(), [], 0
+    for n, line in enumerate(open(FIX), 1):
+        try:
+            o = json.loads(line)
+            f, c = o["file"], o["corrected"]
+            assert re.fullmatch(r"images/maksssksksss\d+\.jpg", f), "file %r" % f
+            assert len(o["faces"]) == 1, "one face a line"
+            fc = o["faces"][0]
+            box, lab = (fc["x"], fc["y"], fc["w"], fc["h"]), fc["label"]
+            assert c in LABELS + ("none",) and isinstance(o["reason"], str) and o["reason"].strip(), "class/reason"
+            assert (f, box, lab) not in done, "corrected twice"
+            done.add((f, box, lab))
+            to = o.get("to")
+            assert not (to and c == "none") and (to or c != lab), "changes nothing, or moves a removed face"
+            base = os.path.basename(f)
+            if base in ann:
+                a = ann[base][1]
+                assert any((af["x"], af["y"], af["w"], af["h"], af["label"]) == box + (lab,) for af in a["faces"]), \
+                    "%r %s is not annotated" % (box, lab)
+                if to:
+                    assert to["w"] > 0 and to["h"] > 0 and to["x"] >= 0 and to["y"] >= 0 and \
+                        to["x"] + to["w"] <= a["width"] and to["y"] + to["h"] <= a["height"], "to %r" % to
+                here += 1
+        except (AssertionError, KeyError, TypeError, ValueError) as ex:
+            errs.append("%s:%d: %s" % (os.path.basename(FIX), n, ex))
+    check(not errs and done, "corrections: %d faces, each once, a class or none and a reason; %d checked against "
+          "the annotations here" % (len(done), here), "; ".join(errs[:5]))
 
 
 if __name__ == "__main__":
