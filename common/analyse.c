@@ -20,6 +20,8 @@
 #define ANALYSE_FACES_MAX 32         /* faces kept per search */
 #define ANALYSE_CAND_MAX 256         /* candidate faces per frame */
 #define ANALYSE_COVER_W 0.4f         /* analyse_covered: a face this wide of the head region is its face */
+#define ANALYSE_HINT 0.3f            /* worker.tile_large: a whole-frame face this likely is a hint */
+#define ANALYSE_HINT_MAX 64          /* whole-frame faces kept down to ANALYSE_HINT */
 #define ANALYSE_GRID 2               /* worker.tile_px: head regions searched 2 x 2 to a run */
 #define ANALYSE_TILES (ANALYSE_GRID * ANALYSE_GRID)
 
@@ -30,8 +32,12 @@
  * most worker.tile_px pixels share a run instead, four to the 360 input
  * (each in 180 x 180): a face then fills at most half of the input, so the
  * deep maps stay as large as at 360; one or two share a 360 x 180 input
- * (worker.tile_pair: half a run). Measured with `gatewatch eval`:
- * docs/MODELS.md, "Face search", "Round 5" and "Round 7". */
+ * (worker.tile_pair: half a run). A larger head region (up to
+ * worker.tile_large) goes to a tile too, scaled down, and is searched
+ * alone only when the tile shows no face, or misses one that the
+ * whole-frame search (run first) holds there at ANALYSE_HINT or more: a
+ * person box with a second, smaller face in it. Measured with `gatewatch
+ * eval`: docs/MODELS.md, "Face search", "Round 5", "Round 7", "Round 8". */
 
 struct analyse {
 	struct facedet *face;   /* owned: input face_input, whole images */
@@ -45,6 +51,7 @@ struct analyse {
 	int frame_skip;         /* worker.frame_skip */
 	int face_input;         /* worker.face_input */
 	int tile_px;            /* worker.tile_px */
+	int tile_large;         /* worker.tile_large */
 	float temp_limit;
 	struct histo face_time, mask_time; /* runs since analyse_times */
 	long passes[3];         /* face detector runs: whole frames, person boxes, of those half-height */
@@ -66,6 +73,7 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->frame_skip = c->frame_skip;
 	a->face_input = c->face_input;
 	a->tile_px = c->tile_px;
+	a->tile_large = c->tile_large;
 	a->temp_limit = (float)c->temp_limit;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
 	    (c->face_input != c->body_input &&
@@ -100,17 +108,23 @@ analyse_box(const struct nn_box *b)
 }
 
 /* analyse_detect - one face detector run on the whole of im at
- * worker.face_input, timed and counted. */
+ * worker.face_input, timed and counted, faces down to threshold. */
 static int
-analyse_detect(struct analyse *a, const struct image *im, struct nn_box *faces, int max)
+analyse_detect_at(struct analyse *a, const struct image *im, float threshold, struct nn_box *faces, int max)
 {
 	uint64_t t0 = util_mono_us();
-	int n = facedet_run(a->face, im, a->face_threshold, faces, max);
+	int n = facedet_run(a->face, im, threshold, faces, max);
 
 	if (n >= 0)
 		histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
 	a->passes[0]++;
 	return n;
+}
+
+static int
+analyse_detect(struct analyse *a, const struct image *im, struct nn_box *faces, int max)
+{
+	return analyse_detect_at(a, im, a->face_threshold, faces, max);
 }
 
 void
@@ -153,21 +167,43 @@ struct analyse_tiles {
 	struct facedet_view v[ANALYSE_TILES];
 	int full_h[ANALYSE_TILES];  /* the whole box's height when taller than the view, else 0 */
 	int box[ANALYSE_TILES];     /* the person box searched */
+	unsigned char large[ANALYSE_TILES]; /* worker.tile_large: larger than a tile, searched alone if no face */
 	int n;
 };
 struct analyse_search {
 	struct analyse_tiles q[2];
 	struct nn_box *cand;        /* ANALYSE_CAND_MAX long, nc used */
 	int nc;
+	const struct nn_box *hint;  /* worker.tile_large: the whole frame's faces down to ANALYSE_HINT */
+	int nhint;
 	unsigned char *found;       /* per person box: a search of it found a face */
 };
 
 static int analyse_queue(struct analyse *a, const struct image *im, struct analyse_search *s, int lv,
-                         const struct facedet_view *v, int full_h, int box);
+                         const struct facedet_view *v, int full_h, int box, int alone);
+
+/* analyse_hinted - worker.tile_large: does the whole-frame search hold a
+ * face (down to ANALYSE_HINT) in view v that none of the n faces found
+ * there is? Then the view, scaled down in a tile, lost it. */
+static int
+analyse_hinted(const struct analyse_search *s, const struct facedet_view *v, const struct nn_box *f, int n)
+{
+	int j;
+
+	for (j = 0; j < s->nhint; j++) {
+		const struct nn_box *h = &s->hint[j];
+		float cx = h->x + h->w / 2, cy = h->y + h->h / 2;
+
+		if (cx >= v->x && cx <= v->x + v->w && cy >= v->y && cy <= v->y + v->h && !facegeom_seen(h, f, n))
+			return 1;
+	}
+	return 0;
+}
 
 /* analyse_run - one run of fd on the views of t (level lv), grid to a row
  * of its input; faces go to s->cand, and a head region (level 0) without
- * a face queues its whole box at level 1. Returns 0 or -errno. */
+ * a face is searched again alone (worker.tile_large: scaled down here) or
+ * queues its whole box at level 1. Returns 0 or -errno. */
 static int
 analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s, struct facedet *fd, int lv,
             const struct analyse_tiles *t, int grid)
@@ -184,13 +220,18 @@ analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s,
 	a->passes[2] += fd == a->pair;
 	for (i = 0; i < k && s->nc < ANALYSE_CAND_MAX; i++)
 		s->cand[s->nc++] = f[i];
-	for (i = 0; i < t->n; i++) {
+	for (i = 0, k = 0; i < t->n; k += count[i++]) {
 		struct facedet_view whole = t->v[i];
 
 		s->found[t->box[i]] |= count[i] > 0;
 		whole.h = t->full_h[i];
-		if (count[i] == 0 && lv == 0 && t->full_h[i] > 0 &&
-		    (rc = analyse_queue(a, im, s, 1, &whole, 0, t->box[i])) < 0)
+		if (t->large[i] && (count[i] == 0 || analyse_hinted(s, &t->v[i], f + k, count[i])))
+			rc = analyse_queue(a, im, s, lv, &t->v[i], t->full_h[i], t->box[i], 1);
+		else if (count[i] == 0 && lv == 0 && t->full_h[i] > 0)
+			rc = analyse_queue(a, im, s, 1, &whole, 0, t->box[i], 0);
+		else
+			rc = 0;
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
@@ -213,19 +254,25 @@ analyse_flush(struct analyse *a, const struct image *im, struct analyse_search *
 
 /* analyse_queue - search view v of person box `box` (level lv: 0 a head
  * region, 1 a whole box) in a shared run when it fits a tile of
- * worker.tile_px, else in a run of its own (a head region without a face
- * then is searched again as its whole box, full_h tall). Returns 0 or
- * -errno. */
+ * worker.tile_px, else (or when alone) in a run of its own (a head region
+ * without a face then is searched again as its whole box, full_h tall).
+ * worker.tile_large: a head region too large for a tile goes to one all
+ * the same, scaled down, and is searched alone only if no face is found
+ * there. Returns 0 or -errno. */
 static int
 analyse_queue(struct analyse *a, const struct image *im, struct analyse_search *s, int lv,
-              const struct facedet_view *v, int full_h, int box)
+              const struct facedet_view *v, int full_h, int box, int alone)
 {
 	struct analyse_tiles own = { .n = 0 }, *t = &own;
+	int fits = v->w <= a->tile_px && v->h <= a->tile_px;
+	int large = !fits && !alone && lv == 0 && a->tile_px > 0 && s->hint != NULL &&
+	    v->w <= a->tile_large && v->h <= a->tile_large;
 
-	if (v->w <= a->tile_px && v->h <= a->tile_px)
+	if ((fits && !alone) || large)
 		t = &s->q[lv];
 	t->v[t->n] = *v;
 	t->full_h[t->n] = full_h > v->h ? full_h : 0;
+	t->large[t->n] = (unsigned char)large;
 	t->box[t->n++] = box;
 	if (t == &own)
 		return analyse_run(a, im, s, a->body ? a->body : a->face, lv, &own, 1);
@@ -248,6 +295,27 @@ analyse_all_found(const struct analyse_search *s, const unsigned char *look, int
 	return searched > 0;
 }
 
+/* analyse_first - the whole-frame search before the person boxes' into fr
+ * (ANALYSE_HINT_MAX long); with worker.tile_large its faces down to
+ * ANALYSE_HINT stay in s as hints. Returns the count over
+ * worker.face_threshold (the first ones: sorted by score), or -errno. */
+static int
+analyse_first(struct analyse *a, const struct image *im, struct nn_box *fr, struct analyse_search *s)
+{
+	float hint = ANALYSE_HINT < a->face_threshold ? ANALYSE_HINT : a->face_threshold;
+	int n, nf = 0;
+
+	if (!a->tile_large)
+		return analyse_detect(a, im, fr, ANALYSE_FACES_MAX);
+	if ((n = analyse_detect_at(a, im, hint, fr, ANALYSE_HINT_MAX)) < 0)
+		return n;
+	while (nf < n && nf < ANALYSE_FACES_MAX && fr[nf].score > a->face_threshold)
+		nf++;
+	s->hint = fr;
+	s->nhint = n;
+	return nf;
+}
+
 /* analyse_candidates - every face of the frame into cand (ANALYSE_CAND_MAX
  * long), each once: those of the body box searches (the boxes look[] marks,
  * all if look is NULL; with worker.frame_only_px, only those analyse_covered
@@ -259,14 +327,14 @@ static int
 analyse_candidates(struct analyse *a, const struct image *im, const struct nn_box *bodies, int n,
                    const unsigned char *look, int whole, struct nn_box *cand, unsigned char *found)
 {
-	struct nn_box fr[ANALYSE_FACES_MAX];
+	struct nn_box fr[ANALYSE_HINT_MAX];
 	struct analyse_search s = { .cand = cand, .found = found };
 	int i, rc, nf = 0, first;
 
 	first = whole == ANALYSE_WHOLE_YES || a->frame_only_px > 0 || !a->frame_skip;
 	whole = whole && a->frame_search;
 	first = first && whole;
-	if (first && (nf = analyse_detect(a, im, fr, ANALYSE_FACES_MAX)) < 0)
+	if (first && (nf = analyse_first(a, im, fr, &s)) < 0)
 		return nf;
 	memset(found, 0, (size_t)n);
 	for (i = 0; i < n; i++) {
@@ -279,7 +347,7 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
 			continue;
 		if (!facegeom_head(im, &bodies[i], &v.x, &v.y, &v.w, &v.h, &full_h))
 			continue;
-		if ((rc = analyse_queue(a, im, &s, 0, &v, full_h, i)) < 0)
+		if ((rc = analyse_queue(a, im, &s, 0, &v, full_h, i, 0)) < 0)
 			return rc;
 	}
 	if ((rc = analyse_flush(a, im, &s, 0)) < 0 || (rc = analyse_flush(a, im, &s, 1)) < 0)

@@ -67,8 +67,7 @@ facegeom_fit(const struct nn_box *body, const struct nn_box *face)
 	return (1.0f - 0.5f * fminf(dx, 1.0f)) * (1.0f - 0.5f * fminf(dy, 1.0f));
 }
 
-/* facegeom_seen - does b, of n faces, hold the same face as f already? */
-static int
+int
 facegeom_seen(const struct nn_box *f, const struct nn_box *b, int n)
 {
 	int j;

@@ -23,6 +23,10 @@ float facegeom_fit(const struct nn_box *body, const struct nn_box *face);
  * the best; returns the count kept. */
 int facegeom_merge(struct nn_box *b, int n);
 
+/* facegeom_seen - does b, of n faces, hold the same face as f already
+ * (IoU above 0.4, or either centre inside the other)? */
+int facegeom_seen(const struct nn_box *f, const struct nn_box *b, int n);
+
 /* facegeom_add_unseen - the faces fr[0..nf) that none of cand[0..n)
  * holds (same rule as facegeom_merge) added to cand, at most max in all;
  * returns the new count. */
