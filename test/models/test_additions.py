@@ -14,7 +14,8 @@ every added face once, its "first" the label added. The corrections
 (mask-scenes-corrections.jsonl, `gatewatch eval --corrections`): one face a
 line, a class or none, a reason, a "to" box inside the image; where the
 image is here the face is annotated exactly so, and no face is corrected
-twice."""
+twice; every face of the record of what was looked at is annotated, and
+each one it says was corrected is in the corrections."""
 import json
 import os
 import re
@@ -27,6 +28,7 @@ ADD = os.path.join(DATA, "mask-scenes-additions.jsonl")
 REJ = os.path.join(DATA, "mask-scenes-rejected.jsonl")
 REVIEW = os.path.join(DATA, "mask-scenes-additions-review.jsonl")
 FIX = os.path.join(DATA, "mask-scenes-corrections.jsonl")
+LOOKED = os.path.join(DATA, "mask-scenes-corrections-looked.jsonl")
 SCENES = [os.path.join(ROOT, "..", "shared", "datasets", "mask-scenes"),
           os.path.join(ROOT, "test", "models", "data", "mask-scenes-val")]
 LABELS = ("mask_on", "mask_off", "mask_chin", "face")
@@ -180,6 +182,23 @@ def corrections(ann):
                 here += 1
         except (AssertionError, KeyError, TypeError, ValueError) as ex:
             errs.append("%s:%d: %s" % (os.path.basename(FIX), n, ex))
+    nlook, nfix, lerrs = 0, 0, []
+    for n, line in enumerate(open(LOOKED), 1):
+        try:
+            o = json.loads(line)
+            assert o["verdict"] in ("agree", "unclear", "corrected") and o["note"].strip() and o["found_by"], "verdict"
+            base = os.path.basename(o["file"])
+            if base in ann:
+                assert any([af["x"], af["y"], af["w"], af["h"]] == o["face"] and af["label"] == o["label"]
+                           for af in ann[base][1]["faces"]), "%r %s is not annotated" % (o["face"], o["label"])
+            if o["verdict"] == "corrected":
+                nfix += 1
+                assert (o["file"], tuple(o["face"]), o["label"]) in done, "corrected but not in the corrections"
+            nlook += 1
+        except (AssertionError, KeyError, TypeError, ValueError, AttributeError) as ex:
+            lerrs.append("%s:%d: %s" % (os.path.basename(LOOKED), n, ex))
+    check(not lerrs and nlook, "looked at: %d faces, %d corrected (each in the corrections)" % (nlook, nfix),
+          "; ".join(lerrs[:5]))
     check(not errs and done, "corrections: %d faces, each once, a class or none and a reason; %d checked against "
           "the annotations here" % (len(done), here), "; ".join(errs[:5]))
 
