@@ -87,12 +87,18 @@ def tile(c, ann, img, out, margin=1.0):
     subprocess.run(cmd, check=True)
 
 
-def sheets(a):
+def annotations(scenes, key=os.path.basename):
+    """key(file) -> the image's line of scenes/annotations.jsonl"""
     anns = {}
-    with open(os.path.join(a.scenes, "annotations.jsonl")) as f:
+    with open(os.path.join(scenes, "annotations.jsonl")) as f:
         for line in f:
             o = json.loads(line)
-            anns[os.path.basename(o["file"])] = o
+            anns[key(o["file"])] = o
+    return anns
+
+
+def sheets(a):
+    anns = annotations(a.scenes)
     os.makedirs(os.path.join(a.out, "tiles"), exist_ok=True)
     cands, dups = [], 0
     with open(a.details) as f:
@@ -141,11 +147,7 @@ def montage(paths, out):
 
 
 def boxes(a):
-    anns = {}
-    with open(os.path.join(a.scenes, "annotations.jsonl")) as f:
-        for line in f:
-            o = json.loads(line)
-            anns[o["file"]] = o
+    anns = annotations(a.scenes, key=str)
     os.makedirs(os.path.join(a.out, "tiles"), exist_ok=True)
     paths = []
     with open(a.list) as f:

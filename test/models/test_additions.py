@@ -15,12 +15,16 @@ every added face once, its "first" the label added. The corrections
 line, a class or none, a reason, a "to" box inside the image; where the
 image is here the face is annotated exactly so, and no face is corrected
 twice; every face of the record of what was looked at is annotated, and
-each one it says was corrected is in the corrections."""
+each one it says was corrected is in the corrections; scenefix.py (what
+train-face.sh / train-mask.sh --corrections run) applies every train line
+to ../shared's set (not run without it)."""
 import json
 import os
 import re
 import struct
+import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DATA = os.path.join(ROOT, "models", "data")
@@ -156,8 +160,29 @@ def review(labels):
           "not judged: %s" % " ".join(sorted(set(labels) - set(seen))[:10]))
 
 
+def scenefix(ntrain):
+    """models/scripts/scenefix.py (the trainers' reader) applies every train line to ../shared's set"""
+    scenes = SCENES[0]
+    if not os.path.exists(os.path.join(scenes, "annotations.jsonl")):
+        print("ok - scenefix: no ../shared/datasets/mask-scenes here, not run (# SKIP)")
+        return
+    with tempfile.TemporaryDirectory(prefix="gw-scenefix-") as tmp:
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "models", "scripts", "scenefix.py"), "--scenes",
+                            scenes, "--corrections", FIX, "--out", tmp], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        faces = lambda p: sum(len(json.loads(x)["faces"]) for x in open(os.path.join(p, "annotations.jsonl")))
+        ok = r.returncode == 0 and faces(scenes) - faces(tmp) == ntrain[1] and \
+            "%d corrections applied" % ntrain[0] in r.stderr
+        check(ok, "scenefix.py applies the %d train corrections (%d faces removed)" % tuple(ntrain),
+              r.stderr.strip()[-300:])
+
+
+def number(f):
+    return int(re.findall(r"\d+", os.path.basename(f))[-1])
+
+
 def corrections(ann):
-    done, errs, here = set(), [], 0
+    done, errs, here, ntrain = set(), [], 0, [0, 0]
     for n, line in enumerate(open(FIX), 1):
         try:
             o = json.loads(line)
@@ -169,6 +194,9 @@ def corrections(ann):
             assert c in LABELS + ("none",) and isinstance(o["reason"], str) and o["reason"].strip(), "class/reason"
             assert (f, box, lab) not in done, "corrected twice"
             done.add((f, box, lab))
+            if number(f) % 5 != 0:
+                ntrain[0] += 1
+                ntrain[1] += c == "none"
             to = o.get("to")
             assert not (to and c == "none") and (to or c != lab), "changes nothing, or moves a removed face"
             base = os.path.basename(f)
@@ -199,6 +227,7 @@ def corrections(ann):
             lerrs.append("%s:%d: %s" % (os.path.basename(LOOKED), n, ex))
     check(not lerrs and nlook, "looked at: %d faces, %d corrected (each in the corrections)" % (nlook, nfix),
           "; ".join(lerrs[:5]))
+    scenefix(ntrain)
     check(not errs and done, "corrections: %d faces, each once, a class or none and a reason; %d checked against "
           "the annotations here" % (len(done), here), "; ".join(errs[:5]))
 
