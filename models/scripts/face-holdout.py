@@ -5,6 +5,7 @@ of `make train-face` (mask-scenes N % 5 == 1, written by face-lists.py
 
   face-holdout.py --weights W [--weights W2 ...] --holdout DIR --work DIR
                   [--gatewatch bin/gatewatch] [--models models/out]
+                  [--compare N] [--details-only]
 
 For each weights file: a models folder (models/out's files, that
 face.weights), one `gatewatch eval` at worker.face_threshold 0.30 with
@@ -13,10 +14,19 @@ score >= t matched again as `gatewatch eval` matches; recall of 40+ px
 faces per class, 20-39 px, precision, and fit-vision's score (recall 40+ px
 + precision). Prints one table per weights file and each one's best
 threshold.
+
+--compare N: then, for each weights file after the first, how far its
+score is from the first's beyond the held-out set's chance: N paired
+bootstrap resamples of the held-out images (the same images for both,
+seeded), the score difference at each one's best threshold and at the
+first's; prints the difference, its 95% interval and the share of
+resamples where the later file scores higher. --details-only: reuse the
+--details of an earlier run in --work (no eval run).
 """
 import argparse
 import importlib.util
 import os
+import random
 import subprocess
 import sys
 
@@ -53,11 +63,53 @@ def run(a, weights, work):
         os.remove(dst)
     os.symlink(os.path.abspath(weights), dst)
     details = os.path.join(work, "holdout.details")
+    if a.details_only:
+        return fv.load(details)
     cmd = ["nice", "-n", "10", a.gatewatch, "eval", "-q", "--set", "models.dir=" + models,
            "--set", "worker.face_threshold=%.2f" % fv.LOW, "--details", details, a.holdout]
     with open(os.path.join(work, "holdout.report"), "w") as out:
         subprocess.run(cmd, check=True, stdout=out)
     return fv.load(details)
+
+
+def image_counts(imgs, t):
+    """per image at threshold t: (40+ px faces found, 40+ px faces, found, matched)"""
+    out = {}
+    for img in imgs:
+        r, _, nf, nm, _, _ = fv.at_threshold([img], t)
+        out[img[2]] = (r["all"][1], r["all"][2], nf, nm)
+    return out
+
+
+def boot_score(counts, nums):
+    """recall 40+ px + precision over the images nums (repeats count again)"""
+    h = n = nf = nm = 0
+    for k in nums:
+        c = counts[k]
+        h, n, nf, nm = h + c[0], n + c[1], nf + c[2], nm + c[3]
+    return (h / n if n else 0.0) + (nm / nf if nf else 0.0)
+
+
+def compare(base, other, rounds):
+    """paired bootstrap of other's score - base's; base, other: (imgs, best t)"""
+    nums = sorted(img[2] for img in base[0])
+    if nums != sorted(img[2] for img in other[0]):
+        sys.exit("face-holdout: the weights were scored on different images")
+    rows = []
+    for what, tb, to in (("each at its best threshold", base[1], other[1]),
+                         ("both at %.2f" % base[1], base[1], base[1])):
+        cb, co = image_counts(base[0], tb), image_counts(other[0], to)
+        rnd = random.Random(1)
+        diffs = []
+        for _ in range(rounds):
+            pick = [rnd.choice(nums) for _ in nums]
+            diffs.append(boot_score(co, pick) - boot_score(cb, pick))
+        diffs.sort()
+        lo, hi = diffs[int(0.025 * rounds)], diffs[min(rounds - 1, int(0.975 * rounds))]
+        rows.append("  %s: %+.4f, 95%% interval %+.4f .. %+.4f, higher in %.0f%% of %d resamples" % (
+            what, boot_score(co, nums) - boot_score(cb, nums), lo, hi,
+            100.0 * sum(d > 0 for d in diffs) / rounds, rounds))
+    return rows
 
 
 def main():
@@ -67,7 +119,10 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--gatewatch", default="bin/gatewatch")
     ap.add_argument("--models", default="models/out")
+    ap.add_argument("--compare", type=int, default=0, metavar="N")
+    ap.add_argument("--details-only", action="store_true")
     a = ap.parse_args()
+    scored = []
     for i, w in enumerate(a.weights):
         imgs = run(a, w, os.path.join(a.work, "w%d" % i))
         print("%s (held-out train images: %d)" % (w, len(imgs)))
@@ -84,6 +139,10 @@ def main():
                 best = (t, s)
         print("best: threshold %.2f, score %.4f\n" % best)
         sys.stdout.flush()
+        scored.append((imgs, best[0]))
+    for i in range(1, len(scored)) if a.compare > 0 else ():
+        print("%s against %s (paired bootstrap of the held-out images):" % (a.weights[i], a.weights[0]))
+        print("\n".join(compare(scored[0], scored[i], a.compare)))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@
 #             without it mask-scenes N % 5 == 1 (the calibration split of
 #             mask-lists.py) is held out and every epoch is scored on it by
 #             face-holdout.py (the choice of epoch, rate and threshold),
-#             beside the start weights and the shipped models/out/face.weights
+#             beside the start weights and the shipped models/out/face.weights,
+#             each later file's score against the start's with a paired
+#             bootstrap interval (--compare: what the held-out set resolves)
 #   --oneclass  one face class in the loss (the larger of Mask / NoMask
 #             trained up; the mask classifier judges masks)
 #   --woff, --wchin  mask_off, mask_chin faces' loss x X (default 1)
@@ -104,7 +106,7 @@ if [ $all = 0 ]; then
 		set -- "$@" --weights "$out/face_$e.weights"
 		e=$((e + 1))
 	done
-	nice -n 10 /usr/bin/python3 models/scripts/face-holdout.py "$@" --holdout "$work/holdout" \
+	nice -n 10 /usr/bin/python3 models/scripts/face-holdout.py "$@" --compare 1000 --holdout "$work/holdout" \
 		--work "$work/score" > "$out/holdout.txt"
 fi
 echo "train-face: wrote $out/face_1..$epochs.weights and train.log (and without --all holdout.txt)" >&2
