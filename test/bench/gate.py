@@ -129,14 +129,15 @@ def iou(a, b):
 def annotated(seen, face):
     """Is a track (seen: its (body, face) boxes in /live) the photo's
     annotated person? Its face on the annotated face (IoU >= 0.3) in some
-    frame; a track whose face was never found, when its body box holds the
-    annotated face's centre. A photo may show more people than its one
-    annotated face (835.jpg: a masked bystander cut by the photo's edge):
-    their tracks are others, not the person's second verdict."""
+    frame, or its body box holding the annotated face's centre (a face
+    never found, or found elsewhere in the body box: 815.jpg's head bent
+    down, a "face" found on the hands in the lap). A photo may show more
+    people than its one annotated face (835.jpg: a masked bystander cut by
+    the photo's edge): their tracks are others, not the person's second
+    verdict."""
     cx, cy = face[0] + face[2] / 2, face[1] + face[3] / 2
-    faces = [f for _, f in seen if f]
-    if faces:
-        return any(iou(f[:4], face) >= 0.3 for f in faces)
+    if any(f and iou(f[:4], face) >= 0.3 for _, f in seen):
+        return True
     return any(b and b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3] for b, _ in seen)
 
 

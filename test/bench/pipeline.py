@@ -27,6 +27,9 @@ Part 4 (not in the default BENCH_PARTS; walk.py): the scripted walk-through at
 BENCH_WALK_ROUNDS rounds (default 1), each round a walk-through then (with
 BENCH_WALK_BASE=1, default) part 3's still person at 4 x 5 fps for as long:
 the baseline, interleaved. BENCH_WALK_SEED (default 7) seeds the timelines.
+BENCH_KEEP=DIR: part 4 leaves in DIR each walk-through round's timelines and
+camera messages (walkN.json) and the database (gatewatch.db), to trace
+which visit got which verdicts.
 """
 import glob
 import json
@@ -181,6 +184,7 @@ class Live(Background):
         self.reconnects = 0     # the notifier drops a reader that falls behind
         self.results = {}       # frame id -> (arrival time, message)
         self.cameras = []       # (arrival time, camera message)
+        self.first_seen = {}    # track id -> its events' first_seen_ms
         self.start_background()
 
     def connect(self):
@@ -209,6 +213,8 @@ class Live(Background):
                     self.results.setdefault(m["frame"], (now, m))
                 elif m.get("type") == "camera":
                     self.cameras.append((now, m))
+                elif m.get("type") == "track" and m.get("track") and m.get("first_seen_ms"):
+                    self.first_seen.setdefault(str(m["track"]), m["first_seen_ms"])
 
     def wait(self, frames, timeout):
         end = time.monotonic() + timeout
@@ -222,6 +228,11 @@ class Live(Background):
     def get(self, frame):
         with self.lock:
             return self.results.get(frame)
+
+    def track_first_seen(self, track):
+        """The first_seen_ms of track's events on /live, or None."""
+        with self.lock:
+            return self.first_seen.get(str(track))
 
     def detect_after(self, camera, t0):
         """detect_ms of the first statistics of camera with a detector run
@@ -735,6 +746,36 @@ def drain(gw, limit):
     return None
 
 
+def walk_more(w):
+    """The walk-through's verdicts beside each visit's first: " (...)"."""
+    more = [("%d later" % w["extra"]) if w["extra"] else "",
+            ("%d for others in the photo" % w["other"]) if w["other"] else "",
+            ("%d for people from before the run" % w["carried"]) if w["carried"] else "",
+            ("%d traced to no visit" % w["stray"]) if w["stray"] else ""]
+    more = [m for m in more if m]
+    return " (+%s)" % ", ".join(more) if more else ""
+
+
+def keep(gw, walks):
+    """BENCH_KEEP: the walk-through's traces and a copy of the database."""
+    dst = os.environ.get("BENCH_KEEP")
+    if not dst:
+        return
+    import sqlite3
+    os.makedirs(dst, exist_ok=True)
+    for i, w in enumerate(walks):
+        with open(os.path.join(dst, "walk%d.json" % (i + 1)), "w") as f:
+            json.dump(w["trace"], f)
+    src = sqlite3.connect("file:%s?mode=ro" % os.path.join(gw.dir, "gatewatch.db"), uri=True, timeout=30)
+    to = sqlite3.connect(os.path.join(dst, "gatewatch.db"))
+    try:
+        src.backup(to)
+    finally:
+        to.close()
+        src.close()
+    note("part 4: traces and database kept in %s" % dst)
+
+
 def part4(gw, live, people, out):
     import walk
     secs = float(os.environ.get("BENCH_WALK_S") or 60)
@@ -767,6 +808,7 @@ def part4(gw, live, people, out):
                 b["per"] = {k: (n1[k] - n0.get(k, 0)) / len(b["lat"]) for k in n1} if b["lat"] and n0 else {}
                 first = min((recv_us(f) / 1e6 for f in b["frames"]), default=None)
                 b["thr"] = len(b["lat"]) / (last - first) if b["lat"] and last and last > first else None
+    keep(gw, walks)
     out.append("### 4. The walk-through at 4 gate cameras x 5 fps (issue 8's system goal)\n")
     out.append("Load average (1 min) before / after this part: %s / %s.\n" % (load0, loadavg()))
     out.append(walk.__doc__.split("\n\n", 1)[1].replace("\n", " ") + "\n")
@@ -778,7 +820,9 @@ def part4(gw, live, people, out):
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for i, w in enumerate(walks):
-        rows.append(("walk-through, round %d (%d s, seed %d)" % (i + 1, secs, seed), w))
+        rows.append(("walk-through, round %d (%d s, seed %d; %s)" % (
+            i + 1, secs, seed, "the run before's people left after %.1f s" % w["left_s"] if w["left_s"] is not None
+            else "some of the run before's people still open after %d s" % walk.OPEN_WAIT_S), w))
         if i < len(bases) and bases[i]:
             rows.append(("still person at each camera, round %d (baseline)" % (i + 1), bases[i]))
     for label, w in rows:
@@ -802,8 +846,7 @@ def part4(gw, live, people, out):
             ("%d / %d / %s / %s / %s" % (w["visits"], len(w["ttv"]), fmt(pct(w["ttv"], 50), 2) if w["ttv"] else "n/a",
                                          fmt(pct(w["ttv"], 95), 2) if w["ttv"] else "n/a",
                                          fmt(max(w["ttv"]), 2) if w["ttv"] else "n/a")) if is_walk else "",
-            (", ".join("%s %d" % kv for kv in sorted(w["verdicts"].items())) +
-             (" (+%d more)" % w["extra"] if w["extra"] else "")) if is_walk else ""))
+            (", ".join("%s %d" % kv for kv in sorted(w["verdicts"].items())) + walk_more(w)) if is_walk else ""))
     out.append("")
     drops = gw.log("notifier").count("messages behind: dropped")
     out.append("Answer = frame received (its id) -> its result on /live (the reader reconnected %d times here, "
