@@ -242,12 +242,56 @@ frame_msg_box(const struct nn_box *b)
 	return m;
 }
 
+/* frame_near - someone known only by a face (found in no person box) is
+ * seen only by a face search outside the person boxes. When the whole
+ * frame is searched anyway (whole: a box needs a look, or the timed
+ * search), nothing to do (0); else while their latest boxes (made from
+ * the face) fit after the n person boxes, they go there as boxes to
+ * search (look[]), a head region each, in tiles: returns how many. A
+ * whole-frame run on every frame otherwise (-1: more than fit).
+ * docs/MODELS.md, "Round 8". */
+static int
+frame_near(struct worker *w, struct frame_found *f, int n, unsigned char *look, int whole)
+{
+	struct msg_box b[MSG_PERSONS_MAX];
+	int i, k = people_face_only(w->people, b, MSG_PERSONS_MAX);
+
+	if (k == 0 || whole != ANALYSE_WHOLE_NO)
+		return 0;
+	if (n + k > MSG_PERSONS_MAX)
+		return -1;
+	for (i = 0; i < k; i++) {
+		f->bodies[n + i] = (struct nn_box){ b[i].x, b[i].y, b[i].w, b[i].h, b[i].score };
+		look[n + i] = 1;
+	}
+	return k;
+}
+
+/* frame_near_faces - the faces frame_near's boxes found (bodyface[n..n +
+ * nnear)) put before the nextra faces no box took (faces[]), as faces[]:
+ * all of them go to the tracker as people of their own. Returns the count. */
+static int
+frame_near_faces(struct frame_found *f, int n, int nnear, int nextra)
+{
+	struct nn_box found[MSG_PERSONS_MAX];
+	int i, k = 0;
+
+	for (i = 0; i < nnear; i++)
+		if (f->bodyface[n + i].score > 0)
+			found[k++] = f->bodyface[n + i];
+	for (i = 0; i < nextra && k < MSG_PERSONS_MAX - n; i++)
+		found[k++] = f->faces[i];
+	memcpy(f->faces, found, sizeof(found[0]) * (size_t)k);
+	return k;
+}
+
 /* frame_search - the face search of a frame with person boxes, after the
  * tracker said whose box needs a look (assign[0..n)): only those boxes are
  * searched, the whole frame too (worker.frame_search) when a box is (with
- * worker.frame_skip, only when a box searched found no face), when someone
- * is known only by a face (seen only that way), or at least every
- * worker.frame_search_ms for faces in no person box. A still person whose
+ * worker.frame_skip, only when a box searched found no face), or at least
+ * every worker.frame_search_ms for faces in no person box; in the frames
+ * between, someone known only by a face is searched around their last face
+ * (frame_near). A still person whose
  * mask state is settled costs no detector run until its re-look
  * (track.recheck_ms). Faces no box took become people of their own, given
  * to the tracker after the boxes (assign[n..f->n)). Returns 0 or -errno. */
@@ -256,21 +300,26 @@ frame_search(struct worker *w, const struct image *im, uint64_t now, float tempe
              struct msg_box *boxes, struct track_assign *assign)
 {
 	unsigned char look[MSG_PERSONS_MAX];
-	int i, n = f->n, any = 0, whole, nextra = 0, rc;
+	int i, n = f->n, any = 0, whole, nextra = 0, nnear, rc;
 
 	for (i = 0; i < n; i++)
 		any |= look[i] = (unsigned char)(assign[i].classify != 0);
-	whole = w->cfg.frame_search && (people_face_only(w->people) || w->cfg.frame_search_ms == 0 ||
+	whole = w->cfg.frame_search && (w->cfg.frame_search_ms == 0 ||
 	    w->frame_search_us == 0 || now - w->frame_search_us >= (uint64_t)w->cfg.frame_search_ms * 1000u ||
 	    now < w->frame_search_us) ? ANALYSE_WHOLE_YES : any && w->cfg.frame_search ? ANALYSE_WHOLE_MISSED :
 	    ANALYSE_WHOLE_NO;
-	for (i = 0; i < n; i++)
+	nnear = w->cfg.frame_search ? frame_near(w, f, n, look, whole) : 0;
+	if (nnear < 0)
+		whole = ANALYSE_WHOLE_YES;  /* someone known only by a face: searched on the whole frame */
+	nnear = nnear > 0 ? nnear : 0;
+	for (i = 0; i < n + nnear; i++)
 		f->bodyface[i] = (struct nn_box){ 0, 0, 0, 0, 0 };
 	if (whole == ANALYSE_WHOLE_YES || (whole == ANALYSE_WHOLE_MISSED && !w->cfg.frame_skip))
 		w->frame_search_us = now; /* (a skipped search leaves the timer running) */
-	if ((any || whole) && (rc = analyse_people(w->an, im, f->bodies, n, look, whole, f->bodyface, f->faces,
-	    &nextra, MSG_PERSONS_MAX - n)) < 0)
+	if ((any || whole || nnear) && (rc = analyse_people(w->an, im, f->bodies, n + nnear, look, whole,
+	    f->bodyface, f->faces, &nextra, MSG_PERSONS_MAX - n - nnear)) < 0)
 		return rc;
+	nextra = frame_near_faces(f, n, nnear, nextra);
 	for (i = 0; i < nextra; i++) {
 		f->bodyface[n + i] = f->faces[i];
 		f->bodies[n + i] = f->faces[i];
@@ -465,6 +514,7 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 	size_t nev;
 	uint64_t t0 = util_mono_us(), now, wall;
 	int rc, nfaces = 0, nclass = 0, nskip = 0;
+	long whole_runs, box_runs, half_runs; /* the face detector's so far (whole frames + boxes) */
 
 	if (strcmp(ref->camera, w->camera) != 0) {
 		log_error(ref->frame_id, "frame for camera=%s sent to the worker of camera=%s", ref->camera, w->camera);
@@ -519,8 +569,10 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 	people_drop(w->people, nev);
 	if ((rc = spool_done(&w->spool, ref->camera, ref->frame_id)) < 0 && rc != -ENOENT)
 		log_warnc(rc, ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
-	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f",
-	    ref->camera, r->npersons, nfaces, nclass, nskip, nev, (double)(util_mono_us() - t0) / 1000.0);
+	analyse_passes(w->an, &whole_runs, &box_runs, &half_runs);
+	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f"
+	    " face_runs=%ld+%ld", ref->camera, r->npersons, nfaces, nclass, nskip, nev,
+	    (double)(util_mono_us() - t0) / 1000.0, whole_runs, box_runs);
 	frame_done(w, ref, 0, "");
 	/* More events than one RESULT holds: the rest without a frame. */
 	if (people_pending(w->people) > 0 && (rc = frame_flush(w, 0)) == -ECANCELED)

@@ -371,14 +371,17 @@ people_update_more(struct people *p, const struct msg_box *boxes, size_t n, floa
 }
 
 int
-people_face_only(const struct people *p)
+people_face_only(const struct people *p, struct msg_box *boxes, int max)
 {
-	int i;
+	int i, n = 0;
 
 	for (i = 0; i < PEOPLE_MAX; i++)
-		if (p->ps[i].used && p->ps[i].face_only)
-			return 1;
-	return 0;
+		if (p->ps[i].used && p->ps[i].face_only) {
+			if (n < max)
+				boxes[n] = p->ps[i].body;
+			n++;
+		}
+	return n;
 }
 
 void

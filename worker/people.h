@@ -50,10 +50,12 @@ int people_update(struct people *p, uint64_t now_us, const struct msg_box *boxes
 int people_update_more(struct people *p, const struct msg_box *boxes, size_t n, float temperature,
                        struct track_assign *assign);
 
-/* people_face_only - is a live person known only by a face (its latest box
- * came from people_update_more)? Such a person is seen only through the
- * whole-frame face search. */
-int people_face_only(const struct people *p);
+/* people_face_only - the live people known only by a face (their latest
+ * box came from people_update_more): how many, and the first max of their
+ * latest boxes (made from the face) into boxes. Such a person is seen only
+ * by a face search outside the person boxes: the whole frame's, or one of
+ * that box. */
+int people_face_only(const struct people *p, struct msg_box *boxes, int max);
 
 /* people_skipped - the camera's n frames before the next one were not
  * analysed (track_skipped). */

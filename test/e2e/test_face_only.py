@@ -1,0 +1,120 @@
+"""test_face_only - someone known only by a face (no person box from
+ingest) is followed by a face search around their last face, not by a
+whole-frame search on every frame: the real worker (real face and mask
+networks) between a fake dispatcher and a fake notifier
+(test_pipeline_worker.py), fed still people through the spool with the
+frame times we choose (test_tracking_worker.py's Run), indoor camera.
+
+Two people stand still; ingest's person box is given for the first only.
+The second is found by the whole-frame search, then is one person (one
+track) whose face is found in every frame; once both are settled, the
+whole frame is searched about every worker.frame_search_ms (each RESULT's
+log line gives the worker's whole-frame and box runs so far), not in
+every frame (before round 8: in every frame while the face-only person
+was tracked).
+
+Every bound is in frames of the synthetic 5 fps clock, never wall time."""
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import MODELS, Report  # noqa: E402
+from test_pipeline_worker import Dispatcher, NOFRAME, frame_file, worker_env_down  # noqa: E402
+from test_tracking_worker import (FRAME_S, H, STEP_US, W, Run, frames_clock, person_frame,  # noqa: E402
+                                  set_args, worker_env)
+
+SEARCH_MS = 1000
+SETS = ["track.min_hits=2", "track.stable_ms=800", "track.recheck_ms=600000", "track.recheck_box_change=2",
+        "track.consensus_n=3", "track.consensus_window=5", "worker.frame_search=1",
+        "worker.frame_search_ms=%d" % SEARCH_MS, "camera.hall.token=hall-token-12", "camera.hall.mode=indoor"]
+N = 30                          # frames, 6 s at 5 fps
+BODY = (180, 60, 110)           # the person ingest gives a box for
+FACE_ONLY = (470, 70, 100)      # the person it does not
+FRAMES_PER_MS = 1000.0 / STEP_US
+
+
+class FaceOnlyRun(Run):
+    """Run whose frames carry ingest's person box for the first person only."""
+
+    def send_first_box(self, people):
+        self.t += STEP_US
+        began = time.monotonic()
+        self.n += 1
+        img, boxes = person_frame(people)
+        boxes = boxes[:1]
+        fid = "%016d-%03d" % (self.t, self.n % 1000)
+        meta = {"received_us": self.t, "width": W, "height": H, "temperature": None, "persons": boxes}
+        with open(os.path.join(self.q, fid + ".jpg"), "wb") as f:
+            f.write(frame_file(img, json.dumps(meta)))
+        self.d.frame(self.cam, fid)
+        got = self.d.done(60)
+        self.frame_s = max(self.frame_s, time.monotonic() - began, FRAME_S)
+        self.frames.append((fid, self.t, boxes))
+        return got is not None and got[0] == fid and got[1] == 0
+
+
+def main():
+    rep = Report()
+    env = worker_env(rep, "gw-e2e-faceonly-")
+    if env is None:
+        return rep.done()
+    tmp, notifier, (on, off) = env
+    d = None
+    try:
+        d = Dispatcher(tmp, "hall", MODELS, set_args(SETS))
+        hall = FaceOnlyRun(tmp, "hall", d, frames_clock(3600))
+        ok = True
+        for _ in range(N):
+            ok &= hall.send_first_box([(on,) + BODY, (off,) + FACE_ONLY])
+        rc = d.close(20)
+        d = None
+        rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
+        fids = [f for f, _, _ in hall.frames]
+        with notifier.lock:
+            res = [r for r in notifier.parsed if r["camera"] == "hall"]
+        by_fid = {r["frame"]: r for r in res if not r["flags"] & NOFRAME}
+        if not all(f in by_fid for f in fids):
+            rep.check(False, "a RESULT for every frame", [f for f in fids if f not in by_fid][:5])
+            return rep.done()
+        with open(os.path.join(tmp, "worker.log"), errors="replace") as f:
+            runs = {m[0]: (int(m[1]), int(m[2])) for m in re.findall(
+                r" info worker (\S+) camera=hall persons=\d+ .* face_runs=(\d+)\+(\d+)", f.read())}
+        rep.check(all(f in runs for f in fids), "one log line per frame with face_runs=")
+        if not all(f in runs for f in fids):
+            return rep.done()
+
+        # the face-only person (right of the person box): its box is made from its face, so it is in
+        # a frame's RESULT only when a search found that face there
+        def face_only(r):
+            return [p for p in r["persons"] if p["body"][0] > 300 and p["track"]]
+        seen = [len(face_only(by_fid[f])) == 1 for f in fids]
+        first = seen.index(True) if True in seen else N
+        rep.check(first <= 2 and all(seen[first:]), "the face-only person's face is found in every frame",
+                  "".join("x" if s else "." for s in seen))
+        tracks = {p["track"] for f in fids[first + 3:] for p in face_only(by_fid[f])}
+        rep.check(len(tracks) == 1, "one track for the face-only person", sorted(tracks))
+
+        # settled (stable_ms after the consensus, both people): whole-frame runs on the timer only
+        whole = [runs[f][0] for f in fids]
+        span = range(15, N)
+        searched = [i for i in span if whole[i] > whole[i - 1]]
+        bound = len(span) // int(SEARCH_MS * FRAMES_PER_MS) + 2
+        rep.check(len(searched) <= bound,
+                  "the whole frame is searched on worker.frame_search_ms, not every frame: %d of %d frames"
+                  " (at most %d)" % (len(searched), len(span), bound), [whole[i] for i in span])
+        rep.check(searched and all(b - a <= int(SEARCH_MS * FRAMES_PER_MS) for a, b in zip(searched, searched[1:])),
+                  "and still every worker.frame_search_ms", searched)
+        boxes = [runs[f][1] for f in fids]
+        rep.check(all(boxes[i] - boxes[i - 1] <= 1 for i in span if i not in searched),
+                  "between them, one run of the face-only person's head region a frame",
+                  [boxes[i] - boxes[i - 1] for i in span])
+    finally:
+        worker_env_down(rep, tmp, d, notifier)
+    return rep.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
