@@ -14,17 +14,14 @@ every frame (before round 8: in every frame while the face-only person
 was tracked).
 
 Every bound is in frames of the synthetic 5 fps clock, never wall time."""
-import json
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import MODELS, Report  # noqa: E402
-from test_pipeline_worker import Dispatcher, NOFRAME, frame_file, worker_env_down  # noqa: E402
-from test_tracking_worker import (FRAME_S, H, STEP_US, W, Run, frames_clock, person_frame,  # noqa: E402
-                                  set_args, worker_env)
+from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
+from test_tracking_worker import STEP_US, Run, frames_clock, set_args, worker_env  # noqa: E402
 
 SEARCH_MS = 1000
 SETS = ["track.min_hits=2", "track.stable_ms=800", "track.recheck_ms=600000", "track.recheck_box_change=2",
@@ -36,26 +33,6 @@ FACE_ONLY = (470, 70, 100)      # the person it does not
 FRAMES_PER_MS = 1000.0 / STEP_US
 
 
-class FaceOnlyRun(Run):
-    """Run whose frames carry ingest's person box for the first person only."""
-
-    def send_first_box(self, people):
-        self.t += STEP_US
-        began = time.monotonic()
-        self.n += 1
-        img, boxes = person_frame(people)
-        boxes = boxes[:1]
-        fid = "%016d-%03d" % (self.t, self.n % 1000)
-        meta = {"received_us": self.t, "width": W, "height": H, "temperature": None, "persons": boxes}
-        with open(os.path.join(self.q, fid + ".jpg"), "wb") as f:
-            f.write(frame_file(img, json.dumps(meta)))
-        self.d.frame(self.cam, fid)
-        got = self.d.done(60)
-        self.frame_s = max(self.frame_s, time.monotonic() - began, FRAME_S)
-        self.frames.append((fid, self.t, boxes))
-        return got is not None and got[0] == fid and got[1] == 0
-
-
 def main():
     rep = Report()
     env = worker_env(rep, "gw-e2e-faceonly-")
@@ -65,10 +42,10 @@ def main():
     d = None
     try:
         d = Dispatcher(tmp, "hall", MODELS, set_args(SETS))
-        hall = FaceOnlyRun(tmp, "hall", d, frames_clock(3600))
+        hall = Run(tmp, "hall", d, frames_clock(3600))
         ok = True
         for _ in range(N):
-            ok &= hall.send_first_box([(on,) + BODY, (off,) + FACE_ONLY])
+            ok &= hall.send([(on,) + BODY, (off,) + FACE_ONLY], bodies=1)
         rc = d.close(20)
         d = None
         rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
