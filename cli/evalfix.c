@@ -78,7 +78,7 @@ evalfix_line(struct evalset *set, const char *dir, const char *file, struct eval
 	if ((im = evalset_find(set, file, err, errlen)) == NULL)
 		return -1;
 	own = im->nfaces - im->nextra;
-	for (j = 0; j < own && !evalfix_same(&im->faces[j], &want); j++)
+	for (j = 0; j < own && (im->faces[j].corrected || !evalfix_same(&im->faces[j], &want)); j++)
 		;
 	if (j == own) {
 		util_errf(err, errlen, "%s: no %s face at %g,%g %gx%g in its annotations (corrected twice, or the "
@@ -90,8 +90,9 @@ evalfix_line(struct evalset *set, const char *dir, const char *file, struct eval
 		im->nfaces--;
 	} else {
 		if (hasto)
-			to.cls = (enum evalset_class)cls, im->faces[j] = to;
+			im->faces[j] = to;
 		im->faces[j].cls = (enum evalset_class)cls;
+		im->faces[j].corrected = 1;
 	}
 	im->ncorrected++;
 	set->corrected++;

@@ -386,7 +386,7 @@ evalset_voc_end(void *data, const XML_Char *el)
 				v->cap = ncap;
 			}
 			v->faces[v->nfaces++] = (struct evalset_face){ v->xmin, v->ymin,
-			    v->xmax - v->xmin, v->ymax - v->ymin, evalset_label(v->name) };
+			    v->xmax - v->xmin, v->ymax - v->ymin, evalset_label(v->name), 0 };
 		}
 	}
 out:

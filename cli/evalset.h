@@ -21,6 +21,7 @@ enum evalset_class { EVALSET_ON = 0, EVALSET_OFF, EVALSET_CHIN, EVALSET_FACE, EV
 struct evalset_face {
 	float x, y, w, h;           /* top-left corner and size, pixels */
 	enum evalset_class cls;
+	int corrected;              /* evalfix_load changed it: no later correction names it */
 };
 
 struct evalset_image {

@@ -56,15 +56,18 @@ def read(paths):
 def apply(faces, fixes):
     """faces (annotations.jsonl's dicts) with fixes applied, in order"""
     faces = [dict(fc) for fc in faces]
+    fixed = set()   # ids of the faces changed: no later line names one (as gatewatch eval)
     for where, (x, y, w, h, lab), corrected, to in fixes:
-        j = next((j for j, fc in enumerate(faces) if fc["label"] == lab and
+        j = next((j for j, fc in enumerate(faces) if id(fc) not in fixed and fc["label"] == lab and
                   all(abs(fc[k] - v) < EPS for k, v in zip("xywh", (x, y, w, h)))), None)
         if j is None:
-            sys.exit("scenefix: %s: no %s face at %g,%g %gx%g in its annotations" % (where, lab, x, y, w, h))
+            sys.exit("scenefix: %s: no %s face at %g,%g %gx%g in its annotations (corrected twice, or the "
+                     "annotations changed)" % (where, lab, x, y, w, h))
         if corrected == "none":
             del faces[j]
             continue
         faces[j]["label"] = corrected
+        fixed.add(id(faces[j]))
         if to:
             faces[j].update(zip("xywh", to))
     return faces

@@ -273,9 +273,12 @@ try:
               and "3 faces corrected by" in out,
               "--corrections relabels, moves and removes the set's faces; the report says so",
               "rc=%d %s %r" % (rc, err, out[:300]))
-    # errors name file:line: a face corrected twice (the second finds it changed), an unknown class,
-    # a line that changes nothing, a face only --extra adds (corrections apply to the set's own)
+    # errors name file:line: a face corrected twice (the second finds it changed; or names it as
+    # the first left it), an unknown class, a line that changes nothing, a face only --extra adds
+    # (corrections apply to the set's own)
     for name, lines, want in (("twice", fixes[:1] * 2, "twice.jsonl:2"),
+                              ("chain", [fixes[0], fix(files[1], f0, LABELS[(LABELS.index(f0[4]) + 2) % 3])],
+                               "chain.jsonl:2"),
                               ("class", [fixes[0].replace('"corrected": "%s"' % f0[4], '"corrected": "maybe"')],
                                "class.jsonl:1"),
                               ("same", [fix(files[1], f0, f0[4])], "same.jsonl:1"),

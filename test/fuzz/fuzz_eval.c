@@ -2,7 +2,8 @@
  * (cli/evalset.c): a set's JSON lines, a PASCAL VOC .xml file, and an
  * --extra file of more faces for a set's images, and a --corrections file
  * (cli/evalfix.c). A bad file must be a clear error (-1 with a message),
- * never a crash, and every face kept has a finite box. The first byte
+ * never a crash, every face kept has a finite box, and the counts of
+ * extra and corrected faces agree with the faces. The first byte
  * picks what the rest is: 0 a set (.jsonl), 1 a VOC file, 2 a set, a NUL
  * byte, then an --extra file for it, 3 a set, a NUL byte, a corrections
  * file, and after another NUL byte an --extra file (eval's order). */
@@ -94,6 +95,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* an error says what went wrong */
 	if (rc < 0 && err[0] == '\0')
+		abort();
+	/* the counts agree with the faces: extras are the last nextra, corrections summed */
+	for (i = 0, j = 0; i < set.n; j += set.v[i++].ncorrected)
+		if (set.v[i].nextra < 0 || set.v[i].nextra > set.v[i].nfaces || set.v[i].ncorrected < 0)
+			abort();
+	if (j != set.corrected)
 		abort();
 	for (i = 0; i < set.n; i++)
 		for (j = 0; j < set.v[i].nfaces; j++)
