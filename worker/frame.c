@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "facegeom.h"
 #include "firstpass.h"
 #include "frameid.h"
 #include "image.h"
@@ -231,6 +232,8 @@ struct frame_found {
 	int n, has_body;
 };
 
+#define FRAME_NEAR_MAX 2   /* face-only people searched around their face: one half-height run */
+
 /* frame_msg_box - a box as the tracker and the RESULT take it. */
 static struct msg_box
 frame_msg_box(const struct nn_box *b)
@@ -245,23 +248,28 @@ frame_msg_box(const struct nn_box *b)
 /* frame_near - someone known only by a face (found in no person box) is
  * seen only by a face search outside the person boxes. When the whole
  * frame is searched anyway (whole: a box needs a look, or the timed
- * search), nothing to do (0); else while their latest boxes (made from
- * the face) fit after the n person boxes, they go there as boxes to
- * search (look[]), a head region each, in tiles: returns how many. A
- * whole-frame run on every frame otherwise (-1: more than fit).
- * docs/MODELS.md, "Round 8". */
+ * search), nothing to do (0). Else, when that is cheaper than a
+ * whole-frame run, their latest boxes (made from the face) go after the n
+ * person boxes as boxes to search (look[]): one or two whose head regions
+ * fit a tile (worker.tile_px), half a run together (worker.tile_pair);
+ * returns how many. Otherwise -1: the whole frame, as for everyone
+ * else's first look. docs/MODELS.md, "Round 8". */
 static int
-frame_near(struct worker *w, struct frame_found *f, int n, unsigned char *look, int whole)
+frame_near(struct worker *w, const struct image *im, struct frame_found *f, int n, unsigned char *look,
+           int whole)
 {
-	struct msg_box b[MSG_PERSONS_MAX];
-	int i, k = people_face_only(w->people, b, MSG_PERSONS_MAX);
+	struct msg_box b[FRAME_NEAR_MAX + 1];
+	int i, x, y, bw, bh, full_h, k = people_face_only(w->people, b, FRAME_NEAR_MAX + 1);
 
 	if (k == 0 || whole != ANALYSE_WHOLE_NO)
 		return 0;
-	if (n + k > MSG_PERSONS_MAX)
+	if (k > FRAME_NEAR_MAX || n + k > MSG_PERSONS_MAX || !w->cfg.tile_pair)
 		return -1;
 	for (i = 0; i < k; i++) {
 		f->bodies[n + i] = (struct nn_box){ b[i].x, b[i].y, b[i].w, b[i].h, b[i].score };
+		if (!facegeom_head(im, &f->bodies[n + i], &x, &y, &bw, &bh, &full_h) || bw > w->cfg.tile_px ||
+		    bh > w->cfg.tile_px)
+			return -1;
 		look[n + i] = 1;
 	}
 	return k;
@@ -308,7 +316,7 @@ frame_search(struct worker *w, const struct image *im, uint64_t now, float tempe
 	    w->frame_search_us == 0 || now - w->frame_search_us >= (uint64_t)w->cfg.frame_search_ms * 1000u ||
 	    now < w->frame_search_us) ? ANALYSE_WHOLE_YES : any && w->cfg.frame_search ? ANALYSE_WHOLE_MISSED :
 	    ANALYSE_WHOLE_NO;
-	nnear = w->cfg.frame_search ? frame_near(w, f, n, look, whole) : 0;
+	nnear = w->cfg.frame_search ? frame_near(w, im, f, n, look, whole) : 0;
 	if (nnear < 0)
 		whole = ANALYSE_WHOLE_YES;  /* someone known only by a face: searched on the whole frame */
 	nnear = nnear > 0 ? nnear : 0;
@@ -514,7 +522,7 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 	size_t nev;
 	uint64_t t0 = util_mono_us(), now, wall;
 	int rc, nfaces = 0, nclass = 0, nskip = 0;
-	long whole_runs, box_runs, half_runs; /* the face detector's so far (whole frames + boxes) */
+	long whole_runs, box_runs, half_runs; /* the face detector's so far: whole frames + boxes, half-height */
 
 	if (strcmp(ref->camera, w->camera) != 0) {
 		log_error(ref->frame_id, "frame for camera=%s sent to the worker of camera=%s", ref->camera, w->camera);
@@ -571,8 +579,8 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 		log_warnc(rc, ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
 	analyse_passes(w->an, &whole_runs, &box_runs, &half_runs);
 	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f"
-	    " face_runs=%ld+%ld", ref->camera, r->npersons, nfaces, nclass, nskip, nev,
-	    (double)(util_mono_us() - t0) / 1000.0, whole_runs, box_runs);
+	    " face_runs=%ld+%ld half=%ld", ref->camera, r->npersons, nfaces, nclass, nskip, nev,
+	    (double)(util_mono_us() - t0) / 1000.0, whole_runs, box_runs, half_runs);
 	frame_done(w, ref, 0, "");
 	/* More events than one RESULT holds: the rest without a frame. */
 	if (people_pending(w->people) > 0 && (rc = frame_flush(w, 0)) == -ECANCELED)
