@@ -27,10 +27,11 @@ from test_tracking_worker import STEP_US, Run, frames_clock, set_args, worker_en
 SEARCH_MS = 1000
 SETS = ["track.min_hits=2", "track.stable_ms=800", "track.recheck_ms=600000", "track.recheck_box_change=2",
         "track.consensus_n=3", "track.consensus_window=5", "worker.frame_search=1",
-        "worker.frame_search_ms=%d" % SEARCH_MS, "camera.hall.token=hall-token-12", "camera.hall.mode=indoor"]
+        "worker.frame_search_ms=%d" % SEARCH_MS, "worker.tile_px=240",   # tiles up to 240: a face of ~90 px
+        "camera.hall.token=hall-token-12", "camera.hall.mode=indoor"]
 N = 30                          # frames, 6 s at 5 fps
 BODY = (180, 60, 110)           # the person ingest gives a box for
-FACE_ONLY = (470, 90, 46)       # the person it does not: a small face (its head region fits a tile)
+FACE_ONLY = (470, 70, 80)       # the person it does not: its head region (~2.4 faces) fits a tile
 FRAMES_PER_MS = 1000.0 / STEP_US
 
 
