@@ -18,6 +18,7 @@ file:line), as in `gatewatch eval`.
 """
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -45,9 +46,13 @@ def read(paths):
                     face = (fc["x"], fc["y"], fc["w"], fc["h"], fc["label"])
                     assert o["corrected"] in CLASSES and str(o["reason"]).strip()
                     to = o.get("to")
-                    to = (to["x"], to["y"], to["w"], to["h"]) if to else None
+                    to = (to["x"], to["y"], to["w"], to["h"]) if to is not None else None
+                    # as gatewatch eval (cli/evalfix.c): "to" a box, not with none; a line changes the face
+                    assert to is None or (all(math.isfinite(v) for v in to) and to[2] > 0 and to[3] > 0)
+                    assert not (to and o["corrected"] == "none") and (to or o["corrected"] != face[4])
                 except (AssertionError, KeyError, TypeError, ValueError) as ex:
-                    sys.exit("scenefix: %s: want one face, corrected (%s), a reason: %r" %
+                    sys.exit("scenefix: %s: want one face, corrected (%s) that changes it, a reason, and "
+                             "\"to\" only as a box {x, y, w > 0, h > 0} and not with none: %r" %
                              (where, ", ".join(CLASSES), ex))
                 out.setdefault(o["file"], []).append((where, face, o["corrected"], to))
     return out

@@ -17,7 +17,10 @@ image is here the face is annotated exactly so, and no face is corrected
 twice; every face of the record of what was looked at is annotated, and
 each one it says was corrected is in the corrections; scenefix.py (what
 train-face.sh / train-mask.sh --corrections run) applies every train line
-to ../shared's set (not run without it)."""
+to ../shared's set (not run without it), and refuses what `gatewatch eval
+--corrections` refuses (a face named again after its correction, a line
+that changes nothing, none with a box, a "to" that is no box) on a set made
+here."""
 import json
 import os
 import re
@@ -177,6 +180,40 @@ def scenefix(ntrain):
               r.stderr.strip()[-300:])
 
 
+def scenefix_rules():
+    """scenefix.py refuses what `gatewatch eval --corrections` refuses, naming file:line (no ../shared
+    needed): a face named again after its correction, a line that changes nothing, a moved box with
+    none, a "to" that is no box; two lines on two identical annotated boxes correct one each"""
+    face = {"x": 10, "y": 10, "w": 40, "h": 40, "label": "mask_on"}
+
+    def line(corrected, label="mask_on", **kw):
+        return json.dumps(dict(file="images/s1.jpg", faces=[dict(face, label=label)], corrected=corrected,
+                               reason="r", **kw)) + "\n"
+    with tempfile.TemporaryDirectory(prefix="gw-scenefix-") as tmp:
+        os.makedirs(os.path.join(tmp, "sc", "images"))
+        with open(os.path.join(tmp, "sc", "annotations.jsonl"), "w") as f:
+            f.write(json.dumps({"file": "images/s1.jpg", "faces": [face, face]}) + "\n")
+        for name, lines, want in (("chain", [line("mask_chin"), line("mask_off", "mask_chin")], "chain.jsonl:2"),
+                                  ("same", [line("mask_on")], "same.jsonl:1"),
+                                  ("none_to", [line("none", to=dict(x=1, y=1, w=5, h=5))], "none_to.jsonl:1"),
+                                  ("to_empty", [line("mask_off", to=dict(x=1, y=1, w=0, h=5))], "to_empty.jsonl:1"),
+                                  ("two", [line("mask_chin"), line("mask_off")], None)):
+            path = os.path.join(tmp, name + ".jsonl")
+            with open(path, "w") as f:
+                f.write("".join(lines))
+            r = subprocess.run([sys.executable, os.path.join(ROOT, "models", "scripts", "scenefix.py"), "--scenes",
+                                os.path.join(tmp, "sc"), "--corrections", path, "--out", os.path.join(tmp, name)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+            if want:
+                check(r.returncode == 1 and want in r.stderr, "scenefix.py refuses %s, naming %s" % (name, want),
+                      "rc=%d %s" % (r.returncode, r.stderr.strip()[-200:]))
+            else:
+                got = [fc["label"] for fc in json.loads(open(os.path.join(tmp, name, "annotations.jsonl")).read())
+                       ["faces"]] if r.returncode == 0 else r.stderr.strip()[-200:]
+                check(got == ["mask_chin", "mask_off"], "scenefix.py: two identical boxes, one correction each",
+                      repr(got))
+
+
 def number(f):
     return int(re.findall(r"\d+", os.path.basename(f))[-1])
 
@@ -228,6 +265,7 @@ def corrections(ann):
     check(not lerrs and nlook, "looked at: %d faces, %d corrected (each in the corrections)" % (nlook, nfix),
           "; ".join(lerrs[:5]))
     scenefix(ntrain)
+    scenefix_rules()
     check(not errs and done, "corrections: %d faces, each once, a class or none and a reason; %d checked against "
           "the annotations here" % (len(done), here), "; ".join(errs[:5]))
 
