@@ -248,7 +248,8 @@ frame_msg_box(const struct nn_box *b)
 /* frame_near - someone known only by a face (found in no person box) is
  * seen only by a face search outside the person boxes. When the whole
  * frame is searched anyway (whole: a box needs a look, or the timed
- * search), nothing to do (0). Else, when that is cheaper than a
+ * search), nothing to do (0); with worker.frame_skip a box's look searches
+ * it only if a box finds no face, so not anyway. Else, when that is cheaper than a
  * whole-frame run, their latest boxes (made from the face) go after the n
  * person boxes as boxes to search (look[]): one or two whose head regions
  * fit a tile (worker.tile_px), half a run together (worker.tile_pair);
@@ -261,7 +262,7 @@ frame_near(struct worker *w, const struct image *im, struct frame_found *f, int 
 	struct msg_box b[FRAME_NEAR_MAX + 1];
 	int i, x, y, bw, bh, full_h, k = people_face_only(w->people, b, FRAME_NEAR_MAX + 1);
 
-	if (k == 0 || whole != ANALYSE_WHOLE_NO)
+	if (k == 0 || whole == ANALYSE_WHOLE_YES || (whole == ANALYSE_WHOLE_MISSED && !w->cfg.frame_skip))
 		return 0;
 	if (k > FRAME_NEAR_MAX || n + k > MSG_PERSONS_MAX || !w->cfg.tile_pair)
 		return -1;

@@ -14,6 +14,10 @@ far), not in every frame (before round 8: in every frame while the
 face-only person was tracked), and in the frames between, the face-only
 person's head region is searched in a half-height run.
 
+The same again with worker.frame_skip=1 (a box's look searches the whole
+frame only when a box found no face): the face-only person is searched
+around their face in those frames too (before: not at all, 4 frames unseen).
+
 Every bound is in frames of the synthetic 5 fps clock, never wall time."""
 import os
 import re
@@ -35,15 +39,14 @@ FACE_ONLY = (470, 70, 80)       # the person it does not: its head region (~2.4 
 FRAMES_PER_MS = 1000.0 / STEP_US
 
 
-def main():
-    rep = Report()
+def run(rep, extra):
     env = worker_env(rep, "gw-e2e-faceonly-")
     if env is None:
         return rep.done()
     tmp, notifier, (on, off) = env
     d = None
     try:
-        d = Dispatcher(tmp, "hall", MODELS, set_args(SETS))
+        d = Dispatcher(tmp, "hall", MODELS, set_args(SETS + extra))
         hall = Run(tmp, "hall", d, frames_clock(3600))
         ok = True
         for _ in range(N):
@@ -93,6 +96,14 @@ def main():
                   [(boxes[i] - boxes[i - 1], half[i] - half[i - 1]) for i in span])
     finally:
         worker_env_down(rep, tmp, d, notifier)
+    return rep.done()
+
+
+def main():
+    rep = Report()
+    for extra in ([], ["worker.frame_skip=1"]):
+        print("# settings: the test's%s" % "".join(" + " + e for e in extra), flush=True)
+        run(rep, extra)
     return rep.done()
 
 
