@@ -20,7 +20,7 @@
 #define ANALYSE_FACES_MAX 32         /* faces kept per search */
 #define ANALYSE_CAND_MAX 256         /* candidate faces per frame */
 #define ANALYSE_COVER_W 0.4f         /* analyse_covered: a face this wide of the head region is its face */
-#define ANALYSE_HINT 0.3f            /* worker.tile_large: a whole-frame face this likely is a hint */
+#define ANALYSE_HINT 0.3f            /* worker.tile_large, box_hint: a whole-frame face this likely is a hint */
 #define ANALYSE_HINT_MAX 64          /* whole-frame faces kept down to ANALYSE_HINT */
 #define ANALYSE_GRID 2               /* worker.tile_px: head regions searched 2 x 2 to a run */
 #define ANALYSE_TILES (ANALYSE_GRID * ANALYSE_GRID)
@@ -52,6 +52,7 @@ struct analyse {
 	int face_input;         /* worker.face_input */
 	int tile_px;            /* worker.tile_px */
 	int tile_large;         /* worker.tile_large */
+	int box_hint;           /* worker.box_hint */
 	float temp_limit;
 	struct histo face_time, mask_time; /* runs since analyse_times */
 	long passes[3];         /* face detector runs: whole frames, person boxes, of those half-height */
@@ -74,6 +75,7 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	a->face_input = c->face_input;
 	a->tile_px = c->tile_px;
 	a->tile_large = c->tile_large;
+	a->box_hint = c->box_hint;
 	a->temp_limit = (float)c->temp_limit;
 	if ((a->face = facedet_open(c->models_dir, c->face_input, err, errlen)) == NULL ||
 	    (c->face_input != c->body_input &&
@@ -203,7 +205,8 @@ analyse_hinted(const struct analyse_search *s, const struct facedet_view *v, con
 /* analyse_run - one run of fd on the views of t (level lv), grid to a row
  * of its input; faces go to s->cand, and a head region (level 0) without
  * a face is searched again alone (worker.tile_large: scaled down here) or
- * queues its whole box at level 1. Returns 0 or -errno. */
+ * queues its whole box at level 1 (worker.box_hint: only when the
+ * whole-frame search holds a face there). Returns 0 or -errno. */
 static int
 analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s, struct facedet *fd, int lv,
             const struct analyse_tiles *t, int grid)
@@ -227,7 +230,8 @@ analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s,
 		whole.h = t->full_h[i];
 		if (t->large[i] && (count[i] == 0 || analyse_hinted(s, &t->v[i], f + k, count[i])))
 			rc = analyse_queue(a, im, s, lv, &t->v[i], t->full_h[i], t->box[i], 1);
-		else if (count[i] == 0 && lv == 0 && t->full_h[i] > 0)
+		else if (count[i] == 0 && lv == 0 && t->full_h[i] > 0 &&
+		    (!a->box_hint || s->hint == NULL || analyse_hinted(s, &whole, NULL, 0)))
 			rc = analyse_queue(a, im, s, 1, &whole, 0, t->box[i], 0);
 		else
 			rc = 0;
@@ -296,8 +300,8 @@ analyse_all_found(const struct analyse_search *s, const unsigned char *look, int
 }
 
 /* analyse_first - the whole-frame search before the person boxes' into fr
- * (ANALYSE_HINT_MAX long); with worker.tile_large its faces down to
- * ANALYSE_HINT stay in s as hints. Returns the count over
+ * (ANALYSE_HINT_MAX long); with worker.tile_large or worker.box_hint its
+ * faces down to ANALYSE_HINT stay in s as hints. Returns the count over
  * worker.face_threshold (the first ones: sorted by score), or -errno. */
 static int
 analyse_first(struct analyse *a, const struct image *im, struct nn_box *fr, struct analyse_search *s)
@@ -305,7 +309,7 @@ analyse_first(struct analyse *a, const struct image *im, struct nn_box *fr, stru
 	float hint = ANALYSE_HINT < a->face_threshold ? ANALYSE_HINT : a->face_threshold;
 	int n, nf = 0;
 
-	if (!a->tile_large)
+	if (!a->tile_large && !a->box_hint)
 		return analyse_detect(a, im, fr, ANALYSE_FACES_MAX);
 	if ((n = analyse_detect_at(a, im, hint, fr, ANALYSE_HINT_MAX)) < 0)
 		return n;
