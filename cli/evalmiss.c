@@ -11,7 +11,9 @@
  *                    frame scores it under the threshold; _crop_finds: a
  *                    tight crop around it scores it at the threshold
  *   outside_head_region  in a person box, but outside its head region
- *                    (the whole box is searched only when that is empty)
+ *                    (the whole box is searched only when that is empty,
+ *                    and with worker.box_hint only where the whole frame
+ *                    scores a face at 0.3: "scores.box" is that search's)
  *   below_threshold  in a head region, under the threshold there and on
  *                    the whole frame; _crop_finds as above
  * The detector's box "on" the face is one eval would match (IoU >= 0.3 or
