@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import Gatewatch, Report, images_darknet, wait_until, NO_PERSON_PHOTOS  # noqa: E402
+from lib import Gatewatch, Report, images_darknet, wait_until  # noqa: E402
 from notifier_env import check_answers, http, keep_answers  # noqa: E402
 from wsclient import WS, WSClosed  # noqa: E402
 
@@ -81,7 +81,12 @@ def hello(gw, camera, token):
 
 def main():
     rep = Report()
-    people = [p for p in images_darknet() if os.path.basename(p) not in NO_PERSON_PHOTOS][:2]
+    # One person, three frames of them (track.min_hits is 2): a track is
+    # confirmed and stored whatever the face search finds. The first two
+    # photos of the list (horses.jpg: no person for ingest; kite.jpg: five
+    # small people, one frame) were stored only while a face was found in
+    # one frame, which worker.box_hint (59a1c6b) rightly stopped.
+    people = [p for p in images_darknet() if os.path.basename(p) == "person.jpg"] * 3
     if not people:
         rep.fail("test photos", "none found (darknet's sample photos)")
         return rep.done()
