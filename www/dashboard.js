@@ -359,6 +359,7 @@
 		if (old) { old.replaceWith(historyRow(item)); return; }
 		if (!matchesFilters(item)) return;
 		tb.prepend(historyRow(item));
+		if (liveAdded) liveAdded.set(key, item);
 		document.getElementById("history-msg").textContent = "";
 	}
 
@@ -617,9 +618,14 @@
 		return true;
 	}
 
+	/* people added live while a fresh load of the list is in flight: its
+	 * answer may predate them, and must not wipe their rows */
+	let liveAdded = null;
+
 	async function loadHistory(older) {
 		const msg = document.getElementById("history-msg");
 		const more = document.getElementById("more");
+		const mine = older ? null : (liveAdded = new Map());
 		let items;
 		try {
 			const r = await fetch(href("tracks", "/api/tracks") + "?" + historyQuery(older), { cache: "no-store" });
@@ -636,6 +642,11 @@
 			const old = tb.querySelector(`tr[data-key="${p.camera}:${p.track}"]`);
 			if (old) old.replaceWith(historyRow(p));
 			else tb.append(historyRow(p));
+		}
+		if (mine && mine === liveAdded) {
+			for (const [key, p] of mine)
+				if (!tb.querySelector(`tr[data-key="${key}"]`)) tb.prepend(historyRow(p));
+			liveAdded = null;
 		}
 		if (items.length) oldestId = items[items.length - 1].id;
 		more.disabled = items.length < 25;
