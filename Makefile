@@ -134,7 +134,7 @@ run: deps all models
 test: deps all models $(UNIT_BINS)
 	sh test/run.sh
 
-test-unit: all $(UNIT_BINS)
+test-unit: $(UNIT_BINS)
 	sh test/run.sh unit
 
 bench: deps all models
