@@ -301,7 +301,7 @@ metrics_outcomes(struct jbuf *b)
 static void
 metrics_deliveries(struct jbuf *b)
 {
-	unsigned long long pub, drop, conn;
+	unsigned long long pub, drop, conn, held;
 	double secs;
 	long long v;
 
@@ -333,13 +333,17 @@ metrics_deliveries(struct jbuf *b)
 	metrics_head(b, "gatewatch_mqtt_connected", "gauge", "1 while connected to the MQTT broker (absent: MQTT is off).");
 	if (mqtt_connected() >= 0)
 		jbuf_add(b, "gatewatch_mqtt_connected %d\n", mqtt_connected());
-	today_counts(&pub, &secs);
+	today_counts(&pub, &secs, &held);
 	metrics_head(b, "gatewatch_today_reads_total", "counter",
 	    "The day's figures read again in the thread pool (someone listening after a change) (since start).");
 	jbuf_add(b, "gatewatch_today_reads_total %llu\n", pub);
 	metrics_head(b, "gatewatch_today_read_seconds_total", "counter",
 	    "Time spent reading the day's figures in the thread pool (since start).");
 	jbuf_add(b, "gatewatch_today_read_seconds_total %.6f\n", secs);
+	metrics_head(b, "gatewatch_today_reads_held_total", "counter",
+	    "Ticks (one a second) that held a due read of the day's figures back: a change waiting, nobody "
+	    "listening (since start).");
+	jbuf_add(b, "gatewatch_today_reads_held_total %llu\n", held);
 }
 
 void

@@ -24,6 +24,7 @@ static struct {
 	int dirty, busy;
 	uint64_t start_us, cost_us; /* monotonic: the last read's start, its time */
 	unsigned long long reads, read_us; /* pool reads since start, their time */
+	unsigned long long held;  /* ticks a read was due but nobody listened */
 	today_fresh_fn fresh;
 } today;
 
@@ -110,9 +111,10 @@ today_done(void *arg, int status)
 }
 
 void
-today_counts(unsigned long long *reads, double *seconds)
+today_counts(unsigned long long *reads, double *seconds, unsigned long long *held)
 {
 	*reads = today.reads;
+	*held = today.held;
 	*seconds = (double)today.read_us / 1e6;
 }
 
@@ -123,8 +125,12 @@ today_tick(int listening)
 	time_t t = time(NULL);
 	struct today_job *j;
 
-	if (!listening || today.busy || (!today.dirty && today.figures != NULL && today_day(t) == today.day))
+	if (today.busy || (!today.dirty && today.figures != NULL && today_day(t) == today.day))
 		return;
+	if (!listening) {
+		today.held++; /* the change waits for someone to listen */
+		return;
+	}
 	/* at most 5% of a pool thread, and once a second (the tick) */
 	if (now - today.start_us < 20 * today.cost_us)
 		return;

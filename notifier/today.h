@@ -31,8 +31,8 @@ void today_changed(void);
 void today_tick(int listening);
 
 /* today_counts - for /metrics: reads in the pool since start, their time
- * in seconds. */
-void today_counts(unsigned long long *reads, double *seconds);
+ * in seconds, and the ticks that held a due read back (nobody listening). */
+void today_counts(unsigned long long *reads, double *seconds, unsigned long long *held);
 
 /* today_figures - the last figures read (borrowed), or NULL when none
  * could be read yet. They may be one read behind: a read due is on its
