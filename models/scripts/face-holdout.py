@@ -3,8 +3,8 @@
 of `make train-face` (mask-scenes N % 5 == 1, written by face-lists.py
 --holdout; never validation), through the system's own path.
 
-  face-holdout.py --weights W [--weights W2 ...] --holdout DIR --work DIR
-                  [--gatewatch bin/gatewatch] [--models models/out]
+  face-holdout.py --weights W [--weights W2 ...] --holdout DIR [--holdout DIR2 ...]
+                  --work DIR [--gatewatch bin/gatewatch] [--models models/out]
                   [--compare N] [--details-only]
 
 For each weights file: a models folder (models/out's files, that
@@ -22,11 +22,26 @@ seeded), the score difference at each one's best threshold and at the
 first's; prints the difference, its 95% interval and the share of
 resamples where the later file scores higher. --details-only: reuse the
 --details of an earlier run in --work (no eval run).
+
+Cross-fitted folds (train-face.sh --folds K): --holdout once per fold, and
+each --weights either one file (scored on every fold: the start or shipped
+weights) or K files joined by commas, the i-th trained without fold i and
+scored on fold i only. Every table is then over the pooled out-of-fold
+images (all train images for K folds), and --compare adds each fold's own
+difference (at the pooled best thresholds) beside the pooled bootstrap.
+--only-fold I: run the evals of fold I only (every weights), no table (each
+fold's training run scores its own fold; the pooled run then reads them all
+with --details-only). --first-details FILE: the first --weights' details
+are FILE's lines of each fold's images (a `gatewatch eval --details` of
+those weights on every train image at threshold 0.30, as train-face.sh
+writes WORK/start.details) instead of an eval.
 """
 import argparse
 import importlib.util
+import json
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -49,7 +64,7 @@ def small_recall(imgs, t):
     return hit / n if n else 0.0
 
 
-def run(a, weights, work):
+def run(a, weights, work, holdout):
     models = os.path.join(work, "models")
     os.makedirs(models, exist_ok=True)
     src = os.path.abspath(a.models)
@@ -66,7 +81,7 @@ def run(a, weights, work):
     if a.details_only:
         return fv.load(details)
     cmd = ["nice", "-n", "10", a.gatewatch, "eval", "-q", "--set", "models.dir=" + models,
-           "--set", "worker.face_threshold=%.2f" % fv.LOW, "--details", details, a.holdout]
+           "--set", "worker.face_threshold=%.2f" % fv.LOW, "--details", details, holdout]
     with open(os.path.join(work, "holdout.report"), "w") as out:
         subprocess.run(cmd, check=True, stdout=out)
     return fv.load(details)
@@ -88,6 +103,49 @@ def boot_score(counts, nums):
         c = counts[k]
         h, n, nf, nm = h + c[0], n + c[1], nf + c[2], nm + c[3]
     return (h / n if n else 0.0) + (nm / nf if nf else 0.0)
+
+
+def score_run(a, spec, work, first=False):
+    """spec: one weights file for every --holdout, or one per --holdout
+    joined by commas; the images of every fold pooled, and per fold"""
+    files = spec.split(",")
+    if len(files) not in (1, len(a.holdout)):
+        sys.exit("face-holdout: %s: one weights file or one per --holdout (%d)" % (spec, len(a.holdout)))
+    if len(a.holdout) == 1 and not first:
+        imgs = run(a, files[0], work, a.holdout[0])
+        return imgs, [imgs]
+    folds = []
+    for k, hold in enumerate(a.holdout):
+        w = files[k] if len(files) > 1 else files[0]
+        if first:
+            folds.append(fold_details(a.first_details, hold))
+        elif a.only_fold in (0, k + 1):
+            folds.append(run(a, w, os.path.join(work, "h%d" % (k + 1)), hold))
+    return [img for f in folds for img in f], folds
+
+
+def fold_details(path, holdout):
+    """path's images that are in holdout's annotations.jsonl"""
+    with open(os.path.join(holdout, "annotations.jsonl")) as f:
+        names = {int(re.search(r"(\d+)\.[A-Za-z]+$", json.loads(line)["file"]).group(1))
+                 for line in f if line.strip()}
+    imgs = [img for img in fv.load(path) if img[2] in names]
+    if len(imgs) != len(names):
+        sys.exit("face-holdout: %s holds %d of the %d images of %s" % (path, len(imgs), len(names), holdout))
+    return imgs
+
+
+def fold_rows(base, other, base_folds, other_folds):
+    """each fold's score difference, both at their pooled best thresholds"""
+    rows = []
+    for k, (fb, fo) in enumerate(zip(base_folds, other_folds)):
+        cb, co = image_counts(fb, base[1]), image_counts(fo, other[1])
+        nums = sorted(cb)
+        if nums != sorted(co):
+            sys.exit("face-holdout: fold %d scored on different images" % (k + 1))
+        rows.append("%+.4f" % (boot_score(co, nums) - boot_score(cb, nums)))
+    return ["  each fold at the pooled best thresholds (%d images each): %s" % (
+        len(base_folds[0]), ", ".join(rows))] if len(base_folds) > 1 else []
 
 
 def compare(base, other, rounds):
@@ -115,17 +173,28 @@ def compare(base, other, rounds):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--weights", action="append", required=True)
-    ap.add_argument("--holdout", required=True)
+    ap.add_argument("--holdout", action="append", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--gatewatch", default="bin/gatewatch")
     ap.add_argument("--models", default="models/out")
     ap.add_argument("--compare", type=int, default=0, metavar="N")
     ap.add_argument("--details-only", action="store_true")
+    ap.add_argument("--only-fold", type=int, default=0, metavar="I")
+    ap.add_argument("--first-details", metavar="FILE")
     a = ap.parse_args()
-    scored = []
+    if not 0 <= a.only_fold <= len(a.holdout):
+        sys.exit("face-holdout: --only-fold %d: there are %d --holdout" % (a.only_fold, len(a.holdout)))
+    if a.only_fold:
+        for i, w in enumerate(a.weights):
+            if not (i == 0 and a.first_details):
+                score_run(a, w, os.path.join(a.work, "w%d" % i))
+        return
+    scored, folds = [], []
     for i, w in enumerate(a.weights):
-        imgs = run(a, w, os.path.join(a.work, "w%d" % i))
-        print("%s (held-out train images: %d)" % (w, len(imgs)))
+        imgs, per_fold = score_run(a, w, os.path.join(a.work, "w%d" % i), i == 0 and a.first_details)
+        folds.append(per_fold)
+        print("%s (held-out train images: %d%s)" % (
+            w, len(imgs), ", %d folds" % len(per_fold) if len(per_fold) > 1 else ""))
         print("| t | recall 40+ on / off / chin / all | 20-39 | precision | found | false | score |")
         print("|---|---|---|---|---|---|---|")
         best = None
@@ -142,7 +211,8 @@ def main():
         scored.append((imgs, best[0]))
     for i in range(1, len(scored)) if a.compare > 0 else ():
         print("%s against %s (paired bootstrap of the held-out images):" % (a.weights[i], a.weights[0]))
-        print("\n".join(compare(scored[0], scored[i], a.compare)))
+        print("\n".join(compare(scored[0], scored[i], a.compare) +
+                        fold_rows(scored[0], scored[i], folds[0], folds[i])))
 
 
 if __name__ == "__main__":

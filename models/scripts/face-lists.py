@@ -17,13 +17,24 @@ h, label}]} of real faces the annotations lack (models/data/; lines of
 validation images are skipped); each image's faces are added to its annotations in train.list, the holdout and
 the train set alike, so that the shipped weights and every candidate are
 scored against the same corrected annotations.
+--folds K --fold I: cross-fitted folds over the TRAIN images instead of the
+one held-out part: the train images in number order, the i-th (from 0) in
+fold i % K + 1; fold I is held out (OUT/holdout), the other K - 1 train.
+With K = 4 fold I is mask-scenes N % 5 == I, so --holdout is --folds 4
+--fold 1.
+--hard DETAILS --hard-score T --hard-repeat R: hard examples weighted: an
+image of train.list holding an annotated face of 40+ px that the DETAILS
+run (`gatewatch eval --details` of the start weights at threshold <= T on
+the train images) finds under T or not at all is written R times (R
+samples of it an epoch instead of one).
 --ignore DETAILS --ignore-score T: the found faces of a `gatewatch eval
 --details` run on OUT/train (the shipped detector) with score >= T that
 match no annotated face are written to train.list as class -1: facetrain
 neither trains them as faces nor mines them as negatives.
 
-Usage: face-lists.py --scenes DIR --out DIR [--holdout] [--additions FILE]
-                     [--ignore DETAILS --ignore-score T]
+Usage: face-lists.py --scenes DIR --out DIR [--holdout | --folds K --fold I]
+                     [--additions FILE] [--ignore DETAILS --ignore-score T]
+                     [--hard DETAILS --hard-score T --hard-repeat R]
 """
 import argparse
 import importlib.util
@@ -75,13 +86,34 @@ def read_additions(paths, scenes):
     return add
 
 
-def read_ignored(path, score):
-    """image path -> found faces (x, y, w, h, detector boxes) with score >=
-    score that match no annotation as `gatewatch eval` matches"""
+def fit_vision():
     here = os.path.dirname(os.path.abspath(__file__))
     spec = importlib.util.spec_from_file_location("fit_vision", os.path.join(here, "fit-vision.py"))
     fv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fv)
+    return fv
+
+
+def read_hard(path, score):
+    """image base names holding an annotated face of 40+ px that no found
+    face of score >= score matches (eval's rule)"""
+    fv = fit_vision()
+    out = set()
+    with open(path) as f:
+        for line in f:
+            j = json.loads(line)
+            found = [d["face"] for d in j["found"] if d["score"] >= score]
+            ann = [a["box"] for a in j["annotated"]]
+            _, am, _ = fv.match(found, ann)
+            if any(m < 0 and fv.size_bucket(b) in ("40-79", "80+") for b, m in zip(ann, am)):
+                out.add(os.path.basename(j["file"]))
+    return out
+
+
+def read_ignored(path, score):
+    """image path -> found faces (x, y, w, h, detector boxes) with score >=
+    score that match no annotation as `gatewatch eval` matches"""
+    fv = fit_vision()
     out = {}
     with open(path) as f:
         for line in f:
@@ -109,13 +141,27 @@ def main():
     ap.add_argument("--additions", action="append", default=[])
     ap.add_argument("--ignore")
     ap.add_argument("--ignore-score", type=float, default=0.5)
+    ap.add_argument("--folds", type=int, default=0, metavar="K")
+    ap.add_argument("--fold", type=int, default=0, metavar="I")
+    ap.add_argument("--hard")
+    ap.add_argument("--hard-score", type=float, default=0.6)
+    ap.add_argument("--hard-repeat", type=int, default=2)
     a = ap.parse_args()
+    if a.holdout:
+        if a.folds:
+            sys.exit("face-lists: --holdout is --folds 4 --fold 1: one or the other")
+        a.folds, a.fold = 4, 1
+    if a.folds and not (a.folds >= 2 and 1 <= a.fold <= a.folds):
+        sys.exit("face-lists: --folds K needs K >= 2 and --fold I, 1 <= I <= K")
+    if a.hard_repeat < 1:
+        sys.exit("face-lists: --hard-repeat must be 1 or more")
+    hard = read_hard(a.hard, a.hard_score) if a.hard else set()
     add = read_additions(a.additions, a.scenes)
     ign = read_ignored(a.ignore, a.ignore_score) if a.ignore else {}
     scenes = os.path.abspath(a.scenes)
     os.makedirs(a.out, exist_ok=True)
-    ntrain = nhold = nadd = nign = 0
-    hold = open_set(a.out, "holdout", scenes) if a.holdout else None
+    ntrain = nhold = nadd = nign = nhard = 0
+    hold = open_set(a.out, "holdout", scenes) if a.folds else None
     tr = open_set(a.out, "train", scenes)
     with open(os.path.join(a.out, "train.list"), "w") as tl, \
             open(os.path.join(scenes, "annotations.jsonl")) as f:
@@ -126,7 +172,8 @@ def main():
                 continue  # validation
             o["faces"] = o["faces"] + add.get(o["file"], [])
             nadd += len(add.pop(o["file"], []))
-            if hold is not None and n % 5 == 1:
+            rank = n - n // 5 - 1  # the image's place among the train numbers
+            if hold is not None and rank % a.folds + 1 == a.fold:
                 hold.write(json.dumps(o) + "\n")
                 nhold += 1
                 continue
@@ -139,15 +186,18 @@ def main():
             for b in drop:
                 row += ["%.2f" % v for v in b] + ["-1"]
             nign += len(drop)
-            tl.write(" ".join(row) + "\n")
+            rep = a.hard_repeat if os.path.basename(o["file"]) in hard else 1
+            nhard += rep > 1
+            tl.write((" ".join(row) + "\n") * rep)
             ntrain += 1
     tr.close()
     if hold is not None:
         hold.close()
     if add:
         sys.exit("face-lists: additions for images not in the annotations: %s" % ", ".join(sorted(add)[:5]))
-    print("face-lists: %d training images, %d held out, %d faces added, %d found faces ignored" % (
-        ntrain, nhold, nadd, nign), file=sys.stderr)
+    print("face-lists: %d training images%s, %d held out, %d faces added, %d found faces ignored" % (
+        ntrain, " (%d hard ones x%d)" % (nhard, a.hard_repeat) if a.hard else "", nhold, nadd, nign),
+        file=sys.stderr)
 
 
 if __name__ == "__main__":
