@@ -257,11 +257,15 @@ track_find(struct tracker *t, uint64_t id)
 
 /* ---- association ---- */
 
-/* track_match - d is tr's box at now: move it, smoothing the velocity. */
+/* track_match - d is tr's box at now: move it, smoothing the velocity;
+ * back_us if it was away (someone else may stand there now). */
 static void
 track_match(const struct tracker *t, struct track *tr, const struct track_box *d, uint64_t now)
 {
 	uint64_t dt = now > tr->info.last_us ? now - tr->info.last_us : 0;
+
+	if (track_gap_away(t, tr, now))
+		tr->back_us = now;
 
 	if (dt > 0) {
 		double vx = ((d->x + d->w / 2) - (tr->info.box.x + tr->info.box.w / 2)) * 1e6 / (double)dt;
@@ -313,6 +317,8 @@ track_assign_box(struct tracker *t, struct track *tr, uint64_t now, struct track
 		a->reason = TRACK_REASON_RECHECK;
 	else if (track_box_change(&tr->look_box, &tr->info.box) > t->c.recheck_box_change)
 		a->reason = TRACK_REASON_BOX;
+	else if (t->c.new_on_change && tr->back_us == now && tr->info.decided)
+		a->reason = TRACK_REASON_BACK; /* who stands there now: one look (track_decide_back) */
 	else
 		a->reason = TRACK_REASON_NONE;
 	a->classify = a->reason != TRACK_REASON_NONE;
@@ -577,6 +583,7 @@ track_adopt(struct tracker *t, const struct track_adopt *a)
 	tr->info.settled_us = tr->agree_since_us = tr->info.last_us;
 	track_adopt_votes(t, tr, a);
 	tr->info.decided = a->decided;
+	tr->decided_us = a->decided ? tr->info.last_us : 0;
 	tr->info.timed_out = a->decided && a->mask == TRACK_MASK_UNKNOWN;
 	tr->info.prompted = a->prompted || tr->info.timed_out;
 	track_adopt_alerts(t, tr, a);

@@ -92,6 +92,7 @@ enum track_reason {
 	TRACK_REASON_UNSETTLED,  /* no settled mask state yet, or votes disagree lately */
 	TRACK_REASON_RECHECK,    /* stable, but recheck_us passed since the last look */
 	TRACK_REASON_BOX,        /* stable, but the box changed a lot since the last look */
+	TRACK_REASON_BACK,       /* stable, but back after an absence: maybe someone else */
 };
 
 /* One look at a person, fed with track_classify(). */

@@ -160,6 +160,8 @@ track_decide_confirm(struct tracker *t, struct track *tr)
 	if (tr->settle_unsent) {
 		tr->settle_unsent = 0;
 		track_decide_emit(t, TRACK_CHANGED, tr, TRACK_MASK_UNKNOWN, !tr->info.decided);
+		if (!tr->info.decided)
+			tr->decided_us = t->now_us;
 		tr->info.decided = 1;
 	}
 }
@@ -209,6 +211,8 @@ track_decide_settle(struct tracker *t, struct track *tr, enum track_mask c, uint
 		tr->settle_unsent = 1;
 	} else {
 		track_decide_emit(t, TRACK_CHANGED, tr, old, !tr->info.decided);
+		if (!tr->info.decided)
+			tr->decided_us = now;
 		tr->info.decided = 1;
 	}
 }
@@ -250,6 +254,7 @@ track_decide_timeout(struct tracker *t, struct track *tr, uint64_t now, int left
 	}
 	tr->info.timed_out = 1;
 	tr->info.decided = 1;
+	tr->decided_us = now;
 	track_decide_emit(t, TRACK_TIMEOUT, tr, tr->info.mask, 0);
 }
 
@@ -429,11 +434,38 @@ track_decide_renew(struct tracker *t, struct track *tr, uint64_t now, struct tra
 	tr->info.frames = 1;
 	tr->info.looks = k;
 	tr->renewed_from = gone->info.id;
+	tr->back_us = tr->decided_us = 0;
 	tr->settle_unsent = tr->has_best = tr->bad = tr->alerted_episode = tr->has_alerted = 0;
 	tr->best_metric = 0;
 	tr->last_prompt = TRACK_PROMPT_NONE;
 	t->st.created++;
 	track_decide_confirm(t, tr);
+}
+
+/* track_decide_back - gate (new_on_change): tr, decided, is back after an
+ * absence since its decision (track_match), and every vote cast since it
+ * came back names one mask state with the other verdict, the last at
+ * decide_score or more: someone else stepped into the place of whoever
+ * left, decided on one look as a fresh person is (with the consensus'
+ * votes of its own, a real swap's new person waited a look more). A
+ * person who never left (one face the classifier calls mask_on and
+ * mask_chin in turn) still needs the consensus (track_decide_renews). */
+static int
+track_decide_back(const struct tracker *t, const struct track *tr)
+{
+	int was = track_decide_compliant_was(t, tr);
+	unsigned i;
+	uint8_t v;
+
+	if (!t->c.new_on_change || was < 0 || tr->nvotes == 0 || tr->back_us == 0 || tr->back_us <= tr->decided_us)
+		return 0;
+	v = tr->votes[tr->nvotes - 1];
+	if ((!track_decide_noncompliant(v)) == was || tr->vote_score[tr->nvotes - 1] < t->c.decide_score)
+		return 0;
+	for (i = tr->nvotes; i-- > 0 && tr->vote_us[i] >= tr->back_us;)
+		if (tr->votes[i] != v)
+			return 0;
+	return 1;
 }
 
 uint64_t
@@ -473,6 +505,10 @@ track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struc
 
 	c = track_decide_consensus(t, tr, now);
 	renews = track_decide_renews(t, tr, c, now);
+	if (renews <= 0 && track_decide_back(t, tr)) {
+		c = tr->votes[tr->nvotes - 1];
+		renews = 1;
+	}
 	if (renews > 0) {
 		track_decide_renew(t, tr, now, &gone);
 		track_decide_settle(t, tr, c, now);

@@ -112,3 +112,11 @@ track_gap_missing_us(const struct tracker *t, const struct track *tr, uint64_t n
 
 	return gone > unseen ? gone - unseen : 0;
 }
+
+int
+track_gap_away(const struct tracker *t, const struct track *tr, uint64_t now)
+{
+	uint64_t iv = track_frame_interval_us(t);
+
+	return iv > 0 && (double)track_gap_missing_us(t, tr, now) > t->c.missing_frames * (double)iv;
+}

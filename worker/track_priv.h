@@ -24,6 +24,10 @@ struct track {
 	uint64_t renewed_from;      /* the track whose place it took (new_on_change), 0 = none */
 	int extra;                  /* its last box came from track_update_more: a face no
 	                             * person box took, found again only when searched */
+	uint64_t back_us;           /* the last match after an absence (track_match: missing
+	                             * longer than missing_frames of the camera's frames);
+	                             * 0 = never away */
+	uint64_t decided_us;        /* when its gate decision was made; 0 = not yet */
 
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];
@@ -105,6 +109,12 @@ void track_gap_end(struct tracker *t, uint64_t now, size_t n);
 /* track_gap_missing_us - how long tr has been missing at now, less the
  * time of the camera's frames nobody looked at since its last match. */
 uint64_t track_gap_missing_us(const struct tracker *t, const struct track *tr, uint64_t now);
+
+/* track_gap_away - tr, matched again at now, was away: missing (as
+ * track_gap_missing_us counts it: frames looked at without them, not
+ * frames nobody looked at) longer than missing_frames of the camera's
+ * frame intervals, so more than a detector's missed frame or two. */
+int track_gap_away(const struct tracker *t, const struct track *tr, uint64_t now);
 
 /* track_decide.c */
 

@@ -176,6 +176,63 @@ CASE(swap_in_place)
 	}
 }
 
+/* A masked person decided PASS leaves; before their track ends
+ * (track.max_missing_ms) someone unmasked steps into their place: their
+ * first confident look decides them, as it decides a fresh person (the
+ * fresh one below, for comparison). Before, a real swap's new person
+ * waited a second vote of its own (the consensus), and in the same box a
+ * settled gate person got no look at all until the re-look (5 s). gap:
+ * the empty frames between (us); dx: where the second person stands. */
+static void
+test_track_gate_swap_after(uint64_t gap, float dx, float score, struct test_track_gate_log *g, uint64_t *arrive)
+{
+	struct tracker *t = test_track_gate_new(1);
+	struct track_box b1 = { 200, 100, 120, 300 }, b2 = { 200 + dx, 100, 120, 300 };
+	uint64_t now = 10 * SEC;
+	int i;
+
+	for (i = 0; i < 10; i++, now += FRAME)
+		test_track_gate_frame(t, now, b1, TRACK_MASK_ON, 0.99f, g);
+	now += gap; /* ingest found the frames between empty: none reaches the worker */
+	*arrive = now;
+	for (i = 0; i < 10; i++, now += FRAME)
+		test_track_gate_frame(t, now, b2, TRACK_MASK_OFF, score, g);
+	track_free(t);
+}
+
+CASE(swap_after_absence)
+{
+	struct test_track_gate_log g = {0}, h = {0}, k = {0}, f = {0};
+	struct tracker *t = test_track_gate_new(1);
+	struct track_box b = { 200, 100, 120, 300 };
+	uint64_t arrive, now = 10 * SEC;
+
+	test_track_gate_frame(t, now, b, TRACK_MASK_OFF, 0.99f, &f); /* a fresh person */
+	CHECK(f.decisions == 1 && f.decided_at[0] == now, "a fresh person: decided at their first frame");
+	track_free(t);
+
+	test_track_gate_swap_after(SEC, 0, 0.99f, &g, &arrive);
+	CHECK(g.news == 2 && g.renewed == 1 && g.ends == 1 && g.decisions == 2 && g.decided[1] == TRACK_MASK_OFF,
+	    "1 s away, someone unmasked in the same box: a new person, DENY");
+	CHECK(g.decisions == 2 && g.decided_at[1] == arrive && g.decided_looks[1] == 1,
+	    "the swap's new person decided at their first frame, on one look, as a fresh one");
+	test_track_gate_swap_after(SEC, 72, 0.99f, &h, &arrive);
+	CHECK(h.decisions == 2 && h.renewed == 1 && h.decided[1] == TRACK_MASK_OFF && h.decided_at[1] == arrive,
+	    "the same a little to the side: decided at their first frame");
+	if (g.decisions == 2 && h.decisions == 2)
+		fprintf(stderr, "# swap after 1 s: decided %.1f / %.1f frames after arriving (same box / beside)\n",
+		    (double)(g.decided_at[1] - arrive) / FRAME, (double)(h.decided_at[1] - arrive) / FRAME);
+	/* one frame missed (the person detector), a look not sure enough: the
+	 * consensus as before, two votes of the new person's own */
+	test_track_gate_swap_after(FRAME, 72, 0.99f, &k, &arrive);
+	CHECK(k.decisions == 2 && k.renewed == 1 && k.decided_at[1] == arrive + FRAME && k.decided_looks[1] == 2,
+	    "away for one missed frame only: not an absence, the new verdict needs its consensus");
+	memset(&k, 0, sizeof(k));
+	test_track_gate_swap_after(SEC, 72, 0.9f, &k, &arrive);
+	CHECK(k.decisions == 2 && k.renewed == 1 && k.decided_at[1] == arrive + FRAME,
+	    "after an absence, a look under track.decide_score: the consensus (two votes)");
+}
+
 /* mask_off and mask_chin are both DENY: looks that move from one to the
  * other change the reason (a CHANGED), not the person */
 CASE(reason_change)
