@@ -2,6 +2,7 @@
 """mask-lists.py - the mask classifier's training and validation lists.
 
   mask-lists.py --scenes DIR --faces DIR --boxes FILE --work DIR [--calib]
+               [--found FILE ...]
   mask-lists.py --scenes DIR --faces DIR --val-only --work DIR
 
 Without --boxes (--val-only: only val.list is written), mask-faces lines get
@@ -52,6 +53,15 @@ maskaug.c), chosen to balance the classes:
   instead of over the mouth) are written after every other line (LATE_MODES),
   so that the lines before them stay those of a list without them; their
   copies are in COPIES (docs/MODELS.md, round 6).
+--found FILE (a `gatewatch eval --split train --details` file, e.g. one run
+at worker.tile_large 0 and one at 240, with --corrections): every train
+face the system's search matched gets FOUND_COPIES more lines with the box
+the search drew for it (the found box mapped by maskcls_from_detector, as
+the worker hands it to the classifier) and the run's label (corrections
+applied); one set of lines per distinct box (to 1 px) of a face over the
+files, so a face both scales draw alike is not counted twice. Written after
+every other line (the lines before them stay those of a list without them);
+validation images are refused, calibration images skipped under --calib.
 Faces under MIN_SIDE px (larger side) are left out of training: a face
 detector does not find them and the crop is a few pixels scaled up.
 Seeds are the line number (1-based) plus SEED_BASE: the lists, and so the
@@ -84,6 +94,8 @@ COPIES = {  # (source, label, mode) -> copies
 # written after every other line, in this order, so that the lines (and so
 # the seeds and crops) before them are those of a list without them
 LATE_MODES = ("nose", "nosepaste")
+FOUND_COPIES = {"mask_on": 2, "mask_off": 6, "mask_chin": 25}  # half of a scene face's plain copies
+DET_DY, DET_H = 0.13, 1.15  # maskcls_from_detector (common/maskcls.c)
 DONOR_MIN_SIDE = 40  # mask-scenes mask_on faces that lend their mask (paste)
 
 
@@ -114,6 +126,38 @@ def fold_face(index, folds):
     return index % folds
 
 
+def found_rows(paths, calib_out):
+    """(src, label, box) of the matched train faces of --found files, one per
+    distinct mapped box of a face."""
+    rows, seen = [], set()
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                d = json.loads(line)
+                m = re.search(r"maksssksksss(\d+)\.", d["file"])
+                if not m:
+                    sys.exit("mask-lists: unexpected file name %s in %s" % (d["file"], path))
+                n = int(m.group(1))
+                if n % 5 == 0:
+                    sys.exit("mask-lists: %s in %s is a validation image" % (d["file"], path))
+                if calib_out and is_calib_scene(n):
+                    continue
+                for fd in d["found"]:
+                    if fd["match"] < 0:
+                        continue
+                    ann = d["annotated"][fd["match"]]
+                    if ann["label"] not in LABELS or max(ann["box"][2], ann["box"][3]) < MIN_SIDE:
+                        continue
+                    x, y, w, h = fd["face"]
+                    cy = y + h / 2 + DET_DY * max(w, h)
+                    box = (x, cy - h / DET_H / 2, w, h / DET_H)
+                    key = (n, fd["match"]) + tuple(round(v) for v in box)
+                    if key not in seen:
+                        seen.add(key)
+                        rows.append((os.path.abspath(d["file"]), ann["label"], box))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenes", required=True)
@@ -122,6 +166,7 @@ def main():
     ap.add_argument("--val-only", action="store_true")
     ap.add_argument("--calib", action="store_true", help="hold the calibration faces out of training")
     ap.add_argument("--work", required=True)
+    ap.add_argument("--found", action="append", default=[], help="gatewatch eval --details of train images")
     a = ap.parse_args()
     work = os.path.abspath(a.work)
     a.scenes, a.faces = os.path.abspath(a.scenes), os.path.abspath(a.faces)
@@ -210,6 +255,11 @@ def main():
                     dsrc, dbox = donors[(SEED_BASE + n) * 2654435761 % len(donors)]
                     f.write(" %s %.2f %.2f %.2f %.2f" % ((dsrc,) + dbox))
                 f.write("\n")
+        for src, lab, box in ([] if a.val_only else found_rows(a.found, a.calib)):
+            for _ in range(FOUND_COPIES[lab]):
+                n += 1
+                f.write("%s %s/img/%06d.%s.ppm found %d %.2f %.2f %.2f %.2f\n" %
+                        ((src, work, n, lab, SEED_BASE + n) + box))
     for name, rows in (("val.list", val), ("calib.list", calib)):
         with open(os.path.join(work, name), "w") as f:
             for i, (src, lab, mode, box, group) in enumerate(rows):

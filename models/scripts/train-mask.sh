@@ -7,6 +7,7 @@
 # Usage: sh models/scripts/train-mask.sh --out DIR [--tools DIR]
 #        [--size N] [--hidden N] [--epochs N] [--seed N] [--work DIR] [--keep] [--calib]
 #        [--crossfit K] [--region face|nose] [--feats-only] [--corrections FILE ...]
+#        [--found FILE ...]
 #   --out     where face.cfg/face.weights are and mask.{cfg,weights,labels,
 #             thresholds,manifest} go
 #   --tools   folder with maskaug, maskfeat, maskeval (default build/models)
@@ -35,6 +36,10 @@
 #             (models/data/mask-scenes-corrections.jsonl): scenefix.py applies
 #             the train images' lines into WORK/scenes, which the lists and the
 #             cross-fit read; default none (the shipped weights: none)
+#   --found FILE  `gatewatch eval --split train --details` of the train images
+#             (one run per search scale: worker.tile_large 0 and 240, with
+#             --corrections): each matched face is also cut from the box the
+#             search drew for it (mask-lists.py FOUND_COPIES); default none
 #   env GW_MASK_SCENES, GW_MASK_FACES, GW_AIZOO: the datasets and the
 #   AIZOO detector (default ../shared/datasets/mask-scenes, mask-faces,
 #   ../shared/models/aizoo-facemask)
@@ -73,7 +78,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 out=""; tools=build/models; size=64; hidden=128; epochs=6; seed=1; work=""; keep=0; calib=""; crossfit=0
-region=face; featsonly=0; fixes=""
+region=face; featsonly=0; fixes=""; found=""
 taps=6
 # one BLAS thread: the same sums in the same order, so the same weights
 export OPENBLAS_NUM_THREADS=1
@@ -95,6 +100,7 @@ while [ $# -gt 0 ]; do
 	--region) region=$2; shift 2 ;;
 	--feats-only) featsonly=1; keep=1; shift ;;
 	--corrections) fixes="$fixes --corrections $2"; shift 2 ;;
+	--found) found="$found --found $(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
 	*) echo "train-mask: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -151,7 +157,7 @@ for s in train val; do for c in with_mask without_mask; do
 done; done >"$work/faces.list"
 halves "$work/faces.list" "$work/faces.boxes" "$tools/maskaug" --boxes "$out"
 /usr/bin/python3 models/scripts/mask-lists.py --scenes "$scenes" --faces "$faces" \
-	--boxes "$work/faces.boxes" --work "$work" $calib
+	--boxes "$work/faces.boxes" --work "$work" $calib $found
 
 # 4. crops
 echo "train-mask: cutting $(wc -l <"$work/train.crops") training crops (${size}x$size, $tools/maskaug)" >&2
@@ -189,7 +195,7 @@ cp "$out/face.cfg" "$out/face.weights" "$work/model/"
 halves "$work/val.list" "$work/val.probs" "$tools/maskeval" -p "$work/model"
 /usr/bin/python3 models/scripts/mask-thresholds.py --probs "$work/val.probs" \
 	--use "$work/model/mask.thresholds" --manifest "$work/model/mask.manifest" \
-	--command "make train-mask (sh models/scripts/train-mask.sh --size $size --hidden $hidden --epochs $epochs --seed $seed${calib:+ $calib})" \
+	--command "make train-mask (sh models/scripts/train-mask.sh --size $size --hidden $hidden --epochs $epochs --seed $seed${calib:+ $calib}${fixes:+ $fixes}${found:+ --found (train details, both scales)})" \
 	--calib "${calib:-trained}" \
 	--taps "$taps" \
 	--train-log "$work/head.log" --crops "$work/train.crops" >/dev/null
