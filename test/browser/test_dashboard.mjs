@@ -155,6 +155,33 @@ await gw.run(async () => {
 		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr")).length === 5),
 			"people are re-fetched after reconnecting", String((await page.$$("#history tbody tr")).length));
 
+		// A person who arrives while the list is being re-fetched keeps their
+		// row (71036d7): the list's answer, read before them, is held here
+		// until their live row is drawn, then given to the page.
+		const T6 = Date.now() * 1000 + 6;
+		let wasRead = false, release;
+		const held = new Promise((r) => { release = r; });
+		await page.route((u) => u.pathname === "/api/tracks", async (route) => {
+			const answer = await route.fetch(); // read now, before T6 is stored
+			wasRead = true;
+			await held;
+			await route.fulfill({ response: answer });
+		}, { times: 1 });
+		await page.$$eval("#history tbody tr", (rows) => rows.forEach((r) => { r.dataset.before = "1"; }));
+		await page.click('#filters button[type="submit"]');
+		gw.check(await gw.waitFor(() => wasRead), "the list's re-fetch is read (and held)");
+		gw.feed(env, [{ camera: "hall", frame: gw.frameId(), events: [{ track: T6, kind: "new", seq: 1 }],
+			persons: [{ verdict: "none", track: T6 }] }]);
+		gw.check(await gw.waitFor(async () => (await page.$(`#history tr[data-key="hall:${T6}"]`)) !== null),
+			"the newcomer's row is drawn live while the re-fetch is held");
+		release();
+		// the answer redraws every row: none drawn before it is left
+		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr[data-before]")).length === 0),
+			"the held answer is drawn", String((await page.$$("#history tbody tr[data-before]")).length));
+		gw.check((await page.$(`#history tr[data-key="hall:${T6}"]`)) !== null && (await page.$$("#history tbody tr")).length === 6,
+			"a person added live during the re-fetch keeps their row (the answer predates them)",
+			String((await page.$$("#history tbody tr")).length));
+
 		// Phone-sized screen: still one readable column.
 		await page.setViewportSize({ width: 390, height: 844 });
 		await gw.sleep(300);
