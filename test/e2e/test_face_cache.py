@@ -15,13 +15,11 @@ frame times we choose (test_tracking_worker.py's Run), on an indoor camera.
 
 Every bound is in frames of the synthetic 5 fps clock, never wall time."""
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import MODELS, Report  # noqa: E402
-from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
-from test_tracking_worker import STEP_US, Run, frames_clock, set_args, tracks_of, worker_env  # noqa: E402
+from lib import Report  # noqa: E402
+from test_tracking_worker import STEP_US, still_run  # noqa: E402
 
 STABLE_MS, RECHECK_MS, SEARCH_MS, ALERT_MS = 800, 2000, 1000, 1500
 SETS = ["track.min_hits=2", "track.stable_ms=%d" % STABLE_MS, "track.recheck_ms=%d" % RECHECK_MS,
@@ -41,41 +39,17 @@ def runs(r):
 
 def main():
     rep = Report()
-    env = worker_env(rep, "gw-e2e-facecache-")
-    if env is None:
-        return rep.done()
-    tmp, notifier, (on, off) = env
-    d = None
-    try:
-        d = Dispatcher(tmp, "hall", MODELS, set_args(SETS))
-        # an hour ahead of the wall clock: nothing here is decided by time alone
-        hall = Run(tmp, "hall", d, frames_clock(3600))
-        ok = True
-        for _ in range(N_ON):
-            ok &= hall.send([(on,) + PERSON])
-        for _ in range(N_OFF):
-            ok &= hall.send([(off,) + PERSON])
-        rc = d.close(20)
-        d = None
-        rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
-        fids = [f for f, _, _ in hall.frames]
-        with notifier.lock:
-            res = [r for r in notifier.parsed if r["camera"] == "hall"]
-        by_fid = {r["frame"]: r for r in res if not r["flags"] & NOFRAME}
-        rep.check(all(f in by_fid for f in fids), "a RESULT for every frame",
-                  [f for f in fids if f not in by_fid][:5])
-        if not all(f in by_fid for f in fids):
+    frames = lambda on, off: [([(on,) + PERSON], {})] * N_ON + [([(off,) + PERSON], {})] * N_OFF  # noqa: E731
+    with still_run(rep, "gw-e2e-facecache-", "hall", SETS, frames) as w:
+        if w is None:
             return rep.done()
-        with open(os.path.join(tmp, "worker.log"), errors="replace") as f:
-            looked = {m[0]: int(m[1]) for m in re.findall(
-                r" info worker (\S+) camera=hall persons=\d+ faces=\d+ classified=(\d+) skipped=\d+", f.read())}
-        rep.check(all(f in looked for f in fids), "one log line per frame with classified=")
+        fids, by_fid, tracks, pos = w.fids, w.by_fid, w.tracks, w.pos
+        looked = w.per_frame(rep, r"camera=hall persons=\d+ faces=\d+ classified=(\d+) skipped=\d+", "classified=")
+        looked = {f: int(g[0]) for f, g in (looked or {}).items()}
         nrun = [runs(by_fid[f]) for f in fids]
         look = [looked.get(f, 1) for f in fids]
-        tracks = tracks_of(res, "hall")
         rep.check(len(tracks) == 1, "one person, one track", list(tracks))
         ev = list(tracks.values())[0] if tracks else []
-        pos = {f: i for i, f in enumerate(fids)}
 
         # 1. masked and still: settled, stable, then no search but the whole frame's and the re-look
         changed = [e for e in ev if e["kind"] == "changed"]
@@ -124,8 +98,6 @@ def main():
                   [(e["kind"], pos.get(e["result"]["frame"])) for e in ev])
         rep.check(all(look[N_ON:i_flip + 1][-3:]) if i_flip >= N_ON else False,
                   "looked at in every frame while the change is being settled", look[N_ON:i_flip + 1])
-    finally:
-        worker_env_down(rep, tmp, d, notifier)
     return rep.done()
 
 

@@ -20,13 +20,11 @@ around their face in those frames too (before: not at all, 4 frames unseen).
 
 Every bound is in frames of the synthetic 5 fps clock, never wall time."""
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import MODELS, Report  # noqa: E402
-from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
-from test_tracking_worker import STEP_US, Run, frames_clock, set_args, worker_env  # noqa: E402
+from lib import Report  # noqa: E402
+from test_tracking_worker import STEP_US, still_run  # noqa: E402
 
 SEARCH_MS = 1000
 SETS = ["track.min_hits=2", "track.stable_ms=800", "track.recheck_ms=600000", "track.recheck_box_change=2",
@@ -40,33 +38,15 @@ FRAMES_PER_MS = 1000.0 / STEP_US
 
 
 def run(rep, extra):
-    env = worker_env(rep, "gw-e2e-faceonly-")
-    if env is None:
-        return rep.done()
-    tmp, notifier, (on, off) = env
-    d = None
-    try:
-        d = Dispatcher(tmp, "hall", MODELS, set_args(SETS + extra))
-        hall = Run(tmp, "hall", d, frames_clock(3600))
-        ok = True
-        for _ in range(N):
-            ok &= hall.send([(on,) + BODY, (off,) + FACE_ONLY], bodies=1)
-        rc = d.close(20)
-        d = None
-        rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
-        fids = [f for f, _, _ in hall.frames]
-        with notifier.lock:
-            res = [r for r in notifier.parsed if r["camera"] == "hall"]
-        by_fid = {r["frame"]: r for r in res if not r["flags"] & NOFRAME}
-        if not all(f in by_fid for f in fids):
-            rep.check(False, "a RESULT for every frame", [f for f in fids if f not in by_fid][:5])
+    frames = lambda on, off: [([(on,) + BODY, (off,) + FACE_ONLY], {"bodies": 1})] * N  # noqa: E731
+    with still_run(rep, "gw-e2e-faceonly-", "hall", SETS + extra, frames) as w:
+        if w is None:
             return rep.done()
-        with open(os.path.join(tmp, "worker.log"), errors="replace") as f:
-            runs = {m[0]: (int(m[1]), int(m[2]), int(m[3])) for m in re.findall(
-                r" info worker (\S+) camera=hall persons=\d+ .* face_runs=(\d+)\+(\d+) half=(\d+)", f.read())}
-        rep.check(all(f in runs for f in fids), "one log line per frame with face_runs=")
-        if not all(f in runs for f in fids):
+        fids, by_fid = w.fids, w.by_fid
+        runs = w.per_frame(rep, r"camera=hall persons=\d+ .* face_runs=(\d+)\+(\d+) half=(\d+)", "face_runs=")
+        if runs is None:
             return rep.done()
+        runs = {f: tuple(int(v) for v in g) for f, g in runs.items()}
 
         # the face-only person (right of the person box): its box is made from its face, so it is in
         # a frame's RESULT only when a search found that face there
@@ -94,8 +74,6 @@ def run(rep, extra):
         rep.check(between and all(boxes[i] - boxes[i - 1] == 1 and half[i] - half[i - 1] == 1 for i in between),
                   "between them, one half-height run (the face-only person's head region) a frame",
                   [(boxes[i] - boxes[i - 1], half[i] - half[i - 1]) for i in span])
-    finally:
-        worker_env_down(rep, tmp, d, notifier)
     return rep.done()
 
 

@@ -19,9 +19,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib import MODELS, Report  # noqa: E402
-from test_pipeline_worker import Dispatcher, NOFRAME, worker_env_down  # noqa: E402
-from test_tracking_worker import Run, frames_clock, set_args, tracks_of, worker_env  # noqa: E402
+from lib import Report  # noqa: E402
+from test_tracking_worker import still_run  # noqa: E402
 
 RECHECK_MS = 2000
 SETS = ["track.recheck_ms=%d" % RECHECK_MS, "camera.gate1.token=gate1-token-1"]
@@ -32,29 +31,11 @@ PASS, DENY, NO_MASK = 1, 2, 1
 
 def main():
     rep = Report()
-    env = worker_env(rep, "gw-e2e-gaterenew-")
-    if env is None:
-        return rep.done()
-    tmp, notifier, (on, off) = env
-    d = None
-    try:
-        d = Dispatcher(tmp, "gate1", MODELS, set_args(SETS))
-        # an hour ahead of the wall clock: nothing here is decided by time alone
-        run = Run(tmp, "gate1", d, frames_clock(3600))
-        ok = True
-        for _ in range(N_ON):
-            ok &= run.send([(on,) + PERSON])
-        for _ in range(N_OFF):
-            ok &= run.send([(off,) + PERSON])
-        rc = d.close(20)
-        d = None
-        rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
-        with notifier.lock:
-            res = [r for r in notifier.parsed if r["camera"] == "gate1"]
-        fids = [f for f, _, _ in run.frames]
-        by_fid = {r["frame"]: r for r in res if not r["flags"] & NOFRAME}
-        pos = {f: i for i, f in enumerate(fids)}
-        tracks = tracks_of(res, "gate1")
+    frames = lambda on, off: [([(on,) + PERSON], {})] * N_ON + [([(off,) + PERSON], {})] * N_OFF  # noqa: E731
+    with still_run(rep, "gw-e2e-gaterenew-", "gate1", SETS, frames) as w:
+        if w is None:
+            return rep.done()
+        tmp, fids, by_fid, tracks, pos = w.tmp, w.fids, w.by_fid, w.tracks, w.pos
         order = sorted(tracks, key=lambda t: pos.get(tracks[t][0]["result"]["frame"], len(fids)))
         desc = {t: [(e["kind"], e["verdict"], e["reason"], e["decision"]) for e in tracks[t]] for t in order}
         rep.check(len(order) == 2, "two people: the masked one, then the one who took the spot", desc)
@@ -92,8 +73,6 @@ def main():
         i_new = pos.get(r["frame"], -1)
         rep.check(0 <= i_new - N_ON <= int(RECHECK_MS / 200) + 5,
                   "seen at the re-look (track.recheck_ms), decided within a few looks (%d frames)" % (i_new - N_ON))
-    finally:
-        worker_env_down(rep, tmp, d, notifier)
     return rep.done()
 
 

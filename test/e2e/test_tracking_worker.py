@@ -19,6 +19,7 @@ events), the best snapshot file per person, tracks ended by time alone
 not before. Real photos: ../shared/datasets/mask-faces (picked at run time
 among those the face detector finds in a person box, so a retrained model
 does not break the tracking checks)."""
+import contextlib
 import glob
 import json
 import os
@@ -219,6 +220,61 @@ def worker_env(rep, prefix):
 def set_args(sets):
     """["--set", KEY=VALUE, ...] for the worker."""
     return [a for s in sets for a in ("--set", s)]
+
+
+class Frames:
+    """What one camera's run through the real worker left (still_run):
+    tmp, its frame ids in order (fids), its RESULTs (res), those of the
+    frames by frame id (by_fid), its tracks' events (tracks, tracks_of)."""
+
+    def __init__(self, tmp, cam, fids, res):
+        self.tmp, self.fids, self.res = tmp, fids, res
+        self.by_fid = {r["frame"]: r for r in res if not r["flags"] & NOFRAME}
+        self.pos = {f: i for i, f in enumerate(fids)}
+        self.tracks = tracks_of(res, cam)
+
+    def per_frame(self, rep, pattern, what):
+        """{frame id: the groups after it} of the worker's per-frame log
+        lines matching pattern (a regex following " info worker FRAME "),
+        checked to hold every frame; None when one lacks it."""
+        with open(os.path.join(self.tmp, "worker.log"), errors="replace") as f:
+            got = {m[0]: m[1:] for m in re.findall(r" info worker (\S+) " + pattern, f.read())}
+        ok = rep.check(all(f in got for f in self.fids), "one log line per frame with " + what,
+                       [f for f in self.fids if f not in got][:5])
+        return got if ok else None
+
+
+@contextlib.contextmanager
+def still_run(rep, prefix, cam, sets, frames):
+    """The real worker between the fakes (worker_env) on camera cam with
+    --set sets, fed frames(on, off) (the picked photos): [(people,
+    Run.send's keywords)] in order, on a clock an hour ahead of the wall
+    clock (nothing is decided by time alone). Checks that every frame was
+    done, the worker exited 0 and every frame has a RESULT; gives a Frames
+    (None when a check failed: the test then ends), and takes it all down
+    (tmp kept when a case failed) when the with block ends."""
+    env = worker_env(rep, prefix)
+    if env is None:
+        yield None
+        return
+    tmp, notifier, (on, off) = env
+    d = None
+    try:
+        d = Dispatcher(tmp, cam, MODELS, set_args(sets))
+        run = Run(tmp, cam, d, frames_clock(3600))
+        ok = True
+        for people, kw in frames(on, off):
+            ok &= run.send(people, **kw)
+        rc = d.close(20)
+        d = None
+        rep.check(ok and rc == 0, "every frame done, the worker exits 0", "rc %s" % rc)
+        with notifier.lock:
+            got = Frames(tmp, cam, [f for f, _, _ in run.frames], [r for r in notifier.parsed if r["camera"] == cam])
+        ok = rep.check(all(f in got.by_fid for f in got.fids), "a RESULT for every frame",
+                       [f for f in got.fids if f not in got.by_fid][:5])
+        yield got if ok else None
+    finally:
+        worker_env_down(rep, tmp, d, notifier)
 
 
 def main():
