@@ -14,8 +14,8 @@
 #        end-to-end file, e.g. e2e/test_ingest_server.py, one unit test,
 #        e.g. unit/test_util, or some of its cases: unit/test_util:clocks,mkdirs;
 #        build/test/test_util --list names them; make test-unit builds them), or
-#        one browser file, e.g. browser/test_login.mjs, or one models shell
-#        test, e.g. models/test_kernels.sh
+#        one browser file, e.g. browser/test_login.mjs, or one models
+#        test, e.g. models/test_kernels.sh, models/test_face_folds.py
 # Environment: B (build dir, default build), BIN (default bin), MODELS.
 set -u
 cd "$(dirname "$0")/.."
@@ -90,6 +90,10 @@ for s in $suites; do
 		run_one "$s" node "test/$s" ;;
 	models/*.sh)    # one model test (make test-asan runs models/test_kernels.sh)
 		run_one "$s" sh "test/$s" ;;
+	models/*.py)    # one model test, as the models suite runs it
+		run_one "$s" /usr/bin/python3 "test/$s" ;;
+	models/*.mjs|models/*.js)
+		run_one "$s" node "test/$s" ;;
 	*) echo "unknown suite $s" >&2; exit 2 ;;
 	esac
 done
