@@ -150,7 +150,7 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 		rc = -ENOMEM;
 	if (rc == 0 && (rc = evalscore_add(st, im, &seen, details)) == 0 && m->miss != NULL &&
 	    (rc = evalmiss_image(m->miss, &img, im, persons, seen.n, r, seen.amatch)) < 0)
-		snprintf(why, whylen, "--misses: face detector failed: %s", strerror(-rc));
+		snprintf(why, whylen, "--misses: face detector or writing failed: %s", strerror(-rc));
 	else if (rc < 0)
 		snprintf(why, whylen, "out of memory");
 	free(seen.amatch);

@@ -211,8 +211,9 @@ evalmiss_cause(const struct evalmiss *m, const struct evalmiss_probe *p)
 	return p->crop >= thr ? EVALMISS_BELOW_CROP : EVALMISS_BELOW;
 }
 
-/* evalmiss_write - one missed face's line. */
-static void
+/* evalmiss_write - one missed face's line; 0, or -ENOMEM / -EIO (a
+ * line left out would make the file disagree with the report's counts). */
+static int
 evalmiss_write(struct evalmiss *m, const struct evalset_image *im, const struct evalset_face *a,
                const struct evalmiss_probe *p, enum evalmiss_cause cause, int n, const struct msg_result *r)
 {
@@ -222,9 +223,12 @@ evalmiss_write(struct evalmiss *m, const struct evalset_image *im, const struct 
 	    "crop", p->crop, "in_boxes", p->in_box, "in_heads", p->in_head, "near_iou", p->near_iou,
 	    "near_taken", p->near_taken, "person_boxes", n, "people", (int)r->npersons);
 
-	if (o != NULL && json_dumpf(o, m->out, JSON_COMPACT | JSON_REAL_PRECISION(4)) == 0)
-		fputc('\n', m->out);
+	int rc = o == NULL ? -ENOMEM : 0;
+
+	if (rc == 0 && (json_dumpf(o, m->out, JSON_COMPACT | JSON_REAL_PRECISION(4)) != 0 || fputc('\n', m->out) == EOF))
+		rc = -EIO;
 	json_decref(o);
+	return rc;
 }
 
 int
@@ -254,7 +258,8 @@ evalmiss_image(struct evalmiss *m, const struct image *img, const struct evalset
 		evalmiss_near(im, j, r, amatch, &p);
 		cause = evalmiss_cause(m, &p);
 		m->count[cause][a->cls]++;
-		evalmiss_write(m, im, a, &p, cause, n, r);
+		if ((rc = evalmiss_write(m, im, a, &p, cause, n, r)) < 0)
+			return rc;
 	}
 	return 0;
 }
