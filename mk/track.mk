@@ -1,4 +1,4 @@
-# track.mk - unit test binaries for worker/track*.c and notifier/webhook.c, webpath.c, rate.c.
+# track.mk - unit test binaries for worker/track*.c, worker/lag.c and notifier/webhook.c, webpath.c, rate.c.
 # The generic $(B)/test/% rule links only the test object with libgwcommon,
 # these tests also need the module under test (and its libraries).
 
@@ -31,3 +31,7 @@ test-track: $(B)/test/test_track $(B)/test/test_track_gate $(B)/test/test_webhoo
 	$(B)/test/test_track_gate
 	$(B)/test/test_webhook
 
+
+$(B)/test/test_lag: $(B)/test/unit/test_lag.o $(B)/worker/lag.o $(B)/libgwcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_lag.o $(B)/worker/lag.o $(LDLIBS_BASE)

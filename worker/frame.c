@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "facegeom.h"
@@ -474,6 +475,7 @@ struct frame_in {
 	size_t len;
 	struct meta meta;            /* ingest's trailer */
 	struct image im;             /* owned: decoded */
+	uint64_t spooled_us;         /* its spool commit (the file's mtime), 0 = not known */
 };
 
 /* frame_load - claim, read and decode the frame. Returns 0, or 1 when the
@@ -482,6 +484,7 @@ static int
 frame_load(struct worker *w, const struct msg_frame_ref *ref, struct frame_in *in)
 {
 	char err[256], reason[96], *metatext = NULL;
+	struct stat st;
 	int rc;
 
 	if ((rc = frame_claim(w, ref, in->path, sizeof(in->path))) < 0) {
@@ -490,6 +493,8 @@ frame_load(struct worker *w, const struct msg_frame_ref *ref, struct frame_in *i
 		return 1;
 	}
 	in->ext = strrchr(in->path, '.') ? strrchr(in->path, '.') + 1 : "jpg";
+	if (stat(in->path, &st) == 0)
+		in->spooled_us = (uint64_t)st.st_mtim.tv_sec * 1000000u + (uint64_t)st.st_mtim.tv_nsec / 1000u;
 	if ((rc = spool_read(in->path, &in->img, &in->len, &metatext)) < 0) {
 		if (rc == -EBADMSG) {
 			frame_fail(w, ref, -EINVAL, "damaged spool trailer");
@@ -545,10 +550,11 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 	 * they are: a cap on it (10 s) put the tick's clock ahead of the
 	 * frames' receipt times when the worker was further behind, which
 	 * ended people still there and stamped the next frames (their first
-	 * and last seen) with the tick's time. */
+	 * and last seen) with the tick's time. The tick leaves out the time a
+	 * frame waited for us (lag.h). */
 	now = r->received_us > 0 ? (uint64_t)r->received_us : util_now_us();
 	wall = util_now_us();
-	w->lag_us = wall > now ? wall - now : 0;
+	lag_frame(&w->lag, now, in.spooled_us, wall);
 	w->have_clock = 1;
 	if (f->skipped > 0) {
 		log_info(ref->frame_id, "camera=%s after %u frames skipped by the dispatcher", ref->camera, f->skipped);

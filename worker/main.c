@@ -97,11 +97,12 @@ worker_sigterm(int sig)
 }
 
 /* worker_tick - no frame for a while: apply the time that passed, on the
- * frames' clock (wall clock minus how late frames reach us). */
+ * frames' clock (wall clock minus how late frames reach us, lag.h). */
 static int
 worker_tick(struct worker *w)
 {
 	struct track_stats st;
+	uint64_t wall = util_now_us();
 	int rc;
 
 	people_stats(w->people, &st);
@@ -113,7 +114,7 @@ worker_tick(struct worker *w)
 	 * the models load. */
 	if (!w->have_clock)
 		return frame_flush(w, 0);
-	if ((rc = people_tick(w->people, util_now_us() - w->lag_us)) < 0)
+	if ((rc = people_tick(w->people, wall - lag_idle_us(&w->lag, wall))) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	return frame_flush(w, 0);
 }
@@ -177,6 +178,7 @@ worker_loop(struct worker *w)
 		case MSG_FRAME:
 			if (frame_handle(w, &m->u.frame) == -ECANCELED)
 				wk.stop = 1;
+			lag_done(&w->lag, util_now_us());
 			break;
 		default:
 			log_warnx(NULL, "camera=%s unexpected %s from the dispatcher, ignored",
@@ -216,8 +218,9 @@ static void
 worker_exit(struct worker *w)
 {
 	struct track_stats st;
+	uint64_t wall = util_now_us();
 
-	if (w->have_clock && people_tick(w->people, util_now_us() - w->lag_us) < 0)
+	if (w->have_clock && people_tick(w->people, wall - lag_idle_us(&w->lag, wall)) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	frame_flush(w, 1);
 	people_stats(w->people, &st);

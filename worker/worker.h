@@ -10,6 +10,7 @@
 #include "config.h"
 #include "msg.h"
 #include "deliver.h"
+#include "lag.h"
 #include "people.h"
 #include "spool.h"
 
@@ -22,9 +23,9 @@ struct worker {
 	char camera[CAMERA_ID_SIZE];
 	int fd;                  /* dispatcher socketpair end */
 	volatile sig_atomic_t *stop; /* set by SIGTERM: stop between frames */
-	uint64_t lag_us;         /* wall clock minus the latest frame's received_us */
+	struct lag lag;          /* how late frames reach us: the idle tick's clock */
 	uint64_t frame_search_us; /* frames' clock of the last whole-frame face search, 0 = none */
-	int have_clock;          /* a frame was analysed: lag_us says how late frames come */
+	int have_clock;          /* a frame was analysed: lag says how late frames come */
 	uint64_t classified, skipped; /* people looked at / not, since start */
 	struct msg_result result; /* scratch, one frame at a time */
 };

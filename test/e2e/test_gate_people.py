@@ -12,6 +12,11 @@ stand-in ingest peer that records the gate messages.
          their track ends, before gate.face_timeout_ms): no prompt (they
          are gone when gate.face_prompt_ms passes), DENY
          face_not_visible as they leave, then left
+  queued a person whose face never shows leaves; their frames reached the
+         worker 20 s after ingest had them in the spool (50 ms), queued
+         behind others: once it waits, the worker's clock is behind by
+         ingest's time, not the queue's, so they are decided and ended
+         before the next person's first frame, not in its result
   behind a masked person whose frames reach the worker 20 s after ingest
          received them (a worker that lags), at 2 frames/s: one track, one
          decision; first/last seen are the frames' receipt times and the
@@ -45,7 +50,7 @@ try:
 except ImportError:
     cv2 = None
 
-CAMS = ("slow", "fast", "noface", "short", "behind", "gate1", "idle")
+CAMS = ("slow", "fast", "noface", "short", "queued", "behind", "gate1", "idle")
 PASS, DENY = 1, 2
 
 
@@ -226,6 +231,37 @@ def main():
                   g[1]["verdict"] == DENY and g[1]["reason"] == gwmsg.REASONS["face_not_visible"],
                   "short: the gate hears appeared, the verdict, left",
                   [(m["kind"], m["verdict"], m["reason"]) for m in g])
+
+        # ---- a leaver whose frame waited in the dispatcher's queue ----------
+        # (track.max_missing_ms 10 s: the old idle clock, behind by the 20 s
+        # the frame waited, could end them only 10 s after it reached the
+        # worker; once the worker has waited a second (lag.h) its clock is
+        # behind by ingest's 50 ms, past the 10 s already, and ends them at
+        # the next idle tick. track.min_hits 1: one frame is a person, so no
+        # idle tick comes between two of the leaver's frames.)
+        d = worker("queued", ("track.max_missing_ms=10000", "track.min_hits=1"))
+        run = Run(gwdir, "queued", d, int(time.time() * 1e6) - 20 * 10**6)
+        ok = run.send([(blank, 300, 60, 110)], gap_us=0, ingest_us=50000)
+        rep.check(ok, "queued: the leaver's frame analysed")
+        left = wait_until(lambda: any(m["kind"] == gwmsg.GATE_LEFT for m in ing.of("queued")), 8)
+        ok = run.send([(on, 300, 60, 110)], gap_us=11 * 10**6, ingest_us=50000)   # the next person
+        rep.check(ok, "queued: the next person's frame analysed")
+        rep.check(left, "queued: the leaver is decided and ended while the worker waits (the frames' clock"
+                  " behind by ingest's time), not at the next person's first frame")
+        rep.check(wait_until(ended("queued"), 30), "queued: the next person ends by time once gone")
+        d.close(20)
+        d = None
+        ev = db_rows(db, "SELECT track_id, kind, verdict, reason, decision, frame_id FROM track_events"
+                     " WHERE camera = 'queued' ORDER BY track_id, seq")
+        leaver = [e for e in ev if e[0] == ev[0][0]] if ev else []
+        rep.check([e[1] for e in leaver] == ["new", "changed", "ended"] and
+                  [e[2:5] for e in leaver if e[4] == 1] == [("DENY", "face_not_visible", 1)] and
+                  all(e[5] != run.frames[-1][0] for e in leaver if e[1] != "new"),
+                  "queued: the leaver's DENY face_not_visible and end are not in the next person's frame", ev)
+        g = [(m["kind"], m["verdict"]) for m in ing.of("queued")]
+        rep.check([k for k, _ in g] == [gwmsg.GATE_APPEARED, gwmsg.GATE_VERDICT, gwmsg.GATE_LEFT] * 2 and
+                  [v for k, v in g if k == gwmsg.GATE_VERDICT] == [DENY, PASS],
+                  "queued: the gate hears the leaver's verdict and left, then the next person's", g)
 
         # ---- the worker 20 s behind the camera -------------------------------
         # Each frame is stamped as received 20 s before it reaches the

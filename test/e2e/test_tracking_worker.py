@@ -150,11 +150,13 @@ class Run:
         self.frames = []          # (frame id, time, boxes)
         self.frame_s = getattr(pick_photos, "frame_s", FRAME_S)  # longest a frame took, s
 
-    def send(self, people, temperature=None, occlude=None, gap_us=STEP_US, ahead=0, bodies=None):
+    def send(self, people, temperature=None, occlude=None, gap_us=STEP_US, ahead=0, bodies=None, ingest_us=None):
         """ahead: this frame starts a run of that many: at least gap_us after
         the last frame, and far enough ahead of the wall clock (FRAME_S);
         bodies: ingest's person boxes for the first that many people only
-        (the others are drawn, found by a face search alone)."""
+        (the others are drawn, found by a face search alone); ingest_us: the
+        file's time (its spool commit) is the receipt plus that, so the
+        rest of how late it comes was a wait in the dispatcher's queue."""
         if ahead:
             self.t = max(self.t + gap_us, frames_clock(ahead * max(self.frame_s, FRAME_S) * 3 + 5))
         else:
@@ -167,6 +169,8 @@ class Run:
         meta = {"received_us": self.t, "width": W, "height": H, "temperature": temperature, "persons": boxes}
         with open(os.path.join(self.q, fid + ".jpg"), "wb") as f:
             f.write(frame_file(img, json.dumps(meta)))
+        if ingest_us is not None:
+            os.utime(os.path.join(self.q, fid + ".jpg"), ns=((self.t + ingest_us) * 1000,) * 2)
         self.d.frame(self.cam, fid)
         got = self.d.done(60)
         self.frame_s = max(self.frame_s, time.monotonic() - began)
