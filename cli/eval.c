@@ -18,6 +18,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "evalfalse.h"
 #include "evalfix.h"
 #include "evalmiss.h"
 #include "evalreport.h"
@@ -37,6 +38,7 @@ struct eval_opts {
 	const char *json_path;       /* NULL: no JSON report */
 	const char *details_path;    /* NULL: no per-image lines */
 	const char *misses_path;     /* NULL: no look at the missed faces (evalmiss.h) */
+	const char *false_path;      /* NULL: no sources and causes of found faces (evalfalse.h) */
 	int every;                   /* keep every n-th image of the split */
 	int limit;                   /* at most this many images; 0 = all */
 	int quiet;
@@ -54,6 +56,7 @@ struct eval_models {
 	struct facedet *face;        /* FIRSTPASS_FACE_INPUT: the close-up fallback */
 	struct analyse *an;
 	struct evalmiss *miss;       /* --misses, or NULL */
+	struct evalfalse *fals;      /* --false, or NULL */
 };
 
 static void
@@ -62,7 +65,8 @@ eval_usage(FILE *out)
 	fprintf(out,
 	    "usage: gatewatch eval [-c FILE] [--dir DIR] [--set KEY=VALUE]... [--split val|train|all]\n"
 	    "                      [--every N] [--limit N] [--json FILE] [--details FILE] [-q]\n"
-	    "                      [--extra FILE]... [--corrections FILE]... [--misses FILE] SET...\n"
+	    "                      [--extra FILE]... [--corrections FILE]... [--misses FILE] [--false FILE]\n"
+	    "                      SET...\n"
 	    "Runs the system's vision path (ingest's first pass, the worker's face search,\n"
 	    "mask classifier and verdict) over annotated photos and prints a report:\n"
 	    "face recall by mask class and face size, precision (duplicates count as\n"
@@ -89,6 +93,14 @@ eval_usage(FILE *out)
 	    "                         detector's scores on it where the search looks and\n"
 	    "                         where it does not, and the cause; a count by cause\n"
 	    "                         after the report (docs/MODELS.md, \"Where faces are missed\")\n"
+	    "  --false FILE           one JSON line per found face: the search that found\n"
+	    "                         it (whole frame, head region, whole box) and other\n"
+	    "                         searches' scores on it, and for one matching no face\n"
+	    "                         of the set's annotations a cause (in --extra, a\n"
+	    "                         duplicate, overlapping a face, below a head, in no\n"
+	    "                         person box, in a head region); a count by source\n"
+	    "                         and cause after the report (docs/MODELS.md, \"Where\n"
+	    "                         the false faces are\")\n"
 	    "  -q                     no progress line\n"
 	    "Settings come from the configuration (models.dir, ingest.person_input,\n"
 	    "ingest.person_threshold, worker.face_input, worker.face_threshold,\n"
@@ -122,6 +134,8 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 		snprintf(why, whylen, "cannot decode: %s", err[0] ? err : strerror(-rc));
 		return -1;
 	}
+	if (m->fals != NULL)
+		evalfalse_begin(m->fals);
 	t0 = util_mono_us();
 	seen.n = firstpass_run(m->person, m->face, &img, (float)c->person_threshold, (float)c->face_threshold,
 	    persons, MSG_PERSONS_MAX, &seen.by, NULL);
@@ -146,10 +160,14 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	st->analyse_ms += (double)(t2 - t1) / 1000.0;
 	st->analyse_cpu_ms += (double)(c2 - c1) / 1000.0;
 	st->person_boxes += seen.n > 0 ? seen.n : 0;
-	if (m->miss != NULL && (seen.amatch = malloc(sizeof(int) * ((size_t)im->nfaces + 1))) == NULL)
+	if ((m->miss != NULL || m->fals != NULL) && (seen.amatch = malloc(sizeof(int) * ((size_t)im->nfaces + 1))) == NULL)
 		rc = -ENOMEM;
-	if (rc == 0 && (rc = evalscore_add(st, im, &seen, details)) == 0 && m->miss != NULL &&
-	    (rc = evalmiss_image(m->miss, &img, im, persons, seen.n, r, seen.amatch)) < 0)
+	if (rc == 0)
+		rc = evalscore_add(st, im, &seen, details);
+	if (rc == 0 && m->fals != NULL)
+		rc = evalfalse_image(m->fals, &img, im, persons, seen.n, seen.by == FIRSTPASS_BY_FACE ? "face" : "person",
+		    r, seen.amatch);
+	if (rc == 0 && m->miss != NULL && (rc = evalmiss_image(m->miss, &img, im, persons, seen.n, r, seen.amatch)) < 0)
 		snprintf(why, whylen, "--misses: face detector or writing failed: %s", strerror(-rc));
 	else if (rc < 0)
 		snprintf(why, whylen, "out of memory");
@@ -189,13 +207,14 @@ eval_parse_count(const char *flag, const char *s, int *out)
 
 enum {
 	EVAL_KEY_SPLIT = ARGS_KEY_OWN, EVAL_KEY_JSON, EVAL_KEY_DETAILS, EVAL_KEY_EVERY, EVAL_KEY_LIMIT, EVAL_KEY_EXTRA,
-	EVAL_KEY_MISSES, EVAL_KEY_FIX
+	EVAL_KEY_MISSES, EVAL_KEY_FIX, EVAL_KEY_FALSE
 };
 
 static const struct args_flag eval_flags[] = {
 	{ "split", 1, EVAL_KEY_SPLIT }, { "json", 1, EVAL_KEY_JSON }, { "details", 1, EVAL_KEY_DETAILS },
 	{ "every", 1, EVAL_KEY_EVERY }, { "limit", 1, EVAL_KEY_LIMIT }, { "quiet", 0, 'q' },
 	{ "extra", 1, EVAL_KEY_EXTRA }, { "misses", 1, EVAL_KEY_MISSES }, { "corrections", 1, EVAL_KEY_FIX },
+	{ "false", 1, EVAL_KEY_FALSE },
 	{ NULL, 0, 0 },
 };
 
@@ -227,6 +246,9 @@ eval_flag(void *ctx, int key, const char *arg)
 		return 0;
 	case EVAL_KEY_MISSES:
 		o->misses_path = arg;
+		return 0;
+	case EVAL_KEY_FALSE:
+		o->false_path = arg;
 		return 0;
 	case EVAL_KEY_EXTRA:
 		o->extras[o->nextras++] = (char *)arg;
@@ -369,8 +391,10 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 
 /* eval_open - the models as the programs load them. Returns 0 or -1 (said). */
 static int
-eval_open(struct eval_models *m, const struct config *c, const char *misses)
+eval_open(struct eval_models *m, const struct config *c, const struct eval_opts *o)
 {
+	const char *misses = o->misses_path;
+
 	char err[1024];
 
 	if (misses != NULL && (m->miss = evalmiss_open(c, misses, err, sizeof(err))) == NULL) {
@@ -381,6 +405,10 @@ eval_open(struct eval_models *m, const struct config *c, const char *misses)
 	    (m->face = facedet_open(c->models_dir, FIRSTPASS_FACE_INPUT, err, sizeof(err))) == NULL ||
 	    (m->an = analyse_open(c, 1, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gatewatch eval: cannot load models: %s\n", err);
+		return -1;
+	}
+	if (o->false_path != NULL && (m->fals = evalfalse_open(m->an, o->false_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "gatewatch eval: --false: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -427,8 +455,8 @@ eval_setup(struct eval_opts *o, int cargc, char **cargv, struct config *c, struc
 int
 cmd_eval(int argc, char **argv)
 {
-	struct eval_opts o = { "all", NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0, NULL, 0 };
-	struct eval_models m = { NULL, NULL, NULL, NULL };
+	struct eval_opts o = { "all", NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0, NULL, 0 };
+	struct eval_models m = { NULL, NULL, NULL, NULL, NULL };
 	struct evalset set = { 0, 0, NULL, 0, 0 };
 	struct evalscore *st = NULL;
 	struct msg_result *r = NULL;
@@ -446,7 +474,7 @@ cmd_eval(int argc, char **argv)
 	    (rc = eval_setup(&o, ac.cargc, ac.cargv, &c, &set, &pick, &total)) >= 0)
 		goto out;
 	rc = 1;
-	if (eval_open(&m, &c, o.misses_path) != 0)
+	if (eval_open(&m, &c, &o) != 0)
 		goto out;
 	if (o.details_path && (details = fopen(o.details_path, "w")) == NULL) {
 		fprintf(stderr, "gatewatch eval: %s: %s\n", o.details_path, strerror(errno));
@@ -462,9 +490,15 @@ cmd_eval(int argc, char **argv)
 		rc = st->errors > 0 ? 1 : 0;
 	if (m.miss != NULL)
 		evalmiss_print(m.miss, stdout);
+	if (m.fals != NULL)
+		evalfalse_print(m.fals, stdout);
 out:
 	if (evalmiss_close(m.miss) != 0) {
 		fprintf(stderr, "gatewatch eval: cannot write %s\n", o.misses_path);
+		rc = 1;
+	}
+	if (evalfalse_close(m.fals) != 0) {
+		fprintf(stderr, "gatewatch eval: cannot write %s\n", o.false_path);
 		rc = 1;
 	}
 	if (details)

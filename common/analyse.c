@@ -56,6 +56,8 @@ struct analyse {
 	float temp_limit;
 	struct histo face_time, mask_time; /* runs since analyse_times */
 	long passes[3];         /* face detector runs: whole frames, person boxes, of those half-height */
+	analyse_trace_fn trace; /* analyse_trace, or NULL */
+	void *trace_arg;
 };
 
 struct analyse *
@@ -119,6 +121,8 @@ analyse_detect_at(struct analyse *a, const struct image *im, float threshold, st
 
 	if (n >= 0)
 		histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
+	if (n >= 0 && a->trace != NULL)
+		a->trace(a->trace_arg, ANALYSE_AT_FRAME, -1, faces, n);
 	a->passes[0]++;
 	return n;
 }
@@ -227,6 +231,9 @@ analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s,
 		struct facedet_view whole = t->v[i];
 
 		s->found[t->box[i]] |= count[i] > 0;
+		if (a->trace != NULL)
+			a->trace(a->trace_arg, (enum analyse_where)(ANALYSE_AT_HEAD + 2 * lv + (grid > 1)), t->box[i], f + k,
+			    count[i]);
 		whole.h = t->full_h[i];
 		if (t->large[i] && (count[i] == 0 || analyse_hinted(s, &t->v[i], f + k, count[i])))
 			rc = analyse_queue(a, im, s, lv, &t->v[i], t->full_h[i], t->box[i], 1);
@@ -544,6 +551,13 @@ analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, i
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
 	return analyse_detect(a, im, faces, max);
+}
+
+void
+analyse_trace(struct analyse *a, analyse_trace_fn fn, void *arg)
+{
+	a->trace = fn;
+	a->trace_arg = arg;
 }
 
 void

@@ -77,6 +77,14 @@ int analyse_person(struct analyse *a, const struct image *im, const struct nn_bo
  * one run is in docs/BENCHMARKS.md. */
 void analyse_passes(const struct analyse *a, long *frame, long *box, long *half);
 
+/* analyse_trace - `gatewatch eval --false`: fn(arg, where, box, f, n) is
+ * called with every face detector run's faces (f[0..n), before merging,
+ * exactly as the search gets them): where it ran (whole frame; person box
+ * `box`'s head region or whole box, alone or sharing a run). NULL: none. */
+enum analyse_where { ANALYSE_AT_FRAME, ANALYSE_AT_HEAD, ANALYSE_AT_HEAD_TILE, ANALYSE_AT_BOX, ANALYSE_AT_BOX_TILE };
+typedef void (*analyse_trace_fn)(void *arg, enum analyse_where where, int box, const struct nn_box *f, int n);
+void analyse_trace(struct analyse *a, analyse_trace_fn fn, void *arg);
+
 void analyse_close(struct analyse *a);
 
 #endif

@@ -8,8 +8,10 @@ VOC folder of the same annotations gives the same report; --split val
 keeps the images whose number is a multiple of 5; --extra adds the faces
 of a second file to the one image each line names exactly (an unknown or
 ambiguous image is an error); --corrections relabels, moves and removes
-the set's own faces (a face it cannot find is an error); an unreadable image is
-left out with exit 1; bad sets exit 2 naming the file and line."""
+the set's own faces (a face it cannot find is an error); --false writes every
+found face with the search that found it and, for a false one, its cause
+(duplicate, in --extra, overlapping a face, where it lies); an unreadable
+image is left out with exit 1; bad sets exit 2 naming the file and line."""
 import json
 import os
 import shutil
@@ -290,6 +292,48 @@ try:
                                                                           else "less.jsonl"))
         rep.check(rc == 2 and want in err and "--corrections" in err,
                   "--corrections, bad line (%s): exit 2 naming file:line" % name, "rc=%d %r" % (rc, err))
+
+    # 11. --false: one line per found face, its source a search that ran; causes from the sets above
+    def false_run(*args):
+        path = os.path.join(tmp, "false.jsonl")
+        rc, out, err = run("-q", "--false", path, *args)
+        return rc, out, err, [json.loads(x) for x in open(path)] if rc == 0 else []
+    wheres = {"frame", "head", "head_tile", "box", "box_tile"}
+    rc, out, err, fl = false_run(os.path.join(tmp, "empty.jsonl"))
+    rep.check(rc == 0 and len(fl) == nfound and all(f["false"] and f["where"] in wheres
+              and f["seen"].get(f["where"], 0) >= f["score"] - 1e-4 > 0 and f["person"] in ("box", "extra")
+              and f["cause"] in ("below_head", "no_person_box", "head_region") for f in fl),
+              "--false, no annotations: every found face false, from a search that ran, placed",
+              "rc=%d %s %r" % (rc, err, fl[:2]))
+    table = out.split("(--false)\n", 1)[-1].splitlines()[1:]
+    rows = {ln.split()[0]: ln.split()[1:] for ln in table if ln.strip()}
+    rep.check(rows.get("all", [None])[:2] == [str(nfound), str(nfound)]
+              and sum(int(v[0]) for k, v in rows.items() if k != "all") == nfound,
+              "--false: the count by source adds up to every found face", repr(rows))
+    rc, out, err, fl = false_run(os.path.join(tmp, "back.jsonl"))
+    rep.check(rc == 0 and len(fl) == nfound and not any(f["false"] for f in fl)
+              and all(f["cause"] == "matched" for f in fl), "--false, found faces annotated back: none false",
+              "rc=%d %r" % (rc, [f["cause"] for f in fl]))
+    rc, out, err, fl = false_run(os.path.join(tmp, "dup.jsonl"))
+    rep.check(rc == 0 and sum(f["cause"] == "duplicate" for f in fl) == want_dup
+              and sum(f["cause"] == "matched" for f in fl) == 1, "--false: a second face in one annotated box: duplicate",
+              "rc=%d %r" % (rc, [f["cause"] for f in fl]))
+    write_jsonl(os.path.join(tmp, "extra11.jsonl"), [sets[1]])  # (case 10 wrote over extra.jsonl)
+    rc, out, err, fl = false_run("--extra", os.path.join(tmp, "extra11.jsonl"), os.path.join(tmp, "less.jsonl"))
+    img7 = [f for f in fl if f["file"].endswith("img7.jpg")]
+    rep.check(rc == 0 and img7 and all(f["cause"] == "in_additions" and f["false"] for f in img7)
+              and all(f["cause"] == "matched" for f in fl if f not in img7),
+              "--false: a face only --extra has is false against the set, cause in_additions",
+              "rc=%d %r" % (rc, [(f["file"][-8:], f["cause"]) for f in fl]))
+    # an annotated box 0.7 of its width to the right of a found face: IoU under 0.3, centre outside,
+    # 0.3 of the face covered
+    g0 = found["img5.jpg"][0]
+    write_jsonl(os.path.join(tmp, "shift.jsonl"), [(files[0], [(g0[0] + 0.7 * g0[2], g0[1], g0[2], g0[3], "mask_on")])])
+    rc, out, err, fl = false_run(os.path.join(tmp, "shift.jsonl"))
+    hit = [f for f in fl if abs(f["box"][0] - g0[0]) < 0.5 and abs(f["box"][1] - g0[1]) < 0.5]
+    rep.check(rc == 0 and len(hit) == 1 and hit[0]["cause"] == "overlaps_face",
+              "--false: a found face beside an annotated one it overlaps: overlaps_face",
+              "rc=%d %r" % (rc, [(f["box"], f["cause"]) for f in fl]))
 except Exception as ex:  # a crash is a failed case, not a silent pass
     rep.fail("eval test ran to the end", repr(ex))
 finally:

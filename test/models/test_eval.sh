@@ -14,7 +14,8 @@
 # the subset's images: faces the annotations lack) and the subset's lines of
 # models/data/mask-scenes-corrections.jsonl (`--corrections`: annotation
 # errors fixed), and checks precision against every visible face and
-# mask_on recall against the corrected labels.
+# mask_on recall against the corrected labels. The first run also writes
+# --misses and --false, checked for shape and against its counts.
 # Needs `make all models`.
 set -u
 cd "$(dirname "$0")/../.."
@@ -26,7 +27,8 @@ added=$(mktemp)
 adds=$(mktemp)
 misses=$(mktemp)
 fixes=$(mktemp)
-trap 'rm -f "$out" "$tiled" "$added" "$adds" "$misses" "$fixes"' EXIT
+falses=$(mktemp)
+trap 'rm -f "$out" "$tiled" "$added" "$adds" "$misses" "$fixes" "$falses"' EXIT
 # subset_lines FILE - the lines of FILE (an --extra or --corrections file) naming an image of the subset
 subset_lines() {
 	/usr/bin/python3 -c 'import json, sys
@@ -38,7 +40,7 @@ subset_lines models/data/mask-scenes-additions.jsonl >"$adds" || exit 1
 subset_lines models/data/mask-scenes-corrections.jsonl >"$fixes" || exit 1
 for run in "$out" "$tiled" "$added"; do
 	set -- --set "models.dir=$MODELS"
-	[ "$run" = "$out" ] && set -- "$@" --misses "$misses"
+	[ "$run" = "$out" ] && set -- "$@" --misses "$misses" --false "$falses"
 	[ "$run" = "$tiled" ] && set -- "$@" --set worker.tile_px=240
 	[ "$run" = "$added" ] && set -- "$@" --extra "$adds" --corrections "$fixes"
 	if ! "$BIN/gatewatch" eval -q "$@" --json "$run" "$data" >/dev/null; then
@@ -46,7 +48,7 @@ for run in "$out" "$tiled" "$added"; do
 		exit 1
 	fi
 done
-/usr/bin/python3 - "$out" "$tiled" "$added" "$adds" "$misses" "$fixes" <<'PY'
+/usr/bin/python3 - "$out" "$tiled" "$added" "$adds" "$misses" "$fixes" "$falses" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 r, bad = j["recall"], 0
@@ -122,5 +124,21 @@ ok = ok and (not lines or any(m["cause"] != "shifted_box" for m in lines))  # 0 
 bad += not ok
 print("%s - --misses: %d lines for %d missed faces of 40+ px, causes %s" % ("ok" if ok else "not ok",
       len(lines), want, sorted({m["cause"] for m in lines})))
+# --false (docs/MODELS.md, "Where the false faces are"): one line per found face, its source a search
+# the path ran (the found box is that run's exactly), the false ones (unmatched and duplicates, no
+# --extra here) each with a cause.
+fl = [json.loads(l) for l in open(sys.argv[7])]
+p = j["precision"]
+nfalse = sum(f["false"] for f in fl)
+ok = (len(fl) == p["found"] and nfalse == p["unmatched"] + p["duplicates"] and
+      sum(f["cause"] == "duplicate" for f in fl) == p["duplicates"] and
+      all(f["where"] in ("frame", "head", "head_tile", "box", "box_tile") and
+          (f["cause"] == "matched") == (not f["false"]) and
+          f["cause"] in ("matched", "duplicate", "overlaps_face", "below_head", "no_person_box", "head_region")
+          for f in fl))
+bad += not ok
+print("%s - --false: %d lines for %d found faces, %d false (%d unmatched + %d duplicates), sources %s" % (
+      "ok" if ok else "not ok", len(fl), p["found"], nfalse, p["unmatched"], p["duplicates"],
+      sorted({f["where"] for f in fl})))
 sys.exit(1 if bad else 0)
 PY
