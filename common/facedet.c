@@ -38,6 +38,8 @@ struct facedet {
 	float *in;              /* owned: 3*input*input */
 	int *xa, *ya;           /* owned: resampling tables, 2 per output pixel */
 	float *fx, *fy;         /* owned */
+	float *hrow[2];         /* owned, 3 * input each: a source row resampled across (facedet_input) */
+	int hsrc[2];            /* the view row each holds, -2 = none */
 	struct nn_box *cand;    /* owned: nanchors */
 };
 
@@ -147,7 +149,10 @@ struct facedet *facedet_open_canvas(const char *models_dir, int w, int h, char *
 	fd->ya = malloc(sizeof(int) * 2 * w);
 	fd->fx = malloc(sizeof(float) * w);
 	fd->fy = malloc(sizeof(float) * w);
-	if (fd->in == NULL || fd->xa == NULL || fd->ya == NULL || fd->fx == NULL || fd->fy == NULL) {
+	fd->hrow[0] = malloc(sizeof(float) * 3 * w);
+	fd->hrow[1] = malloc(sizeof(float) * 3 * w);
+	if (fd->in == NULL || fd->xa == NULL || fd->ya == NULL || fd->fx == NULL || fd->fy == NULL ||
+	    fd->hrow[0] == NULL || fd->hrow[1] == NULL) {
 		snprintf(err, errlen, "face detector: out of memory");
 		facedet_close(fd);
 		return NULL;
@@ -185,8 +190,39 @@ facedet_table(int n, double cn, int len, int *idx, float *frac)
 	}
 }
 
+/* facedet_across - view row r (-1: black) resampled across to cell
+ * pixels, planar, into one of fd->hrow (kept while the next output rows
+ * need it); returns it. */
+static const float *
+facedet_across(struct facedet *fd, const struct image *im, const struct facedet_view *v, int r, int cell,
+               int keep)
+{
+	const unsigned char *p = r >= 0 ? im->rgb + ((size_t)(v->y + r) * im->w + v->x) * 3 : NULL;
+	float *h;
+	int k = fd->hsrc[0] == r ? 0 : fd->hsrc[1] == r ? 1 : -1, dx, c;
+
+	if (k >= 0)
+		return fd->hrow[k];
+	k = fd->hsrc[0] == keep ? 1 : 0;
+	h = fd->hrow[k];
+	fd->hsrc[k] = r;
+	for (dx = 0; dx < cell; dx++) {
+		int ca = fd->xa[2 * dx], cb = fd->xa[2 * dx + 1];
+		float wx = fd->fx[dx];
+
+		for (c = 0; c < 3; c++) {
+			float l = p && ca >= 0 ? p[ca * 3 + c] : 0, rt = p && cb >= 0 ? p[cb * 3 + c] : 0;
+
+			h[c * cell + dx] = l + (rt - l) * wx;
+		}
+	}
+	return h;
+}
+
 /* facedet_input - the view (x, y, w, h of im) stretched into the
- * cell x cell square at ox, oy of the input, planar RGB/255. */
+ * cell x cell square at ox, oy of the input, planar RGB/255: each source
+ * row resampled across once (facedet_across), then each output row as the
+ * two rows' blend, the same arithmetic as one bilinear sample per pixel. */
 static void
 facedet_input(struct facedet *fd, const struct image *im, const struct facedet_view *v, int ox, int oy,
               int cell)
@@ -197,25 +233,20 @@ facedet_input(struct facedet *fd, const struct image *im, const struct facedet_v
 
 	facedet_table(cell, (double)v->w, v->w, fd->xa, fd->fx);
 	facedet_table(cell, (double)v->h, v->h, fd->ya, fd->fy);
+	fd->hsrc[0] = fd->hsrc[1] = -2;
 	for (dy = 0; dy < cell; dy++) {
 		int ra = fd->ya[2 * dy], rb = fd->ya[2 * dy + 1];
-		const unsigned char *pa = ra >= 0 ? im->rgb + ((size_t)(v->y + ra) * im->w + v->x) * 3 : NULL;
-		const unsigned char *pb = rb >= 0 ? im->rgb + ((size_t)(v->y + rb) * im->w + v->x) * 3 : NULL;
+		const float *top = facedet_across(fd, im, v, ra, cell, rb);
+		const float *bot = facedet_across(fd, im, v, rb, cell, ra);
 		float wy = fd->fy[dy];
 		float *row = fd->in + (size_t)(oy + dy) * n + ox;
 
-		for (dx = 0; dx < cell; dx++) {
-			int ca = fd->xa[2 * dx], cb = fd->xa[2 * dx + 1];
-			float wx = fd->fx[dx];
+		for (c = 0; c < 3; c++)
+			for (dx = 0; dx < cell; dx++) {
+				float t = top[c * cell + dx], b = bot[c * cell + dx];
 
-			for (c = 0; c < 3; c++) {
-				float tl = pa && ca >= 0 ? pa[ca * 3 + c] : 0, tr = pa && cb >= 0 ? pa[cb * 3 + c] : 0;
-				float bl = pb && ca >= 0 ? pb[ca * 3 + c] : 0, br = pb && cb >= 0 ? pb[cb * 3 + c] : 0;
-				float top = tl + (tr - tl) * wx, bot = bl + (br - bl) * wx;
-
-				row[c * plane + dx] = (top + (bot - top) * wy) * (1.0f / 255);
+				row[c * plane + dx] = (t + (b - t) * wy) * (1.0f / 255);
 			}
-		}
 	}
 }
 
@@ -323,5 +354,7 @@ void facedet_close(struct facedet *fd)
 	free(fd->ya);
 	free(fd->fx);
 	free(fd->fy);
+	free(fd->hrow[0]);
+	free(fd->hrow[1]);
 	free(fd);
 }
