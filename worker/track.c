@@ -225,9 +225,7 @@ track_end_gone(struct tracker *t, uint64_t now)
 	}
 }
 
-/* track_slot - a free slot, zeroed and marked used; NULL when TRACK_MAX
- * tracks are live. */
-static struct track *
+struct track *
 track_slot(struct tracker *t)
 {
 	int k;
@@ -372,6 +370,10 @@ track_pick(const struct tracker *t, const struct track_frame *f, enum track_pass
 	for (k = 0; k < TRACK_MAX; k++) {
 		if (!t->tracks[k].used || f->matched[k])
 			continue;
+		/* a person box over a face-only person's head: whose body is told by
+		 * its look (track_head_of) */
+		if (pass == TRACK_PASS_CONTAIN && t->tracks[k].extra && !f->more)
+			continue;
 		for (j = 0; j < f->n; j++) {
 			if (f->taken[j])
 				continue;
@@ -410,10 +412,69 @@ track_associate(struct tracker *t, struct track_frame *f)
 			tr->extra = f->more;
 			if (pass == TRACK_PASS_CONTAIN) /* another kind of box: its centre jump is no motion */
 				tr->vx = tr->vy = 0;
-			if (!tr->info.confirmed && tr->info.frames >= t->c.min_hits)
+			if (tr->head_of && !track_find(t, tr->head_of))
+				tr->head_of = 0; /* the face-only person left: no one to tell apart */
+			if (!tr->info.confirmed && !tr->head_of && tr->info.frames >= t->c.min_hits)
 				track_decide_confirm(t, tr);
 			track_assign_box(t, tr, f->now, &f->assign[j]);
 		}
+}
+
+/* track_head_of - the face-only track (its last box made from a face the
+ * worker found in no person box) whose head box sits best in person box
+ * d, unmatched this frame, as the containment pass would have taken it;
+ * 0 if none. Most often their own body, found once they are fully in
+ * view; but someone else's box may fit that way too (a person close to
+ * the camera, the face-only one behind them): the box's look tells. */
+static uint64_t
+track_head_of(const struct tracker *t, const struct track_frame *f, const struct track_box *d)
+{
+	double best = track_pass_min(t, TRACK_PASS_CONTAIN), s;
+	uint64_t id = 0;
+	int k;
+
+	for (k = 0; k < TRACK_MAX; k++) {
+		if (!t->tracks[k].used || !t->tracks[k].extra || f->matched[k])
+			continue;
+		s = track_pair_score(TRACK_PASS_CONTAIN, &f->pred[k], d, t->tracks[k].info.confirmed);
+		if (s >= best && (id == 0 || s > best)) {
+			best = s;
+			id = t->tracks[k].info.id;
+		}
+	}
+	return id;
+}
+
+/* track_head_face - the look's face is the one face-made box b was made
+ * from (worker/frame.c: firstpass_face_to_person, the face 2 wide and 2.8
+ * high around it, 0.5 face widths beside and 0.3 heights above): its
+ * centre near the face's place in b and its width near b's half. */
+static int
+track_head_face(const struct track_box *b, const struct track_box *face)
+{
+	double cx = face->x + face->w / 2, cy = face->y + face->h / 2;
+
+	return b->w > 0 && b->h > 0 && fabs(cx - (b->x + b->w / 2)) <= 0.25 * b->w &&
+	    cy >= b->y && cy <= b->y + 0.4 * b->h && face->w >= 0.3 * b->w && face->w <= 0.75 * b->w;
+}
+
+struct track *
+track_head_merge(struct tracker *t, struct track *tr, uint64_t now, const struct track_look *look)
+{
+	struct track *own = track_find(t, tr->head_of);
+	struct track_box box = tr->info.box;
+	uint64_t id = tr->info.id;
+
+	tr->head_of = 0;
+	if (own == NULL || own->info.last_us == now || !track_head_face(&own->info.box, &look->face))
+		return NULL;
+	memset(tr, 0, sizeof(*tr));
+	t->st.live--;
+	track_match(t, own, &box, now);
+	own->vx = own->vy = 0;  /* another kind of box: its centre jump is no motion */
+	own->extra = 0;
+	own->merged_from = id;
+	return own;
 }
 
 /* track_start - step 3: the boxes left start tentative tracks. */
@@ -438,8 +499,9 @@ track_start(struct tracker *t, struct track_frame *f)
 		tr->info.frames = 1;
 		tr->unseen_mark = t->unseen_us;
 		tr->extra = f->more;
+		tr->head_of = f->more ? 0 : track_head_of(t, f, &f->boxes[j]);
 		t->st.created++;
-		if (tr->info.frames >= t->c.min_hits)
+		if (tr->info.frames >= t->c.min_hits && !tr->head_of)
 			track_decide_confirm(t, tr);
 		track_assign_box(t, tr, f->now, &f->assign[j]);
 	}
@@ -519,76 +581,6 @@ track_info(const struct tracker *t, uint64_t id, struct track_info *out)
 		return -ENOENT;
 	*out = tr->info;
 	out->stable = track_decide_stable(t, tr, t->now_us);
-	return 0;
-}
-
-/* track_adopt_votes - the consensus of an adopted track's mask state, as if
- * the votes that made it were still here. */
-static void
-track_adopt_votes(const struct tracker *t, struct track *tr, const struct track_adopt *a)
-{
-	unsigned i;
-
-	if (a->mask == TRACK_MASK_UNKNOWN)
-		return;
-	for (i = 0; i < t->c.consensus_n; i++) {
-		tr->votes[i] = (uint8_t)a->mask;
-		tr->vote_score[i] = a->score;
-		tr->vote_us[i] = tr->info.last_us;
-	}
-	tr->nvotes = t->c.consensus_n;
-}
-
-/* track_adopt_alerts - the alert state of an adopted track, and the
- * camera's cooldown if its last alert is the latest. */
-static void
-track_adopt_alerts(struct tracker *t, struct track *tr, const struct track_adopt *a)
-{
-	if (track_decide_noncompliant(a->mask)) {
-		tr->bad = 1;
-		tr->bad_since_us = tr->info.last_us;
-	}
-	if (a->alert_us == 0)
-		return;
-	tr->has_alerted = 1;
-	tr->alert_us = a->alert_us;
-	tr->alerted_episode = tr->bad;
-	if (!t->cam_has_alerted || a->alert_us > t->cam_alert_us) {
-		t->cam_has_alerted = 1;
-		t->cam_alert_us = a->alert_us;
-	}
-}
-
-int
-track_adopt(struct tracker *t, const struct track_adopt *a)
-{
-	struct track *tr;
-
-	if (a->id == 0 || (int)a->mask < 0 || a->mask >= TRACK_MASKS)
-		return -EINVAL;
-	if (track_find(t, a->id) != NULL)
-		return -EEXIST;
-	if ((tr = track_slot(t)) == NULL)
-		return -ENOSPC;
-	tr->info.confirmed = 1;
-	tr->info.id = a->id;
-	tr->unseen_mark = t->unseen_us;
-	tr->info.box = a->box;
-	tr->info.first_us = a->first_us;
-	tr->info.last_us = a->last_us > a->first_us ? a->last_us : a->first_us;
-	tr->info.frames = a->frames ? a->frames : 1;
-	tr->info.looks = a->looks;
-	tr->info.skipped = a->skipped;
-	tr->info.mask = a->mask;
-	tr->info.settled_us = tr->agree_since_us = tr->info.last_us;
-	track_adopt_votes(t, tr, a);
-	tr->info.decided = a->decided;
-	tr->decided_us = a->decided ? tr->info.last_us : 0;
-	tr->info.timed_out = a->decided && a->mask == TRACK_MASK_UNKNOWN;
-	tr->info.prompted = a->prompted || tr->info.timed_out;
-	track_adopt_alerts(t, tr, a);
-	if (a->id >= t->next_id)
-		t->next_id = a->id + 1;
 	return 0;
 }
 

@@ -113,7 +113,9 @@ enum track_prompt {
 
 #define TRACK_LOOK_BEST 1 /* track_classify: this look is the new best snapshot */
 #define TRACK_LOOK_RENEWED 2 /* track_classify: this look made a new person of the track
-                              * (new_on_change): track_renewed() names it; BEST is the new one's */
+                              * (new_on_change), or went to the face-only person whose own
+                              * body the track's box was (dropped, never confirmed):
+                              * track_renewed() names the track it went to; BEST is theirs */
 
 enum track_event_type {
 	TRACK_NEW = 1,  /* a track was confirmed */
@@ -231,7 +233,7 @@ int track_update_more(struct tracker *t, const struct track_box *boxes, size_t n
     struct track_assign *assign);
 
 /* track_renewed - the live track that took the place of track id at a
- * look (TRACK_LOOK_RENEWED), or 0. */
+ * look, or took its box as its own body (TRACK_LOOK_RENEWED), or 0. */
 uint64_t track_renewed(const struct tracker *t, uint64_t id);
 
 /* track_adopt - add a person taken over (see struct track_adopt). Returns

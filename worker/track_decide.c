@@ -474,7 +474,7 @@ track_renewed(const struct tracker *t, uint64_t id)
 	int k;
 
 	for (k = 0; id != 0 && k < TRACK_MAX; k++)
-		if (t->tracks[k].used && t->tracks[k].renewed_from == id)
+		if (t->tracks[k].used && (t->tracks[k].renewed_from == id || t->tracks[k].merged_from == id))
 			return t->tracks[k].info.id;
 	return 0;
 }
@@ -526,8 +526,8 @@ track_decide_vote(struct tracker *t, struct track *tr, uint64_t now, const struc
 int
 track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct track_look *look)
 {
-	struct track *tr = track_find(t, id);
-	int flags, rc;
+	struct track *tr = track_find(t, id), *own;
+	int flags, merged = 0, rc;
 
 	if (tr == NULL)
 		return -ENOENT;
@@ -535,6 +535,12 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 	    !(look->score >= 0 && look->score <= 1))
 		return -EINVAL;
 	now_us = track_clock(t, now_us);
+	/* a person box over a face-only person's head: their own body when
+	 * the face its look found is theirs (it takes the box and the look) */
+	if (tr->head_of && look->has_face && look->face.w > 0 && (own = track_head_merge(t, tr, now_us, look))) {
+		tr = own;
+		merged = TRACK_LOOK_RENEWED;
+	}
 
 	tr->info.looks++;
 	t->st.looks++;
@@ -547,5 +553,5 @@ track_classify(struct tracker *t, uint64_t id, uint64_t now_us, const struct tra
 		flags = track_decide_snapshot(t, tr, now_us, look) | TRACK_LOOK_RENEWED;
 	track_decide_due(t, tr, now_us);
 	rc = track_decide_lost(t);
-	return rc < 0 ? rc : flags;
+	return rc < 0 ? rc : flags | merged;
 }

@@ -28,6 +28,12 @@ struct track {
 	                             * longer than missing_frames of the camera's frames);
 	                             * 0 = never away */
 	uint64_t decided_us;        /* when its gate decision was made; 0 = not yet */
+	uint64_t head_of;           /* a person box started over the head box of face-only
+	                             * track head_of (the containment pass), tentative until
+	                             * its first look at a face says whose body it is: head_of's
+	                             * own (merged into it) or someone else's; 0 = none */
+	uint64_t merged_from;       /* the tentative track whose box and look it took (its own
+	                             * body, head_of); 0 = none */
 
 	/* consensus: the last qualifying votes, oldest first */
 	uint8_t votes[TRACK_WINDOW_MAX];
@@ -85,6 +91,18 @@ struct tracker {
 void track_config_clamp(struct track_config *c);
 
 /* track.c */
+
+/* track_head_merge - tr (head_of set) got a look at a face at now: when
+ * that face is the face-only person's (head_of, not matched this frame:
+ * their face was no face left over by the box's search), the box is
+ * their body, and they take it and the look: tr is dropped (it was never
+ * confirmed) and head_of's track is returned. Otherwise tr is someone
+ * else, a person of their own from now (NULL). */
+struct track *track_head_merge(struct tracker *t, struct track *tr, uint64_t now, const struct track_look *look);
+
+/* track_slot - a free slot, zeroed and marked used; NULL when TRACK_MAX
+ * tracks are live. */
+struct track *track_slot(struct tracker *t);
 
 /* track_find - the live track id, or NULL (also for id 0). */
 struct track *track_find(struct tracker *t, uint64_t id);

@@ -477,4 +477,93 @@ CASE(face_only_between_looks)
 	track_free(t);
 }
 
+/* A face-only person F (their face found by the worker's search, in no
+ * person box; P, someone else, has one) is decided; then a person box
+ * appears whose top middle holds F's head box. Stranger: that box is
+ * someone else's, S, close to the camera (its search finds S's face; F's,
+ * over S's shoulder, is a face no box took, found again as F). Own: it is
+ * F's own body (its search finds F's face). S is a person of their own,
+ * decided on their own look, and F goes on (no second NEW or decision for
+ * F's face, no ENDED for F); F's own body stays F. Before, the box took
+ * F's track (the containment pass): S's look went to F (no decision for S
+ * on F's verdict; on the other verdict F was renewed, ended while there)
+ * and F's face, its track taken, started a second person decided again. */
+struct test_track_gate_takeover {
+	int news, decisions, ends;
+	uint64_t f, s;          /* F's track; the box's track in the last frame */
+	int f_kept;             /* F's face went to F's track in every frame */
+	enum track_mask s_mask; /* the box's track's decision */
+};
+
+static void
+test_track_gate_takeover_run(int own, enum track_mask sm, struct test_track_gate_takeover *r)
+{
+	struct tracker *t = test_track_gate_new(1);
+	struct track_box p = { 20, 100, 120, 300 }, b = { 200, 0, 300, 600 };
+	struct track_box ff = { 400, 200, 30, 36 }, sf = { 290, 20, 120, 140 };
+	struct track_box fb = { 385, 189.2f, 60, 100.8f }; /* ff as firstpass_face_to_person makes a box of it */
+	struct track_box boxes[2] = { p, b };
+	struct track_assign a[2], m[1];
+	struct track_event e;
+	uint64_t now = 10 * SEC;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->f_kept = 1;
+	for (i = 0; i < 20; i++, now += FRAME) {
+		int with = i >= 10;  /* the box appears at 2 s */
+		struct track_look look_f = { TRACK_MASK_ON, 0.99f, 1, ff, 0.9f };
+		struct track_look look_s = { sm, 0.99f, 1, sf, 0.9f };
+
+		track_update(t, now, boxes, with ? 2 : 1, a);
+		if (a[0].classify)
+			track_classify(t, a[0].id, now, &(struct track_look){ TRACK_MASK_ON, 0.99f, 1,
+			    { 60, 110, 40, 48 }, 0.9f });
+		/* the box's search: S's face (F's is left over), or F's own */
+		if (with && own) {
+			if (a[1].classify)
+				track_classify(t, a[1].id, now, &look_f);
+		} else {
+			track_update_more(t, &fb, 1, m);
+			if (i == 0)
+				r->f = m[0].id;
+			r->f_kept &= m[0].id == r->f;
+			if (m[0].classify)
+				track_classify(t, m[0].id, now, &look_f);
+			if (with && a[1].classify)
+				track_classify(t, a[1].id, now, &look_s);
+		}
+		if (with)
+			r->s = a[1].id;
+		while (track_next_event(t, &e)) {
+			r->news += e.type == TRACK_NEW;
+			r->ends += e.type == TRACK_ENDED;
+			if (e.type == TRACK_CHANGED && e.first_settle) {
+				r->decisions++;
+				if (e.id != r->f && e.id != a[0].id) /* neither F nor P */
+					r->s_mask = e.mask;
+			}
+		}
+	}
+	track_free(t);
+}
+
+CASE(stranger_body_on_face_only)
+{
+	struct test_track_gate_takeover r;
+
+	test_track_gate_takeover_run(0, TRACK_MASK_ON, &r);
+	CHECK(r.f_kept && r.news == 3 && r.decisions == 3 && r.ends == 0,
+	    "a stranger's box on F's head, same verdict: F goes on, S a person of their own, each decided once");
+	CHECK(r.s != r.f && r.s != 0 && r.s_mask == TRACK_MASK_ON, "the stranger's box is S's track, decided PASS");
+	fprintf(stderr, "# stranger, same verdict: F kept %d, %d people, %d decisions, %d ended\n", r.f_kept,
+	    r.news, r.decisions, r.ends);
+	test_track_gate_takeover_run(0, TRACK_MASK_OFF, &r);
+	CHECK(r.f_kept && r.news == 3 && r.decisions == 3 && r.ends == 0 && r.s != r.f && r.s_mask == TRACK_MASK_OFF,
+	    "the same with S unmasked: F goes on (not renewed), S decided DENY");
+	test_track_gate_takeover_run(1, TRACK_MASK_ON, &r);
+	CHECK(r.s == r.f && r.news == 2 && r.decisions == 2 && r.ends == 0,
+	    "F's own body found: it takes F's track, no second person");
+}
+
 CHECK_MAIN()
