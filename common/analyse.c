@@ -15,6 +15,7 @@
 #include "firstpass.h"
 #include "nn.h"
 #include "pairmatch.h"
+#include "slots.h"
 #include "util.h"
 
 #define ANALYSE_FACES_MAX 32         /* faces kept per search */
@@ -497,16 +498,22 @@ analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *pe
 
 	if (npersons > 0) {
 		struct nn_box extra[MSG_PERSONS_MAX];
-		int nextra;
+		unsigned char keep[MSG_PERSONS_MAX];
+		int nextra, room;
 
 		n = npersons < MSG_PERSONS_MAX ? npersons : MSG_PERSONS_MAX;
 		if ((rc = analyse_people(a, im, persons, n, NULL, ANALYSE_WHOLE_MISSED, faces, extra, &nextra,
-		    MSG_PERSONS_MAX - n)) < 0)
+		    MSG_PERSONS_MAX)) < 0)
 			return rc;
+		room = MSG_PERSONS_MAX - slots_keep(faces, NULL, n, nextra, MSG_PERSONS_MAX, keep);
+		nextra = nextra < room ? nextra : room;
 		for (i = 0; i < n + nextra; i++) {
-			struct msg_person *p = &r->persons[r->npersons++];
+			struct msg_person *p;
 			const struct nn_box *face = i < n ? &faces[i] : &extra[i - n];
 
+			if (i < n && !keep[i])
+				continue; /* faceless: its place went to a face outside the boxes (slots.h) */
+			p = &r->persons[r->npersons++];
 			if (i < n)
 				p->body = analyse_box(&persons[i]);
 			else {

@@ -24,8 +24,9 @@ struct analyse *analyse_open(const struct config *c, int with_mask, char *err, s
  * and analyse_ms from the decoded frame, ingest's person boxes (npersons
  * may be 0) and the gate's temperature (NAN: none): analyse_people on
  * every box, then the mask and verdict of each person (each extra face a
- * person whose body is its head-and-shoulders box). With no person boxes, every
- * face in the whole image becomes a person (body score 0).
+ * person whose body is its head-and-shoulders box; past MSG_PERSONS_MAX
+ * those faces come before the boxes without a face: slots.h). With no
+ * person boxes, every face in the whole image becomes a person (body score 0).
  * r->ref, received_us, analysed_us and snapshot are the caller's.
  * *nfaces gets the number of faces found (may be NULL). Returns 0 or -errno
  * (a network failed to run). */

@@ -19,6 +19,7 @@
 #include "image.h"
 #include "log.h"
 #include "meta.h"
+#include "slots.h"
 #include "util.h"
 #include "worker.h"
 
@@ -279,7 +280,7 @@ frame_near(struct worker *w, const struct image *im, struct frame_found *f, int 
 
 /* frame_near_faces - the faces frame_near's boxes found (bodyface[n..n +
  * nnear)) put before the nextra faces no box took (faces[]), as faces[]:
- * all of them go to the tracker as people of their own. Returns the count. */
+ * each a person of their own (where a result has room). Returns the count. */
 static int
 frame_near_faces(struct frame_found *f, int n, int nnear, int nextra)
 {
@@ -289,7 +290,7 @@ frame_near_faces(struct frame_found *f, int n, int nnear, int nextra)
 	for (i = 0; i < nnear; i++)
 		if (f->bodyface[n + i].score > 0)
 			found[k++] = f->bodyface[n + i];
-	for (i = 0; i < nextra && k < MSG_PERSONS_MAX - n; i++)
+	for (i = 0; i < nextra && k < MSG_PERSONS_MAX; i++)
 		found[k++] = f->faces[i];
 	memcpy(f->faces, found, sizeof(found[0]) * (size_t)k);
 	return k;
@@ -301,10 +302,11 @@ frame_near_faces(struct frame_found *f, int n, int nnear, int nextra)
  * worker.frame_skip, only when a box searched found no face), or at least
  * every worker.frame_search_ms for faces in no person box; in the frames
  * between, someone known only by a face is searched around their last face
- * (frame_near). A still person whose
- * mask state is settled costs no detector run until its re-look
- * (track.recheck_ms). Faces no box took become people of their own, given
- * to the tracker after the boxes (assign[n..f->n)). Returns 0 or -errno. */
+ * (frame_near). A still person whose mask state is settled costs no detector
+ * run until its re-look (track.recheck_ms). Faces no box took become people
+ * of their own, given to the tracker after the boxes (assign[n..f->n)); past
+ * MSG_PERSONS_MAX in the places of boxes searched without a face (slots.h:
+ * those stay tracked, unlooked this frame). Returns 0 or -errno. */
 static int
 frame_search(struct worker *w, const struct image *im, uint64_t now, float temperature, struct frame_found *f,
              struct msg_box *boxes, struct track_assign *assign)
@@ -327,9 +329,11 @@ frame_search(struct worker *w, const struct image *im, uint64_t now, float tempe
 	if (whole == ANALYSE_WHOLE_YES || (whole == ANALYSE_WHOLE_MISSED && !w->cfg.frame_skip))
 		w->frame_search_us = now; /* (a skipped search leaves the timer running) */
 	if ((any || whole || nnear) && (rc = analyse_people(w->an, im, f->bodies, n + nnear, look, whole,
-	    f->bodyface, f->faces, &nextra, MSG_PERSONS_MAX - n - nnear)) < 0)
+	    f->bodyface, f->faces, &nextra, MSG_PERSONS_MAX - nnear)) < 0)
 		return rc;
 	nextra = frame_near_faces(f, n, nnear, nextra);
+	n = slots_make_room(f->bodyface, look, n, &nextra, MSG_PERSONS_MAX, (struct slots_array[]){ SLOTS_ARRAY(f->bodies),
+	    SLOTS_ARRAY(f->bodyface), SLOTS_ARRAY(boxes), SLOTS_ARRAY(assign) }, 4); /* too many people: slots.h */
 	for (i = 0; i < nextra; i++) {
 		f->bodyface[n + i] = f->faces[i];
 		f->bodies[n + i] = f->faces[i];

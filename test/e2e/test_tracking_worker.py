@@ -150,13 +150,16 @@ class Run:
         self.frames = []          # (frame id, time, boxes)
         self.frame_s = getattr(pick_photos, "frame_s", FRAME_S)  # longest a frame took, s
 
-    def send(self, people, temperature=None, occlude=None, gap_us=STEP_US, ahead=0, bodies=None, ingest_us=None):
+    def send(self, people, temperature=None, occlude=None, gap_us=STEP_US, ahead=0, bodies=None, ingest_us=None,
+             more=()):
         """ahead: this frame starts a run of that many: at least gap_us after
         the last frame, and far enough ahead of the wall clock (FRAME_S);
         bodies: ingest's person boxes for the first that many people only
         (the others are drawn, found by a face search alone); ingest_us: the
         file's time (its spool commit) is the receipt plus that, so the
-        rest of how late it comes was a wait in the dispatcher's queue."""
+        rest of how late it comes was a wait in the dispatcher's queue;
+        more: person boxes ingest gives after those (dicts x, y, w, h,
+        score), nobody drawn."""
         if ahead:
             self.t = max(self.t + gap_us, frames_clock(ahead * max(self.frame_s, FRAME_S) * 3 + 5))
         else:
@@ -164,7 +167,7 @@ class Run:
         began = time.monotonic()
         self.n += 1
         img, boxes = person_frame(people, occlude)
-        boxes = boxes[:bodies] if bodies is not None else boxes
+        boxes = (boxes[:bodies] if bodies is not None else boxes) + list(more)
         fid = "%016d-%03d" % (self.t, self.n % 1000)
         meta = {"received_us": self.t, "width": W, "height": H, "temperature": temperature, "persons": boxes}
         with open(os.path.join(self.q, fid + ".jpg"), "wb") as f:
