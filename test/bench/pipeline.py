@@ -749,6 +749,7 @@ def drain(gw, limit):
 def walk_more(w):
     """The walk-through's verdicts beside each visit's first: " (...)"."""
     more = [("%d later" % w["extra"]) if w["extra"] else "",
+            ("%d after the next person came" % w["after_next"]) if w.get("after_next") else "",
             ("%d for others in the photo" % w["other"]) if w["other"] else "",
             ("%d for people from before the run" % w["carried"]) if w["carried"] else "",
             ("%d traced to no visit" % w["stray"]) if w["stray"] else ""]

@@ -29,7 +29,9 @@ person baseline) leaves some open until its worker sees them leave (its
 clock runs behind by the frames' lag); verdicts for people announced
 before the run's first frame are counted apart. "Later verdicts": a
 visit's verdicts for its annotated person after the first (a person
-decided again)."""
+decided again). "After the next person came": visits whose person's
+verdict reached the camera after the next visit's first frame was sent (a
+person decided as they leave, late: the gate shows it to the next one)."""
 import os
 import random
 import sys
@@ -292,7 +294,7 @@ def figures(live, faces, plans, cam, accepted, nets0, nets1, load, seconds):
     lat, last, ams = latencies(live, accepted)
     st, sent, dropped, offered, ing = {}, 0, 0, 0, []
     ttv, undecided, extra, verdicts = [], 0, 0, {}
-    other, carried, stray = 0, 0, 0
+    other, carried, stray, after_next = 0, 0, 0, 0
     for c, x in cam.items():
         plan, visits = plans[c]
         offered += len(plan)
@@ -307,10 +309,12 @@ def figures(live, faces, plans, cam, accepted, nets0, nets1, load, seconds):
         carried += n_carried
         stray += n_stray
         other += sum(len(o) for o in others.values())
+        begun = sorted(s for s, _ in starts)
         for s, v in starts:
             if v in own:
                 t, m = own[v][0]
                 ttv.append(t - s)
+                after_next += any(s < b <= t for b in begun)
                 extra += len(own[v]) - 1
                 key = "%s %s" % (m.get("verdict"), m.get("reason") or "")
                 verdicts[key.strip()] = verdicts.get(key.strip(), 0) + 1
@@ -326,4 +330,5 @@ def figures(live, faces, plans, cam, accepted, nets0, nets1, load, seconds):
                 thr=(len(lat) / span if span else None), lat=lat, ams=ams, per=per,
                 visits=sum(len(plans[c][1]) for c in plans), ttv=ttv, undecided=undecided,
                 extra=extra, other=other, carried=carried, stray=stray, verdicts=verdicts, load=load,
+                after_next=after_next,
                 npeople=len(faces))

@@ -8,7 +8,7 @@ verdicts" in one round (docs/BENCHMARKS.md 3i) was
 - a person decided as they leave, at the next person's first frame: the
   visit of the track's first frame (first_seen_ms), not of the frame the
   verdict names (that left the person's visit undecided, and gave the next
-  one a second verdict);
+  one a second verdict), counted as decided after the next person came;
 - a second, unannotated person in a photo (835.jpg's bystander): another
   person in the photo, not the annotated person decided again;
 
@@ -92,6 +92,8 @@ def main():
     rep.check(r["verdicts"].get("DENY face_not_visible") == 1 and r["verdicts"].get("DENY no_mask") == 1,
               "each visit's first verdict is its person's", "verdicts %r" % r["verdicts"])
     rep.check(r["extra"] == 0, "no later verdict (round 7's bench: 3)", "later %d" % r["extra"])
+    rep.check(r.get("after_next") == 1, "the person decided as they left: decided after the next person came",
+              "after the next %r" % r.get("after_next"))
     rep.check(r.get("other") == 1, "the bystander: another person in the photo", "other %r" % r.get("other"))
     rep.check(r.get("carried") == 1 and r.get("stray") == 0,
               "the run before's person, sent at connect, is counted apart",
