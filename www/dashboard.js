@@ -335,6 +335,7 @@
 	/* upsertPerson - a live track event updates its row in the people list,
 	 * or adds it on top when it matches the filters. */
 	function upsertPerson(e) {
+		if (liveDuring) liveDuring.push(e);
 		const key = e.camera + ":" + e.track;
 		const tb = document.querySelector("#history tbody");
 		const old = tb.querySelector(`tr[data-key="${key}"]`);
@@ -359,7 +360,6 @@
 		if (old) { old.replaceWith(historyRow(item)); return; }
 		if (!matchesFilters(item)) return;
 		tb.prepend(historyRow(item));
-		if (liveAdded) liveAdded.set(key, item);
 		document.getElementById("history-msg").textContent = "";
 	}
 
@@ -618,22 +618,25 @@
 		return true;
 	}
 
-	/* people added live while a fresh load of the list is in flight: its
-	 * answer may predate them, and must not wipe their rows */
-	let liveAdded = null;
+	/* the live track events that came while a fresh load of the list was
+	 * in flight: its answer may predate them (a person added or changed
+	 * meanwhile), so they are applied again on top of it (an event the
+	 * answer already holds changes nothing) */
+	let liveDuring = null;
 
 	async function loadHistory(older) {
 		const msg = document.getElementById("history-msg");
 		const more = document.getElementById("more");
-		const mine = older ? null : (liveAdded = new Map());
+		const mine = older ? null : (liveDuring = []);
 		let items;
 		try {
 			const r = await fetch(href("tracks", "/api/tracks") + "?" + historyQuery(older), { cache: "no-store" });
 			const body = await r.json();
-			if (!r.ok) { msg.textContent = body.error || ("error " + r.status); return; }
+			if (!r.ok) { msg.textContent = body.error || ("error " + r.status); if (mine === liveDuring) liveDuring = null; return; }
 			items = body;
 		} catch (e) {
 			msg.textContent = "cannot load history";
+			if (mine === liveDuring) liveDuring = null;
 			return;
 		}
 		const tb = document.querySelector("#history tbody");
@@ -643,10 +646,9 @@
 			if (old) old.replaceWith(historyRow(p));
 			else tb.append(historyRow(p));
 		}
-		if (mine && mine === liveAdded) {
-			for (const [key, p] of mine)
-				if (!tb.querySelector(`tr[data-key="${key}"]`)) tb.prepend(historyRow(p));
-			liveAdded = null;
+		if (mine && mine === liveDuring) {
+			liveDuring = null;
+			for (const e of mine) upsertPerson(e);
 		}
 		if (items.length) oldestId = items[items.length - 1].id;
 		more.disabled = items.length < 25;

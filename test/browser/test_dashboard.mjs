@@ -156,8 +156,9 @@ await gw.run(async () => {
 			"people are re-fetched after reconnecting", String((await page.$$("#history tbody tr")).length));
 
 		// A person who arrives while the list is being re-fetched keeps their
-		// row (71036d7): the list's answer, read before them, is held here
-		// until their live row is drawn, then given to the page.
+		// row (71036d7), and one decided meanwhile keeps the decision: the
+		// list's answer, read before both, is held here until the live rows
+		// are drawn, then given to the page.
 		const T6 = Date.now() * 1000 + 6;
 		let wasRead = false, release;
 		const held = new Promise((r) => { release = r; });
@@ -170,10 +171,13 @@ await gw.run(async () => {
 		await page.$$eval("#history tbody tr", (rows) => rows.forEach((r) => { r.dataset.before = "1"; }));
 		await page.click('#filters button[type="submit"]');
 		gw.check(await gw.waitFor(() => wasRead), "the list's re-fetch is read (and held)");
-		gw.feed(env, [{ camera: "hall", frame: gw.frameId(), events: [{ track: T6, kind: "new", seq: 1 }],
-			persons: [{ verdict: "none", track: T6 }] }]);
-		gw.check(await gw.waitFor(async () => (await page.$(`#history tr[data-key="hall:${T6}"]`)) !== null),
-			"the newcomer's row is drawn live while the re-fetch is held");
+		gw.feed(env, [{ camera: "hall", frame: gw.frameId(), events: [{ track: T6, kind: "new", seq: 1 },
+			{ track: T5, kind: "changed", seq: 2, verdict: "DENY", reason: "no_mask", mask: "mask_off", mask_score: 0.9,
+				decision: true, first_seen_us: T5 - 1, last_seen_us: T5 + 900000 }],
+			persons: [{ verdict: "none", track: T6 }, { verdict: "DENY", reason: "no_mask", mask: "mask_off", track: T5 }] }]);
+		gw.check(await gw.waitFor(async () => (await page.$(`#history tr[data-key="hall:${T6}"]`)) !== null &&
+			(await page.textContent(`#history tr[data-key="hall:${T5}"]`)).includes("DENY")),
+			"the newcomer's row and the other's decision are drawn live while the re-fetch is held");
 		release();
 		// the answer redraws every row: none drawn before it is left
 		gw.check(await gw.waitFor(async () => (await page.$$("#history tbody tr[data-before]")).length === 0),
@@ -181,6 +185,9 @@ await gw.run(async () => {
 		gw.check((await page.$(`#history tr[data-key="hall:${T6}"]`)) !== null && (await page.$$("#history tbody tr")).length === 6,
 			"a person added live during the re-fetch keeps their row (the answer predates them)",
 			String((await page.$$("#history tbody tr")).length));
+		const t5row = await page.textContent(`#history tr[data-key="hall:${T5}"]`).catch((e) => String(e));
+		gw.check(t5row.includes("DENY") && !t5row.includes("undecided"),
+			"a person decided live during the re-fetch keeps the decision (the answer said undecided)", t5row);
 
 		// Phone-sized screen: still one readable column.
 		await page.setViewportSize({ width: 390, height: 844 });
