@@ -29,11 +29,15 @@ BENCH_WALK_BASE=1, default) part 3's still person at 4 x 5 fps for as long:
 the baseline, interleaved. BENCH_WALK_SEED (default 7) seeds the timelines.
 BENCH_KEEP=DIR: part 4 leaves in DIR each walk-through round's timelines and
 camera messages (walkN.json) and the database (gatewatch.db), to trace
-which visit got which verdicts.
+which visit got which verdicts. BENCH_WALK_RUNS=1: the programs log at
+info, and part 4 also sums the worker's per-frame log lines (face_runs=) of
+each walk-through: the face detector's runs per person-frame, in frames
+with a look and in those without (docs/MODELS.md, "Round 9").
 """
 import glob
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -51,6 +55,7 @@ B = os.environ.get("B", "build")
 DECODE_BENCH = os.path.join(GW_ROOT, B, "bench", "decode_bench")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 PARTS = os.environ.get("BENCH_PARTS", "123")
+WALK_RUNS = os.environ.get("BENCH_WALK_RUNS") == "1"
 
 N_STATIC = 300 if QUICK else 400        # frames per connection, static scene
 N_MOVING = 6 if QUICK else 8           # frames per connection, moving scene
@@ -777,6 +782,30 @@ def keep(gw, walks):
     note("part 4: traces and database kept in %s" % dst)
 
 
+def face_runs(text, mark):
+    """BENCH_WALK_RUNS: the worker's per-frame log lines of text after
+    offset mark summed per frame (each line's face_runs=WHOLE+BOXES half=H
+    are its camera's worker's runs so far; a smaller count: a new worker),
+    as a sentence."""
+    last, n, pf, looks, whole, wlook, box, half = {}, 0, 0, 0, 0, 0, 0, 0
+    for m in re.finditer(r"camera=(\S+) persons=(\d+) faces=\d+ classified=(\d+) .* "
+                         r"face_runs=(\d+)\+(\d+) half=(\d+)", text):
+        now = tuple(int(v) for v in m.group(4, 5, 6))
+        prev = last.get(m.group(1), (0, 0, 0))
+        d = [a - b for a, b in zip(now, prev)] if all(a >= b for a, b in zip(now, prev)) else list(now)
+        last[m.group(1)] = now
+        if m.start() < mark:
+            continue
+        looked = int(m.group(3)) > 0
+        n, pf, looks = n + 1, pf + int(m.group(2)), looks + looked
+        whole, wlook, box, half = whole + d[0], wlook + (d[0] if looked else 0), box + d[1], half + d[2]
+    if pf == 0:
+        return "no per-frame log lines with a person"
+    return ("%d frames with a person (%d person-frames), %d with a look; whole-frame runs %d (%d in frames "
+            "with a look, %d timed in frames without), person-box runs %d (%d half-height): %.2f runs per "
+            "person-frame" % (n, pf, looks, whole, wlook, whole - wlook, box, half, (whole + box) / pf))
+
+
 def part4(gw, live, people, out):
     import walk
     secs = float(os.environ.get("BENCH_WALK_S") or 60)
@@ -793,8 +822,11 @@ def part4(gw, live, people, out):
             failures.append("part 4 round %d: skipped, the time budget (%d s) was used up" % (r + 1, BUDGET_S))
             break
         note("part 4: walk-through round %d (%d s)" % (r + 1, secs))
+        mark = len(gw.log("dispatcher"))
         walks.append(walk.run(gw, live, network_runs, four, secs, seed,
                                lambda: drain(gw, max(10, min(300, left() - 30)))))
+        if WALK_RUNS:
+            walks[-1]["face_runs"] = face_runs(gw.log("dispatcher"), mark)
         if base and left() > secs + 40:
             n0 = network_runs()
             bases.append(part3_run(gw, live, four, 5, int(secs * 5), people,
@@ -810,6 +842,10 @@ def part4(gw, live, people, out):
                 first = min((recv_us(f) / 1e6 for f in b["frames"]), default=None)
                 b["thr"] = len(b["lat"]) / (last - first) if b["lat"] and last and last > first else None
     keep(gw, walks)
+    for i, w in enumerate(walks):
+        if "face_runs" in w:
+            out.append("Walk-through round %d, the worker's face detector runs (BENCH_WALK_RUNS=1): %s.\n"
+                       % (i + 1, w["face_runs"]))
     out.append("### 4. The walk-through at 4 gate cameras x 5 fps (issue 8's system goal)\n")
     out.append("Load average (1 min) before / after this part: %s / %s.\n" % (load0, loadavg()))
     out.append(walk.__doc__.split("\n\n", 1)[1].replace("\n", " ") + "\n")
@@ -909,7 +945,7 @@ def main():
             with Gatewatch("bench-e2e", cameras=["cam1", "cam2", "cam3", "cam4"],
                            # the bench's /live reader must see every result: on a loaded
                            # machine it can fall a dashboard's 256 messages behind
-                           sets={"ingest.motion_threshold": "0.01", "log.level": "warn",
+                           sets={"ingest.motion_threshold": "0.01", "log.level": "info" if WALK_RUNS else "warn",
                                  "notifier.client_queue": "100000",
                                  "dispatcher.worker_idle_ms": "600000",
                                  "metrics.listen": "127.0.0.1:%d" % METRICS_PORT}) as gw:
