@@ -171,7 +171,8 @@ def main():
                 f.write("training crops: " + ", ".join(
                     "%s %s %d" % (k[0], {"chin": "synthetic drawn", "paste": "synthetic pasted",
                                    "nose": "synthetic drawn under the nose",
-                                   "nosepaste": "synthetic pasted under the nose"}
+                                   "nosepaste": "synthetic pasted under the nose",
+                                   "found": "real, box the face search drew"}
                                   .get(k[1], "real"), v)
                     for k, v in sorted(cnt.items())) + "\n")
             f.write("network: conv2d_0..conv2d_4 of the AIZOO face-mask detector "
