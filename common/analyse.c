@@ -23,6 +23,7 @@
 #define ANALYSE_COVER_W 0.4f         /* analyse_covered: a face this wide of the head region is its face */
 #define ANALYSE_HINT 0.3f            /* worker.tile_large, box_hint: a whole-frame face this likely is a hint */
 #define ANALYSE_HINT_MAX 64          /* whole-frame faces kept down to ANALYSE_HINT */
+#define ANALYSE_BOX_CONFIRM 0.6f     /* box_hint: a whole box's faces are kept where the whole frame scores this */
 #define ANALYSE_GRID 2               /* worker.tile_px: head regions searched 2 x 2 to a run */
 #define ANALYSE_TILES (ANALYSE_GRID * ANALYSE_GRID)
 
@@ -210,8 +211,8 @@ analyse_hinted(const struct analyse_search *s, const struct facedet_view *v, con
 /* analyse_run - one run of fd on the views of t (level lv), grid to a row
  * of its input; faces go to s->cand, and a head region (level 0) without
  * a face is searched again alone (worker.tile_large: scaled down here) or
- * queues its whole box at level 1 (worker.box_hint: only when the
- * whole-frame search holds a face there). Returns 0 or -errno. */
+ * queues its whole box at level 1 (worker.box_hint: only when the whole-frame
+ * search holds a face there; ANALYSE_BOX_CONFIRM). Returns 0 or -errno. */
 static int
 analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s, struct facedet *fd, int lv,
             const struct analyse_tiles *t, int grid)
@@ -227,7 +228,8 @@ analyse_run(struct analyse *a, const struct image *im, struct analyse_search *s,
 	a->passes[1]++;
 	a->passes[2] += fd == a->pair;
 	for (i = 0; i < k && s->nc < ANALYSE_CAND_MAX; i++)
-		s->cand[s->nc++] = f[i];
+		if (lv == 0 || !a->box_hint || !s->hint || facegeom_confirmed(&f[i], s->hint, s->nhint, ANALYSE_BOX_CONFIRM))
+			s->cand[s->nc++] = f[i];
 	for (i = 0, k = 0; i < t->n; k += count[i++]) {
 		struct facedet_view whole = t->v[i];
 

@@ -78,6 +78,17 @@ facegeom_seen(const struct nn_box *f, const struct nn_box *b, int n)
 	return 0;
 }
 
+int
+facegeom_confirmed(const struct nn_box *f, const struct nn_box *b, int n, float min)
+{
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (b[j].score >= min && facegeom_seen(f, &b[j], 1))
+			return 1;
+	return 0;
+}
+
 /* facegeom_merge_sorted - faces sorted by score, two searches' views of one face
  * (IoU above FACEGEOM_SAME_FACE, or either centre inside the other) kept
  * once, the best; returns the count kept. */

@@ -27,6 +27,10 @@ int facegeom_merge(struct nn_box *b, int n);
  * (IoU above 0.4, or either centre inside the other)? */
 int facegeom_seen(const struct nn_box *f, const struct nn_box *b, int n);
 
+/* facegeom_confirmed - does one of b[0..n) scoring min or more hold the
+ * same face as f (facegeom_seen's rule)? */
+int facegeom_confirmed(const struct nn_box *f, const struct nn_box *b, int n, float min);
+
 /* facegeom_add_unseen - the faces fr[0..nf) that none of cand[0..n)
  * holds (same rule as facegeom_merge) added to cand, at most max in all;
  * returns the new count. */
