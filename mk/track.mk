@@ -3,7 +3,7 @@
 # these tests also need the module under test (and its libraries).
 
 TRACK_OBJS = $(B)/worker/track.o $(B)/worker/track_decide.o $(B)/worker/track_config.o $(B)/worker/track_gap.o \
-    $(B)/worker/track_adopt.o
+    $(B)/worker/track_adopt.o $(B)/worker/track_head.o
 $(B)/test/test_track: $(B)/test/unit/test_track.o $(TRACK_OBJS) $(B)/libgwcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(B)/test/unit/test_track.o $(TRACK_OBJS) $(LDLIBS_BASE)

@@ -218,10 +218,13 @@ track_end_gone(struct tracker *t, uint64_t now)
 	for (k = 0; k < TRACK_MAX; k++) {
 		struct track *tr = &t->tracks[k];
 
-		if (tr->used && track_gap_missing_us(t, tr, now) > track_missing_limit(t, tr)) {
-			track_decide_left(t, tr, now);
-			track_end(t, tr);
-		}
+		if (!tr->used || track_gap_missing_us(t, tr, now) <= track_missing_limit(t, tr))
+			continue;
+		if (tr->extra && track_head_keep(t, tr) && /* their body: no face said otherwise */
+		    track_gap_missing_us(t, tr, now) <= track_missing_limit(t, tr))
+			continue;
+		track_decide_left(t, tr, now);
+		track_end(t, tr);
 	}
 }
 
@@ -255,9 +258,7 @@ track_find(struct tracker *t, uint64_t id)
 
 /* ---- association ---- */
 
-/* track_match - d is tr's box at now: move it, smoothing the velocity;
- * back_us if it was away (someone else may stand there now). */
-static void
+void
 track_match(const struct tracker *t, struct track *tr, const struct track_box *d, uint64_t now)
 {
 	uint64_t dt = now > tr->info.last_us ? now - tr->info.last_us : 0;
@@ -356,6 +357,15 @@ track_pass_min(const struct tracker *t, enum track_pass pass)
 	}
 }
 
+double
+track_contain_score(const struct tracker *t, const struct track *tr, const struct track_box *p,
+    const struct track_box *d)
+{
+	double s = track_pair_score(TRACK_PASS_CONTAIN, p, d, tr->info.confirmed);
+
+	return s >= track_pass_min(t, TRACK_PASS_CONTAIN) ? s : 0;
+}
+
 /* track_pick - the best pair of unmatched track *bk and box *bj in a pass;
  * 0 when no pair scores enough. The first of equal pairs wins. */
 static int
@@ -420,64 +430,6 @@ track_associate(struct tracker *t, struct track_frame *f)
 		}
 }
 
-/* track_head_of - the face-only track (its last box made from a face the
- * worker found in no person box) whose head box sits best in person box
- * d, unmatched this frame, as the containment pass would have taken it;
- * 0 if none. Most often their own body, found once they are fully in
- * view; but someone else's box may fit that way too (a person close to
- * the camera, the face-only one behind them): the box's look tells. */
-static uint64_t
-track_head_of(const struct tracker *t, const struct track_frame *f, const struct track_box *d)
-{
-	double best = track_pass_min(t, TRACK_PASS_CONTAIN), s;
-	uint64_t id = 0;
-	int k;
-
-	for (k = 0; k < TRACK_MAX; k++) {
-		if (!t->tracks[k].used || !t->tracks[k].extra || f->matched[k])
-			continue;
-		s = track_pair_score(TRACK_PASS_CONTAIN, &f->pred[k], d, t->tracks[k].info.confirmed);
-		if (s >= best && (id == 0 || s > best)) {
-			best = s;
-			id = t->tracks[k].info.id;
-		}
-	}
-	return id;
-}
-
-/* track_head_face - the look's face is the one face-made box b was made
- * from (worker/frame.c: firstpass_face_to_person, the face 2 wide and 2.8
- * high around it, 0.5 face widths beside and 0.3 heights above): its
- * centre near the face's place in b and its width near b's half. */
-static int
-track_head_face(const struct track_box *b, const struct track_box *face)
-{
-	double cx = face->x + face->w / 2, cy = face->y + face->h / 2;
-
-	return b->w > 0 && b->h > 0 && fabs(cx - (b->x + b->w / 2)) <= 0.25 * b->w &&
-	    cy >= b->y && cy <= b->y + 0.4 * b->h && face->w >= 0.3 * b->w && face->w <= 0.75 * b->w;
-}
-
-struct track *
-track_head_merge(struct tracker *t, struct track *tr, uint64_t now, const struct track_look *look)
-{
-	struct track *own = track_find(t, tr->head_of);
-	struct track_box box = tr->info.box;
-	uint64_t id = tr->info.id;
-
-	tr->head_of = 0;
-	if (own == NULL || own->info.last_us == now || !track_head_face(&own->info.box, &look->face))
-		return NULL;
-	memset(tr, 0, sizeof(*tr));
-	t->st.live--;
-	track_match(t, own, &box, now);
-	own->vx = own->vy = 0;  /* another kind of box: its centre jump is no motion */
-	own->extra = 0;
-	own->merged_from = id;
-	return own;
-}
-
-/* track_start - step 3: the boxes left start tentative tracks. */
 static void
 track_start(struct tracker *t, struct track_frame *f)
 {
@@ -499,7 +451,7 @@ track_start(struct tracker *t, struct track_frame *f)
 		tr->info.frames = 1;
 		tr->unseen_mark = t->unseen_us;
 		tr->extra = f->more;
-		tr->head_of = f->more ? 0 : track_head_of(t, f, &f->boxes[j]);
+		tr->head_of = f->more ? 0 : track_head_of(t, f->matched, f->pred, &f->boxes[j]);
 		t->st.created++;
 		if (tr->info.frames >= t->c.min_hits && !tr->head_of)
 			track_decide_confirm(t, tr);

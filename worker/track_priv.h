@@ -92,6 +92,24 @@ void track_config_clamp(struct track_config *c);
 
 /* track.c */
 
+/* track_match - d is tr's box at now: move it, smoothing the velocity;
+ * back_us if it was away (someone else may stand there now). */
+void track_match(const struct tracker *t, struct track *tr, const struct track_box *d, uint64_t now);
+
+/* track_contain_score - how well box d matches track tr (its box moved
+ * to now: p) in the containment pass (a head box at the top middle of a
+ * body box, one inside the other), higher is better; 0: no match. */
+double track_contain_score(const struct tracker *t, const struct track *tr, const struct track_box *p,
+    const struct track_box *d);
+
+/* track_head.c */
+
+/* track_head_of - the face-only track, unmatched this frame (matched[],
+ * their boxes moved to now: pred[]), whose head box person box d holds
+ * best as the containment pass would take it; 0 if none. */
+uint64_t track_head_of(const struct tracker *t, const int *matched, const struct track_box *pred,
+    const struct track_box *d);
+
 /* track_head_merge - tr (head_of set) got a look at a face at now: when
  * that face is the face-only person's (head_of, not matched this frame:
  * their face was no face left over by the box's search), the box is
@@ -99,6 +117,12 @@ void track_config_clamp(struct track_config *c);
  * confirmed) and head_of's track is returned. Otherwise tr is someone
  * else, a person of their own from now (NULL). */
 struct track *track_head_merge(struct tracker *t, struct track *tr, uint64_t now, const struct track_look *look);
+
+/* track_head_keep - face-only tr is missing too long while a tentative
+ * track naming it (head_of), seen since, has had no look at a face (a
+ * body whose face is turned away): that is their body, as the
+ * containment pass would have taken it; tr takes it (1), or 0 if none. */
+int track_head_keep(struct tracker *t, struct track *tr);
 
 /* track_slot - a free slot, zeroed and marked used; NULL when TRACK_MAX
  * tracks are live. */

@@ -510,8 +510,8 @@ test_track_gate_takeover_run(int own, enum track_mask sm, struct test_track_gate
 
 	memset(r, 0, sizeof(*r));
 	r->f_kept = 1;
-	for (i = 0; i < 20; i++, now += FRAME) {
-		int with = i >= 10;  /* the box appears at 2 s */
+	for (i = 0; i < 70; i++, now += FRAME) {
+		int with = i >= 10;  /* the box appears at 2 s, stays 12 s */
 		struct track_look look_f = { TRACK_MASK_ON, 0.99f, 1, ff, 0.9f };
 		struct track_look look_s = { sm, 0.99f, 1, sf, 0.9f };
 
@@ -519,10 +519,12 @@ test_track_gate_takeover_run(int own, enum track_mask sm, struct test_track_gate
 		if (a[0].classify)
 			track_classify(t, a[0].id, now, &(struct track_look){ TRACK_MASK_ON, 0.99f, 1,
 			    { 60, 110, 40, 48 }, 0.9f });
-		/* the box's search: S's face (F's is left over), or F's own */
+		/* the box's search: S's face (F's is left over), or F's own (own 1), or
+		 * none (own 2: F's own body, their face turned away) */
 		if (with && own) {
 			if (a[1].classify)
-				track_classify(t, a[1].id, now, &look_f);
+				track_classify(t, a[1].id, now, own == 1 ? &look_f :
+				    &(struct track_look){ TRACK_MASK_UNKNOWN, 0, 0, { 0, 0, 0, 0 }, 0 });
 		} else {
 			track_update_more(t, &fb, 1, m);
 			if (i == 0)
@@ -564,6 +566,9 @@ CASE(stranger_body_on_face_only)
 	test_track_gate_takeover_run(1, TRACK_MASK_ON, &r);
 	CHECK(r.s == r.f && r.news == 2 && r.decisions == 2 && r.ends == 0,
 	    "F's own body found: it takes F's track, no second person");
+	test_track_gate_takeover_run(2, TRACK_MASK_ON, &r);
+	CHECK(r.s == r.f && r.news == 2 && r.decisions == 2 && r.ends == 0,
+	    "F's own body, no face seen in it for 12 s: it takes F's track when F would end, no second person");
 }
 
 CHECK_MAIN()
