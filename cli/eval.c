@@ -103,8 +103,8 @@ eval_usage(FILE *out)
 	    "                         the false faces are\")\n"
 	    "  -q                     no progress line\n"
 	    "Settings come from the configuration (models.dir, ingest.person_input,\n"
-	    "ingest.person_threshold, worker.face_input, worker.face_threshold,\n"
-	    "worker.mask_threshold), so --set tries another value.\n");
+	    "ingest.person_threshold, ingest.closeup_threshold, worker.face_input,\n"
+	    "worker.face_threshold, worker.mask_threshold), so --set tries another value.\n");
 }
 
 /* eval_image - run one image through the first pass and the analysis
@@ -137,7 +137,7 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	if (m->fals != NULL)
 		evalfalse_begin(m->fals);
 	t0 = util_mono_us();
-	seen.n = firstpass_run(m->person, m->face, &img, (float)c->person_threshold, (float)c->face_threshold,
+	seen.n = firstpass_run(m->person, m->face, &img, (float)c->person_threshold, (float)c->closeup_threshold,
 	    persons, MSG_PERSONS_MAX, &seen.by, NULL);
 	t1 = util_mono_us();
 	c1 = util_cpu_us();
@@ -358,9 +358,9 @@ eval_print(const struct evalscore *st, const struct config *c, const struct eval
 		printf(", %d of them in these images)", st->corrected_faces);
 	}
 	printf("; %d left out (unreadable)\n", st->errors);
-	printf("models %s: person_input %d, person_threshold %.2f, face_input %d, face_threshold %.2f,"
-	    " mask_threshold %.2f\n", c->models_dir, c->person_input, c->person_threshold, c->face_input,
-	    c->face_threshold, c->mask_threshold);
+	printf("models %s: person_input %d, person_threshold %.2f, closeup_threshold %.2f, face_input %d,"
+	    " face_threshold %.2f, mask_threshold %.2f\n", c->models_dir, c->person_input, c->person_threshold,
+	    c->closeup_threshold, c->face_input, c->face_threshold, c->mask_threshold);
 	evalreport_text(stdout, st);
 	fflush(stdout);
 	if (o->json_path == NULL) {

@@ -286,9 +286,9 @@ evalreport_json(const struct evalscore *st, const struct config *c, json_t *root
 	json_object_set_new(root, "images", json_integer(st->images));
 	json_object_set_new(root, "errors", json_integer(st->errors));
 	json_object_set_new(root, "faces", json_integer(st->faces));
-	json_object_set_new(root, "settings", json_pack("{s:o, s:i, s:f, s:i, s:f, s:f}",
+	json_object_set_new(root, "settings", json_pack("{s:o, s:i, s:f, s:f, s:i, s:f, s:f}",
 	    "models_dir", utf8_json(c->models_dir), "person_input", c->person_input,
-	    "person_threshold", c->person_threshold, "face_input", c->face_input,
+	    "person_threshold", c->person_threshold, "closeup_threshold", c->closeup_threshold, "face_input", c->face_input,
 	    "face_threshold", c->face_threshold, "mask_threshold", c->mask_threshold));
 	json_object_set_new(root, "size_buckets", sizes);
 	json_object_set_new(root, "recall", evalreport_json_recall(st));

@@ -60,6 +60,7 @@ struct config {
 	int motion_recheck_ms;             /* ingest.motion_recheck_ms: run the detector at least this often */
 	int person_input;                  /* ingest.person_input: NanoDet input size */
 	double person_threshold;           /* ingest.person_threshold */
+	double closeup_threshold;          /* ingest.closeup_threshold: the close-up fallback's faces */
 
 	/* spool */
 	int spool_max_frames;              /* spool.max_frames: per camera queue cap */

@@ -192,7 +192,7 @@ check_params_set(struct check_params *p, const struct config *cfg)
 {
 	*p = (struct check_params){
 		.models_dir = cfg->models_dir, .input = cfg->person_input,
-		.threshold = (float)cfg->person_threshold, .face_threshold = (float)cfg->face_threshold,
+		.threshold = (float)cfg->person_threshold, .face_threshold = (float)cfg->closeup_threshold,
 		.max_pixels = cfg->ingest_max_pixels, .motion_threshold = cfg->motion_threshold,
 		.motion_recheck_ms = cfg->motion_recheck_ms,
 	};

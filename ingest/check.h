@@ -23,14 +23,14 @@ struct check_params {
 	const char *models_dir;     /* not owned; lives as long as the config */
 	int input;                  /* ingest.person_input */
 	float threshold;            /* ingest.person_threshold */
-	float face_threshold;       /* worker.face_threshold: close-up fallback */
+	float face_threshold;       /* ingest.closeup_threshold: close-up fallback */
 	long max_pixels;            /* ingest.max_pixels */
 	double motion_threshold;    /* ingest.motion_threshold */
 	int motion_recheck_ms;      /* ingest.motion_recheck_ms */
 };
 
 /* check_params_set - p from the configuration (ingest.*, models.dir,
- * worker.face_threshold); cfg must outlive p. */
+ * ingest.closeup_threshold); cfg must outlive p. */
 void check_params_set(struct check_params *p, const struct config *cfg);
 
 /* One camera's motion memory. The caller serialises access per camera

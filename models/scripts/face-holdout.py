@@ -81,7 +81,8 @@ def run(a, weights, work, holdout):
     if a.details_only:
         return fv.load(details)
     cmd = ["nice", "-n", "10", a.gatewatch, "eval", "-q", "--set", "models.dir=" + models,
-           "--set", "worker.face_threshold=%.2f" % fv.LOW, "--details", details, holdout]
+           "--set", "worker.face_threshold=%.2f" % fv.LOW,
+           "--set", "ingest.closeup_threshold=%.2f" % fv.LOW, "--details", details, holdout]
     with open(os.path.join(work, "holdout.report"), "w") as out:
         subprocess.run(cmd, check=True, stdout=out)
     return fv.load(details)

@@ -10,7 +10,7 @@ One `gatewatch eval --split train` run, with a low face threshold (LOW) and
 the mask classifier's per-class thresholds at 0, writes every found face
 with its detector score and class probabilities (--details). From it:
 
-1. worker.face_threshold (also ingest's close-up fallback): for each
+1. worker.face_threshold (the run sets ingest's close-up fallback, ingest.closeup_threshold, to LOW too): for each
    candidate t, the faces with score >= t are matched again to the
    annotations exactly as `gatewatch eval` matches (IoU >= 0.3 or the found
    centre inside the annotated box, one to one, best IoU first); chosen:
@@ -226,6 +226,7 @@ def run_eval(a, work):
     details = os.path.join(work, "train.details")
     cmd = ["nice", "-n", "10", a.gatewatch, "eval", "-q", "--split", "train", "--every", str(a.every),
            "--set", "models.dir=" + models, "--set", "worker.face_threshold=%.2f" % LOW,
+           "--set", "ingest.closeup_threshold=%.2f" % LOW,
            "--set", "worker.mask_threshold=0", "--details", details,
            "--json", os.path.join(work, "train.json"), a.scenes]
     print("fit-vision: " + " ".join(cmd), file=sys.stderr)

@@ -90,6 +90,7 @@ CASE(defaults)
 	CHECK_INT(c.motion_recheck_ms, 2000, "default ingest.motion_recheck_ms");
 	CHECK_INT(c.person_input, 416, "default ingest.person_input");
 	CHECK(c.person_threshold == 0.35, "default ingest.person_threshold");
+	CHECK(c.closeup_threshold == 0.6, "default ingest.closeup_threshold");
 	CHECK_INT(c.spool_max_frames, 300, "default spool.max_frames");
 	CHECK_INT(c.spool_max_bytes, 256L << 20, "default spool.max_bytes");
 	CHECK_INT(c.spool_min_free_mb, 200, "default spool.min_free_mb");
