@@ -135,7 +135,7 @@ train_face() {
 	/usr/bin/python3 models/scripts/face-lists.py --scenes "$sc" --out "$lists" "$@" $adds
 	if [ -n "$ignore" ]; then
 		nice -n 10 bin/gatewatch eval -q --set models.dir=models/out --set worker.face_threshold="$ignore" \
-			--details "$lists/train.details" "$lists/train" > "$lists/train.report"
+			--set ingest.closeup_threshold="$ignore" --details "$lists/train.details" "$lists/train" > "$lists/train.report"
 		# shellcheck disable=SC2086
 		/usr/bin/python3 models/scripts/face-lists.py --scenes "$sc" --out "$lists" "$@" $adds \
 			--ignore "$lists/train.details" --ignore-score "$ignore"
