@@ -147,7 +147,7 @@ def scene_rows(a, k, models):
 
 
 # maskcls_from_detector's constants (common/maskcls.c)
-DET_DY, DET_H = 0.13, 1.15
+DET_DY, DET_H = ml.DET_DY, ml.DET_H
 
 
 def scene_rows_from(a, k, models, details):

@@ -95,7 +95,7 @@ COPIES = {  # (source, label, mode) -> copies
 # the seeds and crops) before them are those of a list without them
 LATE_MODES = ("nose", "nosepaste")
 FOUND_COPIES = {"mask_on": 2, "mask_off": 6, "mask_chin": 25}  # half of a scene face's plain copies
-DET_DY, DET_H = 0.13, 1.15  # maskcls_from_detector (common/maskcls.c)
+DET_DY, DET_H = 0.13, 1.15  # maskcls_from_detector (common/maskcls.c): one place for the scripts
 DONOR_MIN_SIDE = 40  # mask-scenes mask_on faces that lend their mask (paste)
 
 

@@ -28,17 +28,10 @@ import re
 import subprocess
 import sys
 
-here = os.path.dirname(os.path.abspath(__file__))
-
-
-def module(name, file):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(here, file))
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    return m
-
-
-ml = module("mask_lists", "mask-lists.py")
+_spec = importlib.util.spec_from_file_location(
+    "mask_lists", os.path.join(os.path.dirname(os.path.abspath(__file__)), "mask-lists.py"))
+ml = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ml)
 
 
 def faces(path, calib, fold=None):
