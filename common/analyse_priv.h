@@ -1,0 +1,38 @@
+/* analyse_priv - what analyse.c (the networks, the mask and verdict of a
+ * person, a frame's result) and analyse_search.c (the person boxes' face
+ * search and the pairing of faces to people) share. Not part of analyse.h. */
+#ifndef GW_ANALYSE_PRIV_H
+#define GW_ANALYSE_PRIV_H
+
+#include "analyse.h"
+#include "histo.h"
+
+
+struct analyse {
+	struct facedet *face;   /* owned: input face_input, whole images */
+	struct facedet *body;   /* owned: input worker.body_input; NULL = use face */
+	struct facedet *pair;   /* owned: worker.tile_pair, body_input x body_input / 2; or NULL */
+	struct maskcls *mask;   /* owned; NULL = faces only */
+	float face_threshold;
+	float mask_threshold;
+	int frame_search;       /* worker.frame_search */
+	int frame_only_px;      /* worker.frame_only_px */
+	int frame_skip;         /* worker.frame_skip */
+	int face_input;         /* worker.face_input */
+	int tile_px;            /* worker.tile_px */
+	int tile_large;         /* worker.tile_large */
+	int box_hint;           /* worker.box_hint */
+	float temp_limit;
+	struct histo face_time, mask_time; /* runs since analyse_times */
+	long passes[3];         /* face detector runs: whole frames, person boxes, of those half-height */
+	analyse_trace_fn trace; /* analyse_trace, or NULL */
+	void *trace_arg;
+};
+
+/* analyse_detect_at - one face detector run on the whole of im at
+ * worker.face_input, timed, counted and traced, faces down to threshold
+ * (analyse_detect: worker.face_threshold). Returns the count or -errno. */
+int analyse_detect_at(struct analyse *a, const struct image *im, float threshold, struct nn_box *faces, int max);
+int analyse_detect(struct analyse *a, const struct image *im, struct nn_box *faces, int max);
+
+#endif
