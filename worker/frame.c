@@ -23,8 +23,6 @@
 #include "util.h"
 #include "worker.h"
 
-#define FRAME_SNAPSHOT_QUALITY 80
-
 /* frame_done - tell the dispatcher this frame is finished. A lost hint
  * only delays the next frame: the dispatcher also sees the spool. */
 static void
@@ -54,113 +52,6 @@ frame_fail(struct worker *w, const struct msg_frame_ref *ref, int status, const 
 		log_warnc(rc, ref->frame_id, "cannot move the frame to failed/");
 	}
 	frame_done(w, ref, status, reason);
-}
-
-/* frame_latest - the frame as the live view shows it: DIR/snapshots/
- * <camera>/latest.jpg, replaced every frame (a JPEG is kept as sent, a PNG
- * is encoded). Written to a temporary name and renamed, so a reader never
- * sees half a file; not fsynced (a lost snapshot costs nothing). rel gets
- * the path relative to DIR, "" if none was written. */
-static void
-frame_latest(struct worker *w, const struct msg_frame_ref *ref, const char *ext,
-              const unsigned char *img, size_t len, const struct image *im, char *rel, size_t rellen)
-{
-	char dir[CONFIG_PATH_SIZE + 64], path[CONFIG_PATH_SIZE + 128], tmp[CONFIG_PATH_SIZE + 140];
-	size_t off = 0;
-	int fd, rc;
-
-	rel[0] = '\0';
-	if (w->cfg.snapshot_keep_days <= 0)
-		return;
-	snprintf(dir, sizeof(dir), "%s/snapshots/%s", w->cfg.dir, ref->camera);
-	snprintf(path, sizeof(path), "%s/latest.jpg", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.latest.jpg.tmp", dir);
-	if ((rc = util_mkdirs(dir)) < 0) {
-		log_warnc(rc, ref->frame_id, "snapshot dir %s", dir);
-		return;
-	}
-	if (strcmp(ext, "jpg") != 0) {
-		if ((rc = image_write_jpeg(im, path, FRAME_SNAPSHOT_QUALITY)) < 0) {
-			log_warnc(rc, ref->frame_id, "snapshot %s", path);
-			return;
-		}
-		snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
-		return;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1) {
-		log_warn(ref->frame_id, "snapshot %s", tmp);
-		return;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, img + off, len - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_warn(ref->frame_id, "snapshot write %s", tmp);
-			close(fd);
-			unlink(tmp);
-			return;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		log_warn(ref->frame_id, "snapshot %s", path);
-		unlink(tmp);
-		return;
-	}
-	snprintf(rel, rellen, "snapshots/%s/latest.jpg", ref->camera);
-}
-
-/* frame_track_snapshot - the best look at a person so far: the person's
- * box (or, for a face-only photo, the face with room around it) cut from
- * the frame, as DIR/snapshots/<camera>/<track id>.jpg, replacing the
- * previous best. Returns 0 or -errno (logged; the track goes on). */
-static int
-frame_track_snapshot(struct worker *w, const char *frame_id, const struct image *im,
-                      const struct msg_box *box, int has_body, uint64_t id)
-{
-	char rel[128], path[CONFIG_PATH_SIZE + 160], dir[CONFIG_PATH_SIZE + 64];
-	float mx = box->w * (has_body ? 0.10f : 0.5f), my = box->h * (has_body ? 0.05f : 0.5f);
-	struct image crop;
-	int rc;
-
-	if (w->cfg.snapshot_keep_days <= 0)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s/snapshots/%s", w->cfg.dir, w->camera);
-	people_snapshot_rel(w->people, id, rel, sizeof(rel));
-	snprintf(path, sizeof(path), "%s/%s", w->cfg.dir, rel);
-	if ((rc = util_mkdirs(dir)) < 0 ||
-	    (rc = image_crop(im, (int)(box->x - mx), (int)(box->y - my), (int)(box->w + 2 * mx),
-	    (int)(box->h + 2 * my), &crop)) < 0) {
-		log_warnc(rc, frame_id, "camera=%s track=%llu snapshot", w->camera, (unsigned long long)id);
-		return rc;
-	}
-	rc = image_write_jpeg(&crop, path, FRAME_SNAPSHOT_QUALITY);
-	image_free(&crop);
-	if (rc < 0) {
-		log_warnc(rc, frame_id, "camera=%s snapshot %s", w->camera, path);
-		return rc;
-	}
-	people_snapshot_saved(w->people, id);
-	return 0;
-}
-
-/* The snapshot a look asks for, written before its events are made. */
-struct frame_snap {
-	struct worker *w;
-	const char *frame_id;
-	const struct image *im;
-	const struct msg_box *box;
-	int has_body;
-};
-
-static int
-frame_snapshot_cb(uint64_t id, void *arg)
-{
-	struct frame_snap *s = arg;
-
-	return frame_track_snapshot(s->w, s->frame_id, s->im, s->box, s->has_body, id);
 }
 
 /* frame_flush (worker.h) - send the events waiting in the outbox that no frame
@@ -382,7 +273,7 @@ frame_person(struct worker *w, const struct image *im, const struct frame_found 
              const struct track_assign *as, uint64_t now, struct msg_result *r, struct msg_person *p,
              int *nfaces)
 {
-	struct frame_snap snap;
+	struct snapshot_look snap;
 	uint32_t mask;
 	uint64_t id;
 	int rc, looked = 0;
@@ -395,8 +286,8 @@ frame_person(struct worker *w, const struct image *im, const struct frame_found 
 		if (f->has_body)
 			*nfaces += rc;
 		looked = 1;
-		snap = (struct frame_snap){ w, r->ref.frame_id, im, f->has_body ? &p->body : &p->face, f->has_body };
-		people_look(w->people, as->id, now, p, frame_snapshot_cb, &snap);
+		snap = (struct snapshot_look){ w, r->ref.frame_id, im, f->has_body ? &p->body : &p->face, f->has_body };
+		people_look(w->people, as->id, now, p, snapshot_look_cb, &snap);
 	}
 	/* the look may have put a new person in this one's place (ENDED this
 	 * frame): the box is theirs, and the gate message names it by id */
@@ -568,7 +459,7 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 	rc = frame_people(w, &in.im, &in.meta, now, r, &nfaces, &nclass, &nskip);
 	analyse_times(w->an, &r->face_time, &r->mask_time); /* for /metrics */
 	if (rc == 0)
-		frame_latest(w, ref, in.ext, in.img, in.len, &in.im, r->snapshot, sizeof(r->snapshot));
+		snapshot_latest(w, ref, in.ext, in.img, in.len, &in.im, r->snapshot, sizeof(r->snapshot));
 	image_free(&in.im);
 	free(in.img);
 	if (rc < 0) {

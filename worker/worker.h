@@ -1,5 +1,6 @@
 /* worker - what the worker's files share: the process's state (one camera,
- * one dispatcher connection) and the frame path (frame.c). */
+ * one dispatcher connection), the frame path (frame.c) and the snapshots it
+ * keeps (snapshot.c). */
 #ifndef GW_WORKER_H
 #define GW_WORKER_H
 
@@ -44,5 +45,24 @@ int frame_handle(struct worker *w, const struct msg_frame *f);
  * events stay in the outbox). */
 #define FRAME_EXIT_FLUSH_MS 3000
 int frame_flush(struct worker *w, int final);
+
+/* snapshot_latest - the frame as the live view shows it: DIR/snapshots/
+ * <camera>/latest.jpg, replaced every frame (a JPEG as sent, a PNG
+ * encoded). rel gets the path relative to DIR, "" if none was written. */
+void snapshot_latest(struct worker *w, const struct msg_frame_ref *ref, const char *ext,
+                     const unsigned char *img, size_t len, const struct image *im, char *rel, size_t rellen);
+
+/* The snapshot a look asks for, written before its events are made:
+ * snapshot_look_cb(id, &look) is people_look's callback (people.h); it
+ * keeps the person's best look as DIR/snapshots/<camera>/<track id>.jpg.
+ * Returns 0 or -errno (logged; the track goes on). */
+struct snapshot_look {
+	struct worker *w;
+	const char *frame_id;
+	const struct image *im;
+	const struct msg_box *box;  /* the person's box, or for a face-only photo the face */
+	int has_body;
+};
+int snapshot_look_cb(uint64_t id, void *arg);
 
 #endif
