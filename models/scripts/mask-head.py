@@ -3,8 +3,7 @@
 write the whole classifier as darknet files.
 
   mask-head.py --backbone DIR --train-feats F --train-list L
-               --out DIR [--val-feats F --val-list L] [--hidden 128]
-               [--epochs 6] [--seed 1] [--taps 6]
+               --out DIR [--hidden 128] [--epochs 6] [--seed 1] [--taps 6]
 
 The backbone (DIR/maskbb.cfg + .weights, convert-aizoo-backbone.py) stays
 fixed; `maskfeat` has run it on every crop and written the outputs of the
@@ -19,9 +18,12 @@ halved every EPOCHS/4 epochs, L2 1e-4). The standardisation is folded into
 the first connected layer, so the darknet network is: backbone, [route]
 of the taps, two [connected] layers, [softmax].
 
-Training crop labels come from their names (NNNNNN.<label>.ppm), validation
-labels from the second field of the val list. Writes DIR/mask.cfg,
-mask.weights, mask.labels; prints train and validation accuracy per epoch.
+Training crop labels come from their names (NNNNNN.<label>.ppm). Writes
+DIR/mask.cfg, mask.weights, mask.labels; prints the training loss per epoch.
+It reads no validation faces and reports none while training: the epochs
+and the rest are chosen on train (folds of train, mask-crossfit.py), and
+validation is looked at once, for a head already chosen (train-mask.sh's
+step 7, docs/MODELS.md).
 """
 import argparse
 import os
@@ -43,21 +45,8 @@ def labels_from_names(path):
     return np.array(out, np.int64)
 
 
-def labels_from_val(path):
-    with open(path) as f:
-        return np.array([LABELS.index(line.split()[1]) for line in f], np.int64)
-
-
 def leaky(x):
     return np.where(x > 0, x, 0.1 * x)
-
-
-def forward(p, x):
-    h = leaky(x @ p["w1"].T + p["b1"])
-    z = h @ p["w2"].T + p["b2"]
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 
 def read_cfg_layers(cfg):
@@ -70,9 +59,9 @@ def standardise(x):
     return x.mean(0), x.std(0) + 1e-3
 
 
-def train(xs, y, hidden, epochs, seed, chin_weight=1.0, xvs=None, yv=None, log=sys.stderr):
+def train(xs, y, hidden, epochs, seed, chin_weight=1.0, log=sys.stderr):
     """fit the head on standardised rows xs (labels y), seeded; returns its
-    parameters. xvs/yv: validation rows, reported after every epoch."""
+    parameters."""
     rng = np.random.RandomState(seed)
     d, h = xs.shape[1], hidden
     p = {"w1": (rng.randn(h, d) * np.sqrt(2.0 / d)).astype(np.float32),
@@ -120,13 +109,7 @@ def train(xs, y, hidden, epochs, seed, chin_weight=1.0, xvs=None, yv=None, log=s
                 mh = m[k] / (1 - 0.9 ** t)
                 vh = v2[k] / (1 - 0.999 ** t)
                 p[k] -= (lr * mh / (np.sqrt(vh) + 1e-8)).astype(np.float32)
-        msg = "epoch %d lr %.2g loss %.4f" % (ep + 1, lr, loss_sum / len(y))
-        if xvs is not None:
-            pv = forward(p, xvs)
-            acc = [(pv[yv == c].argmax(1) == c).mean() if (yv == c).any() else 0 for c in range(3)]
-            msg += " val %.3f (on %.3f off %.3f chin %.3f)" % (
-                (pv.argmax(1) == yv).mean(), acc[0], acc[1], acc[2])
-        print("mask-head: " + msg, file=log)
+        print("mask-head: epoch %d lr %.2g loss %.4f" % (ep + 1, lr, loss_sum / len(y)), file=log)
     return p
 
 
@@ -167,14 +150,10 @@ def main():
     ap.add_argument("--backbone", required=True)
     ap.add_argument("--train-feats", required=True)
     ap.add_argument("--train-list", required=True)
-    ap.add_argument("--val-feats")
-    ap.add_argument("--val-list")
     ap.add_argument("--out", required=True)
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--val-probs", help="write the validation probabilities here, in "
-                    "maskeval -p's format (for experiments; train-mask.sh uses maskeval)")
     ap.add_argument("--taps", default="6")
     ap.add_argument("--chin-weight", type=float, default=1.0,
                     help="mask_chin's loss weight on top of the class balance (experiments)")
@@ -198,22 +177,9 @@ def main():
             off += n
         cols = np.concatenate([np.arange(lo, hi) for _, lo, hi in sorted(cols)])
         x = np.ascontiguousarray(x[:, cols])
-    xv = yv = None
-    if a.val_feats:
-        yv = labels_from_val(a.val_list)
-        xv = np.fromfile(a.val_feats, np.float32).reshape(len(yv), -1)
-        if cols is not None:
-            xv = np.ascontiguousarray(xv[:, cols])
     mean, std = standardise(x)
     xs = (x - mean) / std
-    xvs = (xv - mean) / std if xv is not None else None
-    p = train(xs, y, a.hidden, a.epochs, a.seed, a.chin_weight, xvs, yv)
-    if a.val_probs and xvs is not None:
-        pv = forward(p, xvs)
-        with open(a.val_list) as f, open(a.val_probs, "w") as o:
-            for line, pr in zip(f, pv):
-                q = line.split()
-                o.write("%s %s %s %.6f %.6f %.6f\n" % (q[8], q[1], q[2], pr[0], pr[1], pr[2]))
+    p = train(xs, y, a.hidden, a.epochs, a.seed, a.chin_weight)
     write(p, mean, std, a.backbone, taps, a.out)
 
 

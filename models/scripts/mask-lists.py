@@ -95,7 +95,27 @@ COPIES = {  # (source, label, mode) -> copies
 # the seeds and crops) before them are those of a list without them
 LATE_MODES = ("nose", "nosepaste")
 FOUND_COPIES = {"mask_on": 2, "mask_off": 6, "mask_chin": 25}  # half of a scene face's plain copies
-DET_DY, DET_H = 0.13, 1.15  # maskcls_from_detector (common/maskcls.c): one place for the scripts
+MASKCLS_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "maskcls.c")
+
+
+def maskcls_defines(path=MASKCLS_C, names=("MASKCLS_DET_DY", "MASKCLS_DET_H")):
+    """the values of maskcls.c's #defines NAMES, read from the C source (the
+    one place they are written): a script that maps found boxes as the
+    worker does cannot drift from it."""
+    with open(path) as f:
+        text = f.read()
+    out = []
+    for name in names:
+        m = re.search(r"^#define %s ([0-9]*\.?[0-9]+)f?[ \t]*$" % name, text, re.M)
+        if not m:
+            sys.exit("mask-lists: no '#define %s <number>' in %s" % (name, path))
+        out.append(float(m.group(1)))
+    return out
+
+
+# maskcls_from_detector's mapping of a found box (centre DET_DY of the larger
+# side lower, DET_H times shorter): read from common/maskcls.c, for the scripts
+DET_DY, DET_H = maskcls_defines()
 DONOR_MIN_SIDE = 40  # mask-scenes mask_on faces that lend their mask (paste)
 
 

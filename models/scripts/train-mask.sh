@@ -63,11 +63,11 @@
 #    NN_MASK_MARGIN) with detector-like box jitter, JPEG, small-face, blur,
 #    mirror and colour changes, and synthetic below-the-nose masks
 #    (models/tools/chin.c; its chin_paste, a training face's real mask moved
-#    below the nose, is at 0 copies in mask-lists.py: measured, no better);
-#    `maskaug --exact` the validation crops.
+#    below the nose, is at 0 copies in mask-lists.py: measured, no better).
 # 5. `maskfeat` runs the backbone (darknet, the run-time code) on them and
 #    keeps the output of conv2d_3 (layer 6, 8x8x64 at 64x64).
-# 6. mask-head.py trains the head and writes mask.cfg/.weights/.labels.
+# 6. mask-head.py trains the head and writes mask.cfg/.weights/.labels; it
+#    sees no validation face (it prints the training loss per epoch only).
 # 7. `maskeval -p` runs the finished classifier through maskcls_run on the
 #    validation faces; mask-thresholds.py writes their figures (most
 #    probable class, no thresholds) into mask.manifest. The per-class
@@ -121,13 +121,13 @@ case $work in
 *mask_on*|*mask_off*|*mask_chin*)
 	echo "train-mask: work folder $work contains a class label; labels are read from crop names" >&2; exit 1 ;;
 esac
-rm -rf "$work/img" "$work/val" "$work/model"
+rm -rf "$work/img" "$work/model"
 if [ -n "$fixes" ]; then
 	# shellcheck disable=SC2086 # word list
 	/usr/bin/python3 models/scripts/scenefix.py --scenes "$scenes" $fixes --out "$work/scenes"
 	scenes=$work/scenes
 fi
-mkdir -p "$work/img" "$work/val" "$work/model"
+mkdir -p "$work/img" "$work/model"
 
 # two halves in parallel (2 cores); output order is kept by concatenating
 halves() { # $1 input list, $2 output, then the command
@@ -169,22 +169,15 @@ if [ "$featsonly" = 1 ]; then
 	echo "train-mask: kept $work (train.crops, train.ppm, train.f32; --feats-only)" >&2
 	exit 0
 fi
-awk -v w="$work" '{ printf "%s %s/val/%05d.ppm %s %s %s %s %s %s\n", $1, w, NR, $3, $4, $5, $6, $7, $8 }' \
-	"$work/val.list" >"$work/val.crops"
-"$tools/maskaug" $regopt --exact "$out" "$size" <"$work/val.crops" 2>"$work/valcrops.log" ||
-	{ tail -n 5 "$work/valcrops.log" >&2; exit 1; }
 
-# 5. backbone features (the crop lists in the lists' order)
+# 5. backbone features (the crop list's order)
 awk '{ print $2 }' "$work/train.crops" >"$work/train.ppm"
-awk '{ print $2 }' "$work/val.crops" >"$work/val.ppm"
 echo "train-mask: backbone features ($tools/maskfeat, layers $taps)" >&2
 "$tools/maskfeat" "$work" maskfeat "$taps" "$work/train.f32" <"$work/train.ppm" >/dev/null
-"$tools/maskfeat" "$work" maskfeat "$taps" "$work/val.f32" <"$work/val.ppm" >/dev/null
 
-# 6. head
+# 6. head (training loss per epoch only: no validation face is seen before step 7)
 /usr/bin/python3 models/scripts/mask-head.py --backbone "$work" --taps "$taps" \
 	--train-feats "$work/train.f32" --train-list "$work/train.ppm" \
-	--val-feats "$work/val.f32" --val-list "$work/val.list" \
 	--hidden "$hidden" --epochs "$epochs" --seed "$seed" --out "$work/model" 2>"$work/head.log" ||
 	{ tail -n 5 "$work/head.log" >&2; exit 1; }
 tail -n 2 "$work/head.log" >&2
