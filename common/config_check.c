@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "nn.h"
 
 int
 config_check_number(const struct config_key *k, const char *value, double *out)
@@ -191,8 +192,8 @@ config_check(const struct config *c, char *err, size_t errlen)
 		    c->worker_backoff_ms, c->worker_backoff_max_ms);
 		return -EINVAL;
 	}
-	if (strcmp(c->nn_kernels, "auto") != 0 && strcmp(c->nn_kernels, "stock") != 0) {
-		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto or stock", c->nn_kernels);
+	if (nn_kernels_valid(c->nn_kernels) < 0) {
+		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto, avx512, avx2 or stock", c->nn_kernels);
 		return -EINVAL;
 	}
 	if (c->face_input % 8 != 0) {

@@ -7,7 +7,6 @@
  * bias and activation written with the output. darknet stays the owner
  * of the graph and of every buffer. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,54 +21,15 @@
 /* Exported by libdarknet but not declared in darknet.h. */
 float activate(float x, ACTIVATION a);
 void forward_maxpool_layer(layer l, network net);
-/* OpenBLAS's own; not in the netlib cblas.h that may be the system's. */
-void openblas_set_num_threads(int n);
+
+/* kernels_amx.c's, when it is linked in (kernels_priv.h) */
+#pragma weak kamx_conv_attach
+#pragma weak kamx_ours
 
 /* im2col chunk size: about half of Zen 3's 512 KB L2, so the chunk and the
  * output rows it produces stay in L2 while sgemm packs them. (Measured:
  * 256 KB to whole-layer chunks are within the noise of a loaded machine.) */
 #define KERNELS_CHUNK_FLOATS (256 * 1024 / 4)
-
-static pthread_once_t kernels_once = PTHREAD_ONCE_INIT;
-static int kernels_cpu_ok;
-
-static void kernels_init(void)
-{
-	__builtin_cpu_init();
-	kernels_cpu_ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-	/* gatewatch runs one network per thread: sgemm must not fan out. */
-	if (kernels_cpu_ok)
-		openblas_set_num_threads(1);
-}
-
-int kernels_available(void)
-{
-	pthread_once(&kernels_once, kernels_init);
-	return kernels_cpu_ok;
-}
-
-/* The activation the AVX2 loops apply, or -1 for "darknet's, afterwards". */
-int kernels_act_of(ACTIVATION a)
-{
-	switch (a) {
-	case LINEAR: return KX_LINEAR;
-	case LEAKY: return KX_LEAKY;
-	case RELU: return KX_RELU;
-	default: return -1;
-	}
-}
-
-void kernels_activate(float *x, int n, ACTIVATION a)
-{
-	int k = kernels_act_of(a), i;
-
-	if (k >= 0 && kernels_available()) {
-		kx_act(x, n, 1, n, (enum kx_act)k);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		x[i] = activate(x[i], a);
-}
 
 /* out (m x nc, row stride ldc) = bias + a (m x k) * b (k x nc), then act. */
 static void kernels_gemm(int m, int nc, int k, const float *a, const float *b, int ldb,
@@ -268,6 +228,11 @@ static void kernels_conv(layer l, network net)
 	if (act < 0)
 		for (i = 0; i < l.outputs; i++)
 			l.output[i] = activate(l.output[i], l.activation);
+}
+
+void kernels_conv_fp32(layer l, network net)
+{
+	kernels_conv(l, net);
 }
 
 static void kernels_maxpool(layer l, network net)
@@ -481,9 +446,9 @@ static int kernels_conv_covered(const layer *l)
 
 int kernels_attach(network *net)
 {
-	int i, covered = 0;
+	int i, covered = 0, isa = kernels_isa();
 
-	if (!kernels_available())
+	if (isa == KERNELS_STOCK)
 		return 0;
 	for (i = 0; i < net->n; i++) {
 		layer *l = &net->layers[i];
@@ -491,7 +456,9 @@ int kernels_attach(network *net)
 		if (l->type == CONVOLUTIONAL && kernels_conv_covered(l)) {
 			if (l->batch_normalize)
 				kernels_fold_batchnorm(l);
-			if (kernels_conv3_packable(l))
+			if (isa == KERNELS_AMX && kamx_conv_attach != NULL && kamx_conv_attach(l, net))
+				;   /* kernels_amx.c's */
+			else if (kernels_conv3_packable(l))
 				kernels_conv3_attach(l);
 			else
 				l->forward = kernels_conv;
@@ -530,7 +497,8 @@ int kernels_attached(const network *net)
 		    net->layers[i].forward == kernels_upsample ||
 		    net->layers[i].forward == kernels_conv_pool ||
 		    net->layers[i].forward == kernels_conv_wino_pool ||
-		    net->layers[i].forward == kernels_maxpool_fused)
+		    net->layers[i].forward == kernels_maxpool_fused ||
+		    (kamx_ours != NULL && kamx_ours(&net->layers[i])))
 			n++;
 	return n;
 }

@@ -20,7 +20,9 @@
  * many threads at once.
  *
  * Needs AVX2 and FMA at run time; without them kernels_attach changes
- * nothing and darknet's own forward runs. Outputs agree with darknet's to
+ * nothing and darknet's own forward runs. Where the CPU has AVX-512
+ * (F, BW, VL) the layers that have an AVX-512 kernel run it (chosen at
+ * attach, kernels_set_isa; nn.kernels avx2 forces the AVX2 ones). Outputs agree with darknet's to
  * float rounding (the model tests check 1e-5 of each output's largest
  * value and identical boxes). */
 #ifndef GW_KERNELS_H
@@ -30,6 +32,31 @@
 
 /* kernels_available - 1 if this CPU runs our kernels (AVX2 and FMA). */
 int kernels_available(void);
+
+/* The instruction sets our kernels have a path for, each a superset of
+ * the one before: KERNELS_STOCK none (darknet's own forward runs),
+ * KERNELS_AVX2 AVX2 + FMA, KERNELS_AVX512 AVX-512 F/BW/VL (fp32, the
+ * AVX2 kernels where it has none of its own), KERNELS_AMX the AMX
+ * convolutions of kernels_amx.c where they take a layer, AVX-512 for the
+ * rest. */
+enum kernels_isa { KERNELS_STOCK, KERNELS_AVX2, KERNELS_AVX512, KERNELS_AMX };
+
+/* kernels_isa_cpu - the best of them this CPU (and OS) runs; AMX only
+ * when kernels_amx.c is linked in and says it can run. */
+int kernels_isa_cpu(void);
+
+/* kernels_set_isa - the instruction set networks attached from now on
+ * use: isa, or the CPU's best if that is lower (returned). Process-wide;
+ * networks attached earlier keep theirs (so one process can run a layer
+ * both ways and compare). Default KERNELS_AVX512 (AMX is opt-in):
+ * nn.kernels auto. */
+int kernels_set_isa(int isa);
+
+/* kernels_isa - the instruction set kernels_attach uses now. */
+int kernels_isa(void);
+
+/* kernels_isa_name - "stock", "avx2", "avx512" or "amx". */
+const char *kernels_isa_name(int isa);
 
 /* kernels_attach - install our forward into the layers of net that we
  * cover; call after load_network() and again after every

@@ -20,4 +20,21 @@ void kernels_fc_attach(layer *l);
 /* kernels_fc_ours - 1 if l runs a forward of kernels_fc.c. */
 int kernels_fc_ours(const layer *l);
 
+/* kernels_conv_fp32 - the fp32 forward of a covered convolution
+ * (whatever kernel its shape and the CPU take): for kernels_amx.c's
+ * layers to fall back on at run time. */
+void kernels_conv_fp32(layer l, network net);
+
+/* The AMX path (kernels_amx.c, its own; declared weak where called, so
+ * a build without that file links and runs the fp32 path):
+ * kamx_usable - 1 if this CPU and OS let the process use AMX tiles;
+ * kamx_conv_attach - called by kernels_attach for every covered
+ *   convolution (batch-norm already folded) when kernels_isa() is
+ *   KERNELS_AMX: 1 = it set l->forward and packed what it needs, 0 =
+ *   the layer is left to the fp32 path;
+ * kamx_ours - 1 if l->forward is one of its forwards. */
+int kamx_usable(void);
+int kamx_conv_attach(layer *l, const network *net);
+int kamx_ours(const layer *l);
+
 #endif

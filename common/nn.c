@@ -21,20 +21,41 @@ static pthread_mutex_t nn_load_lock = PTHREAD_MUTEX_INITIALIZER;
 /* nn.kernels: set once by main before any network loads, then only read */
 static int nn_stock;
 
+/* nn.kernels' modes and the instruction set each caps our kernels at */
+static const struct {
+	const char *mode;
+	int isa;
+} nn_modes[] = {
+	{ "auto", KERNELS_AVX512 }, { "avx512", KERNELS_AVX512 }, { "avx2", KERNELS_AVX2 },
+	{ "stock", KERNELS_STOCK },
+};
+
+int nn_kernels_valid(const char *mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(nn_modes) / sizeof(nn_modes[0]); i++)
+		if (strcmp(mode, nn_modes[i].mode) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
 int nn_set_kernels(const char *mode)
 {
-	if (strcmp(mode, "auto") == 0)
-		nn_stock = 0;
-	else if (strcmp(mode, "stock") == 0)
-		nn_stock = 1;
-	else
-		return -EINVAL;
+	int i = nn_kernels_valid(mode);
+
+	if (i < 0)
+		return i;
+	nn_stock = nn_modes[i].isa == KERNELS_STOCK;
+	if (!nn_stock)
+		kernels_set_isa(nn_modes[i].isa);
 	return 0;
 }
 
 const char *nn_kernels_name(void)
 {
-	return nn_stock ? "stock" : kernels_available() ? "auto" : "auto (no AVX2/FMA: stock)";
+	return nn_stock ? "stock" : kernels_available() ? kernels_isa_name(kernels_isa()) :
+	    "auto (no AVX2/FMA: stock)";
 }
 
 void nn_resize(network *net, int w, int h)

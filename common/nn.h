@@ -89,12 +89,16 @@ void maskcls_close(struct maskcls *mc);
 const char *maskcls_name(int cls); /* "mask_on", "mask_off", "mask_chin" */
 
 /* nn_set_kernels - which forward networks loaded from now on run: "auto"
- * (gatewatch's kernels where the CPU has AVX2 and FMA, darknet's own
- * otherwise; the default) or "stock" (darknet's own everywhere): the
- * config key nn.kernels. Process-wide: call from main before loading any
- * network. Returns 0, or -EINVAL for another mode. */
+ * (the default: gatewatch's kernels at the best instruction set the CPU
+ * has, AVX-512 or AVX2 + FMA, darknet's own without AVX2), "avx512" (the
+ * same), "avx2" (gatewatch's AVX2 kernels even where the CPU has
+ * AVX-512) or "stock" (darknet's own everywhere): the config key
+ * nn.kernels. Process-wide: call from main before loading any network.
+ * Returns 0, or -EINVAL for another mode. */
 int nn_set_kernels(const char *mode);
-/* nn_kernels_name - the mode in force, for logs ("auto", "stock", ...). */
+/* nn_kernels_valid - >= 0 if mode is one nn_set_kernels takes, else -EINVAL. */
+int nn_kernels_valid(const char *mode);
+/* nn_kernels_name - what runs, for logs ("avx512", "avx2", "stock", ...). */
 const char *nn_kernels_name(void);
 
 /* nn_nms - in-place greedy NMS over boxes sorted by score; returns the kept count. */

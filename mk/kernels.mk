@@ -1,7 +1,7 @@
 # kernels.mk - gatewatch's own layer kernels (common/kernels*.c) and the
 # fast training program. kernels_avx2.c and kernels_wino.c alone are built for AVX2/FMA: the
 # rest of the code checks the CPU before calling it. OpenBLAS gives sgemm.
-KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_im2col.o $(B)/common/kernels_fc.o $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o
+KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_isa.o $(B)/common/kernels_im2col.o $(B)/common/kernels_fc.o $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o
 KERNELS_LIBS = -lopenblas
 
 # override: also when CFLAGS is given on the command line (sanitizer builds)

@@ -1,7 +1,9 @@
 /* test_kernels - gatewatch's kernels (common/kernels.c) against darknet's
  * own forward, on real photos, for each network and input size given:
  *   layers   every layer's output of our forward within TOL (1e-5) of
- *            that output's largest |value| under darknet's stock forward;
+ *            that output's largest |value| under darknet's stock forward,
+ *            both at the CPU's best (nn.kernels auto: AVX-512 where it
+ *            has it) and with the AVX2 kernels forced (nn.kernels avx2);
  *            ours is loaded at the cfg's size and resized twice (to SIZE+64,
  *            then SIZE, by nn_resize), so this also covers kernels after
  *            resize_network; the last layer also of a network resized by
@@ -82,16 +84,20 @@ static void input_of(const struct image *im, int size, float *in)
 static void check_layers(const struct spec *s)
 {
 	char err[512];
-	network *stock, *ours, *raw = NULL;
+	network *stock, *ours, *raw = NULL, *two = NULL;
 	float *in;
 	int i, j, worst_layer = -1, resize, fused = 0;
-	double worst = 0;
+	double worst = 0, both = 0;
 
 	stock = load(s->name, "stock", s->size, err, sizeof(err));
 	/* darknet cannot resize a softmax layer (the classifier): load as is */
 	resize = strcmp(s->name, "mask") != 0;
 	ours = load(s->name, "auto", s->size + 64 * resize, err, sizeof(err));
-	if (stock == NULL || ours == NULL) {
+	/* the AVX2 kernels forced (nn.kernels avx2): the same on a CPU
+	 * without AVX-512, the other path on one with it */
+	two = load(s->name, "avx2", s->size, err, sizeof(err));
+	nn_set_kernels("auto");
+	if (stock == NULL || ours == NULL || two == NULL) {
 		ok(0, "%s %d: load: %s", s->name, s->size, err);
 		goto out;
 	}
@@ -114,6 +120,7 @@ static void check_layers(const struct spec *s)
 		input_of(&img[i], s->size, in);
 		nn_predict(stock, in);
 		nn_predict(ours, in);
+		nn_predict(two, in);
 		if (raw)
 			nn_predict(raw, in);
 		for (j = 0; j < stock->n; j++) {
@@ -123,7 +130,8 @@ static void check_layers(const struct spec *s)
 
 			/* a convolution fused with its maxpool: only the pool's
 			 * output exists (compared at the next layer) */
-			if (!kernels_output_kept(ours, j) || (raw && !kernels_output_kept(raw, j))) {
+			if (!kernels_output_kept(ours, j) || !kernels_output_kept(two, j) ||
+			    (raw && !kernels_output_kept(raw, j))) {
 				fused += i == 0;
 				continue;
 			}
@@ -136,6 +144,9 @@ static void check_layers(const struct spec *s)
 			for (k = 0; k < a->outputs; k++) {
 				mx = fmax(mx, fabs(a->output[k]));
 				d = fmax(d, fabs((double)a->output[k] - b->output[k]));
+				d = fmax(d, fabs((double)a->output[k] - two->layers[j].output[k]));
+				if (j == stock->n - 1)
+					both = fmax(both, fabs((double)b->output[k] - two->layers[j].output[k]));
 				if (raw && j == stock->n - 1)
 					d = fmax(d, fabs((double)a->output[k] - raw->layers[j].output[k]));
 			}
@@ -151,10 +162,11 @@ static void check_layers(const struct spec *s)
 		}
 	}
 	ok(in != NULL, "%s %d: %d of %d layers ours (%s%s), every layer's output on %d photos "
-	    "within %.1g of its max (worst %.2g, layer %d; %d fused with their maxpool, not kept)",
+	    "within %.1g of its max (worst %.2g, layer %d; %d fused with their maxpool, not kept), "
+	    "%s and avx2 alike (last layer within %.2g)",
 	    s->name, s->size, kernels_attached(ours), ours->n, resize ? "after 2 resizes" : "as loaded",
 	    raw ? "; also one resized by resize_network alone: last layer" : "", nimg, TOL, worst,
-	    worst_layer, fused);
+	    worst_layer, fused, kernels_isa_name(kernels_isa()), both);
 done:
 	free(in);
 out:
@@ -164,6 +176,8 @@ out:
 		free_network(ours);
 	if (raw)
 		free_network(raw);
+	if (two)
+		free_network(two);
 }
 
 /* Boxes (or class probabilities for mask) of one wrapper in one mode. */

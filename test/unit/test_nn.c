@@ -2,6 +2,7 @@
  * TensorFlow's per-pixel bilinear form, kept here as the reference, for
  * down- and up-scaling, odd sizes and windows larger than the image
  * (zero padding at the bottom/right); and the kernels' CPU gate. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "check.h"
 #include "kernels.h"
+#include "nn.h"
 #include "nn_priv.h"
 
 /* The original per-pixel implementation (tfjs-backend-cpu ResizeBilinear,
@@ -87,6 +89,26 @@ CASE(kernels_gate)
 {
 	CHECK(kernels_available() == (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")),
 	    "kernels run exactly where the CPU has AVX2 and FMA");
+}
+
+/* nn.kernels picks the instruction set from the CPU's, and avx2 forces
+ * the AVX2 kernels where the CPU has AVX-512 */
+CASE(kernels_isa)
+{
+	int cpu = kernels_isa_cpu();
+	int z = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vl");
+
+	CHECK(cpu >= (z && kernels_available() ? KERNELS_AVX512 : kernels_available() ? KERNELS_AVX2 :
+	    KERNELS_STOCK), "the CPU's best instruction set is the one cpuid says (or AMX above it)");
+	CHECK(nn_set_kernels("avx2") == 0 && kernels_isa() == (cpu < KERNELS_AVX2 ? cpu : KERNELS_AVX2),
+	    "nn.kernels avx2: the AVX2 kernels (or less on a CPU without)");
+	CHECK(nn_set_kernels("auto") == 0 && kernels_isa() == (cpu < KERNELS_AVX512 ? cpu : KERNELS_AVX512),
+	    "nn.kernels auto: the CPU's best up to AVX-512, never AMX unless asked");
+	CHECK(nn_set_kernels("avx512") == 0 && nn_set_kernels("stock") == 0 &&
+	    nn_set_kernels("fast") == -EINVAL && nn_kernels_valid("AVX2") < 0,
+	    "nn.kernels takes auto, avx512, avx2, stock only");
+	nn_set_kernels("auto");
 }
 
 CHECK_MAIN()
