@@ -262,9 +262,12 @@ void
 track_match(const struct tracker *t, struct track *tr, const struct track_box *d, uint64_t now)
 {
 	uint64_t dt = now > tr->info.last_us ? now - tr->info.last_us : 0;
+	int away = track_gap_away(t, tr, now);
 
-	if (track_gap_away(t, tr, now))
+	if (away) {
 		tr->back_us = now;
+		tr->back_gone = away == 2;
+	}
 
 	if (dt > 0) {
 		double vx = ((d->x + d->w / 2) - (tr->info.box.x + tr->info.box.w / 2)) * 1e6 / (double)dt;

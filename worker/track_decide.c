@@ -435,6 +435,7 @@ track_decide_renew(struct tracker *t, struct track *tr, uint64_t now, struct tra
 	tr->info.looks = k;
 	tr->renewed_from = gone->info.id;
 	tr->back_us = tr->decided_us = 0;
+	tr->back_gone = 0;
 	tr->settle_unsent = tr->has_best = tr->bad = tr->alerted_episode = tr->has_alerted = 0;
 	tr->best_metric = 0;
 	tr->last_prompt = TRACK_PROMPT_NONE;
@@ -443,13 +444,18 @@ track_decide_renew(struct tracker *t, struct track *tr, uint64_t now, struct tra
 }
 
 /* track_decide_back - gate (new_on_change): tr, decided, is back after an
- * absence since its decision (track_match), and every vote cast since it
- * came back names one mask state with the other verdict, the last at
+ * absence since its decision (track_match) longer than the tracker keeps
+ * a tentative person (back_gone: 1 s at 5 fps), and every vote cast since
+ * it came back names one mask state with the other verdict, the last at
  * decide_score or more: someone else stepped into the place of whoever
  * left, decided on one look as a fresh person is (with the consensus'
  * votes of its own, a real swap's new person waited a look more). A
  * person who never left (one face the classifier calls mask_on and
- * mask_chin in turn) still needs the consensus (track_decide_renews). */
+ * mask_chin in turn) still needs the consensus (track_decide_renews), and
+ * so does one back after a shorter absence: more often the person
+ * detector missing someone who stayed for a few frames than a swap, and
+ * one confident wrong look (validation 835: mask_chin 0.98 at one box,
+ * mask_on at a box 23 px lower) made them a new person decided twice. */
 static int
 track_decide_back(const struct tracker *t, const struct track *tr)
 {
@@ -457,7 +463,8 @@ track_decide_back(const struct tracker *t, const struct track *tr)
 	unsigned i;
 	uint8_t v;
 
-	if (!t->c.new_on_change || was < 0 || tr->nvotes == 0 || tr->back_us == 0 || tr->back_us <= tr->decided_us)
+	if (!t->c.new_on_change || was < 0 || tr->nvotes == 0 || tr->back_us == 0 || !tr->back_gone ||
+	    tr->back_us <= tr->decided_us)
 		return 0;
 	v = tr->votes[tr->nvotes - 1];
 	if ((!track_decide_noncompliant(v)) == was || tr->vote_score[tr->nvotes - 1] < t->c.decide_score)

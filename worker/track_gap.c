@@ -117,6 +117,9 @@ int
 track_gap_away(const struct tracker *t, const struct track *tr, uint64_t now)
 {
 	uint64_t iv = track_frame_interval_us(t);
+	double missing = (double)track_gap_missing_us(t, tr, now), frames = t->c.missing_frames * (double)iv;
 
-	return iv > 0 && (double)track_gap_missing_us(t, tr, now) > t->c.missing_frames * (double)iv;
+	if (iv == 0 || missing <= frames)
+		return 0;
+	return missing > (double)t->c.tentative_missing_us ? 2 : 1;
 }

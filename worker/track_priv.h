@@ -27,6 +27,8 @@ struct track {
 	uint64_t back_us;           /* the last match after an absence (track_match: missing
 	                             * longer than missing_frames of the camera's frames);
 	                             * 0 = never away */
+	int back_gone;              /* that absence was longer than a tentative track is kept
+	                             * (track_gap_away 2): time to leave and be replaced */
 	uint64_t decided_us;        /* when its gate decision was made; 0 = not yet */
 	uint64_t head_of;           /* a person box started over the head box of face-only
 	                             * track head_of (the containment pass), tentative until
@@ -155,7 +157,10 @@ uint64_t track_gap_missing_us(const struct tracker *t, const struct track *tr, u
 /* track_gap_away - tr, matched again at now, was away: missing (as
  * track_gap_missing_us counts it: frames looked at without them, not
  * frames nobody looked at) longer than missing_frames of the camera's
- * frame intervals, so more than a detector's missed frame or two. */
+ * frame intervals, so more than a detector's missed frame or two (1), and
+ * also longer than a tentative track is kept (tentative_missing_us, or
+ * missing_frames intervals when longer: 1 s at 5 fps), the time in which
+ * the tracker takes a person it saw as gone (2); 0 if not away. */
 int track_gap_away(const struct tracker *t, const struct track *tr, uint64_t now);
 
 /* track_decide.c */
