@@ -45,3 +45,11 @@ lag_idle_us(const struct lag *l, uint64_t wall_us)
 			most = l->ingest_us[i];
 	return most;
 }
+
+uint64_t
+lag_clock_us(const struct lag *l, uint64_t wall_us, uint64_t queued_us)
+{
+	uint64_t behind = lag_idle_us(l, wall_us), now = wall_us > behind ? wall_us - behind : 0;
+
+	return queued_us != 0 && queued_us < now ? queued_us : now;
+}

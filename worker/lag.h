@@ -37,4 +37,12 @@ void lag_done(struct lag *l, uint64_t wall_us);
  * known. */
 uint64_t lag_idle_us(const struct lag *l, uint64_t wall_us);
 
+/* lag_clock_us - the frames' clock at wall_us while the worker waits:
+ * wall_us - lag_idle_us, but never past queued_us, the receipt of the
+ * oldest of the camera's frames still in the spool's queue (0: none). A
+ * frame queued is a frame still to come from that time: a dispatcher
+ * stalled with frames queued (LAG_QUEUE_EMPTY_US is a bound, not what
+ * the dispatcher does) must not end the people in them. */
+uint64_t lag_clock_us(const struct lag *l, uint64_t wall_us, uint64_t queued_us);
+
 #endif

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "msg.h"
 #include "deliver.h"
+#include "frameid.h"
 #include "people.h"
 #include "analysefiles.h"
 #include "spool.h"
@@ -96,8 +97,33 @@ worker_sigterm(int sig)
 	wk.stop = 1;
 }
 
+/* worker_oldest - spool_list callback: the first (oldest) queued frame's
+ * receipt time. */
+static int
+worker_oldest(const char *camera, const char *frame_id, size_t bytes, void *arg)
+{
+	(void)camera;
+	(void)bytes;
+	*(uint64_t *)arg = frameid_time_us(frame_id);
+	return 1;
+}
+
+/* worker_clock - the frames' clock while no frame comes (lag.h): the
+ * wall clock minus how late frames reach us, held at the receipt of the
+ * camera's oldest frame still in the spool's queue (a stalled dispatcher:
+ * test_gate_stall). */
+static uint64_t
+worker_clock(struct worker *w, uint64_t wall)
+{
+	uint64_t queued = 0;
+
+	if (spool_list(&w->spool, SPOOL_QUEUE, w->camera, worker_oldest, &queued) < 0)
+		queued = 0;
+	return lag_clock_us(&w->lag, wall, queued);
+}
+
 /* worker_tick - no frame for a while: apply the time that passed, on the
- * frames' clock (wall clock minus how late frames reach us, lag.h). */
+ * frames' clock (worker_clock). */
 static int
 worker_tick(struct worker *w)
 {
@@ -114,7 +140,7 @@ worker_tick(struct worker *w)
 	 * the models load. */
 	if (!w->have_clock)
 		return frame_flush(w, 0);
-	if ((rc = people_tick(w->people, wall - lag_idle_us(&w->lag, wall))) < 0)
+	if ((rc = people_tick(w->people, worker_clock(w, wall))) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	return frame_flush(w, 0);
 }
@@ -220,7 +246,7 @@ worker_exit(struct worker *w)
 	struct track_stats st;
 	uint64_t wall = util_now_us();
 
-	if (w->have_clock && people_tick(w->people, wall - lag_idle_us(&w->lag, wall)) < 0)
+	if (w->have_clock && people_tick(w->people, worker_clock(w, wall)) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	frame_flush(w, 1);
 	people_stats(w->people, &st);

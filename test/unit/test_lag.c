@@ -63,4 +63,26 @@ CASE(commit_not_known)
 	CHECK_INT((long long)lag_idle_us(&l, r + 19 * SEC), 0, "a frame stamped ahead: no lag");
 }
 
+/* A dispatcher stalled with the camera's frames in the spool's queue:
+ * once the worker has waited a second its clock would jump to the wall
+ * clock less ingest's time, past the queued frames, and end the people in
+ * them (test_gate_stall: one person, decided twice). The oldest queued
+ * frame's receipt holds it. */
+CASE(held_by_queued_frame)
+{
+	struct lag l = {0};
+	uint64_t r = 100 * SEC, wall = r + 2 * SEC;
+
+	lag_frame(&l, r, r + 50 * MS, wall);
+	lag_done(&l, wall + 100 * MS);
+	CHECK_INT((long long)lag_clock_us(&l, wall + 500 * MS, 0), (long long)(r + 500 * MS),
+	    "just done, nothing queued: the whole lag behind");
+	CHECK_INT((long long)lag_clock_us(&l, wall + 3 * SEC, 0), (long long)(wall + 3 * SEC - 50 * MS),
+	    "waited, nothing queued: ingest's time behind");
+	CHECK_INT((long long)lag_clock_us(&l, wall + 3 * SEC, r + 200 * MS), (long long)(r + 200 * MS),
+	    "waited, a frame queued since r + 200 ms: held at its receipt");
+	CHECK_INT((long long)lag_clock_us(&l, wall + 500 * MS, r + 900 * MS), (long long)(r + 500 * MS),
+	    "a queued frame later than the clock: no hold");
+}
+
 CHECK_MAIN()
