@@ -193,7 +193,7 @@ config_check(const struct config *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (nn_kernels_valid(c->nn_kernels) < 0) {
-		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto, avx512, avx2 or stock", c->nn_kernels);
+		util_errf(err, errlen, "nn.kernels: \"%s\" is not auto, avx512, avx2, amx or stock", c->nn_kernels);
 		return -EINVAL;
 	}
 	if (c->face_input % 8 != 0) {

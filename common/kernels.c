@@ -25,6 +25,8 @@ void forward_maxpool_layer(layer l, network net);
 /* kernels_amx.c's, when it is linked in (kernels_priv.h) */
 #pragma weak kamx_conv_attach
 #pragma weak kamx_ours
+#pragma weak kamx_fuse_pools
+#pragma weak kamx_fused
 
 /* im2col chunk size: about half of Zen 3's 512 KB L2, so the chunk and the
  * output rows it produces stay in L2 while sgemm packs them. (Measured:
@@ -341,7 +343,8 @@ static void kernels_fuse_pools(network *net)
 int kernels_output_kept(const network *net, int i)
 {
 	return i < 0 || i >= net->n || (net->layers[i].forward != kernels_conv_pool &&
-	    net->layers[i].forward != kernels_conv_wino_pool);
+	    net->layers[i].forward != kernels_conv_wino_pool &&
+	    (kamx_fused == NULL || !kamx_fused(&net->layers[i])));
 }
 
 /* Route: the inputs' outputs one after the other (darknet copies them
@@ -482,6 +485,8 @@ int kernels_attach(network *net)
 		l->delta = NULL;
 	}
 	kernels_fuse_pools(net);
+	if (isa == KERNELS_AMX && kamx_fuse_pools != NULL)
+		kamx_fuse_pools(net);
 	return covered;
 }
 

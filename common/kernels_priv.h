@@ -32,9 +32,16 @@ void kernels_conv_fp32(layer l, network net);
  *   convolution (batch-norm already folded) when kernels_isa() is
  *   KERNELS_AMX: 1 = it set l->forward and packed what it needs, 0 =
  *   the layer is left to the fp32 path;
- * kamx_ours - 1 if l->forward is one of its forwards. */
+ * kamx_ours - 1 if l->forward is one of its forwards;
+ * kamx_fuse_pools - called after kernels_fuse_pools when KERNELS_AMX: the
+ *   2x2 maxpools after its layers written by those layers (the pool's
+ *   forward a no-op);
+ * kamx_fused - 1 if l is one of its layers that writes its pool's output
+ *   instead of its own (kernels_output_kept). */
 int kamx_usable(void);
 int kamx_conv_attach(layer *l, const network *net);
 int kamx_ours(const layer *l);
+void kamx_fuse_pools(network *net);
+int kamx_fused(const layer *l);
 
 #endif

@@ -15,11 +15,13 @@
 #endif
 
 #include "kernels.h"
+#include "kernels_amx.h"
 #include "nn_priv.h"
 
 static pthread_mutex_t nn_load_lock = PTHREAD_MUTEX_INITIALIZER;
 /* nn.kernels: set once by main before any network loads, then only read */
 static int nn_stock;
+static int nn_amx;      /* nn.kernels amx asked for (kernels_isa() says if granted) */
 
 /* nn.kernels' modes and the instruction set each caps our kernels at */
 static const struct {
@@ -27,7 +29,7 @@ static const struct {
 	int isa;
 } nn_modes[] = {
 	{ "auto", KERNELS_AVX512 }, { "avx512", KERNELS_AVX512 }, { "avx2", KERNELS_AVX2 },
-	{ "stock", KERNELS_STOCK },
+	{ "stock", KERNELS_STOCK }, { "amx", KERNELS_AMX },
 };
 
 int nn_kernels_valid(const char *mode)
@@ -47,6 +49,7 @@ int nn_set_kernels(const char *mode)
 	if (i < 0)
 		return i;
 	nn_stock = nn_modes[i].isa == KERNELS_STOCK;
+	nn_amx = nn_modes[i].isa == KERNELS_AMX;
 	if (!nn_stock)
 		kernels_set_isa(nn_modes[i].isa);
 	return 0;
@@ -54,6 +57,14 @@ int nn_set_kernels(const char *mode)
 
 const char *nn_kernels_name(void)
 {
+	static char why[160];
+
+	if (!nn_stock && nn_amx && kernels_isa() != KERNELS_AMX) {
+		/* asked for and refused: say why, once, in the daemons' ready line */
+		snprintf(why, sizeof(why), "%s (nn.kernels amx refused: %s)",
+		    kernels_isa_name(kernels_isa()), kamx_why());
+		return why;
+	}
 	return nn_stock ? "stock" : kernels_available() ? kernels_isa_name(kernels_isa()) :
 	    "auto (no AVX2/FMA: stock)";
 }

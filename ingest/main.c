@@ -175,8 +175,9 @@ main(int argc, char **argv)
 	uv_timer_start(&ig.stats, ingest_stats, 1000, 1000);
 
 	log_info(NULL, "listening on %s://%s:%d for the cameras of %s/gatewatch.db (%d in the config); spool %s/spool;"
-	    " %d threads", ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address, ig.cfg.ingest_port,
-	    ig.cfg.dir, ig.cfg.ncameras, ig.cfg.dir, ig.cfg.ingest_threads);
+	    " %d threads; kernels=%s", ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address,
+	    ig.cfg.ingest_port, ig.cfg.dir, ig.cfg.ncameras, ig.cfg.dir, ig.cfg.ingest_threads,
+	    nn_kernels_name());
 	daemon_ready("serving %s://%s:%d/", ig.cfg.tls_cert[0] ? "wss" : "ws", ig.cfg.listen_address,
 	    ig.cfg.ingest_port);
 	daemon_loop_run(&ig.dl);

@@ -298,7 +298,8 @@ main(int argc, char **argv)
 		log_warnc(rc, NULL, "camera=%s no open people taken over from the notifier at %s", w->camera, path);
 	if ((rc = msg_hello(w->fd, MSG_ROLE_WORKER, w->camera)) < 0)
 		log_warnc(rc, NULL, "camera=%s hello to the dispatcher", w->camera);
-	log_info(NULL, "camera=%s worker ready pid=%d models=%s", w->camera, (int)getpid(), w->cfg.models_dir);
+	log_info(NULL, "camera=%s worker ready pid=%d models=%s kernels=%s", w->camera, (int)getpid(),
+	    w->cfg.models_dir, nn_kernels_name());
 
 	rc = worker_loop(w);
 	worker_exit(w);
