@@ -54,6 +54,8 @@ static const struct {
 	    { MSG_STR(struct msg_track_state, camera), MSG_STR(struct msg_track_state, snapshot) } },
 	[MSG_GATE_SYNC] = { "gate_sync", sizeof(struct msg_gate_sync),
 	    { MSG_STR(struct msg_gate_sync, camera) } },
+	[MSG_FRAME_EMPTY] = { "frame_empty", sizeof(struct msg_frame_empty),
+	    { MSG_STR(struct msg_frame_empty, ref.camera), MSG_STR(struct msg_frame_empty, ref.frame_id) } },
 };
 
 size_t

@@ -16,6 +16,11 @@
  *
  * Flows:
  *   ingest     -> dispatcher  FRAME_READY            (run/dispatcher.sock)
+ *   ingest     -> dispatcher  FRAME_EMPTY            (a frame ingest found nobody in: not
+ *                                                     spooled; a hint, routed to the camera's
+ *                                                     worker in frame id order with its frames)
+ *   dispatcher -> worker      FRAME_EMPTY            (the same: the worker's tracker moves on
+ *                                                     to that frame's time, ending who left)
  *   dispatcher -> worker      FRAME                  (socketpair; EOF = exit)
  *   worker     -> dispatcher  FRAME_DONE
  *   worker     -> notifier    RESULT                 (run/notifier.sock)
@@ -51,7 +56,7 @@
 #include "util.h"
 
 #define MSG_MAGIC 0x31574d47u /* "GMW1" little-endian */
-#define MSG_VERSION 7
+#define MSG_VERSION 8
 #define MSG_SIZE_MAX 8192     /* header + largest body; receive buffers use this */
 
 enum msg_type {
@@ -67,6 +72,7 @@ enum msg_type {
 	MSG_TAKEOVER,
 	MSG_TRACK_STATE,
 	MSG_GATE_SYNC,
+	MSG_FRAME_EMPTY,
 	MSG_TYPE_MAX
 };
 
@@ -106,6 +112,20 @@ struct msg_frame {
 	struct msg_frame_ref ref;
 	uint32_t skipped;
 	uint32_t reserved;             /* 0 */
+};
+
+/* FRAME_EMPTY: ingest looked at frame ref (received received_us, wall
+ * clock) and found nobody, so it is not spooled; checked_us is when ingest
+ * had decided (the time a spooled frame's commit stands for). The
+ * camera's worker, if one runs, takes it as the frames' clock at
+ * received_us with nobody in view: a person who left ends on time, not
+ * when the next person's frame comes (docs/TRACKING.md). The dispatcher
+ * hands it over in frame id order with the camera's frames and keeps only
+ * the newest one waiting; with no worker it is dropped. */
+struct msg_frame_empty {
+	struct msg_frame_ref ref;
+	int64_t received_us;
+	int64_t checked_us;
 };
 
 struct msg_frame_done {
@@ -301,6 +321,7 @@ struct msg {
 		struct msg_hello hello;
 		struct msg_frame_ref ref;
 		struct msg_frame frame;
+		struct msg_frame_empty empty;
 		struct msg_frame_done done;
 		struct msg_result result;
 		struct msg_verdict verdict;

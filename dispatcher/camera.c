@@ -29,6 +29,8 @@ struct camera {
 	uint64_t skipped;       /* stale frames removed unanalysed (dispatcher.gate_latest) */
 	unsigned skipped_since; /* ...since the last frame sent: the worker is told (msg_frame.skipped) */
 	int latest;             /* a gate camera with dispatcher.gate_latest: hand over the newest frame */
+	struct msg_frame_empty empty; /* ingest's newest FRAME_EMPTY not yet passed on */
+	int has_empty;
 };
 
 static struct camera **cams;    /* owned */
@@ -158,7 +160,35 @@ camera_latest(const struct camera *c)
 	return dsp.cfg.gate_latest && camdb_mode_known(&dsp.cfg, c->id) == CONFIG_MODE_GATE;
 }
 
-/* camera_feed - send the next frame if the worker is ready for one. */
+/* camera_feed_empty - pass the waiting FRAME_EMPTY on when the worker is
+ * ready and holds no frame, and no older frame waits (frame id order). */
+static void
+camera_feed_empty(struct camera *c)
+{
+	if (!c->has_empty || c->child == NULL || !child_ready(c->child) || c->fifo.inflight[0] != '\0' ||
+	    (fifo_len(&c->fifo) > 0 && strcmp(c->fifo.ids[0], c->empty.ref.frame_id) < 0))
+		return;
+	c->has_empty = 0;
+	(void)child_send_empty(c->child, &c->empty);
+}
+
+int
+camera_frame_empty(const struct msg_frame_empty *e)
+{
+	struct camera *c = camera_get(e->ref.camera, 0);
+
+	if (c == NULL || c->child == NULL || dsp.stopping)
+		return 0;
+	if (c->has_empty && strcmp(e->ref.frame_id, c->empty.ref.frame_id) <= 0)
+		return 0;
+	c->empty = *e;
+	c->has_empty = 1;
+	camera_feed_empty(c);
+	return 1;
+}
+
+/* camera_feed - send the next frame if the worker is ready for one (an
+ * older FRAME_EMPTY first). */
 static void
 camera_feed(struct camera *c)
 {
@@ -169,6 +199,9 @@ camera_feed(struct camera *c)
 		return;
 	if (c->latest)
 		fifo_skip_older(&c->fifo, camera_skip, c);
+	camera_feed_empty(c);
+	if (c->child == NULL || !child_ready(c->child))
+		return; /* the worker broke on it */
 	while (fifo_take(&c->fifo, id) == 0) {
 		if (!camera_in_spool(c, SPOOL_QUEUE, id)) {
 			/* done or removed since it was queued: the spool is the truth */
@@ -251,6 +284,7 @@ camera_closed(void *arg)
 	struct camera *c = arg;
 
 	c->child = NULL;
+	c->has_empty = 0; /* for that worker's people; the next takes them over from the notifier */
 	camera_changed(c);
 	if (dsp.stopping) {
 		if (stop_done && camera_all_gone()) {

@@ -36,6 +36,13 @@ int camera_rescan(void);
  * already known or not in the spool (a stale hint), -errno otherwise. */
 int camera_frame_ready(const char *camera, const char *frame_id);
 
+/* camera_frame_empty - ingest found nobody in a frame (not spooled). The
+ * camera's worker gets it in frame id order with the frames: at once when
+ * it waits and no older frame is queued, else after those; only the newest
+ * such hint waits (an older one says less). Without a worker it is dropped:
+ * nobody is tracked. Returns 1 if kept or sent, 0 if dropped. */
+int camera_frame_empty(const struct msg_frame_empty *e);
+
 /* camera_status_all - call cb with the queue status of every camera. */
 void camera_status_all(void (*cb)(const struct msg_queue_status *));
 

@@ -311,6 +311,22 @@ child_send(struct child *ch, const struct msg_frame_ref *ref, unsigned skipped)
 	return rc < 0 ? rc : 0;
 }
 
+int
+child_send_empty(struct child *ch, const struct msg_frame_empty *e)
+{
+	int rc = msg_send(ch->fd, MSG_FRAME_EMPTY, e, sizeof(*e));
+
+	if (rc == -EAGAIN)
+		log_debug(e->ref.frame_id, "camera=%s pid=%d worker not reading; frame_empty hint lost", ch->camera,
+		    ch->pid);
+	else if (rc < 0) {
+		log_warnc(rc, e->ref.frame_id, "camera=%s pid=%d cannot send frame_empty to worker", ch->camera, ch->pid);
+		ch->broken = 1;
+		child_drop(ch);
+	}
+	return rc;
+}
+
 void
 child_retire(struct child *ch)
 {

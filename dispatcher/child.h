@@ -58,6 +58,11 @@ int child_ready(const struct child *ch);
  * then the connection is dropped (logged) and its exit counts as a crash. */
 int child_send(struct child *ch, const struct msg_frame_ref *ref, unsigned skipped);
 
+/* child_send_empty - pass ingest's FRAME_EMPTY on to the worker (a hint:
+ * a full socket loses it, logged at debug; a broken one drops the worker
+ * as child_send does). Returns 0 or a negative errno. */
+int child_send_empty(struct child *ch, const struct msg_frame_empty *e);
+
 /* child_retire - ask the worker to exit once its frame is finished (we shut
  * our side for writing: it sees EOF). */
 void child_retire(struct child *ch);

@@ -1,5 +1,6 @@
 /* listen - accept ingest (and CLI) connections on DIR/run/dispatcher.sock
- * and turn their FRAME_READY hints into queued frames. The transport is
+ * and turn their FRAME_READY hints into queued frames (FRAME_EMPTY hints go
+ * to the camera's worker, camera_frame_empty). The transport is
  * common/link.c; this file says who may connect and what a message does.
  * See listen.h. */
 #include <errno.h>
@@ -31,6 +32,12 @@ listen_message(struct link *l, const struct msg *m)
 	const struct msg_frame_ref *ref = &m->u.ref;
 	int rc;
 
+	if (m->hdr.type == MSG_FRAME_EMPTY) {
+		if (!util_camera_id_valid(m->u.empty.ref.camera) || !frameid_valid(m->u.empty.ref.frame_id))
+			return link_reject(l, "frame_empty with an invalid camera or frame id");
+		(void)camera_frame_empty(&m->u.empty);
+		return 0;
+	}
 	if (m->hdr.type != MSG_FRAME_READY)
 		return link_reject(l, "unexpected %s", msg_type_name(m->hdr.type));
 	if (!util_camera_id_valid(ref->camera) || !frameid_valid(ref->frame_id))

@@ -163,7 +163,7 @@ main(int argc, char **argv)
 
 	if ((rc = daemon_loop_init(&ig.dl, &ingest_spec)) != 0)
 		fatal("uv_loop_init: %s", uv_strerror(rc));
-	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready);
+	pipeline_init(&ig.dl.loop, &ig.cfg, &ig.sp, session_answer, peers_frame_ready, peers_frame_empty);
 	camcheck_init(&ig.dl.loop, ig.db);
 	if ((rc = peers_start(&ig.dl.loop, &ig.cfg, session_verdict, session_resync)) != 0)
 		fatal("dir %s: socket path too long", ig.cfg.dir);

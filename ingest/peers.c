@@ -92,6 +92,19 @@ peers_frame_ready(const char *camera, const char *frame_id)
 		log_debug(frame_id, "dispatcher away; it will find the frame in the spool");
 }
 
+void
+peers_frame_empty(const char *camera, const char *frame_id, uint64_t received_us, uint64_t checked_us)
+{
+	struct msg_frame_empty e;
+
+	memset(&e, 0, sizeof(e));
+	util_strlcpy(e.ref.camera, camera, sizeof(e.ref.camera));
+	util_strlcpy(e.ref.frame_id, frame_id, sizeof(e.ref.frame_id));
+	e.received_us = (int64_t)received_us;
+	e.checked_us = (int64_t)checked_us;
+	(void)peers_send(&peers.dispatcher, MSG_FRAME_EMPTY, &e, sizeof(e), frame_id);
+}
+
 int
 peers_camera_stats(const struct msg_camera_stats *st)
 {

@@ -31,6 +31,10 @@ int peers_gate_sync(const char *camera, uint64_t conn);
 /* peers_frame_ready - tell the dispatcher a frame is in the spool. */
 void peers_frame_ready(const char *camera, const char *frame_id);
 
+/* peers_frame_empty - tell the dispatcher ingest found nobody in a frame
+ * (not spooled; MSG_FRAME_EMPTY): a hint, lost when it cannot be sent. */
+void peers_frame_empty(const char *camera, const char *frame_id, uint64_t received_us, uint64_t checked_us);
+
 /* peers_camera_stats - send a camera's statistics to the notifier;
  * returns 0 if sent (or queued), -ENOTCONN if the notifier is away, or
  * -errno (-ENOBUFS: it is not reading). */

@@ -36,6 +36,7 @@ static struct {
 	struct check_params params;
 	pipeline_done_cb done;
 	pipeline_ready_cb ready;
+	pipeline_empty_cb empty;
 	int pending;
 	int ncams;                         /* slots used, in the order cameras first said hello */
 	struct pipeline_camera cams[PIPELINE_CAMERAS];
@@ -43,13 +44,14 @@ static struct {
 
 void
 pipeline_init(uv_loop_t *loop, const struct config *cfg, const struct spool *sp,
-              pipeline_done_cb done, pipeline_ready_cb ready)
+              pipeline_done_cb done, pipeline_ready_cb ready, pipeline_empty_cb empty)
 {
 	pl.loop = loop;
 	pl.cfg = cfg;
 	pl.sp = sp;
 	pl.done = done;
 	pl.ready = ready;
+	pl.empty = empty;
 	check_params_set(&pl.params, cfg);
 }
 
@@ -150,6 +152,7 @@ pipeline_work(uv_work_t *w)
 	int rc;
 
 	check_frame(&pl.params, &pc->motion, job->data, job->len, &job->res);
+	job->checked_us = util_now_us();
 	util_strlcpy(job->reason, job->res.reason, sizeof(job->reason));
 	switch (job->res.outcome) {
 	case CHECK_NO_PERSON:
@@ -221,6 +224,8 @@ pipeline_after(uv_work_t *w, int status)
 	pipeline_count(job->cam, job->status);
 	if (job->status == PIPELINE_ACCEPTED && pl.ready)
 		pl.ready(pl.cams[job->cam].id, job->frame_id);
+	else if (job->status == PIPELINE_NO_PERSON && pl.empty)
+		pl.empty(pl.cams[job->cam].id, job->frame_id, job->received_us, job->checked_us);
 	job->next = NULL;
 	pl.done(job);
 	pipeline_start((int)(pc - pl.cams));

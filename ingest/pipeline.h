@@ -40,6 +40,7 @@ struct pipeline_job {
 	 * busy or rejected (nobody looked for people in them) */
 	uint64_t cam_seq, cam_unlooked;
 	/* set by the pipeline before done is called */
+	uint64_t checked_us;            /* util_now_us when the check had decided */
 	enum pipeline_status status;
 	char reason[CHECK_REASON_SIZE];
 	struct check_result res;
@@ -52,9 +53,15 @@ typedef void (*pipeline_done_cb)(struct pipeline_job *job);
 /* pipeline_ready_cb - a frame was committed to the spool (tell the dispatcher). */
 typedef void (*pipeline_ready_cb)(const char *camera, const char *frame_id);
 
-/* pipeline_init - cfg and sp must outlive the pipeline. */
+/* pipeline_empty_cb - the pipeline found nobody in a frame (not spooled),
+ * received at received_us and decided at checked_us (wall clock): tell the
+ * dispatcher, so the camera's worker knows the scene is empty then. */
+typedef void (*pipeline_empty_cb)(const char *camera, const char *frame_id, uint64_t received_us,
+                                  uint64_t checked_us);
+
+/* pipeline_init - cfg and sp must outlive the pipeline. empty may be NULL. */
 void pipeline_init(uv_loop_t *loop, const struct config *cfg, const struct spool *sp,
-                   pipeline_done_cb done, pipeline_ready_cb ready);
+                   pipeline_done_cb done, pipeline_ready_cb ready, pipeline_empty_cb empty);
 
 /* pipeline_job_new - a job owning a copy of nothing: data is taken over
  * (must be malloc'd). Returns NULL on ENOMEM (data is then freed). */

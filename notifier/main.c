@@ -48,7 +48,7 @@ notifier_print_msg_sizes(void)
 	    "\"box\":%zu,\"person\":%zu,\"track_event\":%zu,\"result\":%zu,\"result_events\":%zu,"
 	    "\"result_received\":%zu,\"result_persons\":%zu,\"result_npersons\":%zu,"
 	    "\"result_snapshot\":%zu,\"result_face_time\":%zu,\"verdict\":%zu,\"camera_stats\":%zu,\"queue_status\":%zu,"
-	    "\"takeover\":%zu,\"track_state\":%zu,\"gate_sync\":%zu}\n",
+	    "\"takeover\":%zu,\"track_state\":%zu,\"gate_sync\":%zu,\"frame_empty\":%zu}\n",
 	    MSG_VERSION, MSG_MAGIC, sizeof(struct msg_hdr), sizeof(struct msg_hello),
 	    sizeof(struct msg_frame_ref), sizeof(struct msg_box), sizeof(struct msg_person),
 	    sizeof(struct msg_track_event), sizeof(struct msg_result), offsetof(struct msg_result, events),
@@ -57,7 +57,7 @@ notifier_print_msg_sizes(void)
 	    offsetof(struct msg_result, face_time),
 	    sizeof(struct msg_verdict), sizeof(struct msg_camera_stats),
 	    sizeof(struct msg_queue_status), sizeof(struct msg_takeover), sizeof(struct msg_track_state),
-	    sizeof(struct msg_gate_sync));
+	    sizeof(struct msg_gate_sync), sizeof(struct msg_frame_empty));
 }
 
 static void

@@ -108,6 +108,18 @@ worker_oldest(const char *camera, const char *frame_id, size_t bytes, void *arg)
 	return 1;
 }
 
+/* worker_queued_us - the receipt time of the camera's oldest frame still
+ * in the spool's queue, 0 if none (or the queue cannot be listed). */
+static uint64_t
+worker_queued_us(struct worker *w)
+{
+	uint64_t queued = 0;
+
+	if (spool_list(&w->spool, SPOOL_QUEUE, w->camera, worker_oldest, &queued) < 0)
+		queued = 0;
+	return queued;
+}
+
 /* worker_clock - the frames' clock while no frame comes (lag.h): the
  * wall clock minus how late frames reach us, held at the receipt of the
  * camera's oldest frame still in the spool's queue (a stalled dispatcher:
@@ -115,11 +127,7 @@ worker_oldest(const char *camera, const char *frame_id, size_t bytes, void *arg)
 static uint64_t
 worker_clock(struct worker *w, uint64_t wall)
 {
-	uint64_t queued = 0;
-
-	if (spool_list(&w->spool, SPOOL_QUEUE, w->camera, worker_oldest, &queued) < 0)
-		queued = 0;
-	return lag_clock_us(&w->lag, wall, queued);
+	return lag_clock_us(&w->lag, wall, worker_queued_us(w));
 }
 
 /* worker_tick - no frame for a while: apply the time that passed, on the
@@ -141,6 +149,41 @@ worker_tick(struct worker *w)
 	if (!w->have_clock)
 		return frame_flush(w, 0);
 	if ((rc = people_tick(w->people, worker_clock(w, wall))) < 0)
+		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
+	return frame_flush(w, 0);
+}
+
+/* worker_empty - ingest looked at a frame of the camera and found nobody
+ * (MSG_FRAME_EMPTY, passed on by the dispatcher in frame id order with the
+ * frames): the frames' clock reads that frame's receipt time, exactly,
+ * with nobody in view, so people who left end then, not when the idle
+ * tick's clock (behind by ingest's longest time, lag.h) or the next
+ * person's frame gets there. Enters the tracker as a tick at that time
+ * (track.c keeps its clock from going back), held, as worker_clock is, at
+ * the receipt of the camera's oldest frame still queued. Returns as
+ * frame_flush. */
+static int
+worker_empty(struct worker *w, const struct msg_frame_empty *e)
+{
+	struct track_stats st;
+	uint64_t t, queued;
+
+	if (strcmp(e->ref.camera, w->camera) != 0 || e->received_us <= 0) {
+		log_warnx(e->ref.frame_id, "camera=%s frame_empty for camera=%s at %lld, ignored", w->camera,
+		    e->ref.camera, (long long)e->received_us);
+		return 0;
+	}
+	people_stats(w->people, &st);
+	if (st.live == 0 && people_pending(w->people) == 0)
+		return 0;
+	/* never past a frame of the camera still queued (the dispatcher hands
+	 * this over behind the frames it knows of; one it has not seen yet) */
+	t = (uint64_t)e->received_us;
+	if ((queued = worker_queued_us(w)) != 0 && queued < t)
+		t = queued;
+	log_debug(e->ref.frame_id, "camera=%s nobody in this frame (ingest)%s", w->camera,
+	    t < (uint64_t)e->received_us ? ", held at the oldest queued frame" : "");
+	if (people_tick(w->people, t) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	return frame_flush(w, 0);
 }
@@ -205,6 +248,10 @@ worker_loop(struct worker *w)
 			if (frame_handle(w, &m->u.frame) == -ECANCELED)
 				wk.stop = 1;
 			lag_done(&w->lag, util_now_us());
+			break;
+		case MSG_FRAME_EMPTY:
+			if (worker_empty(w, &m->u.empty) == -ECANCELED)
+				wk.stop = 1;
 			break;
 		default:
 			log_warnx(NULL, "camera=%s unexpected %s from the dispatcher, ignored",

@@ -18,8 +18,9 @@ import sys
 import time
 
 MAGIC = 0x31574D47
-VERSION = 7
-HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE, GATE_SYNC = range(1, 13)
+VERSION = 8
+HELLO, FRAME_READY, FRAME, FRAME_DONE, RESULT, RESULT_ACK, VERDICT, CAMERA_STATS, QUEUE_STATUS, TAKEOVER, TRACK_STATE, GATE_SYNC, \
+    FRAME_EMPTY = range(1, 14)
 ROLE_INGEST, ROLE_DISPATCHER, ROLE_WORKER, ROLE_NOTIFIER, ROLE_CLI = range(1, 6)
 MASK = {"unknown": 0, "mask_on": 1, "mask_off": 2, "mask_chin": 3}
 VERDICTS = {"none": 0, "PASS": 1, "DENY": 2}
@@ -54,6 +55,7 @@ STATS_S = struct.Struct("<32sII6Qff")               # then two HISTOs: person, f
 QUEUE_S = struct.Struct("<32sIi5Q")
 
 GATE_SYNC_S = struct.Struct("<32sQ")   # camera, ingest's connection id
+FRAME_EMPTY_S = struct.Struct("<32s24sqq")   # ref, received_us, checked_us
 
 SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.size,
          "frame_ref": REF.size, "box": BOX.size, "person": PERSON.size, "track_event": EVENT.size,
@@ -61,7 +63,8 @@ SIZES = {"version": VERSION, "magic": MAGIC, "hdr": HDR.size, "hello": HELLO_S.s
          "result_persons": RESULT_PERSONS, "result_npersons": RESULT_NPERSONS,
          "result_snapshot": RESULT_NPERSONS - 96, "result_face_time": RESULT_FACE_TIME,
          "verdict": VERDICT_S.size, "camera_stats": STATS_S.size + 2 * HISTO.size, "queue_status": QUEUE_S.size,
-         "takeover": TAKEOVER_S.size, "track_state": TRACK_STATE_S.size, "gate_sync": GATE_SYNC_S.size}
+         "takeover": TAKEOVER_S.size, "track_state": TRACK_STATE_S.size, "gate_sync": GATE_SYNC_S.size,
+         "frame_empty": FRAME_EMPTY_S.size}
 
 
 def cstr(s, n):
@@ -219,6 +222,9 @@ def recv(s, timeout=30.0):
                        "replay": replay, "conn": conn}
     if mtype == TRACK_STATE:
         return mtype, parse_track_state(body)
+    if mtype == FRAME_EMPTY:
+        cam, fid, received, checked = FRAME_EMPTY_S.unpack(body)
+        return mtype, {"camera": unstr(cam), "frame": unstr(fid), "received_us": received, "checked_us": checked}
     return mtype, {"raw": body}
 
 
@@ -241,6 +247,12 @@ def takeover(camera):
 def gate_sync(camera, conn=0):
     """Ingest's "a connection of camera said hello": camera, connection id (0: all)."""
     return pack(GATE_SYNC, GATE_SYNC_S.pack(cstr(camera, 32), conn))
+
+
+def frame_empty(camera, frame, received_us, checked_us=None):
+    """Ingest's "frame found empty, not spooled" (ingest -> dispatcher -> worker)."""
+    return pack(FRAME_EMPTY, FRAME_EMPTY_S.pack(cstr(camera, 32), cstr(frame, 24), received_us,
+                                                received_us if checked_us is None else checked_us))
 
 
 def feed(sock, items, timeout=30.0):

@@ -19,6 +19,12 @@ a new person, decided again: the gate got two verdicts for one person.
 The frames still in the spool's queue say how far the frames' clock may
 go: never past the oldest one's receipt.
 
+During the stall the dispatcher also hands over ingest's FRAME_EMPTY of a
+frame received 3.2 s after the person's last frame handed over (a frame
+ingest found nobody in, as a hint the dispatcher passes on when it knows
+of no older frame): the worker takes its time as the frames' clock only up
+to the oldest queued frame's receipt, so it ends nobody either.
+
 Checks: one person, one decision, no ENDED before their last frame; they
 do end by time once gone (the tick still runs)."""
 import json
@@ -27,6 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gwmsg  # noqa: E402
 from lib import MODELS, Report, wait_until  # noqa: E402
 from test_pipeline_worker import Dispatcher, NOFRAME, frame_file  # noqa: E402
 from test_tracking_worker import H, W, person_frame, set_args, tracks_of, worker_env, worker_env_down  # noqa: E402
@@ -58,6 +65,8 @@ def main():
         t0 = int(time.time() * 1e6) + 200000
         fids, written, ok = [], 0, True
         stall_end = None
+        empty_t = t0 + (N_BEFORE - 1) * STEP_US + 3200000   # within the stall
+        empty_sent = False
 
         def spool_due(now_us):
             """ingest: every frame received by now is in the queue"""
@@ -86,6 +95,9 @@ def main():
             while time.monotonic() < deadline:
                 now = int(time.time() * 1e6)
                 spool_due(now)
+                if i == N_BEFORE and not empty_sent and now >= empty_t:
+                    d.sock.send(gwmsg.frame_empty(CAM, "%016d-999" % empty_t, empty_t))
+                    empty_sent = True
                 if now >= due and written > i:
                     break
                 time.sleep(0.02)
@@ -94,6 +106,7 @@ def main():
             ok &= got is not None and got[0] == fids[i] and got[1] == 0
         spool_due(int(time.time() * 1e6) + 10**9)
         rep.check(ok and len(fids) == N, "every frame analysed (%d, %d before the stall)" % (N, N_BEFORE))
+        rep.check(empty_sent and empty_t < stall_end, "a FRAME_EMPTY came during the stall")
 
         def tracks():
             with notifier.lock:

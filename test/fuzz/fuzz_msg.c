@@ -32,6 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)msg_verdict_name(m.u.verdict.verdict);
 			(void)msg_reason_name(m.u.verdict.reason);
 		}
+		if (m.hdr.type == MSG_FRAME_EMPTY && /* what the dispatcher and worker check */
+		    util_camera_id_valid(m.u.empty.ref.camera) && frameid_valid(m.u.empty.ref.frame_id))
+			(void)frameid_time_us(m.u.empty.ref.frame_id);
 	}
 	return 0;
 }

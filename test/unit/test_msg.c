@@ -143,6 +143,41 @@ CASE(unterminated)
 	close(sv[1]);
 }
 
+/* FRAME_EMPTY: ingest's "nobody in this frame", passed on by the
+ * dispatcher: its times arrive, its strings are terminated, and a body of
+ * another type's size is refused both ways. */
+CASE(frame_empty)
+{
+	struct msg_frame_empty e;
+	struct msg m;
+	unsigned char raw[sizeof(struct msg_hdr) + sizeof(e)];
+	int sv[2];
+
+	CHECK_INT(msg_body_size(MSG_FRAME_EMPTY), sizeof(struct msg_frame_empty), "frame_empty size");
+	CHECK_STR(msg_type_name(MSG_FRAME_EMPTY), "frame_empty", "frame_empty name");
+	CHECK(MSG_VERSION >= 8, "the version was bumped for it");
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	memset(&e, 'x', sizeof(e));
+	e.received_us = 1764026596123456;
+	e.checked_us = 1764026596173456;
+	CHECK_INT(msg_send(sv[0], MSG_FRAME_EMPTY, &e, sizeof(struct msg_frame_ref)), -EINVAL,
+	    "a FRAME_EMPTY of a bare ref's size is refused");
+	CHECK_INT(msg_send(sv[0], MSG_FRAME_EMPTY, &e, sizeof(e)), 0, "send frame_empty");
+	CHECK_INT(msg_recv(sv[1], &m), 1, "receive frame_empty");
+	CHECK_INT(m.hdr.type, MSG_FRAME_EMPTY, "its type");
+	CHECK(m.u.empty.received_us == 1764026596123456 && m.u.empty.checked_us == 1764026596173456, "its times");
+	CHECK_INT(strlen(m.u.empty.ref.camera), CAMERA_ID_SIZE - 1, "camera terminated inside its field");
+	CHECK_INT(strlen(m.u.empty.ref.frame_id), FRAMEID_SIZE - 1, "frame id terminated inside its field");
+	/* a datagram that says FRAME_EMPTY with a FRAME's body */
+	msg_header((struct msg_hdr *)raw, MSG_FRAME_EMPTY, sizeof(struct msg_frame));
+	memset(raw + sizeof(struct msg_hdr), 0, sizeof(e));
+	CHECK_INT((int)send(sv[0], raw, sizeof(struct msg_hdr) + sizeof(struct msg_frame), 0),
+	    (int)(sizeof(struct msg_hdr) + sizeof(struct msg_frame)), "send a short one by hand");
+	CHECK_INT(msg_recv(sv[1], &m), -EPROTO, "a FRAME_EMPTY of a FRAME's size is -EPROTO");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* Listen, connect, round trip, stale socket replaced, live one refused. */
 CASE(listen)
 {
