@@ -71,6 +71,7 @@ static struct {
 	unsigned ticks;
 	unsigned fail_count;          /* worker.failing_count; 0 = no worker_failing alert */
 	uint64_t fail_window_us;      /* worker.failing_window_ms */
+	unsigned long long held[HEALTH_HELD_N]; /* health_held */
 } hl;
 
 static struct health_cam *
@@ -227,6 +228,8 @@ health_spool(uint64_t now)
 		hl.spool_alert = id;
 		log_warnx(NULL, "spool %s: %llu MiB free, ingest refuses frames below %llu MiB (alert %lld)", hl.spool,
 		    free_mb, hl.floor_mb, (long long)id);
+	} else if (hl.spool_alert != 0 && free_mb < 2 * hl.floor_mb) {
+		hl.held[HEALTH_HELD_SPOOL_OPEN]++; /* low again: its alert is open (or taken over) */
 	} else if (hl.spool_alert != 0 && free_mb * 2 >= 5 * hl.floor_mb) {
 		id = hl.spool_alert;
 		if (health_close("", HEALTH_REASON_SPOOL, id, "disk space back",
@@ -295,6 +298,10 @@ health_worker(struct health_cam *hc, const struct msg_queue_status *q, uint64_t 
 	hc->done_base = q->done;
 	if (!hc->fail_episode && hl.fail_count > 0 && health_failures(hc, now) >= hl.fail_count)
 		health_failing_raise(hc, q, health_failures(hc, now), now);
+	else if (hc->fail_episode && hl.fail_count > 0 && health_failures(hc, now) >= hl.fail_count)
+		hl.held[HEALTH_HELD_WORKER_OPEN]++; /* failing again: the episode's alert is raised */
+	else if (hc->fail_episode && q->done <= hc->done_at_fail && now >= hc->last_fail_us + hl.fail_window_us)
+		hl.held[HEALTH_HELD_WORKER_NO_FRAME]++; /* clean for the window, but nothing analysed since */
 	else if (hc->fail_episode && q->done > hc->done_at_fail && now >= hc->last_fail_us + hl.fail_window_us) {
 		if (hc->fail_alert != 0) {
 			health_close(hc->id, HEALTH_REASON_WORKER, hc->fail_alert, "worker runs clean",
@@ -379,4 +386,10 @@ unsigned long
 health_alerts_raised(void)
 {
 	return hl.raised;
+}
+
+void
+health_held(unsigned long long held[HEALTH_HELD_N])
+{
+	memcpy(held, hl.held, sizeof(hl.held));
 }

@@ -29,4 +29,15 @@ void health_tick(void);
  * (for /metrics). */
 unsigned long health_alerts_raised(void);
 
+/* health_held - for /metrics and the tests that a rule held an alert back
+ * (they wait for it, not for a fixed time): how many checks found an
+ * alert's condition met and left it as it was since the start. SPOOL_OPEN:
+ * the disk low, its spool_low alert open (raised, or taken over at the
+ * start); WORKER_OPEN: a camera failing worker.failing_count times within
+ * the window, its episode's worker_failing alert raised (or taken over);
+ * WORKER_NO_FRAME: no failure for the window, the alert kept open because
+ * the worker analysed no frame since. */
+enum { HEALTH_HELD_SPOOL_OPEN, HEALTH_HELD_WORKER_OPEN, HEALTH_HELD_WORKER_NO_FRAME, HEALTH_HELD_N };
+void health_held(unsigned long long held[HEALTH_HELD_N]);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "cams.h"
 #include "db.h"
+#include "health.h"
 #include "histo.h"
 #include "jbuf.h"
 #include "log.h"
@@ -275,6 +276,7 @@ metrics_networks(struct jbuf *b)
 static void
 metrics_outcomes(struct jbuf *b)
 {
+	unsigned long long held[HEALTH_HELD_N];
 	long long v;
 	int i;
 
@@ -296,6 +298,17 @@ metrics_outcomes(struct jbuf *b)
 	metrics_head(b, "gatewatch_alerts_open", "gauge", "Alerts not acknowledged.");
 	if ((v = metrics_count("SELECT count(*) FROM alerts WHERE acked_us IS NULL")) >= 0)
 		jbuf_add(b, "gatewatch_alerts_open %lld\n", v);
+	health_held(held);
+	metrics_head(b, "gatewatch_alerts_held_total", "counter",
+	    "Health checks that found an operational alert's condition met and left the alert as it was: why=open "
+	    "(raised for this episode, or taken over at the start), why=no_frame (worker_failing: clean for the "
+	    "window, but no frame analysed since) (since start).");
+	jbuf_add(b, "gatewatch_alerts_held_total{reason=\"%s\",why=\"open\"} %llu\n", HEALTH_REASON_SPOOL,
+	    held[HEALTH_HELD_SPOOL_OPEN]);
+	jbuf_add(b, "gatewatch_alerts_held_total{reason=\"%s\",why=\"open\"} %llu\n", HEALTH_REASON_WORKER,
+	    held[HEALTH_HELD_WORKER_OPEN]);
+	jbuf_add(b, "gatewatch_alerts_held_total{reason=\"%s\",why=\"no_frame\"} %llu\n", HEALTH_REASON_WORKER,
+	    held[HEALTH_HELD_WORKER_NO_FRAME]);
 }
 
 static void
