@@ -14,9 +14,11 @@
 
 #include "kernels.h"
 #include "kernels_avx2.h"
+#include "kernels_avx512.h"
 #include "kernels_priv.h"
 #include "kernels_ocv.h"
 #include "kernels_wino.h"
+#include "kernels_wino512.h"
 
 /* Exported by libdarknet but not declared in darknet.h. */
 float activate(float x, ACTIVATION a);
@@ -109,19 +111,34 @@ static int kernels_wino_packable(const layer *l)
 
 static void kernels_conv(layer l, network net);
 
-static void kernels_conv_wino(layer l, network net)
+/* z: AVX-512's (kernels_wino512.c, the same packed weights) */
+static void kernels_conv_wino_any(layer l, network net, int z)
 {
 	int act = kernels_act_of(l.activation), i;
 
+	/* AVX-512's panels are twice as wide: where its scratch does not fit
+	 * the network's workspace, the AVX2 Winograd (the same result) */
+	if (z && kwz_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net))
+		z = 0;
 	if (l.out_w < 8 || kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
 		kernels_conv(l, net);
 		return;
 	}
-	kw_conv3(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
-	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output, net.workspace);
+	(z ? kwz_conv3 : kw_conv3)(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights,
+	    l.biases, l.n, act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output, net.workspace);
 	if (act < 0)
 		for (i = 0; i < l.outputs; i++)
 			l.output[i] = activate(l.output[i], l.activation);
+}
+
+static void kernels_conv_wino(layer l, network net)
+{
+	kernels_conv_wino_any(l, net, 0);
+}
+
+static void kernels_conv_wino512(layer l, network net)
+{
+	kernels_conv_wino_any(l, net, 1);
 }
 
 /* The output-channel kernel (kernels_ocv.c) where it measured faster
@@ -237,6 +254,20 @@ void kernels_conv_fp32(layer l, network net)
 	kernels_conv(l, net);
 }
 
+/* a 3x3 stride-1 layer on the direct kernel, in AVX-512 (kernels_avx512.c,
+ * 8 channels x 32 pixels a tile) */
+static void kernels_conv512(layer l, network net)
+{
+	int act = kernels_act_of(l.activation);
+
+	if (act < 0 || l.stride != 1 || !kernels_conv3_direct(&l, &net)) {
+		kernels_conv(l, net);
+		return;
+	}
+	kz_conv3(net.input, l.c, l.h, l.w, l.pad, l.weight_updates, l.biases, l.n, (enum kx_act)act,
+	    l.output, net.workspace);
+}
+
 static void kernels_maxpool(layer l, network net)
 {
 	float *tmp = malloc(sizeof(float) * l.w);
@@ -273,7 +304,7 @@ static layer kernels_next(const layer *l, const network *net)
 	return net->layers[i + 1];
 }
 
-static void kernels_conv_pool(layer l, network net)
+static void kernels_conv_pool_any(layer l, network net, int z)
 {
 	int act = kernels_act_of(l.activation);
 	layer p = kernels_next(&l, &net);
@@ -285,25 +316,48 @@ static void kernels_conv_pool(layer l, network net)
 		kernels_maxpool(p, net);
 		return;
 	}
-	kx_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates, l.biases, l.n,
-	    (enum kx_act)act, p.output, p.out_h, p.out_w, net.workspace);
+	(z ? kz_conv3_pool2 : kx_conv3_pool2)(net.input, l.c, l.h, l.w, l.pad, l.weight_updates,
+	    l.biases, l.n, (enum kx_act)act, p.output, p.out_h, p.out_w, net.workspace);
+}
+
+static void kernels_conv_pool(layer l, network net)
+{
+	kernels_conv_pool_any(l, net, 0);
+}
+
+static void kernels_conv512_pool(layer l, network net)
+{
+	kernels_conv_pool_any(l, net, 1);
 }
 
 /* the same for a Winograd layer: pooled in its output transform */
-static void kernels_conv_wino_pool(layer l, network net)
+static void kernels_conv_wino_pool_any(layer l, network net, int z)
 {
 	int act = kernels_act_of(l.activation);
 	layer p = kernels_next(&l, &net);
 
+	if (z && kwz_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net))
+		z = 0;   /* as kernels_conv_wino_any */
 	if (act < 0 || l.out_w < 8 || p.type != MAXPOOL ||
 	    kw_scratch(l.c, l.h, l.w, l.pad, l.n) * (long)sizeof(float) > kernels_ws_bytes(&net)) {
-		kernels_conv_wino(l, net);
+		kernels_conv_wino_any(l, net, z);
 		net.input = l.output;
 		kernels_maxpool(p, net);
 		return;
 	}
-	kw_conv3_pool2(net.input, l.c, l.h, l.w, l.pad, l.weight_updates + l.nweights, l.biases, l.n,
-	    (enum kx_act)act, p.output, p.out_h, p.out_w, net.workspace);
+	(z ? kwz_conv3_pool2 : kw_conv3_pool2)(net.input, l.c, l.h, l.w, l.pad,
+	    l.weight_updates + l.nweights, l.biases, l.n, (enum kx_act)act, p.output, p.out_h,
+	    p.out_w, net.workspace);
+}
+
+static void kernels_conv_wino_pool(layer l, network net)
+{
+	kernels_conv_wino_pool_any(l, net, 0);
+}
+
+static void kernels_conv_wino512_pool(layer l, network net)
+{
+	kernels_conv_wino_pool_any(l, net, 1);
 }
 
 static int kernels_read_elsewhere(const network *net, int i)
@@ -329,12 +383,15 @@ static void kernels_fuse_pools(network *net)
 	for (i = 0; i + 1 < net->n; i++) {
 		layer *l = &net->layers[i], *p = &net->layers[i + 1];
 
-		if ((l->forward == kernels_conv || l->forward == kernels_conv_wino) &&
+		if ((l->forward == kernels_conv || l->forward == kernels_conv512 ||
+		    l->forward == kernels_conv_wino || l->forward == kernels_conv_wino512) &&
 		    kernels_conv3_packable(l) && l->stride == 1 &&
 		    p->forward == kernels_maxpool && p->size == 2 && p->stride == 2 && p->pad / 2 == 0 &&
 		    p->c == l->out_c && p->h == l->out_h && p->w == l->out_w &&
 		    kernels_act_of(l->activation) >= 0 && !kernels_read_elsewhere(net, i)) {
-			l->forward = l->forward == kernels_conv ? kernels_conv_pool : kernels_conv_wino_pool;
+			l->forward = l->forward == kernels_conv ? kernels_conv_pool :
+			    l->forward == kernels_conv512 ? kernels_conv512_pool :
+			    l->forward == kernels_conv_wino ? kernels_conv_wino_pool : kernels_conv_wino512_pool;
 			p->forward = kernels_maxpool_fused;
 		}
 	}
@@ -343,52 +400,10 @@ static void kernels_fuse_pools(network *net)
 int kernels_output_kept(const network *net, int i)
 {
 	return i < 0 || i >= net->n || (net->layers[i].forward != kernels_conv_pool &&
+	    net->layers[i].forward != kernels_conv512_pool &&
 	    net->layers[i].forward != kernels_conv_wino_pool &&
+	    net->layers[i].forward != kernels_conv_wino512_pool &&
 	    (kamx_fused == NULL || !kamx_fused(&net->layers[i])));
-}
-
-/* Route: the inputs' outputs one after the other (darknet copies them
- * with a strided loop). */
-static void kernels_route(layer l, network net)
-{
-	long off = 0;
-	int i;
-
-	for (i = 0; i < l.n; i++) {
-		memcpy(l.output + off, net.layers[l.input_layers[i]].output,
-		    sizeof(float) * l.input_sizes[i]);
-		off += l.input_sizes[i];
-	}
-}
-
-/* Nearest upsampling by l.stride, times l.scale, as upsample_cpu: each
- * input row widened once, then copied to its stride output rows. */
-static void kernels_upsample(layer l, network net)
-{
-	int s = l.stride, ch, y, x, k;
-
-	for (ch = 0; ch < l.c; ch++)
-		for (y = 0; y < l.h; y++) {
-			const float *in = net.input + ((long)ch * l.h + y) * l.w;
-			float *o = l.output + ((long)ch * l.out_h + (long)y * s) * l.out_w;
-
-			for (x = 0; x < l.out_w; x++)
-				o[x] = l.scale * in[x / s];
-			for (k = 1; k < s; k++)
-				memcpy(o + (long)k * l.out_w, o, sizeof(float) * l.out_w);
-		}
-}
-
-/* Shortcut of two outputs of the same shape (darknet's handles others). */
-static void kernels_shortcut(layer l, network net)
-{
-	int act = kernels_act_of(l.activation), i;
-
-	kx_shortcut(net.input, net.layers[l.index].output, l.alpha, l.beta, l.outputs,
-	    act >= 0 ? (enum kx_act)act : KX_LINEAR, l.output);
-	if (act < 0)
-		for (i = 0; i < l.outputs; i++)
-			l.output[i] = activate(l.output[i], l.activation);
 }
 
 /* Fold darknet's inference batch-norm, (x - mean) / (sqrt(var) + .000001)
@@ -413,13 +428,13 @@ static void kernels_fold_batchnorm(layer *l)
  * one. Packed at every attach (after every
  * resize: the choice depends on the plane); a resize without one keeps a
  * forward whose weights are there. */
-static void kernels_conv3_attach(layer *l)
+static void kernels_conv3_attach(layer *l, int isa)
 {
 	int ocv = l->n % 8 == 0 && kernels_ocv_chosen(l), wino = !ocv && kernels_wino_packable(l);
 	long need = l->nweights + (ocv ? l->nweights : wino ? KW_WEIGHTS(l->n, l->c) : 0);
 	float *wu = realloc(l->weight_updates, sizeof(float) * need);
 
-	l->forward = kernels_conv;
+	l->forward = isa >= KERNELS_AVX512 && l->stride == 1 ? kernels_conv512 : kernels_conv;
 	if (wu == NULL)   /* the direct kernel in the old weight_updates */
 		wino = ocv = 0;
 	else
@@ -430,7 +445,7 @@ static void kernels_conv3_attach(layer *l)
 		l->forward = kernels_conv_ocv;
 	} else if (wino) {
 		kw_pack(l->weights, l->n, l->c, l->weight_updates + l->nweights);
-		l->forward = kernels_conv_wino;
+		l->forward = isa >= KERNELS_AVX512 ? kernels_conv_wino512 : kernels_conv_wino;
 	}
 }
 
@@ -459,12 +474,14 @@ int kernels_attach(network *net)
 		if (l->type == CONVOLUTIONAL && kernels_conv_covered(l)) {
 			if (l->batch_normalize)
 				kernels_fold_batchnorm(l);
-			if (isa == KERNELS_AMX && kamx_conv_attach != NULL && kamx_conv_attach(l, net))
-				;   /* kernels_amx.c's */
-			else if (kernels_conv3_packable(l))
-				kernels_conv3_attach(l);
+			if (kernels_conv3_packable(l))
+				kernels_conv3_attach(l, isa);
 			else
 				l->forward = kernels_conv;
+			/* kernels_amx.c's where it takes the layer (over ours:
+			 * kernels_conv_fp32 still finds its packed weights) */
+			if (isa == KERNELS_AMX && kamx_conv_attach != NULL)
+				kamx_conv_attach(l, net);
 		} else if (l->type == CONNECTED && l->batch == 1 && !l->batch_normalize) {
 			kernels_fc_attach(l);
 		} else if (l->type == MAXPOOL && l->batch == 1) {
@@ -502,6 +519,10 @@ int kernels_attached(const network *net)
 		    net->layers[i].forward == kernels_upsample ||
 		    net->layers[i].forward == kernels_conv_pool ||
 		    net->layers[i].forward == kernels_conv_wino_pool ||
+		    net->layers[i].forward == kernels_conv_wino512 ||
+		    net->layers[i].forward == kernels_conv512 ||
+		    net->layers[i].forward == kernels_conv512_pool ||
+		    net->layers[i].forward == kernels_conv_wino512_pool ||
 		    net->layers[i].forward == kernels_maxpool_fused ||
 		    (kamx_ours != NULL && kamx_ours(&net->layers[i])))
 			n++;

@@ -20,24 +20,31 @@ void kernels_fc_attach(layer *l);
 /* kernels_fc_ours - 1 if l runs a forward of kernels_fc.c. */
 int kernels_fc_ours(const layer *l);
 
-/* kernels_conv_fp32 - the fp32 forward of a covered convolution
- * (whatever kernel its shape and the CPU take): for kernels_amx.c's
- * layers to fall back on at run time. */
+/* Forwards of kernels_copy.c: route (the inputs' outputs one after the
+ * other), nearest upsampling (l.stride, times l.scale) and the shortcut
+ * of two outputs of the same shape. */
+void kernels_route(layer l, network net);
+void kernels_upsample(layer l, network net);
+void kernels_shortcut(layer l, network net);
+
+/* kernels_conv_fp32 - the generic fp32 forward of a covered convolution
+ * (AVX2; 3x3 weights as kernels_attach packed them in weight_updates,
+ * before kamx_conv_attach was asked): for kernels_amx.c's layers to fall
+ * back on at run time. */
 void kernels_conv_fp32(layer l, network net);
 
 /* The AMX path (kernels_amx.c, its own; declared weak where called, so
  * a build without that file links and runs the fp32 path):
  * kamx_usable - 1 if this CPU and OS let the process use AMX tiles;
  * kamx_conv_attach - called by kernels_attach for every covered
- *   convolution (batch-norm already folded) when kernels_isa() is
- *   KERNELS_AMX: 1 = it set l->forward and packed what it needs, 0 =
- *   the layer is left to the fp32 path;
+ *   convolution (batch-norm folded, our own forward already set) when
+ *   kernels_isa() is KERNELS_AMX: 1 = it set l->forward and packed what
+ *   it needs (not in weight_updates), 0 = the layer is left as it was;
  * kamx_ours - 1 if l->forward is one of its forwards;
- * kamx_fuse_pools - called after kernels_fuse_pools when KERNELS_AMX: the
- *   2x2 maxpools after its layers written by those layers (the pool's
- *   forward a no-op);
- * kamx_fused - 1 if l is one of its layers that writes its pool's output
- *   instead of its own (kernels_output_kept). */
+ * kamx_fuse_pools - called after kernels_attach's own pool fusing (AMX
+ *   only): fuses 2x2 pools into the layers kamx_conv_attach took;
+ * kamx_fused - 1 if l is such a layer whose own output is not written
+ *   (kernels_output_kept says 0). */
 int kamx_usable(void);
 int kamx_conv_attach(layer *l, const network *net);
 int kamx_ours(const layer *l);

@@ -188,27 +188,32 @@ static inline void kw_out_tile8p(const float *mp, long kstride, float bias, enum
  * 4 x c short ones) */
 static void kw_pad(const float *in, int c, int h, int w, int pad, const struct kw_geom *g, float *p)
 {
+	kw_pad_rows(in, c, h, w, pad, g->ph, g->pw, p);
+}
+
+void kw_pad_rows(const float *in, int c, int h, int w, int pad, int ph, int pw, float *p)
+{
 	int ic, y, x;
 
 	/* zeros only where the image is not: zeroing it all first, then
 	 * copying over, wrote the plane twice (face 360's 32 -> 64 layer:
 	 * 4.2 MB, past the L2) */
-	for (y = 0; y < g->ph; y++) {
-		float *r = p + (long)y * c * g->pw;
+	for (y = 0; y < ph; y++) {
+		float *r = p + (long)y * c * pw;
 
 		if (y < pad || y >= pad + h) {
-			memset(r, 0, sizeof(float) * c * g->pw);
+			memset(r, 0, sizeof(float) * c * pw);
 			continue;
 		}
-		for (ic = 0; ic < c; ic++, r += g->pw) {
+		for (ic = 0; ic < c; ic++, r += pw) {
 			for (x = 0; x < pad; x++)
 				r[x] = 0;
 			memcpy(r + pad, in + ((long)ic * h + y - pad) * w, sizeof(float) * w);
-			for (x = pad + w; x < g->pw; x++)
+			for (x = pad + w; x < pw; x++)
 				r[x] = 0;
 		}
 	}
-	memset(p + (long)c * g->ph * g->pw, 0, sizeof(float) * 16);
+	memset(p + (long)c * ph * pw, 0, sizeof(float) * 16);
 }
 
 /* Tiles per panel: 3 vectors of the 4 x 24 product kernel. */

@@ -41,4 +41,9 @@ void kw_conv3(const float *in, int c, int h, int w, int pad, const float *u, con
 void kw_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *u,
     const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws);
 
+/* kw_pad_rows - the c h x w planes of in zero-padded to ph x pw with the
+ * image at (pad, pad), row by row across channels: row y of channel ic
+ * at p + (y * c + ic) * pw; then 16 zero floats. */
+void kw_pad_rows(const float *in, int c, int h, int w, int pad, int ph, int pw, float *p);
+
 #endif

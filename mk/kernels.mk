@@ -1,11 +1,13 @@
 # kernels.mk - gatewatch's own layer kernels (common/kernels*.c) and the
-# fast training program. kernels_avx2.c and kernels_wino.c alone are built for AVX2/FMA: the
-# rest of the code checks the CPU before calling it. OpenBLAS gives sgemm.
-KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_isa.o $(B)/common/kernels_im2col.o $(B)/common/kernels_fc.o $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o
+# fast training program. kernels_avx2.c, kernels_ocv.c and kernels_wino.c alone are built for
+# AVX2/FMA, kernels_*512.c for AVX-512: the rest of the code checks the CPU before calling them. OpenBLAS gives sgemm.
+KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_isa.o $(B)/common/kernels_copy.o $(B)/common/kernels_im2col.o $(B)/common/kernels_fc.o $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o $(B)/common/kernels_wino512.o $(B)/common/kernels_avx512.o
 KERNELS_LIBS = -lopenblas
 
 # override: also when CFLAGS is given on the command line (sanitizer builds)
 $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o: override CFLAGS += -mavx2 -mfma
+# the AVX-512 ones (kernels_isa.c says when the CPU has it)
+$(B)/common/kernels_wino512.o $(B)/common/kernels_avx512.o: override CFLAGS += -mavx2 -mfma -mavx512f -mavx512bw -mavx512vl
 
 # test/models/test_kernels.sh runs it: our forward against darknet's.
 $(B)/models/kernels-check: $(B)/test/models/test_kernels.o $(B)/libgwcommon.a

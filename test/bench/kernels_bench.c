@@ -8,8 +8,9 @@
  * Usage: kernels-bench MODELS NAME SIZE RUNS IMAGE [--layers | --each | --dump DIR]
  *        kernels-bench MODELS NAME SIZE RUNS IMAGE --each --cold
  *        kernels-bench --peak
- * Prints one line: "NAME SIZE GFLOP stock_ms ours_ms" (GFLOP: 2 x the
- * multiply-adds of its convolutions; then "kind share%" lines with
+ * Prints one line: "NAME SIZE GFLOP stock_ms ours_ms [avx2_ms]" (GFLOP: 2 x the
+ * multiply-adds of its convolutions; avx2_ms on a CPU with AVX-512: our
+ * forward with the AVX2 kernels forced, nn.kernels avx2, interleaved too; then "kind share%" lines with
  * --layers). --peak prints "peak GFLOPS" of one core: a loop of
  * independent 8-wide FMAs, the most this core can do. Exit 1 if a network
  * does not load. --each --cold: darknet's stock forward runs before each
@@ -19,6 +20,8 @@
  * and darknet's stock output of every layer no other layer reads, or
  * that a region/yolo layer reads (DIR/out<i>.f32, raw floats), for
  * checking another runtime's conversion (test/bench/kernels-ort.mjs).
+ * KERNELS_MODE=avx2 (or another nn.kernels mode) in the environment: "ours"
+ * (and --each, --layers) in that mode instead of auto.
  * KERNELS_WINOGRAD=0 in the environment: our forward without Winograd
  * (kernels_set_winograd), to measure one against the other. */
 #include <stdio.h>
@@ -200,12 +203,12 @@ kernels_bench_forward(network net, float *in, double *ms)
 int main(int argc, char **argv)
 {
 	static const float zero[3] = { 0, 0, 0 };
-	network *stock, *ours;
+	network *stock, *ours, *two = NULL;
 	struct image im;
 	unsigned char *buf;
 	size_t len;
 	char err[256];
-	double *ts, *to;
+	double *ts, *to, *t2;
 	float *in;
 	int size, runs, r, i;
 
@@ -229,10 +232,14 @@ int main(int argc, char **argv)
 	if (getenv("KERNELS_WINOGRAD") && strcmp(getenv("KERNELS_WINOGRAD"), "0") == 0)
 		kernels_set_winograd(0);
 	stock = load(argv[1], argv[2], "stock", size);
-	ours = load(argv[1], argv[2], "auto", size);
+	/* on an AVX-512 CPU also the AVX2 kernels forced (nn.kernels avx2) */
+	if (kernels_isa_cpu() > KERNELS_AVX2)
+		two = load(argv[1], argv[2], "avx2", size);
+	ours = load(argv[1], argv[2], getenv("KERNELS_MODE") ? getenv("KERNELS_MODE") : "auto", size);
 	in = malloc(sizeof(float) * 3 * size * size);
 	ts = malloc(sizeof(double) * runs);
 	to = malloc(sizeof(double) * runs);
+	t2 = malloc(sizeof(double) * runs);
 	nn_resize_tf(&im, im.w, im.h, size, size, zero, 1.0f / 255, in);
 	if (argc > 7 && strcmp(argv[6], "--dump") == 0) {
 		nn_predict(stock, in);
@@ -252,10 +259,18 @@ int main(int argc, char **argv)
 		t0 = cpu_ms();
 		nn_predict(ours, in);
 		to[r] = cpu_ms() - t0;
+		t0 = cpu_ms();
+		if (two)
+			nn_predict(two, in);
+		t2[r] = cpu_ms() - t0;
 	}
 	qsort(ts, runs, sizeof(double), cmp);
 	qsort(to, runs, sizeof(double), cmp);
-	printf("%s %d %.4f %.3f %.3f\n", argv[2], size, gflop(ours), ts[runs / 2], to[runs / 2]);
+	qsort(t2, runs, sizeof(double), cmp);
+	printf("%s %d %.4f %.3f %.3f", argv[2], size, gflop(ours), ts[runs / 2], to[runs / 2]);
+	if (two)
+		printf(" %.3f", t2[runs / 2]);
+	printf("\n");
 	if (argc > 6 && strcmp(argv[6], "--each") == 0) {
 		/* our forward, layer by layer: ms (the least of RUNS: other
 		 * load only ever adds) and GFLOP/s of each */
