@@ -246,30 +246,35 @@ metrics_cameras(struct jbuf *b)
 }
 
 /* metrics_networks - one run of each network per observation: the person
- * detector (ingest), the face detector (the workers, and ingest's close-up
- * fallback), the mask classifier (the workers). ingest's counts are its
- * latest per camera, since it started. */
+ * detector (ingest), the face detector (the workers' search; ingest's
+ * close-up fallback apart, so that the workers' runs per analysed frame
+ * are its count over gatewatch_frames_analysed_total), the mask classifier
+ * (the workers). ingest's counts are its latest per camera, since it
+ * started. */
 static void
 metrics_networks(struct jbuf *b)
 {
 	const struct msg_camera_stats *st;
 	const struct msg_queue_status *q;
 	unsigned long analysed, starts;
-	struct histo person = { {0}, 0, 0 }, face = h_face;
+	struct histo person = { {0}, 0, 0 }, closeup = { {0}, 0, 0 };
 	int i;
 
 	for (i = 0; i < cams_count(); i++) {
 		cams_counts(i, &st, &q, &analysed, &starts);
 		if (st != NULL) {
 			histo_merge(&person, &st->detect_time);
-			histo_merge(&face, &st->face_time);
+			histo_merge(&closeup, &st->face_time);
 		}
 	}
 	metrics_head(b, "gatewatch_inference_seconds", "histogram",
-	    "One run of a network, by network: person_detector (ingest), face_detector (workers, "
-	    "and ingest's close-up fallback), mask_classifier (workers, one per face).");
+	    "One run of a network, by network: person_detector (ingest), face_detector (the workers' face "
+	    "search), face_detector_closeup (the same network in ingest's close-up fallback, on frames the person "
+	    "detector found nobody in), mask_classifier (workers, one per face).");
 	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"person_detector\"", histo_fast_s, &person);
-	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"face_detector\"", histo_fast_s, &face);
+	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"face_detector\"", histo_fast_s, &h_face);
+	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"face_detector_closeup\"", histo_fast_s,
+	    &closeup);
 	metrics_histo_text(b, "gatewatch_inference_seconds", "network=\"mask_classifier\"", histo_fast_s, &h_mask);
 }
 

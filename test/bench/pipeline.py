@@ -583,8 +583,9 @@ METRICS_PORT = free_port()
 
 def network_runs():
     """{network: runs so far} from the notifier's /metrics (person_detector:
-    ingest, face_detector: the workers and ingest's close-up fallback,
-    mask_classifier), or {} when it cannot be read."""
+    ingest, face_detector: the workers, face_detector_closeup: ingest's
+    close-up fallback (in face_detector before round 10), mask_classifier),
+    or {} when it cannot be read."""
     try:
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % METRICS_PORT, timeout=5) as r:
             text = r.read().decode()

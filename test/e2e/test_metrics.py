@@ -11,6 +11,7 @@ the notifier's one HTTP server (lws) that serves /metrics and nothing else.
 
 Env: GW_ROOT, BIN, MODELS."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -132,6 +133,30 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
               "histogram buckets are cumulative and end in +Inf = count")
     rep.check((val(after, "gatewatch_frame_latency_seconds_count") or 0) >= an, "frame latency observed per frame")
 
+    # face_detector is the workers' search alone (its count over the frames
+    # analysed: their runs per frame), face_detector_closeup ingest's
+    # close-up fallback (the mask photos are close-ups): the workers' count
+    # is what the workers log per frame (face_runs=whole+boxes, a total per
+    # worker process), once the frames in flight are done.
+    def logged_runs():
+        total, last = 0, {}
+        for m in re.finditer(r" info worker \S+ camera=(\S+) .* face_runs=(\d+)\+(\d+) ",
+                             gw.log("dispatcher") + gw.log("worker")):
+            n = int(m.group(2)) + int(m.group(3))
+            if n < last.get(m.group(1), 0):   # a new worker process for the camera: its own total
+                total += last[m.group(1)]
+            last[m.group(1)] = n
+        return total + sum(last.values())
+
+    def workers_runs():
+        return val(parse(scrape(port)[2])[0], "gatewatch_inference_seconds_count", network="face_detector")
+    same = wait_until(lambda: workers_runs() == logged_runs() > 0, 60, 0.5)
+    rep.check(same, "face_detector counts the workers' runs only (as logged: %s), not ingest's close-up runs"
+              % logged_runs(), "/metrics %s" % workers_runs())
+    closeup = val(after, "gatewatch_inference_seconds_count", network="face_detector_closeup") or 0
+    rep.check(closeup > 0 and histogram_ok(after, "gatewatch_inference_seconds", {"network": "face_detector_closeup"}),
+              "ingest's close-up fallback runs counted apart (%s)" % closeup)
+
     # One masked person at the gate, frame after frame: a gate decision, so
     # the time-to-verdict histogram moves with it; the networks' counts go on.
     gw.push("cam2", [images_masks(1)[0]] * 5)
@@ -149,11 +174,16 @@ with Gatewatch("metrics", cameras=("cam1", "cam2"), sets={"metrics.listen": "127
               "time to verdict observed once per gate decision (%s, decisions %s)"
               % (nv, val(later, "gatewatch_gate_decisions_total")))
     # (the tracker may skip the mask classifier on a person it has decided)
-    rep.check(all((val(later, "gatewatch_inference_seconds_count", network=n) or 0) > runs[n]
-                  for n in ("person_detector", "face_detector")) and
+    # (the close-ups' faces: ingest's fallback finds them; the worker may
+    # take them from ingest without a run of its own)
+    faces = [sum(val(m, "gatewatch_inference_seconds_count", network=n) or 0
+                 for n in ("face_detector", "face_detector_closeup")) for m in (after, later)]
+    rep.check((val(later, "gatewatch_inference_seconds_count", network="person_detector") or 0) >
+              runs["person_detector"] and faces[1] > faces[0] and
               (val(later, "gatewatch_inference_seconds_count", network="mask_classifier") or 0) >= runs["mask_classifier"],
-              "the detectors' counts moved with the next frames",
-              str({n: (runs[n], val(later, "gatewatch_inference_seconds_count", network=n)) for n in NETWORKS}))
+              "the detectors' counts moved with the next frames (face: workers' and close-up runs)",
+              str({n: (runs[n], val(later, "gatewatch_inference_seconds_count", network=n)) for n in NETWORKS}) +
+              " face %r" % faces)
     rep.check((val(after, "gatewatch_worker_starts_total", camera="cam1") or 0) >= 1 and
               val(after, "gatewatch_queue_depth", camera="cam1") is not None, "worker and queue series for cam1")
     rep.check(val(after, "gatewatch_database_bytes") >= val(before, "gatewatch_database_bytes"),
