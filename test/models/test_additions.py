@@ -25,7 +25,6 @@ import json
 import os
 import re
 import struct
-import subprocess
 import sys
 import tempfile
 
@@ -39,13 +38,9 @@ LOOKED = os.path.join(DATA, "mask-scenes-corrections-looked.jsonl")
 SCENES = [os.path.join(ROOT, "..", "shared", "datasets", "mask-scenes"),
           os.path.join(ROOT, "test", "models", "data", "mask-scenes-val")]
 LABELS = ("mask_on", "mask_off", "mask_chin", "face")
-bad = 0
-
-
-def check(ok, what, why=""):
-    global bad
-    bad += not ok
-    print("%s - %s%s" % ("ok" if ok else "not ok", what, "" if ok or not why else ": " + why))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+from checks import check, run_script  # noqa: E402
 
 
 def jpeg_size(path):
@@ -142,7 +137,7 @@ def main():
           "; ".join(errs[:5]))
     review(labels)
     corrections(ann)
-    return 1 if bad else 0
+    return checks.status()
 
 
 def review(labels):
@@ -170,9 +165,8 @@ def scenefix(ntrain):
         print("ok - scenefix: no ../shared/datasets/mask-scenes here, not run (# SKIP)")
         return
     with tempfile.TemporaryDirectory(prefix="gw-scenefix-") as tmp:
-        r = subprocess.run([sys.executable, os.path.join(ROOT, "models", "scripts", "scenefix.py"), "--scenes",
-                            scenes, "--corrections", FIX, "--out", tmp], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, universal_newlines=True)
+        r = run_script(os.path.join(ROOT, "models", "scripts", "scenefix.py"),
+                       ["--scenes", scenes, "--corrections", FIX, "--out", tmp], timeout=300)
         faces = lambda p: sum(len(json.loads(x)["faces"]) for x in open(os.path.join(p, "annotations.jsonl")))
         ok = r.returncode == 0 and faces(scenes) - faces(tmp) == ntrain[1] and \
             "%d corrections applied" % ntrain[0] in r.stderr
@@ -201,9 +195,9 @@ def scenefix_rules():
             path = os.path.join(tmp, name + ".jsonl")
             with open(path, "w") as f:
                 f.write("".join(lines))
-            r = subprocess.run([sys.executable, os.path.join(ROOT, "models", "scripts", "scenefix.py"), "--scenes",
-                                os.path.join(tmp, "sc"), "--corrections", path, "--out", os.path.join(tmp, name)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+            r = run_script(os.path.join(ROOT, "models", "scripts", "scenefix.py"),
+                           ["--scenes", os.path.join(tmp, "sc"), "--corrections", path,
+                            "--out", os.path.join(tmp, name)])
             if want:
                 check(r.returncode == 1 and want in r.stderr, "scenefix.py refuses %s, naming %s" % (name, want),
                       "rc=%d %s" % (r.returncode, r.stderr.strip()[-200:]))

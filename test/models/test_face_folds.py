@@ -13,20 +13,15 @@ split by fold, and refuses details that lack a fold's image."""
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 SCRIPTS = os.path.join(ROOT, "models", "scripts")
 NIMG = 40
-bad = 0
-
-
-def check(ok, what, why=""):
-    global bad
-    bad += not ok
-    print("%s - %s%s" % ("ok" if ok else "not ok", what, "" if ok or not why else ": " + why))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+from checks import check, run_script  # noqa: E402
 
 
 def name(n):
@@ -49,9 +44,7 @@ def make_scenes(tmp):
 
 
 def lists(scenes, out, *args):
-    r = subprocess.run([sys.executable, os.path.join(SCRIPTS, "face-lists.py"), "--scenes", scenes,
-                        "--out", out] + list(args), capture_output=True, text=True)
-    return r
+    return run_script(os.path.join(SCRIPTS, "face-lists.py"), ["--scenes", scenes, "--out", out] + list(args))
 
 
 def numbers(path):
@@ -121,8 +114,7 @@ def hard(scenes, tmp):
 
 
 def holdout_run(args):
-    return subprocess.run([sys.executable, os.path.join(SCRIPTS, "face-holdout.py")] + args,
-                          capture_output=True, text=True)
+    return run_script(os.path.join(SCRIPTS, "face-holdout.py"), args)
 
 
 def pooled(scenes, tmp):
@@ -183,7 +175,7 @@ def main():
         folds(scenes, tmp)
         hard(scenes, tmp)
         pooled(scenes, tmp)
-    return 1 if bad else 0
+    return checks.status()
 
 
 if __name__ == "__main__":
