@@ -26,6 +26,7 @@
 #include "evalset.h"
 #include "firstpass.h"
 #include "image.h"
+#include "jsonl.h"
 #include "msg.h"
 #include "nn.h"
 #include "utf8.h"
@@ -164,13 +165,13 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 		rc = -ENOMEM;
 	if (rc == 0)
 		rc = evalscore_add(st, im, &seen, details);
-	if (rc == 0 && m->fals != NULL)
-		rc = evalfalse_image(m->fals, &img, im, persons, seen.n, seen.by == FIRSTPASS_BY_FACE ? "face" : "person",
-		    r, seen.amatch);
+	if (rc < 0)
+		snprintf(why, whylen, "%s", details ? "out of memory or writing --details failed" : "out of memory");
+	if (rc == 0 && m->fals != NULL && (rc = evalfalse_image(m->fals, &img, im, persons, seen.n,
+	    seen.by == FIRSTPASS_BY_FACE ? "face" : "person", r, seen.amatch)) < 0)
+		snprintf(why, whylen, "--false: %s", strerror(-rc));
 	if (rc == 0 && m->miss != NULL && (rc = evalmiss_image(m->miss, &img, im, persons, seen.n, r, seen.amatch)) < 0)
 		snprintf(why, whylen, "--misses: face detector or writing failed: %s", strerror(-rc));
-	else if (rc < 0)
-		snprintf(why, whylen, "out of memory");
 	free(seen.amatch);
 	image_free(&img);
 	return rc < 0 ? -1 : 0;
@@ -501,8 +502,10 @@ out:
 		fprintf(stderr, "gatewatch eval: cannot write %s\n", o.false_path);
 		rc = 1;
 	}
-	if (details)
-		fclose(details);
+	if (jsonl_close(details) != 0) {
+		fprintf(stderr, "gatewatch eval: cannot write %s\n", o.details_path);
+		rc = 1;
+	}
 	free(st);
 	free(r);
 	free(pick);

@@ -26,6 +26,7 @@
 #include "evalfalse.h"
 #include "evalscore.h"
 #include "facegeom.h"
+#include "jsonl.h"
 #include "utf8.h"
 
 #define EVALFALSE_OVERLAP 0.2f  /* intersection over the smaller box: overlaps_face */
@@ -53,7 +54,7 @@ struct evalfalse_run {
 struct evalfalse {
 	FILE *out;
 	struct evalfalse_run *runs;  /* this image's, nruns of cap */
-	int nruns, cap, oom;
+	int nruns, cap, err;         /* err: 0, or -errno of this image (a run not kept, a line not written) */
 	int count[EVALFALSE_NCAUSE][EVALFALSE_NWHERE];
 };
 
@@ -70,7 +71,7 @@ evalfalse_trace(void *arg, enum analyse_where where, int box, const struct nn_bo
 			struct evalfalse_run *v = realloc(m->runs, sizeof(*v) * (size_t)cap);
 
 			if (v == NULL) {
-				m->oom = 1;
+				m->err = -ENOMEM;
 				return;
 			}
 			m->runs = v;
@@ -102,7 +103,7 @@ void
 evalfalse_begin(struct evalfalse *m)
 {
 	m->nruns = 0;
-	m->oom = 0;
+	m->err = 0;
 }
 
 /* evalfalse_overlap - intersection of a and b over the smaller's area. */
@@ -199,7 +200,7 @@ evalfalse_write(struct evalfalse *m, const struct evalset_image *im, const struc
                 const struct msg_person *p, int given_to_box, const char *by, enum evalfalse_cause cause)
 {
 	json_t *seen = json_object(), *o;
-	int w;
+	int w, rc;
 
 	for (w = 0; w < EVALFALSE_NWHERE - 1; w++)
 		if (ff->best[w] > 0)
@@ -210,12 +211,8 @@ evalfalse_write(struct evalfalse *m, const struct evalset_image *im, const struc
 	    "where", evalfalse_wheres[ff->where], "person_box", ff->box, "person", given_to_box ? "box" : "extra",
 	    "seen", seen, "mask", msg_mask_name(p->mask), "probs", p->mask_probs[MSG_MASK_ON],
 	    p->mask_probs[MSG_MASK_OFF], p->mask_probs[MSG_MASK_CHIN], "first_pass", by);
-
-	if (o != NULL && json_dumpf(o, m->out, JSON_COMPACT | JSON_REAL_PRECISION(5)) == 0)
-		fputc('\n', m->out);
-	else
-		m->oom = 1;
-	json_decref(o);
+	if ((rc = jsonl_put(m->out, o, JSON_REAL_PRECISION(5))) < 0 && m->err == 0)
+		m->err = rc;
 }
 
 int
@@ -225,8 +222,8 @@ evalfalse_image(struct evalfalse *m, const struct image *img, const struct evals
 	struct evalfalse_face ff[MSG_PERSONS_MAX];
 	int idx[MSG_PERSONS_MAX], i, j, nf = 0;
 
-	if (m->oom)
-		return -ENOMEM;
+	if (m->err < 0)
+		return m->err;
 	memset(ff, 0, sizeof(ff));
 	for (i = 0; i < (int)r->npersons; i++) {
 		const struct msg_box *b = &r->persons[i].face;
@@ -247,7 +244,7 @@ evalfalse_image(struct evalfalse *m, const struct image *img, const struct evals
 		m->count[cause][ff[i].where]++;
 		evalfalse_write(m, im, &ff[i], &r->persons[idx[i]], idx[i] < n, by, cause);
 	}
-	return m->oom ? -ENOMEM : 0;
+	return m->err;
 }
 
 void
@@ -288,7 +285,7 @@ evalfalse_close(struct evalfalse *m)
 
 	if (m == NULL)
 		return 0;
-	if (m->out != NULL && (ferror(m->out) | fclose(m->out)) != 0)
+	if (jsonl_close(m->out) != 0)
 		rc = -1;
 	free(m->runs);
 	free(m);

@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "evalmiss.h"
+#include "jsonl.h"
 #include "evalscore.h"
 #include "facegeom.h"
 #include "utf8.h"
@@ -223,12 +224,7 @@ evalmiss_write(struct evalmiss *m, const struct evalset_image *im, const struct 
 	    "crop", p->crop, "in_boxes", p->in_box, "in_heads", p->in_head, "near_iou", p->near_iou,
 	    "near_taken", p->near_taken, "person_boxes", n, "people", (int)r->npersons);
 
-	int rc = o == NULL ? -ENOMEM : 0;
-
-	if (rc == 0 && (json_dumpf(o, m->out, JSON_COMPACT | JSON_REAL_PRECISION(4)) != 0 || fputc('\n', m->out) == EOF))
-		rc = -EIO;
-	json_decref(o);
-	return rc;
+	return jsonl_put(m->out, o, JSON_REAL_PRECISION(4));
 }
 
 int
@@ -293,7 +289,7 @@ evalmiss_close(struct evalmiss *m)
 
 	if (m == NULL)
 		return 0;
-	if (m->out != NULL && (ferror(m->out) | fclose(m->out)) != 0)
+	if (jsonl_close(m->out) != 0)
 		rc = -1;
 	facedet_close(m->face);
 	facedet_close(m->body);

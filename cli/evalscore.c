@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "evalscore.h"
+#include "jsonl.h"
 #include "pairmatch.h"
 #include "utf8.h"
 
@@ -142,8 +143,9 @@ evalscore_box(float x, float y, float w, float h)
 }
 
 /* evalscore_details - the image's line: first-pass boxes, found faces
- * (with their match), annotated faces (with theirs). */
-static void
+ * (with their match), annotated faces (with theirs). Returns 0, -ENOMEM
+ * or -EIO (jsonl.h). */
+static int
 evalscore_details(FILE *f, const struct evalset_image *im, const struct evalscore_seen *seen,
                   const struct evalscore_match *mt)
 {
@@ -176,9 +178,7 @@ evalscore_details(FILE *f, const struct evalset_image *im, const struct evalscor
 	o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "file", utf8_json(im->path),
 	    "first_pass", seen->n == 0 ? "none" : seen->by == FIRSTPASS_BY_FACE ? "face" : "person",
 	    "persons", persons, "found", found, "annotated", ann);
-	if (o != NULL && json_dumpf(o, f, JSON_COMPACT | JSON_REAL_PRECISION(10)) == 0)
-		fputc('\n', f);
-	json_decref(o);
+	return jsonl_put(f, o, JSON_REAL_PRECISION(10));
 }
 
 int
@@ -187,7 +187,7 @@ evalscore_add(struct evalscore *st, const struct evalset_image *im, const struct
 {
 	struct evalscore_match mt;
 	const struct msg_result *r = seen->r;
-	int i;
+	int i, rc;
 
 	memset(&mt, 0, sizeof(mt));
 	for (i = 0; i < (int)r->npersons; i++)
@@ -195,9 +195,12 @@ evalscore_add(struct evalscore *st, const struct evalset_image *im, const struct
 			mt.fidx[mt.nf] = i;
 			mt.found[mt.nf++] = r->persons[i].face;
 		}
-	if (evalscore_match(&mt, im) < 0) {
+	rc = evalscore_match(&mt, im) < 0 ? -ENOMEM : 0;
+	if (rc == 0 && details)
+		rc = evalscore_details(details, im, seen, &mt);
+	if (rc < 0) {
 		free(mt.amatch);
-		return -ENOMEM;
+		return rc; /* counted nowhere: the image is an error */
 	}
 	st->images++;
 	if (seen->n == 0)
@@ -205,8 +208,6 @@ evalscore_add(struct evalscore *st, const struct evalset_image *im, const struct
 	else if (seen->by == FIRSTPASS_BY_FACE)
 		st->by_face++;
 	evalscore_count(st, im, r, &mt);
-	if (details)
-		evalscore_details(details, im, seen, &mt);
 	if (seen->amatch != NULL)
 		memcpy(seen->amatch, mt.amatch, sizeof(*mt.amatch) * (size_t)im->nfaces);
 	free(mt.amatch);

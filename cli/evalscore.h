@@ -52,8 +52,9 @@ struct evalscore_seen {
 };
 
 /* evalscore_add - count one image into st, and write its details line
- * (found and annotated faces, JSON) to details unless NULL. Returns 0 or
- * -ENOMEM. */
+ * (found and annotated faces, JSON) to details unless NULL, first: an
+ * image whose line cannot be made or written is not counted. Returns 0,
+ * -ENOMEM or -EIO. */
 int evalscore_add(struct evalscore *st, const struct evalset_image *im, const struct evalscore_seen *seen,
                   FILE *details);
 

@@ -11,7 +11,8 @@ ambiguous image is an error); --corrections relabels, moves and removes
 the set's own faces (a face it cannot find is an error); --false writes every
 found face with the search that found it and, for a false one, its cause
 (duplicate, in --extra, overlapping a face, where it lies); an unreadable
-image is left out with exit 1; bad sets exit 2 naming the file and line."""
+image is left out with exit 1; bad sets exit 2 naming the file and line;
+--details, --false or --misses to a full disk is an error (exit 1)."""
 import json
 import os
 import shutil
@@ -334,6 +335,12 @@ try:
     rep.check(rc == 0 and len(hit) == 1 and hit[0]["cause"] == "overlaps_face",
               "--false: a found face beside an annotated one it overlaps: overlaps_face",
               "rc=%d %r" % (rc, [(f["box"], f["cause"]) for f in fl]))
+    # 12. a JSON-lines file that cannot be written (a full disk) is an error, exit 1, for each of them
+    if os.path.exists("/dev/full"):
+        for opt in ("--details", "--false", "--misses"):  # shift.jsonl: a face missed (a --misses line)
+            rc, out, err = run("-q", opt, "/dev/full", os.path.join(tmp, "shift.jsonl"))
+            rep.check(rc == 1 and "cannot write /dev/full" in err, "%s to a full disk: said, exit 1" % opt,
+                      "rc=%d %r" % (rc, err[-300:]))
 except Exception as ex:  # a crash is a failed case, not a silent pass
     rep.fail("eval test ran to the end", repr(ex))
 finally:
