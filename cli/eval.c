@@ -58,6 +58,7 @@ struct eval_models {
 	struct analyse *an;
 	struct evalmiss *miss;       /* --misses, or NULL */
 	struct evalfalse *fals;      /* --false, or NULL */
+	struct firstpass_faces whole; /* the close-up run's faces of the image in hand */
 };
 
 static void
@@ -138,12 +139,17 @@ eval_image(struct eval_models *m, const struct config *c, const struct evalset_i
 	if (m->fals != NULL)
 		evalfalse_begin(m->fals);
 	t0 = util_mono_us();
+	m->whole.threshold = analyse_whole_threshold(c);
 	seen.n = firstpass_run(m->person, m->face, &img, (float)c->person_threshold, (float)c->closeup_threshold,
-	    persons, MSG_PERSONS_MAX, &seen.by, NULL);
+	    persons, MSG_PERSONS_MAX, &seen.by, NULL, &m->whole);
 	t1 = util_mono_us();
 	c1 = util_cpu_us();
 	memset(r, 0, sizeof(*r));
+	/* as the worker gets them through the spool: the close-up run's faces
+	 * stand for its whole-frame search (analyse_given) */
+	analyse_given(m->an, m->whole.input > 0 ? &m->whole : NULL);
 	rc = seen.n > 0 ? analyse_frame(m->an, &img, persons, seen.n, NAN, r, NULL) : 0;
+	analyse_given(m->an, NULL);
 	c2 = util_cpu_us();
 	t2 = util_mono_us();
 	if (seen.n < 0 || rc < 0)
@@ -457,7 +463,7 @@ int
 cmd_eval(int argc, char **argv)
 {
 	struct eval_opts o = { "all", NULL, NULL, NULL, NULL, 1, 0, 0, NULL, 0, NULL, 0, NULL, 0 };
-	struct eval_models m = { NULL, NULL, NULL, NULL, NULL };
+	struct eval_models m = { .person = NULL };   /* no models yet */
 	struct evalset set = { 0, 0, NULL, 0, 0 };
 	struct evalscore *st = NULL;
 	struct msg_result *r = NULL;
@@ -487,6 +493,7 @@ cmd_eval(int argc, char **argv)
 		goto out;
 	eval_loop(&m, &c, &o, &set, pick, total, st, r, details);
 	analyse_passes(m.an, &st->passes_frame, &st->passes_box, &st->passes_half);
+	st->passes_given = analyse_given_used(m.an);
 	if (eval_print(st, &c, &o, &set) == 0)
 		rc = st->errors > 0 ? 1 : 0;
 	if (m.miss != NULL)

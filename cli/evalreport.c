@@ -166,6 +166,9 @@ evalreport_text(FILE *out, const struct evalscore *st)
 		    "(%ld of those half-height: %.2f whole runs per person box)\n",
 		    st->passes_frame, st->passes_box, (double)(st->passes_frame + st->passes_box) / st->person_boxes,
 		    st->passes_half, (st->passes_frame + st->passes_box - 0.5 * st->passes_half) / st->person_boxes);
+	if (st->passes_given > 0)
+		fprintf(out, "(and %ld whole-frame searches not run: the close-up fallback's faces, as ingest hands\n"
+		    "them to the worker)\n", st->passes_given);
 }
 
 static json_t *
@@ -307,8 +310,8 @@ evalreport_json(const struct evalscore *st, const struct config *c, json_t *root
 	    "faces_and_masks", st->images ? st->analyse_ms / st->images : 0,
 	    "faces_and_masks_cpu", st->images ? st->analyse_cpu_ms / st->images : 0));
 	json_object_set_new(root, "person_boxes", json_integer(st->person_boxes));
-	json_object_set_new(root, "face_detector_runs", json_pack("{s:I, s:I, s:I}", "whole_frame",
+	json_object_set_new(root, "face_detector_runs", json_pack("{s:I, s:I, s:I, s:I}", "whole_frame",
 	    (json_int_t)st->passes_frame, "person_box", (json_int_t)st->passes_box, "half_height",
-	    (json_int_t)st->passes_half));
+	    (json_int_t)st->passes_half, "whole_frame_from_closeup", (json_int_t)st->passes_given));
 	return root;
 }

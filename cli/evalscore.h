@@ -38,6 +38,7 @@ struct evalscore {
 	double analyse_cpu_ms;                        /* the same, CPU time (what load does not inflate) */
 	int person_boxes;                             /* first-pass boxes the analysis searched */
 	long passes_frame, passes_box, passes_half;   /* face detector runs (analyse_passes) */
+	long passes_given;   /* whole-frame searches taken from the close-up run's faces (analyse_given_used) */
 };
 
 /* One image as the system saw it: the first pass's boxes and the

@@ -68,12 +68,64 @@ analyse_box(const struct nn_box *b)
 	return m;
 }
 
+_Static_assert(FIRSTPASS_FACES_MAX >= ANALYSE_HINT_MAX, "ingest's close-up faces hold the worker's hint list");
+
+float
+analyse_whole_threshold(const struct config *c)
+{
+	float t = (float)c->face_threshold;
+
+	return (c->tile_large || c->box_hint) && ANALYSE_HINT < t ? ANALYSE_HINT : t;
+}
+
+void
+analyse_given(struct analyse *a, const struct firstpass_faces *g)
+{
+	a->given = g;
+}
+
+long
+analyse_given_used(const struct analyse *a)
+{
+	return a->given_used;
+}
+
+/* analyse_given_take - the whole-frame search's answer from the faces
+ * given, when they hold all of it: the same input, run down to this
+ * threshold or lower (faces best first, NMS greedy over a stable sort: the
+ * faces over a threshold are the same whatever lower ones came with them),
+ * and not cut short above it. Faces over threshold, at most max. Returns
+ * the count, or -1: run the search. */
+static int
+analyse_given_take(const struct analyse *a, float threshold, struct nn_box *faces, int max)
+{
+	const struct firstpass_faces *g = a->given;
+	int i, n = 0;
+
+	if (g == NULL || g->input != a->face_input || !(g->threshold <= threshold) || max <= 0)
+		return -1;
+	for (i = 0; i < g->n && n < max; i++)
+		if (g->f[i].score > threshold)
+			faces[n++] = g->f[i];
+	if (g->n < FIRSTPASS_FACES_MAX || n == max || !(g->f[g->n - 1].score > threshold))
+		return n;
+	return -1;
+}
+
 /* analyse_detect_at (analyse_priv.h) */
 int
 analyse_detect_at(struct analyse *a, const struct image *im, float threshold, struct nn_box *faces, int max)
 {
 	uint64_t t0 = util_mono_us();
-	int n = facedet_run(a->face, im, threshold, faces, max);
+	int n = analyse_given_take(a, threshold, faces, max);
+
+	if (n >= 0) {
+		a->given_used++;
+		if (a->trace != NULL)
+			a->trace(a->trace_arg, ANALYSE_AT_FRAME, -1, faces, n);
+		return n;
+	}
+	n = facedet_run(a->face, im, threshold, faces, max);
 
 	if (n >= 0)
 		histo_add(&a->face_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "firstpass.h"
 #include "image.h"
 #include "msg.h"
 #include "nn.h"
@@ -85,6 +86,25 @@ void analyse_passes(const struct analyse *a, long *frame, long *box, long *half)
 enum analyse_where { ANALYSE_AT_FRAME, ANALYSE_AT_HEAD, ANALYSE_AT_HEAD_TILE, ANALYSE_AT_BOX, ANALYSE_AT_BOX_TILE };
 typedef void (*analyse_trace_fn)(void *arg, enum analyse_where where, int box, const struct nn_box *f, int n);
 void analyse_trace(struct analyse *a, analyse_trace_fn fn, void *arg);
+
+/* analyse_whole_threshold - how far down the worker's whole-frame search
+ * (worker.face_input) keeps faces under this config: worker.face_threshold,
+ * or with worker.tile_large or worker.box_hint its hints' 0.3 when lower.
+ * Ingest's close-up run keeps its faces down to it (firstpass.h). */
+float analyse_whole_threshold(const struct config *c);
+
+/* analyse_given - the face detector's faces on the whole of the next frame,
+ * from ingest's close-up run (the spool metadata's "faces") or the first
+ * pass in `gatewatch eval`, or NULL: until called again, a whole-frame
+ * search whose answer they hold (the same input size, a threshold no lower
+ * than theirs, not cut short) takes them instead of running: the same
+ * detector on the same image, so exactly its faces. g must outlive its
+ * use; the caller clears it (NULL) after the frame. */
+void analyse_given(struct analyse *a, const struct firstpass_faces *g);
+
+/* analyse_given_used - whole-frame searches taken from given faces so far
+ * (not counted in analyse_passes). */
+long analyse_given_used(const struct analyse *a);
 
 void analyse_close(struct analyse *a);
 

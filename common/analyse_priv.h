@@ -5,7 +5,11 @@
 #define GW_ANALYSE_PRIV_H
 
 #include "analyse.h"
+#include "firstpass.h"
 #include "histo.h"
+
+#define ANALYSE_HINT 0.3f            /* worker.tile_large, box_hint: a whole-frame face this likely is a hint */
+#define ANALYSE_HINT_MAX 64          /* whole-frame faces kept down to ANALYSE_HINT */
 
 
 struct analyse {
@@ -27,11 +31,15 @@ struct analyse {
 	long passes[3];         /* face detector runs: whole frames, person boxes, of those half-height */
 	analyse_trace_fn trace; /* analyse_trace, or NULL */
 	void *trace_arg;
+	const struct firstpass_faces *given; /* analyse_given: this frame's whole-frame faces, or NULL */
+	long given_used;        /* whole-frame searches taken from given */
 };
 
 /* analyse_detect_at - one face detector run on the whole of im at
  * worker.face_input, timed, counted and traced, faces down to threshold
- * (analyse_detect: worker.face_threshold). Returns the count or -errno. */
+ * (analyse_detect: worker.face_threshold); taken from the faces given
+ * (analyse_given) instead when they hold the whole answer (traced, counted
+ * apart). Returns the count or -errno. */
 int analyse_detect_at(struct analyse *a, const struct image *im, float threshold, struct nn_box *faces, int max);
 int analyse_detect(struct analyse *a, const struct image *im, struct nn_box *faces, int max);
 

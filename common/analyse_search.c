@@ -15,8 +15,6 @@
 #define ANALYSE_FACES_MAX 32         /* faces kept per search */
 #define ANALYSE_CAND_MAX 256         /* candidate faces per frame */
 #define ANALYSE_COVER_W 0.4f         /* analyse_covered: a face this wide of the head region is its face */
-#define ANALYSE_HINT 0.3f            /* worker.tile_large, box_hint: a whole-frame face this likely is a hint */
-#define ANALYSE_HINT_MAX 64          /* whole-frame faces kept down to ANALYSE_HINT */
 #define ANALYSE_BOX_CONFIRM 0.6f     /* box_hint: a whole box's faces are kept where the whole frame scores this */
 #define ANALYSE_GRID 2               /* worker.tile_px: head regions searched 2 x 2 to a run */
 #define ANALYSE_TILES (ANALYSE_GRID * ANALYSE_GRID)

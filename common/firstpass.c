@@ -44,22 +44,51 @@ firstpass_drop_inside(struct nn_box *b, int n)
 	return kept;
 }
 
+/* firstpass_faces - the face detector on the whole frame: the faces over
+ * face_threshold into out (at most max), and with whole, every face down
+ * to whole->threshold (one run, down to the lower threshold). Returns the
+ * count into out or -errno. */
+static int
+firstpass_faces(struct facedet *fd, const struct image *im, float face_threshold, struct nn_box *out, int max,
+                struct firstpass_faces *whole)
+{
+	float t;
+	int i, n, k = 0;
+
+	if (whole == NULL)
+		return facedet_run(fd, im, face_threshold, out, max);
+	t = whole->threshold < face_threshold ? whole->threshold : face_threshold;
+	if ((n = facedet_run(fd, im, t, whole->f, FIRSTPASS_FACES_MAX)) < 0)
+		return n;
+	whole->input = FIRSTPASS_FACE_INPUT;
+	whole->threshold = t;
+	whole->n = n;
+	for (i = 0; i < n && k < max; i++)
+		if (whole->f[i].score > face_threshold)
+			out[k++] = whole->f[i];
+	return k;
+}
+
 int
 firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
               float person_threshold, float face_threshold, struct nn_box *out, int max,
-              enum firstpass_by *by, struct firstpass_times *times)
+              enum firstpass_by *by, struct firstpass_times *times, struct firstpass_faces *whole)
 {
 	struct firstpass_times t = { -1, -1 };
 	uint64_t t0 = util_mono_us();
 	int i, n;
 
 	*by = FIRSTPASS_BY_PERSON;
+	if (whole != NULL) {
+		whole->input = 0;
+		whole->n = 0;
+	}
 	n = persondet_run(pd, im, person_threshold, out, max);
 	t.person_s = (double)(util_mono_us() - t0) / 1e6;
 	if (n == 0) {
 		*by = FIRSTPASS_BY_FACE;
 		t0 = util_mono_us();
-		n = facedet_run(fd, im, face_threshold, out, max);
+		n = firstpass_faces(fd, im, face_threshold, out, max, whole);
 		t.face_s = (double)(util_mono_us() - t0) / 1e6;
 	}
 	if (times)

@@ -12,6 +12,20 @@
 
 #define FIRSTPASS_FACE_INPUT 360   /* face detector input of the close-up fallback */
 
+#define FIRSTPASS_FACES_MAX 64     /* whole-frame faces kept for the worker (analyse's hint list) */
+
+/* The close-up fallback's face search on the whole frame, kept as the
+ * worker's own whole-frame search would have it (same detector, input
+ * and image; analyse_given): every face scoring over threshold, best
+ * first, at most FIRSTPASS_FACES_MAX (n below that: all of them). input 0:
+ * no search ran on this frame. */
+struct firstpass_faces {
+	int input;                 /* the detector's input size (FIRSTPASS_FACE_INPUT), or 0 */
+	float threshold;
+	int n;
+	struct nn_box f[FIRSTPASS_FACES_MAX];
+};
+
 /* Which detector gave the boxes. */
 enum firstpass_by { FIRSTPASS_BY_PERSON, FIRSTPASS_BY_FACE };
 
@@ -22,6 +36,12 @@ enum firstpass_by { FIRSTPASS_BY_PERSON, FIRSTPASS_BY_FACE };
  * firstpass_face_to_person, score kept.
  * *by says which detector ran last. times (NULL: not wanted) gets how
  * long each detector ran, seconds, -1 for one that did not run (/metrics).
+ * whole (NULL: not wanted; its threshold set by the caller, e.g.
+ * analyse_whole_threshold): when the face detector ran, its faces on the
+ * whole frame down to that threshold (the run goes down to the lower of
+ * the two thresholds; the boxes are those over face_threshold, the same
+ * as a run at face_threshold: nn_sort is stable, NMS greedy); else
+ * whole->input is 0.
  * Returns the count, or -errno of the detector named by *by. Not
  * thread-safe per detector (one per thread). */
 struct firstpass_times {
@@ -30,7 +50,7 @@ struct firstpass_times {
 
 int firstpass_run(struct persondet *pd, struct facedet *fd, const struct image *im,
                   float person_threshold, float face_threshold, struct nn_box *out, int max,
-                  enum firstpass_by *by, struct firstpass_times *times);
+                  enum firstpass_by *by, struct firstpass_times *times, struct firstpass_faces *whole);
 
 /* firstpass_face_to_person - grow a face box to the head-and-shoulders
  * box the fallback reports: x - 0.5w .. x + 1.5w, y - 0.3h .. y + 2.5h,

@@ -258,16 +258,56 @@ void nn_resize_tf(const struct image *im, int sw, int sh, int dw, int dh,
 	free(pad);
 }
 
-static int nn_by_score(const void *a, const void *b)
+/* nn_merge - the runs a[0..na) and b[0..nb), each best first, into out,
+ * best first; of equal scores a's first (stable). */
+static void nn_merge(const struct nn_box *a, int na, const struct nn_box *b, int nb, struct nn_box *out)
 {
-	const struct nn_box *x = a, *y = b;
+	int i = 0, j = 0, k = 0;
 
-	return (x->score < y->score) - (x->score > y->score);
+	while (i < na && j < nb)
+		out[k++] = b[j].score > a[i].score ? b[j++] : a[i++];
+	while (i < na)
+		out[k++] = a[i++];
+	while (j < nb)
+		out[k++] = b[j++];
 }
 
+/* nn_sort - best score first, stable (a bottom-up merge sort; without
+ * memory for it, an insertion sort): boxes of equal score keep their
+ * order, so the boxes over a higher threshold come out in the same order
+ * whatever boxes under it were sorted with them, and greedy NMS keeps the
+ * same of them (firstpass.h: ingest's close-up search handed to the
+ * worker). glibc's qsort was a merge sort here too (stable). */
 void nn_sort(struct nn_box *b, int n)
 {
-	qsort(b, n, sizeof(*b), nn_by_score);
+	struct nn_box *tmp, *src = b, *dst, *t, x;
+	int w, i, j, na, nb;
+
+	if (n < 2)
+		return;
+	if ((tmp = malloc(sizeof(*tmp) * (size_t)n)) == NULL) {
+		for (i = 1; i < n; i++) {
+			x = b[i];
+			for (j = i; j > 0 && x.score > b[j - 1].score; j--)
+				b[j] = b[j - 1];
+			b[j] = x;
+		}
+		return;
+	}
+	dst = tmp;
+	for (w = 1; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			na = n - i < w ? n - i : w;
+			nb = n - i - na < w ? n - i - na : w;
+			nn_merge(src + i, na, src + i + na, nb, dst + i);
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != b)
+		memcpy(b, src, sizeof(*b) * (size_t)n);
+	free(tmp);
 }
 
 float nn_iou(const struct nn_box *a, const struct nn_box *b)

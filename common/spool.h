@@ -35,7 +35,7 @@
 #include "frameid.h"
 #include "util.h"
 
-#define SPOOL_META_MAX 4096
+#define SPOOL_META_MAX 16384 /* 16 person boxes and 64 close-up faces take ~6 KB */
 #define SPOOL_PATH_SIZE 512
 #define SPOOL_TMP_STALE_S 30 /* a tmp/ file older than this was left by a dead writer */
 

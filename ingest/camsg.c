@@ -150,6 +150,24 @@ camsg_boxes(const struct nn_box *p, int n, const char *by)
 }
 
 json_t *
+camsg_faces(const struct firstpass_faces *f)
+{
+	json_t *a = json_array(), *o;
+	int i;
+
+	for (i = 0; a != NULL && i < f->n; i++)
+		if (json_array_append_new(a, json_pack("[f,f,f,f,f]", (double)f->f[i].x, (double)f->f[i].y,
+		    (double)f->f[i].w, (double)f->f[i].h, (double)f->f[i].score)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	if (a == NULL || (o = json_pack("{s:i, s:f, s:o}", "input", f->input, "threshold", (double)f->threshold,
+	    "boxes", a)) == NULL)
+		return NULL;
+	return o;
+}
+
+json_t *
 camsg_answer(uint32_t seq, const char *frame, const char *status, const char *reason,
              const struct nn_box *p, int np, double ms)
 {

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "firstpass.h"
 #include "msg.h"
 #include "nn.h"
 
@@ -52,6 +53,13 @@ json_t *camsg_welcome(const struct config *cfg, const char *camera, enum config_
 /* camsg_real - v rounded to 1/scale (10: 0.1), or null when it is not
  * finite (an answer must go out whatever the detector gave). */
 json_t *camsg_real(double v, double scale);
+
+/* camsg_faces - the close-up run's faces (firstpass.h) as the spool
+ * trailer's "faces" (worker/meta.h): {"input":360,"threshold":T,"boxes":
+ * [[x,y,w,h,score],...]}, each value the float exactly (written with 10
+ * significant digits, a float's round trip), so the worker's whole-frame
+ * search gets exactly what its own run would give. NULL on ENOMEM. */
+json_t *camsg_faces(const struct firstpass_faces *f);
 
 /* camsg_boxes - [{"x","y","w","h","score"},...] in pixels, each with
  * "by":by too unless by is NULL. */

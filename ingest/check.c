@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyse.h"
 #include "check.h"
 #include "firstpass.h"
 #include "image.h"
@@ -193,6 +194,7 @@ check_params_set(struct check_params *p, const struct config *cfg)
 	*p = (struct check_params){
 		.models_dir = cfg->models_dir, .input = cfg->person_input,
 		.threshold = (float)cfg->person_threshold, .face_threshold = (float)cfg->closeup_threshold,
+		.whole_threshold = analyse_whole_threshold(cfg),
 		.max_pixels = cfg->ingest_max_pixels, .motion_threshold = cfg->motion_threshold,
 		.motion_recheck_ms = cfg->motion_recheck_ms,
 	};
@@ -301,8 +303,9 @@ check_frame(const struct check_params *p, struct check_motion *motion,
 		return;
 	}
 	t0 = util_mono_us();
+	res->faces.threshold = p->whole_threshold;
 	n = firstpass_run(d->person, d->face, &im, p->threshold, p->face_threshold,
-	    res->persons, MSG_PERSONS_MAX, &by, &res->times);
+	    res->persons, MSG_PERSONS_MAX, &by, &res->times, &res->faces);
 	res->by = by == FIRSTPASS_BY_FACE ? CHECK_BY_FACE : CHECK_BY_PERSON;
 	t1 = util_mono_us();
 	res->detect_ms = (double)(t1 - t0) / 1000.0;

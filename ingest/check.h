@@ -24,6 +24,7 @@ struct check_params {
 	int input;                  /* ingest.person_input */
 	float threshold;            /* ingest.person_threshold */
 	float face_threshold;       /* ingest.closeup_threshold: close-up fallback */
+	float whole_threshold;      /* its faces kept down to this for the worker (analyse_whole_threshold) */
 	long max_pixels;            /* ingest.max_pixels */
 	double motion_threshold;    /* ingest.motion_threshold */
 	int motion_recheck_ms;      /* ingest.motion_recheck_ms */
@@ -67,6 +68,10 @@ struct check_result {
 	int npersons;
 	struct nn_box persons[MSG_PERSONS_MAX];
 	enum check_by by;           /* all boxes come from one detector */
+	/* the close-up fallback's faces on the whole frame, when it ran on this
+	 * frame (input 0 otherwise): the worker takes them for its own
+	 * whole-frame search (the spool metadata's "faces", analyse_given) */
+	struct firstpass_faces faces;
 };
 
 /* check_by_name - "person" or "face". */

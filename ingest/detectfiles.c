@@ -2,9 +2,11 @@
  * ingest's first-pass check by hand.
  * Output, one line per file:
  *   {"file":..,"person":true|false,"persons":[{"x","y","w","h","score","by"}],
- *    "width":..,"height":..,"ms":..}   or   {"file":..,"error":".."}
+ *    "width":..,"height":..,"ms":..,"faces":..|null}   or   {"file":..,"error":".."}
  * "by" is "person" (NanoDet) or "face" (close-up fallback: the face box
- * grown to head and shoulders); "reason" is check_frame's.
+ * grown to head and shoulders); "reason" is check_frame's; "faces" the
+ * close-up run's faces as the spool trailer has them (camsg_faces), null
+ * when it did not run.
  * A progress bar goes to stderr when it is a terminal. */
 #include <errno.h>
 #include <stdio.h>
@@ -67,10 +69,11 @@ detectfiles_one(const struct config *cfg, const struct check_params *p, const ch
 		detectfiles_print(json_pack("{s:o, s:o}", "file", utf8_json(file), "error", utf8_json(res.reason)));
 		return 1;
 	}
-	detectfiles_print(json_pack("{s:o, s:b, s:o, s:o, s:i, s:i, s:o}", "file", utf8_json(file),
+	detectfiles_print(json_pack("{s:o, s:b, s:o, s:o, s:i, s:i, s:o, s:o}", "file", utf8_json(file),
 	    "person", res.npersons > 0, "persons", camsg_boxes(res.persons, res.npersons, check_by_name(res.by)),
 	    "reason", utf8_json(res.reason), "width", res.width, "height", res.height,
-	    "ms", camsg_real((double)(util_mono_us() - t0) / 1000.0, 10)));
+	    "ms", camsg_real((double)(util_mono_us() - t0) / 1000.0, 10),
+	    "faces", res.faces.input > 0 ? camsg_faces(&res.faces) : json_null()));
 	return 0;
 }
 

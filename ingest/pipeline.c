@@ -123,7 +123,7 @@ static int
 pipeline_meta(const struct pipeline_job *job, char *out, size_t outlen)
 {
 	const struct check_result *r = &job->res;
-	json_t *o;
+	json_t *o, *faces;
 	size_t n;
 
 	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:i, s:o, s:o}", "camera", pl.cams[job->cam].id,
@@ -133,6 +133,11 @@ pipeline_meta(const struct pipeline_job *job, char *out, size_t outlen)
 	    "persons", camsg_boxes(r->persons, r->npersons, NULL));
 	if (o == NULL)
 		return -ENOMEM;
+	if (r->faces.input > 0 && ((faces = camsg_faces(&r->faces)) == NULL ||
+	    json_object_set_new(o, "faces", faces) != 0)) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	n = json_dumpb(o, out, outlen - 1, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(o);
 	if (n == 0 || n >= outlen)

@@ -117,7 +117,9 @@ analysefiles_one(struct analyse *a, const struct config *c, const char *file, st
 		snprintf(why, whylen, "cannot decode: %s", err[0] ? err : strerror(-rc));
 		return -1;
 	}
+	analyse_given(a, meta.faces.input > 0 ? &meta.faces : NULL); /* ingest's close-up run, as the worker */
 	rc = analyse_frame(a, &im, meta.persons, meta.npersons, meta.temperature, r, NULL);
+	analyse_given(a, NULL);
 	image_free(&im);
 	if (rc < 0) {
 		snprintf(why, whylen, "analysis failed: %s", strerror(-rc));

@@ -456,7 +456,10 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 		people_skipped(w->people, f->skipped);
 	}
 	people_camera_frame(w->people, (uint64_t)in.meta.seq, (uint64_t)in.meta.unlooked);
+	/* ingest's close-up run on this frame stands for the whole-frame search */
+	analyse_given(w->an, in.meta.faces.input > 0 ? &in.meta.faces : NULL);
 	rc = frame_people(w, &in.im, &in.meta, now, r, &nfaces, &nclass, &nskip);
+	analyse_given(w->an, NULL);
 	analyse_times(w->an, &r->face_time, &r->mask_time); /* for /metrics */
 	if (rc == 0)
 		snapshot_latest(w, ref, in.ext, in.img, in.len, &in.im, r->snapshot, sizeof(r->snapshot));
@@ -481,8 +484,8 @@ frame_handle(struct worker *w, const struct msg_frame *f)
 		log_warnc(rc, ref->frame_id, "camera=%s cannot delete the committed frame", ref->camera);
 	analyse_passes(w->an, &whole_runs, &box_runs, &half_runs);
 	log_info(ref->frame_id, "camera=%s persons=%u faces=%d classified=%d skipped=%d events=%zu ms=%.1f"
-	    " face_runs=%ld+%ld half=%ld", ref->camera, r->npersons, nfaces, nclass, nskip, nev,
-	    (double)(util_mono_us() - t0) / 1000.0, whole_runs, box_runs, half_runs);
+	    " face_runs=%ld+%ld half=%ld given=%ld", ref->camera, r->npersons, nfaces, nclass, nskip, nev,
+	    (double)(util_mono_us() - t0) / 1000.0, whole_runs, box_runs, half_runs, analyse_given_used(w->an));
 	frame_done(w, ref, 0, "");
 	/* More events than one RESULT holds: the rest without a frame. */
 	if (people_pending(w->people) > 0 && (rc = frame_flush(w, 0)) == -ECANCELED)

@@ -78,6 +78,59 @@ meta_persons(json_t *a, struct meta *m)
 	return NULL;
 }
 
+/* meta_face - one close-up face [x,y,w,h,score] into f: NULL or why not. */
+static const char *
+meta_face(json_t *v, float threshold, const struct nn_box *prev, struct nn_box *f)
+{
+	float *slots[5] = { &f->x, &f->y, &f->w, &f->h, &f->score };
+	const char *why;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) != 5)
+		return "a face must be [x,y,w,h,score]";
+	for (i = 0; i < 5; i++)
+		if ((why = meta_box_value(json_array_get(v, i), slots[i])) != NULL)
+			return why;
+	if (!(f->w > 0 && f->h > 0))
+		return "a face must have a width and a height";
+	if (!(f->score > threshold && f->score <= 1))
+		return "a face's score must be over the faces' threshold and at most 1";
+	if (prev != NULL && f->score > prev->score)
+		return "faces must come best first";
+	return NULL;
+}
+
+/* meta_faces - "faces": the close-up run's faces (meta.h). NULL or why not. */
+static const char *
+meta_faces(json_t *o, struct meta *m)
+{
+	struct firstpass_faces *f = &m->faces;
+	json_t *in = json_object_get(o, "input"), *th = json_object_get(o, "threshold"), *a, *v;
+	const char *why;
+	double d;
+	size_t i;
+
+	if (!json_is_object(o) || !json_is_number(in) || !json_is_number(th) ||
+	    !json_is_array(a = json_object_get(o, "boxes")))
+		return "faces must be {\"input\":N,\"threshold\":T,\"boxes\":[...]}";
+	d = json_number_value(in);
+	if (!(d >= 128 && d <= 1024) || d != floor(d))
+		return "faces' input must be a whole number from 128 to 1024";
+	f->input = (int)d;
+	d = json_number_value(th);
+	if (!(d >= 0 && d <= 1))
+		return "faces' threshold must be from 0 to 1";
+	f->threshold = (float)d;
+	if (json_array_size(a) > FIRSTPASS_FACES_MAX)
+		return "more faces than FIRSTPASS_FACES_MAX";
+	json_array_foreach(a, i, v) {
+		if ((why = meta_face(v, f->threshold, i ? &f->f[i - 1] : NULL, &f->f[i])) != NULL)
+			return why;
+		f->n = (int)i + 1;
+	}
+	return NULL;
+}
+
 /* meta_scalar - width, height, received_us, seq, unlooked or temperature
  * (null leaves the default). Returns NULL or why not. */
 static const char *
@@ -119,6 +172,8 @@ meta_top(json_t *o, struct meta *m)
 	json_object_foreach(o, key, v) {
 		if (strcmp(key, "persons") == 0 || strcmp(key, "boxes") == 0)
 			why = meta_persons(v, m);
+		else if (strcmp(key, "faces") == 0)
+			why = meta_faces(v, m);
 		else if (strcmp(key, "width") == 0 || strcmp(key, "height") == 0 ||
 		    strcmp(key, "received_us") == 0 || strcmp(key, "temperature") == 0 ||
 		    strcmp(key, "seq") == 0 || strcmp(key, "unlooked") == 0)
@@ -158,5 +213,6 @@ meta_parse(const char *json, struct meta *m, char *err, size_t errlen)
 	if (err != NULL && errlen > 0)
 		utf8_repair(err, errlen, why);
 	m->npersons = 0;
+	memset(&m->faces, 0, sizeof(m->faces));
 	return -EBADMSG;
 }

@@ -11,12 +11,21 @@
  * "unlooked" (since round 6) are the camera's frame number at ingest
  * (frames received from it since ingest started, this one included) and
  * how many of those ingest answered busy or rejected, unlooked at; the
- * tracker tells frames nobody looked at from frames found empty by them. */
+ * tracker tells frames nobody looked at from frames found empty by them.
+ * "faces" (since round 10): the close-up run's faces on the whole frame
+ * when ingest ran it on this frame (firstpass.h, struct firstpass_faces):
+ *   {"input":360,"threshold":0.3,"boxes":[[x,y,w,h,score],...]}
+ * input 128..1024, threshold 0..1, at most FIRSTPASS_FACES_MAX boxes, each
+ * w, h > 0, score over threshold and at most 1, best first; the worker's
+ * whole-frame search takes them (analyse_given) where they hold its
+ * answer. Anything else in it is a bad trailer (the frame is analysed
+ * without ingest's boxes, as for any bad key). */
 #ifndef GW_WORKER_META_H
 #define GW_WORKER_META_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "firstpass.h"
 #include "msg.h"
 #include "nn.h"
 
@@ -27,6 +36,7 @@ struct meta {
 	float temperature;            /* NAN if absent or null */
 	int npersons;                 /* at most MSG_PERSONS_MAX kept */
 	struct nn_box persons[MSG_PERSONS_MAX];
+	struct firstpass_faces faces; /* input 0 if absent */
 };
 
 /* meta_parse - parse json (NUL-terminated; "" or NULL = no metadata, which

@@ -111,4 +111,27 @@ CASE(kernels_isa)
 	nn_set_kernels("auto");
 }
 
+/* nn_sort is stable (best first, equal scores in their order), so the
+ * boxes over a threshold sort the same whatever lower boxes come with them
+ * (ingest's close-up faces handed to the worker, firstpass.h). */
+CASE(sort_stable)
+{
+	struct nn_box b[300], hi[300];
+	int i, n = 300, nh = 0, ok = 1;
+
+	for (i = 0; i < n; i++) {
+		b[i] = (struct nn_box){ (float)i, 0, 1, 1, (float)((i * 7919) % 13) / 13.0f };
+		if (b[i].score > 0.5f)
+			hi[nh++] = b[i];
+	}
+	nn_sort(b, n);
+	nn_sort(hi, nh);
+	for (i = 1; i < n; i++)
+		ok &= b[i - 1].score > b[i].score || (b[i - 1].score == b[i].score && b[i - 1].x < b[i].x);
+	CHECK(ok, "best first, equal scores in their first order");
+	for (i = 0; i < nh; i++)
+		ok &= b[i].x == hi[i].x;
+	CHECK(ok, "the boxes over 0.5 sort the same alone as with the others");
+}
+
 CHECK_MAIN()
