@@ -1,7 +1,7 @@
 # kernels.mk - gatewatch's own layer kernels (common/kernels*.c) and the
 # fast training program. kernels_avx2.c, kernels_ocv.c and kernels_wino.c alone are built for
 # AVX2/FMA, kernels_*512.c for AVX-512: the rest of the code checks the CPU before calling them. OpenBLAS gives sgemm.
-KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_isa.o $(B)/common/kernels_copy.o $(B)/common/kernels_im2col.o $(B)/common/kernels_fc.o $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o $(B)/common/kernels_wino512.o $(B)/common/kernels_avx512.o
+KERNELS_OBJ = $(B)/common/kernels.o $(B)/common/kernels_isa.o $(B)/common/kernels_copy.o $(B)/common/kernels_im2col.o $(B)/common/kernels_fc.o $(B)/common/kernels_avx2.o $(B)/common/kernels_ocv.o $(B)/common/kernels_wino.o $(B)/common/kernels_wino512.o $(B)/common/kernels_avx512.o $(B)/common/kernels_amx.o
 KERNELS_LIBS = -lopenblas
 
 # override: also when CFLAGS is given on the command line (sanitizer builds)
