@@ -160,13 +160,14 @@ worker_tick(struct worker *w)
  * tick's clock (behind by ingest's longest time, lag.h) or the next
  * person's frame gets there. Enters the tracker as a tick at that time
  * (track.c keeps its clock from going back), held, as worker_clock is, at
- * the receipt of the camera's oldest frame still queued. Returns as
- * frame_flush. */
+ * the receipt of the camera's oldest frame still queued, and never behind
+ * the idle tick's own clock (worker_clock), which these messages keep from
+ * running. Returns as frame_flush. */
 static int
 worker_empty(struct worker *w, const struct msg_frame_empty *e)
 {
 	struct track_stats st;
-	uint64_t t, queued;
+	uint64_t t, queued, idle;
 
 	if (strcmp(e->ref.camera, w->camera) != 0 || e->received_us <= 0) {
 		log_warnx(e->ref.frame_id, "camera=%s frame_empty for camera=%s at %lld, ignored", w->camera,
@@ -183,6 +184,12 @@ worker_empty(struct worker *w, const struct msg_frame_empty *e)
 		t = queued;
 	log_debug(e->ref.frame_id, "camera=%s nobody in this frame (ingest)%s", w->camera,
 	    t < (uint64_t)e->received_us ? ", held at the oldest queued frame" : "");
+	/* nor behind the idle tick's clock: these hints come every frame of an
+	 * empty scene, more often than WORKER_TICK_MS, so poll never times out
+	 * and the idle tick does not run; its clock is applied here (an empty
+	 * frame ingest answers late must not hold back what time says) */
+	if (w->have_clock && (idle = lag_clock_us(&w->lag, util_now_us(), queued)) > t)
+		t = idle;
 	if (people_tick(w->people, t) < 0)
 		log_warnx(NULL, "camera=%s out of memory for track events", w->camera);
 	return frame_flush(w, 0);

@@ -14,6 +14,11 @@ records the gate messages.
           the message the tick gets there only ~6.5 s after (the next
           person's frame first, whose time ends them). The leaver's
           events are in a RESULT of no frame, at the empty frame's time.
+  late    the next person leaves, and FRAME_EMPTYs come every 100 ms, all
+          of frames received 0.5 s after their frame (ingest slow on them):
+          they keep the worker's 250 ms idle tick from running, so the
+          worker applies the idle tick's clock with each: the person ends
+          about track.max_missing_ms after their frame, not never.
   other   a FRAME_EMPTY for another camera is ignored (logged).
 
 Photos: mask-faces val, calibrated at run time (test_tracking_worker)."""
@@ -135,6 +140,24 @@ def main():
                   all(e[6] not in fids and e[5] == last + 3100000 for e in leaver[1:]),
                   "leaver: decided and ended in a RESULT of no frame, at the empty frame's time",
                   [(e[1], e[5] - last, e[6] in fids) for e in leaver])
+
+        # ---- empty frames answered late, faster than the idle tick ------------
+        # The next person leaves; ingest's FRAME_EMPTYs come every 100 ms (more
+        # often than the worker's 250 ms idle tick) but all of frames received
+        # 0.5 s after their frame: ingest is slow on them. The idle tick's
+        # clock (their frame took ingest no time) still ends them on time.
+        nxt = run.frames[-1][1]
+        end = time.monotonic() + 12
+        k = 0
+        while time.monotonic() < end and len(left()) < 2:
+            k += 1
+            d.sock.send(gwmsg.frame_empty(CAM, "%016d-%03d" % (nxt + 500000 + k, k % 1000), nxt + 500000 + k))
+            time.sleep(0.1)
+        at = now_us()
+        rep.check(len(left()) >= 2,
+                  "next: ended by time while empty frames answered late come faster than the idle tick"
+                  " (%.1f s after their frame, %d FRAME_EMPTYs)" % ((at - nxt) / 1e6, k),
+                  [(m["kind"], m["verdict"]) for m in ing.of(CAM)])
         d.close(20)
         d = None
         with open(os.path.join(gwdir, "worker.log"), errors="replace") as f:
