@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analyse_priv.h"
+#include "facever.h"
 #include "firstpass.h"
 #include "nn.h"
 #include "slots.h"
@@ -41,7 +42,9 @@ analyse_open(const struct config *c, int with_mask, char *err, size_t errlen)
 	     (a->body = facedet_open(c->models_dir, c->body_input, err, errlen)) == NULL) ||
 	    (c->tile_pair && c->tile_px > 0 &&
 	     (a->pair = facedet_open_canvas(c->models_dir, c->body_input, c->body_input / 2, err, errlen)) == NULL) ||
-	    (with_mask && (a->mask = maskcls_open(c->models_dir, err, errlen)) == NULL)) {
+	    (with_mask && (a->mask = maskcls_open(c->models_dir, err, errlen)) == NULL) ||
+	    (with_mask && c->face_verify &&
+	     (a->verify = facever_open(c->models_dir, maskcls_features(a->mask, NULL, 0), err, errlen)) == NULL)) {
 		analyse_close(a);
 		return NULL;
 	}
@@ -57,6 +60,7 @@ analyse_close(struct analyse *a)
 	facedet_close(a->body);
 	facedet_close(a->pair);
 	maskcls_close(a->mask);
+	facever_close(a->verify);
 	free(a);
 }
 
@@ -184,14 +188,15 @@ analyse_mask(struct analyse *a, const struct image *im, const struct nn_box *fac
 
 	if (a->mask == NULL)
 		return 0; /* faces only: mask stays unknown */
-	maskcls_from_detector(face, &box);
-	t0 = util_mono_us();
-	cls = maskcls_run(a->mask, im, &box, probs);
-	if (cls < 0)
-		return cls;
+	if (a->verify == NULL || (cls = facever_cached(a->verify, face, probs)) < 0) {
+		maskcls_from_detector(face, &box);
+		t0 = util_mono_us();
+		if ((cls = maskcls_run(a->mask, im, &box, probs)) < 0)
+			return cls;
+		histo_add(&a->mask_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
+	}
 	if (cls >= MASKCLS_N)
 		return -EINVAL;
-	histo_add(&a->mask_time, histo_fast_s, (double)(util_mono_us() - t0) / 1e6);
 	/* enum maskcls_class order is mask_on, mask_off, mask_chin; msg_mask is
 	 * the same order shifted by one (0 = unknown). */
 	for (i = 0; i < MASKCLS_N; i++)
@@ -276,9 +281,29 @@ analyse_frame(struct analyse *a, const struct image *im, const struct nn_box *pe
 int
 analyse_faces(struct analyse *a, const struct image *im, struct nn_box *faces, int max)
 {
+	int n;
+
 	if (im == NULL || im->rgb == NULL || im->w <= 0 || im->h <= 0 || max < 0)
 		return -EINVAL;
-	return analyse_detect(a, im, faces, max);
+	n = analyse_detect(a, im, faces, max);
+	return n < 0 ? n : analyse_verify(a, im, faces, n);
+}
+
+int
+analyse_verify(struct analyse *a, const struct image *im, struct nn_box *faces, int n)
+{
+	uint64_t t0 = util_mono_us();
+	double each;
+	int i, k;
+
+	if (a->verify == NULL || n <= 0)
+		return n;
+	if ((k = facever_filter(a->verify, a->mask, im, faces, n)) < 0)
+		return k;
+	each = (double)(util_mono_us() - t0) / 1e6 / n;   /* one mask classifier run per face */
+	for (i = 0; i < n; i++)
+		histo_add(&a->mask_time, histo_fast_s, each);
+	return k;
 }
 
 void

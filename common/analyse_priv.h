@@ -17,6 +17,7 @@ struct analyse {
 	struct facedet *body;   /* owned: input worker.body_input; NULL = use face */
 	struct facedet *pair;   /* owned: worker.tile_pair, body_input x body_input / 2; or NULL */
 	struct maskcls *mask;   /* owned; NULL = faces only */
+	struct facever *verify; /* owned: worker.face_verify (with the mask classifier); NULL = off */
 	float face_threshold;
 	float mask_threshold;
 	int frame_search;       /* worker.frame_search */
@@ -42,5 +43,9 @@ struct analyse {
  * apart). Returns the count or -errno. */
 int analyse_detect_at(struct analyse *a, const struct image *im, float threshold, struct nn_box *faces, int max);
 int analyse_detect(struct analyse *a, const struct image *im, struct nn_box *faces, int max);
+/* analyse_verify - worker.face_verify: keep of faces[0..n) (in order) those
+ * the face verifier takes for faces (facever.h; their mask calls stay for
+ * the people's looks). Returns the count or -errno. */
+int analyse_verify(struct analyse *a, const struct image *im, struct nn_box *faces, int n);
 
 #endif

@@ -262,7 +262,8 @@ analyse_candidates(struct analyse *a, const struct image *im, const struct nn_bo
 	s.nc = facegeom_merge(cand, s.nc);
 	/* NanoDet finds nobody around many faces in a crowd: on the train split,
 	 * 77 of the 128 faces of 40+ px missed lay in no person box. */
-	return whole ? facegeom_add_unseen(fr, nf, cand, s.nc, ANALYSE_CAND_MAX) : s.nc;
+	nf = whole ? facegeom_add_unseen(fr, nf, cand, s.nc, ANALYSE_CAND_MAX) : s.nc;
+	return analyse_verify(a, im, cand, nf);
 }
 
 int

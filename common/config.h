@@ -83,6 +83,7 @@ struct config {
 	int tile_pair;                     /* worker.tile_pair: one or two tiles in a half-height run */
 	int tile_large;                    /* worker.tile_large: 0, or the largest head region first tried in a tile */
 	int box_hint;                      /* worker.box_hint: whole-box search only where the frame has a face */
+	int face_verify;                   /* worker.face_verify: found faces checked by the face verifier */
 	int frame_skip;                    /* worker.frame_skip: no whole-frame search when every box found a face */
 	int frame_search_ms;               /* worker.frame_search_ms: whole-frame search when nobody needs a look */
 	double face_threshold;             /* worker.face_threshold */

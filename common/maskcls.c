@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "nn.h"
 #include "nn_priv.h"
 
@@ -20,6 +21,9 @@ struct maskcls {
 	float *in;              /* owned: 3*size*size */
 	float *mirror;          /* owned: 3*size*size, in flipped left-right */
 	float threshold[MASKCLS_N];
+	int feat_layer;         /* the layer before the head's first [connected], -1: none */
+	int nfeat;              /* its outputs */
+	float *feat;            /* owned: nfeat, crop and mirror averaged (maskcls_features) */
 };
 
 /* maskcls_check_labels - mask.labels must list the classes in nn.h's order. */
@@ -148,6 +152,18 @@ struct maskcls *maskcls_open(const char *models_dir, char *err, size_t errlen)
 		return NULL;
 	}
 	mc->size = mc->net->w;
+	mc->feat_layer = -1;
+	for (int i = 1; i < mc->net->n && mc->feat_layer < 0; i++)
+		if (mc->net->layers[i].type == CONNECTED)
+			mc->feat_layer = i - 1;   /* what the head reads: a [route]'s copy, or the backbone's end */
+	if (mc->feat_layer >= 0 && kernels_output_kept(mc->net, mc->feat_layer)) {
+		mc->nfeat = mc->net->layers[mc->feat_layer].outputs;
+		if ((mc->feat = calloc((size_t)mc->nfeat, sizeof(float))) == NULL) {
+			snprintf(err, errlen, "mask classifier: out of memory");
+			maskcls_close(mc);
+			return NULL;
+		}
+	}
 	if ((mc->in = malloc(sizeof(float) * 3 * mc->size * mc->size)) == NULL ||
 	    (mc->mirror = malloc(sizeof(float) * 3 * mc->size * mc->size)) == NULL) {
 		snprintf(err, errlen, "mask classifier: out of memory");
@@ -189,7 +205,15 @@ int maskcls_run(struct maskcls *mc, const struct image *im, const struct nn_box 
 	p = nn_predict(mc->net, mc->in);
 	for (c = 0; c < MASKCLS_N; c++)
 		probs[c] = p[c];
+	if (mc->feat)
+		memcpy(mc->feat, mc->net->layers[mc->feat_layer].output, sizeof(float) * (size_t)mc->nfeat);
 	p = nn_predict(mc->net, mc->mirror);
+	if (mc->feat) {
+		const float *o = mc->net->layers[mc->feat_layer].output;
+
+		for (i = 0; i < (size_t)mc->nfeat; i++)
+			mc->feat[i] = (mc->feat[i] + o[i]) / 2;
+	}
 	for (c = 0; c < MASKCLS_N; c++) {
 		probs[c] = (probs[c] + p[c]) / 2;
 		if (probs[c] > probs[best])
@@ -245,6 +269,18 @@ int maskcls_decide(const struct maskcls *mc, const float probs[MASKCLS_N])
 	return probs[best] >= mc->threshold[best] ? best : MASKCLS_UNSURE;
 }
 
+int maskcls_features(const struct maskcls *mc, float *out, int n)
+{
+	if (mc->feat == NULL)
+		return -ENOENT;
+	if (out == NULL)
+		return mc->nfeat;
+	if (n != mc->nfeat)
+		return -EINVAL;
+	memcpy(out, mc->feat, sizeof(float) * (size_t)n);
+	return n;
+}
+
 float maskcls_threshold(const struct maskcls *mc, int cls)
 {
 	return cls >= 0 && cls < MASKCLS_N ? mc->threshold[cls] : 1;
@@ -258,6 +294,7 @@ void maskcls_close(struct maskcls *mc)
 		free_network(mc->net);
 	free(mc->in);
 	free(mc->mirror);
+	free(mc->feat);
 	free(mc);
 }
 

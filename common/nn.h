@@ -82,6 +82,11 @@ void maskcls_nose_box(const struct nn_box *face, struct nn_box *out);
  * probability reaches that class's threshold (mask.thresholds), else
  * MASKCLS_UNSURE (wait for a better view). */
 int maskcls_decide(const struct maskcls *mc, const float probs[MASKCLS_N]);
+/* maskcls_features - the input of the head's first [connected] layer (the
+ * backbone's features), crop and mirror averaged, of the last maskcls_run,
+ * into out (n floats; out NULL: just the count). Returns the count,
+ * -EINVAL when n is not it, -ENOENT when the net has no such layer. */
+int maskcls_features(const struct maskcls *mc, float *out, int n);
 /* maskcls_threshold - the minimum probability to call cls (1 for a bad cls). */
 float maskcls_threshold(const struct maskcls *mc, int cls);
 /* maskcls_close - free mc (NULL is fine). */

@@ -1,8 +1,8 @@
 # models.mk - tools and checks for the face detector and mask classifier
 # (models/tools/*.c). They link the network objects directly, not all of
 # libgwcommon, so they build even while other common/ modules change.
-MODEL_TOOL_OBJ = $(call obj,common/nn.c common/facedet.c common/maskcls.c models/tools/ppm.c models/tools/chin.c models/tools/toolopt.c) $(KERNELS_OBJ)
-MODEL_TOOLS = $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/facecheck $(B)/models/maskeval $(B)/models/nnbench
+MODEL_TOOL_OBJ = $(call obj,common/nn.c common/facedet.c common/maskcls.c common/facever.c models/tools/ppm.c models/tools/chin.c models/tools/toolopt.c) $(KERNELS_OBJ)
+MODEL_TOOLS = $(B)/models/maskaug $(B)/models/maskfeat $(B)/models/facecheck $(B)/models/maskeval $(B)/models/nnbench $(B)/models/verifycheck
 
 $(B)/models/%: $(B)/models/tools/%.o $(MODEL_TOOL_OBJ)
 	@mkdir -p $(dir $@)
