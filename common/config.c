@@ -23,7 +23,7 @@ static const struct config_key config_keys[] = {
 	{ "dir", CT_STR, F(dir), 0, 0, paths_state_dir, "state root: spool/, gatewatch.db, run/, log/, snapshots/" },
 	{ "run.dir", CT_STR, F(run_dir), 0, 0, "", "sockets (notifier.sock, dispatcher.sock); empty = DIR/run" },
 	{ "models.dir", CT_STR, F(models_dir), 0, 0, paths_models_dir, "folder with face/person/mask .cfg and .weights" },
-	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "auto", "network forward: auto = gatewatch's kernels at the CPU's best (AVX-512, else AVX2+FMA, else darknet's), avx512 = the same, avx2 = gatewatch's AVX2 kernels even on an AVX-512 CPU, amx = the convolutions on AMX bf16 tiles where the CPU and kernel allow (else auto's, said in the ready line), stock = darknet's own" },
+	{ "nn.kernels", CT_STR, F(nn_kernels), 0, 0, "auto", "network forward: auto = gatewatch's kernels at the CPU's best (AMX bf16 tiles for the convolutions where the CPU and kernel allow, else AVX-512, else AVX2+FMA, else darknet's), amx = the same but says in the ready line why AMX was refused, avx512 = gatewatch's fp32 AVX-512 kernels, avx2 = gatewatch's AVX2 kernels even on an AVX-512 CPU, stock = darknet's own" },
 	{ "www.dir", CT_STR, F(www_dir), 0, 0, paths_www_dir, "static files the notifier serves" },
 	{ "log.level", CT_LEVEL, F(log_level), 0, 0, "info", "lowest level logged: debug, info, warn, error" },
 	{ "listen.address", CT_STR, F(listen_address), 0, 0, "127.0.0.1", "address ingest and the notifier listen on, exactly (IPv4 or IPv6 literal, host name, or * for all)" },

@@ -48,8 +48,9 @@ int kernels_isa_cpu(void);
 /* kernels_set_isa - the instruction set networks attached from now on
  * use: isa, or the CPU's best if that is lower (returned). Process-wide;
  * networks attached earlier keep theirs (so one process can run a layer
- * both ways and compare). Default KERNELS_AVX512 (AMX is opt-in):
- * nn.kernels auto. */
+ * both ways and compare). Default KERNELS_AVX512 (fp32) for programs
+ * that never call nn_set_kernels (the model tools); nn.kernels auto asks
+ * for KERNELS_AMX, capped by the CPU. */
 int kernels_set_isa(int isa);
 
 /* kernels_isa - the instruction set kernels_attach uses now. */

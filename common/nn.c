@@ -28,7 +28,7 @@ static const struct {
 	const char *mode;
 	int isa;
 } nn_modes[] = {
-	{ "auto", KERNELS_AVX512 }, { "avx512", KERNELS_AVX512 }, { "avx2", KERNELS_AVX2 },
+	{ "auto", KERNELS_AMX }, { "avx512", KERNELS_AVX512 }, { "avx2", KERNELS_AVX2 },
 	{ "stock", KERNELS_STOCK }, { "amx", KERNELS_AMX },
 };
 

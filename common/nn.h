@@ -95,8 +95,10 @@ const char *maskcls_name(int cls); /* "mask_on", "mask_off", "mask_chin" */
 
 /* nn_set_kernels - which forward networks loaded from now on run: "auto"
  * (the default: gatewatch's kernels at the best instruction set the CPU
- * has, AVX-512 or AVX2 + FMA, darknet's own without AVX2), "avx512" (the
- * same), "avx2" (gatewatch's AVX2 kernels even where the CPU has
+ * has, AMX bf16 tiles for the convolutions where granted, else AVX-512 or
+ * AVX2 + FMA, darknet's own without AVX2), "amx" (the same; the reason
+ * AMX was refused in nn_kernels_name), "avx512" (the fp32 kernels, never
+ * AMX), "avx2" (gatewatch's AVX2 kernels even where the CPU has
  * AVX-512) or "stock" (darknet's own everywhere): the config key
  * nn.kernels. Process-wide: call from main before loading any network.
  * Returns 0, or -EINVAL for another mode. */

@@ -11,7 +11,7 @@
  * fp32) plus 1e-5: a wrong tap, channel or pixel is off by the size of a
  * whole product. The worst difference relative to the layer's largest
  * output is printed. Then:
- *   boxes    facedet at each face size with nn.kernels=amx and =auto: every
+ *   boxes    facedet at each face size with nn.kernels=amx and =avx512: every
  *            box of one matched by a box of the other at IoU >= 0.8 with
  *            a score within 0.05 (the detector's threshold is 0.7; bf16
  *            moves scores by about 0.01);
@@ -238,7 +238,7 @@ static void check_net(const char *name, int size)
 	double worst = 0;
 	int i, j, layers = 0, pooled = 0, worst_layer = -1;
 
-	nn_set_kernels("auto");
+	nn_set_kernels("avx512");
 	if ((net = nn_load(models, name, err, sizeof(err))) == NULL) {
 		ok(0, "%s %d: load: %s", name, size, err);
 		return;
@@ -318,12 +318,12 @@ static int unmatched(const struct nn_box *a, int na, const struct nn_box *b, int
 }
 
 /* The face detector as the programs run it, nn.kernels = amx against
- * auto (AVX-512 or AVX2, fp32), on every photo. */
+ * avx512 (AVX-512 or AVX2, fp32), on every photo. */
 static void check_boxes(int size)
 {
 	struct nn_box box[2][MAXIMG][64];
 	int count[2][MAXIMG], m, i, miss = 0, total = 0;
-	const char *mode[2] = { "auto", "amx" };
+	const char *mode[2] = { "avx512", "amx" };
 	double worst = 0;
 	char err[512];
 
@@ -345,7 +345,7 @@ static void check_boxes(int size)
 		miss += unmatched(box[1][i], count[1][i], box[0][i], count[0][i], &worst);
 		total += count[0][i];
 	}
-	ok(miss == 0 && total > 0, "boxes %d: facedet with nn.kernels=amx and =auto on %d photos: %d "
+	ok(miss == 0 && total > 0, "boxes %d: facedet with nn.kernels=amx and =avx512 on %d photos: %d "
 	    "boxes, every box over 0.5 of one matched by the other (IoU >= 0.8, score within 0.05; "
 	    "%d unmatched, worst score difference %.3f)", size, nimg, total, miss, worst);
 }

@@ -2,18 +2,20 @@
  * own forward, on real photos, for each network and input size given:
  *   layers   every layer's output of our forward within TOL (1e-5) of
  *            that output's largest |value| under darknet's stock forward,
- *            both at the CPU's best (nn.kernels auto: AVX-512 where it
- *            has it) and with the AVX2 kernels forced (nn.kernels avx2);
+ *            both at the CPU's best fp32 (nn.kernels avx512: AVX-512 where
+ *            it has it) and with the AVX2 kernels forced (nn.kernels avx2);
+ *            (auto takes AMX bf16 where the CPU has it: test_amx.sh);
  *            ours is loaded at the cfg's size and resized twice (to SIZE+64,
  *            then SIZE, by nn_resize), so this also covers kernels after
  *            resize_network; the last layer also of a network resized by
  *            darknet's resize_network alone (not re-attached);
  *   boxes    the wrappers (facedet/persondet/maskcls) opened with
- *            nn.kernels=stock and =auto find the same boxes (count and
+ *            nn.kernels=stock and =avx512 find the same boxes (count and
  *            order equal, coordinates within 0.01 px, scores within 1e-4),
  *            so the forced-stock path stays alive and agrees;
  *   threads  two networks run at once in two threads give bit-for-bit
- *            the outputs one thread gave.
+ *            the outputs one thread gave (nn.kernels auto: on AMX tiles
+ *            where the CPU has them, each thread its own tile state).
  * Prints "ok - ..." / "not ok - ..." lines (test/run.sh).
  *
  * Usage: kernels-check MODELS NAME=SIZE[,SIZE...]... -- IMAGE...
@@ -92,11 +94,11 @@ static void check_layers(const struct spec *s)
 	stock = load(s->name, "stock", s->size, err, sizeof(err));
 	/* darknet cannot resize a softmax layer (the classifier): load as is */
 	resize = strcmp(s->name, "mask") != 0;
-	ours = load(s->name, "auto", s->size + 64 * resize, err, sizeof(err));
+	ours = load(s->name, "avx512", s->size + 64 * resize, err, sizeof(err));
 	/* the AVX2 kernels forced (nn.kernels avx2): the same on a CPU
 	 * without AVX-512, the other path on one with it */
 	two = load(s->name, "avx2", s->size, err, sizeof(err));
-	nn_set_kernels("auto");
+	nn_set_kernels("avx512");
 	if (stock == NULL || ours == NULL || two == NULL) {
 		ok(0, "%s %d: load: %s", s->name, s->size, err);
 		goto out;
@@ -104,14 +106,14 @@ static void check_layers(const struct spec *s)
 	if (resize) {
 		nn_resize(ours, s->size, s->size);
 		/* and one resized by darknet alone, never re-attached */
-		if ((raw = load(s->name, "auto", s->size + 32, err, sizeof(err))) == NULL) {
+		if ((raw = load(s->name, "avx512", s->size + 32, err, sizeof(err))) == NULL) {
 			ok(0, "%s %d: load: %s", s->name, s->size, err);
 			goto out;
 		}
 		resize_network(raw, s->size, s->size);
 	}
 	if (kernels_attached(stock) != 0 || kernels_attached(ours) == 0) {
-		ok(0, "%s %d: stock runs %d of our layers, auto %d (want 0 and > 0)", s->name,
+		ok(0, "%s %d: stock runs %d of our layers, avx512 %d (want 0 and > 0)", s->name,
 		    s->size, kernels_attached(stock), kernels_attached(ours));
 		goto out;
 	}
@@ -233,7 +235,7 @@ static void check_boxes(const struct spec *s)
 	char err[512];
 
 	if (run_wrapper(s, "stock", a, ca, err, sizeof(err)) < 0 ||
-	    run_wrapper(s, "auto", b, cb, err, sizeof(err)) < 0) {
+	    run_wrapper(s, "avx512", b, cb, err, sizeof(err)) < 0) {
 		ok(0, "%s %d: open: %s", s->name, s->size, err);
 		return;
 	}
@@ -252,10 +254,10 @@ static void check_boxes(const struct spec *s)
 		total += ca[i];
 	}
 	if (strcmp(s->name, "mask") == 0)
-		ok(dxy <= 1e-5 && dsc == 0, "mask %d: stock and auto give the same class on %d photos "
+		ok(dxy <= 1e-5 && dsc == 0, "mask %d: stock and avx512 give the same class on %d photos "
 		    "(probabilities within %.2g)", s->size, nimg, dxy);
 	else
-		ok(dxy <= 0.01 && dsc <= 1e-4, "%s %d: stock and auto find the same %d boxes on %d photos "
+		ok(dxy <= 0.01 && dsc <= 1e-4, "%s %d: stock and avx512 find the same %d boxes on %d photos "
 		    "(coordinates within %.2g px, scores within %.2g)", s->name, s->size, total, nimg, dxy, dsc);
 }
 

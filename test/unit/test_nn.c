@@ -103,11 +103,13 @@ CASE(kernels_isa)
 	    KERNELS_STOCK), "the CPU's best instruction set is the one cpuid says (or AMX above it)");
 	CHECK(nn_set_kernels("avx2") == 0 && kernels_isa() == (cpu < KERNELS_AVX2 ? cpu : KERNELS_AVX2),
 	    "nn.kernels avx2: the AVX2 kernels (or less on a CPU without)");
-	CHECK(nn_set_kernels("auto") == 0 && kernels_isa() == (cpu < KERNELS_AVX512 ? cpu : KERNELS_AVX512),
-	    "nn.kernels auto: the CPU's best up to AVX-512, never AMX unless asked");
-	CHECK(nn_set_kernels("avx512") == 0 && nn_set_kernels("stock") == 0 &&
+	CHECK(nn_set_kernels("auto") == 0 && kernels_isa() == cpu,
+	    "nn.kernels auto: the CPU's best, AMX included where the CPU and kernel grant it");
+	CHECK(nn_set_kernels("avx512") == 0 && kernels_isa() == (cpu < KERNELS_AVX512 ? cpu : KERNELS_AVX512),
+	    "nn.kernels avx512: the fp32 kernels at the CPU's best up to AVX-512, never AMX");
+	CHECK(nn_set_kernels("amx") == 0 && nn_set_kernels("stock") == 0 &&
 	    nn_set_kernels("fast") == -EINVAL && nn_kernels_valid("AVX2") < 0,
-	    "nn.kernels takes auto, avx512, avx2, stock only");
+	    "nn.kernels takes auto, avx512, avx2, amx, stock only");
 	nn_set_kernels("auto");
 }
 
