@@ -1,7 +1,11 @@
 #!/bin/sh
 # models-kernels.sh - each network x input size x runtime on one core
 # (taskset -c 0): darknet's stock forward, gatewatch's kernels
-# (common/kernels.c; both in $B/bench/kernels-bench, run alternately),
+# (common/kernels.c; both in $B/bench/kernels-bench, run alternately; ours
+# is nn.kernels auto: AMX bf16 tiles for the stride-1 convolutions where the
+# CPU and kernel grant them, common/kernels_amx.c; also the AVX2 kernels
+# forced, kernels-bench's 6th column, and ours again with nn.kernels=avx512,
+# the fp32 path),
 # OpenCV DNN (python3-opencv, one thread) on the same cfg/weights, and
 # onnxruntime (npm onnxruntime-node, one thread) on the same network
 # converted by models/tools/darknet2onnx.py, its outputs checked against
@@ -62,6 +66,8 @@ while [ "$r" -le "$ROUNDS" ]; do
 	for s in $nets; do
 		taskset -c 0 "$tool" "$MODELS" "${s%%:*}" "${s#*:}" "$N" "$IMAGE" 2>/dev/null >>"$tmp/c.txt" ||
 			echo "models-kernels: kernels-bench $s failed" >&2
+		KERNELS_MODE=avx512 taskset -c 0 "$tool" "$MODELS" "${s%%:*}" "${s#*:}" "$N" "$IMAGE" \
+		    2>/dev/null >>"$tmp/c512.txt" || echo "models-kernels: kernels-bench avx512 $s failed" >&2
 	done
 	# shellcheck disable=SC2086
 	taskset -c 0 /usr/bin/python3 test/bench/kernels-opencv.py "$MODELS" "$IMAGE" "$N" $nets \
@@ -85,30 +91,43 @@ echo "$ortnote"
 cvno=$(sed -n 's/^\([a-z0-9]* [0-9]*\): OpenCV DNN cannot run it.*/\1/p' "$tmp/cv.err" 2>/dev/null | sort -u | paste -sd, - | sed 's/,/, /g')
 [ -n "$cvno" ] && echo "OpenCV DNN cannot run: $cvno (its darknet importer fails on the network; no OpenCV figure there)."
 echo
-echo "| network | input | GFLOP | runtime | ms | GFLOP/s | % of peak | time / OpenCV's | time / onnxruntime's | speed-up over stock |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-touch "$tmp/c.txt" "$tmp/cv.txt" "$tmp/ort.txt"
+if grep -qw amx_tile /proc/cpuinfo; then
+	echo "gatewatch kernels = nn.kernels auto: AMX bf16 tiles for the stride-1 convolutions here (the CPU"
+	echo "lists amx_tile; its % of peak is of the fp32 FMA peak, its tiles do bf16 products at up to 16x);"
+else
+	echo "gatewatch kernels = nn.kernels auto (no AMX on this CPU: the fp32 kernels);"
+fi
+echo "gatewatch avx512: nn.kernels=avx512 (the fp32 kernels), gatewatch avx2: the AVX2 kernels forced."
+echo
+echo "| network | input | GFLOP | runtime | ms | GFLOP/s | % of peak | time / OpenCV's | time / onnxruntime's | time / avx2's | speed-up over stock |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+touch "$tmp/c.txt" "$tmp/cv.txt" "$tmp/ort.txt" "$tmp/c512.txt"
 for s in $nets; do
 	name=${s%%:*}; size=${s#*:}
-	awk -v n="$name" -v s="$size" -v peak="$peak" -f /dev/stdin "$tmp/c.txt" "$tmp/cv.txt" "$tmp/ort.txt" <<'AWK'
+	awk -v n="$name" -v s="$size" -v peak="$peak" -f /dev/stdin "$tmp/c.txt" "$tmp/cv.txt" "$tmp/ort.txt" \
+	    "$tmp/c512.txt" <<'AWK'
 function median(a, k,   i, j, t) {
 	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 }
-FILENAME ~ /\/c\.txt$/ && $1 == n && $2 == s { gf = $3; st[++ns] = $4; ou[++no] = $5 }
+FILENAME ~ /\/c\.txt$/ && $1 == n && $2 == s { gf = $3; st[++ns] = $4; ou[++no] = $5; if (NF > 5) a2[++n2] = $6 }
+FILENAME ~ /\/c512\.txt$/ && $1 == n && $2 == s { a5[++n5] = $5 }
 FILENAME ~ /\/cv\.txt$/ && $1 == n && $2 == s { cv[++nc] = $3 }
 FILENAME ~ /\/ort\.txt$/ && $1 == n && $2 == s { ox[++nx] = $3 }
 END {
-	if (ns == 0) { printf "| %s | %d | | (no figures) | | | | | | |\n", n, s; exit }
+	if (ns == 0) { printf "| %s | %d | | (no figures) | | | | | | | |\n", n, s; exit }
 	ms = median(st, ns); mo = median(ou, no); mc = nc ? median(cv, nc) : 0; mx = nx ? median(ox, nx) : 0
+	m2 = n2 ? median(a2, n2) : 0
 	row("darknet stock", ms); row("gatewatch kernels", mo)
+	if (n5) row("gatewatch avx512", median(a5, n5))
+	if (n2) row("gatewatch avx2", m2)
 	if (nc) row("OpenCV DNN", mc)
 	if (nx) row("onnxruntime", mx)
 }
 function row(what, t) {
-	printf "| %s | %d | %.3f | %s | %.2f | %.1f | %.0f%% | %s | %s | %s |\n", n, s, gf, what, t, gf / t * 1e3,
+	printf "| %s | %d | %.3f | %s | %.2f | %.1f | %.0f%% | %s | %s | %s | %s |\n", n, s, gf, what, t, gf / t * 1e3,
 	    100 * gf / t * 1e3 / peak, mc ? sprintf("%.2f", t / mc) : "n/a", mx ? sprintf("%.2f", t / mx) : "n/a",
-	    sprintf("%.1fx", ms / t)
+	    m2 ? sprintf("%.2f", t / m2) : "n/a", sprintf("%.1fx", ms / t)
 }
 AWK
 done
