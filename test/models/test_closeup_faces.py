@@ -29,18 +29,18 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, os.environ.get("BIN", "bin"))
 MODELS = os.path.join(ROOT, os.environ.get("MODELS", "models/out"))
 PHOTO = os.path.join(ROOT, "test/models/data/closeup/maksssksksss569.jpg")
-failed = 0
 
 
 def check(cond, what, why=""):
-    global failed
-    print(("ok - %s" % what) if cond else ("not ok - %s: %s" % (what, why)))
-    failed += 0 if cond else 1
-    return cond
+    """checks.check with what a case saw, whatever its type, as the why"""
+    return checks.check(bool(cond), what, why if isinstance(why, str) else repr(why))
 
 
 def replay(stage, files):
@@ -110,7 +110,7 @@ def main():
         for n in os.listdir(tmp):
             os.unlink(os.path.join(tmp, n))
         os.rmdir(tmp)
-    return 1 if failed else 0
+    return checks.status()
 
 
 if __name__ == "__main__":
