@@ -18,21 +18,17 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checks  # noqa: E402
+from checks import check, run_script  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 SCRIPTS = os.path.join(ROOT, "models", "scripts")
-bad = 0
-
-
-def check(ok, what, why=""):
-    global bad
-    bad += not ok
-    print("%s - %s%s" % ("ok" if ok else "not ok", what, "" if ok or not why else ": " + why))
 
 
 def c_defines(path):
@@ -71,8 +67,7 @@ def mapping(tmp):
     check(got == [0.21, 1.4], "mask-lists.py follows a changed maskcls.c (0.21, 1.4)", "got %s" % (got,))
     with open(os.path.join(tmp, "common", "maskcls.c"), "w") as f:
         f.write(re.sub(r"(?m)^#define MASKCLS_DET_(DY|H) .*$", "", src))
-    r = subprocess.run([sys.executable, script, "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=60)
+    r = run_script(script, ["--help"], timeout=60)
     check(r.returncode != 0 and "MASKCLS_DET_DY" in r.stderr,
           "mask-lists.py stops when maskcls.c has no MASKCLS_DET_DY", "rc %d, %s" % (r.returncode, r.stderr[-200:]))
     for name in sorted(os.listdir(SCRIPTS)):
@@ -102,18 +97,18 @@ def head(tmp):
         f.writelines("%s/img/%06d.%s.ppm\n" % (tmp, i, labels[c]) for i, c in enumerate(y))
     with open(os.path.join(tmp, "val.list"), "w") as f:
         f.writelines("src.jpg %s plain 0 0 0 4 4 scenes:80+\n" % labels[c] for c in y)
-    cmd = [sys.executable, os.path.join(SCRIPTS, "mask-head.py"), "--backbone", bb, "--taps", "0",
-           "--train-feats", os.path.join(tmp, "train.f32"), "--train-list", os.path.join(tmp, "train.ppm"),
-           "--hidden", "4", "--epochs", "2", "--out", os.path.join(tmp, "model")]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    head_py = os.path.join(SCRIPTS, "mask-head.py")
+    args = ["--backbone", bb, "--taps", "0", "--train-feats", os.path.join(tmp, "train.f32"),
+            "--train-list", os.path.join(tmp, "train.ppm"), "--hidden", "4", "--epochs", "2",
+            "--out", os.path.join(tmp, "model")]
+    r = run_script(head_py, args)
     epochs = [line for line in r.stderr.splitlines() if " epoch " in line]
     check(r.returncode == 0 and os.path.exists(os.path.join(tmp, "model", "mask.weights")),
           "mask-head.py trains a head on training rows", r.stderr[-300:])
     check(len(epochs) == 2 and all(" loss " in line and "val" not in line for line in epochs),
           "mask-head.py's log: the training loss per epoch, no validation figure", "; ".join(epochs))
-    r = subprocess.run(cmd + ["--val-feats", os.path.join(tmp, "val.f32"), "--val-list",
-                              os.path.join(tmp, "val.list")],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    r = run_script(head_py, args + ["--val-feats", os.path.join(tmp, "val.f32"), "--val-list",
+                                    os.path.join(tmp, "val.list")])
     check(r.returncode != 0 and not any("val" in line for line in r.stderr.splitlines() if " epoch " in line),
           "mask-head.py refuses validation features (--val-feats)", "rc %d" % r.returncode)
 
@@ -125,8 +120,8 @@ def main():
         head(tmp)
     finally:
         shutil.rmtree(tmp)
-    print("# %d failed" % bad)
-    sys.exit(1 if bad else 0)
+    print("# %d failed" % checks.failed)
+    sys.exit(checks.status())
 
 
 if __name__ == "__main__":
