@@ -12,7 +12,8 @@
  * multiply-adds of its convolutions; avx2_ms on a CPU with AVX-512: our
  * forward with the AVX2 kernels forced, nn.kernels avx2, interleaved too; then "kind share%" lines with
  * --layers). --peak prints "peak GFLOPS" of one core: a loop of
- * independent 8-wide FMAs, the most this core can do. Exit 1 if a network
+ * independent 8-wide FMAs, the most this core can do in AVX2; on a CPU
+ * with AVX-512 also "peak512 GFLOPS", the same with 16-wide FMAs. Exit 1 if a network
  * does not load. --each --cold: darknet's stock forward runs before each
  * of our layer-by-layer passes, so our layers find the caches as the
  * interleaved total does (weights read from memory, not from L2).
@@ -121,6 +122,41 @@ __attribute__((target("avx2,fma"))) static double peak_gflops(void)
 	return sink == 12345 ? 0 : best;   /* sink keeps the loop alive */
 }
 
+/* the same with 16 floats a chain (AVX-512): 2 x 16 x 12 FLOP per step */
+__attribute__((target("avx512f"))) static double peak512_gflops(void)
+{
+	__m512 m = _mm512_set1_ps(0.9999f), c = _mm512_set1_ps(1e-6f);
+	long steps = 20 * 1000 * 1000, i;
+	double best = 0, t0;
+	float sink = 0;
+	int r;
+
+	for (r = 0; r < 5; r++) {
+		__m512 a0 = _mm512_set1_ps(0), a1 = _mm512_set1_ps(1), a2 = _mm512_set1_ps(2);
+		__m512 a3 = _mm512_set1_ps(3), a4 = _mm512_set1_ps(4), a5 = _mm512_set1_ps(5);
+		__m512 a6 = _mm512_set1_ps(6), a7 = _mm512_set1_ps(7), a8 = _mm512_set1_ps(8);
+		__m512 a9 = _mm512_set1_ps(9), a10 = _mm512_set1_ps(10), a11 = _mm512_set1_ps(11);
+
+		t0 = cpu_ms();
+		for (i = 0; i < steps; i++) {
+			a0 = _mm512_fmadd_ps(a0, m, c); a1 = _mm512_fmadd_ps(a1, m, c);
+			a2 = _mm512_fmadd_ps(a2, m, c); a3 = _mm512_fmadd_ps(a3, m, c);
+			a4 = _mm512_fmadd_ps(a4, m, c); a5 = _mm512_fmadd_ps(a5, m, c);
+			a6 = _mm512_fmadd_ps(a6, m, c); a7 = _mm512_fmadd_ps(a7, m, c);
+			a8 = _mm512_fmadd_ps(a8, m, c); a9 = _mm512_fmadd_ps(a9, m, c);
+			a10 = _mm512_fmadd_ps(a10, m, c); a11 = _mm512_fmadd_ps(a11, m, c);
+		}
+		t0 = cpu_ms() - t0;
+		a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+		    _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+		a0 = _mm512_add_ps(a0, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+		sink += _mm512_reduce_add_ps(a0);
+		if (t0 > 0 && 2.0 * 16 * 12 * steps / (t0 * 1e6) > best)
+			best = 2.0 * 16 * 12 * steps / (t0 * 1e6);
+	}
+	return sink == 12345 ? 0 : best;   /* sink keeps the loop alive */
+}
+
 static int write_floats(const char *dir, const char *name, const float *p, long n)
 {
 	char path[4096];
@@ -214,6 +250,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--peak") == 0) {
 		printf("peak %.1f\n", peak_gflops());
+		if (kernels_isa_cpu() >= KERNELS_AVX512)
+			printf("peak512 %.1f\n", peak512_gflops());
 		return 0;
 	}
 	if (argc < 6) {

@@ -37,6 +37,9 @@ done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 load0=$(cut -d' ' -f1 /proc/loadavg)
 peak=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak //p')
+# on an AVX-512 CPU the core's peak is the 16-wide FMA loop's
+peak512=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak512 //p')
+peak8=$peak; [ -n "$peak512" ] && peak=$peak512
 # onnxruntime: convert each network at each size, check it against
 # darknet's stock forward on the same input (kernels-bench --dump)
 ort=""; ortnote=""
@@ -80,10 +83,12 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 peak2=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak //p')
+[ -n "$peak512" ] && peak2=$(taskset -c 0 "$tool" --peak | sed -n 's/^peak512 //p')
 
 echo "One core (taskset -c 0), thread CPU time, median over $ROUNDS interleaved rounds of the"
 echo "median of $N passes; network forward only (no preprocessing or decoding). Peak of"
-echo "this core measured in the same run with an FMA loop: $peak GFLOP/s (start), $peak2 (end)."
+wide=""; [ -n "$peak512" ] && wide=" with 16-wide (AVX-512) FMAs; 8-wide: $peak8"
+echo "this core measured in the same run with an FMA loop: $peak GFLOP/s (start), $peak2 (end)$wide."
 echo "GFLOP = 2 x the multiply-adds of the network's convolutions. Load average at start: $load0."
 echo "Load average at end: $(cut -d' ' -f1 /proc/loadavg)."
 echo "OpenBLAS is the system BLAS here (libopenblas-dev), so OpenCV may use it too."
