@@ -34,7 +34,7 @@ PROGRAMS = $(BIN)/gatewatch-ingest $(BIN)/gatewatch-dispatcher $(BIN)/gatewatch-
            $(BIN)/gatewatch-notifier $(BIN)/gatewatch
 UNIT_BINS = $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 
-.PHONY: all deps models train-mask train-face fit-vision model-tools run test test-unit bench clean
+.PHONY: all deps models train-mask train-face train-verify fit-vision model-tools run test test-unit bench clean
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
@@ -79,7 +79,8 @@ deps: .deps.stamp
 
 # Networks: converted from pinned npm packages and vendored weights, mask
 # classifier trained here.
-models: $(MODELS)/face.weights $(MODELS)/person.weights $(MODELS)/mask.weights
+models: $(MODELS)/face.weights $(MODELS)/person.weights $(MODELS)/mask.weights \
+    $(if $(wildcard models/trained/verify.weights),$(MODELS)/verify.weights)
 # The face detector: AIZOOTech's model360 (MIT), kept in models/vendor/,
 # converted into $(MODELS)/face-source/ (the start of `make train-face`;
 # test_face.sh checks the conversion there). Shipped as face.weights:
@@ -114,6 +115,16 @@ train-mask: all $(MODELS)/face.weights $(MODELS)/person.weights $(B)/models/mask
 	sh models/scripts/train-mask.sh --out $(MODELS) --tools $(B)/models --crossfit 5
 	cp $(addprefix $(MODELS)/,$(MASK_FILES) mask.crossfit) models/trained/
 	$(MAKE) fit-vision
+# The face verifier (worker.face_verify, common/facever.c): trained by `make
+# train-verify` on the train split (docs/MODELS.md, round 10) into
+# models/verifytrain/out; copied to models/trained/ (with its thresholds and
+# manifest) only when it ships. None ships yet.
+VERIFY_FILES = verify.cfg verify.weights verify.threshold verify.manifest
+$(MODELS)/verify.weights: $(addprefix models/trained/,$(VERIFY_FILES))
+	@mkdir -p $(MODELS)
+	cp $(addprefix models/trained/,$(VERIFY_FILES)) $(MODELS)/
+train-verify: all models $(B)/models/maskaug $(B)/models/maskfeat
+	sh models/scripts/train-verify.sh --out models/verifytrain/out --tools $(B)/models
 # The face detector fine-tuned on mask-scenes' train split (docs/MODELS.md
 # "Fine-tuning the face detector"): every epoch scored on held-out train
 # images (models/facetrain/holdout.txt); nothing is installed.
