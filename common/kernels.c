@@ -360,7 +360,7 @@ static void kernels_conv_wino512_pool(layer l, network net)
 	kernels_conv_wino_pool_any(l, net, 1);
 }
 
-static int kernels_read_elsewhere(const network *net, int i)
+int kernels_read_elsewhere(const network *net, int i)
 {
 	int j, k;
 

@@ -503,22 +503,6 @@ int kamx_fused(const layer *l)
 	return l->forward == kamx_forward && ((const struct kamx_conv *)l->x)->pool > 0;
 }
 
-static int kamx_read_elsewhere(const network *net, int i)
-{
-	int j, k;
-
-	for (j = 0; j < net->n; j++) {
-		const layer *r = &net->layers[j];
-
-		if (r->type == SHORTCUT && r->index == i)
-			return 1;
-		for (k = 0; r->type == ROUTE && k < r->n; k++)
-			if (r->input_layers[k] == i)
-				return 1;
-	}
-	return 0;
-}
-
 void kamx_fuse_pools(network *net)
 {
 	int i;
@@ -529,7 +513,7 @@ void kamx_fuse_pools(network *net)
 		if (l->forward == kamx_forward && q->type == MAXPOOL && q->size == 2 && q->stride == 2 &&
 		    q->pad / 2 == 0 && q->c == l->out_c && q->h == l->out_h && q->w == l->out_w &&
 		    q->out_w == (l->out_w + 1) / 2 && q->out_h == (l->out_h + 1) / 2 &&
-		    kernels_act_of(l->activation) >= 0 && !kamx_read_elsewhere(net, i)) {
+		    kernels_act_of(l->activation) >= 0 && !kernels_read_elsewhere(net, i)) {
 			((struct kamx_conv *)l->x)->pool = i + 1;
 			q->forward = kamx_pool_fused;
 		}

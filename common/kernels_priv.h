@@ -27,6 +27,10 @@ void kernels_route(layer l, network net);
 void kernels_upsample(layer l, network net);
 void kernels_shortcut(layer l, network net);
 
+/* kernels_read_elsewhere - 1 if a route or shortcut of net reads layer
+ * i's output (so its output must be kept: no pool fused into it). */
+int kernels_read_elsewhere(const network *net, int i);
+
 /* kernels_conv_fp32 - the generic fp32 forward of a covered convolution
  * (AVX2; 3x3 weights as kernels_attach packed them in weight_updates,
  * before kamx_conv_attach was asked): for kernels_amx.c's layers to fall
