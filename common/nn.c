@@ -49,7 +49,9 @@ int nn_set_kernels(const char *mode)
 	if (i < 0)
 		return i;
 	nn_stock = nn_modes[i].isa == KERNELS_STOCK;
-	nn_amx = nn_modes[i].isa == KERNELS_AMX;
+	/* asked by name: auto also caps at AMX, but its fp32 path on a CPU or
+	 * kernel without AMX is no refusal to report */
+	nn_amx = strcmp(nn_modes[i].mode, "amx") == 0;
 	if (!nn_stock)
 		kernels_set_isa(nn_modes[i].isa);
 	return 0;

@@ -375,7 +375,7 @@ static int refuse_amx(void)
 static void check_refused(void)
 {
 	int fd[2], status = 0;
-	char why[256] = "";
+	char why[256] = "", *auto_name;
 	ssize_t n;
 	pid_t pid;
 
@@ -387,9 +387,13 @@ static void check_refused(void)
 		int rc = refuse_amx();
 		const char *r = rc ? strerror(-rc) : nn_set_kernels("amx") != 0 ? "amx not a mode" :
 		    kernels_isa() == KERNELS_AMX ? "amx granted" : nn_kernels_name();
+		char both[256];
 
+		/* then the default, auto: the fp32 path, named as asked (no "amx refused") */
+		snprintf(both, sizeof(both), "%s\n%s", r, nn_set_kernels("auto") != 0 ? "auto not a mode" :
+		    nn_kernels_name());
 		close(fd[0]);
-		if (write(fd[1], r, strlen(r)) < 0)
+		if (write(fd[1], both, strlen(both)) < 0)
 			_exit(2);
 		_exit(0);
 	}
@@ -398,9 +402,15 @@ static void check_refused(void)
 	close(fd[0]);
 	waitpid(pid, &status, 0);
 	why[n > 0 ? n : 0] = '\0';
+	auto_name = strchr(why, '\n');
+	if (auto_name != NULL)
+		*auto_name++ = '\0';
 	ok(strstr(why, "amx refused: the kernel refused") != NULL && strncmp(why, "avx", 3) == 0,
 	    "refused: nn.kernels=amx in a process whose arch_prctl(ARCH_REQ_XCOMP_PERM) fails runs "
 	    "the fp32 kernels and says why: \"%s\"", why);
+	ok(auto_name != NULL && strcmp(auto_name, kernels_isa_name(KERNELS_AVX512)) == 0,
+	    "refused: nn.kernels=auto there names the fp32 path it runs, not an amx refusal: \"%s\"",
+	    auto_name ? auto_name : "(none)");
 }
 
 int main(int argc, char **argv)
