@@ -352,6 +352,26 @@ void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const f
 	}
 }
 
+void kx_pad_band(const float *in, int c, int h, int w, int pad, int y0, int rows, float *ws,
+    long bplane)
+{
+	int pw = w + 2 * pad, k, ic;
+
+	for (k = 0; k < rows; k++)
+		for (ic = 0; ic < c; ic++) {
+			float *d = ws + ic * bplane + (long)k * pw;
+			int y = y0 + k;
+
+			if (y < 0 || y >= h) {
+				memset(d, 0, sizeof(float) * pw);
+				continue;
+			}
+			memset(d, 0, sizeof(float) * pad);
+			memcpy(d + pad, in + ((long)ic * h + y) * w, sizeof(float) * w);
+			memset(d + pad + w, 0, sizeof(float) * pad);
+		}
+}
+
 long kx_conv3_pool2_ws(int c, int h, int w, int pad, int m)
 {
 	long pw = w + 2 * pad, ow = pw - 2;
@@ -363,7 +383,7 @@ long kx_conv3_pool2_ws(int c, int h, int w, int pad, int m)
 void kx_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws)
 {
-	int pw = w + 2 * pad, oh = h + 2 * pad - 2, ow = pw - 2, py, r, ob, ch, k, ic;
+	int pw = w + 2 * pad, oh = h + 2 * pad - 2, ow = pw - 2, py, r, ob, ch;
 	long bplane = 4L * pw, pplane = (long)qh * qw, toff[9] = { 0 };
 	float *rows = ws + c * bplane + KX_CONV3_SLACK, *tmp = rows + (long)m * 2 * ow;
 
@@ -374,19 +394,7 @@ void kx_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *
 		/* the nr + 2 zero-padded input rows these output rows read (the
 		 * whole padded input would be written and read back: 1.6 MB at
 		 * face 360) ... */
-		for (k = 0; k < nr + 2; k++)
-			for (ic = 0; ic < c; ic++) {
-				float *d = ws + ic * bplane + (long)k * pw;
-				int y = 2 * py + k - pad;
-
-				if (y < 0 || y >= h) {
-					memset(d, 0, sizeof(float) * pw);
-					continue;
-				}
-				memset(d, 0, sizeof(float) * pad);
-				memcpy(d + pad, in + ((long)ic * h + y) * w, sizeof(float) * w);
-				memset(d + pad + w, 0, sizeof(float) * pad);
-			}
+		kx_pad_band(in, c, h, w, pad, 2 * py - pad, nr + 2, ws, bplane);
 		/* ... two output rows of every channel, kept in cache ... */
 		for (r = 0; r < nr; r++)
 			for (ob = 0; ob < m / 4; ob++)

@@ -45,6 +45,12 @@ void kx_conv3_pack(const float *w, int m, int c, float *packed);
 void kx_conv3(const float *in, int c, int h, int w, int stride, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, float *ws);
 
+/* kx_pad_band - rows y0 .. y0+rows-1 of the c h x w planes at in, each
+ * zero-padded by pad on both sides (rows outside the plane all zeros), to
+ * ws: channel ic's rows bplane floats apart, rows w + 2pad apart. */
+void kx_pad_band(const float *in, int c, int h, int w, int pad, int y0, int rows, float *ws,
+    long bplane);
+
 /* kx_conv3_pool2 - kx_conv3 at stride 1 followed by darknet's 2x2
  * stride-2 maxpool (offset 0) of its output, two output rows at a time so
  * the convolution's output never leaves the cache: out is the pool's

@@ -120,7 +120,7 @@ void kz_conv3(const float *in, int c, int h, int w, int pad, const float *packed
 void kz_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *packed,
     const float *bias, int m, enum kx_act act, float *out, int qh, int qw, float *ws)
 {
-	int pw = w + 2 * pad, oh = h + 2 * pad - 2, ow = pw - 2, py, r, ch, k, ic;
+	int pw = w + 2 * pad, oh = h + 2 * pad - 2, ow = pw - 2, py, r, ch;
 	long bplane = 4L * pw, pplane = (long)qh * qw;
 	float *rows = ws + c * bplane + KX_CONV3_SLACK, *tmp = rows + (long)m * 2 * ow;
 
@@ -130,19 +130,7 @@ void kz_conv3_pool2(const float *in, int c, int h, int w, int pad, const float *
 		/* the nr + 2 zero-padded input rows these output rows read,
 		 * two output rows of every channel, kept in cache, pooled into
 		 * one row of the pool's output (kx_conv3_pool2) */
-		for (k = 0; k < nr + 2; k++)
-			for (ic = 0; ic < c; ic++) {
-				float *d = ws + ic * bplane + (long)k * pw;
-				int y = 2 * py + k - pad;
-
-				if (y < 0 || y >= h) {
-					memset(d, 0, sizeof(float) * pw);
-					continue;
-				}
-				memset(d, 0, sizeof(float) * pad);
-				memcpy(d + pad, in + ((long)ic * h + y) * w, sizeof(float) * w);
-				memset(d + pad + w, 0, sizeof(float) * pad);
-			}
+		kx_pad_band(in, c, h, w, pad, 2 * py - pad, nr + 2, ws, bplane);
 		for (r = 0; r < nr; r++)
 			kz_conv3_row(ws + (long)r * pw, bplane, c, packed, bias, m, act,
 			    rows + (long)r * ow, 2L * ow, ow, pw);
