@@ -45,6 +45,7 @@
 
 #define WORKER_TICK_MS 250          /* apply time this often when no frame comes */
 #define WORKER_TAKEOVER_MS 3000      /* wait this long for the notifier's open people */
+#define WORKER_EMPTY_AHEAD_US 5000000 /* a FRAME_EMPTY further ahead of our clock is refused */
 
 enum { WORKER_KEY_CAMERA = DAEMON_KEY_OWN, WORKER_KEY_FD };
 
@@ -172,6 +173,15 @@ worker_empty(struct worker *w, const struct msg_frame_empty *e)
 	if (strcmp(e->ref.camera, w->camera) != 0 || e->received_us <= 0) {
 		log_warnx(e->ref.frame_id, "camera=%s frame_empty for camera=%s at %lld, ignored", w->camera,
 		    e->ref.camera, (long long)e->received_us);
+		return 0;
+	}
+	/* ingest stamps it with the same host's clock: one far ahead (a clock
+	 * stepped, a bad peer) would move the tracker there for good (its
+	 * clock never goes back) and end everyone */
+	if ((uint64_t)e->received_us > util_now_us() + WORKER_EMPTY_AHEAD_US) {
+		log_warnx(e->ref.frame_id, "camera=%s frame_empty at %lld is %.1f s ahead of the clock, ignored",
+		    w->camera, (long long)e->received_us,
+		    (double)((uint64_t)e->received_us - util_now_us()) / 1e6);
 		return 0;
 	}
 	people_stats(w->people, &st);

@@ -20,6 +20,8 @@ records the gate messages.
           worker applies the idle tick's clock with each: the person ends
           about track.max_missing_ms after their frame, not never.
   other   a FRAME_EMPTY for another camera is ignored (logged).
+  ahead   a FRAME_EMPTY stamped an hour ahead of the clock is ignored
+          (logged): it would move the tracker's clock there for good.
 
 Photos: mask-faces val, calibrated at run time (test_tracking_worker)."""
 import os
@@ -140,6 +142,21 @@ def main():
                   all(e[6] not in fids and e[5] == last + 3100000 for e in leaver[1:]),
                   "leaver: decided and ended in a RESULT of no frame, at the empty frame's time",
                   [(e[1], e[5] - last, e[6] in fids) for e in leaver])
+
+        # ---- an empty frame stamped far ahead of the clock ---------------------
+        # The tracker's clock never goes back: one FRAME_EMPTY an hour ahead
+        # would end the next person (and stamp everything after) at once.
+        far = now_us() + 3600 * 1000000
+        d.sock.send(gwmsg.frame_empty(CAM, "%016d-%03d" % (far, 999), far))
+        wlog = os.path.join(gwdir, "worker.log")
+
+        def ahead():
+            with open(wlog, errors="replace") as f:
+                return "s ahead of the clock, ignored" in f.read()
+        wait_until(ahead, 10)
+        rep.check(ahead() and len(left()) < 2,
+                  "a FRAME_EMPTY an hour ahead of the clock is ignored, logged, and ends nobody",
+                  [(m["kind"], m["verdict"]) for m in ing.of(CAM)])
 
         # ---- empty frames answered late, faster than the idle tick ------------
         # The next person leaves; ingest's FRAME_EMPTYs come every 100 ms (more
