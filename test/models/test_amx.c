@@ -43,26 +43,13 @@
 #include "nn_priv.h"
 #include "util.h"
 
+#include "tap.h"
+
 #define MAXIMG 8
 
 static const char *models;
 static struct image img[MAXIMG];
-static int nimg, failures;
-
-static void ok(int good, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int good, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(good ? "ok - " : "not ok - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!good)
-		failures++;
-}
+static int nimg;
 
 struct shape {
 	int c, n, size, pad, h, w, act, pool;

@@ -34,6 +34,8 @@
 #include "nn_priv.h"
 #include "util.h"
 
+#include "tap.h"
+
 #define TOL 1e-5
 #define MAXSPEC 16
 #define MAXIMG 16
@@ -46,22 +48,6 @@ struct spec {
 static const char *models;
 static struct image img[MAXIMG];
 static int nimg;
-static int failures;
-
-static void ok(int good, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int good, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(good ? "ok - " : "not ok - ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!good)
-		failures++;
-}
 
 static network *load(const char *name, const char *mode, int size, char *err, size_t errlen)
 {
